@@ -1,0 +1,1 @@
+"""Adapters: storage, platforms, clocks and other things that touch the outside world."""

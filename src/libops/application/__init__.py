@@ -1,0 +1,1 @@
+"""The application layer: command services that load aggregates, call them and save once."""

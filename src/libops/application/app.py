@@ -1,0 +1,132 @@
+"""The libops eventsourcing application: loading, saving, idempotency and retries in one place."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import Environment
+
+from libops.adapters.transcoding import register_libops_transcodings
+from libops.domain.errors import ConcurrencyError, IdempotencyKeyReuseError, InvalidValueError, UnknownIdError
+from libops.domain.idempotency import IdempotencyRecord
+from libops.domain.ports import Clock
+from libops.domain.schema import converter
+
+A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R")
+
+MAX_ATTEMPTS = 8
+"""How often a command is retried after losing a race with a concurrent writer."""
+
+
+class LibOpsApplication(Application[UUID]):
+    """Stores libops aggregates with eventsourcing; every command goes through :meth:`execute`."""
+
+    name = "LibOps"
+
+    def __init__(self, env: Mapping[str, str], clock: Clock) -> None:
+        self.clock = clock
+        super().__init__(env=dict(env))
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        # Only the settings libops derived from the store URL count: stray process
+        # environment variables (a cipher topic, a persistence module) must not change
+        # how events are stored behind our back.
+        return Environment(name, dict(env or {}))
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_libops_transcodings(transcoder)
+
+    # --- loading -----------------------------------------------------------------------
+
+    def load(self, aggregate_type: type[A], aggregate_id: UUID | str, kind: str) -> A:
+        """Get an aggregate of ``aggregate_type`` or raise :class:`UnknownIdError`."""
+        if isinstance(aggregate_id, str):
+            try:
+                aggregate_id = UUID(aggregate_id)
+            except ValueError:
+                raise UnknownIdError(kind, aggregate_id) from None
+        if not isinstance(aggregate_id, UUID):
+            raise UnknownIdError(kind, aggregate_id)
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise UnknownIdError(kind, aggregate_id) from None
+        if not isinstance(aggregate, aggregate_type):
+            raise UnknownIdError(kind, aggregate_id)
+        return aggregate
+
+    # --- running commands --------------------------------------------------------------
+
+    def execute(
+        self,
+        command: str,
+        run: Callable[[], tuple[Sequence[Aggregate], R]],
+        *,
+        idempotency_key: str | None = None,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> R:
+        """Run a command and save what it changed, atomically.
+
+        ``run`` loads what it needs, calls the aggregates and returns the aggregates to save
+        with the command's result. It is called again if a concurrent writer saved first.
+        With an ``idempotency_key``, a repeat of the same command returns the first result
+        and records nothing new; the key used for a different command is refused.
+        """
+        fingerprint = ""
+        if idempotency_key is not None:
+            if not isinstance(idempotency_key, str) or not idempotency_key.strip():
+                raise InvalidValueError("an idempotency key must be non-empty text")
+            fingerprint = _fingerprint(command, arguments or {})
+        for _attempt in range(MAX_ATTEMPTS):
+            if idempotency_key is not None:
+                earlier = self._earlier_result(idempotency_key, command, fingerprint)
+                if earlier is not None:
+                    return earlier[0]  # type: ignore[no-any-return]
+            aggregates, result = run()
+            to_save: list[Aggregate] = list(aggregates)
+            if idempotency_key is not None:
+                to_save.append(
+                    IdempotencyRecord(
+                        key=idempotency_key,
+                        command=command,
+                        fingerprint=fingerprint,
+                        result=result,
+                    )
+                )
+            try:
+                self.save(*to_save)
+            except IntegrityError:
+                continue  # someone else wrote first: reload and decide again
+            return result
+        raise ConcurrencyError(
+            f"{command} lost the race with concurrent writers {MAX_ATTEMPTS} times; try again"
+        )
+
+    def _earlier_result(self, key: str, command: str, fingerprint: str) -> tuple[Any] | None:
+        try:
+            record = self.repository.get(IdempotencyRecord.id_for(key))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(record, IdempotencyRecord)
+        if record.command != command or record.fingerprint != fingerprint:
+            raise IdempotencyKeyReuseError(
+                f"idempotency key {key!r} was already used for a different "
+                f"{'command' if record.command != command else 'set of arguments'} "
+                f"({record.command})"
+            )
+        return (record.result,)
+
+
+def _fingerprint(command: str, arguments: Mapping[str, Any]) -> str:
+    plain = converter.unstructure(dict(arguments))
+    text = json.dumps([command, plain], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,351 @@
+"""The Campaign aggregate: a planned piece of work with a period, platforms and goals."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from libops.domain.errors import (
+    CampaignEndedError,
+    InvalidTransitionError,
+    InvalidValueError,
+    LaunchRequirementsError,
+)
+from libops.domain.permissions import authorize
+from libops.domain.values import (
+    Actor,
+    KolPartner,
+    Objective,
+    Period,
+    Platform,
+    enum_converter,
+    require_text,
+    hashtag,
+)
+
+
+class CampaignKind(enum.Enum):
+    """What sort of campaign it is."""
+
+    TOPIC = "topic"
+    KOL = "kol"
+    CROSS_PLATFORM = "cross_platform"
+    SERVICE = "service"
+    READING_EVENT = "reading_event"
+
+
+class CampaignStatus(enum.Enum):
+    """Where a campaign is in its life."""
+
+    PLANNED = "planned"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+_ENDED = frozenset({CampaignStatus.COMPLETED, CampaignStatus.CANCELLED})
+
+
+def _platforms(values: Iterable[Platform | str]) -> tuple[Platform, ...]:
+    if isinstance(values, str | Platform):
+        values = [values]
+    convert = enum_converter(Platform)
+    seen: dict[Platform, None] = {}
+    for value in values:
+        seen[convert(value)] = None
+    return tuple(seen)
+
+
+def _objectives(values: Iterable[Objective]) -> tuple[Objective, ...]:
+    result = tuple(values)
+    for objective in result:
+        if not isinstance(objective, Objective):
+            raise InvalidValueError(f"objectives must be Objective values, not {objective!r}")
+    return result
+
+
+def _hashtags(values: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = [values]
+    return tuple(dict.fromkeys(hashtag(v) for v in values))
+
+
+class Campaign(Aggregate):
+    """A campaign: a topic, KOL, cross-platform, service or reading-event push over a period."""
+
+    TOPIC = "libops:Campaign"
+
+    class Event(Aggregate.Event):
+        TOPIC = "libops:Campaign.Event"
+
+    class Planned(Aggregate.Created):
+        """A campaign was planned."""
+
+        TOPIC = "libops:Campaign.Planned"
+        actor_id: str
+        name: str
+        kind: CampaignKind
+        period: Period
+        platforms: tuple[Platform, ...]
+        objectives: tuple[Objective, ...]
+        hashtags: tuple[str, ...]
+        description: str
+
+    class Amended(Aggregate.Event):
+        """Parts of a campaign's plan were changed (fields left as None were not)."""
+
+        TOPIC = "libops:Campaign.Amended"
+        actor_id: str
+        name: str | None
+        period: Period | None
+        platforms: tuple[Platform, ...] | None
+        objectives: tuple[Objective, ...] | None
+        hashtags: tuple[str, ...] | None
+        description: str | None
+
+    class KolPartnerAdded(Aggregate.Event):
+        """An influencer was engaged on agreed terms."""
+
+        TOPIC = "libops:Campaign.KolPartnerAdded"
+        actor_id: str
+        partner: KolPartner
+
+    class Launched(Aggregate.Event):
+        """The campaign went live."""
+
+        TOPIC = "libops:Campaign.Launched"
+        actor_id: str
+
+    class Paused(Aggregate.Event):
+        """The campaign was put on hold."""
+
+        TOPIC = "libops:Campaign.Paused"
+        actor_id: str
+        reason: str
+
+    class Resumed(Aggregate.Event):
+        """A paused campaign went live again."""
+
+        TOPIC = "libops:Campaign.Resumed"
+        actor_id: str
+
+    class Completed(Aggregate.Event):
+        """The campaign finished; it changes no more."""
+
+        TOPIC = "libops:Campaign.Completed"
+        actor_id: str
+
+    class Cancelled(Aggregate.Event):
+        """The campaign was called off; it changes no more."""
+
+        TOPIC = "libops:Campaign.Cancelled"
+        actor_id: str
+        reason: str
+
+    # --- creation ----------------------------------------------------------------------
+
+    @classmethod
+    def plan(
+        cls,
+        actor: Actor,
+        *,
+        name: str,
+        kind: CampaignKind | str,
+        period: Period,
+        platforms: Iterable[Platform | str] = (),
+        objectives: Iterable[Objective] = (),
+        hashtags: Iterable[str] = (),
+        description: str = "",
+    ) -> Campaign:
+        """Plan a new campaign; it starts in the planned state."""
+        authorize(actor, "campaign.plan")
+        if not isinstance(period, Period):
+            raise InvalidValueError(f"period must be a Period, not {type(period).__name__}")
+        if not isinstance(description, str):
+            raise InvalidValueError("description must be text")
+        return cls(
+            actor_id=actor.id,
+            name=require_text("name", name, max_length=200),
+            kind=enum_converter(CampaignKind)(kind),
+            period=period,
+            platforms=_platforms(platforms),
+            objectives=_objectives(objectives),
+            hashtags=_hashtags(hashtags),
+            description=description.strip(),
+        )
+
+    @event(Planned)
+    def __init__(
+        self,
+        actor_id: str,
+        name: str,
+        kind: CampaignKind,
+        period: Period,
+        platforms: tuple[Platform, ...],
+        objectives: tuple[Objective, ...],
+        hashtags: tuple[str, ...],
+        description: str,
+    ) -> None:
+        self.planned_by = actor_id
+        self.name = name
+        self.kind = kind
+        self.period = period
+        # Stored events give lists back for tuples: normalise on every load.
+        self.platforms = tuple(platforms)
+        self.objectives = tuple(objectives)
+        self.hashtags = tuple(hashtags)
+        self.description = description
+        self.kol_partners: tuple[KolPartner, ...] = ()
+        self.status = CampaignStatus.PLANNED
+
+    # --- queries -----------------------------------------------------------------------
+
+    @property
+    def has_ended(self) -> bool:
+        """Whether the campaign is completed or cancelled."""
+        return self.status in _ENDED
+
+    def _require_open(self, action: str) -> None:
+        if self.has_ended:
+            raise CampaignEndedError("campaign", action, self.status.value)
+
+    def _require_status(self, action: str, *allowed: CampaignStatus) -> None:
+        self._require_open(action)
+        if self.status not in allowed:
+            raise InvalidTransitionError("campaign", action, self.status.value)
+
+    # --- commands ----------------------------------------------------------------------
+
+    def amend(
+        self,
+        actor: Actor,
+        *,
+        name: str | None = None,
+        period: Period | None = None,
+        platforms: Iterable[Platform | str] | None = None,
+        objectives: Iterable[Objective] | None = None,
+        hashtags: Iterable[str] | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Change parts of the plan; a live campaign keeps at least one platform and objective."""
+        authorize(actor, "campaign.amend")
+        self._require_open("amend")
+        if period is not None and not isinstance(period, Period):
+            raise InvalidValueError(f"period must be a Period, not {type(period).__name__}")
+        if description is not None and not isinstance(description, str):
+            raise InvalidValueError("description must be text")
+        changes: dict[str, Any] = {
+            "name": None if name is None else require_text("name", name, max_length=200),
+            "period": period,
+            "platforms": None if platforms is None else _platforms(platforms),
+            "objectives": None if objectives is None else _objectives(objectives),
+            "hashtags": None if hashtags is None else _hashtags(hashtags),
+            "description": None if description is None else description.strip(),
+        }
+        if all(value is None for value in changes.values()):
+            raise InvalidValueError("an amendment must change at least one thing")
+        if self.status is not CampaignStatus.PLANNED:
+            if changes["platforms"] == ():
+                raise LaunchRequirementsError("a launched campaign keeps at least one platform")
+            if changes["objectives"] == ():
+                raise LaunchRequirementsError("a launched campaign keeps at least one objective")
+        self._amend(actor_id=actor.id, **changes)
+
+    @event(Amended)
+    def _amend(
+        self,
+        actor_id: str,
+        name: str | None,
+        period: Period | None,
+        platforms: tuple[Platform, ...] | None,
+        objectives: tuple[Objective, ...] | None,
+        hashtags: tuple[str, ...] | None,
+        description: str | None,
+    ) -> None:
+        if name is not None:
+            self.name = name
+        if period is not None:
+            self.period = period
+        if platforms is not None:
+            self.platforms = tuple(platforms)
+        if objectives is not None:
+            self.objectives = tuple(objectives)
+        if hashtags is not None:
+            self.hashtags = tuple(hashtags)
+        if description is not None:
+            self.description = description
+
+    def add_kol_partner(self, actor: Actor, partner: KolPartner) -> None:
+        """Engage an influencer with agreed deliverables and fee."""
+        authorize(actor, "campaign.add_kol_partner")
+        self._require_open("add a KOL partner to")
+        if not isinstance(partner, KolPartner):
+            raise InvalidValueError(f"partner must be a KolPartner, not {type(partner).__name__}")
+        if any(p.handle == partner.handle and p.platform == partner.platform
+               for p in self.kol_partners):
+            raise InvalidValueError(
+                f"{partner.handle} on {partner.platform.value} is already a partner"
+            )
+        self._add_kol_partner(actor_id=actor.id, partner=partner)
+
+    @event(KolPartnerAdded)
+    def _add_kol_partner(self, actor_id: str, partner: KolPartner) -> None:
+        self.kol_partners = (*self.kol_partners, partner)
+
+    def launch(self, actor: Actor) -> None:
+        """Take a planned campaign live; it needs a platform and an objective."""
+        authorize(actor, "campaign.launch")
+        self._require_status("launch", CampaignStatus.PLANNED)
+        if not self.platforms:
+            raise LaunchRequirementsError("a campaign needs at least one platform to launch")
+        if not self.objectives:
+            raise LaunchRequirementsError("a campaign needs at least one objective to launch")
+        self._launch(actor_id=actor.id)
+
+    @event(Launched)
+    def _launch(self, actor_id: str) -> None:
+        self.status = CampaignStatus.ACTIVE
+
+    def pause(self, actor: Actor, reason: str) -> None:
+        """Put a live campaign on hold, saying why."""
+        authorize(actor, "campaign.pause")
+        self._require_status("pause", CampaignStatus.ACTIVE)
+        self._pause(actor_id=actor.id, reason=require_text("reason", reason, max_length=2000))
+
+    @event(Paused)
+    def _pause(self, actor_id: str, reason: str) -> None:
+        self.status = CampaignStatus.PAUSED
+
+    def resume(self, actor: Actor) -> None:
+        """Take a paused campaign live again."""
+        authorize(actor, "campaign.resume")
+        self._require_status("resume", CampaignStatus.PAUSED)
+        self._resume(actor_id=actor.id)
+
+    @event(Resumed)
+    def _resume(self, actor_id: str) -> None:
+        self.status = CampaignStatus.ACTIVE
+
+    def complete(self, actor: Actor) -> None:
+        """Finish a live or paused campaign."""
+        authorize(actor, "campaign.complete")
+        self._require_status("complete", CampaignStatus.ACTIVE, CampaignStatus.PAUSED)
+        self._complete(actor_id=actor.id)
+
+    @event(Completed)
+    def _complete(self, actor_id: str) -> None:
+        self.status = CampaignStatus.COMPLETED
+
+    def cancel(self, actor: Actor, reason: str) -> None:
+        """Call off a campaign that has not ended, saying why."""
+        authorize(actor, "campaign.cancel")
+        self._require_open("cancel")
+        self._cancel(actor_id=actor.id, reason=require_text("reason", reason, max_length=2000))
+
+    @event(Cancelled)
+    def _cancel(self, actor_id: str, reason: str) -> None:
+        self.status = CampaignStatus.CANCELLED

@@ -1,0 +1,65 @@
+"""Outbound ports: what the domain and application need from the world, as protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from libops.domain.values import MetricSnapshot, Platform, PlatformLimits, PostVariant, PublishReceipt
+
+
+class Clock(Protocol):
+    """Tells the current time (timezone-aware, UTC)."""
+
+    def now(self) -> datetime:
+        """The current moment."""
+        ...
+
+
+@attrs.frozen
+class Comment:
+    """A reader's comment on a published post, as the platform reports it."""
+
+    external_id: str
+    author_handle: str
+    text: str
+    posted_at: datetime
+
+
+@runtime_checkable
+class PlatformGateway(Protocol):
+    """Publishes post variants on one platform and reads back what readers did with them."""
+
+    @property
+    def platform(self) -> Platform:
+        """The platform this gateway talks to."""
+        ...
+
+    @property
+    def limits(self) -> PlatformLimits:
+        """What one post may contain on this platform."""
+        ...
+
+    @property
+    def supports_idempotency_key(self) -> bool:
+        """Whether the platform itself ignores a repeated publish with the same key."""
+        ...
+
+    def publish(self, variant: PostVariant, idempotency_key: str) -> PublishReceipt:
+        """Publish ``variant``; raise :class:`~libops.domain.errors.PlatformError` on failure."""
+        ...
+
+    def find_published(self, idempotency_key: str) -> PublishReceipt | None:
+        """The receipt of an earlier publish made with ``idempotency_key``, if it went through."""
+        ...
+
+    def metrics(self, external_id: str) -> MetricSnapshot:
+        """The current cumulative counts of a published post."""
+        ...
+
+    def comments(self, external_id: str, since: datetime | None = None) -> Sequence[Comment]:
+        """Readers' comments on a published post, oldest first, after ``since`` if given."""
+        ...

@@ -1,0 +1,92 @@
+"""The stored format of libops values: one cattrs converter and the fixed name of every type.
+
+The names below are a public schema. They are written into every stored event, so they never
+change; a value type whose fields change gets a new ``class_version`` on the events that carry
+it, and an upcaster.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Final
+
+import cattrs
+
+from libops.domain.campaign import CampaignKind, CampaignStatus
+from libops.domain.values import (
+    Actor,
+    ContentType,
+    Finding,
+    FindingKind,
+    Format,
+    KolPartner,
+    Metric,
+    MetricSnapshot,
+    Money,
+    Objective,
+    Period,
+    Platform,
+    PlatformLimits,
+    PostVariant,
+    PublishReceipt,
+    ReviewChecklist,
+    Role,
+)
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    conv.register_unstructure_hook(Decimal, str)
+    conv.register_structure_hook(Decimal, lambda v, _t: Decimal(v))
+    conv.register_unstructure_hook(datetime, datetime.isoformat)
+    conv.register_structure_hook(
+        datetime, lambda v, _t: v if isinstance(v, datetime) else datetime.fromisoformat(v)
+    )
+    conv.register_unstructure_hook(date, date.isoformat)
+    conv.register_structure_hook(
+        date, lambda v, _t: v if isinstance(v, date) else date.fromisoformat(v)
+    )
+    conv.register_unstructure_hook(
+        frozenset, lambda s: sorted(conv.unstructure(x) for x in s)
+    )
+    return conv
+
+
+converter: Final = _make_converter()
+"""The one converter that turns libops values into plain data and back."""
+
+
+VALUE_TYPES: Final[Mapping[type[Any], str]] = MappingProxyType(
+    {
+        Money: "libops.Money",
+        Actor: "libops.Actor",
+        Period: "libops.Period",
+        Objective: "libops.Objective",
+        KolPartner: "libops.KolPartner",
+        PostVariant: "libops.PostVariant",
+        PlatformLimits: "libops.PlatformLimits",
+        MetricSnapshot: "libops.MetricSnapshot",
+        ReviewChecklist: "libops.ReviewChecklist",
+        Finding: "libops.Finding",
+        PublishReceipt: "libops.PublishReceipt",
+    }
+)
+"""attrs value types that events may carry, each with its fixed stored name."""
+
+ENUM_TYPES: Final[Mapping[type[enum.Enum], str]] = MappingProxyType(
+    {
+        Role: "libops.Role",
+        Platform: "libops.Platform",
+        ContentType: "libops.ContentType",
+        Format: "libops.Format",
+        Metric: "libops.Metric",
+        FindingKind: "libops.FindingKind",
+        CampaignKind: "libops.CampaignKind",
+        CampaignStatus: "libops.CampaignStatus",
+    }
+)
+"""Enumerations that events may carry, each with its fixed stored name."""

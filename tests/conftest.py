@@ -24,7 +24,9 @@ settings.register_profile(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-settings.load_profile(os.environ.get("LIBOPS_HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+settings.load_profile(
+    os.environ.get("LIBOPS_HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+)
 
 POSTGRES_URL_VAR = "LIBOPS_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_VAR = "LIBOPS_REQUIRE_POSTGRES"

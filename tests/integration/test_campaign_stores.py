@@ -14,11 +14,17 @@ PERIOD = Period(date(2026, 4, 1), date(2026, 4, 30))
 
 
 class TestCampaignOnStores:
-    def test_plan_launch_complete_round_trip(self, ops: LibOps, planner: Actor, admin: Actor) -> None:
+    def test_plan_launch_complete_round_trip(
+        self, ops: LibOps, planner: Actor, admin: Actor
+    ) -> None:
         """A campaign planned, launched and completed reads back the same from the store."""
         cid = ops.campaigns.plan(
-            planner, name="World Book Day", kind="topic", period=PERIOD,
-            platforms=["weibo", "wechat"], objectives=[Objective("reads", 5000)],
+            planner,
+            name="World Book Day",
+            kind="topic",
+            period=PERIOD,
+            platforms=["weibo", "wechat"],
+            objectives=[Objective("reads", 5000)],
             hashtags=["#世界读书日"],
         )
         ops.campaigns.launch(admin, cid)
@@ -31,9 +37,13 @@ class TestCampaignOnStores:
 
     def test_idempotency_key_returns_first_result(self, ops: LibOps, planner: Actor) -> None:
         """Repeating a keyed command returns the first id and records nothing new."""
-        first = ops.campaigns.plan(planner, name="A", kind="kol", period=PERIOD, idempotency_key="k")
+        first = ops.campaigns.plan(
+            planner, name="A", kind="kol", period=PERIOD, idempotency_key="k"
+        )
         before = count_events(ops)
-        again = ops.campaigns.plan(planner, name="A", kind="kol", period=PERIOD, idempotency_key="k")
+        again = ops.campaigns.plan(
+            planner, name="A", kind="kol", period=PERIOD, idempotency_key="k"
+        )
         assert again == first
         assert count_events(ops) == before
 

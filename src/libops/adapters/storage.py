@@ -1,42 +1,84 @@
 """Storage by URL: ``memory://``, ``sqlite:///path/file.db`` or ``postgresql://...``.
 
 Each URL becomes the environment of one of eventsourcing's own persistence modules. Tables are
-created only by :func:`migrate`; applications open stores with table creation switched off, so
-many processes never race to create them (concurrent creation fails on PostgreSQL).
+created only by the migration step; applications open stores with table creation switched off,
+so many processes never race to create them (concurrent creation fails on PostgreSQL). The
+migration itself holds a PostgreSQL advisory lock, so running it from several processes at once
+is safe too.
+
+Nothing here writes a password into an error message: every message names the store by its
+redacted URL, and driver messages are scrubbed of the password before they are shown.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Mapping
+import re
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Final
-from urllib.parse import parse_qsl, unquote, urlsplit
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import attrs
 
 from libops.domain.errors import (
     MigrationRequiredError,
+    StorageError,
     StoreAuthenticationError,
     StoreUnavailableError,
     StoreUrlError,
     UnsafeStoreSettingError,
 )
 
+if TYPE_CHECKING:
+    import psycopg
+    from eventsourcing.persistence import ApplicationRecorder
+
 DEFAULT_STORE: Final = "sqlite:///libops.db"
 """The embedded default: a SQLite file in the current directory."""
 
 STORE_ENV_VAR: Final = "LIBOPS_STORE"
+"""The environment variable the command line reads the store URL from."""
 
-_POSTGRES_OPTIONS: Final = {
-    "pool_size": "POSTGRES_POOL_SIZE",
-    "max_overflow": "POSTGRES_MAX_OVERFLOW",
-    "connect_timeout": "POSTGRES_CONNECT_TIMEOUT",
-    "lock_timeout": "POSTGRES_LOCK_TIMEOUT",
-    "schema": "POSTGRES_SCHEMA",
-    "idle_in_transaction_session_timeout": "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT",
+DEFAULT_CONNECT_TIMEOUT: Final = 5
+"""Seconds to wait for a PostgreSQL server before saying it cannot be reached."""
+
+MIGRATION_LOCK_TIMEOUT: Final = 120
+"""Seconds a migration waits for another process's migration of the same schema."""
+
+_UNSAFE_SETTING: Final = "POSTGRES_ENABLE_DB_FUNCTIONS"
+_FALSE_WORDS: Final = frozenset({"", "n", "no", "f", "false", "off", "0"})
+
+# URL option -> (eventsourcing environment variable, how its value is checked)
+_INTEGER = "a whole number of at least 0"
+_POSTGRES_OPTIONS: Final[Mapping[str, tuple[str, str]]] = {
+    "pool_size": ("POSTGRES_POOL_SIZE", _INTEGER),
+    "max_overflow": ("POSTGRES_MAX_OVERFLOW", _INTEGER),
+    "max_waiting": ("POSTGRES_MAX_WAITING", _INTEGER),
+    "connect_timeout": ("POSTGRES_CONNECT_TIMEOUT", _INTEGER),
+    "lock_timeout": ("POSTGRES_LOCK_TIMEOUT", _INTEGER),
+    "idle_in_transaction_session_timeout": (
+        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT",
+        _INTEGER,
+    ),
+    "schema": ("POSTGRES_SCHEMA", "a lower-case SQL name (letters, digits, _)"),
 }
-_SQLITE_OPTIONS: Final = {"lock_timeout": "SQLITE_LOCK_TIMEOUT"}
+_SQLITE_OPTIONS: Final[Mapping[str, tuple[str, str]]] = {
+    "lock_timeout": ("SQLITE_LOCK_TIMEOUT", _INTEGER),
+}
+_SCHEMA_NAME: Final = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_HOW: Final = (
+    "expected memory://, sqlite:///relative/file.db, sqlite:////absolute/file.db "
+    "or postgresql://user:password@host:port/dbname"
+)
+
+
+def _redact_env(env: Mapping[str, str]) -> str:
+    shown = {k: ("***" if "PASSWORD" in k else v) for k, v in env.items()}
+    return repr(shown)
 
 
 @attrs.frozen
@@ -44,135 +86,443 @@ class StoreConfig:
     """A parsed store URL: which persistence module, and its settings."""
 
     scheme: str
-    url: str
-    env: Mapping[str, str]
+    url: str = attrs.field(repr=lambda url: repr(redact(url)))
+    env: Mapping[str, str] = attrs.field(repr=_redact_env)
 
     @property
     def redacted_url(self) -> str:
         """The URL with any password hidden, fit for logs and error messages."""
         return redact(self.url)
 
+    @property
+    def password(self) -> str:
+        """The PostgreSQL password, or an empty string."""
+        return self.env.get("POSTGRES_PASSWORD", "")
+
+    @property
+    def schema(self) -> str:
+        """The PostgreSQL schema the tables live in (``public`` unless the URL says)."""
+        return self.env.get("POSTGRES_SCHEMA", "") or "public"
+
+    def scrub(self, text: str) -> str:
+        """``text`` with this store's password replaced by ``***``."""
+        return scrub_password(text, self.url)
+
+
+def _login(url: str) -> tuple[str, str, str] | None:
+    """``(before, password, after)`` when ``url`` has ``scheme://user:password@...``.
+
+    This does not trust :func:`urllib.parse.urlsplit`: a password with an unencoded ``/``,
+    ``?`` or ``#`` splits the URL in the wrong place, and such a password must still be hidden.
+    The last ``@`` ends the login, so this errs on the side of hiding too much.
+    """
+    scheme, sep, rest = url.partition("://")
+    at = rest.rfind("@")
+    if not sep or at == -1:
+        return None
+    user, colon, password = rest[:at].partition(":")
+    if not colon or "/" in user:
+        return None
+    return f"{scheme}://{user}:", password, rest[at:]
+
 
 def redact(url: str) -> str:
     """Hide the password in a store URL."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    login = _login(url)
+    if login is None or not login[1]:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+    before, _, after = login
+    return f"{before}***{after}"
 
 
-def _options(query: str, allowed: Mapping[str, str], url: str) -> dict[str, str]:
-    env = {}
-    for key, value in parse_qsl(query, keep_blank_values=True, strict_parsing=False):
+def scrub_password(text: str, url: str) -> str:
+    """``text`` with the password of ``url`` (as written, or decoded) replaced by ``***``."""
+    login = _login(url)
+    raw = login[1] if login else ""
+    for secret in sorted({raw, unquote(raw), quote(unquote(raw), safe="")}, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _options(query: str, allowed: Mapping[str, tuple[str, str]], url: str) -> dict[str, str]:
+    env: dict[str, str] = {}
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError:
+        raise StoreUrlError(
+            f"the options of store URL {redact(url)} are not name=value pairs joined by &"
+        ) from None
+    seen: set[str] = set()
+    for key, value in pairs:
         if key not in allowed:
             known = ", ".join(sorted(allowed)) or "none"
-            raise StoreUrlError(f"unknown option {key!r} in store URL {redact(url)} (known: {known})")
-        env[allowed[key]] = value
+            raise StoreUrlError(
+                f"unknown option {key!r} in store URL {redact(url)} (known: {known})"
+            )
+        if key in seen:
+            raise StoreUrlError(f"option {key!r} is given twice in store URL {redact(url)}")
+        seen.add(key)
+        variable, expected = allowed[key]
+        valid = (
+            value.isascii() and value.isdigit()
+            if expected == _INTEGER
+            else _SCHEMA_NAME.fullmatch(value) is not None
+        )
+        if not valid:
+            raise StoreUrlError(
+                f"option {key}={value!r} in store URL {redact(url)} must be {expected}"
+            )
+        env[variable] = value
     return env
 
 
 def parse_store_url(url: str) -> StoreConfig:
-    """Turn a store URL into the settings of an eventsourcing persistence module."""
+    """Turn a store URL into the settings of an eventsourcing persistence module.
+
+    Parsing contacts no server and creates nothing; for SQLite it checks that the file's
+    directory exists. A relative SQLite path is made absolute here, against the current
+    directory, so that every connection of the store opens the same file whatever the
+    process does with its working directory later.
+    """
     if not isinstance(url, str) or not url.strip():
-        raise StoreUrlError("the store URL is empty; try sqlite:///libops.db or memory://")
+        raise StoreUrlError(f"the store URL is empty; {_HOW}")
     url = url.strip()
     if "://" not in url:
-        raise StoreUrlError(
-            f"{url!r} is not a store URL; expected memory://, sqlite:///path/to/file.db "
-            "or postgresql://user:password@host:port/dbname"
-        )
-    parts = urlsplit(url)
+        raise StoreUrlError(f"{redact(url)!r} is not a store URL; {_HOW}")
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        raise StoreUrlError(f"{redact(url)!r} is not a valid URL ({error}); {_HOW}") from None
     scheme = parts.scheme.lower()
+    if parts.fragment or url.endswith("#"):
+        raise StoreUrlError(
+            f"{redact(url)!r} contains '#': write '#' in a password or path as %23"
+        )
     if scheme == "memory":
         if parts.netloc or parts.path or parts.query:
-            raise StoreUrlError(f"memory:// takes no path or options, got {url!r}")
+            raise StoreUrlError(f"memory:// takes no path or options, got {redact(url)!r}")
         return StoreConfig("memory", url, {"PERSISTENCE_MODULE": "eventsourcing.popo"})
     if scheme == "sqlite":
-        if parts.netloc:
-            raise StoreUrlError(
-                f"{url!r}: a SQLite URL has no host; write sqlite:///relative/file.db "
-                "or sqlite:////absolute/file.db"
-            )
-        path = unquote(parts.path[1:]) if parts.path.startswith("/") else ""
-        if not path:
-            raise StoreUrlError(f"{url!r} names no database file; try sqlite:///libops.db")
-        if path == ":memory:" or path.startswith("file:"):
-            raise StoreUrlError("use memory:// for a store that lives only in memory")
-        directory = Path(path).parent
-        if not directory.is_dir():
-            raise StoreUnavailableError(
-                f"the directory {str(directory)!r} of SQLite store {url!r} does not exist"
-            )
-        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
-        env.update(_options(parts.query, _SQLITE_OPTIONS, url))
-        return StoreConfig("sqlite", url, env)
+        return _parse_sqlite(url, parts.netloc, parts.path, parts.query)
     if scheme in ("postgresql", "postgres"):
-        try:
-            port = parts.port or 5432
-        except ValueError:
-            raise StoreUrlError(f"the port in {redact(url)} is not a number") from None
-        dbname = unquote(parts.path.lstrip("/"))
-        if not parts.hostname:
-            raise StoreUrlError(f"{redact(url)} names no host")
-        if not dbname or "/" in dbname:
-            raise StoreUrlError(f"{redact(url)} must name exactly one database after the host")
-        if not parts.username:
-            raise StoreUrlError(f"{redact(url)} names no user")
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": dbname,
-            "POSTGRES_HOST": parts.hostname,
-            "POSTGRES_PORT": str(port),
-            "POSTGRES_USER": unquote(parts.username),
-            "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            "POSTGRES_CONNECT_TIMEOUT": "5",
-        }
-        env.update(_options(parts.query, _POSTGRES_OPTIONS, url))
-        return StoreConfig("postgresql", url, env)
+        return _parse_postgres(url)
     raise StoreUrlError(
         f"unknown store scheme {parts.scheme!r} in {redact(url)}; "
         "use memory://, sqlite:/// or postgresql://"
     )
 
 
+def _parse_sqlite(url: str, netloc: str, path: str, query: str) -> StoreConfig:
+    if netloc:
+        raise StoreUrlError(
+            f"{url!r}: a SQLite URL has no host; write sqlite:///relative/file.db "
+            "or sqlite:////absolute/file.db"
+        )
+    filename = unquote(path[1:]) if path.startswith("/") else ""
+    if not filename or filename.endswith("/"):
+        raise StoreUrlError(f"{url!r} names no database file; try sqlite:///libops.db")
+    if filename == ":memory:" or filename.startswith("file:") or "mode=memory" in filename:
+        raise StoreUrlError("use memory:// for a store that lives only in memory")
+    if "\x00" in filename:
+        raise StoreUrlError(f"{url!r}: a file name cannot contain a NUL character")
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": os.path.abspath(filename),
+    }
+    env.update(_options(query, _SQLITE_OPTIONS, url))
+    config = StoreConfig("sqlite", url, env)
+    _check_sqlite_directory(config)
+    return config
+
+
+def _check_sqlite_directory(config: StoreConfig) -> None:
+    directory = Path(config.env["SQLITE_DBNAME"]).parent
+    if not directory.is_dir():
+        raise StoreUnavailableError(
+            f"the directory {str(directory)!r} of SQLite store {config.redacted_url} "
+            "does not exist; create it first"
+        )
+
+
+def _parse_postgres(url: str) -> StoreConfig:
+    parts = urlsplit(url)
+    shown = redact(url)
+    try:
+        port = parts.port
+    except ValueError:
+        raise StoreUrlError(
+            f"the port in {shown} is not a port number (1 to 65535); "
+            "if it is part of a password, percent-encode it (':' as %3A, '/' as %2F, "
+            "'@' as %40, '?' as %3F, '#' as %23)"
+        ) from None
+    if port == 0:
+        raise StoreUrlError(f"the port in {shown} is not a port number (1 to 65535)")
+    if not parts.hostname:
+        raise StoreUrlError(f"{shown} names no host")
+    dbname = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+    if not dbname or "/" in dbname:
+        raise StoreUrlError(
+            f"{shown} must name exactly one database after the host, "
+            "as in postgresql://user:password@host:5432/dbname"
+        )
+    if not parts.username:
+        raise StoreUrlError(f"{shown} names no user, as in postgresql://user:password@host/db")
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": parts.hostname,
+        "POSTGRES_PORT": str(port or 5432),
+        "POSTGRES_USER": unquote(parts.username),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": str(DEFAULT_CONNECT_TIMEOUT),
+    }
+    env.update(_options(parts.query, _POSTGRES_OPTIONS, url))
+    return StoreConfig("postgresql", url, env)
+
+
 def check_safe_settings(environ: Mapping[str, str] | None = None) -> None:
-    """Refuse to run with settings that make eventsourcing 9.5.6 lose events."""
+    """Refuse to run with settings that make eventsourcing 9.5.6 lose events.
+
+    ``POSTGRES_ENABLE_DB_FUNCTIONS`` (under any application prefix) makes eventsourcing
+    insert events through a database function that skips the table lock, so notification
+    ids can commit out of order and a log follower can step past an event for good.
+    """
     environ = os.environ if environ is None else environ
     for key, value in environ.items():
-        if key.endswith("POSTGRES_ENABLE_DB_FUNCTIONS") and value.strip().lower() in {
-            "y", "yes", "t", "true", "on", "1",
-        }:
+        if key.upper().endswith(_UNSAFE_SETTING) and value.strip().lower() not in _FALSE_WORDS:
             raise UnsafeStoreSettingError(
                 f"{key}={value} is set: with it eventsourcing 9.5.6 skips the table lock "
                 "and log followers miss events. Unset it to use libops."
             )
 
 
-def translate_storage_error(error: BaseException, config: StoreConfig) -> Exception | None:
+def store_environment(config: StoreConfig, *, create_tables: bool) -> dict[str, str]:
+    """The eventsourcing environment of a store: its URL's settings, and table creation."""
+    env = dict(config.env)
+    env["CREATE_TABLE"] = "y" if create_tables else "n"
+    return env
+
+
+def events_table(config: StoreConfig, application_name: str) -> str:
+    """The name of the table an eventsourcing application records its events in."""
+    if config.scheme == "postgresql":
+        return f"{application_name.lower()}_events"
+    return "stored_events"
+
+
+# --- checking a store before eventsourcing opens it -----------------------------------------
+
+
+def preflight(config: StoreConfig, *, tables: Sequence[str] = ()) -> None:
+    """Check that the store can be opened, and that ``tables`` exist in it (before opening).
+
+    Raises the specific :class:`StorageError` that says what to do: the directory or the
+    server is missing, the credentials are wrong, or the store needs ``libops db migrate``.
+    It creates nothing: a SQLite file that does not exist yet is not made here.
+    """
+    if config.scheme == "sqlite":
+        _preflight_sqlite(config, tables)
+    elif config.scheme == "postgresql":
+        with postgres_connection(config) as conn:
+            missing = [t for t in tables if not _pg_has_table(conn, config.schema, t)]
+        if missing:
+            raise _migration_required(config, ", ".join(missing))
+
+
+def _migration_required(config: StoreConfig, what: str) -> MigrationRequiredError:
+    return MigrationRequiredError(
+        f"the store at {config.redacted_url} has no libops tables yet ({what} missing); "
+        f"run `libops db migrate --store URL` (or libops.migrate(url)) once first"
+    )
+
+
+def _preflight_sqlite(config: StoreConfig, tables: Sequence[str]) -> None:
+    path = Path(config.env["SQLITE_DBNAME"])
+    _check_sqlite_directory(config)
+    if not tables:
+        return
+    if not path.exists():
+        raise MigrationRequiredError(
+            f"the SQLite file {str(path)!r} of {config.redacted_url} does not exist yet; "
+            "run `libops db migrate --store URL` (or libops.migrate(url)) once first"
+        )
+    if path.is_dir():
+        raise StoreUnavailableError(f"{str(path)!r} of {config.redacted_url} is a directory")
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+        try:
+            rows = conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+            ).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as error:
+        raise StorageError(
+            f"cannot read the SQLite file {str(path)!r} of {config.redacted_url}: {error}"
+        ) from error
+    present = {str(row[0]) for row in rows}
+    missing = [t for t in tables if t not in present]
+    if missing:
+        raise _migration_required(config, ", ".join(missing))
+
+
+def _pg_has_table(conn: psycopg.Connection[Any], schema: str, table: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = %s AND tablename = %s",
+        (schema, table),
+    ).fetchone()
+    return row is not None
+
+
+@contextmanager
+def postgres_connection(config: StoreConfig) -> Iterator[psycopg.Connection[Any]]:
+    """One direct connection to the store's server, with errors that say what went wrong."""
+    import psycopg
+
+    env = config.env
+    try:
+        conn = psycopg.connect(
+            host=env["POSTGRES_HOST"],
+            port=int(env["POSTGRES_PORT"]),
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"],
+            dbname=env["POSTGRES_DBNAME"],
+            connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]) or DEFAULT_CONNECT_TIMEOUT,
+            application_name="libops",
+            autocommit=True,
+        )
+    except psycopg.Error as error:
+        translated = translate_storage_error(error, config)
+        if translated is None:
+            translated = StoreUnavailableError(
+                f"cannot connect to the store at {config.redacted_url}: "
+                f"{config.scrub(str(error)).strip()}"
+            )
+        raise translated from None
+    try:
+        yield conn
+    except psycopg.Error as error:
+        translated = translate_storage_error(error, config)
+        if translated is None:
+            translated = StorageError(
+                f"the store at {config.redacted_url} failed: {config.scrub(str(error)).strip()}"
+            )
+        raise translated from error
+    finally:
+        conn.close()
+
+
+@contextmanager
+def migration_lock(config: StoreConfig) -> Iterator[None]:
+    """Hold the store's migration lock: one migration of a PostgreSQL schema at a time.
+
+    Concurrent ``CREATE TABLE``/``CREATE TYPE`` statements fail on PostgreSQL even with
+    ``IF NOT EXISTS``, so every migration first takes a session-level advisory lock keyed by
+    the schema. The schema is created if it does not exist. SQLite serialises writers on its
+    own; there only the file's directory is checked.
+    """
+    preflight(config)
+    if config.scheme != "postgresql":
+        yield
+        return
+    key = int.from_bytes(
+        hashlib.sha256(f"libops-migrate:{config.schema}".encode()).digest()[:8],
+        "big",
+        signed=True,
+    )
+    with postgres_connection(config) as conn:
+        conn.execute(f"SET lock_timeout = '{MIGRATION_LOCK_TIMEOUT}s'")
+        import psycopg
+        from psycopg import sql
+
+        try:
+            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        except psycopg.errors.LockNotAvailable:
+            raise StoreUnavailableError(
+                f"another migration of {config.redacted_url} held the lock for "
+                f"{MIGRATION_LOCK_TIMEOUT} s; try again when it has finished"
+            ) from None
+        try:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (config.schema,)
+            ).fetchone()
+            if exists is None:
+                conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(config.schema)))
+            yield
+        finally:
+            if not conn.closed:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+# --- errors from the drivers ----------------------------------------------------------------
+
+_UNREACHABLE: Final = (
+    "connection refused",
+    "could not connect",
+    "timeout expired",
+    "timed out",
+    "could not translate host name",
+    "name or service not known",
+    "temporary failure in name resolution",
+    "no route to host",
+    "network is unreachable",
+    "couldn't get a connection",
+    "server closed the connection unexpectedly",
+)
+
+
+def translate_storage_error(error: BaseException, config: StoreConfig) -> StorageError | None:
     """Map a driver error to the libops storage error that says what to do, if we know one."""
-    text = str(error)
+    text = config.scrub(str(error)).strip()
     lowered = text.lower()
     where = config.redacted_url
-    if "password authentication failed" in lowered or "role" in lowered and "does not exist" in lowered:
-        return StoreAuthenticationError(f"{where}: the server refused the credentials ({text.strip()})")
-    if "database" in lowered and "does not exist" in lowered:
-        return StoreUnavailableError(f"{where}: {text.strip()}")
     if (
-        "connection refused" in lowered
-        or "could not connect" in lowered
-        or "timeout" in lowered
-        or "could not translate host name" in lowered
-        or "name or service not known" in lowered
-        or "connection failed" in lowered
-        or "couldn't get a connection" in lowered
+        "password authentication failed" in lowered
+        or "authentication failed" in lowered
+        or "no pg_hba.conf entry" in lowered
+        or ("role" in lowered and "does not exist" in lowered)
+        or "no password supplied" in lowered
     ):
-        return StoreUnavailableError(f"cannot reach the store at {where}: {text.strip()}")
-    if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
-        return MigrationRequiredError(
-            f"the store at {where} has no libops tables yet; "
-            f"run `libops db migrate --store {where}` first"
+        return StoreAuthenticationError(f"{where}: the server refused the credentials ({text})")
+    if "database" in lowered and "does not exist" in lowered:
+        return StoreUnavailableError(
+            f"{where}: the database does not exist on that server; "
+            f"create it first (for example with createdb) ({text})"
         )
+    if any(marker in lowered for marker in _UNREACHABLE):
+        return StoreUnavailableError(f"cannot reach the store at {where}: {text}")
+    if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+        return _migration_required(config, "events table")
     if "unable to open database file" in lowered:
-        return StoreUnavailableError(f"cannot open the SQLite file of {where}: {text.strip()}")
+        return StoreUnavailableError(f"cannot open the SQLite file of {where}: {text}")
+    if "file is not a database" in lowered:
+        return StorageError(f"{where} is not a SQLite database: {text}")
     return None
+
+
+# --- reading a store -----------------------------------------------------------------------
+
+
+def count_events(recorder: ApplicationRecorder) -> int:
+    """How many events the store holds (a count, not the last notification id)."""
+    from eventsourcing.postgres import PostgresApplicationRecorder
+    from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+    if isinstance(recorder, PostgresApplicationRecorder):
+        from psycopg import sql
+
+        statement = sql.SQL("SELECT COUNT(*) AS n FROM {}.{}").format(
+            sql.Identifier(recorder.datastore.schema),
+            sql.Identifier(recorder.events_table_name),
+        )
+        with recorder.datastore.transaction(commit=False) as curs:
+            curs.execute(statement)
+            row = curs.fetchone()
+        return int(row["n"]) if row else 0
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        with recorder.datastore.transaction(commit=False) as sqlite_curs:
+            sqlite_curs.execute(f"SELECT COUNT(*) FROM {recorder.events_table_name}")
+            return int(sqlite_curs.fetchone()[0])
+    # The in-memory store numbers its events 1, 2, 3 ... without gaps.
+    return int(recorder.max_notification_id() or 0)

@@ -37,7 +37,8 @@ class EnumTranscoding(Transcoding):
         return obj.value
 
     def decode(self, data: Any) -> enum.Enum:
-        return self.type(data)
+        member: enum.Enum = self.type(data)
+        return member
 
 
 def register_libops_transcodings(transcoder: JSONTranscoder) -> None:

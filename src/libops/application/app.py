@@ -14,7 +14,12 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment
 
 from libops.adapters.transcoding import register_libops_transcodings
-from libops.domain.errors import ConcurrencyError, IdempotencyKeyReuseError, InvalidValueError, UnknownIdError
+from libops.domain.errors import (
+    ConcurrencyError,
+    IdempotencyKeyReuseError,
+    InvalidValueError,
+    UnknownIdError,
+)
 from libops.domain.idempotency import IdempotencyRecord
 from libops.domain.ports import Clock
 from libops.domain.schema import converter
@@ -57,7 +62,7 @@ class LibOpsApplication(Application[UUID]):
         if not isinstance(aggregate_id, UUID):
             raise UnknownIdError(kind, aggregate_id)
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise UnknownIdError(kind, aggregate_id) from None
         if not isinstance(aggregate, aggregate_type):
@@ -113,7 +118,7 @@ class LibOpsApplication(Application[UUID]):
 
     def _earlier_result(self, key: str, command: str, fingerprint: str) -> tuple[Any] | None:
         try:
-            record = self.repository.get(IdempotencyRecord.id_for(key))
+            record: Aggregate = self.repository.get(IdempotencyRecord.id_for(key))
         except AggregateNotFoundError:
             return None
         assert isinstance(record, IdempotencyRecord)

@@ -36,9 +36,14 @@ class CampaignService:
     ) -> UUID:
         """Plan a new campaign and return its id."""
         arguments: dict[str, Any] = {
-            "actor": actor, "name": name, "kind": kind, "period": period,
-            "platforms": tuple(platforms), "objectives": tuple(objectives),
-            "hashtags": tuple(hashtags), "description": description,
+            "actor": actor,
+            "name": name,
+            "kind": kind,
+            "period": period,
+            "platforms": tuple(platforms),
+            "objectives": tuple(objectives),
+            "hashtags": tuple(hashtags),
+            "description": description,
         }
 
         def run() -> tuple[list[Campaign], UUID]:
@@ -74,23 +79,46 @@ class CampaignService:
         actor: Actor,
         campaign_id: UUID | str,
         *,
+        name: str | None = None,
+        period: Period | None = None,
+        platforms: Iterable[Platform | str] | None = None,
+        objectives: Iterable[Objective] | None = None,
+        hashtags: Iterable[str] | None = None,
+        description: str | None = None,
         idempotency_key: str | None = None,
-        **changes: Any,
     ) -> None:
-        """Change parts of a campaign's plan (name, period, platforms, objectives, ...)."""
+        """Change parts of a campaign's plan; arguments left as None stay as they are."""
+        changes: dict[str, Any] = {
+            "name": name,
+            "period": period,
+            "platforms": None if platforms is None else tuple(platforms),
+            "objectives": None if objectives is None else tuple(objectives),
+            "hashtags": None if hashtags is None else tuple(hashtags),
+            "description": description,
+        }
         self._change(
-            "campaign.amend", campaign_id, lambda c: c.amend(actor, **changes),
-            idempotency_key, {"actor": actor, **changes},
+            "campaign.amend",
+            campaign_id,
+            lambda c: c.amend(actor, **changes),
+            idempotency_key,
+            {"actor": actor, **changes},
         )
 
     def add_kol_partner(
-        self, actor: Actor, campaign_id: UUID | str, partner: KolPartner,
-        *, idempotency_key: str | None = None,
+        self,
+        actor: Actor,
+        campaign_id: UUID | str,
+        partner: KolPartner,
+        *,
+        idempotency_key: str | None = None,
     ) -> None:
         """Engage an influencer on a campaign."""
         self._change(
-            "campaign.add_kol_partner", campaign_id, lambda c: c.add_kol_partner(actor, partner),
-            idempotency_key, {"actor": actor, "partner": partner},
+            "campaign.add_kol_partner",
+            campaign_id,
+            lambda c: c.add_kol_partner(actor, partner),
+            idempotency_key,
+            {"actor": actor, "partner": partner},
         )
 
     def launch(
@@ -98,18 +126,28 @@ class CampaignService:
     ) -> None:
         """Take a planned campaign live."""
         self._change(
-            "campaign.launch", campaign_id, lambda c: c.launch(actor),
-            idempotency_key, {"actor": actor},
+            "campaign.launch",
+            campaign_id,
+            lambda c: c.launch(actor),
+            idempotency_key,
+            {"actor": actor},
         )
 
     def pause(
-        self, actor: Actor, campaign_id: UUID | str, reason: str,
-        *, idempotency_key: str | None = None,
+        self,
+        actor: Actor,
+        campaign_id: UUID | str,
+        reason: str,
+        *,
+        idempotency_key: str | None = None,
     ) -> None:
         """Put a live campaign on hold."""
         self._change(
-            "campaign.pause", campaign_id, lambda c: c.pause(actor, reason),
-            idempotency_key, {"actor": actor, "reason": reason},
+            "campaign.pause",
+            campaign_id,
+            lambda c: c.pause(actor, reason),
+            idempotency_key,
+            {"actor": actor, "reason": reason},
         )
 
     def resume(
@@ -117,8 +155,11 @@ class CampaignService:
     ) -> None:
         """Take a paused campaign live again."""
         self._change(
-            "campaign.resume", campaign_id, lambda c: c.resume(actor),
-            idempotency_key, {"actor": actor},
+            "campaign.resume",
+            campaign_id,
+            lambda c: c.resume(actor),
+            idempotency_key,
+            {"actor": actor},
         )
 
     def complete(
@@ -126,16 +167,26 @@ class CampaignService:
     ) -> None:
         """Finish a campaign."""
         self._change(
-            "campaign.complete", campaign_id, lambda c: c.complete(actor),
-            idempotency_key, {"actor": actor},
+            "campaign.complete",
+            campaign_id,
+            lambda c: c.complete(actor),
+            idempotency_key,
+            {"actor": actor},
         )
 
     def cancel(
-        self, actor: Actor, campaign_id: UUID | str, reason: str,
-        *, idempotency_key: str | None = None,
+        self,
+        actor: Actor,
+        campaign_id: UUID | str,
+        reason: str,
+        *,
+        idempotency_key: str | None = None,
     ) -> None:
         """Call off a campaign."""
         self._change(
-            "campaign.cancel", campaign_id, lambda c: c.cancel(actor, reason),
-            idempotency_key, {"actor": actor, "reason": reason},
+            "campaign.cancel",
+            campaign_id,
+            lambda c: c.cancel(actor, reason),
+            idempotency_key,
+            {"actor": actor, "reason": reason},
         )

@@ -22,8 +22,9 @@ from libops.domain.values import (
     Period,
     Platform,
     enum_converter,
-    require_text,
     hashtag,
+    require_text,
+    storable_text,
 )
 
 
@@ -165,8 +166,7 @@ class Campaign(Aggregate):
         authorize(actor, "campaign.plan")
         if not isinstance(period, Period):
             raise InvalidValueError(f"period must be a Period, not {type(period).__name__}")
-        if not isinstance(description, str):
-            raise InvalidValueError("description must be text")
+        storable_text("description", description)
         return cls(
             actor_id=actor.id,
             name=require_text("name", name, max_length=200),
@@ -236,8 +236,8 @@ class Campaign(Aggregate):
         self._require_open("amend")
         if period is not None and not isinstance(period, Period):
             raise InvalidValueError(f"period must be a Period, not {type(period).__name__}")
-        if description is not None and not isinstance(description, str):
-            raise InvalidValueError("description must be text")
+        if description is not None:
+            storable_text("description", description)
         changes: dict[str, Any] = {
             "name": None if name is None else require_text("name", name, max_length=200),
             "period": period,
@@ -285,8 +285,9 @@ class Campaign(Aggregate):
         self._require_open("add a KOL partner to")
         if not isinstance(partner, KolPartner):
             raise InvalidValueError(f"partner must be a KolPartner, not {type(partner).__name__}")
-        if any(p.handle == partner.handle and p.platform == partner.platform
-               for p in self.kol_partners):
+        if any(
+            p.handle == partner.handle and p.platform == partner.platform for p in self.kol_partners
+        ):
             raise InvalidValueError(
                 f"{partner.handle} on {partner.platform.value} is already a partner"
             )

@@ -90,6 +90,10 @@ class ReviewerIsAuthorError(RuleViolationError):
 class VariantLimitError(RuleViolationError):
     """A platform variant breaks that platform's declared limits (length, media, links)."""
 
+    def __init__(self, *violations: str) -> None:
+        super().__init__("; ".join(violations))
+        self.violations = tuple(violations)
+
 
 class ScheduleInPastError(RuleViolationError):
     """A post cannot be scheduled for a time that has already passed."""
@@ -98,9 +102,33 @@ class ScheduleInPastError(RuleViolationError):
 class CadenceError(RuleViolationError):
     """Scheduling breaks an enforced cadence policy."""
 
+    def __init__(self, message: str, warnings: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.warnings = warnings
+
 
 class PlatformNotTargetedError(RuleViolationError):
     """The post has no variant for that platform."""
+
+
+class AlreadyPublishedError(InvalidTransitionError):
+    """A post's variant for that platform is already published."""
+
+
+class ChecklistIncompleteError(RuleViolationError):
+    """A post is approved only when accuracy, copyright and privacy are all confirmed."""
+
+
+class PersonalDataFoundError(RuleViolationError):
+    """A post is not approved while the automatic review found personal data in it."""
+
+    def __init__(self, message: str, findings: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.findings = findings
+
+
+class StaleMetricsError(RuleViolationError):
+    """A metric snapshot was observed before the latest one recorded for that platform."""
 
 
 class IdempotencyKeyReuseError(RuleViolationError):
@@ -120,6 +148,40 @@ class PlatformError(LibopsError):
     def __init__(self, message: str, *, retryable: bool = True) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class PlatformTimeoutError(PlatformError):
+    """A platform did not answer in time; the request may or may not have gone through."""
+
+
+class UnknownPlatformPostError(PlatformError):
+    """The platform has no post with that external id."""
+
+    def __init__(self, platform: str, external_id: str) -> None:
+        super().__init__(f"{platform} has no post with id {external_id!r}", retryable=False)
+        self.platform = platform
+        self.external_id = external_id
+
+
+class NoGatewayError(LibopsError, LookupError):
+    """No platform gateway is registered for the platform a command needs."""
+
+    def __init__(self, platform: str) -> None:
+        super().__init__(
+            f"no gateway is registered for {platform}; pass one to LibOps.open(gateways=...)"
+        )
+        self.platform = platform
+
+
+class PublishFailedError(PlatformError):
+    """Publishing one platform variant of a post failed; the failure was recorded on the post."""
+
+    def __init__(self, post_id: object, platform: str, message: str, *, retryable: bool) -> None:
+        super().__init__(
+            f"publishing post {post_id} on {platform} failed: {message}", retryable=retryable
+        )
+        self.post_id = post_id
+        self.platform = platform
 
 
 # --- storage ---------------------------------------------------------------------------

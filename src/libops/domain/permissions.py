@@ -32,6 +32,7 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "post.submit_for_review": frozenset({_PLANNER}),
         "post.review": frozenset({_REVIEWER}),
         "post.schedule": frozenset({_ADMIN, _PLANNER}),
+        "post.unschedule": frozenset({_ADMIN, _PLANNER}),
         "post.publish": frozenset({_ADMIN, _TECH}),
         "post.retract": frozenset({_ADMIN}),
         "post.record_metrics": frozenset({_ADMIN, _TECH}),

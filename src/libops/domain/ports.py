@@ -8,7 +8,13 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from libops.domain.values import MetricSnapshot, Platform, PlatformLimits, PostVariant, PublishReceipt
+from libops.domain.values import (
+    MetricSnapshot,
+    Platform,
+    PlatformLimits,
+    PostVariant,
+    PublishReceipt,
+)
 
 
 class Clock(Protocol):

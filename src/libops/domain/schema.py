@@ -8,6 +8,7 @@ it, and an upcaster.
 from __future__ import annotations
 
 import enum
+import typing
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,7 +17,9 @@ from typing import Any, Final
 
 import cattrs
 
+from libops.domain.cadence import CadenceBreach, CadencePeriod, CadenceWarning
 from libops.domain.campaign import CampaignKind, CampaignStatus
+from libops.domain.post import MetricOutcome, PlatformStatus, PostStatus
 from libops.domain.values import (
     Actor,
     ContentType,
@@ -38,6 +41,10 @@ from libops.domain.values import (
 )
 
 
+def _is_set_type(type_: Any) -> bool:
+    return type_ is set or type_ is frozenset or typing.get_origin(type_) in (set, frozenset)
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True)
     conv.register_unstructure_hook(Decimal, str)
@@ -50,8 +57,11 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(
         date, lambda v, _t: v if isinstance(v, date) else date.fromisoformat(v)
     )
-    conv.register_unstructure_hook(
-        frozenset, lambda s: sorted(conv.unstructure(x) for x in s)
+    # Sets become sorted lists: JSON has no sets, and their iteration order changes from one
+    # process to the next (hash randomisation). The predicate also catches parametrised
+    # fields such as Actor.roles (frozenset[Role]), which a plain frozenset hook would miss.
+    conv.register_unstructure_hook_func(
+        _is_set_type, lambda s: sorted(conv.unstructure(x) for x in s)
     )
     return conv
 
@@ -73,6 +83,7 @@ VALUE_TYPES: Final[Mapping[type[Any], str]] = MappingProxyType(
         ReviewChecklist: "libops.ReviewChecklist",
         Finding: "libops.Finding",
         PublishReceipt: "libops.PublishReceipt",
+        CadenceWarning: "libops.CadenceWarning",
     }
 )
 """attrs value types that events may carry, each with its fixed stored name."""
@@ -87,6 +98,11 @@ ENUM_TYPES: Final[Mapping[type[enum.Enum], str]] = MappingProxyType(
         FindingKind: "libops.FindingKind",
         CampaignKind: "libops.CampaignKind",
         CampaignStatus: "libops.CampaignStatus",
+        PostStatus: "libops.PostStatus",
+        PlatformStatus: "libops.PlatformStatus",
+        MetricOutcome: "libops.MetricOutcome",
+        CadencePeriod: "libops.CadencePeriod",
+        CadenceBreach: "libops.CadenceBreach",
     }
 )
 """Enumerations that events may carry, each with its fixed stored name."""

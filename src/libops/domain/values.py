@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -78,12 +78,25 @@ class Metric(enum.Enum):
 def require_text(field_name: str, value: object, *, max_length: int | None = None) -> str:
     if not isinstance(value, str):
         raise InvalidValueError(f"{field_name} must be text, not {type(value).__name__}")
-    stripped = value.strip()
+    stripped = storable_text(field_name, value).strip()
     if not stripped:
         raise InvalidValueError(f"{field_name} must not be empty")
     if max_length is not None and len(stripped) > max_length:
         raise InvalidValueError(f"{field_name} is longer than {max_length} characters")
     return stripped
+
+
+def storable_text(field_name: str, value: object) -> str:
+    """Return ``value`` if it is text a store can hold (UTF-8: no lone surrogates)."""
+    if not isinstance(value, str):
+        raise InvalidValueError(f"{field_name} must be text, not {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidValueError(
+            f"{field_name} holds characters that are not valid Unicode (lone surrogates)"
+        ) from None
+    return value
 
 
 def _text_validator(max_length: int | None = None) -> Any:
@@ -93,19 +106,44 @@ def _text_validator(max_length: int | None = None) -> Any:
     return validate
 
 
-def enum_converter(enum_type: type[enum.Enum]) -> Any:
-    def convert(value: object) -> enum.Enum:
-        if isinstance(value, enum_type):
-            return value
-        try:
-            return enum_type(value)
-        except ValueError:
-            choices = ", ".join(m.value for m in enum_type)
-            raise InvalidValueError(
-                f"{value!r} is not a {enum_type.__name__}; expected one of: {choices}"
-            ) from None
+E = TypeVar("E", bound=enum.Enum)
+
+
+def to_enum(enum_type: type[E], value: object) -> E:
+    """Return ``value`` as a member of ``enum_type`` (given the member or its value)."""
+    if isinstance(value, enum_type):
+        return value
+    try:
+        return enum_type(value)
+    except ValueError:
+        choices = ", ".join(str(m.value) for m in enum_type)
+        raise InvalidValueError(
+            f"{value!r} is not a {enum_type.__name__}; expected one of: {choices}"
+        ) from None
+
+
+def enum_converter(enum_type: type[E]) -> Callable[[object], E]:
+    """A converter that turns a member or its value into a member of ``enum_type``."""
+
+    def convert(value: object) -> E:
+        return to_enum(enum_type, value)
 
     return convert
+
+
+def to_platform(value: object) -> Platform:
+    """Convert a platform name or member to a :class:`Platform`."""
+    return to_enum(Platform, value)
+
+
+def to_optional_platform(value: object) -> Platform | None:
+    """Like :func:`to_platform`, but ``None`` stays ``None``."""
+    return None if value is None else to_enum(Platform, value)
+
+
+def to_metric(value: object) -> Metric:
+    """Convert a metric name or member to a :class:`Metric`."""
+    return to_enum(Metric, value)
 
 
 def _aware(field_name: str, value: object) -> datetime:
@@ -116,8 +154,21 @@ def _aware(field_name: str, value: object) -> datetime:
     return value
 
 
-def _aware_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _aware(attribute.name, value)
+def _utc(field_name: str, value: object) -> datetime:
+    # Stored times are UTC: a moment in a repeated local hour (fold=1) would otherwise not
+    # equal itself once reloaded with a fixed offset.
+    try:
+        return _aware(field_name, value).astimezone(UTC)
+    except OverflowError:
+        raise InvalidValueError(f"{field_name} is out of range ({value!r})") from None
+
+
+def _observed_at_utc(value: object) -> datetime:
+    return _utc("observed_at", value)
+
+
+def _published_at_utc(value: object) -> datetime:
+    return _utc("published_at", value)
 
 
 def _count_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -148,7 +199,7 @@ def currency_code(value: object) -> str:
 
 
 def _exact_decimal(value: object) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise MoneyError(
             f"money must be given as a Decimal, int or string, never a float ({value!r})"
         )
@@ -170,22 +221,33 @@ def _exact_decimal(value: object) -> Decimal:
     return amount
 
 
+def _currency_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    currency_code(value)
+
+
 @attrs.frozen(order=False)
 class Money:
     """An exact, non-negative amount in one currency, quantised to its minor unit."""
 
     amount: Decimal = attrs.field(converter=_exact_decimal)
-    currency: str = attrs.field(default=DEFAULT_CURRENCY, validator=lambda _i, _a, v: currency_code(v))
+    currency: str = attrs.field(default=DEFAULT_CURRENCY, validator=_currency_validator)
 
     def __attrs_post_init__(self) -> None:
         exponent = Decimal(1).scaleb(-MINOR_UNITS[self.currency])
-        quantised = self.amount.quantize(exponent)
+        try:
+            quantised = self.amount.quantize(exponent)
+        except InvalidOperation:
+            # More digits than the decimal context holds exactly (28 by default).
+            raise MoneyError(
+                f"{self.amount} {self.currency} is too large to hold exactly"
+            ) from None
         if quantised != self.amount:
             raise MoneyError(
                 f"{self.amount} has more decimal places than {self.currency} allows "
                 f"({MINOR_UNITS[self.currency]})"
             )
-        object.__setattr__(self, "amount", quantised)
+        # copy_abs: a negative zero ("-0") is stored and shown as plain zero.
+        object.__setattr__(self, "amount", quantised.copy_abs())
 
     @classmethod
     def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
@@ -232,8 +294,7 @@ class Money:
 def _roles(value: Iterable[Role | str]) -> frozenset[Role]:
     if isinstance(value, str | Role):
         value = [value]
-    convert = enum_converter(Role)
-    return frozenset(convert(r) for r in value)
+    return frozenset(to_enum(Role, r) for r in value)
 
 
 @attrs.frozen
@@ -272,7 +333,7 @@ class Period:
 
 
 def _target(value: object) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise InvalidValueError(f"an objective's target must be exact, not {value!r}")
     try:
         target = Decimal(value)  # type: ignore[arg-type]  # checked just below
@@ -287,20 +348,22 @@ def _target(value: object) -> Decimal:
 class Objective:
     """A measurable goal of a campaign: reach ``target`` of ``metric`` (on one platform or all)."""
 
-    metric: Metric = attrs.field(converter=enum_converter(Metric))
+    metric: Metric = attrs.field(converter=to_metric)
     target: Decimal = attrs.field(converter=_target)
-    platform: Platform | None = attrs.field(
-        default=None,
-        converter=attrs.converters.optional(enum_converter(Platform)),
-    )
+    platform: Platform | None = attrs.field(default=None, converter=to_optional_platform)
+
+
+def _kol_handle(value: object) -> str:
+    return require_text("handle", value, max_length=200)
 
 
 @attrs.frozen
 class KolPartner:
     """An influencer the library works with on a campaign, on agreed terms."""
 
-    handle: str = attrs.field(validator=_text_validator(200))
-    platform: Platform = attrs.field(converter=enum_converter(Platform))
+    # Stripped, so that " @reader" and "@reader" are one partner, not two.
+    handle: str = attrs.field(converter=_kol_handle)
+    platform: Platform = attrs.field(converter=to_platform)
     audience_size: int = attrs.field(validator=_count_validator)
     deliverables: tuple[str, ...] = attrs.field(converter=_str_tuple)
     fee: Money
@@ -330,7 +393,7 @@ def hashtag(value: object) -> str:
 class PostVariant:
     """The text and media of a post as adapted to one platform."""
 
-    platform: Platform = attrs.field(converter=enum_converter(Platform))
+    platform: Platform = attrs.field(converter=to_platform)
     text: str = attrs.field(validator=_text_validator())
     media: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     link: str | None = None
@@ -369,8 +432,8 @@ class PlatformLimits:
 class MetricSnapshot:
     """Cumulative counts for one post on one platform, as observed at one moment."""
 
-    platform: Platform = attrs.field(converter=enum_converter(Platform))
-    observed_at: datetime = attrs.field(validator=_aware_validator)
+    platform: Platform = attrs.field(converter=to_platform)
+    observed_at: datetime = attrs.field(converter=_observed_at_utc)
     reads: int = attrs.field(default=0, validator=_count_validator)
     views: int = attrs.field(default=0, validator=_count_validator)
     likes: int = attrs.field(default=0, validator=_count_validator)
@@ -428,11 +491,15 @@ class FindingKind(enum.Enum):
     SENSITIVE_WORD = "sensitive_word"
 
 
+def _to_finding_kind(value: object) -> FindingKind:
+    return to_enum(FindingKind, value)
+
+
 @attrs.frozen
 class Finding:
     """One thing an automatic review check found, masked so it does not leak again."""
 
-    kind: FindingKind = attrs.field(converter=enum_converter(FindingKind))
+    kind: FindingKind = attrs.field(converter=_to_finding_kind)
     where: str
     excerpt: str
 
@@ -441,7 +508,7 @@ class Finding:
 class PublishReceipt:
     """What a platform answered when a post variant went out."""
 
-    platform: Platform = attrs.field(converter=enum_converter(Platform))
+    platform: Platform = attrs.field(converter=to_platform)
     external_id: str = attrs.field(validator=_text_validator())
     url: str
-    published_at: datetime = attrs.field(validator=_aware_validator)
+    published_at: datetime = attrs.field(converter=_published_at_utc)

@@ -1,0 +1,681 @@
+"""A state machine for posts: a plain model beside the real LibOps, on every kind of store.
+
+Every step gives one command through PostService (or, for publishing, through the aggregate
+with a direct save, as the publishing service does) and the same command to an in-memory copy
+of the post. The model predicts each outcome: the new state, or the specific error and that
+nothing was recorded. After every step the invariants compare the model, the in-memory copy
+and a fresh reload from the store.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from libops import (
+    Actor,
+    CadencePolicy,
+    LibOps,
+    MetricOutcome,
+    MetricSnapshot,
+    Period,
+    Platform,
+    PlatformStatus,
+    Post,
+    PostStatus,
+    PostVariant,
+    PublishReceipt,
+    ReviewChecklist,
+    Role,
+)
+from libops.adapters.clock import ManualClock
+from libops.application.posts import find_calendar
+from libops.domain.errors import (
+    AlreadyPublishedError,
+    ChecklistIncompleteError,
+    InvalidTransitionError,
+    InvalidValueError,
+    PermissionDeniedError,
+    PersonalDataFoundError,
+    PlatformNotTargetedError,
+    ReviewerIsAuthorError,
+    ScheduleInPastError,
+    StaleMetricsError,
+    VariantLimitError,
+)
+from libops.domain.permissions import PERMISSIONS
+from libops.domain.review import PERSONAL_DATA, scan_texts
+from tests.conftest import STORE_KINDS, postgres_url_or_skip
+from tests.helpers import count_events
+
+START = datetime(2026, 4, 20, 0, 0, tzinfo=UTC)  # the week of World Book Day
+WORDS = ("第一",)
+POLICY = CadencePolicy()
+OPTIONS: dict[str, Any] = {"cadence": POLICY, "sensitive_words": WORDS}
+ACTORS = {
+    "planner": Actor("planner-1", [Role.CONTENT_PLANNER]),
+    "planner2": Actor("planner-2", [Role.CONTENT_PLANNER]),
+    "both": Actor("both-1", [Role.CONTENT_PLANNER, Role.REVIEWER]),
+    "reviewer": Actor("reviewer-1", [Role.REVIEWER]),
+    "admin": Actor("admin-1", [Role.OPERATIONS_ADMIN]),
+    "tech": Actor("tech-1", [Role.TECHNICAL_SUPPORT]),
+}
+TARGETS = (Platform.WEIBO, Platform.WECHAT, Platform.MASTODON)
+PLATFORMS = (*TARGETS, Platform.DOUYIN)  # Douyin is never targeted
+PHONE_BODY = "报名电话 13812345678, 名额第一"
+CLEAN_BODY = "欢迎来图书馆参加读书会"
+EDITABLE = (PostStatus.DRAFTED, PostStatus.CHANGES_REQUESTED)
+MAX_POSTS = 3
+CHANGES = {"same": (0, 0), "up": (3, 1), "down": (-1, 0), "mixed": (2, -1)}
+"""How a metric snapshot's reads and likes differ from the latest one."""
+
+posts = st.integers(min_value=0, max_value=MAX_POSTS - 1)
+# Mostly one of the post's own platforms; now and then Douyin, which no post targets.
+platforms = st.integers(min_value=0, max_value=7)
+
+
+def may(actor: Actor, command: str) -> bool:
+    return actor.has_any(PERMISSIONS[command])
+
+
+@dataclass
+class ModelPost:
+    """What the post should be, kept by hand."""
+
+    id: UUID
+    campaign_id: UUID | None
+    platforms: tuple[Platform, ...]
+    authors: set[str]
+    personal: bool
+    status: PostStatus = PostStatus.DRAFTED
+    found_personal: bool = False
+    version: int = 1
+    platform_status: dict[Platform, PlatformStatus] = field(default_factory=dict)
+    scheduled_at: dict[Platform, datetime] = field(default_factory=dict)
+    receipts: dict[Platform, str] = field(default_factory=dict)
+    metrics: dict[Platform, MetricSnapshot] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.platform_status = dict.fromkeys(self.platforms, PlatformStatus.PENDING)
+
+    def publish_error(self, actor: Actor, platform: Platform) -> type[Exception] | None:
+        """The error Post.check_can_publish should raise, if any."""
+        if not may(actor, "post.publish"):
+            return PermissionDeniedError
+        if platform not in self.platforms:
+            return PlatformNotTargetedError
+        if self.status is not PostStatus.APPROVED:
+            return InvalidTransitionError
+        if self.platform_status[platform] is PlatformStatus.PUBLISHED:
+            return AlreadyPublishedError
+        return None
+
+
+@dataclass
+class ModelCalendar:
+    exists: bool = False
+    slots: dict[UUID, datetime] = field(default_factory=dict)
+    released: dict[UUID, datetime] = field(default_factory=dict)
+
+    def occupied(self, excluding: UUID | None = None) -> list[datetime]:
+        times = [at for p, at in self.slots.items() if p != excluding]
+        times += [at for p, at in self.released.items() if p != excluding]
+        return sorted(times)
+
+
+def view(post: Post) -> dict[str, Any]:
+    """Everything a post tells about itself."""
+    return {
+        "id": post.id, "version": post.version, "status": post.status,
+        "authors": post.authors, "author_id": post.author_id, "campaign_id": post.campaign_id,
+        "title": post.title, "body": post.body, "content_type": post.content_type,
+        "format": post.format, "variants": post.variants, "media": post.media,
+        "source": post.source, "licence": post.licence, "findings": post.findings,
+        "reviews": post.reviews, "retraction_reason": post.retraction_reason,
+        "per_platform": {
+            p: (post.platform_status(p), post.scheduled_at(p), post.receipt(p),
+                post.last_failure(p), post.latest_metrics(p))
+            for p in post.platforms
+        },
+    }
+
+
+StoreOpener = Callable[[ManualClock], tuple[LibOps, Callable[[], None]]]
+
+
+class PostMachine(RuleBasedStateMachine):
+    """Posts driven through every command, checked against a plain model."""
+
+    open_store: StoreOpener
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = ManualClock(START)
+        self.ops, self._cleanup = type(self).open_store(self.clock)
+        self.campaign_id = self.ops.campaigns.plan(
+            ACTORS["planner"], name="World Book Day", kind="topic",
+            period=Period(date(2026, 4, 1), date(2026, 4, 30)),
+        )
+        self.events = 1
+        self.model: list[ModelPost] = []
+        self.shadows: dict[UUID, Post] = {}
+        self.calendars = {p: ModelCalendar() for p in PLATFORMS}
+        self.published = 0
+
+    def teardown(self) -> None:
+        self.ops.close()
+        self._cleanup()
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def pick(self, index: int) -> tuple[ModelPost, Post]:
+        post = self.model[index % len(self.model)]
+        return post, self.shadows[post.id]
+
+    @staticmethod
+    def platform_of(post: ModelPost, which: int) -> Platform:
+        return Platform.DOUYIN if which == 7 else post.platforms[which % len(post.platforms)]
+
+    def expect(
+        self,
+        error: type[Exception] | None,
+        real: Callable[[], Any],
+        shadow: Callable[[], Any] | None = None,
+    ) -> tuple[Any, Any]:
+        """Run a command on the store and on the in-memory copy; both fail alike or succeed."""
+        before = count_events(self.ops)
+        if error is not None:
+            for call in (real, shadow):
+                if call is None:
+                    continue
+                with pytest.raises(error) as caught:
+                    call()
+                assert type(caught.value) is error, caught.value  # not merely a subclass
+            assert count_events(self.ops) == before
+            return None, None
+        result = real()
+        return result, None if shadow is None else shadow()
+
+    # --- rules -------------------------------------------------------------------------
+
+    @initialize(personal=st.booleans(), published=st.booleans())
+    def start_with_an_approved_post(self, personal: bool, published: bool) -> None:
+        """Begin with a post approved for every platform (perhaps out on Weibo already).
+
+        Publishing and metrics are then reached in short runs too.
+        """
+        self.draft("planner", set(TARGETS), personal, True, None)
+        self.push_through_review(0)
+        if published:
+            self.publish(0, 0, "tech")
+
+    @precondition(lambda self: len(self.model) < MAX_POSTS)
+    @rule(
+        author=st.sampled_from(["planner", "planner2", "both", "planner", "reviewer"]),
+        aimed_at=st.sets(st.sampled_from(TARGETS), min_size=1),
+        personal=st.sampled_from([False, False, True]),
+        linked=st.booleans(),
+        flaw=st.sampled_from([None] * 6 + ["title", "limit"]),
+    )
+    def draft(
+        self, author: str, aimed_at: set[Platform], personal: bool, linked: bool, flaw: str | None
+    ) -> None:
+        actor = ACTORS[author]
+        chosen = tuple(p for p in TARGETS if p in aimed_at)
+        text = "x" * 30000 if flaw == "limit" else "世界读书日"
+        error: type[Exception] | None = None
+        if not may(actor, "post.draft"):
+            error = PermissionDeniedError
+        elif flaw == "title":
+            error = InvalidValueError
+        elif flaw == "limit":
+            error = VariantLimitError
+        post_id, _ = self.expect(error, lambda: self.ops.posts.draft(
+            actor, title="" if flaw == "title" else "读书日书单",
+            body=PHONE_BODY if personal else CLEAN_BODY, content_type="knowledge",
+            format="image_text", campaign_id=self.campaign_id if linked else None,
+            variants=[PostVariant(p, text, media=["cover.jpg"]) for p in chosen],
+        ))
+        if error is None:
+            self.model.append(ModelPost(
+                post_id, self.campaign_id if linked else None, chosen, {actor.id}, personal,
+            ))
+            self.shadows[post_id] = self.ops.posts.get(post_id)
+            self.events += 1
+
+    @precondition(lambda self: self.model)
+    @rule(index=posts, who=st.sampled_from(["planner", "planner2", "both", "reviewer"]),
+          personal=st.sampled_from([False, False, True]))
+    def revise(self, index: int, who: str, personal: bool) -> None:
+        post, shadow = self.pick(index)
+        actor = ACTORS[who]
+        body = PHONE_BODY if personal else CLEAN_BODY
+        error: type[Exception] | None = None
+        if not may(actor, "post.revise"):
+            error = PermissionDeniedError
+        elif post.status not in EDITABLE:
+            error = InvalidTransitionError
+        self.expect(
+            error,
+            lambda: self.ops.posts.revise(actor, post.id, body=body),
+            lambda: shadow.revise(actor, body=body),
+        )
+        if error is None:
+            post.authors.add(actor.id)
+            post.personal = personal
+            post.version += 1
+            self.events += 1
+
+    @precondition(lambda self: self.model)
+    @rule(index=posts, who=st.sampled_from(["planner", "planner2", "planner", "reviewer"]))
+    def submit(self, index: int, who: str) -> None:
+        post, shadow = self.pick(index)
+        actor = ACTORS[who]
+        error: type[Exception] | None = None
+        if not may(actor, "post.submit_for_review"):
+            error = PermissionDeniedError
+        elif post.status not in EDITABLE:
+            error = InvalidTransitionError
+        findings, _ = self.expect(
+            error,
+            lambda: self.ops.posts.submit_for_review(actor, post.id),
+            lambda: shadow.submit_for_review(actor, scan_texts(shadow.texts(), WORDS)),
+        )
+        if error is None:
+            assert any(f.kind in PERSONAL_DATA for f in findings) is post.personal
+            assert findings == shadow.findings
+            post.status = PostStatus.IN_REVIEW
+            post.found_personal = post.personal
+            post.version += 1
+            self.events += 1
+
+    @precondition(lambda self: self.model)
+    @rule(index=posts, who=st.sampled_from(["reviewer", "reviewer", "both", "planner"]),
+          approve=st.sampled_from([True, True, False]),
+          checked=st.sampled_from([True, True, True, False]))
+    def review(self, index: int, who: str, approve: bool, checked: bool) -> None:
+        post, shadow = self.pick(index)
+        actor = ACTORS[who]
+        checklist = ReviewChecklist(accuracy=True, copyright=checked, privacy=True)
+        error: type[Exception] | None = None
+        if not may(actor, "post.review"):
+            error = PermissionDeniedError
+        elif post.status is not PostStatus.IN_REVIEW:
+            error = InvalidTransitionError
+        elif actor.id in post.authors:
+            error = ReviewerIsAuthorError
+        elif approve and not checked:
+            error = ChecklistIncompleteError
+        elif approve and post.found_personal:
+            error = PersonalDataFoundError
+        self.expect(
+            error,
+            lambda: self.ops.posts.review(actor, post.id, checklist, approve=approve,
+                                          comments="看过了"),
+            lambda: shadow.review(actor, checklist, approve, "看过了"),
+        )
+        if error is None:
+            post.status = PostStatus.APPROVED if approve else PostStatus.CHANGES_REQUESTED
+            post.version += 1
+            self.events += 1
+
+    @precondition(lambda self: self.model)
+    @rule(index=posts, which=platforms,
+          who=st.sampled_from(["planner", "admin", "planner", "reviewer"]),
+          minutes=st.sampled_from([45, 0, 120, 600, 1440, 2900, -90]))
+    def schedule(self, index: int, which: int, who: str, minutes: int) -> None:
+        post, shadow = self.pick(index)
+        platform = self.platform_of(post, which)
+        actor = ACTORS[who]
+        now = self.clock.now()
+        at = now + timedelta(minutes=minutes)
+        error: type[Exception] | None = None
+        if not may(actor, "post.schedule"):
+            error = PermissionDeniedError
+        elif platform not in post.platforms:
+            error = PlatformNotTargetedError
+        elif post.status is not PostStatus.APPROVED:
+            error = InvalidTransitionError
+        elif post.platform_status[platform] is PlatformStatus.PUBLISHED:
+            error = AlreadyPublishedError
+        elif at < now:
+            error = ScheduleInPastError
+        calendar = self.calendars[platform]
+        expected_warnings = (
+            POLICY.check(platform, at, calendar.occupied(excluding=post.id))
+            if error is None else ()
+        )
+        warnings, _ = self.expect(
+            error,
+            lambda: self.ops.posts.schedule(actor, post.id, platform, at),
+            lambda: shadow.schedule(actor, platform, at, now=now),
+        )
+        if error is not None:
+            return
+        assert warnings == expected_warnings
+        unchanged = (
+            post.platform_status[platform] is PlatformStatus.SCHEDULED
+            and post.scheduled_at.get(platform) == at
+        )
+        if not unchanged:
+            post.version += 1
+            self.events += 1
+        post.platform_status[platform] = PlatformStatus.SCHEDULED
+        post.scheduled_at[platform] = at
+        if not calendar.exists:
+            calendar.exists = True
+            self.events += 1
+        if calendar.slots.get(post.id) != at:
+            calendar.slots[post.id] = at
+            self.events += 1
+
+    @precondition(lambda self: self.model)
+    @rule(index=posts, which=platforms, who=st.sampled_from(["admin", "admin", "reviewer"]))
+    def unschedule(self, index: int, which: int, who: str) -> None:
+        post, shadow = self.pick(index)
+        platform = self.platform_of(post, which)
+        actor = ACTORS[who]
+        error: type[Exception] | None = None
+        if not may(actor, "post.unschedule"):
+            error = PermissionDeniedError
+        elif platform not in post.platforms:
+            error = PlatformNotTargetedError
+        elif post.status is not PostStatus.APPROVED:
+            error = InvalidTransitionError
+        elif post.platform_status[platform] is PlatformStatus.PUBLISHED:
+            error = AlreadyPublishedError
+        elif platform not in post.scheduled_at:
+            error = InvalidTransitionError
+        self.expect(
+            error,
+            lambda: self.ops.posts.unschedule(actor, post.id, platform),
+            lambda: shadow.unschedule(actor, platform),
+        )
+        if error is None:
+            del post.scheduled_at[platform]
+            if post.platform_status[platform] is PlatformStatus.SCHEDULED:
+                post.platform_status[platform] = PlatformStatus.PENDING
+            post.version += 1
+            self.events += 1
+            self._withdraw(post.id, platform)
+
+    def _withdraw(self, post_id: UUID, platform: Platform) -> None:
+        if self.calendars[platform].slots.pop(post_id, None) is not None:
+            self.events += 1
+
+    @precondition(lambda self: self.model)
+    @rule(index=posts, which=platforms,
+          who=st.sampled_from(["admin", "tech", "tech", "planner"]))
+    def publish(self, index: int, which: int, who: str) -> None:
+        post, shadow = self.pick(index)
+        platform = self.platform_of(post, which)
+        actor = ACTORS[who]
+        self.published += 1
+        receipt = PublishReceipt(
+            platform, f"ext-{self.published}", f"https://example.org/{self.published}",
+            self.clock.now(),
+        )
+
+        def direct() -> None:
+            loaded = self.ops.posts.get(post.id)
+            loaded.record_published(actor, receipt)
+            calendar = find_calendar(self.ops.app, platform)
+            to_save: list[Any] = [loaded]
+            if calendar is not None:
+                calendar.release(post.id, actor=actor)
+                to_save.append(calendar)
+            self.ops.app.save(*to_save)
+
+        error = post.publish_error(actor, platform)
+        self.expect(error, direct, lambda: shadow.record_published(actor, receipt))
+        if error is None:
+            post.platform_status[platform] = PlatformStatus.PUBLISHED
+            post.receipts[platform] = receipt.external_id
+            post.version += 1
+            self.events += 1
+            calendar = self.calendars[platform]
+            slot = calendar.slots.pop(post.id, None)
+            if slot is not None:
+                calendar.released[post.id] = slot
+                self.events += 1
+
+    @precondition(lambda self: self.model)
+    @rule(index=posts, which=platforms, retryable=st.booleans())
+    def fail(self, index: int, which: int, retryable: bool) -> None:
+        post, shadow = self.pick(index)
+        platform = self.platform_of(post, which)
+        actor = ACTORS["tech"]
+        now = self.clock.now()
+
+        def direct() -> None:
+            loaded = self.ops.posts.get(post.id)
+            loaded.record_publish_failure(actor, platform, "timeout", retryable, now)
+            self.ops.app.save(loaded)
+
+        error = post.publish_error(actor, platform)
+        self.expect(error, direct, lambda: shadow.record_publish_failure(
+            actor, platform, "timeout", retryable, now
+        ))
+        if error is None:
+            post.platform_status[platform] = PlatformStatus.FAILED
+            post.version += 1
+            self.events += 1
+
+    @precondition(lambda self: self.model)
+    # Three reasons in four are blank, listed first as hypothesis favours early choices:
+    # retraction is final, and the machine should not spend its steps on retracted posts.
+    @rule(index=posts, who=st.sampled_from(["admin", "admin", "planner"]),
+          reason=st.sampled_from([" ", "", "\t", "撤回"]))
+    def retract(self, index: int, who: str, reason: str) -> None:
+        post, shadow = self.pick(index)
+        actor = ACTORS[who]
+        error: type[Exception] | None = None
+        if not may(actor, "post.retract"):
+            error = PermissionDeniedError
+        elif post.status is PostStatus.RETRACTED:
+            error = InvalidTransitionError
+        elif not reason.strip():
+            error = InvalidValueError
+        self.expect(
+            error,
+            lambda: self.ops.posts.retract(actor, post.id, reason),
+            lambda: shadow.retract(actor, reason),
+        )
+        if error is None:
+            post.status = PostStatus.RETRACTED
+            for platform, status in post.platform_status.items():
+                if status is not PlatformStatus.PUBLISHED:
+                    post.scheduled_at.pop(platform, None)
+                if status is PlatformStatus.SCHEDULED:
+                    post.platform_status[platform] = PlatformStatus.PENDING
+                self._withdraw(post.id, platform)
+            post.version += 1
+            self.events += 1
+
+    @precondition(lambda self: self.model)
+    @rule(index=posts, which=platforms,
+          who=st.sampled_from(["tech", "admin", "tech", "planner"]),
+          change=st.sampled_from(list(CHANGES)), minutes_back=st.sampled_from([0, 0, 0, 30]))
+    def record_metrics(
+        self, index: int, which: int, who: str, change: str, minutes_back: int
+    ) -> None:
+        post, shadow = self.pick(index)
+        out = [p for p in post.platforms if post.platform_status[p] is PlatformStatus.PUBLISHED]
+        # Mostly a published platform, so that snapshots follow one another.
+        platform = out[which % len(out)] if out and which < 5 else self.platform_of(post, which)
+        actor = ACTORS[who]
+        latest = post.metrics.get(platform)
+        reads, likes = CHANGES[change]
+        snapshot = MetricSnapshot(
+            platform, self.clock.now() - timedelta(minutes=minutes_back),
+            reads=max(0, (latest.reads if latest else 0) + reads),
+            likes=max(0, (latest.likes if latest else 0) + likes),
+        )
+        error: type[Exception] | None = None
+        outcome = MetricOutcome.RECORDED
+        if not may(actor, "post.record_metrics"):
+            error = PermissionDeniedError
+        elif platform not in post.platforms:
+            error = PlatformNotTargetedError
+        elif post.platform_status[platform] is not PlatformStatus.PUBLISHED:
+            error = InvalidTransitionError
+        elif latest is not None:
+            if snapshot.same_counts(latest):
+                outcome = MetricOutcome.UNCHANGED
+            elif snapshot.observed_at < latest.observed_at:
+                error = StaleMetricsError
+            elif snapshot.reads < latest.reads or snapshot.likes < latest.likes:
+                outcome = MetricOutcome.CORRECTED
+        real, in_memory = self.expect(
+            error,
+            lambda: self.ops.posts.record_metrics(actor, post.id, snapshot),
+            lambda: shadow.record_metrics(actor, snapshot),
+        )
+        if error is None:
+            assert real is in_memory is outcome
+            if outcome is not MetricOutcome.UNCHANGED:
+                post.metrics[platform] = snapshot
+                post.version += 1
+                self.events += 1
+
+    @precondition(lambda self: self.model)
+    @rule(index=posts)
+    def push_through_review(self, index: int) -> None:
+        """Take a post in draft or sent back to approval in one step (three commands)."""
+        post, _ = self.pick(index)
+        if post.status not in EDITABLE:
+            return
+        if post.personal:
+            self.revise(index, "planner", False)
+        self.submit(index, "planner")
+        self.review(index, "reviewer", True, True)
+        assert post.status is PostStatus.APPROVED
+
+    @rule(minutes=st.sampled_from([1, 60, 600, 1440]))
+    def advance(self, minutes: int) -> None:
+        self.clock.advance(timedelta(minutes=minutes))
+
+    # --- invariants --------------------------------------------------------------------
+
+    @invariant()
+    def posts_match_model_and_store(self) -> None:
+        for post in self.model:
+            stored = self.ops.posts.get(post.id)
+            shadow = self.shadows[post.id]
+            assert view(stored) == view(shadow)
+            assert stored.version == post.version
+            assert stored.status is post.status
+            assert stored.authors == post.authors
+            assert stored.campaign_id == post.campaign_id
+            assert stored.platforms == post.platforms
+            for platform in post.platforms:
+                assert stored.platform_status(platform) is post.platform_status[platform]
+                assert stored.scheduled_at(platform) == post.scheduled_at.get(platform)
+                receipt = stored.receipt(platform)
+                assert (receipt and receipt.external_id) == post.receipts.get(platform)
+                assert stored.latest_metrics(platform) == post.metrics.get(platform)
+
+    @invariant()
+    def event_count_matches_model(self) -> None:
+        assert count_events(self.ops) == self.events
+
+    @invariant()
+    def calendars_match_model(self) -> None:
+        for platform, model in self.calendars.items():
+            assert self.ops.posts.calendar(platform) == sorted(
+                model.slots.items(), key=lambda item: (item[1], str(item[0]))
+            )
+            calendar = find_calendar(self.ops.app, platform)
+            assert (calendar is not None) is model.exists
+            if calendar is not None:
+                assert calendar.occupied() == model.occupied()
+
+
+# --- running it on every store ---------------------------------------------------------
+
+
+@contextmanager
+def _postgres(base: str) -> Iterator[Any]:
+    import psycopg
+
+    parts = urlsplit(base)
+    with psycopg.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username,
+        password=parts.password, dbname=parts.path.lstrip("/"), autocommit=True,
+    ) as conn:
+        yield conn
+
+
+def _opener(kind: str, tmp_path: Path) -> StoreOpener:
+    def open_store(clock: ManualClock) -> tuple[LibOps, Callable[[], None]]:
+        if kind == "memory":
+            return LibOps.open("memory://", clock=clock, **OPTIONS), lambda: None
+        if kind == "sqlite":
+            path = tmp_path / f"{uuid.uuid4().hex}.db"
+            return (
+                LibOps.open(f"sqlite:///{path}", clock=clock, migrate=True, **OPTIONS),
+                lambda: path.unlink(missing_ok=True),
+            )
+        base = postgres_url_or_skip()
+        schema = f"m_{uuid.uuid4().hex[:16]}"
+        with _postgres(base) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+
+        def drop() -> None:
+            with _postgres(base) as conn:
+                conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+        try:
+            opened = LibOps.open(
+                f"{base}?schema={schema}", clock=clock, migrate=True, **OPTIONS
+            )
+        except BaseException:
+            drop()
+            raise
+        return opened, drop
+
+    return open_store
+
+
+def _examples(kind: str) -> int:
+    budget = settings.default.max_examples
+    # PostgreSQL examples each create, migrate and drop a schema: fewer of them.
+    return budget if kind in ("memory", "sqlite") else max(5, budget // 3)
+
+
+@pytest.mark.parametrize("kind", STORE_KINDS)
+def test_post_machine(kind: str, tmp_path: Path) -> None:
+    """Posts behave like the model on every store, step after step."""
+    if kind == "postgresql":
+        postgres_url_or_skip()
+    machine = type(
+        f"PostMachine_{kind}", (PostMachine,), {"open_store": staticmethod(_opener(kind, tmp_path))}
+    )
+    steps = int(os.environ.get("LIBOPS_POST_MACHINE_STEPS", "40"))
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            settings.default, max_examples=_examples(kind), stateful_step_count=steps,
+            deadline=None,
+        ),
+    )

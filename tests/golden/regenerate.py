@@ -21,10 +21,14 @@ Usage (from the repository root)::
 Adding a scenario (for example the Post aggregate's events):
 
 1. Write ``def post_scenario(ops: LibOps) -> None`` below: it gives commands through
-   ``ops`` (the clock is a ``ManualClock`` at ``START``; advance it with ``ops.clock``),
-   and should record every event class of the aggregate at least once.
+   ``ops`` (the clock is a ``ManualClock`` at ``START``; move it with ``_manual_clock(ops)``),
+   and should record every event class of the aggregate at least once. Avoid idempotency
+   keys on commands whose arguments hold a new aggregate's id: the fingerprint hashes the
+   real (random) id, so the file would differ on every run.
 2. Add ``Golden("post_events.json", post_scenario, "b0570000", "...")`` to ``SCENARIOS``
-   (a prefix of 8 hex digits of its own).
+   (a prefix of 8 hex digits of its own). A scenario that publishes passes ``gateways``
+   (sandbox platforms built on the scenario's clock); ``sensitive_words`` configures the
+   automatic review.
 3. Run ``python -m tests.golden.regenerate`` and commit the new file.
 4. In ``tests/unit/test_golden.py`` write out the expected events and the expected state of
    the reconstructed aggregates explicitly (never generated from the file).
@@ -42,7 +46,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -51,14 +55,36 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import StoredEvent
 
-from libops import Actor, KolPartner, LibOps, Metric, Money, Objective, Period, Platform, Role
+from libops import (
+    Actor,
+    KolPartner,
+    LibOps,
+    Metric,
+    MetricSnapshot,
+    Money,
+    Objective,
+    Period,
+    Platform,
+    PlatformGateway,
+    PostVariant,
+    ReviewChecklist,
+    Role,
+    SandboxPlatform,
+)
 from libops.adapters.clock import ManualClock
+from libops.domain.errors import PublishFailedError
+from libops.domain.ports import Clock
 
 GOLDEN_DIR = Path(__file__).parent
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
+BEIJING = timezone(timedelta(hours=8))
+
 PLANNER = Actor("planner-1", [Role.CONTENT_PLANNER], name="Li Na")
+PLANNER2 = Actor("planner-2", [Role.CONTENT_PLANNER], name="Wang Fang")
+REVIEWER = Actor("reviewer-1", [Role.REVIEWER], name="Zhao Min")
 ADMIN = Actor("admin-1", [Role.OPERATIONS_ADMIN], name="Chen Jie")
+TECH = Actor("tech-1", [Role.TECHNICAL_SUPPORT], name="Sun Hao")
 
 
 # --- scenarios -------------------------------------------------------------------------
@@ -117,14 +143,150 @@ def campaign_scenario(ops: LibOps) -> None:
     ops.campaigns.cancel(ADMIN, reading_club, "venue under renovation")
 
 
+def _manual_clock(ops: LibOps) -> ManualClock:
+    """The scenario's clock, which only moves when the scenario moves it."""
+    clock = ops.clock
+    assert isinstance(clock, ManualClock)
+    return clock
+
+
+def post_scenario(ops: LibOps) -> None:
+    """Every Post and PlatformCalendar event, with every value type they carry.
+
+    One post on Weibo and WeChat: drafted in a campaign, revised by a second planner, sent
+    back by review for personal data, revised, approved with a sensitive word accepted,
+    scheduled on both, unscheduled and rescheduled on WeChat, published on Weibo through
+    the sandbox, failed on WeChat, measured (a new snapshot, the same counts again, a
+    correction) and retracted.
+    """
+    clock = _manual_clock(ops)
+    campaign = ops.campaigns.plan(
+        PLANNER,
+        name="World Book Day 2026",
+        kind="topic",
+        period=Period(date(2026, 4, 1), date(2026, 4, 30)),
+        platforms=["weibo", "wechat"],
+    )
+    post = ops.posts.draft(
+        PLANNER,
+        title="Ten books we loved · 馆员书单",
+        body="年度最佳书单: ten books our librarians loved. 咨询电话 13812345678",
+        content_type="knowledge",
+        format="image_text",
+        variants=[
+            PostVariant(
+                Platform.WEIBO, "#世界读书日# 馆员推荐十本好书，咨询 13812345678", ["img/cover.jpg"]
+            ),
+            PostVariant(
+                Platform.WECHAT,
+                "世界读书日｜馆员推荐的十本书。来信 zhang.san@example.org",
+                ["img/cover.jpg", "img/list.png"],
+                "https://library.example.org/wbd2026",
+            ),
+        ],
+        media=["img/cover.jpg", "img/list.png"],
+        source="Reader services, City Library",
+        licence="CC BY 4.0",
+        campaign_id=campaign,
+    )
+    ops.posts.revise(PLANNER2, post, title="World Book Day: ten books we loved", licence="")
+    ops.posts.submit_for_review(PLANNER, post)
+    ops.posts.review(
+        REVIEWER,
+        post,
+        ReviewChecklist(accuracy=True, copyright=True, privacy=False, notes="电话与邮箱"),
+        approve=False,
+        comments="Remove the phone number and the e-mail address.",
+    )
+    ops.posts.revise(
+        PLANNER,
+        post,
+        body="年度最佳书单: ten books our librarians loved.",
+        variants=[
+            PostVariant(Platform.WEIBO, "#世界读书日# 馆员推荐十本好书", ["img/cover.jpg"]),
+            PostVariant(
+                Platform.WECHAT,
+                "世界读书日｜馆员推荐的十本书",
+                ["img/cover.jpg", "img/list.png"],
+                "https://library.example.org/wbd2026",
+            ),
+        ],
+    )
+    ops.posts.submit_for_review(PLANNER, post)
+    ops.posts.review(
+        REVIEWER,
+        post,
+        ReviewChecklist(accuracy=True, copyright=True, privacy=True),
+        approve=True,
+        comments="“最佳” names the list; fine.",
+    )
+
+    clock.set(datetime(2026, 3, 1, 9, 30, tzinfo=UTC))
+    ops.posts.schedule(ADMIN, post, "weibo", datetime(2026, 3, 2, 10, 0, tzinfo=BEIJING))
+    ops.posts.schedule(PLANNER, post, "wechat", datetime(2026, 3, 2, 12, 0, tzinfo=BEIJING))
+    ops.posts.unschedule(PLANNER, post, "wechat")
+    ops.posts.schedule(PLANNER, post, "wechat", datetime(2026, 3, 3, 4, 0, tzinfo=UTC))
+
+    clock.set(datetime(2026, 3, 2, 2, 0, 7, tzinfo=UTC))
+    ops.publishing.publish(ADMIN, post, "weibo")
+    clock.set(datetime(2026, 3, 3, 4, 0, 3, tzinfo=UTC))
+    wechat = ops.publishing.gateway("wechat")
+    assert isinstance(wechat, SandboxPlatform)
+    wechat.fail_next(message="freepublish/submit: errcode 45009, api freq out of limit")
+    try:
+        ops.publishing.publish(TECH, post, "wechat")
+    except PublishFailedError:
+        pass  # recorded on the post: that is what the scenario wants
+    else:
+        raise RuntimeError("the sandbox was told to fail the WeChat publish")
+
+    counts = {"reads": 2480, "comments": 9, "shares": 7, "favourites": 4}
+    clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+    ops.posts.record_metrics(
+        TECH,
+        post,
+        MetricSnapshot(Platform.WEIBO, clock.now(), likes=51, followers_gained=5, **counts),
+    )
+    clock.set(datetime(2026, 3, 3, 20, 0, tzinfo=UTC))
+    ops.posts.record_metrics(  # the same counts again: nothing is recorded
+        TECH,
+        post,
+        MetricSnapshot(Platform.WEIBO, clock.now(), likes=51, followers_gained=5, **counts),
+    )
+    clock.set(datetime(2026, 3, 4, 8, 0, tzinfo=UTC))
+    ops.posts.record_metrics(  # Weibo removed spam likes: a correction
+        ADMIN,
+        post,
+        MetricSnapshot(Platform.WEIBO, clock.now(), likes=49, followers_gained=6, **counts),
+    )
+    clock.set(datetime(2026, 3, 4, 9, 0, tzinfo=UTC))
+    ops.posts.retract(ADMIN, post, "a listed book was withdrawn by its publisher")
+
+
+def _no_gateways(clock: Clock) -> tuple[PlatformGateway, ...]:
+    return ()
+
+
+def _sandboxes(clock: Clock) -> tuple[PlatformGateway, ...]:
+    return (
+        SandboxPlatform("weibo", seed="golden", clock=clock),
+        SandboxPlatform("wechat", seed="golden", clock=clock, supports_idempotency_key=False),
+    )
+
+
 @attrs.frozen
 class Golden:
-    """One golden file: its name, the scenario that records it and its fixed-id prefix."""
+    """One golden file: its name, the scenario that records it and its fixed-id prefix.
+
+    ``gateways`` builds the platform adapters the scenario publishes through, on its clock.
+    """
 
     name: str
     scenario: Callable[[LibOps], None]
     id_prefix: str
     about: str
+    gateways: Callable[[Clock], tuple[PlatformGateway, ...]] = _no_gateways
+    sensitive_words: tuple[str, ...] = ()
 
 
 SCENARIOS: tuple[Golden, ...] = (
@@ -134,6 +296,17 @@ SCENARIOS: tuple[Golden, ...] = (
         "ca000000",
         "Two campaigns: one planned (with an idempotency key), amended, given two KOL "
         "partners, launched, paused, resumed and completed; one planned and cancelled.",
+    ),
+    Golden(
+        "post_events.json",
+        post_scenario,
+        "b0570000",
+        "A campaign and one post on Weibo and WeChat with the platforms' calendars: drafted, "
+        "revised, sent back for personal data, revised, approved, scheduled on both, "
+        "unscheduled and rescheduled on WeChat, published on Weibo (sandbox), failed on "
+        "WeChat, metrics recorded, repeated (nothing recorded) and corrected, retracted.",
+        gateways=_sandboxes,
+        sensitive_words=("最佳",),
     ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""
@@ -170,7 +343,13 @@ def _replace_ids(value: Any, ids: dict[UUID, UUID]) -> Any:
 
 def record(golden: Golden) -> list[dict[str, Any]]:
     """Run ``golden``'s scenario and return its stored events with fixed ids and times."""
-    with LibOps.open("memory://", clock=ManualClock(START)) as ops:
+    clock = ManualClock(START)
+    with LibOps.open(
+        "memory://",
+        clock=clock,
+        gateways=golden.gateways(clock),
+        sensitive_words=golden.sensitive_words,
+    ) as ops:
         golden.scenario(ops)
         notifications = ops.app.recorder.select_notifications(start=1, limit=100_000)
         transcoder = ops.app.mapper.transcoder

@@ -61,3 +61,34 @@ class TestCampaignOnStores:
             ops.campaigns.launch(admin, "00000000-0000-0000-0000-000000000000")
         with pytest.raises(UnknownIdError):
             ops.campaigns.launch(admin, "not-a-uuid")
+
+
+class TestTwoProcessesOneStore:
+    @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+    def test_cached_aggregates_see_each_others_writes(
+        self,
+        kind: str,
+        tmp_path: object,
+        request: pytest.FixtureRequest,
+        planner: Actor,
+        admin: Actor,
+    ) -> None:
+        """Two libops instances on one store never act on a stale cached aggregate."""
+        from tests.conftest import make_store_url
+
+        url = make_store_url(kind, tmp_path, request)
+        with LibOps.open(url, migrate=True) as one, LibOps.open(url) as two:
+            cid = one.campaigns.plan(
+                planner, name="Shared", kind="topic", period=PERIOD,
+                platforms=["weibo"], objectives=[Objective("reads", 10)],
+            )
+            assert two.campaigns.get(cid).status is CampaignStatus.PLANNED  # two caches it
+            one.campaigns.launch(admin, cid)
+            two.campaigns.pause(admin, cid, reason="a complaint to look into")
+            one.campaigns.resume(admin, cid)
+            two.campaigns.amend(planner, cid, hashtags=["读书"])
+            for ops in (one, two):
+                campaign = ops.campaigns.get(cid)
+                assert campaign.status is CampaignStatus.ACTIVE
+                assert campaign.hashtags == ("读书",)
+                assert campaign.version == 5

@@ -65,9 +65,11 @@ _POSTGRES_OPTIONS: Final[Mapping[str, tuple[str, str]]] = {
         _INTEGER,
     ),
     "schema": ("POSTGRES_SCHEMA", "a lower-case SQL name (letters, digits, _)"),
+    "cache_size": ("AGGREGATE_CACHE_MAXSIZE", _INTEGER),
 }
 _SQLITE_OPTIONS: Final[Mapping[str, tuple[str, str]]] = {
     "lock_timeout": ("SQLITE_LOCK_TIMEOUT", _INTEGER),
+    "cache_size": ("AGGREGATE_CACHE_MAXSIZE", _INTEGER),
 }
 _SCHEMA_NAME: Final = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _HOW: Final = (
@@ -419,10 +421,23 @@ def migration_lock(config: StoreConfig) -> Iterator[None]:
 
     Concurrent ``CREATE TABLE``/``CREATE TYPE`` statements fail on PostgreSQL even with
     ``IF NOT EXISTS``, so every migration first takes a session-level advisory lock keyed by
-    the schema. The schema is created if it does not exist. SQLite serialises writers on its
-    own; there only the file's directory is checked.
+    the schema. The schema is created if it does not exist. A SQLite file is migrated under
+    an exclusive lock on a ``.migrate-lock`` file beside it.
     """
     preflight(config)
+    if config.scheme == "sqlite":
+        # Switching a new file to WAL mode and creating its tables from several processes
+        # at once can fail with "database is locked": serialise on a lock file beside it.
+        import fcntl
+
+        lock_path = f"{config.env['SQLITE_DBNAME']}.migrate-lock"
+        with open(lock_path, "a") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+        return
     if config.scheme != "postgresql":
         yield
         return

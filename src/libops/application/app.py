@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -20,12 +20,16 @@ from libops.domain.errors import (
     InvalidValueError,
     UnknownIdError,
 )
+from libops.domain.calendar import PlatformCalendar
 from libops.domain.idempotency import IdempotencyRecord
 from libops.domain.ports import Clock
 from libops.domain.schema import converter
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
+
+AGGREGATE_CACHE_SIZE = 2000
+"""How many recently used aggregates each process keeps in memory."""
 
 MAX_ATTEMPTS = 8
 """How often a command is retried after losing a race with a concurrent writer."""
@@ -35,6 +39,9 @@ class LibOpsApplication(Application[UUID]):
     """Stores libops aggregates with eventsourcing; every command goes through :meth:`execute`."""
 
     name = "LibOps"
+    # A platform calendar is touched by every schedule and publish on its platform, for
+    # years: a snapshot every 50 events keeps loading it cheap.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {PlatformCalendar: 50}
 
     def __init__(self, env: Mapping[str, str], clock: Clock) -> None:
         self.clock = clock
@@ -44,7 +51,17 @@ class LibOpsApplication(Application[UUID]):
         # Only the settings libops derived from the store URL count: stray process
         # environment variables (a cipher topic, a persistence module) must not change
         # how events are stored behind our back.
-        return Environment(name, dict(env or {}))
+        settings = dict(env or {})
+        # Recently used aggregates stay in memory and are brought up to date from the store
+        # on every load (fast-forward), so a command reads only the events it has not seen.
+        # ``cache_size=0`` in the store URL switches the cache off.
+        settings.setdefault(self.AGGREGATE_CACHE_MAXSIZE, str(AGGREGATE_CACHE_SIZE))
+        if settings[self.AGGREGATE_CACHE_MAXSIZE] == "0":
+            del settings[self.AGGREGATE_CACHE_MAXSIZE]
+        settings.setdefault(self.AGGREGATE_CACHE_FASTFORWARD, "y")
+        if type(self).snapshotting_intervals:
+            settings["IS_SNAPSHOTTING_ENABLED"] = "y"
+        return Environment(name, settings)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

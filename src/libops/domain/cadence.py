@@ -293,7 +293,10 @@ class CadencePolicy:
         """
         platform = to_platform(platform)
         at = _aware(at)
-        other_days = [self.local_day(t) for t in others]
+        # A period is at most an ISO week, so only times within eight days of ``at`` can
+        # share one with it; skipping the rest keeps a long-lived calendar's check cheap.
+        near = timedelta(days=8)
+        other_days = [self.local_day(t) for t in map(_aware, others) if abs(t - at) <= near]
         warnings: list[CadenceWarning] = []
         for rule in self.rules_for(platform):
             first, last = self.period_of(rule.per, at)

@@ -11,7 +11,7 @@ records who caused each change.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -20,6 +20,9 @@ from libops.domain.errors import InvalidValueError
 from libops.domain.values import Actor, Platform, to_platform
 
 CALENDAR_NAMESPACE = uuid5(NAMESPACE_URL, "https://libops.invalid/platform-calendar")
+
+RELEASE_RETENTION = timedelta(days=9)
+"""How long a published post's time is kept for cadence checks (a week, plus time zones)."""
 
 
 def _aware_utc(field_name: str, value: object) -> datetime:
@@ -91,18 +94,23 @@ class PlatformCalendar(Aggregate):
     @event(Opened)
     def __init__(self, actor_id: str, platform: Platform) -> None:
         self.platform = platform
-        self._slots: dict[UUID, datetime] = {}
-        self._released: dict[UUID, datetime] = {}
+        # Keyed by the post id's text so the state can be stored as a snapshot (JSON keys
+        # are text); released times are kept only as long as a cadence check can need them.
+        self._slots: dict[str, datetime] = {}
+        self._released: dict[str, datetime] = {}
 
     # --- queries -----------------------------------------------------------------------
 
     def slot(self, post_id: UUID) -> datetime | None:
         """When ``post_id`` is booked to go out, if it is."""
-        return self._slots.get(post_id)
+        return self._slots.get(str(post_id))
 
     def slots(self) -> list[tuple[UUID, datetime]]:
         """Every booked slot as ``(post_id, at)``, earliest first."""
-        return sorted(self._slots.items(), key=lambda item: (item[1], str(item[0])))
+        return sorted(
+            ((UUID(post_id), at) for post_id, at in self._slots.items()),
+            key=lambda item: (item[1], str(item[0])),
+        )
 
     def due(self, now: datetime) -> list[tuple[UUID, datetime]]:
         """The booked slots at or before ``now``, oldest first."""
@@ -111,8 +119,9 @@ class PlatformCalendar(Aggregate):
 
     def occupied(self, *, excluding: UUID | None = None) -> list[datetime]:
         """The times of every booked or released post, but ``excluding``'s (for cadence)."""
-        times = [at for post_id, at in self._slots.items() if post_id != excluding]
-        times += [at for post_id, at in self._released.items() if post_id != excluding]
+        skip = None if excluding is None else str(excluding)
+        times = [at for post_id, at in self._slots.items() if post_id != skip]
+        times += [at for post_id, at in self._released.items() if post_id != skip]
         return sorted(times)
 
     # --- commands ----------------------------------------------------------------------
@@ -121,13 +130,13 @@ class PlatformCalendar(Aggregate):
         """Book ``post_id`` to go out at ``at``; booking the same time again records nothing."""
         post_id = _post_id(post_id)
         at = _aware_utc("at", at)
-        if self._slots.get(post_id) == at:
+        if self._slots.get(str(post_id)) == at:
             return
         self._book(actor_id=actor.id, post_id=post_id, at=at)
 
     @event(SlotBooked)
     def _book(self, actor_id: str, post_id: UUID, at: datetime) -> None:
-        self._slots[post_id] = at
+        self._slots[str(post_id)] = at
 
     def release(
         self, post_id: UUID, *, published_at: datetime | None = None, actor: Actor | None = None
@@ -137,7 +146,7 @@ class PlatformCalendar(Aggregate):
         Records nothing when the post has no slot.
         """
         post_id = _post_id(post_id)
-        slot = self._slots.get(post_id)
+        slot = self._slots.get(str(post_id))
         if slot is None:
             return
         at = slot if published_at is None else _aware_utc("published_at", published_at)
@@ -145,16 +154,21 @@ class PlatformCalendar(Aggregate):
 
     @event(SlotReleased)
     def _release(self, actor_id: str | None, post_id: UUID, at: datetime) -> None:
-        self._slots.pop(post_id, None)
-        self._released[post_id] = at
+        self._slots.pop(str(post_id), None)
+        self._released[str(post_id)] = at
+        # A cadence period is at most an ISO week: older release times can no longer share
+        # a period with anything scheduled from now on (schedules in the past are refused).
+        horizon = at - RELEASE_RETENTION
+        for old_id in [pid for pid, when in self._released.items() if when < horizon]:
+            del self._released[old_id]
 
     def withdraw(self, actor: Actor, post_id: UUID) -> None:
         """The post will not go out at its slot; records nothing when it has none."""
         post_id = _post_id(post_id)
-        if post_id not in self._slots:
+        if str(post_id) not in self._slots:
             return
         self._withdraw(actor_id=actor.id, post_id=post_id)
 
     @event(SlotWithdrawn)
     def _withdraw(self, actor_id: str, post_id: UUID) -> None:
-        self._slots.pop(post_id, None)
+        self._slots.pop(str(post_id), None)

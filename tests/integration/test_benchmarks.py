@@ -1,0 +1,30 @@
+"""The benchmarks still run and report what they promise (not how fast: that is their job)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+class TestCommandsBenchmark:
+    def test_tiny_run_prints_the_json_summary(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A tiny run ends with a JSON line holding both rates and their ratio."""
+        monkeypatch.syspath_prepend(str(BENCHMARKS))
+        sys.modules.pop("commands", None)
+        import commands  # type: ignore[import-not-found]  # the benchmark script itself
+
+        assert commands.main(["--posts", "3", "--rounds", "1"]) == 0
+        last = capsys.readouterr().out.strip().splitlines()[-1]
+        summary = json.loads(last)
+        assert summary["libops_per_s"] > 0
+        assert summary["baseline_per_s"] > 0
+        assert summary["slowdown"] == pytest.approx(
+            summary["baseline_per_s"] / summary["libops_per_s"], rel=0.01
+        )

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from libops import Actor, LibOps, ReviewChecklist, Role

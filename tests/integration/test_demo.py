@@ -31,7 +31,8 @@ class TestDemo:
             summary.pop("store")
         assert first == second
         assert first["new_events"] == first["events_after"]
-        assert first["published"] and first["metrics_recorded"]
+        assert first["published"]
+        assert first["metrics_recorded"]
 
     def test_another_seed_another_run(self, tmp_path: Path) -> None:
         """A different seed gives different reactions from the sandbox platforms."""

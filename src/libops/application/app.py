@@ -14,13 +14,13 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment
 
 from libops.adapters.transcoding import register_libops_transcodings
+from libops.domain.calendar import PlatformCalendar
 from libops.domain.errors import (
     ConcurrencyError,
     IdempotencyKeyReuseError,
     InvalidValueError,
     UnknownIdError,
 )
-from libops.domain.calendar import PlatformCalendar
 from libops.domain.idempotency import IdempotencyRecord
 from libops.domain.ports import Clock
 from libops.domain.schema import converter

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from eventsourcing.persistence import PersistenceError
 
@@ -69,7 +68,7 @@ def _probe(app: LibOpsApplication, config: StoreConfig) -> None:
         ) from None
 
 
-def migrate(url: str = DEFAULT_STORE) -> None:
+def migrate_store(url: str = DEFAULT_STORE) -> None:
     """Create libops's tables in the store at ``url``.
 
     Run it once per store, before any process opens it. Running it again changes nothing,
@@ -85,6 +84,10 @@ def migrate(url: str = DEFAULT_STORE) -> None:
             _probe(app, config)
         finally:
             app.close()
+
+
+migrate = migrate_store
+"""Create libops's tables in the store at ``url`` (the Python twin of ``libops db migrate``)."""
 
 
 class LibOps:
@@ -122,7 +125,6 @@ class LibOps:
         gateways: Iterable[PlatformGateway] = (),
         cadence: CadencePolicy | None = None,
         sensitive_words: Collection[str] = (),
-        **_reserved: Any,
     ) -> LibOps:
         """Open the store at ``url``; with ``migrate=True`` create its tables first.
 
@@ -131,8 +133,6 @@ class LibOps:
         ``cadence`` the posting-frequency policy (the operations plan's by default) and
         ``sensitive_words`` the words the automatic review looks for.
         """
-        if _reserved:
-            raise TypeError(f"unexpected options: {', '.join(sorted(_reserved))}")
         # Bad options fail before a connection is opened.
         gateways = tuple(gateways_by_platform(gateways).values())
         if cadence is not None and not isinstance(cadence, CadencePolicy):
@@ -141,7 +141,7 @@ class LibOps:
         check_safe_settings()
         config = parse_store_url(url)
         if migrate:
-            globals()["migrate"](url)
+            migrate_store(url)
         if config.scheme == "sqlite" and not Path(config.env["SQLITE_DBNAME"]).exists():
             raise MigrationRequiredError(
                 f"the SQLite file of {url} does not exist yet; "

@@ -14,6 +14,7 @@ collects the ``Test...`` classes, which name the store they run on.
 from __future__ import annotations
 
 import tempfile
+import threading
 import uuid
 from typing import Any
 
@@ -43,8 +44,16 @@ class _Store:
     def setUp(self) -> None:
         super().setUp()  # type: ignore[misc]  # cooperative with unittest.TestCase
         self._factories: list[InfrastructureFactory[Any]] = []
+        self._threads_before = set(threading.enumerate())
 
     def tearDown(self) -> None:
+        # Some contract tests signal their reader threads to stop but do not join them.
+        # Closing a SQLite connection while such a thread is still inside a query crashes
+        # the interpreter (a segmentation fault in sqlite3), so wait for them first.
+        # (Connection-pool threads are daemons that live on until their pool closes.)
+        for thread in set(threading.enumerate()) - self._threads_before:
+            if not thread.daemon:
+                thread.join(timeout=30)
         for factory in self._factories:
             factory.close()
         super().tearDown()  # type: ignore[misc]  # cooperative with unittest.TestCase

@@ -19,6 +19,10 @@ class InvalidValueError(LibopsError, ValueError):
     """A value given to libops is malformed (wrong type, empty, out of range)."""
 
 
+class NotAnActorError(InvalidValueError, TypeError):
+    """A command was given without an :class:`~libops.domain.values.Actor` naming who acts."""
+
+
 class MoneyError(InvalidValueError):
     """An amount of money is not an exact, finite, non-negative amount for its currency."""
 
@@ -56,6 +60,7 @@ class PermissionDeniedError(LibopsError, PermissionError):
         )
         self.actor_id = actor_id
         self.command = command
+        self.allowed = frozenset(allowed)
 
 
 # --- broken business rules -------------------------------------------------------------

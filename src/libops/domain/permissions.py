@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from libops.domain.errors import PermissionDeniedError
+from libops.domain.errors import NotAnActorError, PermissionDeniedError
 from libops.domain.values import Actor, Role
 
 _PLANNER = Role.CONTENT_PLANNER
@@ -44,7 +44,7 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
 def authorize(actor: Actor, command: str) -> None:
     """Raise :class:`PermissionDeniedError` unless ``actor`` may give ``command``."""
     if not isinstance(actor, Actor):
-        raise TypeError(f"commands are given by an Actor, not a {type(actor).__name__}")
+        raise NotAnActorError(f"commands are given by an Actor, not a {type(actor).__name__}")
     allowed = PERMISSIONS[command]
     if not actor.has_any(allowed):
         raise PermissionDeniedError(actor.id, command, allowed)

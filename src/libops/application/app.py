@@ -133,6 +133,33 @@ class LibOpsApplication(Application[UUID]):
             f"{command} lost the race with concurrent writers {MAX_ATTEMPTS} times; try again"
         )
 
+    def change(
+        self,
+        command: str,
+        aggregate_type: type[A],
+        kind: str,
+        aggregate_id: UUID | str,
+        change: Callable[[A], R],
+        *,
+        idempotency_key: str | None = None,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> R:
+        """Run a command on one aggregate: load it, apply ``change``, save it; return the result.
+
+        The aggregate's id is part of the arguments an idempotency key is checked against.
+        """
+
+        def run() -> tuple[list[A], R]:
+            aggregate = self.load(aggregate_type, aggregate_id, kind)
+            return [aggregate], change(aggregate)
+
+        return self.execute(
+            command,
+            run,
+            idempotency_key=idempotency_key,
+            arguments={f"{kind.replace(' ', '_')}_id": str(aggregate_id), **(arguments or {})},
+        )
+
     def _earlier_result(self, key: str, command: str, fingerprint: str) -> tuple[Any] | None:
         try:
             record: Aggregate = self.repository.get(IdempotencyRecord.id_for(key))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
@@ -58,20 +58,13 @@ class CampaignService:
         self,
         command: str,
         campaign_id: UUID | str,
-        change: Any,
+        change: Callable[[Campaign], None],
         idempotency_key: str | None,
         arguments: dict[str, Any],
     ) -> None:
-        def run() -> tuple[list[Campaign], None]:
-            campaign = self.get(campaign_id)
-            change(campaign)
-            return [campaign], None
-
-        self._app.execute(
-            command,
-            run,
-            idempotency_key=idempotency_key,
-            arguments={"campaign_id": str(campaign_id), **arguments},
+        self._app.change(
+            command, Campaign, "campaign", campaign_id, change,
+            idempotency_key=idempotency_key, arguments=arguments,
         )
 
     def amend(

@@ -135,13 +135,9 @@ class PostService:
         idempotency_key: str | None,
         arguments: dict[str, Any],
     ) -> R:
-        def run() -> tuple[list[Post], R]:
-            post = self.get(post_id)
-            return [post], change(post)
-
-        return self._app.execute(
-            command, run, idempotency_key=idempotency_key,
-            arguments={"post_id": str(post_id), **arguments},
+        return self._app.change(
+            command, Post, "post", post_id, change,
+            idempotency_key=idempotency_key, arguments=arguments,
         )
 
     def revise(

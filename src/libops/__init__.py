@@ -3,6 +3,19 @@
 from libops.adapters.sandbox import SandboxPlatform
 from libops.application.publishing import MetricsOutcome, PublishOutcome
 from libops.bootstrap import LibOps, migrate
+from libops.domain.budget import (
+    Adjustment,
+    AllocationChange,
+    Budget,
+    BudgetCategory,
+    BudgetLine,
+    BudgetStatus,
+    Commitment,
+    Expense,
+    Override,
+    OverrideUse,
+    Position,
+)
 from libops.domain.cadence import (
     CadenceBreach,
     CadencePeriod,
@@ -14,8 +27,45 @@ from libops.domain.cadence import (
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign, CampaignKind, CampaignStatus
 from libops.domain.errors import LibopsError
-from libops.domain.ports import Comment, PlatformGateway
+from libops.domain.interaction import (
+    CommentRef,
+    ConductRecord,
+    Contest,
+    ContestKind,
+    ContestRules,
+    ContestStatus,
+    DrawVerification,
+    EntryMethod,
+    ModerationPolicy,
+    Prize,
+    Question,
+    QuestionStatus,
+    ReadingSession,
+    SanctionMeasure,
+    SessionStatus,
+    verify_draw,
+)
+from libops.domain.personal import (
+    ERASED,
+    Consent,
+    DataSubject,
+    ErasedPersonalInfo,
+    PersonalInfo,
+    SealedPersonalData,
+)
+from libops.domain.ports import Comment, KeyStore, PlatformGateway
 from libops.domain.post import MetricOutcome, PlatformStatus, Post, PostStatus
+from libops.domain.risk import (
+    Incident,
+    IncidentSeverity,
+    MitigationAction,
+    Risk,
+    RiskCategory,
+    RiskFollowUp,
+    RiskLevel,
+    RiskReview,
+    RiskStatus,
+)
 from libops.domain.values import (
     Actor,
     ContentType,
@@ -37,7 +87,14 @@ from libops.domain.values import (
 )
 
 __all__ = [
+    "ERASED",
     "Actor",
+    "Adjustment",
+    "AllocationChange",
+    "Budget",
+    "BudgetCategory",
+    "BudgetLine",
+    "BudgetStatus",
     "CadenceBreach",
     "CadencePeriod",
     "CadencePolicy",
@@ -47,10 +104,26 @@ __all__ = [
     "CampaignKind",
     "CampaignStatus",
     "Comment",
+    "CommentRef",
+    "Commitment",
+    "ConductRecord",
+    "Consent",
     "ContentType",
+    "Contest",
+    "ContestKind",
+    "ContestRules",
+    "ContestStatus",
+    "DataSubject",
+    "DrawVerification",
+    "EntryMethod",
+    "ErasedPersonalInfo",
+    "Expense",
     "Finding",
     "FindingKind",
     "Format",
+    "Incident",
+    "IncidentSeverity",
+    "KeyStore",
     "KolPartner",
     "LibOps",
     "LibopsError",
@@ -58,24 +131,44 @@ __all__ = [
     "MetricOutcome",
     "MetricSnapshot",
     "MetricsOutcome",
+    "MitigationAction",
+    "ModerationPolicy",
     "Money",
     "Objective",
+    "Override",
+    "OverrideUse",
     "Period",
+    "PersonalInfo",
     "Platform",
     "PlatformCalendar",
     "PlatformGateway",
     "PlatformLimits",
     "PlatformStatus",
+    "Position",
     "Post",
     "PostStatus",
     "PostVariant",
+    "Prize",
     "PublishOutcome",
     "PublishReceipt",
+    "Question",
+    "QuestionStatus",
+    "ReadingSession",
     "ReviewChecklist",
+    "Risk",
+    "RiskCategory",
+    "RiskFollowUp",
+    "RiskLevel",
+    "RiskReview",
+    "RiskStatus",
     "Role",
+    "SanctionMeasure",
     "SandboxPlatform",
+    "SealedPersonalData",
+    "SessionStatus",
     "SurgeWindow",
     "migrate",
+    "verify_draw",
 ]
 
 __version__ = "0.1.0"

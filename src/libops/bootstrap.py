@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 
 from eventsourcing.persistence import PersistenceError
 
 from libops.adapters.clock import SystemClock
+from libops.adapters.keystore import migrate_key_store, open_key_store
 from libops.adapters.platforms import gateways_by_platform, limits_for
 from libops.adapters.storage import (
     DEFAULT_STORE,
@@ -22,13 +24,26 @@ from libops.adapters.storage import (
     translate_storage_error,
 )
 from libops.application.app import LibOpsApplication
+from libops.application.budgets import BudgetService
 from libops.application.campaigns import CampaignService
+from libops.application.interactions import (
+    DEFAULT_ESCALATION,
+    ContestService,
+    ModerationService,
+    QuestionService,
+    ReadingSessionService,
+)
 from libops.application.posts import PostService
+from libops.application.privacy import PersonalDataService
 from libops.application.publishing import PublishingService
+from libops.application.risks import RiskService
 from libops.domain.cadence import CadencePolicy
 from libops.domain.errors import InvalidValueError, MigrationRequiredError, StorageError
-from libops.domain.ports import Clock, PlatformGateway
+from libops.domain.interaction.moderation import ModerationPolicy
+from libops.domain.interaction.qa import escalation_after
+from libops.domain.ports import Clock, KeyStore, PlatformGateway
 from libops.domain.review import sensitive_word_list
+from libops.domain.risk import DEFAULT_ESCALATION_THRESHOLD, to_threshold
 
 
 def _construct(config: StoreConfig, clock: Clock, *, create_tables: bool) -> LibOpsApplication:
@@ -84,6 +99,7 @@ def migrate_store(url: str = DEFAULT_STORE) -> None:
             _probe(app, config)
         finally:
             app.close()
+        migrate_key_store(config)
 
 
 migrate = migrate_store
@@ -101,12 +117,27 @@ class LibOps:
         gateways: Iterable[PlatformGateway] = (),
         cadence: CadencePolicy | None = None,
         sensitive_words: Collection[str] = (),
+        risk_escalation_threshold: int = DEFAULT_ESCALATION_THRESHOLD,
+        keys: KeyStore | None = None,
+        escalate_questions_after: timedelta = DEFAULT_ESCALATION,
+        moderation: ModerationPolicy | None = None,
     ) -> None:
         self.app = app
         self.config = config
+        # The keys of readers' personal data (issue 3): the store's own unless one is given.
+        self._owned_keys: KeyStore | None = None
+        if keys is None:
+            try:
+                keys = self._owned_keys = open_key_store(config)
+            except BaseException:
+                app.close()
+                raise
+        self.keys = keys
+        self.privacy = PersonalDataService(app, keys)
         self.gateways = gateways_by_platform(gateways)
         self.cadence = CadencePolicy() if cadence is None else cadence
         self.campaigns = CampaignService(app)
+        self.budgets = BudgetService(app)
         self.posts = PostService(
             app,
             lambda platform: limits_for(platform, self.gateways),
@@ -114,6 +145,20 @@ class LibOps:
             sensitive_words,
         )
         self.publishing = PublishingService(app, self.gateways)
+        self.risks = RiskService(
+            app,
+            escalation_threshold=risk_escalation_threshold,
+            today=lambda: self.cadence.local_day(app.clock.now()),
+        )
+        # Interaction with readers (issue 3): personal data sealed through self.privacy.
+        self.questions = QuestionService(
+            app, self.privacy, escalate_after=escalate_questions_after
+        )
+        self.sessions = ReadingSessionService(app, self.privacy)
+        self.contests = ContestService(app, self.privacy, keys)
+        self.moderation = ModerationService(
+            app, ModerationPolicy() if moderation is None else moderation
+        )
 
     @classmethod
     def open(
@@ -125,19 +170,37 @@ class LibOps:
         gateways: Iterable[PlatformGateway] = (),
         cadence: CadencePolicy | None = None,
         sensitive_words: Collection[str] = (),
+        risk_escalation_threshold: int = DEFAULT_ESCALATION_THRESHOLD,
+        keys: KeyStore | None = None,
+        escalate_questions_after: timedelta = DEFAULT_ESCALATION,
+        moderation: ModerationPolicy | None = None,
     ) -> LibOps:
         """Open the store at ``url``; with ``migrate=True`` create its tables first.
 
         Tables are otherwise expected to exist: run ``libops db migrate --store URL``
         once per store, not from every process. ``gateways`` are the platform adapters,
-        ``cadence`` the posting-frequency policy (the operations plan's by default) and
-        ``sensitive_words`` the words the automatic review looks for.
+        ``cadence`` the posting-frequency policy (the operations plan's by default),
+        ``sensitive_words`` the words the automatic review looks for and
+        ``risk_escalation_threshold`` the risk score (1 to 25) at or above which a risk
+        escalates. Review dates and overdue mitigation actions count days in the cadence
+        policy's timezone. ``keys`` keeps the keys of readers' personal data: by default
+        the store's own key store (``libops.keys.db`` beside ``libops.db``, tables in the
+        PostgreSQL schema, process memory for ``memory://``), closed with the store.
+        ``escalate_questions_after`` is how long a reader's question may wait for an answer
+        before ``ops.questions.escalate_overdue`` escalates it (24 hours by default), and
+        ``moderation`` the policy that sanctions after repeated warnings (three, by default).
         """
         # Bad options fail before a connection is opened.
         gateways = tuple(gateways_by_platform(gateways).values())
         if cadence is not None and not isinstance(cadence, CadencePolicy):
             raise InvalidValueError(f"cadence must be a CadencePolicy, not {cadence!r}")
         sensitive_words = sensitive_word_list(sensitive_words)
+        if keys is not None and not isinstance(keys, KeyStore):
+            raise InvalidValueError(f"keys must be a KeyStore, not {type(keys).__name__}")
+        risk_escalation_threshold = to_threshold(risk_escalation_threshold)
+        escalation_after(escalate_questions_after)
+        if moderation is not None and not isinstance(moderation, ModerationPolicy):
+            raise InvalidValueError(f"moderation must be a ModerationPolicy, not {moderation!r}")
         check_safe_settings()
         config = parse_store_url(url)
         if migrate:
@@ -150,7 +213,9 @@ class LibOps:
         app = _construct(config, clock or SystemClock(), create_tables=config.scheme == "memory")
         _probe(app, config)
         return cls(
-            app, config, gateways=gateways, cadence=cadence, sensitive_words=sensitive_words
+            app, config, gateways=gateways, cadence=cadence, sensitive_words=sensitive_words,
+            risk_escalation_threshold=risk_escalation_threshold, keys=keys,
+            escalate_questions_after=escalate_questions_after, moderation=moderation,
         )
 
     @property
@@ -159,8 +224,10 @@ class LibOps:
         return self.app.clock
 
     def close(self) -> None:
-        """Release the store's connections."""
+        """Release the store's connections (and the key store's, if libops opened it)."""
         self.app.close()
+        if self._owned_keys is not None:
+            self._owned_keys.close()
 
     def __enter__(self) -> LibOps:
         return self

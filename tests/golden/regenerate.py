@@ -6,11 +6,15 @@ the order they were recorded, each as stored: ``originator_id``, ``originator_ve
 decodes the files with a fresh application and compares what comes out with expectations
 written out by hand, so renaming a topic, a stored type name or a field cannot slip through.
 
-The files are the same on every run and every machine: a scenario runs on a memory store
-with a manual clock, then each random (version 4) aggregate id is replaced with a fixed id
-(``<prefix>-0000-4000-8000-<n>`` for the n-th new aggregate, wherever the id appears in the
-events), and the n-th event's timestamp becomes ``START`` plus n minutes. Ids that libops
-derives itself (version 5, such as an idempotency record's) are kept.
+The files are the same on every run and every machine. A scenario runs on a memory store
+with a manual clock and a :class:`GoldenKeyStore` (every data subject's key, and the secret
+behind pseudonymous subject ids, follow from fixed labels), inside :func:`fixed_randomness`:
+the n-th random (version 4) id made is ``<prefix>-0000-4000-8000-<n>``, and every other
+random byte (the nonces of sealed personal data, a contest's seed) comes from a fixed
+stream. Because ids are fixed when they are made, personal data sealed for an aggregate
+(bound to its id) opens again in the tests, with a :class:`GoldenKeyStore`. The n-th
+event's timestamp becomes ``START`` plus n minutes. Ids that libops derives itself
+(version 5, such as an idempotency record's or a platform calendar's) are kept.
 
 Usage (from the repository root)::
 
@@ -22,9 +26,9 @@ Adding a scenario (for example the Post aggregate's events):
 
 1. Write ``def post_scenario(ops: LibOps) -> None`` below: it gives commands through
    ``ops`` (the clock is a ``ManualClock`` at ``START``; move it with ``_manual_clock(ops)``),
-   and should record every event class of the aggregate at least once. Avoid idempotency
-   keys on commands whose arguments hold a new aggregate's id: the fingerprint hashes the
-   real (random) id, so the file would differ on every run.
+   and should record every event class of the aggregate at least once. Make each new
+   aggregate in the order it is saved: an aggregate made and then not saved (a refused
+   command) uses up a fixed id, and recording then stops with an error saying so.
 2. Add ``Golden("post_events.json", post_scenario, "b0570000", "...")`` to ``SCENARIOS``
    (a prefix of 8 hex digits of its own). A scenario that publishes passes ``gateways``
    (sandbox platforms built on the scenario's clock); ``sensitive_words`` configures the
@@ -43,13 +47,18 @@ write the current form with ``--force``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import json
+import os
+import secrets
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 from uuid import UUID
 
 import attrs
@@ -57,22 +66,29 @@ from eventsourcing.persistence import StoredEvent
 
 from libops import (
     Actor,
+    CommentRef,
+    Consent,
+    ContestRules,
     KolPartner,
     LibOps,
     Metric,
     MetricSnapshot,
     Money,
     Objective,
+    Override,
     Period,
+    PersonalInfo,
     Platform,
     PlatformGateway,
     PostVariant,
+    Prize,
     ReviewChecklist,
     Role,
     SandboxPlatform,
 )
 from libops.adapters.clock import ManualClock
-from libops.domain.errors import PublishFailedError
+from libops.domain.errors import PublishFailedError, SubjectErasedError
+from libops.domain.personal import require_subject_id
 from libops.domain.ports import Clock
 
 GOLDEN_DIR = Path(__file__).parent
@@ -85,6 +101,102 @@ PLANNER2 = Actor("planner-2", [Role.CONTENT_PLANNER], name="Wang Fang")
 REVIEWER = Actor("reviewer-1", [Role.REVIEWER], name="Zhao Min")
 ADMIN = Actor("admin-1", [Role.OPERATIONS_ADMIN], name="Chen Jie")
 TECH = Actor("tech-1", [Role.TECHNICAL_SUPPORT], name="Sun Hao")
+OWNER = Actor("owner-1", [Role.BUDGET_OWNER], name="Zhou Min")
+OWNER2 = Actor("owner-2", [Role.BUDGET_OWNER], name="Wu Hua")
+
+
+# --- fixed keys and randomness ---------------------------------------------------------
+
+
+def _fixed_id(prefix: str, n: int) -> UUID:
+    return UUID(f"{prefix}-0000-4000-8000-{n:012d}")
+
+
+class GoldenKeyStore:
+    """A key store whose keys follow from the subject ids: the same on every run and machine.
+
+    Every subject's key is there (as in a key store restored from a backup) until the subject
+    is erased here; the pseudonym secret is fixed too, so subject ids made from handles are
+    the same on every run. Anyone can derive these keys: for golden files and tests only.
+    """
+
+    def __init__(self) -> None:
+        self._erased: set[str] = set()
+
+    @staticmethod
+    def _key(subject_id: str) -> bytes:
+        return hashlib.sha256(b"libops-golden-key\x00" + subject_id.encode()).digest()
+
+    def get_or_create(self, subject_id: str) -> bytes:
+        """The subject's key; refused for an erased subject."""
+        subject_id = require_subject_id(subject_id)
+        if subject_id in self._erased:
+            raise SubjectErasedError(subject_id)
+        return self._key(subject_id)
+
+    def get(self, subject_id: str) -> bytes | None:
+        """The subject's key, or None once erased."""
+        subject_id = require_subject_id(subject_id)
+        return None if subject_id in self._erased else self._key(subject_id)
+
+    def erase(self, subject_id: str) -> bool:
+        """Forget the subject's key; True unless it was forgotten before."""
+        subject_id = require_subject_id(subject_id)
+        if subject_id in self._erased:
+            return False
+        self._erased.add(subject_id)
+        return True
+
+    def is_erased(self, subject_id: str) -> bool:
+        """Whether the subject was erased here."""
+        return require_subject_id(subject_id) in self._erased
+
+    def pseudonym_secret(self) -> bytes:
+        """A fixed secret for subject ids made from handles."""
+        return hashlib.sha256(b"libops-golden-pseudonym-secret").digest()
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class _FixedRandomness:
+    """Random bytes for a scenario: fixed ids for uuid4, a SHA-256 stream for the rest."""
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix
+        self._ids = 0
+        self._blocks = 0
+        self._buffer = b""
+
+    def urandom(self, size: int) -> bytes:
+        if size == 16:  # uuid.uuid4(), which eventsourcing and libops make new ids with
+            self._ids += 1
+            return _fixed_id(self._prefix, self._ids).bytes
+        return self.token_bytes(size)
+
+    def token_bytes(self, size: int | None = None) -> bytes:
+        size = 32 if size is None else size  # secrets.token_bytes() gives 32 by default
+        while len(self._buffer) < size:
+            block = f"libops-golden:{self._prefix}:{self._blocks}".encode()
+            self._buffer += hashlib.sha256(block).digest()
+            self._blocks += 1
+        taken, self._buffer = self._buffer[:size], self._buffer[size:]
+        return taken
+
+
+@contextlib.contextmanager
+def fixed_randomness(prefix: str) -> Iterator[None]:
+    """Within the block, new ids are the fixed ids of ``prefix`` and random bytes are fixed.
+
+    ``os.urandom`` (behind ``uuid.uuid4``) and ``secrets.token_bytes`` (nonces, contest
+    seeds) are replaced for the block only.
+    """
+    source = _FixedRandomness(prefix)
+    with (
+        mock.patch.object(os, "urandom", source.urandom),
+        mock.patch.object(secrets, "token_bytes", source.token_bytes),
+    ):
+        yield
 
 
 # --- scenarios -------------------------------------------------------------------------
@@ -263,6 +375,391 @@ def post_scenario(ops: LibOps) -> None:
     ops.posts.retract(ADMIN, post, "a listed book was withdrawn by its publisher")
 
 
+def budget_scenario(ops: LibOps) -> None:
+    """Every Budget event and Campaign.BudgetLineLinked, with every value type they carry.
+
+    A CNY budget: allocations to a general line and to a campaign's line (which links the
+    campaign), a KOL partner engaged (the fee committed on the campaign's line), a commitment
+    past what is available with an override, part of it released, an invoice settling the
+    KOL fee, the same invoice again (nothing recorded), money moved (approved), an expense
+    past the line with an override, an allocation changed (approved), the rest released,
+    closed.
+    """
+    campaign = ops.campaigns.plan(
+        PLANNER,
+        name="World Book Day 2026",
+        kind="kol",
+        period=Period(date(2026, 4, 1), date(2026, 4, 30)),
+    )
+    budget = ops.budgets.open(
+        OWNER, name="Social media 2026", period=Period(date(2026, 1, 1), date(2026, 12, 31))
+    )
+    ops.budgets.allocate(OWNER, budget, "promotion", Money(Decimal("12000.50")))
+    ops.budgets.allocate(OWNER, budget, "partnerships", Money(10000), campaign_id=campaign)
+    fee = ops.campaigns.engage_kol_partner(
+        PLANNER,
+        campaign,
+        KolPartner("@bookworm", Platform.DOUYIN, 120_000, ["2 short videos"], Money(8000)),
+        budget_id=budget,
+    )
+    ops.budgets.commit(
+        PLANNER,
+        budget,
+        reference="PO-2026-014",
+        amount=Money(Decimal("12500.00")),
+        category="promotion",
+        override=Override(OWNER2, "World Book Day trending topic"),
+    )
+    ops.budgets.release(ADMIN, budget, "PO-2026-014", reason="smaller print run", amount=Money(500))
+    for _ in range(2):  # the second is a repeat: nothing is recorded
+        ops.budgets.record_expense(
+            ADMIN,
+            budget,
+            vendor="@bookworm",
+            invoice_reference="BW-2026-04",
+            amount=Money(Decimal("8200.00")),
+            category="partnerships",
+            campaign_id=campaign,
+            settles=fee,
+        )
+    ops.budgets.move(
+        PLANNER,
+        budget,
+        amount=Money(1000),
+        from_category="partnerships",
+        from_campaign_id=campaign,
+        to_category="staff",
+        reason="volunteer stand",
+        approver=OWNER,
+    )
+    ops.budgets.record_expense(
+        OWNER,
+        budget,
+        vendor="城市印务 Print Co.",
+        invoice_reference="INV 2026/0419",
+        amount=Money(Decimal("1200.00")),
+        category="staff",
+        override=Override(OWNER2, "printing for the volunteer stand ran over"),
+    )
+    ops.budgets.change_allocation(
+        OWNER,
+        budget,
+        category="technical_support",
+        allocation=Money(2400),
+        reason="scheduling tool licence",
+        approver=OWNER2,
+    )
+    ops.budgets.release(ADMIN, budget, "PO-2026-014", reason="cancelled")
+    ops.budgets.close(OWNER, budget)
+
+
+def risk_scenario(ops: LibOps) -> None:
+    """Every Risk event, with every value type they carry.
+
+    A content risk about a campaign, identified by a reviewer, reassessed over the
+    escalation threshold (escalated), handed to another owner, given two mitigation actions
+    (one completed), a contingency plan, an incident reported and resolved, a review,
+    reassessed below the threshold and closed; and a technical risk opened by a signal at a
+    critical score (escalated at once).
+    """
+    clock = _manual_clock(ops)
+    campaign = ops.campaigns.plan(
+        PLANNER,
+        name="World Book Day 2026",
+        kind="topic",
+        period=Period(date(2026, 4, 1), date(2026, 4, 30)),
+    )
+    risk = ops.risks.identify(
+        REVIEWER,
+        title="Unlicensed cover images in reading lists",
+        category="content",
+        likelihood=3,
+        impact=4,
+        owner=ADMIN,
+        description="书单配图 may be used without the publishers' permission.",
+        campaign_id=campaign,
+    )
+    ops.risks.reassess(ADMIN, risk, likelihood=4, impact=4, reason="two takedown notices this week")
+    ops.risks.assign_owner(ADMIN, risk, REVIEWER)
+    ops.risks.add_mitigation(
+        ADMIN,
+        risk,
+        description="Check the licence of every image before review",
+        due_on=date(2026, 3, 15),
+    )
+    ops.risks.add_mitigation(
+        TECH,
+        risk,
+        description="Replace the covers in published posts",
+        due_on=date(2026, 3, 8),
+        owner="planner-1",
+    )
+    clock.set(datetime(2026, 3, 5, 10, 0, tzinfo=UTC))
+    ops.risks.complete_mitigation(ADMIN, risk, 2, note="12 images replaced")
+    ops.risks.set_contingency_plan(
+        ADMIN,
+        risk,
+        plan="Retract the post and contact the rights holder within 24 hours",
+        owner=ADMIN,
+    )
+    clock.set(datetime(2026, 3, 6, 3, 0, tzinfo=UTC))
+    ops.risks.report_incident(
+        TECH,
+        risk,
+        severity="major",
+        affected="weibo: 3 posts",
+        summary="A publisher asked for a cover to be taken down.",
+        started_at=datetime(2026, 3, 6, 9, 30, tzinfo=BEIJING),
+    )
+    clock.set(datetime(2026, 3, 6, 7, 45, tzinfo=UTC))
+    ops.risks.resolve_incident(
+        ADMIN, risk, 1, resolution="Cover replaced; the publisher agreed in writing."
+    )
+    clock.set(datetime(2026, 3, 10, 2, 0, tzinfo=UTC))
+    ops.risks.record_review(
+        ADMIN,
+        risk,
+        notes="The licence check works; no new notices.",
+        next_review_on=date(2026, 4, 10),
+    )
+    ops.risks.reassess(ADMIN, risk, likelihood=2, impact=2, reason="licence check in place")
+    ops.risks.close(ADMIN, risk, "licence check is part of every review")
+
+    ops.risks.identify(
+        TECH,
+        title="Weibo publishing fails",
+        category="technical",
+        likelihood=5,
+        impact=4,
+        owner="tech-1",
+        source="signal:publish_failures",
+    )
+
+
+def _reader(ops: LibOps, platform: str, handle: str) -> str:
+    """The pseudonymous subject id of the reader with ``handle`` on ``platform``."""
+    return ops.privacy.subject_id_for(platform, handle)
+
+
+def question_scenario(ops: LibOps) -> None:
+    """Every Question event and DataSubject.Erased, with the sealed personal data they carry.
+
+    A post; a question on it, answered; a direct question left waiting, escalated, answered
+    late; then its asker erased on request.
+    """
+    clock = _manual_clock(ops)
+    post = ops.posts.draft(
+        PLANNER,
+        title="World Book Day opening hours",
+        body="世界读书日开放时间 and the book swap.",
+        content_type="news",
+        format="image_text",
+        variants=[PostVariant(Platform.WECHAT, "世界读书日开放时间", ["img/hours.png"])],
+    )
+    clock.set(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+    first = ops.questions.receive(
+        PLANNER,
+        platform="wechat",
+        text="世界读书日当天阅览室开放吗? Is the reading room open?",
+        asker=PersonalInfo(name="张伟", handle="@zhangwei_reads"),
+        consent=Consent("answering this question", clock.now()),
+        post_id=post,
+        asked_at=datetime(2026, 3, 2, 8, 45, tzinfo=BEIJING),
+    )
+    clock.set(datetime(2026, 3, 2, 2, 30, tzinfo=UTC))
+    ops.questions.answer(PLANNER, first, "Yes: 9:00 to 21:00, with a book swap in the atrium.")
+    clock.set(datetime(2026, 3, 2, 3, 0, tzinfo=UTC))
+    late = ops.questions.receive(
+        ADMIN,
+        platform="weibo",
+        text="How do I renew a book my child borrowed?",
+        asker=PersonalInfo(name="Li Ming", handle="@LiMing1990", contact="li.ming@example.org"),
+        consent=Consent("answering this question", clock.now()),
+    )
+    clock.set(datetime(2026, 3, 3, 5, 0, tzinfo=UTC))
+    ops.questions.escalate_overdue(ADMIN)
+    clock.set(datetime(2026, 3, 3, 6, 15, tzinfo=UTC))
+    ops.questions.answer(ADMIN, late, "Renew it on the child's card, online or at any desk.")
+    clock.set(datetime(2026, 3, 10, 8, 0, tzinfo=UTC))
+    ops.privacy.erase(
+        ADMIN, _reader(ops, "weibo", "@LiMing1990"), "the reader asked for their data to go"
+    )
+
+
+def reading_session_scenario(ops: LibOps) -> None:
+    """Every ReadingSession event, with the sealed personal data they carry.
+
+    A session online and in the library for a campaign: two participants register (one by
+    their handle, one by the library's own pseudonym), both attend, one contributes twice,
+    the session is closed; a second session is cancelled.
+    """
+    clock = _manual_clock(ops)
+    campaign = ops.campaigns.plan(
+        PLANNER,
+        name="Reading circles 2026",
+        kind="reading_event",
+        period=Period(date(2026, 4, 1), date(2026, 6, 30)),
+    )
+    session = ops.sessions.schedule(
+        PLANNER,
+        title="World Book Day reading circle · 读书分享会",
+        starts_at=datetime(2026, 4, 23, 19, 0, tzinfo=BEIJING),
+        ends_at=datetime(2026, 4, 23, 21, 0, tzinfo=BEIJING),
+        capacity=30,
+        platform="douyin",
+        place="City Library, 3F reading room",
+        description="Bring a book you loved.",
+        campaign_id=campaign,
+    )
+    clock.set(datetime(2026, 3, 20, 9, 0, tzinfo=UTC))
+    fang = ops.sessions.register(
+        PLANNER,
+        session,
+        participant=PersonalInfo(name="王芳", handle="@bookish_fang"),
+        consent=Consent("the reading circle of 23 April", clock.now()),
+        platform="douyin",
+    )
+    clock.set(datetime(2026, 4, 2, 14, 30, tzinfo=UTC))
+    lei = ops.sessions.register(
+        ADMIN,
+        session,
+        participant=PersonalInfo(name="Zhou Lei", contact="zhou.lei@example.org"),
+        consent=Consent("the reading circle of 23 April", clock.now()),
+        subject_id="card-20260042",
+    )
+    clock.set(datetime(2026, 4, 23, 11, 5, tzinfo=UTC))
+    ops.sessions.record_attendance(PLANNER, session, fang)
+    ops.sessions.record_attendance(PLANNER, session, lei)
+    clock.set(datetime(2026, 4, 23, 11, 40, tzinfo=UTC))
+    ops.sessions.record_contribution(PLANNER, session, fang, "推荐《额尔古纳河右岸》 by 迟子建")
+    clock.set(datetime(2026, 4, 23, 12, 10, tzinfo=UTC))
+    ops.sessions.record_contribution(PLANNER, session, fang, "A reading list for teenagers")
+    clock.set(datetime(2026, 4, 23, 13, 10, tzinfo=UTC))
+    ops.sessions.close(ADMIN, session)
+
+    poetry = ops.sessions.schedule(
+        ADMIN,
+        title="Poetry evening",
+        starts_at=datetime(2026, 4, 25, 11, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 4, 25, 12, 30, tzinfo=UTC),
+        capacity=12,
+        place="Riverside branch",
+    )
+    ops.sessions.cancel(ADMIN, poetry, "the speaker is ill")
+
+
+def contest_scenario(ops: LibOps) -> None:
+    """Every Contest event, with the rules, sealed entries, commitment and draw they carry.
+
+    A prize quiz for a campaign: announced without rules, rules stated, opened, five entries
+    (three numbered by libops, two by their platform ids), one disqualified, closed (seed
+    committed, sealed until the draw) and drawn; a repost draw announced with its rules and
+    cancelled.
+    """
+    clock = _manual_clock(ops)
+    campaign = ops.campaigns.plan(
+        PLANNER,
+        name="World Book Day 2026",
+        kind="topic",
+        period=Period(date(2026, 4, 1), date(2026, 4, 30)),
+    )
+    quiz = ops.contests.announce(
+        PLANNER,
+        kind="prize_quiz",
+        title="World Book Day quiz · 读书日知识竞赛",
+        campaign_id=campaign,
+    )
+    ops.contests.state_rules(
+        PLANNER,
+        quiz,
+        ContestRules(
+            eligibility="Readers with a library card; library staff may not take part.",
+            opens_at=datetime(2026, 4, 20, 8, 0, tzinfo=BEIJING),
+            closes_at=datetime(2026, 4, 24, 0, 0, tzinfo=BEIJING),
+            entry_method="answer",
+            prizes=[Prize("Signed copy of 《三体》"), Prize("Library tote bag", 2)],
+            platforms=["weibo", "wechat"],
+            entries_per_person=1,
+            correct_answer_required=True,
+        ),
+    )
+    clock.set(datetime(2026, 4, 19, 8, 0, tzinfo=UTC))
+    ops.contests.open(ADMIN, quiz)
+    consent = Consent("the World Book Day quiz and its prizes", datetime(2026, 4, 20, tzinfo=UTC))
+    clock.set(datetime(2026, 4, 21, 12, 0, tzinfo=UTC))
+    for handle, platform, entry_id in (
+        ("@reader_one", "weibo", None),
+        ("@kw_books", "wechat", None),
+        ("@staff_liu", "weibo", None),
+        ("@xiaoyu", "weibo", "wb-5040557670457632"),
+        ("@night_owl", "wechat", "wx-2247483921"),
+    ):
+        ops.contests.enter(
+            PLANNER,
+            quiz,
+            participant=PersonalInfo(handle=handle),
+            consent=consent,
+            platform=platform,
+            method="answer",
+            entry_id=entry_id,
+            entered_at=datetime(2026, 4, 21, 9, 30, tzinfo=UTC),
+            answer_correct=True,
+        )
+    ops.contests.disqualify(ADMIN, quiz, "E000003", "a library staff member's account")
+    clock.set(datetime(2026, 4, 23, 16, 0, tzinfo=UTC))
+    ops.contests.close(ADMIN, quiz)
+    clock.set(datetime(2026, 4, 23, 16, 30, tzinfo=UTC))
+    ops.contests.draw(ADMIN, quiz)
+
+    repost = ops.contests.announce(
+        ADMIN,
+        kind="repost_draw",
+        title="Repost to win a tote bag",
+        rules=ContestRules(
+            eligibility="Anyone following the library's account",
+            opens_at=datetime(2026, 5, 1, tzinfo=UTC),
+            closes_at=datetime(2026, 5, 8, tzinfo=UTC),
+            entry_method="repost",
+            prizes=[Prize("Library tote bag", 5)],
+            platforms=["weibo"],
+            entries_per_person=3,
+        ),
+    )
+    ops.contests.cancel(ADMIN, repost, "it would run into the quiz's prize giving")
+
+
+def conduct_scenario(ops: LibOps) -> None:
+    """Every ConductRecord event, with the comment references they carry.
+
+    On one post's Weibo comments: a reader's comment hidden, three warnings (the third
+    brings the policy's automatic sanction) and a moderator's sanction; another reader's
+    comment featured and rewarded.
+    """
+    post = ops.posts.draft(
+        PLANNER,
+        title="Which book changed your life?",
+        body="Tell us in the comments: 哪本书改变了你?",
+        content_type="interactive",
+        format="image_text",
+        variants=[PostVariant(Platform.WEIBO, "哪本书改变了你? #世界读书日#", ["img/q.png"])],
+    )
+    rude = _reader(ops, "weibo", "@angry_reader")
+    kind = _reader(ops, "weibo", "@helpful_reader")
+
+    def comment(external_id: str) -> CommentRef:
+        return CommentRef(post, "weibo", external_id)
+
+    ops.moderation.hide(ADMIN, rude, comment("4990001"), "insulting another reader")
+    ops.moderation.warn(ADMIN, rude, comment("4990001"), "insulting another reader")
+    ops.moderation.warn(ADMIN, rude, comment("4990002"), "spam links")
+    ops.moderation.warn(ADMIN, rude, comment("4990003"), "insulting staff")
+    ops.moderation.sanction(ADMIN, rude, comment("4990003"), "threatening staff", "block")
+    ops.moderation.feature(PLANNER, kind, comment("4990010"), "a thoughtful review · 好评")
+    ops.moderation.reward(
+        PLANNER, kind, comment("4990010"), "best review of the week", "Library tote bag"
+    )
+
+
 def _no_gateways(clock: Clock) -> tuple[PlatformGateway, ...]:
     return ()
 
@@ -308,6 +805,51 @@ SCENARIOS: tuple[Golden, ...] = (
         gateways=_sandboxes,
         sensitive_words=("最佳",),
     ),
+    Golden(
+        "budget_events.json",
+        budget_scenario,
+        "b0d9e700",
+        "A campaign and a CNY budget: allocations (a campaign's line linked to the campaign), "
+        "a KOL partner engaged, a commitment with an override, partly released, an invoice "
+        "settling the KOL fee (repeated: nothing recorded), money moved, an expense with an "
+        "override, an allocation changed, the rest released, closed.",
+    ),
+    Golden(
+        "risk_events.json",
+        risk_scenario,
+        "415c0000",
+        "A content risk identified, reassessed and escalated, reassigned, mitigated, given a "
+        "contingency plan, an incident reported and resolved, reviewed, reassessed below the "
+        "threshold and closed; a technical risk opened by a signal, escalated at once.",
+    ),
+    Golden(
+        "question_events.json",
+        question_scenario,
+        "a5c00000",
+        "A post; a question on it, answered; a question escalated after 24 hours, answered "
+        "late; its asker erased.",
+    ),
+    Golden(
+        "reading_session_events.json",
+        reading_session_scenario,
+        "5e550000",
+        "A campaign; a reading session with two registrations, attendance and contributions, "
+        "closed; a second session cancelled.",
+    ),
+    Golden(
+        "contest_events.json",
+        contest_scenario,
+        "c0de5700",
+        "A campaign; a prize quiz announced, its rules stated, opened, five entries, one "
+        "disqualified, closed and drawn; a repost draw announced with rules and cancelled.",
+    ),
+    Golden(
+        "conduct_events.json",
+        conduct_scenario,
+        "c0dc0000",
+        "A post; a reader's comment hidden, three warnings (an automatic sanction) and a "
+        "sanction; another reader's comment featured and rewarded.",
+    ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""
 
@@ -315,58 +857,28 @@ SCENARIOS: tuple[Golden, ...] = (
 # --- recording -------------------------------------------------------------------------
 
 
-def _fixed_id(prefix: str, n: int) -> UUID:
-    return UUID(f"{prefix}-0000-4000-8000-{n:012d}")
-
-
-def _replace_ids(value: Any, ids: dict[UUID, UUID]) -> Any:
-    """``value`` with every real id replaced by its fixed id (also inside text)."""
-    if isinstance(value, UUID):
-        return ids.get(value, value)
-    if isinstance(value, str):
-        for real, fixed in ids.items():
-            value = value.replace(str(real), str(fixed)).replace(real.hex, fixed.hex)
-        return value
-    if isinstance(value, dict):
-        return {key: _replace_ids(item, ids) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_replace_ids(item, ids) for item in value)
-    if attrs.has(type(value)):
-        changes = {
-            field.alias: _replace_ids(getattr(value, field.name), ids)
-            for field in attrs.fields(type(value))
-            if field.init
-        }
-        return attrs.evolve(value, **changes)
-    return value
-
-
 def record(golden: Golden) -> list[dict[str, Any]]:
-    """Run ``golden``'s scenario and return its stored events with fixed ids and times."""
+    """Run ``golden``'s scenario and return its stored events, with fixed ids and times."""
     clock = ManualClock(START)
     with LibOps.open(
         "memory://",
         clock=clock,
         gateways=golden.gateways(clock),
         sensitive_words=golden.sensitive_words,
+        keys=GoldenKeyStore(),
     ) as ops:
-        golden.scenario(ops)
+        with fixed_randomness(golden.id_prefix):
+            golden.scenario(ops)
         notifications = ops.app.recorder.select_notifications(start=1, limit=100_000)
         transcoder = ops.app.mapper.transcoder
-        ids: dict[UUID, UUID] = {}
-        for notification in notifications:
-            real = UUID(str(notification.originator_id))
-            if real.version == 4 and real not in ids:
-                ids[real] = _fixed_id(golden.id_prefix, len(ids) + 1)
+        _check_ids(golden, [UUID(str(n.originator_id)) for n in notifications])
         records = []
         for position, notification in enumerate(notifications):
             state = transcoder.decode(notification.state)
             state["timestamp"] = START + timedelta(minutes=position)
-            state = _replace_ids(state, ids)
-            real = UUID(str(notification.originator_id))
             records.append(
                 {
-                    "originator_id": str(ids.get(real, real)),
+                    "originator_id": str(notification.originator_id),
                     "originator_version": notification.originator_version,
                     "topic": notification.topic,
                     "state": transcoder.encode(state).decode("utf-8"),
@@ -374,6 +886,20 @@ def record(golden: Golden) -> list[dict[str, Any]]:
             )
         _check_stable(ops, records)
     return records
+
+
+def _check_ids(golden: Golden, originator_ids: Sequence[UUID]) -> None:
+    """The n-th new random id in the log is the n-th fixed id (else one was made, not saved)."""
+    made: list[UUID] = []
+    for originator_id in originator_ids:
+        if originator_id.version == 4 and originator_id not in made:
+            made.append(originator_id)
+    for n, originator_id in enumerate(made, start=1):
+        if originator_id != _fixed_id(golden.id_prefix, n):
+            raise RuntimeError(
+                f"the scenario of {golden.name} saved {originator_id} as its aggregate number "
+                f"{n}: make aggregates in the order they are saved, and none that is not saved"
+            )
 
 
 def stored_events(records: Sequence[dict[str, Any]]) -> list[StoredEvent]:

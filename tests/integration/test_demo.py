@@ -68,6 +68,22 @@ class TestDemo:
                         assert post.latest_metrics(platform) is not None
             assert published == summary.published
 
+    def test_readers_money_and_risk(self, tmp_path: Path) -> None:
+        """The demo runs Q&A, a session, a verified draw, the budget and a risk incident."""
+        summary = run_demo(f"sqlite:///{tmp_path}/demo.db", posts=6, days=4)
+        readers, money, risk = summary.readers, summary.money, summary.risk
+        assert readers.answered == readers.questions - 1
+        assert readers.escalated == 1
+        assert readers.draw_verified
+        assert readers.winners == 3
+        assert readers.contest_refused >= 1
+        assert readers.automatic_sanctions == 1
+        assert money.overspend_refused
+        assert money.adjustments == 1
+        assert money.kol_fee == "3000.00 CNY"
+        assert risk.incidents == 1
+        assert risk.open_incidents == 0
+
     def test_human_output_and_progress(self, tmp_path: Path) -> None:
         """Without --json the demo prints a readable summary naming the store."""
         result = CliRunner().invoke(

@@ -440,7 +440,7 @@ class CampaignMachine(RuleBasedStateMachine):
 
 # --- running it on every store ---------------------------------------------------------
 
-EXAMPLES = {"memory": 4.0, "sqlite": 2.0, "postgresql": 1.0}
+EXAMPLES = {"memory": 1.0, "sqlite": 0.4, "postgresql": 0.25}
 """The share of the profile's max_examples each store runs (PostgreSQL is slowest)."""
 
 

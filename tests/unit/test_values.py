@@ -7,6 +7,7 @@ Enumerations need no strategy: every member of every registered enumeration is c
 
 from __future__ import annotations
 
+import base64
 import enum
 import json
 import os
@@ -29,9 +30,14 @@ from hypothesis import strategies as st
 
 from libops import LibOps
 from libops.adapters.transcoding import register_libops_transcodings
+from libops.domain.budget import Adjustment, AllocationChange, BudgetCategory, Expense
 from libops.domain.cadence import CadenceBreach, CadencePeriod, CadenceWarning
 from libops.domain.campaign import CampaignKind, CampaignStatus
 from libops.domain.currencies import MINOR_UNITS
+from libops.domain.interaction.contest import ContestRules, EntryMethod, Prize
+from libops.domain.interaction.moderation import CommentRef
+from libops.domain.personal import Consent, SealedPersonalData
+from libops.domain.risk import MitigationAction, RiskReview
 from libops.domain.schema import ENUM_TYPES, VALUE_TYPES, converter
 from libops.domain.values import (
     Actor,
@@ -96,6 +102,54 @@ def _period(draw: st.DrawFn) -> Period:
 
 _targets = st.decimals(
     min_value=Decimal("0.000001"), max_value=Decimal(10**15), allow_nan=False, allow_infinity=False
+)
+
+@st.composite
+def _risk_review(draw: st.DrawFn) -> RiskReview:
+    reviewed_on = draw(st.dates(max_value=date(9000, 1, 1)))
+    later = draw(st.integers(min_value=1, max_value=3650))
+    return RiskReview(
+        reviewer_id=draw(_nonblank(200)).strip(),
+        reviewed_on=reviewed_on,
+        notes=draw(_nonblank(4000)).strip(),
+        next_review_on=reviewed_on + timedelta(days=later),
+    )
+
+
+@st.composite
+def _contest_rules(draw: st.DrawFn) -> ContestRules:
+    opens_at = draw(_aware_datetimes)
+    length = draw(st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(days=400)))
+    return ContestRules(
+        eligibility=draw(_nonblank(4000)),
+        opens_at=opens_at,
+        closes_at=opens_at + length,
+        entry_method=draw(st.sampled_from(EntryMethod)),
+        prizes=tuple(
+            draw(
+                st.lists(
+                    st.builds(
+                        Prize,
+                        description=_nonblank(500),
+                        quantity=st.integers(min_value=1, max_value=100),
+                    ),
+                    min_size=1,
+                    max_size=4,
+                )
+            )
+        ),
+        platforms=tuple(draw(st.lists(st.sampled_from(Platform), min_size=1, max_size=3))),
+        entries_per_person=draw(st.integers(min_value=1, max_value=1000)),
+        correct_answer_required=draw(st.booleans()),
+    )
+
+
+_allocation_changes = st.builds(
+    AllocationChange,
+    category=st.sampled_from(BudgetCategory),
+    campaign_id=st.none() | st.uuids(),
+    before=_money(),
+    after=_money(),
 )
 
 VALUE_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
@@ -172,6 +226,58 @@ VALUE_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
         count=_counts,
         limit=_counts,
         surge=st.none() | _text,
+    ),
+    MitigationAction: st.builds(
+        MitigationAction,
+        number=st.integers(min_value=1, max_value=10**6),
+        description=_nonblank(1000).map(str.strip),
+        due_on=st.dates(),
+        owner_id=_nonblank(200).map(str.strip),
+    ),
+    RiskReview: _risk_review(),
+    Consent: st.builds(
+        Consent,
+        purpose=_nonblank(500).map(str.strip),
+        given_at=_aware_datetimes,
+        third_parties=st.booleans(),
+    ),
+    SealedPersonalData: st.builds(
+        SealedPersonalData,
+        subject_id=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}", fullmatch=True),
+        nonce=st.binary(min_size=12, max_size=12).map(lambda b: base64.b64encode(b).decode()),
+        ciphertext=st.binary(min_size=16, max_size=400).map(
+            lambda b: base64.b64encode(b).decode()
+        ),
+        consent=st.builds(Consent, purpose=_nonblank(500), given_at=_aware_datetimes),
+    ),
+    Prize: st.builds(
+        Prize, description=_nonblank(500), quantity=st.integers(min_value=1, max_value=100)
+    ),
+    ContestRules: _contest_rules(),
+    CommentRef: st.builds(
+        CommentRef,
+        post_id=st.uuids(),
+        platform=st.sampled_from(Platform),
+        external_id=_nonblank(200),
+    ),
+    AllocationChange: _allocation_changes,
+    Adjustment: st.builds(
+        Adjustment,
+        requested_by=_nonblank(200),
+        approved_by=_nonblank(200),
+        reason=_nonblank(2000),
+        changes=st.lists(_allocation_changes, max_size=3).map(tuple),
+    ),
+    Expense: st.builds(
+        Expense,
+        invoice_reference=_nonblank(300),
+        vendor=_nonblank(200),
+        amount=_money(),
+        category=st.sampled_from(BudgetCategory),
+        campaign_id=st.none() | st.uuids(),
+        settles=st.none() | _nonblank(300),
+        settled=_money(),
+        recorded_by=_nonblank(200),
     ),
 }
 """A strategy of valid instances for every registered value type. Add one for each new type."""

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from libops.application.app import LibOpsApplication
+from libops.domain.budget import Budget, BudgetCategory, to_kol_category
 from libops.domain.campaign import Campaign, CampaignKind
 from libops.domain.values import Actor, KolPartner, Objective, Period, Platform
 
@@ -114,6 +115,50 @@ class CampaignService:
             {"actor": actor, "partner": partner},
         )
 
+    def engage_kol_partner(
+        self,
+        actor: Actor,
+        campaign_id: UUID | str,
+        partner: KolPartner,
+        *,
+        budget_id: UUID | str,
+        category: BudgetCategory | str = BudgetCategory.PARTNERSHIPS,
+        idempotency_key: str | None = None,
+    ) -> str:
+        """Engage an influencer and commit the agreed fee against the campaign's budget line.
+
+        The partner is added to the campaign and the fee committed on the campaign's line in
+        ``category`` (partnerships or promotion) of the budget, in one save: both are
+        recorded or neither. Returns the commitment's reference (to release it later).
+        """
+
+        def run() -> tuple[list[Campaign | Budget], str]:
+            campaign = self._app.load(Campaign, campaign_id, "campaign")
+            budget = self._app.load(Budget, budget_id, "budget")
+            campaign.add_kol_partner(actor, partner)
+            reference = kol_commitment_reference(campaign.id, partner)
+            budget.commit(
+                actor,
+                reference=reference,
+                amount=partner.fee,
+                category=to_kol_category(category),
+                campaign_id=campaign.id,
+            )
+            return [campaign, budget], reference
+
+        return self._app.execute(
+            "campaign.engage_kol_partner",
+            run,
+            idempotency_key=idempotency_key,
+            arguments={
+                "campaign_id": str(campaign_id),
+                "actor": actor,
+                "partner": partner,
+                "budget_id": str(budget_id),
+                "category": category,
+            },
+        )
+
     def launch(
         self, actor: Actor, campaign_id: UUID | str, *, idempotency_key: str | None = None
     ) -> None:
@@ -183,3 +228,8 @@ class CampaignService:
             idempotency_key,
             {"actor": actor, "reason": reason},
         )
+
+
+def kol_commitment_reference(campaign_id: UUID, partner: KolPartner) -> str:
+    """The reference of the commitment that holds a KOL partner's fee on a campaign."""
+    return f"kol:{campaign_id}:{partner.platform.value}:{partner.handle}"

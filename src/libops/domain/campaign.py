@@ -5,9 +5,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from libops.domain.budget import BudgetCategory, BudgetLine, to_budget_category
 from libops.domain.errors import (
     CampaignEndedError,
     InvalidTransitionError,
@@ -115,6 +117,14 @@ class Campaign(Aggregate):
         actor_id: str
         partner: KolPartner
 
+    class BudgetLineLinked(Aggregate.Event):
+        """Money in a category of a budget was set aside for this campaign."""
+
+        TOPIC = "libops:Campaign.BudgetLineLinked"
+        actor_id: str
+        budget_id: UUID
+        category: BudgetCategory
+
     class Launched(Aggregate.Event):
         """The campaign went live."""
 
@@ -200,6 +210,7 @@ class Campaign(Aggregate):
         self.hashtags = tuple(hashtags)
         self.description = description
         self.kol_partners: tuple[KolPartner, ...] = ()
+        self.budget_lines: tuple[BudgetLine, ...] = ()
         self.status = CampaignStatus.PLANNED
 
     # --- queries -----------------------------------------------------------------------
@@ -296,6 +307,28 @@ class Campaign(Aggregate):
     @event(KolPartnerAdded)
     def _add_kol_partner(self, actor_id: str, partner: KolPartner) -> None:
         self.kol_partners = (*self.kol_partners, partner)
+
+    def link_budget_line(
+        self, actor: Actor, budget_id: UUID, category: BudgetCategory | str
+    ) -> None:
+        """Record that a budget set money aside for this campaign (once per budget and category).
+
+        A line already linked records nothing.
+        """
+        authorize(actor, "campaign.link_budget_line")
+        self._require_open("link a budget line to")
+        if not isinstance(budget_id, UUID):
+            raise InvalidValueError(f"budget_id must be a UUID, not {type(budget_id).__name__}")
+        line = BudgetLine(budget_id, to_budget_category(category))
+        if line in self.budget_lines:
+            return
+        self._link_budget_line(actor_id=actor.id, budget_id=budget_id, category=line.category)
+
+    @event(BudgetLineLinked)
+    def _link_budget_line(
+        self, actor_id: str, budget_id: UUID, category: BudgetCategory
+    ) -> None:
+        self.budget_lines = (*self.budget_lines, BudgetLine(budget_id, category))
 
     def launch(self, actor: Actor) -> None:
         """Take a planned campaign live; it needs a platform and an objective."""

@@ -214,3 +214,215 @@ class MigrationRequiredError(StorageError):
 
 class UnsafeStoreSettingError(StorageError):
     """A storage setting that loses events is switched on."""
+
+
+# --- personal data ---------------------------------------------------------------------
+
+
+class PersonalDataError(LibopsError):
+    """Personal data cannot be sealed or opened."""
+
+
+class SubjectErasedError(PersonalDataError, RuleViolationError):
+    """The data subject was erased: no new key, and so no new personal data, for them."""
+
+    def __init__(self, subject_id: str) -> None:
+        super().__init__(f"data subject {subject_id} was erased; their data is not kept again")
+        self.subject_id = subject_id
+
+
+class PersonalDataTamperedError(PersonalDataError):
+    """Sealed personal data does not open with its subject's key where it is: it was altered
+    or moved from the event it was sealed for."""
+
+
+class SubjectKeyMissingError(PersonalDataError, StorageError):
+    """The key store has no key for a subject that was never erased: it is not this store's."""
+
+
+class ConsentError(InvalidValueError):
+    """The consent given does not allow what libops would do with the data."""
+
+
+# --- risks -----------------------------------------------------------------------------
+
+
+class RiskRatingError(InvalidValueError):
+    """A risk's likelihood or impact is not a whole number from 1 to 5."""
+
+
+class RiskClosedError(InvalidTransitionError):
+    """A closed risk changes no more."""
+
+
+class OpenIncidentsError(RuleViolationError):
+    """A risk is not closed while one of its incidents is still open."""
+
+
+class UnknownMitigationActionError(UnknownIdError):
+    """The risk has no mitigation action with that number."""
+
+
+class UnknownIncidentError(UnknownIdError):
+    """The risk has no incident with that number."""
+
+
+class MitigationCompletedError(InvalidTransitionError):
+    """A mitigation action is completed once."""
+
+
+class IncidentResolvedError(InvalidTransitionError):
+    """An incident is resolved once."""
+
+
+class ReviewScheduleError(RuleViolationError):
+    """A risk review is dated in the future or before the last one, or its next review does
+    not come after it."""
+
+
+class IncidentTimeError(RuleViolationError):
+    """An incident starts or is resolved in the future, or is resolved before it started."""
+
+
+# --- budgets ---------------------------------------------------------------------------
+
+
+class BudgetClosedError(InvalidTransitionError):
+    """A closed budget changes no more."""
+
+
+class OverspendError(RuleViolationError):
+    """Spending or moving more than a budget line has available, without an override."""
+
+    def __init__(
+        self, category: str, amount: Any, available: Any, campaign_id: Any = None
+    ) -> None:
+        line = f"the {category} line"
+        if campaign_id is not None:
+            line += f" of campaign {campaign_id}"
+        currency = getattr(amount, "currency", "")
+        super().__init__(f"{amount} is more than {line} has available ({available} {currency})")
+        self.category = category
+        self.amount = amount
+        self.available = available
+        self.campaign_id = campaign_id
+
+
+class NoBudgetLineError(RuleViolationError, LookupError):
+    """A campaign has no line in that category of the budget: allocate money to it first."""
+
+
+class DuplicateCommitmentError(RuleViolationError):
+    """A budget already holds a commitment with that reference."""
+
+
+class UnknownCommitmentError(UnknownIdError):
+    """A budget holds no commitment with that reference."""
+
+
+class CommitmentClosedError(InvalidTransitionError):
+    """A commitment with nothing outstanding (settled or released) cannot be drawn on again."""
+
+
+class CommitmentExceededError(RuleViolationError):
+    """More was to be released from a commitment than it has outstanding."""
+
+
+class CommitmentMismatchError(RuleViolationError):
+    """An expense settles a commitment of another category or campaign."""
+
+
+class InvoiceConflictError(RuleViolationError):
+    """An invoice reference already recorded comes again with a different vendor or amount."""
+
+
+class SelfApprovalError(RuleViolationError):
+    """A budget adjustment is approved by someone other than the person requesting it."""
+
+
+class OpenCommitmentsError(RuleViolationError):
+    """A budget is closed only when no commitment is outstanding."""
+
+
+# --- interaction: questions, reading sessions, contests, moderation --------------------
+
+
+class QuestionNotOverdueError(RuleViolationError):
+    """A question is escalated only once it has waited longer than the escalation time."""
+
+
+class RegistrationClosedError(RuleViolationError):
+    """A reading session takes registrations only until it starts."""
+
+
+class AlreadyRegisteredError(RuleViolationError):
+    """The participant is already registered for the reading session."""
+
+
+class SessionFullError(RuleViolationError):
+    """The reading session has as many participants registered as it has places."""
+
+
+class NotRegisteredError(RuleViolationError, LookupError):
+    """The participant is not registered for the reading session."""
+
+
+class SessionNotStartedError(RuleViolationError):
+    """Attendance is recorded, and a session closed, only once it has started."""
+
+
+class RulesMissingError(RuleViolationError):
+    """A contest opens only once its rules are stated."""
+
+
+class RulesFrozenError(InvalidTransitionError):
+    """A contest's rules never change once it has opened."""
+
+
+class ContestWindowError(RuleViolationError):
+    """A contest opens only before its window is over, and closes only after it."""
+
+
+class EntryRefusedError(RuleViolationError):
+    """A contest entry was refused; ``reason`` says why."""
+
+    def __init__(self, entry_id: str, reason: str) -> None:
+        super().__init__(f"entry {entry_id} refused: {reason}")
+        self.entry_id = entry_id
+        self.reason = reason
+
+
+class EarlyEntryError(EntryRefusedError):
+    """The entry came before the contest (or its window) opened."""
+
+
+class LateEntryError(EntryRefusedError):
+    """The entry came after the contest's window closed, or after the contest closed."""
+
+
+class DuplicateEntryError(EntryRefusedError):
+    """An entry with the same public id was already recorded."""
+
+
+class EntryLimitError(EntryRefusedError):
+    """The participant already made as many entries as the rules allow one person."""
+
+
+class IneligibleEntryError(EntryRefusedError):
+    """The entry does not meet the contest's rules (platform, entry method, correct answer)."""
+
+
+class UnknownEntryError(RuleViolationError, LookupError):
+    """The contest has no entry with that id."""
+
+
+class SeedMismatchError(RuleViolationError):
+    """A seed revealed at a draw is not the seed committed to when the contest closed."""
+
+
+class SeedUnavailableError(LibopsError):
+    """The sealed seed of a closed contest cannot be opened (its key is gone from the store)."""
+
+
+class AlreadyModeratedError(RuleViolationError):
+    """The same moderation step was already taken on that comment."""

@@ -26,6 +26,8 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "campaign.resume": frozenset({_ADMIN}),
         "campaign.complete": frozenset({_ADMIN}),
         "campaign.cancel": frozenset({_ADMIN}),
+        # Money set aside for a campaign: whoever may allocate or request it links the line.
+        "campaign.link_budget_line": frozenset({_PLANNER, _ADMIN, _BUDGET}),
         # Post
         "post.draft": frozenset({_PLANNER}),
         "post.revise": frozenset({_PLANNER}),
@@ -36,6 +38,57 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "post.publish": frozenset({_ADMIN, _TECH}),
         "post.retract": frozenset({_ADMIN}),
         "post.record_metrics": frozenset({_ADMIN, _TECH}),
+        # Risk: operations admins and technical support identify and handle risks; reviewers
+        # meet content risks (copyright, privacy, misinformation) in review and may log them.
+        "risk.identify": frozenset({_ADMIN, _TECH}),
+        "risk.identify_content": frozenset({_ADMIN, _TECH, _REVIEWER}),
+        "risk.reassess": frozenset({_ADMIN, _TECH}),
+        "risk.assign_owner": frozenset({_ADMIN, _TECH}),
+        "risk.add_mitigation": frozenset({_ADMIN, _TECH}),
+        "risk.complete_mitigation": frozenset({_ADMIN, _TECH}),
+        "risk.set_contingency_plan": frozenset({_ADMIN, _TECH}),
+        "risk.record_review": frozenset({_ADMIN, _TECH}),
+        "risk.report_incident": frozenset({_ADMIN, _TECH}),
+        "risk.resolve_incident": frozenset({_ADMIN, _TECH}),
+        "risk.close": frozenset({_ADMIN, _TECH}),
+        # Budget: the budget owner plans and closes it and approves what changes it; planners
+        # and operations admins commit money to their work and ask for adjustments.
+        "budget.open": frozenset({_BUDGET}),
+        "budget.allocate": frozenset({_BUDGET}),
+        "budget.commit": frozenset({_BUDGET, _PLANNER, _ADMIN}),
+        "budget.release": frozenset({_BUDGET, _ADMIN}),
+        "budget.record_expense": frozenset({_BUDGET, _ADMIN}),
+        "budget.adjust": frozenset({_BUDGET, _PLANNER, _ADMIN}),
+        "budget.approve_adjustment": frozenset({_BUDGET}),
+        "budget.authorize_override": frozenset({_BUDGET}),
+        "budget.close": frozenset({_BUDGET}),
+        # Personal data
+        "privacy.erase": frozenset({_ADMIN}),
+        # Interaction: content planners and operations admins talk with readers (questions,
+        # reading sessions, contests); operations admins decide what is fair and what is not
+        # (opening, closing and drawing contests, disqualifying, cancelling) and moderate.
+        "question.receive": frozenset({_PLANNER, _ADMIN}),
+        "question.answer": frozenset({_PLANNER, _ADMIN}),
+        "question.escalate": frozenset({_ADMIN}),
+        "reading_session.schedule": frozenset({_PLANNER, _ADMIN}),
+        "reading_session.register": frozenset({_PLANNER, _ADMIN}),
+        "reading_session.record_attendance": frozenset({_PLANNER, _ADMIN}),
+        "reading_session.record_contribution": frozenset({_PLANNER, _ADMIN}),
+        "reading_session.close": frozenset({_PLANNER, _ADMIN}),
+        "reading_session.cancel": frozenset({_ADMIN}),
+        "contest.announce": frozenset({_PLANNER, _ADMIN}),
+        "contest.state_rules": frozenset({_PLANNER, _ADMIN}),
+        "contest.open": frozenset({_ADMIN}),
+        "contest.record_entry": frozenset({_PLANNER, _ADMIN}),
+        "contest.disqualify": frozenset({_ADMIN}),
+        "contest.close": frozenset({_ADMIN}),
+        "contest.draw": frozenset({_ADMIN}),
+        "contest.cancel": frozenset({_ADMIN}),
+        "conduct.hide_comment": frozenset({_ADMIN}),
+        "conduct.warn": frozenset({_ADMIN}),
+        "conduct.sanction": frozenset({_ADMIN}),
+        "conduct.feature_comment": frozenset({_PLANNER, _ADMIN}),
+        "conduct.reward": frozenset({_PLANNER, _ADMIN}),
     }
 )
 """Each command's name, mapped to the roles that may give it. The auditor role gives none."""

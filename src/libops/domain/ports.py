@@ -69,3 +69,40 @@ class PlatformGateway(Protocol):
     def comments(self, external_id: str, since: datetime | None = None) -> Sequence[Comment]:
         """Readers' comments on a published post, oldest first, after ``since`` if given."""
         ...
+
+
+@runtime_checkable
+class KeyStore(Protocol):
+    """Keeps one secret key per data subject, outside the event store, and forgets it on request.
+
+    Erasing a subject deletes its key and remembers the subject id (and nothing else) as
+    erased, so that no new key is ever made for it. The store also keeps one secret of its
+    own, from which stable pseudonyms for platform handles are derived.
+    """
+
+    def get_or_create(self, subject_id: str) -> bytes:
+        """The subject's 32-byte AES key, made now if it has none.
+
+        Raises :class:`~libops.domain.errors.SubjectErasedError` if the subject was erased.
+        """
+        ...
+
+    def get(self, subject_id: str) -> bytes | None:
+        """The subject's key, or None if the subject was erased or has no key."""
+        ...
+
+    def erase(self, subject_id: str) -> bool:
+        """Delete the subject's key for good; True if the subject was not erased before."""
+        ...
+
+    def is_erased(self, subject_id: str) -> bool:
+        """Whether the subject was erased."""
+        ...
+
+    def pseudonym_secret(self) -> bytes:
+        """This store's own secret (at least 32 bytes) for deriving subject ids; never changes."""
+        ...
+
+    def close(self) -> None:
+        """Release the store's connections (a closed store is not used again)."""
+        ...

@@ -14,12 +14,43 @@ from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final
+from uuid import UUID
 
 import cattrs
 
+from libops.domain.budget import (
+    Adjustment,
+    AllocationChange,
+    BudgetCategory,
+    BudgetStatus,
+    Expense,
+)
 from libops.domain.cadence import CadenceBreach, CadencePeriod, CadenceWarning
 from libops.domain.campaign import CampaignKind, CampaignStatus
+from libops.domain.interaction.contest import (
+    ContestKind,
+    ContestRules,
+    ContestStatus,
+    EntryMethod,
+    Prize,
+)
+from libops.domain.interaction.moderation import (
+    CommentRef,
+    ModerationAction,
+    SanctionMeasure,
+)
+from libops.domain.interaction.qa import QuestionStatus
+from libops.domain.interaction.reading import SessionStatus
+from libops.domain.personal import Consent, SealedPersonalData
 from libops.domain.post import MetricOutcome, PlatformStatus, PostStatus
+from libops.domain.risk import (
+    IncidentSeverity,
+    MitigationAction,
+    RiskCategory,
+    RiskLevel,
+    RiskReview,
+    RiskStatus,
+)
 from libops.domain.values import (
     Actor,
     ContentType,
@@ -53,6 +84,9 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(
         datetime, lambda v, _t: v if isinstance(v, datetime) else datetime.fromisoformat(v)
     )
+    # Ids in values (a campaign's, a budget's) are stored as their text.
+    conv.register_unstructure_hook(UUID, str)
+    conv.register_structure_hook(UUID, lambda v, _t: v if isinstance(v, UUID) else UUID(v))
     conv.register_unstructure_hook(date, date.isoformat)
     conv.register_structure_hook(
         date, lambda v, _t: v if isinstance(v, date) else date.fromisoformat(v)
@@ -84,6 +118,16 @@ VALUE_TYPES: Final[Mapping[type[Any], str]] = MappingProxyType(
         Finding: "libops.Finding",
         PublishReceipt: "libops.PublishReceipt",
         CadenceWarning: "libops.CadenceWarning",
+        MitigationAction: "libops.MitigationAction",
+        RiskReview: "libops.RiskReview",
+        Consent: "libops.Consent",
+        SealedPersonalData: "libops.SealedPersonalData",
+        AllocationChange: "libops.AllocationChange",
+        Adjustment: "libops.Adjustment",
+        Expense: "libops.Expense",
+        Prize: "libops.Prize",
+        ContestRules: "libops.ContestRules",
+        CommentRef: "libops.CommentRef",
     }
 )
 """attrs value types that events may carry, each with its fixed stored name."""
@@ -103,6 +147,19 @@ ENUM_TYPES: Final[Mapping[type[enum.Enum], str]] = MappingProxyType(
         MetricOutcome: "libops.MetricOutcome",
         CadencePeriod: "libops.CadencePeriod",
         CadenceBreach: "libops.CadenceBreach",
+        RiskCategory: "libops.RiskCategory",
+        RiskLevel: "libops.RiskLevel",
+        RiskStatus: "libops.RiskStatus",
+        IncidentSeverity: "libops.IncidentSeverity",
+        BudgetCategory: "libops.BudgetCategory",
+        BudgetStatus: "libops.BudgetStatus",
+        QuestionStatus: "libops.QuestionStatus",
+        SessionStatus: "libops.SessionStatus",
+        ContestKind: "libops.ContestKind",
+        ContestStatus: "libops.ContestStatus",
+        EntryMethod: "libops.EntryMethod",
+        ModerationAction: "libops.ModerationAction",
+        SanctionMeasure: "libops.SanctionMeasure",
     }
 )
 """Enumerations that events may carry, each with its fixed stored name."""

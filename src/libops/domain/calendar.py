@@ -11,13 +11,13 @@ records who caused each change.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from libops.domain.errors import InvalidValueError
-from libops.domain.values import Actor, Platform, to_platform
+from libops.domain.values import Actor, Platform, to_platform, utc_moment
 
 CALENDAR_NAMESPACE = uuid5(NAMESPACE_URL, "https://libops.invalid/platform-calendar")
 
@@ -25,12 +25,7 @@ RELEASE_RETENTION = timedelta(days=9)
 """How long a published post's time is kept for cadence checks (a week, plus time zones)."""
 
 
-def _aware_utc(field_name: str, value: object) -> datetime:
-    if not isinstance(value, datetime):
-        raise InvalidValueError(f"{field_name} must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidValueError(f"{field_name} must be timezone-aware")
-    return value.astimezone(UTC)
+_aware_utc = utc_moment
 
 
 def _post_id(value: object) -> UUID:

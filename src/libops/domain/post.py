@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -45,6 +45,7 @@ from libops.domain.values import (
     require_text,
     to_enum,
     to_platform,
+    utc_moment,
 )
 
 
@@ -135,12 +136,7 @@ def _campaign_id(value: object) -> UUID | None:
     raise InvalidValueError(f"{value!r} is not a campaign id")
 
 
-def _aware(field_name: str, value: object) -> datetime:
-    if not isinstance(value, datetime):
-        raise InvalidValueError(f"{field_name} must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidValueError(f"{field_name} must be timezone-aware")
-    return value.astimezone(UTC)
+_aware = utc_moment
 
 
 def _checked_variants(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import enum
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Final
 from uuid import UUID
 
@@ -43,7 +43,14 @@ from libops.domain.errors import (
     UnknownMitigationActionError,
 )
 from libops.domain.permissions import authorize
-from libops.domain.values import Actor, require_text, storable_text, to_enum
+from libops.domain.values import (
+    Actor,
+    optional_uuid,
+    require_text,
+    storable_text,
+    to_enum,
+    utc_moment,
+)
 
 # --- vocabulary ------------------------------------------------------------------------
 
@@ -177,26 +184,10 @@ def _day(field_name: str, value: object) -> date:
     return value
 
 
-def _moment(field_name: str, value: object) -> datetime:
-    if not isinstance(value, datetime):
-        raise InvalidValueError(f"{field_name} must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidValueError(f"{field_name} must be timezone-aware")
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise InvalidValueError(f"{field_name} is out of range ({value!r})") from None
+_moment = utc_moment
 
 
-def _optional_id(field_name: str, value: object) -> UUID | None:
-    if value is None or isinstance(value, UUID):
-        return value
-    if isinstance(value, str):
-        try:
-            return UUID(value)
-        except ValueError:
-            pass
-    raise InvalidValueError(f"{value!r} is not a {field_name}")
+_optional_id = optional_uuid
 
 
 def _text(field_name: str, value: object, max_length: int) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
+from uuid import UUID
 
 import attrs
 
@@ -154,13 +155,29 @@ def _aware(field_name: str, value: object) -> datetime:
     return value
 
 
-def _utc(field_name: str, value: object) -> datetime:
+def utc_moment(field_name: str, value: object) -> datetime:
+    """``value`` converted to UTC if it is a timezone-aware datetime, else InvalidValueError."""
     # Stored times are UTC: a moment in a repeated local hour (fold=1) would otherwise not
     # equal itself once reloaded with a fixed offset.
     try:
         return _aware(field_name, value).astimezone(UTC)
     except OverflowError:
         raise InvalidValueError(f"{field_name} is out of range ({value!r})") from None
+
+
+_utc = utc_moment
+
+
+def optional_uuid(what: str, value: object) -> UUID | None:
+    """``value`` as a UUID (given as a UUID or its text), None as None, else InvalidValueError."""
+    if value is None or isinstance(value, UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return UUID(value)
+        except ValueError:
+            pass
+    raise InvalidValueError(f"{value!r} is not a {what}")
 
 
 def _observed_at_utc(value: object) -> datetime:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Final
 from uuid import UUID
 
 from libops.domain.errors import ConsentError, InvalidValueError, PersonalDataFoundError
 from libops.domain.personal import SealedPersonalData
 from libops.domain.review import PERSONAL_DATA, scan_text
-from libops.domain.values import require_text
+from libops.domain.values import optional_uuid, require_text, utc_moment
 
 TEXT_MAX: Final = 4000
 """The longest question, answer or contribution, once stripped."""
@@ -19,28 +18,12 @@ REASON_MAX: Final = 2000
 """The longest reason (for a disqualification, a cancellation, a moderation step)."""
 
 
-def utc(what: str, value: object) -> datetime:
-    """``value`` in UTC if it is a timezone-aware datetime, else raise."""
-    if not isinstance(value, datetime):
-        raise InvalidValueError(f"{what} must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidValueError(f"{what} must be timezone-aware")
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise InvalidValueError(f"{what} is out of range ({value!r})") from None
+utc = utc_moment
 
 
 def optional_id(what: str, value: object) -> UUID | None:
     """``value`` as a UUID (given as a UUID or its text), or None."""
-    if value is None or isinstance(value, UUID):
-        return value
-    if isinstance(value, str):
-        try:
-            return UUID(value)
-        except ValueError:
-            pass
-    raise InvalidValueError(f"{value!r} is not a {what} id")
+    return optional_uuid(f"{what} id", value)
 
 
 def whole_number(what: str, value: object, *, minimum: int, maximum: int) -> int:

@@ -44,6 +44,7 @@ from libops.domain.interaction.qa import escalation_after
 from libops.domain.ports import Clock, KeyStore, PlatformGateway
 from libops.domain.review import sensitive_word_list
 from libops.domain.risk import DEFAULT_ESCALATION_THRESHOLD, to_threshold
+from libops.projections.engine import migrate_projection_tables
 
 
 def _construct(config: StoreConfig, clock: Clock, *, create_tables: bool) -> LibOpsApplication:
@@ -100,6 +101,7 @@ def migrate_store(url: str = DEFAULT_STORE) -> None:
         finally:
             app.close()
         migrate_key_store(config)
+        migrate_projection_tables(config)
 
 
 migrate = migrate_store

@@ -1,0 +1,543 @@
+"""The projection engine: exactly-once catch-up of projections from the notification log.
+
+For each projection the engine reads the log in batches after the projection's position,
+filtered by the projection's topics in the database; hands the decoded events to the
+projection with a :class:`View`; and writes the changed documents and the new position in one
+transaction. The position is advanced by compare-and-set (``WHERE position = <read>``): if
+another engine advanced it first, nothing of the batch is written, and the engine re-reads.
+So an event is applied to the stored view once, however many engines run, and a batch that
+fails to commit leaves view and position as they were.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+import attrs
+
+from libops.adapters.storage import (
+    StoreConfig,
+    postgres_connection,
+    preflight,
+)
+from libops.domain.errors import InvalidValueError, StorageError
+from libops.projections.views import Projection, View, check_projection, documents
+
+if TYPE_CHECKING:
+    import psycopg
+    from eventsourcing.persistence import ApplicationRecorder
+
+    from libops.bootstrap import LibOps
+
+DOCUMENTS_TABLE: Final = "libops_projection_documents"
+"""Every projection's documents: (projection, key) -> JSON value."""
+
+TRACKING_TABLE: Final = "libops_projection_tracking"
+"""Every projection's position: the last notification id applied to its view."""
+
+DEFAULT_BATCH_SIZE: Final = 500
+SQLITE_BUSY_TIMEOUT: Final = 30.0
+
+_SQLITE_DDL: Final = (
+    f"CREATE TABLE IF NOT EXISTS {DOCUMENTS_TABLE} ("
+    "projection TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, "
+    "PRIMARY KEY (projection, key)) WITHOUT ROWID",
+    f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} ("
+    "projection TEXT PRIMARY KEY, position INTEGER NOT NULL)",
+)
+_POSTGRES_DDL: Final = (
+    "CREATE TABLE IF NOT EXISTS {schema}." + DOCUMENTS_TABLE + " ("
+    "projection TEXT NOT NULL, key TEXT NOT NULL, value JSONB NOT NULL, "
+    "PRIMARY KEY (projection, key))",
+    "CREATE TABLE IF NOT EXISTS {schema}." + TRACKING_TABLE + " ("
+    "projection TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+)
+
+
+def migrate_projection_tables(config: StoreConfig) -> None:
+    """Create the view and tracking tables (called by ``libops db migrate``, under its lock)."""
+    if config.scheme == "sqlite":
+        conn = sqlite3.connect(config.env["SQLITE_DBNAME"], timeout=SQLITE_BUSY_TIMEOUT)
+        try:
+            with conn:
+                for statement in _SQLITE_DDL:
+                    conn.execute(statement)
+        finally:
+            conn.close()
+    elif config.scheme == "postgresql":
+        from psycopg import sql
+
+        with postgres_connection(config) as pg:
+            for statement in _POSTGRES_DDL:
+                pg.execute(sql.SQL(statement).format(schema=sql.Identifier(config.schema)))
+
+
+class _Backend(Protocol):
+    """Where views and positions are kept: in memory, a SQLite file or a PostgreSQL schema."""
+
+    def position(self, name: str) -> int: ...
+
+    def load(self, name: str, key: str) -> Any | None: ...
+
+    def items(self, name: str) -> Iterator[tuple[str, Any]]: ...
+
+    def commit(
+        self, name: str, expected: int, new: int, changes: Mapping[str, str | None]
+    ) -> bool: ...
+
+    def reset(self, name: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+# --- memory -----------------------------------------------------------------------------
+
+
+class _MemoryTables:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.documents: dict[str, dict[str, str]] = {}
+        self.positions: dict[str, int] = {}
+
+
+_MEMORY: weakref.WeakKeyDictionary[Any, _MemoryTables] = weakref.WeakKeyDictionary()
+_MEMORY_LOCK = threading.Lock()
+
+
+class _MemoryBackend:
+    """Views of a ``memory://`` store, shared by every engine on the same LibOps."""
+
+    def __init__(self, recorder: ApplicationRecorder) -> None:
+        with _MEMORY_LOCK:
+            tables = _MEMORY.get(recorder)
+            if tables is None:
+                tables = _MEMORY[recorder] = _MemoryTables()
+        self._tables = tables
+
+    def position(self, name: str) -> int:
+        with self._tables.lock:
+            return self._tables.positions.get(name, 0)
+
+    def load(self, name: str, key: str) -> Any | None:
+        with self._tables.lock:
+            text = self._tables.documents.get(name, {}).get(key)
+        return None if text is None else next(documents(iter([(key, text)])))[1]
+
+    def items(self, name: str) -> Iterator[tuple[str, Any]]:
+        with self._tables.lock:
+            rows = sorted(self._tables.documents.get(name, {}).items())
+        return documents(iter(rows))
+
+    def commit(
+        self, name: str, expected: int, new: int, changes: Mapping[str, str | None]
+    ) -> bool:
+        with self._tables.lock:
+            docs = self._tables.documents.setdefault(name, {})
+            undo = {key: docs.get(key) for key in changes}
+            try:
+                self._write(docs, changes)
+                advanced = self._advance(name, expected, new)
+            except BaseException:
+                self._write(docs, undo)
+                raise
+            if not advanced:
+                self._write(docs, undo)
+            return advanced
+
+    def _advance(self, name: str, expected: int, new: int) -> bool:
+        if self._tables.positions.get(name, 0) != expected:
+            return False
+        self._tables.positions[name] = new
+        return True
+
+    def _write(self, docs: dict[str, str], changes: Mapping[str, str | None]) -> None:
+        for key, text in changes.items():
+            if text is None:
+                docs.pop(key, None)
+            else:
+                docs[key] = text
+
+    def reset(self, name: str) -> None:
+        with self._tables.lock:
+            self._tables.documents.pop(name, None)
+            self._tables.positions.pop(name, None)
+
+    def close(self) -> None:
+        pass
+
+
+# --- SQLite -----------------------------------------------------------------------------
+
+
+class _SQLiteBackend:
+    """Views in the store's own SQLite file; a batch commits in one ``BEGIN IMMEDIATE``."""
+
+    def __init__(self, config: StoreConfig) -> None:
+        self._conn = sqlite3.connect(
+            config.env["SQLITE_DBNAME"],
+            timeout=SQLITE_BUSY_TIMEOUT,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        self._lock = threading.Lock()
+
+    def position(self, name: str) -> int:
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT position FROM {TRACKING_TABLE} WHERE projection = ?", (name,)
+            ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def load(self, name: str, key: str) -> Any | None:
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT key, value FROM {DOCUMENTS_TABLE} WHERE projection = ? AND key = ?",
+                (name, key),
+            ).fetchone()
+        return None if row is None else next(documents(iter([row])))[1]
+
+    def items(self, name: str) -> Iterator[tuple[str, Any]]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT key, value FROM {DOCUMENTS_TABLE} WHERE projection = ? ORDER BY key",
+                (name,),
+            ).fetchall()
+        return documents(iter(rows))
+
+    def commit(
+        self, name: str, expected: int, new: int, changes: Mapping[str, str | None]
+    ) -> bool:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._write(name, changes)
+                advanced = self._advance(name, expected, new)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT" if advanced else "ROLLBACK")
+            return advanced
+
+    def _write(self, name: str, changes: Mapping[str, str | None]) -> None:
+        self._conn.executemany(
+            f"INSERT INTO {DOCUMENTS_TABLE} (projection, key, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (projection, key) DO UPDATE SET value = excluded.value",
+            [(name, key, text) for key, text in changes.items() if text is not None],
+        )
+        self._conn.executemany(
+            f"DELETE FROM {DOCUMENTS_TABLE} WHERE projection = ? AND key = ?",
+            [(name, key) for key, text in changes.items() if text is None],
+        )
+
+    def _advance(self, name: str, expected: int, new: int) -> bool:
+        if expected == 0:
+            cursor = self._conn.execute(
+                f"INSERT INTO {TRACKING_TABLE} (projection, position) VALUES (?, ?) "
+                "ON CONFLICT (projection) DO UPDATE SET position = excluded.position "
+                f"WHERE {TRACKING_TABLE}.position = 0",
+                (name, new),
+            )
+        else:
+            cursor = self._conn.execute(
+                f"UPDATE {TRACKING_TABLE} SET position = ? WHERE projection = ? AND position = ?",
+                (new, name, expected),
+            )
+        return cursor.rowcount == 1
+
+    def reset(self, name: str) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute(f"DELETE FROM {DOCUMENTS_TABLE} WHERE projection = ?", (name,))
+                self._conn.execute(f"DELETE FROM {TRACKING_TABLE} WHERE projection = ?", (name,))
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+# --- PostgreSQL -------------------------------------------------------------------------
+
+
+class _PostgresBackend:
+    """Views in the store's PostgreSQL schema; a batch commits in one transaction."""
+
+    def __init__(self, config: StoreConfig) -> None:
+        from psycopg import sql
+
+        self._stack = ExitStack()
+        self._conn: psycopg.Connection[Any] = self._stack.enter_context(
+            postgres_connection(config)
+        )
+        self._lock = threading.Lock()
+        schema = sql.Identifier(config.schema)
+        self._documents = sql.SQL("{}.{}").format(schema, sql.Identifier(DOCUMENTS_TABLE))
+        self._tracking = sql.SQL("{}.{}").format(schema, sql.Identifier(TRACKING_TABLE))
+
+    def _sql(self, text: str) -> Any:
+        from psycopg import sql
+
+        return sql.SQL(text).format(documents=self._documents, tracking=self._tracking)
+
+    def position(self, name: str) -> int:
+        with self._lock:
+            row = self._conn.execute(
+                self._sql("SELECT position FROM {tracking} WHERE projection = %s"), (name,)
+            ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def load(self, name: str, key: str) -> Any | None:
+        with self._lock:
+            row = self._conn.execute(
+                self._sql(
+                    "SELECT key, value::text FROM {documents} WHERE projection = %s AND key = %s"
+                ),
+                (name, key),
+            ).fetchone()
+        return None if row is None else next(documents(iter([(row[0], row[1])])))[1]
+
+    def items(self, name: str) -> Iterator[tuple[str, Any]]:
+        with self._lock:
+            rows = self._conn.execute(
+                self._sql(
+                    "SELECT key, value::text FROM {documents} WHERE projection = %s ORDER BY key"
+                ),
+                (name,),
+            ).fetchall()
+        return documents(iter([(row[0], row[1]) for row in rows]))
+
+    def commit(
+        self, name: str, expected: int, new: int, changes: Mapping[str, str | None]
+    ) -> bool:
+        try:
+            with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
+                self._write(cur, name, changes)
+                if not self._advance(cur, name, expected, new):
+                    raise _ConflictError  # leaving the transaction by raising rolls it back
+        except _ConflictError:
+            return False
+        return True
+
+    def _write(
+        self, cur: psycopg.Cursor[Any], name: str, changes: Mapping[str, str | None]
+    ) -> None:
+        upserts = [(name, key, text) for key, text in changes.items() if text is not None]
+        if upserts:
+            cur.executemany(
+                self._sql(
+                    "INSERT INTO {documents} (projection, key, value) VALUES (%s, %s, %s::jsonb) "
+                    "ON CONFLICT (projection, key) DO UPDATE SET value = EXCLUDED.value"
+                ),
+                upserts,
+            )
+        deletes = [(name, key) for key, text in changes.items() if text is None]
+        if deletes:
+            cur.executemany(
+                self._sql("DELETE FROM {documents} WHERE projection = %s AND key = %s"), deletes
+            )
+
+    def _advance(self, cur: psycopg.Cursor[Any], name: str, expected: int, new: int) -> bool:
+        if expected == 0:
+            cur.execute(
+                self._sql(
+                    "INSERT INTO {tracking} AS t (projection, position) VALUES (%s, %s) "
+                    "ON CONFLICT (projection) DO UPDATE SET position = EXCLUDED.position "
+                    "WHERE t.position = 0"
+                ),
+                (name, new),
+            )
+        else:
+            cur.execute(
+                self._sql(
+                    "UPDATE {tracking} SET position = %s WHERE projection = %s AND position = %s"
+                ),
+                (new, name, expected),
+            )
+        return cur.rowcount == 1
+
+    def reset(self, name: str) -> None:
+        with self._lock, self._conn.transaction():
+            self._conn.execute(self._sql("DELETE FROM {documents} WHERE projection = %s"), (name,))
+            self._conn.execute(self._sql("DELETE FROM {tracking} WHERE projection = %s"), (name,))
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+class _ConflictError(Exception):
+    """Another engine advanced the position first: the batch is rolled back."""
+
+
+# --- the engine -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class RunReport:
+    """What one :meth:`ProjectionEngine.run` did for one projection."""
+
+    name: str
+    applied: int
+    """Events applied to the view and committed."""
+    batches: int
+    """Batches committed."""
+    conflicts: int
+    """Batches another engine committed first (rolled back and re-read)."""
+    position: int
+    """The projection's position when the run ended."""
+
+
+def _backend(ops: LibOps) -> _Backend:
+    config = ops.config
+    if config.scheme == "memory":
+        return _MemoryBackend(ops.app.recorder)
+    preflight(config, tables=[DOCUMENTS_TABLE, TRACKING_TABLE])
+    if config.scheme == "sqlite":
+        return _SQLiteBackend(config)
+    return _PostgresBackend(config)
+
+
+class ProjectionEngine:
+    """Runs projections over the events of one opened store, exactly once.
+
+    ``ProjectionEngine(ops, [MyProjection()])``; :meth:`run` catches every projection up
+    with the log, :meth:`rebuild` drops a projection's view and replays it from the start,
+    :meth:`view` reads a view's documents. Views live in the store (the tables that
+    ``libops db migrate`` creates), or in the process for ``memory://``.
+    """
+
+    def __init__(
+        self,
+        ops: LibOps,
+        projections: Iterable[Projection],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> None:
+        chosen = list(projections)
+        for projection in chosen:
+            check_projection(projection)
+        names = [type(p).name for p in chosen]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise InvalidValueError(f"two projections are named {', '.join(duplicates)}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise InvalidValueError(f"batch_size must be a whole number >= 1, not {batch_size!r}")
+        self._ops = ops
+        self._projections = {type(p).name: p for p in chosen}
+        self._batch_size = batch_size
+        self._backend = _backend(ops)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names of the projections this engine runs."""
+        return tuple(self._projections)
+
+    def _projection(self, name: str) -> Projection:
+        try:
+            return self._projections[name]
+        except KeyError:
+            raise InvalidValueError(
+                f"no projection named {name!r} here (known: {', '.join(self.names)})"
+            ) from None
+
+    def position(self, name: str) -> int:
+        """The id of the last notification the projection ``name`` has applied (0: none)."""
+        return self._backend.position(self._projection(name).name)
+
+    def view(self, name: str) -> dict[str, Any]:
+        """All documents of the projection ``name``'s view, by key."""
+        return dict(self._backend.items(self._projection(name).name))
+
+    def get(self, name: str, key: str, default: Any = None) -> Any:
+        """One document of the projection ``name``'s view, or ``default``."""
+        found = self._backend.load(self._projection(name).name, key)
+        return default if found is None else found
+
+    def run(self, *, max_batches: int | None = None) -> dict[str, RunReport]:
+        """Catch every projection up with the log (or stop after ``max_batches`` each)."""
+        return {name: self._run(name, max_batches) for name in self._projections}
+
+    def rebuild(self, name: str) -> RunReport:
+        """Drop the view and position of ``name``, then replay the log from the start."""
+        self._backend.reset(self._projection(name).name)
+        return self._run(name, None)
+
+    def _run(self, name: str, max_batches: int | None) -> RunReport:
+        projection = self._projection(name)
+        topics = projection.topics()
+        applied = batches = conflicts = 0
+        position = self._backend.position(name)
+        while max_batches is None or batches < max_batches:
+            notifications = self._read(position, topics)
+            if not notifications:
+                break
+            view = View(name, lambda key: self._backend.load(name, key))
+            mapper = self._ops.app.mapper
+            for notification in notifications:
+                try:
+                    event = mapper.to_domain_event(notification)
+                    projection.apply(notification.topic, event, view)
+                except Exception as error:
+                    # Nothing of this batch is written; say where the projection stopped.
+                    error.add_note(
+                        f"projection {name!r} failed on notification {notification.id} "
+                        f"({notification.topic}); its view and position are unchanged"
+                    )
+                    raise
+            last = notifications[-1].id
+            if self._backend.commit(name, position, last, view.changes()):
+                applied += len(notifications)
+                batches += 1
+                position = last
+            else:
+                conflicts += 1
+                position = self._backend.position(name)
+        return RunReport(name, applied, batches, conflicts, position)
+
+    def _read(self, position: int, topics: tuple[str, ...]) -> list[Any]:
+        try:
+            return list(
+                self._ops.app.recorder.select_notifications(
+                    position, self._batch_size, topics=topics, inclusive_of_start=False
+                )
+            )
+        except Exception as error:
+            raise StorageError(
+                f"cannot read the event log of {self._ops.config.redacted_url}: "
+                f"{self._ops.config.scrub(str(error))}"
+            ) from error
+
+    def close(self) -> None:
+        """Release the engine's connection (the LibOps it runs on stays open)."""
+        self._backend.close()
+
+    def __enter__(self) -> ProjectionEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run(
+    url: str,
+    projections: Iterable[Projection],
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> dict[str, RunReport]:
+    """Open the (migrated) store at ``url``, catch ``projections`` up with its log, close it.
+
+    For ``memory://`` this is pointless (a new in-memory store is empty): use
+    :class:`ProjectionEngine` on the opened :class:`~libops.LibOps` instead.
+    """
+    from libops.bootstrap import LibOps
+
+    chosen = list(projections)
+    with LibOps.open(url) as ops, ProjectionEngine(ops, chosen, batch_size=batch_size) as engine:
+        return engine.run()

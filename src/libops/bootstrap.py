@@ -44,7 +44,7 @@ from libops.domain.interaction.qa import escalation_after
 from libops.domain.ports import Clock, KeyStore, PlatformGateway
 from libops.domain.review import sensitive_word_list
 from libops.domain.risk import DEFAULT_ESCALATION_THRESHOLD, to_threshold
-from libops.projections.engine import migrate_projection_tables
+from libops.projections.engine import ProjectionEngine, migrate_projection_tables
 
 
 def _construct(config: StoreConfig, clock: Clock, *, create_tables: bool) -> LibOpsApplication:
@@ -161,6 +161,7 @@ class LibOps:
         self.moderation = ModerationService(
             app, ModerationPolicy() if moderation is None else moderation
         )
+        self._projections: ProjectionEngine | None = None
 
     @classmethod
     def open(
@@ -225,8 +226,22 @@ class LibOps:
         """The clock commands read the time from."""
         return self.app.clock
 
+    @property
+    def projections(self) -> ProjectionEngine:
+        """The engine of the standard projections on this store (made on first use).
+
+        ``ops.projections.run()`` catches them up; ``ops.projections.view(name)`` reads one.
+        """
+        if self._projections is None:
+            from libops.projections.standard import standard_projections
+
+            self._projections = ProjectionEngine(self, standard_projections())
+        return self._projections
+
     def close(self) -> None:
         """Release the store's connections (and the key store's, if libops opened it)."""
+        if self._projections is not None:
+            self._projections.close()
         self.app.close()
         if self._owned_keys is not None:
             self._owned_keys.close()

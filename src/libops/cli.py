@@ -1,4 +1,4 @@
-"""The libops command line: ``libops demo``, ``libops db migrate`` and ``libops db check``.
+"""The libops command line: ``libops demo``, ``libops db ...`` and ``libops project ...``.
 
 Every command that touches the event store takes ``--store URL`` (or reads ``LIBOPS_STORE``;
 the default is the embedded ``sqlite:///libops.db``). A store that cannot be used ends the
@@ -12,9 +12,10 @@ New commands are plain functions registered on :data:`app` (or a sub-app such as
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, Final
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from typing import TYPE_CHECKING, Annotated, Final
 
 import attrs
 import typer
@@ -33,11 +34,20 @@ from libops.adapters.storage import (
 from libops.bootstrap import LibOps, migrate
 from libops.domain.errors import LibopsError, StoreUrlError
 
+if TYPE_CHECKING:
+    from libops.projections import ProjectionEngine, RunReport
+
 EXIT_STORE_ERROR: Final = 1
 """Exit code when the store cannot be used (unreachable, refused, not migrated, ...)."""
 
 EXIT_BAD_URL: Final = 2
 """Exit code when the store URL itself is wrong (malformed, unknown scheme or option)."""
+
+EXIT_USAGE: Final = 2
+"""Exit code when the command cannot do what was asked (an unknown projection, say)."""
+
+FOLLOW_INTERVAL: Final = 1.0
+"""Seconds ``libops project run --follow`` waits between two looks at the log."""
 
 app = typer.Typer(
     name="libops",
@@ -52,6 +62,11 @@ db_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(db_app, name="db")
+project_app = typer.Typer(
+    help="Keep the standard projections (read models) up to date with the event log.",
+    no_args_is_help=True,
+)
+app.add_typer(project_app, name="project")
 
 StoreOption = Annotated[
     str,
@@ -179,6 +194,323 @@ def demo(
         out.print(line)
     if summary.new_events == 0 and summary.events_before:
         out.print("(this seed's run was already in the store: nothing new was recorded)")
+
+
+# --- libops project ---------------------------------------------------------------------
+
+BatchSizeOption = Annotated[
+    int,
+    typer.Option(
+        "--batch-size", min=1, max=100_000, help="Notifications read and committed at a time."
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+ProjectionReports = Mapping[str, "RunReport"]
+
+
+def _merge(totals: dict[str, RunReport], reports: ProjectionReports) -> None:
+    """Add ``reports`` of one run to the running ``totals`` (positions are the latest)."""
+    from libops.projections import RunReport
+
+    for name, report in reports.items():
+        before = totals.get(name)
+        if before is None:
+            totals[name] = report
+            continue
+        totals[name] = RunReport(
+            name,
+            before.applied + report.applied,
+            before.batches + report.batches,
+            before.conflicts + report.conflicts,
+            report.position,
+        )
+
+
+def catch_up(
+    engines: Sequence[ProjectionEngine],
+    *,
+    on_batch: Callable[[ProjectionReports], None] | None = None,
+    stop: threading.Event | None = None,
+) -> dict[str, RunReport]:
+    """Catch the projections of ``engines`` up with the log, one batch of each at a time.
+
+    ``on_batch`` sees the running totals after every round (to move a progress bar); a set
+    ``stop`` ends the catch-up after the round in progress. An engine that found nothing
+    new is left out of the later rounds (looking again would scan the rest of the log for
+    its events once per round); give each projection its own engine for that reason.
+    """
+    totals: dict[str, RunReport] = {}
+    active = list(engines)
+    while active:
+        busy = []
+        for engine in active:
+            reports = engine.run(max_batches=1)
+            _merge(totals, reports)
+            if any(report.batches for report in reports.values()):
+                busy.append(engine)
+        active = busy
+        if on_batch is not None:
+            on_batch(totals)
+        if stop is not None and stop.is_set():
+            break
+    return totals
+
+
+def follow_projections(
+    engines: Sequence[ProjectionEngine],
+    stop: threading.Event,
+    *,
+    interval: float = FOLLOW_INTERVAL,
+    on_round: Callable[[ProjectionReports, ProjectionReports], None] | None = None,
+) -> dict[str, RunReport]:
+    """Keep the projections of ``engines`` caught up until ``stop`` is set.
+
+    Looks at the log every ``interval`` seconds; after each look ``on_round`` gets what that
+    look applied and the totals so far. Returns the totals.
+    """
+    totals: dict[str, RunReport] = {}
+    while not stop.is_set():
+        applied = catch_up(engines, stop=stop)
+        _merge(totals, applied)
+        if on_round is not None:
+            on_round(applied, totals)
+        stop.wait(interval)
+    return totals
+
+
+def _new_stop_event() -> threading.Event:
+    """The event that ends ``--follow`` (a seam for tests; Ctrl-C ends it too)."""
+    return threading.Event()
+
+
+def _last_id(ops: LibOps) -> int:
+    return int(ops.app.recorder.max_notification_id() or 0)
+
+
+@contextmanager
+def _standard_engines(
+    ops: LibOps, batch_size: int, only: str | None = None
+) -> Iterator[list[ProjectionEngine]]:
+    """One engine per standard projection (or only the one named ``only``), closed after."""
+    from libops.projections import ProjectionEngine
+    from libops.projections.standard import standard_projections
+
+    with ExitStack() as stack:
+        yield [
+            stack.enter_context(ProjectionEngine(ops, [projection], batch_size=batch_size))
+            for projection in standard_projections()
+            if only is None or type(projection).name == only
+        ]
+
+
+def _standard_names() -> tuple[str, ...]:
+    from libops.projections.standard import standard_projection_classes
+
+    return tuple(cls.name for cls in standard_projection_classes())
+
+
+def _positions(
+    ops: LibOps, engines: Sequence[ProjectionEngine]
+) -> dict[str, tuple[int, bool]]:
+    """Each projection's position, and whether no event it handles follows that position."""
+    from libops.projections.standard import standard_projection_classes
+
+    topics = {cls.name: cls.topics() for cls in standard_projection_classes()}
+    found: dict[str, tuple[int, bool]] = {}
+    for engine in engines:
+        (name,) = engine.names
+        position = engine.position(name)
+        pending = ops.app.recorder.select_notifications(
+            position, 1, topics=topics[name], inclusive_of_start=False
+        )
+        found[name] = (position, not pending)
+    return found
+
+
+def _rows(
+    positions: Mapping[str, tuple[int, bool]],
+    last_id: int,
+    reports: ProjectionReports | None = None,
+) -> dict[str, dict[str, int | bool]]:
+    rows: dict[str, dict[str, int | bool]] = {}
+    for name, (position, caught_up) in positions.items():
+        row: dict[str, int | bool] = {
+            "position": position, "lag": max(0, last_id - position), "caught_up": caught_up,
+        }
+        if reports is not None:
+            report = reports[name]
+            row = {"applied": report.applied, "batches": report.batches,
+                   "conflicts": report.conflicts, **row}
+        rows[name] = row
+    return rows
+
+
+def _print_rows(
+    title: str, store: str, last_id: int, rows: Mapping[str, Mapping[str, int | bool]]
+) -> None:
+    from rich.table import Table
+
+    out = stdout()
+    out.print(Text(title, style="bold"))
+    out.print(_field("store", store))
+    out.print(_field("last id", f"{last_id} (last notification in the log)"))
+    columns = ["position", "lag", "caught_up"]
+    if any("applied" in row for row in rows.values()):
+        columns.insert(0, "applied")
+    table = Table("projection", *(c.replace("_", " ") for c in columns), box=None)
+    for column in table.columns[1:]:
+        column.justify = "right"
+    for name, row in rows.items():
+        table.add_row(name, *(_cell(row[column]) for column in columns))
+    out.print(table)
+
+
+def _cell(value: int | bool) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _print_json(
+    store: str, last_id: int, rows: Mapping[str, Mapping[str, int | bool]]
+) -> None:
+    print(json.dumps({"store": store, "last_notification_id": last_id, "projections": rows}))
+
+
+@project_app.command("run")
+def project_run(
+    store: StoreOption = DEFAULT_STORE,
+    batch_size: BatchSizeOption = 500,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            help="After catching up, keep following new events until Ctrl-C (PostgreSQL).",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Catch every standard projection up with the event log (and with --follow, stay live).
+
+    Safe to run at any time and in several processes at once: each event is applied to
+    each view exactly once. Prints, per projection, the events applied and its position.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with reporting_errors(store):
+        config = parse_store_url(store)
+        if follow and config.scheme != "postgresql":
+            _report(
+                f"following the log needs a PostgreSQL store, not {config.scheme}: "
+                "run `libops project run` without --follow to catch up"
+            )
+            raise typer.Exit(EXIT_USAGE)
+        with LibOps.open(store) as ops, _standard_engines(ops, batch_size) as engines:
+            last_id = _last_id(ops)
+            with Progress(
+                TextColumn("{task.description:<28}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("position / last id"),
+                console=stderr(),
+                transient=True,
+                disable=as_json,
+            ) as bar:
+                tasks = {
+                    name: bar.add_task(name, total=last_id, completed=engine.position(name))
+                    for engine in engines
+                    for name in engine.names
+                }
+
+                def show(totals: ProjectionReports) -> None:
+                    for name, report in totals.items():
+                        bar.update(tasks[name], completed=report.position)
+
+                reports = catch_up(engines, on_batch=show)
+            if follow:
+                reports = _follow(engines, reports, as_json)
+                last_id = _last_id(ops)
+            positions = _positions(ops, engines)
+    rows = _rows(positions, last_id, reports)
+    if as_json:
+        _print_json(config.redacted_url, last_id, rows)
+    else:
+        _print_rows("projections caught up", config.redacted_url, last_id, rows)
+
+
+def _follow(
+    engines: Sequence[ProjectionEngine], caught_up: ProjectionReports, quiet: bool
+) -> dict[str, RunReport]:
+    """Follow the log until stopped (by the stop event or Ctrl-C); the totals of the run."""
+    totals = dict(caught_up)
+    stop = _new_stop_event()
+    err = stderr()
+    if not quiet:
+        err.print("following new events (Ctrl-C stops)")
+
+    def show(applied: ProjectionReports, running: ProjectionReports) -> None:
+        new = {name: r.applied for name, r in applied.items() if r.applied}
+        if new and not quiet:
+            err.print(", ".join(f"{name} +{n}" for name, n in new.items()))
+
+    try:
+        followed = follow_projections(engines, stop, on_round=show)
+    except KeyboardInterrupt:
+        stop.set()
+        followed = {}
+    if not quiet:
+        err.print("stopped following")
+    _merge(totals, followed)
+    return totals
+
+
+@project_app.command("rebuild")
+def project_rebuild(
+    name: Annotated[str, typer.Argument(help="The projection to rebuild.")],
+    store: StoreOption = DEFAULT_STORE,
+    batch_size: BatchSizeOption = 500,
+    as_json: JsonOption = False,
+) -> None:
+    """Drop one projection's view and position, and replay the whole log into it."""
+    with reporting_errors(store):
+        config = parse_store_url(store)
+        names = _standard_names()
+        if name not in names:
+            _report(f"no projection named {name!r} (known: {', '.join(names)})")
+            raise typer.Exit(EXIT_USAGE)
+        with LibOps.open(store) as ops, _standard_engines(ops, batch_size, name) as engines:
+            busy: AbstractContextManager[object] = (
+                nullcontext() if as_json else stderr().status(f"rebuilding {name}")
+            )
+            with busy:
+                report = engines[0].rebuild(name)
+            last_id = _last_id(ops)
+            positions = _positions(ops, engines)
+    rows = _rows(positions, last_id, {name: report})
+    if as_json:
+        _print_json(config.redacted_url, last_id, rows)
+    else:
+        _print_rows(f"rebuilt {name}", config.redacted_url, last_id, rows)
+
+
+@project_app.command("status")
+def project_status(store: StoreOption = DEFAULT_STORE, as_json: JsonOption = False) -> None:
+    """Show each standard projection's position, lag and whether it is caught up.
+
+    The position is the id of the last notification the projection applied; the lag is the
+    last notification id in the log minus that position. A projection that handles few kinds
+    of event can lag and still be caught up: no event it handles follows its position.
+    """
+    with reporting_errors(store):
+        config = parse_store_url(store)
+        with LibOps.open(store) as ops, _standard_engines(ops, 500) as engines:
+            last_id = _last_id(ops)
+            positions = _positions(ops, engines)
+    rows = _rows(positions, last_id)
+    if as_json:
+        _print_json(config.redacted_url, last_id, rows)
+    else:
+        _print_rows("projections", config.redacted_url, last_id, rows)
 
 
 def main() -> None:

@@ -28,3 +28,31 @@ class TestCommandsBenchmark:
         assert summary["slowdown"] == pytest.approx(
             summary["baseline_per_s"] / summary["libops_per_s"], rel=0.01
         )
+
+
+class TestProjectionsBenchmark:
+    def test_tiny_run_prints_the_json_summary(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A tiny run ends with a JSON line holding rates, ratio and peak RSS for both sizes."""
+        monkeypatch.syspath_prepend(str(BENCHMARKS))
+        sys.modules.pop("projections", None)
+        import projections  # type: ignore[import-not-found]  # the benchmark script itself
+
+        argv = ["--events", "400", "--template-posts", "2", "--template-days", "2"]
+        assert projections.main(argv) == 0
+        last = capsys.readouterr().out.strip().splitlines()[-1]
+        summary = json.loads(last)
+        assert set(summary["sizes"]) == {"40", "400"}
+        for figures in [summary, *summary["sizes"].values()]:
+            assert figures["libops_per_s"] > 0
+            assert figures["baseline_per_s"] > 0
+            assert figures["peak_rss_mb"] > 0
+            assert figures["slowdown"] == pytest.approx(
+                figures["baseline_per_s"] / figures["libops_per_s"], rel=0.01
+            )
+        assert summary["sizes"]["400"]["events"] == summary["events"] == 400
+        assert summary["projections"]
+        applied = summary["sizes"]["400"]["applied"]
+        assert sorted(applied) == summary["projections"]
+        assert sum(applied.values()) > 0

@@ -1,0 +1,189 @@
+"""The campaign scorecard: each campaign's objectives against their actual values.
+
+The actuals this projection can work out from the events it handles are the post metrics of
+the campaign's posts: ``posts_published`` (published post variants, one per post and
+platform), ``reads``, ``views``, ``likes``, ``comments``, ``shares``, ``favourites``,
+``followers_gained`` and ``engagements`` (likes + comments + shares + favourites). For each
+post and platform only the latest cumulative snapshot counts (``Post.MetricsRecorded``);
+a correction (``Post.MetricsCorrected``) replaces it, so lowered counts lower the actuals.
+A snapshot without a follower count adds nothing to ``followers_gained``. An objective on
+another metric (``participants``) has ``actual`` and ``attainment`` null.
+
+Documents:
+
+- ``campaign:<campaign id>``: ``{"name", "kind", "status", "objectives": [{"metric",
+  "platform" (null: all platforms), "target", "actual", "attainment"}], "actuals": {metric:
+  n}, "actuals_by_platform": {platform: {metric: n}}}``. ``target`` is Decimal text;
+  ``attainment`` is actual / target as Decimal text with four places (``"0.8000"`` is 80%),
+  rounded half-even;
+- ``post:<post id>:<platform>``: the post variant's campaign, whether it was published, and
+  its latest counts (what the campaign's actuals hold for it).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, Final
+from uuid import UUID
+
+from libops.domain.campaign import Campaign
+from libops.domain.post import Post
+from libops.domain.values import MetricSnapshot, Objective
+from libops.projections.views import Projection, View, handles
+
+COUNTS: Final = ("reads", "views", "likes", "comments", "shares", "favourites",
+                 "followers_gained")
+"""The counts of a metric snapshot that the actuals sum."""
+ENGAGEMENT_COUNTS: Final = ("likes", "comments", "shares", "favourites")
+"""Engagements are the sum of these (as in the engagement projection)."""
+ACTUAL_METRICS: Final = (*COUNTS, "engagements", "posts_published")
+"""The objective metrics whose actual value this projection computes."""
+
+_QUANTUM: Final = Decimal("0.0001")
+
+
+def _zero_actuals() -> dict[str, int]:
+    return dict.fromkeys(ACTUAL_METRICS, 0)
+
+
+def attainment(actual: int | None, target: str) -> str | None:
+    """``actual / target`` as Decimal text with four places, or None if ``actual`` is None."""
+    if actual is None:
+        return None
+    return str((Decimal(actual) / Decimal(target)).quantize(_QUANTUM, ROUND_HALF_EVEN))
+
+
+def _objectives(objectives: tuple[Objective, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "metric": objective.metric.value,
+            "platform": None if objective.platform is None else objective.platform.value,
+            "target": str(objective.target),
+            "actual": None,
+            "attainment": None,
+        }
+        for objective in tuple(objectives)
+    ]
+
+
+def _score(document: dict[str, Any]) -> None:
+    """Fill each objective's actual and attainment from the campaign's actuals."""
+    for objective in document["objectives"]:
+        if objective["metric"] not in ACTUAL_METRICS:
+            continue
+        if objective["platform"] is None:
+            actuals = document["actuals"]
+        else:
+            actuals = document["actuals_by_platform"].get(objective["platform"], {})
+        actual = int(actuals.get(objective["metric"], 0))
+        objective["actual"] = actual
+        objective["attainment"] = attainment(actual, objective["target"])
+
+
+def _campaign_document(view: View, campaign_id: str) -> dict[str, Any]:
+    found: dict[str, Any] | None = view.get(f"campaign:{campaign_id}")
+    if found is not None:
+        return found
+    return {"name": None, "kind": None, "status": None, "objectives": [],
+            "actuals": _zero_actuals(), "actuals_by_platform": {}}
+
+
+def _contribute(view: View, campaign_id: str | None, platform: str,
+                counts: dict[str, int], sign: int) -> None:
+    """Add (``sign`` 1) or take away (-1) a post variant's counts to its campaign's actuals."""
+    if campaign_id is None:
+        return
+    document = _campaign_document(view, campaign_id)
+    by_platform = document["actuals_by_platform"].setdefault(platform, _zero_actuals())
+    for actuals in (document["actuals"], by_platform):
+        for metric, value in counts.items():
+            actuals[metric] = actuals.get(metric, 0) + sign * value
+    _score(document)
+    view.put(f"campaign:{campaign_id}", document)
+
+
+def _counts(snapshot: MetricSnapshot) -> dict[str, int]:
+    counts = {name: getattr(snapshot, name) or 0 for name in COUNTS}
+    counts["engagements"] = sum(counts[name] for name in ENGAGEMENT_COUNTS)
+    return counts
+
+
+def _campaign(campaign_id: UUID | None) -> str | None:
+    return None if campaign_id is None else str(campaign_id)
+
+
+class CampaignScorecardProjection(Projection):
+    """Each campaign's objectives with their targets, actual values and attainment."""
+
+    name = "scorecard"
+
+    @handles(Campaign.Planned)
+    def planned(self, event: Campaign.Planned, view: View) -> None:
+        """A planned campaign's objectives, with the actuals its posts already have."""
+        document = _campaign_document(view, str(event.originator_id))
+        document.update(name=event.name, kind=event.kind.value, status="planned",
+                        objectives=_objectives(event.objectives))
+        _score(document)
+        view.put(f"campaign:{event.originator_id}", document)
+
+    @handles(Campaign.Amended)
+    def amended(self, event: Campaign.Amended, view: View) -> None:
+        """A new name or new objectives replace the old ones."""
+        document = _campaign_document(view, str(event.originator_id))
+        if event.name is not None:
+            document["name"] = event.name
+        if event.objectives is not None:
+            document["objectives"] = _objectives(event.objectives)
+            _score(document)
+        view.put(f"campaign:{event.originator_id}", document)
+
+    @handles(Campaign.Launched, Campaign.Resumed)
+    def live(self, event: Campaign.Launched, view: View) -> None:
+        """The campaign is running."""
+        view.update(f"campaign:{event.originator_id}", status="live")
+
+    @handles(Campaign.Paused)
+    def paused(self, event: Campaign.Paused, view: View) -> None:
+        """The campaign is paused."""
+        view.update(f"campaign:{event.originator_id}", status="paused")
+
+    @handles(Campaign.Completed)
+    def completed(self, event: Campaign.Completed, view: View) -> None:
+        """The campaign is over."""
+        view.update(f"campaign:{event.originator_id}", status="completed")
+
+    @handles(Campaign.Cancelled)
+    def cancelled(self, event: Campaign.Cancelled, view: View) -> None:
+        """The campaign was called off (its actuals stay)."""
+        view.update(f"campaign:{event.originator_id}", status="cancelled")
+
+    @handles(Post.Published)
+    def published(self, event: Post.Published, view: View) -> None:
+        """A post variant went out: one more post published, once per post and platform."""
+        platform = event.receipt.platform.value
+        key = f"post:{event.originator_id}:{platform}"
+        variant = view.get(key) or {"campaign_id": _campaign(event.campaign_id),
+                                    "published": False, "counts": {}}
+        if variant["published"]:
+            return
+        variant["published"] = True
+        view.put(key, variant)
+        _contribute(view, variant["campaign_id"], platform, {"posts_published": 1}, 1)
+
+    @handles(Post.MetricsRecorded, Post.MetricsCorrected)
+    def metrics(self, event: Post.MetricsRecorded, view: View) -> None:
+        """The latest snapshot (or its correction) replaces the variant's counts."""
+        platform = event.snapshot.platform.value
+        key = f"post:{event.originator_id}:{platform}"
+        variant = view.get(key) or {"campaign_id": _campaign(event.campaign_id),
+                                    "published": False, "counts": {}}
+        old = variant["counts"]
+        _contribute(view, variant["campaign_id"], platform, old, -1)
+        published = {"posts_published": 1} if variant["published"] else {}
+        campaign = _campaign(event.campaign_id)
+        if campaign != variant["campaign_id"] and published:
+            _contribute(view, variant["campaign_id"], platform, published, -1)
+            _contribute(view, campaign, platform, published, 1)
+        variant.update(campaign_id=campaign, counts=_counts(event.snapshot))
+        _contribute(view, campaign, platform, variant["counts"], 1)
+        view.put(key, variant)

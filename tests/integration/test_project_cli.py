@@ -1,0 +1,394 @@
+"""The command line's projection commands: ``libops project run``, ``rebuild`` and ``status``."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from libops import Actor, LibOps, Objective, Period, Role, cli
+from libops.adapters.storage import STORE_ENV_VAR
+from libops.demo import run_demo
+from libops.projections import ProjectionEngine
+from libops.projections.standard import (
+    STANDARD_PROJECTION_PATHS,
+    STANDARD_PROJECTIONS,
+    standard_projection_classes,
+    standard_projections,
+)
+from tests.helpers import count_events
+
+
+def run(*args: str) -> Result:
+    """Run the libops command line in-process."""
+    return CliRunner().invoke(cli.app, list(args))
+
+
+def run_json(*args: str) -> dict[str, Any]:
+    """Run a ``--json`` command that must succeed; its JSON output."""
+    result = run(*args, "--json")
+    assert result.exit_code == 0, (result.output, result.exception)
+    payload: dict[str, Any] = json.loads(result.stdout)
+    return payload
+
+
+def record_more(url: str) -> None:
+    """Record a few more events: a campaign planned, amended and launched."""
+    planner = Actor("planner-later", [Role.CONTENT_PLANNER])
+    admin = Actor("admin-later", [Role.OPERATIONS_ADMIN])
+    with LibOps.open(url) as ops:
+        campaign = ops.campaigns.plan(
+            planner, name="Later", kind="topic", period=Period(date(2026, 5, 1), date(2026, 5, 31)),
+            platforms=["weibo"], objectives=[Objective("reads", 100)],
+        )
+        ops.campaigns.amend(planner, campaign, name="Later still")
+        ops.campaigns.launch(admin, campaign)
+
+
+def standard_names() -> list[str]:
+    """The names of the standard projections, in their fixed order."""
+    return [cls.name for cls in standard_projection_classes()]
+
+
+def expected(url: str) -> dict[str, tuple[int, int]]:
+    """Per standard projection: (events it handles in the log, id of the last of them)."""
+    found: dict[str, tuple[int, int]] = {}
+    with LibOps.open(url) as ops:
+        for cls in standard_projection_classes():
+            ids = [
+                n.id
+                for n in ops.app.recorder.select_notifications(
+                    0, 10**9, topics=cls.topics(), inclusive_of_start=False
+                )
+            ]
+            found[cls.name] = (len(ids), ids[-1] if ids else 0)
+    return found
+
+
+def views(url: str) -> dict[str, dict[str, Any]]:
+    """Every standard projection's stored view."""
+    with LibOps.open(url) as ops, ProjectionEngine(ops, standard_projections()) as engine:
+        return {name: engine.view(name) for name in engine.names}
+
+
+def positions(url: str) -> dict[str, int]:
+    """Every standard projection's stored position."""
+    with LibOps.open(url) as ops, ProjectionEngine(ops, standard_projections()) as engine:
+        return {name: engine.position(name) for name in engine.names}
+
+
+@pytest.fixture(autouse=True)
+def _no_store_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(STORE_ENV_VAR, raising=False)
+
+
+@pytest.fixture
+def demo_url(tmp_path: Path) -> str:
+    """A SQLite store holding a small libops demo run."""
+    url = f"sqlite:///{tmp_path}/libops.db"
+    run_demo(url, seed=7, posts=4, days=3)
+    return url
+
+
+class TestStandardRegistry:
+    def test_the_standard_projections_in_their_fixed_order(self) -> None:
+        """The registry lists the eight standard projections, in the order they run."""
+        assert STANDARD_PROJECTION_PATHS == (
+            "libops.projections.engagement:EngagementProjection",
+            "libops.projections.wci:WciProjection",
+            "libops.projections.cadence:CadenceComplianceProjection",
+            "libops.projections.interactions:InteractionEffectivenessProjection",
+            "libops.projections.budget:BudgetPositionsProjection",
+            "libops.projections.risks:RiskRegisterProjection",
+            "libops.projections.scorecard:CampaignScorecardProjection",
+            "libops.projections.activity:ActivityLogProjection",
+        )
+        assert standard_projection_classes() == STANDARD_PROJECTIONS
+
+    def test_every_standard_projection_handles_events_under_its_own_name(self) -> None:
+        """Each standard projection has handlers and a name no other one has."""
+        assert all(cls.topics() for cls in STANDARD_PROJECTIONS)
+        assert len(set(standard_names())) == len(STANDARD_PROJECTIONS)
+        assert [type(p) for p in standard_projections()] == list(STANDARD_PROJECTIONS)
+
+    def test_ops_projections_runs_the_standard_projections(self, demo_url: str) -> None:
+        """``ops.projections`` is an engine over the standard projections, made once."""
+        with LibOps.open(demo_url) as ops:
+            engine = ops.projections
+            assert engine is ops.projections
+            assert list(engine.names) == standard_names()
+            reports = engine.run()
+        assert {name: r.applied for name, r in reports.items()} == {
+            name: count for name, (count, _) in expected(demo_url).items()
+        }
+
+
+class TestProjectRun:
+    def test_catches_up_every_standard_projection(self, demo_url: str) -> None:
+        """Each projection applies every event it handles and stops at the last of them."""
+        want = expected(demo_url)
+        with LibOps.open(demo_url) as ops:
+            last_id = count_events(ops)
+        payload = run_json("project", "run", "--store", demo_url)
+        assert payload["last_notification_id"] == last_id
+        assert list(payload["projections"]) == standard_names()
+        for name, row in payload["projections"].items():
+            count, last = want[name]
+            assert row["applied"] == count, name
+            assert row["position"] == last, name
+            assert row["lag"] == last_id - last
+            assert row["caught_up"] is True
+        assert positions(demo_url) == {name: last for name, (_, last) in want.items()}
+
+    def test_a_second_run_applies_nothing(self, demo_url: str) -> None:
+        """Running again finds every projection caught up: nothing is applied twice."""
+        first = run_json("project", "run", "--store", demo_url)
+        before = views(demo_url)
+        second = run_json("project", "run", "--store", demo_url)
+        assert all(row["applied"] == 0 for row in second["projections"].values())
+        assert {n: r["position"] for n, r in second["projections"].items()} == {
+            n: r["position"] for n, r in first["projections"].items()
+        }
+        assert views(demo_url) == before
+
+    def test_small_batches_give_the_views_a_rebuild_gives(self, demo_url: str) -> None:
+        """Catching up seven events at a time ends with the views a replay from zero gives."""
+        payload = run_json("project", "run", "--store", demo_url, "--batch-size", "7")
+        for name, (count, _) in expected(demo_url).items():
+            assert payload["projections"][name]["batches"] == -(-count // 7)
+        incremental = views(demo_url)
+        with LibOps.open(demo_url) as ops, ProjectionEngine(ops, standard_projections()) as eng:
+            for name in eng.names:
+                eng.rebuild(name)
+        assert views(demo_url) == incremental
+
+    def test_events_recorded_later_are_caught_up_next_time(self, demo_url: str) -> None:
+        """A later run applies only what was recorded since the previous one."""
+        run_json("project", "run", "--store", demo_url)
+        before = expected(demo_url)
+        record_more(demo_url)
+        after = expected(demo_url)
+        assert after != before
+        payload = run_json("project", "run", "--store", demo_url)
+        for name, row in payload["projections"].items():
+            assert row["applied"] == after[name][0] - before[name][0], name
+            assert row["position"] == after[name][1]
+
+    def test_prints_a_table_per_projection(self, demo_url: str) -> None:
+        """Without --json it prints each projection with its events applied and position."""
+        want = expected(demo_url)
+        result = run("project", "run", "--store", demo_url)
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert lines[0] == "projections caught up"
+        for name, (count, last) in want.items():
+            row = next(line.split() for line in lines if line.split()[:1] == [name])
+            assert row[1:3] == [str(count), str(last)]
+
+    def test_follow_needs_postgresql(self, demo_url: str) -> None:
+        """--follow on SQLite ends with a clear error and exit code 2, applying nothing."""
+        result = run("project", "run", "--follow", "--store", demo_url)
+        assert result.exit_code == cli.EXIT_USAGE == 2
+        assert result.stderr.startswith("error: following the log needs a PostgreSQL store")
+        assert result.stdout == ""
+        assert set(positions(demo_url).values()) == {0}
+
+    def test_follow_needs_postgresql_in_memory_too(self) -> None:
+        """--follow on memory:// is refused the same way."""
+        result = run("project", "run", "--follow", "--store", "memory://")
+        assert result.exit_code == 2
+        assert "needs a PostgreSQL store, not memory" in result.stderr
+
+    def test_an_unmigrated_store_is_a_clean_error(self, tmp_path: Path) -> None:
+        """A store that was never migrated: a one-line error, exit code 1, no traceback."""
+        result = run("project", "run", "--store", f"sqlite:///{tmp_path}/none.db")
+        assert result.exit_code == cli.EXIT_STORE_ERROR
+        assert result.stderr.startswith("error: ")
+        assert "libops db migrate" in result.stderr
+        assert "Traceback" not in result.output
+
+
+class TestCatchUp:
+    def test_a_caught_up_projection_is_not_read_again(
+        self, demo_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An engine that found nothing new sits out the later rounds of the others."""
+        counts = expected(demo_url)
+        rare, busy = sorted(counts, key=lambda name: counts[name][0])[::len(counts) - 1]
+        assert counts[rare][0] < counts[busy][0]
+        calls = {rare: 0, busy: 0}
+        with LibOps.open(demo_url) as ops:
+            chosen = [p for p in standard_projections() if type(p).name in calls]
+            engines = [ProjectionEngine(ops, [p], batch_size=5) for p in chosen]
+            for engine in engines:
+                run_once = engine.run
+
+                def counted(*, max_batches: int | None = None, _run: Any = run_once,
+                            _name: str = engine.names[0]) -> Any:
+                    calls[_name] += 1
+                    return _run(max_batches=max_batches)
+
+                monkeypatch.setattr(engine, "run", counted)
+            totals = cli.catch_up(engines)
+            for engine in engines:
+                engine.close()
+        assert {name: report.applied for name, report in totals.items()} == {
+            name: counts[name][0] for name in calls
+        }
+        assert calls == {name: -(-counts[name][0] // 5) + 1 for name in calls}
+
+
+class TestProjectRebuild:
+    def test_rebuild_replays_one_projection(self, demo_url: str) -> None:
+        """rebuild NAME replays that projection from zero to the same view; others stay."""
+        name = standard_names()[-1]
+        count, last = expected(demo_url)[name]
+        run_json("project", "run", "--store", demo_url)
+        before = views(demo_url)
+        payload = run_json("project", "rebuild", name, "--store", demo_url)
+        assert list(payload["projections"]) == [name]
+        assert payload["projections"][name]["applied"] == count
+        assert payload["projections"][name]["position"] == last
+        assert views(demo_url) == before
+
+    def test_rebuild_before_any_run_builds_the_view(self, demo_url: str) -> None:
+        """Rebuilding a projection that never ran builds it; the others stay at zero."""
+        first, *others = standard_names()
+        result = run("project", "rebuild", first, "--store", demo_url)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith(f"rebuilt {first}")
+        found = positions(demo_url)
+        assert found[first] == expected(demo_url)[first][1]
+        assert all(found[name] == 0 for name in others)
+
+    def test_an_unknown_name_lists_the_known_ones(self, demo_url: str) -> None:
+        """An unknown projection: exit code 2, the known names, and nothing changed."""
+        with LibOps.open(demo_url) as ops:
+            events = count_events(ops)
+        result = run("project", "rebuild", "no-such-view", "--store", demo_url)
+        assert result.exit_code == 2
+        assert result.stderr.startswith("error: no projection named 'no-such-view'")
+        for name in standard_names():
+            assert name in result.stderr
+        assert result.stdout == ""
+        assert set(positions(demo_url).values()) == {0}
+        with LibOps.open(demo_url) as ops:
+            assert count_events(ops) == events
+
+
+class TestProjectStatus:
+    def test_status_before_and_after_a_run(self, demo_url: str) -> None:
+        """Position 0 and lag = last id before; after a run, position and lag per projection."""
+        with LibOps.open(demo_url) as ops:
+            last_id = count_events(ops)
+        before = run_json("project", "status", "--store", demo_url)
+        assert before["last_notification_id"] == last_id
+        for row in before["projections"].values():
+            assert row == {"position": 0, "lag": last_id, "caught_up": False}
+        run_json("project", "run", "--store", demo_url)
+        after = run_json("project", "status", "--store", demo_url)
+        for name, (_, last) in expected(demo_url).items():
+            assert after["projections"][name] == {
+                "position": last, "lag": last_id - last, "caught_up": True,
+            }
+
+    def test_status_sees_new_events_as_lag(self, demo_url: str) -> None:
+        """Events recorded after a run show as lag and as not caught up."""
+        run_json("project", "run", "--store", demo_url)
+        before = expected(demo_url)
+        record_more(demo_url)
+        after = expected(demo_url)
+        with LibOps.open(demo_url) as ops:
+            last_id = count_events(ops)
+        status = run_json("project", "status", "--store", demo_url)
+        assert status["last_notification_id"] == last_id
+        for name, row in status["projections"].items():
+            assert row["position"] == before[name][1]
+            assert row["lag"] == last_id - before[name][1]
+            assert row["caught_up"] is (after[name] == before[name]), name
+        assert not all(row["caught_up"] for row in status["projections"].values())
+
+    def test_status_prints_a_table(self, demo_url: str) -> None:
+        """Without --json it lists each projection with position, lag and whether caught up."""
+        result = run("project", "status", "--store", demo_url)
+        assert result.exit_code == 0, result.output
+        for name in standard_names():
+            assert any(line.split()[:2] == [name, "0"] for line in result.stdout.splitlines())
+
+
+class _InterruptingStop(threading.Event):
+    """A stop event whose first wait raises KeyboardInterrupt, as Ctrl-C would."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        raise KeyboardInterrupt
+
+
+class TestFollow:
+    def test_follower_applies_events_recorded_while_it_runs(self, postgres_url: str) -> None:
+        """A follower thread catches up, then applies what is recorded later, exactly once."""
+        run_demo(postgres_url, seed=3, posts=2, days=2)
+        stop = threading.Event()
+        rounds: list[dict[str, int]] = []
+        with LibOps.open(postgres_url) as ops, ProjectionEngine(
+            ops, standard_projections()
+        ) as engine:
+            engines = [ProjectionEngine(ops, [projection]) for projection in standard_projections()]
+            follower = threading.Thread(
+                target=cli.follow_projections,
+                args=(engines, stop),
+                kwargs={
+                    "interval": 0.05,
+                    "on_round": lambda _new, totals: rounds.append(
+                        {name: report.applied for name, report in totals.items()}
+                    ),
+                },
+            )
+            follower.start()
+            try:
+                time.sleep(0.2)  # let it catch up with the demo, then record more
+                record_more(postgres_url)
+                record_more(postgres_url)
+                want = expected(postgres_url)
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    if {n: engine.position(n) for n in engine.names} == {
+                        n: last for n, (_, last) in want.items()
+                    }:
+                        break
+                    time.sleep(0.05)
+            finally:
+                stop.set()
+                follower.join(timeout=30)
+                for each in engines:
+                    each.close()
+            assert not follower.is_alive()
+        assert rounds[-1] == {name: count for name, (count, _) in want.items()}
+        followed = views(postgres_url)
+        with LibOps.open(postgres_url) as ops, ProjectionEngine(
+            ops, standard_projections()
+        ) as engine:
+            for name in engine.names:
+                engine.rebuild(name)
+        assert views(postgres_url) == followed
+
+    def test_cli_follow_ends_cleanly_on_ctrl_c(
+        self, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """``project run --follow``: Ctrl-C stops it with exit code 0 and a summary."""
+        run_demo(postgres_url, seed=5, posts=2, days=2)
+        monkeypatch.setattr(cli, "_new_stop_event", _InterruptingStop)
+        want = expected(postgres_url)
+        result = run("project", "run", "--follow", "--store", postgres_url)
+        assert result.exit_code == 0, (result.output, result.exception)
+        assert "following new events" in result.stderr
+        assert "stopped following" in result.stderr
+        for name, (count, last) in want.items():
+            row = next(line.split() for line in result.stdout.splitlines()
+                       if line.split()[:1] == [name])
+            assert row[1:3] == [str(count), str(last)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import timedelta
-from pathlib import Path
 from types import TracebackType
 
 from eventsourcing.persistence import PersistenceError
@@ -38,7 +37,7 @@ from libops.application.privacy import PersonalDataService
 from libops.application.publishing import PublishingService
 from libops.application.risks import RiskService
 from libops.domain.cadence import CadencePolicy
-from libops.domain.errors import InvalidValueError, MigrationRequiredError, StorageError
+from libops.domain.errors import InvalidValueError, StorageError
 from libops.domain.interaction.moderation import ModerationPolicy
 from libops.domain.interaction.qa import escalation_after
 from libops.domain.ports import Clock, KeyStore, PlatformGateway
@@ -208,11 +207,6 @@ class LibOps:
         config = parse_store_url(url)
         if migrate:
             migrate_store(url)
-        if config.scheme == "sqlite" and not Path(config.env["SQLITE_DBNAME"]).exists():
-            raise MigrationRequiredError(
-                f"the SQLite file of {url} does not exist yet; "
-                f"run `libops db migrate --store {url}` first"
-            )
         app = _construct(config, clock or SystemClock(), create_tables=config.scheme == "memory")
         _probe(app, config)
         return cls(

@@ -281,7 +281,7 @@ class SandboxPlatform:
             if self._supports_key and earlier:
                 receipt = self._posts[earlier[0]].receipt
             else:
-                receipt = self._create(variant, key, attempt=len(earlier))
+                receipt = self._create(variant, key)
             if self._lost_responses:
                 self._lost_responses -= 1
                 raise PlatformTimeoutError(
@@ -393,7 +393,7 @@ class SandboxPlatform:
         # String seeds are hashed with SHA-512 by random.Random, independent of PYTHONHASHSEED.
         return random.Random(":".join(str(p) for p in (self._seed, self._platform.value, *parts)))
 
-    def _create(self, variant: PostVariant, key: str, attempt: int) -> PublishReceipt:
+    def _create(self, variant: PostVariant, key: str) -> PublishReceipt:
         # Seeded by the content (and how often the same content went out before), not by
         # the key: keys hold random post ids, and a seeded run must give the same reception.
         content = (variant.text, variant.media, variant.link)

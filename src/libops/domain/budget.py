@@ -591,6 +591,35 @@ class Budget(Aggregate):
             override_reason=None if used is None else used.reason,
         )
 
+    def _note_override(
+        self,
+        kind: str,
+        reference: str,
+        category: BudgetCategory,
+        campaign_id: UUID | None,
+        amount: Money,
+        line: _Line,
+        actor_id: str,
+        approver_id: str | None,
+        reason: str | None,
+    ) -> None:
+        """Keep the override a commitment or expense carried (state only: part of an apply)."""
+        if approver_id is None:
+            return
+        self._overrides.append(
+            OverrideUse(
+                kind=kind,
+                reference=reference,
+                category=category,
+                campaign_id=campaign_id,
+                amount=amount,
+                available_before=line.available,
+                recorded_by=actor_id,
+                approved_by=approver_id,
+                reason=reason or "",
+            )
+        )
+
     @event(Committed)
     def _commit(
         self,
@@ -603,20 +632,10 @@ class Budget(Aggregate):
         override_reason: str | None,
     ) -> None:
         line = self._lines.setdefault((category, campaign_id), _Line())
-        if override_approver_id is not None:
-            self._overrides.append(
-                OverrideUse(
-                    kind="commitment",
-                    reference=reference,
-                    category=category,
-                    campaign_id=campaign_id,
-                    amount=amount,
-                    available_before=line.available,
-                    recorded_by=actor_id,
-                    approved_by=override_approver_id,
-                    reason=override_reason or "",
-                )
-            )
+        self._note_override(
+            "commitment", reference, category, campaign_id, amount, line, actor_id,
+            override_approver_id, override_reason,
+        )
         line.committed = _plus(line.committed, amount.amount)
         self._totals.committed = _plus(self._totals.committed, amount.amount)
         zero = Money(0, amount.currency)
@@ -767,20 +786,10 @@ class Budget(Aggregate):
         override_reason: str | None,
     ) -> None:
         line = self._lines.setdefault((category, campaign_id), _Line())
-        if override_approver_id is not None:
-            self._overrides.append(
-                OverrideUse(
-                    kind="expense",
-                    reference=invoice_reference,
-                    category=category,
-                    campaign_id=campaign_id,
-                    amount=amount,
-                    available_before=line.available,
-                    recorded_by=actor_id,
-                    approved_by=override_approver_id,
-                    reason=override_reason or "",
-                )
-            )
+        self._note_override(
+            "expense", invoice_reference, category, campaign_id, amount, line, actor_id,
+            override_approver_id, override_reason,
+        )
         if settles is not None:
             commitment = self._commitments[settles]
             self._commitments[settles] = attrs.evolve(

@@ -130,9 +130,34 @@ class TestCustomProjectionOnStores:
         with ProjectionEngine(ops, [CampaignCounts(), Totals()], batch_size=2) as engine:
             reports = engine.run()
             assert reports["test-amendments"].applied == 1
-            assert reports["test-amendments"].batches == 1
-            assert engine.view("test-amendments") == {"amendments": 1}
+            assert reports["test-campaign-counts"].applied == 6
+            # They read the log together: one pass of 3 batches of 2 events for both.
+            assert reports["test-amendments"].batches == 3
             assert reports["test-campaign-counts"].batches == 3
+            assert engine.view("test-amendments") == {"amendments": 1}
+            assert engine.position("test-amendments") == engine.position("test-campaign-counts")
+
+    def test_a_projection_behind_catches_up_alone_then_joins(
+        self, ops: LibOps, planner: Actor, admin: Actor
+    ) -> None:
+        """A projection added later replays up to the others' position, then they go on
+        together; neither misses nor repeats an event."""
+        expected = scenario(ops, planner, admin)
+        with ProjectionEngine(ops, [CampaignCounts()], batch_size=2) as engine:
+            engine.run()
+        a = ops.campaigns.plan(planner, name="D", kind="topic", period=PERIOD,
+                               platforms=["weibo"])
+        ops.campaigns.amend(planner, a, name="D2")
+        with ProjectionEngine(ops, [CampaignCounts(), Totals()], batch_size=2) as engine:
+            reports = engine.run()
+            assert reports["test-amendments"].applied == 2
+            assert reports["test-campaign-counts"].applied == 2
+            assert engine.view("test-amendments") == {"amendments": 2}
+            view = counts(engine.view("test-campaign-counts"))
+            assert view["kind:topic"] == {"planned": 3, "amended": 2, "launched": 1}
+            assert view["platform:weibo"] == expected["platform:weibo"] + 1
+            assert engine.position("test-amendments") == engine.position("test-campaign-counts")
+            assert engine.run()["test-amendments"].applied == 0
 
     def test_second_run_changes_nothing_and_new_events_are_added(
         self, ops: LibOps, planner: Actor, admin: Actor

@@ -5,12 +5,22 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import attrs
+import pytest
 
 from libops import Actor, LibOps, Objective, Period
 from libops.adapters.clock import ManualClock
+from libops.domain.errors import InvalidValueError
 from libops.domain.personal import Consent, PersonalInfo
 from libops.projections import ProjectionEngine
-from libops.projections.activity import PERSONAL, ActivityLogProjection, entry_key, summary
+from libops.projections.activity import (
+    PAGE_SIZE,
+    PERSONAL,
+    ActivityLogProjection,
+    entries,
+    entry,
+    page_key,
+    summary,
+)
 
 APRIL = Period(date(2026, 4, 1), date(2026, 4, 30))
 CONSENT = Consent("World Book Day activities", datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
@@ -52,17 +62,45 @@ class TestActivityLog:
             ("admin-1", "libops:Question.Answered", "Question", question, 2),
             ("admin-1", "libops:DataSubject.Erased", "DataSubject", None, 1),
         ]
+        logged = entries(view)
+        assert len(logged) == 5
         for n, (actor, topic, kind, aggregate, version) in enumerate(expected, start=1):
-            entry = view[entry_key(n)]
-            assert entry["sequence"] == n
-            assert (entry["actor_id"], entry["topic"], entry["aggregate_type"]) == (
+            item = logged[n - 1]
+            assert item["sequence"] == n
+            assert (item["actor_id"], item["topic"], item["aggregate_type"]) == (
                 actor, topic, kind,
             )
-            assert entry["version"] == version
+            assert item["version"] == version
             if aggregate is not None:
-                assert entry["aggregate_id"] == aggregate
-            assert datetime.fromisoformat(entry["recorded_at"]).tzinfo is not None
-        assert entry_key(1) == "entry:000000000001"
+                assert item["aggregate_id"] == aggregate
+            assert datetime.fromisoformat(item["recorded_at"]).tzinfo is not None
+        assert list(view) == ["actor:admin-1", "actor:planner-1", page_key(1), "sequence"]
+
+    def test_pages_of_entries(self) -> None:
+        """Entry n is item (n - 1) % PAGE_SIZE of page (n - 1) // PAGE_SIZE + 1; bad
+        sequences are refused."""
+        assert page_key(1) == page_key(PAGE_SIZE) == "page:0000000001"
+        assert page_key(PAGE_SIZE + 1) == "page:0000000002"
+        for bad in (0, -1, 1.5, True, "1"):
+            with pytest.raises(InvalidValueError):
+                page_key(bad)  # type: ignore[arg-type]  # the mistake under test
+
+    def test_entries_across_pages(self, memory_ops: LibOps, planner: Actor) -> None:
+        """More events than a page holds: every entry once, in order, readable one by one."""
+        campaign = memory_ops.campaigns.plan(
+            planner, name="Many", kind="topic", period=APRIL, platforms=["weibo"],
+        )
+        for n in range(PAGE_SIZE + 4):
+            memory_ops.campaigns.amend(planner, campaign, description=f"d{n}")
+        with ProjectionEngine(memory_ops, [ActivityLogProjection()], batch_size=7) as engine:
+            engine.run()
+            logged = entries(engine.view("activity"))
+            assert [item["sequence"] for item in logged] == list(range(1, PAGE_SIZE + 6))
+            assert [item["version"] for item in logged] == list(range(1, PAGE_SIZE + 6))
+            last = entry(engine, PAGE_SIZE + 5)
+            assert last is not None
+            assert last["version"] == PAGE_SIZE + 5
+            assert entry(engine, PAGE_SIZE + 6) is None
 
     def test_counts_per_actor(
         self, memory_ops: LibOps, clock: ManualClock, planner: Actor, admin: Actor
@@ -92,13 +130,14 @@ class TestActivityLog:
         with ProjectionEngine(memory_ops, [ActivityLogProjection()]) as engine:
             engine.run()
             view = engine.view("activity")
-        received = view[entry_key(3)]["summary"]
+        logged = entries(view)
+        received = logged[2]["summary"]
         assert received.startswith("Received: ")
         assert f"asker={PERSONAL}" in received
         assert "platform=weibo" in received
-        assert "Planned: " in view[entry_key(1)]["summary"]
-        assert "name=World Book Day" in view[entry_key(1)]["summary"]
-        assert "reason=asked to be forgotten" in view[entry_key(5)]["summary"]
+        assert "Planned: " in logged[0]["summary"]
+        assert "name=World Book Day" in logged[0]["summary"]
+        assert "reason=asked to be forgotten" in logged[4]["summary"]
         text = repr(view)
         for secret in ("王小明", "wang_xm", "13812340001", "reading club", "Saturday"):
             assert secret not in text
@@ -112,7 +151,9 @@ class TestActivityLog:
         assert memory_ops.campaigns.get(campaign).name == "N" * 150
         with ProjectionEngine(memory_ops, [ActivityLogProjection()]) as engine:
             engine.run()
-            text = engine.get("activity", entry_key(1))["summary"]
+            first = entry(engine, 1)
+            assert first is not None
+            text = first["summary"]
         assert len(text) <= 240
         assert "N" * 60 not in text
         assert "hashtags=30 items" in text

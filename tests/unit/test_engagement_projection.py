@@ -235,7 +235,7 @@ class TestCampaignChange:
         with ProjectionEngine(pub, [projection]) as engine:
             engine.run()
             before = engine.view("engagement")
-            view = View("engagement", lambda key: engine.get("engagement", key))
+            view = View("engagement", lambda key: engine._backend.load("engagement", key))
         # Today's Post.revise keeps the campaign; the handler still copes with one that moves.
         moved = Post.Revised(
             originator_id=ids["a"], originator_version=99, timestamp=utc(9, 0),
@@ -243,6 +243,7 @@ class TestCampaignChange:
             variants=None, media=None, source=None, licence=None,
         )
         projection.revised(moved, view)
+        projection.before_commit(view)
         old = view.get(f"campaign:{ids['campaign']}")
         assert old == rollup(0, likes=0, comments=0, shares=0, favourites=0,
                              denominator="reach", reach=0)

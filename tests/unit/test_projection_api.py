@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +37,8 @@ class MoreLaunches(Launches):
 
 def view_over(documents: dict[str, Any]) -> View:
     """A view whose stored documents are ``documents``."""
-    return View("test", documents.get)
+    texts = {key: json.dumps(value) for key, value in documents.items()}
+    return View("test", texts.get)
 
 
 class TestProjectionClass:
@@ -109,13 +111,83 @@ class TestEngineArguments:
 
 
 class TestView:
-    def test_get_returns_a_copy(self) -> None:
-        """Changing what get returned changes nothing until put."""
-        view = view_over({"k": {"n": 1}})
+    def test_get_returns_the_document_itself(self) -> None:
+        """Changing what get returned is a change, saved without put; reads alone are not."""
+        view = view_over({"k": {"n": 1}, "r": {"n": 1}})
         document = view.get("k")
         document["n"] = 2
-        assert view.get("k") == {"n": 1}
+        assert view.get("k") is document
+        assert view.get("r") == {"n": 1}
+        assert view.changes() == {"k": '{"n": 2}'}
+
+    def test_default_is_not_stored(self) -> None:
+        """get's default is handed back as it is and stored only when put."""
+        view = view_over({})
+        default = view.get("k", {"n": 0})
+        default["n"] = 1
+        assert "k" not in view
         assert view.changes() == {}
+        view.put("k", default)
+        assert view.changes() == {"k": '{"n": 1}'}
+
+    def test_put_without_reading_writes(self) -> None:
+        """put does not read the stored document; an unchanged rewrite of a read one is
+        not a change."""
+        reads: list[str] = []
+        texts = {"same": '{"a": 1}'}
+
+        def load(key: str) -> str | None:
+            reads.append(key)
+            return texts.get(key)
+
+        view = View("test", load)
+        view.put("fresh", {"a": 1})
+        assert view.get("same") == {"a": 1}
+        view.put("same", {"a": 1})
+        assert reads == ["same"]
+        assert view.changes() == {"fresh": '{"a": 1}'}
+
+    def test_committed_and_abandoned_batches(self) -> None:
+        """After a commit the stored text is remembered (no second read); an abandoned batch
+        forgets everything, its changes included."""
+        reads: list[str] = []
+        texts = {"k": "1"}
+
+        def load(key: str) -> str | None:
+            reads.append(key)
+            return texts.get(key)
+
+        view = View("test", load)
+        view.increment("k")
+        view.committed(view.changes())
+        view.increment("k")
+        assert reads == ["k"]
+        assert view.changes() == {"k": "3"}
+        view.abandon()
+        assert view.get("k") == 1
+        assert reads == ["k", "k"]
+
+    def test_remembered_texts_are_bounded(self) -> None:
+        """A view remembers at most cache_size characters (100 a document) between batches,
+        forgetting the least recently used first."""
+        view = View("test", {}.get, cache_size=1_000)
+        for n in range(100):
+            view.put(f"k{n}", "x" * 20)
+            view.get("k0")
+            view.committed(view.changes())
+        assert 0 < len(view._texts) <= 1_000 // 120
+        assert "k0" in view._texts
+        assert "k99" in view._texts
+        assert "k1" not in view._texts
+
+    def test_touched_lists_keys_in_first_touch_order(self) -> None:
+        """touched() names every key read or changed in this batch."""
+        view = view_over({"a": 1})
+        view.get("a")
+        view.put("b", 2)
+        view.get("a")
+        view.delete("c")
+        assert view.touched() == ["a", "b", "c"]
 
     def test_put_update_increment_delete(self) -> None:
         """Each change shows in later reads and in changes() as JSON text or None."""
@@ -143,9 +215,9 @@ class TestView:
         """A document is read from the store once per batch."""
         reads: list[str] = []
 
-        def load(key: str) -> Any:
+        def load(key: str) -> str:
             reads.append(key)
-            return 5
+            return "5"
 
         view = View("test", load)
         view.increment("k")
@@ -157,11 +229,23 @@ class TestView:
         "value", [None, Decimal("1.5"), {"when": object()}, float("nan"), {1, 2}]
     )
     def test_only_plain_json_is_stored(self, value: Any) -> None:
-        """None, Decimal, sets, NaN and other non-JSON values are refused."""
+        """None, Decimal, sets, NaN and other non-JSON values are refused: at put for the
+        top level, when the batch's changes are taken for anything nested."""
         view = view_over({})
-        with pytest.raises(InvalidValueError):
+
+        def store() -> None:
             view.put("k", value)
-        assert view.changes() == {}
+            view.changes()
+
+        with pytest.raises(InvalidValueError, match=r"plain JSON|None|'test'"):
+            store()
+
+    def test_nested_non_json_names_projection_and_key(self) -> None:
+        """A non-JSON value inside a document is refused naming the projection and key."""
+        view = view_over({"doc": {"a": 1}})
+        view.get("doc")["a"] = Decimal("1.5")
+        with pytest.raises(InvalidValueError, match="projection 'test', document 'doc'"):
+            view.changes()
 
     def test_wrong_shapes_are_refused(self) -> None:
         """Incrementing a non-number, updating a non-dict or an empty key is refused."""

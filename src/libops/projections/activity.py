@@ -9,9 +9,13 @@ logged as an entry (``libops:DataSubject.Erased``).
 
 Documents:
 
-- ``entry:<sequence>`` (the sequence is the entry's place in the log, from 1, zero-padded to
-  12 digits so that keys sort in log order): ``{"sequence", "actor_id", "topic", "event",
-  "aggregate_type", "aggregate_id", "version", "recorded_at", "summary"}``;
+- ``page:<n>`` (from 1, zero-padded to 10 digits so that keys sort in log order): a list of
+  up to :data:`PAGE_SIZE` entries, entry ``sequence`` (its place in the log, from 1) being
+  item ``(sequence - 1) % PAGE_SIZE`` of page ``(sequence - 1) // PAGE_SIZE + 1``; each entry
+  is ``{"sequence", "actor_id", "topic", "event", "aggregate_type", "aggregate_id",
+  "version", "recorded_at", "summary"}``. :func:`entry` reads one entry, :func:`entries`
+  lists a whole view's. (Pages rather than a document per entry: one row is written per 100
+  events, not per event.)
 - ``actor:<actor id>``: ``{"events": n, "by_topic": {topic: n}}`` for each actor
   (``actor:system`` for events no person caused);
 - ``sequence``: the number of entries so far.
@@ -24,8 +28,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
 import attrs
@@ -34,6 +39,7 @@ from eventsourcing.domain import Aggregate
 from libops.domain.budget import Budget
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
+from libops.domain.errors import InvalidValueError
 from libops.domain.interaction.contest import Contest
 from libops.domain.interaction.moderation import ConductRecord
 from libops.domain.interaction.qa import Question
@@ -43,6 +49,9 @@ from libops.domain.post import Post
 from libops.domain.risk import Risk
 from libops.domain.values import Money
 from libops.projections.views import Projection, View, event_topic, handles
+
+if TYPE_CHECKING:
+    from libops.projections.engine import ProjectionEngine
 
 PERSONAL: Final = "[personal data]"
 """How a field carrying sealed personal data is shown in a summary."""
@@ -113,23 +122,75 @@ def _short(value: Any) -> str:
     return type(value).__name__
 
 
+def _plain(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= _VALUE_LENGTH else text[: _VALUE_LENGTH - 1] + "…"
+
+
+# The commonest field types, shown without walking _short's checks (a speed-up only: each
+# gives what _short would).
+_FAST: Final[dict[type[Any], Any]] = {
+    str: _plain, int: _plain, UUID: _plain, Decimal: _plain,
+    _dt.datetime: _dt.datetime.isoformat, _dt.date: _dt.date.isoformat,
+}
+_FIELDS: dict[tuple[type[Any], int], tuple[str, ...]] = {}
+
+
+def _fields(event: Any) -> tuple[str, ...]:
+    """The names of the fields of ``event`` a summary may show, sorted (cached per class and
+    number of fields: an event stored before a field was added has fewer)."""
+    cache_key = (type(event), len(vars(event)))
+    names = _FIELDS.get(cache_key)
+    if names is None:
+        names = _FIELDS[cache_key] = tuple(
+            sorted(
+                name for name in vars(event)
+                if name not in _SKIPPED_FIELDS and not name.startswith("_")
+            )
+        )
+    return names
+
+
 def summary(event: Any) -> str:
     """A short summary of ``event`` from its non-personal fields, e.g. ``"Planned: name=X"``."""
     parts: list[str] = []
-    for field, value in sorted(vars(event).items()):
-        if field in _SKIPPED_FIELDS or field.startswith("_") or value is None:
+    values = vars(event)
+    fast = _FAST
+    for field in _fields(event):
+        value = values.get(field)
+        if value is None:
             continue
         if isinstance(value, SealedPersonalData):
             parts.append(f"{field}={PERSONAL}")
         elif field not in _UNSUMMARISED:
-            parts.append(f"{field}={_short(value)}")
+            shorten = fast.get(type(value))
+            parts.append(f"{field}={shorten(value) if shorten else _short(value)}")
     text = type(event).__name__ + (": " + ", ".join(parts) if parts else "")
     return text if len(text) <= _SUMMARY_LENGTH else text[: _SUMMARY_LENGTH - 1] + "…"
 
 
-def entry_key(sequence: int) -> str:
-    """The key of the entry at ``sequence`` (1, 2, ...) in the log."""
-    return f"entry:{sequence:012d}"
+PAGE_SIZE: Final = 100
+"""Entries per ``page:`` document."""
+
+
+def page_key(sequence: int) -> str:
+    """The key of the page holding the entry at ``sequence`` (1, 2, ...) in the log."""
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 1:
+        raise InvalidValueError(f"an activity sequence is a whole number >= 1, not {sequence!r}")
+    return f"page:{(sequence - 1) // PAGE_SIZE + 1:010d}"
+
+
+def entry(engine: ProjectionEngine, sequence: int, *, name: str = "activity") -> Any | None:
+    """The entry at ``sequence`` of the activity log kept by ``engine`` (None if none)."""
+    page = engine.get(name, page_key(sequence)) or []
+    index = (sequence - 1) % PAGE_SIZE
+    return page[index] if index < len(page) else None
+
+
+def entries(documents: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every entry of an activity log view (``engine.view("activity")``), in log order."""
+    return [item for key in sorted(documents) if key.startswith("page:")
+            for item in documents[key]]
 
 
 class ActivityLogProjection(Projection):
@@ -145,8 +206,12 @@ class ActivityLogProjection(Projection):
         topic = event_topic(type(event))
         actor_id = getattr(event, "actor_id", None) or SYSTEM_ACTOR
         aggregate_type = topic.split(":", 1)[-1].split(".", 1)[0]
-        view.put(
-            entry_key(sequence),
+        key = page_key(sequence)
+        page = view.get(key)
+        if page is None:
+            page = []
+            view.put(key, page)
+        page.append(
             {
                 "sequence": sequence,
                 "actor_id": actor_id,
@@ -157,9 +222,12 @@ class ActivityLogProjection(Projection):
                 "version": int(event.originator_version),
                 "recorded_at": event.timestamp.isoformat(),
                 "summary": summary(event),
-            },
+            }
         )
-        counts = view.get(f"actor:{actor_id}", {"events": 0, "by_topic": {}})
+        counts = view.get(f"actor:{actor_id}")
+        if counts is None:
+            counts = {"events": 0, "by_topic": {}}
+            view.put(f"actor:{actor_id}", counts)
         counts["events"] += 1
-        counts["by_topic"][topic] = counts["by_topic"].get(topic, 0) + 1
-        view.put(f"actor:{actor_id}", counts)
+        by_topic = counts["by_topic"]
+        by_topic[topic] = by_topic.get(topic, 0) + 1

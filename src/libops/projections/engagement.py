@@ -217,26 +217,40 @@ class EngagementProjection(Projection):
         """Replace ``old`` counts by the document's counts in every roll-up it counts in.
 
         ``posts`` is added to the number of posts (1 when a variant joins, -1 when it leaves
-        with all its counts, 0 for a new snapshot).
+        with all its counts, 0 for a new snapshot). The roll-ups' rates are worked out once
+        per batch, in :meth:`before_commit`.
         """
         new = {name: doc[name] or 0 for name in COUNTS}
         if posts < 0:
             new, old = _zero(), new
+        deltas = [(name, new[name] - old[name]) for name in COUNTS if new[name] != old[name]]
         reach = reach_name(doc["platform"])
+        reach_delta = new[reach] - old[reach]
         for key, denominator in self._groups(doc):
-            group = view.get(key) or {**_zero(), "posts": 0, "reach": 0}
+            group = view.get(key)
+            if group is None:
+                group = {**_zero(), "posts": 0, "reach": 0, "denominator": denominator}
+                view.put(key, group)
             group["posts"] += posts
-            for name in COUNTS:
-                group[name] += new[name] - old[name]
-            group["reach"] += new[reach] - old[reach]
+            for name, delta in deltas:
+                group[name] += delta
+            group["reach"] += reach_delta
+
+    def before_commit(self, view: View) -> None:
+        """Work out engagements and rates of every roll-up this batch touched."""
+        for key in view.touched():
+            if key.startswith(("meta:", "post:")):
+                continue
+            group = view.get(key)
+            if group is None:
+                continue
+            denominator = group["denominator"]
             engagements = sum(group[name] for name in ENGAGEMENT_COUNTS)
             value = group["reach"] if denominator == ROLLUP_DENOMINATOR else group[denominator]
             group["engagements"] = engagements
-            group["denominator"] = denominator
             group["denominator_value"] = value
             group["engagement_rate"] = rate(engagements, value)
             group["follower_growth_rate"] = rate(group["followers_gained"], group["reach"])
-            view.put(key, group)
 
 
 def _campaign(campaign_id: object) -> str:

@@ -11,10 +11,12 @@ fails to commit leaves view and position as they were.
 
 from __future__ import annotations
 
+import functools
+import json
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -77,18 +79,29 @@ def migrate_projection_tables(config: StoreConfig) -> None:
                 pg.execute(sql.SQL(statement).format(schema=sql.Identifier(config.schema)))
 
 
+@attrs.frozen
+class _Entry:
+    """One projection's part of a commit: its changed documents and its new position."""
+
+    name: str
+    expected: int
+    """The position the batch was read after (the commit fails unless it is still this)."""
+    new: int
+    changes: Mapping[str, str | None]
+
+
 class _Backend(Protocol):
     """Where views and positions are kept: in memory, a SQLite file or a PostgreSQL schema."""
 
     def position(self, name: str) -> int: ...
 
-    def load(self, name: str, key: str) -> Any | None: ...
+    def load(self, name: str, key: str) -> str | None: ...
 
     def items(self, name: str) -> Iterator[tuple[str, Any]]: ...
 
-    def commit(
-        self, name: str, expected: int, new: int, changes: Mapping[str, str | None]
-    ) -> bool: ...
+    def commit(self, entries: Sequence[_Entry]) -> bool: ...
+
+    def discard(self, name: str, keys: Sequence[str]) -> None: ...
 
     def reset(self, name: str) -> None: ...
 
@@ -123,31 +136,44 @@ class _MemoryBackend:
         with self._tables.lock:
             return self._tables.positions.get(name, 0)
 
-    def load(self, name: str, key: str) -> Any | None:
+    def load(self, name: str, key: str) -> str | None:
         with self._tables.lock:
-            text = self._tables.documents.get(name, {}).get(key)
-        return None if text is None else next(documents(iter([(key, text)])))[1]
+            return self._tables.documents.get(name, {}).get(key)
 
     def items(self, name: str) -> Iterator[tuple[str, Any]]:
         with self._tables.lock:
             rows = sorted(self._tables.documents.get(name, {}).items())
         return documents(iter(rows))
 
-    def commit(
-        self, name: str, expected: int, new: int, changes: Mapping[str, str | None]
-    ) -> bool:
-        with self._tables.lock:
-            docs = self._tables.documents.setdefault(name, {})
-            undo = {key: docs.get(key) for key in changes}
+    def commit(self, entries: Sequence[_Entry]) -> bool:
+        tables = self._tables
+        with tables.lock:
+            undo: list[tuple[dict[str, str], dict[str, str | None]]] = []
+            positions = dict(tables.positions)
+            advanced = True
             try:
-                self._write(docs, changes)
-                advanced = self._advance(name, expected, new)
+                for entry in entries:
+                    docs = tables.documents.setdefault(entry.name, {})
+                    undo.append((docs, {key: docs.get(key) for key in entry.changes}))
+                    self._write(docs, entry.changes)
+                    if not self._advance(entry.name, entry.expected, entry.new):
+                        advanced = False
+                        break
             except BaseException:
-                self._write(docs, undo)
+                advanced = False
                 raise
-            if not advanced:
-                self._write(docs, undo)
+            finally:
+                if not advanced:
+                    for docs, previous in reversed(undo):
+                        self._write(docs, previous)
+                    tables.positions = positions
             return advanced
+
+    def discard(self, name: str, keys: Sequence[str]) -> None:
+        with self._tables.lock:
+            docs = self._tables.documents.get(name, {})
+            for key in keys:
+                docs.pop(key, None)
 
     def _advance(self, name: str, expected: int, new: int) -> bool:
         if self._tables.positions.get(name, 0) != expected:
@@ -193,13 +219,13 @@ class _SQLiteBackend:
             ).fetchone()
         return 0 if row is None else int(row[0])
 
-    def load(self, name: str, key: str) -> Any | None:
+    def load(self, name: str, key: str) -> str | None:
         with self._lock:
             row = self._conn.execute(
-                f"SELECT key, value FROM {DOCUMENTS_TABLE} WHERE projection = ? AND key = ?",
+                f"SELECT value FROM {DOCUMENTS_TABLE} WHERE projection = ? AND key = ?",
                 (name, key),
             ).fetchone()
-        return None if row is None else next(documents(iter([row])))[1]
+        return None if row is None else str(row[0])
 
     def items(self, name: str) -> Iterator[tuple[str, Any]]:
         with self._lock:
@@ -209,19 +235,31 @@ class _SQLiteBackend:
             ).fetchall()
         return documents(iter(rows))
 
-    def commit(
-        self, name: str, expected: int, new: int, changes: Mapping[str, str | None]
-    ) -> bool:
+    def commit(self, entries: Sequence[_Entry]) -> bool:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                self._write(name, changes)
-                advanced = self._advance(name, expected, new)
+                advanced = True
+                for entry in entries:
+                    self._write(entry.name, entry.changes)
+                    if not self._advance(entry.name, entry.expected, entry.new):
+                        advanced = False
+                        break
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT" if advanced else "ROLLBACK")
             return advanced
+
+    def discard(self, name: str, keys: Sequence[str]) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._write(name, dict.fromkeys(keys))
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
 
     def _write(self, name: str, changes: Mapping[str, str | None]) -> None:
         self._conn.executemany(
@@ -294,15 +332,13 @@ class _PostgresBackend:
             ).fetchone()
         return 0 if row is None else int(row[0])
 
-    def load(self, name: str, key: str) -> Any | None:
+    def load(self, name: str, key: str) -> str | None:
         with self._lock:
             row = self._conn.execute(
-                self._sql(
-                    "SELECT key, value::text FROM {documents} WHERE projection = %s AND key = %s"
-                ),
+                self._sql("SELECT value::text FROM {documents} WHERE projection = %s AND key = %s"),
                 (name, key),
             ).fetchone()
-        return None if row is None else next(documents(iter([(row[0], row[1])])))[1]
+        return None if row is None else str(row[0])
 
     def items(self, name: str) -> Iterator[tuple[str, Any]]:
         with self._lock:
@@ -314,17 +350,20 @@ class _PostgresBackend:
             ).fetchall()
         return documents(iter([(row[0], row[1]) for row in rows]))
 
-    def commit(
-        self, name: str, expected: int, new: int, changes: Mapping[str, str | None]
-    ) -> bool:
+    def commit(self, entries: Sequence[_Entry]) -> bool:
         try:
             with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
-                self._write(cur, name, changes)
-                if not self._advance(cur, name, expected, new):
-                    raise _ConflictError  # leaving the transaction by raising rolls it back
+                for entry in entries:
+                    self._write(cur, entry.name, entry.changes)
+                    if not self._advance(cur, entry.name, entry.expected, entry.new):
+                        raise _ConflictError  # leaving the transaction by raising rolls it back
         except _ConflictError:
             return False
         return True
+
+    def discard(self, name: str, keys: Sequence[str]) -> None:
+        with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
+            self._write(cur, name, dict.fromkeys(keys))
 
     def _write(
         self, cur: psycopg.Cursor[Any], name: str, changes: Mapping[str, str | None]
@@ -458,54 +497,135 @@ class ProjectionEngine:
     def get(self, name: str, key: str, default: Any = None) -> Any:
         """One document of the projection ``name``'s view, or ``default``."""
         found = self._backend.load(self._projection(name).name, key)
-        return default if found is None else found
+        return default if found is None else json.loads(found)
+
+    def discard(self, name: str, keys: Iterable[str]) -> None:
+        """Delete the documents ``keys`` of the projection ``name``'s view, in one transaction.
+
+        The position does not move: this is for documents a projection writes for someone
+        else to act on and remove (an outbox), never for changing what a projection counts.
+        """
+        chosen = sorted(set(keys))
+        for key in chosen:
+            if not isinstance(key, str) or not key:
+                raise InvalidValueError(f"a view key must be non-empty text, not {key!r}")
+        if chosen:
+            self._backend.discard(self._projection(name).name, chosen)
 
     def run(self, *, max_batches: int | None = None) -> dict[str, RunReport]:
-        """Catch every projection up with the log (or stop after ``max_batches`` each)."""
-        return {name: self._run(name, max_batches) for name in self._projections}
+        """Catch every projection up with the log (or stop after ``max_batches`` batches).
+
+        The projections read the log together: each event is read and decoded once and
+        given to every projection that handles it; a batch's documents and positions are
+        written in one transaction. A projection that is behind the others (a new one, or
+        one being rebuilt) first catches up alone, then joins them.
+        """
+        return self._catch_up(list(self._projections), max_batches)
 
     def rebuild(self, name: str) -> RunReport:
-        """Drop the view and position of ``name``, then replay the log from the start."""
+        """Drop the view and position of ``name``, then replay the log from the start.
+
+        Only that projection is replayed (up to the end of the log); the engine's others
+        are left as they are.
+        """
         self._backend.reset(self._projection(name).name)
-        return self._run(name, None)
+        return self._catch_up([name], None)[name]
 
-    def _run(self, name: str, max_batches: int | None) -> RunReport:
-        projection = self._projection(name)
-        topics = projection.topics()
-        applied = batches = conflicts = 0
-        position = self._backend.position(name)
-        while max_batches is None or batches < max_batches:
-            notifications = self._read(position, topics)
-            if not notifications:
+    def _catch_up(self, names: list[str], max_batches: int | None) -> dict[str, RunReport]:
+        counts = {name: [0, 0, 0] for name in names}  # applied, batches, conflicts
+        positions = {name: self._backend.position(name) for name in names}
+        views = {name: View(name, functools.partial(self._backend.load, name)) for name in names}
+        batches = 0
+        while names and (max_batches is None or batches < max_batches):
+            low = min(positions.values())
+            group = [name for name in names if positions[name] == low]
+            ahead = [position for position in positions.values() if position > low]
+            # Read up to the next projection ahead, or to the end of the log as it is now
+            # (notification ids become visible in order: the recorders serialise inserts).
+            ceiling = min(ahead) if ahead else self._last_id()
+            if ceiling <= low:
                 break
-            view = View(name, lambda key: self._backend.load(name, key))
-            mapper = self._ops.app.mapper
-            for notification in notifications:
-                try:
-                    event = mapper.to_domain_event(notification)
-                    projection.apply(notification.topic, event, view)
-                except Exception as error:
-                    # Nothing of this batch is written; say where the projection stopped.
-                    error.add_note(
-                        f"projection {name!r} failed on notification {notification.id} "
-                        f"({notification.topic}); its view and position are unchanged"
-                    )
-                    raise
-            last = notifications[-1].id
-            if self._backend.commit(name, position, last, view.changes()):
-                applied += len(notifications)
+            notifications = self._read(low, self._topics(group), ceiling)
+            # A full batch: more may follow. Otherwise every event of the group up to the
+            # ceiling is here.
+            new = notifications[-1].id if len(notifications) == self._batch_size else ceiling
+            applied = self._apply(group, views, notifications)
+            entries = [_Entry(name, low, new, views[name].changes()) for name in group]
+            if self._backend.commit(entries):
+                for entry in entries:
+                    views[entry.name].committed(entry.changes)
+                    positions[entry.name] = new
+                    counts[entry.name][0] += applied[entry.name]
+                    counts[entry.name][1] += 1
                 batches += 1
-                position = last
             else:
-                conflicts += 1
-                position = self._backend.position(name)
-        return RunReport(name, applied, batches, conflicts, position)
+                for name in group:
+                    views[name].abandon()
+                    positions[name] = self._backend.position(name)
+                    counts[name][2] += 1
+        return {
+            name: RunReport(name, counts[name][0], counts[name][1], counts[name][2],
+                            positions[name])
+            for name in names
+        }
 
-    def _read(self, position: int, topics: tuple[str, ...]) -> list[Any]:
+    def _topics(self, group: list[str]) -> tuple[str, ...]:
+        return tuple(sorted({t for name in group for t in self._projections[name].topics()}))
+
+    def _apply(
+        self, group: list[str], views: dict[str, View], notifications: Sequence[Any]
+    ) -> dict[str, int]:
+        """Decode each notification once and give it to every projection in ``group``
+        that handles it; then let each finish the batch. Returns events applied by name."""
+        table: dict[str, list[tuple[str, Callable[[Any, View], None], View]]] = {}
+        for name in group:
+            projection = self._projections[name]
+            for topic in projection.topics():
+                table.setdefault(topic, []).append(
+                    (name, projection.handler(topic), views[name])
+                )
+        applied = dict.fromkeys(group, 0)
+        to_domain_event = self._ops.app.mapper.to_domain_event
+        name = ""
+        notification = None
+        try:
+            for notification in notifications:
+                event = to_domain_event(notification)
+                for name, handler, view in table[notification.topic]:
+                    handler(event, view)
+                    applied[name] += 1
+            notification = None
+            for name in group:
+                self._projections[name].before_commit(views[name])
+        except Exception as error:
+            for view in views.values():
+                view.abandon()
+            # Nothing of this batch is written; say where the projection stopped.
+            where = (
+                "at the end of a batch" if notification is None
+                else f"on notification {notification.id} ({notification.topic})"
+            )
+            error.add_note(
+                f"projection {name!r} failed {where}; its view and position are unchanged"
+            )
+            raise
+        return applied
+
+    def _last_id(self) -> int:
+        try:
+            return int(self._ops.app.recorder.max_notification_id() or 0)
+        except Exception as error:
+            raise StorageError(
+                f"cannot read the event log of {self._ops.config.redacted_url}: "
+                f"{self._ops.config.scrub(str(error))}"
+            ) from error
+
+    def _read(self, position: int, topics: tuple[str, ...], stop: int) -> list[Any]:
         try:
             return list(
                 self._ops.app.recorder.select_notifications(
-                    position, self._batch_size, topics=topics, inclusive_of_start=False
+                    position, self._batch_size, stop=stop, topics=topics,
+                    inclusive_of_start=False,
                 )
             )
         except Exception as error:

@@ -98,8 +98,7 @@ def _contribute(view: View, campaign_id: str | None, platform: str,
     for actuals in (document["actuals"], by_platform):
         for metric, value in counts.items():
             actuals[metric] = actuals.get(metric, 0) + sign * value
-    _score(document)
-    view.put(f"campaign:{campaign_id}", document)
+    view.put(f"campaign:{campaign_id}", document)  # scored once per batch, before commit
 
 
 def _counts(snapshot: MetricSnapshot) -> dict[str, int]:
@@ -187,3 +186,11 @@ class CampaignScorecardProjection(Projection):
         variant.update(campaign_id=campaign, counts=_counts(event.snapshot))
         _contribute(view, campaign, platform, variant["counts"], 1)
         view.put(key, variant)
+
+    def before_commit(self, view: View) -> None:
+        """Score every campaign this batch touched: actuals and attainment per objective."""
+        for key in view.touched():
+            if key.startswith("campaign:"):
+                document = view.get(key)
+                if document is not None and "objectives" in document:
+                    _score(document)

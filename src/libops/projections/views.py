@@ -20,6 +20,7 @@ F = TypeVar("F", bound=Callable[..., None])
 
 _HANDLES: Final = "__libops_handles__"
 _DELETED: Final = object()
+_INF: Final = float("inf")
 
 
 def event_topic(event_class: type[Any]) -> str:
@@ -75,6 +76,19 @@ class Projection:
         """Give ``event`` (stored under ``topic``) to its handler."""
         getattr(self, self._handlers[topic])(event, view)
 
+    def handler(self, topic: str) -> Callable[[Any, View], None]:
+        """The bound method that handles events stored under ``topic``."""
+        method: Callable[[Any, View], None] = getattr(self, self._handlers[topic])
+        return method
+
+    def before_commit(self, view: View) -> None:
+        """Called once per batch, after its events were applied, before it is written.
+
+        Override it to work out derived figures once per batch rather than once per event
+        (``view.touched()`` lists the documents the batch read or changed). Like a handler,
+        it must change only the view.
+        """
+
 
 def check_projection(projection: Projection) -> None:
     """Refuse a projection without a name or without handlers, before it runs."""
@@ -102,85 +116,193 @@ def encode(value: Any) -> str:
         ) from None
 
 
+_UNKNOWN: Final = object()
+"""The stored text of a document not read yet (put without reading it first)."""
+
+DEFAULT_CACHE_SIZE: Final = 1_000_000
+"""How much a view remembers between batches of one run: the stored texts' length in
+characters (plus 100 a document), about 1 MB of text and a few MB of decoded documents."""
+
+_ENTRY_COST: Final = 100
+
+_PLAIN: Final = (dict, list, str, int, float)
+
+
 class View:
     """The documents of one projection, by key, as a batch of events changes them.
 
-    ``get`` reads a document (a copy: change it with ``put``, ``update``, ``increment`` or
-    ``delete``). Only the documents a batch touches are held, so memory follows the batch,
-    not the number of events.
+    ``get`` returns the document itself: change it in place (``put`` it back, or not: every
+    document a batch read or changed is compared with its stored text when the batch
+    commits, and written if it differs). Within a batch, repeated ``get`` calls return the
+    same object; store a copy, never the same object, under a second key. Documents must be
+    plain JSON; a value that is not is refused when the batch commits (or at ``put``, for a
+    top-level value), with the projection and key named.
+
+    Views are made by the engine. Between batches of one run a view remembers the most
+    recently used documents (decoded and as stored text) up to ``cache_size`` characters of
+    text, so memory follows the batch and the cache, not the number of events. Because a
+    remembered document is handed out again as the same object, a document must never share
+    an object with another document (put a copy); two keys holding the same object are
+    refused at commit.
     """
 
-    def __init__(self, name: str, load: Callable[[str], Any | None]) -> None:
+    def __init__(
+        self,
+        name: str,
+        load: Callable[[str], str | None],
+        *,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+    ) -> None:
         self.name = name
         self._load = load
-        # Documents are held as their JSON text: decoding it (in C) hands out a fresh copy
-        # faster than copy.deepcopy, and a changed document is encoded once, when put.
-        self._loaded: dict[str, Any] = {}
-        self._changed: set[str] = set()
+        self._cache_size = cache_size
+        self._cached = 0  # characters remembered, with _ENTRY_COST a document
+        self._texts: dict[str, str | None] = {}  # key -> committed JSON text (None: no doc)
+        self._objects: dict[str, Any] = {}  # key -> committed document, decoded
+        self._live: dict[str, Any] = {}  # key -> this batch's document (_DELETED: none)
 
-    def _current(self, key: str) -> Any:
-        if not isinstance(key, str) or not key:
+    def _doc(self, key: str) -> Any:
+        live = self._live
+        if key in live:
+            return live[key]
+        if type(key) is not str or not key:
             raise InvalidValueError(f"a view key must be non-empty text, not {key!r}")
-        if key not in self._loaded:
-            found = self._load(key)
-            self._loaded[key] = _DELETED if found is None else encode(found)
-        return self._loaded[key]
+        objects = self._objects
+        if key in objects:
+            # The committed document itself: if this batch fails, abandon() forgets it.
+            document = live[key] = objects[key]
+            return document
+        texts = self._texts
+        text = texts[key] if key in texts else texts.setdefault(key, self._load(key))
+        document = live[key] = _DELETED if text is None else json.loads(text)
+        return document
 
     def get(self, key: str, default: Any = None) -> Any:
-        """The document at ``key`` (a copy), or ``default`` if there is none."""
-        text = self._current(key)
-        return default if text is _DELETED else json.loads(text)
+        """The document at ``key`` (the view's own: changes to it are saved), or ``default``.
+
+        ``default`` is returned as it is, not stored: ``put`` it to keep it.
+        """
+        document = self._doc(key)
+        return default if document is _DELETED else document
 
     def __contains__(self, key: str) -> bool:
-        return self._current(key) is not _DELETED
+        return self._doc(key) is not _DELETED
 
     def put(self, key: str, value: Any) -> None:
         """Store ``value`` (plain JSON, not ``None``) at ``key``."""
-        self._current(key)
+        if type(key) is not str or not key:
+            raise InvalidValueError(f"a view key must be non-empty text, not {key!r}")
         if value is None:
             raise InvalidValueError("a view document cannot be None: use delete(key)")
-        self._loaded[key] = encode(value)
-        self._changed.add(key)
+        if not isinstance(value, _PLAIN) or (
+            type(value) is float and (value != value or value in (_INF, -_INF))
+        ):
+            # Nested values are checked when the batch commits; the top level is cheap.
+            encode(value)
+        self._live[key] = value
 
     def update(self, key: str, **fields: Any) -> None:
         """Set ``fields`` of the dict document at ``key`` (created empty if missing)."""
-        document = self.get(key, {})
-        if not isinstance(document, dict):
+        document = self._doc(key)
+        if document is _DELETED:
+            document = self._live[key] = {}
+        elif not isinstance(document, dict):
             raise InvalidValueError(f"the document at {key!r} is not a dict")
         document.update(fields)
-        self.put(key, document)
 
     def increment(self, key: str, by: int | float = 1, *, field: str | None = None) -> None:
         """Add ``by`` to the number at ``key`` (or to its dict's ``field``); missing is 0."""
         if isinstance(by, bool) or not isinstance(by, int | float):
             raise InvalidValueError(f"increment by a number, not {by!r}")
+        document = self._doc(key)
         if field is None:
-            number = self.get(key, 0)
+            number = 0 if document is _DELETED else document
             if isinstance(number, bool) or not isinstance(number, int | float):
                 raise InvalidValueError(f"the document at {key!r} is not a number")
-            self.put(key, number + by)
+            self._live[key] = number + by
             return
-        document = self.get(key, {})
-        if not isinstance(document, dict):
+        if document is _DELETED:
+            document = {}
+        elif not isinstance(document, dict):
             raise InvalidValueError(f"the document at {key!r} is not a dict")
         number = document.get(field, 0)
         if isinstance(number, bool) or not isinstance(number, int | float):
             raise InvalidValueError(f"{field!r} of the document at {key!r} is not a number")
         document[field] = number + by
-        self.put(key, document)
+        self._live[key] = document
 
     def delete(self, key: str) -> None:
         """Remove the document at ``key`` (nothing happens if there is none)."""
-        if self._current(key) is not _DELETED:
-            self._loaded[key] = _DELETED
-            self._changed.add(key)
+        if self._doc(key) is not _DELETED:
+            self._live[key] = _DELETED
+
+    def touched(self) -> list[str]:
+        """The keys this batch has read or changed so far, in the order first touched."""
+        return list(self._live)
 
     def changes(self) -> dict[str, str | None]:
-        """The changed documents as JSON text by key; ``None`` for a deleted one."""
-        return {
-            key: None if self._loaded[key] is _DELETED else self._loaded[key]
-            for key in sorted(self._changed)
-        }
+        """The documents this batch changed, as JSON text by key (``None``: deleted).
+
+        A document that is not plain JSON is refused here, naming the projection and key.
+        """
+        changed: dict[str, str | None] = {}
+        texts = self._texts
+        owners: dict[int, str] = {}
+        for key in sorted(self._live):
+            document = self._live[key]
+            if document is _DELETED:
+                text = None
+            elif type(document) in (dict, list) and owners.setdefault(id(document), key) != key:
+                raise InvalidValueError(
+                    f"projection {self.name!r}: documents {owners[id(document)]!r} and {key!r} "
+                    f"are the same object; put a copy under the second key"
+                )
+            else:
+                try:
+                    text = encode(document)
+                except InvalidValueError as error:
+                    raise InvalidValueError(
+                        f"projection {self.name!r}, document {key!r}: {error}"
+                    ) from None
+            if texts.get(key, _UNKNOWN) != text:
+                changed[key] = text
+        return changed
+
+    def committed(self, changes: Mapping[str, str | None]) -> None:
+        """The batch's ``changes`` are stored: keep their text, forget the batch's objects."""
+        texts, objects = self._texts, self._objects
+        cached = self._cached
+        for key, document in self._live.items():
+            # Re-inserted, so the documents used most recently are forgotten last.
+            known = key in texts
+            old = texts.pop(key, None)
+            if known:
+                cached -= _ENTRY_COST + len(old or "")
+            text = changes.get(key, old)
+            texts[key] = text
+            cached += _ENTRY_COST + len(text or "")
+            objects.pop(key, None)
+            objects[key] = document  # it now equals its stored text
+        self._live.clear()
+        if cached > self._cache_size:
+            # Forget the least recently used, down to half the allowance.
+            forgotten = []
+            for key, text in texts.items():
+                if cached <= self._cache_size // 2:
+                    break
+                cached -= _ENTRY_COST + len(text or "")
+                forgotten.append(key)
+            for key in forgotten:
+                del texts[key]
+                objects.pop(key, None)
+        self._cached = cached
+
+    def abandon(self) -> None:
+        """The batch was not stored: forget its objects and everything remembered."""
+        self._live.clear()
+        self._objects.clear()
+        self._texts.clear()
+        self._cached = 0
 
 
 def documents(rows: Iterator[tuple[str, str]]) -> Iterator[tuple[str, Any]]:

@@ -124,9 +124,10 @@ class TestStandardProjectionsOnEveryStore:
             "0.0351", "0.0015",
         )
         assert (wechat["engagement_rate"], wechat["corrections"]) == ("0.0542", 0)
-        # One article of 1,200 reads and 40 likes: per day (d = 1) and per week (d = 7).
-        assert (post_wci["reads"], post_wci["likes"], post_wci["wci"]) == (1200, 40, "407.93")
-        assert week_wci["wci"] == "265.32"
+        # One article of 1,200 reads, 40 likes and 12 shares: per day (d = 1) and per week
+        # (d = 7); the same figures as the V14.2 formula written with floats gives.
+        assert (post_wci["reads"], post_wci["likes"], post_wci["shares"]) == (1200, 40, 12)
+        assert (post_wci["wci"], week_wci["wci"]) == ("438.16", "277.78")
         assert cadence["day:weibo:2026-03-01"]["status"] == "within"
         assert cadence["week:wechat:2026-W09"]["status"] == "under"
         assert cadence["day:douyin:2026-03-02"]["posts"] == 1

@@ -1,37 +1,48 @@
 """The WeChat Communication Index (WCI) per WeChat post, per day and per ISO week.
 
-Implemented variant: the WCI **V14.0** formula as published by Qingbo Big Data (清博大数据,
-gsdata.cn) and widely republished since 2020. For a period of ``d`` days with ``n`` articles:
+Implemented variant: **WCI V14.2** of Qingbo Big Data (清博大数据, gsdata.cn), in the form its
+usage page (https://www.gsdata.cn/site/usage) gives today. For a period of ``d`` days with
+``n`` articles:
 
-    O = 0.85·ln(R/d + 1)    + 0.09·ln(10·Z/d + 1)    + 0.06·ln(10·L/d + 1)     (daily totals)
-    A = 0.85·ln(R/n + 1)    + 0.09·ln(10·Z/n + 1)    + 0.06·ln(10·L/n + 1)     (per article)
-    H = 0.85·ln(Rt/d + 1)   + 0.09·ln(10·Zt/d + 1)   + 0.06·ln(10·Lt/d + 1)    (headlines)
-    P = 0.85·ln(Rmax + 1)   + 0.09·ln(10·Zmax + 1)   + 0.06·ln(10·Lmax + 1)    (peak article)
-    WCI = (0.6·O + 0.2·A + 0.1·H + 0.1·P)² × 10
+    part(r, z, l, s) = 0.70·ln(r + 1) + 0.09·ln(10·z + 1) + 0.06·ln(10·l + 1) + 0.15·ln(10·s + 1)
+    O = part(R/d, Z/d, L/d, S/d)                   overall reach (整体传播力), daily totals
+    A = part(R/n, Z/n, L/n, S/n)                   per-article reach (篇均传播力)
+    H = part(Rt/d, Zt/d, Lt/d, St/d)               headline reach (头条传播力), per day
+    P = part(Rmax, Zmax, Lmax, Smax)               peak reach (峰值传播力)
+    WCI = (0.6·O + 0.2·A + 0.1·H + 0.1·P)² × 1.2 × 10
 
-R, Z, L are the period's total reads (阅读), "wow"s (在看) and likes (点赞); Rt, Zt, Lt those
-of the headline (头条) articles; Rmax, Zmax, Lmax the highest of any one article.
+R, Z, L, S are the period's total reads (阅读), "wow"s (在看), likes (点赞) and shares (转发);
+Rt, Zt, Lt, St those of the headline (头条) articles; Rmax, Zmax, Lmax, Smax the highest of any
+one article, each taken separately. Logarithms are natural. Earlier republications of V14.2
+(2021) weigh reads 0.85 with no shares term and no factor 1.2; V13 weighed the components
+0.3/0.3/0.3/0.1. libops follows the current page.
 
 How libops fills it in, and why its figure may differ from Qingbo's or WeChat's own:
 
-- R is ``reads`` and L is ``likes`` of the latest snapshot of each WeChat post;
+- R, L and S are ``reads``, ``likes`` and ``shares`` of the latest snapshot of each WeChat
+  post;
 - libops's snapshots have no 在看 count: Z is the count named by ``WOW_COUNT`` (None by
   default, so Z = 0 and the Z terms vanish; a subclass may set it to ``"favourites"``);
 - the headline of a day is the day's first published WeChat post (libops has no notion of a
   push's article positions);
-- ``d`` is 1 for a day and 7 for a week; a post's own WCI takes d = n = 1 with itself as
-  headline and peak;
-- days and weeks are those of publication in Asia/Shanghai, and counts are the latest
-  cumulative ones (a later snapshot or a correction replaces the earlier one);
-- Qingbo computes from its own crawled counts at its own cut-off times, so the figures differ.
+- ``d`` is 1 for a day and 7 for a week; a post's own WCI (libops's addition, not a Qingbo
+  figure) takes d = n = 1 with itself as headline and peak;
+- days and weeks are those of publication in Asia/Shanghai; Qingbo's weeks run Sunday to
+  Saturday, libops's are ISO weeks (Monday to Sunday);
+- counts are the latest cumulative ones (a later snapshot or a correction replaces the
+  earlier one); Qingbo computes from its own crawled counts at its own cut-off times (its
+  daily ranking uses next-day counts, "100,000+" is taken as 100,001).
 
-Computed with :class:`decimal.Decimal` (``ln`` at 28 digits) and stored as text with 2 decimals.
+Computed with :class:`decimal.Decimal` (``ln`` at 28 digits, correctly rounded, so a rebuild
+on any machine gives the same figures) once per batch for each post and period the batch
+touched, and stored as text with 2 decimals.
 """
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, ClassVar, Final
 
 from libops.domain.post import Post
@@ -40,63 +51,77 @@ from libops.projections.engagement import local_day, local_week
 from libops.projections.views import Projection, View, handles
 
 _TERM_WEIGHTS: Final = (Decimal("0.6"), Decimal("0.2"), Decimal("0.1"), Decimal("0.1"))
-_READS_W: Final = Decimal("0.85")
+_READS_W: Final = Decimal("0.70")
 _WOW_W: Final = Decimal("0.09")
 _LIKES_W: Final = Decimal("0.06")
+_SHARES_W: Final = Decimal("0.15")
+_SCALE: Final = Decimal("12")  # x 1.2 x 10
 _TEN: Final = Decimal(10)
+_ONE: Final = Decimal(1)
 _PLACES: Final = Decimal("0.01")
+_CONTEXT: Final = Context(prec=28)
+
+COUNTS: Final = ("reads", "wows", "likes", "shares")
+"""The four counts of the formula, in the order ``headline`` and ``peak`` list them."""
+
+Counts = tuple[int, int, int, int]
 
 
-def _part(reads: Decimal, wows: Decimal, likes: Decimal) -> Decimal:
-    one = Decimal(1)
-    return (
-        _READS_W * (reads + one).ln()
-        + _WOW_W * (_TEN * wows + one).ln()
-        + _LIKES_W * (_TEN * likes + one).ln()
+@functools.lru_cache(maxsize=4096)
+def _ln(value: Decimal) -> Decimal:
+    return _CONTEXT.ln(value)
+
+
+def _part(reads: Decimal, wows: Decimal, likes: Decimal, shares: Decimal) -> Decimal:
+    c = _CONTEXT
+    return c.add(
+        c.add(c.multiply(_READS_W, _ln(c.add(reads, _ONE))),
+              c.multiply(_WOW_W, _ln(c.add(c.multiply(_TEN, wows), _ONE)))),
+        c.add(c.multiply(_LIKES_W, _ln(c.add(c.multiply(_TEN, likes), _ONE))),
+              c.multiply(_SHARES_W, _ln(c.add(c.multiply(_TEN, shares), _ONE)))),
     )
 
 
-def wci(
-    *,
-    days: int,
-    reads: int,
-    wows: int,
-    likes: int,
-    articles: int,
-    headline: tuple[int, int, int],
-    peak: tuple[int, int, int],
-) -> str:
-    """The V14.0 WCI of a period (see the module docstring), as text with 2 decimals.
+def wci(*, days: int, totals: Counts, articles: int, headline: Counts, peak: Counts) -> str:
+    """The V14.2 WCI of a period (see the module docstring), as text with 2 decimals.
 
-    ``headline`` and ``peak`` are (reads, wows, likes) of the headline articles summed, and
-    the highest of any one article. A period without articles has a WCI of 0.00.
+    ``totals``, ``headline`` and ``peak`` are (reads, wows, likes, shares): of all the
+    period's articles summed, of its headline articles summed, and the highest of any one
+    article. A period without articles has a WCI of 0.00.
     """
     if articles == 0:
         return "0.00"
-    with localcontext() as context:
-        context.prec = 28
-        d, n = Decimal(days), Decimal(articles)
-        total = _part(Decimal(reads) / d, Decimal(wows) / d, Decimal(likes) / d)
-        average = _part(Decimal(reads) / n, Decimal(wows) / n, Decimal(likes) / n)
-        heads = _part(*(Decimal(x) / d for x in headline))
-        top = _part(*(Decimal(x) for x in peak))
-        terms = (total, average, heads, top)
-        inner = sum((w * t for w, t in zip(_TERM_WEIGHTS, terms, strict=True)), Decimal(0))
-        return str((inner * inner * _TEN).quantize(_PLACES, ROUND_HALF_UP))
+    c = _CONTEXT
+    d, n = Decimal(days), Decimal(articles)
+    parts = (
+        _part(*(c.divide(Decimal(x), d) for x in totals)),
+        _part(*(c.divide(Decimal(x), n) for x in totals)),
+        _part(*(c.divide(Decimal(x), d) for x in headline)),
+        _part(*(Decimal(x) for x in peak)),
+    )
+    inner = _CONTEXT.add(
+        c.add(c.multiply(_TERM_WEIGHTS[0], parts[0]), c.multiply(_TERM_WEIGHTS[1], parts[1])),
+        c.add(c.multiply(_TERM_WEIGHTS[2], parts[2]), c.multiply(_TERM_WEIGHTS[3], parts[3])),
+    )
+    index = c.multiply(c.multiply(inner, inner), _SCALE)
+    return str(index.quantize(_PLACES, ROUND_HALF_UP, context=c))
 
 
 class WciProjection(Projection):
-    """WeChat Communication Index (Qingbo WCI V14.0) per WeChat post, day and ISO week.
+    """WeChat Communication Index (Qingbo WCI V14.2) per WeChat post, day and ISO week.
 
     The formula, its source and how libops fills it in are in the module docstring of
     :mod:`libops.projections.wci` and in docs/projections.md; the platform's and Qingbo's own
     figures may differ. Documents:
 
-    - ``post:<post id>``: ``published_at``, ``day``, ``week``, ``reads``, ``wows``, ``likes``
-      (latest cumulative counts) and ``wci`` (d = n = 1);
+    - ``post:<post id>``: ``published_at``, ``day``, ``week``, ``reads``, ``wows``,
+      ``likes``, ``shares`` (latest cumulative counts) and ``wci`` (d = n = 1);
     - ``day:<YYYY-MM-DD>`` and ``week:<YYYY-Www>``: ``articles`` (each post's published_at
-      and counts, by post id), ``reads``, ``wows``, ``likes``, ``headline`` and ``peak``
-      (``[reads, wows, likes]``), ``days`` and ``wci``.
+      and counts, by post id), ``reads``, ``wows``, ``likes``, ``shares``, ``headline`` and
+      ``peak`` (``[reads, wows, likes, shares]``), ``days`` and ``wci``.
+
+    Handlers keep the counts; the indices are worked out once per batch, in
+    :meth:`before_commit`, for the documents the batch touched.
     """
 
     name = "wci"
@@ -117,6 +142,7 @@ class WciProjection(Projection):
             "reads": 0,
             "wows": 0,
             "likes": 0,
+            "shares": 0,
         }
         self._store(view, str(event.originator_id), doc)
 
@@ -129,7 +155,8 @@ class WciProjection(Projection):
         doc = view.get(f"post:{post_id}")
         if doc is None:  # metrics come only after publication
             return
-        doc.update(reads=snapshot.reads, wows=self._wows(snapshot), likes=snapshot.likes)
+        doc.update(reads=snapshot.reads, wows=self._wows(snapshot), likes=snapshot.likes,
+                   shares=snapshot.shares)
         self._store(view, post_id, doc)
 
     def _wows(self, snapshot: MetricSnapshot) -> int:
@@ -139,33 +166,32 @@ class WciProjection(Projection):
         return int(value or 0)
 
     def _store(self, view: View, post_id: str, doc: dict[str, Any]) -> None:
-        counts = (doc["reads"], doc["wows"], doc["likes"])
-        doc["wci"] = wci(
-            days=1,
-            reads=counts[0],
-            wows=counts[1],
-            likes=counts[2],
-            articles=1,
-            headline=counts,
-            peak=counts,
-        )
         view.put(f"post:{post_id}", doc)
+        article = {"published_at": doc["published_at"]}
+        article.update((name, doc[name]) for name in COUNTS)
         for key, days in ((f"day:{doc['day']}", 1), (f"week:{doc['week']}", 7)):
             period = view.get(key) or {"articles": {}, "days": days}
-            period["articles"][post_id] = {
-                "published_at": doc["published_at"],
-                "reads": counts[0],
-                "wows": counts[1],
-                "likes": counts[2],
-            }
-            view.put(key, _summarised(period))
+            period["articles"][post_id] = dict(article)  # each document its own copy
+            view.put(key, period)
+
+    def before_commit(self, view: View) -> None:
+        """Work out the index of every post, day and week this batch touched."""
+        for key in view.touched():
+            doc = view.get(key)
+            if doc is None:
+                continue
+            if key.startswith("post:"):
+                counts: Counts = (doc["reads"], doc["wows"], doc["likes"], doc["shares"])
+                doc["wci"] = wci(days=1, totals=counts, articles=1, headline=counts,
+                                 peak=counts)
+            else:
+                _summarised(doc)
 
 
-def _summarised(period: dict[str, Any]) -> dict[str, Any]:
-    """The period's totals, headline, peak and WCI, recomputed from its articles."""
+def _summarised(period: dict[str, Any]) -> None:
+    """Set the period's totals, headline, peak and WCI from its articles."""
     articles: dict[str, dict[str, Any]] = period["articles"]
-    names = ("reads", "wows", "likes")
-    totals = {name: sum(a[name] for a in articles.values()) for name in names}
+    totals = {name: sum(a[name] for a in articles.values()) for name in COUNTS}
     firsts: dict[str, tuple[str, str]] = {}  # day -> (published_at, post id) of its headline
     for post_id, article in articles.items():
         # The headline of a day is its earliest post (post id breaks a tie).
@@ -174,19 +200,16 @@ def _summarised(period: dict[str, Any]) -> dict[str, Any]:
         if day_key not in firsts or candidate < firsts[day_key]:
             firsts[day_key] = candidate
     heads = [articles[post_id] for _, post_id in firsts.values()]
-    headline = [sum(a[name] for a in heads) for name in names]
-    peak = [max(a[name] for a in articles.values()) for name in names]
+    headline = [sum(a[name] for a in heads) for name in COUNTS]
+    peak = [max(a[name] for a in articles.values()) for name in COUNTS]
     period.update(totals, headline=headline, peak=peak)
     period["wci"] = wci(
         days=period["days"],
-        reads=totals["reads"],
-        wows=totals["wows"],
-        likes=totals["likes"],
+        totals=(totals["reads"], totals["wows"], totals["likes"], totals["shares"]),
         articles=len(articles),
-        headline=(headline[0], headline[1], headline[2]),
-        peak=(peak[0], peak[1], peak[2]),
+        headline=(headline[0], headline[1], headline[2], headline[3]),
+        peak=(peak[0], peak[1], peak[2], peak[3]),
     )
-    return period
 
 
 def local_day_of(iso_moment: str) -> str:

@@ -12,9 +12,10 @@ New commands are plain functions registered on :data:`app` (or a sub-app such as
 from __future__ import annotations
 
 import json
+import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Final
 
 import attrs
@@ -36,6 +37,7 @@ from libops.domain.errors import LibopsError, StoreUrlError
 
 if TYPE_CHECKING:
     from libops.projections import ProjectionEngine, RunReport
+    from libops.projections.signals import SignalOutcome
 
 EXIT_STORE_ERROR: Final = 1
 """Exit code when the store cannot be used (unreachable, refused, not migrated, ...)."""
@@ -48,6 +50,9 @@ EXIT_USAGE: Final = 2
 
 FOLLOW_INTERVAL: Final = 1.0
 """Seconds ``libops project run --follow`` waits between two looks at the log."""
+
+SIGNALS_VIEW: Final = "risk_signals"
+"""The view whose outbox ``libops project run`` dispatches (``RiskSignalsProjection.name``)."""
 
 app = typer.Typer(
     name="libops",
@@ -227,28 +232,23 @@ def _merge(totals: dict[str, RunReport], reports: ProjectionReports) -> None:
 
 
 def catch_up(
-    engines: Sequence[ProjectionEngine],
+    engine: ProjectionEngine,
     *,
     on_batch: Callable[[ProjectionReports], None] | None = None,
     stop: threading.Event | None = None,
 ) -> dict[str, RunReport]:
-    """Catch the projections of ``engines`` up with the log, one batch of each at a time.
+    """Catch the projections of ``engine`` up with the log, one batch at a time.
 
-    ``on_batch`` sees the running totals after every round (to move a progress bar); a set
-    ``stop`` ends the catch-up after the round in progress. An engine that found nothing
-    new is left out of the later rounds (looking again would scan the rest of the log for
-    its events once per round); give each projection its own engine for that reason.
+    ``on_batch`` sees the running totals after every batch (to move a progress bar); a set
+    ``stop`` ends the catch-up after the batch in progress. The engine reads the log once
+    for all its projections, so give it all of them.
     """
     totals: dict[str, RunReport] = {}
-    active = list(engines)
-    while active:
-        busy = []
-        for engine in active:
-            reports = engine.run(max_batches=1)
-            _merge(totals, reports)
-            if any(report.batches for report in reports.values()):
-                busy.append(engine)
-        active = busy
+    while True:
+        reports = engine.run(max_batches=1)
+        _merge(totals, reports)
+        if not any(report.batches or report.conflicts for report in reports.values()):
+            break
         if on_batch is not None:
             on_batch(totals)
         if stop is not None and stop.is_set():
@@ -257,20 +257,20 @@ def catch_up(
 
 
 def follow_projections(
-    engines: Sequence[ProjectionEngine],
+    engine: ProjectionEngine,
     stop: threading.Event,
     *,
     interval: float = FOLLOW_INTERVAL,
     on_round: Callable[[ProjectionReports, ProjectionReports], None] | None = None,
 ) -> dict[str, RunReport]:
-    """Keep the projections of ``engines`` caught up until ``stop`` is set.
+    """Keep the projections of ``engine`` caught up until ``stop`` is set.
 
     Looks at the log every ``interval`` seconds; after each look ``on_round`` gets what that
     look applied and the totals so far. Returns the totals.
     """
     totals: dict[str, RunReport] = {}
     while not stop.is_set():
-        applied = catch_up(engines, stop=stop)
+        applied = catch_up(engine, stop=stop)
         _merge(totals, applied)
         if on_round is not None:
             on_round(applied, totals)
@@ -288,19 +288,13 @@ def _last_id(ops: LibOps) -> int:
 
 
 @contextmanager
-def _standard_engines(
-    ops: LibOps, batch_size: int, only: str | None = None
-) -> Iterator[list[ProjectionEngine]]:
-    """One engine per standard projection (or only the one named ``only``), closed after."""
+def _standard_engine(ops: LibOps, batch_size: int) -> Iterator[ProjectionEngine]:
+    """One engine running every standard projection, closed after."""
     from libops.projections import ProjectionEngine
     from libops.projections.standard import standard_projections
 
-    with ExitStack() as stack:
-        yield [
-            stack.enter_context(ProjectionEngine(ops, [projection], batch_size=batch_size))
-            for projection in standard_projections()
-            if only is None or type(projection).name == only
-        ]
+    with ProjectionEngine(ops, standard_projections(), batch_size=batch_size) as engine:
+        yield engine
 
 
 def _standard_names() -> tuple[str, ...]:
@@ -309,16 +303,13 @@ def _standard_names() -> tuple[str, ...]:
     return tuple(cls.name for cls in standard_projection_classes())
 
 
-def _positions(
-    ops: LibOps, engines: Sequence[ProjectionEngine]
-) -> dict[str, tuple[int, bool]]:
+def _positions(ops: LibOps, engine: ProjectionEngine) -> dict[str, tuple[int, bool]]:
     """Each projection's position, and whether no event it handles follows that position."""
     from libops.projections.standard import standard_projection_classes
 
     topics = {cls.name: cls.topics() for cls in standard_projection_classes()}
     found: dict[str, tuple[int, bool]] = {}
-    for engine in engines:
-        (name,) = engine.names
+    for name in engine.names:
         position = engine.position(name)
         pending = ops.app.recorder.select_notifications(
             position, 1, topics=topics[name], inclusive_of_start=False
@@ -372,9 +363,44 @@ def _cell(value: int | bool) -> str:
 
 
 def _print_json(
-    store: str, last_id: int, rows: Mapping[str, Mapping[str, int | bool]]
+    store: str,
+    last_id: int,
+    rows: Mapping[str, Mapping[str, int | bool]],
+    signals: Sequence[SignalOutcome] | None = None,
 ) -> None:
-    print(json.dumps({"store": store, "last_notification_id": last_id, "projections": rows}))
+    payload: dict[str, object] = {
+        "store": store, "last_notification_id": last_id, "projections": rows,
+    }
+    if signals is not None:
+        payload["signals"] = [_signal_row(outcome) for outcome in signals]
+    print(json.dumps(payload))
+
+
+def _signal_row(outcome: SignalOutcome) -> dict[str, str | None]:
+    return {
+        "signal_id": outcome.signal_id, "signal": outcome.signal, "scope": outcome.scope,
+        "action": outcome.action,
+        "risk_id": None if outcome.risk_id is None else str(outcome.risk_id),
+        "error": outcome.error,
+    }
+
+
+def _dispatch_signals(ops: LibOps, engine: ProjectionEngine) -> list[SignalOutcome]:
+    """Open or raise the risks of the signals the risk-signals projection found."""
+    from libops.projections.signals import NAME, dispatch_signals
+
+    return dispatch_signals(ops, engine) if NAME in engine.names else []
+
+
+def _print_signals(outcomes: Sequence[SignalOutcome]) -> None:
+    raised = [o for o in outcomes if o.recorded]
+    out = stdout()
+    out.print(_field("signals raised", str(len(raised))))
+    for outcome in raised:
+        out.print(f"  {outcome.signal_id}: {outcome.action} risk {outcome.risk_id}")
+    for outcome in outcomes:
+        if outcome.action == "failed":
+            out.print(f"  {outcome.signal_id}: failed (kept for the next run): {outcome.error}")
 
 
 @project_app.command("run")
@@ -389,11 +415,20 @@ def project_run(
         ),
     ] = False,
     as_json: JsonOption = False,
+    signals: Annotated[
+        bool,
+        typer.Option(
+            "--signals/--no-signals",
+            help="Open or raise a risk for each risk signal found (the default).",
+        ),
+    ] = True,
 ) -> None:
     """Catch every standard projection up with the event log (and with --follow, stay live).
 
     Safe to run at any time and in several processes at once: each event is applied to
     each view exactly once. Prints, per projection, the events applied and its position.
+    Then the risk signals found are dispatched (each opens or raises a risk once, however
+    often this runs) and the projections catch up with the risks they recorded.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -405,7 +440,7 @@ def project_run(
                 "run `libops project run` without --follow to catch up"
             )
             raise typer.Exit(EXIT_USAGE)
-        with LibOps.open(store) as ops, _standard_engines(ops, batch_size) as engines:
+        with LibOps.open(store) as ops, _standard_engine(ops, batch_size) as engine:
             last_id = _last_id(ops)
             with Progress(
                 TextColumn("{task.description:<28}"),
@@ -418,7 +453,6 @@ def project_run(
             ) as bar:
                 tasks = {
                     name: bar.add_task(name, total=last_id, completed=engine.position(name))
-                    for engine in engines
                     for name in engine.names
                 }
 
@@ -426,22 +460,38 @@ def project_run(
                     for name, report in totals.items():
                         bar.update(tasks[name], completed=report.position)
 
-                reports = catch_up(engines, on_batch=show)
+                reports = catch_up(engine, on_batch=show)
+            outcomes: list[SignalOutcome] | None = None
+            if signals:
+                outcomes = _dispatch_signals(ops, engine)
+                if any(outcome.recorded for outcome in outcomes):
+                    _merge(reports, catch_up(engine))  # the risks the signals recorded
+                    last_id = _last_id(ops)
             if follow:
-                reports = _follow(engines, reports, as_json)
+                reports = _follow(engine, reports, as_json,
+                                  (lambda: _dispatch_signals(ops, engine)) if signals else None)
                 last_id = _last_id(ops)
-            positions = _positions(ops, engines)
+            positions = _positions(ops, engine)
     rows = _rows(positions, last_id, reports)
     if as_json:
-        _print_json(config.redacted_url, last_id, rows)
+        _print_json(config.redacted_url, last_id, rows, outcomes)
     else:
         _print_rows("projections caught up", config.redacted_url, last_id, rows)
+        if outcomes is not None:
+            _print_signals(outcomes)
 
 
 def _follow(
-    engines: Sequence[ProjectionEngine], caught_up: ProjectionReports, quiet: bool
+    engine: ProjectionEngine,
+    caught_up: ProjectionReports,
+    quiet: bool,
+    dispatch: Callable[[], Sequence[SignalOutcome]] | None = None,
 ) -> dict[str, RunReport]:
-    """Follow the log until stopped (by the stop event or Ctrl-C); the totals of the run."""
+    """Follow the log until stopped (by the stop event or Ctrl-C); the totals of the run.
+
+    ``dispatch`` acts on the risk signals after each look that found new ones (the risks it
+    records are applied at the next look).
+    """
     totals = dict(caught_up)
     stop = _new_stop_event()
     err = stderr()
@@ -452,12 +502,26 @@ def _follow(
         new = {name: r.applied for name, r in applied.items() if r.applied}
         if new and not quiet:
             err.print(", ".join(f"{name} +{n}" for name, n in new.items()))
+        if dispatch is not None and new.get(SIGNALS_VIEW):
+            raised = [o for o in dispatch() if o.recorded]
+            if raised and not quiet:
+                err.print(f"signals raised: {len(raised)}")
 
+    # Ctrl-C sets the stop event, so the follower stops between rounds instead of being
+    # interrupted inside a query (which would leave its connection unusable).
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = (
+        signal.signal(signal.SIGINT, lambda _signum, _frame: stop.set())
+        if in_main_thread else None
+    )
     try:
-        followed = follow_projections(engines, stop, on_round=show)
+        followed = follow_projections(engine, stop, on_round=show)
     except KeyboardInterrupt:
         stop.set()
         followed = {}
+    finally:
+        if in_main_thread and previous is not None:
+            signal.signal(signal.SIGINT, previous)
     if not quiet:
         err.print("stopped following")
     _merge(totals, followed)
@@ -478,14 +542,14 @@ def project_rebuild(
         if name not in names:
             _report(f"no projection named {name!r} (known: {', '.join(names)})")
             raise typer.Exit(EXIT_USAGE)
-        with LibOps.open(store) as ops, _standard_engines(ops, batch_size, name) as engines:
+        with LibOps.open(store) as ops, _standard_engine(ops, batch_size) as engine:
             busy: AbstractContextManager[object] = (
                 nullcontext() if as_json else stderr().status(f"rebuilding {name}")
             )
             with busy:
-                report = engines[0].rebuild(name)
+                report = engine.rebuild(name)
             last_id = _last_id(ops)
-            positions = _positions(ops, engines)
+            positions = {name: _positions(ops, engine)[name]}
     rows = _rows(positions, last_id, {name: report})
     if as_json:
         _print_json(config.redacted_url, last_id, rows)
@@ -497,15 +561,15 @@ def project_rebuild(
 def project_status(store: StoreOption = DEFAULT_STORE, as_json: JsonOption = False) -> None:
     """Show each standard projection's position, lag and whether it is caught up.
 
-    The position is the id of the last notification the projection applied; the lag is the
-    last notification id in the log minus that position. A projection that handles few kinds
-    of event can lag and still be caught up: no event it handles follows its position.
+    The position is the id of the notification up to which the projection's view is
+    complete; the lag is the last notification id in the log minus that position. A
+    projection is caught up when no event it handles follows its position.
     """
     with reporting_errors(store):
         config = parse_store_url(store)
-        with LibOps.open(store) as ops, _standard_engines(ops, 500) as engines:
+        with LibOps.open(store) as ops, _standard_engine(ops, 500) as engine:
             last_id = _last_id(ops)
-            positions = _positions(ops, engines)
+            positions = _positions(ops, engine)
     rows = _rows(positions, last_id)
     if as_json:
         _print_json(config.redacted_url, last_id, rows)

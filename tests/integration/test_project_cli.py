@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import date
@@ -98,7 +102,7 @@ def demo_url(tmp_path: Path) -> str:
 
 class TestStandardRegistry:
     def test_the_standard_projections_in_their_fixed_order(self) -> None:
-        """The registry lists the eight standard projections, in the order they run."""
+        """The registry lists the nine standard projections, in the order they run."""
         assert STANDARD_PROJECTION_PATHS == (
             "libops.projections.engagement:EngagementProjection",
             "libops.projections.wci:WciProjection",
@@ -108,6 +112,7 @@ class TestStandardRegistry:
             "libops.projections.risks:RiskRegisterProjection",
             "libops.projections.scorecard:CampaignScorecardProjection",
             "libops.projections.activity:ActivityLogProjection",
+            "libops.projections.signals:RiskSignalsProjection",
         )
         assert standard_projection_classes() == STANDARD_PROJECTIONS
 
@@ -131,20 +136,32 @@ class TestStandardRegistry:
 
 class TestProjectRun:
     def test_catches_up_every_standard_projection(self, demo_url: str) -> None:
-        """Each projection applies every event it handles and stops at the last of them."""
+        """Each projection applies every event it handles and ends at the end of the log."""
         want = expected(demo_url)
         with LibOps.open(demo_url) as ops:
             last_id = count_events(ops)
-        payload = run_json("project", "run", "--store", demo_url)
+        payload = run_json("project", "run", "--store", demo_url, "--no-signals")
         assert payload["last_notification_id"] == last_id
         assert list(payload["projections"]) == standard_names()
         for name, row in payload["projections"].items():
-            count, last = want[name]
-            assert row["applied"] == count, name
-            assert row["position"] == last, name
-            assert row["lag"] == last_id - last
-            assert row["caught_up"] is True
-        assert positions(demo_url) == {name: last for name, (_, last) in want.items()}
+            assert row["applied"] == want[name][0], name
+            assert (row["position"], row["lag"], row["caught_up"]) == (last_id, 0, True)
+        assert positions(demo_url) == dict.fromkeys(want, last_id)
+
+    def test_signals_are_dispatched_and_caught_up(self, demo_url: str) -> None:
+        """By default the signals found open risks, which the projections then apply too."""
+        payload = run_json("project", "run", "--store", demo_url)
+        raised = [row for row in payload["signals"] if row["action"] != "failed"]
+        assert raised
+        assert {row["signal"] for row in raised} == {"personal_data_in_draft"}
+        with LibOps.open(demo_url) as ops:
+            last_id = count_events(ops)
+        assert payload["last_notification_id"] == last_id
+        assert all(row["position"] == last_id for row in payload["projections"].values())
+        again = run_json("project", "run", "--store", demo_url)
+        assert all(row["applied"] == 0 for row in again["projections"].values())
+        with LibOps.open(demo_url) as ops:
+            assert count_events(ops) == last_id
 
     def test_a_second_run_applies_nothing(self, demo_url: str) -> None:
         """Running again finds every projection caught up: nothing is applied twice."""
@@ -159,9 +176,18 @@ class TestProjectRun:
 
     def test_small_batches_give_the_views_a_rebuild_gives(self, demo_url: str) -> None:
         """Catching up seven events at a time ends with the views a replay from zero gives."""
-        payload = run_json("project", "run", "--store", demo_url, "--batch-size", "7")
-        for name, (count, _) in expected(demo_url).items():
-            assert payload["projections"][name]["batches"] == -(-count // 7)
+        # Without dispatching signals: the risks they record would be a second catch-up.
+        payload = run_json("project", "run", "--store", demo_url, "--batch-size", "7",
+                           "--no-signals")
+        # One pass over the log for all of them: the events any of them handles, 7 a batch
+        # (plus one short batch that reaches the end of the log if that count is a multiple
+        # of 7).
+        with LibOps.open(demo_url) as ops:
+            union = sorted({t for cls in standard_projection_classes() for t in cls.topics()})
+            handled = len(ops.app.recorder.select_notifications(
+                0, 10**9, topics=union, inclusive_of_start=False))
+        batches = {row["batches"] for row in payload["projections"].values()}
+        assert batches == {handled // 7 + 1}
         incremental = views(demo_url)
         with LibOps.open(demo_url) as ops, ProjectionEngine(ops, standard_projections()) as eng:
             for name in eng.names:
@@ -178,18 +204,20 @@ class TestProjectRun:
         payload = run_json("project", "run", "--store", demo_url)
         for name, row in payload["projections"].items():
             assert row["applied"] == after[name][0] - before[name][0], name
-            assert row["position"] == after[name][1]
+            assert row["position"] == payload["last_notification_id"]
 
     def test_prints_a_table_per_projection(self, demo_url: str) -> None:
         """Without --json it prints each projection with its events applied and position."""
         want = expected(demo_url)
-        result = run("project", "run", "--store", demo_url)
+        with LibOps.open(demo_url) as ops:
+            last_id = count_events(ops)
+        result = run("project", "run", "--store", demo_url, "--no-signals")
         assert result.exit_code == 0, result.output
         lines = result.stdout.splitlines()
         assert lines[0] == "projections caught up"
-        for name, (count, last) in want.items():
+        for name, (count, _) in want.items():
             row = next(line.split() for line in lines if line.split()[:1] == [name])
-            assert row[1:3] == [str(count), str(last)]
+            assert row[1:3] == [str(count), str(last_id)]
 
     def test_follow_needs_postgresql(self, demo_url: str) -> None:
         """--follow on SQLite ends with a clear error and exit code 2, applying nothing."""
@@ -215,46 +243,39 @@ class TestProjectRun:
 
 
 class TestCatchUp:
-    def test_a_caught_up_projection_is_not_read_again(
-        self, demo_url: str, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        """An engine that found nothing new sits out the later rounds of the others."""
+    def test_catch_up_reads_batch_by_batch_until_nothing_is_left(self, demo_url: str) -> None:
+        """cli.catch_up runs the engine one batch at a time, reporting each, and stops after
+        the first round that finds nothing new."""
         counts = expected(demo_url)
-        rare, busy = sorted(counts, key=lambda name: counts[name][0])[::len(counts) - 1]
-        assert counts[rare][0] < counts[busy][0]
-        calls = {rare: 0, busy: 0}
-        with LibOps.open(demo_url) as ops:
-            chosen = [p for p in standard_projections() if type(p).name in calls]
-            engines = [ProjectionEngine(ops, [p], batch_size=5) for p in chosen]
-            for engine in engines:
-                run_once = engine.run
-
-                def counted(*, max_batches: int | None = None, _run: Any = run_once,
-                            _name: str = engine.names[0]) -> Any:
-                    calls[_name] += 1
-                    return _run(max_batches=max_batches)
-
-                monkeypatch.setattr(engine, "run", counted)
-            totals = cli.catch_up(engines)
-            for engine in engines:
-                engine.close()
+        seen: list[int] = []
+        with LibOps.open(demo_url) as ops, ProjectionEngine(
+            ops, standard_projections(), batch_size=5
+        ) as engine:
+            totals = cli.catch_up(
+                engine, on_batch=lambda t: seen.append(max(r.position for r in t.values()))
+            )
+            assert cli.catch_up(engine) == {
+                name: type(report)(name, 0, 0, 0, report.position)
+                for name, report in totals.items()
+            }
         assert {name: report.applied for name, report in totals.items()} == {
-            name: counts[name][0] for name in calls
+            name: count for name, (count, _) in counts.items()
         }
-        assert calls == {name: -(-counts[name][0] // 5) + 1 for name in calls}
+        assert seen == sorted(seen)
+        assert len(seen) == totals["activity"].batches
 
 
 class TestProjectRebuild:
     def test_rebuild_replays_one_projection(self, demo_url: str) -> None:
         """rebuild NAME replays that projection from zero to the same view; others stay."""
         name = standard_names()[-1]
-        count, last = expected(demo_url)[name]
-        run_json("project", "run", "--store", demo_url)
+        count, _ = expected(demo_url)[name]
+        run_json("project", "run", "--store", demo_url, "--no-signals")
         before = views(demo_url)
         payload = run_json("project", "rebuild", name, "--store", demo_url)
         assert list(payload["projections"]) == [name]
         assert payload["projections"][name]["applied"] == count
-        assert payload["projections"][name]["position"] == last
+        assert payload["projections"][name]["position"] == payload["last_notification_id"]
         assert views(demo_url) == before
 
     def test_rebuild_before_any_run_builds_the_view(self, demo_url: str) -> None:
@@ -264,7 +285,8 @@ class TestProjectRebuild:
         assert result.exit_code == 0, result.output
         assert result.stdout.startswith(f"rebuilt {first}")
         found = positions(demo_url)
-        assert found[first] == expected(demo_url)[first][1]
+        with LibOps.open(demo_url) as ops:
+            assert found[first] == count_events(ops)
         assert all(found[name] == 0 for name in others)
 
     def test_an_unknown_name_lists_the_known_ones(self, demo_url: str) -> None:
@@ -291,26 +313,27 @@ class TestProjectStatus:
         assert before["last_notification_id"] == last_id
         for row in before["projections"].values():
             assert row == {"position": 0, "lag": last_id, "caught_up": False}
-        run_json("project", "run", "--store", demo_url)
+        run_json("project", "run", "--store", demo_url, "--no-signals")
         after = run_json("project", "status", "--store", demo_url)
-        for name, (_, last) in expected(demo_url).items():
+        for name in standard_names():
             assert after["projections"][name] == {
-                "position": last, "lag": last_id - last, "caught_up": True,
+                "position": last_id, "lag": 0, "caught_up": True,
             }
 
     def test_status_sees_new_events_as_lag(self, demo_url: str) -> None:
         """Events recorded after a run show as lag and as not caught up."""
-        run_json("project", "run", "--store", demo_url)
+        first = run_json("project", "run", "--store", demo_url, "--no-signals")
+        ran_to = first["last_notification_id"]
         before = expected(demo_url)
         record_more(demo_url)
         after = expected(demo_url)
         with LibOps.open(demo_url) as ops:
             last_id = count_events(ops)
         status = run_json("project", "status", "--store", demo_url)
-        assert status["last_notification_id"] == last_id
+        assert status["last_notification_id"] == last_id > ran_to
         for name, row in status["projections"].items():
-            assert row["position"] == before[name][1]
-            assert row["lag"] == last_id - before[name][1]
+            assert row["position"] == ran_to
+            assert row["lag"] == last_id - ran_to
             assert row["caught_up"] is (after[name] == before[name]), name
         assert not all(row["caught_up"] for row in status["projections"].values())
 
@@ -337,11 +360,10 @@ class TestFollow:
         rounds: list[dict[str, int]] = []
         with LibOps.open(postgres_url) as ops, ProjectionEngine(
             ops, standard_projections()
-        ) as engine:
-            engines = [ProjectionEngine(ops, [projection]) for projection in standard_projections()]
+        ) as engine, ProjectionEngine(ops, standard_projections()) as following:
             follower = threading.Thread(
                 target=cli.follow_projections,
-                args=(engines, stop),
+                args=(following, stop),
                 kwargs={
                     "interval": 0.05,
                     "on_round": lambda _new, totals: rounds.append(
@@ -355,18 +377,17 @@ class TestFollow:
                 record_more(postgres_url)
                 record_more(postgres_url)
                 want = expected(postgres_url)
+                last_id = count_events(ops)
                 deadline = time.monotonic() + 60
                 while time.monotonic() < deadline:
-                    if {n: engine.position(n) for n in engine.names} == {
-                        n: last for n, (_, last) in want.items()
-                    }:
+                    if {n: engine.position(n) for n in engine.names} == dict.fromkeys(
+                        engine.names, last_id
+                    ):
                         break
                     time.sleep(0.05)
             finally:
                 stop.set()
                 follower.join(timeout=30)
-                for each in engines:
-                    each.close()
             assert not follower.is_alive()
         assert rounds[-1] == {name: count for name, (count, _) in want.items()}
         followed = views(postgres_url)
@@ -384,11 +405,41 @@ class TestFollow:
         run_demo(postgres_url, seed=5, posts=2, days=2)
         monkeypatch.setattr(cli, "_new_stop_event", _InterruptingStop)
         want = expected(postgres_url)
-        result = run("project", "run", "--follow", "--store", postgres_url)
+        with LibOps.open(postgres_url) as ops:
+            last_id = count_events(ops)
+        result = run("project", "run", "--follow", "--no-signals", "--store", postgres_url)
         assert result.exit_code == 0, (result.output, result.exception)
         assert "following new events" in result.stderr
         assert "stopped following" in result.stderr
-        for name, (count, last) in want.items():
+        for name, (count, _) in want.items():
             row = next(line.split() for line in result.stdout.splitlines()
                        if line.split()[:1] == [name])
-            assert row[1:3] == [str(count), str(last)]
+            assert row[1:3] == [str(count), str(last_id)]
+
+    def test_a_real_ctrl_c_while_events_arrive_stops_cleanly(self, postgres_url: str) -> None:
+        """SIGINT to a following process while writers record events: it finishes the round
+        in progress, prints its summary and exits 0 (never a half-done query's error)."""
+        run_demo(postgres_url, seed=5, posts=2, days=2)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        follower = subprocess.Popen(
+            [sys.executable, "-m", "libops.cli", "project", "run", "--follow", "--no-signals",
+             "--batch-size", "3", "--store", postgres_url],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        try:
+            assert follower.stderr is not None
+            line = ""
+            while "following new events" not in line:
+                line = follower.stderr.readline()
+                assert line, "the follower ended before following"
+            for _ in range(3):
+                record_more(postgres_url)
+            follower.send_signal(signal.SIGINT)
+            out, err = follower.communicate(timeout=60)
+        finally:
+            if follower.poll() is None:
+                follower.kill()
+        assert follower.returncode == 0, err
+        assert "stopped following" in err
+        assert "Traceback" not in err
+        assert out.splitlines()[0] == "projections caught up"

@@ -17,6 +17,7 @@ from libops.projections.engagement import EngagementProjection
 from libops.projections.interactions import InteractionEffectivenessProjection
 from libops.projections.risks import RiskRegisterProjection
 from libops.projections.scorecard import CampaignScorecardProjection
+from libops.projections.signals import RiskSignalsProjection
 from libops.projections.views import Projection
 from libops.projections.wci import WciProjection
 
@@ -29,6 +30,7 @@ STANDARD_PROJECTIONS: Final[tuple[type[Projection], ...]] = (
     RiskRegisterProjection,
     CampaignScorecardProjection,
     ActivityLogProjection,
+    RiskSignalsProjection,
 )
 """The classes of the standard projections, in the order they run."""
 

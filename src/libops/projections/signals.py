@@ -1,0 +1,688 @@
+"""Risk signals: what the event log shows that should open (or raise) a risk, recorded once.
+
+Two halves, so that the exactly-once guarantees of projections carry over to the risks:
+
+1. :class:`RiskSignalsProjection` (name ``risk_signals``) *detects*. It is an ordinary,
+   deterministic projection: its handlers keep the small state each detector needs and, when
+   a detector fires, write an *outbox* document ``outbox:<signal id>`` with everything needed
+   to act on it. The signal id is built from event data only (``<signal>:<scope>:<n>``, the
+   ``n``-th firing for that scope), so a rebuild re-creates exactly the same outbox.
+2. :func:`dispatch_signals` *acts*. For each outbox document, in firing order, it opens a
+   risk (``ops.risks.identify``) or raises the open risk of the same signal and scope
+   (``ops.risks.reassess``), with ``source="signal:<signal>"`` and the idempotency key
+   ``signal:<signal id>``, then discards the outbox documents. A signal whose key was used
+   already (a dispatch that crashed before discarding, a rebuilt outbox, two dispatchers at
+   once) records nothing.
+
+The five detectors (thresholds are class attributes; a subclass with another ``name`` may
+change them):
+
+- ``negative_comment_spike`` (scope: platform): comments hidden plus participants
+  sanctioned (by a moderator or automatically) on one platform on one Asia/Shanghai day
+  (of the events' timestamps) reach :attr:`~RiskSignalsProjection.SPIKE_MINIMUM` (5) and
+  :attr:`~RiskSignalsProjection.SPIKE_FACTOR` (3) times the mean of the 7 days before. It
+  fires once per episode: a run of consecutive spiking days;
+- ``publish_failures`` (scope: platform): :attr:`~RiskSignalsProjection.FAILURES_IN_A_ROW`
+  (3) publish failures on one platform with no successful publish in between; a publish on
+  that platform re-arms it;
+- ``metric_anomaly`` (scope: ``<post id>:<platform>``): a metric snapshot with a count
+  whose z-score against every earlier snapshot of that count on the platform is at least
+  :attr:`~RiskSignalsProjection.ANOMALY_Z` (4) in size, once the platform has
+  :attr:`~RiskSignalsProjection.ANOMALY_MIN_OBSERVATIONS` (20) earlier snapshots of it. The
+  standard deviation counts as at least :attr:`~RiskSignalsProjection.ANOMALY_MIN_SD` (1),
+  so a count that never varied is not flagged for a difference of one. It fires once per
+  episode: a later snapshot of the same post and platform within range re-arms it;
+- ``personal_data_in_draft`` (scope: post id): the automatic review found personal data
+  (a mobile number, an ID card number, an e-mail address) in a post submitted for review;
+  a later submission without any re-arms it;
+- ``overspend`` (scope: ``<budget id>:<category>:<campaign id or general>``): a budget
+  line's committed plus spent money goes past its allocation (only spent money, with
+  :attr:`~RiskSignalsProjection.OVERSPEND_COUNTS_COMMITMENTS` false); the line coming back
+  within its allocation re-arms it.
+
+Documents:
+
+- ``outbox:<signal id>``: a signal waiting to be dispatched: ``{"signal_id", "signal",
+  "scope", "sequence", "action" ("identify" or "update"), "opened_by" (for "update": the
+  signal id whose risk is still open for the scope), "title", "category", "likelihood",
+  "impact", "description", "campaign_id", "post_id", "fired_at"}``;
+- ``sequence``: how many signals fired so far (the outbox's order);
+- ``scope:<signal>:<scope>``: ``{"firings", "opened_by", "risk_id"}``: how often the signal
+  fired for the scope, and the open risk it opened (both null when none is open);
+- ``risk:<risk id>``: ``{"signal", "scope"}`` for each open risk a signal opened (its
+  ``Risk.Identified`` description ends with ``Signal: <signal id>.``; removed when closed);
+- detector state: ``comments:<platform>`` (``{"days": {day: count}}`` for at most 8 days,
+  ``"last_spike_day"``), ``failures:<platform>`` (``{"in_a_row"}``), ``metrics:<platform>``
+  (``{"counts": {count: [n, sum, sum of squares]}, "anomalous": [post ids]}``: exact
+  integers, so nothing drifts with rounding, and the posts in an episode),
+  ``drafts_with_personal_data`` (the ids of the posts in an episode; both lists keep the
+  latest :attr:`~RiskSignalsProjection.EPISODES_KEPT`), ``budget:<budget id>``
+  (``{"name"}``), ``line:<budget id>:<category>:<campaign id or general>``
+  (``{"allocated", "committed", "spent"}`` as Decimal text, and ``"over"``) and
+  ``commitment:<budget id>:<reference>`` (its line and the amount still outstanding;
+  removed once released or invoiced in full).
+
+None of the state grows with the number of events: it follows the platforms, the budget
+lines, the open commitments and episodes, the scopes that fired and the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from decimal import Context, Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import attrs
+from eventsourcing.application import AggregateNotFoundError
+
+from libops.domain.budget import Budget
+from libops.domain.cadence import DEFAULT_TIMEZONE
+from libops.domain.errors import IdempotencyKeyReuseError, LibopsError
+from libops.domain.idempotency import IdempotencyRecord
+from libops.domain.interaction.moderation import ConductRecord
+from libops.domain.post import Post
+from libops.domain.review import PERSONAL_DATA
+from libops.domain.risk import MAX_RATING, STANDARD_SIGNALS, Risk, signal_source
+from libops.domain.values import Actor, MetricSnapshot, Role
+from libops.projections.views import Projection, View, handles
+
+if TYPE_CHECKING:
+    from libops.bootstrap import LibOps
+    from libops.projections.engine import ProjectionEngine
+
+NAME: Final = "risk_signals"
+"""The name of the standard risk-signals projection."""
+
+NEGATIVE_COMMENT_SPIKE, PUBLISH_FAILURES, METRIC_ANOMALY, PERSONAL_DATA_IN_DRAFT, OVERSPEND = (
+    STANDARD_SIGNALS
+)
+
+SIGNALS_ACTOR: Final = Actor("libops-signals", [Role.TECHNICAL_SUPPORT], "libops risk signals")
+"""Who opens and raises risks from signals (technical support may identify any risk)."""
+
+KEY_PREFIX: Final = "signal:"
+"""A signal's idempotency key is this followed by its signal id."""
+
+TRAILER: Final = "Signal: "
+"""The last line of a signal's description: this, the signal id and a full stop."""
+
+OUTBOX: Final = "outbox:"
+"""The key prefix of the signals waiting to be dispatched."""
+
+DRAFTS: Final = "drafts_with_personal_data"
+"""The key of the ids of the posts in a personal-data episode."""
+
+ZONE: Final = ZoneInfo(DEFAULT_TIMEZONE)
+_EXACT: Final = Context(prec=200)
+_SHOWN: Final = Context(prec=28)
+_WINDOW: Final = 7
+"""Days before the day judged that the comment spike compares with."""
+
+
+def signal_id_in(description: str) -> str | None:
+    """The signal id a signal's risk description ends with (``Signal: <id>.``), if any."""
+    last = description.rpartition("\n")[2]
+    if not last.startswith(TRAILER) or not last.endswith("."):
+        return None
+    return last[len(TRAILER) : -1] or None
+
+
+def signal_key(signal_id: str) -> str:
+    """The idempotency key a signal's dispatch uses."""
+    return KEY_PREFIX + signal_id
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(ZONE).date()
+
+
+def _money(value: Decimal) -> str:
+    return str(value)
+
+
+def _one_place(value: Fraction) -> str:
+    """``value`` as Decimal text with one decimal place (deterministic, for descriptions)."""
+    shown = _SHOWN.divide(Decimal(value.numerator), Decimal(value.denominator))
+    return str(shown.quantize(Decimal("0.1")))
+
+
+class RiskSignalsProjection(Projection):
+    """Detect the standard risk signals and keep the outbox that :func:`dispatch_signals` reads."""
+
+    name = NAME
+
+    SPIKE_MINIMUM: ClassVar[int] = 5
+    """Hidden plus sanctioned comments on one platform and day needed for a spike."""
+    SPIKE_FACTOR: ClassVar[Fraction] = Fraction(3)
+    """How many times the mean of the 7 days before a spiking day must be reached."""
+    FAILURES_IN_A_ROW: ClassVar[int] = 3
+    """Publish failures on one platform, with no publish in between, that raise a signal."""
+    ANOMALY_Z: ClassVar[Fraction] = Fraction(4)
+    """The size of z-score (standard deviations from the mean) that makes a count anomalous."""
+    ANOMALY_MIN_OBSERVATIONS: ClassVar[int] = 20
+    """Earlier snapshots of a count on a platform needed before it is judged."""
+    ANOMALY_MIN_SD: ClassVar[Fraction] = Fraction(1)
+    """The smallest standard deviation a z-score divides by."""
+    OVERSPEND_COUNTS_COMMITMENTS: ClassVar[bool] = True
+    """Whether committed money counts towards going past an allocation (else spent only)."""
+    EPISODES_KEPT: ClassVar[int] = 200
+    """Open metric episodes kept per platform, and drafts with personal data kept: the
+    oldest is forgotten beyond that (so it may fire again), and the state stays bounded."""
+
+    RATINGS: ClassVar[Mapping[str, tuple[str, int, int]]] = {
+        # A wave of hidden and sanctioned comments: a controversy in the making.
+        NEGATIVE_COMMENT_SPIKE: ("content", 3, 3),
+        # Posts not going out: a platform or credential problem.
+        PUBLISH_FAILURES: ("technical", 4, 3),
+        # Unusual attention (or a counting error) on one post: check what drew it.
+        METRIC_ANOMALY: ("content", 2, 3),
+        # Readers' personal data about to be published (PIPL).
+        PERSONAL_DATA_IN_DRAFT: ("content", 3, 4),
+        # Public money spent past what was approved: an audit finding.
+        OVERSPEND: ("regulatory", 3, 3),
+    }
+    """Each signal's risk category, likelihood and impact when it opens a risk."""
+
+    # --- the outbox ----------------------------------------------------------------------
+
+    def _fire(
+        self,
+        view: View,
+        event: Any,
+        signal: str,
+        scope: str,
+        *,
+        title: str,
+        description: str,
+        campaign_id: UUID | None = None,
+        post_id: UUID | None = None,
+    ) -> None:
+        """Record a firing of ``signal`` for ``scope`` in the outbox."""
+        scope_key = f"scope:{signal}:{scope}"
+        state = view.get(scope_key) or {"firings": 0, "opened_by": None, "risk_id": None}
+        state["firings"] += 1
+        signal_id = f"{signal}:{scope}:{state['firings']}"
+        action = "identify" if state["opened_by"] is None else "update"
+        opened_by = state["opened_by"]
+        if action == "identify":
+            state["opened_by"] = signal_id
+            state["risk_id"] = None
+        view.put(scope_key, state)
+        sequence = view.get("sequence", 0) + 1
+        view.put("sequence", sequence)
+        category, likelihood, impact = self.RATINGS[signal]
+        view.put(
+            OUTBOX + signal_id,
+            {
+                "signal_id": signal_id,
+                "signal": signal,
+                "scope": scope,
+                "sequence": sequence,
+                "action": action,
+                "opened_by": opened_by,
+                "title": title[:200],
+                "category": category,
+                "likelihood": likelihood,
+                "impact": impact,
+                "description": f"{description[:1800]}\n{TRAILER}{signal_id}.",
+                "campaign_id": None if campaign_id is None else str(campaign_id),
+                "post_id": None if post_id is None else str(post_id),
+                "fired_at": event.timestamp.isoformat(),
+            },
+        )
+
+    @handles(Risk.Identified)
+    def risk_identified(self, event: Risk.Identified, view: View) -> None:
+        """A dispatched signal opened a risk: it is now the open risk of the signal's scope.
+
+        The signal id is read from the description's last line, ``Signal: <signal id>.``,
+        which every signal's description ends with.
+        """
+        if not event.source.startswith(KEY_PREFIX):
+            return
+        signal_id = signal_id_in(event.description)
+        if signal_id is None:
+            return
+        signal, _, rest = signal_id.partition(":")
+        scope, _, _n = rest.rpartition(":")
+        if not scope or event.source != signal_source(signal):
+            return
+        risk_id = str(event.originator_id)
+        scope_key = f"scope:{signal}:{scope}"
+        state = view.get(scope_key) or {"firings": 0}
+        view.put(scope_key, {**state, "opened_by": signal_id, "risk_id": risk_id})
+        view.put(f"risk:{risk_id}", {"signal": signal, "scope": scope})
+
+    @handles(Risk.Closed)
+    def risk_closed(self, event: Risk.Closed, view: View) -> None:
+        """A closed risk no longer takes a signal's firings: the next one opens a new risk."""
+        risk_key = f"risk:{event.originator_id}"
+        opened = view.get(risk_key)
+        if opened is None:
+            return
+        view.delete(risk_key)
+        scope_key = f"scope:{opened['signal']}:{opened['scope']}"
+        state = view.get(scope_key)
+        if state is not None and state["risk_id"] == str(event.originator_id):
+            view.put(scope_key, {**state, "opened_by": None, "risk_id": None})
+
+    # --- negative comment spike ----------------------------------------------------------
+
+    @handles(
+        ConductRecord.CommentHidden,
+        ConductRecord.Sanctioned,
+        ConductRecord.SanctionedAutomatically,
+    )
+    def moderated(self, event: ConductRecord.CommentHidden, view: View) -> None:
+        """A hidden comment or a sanction counts on its platform's Shanghai day."""
+        platform = event.comment.platform.value
+        day = _local_day(event.timestamp)
+        key = f"comments:{platform}"
+        state = view.get(key) or {"days": {}, "last_spike_day": None}
+        days: dict[str, int] = state["days"]
+        days[day.isoformat()] = days.get(day.isoformat(), 0) + 1
+        # Only the newest day and the 7 before it are kept: a late event for an older day
+        # is counted where it can still matter, and judged only if its day is still kept.
+        newest = max(date.fromisoformat(d) for d in days)
+        oldest = (newest - timedelta(days=_WINDOW)).isoformat()
+        days = state["days"] = {d: n for d, n in sorted(days.items()) if d >= oldest}
+        if day.isoformat() < oldest:
+            view.put(key, state)
+            return
+        count = days[day.isoformat()]
+        before = sum(
+            days.get((day - timedelta(days=back)).isoformat(), 0)
+            for back in range(1, _WINDOW + 1)
+        )
+        spiking = count >= self.SPIKE_MINIMUM and count * _WINDOW >= self.SPIKE_FACTOR * before
+        last = state["last_spike_day"]
+        if spiking and last != day.isoformat():
+            state["last_spike_day"] = day.isoformat()
+            if last != (day - timedelta(days=1)).isoformat():
+                mean = Fraction(before, _WINDOW)
+                self._fire(
+                    view, event, NEGATIVE_COMMENT_SPIKE, platform,
+                    title=f"Spike in hidden and sanctioned comments on {platform}",
+                    description=(
+                        f"{count} comments were hidden or their authors sanctioned on "
+                        f"{platform} on {day.isoformat()} (Asia/Shanghai), against a mean of "
+                        f"{_one_place(mean)} a day over the {_WINDOW} days before "
+                        f"(thresholds: at least {self.SPIKE_MINIMUM} and "
+                        f"{_one_place(self.SPIKE_FACTOR)} times that mean)."
+                    ),
+                )
+        view.put(key, state)
+
+    # --- publish failures ----------------------------------------------------------------
+
+    @handles(Post.PublishFailed)
+    def publish_failed(self, event: Post.PublishFailed, view: View) -> None:
+        """Another failure in a row on the platform; the threshold-th one fires."""
+        platform = event.platform.value
+        key = f"failures:{platform}"
+        in_a_row = (view.get(key) or {"in_a_row": 0})["in_a_row"] + 1
+        view.put(key, {"in_a_row": in_a_row})
+        if in_a_row == self.FAILURES_IN_A_ROW:
+            self._fire(
+                view, event, PUBLISH_FAILURES, platform,
+                title=f"{in_a_row} publish failures in a row on {platform}",
+                description=(
+                    f"Publishing on {platform} failed {in_a_row} times in a row with no "
+                    f"successful publish in between; the last failure, at "
+                    f"{event.at.isoformat()}, was on post {event.originator_id}: "
+                    f"{event.error[:500]}"
+                ),
+            )
+
+    @handles(Post.Published)
+    def published(self, event: Post.Published, view: View) -> None:
+        """A successful publish ends the run of failures on its platform."""
+        key = f"failures:{event.receipt.platform.value}"
+        if key in view:
+            view.delete(key)
+
+    # --- metric anomaly ------------------------------------------------------------------
+
+    @handles(Post.MetricsRecorded, Post.MetricsCorrected)
+    def metrics(self, event: Post.MetricsRecorded, view: View) -> None:
+        """Judge each count of the snapshot against the platform's earlier snapshots."""
+        snapshot: MetricSnapshot = event.snapshot
+        platform = snapshot.platform.value
+        key = f"metrics:{platform}"
+        state = view.get(key) or {"counts": {}, "anomalous": []}
+        stats: dict[str, list[int]] = state["counts"]
+        outliers: list[str] = []
+        for count_name in MetricSnapshot.COUNTS:
+            value = getattr(snapshot, count_name)
+            if value is None:
+                continue
+            n, total, squares = stats.get(count_name, (0, 0, 0))
+            if n >= self.ANOMALY_MIN_OBSERVATIONS and self._far_out(value, n, total, squares):
+                outliers.append(self._outlier(count_name, value, n, total, squares))
+            stats[count_name] = [n + 1, total + value, squares + value * value]
+        post = str(event.originator_id)
+        anomalous: list[str] = state["anomalous"]
+        if not outliers or post in anomalous:
+            if not outliers and post in anomalous:
+                anomalous.remove(post)
+            view.put(key, state)
+            return
+        anomalous.append(post)
+        del anomalous[: -self.EPISODES_KEPT]
+        view.put(key, state)
+        self._fire(
+            view, event, METRIC_ANOMALY, f"{post}:{platform}",
+            title=f"Unusual metrics for a post on {platform}",
+            description=(
+                f"The {platform} snapshot of post {post} observed at "
+                f"{snapshot.observed_at.isoformat()} is far outside the platform's usual "
+                f"range (|z| at least {_one_place(self.ANOMALY_Z)}): " + "; ".join(outliers)
+                + "."
+            ),
+            campaign_id=event.campaign_id,
+            post_id=event.originator_id,
+        )
+
+    def _far_out(self, value: int, n: int, total: int, squares: int) -> bool:
+        """Whether |z| >= ANOMALY_Z, in whole numbers (no rounding, and fast).
+
+        With d = n x - S and V = n (n Q - S^2), |z| >= Z with sd at least f is
+        d^2 (n - 1) >= Z^2 max(V, n^2 (n - 1) f^2); Z and f are fractions zn/zd, fn/fd.
+        """
+        z, floor = self.ANOMALY_Z, self.ANOMALY_MIN_SD
+        deviation = n * value - total
+        spread = n * (n * squares - total * total) * floor.denominator ** 2
+        least = n * n * (n - 1) * floor.numerator ** 2
+        return (
+            deviation * deviation * (n - 1) * z.denominator ** 2 * floor.denominator ** 2
+            >= z.numerator ** 2 * max(spread, least)
+        )
+
+    def _outlier(self, name: str, value: int, n: int, total: int, squares: int) -> str:
+        """How far out ``value`` is, in words, with its z-score to one place."""
+        mean = Fraction(total, n)
+        floor = self.ANOMALY_MIN_SD * self.ANOMALY_MIN_SD
+        variance = max(Fraction(n * squares - total * total, n * (n - 1)), floor)
+        deviation = value - mean
+        z = _SHOWN.divide(
+            _SHOWN.divide(Decimal(deviation.numerator), Decimal(deviation.denominator)),
+            _SHOWN.sqrt(_SHOWN.divide(Decimal(variance.numerator), Decimal(variance.denominator))),
+        )
+        return (
+            f"{name} {value} (mean {_one_place(mean)} over {n} snapshots, "
+            f"z = {z.quantize(Decimal('0.1'))})"
+        )
+
+    # --- personal data in a draft --------------------------------------------------------
+
+    @handles(Post.SubmittedForReview)
+    def submitted(self, event: Post.SubmittedForReview, view: View) -> None:
+        """Personal data found by the automatic review fires once until a clean submission."""
+        personal = [f for f in tuple(event.findings) if f.kind in PERSONAL_DATA]
+        post = str(event.originator_id)
+        flagged = view.get(DRAFTS) or []
+        if not personal:
+            if post in flagged:
+                flagged.remove(post)
+                view.put(DRAFTS, flagged)
+            return
+        if post in flagged:
+            return
+        view.put(DRAFTS, [*flagged, post][-self.EPISODES_KEPT :])
+        # The excerpts are masked, but they stay out of the risk anyway: kinds and places only.
+        found = ", ".join(
+            f"{f.kind.value.replace('_', ' ')} in {f.where}"
+            for f in sorted(personal, key=lambda f: (f.where, f.kind.value))
+        )
+        self._fire(
+            view, event, PERSONAL_DATA_IN_DRAFT, post,
+            title="Personal data in a draft post",
+            description=(
+                f"The automatic review found personal data in post {post}, submitted for "
+                f"review by {event.actor_id}: {found}. The post cannot be approved until it "
+                "is removed."
+            ),
+            campaign_id=event.campaign_id,
+            post_id=event.originator_id,
+        )
+
+    @handles(Post.Retracted)
+    def retracted(self, event: Post.Retracted, view: View) -> None:
+        """A retracted post ends its personal-data episode (an approved one had none)."""
+        flagged = view.get(DRAFTS)
+        if flagged and str(event.originator_id) in flagged:
+            flagged.remove(str(event.originator_id))
+            view.put(DRAFTS, flagged)
+
+    # --- overspend -----------------------------------------------------------------------
+
+    @handles(Budget.Opened)
+    def budget_opened(self, event: Budget.Opened, view: View) -> None:
+        """Remember the budget's name for the signal's title."""
+        view.put(f"budget:{event.originator_id}", {"name": event.name})
+
+    @handles(Budget.Allocated)
+    def allocated(self, event: Budget.Allocated, view: View) -> None:
+        """Allocated money raises the line's allocation."""
+        self._line(view, event, event.category.value, event.campaign_id,
+                   allocated=event.amount.amount)
+
+    @handles(Budget.Adjusted)
+    def adjusted(self, event: Budget.Adjusted, view: View) -> None:
+        """Each changed line's allocation becomes its new amount."""
+        for change in tuple(event.changes):
+            self._line(view, event, change.category.value, change.campaign_id,
+                       allocated=_EXACT.subtract(change.after.amount, change.before.amount))
+
+    @handles(Budget.Committed)
+    def committed(self, event: Budget.Committed, view: View) -> None:
+        """A commitment holds money on its line until released or invoiced."""
+        line = self._line(view, event, event.category.value, event.campaign_id,
+                          committed=event.amount.amount)
+        view.put(
+            f"commitment:{event.originator_id}:{event.reference}",
+            {"line": line, "outstanding": _money(event.amount.amount)},
+        )
+
+    @handles(Budget.Released)
+    def released(self, event: Budget.Released, view: View) -> None:
+        """Released money leaves the commitment's line."""
+        self._settle(view, event, event.reference, event.amount.amount)
+
+    @handles(Budget.ExpenseRecorded)
+    def expense(self, event: Budget.ExpenseRecorded, view: View) -> None:
+        """An invoice is spent on its line; what it settles is no longer committed."""
+        if event.settles is not None and event.settled.amount:
+            self._settle(view, event, event.settles, event.settled.amount)
+        self._line(view, event, event.category.value, event.campaign_id,
+                   spent=event.amount.amount)
+
+    def _settle(self, view: View, event: Any, reference: str, amount: Decimal) -> None:
+        key = f"commitment:{event.originator_id}:{reference}"
+        held = view.get(key)
+        if held is None:
+            return
+        _budget, category, campaign = held["line"].split(":")[1:]
+        self._line(view, event, category, None if campaign == "general" else campaign,
+                   committed=-amount)
+        outstanding = _EXACT.subtract(Decimal(held["outstanding"]), amount)
+        if outstanding > 0:
+            view.put(key, {**held, "outstanding": _money(outstanding)})
+        else:
+            view.delete(key)
+
+    def _line(
+        self,
+        view: View,
+        event: Any,
+        category: str,
+        campaign_id: UUID | str | None,
+        **deltas: Decimal,
+    ) -> str:
+        """Apply ``deltas`` to a line; fire if it just went past its allocation."""
+        budget_id = str(event.originator_id)
+        campaign = "general" if campaign_id is None else str(campaign_id)
+        key = f"line:{budget_id}:{category}:{campaign}"
+        line = view.get(key) or {
+            "allocated": "0", "committed": "0", "spent": "0", "over": False,
+        }
+        for field, delta in deltas.items():
+            line[field] = _money(_EXACT.add(Decimal(line[field]), delta))
+        allocated = Decimal(line["allocated"])
+        used = Decimal(line["spent"])
+        if self.OVERSPEND_COUNTS_COMMITMENTS:
+            used = _EXACT.add(used, Decimal(line["committed"]))
+        over = used > allocated
+        if over and not line["over"]:
+            budget = view.get(f"budget:{budget_id}") or {"name": budget_id}
+            what = "committed and spent" if self.OVERSPEND_COUNTS_COMMITMENTS else "spent"
+            line_name = "general" if campaign_id is None else f"campaign {campaign}"
+            self._fire(
+                view, event, OVERSPEND, f"{budget_id}:{category}:{campaign}",
+                title=f"Over allocation: {budget['name']} / {category} / {campaign}",
+                description=(
+                    f"The {category} line ({line_name}) "
+                    f"of budget {budget['name']!r} ({budget_id}) has {used} {what} "
+                    f"(committed {line['committed']}, spent {line['spent']}) against an "
+                    f"allocation of {allocated}: {_EXACT.subtract(used, allocated)} over."
+                ),
+                campaign_id=None if campaign_id is None else UUID(str(campaign_id)),
+            )
+        line["over"] = over
+        view.put(key, line)
+        return key
+
+
+# --- dispatch ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class SignalOutcome:
+    """What dispatching one signal did: opened a risk, raised one, or nothing (done before)."""
+
+    signal_id: str
+    signal: str
+    scope: str
+    action: str
+    """``"identified"``, ``"reassessed"``, ``"already_recorded"`` or ``"failed"``."""
+    risk_id: UUID | None
+    error: str | None = None
+    """Why the command was refused (``"failed"`` only): the signal stays in the outbox."""
+
+    @property
+    def recorded(self) -> bool:
+        """Whether this dispatch recorded something (a new or a raised risk)."""
+        return self.action in ("identified", "reassessed")
+
+
+def _earlier(ops: LibOps, signal_id: str) -> IdempotencyRecord | None:
+    """The record a dispatch of ``signal_id`` left, if it was dispatched before."""
+    try:
+        record: object = ops.app.repository.get(IdempotencyRecord.id_for(signal_key(signal_id)))
+    except AggregateNotFoundError:
+        return None
+    return record if isinstance(record, IdempotencyRecord) else None
+
+
+def _as_uuid(value: object) -> UUID | None:
+    if isinstance(value, UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return UUID(value)
+        except ValueError:
+            return None
+    return None
+
+
+def dispatch_signals(
+    ops: LibOps,
+    engine: ProjectionEngine,
+    *,
+    actor: Actor = SIGNALS_ACTOR,
+    owner: Actor | str | None = None,
+    name: str = NAME,
+) -> list[SignalOutcome]:
+    """Open or raise a risk for each signal in the outbox of ``engine``'s ``name`` view.
+
+    In firing order: a signal whose scope has no open risk opens one (owned by ``owner``,
+    ``actor`` unless given); otherwise the open risk is reassessed one step more likely (up
+    to 5, at the larger of the two impacts), with the signal's description as the reason.
+    Every command carries ``source="signal:<signal>"`` and the idempotency key
+    ``signal:<signal id>``; a signal already dispatched records nothing. The outbox
+    documents are then discarded (their position stays: they are not made again), except
+    those whose command was refused (outcome ``"failed"``, with the error): they are tried
+    again by the next dispatch.
+    """
+    outbox = sorted(
+        (doc for key, doc in engine.view(name).items() if key.startswith(OUTBOX)),
+        key=lambda doc: int(doc["sequence"]),
+    )
+    outcomes: list[SignalOutcome] = []
+    for doc in outbox:
+        try:
+            outcomes.append(_dispatch(ops, doc, actor, actor.id if owner is None else owner))
+        except LibopsError as refused:
+            outcomes.append(SignalOutcome(doc["signal_id"], doc["signal"], doc["scope"],
+                                          "failed", None, str(refused)))
+    done = [OUTBOX + o.signal_id for o in outcomes if o.action != "failed"]
+    if done:
+        engine.discard(name, done)
+    return outcomes
+
+
+def _dispatch(
+    ops: LibOps, doc: Mapping[str, Any], actor: Actor, owner: Actor | str
+) -> SignalOutcome:
+    signal_id: str = doc["signal_id"]
+    source = signal_source(doc["signal"])
+    key = signal_key(signal_id)
+
+    def outcome(action: str, risk_id: UUID | None) -> SignalOutcome:
+        return SignalOutcome(signal_id, doc["signal"], doc["scope"], action, risk_id)
+
+    earlier = _earlier(ops, signal_id)
+    if earlier is not None:
+        return outcome("already_recorded", _as_uuid(earlier.result))
+    open_risk: UUID | None = None
+    if doc["action"] == "update" and doc["opened_by"]:
+        opened = _earlier(ops, doc["opened_by"])
+        if opened is not None and opened.command == "risk.identify":
+            open_risk = _as_uuid(opened.result)
+    try:
+        if open_risk is not None:
+            risk = ops.risks.get(open_risk)
+            if not risk.is_closed:
+                ops.risks.reassess(
+                    actor, open_risk,
+                    likelihood=min(risk.likelihood + 1, MAX_RATING),
+                    impact=max(risk.impact, int(doc["impact"])),
+                    reason=doc["description"], source=source, idempotency_key=key,
+                )
+                return outcome("reassessed", open_risk)
+        risk_id = ops.risks.identify(
+            actor, title=doc["title"], category=doc["category"],
+            likelihood=int(doc["likelihood"]), impact=int(doc["impact"]), owner=owner,
+            description=doc["description"], campaign_id=doc["campaign_id"],
+            post_id=doc["post_id"], source=source, idempotency_key=key,
+        )
+    except IdempotencyKeyReuseError:
+        # Another dispatcher acted on this signal between our look and our command.
+        earlier = _earlier(ops, signal_id)
+        return outcome("already_recorded", None if earlier is None else _as_uuid(earlier.result))
+    return outcome("identified", risk_id)
+
+
+def raise_signals(
+    ops: LibOps, *, actor: Actor = SIGNALS_ACTOR, owner: Actor | str | None = None
+) -> list[SignalOutcome]:
+    """Catch the standard projections up with the log, then dispatch the risk signals.
+
+    ``actor`` and ``owner`` are as for :func:`dispatch_signals`.
+    """
+    ops.projections.run()
+    return dispatch_signals(ops, ops.projections, actor=actor, owner=owner)

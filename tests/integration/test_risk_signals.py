@@ -1,0 +1,397 @@
+"""Risk signals end to end: real commands raise each signal; dispatch opens risks, once.
+
+Runs on every kind of store (memory, SQLite, PostgreSQL). Moderation events carry their real
+timestamps, so the comment spike counts on today's Shanghai day (the 7 days before are empty).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from typer.testing import CliRunner
+
+from libops import Actor, LibOps, Money, Override, Period, Role, cli
+from libops.adapters.clock import ManualClock
+from libops.adapters.sandbox import SandboxPlatform
+from libops.domain.errors import PublishFailedError
+from libops.domain.interaction.moderation import CommentRef
+from libops.domain.values import MetricSnapshot, PostVariant, ReviewChecklist
+from libops.projections import ProjectionEngine
+from libops.projections.signals import (
+    NAME,
+    OUTBOX,
+    SIGNALS_ACTOR,
+    RiskSignalsProjection,
+    dispatch_signals,
+    raise_signals,
+)
+from tests.helpers import count_events
+
+CHECKED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
+OWNER = Actor("owner-1", [Role.BUDGET_OWNER], name="Zhou Min")
+
+
+@pytest.fixture
+def weibo(clock: ManualClock) -> SandboxPlatform:
+    return SandboxPlatform("weibo", seed="weibo", clock=clock)
+
+
+@pytest.fixture
+def sig(store_url: str, clock: ManualClock, weibo: SandboxPlatform) -> Iterator[LibOps]:
+    """libops on each kind of store, with a Weibo sandbox."""
+    with LibOps.open(store_url, clock=clock, migrate=True, gateways=[weibo]) as opened:
+        yield opened
+
+
+def draft(ops: LibOps, planner: Actor, body: str = "Our reading list for World Book Day.") -> UUID:
+    """A Weibo post drafted."""
+    return ops.posts.draft(
+        planner, title="Book Day", body=body, content_type="news", format="image_text",
+        variants=[PostVariant("weibo", "Book Day: new arrivals")],
+    )
+
+
+def approved(ops: LibOps, planner: Actor, reviewer: Actor) -> UUID:
+    """A Weibo post approved for publishing."""
+    post = draft(ops, planner)
+    ops.posts.submit_for_review(planner, post)
+    ops.posts.review(reviewer, post, CHECKED, approve=True)
+    return post
+
+
+def fail_publishing(ops: LibOps, weibo: SandboxPlatform, admin: Actor, post: UUID,
+                    times: int) -> None:
+    """Publishing ``post`` on Weibo fails ``times`` times in a row."""
+    weibo.fail_next(times)
+    for _ in range(times):
+        with pytest.raises(PublishFailedError):
+            ops.publishing.publish(admin, post, "weibo")
+
+
+def comment_spike(ops: LibOps, planner: Actor, admin: Actor) -> None:
+    """Five comments hidden on Weibo today."""
+    post = draft(ops, planner)
+    for n in range(5):
+        subject = ops.privacy.subject_id_for("weibo", f"@troll{n}")
+        ops.moderation.hide(admin, subject, CommentRef(post, "weibo", f"c{n}"), "abuse")
+
+
+def publish_failures(ops: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+                     admin: Actor) -> UUID:
+    """Three failed attempts in a row to publish a post on Weibo; returns the post."""
+    post = approved(ops, planner, reviewer)
+    fail_publishing(ops, weibo, admin, post, 3)
+    return post
+
+
+def metric_anomaly(ops: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor,
+                   admin: Actor) -> UUID:
+    """Twenty ordinary snapshots of one post (100 to 119 reads), then one of 10,000."""
+    post = approved(ops, planner, reviewer)
+    ops.publishing.publish(admin, post, "weibo")
+    for reads in [*range(100, 120), 10_000]:
+        clock.advance(timedelta(minutes=10))
+        ops.posts.record_metrics(admin, post, MetricSnapshot("weibo", clock.now(), reads=reads))
+    return post
+
+
+def personal_data(ops: LibOps, planner: Actor) -> UUID:
+    """A draft with a mobile number submitted for review."""
+    post = draft(ops, planner, body="Questions? Call Ms Li on 13812345678.")
+    ops.posts.submit_for_review(planner, post)
+    return post
+
+
+def overspend(ops: LibOps, planner: Actor) -> UUID:
+    """1,200 committed on a promotion line of 1,000, on the budget owner's authority."""
+    budget = ops.budgets.open(OWNER, name="Social 2026",
+                              period=Period(date(2026, 1, 1), date(2026, 12, 31)))
+    ops.budgets.allocate(OWNER, budget, "promotion", Money(Decimal(1000), "CNY"))
+    ops.budgets.commit(planner, budget, reference="AD-1", amount=Money(Decimal(1200), "CNY"),
+                       category="promotion", override=Override(OWNER, "launch week"))
+    return budget
+
+
+def identified(ops: LibOps) -> list[UUID]:
+    """The ids of every risk identified, in log order."""
+    return [
+        n.originator_id
+        for n in ops.app.recorder.select_notifications(
+            0, 10**9, topics=["libops:Risk.Identified"], inclusive_of_start=False
+        )
+    ]
+
+
+def outbox(engine: ProjectionEngine) -> list[str]:
+    """The keys of the signals waiting to be dispatched."""
+    return sorted(k for k in engine.view(NAME) if k.startswith(OUTBOX))
+
+
+class TestEachSignal:
+    def test_real_commands_raise_the_five_signals(
+        self, sig: LibOps, weibo: SandboxPlatform, clock: ManualClock, planner: Actor,
+        reviewer: Actor, admin: Actor,
+    ) -> None:
+        """Each detector fires on real commands; dispatch opens one risk per signal."""
+        comment_spike(sig, planner, admin)
+        failing = publish_failures(sig, weibo, planner, reviewer, admin)
+        unusual = metric_anomaly(sig, clock, planner, reviewer, admin)
+        leaking = personal_data(sig, planner)
+        budget = overspend(sig, planner)
+        outcomes = raise_signals(sig)
+        assert [(o.signal, o.scope, o.action) for o in outcomes] == [
+            ("negative_comment_spike", "weibo", "identified"),
+            ("publish_failures", "weibo", "identified"),
+            ("metric_anomaly", f"{unusual}:weibo", "identified"),
+            ("personal_data_in_draft", str(leaking), "identified"),
+            ("overspend", f"{budget}:promotion:general", "identified"),
+        ]
+        assert identified(sig) == [o.risk_id for o in outcomes]
+        risks = {o.signal: sig.risks.get(o.risk_id) for o in outcomes if o.risk_id}
+        for name, risk in risks.items():
+            assert risk.source == f"signal:{name}"
+            assert risk.identified_by == SIGNALS_ACTOR.id
+            assert risk.owner_id == SIGNALS_ACTOR.id
+        assert (risks["publish_failures"].likelihood, risks["publish_failures"].impact) == (4, 3)
+        assert str(failing) in risks["publish_failures"].description
+        assert risks["metric_anomaly"].post_id == unusual
+        assert "reads 10000" in risks["metric_anomaly"].description
+        assert risks["personal_data_in_draft"].post_id == leaking
+        assert "13812345678" not in risks["personal_data_in_draft"].description
+        assert "1200.00 committed and spent" in risks["overspend"].description
+        assert outbox(sig.projections) == []
+
+    def test_a_second_run_records_nothing(
+        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        admin: Actor,
+    ) -> None:
+        """Running the engine and dispatching again, however often, records nothing more."""
+        publish_failures(sig, weibo, planner, reviewer, admin)
+        personal_data(sig, planner)
+        assert len(raise_signals(sig)) == 2
+        before = count_events(sig)
+        for _ in range(2):
+            assert raise_signals(sig) == []
+        assert count_events(sig) == before
+        assert len(identified(sig)) == 2
+
+    def test_nothing_below_the_thresholds(
+        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        admin: Actor,
+    ) -> None:
+        """Two failures, a clean draft and spending within the allocation raise nothing."""
+        post = approved(sig, planner, reviewer)
+        fail_publishing(sig, weibo, admin, post, 2)
+        clean = draft(sig, planner)
+        sig.posts.submit_for_review(planner, clean)
+        before = count_events(sig)
+        assert raise_signals(sig) == []
+        assert count_events(sig) == before
+
+
+class TestExactlyOnce:
+    def test_a_rebuild_then_dispatch_records_nothing(
+        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        admin: Actor,
+    ) -> None:
+        """A rebuilt view makes the old signals again; dispatching them records nothing."""
+        publish_failures(sig, weibo, planner, reviewer, admin)
+        overspend(sig, planner)
+        first = raise_signals(sig)
+        sig.projections.run()
+        before = count_events(sig)
+        sig.projections.rebuild(NAME)
+        assert len(outbox(sig.projections)) == 2
+        again = dispatch_signals(sig, sig.projections)
+        assert [(o.signal_id, o.action, o.risk_id) for o in again] == [
+            (o.signal_id, "already_recorded", o.risk_id) for o in first
+        ]
+        assert count_events(sig) == before
+        assert outbox(sig.projections) == []
+
+    def test_a_crash_before_the_outbox_is_discarded_records_nothing_twice(
+        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        admin: Actor, monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """Signals acted on but not discarded (a crash) are recognised by their keys."""
+        publish_failures(sig, weibo, planner, reviewer, admin)
+        sig.projections.run()
+
+        def crash(name: str, keys: object) -> None:
+            raise KeyboardInterrupt
+
+        with monkeypatch.context() as patch:
+            patch.setattr(sig.projections, "discard", crash)
+            with pytest.raises(KeyboardInterrupt):
+                dispatch_signals(sig, sig.projections)
+        before = count_events(sig)
+        (outcome,) = raise_signals(sig)
+        assert outcome.action == "already_recorded"
+        assert count_events(sig) == before
+        assert len(identified(sig)) == 1
+
+    def test_two_engines_dispatch_each_signal_once(
+        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        admin: Actor,
+    ) -> None:
+        """A second engine with its own view of the same signals opens no second risk."""
+        publish_failures(sig, weibo, planner, reviewer, admin)
+        with ProjectionEngine(sig, [RiskSignalsProjection()]) as one:
+            one.run()
+            snapshot = one.view(NAME)
+        raise_signals(sig)
+        before = count_events(sig)
+        # Another process had caught up to the same point and dispatches late.
+        assert OUTBOX + "publish_failures:weibo:1" in snapshot
+        with ProjectionEngine(sig, [RiskSignalsProjection()]) as other:
+            other.rebuild(NAME)
+            assert [o.action for o in dispatch_signals(sig, other)] == ["already_recorded"]
+        assert count_events(sig) == before
+
+
+class TestRefusedSignals:
+    def test_a_refused_signal_stays_for_the_next_dispatch(
+        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        admin: Actor,
+    ) -> None:
+        """An actor who may not identify risks: the signal fails, stays, and works later."""
+        publish_failures(sig, weibo, planner, reviewer, admin)
+        sig.projections.run()
+        before = count_events(sig)
+        (failed,) = dispatch_signals(sig, sig.projections, actor=planner)
+        assert (failed.action, failed.recorded, failed.risk_id) == ("failed", False, None)
+        assert failed.error is not None
+        assert "planner-1" in failed.error
+        assert count_events(sig) == before
+        assert outbox(sig.projections) == [OUTBOX + "publish_failures:weibo:1"]
+        (outcome,) = dispatch_signals(sig, sig.projections)
+        assert outcome.action == "identified"
+        assert outbox(sig.projections) == []
+
+
+class TestRepeatedFirings:
+    def test_a_repeat_raises_the_open_risk(
+        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        admin: Actor,
+    ) -> None:
+        """Failures in a row again, after a publish: the open risk is reassessed, not doubled."""
+        post = publish_failures(sig, weibo, planner, reviewer, admin)
+        (first,) = raise_signals(sig)
+        sig.publishing.publish(admin, post, "weibo")
+        fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
+        (second,) = raise_signals(sig)
+        assert (second.signal_id, second.action, second.risk_id) == (
+            "publish_failures:weibo:2", "reassessed", first.risk_id,
+        )
+        assert first.risk_id is not None
+        risk = sig.risks.get(first.risk_id)
+        assert (risk.likelihood, risk.impact) == (5, 3)
+        assert risk.escalated  # 15 reaches the escalation threshold
+        assert identified(sig) == [first.risk_id]
+
+    def test_firings_before_one_dispatch_open_one_risk(
+        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        admin: Actor,
+    ) -> None:
+        """Two episodes found in one run: the first opens the risk, the second raises it."""
+        post = publish_failures(sig, weibo, planner, reviewer, admin)
+        sig.publishing.publish(admin, post, "weibo")
+        fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
+        first, second = raise_signals(sig)
+        assert (first.action, second.action) == ("identified", "reassessed")
+        assert second.risk_id == first.risk_id
+        assert identified(sig) == [first.risk_id]
+
+    def test_after_closing_the_next_firing_opens_a_new_risk(
+        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        admin: Actor,
+    ) -> None:
+        """A closed signal risk takes no more firings: the next episode opens another."""
+        post = publish_failures(sig, weibo, planner, reviewer, admin)
+        (first,) = raise_signals(sig)
+        assert first.risk_id is not None
+        sig.risks.close(admin, first.risk_id, "credentials renewed")
+        sig.publishing.publish(admin, post, "weibo")
+        fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
+        (second,) = raise_signals(sig)
+        assert second.action == "identified"
+        assert second.risk_id not in (None, first.risk_id)
+        assert identified(sig) == [first.risk_id, second.risk_id]
+        before = count_events(sig)
+        assert raise_signals(sig) == []
+        assert count_events(sig) == before
+
+    def test_closed_between_firing_and_dispatch(
+        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        admin: Actor,
+    ) -> None:
+        """A firing meant for a risk closed before the dispatch opens a new risk instead."""
+        post = publish_failures(sig, weibo, planner, reviewer, admin)
+        (first,) = raise_signals(sig)
+        assert first.risk_id is not None
+        sig.publishing.publish(admin, post, "weibo")
+        fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
+        sig.projections.run()  # the second firing is decided: "update the open risk"
+        sig.risks.close(admin, first.risk_id, "credentials renewed")
+        (second,) = dispatch_signals(sig, sig.projections)
+        assert second.action == "identified"
+        assert identified(sig) == [first.risk_id, second.risk_id]
+        before = count_events(sig)
+        sig.projections.rebuild(NAME)
+        assert [o.action for o in dispatch_signals(sig, sig.projections)] == [
+            "already_recorded", "already_recorded",
+        ]
+        assert count_events(sig) == before
+
+
+class TestCommandLine:
+    def test_project_run_dispatches_the_signals(
+        self, tmp_path: Path, weibo: SandboxPlatform, clock: ManualClock, planner: Actor,
+        reviewer: Actor, admin: Actor,
+    ) -> None:
+        """``project run --json`` lists the risks raised; a second run raises none."""
+        assert cli.SIGNALS_VIEW == NAME
+        url = f"sqlite:///{tmp_path}/libops.db"
+        with LibOps.open(url, clock=clock, migrate=True, gateways=[weibo]) as ops:
+            publish_failures(ops, weibo, planner, reviewer, admin)
+        runner = CliRunner()
+        result = runner.invoke(cli.app, ["project", "run", "--store", url, "--json"])
+        assert result.exit_code == 0, result.output
+        payload = json.loads(result.stdout)
+        (row,) = payload["signals"]
+        assert (row["signal_id"], row["action"]) == ("publish_failures:weibo:1", "identified")
+        with LibOps.open(url) as ops:
+            assert count_events(ops) == payload["last_notification_id"]
+            assert identified(ops) == [UUID(row["risk_id"])]
+        # The risk recorded is already in the views: nothing is left to apply.
+        assert payload["projections"]["risks"]["caught_up"] is True
+        again = json.loads(runner.invoke(
+            cli.app, ["project", "run", "--store", url, "--json"]).stdout)
+        assert again["signals"] == []
+        assert all(row["applied"] == 0 for row in again["projections"].values())
+        text = runner.invoke(cli.app, ["project", "run", "--store", url]).stdout
+        assert "signals raised" in text
+
+    def test_no_signals_leaves_the_outbox(
+        self, tmp_path: Path, weibo: SandboxPlatform, clock: ManualClock, planner: Actor,
+        reviewer: Actor, admin: Actor,
+    ) -> None:
+        """``--no-signals`` only catches up: the signals wait for a later dispatch."""
+        url = f"sqlite:///{tmp_path}/libops.db"
+        with LibOps.open(url, clock=clock, migrate=True, gateways=[weibo]) as ops:
+            publish_failures(ops, weibo, planner, reviewer, admin)
+            before = count_events(ops)
+        result = CliRunner().invoke(
+            cli.app, ["project", "run", "--store", url, "--json", "--no-signals"]
+        )
+        assert result.exit_code == 0, result.output
+        assert "signals" not in json.loads(result.stdout)
+        with LibOps.open(url) as ops:
+            assert count_events(ops) == before
+            assert outbox(ops.projections) == [OUTBOX + "publish_failures:weibo:1"]

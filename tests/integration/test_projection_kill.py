@@ -17,7 +17,7 @@ from libops.projections import ProjectionEngine
 from libops.projections.engine import TRACKING_TABLE
 from libops.projections.standard import standard_projections
 
-POSTS = 150  # about four thousand events
+POSTS = 240  # about four thousand events (the demo records ~18 per post)
 BATCH = 7
 POLL_LIMIT_S = 60.0
 

@@ -16,7 +16,7 @@ import math
 import random
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
@@ -97,6 +97,33 @@ _PROFILES: Final[dict[Platform, _Profile]] = {
 }
 
 _MAX_COMMENTS: Final = 2000
+
+
+def _factor(_instance: object, attribute: attrs.Attribute[float], value: object) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise InvalidValueError(f"{attribute.name} must be a positive number, not {value!r}")
+
+
+@attrs.frozen
+class Reception:
+    """How a post fares against the platform's typical post: a knob for simulations.
+
+    ``reach`` multiplies the audience a post reaches, ``engagement`` the share of that
+    audience that likes, comments, shares and saves it. A :class:`SandboxPlatform` given a
+    ``reception`` function asks it once per post, when the post is published.
+    """
+
+    reach: float = attrs.field(default=1.0, validator=_factor)
+    engagement: float = attrs.field(default=1.0, validator=_factor)
+
+
+ReceptionFunction = Callable[[PostVariant, datetime], Reception]
+"""Decides a post's :class:`Reception` from what was published and when (an aware UTC time)."""
 
 _ZH_POSITIVE: Final = (
     "太棒了，周末就去借！", "感谢图书馆的推荐📚", "这个书单收藏了", "已转发给同学们",
@@ -205,7 +232,9 @@ class SandboxPlatform:
     Mastodon's ``Idempotency-Key`` or a client-chosen Bluesky record key do); with ``False`` a
     repeat creates a second post, as most platforms would, and callers must ask
     :meth:`find_published` first. Reactions (counts and comments) grow with ``clock`` after
-    publishing and saturate, as a real audience's do.
+    publishing and saturate, as a real audience's do. ``reception``, if given, is asked how
+    each post fares beyond what its text decides (readers' taste for a posting hour or a kind
+    of content, say); it must be deterministic for a run to repeat.
     """
 
     def __init__(
@@ -217,8 +246,11 @@ class SandboxPlatform:
         supports_idempotency_key: bool = True,
         limits: PlatformLimits | None = None,
         account: str = "citylibrary",
+        reception: ReceptionFunction | None = None,
     ) -> None:
         self._platform = to_platform(platform)
+        if reception is not None and not callable(reception):
+            raise InvalidValueError(f"reception must be a function, not {reception!r}")
         if not isinstance(seed, int | str) or isinstance(seed, bool):
             raise InvalidValueError(f"a sandbox seed is a number or text, not {seed!r}")
         if limits is not None and not isinstance(limits, PlatformLimits):
@@ -228,6 +260,7 @@ class SandboxPlatform:
         self._supports_key = bool(supports_idempotency_key)
         self._limits = limits if limits is not None else DEFAULT_LIMITS[self._platform]
         self._account = account
+        self._reception = reception
         self._posts: dict[str, _SandboxPost] = {}
         self._by_key: dict[str, list[str]] = {}
         self._content_count: dict[tuple[str, tuple[str, ...], str | None], int] = {}
@@ -468,6 +501,13 @@ class SandboxPlatform:
             factors["shares"] *= 1.3
             factors["likes"] *= 0.9
         factors["favourites"] *= 1.0 + min(len(text), 2000) / 4000
+        if self._reception is not None:
+            reception = self._reception(variant, receipt.published_at)
+            if not isinstance(reception, Reception):
+                raise InvalidValueError(f"reception must return a Reception, not {reception!r}")
+            reach_factor *= reception.reach
+            for name in _COUNTS:
+                factors[name] *= reception.engagement
         audience = profile.audience * rng.lognormvariate(0.0, 0.5) * reach_factor
         finals = {
             name: round(audience * profile.rates[name] * factors[name] * rng.uniform(0.7, 1.3))

@@ -16,6 +16,8 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
 
 import attrs
@@ -149,25 +151,55 @@ def db_check(store: StoreOption = DEFAULT_STORE) -> None:
     out.print(_field("events", str(events)))
 
 
+DEMO_LANGUAGES: Final = ("zh", "en")
+"""The languages ``libops demo --lang`` writes the report in."""
+
+
 @app.command("demo")
 def demo(
     store: StoreOption = DEFAULT_STORE,
     seed: Annotated[int, typer.Option(help="Seed of the simulation; same seed, same run.")] = 2026,
-    posts: Annotated[int, typer.Option(min=1, max=100_000, help="How many posts to run.")] = 24,
-    days: Annotated[int, typer.Option(min=1, max=366, help="How many days to simulate.")] = 21,
+    posts: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Posts per simulated quarter.")
+    ] = 240,
+    days: Annotated[
+        int, typer.Option(min=1, max=91, help="Days of each quarter to simulate (91: all).")
+    ] = 91,
+    scale: Annotated[
+        int,
+        typer.Option(
+            min=1, max=1_000, help="Quarters to simulate one after another (a load generator)."
+        ),
+    ] = 1,
+    report_dir: Annotated[
+        Path, typer.Option("--report-dir", help="Where to write the report.")
+    ] = Path("libops-report"),
+    lang: Annotated[str, typer.Option("--lang", help="Language of the report: zh or en.")] = "en",
+    no_report: Annotated[
+        bool, typer.Option("--no-report", help="Do not write the report.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Run a World Book Day campaign end to end on sandbox platforms, and say what happened.
+    """Simulate one library's quarter on sandbox platforms, write the report, say what happened.
 
-    Plans a campaign, drafts posts, reviews them (catching personal data), schedules and
-    publishes them on sandbox Weibo, WeChat and Douyin, and records their metrics as
-    simulated days pass. Running it again with the same seed records nothing new.
+    Three campaigns (World Book Day on Weibo, WeChat and Douyin; a KOL collaboration; an
+    e-resources promotion) with a few hundred posts through review, scheduling, publishing
+    and daily metrics; Q&A, a reading session, a prize quiz with a verified draw,
+    moderation, a budget, risks and an erasure request. Then the projections are caught up,
+    risk signals dispatched and the report written. Deterministic from --seed: running it
+    again on the same store records nothing new. --scale N simulates N quarters.
     """
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
     from libops.demo import run_demo, summary_lines
 
-    labels = {"content": "drafting, reviewing, scheduling", "simulate": "publishing, measuring"}
+    if lang not in DEMO_LANGUAGES:
+        _report(f"unknown report language {lang!r}: choose one of {', '.join(DEMO_LANGUAGES)}")
+        raise typer.Exit(EXIT_USAGE)
+    labels = {
+        "simulate": "simulating the quarter" if scale == 1 else f"simulating {scale} quarters",
+        "projections": "running the projections",
+    }
     with (
         reporting_errors(store),
         Progress(
@@ -186,19 +218,31 @@ def demo(
                 tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        summary = run_demo(store, seed=seed, posts=posts, days=days, progress=progress)
+        summary = run_demo(
+            store,
+            seed=seed,
+            posts=posts,
+            days=days,
+            scale=scale,
+            project=True,
+            report_dir=None if no_report else report_dir,
+            lang=lang,
+            progress=progress,
+        )
     if as_json:
         payload = attrs.asdict(summary)
-        payload["campaign_id"] = str(summary.campaign_id)
         payload["new_events"] = summary.new_events
         print(json.dumps(payload, ensure_ascii=False, sort_keys=True))
-        return
-    out = stdout()
-    out.print(Text("libops demo: World Book Day 2026", style="bold"))
-    for line in summary_lines(summary):
-        out.print(line)
-    if summary.new_events == 0 and summary.events_before:
-        out.print("(this seed's run was already in the store: nothing new was recorded)")
+    else:
+        out = stdout()
+        out.print(Text("libops demo: one library's quarter on sandbox platforms", style="bold"))
+        for line in summary_lines(summary):
+            out.print(line)
+        if summary.new_events == 0 and summary.events_before:
+            out.print("(this seed's run was already in the store: nothing new was recorded)")
+    if summary.report_note and summary.report_note.startswith("report not written"):
+        _report(summary.report_note)  # the run is recorded; only its report is missing
+        raise typer.Exit(EXIT_STORE_ERROR)
 
 
 # --- libops project ---------------------------------------------------------------------
@@ -575,6 +619,106 @@ def project_status(store: StoreOption = DEFAULT_STORE, as_json: JsonOption = Fal
         _print_json(config.redacted_url, last_id, rows)
     else:
         _print_rows("projections", config.redacted_url, last_id, rows)
+
+
+# --- libops report ----------------------------------------------------------------------
+
+EXIT_NO_FONT: Final = 3
+"""Exit code of ``libops report --lang zh`` when no CJK font is installed for the charts."""
+
+
+def _report_day(value: str | None, option: str) -> date | None:
+    """A ``YYYY-MM-DD`` option as a date, or a usage error naming the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        _report(f"{option} must be a day as YYYY-MM-DD, not {value!r}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+@app.command("report")
+def report(
+    store: StoreOption = DEFAULT_STORE,
+    campaign: Annotated[
+        str | None, typer.Option("--campaign", help="Report on this campaign (its id) only.")
+    ] = None,
+    first: Annotated[
+        str | None,
+        typer.Option("--from", help="First day of the period (YYYY-MM-DD, Asia/Shanghai)."),
+    ] = None,
+    last: Annotated[
+        str | None, typer.Option("--to", help="Last day of the period (YYYY-MM-DD).")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the report: zh or en.")] = "en",
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory to write the report into.")
+    ] = Path("libops-report"),
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the files and headline figures as JSON.")
+    ] = False,
+) -> None:
+    """Write the evaluation report (Markdown and self-contained HTML, with charts).
+
+    Background, goals, execution, results against goals, engagement by
+    platform, content type and week, cadence, interactions, budget and
+    cost-effectiveness, risks, problems and how they were solved, the overall
+    judgement, and recommendations derived from the data. The projections are
+    caught up first; nothing is recorded. Bad options exit with 2 and write
+    nothing; --lang zh without a CJK font exits with 3, naming the package.
+    """
+    from libops.domain.errors import InvalidValueError, UnknownIdError
+    from libops.domain.values import Period
+    from libops.report import LANGUAGES, MissingCjkFontError, write_report
+
+    if lang not in LANGUAGES:
+        _report(f"unknown report language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+        raise typer.Exit(EXIT_USAGE)
+    start, end = _report_day(first, "--from"), _report_day(last, "--to")
+    if (start is None) != (end is None):
+        _report("give both --from and --to, or neither")
+        raise typer.Exit(EXIT_USAGE)
+    period = None
+    if start is not None and end is not None:
+        if start > end:
+            _report(f"--from ({start}) is after --to ({end})")
+            raise typer.Exit(EXIT_USAGE)
+        period = Period(start, end)
+    with reporting_errors(store):
+        config = parse_store_url(store)
+        with LibOps.open(store) as ops:
+            try:
+                files = write_report(ops, out, lang=lang, campaign_id=campaign, period=period)
+            except MissingCjkFontError as error:
+                _report(str(error))
+                raise typer.Exit(EXIT_NO_FONT) from None
+            except (UnknownIdError, InvalidValueError) as error:
+                _report(str(error))
+                raise typer.Exit(EXIT_USAGE) from None
+    headline = files.report.headline()
+    if as_json:
+        print(json.dumps({
+            "store": config.redacted_url,
+            "lang": lang,
+            "markdown": str(files.markdown),
+            "html": str(files.html),
+            "charts": [str(path) for path in files.charts],
+            "headline": headline,
+        }, ensure_ascii=False, sort_keys=True))
+        return
+    output = stdout()
+    output.print(Text("libops report", style="bold"))
+    for label, path in (("markdown", files.markdown), ("html", files.html),
+                        ("charts", files.charts[0].parent)):
+        output.print(Text.assemble((f"{label:<10}", "bold"), str(path)))
+    judged = files.report.judgement
+    rate = "n/a" if judged.engagement_rate is None else f"{judged.engagement_rate * 100:.2f}%"
+    output.print(
+        f"{judged.posts} post variants, {judged.engagements} engagements (rate {rate}); "
+        f"objectives met {judged.objectives_met} of {judged.objectives_total}; "
+        f"open risks {judged.open_risks}"
+    )
 
 
 def main() -> None:

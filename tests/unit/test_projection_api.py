@@ -180,6 +180,17 @@ class TestView:
         assert "k99" in view._texts
         assert "k1" not in view._texts
 
+    def test_documents_read_count_towards_the_bound(self) -> None:
+        """Documents only read (never changed) are forgotten like changed ones, so a run
+        that reads many stored documents stays within the bound."""
+        stored = {f"k{n}": json.dumps("x" * 20) for n in range(200)}
+        view = View("test", stored.get, cache_size=1_000)
+        for n in range(200):
+            view.get(f"k{n}")
+            view.committed(view.changes())
+        assert 0 < len(view._texts) <= 1_000 // 120
+        assert 0 < view._cached <= 1_000
+
     def test_touched_lists_keys_in_first_touch_order(self) -> None:
         """touched() names every key read or changed in this batch."""
         view = view_over({"a": 1})

@@ -169,6 +169,18 @@ def summary(event: Any) -> str:
     return text if len(text) <= _SUMMARY_LENGTH else text[: _SUMMARY_LENGTH - 1] + "…"
 
 
+_NAMES: dict[type[Any], tuple[str, str, str]] = {}
+
+
+def _names(cls: type[Any]) -> tuple[str, str, str]:
+    """The topic, event name and aggregate type of an event class (cached)."""
+    names = _NAMES.get(cls)
+    if names is None:
+        topic = event_topic(cls)
+        names = _NAMES[cls] = (topic, cls.__name__, topic.split(":", 1)[-1].split(".", 1)[0])
+    return names
+
+
 PAGE_SIZE: Final = 100
 """Entries per ``page:`` document."""
 
@@ -203,9 +215,8 @@ class ActivityLogProjection(Projection):
         """Add an entry for ``event`` and count it for its actor."""
         sequence = int(view.get("sequence", 0)) + 1
         view.put("sequence", sequence)
-        topic = event_topic(type(event))
+        topic, event_name, aggregate_type = _names(type(event))
         actor_id = getattr(event, "actor_id", None) or SYSTEM_ACTOR
-        aggregate_type = topic.split(":", 1)[-1].split(".", 1)[0]
         key = page_key(sequence)
         page = view.get(key)
         if page is None:
@@ -216,7 +227,7 @@ class ActivityLogProjection(Projection):
                 "sequence": sequence,
                 "actor_id": actor_id,
                 "topic": topic,
-                "event": type(event).__name__,
+                "event": event_name,
                 "aggregate_type": aggregate_type,
                 "aggregate_id": str(event.originator_id),
                 "version": int(event.originator_version),

@@ -16,6 +16,7 @@ import json
 import sqlite3
 import threading
 import weakref
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, Final, Protocol
@@ -584,16 +585,15 @@ class ProjectionEngine:
                 table.setdefault(topic, []).append(
                     (name, projection.handler(topic), views[name])
                 )
-        applied = dict.fromkeys(group, 0)
         to_domain_event = self._ops.app.mapper.to_domain_event
         name = ""
         notification = None
         try:
             for notification in notifications:
                 event = to_domain_event(notification)
-                for name, handler, view in table[notification.topic]:
+                # name is read by the error note below, should a handler raise
+                for name, handler, view in table[notification.topic]:  # noqa: B007
                     handler(event, view)
-                    applied[name] += 1
             notification = None
             for name in group:
                 self._projections[name].before_commit(views[name])
@@ -609,6 +609,10 @@ class ProjectionEngine:
                 f"projection {name!r} failed {where}; its view and position are unchanged"
             )
             raise
+        applied = dict.fromkeys(group, 0)
+        for topic, count in Counter(n.topic for n in notifications).items():
+            for name, _, _ in table[topic]:
+                applied[name] += count
         return applied
 
     def _last_id(self) -> int:

@@ -119,7 +119,7 @@ def encode(value: Any) -> str:
 _UNKNOWN: Final = object()
 """The stored text of a document not read yet (put without reading it first)."""
 
-DEFAULT_CACHE_SIZE: Final = 1_000_000
+DEFAULT_CACHE_SIZE: Final = 250_000
 """How much a view remembers between batches of one run: the stored texts' length in
 characters (plus 100 a document), about 1 MB of text and a few MB of decoded documents."""
 
@@ -173,7 +173,11 @@ class View:
             document = live[key] = objects[key]
             return document
         texts = self._texts
-        text = texts[key] if key in texts else texts.setdefault(key, self._load(key))
+        if key in texts:
+            text = texts[key]
+        else:
+            text = texts[key] = self._load(key)
+            self._cached += _ENTRY_COST + len(text or "")  # remembered from now on
         document = live[key] = _DELETED if text is None else json.loads(text)
         return document
 
@@ -182,7 +186,8 @@ class View:
 
         ``default`` is returned as it is, not stored: ``put`` it to keep it.
         """
-        document = self._doc(key)
+        live = self._live
+        document = live[key] if key in live else self._doc(key)
         return default if document is _DELETED else document
 
     def __contains__(self, key: str) -> bool:

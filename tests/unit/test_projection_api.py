@@ -191,6 +191,29 @@ class TestView:
         assert 0 < len(view._texts) <= 1_000 // 120
         assert 0 < view._cached <= 1_000
 
+    def test_a_view_known_empty_reads_only_keys_it_wrote(self) -> None:
+        """Starting empty, a view does not look up keys it never wrote; a key it wrote and
+        then forgot (cache bound) is read back; after an abandoned batch it reads again."""
+        stored: dict[str, str] = {}
+        reads: list[str] = []
+
+        def load(key: str) -> str | None:
+            reads.append(key)
+            return stored.get(key)
+
+        view = View("test", load, cache_size=1_000, empty=True)
+        for n in range(50):
+            view.increment(f"k{n}")
+            changes = view.changes()
+            stored.update({k: v for k, v in changes.items() if v is not None})
+            view.committed(changes)
+        assert reads == []
+        assert view.get("k0") == 1  # forgotten by the cache bound, so read from the store
+        assert reads == ["k0"]
+        view.abandon()
+        assert view.get("never") is None
+        assert reads == ["k0", "never"]
+
     def test_touched_lists_keys_in_first_touch_order(self) -> None:
         """touched() names every key read or changed in this batch."""
         view = view_over({"a": 1})

@@ -535,7 +535,13 @@ class ProjectionEngine:
     def _catch_up(self, names: list[str], max_batches: int | None) -> dict[str, RunReport]:
         counts = {name: [0, 0, 0] for name in names}  # applied, batches, conflicts
         positions = {name: self._backend.position(name) for name in names}
-        views = {name: View(name, functools.partial(self._backend.load, name)) for name in names}
+        # A projection at position 0 has no documents (they are only ever written with a
+        # position), so its view knows which keys cannot exist yet.
+        views = {
+            name: View(name, functools.partial(self._backend.load, name),
+                       empty=positions[name] == 0)
+            for name in names
+        }
         batches = 0
         while names and (max_batches is None or batches < max_batches):
             low = min(positions.values())

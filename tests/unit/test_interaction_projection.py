@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from libops import Actor, LibOps, Platform, PostVariant
 from libops.adapters.clock import ManualClock
@@ -12,7 +19,9 @@ from libops.projections import ProjectionEngine
 from libops.projections.interactions import (
     InteractionEffectivenessProjection,
     median,
+    median_of_counts,
     percentile_90,
+    percentile_90_of_counts,
     ratio,
 )
 
@@ -108,7 +117,7 @@ class TestInteractionEffectiveness:
         }
         assert view["qa"] == {
             "received": 5, "answered": 4, "escalated": 1, "answer_rate": "0.8000",
-            "response_seconds": [600, 1800, 3600, 7200],
+            "response_counts": {"600": 1, "1800": 1, "3600": 1, "7200": 1},
             "median_response_seconds": "2700", "p90_response_seconds": 7200,
         }
         assert view["reading"] == {
@@ -159,6 +168,20 @@ class TestStatistics:
         assert median([5, 7, 100]) == "7"
         assert median([1, 2]) == "1.5"
         assert median([]) is None
+
+    @given(st.lists(st.integers(min_value=0, max_value=10**6), max_size=60))
+    def test_counts_give_what_the_sorted_list_gives(self, values: list[int]) -> None:
+        """The median and 90th percentile of a histogram equal those of the sorted list."""
+        ordered = sorted(values)
+        expected_median = None if not ordered else (
+            str(ordered[len(ordered) // 2]) if len(ordered) % 2
+            else str((Decimal(ordered[len(ordered) // 2 - 1])
+                      + Decimal(ordered[len(ordered) // 2])) / 2)
+        )
+        expected_p90 = ordered[math.ceil(Fraction(9, 10) * len(ordered)) - 1] if ordered else None
+        counts = Counter(values)
+        assert median_of_counts(counts) == expected_median
+        assert percentile_90_of_counts(counts) == expected_p90
 
     def test_percentile_90_by_nearest_rank(self) -> None:
         """The ceil(0.9 n)-th smallest: 9th of 10, 10th of 11, the only one of 1."""

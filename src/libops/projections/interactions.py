@@ -13,14 +13,15 @@ Documents:
 - ``contests``: ``{"contests", "entries", "disqualified", "eligible", "drawn", "cancelled"}``
   and ``contest:<contest id>``: ``{"title", "kind", "campaign_id", "entries",
   "disqualified", "status"}``;
-- ``qa``: ``{"received", "answered", "escalated", "answer_rate", "response_seconds",
+- ``qa``: ``{"received", "answered", "escalated", "answer_rate", "response_counts",
   "median_response_seconds", "p90_response_seconds"}``. ``answer_rate`` is answered /
   received as Decimal text with four places (null before any question).
-  ``response_seconds`` is the sorted list of every answered question's response time in
-  seconds (as ``Question.Answered`` records it: from the moment the question was asked); it
-  grows with the number of questions, not of events. The median is the middle value (the
-  mean of the two middle values for an even count, as Decimal text); the 90th percentile is
-  by nearest rank: the ``ceil(0.9 n)``-th smallest. Both are null before any answer;
+  ``response_counts`` counts the answered questions by response time in whole seconds (as
+  ``Question.Answered`` records it: from the moment the question was asked), ``{"600": 2,
+  ...}``: one entry per distinct response time, not per question. The median is the middle
+  value (the mean of the two middle values for an even count, as Decimal text); the 90th
+  percentile is by nearest rank: the ``ceil(0.9 n)``-th smallest. Both are exact, worked
+  out once per batch, and null before any answer;
 - ``reading``: ``{"sessions", "registrations", "attendance", "contributions",
   "attendance_rate"}`` (attendance / registrations, four places) and ``session:<id>``:
   ``{"title", "campaign_id", "capacity", "registered", "attended", "contributions",
@@ -31,6 +32,8 @@ Documents:
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final
 
@@ -57,21 +60,48 @@ def ratio(part: int, whole: int) -> str | None:
     return str((Decimal(part) / Decimal(whole)).quantize(_QUANTUM, ROUND_HALF_EVEN))
 
 
-def median(values: list[int]) -> str | None:
-    """The median of sorted ``values`` as Decimal text (None for none)."""
-    if not values:
+def _nth_smallest(counts: Mapping[int, int], ranks: list[int]) -> list[int]:
+    """The values at 0-based ``ranks`` (ascending) of the sorted multiset ``counts``."""
+    found: list[int] = []
+    seen = 0
+    wanted = iter(ranks)
+    rank = next(wanted, None)
+    for value in sorted(counts):
+        seen += counts[value]
+        while rank is not None and rank < seen:
+            found.append(value)
+            rank = next(wanted, None)
+        if rank is None:
+            break
+    return found
+
+
+def median_of_counts(counts: Mapping[int, int]) -> str | None:
+    """The median of the values counted in ``counts`` (value -> how many) as Decimal text:
+    the middle value, or the mean of the two middle ones for an even count (None for none)."""
+    n = sum(counts.values())
+    if n == 0:
         return None
-    middle = len(values) // 2
-    if len(values) % 2:
-        return str(values[middle])
-    return str((Decimal(values[middle - 1]) + Decimal(values[middle])) / 2)
+    low, high = _nth_smallest(counts, [(n - 1) // 2, n // 2])
+    return str(low) if n % 2 else str((Decimal(low) + Decimal(high)) / 2)
+
+
+def percentile_90_of_counts(counts: Mapping[int, int]) -> int | None:
+    """The 90th percentile by nearest rank, the ceil(0.9 n)-th smallest (None for none)."""
+    n = sum(counts.values())
+    if n == 0:
+        return None
+    return _nth_smallest(counts, [(9 * n + 9) // 10 - 1])[0]  # ceil(0.9 n) in whole numbers
+
+
+def median(values: list[int]) -> str | None:
+    """The median of ``values`` as Decimal text (None for none)."""
+    return median_of_counts(Counter(values))
 
 
 def percentile_90(values: list[int]) -> int | None:
-    """The 90th percentile of sorted ``values`` by nearest rank (None for none)."""
-    if not values:
-        return None
-    return values[(9 * len(values) + 9) // 10 - 1]  # ceil(0.9 n) in whole numbers
+    """The 90th percentile of ``values`` by nearest rank (None for none)."""
+    return percentile_90_of_counts(Counter(values))
 
 
 def _zero(fields: tuple[str, ...]) -> dict[str, Any]:
@@ -98,7 +128,7 @@ def _qa(view: View) -> dict[str, Any]:
     if found is not None:
         return found
     return {"received": 0, "answered": 0, "escalated": 0, "answer_rate": None,
-            "response_seconds": [], "median_response_seconds": None,
+            "response_counts": {}, "median_response_seconds": None,
             "p90_response_seconds": None}
 
 
@@ -139,10 +169,21 @@ class InteractionEffectivenessProjection(Projection):
         qa = _qa(view)
         qa["answered"] += 1
         qa["answer_rate"] = ratio(qa["answered"], qa["received"])
-        times = sorted([*qa["response_seconds"], int(event.response_seconds)])
-        qa.update(response_seconds=times, median_response_seconds=median(times),
-                  p90_response_seconds=percentile_90(times))
-        view.put("qa", qa)
+        counts = qa["response_counts"]
+        seconds = str(int(event.response_seconds))
+        counts[seconds] = counts.get(seconds, 0) + 1
+        view.put("qa", qa)  # the median and 90th percentile: once a batch, before_commit
+
+    def before_commit(self, view: View) -> None:
+        """Work out the median and 90th-percentile response times if answers came in."""
+        if "qa" not in view.touched():
+            return
+        qa = view.get("qa")
+        if qa is None:
+            return
+        counts = {int(seconds): n for seconds, n in qa["response_counts"].items()}
+        qa.update(median_response_seconds=median_of_counts(counts),
+                  p90_response_seconds=percentile_90_of_counts(counts))
 
     @handles(Question.Escalated)
     def question_escalated(self, event: Question.Escalated, view: View) -> None:

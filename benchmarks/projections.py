@@ -16,9 +16,9 @@ time to bring every standard projection up to date). Each measurement runs in a 
 subprocess, whose peak resident memory (``ru_maxrss``) is reported, so memory that grew with
 the number of events would show as a difference between the two sizes.
 
-The store is a real libops history, repeated: ``libops demo`` records a World Book Day
-campaign (campaign, budget, posts through review and publishing, metrics, interactions);
-its stored events are copied again and again, every aggregate id in them (the events'
+The store is a real libops history, repeated: ``libops demo`` with 24 posts over 21 days
+(``--template-posts``, ``--template-days``) records its three campaigns, budget, posts
+through review and publishing, metrics, interactions and risks; its stored events are copied again and again, every aggregate id in them (the events'
 originator ids, and the same ids where other events refer to them) replaced by a fresh one
 per copy, so each copy is an independent, correctly encoded history of its own.
 

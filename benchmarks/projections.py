@@ -18,9 +18,10 @@ the number of events would show as a difference between the two sizes.
 
 The store is a real libops history, repeated: ``libops demo`` with 24 posts over 21 days
 (``--template-posts``, ``--template-days``) records its three campaigns, budget, posts
-through review and publishing, metrics, interactions and risks; its stored events are copied again and again, every aggregate id in them (the events'
-originator ids, and the same ids where other events refer to them) replaced by a fresh one
-per copy, so each copy is an independent, correctly encoded history of its own.
+through review and publishing, metrics, interactions and risks; its stored events are
+copied again and again, every aggregate id in them (the events' originator ids, and the
+same ids where other events refer to them) replaced by a fresh one per copy, so each copy
+is an independent, correctly encoded history of its own.
 
 The last line is a JSON object with, for each size, ``libops_per_s``, ``baseline_per_s``,
 ``slowdown`` (= baseline_per_s / libops_per_s) and ``peak_rss_mb``; the top-level keys

@@ -57,7 +57,7 @@ from libops.projections.standard import standard_projections
 
 DEFAULT_EVENTS = 1_000_000
 QUICK_EVENTS = 30_000
-BATCH_SIZE = 500
+BATCH_SIZE = 1_000
 INSERT_CHUNK = 5_000
 
 _UUID_TEXT = re.compile(

@@ -36,6 +36,7 @@ from libops.adapters.storage import (
 )
 from libops.bootstrap import LibOps, migrate
 from libops.domain.errors import LibopsError, StoreUrlError
+from libops.projections.engine import DEFAULT_BATCH_SIZE
 
 if TYPE_CHECKING:
     from libops.projections import ProjectionEngine, RunReport
@@ -450,7 +451,7 @@ def _print_signals(outcomes: Sequence[SignalOutcome]) -> None:
 @project_app.command("run")
 def project_run(
     store: StoreOption = DEFAULT_STORE,
-    batch_size: BatchSizeOption = 500,
+    batch_size: BatchSizeOption = DEFAULT_BATCH_SIZE,
     follow: Annotated[
         bool,
         typer.Option(
@@ -576,7 +577,7 @@ def _follow(
 def project_rebuild(
     name: Annotated[str, typer.Argument(help="The projection to rebuild.")],
     store: StoreOption = DEFAULT_STORE,
-    batch_size: BatchSizeOption = 500,
+    batch_size: BatchSizeOption = DEFAULT_BATCH_SIZE,
     as_json: JsonOption = False,
 ) -> None:
     """Drop one projection's view and position, and replay the whole log into it."""
@@ -611,7 +612,7 @@ def project_status(store: StoreOption = DEFAULT_STORE, as_json: JsonOption = Fal
     """
     with reporting_errors(store):
         config = parse_store_url(store)
-        with LibOps.open(store) as ops, _standard_engine(ops, 500) as engine:
+        with LibOps.open(store) as ops, _standard_engine(ops, DEFAULT_BATCH_SIZE) as engine:
             last_id = _last_id(ops)
             positions = _positions(ops, engine)
     rows = _rows(positions, last_id)

@@ -43,7 +43,7 @@ DOCUMENTS_TABLE: Final = "libops_projection_documents"
 TRACKING_TABLE: Final = "libops_projection_tracking"
 """Every projection's position: the last notification id applied to its view."""
 
-DEFAULT_BATCH_SIZE: Final = 500
+DEFAULT_BATCH_SIZE: Final = 1_000
 SQLITE_BUSY_TIMEOUT: Final = 30.0
 
 _SQLITE_DDL: Final = (
@@ -202,7 +202,14 @@ class _MemoryBackend:
 
 
 class _SQLiteBackend:
-    """Views in the store's own SQLite file; a batch commits in one ``BEGIN IMMEDIATE``."""
+    """Views in the store's own SQLite file; a batch commits in one ``BEGIN IMMEDIATE``.
+
+    The store is in WAL mode (eventsourcing sets it). This connection commits with
+    ``synchronous=NORMAL``: a commit is atomic and survives a crash of the process, but not
+    necessarily a power cut, which may take the last view commits back, each with its
+    position, so the engine applies those events again. Events themselves are written by
+    eventsourcing's connections, which keep ``synchronous=FULL``.
+    """
 
     def __init__(self, config: StoreConfig) -> None:
         self._conn = sqlite3.connect(
@@ -211,6 +218,8 @@ class _SQLiteBackend:
             isolation_level=None,
             check_same_thread=False,
         )
+        if self._conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+            self._conn.execute("PRAGMA synchronous=NORMAL")
         self._lock = threading.Lock()
 
     def position(self, name: str) -> int:

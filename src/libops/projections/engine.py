@@ -18,7 +18,7 @@ import threading
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
@@ -149,26 +149,23 @@ class _MemoryBackend:
     def commit(self, entries: Sequence[_Entry]) -> bool:
         tables = self._tables
         with tables.lock:
-            undo: list[tuple[dict[str, str], dict[str, str | None]]] = []
             positions = dict(tables.positions)
-            advanced = True
+            undo: list[tuple[dict[str, str], dict[str, str | None]]] = []
             try:
                 for entry in entries:
                     docs = tables.documents.setdefault(entry.name, {})
                     undo.append((docs, {key: docs.get(key) for key in entry.changes}))
                     self._write(docs, entry.changes)
                     if not self._advance(entry.name, entry.expected, entry.new):
-                        advanced = False
-                        break
-            except BaseException:
-                advanced = False
+                        raise _ConflictError
+            except BaseException as error:
+                for docs, previous in reversed(undo):
+                    self._write(docs, previous)
+                tables.positions = positions
+                if isinstance(error, _ConflictError):
+                    return False
                 raise
-            finally:
-                if not advanced:
-                    for docs, previous in reversed(undo):
-                        self._write(docs, previous)
-                    tables.positions = positions
-            return advanced
+            return True
 
     def discard(self, name: str, keys: Sequence[str]) -> None:
         with self._tables.lock:
@@ -245,31 +242,32 @@ class _SQLiteBackend:
             ).fetchall()
         return documents(iter(rows))
 
-    def commit(self, entries: Sequence[_Entry]) -> bool:
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One ``BEGIN IMMEDIATE ... COMMIT``, rolled back if the block raises."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                advanced = True
-                for entry in entries:
-                    self._write(entry.name, entry.changes)
-                    if not self._advance(entry.name, entry.expected, entry.new):
-                        advanced = False
-                        break
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT" if advanced else "ROLLBACK")
-            return advanced
-
-    def discard(self, name: str, keys: Sequence[str]) -> None:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._write(name, dict.fromkeys(keys))
+                yield
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+
+    def commit(self, entries: Sequence[_Entry]) -> bool:
+        try:
+            with self._transaction():
+                for entry in entries:
+                    self._write(entry.name, entry.changes)
+                    if not self._advance(entry.name, entry.expected, entry.new):
+                        raise _ConflictError  # leaving the transaction by raising rolls it back
+        except _ConflictError:
+            return False
+        return True
+
+    def discard(self, name: str, keys: Sequence[str]) -> None:
+        with self._transaction():
+            self._write(name, dict.fromkeys(keys))
 
     def _write(self, name: str, changes: Mapping[str, str | None]) -> None:
         self._conn.executemany(
@@ -298,15 +296,9 @@ class _SQLiteBackend:
         return cursor.rowcount == 1
 
     def reset(self, name: str) -> None:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.execute(f"DELETE FROM {DOCUMENTS_TABLE} WHERE projection = ?", (name,))
-                self._conn.execute(f"DELETE FROM {TRACKING_TABLE} WHERE projection = ?", (name,))
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        with self._transaction():
+            self._conn.execute(f"DELETE FROM {DOCUMENTS_TABLE} WHERE projection = ?", (name,))
+            self._conn.execute(f"DELETE FROM {TRACKING_TABLE} WHERE projection = ?", (name,))
 
     def close(self) -> None:
         self._conn.close()
@@ -497,7 +489,7 @@ class ProjectionEngine:
             ) from None
 
     def position(self, name: str) -> int:
-        """The id of the last notification the projection ``name`` has applied (0: none)."""
+        """The id of the notification up to which the view of ``name`` is complete (0: none)."""
         return self._backend.position(self._projection(name).name)
 
     def view(self, name: str) -> dict[str, Any]:
@@ -630,28 +622,29 @@ class ProjectionEngine:
                 applied[name] += count
         return applied
 
-    def _last_id(self) -> int:
+    @contextmanager
+    def _reading_the_log(self) -> Iterator[None]:
+        """Turn a failure to read the event log into a StorageError naming the store."""
         try:
-            return int(self._ops.app.recorder.max_notification_id() or 0)
+            yield
         except Exception as error:
             raise StorageError(
                 f"cannot read the event log of {self._ops.config.redacted_url}: "
                 f"{self._ops.config.scrub(str(error))}"
             ) from error
 
+    def _last_id(self) -> int:
+        with self._reading_the_log():
+            return int(self._ops.app.recorder.max_notification_id() or 0)
+
     def _read(self, position: int, topics: tuple[str, ...], stop: int) -> list[Any]:
-        try:
+        with self._reading_the_log():
             return list(
                 self._ops.app.recorder.select_notifications(
                     position, self._batch_size, stop=stop, topics=topics,
                     inclusive_of_start=False,
                 )
             )
-        except Exception as error:
-            raise StorageError(
-                f"cannot read the event log of {self._ops.config.redacted_url}: "
-                f"{self._ops.config.scrub(str(error))}"
-            ) from error
 
     def close(self) -> None:
         """Release the engine's connection (the LibOps it runs on stays open)."""

@@ -121,7 +121,7 @@ _UNKNOWN: Final = object()
 
 DEFAULT_CACHE_SIZE: Final = 250_000
 """How much a view remembers between batches of one run: the stored texts' length in
-characters (plus 100 a document), about 1 MB of text and a few MB of decoded documents."""
+characters (plus 100 a document): about 250 KB of text and a few MB of decoded documents."""
 
 _ENTRY_COST: Final = 100
 

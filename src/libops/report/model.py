@@ -421,7 +421,7 @@ def build_report(
     Nothing is recorded: the report only reads.
     """
     lang = check_language(lang)
-    chosen_period = _period(period)
+    given = chosen_period = _period(period)  # given: the period asked for, if any
     campaign = None if campaign_id is None else _campaign_key(campaign_id)
     engine = ops.projections
     engine.run()
@@ -452,7 +452,6 @@ def build_report(
     # Activity is filtered by the day it was recorded only for a period given explicitly:
     # a campaign's period or the span of publications are the days of the posts, and a
     # history recorded with a simulated clock was recorded on other days.
-    given = _period(period)
     activity = [
         e for e in activity_entries(engine.view("activity"))
         if given is None or _local_day(e["recorded_at"]) in given
@@ -464,6 +463,8 @@ def build_report(
     }
     interactions_view = engine.view("interactions")
     risks_view = engine.view("risks")
+    budget_view = engine.view("budget")
+    signals_view = engine.view("risk_signals")
     related = _related_ids(campaign, post_campaigns, interactions_view, risks_view)
     if related is not None:
         activity = [e for e in activity if e["aggregate_id"] in related]
@@ -475,7 +476,7 @@ def build_report(
         campaigns=campaigns,
         budgets=tuple(
             sorted(
-                doc["name"] for key, doc in engine.view("budget").items()
+                doc["name"] for key, doc in budget_view.items()
                 if key.startswith("budget:")
             )
         ),
@@ -486,11 +487,9 @@ def build_report(
     engagement = _engagement(rows)
     cadence = _cadence(engine.view("cadence"), chosen_period, rows, campaigns)
     interactions = _interactions(interactions_view, campaign)
-    budget_view = engine.view("budget")
     budgets = _budgets(budget_view, engagement_view, campaign, campaigns, rows)
-    risks = _risks(risks_view, engine.view("risk_signals"), campaign)
-    problems = _problems(activity, interactions, risks, engagement_view,
-                         engine.view("risk_signals"))
+    risks = _risks(risks_view, signals_view, campaign)
+    problems = _problems(activity, interactions, risks, engagement_view, signals_view)
     judgement = _judgement(goals, engagement, budgets, risks)
     recommendations = _recommendations(rows, goals, cadence, interactions, budgets, engagement,
                                        risks)

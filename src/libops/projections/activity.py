@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
@@ -98,74 +98,118 @@ def _event_classes() -> tuple[type[Any], ...]:
 
 def _short(value: Any) -> str:
     """``value`` as short text, never showing sealed personal data."""
-    if isinstance(value, SealedPersonalData):
-        return PERSONAL
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    if isinstance(value, Money):
-        return f"{value.amount} {value.currency}"
-    if isinstance(value, _dt.datetime | _dt.date):
-        return value.isoformat()
-    if isinstance(value, UUID | Decimal | int | str):
-        text = str(value)
-        return text if len(text) <= _VALUE_LENGTH else text[: _VALUE_LENGTH - 1] + "…"
-    if isinstance(value, tuple | list):
-        if any(isinstance(item, SealedPersonalData) for item in value):
-            return PERSONAL
-        return f"{len(value)} item{'' if len(value) == 1 else 's'}"
-    if attrs.has(type(value)):
-        if any(
-            isinstance(getattr(value, field.name), SealedPersonalData)
-            for field in attrs.fields(type(value))
-        ):
-            return PERSONAL
-        return type(value).__name__
-    return type(value).__name__
+    return _formatter(type(value))(value)
 
 
-def _plain(value: Any) -> str:
-    text = str(value)
+def _clip(text: str) -> str:
     return text if len(text) <= _VALUE_LENGTH else text[: _VALUE_LENGTH - 1] + "…"
 
 
-# The commonest field types, shown without walking _short's checks (a speed-up only: each
-# gives what _short would).
-_FAST: Final[dict[type[Any], Any]] = {
-    str: _plain, int: _plain, UUID: _plain, Decimal: _plain,
-    _dt.datetime: _dt.datetime.isoformat, _dt.date: _dt.date.isoformat,
-}
-_FIELDS: dict[tuple[type[Any], int], tuple[str, ...]] = {}
+def _plain(value: Any) -> str:
+    return _clip(str(value))
 
 
-def _fields(event: Any) -> tuple[str, ...]:
-    """The names of the fields of ``event`` a summary may show, sorted (cached per class and
-    number of fields: an event stored before a field was added has fewer)."""
+def _personal(value: Any) -> str:
+    return PERSONAL
+
+
+def _enum(value: enum.Enum) -> str:
+    return str(value.value)
+
+
+def _money(value: Money) -> str:
+    return f"{value.amount} {value.currency}"
+
+
+def _items(value: tuple[Any, ...] | list[Any]) -> str:
+    for item in value:
+        if isinstance(item, SealedPersonalData):
+            return PERSONAL
+    return f"{len(value)} item{'' if len(value) == 1 else 's'}"
+
+
+def _record(cls: type[Any]) -> Callable[[Any], str]:
+    """The formatter of an attrs value class: its name, or PERSONAL if a field is sealed."""
+    name = cls.__name__
+    names = tuple(field.name for field in attrs.fields(cls))
+
+    def record(value: Any) -> str:
+        for field in names:
+            if isinstance(getattr(value, field), SealedPersonalData):
+                return PERSONAL
+        return name
+
+    return record
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+# How each type of value is shown, worked out once per type (``_formatter``).
+_FORMATTERS: dict[type[Any], Callable[[Any], str]] = {}
+
+
+def _formatter(cls: type[Any]) -> Callable[[Any], str]:
+    """The function showing values of ``cls`` as short text (cached per type)."""
+    found = _FORMATTERS.get(cls)
+    if found is not None:
+        return found
+    chosen: Callable[[Any], str]
+    if issubclass(cls, SealedPersonalData):
+        chosen = _personal
+    elif issubclass(cls, enum.Enum):
+        chosen = _enum
+    elif issubclass(cls, Money):
+        chosen = _money
+    elif issubclass(cls, _dt.datetime | _dt.date):
+        chosen = cls.isoformat
+    elif issubclass(cls, UUID | Decimal | int | str):
+        chosen = _plain
+    elif issubclass(cls, tuple | list):
+        chosen = _items
+    elif attrs.has(cls):
+        chosen = _record(cls)
+    else:
+        chosen = _type_name
+    _FORMATTERS[cls] = chosen
+    return chosen
+
+
+_FIELDS: dict[tuple[type[Any], int], tuple[tuple[str, str, bool], ...]] = {}
+
+
+def _fields(event: Any) -> tuple[tuple[str, str, bool], ...]:
+    """The fields of ``event`` a summary may show, sorted by name, each with its ``name=``
+    prefix and whether its value is left out unless sealed (cached per class and number of
+    fields: an event stored before a field was added has fewer)."""
     cache_key = (type(event), len(vars(event)))
-    names = _FIELDS.get(cache_key)
-    if names is None:
-        names = _FIELDS[cache_key] = tuple(
-            sorted(
-                name for name in vars(event)
-                if name not in _SKIPPED_FIELDS and not name.startswith("_")
-            )
+    fields = _FIELDS.get(cache_key)
+    if fields is None:
+        fields = _FIELDS[cache_key] = tuple(
+            (name, f"{name}=", name in _UNSUMMARISED)
+            for name in sorted(vars(event))
+            if name not in _SKIPPED_FIELDS and not name.startswith("_")
         )
-    return names
+    return fields
 
 
 def summary(event: Any) -> str:
     """A short summary of ``event`` from its non-personal fields, e.g. ``"Planned: name=X"``."""
     parts: list[str] = []
     values = vars(event)
-    fast = _FAST
-    for field in _fields(event):
+    formatters = _FORMATTERS
+    for field, prefix, unsummarised in _fields(event):
         value = values.get(field)
         if value is None:
             continue
-        if isinstance(value, SealedPersonalData):
-            parts.append(f"{field}={PERSONAL}")
-        elif field not in _UNSUMMARISED:
-            shorten = fast.get(type(value))
-            parts.append(f"{field}={shorten(value) if shorten else _short(value)}")
+        if unsummarised:
+            if isinstance(value, SealedPersonalData):
+                parts.append(prefix + PERSONAL)
+            continue
+        cls = type(value)
+        shown = formatters.get(cls) or _formatter(cls)
+        parts.append(prefix + shown(value))
     text = type(event).__name__ + (": " + ", ".join(parts) if parts else "")
     return text if len(text) <= _SUMMARY_LENGTH else text[: _SUMMARY_LENGTH - 1] + "…"
 
@@ -231,11 +275,13 @@ class ActivityLogProjection(Projection):
     @handles(*_event_classes())
     def logged(self, event: Any, view: View) -> None:
         """Add an entry for ``event`` and count it for its actor."""
-        sequence = int(view.get("sequence", 0)) + 1
+        sequence = view.get("sequence", 0) + 1
         view.put("sequence", sequence)
-        topic = _names(type(event))[0]
+        cls = type(event)
+        names = _NAMES.get(cls) or _names(cls)
+        topic = names[0]
         actor_id = getattr(event, "actor_id", None) or SYSTEM_ACTOR
-        key = page_key(sequence)
+        key = f"page:{(sequence - 1) // PAGE_SIZE + 1:010d}"  # page_key(sequence)
         page = view.get(key)
         if page is None:
             page = []
@@ -245,14 +291,15 @@ class ActivityLogProjection(Projection):
             actor_id,
             topic,
             str(event.originator_id),
-            int(event.originator_version),
+            event.originator_version,
             event.timestamp.isoformat(),
             summary(event),
         ])
-        counts = view.get(f"actor:{actor_id}")
+        actor_key = f"actor:{actor_id}"
+        counts = view.get(actor_key)
         if counts is None:
             counts = {"events": 0, "by_topic": {}}
-            view.put(f"actor:{actor_id}", counts)
+            view.put(actor_key, counts)
         counts["events"] += 1
         by_topic = counts["by_topic"]
         by_topic[topic] = by_topic.get(topic, 0) + 1

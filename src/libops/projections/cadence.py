@@ -8,10 +8,12 @@ to 4 a week, one more allowed on World Book Day).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from libops.domain.cadence import CadencePeriod, CadencePolicy
 from libops.domain.post import Post
+from libops.domain.values import Platform
 from libops.projections.views import Projection, View, handles
 
 UNDER = "under"
@@ -43,34 +45,50 @@ class CadenceComplianceProjection(Projection):
     def published(self, event: Post.Published, view: View) -> None:
         receipt = event.receipt
         policy = self.POLICY
-        platform = receipt.platform
-        rules = {rule.per: rule for rule in policy.rules_for(platform)}
+        platform = receipt.platform.value
         for per in CadencePeriod:
             first, last = policy.period_of(per, receipt.published_at)
             if per is CadencePeriod.DAY:
-                key = f"day:{platform.value}:{first.isoformat()}"
+                key = f"day:{platform}:{first.isoformat()}"
             else:
                 year, week, _ = first.isocalendar()
-                key = f"week:{platform.value}:{year}-W{week:02d}"
-            doc: dict[str, Any] = view.get(key) or {
-                "platform": platform.value,
-                "per": per.value,
-                "period_start": first.isoformat(),
-                "period_end": last.isoformat(),
-                "posts": 0,
-            }
+                key = f"week:{platform}:{year}-W{week:02d}"
+            doc: dict[str, Any] | None = view.get(key)
+            if doc is None:
+                doc = {
+                    "platform": platform,
+                    "per": per.value,
+                    "period_start": first.isoformat(),
+                    "period_end": last.isoformat(),
+                    "posts": 0,
+                }
+                view.put(key, doc)
             doc["posts"] += 1
-            rule = rules.get(per)
+
+    def before_commit(self, view: View) -> None:
+        """Judge each period this batch counted a post in against the policy (once a batch)."""
+        policy = self.POLICY
+        for key in view.touched():
+            doc = view.get(key)
+            if doc is None:
+                continue
+            per = CadencePeriod(doc["per"])
+            rule = next(
+                (rule for rule in policy.rules_for(Platform(doc["platform"])) if rule.per is per),
+                None,
+            )
             if rule is None:
                 doc.update(minimum=None, maximum=None, surge=None, status=None)
+                continue
+            maximum, surge = policy.maximum_for(
+                rule, date.fromisoformat(doc["period_start"]),
+                date.fromisoformat(doc["period_end"]),
+            )
+            posts = doc["posts"]
+            if rule.minimum is not None and posts < rule.minimum:
+                status = UNDER
+            elif maximum is not None and posts > maximum:
+                status = OVER
             else:
-                maximum, surge = policy.maximum_for(rule, first, last)
-                posts = doc["posts"]
-                if rule.minimum is not None and posts < rule.minimum:
-                    status = UNDER
-                elif maximum is not None and posts > maximum:
-                    status = OVER
-                else:
-                    status = WITHIN
-                doc.update(minimum=rule.minimum, maximum=maximum, surge=surge, status=status)
-            view.put(key, doc)
+                status = WITHIN
+            doc.update(minimum=rule.minimum, maximum=maximum, surge=surge, status=status)

@@ -128,105 +128,119 @@ class EngagementProjection(Projection):
         campaign = _campaign(event.campaign_id)
         if meta is None or meta["campaign_id"] == campaign:
             return
-        # Move every published variant's contribution to the new campaign.
+        # Move every published variant to the new campaign (its roll-ups follow at commit).
         for platform in meta["platforms"]:
             doc = view.get(f"post:{event.originator_id}:{platform}")
-            self._contribute(view, doc, _zero(), posts=-1)
+            _remember(doc)
             doc["campaign_id"] = campaign
-            self._contribute(view, doc, _zero(), posts=1)
-            view.put(f"post:{event.originator_id}:{platform}", doc)
         meta["campaign_id"] = campaign
-        view.put(f"meta:{event.originator_id}", meta)
 
     @handles(Post.Published)
     def published(self, event: Post.Published, view: View) -> None:
         receipt = event.receipt
         platform = receipt.platform
-        meta = view.get(f"meta:{event.originator_id}") or {
-            "campaign_id": _campaign(event.campaign_id),
-            "content_type": "unknown",
-            "format": "unknown",
-            "platforms": [],
-        }
-        denominator = reach_name(platform)
-        doc: dict[str, Any] = {
+        key = f"post:{event.originator_id}:{platform.value}"
+        if view.get(key) is not None:  # published again on the platform: nothing new
+            return
+        meta_key = f"meta:{event.originator_id}"
+        meta = view.get(meta_key)
+        if meta is None:
+            meta = {
+                "campaign_id": _campaign(event.campaign_id),
+                "content_type": "unknown",
+                "format": "unknown",
+                "platforms": [],
+            }
+            view.put(meta_key, meta)
+        at = receipt.published_at
+        view.put(key, {
             "post_id": str(event.originator_id),
             "platform": platform.value,
             "campaign_id": meta["campaign_id"],
             "content_type": meta["content_type"],
             "format": meta["format"],
-            "published_at": receipt.published_at.isoformat(),
-            "day": local_day(receipt.published_at),
-            "week": local_week(receipt.published_at),
+            "published_at": at.isoformat(),
+            "day": local_day(at),
+            "week": local_week(at),
             "observed_at": None,
             **dict.fromkeys(COUNTS[:-1], 0),
             "followers_gained": None,
             "engagements": 0,
-            "denominator": denominator,
+            "denominator": reach_name(platform),
             "denominator_value": 0,
             "engagement_rate": None,
             "snapshots": 0,
             "corrections": 0,
-        }
-        self._contribute(view, doc, _zero(), posts=1)
-        view.put(f"post:{event.originator_id}:{platform.value}", doc)
+            _WAS: None,  # new: nothing rolled up yet
+        })
         if platform.value not in meta["platforms"]:
             meta["platforms"].append(platform.value)
-        view.put(f"meta:{event.originator_id}", meta)
 
     @handles(Post.MetricsRecorded, Post.MetricsCorrected)
     def metrics(self, event: Post.MetricsRecorded | Post.MetricsCorrected, view: View) -> None:
         snapshot = event.snapshot
-        key = f"post:{event.originator_id}:{snapshot.platform.value}"
-        doc = view.get(key)
+        doc = view.get(f"post:{event.originator_id}:{snapshot.platform.value}")
         if doc is None:  # metrics come only after publication; nothing to roll up without it
             return
-        old = {name: doc[name] or 0 for name in COUNTS}
-        for name in COUNTS:
-            doc[name] = getattr(snapshot, name)
+        if _WAS not in doc:
+            _remember(doc)
+        doc["reads"] = snapshot.reads
+        doc["views"] = snapshot.views
+        doc["likes"] = snapshot.likes
+        doc["comments"] = snapshot.comments
+        doc["shares"] = snapshot.shares
+        doc["favourites"] = snapshot.favourites
+        doc["followers_gained"] = snapshot.followers_gained
         doc["observed_at"] = snapshot.observed_at.isoformat()
         doc["snapshots"] += 1
-        if isinstance(event, Post.MetricsCorrected):
+        if type(event) is Post.MetricsCorrected:
             doc["corrections"] += 1
-        engagements = sum(getattr(snapshot, name) for name in ENGAGEMENT_COUNTS)
-        doc["engagements"] = engagements
-        doc["denominator_value"] = doc[doc["denominator"]]
-        doc["engagement_rate"] = rate(engagements, doc["denominator_value"])
-        self._contribute(view, doc, old, posts=0)
-        view.put(key, doc)
 
     # --- roll-ups ----------------------------------------------------------------------
 
     @staticmethod
-    def _groups(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    def _groups(doc: dict[str, Any], campaign_id: str) -> list[tuple[str, str]]:
         """The roll-up keys a post variant counts in, each with its denominator's name."""
         platform = doc["platform"]
+        reach = reach_name(platform)
         return [
-            (f"campaign:{doc['campaign_id']}", ROLLUP_DENOMINATOR),
-            (f"platform:{platform}", reach_name(platform)),
+            (f"campaign:{campaign_id}", ROLLUP_DENOMINATOR),
+            (f"platform:{platform}", reach),
             (f"content_type:{doc['content_type']}", ROLLUP_DENOMINATOR),
             (f"format:{doc['format']}", ROLLUP_DENOMINATOR),
             (f"day:{doc['day']}", ROLLUP_DENOMINATOR),
             (f"week:{doc['week']}", ROLLUP_DENOMINATOR),
-            (f"platform_week:{platform}:{doc['week']}", reach_name(platform)),
+            (f"platform_week:{platform}:{doc['week']}", reach),
         ]
 
-    def _contribute(
-        self, view: View, doc: dict[str, Any], old: dict[str, int], *, posts: int
-    ) -> None:
-        """Replace ``old`` counts by the document's counts in every roll-up it counts in.
+    def _roll_up(self, view: View, doc: dict[str, Any]) -> None:
+        """Replace what the post variant counted in its roll-ups (when the batch began) by
+        what it counts now, and work out its own engagements and rate."""
+        was = doc.pop(_WAS)
+        engagements = doc["likes"] + doc["comments"] + doc["shares"] + doc["favourites"]
+        doc["engagements"] = engagements
+        value = doc["denominator_value"] = doc[doc["denominator"]]
+        doc["engagement_rate"] = rate(engagements, value)
+        new = [doc[name] or 0 for name in COUNTS]
+        reach = _REACH_INDEX[doc["denominator"]]
+        campaign = doc["campaign_id"]
+        if was is not None and was[0] == campaign:
+            old = was[1]
+            deltas = [(name, n - o) for name, n, o in zip(COUNTS, new, old, strict=True) if n != o]
+            if deltas:
+                self._add(view, self._groups(doc, campaign), deltas, new[reach] - old[reach], 0)
+            return
+        if was is not None:  # moved to another campaign: leave the old one with all counts
+            old = was[1]
+            gone = [(name, -o) for name, o in zip(COUNTS, old, strict=True) if o]
+            self._add(view, self._groups(doc, was[0]), gone, -old[reach], -1)
+        added = [(name, n) for name, n in zip(COUNTS, new, strict=True) if n]
+        self._add(view, self._groups(doc, campaign), added, new[reach], 1)
 
-        ``posts`` is added to the number of posts (1 when a variant joins, -1 when it leaves
-        with all its counts, 0 for a new snapshot). The roll-ups' rates are worked out once
-        per batch, in :meth:`before_commit`.
-        """
-        new = {name: doc[name] or 0 for name in COUNTS}
-        if posts < 0:
-            new, old = _zero(), new
-        deltas = [(name, new[name] - old[name]) for name in COUNTS if new[name] != old[name]]
-        reach = reach_name(doc["platform"])
-        reach_delta = new[reach] - old[reach]
-        for key, denominator in self._groups(doc):
+    @staticmethod
+    def _add(view: View, groups: list[tuple[str, str]], deltas: list[tuple[str, int]],
+             reach_delta: int, posts: int) -> None:
+        for key, denominator in groups:
             group = view.get(key)
             if group is None:
                 group = {**_zero(), "posts": 0, "reach": 0, "denominator": denominator}
@@ -237,7 +251,13 @@ class EngagementProjection(Projection):
             group["reach"] += reach_delta
 
     def before_commit(self, view: View) -> None:
-        """Work out engagements and rates of every roll-up this batch touched."""
+        """Roll the posts this batch changed up, then work out engagements and rates of
+        every roll-up touched."""
+        for key in view.touched():
+            if key.startswith("post:"):
+                doc = view.get(key)
+                if doc is not None and _WAS in doc:
+                    self._roll_up(view, doc)
         for key in view.touched():
             if key.startswith(("meta:", "post:")):
                 continue
@@ -251,6 +271,20 @@ class EngagementProjection(Projection):
             group["denominator_value"] = value
             group["engagement_rate"] = rate(engagements, value)
             group["follower_growth_rate"] = rate(group["followers_gained"], group["reach"])
+
+
+_WAS: Final = "_was"
+"""A field a post variant document has only while a batch changes it: ``[campaign id,
+[counts]]`` as its roll-ups hold it (None for a variant new in the batch). ``before_commit``
+rolls the difference up and removes it, so it is never stored."""
+
+_REACH_INDEX: Final = {name: COUNTS.index(name) for name in ("reads", "views")}
+
+
+def _remember(doc: dict[str, Any]) -> None:
+    """Note what the post variant counts in its roll-ups, before the batch changes it."""
+    if _WAS not in doc:
+        doc[_WAS] = [doc["campaign_id"], [doc[name] or 0 for name in COUNTS]]
 
 
 def _campaign(campaign_id: object) -> str:

@@ -101,6 +101,47 @@ def _contribute(view: View, campaign_id: str | None, platform: str,
     view.put(f"campaign:{campaign_id}", document)  # scored once per batch, before commit
 
 
+_WAS: Final = "_was"
+"""A field a post variant document has only while a batch changes it: ``[campaign id,
+counts]`` as the campaign's actuals hold it. ``before_commit`` moves the difference into
+the actuals and removes it, so it is never stored."""
+
+
+def _variant(view: View, event: Post.Published | Post.MetricsRecorded,
+             platform: str) -> dict[str, Any]:
+    """The post variant's document (created, not yet counted anywhere, if new)."""
+    key = f"post:{event.originator_id}:{platform}"
+    variant: dict[str, Any] | None = view.get(key)
+    if variant is None:
+        variant = {"campaign_id": _campaign(event.campaign_id), "published": False,
+                   "counts": {}}
+        view.put(key, variant)
+    return variant
+
+
+def _remember(variant: dict[str, Any]) -> None:
+    """Note what the variant counts in its campaign's actuals, before the batch changes it."""
+    if _WAS not in variant:
+        counted = dict(variant["counts"])
+        if variant["published"]:
+            counted["posts_published"] = 1
+        variant[_WAS] = [variant["campaign_id"], counted]
+
+
+def _roll_up(view: View, platform: str, variant: dict[str, Any]) -> None:
+    """Replace what the variant counted in its campaign's actuals by what it counts now."""
+    campaign, old = variant.pop(_WAS)
+    new = dict(variant["counts"])
+    if variant["published"]:
+        new["posts_published"] = 1
+    if campaign == variant["campaign_id"]:
+        delta = {name: new.get(name, 0) - old.get(name, 0) for name in {*new, *old}}
+        _contribute(view, campaign, platform, {k: v for k, v in delta.items() if v}, 1)
+    else:
+        _contribute(view, campaign, platform, old, -1)
+        _contribute(view, variant["campaign_id"], platform, new, 1)
+
+
 def _counts(snapshot: MetricSnapshot) -> dict[str, int]:
     counts = {name: getattr(snapshot, name) or 0 for name in COUNTS}
     counts["engagements"] = sum(counts[name] for name in ENGAGEMENT_COUNTS)
@@ -159,36 +200,27 @@ class CampaignScorecardProjection(Projection):
     @handles(Post.Published)
     def published(self, event: Post.Published, view: View) -> None:
         """A post variant went out: one more post published, once per post and platform."""
-        platform = event.receipt.platform.value
-        key = f"post:{event.originator_id}:{platform}"
-        variant = view.get(key) or {"campaign_id": _campaign(event.campaign_id),
-                                    "published": False, "counts": {}}
-        if variant["published"]:
-            return
-        variant["published"] = True
-        view.put(key, variant)
-        _contribute(view, variant["campaign_id"], platform, {"posts_published": 1}, 1)
+        variant = _variant(view, event, event.receipt.platform.value)
+        if not variant["published"]:
+            _remember(variant)
+            variant["published"] = True
 
     @handles(Post.MetricsRecorded, Post.MetricsCorrected)
     def metrics(self, event: Post.MetricsRecorded, view: View) -> None:
         """The latest snapshot (or its correction) replaces the variant's counts."""
-        platform = event.snapshot.platform.value
-        key = f"post:{event.originator_id}:{platform}"
-        variant = view.get(key) or {"campaign_id": _campaign(event.campaign_id),
-                                    "published": False, "counts": {}}
-        old = variant["counts"]
-        _contribute(view, variant["campaign_id"], platform, old, -1)
-        published = {"posts_published": 1} if variant["published"] else {}
-        campaign = _campaign(event.campaign_id)
-        if campaign != variant["campaign_id"] and published:
-            _contribute(view, variant["campaign_id"], platform, published, -1)
-            _contribute(view, campaign, platform, published, 1)
-        variant.update(campaign_id=campaign, counts=_counts(event.snapshot))
-        _contribute(view, campaign, platform, variant["counts"], 1)
-        view.put(key, variant)
+        variant = _variant(view, event, event.snapshot.platform.value)
+        _remember(variant)
+        variant["campaign_id"] = _campaign(event.campaign_id)
+        variant["counts"] = _counts(event.snapshot)
 
     def before_commit(self, view: View) -> None:
-        """Score every campaign this batch touched: actuals and attainment per objective."""
+        """Add what the post variants changed by this batch now count to their campaigns'
+        actuals, then score every campaign touched: actuals and attainment per objective."""
+        for key in view.touched():
+            if key.startswith("post:"):
+                variant = view.get(key)
+                if variant is not None and _WAS in variant:
+                    _roll_up(view, key.rsplit(":", 1)[1], variant)
         for key in view.touched():
             if key.startswith("campaign:"):
                 document = view.get(key)

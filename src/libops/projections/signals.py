@@ -169,6 +169,8 @@ class RiskSignalsProjection(Projection):
     """The smallest standard deviation a z-score divides by."""
     OVERSPEND_COUNTS_COMMITMENTS: ClassVar[bool] = True
     """Whether committed money counts towards going past an allocation (else spent only)."""
+
+    _weights: tuple[tuple[Fraction, Fraction], tuple[int, int, int]] | None = None
     EPISODES_KEPT: ClassVar[int] = 200
     """Open metric episodes kept per platform, and drafts with personal data kept: the
     oldest is forgotten beyond that (so it may fire again), and the state stays bounded."""
@@ -353,27 +355,39 @@ class RiskSignalsProjection(Projection):
         snapshot: MetricSnapshot = event.snapshot
         platform = snapshot.platform.value
         key = f"metrics:{platform}"
-        state = view.get(key) or {"counts": {}, "anomalous": []}
+        state = view.get(key)
+        if state is None:
+            state = {"counts": {}, "anomalous": []}
+            view.put(key, state)
         stats: dict[str, list[int]] = state["counts"]
         outliers: list[str] = []
+        minimum = self.ANOMALY_MIN_OBSERVATIONS
+        far, spread_weight, least_weight = self._z_weights()
         for count_name in MetricSnapshot.COUNTS:
             value = getattr(snapshot, count_name)
             if value is None:
                 continue
-            n, total, squares = stats.get(count_name, (0, 0, 0))
-            if n >= self.ANOMALY_MIN_OBSERVATIONS and self._far_out(value, n, total, squares):
-                outliers.append(self._outlier(count_name, value, n, total, squares))
-            stats[count_name] = [n + 1, total + value, squares + value * value]
+            stat = stats.get(count_name)
+            if stat is None:
+                stat = stats[count_name] = [0, 0, 0]
+            n, total, squares = stat
+            if n >= minimum:
+                # self._far_out(value, n, total, squares), inlined: it runs for every count
+                deviation = n * value - total
+                if deviation * deviation * (n - 1) * far >= max(
+                    spread_weight * n * (n * squares - total * total),
+                    least_weight * n * n * (n - 1),
+                ):
+                    outliers.append(self._outlier(count_name, value, n, total, squares))
+            stat[0], stat[1], stat[2] = n + 1, total + value, squares + value * value
         post = str(event.originator_id)
         anomalous: list[str] = state["anomalous"]
         if not outliers or post in anomalous:
             if not outliers and post in anomalous:
                 anomalous.remove(post)
-            view.put(key, state)
             return
         anomalous.append(post)
         del anomalous[: -self.EPISODES_KEPT]
-        view.put(key, state)
         self._fire(
             view, event, METRIC_ANOMALY, f"{post}:{platform}",
             title=f"Unusual metrics for a post on {platform}",
@@ -391,16 +405,26 @@ class RiskSignalsProjection(Projection):
         """Whether |z| >= ANOMALY_Z, in whole numbers (no rounding, and fast).
 
         With d = n x - S and V = n (n Q - S^2), |z| >= Z with sd at least f is
-        d^2 (n - 1) >= Z^2 max(V, n^2 (n - 1) f^2); Z and f are fractions zn/zd, fn/fd.
+        d^2 (n - 1) >= Z^2 max(V, n^2 (n - 1) f^2); Z and f are fractions zn/zd, fn/fd, so
+        d^2 (n - 1) zd^2 fd^2 >= max(zn^2 fd^2 V, zn^2 fn^2 n^2 (n - 1)).
         """
-        z, floor = self.ANOMALY_Z, self.ANOMALY_MIN_SD
+        far, spread_weight, least_weight = self._z_weights()
         deviation = n * value - total
-        spread = n * (n * squares - total * total) * floor.denominator ** 2
-        least = n * n * (n - 1) * floor.numerator ** 2
-        return (
-            deviation * deviation * (n - 1) * z.denominator ** 2 * floor.denominator ** 2
-            >= z.numerator ** 2 * max(spread, least)
+        return deviation * deviation * (n - 1) * far >= max(
+            spread_weight * n * (n * squares - total * total), least_weight * n * n * (n - 1)
         )
+
+    def _z_weights(self) -> tuple[int, int, int]:
+        """The whole-number weights of :meth:`_far_out`: zd^2 fd^2, zn^2 fd^2, zn^2 fn^2."""
+        z, floor = self.ANOMALY_Z, self.ANOMALY_MIN_SD
+        cached = self._weights
+        if cached is None or cached[0] != (z, floor):
+            cached = self._weights = ((z, floor), (
+                z.denominator ** 2 * floor.denominator ** 2,
+                z.numerator ** 2 * floor.denominator ** 2,
+                z.numerator ** 2 * floor.numerator ** 2,
+            ))
+        return cached[1]
 
     def _outlier(self, name: str, value: int, n: int, total: int, squares: int) -> str:
         """How far out ``value`` is, in words, with its z-score to one place."""

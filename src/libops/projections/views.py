@@ -105,10 +105,13 @@ def check_projection(projection: Projection) -> None:
         )
 
 
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False)
+
+
 def encode(value: Any) -> str:
     """A document as JSON text, or :class:`InvalidValueError` if it is not plain JSON."""
     try:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
+        return _ENCODER.encode(value)
     except (TypeError, ValueError) as error:
         raise InvalidValueError(
             f"a view document must be plain JSON (dict, list, str, int, float, bool, None): "

@@ -144,20 +144,20 @@ class WciProjection(Projection):
             "likes": 0,
             "shares": 0,
         }
-        self._store(view, str(event.originator_id), doc)
+        view.put(f"post:{event.originator_id}", doc)
 
     @handles(Post.MetricsRecorded, Post.MetricsCorrected)
     def metrics(self, event: Post.MetricsRecorded | Post.MetricsCorrected, view: View) -> None:
         snapshot = event.snapshot
         if snapshot.platform is not Platform.WECHAT:
             return
-        post_id = str(event.originator_id)
-        doc = view.get(f"post:{post_id}")
+        doc = view.get(f"post:{event.originator_id}")
         if doc is None:  # metrics come only after publication
             return
-        doc.update(reads=snapshot.reads, wows=self._wows(snapshot), likes=snapshot.likes,
-                   shares=snapshot.shares)
-        self._store(view, post_id, doc)
+        doc["reads"] = snapshot.reads
+        doc["wows"] = self._wows(snapshot)
+        doc["likes"] = snapshot.likes
+        doc["shares"] = snapshot.shares
 
     def _wows(self, snapshot: MetricSnapshot) -> int:
         if self.WOW_COUNT is None:
@@ -165,27 +165,35 @@ class WciProjection(Projection):
         value = getattr(snapshot, self.WOW_COUNT)
         return int(value or 0)
 
-    def _store(self, view: View, post_id: str, doc: dict[str, Any]) -> None:
-        view.put(f"post:{post_id}", doc)
+    @staticmethod
+    def _store(view: View, post_id: str, doc: dict[str, Any]) -> None:
+        """Copy the post's counts into the day and week it was published in."""
         article = {"published_at": doc["published_at"]}
         article.update((name, doc[name]) for name in COUNTS)
         for key, days in ((f"day:{doc['day']}", 1), (f"week:{doc['week']}", 7)):
-            period = view.get(key) or {"articles": {}, "days": days}
+            period = view.get(key)
+            if period is None:
+                period = {"articles": {}, "days": days}
+                view.put(key, period)
             period["articles"][post_id] = dict(article)  # each document its own copy
-            view.put(key, period)
 
     def before_commit(self, view: View) -> None:
-        """Work out the index of every post, day and week this batch touched."""
+        """Work out the index of every post this batch touched, then of their days and
+        weeks."""
         for key in view.touched():
-            doc = view.get(key)
-            if doc is None:
-                continue
             if key.startswith("post:"):
+                doc = view.get(key)
+                if doc is None:
+                    continue
                 counts: Counts = (doc["reads"], doc["wows"], doc["likes"], doc["shares"])
                 doc["wci"] = wci(days=1, totals=counts, articles=1, headline=counts,
                                  peak=counts)
-            else:
-                _summarised(doc)
+                self._store(view, key[len("post:"):], doc)
+        for key in view.touched():
+            if not key.startswith("post:"):
+                doc = view.get(key)
+                if doc is not None:
+                    _summarised(doc)
 
 
 def _summarised(period: dict[str, Any]) -> None:

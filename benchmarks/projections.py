@@ -7,14 +7,20 @@ each of the two files:
   application recorder's ``select_notifications`` in batches, every notification decoded
   with the application's mapper (``mapper.to_domain_event``), nothing else;
 * **libops**: a ``ProjectionEngine`` catching up every standard projection
-  (``libops.projections.standard.standard_projections()``) from position 0 on the same file:
-  reading each projection's events (filtered by topic in the database), decoding them,
-  applying them and committing views and positions batch by batch.
+  (``libops.projections.standard.standard_projections()``) from position 0 on the same file,
+  in one process: reading the events the projections handle (filtered by topic in the
+  database), decoding each once, applying them and committing views and positions batch by
+  batch;
+* **libops, N workers** (``--workers``, default 2; 1 skips it): the same catch-up with
+  ``engine.run(workers=N)``, the projections split into N groups caught up side by side, one
+  process each (the measuring process runs one group itself). Worth it on a machine with N
+  cores; the rate includes starting the worker processes.
 
-Both rates are events of the log per second (for libops: the log's events divided by the
+All rates are events of the log per second (for libops: the log's events divided by the
 time to bring every standard projection up to date). Each measurement runs in a fresh
 subprocess, whose peak resident memory (``ru_maxrss``) is reported, so memory that grew with
-the number of events would show as a difference between the two sizes.
+the number of events would show as a difference between the two sizes; with workers, the
+peak of the largest process and the sum of every process's peak.
 
 The store is a real libops history, repeated: ``libops demo`` with 24 posts over 21 days
 (``--template-posts``, ``--template-days``) records its three campaigns, budget, posts
@@ -24,11 +30,14 @@ same ids where other events refer to them) replaced by a fresh one per copy, so 
 is an independent, correctly encoded history of its own.
 
 The last line is a JSON object with, for each size, ``libops_per_s``, ``baseline_per_s``,
-``slowdown`` (= baseline_per_s / libops_per_s) and ``peak_rss_mb``; the top-level keys
-repeat the figures of the larger size.
+``slowdown`` (= baseline_per_s / libops_per_s) and ``peak_rss_mb`` of the one-process
+catch-up, and under ``workers`` the same figures with N worker processes
+(``peak_rss_mb``: the largest process, ``total_peak_rss_mb``: all of them); the top-level
+keys repeat the figures of the larger size.
 
     python benchmarks/projections.py            # 100,000 and 1,000,000 events
     python benchmarks/projections.py --quick    # 3,000 and 30,000 events, well under a minute
+    python benchmarks/projections.py --workers 1   # one process only
 """
 
 from __future__ import annotations
@@ -58,6 +67,7 @@ from libops.projections.standard import standard_projections
 DEFAULT_EVENTS = 1_000_000
 QUICK_EVENTS = 30_000
 BATCH_SIZE = 1_000
+DEFAULT_WORKERS = 2
 INSERT_CHUNK = 5_000
 
 _UUID_TEXT = re.compile(
@@ -152,8 +162,9 @@ def _current_rss_mb() -> float:
     return int(found.group(1)) / 1024 if found else 0.0
 
 
-def measure(kind: str, db: Path, batch_size: int) -> dict[str, Any]:
-    """Time ``kind`` (baseline or libops) over the whole log of ``db``; peak RSS of this process."""
+def measure(kind: str, db: Path, batch_size: int, workers: int = 1) -> dict[str, Any]:
+    """Time ``kind`` (baseline or libops, with ``workers`` processes) over the whole log of
+    ``db``; the peak RSS of this process (and of its largest worker process)."""
     with LibOps.open(f"sqlite:///{db}") as ops:
         opened_rss_mb = _current_rss_mb()
         last_id = int(ops.app.recorder.max_notification_id() or 0)
@@ -178,9 +189,12 @@ def measure(kind: str, db: Path, batch_size: int) -> dict[str, Any]:
             projections = standard_projections()
             with ProjectionEngine(ops, projections, batch_size=batch_size) as engine:
                 started = time.perf_counter()
-                reports = engine.run()
+                reports = engine.run(workers=workers)
                 seconds = time.perf_counter() - started
             detail["applied"] = {name: report.applied for name, report in reports.items()}
+            detail["workers"] = workers
+            children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            detail["children_peak_rss_mb"] = children
     return {
         "kind": kind,
         "events": last_id,
@@ -193,11 +207,32 @@ def measure(kind: str, db: Path, batch_size: int) -> dict[str, Any]:
     }
 
 
-def measure_in_subprocess(kind: str, db: Path, batch_size: int) -> dict[str, Any]:
+def _fresh_views(db: Path) -> Path:
+    """A copy of the store ``db`` (events only: its views are empty) to catch up from zero."""
+    copy = db.with_name(f"{db.stem}-run{db.suffix}")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(db, copy)
+    keys = db.with_name(f"{db.stem}.keys{db.suffix}")
+    shutil.copyfile(keys, copy.with_name(f"{copy.stem}.keys{copy.suffix}"))
+    return copy
+
+
+def _remove(store: Path) -> None:
+    """Delete the copy of a store :func:`_fresh_views` made."""
+    keys = store.with_name(f"{store.stem}.keys{store.suffix}")
+    for path in (store, keys):
+        for suffix in ("", "-wal", "-shm", ".migrate-lock"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def measure_in_subprocess(
+    kind: str, db: Path, batch_size: int, workers: int = 1
+) -> dict[str, Any]:
     """Run :func:`measure` in a fresh Python process, so its peak memory is its own."""
     done = subprocess.run(
         [sys.executable, __file__, "--measure", kind, "--db", str(db),
-         "--batch-size", str(batch_size)],
+         "--batch-size", str(batch_size), "--workers", str(workers)],
         check=False,
         capture_output=True,
         text=True,
@@ -216,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=DEFAULT_EVENTS, help="N: the larger size")
     parser.add_argument("--quick", action="store_true", help=f"N = {QUICK_EVENTS:,}")
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                        help="N for the run with worker processes (1: skip that run)")
     parser.add_argument("--template-posts", type=int, default=24, help="posts per demo copy")
     parser.add_argument("--template-days", type=int, default=21, help="days per demo copy")
     parser.add_argument("--dir", type=Path, default=None, help="where to build (default: temp)")
@@ -223,11 +260,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure(args.measure, args.db, args.batch_size)))
+        print(json.dumps(measure(args.measure, args.db, args.batch_size, args.workers)))
         return 0
     n = QUICK_EVENTS if args.quick else args.events
     if n < 20:
         parser.error("--events must be at least 20")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     sizes = [n // 10, n]
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -249,9 +288,11 @@ def main(argv: list[str] | None = None) -> int:
         names: list[str] = []
         for size, db in zip(sizes, [small, large], strict=True):
             baseline = measure_in_subprocess("baseline", db, args.batch_size)
-            libops = measure_in_subprocess("libops", db, args.batch_size)
+            copy = _fresh_views(db)
+            libops = measure_in_subprocess("libops", copy, args.batch_size)
+            _remove(copy)
             names = sorted(libops["applied"])
-            results[str(size)] = {
+            row = results[str(size)] = {
                 "events": size,
                 "libops_per_s": round(libops["per_s"], 1),
                 "baseline_per_s": round(baseline["per_s"], 1),
@@ -264,13 +305,40 @@ def main(argv: list[str] | None = None) -> int:
                 "baseline_seconds": round(baseline["seconds"], 2),
                 "applied": libops["applied"],
             }
-            row = results[str(size)]
             print(
                 f"{size:>10,} events: baseline {row['baseline_per_s']:>10,.0f} events/s "
                 f"(peak RSS {row['baseline_peak_rss_mb']:.0f} MB), libops "
                 f"{row['libops_per_s']:>10,.0f} events/s (peak RSS {row['peak_rss_mb']:.0f} MB), "
                 f"slowdown {row['slowdown']:.2f}x"
             )
+            if args.workers > 1:
+                copy = _fresh_views(db)
+                shared = measure_in_subprocess("libops", copy, args.batch_size, args.workers)
+                _remove(copy)
+                if shared["applied"] != libops["applied"]:
+                    raise RuntimeError(
+                        f"{args.workers} workers applied {shared['applied']}, one process "
+                        f"{libops['applied']}"
+                    )
+                row["workers"] = parallel = {
+                    "workers": args.workers,
+                    "libops_per_s": round(shared["per_s"], 1),
+                    "slowdown": round(baseline["per_s"] / shared["per_s"], 3),
+                    "peak_rss_mb": round(
+                        max(shared["peak_rss_mb"], shared["children_peak_rss_mb"]), 1
+                    ),
+                    "total_peak_rss_mb": round(
+                        shared["peak_rss_mb"]
+                        + shared["children_peak_rss_mb"] * (args.workers - 1), 1
+                    ),
+                    "libops_seconds": round(shared["seconds"], 2),
+                }
+                print(
+                    f"{'':>10}  with {args.workers} worker processes: libops "
+                    f"{parallel['libops_per_s']:>10,.0f} events/s (peak RSS "
+                    f"{parallel['peak_rss_mb']:.0f} MB a process), "
+                    f"slowdown {parallel['slowdown']:.2f}x"
+                )
 
     largest = results[str(sizes[1])]
     smallest = results[str(sizes[0])]
@@ -289,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
                 "slowdown": largest["slowdown"],
                 "peak_rss_mb": largest["peak_rss_mb"],
                 "peak_rss_growth_mb": round(largest["peak_rss_mb"] - smallest["peak_rss_mb"], 1),
+                **({"workers": largest["workers"]} if "workers" in largest else {}),
                 "events": sizes[1],
                 "batch_size": args.batch_size,
                 "projections": names,

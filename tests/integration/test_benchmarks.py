@@ -51,6 +51,15 @@ class TestProjectionsBenchmark:
             assert figures["slowdown"] == pytest.approx(
                 figures["baseline_per_s"] / figures["libops_per_s"], rel=0.01
             )
+        for figures in [summary, *summary["sizes"].values()]:
+            parallel = figures["workers"]
+            assert parallel["workers"] == 2
+            assert parallel["libops_per_s"] > 0
+            assert parallel["peak_rss_mb"] > 0
+            assert parallel["total_peak_rss_mb"] >= parallel["peak_rss_mb"]
+            assert parallel["slowdown"] == pytest.approx(
+                figures["baseline_per_s"] / parallel["libops_per_s"], rel=0.01
+            )
         assert summary["sizes"]["400"]["events"] == summary["events"] == 400
         assert summary["projections"]
         applied = summary["sizes"]["400"]["applied"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -162,6 +163,25 @@ class TestProjectRun:
         assert all(row["applied"] == 0 for row in again["projections"].values())
         with LibOps.open(demo_url) as ops:
             assert count_events(ops) == last_id
+
+    def test_workers_give_what_one_process_gives(self, demo_url: str, tmp_path: Path) -> None:
+        """``--workers 2`` catches every projection up to the same views and positions."""
+        other = tmp_path / "other"
+        other.mkdir()
+        for name in ("libops.db", "libops.keys.db"):
+            shutil.copyfile(tmp_path / name, other / name)
+        other_url = f"sqlite:///{other}/libops.db"
+        shared = run_json("project", "run", "--store", demo_url, "--workers", "2",
+                          "--no-signals")
+        alone = run_json("project", "run", "--store", other_url, "--no-signals")
+        assert shared["projections"] == alone["projections"]
+        assert views(demo_url) == views(other_url)
+
+    def test_workers_need_a_store_other_processes_can_open(self) -> None:
+        """memory:// cannot be shared with worker processes: a usage error, nothing run."""
+        result = run("project", "run", "--store", "memory://", "--workers", "2")
+        assert result.exit_code == 2
+        assert "--workers needs a store other processes can open" in result.output
 
     def test_a_second_run_applies_nothing(self, demo_url: str) -> None:
         """Running again finds every projection caught up: nothing is applied twice."""

@@ -45,6 +45,9 @@ TRACKING_TABLE: Final = "libops_projection_tracking"
 
 DEFAULT_BATCH_SIZE: Final = 1_000
 SQLITE_BUSY_TIMEOUT: Final = 30.0
+WAL_CHECKPOINT_PAGES: Final = 16_384
+"""How many WAL pages (of 4 KiB) the engine's SQLite connection lets pile up before it
+checkpoints (64 MiB; SQLite's default is 1,000)."""
 
 _SQLITE_DDL: Final = (
     f"CREATE TABLE IF NOT EXISTS {DOCUMENTS_TABLE} ("
@@ -205,7 +208,9 @@ class _SQLiteBackend:
     ``synchronous=NORMAL``: a commit is atomic and survives a crash of the process, but not
     necessarily a power cut, which may take the last view commits back, each with its
     position, so the engine applies those events again. Events themselves are written by
-    eventsourcing's connections, which keep ``synchronous=FULL``.
+    eventsourcing's connections, which keep ``synchronous=FULL``. It copies the WAL back into
+    the database file every :data:`WAL_CHECKPOINT_PAGES` pages rather than SQLite's 1,000, so
+    a long catch-up stops (and syncs the file) for that less often.
     """
 
     def __init__(self, config: StoreConfig) -> None:
@@ -217,6 +222,7 @@ class _SQLiteBackend:
         )
         if self._conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
             self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
         self._lock = threading.Lock()
 
     def position(self, name: str) -> int:
@@ -476,6 +482,11 @@ class ProjectionEngine:
         self._backend = _backend(ops)
 
     @property
+    def ops(self) -> LibOps:
+        """The opened store this engine runs on."""
+        return self._ops
+
+    @property
     def names(self) -> tuple[str, ...]:
         """The names of the projections this engine runs."""
         return tuple(self._projections)
@@ -514,15 +525,73 @@ class ProjectionEngine:
         if chosen:
             self._backend.discard(self._projection(name).name, chosen)
 
-    def run(self, *, max_batches: int | None = None) -> dict[str, RunReport]:
+    def run(
+        self,
+        *,
+        max_batches: int | None = None,
+        workers: int = 1,
+        on_progress: Callable[[dict[str, int]], None] | None = None,
+    ) -> dict[str, RunReport]:
         """Catch every projection up with the log (or stop after ``max_batches`` batches).
 
         The projections read the log together: each event is read and decoded once and
         given to every projection that handles it; a batch's documents and positions are
         written in one transaction. A projection that is behind the others (a new one, or
         one being rebuilt) first catches up alone, then joins them.
+
+        With ``workers`` above 1 (a SQLite or PostgreSQL store), the projections are split
+        into up to that many groups of about the same cost, each caught up by an engine in
+        a worker process of its own (see :mod:`libops.projections.parallel`); the
+        guarantees are the same. ``on_progress`` then gets every projection's position,
+        by name, a few times a second. Worth it for long catch-ups on a machine with that
+        many processor cores; each worker opens its own connection to the store.
         """
-        return self._catch_up(list(self._projections), max_batches)
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise InvalidValueError(f"workers must be a whole number >= 1, not {workers!r}")
+        if workers == 1:
+            reports = self._catch_up(list(self._projections), max_batches)
+            if on_progress is not None:
+                on_progress({name: report.position for name, report in reports.items()})
+            return reports
+        if max_batches is not None:
+            raise InvalidValueError("max_batches works with workers=1 only")
+        if self._ops.config.scheme == "memory":
+            raise InvalidValueError(
+                "worker processes cannot open a memory:// store: use workers=1, or a SQLite "
+                "or PostgreSQL store"
+            )
+        from libops.projections.parallel import run_in_workers
+
+        return run_in_workers(
+            self, list(self._projections.values()), url=self._ops.config.url,
+            workers=workers, batch_size=self._batch_size, on_progress=on_progress,
+        )
+
+    def last_id(self) -> int:
+        """The id of the last event in the log (0 when it is empty)."""
+        return self._last_id()
+
+    def sample_topics(self, after: int, size: int) -> Counter[str]:
+        """How many events of each topic there are among up to ``size`` events of the log
+        after ``after`` (read, not decoded), taken in three slices: at the start, in the
+        middle and at the end of what is left."""
+        last = self._last_id()
+        counts: Counter[str] = Counter()
+        if last <= after or size < 1:
+            return counts
+        if last - after <= size:
+            piece, starts = size, [after]
+        else:
+            piece = max(size // 3, 1)
+            middle = after + (last - after) // 2 - piece // 2
+            starts = sorted({after, middle, last - piece})
+        for start in starts:
+            with self._reading_the_log():
+                batch = self._ops.app.recorder.select_notifications(
+                    start, piece, stop=last, inclusive_of_start=False
+                )
+            counts.update(notification.topic for notification in batch)
+        return counts
 
     def rebuild(self, name: str) -> RunReport:
         """Drop the view and position of ``name``, then replay the log from the start.

@@ -1,0 +1,183 @@
+"""Catching projections up in several worker processes at once.
+
+One engine reads the log once for all its projections, in one process, so it uses one
+processor core. :func:`run_in_workers` splits the projections into groups that cost about the
+same and catches each group up in a worker process of its own, with its own
+:class:`~libops.projections.engine.ProjectionEngine` on the same store. The guarantees do not
+change: every projection is still applied by one engine at a time, batch by batch, with its
+documents and its position committed together under compare-and-set.
+
+How the groups are chosen: the topics of a sample of the log (up to :data:`SAMPLE` events
+after the lowest position) give each projection's share of the events it handles; a group
+costs the events its projections read together (each read and decoded once for the group)
+plus the events each projection applies. The projections, heaviest first, each join the
+group they make cheapest.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import pickle
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from libops.domain.errors import InvalidValueError, StorageError
+from libops.projections.views import Projection
+
+if TYPE_CHECKING:
+    from libops.projections.engine import ProjectionEngine, RunReport
+
+SAMPLE: Final = 20_000
+"""How many events (notifications, not decoded) the plan reads to weigh the projections."""
+
+POLL_INTERVAL: Final = 0.25
+"""How often (seconds) the parent reads the positions to report progress."""
+
+
+def plan(
+    projections: Sequence[Projection], topic_counts: Mapping[str, int], workers: int
+) -> list[list[Projection]]:
+    """Split ``projections`` into at most ``workers`` groups of about the same cost, the
+    costliest first.
+
+    ``topic_counts`` says how many events of each topic there are (or their share of a
+    sample). Deterministic: the same inputs give the same groups, in the same order.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidValueError(f"workers must be a whole number >= 1, not {workers!r}")
+
+    def handled(projection: Projection) -> int:
+        return sum(topic_counts.get(topic, 0) for topic in projection.topics())
+
+    groups: list[list[Projection]] = [[] for _ in range(min(workers, len(projections)))]
+    topics: list[set[str]] = [set() for _ in groups]
+    applied = [0 for _ in groups]
+
+    def cost(index: int, extra: Projection | None = None) -> int:
+        read = topics[index] | set(extra.topics() if extra is not None else ())
+        more = handled(extra) if extra is not None else 0
+        return sum(topic_counts.get(t, 0) for t in read) + applied[index] + more
+
+    ordered = sorted(projections, key=lambda p: (-handled(p), type(p).name))
+    for projection in ordered:
+        # The group this projection makes cheapest; an empty group first, so none stays idle.
+        best = min(
+            range(len(groups)),
+            key=lambda i: (bool(groups[i]), cost(i, projection), i),
+        )
+        groups[best].append(projection)
+        topics[best].update(projection.topics())
+        applied[best] += handled(projection)
+    order = sorted((i for i in range(len(groups)) if groups[i]), key=lambda i: (-cost(i), i))
+    return [groups[i] for i in order]
+
+
+def check_picklable(projections: Sequence[Projection]) -> None:
+    """Refuse a projection a worker process could not be sent, naming it and saying why."""
+    for projection in projections:
+        try:
+            pickle.dumps(projection)
+        except Exception as error:
+            raise InvalidValueError(
+                f"projection {type(projection).name!r} cannot be sent to a worker process "
+                f"({type(error).__name__}: {error}); define its class at the top level of a "
+                "module, or run with workers=1"
+            ) from None
+
+
+def _work(url: str, projections: list[Projection], batch_size: int) -> dict[str, RunReport]:
+    """In a worker process: open the store and catch ``projections`` up."""
+    from libops.bootstrap import LibOps
+    from libops.projections.engine import ProjectionEngine
+
+    with LibOps.open(url) as ops, ProjectionEngine(
+        ops, projections, batch_size=batch_size
+    ) as engine:
+        return engine.run()
+
+
+def run_in_workers(
+    engine: ProjectionEngine,
+    projections: Sequence[Projection],
+    *,
+    url: str,
+    workers: int,
+    batch_size: int,
+    on_progress: Callable[[dict[str, int]], None] | None = None,
+) -> dict[str, RunReport]:
+    """Catch ``projections`` up in up to ``workers`` processes; the reports by name.
+
+    The costliest group is caught up in this process, the others each in a worker process
+    started for it. ``on_progress`` gets the positions of all the projections, by name,
+    about every :data:`POLL_INTERVAL` seconds. A group that fails does not stop the others
+    (each commits batch by batch); the first error is raised once all have ended.
+    """
+    from libops.projections.engine import ProjectionEngine
+
+    check_picklable(projections)
+    low = min(engine.position(type(p).name) for p in projections)
+    groups = plan(projections, engine.sample_topics(low, SAMPLE), workers)
+    if len(groups) < 2:  # nothing to share out
+        return engine.run(on_progress=on_progress)
+    names = [type(p).name for p in projections]
+    last_report = 0.0
+
+    def progress(force: bool = False) -> None:
+        nonlocal last_report
+        now = time.monotonic()
+        if on_progress is not None and (force or now - last_report >= POLL_INTERVAL):
+            last_report = now
+            on_progress({name: engine.position(name) for name in names})
+
+    reports: dict[str, RunReport] = {}
+    failures: list[BaseException] = []
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(len(groups) - 1, mp_context=context) as pool:
+        futures = {pool.submit(_work, url, group, batch_size): group for group in groups[1:]}
+        here = groups[0]
+        try:
+            with ProjectionEngine(engine.ops, here, batch_size=batch_size) as local:
+                while True:
+                    batch = local.run(max_batches=1)
+                    _add(reports, batch)
+                    progress()
+                    if not any(r.batches or r.conflicts for r in batch.values()):
+                        break
+        except Exception as error:
+            error.add_note(f"while catching up {', '.join(type(p).name for p in here)}")
+            failures.append(error)
+        pending = set(futures)
+        while pending:
+            done, pending = concurrent.futures.wait(pending, timeout=POLL_INTERVAL)
+            for future in done:
+                group = ", ".join(type(p).name for p in futures[future])
+                try:
+                    reports.update(future.result())
+                except concurrent.futures.process.BrokenProcessPool as error:
+                    failures.append(StorageError(
+                        f"the worker process catching up {group} died: {error}"
+                    ))
+                except Exception as error:
+                    error.add_note(f"in the worker process catching up {group}")
+                    failures.append(error)
+            progress()
+    progress(force=True)
+    if failures:
+        raise failures[0]
+    return {name: reports[name] for name in names}
+
+
+def _add(totals: dict[str, RunReport], batch: Mapping[str, RunReport]) -> None:
+    """Add one run's reports to the running totals."""
+    for name, report in batch.items():
+        before = totals.get(name)
+        totals[name] = report if before is None else attrs.evolve(
+            report,
+            applied=before.applied + report.applied,
+            batches=before.batches + report.batches,
+            conflicts=before.conflicts + report.conflicts,
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from uuid import uuid4
 
 import attrs
 import pytest
@@ -13,12 +14,15 @@ from libops.domain.errors import InvalidValueError
 from libops.domain.personal import Consent, PersonalInfo
 from libops.projections import ProjectionEngine
 from libops.projections.activity import (
+    ENTRY_FIELDS,
     PAGE_SIZE,
     PERSONAL,
     ActivityLogProjection,
     entries,
     entry,
+    expand,
     page_key,
+    summarised,
     summary,
 )
 
@@ -130,7 +134,7 @@ class TestActivityLog:
         with ProjectionEngine(memory_ops, [ActivityLogProjection()]) as engine:
             engine.run()
             view = engine.view("activity")
-        logged = entries(view)
+        logged = entries(view, ops=memory_ops)  # summaries read from the log, after erasure
         received = logged[2]["summary"]
         assert received.startswith("Received: ")
         assert f"asker={PERSONAL}" in received
@@ -138,9 +142,45 @@ class TestActivityLog:
         assert "Planned: " in logged[0]["summary"]
         assert "name=World Book Day" in logged[0]["summary"]
         assert "reason=asked to be forgotten" in logged[4]["summary"]
-        text = repr(view)
+        text = repr(view) + repr(logged)
         for secret in ("王小明", "wang_xm", "13812340001", "reading club", "Saturday"):
             assert secret not in text
+
+    def test_summaries_are_read_from_the_log_not_stored(
+        self, memory_ops: LibOps, clock: ManualClock, planner: Actor, admin: Actor
+    ) -> None:
+        """The view holds no summary; reading one summarises the entry's own event."""
+        history(memory_ops, clock, planner, admin)
+        with ProjectionEngine(memory_ops, [ActivityLogProjection()]) as engine:
+            engine.run()
+            view = engine.view("activity")
+            events = [
+                memory_ops.app.mapper.to_domain_event(n)
+                for n in memory_ops.app.recorder.select_notifications(
+                    0, 100, inclusive_of_start=False
+                )
+                if n.topic in ActivityLogProjection.topics()
+            ]
+            assert all(len(row) == len(ENTRY_FIELDS) for row in view[page_key(1)])
+            assert "summary" not in entries(view)[0]
+            summaries = [e["summary"] for e in entries(view, ops=memory_ops)]
+            assert summaries == [summary(event) for event in events]
+            assert entry(engine, 3)["summary"] == summaries[2]  # type: ignore[index]
+
+    def test_an_entry_whose_event_is_missing_is_refused(self, memory_ops: LibOps) -> None:
+        """An entry pointing at no event (a view from another store) says which."""
+        row = [1, "planner-1", "libops:Campaign.Planned", str(uuid4()), 1,
+               "2026-04-01T00:00:00+00:00"]
+        with pytest.raises(InvalidValueError, match="entry 1: the log holds no event 1 of"):
+            summarised(memory_ops, expand(row))
+
+    def test_rows_stored_with_a_summary_keep_it(self, memory_ops: LibOps) -> None:
+        """Pages written before summaries were read from the log still read as they were."""
+        row = [1, "planner-1", "libops:Campaign.Planned", str(uuid4()), 1,
+               "2026-04-01T00:00:00+00:00", "Planned: name=Old"]
+        found = expand(row)
+        assert found["summary"] == "Planned: name=Old"
+        assert summarised(memory_ops, found)["summary"] == "Planned: name=Old"
 
     def test_summary_is_short(self, memory_ops: LibOps, planner: Actor) -> None:
         """A long field is cut, and the whole summary stays within 240 characters."""

@@ -1,11 +1,12 @@
 """The activity log: who did what, when, on which aggregate.
 
-One document per event of the libops aggregates, in log order, with the actor, the event's
-topic, the aggregate's id and type, the time the event was recorded and a short summary built
-from the event's fields. Sealed personal data never reaches the log: a field carrying it is
-shown as ``"[personal data]"``, and free text that readers write (a question, a contribution)
-is left out. So when a data subject is erased, no entry needs changing; the erasure itself is
-logged as an entry (``libops:DataSubject.Erased``).
+One entry per event of the libops aggregates, in log order, with the actor, the event's
+topic, the aggregate's id and type, the event's version and the time it was recorded; reading
+an entry adds a short summary built from the event's fields (the event is read from the log
+then: it is not copied into the view). Sealed personal data never reaches a summary: a field
+carrying it is shown as ``"[personal data]"``, and free text that readers write (a question,
+a contribution) is left out. So when a data subject is erased, no entry needs changing; the
+erasure itself is logged as an entry (``libops:DataSubject.Erased``).
 
 Documents:
 
@@ -13,10 +14,11 @@ Documents:
   up to :data:`PAGE_SIZE` entries, entry ``sequence`` (its place in the log, from 1) being
   item ``(sequence - 1) % PAGE_SIZE`` of page ``(sequence - 1) // PAGE_SIZE + 1``; each entry
   is stored as a list of :data:`ENTRY_FIELDS` (``sequence``, ``actor_id``, ``topic``,
-  ``aggregate_id``, ``version``, ``recorded_at``, ``summary``). :func:`entry` reads one entry
-  and :func:`entries` lists a whole view's, each as a dict with ``event`` and
-  ``aggregate_type`` (read from the topic) added. (Pages of lists rather than a document per
-  entry: one row is written per 100 events, not per event, at about half the size.)
+  ``aggregate_id``, ``version``, ``recorded_at``). :func:`entry` reads one entry and
+  :func:`entries` lists a whole view's, each as a dict with ``event`` and
+  ``aggregate_type`` (read from the topic) added, and ``summary`` (read from the event) when
+  asked for. (Pages of lists rather than a document per entry: one row is written per 100
+  events, not per event, at about half the size.)
 - ``actor:<actor id>``: ``{"events": n, "by_topic": {topic: n}}`` for each actor
   (``actor:system`` for events no person caused);
 - ``sequence``: the number of entries so far.
@@ -52,6 +54,7 @@ from libops.domain.values import Money
 from libops.projections.views import Projection, View, event_topic, handles
 
 if TYPE_CHECKING:
+    from libops.bootstrap import LibOps
     from libops.projections.engine import ProjectionEngine
 
 PERSONAL: Final = "[personal data]"
@@ -237,34 +240,63 @@ def page_key(sequence: int) -> str:
     return f"page:{(sequence - 1) // PAGE_SIZE + 1:010d}"
 
 
-ENTRY_FIELDS: Final = (
-    "sequence", "actor_id", "topic", "aggregate_id", "version", "recorded_at", "summary",
-)
+ENTRY_FIELDS: Final = ("sequence", "actor_id", "topic", "aggregate_id", "version", "recorded_at")
 """The fields of an entry, in the order a page stores them (as a list, to keep pages small)."""
 
 
 def expand(row: list[Any]) -> dict[str, Any]:
     """A stored entry row as a dict of :data:`ENTRY_FIELDS`, with ``event`` and
     ``aggregate_type`` read from the topic (``libops:Post.Published``: ``Published``,
-    ``Post``)."""
-    found = dict(zip(ENTRY_FIELDS, row, strict=True))
+    ``Post``). (A row written before summaries were read from the log keeps its stored
+    ``summary``.)"""
+    found = dict(zip(ENTRY_FIELDS, row[: len(ENTRY_FIELDS)], strict=True))
+    if len(row) > len(ENTRY_FIELDS):
+        found["summary"] = row[len(ENTRY_FIELDS)]
     kind, _, event_name = str(found["topic"]).split(":", 1)[-1].partition(".")
     found["event"] = event_name
     found["aggregate_type"] = kind
     return found
 
 
+def event_of(ops: LibOps, found: Mapping[str, Any]) -> Any:
+    """The event an entry stands for, read from the log (by aggregate id and version)."""
+    aggregate_id, version = UUID(str(found["aggregate_id"])), int(found["version"])
+    stored = ops.app.recorder.select_events(aggregate_id, gt=version - 1, lte=version, limit=1)
+    if not stored:
+        raise InvalidValueError(
+            f"activity entry {found.get('sequence')}: the log holds no event {version} of "
+            f"{aggregate_id}"
+        )
+    return ops.app.mapper.to_domain_event(stored[0])
+
+
+def summarised(ops: LibOps, found: Mapping[str, Any]) -> dict[str, Any]:
+    """``found`` (an expanded entry) with its ``summary``, read from its event."""
+    if "summary" in found:
+        return dict(found)
+    return {**found, "summary": summary(event_of(ops, found))}
+
+
 def entry(engine: ProjectionEngine, sequence: int, *, name: str = "activity") -> Any | None:
-    """The entry at ``sequence`` of the activity log kept by ``engine`` (None if none)."""
+    """The entry at ``sequence`` of the activity log kept by ``engine`` (None if none), with
+    its summary."""
     page = engine.get(name, page_key(sequence)) or []
     index = (sequence - 1) % PAGE_SIZE
-    return expand(page[index]) if index < len(page) else None
+    return summarised(engine.ops, expand(page[index])) if index < len(page) else None
 
 
-def entries(documents: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every entry of an activity log view (``engine.view("activity")``), in log order."""
-    return [expand(row) for key in sorted(documents) if key.startswith("page:")
-            for row in documents[key]]
+def entries(
+    documents: Mapping[str, Any], *, ops: LibOps | None = None
+) -> list[dict[str, Any]]:
+    """Every entry of an activity log view (``engine.view("activity")``), in log order.
+
+    With ``ops`` (the store the view was made from) each has its ``summary`` too, which
+    reads every entry's event from the log: for a long log, summarise the entries needed
+    with :func:`summarised` instead.
+    """
+    found = [expand(row) for key in sorted(documents) if key.startswith("page:")
+             for row in documents[key]]
+    return found if ops is None else [summarised(ops, e) for e in found]
 
 
 class ActivityLogProjection(Projection):
@@ -293,7 +325,6 @@ class ActivityLogProjection(Projection):
             str(event.originator_id),
             event.originator_version,
             event.timestamp.isoformat(),
-            summary(event),
         ])
         actor_key = f"actor:{actor_id}"
         counts = view.get(actor_key)

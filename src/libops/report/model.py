@@ -13,9 +13,9 @@ significant digits; Q&A and attainment as the views store them, four places). Mo
 
 from __future__ import annotations
 
-import re
+import functools
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
@@ -29,6 +29,7 @@ from libops.domain.errors import InvalidValueError, UnknownIdError
 from libops.domain.risk import RiskLevel
 from libops.domain.values import Period
 from libops.projections.activity import entries as activity_entries
+from libops.projections.activity import event_of as activity_event
 from libops.projections.budget import cost_effectiveness
 from libops.projections.cadence import OVER, UNDER, WITHIN, CadenceComplianceProjection
 from libops.projections.engagement import ZONE
@@ -489,7 +490,10 @@ def build_report(
     interactions = _interactions(interactions_view, campaign)
     budgets = _budgets(budget_view, engagement_view, campaign, campaigns, rows)
     risks = _risks(risks_view, signals_view, campaign)
-    problems = _problems(activity, interactions, risks, engagement_view, signals_view)
+    problems = _problems(
+        activity, interactions, risks, engagement_view, signals_view,
+        functools.partial(activity_event, ops),
+    )
     judgement = _judgement(goals, engagement, budgets, risks)
     recommendations = _recommendations(rows, goals, cadence, interactions, budgets, engagement,
                                        risks)
@@ -872,7 +876,6 @@ def _risks(view: Mapping[str, Any], signals: Mapping[str, Any], campaign: str | 
     )
 
 
-_PLATFORM_IN_SUMMARY: Final = re.compile(r"\bplatform=(\w+)")
 
 
 def _problems(
@@ -881,8 +884,10 @@ def _problems(
     risks: Risks,
     engagement_view: Mapping[str, Any],
     signals_view: Mapping[str, Any],
+    event_of: Callable[[Mapping[str, Any]], Any],
 ) -> tuple[Finding, ...]:
-    """Problems met and how they were solved, each from the activity log and the views."""
+    """Problems met and how they were solved, each from the activity log and the views
+    (``event_of`` reads an entry's event from the log, where the entry says too little)."""
     by_event: Counter[str] = Counter(e["topic"] for e in activity)
     found: list[Finding] = []
 
@@ -891,8 +896,8 @@ def _problems(
         # A failed variant was published later if the engagement view holds it as published.
         published_later = 0
         for failure in failures:
-            platform = _PLATFORM_IN_SUMMARY.search(failure["summary"])
-            if platform and f"post:{failure['aggregate_id']}:{platform[1]}" in engagement_view:
+            platform = event_of(failure).platform.value
+            if f"post:{failure['aggregate_id']}:{platform}" in engagement_view:
                 published_later += 1
         found.append(Finding("publish_failed", (
             ("failures", len(failures)),
@@ -927,7 +932,7 @@ def _problems(
     overrides = sum(
         1 for e in activity
         if e["topic"] in ("libops:Budget.ExpenseRecorded", "libops:Budget.Committed")
-        and "override_reason=" in e["summary"]
+        and event_of(e).override_reason is not None
     )
     overspend_signals = sum(
         int(doc.get("firings", 0)) for key, doc in signals_view.items()

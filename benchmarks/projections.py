@@ -272,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         directory = args.dir or Path(tmp)
         directory.mkdir(parents=True, exist_ok=True)
+        for name in ("template.db", "small.db", "large.db"):  # never add to an old run's
+            _remove(directory / name)
         started = time.perf_counter()
         template = record_template(directory, args.template_posts, args.template_days)
         events = copies(template)

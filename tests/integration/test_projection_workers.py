@@ -66,37 +66,66 @@ def _views(ops: LibOps, workers: int, extra: list[Projection] | None = None) -> 
         return {name: engine.view(name) for name in engine.names}
 
 
+def _cost(group: list[Projection], counts: dict[str, int]) -> float:
+    """What plan() says a group costs: events read once for the group, plus each
+    projection's handled events times its apply_cost."""
+    read = {t for p in group for t in p.topics()}
+    return sum(counts.get(t, 0) for t in read) + sum(
+        counts.get(t, 0) * type(p).apply_cost for p in group for t in p.topics()
+    )
+
+
+def _numbered(n: int, cost: float) -> Projection:
+    """A projection class of its own handling Post.Published, named n, with apply_cost."""
+    cls = type(f"P{n}", (PublishedCount,), {"name": f"p{n}", "apply_cost": cost})
+    return cls()  # type: ignore[no-any-return]
+
+
 class TestPlan:
     def test_every_projection_in_one_group_the_costliest_first(self) -> None:
         projections = standard_projections()
         counts = {topic: 10 for p in projections for topic in p.topics()}
         counts["libops:Post.MetricsRecorded"] = 5_000
         groups = plan(projections, counts, 3)
-        assert 1 < len(groups) <= 3
+        assert len(groups) == 3
         names = [type(p).name for group in groups for p in group]
         assert Counter(names) == Counter(type(p).name for p in projections)
-
-        def cost(group: list[Projection]) -> int:
-            read = {t for p in group for t in p.topics()}
-            return sum(counts.get(t, 0) for t in read) + sum(
-                counts.get(t, 0) for p in group for t in p.topics()
-            )
-
-        costs = [cost(group) for group in groups]
+        costs = [_cost(group, counts) for group in groups]
         assert costs == sorted(costs, reverse=True)
-        assert plan(projections, counts, 3) == groups  # deterministic
+        assert plan(list(reversed(projections)), counts, 3) == groups  # deterministic
 
-    def test_balances_two_heavy_projections_apart(self) -> None:
+    def test_two_groups_are_the_best_split(self) -> None:
+        """With few projections every split is tried: no other has a cheaper costliest group."""
         projections = standard_projections()
-        counts = {topic: 1 for p in projections for topic in p.topics()}
-        counts["libops:Post.MetricsRecorded"] = 1_000  # engagement, wci, scorecard, ...
+        counts = {topic: 7 * (i + 1) for i, topic in enumerate(
+            sorted({t for p in projections for t in p.topics()}))}
         groups = plan(projections, counts, 2)
-        assert len(groups) == 2
-        heavy = [sum("libops:Post.MetricsRecorded" in p.topics() for p in g) for g in groups]
-        assert min(heavy) >= 1  # the projections reading metrics are shared out
+        best = max(_cost(g, counts) for g in groups)
+        for mask in range(1, 2 ** len(projections) - 1):
+            one = [p for i, p in enumerate(projections) if mask >> i & 1]
+            two = [p for i, p in enumerate(projections) if not mask >> i & 1]
+            assert max(_cost(one, counts), _cost(two, counts)) >= best - 1e-9
+
+    def test_a_costly_projection_is_kept_apart(self) -> None:
+        """Same events, one projection far costlier to apply: it gets a group of its own."""
+        projections = [_numbered(n, 5.0 if n == 3 else 0.1) for n in range(6)]
+        groups = plan(projections, {"libops:Post.Published": 100}, 2)
+        assert [type(p).name for p in groups[0]] == ["p3"]
+
+    def test_many_projections_are_placed_one_by_one(self) -> None:
+        """Too many ways to try them all: each still lands in exactly one group, none idle."""
+        projections = [_numbered(n, 0.1 * (n + 1)) for n in range(12)]
+        groups = plan(projections, {"libops:Post.Published": 100}, 4)
+        assert len(groups) == 4 and all(groups)
+        assert sorted(type(p).name for g in groups for p in g) == sorted(
+            type(p).name for p in projections)
+        costs = [_cost(g, {"libops:Post.Published": 100}) for g in groups]
+        assert costs == sorted(costs, reverse=True)
+        assert max(costs) <= 2 * min(costs)
 
     def test_no_more_groups_than_projections(self) -> None:
         assert len(plan([PublishedCount()], {}, 4)) == 1
+        assert plan([], {}, 2) == []
 
     @pytest.mark.parametrize("workers", [0, -1, True, 1.5, "2"])
     def test_bad_workers_are_refused(self, workers: Any) -> None:

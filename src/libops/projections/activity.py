@@ -303,6 +303,7 @@ class ActivityLogProjection(Projection):
     """Who did what, when, on which aggregate: one entry per event, and counts per actor."""
 
     name = "activity"
+    apply_cost = 0.4  # measured: see Projection.apply_cost
 
     @handles(*_event_classes())
     def logged(self, event: Any, view: View) -> None:

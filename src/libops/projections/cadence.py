@@ -38,6 +38,7 @@ class CadenceComplianceProjection(Projection):
     """
 
     name = "cadence"
+    apply_cost = 1.0  # measured: see Projection.apply_cost
 
     POLICY: ClassVar[CadencePolicy] = CadencePolicy()
 

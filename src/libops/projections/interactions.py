@@ -151,6 +151,7 @@ class InteractionEffectivenessProjection(Projection):
     """Participants, contest entries, Q&A answer rate and response times, reading, moderation."""
 
     name = "interactions"
+    apply_cost = 0.1  # measured: see Projection.apply_cost
 
     # --- questions -----------------------------------------------------------------------
 

@@ -9,14 +9,15 @@ documents and its position committed together under compare-and-set.
 
 How the groups are chosen: the topics of a sample of the log (up to :data:`SAMPLE` events
 after the lowest position) give each projection's share of the events it handles; a group
-costs the events its projections read together (each read and decoded once for the group)
-plus the events each projection applies. The projections, heaviest first, each join the
-group they make cheapest.
+costs the events its projections read together (each read and decoded once for the group,
+weighted :data:`READ_WEIGHT`) plus the events each projection applies. The projections,
+heaviest first, each join the group they make cheapest.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import multiprocessing
 import pickle
 import time
@@ -37,6 +38,9 @@ SAMPLE: Final = 20_000
 POLL_INTERVAL: Final = 0.25
 """How often (seconds) the parent reads the positions to report progress."""
 
+EXHAUSTIVE: Final = 50_000
+"""Up to this many ways of sharing the projections out, the plan tries them all."""
+
 
 def plan(
     projections: Sequence[Projection], topic_counts: Mapping[str, int], workers: int
@@ -45,35 +49,56 @@ def plan(
     costliest first.
 
     ``topic_counts`` says how many events of each topic there are (or their share of a
-    sample). Deterministic: the same inputs give the same groups, in the same order.
+    sample). A group costs the events its projections read together (1 each: read and
+    decoded once for the group) plus, for each projection, the events it handles times its
+    :attr:`~libops.projections.Projection.apply_cost`. The plan makes the costliest group as
+    cheap as it can: trying every way when there are few (up to :data:`EXHAUSTIVE`),
+    otherwise placing the projections, costliest first, each where it adds least.
+    Deterministic: the same inputs give the same groups, in the same order.
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InvalidValueError(f"workers must be a whole number >= 1, not {workers!r}")
+    chosen = sorted(projections, key=lambda p: type(p).name)
+    size = min(workers, len(chosen))
+    if size == 0:
+        return []
+    topics = [frozenset(p.topics()) for p in chosen]
+    applying = [
+        sum(topic_counts.get(t, 0) for t in topics[i]) * float(type(p).apply_cost)
+        for i, p in enumerate(chosen)
+    ]
 
-    def handled(projection: Projection) -> int:
-        return sum(topic_counts.get(topic, 0) for topic in projection.topics())
+    def cost(members: Sequence[int]) -> float:
+        read: set[str] = set().union(*(topics[i] for i in members))
+        return sum(topic_counts.get(t, 0) for t in read) + sum(applying[i] for i in members)
 
-    groups: list[list[Projection]] = [[] for _ in range(min(workers, len(projections)))]
-    topics: list[set[str]] = [set() for _ in groups]
-    applied = [0 for _ in groups]
+    def split(assignment: Sequence[int]) -> list[list[int]]:
+        return [[i for i, g in enumerate(assignment) if g == group] for group in range(size)]
 
-    def cost(index: int, extra: Projection | None = None) -> int:
-        read = topics[index] | set(extra.topics() if extra is not None else ())
-        more = handled(extra) if extra is not None else 0
-        return sum(topic_counts.get(t, 0) for t in read) + applied[index] + more
-
-    ordered = sorted(projections, key=lambda p: (-handled(p), type(p).name))
-    for projection in ordered:
-        # The group this projection makes cheapest; an empty group first, so none stays idle.
-        best = min(
-            range(len(groups)),
-            key=lambda i: (bool(groups[i]), cost(i, projection), i),
-        )
-        groups[best].append(projection)
-        topics[best].update(projection.topics())
-        applied[best] += handled(projection)
-    order = sorted((i for i in range(len(groups)) if groups[i]), key=lambda i: (-cost(i), i))
-    return [groups[i] for i in order]
+    best: tuple[float, float, tuple[int, ...]] | None = None
+    if size ** len(chosen) <= EXHAUSTIVE:
+        # The first projection always in group 0: the other orders are the same splits.
+        for rest in itertools.product(range(size), repeat=len(chosen) - 1):
+            assignment = (0, *rest)
+            groups = split(assignment)
+            if any(not g for g in groups):
+                continue
+            costs = [cost(g) for g in groups]
+            key = (max(costs), sum(costs), assignment)
+            if best is None or key < best:
+                best = key
+        assert best is not None
+        members = split(best[2])
+    else:
+        members = [[] for _ in range(size)]
+        order = sorted(range(len(chosen)), key=lambda i: (-cost([i]), i))
+        for i in order:
+            target = min(
+                range(size), key=lambda g: (bool(members[g]), cost([*members[g], i]), g)
+            )
+            members[target].append(i)
+    members.sort(key=lambda g: (-cost(g), g))
+    return [[chosen[i] for i in group] for group in members]
 
 
 def check_picklable(projections: Sequence[Projection]) -> None:

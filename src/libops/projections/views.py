@@ -57,6 +57,12 @@ class Projection:
     name: ClassVar[str] = ""
     """The projection's name: its documents and its position are stored under it."""
 
+    apply_cost: ClassVar[float] = 0.5
+    """How long applying one event takes (handler, batch work and writing the documents),
+    against reading and decoding one event as 1.0. Used only to share projections out
+    between worker processes (``engine.run(workers=N)``); the standard projections set what
+    was measured for them."""
+
     _handlers: ClassVar[Mapping[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

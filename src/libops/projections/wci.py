@@ -125,6 +125,7 @@ class WciProjection(Projection):
     """
 
     name = "wci"
+    apply_cost = 0.35  # measured: see Projection.apply_cost
 
     WOW_COUNT: ClassVar[str | None] = None
     """The snapshot count used as 在看 (Z); None: not recorded, Z = 0."""

@@ -116,7 +116,8 @@ class TestPlan:
         """Too many ways to try them all: each still lands in exactly one group, none idle."""
         projections = [_numbered(n, 0.1 * (n + 1)) for n in range(12)]
         groups = plan(projections, {"libops:Post.Published": 100}, 4)
-        assert len(groups) == 4 and all(groups)
+        assert len(groups) == 4
+        assert all(groups)
         assert sorted(type(p).name for g in groups for p in g) == sorted(
             type(p).name for p in projections)
         costs = [_cost(g, {"libops:Post.Published": 100}) for g in groups]

@@ -47,8 +47,14 @@ class TestRiskRegister:
             "open": 3,
             "by_level": {"low": 1, "medium": 1, "high": 1, "critical": 0},
             "heat_map": heat_map,
-            "escalated": [str(ids["r1"])],
+            "escalated": 1,
             "open_incidents": 2,
+        }
+        # r1 is escalated and open; r4 was, until its reassessment brought it below.
+        assert sorted(k for k in view if k.startswith("escalated:")) == [f"escalated:{ids['r1']}"]
+        assert view[f"escalated:{ids['r1']}"] == {
+            "risk_id": str(ids["r1"]), "title": view[f"risk:{ids['r1']}"]["title"],
+            "level": "high", "score": 16,
         }
         assert sorted(k for k in view if k.startswith("incident:")) == sorted(
             [f"incident:{ids['r1']}:2", f"incident:{ids['r2']}:1"]
@@ -96,6 +102,7 @@ class TestRiskRegister:
             engine.run()
             register = engine.get("risks", REGISTER)
         assert register["open"] == 0
-        assert register["escalated"] == []
+        assert register["escalated"] == 0
+        assert not any(key.startswith("escalated:") for key in engine.view("risks"))
         assert register["by_level"] == {"low": 0, "medium": 0, "high": 0, "critical": 0}
         assert sum(map(sum, register["heat_map"])) == 0

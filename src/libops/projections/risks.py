@@ -8,11 +8,14 @@ Documents:
 - ``incident:<risk id>:<number>``: an open incident: ``{"risk_id", "number", "severity",
   "affected", "started_at"}`` (removed when resolved);
 - ``register``: the summary of every **open** risk: ``{"open": n, "by_level": {"low": n,
-  "medium": n, "high": n, "critical": n}, "heat_map": 5 rows of 5 counts, "escalated":
-  [risk ids, sorted], "open_incidents": n}``. ``heat_map[l - 1][i - 1]`` counts the open
-  risks of likelihood ``l`` and impact ``i`` (rows: likelihood 1 to 5; columns: impact 1 to
-  5). A risk counts as escalated from its ``Risk.Escalated`` event until a reassessment brings
-  its score below its threshold, as on the Risk aggregate.
+  "medium": n, "high": n, "critical": n}, "heat_map": 5 rows of 5 counts, "escalated": n,
+  "open_incidents": n}``. ``heat_map[l - 1][i - 1]`` counts the open risks of likelihood
+  ``l`` and impact ``i`` (rows: likelihood 1 to 5; columns: impact 1 to 5). A risk counts as
+  escalated from its ``Risk.Escalated`` event until a reassessment brings its score below
+  its threshold, as on the Risk aggregate;
+- ``escalated:<risk id>``: ``{"risk_id", "title", "level", "score"}`` for each open
+  escalated risk (removed when it is brought back below its threshold or closed), so the
+  register stays the same size however many risks are open.
 
 Closed risks keep their ``risk:`` document (status ``"closed"``) but leave the summary.
 """
@@ -35,12 +38,12 @@ def _empty_register() -> dict[str, Any]:
         "open": 0,
         "by_level": {level.value: 0 for level in RiskLevel},
         "heat_map": [[0] * _SIZE for _ in range(_SIZE)],
-        "escalated": [],
+        "escalated": 0,
         "open_incidents": 0,
     }
 
 
-def _count(register: dict[str, Any], risk_id: str, risk: dict[str, Any], sign: int) -> None:
+def _count(register: dict[str, Any], risk: dict[str, Any], sign: int) -> None:
     """Add (``sign`` 1) or remove (-1) an open risk's contribution to the register."""
     if risk["status"] != "open":
         return
@@ -48,13 +51,12 @@ def _count(register: dict[str, Any], risk_id: str, risk: dict[str, Any], sign: i
     register["by_level"][risk["level"]] += sign
     register["heat_map"][risk["likelihood"] - 1][risk["impact"] - 1] += sign
     register["open_incidents"] += sign * len(risk["open_incidents"])
-    escalated = set(register["escalated"])
     if risk["escalated"]:
-        if sign > 0:
-            escalated.add(risk_id)
-        else:
-            escalated.discard(risk_id)
-    register["escalated"] = sorted(escalated)
+        register["escalated"] += sign
+
+
+def _escalated(risk: dict[str, Any]) -> bool:
+    return bool(risk["status"] == "open" and risk["escalated"])
 
 
 class RiskRegisterProjection(Projection):
@@ -149,9 +151,18 @@ class RiskRegisterProjection(Projection):
     def _replace(
         view: View, risk_id: str, before: dict[str, Any] | None, after: dict[str, Any]
     ) -> None:
-        register = view.get(REGISTER) or _empty_register()
+        register = view.get(REGISTER)
+        if register is None:
+            register = _empty_register()
+            view.put(REGISTER, register)
         if before is not None:
-            _count(register, risk_id, before, -1)
-        _count(register, risk_id, after, 1)
-        view.put(REGISTER, register)
+            _count(register, before, -1)
+        _count(register, after, 1)
         view.put(f"risk:{risk_id}", after)
+        if _escalated(after):
+            view.put(f"escalated:{risk_id}", {
+                "risk_id": risk_id, "title": after["title"], "level": after["level"],
+                "score": after["score"],
+            })
+        elif before is not None and _escalated(before):
+            view.delete(f"escalated:{risk_id}")

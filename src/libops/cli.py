@@ -515,18 +515,11 @@ def project_run(
                     for name in engine.names
                 }
 
-                def show(totals: ProjectionReports) -> None:
-                    for name, report in totals.items():
-                        bar.update(tasks[name], completed=report.position)
-
                 def moved(positions: Mapping[str, int]) -> None:
                     for name, position in positions.items():
                         bar.update(tasks[name], completed=position)
 
-                if workers > 1:
-                    reports = engine.run(workers=workers, on_progress=moved)
-                else:
-                    reports = catch_up(engine, on_batch=show)
+                reports = engine.run(workers=workers, on_progress=moved)
             outcomes: list[SignalOutcome] | None = None
             if signals:
                 outcomes = _dispatch_signals(ops, engine)

@@ -542,17 +542,16 @@ class ProjectionEngine:
         With ``workers`` above 1 (a SQLite or PostgreSQL store), the projections are split
         into up to that many groups of about the same cost, each caught up by an engine in
         a worker process of its own (see :mod:`libops.projections.parallel`); the
-        guarantees are the same. ``on_progress`` then gets every projection's position,
-        by name, a few times a second. Worth it for long catch-ups on a machine with that
-        many processor cores; each worker opens its own connection to the store.
+        guarantees are the same. Worth it for long catch-ups on a machine with that many
+        processor cores; each worker opens its own connection to the store.
+
+        ``on_progress`` gets every projection's position, by name, after each batch (with
+        workers: a few times a second).
         """
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise InvalidValueError(f"workers must be a whole number >= 1, not {workers!r}")
         if workers == 1:
-            reports = self._catch_up(list(self._projections), max_batches)
-            if on_progress is not None:
-                on_progress({name: report.position for name, report in reports.items()})
-            return reports
+            return self._catch_up(list(self._projections), max_batches, on_progress)
         if max_batches is not None:
             raise InvalidValueError("max_batches works with workers=1 only")
         if self._ops.config.scheme == "memory":
@@ -602,7 +601,12 @@ class ProjectionEngine:
         self._backend.reset(self._projection(name).name)
         return self._catch_up([name], None)[name]
 
-    def _catch_up(self, names: list[str], max_batches: int | None) -> dict[str, RunReport]:
+    def _catch_up(
+        self,
+        names: list[str],
+        max_batches: int | None,
+        on_progress: Callable[[dict[str, int]], None] | None = None,
+    ) -> dict[str, RunReport]:
         counts = {name: [0, 0, 0] for name in names}  # applied, batches, conflicts
         positions = {name: self._backend.position(name) for name in names}
         # A projection at position 0 has no documents (they are only ever written with a
@@ -635,6 +639,8 @@ class ProjectionEngine:
                     counts[entry.name][0] += applied[entry.name]
                     counts[entry.name][1] += 1
                 batches += 1
+                if on_progress is not None:
+                    on_progress(dict(positions))
             else:
                 for name in group:
                     views[name].abandon()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from libops.projections.standard import (
     standard_projection_classes,
     standard_projections,
 )
-from tests.helpers import count_events
+from tests.helpers import copy_store, count_events
 
 
 def run(*args: str) -> Result:
@@ -166,11 +165,7 @@ class TestProjectRun:
 
     def test_workers_give_what_one_process_gives(self, demo_url: str, tmp_path: Path) -> None:
         """``--workers 2`` catches every projection up to the same views and positions."""
-        other = tmp_path / "other"
-        other.mkdir()
-        for name in ("libops.db", "libops.keys.db"):
-            shutil.copyfile(tmp_path / name, other / name)
-        other_url = f"sqlite:///{other}/libops.db"
+        other_url = copy_store(tmp_path, tmp_path / "other")
         shared = run_json("project", "run", "--store", demo_url, "--workers", "2",
                           "--no-signals")
         alone = run_json("project", "run", "--store", other_url, "--no-signals")

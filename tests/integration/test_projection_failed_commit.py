@@ -3,7 +3,6 @@ finishes the job as if nothing had happened."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from libops.domain.errors import StorageError
 from libops.projections import ProjectionEngine
 from libops.projections import engine as engine_module
 from libops.projections.standard import standard_projections
+from tests.helpers import copy_store
 
 
 @pytest.fixture(scope="module")
@@ -23,13 +23,6 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("failed-commit")
     run_demo(f"sqlite:///{directory}/libops.db", seed=3, posts=12, days=7)
     return directory
-
-
-def _copy(history: Path, target: Path) -> str:
-    target.mkdir(parents=True, exist_ok=True)
-    for name in ("libops.db", "libops.keys.db"):
-        shutil.copyfile(history / name, target / name)
-    return f"sqlite:///{target}/libops.db"
 
 
 def _one_by_one(url: str) -> dict[str, Any]:
@@ -47,7 +40,7 @@ def test_a_failed_commit_leaves_the_last_written_batch(
 ) -> None:
     """The third commit fails: the error is raised, positions stand at the second batch's,
     and a later run ends with the views of an uninterrupted one."""
-    expected = _one_by_one(_copy(history, tmp_path / "one"))
+    expected = _one_by_one(copy_store(history, tmp_path / "one"))
     commit = engine_module._SQLiteBackend.commit
     calls: list[int] = []
     seen: list[dict[str, int]] = []
@@ -58,7 +51,7 @@ def test_a_failed_commit_leaves_the_last_written_batch(
             raise StorageError("disk full")
         return bool(commit(self, entries))
 
-    url = _copy(history, tmp_path / "all")
+    url = copy_store(history, tmp_path / "all")
     monkeypatch.setattr(engine_module._SQLiteBackend, "commit", failing)
     with LibOps.open(url) as ops, ProjectionEngine(
         ops, standard_projections(), batch_size=25

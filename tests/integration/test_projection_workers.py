@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from libops.domain.post import Post
 from libops.projections import Projection, ProjectionEngine, View, handles
 from libops.projections.parallel import SAMPLE, plan
 from libops.projections.standard import standard_projections
+from tests.helpers import copy_store
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -49,12 +49,6 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("workers")
     run_demo(f"sqlite:///{directory}/libops.db", seed=11, posts=8, days=7)
     return directory
-
-
-def _copy(history: Path, target: Path) -> str:
-    for name in ("libops.db", "libops.keys.db"):
-        shutil.copyfile(history / name, target / name)
-    return f"sqlite:///{target}/libops.db"
 
 
 def _views(ops: LibOps, workers: int, extra: list[Projection] | None = None) -> dict[str, Any]:
@@ -138,11 +132,9 @@ class TestRunInWorkers:
     def test_two_workers_give_the_views_one_process_gives(
         self, history: Path, tmp_path: Path
     ) -> None:
-        (tmp_path / "one").mkdir()
-        (tmp_path / "two").mkdir()
-        with LibOps.open(_copy(history, tmp_path / "one")) as ops:
+        with LibOps.open(copy_store(history, tmp_path / "one")) as ops:
             alone = _views(ops, 1, [PublishedCount()])
-        with LibOps.open(_copy(history, tmp_path / "two")) as ops:
+        with LibOps.open(copy_store(history, tmp_path / "two")) as ops:
             shared = _views(ops, 2, [PublishedCount()])
         assert shared == alone
         assert alone["published_count"]["published"] > 0
@@ -150,7 +142,7 @@ class TestRunInWorkers:
 
     def test_progress_reports_every_position(self, history: Path, tmp_path: Path) -> None:
         seen: list[dict[str, int]] = []
-        with LibOps.open(_copy(history, tmp_path)) as ops, ProjectionEngine(
+        with LibOps.open(copy_store(history, tmp_path)) as ops, ProjectionEngine(
             ops, standard_projections(), batch_size=40
         ) as engine:
             reports = engine.run(workers=2, on_progress=seen.append)
@@ -163,7 +155,7 @@ class TestRunInWorkers:
         self, history: Path, tmp_path: Path
     ) -> None:
         projections = [*standard_projections(), FailsOnThirdMetric()]
-        with LibOps.open(_copy(history, tmp_path)) as ops, ProjectionEngine(
+        with LibOps.open(copy_store(history, tmp_path)) as ops, ProjectionEngine(
             ops, projections, batch_size=1
         ) as engine:
             groups = plan(projections, engine.sample_topics(0, SAMPLE), 2)
@@ -187,7 +179,7 @@ class TestRunInWorkers:
             def published(self, event: Post.Published, view: View) -> None:
                 view.increment("published")
 
-        with LibOps.open(_copy(history, tmp_path)) as ops, ProjectionEngine(
+        with LibOps.open(copy_store(history, tmp_path)) as ops, ProjectionEngine(
             ops, [*standard_projections(), Local()]
         ) as engine:
             with pytest.raises(InvalidValueError, match="'local' cannot be sent to a worker"):
@@ -206,7 +198,7 @@ class TestRunInWorkers:
     def test_sample_topics_counts_what_the_log_holds(
         self, history: Path, tmp_path: Path
     ) -> None:
-        with LibOps.open(_copy(history, tmp_path)) as ops, ProjectionEngine(
+        with LibOps.open(copy_store(history, tmp_path)) as ops, ProjectionEngine(
             ops, [PublishedCount()]
         ) as engine:
             everything = Counter(

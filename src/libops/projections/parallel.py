@@ -24,8 +24,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
-import attrs
-
 from libops.domain.errors import InvalidValueError, StorageError
 from libops.projections.views import Projection
 
@@ -165,13 +163,10 @@ def run_in_workers(
         futures = {pool.submit(_work, url, group, batch_size): group for group in groups[1:]}
         here = groups[0]
         try:
+            # One run (its views keep their documents between batches), reporting the
+            # positions of all the projections after its batches.
             with ProjectionEngine(engine.ops, here, batch_size=batch_size) as local:
-                while True:
-                    batch = local.run(max_batches=1)
-                    _add(reports, batch)
-                    progress()
-                    if not any(r.batches or r.conflicts for r in batch.values()):
-                        break
+                reports.update(local.run(on_progress=lambda _positions: progress()))
         except Exception as error:
             error.add_note(f"while catching up {', '.join(type(p).name for p in here)}")
             failures.append(error)
@@ -195,14 +190,3 @@ def run_in_workers(
         raise failures[0]
     return {name: reports[name] for name in names}
 
-
-def _add(totals: dict[str, RunReport], batch: Mapping[str, RunReport]) -> None:
-    """Add one run's reports to the running totals."""
-    for name, report in batch.items():
-        before = totals.get(name)
-        totals[name] = report if before is None else attrs.evolve(
-            report,
-            applied=before.applied + report.applied,
-            batches=before.batches + report.batches,
-            conflicts=before.conflicts + report.conflicts,
-        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +13,7 @@ from libops import LibOps
 from libops.domain.campaign import Campaign
 from libops.domain.errors import InvalidValueError
 from libops.projections import Projection, ProjectionEngine, View, handles
+from libops.projections import views as views_module
 from libops.projections.views import check_projection, event_topic
 
 
@@ -297,3 +299,20 @@ class TestView:
         with pytest.raises(InvalidValueError):
             view.get("")
         assert view.changes() == {}
+
+
+class TestUuidText:
+    def test_is_the_uuid_as_text(self) -> None:
+        """uuid_text gives str(uuid), the same object the second time."""
+        value = uuid.uuid4()
+        first = views_module.uuid_text(value)
+        assert first == str(value)
+        assert views_module.uuid_text(uuid.UUID(str(value))) is first
+
+    def test_forgets_everything_when_full(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The cache holds at most _UUID_TEXTS_KEPT ids: the next one starts it afresh."""
+        monkeypatch.setattr(views_module, "_UUID_TEXTS_KEPT", 3)
+        monkeypatch.setattr(views_module, "_UUID_TEXTS", {})
+        ids = [uuid.uuid4() for _ in range(4)]
+        assert [views_module.uuid_text(i) for i in ids] == [str(i) for i in ids]
+        assert list(views_module._UUID_TEXTS) == [ids[3]]

@@ -51,7 +51,7 @@ from libops.domain.personal import DataSubject, SealedPersonalData
 from libops.domain.post import Post
 from libops.domain.risk import Risk
 from libops.domain.values import Money
-from libops.projections.views import Projection, View, event_topic, handles
+from libops.projections.views import Projection, View, event_topic, handles, uuid_text
 
 if TYPE_CHECKING:
     from libops.bootstrap import LibOps
@@ -323,7 +323,7 @@ class ActivityLogProjection(Projection):
             sequence,
             actor_id,
             topic,
-            str(event.originator_id),
+            uuid_text(event.originator_id),
             event.originator_version,
             event.timestamp.isoformat(),
         ])

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from libops.domain.cadence import DEFAULT_TIMEZONE
 from libops.domain.post import Post
 from libops.domain.values import MetricSnapshot, Platform
-from libops.projections.views import Projection, View, handles
+from libops.projections.views import Projection, View, handles, uuid_text
 
 ZONE: Final = ZoneInfo(DEFAULT_TIMEZONE)
 
@@ -140,10 +140,11 @@ class EngagementProjection(Projection):
     def published(self, event: Post.Published, view: View) -> None:
         receipt = event.receipt
         platform = receipt.platform
-        key = f"post:{event.originator_id}:{platform.value}"
+        post = uuid_text(event.originator_id)
+        key = f"post:{post}:{platform.value}"
         if view.get(key) is not None:  # published again on the platform: nothing new
             return
-        meta_key = f"meta:{event.originator_id}"
+        meta_key = f"meta:{post}"
         meta = view.get(meta_key)
         if meta is None:
             meta = {
@@ -155,7 +156,7 @@ class EngagementProjection(Projection):
             view.put(meta_key, meta)
         at = receipt.published_at
         view.put(key, {
-            "post_id": str(event.originator_id),
+            "post_id": post,
             "platform": platform.value,
             "campaign_id": meta["campaign_id"],
             "content_type": meta["content_type"],
@@ -180,7 +181,7 @@ class EngagementProjection(Projection):
     @handles(Post.MetricsRecorded, Post.MetricsCorrected)
     def metrics(self, event: Post.MetricsRecorded | Post.MetricsCorrected, view: View) -> None:
         snapshot = event.snapshot
-        doc = view.get(f"post:{event.originator_id}:{snapshot.platform.value}")
+        doc = view.get(f"post:{uuid_text(event.originator_id)}:{snapshot.platform.value}")
         if doc is None:  # metrics come only after publication; nothing to roll up without it
             return
         if _WAS not in doc:

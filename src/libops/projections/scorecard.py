@@ -29,7 +29,7 @@ from uuid import UUID
 from libops.domain.campaign import Campaign
 from libops.domain.post import Post
 from libops.domain.values import MetricSnapshot, Objective
-from libops.projections.views import Projection, View, handles
+from libops.projections.views import Projection, View, handles, uuid_text
 
 COUNTS: Final = ("reads", "views", "likes", "comments", "shares", "favourites",
                  "followers_gained")
@@ -110,7 +110,7 @@ the actuals and removes it, so it is never stored."""
 def _variant(view: View, event: Post.Published | Post.MetricsRecorded,
              platform: str) -> dict[str, Any]:
     """The post variant's document (created, not yet counted anywhere, if new)."""
-    key = f"post:{event.originator_id}:{platform}"
+    key = f"post:{uuid_text(event.originator_id)}:{platform}"
     variant: dict[str, Any] | None = view.get(key)
     if variant is None:
         variant = {"campaign_id": _campaign(event.campaign_id), "published": False,
@@ -149,7 +149,7 @@ def _counts(snapshot: MetricSnapshot) -> dict[str, int]:
 
 
 def _campaign(campaign_id: UUID | None) -> str | None:
-    return None if campaign_id is None else str(campaign_id)
+    return None if campaign_id is None else uuid_text(campaign_id)
 
 
 class CampaignScorecardProjection(Projection):

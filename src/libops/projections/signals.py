@@ -88,7 +88,7 @@ from libops.domain.post import Post
 from libops.domain.review import PERSONAL_DATA
 from libops.domain.risk import MAX_RATING, STANDARD_SIGNALS, Risk, signal_source
 from libops.domain.values import Actor, MetricSnapshot, Role
-from libops.projections.views import Projection, View, handles
+from libops.projections.views import Projection, View, handles, uuid_text
 
 if TYPE_CHECKING:
     from libops.bootstrap import LibOps
@@ -381,7 +381,7 @@ class RiskSignalsProjection(Projection):
                 ):
                     outliers.append(self._outlier(count_name, value, n, total, squares))
             stat[0], stat[1], stat[2] = n + 1, total + value, squares + value * value
-        post = str(event.originator_id)
+        post = uuid_text(event.originator_id)
         anomalous: list[str] = state["anomalous"]
         if not outliers or post in anomalous:
             if not outliers and post in anomalous:

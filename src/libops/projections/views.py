@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, Final, TypeVar
+from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
@@ -112,6 +113,21 @@ def check_projection(projection: Projection) -> None:
 
 
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False)
+
+
+_UUID_TEXTS: dict[UUID, str] = {}
+_UUID_TEXTS_KEPT: Final = 65_536
+
+
+def uuid_text(value: UUID) -> str:
+    """``str(value)``, remembered: projections key their documents by aggregate ids, and the
+    same id comes by again and again (each of an event's handlers turns it into text)."""
+    text = _UUID_TEXTS.get(value)
+    if text is None:
+        if len(_UUID_TEXTS) >= _UUID_TEXTS_KEPT:
+            _UUID_TEXTS.clear()
+        text = _UUID_TEXTS[value] = str(value)
+    return text
 
 
 def encode(value: Any) -> str:

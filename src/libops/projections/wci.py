@@ -48,7 +48,7 @@ from typing import Any, ClassVar, Final
 from libops.domain.post import Post
 from libops.domain.values import MetricSnapshot, Platform
 from libops.projections.engagement import local_day, local_week
-from libops.projections.views import Projection, View, handles
+from libops.projections.views import Projection, View, handles, uuid_text
 
 _TERM_WEIGHTS: Final = (Decimal("0.6"), Decimal("0.2"), Decimal("0.1"), Decimal("0.1"))
 _READS_W: Final = Decimal("0.70")
@@ -152,7 +152,7 @@ class WciProjection(Projection):
         snapshot = event.snapshot
         if snapshot.platform is not Platform.WECHAT:
             return
-        doc = view.get(f"post:{event.originator_id}")
+        doc = view.get(f"post:{uuid_text(event.originator_id)}")
         if doc is None:  # metrics come only after publication
             return
         doc["reads"] = snapshot.reads

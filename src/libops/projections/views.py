@@ -116,12 +116,13 @@ _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan
 
 
 _UUID_TEXTS: dict[UUID, str] = {}
-_UUID_TEXTS_KEPT: Final = 65_536
+_UUID_TEXTS_KEPT: Final = 4_096
 
 
 def uuid_text(value: UUID) -> str:
     """``str(value)``, remembered: projections key their documents by aggregate ids, and the
-    same id comes by again and again (each of an event's handlers turns it into text)."""
+    same id comes by again and again (each of an event's handlers turns it into text). The
+    last few thousand ids are kept (about 1 MB), then the cache starts afresh."""
     text = _UUID_TEXTS.get(value)
     if text is None:
         if len(_UUID_TEXTS) >= _UUID_TEXTS_KEPT:

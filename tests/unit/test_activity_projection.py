@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 import attrs
@@ -47,6 +48,14 @@ def history(ops: LibOps, clock: ManualClock, planner: Actor, admin: Actor) -> tu
     subject = ops.privacy.subject_id_for("weibo", "@wang_xm")
     ops.privacy.erase(admin, subject, "asked to be forgotten")
     return str(campaign), str(question)
+
+
+def caught_up(ops: LibOps, clock: ManualClock, planner: Actor, admin: Actor) -> dict[str, Any]:
+    """The activity view of :func:`history`, caught up."""
+    history(ops, clock, planner, admin)
+    with ProjectionEngine(ops, [ActivityLogProjection()]) as engine:
+        engine.run()
+        return engine.view("activity")
 
 
 class TestActivityLog:
@@ -130,10 +139,7 @@ class TestActivityLog:
         self, memory_ops: LibOps, clock: ManualClock, planner: Actor, admin: Actor
     ) -> None:
         """The asker shows as [personal data]; neither name, handle, phone nor text appears."""
-        history(memory_ops, clock, planner, admin)
-        with ProjectionEngine(memory_ops, [ActivityLogProjection()]) as engine:
-            engine.run()
-            view = engine.view("activity")
+        view = caught_up(memory_ops, clock, planner, admin)
         logged = entries(view, ops=memory_ops)  # summaries read from the log, after erasure
         received = logged[2]["summary"]
         assert received.startswith("Received: ")
@@ -150,21 +156,19 @@ class TestActivityLog:
         self, memory_ops: LibOps, clock: ManualClock, planner: Actor, admin: Actor
     ) -> None:
         """The view holds no summary; reading one summarises the entry's own event."""
-        history(memory_ops, clock, planner, admin)
+        view = caught_up(memory_ops, clock, planner, admin)
+        events = [
+            memory_ops.app.mapper.to_domain_event(n)
+            for n in memory_ops.app.recorder.select_notifications(
+                0, 100, inclusive_of_start=False
+            )
+            if n.topic in ActivityLogProjection.topics()
+        ]
+        assert all(len(row) == len(ENTRY_FIELDS) for row in view[page_key(1)])
+        assert "summary" not in entries(view)[0]
+        summaries = [e["summary"] for e in entries(view, ops=memory_ops)]
+        assert summaries == [summary(event) for event in events]
         with ProjectionEngine(memory_ops, [ActivityLogProjection()]) as engine:
-            engine.run()
-            view = engine.view("activity")
-            events = [
-                memory_ops.app.mapper.to_domain_event(n)
-                for n in memory_ops.app.recorder.select_notifications(
-                    0, 100, inclusive_of_start=False
-                )
-                if n.topic in ActivityLogProjection.topics()
-            ]
-            assert all(len(row) == len(ENTRY_FIELDS) for row in view[page_key(1)])
-            assert "summary" not in entries(view)[0]
-            summaries = [e["summary"] for e in entries(view, ops=memory_ops)]
-            assert summaries == [summary(event) for event in events]
             assert entry(engine, 3)["summary"] == summaries[2]  # type: ignore[index]
 
     def test_an_entry_whose_event_is_missing_is_refused(self, memory_ops: LibOps) -> None:

@@ -99,11 +99,6 @@ def _event_classes() -> tuple[type[Any], ...]:
     return tuple(classes.values())
 
 
-def _short(value: Any) -> str:
-    """``value`` as short text, never showing sealed personal data."""
-    return _formatter(type(value))(value)
-
-
 def _clip(text: str) -> str:
     return text if len(text) <= _VALUE_LENGTH else text[: _VALUE_LENGTH - 1] + "…"
 
@@ -237,6 +232,11 @@ def page_key(sequence: int) -> str:
     """The key of the page holding the entry at ``sequence`` (1, 2, ...) in the log."""
     if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 1:
         raise InvalidValueError(f"an activity sequence is a whole number >= 1, not {sequence!r}")
+    return _page(sequence)
+
+
+def _page(sequence: int) -> str:
+    """:func:`page_key` of a sequence known to be good (the handler's own count)."""
     return f"page:{(sequence - 1) // PAGE_SIZE + 1:010d}"
 
 
@@ -314,7 +314,7 @@ class ActivityLogProjection(Projection):
         names = _NAMES.get(cls) or _names(cls)
         topic = names[0]
         actor_id = getattr(event, "actor_id", None) or SYSTEM_ACTOR
-        key = f"page:{(sequence - 1) // PAGE_SIZE + 1:010d}"  # page_key(sequence)
+        key = _page(sequence)
         page = view.get(key)
         if page is None:
             page = []

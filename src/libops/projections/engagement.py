@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from libops.domain.cadence import DEFAULT_TIMEZONE
 from libops.domain.post import Post
-from libops.domain.values import MetricSnapshot, Platform
+from libops.domain.values import Platform
 from libops.projections.views import Projection, View, handles, uuid_text
 
 ZONE: Final = ZoneInfo(DEFAULT_TIMEZONE)
@@ -74,10 +74,6 @@ def local_week(at: datetime) -> str:
 
 def _zero() -> dict[str, int]:
     return dict.fromkeys(COUNTS, 0)
-
-
-def _counts(snapshot: MetricSnapshot) -> dict[str, int]:
-    return {name: getattr(snapshot, name) or 0 for name in COUNTS}
 
 
 class EngagementProjection(Projection):

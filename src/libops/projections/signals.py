@@ -123,6 +123,24 @@ _WINDOW: Final = 7
 """Days before the day judged that the comment spike compares with."""
 
 
+def _far_out(
+    value: int, n: int, total: int, squares: int, weights: tuple[int, int, int]
+) -> bool:
+    """Whether |z| >= Z for ``value`` against n earlier values summing to ``total`` (squares
+    summing to ``squares``), in whole numbers: no rounding, and fast.
+
+    With d = n x - S and V = n (n Q - S^2), |z| >= Z with sd at least f is
+    d^2 (n - 1) >= Z^2 max(V, n^2 (n - 1) f^2); Z and f are fractions zn/zd, fn/fd, so
+    d^2 (n - 1) zd^2 fd^2 >= max(zn^2 fd^2 V, zn^2 fn^2 n^2 (n - 1)); ``weights`` are
+    (zd^2 fd^2, zn^2 fd^2, zn^2 fn^2).
+    """
+    far, spread_weight, least_weight = weights
+    deviation = n * value - total
+    return deviation * deviation * (n - 1) * far >= max(
+        spread_weight * n * (n * squares - total * total), least_weight * n * n * (n - 1)
+    )
+
+
 def signal_id_in(description: str) -> str | None:
     """The signal id a signal's risk description ends with (``Signal: <id>.``), if any."""
     last = description.rpartition("\n")[2]
@@ -363,7 +381,7 @@ class RiskSignalsProjection(Projection):
         stats: dict[str, list[int]] = state["counts"]
         outliers: list[str] = []
         minimum = self.ANOMALY_MIN_OBSERVATIONS
-        far, spread_weight, least_weight = self._z_weights()
+        weights = self._z_weights()
         for count_name in MetricSnapshot.COUNTS:
             value = getattr(snapshot, count_name)
             if value is None:
@@ -372,14 +390,8 @@ class RiskSignalsProjection(Projection):
             if stat is None:
                 stat = stats[count_name] = [0, 0, 0]
             n, total, squares = stat
-            if n >= minimum:
-                # self._far_out(value, n, total, squares), inlined: it runs for every count
-                deviation = n * value - total
-                if deviation * deviation * (n - 1) * far >= max(
-                    spread_weight * n * (n * squares - total * total),
-                    least_weight * n * n * (n - 1),
-                ):
-                    outliers.append(self._outlier(count_name, value, n, total, squares))
+            if n >= minimum and _far_out(value, n, total, squares, weights):
+                outliers.append(self._outlier(count_name, value, n, total, squares))
             stat[0], stat[1], stat[2] = n + 1, total + value, squares + value * value
         post = uuid_text(event.originator_id)
         anomalous: list[str] = state["anomalous"]
@@ -402,21 +414,8 @@ class RiskSignalsProjection(Projection):
             post_id=event.originator_id,
         )
 
-    def _far_out(self, value: int, n: int, total: int, squares: int) -> bool:
-        """Whether |z| >= ANOMALY_Z, in whole numbers (no rounding, and fast).
-
-        With d = n x - S and V = n (n Q - S^2), |z| >= Z with sd at least f is
-        d^2 (n - 1) >= Z^2 max(V, n^2 (n - 1) f^2); Z and f are fractions zn/zd, fn/fd, so
-        d^2 (n - 1) zd^2 fd^2 >= max(zn^2 fd^2 V, zn^2 fn^2 n^2 (n - 1)).
-        """
-        far, spread_weight, least_weight = self._z_weights()
-        deviation = n * value - total
-        return deviation * deviation * (n - 1) * far >= max(
-            spread_weight * n * (n * squares - total * total), least_weight * n * n * (n - 1)
-        )
-
     def _z_weights(self) -> tuple[int, int, int]:
-        """The whole-number weights of :meth:`_far_out`: zd^2 fd^2, zn^2 fd^2, zn^2 fn^2."""
+        """The whole-number weights :func:`_far_out` takes: zd^2 fd^2, zn^2 fd^2, zn^2 fn^2."""
         z, floor = self.ANOMALY_Z, self.ANOMALY_MIN_SD
         cached = self._weights
         if cached is None or cached[0] != (z, floor):

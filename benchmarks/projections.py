@@ -105,8 +105,9 @@ def copies(template: list[StoredEvent]) -> Iterator[StoredEvent]:
     while True:
         moved: dict[bytes, bytes] = {}
 
-        def later(match: re.Match[bytes], cache: dict[bytes, bytes] = moved,
-                  by: timedelta = shift) -> bytes:
+        def later(
+            match: re.Match[bytes], cache: dict[bytes, bytes] = moved, by: timedelta = shift
+        ) -> bytes:
             text = match.group(0)
             if text not in cache:
                 cache[text] = (date.fromisoformat(text.decode()) + by).isoformat().encode()
@@ -226,13 +227,21 @@ def _remove(store: Path) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def measure_in_subprocess(
-    kind: str, db: Path, batch_size: int, workers: int = 1
-) -> dict[str, Any]:
+def measure_in_subprocess(kind: str, db: Path, batch_size: int, workers: int = 1) -> dict[str, Any]:
     """Run :func:`measure` in a fresh Python process, so its peak memory is its own."""
     done = subprocess.run(
-        [sys.executable, __file__, "--measure", kind, "--db", str(db),
-         "--batch-size", str(batch_size), "--workers", str(workers)],
+        [
+            sys.executable,
+            __file__,
+            "--measure",
+            kind,
+            "--db",
+            str(db),
+            "--batch-size",
+            str(batch_size),
+            "--workers",
+            str(workers),
+        ],
         check=False,
         capture_output=True,
         text=True,
@@ -251,8 +260,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=DEFAULT_EVENTS, help="N: the larger size")
     parser.add_argument("--quick", action="store_true", help=f"N = {QUICK_EVENTS:,}")
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
-    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
-                        help="N for the run with worker processes (1: skip that run)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help="N for the run with worker processes (1: skip that run)",
+    )
     parser.add_argument("--template-posts", type=int, default=24, help="posts per demo copy")
     parser.add_argument("--template-days", type=int, default=21, help="days per demo copy")
     parser.add_argument("--dir", type=Path, default=None, help="where to build (default: temp)")
@@ -330,8 +343,8 @@ def main(argv: list[str] | None = None) -> int:
                         max(shared["peak_rss_mb"], shared["children_peak_rss_mb"]), 1
                     ),
                     "total_peak_rss_mb": round(
-                        shared["peak_rss_mb"]
-                        + shared["children_peak_rss_mb"] * (args.workers - 1), 1
+                        shared["peak_rss_mb"] + shared["children_peak_rss_mb"] * (args.workers - 1),
+                        1,
                     ),
                     "libops_seconds": round(shared["seconds"], 2),
                 }

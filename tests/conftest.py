@@ -53,8 +53,12 @@ def _pg_connect(url: str):  # type: ignore[no-untyped-def]
 
     parts = urlsplit(url)
     return psycopg.connect(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username,
-        password=parts.password, dbname=parts.path.lstrip("/"), autocommit=True,
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        dbname=parts.path.lstrip("/"),
+        autocommit=True,
     )
 
 

@@ -65,7 +65,7 @@ def fenced_blocks(text: str) -> list[Block]:
         while end < len(lines) and not closing.match(lines[end]):
             line = lines[end]
             strip = len(line) - len(line.lstrip(" "))
-            body.append(line[min(strip, indent):])
+            body.append(line[min(strip, indent) :])
             end += 1
         blocks.append(Block(index + 1, opening["info"].strip(), "\n".join(body) + "\n"))
         index = end + 1
@@ -132,9 +132,7 @@ def run_examples(path: Path, workdir: Path, *, shown_as: str | None = None) -> i
     return ran
 
 
-@pytest.mark.parametrize(
-    "path", runnable_files(), ids=lambda p: str(p.relative_to(ROOT))
-)
+@pytest.mark.parametrize("path", runnable_files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_documentation_examples_run(path: Path, tmp_path: Path) -> None:
     """Every python block of this file runs, in order, without raising."""
     try:
@@ -164,8 +162,7 @@ class TestFencedBlocks:
     def test_other_languages_and_nested_fences(self) -> None:
         """Shell and plain blocks do not run; a shorter fence inside a longer one is text."""
         text = (
-            "````markdown\n```python\nboom()\n```\n````\n"
-            "```console\n$ libops\n```\n```\nx\n```\n"
+            "````markdown\n```python\nboom()\n```\n````\n```console\n$ libops\n```\n```\nx\n```\n"
         )
         blocks = fenced_blocks(text)
         assert [b.info for b in blocks] == ["markdown", "console", ""]

@@ -207,7 +207,12 @@ class Observation:
 
 
 NUMERIC_FIELDS: Final = (
-    "hour", "weekday", *COUNTS, "engagements", "reach", "engagement_rate",
+    "hour",
+    "weekday",
+    *COUNTS,
+    "engagements",
+    "reach",
+    "engagement_rate",
 )
 """The numeric fields of an :class:`Observation` that :func:`correlate` can pair."""
 
@@ -306,9 +311,7 @@ def _count_field(instance: object, attribute: attrs.Attribute[Any], value: objec
     if value is None and attribute.name == "followers_gained":
         return
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidValueError(
-            f"{attribute.name} must be a whole number, not {value!r}"
-        )
+        raise InvalidValueError(f"{attribute.name} must be a whole number, not {value!r}")
 
 
 def _platform_name(value: object) -> str:
@@ -366,10 +369,16 @@ class SnapshotRecord:
         if not isinstance(snapshot, MetricSnapshot):
             raise InvalidValueError(f"expected a MetricSnapshot, not {snapshot!r}")
         return cls(
-            post_id, snapshot.platform, snapshot.observed_at,
-            reads=snapshot.reads, views=snapshot.views, likes=snapshot.likes,
-            comments=snapshot.comments, shares=snapshot.shares,
-            favourites=snapshot.favourites, followers_gained=snapshot.followers_gained,
+            post_id,
+            snapshot.platform,
+            snapshot.observed_at,
+            reads=snapshot.reads,
+            views=snapshot.views,
+            likes=snapshot.likes,
+            comments=snapshot.comments,
+            shares=snapshot.shares,
+            favourites=snapshot.favourites,
+            followers_gained=snapshot.followers_gained,
             correction=correction,
         )
 
@@ -651,8 +660,14 @@ def _summed(by: tuple[str, ...], key: tuple[str | int, ...], members: list[Obser
     engagements = sum(m.engagements for m in members)
     reach = sum(m.reach for m in members)
     return Group(
-        by=by, key=key, members=tuple(members), posts=len(members), **sums,
-        engagements=engagements, reach=reach, engagement_rate=_rate(engagements, reach),
+        by=by,
+        key=key,
+        members=tuple(members),
+        posts=len(members),
+        **sums,
+        engagements=engagements,
+        reach=reach,
+        engagement_rate=_rate(engagements, reach),
     )
 
 
@@ -835,14 +850,22 @@ def _undefined(
     n = len(pairs)
     if n < MINIMUM_PAIRS:
         return Correlation(
-            method, labels, n, missing, None,
+            method,
+            labels,
+            n,
+            missing,
+            None,
             f"{n} complete pair(s); at least {MINIMUM_PAIRS} are needed",
         )
     for side, label in enumerate(labels):
         first = pairs[0][side]
         if all(pair[side] == first for pair in pairs):
             return Correlation(
-                method, labels, n, missing, None,
+                method,
+                labels,
+                n,
+                missing,
+                None,
                 f"{label} is constant (every value is {_decimal(first)}): it cannot correlate",
             )
     return None
@@ -930,9 +953,7 @@ def correlate(
         raise InvalidValueError(f"method must be 'pearson' or 'spearman', not {method!r}")
     fx, fy = _field(x), _field(y)
     found = _rows(rows)
-    return chosen(
-        [getattr(r, fx) for r in found], [getattr(r, fy) for r in found], labels=(fx, fy)
-    )
+    return chosen([getattr(r, fx) for r in found], [getattr(r, fy) for r in found], labels=(fx, fy))
 
 
 # --- comparison of categories -----------------------------------------------------------
@@ -1074,9 +1095,7 @@ def trend(rows: Iterable[Observation], metric: str = "engagement_rate") -> Trend
     projection's ``week:`` roll-ups), not the engagement that happened during that week.
     """
     if metric not in TREND_METRICS:
-        raise InvalidValueError(
-            f"cannot trend {metric!r}: choose from {', '.join(TREND_METRICS)}"
-        )
+        raise InvalidValueError(f"cannot trend {metric!r}: choose from {', '.join(TREND_METRICS)}")
     by_week = {g.key[0]: g for g in group(rows, "week")}
     if not by_week:
         return Trend(metric, (), 0, None, None, "no observations")
@@ -1116,7 +1135,11 @@ def trend(rows: Iterable[Observation], metric: str = "engagement_rate") -> Trend
     ]
     if len(values) < 2:
         return Trend(
-            metric, tuple(points), len(values), None, None,
+            metric,
+            tuple(points),
+            len(values),
+            None,
+            None,
             f"{len(values)} week(s) with a value; a slope needs at least 2",
         )
     mean_x = sum((x for x, _ in values), Fraction(0)) / len(values)

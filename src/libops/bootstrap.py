@@ -152,9 +152,7 @@ class LibOps:
             today=lambda: self.cadence.local_day(app.clock.now()),
         )
         # Interaction with readers (issue 3): personal data sealed through self.privacy.
-        self.questions = QuestionService(
-            app, self.privacy, escalate_after=escalate_questions_after
-        )
+        self.questions = QuestionService(app, self.privacy, escalate_after=escalate_questions_after)
         self.sessions = ReadingSessionService(app, self.privacy)
         self.contests = ContestService(app, self.privacy, keys)
         self.moderation = ModerationService(
@@ -210,9 +208,15 @@ class LibOps:
         app = _construct(config, clock or SystemClock(), create_tables=config.scheme == "memory")
         _probe(app, config)
         return cls(
-            app, config, gateways=gateways, cadence=cadence, sensitive_words=sensitive_words,
-            risk_escalation_threshold=risk_escalation_threshold, keys=keys,
-            escalate_questions_after=escalate_questions_after, moderation=moderation,
+            app,
+            config,
+            gateways=gateways,
+            cadence=cadence,
+            sensitive_words=sensitive_words,
+            risk_escalation_threshold=risk_escalation_threshold,
+            keys=keys,
+            escalate_questions_after=escalate_questions_after,
+            moderation=moderation,
         )
 
     @property

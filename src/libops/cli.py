@@ -371,12 +371,18 @@ def _rows(
     rows: dict[str, dict[str, int | bool]] = {}
     for name, (position, caught_up) in positions.items():
         row: dict[str, int | bool] = {
-            "position": position, "lag": max(0, last_id - position), "caught_up": caught_up,
+            "position": position,
+            "lag": max(0, last_id - position),
+            "caught_up": caught_up,
         }
         if reports is not None:
             report = reports[name]
-            row = {"applied": report.applied, "batches": report.batches,
-                   "conflicts": report.conflicts, **row}
+            row = {
+                "applied": report.applied,
+                "batches": report.batches,
+                "conflicts": report.conflicts,
+                **row,
+            }
         rows[name] = row
     return rows
 
@@ -414,7 +420,9 @@ def _print_json(
     signals: Sequence[SignalOutcome] | None = None,
 ) -> None:
     payload: dict[str, object] = {
-        "store": store, "last_notification_id": last_id, "projections": rows,
+        "store": store,
+        "last_notification_id": last_id,
+        "projections": rows,
     }
     if signals is not None:
         payload["signals"] = [_signal_row(outcome) for outcome in signals]
@@ -423,7 +431,9 @@ def _print_json(
 
 def _signal_row(outcome: SignalOutcome) -> dict[str, str | None]:
     return {
-        "signal_id": outcome.signal_id, "signal": outcome.signal, "scope": outcome.scope,
+        "signal_id": outcome.signal_id,
+        "signal": outcome.signal,
+        "scope": outcome.scope,
         "action": outcome.action,
         "risk_id": None if outcome.risk_id is None else str(outcome.risk_id),
         "error": outcome.error,
@@ -527,8 +537,12 @@ def project_run(
                     _merge(reports, catch_up(engine))  # the risks the signals recorded
                     last_id = _last_id(ops)
             if follow:
-                reports = _follow(engine, reports, as_json,
-                                  (lambda: _dispatch_signals(ops, engine)) if signals else None)
+                reports = _follow(
+                    engine,
+                    reports,
+                    as_json,
+                    (lambda: _dispatch_signals(ops, engine)) if signals else None,
+                )
                 last_id = _last_id(ops)
             positions = _positions(ops, engine)
     rows = _rows(positions, last_id, reports)
@@ -570,8 +584,7 @@ def _follow(
     # interrupted inside a query (which would leave its connection unusable).
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = (
-        signal.signal(signal.SIGINT, lambda _signum, _frame: stop.set())
-        if in_main_thread else None
+        signal.signal(signal.SIGINT, lambda _signum, _frame: stop.set()) if in_main_thread else None
     )
     try:
         followed = follow_projections(engine, stop, on_round=show)
@@ -667,9 +680,9 @@ def report(
         str | None, typer.Option("--to", help="Last day of the period (YYYY-MM-DD).")
     ] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of the report: zh or en.")] = "en",
-    out: Annotated[
-        Path, typer.Option("--out", help="Directory to write the report into.")
-    ] = Path("libops-report"),
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the report into.")] = Path(
+        "libops-report"
+    ),
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the files and headline figures as JSON.")
     ] = False,
@@ -713,19 +726,28 @@ def report(
                 raise typer.Exit(EXIT_USAGE) from None
     headline = files.report.headline()
     if as_json:
-        print(json.dumps({
-            "store": config.redacted_url,
-            "lang": lang,
-            "markdown": str(files.markdown),
-            "html": str(files.html),
-            "charts": [str(path) for path in files.charts],
-            "headline": headline,
-        }, ensure_ascii=False, sort_keys=True))
+        print(
+            json.dumps(
+                {
+                    "store": config.redacted_url,
+                    "lang": lang,
+                    "markdown": str(files.markdown),
+                    "html": str(files.html),
+                    "charts": [str(path) for path in files.charts],
+                    "headline": headline,
+                },
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+        )
         return
     output = stdout()
     output.print(Text("libops report", style="bold"))
-    for label, path in (("markdown", files.markdown), ("html", files.html),
-                        ("charts", files.charts[0].parent)):
+    for label, path in (
+        ("markdown", files.markdown),
+        ("html", files.html),
+        ("charts", files.charts[0].parent),
+    ):
         output.print(Text.assemble((f"{label:<10}", "bold"), str(path)))
     judged = files.report.judgement
     rate = "n/a" if judged.engagement_rate is None else f"{judged.engagement_rate * 100:.2f}%"

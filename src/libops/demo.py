@@ -152,7 +152,11 @@ _HOURS: Final = {
 
 # Readers' taste in the sandbox: (reach, engagement) by Beijing posting hour and content type.
 _HOUR_TASTE: Final = {
-    7: (0.9, 0.85), 8: (0.95, 0.9), 12: (1.05, 1.0), 18: (1.1, 1.1), 20: (1.2, 1.25),
+    7: (0.9, 0.85),
+    8: (0.95, 0.9),
+    12: (1.05, 1.0),
+    18: (1.1, 1.1),
+    20: (1.2, 1.25),
     21: (1.25, 1.3),
 }
 _TYPE_TASTE: Final = {
@@ -163,7 +167,20 @@ _TYPE_TASTE: Final = {
 
 _SURNAMES: Final = "张李王陈刘杨赵黄周吴徐孙胡朱高林何郭马罗"
 _GIVEN: Final = (
-    "晓雨", "明", "芳", "静", "洋", "磊", "丽", "杰", "敏", "浩", "蕾", "平", "婷", "强",
+    "晓雨",
+    "明",
+    "芳",
+    "静",
+    "洋",
+    "磊",
+    "丽",
+    "杰",
+    "敏",
+    "浩",
+    "蕾",
+    "平",
+    "婷",
+    "强",
 )
 _QUESTIONS: Final = (
     "周末开放到几点？",
@@ -556,8 +573,9 @@ class _Quarter:
         sim.at(planned, self.session_scheduler(session))
         self.registrants = max(8, len(self.plan) // 15)
         for i in range(self.registrants):
-            sim.at(planned + (session - planned) * (i + 1) / (self.registrants + 1),
-                   self.registrar(i))
+            sim.at(
+                planned + (session - planned) * (i + 1) / (self.registrants + 1), self.registrar(i)
+            )
         sim.at(session + timedelta(minutes=5), self.session_runner)
         opens = _at(self.day(max(w.surge - 1, 0)), 10)
         closes = opens + timedelta(days=3)
@@ -575,13 +593,31 @@ class _Quarter:
     def schedule_money(self) -> None:
         sim, w = self.sim, self.windows
         expenses: tuple[tuple[int, str, str, str, BudgetCategory, CampaignRole | None], ...] = (
-            (w.topic[0], "Inkstone Design", "INK", "4600.00", BudgetCategory.CONTENT_CREATION,
-             "topic"),
+            (
+                w.topic[0],
+                "Inkstone Design",
+                "INK",
+                "4600.00",
+                BudgetCategory.CONTENT_CREATION,
+                "topic",
+            ),
             (w.surge - 3, "Weibo promotion", "WB-AD", "3500.00", BudgetCategory.PROMOTION, "topic"),
-            (5, "Lantern Video Studio", "LVS", "3800.00", BudgetCategory.CONTENT_CREATION,
-             "eresources"),
-            (w.kol[1] + 2, "Douyin promotion", "DY-AD", "4000.00", BudgetCategory.PROMOTION,
-             "eresources"),
+            (
+                5,
+                "Lantern Video Studio",
+                "LVS",
+                "3800.00",
+                BudgetCategory.CONTENT_CREATION,
+                "eresources",
+            ),
+            (
+                w.kol[1] + 2,
+                "Douyin promotion",
+                "DY-AD",
+                "4000.00",
+                BudgetCategory.PROMOTION,
+                "eresources",
+            ),
             (10, "Schedulr SaaS", "SCH", "1200.00", BudgetCategory.TECHNICAL_SUPPORT, None),
         )
         for offset, vendor, prefix, amount, category, role in expenses:
@@ -607,28 +643,40 @@ class _Quarter:
         )
         self.budget_id = budget_id
         w = self.windows
-        specs: dict[CampaignRole, tuple[str, str, Period, tuple[Platform, ...], list[Objective],
-                                        list[str], str]] = {
+        specs: dict[
+            CampaignRole,
+            tuple[str, str, Period, tuple[Platform, ...], list[Objective], list[str], str],
+        ] = {
             "topic": (
-                f"{self.theme_zh} {self.year} / {self.theme_en} {self.year}", "topic",
-                Period(self.day(w.topic[0]), self.day(w.topic[1])), PLATFORMS,
-                [Objective(Metric.READS, 60_000), Objective(Metric.ENGAGEMENTS, 5_000),
-                 Objective(Metric.FOLLOWERS_GAINED, 300, Platform.WECHAT)],
+                f"{self.theme_zh} {self.year} / {self.theme_en} {self.year}",
+                "topic",
+                Period(self.day(w.topic[0]), self.day(w.topic[1])),
+                PLATFORMS,
+                [
+                    Objective(Metric.READS, 60_000),
+                    Objective(Metric.ENGAGEMENTS, 5_000),
+                    Objective(Metric.FOLLOWERS_GAINED, 300, Platform.WECHAT),
+                ],
                 [self.hashtag, "阅读"],
                 "The quarter's reading festival, with a surge of posts on its main day.",
             ),
             "kol": (
-                f"书评人@书虫小王合作 {self.year} / KOL collaboration {self.year}", "kol",
+                f"书评人@书虫小王合作 {self.year} / KOL collaboration {self.year}",
+                "kol",
                 Period(self.day(w.kol[0]), self.day(w.kol[1])),
                 (Platform.WEIBO, Platform.DOUYIN),
-                [Objective(Metric.VIEWS, 40_000, Platform.DOUYIN),
-                 Objective(Metric.ENGAGEMENTS, 3_000)],
+                [
+                    Objective(Metric.VIEWS, 40_000, Platform.DOUYIN),
+                    Objective(Metric.ENGAGEMENTS, 3_000),
+                ],
                 ["书虫小王", "读书"],
                 "Posts and a live Q&A with a book reviewer who has a large following.",
             ),
             "eresources": (
-                f"电子资源推广 {quarter} / E-resources promotion {quarter}", "cross_platform",
-                Period(self.first, last), PLATFORMS,
+                f"电子资源推广 {quarter} / E-resources promotion {quarter}",
+                "cross_platform",
+                Period(self.first, last),
+                PLATFORMS,
                 [Objective(Metric.READS, 80_000), Objective(Metric.SHARES, 1_500)],
                 ["电子资源", "数字阅读"],
                 "Databases, e-books and audiobooks the library offers, promoted everywhere.",
@@ -667,12 +715,33 @@ class _Quarter:
             )
         admin, tech = TEAM["admin"], TEAM["tech"]
         risks: tuple[tuple[str, str, RiskCategory, int, int, Actor, CampaignRole], ...] = (
-            ("douyin", "抖音发布接口不稳定 / Douyin publishing unstable", RiskCategory.TECHNICAL,
-             2, 4, tech, "eresources"),
-            ("kol", "合作书评人言论风险 / A KOL's remarks reflect on the library",
-             RiskCategory.CONTENT, 2, 3, admin, "kol"),
-            ("privacy", "帖子泄露读者个人信息 / Personal data in a post", RiskCategory.REGULATORY,
-             2, 5, admin, "topic"),
+            (
+                "douyin",
+                "抖音发布接口不稳定 / Douyin publishing unstable",
+                RiskCategory.TECHNICAL,
+                2,
+                4,
+                tech,
+                "eresources",
+            ),
+            (
+                "kol",
+                "合作书评人言论风险 / A KOL's remarks reflect on the library",
+                RiskCategory.CONTENT,
+                2,
+                3,
+                admin,
+                "kol",
+            ),
+            (
+                "privacy",
+                "帖子泄露读者个人信息 / Personal data in a post",
+                RiskCategory.REGULATORY,
+                2,
+                5,
+                admin,
+                "topic",
+            ),
         )
         for name, title, risk_category, likelihood, impact, owner_actor, role in risks:
             self.risks[name] = ops.risks.identify(
@@ -804,9 +873,7 @@ class _Quarter:
                 idempotency_key=f"{key}:schedule:{platform.value}",
             )
             tally.cadence_warnings += len(warnings)
-            tally.cadence_over_max += sum(
-                1 for w in warnings if w.breach is CadenceBreach.OVER_MAX
-            )
+            tally.cadence_over_max += sum(1 for w in warnings if w.breach is CadenceBreach.OVER_MAX)
 
     def hiccup(self) -> None:
         gateway = self.sim.gateways[Platform.DOUYIN]
@@ -1072,11 +1139,17 @@ class _Quarter:
             troll = ops.privacy.subject_id_for("weibo", f"@angry_reader_{self.index}")
             comment = CommentRef(post_id, Platform.WEIBO, f"c-q{self.index}-{i}")
             ops.moderation.hide(
-                admin, troll, comment, "人身攻击 / personal insult",
+                admin,
+                troll,
+                comment,
+                "人身攻击 / personal insult",
                 idempotency_key=f"{key}:hide:{i}",
             )
             ops.moderation.warn(
-                admin, troll, comment, f"第{i + 1}次警告 / warning {i + 1}",
+                admin,
+                troll,
+                comment,
+                f"第{i + 1}次警告 / warning {i + 1}",
                 idempotency_key=f"{key}:warn:{i}",
             )
             helpful = self.reader(i)[1]
@@ -1245,8 +1318,17 @@ def run_demo(
             written, note = _write_report(ops, report_dir, lang)
         events_after = int(ops.app.recorder.max_notification_id() or 0)
         return _summarise(
-            ops, sim, quarters, seed, scale, events_before, events_after, from_signals,
-            project or report_dir is not None, written, note,
+            ops,
+            sim,
+            quarters,
+            seed,
+            scale,
+            events_before,
+            events_after,
+            from_signals,
+            project or report_dir is not None,
+            written,
+            note,
         )
 
 

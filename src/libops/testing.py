@@ -354,7 +354,14 @@ class KeyStoreContract(abc.ABC):
     def test_bad_subject_ids_are_refused(self) -> None:
         """Blank, spaced, non-ASCII, over-long or non-text subject ids are InvalidValueError."""
         bad: list[object] = [
-            "", " ", "has space", "名字", "reader@example.org", "a" * 129, 42, None,
+            "",
+            " ",
+            "has space",
+            "名字",
+            "reader@example.org",
+            "a" * 129,
+            42,
+            None,
         ]
         with self._store() as store:
             for subject in bad:

@@ -27,8 +27,18 @@ from libops.domain.values import (
 from libops.testing import AdvanceTime, PlatformGatewayContract
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-NEGATIVE_WORDS = ("失望", "差", "糟糕", "浪费", "投诉", "disappointed", "Terrible", "waste",
-                  "Awful", "hate")
+NEGATIVE_WORDS = (
+    "失望",
+    "差",
+    "糟糕",
+    "浪费",
+    "投诉",
+    "disappointed",
+    "Terrible",
+    "waste",
+    "Awful",
+    "hate",
+)
 
 
 def make_sandbox(
@@ -124,9 +134,7 @@ class TestContractCatchesBrokenAdapters:
         """An adapter that answers for posts it does not have fails the contract."""
 
         class Lenient(SandboxPlatform):
-            def comments(
-                self, external_id: str, since: datetime | None = None
-            ) -> list[Comment]:
+            def comments(self, external_id: str, since: datetime | None = None) -> list[Comment]:
                 return []
 
         class Contract(PlatformGatewayContract):
@@ -240,7 +248,10 @@ class TestSandboxPublishing:
             (Platform.WECHAT, r"^https://mp\.weixin\.qq\.com/s/[\w-]{22}$"),
             (Platform.DOUYIN, r"^https://www\.douyin\.com/video/\d{19}$"),
             (Platform.MASTODON, r"^https://mastodon\.social/@citylibrary/\d{18}$"),
-            (Platform.BLUESKY, r"^https://bsky\.app/profile/citylibrary\.bsky\.social/post/\w{13}$"),
+            (
+                Platform.BLUESKY,
+                r"^https://bsky\.app/profile/citylibrary\.bsky\.social/post/\w{13}$",
+            ),
             (Platform.FACEBOOK, r"^https://www\.facebook\.com/\d{15}/posts/\d{15}$"),
             (Platform.INSTAGRAM, r"^https://www\.instagram\.com/p/[\w-]{11}/$"),
             (Platform.X, r"^https://x\.com/citylibrary/status/\d{19}$"),
@@ -435,10 +446,14 @@ class TestSandboxReactions:
     def test_questions_draw_more_comments(self) -> None:
         """Posts that ask readers something get more comments on average."""
         sandbox, clock = make_sandbox(Platform.MASTODON, seed="questions")
-        plain = [sandbox.publish(variant_for(Platform.MASTODON, f"News {n}."), f"a{n}")
-                 for n in range(40)]
-        asking = [sandbox.publish(variant_for(Platform.MASTODON, f"What do you read {n}?"),
-                                  f"b{n}") for n in range(40)]
+        plain = [
+            sandbox.publish(variant_for(Platform.MASTODON, f"News {n}."), f"a{n}")
+            for n in range(40)
+        ]
+        asking = [
+            sandbox.publish(variant_for(Platform.MASTODON, f"What do you read {n}?"), f"b{n}")
+            for n in range(40)
+        ]
         clock.advance(timedelta(days=7))
         plain_comments = sum(sandbox.metrics(r.external_id).comments for r in plain)
         asking_comments = sum(sandbox.metrics(r.external_id).comments for r in asking)

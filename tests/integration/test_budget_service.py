@@ -84,7 +84,11 @@ def setup(ops: LibOps, planner: Actor, admin: Actor) -> Setup:
     ops.budgets.allocate(OWNER, budget_id, PARTNERSHIPS, cny(5000), campaign_id=campaign_id)
     ops.budgets.commit(planner, budget_id, reference="PO-1", amount=cny(1000), category=PROMOTION)
     ops.budgets.record_expense(
-        admin, budget_id, vendor="Print shop", invoice_reference="INV-1", amount=cny(300),
+        admin,
+        budget_id,
+        vendor="Print shop",
+        invoice_reference="INV-1",
+        amount=cny(300),
         category=PROMOTION,
     )
     return Setup(ops, budget_id, campaign_id, ended)
@@ -100,21 +104,42 @@ class TestRoundTrip:
         ops.budgets.allocate(OWNER, bid, PROMOTION, cny("10000.10"))
         ops.budgets.allocate(OWNER, bid, PARTNERSHIPS, cny(3000), campaign_id=cid)
         ops.budgets.commit(
-            planner, bid, reference="KOL-1", amount=cny(3200), category=PARTNERSHIPS,
-            campaign_id=cid, override=Override(OWNER2, "a bigger audience than planned"),
+            planner,
+            bid,
+            reference="KOL-1",
+            amount=cny(3200),
+            category=PARTNERSHIPS,
+            campaign_id=cid,
+            override=Override(OWNER2, "a bigger audience than planned"),
         )
         expense = ops.budgets.record_expense(
-            admin, bid, vendor="@bookworm", invoice_reference="INV-7", amount=cny(3200),
-            category=PARTNERSHIPS, campaign_id=cid, settles="KOL-1",
+            admin,
+            bid,
+            vendor="@bookworm",
+            invoice_reference="INV-7",
+            amount=cny(3200),
+            category=PARTNERSHIPS,
+            campaign_id=cid,
+            settles="KOL-1",
         )
         ops.budgets.commit(planner, bid, reference="PO-2", amount=cny(800), category=PROMOTION)
         released = ops.budgets.release(admin, bid, "PO-2", reason="fewer posters", amount=cny(50))
         moved = ops.budgets.move(
-            planner, bid, amount=cny(500), from_category=PROMOTION, to_category=PARTNERSHIPS,
-            to_campaign_id=cid, reason="cover the KOL overrun", approver=OWNER,
+            planner,
+            bid,
+            amount=cny(500),
+            from_category=PROMOTION,
+            to_category=PARTNERSHIPS,
+            to_campaign_id=cid,
+            reason="cover the KOL overrun",
+            approver=OWNER,
         )
         changed = ops.budgets.change_allocation(
-            planner, bid, category=STAFF, allocation=cny(1500), reason="moderation hours",
+            planner,
+            bid,
+            category=STAFF,
+            allocation=cny(1500),
+            reason="moderation hours",
             approver=OWNER2,
         )
         ops.budgets.release(admin, bid, "PO-2", reason="cancelled")
@@ -124,7 +149,9 @@ class TestRoundTrip:
         assert expense.settled == cny(3200)
         assert moved.changes[1] == AllocationChange(PARTNERSHIPS, cid, cny(3000), cny(3500))
         assert changed == Adjustment(
-            planner.id, OWNER2.id, "moderation hours",
+            planner.id,
+            OWNER2.id,
+            "moderation hours",
             (AllocationChange(STAFF, None, cny(0), cny(1500)),),
         )
         # 1 campaign + 11 budget events + 1 link event when the campaign line was opened
@@ -211,8 +238,14 @@ class TestCampaignLines:
         ops = setup.ops
         before = count_events(ops)
         ops.budgets.move(
-            planner, setup.budget_id, amount=cny(400), from_category=PROMOTION,
-            to_category=PROMOTION, to_campaign_id=setup.campaign_id, reason="ads", approver=OWNER,
+            planner,
+            setup.budget_id,
+            amount=cny(400),
+            from_category=PROMOTION,
+            to_category=PROMOTION,
+            to_campaign_id=setup.campaign_id,
+            reason="ads",
+            approver=OWNER,
         )
         assert count_events(ops) == before + 2
         lines = ops.campaigns.get(setup.campaign_id).budget_lines
@@ -228,40 +261,95 @@ class TestRepeatedCommands:
         [first] = ops.budgets.expenses(setup.budget_id)
         before = count_events(ops)
         again = ops.budgets.record_expense(
-            OWNER, setup.budget_id, vendor="Print shop", invoice_reference="INV-1",
-            amount=cny(300), category=PROMOTION,
+            OWNER,
+            setup.budget_id,
+            vendor="Print shop",
+            invoice_reference="INV-1",
+            amount=cny(300),
+            category=PROMOTION,
         )
         assert again == first
         if not store_url.startswith("memory"):
             with LibOps.open(store_url) as other:
-                assert other.budgets.record_expense(
-                    OWNER, setup.budget_id, vendor="Print shop", invoice_reference="INV-1",
-                    amount=cny(300), category=PROMOTION,
-                ) == first
+                assert (
+                    other.budgets.record_expense(
+                        OWNER,
+                        setup.budget_id,
+                        vendor="Print shop",
+                        invoice_reference="INV-1",
+                        amount=cny(300),
+                        category=PROMOTION,
+                    )
+                    == first
+                )
         assert count_events(ops) == before
 
     def test_idempotency_keys(self, setup: Setup, planner: Actor, admin: Actor) -> None:
         """Every budget command given twice with one key returns the first result, records once."""
         ops, bid = setup.ops, setup.budget_id
         commands: list[tuple[str, Callable[[], object]]] = [
-            ("open", lambda: ops.budgets.open(OWNER, name="2027", period=YEAR,
-                                              idempotency_key="open")),
-            ("allocate", lambda: ops.budgets.allocate(OWNER, bid, STAFF, cny(5),
-                                                      idempotency_key="allocate")),
-            ("commit", lambda: ops.budgets.commit(
-                planner, bid, reference="PO-7", amount=cny(5), category=STAFF,
-                idempotency_key="commit")),
-            ("release", lambda: ops.budgets.release(
-                admin, bid, "PO-7", reason="x", amount=cny(1), idempotency_key="release")),
-            ("record_expense", lambda: ops.budgets.record_expense(
-                admin, bid, vendor="v", invoice_reference="INV-7", amount=cny(1),
-                category=STAFF, idempotency_key="expense")),
-            ("move", lambda: ops.budgets.move(
-                planner, bid, amount=cny(1), from_category=STAFF, to_category=PROMOTION,
-                reason="x", approver=OWNER, idempotency_key="move")),
-            ("change_allocation", lambda: ops.budgets.change_allocation(
-                planner, bid, category=STAFF, allocation=cny(3000), reason="x", approver=OWNER,
-                idempotency_key="change")),
+            (
+                "open",
+                lambda: ops.budgets.open(OWNER, name="2027", period=YEAR, idempotency_key="open"),
+            ),
+            (
+                "allocate",
+                lambda: ops.budgets.allocate(OWNER, bid, STAFF, cny(5), idempotency_key="allocate"),
+            ),
+            (
+                "commit",
+                lambda: ops.budgets.commit(
+                    planner,
+                    bid,
+                    reference="PO-7",
+                    amount=cny(5),
+                    category=STAFF,
+                    idempotency_key="commit",
+                ),
+            ),
+            (
+                "release",
+                lambda: ops.budgets.release(
+                    admin, bid, "PO-7", reason="x", amount=cny(1), idempotency_key="release"
+                ),
+            ),
+            (
+                "record_expense",
+                lambda: ops.budgets.record_expense(
+                    admin,
+                    bid,
+                    vendor="v",
+                    invoice_reference="INV-7",
+                    amount=cny(1),
+                    category=STAFF,
+                    idempotency_key="expense",
+                ),
+            ),
+            (
+                "move",
+                lambda: ops.budgets.move(
+                    planner,
+                    bid,
+                    amount=cny(1),
+                    from_category=STAFF,
+                    to_category=PROMOTION,
+                    reason="x",
+                    approver=OWNER,
+                    idempotency_key="move",
+                ),
+            ),
+            (
+                "change_allocation",
+                lambda: ops.budgets.change_allocation(
+                    planner,
+                    bid,
+                    category=STAFF,
+                    allocation=cny(3000),
+                    reason="x",
+                    approver=OWNER,
+                    idempotency_key="change",
+                ),
+            ),
         ]
         for name, command in commands:
             first = command()
@@ -274,7 +362,11 @@ class TestRepeatedCommands:
         before = count_events(ops)
         with pytest.raises(IdempotencyKeyReuseError):
             ops.budgets.commit(
-                planner, bid, reference="PO-9", amount=cny(5), category=STAFF,
+                planner,
+                bid,
+                reference="PO-9",
+                amount=cny(5),
+                category=STAFF,
                 idempotency_key="c8",
             )
         assert count_events(ops) == before
@@ -299,132 +391,361 @@ def _bad_cases() -> list[tuple[str, type[Exception], BadCommand]]:
         return getattr(s.ops, b)
 
     return [
-        ("open: unknown currency", CurrencyError,
-         lambda s, p: budgets(s).open(OWNER, name="x", period=YEAR, currency="RMB")),
-        ("open: blank name", InvalidValueError,
-         lambda s, p: budgets(s).open(OWNER, name=" ", period=YEAR)),
-        ("open: not a Period", InvalidValueError,
-         lambda s, p: budgets(s).open(OWNER, name="x", period="2026")),
-        ("open: planner", PermissionDeniedError,
-         lambda s, p: budgets(s).open(p["planner"], name="x", period=YEAR)),
-        ("open: auditor", PermissionDeniedError,
-         lambda s, p: budgets(s).open(p["auditor"], name="x", period=YEAR)),
-        ("open: no actor", NotAnActorError,
-         lambda s, p: budgets(s).open("owner-1", name="x", period=YEAR)),
-        ("allocate: unknown budget", UnknownIdError,
-         lambda s, p: budgets(s).allocate(OWNER, uuid4(), STAFF, cny(1))),
-        ("allocate: not a budget id", UnknownIdError,
-         lambda s, p: budgets(s).allocate(OWNER, "budget-1", STAFF, cny(1))),
-        ("allocate: a campaign's id", UnknownIdError,
-         lambda s, p: budgets(s).allocate(OWNER, s.campaign_id, STAFF, cny(1))),
-        ("allocate: planner", PermissionDeniedError,
-         lambda s, p: budgets(s).allocate(p["planner"], s.budget_id, STAFF, cny(1))),
-        ("allocate: unknown category", InvalidValueError,
-         lambda s, p: budgets(s).allocate(OWNER, s.budget_id, "ads", cny(1))),
-        ("allocate: float", MoneyError,
-         lambda s, p: budgets(s).allocate(OWNER, s.budget_id, STAFF, 1.5)),
-        ("allocate: USD", CurrencyError,
-         lambda s, p: budgets(s).allocate(OWNER, s.budget_id, STAFF, Money(1, "USD"))),
-        ("allocate: bad campaign id", InvalidValueError,
-         lambda s, p: budgets(s).allocate(OWNER, s.budget_id, STAFF, cny(1), campaign_id="c1")),
-        ("commit: reviewer", PermissionDeniedError,
-         lambda s, p: budgets(s).commit(p["reviewer"], s.budget_id, reference="R",
-                                        amount=cny(1), category=STAFF)),
-        ("commit: overspend", OverspendError,
-         lambda s, p: budgets(s).commit(p["planner"], s.budget_id, reference="R",
-                                        amount=cny("2000.01"), category=STAFF)),
-        ("commit: override by a planner", PermissionDeniedError,
-         lambda s, p: budgets(s).commit(p["planner"], s.budget_id, reference="R",
-                                        amount=cny(9000), category=STAFF,
-                                        override=Override(p["planner"], "urgent"))),
-        ("commit: duplicate reference", DuplicateCommitmentError,
-         lambda s, p: budgets(s).commit(p["planner"], s.budget_id, reference="PO-1",
-                                        amount=cny(1), category=STAFF)),
-        ("commit: campaign without a line", NoBudgetLineError,
-         lambda s, p: budgets(s).commit(p["planner"], s.budget_id, reference="R",
-                                        amount=cny(1), category=STAFF,
-                                        campaign_id=s.campaign_id)),
-        ("commit: zero", MoneyError,
-         lambda s, p: budgets(s).commit(p["planner"], s.budget_id, reference="R",
-                                        amount=cny(0), category=STAFF)),
-        ("release: unknown reference", UnknownCommitmentError,
-         lambda s, p: budgets(s).release(p["admin"], s.budget_id, "PO-404", reason="x")),
-        ("release: too much", CommitmentExceededError,
-         lambda s, p: budgets(s).release(p["admin"], s.budget_id, "PO-1", reason="x",
-                                         amount=cny(1001))),
-        ("release: no reason", InvalidValueError,
-         lambda s, p: budgets(s).release(p["admin"], s.budget_id, "PO-1", reason="")),
-        ("release: planner", PermissionDeniedError,
-         lambda s, p: budgets(s).release(p["planner"], s.budget_id, "PO-1", reason="x")),
-        ("expense: other vendor, same invoice", InvoiceConflictError,
-         lambda s, p: budgets(s).record_expense(p["admin"], s.budget_id, vendor="Other",
-                                                invoice_reference="INV-1", amount=cny(300),
-                                                category=PROMOTION)),
-        ("expense: other amount, same invoice", InvoiceConflictError,
-         lambda s, p: budgets(s).record_expense(p["admin"], s.budget_id, vendor="Print shop",
-                                                invoice_reference="INV-1", amount=cny(301),
-                                                category=PROMOTION)),
-        ("expense: overspend", OverspendError,
-         lambda s, p: budgets(s).record_expense(p["admin"], s.budget_id, vendor="v",
-                                                invoice_reference="I", amount=cny(8701),
-                                                category=PROMOTION)),
-        ("expense: settles another line's commitment", CommitmentMismatchError,
-         lambda s, p: budgets(s).record_expense(p["admin"], s.budget_id, vendor="v",
-                                                invoice_reference="I", amount=cny(1),
-                                                category=STAFF, settles="PO-1")),
-        ("expense: settles no commitment", UnknownCommitmentError,
-         lambda s, p: budgets(s).record_expense(p["admin"], s.budget_id, vendor="v",
-                                                invoice_reference="I", amount=cny(1),
-                                                category=PROMOTION, settles="PO-9")),
-        ("expense: planner", PermissionDeniedError,
-         lambda s, p: budgets(s).record_expense(p["planner"], s.budget_id, vendor="v",
-                                                invoice_reference="I", amount=cny(1),
-                                                category=PROMOTION)),
-        ("expense: blank vendor", InvalidValueError,
-         lambda s, p: budgets(s).record_expense(p["admin"], s.budget_id, vendor="",
-                                                invoice_reference="I", amount=cny(1),
-                                                category=PROMOTION)),
-        ("move: self-approved", SelfApprovalError,
-         lambda s, p: budgets(s).move(OWNER, s.budget_id, amount=cny(1),
-                                      from_category=PROMOTION, to_category=STAFF,
-                                      reason="x", approver=OWNER)),
-        ("move: approved by an admin", PermissionDeniedError,
-         lambda s, p: budgets(s).move(p["planner"], s.budget_id, amount=cny(1),
-                                      from_category=PROMOTION, to_category=STAFF,
-                                      reason="x", approver=p["admin"])),
-        ("move: no reason", InvalidValueError,
-         lambda s, p: budgets(s).move(p["planner"], s.budget_id, amount=cny(1),
-                                      from_category=PROMOTION, to_category=STAFF,
-                                      reason="  ", approver=OWNER)),
-        ("move: no approver", NotAnActorError,
-         lambda s, p: budgets(s).move(p["planner"], s.budget_id, amount=cny(1),
-                                      from_category=PROMOTION, to_category=STAFF,
-                                      reason="x", approver=None)),
-        ("move: more than available", OverspendError,
-         lambda s, p: budgets(s).move(p["planner"], s.budget_id, amount=cny(8701),
-                                      from_category=PROMOTION, to_category=STAFF,
-                                      reason="x", approver=OWNER)),
-        ("move: to a line of an ended campaign", CampaignEndedError,
-         lambda s, p: budgets(s).move(p["planner"], s.budget_id, amount=cny(1),
-                                      from_category=PROMOTION, to_category=PROMOTION,
-                                      to_campaign_id=s.ended_campaign_id,
-                                      reason="x", approver=OWNER)),
-        ("change: below what is used", OverspendError,
-         lambda s, p: budgets(s).change_allocation(p["planner"], s.budget_id,
-                                                   category=PROMOTION, allocation=cny(1299),
-                                                   reason="x", approver=OWNER)),
-        ("change: to the same amount", InvalidValueError,
-         lambda s, p: budgets(s).change_allocation(p["planner"], s.budget_id, category=STAFF,
-                                                   allocation=cny(2000), reason="x",
-                                                   approver=OWNER)),
-        ("change: tech", PermissionDeniedError,
-         lambda s, p: budgets(s).change_allocation(p["tech"], s.budget_id, category=STAFF,
-                                                   allocation=cny(1), reason="x",
-                                                   approver=OWNER)),
-        ("close: outstanding commitment", OpenCommitmentsError,
-         lambda s, p: budgets(s).close(OWNER, s.budget_id)),
-        ("close: admin", PermissionDeniedError,
-         lambda s, p: budgets(s).close(p["admin"], s.budget_id)),
+        (
+            "open: unknown currency",
+            CurrencyError,
+            lambda s, p: budgets(s).open(OWNER, name="x", period=YEAR, currency="RMB"),
+        ),
+        (
+            "open: blank name",
+            InvalidValueError,
+            lambda s, p: budgets(s).open(OWNER, name=" ", period=YEAR),
+        ),
+        (
+            "open: not a Period",
+            InvalidValueError,
+            lambda s, p: budgets(s).open(OWNER, name="x", period="2026"),
+        ),
+        (
+            "open: planner",
+            PermissionDeniedError,
+            lambda s, p: budgets(s).open(p["planner"], name="x", period=YEAR),
+        ),
+        (
+            "open: auditor",
+            PermissionDeniedError,
+            lambda s, p: budgets(s).open(p["auditor"], name="x", period=YEAR),
+        ),
+        (
+            "open: no actor",
+            NotAnActorError,
+            lambda s, p: budgets(s).open("owner-1", name="x", period=YEAR),
+        ),
+        (
+            "allocate: unknown budget",
+            UnknownIdError,
+            lambda s, p: budgets(s).allocate(OWNER, uuid4(), STAFF, cny(1)),
+        ),
+        (
+            "allocate: not a budget id",
+            UnknownIdError,
+            lambda s, p: budgets(s).allocate(OWNER, "budget-1", STAFF, cny(1)),
+        ),
+        (
+            "allocate: a campaign's id",
+            UnknownIdError,
+            lambda s, p: budgets(s).allocate(OWNER, s.campaign_id, STAFF, cny(1)),
+        ),
+        (
+            "allocate: planner",
+            PermissionDeniedError,
+            lambda s, p: budgets(s).allocate(p["planner"], s.budget_id, STAFF, cny(1)),
+        ),
+        (
+            "allocate: unknown category",
+            InvalidValueError,
+            lambda s, p: budgets(s).allocate(OWNER, s.budget_id, "ads", cny(1)),
+        ),
+        (
+            "allocate: float",
+            MoneyError,
+            lambda s, p: budgets(s).allocate(OWNER, s.budget_id, STAFF, 1.5),
+        ),
+        (
+            "allocate: USD",
+            CurrencyError,
+            lambda s, p: budgets(s).allocate(OWNER, s.budget_id, STAFF, Money(1, "USD")),
+        ),
+        (
+            "allocate: bad campaign id",
+            InvalidValueError,
+            lambda s, p: budgets(s).allocate(OWNER, s.budget_id, STAFF, cny(1), campaign_id="c1"),
+        ),
+        (
+            "commit: reviewer",
+            PermissionDeniedError,
+            lambda s, p: budgets(s).commit(
+                p["reviewer"], s.budget_id, reference="R", amount=cny(1), category=STAFF
+            ),
+        ),
+        (
+            "commit: overspend",
+            OverspendError,
+            lambda s, p: budgets(s).commit(
+                p["planner"], s.budget_id, reference="R", amount=cny("2000.01"), category=STAFF
+            ),
+        ),
+        (
+            "commit: override by a planner",
+            PermissionDeniedError,
+            lambda s, p: budgets(s).commit(
+                p["planner"],
+                s.budget_id,
+                reference="R",
+                amount=cny(9000),
+                category=STAFF,
+                override=Override(p["planner"], "urgent"),
+            ),
+        ),
+        (
+            "commit: duplicate reference",
+            DuplicateCommitmentError,
+            lambda s, p: budgets(s).commit(
+                p["planner"], s.budget_id, reference="PO-1", amount=cny(1), category=STAFF
+            ),
+        ),
+        (
+            "commit: campaign without a line",
+            NoBudgetLineError,
+            lambda s, p: budgets(s).commit(
+                p["planner"],
+                s.budget_id,
+                reference="R",
+                amount=cny(1),
+                category=STAFF,
+                campaign_id=s.campaign_id,
+            ),
+        ),
+        (
+            "commit: zero",
+            MoneyError,
+            lambda s, p: budgets(s).commit(
+                p["planner"], s.budget_id, reference="R", amount=cny(0), category=STAFF
+            ),
+        ),
+        (
+            "release: unknown reference",
+            UnknownCommitmentError,
+            lambda s, p: budgets(s).release(p["admin"], s.budget_id, "PO-404", reason="x"),
+        ),
+        (
+            "release: too much",
+            CommitmentExceededError,
+            lambda s, p: budgets(s).release(
+                p["admin"], s.budget_id, "PO-1", reason="x", amount=cny(1001)
+            ),
+        ),
+        (
+            "release: no reason",
+            InvalidValueError,
+            lambda s, p: budgets(s).release(p["admin"], s.budget_id, "PO-1", reason=""),
+        ),
+        (
+            "release: planner",
+            PermissionDeniedError,
+            lambda s, p: budgets(s).release(p["planner"], s.budget_id, "PO-1", reason="x"),
+        ),
+        (
+            "expense: other vendor, same invoice",
+            InvoiceConflictError,
+            lambda s, p: budgets(s).record_expense(
+                p["admin"],
+                s.budget_id,
+                vendor="Other",
+                invoice_reference="INV-1",
+                amount=cny(300),
+                category=PROMOTION,
+            ),
+        ),
+        (
+            "expense: other amount, same invoice",
+            InvoiceConflictError,
+            lambda s, p: budgets(s).record_expense(
+                p["admin"],
+                s.budget_id,
+                vendor="Print shop",
+                invoice_reference="INV-1",
+                amount=cny(301),
+                category=PROMOTION,
+            ),
+        ),
+        (
+            "expense: overspend",
+            OverspendError,
+            lambda s, p: budgets(s).record_expense(
+                p["admin"],
+                s.budget_id,
+                vendor="v",
+                invoice_reference="I",
+                amount=cny(8701),
+                category=PROMOTION,
+            ),
+        ),
+        (
+            "expense: settles another line's commitment",
+            CommitmentMismatchError,
+            lambda s, p: budgets(s).record_expense(
+                p["admin"],
+                s.budget_id,
+                vendor="v",
+                invoice_reference="I",
+                amount=cny(1),
+                category=STAFF,
+                settles="PO-1",
+            ),
+        ),
+        (
+            "expense: settles no commitment",
+            UnknownCommitmentError,
+            lambda s, p: budgets(s).record_expense(
+                p["admin"],
+                s.budget_id,
+                vendor="v",
+                invoice_reference="I",
+                amount=cny(1),
+                category=PROMOTION,
+                settles="PO-9",
+            ),
+        ),
+        (
+            "expense: planner",
+            PermissionDeniedError,
+            lambda s, p: budgets(s).record_expense(
+                p["planner"],
+                s.budget_id,
+                vendor="v",
+                invoice_reference="I",
+                amount=cny(1),
+                category=PROMOTION,
+            ),
+        ),
+        (
+            "expense: blank vendor",
+            InvalidValueError,
+            lambda s, p: budgets(s).record_expense(
+                p["admin"],
+                s.budget_id,
+                vendor="",
+                invoice_reference="I",
+                amount=cny(1),
+                category=PROMOTION,
+            ),
+        ),
+        (
+            "move: self-approved",
+            SelfApprovalError,
+            lambda s, p: budgets(s).move(
+                OWNER,
+                s.budget_id,
+                amount=cny(1),
+                from_category=PROMOTION,
+                to_category=STAFF,
+                reason="x",
+                approver=OWNER,
+            ),
+        ),
+        (
+            "move: approved by an admin",
+            PermissionDeniedError,
+            lambda s, p: budgets(s).move(
+                p["planner"],
+                s.budget_id,
+                amount=cny(1),
+                from_category=PROMOTION,
+                to_category=STAFF,
+                reason="x",
+                approver=p["admin"],
+            ),
+        ),
+        (
+            "move: no reason",
+            InvalidValueError,
+            lambda s, p: budgets(s).move(
+                p["planner"],
+                s.budget_id,
+                amount=cny(1),
+                from_category=PROMOTION,
+                to_category=STAFF,
+                reason="  ",
+                approver=OWNER,
+            ),
+        ),
+        (
+            "move: no approver",
+            NotAnActorError,
+            lambda s, p: budgets(s).move(
+                p["planner"],
+                s.budget_id,
+                amount=cny(1),
+                from_category=PROMOTION,
+                to_category=STAFF,
+                reason="x",
+                approver=None,
+            ),
+        ),
+        (
+            "move: more than available",
+            OverspendError,
+            lambda s, p: budgets(s).move(
+                p["planner"],
+                s.budget_id,
+                amount=cny(8701),
+                from_category=PROMOTION,
+                to_category=STAFF,
+                reason="x",
+                approver=OWNER,
+            ),
+        ),
+        (
+            "move: to a line of an ended campaign",
+            CampaignEndedError,
+            lambda s, p: budgets(s).move(
+                p["planner"],
+                s.budget_id,
+                amount=cny(1),
+                from_category=PROMOTION,
+                to_category=PROMOTION,
+                to_campaign_id=s.ended_campaign_id,
+                reason="x",
+                approver=OWNER,
+            ),
+        ),
+        (
+            "change: below what is used",
+            OverspendError,
+            lambda s, p: budgets(s).change_allocation(
+                p["planner"],
+                s.budget_id,
+                category=PROMOTION,
+                allocation=cny(1299),
+                reason="x",
+                approver=OWNER,
+            ),
+        ),
+        (
+            "change: to the same amount",
+            InvalidValueError,
+            lambda s, p: budgets(s).change_allocation(
+                p["planner"],
+                s.budget_id,
+                category=STAFF,
+                allocation=cny(2000),
+                reason="x",
+                approver=OWNER,
+            ),
+        ),
+        (
+            "change: tech",
+            PermissionDeniedError,
+            lambda s, p: budgets(s).change_allocation(
+                p["tech"],
+                s.budget_id,
+                category=STAFF,
+                allocation=cny(1),
+                reason="x",
+                approver=OWNER,
+            ),
+        ),
+        (
+            "close: outstanding commitment",
+            OpenCommitmentsError,
+            lambda s, p: budgets(s).close(OWNER, s.budget_id),
+        ),
+        (
+            "close: admin",
+            PermissionDeniedError,
+            lambda s, p: budgets(s).close(p["admin"], s.budget_id),
+        ),
     ]
 
 
@@ -433,12 +754,20 @@ BAD_CASES = _bad_cases()
 
 class TestBadInputsRecordNothing:
     def test_each_bad_input_raises_its_error_and_records_nothing(
-        self, setup: Setup, planner: Actor, admin: Actor, reviewer: Actor, tech: Actor,
+        self,
+        setup: Setup,
+        planner: Actor,
+        admin: Actor,
+        reviewer: Actor,
+        tech: Actor,
         auditor: Actor,
     ) -> None:
         """Every bad command in the table raises exactly its error; the store is unchanged."""
         people = {
-            "planner": planner, "admin": admin, "reviewer": reviewer, "tech": tech,
+            "planner": planner,
+            "admin": admin,
+            "reviewer": reviewer,
+            "tech": tech,
             "auditor": auditor,
         }
         ops = setup.ops
@@ -464,16 +793,23 @@ class TestBadInputsRecordNothing:
         before = count_events(ops)
         commands: list[Callable[[], object]] = [
             lambda: ops.budgets.allocate(OWNER, bid, STAFF, cny(1)),
-            lambda: ops.budgets.commit(planner, bid, reference="R", amount=cny(1),
-                                       category=STAFF),
+            lambda: ops.budgets.commit(planner, bid, reference="R", amount=cny(1), category=STAFF),
             lambda: ops.budgets.release(admin, bid, "PO-1", reason="x"),
-            lambda: ops.budgets.record_expense(admin, bid, vendor="v", invoice_reference="I",
-                                               amount=cny(1), category=STAFF),
-            lambda: ops.budgets.move(planner, bid, amount=cny(1), from_category=STAFF,
-                                     to_category=PROMOTION, reason="x", approver=OWNER),
-            lambda: ops.budgets.change_allocation(planner, bid, category=STAFF,
-                                                  allocation=cny(1), reason="x",
-                                                  approver=OWNER),
+            lambda: ops.budgets.record_expense(
+                admin, bid, vendor="v", invoice_reference="I", amount=cny(1), category=STAFF
+            ),
+            lambda: ops.budgets.move(
+                planner,
+                bid,
+                amount=cny(1),
+                from_category=STAFF,
+                to_category=PROMOTION,
+                reason="x",
+                approver=OWNER,
+            ),
+            lambda: ops.budgets.change_allocation(
+                planner, bid, category=STAFF, allocation=cny(1), reason="x", approver=OWNER
+            ),
             lambda: ops.budgets.close(OWNER, bid),
         ]
         for command in commands:
@@ -485,7 +821,14 @@ class TestBadInputsRecordNothing:
         """The table of bad inputs names every budget command at least once."""
         covered = {name.split(":")[0] for name, _, _ in BAD_CASES}
         assert covered == {
-            "open", "allocate", "commit", "release", "expense", "move", "change", "close"
+            "open",
+            "allocate",
+            "commit",
+            "release",
+            "expense",
+            "move",
+            "change",
+            "close",
         }
 
 
@@ -499,13 +842,21 @@ class TestQueries:
         """An expense past what is available, authorised, is listed with who allowed it and why."""
         ops = setup.ops
         expense = ops.budgets.record_expense(
-            admin, setup.budget_id, vendor="Overtime", invoice_reference="PAY-3",
-            amount=cny(2500), category=STAFF, override=Override(OWNER, "World Book Day week"),
+            admin,
+            setup.budget_id,
+            vendor="Overtime",
+            invoice_reference="PAY-3",
+            amount=cny(2500),
+            category=STAFF,
+            override=Override(OWNER, "World Book Day week"),
         )
         assert isinstance(expense, Expense)
         [use] = ops.budgets.overrides(setup.budget_id)
         assert (use.kind, use.reference, use.approved_by, use.reason) == (
-            "expense", "PAY-3", OWNER.id, "World Book Day week"
+            "expense",
+            "PAY-3",
+            OWNER.id,
+            "World Book Day week",
         )
         assert use.available_before == 2000
         assert ops.budgets.positions(setup.budget_id)[STAFF].available == -500

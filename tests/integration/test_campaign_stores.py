@@ -79,8 +79,12 @@ class TestTwoProcessesOneStore:
         url = make_store_url(kind, tmp_path, request)
         with LibOps.open(url, migrate=True) as one, LibOps.open(url) as two:
             cid = one.campaigns.plan(
-                planner, name="Shared", kind="topic", period=PERIOD,
-                platforms=["weibo"], objectives=[Objective("reads", 10)],
+                planner,
+                name="Shared",
+                kind="topic",
+                period=PERIOD,
+                platforms=["weibo"],
+                objectives=[Objective("reads", 10)],
             )
             assert two.campaigns.get(cid).status is CampaignStatus.PLANNED  # two caches it
             one.campaigns.launch(admin, cid)

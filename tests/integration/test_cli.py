@@ -158,7 +158,10 @@ class TestDbErrors:
     def test_unsafe_setting(self, command: str, tmp_path: Path) -> None:
         """POSTGRES_ENABLE_DB_FUNCTIONS on makes every store command refuse."""
         result = run(
-            "db", command, "--store", f"sqlite:///{tmp_path}/libops.db",
+            "db",
+            command,
+            "--store",
+            f"sqlite:///{tmp_path}/libops.db",
             env={"POSTGRES_ENABLE_DB_FUNCTIONS": "true"},
         )
         assert_clean_failure(result, cli.EXIT_STORE_ERROR, "POSTGRES_ENABLE_DB_FUNCTIONS")

@@ -254,8 +254,11 @@ class TestDemoCli:
         """run_demo itself refuses sizes below one, before touching the store."""
         store = tmp_path / "d.db"
         for kwargs, match in (
-            ({"posts": 0}, "posts"), ({"scale": 0}, "scale"), ({"days": 0}, "days"),
-            ({"days": 92}, "days"), ({"lang": "fr"}, "lang"),
+            ({"posts": 0}, "posts"),
+            ({"scale": 0}, "scale"),
+            ({"days": 0}, "days"),
+            ({"days": 92}, "days"),
+            ({"lang": "fr"}, "lang"),
         ):
             with pytest.raises(ValueError, match=match):
                 run_demo(f"sqlite:///{store}", **kwargs)
@@ -278,8 +281,14 @@ class TestReportHook:
         monkeypatch.setitem(sys.modules, "libops.report", fake)
         out = tmp_path / "report"
         summary = _demo(
-            "--store", f"sqlite:///{tmp_path}/d.db", "--posts", "6", "--report-dir", str(out),
-            "--lang", "zh",
+            "--store",
+            f"sqlite:///{tmp_path}/d.db",
+            "--posts",
+            "6",
+            "--report-dir",
+            str(out),
+            "--lang",
+            "zh",
         )
         assert calls == [(summary["events_after"], out, "zh")]
         assert summary["report"] == str(out / "report.html")
@@ -290,8 +299,12 @@ class TestReportHook:
         """Without an importable libops.report the demo still succeeds and says so."""
         monkeypatch.setitem(sys.modules, "libops.report", None)
         result = _invoke(
-            "--store", f"sqlite:///{tmp_path}/d.db", "--posts", "6",
-            "--report-dir", str(tmp_path / "r"),
+            "--store",
+            f"sqlite:///{tmp_path}/d.db",
+            "--posts",
+            "6",
+            "--report-dir",
+            str(tmp_path / "r"),
         )
         assert result.exit_code == 0, result.output
         assert "report skipped" in result.stdout

@@ -103,8 +103,12 @@ class TestQuestions:
         """A question on a post is answered; the response time comes from the clock."""
         post_id = post_on_weibo(ops, planner)
         question_id = ops.questions.receive(
-            planner, platform="weibo", text="Is the list on the shelf?", asker=reader(1),
-            consent=CONSENT, post_id=post_id,
+            planner,
+            platform="weibo",
+            text="Is the list on the shelf?",
+            asker=reader(1),
+            consent=CONSENT,
+            post_id=post_id,
         )
         clock.advance(timedelta(minutes=42))
         assert ops.questions.answer(admin, question_id, "Yes, by the entrance.") == 42 * 60
@@ -121,44 +125,52 @@ class TestQuestions:
     ) -> None:
         """No role, personal data in the text, an unknown post, a future time: nothing kept."""
         good: dict[str, Any] = {
-            "platform": "weibo", "text": "When do you open?", "asker": reader(1),
+            "platform": "weibo",
+            "text": "When do you open?",
+            "asker": reader(1),
             "consent": CONSENT,
         }
         refused(ops, PermissionDeniedError, lambda: ops.questions.receive(auditor, **good))
         refused(
-            ops, PersonalDataFoundError,
+            ops,
+            PersonalDataFoundError,
             lambda: ops.questions.receive(planner, **{**good, "text": "Call 13812345678"}),
         )
         refused(
-            ops, UnknownIdError,
+            ops,
+            UnknownIdError,
             lambda: ops.questions.receive(planner, **good, post_id=UUID(int=7)),
         )
         refused(
-            ops, InvalidValueError,
+            ops,
+            InvalidValueError,
             lambda: ops.questions.receive(planner, **good, asked_at=START + DAY),
         )
         refused(
-            ops, InvalidValueError,
+            ops,
+            InvalidValueError,
             lambda: ops.questions.receive(
                 planner, **{**good, "asker": PersonalInfo(name="Zhang San")}
             ),
         )
         refused(ops, UnknownIdError, lambda: ops.questions.answer(planner, UUID(int=1), "Yes"))
 
-    def test_idempotent_receive_keeps_no_personal_data(
-        self, ops: LibOps, planner: Actor
-    ) -> None:
+    def test_idempotent_receive_keeps_no_personal_data(self, ops: LibOps, planner: Actor) -> None:
         """A keyed repeat returns the first id; no stored byte holds the asker's details."""
         arguments: dict[str, Any] = {
-            "platform": "weibo", "text": "When do you open?", "asker": reader(7),
-            "consent": CONSENT, "idempotency_key": "q-7",
+            "platform": "weibo",
+            "text": "When do you open?",
+            "asker": reader(7),
+            "consent": CONSENT,
+            "idempotency_key": "q-7",
         }
         first = ops.questions.receive(planner, **arguments)
         before = count_events(ops)
         assert ops.questions.receive(planner, **arguments) == first
         assert count_events(ops) == before
         refused(
-            ops, IdempotencyKeyReuseError,
+            ops,
+            IdempotencyKeyReuseError,
             lambda: ops.questions.receive(planner, **{**arguments, "text": "Other?"}),
         )
         for state in stored_states(ops):
@@ -172,14 +184,21 @@ class TestQuestions:
         """Only questions unanswered past the escalation time escalate, each once."""
         asked = [
             ops.questions.receive(
-                planner, platform="wechat", text=f"Question {n}?", asker=reader(n),
+                planner,
+                platform="wechat",
+                text=f"Question {n}?",
+                asker=reader(n),
                 consent=CONSENT,
             )
             for n in range(4)
         ]
         earlier = ops.questions.receive(
-            planner, platform="wechat", text="Asked yesterday?", asker=reader(9),
-            consent=CONSENT, asked_at=START - timedelta(hours=23),
+            planner,
+            platform="wechat",
+            text="Asked yesterday?",
+            asker=reader(9),
+            consent=CONSENT,
+            asked_at=START - timedelta(hours=23),
         )
         ops.questions.answer(planner, asked[0], "Answered at once.")
         clock.advance(timedelta(hours=2))
@@ -194,7 +213,8 @@ class TestQuestions:
         assert all(ops.questions.get(q).escalated for q in [earlier, *asked[1:]])
         assert ops.questions.open_question_ids() == []
         refused(
-            ops, InvalidValueError,
+            ops,
+            InvalidValueError,
             lambda: ops.questions.escalate_overdue(admin, clock.now() + timedelta(seconds=1)),
         )
 
@@ -208,9 +228,7 @@ class TestQuestions:
         clock.advance(3 * DAY)
         assert ops.questions.overdue(START + timedelta(hours=23)) == []
         assert ops.questions.escalate_overdue(admin, START + timedelta(hours=23)) == ()
-        assert ops.questions.escalate_overdue(admin, START + timedelta(hours=25)) == (
-            question_id,
-        )
+        assert ops.questions.escalate_overdue(admin, START + timedelta(hours=25)) == (question_id,)
         assert ops.questions.get(question_id).escalated_at == START + timedelta(hours=25)
 
 
@@ -223,37 +241,49 @@ class TestReadingSessions:
     ) -> None:
         """Register, attend, contribute and close; participants open from their sealed data."""
         session_id = ops.sessions.schedule(
-            planner, title="Reading club", starts_at=START + DAY,
-            ends_at=START + DAY + timedelta(hours=2), capacity=2, platform="wechat",
+            planner,
+            title="Reading club",
+            starts_at=START + DAY,
+            ends_at=START + DAY + timedelta(hours=2),
+            capacity=2,
+            platform="wechat",
             place="Reading room 2",
         )
         one = ops.sessions.register(
             planner, session_id, participant=reader(1), consent=CONSENT, platform="weibo"
         )
         two = ops.sessions.register(
-            admin, session_id, participant=PersonalInfo(name="Li Hua"), consent=CONSENT,
+            admin,
+            session_id,
+            participant=PersonalInfo(name="Li Hua"),
+            consent=CONSENT,
             subject_id="walk-in-0001",
         )
         refused(
-            ops, SessionFullError,
+            ops,
+            SessionFullError,
             lambda: ops.sessions.register(
                 planner, session_id, participant=reader(3), consent=CONSENT, platform="weibo"
             ),
         )
         refused(
-            ops, AlreadyRegisteredError,
+            ops,
+            AlreadyRegisteredError,
             lambda: ops.sessions.register(
                 planner, session_id, participant=reader(1), consent=CONSENT, platform="weibo"
             ),
         )
-        refused(ops, SessionNotStartedError, lambda: ops.sessions.record_attendance(
-            planner, session_id, one
-        ))
+        refused(
+            ops,
+            SessionNotStartedError,
+            lambda: ops.sessions.record_attendance(planner, session_id, one),
+        )
         clock.advance(DAY + timedelta(minutes=5))
         ops.sessions.record_attendance(planner, session_id, one)
         ops.sessions.record_contribution(planner, session_id, one, "The ending surprised me.")
         refused(
-            ops, RegistrationClosedError,
+            ops,
+            RegistrationClosedError,
             lambda: ops.sessions.register(
                 planner, session_id, participant=reader(4), consent=CONSENT, platform="weibo"
             ),
@@ -269,20 +299,31 @@ class TestReadingSessions:
     def test_a_subject_is_needed(self, ops: LibOps, planner: Actor) -> None:
         """Without a subject id or a handle and platform, a registration is refused."""
         session_id = ops.sessions.schedule(
-            planner, title="Club", starts_at=START + DAY, ends_at=START + 2 * DAY, capacity=5,
+            planner,
+            title="Club",
+            starts_at=START + DAY,
+            ends_at=START + 2 * DAY,
+            capacity=5,
             place="Hall",
         )
         refused(
-            ops, InvalidValueError,
+            ops,
+            InvalidValueError,
             lambda: ops.sessions.register(
                 planner, session_id, participant=PersonalInfo(name="Li Hua"), consent=CONSENT
             ),
         )
         refused(
-            ops, UnknownIdError,
+            ops,
+            UnknownIdError,
             lambda: ops.sessions.schedule(
-                planner, title="Club", starts_at=START + DAY, ends_at=START + 2 * DAY,
-                capacity=5, place="Hall", campaign_id=UUID(int=3),
+                planner,
+                title="Club",
+                starts_at=START + DAY,
+                ends_at=START + 2 * DAY,
+                capacity=5,
+                place="Hall",
+                campaign_id=UUID(int=3),
             ),
         )
 
@@ -311,7 +352,11 @@ def run_contest(
     clock.advance(timedelta(hours=2))
     for n in range(entries):
         ops.contests.enter(
-            planner, contest_id, participant=reader(n), consent=CONSENT, platform="weibo",
+            planner,
+            contest_id,
+            participant=reader(n),
+            consent=CONSENT,
+            platform="weibo",
             method="repost",
         )
     clock.set(START + 7 * DAY)
@@ -328,7 +373,9 @@ class TestContests:
             planner, kind="repost_draw", title="World Book Day repost draw", rules=RULES
         )
         enter: dict[str, Any] = {
-            "participant": reader(1), "consent": CONSENT, "platform": "weibo",
+            "participant": reader(1),
+            "consent": CONSENT,
+            "platform": "weibo",
             "method": "repost",
         }
         refused(ops, EarlyEntryError, lambda: ops.contests.enter(planner, contest_id, **enter))
@@ -342,28 +389,32 @@ class TestContests:
         )
         assert "1 entries the rules allow" in str(limit)
         refused(
-            ops, IneligibleEntryError,
+            ops,
+            IneligibleEntryError,
             lambda: ops.contests.enter(
                 planner, contest_id, **{**enter, "participant": reader(2), "method": "comment"}
             ),
         )
         refused(
-            ops, PermissionDeniedError,
-            lambda: ops.contests.enter(
-                auditor, contest_id, **{**enter, "participant": reader(2)}
-            ),
+            ops,
+            PermissionDeniedError,
+            lambda: ops.contests.enter(auditor, contest_id, **{**enter, "participant": reader(2)}),
         )
         for n in range(2, 7):
             ops.contests.enter(
-                planner, contest_id, **{**enter, "participant": reader(n)},
+                planner,
+                contest_id,
+                **{**enter, "participant": reader(n)},
                 entry_id=f"weibo:50405576704576{n:02d}",
             )
         ops.contests.disqualify(admin, contest_id, "weibo:5040557670457603", "staff account")
         refused(ops, ContestWindowError, lambda: ops.contests.close(admin, contest_id))
         clock.set(START + 7 * DAY)
-        refused(ops, LateEntryError, lambda: ops.contests.enter(
-            planner, contest_id, **{**enter, "participant": reader(8)}
-        ))
+        refused(
+            ops,
+            LateEntryError,
+            lambda: ops.contests.enter(planner, contest_id, **{**enter, "participant": reader(8)}),
+        )
         commitment = ops.contests.close(admin, contest_id)
         contest = ops.contests.get(contest_id)
         assert contest.seed_commitment == commitment
@@ -378,8 +429,9 @@ class TestContests:
         assert len(winners) == 3
         assert "weibo:5040557670457603" not in winners
         assert seed_commitment(bytes.fromhex(contest.seed or "")) == commitment
-        assert winners == draw_winners(bytes.fromhex(contest.seed or ""),
-                                       contest.eligible_entry_ids(), 3)
+        assert winners == draw_winners(
+            bytes.fromhex(contest.seed or ""), contest.eligible_entry_ids(), 3
+        )
 
         # The seed was in no stored event before the draw, and its key is gone after it.
         seed = bytes.fromhex(contest.seed or "")
@@ -415,8 +467,11 @@ class TestContests:
         ops.contests.open(admin, contest_id)
         clock.advance(timedelta(hours=2))
         arguments: dict[str, Any] = {
-            "participant": reader(1), "consent": CONSENT, "platform": "weibo",
-            "method": "repost", "idempotency_key": "entry-1",
+            "participant": reader(1),
+            "consent": CONSENT,
+            "platform": "weibo",
+            "method": "repost",
+            "idempotency_key": "entry-1",
         }
         first = ops.contests.enter(planner, contest_id, **arguments)
         before = count_events(ops)
@@ -542,29 +597,38 @@ class TestModeration:
         post_id = post_on_weibo(ops, planner)
         comment = CommentRef(post_id, "weibo", "c1")
         refused(
-            ops, UnknownIdError,
-            lambda: ops.moderation.hide(admin, "reader-1", CommentRef(UUID(int=9), "weibo", "c"),
-                                        "spam"),
+            ops,
+            UnknownIdError,
+            lambda: ops.moderation.hide(
+                admin, "reader-1", CommentRef(UUID(int=9), "weibo", "c"), "spam"
+            ),
         )
         refused(
-            ops, PlatformNotTargetedError,
-            lambda: ops.moderation.hide(admin, "reader-1", CommentRef(post_id, "douyin", "c"),
-                                        "spam"),
+            ops,
+            PlatformNotTargetedError,
+            lambda: ops.moderation.hide(
+                admin, "reader-1", CommentRef(post_id, "douyin", "c"), "spam"
+            ),
         )
-        refused(ops, PermissionDeniedError, lambda: ops.moderation.warn(
-            planner, "reader-1", comment, "spam"
-        ))
-        refused(ops, InvalidValueError, lambda: ops.moderation.hide(
-            admin, "Zhang San", comment, "spam"
-        ))
+        refused(
+            ops,
+            PermissionDeniedError,
+            lambda: ops.moderation.warn(planner, "reader-1", comment, "spam"),
+        )
+        refused(
+            ops, InvalidValueError, lambda: ops.moderation.hide(admin, "Zhang San", comment, "spam")
+        )
         assert ops.moderation.record("reader-1") is None  # no record without a step
         ops.moderation.hide(admin, "reader-1", comment, "spam")
-        refused(ops, AlreadyModeratedError, lambda: ops.moderation.hide(
-            admin, "reader-1", comment, "spam again"
-        ))
+        refused(
+            ops,
+            AlreadyModeratedError,
+            lambda: ops.moderation.hide(admin, "reader-1", comment, "spam again"),
+        )
 
-    def test_a_stricter_policy(self, store_url: str, clock: ManualClock, planner: Actor,
-                               admin: Actor) -> None:
+    def test_a_stricter_policy(
+        self, store_url: str, clock: ManualClock, planner: Actor, admin: Actor
+    ) -> None:
         """LibOps.open(moderation=...) sets the threshold and the measure."""
         from libops.domain.interaction import ModerationPolicy, SanctionMeasure
 
@@ -592,8 +656,7 @@ class TestOptions:
         with pytest.raises(InvalidValueError):
             LibOps.open("memory://", **options)
 
-    def test_escalation_time_option(self, clock: ManualClock, planner: Actor,
-                                    admin: Actor) -> None:
+    def test_escalation_time_option(self, clock: ManualClock, planner: Actor, admin: Actor) -> None:
         """LibOps.open(escalate_questions_after=...) sets when questions escalate."""
         with LibOps.open(
             "memory://", clock=clock, escalate_questions_after=timedelta(hours=1)
@@ -614,7 +677,11 @@ class TestPersonalDataInInteractions:
             planner, platform="weibo", text="Open today?", asker=reader(1), consent=CONSENT
         )
         session_id = ops.sessions.schedule(
-            planner, title="Club", starts_at=START + DAY, ends_at=START + 2 * DAY, capacity=3,
+            planner,
+            title="Club",
+            starts_at=START + DAY,
+            ends_at=START + 2 * DAY,
+            capacity=3,
             place="Hall",
         )
         ops.sessions.register(
@@ -625,9 +692,7 @@ class TestPersonalDataInInteractions:
         opened = [
             value
             for notification in ops.app.recorder.select_notifications(1, 10_000)
-            for value in ops.privacy.reveal(
-                ops.app.mapper.to_domain_event(notification)
-            ).values()
+            for value in ops.privacy.reveal(ops.app.mapper.to_domain_event(notification)).values()
         ]
         assert sorted(info.label for info in opened) == sorted(
             reader(n).label for n in (1, 2, 0, 1, 2)
@@ -638,23 +703,40 @@ class TestPersonalDataInInteractions:
     ) -> None:
         """After keyed commands of every kind, no stored event holds a reader's details."""
         ops.questions.receive(
-            planner, platform="weibo", text="Open today?", asker=reader(1), consent=CONSENT,
+            planner,
+            platform="weibo",
+            text="Open today?",
+            asker=reader(1),
+            consent=CONSENT,
             idempotency_key="q",
         )
         session_id = ops.sessions.schedule(
-            planner, title="Club", starts_at=START + DAY, ends_at=START + 2 * DAY, capacity=3,
+            planner,
+            title="Club",
+            starts_at=START + DAY,
+            ends_at=START + 2 * DAY,
+            capacity=3,
             place="Hall",
         )
         ops.sessions.register(
-            planner, session_id, participant=reader(2), consent=CONSENT, platform="weibo",
+            planner,
+            session_id,
+            participant=reader(2),
+            consent=CONSENT,
+            platform="weibo",
             idempotency_key="r",
         )
         contest_id = ops.contests.announce(planner, kind="prize_quiz", title="Q", rules=RULES)
         ops.contests.open(admin, contest_id)
         clock.advance(timedelta(hours=2))
         ops.contests.enter(
-            planner, contest_id, participant=reader(3), consent=CONSENT, platform="weibo",
-            method="repost", idempotency_key="e",
+            planner,
+            contest_id,
+            participant=reader(3),
+            consent=CONSENT,
+            platform="weibo",
+            method="repost",
+            idempotency_key="e",
         )
         states = stored_states(ops)
         assert len(states) >= 8

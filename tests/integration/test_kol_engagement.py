@@ -57,7 +57,10 @@ def cny(amount: str | int) -> Money:
 
 def partner(handle: str = "@bookworm", fee: Money | None = None) -> KolPartner:
     return KolPartner(
-        handle, Platform.DOUYIN, 120_000, ("2 short videos", "1 live stream"),
+        handle,
+        Platform.DOUYIN,
+        120_000,
+        ("2 short videos", "1 live stream"),
         fee if fee is not None else cny(3000),
     )
 
@@ -119,7 +122,8 @@ class TestEngage:
         monkeypatch.undo()
         assert len(inserts) == 1
         assert sorted(s.topic for s in inserts[0]) == [
-            "libops:Budget.Committed", "libops:Campaign.KolPartnerAdded"
+            "libops:Budget.Committed",
+            "libops:Campaign.KolPartnerAdded",
         ]
         assert {s.originator_id for s in inserts[0]} == {e.campaign_id, e.budget_id}
         assert count_events(e.ops) == before + 2
@@ -137,7 +141,10 @@ class TestEngage:
         """The fee can come from the campaign's promotion line instead."""
         e = engagement
         e.ops.campaigns.engage_kol_partner(
-            admin, e.campaign_id, partner(fee=cny(1000)), budget_id=e.budget_id,
+            admin,
+            e.campaign_id,
+            partner(fee=cny(1000)),
+            budget_id=e.budget_id,
             category="promotion",
         )
         line = e.ops.budgets.campaign_positions(e.budget_id, e.campaign_id)[PROMOTION]
@@ -152,8 +159,13 @@ class TestEngage:
             planner, e.campaign_id, partner(), budget_id=e.budget_id
         )
         e.ops.budgets.record_expense(
-            admin, e.budget_id, vendor="@bookworm", invoice_reference="KOL-INV-1",
-            amount=cny(3000), category=PARTNERSHIPS, campaign_id=e.campaign_id,
+            admin,
+            e.budget_id,
+            vendor="@bookworm",
+            invoice_reference="KOL-INV-1",
+            amount=cny(3000),
+            category=PARTNERSHIPS,
+            campaign_id=e.campaign_id,
             settles=reference,
         )
         position = e.ops.budgets.campaign_positions(e.budget_id, e.campaign_id)[PARTNERSHIPS]
@@ -173,7 +185,10 @@ class TestEngage:
         assert _snapshot(e) == state
         with pytest.raises(IdempotencyKeyReuseError):
             e.ops.campaigns.engage_kol_partner(
-                planner, e.campaign_id, partner("@other"), budget_id=e.budget_id,
+                planner,
+                e.campaign_id,
+                partner("@other"),
+                budget_id=e.budget_id,
                 idempotency_key="kol-1",
             )
         assert _snapshot(e) == state
@@ -182,45 +197,63 @@ class TestEngage:
 Refusal = Callable[[Engagement, dict[str, Actor]], object]
 
 
-def _engage(
-    e: Engagement, actor: Actor, p: KolPartner | None = None, **kwargs: Any
-) -> object:
+def _engage(e: Engagement, actor: Actor, p: KolPartner | None = None, **kwargs: Any) -> object:
     arguments: dict[str, Any] = {"budget_id": e.budget_id, **kwargs}
     return e.ops.campaigns.engage_kol_partner(actor, e.campaign_id, p or partner(), **arguments)
 
 
 REFUSALS: list[tuple[str, type[Exception], Refusal]] = [
-    ("the budget cannot cover the fee", OverspendError,
-     lambda e, a: _engage(e, a["planner"], partner(fee=cny("5000.01")))),
-    ("promotion line cannot cover it", OverspendError,
-     lambda e, a: _engage(e, a["planner"], category=PROMOTION)),
-    ("the partner is already there", InvalidValueError,
-     lambda e, a: _engage(e, a["planner"], partner(" @already ", fee=cny(1)))),
-    ("a category KOL fees are not paid from", InvalidValueError,
-     lambda e, a: _engage(e, a["planner"], category="staff")),
-    ("the fee is in another currency", CurrencyError,
-     lambda e, a: _engage(e, a["planner"], partner(fee=Money(100, "USD")))),
-    ("a reviewer engages", PermissionDeniedError,
-     lambda e, a: _engage(e, a["reviewer"])),
-    ("a budget owner engages (no campaign role)", PermissionDeniedError,
-     lambda e, a: _engage(e, OWNER)),
-    ("an unknown budget", UnknownIdError,
-     lambda e, a: _engage(e, a["planner"], budget_id=uuid4())),
-    ("the campaign's id given as the budget", UnknownIdError,
-     lambda e, a: _engage(e, a["planner"], budget_id=e.campaign_id)),
-    ("an unknown campaign", UnknownIdError,
-     lambda e, a: e.ops.campaigns.engage_kol_partner(
-         a["planner"], uuid4(), partner(), budget_id=e.budget_id)),
-    ("not a partner", InvalidValueError,
-     lambda e, a: _engage(e, a["planner"], "@bookworm")),  # type: ignore[arg-type]  # on purpose
+    (
+        "the budget cannot cover the fee",
+        OverspendError,
+        lambda e, a: _engage(e, a["planner"], partner(fee=cny("5000.01"))),
+    ),
+    (
+        "promotion line cannot cover it",
+        OverspendError,
+        lambda e, a: _engage(e, a["planner"], category=PROMOTION),
+    ),
+    (
+        "the partner is already there",
+        InvalidValueError,
+        lambda e, a: _engage(e, a["planner"], partner(" @already ", fee=cny(1))),
+    ),
+    (
+        "a category KOL fees are not paid from",
+        InvalidValueError,
+        lambda e, a: _engage(e, a["planner"], category="staff"),
+    ),
+    (
+        "the fee is in another currency",
+        CurrencyError,
+        lambda e, a: _engage(e, a["planner"], partner(fee=Money(100, "USD"))),
+    ),
+    ("a reviewer engages", PermissionDeniedError, lambda e, a: _engage(e, a["reviewer"])),
+    (
+        "a budget owner engages (no campaign role)",
+        PermissionDeniedError,
+        lambda e, a: _engage(e, OWNER),
+    ),
+    ("an unknown budget", UnknownIdError, lambda e, a: _engage(e, a["planner"], budget_id=uuid4())),
+    (
+        "the campaign's id given as the budget",
+        UnknownIdError,
+        lambda e, a: _engage(e, a["planner"], budget_id=e.campaign_id),
+    ),
+    (
+        "an unknown campaign",
+        UnknownIdError,
+        lambda e, a: e.ops.campaigns.engage_kol_partner(
+            a["planner"], uuid4(), partner(), budget_id=e.budget_id
+        ),
+    ),
+    ("not a partner", InvalidValueError, lambda e, a: _engage(e, a["planner"], "@bookworm")),  # type: ignore[arg-type]  # on purpose
 ]
 
 
 class TestRefusedEngagementsRecordNothing:
     @pytest.fixture
-    def people(
-        self, planner: Actor, admin: Actor, reviewer: Actor
-    ) -> dict[str, Actor]:
+    def people(self, planner: Actor, admin: Actor, reviewer: Actor) -> dict[str, Actor]:
         """The people the refusals are given by, by role."""
         return {"planner": planner, "admin": admin, "reviewer": reviewer}
 
@@ -230,7 +263,9 @@ class TestRefusedEngagementsRecordNothing:
         """Every refused engagement raises its error; campaign and budget are unchanged."""
         e = engagement
         e.ops.campaigns.engage_kol_partner(
-            people["planner"], e.campaign_id, partner("@already", fee=cny(1)),
+            people["planner"],
+            e.campaign_id,
+            partner("@already", fee=cny(1)),
             budget_id=e.budget_id,
         )
         state = _snapshot(e)
@@ -244,7 +279,8 @@ class TestRefusedEngagementsRecordNothing:
             people["planner"], e.campaign_id, partner(), budget_id=e.budget_id
         )
         assert [p.handle for p in e.ops.campaigns.get(e.campaign_id).kol_partners] == [
-            "@already", "@bookworm"
+            "@already",
+            "@bookworm",
         ]
 
     def test_a_campaign_without_a_line_in_the_budget(
@@ -331,8 +367,6 @@ class TestTwoProcesses:
         one.campaigns.engage_kol_partner(planner, cid, partner(), budget_id=bid)
         before = count_events(one)
         with pytest.raises(OverspendError):
-            other.campaigns.engage_kol_partner(
-                planner, cid, partner("@second"), budget_id=bid
-            )
+            other.campaigns.engage_kol_partner(planner, cid, partner("@second"), budget_id=bid)
         assert count_events(one) == before
         assert [p.handle for p in other.campaigns.get(cid).kol_partners] == ["@bookworm"]

@@ -83,8 +83,9 @@ def publish(ops: LibOps, actor: Actor, post_id: UUID, platform: Platform, extern
     post = ops.posts.get(post_id)
     post.record_published(
         actor,
-        PublishReceipt(platform, external_id, f"https://example.org/{external_id}",
-                       ops.clock.now()),
+        PublishReceipt(
+            platform, external_id, f"https://example.org/{external_id}", ops.clock.now()
+        ),
     )
     to_save: list[Any] = [post]
     calendar = find_calendar(ops.app, platform)
@@ -104,18 +105,31 @@ def refused(ops: LibOps, error: type[Exception], call: Callable[[], object]) -> 
 
 class TestWorkflow:
     def test_from_draft_to_metrics_and_retraction(
-        self, ops: LibOps, clock: ManualClock, planner: Actor, planner2: Actor,
-        reviewer: Actor, admin: Actor, tech: Actor,
+        self,
+        ops: LibOps,
+        clock: ManualClock,
+        planner: Actor,
+        planner2: Actor,
+        reviewer: Actor,
+        admin: Actor,
+        tech: Actor,
     ) -> None:
         """A post goes through review, changes, scheduling, publishing, metrics and retraction."""
         campaign_id = ops.campaigns.plan(
-            planner, name="World Book Day", kind="topic",
-            period=Period(date(2026, 4, 1), date(2026, 4, 30)), platforms=["weibo"],
+            planner,
+            name="World Book Day",
+            kind="topic",
+            period=Period(date(2026, 4, 1), date(2026, 4, 30)),
+            platforms=["weibo"],
             objectives=[Objective("reads", 5000)],
         )
         post_id = draft(
-            ops, planner, body="报名请联系 13812345678", campaign_id=campaign_id,
-            source="National Library of China", licence="CC BY 4.0",
+            ops,
+            planner,
+            body="报名请联系 13812345678",
+            campaign_id=campaign_id,
+            source="National Library of China",
+            licence="CC BY 4.0",
         )
         findings = ops.posts.submit_for_review(planner, post_id)
         assert [(f.kind, f.where, f.excerpt) for f in findings] == [
@@ -135,15 +149,26 @@ class TestWorkflow:
         publish(ops, tech, post_id, Platform.WEIBO, "w-1")
         assert ops.posts.calendar("weibo") == []
         seen = clock.now()
-        assert ops.posts.record_metrics(
-            tech, post_id, MetricSnapshot("weibo", seen, reads=100, likes=5)
-        ) is MetricOutcome.RECORDED
-        assert ops.posts.record_metrics(
-            tech, post_id, MetricSnapshot("weibo", seen + timedelta(hours=1), reads=100, likes=5)
-        ) is MetricOutcome.UNCHANGED
-        assert ops.posts.record_metrics(
-            tech, post_id, MetricSnapshot("weibo", seen + timedelta(hours=2), reads=90, likes=6)
-        ) is MetricOutcome.CORRECTED
+        assert (
+            ops.posts.record_metrics(
+                tech, post_id, MetricSnapshot("weibo", seen, reads=100, likes=5)
+            )
+            is MetricOutcome.RECORDED
+        )
+        assert (
+            ops.posts.record_metrics(
+                tech,
+                post_id,
+                MetricSnapshot("weibo", seen + timedelta(hours=1), reads=100, likes=5),
+            )
+            is MetricOutcome.UNCHANGED
+        )
+        assert (
+            ops.posts.record_metrics(
+                tech, post_id, MetricSnapshot("weibo", seen + timedelta(hours=2), reads=90, likes=6)
+            )
+            is MetricOutcome.CORRECTED
+        )
 
         ops.posts.retract(admin, post_id, "Event moved")
         assert ops.posts.calendar("wechat") == []
@@ -167,14 +192,16 @@ class TestWorkflow:
         assert post.version == 12
         assert count_events(ops) == 1 + 12 + 6
 
-    def test_findings_are_stored_in_the_event(
-        self, ops: LibOps, planner: Actor
-    ) -> None:
+    def test_findings_are_stored_in_the_event(self, ops: LibOps, planner: Actor) -> None:
         """The automatic findings are recorded, masked, in the SubmittedForReview event."""
         service = PostService(ops.app, lambda p: DEFAULT_LIMITS[p], CadencePolicy(), ["第一"])
         post_id = service.draft(
-            planner, title="全市第一", body=f"身份证 {ID_NUMBER}, mail li@example.org",
-            content_type="news", format="image_text", variants=variants(),
+            planner,
+            title="全市第一",
+            body=f"身份证 {ID_NUMBER}, mail li@example.org",
+            content_type="news",
+            format="image_text",
+            variants=variants(),
         )
         service.submit_for_review(planner, post_id)
         events = list(ops.app.repository.event_store.get(post_id))
@@ -218,9 +245,13 @@ class TestBadInputsRecordNothing:
         """A revision whose variant breaks the platform's limits is refused."""
         post_id = draft(ops, planner)
         limit = DEFAULT_LIMITS[Platform.BLUESKY].max_text_length
-        refused(ops, VariantLimitError, lambda: ops.posts.revise(
-            planner, post_id, variants=[PostVariant("bluesky", "a" * (limit + 1))]
-        ))
+        refused(
+            ops,
+            VariantLimitError,
+            lambda: ops.posts.revise(
+                planner, post_id, variants=[PostVariant("bluesky", "a" * (limit + 1))]
+            ),
+        )
 
     def test_unknown_campaign(self, ops: LibOps, planner: Actor) -> None:
         """A post cannot link to a campaign that does not exist."""
@@ -249,8 +280,11 @@ class TestBadInputsRecordNothing:
         both = Actor("both-1", [Role.CONTENT_PLANNER, Role.REVIEWER])
         post_id = draft(ops, both)
         ops.posts.submit_for_review(both, post_id)
-        refused(ops, ReviewerIsAuthorError,
-                lambda: ops.posts.review(both, post_id, PASSED, approve=True))
+        refused(
+            ops,
+            ReviewerIsAuthorError,
+            lambda: ops.posts.review(both, post_id, PASSED, approve=True),
+        )
 
     def test_transitions_out_of_order(
         self, ops: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor, admin: Actor
@@ -258,19 +292,28 @@ class TestBadInputsRecordNothing:
         """Reviewing a draft, scheduling before approval, revising after it are refused."""
         post_id = draft(ops, planner)
         later = clock.now() + timedelta(hours=1)
-        refused(ops, InvalidTransitionError,
-                lambda: ops.posts.review(reviewer, post_id, PASSED, approve=True))
-        refused(ops, InvalidTransitionError,
-                lambda: ops.posts.schedule(planner, post_id, "weibo", later))
+        refused(
+            ops,
+            InvalidTransitionError,
+            lambda: ops.posts.review(reviewer, post_id, PASSED, approve=True),
+        )
+        refused(
+            ops,
+            InvalidTransitionError,
+            lambda: ops.posts.schedule(planner, post_id, "weibo", later),
+        )
         ops.posts.submit_for_review(planner, post_id)
-        refused(ops, InvalidTransitionError,
-                lambda: ops.posts.submit_for_review(planner, post_id))
+        refused(ops, InvalidTransitionError, lambda: ops.posts.submit_for_review(planner, post_id))
         ops.posts.review(reviewer, post_id, PASSED, approve=True)
         refused(ops, InvalidTransitionError, lambda: ops.posts.revise(planner, post_id, body="x"))
         refused(ops, InvalidTransitionError, lambda: ops.posts.unschedule(admin, post_id, "weibo"))
-        refused(ops, InvalidTransitionError, lambda: ops.posts.record_metrics(
-            admin, post_id, MetricSnapshot("weibo", clock.now(), reads=1)
-        ))
+        refused(
+            ops,
+            InvalidTransitionError,
+            lambda: ops.posts.record_metrics(
+                admin, post_id, MetricSnapshot("weibo", clock.now(), reads=1)
+            ),
+        )
         ops.posts.retract(admin, post_id, "Withdrawn")
         refused(ops, InvalidTransitionError, lambda: ops.posts.retract(admin, post_id, "Again"))
 
@@ -279,14 +322,22 @@ class TestBadInputsRecordNothing:
     ) -> None:
         """A time before the application clock's now is refused; now itself is fine."""
         post_id = approved(ops, planner, reviewer)
-        refused(ops, ScheduleInPastError, lambda: ops.posts.schedule(
-            planner, post_id, "weibo", clock.now() - timedelta(minutes=1)
-        ))
+        refused(
+            ops,
+            ScheduleInPastError,
+            lambda: ops.posts.schedule(
+                planner, post_id, "weibo", clock.now() - timedelta(minutes=1)
+            ),
+        )
         ops.posts.schedule(planner, post_id, "weibo", clock.now())
         clock.advance(timedelta(days=1))
-        refused(ops, ScheduleInPastError, lambda: ops.posts.schedule(
-            planner, post_id, "wechat", clock.now() - timedelta(seconds=1)
-        ))
+        refused(
+            ops,
+            ScheduleInPastError,
+            lambda: ops.posts.schedule(
+                planner, post_id, "wechat", clock.now() - timedelta(seconds=1)
+            ),
+        )
 
     def test_personal_data_blocks_approval(
         self, ops: LibOps, planner: Actor, reviewer: Actor
@@ -294,24 +345,28 @@ class TestBadInputsRecordNothing:
         """A post with an ID-card number in it is not approved."""
         post_id = draft(ops, planner, body=f"获奖者身份证 {ID_NUMBER}")
         ops.posts.submit_for_review(planner, post_id)
-        refused(ops, PersonalDataFoundError,
-                lambda: ops.posts.review(reviewer, post_id, PASSED, approve=True))
+        refused(
+            ops,
+            PersonalDataFoundError,
+            lambda: ops.posts.review(reviewer, post_id, PASSED, approve=True),
+        )
 
     def test_checklist_incomplete(self, ops: LibOps, planner: Actor, reviewer: Actor) -> None:
         """Approval with an unconfirmed checklist item is refused."""
         post_id = draft(ops, planner)
         ops.posts.submit_for_review(planner, post_id)
         unchecked = ReviewChecklist(accuracy=True, copyright=False, privacy=True)
-        refused(ops, ChecklistIncompleteError,
-                lambda: ops.posts.review(reviewer, post_id, unchecked, approve=True))
+        refused(
+            ops,
+            ChecklistIncompleteError,
+            lambda: ops.posts.review(reviewer, post_id, unchecked, approve=True),
+        )
 
     def test_enforced_cadence(
         self, ops: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor
     ) -> None:
         """With an enforcing policy a third Weibo post in a day is refused."""
-        strict = PostService(
-            ops.app, lambda p: limits_for(p), CadencePolicy(enforce=True), ()
-        )
+        strict = PostService(ops.app, lambda p: limits_for(p), CadencePolicy(enforce=True), ())
         at = clock.now() + timedelta(hours=1)
         for _ in range(2):
             strict.schedule(planner, approved(ops, planner, reviewer), "weibo", at)
@@ -319,20 +374,29 @@ class TestBadInputsRecordNothing:
         refused(ops, CadenceError, lambda: strict.schedule(planner, third, "weibo", at))
         assert strict.get(third).platform_status("weibo") is PlatformStatus.PENDING
 
-    def test_idempotency_key_reused_for_other_arguments(
-        self, ops: LibOps, planner: Actor
-    ) -> None:
+    def test_idempotency_key_reused_for_other_arguments(self, ops: LibOps, planner: Actor) -> None:
         """A key reused with different arguments or another command is refused."""
         post_id = draft(ops, planner, idempotency_key="k")
-        refused(ops, IdempotencyKeyReuseError, lambda: draft(ops, planner, title="Other",
-                                                             idempotency_key="k"))
-        refused(ops, IdempotencyKeyReuseError,
-                lambda: ops.posts.submit_for_review(planner, post_id, idempotency_key="k"))
+        refused(
+            ops,
+            IdempotencyKeyReuseError,
+            lambda: draft(ops, planner, title="Other", idempotency_key="k"),
+        )
+        refused(
+            ops,
+            IdempotencyKeyReuseError,
+            lambda: ops.posts.submit_for_review(planner, post_id, idempotency_key="k"),
+        )
 
 
 class TestIdempotency:
     def test_every_command_repeats_without_recording(
-        self, ops: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor, admin: Actor,
+        self,
+        ops: LibOps,
+        clock: ManualClock,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
         tech: Actor,
     ) -> None:
         """Each command given twice with one key returns the first result and records once."""
@@ -347,29 +411,46 @@ class TestIdempotency:
 
         post_id = twice(lambda k: draft(ops, planner, idempotency_key=k), "draft")
         assert isinstance(post_id, UUID)
-        twice(lambda k: ops.posts.revise(planner, post_id, body="Phone 13812345678",
-                                         idempotency_key=k), "revise")
-        findings = twice(lambda k: ops.posts.submit_for_review(planner, post_id,
-                                                               idempotency_key=k), "submit")
+        twice(
+            lambda k: ops.posts.revise(
+                planner, post_id, body="Phone 13812345678", idempotency_key=k
+            ),
+            "revise",
+        )
+        findings = twice(
+            lambda k: ops.posts.submit_for_review(planner, post_id, idempotency_key=k), "submit"
+        )
         assert isinstance(findings, tuple)
         assert len(findings) == 1
-        twice(lambda k: ops.posts.review(reviewer, post_id, PASSED, approve=False,
-                                         comments="No phones", idempotency_key=k), "review1")
+        twice(
+            lambda k: ops.posts.review(
+                reviewer, post_id, PASSED, approve=False, comments="No phones", idempotency_key=k
+            ),
+            "review1",
+        )
         ops.posts.revise(planner, post_id, body="Clean")
         ops.posts.submit_for_review(planner, post_id)
-        twice(lambda k: ops.posts.review(reviewer, post_id, PASSED, approve=True,
-                                         idempotency_key=k), "review2")
+        twice(
+            lambda k: ops.posts.review(reviewer, post_id, PASSED, approve=True, idempotency_key=k),
+            "review2",
+        )
         at = clock.now() + timedelta(hours=1)
-        warnings = twice(lambda k: ops.posts.schedule(planner, post_id, "wechat", at,
-                                                      idempotency_key=k), "schedule")
+        warnings = twice(
+            lambda k: ops.posts.schedule(planner, post_id, "wechat", at, idempotency_key=k),
+            "schedule",
+        )
         assert isinstance(warnings, tuple)
         assert [w.breach for w in warnings] == [CadenceBreach.UNDER_MIN]
-        twice(lambda k: ops.posts.unschedule(admin, post_id, "wechat", idempotency_key=k),
-              "unschedule")
+        twice(
+            lambda k: ops.posts.unschedule(admin, post_id, "wechat", idempotency_key=k),
+            "unschedule",
+        )
         publish(ops, tech, post_id, Platform.WEIBO, "w-9")
         snapshot = MetricSnapshot("weibo", clock.now(), reads=3)
-        outcome = twice(lambda k: ops.posts.record_metrics(tech, post_id, snapshot,
-                                                           idempotency_key=k), "metrics")
+        outcome = twice(
+            lambda k: ops.posts.record_metrics(tech, post_id, snapshot, idempotency_key=k),
+            "metrics",
+        )
         assert outcome is MetricOutcome.RECORDED
         twice(lambda k: ops.posts.retract(admin, post_id, "Done", idempotency_key=k), "retract")
 
@@ -401,8 +482,7 @@ class TestCalendarAndCadence:
         assert ops.posts.schedule(planner, posts[0], "weibo", morning) == ()
         publish(ops, tech, posts[0], Platform.WEIBO, "w-1")
         assert ops.posts.schedule(planner, posts[1], "weibo", morning + timedelta(hours=2)) == ()
-        (warning,) = ops.posts.schedule(planner, posts[2], "weibo",
-                                        morning + timedelta(hours=3))
+        (warning,) = ops.posts.schedule(planner, posts[2], "weibo", morning + timedelta(hours=3))
         assert (warning.breach, warning.count, warning.limit) == (CadenceBreach.OVER_MAX, 3, 2)
         # 17:00 UTC is 01:00 the next day in Beijing: a new day.
         assert ops.posts.schedule(planner, posts[2], "weibo", morning + timedelta(hours=9)) == ()

@@ -134,7 +134,11 @@ def register(ops: LibOps, info: PersonalInfo, *, note: str = PUBLIC_NOTE) -> UUI
 
     def run() -> tuple[list[Registration], UUID]:
         sealed = ops.privacy.seal(
-            subject, info, consent(), aggregate_id=new_id, version=1,
+            subject,
+            info,
+            consent(),
+            aggregate_id=new_id,
+            version=1,
             topic=Registration.Registered.TOPIC,
         )
         return [Registration(id=new_id, participant=sealed, note=note)], new_id
@@ -147,8 +151,12 @@ def amend(ops: LibOps, registration_id: UUID, info: PersonalInfo) -> None:
 
     def change(registration: Registration) -> None:
         sealed = ops.privacy.seal(
-            subject_for(ops, info), info, consent(), aggregate_id=registration.id,
-            version=registration.version + 1, topic=Registration.Amended.TOPIC,
+            subject_for(ops, info),
+            info,
+            consent(),
+            aggregate_id=registration.id,
+            version=registration.version + 1,
+            topic=Registration.Amended.TOPIC,
         )
         registration.amend(sealed)
 
@@ -162,8 +170,12 @@ def add_guests(ops: LibOps, registration_id: UUID, guests: Sequence[PersonalInfo
         version = registration.version + 1
         sealed = tuple(
             ops.privacy.seal(
-                subject_for(ops, guest), guest, consent(), aggregate_id=registration.id,
-                version=version, topic=Registration.GuestsAdded.TOPIC,
+                subject_for(ops, guest),
+                guest,
+                consent(),
+                aggregate_id=registration.id,
+                version=version,
+                topic=Registration.GuestsAdded.TOPIC,
             )
             for guest in guests
         )
@@ -307,9 +319,10 @@ class TestSealAndOpen:
         sealed = memory_ops.privacy.seal(
             "reader-1", ZOE, consent(), aggregate_id=aggregate_id, version=3, topic="t:T.E"
         )
-        assert memory_ops.privacy.open(
-            sealed, aggregate_id=aggregate_id, version=3, topic="t:T.E"
-        ) == ZOE
+        assert (
+            memory_ops.privacy.open(sealed, aggregate_id=aggregate_id, version=3, topic="t:T.E")
+            == ZOE
+        )
 
     def test_each_seal_is_different(self, memory_ops: LibOps) -> None:
         """Sealing the same data twice gives different nonces and ciphertexts."""
@@ -340,7 +353,9 @@ class TestSealAndOpen:
                     return
                 info = PersonalInfo(name=name, handle=handle, contact=contact)
                 where: dict[str, Any] = {
-                    "aggregate_id": uuid.uuid4(), "version": version, "topic": "t:T.E"
+                    "aggregate_id": uuid.uuid4(),
+                    "version": version,
+                    "topic": "t:T.E",
                 }
                 sealed = ops.privacy.seal("reader-1", info, consent(), **where)
                 assert ops.privacy.open(sealed, **where) == info
@@ -351,7 +366,9 @@ class TestSealAndOpen:
 class TestSealedDataIsBoundToItsEvent:
     def _sealed(self, ops: LibOps) -> tuple[SealedPersonalData, dict[str, Any]]:
         where: dict[str, Any] = {
-            "aggregate_id": uuid.uuid4(), "version": 2, "topic": Registration.Amended.TOPIC
+            "aggregate_id": uuid.uuid4(),
+            "version": 2,
+            "topic": Registration.Amended.TOPIC,
         }
         return ops.privacy.seal("reader-1", ZOE, consent(), **where), where
 
@@ -523,7 +540,11 @@ class TestErasure:
         assert sum(1 for value in after.values() if value is ERASED) == 2  # created + amended
 
     def test_replay_raises_nothing(
-        self, ops: LibOps, registrations: dict[str, UUID], admin: Actor, store_url: str,
+        self,
+        ops: LibOps,
+        registrations: dict[str, UUID],
+        admin: Actor,
+        store_url: str,
         clock: ManualClock,
     ) -> None:
         """Every aggregate still loads after erasure, with its public fields as they were."""
@@ -590,7 +611,10 @@ class TestErasure:
 
     @pytest.mark.parametrize("who", ["planner", "reviewer", "tech", "auditor"])
     def test_only_operations_admins_erase(
-        self, ops: LibOps, registrations: dict[str, UUID], who: str,
+        self,
+        ops: LibOps,
+        registrations: dict[str, UUID],
+        who: str,
         request: pytest.FixtureRequest,
     ) -> None:
         """Other roles are refused; nothing is recorded and the key is still there."""
@@ -802,4 +826,3 @@ class TestSubjectIds:
         """A blank handle or an unknown platform is InvalidValueError."""
         with pytest.raises(InvalidValueError):
             memory_ops.privacy.subject_id_for(platform, handle)
-

@@ -48,8 +48,12 @@ def record_more(url: str) -> None:
     admin = Actor("admin-later", [Role.OPERATIONS_ADMIN])
     with LibOps.open(url) as ops:
         campaign = ops.campaigns.plan(
-            planner, name="Later", kind="topic", period=Period(date(2026, 5, 1), date(2026, 5, 31)),
-            platforms=["weibo"], objectives=[Objective("reads", 100)],
+            planner,
+            name="Later",
+            kind="topic",
+            period=Period(date(2026, 5, 1), date(2026, 5, 31)),
+            platforms=["weibo"],
+            objectives=[Objective("reads", 100)],
         )
         ops.campaigns.amend(planner, campaign, name="Later still")
         ops.campaigns.launch(admin, campaign)
@@ -166,8 +170,7 @@ class TestProjectRun:
     def test_workers_give_what_one_process_gives(self, demo_url: str, tmp_path: Path) -> None:
         """``--workers 2`` catches every projection up to the same views and positions."""
         other_url = copy_store(tmp_path, tmp_path / "other")
-        shared = run_json("project", "run", "--store", demo_url, "--workers", "2",
-                          "--no-signals")
+        shared = run_json("project", "run", "--store", demo_url, "--workers", "2", "--no-signals")
         alone = run_json("project", "run", "--store", other_url, "--no-signals")
         assert shared["projections"] == alone["projections"]
         assert views(demo_url) == views(other_url)
@@ -192,15 +195,17 @@ class TestProjectRun:
     def test_small_batches_give_the_views_a_rebuild_gives(self, demo_url: str) -> None:
         """Catching up seven events at a time ends with the views a replay from zero gives."""
         # Without dispatching signals: the risks they record would be a second catch-up.
-        payload = run_json("project", "run", "--store", demo_url, "--batch-size", "7",
-                           "--no-signals")
+        payload = run_json(
+            "project", "run", "--store", demo_url, "--batch-size", "7", "--no-signals"
+        )
         # One pass over the log for all of them: the events any of them handles, 7 a batch
         # (plus one empty batch that reaches the end of the log if that count is a multiple
         # of 7 and events no projection handles follow the last one).
         with LibOps.open(demo_url) as ops:
             union = sorted({t for cls in standard_projection_classes() for t in cls.topics()})
             notifications = ops.app.recorder.select_notifications(
-                0, 10**9, topics=union, inclusive_of_start=False)
+                0, 10**9, topics=union, inclusive_of_start=False
+            )
             trailing = notifications[-1].id < count_events(ops)
         handled = len(notifications)
         batches = {row["batches"] for row in payload["projections"].values()}
@@ -265,9 +270,10 @@ class TestCatchUp:
         the first round that finds nothing new."""
         counts = expected(demo_url)
         seen: list[int] = []
-        with LibOps.open(demo_url) as ops, ProjectionEngine(
-            ops, standard_projections(), batch_size=5
-        ) as engine:
+        with (
+            LibOps.open(demo_url) as ops,
+            ProjectionEngine(ops, standard_projections(), batch_size=5) as engine,
+        ):
             totals = cli.catch_up(
                 engine, on_batch=lambda t: seen.append(max(r.position for r in t.values()))
             )
@@ -334,7 +340,9 @@ class TestProjectStatus:
         after = run_json("project", "status", "--store", demo_url)
         for name in standard_names():
             assert after["projections"][name] == {
-                "position": last_id, "lag": 0, "caught_up": True,
+                "position": last_id,
+                "lag": 0,
+                "caught_up": True,
             }
 
     def test_status_sees_new_events_as_lag(self, demo_url: str) -> None:
@@ -375,9 +383,11 @@ class TestFollow:
         run_demo(postgres_url, seed=3, posts=2, days=2)
         stop = threading.Event()
         rounds: list[dict[str, int]] = []
-        with LibOps.open(postgres_url) as ops, ProjectionEngine(
-            ops, standard_projections()
-        ) as engine, ProjectionEngine(ops, standard_projections()) as following:
+        with (
+            LibOps.open(postgres_url) as ops,
+            ProjectionEngine(ops, standard_projections()) as engine,
+            ProjectionEngine(ops, standard_projections()) as following,
+        ):
             follower = threading.Thread(
                 target=cli.follow_projections,
                 args=(following, stop),
@@ -408,9 +418,10 @@ class TestFollow:
             assert not follower.is_alive()
         assert rounds[-1] == {name: count for name, (count, _) in want.items()}
         followed = views(postgres_url)
-        with LibOps.open(postgres_url) as ops, ProjectionEngine(
-            ops, standard_projections()
-        ) as engine:
+        with (
+            LibOps.open(postgres_url) as ops,
+            ProjectionEngine(ops, standard_projections()) as engine,
+        ):
             for name in engine.names:
                 engine.rebuild(name)
         assert views(postgres_url) == followed
@@ -429,8 +440,9 @@ class TestFollow:
         assert "following new events" in result.stderr
         assert "stopped following" in result.stderr
         for name, (count, _) in want.items():
-            row = next(line.split() for line in result.stdout.splitlines()
-                       if line.split()[:1] == [name])
+            row = next(
+                line.split() for line in result.stdout.splitlines() if line.split()[:1] == [name]
+            )
             assert row[1:3] == [str(count), str(last_id)]
 
     def test_a_real_ctrl_c_while_events_arrive_stops_cleanly(self, postgres_url: str) -> None:
@@ -439,9 +451,23 @@ class TestFollow:
         run_demo(postgres_url, seed=5, posts=2, days=2)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         follower = subprocess.Popen(
-            [sys.executable, "-m", "libops.cli", "project", "run", "--follow", "--no-signals",
-             "--batch-size", "3", "--store", postgres_url],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            [
+                sys.executable,
+                "-m",
+                "libops.cli",
+                "project",
+                "run",
+                "--follow",
+                "--no-signals",
+                "--batch-size",
+                "3",
+                "--store",
+                postgres_url,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         try:
             assert follower.stderr is not None

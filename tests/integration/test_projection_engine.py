@@ -63,8 +63,14 @@ class Totals(Projection):
 
 def scenario(ops: LibOps, planner: Actor, admin: Actor) -> dict[str, Any]:
     """Three campaigns: A launched and amended, B planned, C cancelled; the expected view."""
-    a = ops.campaigns.plan(planner, name="A", kind="topic", period=PERIOD,
-                           platforms=["weibo", "wechat"], objectives=[Objective("reads", 500)])
+    a = ops.campaigns.plan(
+        planner,
+        name="A",
+        kind="topic",
+        period=PERIOD,
+        platforms=["weibo", "wechat"],
+        objectives=[Objective("reads", 500)],
+    )
     b = ops.campaigns.plan(planner, name="B", kind="topic", period=PERIOD, platforms=["weibo"])
     c = ops.campaigns.plan(planner, name="C", kind="kol", period=PERIOD, platforms=["douyin"])
     ops.campaigns.amend(planner, a, name="A2")
@@ -85,7 +91,10 @@ def bulk_history(ops: LibOps, planner: Actor, campaigns: int, amendments: int) -
     """``campaigns`` campaigns of two kinds, each amended ``amendments`` times (saved directly)."""
     for number in range(campaigns):
         campaign = Campaign.plan(
-            planner, name=f"C{number}", kind="topic" if number % 2 else "kol", period=PERIOD,
+            planner,
+            name=f"C{number}",
+            kind="topic" if number % 2 else "kol",
+            period=PERIOD,
             platforms=["weibo"],
         )
         for amendment in range(amendments):
@@ -145,8 +154,7 @@ class TestCustomProjectionOnStores:
         expected = scenario(ops, planner, admin)
         with ProjectionEngine(ops, [CampaignCounts()], batch_size=2) as engine:
             engine.run()
-        a = ops.campaigns.plan(planner, name="D", kind="topic", period=PERIOD,
-                               platforms=["weibo"])
+        a = ops.campaigns.plan(planner, name="D", kind="topic", period=PERIOD, platforms=["weibo"])
         ops.campaigns.amend(planner, a, name="D2")
         with ProjectionEngine(ops, [CampaignCounts(), Totals()], batch_size=2) as engine:
             reports = engine.run()
@@ -264,8 +272,10 @@ class TestConflicts:
     ) -> None:
         """An engine whose batch another engine committed first discards it and carries on."""
         bulk_history(ops, planner, 3, 9)
-        with ProjectionEngine(ops, [CampaignCounts()], batch_size=4) as loser, \
-                ProjectionEngine(ops, [CampaignCounts()], batch_size=6) as winner:
+        with (
+            ProjectionEngine(ops, [CampaignCounts()], batch_size=4) as loser,
+            ProjectionEngine(ops, [CampaignCounts()], batch_size=6) as winner,
+        ):
             original = loser._backend.commit
             raced: list[int] = []
 
@@ -286,8 +296,12 @@ class TestConflicts:
 class TestConcurrentEngines:
     @pytest.mark.parametrize("kind", ["memory", "sqlite", "postgresql"])
     def test_concurrent_engines_apply_each_event_once(
-        self, kind: str, request: pytest.FixtureRequest, tmp_path: object,
-        clock: ManualClock, planner: Actor,
+        self,
+        kind: str,
+        request: pytest.FixtureRequest,
+        tmp_path: object,
+        clock: ManualClock,
+        planner: Actor,
     ) -> None:
         """Four engines running at once in threads give the view of one engine."""
         from tests.conftest import make_store_url
@@ -295,9 +309,7 @@ class TestConcurrentEngines:
         url = make_store_url(kind, tmp_path, request)
         with LibOps.open(url, clock=clock, migrate=True) as ops:
             bulk_history(ops, planner, 6, 100)
-            engines = [
-                ProjectionEngine(ops, [CampaignCounts()], batch_size=2) for _ in range(4)
-            ]
+            engines = [ProjectionEngine(ops, [CampaignCounts()], batch_size=2) for _ in range(4)]
             reports: list[int] = []
             errors: list[BaseException] = []
             start = threading.Barrier(len(engines))
@@ -331,8 +343,12 @@ def _run_in_process(url: str, start: Any, results: Any) -> None:
 class TestConcurrentProcesses:
     @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
     def test_three_processes_apply_each_event_once(
-        self, kind: str, request: pytest.FixtureRequest, tmp_path: object,
-        clock: ManualClock, planner: Actor,
+        self,
+        kind: str,
+        request: pytest.FixtureRequest,
+        tmp_path: object,
+        clock: ManualClock,
+        planner: Actor,
     ) -> None:
         """Three engine processes on the same store together apply every event exactly once."""
         import multiprocessing
@@ -388,9 +404,10 @@ class TestRunByUrl:
         again = projections.run(url, [CampaignCounts(), Totals()])
         assert first["test-campaign-counts"].applied == 6
         assert again["test-campaign-counts"].applied == 0
-        with LibOps.open(url, clock=clock) as ops, ProjectionEngine(
-            ops, [CampaignCounts()]
-        ) as engine:
+        with (
+            LibOps.open(url, clock=clock) as ops,
+            ProjectionEngine(ops, [CampaignCounts()]) as engine,
+        ):
             assert engine.view("test-campaign-counts") == expected
 
 
@@ -411,9 +428,10 @@ class TestMigrationAndMemory:
     def test_backend_kind_follows_the_store(self, store_url: str, clock: ManualClock) -> None:
         """memory:// keeps views in the process, SQLite and PostgreSQL in the store."""
         kinds = {"memory": _MemoryBackend, "sqlite": _SQLiteBackend, "postgresql": _PostgresBackend}
-        with LibOps.open(store_url, clock=clock, migrate=True) as ops, ProjectionEngine(
-            ops, [Totals()]
-        ) as engine:
+        with (
+            LibOps.open(store_url, clock=clock, migrate=True) as ops,
+            ProjectionEngine(ops, [Totals()]) as engine,
+        ):
             assert isinstance(engine._backend, kinds[ops.config.scheme])
 
     def test_memory_stays_flat(self, clock: ManualClock, planner: Actor) -> None:

@@ -27,9 +27,10 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _one_by_one(url: str) -> dict[str, Any]:
     """Every view, caught up a batch at a time (each committed before the next is read)."""
-    with LibOps.open(url) as ops, ProjectionEngine(
-        ops, standard_projections(), batch_size=25
-    ) as engine:
+    with (
+        LibOps.open(url) as ops,
+        ProjectionEngine(ops, standard_projections(), batch_size=25) as engine,
+    ):
         while any(r.batches for r in engine.run(max_batches=1).values()):
             pass
         return {name: engine.view(name) for name in engine.names}
@@ -53,9 +54,10 @@ def test_a_failed_commit_leaves_the_last_written_batch(
 
     url = copy_store(history, tmp_path / "all")
     monkeypatch.setattr(engine_module._SQLiteBackend, "commit", failing)
-    with LibOps.open(url) as ops, ProjectionEngine(
-        ops, standard_projections(), batch_size=25
-    ) as engine:
+    with (
+        LibOps.open(url) as ops,
+        ProjectionEngine(ops, standard_projections(), batch_size=25) as engine,
+    ):
         with pytest.raises(StorageError, match="disk full"):
             engine.run(on_progress=seen.append)
         assert len(seen) == 2  # two batches written and reported

@@ -69,8 +69,15 @@ class EventCounter(Projection):
     name = "test-event-counter"
 
     @handles(
-        Campaign.Planned, Campaign.Amended, Campaign.Launched, Campaign.Paused,
-        Campaign.Resumed, Post.Drafted, Post.Revised, Post.SubmittedForReview, Post.Approved,
+        Campaign.Planned,
+        Campaign.Amended,
+        Campaign.Launched,
+        Campaign.Paused,
+        Campaign.Resumed,
+        Post.Drafted,
+        Post.Revised,
+        Post.SubmittedForReview,
+        Post.Approved,
         IdempotencyRecord.Recorded,
     )
     def counted(self, event: Any, view: View) -> None:
@@ -99,14 +106,22 @@ def _write(url: str, index: int, shared: str, start: Any) -> None:
         for round_ in range(ROUNDS):
             # Two events in one transaction: the campaign's and the idempotency record's.
             campaign = ops.campaigns.plan(
-                planner, name=f"Writer {index} round {round_}", kind="topic", period=APRIL,
-                platforms=["weibo"], objectives=[Objective("reads", 100)],
+                planner,
+                name=f"Writer {index} round {round_}",
+                kind="topic",
+                period=APRIL,
+                platforms=["weibo"],
+                objectives=[Objective("reads", 100)],
                 idempotency_key=f"plan-{index}-{round_}",
             )
             ops.campaigns.amend(planner, campaign, description=f"round {round_}")
             post = ops.posts.draft(
-                planner, title=f"Post {index}.{round_}", body="Books we loved.",
-                content_type="knowledge", format="image_text", campaign_id=campaign,
+                planner,
+                title=f"Post {index}.{round_}",
+                body="Books we loved.",
+                content_type="knowledge",
+                format="image_text",
+                campaign_id=campaign,
                 variants=[PostVariant("weibo", f"读书 {index}.{round_}", media=("a.jpg",))],
             )
             ops.posts.revise(planner, post, body="Books we loved this month.")
@@ -115,9 +130,7 @@ def _write(url: str, index: int, shared: str, start: Any) -> None:
             ops.campaigns.launch(admin, campaign)
             ops.campaigns.pause(admin, campaign, "a pause")
             # All eight writers amend one campaign: lost races roll back after drawing ids.
-            _retrying(
-                ops.campaigns.amend, planner, shared, description=f"writer {index} {round_}"
-            )
+            _retrying(ops.campaigns.amend, planner, shared, description=f"writer {index} {round_}")
 
 
 def _follow(url: str, start: Any, writers_done: Any, results: Any) -> None:
@@ -137,13 +150,15 @@ def _follow(url: str, start: Any, writers_done: Any, results: Any) -> None:
             if not report.applied:
                 time.sleep(0.005)
         report = engine.run()[EventCounter.name]  # every writer has exited: the rest
-        results.put({
-            "applied": applied + report.applied,
-            "batches": batches + report.batches,
-            "conflicts": conflicts + report.conflicts,
-            "while_writing": while_writing,
-            "position": report.position,
-        })
+        results.put(
+            {
+                "applied": applied + report.applied,
+                "batches": batches + report.batches,
+                "conflicts": conflicts + report.conflicts,
+                "while_writing": while_writing,
+                "position": report.position,
+            }
+        )
 
 
 def _start_cli_follower(url: str, stderr_path: Path) -> subprocess.Popen[bytes]:
@@ -153,9 +168,21 @@ def _start_cli_follower(url: str, stderr_path: Path) -> subprocess.Popen[bytes]:
     """
     with stderr_path.open("wb") as err:
         return subprocess.Popen(
-            [sys.executable, "-m", "libops.cli", "project", "run", "--follow", "--no-signals",
-             "--batch-size", str(BATCH), "--store", url],
-            stdout=subprocess.DEVNULL, stderr=err,
+            [
+                sys.executable,
+                "-m",
+                "libops.cli",
+                "project",
+                "run",
+                "--follow",
+                "--no-signals",
+                "--batch-size",
+                str(BATCH),
+                "--store",
+                url,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
         )
 
 
@@ -193,8 +220,10 @@ class TestFollowersWithConcurrentWriters:
             try:
                 for process in [*followers, *writers]:
                     process.start()
-                _wait_for(lambda: b"following new events" in cli_stderr.read_bytes(),
-                          "the CLI to start following")
+                _wait_for(
+                    lambda: b"following new events" in cli_stderr.read_bytes(),
+                    "the CLI to start following",
+                )
                 start.wait(timeout=TIMEOUT_S)  # writers and followers all start together
                 for process in writers:
                     process.join(timeout=TIMEOUT_S)
@@ -205,13 +234,13 @@ class TestFollowersWithConcurrentWriters:
                     process.join(timeout=TIMEOUT_S)
                 assert [p.exitcode for p in followers] == [0] * FOLLOWERS
 
-                log = ops.app.recorder.select_notifications(
-                    0, 1_000_000, inclusive_of_start=False
-                )
+                log = ops.app.recorder.select_notifications(0, 1_000_000, inclusive_of_start=False)
                 activity = [n for n in log if n.topic in ActivityLogProjection.topics()]
                 with ProjectionEngine(ops, [ActivityLogProjection()]) as watcher:
-                    _wait_for(lambda: watcher.position("activity") == activity[-1].id,
-                              "the CLI follower to catch up")
+                    _wait_for(
+                        lambda: watcher.position("activity") == activity[-1].id,
+                        "the CLI follower to catch up",
+                    )
                 # Stopped the hard way: each batch commits atomically, so a follower killed at
                 # any moment leaves a consistent view (Ctrl-C's summary: test_project_cli.py).
                 assert cli.poll() is None, cli_stderr.read_text()
@@ -275,16 +304,21 @@ class TestWritersTakeTheTableLock:
         with LibOps.open(postgres_url, migrate=True) as ops:
             before = ops.app.recorder.max_notification_id()
             with psycopg.connect(
-                host=base.hostname, port=base.port, user=base.username,
-                password=base.password, dbname=base.path.lstrip("/"),
+                host=base.hostname,
+                port=base.port,
+                user=base.username,
+                password=base.password,
+                dbname=base.path.lstrip("/"),
             ) as other:
                 # What a plain INSERT holds until it commits: ROW EXCLUSIVE.
                 other.execute(f'LOCK TABLE "{schema}"."{table}" IN ROW EXCLUSIVE MODE')
                 done = threading.Event()
-                writer = threading.Thread(target=lambda: (
-                    ops.campaigns.plan(planner, name="Blocked", kind="topic", period=APRIL),
-                    done.set(),
-                ))
+                writer = threading.Thread(
+                    target=lambda: (
+                        ops.campaigns.plan(planner, name="Blocked", kind="topic", period=APRIL),
+                        done.set(),
+                    )
+                )
                 writer.start()
 
                 def waiting() -> bool:

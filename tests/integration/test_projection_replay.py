@@ -102,8 +102,11 @@ class History:
     def plan(self, n: int) -> None:
         self.campaigns.append(
             self.ops.campaigns.plan(
-                TEAM["planner"], name=f"C{n}", kind="topic" if n % 2 else "kol",
-                period=PERIOD, platforms=PLATFORMS,
+                TEAM["planner"],
+                name=f"C{n}",
+                kind="topic" if n % 2 else "kol",
+                period=PERIOD,
+                platforms=PLATFORMS,
                 objectives=[Objective(Metric.READS, 100 + n % 1000)] if n % 3 else (),
             )
         )
@@ -114,16 +117,22 @@ class History:
     def draft(self, n: int) -> None:
         """Draft a post, then take it ``n % 4`` stages on: submitted, approved, scheduled."""
         media = {
-            Platform.WEIBO: (), Platform.WECHAT: (f"m/{n}.jpg",), Platform.DOUYIN: (f"m/{n}.mp4",)
+            Platform.WEIBO: (),
+            Platform.WECHAT: (f"m/{n}.jpg",),
+            Platform.DOUYIN: (f"m/{n}.mp4",),
         }
         variants = [
             PostVariant(p, f"post {n} on {p.value}", media=media[p]) for p in PLATFORMS[: 1 + n % 3]
         ]
         campaign = pick(self.campaigns, n) if self.campaigns and n % 5 else None
         post = self.ops.posts.draft(
-            TEAM["planner"], title=f"P{n}", body=f"body {n}",
-            content_type=list(ContentType)[n % len(ContentType)], format=Format.IMAGE_TEXT,
-            variants=variants, campaign_id=campaign,
+            TEAM["planner"],
+            title=f"P{n}",
+            body=f"body {n}",
+            content_type=list(ContentType)[n % len(ContentType)],
+            format=Format.IMAGE_TEXT,
+            variants=variants,
+            campaign_id=campaign,
         )
         self.posts.append(post)
         stages = (self.submit, self.approve, self.schedule)[: n % 4]
@@ -184,14 +193,20 @@ class History:
     def allocate(self, n: int) -> None:
         campaign = pick(self.campaigns, n) if self.campaigns and n % 2 else None
         self.ops.budgets.allocate(
-            TEAM["budget_owner"], pick(self.budgets, n),
-            CATEGORIES[n % 2], Money(f"{1000 + n % 5000}.{n % 100:02d}"), campaign_id=campaign,
+            TEAM["budget_owner"],
+            pick(self.budgets, n),
+            CATEGORIES[n % 2],
+            Money(f"{1000 + n % 5000}.{n % 100:02d}"),
+            campaign_id=campaign,
         )
 
     def expense(self, n: int) -> None:
         self.ops.budgets.record_expense(
-            TEAM["admin"], pick(self.budgets, n), vendor=f"V{n % 3}",
-            invoice_reference=f"INV-{n}", amount=Money(f"{1 + n % 900}.{n % 7}0"),
+            TEAM["admin"],
+            pick(self.budgets, n),
+            vendor=f"V{n % 3}",
+            invoice_reference=f"INV-{n}",
+            amount=Money(f"{1 + n % 900}.{n % 7}0"),
             category=CATEGORIES[(n >> 1) % 2],
         )
 
@@ -200,8 +215,12 @@ class History:
         campaign = pick(self.campaigns, n) if self.campaigns and n % 2 else None
         self.risks.append(
             self.ops.risks.identify(
-                TEAM["admin"], title=f"R{n}", category=categories[n % len(categories)],
-                likelihood=1 + n % 5, impact=1 + (n >> 3) % 5, owner=TEAM["admin"],
+                TEAM["admin"],
+                title=f"R{n}",
+                category=categories[n % len(categories)],
+                likelihood=1 + n % 5,
+                impact=1 + (n >> 3) % 5,
+                owner=TEAM["admin"],
                 campaign_id=campaign,
             )
         )
@@ -209,8 +228,10 @@ class History:
     def incident(self, n: int) -> None:
         severities = list(IncidentSeverity)
         self.ops.risks.report_incident(
-            TEAM["admin"], pick(self.risks, n),
-            severity=severities[n % len(severities)], affected=f"A{n % 4}",
+            TEAM["admin"],
+            pick(self.risks, n),
+            severity=severities[n % len(severities)],
+            affected=f"A{n % 4}",
         )
 
 

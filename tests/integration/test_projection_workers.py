@@ -91,8 +91,10 @@ class TestPlan:
     def test_two_groups_are_the_best_split(self) -> None:
         """With few projections every split is tried: no other has a cheaper costliest group."""
         projections = standard_projections()
-        counts = {topic: 7 * (i + 1) for i, topic in enumerate(
-            sorted({t for p in projections for t in p.topics()}))}
+        counts = {
+            topic: 7 * (i + 1)
+            for i, topic in enumerate(sorted({t for p in projections for t in p.topics()}))
+        }
         groups = plan(projections, counts, 2)
         best = max(_cost(g, counts) for g in groups)
         for mask in range(1, 2 ** len(projections) - 1):
@@ -113,7 +115,8 @@ class TestPlan:
         assert len(groups) == 4
         assert all(groups)
         assert sorted(type(p).name for g in groups for p in g) == sorted(
-            type(p).name for p in projections)
+            type(p).name for p in projections
+        )
         costs = [_cost(g, {"libops:Post.Published": 100}) for g in groups]
         assert costs == sorted(costs, reverse=True)
         assert max(costs) <= 2 * min(costs)
@@ -142,9 +145,10 @@ class TestRunInWorkers:
 
     def test_progress_reports_every_position(self, history: Path, tmp_path: Path) -> None:
         seen: list[dict[str, int]] = []
-        with LibOps.open(copy_store(history, tmp_path)) as ops, ProjectionEngine(
-            ops, standard_projections(), batch_size=40
-        ) as engine:
+        with (
+            LibOps.open(copy_store(history, tmp_path)) as ops,
+            ProjectionEngine(ops, standard_projections(), batch_size=40) as engine,
+        ):
             reports = engine.run(workers=2, on_progress=seen.append)
             assert seen, "on_progress was never called"
             assert set(seen[-1]) == set(engine.names)
@@ -155,17 +159,22 @@ class TestRunInWorkers:
         self, history: Path, tmp_path: Path
     ) -> None:
         projections = [*standard_projections(), FailsOnThirdMetric()]
-        with LibOps.open(copy_store(history, tmp_path)) as ops, ProjectionEngine(
-            ops, projections, batch_size=1
-        ) as engine:
+        with (
+            LibOps.open(copy_store(history, tmp_path)) as ops,
+            ProjectionEngine(ops, projections, batch_size=1) as engine,
+        ):
             groups = plan(projections, engine.sample_topics(0, SAMPLE), 2)
             with pytest.raises(RuntimeError, match="third snapshot refused") as raised:
                 engine.run(workers=2)
             notes = " ".join(getattr(raised.value, "__notes__", []))
             assert "fails_on_third_metric" in notes
             assert engine.get("fails_on_third_metric", "seen") == 2  # two batches of one
-            others = [type(p).name for group in groups for p in group
-                      if not any(isinstance(q, FailsOnThirdMetric) for q in group)]
+            others = [
+                type(p).name
+                for group in groups
+                for p in group
+                if not any(isinstance(q, FailsOnThirdMetric) for q in group)
+            ]
             assert others, "the failing projection should not be alone"
             assert all(engine.position(name) == engine.last_id() for name in others)
 
@@ -179,9 +188,10 @@ class TestRunInWorkers:
             def published(self, event: Post.Published, view: View) -> None:
                 view.increment("published")
 
-        with LibOps.open(copy_store(history, tmp_path)) as ops, ProjectionEngine(
-            ops, [*standard_projections(), Local()]
-        ) as engine:
+        with (
+            LibOps.open(copy_store(history, tmp_path)) as ops,
+            ProjectionEngine(ops, [*standard_projections(), Local()]) as engine,
+        ):
             with pytest.raises(InvalidValueError, match="'local' cannot be sent to a worker"):
                 engine.run(workers=2)
             assert all(engine.position(name) == 0 for name in engine.names)
@@ -195,16 +205,14 @@ class TestRunInWorkers:
             with pytest.raises(InvalidValueError, match="workers must be a whole number"):
                 e.run(workers=0)
 
-    def test_sample_topics_counts_what_the_log_holds(
-        self, history: Path, tmp_path: Path
-    ) -> None:
-        with LibOps.open(copy_store(history, tmp_path)) as ops, ProjectionEngine(
-            ops, [PublishedCount()]
-        ) as engine:
+    def test_sample_topics_counts_what_the_log_holds(self, history: Path, tmp_path: Path) -> None:
+        with (
+            LibOps.open(copy_store(history, tmp_path)) as ops,
+            ProjectionEngine(ops, [PublishedCount()]) as engine,
+        ):
             everything = Counter(
-                n.topic for n in ops.app.recorder.select_notifications(
-                    0, 10**6, inclusive_of_start=False
-                )
+                n.topic
+                for n in ops.app.recorder.select_notifications(0, 10**6, inclusive_of_start=False)
             )
             assert engine.sample_topics(0, 10**6) == everything
             sampled = engine.sample_topics(0, 300)

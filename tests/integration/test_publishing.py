@@ -67,8 +67,12 @@ def drafted_post(
         for p in platforms or (Platform.WEIBO,)
     ]
     return ops.posts.draft(
-        planner, title=title, body="Our reading list for World Book Day.",
-        content_type="news", format="image_text", variants=variants,
+        planner,
+        title=title,
+        body="Our reading list for World Book Day.",
+        content_type="news",
+        format="image_text",
+        variants=variants,
     )
 
 
@@ -144,7 +148,12 @@ class TestPublish:
         assert pub.posts.get(post_id).receipt(Platform.WEIBO) == out_there
 
     def test_failure_recorded_then_retry_succeeds(
-        self, pub: LibOps, planner: Actor, reviewer: Actor, admin: Actor, weibo: SandboxPlatform,
+        self,
+        pub: LibOps,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+        weibo: SandboxPlatform,
         clock: ManualClock,
     ) -> None:
         """A platform failure is recorded on the post (one event) and a retry then succeeds."""
@@ -203,7 +212,12 @@ class TestPublish:
 
     @pytest.mark.parametrize("who", ["planner", "reviewer", "auditor"])
     def test_actor_without_role_refused(
-        self, pub: LibOps, planner: Actor, reviewer: Actor, who: str, weibo: SandboxPlatform,
+        self,
+        pub: LibOps,
+        planner: Actor,
+        reviewer: Actor,
+        who: str,
+        weibo: SandboxPlatform,
         request: pytest.FixtureRequest,
     ) -> None:
         """Only operations admins and technical support publish; others record nothing."""
@@ -269,8 +283,13 @@ class TestPublish:
         assert pub.posts.calendar("weibo") == []
 
     def test_each_platform_separately(
-        self, pub: LibOps, planner: Actor, reviewer: Actor, admin: Actor,
-        weibo: SandboxPlatform, wechat: SandboxPlatform,
+        self,
+        pub: LibOps,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+        weibo: SandboxPlatform,
+        wechat: SandboxPlatform,
     ) -> None:
         """A post's variants go out platform by platform, each with its own receipt."""
         post_id = approved_post(pub, planner, reviewer, Platform.WEIBO, Platform.WECHAT)
@@ -282,9 +301,13 @@ class TestPublish:
         assert wechat.published() == [on_wechat]
         assert on_wechat.url.startswith("https://mp.weixin.qq.com/s/")
 
-
     def test_lost_race_publishes_once(
-        self, store_url: str, clock: ManualClock, keys: bool, planner: Actor, reviewer: Actor,
+        self,
+        store_url: str,
+        clock: ManualClock,
+        keys: bool,
+        planner: Actor,
+        reviewer: Actor,
         admin: Actor,
     ) -> None:
         """When a concurrent writer saves first, the retried command does not publish again."""
@@ -321,8 +344,14 @@ class TestPublish:
 
 class TestPublishDue:
     def test_only_due_slots_oldest_first(
-        self, pub: LibOps, planner: Actor, reviewer: Actor, admin: Actor, clock: ManualClock,
-        weibo: SandboxPlatform, wechat: SandboxPlatform,
+        self,
+        pub: LibOps,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+        clock: ManualClock,
+        weibo: SandboxPlatform,
+        wechat: SandboxPlatform,
     ) -> None:
         """Slots at or before now go out oldest first; later slots stay booked."""
         start = clock.now()
@@ -338,7 +367,9 @@ class TestPublishDue:
         clock.set(start + timedelta(hours=3))
         outcomes = pub.publishing.publish_due(admin)
         assert [(o.post_id, o.platform) for o in outcomes] == [
-            (early, Platform.WEIBO), (later, Platform.WEIBO), (on_time, Platform.WECHAT),
+            (early, Platform.WEIBO),
+            (later, Platform.WEIBO),
+            (on_time, Platform.WECHAT),
         ]
         assert all(o.published and o.error is None for o in outcomes)
         assert len(weibo.published()) == 2
@@ -348,7 +379,12 @@ class TestPublishDue:
         assert pub.publishing.publish_due(admin) == []
 
     def test_failure_does_not_stop_the_rest(
-        self, pub: LibOps, planner: Actor, reviewer: Actor, admin: Actor, clock: ManualClock,
+        self,
+        pub: LibOps,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+        clock: ManualClock,
         weibo: SandboxPlatform,
     ) -> None:
         """One failing slot gets an error outcome, the others go out, and it is retried later."""
@@ -372,7 +408,12 @@ class TestPublishDue:
         assert len(weibo.published()) == 2
 
     def test_lost_response_in_a_due_run(
-        self, pub: LibOps, planner: Actor, reviewer: Actor, admin: Actor, clock: ManualClock,
+        self,
+        pub: LibOps,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+        clock: ManualClock,
         weibo: SandboxPlatform,
     ) -> None:
         """A lost response in one run is found, not re-published, by the next run."""
@@ -387,7 +428,12 @@ class TestPublishDue:
         assert len(weibo.published()) == 1
 
     def test_non_retryable_failure_not_retried(
-        self, pub: LibOps, planner: Actor, reviewer: Actor, admin: Actor, clock: ManualClock,
+        self,
+        pub: LibOps,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+        clock: ManualClock,
         weibo: SandboxPlatform,
     ) -> None:
         """A slot whose last failure was final is reported without calling the platform."""
@@ -416,7 +462,12 @@ class TestPublishDue:
 
 class TestCollectMetrics:
     def test_metrics_collected_over_time(
-        self, pub: LibOps, planner: Actor, reviewer: Actor, admin: Actor, tech: Actor,
+        self,
+        pub: LibOps,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+        tech: Actor,
         clock: ManualClock,
     ) -> None:
         """Snapshots taken as time passes are recorded, and counts grow."""
@@ -469,7 +520,12 @@ class TestCollectMetrics:
         assert [(o.post_id, o.platform) for o in outcomes] == [(published, Platform.WECHAT)]
 
     def test_platform_failure_gives_an_outcome(
-        self, pub: LibOps, planner: Actor, reviewer: Actor, admin: Actor, clock: ManualClock,
+        self,
+        pub: LibOps,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+        clock: ManualClock,
         weibo: SandboxPlatform,
     ) -> None:
         """A platform that fails to answer gives an error outcome; the other posts are read."""

@@ -117,13 +117,16 @@ def _read_truth(ops: LibOps) -> Truth:
         elif name in ("Post.MetricsRecorded", "Post.MetricsCorrected"):
             snap = event.snapshot
             truth.latest[(oid, snap.platform.value)] = {
-                n: getattr(snap, n) or 0 for n in (*ENGAGEMENT, "reads", "views",
-                                                  "followers_gained")
+                n: getattr(snap, n) or 0
+                for n in (*ENGAGEMENT, "reads", "views", "followers_gained")
             }
         elif name in ("Campaign.Planned", "Campaign.Amended") and event.objectives is not None:
             truth.objectives[oid] = [
-                (o.metric.value, None if o.platform is None else o.platform.value,
-                 Decimal(o.target))
+                (
+                    o.metric.value,
+                    None if o.platform is None else o.platform.value,
+                    Decimal(o.target),
+                )
                 for o in event.objectives
             ]
         elif name == "Budget.ExpenseRecorded":
@@ -190,8 +193,12 @@ class TestReportFigures:
         expected = []
         for campaign, objectives in sorted(truth.objectives.items()):
             for metric, platform, target in objectives:
-                keys = [k for k in truth.published if truth.post_campaign.get(k[0]) == campaign
-                        and (platform is None or k[1] == platform)]
+                keys = [
+                    k
+                    for k in truth.published
+                    if truth.post_campaign.get(k[0]) == campaign
+                    and (platform is None or k[1] == platform)
+                ]
                 if metric == "engagements":
                     actual: int | None = sum(truth.engagements(k) for k in keys)
                 elif metric == "posts_published":
@@ -230,7 +237,8 @@ class TestReportFigures:
         report = build_report(store)
         assert truth.questions
         assert (report.interactions.questions, report.interactions.answered) == (
-            truth.questions, truth.answered,
+            truth.questions,
+            truth.answered,
         )
         expected = (Decimal(truth.answered) / Decimal(truth.questions)).quantize(
             Decimal("0.0001"), ROUND_HALF_EVEN
@@ -271,7 +279,8 @@ class TestReportFigures:
             groups.setdefault((truth.content_type[key[0]], hour), []).append(key)
         rates = {
             g: _rate(sum(truth.engagements(k) for k in ks), sum(truth.reach(k) for k in ks))
-            for g, ks in groups.items() if len(ks) >= 2
+            for g, ks in groups.items()
+            if len(ks) >= 2
         }
         top = max(r for r in rates.values() if r is not None)
         winners = [g for g, r in rates.items() if r == top]
@@ -377,8 +386,12 @@ class TestRendering:
         en = render_markdown(build_report(store, lang="en"))
         zh = render_markdown(build_report(store, lang="zh"))
         tables = [
-            sorted(n for line in text.splitlines() if line.startswith("|")
-                   for n in _NUMBER.findall(line))
+            sorted(
+                n
+                for line in text.splitlines()
+                if line.startswith("|")
+                for n in _NUMBER.findall(line)
+            )
             for text in (en, zh)
         ]
         assert tables[0] == tables[1]
@@ -470,8 +483,8 @@ class TestReportCommand:
         from libops.cli import app
 
         result = CliRunner().invoke(
-            app, ["report", "--store", history, "--out", str(tmp_path / "r"), "--lang", "zh",
-                  "--json"],
+            app,
+            ["report", "--store", history, "--out", str(tmp_path / "r"), "--lang", "zh", "--json"],
         )
         assert result.exit_code == 0, result.output
         payload = json.loads(result.stdout)

@@ -46,10 +46,22 @@ def screenshot(browser: str, page: Path, out: Path) -> Image.Image:
     """Open ``page`` in headless Chromium and return the screenshot of its first HEIGHT px."""
     profile = out.parent / f"profile-{out.stem}"
     done = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         "--no-first-run", f"--user-data-dir={profile}", f"--screenshot={out}",
-         f"--window-size={WIDTH},{HEIGHT}", page.as_uri()],
-        capture_output=True, text=True, timeout=180, check=False,
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            f"--screenshot={out}",
+            f"--window-size={WIDTH},{HEIGHT}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert out.exists(), done.stderr[-2000:]
@@ -106,12 +118,14 @@ class TestReportInChromium:
         assert all(n > 1_500 for n in with_charts), with_charts
 
         bare = tmp_path / f"bare-{lang}.html"
-        bare.write_text(re.sub(r"<img [^>]*>", "", page.read_text(encoding="utf-8")),
-                        encoding="utf-8")
+        bare.write_text(
+            re.sub(r"<img [^>]*>", "", page.read_text(encoding="utf-8")), encoding="utf-8"
+        )
         without = chart_pixels(colour_counts(screenshot(browser, bare, tmp_path / "bare.png")))
         # Headings and table rules use the first colour a little; the charts dwarf that.
         assert all(c > 5 * w for c, w in zip(with_charts, without, strict=True)), (
-            with_charts, without,
+            with_charts,
+            without,
         )
 
     def test_every_chart_image_loads(self, report_dir: Path) -> None:

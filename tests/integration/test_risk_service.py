@@ -69,8 +69,12 @@ class TestRiskOnStores:
         ops.risks.record_review(admin, rid, notes="in hand", next_review_on=date(2026, 4, 1))
         clock.advance(timedelta(hours=1))
         incident = ops.risks.report_incident(
-            tech, rid, severity="major", affected="World Book Day posts",
-            summary="publishing API errors", started_at=clock.now() - timedelta(minutes=30),
+            tech,
+            rid,
+            severity="major",
+            affected="World Book Day posts",
+            summary="publishing API errors",
+            started_at=clock.now() - timedelta(minutes=30),
         )
         clock.advance(timedelta(hours=2))
         ops.risks.resolve_incident(tech, rid, incident, resolution="API restored")
@@ -79,9 +83,18 @@ class TestRiskOnStores:
         ops.risks.close(admin, rid, "backup account makes outages harmless")
 
         assert _event_types(ops, rid) == [
-            "Identified", "Reassessed", "Escalated", "OwnerAssigned", "MitigationAdded",
-            "ContingencyPlanSet", "Reviewed", "IncidentReported", "IncidentResolved",
-            "MitigationCompleted", "Reassessed", "Closed",
+            "Identified",
+            "Reassessed",
+            "Escalated",
+            "OwnerAssigned",
+            "MitigationAdded",
+            "ContingencyPlanSet",
+            "Reviewed",
+            "IncidentReported",
+            "IncidentResolved",
+            "MitigationCompleted",
+            "Reassessed",
+            "Closed",
         ]
         risk = ops.risks.get(rid)
         assert risk.version == 12
@@ -114,7 +127,9 @@ class TestRiskOnStores:
         assert isinstance(identified, Risk.Identified)
         assert isinstance(escalated, Risk.Escalated)
         assert (escalated.score, escalated.level, escalated.threshold) == (
-            20, RiskLevel.CRITICAL, 15,
+            20,
+            RiskLevel.CRITICAL,
+            15,
         )
 
     def test_a_reviewer_logs_a_content_risk_about_a_post(
@@ -123,13 +138,23 @@ class TestRiskOnStores:
         """A reviewer may identify a content risk concerning a post and its campaign."""
         cid = ops.campaigns.plan(planner, name="World Book Day", kind="topic", period=APRIL)
         pid = ops.posts.draft(
-            planner, title="Ten books", body="...", content_type=ContentType.KNOWLEDGE,
-            format=Format.IMAGE_TEXT, variants=[PostVariant(Platform.WEIBO, "十本好书")],
+            planner,
+            title="Ten books",
+            body="...",
+            content_type=ContentType.KNOWLEDGE,
+            format=Format.IMAGE_TEXT,
+            variants=[PostVariant(Platform.WEIBO, "十本好书")],
             campaign_id=cid,
         )
         rid = ops.risks.identify(
-            reviewer, title="Cover image licence unclear", category=RiskCategory.CONTENT,
-            likelihood=3, impact=3, owner=planner, campaign_id=cid, post_id=pid,
+            reviewer,
+            title="Cover image licence unclear",
+            category=RiskCategory.CONTENT,
+            likelihood=3,
+            impact=3,
+            owner=planner,
+            campaign_id=cid,
+            post_id=pid,
         )
         risk = ops.risks.get(rid)
         assert (risk.campaign_id, risk.post_id) == (cid, pid)
@@ -139,7 +164,11 @@ class TestRiskOnStores:
         """A risk opened from a signal keeps the signal's name as its source."""
         rid = _identify(ops, tech, source="signal:publish_failures")
         ops.risks.reassess(
-            tech, rid, likelihood=3, impact=3, reason="3 failures in a row",
+            tech,
+            rid,
+            likelihood=3,
+            impact=3,
+            reason="3 failures in a row",
             source="signal:publish_failures",
         )
         assert ops.risks.get(rid).source == "signal:publish_failures"
@@ -162,8 +191,13 @@ class TestLinks:
         one = ops.campaigns.plan(planner, name="One", kind="topic", period=APRIL)
         two = ops.campaigns.plan(planner, name="Two", kind="topic", period=APRIL)
         pid = ops.posts.draft(
-            planner, title="T", body="", content_type="news", format="image_text",
-            variants=[PostVariant(Platform.WEIBO, "text")], campaign_id=one,
+            planner,
+            title="T",
+            body="",
+            content_type="news",
+            format="image_text",
+            variants=[PostVariant(Platform.WEIBO, "text")],
+            campaign_id=one,
         )
         before = count_events(ops)
         with pytest.raises(InvalidValueError, match="not part of campaign"):
@@ -184,22 +218,50 @@ class TestIdempotency:
         rid = _identify(ops, admin, idempotency_key="identify")
         steps: list[tuple[str, Callable[[], object]]] = [
             ("identify", lambda: _identify(ops, admin, idempotency_key="identify")),
-            ("reassess", lambda: ops.risks.reassess(
-                admin, rid, likelihood=4, impact=4, reason="r", idempotency_key="reassess")),
-            ("owner", lambda: ops.risks.assign_owner(
-                admin, rid, "admin-2", idempotency_key="owner")),
-            ("mitigation", lambda: ops.risks.add_mitigation(
-                admin, rid, description="d", due_on=date(2026, 3, 9), idempotency_key="add")),
-            ("complete", lambda: ops.risks.complete_mitigation(
-                admin, rid, 1, idempotency_key="complete")),
-            ("plan", lambda: ops.risks.set_contingency_plan(
-                admin, rid, plan="p", owner="o", idempotency_key="plan")),
-            ("review", lambda: ops.risks.record_review(
-                admin, rid, notes="n", next_review_on=date(2026, 4, 1), idempotency_key="rev")),
-            ("incident", lambda: ops.risks.report_incident(
-                admin, rid, severity="minor", affected="a", idempotency_key="inc")),
-            ("resolve", lambda: ops.risks.resolve_incident(
-                admin, rid, 1, resolution="fixed", idempotency_key="res")),
+            (
+                "reassess",
+                lambda: ops.risks.reassess(
+                    admin, rid, likelihood=4, impact=4, reason="r", idempotency_key="reassess"
+                ),
+            ),
+            (
+                "owner",
+                lambda: ops.risks.assign_owner(admin, rid, "admin-2", idempotency_key="owner"),
+            ),
+            (
+                "mitigation",
+                lambda: ops.risks.add_mitigation(
+                    admin, rid, description="d", due_on=date(2026, 3, 9), idempotency_key="add"
+                ),
+            ),
+            (
+                "complete",
+                lambda: ops.risks.complete_mitigation(admin, rid, 1, idempotency_key="complete"),
+            ),
+            (
+                "plan",
+                lambda: ops.risks.set_contingency_plan(
+                    admin, rid, plan="p", owner="o", idempotency_key="plan"
+                ),
+            ),
+            (
+                "review",
+                lambda: ops.risks.record_review(
+                    admin, rid, notes="n", next_review_on=date(2026, 4, 1), idempotency_key="rev"
+                ),
+            ),
+            (
+                "incident",
+                lambda: ops.risks.report_incident(
+                    admin, rid, severity="minor", affected="a", idempotency_key="inc"
+                ),
+            ),
+            (
+                "resolve",
+                lambda: ops.risks.resolve_incident(
+                    admin, rid, 1, resolution="fixed", idempotency_key="res"
+                ),
+            ),
             ("close", lambda: ops.risks.close(admin, rid, "done", idempotency_key="close")),
         ]
         for name, command in steps:
@@ -213,15 +275,19 @@ class TestIdempotency:
     def test_numbers_come_back_on_a_retry(self, ops: LibOps, admin: Actor) -> None:
         """A retried add_mitigation or report_incident returns the number first given."""
         rid = _identify(ops, admin)
-        assert ops.risks.add_mitigation(
-            admin, rid, description="a", due_on=date(2026, 3, 9), idempotency_key="a1"
-        ) == 1
-        assert ops.risks.add_mitigation(
-            admin, rid, description="b", due_on=date(2026, 3, 9)
-        ) == 2
-        assert ops.risks.add_mitigation(
-            admin, rid, description="a", due_on=date(2026, 3, 9), idempotency_key="a1"
-        ) == 1
+        assert (
+            ops.risks.add_mitigation(
+                admin, rid, description="a", due_on=date(2026, 3, 9), idempotency_key="a1"
+            )
+            == 1
+        )
+        assert ops.risks.add_mitigation(admin, rid, description="b", due_on=date(2026, 3, 9)) == 2
+        assert (
+            ops.risks.add_mitigation(
+                admin, rid, description="a", due_on=date(2026, 3, 9), idempotency_key="a1"
+            )
+            == 1
+        )
         assert len(ops.risks.get(rid).actions) == 2
 
     def test_key_reused_for_other_arguments(self, ops: LibOps, admin: Actor) -> None:
@@ -319,13 +385,12 @@ class TestEscalationThreshold:
                 "Identified"
             ]
             assert _event_types(ops, _identify(ops, admin, likelihood=3, impact=5)) == [
-                "Identified", "Escalated",
+                "Identified",
+                "Escalated",
             ]
 
     @pytest.mark.parametrize("threshold", [0, 26, 12.5, "15", None, True])
-    def test_bad_threshold_refused_before_opening(
-        self, threshold: Any, tmp_path: object
-    ) -> None:
+    def test_bad_threshold_refused_before_opening(self, threshold: Any, tmp_path: object) -> None:
         """A bad threshold is refused before any store is touched."""
         with pytest.raises(InvalidValueError, match="escalation threshold"):
             LibOps.open(f"sqlite:///{tmp_path}/never.db", risk_escalation_threshold=threshold)
@@ -342,7 +407,10 @@ class TestEscalationThreshold:
             one.risks.reassess(admin, rid, likelihood=4, impact=4, reason="worse")
             two.risks.reassess(admin, rid, likelihood=5, impact=4, reason="worse still")
             assert _event_types(one, rid) == [
-                "Identified", "Reassessed", "Escalated", "Reassessed",
+                "Identified",
+                "Reassessed",
+                "Escalated",
+                "Reassessed",
             ]
             for ops in (one, two):
                 risk = ops.risks.get(rid)
@@ -352,7 +420,11 @@ class TestEscalationThreshold:
 class TestReopeningTheStore:
     @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
     def test_a_fresh_process_sees_the_same_risk(
-        self, kind: str, tmp_path: object, request: pytest.FixtureRequest, admin: Actor,
+        self,
+        kind: str,
+        tmp_path: object,
+        request: pytest.FixtureRequest,
+        admin: Actor,
         clock: ManualClock,
     ) -> None:
         """Replaying the stored events in a new process gives exactly the same risk state."""

@@ -52,7 +52,11 @@ def sig(store_url: str, clock: ManualClock, weibo: SandboxPlatform) -> Iterator[
 def draft(ops: LibOps, planner: Actor, body: str = "Our reading list for World Book Day.") -> UUID:
     """A Weibo post drafted."""
     return ops.posts.draft(
-        planner, title="Book Day", body=body, content_type="news", format="image_text",
+        planner,
+        title="Book Day",
+        body=body,
+        content_type="news",
+        format="image_text",
         variants=[PostVariant("weibo", "Book Day: new arrivals")],
     )
 
@@ -65,8 +69,9 @@ def approved(ops: LibOps, planner: Actor, reviewer: Actor) -> UUID:
     return post
 
 
-def fail_publishing(ops: LibOps, weibo: SandboxPlatform, admin: Actor, post: UUID,
-                    times: int) -> None:
+def fail_publishing(
+    ops: LibOps, weibo: SandboxPlatform, admin: Actor, post: UUID, times: int
+) -> None:
     """Publishing ``post`` on Weibo fails ``times`` times in a row."""
     weibo.fail_next(times)
     for _ in range(times):
@@ -82,16 +87,18 @@ def comment_spike(ops: LibOps, planner: Actor, admin: Actor) -> None:
         ops.moderation.hide(admin, subject, CommentRef(post, "weibo", f"c{n}"), "abuse")
 
 
-def publish_failures(ops: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
-                     admin: Actor) -> UUID:
+def publish_failures(
+    ops: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor, admin: Actor
+) -> UUID:
     """Three failed attempts in a row to publish a post on Weibo; returns the post."""
     post = approved(ops, planner, reviewer)
     fail_publishing(ops, weibo, admin, post, 3)
     return post
 
 
-def metric_anomaly(ops: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor,
-                   admin: Actor) -> UUID:
+def metric_anomaly(
+    ops: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor, admin: Actor
+) -> UUID:
     """Twenty ordinary snapshots of one post (100 to 119 reads), then one of 10,000."""
     post = approved(ops, planner, reviewer)
     ops.publishing.publish(admin, post, "weibo")
@@ -110,11 +117,18 @@ def personal_data(ops: LibOps, planner: Actor) -> UUID:
 
 def overspend(ops: LibOps, planner: Actor) -> UUID:
     """1,200 committed on a promotion line of 1,000, on the budget owner's authority."""
-    budget = ops.budgets.open(OWNER, name="Social 2026",
-                              period=Period(date(2026, 1, 1), date(2026, 12, 31)))
+    budget = ops.budgets.open(
+        OWNER, name="Social 2026", period=Period(date(2026, 1, 1), date(2026, 12, 31))
+    )
     ops.budgets.allocate(OWNER, budget, "promotion", Money(Decimal(1000), "CNY"))
-    ops.budgets.commit(planner, budget, reference="AD-1", amount=Money(Decimal(1200), "CNY"),
-                       category="promotion", override=Override(OWNER, "launch week"))
+    ops.budgets.commit(
+        planner,
+        budget,
+        reference="AD-1",
+        amount=Money(Decimal(1200), "CNY"),
+        category="promotion",
+        override=Override(OWNER, "launch week"),
+    )
     return budget
 
 
@@ -135,8 +149,13 @@ def outbox(engine: ProjectionEngine) -> list[str]:
 
 class TestEachSignal:
     def test_real_commands_raise_the_five_signals(
-        self, sig: LibOps, weibo: SandboxPlatform, clock: ManualClock, planner: Actor,
-        reviewer: Actor, admin: Actor,
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        clock: ManualClock,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
     ) -> None:
         """Each detector fires on real commands; dispatch opens one risk per signal."""
         comment_spike(sig, planner, admin)
@@ -168,7 +187,11 @@ class TestEachSignal:
         assert outbox(sig.projections) == []
 
     def test_a_second_run_records_nothing(
-        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        planner: Actor,
+        reviewer: Actor,
         admin: Actor,
     ) -> None:
         """Running the engine and dispatching again, however often, records nothing more."""
@@ -182,7 +205,11 @@ class TestEachSignal:
         assert len(identified(sig)) == 2
 
     def test_nothing_below_the_thresholds(
-        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        planner: Actor,
+        reviewer: Actor,
         admin: Actor,
     ) -> None:
         """Two failures, a clean draft and spending within the allocation raise nothing."""
@@ -197,7 +224,11 @@ class TestEachSignal:
 
 class TestExactlyOnce:
     def test_a_rebuild_then_dispatch_records_nothing(
-        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        planner: Actor,
+        reviewer: Actor,
         admin: Actor,
     ) -> None:
         """A rebuilt view makes the old signals again; dispatching them records nothing."""
@@ -216,8 +247,13 @@ class TestExactlyOnce:
         assert outbox(sig.projections) == []
 
     def test_a_crash_before_the_outbox_is_discarded_records_nothing_twice(
-        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
-        admin: Actor, monkeypatch: pytest.MonkeyPatch,
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         """Signals acted on but not discarded (a crash) are recognised by their keys."""
         publish_failures(sig, weibo, planner, reviewer, admin)
@@ -237,7 +273,11 @@ class TestExactlyOnce:
         assert len(identified(sig)) == 1
 
     def test_two_engines_dispatch_each_signal_once(
-        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        planner: Actor,
+        reviewer: Actor,
         admin: Actor,
     ) -> None:
         """A second engine with its own view of the same signals opens no second risk."""
@@ -257,7 +297,11 @@ class TestExactlyOnce:
 
 class TestRefusedSignals:
     def test_a_refused_signal_stays_for_the_next_dispatch(
-        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        planner: Actor,
+        reviewer: Actor,
         admin: Actor,
     ) -> None:
         """An actor who may not identify risks: the signal fails, stays, and works later."""
@@ -277,7 +321,11 @@ class TestRefusedSignals:
 
 class TestRepeatedFirings:
     def test_a_repeat_raises_the_open_risk(
-        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        planner: Actor,
+        reviewer: Actor,
         admin: Actor,
     ) -> None:
         """Failures in a row again, after a publish: the open risk is reassessed, not doubled."""
@@ -287,7 +335,9 @@ class TestRepeatedFirings:
         fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
         (second,) = raise_signals(sig)
         assert (second.signal_id, second.action, second.risk_id) == (
-            "publish_failures:weibo:2", "reassessed", first.risk_id,
+            "publish_failures:weibo:2",
+            "reassessed",
+            first.risk_id,
         )
         assert first.risk_id is not None
         risk = sig.risks.get(first.risk_id)
@@ -296,7 +346,11 @@ class TestRepeatedFirings:
         assert identified(sig) == [first.risk_id]
 
     def test_firings_before_one_dispatch_open_one_risk(
-        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        planner: Actor,
+        reviewer: Actor,
         admin: Actor,
     ) -> None:
         """Two episodes found in one run: the first opens the risk, the second raises it."""
@@ -309,7 +363,11 @@ class TestRepeatedFirings:
         assert identified(sig) == [first.risk_id]
 
     def test_after_closing_the_next_firing_opens_a_new_risk(
-        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        planner: Actor,
+        reviewer: Actor,
         admin: Actor,
     ) -> None:
         """A closed signal risk takes no more firings: the next episode opens another."""
@@ -328,7 +386,11 @@ class TestRepeatedFirings:
         assert count_events(sig) == before
 
     def test_closed_between_firing_and_dispatch(
-        self, sig: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor,
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        planner: Actor,
+        reviewer: Actor,
         admin: Actor,
     ) -> None:
         """A firing meant for a risk closed before the dispatch opens a new risk instead."""
@@ -345,15 +407,21 @@ class TestRepeatedFirings:
         before = count_events(sig)
         sig.projections.rebuild(NAME)
         assert [o.action for o in dispatch_signals(sig, sig.projections)] == [
-            "already_recorded", "already_recorded",
+            "already_recorded",
+            "already_recorded",
         ]
         assert count_events(sig) == before
 
 
 class TestCommandLine:
     def test_project_run_dispatches_the_signals(
-        self, tmp_path: Path, weibo: SandboxPlatform, clock: ManualClock, planner: Actor,
-        reviewer: Actor, admin: Actor,
+        self,
+        tmp_path: Path,
+        weibo: SandboxPlatform,
+        clock: ManualClock,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
     ) -> None:
         """``project run --json`` lists the risks raised; a second run raises none."""
         assert cli.SIGNALS_VIEW == NAME
@@ -371,16 +439,22 @@ class TestCommandLine:
             assert identified(ops) == [UUID(row["risk_id"])]
         # The risk recorded is already in the views: nothing is left to apply.
         assert payload["projections"]["risks"]["caught_up"] is True
-        again = json.loads(runner.invoke(
-            cli.app, ["project", "run", "--store", url, "--json"]).stdout)
+        again = json.loads(
+            runner.invoke(cli.app, ["project", "run", "--store", url, "--json"]).stdout
+        )
         assert again["signals"] == []
         assert all(row["applied"] == 0 for row in again["projections"].values())
         text = runner.invoke(cli.app, ["project", "run", "--store", url]).stdout
         assert "signals raised" in text
 
     def test_no_signals_leaves_the_outbox(
-        self, tmp_path: Path, weibo: SandboxPlatform, clock: ManualClock, planner: Actor,
-        reviewer: Actor, admin: Actor,
+        self,
+        tmp_path: Path,
+        weibo: SandboxPlatform,
+        clock: ManualClock,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
     ) -> None:
         """``--no-signals`` only catches up: the signals wait for a later dispatch."""
         url = f"sqlite:///{tmp_path}/libops.db"

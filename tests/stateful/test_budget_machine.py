@@ -276,8 +276,7 @@ class BudgetMachine(RuleBasedStateMachine):
             (BudgetCategory.PARTNERSHIPS, "active", 3000),
         ):
             key = self._key(category, campaign)
-            self.ops.budgets.allocate(OWNER, budget_id, category, Money(units),
-                                      campaign_id=key[1])
+            self.ops.budgets.allocate(OWNER, budget_id, category, Money(units), campaign_id=key[1])
             self._new_line(budget, key).allocated += units
             budget.events += 1
         return budget_id
@@ -287,8 +286,8 @@ class BudgetMachine(RuleBasedStateMachine):
     def open(self, actor: Actor, currency: str) -> Any:
         expected = None if _may(actor, "open") else PermissionDeniedError
         budget_id = self._give(
-            expected, lambda: self.ops.budgets.open(actor, name="2026", period=YEAR,
-                                                    currency=currency)
+            expected,
+            lambda: self.ops.budgets.open(actor, name="2026", period=YEAR, currency=currency),
         )
         if expected is not None:
             return multiple()
@@ -304,7 +303,11 @@ class BudgetMachine(RuleBasedStateMachine):
         amount=allocations,
     )
     def allocate(
-        self, budget_id: UUID, actor: Actor, category: BudgetCategory, campaign: str | None,
+        self,
+        budget_id: UUID,
+        actor: Actor,
+        category: BudgetCategory,
+        campaign: str | None,
         amount: Amount,
     ) -> None:
         budget = self.model[budget_id]
@@ -317,8 +320,9 @@ class BudgetMachine(RuleBasedStateMachine):
         money = amount.money(budget.currency)
         self._give(
             expected,
-            lambda: self.ops.budgets.allocate(actor, budget_id, category, money,
-                                              campaign_id=key[1]),
+            lambda: self.ops.budgets.allocate(
+                actor, budget_id, category, money, campaign_id=key[1]
+            ),
         )
         if expected is None:
             self._new_line(budget, key).allocated += money.amount
@@ -334,8 +338,14 @@ class BudgetMachine(RuleBasedStateMachine):
         approver=overrides,
     )
     def commit(
-        self, budget_id: UUID, actor: Actor, reference: str, category: BudgetCategory,
-        campaign: str | None, amount: Amount, approver: Actor | None,
+        self,
+        budget_id: UUID,
+        actor: Actor,
+        reference: str,
+        category: BudgetCategory,
+        campaign: str | None,
+        amount: Amount,
+        approver: Actor | None,
     ) -> None:
         budget = self.model[budget_id]
         key = self._key(category, campaign)
@@ -354,8 +364,13 @@ class BudgetMachine(RuleBasedStateMachine):
         self._give(
             expected,
             lambda: self.ops.budgets.commit(
-                actor, budget_id, reference=reference, amount=money, category=category,
-                campaign_id=key[1], override=override,
+                actor,
+                budget_id,
+                reference=reference,
+                amount=money,
+                category=category,
+                campaign_id=key[1],
+                override=override,
             ),
         )
         if expected is None:
@@ -418,8 +433,15 @@ class BudgetMachine(RuleBasedStateMachine):
         approver=overrides,
     )
     def record_expense(
-        self, budget_id: UUID, actor: Actor, invoice: str, vendor: str,
-        category: BudgetCategory, campaign: str | None, amount: Amount, settles: str | None,
+        self,
+        budget_id: UUID,
+        actor: Actor,
+        invoice: str,
+        vendor: str,
+        category: BudgetCategory,
+        campaign: str | None,
+        amount: Amount,
+        settles: str | None,
         approver: Actor | None,
     ) -> None:
         key = self._key(category, campaign)
@@ -434,7 +456,12 @@ class BudgetMachine(RuleBasedStateMachine):
         approver=overrides,
     )
     def settle_commitment(
-        self, budget_id: UUID, actor: Actor, invoice: str, amount: Amount, settles: str,
+        self,
+        budget_id: UUID,
+        actor: Actor,
+        invoice: str,
+        amount: Amount,
+        settles: str,
         approver: Actor | None,
     ) -> None:
         """An invoice charged where the commitment it settles is held (if it exists)."""
@@ -443,8 +470,15 @@ class BudgetMachine(RuleBasedStateMachine):
         self._expense(budget_id, actor, invoice, "@bookworm", key, amount, settles, approver)
 
     def _expense(
-        self, budget_id: UUID, actor: Actor, invoice: str, vendor: str, key: LineKey,
-        amount: Amount, settles: str | None, approver: Actor | None,
+        self,
+        budget_id: UUID,
+        actor: Actor,
+        invoice: str,
+        vendor: str,
+        key: LineKey,
+        amount: Amount,
+        settles: str | None,
+        approver: Actor | None,
     ) -> None:
         budget = self.model[budget_id]
         category = key[0]
@@ -479,8 +513,15 @@ class BudgetMachine(RuleBasedStateMachine):
         expense = self._give(
             expected,
             lambda: self.ops.budgets.record_expense(
-                actor, budget_id, vendor=vendor, invoice_reference=invoice, amount=money,
-                category=category, campaign_id=key[1], settles=settles, override=override,
+                actor,
+                budget_id,
+                vendor=vendor,
+                invoice_reference=invoice,
+                amount=money,
+                category=category,
+                campaign_id=key[1],
+                settles=settles,
+                override=override,
             ),
         )
         if expected is not None or repeated:
@@ -517,7 +558,11 @@ class BudgetMachine(RuleBasedStateMachine):
         reason=reasons,
     )
     def move(
-        self, budget_id: UUID, actor: Actor, approver: Actor, amount: Amount,
+        self,
+        budget_id: UUID,
+        actor: Actor,
+        approver: Actor,
+        amount: Amount,
         source: tuple[BudgetCategory, str | None],
         destination: tuple[BudgetCategory, str | None],
         reason: str,
@@ -542,8 +587,15 @@ class BudgetMachine(RuleBasedStateMachine):
         adjustment = self._give(
             expected,
             lambda: self.ops.budgets.move(
-                actor, budget_id, amount=money, from_category=src[0], to_category=dst[0],
-                from_campaign_id=src[1], to_campaign_id=dst[1], reason=reason, approver=approver,
+                actor,
+                budget_id,
+                amount=money,
+                from_category=src[0],
+                to_category=dst[0],
+                from_campaign_id=src[1],
+                to_campaign_id=dst[1],
+                reason=reason,
+                approver=approver,
             ),
         )
         if expected is None:
@@ -562,8 +614,13 @@ class BudgetMachine(RuleBasedStateMachine):
         reason=reasons,
     )
     def change_allocation(
-        self, budget_id: UUID, actor: Actor, approver: Actor, amount: Amount,
-        line: tuple[BudgetCategory, str | None], reason: str,
+        self,
+        budget_id: UUID,
+        actor: Actor,
+        approver: Actor,
+        amount: Amount,
+        line: tuple[BudgetCategory, str | None],
+        reason: str,
     ) -> None:
         budget = self.model[budget_id]
         key = self._key(*line)
@@ -584,8 +641,13 @@ class BudgetMachine(RuleBasedStateMachine):
         self._give(
             expected,
             lambda: self.ops.budgets.change_allocation(
-                actor, budget_id, category=key[0], allocation=money, campaign_id=key[1],
-                reason=reason, approver=approver,
+                actor,
+                budget_id,
+                category=key[0],
+                allocation=money,
+                campaign_id=key[1],
+                reason=reason,
+                approver=approver,
             ),
         )
         if expected is None:
@@ -650,8 +712,7 @@ class BudgetMachine(RuleBasedStateMachine):
         for budget_id in self.model:
             for position in self.ops.budgets.positions(budget_id).values():
                 assert position.available == (
-                    position.allocated.amount - position.committed.amount
-                    - position.spent.amount
+                    position.allocated.amount - position.committed.amount - position.spent.amount
                 )
 
     @invariant()
@@ -673,9 +734,7 @@ EXAMPLES = {"memory": 1.0, "sqlite": 0.4, "postgresql": 0.25}
 
 
 @pytest.fixture(params=STORE_KINDS)
-def machine_ops(
-    request: pytest.FixtureRequest, tmp_path: object
-) -> Iterator[tuple[str, LibOps]]:
+def machine_ops(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[tuple[str, LibOps]]:
     """libops on a fresh store of each kind, shared by all the runs of one test."""
     url = make_store_url(request.param, tmp_path, request)
     with LibOps.open(url, migrate=True) as opened:

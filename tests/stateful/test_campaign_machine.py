@@ -445,9 +445,7 @@ EXAMPLES = {"memory": 1.0, "sqlite": 0.4, "postgresql": 0.25}
 
 
 @pytest.fixture(params=STORE_KINDS)
-def machine_ops(
-    request: pytest.FixtureRequest, tmp_path: object
-) -> Iterator[tuple[str, LibOps]]:
+def machine_ops(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[tuple[str, LibOps]]:
     """libops on a fresh store of each kind, shared by all the runs of one test."""
     url = make_store_url(request.param, tmp_path, request)
     with LibOps.open(url, migrate=True) as opened:

@@ -113,11 +113,19 @@ class RulesTemplate:
 
 TEMPLATES = [
     RulesTemplate(
-        timedelta(hours=1), timedelta(days=2), (Platform.WEIBO, Platform.WECHAT),
-        EntryMethod.REPOST, 2, (Prize("book token"), Prize("tote bag")),
+        timedelta(hours=1),
+        timedelta(days=2),
+        (Platform.WEIBO, Platform.WECHAT),
+        EntryMethod.REPOST,
+        2,
+        (Prize("book token"), Prize("tote bag")),
     ),
     RulesTemplate(
-        timedelta(0), timedelta(hours=12), (Platform.WEIBO,), EntryMethod.COMMENT, 1,
+        timedelta(0),
+        timedelta(hours=12),
+        (Platform.WEIBO,),
+        EntryMethod.COMMENT,
+        1,
         (Prize("signed copy", 3),),
     ),
 ]
@@ -256,8 +264,12 @@ class ContestMachine(RuleBasedStateMachine):
             self.open(contest_id, ADMIN)
         return contest_id
 
-    @rule(contest_id=contests, actor=actors_for("state_rules"),
-          template=st.sampled_from(TEMPLATES), again=st.booleans())
+    @rule(
+        contest_id=contests,
+        actor=actors_for("state_rules"),
+        template=st.sampled_from(TEMPLATES),
+        again=st.booleans(),
+    )
     def state_rules(
         self, contest_id: UUID, actor: Actor, template: RulesTemplate, again: bool
     ) -> None:
@@ -369,15 +381,18 @@ class ContestMachine(RuleBasedStateMachine):
         subject = (platform.value, reader)
         opens = contest.rules.opens_at if contest.rules is not None else self._now()
         entered_at = self._now() if made is None else opens + made
-        expected = self._entry_error(
-            contest, actor, public, subject, platform, method, entered_at
-        )
+        expected = self._entry_error(contest, actor, public, subject, platform, method, entered_at)
         given = self._give(
             expected,
             lambda: self.ops.contests.enter(
-                actor, contest_id, participant=PersonalInfo(handle=self._handle(reader)),
-                consent=Consent("contest", START), platform=platform, method=method,
-                entry_id=entry_id, entered_at=None if made is None else entered_at,
+                actor,
+                contest_id,
+                participant=PersonalInfo(handle=self._handle(reader)),
+                consent=Consent("contest", START),
+                platform=platform,
+                method=method,
+                entry_id=entry_id,
+                entered_at=None if made is None else entered_at,
             ),
         )
         if expected is None:
@@ -500,8 +515,14 @@ class ContestMachine(RuleBasedStateMachine):
             self.clock.set(contest.rules.opens_at)
         for reader in readers:
             self.another_entry(
-                contest_id=contest_id, actor=ADMIN, reader=reader, platform=Platform.WEIBO,
-                method=contest.rules.entry_method, fits=True, entry_id=None, made=None,
+                contest_id=contest_id,
+                actor=ADMIN,
+                reader=reader,
+                platform=Platform.WEIBO,
+                method=contest.rules.entry_method,
+                fits=True,
+                entry_id=None,
+                made=None,
             )
         entry_ids = list(contest.entries)
         for index in disqualified:

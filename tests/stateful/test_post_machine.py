@@ -146,15 +146,31 @@ class ModelCalendar:
 def view(post: Post) -> dict[str, Any]:
     """Everything a post tells about itself."""
     return {
-        "id": post.id, "version": post.version, "status": post.status,
-        "authors": post.authors, "author_id": post.author_id, "campaign_id": post.campaign_id,
-        "title": post.title, "body": post.body, "content_type": post.content_type,
-        "format": post.format, "variants": post.variants, "media": post.media,
-        "source": post.source, "licence": post.licence, "findings": post.findings,
-        "reviews": post.reviews, "retraction_reason": post.retraction_reason,
+        "id": post.id,
+        "version": post.version,
+        "status": post.status,
+        "authors": post.authors,
+        "author_id": post.author_id,
+        "campaign_id": post.campaign_id,
+        "title": post.title,
+        "body": post.body,
+        "content_type": post.content_type,
+        "format": post.format,
+        "variants": post.variants,
+        "media": post.media,
+        "source": post.source,
+        "licence": post.licence,
+        "findings": post.findings,
+        "reviews": post.reviews,
+        "retraction_reason": post.retraction_reason,
         "per_platform": {
-            p: (post.platform_status(p), post.scheduled_at(p), post.receipt(p),
-                post.last_failure(p), post.latest_metrics(p))
+            p: (
+                post.platform_status(p),
+                post.scheduled_at(p),
+                post.receipt(p),
+                post.last_failure(p),
+                post.latest_metrics(p),
+            )
             for p in post.platforms
         },
     }
@@ -173,7 +189,9 @@ class PostMachine(RuleBasedStateMachine):
         self.clock = ManualClock(START)
         self.ops, self._cleanup = type(self).open_store(self.clock)
         self.campaign_id = self.ops.campaigns.plan(
-            ACTORS["planner"], name="World Book Day", kind="topic",
+            ACTORS["planner"],
+            name="World Book Day",
+            kind="topic",
             period=Period(date(2026, 4, 1), date(2026, 4, 30)),
         )
         self.events = 1
@@ -250,22 +268,37 @@ class PostMachine(RuleBasedStateMachine):
             error = InvalidValueError
         elif flaw == "limit":
             error = VariantLimitError
-        post_id, _ = self.expect(error, lambda: self.ops.posts.draft(
-            actor, title="" if flaw == "title" else "读书日书单",
-            body=PHONE_BODY if personal else CLEAN_BODY, content_type="knowledge",
-            format="image_text", campaign_id=self.campaign_id if linked else None,
-            variants=[PostVariant(p, text, media=["cover.jpg"]) for p in chosen],
-        ))
+        post_id, _ = self.expect(
+            error,
+            lambda: self.ops.posts.draft(
+                actor,
+                title="" if flaw == "title" else "读书日书单",
+                body=PHONE_BODY if personal else CLEAN_BODY,
+                content_type="knowledge",
+                format="image_text",
+                campaign_id=self.campaign_id if linked else None,
+                variants=[PostVariant(p, text, media=["cover.jpg"]) for p in chosen],
+            ),
+        )
         if error is None:
-            self.model.append(ModelPost(
-                post_id, self.campaign_id if linked else None, chosen, {actor.id}, personal,
-            ))
+            self.model.append(
+                ModelPost(
+                    post_id,
+                    self.campaign_id if linked else None,
+                    chosen,
+                    {actor.id},
+                    personal,
+                )
+            )
             self.shadows[post_id] = self.ops.posts.get(post_id)
             self.events += 1
 
     @precondition(lambda self: self.model)
-    @rule(index=posts, who=st.sampled_from(["planner", "planner2", "both", "reviewer"]),
-          personal=st.sampled_from([False, False, True]))
+    @rule(
+        index=posts,
+        who=st.sampled_from(["planner", "planner2", "both", "reviewer"]),
+        personal=st.sampled_from([False, False, True]),
+    )
     def revise(self, index: int, who: str, personal: bool) -> None:
         post, shadow = self.pick(index)
         actor = ACTORS[who]
@@ -310,9 +343,12 @@ class PostMachine(RuleBasedStateMachine):
             self.events += 1
 
     @precondition(lambda self: self.model)
-    @rule(index=posts, who=st.sampled_from(["reviewer", "reviewer", "both", "planner"]),
-          approve=st.sampled_from([True, True, False]),
-          checked=st.sampled_from([True, True, True, False]))
+    @rule(
+        index=posts,
+        who=st.sampled_from(["reviewer", "reviewer", "both", "planner"]),
+        approve=st.sampled_from([True, True, False]),
+        checked=st.sampled_from([True, True, True, False]),
+    )
     def review(self, index: int, who: str, approve: bool, checked: bool) -> None:
         post, shadow = self.pick(index)
         actor = ACTORS[who]
@@ -330,8 +366,9 @@ class PostMachine(RuleBasedStateMachine):
             error = PersonalDataFoundError
         self.expect(
             error,
-            lambda: self.ops.posts.review(actor, post.id, checklist, approve=approve,
-                                          comments="看过了"),
+            lambda: self.ops.posts.review(
+                actor, post.id, checklist, approve=approve, comments="看过了"
+            ),
             lambda: shadow.review(actor, checklist, approve, "看过了"),
         )
         if error is None:
@@ -340,9 +377,12 @@ class PostMachine(RuleBasedStateMachine):
             self.events += 1
 
     @precondition(lambda self: self.model)
-    @rule(index=posts, which=platforms,
-          who=st.sampled_from(["planner", "admin", "planner", "reviewer"]),
-          minutes=st.sampled_from([45, 0, 120, 600, 1440, 2900, -90]))
+    @rule(
+        index=posts,
+        which=platforms,
+        who=st.sampled_from(["planner", "admin", "planner", "reviewer"]),
+        minutes=st.sampled_from([45, 0, 120, 600, 1440, 2900, -90]),
+    )
     def schedule(self, index: int, which: int, who: str, minutes: int) -> None:
         post, shadow = self.pick(index)
         platform = self.platform_of(post, which)
@@ -363,7 +403,8 @@ class PostMachine(RuleBasedStateMachine):
         calendar = self.calendars[platform]
         expected_warnings = (
             POLICY.check(platform, at, calendar.occupied(excluding=post.id))
-            if error is None else ()
+            if error is None
+            else ()
         )
         warnings, _ = self.expect(
             error,
@@ -424,15 +465,16 @@ class PostMachine(RuleBasedStateMachine):
             self.events += 1
 
     @precondition(lambda self: self.model)
-    @rule(index=posts, which=platforms,
-          who=st.sampled_from(["admin", "tech", "tech", "planner"]))
+    @rule(index=posts, which=platforms, who=st.sampled_from(["admin", "tech", "tech", "planner"]))
     def publish(self, index: int, which: int, who: str) -> None:
         post, shadow = self.pick(index)
         platform = self.platform_of(post, which)
         actor = ACTORS[who]
         self.published += 1
         receipt = PublishReceipt(
-            platform, f"ext-{self.published}", f"https://example.org/{self.published}",
+            platform,
+            f"ext-{self.published}",
+            f"https://example.org/{self.published}",
             self.clock.now(),
         )
 
@@ -473,9 +515,11 @@ class PostMachine(RuleBasedStateMachine):
             self.ops.app.save(loaded)
 
         error = post.publish_error(actor, platform)
-        self.expect(error, direct, lambda: shadow.record_publish_failure(
-            actor, platform, "timeout", retryable, now
-        ))
+        self.expect(
+            error,
+            direct,
+            lambda: shadow.record_publish_failure(actor, platform, "timeout", retryable, now),
+        )
         if error is None:
             post.platform_status[platform] = PlatformStatus.FAILED
             post.version += 1
@@ -484,8 +528,11 @@ class PostMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.model)
     # Three reasons in four are blank, listed first as hypothesis favours early choices:
     # retraction is final, and the machine should not spend its steps on retracted posts.
-    @rule(index=posts, who=st.sampled_from(["admin", "admin", "planner"]),
-          reason=st.sampled_from([" ", "", "\t", "撤回"]))
+    @rule(
+        index=posts,
+        who=st.sampled_from(["admin", "admin", "planner"]),
+        reason=st.sampled_from([" ", "", "\t", "撤回"]),
+    )
     def retract(self, index: int, who: str, reason: str) -> None:
         post, shadow = self.pick(index)
         actor = ACTORS[who]
@@ -513,9 +560,13 @@ class PostMachine(RuleBasedStateMachine):
             self.events += 1
 
     @precondition(lambda self: self.model)
-    @rule(index=posts, which=platforms,
-          who=st.sampled_from(["tech", "admin", "tech", "planner"]),
-          change=st.sampled_from(list(CHANGES)), minutes_back=st.sampled_from([0, 0, 0, 30]))
+    @rule(
+        index=posts,
+        which=platforms,
+        who=st.sampled_from(["tech", "admin", "tech", "planner"]),
+        change=st.sampled_from(list(CHANGES)),
+        minutes_back=st.sampled_from([0, 0, 0, 30]),
+    )
     def record_metrics(
         self, index: int, which: int, who: str, change: str, minutes_back: int
     ) -> None:
@@ -527,7 +578,8 @@ class PostMachine(RuleBasedStateMachine):
         latest = post.metrics.get(platform)
         reads, likes = CHANGES[change]
         snapshot = MetricSnapshot(
-            platform, self.clock.now() - timedelta(minutes=minutes_back),
+            platform,
+            self.clock.now() - timedelta(minutes=minutes_back),
             reads=max(0, (latest.reads if latest else 0) + reads),
             likes=max(0, (latest.likes if latest else 0) + likes),
         )
@@ -620,8 +672,12 @@ def _postgres(base: str) -> Iterator[Any]:
 
     parts = urlsplit(base)
     with psycopg.connect(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username,
-        password=parts.password, dbname=parts.path.lstrip("/"), autocommit=True,
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        dbname=parts.path.lstrip("/"),
+        autocommit=True,
     ) as conn:
         yield conn
 
@@ -646,9 +702,7 @@ def _opener(kind: str, tmp_path: Path) -> StoreOpener:
                 conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
         try:
-            opened = LibOps.open(
-                f"{base}?schema={schema}", clock=clock, migrate=True, **OPTIONS
-            )
+            opened = LibOps.open(f"{base}?schema={schema}", clock=clock, migrate=True, **OPTIONS)
         except BaseException:
             drop()
             raise
@@ -676,7 +730,9 @@ def test_post_machine(kind: str, tmp_path: Path) -> None:
     run_state_machine_as_test(
         machine,
         settings=settings(
-            settings.default, max_examples=_examples(kind), stateful_step_count=steps,
+            settings.default,
+            max_examples=_examples(kind),
+            stateful_step_count=steps,
             deadline=None,
         ),
     )

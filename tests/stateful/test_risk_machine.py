@@ -234,7 +234,11 @@ class RiskMachine(RuleBasedStateMachine):
         risk_id = self._give(
             expected,
             lambda: self.ops.risks.identify(
-                actor, title=title, category=category, likelihood=likelihood, impact=impact,
+                actor,
+                title=title,
+                category=category,
+                likelihood=likelihood,
+                impact=impact,
                 owner=owner,
             ),
         )
@@ -373,7 +377,10 @@ class RiskMachine(RuleBasedStateMachine):
         self._give(
             expected,
             lambda: self.ops.risks.record_review(
-                actor, risk_id, notes=notes, next_review_on=next_review,
+                actor,
+                risk_id,
+                notes=notes,
+                next_review_on=next_review,
                 reviewed_on=None if held_days_ago is None else held,
             ),
         )
@@ -399,8 +406,7 @@ class RiskMachine(RuleBasedStateMachine):
         risk = self.model[risk_id]
         now = self._now()
         started = (
-            None if started_minutes_ago is None
-            else now - timedelta(minutes=started_minutes_ago)
+            None if started_minutes_ago is None else now - timedelta(minutes=started_minutes_ago)
         )
         expected = self._first_error(actor, risk)
         if expected is None:
@@ -437,10 +443,7 @@ class RiskMachine(RuleBasedStateMachine):
         risk = self.model[risk_id]
         number = _number(data, list(risk.incidents))
         now = self._now()
-        at = (
-            None if resolved_minutes_ago is None
-            else now - timedelta(minutes=resolved_minutes_ago)
-        )
+        at = None if resolved_minutes_ago is None else now - timedelta(minutes=resolved_minutes_ago)
         expected = self._first_error(actor, risk)
         if expected is None:
             if number not in risk.incidents:
@@ -523,7 +526,8 @@ class RiskMachine(RuleBasedStateMachine):
             assert [i.number for i in follow_up.open_incidents] == open_incidents
             closed = expected.status is RiskStatus.CLOSED
             overdue = [
-                n for n, (due, done) in expected.actions.items()
+                n
+                for n, (due, done) in expected.actions.items()
                 if not done and due < today and not closed
             ]
             assert [a.number for a in follow_up.overdue_actions] == overdue

@@ -35,12 +35,19 @@ ASKER = PersonalInfo(name="王小明", handle="@wang_xm", contact="13812340001")
 def history(ops: LibOps, clock: ManualClock, planner: Actor, admin: Actor) -> tuple[str, str]:
     """Plan and launch a campaign, take and answer a question, erase the asker."""
     campaign = ops.campaigns.plan(
-        planner, name="World Book Day", kind="topic", period=APRIL, platforms=["weibo"],
+        planner,
+        name="World Book Day",
+        kind="topic",
+        period=APRIL,
+        platforms=["weibo"],
         objectives=[Objective("reads", 5000)],
     )
     ops.campaigns.launch(admin, campaign)
     question = ops.questions.receive(
-        planner, platform="weibo", text="When is the reading club?", asker=ASKER,
+        planner,
+        platform="weibo",
+        text="When is the reading club?",
+        asker=ASKER,
         consent=CONSENT,
     )
     clock.advance(timedelta(minutes=10))
@@ -81,7 +88,9 @@ class TestActivityLog:
             item = logged[n - 1]
             assert item["sequence"] == n
             assert (item["actor_id"], item["topic"], item["aggregate_type"]) == (
-                actor, topic, kind,
+                actor,
+                topic,
+                kind,
             )
             assert item["version"] == version
             if aggregate is not None:
@@ -101,7 +110,11 @@ class TestActivityLog:
     def test_entries_across_pages(self, memory_ops: LibOps, planner: Actor) -> None:
         """More events than a page holds: every entry once, in order, readable one by one."""
         campaign = memory_ops.campaigns.plan(
-            planner, name="Many", kind="topic", period=APRIL, platforms=["weibo"],
+            planner,
+            name="Many",
+            kind="topic",
+            period=APRIL,
+            platforms=["weibo"],
         )
         for n in range(PAGE_SIZE + 4):
             memory_ops.campaigns.amend(planner, campaign, description=f"d{n}")
@@ -159,9 +172,7 @@ class TestActivityLog:
         view = caught_up(memory_ops, clock, planner, admin)
         events = [
             memory_ops.app.mapper.to_domain_event(n)
-            for n in memory_ops.app.recorder.select_notifications(
-                0, 100, inclusive_of_start=False
-            )
+            for n in memory_ops.app.recorder.select_notifications(0, 100, inclusive_of_start=False)
             if n.topic in ActivityLogProjection.topics()
         ]
         assert all(len(row) == len(ENTRY_FIELDS) for row in view[page_key(1)])
@@ -173,15 +184,28 @@ class TestActivityLog:
 
     def test_an_entry_whose_event_is_missing_is_refused(self, memory_ops: LibOps) -> None:
         """An entry pointing at no event (a view from another store) says which."""
-        row = [1, "planner-1", "libops:Campaign.Planned", str(uuid4()), 1,
-               "2026-04-01T00:00:00+00:00"]
+        row = [
+            1,
+            "planner-1",
+            "libops:Campaign.Planned",
+            str(uuid4()),
+            1,
+            "2026-04-01T00:00:00+00:00",
+        ]
         with pytest.raises(InvalidValueError, match="entry 1: the log holds no event 1 of"):
             summarised(memory_ops, expand(row))
 
     def test_rows_stored_with_a_summary_keep_it(self, memory_ops: LibOps) -> None:
         """Pages written before summaries were read from the log still read as they were."""
-        row = [1, "planner-1", "libops:Campaign.Planned", str(uuid4()), 1,
-               "2026-04-01T00:00:00+00:00", "Planned: name=Old"]
+        row = [
+            1,
+            "planner-1",
+            "libops:Campaign.Planned",
+            str(uuid4()),
+            1,
+            "2026-04-01T00:00:00+00:00",
+            "Planned: name=Old",
+        ]
         found = expand(row)
         assert found["summary"] == "Planned: name=Old"
         assert summarised(memory_ops, found)["summary"] == "Planned: name=Old"
@@ -189,7 +213,11 @@ class TestActivityLog:
     def test_summary_is_short(self, memory_ops: LibOps, planner: Actor) -> None:
         """A long field is cut, and the whole summary stays within 240 characters."""
         campaign = memory_ops.campaigns.plan(
-            planner, name="N" * 150, kind="topic", period=APRIL, platforms=["weibo"],
+            planner,
+            name="N" * 150,
+            kind="topic",
+            period=APRIL,
+            platforms=["weibo"],
             hashtags=[f"tag{n}" for n in range(30)],
         )
         assert memory_ops.campaigns.get(campaign).name == "N" * 150
@@ -227,9 +255,7 @@ class TestActivityLog:
                 self.holder = Holder(sealed)
                 self.count = 3
 
-        assert summary(Carrier()) == (
-            f"Carrier: count=3, holder={PERSONAL}, people={PERSONAL}"
-        )
+        assert summary(Carrier()) == (f"Carrier: count=3, holder={PERSONAL}, people={PERSONAL}")
 
     def test_rebuild_gives_the_same_log(
         self, memory_ops: LibOps, clock: ManualClock, planner: Actor, admin: Actor

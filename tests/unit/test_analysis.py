@@ -70,10 +70,20 @@ def obs(
 ) -> Observation:
     """An observation built by hand (reach: reads on WeChat and Weibo, views elsewhere)."""
     return Observation(
-        post_id=post, platform=platform, campaign_id=campaign, content_type=content_type,
-        format=format, published_at=published, observed_at=published + timedelta(days=1),
-        reads=reads, views=views, likes=likes, comments=comments, shares=shares,
-        favourites=favourites, followers_gained=followers,
+        post_id=post,
+        platform=platform,
+        campaign_id=campaign,
+        content_type=content_type,
+        format=format,
+        published_at=published,
+        observed_at=published + timedelta(days=1),
+        reads=reads,
+        views=views,
+        likes=likes,
+        comments=comments,
+        shares=shares,
+        favourites=favourites,
+        followers_gained=followers,
         reach_name="reads" if platform in ("wechat", "weibo") else "views",
     )
 
@@ -87,17 +97,53 @@ def obs(
 # d     wechat   interactive Mon 16 Mar 09:00 (W12)  1000    90  0.09
 # e     weibo    interactive Mon 16 Mar 09:00 (W12)     0     5  None
 TABLE = (
-    obs("a", published=utc(3, 2, 1), reads=1000, likes=20, comments=5, shares=10, favourites=5,
-        followers=4, campaign="spring"),
-    obs("b", platform="weibo", published=utc(3, 2, 12), reads=2000, likes=30, comments=10,
-        shares=15, favourites=5, campaign="spring"),
-    obs("c", platform="douyin", content_type="knowledge", format="video",
-        published=utc(3, 3, 1), views=5000, likes=300, comments=40, shares=30, favourites=30,
-        followers=20),
-    obs("d", content_type="interactive", published=utc(3, 16, 1), reads=1000, likes=50,
-        comments=30, shares=5, favourites=5, followers=2),
-    obs("e", platform="weibo", content_type="interactive", published=utc(3, 16, 1),
-        likes=5),
+    obs(
+        "a",
+        published=utc(3, 2, 1),
+        reads=1000,
+        likes=20,
+        comments=5,
+        shares=10,
+        favourites=5,
+        followers=4,
+        campaign="spring",
+    ),
+    obs(
+        "b",
+        platform="weibo",
+        published=utc(3, 2, 12),
+        reads=2000,
+        likes=30,
+        comments=10,
+        shares=15,
+        favourites=5,
+        campaign="spring",
+    ),
+    obs(
+        "c",
+        platform="douyin",
+        content_type="knowledge",
+        format="video",
+        published=utc(3, 3, 1),
+        views=5000,
+        likes=300,
+        comments=40,
+        shares=30,
+        favourites=30,
+        followers=20,
+    ),
+    obs(
+        "d",
+        content_type="interactive",
+        published=utc(3, 16, 1),
+        reads=1000,
+        likes=50,
+        comments=30,
+        shares=5,
+        favourites=5,
+        followers=2,
+    ),
+    obs("e", platform="weibo", content_type="interactive", published=utc(3, 16, 1), likes=5),
 )
 
 
@@ -123,13 +169,28 @@ class TestObservation:
 def view_doc(post: str, platform: str = "wechat", **fields: Any) -> dict[str, Any]:
     """An engagement view document as the projection writes it."""
     doc: dict[str, Any] = {
-        "post_id": post, "platform": platform, "campaign_id": "none",
-        "content_type": "news", "format": "image_text",
-        "published_at": "2026-03-02T01:00:00+00:00", "day": "2026-03-02", "week": "2026-W10",
-        "observed_at": "2026-03-03T01:00:00+00:00", "reads": 1000, "views": 0, "likes": 30,
-        "comments": 5, "shares": 10, "favourites": 5, "followers_gained": None,
-        "engagements": 50, "denominator": "reads", "denominator_value": 1000,
-        "engagement_rate": "0.0500", "snapshots": 1, "corrections": 0,
+        "post_id": post,
+        "platform": platform,
+        "campaign_id": "none",
+        "content_type": "news",
+        "format": "image_text",
+        "published_at": "2026-03-02T01:00:00+00:00",
+        "day": "2026-03-02",
+        "week": "2026-W10",
+        "observed_at": "2026-03-03T01:00:00+00:00",
+        "reads": 1000,
+        "views": 0,
+        "likes": 30,
+        "comments": 5,
+        "shares": 10,
+        "favourites": 5,
+        "followers_gained": None,
+        "engagements": 50,
+        "denominator": "reads",
+        "denominator_value": 1000,
+        "engagement_rate": "0.0500",
+        "snapshots": 1,
+        "corrections": 0,
     }
     doc.update(fields)
     return doc
@@ -141,8 +202,9 @@ class TestObservations:
         view = {
             "meta:p1": {"campaign_id": "none"},
             "platform:wechat": {"posts": 2},
-            "post:p2:wechat": view_doc("p2", published_at="2026-03-04T01:00:00+00:00",
-                                       campaign_id="c1"),
+            "post:p2:wechat": view_doc(
+                "p2", published_at="2026-03-04T01:00:00+00:00", campaign_id="c1"
+            ),
             "post:p1:wechat": view_doc("p1"),
         }
         found = observations(view)
@@ -204,20 +266,31 @@ class TestClean:
         7  8 Mar reads 290 likes 12     (marked correction)  kept, a correction applied
         """
         rows = [
-            rec(2, 8, reads=100, likes=5), rec(2, 8, reads=100, likes=5),
-            rec(3, 8, reads=200, likes=9), rec(3, 8, reads=210, likes=8),
-            rec(4, 8, reads=150, likes=8), rec(5, 8, reads=-1),
-            rec(7, 8, reads=300, likes=12), rec(8, 8, reads=290, likes=12, correction=True),
+            rec(2, 8, reads=100, likes=5),
+            rec(2, 8, reads=100, likes=5),
+            rec(3, 8, reads=200, likes=9),
+            rec(3, 8, reads=210, likes=8),
+            rec(4, 8, reads=150, likes=8),
+            rec(5, 8, reads=-1),
+            rec(7, 8, reads=300, likes=12),
+            rec(8, 8, reads=290, likes=12, correction=True),
         ]
         result = clean(rows)
         assert [(r.observed_at.day, r.reads, r.likes, r.filled) for r in result.rows] == [
-            (2, 100, 5, False), (3, 210, 8, False), (4, 210, 8, True), (5, 210, 8, True),
-            (6, 210, 8, True), (7, 300, 12, False), (8, 290, 12, False),
+            (2, 100, 5, False),
+            (3, 210, 8, False),
+            (4, 210, 8, True),
+            (5, 210, 8, True),
+            (6, 210, 8, True),
+            (7, 300, 12, False),
+            (8, 290, 12, False),
         ]
         report = result.report
         assert (report.input_rows, report.output_rows) == (8, 7)
         assert (report.duplicates_removed, report.corrections_applied, report.gaps_filled) == (
-            1, 2, 3,
+            1,
+            2,
+            3,
         )
         assert [(r.index, r.reason) for r in report.rejected] == [
             (4, "counts fell without a correction: reads 210 -> 150"),
@@ -242,18 +315,25 @@ class TestClean:
         result = clean([rec(1, 23, reads=5), rec(3, 17, reads=9)])
         assert result.report.gaps_filled == 1
         assert [(r.observed_at, r.reads, r.filled) for r in result.rows] == [
-            (utc(3, 1, 23), 5, False), (utc(3, 2, 23), 5, True), (utc(3, 3, 17), 9, False),
+            (utc(3, 1, 23), 5, False),
+            (utc(3, 2, 23), 5, True),
+            (utc(3, 3, 17), 9, False),
         ]
 
     def test_series_are_separate(self) -> None:
         """Each post and platform is its own series: no fall or gap across them."""
-        rows = [rec(2, post="a", reads=100), rec(3, post="b", reads=5),
-                SnapshotRecord("a", "weibo", utc(3, 4), reads=1)]
+        rows = [
+            rec(2, post="a", reads=100),
+            rec(3, post="b", reads=5),
+            SnapshotRecord("a", "weibo", utc(3, 4), reads=1),
+        ]
         result = clean(rows)
         assert result.report.rejected == ()
         assert result.report.gaps_filled == 0
         assert [(r.post_id, r.platform) for r in result.rows] == [
-            ("a", "wechat"), ("a", "weibo"), ("b", "wechat"),
+            ("a", "wechat"),
+            ("a", "weibo"),
+            ("b", "wechat"),
         ]
 
     def test_followers_unreported_is_not_a_fall(self) -> None:
@@ -266,10 +346,17 @@ class TestClean:
         snapshot = MetricSnapshot("weibo", utc(3, 2), reads=7, likes=1, followers_gained=2)
         record = SnapshotRecord.of("p", snapshot, correction=True)
         assert (record.platform, record.reads, record.followers_gained, record.correction) == (
-            "weibo", 7, 2, True,
+            "weibo",
+            7,
+            2,
+            True,
         )
-        row = {"post_id": "p", "platform": "wechat", "observed_at": "2026-03-02T09:00:00+08:00",
-               "reads": 10}
+        row = {
+            "post_id": "p",
+            "platform": "wechat",
+            "observed_at": "2026-03-02T09:00:00+08:00",
+            "reads": 10,
+        }
         (cleaned,) = clean([row]).rows
         assert (cleaned.observed_at, cleaned.reads, cleaned.likes) == (utc(3, 2, 1), 10, 0)
 
@@ -282,20 +369,34 @@ class TestClean:
     @pytest.mark.parametrize(
         ("row", "message"),
         [
-            ({"post_id": "p", "platform": "wechat", "observed_at": utc(3, 2), "like": 1},
-             "unknown field"),
-            ({"post_id": "p", "platform": "myspace", "observed_at": utc(3, 2)},
-             "unknown platform"),
-            ({"post_id": "p", "platform": "wechat", "observed_at": datetime(2026, 3, 2)},
-             "time zone"),
-            ({"post_id": "p", "platform": "wechat", "observed_at": utc(3, 2), "reads": 1.5},
-             "reads must be a whole number"),
-            ({"post_id": "p", "platform": "wechat", "observed_at": utc(3, 2), "reads": True},
-             "reads must be a whole number"),
+            (
+                {"post_id": "p", "platform": "wechat", "observed_at": utc(3, 2), "like": 1},
+                "unknown field",
+            ),
+            ({"post_id": "p", "platform": "myspace", "observed_at": utc(3, 2)}, "unknown platform"),
+            (
+                {"post_id": "p", "platform": "wechat", "observed_at": datetime(2026, 3, 2)},
+                "time zone",
+            ),
+            (
+                {"post_id": "p", "platform": "wechat", "observed_at": utc(3, 2), "reads": 1.5},
+                "reads must be a whole number",
+            ),
+            (
+                {"post_id": "p", "platform": "wechat", "observed_at": utc(3, 2), "reads": True},
+                "reads must be a whole number",
+            ),
             ({"post_id": " ", "platform": "wechat", "observed_at": utc(3, 2)}, "post id"),
             ({"platform": "wechat", "observed_at": utc(3, 2)}, "needs post_id"),
-            ({"post_id": "p", "platform": "wechat", "observed_at": utc(3, 2),
-              "correction": "yes"}, "true or false"),
+            (
+                {
+                    "post_id": "p",
+                    "platform": "wechat",
+                    "observed_at": utc(3, 2),
+                    "correction": "yes",
+                },
+                "true or false",
+            ),
         ],
     )
     def test_malformed_rows(self, row: dict[str, Any], message: str) -> None:
@@ -314,14 +415,20 @@ class TestClean:
     def test_clean_properties(self, data: st.DataObject) -> None:
         """Idempotent; no negatives, no unmarked falls, no gaps, one record per moment."""
         counts = st.integers(min_value=-2, max_value=30)
-        raw = data.draw(st.lists(
-            st.builds(
-                SnapshotRecord, st.sampled_from(["a", "b"]), st.sampled_from(["wechat", "douyin"]),
-                st.builds(utc, st.just(3), st.integers(1, 9), st.sampled_from([0, 20])),
-                reads=counts, likes=counts, correction=st.booleans(),
-            ),
-            max_size=25,
-        ))
+        raw = data.draw(
+            st.lists(
+                st.builds(
+                    SnapshotRecord,
+                    st.sampled_from(["a", "b"]),
+                    st.sampled_from(["wechat", "douyin"]),
+                    st.builds(utc, st.just(3), st.integers(1, 9), st.sampled_from([0, 20])),
+                    reads=counts,
+                    likes=counts,
+                    correction=st.booleans(),
+                ),
+                max_size=25,
+            )
+        )
         once = clean(raw)
         twice = clean(once.rows)
         assert twice.rows == once.rows
@@ -330,8 +437,11 @@ class TestClean:
         report = once.report
         assert report.output_rows == len(once.rows)
         assert report.input_rows == (
-            report.output_rows - report.gaps_filled + report.duplicates_removed
-            + len(report.rejected) + _superseded(raw)
+            report.output_rows
+            - report.gaps_filled
+            + report.duplicates_removed
+            + len(report.rejected)
+            + _superseded(raw)
         )
         moments = [(r.post_id, r.platform, r.observed_at) for r in once.rows]
         assert len(moments) == len(set(moments))
@@ -361,7 +471,11 @@ class TestGroup:
         assert set(groups) == {("interactive",), ("knowledge",), ("news",)}
         news = groups[("news",)]
         assert (news.posts, news.engagements, news.reach, news.reads, news.likes) == (
-            2, 100, 3000, 3000, 50,
+            2,
+            100,
+            3000,
+            3000,
+            50,
         )
         assert news.engagement_rate == D(1) / D(30)
         assert groups[("knowledge",)].engagement_rate == D("0.08")
@@ -373,17 +487,22 @@ class TestGroup:
         """Grouping by platform and hour gives one group per pair, sorted by key."""
         keys = [(g.key, g.posts) for g in group(TABLE, ("platform", "hour"))]
         assert keys == [
-            (("douyin", 9), 1), (("wechat", 9), 2), (("weibo", 9), 1), (("weibo", 20), 1),
+            (("douyin", 9), 1),
+            (("wechat", 9), 2),
+            (("weibo", 9), 1),
+            (("weibo", 20), 1),
         ]
         assert group(TABLE, ["weekday"])[0].label == "weekday=1"
 
     def test_week_campaign_format(self) -> None:
         """Week, campaign ("none" outside one) and format groups."""
         assert [(g.key, g.posts) for g in group(TABLE, "week")] == [
-            (("2026-W10",), 3), (("2026-W12",), 2),
+            (("2026-W10",), 3),
+            (("2026-W12",), 2),
         ]
         assert [(g.key, g.engagements) for g in group(TABLE, "campaign")] == [
-            (("none",), 495), (("spring",), 100),
+            (("none",), 495),
+            (("spring",), 100),
         ]
         assert [g.key for g in group(TABLE, "format")] == [("image_text",), ("video",)]
 
@@ -402,8 +521,12 @@ class TestGroup:
 
     @pytest.mark.parametrize(
         ("by", "message"),
-        [("audience", "cannot group by 'audience'"), ((), "at least one"),
-         (("hour", "hour"), "named twice"), (5, "dimension name")],
+        [
+            ("audience", "cannot group by 'audience'"),
+            ((), "at least one"),
+            (("hour", "hour"), "named twice"),
+            (5, "dimension name"),
+        ],
     )
     def test_bad_dimensions(self, by: Any, message: str) -> None:
         """An unknown, repeated or missing dimension is refused, listing the known ones."""
@@ -418,12 +541,15 @@ class TestGroup:
     @given(
         st.lists(
             st.builds(
-                obs, st.text("abc", min_size=1, max_size=2),
+                obs,
+                st.text("abc", min_size=1, max_size=2),
                 platform=st.sampled_from(["wechat", "weibo", "douyin"]),
                 content_type=st.sampled_from(["news", "knowledge", "interactive"]),
                 published=st.builds(utc, st.just(3), st.integers(1, 28), st.integers(0, 23)),
-                reads=st.integers(0, 500), views=st.integers(0, 500),
-                likes=st.integers(0, 50), comments=st.integers(0, 50),
+                reads=st.integers(0, 500),
+                views=st.integers(0, 500),
+                likes=st.integers(0, 50),
+                comments=st.integers(0, 50),
             ),
             max_size=15,
         ),
@@ -494,7 +620,7 @@ class TestDescribe:
         with pytest.raises(InvalidValueError, match="probability"):
             quantile([1, 2], p)
 
-    @given(st.lists(st.decimals(-10**6, 10**6, places=3), min_size=2, max_size=30))
+    @given(st.lists(st.decimals(-(10**6), 10**6, places=3), min_size=2, max_size=30))
     def test_agrees_with_statistics(self, values: list[Decimal]) -> None:
         """Mean, median and quartiles agree with the standard library's exact results."""
         result = describe(values)
@@ -508,8 +634,9 @@ class TestDescribe:
         assert result.mean == rounded(statistics.mean(exact))
         assert result.minimum <= result.q1 <= result.median <= result.q3 <= result.maximum
         assert result.stdev is not None
-        assert math.isclose(float(result.stdev), statistics.stdev(map(float, values)),
-                            rel_tol=1e-9, abs_tol=1e-9)
+        assert math.isclose(
+            float(result.stdev), statistics.stdev(map(float, values)), rel_tol=1e-9, abs_tol=1e-9
+        )
 
 
 # --- correlation ------------------------------------------------------------------------
@@ -570,9 +697,7 @@ class TestCorrelation:
             with pytest.raises(InvalidValueError, match=message):
                 method(xs, ys, **kwargs)
 
-    pairs = st.lists(
-        st.tuples(st.integers(-50, 50), st.integers(-50, 50)), min_size=3, max_size=20
-    )
+    pairs = st.lists(st.tuples(st.integers(-50, 50), st.integers(-50, 50)), min_size=3, max_size=20)
 
     @given(pairs, st.integers(1, 9), st.integers(-100, 100))
     def test_pearson_properties(self, data: list[tuple[int, int]], a: int, b: int) -> None:
@@ -626,7 +751,9 @@ class TestCompare:
         """interactive 0.095 > knowledge 0.08 > news 0.0333, with each group's n."""
         ranking = compare(TABLE, "content_type")
         assert [(e.rank, e.group.key[0], e.group.posts) for e in ranking.entries] == [
-            (1, "interactive", 2), (2, "knowledge", 1), (3, "news", 2),
+            (1, "interactive", 2),
+            (2, "knowledge", 1),
+            (3, "news", 2),
         ]
         best = ranking.best
         assert best is not None
@@ -643,7 +770,8 @@ class TestCompare:
         """Too few posts, or no reach, lists the group last without a rank."""
         ranking = compare(TABLE, ("platform",), min_posts=2)
         assert [(e.rank, e.group.key, e.note) for e in ranking.entries] == [
-            (1, ("wechat",), None), (2, ("weibo",), None),
+            (1, ("wechat",), None),
+            (2, ("weibo",), None),
             (None, ("douyin",), "fewer than 2 posts"),
         ]
         only_e = compare([TABLE[4]], "platform")
@@ -653,9 +781,11 @@ class TestCompare:
 
     def test_equal_rates_share_a_rank(self) -> None:
         """Two groups with one rate share rank 1; the next is 3rd."""
-        rows = [obs("a", reads=100, likes=5), obs("b", content_type="knowledge", reads=200,
-                                                   likes=10),
-                obs("c", content_type="interactive", reads=100, likes=1)]
+        rows = [
+            obs("a", reads=100, likes=5),
+            obs("b", content_type="knowledge", reads=200, likes=10),
+            obs("c", content_type="interactive", reads=100, likes=1),
+        ]
         assert [e.rank for e in compare(rows).entries] == [1, 1, 3]
 
     def test_by_content_type_and_hour(self) -> None:
@@ -689,8 +819,15 @@ class TestTrend:
         """Empty weeks inside the span are kept; changes are from the week before."""
         result = trend(week_rows())
         rows = [
-            (p.week, p.posts, p.engagements, p.engagement_rate, p.engagements_change,
-             p.engagements_change_ratio, p.engagement_rate_change)
+            (
+                p.week,
+                p.posts,
+                p.engagements,
+                p.engagement_rate,
+                p.engagements_change,
+                p.engagements_change_ratio,
+                p.engagement_rate_change,
+            )
             for p in result.weeks
         ]
         assert rows == [
@@ -718,8 +855,10 @@ class TestTrend:
 
     def test_flat_and_year_boundary(self) -> None:
         """2025-W52 runs into 2026-W01; equal rates make a flat trend."""
-        rows = [obs("a", published=utc(12, 24, 1, year=2025), reads=100, likes=5),
-                obs("b", published=utc(1, 1, 1), reads=200, likes=10)]
+        rows = [
+            obs("a", published=utc(12, 24, 1, year=2025), reads=100, likes=5),
+            obs("b", published=utc(1, 1, 1), reads=200, likes=10),
+        ]
         result = trend(rows)
         assert [p.week for p in result.weeks] == ["2025-W52", "2026-W01"]
         assert (result.slope, result.direction) == (0, "flat")
@@ -752,29 +891,51 @@ def sandboxed(clock: ManualClock) -> Iterator[LibOps]:
 
 class TestFromEngine:
     def test_observations_from_an_engine_run(
-        self, sandboxed: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor,
+        self,
+        sandboxed: LibOps,
+        clock: ManualClock,
+        planner: Actor,
+        reviewer: Actor,
         admin: Actor,
     ) -> None:
         """Posts published and measured, projected, then analysed; reading records nothing."""
         posts: dict[str, UUID] = {}
         for content_type, platform, hour in (("news", "wechat", 1), ("knowledge", "douyin", 11)):
             post = sandboxed.posts.draft(
-                planner, title="Reading list", body="Our picks.", content_type=content_type,
-                format="image_text", variants=[PostVariant(platform, "Our picks.",
-                                                           media=("cover.jpg",))],
+                planner,
+                title="Reading list",
+                body="Our picks.",
+                content_type=content_type,
+                format="image_text",
+                variants=[PostVariant(platform, "Our picks.", media=("cover.jpg",))],
             )
             sandboxed.posts.submit_for_review(planner, post)
             sandboxed.posts.review(reviewer, post, CHECKED, approve=True)
             clock.set(utc(3, 2, hour))
             sandboxed.publishing.publish(admin, post, platform)
             posts[content_type] = post
-        sandboxed.posts.record_metrics(admin, posts["news"], MetricSnapshot(
-            "wechat", utc(3, 3), reads=1000, likes=20, comments=5, shares=10, favourites=5))
-        sandboxed.posts.record_metrics(admin, posts["knowledge"], MetricSnapshot(
-            "douyin", utc(3, 3), views=4000, likes=100, comments=20, shares=10, favourites=30))
+        sandboxed.posts.record_metrics(
+            admin,
+            posts["news"],
+            MetricSnapshot(
+                "wechat", utc(3, 3), reads=1000, likes=20, comments=5, shares=10, favourites=5
+            ),
+        )
+        sandboxed.posts.record_metrics(
+            admin,
+            posts["knowledge"],
+            MetricSnapshot(
+                "douyin", utc(3, 3), views=4000, likes=100, comments=20, shares=10, favourites=30
+            ),
+        )
         # A platform's correction replaces the counts, it does not add to them.
-        sandboxed.posts.record_metrics(admin, posts["news"], MetricSnapshot(
-            "wechat", utc(3, 4), reads=900, likes=20, comments=5, shares=10, favourites=1))
+        sandboxed.posts.record_metrics(
+            admin,
+            posts["news"],
+            MetricSnapshot(
+                "wechat", utc(3, 4), reads=900, likes=20, comments=5, shares=10, favourites=1
+            ),
+        )
         with ProjectionEngine(sandboxed, [EngagementProjection()]) as engine:
             engine.run()
             before = count_events(sandboxed)
@@ -786,7 +947,8 @@ class TestFromEngine:
         ]
         # news: 36 / 900 = 0.04; knowledge: 160 / 4000 = 0.04.
         assert [(o.engagements, o.reach, o.engagement_rate) for o in found] == [
-            (36, 900, D("0.04")), (160, 4000, D("0.04")),
+            (36, 900, D("0.04")),
+            (160, 4000, D("0.04")),
         ]
         assert [e.rank for e in compare(found).entries] == [1, 1]
         assert total(found).engagement_rate == D(196) / D(4900)

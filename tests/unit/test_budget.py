@@ -80,6 +80,7 @@ class P:
         assert isinstance(actor, Actor)
         return actor
 
+
 ROLES = ["owner", "planner", "admin", "reviewer", "tech", "auditor"]
 
 
@@ -357,7 +358,10 @@ class TestCommit:
         budget = _funded()
         budget.allocate(P.owner, PARTNERSHIPS, cny(800))
         budget.commit(
-            P.planner, reference="KOL-1", amount=cny(3000), category=PARTNERSHIPS,
+            P.planner,
+            reference="KOL-1",
+            amount=cny(3000),
+            category=PARTNERSHIPS,
             campaign_id=CAMPAIGN,
         )
         assert _available(budget, PARTNERSHIPS, CAMPAIGN) == 0
@@ -390,7 +394,10 @@ class TestCommit:
         budget = _funded()
         with pytest.raises(OverspendError) as raised:
             budget.commit(
-                P.planner, reference="KOL-1", amount=cny(3001), category=PARTNERSHIPS,
+                P.planner,
+                reference="KOL-1",
+                amount=cny(3001),
+                category=PARTNERSHIPS,
                 campaign_id=CAMPAIGN,
             )
         assert raised.value.campaign_id == CAMPAIGN
@@ -419,7 +426,10 @@ class TestCommit:
         """An override given for a spend that fits is not recorded as used."""
         budget = _funded()
         budget.commit(
-            P.planner, reference="PO-1", amount=cny(1), category=PROMOTION,
+            P.planner,
+            reference="PO-1",
+            amount=cny(1),
+            category=PROMOTION,
             override=Override(P.owner2, "just in case"),
         )
         [committed] = budget.collect_events()
@@ -442,15 +452,21 @@ class TestCommit:
             budget,
             error,
             lambda: budget.commit(
-                P.planner, reference="PO-1", amount=cny(12000), category=PROMOTION,
+                P.planner,
+                reference="PO-1",
+                amount=cny(12000),
+                category=PROMOTION,
                 override=override,
             ),
         )
 
     @pytest.mark.parametrize(
         ("reason", "approver", "error"),
-        [("", P.owner, InvalidValueError), ("  ", P.owner, InvalidValueError),
-         ("why", "owner-1", NotAnActorError)],
+        [
+            ("", P.owner, InvalidValueError),
+            ("  ", P.owner, InvalidValueError),
+            ("why", "owner-1", NotAnActorError),
+        ],
     )
     def test_override_needs_a_reason_and_an_actor(
         self, reason: Any, approver: Any, error: type[Exception]
@@ -478,8 +494,12 @@ class TestCommit:
                 budget,
                 NoBudgetLineError,
                 lambda o=override: budget.commit(  # type: ignore[misc]  # default binds the loop
-                    P.planner, reference="X", amount=cny(5), category=PROMOTION,
-                    campaign_id=CAMPAIGN, override=o,
+                    P.planner,
+                    reference="X",
+                    amount=cny(5),
+                    category=PROMOTION,
+                    campaign_id=CAMPAIGN,
+                    override=o,
                 ),
             )
 
@@ -500,7 +520,10 @@ class TestCommit:
         """Bad references, amounts, categories and campaign ids are refused."""
         budget = _funded()
         given: dict[str, Any] = {
-            "reference": "PO-1", "amount": cny(10), "category": PROMOTION, **arguments
+            "reference": "PO-1",
+            "amount": cny(10),
+            "category": PROMOTION,
+            **arguments,
         }
         _refused(budget, error, lambda: budget.commit(P.planner, **given))
 
@@ -517,7 +540,9 @@ class TestRelease:
         [event] = budget.collect_events()
         assert isinstance(event, Budget.Released)
         assert (event.reference, event.amount, event.reason) == (
-            "PO-1", cny(1000), "the order was cancelled"
+            "PO-1",
+            cny(1000),
+            "the order was cancelled",
         )
         assert budget.commitment("PO-1").outstanding == cny(0)
         assert budget.commitment("PO-1").released == cny(1000)
@@ -526,9 +551,7 @@ class TestRelease:
     def test_release_part(self) -> None:
         """Releasing part leaves the rest held."""
         budget = _with_commitment()
-        assert budget.release(P.admin, "PO-1", reason="fewer posters", amount=cny(300)) == cny(
-            300
-        )
+        assert budget.release(P.admin, "PO-1", reason="fewer posters", amount=cny(300)) == cny(300)
         assert budget.commitment("PO-1").outstanding == cny(700)
         assert budget.category_position(PROMOTION).committed == cny(700)
 
@@ -613,7 +636,10 @@ class TestExpense:
         first = _expense(budget)
         budget.collect_events()
         again = budget.record_expense(
-            P.owner, vendor="Print shop", invoice_reference="INV-1", amount=cny(500),
+            P.owner,
+            vendor="Print shop",
+            invoice_reference="INV-1",
+            amount=cny(500),
             category=PROMOTION,
         )
         assert again == first
@@ -669,7 +695,10 @@ class TestExpense:
         """An invoice fully covered by its commitment goes through on an overspent line."""
         budget = _with_commitment()
         budget.commit(
-            P.planner, reference="PO-2", amount=cny(9500), category=PROMOTION,
+            P.planner,
+            reference="PO-2",
+            amount=cny(9500),
+            category=PROMOTION,
             override=Override(P.owner, "printing deadline"),
         )
         assert _available(budget, PROMOTION) == -500
@@ -705,7 +734,9 @@ class TestExpense:
         budget = _funded()
         _refused(budget, OverspendError, lambda: _expense(budget, amount=cny(2001), category=STAFF))
         _expense(
-            budget, amount=cny(2001), category=STAFF,
+            budget,
+            amount=cny(2001),
+            category=STAFF,
             override=Override(P.owner, "overtime during World Book Day"),
         )
         [event] = budget.collect_events()
@@ -755,8 +786,12 @@ class TestAdjust:
         """Moving money records the requester, approver, reason and both lines' result."""
         budget = _funded()
         adjustment = budget.move(
-            P.planner, amount=cny(1500), from_category=PROMOTION, to_category="staff",
-            reason="  more moderation hours  ", approver=P.owner,
+            P.planner,
+            amount=cny(1500),
+            from_category=PROMOTION,
+            to_category="staff",
+            reason="  more moderation hours  ",
+            approver=P.owner,
         )
         [event] = budget.collect_events()
         assert isinstance(event, Budget.Adjusted)
@@ -781,8 +816,13 @@ class TestAdjust:
         """Money can be moved from a general line to a campaign line that did not exist yet."""
         budget = _funded()
         budget.move(
-            P.admin, amount=cny(500), from_category=PROMOTION, to_category=PROMOTION,
-            to_campaign_id=OTHER_CAMPAIGN, reason="ads for the reading month", approver=P.owner,
+            P.admin,
+            amount=cny(500),
+            from_category=PROMOTION,
+            to_category=PROMOTION,
+            to_campaign_id=OTHER_CAMPAIGN,
+            reason="ads for the reading month",
+            approver=P.owner,
         )
         assert budget.has_line(PROMOTION, OTHER_CAMPAIGN)
         assert budget.campaign_positions(OTHER_CAMPAIGN)[PROMOTION].allocated == cny(500)
@@ -792,14 +832,21 @@ class TestAdjust:
         """Changing a line's allocation records before and after; the total changes with it."""
         budget = _funded()
         adjustment = budget.change_allocation(
-            P.owner2, category=STAFF, allocation=cny(1200), reason="a volunteer helps",
+            P.owner2,
+            category=STAFF,
+            allocation=cny(1200),
+            reason="a volunteer helps",
             approver=P.owner,
         )
         assert adjustment.changes == (AllocationChange(STAFF, None, cny(2000), cny(1200)),)
         assert budget.total_position().allocated == cny(14200)
         budget.change_allocation(
-            P.owner2, category=PARTNERSHIPS, campaign_id=CAMPAIGN, allocation=cny(0),
-            reason="partner withdrew", approver=P.owner,
+            P.owner2,
+            category=PARTNERSHIPS,
+            campaign_id=CAMPAIGN,
+            allocation=cny(0),
+            reason="partner withdrew",
+            approver=P.owner,
         )
         assert budget.line_position(PARTNERSHIPS, CAMPAIGN).allocated == cny(0)
         assert budget.total_position().allocated == cny(11200)
@@ -823,8 +870,12 @@ class TestAdjust:
             budget,
             PermissionDeniedError,
             lambda: budget.move(
-                P.planner, amount=cny(1), from_category=PROMOTION, to_category=STAFF,
-                reason="x", approver=P.by_role(role),
+                P.planner,
+                amount=cny(1),
+                from_category=PROMOTION,
+                to_category=STAFF,
+                reason="x",
+                approver=P.by_role(role),
             ),
         )
 
@@ -863,8 +914,12 @@ class TestAdjust:
             budget,
             OverspendError,
             lambda: budget.move(
-                P.planner, amount=cny("9000.01"), from_category=PROMOTION, to_category=STAFF,
-                reason="x", approver=P.owner,
+                P.planner,
+                amount=cny("9000.01"),
+                from_category=PROMOTION,
+                to_category=STAFF,
+                reason="x",
+                approver=P.owner,
             ),
         )
 
@@ -882,7 +937,11 @@ class TestAdjust:
         """A change to the same amount, in another currency or without reason is refused."""
         budget = _funded()
         given: dict[str, Any] = {
-            "category": STAFF, "allocation": cny(1), "reason": "x", "approver": P.owner, **arguments
+            "category": STAFF,
+            "allocation": cny(1),
+            "reason": "x",
+            "approver": P.owner,
+            **arguments,
         }
         _refused(budget, error, lambda: budget.change_allocation(P.planner, **given))
 
@@ -893,7 +952,10 @@ class TestAdjust:
         budget.collect_events()
         with pytest.raises(OverspendError) as raised:
             budget.change_allocation(
-                P.planner, category=PROMOTION, allocation=cny("1499.99"), reason="x",
+                P.planner,
+                category=PROMOTION,
+                allocation=cny("1499.99"),
+                reason="x",
                 approver=P.owner,
             )
         assert raised.value.available == Decimal("8500.00")
@@ -948,21 +1010,38 @@ def _busy() -> tuple[Budget, Sequence[Any]]:
     budget.allocate(P.owner, PARTNERSHIPS, cny(3000), campaign_id=CAMPAIGN)
     budget.commit(P.planner, reference="PO-1", amount=cny(1000), category=PROMOTION)
     budget.commit(
-        P.planner, reference="KOL-1", amount=cny(3500), category=PARTNERSHIPS,
-        campaign_id=CAMPAIGN, override=Override(P.owner2, "a bigger audience than planned"),
+        P.planner,
+        reference="KOL-1",
+        amount=cny(3500),
+        category=PARTNERSHIPS,
+        campaign_id=CAMPAIGN,
+        override=Override(P.owner2, "a bigger audience than planned"),
     )
     budget.release(P.admin, "PO-1", reason="fewer posters", amount=cny(250))
     budget.record_expense(
-        P.admin, vendor="@bookworm", invoice_reference="INV-7", amount=cny(3500),
-        category=PARTNERSHIPS, campaign_id=CAMPAIGN, settles="KOL-1",
+        P.admin,
+        vendor="@bookworm",
+        invoice_reference="INV-7",
+        amount=cny(3500),
+        category=PARTNERSHIPS,
+        campaign_id=CAMPAIGN,
+        settles="KOL-1",
     )
     budget.record_expense(
-        P.admin, vendor="Print shop", invoice_reference="INV-8", amount=cny("99.99"),
+        P.admin,
+        vendor="Print shop",
+        invoice_reference="INV-8",
+        amount=cny("99.99"),
         category=PROMOTION,
     )
     budget.move(
-        P.planner, amount=cny(600), from_category=PROMOTION, to_category=PARTNERSHIPS,
-        to_campaign_id=CAMPAIGN, reason="cover the KOL overrun", approver=P.owner,
+        P.planner,
+        amount=cny(600),
+        from_category=PROMOTION,
+        to_category=PARTNERSHIPS,
+        to_campaign_id=CAMPAIGN,
+        reason="cover the KOL overrun",
+        approver=P.owner,
     )
     budget.change_allocation(
         P.planner, category=STAFF, allocation=cny(800), reason="volunteers", approver=P.owner2
@@ -1004,8 +1083,18 @@ class TestPositionsAndReplay:
         """Rebuilding the budget from its events gives the same positions, lists and status."""
         budget, events = _busy()
         assert [type(e).__name__ for e in events] == [
-            "Opened", "Allocated", "Allocated", "Committed", "Committed", "Released",
-            "ExpenseRecorded", "ExpenseRecorded", "Adjusted", "Adjusted", "Released", "Closed",
+            "Opened",
+            "Allocated",
+            "Allocated",
+            "Committed",
+            "Committed",
+            "Released",
+            "ExpenseRecorded",
+            "ExpenseRecorded",
+            "Adjusted",
+            "Adjusted",
+            "Released",
+            "Closed",
         ]
         rebuilt = _replayed(budget, events)
         assert rebuilt.positions() == budget.positions()
@@ -1037,7 +1126,9 @@ class TestCampaignBudgetLines:
         [event] = campaign.collect_events()
         assert isinstance(event, Campaign.BudgetLineLinked)
         assert (event.actor_id, event.budget_id, event.category) == (
-            P.owner.id, budget_id, PARTNERSHIPS
+            P.owner.id,
+            budget_id,
+            PARTNERSHIPS,
         )
         assert campaign.budget_lines == (BudgetLine(budget_id, PARTNERSHIPS),)
 

@@ -79,13 +79,15 @@ _wrong_currency = st.builds(
 BAD_SORTS: dict[str, tuple[st.SearchStrategy[object], type[Exception]]] = {
     "float": (st.floats(allow_nan=False, allow_infinity=False), MoneyError),
     "NaN or infinite float": (
-        st.sampled_from([float("nan"), float("inf"), float("-inf")]), MoneyError
+        st.sampled_from([float("nan"), float("inf"), float("-inf")]),
+        MoneyError,
     ),
     "NaN or infinite Decimal": (_special_decimals, MoneyError),
     "negative Decimal": (_negative_decimals, MoneyError),
     "too many decimals for CNY (Decimal)": (_too_precise, MoneyError),
     "Decimal or int (not Money)": (
-        st.one_of(st.decimals(allow_nan=False, allow_infinity=False), st.integers()), MoneyError
+        st.one_of(st.decimals(allow_nan=False, allow_infinity=False), st.integers()),
+        MoneyError,
     ),
     "numeric text": (st.decimals(allow_nan=True).map(str), MoneyError),
     "bool, None or garbage": (_garbage, MoneyError),
@@ -124,9 +126,7 @@ def funded(memory_ops: LibOps) -> tuple[LibOps, Any]:
     ops = memory_ops
     budget_id = ops.budgets.open(OWNER, name="2026", period=YEAR)
     ops.budgets.allocate(OWNER, budget_id, PROMOTION, Money(100_000))
-    ops.budgets.commit(
-        PLANNER, budget_id, reference="PO-1", amount=Money(1000), category=PROMOTION
-    )
+    ops.budgets.commit(PLANNER, budget_id, reference="PO-1", amount=Money(1000), category=PROMOTION)
     return ops, budget_id
 
 
@@ -136,21 +136,37 @@ def _commands(ops: LibOps, budget_id: Any) -> dict[str, Callable[[object, int], 
     return {
         "allocate": lambda v, n: budgets.allocate(OWNER, budget_id, PROMOTION, v),  # type: ignore[arg-type]  # bad on purpose
         "commit": lambda v, n: budgets.commit(
-            PLANNER, budget_id, reference=f"PO-bad-{n}", amount=v,  # type: ignore[arg-type]  # bad on purpose
-            category=PROMOTION, idempotency_key=f"commit-bad-{n}",
+            PLANNER,
+            budget_id,
+            reference=f"PO-bad-{n}",
+            amount=v,  # type: ignore[arg-type]  # bad on purpose
+            category=PROMOTION,
+            idempotency_key=f"commit-bad-{n}",
         ),
         "record_expense": lambda v, n: budgets.record_expense(
-            ADMIN, budget_id, vendor="Print shop", invoice_reference=f"INV-bad-{n}",
-            amount=v, category=PROMOTION,  # type: ignore[arg-type]  # bad on purpose
+            ADMIN,
+            budget_id,
+            vendor="Print shop",
+            invoice_reference=f"INV-bad-{n}",
+            amount=v,
+            category=PROMOTION,  # type: ignore[arg-type]  # bad on purpose
         ),
         # For release, no amount (None) means all that is held: it is given Money(0) instead.
         "release": lambda v, n: budgets.release(
-            ADMIN, budget_id, "PO-1", reason="fewer posters",
+            ADMIN,
+            budget_id,
+            "PO-1",
+            reason="fewer posters",
             amount=Money(0) if v is None else v,  # type: ignore[arg-type]  # bad on purpose
         ),
         "move": lambda v, n: budgets.move(
-            PLANNER, budget_id, amount=v, from_category=PROMOTION,  # type: ignore[arg-type]  # bad on purpose
-            to_category=BudgetCategory.STAFF, reason="x", approver=OWNER,
+            PLANNER,
+            budget_id,
+            amount=v,
+            from_category=PROMOTION,  # type: ignore[arg-type]  # bad on purpose
+            to_category=BudgetCategory.STAFF,
+            reason="x",
+            approver=OWNER,
         ),
     }
 
@@ -279,7 +295,10 @@ class TestExactness:
                 budget.commit(PLANNER, reference=f"PO-{n}", amount=amount, category=PROMOTION)
             else:
                 budget.record_expense(
-                    ADMIN, vendor="v", invoice_reference=f"INV-{n}", amount=amount,
+                    ADMIN,
+                    vendor="v",
+                    invoice_reference=f"INV-{n}",
+                    amount=amount,
                     category=PROMOTION,
                 )
             left -= amount.amount
@@ -293,7 +312,10 @@ class TestExactness:
         budget.allocate(OWNER, PROMOTION, Money(Decimal("0.10")))
         budget.allocate(OWNER, PROMOTION, Money(Decimal("0.20")))
         budget.record_expense(
-            ADMIN, vendor="v", invoice_reference="I", amount=Money(Decimal("0.30")),
+            ADMIN,
+            vendor="v",
+            invoice_reference="I",
+            amount=Money(Decimal("0.30")),
             category=PROMOTION,
         )
         assert budget.category_position(PROMOTION).available == 0

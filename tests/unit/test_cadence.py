@@ -87,16 +87,18 @@ class TestDailyRule:
         policy = CadencePolicy()
         # 2 March 01:00 and 03:00 Beijing are 1 March 17:00 and 19:00 UTC.
         others = [datetime(2026, 3, 1, 17, tzinfo=UTC), datetime(2026, 3, 1, 19, tzinfo=UTC)]
-        assert breaches(policy.check("weibo", datetime(2026, 3, 1, 16, 30, tzinfo=UTC),
-                                     others)) == [(OVER, 3, 2)]
+        assert breaches(
+            policy.check("weibo", datetime(2026, 3, 1, 16, 30, tzinfo=UTC), others)
+        ) == [(OVER, 3, 2)]
         assert policy.check("weibo", datetime(2026, 3, 1, 15, 59, tzinfo=UTC), others) == ()
 
     def test_configurable_timezone(self) -> None:
         """With UTC as the timezone the same times fall on different days."""
         policy = CadencePolicy(timezone="UTC")
         others = [datetime(2026, 3, 1, 17, tzinfo=UTC), datetime(2026, 3, 1, 19, tzinfo=UTC)]
-        assert breaches(policy.check("weibo", datetime(2026, 3, 1, 16, 30, tzinfo=UTC),
-                                     others)) == [(OVER, 3, 2)]
+        assert breaches(
+            policy.check("weibo", datetime(2026, 3, 1, 16, 30, tzinfo=UTC), others)
+        ) == [(OVER, 3, 2)]
         assert policy.check("weibo", datetime(2026, 3, 2, 0, 30, tzinfo=UTC), others) == ()
 
 
@@ -120,9 +122,7 @@ class TestWeeklyRule:
     def test_over_the_maximum_warns(self) -> None:
         """A fifth WeChat post in a week is over the maximum of 4."""
         week = [local(2026, 3, d) for d in (2, 3, 4, 5)]
-        assert breaches(CadencePolicy().check("wechat", local(2026, 3, 8), week)) == [
-            (OVER, 5, 4)
-        ]
+        assert breaches(CadencePolicy().check("wechat", local(2026, 3, 8), week)) == [(OVER, 5, 4)]
 
     def test_iso_week_starts_on_monday(self) -> None:
         """Sunday belongs to the week before; Monday starts a new one."""
@@ -139,9 +139,7 @@ class TestWeeklyRule:
         assert policy.period_of(WEEK, local(2026, 1, 1)) == (date(2025, 12, 29), date(2026, 1, 4))
         others = [local(2025, 12, 29), local(2025, 12, 31), local(2026, 1, 2), local(2026, 1, 4)]
         assert breaches(policy.check("wechat", local(2026, 1, 1), others)) == [(OVER, 5, 4)]
-        assert breaches(policy.check("wechat", local(2025, 12, 28), others)) == [
-            (UNDER, 1, 3)
-        ]
+        assert breaches(policy.check("wechat", local(2025, 12, 28), others)) == [(UNDER, 1, 3)]
 
     def test_week_boundary_in_beijing_time(self) -> None:
         """Sunday 17:00 UTC is already Monday in Beijing, the next week."""
@@ -149,8 +147,11 @@ class TestWeeklyRule:
         at = datetime(2026, 3, 8, 17, tzinfo=UTC)
         assert policy.period_of(WEEK, at) == (date(2026, 3, 9), date(2026, 3, 15))
 
-    @given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31),
-                        timezones=st.just(UTC)))
+    @given(
+        st.datetimes(
+            min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.just(UTC)
+        )
+    )
     def test_period_of_week_is_the_iso_week(self, at: datetime) -> None:
         """The week is the ISO week of the local date, Monday to Sunday."""
         first, last = CadencePolicy().period_of(WEEK, at)
@@ -181,8 +182,9 @@ class TestSurgeWindows:
         """A week holding World Book Day allows one more WeChat post."""
         week = [local(2026, 4, 20 + d) for d in range(4)]
         assert breaches(CadencePolicy().check("wechat", local(2026, 4, 26), week)) == []
-        assert breaches(CadencePolicy().check("wechat", local(2026, 4, 26),
-                                              [*week, local(2026, 4, 25)])) == [(OVER, 6, 5)]
+        assert breaches(
+            CadencePolicy().check("wechat", local(2026, 4, 26), [*week, local(2026, 4, 25)])
+        ) == [(OVER, 6, 5)]
 
     def test_annual_window_recurs(self) -> None:
         """An annual window applies every year on the same days."""
@@ -200,14 +202,18 @@ class TestSurgeWindows:
     def test_dated_window_and_platforms(self) -> None:
         """A one-off window applies only in its year and only to its platforms."""
         festival = SurgeWindow(
-            "Spring Festival", date(2026, 2, 16), date(2026, 2, 22), raise_max_by=2,
+            "Spring Festival",
+            date(2026, 2, 16),
+            date(2026, 2, 22),
+            raise_max_by=2,
             platforms=["weibo"],
         )
         policy = CadencePolicy(surges=[festival])
         busy = [local(2026, 2, 17, h) for h in (8, 10, 12)]
         assert policy.check("weibo", local(2026, 2, 17, 20), busy) == ()
-        assert breaches(policy.check("weibo", local(2027, 2, 17, 20),
-                                     [local(2027, 2, 17, h) for h in (8, 10)])) == [(OVER, 3, 2)]
+        assert breaches(
+            policy.check("weibo", local(2027, 2, 17, 20), [local(2027, 2, 17, h) for h in (8, 10)])
+        ) == [(OVER, 3, 2)]
         assert not festival.applies_to(Platform.WECHAT)
 
     def test_largest_overlapping_surge_wins(self) -> None:
@@ -215,10 +221,12 @@ class TestSurgeWindows:
         small = SurgeWindow("Reading month", date(2026, 4, 1), date(2026, 4, 30), 1)
         big = SurgeWindow("Book fair", date(2026, 4, 22), date(2026, 4, 24), 3)
         policy = CadencePolicy(surges=[small, big])
-        assert policy.maximum_for(policy.rules_for("weibo")[0], date(2026, 4, 23),
-                                  date(2026, 4, 23)) == (5, "Book fair")
-        assert policy.maximum_for(policy.rules_for("weibo")[0], date(2026, 4, 10),
-                                  date(2026, 4, 10)) == (3, "Reading month")
+        assert policy.maximum_for(
+            policy.rules_for("weibo")[0], date(2026, 4, 23), date(2026, 4, 23)
+        ) == (5, "Book fair")
+        assert policy.maximum_for(
+            policy.rules_for("weibo")[0], date(2026, 4, 10), date(2026, 4, 10)
+        ) == (3, "Reading month")
 
     def test_surge_does_not_change_the_minimum(self) -> None:
         """Surges raise only the maximum."""
@@ -232,10 +240,20 @@ class TestSurgeWindows:
             {"name": "x", "start": date(2026, 1, 1), "end": date(2026, 1, 2), "raise_max_by": 0},
             {"name": "x", "start": date(2026, 1, 1), "end": date(2026, 1, 2), "raise_max_by": True},
             {"name": "x", "start": "2026-01-01", "end": date(2026, 1, 2), "raise_max_by": 1},
-            {"name": "x", "start": date(2026, 1, 1), "end": date(2026, 1, 2), "raise_max_by": 1,
-             "platforms": ["myspace"]},
-            {"name": "x", "start": date(2026, 1, 1), "end": date(2026, 1, 2), "raise_max_by": 1,
-             "annual": "yes"},
+            {
+                "name": "x",
+                "start": date(2026, 1, 1),
+                "end": date(2026, 1, 2),
+                "raise_max_by": 1,
+                "platforms": ["myspace"],
+            },
+            {
+                "name": "x",
+                "start": date(2026, 1, 1),
+                "end": date(2026, 1, 2),
+                "raise_max_by": 1,
+                "annual": "yes",
+            },
         ],
     )
     def test_bad_windows_refused(self, kwargs: dict[str, Any]) -> None:
@@ -276,7 +294,8 @@ class TestConfiguration:
         policy = policy.with_rule(CadenceRule("weibo", "week", maximum=15))
         policy = policy.with_rule(CadenceRule("douyin", "day", maximum=1))
         assert set(policy.rules_for("weibo")) == {
-            CadenceRule("weibo", "day", 2, 3), CadenceRule("weibo", "week", None, 15),
+            CadenceRule("weibo", "day", 2, 3),
+            CadenceRule("weibo", "week", None, 15),
         }
         at = local(2026, 3, 2)
         assert breaches(policy.check("douyin", at, [at])) == [(OVER, 2, 1)]
@@ -284,9 +303,12 @@ class TestConfiguration:
 
     def test_daily_and_weekly_rule_together(self) -> None:
         """Both a daily and a weekly rule on one platform are checked."""
-        policy = CadencePolicy(rules=[
-            CadenceRule("weibo", "day", maximum=2), CadenceRule("weibo", "week", maximum=3),
-        ])
+        policy = CadencePolicy(
+            rules=[
+                CadenceRule("weibo", "day", maximum=2),
+                CadenceRule("weibo", "week", maximum=3),
+            ]
+        )
         others = [local(2026, 3, 2), local(2026, 3, 3), local(2026, 3, 4, 9)]
         warnings = policy.check("weibo", local(2026, 3, 4, 15), others)
         assert [(w.per, w.count, w.limit) for w in warnings] == [(WEEK, 4, 3)]
@@ -323,8 +345,12 @@ class TestConfiguration:
     def test_two_rules_for_same_period_refused(self) -> None:
         """One rule per platform and period."""
         with pytest.raises(InvalidValueError, match="two cadence rules"):
-            CadencePolicy(rules=[CadenceRule("weibo", "day", maximum=1),
-                                 CadenceRule("weibo", "day", maximum=2)])
+            CadencePolicy(
+                rules=[
+                    CadenceRule("weibo", "day", maximum=1),
+                    CadenceRule("weibo", "day", maximum=2),
+                ]
+            )
 
     @pytest.mark.parametrize(
         "kwargs",

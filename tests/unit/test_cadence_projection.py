@@ -38,12 +38,25 @@ def build_cadence_scenario(ops: LibOps, clock: ManualClock) -> None:
 
 
 def period(
-    platform: str, per: str, start: str, end: str, posts: int, minimum: int | None,
-    maximum: int | None, status: str | None, surge: str | None = None,
+    platform: str,
+    per: str,
+    start: str,
+    end: str,
+    posts: int,
+    minimum: int | None,
+    maximum: int | None,
+    status: str | None,
+    surge: str | None = None,
 ) -> dict[str, object]:
     return {
-        "platform": platform, "per": per, "period_start": start, "period_end": end,
-        "posts": posts, "minimum": minimum, "maximum": maximum, "surge": surge,
+        "platform": platform,
+        "per": per,
+        "period_start": start,
+        "period_end": end,
+        "posts": posts,
+        "minimum": minimum,
+        "maximum": maximum,
+        "surge": surge,
         "status": status,
     }
 
@@ -78,11 +91,16 @@ class TestCadenceComplianceProjection:
             "wechat", "week", "2026-04-20", "2026-04-26", 1, 3, 5, "under", "World Book Day"
         )
         assert sorted(view) == [
-            "day:wechat:2026-03-02", "day:wechat:2026-04-23",
-            "day:weibo:2026-03-02", "day:weibo:2026-03-03", "day:weibo:2026-03-04",
+            "day:wechat:2026-03-02",
+            "day:wechat:2026-04-23",
+            "day:weibo:2026-03-02",
+            "day:weibo:2026-03-03",
+            "day:weibo:2026-03-04",
             "day:weibo:2026-04-23",
-            "week:wechat:2026-W10", "week:wechat:2026-W17",
-            "week:weibo:2026-W10", "week:weibo:2026-W17",
+            "week:wechat:2026-W10",
+            "week:wechat:2026-W17",
+            "week:weibo:2026-W10",
+            "week:weibo:2026-W17",
         ]
 
     def test_another_policy(self, pub: LibOps, clock: ManualClock) -> None:
@@ -98,7 +116,10 @@ class TestCadenceComplianceProjection:
             week = engine.get("cadence-weekly-weibo", "week:weibo:2026-W10")
             day = engine.get("cadence-weekly-weibo", "day:weibo:2026-03-02")
         assert (week["posts"], week["minimum"], week["maximum"], week["status"]) == (
-            5, None, 5, "within",
+            5,
+            None,
+            5,
+            "within",
         )
         assert day["status"] is None
 
@@ -112,7 +133,9 @@ class TestStandardProjectionsOnEveryStore:
             with ProjectionEngine(ops, projections, batch_size=3) as engine:
                 reports = engine.run()
                 assert {name: r.conflicts for name, r in reports.items()} == {
-                    "engagement": 0, "wci": 0, "cadence": 0,
+                    "engagement": 0,
+                    "wci": 0,
+                    "cadence": 0,
                 }
                 campaign = engine.get("engagement", f"campaign:{ids['campaign']}")
                 wechat = engine.get("engagement", f"post:{ids['a']}:wechat")
@@ -121,7 +144,8 @@ class TestStandardProjectionsOnEveryStore:
                 cadence = engine.view("cadence")
         assert (campaign["posts"], campaign["engagements"], campaign["reach"]) == (2, 144, 4100)
         assert (campaign["engagement_rate"], campaign["follower_growth_rate"]) == (
-            "0.0351", "0.0015",
+            "0.0351",
+            "0.0015",
         )
         assert (wechat["engagement_rate"], wechat["corrections"]) == ("0.0542", 0)
         # One article of 1,200 reads, 40 likes and 12 shares: per day (d = 1) and per week

@@ -46,8 +46,10 @@ class TestBooking:
         first, second = uuid4(), uuid4()
         calendar.book(planner, second, NOW + timedelta(hours=2))
         calendar.book(planner, first, datetime(2026, 3, 1, 17, tzinfo=timezone(timedelta(hours=8))))
-        assert calendar.slots() == [(first, NOW + timedelta(hours=1)),
-                                    (second, NOW + timedelta(hours=2))]
+        assert calendar.slots() == [
+            (first, NOW + timedelta(hours=1)),
+            (second, NOW + timedelta(hours=2)),
+        ]
         assert calendar.slot(first) == NOW + timedelta(hours=1)
         assert calendar.slot(uuid4()) is None
 

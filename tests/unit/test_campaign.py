@@ -530,9 +530,7 @@ BAD_INPUTS: dict[str, BadInput] = {
         lambda ops, _c, t: _plan_with(objectives=[Objective("applause", 1)])(ops, _c, t),
         InvalidValueError,
     ),
-    "plan/hashtag-with-space": BadInput(
-        _plan_with(hashtags=["world book day"]), InvalidValueError
-    ),
+    "plan/hashtag-with-space": BadInput(_plan_with(hashtags=["world book day"]), InvalidValueError),
     "plan/hashtag-only-hash": BadInput(_plan_with(hashtags=["#"]), InvalidValueError),
     "plan/hashtags-one-text": BadInput(_plan_with(hashtags="#读书 #世界"), InvalidValueError),
     "plan/description-not-text": BadInput(_plan_with(description=42), InvalidValueError),

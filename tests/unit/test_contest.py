@@ -78,7 +78,9 @@ class TestContestRules:
         assert rules.platforms == (Platform.WEIBO, Platform.DOUYIN)
         assert RULES.winners == 3
         assert [RULES.prize_for(n).description for n in (1, 2, 3)] == [
-            "Book token, 200 CNY", "Book token, 200 CNY", "Library tote bag",
+            "Book token, 200 CNY",
+            "Book token, 200 CNY",
+            "Library tote bag",
         ]
         with pytest.raises(InvalidValueError):
             RULES.prize_for(4)
@@ -132,7 +134,10 @@ class TestAnnounceAndRules:
     def test_announce_records_the_contest(self) -> None:
         """Announcing records who, what kind, the title and any rules given."""
         contest = Contest.announce(
-            PLANNER, kind="knowledge_contest", title="  Library history quiz  ", rules=RULES,
+            PLANNER,
+            kind="knowledge_contest",
+            title="  Library history quiz  ",
+            rules=RULES,
             campaign_id="ca000000-0000-4000-8000-000000000001",
         )
         [announced] = contest.collect_events()
@@ -219,7 +224,9 @@ class TestEntries:
         assert recorded.participant == sealed_for("reader-1")
         entry = contest.entry("weibo:5040557670457632")
         assert (entry.subject_id, entry.platform, entry.method) == (
-            "reader-1", Platform.WECHAT, EntryMethod.REPOST,
+            "reader-1",
+            Platform.WECHAT,
+            EntryMethod.REPOST,
         )
         assert entry.entered_at == when
         assert entry.version == contest.version
@@ -272,20 +279,26 @@ class TestEntries:
         [
             (EarlyEntryError, ContestStatus.ANNOUNCED, {}, "has not opened yet"),
             (
-                EarlyEntryError, ContestStatus.OPEN,
-                {"at": OPENS - timedelta(seconds=1)}, "before the window opens",
+                EarlyEntryError,
+                ContestStatus.OPEN,
+                {"at": OPENS - timedelta(seconds=1)},
+                "before the window opens",
             ),
             (LateEntryError, ContestStatus.OPEN, {"at": CLOSES}, "after the window closed"),
             (LateEntryError, ContestStatus.CLOSED, {}, "the contest is closed"),
             (LateEntryError, ContestStatus.DRAWN, {}, "the contest is drawn"),
             (DuplicateEntryError, ContestStatus.OPEN, {"entry_id": "E001"}, "already recorded"),
             (
-                IneligibleEntryError, ContestStatus.OPEN,
-                {"platform": "douyin"}, "entries come from weibo, wechat, not douyin",
+                IneligibleEntryError,
+                ContestStatus.OPEN,
+                {"platform": "douyin"},
+                "entries come from weibo, wechat, not douyin",
             ),
             (
-                IneligibleEntryError, ContestStatus.OPEN,
-                {"method": "comment"}, "made by repost, not comment",
+                IneligibleEntryError,
+                ContestStatus.OPEN,
+                {"method": "comment"},
+                "made by repost, not comment",
             ),
         ],
         ids=lambda v: v if isinstance(v, str) else None,
@@ -332,9 +345,13 @@ class TestEntries:
         """Malformed entries are refused and record nothing."""
         contest = _ready(ContestStatus.OPEN, entries=1)
         arguments: dict[str, Any] = {
-            "entry_id": "E900", "participant": sealed_for("reader-9"), "platform": "weibo",
-            "method": "repost", "entered_at": OPENS + timedelta(hours=1),
-            "now": OPENS + timedelta(hours=2), **changes,
+            "entry_id": "E900",
+            "participant": sealed_for("reader-9"),
+            "platform": "weibo",
+            "method": "repost",
+            "entered_at": OPENS + timedelta(hours=1),
+            "now": OPENS + timedelta(hours=2),
+            **changes,
         }
         refused(contest, error, lambda: contest.record_entry(PLANNER, **arguments))
 
@@ -342,15 +359,26 @@ class TestEntries:
         """check_entry raises what record_entry would, and records nothing itself."""
         contest = _ready(ContestStatus.OPEN, entries=1)
         refused(
-            contest, DuplicateEntryError,
+            contest,
+            DuplicateEntryError,
             lambda: contest.check_entry(
-                PLANNER, entry_id="E001", subject_id="reader-7", platform="weibo",
-                method="repost", entered_at=OPENS, now=OPENS,
+                PLANNER,
+                entry_id="E001",
+                subject_id="reader-7",
+                platform="weibo",
+                method="repost",
+                entered_at=OPENS,
+                now=OPENS,
             ),
         )
         contest.check_entry(
-            PLANNER, entry_id="E002", subject_id="reader-7", platform="weibo",
-            method="repost", entered_at=OPENS, now=OPENS,
+            PLANNER,
+            entry_id="E002",
+            subject_id="reader-7",
+            platform="weibo",
+            method="repost",
+            entered_at=OPENS,
+            now=OPENS,
         )
         assert contest.collect_events() == []
 
@@ -403,7 +431,8 @@ class TestCloseAndDraw:
         """A contest does not close while its window is open."""
         contest = _ready(ContestStatus.OPEN)
         refused(
-            contest, ContestWindowError,
+            contest,
+            ContestWindowError,
             lambda: contest.close(
                 ADMIN, now=CLOSES - timedelta(seconds=1), seed_commitment=COMMITMENT
             ),
@@ -416,7 +445,8 @@ class TestCloseAndDraw:
         """The commitment is a SHA-256 in 64 lower-case hex digits."""
         contest = _ready(ContestStatus.OPEN)
         refused(
-            contest, InvalidValueError,
+            contest,
+            InvalidValueError,
             lambda: contest.close(ADMIN, now=CLOSES, seed_commitment=commitment),
         )
 
@@ -425,7 +455,8 @@ class TestCloseAndDraw:
         """Only an open contest closes."""
         contest = _ready(status)
         refused(
-            contest, InvalidTransitionError,
+            contest,
+            InvalidTransitionError,
             lambda: contest.close(ADMIN, now=CLOSES, seed_commitment=COMMITMENT),
         )
 
@@ -439,7 +470,9 @@ class TestCloseAndDraw:
         assert winners == tuple(drawn.winners) == contest.winners
         assert winners == draw_winners(SEED, contest.eligible_entry_ids(), 3)
         assert [prize.description for _, prize in contest.awards()] == [
-            "Book token, 200 CNY", "Book token, 200 CNY", "Library tote bag",
+            "Book token, 200 CNY",
+            "Book token, 200 CNY",
+            "Library tote bag",
         ]
         assert contest.status is ContestStatus.DRAWN
 
@@ -447,7 +480,8 @@ class TestCloseAndDraw:
         """A seed that does not match the commitment does not draw."""
         contest = _ready(ContestStatus.CLOSED)
         refused(
-            contest, SeedMismatchError,
+            contest,
+            SeedMismatchError,
             lambda: contest.draw(ADMIN, seed=bytes(32), now=CLOSES),
         )
         refused(contest, InvalidValueError, lambda: contest.draw(ADMIN, seed=b"x", now=CLOSES))
@@ -496,14 +530,13 @@ Step = tuple[ContestStatus, Callable[[Contest, Actor], object]]
 
 COMMANDS: dict[str, Step] = {
     "state_rules": (
-        ContestStatus.ANNOUNCED, lambda c, a: c.state_rules(a, _rules(eligibility="x"))
+        ContestStatus.ANNOUNCED,
+        lambda c, a: c.state_rules(a, _rules(eligibility="x")),
     ),
     "open": (ContestStatus.ANNOUNCED, lambda c, a: c.open(a, now=START)),
     "record_entry": (ContestStatus.OPEN, lambda c, a: enter(c, "E900", "reader-9", actor=a)),
     "disqualify": (ContestStatus.OPEN, lambda c, a: c.disqualify(a, "E001", "bot")),
-    "close": (
-        ContestStatus.OPEN, lambda c, a: c.close(a, now=CLOSES, seed_commitment=COMMITMENT)
-    ),
+    "close": (ContestStatus.OPEN, lambda c, a: c.close(a, now=CLOSES, seed_commitment=COMMITMENT)),
     "draw": (ContestStatus.CLOSED, lambda c, a: c.draw(a, seed=SEED, now=CLOSES)),
     "cancel": (ContestStatus.OPEN, lambda c, a: c.cancel(a, "x", now=CLOSES)),
 }

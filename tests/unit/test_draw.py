@@ -175,16 +175,23 @@ class TestDrawWinners:
         assert draw_winners(SEED, entries, 3) == spec_draw(SEED, entries, 3)
         assert draw_winners(SEED, entries, 3) == ("E015", "E003", "E009")
 
-    @given(seed=st.binary(min_size=SEED_BYTES, max_size=SEED_BYTES), ids=_ids,
-           winners=st.integers(min_value=0, max_value=45))
+    @given(
+        seed=st.binary(min_size=SEED_BYTES, max_size=SEED_BYTES),
+        ids=_ids,
+        winners=st.integers(min_value=0, max_value=45),
+    )
     def test_matches_the_documented_algorithm(
         self, seed: bytes, ids: list[str], winners: int
     ) -> None:
         """The draw equals an implementation written from its documentation alone."""
         assert draw_winners(seed, ids, winners) == spec_draw(seed, ids, winners)
 
-    @given(seed=st.binary(min_size=SEED_BYTES, max_size=SEED_BYTES), ids=_ids,
-           winners=st.integers(min_value=0, max_value=45), data=st.data())
+    @given(
+        seed=st.binary(min_size=SEED_BYTES, max_size=SEED_BYTES),
+        ids=_ids,
+        winners=st.integers(min_value=0, max_value=45),
+        data=st.data(),
+    )
     def test_winners_are_distinct_entries(
         self, seed: bytes, ids: list[str], winners: int, data: st.DataObject
     ) -> None:
@@ -384,10 +391,8 @@ class TestVerifyDraw:
             entry_id="E777",
             participant=sealed_for("reader-77"),
         )
-        forged = [*events[:closed + 1], extra, *events[closed + 1:]]
-        forged = [
-            dataclasses.replace(e, originator_version=n) for n, e in enumerate(forged, 1)
-        ]
+        forged = [*events[: closed + 1], extra, *events[closed + 1 :]]
+        forged = [dataclasses.replace(e, originator_version=n) for n, e in enumerate(forged, 1)]
         _assert_mismatch(verify_draw(forged), "after the commitment", "entries digest")
 
     def test_a_disqualification_undone(self) -> None:
@@ -440,7 +445,7 @@ class TestVerifyDraw:
             actor_id="admin-1",
             rules=RULES,
         )
-        forged = [*events[:opened + 1], restated, *events[opened + 1:]]
+        forged = [*events[: opened + 1], restated, *events[opened + 1 :]]
         forged = [dataclasses.replace(e, originator_version=n) for n, e in enumerate(forged, 1)]
         _assert_mismatch(verify_draw(forged), "rules were changed after the contest opened")
 
@@ -507,8 +512,12 @@ class TestVerifyDraw:
     def test_verification_of_a_one_prize_contest(self) -> None:
         """Fewer prizes than entries: exactly one winner, verified."""
         rules = ContestRules(
-            eligibility="anyone", opens_at=OPENS, closes_at=CLOSES, entry_method="repost",
-            prizes=[Prize("signed copy")], platforms=["weibo"],
+            eligibility="anyone",
+            opens_at=OPENS,
+            closes_at=CLOSES,
+            entry_method="repost",
+            prizes=[Prize("signed copy")],
+            platforms=["weibo"],
         )
         contest = contest_in(ContestStatus.DRAWN, entries=4, rules=rules)
         assert len(contest.winners) == 1

@@ -48,12 +48,15 @@ def publish_post(
     planner = Actor("planner-1", ["content_planner"])
     reviewer = Actor("reviewer-1", ["reviewer"])
     admin = Actor("admin-1", ["operations_admin"])
-    variants = [
-        PostVariant(p, f"{title} on {p.value}", media=("cover.jpg",)) for p in platforms
-    ]
+    variants = [PostVariant(p, f"{title} on {p.value}", media=("cover.jpg",)) for p in platforms]
     post_id = ops.posts.draft(
-        planner, title=title, body="Our picks this week.", content_type=content_type,
-        format=format, variants=variants, campaign_id=campaign_id,
+        planner,
+        title=title,
+        body="Our picks this week.",
+        content_type=content_type,
+        format=format,
+        variants=variants,
+        campaign_id=campaign_id,
     )
     ops.posts.submit_for_review(planner, post_id)
     ops.posts.review(reviewer, post_id, CHECKED, approve=True)
@@ -80,39 +83,129 @@ def build_engagement_scenario(ops: LibOps, clock: ManualClock) -> dict[str, UUID
     Douyin. A's WeChat counts are replaced by a second snapshot, its Weibo ones corrected."""
     planner = Actor("planner-1", ["content_planner"])
     campaign = ops.campaigns.plan(
-        planner, name="Spring reading", kind="topic",
-        period=Period(date(2026, 3, 1), date(2026, 3, 31)), platforms=["wechat", "weibo"],
+        planner,
+        name="Spring reading",
+        kind="topic",
+        period=Period(date(2026, 3, 1), date(2026, 3, 31)),
+        platforms=["wechat", "weibo"],
     )
-    a = publish_post(ops, clock, utc(1, 8), Platform.WECHAT, Platform.WEIBO,
-                     campaign_id=campaign)
+    a = publish_post(ops, clock, utc(1, 8), Platform.WECHAT, Platform.WEIBO, campaign_id=campaign)
     # 17:00 UTC on Sunday 1 March is 01:00 on Monday 2 March in Shanghai: day and week change.
-    b = publish_post(ops, clock, utc(1, 17), Platform.DOUYIN, content_type="knowledge",
-                     format="video", title="Shelf tour")
-    assert record(ops, a, Platform.WECHAT, utc(2, 8), reads=1000, likes=30, comments=5,
-                  shares=10, favourites=5, followers_gained=4) is MetricOutcome.RECORDED
-    assert record(ops, a, Platform.WECHAT, utc(3, 8), reads=1200, likes=40, comments=6,
-                  shares=12, favourites=7, followers_gained=6) is MetricOutcome.RECORDED
-    assert record(ops, a, Platform.WEIBO, utc(2, 8), reads=3000, likes=60, comments=12,
-                  shares=9, favourites=3) is MetricOutcome.RECORDED
-    assert record(ops, a, Platform.WEIBO, utc(3, 8), reads=2900, likes=55, comments=12,
-                  shares=9, favourites=3) is MetricOutcome.CORRECTED
-    assert record(ops, b, Platform.DOUYIN, utc(2, 8), views=8000, likes=400, comments=30,
-                  shares=25, favourites=45, followers_gained=20) is MetricOutcome.RECORDED
+    b = publish_post(
+        ops,
+        clock,
+        utc(1, 17),
+        Platform.DOUYIN,
+        content_type="knowledge",
+        format="video",
+        title="Shelf tour",
+    )
+    assert (
+        record(
+            ops,
+            a,
+            Platform.WECHAT,
+            utc(2, 8),
+            reads=1000,
+            likes=30,
+            comments=5,
+            shares=10,
+            favourites=5,
+            followers_gained=4,
+        )
+        is MetricOutcome.RECORDED
+    )
+    assert (
+        record(
+            ops,
+            a,
+            Platform.WECHAT,
+            utc(3, 8),
+            reads=1200,
+            likes=40,
+            comments=6,
+            shares=12,
+            favourites=7,
+            followers_gained=6,
+        )
+        is MetricOutcome.RECORDED
+    )
+    assert (
+        record(
+            ops,
+            a,
+            Platform.WEIBO,
+            utc(2, 8),
+            reads=3000,
+            likes=60,
+            comments=12,
+            shares=9,
+            favourites=3,
+        )
+        is MetricOutcome.RECORDED
+    )
+    assert (
+        record(
+            ops,
+            a,
+            Platform.WEIBO,
+            utc(3, 8),
+            reads=2900,
+            likes=55,
+            comments=12,
+            shares=9,
+            favourites=3,
+        )
+        is MetricOutcome.CORRECTED
+    )
+    assert (
+        record(
+            ops,
+            b,
+            Platform.DOUYIN,
+            utc(2, 8),
+            views=8000,
+            likes=400,
+            comments=30,
+            shares=25,
+            favourites=45,
+            followers_gained=20,
+        )
+        is MetricOutcome.RECORDED
+    )
     return {"a": a, "b": b, "campaign": campaign}
 
 
 def rollup(
-    posts: int, *, reads: int = 0, views: int = 0, likes: int, comments: int, shares: int,
-    favourites: int, followers: int = 0, denominator: str, reach: int,
+    posts: int,
+    *,
+    reads: int = 0,
+    views: int = 0,
+    likes: int,
+    comments: int,
+    shares: int,
+    favourites: int,
+    followers: int = 0,
+    denominator: str,
+    reach: int,
 ) -> dict[str, Any]:
     """A roll-up document worked out from its counts (rates via Decimal, see ``rate``)."""
     engagements = likes + comments + shares + favourites
     value = {"reads": reads, "views": views, "reach": reach}[denominator]
     return {
-        "posts": posts, "reads": reads, "views": views, "likes": likes, "comments": comments,
-        "shares": shares, "favourites": favourites, "followers_gained": followers,
-        "engagements": engagements, "reach": reach, "denominator": denominator,
-        "denominator_value": value, "engagement_rate": rate(engagements, value),
+        "posts": posts,
+        "reads": reads,
+        "views": views,
+        "likes": likes,
+        "comments": comments,
+        "shares": shares,
+        "favourites": favourites,
+        "followers_gained": followers,
+        "engagements": engagements,
+        "reach": reach,
+        "denominator": denominator,
+        "denominator_value": value,
+        "engagement_rate": rate(engagements, value),
         "follower_growth_rate": rate(followers, reach),
     }
 
@@ -145,14 +238,28 @@ class TestEngagementProjection:
             weibo = engine.get("engagement", f"post:{ids['a']}:weibo")
             douyin = engine.get("engagement", f"post:{ids['b']}:douyin")
         assert wechat == {
-            "post_id": str(ids["a"]), "platform": "wechat", "campaign_id": str(ids["campaign"]),
-            "content_type": "news", "format": "image_text",
-            "published_at": "2026-03-01T08:00:00+00:00", "day": "2026-03-01",
-            "week": "2026-W09", "observed_at": "2026-03-03T08:00:00+00:00",
-            "reads": 1200, "views": 0, "likes": 40, "comments": 6, "shares": 12,
-            "favourites": 7, "followers_gained": 6, "engagements": 65,
-            "denominator": "reads", "denominator_value": 1200, "engagement_rate": "0.0542",
-            "snapshots": 2, "corrections": 0,
+            "post_id": str(ids["a"]),
+            "platform": "wechat",
+            "campaign_id": str(ids["campaign"]),
+            "content_type": "news",
+            "format": "image_text",
+            "published_at": "2026-03-01T08:00:00+00:00",
+            "day": "2026-03-01",
+            "week": "2026-W09",
+            "observed_at": "2026-03-03T08:00:00+00:00",
+            "reads": 1200,
+            "views": 0,
+            "likes": 40,
+            "comments": 6,
+            "shares": 12,
+            "favourites": 7,
+            "followers_gained": 6,
+            "engagements": 65,
+            "denominator": "reads",
+            "denominator_value": 1200,
+            "engagement_rate": "0.0542",
+            "snapshots": 2,
+            "corrections": 0,
         }
         # The correction replaced the counts: 55 + 12 + 9 + 3 = 79 over 2,900 reads.
         assert (weibo["reads"], weibo["likes"], weibo["engagements"]) == (2900, 55, 79)
@@ -168,10 +275,22 @@ class TestEngagementProjection:
         with ProjectionEngine(pub, [EngagementProjection()]) as engine:
             engine.run()
             view = engine.view("engagement")
-        a_counts = {"reads": 4100, "likes": 95, "comments": 18, "shares": 21,
-                    "favourites": 10, "followers": 6}
-        b_counts = {"views": 8000, "likes": 400, "comments": 30, "shares": 25,
-                    "favourites": 45, "followers": 20}
+        a_counts = {
+            "reads": 4100,
+            "likes": 95,
+            "comments": 18,
+            "shares": 21,
+            "favourites": 10,
+            "followers": 6,
+        }
+        b_counts = {
+            "views": 8000,
+            "likes": 400,
+            "comments": 30,
+            "shares": 25,
+            "favourites": 45,
+            "followers": 20,
+        }
         a = rollup(2, **a_counts, denominator="reach", reach=4100)
         b = rollup(1, **b_counts, denominator="reach", reach=8000)
         # Worked by hand: (40+55) + (6+12) + (12+9) + (7+3) = 144 engagements / 4,100 reads.
@@ -186,14 +305,29 @@ class TestEngagementProjection:
             ("week:2026-W09", "week:2026-W10"),
         ]:
             assert (view[a_key], view[b_key]) == (a, b)
-        wechat = rollup(1, reads=1200, likes=40, comments=6, shares=12, favourites=7,
-                        followers=6, denominator="reads", reach=1200)
+        wechat = rollup(
+            1,
+            reads=1200,
+            likes=40,
+            comments=6,
+            shares=12,
+            favourites=7,
+            followers=6,
+            denominator="reads",
+            reach=1200,
+        )
         assert (wechat["engagement_rate"], wechat["follower_growth_rate"]) == ("0.0542", "0.0050")
         assert view["platform:wechat"] == wechat
         assert view["platform_week:wechat:2026-W09"] == wechat
         assert view["platform:weibo"] == rollup(
-            1, reads=2900, likes=55, comments=12, shares=9, favourites=3,
-            denominator="reads", reach=2900,
+            1,
+            reads=2900,
+            likes=55,
+            comments=12,
+            shares=9,
+            favourites=3,
+            denominator="reads",
+            reach=2900,
         )
         douyin = rollup(1, **b_counts, denominator="views", reach=8000)
         assert (douyin["engagement_rate"], douyin["follower_growth_rate"]) == ("0.0625", "0.0025")
@@ -207,10 +341,14 @@ class TestEngagementProjection:
             doc = engine.get("engagement", f"post:{post_id}:weibo")
             group = engine.get("engagement", "platform:weibo")
         assert (doc["engagement_rate"], doc["denominator"], doc["denominator_value"]) == (
-            None, "reads", 0,
+            None,
+            "reads",
+            0,
         )
         assert (group["posts"], group["engagement_rate"], group["follower_growth_rate"]) == (
-            1, None, None,
+            1,
+            None,
+            None,
         )
 
     def test_incremental_runs_equal_one_run(self, pub: LibOps, clock: ManualClock) -> None:
@@ -238,15 +376,24 @@ class TestCampaignChange:
             view = View("engagement", lambda key: engine._backend.load("engagement", key))
         # Today's Post.revise keeps the campaign; the handler still copes with one that moves.
         moved = Post.Revised(
-            originator_id=ids["a"], originator_version=99, timestamp=utc(9, 0),
-            actor_id="planner-1", campaign_id=None, title="Renamed", body=None,
-            variants=None, media=None, source=None, licence=None,
+            originator_id=ids["a"],
+            originator_version=99,
+            timestamp=utc(9, 0),
+            actor_id="planner-1",
+            campaign_id=None,
+            title="Renamed",
+            body=None,
+            variants=None,
+            media=None,
+            source=None,
+            licence=None,
         )
         projection.revised(moved, view)
         projection.before_commit(view)
         old = view.get(f"campaign:{ids['campaign']}")
-        assert old == rollup(0, likes=0, comments=0, shares=0, favourites=0,
-                             denominator="reach", reach=0)
+        assert old == rollup(
+            0, likes=0, comments=0, shares=0, favourites=0, denominator="reach", reach=0
+        )
         both = view.get("campaign:none")
         assert (both["posts"], both["engagements"], both["reach"]) == (3, 644, 12100)
         assert both["engagement_rate"] == rate(644, 12100) == "0.0532"

@@ -45,21 +45,32 @@ def reader(n: int) -> PersonalInfo:
 def history(ops: LibOps, clock: ManualClock, planner: Actor, admin: Actor) -> dict[str, object]:
     """Five questions, a reading session, a contest and some moderation over a week."""
     session = ops.sessions.schedule(
-        planner, title="Reading club", starts_at=START + DAY,
-        ends_at=START + DAY + timedelta(hours=2), capacity=5, platform="wechat",
+        planner,
+        title="Reading club",
+        starts_at=START + DAY,
+        ends_at=START + DAY + timedelta(hours=2),
+        capacity=5,
+        platform="wechat",
     )
-    one = ops.sessions.register(planner, session, participant=reader(1), consent=CONSENT,
-                                platform="weibo")
-    ops.sessions.register(planner, session, participant=reader(3), consent=CONSENT,
-                          platform="weibo")
-    walk_in = ops.sessions.register(admin, session, participant=PersonalInfo(name="Li Hua"),
-                                    consent=CONSENT, subject_id="walk-in-0001")
-    contest = ops.contests.announce(planner, kind="repost_draw", title="Repost draw",
-                                    rules=RULES)
+    one = ops.sessions.register(
+        planner, session, participant=reader(1), consent=CONSENT, platform="weibo"
+    )
+    ops.sessions.register(
+        planner, session, participant=reader(3), consent=CONSENT, platform="weibo"
+    )
+    walk_in = ops.sessions.register(
+        admin,
+        session,
+        participant=PersonalInfo(name="Li Hua"),
+        consent=CONSENT,
+        subject_id="walk-in-0001",
+    )
+    contest = ops.contests.announce(planner, kind="repost_draw", title="Repost draw", rules=RULES)
     ops.contests.open(admin, contest)
     questions = [
-        ops.questions.receive(planner, platform="weibo", text=f"Question {n}?",
-                              asker=reader(r), consent=CONSENT)
+        ops.questions.receive(
+            planner, platform="weibo", text=f"Question {n}?", asker=reader(r), consent=CONSENT
+        )
         for n, r in enumerate([1, 2, 3, 4, 1], start=1)
     ]
     clock.set(START + timedelta(minutes=10))
@@ -70,23 +81,37 @@ def history(ops: LibOps, clock: ManualClock, planner: Actor, admin: Actor) -> di
     ops.questions.answer(planner, questions[2], "At ten.")  # 3600 s
     clock.set(START + timedelta(minutes=70))
     entries = [
-        ops.contests.enter(planner, contest, participant=reader(r), consent=CONSENT,
-                           platform="weibo", method="repost")
+        ops.contests.enter(
+            planner,
+            contest,
+            participant=reader(r),
+            consent=CONSENT,
+            platform="weibo",
+            method="repost",
+        )
         for r in (1, 4, 5)
     ]
     ops.contests.disqualify(admin, contest, entries[2], "staff member")
     clock.set(START + timedelta(minutes=120))
     ops.questions.answer(admin, questions[4], "Room 2.")  # 7200 s
     post = ops.posts.draft(
-        planner, title="Reading list", body="Ten books.", content_type="knowledge",
-        format="image_text", variants=[PostVariant(Platform.WEIBO, "书单", media=("a.jpg",))],
+        planner,
+        title="Reading list",
+        body="Ten books.",
+        content_type="knowledge",
+        format="image_text",
+        variants=[PostVariant(Platform.WEIBO, "书单", media=("a.jpg",))],
     )
     troll = ops.privacy.subject_id_for("weibo", "@troll")
     for n in range(3):
         ops.moderation.warn(admin, troll, CommentRef(post, "weibo", f"c{n}"), "insults")
     ops.moderation.hide(admin, troll, CommentRef(post, "weibo", "c0"), "insults")
-    ops.moderation.feature(planner, ops.privacy.subject_id_for("weibo", "@reader_1"),
-                           CommentRef(post, "weibo", "good"), "thoughtful")
+    ops.moderation.feature(
+        planner,
+        ops.privacy.subject_id_for("weibo", "@reader_1"),
+        CommentRef(post, "weibo", "good"),
+        "thoughtful",
+    )
     clock.set(START + DAY + timedelta(minutes=5))
     ops.sessions.record_attendance(planner, session, one)
     ops.sessions.record_attendance(planner, session, walk_in)
@@ -96,8 +121,12 @@ def history(ops: LibOps, clock: ManualClock, planner: Actor, admin: Actor) -> di
     escalated = ops.questions.escalate_overdue(admin)
     clock.set(START + 7 * DAY)
     ops.contests.close(admin, contest)
-    return {"session": session, "contest": contest, "escalated": escalated,
-            "unanswered": questions[3]}
+    return {
+        "session": session,
+        "contest": contest,
+        "escalated": escalated,
+        "unanswered": questions[3],
+    }
 
 
 class TestInteractionEffectiveness:
@@ -113,35 +142,55 @@ class TestInteractionEffectiveness:
         # readers 1-5, the walk-in and the troll; reader 1 asked twice, registered, entered
         # and was featured
         assert view["participants"] == {
-            "total": 7, "by_kind": {"qa": 4, "reading": 3, "contest": 3, "moderation": 2},
+            "total": 7,
+            "by_kind": {"qa": 4, "reading": 3, "contest": 3, "moderation": 2},
         }
         assert view["qa"] == {
-            "received": 5, "answered": 4, "escalated": 1, "answer_rate": "0.8000",
+            "received": 5,
+            "answered": 4,
+            "escalated": 1,
+            "answer_rate": "0.8000",
             "response_counts": {"600": 1, "1800": 1, "3600": 1, "7200": 1},
-            "median_response_seconds": "2700", "p90_response_seconds": 7200,
+            "median_response_seconds": "2700",
+            "p90_response_seconds": 7200,
         }
         assert view["reading"] == {
-            "sessions": 1, "registrations": 3, "attendance": 2, "contributions": 1,
+            "sessions": 1,
+            "registrations": 3,
+            "attendance": 2,
+            "contributions": 1,
             "attendance_rate": "0.6667",
         }
         assert view[f"session:{ids['session']}"] == {
-            "title": "Reading club", "campaign_id": None, "capacity": 5, "registered": 3,
-            "attended": 2, "contributions": 1, "status": "closed",
+            "title": "Reading club",
+            "campaign_id": None,
+            "capacity": 5,
+            "registered": 3,
+            "attended": 2,
+            "contributions": 1,
+            "status": "closed",
         }
         assert view["contests"] == {
-            "contests": 1, "entries": 3, "disqualified": 1, "eligible": 2, "drawn": 0,
+            "contests": 1,
+            "entries": 3,
+            "disqualified": 1,
+            "eligible": 2,
+            "drawn": 0,
             "cancelled": 0,
         }
         assert view[f"contest:{ids['contest']}"]["status"] == "closed"
         # the third warning brings the default policy's sanction
         assert view["moderation"] == {
-            "hidden": 1, "warned": 3, "sanctioned": 0, "sanctioned_automatically": 1,
-            "featured": 1, "rewarded": 0,
+            "hidden": 1,
+            "warned": 3,
+            "sanctioned": 0,
+            "sanctioned_automatically": 1,
+            "featured": 1,
+            "rewarded": 0,
         }
         text = repr(view)
         for secret in ("读者", "reader_", "13812340", "Li Hua", "surprised"):
             assert secret not in text
-
 
     def test_batches_of_one_give_the_same_views(
         self, memory_ops: LibOps, clock: ManualClock, planner: Actor, admin: Actor
@@ -173,10 +222,17 @@ class TestStatistics:
     def test_counts_give_what_the_sorted_list_gives(self, values: list[int]) -> None:
         """The median and 90th percentile of a histogram equal those of the sorted list."""
         ordered = sorted(values)
-        expected_median = None if not ordered else (
-            str(ordered[len(ordered) // 2]) if len(ordered) % 2
-            else str((Decimal(ordered[len(ordered) // 2 - 1])
-                      + Decimal(ordered[len(ordered) // 2])) / 2)
+        expected_median = (
+            None
+            if not ordered
+            else (
+                str(ordered[len(ordered) // 2])
+                if len(ordered) % 2
+                else str(
+                    (Decimal(ordered[len(ordered) // 2 - 1]) + Decimal(ordered[len(ordered) // 2]))
+                    / 2
+                )
+            )
         )
         expected_p90 = ordered[math.ceil(Fraction(9, 10) * len(ordered)) - 1] if ordered else None
         counts = Counter(values)

@@ -91,11 +91,18 @@ class TestRecord:
         record.reward(PLANNER, comment(3), "thoughtful review", " bookmark set ")
         events = record.collect_events()
         assert [type(e).__name__ for e in events] == [
-            "CommentHidden", "Warned", "Sanctioned", "CommentFeatured", "Rewarded",
+            "CommentHidden",
+            "Warned",
+            "Sanctioned",
+            "CommentFeatured",
+            "Rewarded",
         ]
         assert [s.action for s in record.steps] == [
-            ModerationAction.HIDE, ModerationAction.WARN, ModerationAction.SANCTION,
-            ModerationAction.FEATURE, ModerationAction.REWARD,
+            ModerationAction.HIDE,
+            ModerationAction.WARN,
+            ModerationAction.SANCTION,
+            ModerationAction.FEATURE,
+            ModerationAction.REWARD,
         ]
         assert record.steps[0].reason == "spam link"
         assert record.hidden_comments == (comment(1),)

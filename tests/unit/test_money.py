@@ -80,9 +80,7 @@ BAD_AMOUNTS: dict[str, st.SearchStrategy[tuple[object, str]]] = {
         _currencies,
     ),
     "infinite": st.tuples(
-        st.sampled_from(_infinity_spellings).flatmap(
-            lambda s: st.sampled_from([s, Decimal(s)])
-        )
+        st.sampled_from(_infinity_spellings).flatmap(lambda s: st.sampled_from([s, Decimal(s)]))
         | st.sampled_from([float("inf"), float("-inf")]),
         _currencies,
     ),

@@ -157,8 +157,14 @@ class TestSealedPersonalData:
             {"consent": "yes"},
         ],
         ids=[
-            "spaced id", "name as id", "e-mail as id", "bad base64", "short nonce",
-            "short ciphertext", "non-ascii", "no consent",
+            "spaced id",
+            "name as id",
+            "e-mail as id",
+            "bad base64",
+            "short nonce",
+            "short ciphertext",
+            "non-ascii",
+            "no consent",
         ],
     )
     def test_malformed(self, fields: dict[str, object]) -> None:

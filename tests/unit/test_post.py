@@ -105,7 +105,10 @@ class TestDraft:
         """A draft keeps its content, variants, source and licence, and is drafted."""
         campaign_id = uuid4()
         post = draft(
-            planner, media=["cover.jpg"], source="National Library", licence="CC BY 4.0",
+            planner,
+            media=["cover.jpg"],
+            source="National Library",
+            licence="CC BY 4.0",
             campaign_id=campaign_id,
         )
         assert post.status is PostStatus.DRAFTED
@@ -183,9 +186,7 @@ class TestDraft:
 
     def test_variant_over_limits_lists_every_violation(self, planner: Actor) -> None:
         """A variant over its platform's limits is refused, naming every violation."""
-        too_long = PostVariant(
-            "weibo", "读" * 141, media=tuple(f"{n}.jpg" for n in range(10))
-        )
+        too_long = PostVariant("weibo", "读" * 141, media=tuple(f"{n}.jpg" for n in range(10)))
         linked = PostVariant("douyin", "短视频", link="https://lib.example.org")
         with pytest.raises(VariantLimitError) as caught:
             draft(planner, variants=[too_long, linked])
@@ -219,7 +220,10 @@ class TestDraft:
         """The texts the automatic review reads are the title, body and every variant."""
         post = draft(planner)
         assert [where for where, _ in post.texts()] == [
-            "title", "body", "variant:weibo", "variant:wechat",
+            "title",
+            "body",
+            "variant:weibo",
+            "variant:wechat",
         ]
 
     def test_publish_key_is_stable(self, planner: Actor) -> None:
@@ -247,19 +251,25 @@ class TestRevise:
     def test_new_variants_replace_old(self, planner: Actor) -> None:
         """New variants replace all the old ones."""
         post = draft(planner)
-        post.revise(planner, variants=[PostVariant("douyin", "视频", media=["v.mp4"])],
-                    limits=LIMITS)
+        post.revise(
+            planner, variants=[PostVariant("douyin", "视频", media=["v.mp4"])], limits=LIMITS
+        )
         assert post.platforms == (Platform.DOUYIN,)
         assert post.platform_status("douyin") is PlatformStatus.PENDING
 
     def test_new_variants_checked_against_limits(self, planner: Actor) -> None:
         """Revised variants must fit their platform's limits and need the limits given."""
         post = draft(planner)
-        refused(post, VariantLimitError,
-                lambda: post.revise(planner, variants=[PostVariant("weibo", "x" * 141)],
-                                    limits=LIMITS))
-        refused(post, InvalidValueError,
-                lambda: post.revise(planner, variants=[PostVariant("weibo", "x")]))
+        refused(
+            post,
+            VariantLimitError,
+            lambda: post.revise(planner, variants=[PostVariant("weibo", "x" * 141)], limits=LIMITS),
+        )
+        refused(
+            post,
+            InvalidValueError,
+            lambda: post.revise(planner, variants=[PostVariant("weibo", "x")]),
+        )
 
     def test_revision_must_change_something(self, planner: Actor) -> None:
         """A revision with nothing in it is refused."""
@@ -334,7 +344,9 @@ class TestReview:
         review = post.last_review
         assert review is not None
         assert (review.reviewer_id, review.approved, review.comments) == (
-            reviewer.id, True, "fine",
+            reviewer.id,
+            True,
+            "fine",
         )
         assert review.checklist == PASSED
         assert review.findings == (WORD,)
@@ -351,16 +363,22 @@ class TestReview:
     def test_request_changes_needs_comments(self, planner: Actor, reviewer: Actor) -> None:
         """Sending a post back needs comments saying what to change."""
         post = in_review(planner)
-        refused(post, InvalidValueError,
-                lambda: post.review(reviewer, PASSED, approve=False, comments="  "))
+        refused(
+            post,
+            InvalidValueError,
+            lambda: post.review(reviewer, PASSED, approve=False, comments="  "),
+        )
 
     def test_author_cannot_review(self, reviewer: Actor) -> None:
         """The author never reviews their own post, even holding the reviewer role."""
         both = Actor("both-1", [Role.CONTENT_PLANNER, Role.REVIEWER])
         post = in_review(both)
         refused(post, ReviewerIsAuthorError, lambda: post.review(both, PASSED, approve=True))
-        refused(post, ReviewerIsAuthorError,
-                lambda: post.review(both, PASSED, approve=False, comments="x"))
+        refused(
+            post,
+            ReviewerIsAuthorError,
+            lambda: post.review(both, PASSED, approve=False, comments="x"),
+        )
 
     def test_reviser_cannot_review(self, planner: Actor, reviewer: Actor) -> None:
         """Someone who revised a post counts as its author and cannot review it."""
@@ -378,9 +396,9 @@ class TestReview:
     ) -> None:
         """Approval needs accuracy, copyright and privacy all confirmed."""
         post = in_review(planner)
-        checklist = ReviewChecklist(**{
-            name: name != missing for name in ("accuracy", "copyright", "privacy")
-        })
+        checklist = ReviewChecklist(
+            **{name: name != missing for name in ("accuracy", "copyright", "privacy")}
+        )
         with pytest.raises(ChecklistIncompleteError, match=missing):
             post.review(reviewer, checklist, approve=True)
         assert post.status is PostStatus.IN_REVIEW
@@ -418,8 +436,9 @@ class TestReview:
     ) -> None:
         """A review needs a ReviewChecklist, a true/false verdict and text comments."""
         post = in_review(planner)
-        refused(post, InvalidValueError,
-                lambda: post.review(reviewer, checklist, approve, comments))
+        refused(
+            post, InvalidValueError, lambda: post.review(reviewer, checklist, approve, comments)
+        )
 
     def test_needs_reviewer_role(self, planner: Actor, planner2: Actor, admin: Actor) -> None:
         """Only reviewers review."""
@@ -465,35 +484,45 @@ class TestSchedule:
     def test_schedule_in_past_refused(self, planner: Actor, reviewer: Actor) -> None:
         """A time before now is refused; now itself is allowed."""
         post = approved(planner, reviewer)
-        refused(post, ScheduleInPastError,
-                lambda: post.schedule(planner, "weibo", NOW - timedelta(seconds=1), now=NOW))
+        refused(
+            post,
+            ScheduleInPastError,
+            lambda: post.schedule(planner, "weibo", NOW - timedelta(seconds=1), now=NOW),
+        )
         post.schedule(planner, "weibo", NOW, now=NOW)
         assert post.scheduled_at("weibo") == NOW
 
     def test_naive_time_refused(self, planner: Actor, reviewer: Actor) -> None:
         """Scheduled times must be timezone-aware."""
         post = approved(planner, reviewer)
-        refused(post, InvalidValueError,
-                lambda: post.schedule(planner, "weibo", datetime(2026, 3, 2, 9), now=NOW))
+        refused(
+            post,
+            InvalidValueError,
+            lambda: post.schedule(planner, "weibo", datetime(2026, 3, 2, 9), now=NOW),
+        )
 
     def test_schedule_before_approval_refused(self, planner: Actor, reviewer: Actor) -> None:
         """Drafts, posts in review and posts sent back cannot be scheduled."""
         post = draft(planner)
         later = NOW + timedelta(hours=1)
-        refused(post, InvalidTransitionError,
-                lambda: post.schedule(planner, "weibo", later, now=NOW))
+        refused(
+            post, InvalidTransitionError, lambda: post.schedule(planner, "weibo", later, now=NOW)
+        )
         post.submit_for_review(planner)
-        refused(post, InvalidTransitionError,
-                lambda: post.schedule(planner, "weibo", later, now=NOW))
+        refused(
+            post, InvalidTransitionError, lambda: post.schedule(planner, "weibo", later, now=NOW)
+        )
         post.review(reviewer, PASSED, approve=False, comments="No")
-        refused(post, InvalidTransitionError,
-                lambda: post.schedule(planner, "weibo", later, now=NOW))
+        refused(
+            post, InvalidTransitionError, lambda: post.schedule(planner, "weibo", later, now=NOW)
+        )
 
     def test_untargeted_platform_refused(self, planner: Actor, reviewer: Actor) -> None:
         """A post is scheduled only on platforms it has a variant for."""
         post = approved(planner, reviewer)
-        refused(post, PlatformNotTargetedError,
-                lambda: post.schedule(planner, "douyin", NOW, now=NOW))
+        refused(
+            post, PlatformNotTargetedError, lambda: post.schedule(planner, "douyin", NOW, now=NOW)
+        )
 
     def test_published_platform_refused(
         self, planner: Actor, reviewer: Actor, admin: Actor
@@ -501,15 +530,15 @@ class TestSchedule:
         """A variant already published is not scheduled again."""
         post = approved(planner, reviewer)
         post.record_published(admin, receipt())
-        refused(post, AlreadyPublishedError,
-                lambda: post.schedule(planner, "weibo", NOW, now=NOW))
+        refused(post, AlreadyPublishedError, lambda: post.schedule(planner, "weibo", NOW, now=NOW))
 
     def test_needs_role(self, planner: Actor, reviewer: Actor, tech: Actor) -> None:
         """Reviewers and technical support do not schedule."""
         post = approved(planner, reviewer)
         for actor in (reviewer, tech):
-            refused(post, PermissionDeniedError,
-                    lambda a=actor: post.schedule(a, "weibo", NOW, now=NOW))
+            refused(
+                post, PermissionDeniedError, lambda a=actor: post.schedule(a, "weibo", NOW, now=NOW)
+            )
 
     def test_unschedule(self, planner: Actor, reviewer: Actor, admin: Actor) -> None:
         """Unscheduling takes the variant off the schedule, back to pending."""
@@ -574,21 +603,32 @@ class TestPublishing:
     def test_bad_failure_input(self, planner: Actor, reviewer: Actor, admin: Actor) -> None:
         """A failure needs an error text, a true/false retry flag and an aware time."""
         post = approved(planner, reviewer)
-        refused(post, InvalidValueError,
-                lambda: post.record_publish_failure(admin, "weibo", " ", True, NOW))
-        refused(post, InvalidValueError,
-                lambda: post.record_publish_failure(admin, "weibo", "x", NOT_BOOL, NOW))
-        refused(post, InvalidValueError,
-                lambda: post.record_publish_failure(admin, "weibo", "x", True,
-                                                    datetime(2026, 3, 1)))
+        refused(
+            post,
+            InvalidValueError,
+            lambda: post.record_publish_failure(admin, "weibo", " ", True, NOW),
+        )
+        refused(
+            post,
+            InvalidValueError,
+            lambda: post.record_publish_failure(admin, "weibo", "x", NOT_BOOL, NOW),
+        )
+        refused(
+            post,
+            InvalidValueError,
+            lambda: post.record_publish_failure(admin, "weibo", "x", True, datetime(2026, 3, 1)),
+        )
 
     def test_not_before_approval(self, planner: Actor, admin: Actor) -> None:
         """Nothing is published before approval."""
         post = in_review(planner)
         refused(post, InvalidTransitionError, lambda: post.check_can_publish(admin, "weibo"))
         refused(post, InvalidTransitionError, lambda: post.record_published(admin, receipt()))
-        refused(post, InvalidTransitionError,
-                lambda: post.record_publish_failure(admin, "weibo", "x", True, NOW))
+        refused(
+            post,
+            InvalidTransitionError,
+            lambda: post.record_publish_failure(admin, "weibo", "x", True, NOW),
+        )
 
     def test_not_after_retraction(self, planner: Actor, reviewer: Actor, admin: Actor) -> None:
         """Nothing is published after retraction."""
@@ -599,8 +639,11 @@ class TestPublishing:
     def test_untargeted_platform(self, planner: Actor, reviewer: Actor, admin: Actor) -> None:
         """A receipt for a platform the post has no variant for is refused."""
         post = approved(planner, reviewer)
-        refused(post, PlatformNotTargetedError,
-                lambda: post.record_published(admin, receipt(Platform.DOUYIN)))
+        refused(
+            post,
+            PlatformNotTargetedError,
+            lambda: post.record_published(admin, receipt(Platform.DOUYIN)),
+        )
 
     def test_receipt_must_be_receipt(self, planner: Actor, reviewer: Actor, admin: Actor) -> None:
         """A receipt is a PublishReceipt value."""
@@ -612,8 +655,9 @@ class TestPublishing:
         """Planners and reviewers do not publish."""
         post = approved(planner, reviewer)
         for actor in (planner, reviewer):
-            refused(post, PermissionDeniedError,
-                    lambda a=actor: post.record_published(a, receipt()))
+            refused(
+                post, PermissionDeniedError, lambda a=actor: post.record_published(a, receipt())
+            )
 
 
 class TestRetract:
@@ -716,34 +760,38 @@ class TestMetrics:
         """Different counts observed before the latest snapshot are refused."""
         post = self.published(planner, reviewer, admin)
         post.record_metrics(admin, self.snapshot(10, reads=10))
-        refused(post, StaleMetricsError,
-                lambda: post.record_metrics(admin, self.snapshot(5, reads=11)))
+        refused(
+            post, StaleMetricsError, lambda: post.record_metrics(admin, self.snapshot(5, reads=11))
+        )
 
     def test_only_published_platforms(self, planner: Actor, reviewer: Actor, admin: Actor) -> None:
         """Metrics are for published variants of targeted platforms."""
         post = approved(planner, reviewer)
-        refused(post, InvalidTransitionError,
-                lambda: post.record_metrics(admin, self.snapshot(reads=1)))
-        refused(post, PlatformNotTargetedError,
-                lambda: post.record_metrics(admin, MetricSnapshot("douyin", NOW, reads=1)))
+        refused(
+            post, InvalidTransitionError, lambda: post.record_metrics(admin, self.snapshot(reads=1))
+        )
+        refused(
+            post,
+            PlatformNotTargetedError,
+            lambda: post.record_metrics(admin, MetricSnapshot("douyin", NOW, reads=1)),
+        )
 
-    def test_metrics_after_retraction(
-        self, planner: Actor, reviewer: Actor, admin: Actor
-    ) -> None:
+    def test_metrics_after_retraction(self, planner: Actor, reviewer: Actor, admin: Actor) -> None:
         """A retracted post's published variants still take late metrics."""
         post = self.published(planner, reviewer, admin)
         post.retract(admin, "Withdrawn")
         assert post.record_metrics(admin, self.snapshot(reads=3)) is MetricOutcome.RECORDED
 
-    def test_bad_snapshot_and_role(
-        self, planner: Actor, reviewer: Actor, admin: Actor
-    ) -> None:
+    def test_bad_snapshot_and_role(self, planner: Actor, reviewer: Actor, admin: Actor) -> None:
         """A snapshot must be a MetricSnapshot; planners do not record metrics."""
         post = self.published(planner, reviewer, admin)
         not_a_snapshot: Any = {"reads": 1}
         refused(post, InvalidValueError, lambda: post.record_metrics(admin, not_a_snapshot))
-        refused(post, PermissionDeniedError,
-                lambda: post.record_metrics(planner, self.snapshot(reads=1)))
+        refused(
+            post,
+            PermissionDeniedError,
+            lambda: post.record_metrics(planner, self.snapshot(reads=1)),
+        )
 
 
 class TestEvents:
@@ -763,8 +811,16 @@ class TestEvents:
         post.retract(admin, "Done")
         events: list[Any] = post.collect_events()
         assert [type(e).__name__ for e in events] == [
-            "Drafted", "SubmittedForReview", "Approved", "Scheduled", "PublishFailed",
-            "Published", "MetricsRecorded", "MetricsCorrected", "Scheduled", "Unscheduled",
+            "Drafted",
+            "SubmittedForReview",
+            "Approved",
+            "Scheduled",
+            "PublishFailed",
+            "Published",
+            "MetricsRecorded",
+            "MetricsCorrected",
+            "Scheduled",
+            "Unscheduled",
             "Retracted",
         ]
         for e in events:
@@ -776,8 +832,18 @@ class TestEvents:
         """The aggregate and every event class have a fixed libops topic."""
         assert Post.TOPIC == "libops:Post"
         for name in (
-            "Event", "Drafted", "Revised", "SubmittedForReview", "Approved", "ChangesRequested",
-            "Scheduled", "Unscheduled", "Published", "PublishFailed", "Retracted",
-            "MetricsRecorded", "MetricsCorrected",
+            "Event",
+            "Drafted",
+            "Revised",
+            "SubmittedForReview",
+            "Approved",
+            "ChangesRequested",
+            "Scheduled",
+            "Unscheduled",
+            "Published",
+            "PublishFailed",
+            "Retracted",
+            "MetricsRecorded",
+            "MetricsCorrected",
         ):
             assert f"libops:Post.{name}" == getattr(Post, name).TOPIC

@@ -47,7 +47,9 @@ class TestProjectionClass:
     def test_topics_come_from_the_event_classes(self) -> None:
         """The topics are the handled events' TOPICs, sorted."""
         assert Launches.topics() == (
-            "libops:Campaign.Launched", "libops:Campaign.Paused", "libops:Campaign.Resumed"
+            "libops:Campaign.Launched",
+            "libops:Campaign.Paused",
+            "libops:Campaign.Resumed",
         )
 
     def test_subclass_inherits_handlers(self) -> None:

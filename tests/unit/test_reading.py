@@ -186,7 +186,9 @@ class TestAtTheSession:
         session.record_contribution(PLANNER, "reader-1", "Also: the audiobook.", now=DURING)
         events = session.collect_events()
         assert [type(e).__name__ for e in events] == [
-            "AttendanceRecorded", "ContributionRecorded", "ContributionRecorded",
+            "AttendanceRecorded",
+            "ContributionRecorded",
+            "ContributionRecorded",
             "ContributionRecorded",
         ]
         assert session.attendance == 1
@@ -220,9 +222,7 @@ class TestAtTheSession:
         ],
         ids=["attendance", "contribution"],
     )
-    def test_only_registered_participants(
-        self, command: Callable[[ReadingSession], None]
-    ) -> None:
+    def test_only_registered_participants(self, command: Callable[[ReadingSession], None]) -> None:
         """Attendance and contributions are for registered participants only."""
         session = _session(1)
         refused(session, NotRegisteredError, lambda: command(session))

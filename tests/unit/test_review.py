@@ -259,7 +259,8 @@ class TestScan:
             [("title", "13812345678 13812345678"), ("variant:weibo", "13812345678")]
         )
         assert [(f.where, f.excerpt) for f in findings] == [
-            ("title", "138****5678"), ("variant:weibo", "138****5678"),
+            ("title", "138****5678"),
+            ("variant:weibo", "138****5678"),
         ]
 
     def test_clean_text_has_no_findings(self) -> None:

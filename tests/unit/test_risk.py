@@ -293,7 +293,11 @@ class TestEscalation:
     def test_identified_over_the_threshold_escalates_at_once(self, team: Team) -> None:
         """A risk identified at 15 or more records Identified then Escalated."""
         risk = Risk.identify(
-            team.admin, title="Data loss", category="technical", likelihood=3, impact=5,
+            team.admin,
+            title="Data loss",
+            category="technical",
+            likelihood=3,
+            impact=5,
             owner=team.tech,
         )
         identified, escalated = risk.collect_events()
@@ -348,7 +352,10 @@ class TestEscalation:
         """A reassessment carries the new ratings, the reason and where it came from."""
         risk = _identify(team)
         risk.reassess(
-            team.tech, likelihood=3, impact=2, reason="  fewer failures  ",
+            team.tech,
+            likelihood=3,
+            impact=2,
+            reason="  fewer failures  ",
             source="signal:publish_failures",
         )
         [reassessed] = risk.collect_events()
@@ -542,7 +549,10 @@ class TestReviews:
         """A review held on an earlier day may be recorded later."""
         risk = _identify(team)
         risk.record_review(
-            team.admin, notes="n", next_review_on=date(2026, 3, 2), today=TODAY,
+            team.admin,
+            notes="n",
+            next_review_on=date(2026, 3, 2),
+            today=TODAY,
             reviewed_on=date(2026, 2, 27),
         )
         assert risk.reviews[0].reviewed_on == date(2026, 2, 27)
@@ -570,7 +580,10 @@ class TestReviews:
         """Reviews are not in the future nor before the last, and the next one comes after."""
         risk = _identify(team)
         risk.record_review(
-            team.admin, notes="first", next_review_on=date(2026, 3, 4), today=TODAY,
+            team.admin,
+            notes="first",
+            next_review_on=date(2026, 3, 4),
+            today=TODAY,
             reviewed_on=date(2026, 2, 25),
         )
         risk.collect_events()
@@ -578,7 +591,10 @@ class TestReviews:
             risk,
             ReviewScheduleError,
             lambda: risk.record_review(
-                team.admin, notes="n", next_review_on=next_review_on, today=TODAY,
+                team.admin,
+                notes="n",
+                next_review_on=next_review_on,
+                today=TODAY,
                 reviewed_on=reviewed_on,
             ),
         )
@@ -597,7 +613,10 @@ class TestReviews:
         """A review needs notes and calendar dates."""
         risk = _identify(team)
         arguments: dict[str, Any] = {
-            "notes": "n", "next_review_on": date(2026, 4, 1), "today": TODAY, field: value,
+            "notes": "n",
+            "next_review_on": date(2026, 4, 1),
+            "today": TODAY,
+            field: value,
         }
         _refused(risk, InvalidValueError, lambda: risk.record_review(team.admin, **arguments))
 
@@ -615,14 +634,20 @@ class TestIncidents:
         risk = _identify(team)
         started = NOW - timedelta(hours=2)
         number = risk.report_incident(
-            team.tech, severity="major", affected=" Weibo posts ", summary="API down",
-            started_at=started, now=NOW,
+            team.tech,
+            severity="major",
+            affected=" Weibo posts ",
+            summary="API down",
+            started_at=started,
+            now=NOW,
         )
         assert number == 1
         [reported] = risk.collect_events()
         assert isinstance(reported, Risk.IncidentReported)
         assert (reported.severity, reported.affected, reported.started_at) == (
-            IncidentSeverity.MAJOR, "Weibo posts", started,
+            IncidentSeverity.MAJOR,
+            "Weibo posts",
+            started,
         )
         assert risk.open_incidents == (
             Incident(1, IncidentSeverity.MAJOR, "Weibo posts", "API down", started, "tech-1"),
@@ -701,7 +726,10 @@ class TestIncidents:
         than now."""
         risk = _identify(team)
         risk.report_incident(
-            team.admin, severity="minor", affected="x", started_at=NOW - timedelta(hours=1),
+            team.admin,
+            severity="minor",
+            affected="x",
+            started_at=NOW - timedelta(hours=1),
             now=NOW,
         )
         risk.collect_events()
@@ -709,7 +737,11 @@ class TestIncidents:
             risk,
             error,
             lambda: risk.resolve_incident(
-                team.admin, number, resolution=resolution, resolved_at=resolved_at, now=NOW,  # type: ignore[arg-type]  # deliberately bad
+                team.admin,
+                number,
+                resolution=resolution,
+                resolved_at=resolved_at,
+                now=NOW,  # type: ignore[arg-type]  # deliberately bad
             ),
         )
 
@@ -875,7 +907,10 @@ class BadInput:
 def _identify_with(actor: str = "admin", **overrides: Any) -> ServiceCall:
     def call(ops: LibOps, _rid: UUID, team: Team) -> object:
         arguments: dict[str, Any] = {
-            "title": "Outage", "category": "technical", "likelihood": 2, "impact": 3,
+            "title": "Outage",
+            "category": "technical",
+            "likelihood": 2,
+            "impact": 3,
             "owner": "tech-1",
         }
         arguments.update(overrides)
@@ -947,9 +982,7 @@ _NAIVE = datetime(2026, 3, 1, 7, 0)
 
 BAD_INPUTS: dict[str, BadInput] = {
     **{
-        f"identify/{field}={value!r}": BadInput(
-            _identify_with(**{field: value}), RiskRatingError
-        )
+        f"identify/{field}={value!r}": BadInput(_identify_with(**{field: value}), RiskRatingError)
         for field in ("likelihood", "impact")
         for value in BAD_RATINGS
     },
@@ -960,9 +993,7 @@ BAD_INPUTS: dict[str, BadInput] = {
     "identify/title-lone-surrogate": BadInput(
         _identify_with(title="bad \ud800"), InvalidValueError
     ),
-    "identify/description-not-text": BadInput(
-        _identify_with(description=None), InvalidValueError
-    ),
+    "identify/description-not-text": BadInput(_identify_with(description=None), InvalidValueError),
     "identify/unknown-category": BadInput(_identify_with(category="weather"), InvalidValueError),
     "identify/owner-int": BadInput(_identify_with(owner=42), InvalidValueError),
     "identify/owner-none": BadInput(_identify_with(owner=None), InvalidValueError),
@@ -978,16 +1009,12 @@ BAD_INPUTS: dict[str, BadInput] = {
     "identify/by-auditor": BadInput(_identify_with("auditor"), PermissionDeniedError),
     "identify/by-planner": BadInput(_identify_with("planner"), PermissionDeniedError),
     "identify/by-budget-owner": BadInput(_identify_with("budget"), PermissionDeniedError),
-    "identify/technical-by-reviewer": BadInput(
-        _identify_with("reviewer"), PermissionDeniedError
-    ),
+    "identify/technical-by-reviewer": BadInput(_identify_with("reviewer"), PermissionDeniedError),
     "identify/blank-idempotency-key": BadInput(
         _identify_with(idempotency_key=" "), InvalidValueError
     ),
     **{
-        f"reassess/{field}={value!r}": BadInput(
-            _reassess_with(**{field: value}), RiskRatingError
-        )
+        f"reassess/{field}={value!r}": BadInput(_reassess_with(**{field: value}), RiskRatingError)
         for field in ("likelihood", "impact")
         for value in BAD_RATINGS
     },
@@ -1115,9 +1142,7 @@ BAD_INPUTS: dict[str, BadInput] = {
         _resolve(resolved_at=NOW + timedelta(hours=2)), IncidentTimeError, _INCIDENT
     ),
     "resolve/naive": BadInput(_resolve(resolved_at=_NAIVE), InvalidValueError, _INCIDENT),
-    "resolve/closed": BadInput(
-        _resolve(), RiskClosedError, (*_INCIDENT, _resolve(), *_CLOSED)
-    ),
+    "resolve/closed": BadInput(_resolve(), RiskClosedError, (*_INCIDENT, _resolve(), *_CLOSED)),
     "resolve/by-planner": BadInput(_resolve("planner"), PermissionDeniedError, _INCIDENT),
     "close/open-incident": BadInput(_close(), OpenIncidentsError, _INCIDENT),
     "close/one-of-two-open": BadInput(
@@ -1133,7 +1158,11 @@ BAD_INPUTS: dict[str, BadInput] = {
 
 def _stored_risk(ops: LibOps, team: Team) -> UUID:
     return ops.risks.identify(
-        team.admin, title="Weibo outage", category="technical", likelihood=2, impact=3,
+        team.admin,
+        title="Weibo outage",
+        category="technical",
+        likelihood=2,
+        impact=3,
         owner=team.tech,
     )
 
@@ -1157,8 +1186,14 @@ class TestBadInputsThroughTheService:
     @pytest.mark.parametrize(
         "command",
         [
-            "reassess", "assign_owner", "add_mitigation", "complete_mitigation",
-            "set_contingency_plan", "record_review", "report_incident", "resolve_incident",
+            "reassess",
+            "assign_owner",
+            "add_mitigation",
+            "complete_mitigation",
+            "set_contingency_plan",
+            "record_review",
+            "report_incident",
+            "resolve_incident",
             "close",
         ],
     )

@@ -12,14 +12,33 @@ from libops.projections.risks import REGISTER, RiskRegisterProjection
 def history(ops: LibOps, admin: Actor, tech: Actor) -> dict[str, UUID]:
     """Four risks: one escalated with incidents, one closed, one de-escalated."""
     risks = ops.risks
-    r1 = risks.identify(admin, title="Weibo outage", category="technical", likelihood=4,
-                        impact=4, owner=tech)
-    r2 = risks.identify(admin, title="Unlicensed cover image", category="content",
-                        likelihood=2, impact=3, owner=admin)
-    r3 = risks.identify(tech, title="Same topics as last year", category="market",
-                        likelihood=1, impact=2, owner=admin)
-    r4 = risks.identify(admin, title="New platform rules", category="regulatory",
-                        likelihood=5, impact=5, owner=admin)
+    r1 = risks.identify(
+        admin, title="Weibo outage", category="technical", likelihood=4, impact=4, owner=tech
+    )
+    r2 = risks.identify(
+        admin,
+        title="Unlicensed cover image",
+        category="content",
+        likelihood=2,
+        impact=3,
+        owner=admin,
+    )
+    r3 = risks.identify(
+        tech,
+        title="Same topics as last year",
+        category="market",
+        likelihood=1,
+        impact=2,
+        owner=admin,
+    )
+    r4 = risks.identify(
+        admin,
+        title="New platform rules",
+        category="regulatory",
+        likelihood=5,
+        impact=5,
+        owner=admin,
+    )
     risks.close(admin, r3, "topics refreshed")
     risks.reassess(tech, r4, likelihood=2, impact=2, reason="rules postponed")
     risks.report_incident(tech, r1, severity="major", affected="weibo posts")
@@ -53,8 +72,10 @@ class TestRiskRegister:
         # r1 is escalated and open; r4 was, until its reassessment brought it below.
         assert sorted(k for k in view if k.startswith("escalated:")) == [f"escalated:{ids['r1']}"]
         assert view[f"escalated:{ids['r1']}"] == {
-            "risk_id": str(ids["r1"]), "title": view[f"risk:{ids['r1']}"]["title"],
-            "level": "high", "score": 16,
+            "risk_id": str(ids["r1"]),
+            "title": view[f"risk:{ids['r1']}"]["title"],
+            "level": "high",
+            "score": 16,
         }
         assert sorted(k for k in view if k.startswith("incident:")) == sorted(
             [f"incident:{ids['r1']}:2", f"incident:{ids['r2']}:1"]
@@ -71,12 +92,18 @@ class TestRiskRegister:
             r3 = engine.get("risks", f"risk:{ids['r3']}")
             r4 = engine.get("risks", f"risk:{ids['r4']}")
         assert (r1["score"], r1["level"], r1["escalated"], r1["open_incidents"]) == (
-            16, "high", True, [2],
+            16,
+            "high",
+            True,
+            [2],
         )
         assert (r2["owner_id"], r2["level"], r2["open_incidents"]) == ("tech-1", "medium", [1])
         assert r3["status"] == "closed"
         assert (r4["score"], r4["level"], r4["escalated"], r4["escalations"]) == (
-            4, "low", False, 1,
+            4,
+            "low",
+            False,
+            1,
         )
 
     def test_matches_the_aggregates(self, memory_ops: LibOps, admin: Actor, tech: Actor) -> None:
@@ -95,8 +122,9 @@ class TestRiskRegister:
         self, memory_ops: LibOps, admin: Actor, tech: Actor
     ) -> None:
         """Closing the last open risk empties the summary."""
-        risk = memory_ops.risks.identify(admin, title="Outage", category="technical",
-                                         likelihood=5, impact=4, owner=tech)
+        risk = memory_ops.risks.identify(
+            admin, title="Outage", category="technical", likelihood=5, impact=4, owner=tech
+        )
         memory_ops.risks.close(admin, risk, "moved platform")
         with ProjectionEngine(memory_ops, [RiskRegisterProjection()]) as engine:
             engine.run()

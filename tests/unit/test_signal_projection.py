@@ -69,36 +69,65 @@ class Signals:
 
     def outbox(self) -> dict[str, dict[str, Any]]:
         """The signals waiting to be dispatched, by signal id."""
-        return {k.removeprefix("outbox:"): v for k, v in self.docs.items()
-                if k.startswith("outbox:")}
+        return {
+            k.removeprefix("outbox:"): v for k, v in self.docs.items() if k.startswith("outbox:")
+        }
 
     def fired(self) -> list[str]:
         """The signal ids in the outbox, in firing order."""
-        return [d["signal_id"] for d in sorted(self.outbox().values(),
-                                               key=lambda d: d["sequence"])]
+        return [d["signal_id"] for d in sorted(self.outbox().values(), key=lambda d: d["sequence"])]
 
 
 def hidden(at: datetime, platform: str = "weibo") -> Any:
     """A comment hidden on ``platform`` at ``at``."""
-    return event(ConductRecord.CommentHidden, uuid4(), at, actor_id="admin-1",
-                 comment=CommentRef(POST, platform, f"c-{uuid4()}"), reason="abuse")
+    return event(
+        ConductRecord.CommentHidden,
+        uuid4(),
+        at,
+        actor_id="admin-1",
+        comment=CommentRef(POST, platform, f"c-{uuid4()}"),
+        reason="abuse",
+    )
 
 
 def sanctioned(at: datetime, automatic: bool = False) -> Any:
     """A participant sanctioned on Weibo at ``at`` (by a moderator or by the policy)."""
     comment = CommentRef(POST, "weibo", f"c-{uuid4()}")
     if automatic:
-        return event(ConductRecord.SanctionedAutomatically, uuid4(), at, actor_id="admin-1",
-                     comment=comment, reason="warnings", measure=SanctionMeasure.MUTE,
-                     warnings=3, threshold=3)
-    return event(ConductRecord.Sanctioned, uuid4(), at, actor_id="admin-1", comment=comment,
-                 reason="abuse", measure=SanctionMeasure.MUTE)
+        return event(
+            ConductRecord.SanctionedAutomatically,
+            uuid4(),
+            at,
+            actor_id="admin-1",
+            comment=comment,
+            reason="warnings",
+            measure=SanctionMeasure.MUTE,
+            warnings=3,
+            threshold=3,
+        )
+    return event(
+        ConductRecord.Sanctioned,
+        uuid4(),
+        at,
+        actor_id="admin-1",
+        comment=comment,
+        reason="abuse",
+        measure=SanctionMeasure.MUTE,
+    )
 
 
 def failed(platform: str = "weibo", post: UUID = POST) -> Any:
     """A publish failure on ``platform``."""
-    return event(Post.PublishFailed, post, actor_id="admin-1", campaign_id=None,
-                 platform=Platform(platform), error="HTTP 503", retryable=True, at=T0)
+    return event(
+        Post.PublishFailed,
+        post,
+        actor_id="admin-1",
+        campaign_id=None,
+        platform=Platform(platform),
+        error="HTTP 503",
+        retryable=True,
+        at=T0,
+    )
 
 
 def published(platform: str = "weibo", post: UUID = POST) -> Any:
@@ -111,16 +140,23 @@ def snapshot(reads: int, post: UUID = POST, minutes: int = 0, corrected: bool = 
     """A Weibo snapshot of ``post`` with ``reads`` and every other count 0."""
     shot = MetricSnapshot("weibo", T0 + timedelta(minutes=minutes), reads=reads)
     if corrected:
-        return event(Post.MetricsCorrected, post, actor_id="tech-1", campaign_id=None,
-                     snapshot=shot, lowered=("reads",))
+        return event(
+            Post.MetricsCorrected,
+            post,
+            actor_id="tech-1",
+            campaign_id=None,
+            snapshot=shot,
+            lowered=("reads",),
+        )
     return event(Post.MetricsRecorded, post, actor_id="tech-1", campaign_id=None, snapshot=shot)
 
 
 def submitted(*kinds: FindingKind, post: UUID = POST) -> Any:
     """``post`` submitted for review with one finding of each of ``kinds`` in its body."""
     findings = tuple(Finding(kind, "body", "1**********") for kind in kinds)
-    return event(Post.SubmittedForReview, post, actor_id="planner-1", campaign_id=None,
-                 findings=findings)
+    return event(
+        Post.SubmittedForReview, post, actor_id="planner-1", campaign_id=None, findings=findings
+    )
 
 
 def cny(amount: str) -> Money:
@@ -131,55 +167,100 @@ def cny(amount: str) -> Money:
 def opened() -> Any:
     """The test budget opened."""
     period = Period(datetime(2026, 1, 1).date(), datetime(2026, 12, 31).date())
-    return event(Budget.Opened, BUDGET, actor_id="owner-1", name="Social 2026",
-                 period=period, currency="CNY")
+    return event(
+        Budget.Opened, BUDGET, actor_id="owner-1", name="Social 2026", period=period, currency="CNY"
+    )
 
 
 def allocated(amount: str) -> Any:
     """Money allocated to the general promotion line."""
-    return event(Budget.Allocated, BUDGET, actor_id="owner-1",
-                 category=BudgetCategory.PROMOTION, campaign_id=None, amount=cny(amount))
+    return event(
+        Budget.Allocated,
+        BUDGET,
+        actor_id="owner-1",
+        category=BudgetCategory.PROMOTION,
+        campaign_id=None,
+        amount=cny(amount),
+    )
 
 
 def committed(reference: str, amount: str) -> Any:
     """Money committed on the general promotion line (with an override if past it)."""
-    return event(Budget.Committed, BUDGET, actor_id="owner-1", reference=reference,
-                 category=BudgetCategory.PROMOTION, campaign_id=None, amount=cny(amount),
-                 override_approver_id=None, override_reason=None)
+    return event(
+        Budget.Committed,
+        BUDGET,
+        actor_id="owner-1",
+        reference=reference,
+        category=BudgetCategory.PROMOTION,
+        campaign_id=None,
+        amount=cny(amount),
+        override_approver_id=None,
+        override_reason=None,
+    )
 
 
 def released(reference: str, amount: str) -> Any:
     """Part of a commitment released."""
-    return event(Budget.Released, BUDGET, actor_id="owner-1", reference=reference,
-                 amount=cny(amount), reason="smaller campaign")
+    return event(
+        Budget.Released,
+        BUDGET,
+        actor_id="owner-1",
+        reference=reference,
+        amount=cny(amount),
+        reason="smaller campaign",
+    )
 
 
 def invoiced(amount: str, settles: str | None = None, settled: str = "0") -> Any:
     """An invoice on the general promotion line, settling part of a commitment if named."""
-    return event(Budget.ExpenseRecorded, BUDGET, actor_id="owner-1",
-                 invoice_reference=f"INV-{uuid4()}", vendor="printer",
-                 category=BudgetCategory.PROMOTION, campaign_id=None, amount=cny(amount),
-                 settles=settles, settled=cny(settled), override_approver_id=None,
-                 override_reason=None)
+    return event(
+        Budget.ExpenseRecorded,
+        BUDGET,
+        actor_id="owner-1",
+        invoice_reference=f"INV-{uuid4()}",
+        vendor="printer",
+        category=BudgetCategory.PROMOTION,
+        campaign_id=None,
+        amount=cny(amount),
+        settles=settles,
+        settled=cny(settled),
+        override_approver_id=None,
+        override_reason=None,
+    )
 
 
 def adjusted(before: str, after: str) -> Any:
     """The general promotion line's allocation changed from ``before`` to ``after``."""
     change = AllocationChange(BudgetCategory.PROMOTION, None, cny(before), cny(after))
-    return event(Budget.Adjusted, BUDGET, actor_id="owner-1", approver_id="owner-1",
-                 reason="more promotion", changes=(change,))
+    return event(
+        Budget.Adjusted,
+        BUDGET,
+        actor_id="owner-1",
+        approver_id="owner-1",
+        reason="more promotion",
+        changes=(change,),
+    )
 
 
-def identified(signal_id: str, risk_id: UUID, source: str | None = None,
-               description: str | None = None) -> Any:
+def identified(
+    signal_id: str, risk_id: UUID, source: str | None = None, description: str | None = None
+) -> Any:
     """The risk a dispatch of ``signal_id`` opens (its description ends with the id)."""
-    return event(Risk.Identified, risk_id, actor_id="libops-signals", title="t",
-                 description=f"What happened.\nSignal: {signal_id}." if description is None
-                 else description,
-                 category=RiskCategory.TECHNICAL, likelihood=4, impact=3,
-                 owner_id="libops-signals", campaign_id=None, post_id=None,
-                 source=source or signal_source(signal_id.partition(":")[0]),
-                 escalation_threshold=15)
+    return event(
+        Risk.Identified,
+        risk_id,
+        actor_id="libops-signals",
+        title="t",
+        description=f"What happened.\nSignal: {signal_id}." if description is None else description,
+        category=RiskCategory.TECHNICAL,
+        likelihood=4,
+        impact=3,
+        owner_id="libops-signals",
+        campaign_id=None,
+        post_id=None,
+        source=source or signal_source(signal_id.partition(":")[0]),
+        escalation_threshold=15,
+    )
 
 
 def closed(risk_id: UUID) -> Any:
@@ -201,7 +282,9 @@ class TestNegativeCommentSpike:
         assert signals.fired() == ["negative_comment_spike:weibo:1"]
         doc = signals.outbox()["negative_comment_spike:weibo:1"]
         assert (doc["signal"], doc["scope"], doc["action"]) == (
-            "negative_comment_spike", "weibo", "identify",
+            "negative_comment_spike",
+            "weibo",
+            "identify",
         )
         assert (doc["category"], doc["likelihood"], doc["impact"]) == ("content", 3, 3)
         assert "5 comments" in doc["description"]
@@ -253,7 +336,8 @@ class TestNegativeCommentSpike:
         # A quiet day (none), then 15 over the week before: 7 x 7 >= 3 x 15 is a spike.
         signals.apply(*(hidden(T0 + 3 * day) for _ in range(7)))
         assert signals.fired() == [
-            "negative_comment_spike:weibo:1", "negative_comment_spike:weibo:2",
+            "negative_comment_spike:weibo:1",
+            "negative_comment_spike:weibo:2",
         ]
 
     def test_keeps_only_eight_days(self) -> None:
@@ -359,7 +443,8 @@ class TestMetricAnomaly:
         # n 23: mean 960.9, sd 2852.4: 20,000 is z 6.7: a new episode.
         signals.apply(snapshot(20_000, minutes=4))
         assert signals.fired() == [
-            f"metric_anomaly:{POST}:weibo:1", f"metric_anomaly:{POST}:weibo:2",
+            f"metric_anomaly:{POST}:weibo:1",
+            f"metric_anomaly:{POST}:weibo:2",
         ]
 
     def test_keeps_three_whole_numbers_per_count(self) -> None:
@@ -407,7 +492,8 @@ class TestPersonalDataInDraft:
         assert signals.fired() == [f"personal_data_in_draft:{POST}:1"]
         signals.apply(submitted(), submitted(FindingKind.MOBILE_NUMBER))
         assert signals.fired() == [
-            f"personal_data_in_draft:{POST}:1", f"personal_data_in_draft:{POST}:2",
+            f"personal_data_in_draft:{POST}:1",
+            f"personal_data_in_draft:{POST}:2",
         ]
         assert signals.outbox()[f"personal_data_in_draft:{POST}:2"]["action"] == "update"
 
@@ -415,8 +501,9 @@ class TestPersonalDataInDraft:
         """A retracted draft is forgotten: resubmitted with personal data, it fires again."""
         signals = Signals()
         signals.apply(submitted(FindingKind.MOBILE_NUMBER))
-        signals.apply(event(Post.Retracted, POST, actor_id="admin-1", campaign_id=None,
-                            reason="withdrawn"))
+        signals.apply(
+            event(Post.Retracted, POST, actor_id="admin-1", campaign_id=None, reason="withdrawn")
+        )
         assert signals.docs["drafts_with_personal_data"] == []
         signals.apply(submitted(FindingKind.EMAIL_ADDRESS))
         assert len(signals.fired()) == 2
@@ -426,8 +513,7 @@ class TestOverspend:
     def test_fires_past_the_allocation_not_at_it(self) -> None:
         """Committing exactly the allocation raises nothing; one yuan more does."""
         signals = Signals()
-        signals.apply(opened(), allocated("1000.00"), committed("C1", "600.00"),
-                      invoiced("400.00"))
+        signals.apply(opened(), allocated("1000.00"), committed("C1", "600.00"), invoiced("400.00"))
         assert signals.outbox() == {}
         assert signals.docs[LINE]["over"] is False
         signals.apply(committed("C2", "1.00"))
@@ -441,19 +527,25 @@ class TestOverspend:
     def test_an_invoice_settling_a_commitment_is_not_counted_twice(self) -> None:
         """800 committed, then invoiced in full against it: 800 used of 1,000."""
         signals = Signals()
-        signals.apply(opened(), allocated("1000.00"), committed("C1", "800.00"),
-                      invoiced("800.00", settles="C1", settled="800.00"))
+        signals.apply(
+            opened(),
+            allocated("1000.00"),
+            committed("C1", "800.00"),
+            invoiced("800.00", settles="C1", settled="800.00"),
+        )
         assert signals.outbox() == {}
         assert (signals.docs[LINE]["committed"], signals.docs[LINE]["spent"]) == (
-            "0.00", "800.00",
+            "0.00",
+            "800.00",
         )
         assert f"commitment:{BUDGET}:C1" not in signals.docs  # settled in full
 
     def test_once_until_back_within_the_allocation(self) -> None:
         """Releases bring the line back within; going past again raises a second signal."""
         signals = Signals()
-        signals.apply(opened(), allocated("1000.00"), committed("C1", "1200.00"),
-                      committed("C2", "50.00"))
+        signals.apply(
+            opened(), allocated("1000.00"), committed("C1", "1200.00"), committed("C2", "50.00")
+        )
         assert signals.fired() == [f"{OVERSPEND}:1"]
         signals.apply(released("C1", "300.00"))
         assert signals.docs[LINE]["over"] is False
@@ -496,7 +588,8 @@ class TestOutbox:
         first, second = signals.fired()
         assert signals.outbox()[first]["action"] == "identify"
         assert (signals.outbox()[second]["action"], signals.outbox()[second]["opened_by"]) == (
-            "update", first,
+            "update",
+            first,
         )
         assert [d["sequence"] for d in signals.outbox().values()] == [1, 2]
 
@@ -507,7 +600,9 @@ class TestOutbox:
         signals.apply(failed(), failed(), failed())
         signals.apply(identified("publish_failures:weibo:1", risk))
         assert signals.docs["scope:publish_failures:weibo"] == {
-            "firings": 1, "opened_by": "publish_failures:weibo:1", "risk_id": str(risk),
+            "firings": 1,
+            "opened_by": "publish_failures:weibo:1",
+            "risk_id": str(risk),
         }
         assert signals.docs[f"risk:{risk}"] == {"signal": "publish_failures", "scope": "weibo"}
         signals.apply(closed(risk))
@@ -529,10 +624,20 @@ class TestOutbox:
     def test_descriptions_end_with_the_signal_id(self) -> None:
         """Each outbox description's last line names its signal id, however long the rest."""
         signals = Signals()
-        signals.apply(failed(), failed(), event(
-            Post.PublishFailed, POST, actor_id="admin-1", campaign_id=None,
-            platform=Platform.WEIBO, error="x" * 4000, retryable=False, at=T0,
-        ))
+        signals.apply(
+            failed(),
+            failed(),
+            event(
+                Post.PublishFailed,
+                POST,
+                actor_id="admin-1",
+                campaign_id=None,
+                platform=Platform.WEIBO,
+                error="x" * 4000,
+                retryable=False,
+                at=T0,
+            ),
+        )
         description = signals.outbox()["publish_failures:weibo:1"]["description"]
         assert len(description) <= 2000
         assert signal_id_in(description) == "publish_failures:weibo:1"
@@ -541,8 +646,16 @@ class TestOutbox:
 
     def test_the_same_events_give_the_same_documents(self) -> None:
         """Handlers are deterministic: a replay of the same events gives the same view."""
-        events = [opened(), allocated("10.00"), invoiced("11.00"), failed(), failed(),
-                  failed(), submitted(FindingKind.MOBILE_NUMBER), *(hidden(T0) for _ in range(5))]
+        events = [
+            opened(),
+            allocated("10.00"),
+            invoiced("11.00"),
+            failed(),
+            failed(),
+            failed(),
+            submitted(FindingKind.MOBILE_NUMBER),
+            *(hidden(T0) for _ in range(5)),
+        ]
         first, second = Signals(), Signals()
         first.apply(*events)
         for each in events:

@@ -106,9 +106,7 @@ class TestTuplesAfterReload:
 
     def test_stored_events_give_lists_back(self, ops: LibOps, planner: Actor) -> None:
         """Why the event bodies normalise: JSON gives tuples in event fields back as lists."""
-        cid = ops.campaigns.plan(
-            planner, name="X", kind="topic", period=APRIL, platforms=["weibo"]
-        )
+        cid = ops.campaigns.plan(planner, name="X", kind="topic", period=APRIL, platforms=["weibo"])
         [planned] = ops.app.repository.event_store.get(cid)
         assert isinstance(planned, Campaign.Planned)
         assert planned.platforms == [Platform.WEIBO]  # type: ignore[comparison-overlap]  # the point

@@ -104,6 +104,7 @@ _targets = st.decimals(
     min_value=Decimal("0.000001"), max_value=Decimal(10**15), allow_nan=False, allow_infinity=False
 )
 
+
 @st.composite
 def _risk_review(draw: st.DrawFn) -> RiskReview:
     reviewed_on = draw(st.dates(max_value=date(9000, 1, 1)))
@@ -245,9 +246,7 @@ VALUE_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
         SealedPersonalData,
         subject_id=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}", fullmatch=True),
         nonce=st.binary(min_size=12, max_size=12).map(lambda b: base64.b64encode(b).decode()),
-        ciphertext=st.binary(min_size=16, max_size=400).map(
-            lambda b: base64.b64encode(b).decode()
-        ),
+        ciphertext=st.binary(min_size=16, max_size=400).map(lambda b: base64.b64encode(b).decode()),
         consent=st.builds(Consent, purpose=_nonblank(500), given_at=_aware_datetimes),
     ),
     Prize: st.builds(

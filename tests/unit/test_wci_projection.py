@@ -25,8 +25,12 @@ def float_wci(d: int, n: int, counts: Counts, head: Counts, peak: Counts) -> flo
     """The V14.2 formula written out again with floats, as a second opinion."""
 
     def part(r: float, z: float, likes: float, shares: float) -> float:
-        return (0.70 * log(r + 1) + 0.09 * log(10 * z + 1) + 0.06 * log(10 * likes + 1)
-                + 0.15 * log(10 * shares + 1))
+        return (
+            0.70 * log(r + 1)
+            + 0.09 * log(10 * z + 1)
+            + 0.06 * log(10 * likes + 1)
+            + 0.15 * log(10 * shares + 1)
+        )
 
     inner = (
         0.6 * part(*(x / d for x in counts))
@@ -55,8 +59,13 @@ def build_wci_scenario(ops: LibOps, clock: ManualClock) -> list[UUID]:
 class TestFormula:
     def test_matches_the_float_formula(self) -> None:
         """The Decimal computation agrees with the formula written with floats."""
-        computed = wci(days=7, totals=(3300, 5, 70, 12), articles=3,
-                       headline=(2800, 5, 60, 11), peak=(1800, 5, 40, 10))
+        computed = wci(
+            days=7,
+            totals=(3300, 5, 70, 12),
+            articles=3,
+            headline=(2800, 5, 60, 11),
+            peak=(1800, 5, 40, 10),
+        )
         expected = float_wci(7, 3, (3300, 5, 70, 12), (2800, 5, 60, 11), (1800, 5, 40, 10))
         assert computed == f"{expected:.2f}"
 
@@ -92,8 +101,13 @@ class TestWciProjection:
             engine.run()
             view = engine.view("wci")
         assert view[f"post:{p1}"] == {
-            "published_at": "2026-03-02T01:00:00+00:00", "day": "2026-03-02",
-            "week": "2026-W10", "reads": 1000, "wows": 0, "likes": 20, "shares": 10,
+            "published_at": "2026-03-02T01:00:00+00:00",
+            "day": "2026-03-02",
+            "week": "2026-W10",
+            "reads": 1000,
+            "wows": 0,
+            "likes": 20,
+            "shares": 10,
             "wci": "410.19",
         }
         assert view[f"post:{p2}"]["wci"] == "257.08"

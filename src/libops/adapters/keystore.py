@@ -359,9 +359,7 @@ def _pg_error(error: Exception, config: StoreConfig) -> StorageError:
 def _pg_tables(schema: str) -> dict[str, Any]:
     from psycopg import sql
 
-    return {
-        name: sql.Identifier(schema, name) for name in (KEYS_TABLE, ERASED_TABLE, SECRET_TABLE)
-    }
+    return {name: sql.Identifier(schema, name) for name in (KEYS_TABLE, ERASED_TABLE, SECRET_TABLE)}
 
 
 def migrate_postgres_key_store(config: StoreConfig) -> None:

@@ -60,39 +60,79 @@ class _Profile:
 
 _PROFILES: Final[dict[Platform, _Profile]] = {
     Platform.WEIBO: _Profile(
-        2500, "reads", {"likes": 0.02, "comments": 0.004, "shares": 0.003, "favourites": 0.002},
-        0.002, 4, 2, chinese=True,
+        2500,
+        "reads",
+        {"likes": 0.02, "comments": 0.004, "shares": 0.003, "favourites": 0.002},
+        0.002,
+        4,
+        2,
+        chinese=True,
     ),
     # WeChat articles are read over a day or two, mostly from the subscription feed.
     Platform.WECHAT: _Profile(
-        1800, "reads", {"likes": 0.02, "comments": 0.002, "shares": 0.03, "favourites": 0.01},
-        0.004, 20, 10, chinese=True,
+        1800,
+        "reads",
+        {"likes": 0.02, "comments": 0.002, "shares": 0.03, "favourites": 0.01},
+        0.004,
+        20,
+        10,
+        chinese=True,
     ),
     Platform.DOUYIN: _Profile(
-        6000, "views", {"likes": 0.05, "comments": 0.004, "shares": 0.004, "favourites": 0.006},
-        0.003, 8, 4, chinese=True,
+        6000,
+        "views",
+        {"likes": 0.05, "comments": 0.004, "shares": 0.004, "favourites": 0.006},
+        0.003,
+        8,
+        4,
+        chinese=True,
     ),
     # Mastodon and Bluesky report no reach and no per-post follower gains; boosts and
     # reposts count as shares, and Mastodon's favourites are its likes.
     Platform.MASTODON: _Profile(
-        350, None, {"likes": 0.06, "comments": 0.01, "shares": 0.03, "favourites": 0.0},
-        None, 2, 1, chinese=False,
+        350,
+        None,
+        {"likes": 0.06, "comments": 0.01, "shares": 0.03, "favourites": 0.0},
+        None,
+        2,
+        1,
+        chinese=False,
     ),
     Platform.BLUESKY: _Profile(
-        400, None, {"likes": 0.06, "comments": 0.01, "shares": 0.025, "favourites": 0.0},
-        None, 2, 1, chinese=False,
+        400,
+        None,
+        {"likes": 0.06, "comments": 0.01, "shares": 0.025, "favourites": 0.0},
+        None,
+        2,
+        1,
+        chinese=False,
     ),
     Platform.FACEBOOK: _Profile(
-        1200, "views", {"likes": 0.03, "comments": 0.004, "shares": 0.004, "favourites": 0.0},
-        0.001, 6, 3, chinese=False,
+        1200,
+        "views",
+        {"likes": 0.03, "comments": 0.004, "shares": 0.004, "favourites": 0.0},
+        0.001,
+        6,
+        3,
+        chinese=False,
     ),
     Platform.INSTAGRAM: _Profile(
-        1500, "views", {"likes": 0.06, "comments": 0.004, "shares": 0.003, "favourites": 0.004},
-        0.002, 8, 4, chinese=False,
+        1500,
+        "views",
+        {"likes": 0.06, "comments": 0.004, "shares": 0.003, "favourites": 0.004},
+        0.002,
+        8,
+        4,
+        chinese=False,
     ),
     Platform.X: _Profile(
-        900, "views", {"likes": 0.015, "comments": 0.002, "shares": 0.003, "favourites": 0.002},
-        None, 1.5, 0.75, chinese=False,
+        900,
+        "views",
+        {"likes": 0.015, "comments": 0.002, "shares": 0.003, "favourites": 0.002},
+        None,
+        1.5,
+        0.75,
+        chinese=False,
     ),
 }
 
@@ -126,31 +166,49 @@ ReceptionFunction = Callable[[PostVariant, datetime], Reception]
 """Decides a post's :class:`Reception` from what was published and when (an aware UTC time)."""
 
 _ZH_POSITIVE: Final = (
-    "太棒了，周末就去借！", "感谢图书馆的推荐📚", "这个书单收藏了", "已转发给同学们",
-    "馆员老师辛苦了", "每次活动都很用心，支持！", "好久没去图书馆了，这周去看看",
+    "太棒了，周末就去借！",
+    "感谢图书馆的推荐📚",
+    "这个书单收藏了",
+    "已转发给同学们",
+    "馆员老师辛苦了",
+    "每次活动都很用心，支持！",
+    "好久没去图书馆了，这周去看看",
     "小时候就在这里看书，很有感情",
 )
 _ZH_QUESTION: Final = (
-    "请问周末开放吗？", "外校读者可以参加吗？", "在哪里报名？", "讲座会有回放吗？",
+    "请问周末开放吗？",
+    "外校读者可以参加吗？",
+    "在哪里报名？",
+    "讲座会有回放吗？",
     "电子书怎么借？",
 )
 _ZH_NEGATIVE: Final = (
-    "阅览室太吵了，很失望", "预约系统又崩了，太差劲了", "借书排队一个小时，体验很糟糕",
-    "活动组织得很混乱，浪费时间", "服务态度太差，要投诉",
+    "阅览室太吵了，很失望",
+    "预约系统又崩了，太差劲了",
+    "借书排队一个小时，体验很糟糕",
+    "活动组织得很混乱，浪费时间",
+    "服务态度太差，要投诉",
 )
 _EN_POSITIVE: Final = (
-    "Great list, thanks!", "Adding these to my holds right now.", "Love this library.",
-    "Shared with my book club.", "The staff here are wonderful.",
+    "Great list, thanks!",
+    "Adding these to my holds right now.",
+    "Love this library.",
+    "Shared with my book club.",
+    "The staff here are wonderful.",
     "Brought my kids last week, they loved it.",
 )
 _EN_QUESTION: Final = (
-    "Is this open to non-members?", "What time does it start?", "Will it be recorded?",
+    "Is this open to non-members?",
+    "What time does it start?",
+    "Will it be recorded?",
     "Can I borrow the e-book version?",
 )
 _EN_NEGATIVE: Final = (
     "Really disappointed, the reading room was closed again.",
-    "Terrible booking system, it keeps crashing.", "This event was a waste of time.",
-    "Awful service at the front desk today.", "Worst renovation ever, hate the new layout.",
+    "Terrible booking system, it keeps crashing.",
+    "This event was a waste of time.",
+    "Awful service at the front desk today.",
+    "Worst renovation ever, hate the new layout.",
 )
 
 _BASE62: Final = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -198,9 +198,7 @@ def parse_store_url(url: str) -> StoreConfig:
         raise StoreUrlError(f"{redact(url)!r} is not a valid URL ({error}); {_HOW}") from None
     scheme = parts.scheme.lower()
     if parts.fragment or url.endswith("#"):
-        raise StoreUrlError(
-            f"{redact(url)!r} contains '#': write '#' in a password or path as %23"
-        )
+        raise StoreUrlError(f"{redact(url)!r} contains '#': write '#' in a password or path as %23")
     if scheme == "memory":
         if parts.netloc or parts.path or parts.query:
             raise StoreUrlError(f"memory:// takes no path or options, got {redact(url)!r}")
@@ -354,9 +352,7 @@ def _preflight_sqlite(config: StoreConfig, tables: Sequence[str]) -> None:
     try:
         conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
         try:
-            rows = conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'"
-            ).fetchall()
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
         finally:
             conn.close()
     except sqlite3.Error as error:

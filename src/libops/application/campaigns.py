@@ -64,8 +64,13 @@ class CampaignService:
         arguments: dict[str, Any],
     ) -> None:
         self._app.change(
-            command, Campaign, "campaign", campaign_id, change,
-            idempotency_key=idempotency_key, arguments=arguments,
+            command,
+            Campaign,
+            "campaign",
+            campaign_id,
+            change,
+            idempotency_key=idempotency_key,
+            arguments=arguments,
         )
 
     def amend(

@@ -153,8 +153,13 @@ class QuestionService(_Service):
         """
         subject = _subject(self._privacy, subject_id, platform, asker)
         arguments: dict[str, Any] = {
-            "actor": actor, "platform": platform, "text": text, "subject_id": subject,
-            "consent": consent, "post_id": _id_text(post_id), "asked_at": asked_at,
+            "actor": actor,
+            "platform": platform,
+            "text": text,
+            "subject_id": subject,
+            "consent": consent,
+            "post_id": _id_text(post_id),
+            "asked_at": asked_at,
         }
 
         def run() -> tuple[list[Question], UUID]:
@@ -166,12 +171,22 @@ class QuestionService(_Service):
             self._require_post(post_id)
             question_id = uuid4()
             sealed = self._privacy.seal(
-                subject, asker, consent,
-                aggregate_id=question_id, version=1, topic=Question.Received.TOPIC,
+                subject,
+                asker,
+                consent,
+                aggregate_id=question_id,
+                version=1,
+                topic=Question.Received.TOPIC,
             )
             question = Question.receive(
-                actor, question_id=question_id, platform=platform, asker=sealed, text=text,
-                asked_at=when, now=now, post_id=post_id,
+                actor,
+                question_id=question_id,
+                platform=platform,
+                asker=sealed,
+                text=text,
+                asked_at=when,
+                now=now,
+                post_id=post_id,
             )
             return [question], question.id
 
@@ -193,8 +208,13 @@ class QuestionService(_Service):
             return int(question.answer(actor, text, now=self._now()).total_seconds())
 
         return self._app.change(
-            "question.answer", Question, "question", question_id, answer,
-            idempotency_key=idempotency_key, arguments={"actor": actor, "text": text},
+            "question.answer",
+            Question,
+            "question",
+            question_id,
+            answer,
+            idempotency_key=idempotency_key,
+            arguments={"actor": actor, "text": text},
         )
 
     def open_question_ids(self) -> list[UUID]:
@@ -265,7 +285,9 @@ class QuestionService(_Service):
             return escalated, tuple(q.id for q in escalated)
 
         result = self._app.execute(
-            "question.escalate", run, idempotency_key=idempotency_key,
+            "question.escalate",
+            run,
+            idempotency_key=idempotency_key,
             arguments={"actor": actor, "now": now},
         )
         return tuple(result)
@@ -290,7 +312,9 @@ class ReadingSessionService(_Service):
         session = self.get(session_id)
         registration = session.registration(subject_id)
         return self._privacy.open(
-            registration.participant, aggregate_id=session.id, version=registration.version,
+            registration.participant,
+            aggregate_id=session.id,
+            version=registration.version,
             topic=ReadingSession.Registered.TOPIC,
         )
 
@@ -310,15 +334,28 @@ class ReadingSessionService(_Service):
     ) -> UUID:
         """Schedule a session online (``platform``), in a ``place``, or both; returns its id."""
         arguments: dict[str, Any] = {
-            "actor": actor, "title": title, "starts_at": starts_at, "ends_at": ends_at,
-            "capacity": capacity, "platform": platform, "place": place,
-            "description": description, "campaign_id": _id_text(campaign_id),
+            "actor": actor,
+            "title": title,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "capacity": capacity,
+            "platform": platform,
+            "place": place,
+            "description": description,
+            "campaign_id": _id_text(campaign_id),
         }
 
         def run() -> tuple[list[ReadingSession], UUID]:
             session = ReadingSession.schedule(
-                actor, title=title, starts_at=starts_at, ends_at=ends_at, capacity=capacity,
-                now=self._now(), platform=platform, place=place, description=description,
+                actor,
+                title=title,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                capacity=capacity,
+                now=self._now(),
+                platform=platform,
+                place=place,
+                description=description,
                 campaign_id=campaign_id,
             )
             if campaign_id is not None:
@@ -338,8 +375,13 @@ class ReadingSessionService(_Service):
         arguments: dict[str, Any],
     ) -> R:
         return self._app.change(
-            command, ReadingSession, "reading session", session_id, change,
-            idempotency_key=idempotency_key, arguments=arguments,
+            command,
+            ReadingSession,
+            "reading session",
+            session_id,
+            change,
+            idempotency_key=idempotency_key,
+            arguments=arguments,
         )
 
     def register(
@@ -363,14 +405,21 @@ class ReadingSessionService(_Service):
             now = self._now()
             session.check_registration(actor, subject_id=subject, now=now)
             sealed = self._privacy.seal(
-                subject, participant, consent, aggregate_id=session.id,
-                version=session.version + 1, topic=ReadingSession.Registered.TOPIC,
+                subject,
+                participant,
+                consent,
+                aggregate_id=session.id,
+                version=session.version + 1,
+                topic=ReadingSession.Registered.TOPIC,
             )
             session.register(actor, sealed, now=now)
             return subject
 
         return self._change(
-            "reading_session.register", session_id, register, idempotency_key,
+            "reading_session.register",
+            session_id,
+            register,
+            idempotency_key,
             {"actor": actor, "subject_id": subject, "consent": consent},
         )
 
@@ -384,9 +433,11 @@ class ReadingSessionService(_Service):
     ) -> None:
         """Record that a registered participant was at the session."""
         self._change(
-            "reading_session.record_attendance", session_id,
+            "reading_session.record_attendance",
+            session_id,
             lambda s: s.record_attendance(actor, subject_id, now=self._now()),
-            idempotency_key, {"actor": actor, "subject_id": subject_id},
+            idempotency_key,
+            {"actor": actor, "subject_id": subject_id},
         )
 
     def record_contribution(
@@ -400,9 +451,11 @@ class ReadingSessionService(_Service):
     ) -> None:
         """Record what a registered participant shared."""
         self._change(
-            "reading_session.record_contribution", session_id,
+            "reading_session.record_contribution",
+            session_id,
             lambda s: s.record_contribution(actor, subject_id, text, now=self._now()),
-            idempotency_key, {"actor": actor, "subject_id": subject_id, "text": text},
+            idempotency_key,
+            {"actor": actor, "subject_id": subject_id, "text": text},
         )
 
     def close(
@@ -410,8 +463,11 @@ class ReadingSessionService(_Service):
     ) -> None:
         """Close a session that has started."""
         self._change(
-            "reading_session.close", session_id, lambda s: s.close(actor, now=self._now()),
-            idempotency_key, {"actor": actor},
+            "reading_session.close",
+            session_id,
+            lambda s: s.close(actor, now=self._now()),
+            idempotency_key,
+            {"actor": actor},
         )
 
     def cancel(
@@ -424,9 +480,11 @@ class ReadingSessionService(_Service):
     ) -> None:
         """Call a scheduled session off."""
         self._change(
-            "reading_session.cancel", session_id,
+            "reading_session.cancel",
+            session_id,
             lambda s: s.cancel(actor, reason, now=self._now()),
-            idempotency_key, {"actor": actor, "reason": reason},
+            idempotency_key,
+            {"actor": actor, "reason": reason},
         )
 
 
@@ -459,7 +517,9 @@ class ContestService(_Service):
         contest = self.get(contest_id)
         entry = contest.entry(entry_id)
         return self._privacy.open(
-            entry.participant, aggregate_id=contest.id, version=entry.version,
+            entry.participant,
+            aggregate_id=contest.id,
+            version=entry.version,
             topic=Contest.EntryRecorded.TOPIC,
         )
 
@@ -483,13 +543,21 @@ class ContestService(_Service):
     ) -> UUID:
         """Announce a contest (on a campaign or post, if given); returns its id."""
         arguments: dict[str, Any] = {
-            "actor": actor, "kind": kind, "title": title, "rules": rules,
-            "campaign_id": _id_text(campaign_id), "post_id": _id_text(post_id),
+            "actor": actor,
+            "kind": kind,
+            "title": title,
+            "rules": rules,
+            "campaign_id": _id_text(campaign_id),
+            "post_id": _id_text(post_id),
         }
 
         def run() -> tuple[list[Contest], UUID]:
             contest = Contest.announce(
-                actor, kind=kind, title=title, rules=rules, campaign_id=campaign_id,
+                actor,
+                kind=kind,
+                title=title,
+                rules=rules,
+                campaign_id=campaign_id,
                 post_id=post_id,
             )
             if campaign_id is not None:
@@ -510,8 +578,13 @@ class ContestService(_Service):
         arguments: dict[str, Any],
     ) -> R:
         return self._app.change(
-            command, Contest, "contest", contest_id, change,
-            idempotency_key=idempotency_key, arguments=arguments,
+            command,
+            Contest,
+            "contest",
+            contest_id,
+            change,
+            idempotency_key=idempotency_key,
+            arguments=arguments,
         )
 
     def state_rules(
@@ -524,8 +597,11 @@ class ContestService(_Service):
     ) -> None:
         """State the contest's rules (only before it opens)."""
         self._change(
-            "contest.state_rules", contest_id, lambda c: c.state_rules(actor, rules),
-            idempotency_key, {"actor": actor, "rules": rules},
+            "contest.state_rules",
+            contest_id,
+            lambda c: c.state_rules(actor, rules),
+            idempotency_key,
+            {"actor": actor, "rules": rules},
         )
 
     def open(
@@ -533,8 +609,11 @@ class ContestService(_Service):
     ) -> None:
         """Open the contest; its rules are frozen from now on."""
         self._change(
-            "contest.open", contest_id, lambda c: c.open(actor, now=self._now()),
-            idempotency_key, {"actor": actor},
+            "contest.open",
+            contest_id,
+            lambda c: c.open(actor, now=self._now()),
+            idempotency_key,
+            {"actor": actor},
         )
 
     def enter(
@@ -567,25 +646,49 @@ class ContestService(_Service):
             when = now if entered_at is None else entered_at
             public = contest.next_entry_id() if entry_id is None else entry_id
             contest.check_entry(
-                actor, entry_id=public, subject_id=subject, platform=platform, method=method,
-                entered_at=when, now=now, answer_correct=answer_correct,
+                actor,
+                entry_id=public,
+                subject_id=subject,
+                platform=platform,
+                method=method,
+                entered_at=when,
+                now=now,
+                answer_correct=answer_correct,
             )
             sealed = self._privacy.seal(
-                subject, participant, consent, aggregate_id=contest.id,
-                version=contest.version + 1, topic=Contest.EntryRecorded.TOPIC,
+                subject,
+                participant,
+                consent,
+                aggregate_id=contest.id,
+                version=contest.version + 1,
+                topic=Contest.EntryRecorded.TOPIC,
             )
             contest.record_entry(
-                actor, entry_id=public, participant=sealed, platform=platform, method=method,
-                entered_at=when, now=now, answer_correct=answer_correct,
+                actor,
+                entry_id=public,
+                participant=sealed,
+                platform=platform,
+                method=method,
+                entered_at=when,
+                now=now,
+                answer_correct=answer_correct,
             )
             return public
 
         return self._change(
-            "contest.record_entry", contest_id, enter, idempotency_key,
+            "contest.record_entry",
+            contest_id,
+            enter,
+            idempotency_key,
             {
-                "actor": actor, "subject_id": subject, "consent": consent,
-                "platform": platform, "method": method, "entry_id": entry_id,
-                "entered_at": entered_at, "answer_correct": answer_correct,
+                "actor": actor,
+                "subject_id": subject,
+                "consent": consent,
+                "platform": platform,
+                "method": method,
+                "entry_id": entry_id,
+                "entered_at": entered_at,
+                "answer_correct": answer_correct,
             },
         )
 
@@ -600,8 +703,11 @@ class ContestService(_Service):
     ) -> None:
         """Take an entry out of the draw, with the reason (only while the contest is open)."""
         self._change(
-            "contest.disqualify", contest_id, lambda c: c.disqualify(actor, entry_id, reason),
-            idempotency_key, {"actor": actor, "entry_id": entry_id, "reason": reason},
+            "contest.disqualify",
+            contest_id,
+            lambda c: c.disqualify(actor, entry_id, reason),
+            idempotency_key,
+            {"actor": actor, "entry_id": entry_id, "reason": reason},
         )
 
     def close(
@@ -647,8 +753,11 @@ class ContestService(_Service):
     ) -> None:
         """Call a contest off before it closes."""
         self._change(
-            "contest.cancel", contest_id, lambda c: c.cancel(actor, reason, now=self._now()),
-            idempotency_key, {"actor": actor, "reason": reason},
+            "contest.cancel",
+            contest_id,
+            lambda c: c.cancel(actor, reason, now=self._now()),
+            idempotency_key,
+            {"actor": actor, "reason": reason},
         )
 
     # --- the seed between close and draw -------------------------------------------------
@@ -690,9 +799,7 @@ class ModerationService(_Service):
     def record(self, subject_id: str) -> ConductRecord | None:
         """The participant's conduct record, or None if they were never moderated."""
         try:
-            return self._app.load(
-                ConductRecord, ConductRecord.id_for(subject_id), "conduct record"
-            )
+            return self._app.load(ConductRecord, ConductRecord.id_for(subject_id), "conduct record")
         except UnknownIdError:
             return None
 
@@ -716,9 +823,14 @@ class ModerationService(_Service):
             return [record], step(record)
 
         return self._app.execute(
-            command, run, idempotency_key=idempotency_key,
+            command,
+            run,
+            idempotency_key=idempotency_key,
             arguments={
-                "actor": actor, "subject_id": subject_id, "comment": comment, **arguments,
+                "actor": actor,
+                "subject_id": subject_id,
+                "comment": comment,
+                **arguments,
             },
         )
 
@@ -733,8 +845,13 @@ class ModerationService(_Service):
     ) -> None:
         """Hide a participant's comment, saying why."""
         self._step(
-            "conduct.hide_comment", actor, subject_id, comment,
-            lambda r: r.hide(actor, comment, reason), idempotency_key, {"reason": reason},
+            "conduct.hide_comment",
+            actor,
+            subject_id,
+            comment,
+            lambda r: r.hide(actor, comment, reason),
+            idempotency_key,
+            {"reason": reason},
         )
 
     def warn(
@@ -748,9 +865,13 @@ class ModerationService(_Service):
     ) -> bool:
         """Warn a participant about a comment; True if the policy's sanction followed."""
         return self._step(
-            "conduct.warn", actor, subject_id, comment,
+            "conduct.warn",
+            actor,
+            subject_id,
+            comment,
             lambda r: r.warn(actor, comment, reason, policy=self.policy),
-            idempotency_key, {"reason": reason},
+            idempotency_key,
+            {"reason": reason},
         )
 
     def sanction(
@@ -765,9 +886,13 @@ class ModerationService(_Service):
     ) -> None:
         """Sanction a participant for a comment."""
         self._step(
-            "conduct.sanction", actor, subject_id, comment,
+            "conduct.sanction",
+            actor,
+            subject_id,
+            comment,
             lambda r: r.sanction(actor, comment, reason, measure),
-            idempotency_key, {"reason": reason, "measure": measure},
+            idempotency_key,
+            {"reason": reason, "measure": measure},
         )
 
     def feature(
@@ -781,8 +906,13 @@ class ModerationService(_Service):
     ) -> None:
         """Feature a participant's comment as a good contribution."""
         self._step(
-            "conduct.feature_comment", actor, subject_id, comment,
-            lambda r: r.feature(actor, comment, reason), idempotency_key, {"reason": reason},
+            "conduct.feature_comment",
+            actor,
+            subject_id,
+            comment,
+            lambda r: r.feature(actor, comment, reason),
+            idempotency_key,
+            {"reason": reason},
         )
 
     def reward(
@@ -797,7 +927,11 @@ class ModerationService(_Service):
     ) -> None:
         """Reward a participant for a comment."""
         self._step(
-            "conduct.reward", actor, subject_id, comment,
+            "conduct.reward",
+            actor,
+            subject_id,
+            comment,
             lambda r: r.reward(actor, comment, reason, reward),
-            idempotency_key, {"reason": reason, "reward": reward},
+            idempotency_key,
+            {"reason": reason, "reward": reward},
         )

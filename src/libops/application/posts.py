@@ -78,9 +78,7 @@ class PostService:
     def limits(self, variants: Iterable[PostVariant]) -> dict[Platform, PlatformLimits]:
         """The limits of each variant's platform, from the platform adapters."""
         return {
-            v.platform: self._limits_for(v.platform)
-            for v in variants
-            if isinstance(v, PostVariant)
+            v.platform: self._limits_for(v.platform) for v in variants if isinstance(v, PostVariant)
         }
 
     # --- commands ----------------------------------------------------------------------
@@ -102,10 +100,15 @@ class PostService:
     ) -> UUID:
         """Draft a post (linked to an existing campaign if given) and return its id."""
         arguments: dict[str, Any] = {
-            "actor": actor, "title": title, "body": body, "content_type": content_type,
-            "format": format, "variants": _variants(variants),
+            "actor": actor,
+            "title": title,
+            "body": body,
+            "content_type": content_type,
+            "format": format,
+            "variants": _variants(variants),
             "media": media if isinstance(media, str) else tuple(media),
-            "source": source, "licence": licence,
+            "source": source,
+            "licence": licence,
             "campaign_id": None if campaign_id is None else str(campaign_id),
         }
 
@@ -113,9 +116,16 @@ class PostService:
             if campaign_id is not None:
                 self._require_campaign(campaign_id)
             post = Post.draft(
-                actor, title=title, body=body, content_type=content_type, format=format,
-                variants=arguments["variants"], limits=self.limits(arguments["variants"]),
-                media=arguments["media"], source=source, licence=licence,
+                actor,
+                title=title,
+                body=body,
+                content_type=content_type,
+                format=format,
+                variants=arguments["variants"],
+                limits=self.limits(arguments["variants"]),
+                media=arguments["media"],
+                source=source,
+                licence=licence,
                 campaign_id=campaign_id,
             )
             return [post], post.id
@@ -136,8 +146,13 @@ class PostService:
         arguments: dict[str, Any],
     ) -> R:
         return self._app.change(
-            command, Post, "post", post_id, change,
-            idempotency_key=idempotency_key, arguments=arguments,
+            command,
+            Post,
+            "post",
+            post_id,
+            change,
+            idempotency_key=idempotency_key,
+            arguments=arguments,
         )
 
     def revise(
@@ -156,18 +171,23 @@ class PostService:
         """Rewrite parts of a post in draft or sent back for changes ("" clears a source)."""
         new_variants = None if variants is None else _variants(variants)
         changes: dict[str, Any] = {
-            "title": title, "body": body, "variants": new_variants,
+            "title": title,
+            "body": body,
+            "variants": new_variants,
             "media": media if media is None or isinstance(media, str) else tuple(media),
-            "source": source, "licence": licence,
+            "source": source,
+            "licence": licence,
         }
         self._change(
-            "post.revise", post_id,
+            "post.revise",
+            post_id,
             lambda p: p.revise(
                 actor,
                 limits=None if new_variants is None else self.limits(new_variants),
                 **changes,
             ),
-            idempotency_key, {"actor": actor, **changes},
+            idempotency_key,
+            {"actor": actor, **changes},
         )
 
     def submit_for_review(
@@ -197,7 +217,8 @@ class PostService:
     ) -> None:
         """Approve a post in review, or send it back with comments (never by an author)."""
         self._change(
-            "post.review", post_id,
+            "post.review",
+            post_id,
             lambda p: p.review(actor, checklist, approve, comments),
             idempotency_key,
             {"actor": actor, "checklist": checklist, "approve": approve, "comments": comments},
@@ -228,7 +249,9 @@ class PostService:
             return [post, calendar], warnings
 
         warnings = self._app.execute(
-            "post.schedule", run, idempotency_key=idempotency_key,
+            "post.schedule",
+            run,
+            idempotency_key=idempotency_key,
             arguments={"actor": actor, "post_id": str(post_id), "platform": platform, "at": at},
         )
         return tuple(warnings)
@@ -249,7 +272,9 @@ class PostService:
             return [post, *self._withdraw(actor, post, [to_platform(platform)])], None
 
         self._app.execute(
-            "post.unschedule", run, idempotency_key=idempotency_key,
+            "post.unschedule",
+            run,
+            idempotency_key=idempotency_key,
             arguments={"actor": actor, "post_id": str(post_id), "platform": platform},
         )
 
@@ -269,7 +294,9 @@ class PostService:
             return [post, *self._withdraw(actor, post, post.platforms)], None
 
         self._app.execute(
-            "post.retract", run, idempotency_key=idempotency_key,
+            "post.retract",
+            run,
+            idempotency_key=idempotency_key,
             arguments={"actor": actor, "post_id": str(post_id), "reason": reason},
         )
 
@@ -294,6 +321,9 @@ class PostService:
     ) -> MetricOutcome:
         """Record cumulative counts for a published variant; says what it did."""
         return self._change(
-            "post.record_metrics", post_id, lambda p: p.record_metrics(actor, snapshot),
-            idempotency_key, {"actor": actor, "snapshot": snapshot},
+            "post.record_metrics",
+            post_id,
+            lambda p: p.record_metrics(actor, snapshot),
+            idempotency_key,
+            {"actor": actor, "snapshot": snapshot},
         )

@@ -82,8 +82,13 @@ class RiskService:
         It escalates at once if its score reaches the escalation threshold.
         """
         arguments: dict[str, Any] = {
-            "actor": actor, "title": title, "category": category, "likelihood": likelihood,
-            "impact": impact, "owner": owner, "description": description,
+            "actor": actor,
+            "title": title,
+            "category": category,
+            "likelihood": likelihood,
+            "impact": impact,
+            "owner": owner,
+            "description": description,
             "campaign_id": None if campaign_id is None else str(campaign_id),
             "post_id": None if post_id is None else str(post_id),
             "source": source,
@@ -91,9 +96,17 @@ class RiskService:
 
         def run() -> tuple[list[Risk], UUID]:
             risk = Risk.identify(
-                actor, title=title, category=category, likelihood=likelihood, impact=impact,
-                owner=owner, description=description, campaign_id=campaign_id,
-                post_id=post_id, source=source, threshold=self.escalation_threshold,
+                actor,
+                title=title,
+                category=category,
+                likelihood=likelihood,
+                impact=impact,
+                owner=owner,
+                description=description,
+                campaign_id=campaign_id,
+                post_id=post_id,
+                source=source,
+                threshold=self.escalation_threshold,
             )
             self._check_links(risk)
             return [risk], risk.id
@@ -122,8 +135,13 @@ class RiskService:
         arguments: dict[str, Any],
     ) -> R:
         return self._app.change(
-            command, Risk, "risk", risk_id, change,
-            idempotency_key=idempotency_key, arguments=arguments,
+            command,
+            Risk,
+            "risk",
+            risk_id,
+            change,
+            idempotency_key=idempotency_key,
+            arguments=arguments,
         )
 
     def reassess(
@@ -142,12 +160,19 @@ class RiskService:
             "risk.reassess",
             risk_id,
             lambda r: r.reassess(
-                actor, likelihood=likelihood, impact=impact, reason=reason, source=source,
+                actor,
+                likelihood=likelihood,
+                impact=impact,
+                reason=reason,
+                source=source,
                 threshold=self.escalation_threshold,
             ),
             idempotency_key,
             {
-                "actor": actor, "likelihood": likelihood, "impact": impact, "reason": reason,
+                "actor": actor,
+                "likelihood": likelihood,
+                "impact": impact,
+                "reason": reason,
                 "source": source,
             },
         )
@@ -239,12 +264,17 @@ class RiskService:
             "risk.record_review",
             risk_id,
             lambda r: r.record_review(
-                actor, notes=notes, next_review_on=next_review_on, today=self.today(),
+                actor,
+                notes=notes,
+                next_review_on=next_review_on,
+                today=self.today(),
                 reviewed_on=reviewed_on,
             ),
             idempotency_key,
             {
-                "actor": actor, "notes": notes, "next_review_on": next_review_on,
+                "actor": actor,
+                "notes": notes,
+                "next_review_on": next_review_on,
                 "reviewed_on": reviewed_on,
             },
         )
@@ -266,12 +296,19 @@ class RiskService:
             "risk.report_incident",
             risk_id,
             lambda r: r.report_incident(
-                actor, severity=severity, affected=affected, summary=summary,
-                started_at=started_at, now=self._app.clock.now(),
+                actor,
+                severity=severity,
+                affected=affected,
+                summary=summary,
+                started_at=started_at,
+                now=self._app.clock.now(),
             ),
             idempotency_key,
             {
-                "actor": actor, "severity": severity, "affected": affected, "summary": summary,
+                "actor": actor,
+                "severity": severity,
+                "affected": affected,
+                "summary": summary,
                 "started_at": started_at,
             },
         )
@@ -291,12 +328,17 @@ class RiskService:
             "risk.resolve_incident",
             risk_id,
             lambda r: r.resolve_incident(
-                actor, number, resolution=resolution, resolved_at=resolved_at,
+                actor,
+                number,
+                resolution=resolution,
+                resolved_at=resolved_at,
                 now=self._app.clock.now(),
             ),
             idempotency_key,
             {
-                "actor": actor, "number": number, "resolution": resolution,
+                "actor": actor,
+                "number": number,
+                "resolution": resolution,
                 "resolved_at": resolved_at,
             },
         )

@@ -78,9 +78,7 @@ def to_kol_category(value: object) -> BudgetCategory:
     category = to_budget_category(value)
     if category not in KOL_CATEGORIES:
         choices = ", ".join(sorted(c.value for c in KOL_CATEGORIES))
-        raise InvalidValueError(
-            f"a KOL partner's fee is paid from {choices}, not {category.value}"
-        )
+        raise InvalidValueError(f"a KOL partner's fee is paid from {choices}, not {category.value}")
     return category
 
 
@@ -483,9 +481,7 @@ class Budget(Aggregate):
         if override is None:
             return None
         if not isinstance(override, Override):
-            raise InvalidValueError(
-                f"override must be an Override, not {type(override).__name__}"
-            )
+            raise InvalidValueError(f"override must be an Override, not {type(override).__name__}")
         authorize(override.approver, "budget.authorize_override")
         return override
 
@@ -633,8 +629,15 @@ class Budget(Aggregate):
     ) -> None:
         line = self._lines.setdefault((category, campaign_id), _Line())
         self._note_override(
-            "commitment", reference, category, campaign_id, amount, line, actor_id,
-            override_approver_id, override_reason,
+            "commitment",
+            reference,
+            category,
+            campaign_id,
+            amount,
+            line,
+            actor_id,
+            override_approver_id,
+            override_reason,
         )
         line.committed = _plus(line.committed, amount.amount)
         self._totals.committed = _plus(self._totals.committed, amount.amount)
@@ -706,9 +709,7 @@ class Budget(Aggregate):
         authorize(actor, "budget.record_expense")
         self._require_open("record an expense in")
         vendor = require_text("vendor", vendor, max_length=_NAME_LENGTH)
-        invoice = require_text(
-            "invoice_reference", invoice_reference, max_length=_REFERENCE_LENGTH
-        )
+        invoice = require_text("invoice_reference", invoice_reference, max_length=_REFERENCE_LENGTH)
         money = self._money("amount", amount)
         category = to_budget_category(category)
         campaign = campaign_id_of(campaign_id)
@@ -787,8 +788,15 @@ class Budget(Aggregate):
     ) -> None:
         line = self._lines.setdefault((category, campaign_id), _Line())
         self._note_override(
-            "expense", invoice_reference, category, campaign_id, amount, line, actor_id,
-            override_approver_id, override_reason,
+            "expense",
+            invoice_reference,
+            category,
+            campaign_id,
+            amount,
+            line,
+            actor_id,
+            override_approver_id,
+            override_reason,
         )
         if settles is not None:
             commitment = self._commitments[settles]

@@ -305,14 +305,25 @@ class CadencePolicy:
             if maximum is not None and count > maximum:
                 warnings.append(
                     CadenceWarning(
-                        platform, rule.per, CadenceBreach.OVER_MAX, first, last, count, maximum,
+                        platform,
+                        rule.per,
+                        CadenceBreach.OVER_MAX,
+                        first,
+                        last,
+                        count,
+                        maximum,
                         surge,
                     )
                 )
             if rule.minimum is not None and count < rule.minimum:
                 warnings.append(
                     CadenceWarning(
-                        platform, rule.per, CadenceBreach.UNDER_MIN, first, last, count,
+                        platform,
+                        rule.per,
+                        CadenceBreach.UNDER_MIN,
+                        first,
+                        last,
+                        count,
                         rule.minimum,
                     )
                 )

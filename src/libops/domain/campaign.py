@@ -325,9 +325,7 @@ class Campaign(Aggregate):
         self._link_budget_line(actor_id=actor.id, budget_id=budget_id, category=line.category)
 
     @event(BudgetLineLinked)
-    def _link_budget_line(
-        self, actor_id: str, budget_id: UUID, category: BudgetCategory
-    ) -> None:
+    def _link_budget_line(self, actor_id: str, budget_id: UUID, category: BudgetCategory) -> None:
         self.budget_lines = (*self.budget_lines, BudgetLine(budget_id, category))
 
     def launch(self, actor: Actor) -> None:

@@ -294,9 +294,7 @@ class BudgetClosedError(InvalidTransitionError):
 class OverspendError(RuleViolationError):
     """Spending or moving more than a budget line has available, without an override."""
 
-    def __init__(
-        self, category: str, amount: Any, available: Any, campaign_id: Any = None
-    ) -> None:
+    def __init__(self, category: str, amount: Any, available: Any, campaign_id: Any = None) -> None:
         line = f"the {category} line"
         if campaign_id is not None:
             line += f" of campaign {campaign_id}"

@@ -201,9 +201,7 @@ def _nonce_validator(instance: object, attribute: attrs.Attribute[Any], value: o
         raise InvalidValueError(f"a nonce is {NONCE_BYTES} bytes")
 
 
-def _ciphertext_validator(
-    instance: object, attribute: attrs.Attribute[Any], value: object
-) -> None:
+def _ciphertext_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if len(_decoded(attribute.name, value)) < TAG_BYTES:
         raise InvalidValueError(f"a ciphertext is at least {TAG_BYTES} bytes (its tag)")
 
@@ -300,4 +298,3 @@ class DataSubject(Aggregate):
     def erased(self) -> bool:
         """A recorded data subject is an erased one."""
         return True
-

@@ -449,9 +449,7 @@ class Post(Aggregate):
         changes: dict[str, Any] = {
             "title": None if title is None else require_text("title", title, max_length=200),
             "body": None if body is None else _body(body),
-            "variants": (
-                None if variants is None else _checked_variants(variants, limits or {})
-            ),
+            "variants": (None if variants is None else _checked_variants(variants, limits or {})),
             "media": None if media is None else _media(media),
             "source": None if source is None else _optional_text("source", source, 2000) or "",
             "licence": (
@@ -532,7 +530,8 @@ class Post(Aggregate):
         if approve:
             if not checklist.passed:
                 missing = [
-                    name for name in ("accuracy", "copyright", "privacy")
+                    name
+                    for name in ("accuracy", "copyright", "privacy")
                     if not getattr(checklist, name)
                 ]
                 raise ChecklistIncompleteError(
@@ -547,15 +546,21 @@ class Post(Aggregate):
                     personal,
                 )
             self._approve(
-                actor_id=actor.id, campaign_id=self.campaign_id, checklist=checklist,
-                findings=self.findings, comments=comments,
+                actor_id=actor.id,
+                campaign_id=self.campaign_id,
+                checklist=checklist,
+                findings=self.findings,
+                comments=comments,
             )
         else:
             if not comments:
                 raise InvalidValueError("requesting changes needs comments saying what to change")
             self._request_changes(
-                actor_id=actor.id, campaign_id=self.campaign_id, checklist=checklist,
-                findings=self.findings, comments=comments,
+                actor_id=actor.id,
+                campaign_id=self.campaign_id,
+                checklist=checklist,
+                findings=self.findings,
+                comments=comments,
             )
 
     @event(Approved)
@@ -567,9 +572,7 @@ class Post(Aggregate):
         findings: tuple[Finding, ...],
         comments: str,
     ) -> None:
-        self.reviews = (
-            *self.reviews, Review(actor_id, True, checklist, tuple(findings), comments)
-        )
+        self.reviews = (*self.reviews, Review(actor_id, True, checklist, tuple(findings), comments))
         self.status = PostStatus.APPROVED
 
     @event(ChangesRequested)
@@ -582,7 +585,8 @@ class Post(Aggregate):
         comments: str,
     ) -> None:
         self.reviews = (
-            *self.reviews, Review(actor_id, False, checklist, tuple(findings), comments)
+            *self.reviews,
+            Review(actor_id, False, checklist, tuple(findings), comments),
         )
         self.status = PostStatus.CHANGES_REQUESTED
 
@@ -681,8 +685,12 @@ class Post(Aggregate):
             raise InvalidValueError("retryable must be true or false")
         at = _aware("the failure time", at)
         self._record_publish_failure(
-            actor_id=actor.id, campaign_id=self.campaign_id, platform=platform, error=error,
-            retryable=retryable, at=at,
+            actor_id=actor.id,
+            campaign_id=self.campaign_id,
+            platform=platform,
+            error=error,
+            retryable=retryable,
+            at=at,
         )
 
     @event(PublishFailed)
@@ -732,7 +740,8 @@ class Post(Aggregate):
         platform = self._targeted(snapshot.platform)
         if self._platform_status[platform] is not PlatformStatus.PUBLISHED:
             raise InvalidTransitionError(
-                "post", f"record metrics on {platform.value}",
+                "post",
+                f"record metrics on {platform.value}",
                 f"{self._platform_status[platform].value} on {platform.value}",
             )
         latest = self._metrics.get(platform)
@@ -748,7 +757,9 @@ class Post(Aggregate):
             lowered = snapshot.lowered(latest)
             if lowered:
                 self._correct_metrics(
-                    actor_id=actor.id, campaign_id=self.campaign_id, snapshot=snapshot,
+                    actor_id=actor.id,
+                    campaign_id=self.campaign_id,
+                    snapshot=snapshot,
                     lowered=tuple(lowered),
                 )
                 return MetricOutcome.CORRECTED

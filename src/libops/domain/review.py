@@ -103,8 +103,7 @@ def mask_email_address(local: str, domain: str) -> str:
 def find_mobile_numbers(text: str) -> list[str]:
     """Masked mainland China mobile numbers in ``text``, in order of appearance."""
     return [
-        mask_mobile_number("".join(match.groups()))
-        for match in _MOBILE.finditer(_normalise(text))
+        mask_mobile_number("".join(match.groups())) for match in _MOBILE.finditer(_normalise(text))
     ]
 
 
@@ -151,12 +150,8 @@ def find_sensitive_words(text: str, words: Iterable[str]) -> list[str]:
 def scan_text(where: str, text: str, sensitive_words: Iterable[str] = ()) -> list[Finding]:
     """Every finding in one text; ``where`` names the text (``title``, ``variant:weibo``)."""
     findings = [Finding(FindingKind.MOBILE_NUMBER, where, m) for m in find_mobile_numbers(text)]
-    findings += [
-        Finding(FindingKind.ID_CARD_NUMBER, where, m) for m in find_id_card_numbers(text)
-    ]
-    findings += [
-        Finding(FindingKind.EMAIL_ADDRESS, where, m) for m in find_email_addresses(text)
-    ]
+    findings += [Finding(FindingKind.ID_CARD_NUMBER, where, m) for m in find_id_card_numbers(text)]
+    findings += [Finding(FindingKind.EMAIL_ADDRESS, where, m) for m in find_email_addresses(text)]
     findings += [
         Finding(FindingKind.SENSITIVE_WORD, where, w)
         for w in find_sensitive_words(text, sensitive_words)

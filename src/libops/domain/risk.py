@@ -893,4 +893,3 @@ class Risk(Aggregate):
     def _close(self, actor_id: str, reason: str) -> None:
         self.status = RiskStatus.CLOSED
         self.closure_reason = reason
-

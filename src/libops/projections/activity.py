@@ -285,17 +285,19 @@ def entry(engine: ProjectionEngine, sequence: int, *, name: str = "activity") ->
     return summarised(engine.ops, expand(page[index])) if index < len(page) else None
 
 
-def entries(
-    documents: Mapping[str, Any], *, ops: LibOps | None = None
-) -> list[dict[str, Any]]:
+def entries(documents: Mapping[str, Any], *, ops: LibOps | None = None) -> list[dict[str, Any]]:
     """Every entry of an activity log view (``engine.view("activity")``), in log order.
 
     With ``ops`` (the store the view was made from) each has its ``summary`` too, which
     reads every entry's event from the log: for a long log, summarise the entries needed
     with :func:`summarised` instead.
     """
-    found = [expand(row) for key in sorted(documents) if key.startswith("page:")
-             for row in documents[key]]
+    found = [
+        expand(row)
+        for key in sorted(documents)
+        if key.startswith("page:")
+        for row in documents[key]
+    ]
     return found if ops is None else [summarised(ops, e) for e in found]
 
 
@@ -319,14 +321,16 @@ class ActivityLogProjection(Projection):
         if page is None:
             page = []
             view.put(key, page)
-        page.append([  # ENTRY_FIELDS, in order
-            sequence,
-            actor_id,
-            topic,
-            uuid_text(event.originator_id),
-            event.originator_version,
-            event.timestamp.isoformat(),
-        ])
+        page.append(
+            [  # ENTRY_FIELDS, in order
+                sequence,
+                actor_id,
+                topic,
+                uuid_text(event.originator_id),
+                event.originator_version,
+                event.timestamp.isoformat(),
+            ]
+        )
         actor_key = f"actor:{actor_id}"
         counts = view.get(actor_key)
         if counts is None:

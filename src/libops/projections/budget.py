@@ -41,8 +41,13 @@ GENERAL: Final = "general"
 
 def _zero(currency: str) -> dict[str, Any]:
     zero = str(Decimal(0).scaleb(-MINOR_UNITS.get(currency, 2)))
-    return {"currency": currency, "allocated": zero, "committed": zero, "spent": zero,
-            "available": zero}
+    return {
+        "currency": currency,
+        "allocated": zero,
+        "committed": zero,
+        "spent": zero,
+        "available": zero,
+    }
 
 
 def _add(document: dict[str, Any], field: str, delta: Decimal) -> None:
@@ -55,8 +60,9 @@ def _add(document: dict[str, Any], field: str, delta: Decimal) -> None:
     )
 
 
-def line_key(budget_id: UUID | str, category: BudgetCategory | str,
-             campaign_id: UUID | str | None) -> str:
+def line_key(
+    budget_id: UUID | str, category: BudgetCategory | str, campaign_id: UUID | str | None
+) -> str:
     """The key of a line's document."""
     name = category.value if isinstance(category, BudgetCategory) else category
     return f"line:{budget_id}:{name}:{GENERAL if campaign_id is None else campaign_id}"
@@ -84,8 +90,14 @@ class BudgetPositionsProjection(Projection):
     @handles(Budget.Allocated)
     def allocated(self, event: Budget.Allocated, view: View) -> None:
         """Allocated money adds to the line."""
-        self._change(view, event.originator_id, event.category.value, event.campaign_id,
-                     "allocated", event.amount.amount)
+        self._change(
+            view,
+            event.originator_id,
+            event.category.value,
+            event.campaign_id,
+            "allocated",
+            event.amount.amount,
+        )
 
     @handles(Budget.Committed)
     def committed(self, event: Budget.Committed, view: View) -> None:
@@ -97,49 +109,92 @@ class BudgetPositionsProjection(Projection):
                 "campaign_id": None if event.campaign_id is None else str(event.campaign_id),
             },
         )
-        self._change(view, event.originator_id, event.category.value, event.campaign_id,
-                     "committed", event.amount.amount)
+        self._change(
+            view,
+            event.originator_id,
+            event.category.value,
+            event.campaign_id,
+            "committed",
+            event.amount.amount,
+        )
 
     @handles(Budget.Released)
     def released(self, event: Budget.Released, view: View) -> None:
         """Released money goes back to the commitment's line."""
         held = view.get(f"commitment:{event.originator_id}:{event.reference}")
-        self._change(view, event.originator_id, held["category"], held["campaign_id"],
-                     "committed", -event.amount.amount)
+        self._change(
+            view,
+            event.originator_id,
+            held["category"],
+            held["campaign_id"],
+            "committed",
+            -event.amount.amount,
+        )
 
     @handles(Budget.ExpenseRecorded)
     def expense(self, event: Budget.ExpenseRecorded, view: View) -> None:
         """An invoice is spent on its line; what it settles no longer counts as committed."""
         if event.settles is not None and event.settled.amount:
             held = view.get(f"commitment:{event.originator_id}:{event.settles}")
-            self._change(view, event.originator_id, held["category"], held["campaign_id"],
-                         "committed", -event.settled.amount)
-        self._change(view, event.originator_id, event.category.value, event.campaign_id,
-                     "spent", event.amount.amount)
+            self._change(
+                view,
+                event.originator_id,
+                held["category"],
+                held["campaign_id"],
+                "committed",
+                -event.settled.amount,
+            )
+        self._change(
+            view,
+            event.originator_id,
+            event.category.value,
+            event.campaign_id,
+            "spent",
+            event.amount.amount,
+        )
 
     @handles(Budget.Adjusted)
     def adjusted(self, event: Budget.Adjusted, view: View) -> None:
         """Each changed line's allocation becomes its ``after`` amount."""
         for change in tuple(event.changes):
-            self._change(view, event.originator_id, change.category.value, change.campaign_id,
-                         "allocated", _EXACT.subtract(change.after.amount, change.before.amount))
+            self._change(
+                view,
+                event.originator_id,
+                change.category.value,
+                change.campaign_id,
+                "allocated",
+                _EXACT.subtract(change.after.amount, change.before.amount),
+            )
 
     @staticmethod
-    def _change(view: View, budget_id: UUID, category: str, campaign_id: UUID | str | None,
-                field: str, delta: Decimal) -> None:
+    def _change(
+        view: View,
+        budget_id: UUID,
+        category: str,
+        campaign_id: UUID | str | None,
+        field: str,
+        delta: Decimal,
+    ) -> None:
         budget = view.get(f"budget:{budget_id}")
         currency = budget["currency"]
         _add(budget, field, delta)
         view.put(f"budget:{budget_id}", budget)
         campaign = None if campaign_id is None else str(campaign_id)
         key = line_key(budget_id, category, campaign)
-        line = view.get(key) or {"budget_id": str(budget_id), "category": category,
-                                 "campaign_id": campaign, **_zero(currency)}
+        line = view.get(key) or {
+            "budget_id": str(budget_id),
+            "category": category,
+            "campaign_id": campaign,
+            **_zero(currency),
+        }
         _add(line, field, delta)
         view.put(key, line)
         key = f"category:{budget_id}:{category}"
-        total = view.get(key) or {"budget_id": str(budget_id), "category": category,
-                                  **_zero(currency)}
+        total = view.get(key) or {
+            "budget_id": str(budget_id),
+            "category": category,
+            **_zero(currency),
+        }
         _add(total, field, delta)
         view.put(key, total)
         if campaign is not None:

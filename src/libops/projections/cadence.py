@@ -82,7 +82,8 @@ class CadenceComplianceProjection(Projection):
                 doc.update(minimum=None, maximum=None, surge=None, status=None)
                 continue
             maximum, surge = policy.maximum_for(
-                rule, date.fromisoformat(doc["period_start"]),
+                rule,
+                date.fromisoformat(doc["period_start"]),
                 date.fromisoformat(doc["period_end"]),
             )
             posts = doc["posts"]

@@ -151,26 +151,29 @@ class EngagementProjection(Projection):
             }
             view.put(meta_key, meta)
         at = receipt.published_at
-        view.put(key, {
-            "post_id": post,
-            "platform": platform.value,
-            "campaign_id": meta["campaign_id"],
-            "content_type": meta["content_type"],
-            "format": meta["format"],
-            "published_at": at.isoformat(),
-            "day": local_day(at),
-            "week": local_week(at),
-            "observed_at": None,
-            **dict.fromkeys(COUNTS[:-1], 0),
-            "followers_gained": None,
-            "engagements": 0,
-            "denominator": reach_name(platform),
-            "denominator_value": 0,
-            "engagement_rate": None,
-            "snapshots": 0,
-            "corrections": 0,
-            _WAS: None,  # new: nothing rolled up yet
-        })
+        view.put(
+            key,
+            {
+                "post_id": post,
+                "platform": platform.value,
+                "campaign_id": meta["campaign_id"],
+                "content_type": meta["content_type"],
+                "format": meta["format"],
+                "published_at": at.isoformat(),
+                "day": local_day(at),
+                "week": local_week(at),
+                "observed_at": None,
+                **dict.fromkeys(COUNTS[:-1], 0),
+                "followers_gained": None,
+                "engagements": 0,
+                "denominator": reach_name(platform),
+                "denominator_value": 0,
+                "engagement_rate": None,
+                "snapshots": 0,
+                "corrections": 0,
+                _WAS: None,  # new: nothing rolled up yet
+            },
+        )
         if platform.value not in meta["platforms"]:
             meta["platforms"].append(platform.value)
 
@@ -236,8 +239,13 @@ class EngagementProjection(Projection):
         self._add(view, self._groups(doc, campaign), added, new[reach], 1)
 
     @staticmethod
-    def _add(view: View, groups: list[tuple[str, str]], deltas: list[tuple[str, int]],
-             reach_delta: int, posts: int) -> None:
+    def _add(
+        view: View,
+        groups: list[tuple[str, str]],
+        deltas: list[tuple[str, int]],
+        reach_delta: int,
+        posts: int,
+    ) -> None:
         for key, denominator in groups:
             group = view.get(key)
             if group is None:

@@ -320,9 +320,7 @@ class _PostgresBackend:
         from psycopg import sql
 
         self._stack = ExitStack()
-        self._conn: psycopg.Connection[Any] = self._stack.enter_context(
-            postgres_connection(config)
-        )
+        self._conn: psycopg.Connection[Any] = self._stack.enter_context(postgres_connection(config))
         self._lock = threading.Lock()
         schema = sql.Identifier(config.schema)
         self._documents = sql.SQL("{}.{}").format(schema, sql.Identifier(DOCUMENTS_TABLE))
@@ -562,8 +560,12 @@ class ProjectionEngine:
         from libops.projections.parallel import run_in_workers
 
         return run_in_workers(
-            self, list(self._projections.values()), url=self._ops.config.url,
-            workers=workers, batch_size=self._batch_size, on_progress=on_progress,
+            self,
+            list(self._projections.values()),
+            url=self._ops.config.url,
+            workers=workers,
+            batch_size=self._batch_size,
+            on_progress=on_progress,
         )
 
     def last_id(self) -> int:
@@ -612,8 +614,9 @@ class ProjectionEngine:
         # A projection at position 0 has no documents (they are only ever written with a
         # position), so its view knows which keys cannot exist yet.
         views = {
-            name: View(name, functools.partial(self._backend.load, name),
-                       empty=positions[name] == 0)
+            name: View(
+                name, functools.partial(self._backend.load, name), empty=positions[name] == 0
+            )
             for name in names
         }
         batches = 0
@@ -647,8 +650,9 @@ class ProjectionEngine:
                     positions[name] = self._backend.position(name)
                     counts[name][2] += 1
         return {
-            name: RunReport(name, counts[name][0], counts[name][1], counts[name][2],
-                            positions[name])
+            name: RunReport(
+                name, counts[name][0], counts[name][1], counts[name][2], positions[name]
+            )
             for name in names
         }
 
@@ -664,9 +668,7 @@ class ProjectionEngine:
         for name in group:
             projection = self._projections[name]
             for topic in projection.topics():
-                table.setdefault(topic, []).append(
-                    (name, projection.handler(topic), views[name])
-                )
+                table.setdefault(topic, []).append((name, projection.handler(topic), views[name]))
         to_domain_event = self._ops.app.mapper.to_domain_event
         name = ""
         notification = None
@@ -684,7 +686,8 @@ class ProjectionEngine:
                 view.abandon()
             # Nothing of this batch is written; say where the projection stopped.
             where = (
-                "at the end of a batch" if notification is None
+                "at the end of a batch"
+                if notification is None
                 else f"on notification {notification.id} ({notification.topic})"
             )
             error.add_note(
@@ -716,7 +719,10 @@ class ProjectionEngine:
         with self._reading_the_log():
             return list(
                 self._ops.app.recorder.select_notifications(
-                    position, self._batch_size, stop=stop, topics=topics,
+                    position,
+                    self._batch_size,
+                    stop=stop,
+                    topics=topics,
                     inclusive_of_start=False,
                 )
             )

@@ -46,7 +46,12 @@ from libops.projections.views import Projection, View, handles
 KINDS: Final = ("qa", "reading", "contest", "moderation")
 """The kinds of interaction participants are counted in."""
 MODERATION_ACTIONS: Final = (
-    "hidden", "warned", "sanctioned", "sanctioned_automatically", "featured", "rewarded",
+    "hidden",
+    "warned",
+    "sanctioned",
+    "sanctioned_automatically",
+    "featured",
+    "rewarded",
 )
 """The moderation actions counted, by kind."""
 
@@ -127,15 +132,22 @@ def _qa(view: View) -> dict[str, Any]:
     found: dict[str, Any] | None = view.get("qa")
     if found is not None:
         return found
-    return {"received": 0, "answered": 0, "escalated": 0, "answer_rate": None,
-            "response_counts": {}, "median_response_seconds": None,
-            "p90_response_seconds": None}
+    return {
+        "received": 0,
+        "answered": 0,
+        "escalated": 0,
+        "answer_rate": None,
+        "response_counts": {},
+        "median_response_seconds": None,
+        "p90_response_seconds": None,
+    }
 
 
 def _reading(view: View) -> dict[str, Any]:
-    return view.get("reading") or {**_zero(
-        ("sessions", "registrations", "attendance", "contributions")
-    ), "attendance_rate": None}
+    return view.get("reading") or {
+        **_zero(("sessions", "registrations", "attendance", "contributions")),
+        "attendance_rate": None,
+    }
 
 
 def _put_reading(view: View, reading: dict[str, Any]) -> None:
@@ -143,8 +155,7 @@ def _put_reading(view: View, reading: dict[str, Any]) -> None:
     view.put("reading", reading)
 
 
-_CONTEST_FIELDS: Final = ("contests", "entries", "disqualified", "eligible", "drawn",
-                          "cancelled")
+_CONTEST_FIELDS: Final = ("contests", "entries", "disqualified", "eligible", "drawn", "cancelled")
 
 
 class InteractionEffectivenessProjection(Projection):
@@ -183,8 +194,10 @@ class InteractionEffectivenessProjection(Projection):
         if qa is None:
             return
         counts = {int(seconds): n for seconds, n in qa["response_counts"].items()}
-        qa.update(median_response_seconds=median_of_counts(counts),
-                  p90_response_seconds=percentile_90_of_counts(counts))
+        qa.update(
+            median_response_seconds=median_of_counts(counts),
+            p90_response_seconds=percentile_90_of_counts(counts),
+        )
 
     @handles(Question.Escalated)
     def question_escalated(self, event: Question.Escalated, view: View) -> None:
@@ -198,12 +211,18 @@ class InteractionEffectivenessProjection(Projection):
     @handles(ReadingSession.Scheduled)
     def session_scheduled(self, event: ReadingSession.Scheduled, view: View) -> None:
         """A new reading session."""
-        view.put(f"session:{event.originator_id}", {
-            "title": event.title,
-            "campaign_id": None if event.campaign_id is None else str(event.campaign_id),
-            "capacity": event.capacity, "registered": 0, "attended": 0, "contributions": 0,
-            "status": "scheduled",
-        })
+        view.put(
+            f"session:{event.originator_id}",
+            {
+                "title": event.title,
+                "campaign_id": None if event.campaign_id is None else str(event.campaign_id),
+                "capacity": event.capacity,
+                "registered": 0,
+                "attended": 0,
+                "contributions": 0,
+                "status": "scheduled",
+            },
+        )
         reading = _reading(view)
         reading["sessions"] += 1
         _put_reading(view, reading)
@@ -226,9 +245,7 @@ class InteractionEffectivenessProjection(Projection):
         _put_reading(view, reading)
 
     @handles(ReadingSession.ContributionRecorded)
-    def session_contribution(
-        self, event: ReadingSession.ContributionRecorded, view: View
-    ) -> None:
+    def session_contribution(self, event: ReadingSession.ContributionRecorded, view: View) -> None:
         """A reader contributed to a session (its text is not kept here)."""
         view.increment(f"session:{event.originator_id}", field="contributions")
         reading = _reading(view)
@@ -250,11 +267,17 @@ class InteractionEffectivenessProjection(Projection):
     @handles(Contest.Announced)
     def contest_announced(self, event: Contest.Announced, view: View) -> None:
         """A new contest."""
-        view.put(f"contest:{event.originator_id}", {
-            "title": event.title, "kind": event.kind.value,
-            "campaign_id": None if event.campaign_id is None else str(event.campaign_id),
-            "entries": 0, "disqualified": 0, "status": "announced",
-        })
+        view.put(
+            f"contest:{event.originator_id}",
+            {
+                "title": event.title,
+                "kind": event.kind.value,
+                "campaign_id": None if event.campaign_id is None else str(event.campaign_id),
+                "entries": 0,
+                "disqualified": 0,
+                "status": "announced",
+            },
+        )
         self._contests(view, "contests")
 
     @handles(Contest.Opened)

@@ -91,9 +91,7 @@ def plan(
         members = [[] for _ in range(size)]
         order = sorted(range(len(chosen)), key=lambda i: (-cost([i]), i))
         for i in order:
-            target = min(
-                range(size), key=lambda g: (bool(members[g]), cost([*members[g], i]), g)
-            )
+            target = min(range(size), key=lambda g: (bool(members[g]), cost([*members[g], i]), g))
             members[target].append(i)
     members.sort(key=lambda g: (-cost(g), g))
     return [[chosen[i] for i in group] for group in members]
@@ -117,9 +115,10 @@ def _work(url: str, projections: list[Projection], batch_size: int) -> dict[str,
     from libops.bootstrap import LibOps
     from libops.projections.engine import ProjectionEngine
 
-    with LibOps.open(url) as ops, ProjectionEngine(
-        ops, projections, batch_size=batch_size
-    ) as engine:
+    with (
+        LibOps.open(url) as ops,
+        ProjectionEngine(ops, projections, batch_size=batch_size) as engine,
+    ):
         return engine.run()
 
 
@@ -178,9 +177,9 @@ def run_in_workers(
                 try:
                     reports.update(future.result())
                 except concurrent.futures.process.BrokenProcessPool as error:
-                    failures.append(StorageError(
-                        f"the worker process catching up {group} died: {error}"
-                    ))
+                    failures.append(
+                        StorageError(f"the worker process catching up {group} died: {error}")
+                    )
                 except Exception as error:
                     error.add_note(f"in the worker process catching up {group}")
                     failures.append(error)
@@ -189,4 +188,3 @@ def run_in_workers(
     if failures:
         raise failures[0]
     return {name: reports[name] for name in names}
-

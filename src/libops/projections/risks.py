@@ -92,8 +92,11 @@ class RiskRegisterProjection(Projection):
         after = dict(before)
         score = event.likelihood * event.impact
         after.update(
-            likelihood=event.likelihood, impact=event.impact, score=score,
-            level=level_for(score).value, escalation_threshold=event.escalation_threshold,
+            likelihood=event.likelihood,
+            impact=event.impact,
+            score=score,
+            level=level_for(score).value,
+            escalation_threshold=event.escalation_threshold,
         )
         if score < event.escalation_threshold:
             after["escalated"] = False
@@ -160,9 +163,14 @@ class RiskRegisterProjection(Projection):
         _count(register, after, 1)
         view.put(f"risk:{risk_id}", after)
         if _escalated(after):
-            view.put(f"escalated:{risk_id}", {
-                "risk_id": risk_id, "title": after["title"], "level": after["level"],
-                "score": after["score"],
-            })
+            view.put(
+                f"escalated:{risk_id}",
+                {
+                    "risk_id": risk_id,
+                    "title": after["title"],
+                    "level": after["level"],
+                    "score": after["score"],
+                },
+            )
         elif before is not None and _escalated(before):
             view.delete(f"escalated:{risk_id}")

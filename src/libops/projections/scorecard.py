@@ -31,8 +31,7 @@ from libops.domain.post import Post
 from libops.domain.values import MetricSnapshot, Objective
 from libops.projections.views import Projection, View, handles, uuid_text
 
-COUNTS: Final = ("reads", "views", "likes", "comments", "shares", "favourites",
-                 "followers_gained")
+COUNTS: Final = ("reads", "views", "likes", "comments", "shares", "favourites", "followers_gained")
 """The counts of a metric snapshot that the actuals sum."""
 ENGAGEMENT_COUNTS: Final = ("likes", "comments", "shares", "favourites")
 """Engagements are the sum of these (as in the engagement projection)."""
@@ -84,12 +83,19 @@ def _campaign_document(view: View, campaign_id: str) -> dict[str, Any]:
     found: dict[str, Any] | None = view.get(f"campaign:{campaign_id}")
     if found is not None:
         return found
-    return {"name": None, "kind": None, "status": None, "objectives": [],
-            "actuals": _zero_actuals(), "actuals_by_platform": {}}
+    return {
+        "name": None,
+        "kind": None,
+        "status": None,
+        "objectives": [],
+        "actuals": _zero_actuals(),
+        "actuals_by_platform": {},
+    }
 
 
-def _contribute(view: View, campaign_id: str | None, platform: str,
-                counts: dict[str, int], sign: int) -> None:
+def _contribute(
+    view: View, campaign_id: str | None, platform: str, counts: dict[str, int], sign: int
+) -> None:
     """Add (``sign`` 1) or take away (-1) a post variant's counts to its campaign's actuals."""
     if campaign_id is None:
         return
@@ -107,14 +113,14 @@ counts]`` as the campaign's actuals hold it. ``before_commit`` moves the differe
 the actuals and removes it, so it is never stored."""
 
 
-def _variant(view: View, event: Post.Published | Post.MetricsRecorded,
-             platform: str) -> dict[str, Any]:
+def _variant(
+    view: View, event: Post.Published | Post.MetricsRecorded, platform: str
+) -> dict[str, Any]:
     """The post variant's document (created, not yet counted anywhere, if new)."""
     key = f"post:{uuid_text(event.originator_id)}:{platform}"
     variant: dict[str, Any] | None = view.get(key)
     if variant is None:
-        variant = {"campaign_id": _campaign(event.campaign_id), "published": False,
-                   "counts": {}}
+        variant = {"campaign_id": _campaign(event.campaign_id), "published": False, "counts": {}}
         view.put(key, variant)
     return variant
 
@@ -162,8 +168,12 @@ class CampaignScorecardProjection(Projection):
     def planned(self, event: Campaign.Planned, view: View) -> None:
         """A planned campaign's objectives, with the actuals its posts already have."""
         document = _campaign_document(view, str(event.originator_id))
-        document.update(name=event.name, kind=event.kind.value, status="planned",
-                        objectives=_objectives(event.objectives))
+        document.update(
+            name=event.name,
+            kind=event.kind.value,
+            status="planned",
+            objectives=_objectives(event.objectives),
+        )
         _score(document)
         view.put(f"campaign:{event.originator_id}", document)
 

@@ -123,9 +123,7 @@ _WINDOW: Final = 7
 """Days before the day judged that the comment spike compares with."""
 
 
-def _far_out(
-    value: int, n: int, total: int, squares: int, weights: tuple[int, int, int]
-) -> bool:
+def _far_out(value: int, n: int, total: int, squares: int, weights: tuple[int, int, int]) -> bool:
     """Whether |z| >= Z for ``value`` against n earlier values summing to ``total`` (squares
     summing to ``squares``), in whole numbers: no rounding, and fast.
 
@@ -316,8 +314,7 @@ class RiskSignalsProjection(Projection):
             return
         count = days[day.isoformat()]
         before = sum(
-            days.get((day - timedelta(days=back)).isoformat(), 0)
-            for back in range(1, _WINDOW + 1)
+            days.get((day - timedelta(days=back)).isoformat(), 0) for back in range(1, _WINDOW + 1)
         )
         spiking = count >= self.SPIKE_MINIMUM and count * _WINDOW >= self.SPIKE_FACTOR * before
         last = state["last_spike_day"]
@@ -326,7 +323,10 @@ class RiskSignalsProjection(Projection):
             if last != (day - timedelta(days=1)).isoformat():
                 mean = Fraction(before, _WINDOW)
                 self._fire(
-                    view, event, NEGATIVE_COMMENT_SPIKE, platform,
+                    view,
+                    event,
+                    NEGATIVE_COMMENT_SPIKE,
+                    platform,
                     title=f"Spike in hidden and sanctioned comments on {platform}",
                     description=(
                         f"{count} comments were hidden or their authors sanctioned on "
@@ -349,7 +349,10 @@ class RiskSignalsProjection(Projection):
         view.put(key, {"in_a_row": in_a_row})
         if in_a_row == self.FAILURES_IN_A_ROW:
             self._fire(
-                view, event, PUBLISH_FAILURES, platform,
+                view,
+                event,
+                PUBLISH_FAILURES,
+                platform,
                 title=f"{in_a_row} publish failures in a row on {platform}",
                 description=(
                     f"Publishing on {platform} failed {in_a_row} times in a row with no "
@@ -402,13 +405,15 @@ class RiskSignalsProjection(Projection):
         anomalous.append(post)
         del anomalous[: -self.EPISODES_KEPT]
         self._fire(
-            view, event, METRIC_ANOMALY, f"{post}:{platform}",
+            view,
+            event,
+            METRIC_ANOMALY,
+            f"{post}:{platform}",
             title=f"Unusual metrics for a post on {platform}",
             description=(
                 f"The {platform} snapshot of post {post} observed at "
                 f"{snapshot.observed_at.isoformat()} is far outside the platform's usual "
-                f"range (|z| at least {_one_place(self.ANOMALY_Z)}): " + "; ".join(outliers)
-                + "."
+                f"range (|z| at least {_one_place(self.ANOMALY_Z)}): " + "; ".join(outliers) + "."
             ),
             campaign_id=event.campaign_id,
             post_id=event.originator_id,
@@ -419,11 +424,14 @@ class RiskSignalsProjection(Projection):
         z, floor = self.ANOMALY_Z, self.ANOMALY_MIN_SD
         cached = self._weights
         if cached is None or cached[0] != (z, floor):
-            cached = self._weights = ((z, floor), (
-                z.denominator ** 2 * floor.denominator ** 2,
-                z.numerator ** 2 * floor.denominator ** 2,
-                z.numerator ** 2 * floor.numerator ** 2,
-            ))
+            cached = self._weights = (
+                (z, floor),
+                (
+                    z.denominator**2 * floor.denominator**2,
+                    z.numerator**2 * floor.denominator**2,
+                    z.numerator**2 * floor.numerator**2,
+                ),
+            )
         return cached[1]
 
     def _outlier(self, name: str, value: int, n: int, total: int, squares: int) -> str:
@@ -463,7 +471,10 @@ class RiskSignalsProjection(Projection):
             for f in sorted(personal, key=lambda f: (f.where, f.kind.value))
         )
         self._fire(
-            view, event, PERSONAL_DATA_IN_DRAFT, post,
+            view,
+            event,
+            PERSONAL_DATA_IN_DRAFT,
+            post,
             title="Personal data in a draft post",
             description=(
                 f"The automatic review found personal data in post {post}, submitted for "
@@ -492,21 +503,28 @@ class RiskSignalsProjection(Projection):
     @handles(Budget.Allocated)
     def allocated(self, event: Budget.Allocated, view: View) -> None:
         """Allocated money raises the line's allocation."""
-        self._line(view, event, event.category.value, event.campaign_id,
-                   allocated=event.amount.amount)
+        self._line(
+            view, event, event.category.value, event.campaign_id, allocated=event.amount.amount
+        )
 
     @handles(Budget.Adjusted)
     def adjusted(self, event: Budget.Adjusted, view: View) -> None:
         """Each changed line's allocation becomes its new amount."""
         for change in tuple(event.changes):
-            self._line(view, event, change.category.value, change.campaign_id,
-                       allocated=_EXACT.subtract(change.after.amount, change.before.amount))
+            self._line(
+                view,
+                event,
+                change.category.value,
+                change.campaign_id,
+                allocated=_EXACT.subtract(change.after.amount, change.before.amount),
+            )
 
     @handles(Budget.Committed)
     def committed(self, event: Budget.Committed, view: View) -> None:
         """A commitment holds money on its line until released or invoiced."""
-        line = self._line(view, event, event.category.value, event.campaign_id,
-                          committed=event.amount.amount)
+        line = self._line(
+            view, event, event.category.value, event.campaign_id, committed=event.amount.amount
+        )
         view.put(
             f"commitment:{event.originator_id}:{event.reference}",
             {"line": line, "outstanding": _money(event.amount.amount)},
@@ -522,8 +540,7 @@ class RiskSignalsProjection(Projection):
         """An invoice is spent on its line; what it settles is no longer committed."""
         if event.settles is not None and event.settled.amount:
             self._settle(view, event, event.settles, event.settled.amount)
-        self._line(view, event, event.category.value, event.campaign_id,
-                   spent=event.amount.amount)
+        self._line(view, event, event.category.value, event.campaign_id, spent=event.amount.amount)
 
     def _settle(self, view: View, event: Any, reference: str, amount: Decimal) -> None:
         key = f"commitment:{event.originator_id}:{reference}"
@@ -531,8 +548,9 @@ class RiskSignalsProjection(Projection):
         if held is None:
             return
         _budget, category, campaign = held["line"].split(":")[1:]
-        self._line(view, event, category, None if campaign == "general" else campaign,
-                   committed=-amount)
+        self._line(
+            view, event, category, None if campaign == "general" else campaign, committed=-amount
+        )
         outstanding = _EXACT.subtract(Decimal(held["outstanding"]), amount)
         if outstanding > 0:
             view.put(key, {**held, "outstanding": _money(outstanding)})
@@ -552,7 +570,10 @@ class RiskSignalsProjection(Projection):
         campaign = "general" if campaign_id is None else str(campaign_id)
         key = f"line:{budget_id}:{category}:{campaign}"
         line = view.get(key) or {
-            "allocated": "0", "committed": "0", "spent": "0", "over": False,
+            "allocated": "0",
+            "committed": "0",
+            "spent": "0",
+            "over": False,
         }
         for field, delta in deltas.items():
             line[field] = _money(_EXACT.add(Decimal(line[field]), delta))
@@ -566,7 +587,10 @@ class RiskSignalsProjection(Projection):
             what = "committed and spent" if self.OVERSPEND_COUNTS_COMMITMENTS else "spent"
             line_name = "general" if campaign_id is None else f"campaign {campaign}"
             self._fire(
-                view, event, OVERSPEND, f"{budget_id}:{category}:{campaign}",
+                view,
+                event,
+                OVERSPEND,
+                f"{budget_id}:{category}:{campaign}",
                 title=f"Over allocation: {budget['name']} / {category} / {campaign}",
                 description=(
                     f"The {category} line ({line_name}) "
@@ -651,8 +675,11 @@ def dispatch_signals(
         try:
             outcomes.append(_dispatch(ops, doc, actor, actor.id if owner is None else owner))
         except LibopsError as refused:
-            outcomes.append(SignalOutcome(doc["signal_id"], doc["signal"], doc["scope"],
-                                          "failed", None, str(refused)))
+            outcomes.append(
+                SignalOutcome(
+                    doc["signal_id"], doc["signal"], doc["scope"], "failed", None, str(refused)
+                )
+            )
     done = [OUTBOX + o.signal_id for o in outcomes if o.action != "failed"]
     if done:
         engine.discard(name, done)
@@ -682,17 +709,27 @@ def _dispatch(
             risk = ops.risks.get(open_risk)
             if not risk.is_closed:
                 ops.risks.reassess(
-                    actor, open_risk,
+                    actor,
+                    open_risk,
                     likelihood=min(risk.likelihood + 1, MAX_RATING),
                     impact=max(risk.impact, int(doc["impact"])),
-                    reason=doc["description"], source=source, idempotency_key=key,
+                    reason=doc["description"],
+                    source=source,
+                    idempotency_key=key,
                 )
                 return outcome("reassessed", open_risk)
         risk_id = ops.risks.identify(
-            actor, title=doc["title"], category=doc["category"],
-            likelihood=int(doc["likelihood"]), impact=int(doc["impact"]), owner=owner,
-            description=doc["description"], campaign_id=doc["campaign_id"],
-            post_id=doc["post_id"], source=source, idempotency_key=key,
+            actor,
+            title=doc["title"],
+            category=doc["category"],
+            likelihood=int(doc["likelihood"]),
+            impact=int(doc["impact"]),
+            owner=owner,
+            description=doc["description"],
+            campaign_id=doc["campaign_id"],
+            post_id=doc["post_id"],
+            source=source,
+            idempotency_key=key,
         )
     except IdempotencyKeyReuseError:
         # Another dispatcher acted on this signal between our look and our command.

@@ -137,8 +137,7 @@ def encode(value: Any) -> str:
         return _ENCODER.encode(value)
     except (TypeError, ValueError) as error:
         raise InvalidValueError(
-            f"a view document must be plain JSON (dict, list, str, int, float, bool, None): "
-            f"{error}"
+            f"a view document must be plain JSON (dict, list, str, int, float, bool, None): {error}"
         ) from None
 
 
@@ -230,9 +229,7 @@ class View:
             text = texts[key]
         else:
             written = self._written
-            text = texts[key] = (
-                self._load(key) if written is None or key in written else None
-            )
+            text = texts[key] = self._load(key) if written is None or key in written else None
             self._cached += _ENTRY_COST + len(text or "")  # remembered from now on
         document = live[key] = _DELETED if text is None else json.loads(text)
         return document

@@ -75,10 +75,14 @@ def _ln(value: Decimal) -> Decimal:
 def _part(reads: Decimal, wows: Decimal, likes: Decimal, shares: Decimal) -> Decimal:
     c = _CONTEXT
     return c.add(
-        c.add(c.multiply(_READS_W, _ln(c.add(reads, _ONE))),
-              c.multiply(_WOW_W, _ln(c.add(c.multiply(_TEN, wows), _ONE)))),
-        c.add(c.multiply(_LIKES_W, _ln(c.add(c.multiply(_TEN, likes), _ONE))),
-              c.multiply(_SHARES_W, _ln(c.add(c.multiply(_TEN, shares), _ONE)))),
+        c.add(
+            c.multiply(_READS_W, _ln(c.add(reads, _ONE))),
+            c.multiply(_WOW_W, _ln(c.add(c.multiply(_TEN, wows), _ONE))),
+        ),
+        c.add(
+            c.multiply(_LIKES_W, _ln(c.add(c.multiply(_TEN, likes), _ONE))),
+            c.multiply(_SHARES_W, _ln(c.add(c.multiply(_TEN, shares), _ONE))),
+        ),
     )
 
 
@@ -187,9 +191,8 @@ class WciProjection(Projection):
                 if doc is None:
                     continue
                 counts: Counts = (doc["reads"], doc["wows"], doc["likes"], doc["shares"])
-                doc["wci"] = wci(days=1, totals=counts, articles=1, headline=counts,
-                                 peak=counts)
-                self._store(view, key[len("post:"):], doc)
+                doc["wci"] = wci(days=1, totals=counts, articles=1, headline=counts, peak=counts)
+                self._store(view, key[len("post:") :], doc)
         for key in view.touched():
             if not key.startswith("post:"):
                 doc = view.get(key)

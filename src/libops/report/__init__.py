@@ -112,8 +112,9 @@ def _check_directory(target: Path) -> None:
             break
         existing = existing.parent
     if existing.exists() and not existing.is_dir():
-        raise ReportDirectoryError(f"cannot write the report into {str(target)!r}: "
-                                   f"{str(existing)!r} is not a directory")
+        raise ReportDirectoryError(
+            f"cannot write the report into {str(target)!r}: {str(existing)!r} is not a directory"
+        )
     try:
         with tempfile.TemporaryFile(dir=existing):
             pass

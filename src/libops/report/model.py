@@ -454,7 +454,8 @@ def build_report(
     # a campaign's period or the span of publications are the days of the posts, and a
     # history recorded with a simulated clock was recorded on other days.
     activity = [
-        e for e in activity_entries(engine.view("activity"))
+        e
+        for e in activity_entries(engine.view("activity"))
         if given is None or _local_day(e["recorded_at"]) in given
     ]
     post_campaigns = {
@@ -476,10 +477,7 @@ def build_report(
         period=chosen_period,
         campaigns=campaigns,
         budgets=tuple(
-            sorted(
-                doc["name"] for key, doc in budget_view.items()
-                if key.startswith("budget:")
-            )
+            sorted(doc["name"] for key, doc in budget_view.items() if key.startswith("budget:"))
         ),
         events=int(ops.app.recorder.max_notification_id() or 0),
     )
@@ -491,12 +489,17 @@ def build_report(
     budgets = _budgets(budget_view, engagement_view, campaign, campaigns, rows)
     risks = _risks(risks_view, signals_view, campaign)
     problems = _problems(
-        activity, interactions, risks, engagement_view, signals_view,
+        activity,
+        interactions,
+        risks,
+        engagement_view,
+        signals_view,
         functools.partial(activity_event, ops),
     )
     judgement = _judgement(goals, engagement, budgets, risks)
-    recommendations = _recommendations(rows, goals, cadence, interactions, budgets, engagement,
-                                       risks)
+    recommendations = _recommendations(
+        rows, goals, cadence, interactions, budgets, engagement, risks
+    )
     return Report(
         lang=lang,
         background=background,
@@ -660,8 +663,9 @@ def _engagement(rows: Sequence[analysis.Observation]) -> Engagement:
         by_platform=tuple(_row(g) for g in analysis.group(rows, "platform")),
         by_content_type=tuple(_row(g) for g in analysis.group(rows, "content_type")),
         by_week=tuple(
-            EngagementRow(p.week, p.posts, p.reach, p.engagements, p.followers_gained,
-                          p.engagement_rate)
+            EngagementRow(
+                p.week, p.posts, p.reach, p.engagements, p.followers_gained, p.engagement_rate
+            )
             for p in trend.weeks
         ),
         trend_slope=trend.slope,
@@ -705,8 +709,16 @@ def _cadence(
                         counts[UNDER] += 1
             total = sum(counts.values())
             result.append(
-                CadenceRow(platform, per, rule.minimum, rule.maximum, total, counts[UNDER],
-                           counts[WITHIN], counts[OVER])
+                CadenceRow(
+                    platform,
+                    per,
+                    rule.minimum,
+                    rule.maximum,
+                    total,
+                    counts[UNDER],
+                    counts[WITHIN],
+                    counts[OVER],
+                )
             )
     return tuple(result)
 
@@ -727,10 +739,16 @@ def _interactions(view: Mapping[str, Any], campaign: str | None) -> Interactions
     participants = view.get("participants") or {"total": 0, "by_kind": {}}
     qa = view.get("qa") or {}
     moderation = view.get("moderation") or {}
-    contests = [d for k, d in view.items() if k.startswith("contest:")
-                and (campaign is None or d["campaign_id"] == campaign)]
-    sessions = [d for k, d in view.items() if k.startswith("session:")
-                and (campaign is None or d["campaign_id"] == campaign)]
+    contests = [
+        d
+        for k, d in view.items()
+        if k.startswith("contest:") and (campaign is None or d["campaign_id"] == campaign)
+    ]
+    sessions = [
+        d
+        for k, d in view.items()
+        if k.startswith("session:") and (campaign is None or d["campaign_id"] == campaign)
+    ]
     median = qa.get("median_response_seconds")
     return Interactions(
         participants=int(participants["total"]),
@@ -780,8 +798,11 @@ def _budgets(
     if campaign is None:
         categories = [(d["category"], d) for k, d in view.items() if k.startswith("category:")]
     else:
-        categories = [(d["category"], d) for k, d in view.items()
-                      if k.startswith("line:") and d["campaign_id"] == campaign]
+        categories = [
+            (d["category"], d)
+            for k, d in view.items()
+            if k.startswith("line:") and d["campaign_id"] == campaign
+        ]
     by_campaign = [
         (names.get(d["campaign_id"], d["campaign_id"]), {**amounts, "currency": currency})
         for k, d in view.items()
@@ -796,10 +817,17 @@ def _budgets(
             continue
         for currency, figures in found["by_currency"].items():
             costs.append(
-                CostRow("campaign", names.get(cid, cid), None, currency,
-                        Decimal(figures["spent"]), found["engagements"],
-                        found["followers_gained"], _dec(figures["cost_per_engagement"]),
-                        _dec(figures["cost_per_new_follower"]))
+                CostRow(
+                    "campaign",
+                    names.get(cid, cid),
+                    None,
+                    currency,
+                    Decimal(figures["spent"]),
+                    found["engagements"],
+                    found["followers_gained"],
+                    _dec(figures["cost_per_engagement"]),
+                    _dec(figures["cost_per_new_follower"]),
+                )
             )
     for info in campaigns:
         for kol in info.kol_partners:
@@ -807,8 +835,17 @@ def _budgets(
             engagements = sum(o.engagements for o in mine)
             followers = sum(o.followers_gained or 0 for o in mine)
             costs.append(
-                CostRow("kol", kol.handle, kol.platform, kol.currency, kol.fee, engagements,
-                        followers, _per(kol.fee, engagements), _per(kol.fee, followers))
+                CostRow(
+                    "kol",
+                    kol.handle,
+                    kol.platform,
+                    kol.currency,
+                    kol.fee,
+                    engagements,
+                    followers,
+                    _per(kol.fee, engagements),
+                    _per(kol.fee, followers),
+                )
             )
     return Budgets(by_category, _sum_rows(by_campaign), totals, tuple(costs))
 
@@ -845,8 +882,13 @@ def _risks(view: Mapping[str, Any], signals: Mapping[str, Any], campaign: str | 
         levels[doc["level"]] += 1
     incidents = sorted(
         (
-            IncidentRow(chosen[doc["risk_id"]]["title"], doc["number"], doc["severity"],
-                        doc["affected"], datetime.fromisoformat(doc["started_at"]))
+            IncidentRow(
+                chosen[doc["risk_id"]]["title"],
+                doc["number"],
+                doc["severity"],
+                doc["affected"],
+                datetime.fromisoformat(doc["started_at"]),
+            )
             for key, doc in view.items()
             if key.startswith("incident:") and doc["risk_id"] in chosen
         ),
@@ -864,8 +906,16 @@ def _risks(view: Mapping[str, Any], signals: Mapping[str, Any], campaign: str | 
         risks=tuple(
             sorted(
                 (
-                    RiskRow(d["title"], d["category"], d["likelihood"], d["impact"], d["score"],
-                            d["level"], d["status"], bool(d["escalated"]))
+                    RiskRow(
+                        d["title"],
+                        d["category"],
+                        d["likelihood"],
+                        d["impact"],
+                        d["score"],
+                        d["level"],
+                        d["status"],
+                        bool(d["escalated"]),
+                    )
                     for d in chosen.values()
                 ),
                 key=lambda r: (-r.score, r.title),
@@ -874,8 +924,6 @@ def _risks(view: Mapping[str, Any], signals: Mapping[str, Any], campaign: str | 
         open_incidents=tuple(incidents),
         signals=tuple(sorted(fired.items())),
     )
-
-
 
 
 def _problems(
@@ -899,60 +947,96 @@ def _problems(
             platform = event_of(failure).platform.value
             if f"post:{failure['aggregate_id']}:{platform}" in engagement_view:
                 published_later += 1
-        found.append(Finding("publish_failed", (
-            ("failures", len(failures)),
-            ("posts", len({e["aggregate_id"] for e in failures})),
-            ("published_later", published_later),
-        )))
+        found.append(
+            Finding(
+                "publish_failed",
+                (
+                    ("failures", len(failures)),
+                    ("posts", len({e["aggregate_id"] for e in failures})),
+                    ("published_later", published_later),
+                ),
+            )
+        )
     requested = by_event["libops:Post.ChangesRequested"]
     if requested:
-        sent_back = {e["aggregate_id"] for e in activity
-                     if e["topic"] == "libops:Post.ChangesRequested"}
+        sent_back = {
+            e["aggregate_id"] for e in activity if e["topic"] == "libops:Post.ChangesRequested"
+        }
         approved = {e["aggregate_id"] for e in activity if e["topic"] == "libops:Post.Approved"}
-        found.append(Finding("changes_requested", (
-            ("changes_requested", requested),
-            ("posts", len(sent_back)),
-            ("approved_after", len(sent_back & approved)),
-        )))
+        found.append(
+            Finding(
+                "changes_requested",
+                (
+                    ("changes_requested", requested),
+                    ("posts", len(sent_back)),
+                    ("approved_after", len(sent_back & approved)),
+                ),
+            )
+        )
     reported = by_event["libops:Risk.IncidentReported"]
     if reported:
-        found.append(Finding("incidents", (
-            ("reported", reported),
-            ("resolved", by_event["libops:Risk.IncidentResolved"]),
-            ("open", len(risks.open_incidents)),
-        )))
+        found.append(
+            Finding(
+                "incidents",
+                (
+                    ("reported", reported),
+                    ("resolved", by_event["libops:Risk.IncidentResolved"]),
+                    ("open", len(risks.open_incidents)),
+                ),
+            )
+        )
     if interactions.escalated or interactions.questions > interactions.answered:
-        found.append(Finding("questions_escalated", (
-            ("questions", interactions.questions),
-            ("answered", interactions.answered),
-            ("escalated", interactions.escalated),
-            ("unanswered", interactions.questions - interactions.answered),
-        )))
+        found.append(
+            Finding(
+                "questions_escalated",
+                (
+                    ("questions", interactions.questions),
+                    ("answered", interactions.answered),
+                    ("escalated", interactions.escalated),
+                    ("unanswered", interactions.questions - interactions.answered),
+                ),
+            )
+        )
     adjusted = by_event["libops:Budget.Adjusted"]
     overrides = sum(
-        1 for e in activity
+        1
+        for e in activity
         if e["topic"] in ("libops:Budget.ExpenseRecorded", "libops:Budget.Committed")
         and event_of(e).override_reason is not None
     )
     overspend_signals = sum(
-        int(doc.get("firings", 0)) for key, doc in signals_view.items()
+        int(doc.get("firings", 0))
+        for key, doc in signals_view.items()
         if key.startswith("scope:overspend:")
     )
     if adjusted or overrides or overspend_signals:
-        found.append(Finding("budget_pressure", (
-            ("adjustments", adjusted),
-            ("overrides", overrides),
-            ("overspend_signals", overspend_signals),
-        )))
+        found.append(
+            Finding(
+                "budget_pressure",
+                (
+                    ("adjustments", adjusted),
+                    ("overrides", overrides),
+                    ("overspend_signals", overspend_signals),
+                ),
+            )
+        )
     sanctions = dict(interactions.moderation)
     hidden = sanctions.get("hidden", 0)
     if hidden:
-        found.append(Finding("moderation", (
-            ("hidden", hidden),
-            ("warned", sanctions.get("warned", 0)),
-            ("sanctioned", sanctions.get("sanctioned", 0)
-             + sanctions.get("sanctioned_automatically", 0)),
-        )))
+        found.append(
+            Finding(
+                "moderation",
+                (
+                    ("hidden", hidden),
+                    ("warned", sanctions.get("warned", 0)),
+                    (
+                        "sanctioned",
+                        sanctions.get("sanctioned", 0)
+                        + sanctions.get("sanctioned_automatically", 0),
+                    ),
+                ),
+            )
+        )
     erased = by_event["libops:DataSubject.Erased"]
     if erased:
         found.append(Finding("erasures", (("erased", erased),)))
@@ -1004,53 +1088,115 @@ def _recommendations(
     best = ranking.best
     if best is not None and best.group.engagement_rate is not None:
         g = best.group
-        found.append(Finding("best_slot", (
-            ("content_type", str(g.key[0])), ("hour", int(g.key[1])), ("posts", g.posts),
-            ("engagements", g.engagements), ("reach", g.reach), ("rate", g.engagement_rate),
-        )))
+        found.append(
+            Finding(
+                "best_slot",
+                (
+                    ("content_type", str(g.key[0])),
+                    ("hour", int(g.key[1])),
+                    ("posts", g.posts),
+                    ("engagements", g.engagements),
+                    ("reach", g.reach),
+                    ("rate", g.engagement_rate),
+                ),
+            )
+        )
     rated = [r for r in engagement.by_content_type if r.engagement_rate is not None]
     if len(rated) >= 2:
         low = min(rated, key=lambda r: (r.engagement_rate, r.key))
         high = max(rated, key=lambda r: (r.engagement_rate, r.key))
-        found.append(Finding("weakest_content", (
-            ("content_type", low.key), ("posts", low.posts), ("rate", low.engagement_rate),
-            ("best_content_type", high.key), ("best_rate", high.engagement_rate),
-        )))
+        found.append(
+            Finding(
+                "weakest_content",
+                (
+                    ("content_type", low.key),
+                    ("posts", low.posts),
+                    ("rate", low.engagement_rate),
+                    ("best_content_type", high.key),
+                    ("best_rate", high.engagement_rate),
+                ),
+            )
+        )
     for row in cadence:
         if row.periods and (row.under or row.over):
-            found.append(Finding("cadence", (
-                ("platform", row.platform), ("per", row.per), ("under", row.under),
-                ("over", row.over), ("periods", row.periods), ("minimum", row.minimum),
-                ("maximum", row.maximum),
-            )))
+            found.append(
+                Finding(
+                    "cadence",
+                    (
+                        ("platform", row.platform),
+                        ("per", row.per),
+                        ("under", row.under),
+                        ("over", row.over),
+                        ("periods", row.periods),
+                        ("minimum", row.minimum),
+                        ("maximum", row.maximum),
+                    ),
+                )
+            )
     for goal in goals:
         if goal.met is False:
-            found.append(Finding("objective_missed", (
-                ("campaign", goal.campaign), ("metric", goal.metric),
-                ("platform", goal.platform), ("actual", goal.actual),
-                ("target", goal.target), ("attainment", goal.attainment),
-            )))
+            found.append(
+                Finding(
+                    "objective_missed",
+                    (
+                        ("campaign", goal.campaign),
+                        ("metric", goal.metric),
+                        ("platform", goal.platform),
+                        ("actual", goal.actual),
+                        ("target", goal.target),
+                        ("attainment", goal.attainment),
+                    ),
+                )
+            )
     priced = [c for c in budgets.costs if c.cost_per_engagement is not None]
     if priced:
         worst = max(priced, key=lambda c: (c.cost_per_engagement, c.subject))
-        found.append(Finding("least_cost_effective", (
-            ("subject", worst.subject), ("kind", worst.kind), ("currency", worst.currency),
-            ("spent", worst.spent), ("engagements", worst.engagements),
-            ("cost_per_engagement", worst.cost_per_engagement),
-        )))
+        found.append(
+            Finding(
+                "least_cost_effective",
+                (
+                    ("subject", worst.subject),
+                    ("kind", worst.kind),
+                    ("currency", worst.currency),
+                    ("spent", worst.spent),
+                    ("engagements", worst.engagements),
+                    ("cost_per_engagement", worst.cost_per_engagement),
+                ),
+            )
+        )
     if interactions.questions and (interactions.escalated or interactions.answer_rate != 1):
-        found.append(Finding("answer_questions", (
-            ("questions", interactions.questions), ("answered", interactions.answered),
-            ("answer_rate", interactions.answer_rate), ("escalated", interactions.escalated),
-            ("p90_response_seconds", interactions.p90_response_seconds),
-        )))
+        found.append(
+            Finding(
+                "answer_questions",
+                (
+                    ("questions", interactions.questions),
+                    ("answered", interactions.answered),
+                    ("answer_rate", interactions.answer_rate),
+                    ("escalated", interactions.escalated),
+                    ("p90_response_seconds", interactions.p90_response_seconds),
+                ),
+            )
+        )
     if engagement.trend_direction == "falling" and engagement.trend_slope is not None:
-        found.append(Finding("falling_trend", (
-            ("weeks", len(engagement.by_week)), ("slope", engagement.trend_slope),
-        )))
+        found.append(
+            Finding(
+                "falling_trend",
+                (
+                    ("weeks", len(engagement.by_week)),
+                    ("slope", engagement.trend_slope),
+                ),
+            )
+        )
     serious = sum(n for level, n in risks.by_level if level in ("high", "critical"))
     if serious:
-        found.append(Finding("review_risks", (
-            ("serious", serious), ("open", risks.open_risks), ("escalated", risks.escalated),
-        )))
+        found.append(
+            Finding(
+                "review_risks",
+                (
+                    ("serious", serious),
+                    ("open", risks.open_risks),
+                    ("escalated", risks.escalated),
+                ),
+            )
+        )
     return tuple(found)

@@ -439,77 +439,189 @@ _ZH: Final[dict[str, str]] = {
 }
 
 _LABELS_EN: Final[dict[str, str]] = {
-    "weibo": "Weibo", "wechat": "WeChat", "douyin": "Douyin", "mastodon": "Mastodon",
-    "bluesky": "Bluesky", "facebook": "Facebook", "instagram": "Instagram", "x": "X",
-    "news": "news", "knowledge": "knowledge", "interactive": "interactive",
-    "content_creation": "content creation", "promotion": "promotion",
-    "technical_support": "technical support", "staff": "staff", "partnerships": "partnerships",
-    "low": "low", "medium": "medium", "high": "high", "critical": "critical",
-    "reads": "reads", "views": "views", "likes": "likes", "comments": "comments",
-    "shares": "shares", "favourites": "favourites", "followers_gained": "new followers",
-    "engagements": "engagements", "posts_published": "posts published",
+    "weibo": "Weibo",
+    "wechat": "WeChat",
+    "douyin": "Douyin",
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "x": "X",
+    "news": "news",
+    "knowledge": "knowledge",
+    "interactive": "interactive",
+    "content_creation": "content creation",
+    "promotion": "promotion",
+    "technical_support": "technical support",
+    "staff": "staff",
+    "partnerships": "partnerships",
+    "low": "low",
+    "medium": "medium",
+    "high": "high",
+    "critical": "critical",
+    "reads": "reads",
+    "views": "views",
+    "likes": "likes",
+    "comments": "comments",
+    "shares": "shares",
+    "favourites": "favourites",
+    "followers_gained": "new followers",
+    "engagements": "engagements",
+    "posts_published": "posts published",
     "participants": "participants",
-    "topic": "topic", "kol": "KOL", "cross_platform": "cross-platform", "service": "service",
+    "topic": "topic",
+    "kol": "KOL",
+    "cross_platform": "cross-platform",
+    "service": "service",
     "reading_event": "reading event",
-    "planned": "planned", "live": "live", "paused": "paused", "completed": "completed",
-    "cancelled": "cancelled", "open": "open", "closed": "closed",
-    "content": "content", "technical": "technical", "market": "market",
+    "planned": "planned",
+    "live": "live",
+    "paused": "paused",
+    "completed": "completed",
+    "cancelled": "cancelled",
+    "open": "open",
+    "closed": "closed",
+    "content": "content",
+    "technical": "technical",
+    "market": "market",
     "regulatory": "regulatory",
-    "minor": "minor", "moderate": "moderate", "major": "major", "severe": "severe",
-    "hidden": "comments hidden", "warned": "warnings", "sanctioned": "sanctions",
-    "sanctioned_automatically": "automatic sanctions", "featured": "comments featured",
+    "minor": "minor",
+    "moderate": "moderate",
+    "major": "major",
+    "severe": "severe",
+    "hidden": "comments hidden",
+    "warned": "warnings",
+    "sanctioned": "sanctions",
+    "sanctioned_automatically": "automatic sanctions",
+    "featured": "comments featured",
     "rewarded": "rewards",
-    "qa": "Q&A", "reading": "reading sessions", "contest": "contests",
+    "qa": "Q&A",
+    "reading": "reading sessions",
+    "contest": "contests",
     "moderation": "moderation",
-    "campaign_planned": "campaign planned", "campaign_launched": "campaign launched",
-    "campaign_paused": "campaign paused", "campaign_resumed": "campaign resumed",
-    "campaign_completed": "campaign completed", "campaign_cancelled": "campaign cancelled",
-    "contest_drawn": "contest winners drawn", "session_closed": "reading session held",
-    "budget_adjusted": "budget adjusted", "incident_reported": "incident reported",
-    "incident_resolved": "incident resolved", "subject_erased": "reader's data erased",
-    "first_publication": "first publication", "last_publication": "last publication",
-    "period_start": "campaign period starts", "period_end": "campaign period ends",
-    "negative_comment_spike": "negative comment spike", "publish_failures": "publish failures",
-    "metric_anomaly": "metric anomaly", "personal_data_in_draft": "personal data in a draft",
+    "campaign_planned": "campaign planned",
+    "campaign_launched": "campaign launched",
+    "campaign_paused": "campaign paused",
+    "campaign_resumed": "campaign resumed",
+    "campaign_completed": "campaign completed",
+    "campaign_cancelled": "campaign cancelled",
+    "contest_drawn": "contest winners drawn",
+    "session_closed": "reading session held",
+    "budget_adjusted": "budget adjusted",
+    "incident_reported": "incident reported",
+    "incident_resolved": "incident resolved",
+    "subject_erased": "reader's data erased",
+    "first_publication": "first publication",
+    "last_publication": "last publication",
+    "period_start": "campaign period starts",
+    "period_end": "campaign period ends",
+    "negative_comment_spike": "negative comment spike",
+    "publish_failures": "publish failures",
+    "metric_anomaly": "metric anomaly",
+    "personal_data_in_draft": "personal data in a draft",
     "overspend": "overspend",
-    "spent": "spent", "committed": "committed", "available": "available",
-    "Campaign": "campaign", "Contest": "contest", "ReadingSession": "reading session",
-    "Budget": "budget", "Risk": "risk", "DataSubject": "reader",
+    "spent": "spent",
+    "committed": "committed",
+    "available": "available",
+    "Campaign": "campaign",
+    "Contest": "contest",
+    "ReadingSession": "reading session",
+    "Budget": "budget",
+    "Risk": "risk",
+    "DataSubject": "reader",
 }
 
 _LABELS_ZH: Final[dict[str, str]] = {
-    "weibo": "微博", "wechat": "微信公众号", "douyin": "抖音", "mastodon": "Mastodon",
-    "bluesky": "Bluesky", "facebook": "Facebook", "instagram": "Instagram", "x": "X",
-    "news": "资讯类", "knowledge": "知识类", "interactive": "互动类",
-    "content_creation": "内容创作", "promotion": "推广", "technical_support": "技术支持",
-    "staff": "人员", "partnerships": "合作",
-    "low": "低", "medium": "中", "high": "高", "critical": "严重",
-    "reads": "阅读量", "views": "播放量", "likes": "点赞", "comments": "评论",
-    "shares": "转发", "favourites": "收藏", "followers_gained": "新增粉丝",
-    "engagements": "互动数", "posts_published": "发布数", "participants": "参与人数",
-    "topic": "话题", "kol": "KOL", "cross_platform": "跨平台", "service": "服务",
+    "weibo": "微博",
+    "wechat": "微信公众号",
+    "douyin": "抖音",
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "x": "X",
+    "news": "资讯类",
+    "knowledge": "知识类",
+    "interactive": "互动类",
+    "content_creation": "内容创作",
+    "promotion": "推广",
+    "technical_support": "技术支持",
+    "staff": "人员",
+    "partnerships": "合作",
+    "low": "低",
+    "medium": "中",
+    "high": "高",
+    "critical": "严重",
+    "reads": "阅读量",
+    "views": "播放量",
+    "likes": "点赞",
+    "comments": "评论",
+    "shares": "转发",
+    "favourites": "收藏",
+    "followers_gained": "新增粉丝",
+    "engagements": "互动数",
+    "posts_published": "发布数",
+    "participants": "参与人数",
+    "topic": "话题",
+    "kol": "KOL",
+    "cross_platform": "跨平台",
+    "service": "服务",
     "reading_event": "阅读活动",
-    "planned": "已计划", "live": "进行中", "paused": "已暂停", "completed": "已完成",
-    "cancelled": "已取消", "open": "未关闭", "closed": "已关闭",
-    "content": "内容", "technical": "技术", "market": "市场", "regulatory": "监管",
-    "minor": "轻微", "moderate": "中等", "major": "重大", "severe": "严重",
-    "hidden": "隐藏评论", "warned": "警告", "sanctioned": "处罚",
-    "sanctioned_automatically": "自动处罚", "featured": "精选评论", "rewarded": "奖励",
-    "qa": "问答", "reading": "读书会", "contest": "竞赛", "moderation": "评论管理",
-    "campaign_planned": "活动计划", "campaign_launched": "活动启动",
-    "campaign_paused": "活动暂停", "campaign_resumed": "活动恢复",
-    "campaign_completed": "活动完成", "campaign_cancelled": "活动取消",
-    "contest_drawn": "竞赛开奖", "session_closed": "读书会举行",
-    "budget_adjusted": "预算调整", "incident_reported": "事件报告",
-    "incident_resolved": "事件解决", "subject_erased": "读者信息删除",
-    "first_publication": "首次发布", "last_publication": "最后发布",
-    "period_start": "活动开始", "period_end": "活动结束",
-    "negative_comment_spike": "负面评论激增", "publish_failures": "连续发布失败",
-    "metric_anomaly": "指标异常", "personal_data_in_draft": "草稿含个人信息",
+    "planned": "已计划",
+    "live": "进行中",
+    "paused": "已暂停",
+    "completed": "已完成",
+    "cancelled": "已取消",
+    "open": "未关闭",
+    "closed": "已关闭",
+    "content": "内容",
+    "technical": "技术",
+    "market": "市场",
+    "regulatory": "监管",
+    "minor": "轻微",
+    "moderate": "中等",
+    "major": "重大",
+    "severe": "严重",
+    "hidden": "隐藏评论",
+    "warned": "警告",
+    "sanctioned": "处罚",
+    "sanctioned_automatically": "自动处罚",
+    "featured": "精选评论",
+    "rewarded": "奖励",
+    "qa": "问答",
+    "reading": "读书会",
+    "contest": "竞赛",
+    "moderation": "评论管理",
+    "campaign_planned": "活动计划",
+    "campaign_launched": "活动启动",
+    "campaign_paused": "活动暂停",
+    "campaign_resumed": "活动恢复",
+    "campaign_completed": "活动完成",
+    "campaign_cancelled": "活动取消",
+    "contest_drawn": "竞赛开奖",
+    "session_closed": "读书会举行",
+    "budget_adjusted": "预算调整",
+    "incident_reported": "事件报告",
+    "incident_resolved": "事件解决",
+    "subject_erased": "读者信息删除",
+    "first_publication": "首次发布",
+    "last_publication": "最后发布",
+    "period_start": "活动开始",
+    "period_end": "活动结束",
+    "negative_comment_spike": "负面评论激增",
+    "publish_failures": "连续发布失败",
+    "metric_anomaly": "指标异常",
+    "personal_data_in_draft": "草稿含个人信息",
     "overspend": "超支",
-    "spent": "已支出", "committed": "已承诺", "available": "可用",
-    "Campaign": "活动", "Contest": "竞赛", "ReadingSession": "读书会",
-    "Budget": "预算", "Risk": "风险", "DataSubject": "读者",
+    "spent": "已支出",
+    "committed": "已承诺",
+    "available": "可用",
+    "Campaign": "活动",
+    "Contest": "竞赛",
+    "ReadingSession": "读书会",
+    "Budget": "预算",
+    "Risk": "风险",
+    "DataSubject": "读者",
 }
 
 STRINGS: Final[dict[str, dict[str, str]]] = {"en": _EN, "zh": _ZH}
@@ -650,8 +762,7 @@ class _List:
 _Block = _Heading | _Paragraph | _Table | _Chart | _List
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]],
-           numeric: Sequence[bool]) -> _Table:
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool]) -> _Table:
     return _Table(tuple(header), tuple(tuple(r) for r in rows), tuple(numeric))
 
 
@@ -666,89 +777,173 @@ def _blocks(report: Report, w: _Words) -> list[_Block]:
 
     out.append(_Heading(2, w("h.background"), "background"))
     out.append(_Paragraph(w("p.store", store=b.store, events=count(b.events))))
-    out.append(_Paragraph(
-        w("p.no_period") if b.period is None
-        else w("p.period", start=b.period.start.isoformat(), end=b.period.end.isoformat())
-    ))
+    out.append(
+        _Paragraph(
+            w("p.no_period")
+            if b.period is None
+            else w("p.period", start=b.period.start.isoformat(), end=b.period.end.isoformat())
+        )
+    )
     out.append(_Paragraph(w("p.scope_campaign" if b.campaign_id else "p.scope_all")))
-    out.append(_Paragraph(
-        w("p.budgets", names="; ".join(b.budgets)) if b.budgets else w("p.no_budgets")
-    ))
+    out.append(
+        _Paragraph(w("p.budgets", names="; ".join(b.budgets)) if b.budgets else w("p.no_budgets"))
+    )
     if b.campaigns:
-        out.append(_table(
-            [w("col.campaign"), w("col.kind"), w("col.status"), w("col.dates"),
-             w("col.platforms"), w("col.kol")],
-            [
-                (c.name, w.label(c.kind), w.label(c.status),
-                 f"{c.start.isoformat()} – {c.end.isoformat()}",
-                 ", ".join(w.label(p) for p in c.platforms),
-                 "; ".join(f"{k.handle} ({w.label(k.platform)}, {count(k.audience_size)}, "
-                           f"{money(k.fee)} {k.currency})" for k in c.kol_partners) or NONE)
-                for c in b.campaigns
-            ],
-            [False] * 6,
-        ))
+        out.append(
+            _table(
+                [
+                    w("col.campaign"),
+                    w("col.kind"),
+                    w("col.status"),
+                    w("col.dates"),
+                    w("col.platforms"),
+                    w("col.kol"),
+                ],
+                [
+                    (
+                        c.name,
+                        w.label(c.kind),
+                        w.label(c.status),
+                        f"{c.start.isoformat()} – {c.end.isoformat()}",
+                        ", ".join(w.label(p) for p in c.platforms),
+                        "; ".join(
+                            f"{k.handle} ({w.label(k.platform)}, {count(k.audience_size)}, "
+                            f"{money(k.fee)} {k.currency})"
+                            for k in c.kol_partners
+                        )
+                        or NONE,
+                    )
+                    for c in b.campaigns
+                ],
+                [False] * 6,
+            )
+        )
 
     out.append(_Heading(2, w("h.goals"), "goals"))
     if report.goals:
-        out.append(_table(
-            [w("col.campaign"), w("col.metric"), w("col.platform"), w("col.target")],
-            [(g.campaign, w.label(g.metric), w.label(g.platform), number(g.target))
-             for g in report.goals],
-            [False, False, False, True],
-        ))
+        out.append(
+            _table(
+                [w("col.campaign"), w("col.metric"), w("col.platform"), w("col.target")],
+                [
+                    (g.campaign, w.label(g.metric), w.label(g.platform), number(g.target))
+                    for g in report.goals
+                ],
+                [False, False, False, True],
+            )
+        )
     else:
         out.append(_Paragraph(w("p.no_goals")))
 
     e = report.execution
     out.append(_Heading(2, w("h.execution"), "execution"))
     if e.first_publication is not None and e.last_publication is not None:
-        out.append(_Paragraph(w("p.publications", first=e.first_publication.isoformat(),
-                                last=e.last_publication.isoformat(),
-                                posts=count(e.posts_total))))
+        out.append(
+            _Paragraph(
+                w(
+                    "p.publications",
+                    first=e.first_publication.isoformat(),
+                    last=e.last_publication.isoformat(),
+                    posts=count(e.posts_total),
+                )
+            )
+        )
     else:
         out.append(_Paragraph(w("p.no_publications")))
     out.append(_Heading(3, w("h3.posts")))
-    out.append(_table(
-        [w("col.platform"), w("col.content_type"), w("col.posts")],
-        [(w.label(p.platform), w.label(p.content_type), count(p.posts)) for p in e.posts],
-        [False, False, True],
-    ))
+    out.append(
+        _table(
+            [w("col.platform"), w("col.content_type"), w("col.posts")],
+            [(w.label(p.platform), w.label(p.content_type), count(p.posts)) for p in e.posts],
+            [False, False, True],
+        )
+    )
     out.append(_Heading(3, w("h3.people")))
-    out.append(_table([w("col.actor"), w("col.events")],
-                      [(p.actor_id, count(p.events)) for p in e.people], [False, True]))
+    out.append(
+        _table(
+            [w("col.actor"), w("col.events")],
+            [(p.actor_id, count(p.events)) for p in e.people],
+            [False, True],
+        )
+    )
     out.append(_Heading(3, w("h3.milestones")))
-    out.append(_table(
-        [w("col.day"), w("col.milestone"), w("col.subject")],
-        [(m.day.isoformat(), w.label(m.kind), w.label(m.subject) if m.subject else NONE)
-         for m in e.milestones],
-        [False, False, False],
-    ))
+    out.append(
+        _table(
+            [w("col.day"), w("col.milestone"), w("col.subject")],
+            [
+                (m.day.isoformat(), w.label(m.kind), w.label(m.subject) if m.subject else NONE)
+                for m in e.milestones
+            ],
+            [False, False, False],
+        )
+    )
 
     out.append(_Heading(2, w("h.results"), "results"))
     if report.goals:
-        out.append(_table(
-            [w("col.campaign"), w("col.metric"), w("col.platform"), w("col.target"),
-             w("col.actual"), w("col.attainment"), w("col.met")],
-            [(g.campaign, w.label(g.metric), w.label(g.platform), number(g.target),
-              count(g.actual), percent(g.attainment), w.yes_no(g.met)) for g in report.goals],
-            [False, False, False, True, True, True, False],
-        ))
+        out.append(
+            _table(
+                [
+                    w("col.campaign"),
+                    w("col.metric"),
+                    w("col.platform"),
+                    w("col.target"),
+                    w("col.actual"),
+                    w("col.attainment"),
+                    w("col.met"),
+                ],
+                [
+                    (
+                        g.campaign,
+                        w.label(g.metric),
+                        w.label(g.platform),
+                        number(g.target),
+                        count(g.actual),
+                        percent(g.attainment),
+                        w.yes_no(g.met),
+                    )
+                    for g in report.goals
+                ],
+                [False, False, False, True, True, True, False],
+            )
+        )
     else:
         out.append(_Paragraph(w("p.no_goals")))
 
     eng = report.engagement
     out.append(_Heading(2, w("h.engagement"), "engagement"))
     t = eng.total
-    out.append(_Paragraph(w("p.total", posts=count(t.posts), reach=count(t.reach),
-                            engagements=count(t.engagements), rate=percent(t.engagement_rate))))
-    header = [w("col.group"), w("col.posts"), w("col.reach"), w("col.engagements"),
-              w("col.followers"), w("col.rate")]
+    out.append(
+        _Paragraph(
+            w(
+                "p.total",
+                posts=count(t.posts),
+                reach=count(t.reach),
+                engagements=count(t.engagements),
+                rate=percent(t.engagement_rate),
+            )
+        )
+    )
+    header = [
+        w("col.group"),
+        w("col.posts"),
+        w("col.reach"),
+        w("col.engagements"),
+        w("col.followers"),
+        w("col.rate"),
+    ]
     numeric = [False, True, True, True, True, True]
 
     def rows(group: Sequence[Any], label: Callable[[str], str]) -> list[tuple[str, ...]]:
-        return [(label(r.key), count(r.posts), count(r.reach), count(r.engagements),
-                 count(r.followers_gained), percent(r.engagement_rate)) for r in group]
+        return [
+            (
+                label(r.key),
+                count(r.posts),
+                count(r.reach),
+                count(r.engagements),
+                count(r.followers_gained),
+                percent(r.engagement_rate),
+            )
+            for r in group
+        ]
 
     out.append(_Heading(3, w("h3.by_platform")))
     out.append(_table(header, rows(eng.by_platform, w.label), numeric))
@@ -758,104 +953,243 @@ def _blocks(report: Report, w: _Words) -> list[_Block]:
     out.append(_Chart("rate_by_content_type", w("chart.rate_by_content_type")))
     out.append(_Heading(3, w("h3.by_week")))
     out.append(_table(header, rows(eng.by_week, str), numeric))
-    out.append(_Paragraph(
-        w("p.no_trend") if eng.trend_slope is None or eng.trend_direction is None
-        else w("p.trend", direction=w(f"direction.{eng.trend_direction}"),
-               slope=points(eng.trend_slope))
-    ))
+    out.append(
+        _Paragraph(
+            w("p.no_trend")
+            if eng.trend_slope is None or eng.trend_direction is None
+            else w(
+                "p.trend",
+                direction=w(f"direction.{eng.trend_direction}"),
+                slope=points(eng.trend_slope),
+            )
+        )
+    )
     out.append(_Chart("weekly_trend", w("chart.weekly_trend")))
 
     out.append(_Heading(2, w("h.cadence"), "cadence"))
     out.append(_Paragraph(w("p.cadence")))
-    out.append(_table(
-        [w("col.platform"), w("col.per"), w("col.policy"), w("col.periods"), w("col.under"),
-         w("col.within"), w("col.over")],
-        [(w.label(c.platform), w(f"per.{c.per}"),
-          f"{NONE if c.minimum is None else c.minimum}–{NONE if c.maximum is None else c.maximum}",
-          count(c.periods), count(c.under), count(c.within), count(c.over))
-         for c in report.cadence],
-        [False, False, False, True, True, True, True],
-    ))
+    out.append(
+        _table(
+            [
+                w("col.platform"),
+                w("col.per"),
+                w("col.policy"),
+                w("col.periods"),
+                w("col.under"),
+                w("col.within"),
+                w("col.over"),
+            ],
+            [
+                (
+                    w.label(c.platform),
+                    w(f"per.{c.per}"),
+                    f"{_or_none(c.minimum)}–{_or_none(c.maximum)}",
+                    count(c.periods),
+                    count(c.under),
+                    count(c.within),
+                    count(c.over),
+                )
+                for c in report.cadence
+            ],
+            [False, False, False, True, True, True, True],
+        )
+    )
     out.append(_Chart("cadence", w("chart.cadence")))
 
     i = report.interactions
     out.append(_Heading(2, w("h.interactions"), "interactions"))
-    out.append(_Paragraph(w(
-        "p.interactions", participants=count(i.participants), questions=count(i.questions),
-        answered=count(i.answered), answer_rate=percent(i.answer_rate),
-        escalated=count(i.escalated), median=minutes(i.median_response_seconds),
-        p90=minutes(i.p90_response_seconds),
-    )))
-    out.append(_Paragraph(w(
-        "p.contests", contests=count(i.contests), entries=count(i.contest_entries),
-        disqualified=count(i.disqualified), sessions=count(i.sessions),
-        registrations=count(i.registrations), attendance=count(i.attendance),
-        contributions=count(i.contributions),
-    )))
-    out.append(_table([w("col.group"), w("col.count")],
-                      [(w.label(kind), count(n)) for kind, n in i.participants_by_kind],
-                      [False, True]))
+    out.append(
+        _Paragraph(
+            w(
+                "p.interactions",
+                participants=count(i.participants),
+                questions=count(i.questions),
+                answered=count(i.answered),
+                answer_rate=percent(i.answer_rate),
+                escalated=count(i.escalated),
+                median=minutes(i.median_response_seconds),
+                p90=minutes(i.p90_response_seconds),
+            )
+        )
+    )
+    out.append(
+        _Paragraph(
+            w(
+                "p.contests",
+                contests=count(i.contests),
+                entries=count(i.contest_entries),
+                disqualified=count(i.disqualified),
+                sessions=count(i.sessions),
+                registrations=count(i.registrations),
+                attendance=count(i.attendance),
+                contributions=count(i.contributions),
+            )
+        )
+    )
+    out.append(
+        _table(
+            [w("col.group"), w("col.count")],
+            [(w.label(kind), count(n)) for kind, n in i.participants_by_kind],
+            [False, True],
+        )
+    )
     out.append(_Paragraph(w("p.moderation", total=count(i.moderation_total))))
-    out.append(_table([w("col.action"), w("col.count")],
-                      [(w.label(kind), count(n)) for kind, n in i.moderation], [False, True]))
+    out.append(
+        _table(
+            [w("col.action"), w("col.count")],
+            [(w.label(kind), count(n)) for kind, n in i.moderation],
+            [False, True],
+        )
+    )
 
     bu = report.budgets
     out.append(_Heading(2, w("h.budget"), "budget"))
-    money_header = [w("col.currency"), w("col.allocated"), w("col.committed"), w("col.spent"),
-                    w("col.available")]
+    money_header = [
+        w("col.currency"),
+        w("col.allocated"),
+        w("col.committed"),
+        w("col.spent"),
+        w("col.available"),
+    ]
 
     def money_rows(group: Sequence[Any], label: Callable[[str], str]) -> list[tuple[str, ...]]:
-        return [(label(r.subject), r.currency, money(r.allocated), money(r.committed),
-                 money(r.spent), money(r.available)) for r in group]
+        return [
+            (
+                label(r.subject),
+                r.currency,
+                money(r.allocated),
+                money(r.committed),
+                money(r.spent),
+                money(r.available),
+            )
+            for r in group
+        ]
 
     out.append(_Heading(3, w("h3.positions")))
-    out.append(_table([w("col.category"), *money_header],
-                      money_rows([*bu.by_category, *bu.totals], w.label),
-                      [False, False, True, True, True, True]))
+    out.append(
+        _table(
+            [w("col.category"), *money_header],
+            money_rows([*bu.by_category, *bu.totals], w.label),
+            [False, False, True, True, True, True],
+        )
+    )
     out.append(_Chart("budget_positions", w("chart.budget_positions")))
     out.append(_Heading(3, w("h3.by_campaign")))
-    out.append(_table([w("col.campaign"), *money_header], money_rows(bu.by_campaign, str),
-                      [False, False, True, True, True, True]))
+    out.append(
+        _table(
+            [w("col.campaign"), *money_header],
+            money_rows(bu.by_campaign, str),
+            [False, False, True, True, True, True],
+        )
+    )
     out.append(_Heading(3, w("h3.costs")))
     out.append(_Paragraph(w("p.costs_note")))
-    out.append(_table(
-        [w("col.subject"), w("col.kind"), w("col.platform"), w("col.currency"), w("col.spent"),
-         w("col.engagements"), w("col.followers"), w("col.cpe"), w("col.cpf")],
-        [(c.subject, w(f"kind.{c.kind}"), w.label(c.platform) if c.platform else NONE,
-          c.currency, money(c.spent), count(c.engagements), count(c.followers_gained),
-          money(c.cost_per_engagement), money(c.cost_per_new_follower)) for c in bu.costs],
-        [False, False, False, False, True, True, True, True, True],
-    ))
+    out.append(
+        _table(
+            [
+                w("col.subject"),
+                w("col.kind"),
+                w("col.platform"),
+                w("col.currency"),
+                w("col.spent"),
+                w("col.engagements"),
+                w("col.followers"),
+                w("col.cpe"),
+                w("col.cpf"),
+            ],
+            [
+                (
+                    c.subject,
+                    w(f"kind.{c.kind}"),
+                    w.label(c.platform) if c.platform else NONE,
+                    c.currency,
+                    money(c.spent),
+                    count(c.engagements),
+                    count(c.followers_gained),
+                    money(c.cost_per_engagement),
+                    money(c.cost_per_new_follower),
+                )
+                for c in bu.costs
+            ],
+            [False, False, False, False, True, True, True, True, True],
+        )
+    )
 
     r = report.risks
     out.append(_Heading(2, w("h.risks"), "risks"))
     out.append(_Paragraph(w("p.heat", open=count(r.open_risks), escalated=count(r.escalated))))
-    out.append(_table([w("col.level"), w("col.count")],
-                      [(w.label(level), count(n)) for level, n in r.by_level], [False, True]))
+    out.append(
+        _table(
+            [w("col.level"), w("col.count")],
+            [(w.label(level), count(n)) for level, n in r.by_level],
+            [False, True],
+        )
+    )
     out.append(_Chart("risk_heat_map", w("chart.risk_heat_map")))
     out.append(_Heading(3, w("h3.risk_register")))
-    out.append(_table(
-        [w("col.title"), w("col.category"), w("col.likelihood"), w("col.impact"),
-         w("col.score"), w("col.level"), w("col.status"), w("col.escalated")],
-        [(k.title, w.label(k.category), str(k.likelihood), str(k.impact), str(k.score),
-          w.label(k.level), w.label(k.status), w.yes_no(k.escalated)) for k in r.risks],
-        [False, False, True, True, True, False, False, False],
-    ))
+    out.append(
+        _table(
+            [
+                w("col.title"),
+                w("col.category"),
+                w("col.likelihood"),
+                w("col.impact"),
+                w("col.score"),
+                w("col.level"),
+                w("col.status"),
+                w("col.escalated"),
+            ],
+            [
+                (
+                    k.title,
+                    w.label(k.category),
+                    str(k.likelihood),
+                    str(k.impact),
+                    str(k.score),
+                    w.label(k.level),
+                    w.label(k.status),
+                    w.yes_no(k.escalated),
+                )
+                for k in r.risks
+            ],
+            [False, False, True, True, True, False, False, False],
+        )
+    )
     out.append(_Heading(3, w("h3.incidents")))
     if r.open_incidents:
-        out.append(_table(
-            [w("col.title"), w("col.number"), w("col.severity"), w("col.affected"),
-             w("col.started")],
-            [(n.risk, str(n.number), w.label(n.severity), n.affected,
-              n.started_at.isoformat(timespec="minutes")) for n in r.open_incidents],
-            [False, True, False, False, False],
-        ))
+        out.append(
+            _table(
+                [
+                    w("col.title"),
+                    w("col.number"),
+                    w("col.severity"),
+                    w("col.affected"),
+                    w("col.started"),
+                ],
+                [
+                    (
+                        n.risk,
+                        str(n.number),
+                        w.label(n.severity),
+                        n.affected,
+                        n.started_at.isoformat(timespec="minutes"),
+                    )
+                    for n in r.open_incidents
+                ],
+                [False, True, False, False, False],
+            )
+        )
     else:
         out.append(_Paragraph(w("p.no_incidents")))
     out.append(_Heading(3, w("h3.signals")))
     if r.signals:
-        out.append(_table([w("col.signal"), w("col.firings")],
-                          [(w.label(s), count(n)) for s, n in r.signals], [False, True]))
+        out.append(
+            _table(
+                [w("col.signal"), w("col.firings")],
+                [(w.label(s), count(n)) for s, n in r.signals],
+                [False, True],
+            )
+        )
     else:
         out.append(_Paragraph(w("p.no_signals")))
 
@@ -867,14 +1201,30 @@ def _blocks(report: Report, w: _Words) -> list[_Block]:
 
     j = report.judgement
     out.append(_Heading(2, w("h.judgement"), "judgement"))
-    out.append(_Paragraph(w("p.objectives", met=count(j.objectives_met),
-                            total=count(j.objectives_total),
-                            unmeasured=count(j.objectives_unmeasured))))
+    out.append(
+        _Paragraph(
+            w(
+                "p.objectives",
+                met=count(j.objectives_met),
+                total=count(j.objectives_total),
+                unmeasured=count(j.objectives_unmeasured),
+            )
+        )
+    )
     out.append(_Paragraph(w(f"p.verdict.{j.verdict}")))
     spent = "; ".join(f"{money(amount)} {currency}" for currency, amount in j.spent) or NONE
-    out.append(_Paragraph(w("p.headline", posts=count(j.posts), engagements=count(j.engagements),
-                            rate=percent(j.engagement_rate), spent=spent,
-                            open_risks=count(j.open_risks))))
+    out.append(
+        _Paragraph(
+            w(
+                "p.headline",
+                posts=count(j.posts),
+                engagements=count(j.engagements),
+                rate=percent(j.engagement_rate),
+                spent=spent,
+                open_risks=count(j.open_risks),
+            )
+        )
+    )
 
     out.append(_Heading(2, w("h.recommendations"), "recommendations"))
     if report.recommendations:
@@ -895,9 +1245,7 @@ def _md_cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(
-    report: Report, *, lang: str | None = None, chart_dir: str = "charts"
-) -> str:
+def render_markdown(report: Report, *, lang: str | None = None, chart_dir: str = "charts") -> str:
     """The report as Markdown; charts are linked as ``<chart_dir>/<name>.png``."""
     words = _language(report, lang)
     lines: list[str] = []
@@ -908,9 +1256,7 @@ def render_markdown(
             lines += [block.text, ""]
         elif isinstance(block, _Table):
             lines.append("| " + " | ".join(_md_cell(h) for h in block.header) + " |")
-            lines.append(
-                "|" + "|".join("---:" if n else "---" for n in block.numeric) + "|"
-            )
+            lines.append("|" + "|".join("---:" if n else "---" for n in block.numeric) + "|")
             for row in block.rows:
                 lines.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
             lines.append("")
@@ -937,8 +1283,9 @@ li{margin:.3rem 0}
 """.strip()
 
 
-def render_html(report: Report, *, lang: str | None = None,
-                charts: dict[str, bytes] | None = None) -> str:
+def render_html(
+    report: Report, *, lang: str | None = None, charts: dict[str, bytes] | None = None
+) -> str:
     """The report as one self-contained HTML page: inline CSS, charts as base64 PNG."""
     words = _language(report, lang)
     images = render_charts(report, lang=words.lang) if charts is None else charts
@@ -996,8 +1343,10 @@ def cjk_font() -> str | None:
     # A font installed after matplotlib built its cache: add the files themselves.
     for path in font_manager.findSystemFonts():
         lowered = path.lower()
-        if any(mark in lowered for mark in ("wqy", "notosanscjk", "noto-cjk", "sourcehan",
-                                            "droidsansfallback")):
+        if any(
+            mark in lowered
+            for mark in ("wqy", "notosanscjk", "noto-cjk", "sourcehan", "droidsansfallback")
+        ):
             font_manager.fontManager.addfont(path)
     known = {f.name for f in font_manager.fontManager.ttflist}
     return next((family for family in CJK_FAMILIES if family in known), None)
@@ -1017,13 +1366,15 @@ def _style(lang: str) -> Iterator[None]:
         if family is None:
             raise MissingCjkFontError
         families = [family, "DejaVu Sans"]
-    with rc_context({
-        "font.family": "sans-serif",
-        "font.sans-serif": families,
-        "axes.unicode_minus": False,
-        "svg.hashsalt": "libops",
-        "figure.dpi": 100,
-    }):
+    with rc_context(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": families,
+            "axes.unicode_minus": False,
+            "svg.hashsalt": "libops",
+            "figure.dpi": 100,
+        }
+    ):
         yield
 
 
@@ -1058,8 +1409,16 @@ def _figure(title: str) -> tuple[Any, Any]:
 
 
 def _no_data(axes: Any, w: _Words) -> None:
-    axes.text(0.5, 0.5, w("chart.no_data"), ha="center", va="center", fontsize=14,
-              color="#718096", transform=axes.transAxes)
+    axes.text(
+        0.5,
+        0.5,
+        w("chart.no_data"),
+        ha="center",
+        va="center",
+        fontsize=14,
+        color="#718096",
+        transform=axes.transAxes,
+    )
     axes.set_xticks([])
     axes.set_yticks([])
 
@@ -1085,8 +1444,9 @@ def _rate_by_content_type(report: Report, w: _Words) -> Any:
         _no_data(axes, w)
         return figure
     labels = [w.label(r.key) for r in rows]
-    values = [float(r.engagement_rate * 100) if r.engagement_rate is not None else 0.0
-              for r in rows]
+    values = [
+        float(r.engagement_rate * 100) if r.engagement_rate is not None else 0.0 for r in rows
+    ]
     bars = axes.bar(labels, values, color=_COLOURS[1 : len(rows) + 1])
     axes.bar_label(bars, labels=[percent(r.engagement_rate) for r in rows])
     axes.set_ylabel(w("axis.rate"))
@@ -1103,15 +1463,28 @@ def _weekly_trend(report: Report, w: _Words) -> Any:
     # quarter's thirteen or more weeks stay readable.
     years = sorted({r.key.split("-W")[0] for r in weeks})
     labels = [r.key.split("-", 1)[1] if len(years) == 1 else r.key for r in weeks]
-    axes.plot(labels, [r.engagements for r in weeks], marker="o", color=_COLOURS[0],
-              label=w("axis.engagements"))
+    axes.plot(
+        labels,
+        [r.engagements for r in weeks],
+        marker="o",
+        color=_COLOURS[0],
+        label=w("axis.engagements"),
+    )
     axes.set_ylabel(w("axis.engagements"))
     axes.set_xlabel(w("axis.week") + (f" ({years[0]})" if len(years) == 1 else ""))
     axes.tick_params(axis="x", labelrotation=45)
     second = axes.twinx()
-    second.plot(labels, [float(r.engagement_rate * 100) if r.engagement_rate is not None
-                         else float("nan") for r in weeks],
-                marker="s", linestyle="--", color=_COLOURS[1], label=w("axis.rate"))
+    second.plot(
+        labels,
+        [
+            float(r.engagement_rate * 100) if r.engagement_rate is not None else float("nan")
+            for r in weeks
+        ],
+        marker="s",
+        linestyle="--",
+        color=_COLOURS[1],
+        label=w("axis.rate"),
+    )
     second.set_ylabel(w("axis.rate"))
     handles = axes.get_legend_handles_labels()[0] + second.get_legend_handles_labels()[0]
     axes.legend(handles=handles, loc="upper left")
@@ -1126,8 +1499,11 @@ def _budget_positions(report: Report, w: _Words) -> Any:
         return figure
     labels = [f"{w.label(r.subject)} ({r.currency})" for r in rows]
     bottom = [0.0] * len(rows)
-    for name, colour in (("spent", _COLOURS[1]), ("committed", _COLOURS[3]),
-                         ("available", _COLOURS[2])):
+    for name, colour in (
+        ("spent", _COLOURS[1]),
+        ("committed", _COLOURS[3]),
+        ("available", _COLOURS[2]),
+    ):
         values = [max(float(getattr(r, name)), 0.0) for r in rows]
         axes.bar(labels, values, bottom=bottom, color=colour, label=w.label(name))
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
@@ -1148,9 +1524,15 @@ def _risk_heat_map(report: Report, w: _Words) -> Any:
     for likelihood in range(5):
         for impact in range(5):
             n = report.risks.heat_map[likelihood][impact]
-            axes.text(impact, likelihood, str(n), ha="center", va="center",
-                      fontsize=15 if n else 10,
-                      color="#1a202c" if n else "#4a5568")
+            axes.text(
+                impact,
+                likelihood,
+                str(n),
+                ha="center",
+                va="center",
+                fontsize=15 if n else 10,
+                color="#1a202c" if n else "#4a5568",
+            )
     axes.set_xticks(range(5), [str(n) for n in range(1, 6)])
     axes.set_yticks(range(5), [str(n) for n in range(1, 6)])
     axes.set_xlabel(w("axis.impact"))
@@ -1166,8 +1548,7 @@ def _cadence_chart(report: Report, w: _Words) -> Any:
         return figure
     labels = [f"{w.label(r.platform)} / {w(f'per.{r.per}')}" for r in rows]
     bottom = [0] * len(rows)
-    for name, colour in (("under", _COLOURS[1]), ("within", _COLOURS[2]),
-                         ("over", "#c53030")):
+    for name, colour in (("under", _COLOURS[1]), ("within", _COLOURS[2]), ("over", "#c53030")):
         values = [getattr(r, name) for r in rows]
         axes.bar(labels, values, bottom=bottom, color=colour, label=w(f"col.{name}"))
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
@@ -1184,3 +1565,8 @@ _DRAW: Final[dict[str, Callable[[Report, _Words], Any]]] = {
     "risk_heat_map": _risk_heat_map,
     "cadence": _cadence_chart,
 }
+
+
+def _or_none(value: object) -> str:
+    """A bound of a cadence rule, or the sign for none."""
+    return NONE if value is None else str(value)

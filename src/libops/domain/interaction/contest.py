@@ -530,8 +530,14 @@ class Contest(Aggregate):
         """Accept an entry (the participant's data sealed for this event), or refuse it."""
         participant = sealed("participant", participant)
         self.check_entry(
-            actor, entry_id=entry_id, subject_id=participant.subject_id, platform=platform,
-            method=method, entered_at=entered_at, now=now, answer_correct=answer_correct,
+            actor,
+            entry_id=entry_id,
+            subject_id=participant.subject_id,
+            platform=platform,
+            method=method,
+            entered_at=entered_at,
+            now=now,
+            answer_correct=answer_correct,
         )
         self._record_entry(
             actor_id=actor.id,
@@ -555,7 +561,12 @@ class Contest(Aggregate):
         answer_correct: bool | None,
     ) -> None:
         self._entries[entry_id] = Entry(
-            entry_id, participant, platform, method, entered_at, answer_correct,
+            entry_id,
+            participant,
+            platform,
+            method,
+            entered_at,
+            answer_correct,
             version=self.version + 1,  # the version this event gives the contest
         )
 

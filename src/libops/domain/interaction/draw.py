@@ -107,7 +107,9 @@ class RandomStream:
 
     def __init__(self, seed: bytes, digest: str) -> None:
         self._prefix = (
-            DRAW_DOMAIN + b"\x00" + require_seed(seed)
+            DRAW_DOMAIN
+            + b"\x00"
+            + require_seed(seed)
             + bytes.fromhex(require_digest("the entries digest", digest))
         )
         self._counter = 0
@@ -242,9 +244,7 @@ class _Audit:
             self.entries.setdefault(event.entry_id, event)
         elif isinstance(event, c.EntryDisqualified):
             if self.closed is not None:
-                self.reasons.append(
-                    f"entry {event.entry_id} was disqualified after the commitment"
-                )
+                self.reasons.append(f"entry {event.entry_id} was disqualified after the commitment")
             elif event.entry_id not in self.entries:
                 self.reasons.append(f"entry {event.entry_id} was disqualified unrecorded")
             self.disqualified.add(event.entry_id)
@@ -268,8 +268,14 @@ class _Audit:
         if not isinstance(events[0], self.c.Announced):
             self.reasons.append("the first event is not the contest's announcement")
         known = (
-            self.c.Announced, self.c.RulesStated, self.c.Opened, self.c.EntryRecorded,
-            self.c.EntryDisqualified, self.c.Closed, self.c.Drawn, self.c.Cancelled,
+            self.c.Announced,
+            self.c.RulesStated,
+            self.c.Opened,
+            self.c.EntryRecorded,
+            self.c.EntryDisqualified,
+            self.c.Closed,
+            self.c.Drawn,
+            self.c.Cancelled,
         )
         for event in events:
             if not isinstance(event, known):

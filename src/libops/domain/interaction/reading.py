@@ -256,8 +256,7 @@ class ReadingSession(Aggregate):
         self._require_scheduled("register for")
         if now >= self.starts_at:
             raise RegistrationClosedError(
-                f"session {self.id} started at {self.starts_at.isoformat()}; "
-                "registration is closed"
+                f"session {self.id} started at {self.starts_at.isoformat()}; registration is closed"
             )
         if subject_id in self._registrations:
             raise AlreadyRegisteredError(f"{subject_id} is already registered for {self.id}")
@@ -273,7 +272,9 @@ class ReadingSession(Aggregate):
     @event(Registered)
     def _register(self, actor_id: str, participant: SealedPersonalData, at: datetime) -> None:
         self._registrations[participant.subject_id] = Registration(
-            participant, at, version=self.version + 1  # the version this event gives it
+            participant,
+            at,
+            version=self.version + 1,  # the version this event gives it
         )
 
     # --- at the session ------------------------------------------------------------------
@@ -314,9 +315,7 @@ class ReadingSession(Aggregate):
         )
 
     @event(ContributionRecorded)
-    def _record_contribution(
-        self, actor_id: str, subject_id: str, text: str, at: datetime
-    ) -> None:
+    def _record_contribution(self, actor_id: str, subject_id: str, text: str, at: datetime) -> None:
         registration = self._registrations[subject_id]
         self._registrations[subject_id] = attrs.evolve(
             registration, contributions=(*registration.contributions, text)

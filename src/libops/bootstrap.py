@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import timedelta
 from types import TracebackType
+from typing import TypeVar
 
 from eventsourcing.persistence import PersistenceError
 
 from libops.adapters.clock import SystemClock
 from libops.adapters.keystore import migrate_key_store, open_key_store
 from libops.adapters.platforms import gateways_by_platform, limits_for
+from libops.adapters.sealing import AesGcmSealer
 from libops.adapters.storage import (
     DEFAULT_STORE,
     StoreConfig,
@@ -22,9 +24,12 @@ from libops.adapters.storage import (
     store_environment,
     translate_storage_error,
 )
+from libops.adapters.transcoding import register_libops_transcodings
 from libops.application.app import LibOpsApplication
 from libops.application.budgets import BudgetService
 from libops.application.campaigns import CampaignService
+from libops.application.commands import Command, CommandBus
+from libops.application.dependencies import Dependencies
 from libops.application.interactions import (
     DEFAULT_ESCALATION,
     ContestService,
@@ -32,9 +37,10 @@ from libops.application.interactions import (
     QuestionService,
     ReadingSessionService,
 )
+from libops.application.personal_data import PersonalData
 from libops.application.posts import PostService
 from libops.application.privacy import PersonalDataService
-from libops.application.publishing import PublishingService
+from libops.application.publishing import PublishingService, checked_gateways
 from libops.application.risks import RiskService
 from libops.domain.cadence import CadencePolicy
 from libops.domain.errors import InvalidValueError, StorageError
@@ -43,7 +49,10 @@ from libops.domain.interaction.qa import escalation_after
 from libops.domain.ports import Clock, KeyStore, PlatformGateway
 from libops.domain.review import sensitive_word_list
 from libops.domain.risk import DEFAULT_ESCALATION_THRESHOLD, to_threshold
+from libops.domain.values import Actor
 from libops.projections.engine import ProjectionEngine, migrate_projection_tables
+
+R = TypeVar("R")
 
 
 def _construct(config: StoreConfig, clock: Clock, *, create_tables: bool) -> LibOpsApplication:
@@ -59,7 +68,7 @@ def _construct(config: StoreConfig, clock: Clock, *, create_tables: bool) -> Lib
         preflight(config, tables=[events_table(config, LibOpsApplication.name)])
     env = store_environment(config, create_tables=create_tables)
     try:
-        return LibOpsApplication(env, clock)
+        return LibOpsApplication(env, clock, register_libops_transcodings)
     except (PersistenceError, OSError) as error:
         translated = translate_storage_error(error, config)
         if translated is not None:
@@ -134,30 +143,37 @@ class LibOps:
                 app.close()
                 raise
         self.keys = keys
-        self.privacy = PersonalDataService(app, keys)
         self.gateways = gateways_by_platform(gateways)
         self.cadence = CadencePolicy() if cadence is None else cadence
-        self.campaigns = CampaignService(app)
-        self.budgets = BudgetService(app)
-        self.posts = PostService(
-            app,
-            lambda platform: limits_for(platform, self.gateways),
-            self.cadence,
-            sensitive_words,
+        if not isinstance(self.cadence, CadencePolicy):
+            raise InvalidValueError(f"cadence must be a CadencePolicy, not {self.cadence!r}")
+        sealer = AesGcmSealer()
+        gateways_by = self.gateways
+        self.deps = Dependencies(
+            clock=app.clock,
+            cadence=self.cadence,
+            limits_for=lambda platform: limits_for(platform, gateways_by),
+            sensitive_words=tuple(sensitive_word_list(sensitive_words)),
+            risk_escalation_threshold=to_threshold(risk_escalation_threshold),
+            escalate_questions_after=escalation_after(escalate_questions_after),
+            moderation=ModerationPolicy() if moderation is None else moderation,
+            gateways=checked_gateways(self.gateways),
+            keys=keys,
+            sealer=sealer,
+            personal=PersonalData(keys, sealer),
         )
-        self.publishing = PublishingService(app, self.gateways)
-        self.risks = RiskService(
-            app,
-            escalation_threshold=risk_escalation_threshold,
-            today=lambda: self.cadence.local_day(app.clock.now()),
-        )
-        # Interaction with readers (issue 3): personal data sealed through self.privacy.
-        self.questions = QuestionService(app, self.privacy, escalate_after=escalate_questions_after)
-        self.sessions = ReadingSessionService(app, self.privacy)
-        self.contests = ContestService(app, self.privacy, keys)
-        self.moderation = ModerationService(
-            app, ModerationPolicy() if moderation is None else moderation
-        )
+        self.bus = CommandBus(app, self.deps)
+        self.privacy = PersonalDataService(self.bus)
+        self.campaigns = CampaignService(self.bus)
+        self.budgets = BudgetService(self.bus)
+        self.posts = PostService(self.bus)
+        self.publishing = PublishingService(self.bus)
+        self.risks = RiskService(self.bus)
+        # Interaction with readers: personal data sealed through deps.personal.
+        self.questions = QuestionService(self.bus)
+        self.sessions = ReadingSessionService(self.bus)
+        self.contests = ContestService(self.bus)
+        self.moderation = ModerationService(self.bus)
         self._projections: ProjectionEngine | None = None
 
     @classmethod
@@ -218,6 +234,15 @@ class LibOps:
             escalate_questions_after=escalate_questions_after,
             moderation=moderation,
         )
+
+    def execute(self, actor: Actor, command: Command[R]) -> R:
+        """Carry out a command (``PlanCampaign(...)``, ``RecordExpense(...)``, ...) for ``actor``.
+
+        The one path every command takes: the role table is checked, the handler runs, what
+        it changed is saved at once (with the idempotency key, if the command has one), and
+        it runs again if a concurrent writer saved first. Returns the command's result.
+        """
+        return self.bus.execute(actor, command)
 
     @property
     def clock(self) -> Clock:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import attrs
 import pytest
 
 from libops import (
@@ -31,7 +32,8 @@ from libops import (
     Role,
 )
 from libops.adapters.clock import ManualClock
-from libops.adapters.platforms import DEFAULT_LIMITS, limits_for
+from libops.adapters.platforms import DEFAULT_LIMITS
+from libops.application.commands import CommandBus
 from libops.application.posts import PostService, find_calendar
 from libops.domain.errors import (
     CadenceError,
@@ -194,7 +196,9 @@ class TestWorkflow:
 
     def test_findings_are_stored_in_the_event(self, ops: LibOps, planner: Actor) -> None:
         """The automatic findings are recorded, masked, in the SubmittedForReview event."""
-        service = PostService(ops.app, lambda p: DEFAULT_LIMITS[p], CadencePolicy(), ["第一"])
+        service = PostService(
+            CommandBus(ops.app, attrs.evolve(ops.deps, sensitive_words=("第一",)))
+        )
         post_id = service.draft(
             planner,
             title="全市第一",
@@ -366,7 +370,9 @@ class TestBadInputsRecordNothing:
         self, ops: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor
     ) -> None:
         """With an enforcing policy a third Weibo post in a day is refused."""
-        strict = PostService(ops.app, lambda p: limits_for(p), CadencePolicy(enforce=True), ())
+        strict = PostService(
+            CommandBus(ops.app, attrs.evolve(ops.deps, cadence=CadencePolicy(enforce=True)))
+        )
         at = clock.now() + timedelta(hours=1)
         for _ in range(2):
             strict.schedule(planner, approved(ops, planner, reviewer), "weibo", at)

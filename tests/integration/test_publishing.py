@@ -11,7 +11,7 @@ import pytest
 from libops import Actor, LibOps
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
-from libops.application.publishing import PublishingService
+from libops.application.publishing import checked_gateways
 from libops.domain.errors import (
     AlreadyPublishedError,
     IdempotencyKeyReuseError,
@@ -567,7 +567,7 @@ class TestPublishingServiceWiring:
         """A gateway registered under another platform's name is refused."""
         weibo = SandboxPlatform("weibo", seed=1, clock=clock)
         with pytest.raises(InvalidValueError):
-            PublishingService(memory_ops.app, {Platform.WECHAT: weibo})
+            checked_gateways({Platform.WECHAT: weibo})
 
     def test_two_gateways_for_one_platform(self, clock: ManualClock) -> None:
         """LibOps.open refuses two gateways for the same platform."""

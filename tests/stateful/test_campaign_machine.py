@@ -404,8 +404,9 @@ class CampaignMachine(RuleBasedStateMachine):
 
     @rule(actor=st.sampled_from(ACTORS), campaign_id=st.uuids())
     def launch_unknown(self, actor: Actor, campaign_id: UUID) -> None:
-        # Unknown ids are refused before any permission check: nothing to act on.
-        self._give(UnknownIdError, lambda: self.ops.campaigns.launch(actor, campaign_id))
+        # The role table is checked first; then an unknown id is refused: nothing to act on.
+        expected = UnknownIdError if _may(actor, "launch") else PermissionDeniedError
+        self._give(expected, lambda: self.ops.campaigns.launch(actor, campaign_id))
 
     # --- invariants --------------------------------------------------------------------
 

@@ -486,9 +486,9 @@ class RiskMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.model))
     @rule(actor=st.sampled_from(ACTORS), risk_id=st.uuids())
     def reassess_unknown(self, actor: Actor, risk_id: UUID) -> None:
-        # Unknown ids are refused before any permission check: nothing to act on.
+        # The role table is checked first; then an unknown id is refused: nothing to act on.
         self._give(
-            UnknownIdError,
+            UnknownIdError if actor.roles & HANDLERS else PermissionDeniedError,
             lambda: self.ops.risks.reassess(actor, risk_id, likelihood=1, impact=1, reason="x"),
         )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
@@ -13,7 +15,6 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment
 
-from libops.adapters.transcoding import register_libops_transcodings
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.errors import (
     ConcurrencyError,
@@ -43,8 +44,15 @@ class LibOpsApplication(Application[UUID]):
     # years: a snapshot every 50 events keeps loading it cheap.
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {PlatformCalendar: 50}
 
-    def __init__(self, env: Mapping[str, str], clock: Clock) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        clock: Clock,
+        transcodings: Callable[[JSONTranscoder], None],
+    ) -> None:
         self.clock = clock
+        # How libops's value types are stored is the wiring's business (bootstrap.py).
+        self._register_transcodings = transcodings
         super().__init__(env=dict(env))
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
@@ -65,19 +73,13 @@ class LibOpsApplication(Application[UUID]):
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        register_libops_transcodings(transcoder)
+        self._register_transcodings(transcoder)
 
     # --- loading -----------------------------------------------------------------------
 
     def load(self, aggregate_type: type[A], aggregate_id: UUID | str, kind: str) -> A:
         """Get an aggregate of ``aggregate_type`` or raise :class:`UnknownIdError`."""
-        if isinstance(aggregate_id, str):
-            try:
-                aggregate_id = UUID(aggregate_id)
-            except ValueError:
-                raise UnknownIdError(kind, aggregate_id) from None
-        if not isinstance(aggregate_id, UUID):
-            raise UnknownIdError(kind, aggregate_id)
+        aggregate_id = to_id(aggregate_id, kind)
         try:
             aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -95,20 +97,27 @@ class LibOpsApplication(Application[UUID]):
         *,
         idempotency_key: str | None = None,
         arguments: Mapping[str, Any] | None = None,
+        fingerprint: str | None = None,
     ) -> R:
         """Run a command and save what it changed, atomically.
 
         ``run`` loads what it needs, calls the aggregates and returns the aggregates to save
         with the command's result. It is called again if a concurrent writer saved first.
         With an ``idempotency_key``, a repeat of the same command returns the first result
-        and records nothing new; the key used for a different command is refused.
+        and records nothing new; the key used for a different command is refused. What
+        counts as the same command is the ``fingerprint`` (libops's commands give the
+        digest of their structured form) or else a digest of ``arguments``.
+
+        Commands of libops go through :meth:`libops.LibOps.execute`, which calls this;
+        call it directly only for aggregates of your own (see docs/privacy.md).
         """
-        fingerprint = ""
         if idempotency_key is not None:
             if not isinstance(idempotency_key, str) or not idempotency_key.strip():
                 raise InvalidValueError("an idempotency key must be non-empty text")
-            fingerprint = _fingerprint(command, arguments or {})
-        for _attempt in range(MAX_ATTEMPTS):
+            if fingerprint is None:
+                fingerprint = _fingerprint(command, arguments or {})
+        fingerprint = fingerprint or ""
+        for attempt in range(MAX_ATTEMPTS):
             if idempotency_key is not None:
                 earlier = self._earlier_result(idempotency_key, command, fingerprint)
                 if earlier is not None:
@@ -127,7 +136,9 @@ class LibOpsApplication(Application[UUID]):
             try:
                 self.save(*to_save)
             except IntegrityError:
-                continue  # someone else wrote first: reload and decide again
+                # Someone else wrote first: back off a moment, reload and decide again.
+                time.sleep(random.uniform(0, 0.001 * 2**attempt))
+                continue
             return result
         raise ConcurrencyError(
             f"{command} lost the race with concurrent writers {MAX_ATTEMPTS} times; try again"
@@ -173,6 +184,18 @@ class LibOpsApplication(Application[UUID]):
                 f"({record.command})"
             )
         return (record.result,)
+
+
+def to_id(aggregate_id: object, kind: str) -> UUID:
+    """``aggregate_id`` as a UUID, or :class:`UnknownIdError` naming ``kind``."""
+    if isinstance(aggregate_id, str):
+        try:
+            return UUID(aggregate_id)
+        except ValueError:
+            raise UnknownIdError(kind, aggregate_id) from None
+    if not isinstance(aggregate_id, UUID):
+        raise UnknownIdError(kind, aggregate_id)
+    return aggregate_id
 
 
 def _fingerprint(command: str, arguments: Mapping[str, Any]) -> str:

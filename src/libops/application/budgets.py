@@ -1,14 +1,22 @@
-"""Commands and queries on budgets."""
+"""Commands and queries on budgets: open, allocate, commit, release, spend, adjust, close."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
+import attrs
 
-from libops.application.app import LibOpsApplication
+from libops.application.commands import (
+    Command,
+    Context,
+    Executes,
+    aggregate_id,
+    command_method,
+    handles,
+    optional_aggregate_id,
+)
 from libops.domain.budget import (
     Adjustment,
     Budget,
@@ -26,13 +34,212 @@ from libops.domain.values import Actor, Money, Period
 R = TypeVar("R")
 
 
-class BudgetService:
+def _on_budget(
+    ctx: Context, actor: Actor, budget_id: UUID | str, change: Callable[[Budget], R]
+) -> R:
+    """Run ``change`` on the budget; a line it opens for a campaign is linked to it too.
+
+    The budget and the campaigns it opened lines for are saved together, or not at all.
+    """
+    budget = ctx.load(Budget, budget_id, "budget")
+    before = set(budget.campaign_lines())
+    result = change(budget)
+    for category, campaign_id in budget.campaign_lines():
+        if (category, campaign_id) not in before:
+            campaign = ctx.load(Campaign, campaign_id, "campaign")
+            campaign.link_budget_line(actor, budget.id, category)
+    return result
+
+
+@attrs.frozen
+class OpenBudget(Command[UUID]):
+    """Open a budget for a fiscal period and return its id."""
+
+    NAME = "budget.open"
+
+    name: str = attrs.field(kw_only=True)
+    period: Period = attrs.field(kw_only=True)
+    currency: str = attrs.field(default=DEFAULT_CURRENCY, kw_only=True)
+
+
+@handles(OpenBudget)
+def open_budget(ctx: Context, actor: Actor, command: OpenBudget) -> UUID:
+    return ctx.add(Budget.open(actor, **command.arguments())).id
+
+
+@attrs.frozen
+class Allocate(Command[None]):
+    """Allocate money to a category, or to a campaign's line in it (linked to the campaign)."""
+
+    NAME = "budget.allocate"
+
+    budget_id: UUID | str = attrs.field(converter=aggregate_id)
+    category: BudgetCategory | str
+    amount: Money
+    campaign_id: UUID | str | None = attrs.field(
+        default=None, converter=optional_aggregate_id, kw_only=True
+    )
+
+
+@handles(Allocate)
+def allocate(ctx: Context, actor: Actor, command: Allocate) -> None:
+    _on_budget(
+        ctx,
+        actor,
+        command.budget_id,
+        lambda b: b.allocate(actor, **command.arguments("budget_id")),
+    )
+
+
+@attrs.frozen
+class Commit(Command[None]):
+    """Promise money from a line; past what is available only with an override."""
+
+    NAME = "budget.commit"
+
+    budget_id: UUID | str = attrs.field(converter=aggregate_id)
+    reference: str = attrs.field(kw_only=True)
+    amount: Money = attrs.field(kw_only=True)
+    category: BudgetCategory | str = attrs.field(kw_only=True)
+    campaign_id: UUID | str | None = attrs.field(
+        default=None, converter=optional_aggregate_id, kw_only=True
+    )
+    override: Override | None = attrs.field(default=None, kw_only=True)
+
+
+@handles(Commit)
+def commit(ctx: Context, actor: Actor, command: Commit) -> None:
+    _on_budget(
+        ctx, actor, command.budget_id, lambda b: b.commit(actor, **command.arguments("budget_id"))
+    )
+
+
+@attrs.frozen
+class Release(Command[Money]):
+    """Release part or all of what a commitment holds; return the amount released."""
+
+    NAME = "budget.release"
+
+    budget_id: UUID | str = attrs.field(converter=aggregate_id)
+    reference: str
+    reason: str = attrs.field(kw_only=True)
+    amount: Money | None = attrs.field(default=None, kw_only=True)
+
+
+@handles(Release)
+def release(ctx: Context, actor: Actor, command: Release) -> Money:
+    budget = ctx.load(Budget, command.budget_id, "budget")
+    return budget.release(actor, **command.arguments("budget_id"))
+
+
+@attrs.frozen
+class RecordExpense(Command[Expense]):
+    """Charge an invoice to a line; the same invoice again records nothing new."""
+
+    NAME = "budget.record_expense"
+
+    budget_id: UUID | str = attrs.field(converter=aggregate_id)
+    vendor: str = attrs.field(kw_only=True)
+    invoice_reference: str = attrs.field(kw_only=True)
+    amount: Money = attrs.field(kw_only=True)
+    category: BudgetCategory | str = attrs.field(kw_only=True)
+    campaign_id: UUID | str | None = attrs.field(
+        default=None, converter=optional_aggregate_id, kw_only=True
+    )
+    settles: str | None = attrs.field(default=None, kw_only=True)
+    override: Override | None = attrs.field(default=None, kw_only=True)
+
+
+@handles(RecordExpense)
+def record_expense(ctx: Context, actor: Actor, command: RecordExpense) -> Expense:
+    return _on_budget(
+        ctx,
+        actor,
+        command.budget_id,
+        lambda b: b.record_expense(actor, **command.arguments("budget_id")),
+    )
+
+
+@attrs.frozen
+class MoveMoney(Command[Adjustment]):
+    """Move allocated money between lines (an adjustment: reason and approver required)."""
+
+    NAME = "budget.move"
+    REQUIRES = ("budget.adjust",)
+
+    budget_id: UUID | str = attrs.field(converter=aggregate_id)
+    amount: Money = attrs.field(kw_only=True)
+    from_category: BudgetCategory | str = attrs.field(kw_only=True)
+    to_category: BudgetCategory | str = attrs.field(kw_only=True)
+    from_campaign_id: UUID | str | None = attrs.field(
+        default=None, converter=optional_aggregate_id, kw_only=True
+    )
+    to_campaign_id: UUID | str | None = attrs.field(
+        default=None, converter=optional_aggregate_id, kw_only=True
+    )
+    reason: str = attrs.field(kw_only=True)
+    approver: Actor = attrs.field(kw_only=True)
+
+
+@handles(MoveMoney)
+def move_money(ctx: Context, actor: Actor, command: MoveMoney) -> Adjustment:
+    return _on_budget(
+        ctx, actor, command.budget_id, lambda b: b.move(actor, **command.arguments("budget_id"))
+    )
+
+
+@attrs.frozen
+class ChangeAllocation(Command[Adjustment]):
+    """Set a line's allocation (an adjustment: reason and approver required)."""
+
+    NAME = "budget.change_allocation"
+    REQUIRES = ("budget.adjust",)
+
+    budget_id: UUID | str = attrs.field(converter=aggregate_id)
+    category: BudgetCategory | str = attrs.field(kw_only=True)
+    allocation: Money = attrs.field(kw_only=True)
+    campaign_id: UUID | str | None = attrs.field(
+        default=None, converter=optional_aggregate_id, kw_only=True
+    )
+    reason: str = attrs.field(kw_only=True)
+    approver: Actor = attrs.field(kw_only=True)
+
+
+@handles(ChangeAllocation)
+def change_allocation(ctx: Context, actor: Actor, command: ChangeAllocation) -> Adjustment:
+    return _on_budget(
+        ctx,
+        actor,
+        command.budget_id,
+        lambda b: b.change_allocation(actor, **command.arguments("budget_id")),
+    )
+
+
+@attrs.frozen
+class CloseBudget(Command[None]):
+    """Close the budget; nothing changes after."""
+
+    NAME = "budget.close"
+
+    budget_id: UUID | str = attrs.field(converter=aggregate_id)
+
+
+@handles(CloseBudget)
+def close_budget(ctx: Context, actor: Actor, command: CloseBudget) -> None:
+    ctx.load(Budget, command.budget_id, "budget").close(actor)
+
+
+class BudgetService(Executes):
     """Open, allocate, commit, release, spend, adjust and close budgets; read their positions."""
 
-    def __init__(self, app: LibOpsApplication) -> None:
-        self._app = app
-
-    # --- queries -----------------------------------------------------------------------
+    open = command_method(OpenBudget)
+    allocate = command_method(Allocate)
+    commit = command_method(Commit)
+    release = command_method(Release)
+    record_expense = command_method(RecordExpense)
+    move = command_method(MoveMoney)
+    change_allocation = command_method(ChangeAllocation)
+    close = command_method(CloseBudget)
 
     def get(self, budget_id: UUID | str) -> Budget:
         """The budget's current state (a fresh copy; changing it changes nothing stored)."""
@@ -63,266 +270,3 @@ class BudgetService:
     def overrides(self, budget_id: UUID | str) -> tuple[OverrideUse, ...]:
         """Every spend recorded past what its line had available, and who authorised it."""
         return self.get(budget_id).overrides
-
-    # --- commands ----------------------------------------------------------------------
-
-    def open(
-        self,
-        actor: Actor,
-        *,
-        name: str,
-        period: Period,
-        currency: str = DEFAULT_CURRENCY,
-        idempotency_key: str | None = None,
-    ) -> UUID:
-        """Open a budget for a fiscal period and return its id."""
-        arguments: dict[str, Any] = {
-            "actor": actor,
-            "name": name,
-            "period": period,
-            "currency": currency,
-        }
-
-        def run() -> tuple[list[Budget], UUID]:
-            budget = Budget.open(actor, name=name, period=period, currency=currency)
-            return [budget], budget.id
-
-        return self._app.execute(
-            "budget.open", run, idempotency_key=idempotency_key, arguments=arguments
-        )
-
-    def _change(
-        self,
-        command: str,
-        actor: Actor,
-        budget_id: UUID | str,
-        change: Callable[[Budget], R],
-        idempotency_key: str | None,
-        arguments: dict[str, Any],
-    ) -> R:
-        """Run ``change`` on the budget; a line it opens for a campaign is linked to it too.
-
-        The budget and the campaigns it opened lines for are saved together, or not at all.
-        """
-
-        def run() -> tuple[list[Aggregate], R]:
-            budget = self._app.load(Budget, budget_id, "budget")
-            before = set(budget.campaign_lines())
-            result = change(budget)
-            saved: list[Aggregate] = [budget]
-            for category, campaign_id in budget.campaign_lines():
-                if (category, campaign_id) in before:
-                    continue
-                campaign = self._app.load(Campaign, campaign_id, "campaign")
-                campaign.link_budget_line(actor, budget.id, category)
-                saved.append(campaign)
-            return saved, result
-
-        return self._app.execute(
-            command,
-            run,
-            idempotency_key=idempotency_key,
-            arguments={"budget_id": str(budget_id), "actor": actor, **arguments},
-        )
-
-    def allocate(
-        self,
-        actor: Actor,
-        budget_id: UUID | str,
-        category: BudgetCategory | str,
-        amount: Money,
-        *,
-        campaign_id: UUID | str | None = None,
-        idempotency_key: str | None = None,
-    ) -> None:
-        """Allocate money to a category, or to a campaign's line in it (linked to the campaign)."""
-        self._change(
-            "budget.allocate",
-            actor,
-            budget_id,
-            lambda b: b.allocate(actor, category, amount, campaign_id=campaign_id),
-            idempotency_key,
-            {"category": category, "amount": amount, "campaign_id": campaign_id},
-        )
-
-    def commit(
-        self,
-        actor: Actor,
-        budget_id: UUID | str,
-        *,
-        reference: str,
-        amount: Money,
-        category: BudgetCategory | str,
-        campaign_id: UUID | str | None = None,
-        override: Override | None = None,
-        idempotency_key: str | None = None,
-    ) -> None:
-        """Promise money from a line; past what is available only with an override."""
-        self._change(
-            "budget.commit",
-            actor,
-            budget_id,
-            lambda b: b.commit(
-                actor,
-                reference=reference,
-                amount=amount,
-                category=category,
-                campaign_id=campaign_id,
-                override=override,
-            ),
-            idempotency_key,
-            {
-                "reference": reference,
-                "amount": amount,
-                "category": category,
-                "campaign_id": campaign_id,
-                "override": override,
-            },
-        )
-
-    def release(
-        self,
-        actor: Actor,
-        budget_id: UUID | str,
-        reference: str,
-        *,
-        reason: str,
-        amount: Money | None = None,
-        idempotency_key: str | None = None,
-    ) -> Money:
-        """Release part or all of what a commitment holds; return the amount released."""
-        return self._change(
-            "budget.release",
-            actor,
-            budget_id,
-            lambda b: b.release(actor, reference, reason=reason, amount=amount),
-            idempotency_key,
-            {"reference": reference, "reason": reason, "amount": amount},
-        )
-
-    def record_expense(
-        self,
-        actor: Actor,
-        budget_id: UUID | str,
-        *,
-        vendor: str,
-        invoice_reference: str,
-        amount: Money,
-        category: BudgetCategory | str,
-        campaign_id: UUID | str | None = None,
-        settles: str | None = None,
-        override: Override | None = None,
-        idempotency_key: str | None = None,
-    ) -> Expense:
-        """Charge an invoice to a line; the same invoice again records nothing new."""
-        return self._change(
-            "budget.record_expense",
-            actor,
-            budget_id,
-            lambda b: b.record_expense(
-                actor,
-                vendor=vendor,
-                invoice_reference=invoice_reference,
-                amount=amount,
-                category=category,
-                campaign_id=campaign_id,
-                settles=settles,
-                override=override,
-            ),
-            idempotency_key,
-            {
-                "vendor": vendor,
-                "invoice_reference": invoice_reference,
-                "amount": amount,
-                "category": category,
-                "campaign_id": campaign_id,
-                "settles": settles,
-                "override": override,
-            },
-        )
-
-    def move(
-        self,
-        actor: Actor,
-        budget_id: UUID | str,
-        *,
-        amount: Money,
-        from_category: BudgetCategory | str,
-        to_category: BudgetCategory | str,
-        from_campaign_id: UUID | str | None = None,
-        to_campaign_id: UUID | str | None = None,
-        reason: str,
-        approver: Actor,
-        idempotency_key: str | None = None,
-    ) -> Adjustment:
-        """Move allocated money between lines (an adjustment: reason and approver required)."""
-        return self._change(
-            "budget.adjust",
-            actor,
-            budget_id,
-            lambda b: b.move(
-                actor,
-                amount=amount,
-                from_category=from_category,
-                to_category=to_category,
-                from_campaign_id=from_campaign_id,
-                to_campaign_id=to_campaign_id,
-                reason=reason,
-                approver=approver,
-            ),
-            idempotency_key,
-            {
-                "kind": "move",
-                "amount": amount,
-                "from_category": from_category,
-                "to_category": to_category,
-                "from_campaign_id": from_campaign_id,
-                "to_campaign_id": to_campaign_id,
-                "reason": reason,
-                "approver": approver,
-            },
-        )
-
-    def change_allocation(
-        self,
-        actor: Actor,
-        budget_id: UUID | str,
-        *,
-        category: BudgetCategory | str,
-        allocation: Money,
-        campaign_id: UUID | str | None = None,
-        reason: str,
-        approver: Actor,
-        idempotency_key: str | None = None,
-    ) -> Adjustment:
-        """Set a line's allocation (an adjustment: reason and approver required)."""
-        return self._change(
-            "budget.adjust",
-            actor,
-            budget_id,
-            lambda b: b.change_allocation(
-                actor,
-                category=category,
-                allocation=allocation,
-                campaign_id=campaign_id,
-                reason=reason,
-                approver=approver,
-            ),
-            idempotency_key,
-            {
-                "kind": "change_allocation",
-                "category": category,
-                "allocation": allocation,
-                "campaign_id": campaign_id,
-                "reason": reason,
-                "approver": approver,
-            },
-        )
-
-    def close(
-        self, actor: Actor, budget_id: UUID | str, *, idempotency_key: str | None = None
-    ) -> None:
-        """Close the budget; nothing changes after."""
-        self._change(
-            "budget.close", actor, budget_id, lambda b: b.close(actor), idempotency_key, {}
-        )

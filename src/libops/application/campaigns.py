@@ -1,238 +1,210 @@
-"""Commands on campaigns."""
+"""Commands on campaigns: plan, amend, engage partners, launch, pause, resume, end."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
 from uuid import UUID
 
-from libops.application.app import LibOpsApplication
+import attrs
+
+from libops.application.commands import (
+    Command,
+    Context,
+    Executes,
+    aggregate_id,
+    command_method,
+    handles,
+    items,
+    optional_items,
+)
 from libops.domain.budget import Budget, BudgetCategory, to_kol_category
 from libops.domain.campaign import Campaign, CampaignKind
 from libops.domain.values import Actor, KolPartner, Objective, Period, Platform
 
 
-class CampaignService:
+@attrs.frozen
+class PlanCampaign(Command[UUID]):
+    """Plan a new campaign and return its id."""
+
+    NAME = "campaign.plan"
+
+    name: str = attrs.field(kw_only=True)
+    kind: CampaignKind | str = attrs.field(kw_only=True)
+    period: Period = attrs.field(kw_only=True)
+    platforms: tuple[Platform | str, ...] = attrs.field(default=(), converter=items, kw_only=True)
+    objectives: tuple[Objective, ...] = attrs.field(default=(), converter=items, kw_only=True)
+    hashtags: tuple[str, ...] = attrs.field(default=(), converter=items, kw_only=True)
+    description: str = attrs.field(default="", kw_only=True)
+
+
+@handles(PlanCampaign)
+def plan_campaign(ctx: Context, actor: Actor, command: PlanCampaign) -> UUID:
+    return ctx.add(Campaign.plan(actor, **command.arguments())).id
+
+
+@attrs.frozen
+class AmendCampaign(Command[None]):
+    """Change parts of a campaign's plan; fields left as None stay as they are."""
+
+    NAME = "campaign.amend"
+
+    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
+    name: str | None = attrs.field(default=None, kw_only=True)
+    period: Period | None = attrs.field(default=None, kw_only=True)
+    platforms: tuple[Platform | str, ...] | None = attrs.field(
+        default=None, converter=optional_items, kw_only=True
+    )
+    objectives: tuple[Objective, ...] | None = attrs.field(
+        default=None, converter=optional_items, kw_only=True
+    )
+    hashtags: tuple[str, ...] | None = attrs.field(
+        default=None, converter=optional_items, kw_only=True
+    )
+    description: str | None = attrs.field(default=None, kw_only=True)
+
+
+@handles(AmendCampaign)
+def amend_campaign(ctx: Context, actor: Actor, command: AmendCampaign) -> None:
+    campaign = ctx.load(Campaign, command.campaign_id, "campaign")
+    campaign.amend(actor, **command.arguments("campaign_id"))
+
+
+@attrs.frozen
+class AddKolPartner(Command[None]):
+    """Engage an influencer on a campaign."""
+
+    NAME = "campaign.add_kol_partner"
+
+    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
+    partner: KolPartner
+
+
+@handles(AddKolPartner)
+def add_kol_partner(ctx: Context, actor: Actor, command: AddKolPartner) -> None:
+    ctx.load(Campaign, command.campaign_id, "campaign").add_kol_partner(actor, command.partner)
+
+
+@attrs.frozen
+class EngageKolPartner(Command[str]):
+    """Engage an influencer and commit the agreed fee against the campaign's budget line.
+
+    The partner is added to the campaign and the fee committed on the campaign's line in
+    ``category`` (partnerships or promotion) of the budget, in one save: both are
+    recorded or neither. Returns the commitment's reference (to release it later).
+    """
+
+    NAME = "campaign.engage_kol_partner"
+    REQUIRES = ("campaign.add_kol_partner", "budget.commit")
+
+    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
+    partner: KolPartner
+    budget_id: UUID | str = attrs.field(converter=aggregate_id, kw_only=True)
+    category: BudgetCategory | str = attrs.field(default=BudgetCategory.PARTNERSHIPS, kw_only=True)
+
+
+@handles(EngageKolPartner)
+def engage_kol_partner(ctx: Context, actor: Actor, command: EngageKolPartner) -> str:
+    campaign = ctx.load(Campaign, command.campaign_id, "campaign")
+    budget = ctx.load(Budget, command.budget_id, "budget")
+    campaign.add_kol_partner(actor, command.partner)
+    reference = kol_commitment_reference(campaign.id, command.partner)
+    budget.commit(
+        actor,
+        reference=reference,
+        amount=command.partner.fee,
+        category=to_kol_category(command.category),
+        campaign_id=campaign.id,
+    )
+    return reference
+
+
+@attrs.frozen
+class LaunchCampaign(Command[None]):
+    """Take a planned campaign live."""
+
+    NAME = "campaign.launch"
+
+    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
+
+
+@handles(LaunchCampaign)
+def launch_campaign(ctx: Context, actor: Actor, command: LaunchCampaign) -> None:
+    ctx.load(Campaign, command.campaign_id, "campaign").launch(actor)
+
+
+@attrs.frozen
+class PauseCampaign(Command[None]):
+    """Put a live campaign on hold, saying why."""
+
+    NAME = "campaign.pause"
+
+    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
+    reason: str
+
+
+@handles(PauseCampaign)
+def pause_campaign(ctx: Context, actor: Actor, command: PauseCampaign) -> None:
+    ctx.load(Campaign, command.campaign_id, "campaign").pause(actor, command.reason)
+
+
+@attrs.frozen
+class ResumeCampaign(Command[None]):
+    """Take a paused campaign live again."""
+
+    NAME = "campaign.resume"
+
+    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
+
+
+@handles(ResumeCampaign)
+def resume_campaign(ctx: Context, actor: Actor, command: ResumeCampaign) -> None:
+    ctx.load(Campaign, command.campaign_id, "campaign").resume(actor)
+
+
+@attrs.frozen
+class CompleteCampaign(Command[None]):
+    """Finish a campaign; nothing changes after."""
+
+    NAME = "campaign.complete"
+
+    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
+
+
+@handles(CompleteCampaign)
+def complete_campaign(ctx: Context, actor: Actor, command: CompleteCampaign) -> None:
+    ctx.load(Campaign, command.campaign_id, "campaign").complete(actor)
+
+
+@attrs.frozen
+class CancelCampaign(Command[None]):
+    """Call off a campaign, saying why."""
+
+    NAME = "campaign.cancel"
+
+    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
+    reason: str
+
+
+@handles(CancelCampaign)
+def cancel_campaign(ctx: Context, actor: Actor, command: CancelCampaign) -> None:
+    ctx.load(Campaign, command.campaign_id, "campaign").cancel(actor, command.reason)
+
+
+class CampaignService(Executes):
     """Plan, amend, launch, pause, resume, complete and cancel campaigns."""
 
-    def __init__(self, app: LibOpsApplication) -> None:
-        self._app = app
+    plan = command_method(PlanCampaign)
+    amend = command_method(AmendCampaign)
+    add_kol_partner = command_method(AddKolPartner)
+    engage_kol_partner = command_method(EngageKolPartner)
+    launch = command_method(LaunchCampaign)
+    pause = command_method(PauseCampaign)
+    resume = command_method(ResumeCampaign)
+    complete = command_method(CompleteCampaign)
+    cancel = command_method(CancelCampaign)
 
     def get(self, campaign_id: UUID | str) -> Campaign:
         """The campaign's current state (a fresh copy; changing it changes nothing stored)."""
         return self._app.load(Campaign, campaign_id, "campaign")
-
-    def plan(
-        self,
-        actor: Actor,
-        *,
-        name: str,
-        kind: CampaignKind | str,
-        period: Period,
-        platforms: Iterable[Platform | str] = (),
-        objectives: Iterable[Objective] = (),
-        hashtags: Iterable[str] = (),
-        description: str = "",
-        idempotency_key: str | None = None,
-    ) -> UUID:
-        """Plan a new campaign and return its id."""
-        arguments: dict[str, Any] = {
-            "actor": actor,
-            "name": name,
-            "kind": kind,
-            "period": period,
-            "platforms": tuple(platforms),
-            "objectives": tuple(objectives),
-            "hashtags": tuple(hashtags),
-            "description": description,
-        }
-
-        def run() -> tuple[list[Campaign], UUID]:
-            campaign = Campaign.plan(**arguments)
-            return [campaign], campaign.id
-
-        return self._app.execute(
-            "campaign.plan", run, idempotency_key=idempotency_key, arguments=arguments
-        )
-
-    def _change(
-        self,
-        command: str,
-        campaign_id: UUID | str,
-        change: Callable[[Campaign], None],
-        idempotency_key: str | None,
-        arguments: dict[str, Any],
-    ) -> None:
-        self._app.change(
-            command,
-            Campaign,
-            "campaign",
-            campaign_id,
-            change,
-            idempotency_key=idempotency_key,
-            arguments=arguments,
-        )
-
-    def amend(
-        self,
-        actor: Actor,
-        campaign_id: UUID | str,
-        *,
-        name: str | None = None,
-        period: Period | None = None,
-        platforms: Iterable[Platform | str] | None = None,
-        objectives: Iterable[Objective] | None = None,
-        hashtags: Iterable[str] | None = None,
-        description: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> None:
-        """Change parts of a campaign's plan; arguments left as None stay as they are."""
-        changes: dict[str, Any] = {
-            "name": name,
-            "period": period,
-            "platforms": None if platforms is None else tuple(platforms),
-            "objectives": None if objectives is None else tuple(objectives),
-            "hashtags": None if hashtags is None else tuple(hashtags),
-            "description": description,
-        }
-        self._change(
-            "campaign.amend",
-            campaign_id,
-            lambda c: c.amend(actor, **changes),
-            idempotency_key,
-            {"actor": actor, **changes},
-        )
-
-    def add_kol_partner(
-        self,
-        actor: Actor,
-        campaign_id: UUID | str,
-        partner: KolPartner,
-        *,
-        idempotency_key: str | None = None,
-    ) -> None:
-        """Engage an influencer on a campaign."""
-        self._change(
-            "campaign.add_kol_partner",
-            campaign_id,
-            lambda c: c.add_kol_partner(actor, partner),
-            idempotency_key,
-            {"actor": actor, "partner": partner},
-        )
-
-    def engage_kol_partner(
-        self,
-        actor: Actor,
-        campaign_id: UUID | str,
-        partner: KolPartner,
-        *,
-        budget_id: UUID | str,
-        category: BudgetCategory | str = BudgetCategory.PARTNERSHIPS,
-        idempotency_key: str | None = None,
-    ) -> str:
-        """Engage an influencer and commit the agreed fee against the campaign's budget line.
-
-        The partner is added to the campaign and the fee committed on the campaign's line in
-        ``category`` (partnerships or promotion) of the budget, in one save: both are
-        recorded or neither. Returns the commitment's reference (to release it later).
-        """
-
-        def run() -> tuple[list[Campaign | Budget], str]:
-            campaign = self._app.load(Campaign, campaign_id, "campaign")
-            budget = self._app.load(Budget, budget_id, "budget")
-            campaign.add_kol_partner(actor, partner)
-            reference = kol_commitment_reference(campaign.id, partner)
-            budget.commit(
-                actor,
-                reference=reference,
-                amount=partner.fee,
-                category=to_kol_category(category),
-                campaign_id=campaign.id,
-            )
-            return [campaign, budget], reference
-
-        return self._app.execute(
-            "campaign.engage_kol_partner",
-            run,
-            idempotency_key=idempotency_key,
-            arguments={
-                "campaign_id": str(campaign_id),
-                "actor": actor,
-                "partner": partner,
-                "budget_id": str(budget_id),
-                "category": category,
-            },
-        )
-
-    def launch(
-        self, actor: Actor, campaign_id: UUID | str, *, idempotency_key: str | None = None
-    ) -> None:
-        """Take a planned campaign live."""
-        self._change(
-            "campaign.launch",
-            campaign_id,
-            lambda c: c.launch(actor),
-            idempotency_key,
-            {"actor": actor},
-        )
-
-    def pause(
-        self,
-        actor: Actor,
-        campaign_id: UUID | str,
-        reason: str,
-        *,
-        idempotency_key: str | None = None,
-    ) -> None:
-        """Put a live campaign on hold."""
-        self._change(
-            "campaign.pause",
-            campaign_id,
-            lambda c: c.pause(actor, reason),
-            idempotency_key,
-            {"actor": actor, "reason": reason},
-        )
-
-    def resume(
-        self, actor: Actor, campaign_id: UUID | str, *, idempotency_key: str | None = None
-    ) -> None:
-        """Take a paused campaign live again."""
-        self._change(
-            "campaign.resume",
-            campaign_id,
-            lambda c: c.resume(actor),
-            idempotency_key,
-            {"actor": actor},
-        )
-
-    def complete(
-        self, actor: Actor, campaign_id: UUID | str, *, idempotency_key: str | None = None
-    ) -> None:
-        """Finish a campaign."""
-        self._change(
-            "campaign.complete",
-            campaign_id,
-            lambda c: c.complete(actor),
-            idempotency_key,
-            {"actor": actor},
-        )
-
-    def cancel(
-        self,
-        actor: Actor,
-        campaign_id: UUID | str,
-        reason: str,
-        *,
-        idempotency_key: str | None = None,
-    ) -> None:
-        """Call off a campaign."""
-        self._change(
-            "campaign.cancel",
-            campaign_id,
-            lambda c: c.cancel(actor, reason),
-            idempotency_key,
-            {"actor": actor, "reason": reason},
-        )
 
 
 def kol_commitment_reference(campaign_id: UUID, partner: KolPartner) -> str:

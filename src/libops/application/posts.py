@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
+import attrs
 
 from libops.application.app import LibOpsApplication
+from libops.application.commands import (
+    Command,
+    Context,
+    Executes,
+    aggregate_id,
+    command_method,
+    handles,
+    items,
+    optional_aggregate_id,
+)
+from libops.application.dependencies import Dependencies
 from libops.domain.cadence import CadencePolicy, CadenceWarning
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
-from libops.domain.errors import InvalidValueError, UnknownIdError
+from libops.domain.errors import UnknownIdError
 from libops.domain.post import MetricOutcome, Post
-from libops.domain.review import scan_texts, sensitive_word_list
+from libops.domain.review import scan_texts
 from libops.domain.values import (
     Actor,
     ContentType,
@@ -29,8 +39,6 @@ from libops.domain.values import (
     to_platform,
 )
 
-R = TypeVar("R")
-
 
 def find_calendar(app: LibOpsApplication, platform: Platform | str) -> PlatformCalendar | None:
     """The calendar of ``platform``, or None if nothing was ever scheduled there."""
@@ -41,30 +49,234 @@ def find_calendar(app: LibOpsApplication, platform: Platform | str) -> PlatformC
         return None
 
 
-def _variants(values: Iterable[PostVariant]) -> tuple[PostVariant, ...]:
+def _calendar(ctx: Context, platform: Platform) -> PlatformCalendar | None:
+    return ctx.find(PlatformCalendar, PlatformCalendar.id_for(platform), "platform calendar")
+
+
+def variants(values: Iterable[PostVariant] | PostVariant) -> tuple[PostVariant, ...]:
+    """A post's variants as a tuple (one variant on its own is accepted too)."""
     if isinstance(values, PostVariant):
         return (values,)
-    return tuple(values)
+    return items(values)
 
 
-class PostService:
+def optional_variants(
+    values: Iterable[PostVariant] | PostVariant | None,
+) -> tuple[PostVariant, ...] | None:
+    """Like :func:`variants`, but None (leave unchanged) stays None."""
+    return None if values is None else variants(values)
+
+
+def media_list(values: Iterable[str]) -> tuple[str, ...]:
+    """Media references as a tuple (a lone string is left for the post to refuse)."""
+    return values if isinstance(values, str) else tuple(values)  # type: ignore[return-value]
+
+
+def optional_media_list(values: Iterable[str] | None) -> tuple[str, ...] | None:
+    """Like :func:`media_list`, but None (leave unchanged) stays None."""
+    return None if values is None else media_list(values)
+
+
+def _limits(ctx: Context, of: Iterable[PostVariant]) -> dict[Platform, PlatformLimits]:
+    return limits_of(ctx.deps, of)
+
+
+def limits_of(deps: Dependencies, of: Iterable[PostVariant]) -> dict[Platform, PlatformLimits]:
+    """The limits of each variant's platform, from the platform adapters."""
+    return {v.platform: deps.limits_for(v.platform) for v in of if isinstance(v, PostVariant)}
+
+
+@attrs.frozen
+class DraftPost(Command[UUID]):
+    """Draft a post (linked to an existing campaign if given) and return its id."""
+
+    NAME = "post.draft"
+
+    title: str = attrs.field(kw_only=True)
+    body: str = attrs.field(kw_only=True)
+    content_type: ContentType | str = attrs.field(kw_only=True)
+    format: Format | str = attrs.field(kw_only=True)
+    variants: tuple[PostVariant, ...] = attrs.field(converter=variants, kw_only=True)
+    media: tuple[str, ...] = attrs.field(default=(), converter=media_list, kw_only=True)
+    source: str | None = attrs.field(default=None, kw_only=True)
+    licence: str | None = attrs.field(default=None, kw_only=True)
+    campaign_id: UUID | str | None = attrs.field(
+        default=None, converter=optional_aggregate_id, kw_only=True
+    )
+
+
+@handles(DraftPost)
+def draft_post(ctx: Context, actor: Actor, command: DraftPost) -> UUID:
+    if command.campaign_id is not None:
+        ctx.load(Campaign, command.campaign_id, "campaign")
+    post = Post.draft(actor, limits=_limits(ctx, command.variants), **command.arguments())
+    return ctx.add(post).id
+
+
+@attrs.frozen
+class RevisePost(Command[None]):
+    """Rewrite parts of a post in draft or sent back for changes ("" clears a source)."""
+
+    NAME = "post.revise"
+
+    post_id: UUID | str = attrs.field(converter=aggregate_id)
+    title: str | None = attrs.field(default=None, kw_only=True)
+    body: str | None = attrs.field(default=None, kw_only=True)
+    variants: tuple[PostVariant, ...] | None = attrs.field(
+        default=None, converter=optional_variants, kw_only=True
+    )
+    media: tuple[str, ...] | None = attrs.field(
+        default=None, converter=optional_media_list, kw_only=True
+    )
+    source: str | None = attrs.field(default=None, kw_only=True)
+    licence: str | None = attrs.field(default=None, kw_only=True)
+
+
+@handles(RevisePost)
+def revise_post(ctx: Context, actor: Actor, command: RevisePost) -> None:
+    limits = None if command.variants is None else _limits(ctx, command.variants)
+    post = ctx.load(Post, command.post_id, "post")
+    post.revise(actor, limits=limits, **command.arguments("post_id"))
+
+
+@attrs.frozen
+class SubmitForReview(Command[tuple[Finding, ...]]):
+    """Hand a post to review; returns (and records) what the automatic checks found."""
+
+    NAME = "post.submit_for_review"
+
+    post_id: UUID | str = attrs.field(converter=aggregate_id)
+
+
+@handles(SubmitForReview)
+def submit_for_review(ctx: Context, actor: Actor, command: SubmitForReview) -> tuple[Finding, ...]:
+    post = ctx.load(Post, command.post_id, "post")
+    findings = tuple(scan_texts(post.texts(), ctx.deps.sensitive_words))
+    post.submit_for_review(actor, findings)
+    return findings
+
+
+@attrs.frozen
+class ReviewPost(Command[None]):
+    """Approve a post in review, or send it back with comments (never by an author)."""
+
+    NAME = "post.review"
+
+    post_id: UUID | str = attrs.field(converter=aggregate_id)
+    checklist: ReviewChecklist
+    approve: bool = attrs.field(kw_only=True)
+    comments: str = attrs.field(default="", kw_only=True)
+
+
+@handles(ReviewPost)
+def review_post(ctx: Context, actor: Actor, command: ReviewPost) -> None:
+    post = ctx.load(Post, command.post_id, "post")
+    post.review(actor, command.checklist, command.approve, command.comments)
+
+
+@attrs.frozen
+class SchedulePost(Command[tuple[CadenceWarning, ...]]):
+    """Book an approved post's variant on ``platform`` for ``at``; returns cadence warnings.
+
+    A time before now is refused. With an enforcing cadence policy, going over a
+    platform's maximum is refused too; otherwise it comes back as a warning.
+    """
+
+    NAME = "post.schedule"
+
+    post_id: UUID | str = attrs.field(converter=aggregate_id)
+    platform: Platform | str
+    at: datetime
+
+
+@handles(SchedulePost)
+def schedule_post(ctx: Context, actor: Actor, command: SchedulePost) -> tuple[CadenceWarning, ...]:
+    post = ctx.load(Post, command.post_id, "post")
+    post.schedule(actor, command.platform, command.at, now=ctx.now())
+    target = to_platform(command.platform)
+    calendar = _calendar(ctx, target) or ctx.add(PlatformCalendar.open(actor, target))
+    warnings = ctx.deps.cadence.check(target, command.at, calendar.occupied(excluding=post.id))
+    calendar.book(actor, post.id, command.at)
+    return tuple(warnings)
+
+
+def _withdraw(ctx: Context, actor: Actor, post: Post, platforms: Sequence[Platform]) -> None:
+    for platform in platforms:
+        calendar = _calendar(ctx, platform)
+        if calendar is not None and calendar.slot(post.id) is not None:
+            calendar.withdraw(actor, post.id)
+
+
+@attrs.frozen
+class UnschedulePost(Command[None]):
+    """Take a post's variant on ``platform`` off the schedule."""
+
+    NAME = "post.unschedule"
+
+    post_id: UUID | str = attrs.field(converter=aggregate_id)
+    platform: Platform | str
+
+
+@handles(UnschedulePost)
+def unschedule_post(ctx: Context, actor: Actor, command: UnschedulePost) -> None:
+    post = ctx.load(Post, command.post_id, "post")
+    post.unschedule(actor, command.platform)
+    _withdraw(ctx, actor, post, [to_platform(command.platform)])
+
+
+@attrs.frozen
+class RetractPost(Command[None]):
+    """Withdraw a post, saying why; its booked slots are freed."""
+
+    NAME = "post.retract"
+
+    post_id: UUID | str = attrs.field(converter=aggregate_id)
+    reason: str
+
+
+@handles(RetractPost)
+def retract_post(ctx: Context, actor: Actor, command: RetractPost) -> None:
+    post = ctx.load(Post, command.post_id, "post")
+    post.retract(actor, command.reason)
+    _withdraw(ctx, actor, post, post.platforms)
+
+
+@attrs.frozen
+class RecordMetrics(Command[MetricOutcome]):
+    """Record cumulative counts for a published variant; says what it did."""
+
+    NAME = "post.record_metrics"
+
+    post_id: UUID | str = attrs.field(converter=aggregate_id)
+    snapshot: MetricSnapshot
+
+
+@handles(RecordMetrics)
+def record_metrics(ctx: Context, actor: Actor, command: RecordMetrics) -> MetricOutcome:
+    return ctx.load(Post, command.post_id, "post").record_metrics(actor, command.snapshot)
+
+
+class PostService(Executes):
     """Draft, revise, review, schedule and retract posts, and record their metrics."""
 
-    def __init__(
-        self,
-        app: LibOpsApplication,
-        limits_for: Callable[[Platform], PlatformLimits],
-        cadence: CadencePolicy,
-        sensitive_words: Collection[str],
-    ) -> None:
-        if not isinstance(cadence, CadencePolicy):
-            raise InvalidValueError(f"cadence must be a CadencePolicy, not {cadence!r}")
-        self._app = app
-        self._limits_for = limits_for
-        self.cadence = cadence
-        self.sensitive_words = sensitive_word_list(sensitive_words)
+    draft = command_method(DraftPost)
+    revise = command_method(RevisePost)
+    submit_for_review = command_method(SubmitForReview)
+    review = command_method(ReviewPost)
+    schedule = command_method(SchedulePost)
+    unschedule = command_method(UnschedulePost)
+    retract = command_method(RetractPost)
+    record_metrics = command_method(RecordMetrics)
 
-    # --- queries -----------------------------------------------------------------------
+    @property
+    def cadence(self) -> CadencePolicy:
+        """The posting-frequency policy schedules are checked against."""
+        return self._deps.cadence
+
+    @property
+    def sensitive_words(self) -> tuple[str, ...]:
+        """The words the automatic review looks for."""
+        return self._deps.sensitive_words
 
     def get(self, post_id: UUID | str) -> Post:
         """The post's current state (a fresh copy; changing it changes nothing stored)."""
@@ -77,253 +289,4 @@ class PostService:
 
     def limits(self, variants: Iterable[PostVariant]) -> dict[Platform, PlatformLimits]:
         """The limits of each variant's platform, from the platform adapters."""
-        return {
-            v.platform: self._limits_for(v.platform) for v in variants if isinstance(v, PostVariant)
-        }
-
-    # --- commands ----------------------------------------------------------------------
-
-    def draft(
-        self,
-        actor: Actor,
-        *,
-        title: str,
-        body: str,
-        content_type: ContentType | str,
-        format: Format | str,
-        variants: Iterable[PostVariant],
-        media: Iterable[str] = (),
-        source: str | None = None,
-        licence: str | None = None,
-        campaign_id: UUID | str | None = None,
-        idempotency_key: str | None = None,
-    ) -> UUID:
-        """Draft a post (linked to an existing campaign if given) and return its id."""
-        arguments: dict[str, Any] = {
-            "actor": actor,
-            "title": title,
-            "body": body,
-            "content_type": content_type,
-            "format": format,
-            "variants": _variants(variants),
-            "media": media if isinstance(media, str) else tuple(media),
-            "source": source,
-            "licence": licence,
-            "campaign_id": None if campaign_id is None else str(campaign_id),
-        }
-
-        def run() -> tuple[list[Post], UUID]:
-            if campaign_id is not None:
-                self._require_campaign(campaign_id)
-            post = Post.draft(
-                actor,
-                title=title,
-                body=body,
-                content_type=content_type,
-                format=format,
-                variants=arguments["variants"],
-                limits=self.limits(arguments["variants"]),
-                media=arguments["media"],
-                source=source,
-                licence=licence,
-                campaign_id=campaign_id,
-            )
-            return [post], post.id
-
-        return self._app.execute(
-            "post.draft", run, idempotency_key=idempotency_key, arguments=arguments
-        )
-
-    def _require_campaign(self, campaign_id: UUID | str) -> None:
-        self._app.load(Campaign, campaign_id, "campaign")
-
-    def _change(
-        self,
-        command: str,
-        post_id: UUID | str,
-        change: Callable[[Post], R],
-        idempotency_key: str | None,
-        arguments: dict[str, Any],
-    ) -> R:
-        return self._app.change(
-            command,
-            Post,
-            "post",
-            post_id,
-            change,
-            idempotency_key=idempotency_key,
-            arguments=arguments,
-        )
-
-    def revise(
-        self,
-        actor: Actor,
-        post_id: UUID | str,
-        *,
-        title: str | None = None,
-        body: str | None = None,
-        variants: Iterable[PostVariant] | None = None,
-        media: Iterable[str] | None = None,
-        source: str | None = None,
-        licence: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> None:
-        """Rewrite parts of a post in draft or sent back for changes ("" clears a source)."""
-        new_variants = None if variants is None else _variants(variants)
-        changes: dict[str, Any] = {
-            "title": title,
-            "body": body,
-            "variants": new_variants,
-            "media": media if media is None or isinstance(media, str) else tuple(media),
-            "source": source,
-            "licence": licence,
-        }
-        self._change(
-            "post.revise",
-            post_id,
-            lambda p: p.revise(
-                actor,
-                limits=None if new_variants is None else self.limits(new_variants),
-                **changes,
-            ),
-            idempotency_key,
-            {"actor": actor, **changes},
-        )
-
-    def submit_for_review(
-        self, actor: Actor, post_id: UUID | str, *, idempotency_key: str | None = None
-    ) -> tuple[Finding, ...]:
-        """Hand a post to review; returns (and records) what the automatic checks found."""
-
-        def submit(post: Post) -> tuple[Finding, ...]:
-            findings = scan_texts(post.texts(), self.sensitive_words)
-            post.submit_for_review(actor, findings)
-            return findings
-
-        found = self._change(
-            "post.submit_for_review", post_id, submit, idempotency_key, {"actor": actor}
-        )
-        return tuple(found)
-
-    def review(
-        self,
-        actor: Actor,
-        post_id: UUID | str,
-        checklist: ReviewChecklist,
-        *,
-        approve: bool,
-        comments: str = "",
-        idempotency_key: str | None = None,
-    ) -> None:
-        """Approve a post in review, or send it back with comments (never by an author)."""
-        self._change(
-            "post.review",
-            post_id,
-            lambda p: p.review(actor, checklist, approve, comments),
-            idempotency_key,
-            {"actor": actor, "checklist": checklist, "approve": approve, "comments": comments},
-        )
-
-    def schedule(
-        self,
-        actor: Actor,
-        post_id: UUID | str,
-        platform: Platform | str,
-        at: datetime,
-        *,
-        idempotency_key: str | None = None,
-    ) -> tuple[CadenceWarning, ...]:
-        """Book an approved post's variant on ``platform`` for ``at``; returns cadence warnings.
-
-        A time before now is refused. With an enforcing cadence policy, going over a
-        platform's maximum is refused too; otherwise it comes back as a warning.
-        """
-
-        def run() -> tuple[list[Aggregate], tuple[CadenceWarning, ...]]:
-            post = self.get(post_id)
-            post.schedule(actor, platform, at, now=self._app.clock.now())
-            target = to_platform(platform)
-            calendar = find_calendar(self._app, target) or PlatformCalendar.open(actor, target)
-            warnings = self.cadence.check(target, at, calendar.occupied(excluding=post.id))
-            calendar.book(actor, post.id, at)
-            return [post, calendar], warnings
-
-        warnings = self._app.execute(
-            "post.schedule",
-            run,
-            idempotency_key=idempotency_key,
-            arguments={"actor": actor, "post_id": str(post_id), "platform": platform, "at": at},
-        )
-        return tuple(warnings)
-
-    def unschedule(
-        self,
-        actor: Actor,
-        post_id: UUID | str,
-        platform: Platform | str,
-        *,
-        idempotency_key: str | None = None,
-    ) -> None:
-        """Take a post's variant on ``platform`` off the schedule."""
-
-        def run() -> tuple[list[Aggregate], None]:
-            post = self.get(post_id)
-            post.unschedule(actor, platform)
-            return [post, *self._withdraw(actor, post, [to_platform(platform)])], None
-
-        self._app.execute(
-            "post.unschedule",
-            run,
-            idempotency_key=idempotency_key,
-            arguments={"actor": actor, "post_id": str(post_id), "platform": platform},
-        )
-
-    def retract(
-        self,
-        actor: Actor,
-        post_id: UUID | str,
-        reason: str,
-        *,
-        idempotency_key: str | None = None,
-    ) -> None:
-        """Withdraw a post, saying why; its booked slots are freed."""
-
-        def run() -> tuple[list[Aggregate], None]:
-            post = self.get(post_id)
-            post.retract(actor, reason)
-            return [post, *self._withdraw(actor, post, post.platforms)], None
-
-        self._app.execute(
-            "post.retract",
-            run,
-            idempotency_key=idempotency_key,
-            arguments={"actor": actor, "post_id": str(post_id), "reason": reason},
-        )
-
-    def _withdraw(
-        self, actor: Actor, post: Post, platforms: Sequence[Platform]
-    ) -> list[PlatformCalendar]:
-        changed = []
-        for platform in platforms:
-            calendar = find_calendar(self._app, platform)
-            if calendar is not None and calendar.slot(post.id) is not None:
-                calendar.withdraw(actor, post.id)
-                changed.append(calendar)
-        return changed
-
-    def record_metrics(
-        self,
-        actor: Actor,
-        post_id: UUID | str,
-        snapshot: MetricSnapshot,
-        *,
-        idempotency_key: str | None = None,
-    ) -> MetricOutcome:
-        """Record cumulative counts for a published variant; says what it did."""
-        return self._change(
-            "post.record_metrics",
-            post_id,
-            lambda p: p.record_metrics(actor, snapshot),
-            idempotency_key,
-            {"actor": actor, "snapshot": snapshot},
-        )
+        return limits_of(self._deps, variants)

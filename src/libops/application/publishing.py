@@ -12,23 +12,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 from uuid import UUID
 
 import attrs
-from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Notification
 
-from libops.application.app import LibOpsApplication
+from libops.application.commands import (
+    Command,
+    Context,
+    Executes,
+    aggregate_id,
+    command_method,
+    handles,
+)
+from libops.application.posts import RecordMetrics, find_calendar
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.errors import (
     InvalidValueError,
     LibopsError,
-    NoGatewayError,
     PlatformError,
     PlatformTimeoutError,
     PublishFailedError,
-    UnknownIdError,
 )
 from libops.domain.permissions import authorize
 from libops.domain.ports import PlatformGateway
@@ -74,94 +79,100 @@ class MetricsOutcome:
     error: str | None = None
 
 
-class PublishingService:
+def checked_gateways(
+    gateways: Mapping[Platform, PlatformGateway],
+) -> dict[Platform, PlatformGateway]:
+    """The gateways by platform, each checked to be a gateway for its platform."""
+    checked: dict[Platform, PlatformGateway] = {}
+    for platform, gateway in gateways.items():
+        platform = to_platform(platform)
+        if not isinstance(gateway, PlatformGateway) or gateway.platform is not platform:
+            raise InvalidValueError(f"{gateway!r} is not a gateway for {platform.value}")
+        checked[platform] = gateway
+    return checked
+
+
+def _calendar(ctx: Context, platform: Platform) -> PlatformCalendar | None:
+    return ctx.find(PlatformCalendar, PlatformCalendar.id_for(platform), "platform calendar")
+
+
+@attrs.frozen
+class PublishPost(Command[PublishReceipt]):
+    """Put ``platform``'s variant of an approved post out, once, and return the receipt.
+
+    The publication and the release of the post's calendar slot are saved together.
+    When the platform fails, the failure is recorded on the post and
+    :class:`PublishFailedError` is raised; publishing again later is safe, even if the
+    failed call actually went through (a lost response).
+    """
+
+    NAME = "post.publish"
+
+    post_id: UUID | str = attrs.field(converter=aggregate_id)
+    platform: Platform | str
+
+
+@handles(PublishPost)
+def publish_post(ctx: Context, actor: Actor, command: PublishPost) -> PublishReceipt:
+    platform = to_platform(command.platform)
+    gateway = ctx.deps.gateway(platform)
+    post = ctx.load(Post, command.post_id, "post")
+    post.check_can_publish(actor, platform)
+    try:
+        # Run again if a concurrent writer saved first: the key makes that harmless.
+        receipt = _send(gateway, post.variant(platform), post.publish_key(platform))
+    except PlatformError as error:
+        text = _error_text(error)
+        failure = PublishFailedError(post.id, platform.value, text, retryable=error.retryable)
+        try:
+            ctx.execute(
+                actor,
+                RecordPublishFailure(post.id, platform, error=text, retryable=error.retryable),
+            )
+        except LibopsError as not_recorded:
+            failure.add_note(f"the failure could not be recorded: {not_recorded}")
+        raise failure from error
+    post.record_published(actor, receipt)
+    calendar = _calendar(ctx, platform)
+    if calendar is not None:
+        calendar.release(post.id, published_at=receipt.published_at, actor=actor)
+    return receipt
+
+
+@attrs.frozen
+class RecordPublishFailure(Command[None]):
+    """Record that a platform refused or failed to publish a post's variant, and why."""
+
+    NAME = "post.record_publish_failure"
+    REQUIRES = ("post.publish",)
+
+    post_id: UUID | str = attrs.field(converter=aggregate_id)
+    platform: Platform | str
+    error: str = attrs.field(kw_only=True)
+    retryable: bool = attrs.field(kw_only=True)
+
+
+@handles(RecordPublishFailure)
+def record_publish_failure(ctx: Context, actor: Actor, command: RecordPublishFailure) -> None:
+    post = ctx.load(Post, command.post_id, "post")
+    post.record_publish_failure(
+        actor, to_platform(command.platform), command.error, command.retryable, ctx.now()
+    )
+
+
+class PublishingService(Executes):
     """Publish approved posts on their platforms, publish what is due, collect metrics."""
 
-    def __init__(
-        self, app: LibOpsApplication, gateways: Mapping[Platform, PlatformGateway]
-    ) -> None:
-        self._app = app
-        checked: dict[Platform, PlatformGateway] = {}
-        for platform, gateway in gateways.items():
-            platform = to_platform(platform)
-            if not isinstance(gateway, PlatformGateway) or gateway.platform is not platform:
-                raise InvalidValueError(f"{gateway!r} is not a gateway for {platform.value}")
-            checked[platform] = gateway
-        self._gateways = checked
+    publish = command_method(PublishPost)
 
     @property
     def platforms(self) -> tuple[Platform, ...]:
         """The platforms a gateway is registered for."""
-        return tuple(self._gateways)
+        return tuple(self._deps.gateways)
 
     def gateway(self, platform: Platform | str) -> PlatformGateway:
         """The gateway registered for ``platform``; :class:`NoGatewayError` if none is."""
-        platform = to_platform(platform)
-        gateway = self._gateways.get(platform)
-        if gateway is None:
-            raise NoGatewayError(platform.value)
-        return gateway
-
-    # --- publishing ----------------------------------------------------------------------
-
-    def publish(
-        self,
-        actor: Actor,
-        post_id: UUID | str,
-        platform: Platform | str,
-        *,
-        idempotency_key: str | None = None,
-    ) -> PublishReceipt:
-        """Put ``platform``'s variant of an approved post out, once, and return the receipt.
-
-        The publication and the release of the post's calendar slot are saved together.
-        When the platform fails, the failure is recorded on the post and
-        :class:`PublishFailedError` is raised; publishing again later is safe, even if the
-        failed call actually went through (a lost response).
-        """
-        platform = to_platform(platform)
-        gateway = self.gateway(platform)
-        arguments: dict[str, Any] = {"actor": actor, "post_id": str(post_id), "platform": platform}
-
-        def run() -> tuple[list[Aggregate], PublishReceipt]:
-            post = self._load(post_id)
-            post.check_can_publish(actor, platform)
-            # Called again if a concurrent writer saved first: the key makes that harmless.
-            receipt = _send(gateway, post.variant(platform), post.publish_key(platform))
-            post.record_published(actor, receipt)
-            changed: list[Aggregate] = [post]
-            calendar = self._calendar(platform)
-            if calendar is not None:
-                calendar.release(post.id, published_at=receipt.published_at, actor=actor)
-                changed.append(calendar)
-            return changed, receipt
-
-        try:
-            return self._app.execute(
-                "post.publish", run, idempotency_key=idempotency_key, arguments=arguments
-            )
-        except PlatformError as error:
-            # Only a loaded post reaches the platform, so the id is a valid one here.
-            failure = PublishFailedError(
-                UUID(str(post_id)), platform.value, _error_text(error), retryable=error.retryable
-            )
-            try:
-                self._record_failure(actor, post_id, platform, error)
-            except LibopsError as not_recorded:
-                failure.add_note(f"the failure could not be recorded: {not_recorded}")
-            raise failure from error
-
-    def _record_failure(
-        self, actor: Actor, post_id: UUID | str, platform: Platform, error: PlatformError
-    ) -> None:
-        at = self._app.clock.now()
-
-        def run() -> tuple[list[Post], None]:
-            post = self._load(post_id)
-            post.record_publish_failure(actor, platform, _error_text(error), error.retryable, at)
-            return [post], None
-
-        self._app.execute("post.record_publish_failure", run)
+        return self._deps.gateway(platform)
 
     def publish_due(self, actor: Actor) -> list[PublishOutcome]:
         """Publish every slot due now on every platform with a gateway, oldest first.
@@ -172,17 +183,17 @@ class PublishingService:
         authorize(actor, "post.publish")
         now = self._app.clock.now()
         due: list[tuple[datetime, int, str, UUID, Platform]] = []
-        for platform in self._gateways:
-            calendar = self._calendar(platform)
+        for platform in self._deps.gateways:
+            calendar = find_calendar(self._app, platform)
             if calendar is None:
                 continue
             for post_id, at in calendar.due(now):
                 due.append((at, _PLATFORM_ORDER[platform], str(post_id), post_id, platform))
         due.sort()
-        outcomes = []
-        for _at, _order, _text, post_id, platform in due:
-            outcomes.append(self._publish_outcome(actor, post_id, platform))
-        return outcomes
+        return [
+            self._publish_outcome(actor, post_id, platform)
+            for _at, _order, _text, post_id, platform in due
+        ]
 
     def _publish_outcome(self, actor: Actor, post_id: UUID, platform: Platform) -> PublishOutcome:
         try:
@@ -236,12 +247,7 @@ class PublishingService:
                 raise PlatformError(
                     f"the {platform.value} gateway answered with {snapshot!r}", retryable=False
                 )
-
-            def run() -> tuple[list[Post], MetricOutcome]:
-                post = self._load(post_id)
-                return [post], post.record_metrics(actor, snapshot)
-
-            outcome = self._app.execute("post.record_metrics", run)
+            outcome = self._bus.execute(actor, RecordMetrics(post_id, snapshot))
         except LibopsError as error:
             return MetricsOutcome(post_id, platform, error=str(error))
         return MetricsOutcome(post_id, platform, outcome=outcome, snapshot=snapshot)
@@ -265,18 +271,8 @@ class PublishingService:
                 return
             start = batch[-1].id + 1
 
-    # --- loading -------------------------------------------------------------------------
-
     def _load(self, post_id: UUID | str) -> Post:
         return self._app.load(Post, post_id, "post")
-
-    def _calendar(self, platform: Platform) -> PlatformCalendar | None:
-        try:
-            return self._app.load(
-                PlatformCalendar, PlatformCalendar.id_for(platform), "platform calendar"
-            )
-        except UnknownIdError:
-            return None  # nothing was ever scheduled on this platform
 
 
 def _send(gateway: PlatformGateway, variant: PostVariant, key: str) -> PublishReceipt:

@@ -35,6 +35,17 @@ class PeriodError(InvalidValueError):
     """A period of time ends before it starts, or is not timezone-aware."""
 
 
+class InvalidCommandError(InvalidValueError):
+    """A command built from plain data has a field missing, unknown or of the wrong kind."""
+
+    def __init__(self, command: str, field: str | None, message: str) -> None:
+        where = f" (field {field})" if field else ""
+        super().__init__(f"{command}{where}: {message}")
+        self.command = command
+        self.field = field
+        self.reason = message
+
+
 # --- unknown things --------------------------------------------------------------------
 
 
@@ -45,6 +56,14 @@ class UnknownIdError(LibopsError, LookupError):
         super().__init__(f"no {kind} with id {id}")
         self.kind = kind
         self.id = id
+
+
+class UnknownCommandError(LibopsError, LookupError):
+    """No command of that name (or class) is registered."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no command named {name}")
+        self.name = name
 
 
 # --- who may do what -------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Final
 
@@ -96,6 +96,24 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
 
 def authorize(actor: Actor, command: str) -> None:
     """Raise :class:`PermissionDeniedError` unless ``actor`` may give ``command``."""
+    _check(actor, command)
+
+
+def authorize_all(actor: Actor, commands: Iterable[str]) -> None:
+    """Raise :class:`PermissionDeniedError` unless ``actor`` may give every one of ``commands``."""
+    for command in commands:
+        _check(actor, command)
+
+
+def roles_for(commands: Iterable[str]) -> frozenset[Role]:
+    """The roles that may give every one of ``commands`` (each a name in the table)."""
+    allowed = frozenset(Role)
+    for command in commands:
+        allowed &= PERMISSIONS[command]
+    return allowed
+
+
+def _check(actor: Actor, command: str) -> None:
     if not isinstance(actor, Actor):
         raise NotAnActorError(f"commands are given by an Actor, not a {type(actor).__name__}")
     allowed = PERMISSIONS[command]

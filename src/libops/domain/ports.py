@@ -106,3 +106,20 @@ class KeyStore(Protocol):
     def close(self) -> None:
         """Release the store's connections (a closed store is not used again)."""
         ...
+
+
+@runtime_checkable
+class Sealer(Protocol):
+    """Authenticated encryption of small secrets, bound to what they belong to.
+
+    Readers' personal data and a contest's seed are sealed with it; whatever is sealed
+    opens only with the same key and the same ``bound_to`` bytes.
+    """
+
+    def seal(self, key: bytes, plaintext: bytes, bound_to: bytes) -> tuple[bytes, bytes]:
+        """Encrypt ``plaintext`` under ``key``; returns ``(nonce, ciphertext)``."""
+        ...
+
+    def open(self, key: bytes, nonce: bytes, ciphertext: bytes, bound_to: bytes) -> bytes | None:
+        """The plaintext, or None if it does not open (altered, or bound to something else)."""
+        ...

@@ -1,0 +1,461 @@
+"""Commands as data, and the one path that carries each of them out.
+
+A command is a frozen attrs class (``PlanCampaign``, ``RecordExpense``, ``DrawWinners``, ...)
+holding its target's id, its fields and an optional idempotency key. Its handler is a plain
+function registered with :func:`handles`: it loads what it needs through the
+:class:`Context`, calls the aggregates, and returns the command's result. Everything else is
+done once, here, by :class:`CommandBus.execute`: check the actor against the role table,
+answer a repeated idempotency key with the first result, run the handler, save every
+aggregate it changed in one atomic write (with the idempotency record), and run it again when
+a concurrent writer saved first.
+
+Services expose each command as a typed method (``ops.campaigns.plan(actor, name=...)``)
+through :func:`command_method`, which takes its parameters from the command class: a
+command's fields are written once, in its class.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import (
+    Any,
+    ClassVar,
+    Concatenate,
+    Final,
+    Generic,
+    ParamSpec,
+    TypeVar,
+    cast,
+    overload,
+)
+from uuid import UUID
+
+import attrs
+import cattrs
+from eventsourcing.domain import Aggregate
+
+from libops.application.app import LibOpsApplication, to_id
+from libops.application.dependencies import Dependencies
+from libops.domain.errors import (
+    InvalidCommandError,
+    InvalidValueError,
+    NotAnActorError,
+    UnknownCommandError,
+    UnknownIdError,
+)
+from libops.domain.permissions import authorize_all, roles_for
+from libops.domain.schema import converter
+from libops.domain.values import Actor, Role
+
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
+C = TypeVar("C", bound="Command[Any]")
+P = ParamSpec("P")
+
+MAX_ATTEMPTS: Final = 8
+"""How often a command is run again after losing a race with a concurrent writer."""
+
+IDEMPOTENCY_KEY_MAX: Final = 200
+"""The longest idempotency key accepted, in characters."""
+
+
+def _check_key(_instance: object, _attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValueError("an idempotency key must be non-empty text")
+    if len(value) > IDEMPOTENCY_KEY_MAX:
+        raise InvalidValueError(
+            f"an idempotency key is at most {IDEMPOTENCY_KEY_MAX} characters, not {len(value)}"
+        )
+
+
+@attrs.frozen
+class Command(Generic[R_co]):
+    """A request to change the record, as data; its handler says what it returns.
+
+    Subclasses set ``NAME`` (``"campaign.plan"``: the registry's and the idempotency
+    record's name) and ``REQUIRES`` (the entries of the role table the actor needs;
+    ``(NAME,)`` unless set).
+    """
+
+    NAME: ClassVar[str]
+    REQUIRES: ClassVar[tuple[str, ...]] = ()
+
+    idempotency_key: str | None = attrs.field(default=None, kw_only=True, validator=_check_key)
+
+    def permissions(self) -> tuple[str, ...]:
+        """The role-table entries the acting person needs for this command."""
+        return type(self).REQUIRES or (type(self).NAME,)
+
+    def fingerprint_data(self, deps: Dependencies) -> dict[str, Any]:
+        """What the idempotency fingerprint is made of: the fields, less the key.
+
+        Commands that carry personal data put the participant's subject id in its place,
+        so that no digest of personal data outlives an erasure. Values are taken as they
+        are (a bad one is refused by the handler, not here).
+        """
+        return self.arguments()
+
+    def arguments(self, *leave_out: str) -> dict[str, Any]:
+        """The command's fields by name (without the idempotency key and ``leave_out``)."""
+        return {
+            field.name: getattr(self, field.name)
+            for field in attrs.fields(type(self))
+            if field.name != "idempotency_key" and field.name not in leave_out
+        }
+
+
+# --- field converters: what the typed methods accept, made into plain values -------------
+
+
+def items(values: Iterable[Any]) -> tuple[Any, ...]:
+    """A list given to a command, as a tuple (a lone string is refused, not split up)."""
+    if isinstance(values, str | bytes):
+        raise InvalidValueError(f"expected a list of values, not the text {values!r}")
+    try:
+        return tuple(values)
+    except TypeError:
+        raise InvalidValueError(f"expected a list of values, not {values!r}") from None
+
+
+def optional_items(values: Iterable[Any] | None) -> tuple[Any, ...] | None:
+    """Like :func:`items`, but None (leave unchanged) stays None."""
+    return None if values is None else items(values)
+
+
+def aggregate_id(value: UUID | str) -> UUID | str:
+    """An aggregate's id: a UUID, or text that is one (other text fails at load, by kind)."""
+    if isinstance(value, str):
+        try:
+            return UUID(value)
+        except ValueError:
+            return value
+    return value
+
+
+def optional_aggregate_id(value: UUID | str | None) -> UUID | str | None:
+    """Like :func:`aggregate_id`, but None stays None."""
+    return None if value is None else aggregate_id(value)
+
+
+# --- the registry --------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Context:
+    """What a handler works with: loading aggregates, the clock and the configured parts.
+
+    Every aggregate loaded or added through the context is saved when the handler returns,
+    if it changed, together and atomically.
+    """
+
+    app: LibOpsApplication
+    """The libops eventsourcing application (its recorder, for handlers that scan the log)."""
+    deps: Dependencies
+    """The configured parts (cadence policy, platform gateways, key store, ...)."""
+    bus: CommandBus
+    """The bus carrying the command out, for a handler that must record something apart."""
+    _touched: dict[UUID, Aggregate] = attrs.field(factory=dict, init=False)
+    _after_save: list[Callable[[], None]] = attrs.field(factory=list, init=False)
+
+    def load(self, aggregate_type: type[A], aggregate_id: UUID | str, kind: str) -> A:
+        """The aggregate of ``aggregate_type`` with that id, or :class:`UnknownIdError`.
+
+        Loading the same aggregate twice in one command gives the same object.
+        """
+        known = self._touched.get(to_id(aggregate_id, kind))
+        if known is not None:
+            if not isinstance(known, aggregate_type):
+                raise UnknownIdError(kind, aggregate_id)
+            return known
+        aggregate: A = self.app.load(aggregate_type, aggregate_id, kind)
+        self._touched[aggregate.id] = aggregate
+        return aggregate
+
+    def find(self, aggregate_type: type[A], aggregate_id: UUID, kind: str) -> A | None:
+        """Like :meth:`load`, but None when there is no such aggregate."""
+        try:
+            return self.load(aggregate_type, aggregate_id, kind)
+        except UnknownIdError:
+            return None
+
+    def add(self, aggregate: A) -> A:
+        """Save a new aggregate with the command's other changes; returns it."""
+        self._touched[aggregate.id] = aggregate
+        return aggregate
+
+    def now(self) -> datetime:
+        """The time now, by libops's clock."""
+        return self.app.clock.now()
+
+    def after_save(self, action: Callable[[], None]) -> None:
+        """Do ``action`` once the command's changes are saved (not if they are not)."""
+        self._after_save.append(action)
+
+    def execute(self, actor: Actor, command: Command[R]) -> R:
+        """Carry out another command now, in its own transaction (kept if this one fails)."""
+        return self.bus.execute(actor, command)
+
+    def changed(self) -> list[Aggregate]:
+        """The aggregates with events to save."""
+        return [a for a in self._touched.values() if a.pending_events]
+
+
+Handler = Callable[[Context, Actor, C], Any]
+
+
+@attrs.frozen
+class CommandSpec:
+    """A registered command: its class, its handler and the roles that may give it."""
+
+    type: type[Command[Any]]
+    handler: Callable[[Context, Actor, Any], Any]
+
+    @property
+    def name(self) -> str:
+        """The command's name, e.g. ``campaign.plan``."""
+        return self.type.NAME
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        """The entries of the role table the acting person needs."""
+        return self.type.REQUIRES or (self.type.NAME,)
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """The roles that may give the command."""
+        return roles_for(self.requires)
+
+
+_REGISTRY: dict[str, CommandSpec] = {}
+
+
+def handles(command_type: type[C]) -> Callable[[Handler[C]], Handler[C]]:
+    """Register the decorated function as the handler of ``command_type``."""
+
+    def register(handler: Handler[C]) -> Handler[C]:
+        name = getattr(command_type, "NAME", None)
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"{command_type.__name__} has no NAME")
+        earlier = _REGISTRY.get(name)
+        if earlier is not None and earlier.type is not command_type:
+            raise TypeError(
+                f"two commands are named {name}: {earlier.type.__name__} and "
+                f"{command_type.__name__}"
+            )
+        try:
+            roles_for(command_type.REQUIRES or (name,))
+        except KeyError as missing:
+            raise TypeError(
+                f"{command_type.__name__}: {missing} is not in the role table"
+            ) from None
+        _REGISTRY[name] = CommandSpec(command_type, handler)
+        return handler
+
+    return register
+
+
+def registered(command_type: type[Command[Any]]) -> CommandSpec:
+    """The registration of a command class; :class:`UnknownCommandError` if it has none."""
+    spec = _REGISTRY.get(getattr(command_type, "NAME", ""))
+    if spec is None or spec.type is not command_type:
+        raise UnknownCommandError(getattr(command_type, "__name__", repr(command_type)))
+    return spec
+
+
+def registry() -> Mapping[str, CommandSpec]:
+    """The commands registered so far (see :mod:`libops.application.catalogue` for all)."""
+    return dict(_REGISTRY)
+
+
+# --- commands as plain data ----------------------------------------------------------------
+
+
+def _format_error(error: BaseException, type_: Any) -> str:
+    if isinstance(error, InvalidValueError | UnknownIdError):
+        return str(error)
+    return cattrs.v.format_exception(error, type_)
+
+
+def structure(command_type: type[C], data: Any) -> C:
+    """Build a ``command_type`` from plain JSON-like data.
+
+    Unknown fields, missing ones and values of the wrong kind are refused with an
+    :class:`InvalidCommandError` naming the field.
+    """
+    name = command_type.NAME
+    if not isinstance(data, Mapping):
+        raise InvalidCommandError(name, None, f"expected an object, not {type(data).__name__}")
+    try:
+        return _json.structure(dict(data), command_type)
+    except cattrs.BaseValidationError as error:
+        first = cattrs.transform_error(error, path="$", format_exception=_format_error)[0]
+        message, _, where = first.rpartition(" @ ")
+        field = where.removeprefix("$").lstrip(".") or None
+        raise InvalidCommandError(name, field, message or first) from None
+    except (InvalidValueError, UnknownIdError, TypeError, ValueError) as error:
+        raise InvalidCommandError(name, None, str(error)) from None
+
+
+def unstructure(command: Command[Any]) -> dict[str, Any]:
+    """The command's plain JSON-like form (what :func:`structure` reads back)."""
+    plain = _json.unstructure(command, unstructure_as=type(command))
+    assert isinstance(plain, dict)
+    return plain
+
+
+def _make_json_converter() -> cattrs.Converter:
+    conv = converter.copy(detailed_validation=True, forbid_extra_keys=True)
+
+    def is_id_union(type_: Any) -> bool:
+        members = set(getattr(type_, "__args__", ()))
+        return bool(members) and members <= {UUID, str, type(None)} and UUID in members
+
+    def structure_id(value: Any, type_: Any) -> Any:
+        if value is None and type(None) in type_.__args__:
+            return None
+        if isinstance(value, UUID):
+            return value
+        if not isinstance(value, str):
+            raise InvalidValueError(f"an id is text, not {type(value).__name__}")
+        return aggregate_id(value)
+
+    conv.register_structure_hook_func(is_id_union, structure_id)
+
+    def is_value_or_text(type_: Any) -> bool:
+        members = [m for m in getattr(type_, "__args__", ()) if m is not type(None)]
+        return len(members) == 2 and str in members and UUID not in members
+
+    def structure_value_or_text(value: Any, type_: Any) -> Any:
+        if value is None and type(None) in type_.__args__:
+            return None
+        other = next(m for m in type_.__args__ if m is not str and m is not type(None))
+        return conv.structure(value, other)
+
+    conv.register_structure_hook_func(is_value_or_text, structure_value_or_text)
+    return conv
+
+
+_json: Final = _make_json_converter()
+
+
+def fingerprint(actor: Actor, command: Command[Any], deps: Dependencies) -> str:
+    """A SHA-256 digest of the command's name, who gave it and its structured form.
+
+    The form is the one earlier versions of libops digested, so a key recorded by them
+    still matches the same command.
+    """
+    plain = converter.unstructure({"actor": actor, **command.fingerprint_data(deps)})
+    text = json.dumps([command.NAME, plain], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- the one execution path ----------------------------------------------------------------
+
+
+class CommandBus:
+    """Carries out commands: authorise, run the handler, save once, retry on conflict."""
+
+    def __init__(self, app: LibOpsApplication, deps: Dependencies) -> None:
+        self.app = app
+        self.deps = deps
+
+    def execute(self, actor: Actor, command: Command[R]) -> R:
+        """Carry out ``command`` for ``actor`` and return its result.
+
+        With an idempotency key, a repeat of the same command by the same person returns
+        the first result and records nothing; the key used for anything else is refused.
+        """
+        if not isinstance(actor, Actor):
+            raise NotAnActorError(f"commands are given by an Actor, not a {type(actor).__name__}")
+        if not isinstance(command, Command):
+            raise UnknownCommandError(type(command).__name__)
+        spec = registered(type(command))
+        authorize_all(actor, command.permissions())
+        key = command.idempotency_key
+        last: list[Context] = []
+
+        def run() -> tuple[list[Aggregate], Any]:
+            context = Context(self.app, self.deps, self)
+            last[:] = [context]
+            result = spec.handler(context, actor, command)
+            return context.changed(), result
+
+        result = self.app.execute(
+            command.NAME,
+            run,
+            idempotency_key=key,
+            fingerprint=None if key is None else fingerprint(actor, command, self.deps),
+        )
+        for context in last:
+            for action in context._after_save:
+                action()
+        # A first result read back from the store comes as a list where it was a tuple.
+        return cast(R, tuple(result) if isinstance(result, list) else result)
+
+
+# --- typed methods on services -------------------------------------------------------------
+
+
+class Executes:
+    """A service whose methods carry out commands through one :class:`CommandBus`."""
+
+    def __init__(self, bus: CommandBus) -> None:
+        self._bus = bus
+
+    @property
+    def _app(self) -> LibOpsApplication:
+        return self._bus.app
+
+    @property
+    def _deps(self) -> Dependencies:
+        return self._bus.deps
+
+
+class CommandMethod(Generic[P, R]):
+    """A service method that builds a command from its arguments and carries it out."""
+
+    def __init__(self, command_type: Callable[P, Command[R]]) -> None:
+        self.command_type = command_type
+        self.__doc__ = command_type.__doc__
+
+    @overload
+    def __get__(self, service: None, owner: type[Any]) -> CommandMethod[P, R]: ...
+
+    @overload
+    def __get__(
+        self, service: Executes, owner: type[Any]
+    ) -> Callable[Concatenate[Actor, P], R]: ...
+
+    def __get__(
+        self, service: Executes | None, owner: type[Any]
+    ) -> CommandMethod[P, R] | Callable[Concatenate[Actor, P], R]:
+        if service is None:
+            return self
+        bus = service._bus
+        make = self.command_type
+
+        def method(actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            return bus.execute(actor, make(*args, **kwargs))
+
+        method.__doc__ = self.__doc__
+        method.__name__ = getattr(make, "__name__", "command")
+        return method
+
+
+def command_method(command_type: Callable[P, Command[R]]) -> CommandMethod[P, R]:
+    """A typed service method for ``command_type``: ``(actor, *fields) -> result``."""
+    return CommandMethod(command_type)
+
+
+def iter_fields(command_type: type[Command[Any]]) -> Iterator[attrs.Attribute[Any]]:
+    """The fields of a command class, its idempotency key last."""
+    fields = attrs.fields(command_type)
+    yield from (f for f in fields if f.name != "idempotency_key")
+    yield from (f for f in fields if f.name == "idempotency_key")

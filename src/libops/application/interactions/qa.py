@@ -1,0 +1,209 @@
+"""Commands on readers' questions: receive, answer, escalate those left waiting."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Final
+from uuid import UUID, uuid4
+
+import attrs
+
+from libops.application.app import LibOpsApplication
+from libops.application.commands import (
+    Command,
+    Context,
+    Executes,
+    aggregate_id,
+    command_method,
+    handles,
+    optional_aggregate_id,
+)
+from libops.application.interactions.common import CarriesPersonalData
+from libops.application.personal_data import Opened
+from libops.domain.errors import InvalidValueError
+from libops.domain.interaction.qa import Question
+from libops.domain.personal import Consent, PersonalInfo
+from libops.domain.post import Post
+from libops.domain.values import Actor, Platform
+
+DEFAULT_ESCALATION: Final = timedelta(hours=24)
+"""How long a question may wait for its answer before it is escalated, unless configured."""
+
+SCAN_BATCH: Final = 500
+"""How many notifications one read of the log returns when looking for open questions."""
+
+
+@attrs.frozen
+class ReceiveQuestion(CarriesPersonalData, Command[UUID]):
+    """Record a reader's question (asked now, or at ``asked_at``); returns its id.
+
+    The asker is named by ``subject_id`` or, without one, by their handle on
+    ``platform``. Their personal data is sealed; ``text`` is stored in clear and must not
+    hold contact details.
+    """
+
+    NAME = "question.receive"
+    PERSONAL = "asker"
+
+    platform: Platform | str = attrs.field(kw_only=True)
+    text: str = attrs.field(kw_only=True)
+    asker: PersonalInfo = attrs.field(kw_only=True)
+    consent: Consent = attrs.field(kw_only=True)
+    subject_id: str | None = attrs.field(default=None, kw_only=True)
+    post_id: UUID | str | None = attrs.field(
+        default=None, converter=optional_aggregate_id, kw_only=True
+    )
+    asked_at: datetime | None = attrs.field(default=None, kw_only=True)
+
+
+@handles(ReceiveQuestion)
+def receive_question(ctx: Context, actor: Actor, command: ReceiveQuestion) -> UUID:
+    subject = command.subject(ctx.deps)
+    now = ctx.now()
+    when = now if command.asked_at is None else command.asked_at
+    Question.check_receive(
+        actor,
+        platform=command.platform,
+        text=command.text,
+        asked_at=when,
+        now=now,
+        post_id=command.post_id,
+    )
+    if command.post_id is not None:
+        ctx.load(Post, command.post_id, "post")
+    question_id = uuid4()
+    sealed = ctx.deps.personal.seal(
+        subject,
+        command.asker,
+        command.consent,
+        aggregate_id=question_id,
+        version=1,
+        topic=Question.Received.TOPIC,
+    )
+    question = Question.receive(
+        actor,
+        question_id=question_id,
+        platform=command.platform,
+        asker=sealed,
+        text=command.text,
+        asked_at=when,
+        now=now,
+        post_id=command.post_id,
+    )
+    return ctx.add(question).id
+
+
+@attrs.frozen
+class AnswerQuestion(Command[int]):
+    """Answer a question now; returns the response time in whole seconds."""
+
+    NAME = "question.answer"
+
+    question_id: UUID | str = attrs.field(converter=aggregate_id)
+    text: str
+
+
+@handles(AnswerQuestion)
+def answer_question(ctx: Context, actor: Actor, command: AnswerQuestion) -> int:
+    question = ctx.load(Question, command.question_id, "question")
+    return int(question.answer(actor, command.text, now=ctx.now()).total_seconds())
+
+
+@attrs.frozen
+class EscalateOverdue(Command[tuple[UUID, ...]]):
+    """Escalate every question unanswered for longer than the escalation time, once.
+
+    ``now`` defaults to the clock's time (a time after it is refused). Returns the ids of
+    the questions escalated by this call; all of them are saved together.
+    """
+
+    NAME = "question.escalate"
+
+    now: datetime | None = None
+
+
+@handles(EscalateOverdue)
+def escalate_overdue(ctx: Context, actor: Actor, command: EscalateOverdue) -> tuple[UUID, ...]:
+    at = checked_now(ctx.now(), command.now)
+    after = ctx.deps.escalate_questions_after
+    escalated = []
+    for question_id in open_question_ids(ctx.app):
+        question = ctx.load(Question, question_id, "question")
+        if question.is_overdue(at, after) and not question.escalated:
+            question.escalate(actor, now=at, after=after)
+            escalated.append(question.id)
+    return tuple(escalated)
+
+
+def checked_now(clock_now: datetime, now: datetime | None) -> datetime:
+    """``now`` if given (aware, not after the clock's time), else the clock's time."""
+    if now is None:
+        return clock_now
+    if not isinstance(now, datetime) or now.tzinfo is None:
+        raise InvalidValueError("now must be a timezone-aware datetime")
+    if now > clock_now:
+        raise InvalidValueError(
+            f"cannot escalate as of {now.isoformat()}: the clock says {clock_now.isoformat()}"
+        )
+    return now
+
+
+def open_question_ids(app: LibOpsApplication) -> list[UUID]:
+    """The ids of questions neither answered nor escalated, oldest first.
+
+    Read from the notification log, filtered by topic in the store, without decoding
+    any event: a question is open until an Answered or Escalated event names it.
+    """
+    recorder = app.recorder
+    topics = [Question.Received.TOPIC, Question.Answered.TOPIC, Question.Escalated.TOPIC]
+    open_ids: dict[UUID, None] = {}
+    start = 1
+    while True:
+        batch = recorder.select_notifications(start, SCAN_BATCH, topics=topics)
+        for notification in batch:
+            question_id = UUID(str(notification.originator_id))
+            if notification.topic == Question.Received.TOPIC:
+                open_ids[question_id] = None
+            else:
+                open_ids.pop(question_id, None)
+        if len(batch) < SCAN_BATCH:
+            return list(open_ids)
+        start = batch[-1].id + 1
+
+
+class QuestionService(Executes):
+    """Receive readers' questions, answer them, and escalate those left waiting too long."""
+
+    receive = command_method(ReceiveQuestion)
+    answer = command_method(AnswerQuestion)
+    escalate_overdue = command_method(EscalateOverdue)
+
+    @property
+    def escalate_after(self) -> timedelta:
+        """How long a question may wait before it is escalated."""
+        return self._deps.escalate_questions_after
+
+    def get(self, question_id: UUID | str) -> Question:
+        """The question's current state (a fresh copy; changing it changes nothing stored)."""
+        return self._app.load(Question, question_id, "question")
+
+    def asker(self, question_id: UUID | str) -> Opened:
+        """Who asked, opened from the sealed data (ERASED once the subject was erased)."""
+        question = self.get(question_id)
+        return self._deps.personal.open(
+            question.asker, aggregate_id=question.id, version=1, topic=Question.Received.TOPIC
+        )
+
+    def open_question_ids(self) -> list[UUID]:
+        """The ids of questions neither answered nor escalated, oldest first."""
+        return open_question_ids(self._app)
+
+    def overdue(self, now: datetime | None = None) -> list[UUID]:
+        """The questions neither answered nor escalated yet that have waited longer than the
+        escalation time at ``now`` (the clock's time by default)."""
+        at = checked_now(self._app.clock.now(), now)
+        return [
+            question_id
+            for question_id in self.open_question_ids()
+            if self.get(question_id).is_overdue(at, self.escalate_after)
+        ]

@@ -17,7 +17,7 @@ from libops.domain.campaign import Campaign
 from libops.domain.errors import MigrationRequiredError
 from libops.domain.values import Objective, Period
 from libops.projections import Projection, ProjectionEngine, View, handles
-from libops.projections.engine import _MemoryBackend, _PostgresBackend, _SQLiteBackend
+from libops.adapters.viewstores import MemoryViewStore, PostgresViewStore, SQLiteViewStore
 
 PERIOD = Period(date(2026, 4, 1), date(2026, 4, 30))
 
@@ -223,7 +223,7 @@ class TestCustomProjectionOnStores:
             engine.run(max_batches=1)
             before_view = engine.view("test-campaign-counts")
             before_position = engine.position("test-campaign-counts")
-            backend = type(engine._backend)
+            backend = type(engine._views)
 
             def failing(*args: Any) -> bool:
                 raise RuntimeError("disk full")
@@ -276,7 +276,7 @@ class TestConflicts:
             ProjectionEngine(ops, [CampaignCounts()], batch_size=4) as loser,
             ProjectionEngine(ops, [CampaignCounts()], batch_size=6) as winner,
         ):
-            original = loser._backend.commit
+            original = loser._views.commit
             raced: list[int] = []
 
             def commit_after_the_winner(*args: Any) -> bool:
@@ -284,7 +284,7 @@ class TestConflicts:
                     raced.append(winner.run()["test-campaign-counts"].applied)
                 return original(*args)
 
-            monkeypatch.setattr(loser._backend, "commit", commit_after_the_winner)
+            monkeypatch.setattr(loser._views, "commit", commit_after_the_winner)
             report = loser.run()["test-campaign-counts"]
             assert raced == [30]
             assert report.conflicts == 1
@@ -394,14 +394,14 @@ class TestRunByUrl:
     def test_run_opens_catches_up_and_closes(
         self, tmp_path: Path, clock: ManualClock, planner: Actor, admin: Actor
     ) -> None:
-        """libops.projections.run catches a store's projections up by URL, once."""
-        from libops import projections
+        """libops.run_projections catches a store's projections up by URL, once."""
+        from libops import run_projections
 
         url = f"sqlite:///{tmp_path}/libops.db"
         with LibOps.open(url, clock=clock, migrate=True) as ops:
             expected = scenario(ops, planner, admin)
-        first = projections.run(url, [CampaignCounts(), Totals()])
-        again = projections.run(url, [CampaignCounts(), Totals()])
+        first = run_projections(url, [CampaignCounts(), Totals()])
+        again = run_projections(url, [CampaignCounts(), Totals()])
         assert first["test-campaign-counts"].applied == 6
         assert again["test-campaign-counts"].applied == 0
         with (
@@ -427,12 +427,16 @@ class TestMigrationAndMemory:
 
     def test_backend_kind_follows_the_store(self, store_url: str, clock: ManualClock) -> None:
         """memory:// keeps views in the process, SQLite and PostgreSQL in the store."""
-        kinds = {"memory": _MemoryBackend, "sqlite": _SQLiteBackend, "postgresql": _PostgresBackend}
+        kinds = {
+            "memory": MemoryViewStore,
+            "sqlite": SQLiteViewStore,
+            "postgresql": PostgresViewStore,
+        }
         with (
             LibOps.open(store_url, clock=clock, migrate=True) as ops,
             ProjectionEngine(ops, [Totals()]) as engine,
         ):
-            assert isinstance(engine._backend, kinds[ops.config.scheme])
+            assert isinstance(engine._views, kinds[ops.config.scheme])
 
     def test_memory_stays_flat(self, clock: ManualClock, planner: Actor) -> None:
         """Peak memory of a catch-up over 20,000 events is close to that over 2,000."""

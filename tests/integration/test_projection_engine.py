@@ -13,11 +13,11 @@ import pytest
 
 from libops import Actor, LibOps
 from libops.adapters.clock import ManualClock
+from libops.adapters.viewstores import MemoryViewStore, PostgresViewStore, SQLiteViewStore
 from libops.domain.campaign import Campaign
 from libops.domain.errors import MigrationRequiredError
 from libops.domain.values import Objective, Period
 from libops.projections import Projection, ProjectionEngine, View, handles
-from libops.adapters.viewstores import MemoryViewStore, PostgresViewStore, SQLiteViewStore
 
 PERIOD = Period(date(2026, 4, 1), date(2026, 4, 30))
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from libops import LibOps
+from libops.adapters.viewstores import SQLiteViewStore
 from libops.demo import run_demo
 from libops.domain.errors import StorageError
 from libops.projections import ProjectionEngine
-from libops.adapters.viewstores import SQLiteViewStore
 from libops.projections.standard import standard_projections
 from tests.helpers import copy_store
 

@@ -463,3 +463,16 @@ class TestCommandLine:
         with LibOps.open(url) as ops:
             assert count_events(ops) == before
             assert outbox(ops.projections) == [OUTBOX + "publish_failures:weibo:1"]
+
+
+class TestTheOldImportPath:
+    def test_the_dispatch_is_still_reachable_from_the_projection_module(self) -> None:
+        """libops.projections.signals still gives the dispatch's names (for cli.py and demo.py),
+        the very objects of libops.application.risk_signals."""
+        from libops.application import risk_signals
+        from libops.projections import signals
+
+        for name in ("SIGNALS_ACTOR", "SignalOutcome", "dispatch_signals", "raise_signals"):
+            assert getattr(signals, name) is getattr(risk_signals, name)
+        with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+            signals.nothing_here  # noqa: B018

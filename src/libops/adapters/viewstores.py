@@ -100,18 +100,22 @@ class MemoryViewStore:
         self._tables = tables
 
     def position(self, name: str) -> int:
+        """The position of the projection ``name`` (0 when it has none)."""
         with self._tables.lock:
             return self._tables.positions.get(name, 0)
 
     def load(self, name: str, key: str) -> str | None:
+        """The JSON text of one document of ``name``'s view, or None."""
         with self._tables.lock:
             return self._tables.documents.get(name, {}).get(key)
 
     def rows(self, name: str) -> list[tuple[str, str]]:
+        """Every document of ``name``'s view as ``(key, JSON text)``, sorted by key."""
         with self._tables.lock:
             return sorted(self._tables.documents.get(name, {}).items())
 
     def commit(self, entries: Sequence[ViewChanges]) -> bool:
+        """Write the entries' documents and positions in one transaction, by compare-and-set."""
         tables = self._tables
         with tables.lock:
             positions = dict(tables.positions)
@@ -133,6 +137,7 @@ class MemoryViewStore:
             return True
 
     def discard(self, name: str, keys: Sequence[str]) -> None:
+        """Delete the documents ``keys`` of ``name``'s view (the position stays)."""
         with self._tables.lock:
             docs = self._tables.documents.get(name, {})
             for key in keys:
@@ -152,12 +157,13 @@ class MemoryViewStore:
                 docs[key] = text
 
     def reset(self, name: str) -> None:
+        """Drop the documents and the position of ``name``'s view."""
         with self._tables.lock:
             self._tables.documents.pop(name, None)
             self._tables.positions.pop(name, None)
 
     def close(self) -> None:
-        pass
+        """Nothing to release: the views stay with their owner."""
 
 
 # --- SQLite -----------------------------------------------------------------------------
@@ -188,6 +194,7 @@ class SQLiteViewStore:
         self._lock = threading.Lock()
 
     def position(self, name: str) -> int:
+        """The position of the projection ``name`` (0 when it has none)."""
         with self._lock:
             row = self._conn.execute(
                 f"SELECT position FROM {TRACKING_TABLE} WHERE projection = ?", (name,)
@@ -195,6 +202,7 @@ class SQLiteViewStore:
         return 0 if row is None else int(row[0])
 
     def load(self, name: str, key: str) -> str | None:
+        """The JSON text of one document of ``name``'s view, or None."""
         with self._lock:
             row = self._conn.execute(
                 f"SELECT value FROM {DOCUMENTS_TABLE} WHERE projection = ? AND key = ?",
@@ -203,6 +211,7 @@ class SQLiteViewStore:
         return None if row is None else str(row[0])
 
     def rows(self, name: str) -> list[tuple[str, str]]:
+        """Every document of ``name``'s view as ``(key, JSON text)``, sorted by key."""
         with self._lock:
             rows = self._conn.execute(
                 f"SELECT key, value FROM {DOCUMENTS_TABLE} WHERE projection = ? ORDER BY key",
@@ -223,6 +232,7 @@ class SQLiteViewStore:
             self._conn.execute("COMMIT")
 
     def commit(self, entries: Sequence[ViewChanges]) -> bool:
+        """Write the entries' documents and positions in one transaction, by compare-and-set."""
         try:
             with self._transaction():
                 for entry in entries:
@@ -234,6 +244,7 @@ class SQLiteViewStore:
         return True
 
     def discard(self, name: str, keys: Sequence[str]) -> None:
+        """Delete the documents ``keys`` of ``name``'s view (the position stays)."""
         with self._transaction():
             self._write(name, dict.fromkeys(keys))
 
@@ -264,11 +275,13 @@ class SQLiteViewStore:
         return cursor.rowcount == 1
 
     def reset(self, name: str) -> None:
+        """Drop the documents and the position of ``name``'s view."""
         with self._transaction():
             self._conn.execute(f"DELETE FROM {DOCUMENTS_TABLE} WHERE projection = ?", (name,))
             self._conn.execute(f"DELETE FROM {TRACKING_TABLE} WHERE projection = ?", (name,))
 
     def close(self) -> None:
+        """Release the connection."""
         self._conn.close()
 
 
@@ -294,6 +307,7 @@ class PostgresViewStore:
         return sql.SQL(text).format(documents=self._documents, tracking=self._tracking)
 
     def position(self, name: str) -> int:
+        """The position of the projection ``name`` (0 when it has none)."""
         with self._lock:
             row = self._conn.execute(
                 self._sql("SELECT position FROM {tracking} WHERE projection = %s"), (name,)
@@ -301,6 +315,7 @@ class PostgresViewStore:
         return 0 if row is None else int(row[0])
 
     def load(self, name: str, key: str) -> str | None:
+        """The JSON text of one document of ``name``'s view, or None."""
         with self._lock:
             row = self._conn.execute(
                 self._sql("SELECT value::text FROM {documents} WHERE projection = %s AND key = %s"),
@@ -309,6 +324,7 @@ class PostgresViewStore:
         return None if row is None else str(row[0])
 
     def rows(self, name: str) -> list[tuple[str, str]]:
+        """Every document of ``name``'s view as ``(key, JSON text)``, sorted by key."""
         with self._lock:
             rows = self._conn.execute(
                 self._sql(
@@ -319,6 +335,7 @@ class PostgresViewStore:
         return [(str(row[0]), str(row[1])) for row in rows]
 
     def commit(self, entries: Sequence[ViewChanges]) -> bool:
+        """Write the entries' documents and positions in one transaction, by compare-and-set."""
         try:
             with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
                 for entry in entries:
@@ -330,6 +347,7 @@ class PostgresViewStore:
         return True
 
     def discard(self, name: str, keys: Sequence[str]) -> None:
+        """Delete the documents ``keys`` of ``name``'s view (the position stays)."""
         with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
             self._write(cur, name, dict.fromkeys(keys))
 
@@ -371,11 +389,13 @@ class PostgresViewStore:
         return cur.rowcount == 1
 
     def reset(self, name: str) -> None:
+        """Drop the documents and the position of ``name``'s view."""
         with self._lock, self._conn.transaction():
             self._conn.execute(self._sql("DELETE FROM {documents} WHERE projection = %s"), (name,))
             self._conn.execute(self._sql("DELETE FROM {tracking} WHERE projection = %s"), (name,))
 
     def close(self) -> None:
+        """Release the connection."""
         self._stack.close()
 
 

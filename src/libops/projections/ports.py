@@ -20,10 +20,14 @@ class Notification(Protocol):
     """One entry of the notification log, as read (not yet decoded)."""
 
     @property
-    def id(self) -> int: ...
+    def id(self) -> int:
+        """The notification id: its place in the log."""
+        ...
 
     @property
-    def topic(self) -> str: ...
+    def topic(self) -> str:
+        """The topic of the event it stores."""
+        ...
 
 
 class LogWatch(Protocol):

@@ -15,7 +15,7 @@ from libops import Actor, LibOps
 from libops.adapters.clock import ManualClock
 from libops.adapters.viewstores import MemoryViewStore, PostgresViewStore, SQLiteViewStore
 from libops.domain.campaign import Campaign
-from libops.domain.errors import MigrationRequiredError
+from libops.domain.errors import InvalidValueError, MigrationRequiredError
 from libops.domain.values import Objective, Period
 from libops.projections import Projection, ProjectionEngine, View, handles
 
@@ -454,3 +454,35 @@ class TestMigrationAndMemory:
                         tracemalloc.stop()
                     assert engine.view("test-amendments") == {"amendments": campaigns * 99}
         assert peaks[1] < 2 * peaks[0] + 200_000
+
+
+class TestOnThePorts:
+    def test_an_engine_on_an_event_log_and_a_view_store(
+        self, memory_ops: LibOps, planner: Actor, admin: Actor
+    ) -> None:
+        """An engine built on the two ports gives the same view, and leaves the store open."""
+        expected = scenario(memory_ops, planner, admin)
+        views = MemoryViewStore()
+        with ProjectionEngine(memory_ops.event_log(), [CampaignCounts()], views=views) as engine:
+            assert engine.run()["test-campaign-counts"].applied == 6
+            assert engine.view("test-campaign-counts") == expected
+        assert views.position("test-campaign-counts") > 0  # still usable: the caller closes it
+        views.close()
+
+    def test_an_event_log_needs_a_view_store(self, memory_ops: LibOps) -> None:
+        """Without an opened store to open views on, the engine asks for a view store."""
+        with pytest.raises(InvalidValueError, match="views="):
+            ProjectionEngine(memory_ops.event_log(), [Totals()])
+
+    def test_something_else_is_refused(self) -> None:
+        """An engine runs on an opened store or an event log, nothing else."""
+        with pytest.raises(InvalidValueError, match="not str"):
+            ProjectionEngine("sqlite:///libops.db", [Totals()])  # type: ignore[arg-type]
+
+    def test_no_workers_without_a_store_to_reopen(self, memory_ops: LibOps) -> None:
+        """Worker processes need a store they can open: not an engine built on an event log."""
+        with (
+            ProjectionEngine(memory_ops.event_log(), [Totals()], views=MemoryViewStore()) as engine,
+            pytest.raises(InvalidValueError, match="worker processes"),
+        ):
+            engine.run(workers=2)

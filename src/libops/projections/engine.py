@@ -87,15 +87,14 @@ class ProjectionEngine:
                 "a ProjectionEngine runs on an opened store (LibOps) or an EventLog, "
                 f"not {type(source).__name__}"
             )
-        if views is None and not isinstance(source, ProjectionStore):
-            raise InvalidValueError("an engine on an EventLog needs views=<a ViewStore>")
-        self._projections = {type(p).name: p for p in chosen}
-        self._batch_size = batch_size
         self._owns_views = views is None
         if views is None:
-            assert isinstance(source, ProjectionStore)  # checked above
+            if not isinstance(source, ProjectionStore):
+                raise InvalidValueError("an engine on an EventLog needs views=<a ViewStore>")
             views = source.open_view_store()
         self._views: ViewStore = views
+        self._projections = {type(p).name: p for p in chosen}
+        self._batch_size = batch_size
 
     @property
     def source(self) -> ProjectionStore | EventLog:

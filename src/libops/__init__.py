@@ -2,7 +2,7 @@
 
 from libops.adapters.sandbox import SandboxPlatform
 from libops.application.publishing import MetricsOutcome, PublishOutcome
-from libops.bootstrap import LibOps, migrate
+from libops.bootstrap import LibOps, migrate, run_projections
 from libops.domain.budget import (
     Adjustment,
     AllocationChange,
@@ -168,6 +168,7 @@ __all__ = [
     "SessionStatus",
     "SurgeWindow",
     "migrate",
+    "run_projections",
     "verify_draw",
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable
 from datetime import timedelta
 from types import TracebackType
@@ -10,6 +11,7 @@ from typing import TypeVar
 from eventsourcing.persistence import PersistenceError
 
 from libops.adapters.clock import SystemClock
+from libops.adapters.eventlog import RecorderEventLog
 from libops.adapters.keystore import migrate_key_store, open_key_store
 from libops.adapters.platforms import gateways_by_platform, limits_for
 from libops.adapters.sealing import AesGcmSealer
@@ -25,6 +27,7 @@ from libops.adapters.storage import (
     translate_storage_error,
 )
 from libops.adapters.transcoding import register_libops_transcodings
+from libops.adapters.viewstores import migrate_projection_tables, open_view_store
 from libops.application.app import LibOpsApplication
 from libops.application.budgets import BudgetService
 from libops.application.campaigns import CampaignService
@@ -50,7 +53,10 @@ from libops.domain.ports import Clock, KeyStore, PlatformGateway
 from libops.domain.review import sensitive_word_list
 from libops.domain.risk import DEFAULT_ESCALATION_THRESHOLD, to_threshold
 from libops.domain.values import Actor
-from libops.projections.engine import ProjectionEngine, migrate_projection_tables
+from libops.projections.engine import DEFAULT_BATCH_SIZE, ProjectionEngine
+from libops.projections.ports import EventLog, StoreOpener, ViewStore
+from libops.projections.reports import RunReport
+from libops.projections.views import Projection
 
 R = TypeVar("R")
 
@@ -175,6 +181,7 @@ class LibOps:
         self.contests = ContestService(self.bus)
         self.moderation = ModerationService(self.bus)
         self._projections: ProjectionEngine | None = None
+        self._event_log = RecorderEventLog(app.recorder, app.mapper, config)
 
     @classmethod
     def open(
@@ -249,6 +256,20 @@ class LibOps:
         """The clock commands read the time from."""
         return self.app.clock
 
+    def event_log(self) -> EventLog:
+        """The store's event log, as projection engines read it."""
+        return self._event_log
+
+    def open_view_store(self) -> ViewStore:
+        """A new connection to the store's projection views (the caller closes it)."""
+        return open_view_store(self.config, memory_owner=self.app.recorder)
+
+    def store_opener(self) -> StoreOpener | None:
+        """How a worker process opens this store again (None for ``memory://``)."""
+        if self.config.scheme == "memory":
+            return None
+        return functools.partial(LibOps.open, self.config.url)
+
     @property
     def projections(self) -> ProjectionEngine:
         """The engine of the standard projections on this store (made on first use).
@@ -279,3 +300,19 @@ class LibOps:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def run_projections(
+    url: str,
+    projections: Iterable[Projection],
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> dict[str, RunReport]:
+    """Open the (migrated) store at ``url``, catch ``projections`` up with its log, close it.
+
+    For ``memory://`` this is pointless (a new in-memory store is empty): use
+    :class:`~libops.projections.ProjectionEngine` on the opened :class:`LibOps` instead.
+    """
+    chosen = list(projections)
+    with LibOps.open(url) as ops, ProjectionEngine(ops, chosen, batch_size=batch_size) as engine:
+        return engine.run()

@@ -39,8 +39,8 @@ from libops.domain.errors import LibopsError, StoreUrlError
 from libops.projections.engine import DEFAULT_BATCH_SIZE
 
 if TYPE_CHECKING:
+    from libops.application.risk_signals import SignalOutcome
     from libops.projections import ProjectionEngine, RunReport
-    from libops.projections.signals import SignalOutcome
 
 EXIT_STORE_ERROR: Final = 1
 """Exit code when the store cannot be used (unreachable, refused, not migrated, ...)."""
@@ -442,7 +442,8 @@ def _signal_row(outcome: SignalOutcome) -> dict[str, str | None]:
 
 def _dispatch_signals(ops: LibOps, engine: ProjectionEngine) -> list[SignalOutcome]:
     """Open or raise the risks of the signals the risk-signals projection found."""
-    from libops.projections.signals import NAME, dispatch_signals
+    from libops.application.risk_signals import dispatch_signals
+    from libops.projections.signals import NAME
 
     return dispatch_signals(ops, engine) if NAME in engine.names else []
 

@@ -1306,7 +1306,7 @@ def run_demo(
             report("projections", 0, 3)
             ops.projections.run()
             report("projections", 1, 3)
-            from libops.projections.signals import dispatch_signals
+            from libops.application.risk_signals import dispatch_signals
 
             outcomes = dispatch_signals(ops, ops.projections)
             from_signals = sum(1 for o in outcomes if o.recorded)

@@ -13,11 +13,11 @@ import pytest
 
 from libops import Actor, LibOps
 from libops.adapters.clock import ManualClock
+from libops.adapters.viewstores import MemoryViewStore, PostgresViewStore, SQLiteViewStore
 from libops.domain.campaign import Campaign
-from libops.domain.errors import MigrationRequiredError
+from libops.domain.errors import InvalidValueError, MigrationRequiredError
 from libops.domain.values import Objective, Period
 from libops.projections import Projection, ProjectionEngine, View, handles
-from libops.projections.engine import _MemoryBackend, _PostgresBackend, _SQLiteBackend
 
 PERIOD = Period(date(2026, 4, 1), date(2026, 4, 30))
 
@@ -223,7 +223,7 @@ class TestCustomProjectionOnStores:
             engine.run(max_batches=1)
             before_view = engine.view("test-campaign-counts")
             before_position = engine.position("test-campaign-counts")
-            backend = type(engine._backend)
+            backend = type(engine._views)
 
             def failing(*args: Any) -> bool:
                 raise RuntimeError("disk full")
@@ -276,7 +276,7 @@ class TestConflicts:
             ProjectionEngine(ops, [CampaignCounts()], batch_size=4) as loser,
             ProjectionEngine(ops, [CampaignCounts()], batch_size=6) as winner,
         ):
-            original = loser._backend.commit
+            original = loser._views.commit
             raced: list[int] = []
 
             def commit_after_the_winner(*args: Any) -> bool:
@@ -284,7 +284,7 @@ class TestConflicts:
                     raced.append(winner.run()["test-campaign-counts"].applied)
                 return original(*args)
 
-            monkeypatch.setattr(loser._backend, "commit", commit_after_the_winner)
+            monkeypatch.setattr(loser._views, "commit", commit_after_the_winner)
             report = loser.run()["test-campaign-counts"]
             assert raced == [30]
             assert report.conflicts == 1
@@ -394,14 +394,14 @@ class TestRunByUrl:
     def test_run_opens_catches_up_and_closes(
         self, tmp_path: Path, clock: ManualClock, planner: Actor, admin: Actor
     ) -> None:
-        """libops.projections.run catches a store's projections up by URL, once."""
-        from libops import projections
+        """libops.run_projections catches a store's projections up by URL, once."""
+        from libops import run_projections
 
         url = f"sqlite:///{tmp_path}/libops.db"
         with LibOps.open(url, clock=clock, migrate=True) as ops:
             expected = scenario(ops, planner, admin)
-        first = projections.run(url, [CampaignCounts(), Totals()])
-        again = projections.run(url, [CampaignCounts(), Totals()])
+        first = run_projections(url, [CampaignCounts(), Totals()])
+        again = run_projections(url, [CampaignCounts(), Totals()])
         assert first["test-campaign-counts"].applied == 6
         assert again["test-campaign-counts"].applied == 0
         with (
@@ -427,12 +427,16 @@ class TestMigrationAndMemory:
 
     def test_backend_kind_follows_the_store(self, store_url: str, clock: ManualClock) -> None:
         """memory:// keeps views in the process, SQLite and PostgreSQL in the store."""
-        kinds = {"memory": _MemoryBackend, "sqlite": _SQLiteBackend, "postgresql": _PostgresBackend}
+        kinds = {
+            "memory": MemoryViewStore,
+            "sqlite": SQLiteViewStore,
+            "postgresql": PostgresViewStore,
+        }
         with (
             LibOps.open(store_url, clock=clock, migrate=True) as ops,
             ProjectionEngine(ops, [Totals()]) as engine,
         ):
-            assert isinstance(engine._backend, kinds[ops.config.scheme])
+            assert isinstance(engine._views, kinds[ops.config.scheme])
 
     def test_memory_stays_flat(self, clock: ManualClock, planner: Actor) -> None:
         """Peak memory of a catch-up over 20,000 events is close to that over 2,000."""
@@ -450,3 +454,35 @@ class TestMigrationAndMemory:
                         tracemalloc.stop()
                     assert engine.view("test-amendments") == {"amendments": campaigns * 99}
         assert peaks[1] < 2 * peaks[0] + 200_000
+
+
+class TestOnThePorts:
+    def test_an_engine_on_an_event_log_and_a_view_store(
+        self, memory_ops: LibOps, planner: Actor, admin: Actor
+    ) -> None:
+        """An engine built on the two ports gives the same view, and leaves the store open."""
+        expected = scenario(memory_ops, planner, admin)
+        views = MemoryViewStore()
+        with ProjectionEngine(memory_ops.event_log(), [CampaignCounts()], views=views) as engine:
+            assert engine.run()["test-campaign-counts"].applied == 6
+            assert engine.view("test-campaign-counts") == expected
+        assert views.position("test-campaign-counts") > 0  # still usable: the caller closes it
+        views.close()
+
+    def test_an_event_log_needs_a_view_store(self, memory_ops: LibOps) -> None:
+        """Without an opened store to open views on, the engine asks for a view store."""
+        with pytest.raises(InvalidValueError, match="views="):
+            ProjectionEngine(memory_ops.event_log(), [Totals()])
+
+    def test_something_else_is_refused(self) -> None:
+        """An engine runs on an opened store or an event log, nothing else."""
+        with pytest.raises(InvalidValueError, match="not str"):
+            ProjectionEngine("sqlite:///libops.db", [Totals()])  # type: ignore[arg-type]
+
+    def test_no_workers_without_a_store_to_reopen(self, memory_ops: LibOps) -> None:
+        """Worker processes need a store they can open: not an engine built on an event log."""
+        with (
+            ProjectionEngine(memory_ops.event_log(), [Totals()], views=MemoryViewStore()) as engine,
+            pytest.raises(InvalidValueError, match="worker processes"),
+        ):
+            engine.run(workers=2)

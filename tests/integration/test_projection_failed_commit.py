@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from libops import LibOps
+from libops.adapters.viewstores import SQLiteViewStore
 from libops.demo import run_demo
 from libops.domain.errors import StorageError
 from libops.projections import ProjectionEngine
-from libops.projections import engine as engine_module
 from libops.projections.standard import standard_projections
 from tests.helpers import copy_store
 
@@ -42,7 +42,7 @@ def test_a_failed_commit_leaves_the_last_written_batch(
     """The third commit fails: the error is raised, positions stand at the second batch's,
     and a later run ends with the views of an uninterrupted one."""
     expected = _one_by_one(copy_store(history, tmp_path / "one"))
-    commit = engine_module._SQLiteBackend.commit
+    commit = SQLiteViewStore.commit
     calls: list[int] = []
     seen: list[dict[str, int]] = []
 
@@ -53,7 +53,7 @@ def test_a_failed_commit_leaves_the_last_written_batch(
         return bool(commit(self, entries))
 
     url = copy_store(history, tmp_path / "all")
-    monkeypatch.setattr(engine_module._SQLiteBackend, "commit", failing)
+    monkeypatch.setattr(SQLiteViewStore, "commit", failing)
     with (
         LibOps.open(url) as ops,
         ProjectionEngine(ops, standard_projections(), batch_size=25) as engine,
@@ -62,7 +62,7 @@ def test_a_failed_commit_leaves_the_last_written_batch(
             engine.run(on_progress=seen.append)
         assert len(seen) == 2  # two batches written and reported
         assert {name: engine.position(name) for name in engine.names} == seen[-1]
-    monkeypatch.setattr(engine_module._SQLiteBackend, "commit", commit)
+    monkeypatch.setattr(SQLiteViewStore, "commit", commit)
     with LibOps.open(url) as ops, ProjectionEngine(ops, standard_projections()) as engine:
         engine.run()
         assert {name: engine.view(name) for name in engine.names} == expected

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from libops import LibOps
+from libops.adapters.viewstores import TRACKING_TABLE
 from libops.demo import run_demo
 from libops.projections import ProjectionEngine
-from libops.projections.engine import TRACKING_TABLE
 from libops.projections.standard import standard_projections
 
 POSTS = 240  # about four thousand events (the demo records ~18 per post)

@@ -19,18 +19,12 @@ from typer.testing import CliRunner
 from libops import Actor, LibOps, Money, Override, Period, Role, cli
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
+from libops.application.risk_signals import SIGNALS_ACTOR, dispatch_signals, raise_signals
 from libops.domain.errors import PublishFailedError
 from libops.domain.interaction.moderation import CommentRef
 from libops.domain.values import MetricSnapshot, PostVariant, ReviewChecklist
 from libops.projections import ProjectionEngine
-from libops.projections.signals import (
-    NAME,
-    OUTBOX,
-    SIGNALS_ACTOR,
-    RiskSignalsProjection,
-    dispatch_signals,
-    raise_signals,
-)
+from libops.projections.signals import NAME, OUTBOX, RiskSignalsProjection
 from tests.helpers import count_events
 
 CHECKED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)

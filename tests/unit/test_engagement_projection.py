@@ -373,7 +373,7 @@ class TestCampaignChange:
         with ProjectionEngine(pub, [projection]) as engine:
             engine.run()
             before = engine.view("engagement")
-            view = View("engagement", lambda key: engine._backend.load("engagement", key))
+            view = View("engagement", lambda key: engine._views.load("engagement", key))
         # Today's Post.revise keeps the campaign; the handler still copes with one that moves.
         moved = Post.Revised(
             originator_id=ids["a"],

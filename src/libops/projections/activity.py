@@ -51,10 +51,10 @@ from libops.domain.personal import DataSubject, SealedPersonalData
 from libops.domain.post import Post
 from libops.domain.risk import Risk
 from libops.domain.values import Money
+from libops.projections.ports import EventLog, ProjectionStore, event_log_of
 from libops.projections.views import Projection, View, event_topic, handles, uuid_text
 
 if TYPE_CHECKING:
-    from libops.bootstrap import LibOps
     from libops.projections.engine import ProjectionEngine
 
 PERSONAL: Final = "[personal data]"
@@ -258,23 +258,24 @@ def expand(row: list[Any]) -> dict[str, Any]:
     return found
 
 
-def event_of(ops: LibOps, found: Mapping[str, Any]) -> Any:
-    """The event an entry stands for, read from the log (by aggregate id and version)."""
+def event_of(log: EventLog | ProjectionStore, found: Mapping[str, Any]) -> Any:
+    """The event an entry stands for, read from the log (by aggregate id and version) of
+    ``log``: an event log, or an opened store such as :class:`~libops.LibOps`."""
     aggregate_id, version = UUID(str(found["aggregate_id"])), int(found["version"])
-    stored = ops.app.recorder.select_events(aggregate_id, gt=version - 1, lte=version, limit=1)
-    if not stored:
+    event = event_log_of(log).event(aggregate_id, version)
+    if event is None:
         raise InvalidValueError(
             f"activity entry {found.get('sequence')}: the log holds no event {version} of "
             f"{aggregate_id}"
         )
-    return ops.app.mapper.to_domain_event(stored[0])
+    return event
 
 
-def summarised(ops: LibOps, found: Mapping[str, Any]) -> dict[str, Any]:
-    """``found`` (an expanded entry) with its ``summary``, read from its event."""
+def summarised(log: EventLog | ProjectionStore, found: Mapping[str, Any]) -> dict[str, Any]:
+    """``found`` (an expanded entry) with its ``summary``, read from its event in ``log``."""
     if "summary" in found:
         return dict(found)
-    return {**found, "summary": summary(event_of(ops, found))}
+    return {**found, "summary": summary(event_of(log, found))}
 
 
 def entry(engine: ProjectionEngine, sequence: int, *, name: str = "activity") -> Any | None:
@@ -282,10 +283,12 @@ def entry(engine: ProjectionEngine, sequence: int, *, name: str = "activity") ->
     its summary."""
     page = engine.get(name, page_key(sequence)) or []
     index = (sequence - 1) % PAGE_SIZE
-    return summarised(engine.ops, expand(page[index])) if index < len(page) else None
+    return summarised(engine.log, expand(page[index])) if index < len(page) else None
 
 
-def entries(documents: Mapping[str, Any], *, ops: LibOps | None = None) -> list[dict[str, Any]]:
+def entries(
+    documents: Mapping[str, Any], *, ops: EventLog | ProjectionStore | None = None
+) -> list[dict[str, Any]]:
     """Every entry of an activity log view (``engine.view("activity")``), in log order.
 
     With ``ops`` (the store the view was made from) each has its ``summary`` too, which

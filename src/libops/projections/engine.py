@@ -13,456 +13,57 @@ from __future__ import annotations
 
 import functools
 import json
-import sqlite3
 import threading
-import weakref
+import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from typing import Any, Final
 
-import attrs
-
-from libops.adapters.storage import (
-    StoreConfig,
-    postgres_connection,
-    preflight,
-)
 from libops.domain.errors import InvalidValueError, StorageError
+from libops.projections.ports import (
+    EventLog,
+    LogWatch,
+    Notification,
+    ProjectionStore,
+    StoreOpener,
+    ViewChanges,
+    ViewStore,
+)
+from libops.projections.reports import RunReport, merge_reports
 from libops.projections.views import Projection, View, check_projection, documents
 
-if TYPE_CHECKING:
-    import psycopg
-    from eventsourcing.persistence import ApplicationRecorder
-
-    from libops.bootstrap import LibOps
-
-DOCUMENTS_TABLE: Final = "libops_projection_documents"
-"""Every projection's documents: (projection, key) -> JSON value."""
-
-TRACKING_TABLE: Final = "libops_projection_tracking"
-"""Every projection's position: the last notification id applied to its view."""
-
 DEFAULT_BATCH_SIZE: Final = 1_000
-SQLITE_BUSY_TIMEOUT: Final = 30.0
-WAL_CHECKPOINT_PAGES: Final = 16_384
-"""How many WAL pages (of 4 KiB) the engine's SQLite connection lets pile up before it
-checkpoints (64 MiB; SQLite's default is 1,000)."""
 
-_SQLITE_DDL: Final = (
-    f"CREATE TABLE IF NOT EXISTS {DOCUMENTS_TABLE} ("
-    "projection TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, "
-    "PRIMARY KEY (projection, key)) WITHOUT ROWID",
-    f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} ("
-    "projection TEXT PRIMARY KEY, position INTEGER NOT NULL)",
-)
-_POSTGRES_DDL: Final = (
-    "CREATE TABLE IF NOT EXISTS {schema}." + DOCUMENTS_TABLE + " ("
-    "projection TEXT NOT NULL, key TEXT NOT NULL, value JSONB NOT NULL, "
-    "PRIMARY KEY (projection, key))",
-    "CREATE TABLE IF NOT EXISTS {schema}." + TRACKING_TABLE + " ("
-    "projection TEXT PRIMARY KEY, position BIGINT NOT NULL)",
-)
+DEFAULT_POLL_INTERVAL: Final = 1.0
+"""How often (seconds) :meth:`ProjectionEngine.follow` looks at the log when nothing wakes it."""
 
-
-def migrate_projection_tables(config: StoreConfig) -> None:
-    """Create the view and tracking tables (called by ``libops db migrate``, under its lock)."""
-    if config.scheme == "sqlite":
-        conn = sqlite3.connect(config.env["SQLITE_DBNAME"], timeout=SQLITE_BUSY_TIMEOUT)
-        try:
-            with conn:
-                for statement in _SQLITE_DDL:
-                    conn.execute(statement)
-        finally:
-            conn.close()
-    elif config.scheme == "postgresql":
-        from psycopg import sql
-
-        with postgres_connection(config) as pg:
-            for statement in _POSTGRES_DDL:
-                pg.execute(sql.SQL(statement).format(schema=sql.Identifier(config.schema)))
-
-
-@attrs.frozen
-class _Entry:
-    """One projection's part of a commit: its changed documents and its new position."""
-
-    name: str
-    expected: int
-    """The position the batch was read after (the commit fails unless it is still this)."""
-    new: int
-    changes: Mapping[str, str | None]
-
-
-class _Backend(Protocol):
-    """Where views and positions are kept: in memory, a SQLite file or a PostgreSQL schema."""
-
-    def position(self, name: str) -> int: ...
-
-    def load(self, name: str, key: str) -> str | None: ...
-
-    def items(self, name: str) -> Iterator[tuple[str, Any]]: ...
-
-    def commit(self, entries: Sequence[_Entry]) -> bool: ...
-
-    def discard(self, name: str, keys: Sequence[str]) -> None: ...
-
-    def reset(self, name: str) -> None: ...
-
-    def close(self) -> None: ...
-
-
-# --- memory -----------------------------------------------------------------------------
-
-
-class _MemoryTables:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.documents: dict[str, dict[str, str]] = {}
-        self.positions: dict[str, int] = {}
-
-
-_MEMORY: weakref.WeakKeyDictionary[Any, _MemoryTables] = weakref.WeakKeyDictionary()
-_MEMORY_LOCK = threading.Lock()
-
-
-class _MemoryBackend:
-    """Views of a ``memory://`` store, shared by every engine on the same LibOps."""
-
-    def __init__(self, recorder: ApplicationRecorder) -> None:
-        with _MEMORY_LOCK:
-            tables = _MEMORY.get(recorder)
-            if tables is None:
-                tables = _MEMORY[recorder] = _MemoryTables()
-        self._tables = tables
-
-    def position(self, name: str) -> int:
-        with self._tables.lock:
-            return self._tables.positions.get(name, 0)
-
-    def load(self, name: str, key: str) -> str | None:
-        with self._tables.lock:
-            return self._tables.documents.get(name, {}).get(key)
-
-    def items(self, name: str) -> Iterator[tuple[str, Any]]:
-        with self._tables.lock:
-            rows = sorted(self._tables.documents.get(name, {}).items())
-        return documents(iter(rows))
-
-    def commit(self, entries: Sequence[_Entry]) -> bool:
-        tables = self._tables
-        with tables.lock:
-            positions = dict(tables.positions)
-            undo: list[tuple[dict[str, str], dict[str, str | None]]] = []
-            try:
-                for entry in entries:
-                    docs = tables.documents.setdefault(entry.name, {})
-                    undo.append((docs, {key: docs.get(key) for key in entry.changes}))
-                    self._write(docs, entry.changes)
-                    if not self._advance(entry.name, entry.expected, entry.new):
-                        raise _ConflictError
-            except BaseException as error:
-                for docs, previous in reversed(undo):
-                    self._write(docs, previous)
-                tables.positions = positions
-                if isinstance(error, _ConflictError):
-                    return False
-                raise
-            return True
-
-    def discard(self, name: str, keys: Sequence[str]) -> None:
-        with self._tables.lock:
-            docs = self._tables.documents.get(name, {})
-            for key in keys:
-                docs.pop(key, None)
-
-    def _advance(self, name: str, expected: int, new: int) -> bool:
-        if self._tables.positions.get(name, 0) != expected:
-            return False
-        self._tables.positions[name] = new
-        return True
-
-    def _write(self, docs: dict[str, str], changes: Mapping[str, str | None]) -> None:
-        for key, text in changes.items():
-            if text is None:
-                docs.pop(key, None)
-            else:
-                docs[key] = text
-
-    def reset(self, name: str) -> None:
-        with self._tables.lock:
-            self._tables.documents.pop(name, None)
-            self._tables.positions.pop(name, None)
-
-    def close(self) -> None:
-        pass
-
-
-# --- SQLite -----------------------------------------------------------------------------
-
-
-class _SQLiteBackend:
-    """Views in the store's own SQLite file; a batch commits in one ``BEGIN IMMEDIATE``.
-
-    The store is in WAL mode (eventsourcing sets it). This connection commits with
-    ``synchronous=NORMAL``: a commit is atomic and survives a crash of the process, but not
-    necessarily a power cut, which may take the last view commits back, each with its
-    position, so the engine applies those events again. Events themselves are written by
-    eventsourcing's connections, which keep ``synchronous=FULL``. It copies the WAL back into
-    the database file every :data:`WAL_CHECKPOINT_PAGES` pages rather than SQLite's 1,000, so
-    a long catch-up stops (and syncs the file) for that less often.
-    """
-
-    def __init__(self, config: StoreConfig) -> None:
-        self._conn = sqlite3.connect(
-            config.env["SQLITE_DBNAME"],
-            timeout=SQLITE_BUSY_TIMEOUT,
-            isolation_level=None,
-            check_same_thread=False,
-        )
-        if self._conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
-        self._lock = threading.Lock()
-
-    def position(self, name: str) -> int:
-        with self._lock:
-            row = self._conn.execute(
-                f"SELECT position FROM {TRACKING_TABLE} WHERE projection = ?", (name,)
-            ).fetchone()
-        return 0 if row is None else int(row[0])
-
-    def load(self, name: str, key: str) -> str | None:
-        with self._lock:
-            row = self._conn.execute(
-                f"SELECT value FROM {DOCUMENTS_TABLE} WHERE projection = ? AND key = ?",
-                (name, key),
-            ).fetchone()
-        return None if row is None else str(row[0])
-
-    def items(self, name: str) -> Iterator[tuple[str, Any]]:
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT key, value FROM {DOCUMENTS_TABLE} WHERE projection = ? ORDER BY key",
-                (name,),
-            ).fetchall()
-        return documents(iter(rows))
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """One ``BEGIN IMMEDIATE ... COMMIT``, rolled back if the block raises."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-
-    def commit(self, entries: Sequence[_Entry]) -> bool:
-        try:
-            with self._transaction():
-                for entry in entries:
-                    self._write(entry.name, entry.changes)
-                    if not self._advance(entry.name, entry.expected, entry.new):
-                        raise _ConflictError  # leaving the transaction by raising rolls it back
-        except _ConflictError:
-            return False
-        return True
-
-    def discard(self, name: str, keys: Sequence[str]) -> None:
-        with self._transaction():
-            self._write(name, dict.fromkeys(keys))
-
-    def _write(self, name: str, changes: Mapping[str, str | None]) -> None:
-        self._conn.executemany(
-            f"INSERT INTO {DOCUMENTS_TABLE} (projection, key, value) VALUES (?, ?, ?) "
-            "ON CONFLICT (projection, key) DO UPDATE SET value = excluded.value",
-            [(name, key, text) for key, text in changes.items() if text is not None],
-        )
-        self._conn.executemany(
-            f"DELETE FROM {DOCUMENTS_TABLE} WHERE projection = ? AND key = ?",
-            [(name, key) for key, text in changes.items() if text is None],
-        )
-
-    def _advance(self, name: str, expected: int, new: int) -> bool:
-        if expected == 0:
-            cursor = self._conn.execute(
-                f"INSERT INTO {TRACKING_TABLE} (projection, position) VALUES (?, ?) "
-                "ON CONFLICT (projection) DO UPDATE SET position = excluded.position "
-                f"WHERE {TRACKING_TABLE}.position = 0",
-                (name, new),
-            )
-        else:
-            cursor = self._conn.execute(
-                f"UPDATE {TRACKING_TABLE} SET position = ? WHERE projection = ? AND position = ?",
-                (new, name, expected),
-            )
-        return cursor.rowcount == 1
-
-    def reset(self, name: str) -> None:
-        with self._transaction():
-            self._conn.execute(f"DELETE FROM {DOCUMENTS_TABLE} WHERE projection = ?", (name,))
-            self._conn.execute(f"DELETE FROM {TRACKING_TABLE} WHERE projection = ?", (name,))
-
-    def close(self) -> None:
-        self._conn.close()
-
-
-# --- PostgreSQL -------------------------------------------------------------------------
-
-
-class _PostgresBackend:
-    """Views in the store's PostgreSQL schema; a batch commits in one transaction."""
-
-    def __init__(self, config: StoreConfig) -> None:
-        from psycopg import sql
-
-        self._stack = ExitStack()
-        self._conn: psycopg.Connection[Any] = self._stack.enter_context(postgres_connection(config))
-        self._lock = threading.Lock()
-        schema = sql.Identifier(config.schema)
-        self._documents = sql.SQL("{}.{}").format(schema, sql.Identifier(DOCUMENTS_TABLE))
-        self._tracking = sql.SQL("{}.{}").format(schema, sql.Identifier(TRACKING_TABLE))
-
-    def _sql(self, text: str) -> Any:
-        from psycopg import sql
-
-        return sql.SQL(text).format(documents=self._documents, tracking=self._tracking)
-
-    def position(self, name: str) -> int:
-        with self._lock:
-            row = self._conn.execute(
-                self._sql("SELECT position FROM {tracking} WHERE projection = %s"), (name,)
-            ).fetchone()
-        return 0 if row is None else int(row[0])
-
-    def load(self, name: str, key: str) -> str | None:
-        with self._lock:
-            row = self._conn.execute(
-                self._sql("SELECT value::text FROM {documents} WHERE projection = %s AND key = %s"),
-                (name, key),
-            ).fetchone()
-        return None if row is None else str(row[0])
-
-    def items(self, name: str) -> Iterator[tuple[str, Any]]:
-        with self._lock:
-            rows = self._conn.execute(
-                self._sql(
-                    "SELECT key, value::text FROM {documents} WHERE projection = %s ORDER BY key"
-                ),
-                (name,),
-            ).fetchall()
-        return documents(iter([(row[0], row[1]) for row in rows]))
-
-    def commit(self, entries: Sequence[_Entry]) -> bool:
-        try:
-            with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
-                for entry in entries:
-                    self._write(cur, entry.name, entry.changes)
-                    if not self._advance(cur, entry.name, entry.expected, entry.new):
-                        raise _ConflictError  # leaving the transaction by raising rolls it back
-        except _ConflictError:
-            return False
-        return True
-
-    def discard(self, name: str, keys: Sequence[str]) -> None:
-        with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
-            self._write(cur, name, dict.fromkeys(keys))
-
-    def _write(
-        self, cur: psycopg.Cursor[Any], name: str, changes: Mapping[str, str | None]
-    ) -> None:
-        upserts = [(name, key, text) for key, text in changes.items() if text is not None]
-        if upserts:
-            cur.executemany(
-                self._sql(
-                    "INSERT INTO {documents} (projection, key, value) VALUES (%s, %s, %s::jsonb) "
-                    "ON CONFLICT (projection, key) DO UPDATE SET value = EXCLUDED.value"
-                ),
-                upserts,
-            )
-        deletes = [(name, key) for key, text in changes.items() if text is None]
-        if deletes:
-            cur.executemany(
-                self._sql("DELETE FROM {documents} WHERE projection = %s AND key = %s"), deletes
-            )
-
-    def _advance(self, cur: psycopg.Cursor[Any], name: str, expected: int, new: int) -> bool:
-        if expected == 0:
-            cur.execute(
-                self._sql(
-                    "INSERT INTO {tracking} AS t (projection, position) VALUES (%s, %s) "
-                    "ON CONFLICT (projection) DO UPDATE SET position = EXCLUDED.position "
-                    "WHERE t.position = 0"
-                ),
-                (name, new),
-            )
-        else:
-            cur.execute(
-                self._sql(
-                    "UPDATE {tracking} SET position = %s WHERE projection = %s AND position = %s"
-                ),
-                (new, name, expected),
-            )
-        return cur.rowcount == 1
-
-    def reset(self, name: str) -> None:
-        with self._lock, self._conn.transaction():
-            self._conn.execute(self._sql("DELETE FROM {documents} WHERE projection = %s"), (name,))
-            self._conn.execute(self._sql("DELETE FROM {tracking} WHERE projection = %s"), (name,))
-
-    def close(self) -> None:
-        self._stack.close()
-
-
-class _ConflictError(Exception):
-    """Another engine advanced the position first: the batch is rolled back."""
-
+STOP_CHECK: Final = 0.1
+"""How often (seconds) a waiting follower checks whether it has been told to stop."""
 
 # --- the engine -------------------------------------------------------------------------
 
 
-@attrs.frozen
-class RunReport:
-    """What one :meth:`ProjectionEngine.run` did for one projection."""
-
-    name: str
-    applied: int
-    """Events applied to the view and committed."""
-    batches: int
-    """Batches committed."""
-    conflicts: int
-    """Batches another engine committed first (rolled back and re-read)."""
-    position: int
-    """The projection's position when the run ended."""
-
-
-def _backend(ops: LibOps) -> _Backend:
-    config = ops.config
-    if config.scheme == "memory":
-        return _MemoryBackend(ops.app.recorder)
-    preflight(config, tables=[DOCUMENTS_TABLE, TRACKING_TABLE])
-    if config.scheme == "sqlite":
-        return _SQLiteBackend(config)
-    return _PostgresBackend(config)
-
-
 class ProjectionEngine:
-    """Runs projections over the events of one opened store, exactly once.
+    """Runs projections over the events of one store's log, exactly once.
 
-    ``ProjectionEngine(ops, [MyProjection()])``; :meth:`run` catches every projection up
-    with the log, :meth:`rebuild` drops a projection's view and replays it from the start,
-    :meth:`view` reads a view's documents. Views live in the store (the tables that
-    ``libops db migrate`` creates), or in the process for ``memory://``.
+    ``ProjectionEngine(ops, [MyProjection()])`` on an opened store (any
+    :class:`~libops.projections.ports.ProjectionStore`, such as :class:`~libops.LibOps`:
+    the engine opens a view store of its own on it and closes it with :meth:`close`), or
+    ``ProjectionEngine(event_log, projections, views=view_store)`` on the two ports
+    themselves (the caller closes the view store). :meth:`run` catches every projection up
+    with the log, :meth:`follow` keeps them caught up until stopped, :meth:`rebuild` drops a
+    projection's view and replays it from the start, :meth:`view` reads a view's documents.
+    Views live in the store (the tables that ``libops db migrate`` creates), or in the
+    process for ``memory://``.
     """
 
     def __init__(
         self,
-        ops: LibOps,
+        source: ProjectionStore | EventLog,
         projections: Iterable[Projection],
         *,
+        views: ViewStore | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
         chosen = list(projections)
@@ -474,15 +75,41 @@ class ProjectionEngine:
             raise InvalidValueError(f"two projections are named {', '.join(duplicates)}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise InvalidValueError(f"batch_size must be a whole number >= 1, not {batch_size!r}")
-        self._ops = ops
+        self._source = source
+        self._opener: StoreOpener | None = None
+        if isinstance(source, ProjectionStore):
+            self._log = source.event_log()
+            self._opener = source.store_opener()
+        elif isinstance(source, EventLog):
+            self._log = source
+        else:
+            raise InvalidValueError(
+                "a ProjectionEngine runs on an opened store (LibOps) or an EventLog, "
+                f"not {type(source).__name__}"
+            )
+        self._owns_views = views is None
+        if views is None:
+            if not isinstance(source, ProjectionStore):
+                raise InvalidValueError("an engine on an EventLog needs views=<a ViewStore>")
+            views = source.open_view_store()
+        self._views: ViewStore = views
         self._projections = {type(p).name: p for p in chosen}
         self._batch_size = batch_size
-        self._backend = _backend(ops)
 
     @property
-    def ops(self) -> LibOps:
-        """The opened store this engine runs on."""
-        return self._ops
+    def source(self) -> ProjectionStore | EventLog:
+        """The opened store (or the event log) this engine runs on."""
+        return self._source
+
+    @property
+    def log(self) -> EventLog:
+        """The event log this engine reads."""
+        return self._log
+
+    @property
+    def batch_size(self) -> int:
+        """How many notifications the engine reads at a time."""
+        return self._batch_size
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -499,15 +126,15 @@ class ProjectionEngine:
 
     def position(self, name: str) -> int:
         """The id of the notification up to which the view of ``name`` is complete (0: none)."""
-        return self._backend.position(self._projection(name).name)
+        return self._views.position(self._projection(name).name)
 
     def view(self, name: str) -> dict[str, Any]:
         """All documents of the projection ``name``'s view, by key."""
-        return dict(self._backend.items(self._projection(name).name))
+        return dict(documents(iter(self._views.rows(self._projection(name).name))))
 
     def get(self, name: str, key: str, default: Any = None) -> Any:
         """One document of the projection ``name``'s view, or ``default``."""
-        found = self._backend.load(self._projection(name).name, key)
+        found = self._views.load(self._projection(name).name, key)
         return default if found is None else json.loads(found)
 
     def discard(self, name: str, keys: Iterable[str]) -> None:
@@ -521,7 +148,7 @@ class ProjectionEngine:
             if not isinstance(key, str) or not key:
                 raise InvalidValueError(f"a view key must be non-empty text, not {key!r}")
         if chosen:
-            self._backend.discard(self._projection(name).name, chosen)
+            self._views.discard(self._projection(name).name, chosen)
 
     def run(
         self,
@@ -552,21 +179,72 @@ class ProjectionEngine:
             return self._catch_up(list(self._projections), max_batches, on_progress)
         if max_batches is not None:
             raise InvalidValueError("max_batches works with workers=1 only")
-        if self._ops.config.scheme == "memory":
+        if self._opener is None:
             raise InvalidValueError(
-                "worker processes cannot open a memory:// store: use workers=1, or a SQLite "
-                "or PostgreSQL store"
+                "worker processes cannot open a memory:// store (or an engine built on an "
+                "event log): use workers=1, or a SQLite or PostgreSQL store"
             )
         from libops.projections.parallel import run_in_workers
 
         return run_in_workers(
             self,
+            ProjectionEngine,
             list(self._projections.values()),
-            url=self._ops.config.url,
+            opener=self._opener,
             workers=workers,
             batch_size=self._batch_size,
             on_progress=on_progress,
         )
+
+    def follow(
+        self,
+        *,
+        stop: threading.Event | Callable[[], bool],
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        on_progress: Callable[[dict[str, int]], None] | None = None,
+        on_round: Callable[[dict[str, RunReport], dict[str, RunReport]], None] | None = None,
+    ) -> dict[str, RunReport]:
+        """Catch every projection up, then keep applying new events until ``stop``.
+
+        ``stop`` is a :class:`threading.Event` (set it, from any thread, to stop) or a
+        function answering whether to stop; it is checked between batches and at least every
+        :data:`STOP_CHECK` seconds while waiting. After each round the engine waits up to
+        ``poll_interval`` seconds before looking at the log again: on PostgreSQL it wakes up
+        as soon as new events are committed (LISTEN on the events table's channel, which
+        eventsourcing's recorder notifies), on SQLite and in memory it polls. The guarantees
+        are :meth:`run`'s: each event is applied once, however many engines follow.
+
+        ``on_progress`` gets every projection's position after each batch; ``on_round``
+        gets, after each round, what that round applied and the totals so far (by name).
+        Returns the totals.
+        """
+        if isinstance(poll_interval, bool) or not isinstance(poll_interval, int | float):
+            raise InvalidValueError(f"poll_interval must be a number, not {poll_interval!r}")
+        if not poll_interval > 0:
+            raise InvalidValueError(f"poll_interval must be above 0, not {poll_interval!r}")
+        should_stop: Callable[[], bool] = stop.is_set if isinstance(stop, threading.Event) else stop
+        if not callable(should_stop):
+            raise InvalidValueError(f"stop must be a threading.Event or a function, not {stop!r}")
+        totals: dict[str, RunReport] = {}
+        # Watch before the first look, so that nothing committed after it goes unnoticed.
+        with closing(self._watch()) as watch:
+            while not should_stop():
+                applied = self._catch_up(
+                    list(self._projections), None, on_progress, should_stop=should_stop
+                )
+                merge_reports(totals, applied)
+                if on_round is not None:
+                    on_round(applied, dict(totals))
+                deadline = time.monotonic() + poll_interval
+                while not should_stop():
+                    left = deadline - time.monotonic()
+                    if left <= 0 or watch.wait(min(left, STOP_CHECK)):
+                        break
+        return totals
+
+    def _watch(self) -> LogWatch:
+        with self._reading_the_log():
+            return self._log.watch()
 
     def last_id(self) -> int:
         """The id of the last event in the log (0 when it is empty)."""
@@ -588,9 +266,7 @@ class ProjectionEngine:
             starts = sorted({after, middle, last - piece})
         for start in starts:
             with self._reading_the_log():
-                batch = self._ops.app.recorder.select_notifications(
-                    start, piece, stop=last, inclusive_of_start=False
-                )
+                batch = self._log.select_notifications(start, piece, stop=last)
             counts.update(notification.topic for notification in batch)
         return counts
 
@@ -600,7 +276,7 @@ class ProjectionEngine:
         Only that projection is replayed (up to the end of the log); the engine's others
         are left as they are.
         """
-        self._backend.reset(self._projection(name).name)
+        self._views.reset(self._projection(name).name)
         return self._catch_up([name], None)[name]
 
     def _catch_up(
@@ -608,19 +284,21 @@ class ProjectionEngine:
         names: list[str],
         max_batches: int | None,
         on_progress: Callable[[dict[str, int]], None] | None = None,
+        *,
+        should_stop: Callable[[], bool] | None = None,
     ) -> dict[str, RunReport]:
         counts = {name: [0, 0, 0] for name in names}  # applied, batches, conflicts
-        positions = {name: self._backend.position(name) for name in names}
+        positions = {name: self._views.position(name) for name in names}
         # A projection at position 0 has no documents (they are only ever written with a
         # position), so its view knows which keys cannot exist yet.
         views = {
-            name: View(
-                name, functools.partial(self._backend.load, name), empty=positions[name] == 0
-            )
+            name: View(name, functools.partial(self._views.load, name), empty=positions[name] == 0)
             for name in names
         }
         batches = 0
         while names and (max_batches is None or batches < max_batches):
+            if should_stop is not None and batches and should_stop():
+                break
             low = min(positions.values())
             group = [name for name in names if positions[name] == low]
             ahead = [position for position in positions.values() if position > low]
@@ -634,8 +312,8 @@ class ProjectionEngine:
             # ceiling is here.
             new = notifications[-1].id if len(notifications) == self._batch_size else ceiling
             applied = self._apply(group, views, notifications)
-            entries = [_Entry(name, low, new, views[name].changes()) for name in group]
-            if self._backend.commit(entries):
+            entries = [ViewChanges(name, low, new, views[name].changes()) for name in group]
+            if self._views.commit(entries):
                 for entry in entries:
                     views[entry.name].committed(entry.changes)
                     positions[entry.name] = new
@@ -647,7 +325,7 @@ class ProjectionEngine:
             else:
                 for name in group:
                     views[name].abandon()
-                    positions[name] = self._backend.position(name)
+                    positions[name] = self._views.position(name)
                     counts[name][2] += 1
         return {
             name: RunReport(
@@ -660,7 +338,7 @@ class ProjectionEngine:
         return tuple(sorted({t for name in group for t in self._projections[name].topics()}))
 
     def _apply(
-        self, group: list[str], views: dict[str, View], notifications: Sequence[Any]
+        self, group: list[str], views: dict[str, View], notifications: Sequence[Notification]
     ) -> dict[str, int]:
         """Decode each notification once and give it to every projection in ``group``
         that handles it; then let each finish the batch. Returns events applied by name."""
@@ -669,9 +347,9 @@ class ProjectionEngine:
             projection = self._projections[name]
             for topic in projection.topics():
                 table.setdefault(topic, []).append((name, projection.handler(topic), views[name]))
-        to_domain_event = self._ops.app.mapper.to_domain_event
+        to_domain_event = self._log.to_domain_event
         name = ""
-        notification = None
+        notification: Notification | None = None
         try:
             for notification in notifications:
                 event = to_domain_event(notification)
@@ -707,50 +385,27 @@ class ProjectionEngine:
             yield
         except Exception as error:
             raise StorageError(
-                f"cannot read the event log of {self._ops.config.redacted_url}: "
-                f"{self._ops.config.scrub(str(error))}"
+                f"cannot read the event log of {self._log.redacted_url}: "
+                f"{self._log.scrub(str(error))}"
             ) from error
 
     def _last_id(self) -> int:
         with self._reading_the_log():
-            return int(self._ops.app.recorder.max_notification_id() or 0)
+            return self._log.max_notification_id()
 
-    def _read(self, position: int, topics: tuple[str, ...], stop: int) -> list[Any]:
+    def _read(self, position: int, topics: tuple[str, ...], stop: int) -> list[Notification]:
         with self._reading_the_log():
             return list(
-                self._ops.app.recorder.select_notifications(
-                    position,
-                    self._batch_size,
-                    stop=stop,
-                    topics=topics,
-                    inclusive_of_start=False,
-                )
+                self._log.select_notifications(position, self._batch_size, stop=stop, topics=topics)
             )
 
     def close(self) -> None:
-        """Release the engine's connection (the LibOps it runs on stays open)."""
-        self._backend.close()
+        """Release the view store the engine opened (the store it runs on stays open)."""
+        if self._owns_views:
+            self._views.close()
 
     def __enter__(self) -> ProjectionEngine:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def run(
-    url: str,
-    projections: Iterable[Projection],
-    *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-) -> dict[str, RunReport]:
-    """Open the (migrated) store at ``url``, catch ``projections`` up with its log, close it.
-
-    For ``memory://`` this is pointless (a new in-memory store is empty): use
-    :class:`ProjectionEngine` on the opened :class:`~libops.LibOps` instead.
-    """
-    from libops.bootstrap import LibOps
-
-    chosen = list(projections)
-    with LibOps.open(url) as ops, ProjectionEngine(ops, chosen, batch_size=batch_size) as engine:
-        return engine.run()

@@ -2,9 +2,9 @@
 
 One engine reads the log once for all its projections, in one process, so it uses one
 processor core. :func:`run_in_workers` splits the projections into groups that cost about the
-same and catches each group up in a worker process of its own, with its own
-:class:`~libops.projections.engine.ProjectionEngine` on the same store. The guarantees do not
-change: every projection is still applied by one engine at a time, batch by batch, with its
+same and catches each group up in a worker process of its own, with its own engine (made by
+the factory it is given) on the same store (opened by the opener it is given). The guarantees do
+not change: every projection is still applied by one engine at a time, batch by batch, with its
 documents and its position committed together under compare-and-set.
 
 How the groups are chosen: the topics of a sample of the log (up to :data:`SAMPLE` events
@@ -21,14 +21,14 @@ import itertools
 import multiprocessing
 import pickle
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
 from libops.domain.errors import InvalidValueError, StorageError
+from libops.projections.ports import EventLog, ProjectionStore, StoreOpener
+from libops.projections.reports import RunReport
 from libops.projections.views import Projection
-
-if TYPE_CHECKING:
-    from libops.projections.engine import ProjectionEngine, RunReport
 
 SAMPLE: Final = 20_000
 """How many events (notifications, not decoded) the plan reads to weigh the projections."""
@@ -110,23 +110,54 @@ def check_picklable(projections: Sequence[Projection]) -> None:
             ) from None
 
 
-def _work(url: str, projections: list[Projection], batch_size: int) -> dict[str, RunReport]:
-    """In a worker process: open the store and catch ``projections`` up."""
-    from libops.bootstrap import LibOps
-    from libops.projections.engine import ProjectionEngine
+class Engine(Protocol):
+    """What :func:`run_in_workers` needs of a projection engine."""
 
-    with (
-        LibOps.open(url) as ops,
-        ProjectionEngine(ops, projections, batch_size=batch_size) as engine,
-    ):
+    @property
+    def source(self) -> ProjectionStore | EventLog:
+        """The opened store the engine runs on."""
+        ...
+
+    def position(self, name: str) -> int:
+        """The position of the projection ``name``."""
+        ...
+
+    def sample_topics(self, after: int, size: int) -> Counter[str]:
+        """How many events of each topic a sample of the log after ``after`` holds."""
+        ...
+
+    def run(
+        self, *, on_progress: Callable[[dict[str, int]], None] | None = None
+    ) -> dict[str, RunReport]:
+        """Catch the engine's projections up with the log."""
+        ...
+
+    def __enter__(self) -> Engine: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+EngineFactory = Callable[..., Engine]
+"""Makes an engine: ``factory(store, projections, batch_size=n)`` (picklable: a class)."""
+
+
+def _work(
+    make_engine: EngineFactory,
+    opener: StoreOpener,
+    projections: list[Projection],
+    batch_size: int,
+) -> dict[str, RunReport]:
+    """In a worker process: open the store with ``opener`` and catch ``projections`` up."""
+    with opener() as store, make_engine(store, projections, batch_size=batch_size) as engine:
         return engine.run()
 
 
 def run_in_workers(
-    engine: ProjectionEngine,
+    engine: Engine,
+    make_engine: EngineFactory,
     projections: Sequence[Projection],
     *,
-    url: str,
+    opener: StoreOpener,
     workers: int,
     batch_size: int,
     on_progress: Callable[[dict[str, int]], None] | None = None,
@@ -134,12 +165,12 @@ def run_in_workers(
     """Catch ``projections`` up in up to ``workers`` processes; the reports by name.
 
     The costliest group is caught up in this process, the others each in a worker process
-    started for it. ``on_progress`` gets the positions of all the projections, by name,
-    about every :data:`POLL_INTERVAL` seconds. A group that fails does not stop the others
-    (each commits batch by batch); the first error is raised once all have ended.
+    started for it, which opens the store with ``opener`` and makes its engine with
+    ``make_engine`` (both sent to it by pickling). ``on_progress`` gets the positions of all
+    the projections, by name, about every :data:`POLL_INTERVAL` seconds. A group that fails
+    does not stop the others (each commits batch by batch); the first error is raised once
+    all have ended.
     """
-    from libops.projections.engine import ProjectionEngine
-
     check_picklable(projections)
     low = min(engine.position(type(p).name) for p in projections)
     groups = plan(projections, engine.sample_topics(low, SAMPLE), workers)
@@ -159,12 +190,15 @@ def run_in_workers(
     failures: list[BaseException] = []
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(len(groups) - 1, mp_context=context) as pool:
-        futures = {pool.submit(_work, url, group, batch_size): group for group in groups[1:]}
+        futures = {
+            pool.submit(_work, make_engine, opener, group, batch_size): group
+            for group in groups[1:]
+        }
         here = groups[0]
         try:
             # One run (its views keep their documents between batches), reporting the
             # positions of all the projections after its batches.
-            with ProjectionEngine(engine.ops, here, batch_size=batch_size) as local:
+            with make_engine(engine.source, here, batch_size=batch_size) as local:
                 reports.update(local.run(on_progress=lambda _positions: progress()))
         except Exception as error:
             error.add_note(f"while catching up {', '.join(type(p).name for p in here)}")

@@ -7,12 +7,9 @@ Two halves, so that the exactly-once guarantees of projections carry over to the
    a detector fires, write an *outbox* document ``outbox:<signal id>`` with everything needed
    to act on it. The signal id is built from event data only (``<signal>:<scope>:<n>``, the
    ``n``-th firing for that scope), so a rebuild re-creates exactly the same outbox.
-2. :func:`dispatch_signals` *acts*. For each outbox document, in firing order, it opens a
-   risk (``ops.risks.identify``) or raises the open risk of the same signal and scope
-   (``ops.risks.reassess``), with ``source="signal:<signal>"`` and the idempotency key
-   ``signal:<signal id>``, then discards the outbox documents. A signal whose key was used
-   already (a dispatch that crashed before discarding, a rebuilt outbox, two dispatchers at
-   once) records nothing.
+2. :func:`libops.application.risk_signals.dispatch_signals` *acts*, in the application layer
+   (this module only finds signals; it issues no command): it opens or raises a risk for each
+   outbox document, once, and discards the outbox documents (see that module).
 
 The five detectors (thresholds are class attributes; a subclass with another ``name`` may
 change them):
@@ -72,27 +69,18 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Context, Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import Any, ClassVar, Final
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import attrs
-from eventsourcing.application import AggregateNotFoundError
-
 from libops.domain.budget import Budget
 from libops.domain.cadence import DEFAULT_TIMEZONE
-from libops.domain.errors import IdempotencyKeyReuseError, LibopsError
-from libops.domain.idempotency import IdempotencyRecord
 from libops.domain.interaction.moderation import ConductRecord
 from libops.domain.post import Post
 from libops.domain.review import PERSONAL_DATA
-from libops.domain.risk import MAX_RATING, STANDARD_SIGNALS, Risk, signal_source
-from libops.domain.values import Actor, MetricSnapshot, Role
+from libops.domain.risk import STANDARD_SIGNALS, Risk, signal_source
+from libops.domain.values import MetricSnapshot
 from libops.projections.views import Projection, View, handles, uuid_text
-
-if TYPE_CHECKING:
-    from libops.bootstrap import LibOps
-    from libops.projections.engine import ProjectionEngine
 
 NAME: Final = "risk_signals"
 """The name of the standard risk-signals projection."""
@@ -100,9 +88,6 @@ NAME: Final = "risk_signals"
 NEGATIVE_COMMENT_SPIKE, PUBLISH_FAILURES, METRIC_ANOMALY, PERSONAL_DATA_IN_DRAFT, OVERSPEND = (
     STANDARD_SIGNALS
 )
-
-SIGNALS_ACTOR: Final = Actor("libops-signals", [Role.TECHNICAL_SUPPORT], "libops risk signals")
-"""Who opens and raises risks from signals (technical support may identify any risk)."""
 
 KEY_PREFIX: Final = "signal:"
 """A signal's idempotency key is this followed by its signal id."""
@@ -167,7 +152,10 @@ def _one_place(value: Fraction) -> str:
 
 
 class RiskSignalsProjection(Projection):
-    """Detect the standard risk signals and keep the outbox that :func:`dispatch_signals` reads."""
+    """Detect the standard risk signals and keep the outbox that the dispatch reads.
+
+    The dispatch is :func:`libops.application.risk_signals.dispatch_signals`.
+    """
 
     name = NAME
     apply_cost = 0.42  # measured: see Projection.apply_cost
@@ -603,147 +591,3 @@ class RiskSignalsProjection(Projection):
         line["over"] = over
         view.put(key, line)
         return key
-
-
-# --- dispatch ------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class SignalOutcome:
-    """What dispatching one signal did: opened a risk, raised one, or nothing (done before)."""
-
-    signal_id: str
-    signal: str
-    scope: str
-    action: str
-    """``"identified"``, ``"reassessed"``, ``"already_recorded"`` or ``"failed"``."""
-    risk_id: UUID | None
-    error: str | None = None
-    """Why the command was refused (``"failed"`` only): the signal stays in the outbox."""
-
-    @property
-    def recorded(self) -> bool:
-        """Whether this dispatch recorded something (a new or a raised risk)."""
-        return self.action in ("identified", "reassessed")
-
-
-def _earlier(ops: LibOps, signal_id: str) -> IdempotencyRecord | None:
-    """The record a dispatch of ``signal_id`` left, if it was dispatched before."""
-    try:
-        record: object = ops.app.repository.get(IdempotencyRecord.id_for(signal_key(signal_id)))
-    except AggregateNotFoundError:
-        return None
-    return record if isinstance(record, IdempotencyRecord) else None
-
-
-def _as_uuid(value: object) -> UUID | None:
-    if isinstance(value, UUID):
-        return value
-    if isinstance(value, str):
-        try:
-            return UUID(value)
-        except ValueError:
-            return None
-    return None
-
-
-def dispatch_signals(
-    ops: LibOps,
-    engine: ProjectionEngine,
-    *,
-    actor: Actor = SIGNALS_ACTOR,
-    owner: Actor | str | None = None,
-    name: str = NAME,
-) -> list[SignalOutcome]:
-    """Open or raise a risk for each signal in the outbox of ``engine``'s ``name`` view.
-
-    In firing order: a signal whose scope has no open risk opens one (owned by ``owner``,
-    ``actor`` unless given); otherwise the open risk is reassessed one step more likely (up
-    to 5, at the larger of the two impacts), with the signal's description as the reason.
-    Every command carries ``source="signal:<signal>"`` and the idempotency key
-    ``signal:<signal id>``; a signal already dispatched records nothing. The outbox
-    documents are then discarded (their position stays: they are not made again), except
-    those whose command was refused (outcome ``"failed"``, with the error): they are tried
-    again by the next dispatch.
-    """
-    outbox = sorted(
-        (doc for key, doc in engine.view(name).items() if key.startswith(OUTBOX)),
-        key=lambda doc: int(doc["sequence"]),
-    )
-    outcomes: list[SignalOutcome] = []
-    for doc in outbox:
-        try:
-            outcomes.append(_dispatch(ops, doc, actor, actor.id if owner is None else owner))
-        except LibopsError as refused:
-            outcomes.append(
-                SignalOutcome(
-                    doc["signal_id"], doc["signal"], doc["scope"], "failed", None, str(refused)
-                )
-            )
-    done = [OUTBOX + o.signal_id for o in outcomes if o.action != "failed"]
-    if done:
-        engine.discard(name, done)
-    return outcomes
-
-
-def _dispatch(
-    ops: LibOps, doc: Mapping[str, Any], actor: Actor, owner: Actor | str
-) -> SignalOutcome:
-    signal_id: str = doc["signal_id"]
-    source = signal_source(doc["signal"])
-    key = signal_key(signal_id)
-
-    def outcome(action: str, risk_id: UUID | None) -> SignalOutcome:
-        return SignalOutcome(signal_id, doc["signal"], doc["scope"], action, risk_id)
-
-    earlier = _earlier(ops, signal_id)
-    if earlier is not None:
-        return outcome("already_recorded", _as_uuid(earlier.result))
-    open_risk: UUID | None = None
-    if doc["action"] == "update" and doc["opened_by"]:
-        opened = _earlier(ops, doc["opened_by"])
-        if opened is not None and opened.command == "risk.identify":
-            open_risk = _as_uuid(opened.result)
-    try:
-        if open_risk is not None:
-            risk = ops.risks.get(open_risk)
-            if not risk.is_closed:
-                ops.risks.reassess(
-                    actor,
-                    open_risk,
-                    likelihood=min(risk.likelihood + 1, MAX_RATING),
-                    impact=max(risk.impact, int(doc["impact"])),
-                    reason=doc["description"],
-                    source=source,
-                    idempotency_key=key,
-                )
-                return outcome("reassessed", open_risk)
-        risk_id = ops.risks.identify(
-            actor,
-            title=doc["title"],
-            category=doc["category"],
-            likelihood=int(doc["likelihood"]),
-            impact=int(doc["impact"]),
-            owner=owner,
-            description=doc["description"],
-            campaign_id=doc["campaign_id"],
-            post_id=doc["post_id"],
-            source=source,
-            idempotency_key=key,
-        )
-    except IdempotencyKeyReuseError:
-        # Another dispatcher acted on this signal between our look and our command.
-        earlier = _earlier(ops, signal_id)
-        return outcome("already_recorded", None if earlier is None else _as_uuid(earlier.result))
-    return outcome("identified", risk_id)
-
-
-def raise_signals(
-    ops: LibOps, *, actor: Actor = SIGNALS_ACTOR, owner: Actor | str | None = None
-) -> list[SignalOutcome]:
-    """Catch the standard projections up with the log, then dispatch the risk signals.
-
-    ``actor`` and ``owner`` are as for :func:`dispatch_signals`.
-    """
-    ops.projections.run()
-    return dispatch_signals(ops, ops.projections, actor=actor, owner=owner)

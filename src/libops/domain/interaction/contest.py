@@ -6,7 +6,7 @@ come too early, too late, once too often or from someone the rules exclude are r
 with its own error and the reason. A contest closes once its window is over; closing commits
 to a secret seed (its SHA-256) and to the eligible entries (the SHA-256 of their sorted ids).
 The draw reveals the seed, and the winners follow from seed and entries alone (see
-:mod:`libops.domain.interaction.draw`), so anyone can check them from the history.
+:mod:`libops.domain.interaction.draw_scheme`), so anyone can check them from the history.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from libops.domain.interaction.common import (
     utc,
     whole_number,
 )
-from libops.domain.interaction.draw import (
+from libops.domain.interaction.draw_scheme import (
     draw_winners,
     entries_digest,
     require_digest,

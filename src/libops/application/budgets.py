@@ -12,10 +12,8 @@ from libops.application.commands import (
     Command,
     Context,
     Executes,
-    aggregate_id,
     command_method,
     handles,
-    optional_aggregate_id,
 )
 from libops.domain.budget import (
     Adjustment,
@@ -51,15 +49,15 @@ def _on_budget(
     return result
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class OpenBudget(Command[UUID]):
     """Open a budget for a fiscal period and return its id."""
 
     NAME = "budget.open"
 
-    name: str = attrs.field(kw_only=True)
-    period: Period = attrs.field(kw_only=True)
-    currency: str = attrs.field(default=DEFAULT_CURRENCY, kw_only=True)
+    name: str
+    period: Period
+    currency: str = DEFAULT_CURRENCY
 
 
 @handles(OpenBudget)
@@ -67,18 +65,16 @@ def open_budget(ctx: Context, actor: Actor, command: OpenBudget) -> UUID:
     return ctx.add(Budget.open(actor, **command.arguments())).id
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Allocate(Command[None]):
     """Allocate money to a category, or to a campaign's line in it (linked to the campaign)."""
 
     NAME = "budget.allocate"
 
-    budget_id: UUID | str = attrs.field(converter=aggregate_id)
-    category: BudgetCategory | str
-    amount: Money
-    campaign_id: UUID | str | None = attrs.field(
-        default=None, converter=optional_aggregate_id, kw_only=True
-    )
+    budget_id: UUID | str = attrs.field(kw_only=False)
+    category: BudgetCategory | str = attrs.field(kw_only=False)
+    amount: Money = attrs.field(kw_only=False)
+    campaign_id: UUID | str | None = None
 
 
 @handles(Allocate)
@@ -91,20 +87,18 @@ def allocate(ctx: Context, actor: Actor, command: Allocate) -> None:
     )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Commit(Command[None]):
     """Promise money from a line; past what is available only with an override."""
 
     NAME = "budget.commit"
 
-    budget_id: UUID | str = attrs.field(converter=aggregate_id)
-    reference: str = attrs.field(kw_only=True)
-    amount: Money = attrs.field(kw_only=True)
-    category: BudgetCategory | str = attrs.field(kw_only=True)
-    campaign_id: UUID | str | None = attrs.field(
-        default=None, converter=optional_aggregate_id, kw_only=True
-    )
-    override: Override | None = attrs.field(default=None, kw_only=True)
+    budget_id: UUID | str = attrs.field(kw_only=False)
+    reference: str
+    amount: Money
+    category: BudgetCategory | str
+    campaign_id: UUID | str | None = None
+    override: Override | None = None
 
 
 @handles(Commit)
@@ -114,16 +108,16 @@ def commit(ctx: Context, actor: Actor, command: Commit) -> None:
     )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Release(Command[Money]):
     """Release part or all of what a commitment holds; return the amount released."""
 
     NAME = "budget.release"
 
-    budget_id: UUID | str = attrs.field(converter=aggregate_id)
-    reference: str
-    reason: str = attrs.field(kw_only=True)
-    amount: Money | None = attrs.field(default=None, kw_only=True)
+    budget_id: UUID | str = attrs.field(kw_only=False)
+    reference: str = attrs.field(kw_only=False)
+    reason: str
+    amount: Money | None = None
 
 
 @handles(Release)
@@ -132,22 +126,20 @@ def release(ctx: Context, actor: Actor, command: Release) -> Money:
     return budget.release(actor, **command.arguments("budget_id"))
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RecordExpense(Command[Expense]):
     """Charge an invoice to a line; the same invoice again records nothing new."""
 
     NAME = "budget.record_expense"
 
-    budget_id: UUID | str = attrs.field(converter=aggregate_id)
-    vendor: str = attrs.field(kw_only=True)
-    invoice_reference: str = attrs.field(kw_only=True)
-    amount: Money = attrs.field(kw_only=True)
-    category: BudgetCategory | str = attrs.field(kw_only=True)
-    campaign_id: UUID | str | None = attrs.field(
-        default=None, converter=optional_aggregate_id, kw_only=True
-    )
-    settles: str | None = attrs.field(default=None, kw_only=True)
-    override: Override | None = attrs.field(default=None, kw_only=True)
+    budget_id: UUID | str = attrs.field(kw_only=False)
+    vendor: str
+    invoice_reference: str
+    amount: Money
+    category: BudgetCategory | str
+    campaign_id: UUID | str | None = None
+    settles: str | None = None
+    override: Override | None = None
 
 
 @handles(RecordExpense)
@@ -160,25 +152,21 @@ def record_expense(ctx: Context, actor: Actor, command: RecordExpense) -> Expens
     )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class MoveMoney(Command[Adjustment]):
     """Move allocated money between lines (an adjustment: reason and approver required)."""
 
     NAME = "budget.move"
     REQUIRES = ("budget.adjust",)
 
-    budget_id: UUID | str = attrs.field(converter=aggregate_id)
-    amount: Money = attrs.field(kw_only=True)
-    from_category: BudgetCategory | str = attrs.field(kw_only=True)
-    to_category: BudgetCategory | str = attrs.field(kw_only=True)
-    from_campaign_id: UUID | str | None = attrs.field(
-        default=None, converter=optional_aggregate_id, kw_only=True
-    )
-    to_campaign_id: UUID | str | None = attrs.field(
-        default=None, converter=optional_aggregate_id, kw_only=True
-    )
-    reason: str = attrs.field(kw_only=True)
-    approver: Actor = attrs.field(kw_only=True)
+    budget_id: UUID | str = attrs.field(kw_only=False)
+    amount: Money
+    from_category: BudgetCategory | str
+    to_category: BudgetCategory | str
+    from_campaign_id: UUID | str | None = None
+    to_campaign_id: UUID | str | None = None
+    reason: str
+    approver: Actor
 
 
 @handles(MoveMoney)
@@ -188,21 +176,19 @@ def move_money(ctx: Context, actor: Actor, command: MoveMoney) -> Adjustment:
     )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ChangeAllocation(Command[Adjustment]):
     """Set a line's allocation (an adjustment: reason and approver required)."""
 
     NAME = "budget.change_allocation"
     REQUIRES = ("budget.adjust",)
 
-    budget_id: UUID | str = attrs.field(converter=aggregate_id)
-    category: BudgetCategory | str = attrs.field(kw_only=True)
-    allocation: Money = attrs.field(kw_only=True)
-    campaign_id: UUID | str | None = attrs.field(
-        default=None, converter=optional_aggregate_id, kw_only=True
-    )
-    reason: str = attrs.field(kw_only=True)
-    approver: Actor = attrs.field(kw_only=True)
+    budget_id: UUID | str = attrs.field(kw_only=False)
+    category: BudgetCategory | str
+    allocation: Money
+    campaign_id: UUID | str | None = None
+    reason: str
+    approver: Actor
 
 
 @handles(ChangeAllocation)
@@ -221,7 +207,7 @@ class CloseBudget(Command[None]):
 
     NAME = "budget.close"
 
-    budget_id: UUID | str = attrs.field(converter=aggregate_id)
+    budget_id: UUID | str
 
 
 @handles(CloseBudget)

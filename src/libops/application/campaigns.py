@@ -10,7 +10,6 @@ from libops.application.commands import (
     Command,
     Context,
     Executes,
-    aggregate_id,
     command_method,
     handles,
     items,
@@ -21,19 +20,19 @@ from libops.domain.campaign import Campaign, CampaignKind
 from libops.domain.values import Actor, KolPartner, Objective, Period, Platform
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class PlanCampaign(Command[UUID]):
     """Plan a new campaign and return its id."""
 
     NAME = "campaign.plan"
 
-    name: str = attrs.field(kw_only=True)
-    kind: CampaignKind | str = attrs.field(kw_only=True)
-    period: Period = attrs.field(kw_only=True)
-    platforms: tuple[Platform | str, ...] = attrs.field(default=(), converter=items, kw_only=True)
-    objectives: tuple[Objective, ...] = attrs.field(default=(), converter=items, kw_only=True)
-    hashtags: tuple[str, ...] = attrs.field(default=(), converter=items, kw_only=True)
-    description: str = attrs.field(default="", kw_only=True)
+    name: str
+    kind: CampaignKind | str
+    period: Period
+    platforms: tuple[Platform | str, ...] = attrs.field(default=(), converter=items)
+    objectives: tuple[Objective, ...] = attrs.field(default=(), converter=items)
+    hashtags: tuple[str, ...] = attrs.field(default=(), converter=items)
+    description: str = ""
 
 
 @handles(PlanCampaign)
@@ -41,25 +40,21 @@ def plan_campaign(ctx: Context, actor: Actor, command: PlanCampaign) -> UUID:
     return ctx.add(Campaign.plan(actor, **command.arguments())).id
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class AmendCampaign(Command[None]):
     """Change parts of a campaign's plan; fields left as None stay as they are."""
 
     NAME = "campaign.amend"
 
-    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
-    name: str | None = attrs.field(default=None, kw_only=True)
-    period: Period | None = attrs.field(default=None, kw_only=True)
+    campaign_id: UUID | str = attrs.field(kw_only=False)
+    name: str | None = None
+    period: Period | None = None
     platforms: tuple[Platform | str, ...] | None = attrs.field(
-        default=None, converter=optional_items, kw_only=True
+        default=None, converter=optional_items
     )
-    objectives: tuple[Objective, ...] | None = attrs.field(
-        default=None, converter=optional_items, kw_only=True
-    )
-    hashtags: tuple[str, ...] | None = attrs.field(
-        default=None, converter=optional_items, kw_only=True
-    )
-    description: str | None = attrs.field(default=None, kw_only=True)
+    objectives: tuple[Objective, ...] | None = attrs.field(default=None, converter=optional_items)
+    hashtags: tuple[str, ...] | None = attrs.field(default=None, converter=optional_items)
+    description: str | None = None
 
 
 @handles(AmendCampaign)
@@ -74,7 +69,7 @@ class AddKolPartner(Command[None]):
 
     NAME = "campaign.add_kol_partner"
 
-    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
+    campaign_id: UUID | str
     partner: KolPartner
 
 
@@ -83,7 +78,7 @@ def add_kol_partner(ctx: Context, actor: Actor, command: AddKolPartner) -> None:
     ctx.load(Campaign, command.campaign_id, "campaign").add_kol_partner(actor, command.partner)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class EngageKolPartner(Command[str]):
     """Engage an influencer and commit the agreed fee against the campaign's budget line.
 
@@ -95,10 +90,10 @@ class EngageKolPartner(Command[str]):
     NAME = "campaign.engage_kol_partner"
     REQUIRES = ("campaign.add_kol_partner", "budget.commit")
 
-    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
-    partner: KolPartner
-    budget_id: UUID | str = attrs.field(converter=aggregate_id, kw_only=True)
-    category: BudgetCategory | str = attrs.field(default=BudgetCategory.PARTNERSHIPS, kw_only=True)
+    campaign_id: UUID | str = attrs.field(kw_only=False)
+    partner: KolPartner = attrs.field(kw_only=False)
+    budget_id: UUID | str
+    category: BudgetCategory | str = BudgetCategory.PARTNERSHIPS
 
 
 @handles(EngageKolPartner)
@@ -123,7 +118,7 @@ class LaunchCampaign(Command[None]):
 
     NAME = "campaign.launch"
 
-    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
+    campaign_id: UUID | str
 
 
 @handles(LaunchCampaign)
@@ -137,7 +132,7 @@ class PauseCampaign(Command[None]):
 
     NAME = "campaign.pause"
 
-    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
+    campaign_id: UUID | str
     reason: str
 
 
@@ -152,7 +147,7 @@ class ResumeCampaign(Command[None]):
 
     NAME = "campaign.resume"
 
-    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
+    campaign_id: UUID | str
 
 
 @handles(ResumeCampaign)
@@ -166,7 +161,7 @@ class CompleteCampaign(Command[None]):
 
     NAME = "campaign.complete"
 
-    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
+    campaign_id: UUID | str
 
 
 @handles(CompleteCampaign)
@@ -180,7 +175,7 @@ class CancelCampaign(Command[None]):
 
     NAME = "campaign.cancel"
 
-    campaign_id: UUID | str = attrs.field(converter=aggregate_id)
+    campaign_id: UUID | str
     reason: str
 
 

@@ -16,8 +16,11 @@ command's fields are written once, in its class.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
+import types
+import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import (
@@ -313,8 +316,13 @@ def unstructure(command: Command[Any]) -> dict[str, Any]:
 def _make_json_converter() -> cattrs.Converter:
     conv = converter.copy(detailed_validation=True, forbid_extra_keys=True)
 
+    def is_union(type_: Any) -> bool:
+        return typing.get_origin(type_) in (typing.Union, types.UnionType)
+
     def is_id_union(type_: Any) -> bool:
-        members = set(getattr(type_, "__args__", ()))
+        if not is_union(type_):
+            return False
+        members = set(type_.__args__)
         return bool(members) and members <= {UUID, str, type(None)} and UUID in members
 
     def structure_id(value: Any, type_: Any) -> Any:
@@ -329,16 +337,36 @@ def _make_json_converter() -> cattrs.Converter:
     conv.register_structure_hook_func(is_id_union, structure_id)
 
     def is_value_or_text(type_: Any) -> bool:
-        members = [m for m in getattr(type_, "__args__", ()) if m is not type(None)]
+        if not is_union(type_):
+            return False
+        members = [m for m in type_.__args__ if m is not type(None)]
         return len(members) == 2 and str in members and UUID not in members
 
     def structure_value_or_text(value: Any, type_: Any) -> Any:
         if value is None and type(None) in type_.__args__:
             return None
         other = next(m for m in type_.__args__ if m is not str and m is not type(None))
+        if isinstance(value, str) and not issubclass(other, enum.Enum):
+            return value  # a person's id where an Actor may stand, say
         return conv.structure(value, other)
 
     conv.register_structure_hook_func(is_value_or_text, structure_value_or_text)
+
+    # JSON's own types are taken as they are: no "3" for 3, no 1 for "1", no "no" for True.
+    def exactly(kind: type[Any], *also: type[Any]) -> Callable[[Any, Any], Any]:
+        def structure_exactly(value: Any, _type: Any) -> Any:
+            if isinstance(value, bool) and kind is not bool:
+                raise InvalidValueError(f"expected {kind.__name__}, not a true/false value")
+            if not isinstance(value, (kind, *also)):
+                raise InvalidValueError(f"expected {kind.__name__}, not {type(value).__name__}")
+            return value
+
+        return structure_exactly
+
+    conv.register_structure_hook(str, exactly(str))
+    conv.register_structure_hook(int, exactly(int))
+    conv.register_structure_hook(bool, exactly(bool))
+    conv.register_structure_hook(float, exactly(float, int))
     return conv
 
 

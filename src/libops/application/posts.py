@@ -13,11 +13,9 @@ from libops.application.commands import (
     Command,
     Context,
     Executes,
-    aggregate_id,
     command_method,
     handles,
     items,
-    optional_aggregate_id,
 )
 from libops.application.dependencies import Dependencies
 from libops.domain.cadence import CadencePolicy, CadenceWarning
@@ -86,23 +84,21 @@ def limits_of(deps: Dependencies, of: Iterable[PostVariant]) -> dict[Platform, P
     return {v.platform: deps.limits_for(v.platform) for v in of if isinstance(v, PostVariant)}
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class DraftPost(Command[UUID]):
     """Draft a post (linked to an existing campaign if given) and return its id."""
 
     NAME = "post.draft"
 
-    title: str = attrs.field(kw_only=True)
-    body: str = attrs.field(kw_only=True)
-    content_type: ContentType | str = attrs.field(kw_only=True)
-    format: Format | str = attrs.field(kw_only=True)
-    variants: tuple[PostVariant, ...] = attrs.field(converter=variants, kw_only=True)
-    media: tuple[str, ...] = attrs.field(default=(), converter=media_list, kw_only=True)
-    source: str | None = attrs.field(default=None, kw_only=True)
-    licence: str | None = attrs.field(default=None, kw_only=True)
-    campaign_id: UUID | str | None = attrs.field(
-        default=None, converter=optional_aggregate_id, kw_only=True
-    )
+    title: str
+    body: str
+    content_type: ContentType | str
+    format: Format | str
+    variants: tuple[PostVariant, ...] = attrs.field(converter=variants)
+    media: tuple[str, ...] = attrs.field(default=(), converter=media_list)
+    source: str | None = None
+    licence: str | None = None
+    campaign_id: UUID | str | None = None
 
 
 @handles(DraftPost)
@@ -113,23 +109,21 @@ def draft_post(ctx: Context, actor: Actor, command: DraftPost) -> UUID:
     return ctx.add(post).id
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RevisePost(Command[None]):
     """Rewrite parts of a post in draft or sent back for changes ("" clears a source)."""
 
     NAME = "post.revise"
 
-    post_id: UUID | str = attrs.field(converter=aggregate_id)
-    title: str | None = attrs.field(default=None, kw_only=True)
-    body: str | None = attrs.field(default=None, kw_only=True)
+    post_id: UUID | str = attrs.field(kw_only=False)
+    title: str | None = None
+    body: str | None = None
     variants: tuple[PostVariant, ...] | None = attrs.field(
-        default=None, converter=optional_variants, kw_only=True
+        default=None, converter=optional_variants
     )
-    media: tuple[str, ...] | None = attrs.field(
-        default=None, converter=optional_media_list, kw_only=True
-    )
-    source: str | None = attrs.field(default=None, kw_only=True)
-    licence: str | None = attrs.field(default=None, kw_only=True)
+    media: tuple[str, ...] | None = attrs.field(default=None, converter=optional_media_list)
+    source: str | None = None
+    licence: str | None = None
 
 
 @handles(RevisePost)
@@ -145,7 +139,7 @@ class SubmitForReview(Command[tuple[Finding, ...]]):
 
     NAME = "post.submit_for_review"
 
-    post_id: UUID | str = attrs.field(converter=aggregate_id)
+    post_id: UUID | str
 
 
 @handles(SubmitForReview)
@@ -156,16 +150,16 @@ def submit_for_review(ctx: Context, actor: Actor, command: SubmitForReview) -> t
     return findings
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ReviewPost(Command[None]):
     """Approve a post in review, or send it back with comments (never by an author)."""
 
     NAME = "post.review"
 
-    post_id: UUID | str = attrs.field(converter=aggregate_id)
-    checklist: ReviewChecklist
-    approve: bool = attrs.field(kw_only=True)
-    comments: str = attrs.field(default="", kw_only=True)
+    post_id: UUID | str = attrs.field(kw_only=False)
+    checklist: ReviewChecklist = attrs.field(kw_only=False)
+    approve: bool
+    comments: str = ""
 
 
 @handles(ReviewPost)
@@ -184,7 +178,7 @@ class SchedulePost(Command[tuple[CadenceWarning, ...]]):
 
     NAME = "post.schedule"
 
-    post_id: UUID | str = attrs.field(converter=aggregate_id)
+    post_id: UUID | str
     platform: Platform | str
     at: datetime
 
@@ -213,7 +207,7 @@ class UnschedulePost(Command[None]):
 
     NAME = "post.unschedule"
 
-    post_id: UUID | str = attrs.field(converter=aggregate_id)
+    post_id: UUID | str
     platform: Platform | str
 
 
@@ -230,7 +224,7 @@ class RetractPost(Command[None]):
 
     NAME = "post.retract"
 
-    post_id: UUID | str = attrs.field(converter=aggregate_id)
+    post_id: UUID | str
     reason: str
 
 
@@ -247,7 +241,7 @@ class RecordMetrics(Command[MetricOutcome]):
 
     NAME = "post.record_metrics"
 
-    post_id: UUID | str = attrs.field(converter=aggregate_id)
+    post_id: UUID | str
     snapshot: MetricSnapshot
 
 

@@ -22,7 +22,6 @@ from libops.application.commands import (
     Command,
     Context,
     Executes,
-    aggregate_id,
     command_method,
     handles,
 )
@@ -108,7 +107,7 @@ class PublishPost(Command[PublishReceipt]):
 
     NAME = "post.publish"
 
-    post_id: UUID | str = attrs.field(converter=aggregate_id)
+    post_id: UUID | str
     platform: Platform | str
 
 
@@ -139,17 +138,17 @@ def publish_post(ctx: Context, actor: Actor, command: PublishPost) -> PublishRec
     return receipt
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RecordPublishFailure(Command[None]):
     """Record that a platform refused or failed to publish a post's variant, and why."""
 
     NAME = "post.record_publish_failure"
     REQUIRES = ("post.publish",)
 
-    post_id: UUID | str = attrs.field(converter=aggregate_id)
-    platform: Platform | str
-    error: str = attrs.field(kw_only=True)
-    retryable: bool = attrs.field(kw_only=True)
+    post_id: UUID | str = attrs.field(kw_only=False)
+    platform: Platform | str = attrs.field(kw_only=False)
+    error: str
+    retryable: bool
 
 
 @handles(RecordPublishFailure)

@@ -11,10 +11,8 @@ from libops.application.commands import (
     Command,
     Context,
     Executes,
-    aggregate_id,
     command_method,
     handles,
-    optional_aggregate_id,
 )
 from libops.domain.campaign import Campaign
 from libops.domain.errors import InvalidValueError
@@ -29,7 +27,7 @@ from libops.domain.risk import (
 from libops.domain.values import Actor
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class IdentifyRisk(Command[UUID]):
     """Record a new risk (about an existing campaign or post if given); return its id.
 
@@ -38,19 +36,15 @@ class IdentifyRisk(Command[UUID]):
 
     NAME = "risk.identify"
 
-    title: str = attrs.field(kw_only=True)
-    category: RiskCategory | str = attrs.field(kw_only=True)
-    likelihood: int = attrs.field(kw_only=True)
-    impact: int = attrs.field(kw_only=True)
-    owner: Actor | str = attrs.field(kw_only=True)
-    description: str = attrs.field(default="", kw_only=True)
-    campaign_id: UUID | str | None = attrs.field(
-        default=None, converter=optional_aggregate_id, kw_only=True
-    )
-    post_id: UUID | str | None = attrs.field(
-        default=None, converter=optional_aggregate_id, kw_only=True
-    )
-    source: str = attrs.field(default=MANUAL, kw_only=True)
+    title: str
+    category: RiskCategory | str
+    likelihood: int
+    impact: int
+    owner: Actor | str
+    description: str = ""
+    campaign_id: UUID | str | None = None
+    post_id: UUID | str | None = None
+    source: str = MANUAL
 
     def permissions(self) -> tuple[str, ...]:
         """Reviewers may log content risks too (they meet them in review)."""
@@ -71,17 +65,17 @@ def identify_risk(ctx: Context, actor: Actor, command: IdentifyRisk) -> UUID:
     return ctx.add(risk).id
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ReassessRisk(Command[None]):
     """Rate a risk again, saying why; it escalates if the new score reaches the threshold."""
 
     NAME = "risk.reassess"
 
-    risk_id: UUID | str = attrs.field(converter=aggregate_id)
-    likelihood: int = attrs.field(kw_only=True)
-    impact: int = attrs.field(kw_only=True)
-    reason: str = attrs.field(kw_only=True)
-    source: str = attrs.field(default=MANUAL, kw_only=True)
+    risk_id: UUID | str = attrs.field(kw_only=False)
+    likelihood: int
+    impact: int
+    reason: str
+    source: str = MANUAL
 
 
 @handles(ReassessRisk)
@@ -97,7 +91,7 @@ class AssignRiskOwner(Command[None]):
 
     NAME = "risk.assign_owner"
 
-    risk_id: UUID | str = attrs.field(converter=aggregate_id)
+    risk_id: UUID | str
     owner: Actor | str
 
 
@@ -106,16 +100,16 @@ def assign_risk_owner(ctx: Context, actor: Actor, command: AssignRiskOwner) -> N
     ctx.load(Risk, command.risk_id, "risk").assign_owner(actor, command.owner)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class AddMitigation(Command[int]):
     """Plan a mitigation action (owned by the risk's owner unless named); return its number."""
 
     NAME = "risk.add_mitigation"
 
-    risk_id: UUID | str = attrs.field(converter=aggregate_id)
-    description: str = attrs.field(kw_only=True)
-    due_on: date = attrs.field(kw_only=True)
-    owner: Actor | str | None = attrs.field(default=None, kw_only=True)
+    risk_id: UUID | str = attrs.field(kw_only=False)
+    description: str
+    due_on: date
+    owner: Actor | str | None = None
 
 
 @handles(AddMitigation)
@@ -124,15 +118,15 @@ def add_mitigation(ctx: Context, actor: Actor, command: AddMitigation) -> int:
     return risk.add_mitigation(actor, **command.arguments("risk_id"))
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class CompleteMitigation(Command[None]):
     """Mark a mitigation action done, now."""
 
     NAME = "risk.complete_mitigation"
 
-    risk_id: UUID | str = attrs.field(converter=aggregate_id)
-    number: int
-    note: str = attrs.field(default="", kw_only=True)
+    risk_id: UUID | str = attrs.field(kw_only=False)
+    number: int = attrs.field(kw_only=False)
+    note: str = ""
 
 
 @handles(CompleteMitigation)
@@ -141,15 +135,15 @@ def complete_mitigation(ctx: Context, actor: Actor, command: CompleteMitigation)
     risk.complete_mitigation(actor, command.number, now=ctx.now(), note=command.note)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class SetContingencyPlan(Command[None]):
     """Write or replace what to do if the risk happens, and who will do it."""
 
     NAME = "risk.set_contingency_plan"
 
-    risk_id: UUID | str = attrs.field(converter=aggregate_id)
-    plan: str = attrs.field(kw_only=True)
-    owner: Actor | str = attrs.field(kw_only=True)
+    risk_id: UUID | str = attrs.field(kw_only=False)
+    plan: str
+    owner: Actor | str
 
 
 @handles(SetContingencyPlan)
@@ -158,16 +152,16 @@ def set_contingency_plan(ctx: Context, actor: Actor, command: SetContingencyPlan
     risk.set_contingency_plan(actor, **command.arguments("risk_id"))
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RecordRiskReview(Command[None]):
     """Record a periodic review (held today unless ``reviewed_on`` says otherwise)."""
 
     NAME = "risk.record_review"
 
-    risk_id: UUID | str = attrs.field(converter=aggregate_id)
-    notes: str = attrs.field(kw_only=True)
-    next_review_on: date = attrs.field(kw_only=True)
-    reviewed_on: date | None = attrs.field(default=None, kw_only=True)
+    risk_id: UUID | str = attrs.field(kw_only=False)
+    notes: str
+    next_review_on: date
+    reviewed_on: date | None = None
 
 
 @handles(RecordRiskReview)
@@ -176,18 +170,18 @@ def record_risk_review(ctx: Context, actor: Actor, command: RecordRiskReview) ->
     risk.record_review(actor, today=ctx.deps.today(), **command.arguments("risk_id"))
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ReportIncident(Command[int]):
     """Record that a risk happened (since ``started_at``, now unless given); return the
     incident's number."""
 
     NAME = "risk.report_incident"
 
-    risk_id: UUID | str = attrs.field(converter=aggregate_id)
-    severity: IncidentSeverity | str = attrs.field(kw_only=True)
-    affected: str = attrs.field(kw_only=True)
-    summary: str = attrs.field(default="", kw_only=True)
-    started_at: datetime | None = attrs.field(default=None, kw_only=True)
+    risk_id: UUID | str = attrs.field(kw_only=False)
+    severity: IncidentSeverity | str
+    affected: str
+    summary: str = ""
+    started_at: datetime | None = None
 
 
 @handles(ReportIncident)
@@ -196,16 +190,16 @@ def report_incident(ctx: Context, actor: Actor, command: ReportIncident) -> int:
     return risk.report_incident(actor, now=ctx.now(), **command.arguments("risk_id"))
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ResolveIncident(Command[None]):
     """Resolve an incident (at ``resolved_at``, now unless given), saying how."""
 
     NAME = "risk.resolve_incident"
 
-    risk_id: UUID | str = attrs.field(converter=aggregate_id)
-    number: int
-    resolution: str = attrs.field(kw_only=True)
-    resolved_at: datetime | None = attrs.field(default=None, kw_only=True)
+    risk_id: UUID | str = attrs.field(kw_only=False)
+    number: int = attrs.field(kw_only=False)
+    resolution: str
+    resolved_at: datetime | None = None
 
 
 @handles(ResolveIncident)
@@ -226,7 +220,7 @@ class CloseRisk(Command[None]):
 
     NAME = "risk.close"
 
-    risk_id: UUID | str = attrs.field(converter=aggregate_id)
+    risk_id: UUID | str
     reason: str
 
 

@@ -20,10 +20,8 @@ from libops.application.commands import (
     Command,
     Context,
     Executes,
-    aggregate_id,
     command_method,
     handles,
-    optional_aggregate_id,
 )
 from libops.application.dependencies import Dependencies
 from libops.application.interactions.common import CarriesPersonalData
@@ -47,21 +45,17 @@ def seed_key_subject(contest_id: UUID) -> str:
     return f"contest-seed:{contest_id}"
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class AnnounceContest(Command[UUID]):
     """Announce a contest (on a campaign or post, if given); returns its id."""
 
     NAME = "contest.announce"
 
-    kind: ContestKind | str = attrs.field(kw_only=True)
-    title: str = attrs.field(kw_only=True)
-    rules: ContestRules | None = attrs.field(default=None, kw_only=True)
-    campaign_id: UUID | str | None = attrs.field(
-        default=None, converter=optional_aggregate_id, kw_only=True
-    )
-    post_id: UUID | str | None = attrs.field(
-        default=None, converter=optional_aggregate_id, kw_only=True
-    )
+    kind: ContestKind | str
+    title: str
+    rules: ContestRules | None = None
+    campaign_id: UUID | str | None = None
+    post_id: UUID | str | None = None
 
 
 @handles(AnnounceContest)
@@ -80,7 +74,7 @@ class StateRules(Command[None]):
 
     NAME = "contest.state_rules"
 
-    contest_id: UUID | str = attrs.field(converter=aggregate_id)
+    contest_id: UUID | str
     rules: ContestRules
 
 
@@ -95,7 +89,7 @@ class OpenContest(Command[None]):
 
     NAME = "contest.open"
 
-    contest_id: UUID | str = attrs.field(converter=aggregate_id)
+    contest_id: UUID | str
 
 
 @handles(OpenContest)
@@ -103,7 +97,7 @@ def open_contest(ctx: Context, actor: Actor, command: OpenContest) -> None:
     ctx.load(Contest, command.contest_id, "contest").open(actor, now=ctx.now())
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RecordEntry(CarriesPersonalData, Command[str]):
     """Record a reader's entry (made now, or at ``entered_at``); returns its public id.
 
@@ -117,15 +111,15 @@ class RecordEntry(CarriesPersonalData, Command[str]):
     NAME = "contest.record_entry"
     PERSONAL = "participant"
 
-    contest_id: UUID | str = attrs.field(converter=aggregate_id)
-    participant: PersonalInfo = attrs.field(kw_only=True)
-    consent: Consent = attrs.field(kw_only=True)
-    platform: Platform | str = attrs.field(kw_only=True)
-    method: EntryMethod | str = attrs.field(kw_only=True)
-    subject_id: str | None = attrs.field(default=None, kw_only=True)
-    entry_id: str | None = attrs.field(default=None, kw_only=True)
-    entered_at: datetime | None = attrs.field(default=None, kw_only=True)
-    answer_correct: bool | None = attrs.field(default=None, kw_only=True)
+    contest_id: UUID | str = attrs.field(kw_only=False)
+    participant: PersonalInfo
+    consent: Consent
+    platform: Platform | str
+    method: EntryMethod | str
+    subject_id: str | None = None
+    entry_id: str | None = None
+    entered_at: datetime | None = None
+    answer_correct: bool | None = None
 
 
 @handles(RecordEntry)
@@ -161,7 +155,7 @@ class Disqualify(Command[None]):
 
     NAME = "contest.disqualify"
 
-    contest_id: UUID | str = attrs.field(converter=aggregate_id)
+    contest_id: UUID | str
     entry_id: str
     reason: str
 
@@ -181,7 +175,7 @@ class CloseContest(Command[str]):
 
     NAME = "contest.close"
 
-    contest_id: UUID | str = attrs.field(converter=aggregate_id)
+    contest_id: UUID | str
 
 
 @handles(CloseContest)
@@ -202,7 +196,7 @@ class DrawWinners(Command[tuple[str, ...]]):
 
     NAME = "contest.draw"
 
-    contest_id: UUID | str = attrs.field(converter=aggregate_id)
+    contest_id: UUID | str
 
 
 @handles(DrawWinners)
@@ -226,7 +220,7 @@ class CancelContest(Command[None]):
 
     NAME = "contest.cancel"
 
-    contest_id: UUID | str = attrs.field(converter=aggregate_id)
+    contest_id: UUID | str
     reason: str
 
 

@@ -13,10 +13,8 @@ from libops.application.commands import (
     Command,
     Context,
     Executes,
-    aggregate_id,
     command_method,
     handles,
-    optional_aggregate_id,
 )
 from libops.application.interactions.common import CarriesPersonalData
 from libops.application.personal_data import Opened
@@ -33,7 +31,7 @@ SCAN_BATCH: Final = 500
 """How many notifications one read of the log returns when looking for open questions."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ReceiveQuestion(CarriesPersonalData, Command[UUID]):
     """Record a reader's question (asked now, or at ``asked_at``); returns its id.
 
@@ -45,15 +43,13 @@ class ReceiveQuestion(CarriesPersonalData, Command[UUID]):
     NAME = "question.receive"
     PERSONAL = "asker"
 
-    platform: Platform | str = attrs.field(kw_only=True)
-    text: str = attrs.field(kw_only=True)
-    asker: PersonalInfo = attrs.field(kw_only=True)
-    consent: Consent = attrs.field(kw_only=True)
-    subject_id: str | None = attrs.field(default=None, kw_only=True)
-    post_id: UUID | str | None = attrs.field(
-        default=None, converter=optional_aggregate_id, kw_only=True
-    )
-    asked_at: datetime | None = attrs.field(default=None, kw_only=True)
+    platform: Platform | str
+    text: str
+    asker: PersonalInfo
+    consent: Consent
+    subject_id: str | None = None
+    post_id: UUID | str | None = None
+    asked_at: datetime | None = None
 
 
 @handles(ReceiveQuestion)
@@ -99,7 +95,7 @@ class AnswerQuestion(Command[int]):
 
     NAME = "question.answer"
 
-    question_id: UUID | str = attrs.field(converter=aggregate_id)
+    question_id: UUID | str
     text: str
 
 

@@ -11,10 +11,8 @@ from libops.application.commands import (
     Command,
     Context,
     Executes,
-    aggregate_id,
     command_method,
     handles,
-    optional_aggregate_id,
 )
 from libops.application.interactions.common import CarriesPersonalData
 from libops.application.personal_data import Opened
@@ -26,22 +24,20 @@ from libops.domain.values import Actor, Platform
 _KIND = "reading session"
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ScheduleSession(Command[UUID]):
     """Schedule a session online (``platform``), in a ``place``, or both; returns its id."""
 
     NAME = "reading_session.schedule"
 
-    title: str = attrs.field(kw_only=True)
-    starts_at: datetime = attrs.field(kw_only=True)
-    ends_at: datetime = attrs.field(kw_only=True)
-    capacity: int = attrs.field(kw_only=True)
-    platform: Platform | str | None = attrs.field(default=None, kw_only=True)
-    place: str | None = attrs.field(default=None, kw_only=True)
-    description: str = attrs.field(default="", kw_only=True)
-    campaign_id: UUID | str | None = attrs.field(
-        default=None, converter=optional_aggregate_id, kw_only=True
-    )
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    platform: Platform | str | None = None
+    place: str | None = None
+    description: str = ""
+    campaign_id: UUID | str | None = None
 
 
 @handles(ScheduleSession)
@@ -52,7 +48,7 @@ def schedule_session(ctx: Context, actor: Actor, command: ScheduleSession) -> UU
     return ctx.add(session).id
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RegisterParticipant(CarriesPersonalData, Command[str]):
     """Register a participant (by ``subject_id``, or their handle on ``platform``).
 
@@ -62,11 +58,11 @@ class RegisterParticipant(CarriesPersonalData, Command[str]):
     NAME = "reading_session.register"
     PERSONAL = "participant"
 
-    session_id: UUID | str = attrs.field(converter=aggregate_id)
-    participant: PersonalInfo = attrs.field(kw_only=True)
-    consent: Consent = attrs.field(kw_only=True)
-    subject_id: str | None = attrs.field(default=None, kw_only=True)
-    platform: Platform | str | None = attrs.field(default=None, kw_only=True)
+    session_id: UUID | str = attrs.field(kw_only=False)
+    participant: PersonalInfo
+    consent: Consent
+    subject_id: str | None = None
+    platform: Platform | str | None = None
 
 
 @handles(RegisterParticipant)
@@ -93,7 +89,7 @@ class RecordAttendance(Command[None]):
 
     NAME = "reading_session.record_attendance"
 
-    session_id: UUID | str = attrs.field(converter=aggregate_id)
+    session_id: UUID | str
     subject_id: str
 
 
@@ -109,7 +105,7 @@ class RecordContribution(Command[None]):
 
     NAME = "reading_session.record_contribution"
 
-    session_id: UUID | str = attrs.field(converter=aggregate_id)
+    session_id: UUID | str
     subject_id: str
     text: str
 
@@ -126,7 +122,7 @@ class CloseSession(Command[None]):
 
     NAME = "reading_session.close"
 
-    session_id: UUID | str = attrs.field(converter=aggregate_id)
+    session_id: UUID | str
 
 
 @handles(CloseSession)
@@ -140,7 +136,7 @@ class CancelSession(Command[None]):
 
     NAME = "reading_session.cancel"
 
-    session_id: UUID | str = attrs.field(converter=aggregate_id)
+    session_id: UUID | str
     reason: str
 
 

@@ -18,6 +18,7 @@ from typer.testing import CliRunner, Result
 
 from libops import Actor, LibOps, Objective, Period, Role, cli
 from libops.adapters.storage import STORE_ENV_VAR
+from libops.cli import follow as cli_follow
 from libops.demo import run_demo
 from libops.projections import ProjectionEngine
 from libops.projections.standard import (
@@ -431,7 +432,7 @@ class TestFollow:
     ) -> None:
         """``project run --follow``: Ctrl-C stops it with exit code 0 and a summary."""
         run_demo(postgres_url, seed=5, posts=2, days=2)
-        monkeypatch.setattr(cli, "_new_stop_event", _InterruptingStop)
+        monkeypatch.setattr(cli_follow, "_new_stop_event", _InterruptingStop)
         want = expected(postgres_url)
         with LibOps.open(postgres_url) as ops:
             last_id = count_events(ops)

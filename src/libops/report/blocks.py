@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import attrs
 
-from libops.report.model import Report
+from libops.report.sections import Report
 from libops.report.words import NONE, Words, count, minutes, money, number, percent, points
 
 SECTIONS: Final = (

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any, Final
 
 from libops.domain.errors import LibopsError
-from libops.report.model import Report
+from libops.report.sections import Report
 from libops.report.words import Words, count, language, percent
 
 CJK_FAMILIES: Final = (

@@ -28,7 +28,7 @@ from libops.report.charts import (
     cjk_font,
     render_charts,
 )
-from libops.report.model import Report
+from libops.report.sections import Report
 from libops.report.words import (
     LABELS,
     NONE,

@@ -8,7 +8,7 @@ from typing import Final
 
 import attrs
 
-from libops.report.model import Finding, Report, check_language
+from libops.report.sections import Finding, Report, check_language
 from libops.report.strings_en import LABELS as LABELS_EN
 from libops.report.strings_en import STRINGS as STRINGS_EN
 from libops.report.strings_zh import LABELS as LABELS_ZH

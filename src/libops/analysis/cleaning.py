@@ -10,12 +10,8 @@ from typing import Any
 
 import attrs
 
-from libops.analysis.engagement import (
-    _moment,
-)
-from libops.analysis.exact import (
-    COUNTS,
-)
+from libops.analysis.engagement import _moment
+from libops.analysis.exact import COUNTS
 from libops.domain.errors import InvalidValueError
 from libops.domain.values import MetricSnapshot, Platform
 from libops.projections.engagement import ZONE

@@ -10,19 +10,8 @@ from typing import Final
 
 import attrs
 
-from libops.analysis.engagement import (
-    Group,
-    Observation,
-    _dimensions,
-    group,
-)
-from libops.analysis.exact import (
-    _CONTEXT,
-    _decimal,
-    _exact,
-    _rate,
-    _whole,
-)
+from libops.analysis.engagement import Group, Observation, _dimensions, group
+from libops.analysis.exact import _CONTEXT, _decimal, _exact, _rate, _whole
 from libops.analysis.statistics import Description, describe
 from libops.domain.errors import InvalidValueError
 

@@ -10,11 +10,7 @@ from typing import Any, Final
 
 import attrs
 
-from libops.analysis.exact import (
-    COUNTS,
-    _rate,
-    _whole,
-)
+from libops.analysis.exact import COUNTS, _rate, _whole
 from libops.domain.errors import InvalidValueError
 from libops.projections.engagement import ENGAGEMENT_COUNTS, ZONE, local_week
 from libops.projections.engine import ProjectionEngine

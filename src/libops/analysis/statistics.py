@@ -10,18 +10,8 @@ from typing import Final
 
 import attrs
 
-from libops.analysis.engagement import (
-    NUMERIC_FIELDS,
-    Observation,
-    _rows,
-)
-from libops.analysis.exact import (
-    Number,
-    _decimal,
-    _exact,
-    _numbers,
-    _sqrt,
-)
+from libops.analysis.engagement import NUMERIC_FIELDS, Observation, _rows
+from libops.analysis.exact import Number, _decimal, _exact, _numbers, _sqrt
 from libops.domain.errors import InvalidValueError
 
 # --- descriptive statistics -------------------------------------------------------------

@@ -14,6 +14,7 @@ class MoneyActions(QuarterState):
     """A quarter's actions on its budget, and when they happen."""
 
     def schedule_money(self) -> None:
+        """Put the quarter's expenses, KOL settlement, adjustment and overspend on the agenda."""
         sim, w = self.sim, self.windows
         expenses: tuple[tuple[int, str, str, str, BudgetCategory, CampaignRole | None], ...] = (
             (
@@ -53,6 +54,7 @@ class MoneyActions(QuarterState):
         sim.at(beijing_time(self.day(w.kol[1] + 6), 16, 20), self.overspend)
 
     def engage_kol(self) -> None:
+        """Engage the KOL partner for the KOL campaign, committing the fee on the budget."""
         assert self.budget_id is not None
         self.kol_reference = self.ops.campaigns.engage_kol_partner(
             TEAM["planner"],
@@ -70,6 +72,8 @@ class MoneyActions(QuarterState):
         category: BudgetCategory,
         role: CampaignRole | None,
     ) -> Action:
+        """The action that records one vendor's invoice against the budget."""
+
         def record() -> None:
             assert self.budget_id is not None
             self.ops.budgets.record_expense(
@@ -86,6 +90,7 @@ class MoneyActions(QuarterState):
         return record
 
     def settle_kol(self) -> None:
+        """Pay the KOL's fee, settling the commitment."""
         assert self.budget_id is not None
         self.ops.budgets.record_expense(
             TEAM["admin"],
@@ -100,6 +105,7 @@ class MoneyActions(QuarterState):
         )
 
     def adjust(self) -> None:
+        """Move money from content creation to promotion for the e-resources campaign."""
         assert self.budget_id is not None
         campaign = self.campaigns["eresources"]
         self.ops.budgets.move(
@@ -116,6 +122,7 @@ class MoneyActions(QuarterState):
         )
 
     def overspend(self) -> None:
+        """Try a second Douyin buy the promotion line cannot afford (it is refused)."""
         assert self.budget_id is not None
         try:  # a second Douyin buy would go past what the line has left: refused
             self.ops.budgets.record_expense(

@@ -41,6 +41,8 @@ class PostActions(QuarterState):
         return variants
 
     def drafter(self, post: PlannedPost) -> Action:
+        """The action that drafts, reviews and schedules one planned post."""
+
         def draft() -> None:
             self._draft(post)
 
@@ -108,10 +110,12 @@ class PostActions(QuarterState):
             tally.cadence_over_max += sum(1 for w in warnings if w.breach is CadenceBreach.OVER_MAX)
 
     def hiccup(self) -> None:
+        """Make the next Douyin publish time out (retryable), as the plan's one platform failure."""
         gateway = self.sim.gateways[Platform.DOUYIN]
         gateway.fail_next(1, "upstream timeout (sandbox)", retryable=True)
 
     def publisher(self) -> None:
+        """Publish what is due; on a failure report an incident, retry and resolve it."""
         tally, failed = self.sim.tally, []
         for outcome in self.ops.publishing.publish_due(TEAM["tech"]):
             if outcome.receipt is not None:
@@ -126,6 +130,7 @@ class PostActions(QuarterState):
             self.sim.at(now + timedelta(hours=2), self.resolve_incident)
 
     def report_incident(self) -> None:
+        """Report the Douyin incident on its risk and reassess the risk."""
         ops, tech, admin, risk_id = self.ops, TEAM["tech"], TEAM["admin"], self.risks["douyin"]
         self.incident_number = ops.risks.report_incident(
             tech,
@@ -146,6 +151,7 @@ class PostActions(QuarterState):
         )
 
     def resolve_incident(self) -> None:
+        """Resolve the Douyin incident, if one was reported."""
         if self.incident_number is None:
             return
         self.ops.risks.resolve_incident(
@@ -157,6 +163,7 @@ class PostActions(QuarterState):
         )
 
     def collector(self, offset: int) -> Action:
+        """The action that collects the metrics of the posts due on day ``offset``."""
         due = [p for p in self.plan if offset - p.day in METRIC_DAYS]
 
         def collect() -> None:

@@ -20,6 +20,7 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
     # --- building the agenda ---------------------------------------------------------------
 
     def schedule_all(self) -> None:
+        """Put every action of the quarter on the simulation's agenda."""
         sim, w, days = self.sim, self.windows, self.days
         sim.at(beijing_time(self.day(-3), 9), self.open_quarter)
         sim.at(beijing_time(self.day(max(w.topic[0] - 3, -3)), 9, 30), self.launcher("topic"))
@@ -54,6 +55,7 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
     # --- the actions -----------------------------------------------------------------------
 
     def open_quarter(self) -> None:
+        """Open the budget, plan the three campaigns, allocate money and identify risks."""
         ops, key, owner, planner = self.ops, self.key, TEAM["budget_owner"], TEAM["planner"]
         last = self.day(self.days - 1)
         quarter = f"{self.year} Q{(self.first.month - 1) // 3 + 1}"
@@ -187,6 +189,8 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
         ops.campaigns.launch(admin, self.campaigns["eresources"], idempotency_key=f"{key}:launch")
 
     def launcher(self, role: CampaignRole) -> Action:
+        """The action that launches the campaign of ``role``."""
+
         def launch() -> None:
             self.ops.campaigns.launch(
                 TEAM["admin"], self.campaigns[role], idempotency_key=f"{self.key}:launch:{role}"
@@ -195,6 +199,8 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
         return launch
 
     def completer(self, role: CampaignRole) -> Action:
+        """The action that completes the campaign of ``role``."""
+
         def complete() -> None:
             self.ops.campaigns.complete(
                 TEAM["admin"], self.campaigns[role], idempotency_key=f"{self.key}:complete:{role}"

@@ -21,6 +21,7 @@ class ReaderActions(QuarterState):
     """A quarter's actions with readers, and when they happen."""
 
     def schedule_readers(self) -> None:
+        """Put the quarter's Q&A, reading session, quiz, moderation and erasure on the agenda."""
         sim, w, rng = self.sim, self.windows, random.Random(f"{self.key}:readers")
         count = max(6, len(self.plan) // 10)
         for i in range(count):
@@ -57,6 +58,7 @@ class ReaderActions(QuarterState):
         sim.at(beijing_time(self.day(last_day + max(METRIC_DAYS) + 1), 15), self.eraser)
 
     def reader(self, i: int) -> tuple[PersonalInfo, str]:
+        """Reader ``i``'s personal details and data-subject id."""
         name = SURNAMES[i % len(SURNAMES)] + GIVEN_NAMES[(i // len(SURNAMES)) % len(GIVEN_NAMES)]
         handle = f"@reader_{self.year}q{self.index}_{i:03d}"
         subject = self.ops.privacy.subject_id_for("weibo", handle)
@@ -64,9 +66,12 @@ class ReaderActions(QuarterState):
         return PersonalInfo(name=name, handle=handle), subject
 
     def consent(self, purpose: str) -> Consent:
+        """The reader's consent for ``purpose``, given now."""
         return Consent(purpose=purpose, given_at=self.sim.clock.now())
 
     def asker(self, i: int, delay: timedelta | None) -> Action:
+        """The action in which reader ``i`` asks a question (answered after ``delay``, or never)."""
+
         def ask() -> None:
             info, subject = self.reader(i)
             question_id = self.ops.questions.receive(
@@ -90,6 +95,8 @@ class ReaderActions(QuarterState):
         return ask
 
     def answerer(self, i: int, question_id: UUID) -> Action:
+        """The action that answers reader ``i``'s question."""
+
         def answer() -> None:
             seconds = self.ops.questions.answer(
                 TEAM["planner"],
@@ -102,12 +109,15 @@ class ReaderActions(QuarterState):
         return answer
 
     def escalate(self) -> None:
+        """Escalate the questions left unanswered too long."""
         escalated = self.ops.questions.escalate_overdue(
             TEAM["admin"], idempotency_key=f"{self.key}:escalate"
         )
         self.sim.tally.escalated += len(escalated)
 
     def session_scheduler(self, starts: datetime) -> Action:
+        """The action that schedules the reading session starting at ``starts``."""
+
         def schedule() -> None:
             self.session_id = self.ops.sessions.schedule(
                 TEAM["planner"],
@@ -124,6 +134,8 @@ class ReaderActions(QuarterState):
         return schedule
 
     def registrar(self, i: int) -> Action:
+        """The action that registers reader ``i`` for the reading session."""
+
         def register() -> None:
             info, subject = self.reader(100 + i)
             self.registered.append(
@@ -141,6 +153,7 @@ class ReaderActions(QuarterState):
         return register
 
     def session_runner(self) -> None:
+        """Record who attended the session and what five of them contributed."""
         ops, planner, key = self.ops, TEAM["planner"], self.key
         attended = self.registered[: len(self.registered) * 3 // 4]
         for i, subject in enumerate(attended):
@@ -159,11 +172,14 @@ class ReaderActions(QuarterState):
         self.sim.at(self.sim.clock.now() + timedelta(hours=2), self.session_closer)
 
     def session_closer(self) -> None:
+        """Close the reading session."""
         self.ops.sessions.close(
             TEAM["planner"], self.session_id, idempotency_key=f"{self.key}:session:close"
         )
 
     def contest_announcer(self, opens: datetime, closes: datetime) -> Action:
+        """The action that announces the prize quiz open from ``opens`` to ``closes``."""
+
         def announce() -> None:
             rules = ContestRules(
                 eligibility="关注本馆微博的读者均可参加，馆员除外 / followers, not staff",
@@ -188,11 +204,14 @@ class ReaderActions(QuarterState):
         return announce
 
     def contest_opener(self) -> None:
+        """Open the prize quiz for entries."""
         self.ops.contests.open(
             TEAM["admin"], self.contest_id, idempotency_key=f"{self.key}:contest:open"
         )
 
     def contestant(self, i: int) -> Action:
+        """The action in which reader ``i`` enters the quiz (every fifth answers wrongly)."""
+
         def enter() -> None:
             info, subject = self.reader(200 + i)
             try:
@@ -214,6 +233,7 @@ class ReaderActions(QuarterState):
         return enter
 
     def contest_closer(self) -> None:
+        """Close the quiz, draw the winners and verify the draw from the events."""
         ops, admin, key = self.ops, TEAM["admin"], self.key
         ops.contests.close(admin, self.contest_id, idempotency_key=f"{key}:contest:close")
         winners = ops.contests.draw(admin, self.contest_id, idempotency_key=f"{key}:contest:draw")
@@ -222,6 +242,8 @@ class ReaderActions(QuarterState):
         self.sim.tally.draws_verified += int(ops.contests.verify(self.contest_id).matches)
 
     def moderator(self, i: int) -> Action:
+        """The action that hides and warns a troll's comment and features a helpful one."""
+
         def moderate() -> None:
             post_id = self.latest_weibo_post
             if post_id is None:
@@ -260,6 +282,7 @@ class ReaderActions(QuarterState):
         return moderate
 
     def eraser(self) -> None:
+        """Erase one reader's personal data at their request."""
         subject = self.reader(1)[1]
         self.ops.privacy.erase(
             TEAM["admin"], subject, "读者申请删除个人信息 / the reader's request"

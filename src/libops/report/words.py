@@ -77,14 +77,17 @@ class Words:
         return text.format(**figures) if figures else text
 
     def label(self, value: str | None) -> str:
+        """The name of a platform, content type, category ... in this language."""
         if value is None:
             return self("all_platforms")
         return LABELS[self.lang].get(value, value)
 
     def yes_no(self, value: bool | None) -> str:
+        """Yes or no in this language (the sign for none when unknown)."""
         return NONE if value is None else self("yes" if value else "no")
 
     def finding(self, finding: Finding) -> str:
+        """A finding as a sentence, its figures formatted."""
         shown: dict[str, str] = {}
         for name, value in finding.figures:
             shown[name] = self._figure(name, value)

@@ -2,11 +2,13 @@
 Chinese, with charts drawn by matplotlib.
 
 Both formats are rendered from one list of blocks (headings, paragraphs, tables, charts,
-lists), so they carry the same figures in the same order. Every heading, label and sentence
-comes from one table of strings per language (:data:`STRINGS`); numbers are formatted the
-same way in both languages. Charts are PNG images (Agg backend, fixed metadata, so the same
-report gives the same bytes); the HTML embeds them as base64 ``data:`` URIs, the Markdown
-links them as files written beside it (:func:`libops.report.write_report`).
+lists: :mod:`libops.report.blocks`), so they carry the same figures in the same order. Every
+heading, label and sentence comes from one catalogue per language
+(:mod:`libops.report.strings_en`, :mod:`libops.report.strings_zh`; together :data:`STRINGS`);
+numbers are formatted the same way in both languages (:mod:`libops.report.words`). Charts
+are PNG images (:mod:`libops.report.charts`: Agg backend, fixed metadata, so the same report
+gives the same bytes); the HTML embeds them as base64 ``data:`` URIs, the Markdown links them
+as files written beside it (:func:`libops.report.write_report`).
 
 Chinese labels need a CJK font that matplotlib can find (Debian: ``fonts-wqy-microhei`` or
 ``fonts-noto-cjk``); without one, rendering in Chinese raises :class:`MissingCjkFontError`

@@ -18,6 +18,7 @@ from typer.testing import CliRunner, Result
 
 from libops import Actor, LibOps, Objective, Period, Role, cli
 from libops.adapters.storage import STORE_ENV_VAR
+from libops.cli import follow as cli_follow
 from libops.demo import run_demo
 from libops.projections import ProjectionEngine
 from libops.projections.standard import (
@@ -241,19 +242,24 @@ class TestProjectRun:
             row = next(line.split() for line in lines if line.split()[:1] == [name])
             assert row[1:3] == [str(count), str(last_id)]
 
-    def test_follow_needs_postgresql(self, demo_url: str) -> None:
-        """--follow on SQLite ends with a clear error and exit code 2, applying nothing."""
-        result = run("project", "run", "--follow", "--store", demo_url)
-        assert result.exit_code == cli.EXIT_USAGE == 2
-        assert result.stderr.startswith("error: following the log needs a PostgreSQL store")
-        assert result.stdout == ""
-        assert set(positions(demo_url).values()) == {0}
+    def test_follow_on_sqlite_polls_and_ends_on_ctrl_c(
+        self, demo_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """--follow on SQLite catches up, follows by polling, and stops cleanly on Ctrl-C."""
+        monkeypatch.setattr(cli_follow, "_new_stop_event", _InterruptingStop)
+        with LibOps.open(demo_url) as ops:
+            last_id = count_events(ops)
+        result = run("project", "run", "--follow", "--no-signals", "--store", demo_url)
+        assert result.exit_code == 0, (result.output, result.exception)
+        assert "stopped following" in result.stderr
+        assert set(positions(demo_url).values()) == {last_id}
 
-    def test_follow_needs_postgresql_in_memory_too(self) -> None:
-        """--follow on memory:// is refused the same way."""
+    def test_follow_needs_a_shared_store(self) -> None:
+        """--follow on memory:// (no other process can write to it) is refused, exit code 2."""
         result = run("project", "run", "--follow", "--store", "memory://")
-        assert result.exit_code == 2
-        assert "needs a PostgreSQL store, not memory" in result.stderr
+        assert result.exit_code == cli.EXIT_USAGE == 2
+        assert result.stderr.startswith("error: following the log needs a store other")
+        assert "not memory" in result.stderr
 
     def test_an_unmigrated_store_is_a_clean_error(self, tmp_path: Path) -> None:
         """A store that was never migrated: a one-line error, exit code 1, no traceback."""
@@ -262,30 +268,6 @@ class TestProjectRun:
         assert result.stderr.startswith("error: ")
         assert "libops db migrate" in result.stderr
         assert "Traceback" not in result.output
-
-
-class TestCatchUp:
-    def test_catch_up_reads_batch_by_batch_until_nothing_is_left(self, demo_url: str) -> None:
-        """cli.catch_up runs the engine one batch at a time, reporting each, and stops after
-        the first round that finds nothing new."""
-        counts = expected(demo_url)
-        seen: list[int] = []
-        with (
-            LibOps.open(demo_url) as ops,
-            ProjectionEngine(ops, standard_projections(), batch_size=5) as engine,
-        ):
-            totals = cli.catch_up(
-                engine, on_batch=lambda t: seen.append(max(r.position for r in t.values()))
-            )
-            assert cli.catch_up(engine) == {
-                name: type(report)(name, 0, 0, 0, report.position)
-                for name, report in totals.items()
-            }
-        assert {name: report.applied for name, report in totals.items()} == {
-            name: count for name, (count, _) in counts.items()
-        }
-        assert seen == sorted(seen)
-        assert len(seen) == totals["activity"].batches
 
 
 class TestProjectRebuild:
@@ -371,7 +353,10 @@ class TestProjectStatus:
 
 
 class _InterruptingStop(threading.Event):
-    """A stop event whose first wait raises KeyboardInterrupt, as Ctrl-C would."""
+    """A stop event whose first look raises KeyboardInterrupt, as Ctrl-C would."""
+
+    def is_set(self) -> bool:
+        raise KeyboardInterrupt
 
     def wait(self, timeout: float | None = None) -> bool:
         raise KeyboardInterrupt
@@ -389,10 +374,10 @@ class TestFollow:
             ProjectionEngine(ops, standard_projections()) as following,
         ):
             follower = threading.Thread(
-                target=cli.follow_projections,
-                args=(following, stop),
+                target=following.follow,
                 kwargs={
-                    "interval": 0.05,
+                    "stop": stop,
+                    "poll_interval": 0.05,
                     "on_round": lambda _new, totals: rounds.append(
                         {name: report.applied for name, report in totals.items()}
                     ),
@@ -431,7 +416,7 @@ class TestFollow:
     ) -> None:
         """``project run --follow``: Ctrl-C stops it with exit code 0 and a summary."""
         run_demo(postgres_url, seed=5, posts=2, days=2)
-        monkeypatch.setattr(cli, "_new_stop_event", _InterruptingStop)
+        monkeypatch.setattr(cli_follow, "_new_stop_event", _InterruptingStop)
         want = expected(postgres_url)
         with LibOps.open(postgres_url) as ops:
             last_id = count_events(ops)

@@ -35,7 +35,7 @@ from libops.report import (
     render_markdown,
     write_report,
 )
-from libops.report import render as render_module
+from libops.report import charts as charts_module
 from libops.report.render import STRINGS
 from tests.helpers import count_events
 
@@ -465,7 +465,7 @@ class TestBadInputs:
         self, store: LibOps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """Without a CJK font, Chinese is refused, naming the Debian package; nothing written."""
-        monkeypatch.setattr(render_module, "cjk_font", lambda: None)
+        monkeypatch.setattr(charts_module, "cjk_font", lambda: None)
         with pytest.raises(MissingCjkFontError, match="fonts-wqy-microhei"):
             write_report(store, tmp_path / "out", lang="zh")
         assert not (tmp_path / "out").exists()

@@ -21,7 +21,7 @@ from PIL import Image
 from libops import LibOps
 from libops.demo import run_demo
 from libops.report import write_report
-from libops.report.render import _COLOURS
+from libops.report.charts import _COLOURS
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 REQUIRE_BROWSER_VAR = "LIBOPS_REQUIRE_BROWSER"

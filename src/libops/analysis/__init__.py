@@ -1,0 +1,86 @@
+"""Data analysis over the read models: clean, group, describe, correlate, compare, trend.
+
+The method of the operations plan: **clean** the metric snapshots (remove duplicates, resolve
+corrections, fill gaps), **group** the posts (by platform, which stands for its audience, by
+content type, format, campaign, posting hour, weekday, ISO week), and **analyse** them
+(descriptive statistics, correlation, trend over weeks). The functions are pure: only
+:func:`observations` reads a view, from a :class:`~libops.projections.ProjectionEngine` that
+has run the engagement projection, or from its documents.
+
+Numbers are exact: counts are ``int``; rates and statistics are :class:`~decimal.Decimal`,
+computed from exact fractions and rounded once, to 28 significant digits (half-even), whatever
+the caller's decimal context. Round them for display yourself (``rate.quantize(Decimal(
+"0.0001"))``). A rate whose denominator is 0 is ``None``, never 0 and never an error.
+
+**Engagement rate** = engagements / reach, where engagements = likes + comments + shares +
+favourites and reach is the count the platform reports as its reach (``reads`` on WeChat and
+Weibo, ``views`` on Douyin and the others: :data:`libops.projections.engagement.REACH`), the
+same denominator as the engagement projection. A group's rate is pooled: the sum of its
+engagements over the sum of its reach (not the mean of its posts' rates).
+"""
+
+from __future__ import annotations
+
+from libops.analysis.cleaning import Cleaned, CleanReport, Rejection, SnapshotRecord, clean
+from libops.analysis.comparison import (
+    TREND_METRICS,
+    Ranked,
+    Ranking,
+    Trend,
+    WeekPoint,
+    compare,
+    trend,
+)
+from libops.analysis.engagement import (
+    DIMENSIONS,
+    NUMERIC_FIELDS,
+    Group,
+    Observation,
+    group,
+    observations,
+    total,
+)
+from libops.analysis.exact import COUNTS, PRECISION
+from libops.analysis.exact import Number as Number  # the type the statistics accept
+from libops.analysis.statistics import (
+    MINIMUM_PAIRS,
+    Correlation,
+    Description,
+    correlate,
+    describe,
+    pearson,
+    quantile,
+    spearman,
+)
+
+__all__ = [
+    "COUNTS",
+    "DIMENSIONS",
+    "MINIMUM_PAIRS",
+    "NUMERIC_FIELDS",
+    "PRECISION",
+    "TREND_METRICS",
+    "CleanReport",
+    "Cleaned",
+    "Correlation",
+    "Description",
+    "Group",
+    "Observation",
+    "Ranked",
+    "Ranking",
+    "Rejection",
+    "SnapshotRecord",
+    "Trend",
+    "WeekPoint",
+    "clean",
+    "compare",
+    "correlate",
+    "describe",
+    "group",
+    "observations",
+    "pearson",
+    "quantile",
+    "spearman",
+    "total",
+    "trend",
+]

@@ -1,0 +1,71 @@
+"""The libops command line: ``libops demo``, ``libops report``, ``libops db ...`` and
+``libops project ...``.
+
+Every command that touches the event store takes ``--store URL`` (or reads ``LIBOPS_STORE``;
+the default is the embedded ``sqlite:///libops.db``). A store that cannot be used ends the
+command with a one-line message on standard error and a non-zero exit code, never a
+traceback: 2 for a store URL that is wrong as written, 1 for anything else about the store.
+
+One module per command group (:mod:`~libops.cli.db`, :mod:`~libops.cli.project`,
+:mod:`~libops.cli.demo_command`, :mod:`~libops.cli.report_command`), what they share in
+:mod:`~libops.cli.common`, and :mod:`~libops.cli.app` assembling :data:`app`. New commands
+are plain functions registered there (or on a sub-app such as :data:`db_app`); wrap their
+work in :func:`reporting_errors`.
+"""
+
+from __future__ import annotations
+
+from libops.cli.app import app, main
+from libops.cli.common import (
+    EXIT_BAD_URL,
+    EXIT_STORE_ERROR,
+    EXIT_USAGE,
+    StoreOption,
+    reporting_errors,
+    stderr,
+    stdout,
+)
+from libops.cli.db import db_app, db_check, db_migrate
+from libops.cli.demo_command import DEMO_LANGUAGES, demo
+from libops.cli.follow import (
+    FOLLOW_INTERVAL,
+    SIGNALS_VIEW,
+    ProjectionReports,
+)
+from libops.cli.project import (
+    BatchSizeOption,
+    JsonOption,
+    project_app,
+    project_rebuild,
+    project_run,
+    project_status,
+)
+from libops.cli.report_command import EXIT_NO_FONT, report
+
+__all__ = [
+    "DEMO_LANGUAGES",
+    "EXIT_BAD_URL",
+    "EXIT_NO_FONT",
+    "EXIT_STORE_ERROR",
+    "EXIT_USAGE",
+    "FOLLOW_INTERVAL",
+    "SIGNALS_VIEW",
+    "BatchSizeOption",
+    "JsonOption",
+    "ProjectionReports",
+    "StoreOption",
+    "app",
+    "db_app",
+    "db_check",
+    "db_migrate",
+    "demo",
+    "main",
+    "project_app",
+    "project_rebuild",
+    "project_run",
+    "project_status",
+    "report",
+    "reporting_errors",
+    "stderr",
+    "stdout",
+]

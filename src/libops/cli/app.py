@@ -1,0 +1,28 @@
+"""The ``libops`` typer application, assembled from the command groups."""
+
+from __future__ import annotations
+
+import typer
+
+from libops.cli.db import db_app
+from libops.cli.demo_command import demo
+from libops.cli.project import project_app
+from libops.cli.report_command import report
+
+app = typer.Typer(
+    name="libops",
+    help="Run a library's social-media operations on an event-sourced store.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Local variables hold store URLs with passwords: never print them in a traceback.
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(project_app, name="project")
+app.command("demo")(demo)
+app.command("report")(report)
+
+
+def main() -> None:
+    """Run the libops command line (the ``libops`` console script)."""
+    app()

@@ -1,0 +1,120 @@
+"""``libops report``: write the evaluation report from a store."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Final
+
+import typer
+from rich.text import Text
+
+from libops.adapters.storage import DEFAULT_STORE, parse_store_url
+from libops.bootstrap import LibOps
+from libops.cli.common import EXIT_USAGE, StoreOption, _report, reporting_errors, stdout
+
+EXIT_NO_FONT: Final = 3
+"""Exit code of ``libops report --lang zh`` when no CJK font is installed for the charts."""
+
+
+def _report_day(value: str | None, option: str) -> date | None:
+    """A ``YYYY-MM-DD`` option as a date, or a usage error naming the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        _report(f"{option} must be a day as YYYY-MM-DD, not {value!r}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def report(
+    store: StoreOption = DEFAULT_STORE,
+    campaign: Annotated[
+        str | None, typer.Option("--campaign", help="Report on this campaign (its id) only.")
+    ] = None,
+    first: Annotated[
+        str | None,
+        typer.Option("--from", help="First day of the period (YYYY-MM-DD, Asia/Shanghai)."),
+    ] = None,
+    last: Annotated[
+        str | None, typer.Option("--to", help="Last day of the period (YYYY-MM-DD).")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the report: zh or en.")] = "en",
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the report into.")] = Path(
+        "libops-report"
+    ),
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the files and headline figures as JSON.")
+    ] = False,
+) -> None:
+    """Write the evaluation report (Markdown and self-contained HTML, with charts).
+
+    Background, goals, execution, results against goals, engagement by
+    platform, content type and week, cadence, interactions, budget and
+    cost-effectiveness, risks, problems and how they were solved, the overall
+    judgement, and recommendations derived from the data. The projections are
+    caught up first; nothing is recorded. Bad options exit with 2 and write
+    nothing; --lang zh without a CJK font exits with 3, naming the package.
+    """
+    from libops.domain.errors import InvalidValueError, UnknownIdError
+    from libops.domain.values import Period
+    from libops.report import LANGUAGES, MissingCjkFontError, write_report
+
+    if lang not in LANGUAGES:
+        _report(f"unknown report language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+        raise typer.Exit(EXIT_USAGE)
+    start, end = _report_day(first, "--from"), _report_day(last, "--to")
+    if (start is None) != (end is None):
+        _report("give both --from and --to, or neither")
+        raise typer.Exit(EXIT_USAGE)
+    period = None
+    if start is not None and end is not None:
+        if start > end:
+            _report(f"--from ({start}) is after --to ({end})")
+            raise typer.Exit(EXIT_USAGE)
+        period = Period(start, end)
+    with reporting_errors(store):
+        config = parse_store_url(store)
+        with LibOps.open(store) as ops:
+            try:
+                files = write_report(ops, out, lang=lang, campaign_id=campaign, period=period)
+            except MissingCjkFontError as error:
+                _report(str(error))
+                raise typer.Exit(EXIT_NO_FONT) from None
+            except (UnknownIdError, InvalidValueError) as error:
+                _report(str(error))
+                raise typer.Exit(EXIT_USAGE) from None
+    headline = files.report.headline()
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "store": config.redacted_url,
+                    "lang": lang,
+                    "markdown": str(files.markdown),
+                    "html": str(files.html),
+                    "charts": [str(path) for path in files.charts],
+                    "headline": headline,
+                },
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+        )
+        return
+    output = stdout()
+    output.print(Text("libops report", style="bold"))
+    for label, path in (
+        ("markdown", files.markdown),
+        ("html", files.html),
+        ("charts", files.charts[0].parent),
+    ):
+        output.print(Text.assemble((f"{label:<10}", "bold"), str(path)))
+    judged = files.report.judgement
+    rate = "n/a" if judged.engagement_rate is None else f"{judged.engagement_rate * 100:.2f}%"
+    output.print(
+        f"{judged.posts} post variants, {judged.engagements} engagements (rate {rate}); "
+        f"objectives met {judged.objectives_met} of {judged.objectives_total}; "
+        f"open risks {judged.open_risks}"
+    )

@@ -1,0 +1,138 @@
+"""The demo's money: the KOL's fee, expenses, a budget adjustment and a refused overspend."""
+
+from __future__ import annotations
+
+from libops.demo.setting import TEAM, CampaignRole, beijing_time
+from libops.demo.simulation import Action
+from libops.demo.state import QuarterState
+from libops.domain.budget import BudgetCategory
+from libops.domain.errors import OverspendError
+from libops.domain.values import Money
+
+
+class MoneyActions(QuarterState):
+    """A quarter's actions on its budget, and when they happen."""
+
+    def schedule_money(self) -> None:
+        """Put the quarter's expenses, KOL settlement, adjustment and overspend on the agenda."""
+        sim, w = self.sim, self.windows
+        expenses: tuple[tuple[int, str, str, str, BudgetCategory, CampaignRole | None], ...] = (
+            (
+                w.topic[0],
+                "Inkstone Design",
+                "INK",
+                "4600.00",
+                BudgetCategory.CONTENT_CREATION,
+                "topic",
+            ),
+            (w.surge - 3, "Weibo promotion", "WB-AD", "3500.00", BudgetCategory.PROMOTION, "topic"),
+            (
+                5,
+                "Lantern Video Studio",
+                "LVS",
+                "3800.00",
+                BudgetCategory.CONTENT_CREATION,
+                "eresources",
+            ),
+            (
+                w.kol[1] + 2,
+                "Douyin promotion",
+                "DY-AD",
+                "4000.00",
+                BudgetCategory.PROMOTION,
+                "eresources",
+            ),
+            (10, "Schedulr SaaS", "SCH", "1200.00", BudgetCategory.TECHNICAL_SUPPORT, None),
+        )
+        for offset, vendor, prefix, amount, category, role in expenses:
+            sim.at(
+                beijing_time(self.day(max(offset, -2)), 16),
+                self.expense(vendor, f"{prefix}-{self.year}-{self.index}", amount, category, role),
+            )
+        sim.at(beijing_time(self.day(w.kol[1] + 5), 16, 30), self.settle_kol)
+        sim.at(beijing_time(self.day(w.kol[1] + 3), 16, 10), self.adjust)
+        sim.at(beijing_time(self.day(w.kol[1] + 6), 16, 20), self.overspend)
+
+    def engage_kol(self) -> None:
+        """Engage the KOL partner for the KOL campaign, committing the fee on the budget."""
+        assert self.budget_id is not None
+        self.kol_reference = self.ops.campaigns.engage_kol_partner(
+            TEAM["planner"],
+            self.campaigns["kol"],
+            self.kol,
+            budget_id=self.budget_id,
+            idempotency_key=f"{self.key}:kol",
+        )
+
+    def expense(
+        self,
+        vendor: str,
+        invoice: str,
+        amount: str,
+        category: BudgetCategory,
+        role: CampaignRole | None,
+    ) -> Action:
+        """The action that records one vendor's invoice against the budget."""
+
+        def record() -> None:
+            assert self.budget_id is not None
+            self.ops.budgets.record_expense(
+                TEAM["admin"],
+                self.budget_id,
+                vendor=vendor,
+                invoice_reference=invoice,
+                amount=Money(amount),
+                category=category,
+                campaign_id=None if role is None else self.campaigns[role],
+                idempotency_key=f"{self.key}:expense:{invoice}",
+            )
+
+        return record
+
+    def settle_kol(self) -> None:
+        """Pay the KOL's fee, settling the commitment."""
+        assert self.budget_id is not None
+        self.ops.budgets.record_expense(
+            TEAM["admin"],
+            self.budget_id,
+            vendor="书虫小王工作室 / Bookworm Studio",
+            invoice_reference=f"KOL-{self.year}-{self.index}",
+            amount=self.kol.fee,
+            category=BudgetCategory.PARTNERSHIPS,
+            campaign_id=self.campaigns["kol"],
+            settles=self.kol_reference,
+            idempotency_key=f"{self.key}:expense:kol",
+        )
+
+    def adjust(self) -> None:
+        """Move money from content creation to promotion for the e-resources campaign."""
+        assert self.budget_id is not None
+        campaign = self.campaigns["eresources"]
+        self.ops.budgets.move(
+            TEAM["admin"],
+            self.budget_id,
+            amount=Money("1500.00"),
+            from_category=BudgetCategory.CONTENT_CREATION,
+            to_category=BudgetCategory.PROMOTION,
+            from_campaign_id=campaign,
+            to_campaign_id=campaign,
+            reason="电子资源推广追加投放 / more promotion for the e-resources",
+            approver=TEAM["budget_owner"],
+            idempotency_key=f"{self.key}:move:promotion",
+        )
+
+    def overspend(self) -> None:
+        """Try a second Douyin buy the promotion line cannot afford (it is refused)."""
+        assert self.budget_id is not None
+        try:  # a second Douyin buy would go past what the line has left: refused
+            self.ops.budgets.record_expense(
+                TEAM["admin"],
+                self.budget_id,
+                vendor="Douyin promotion",
+                invoice_reference=f"DY-AD2-{self.year}-{self.index}",
+                amount=Money("6000.00"),
+                category=BudgetCategory.PROMOTION,
+                campaign_id=self.campaigns["eresources"],
+            )
+        except OverspendError:
+            self.sim.tally.overspends_refused += 1

@@ -1,0 +1,209 @@
+"""One simulated quarter: its agenda, and opening it (budget, campaigns, risks)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from libops.demo.money import MoneyActions
+from libops.demo.publishing import PostActions
+from libops.demo.readers import ReaderActions
+from libops.demo.setting import METRIC_DAYS, PLATFORMS, TEAM, CampaignRole, beijing_time
+from libops.demo.simulation import Action
+from libops.domain.budget import BudgetCategory
+from libops.domain.risk import RiskCategory
+from libops.domain.values import Actor, Metric, Money, Objective, Period, Platform
+
+
+class Quarter(PostActions, ReaderActions, MoneyActions):
+    """One quarter of one library: three campaigns, their posts, readers, money and risks."""
+
+    # --- building the agenda ---------------------------------------------------------------
+
+    def schedule_all(self) -> None:
+        """Put every action of the quarter on the simulation's agenda."""
+        sim, w, days = self.sim, self.windows, self.days
+        sim.at(beijing_time(self.day(-3), 9), self.open_quarter)
+        sim.at(beijing_time(self.day(max(w.topic[0] - 3, -3)), 9, 30), self.launcher("topic"))
+        sim.at(beijing_time(self.day(w.topic[1] + 1), 10), self.completer("topic"))
+        sim.at(beijing_time(self.day(max(w.kol[0] - 7, -3)), 9, 40), self.engage_kol)
+        sim.at(beijing_time(self.day(max(w.kol[0] - 3, -3)), 9, 45), self.launcher("kol"))
+        sim.at(beijing_time(self.day(w.kol[1] + 1), 10, 5), self.completer("kol"))
+        sim.at(beijing_time(self.day(days), 10, 10), self.completer("eresources"))
+        for post in self.plan:
+            sim.at(beijing_time(self.day(post.day - 2), 10, post.n % 60), self.drafter(post))
+            for _platform, hour, minute in post.slots:
+                sim.at(beijing_time(self.day(post.day), hour, minute), self.publisher)
+        # The first Douyin publish on or after the surge day times out; retried an hour later.
+        douyin = [
+            (p.day, h, m)
+            for p in self.plan
+            for platform, h, m in p.slots
+            if platform is Platform.DOUYIN and p.day >= w.surge
+        ]
+        if douyin:
+            first = min(douyin)
+            sim.at(
+                beijing_time(self.day(first[0]), first[1], first[2]) - timedelta(minutes=1),
+                self.hiccup,
+            )
+        last_day = max((p.day for p in self.plan), default=0)
+        for offset in range(last_day + max(METRIC_DAYS) + 1):
+            sim.at(beijing_time(self.day(offset), 23, 30), self.collector(offset))
+        self.schedule_readers()
+        self.schedule_money()
+
+    # --- the actions -----------------------------------------------------------------------
+
+    def open_quarter(self) -> None:
+        """Open the budget, plan the three campaigns, allocate money and identify risks."""
+        ops, key, owner, planner = self.ops, self.key, TEAM["budget_owner"], TEAM["planner"]
+        last = self.day(self.days - 1)
+        quarter = f"{self.year} Q{(self.first.month - 1) // 3 + 1}"
+        budget_id = ops.budgets.open(
+            owner,
+            name=f"新媒体运营预算 {quarter} / Social media budget {quarter}",
+            period=Period(self.first, last),
+            idempotency_key=f"{key}:budget",
+        )
+        self.budget_id = budget_id
+        w = self.windows
+        specs: dict[
+            CampaignRole,
+            tuple[str, str, Period, tuple[Platform, ...], list[Objective], list[str], str],
+        ] = {
+            "topic": (
+                f"{self.theme_zh} {self.year} / {self.theme_en} {self.year}",
+                "topic",
+                Period(self.day(w.topic[0]), self.day(w.topic[1])),
+                PLATFORMS,
+                [
+                    Objective(Metric.READS, 60_000),
+                    Objective(Metric.ENGAGEMENTS, 5_000),
+                    Objective(Metric.FOLLOWERS_GAINED, 300, Platform.WECHAT),
+                ],
+                [self.hashtag, "阅读"],
+                "The quarter's reading festival, with a surge of posts on its main day.",
+            ),
+            "kol": (
+                f"书评人@书虫小王合作 {self.year} / KOL collaboration {self.year}",
+                "kol",
+                Period(self.day(w.kol[0]), self.day(w.kol[1])),
+                (Platform.WEIBO, Platform.DOUYIN),
+                [
+                    Objective(Metric.VIEWS, 40_000, Platform.DOUYIN),
+                    Objective(Metric.ENGAGEMENTS, 3_000),
+                ],
+                ["书虫小王", "读书"],
+                "Posts and a live Q&A with a book reviewer who has a large following.",
+            ),
+            "eresources": (
+                f"电子资源推广 {quarter} / E-resources promotion {quarter}",
+                "cross_platform",
+                Period(self.first, last),
+                PLATFORMS,
+                [Objective(Metric.READS, 80_000), Objective(Metric.SHARES, 1_500)],
+                ["电子资源", "数字阅读"],
+                "Databases, e-books and audiobooks the library offers, promoted everywhere.",
+            ),
+        }
+        for role, (name, kind, period, platforms, objectives, tags, text) in specs.items():
+            self.campaigns[role] = ops.campaigns.plan(
+                planner,
+                name=name,
+                kind=kind,
+                period=period,
+                platforms=platforms,
+                objectives=objectives,
+                hashtags=tags,
+                description=text,
+                idempotency_key=f"{key}:campaign:{role}",
+            )
+        lines: tuple[tuple[BudgetCategory, str, CampaignRole | None], ...] = (
+            (BudgetCategory.CONTENT_CREATION, "6000.00", "topic"),
+            (BudgetCategory.PROMOTION, "5000.00", "topic"),
+            (BudgetCategory.PARTNERSHIPS, "9000.00", "kol"),
+            (BudgetCategory.PROMOTION, "2000.00", "kol"),
+            (BudgetCategory.CONTENT_CREATION, "6000.00", "eresources"),
+            (BudgetCategory.PROMOTION, "5000.00", "eresources"),
+            (BudgetCategory.TECHNICAL_SUPPORT, "3000.00", None),
+            (BudgetCategory.STAFF, "20000.00", None),
+        )
+        for category, amount, line_role in lines:
+            ops.budgets.allocate(
+                owner,
+                budget_id,
+                category,
+                Money(amount),
+                campaign_id=None if line_role is None else self.campaigns[line_role],
+                idempotency_key=f"{key}:allocate:{category.value}:{line_role}",
+            )
+        admin, tech = TEAM["admin"], TEAM["tech"]
+        risks: tuple[tuple[str, str, RiskCategory, int, int, Actor, CampaignRole], ...] = (
+            (
+                "douyin",
+                "抖音发布接口不稳定 / Douyin publishing unstable",
+                RiskCategory.TECHNICAL,
+                2,
+                4,
+                tech,
+                "eresources",
+            ),
+            (
+                "kol",
+                "合作书评人言论风险 / A KOL's remarks reflect on the library",
+                RiskCategory.CONTENT,
+                2,
+                3,
+                admin,
+                "kol",
+            ),
+            (
+                "privacy",
+                "帖子泄露读者个人信息 / Personal data in a post",
+                RiskCategory.REGULATORY,
+                2,
+                5,
+                admin,
+                "topic",
+            ),
+        )
+        for name, title, risk_category, likelihood, impact, owner_actor, role in risks:
+            self.risks[name] = ops.risks.identify(
+                admin,
+                title=title,
+                category=risk_category,
+                likelihood=likelihood,
+                impact=impact,
+                owner=owner_actor,
+                campaign_id=self.campaigns[role],
+                idempotency_key=f"{key}:risk:{name}",
+            )
+        ops.risks.add_mitigation(
+            tech,
+            self.risks["douyin"],
+            description="Publish Douyin videos a day early and keep a manual fallback",
+            due_on=self.day(14),
+            owner=tech,
+            idempotency_key=f"{key}:risk:douyin:mitigation",
+        )
+        ops.campaigns.launch(admin, self.campaigns["eresources"], idempotency_key=f"{key}:launch")
+
+    def launcher(self, role: CampaignRole) -> Action:
+        """The action that launches the campaign of ``role``."""
+
+        def launch() -> None:
+            self.ops.campaigns.launch(
+                TEAM["admin"], self.campaigns[role], idempotency_key=f"{self.key}:launch:{role}"
+            )
+
+        return launch
+
+    def completer(self, role: CampaignRole) -> Action:
+        """The action that completes the campaign of ``role``."""
+
+        def complete() -> None:
+            self.ops.campaigns.complete(
+                TEAM["admin"], self.campaigns[role], idempotency_key=f"{self.key}:complete:{role}"
+            )
+
+        return complete

@@ -1,0 +1,330 @@
+"""What a run of the demo says it did: the summary, read back from the store, and its text."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from decimal import Decimal
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+import attrs
+
+from libops.bootstrap import LibOps
+from libops.demo.setting import PLATFORMS
+from libops.domain.post import PlatformStatus
+from libops.domain.risk import Risk
+
+if TYPE_CHECKING:
+    from libops.demo.quarter import Quarter
+    from libops.demo.simulation import Simulation
+
+
+@attrs.frozen
+class CampaignSummary:
+    """One campaign the demo ran."""
+
+    id: str
+    name: str
+    kind: str
+    platforms: list[str]
+    start: str
+    end: str
+    status: str
+    posts: int
+
+
+@attrs.frozen
+class ReaderSummary:
+    """What the demo did with readers: questions, reading sessions, contests, moderation."""
+
+    readers: int
+    questions: int
+    answered: int
+    escalated: int
+    median_response_minutes: float
+    session_registrations: int
+    session_attended: int
+    contest_entries: int
+    contest_refused: int
+    winners: int
+    draws_verified: int
+    draws: int
+    moderation_actions: int
+    automatic_sanctions: int
+    erasures: int
+
+
+@attrs.frozen
+class MoneySummary:
+    """What the demo did with the budgets (one per quarter)."""
+
+    currency: str
+    allocated: str
+    committed: str
+    spent: str
+    available: str
+    kol_fees: str
+    expenses: int
+    adjustments: int
+    overspends_refused: int
+
+
+@attrs.frozen
+class RiskSummary:
+    """The risks in the store after the run, and their incidents."""
+
+    risks: int
+    escalated: int
+    incidents: int
+    open_incidents: int
+    from_signals: int
+
+
+@attrs.frozen
+class DemoSummary:
+    """What one run of the demo did (figures about the store are the same on a rerun)."""
+
+    store: str
+    seed: int
+    scale: int
+    start: str
+    end: str
+    posts: int
+    variants: int
+    published: int
+    failures: int
+    changes_requested: int
+    cadence_warnings: int
+    cadence_over_max: int
+    metrics_recorded: int
+    metrics_corrected: int
+    metrics_unchanged: int
+    content_types: dict[str, int]
+    formats: dict[str, int]
+    events_before: int
+    events_after: int
+    totals_by_platform: dict[str, dict[str, int]]
+    campaigns: list[CampaignSummary]
+    readers: ReaderSummary
+    money: MoneySummary
+    risks: RiskSummary
+    projected: bool
+    report: str | None
+    report_note: str | None
+
+    @property
+    def new_events(self) -> int:
+        """How many events this run recorded."""
+        return self.events_after - self.events_before
+
+
+def summarise(
+    ops: LibOps,
+    sim: Simulation,
+    quarters: list[Quarter],
+    seed: int,
+    scale: int,
+    events_before: int,
+    events_after: int,
+    from_signals: int,
+    projected: bool,
+    report: str | None,
+    note: str | None,
+) -> DemoSummary:
+    """What the run did, read back from the store and the simulation's tally."""
+    tally = sim.tally
+    totals: dict[str, Counter[str]] = {p.value: Counter() for p in PLATFORMS}
+    content_types: Counter[str] = Counter()
+    formats: Counter[str] = Counter()
+    per_campaign: Counter[UUID] = Counter()
+    variants = published = 0
+    for quarter in quarters:
+        for post_id in quarter.post_ids.values():
+            post = ops.posts.get(post_id)
+            content_types[post.content_type.value] += 1
+            formats[post.format.value] += 1
+            if post.campaign_id is not None:
+                per_campaign[post.campaign_id] += 1
+            for platform in post.platforms:
+                variants += 1
+                if post.platform_status(platform) is PlatformStatus.PUBLISHED:
+                    published += 1
+                snapshot = post.latest_metrics(platform)
+                if snapshot is not None:
+                    for name, value in snapshot.counts().items():
+                        totals[platform.value][name] += value or 0
+    campaigns = []
+    for quarter in quarters:
+        for campaign_id in quarter.campaigns.values():
+            campaign = ops.campaigns.get(campaign_id)
+            campaigns.append(
+                CampaignSummary(
+                    id=str(campaign_id),
+                    name=campaign.name,
+                    kind=campaign.kind.value,
+                    platforms=[p.value for p in campaign.platforms],
+                    start=campaign.period.start.isoformat(),
+                    end=campaign.period.end.isoformat(),
+                    status=campaign.status.value,
+                    posts=per_campaign[campaign_id],
+                )
+            )
+    minutes = sorted(tally.response_minutes)
+    readers = ReaderSummary(
+        readers=len(tally.readers),
+        questions=tally.questions,
+        answered=len(minutes),
+        escalated=tally.escalated,
+        median_response_minutes=round(statistics.median(minutes), 1) if minutes else 0.0,
+        session_registrations=tally.registrations,
+        session_attended=tally.attended,
+        contest_entries=tally.entries,
+        contest_refused=tally.refused,
+        winners=tally.winners,
+        draws=tally.draws,
+        draws_verified=tally.draws_verified,
+        moderation_actions=tally.moderation_actions,
+        automatic_sanctions=tally.sanctions,
+        erasures=tally.erasures,
+    )
+    return DemoSummary(
+        store=ops.config.redacted_url,
+        seed=seed,
+        scale=scale,
+        start=quarters[0].first.isoformat(),
+        end=quarters[-1].day(quarters[-1].days - 1).isoformat(),
+        posts=sum(len(q.post_ids) for q in quarters),
+        variants=variants,
+        published=published,
+        failures=tally.failures,
+        changes_requested=tally.changes_requested,
+        cadence_warnings=tally.cadence_warnings,
+        cadence_over_max=tally.cadence_over_max,
+        metrics_recorded=tally.metrics_recorded,
+        metrics_corrected=tally.metrics_corrected,
+        metrics_unchanged=tally.metrics_unchanged,
+        content_types=dict(sorted(content_types.items())),
+        formats=dict(sorted(formats.items())),
+        events_before=events_before,
+        events_after=events_after,
+        totals_by_platform={k: dict(sorted(v.items())) for k, v in totals.items()},
+        campaigns=campaigns,
+        readers=readers,
+        money=_money(ops, quarters, tally.overspends_refused),
+        risks=_risks(ops, from_signals),
+        projected=projected,
+        report=report,
+        report_note=note,
+    )
+
+
+def _money(ops: LibOps, quarters: list[Quarter], refused: int) -> MoneySummary:
+    allocated = committed = spent = available = fees = Decimal(0)
+    expenses = adjustments = 0
+    currency = "CNY"
+    for quarter in quarters:
+        if quarter.budget_id is None:
+            continue
+        positions = ops.budgets.positions(quarter.budget_id).values()
+        currency = ops.budgets.get(quarter.budget_id).currency
+        allocated += sum((p.allocated.amount for p in positions), Decimal(0))
+        committed += sum((p.committed.amount for p in positions), Decimal(0))
+        spent += sum((p.spent.amount for p in positions), Decimal(0))
+        available += sum((p.available for p in positions), Decimal(0))
+        fees += quarter.kol.fee.amount
+        expenses += len(ops.budgets.expenses(quarter.budget_id))
+        adjustments += len(ops.budgets.adjustments(quarter.budget_id))
+    return MoneySummary(
+        currency=currency,
+        allocated=str(allocated),
+        committed=str(committed),
+        spent=str(spent),
+        available=str(available),
+        kol_fees=str(fees),
+        expenses=expenses,
+        adjustments=adjustments,
+        overspends_refused=refused,
+    )
+
+
+def _risks(ops: LibOps, from_signals: int) -> RiskSummary:
+    seen: dict[UUID, None] = {}
+    start = 1
+    while True:
+        batch = ops.app.recorder.select_notifications(
+            start=start, limit=1000, topics=(Risk.Identified.TOPIC,)
+        )
+        for notification in batch:
+            originator = notification.originator_id
+            seen[originator if isinstance(originator, UUID) else UUID(originator)] = None
+        if len(batch) < 1000:
+            break
+        start = batch[-1].id + 1
+    escalated = incidents = open_incidents = 0
+    for risk_id in seen:
+        risk = ops.risks.get(risk_id)
+        escalated += int(risk.escalated)
+        incidents += len(risk.incidents)
+        open_incidents += len(ops.risks.follow_up(risk_id).open_incidents)
+    return RiskSummary(
+        risks=len(seen),
+        escalated=escalated,
+        incidents=incidents,
+        open_incidents=open_incidents,
+        from_signals=from_signals,
+    )
+
+
+def summary_lines(summary: DemoSummary) -> list[str]:
+    """The demo's summary as lines of text for people."""
+    quarters = "one quarter" if summary.scale == 1 else f"{summary.scale} quarters"
+    lines = [
+        f"store: {summary.store} (seed {summary.seed}, {quarters}: "
+        f"{summary.start} to {summary.end})",
+        "campaigns:",
+    ]
+    for c in summary.campaigns:
+        lines.append(
+            f"  {c.name} [{c.kind}, {', '.join(c.platforms)}; {c.start} to {c.end}; "
+            f"{c.status}]: {c.posts} posts"
+        )
+    types = ", ".join(f"{k} {v}" for k, v in summary.content_types.items())
+    lines += [
+        f"posts drafted and reviewed: {summary.posts} ({types}); "
+        f"{summary.changes_requested} sent back by the reviewer for personal data",
+        f"variants published: {summary.published} of {summary.variants}; "
+        f"failed attempts retried: {summary.failures}",
+        f"cadence warnings while scheduling: {summary.cadence_warnings} "
+        f"({summary.cadence_over_max} over a maximum)",
+        f"metric snapshots recorded: {summary.metrics_recorded}, corrections: "
+        f"{summary.metrics_corrected} (identical snapshots ignored: {summary.metrics_unchanged})",
+    ]
+    r, m, k = summary.readers, summary.money, summary.risks
+    lines += [
+        f"readers: {r.readers}; Q&A: {r.questions} questions, {r.answered} answered (median "
+        f"{r.median_response_minutes} min), {r.escalated} escalated for waiting too long",
+        f"reading sessions: {r.session_registrations} registered, {r.session_attended} attended",
+        f"prize quizzes: {r.contest_entries} entries ({r.contest_refused} refused), "
+        f"{r.winners} winners, draws verified from the events: {r.draws_verified} of {r.draws}",
+        f"moderation: {r.moderation_actions} actions, {r.automatic_sanctions} automatic "
+        f"sanctions; erasure requests honoured: {r.erasures}",
+        f"money ({m.currency}): allocated {m.allocated}, spent {m.spent} in {m.expenses} "
+        f"expenses, available {m.available}; KOL fees {m.kol_fees} committed and paid; "
+        f"{m.adjustments} adjustments; overspends refused: {m.overspends_refused}",
+        f"risks: {k.risks} ({k.escalated} escalated, {k.from_signals} opened or raised by "
+        f"signals this run); incidents: {k.incidents} ({k.open_incidents} open)",
+        "engagement totals by platform:",
+    ]
+    for platform, counts in summary.totals_by_platform.items():
+        shown = ", ".join(f"{name} {value}" for name, value in counts.items() if value)
+        lines.append(f"  {platform}: {shown or 'no metrics yet'}")
+    lines.append(
+        f"events recorded by this run: {summary.new_events} (store now holds "
+        f"{summary.events_after})"
+    )
+    if summary.report:
+        lines.append(f"report: {summary.report}")
+    elif summary.report_note:
+        lines.append(summary.report_note)
+    return lines

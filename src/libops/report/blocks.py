@@ -1,0 +1,548 @@
+"""The report as blocks (headings, paragraphs, tables, charts, lists), section by section."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+import attrs
+
+from libops.report.sections import Report
+from libops.report.words import NONE, Words, count, minutes, money, number, percent, points
+
+SECTIONS: Final = (
+    "background",
+    "goals",
+    "execution",
+    "results",
+    "engagement",
+    "cadence",
+    "interactions",
+    "budget",
+    "risks",
+    "problems",
+    "judgement",
+    "recommendations",
+)
+"""The report's sections, in order (each one's heading is ``STRINGS[lang]["h." + name]``)."""
+
+
+@attrs.frozen
+class Heading:
+    """A heading of the given level, with an anchor for the HTML."""
+
+    level: int
+    text: str
+    anchor: str = ""
+
+
+@attrs.frozen
+class Paragraph:
+    """A paragraph of text."""
+
+    text: str
+
+
+@attrs.frozen
+class Table:
+    """A table: its header, rows of cells, and which columns are numeric."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...]
+
+
+@attrs.frozen
+class Chart:
+    """A chart, by its name in CHART_NAMES, with its alternative text."""
+
+    name: str
+    alt: str
+
+
+@attrs.frozen
+class BulletList:
+    """A bulleted list."""
+
+    items: tuple[str, ...]
+
+
+Block = Heading | Paragraph | Table | Chart | BulletList
+"""One block of the report; both formats render the same list of them."""
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool]) -> Table:
+    return Table(tuple(header), tuple(tuple(r) for r in rows), tuple(numeric))
+
+
+def blocks(report: Report, w: Words) -> list[Block]:
+    """The report as blocks, section by section, in the order of :data:`SECTIONS`."""
+    b = report.background
+    out: list[Block] = []
+    if b.campaign_id is not None and b.campaigns:
+        out.append(Heading(1, w("title.campaign", name=b.campaigns[0].name)))
+    else:
+        out.append(Heading(1, w("title")))
+
+    out.append(Heading(2, w("h.background"), "background"))
+    out.append(Paragraph(w("p.store", store=b.store, events=count(b.events))))
+    out.append(
+        Paragraph(
+            w("p.no_period")
+            if b.period is None
+            else w("p.period", start=b.period.start.isoformat(), end=b.period.end.isoformat())
+        )
+    )
+    out.append(Paragraph(w("p.scope_campaign" if b.campaign_id else "p.scope_all")))
+    out.append(
+        Paragraph(w("p.budgets", names="; ".join(b.budgets)) if b.budgets else w("p.no_budgets"))
+    )
+    if b.campaigns:
+        out.append(
+            _table(
+                [
+                    w("col.campaign"),
+                    w("col.kind"),
+                    w("col.status"),
+                    w("col.dates"),
+                    w("col.platforms"),
+                    w("col.kol"),
+                ],
+                [
+                    (
+                        c.name,
+                        w.label(c.kind),
+                        w.label(c.status),
+                        f"{c.start.isoformat()} – {c.end.isoformat()}",
+                        ", ".join(w.label(p) for p in c.platforms),
+                        "; ".join(
+                            f"{k.handle} ({w.label(k.platform)}, {count(k.audience_size)}, "
+                            f"{money(k.fee)} {k.currency})"
+                            for k in c.kol_partners
+                        )
+                        or NONE,
+                    )
+                    for c in b.campaigns
+                ],
+                [False] * 6,
+            )
+        )
+
+    out.append(Heading(2, w("h.goals"), "goals"))
+    if report.goals:
+        out.append(
+            _table(
+                [w("col.campaign"), w("col.metric"), w("col.platform"), w("col.target")],
+                [
+                    (g.campaign, w.label(g.metric), w.label(g.platform), number(g.target))
+                    for g in report.goals
+                ],
+                [False, False, False, True],
+            )
+        )
+    else:
+        out.append(Paragraph(w("p.no_goals")))
+
+    e = report.execution
+    out.append(Heading(2, w("h.execution"), "execution"))
+    if e.first_publication is not None and e.last_publication is not None:
+        out.append(
+            Paragraph(
+                w(
+                    "p.publications",
+                    first=e.first_publication.isoformat(),
+                    last=e.last_publication.isoformat(),
+                    posts=count(e.posts_total),
+                )
+            )
+        )
+    else:
+        out.append(Paragraph(w("p.no_publications")))
+    out.append(Heading(3, w("h3.posts")))
+    out.append(
+        _table(
+            [w("col.platform"), w("col.content_type"), w("col.posts")],
+            [(w.label(p.platform), w.label(p.content_type), count(p.posts)) for p in e.posts],
+            [False, False, True],
+        )
+    )
+    out.append(Heading(3, w("h3.people")))
+    out.append(
+        _table(
+            [w("col.actor"), w("col.events")],
+            [(p.actor_id, count(p.events)) for p in e.people],
+            [False, True],
+        )
+    )
+    out.append(Heading(3, w("h3.milestones")))
+    out.append(
+        _table(
+            [w("col.day"), w("col.milestone"), w("col.subject")],
+            [
+                (m.day.isoformat(), w.label(m.kind), w.label(m.subject) if m.subject else NONE)
+                for m in e.milestones
+            ],
+            [False, False, False],
+        )
+    )
+
+    out.append(Heading(2, w("h.results"), "results"))
+    if report.goals:
+        out.append(
+            _table(
+                [
+                    w("col.campaign"),
+                    w("col.metric"),
+                    w("col.platform"),
+                    w("col.target"),
+                    w("col.actual"),
+                    w("col.attainment"),
+                    w("col.met"),
+                ],
+                [
+                    (
+                        g.campaign,
+                        w.label(g.metric),
+                        w.label(g.platform),
+                        number(g.target),
+                        count(g.actual),
+                        percent(g.attainment),
+                        w.yes_no(g.met),
+                    )
+                    for g in report.goals
+                ],
+                [False, False, False, True, True, True, False],
+            )
+        )
+    else:
+        out.append(Paragraph(w("p.no_goals")))
+
+    eng = report.engagement
+    out.append(Heading(2, w("h.engagement"), "engagement"))
+    t = eng.total
+    out.append(
+        Paragraph(
+            w(
+                "p.total",
+                posts=count(t.posts),
+                reach=count(t.reach),
+                engagements=count(t.engagements),
+                rate=percent(t.engagement_rate),
+            )
+        )
+    )
+    header = [
+        w("col.group"),
+        w("col.posts"),
+        w("col.reach"),
+        w("col.engagements"),
+        w("col.followers"),
+        w("col.rate"),
+    ]
+    numeric = [False, True, True, True, True, True]
+
+    def rows(group: Sequence[Any], label: Callable[[str], str]) -> list[tuple[str, ...]]:
+        return [
+            (
+                label(r.key),
+                count(r.posts),
+                count(r.reach),
+                count(r.engagements),
+                count(r.followers_gained),
+                percent(r.engagement_rate),
+            )
+            for r in group
+        ]
+
+    out.append(Heading(3, w("h3.by_platform")))
+    out.append(_table(header, rows(eng.by_platform, w.label), numeric))
+    out.append(Chart("engagement_by_platform", w("chart.engagement_by_platform")))
+    out.append(Heading(3, w("h3.by_content_type")))
+    out.append(_table(header, rows(eng.by_content_type, w.label), numeric))
+    out.append(Chart("rate_by_content_type", w("chart.rate_by_content_type")))
+    out.append(Heading(3, w("h3.by_week")))
+    out.append(_table(header, rows(eng.by_week, str), numeric))
+    out.append(
+        Paragraph(
+            w("p.no_trend")
+            if eng.trend_slope is None or eng.trend_direction is None
+            else w(
+                "p.trend",
+                direction=w(f"direction.{eng.trend_direction}"),
+                slope=points(eng.trend_slope),
+            )
+        )
+    )
+    out.append(Chart("weekly_trend", w("chart.weekly_trend")))
+
+    out.append(Heading(2, w("h.cadence"), "cadence"))
+    out.append(Paragraph(w("p.cadence")))
+    out.append(
+        _table(
+            [
+                w("col.platform"),
+                w("col.per"),
+                w("col.policy"),
+                w("col.periods"),
+                w("col.under"),
+                w("col.within"),
+                w("col.over"),
+            ],
+            [
+                (
+                    w.label(c.platform),
+                    w(f"per.{c.per}"),
+                    f"{_or_none(c.minimum)}–{_or_none(c.maximum)}",
+                    count(c.periods),
+                    count(c.under),
+                    count(c.within),
+                    count(c.over),
+                )
+                for c in report.cadence
+            ],
+            [False, False, False, True, True, True, True],
+        )
+    )
+    out.append(Chart("cadence", w("chart.cadence")))
+
+    i = report.interactions
+    out.append(Heading(2, w("h.interactions"), "interactions"))
+    out.append(
+        Paragraph(
+            w(
+                "p.interactions",
+                participants=count(i.participants),
+                questions=count(i.questions),
+                answered=count(i.answered),
+                answer_rate=percent(i.answer_rate),
+                escalated=count(i.escalated),
+                median=minutes(i.median_response_seconds),
+                p90=minutes(i.p90_response_seconds),
+            )
+        )
+    )
+    out.append(
+        Paragraph(
+            w(
+                "p.contests",
+                contests=count(i.contests),
+                entries=count(i.contest_entries),
+                disqualified=count(i.disqualified),
+                sessions=count(i.sessions),
+                registrations=count(i.registrations),
+                attendance=count(i.attendance),
+                contributions=count(i.contributions),
+            )
+        )
+    )
+    out.append(
+        _table(
+            [w("col.group"), w("col.count")],
+            [(w.label(kind), count(n)) for kind, n in i.participants_by_kind],
+            [False, True],
+        )
+    )
+    out.append(Paragraph(w("p.moderation", total=count(i.moderation_total))))
+    out.append(
+        _table(
+            [w("col.action"), w("col.count")],
+            [(w.label(kind), count(n)) for kind, n in i.moderation],
+            [False, True],
+        )
+    )
+
+    bu = report.budgets
+    out.append(Heading(2, w("h.budget"), "budget"))
+    money_header = [
+        w("col.currency"),
+        w("col.allocated"),
+        w("col.committed"),
+        w("col.spent"),
+        w("col.available"),
+    ]
+
+    def money_rows(group: Sequence[Any], label: Callable[[str], str]) -> list[tuple[str, ...]]:
+        return [
+            (
+                label(r.subject),
+                r.currency,
+                money(r.allocated),
+                money(r.committed),
+                money(r.spent),
+                money(r.available),
+            )
+            for r in group
+        ]
+
+    out.append(Heading(3, w("h3.positions")))
+    out.append(
+        _table(
+            [w("col.category"), *money_header],
+            money_rows([*bu.by_category, *bu.totals], w.label),
+            [False, False, True, True, True, True],
+        )
+    )
+    out.append(Chart("budget_positions", w("chart.budget_positions")))
+    out.append(Heading(3, w("h3.by_campaign")))
+    out.append(
+        _table(
+            [w("col.campaign"), *money_header],
+            money_rows(bu.by_campaign, str),
+            [False, False, True, True, True, True],
+        )
+    )
+    out.append(Heading(3, w("h3.costs")))
+    out.append(Paragraph(w("p.costs_note")))
+    out.append(
+        _table(
+            [
+                w("col.subject"),
+                w("col.kind"),
+                w("col.platform"),
+                w("col.currency"),
+                w("col.spent"),
+                w("col.engagements"),
+                w("col.followers"),
+                w("col.cpe"),
+                w("col.cpf"),
+            ],
+            [
+                (
+                    c.subject,
+                    w(f"kind.{c.kind}"),
+                    w.label(c.platform) if c.platform else NONE,
+                    c.currency,
+                    money(c.spent),
+                    count(c.engagements),
+                    count(c.followers_gained),
+                    money(c.cost_per_engagement),
+                    money(c.cost_per_new_follower),
+                )
+                for c in bu.costs
+            ],
+            [False, False, False, False, True, True, True, True, True],
+        )
+    )
+
+    r = report.risks
+    out.append(Heading(2, w("h.risks"), "risks"))
+    out.append(Paragraph(w("p.heat", open=count(r.open_risks), escalated=count(r.escalated))))
+    out.append(
+        _table(
+            [w("col.level"), w("col.count")],
+            [(w.label(level), count(n)) for level, n in r.by_level],
+            [False, True],
+        )
+    )
+    out.append(Chart("risk_heat_map", w("chart.risk_heat_map")))
+    out.append(Heading(3, w("h3.risk_register")))
+    out.append(
+        _table(
+            [
+                w("col.title"),
+                w("col.category"),
+                w("col.likelihood"),
+                w("col.impact"),
+                w("col.score"),
+                w("col.level"),
+                w("col.status"),
+                w("col.escalated"),
+            ],
+            [
+                (
+                    k.title,
+                    w.label(k.category),
+                    str(k.likelihood),
+                    str(k.impact),
+                    str(k.score),
+                    w.label(k.level),
+                    w.label(k.status),
+                    w.yes_no(k.escalated),
+                )
+                for k in r.risks
+            ],
+            [False, False, True, True, True, False, False, False],
+        )
+    )
+    out.append(Heading(3, w("h3.incidents")))
+    if r.open_incidents:
+        out.append(
+            _table(
+                [
+                    w("col.title"),
+                    w("col.number"),
+                    w("col.severity"),
+                    w("col.affected"),
+                    w("col.started"),
+                ],
+                [
+                    (
+                        n.risk,
+                        str(n.number),
+                        w.label(n.severity),
+                        n.affected,
+                        n.started_at.isoformat(timespec="minutes"),
+                    )
+                    for n in r.open_incidents
+                ],
+                [False, True, False, False, False],
+            )
+        )
+    else:
+        out.append(Paragraph(w("p.no_incidents")))
+    out.append(Heading(3, w("h3.signals")))
+    if r.signals:
+        out.append(
+            _table(
+                [w("col.signal"), w("col.firings")],
+                [(w.label(s), count(n)) for s, n in r.signals],
+                [False, True],
+            )
+        )
+    else:
+        out.append(Paragraph(w("p.no_signals")))
+
+    out.append(Heading(2, w("h.problems"), "problems"))
+    if report.problems:
+        out.append(BulletList(tuple(w.finding(f) for f in report.problems)))
+    else:
+        out.append(Paragraph(w("p.no_problems")))
+
+    j = report.judgement
+    out.append(Heading(2, w("h.judgement"), "judgement"))
+    out.append(
+        Paragraph(
+            w(
+                "p.objectives",
+                met=count(j.objectives_met),
+                total=count(j.objectives_total),
+                unmeasured=count(j.objectives_unmeasured),
+            )
+        )
+    )
+    out.append(Paragraph(w(f"p.verdict.{j.verdict}")))
+    spent = "; ".join(f"{money(amount)} {currency}" for currency, amount in j.spent) or NONE
+    out.append(
+        Paragraph(
+            w(
+                "p.headline",
+                posts=count(j.posts),
+                engagements=count(j.engagements),
+                rate=percent(j.engagement_rate),
+                spent=spent,
+                open_risks=count(j.open_risks),
+            )
+        )
+    )
+
+    out.append(Heading(2, w("h.recommendations"), "recommendations"))
+    if report.recommendations:
+        out.append(BulletList(tuple(w.finding(f) for f in report.recommendations)))
+    else:
+        out.append(Paragraph(w("p.no_recommendations")))
+    return out
+
+
+def _or_none(value: object) -> str:
+    """A bound of a cadence rule, or the sign for none."""
+    return NONE if value is None else str(value)

@@ -1,0 +1,176 @@
+"""The report's budgets and cost-effectiveness, and its risks, built from the views."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final
+
+from libops import analysis
+from libops.domain.risk import RiskLevel
+from libops.projections.budget import cost_effectiveness
+from libops.report.sections import (
+    BudgetRow,
+    Budgets,
+    CampaignInfo,
+    CostRow,
+    IncidentRow,
+    RiskRow,
+    Risks,
+)
+
+_AMOUNTS: Final = ("allocated", "committed", "spent", "available")
+
+
+def _sum_rows(docs: Iterable[tuple[str, Mapping[str, Any]]]) -> tuple[BudgetRow, ...]:
+    """Sum documents' amounts per (subject, currency)."""
+    sums: dict[tuple[str, str], dict[str, Decimal]] = {}
+    for subject, doc in docs:
+        amounts = sums.setdefault((subject, doc["currency"]), dict.fromkeys(_AMOUNTS, Decimal(0)))
+        for name in _AMOUNTS:
+            amounts[name] += Decimal(doc[name])
+    return tuple(
+        BudgetRow(subject, currency, **amounts)
+        for (subject, currency), amounts in sorted(sums.items(), key=lambda i: (i[0][1], i[0][0]))
+    )
+
+
+def _budgets(
+    view: Mapping[str, Any],
+    engagement_view: Mapping[str, Any],
+    campaign: str | None,
+    campaigns: Sequence[CampaignInfo],
+    rows: Sequence[analysis.Observation],
+) -> Budgets:
+    names = {c.id: c.name for c in campaigns}
+    if campaign is None:
+        categories = [(d["category"], d) for k, d in view.items() if k.startswith("category:")]
+    else:
+        categories = [
+            (d["category"], d)
+            for k, d in view.items()
+            if k.startswith("line:") and d["campaign_id"] == campaign
+        ]
+    by_campaign = [
+        (names.get(d["campaign_id"], d["campaign_id"]), {**amounts, "currency": currency})
+        for k, d in view.items()
+        if k.startswith("campaign:") and (campaign is None or d["campaign_id"] == campaign)
+        for currency, amounts in d["by_currency"].items()
+    ]
+    by_category = _sum_rows(categories)
+    totals = _sum_rows(("all", {**_row_doc(r)}) for r in by_category)
+    costs: list[CostRow] = []
+    for cid, found in cost_effectiveness(view, engagement_view).items():
+        if campaign is not None and cid != campaign:
+            continue
+        for currency, figures in found["by_currency"].items():
+            costs.append(
+                CostRow(
+                    "campaign",
+                    names.get(cid, cid),
+                    None,
+                    currency,
+                    Decimal(figures["spent"]),
+                    found["engagements"],
+                    found["followers_gained"],
+                    _dec(figures["cost_per_engagement"]),
+                    _dec(figures["cost_per_new_follower"]),
+                )
+            )
+    for info in campaigns:
+        for kol in info.kol_partners:
+            mine = [o for o in rows if o.campaign_id == info.id and o.platform == kol.platform]
+            engagements = sum(o.engagements for o in mine)
+            followers = sum(o.followers_gained or 0 for o in mine)
+            costs.append(
+                CostRow(
+                    "kol",
+                    kol.handle,
+                    kol.platform,
+                    kol.currency,
+                    kol.fee,
+                    engagements,
+                    followers,
+                    _per(kol.fee, engagements),
+                    _per(kol.fee, followers),
+                )
+            )
+    return Budgets(by_category, _sum_rows(by_campaign), totals, tuple(costs))
+
+
+def _row_doc(row: BudgetRow) -> dict[str, Any]:
+    return {"currency": row.currency, **{name: getattr(row, name) for name in _AMOUNTS}}
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _per(amount: Decimal, count: int) -> Decimal | None:
+    """``amount / count`` to four places (half-even), as the budget projection's costs."""
+    if count <= 0:
+        return None
+    return (amount / Decimal(count)).quantize(Decimal("0.0001"))
+
+
+def _risks(view: Mapping[str, Any], signals: Mapping[str, Any], campaign: str | None) -> Risks:
+    chosen = {
+        key.removeprefix("risk:"): doc
+        for key, doc in view.items()
+        if key.startswith("risk:") and (campaign is None or doc["campaign_id"] == campaign)
+    }
+    heat = [[0] * 5 for _ in range(5)]
+    levels: Counter[str] = Counter()
+    open_ids = []
+    for risk_id, doc in chosen.items():
+        if doc["status"] != "open":
+            continue
+        open_ids.append(risk_id)
+        heat[doc["likelihood"] - 1][doc["impact"] - 1] += 1
+        levels[doc["level"]] += 1
+    incidents = sorted(
+        (
+            IncidentRow(
+                chosen[doc["risk_id"]]["title"],
+                doc["number"],
+                doc["severity"],
+                doc["affected"],
+                datetime.fromisoformat(doc["started_at"]),
+            )
+            for key, doc in view.items()
+            if key.startswith("incident:") and doc["risk_id"] in chosen
+        ),
+        key=lambda i: (i.started_at, i.risk, i.number),
+    )
+    fired: Counter[str] = Counter()
+    for key, doc in signals.items():
+        if key.startswith("scope:"):
+            fired[key.split(":")[1]] += int(doc.get("firings", 0))
+    return Risks(
+        heat_map=tuple(tuple(row) for row in heat),
+        by_level=tuple((level.value, levels[level.value]) for level in RiskLevel),
+        open_risks=len(open_ids),
+        escalated=sum(1 for i in open_ids if chosen[i]["escalated"]),
+        risks=tuple(
+            sorted(
+                (
+                    RiskRow(
+                        d["title"],
+                        d["category"],
+                        d["likelihood"],
+                        d["impact"],
+                        d["score"],
+                        d["level"],
+                        d["status"],
+                        bool(d["escalated"]),
+                    )
+                    for d in chosen.values()
+                ),
+                key=lambda r: (-r.score, r.title),
+            )
+        ),
+        open_incidents=tuple(incidents),
+        signals=tuple(sorted(fired.items())),
+    )

@@ -1,0 +1,359 @@
+"""The evaluation report as data: one frozen class per section, and the report holding them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Final, TypeAlias
+
+import attrs
+
+from libops.domain.errors import InvalidValueError
+from libops.domain.values import Period
+
+LANGUAGES: Final = ("en", "zh")
+"""The languages a report renders in."""
+
+Figure: TypeAlias = int | Decimal | str | date | None
+"""A figure behind a finding: a count, an amount or rate, a name, a day, or unknown."""
+
+
+def check_language(lang: object) -> str:
+    """``lang`` if it is a language the report renders in, else :class:`InvalidValueError`."""
+    if lang not in LANGUAGES:
+        raise InvalidValueError(
+            f"unknown report language {lang!r}: choose one of {', '.join(LANGUAGES)}"
+        )
+    return str(lang)
+
+
+# --- the sections ------------------------------------------------------------------------
+
+
+@attrs.frozen
+class KolInfo:
+    """A KOL partner of a campaign, on its agreed terms."""
+
+    handle: str
+    platform: str
+    audience_size: int
+    fee: Decimal
+    currency: str
+
+
+@attrs.frozen
+class CampaignInfo:
+    """A campaign in the report's scope, as planned (from the campaign itself)."""
+
+    id: str
+    name: str
+    kind: str
+    status: str
+    start: date
+    end: date
+    platforms: tuple[str, ...]
+    kol_partners: tuple[KolInfo, ...]
+
+
+@attrs.frozen
+class Background:
+    """Who, where and when: the store, the budgets, the period and the campaigns in scope."""
+
+    store: str
+    campaign_id: str | None
+    period: Period | None
+    """The days covered (Asia/Shanghai): given, else the campaign's, else the span of
+    publication days in the engagement view (``None`` when nothing was published)."""
+    campaigns: tuple[CampaignInfo, ...]
+    budgets: tuple[str, ...]
+    """The names of the budgets in the budget view."""
+    events: int
+    """The last notification id of the log when the views were read."""
+
+
+@attrs.frozen
+class ObjectiveResult:
+    """One campaign objective against its actual value (from the scorecard view).
+
+    ``attainment`` is actual / target (four places, half-even); ``met`` is actual >= target
+    (``None`` when the metric has no computed actual).
+    """
+
+    campaign_id: str
+    campaign: str
+    metric: str
+    platform: str | None
+    target: Decimal
+    actual: int | None
+    attainment: Decimal | None
+    met: bool | None
+
+
+@attrs.frozen
+class Person:
+    """Someone who acted in the period: events recorded under their actor id."""
+
+    actor_id: str
+    events: int
+
+
+@attrs.frozen
+class PostCount:
+    """Published post variants on one platform of one content type."""
+
+    platform: str
+    content_type: str
+    posts: int
+
+
+@attrs.frozen
+class Milestone:
+    """A dated step: a campaign launched, a first or last publication, a draw, an incident."""
+
+    day: date
+    kind: str
+    subject: str
+
+
+@attrs.frozen
+class Execution:
+    """Scope and execution: dates, people, posts per platform and content type, milestones."""
+
+    first_publication: date | None
+    last_publication: date | None
+    people: tuple[Person, ...]
+    """Actors in the activity log within the scope, most events first."""
+    posts: tuple[PostCount, ...]
+    posts_total: int
+    milestones: tuple[Milestone, ...]
+
+
+@attrs.frozen
+class EngagementRow:
+    """A group of published post variants: sums and pooled engagement rate.
+
+    ``engagement_rate`` = engagements / reach (likes + comments + shares + favourites over
+    reads on WeChat and Weibo, views elsewhere), as :func:`libops.analysis.group` pools it.
+    """
+
+    key: str
+    posts: int
+    reach: int
+    engagements: int
+    followers_gained: int
+    engagement_rate: Decimal | None
+
+
+@attrs.frozen
+class Engagement:
+    """Engagement by platform, by content type and by ISO week, with the weekly trend."""
+
+    total: EngagementRow
+    by_platform: tuple[EngagementRow, ...]
+    by_content_type: tuple[EngagementRow, ...]
+    by_week: tuple[EngagementRow, ...]
+    """Every ISO week from the first to the last publication, empty weeks included."""
+    trend_slope: Decimal | None
+    """Least-squares slope of the weekly engagement rate (per week), from analysis.trend."""
+    trend_direction: str | None
+
+
+@attrs.frozen
+class CadenceRow:
+    """How often one platform's posting was under, within or over its policy per day/week."""
+
+    platform: str
+    per: str
+    minimum: int | None
+    maximum: int | None
+    periods: int
+    under: int
+    within: int
+    over: int
+
+
+@attrs.frozen
+class Interactions:
+    """Interaction effectiveness (from the interactions view; Q&A and moderation are
+    library-wide, contests and reading sessions those of the campaigns in scope)."""
+
+    participants: int
+    participants_by_kind: tuple[tuple[str, int], ...]
+    questions: int
+    answered: int
+    escalated: int
+    answer_rate: Decimal | None
+    median_response_seconds: Decimal | None
+    p90_response_seconds: int | None
+    contests: int
+    contest_entries: int
+    disqualified: int
+    sessions: int
+    registrations: int
+    attendance: int
+    contributions: int
+    moderation: tuple[tuple[str, int], ...]
+    moderation_total: int
+
+
+@attrs.frozen
+class BudgetRow:
+    """Allocated, committed, spent and available money of one category or campaign."""
+
+    subject: str
+    currency: str
+    allocated: Decimal
+    committed: Decimal
+    spent: Decimal
+    available: Decimal
+
+
+@attrs.frozen
+class CostRow:
+    """What one spending bought: cost per engagement and per new follower.
+
+    ``kind`` is ``"campaign"`` (spent money on the campaign's budget lines over all its
+    posts' engagements, from :func:`libops.projections.budget.cost_effectiveness`) or
+    ``"kol"`` (the KOL's agreed fee over the campaign's engagements on the KOL's platform).
+    """
+
+    kind: str
+    subject: str
+    platform: str | None
+    currency: str
+    spent: Decimal
+    engagements: int | None
+    followers_gained: int | None
+    cost_per_engagement: Decimal | None
+    cost_per_new_follower: Decimal | None
+
+
+@attrs.frozen
+class Budgets:
+    """Budget positions per category and per campaign, and cost-effectiveness."""
+
+    by_category: tuple[BudgetRow, ...]
+    by_campaign: tuple[BudgetRow, ...]
+    totals: tuple[BudgetRow, ...]
+    """One row per currency: the sum of the categories."""
+    costs: tuple[CostRow, ...]
+
+
+@attrs.frozen
+class RiskRow:
+    """A risk in scope, as the risk register holds it."""
+
+    title: str
+    category: str
+    likelihood: int
+    impact: int
+    score: int
+    level: str
+    status: str
+    escalated: bool
+
+
+@attrs.frozen
+class IncidentRow:
+    """An open incident of a risk in scope."""
+
+    risk: str
+    number: int
+    severity: str
+    affected: str
+    started_at: datetime
+
+
+@attrs.frozen
+class Risks:
+    """The 5x5 heat map of open risks, risks by level, open incidents and signals raised."""
+
+    heat_map: tuple[tuple[int, ...], ...]
+    """``heat_map[likelihood - 1][impact - 1]``: open risks of that rating."""
+    by_level: tuple[tuple[str, int], ...]
+    open_risks: int
+    escalated: int
+    risks: tuple[RiskRow, ...]
+    open_incidents: tuple[IncidentRow, ...]
+    signals: tuple[tuple[str, int], ...]
+    """Risk signals fired, by signal (from the risk-signals view's scopes)."""
+
+
+@attrs.frozen
+class Finding:
+    """A problem met or a recommendation: its kind and the figures behind it, by name.
+
+    The renderers phrase each kind through the language's table of strings; the figures are
+    the same in every language.
+    """
+
+    kind: str
+    figures: tuple[tuple[str, Figure], ...]
+
+    def figure(self, name: str) -> Figure:
+        """The figure called ``name`` (``KeyError`` if the finding has none)."""
+        for key, value in self.figures:
+            if key == name:
+                return value
+        raise KeyError(name)
+
+    def as_dict(self) -> dict[str, Figure]:
+        """The figures by name."""
+        return dict(self.figures)
+
+
+@attrs.frozen
+class Judgement:
+    """The overall judgement: objectives met, and the headline figures."""
+
+    objectives_total: int
+    objectives_met: int
+    objectives_unmeasured: int
+    verdict: str
+    """``"all_met"``, ``"most_met"`` (at least half), ``"few_met"``, ``"none_met"`` or
+    ``"no_objectives"`` (of the measured objectives)."""
+    posts: int
+    engagements: int
+    reach: int
+    engagement_rate: Decimal | None
+    spent: tuple[tuple[str, Decimal], ...]
+    """Money spent per currency."""
+    open_risks: int
+
+
+@attrs.frozen
+class Report:
+    """The evaluation report of one campaign or period, section by section, as figures."""
+
+    lang: str
+    background: Background
+    goals: tuple[ObjectiveResult, ...]
+    execution: Execution
+    engagement: Engagement
+    cadence: tuple[CadenceRow, ...]
+    interactions: Interactions
+    budgets: Budgets
+    risks: Risks
+    problems: tuple[Finding, ...]
+    judgement: Judgement
+    recommendations: tuple[Finding, ...]
+
+    def headline(self) -> dict[str, Any]:
+        """The headline figures as plain JSON values (Decimal as text)."""
+        j = self.judgement
+        return {
+            "campaign_id": self.background.campaign_id,
+            "period": None
+            if self.background.period is None
+            else [self.background.period.start.isoformat(), self.background.period.end.isoformat()],
+            "posts": j.posts,
+            "engagements": j.engagements,
+            "reach": j.reach,
+            "engagement_rate": None if j.engagement_rate is None else str(j.engagement_rate),
+            "objectives_met": j.objectives_met,
+            "objectives_total": j.objectives_total,
+            "spent": {currency: str(amount) for currency, amount in j.spent},
+            "open_risks": j.open_risks,
+            "problems": len(self.problems),
+            "recommendations": len(self.recommendations),
+        }

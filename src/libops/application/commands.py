@@ -21,7 +21,7 @@ import hashlib
 import json
 import types
 import typing
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import (
     Any,
@@ -59,9 +59,6 @@ A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
 C = TypeVar("C", bound="Command[Any]")
 P = ParamSpec("P")
-
-MAX_ATTEMPTS: Final = 8
-"""How often a command is run again after losing a race with a concurrent writer."""
 
 IDEMPOTENCY_KEY_MAX: Final = 200
 """The longest idempotency key accepted, in characters."""
@@ -132,22 +129,7 @@ def optional_items(values: Iterable[Any] | None) -> tuple[Any, ...] | None:
     return None if values is None else items(values)
 
 
-def aggregate_id(value: UUID | str) -> UUID | str:
-    """An aggregate's id: a UUID, or text that is one (other text fails at load, by kind)."""
-    if isinstance(value, str):
-        try:
-            return UUID(value)
-        except ValueError:
-            return value
-    return value
-
-
-def optional_aggregate_id(value: UUID | str | None) -> UUID | str | None:
-    """Like :func:`aggregate_id`, but None stays None."""
-    return None if value is None else aggregate_id(value)
-
-
-# --- the registry --------------------------------------------------------------------------
+# --- what a handler works with ------------------------------------------------------------
 
 
 @attrs.frozen
@@ -209,6 +191,8 @@ class Context:
         """The aggregates with events to save."""
         return [a for a in self._touched.values() if a.pending_events]
 
+
+# --- the registry --------------------------------------------------------------------------
 
 Handler = Callable[[Context, Actor, C], Any]
 
@@ -332,7 +316,10 @@ def _make_json_converter() -> cattrs.Converter:
             return value
         if not isinstance(value, str):
             raise InvalidValueError(f"an id is text, not {type(value).__name__}")
-        return aggregate_id(value)
+        try:
+            return UUID(value)
+        except ValueError:
+            return value  # refused when loaded, naming the kind of thing it should name
 
     conv.register_structure_hook_func(is_id_union, structure_id)
 
@@ -480,10 +467,3 @@ class CommandMethod(Generic[P, R]):
 def command_method(command_type: Callable[P, Command[R]]) -> CommandMethod[P, R]:
     """A typed service method for ``command_type``: ``(actor, *fields) -> result``."""
     return CommandMethod(command_type)
-
-
-def iter_fields(command_type: type[Command[Any]]) -> Iterator[attrs.Attribute[Any]]:
-    """The fields of a command class, its idempotency key last."""
-    fields = attrs.fields(command_type)
-    yield from (f for f in fields if f.name != "idempotency_key")
-    yield from (f for f in fields if f.name == "idempotency_key")

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Final
-from uuid import UUID
+from typing import Final
 
 import attrs
-from eventsourcing.domain import DomainEventProtocol
 
-from libops.application.commands import Command, Context, Executes, command_method, handles
-from libops.application.personal_data import Opened
+from libops.application.commands import (
+    Command,
+    CommandBus,
+    Context,
+    Executes,
+    command_method,
+    handles,
+)
+from libops.application.personal_data import PersonalData
 from libops.domain.errors import UnknownIdError
 from libops.domain.personal import (
-    Consent,
     DataSubject,
-    PersonalInfo,
-    SealedPersonalData,
     require_subject_id,
 )
-from libops.domain.ports import KeyStore
-from libops.domain.values import Actor, Platform
+from libops.domain.values import Actor
 
 _BATCH: Final = 500  # notifications read at a time when reapplying erasures
 
@@ -48,59 +48,15 @@ def erase_subject(ctx: Context, actor: Actor, command: EraseSubject) -> None:
         ctx.add(subject)  # erased before: the first record stands
 
 
-class PersonalDataService(Executes):
-    """Seal participants' personal data for events, open it again, and erase data subjects.
-
-    Each data subject has a key of their own in the key store, outside the event store.
-    Sealed data is bound to the event that carries it (aggregate id, version and topic), so
-    it opens nowhere else. Erasing a subject deletes the key: their sealed data then opens as
-    :data:`~libops.domain.personal.ERASED` everywhere, and nothing else changes.
-    """
+class PersonalDataService(Executes, PersonalData):
+    """Seal participants' personal data, open it again, and erase data subjects (see
+    :class:`~libops.application.personal_data.PersonalData`)."""
 
     erase = command_method(EraseSubject)
 
-    @property
-    def keys(self) -> KeyStore:
-        """The key store the subjects' keys are kept in."""
-        return self._deps.keys
-
-    def seal(
-        self,
-        subject_id: str,
-        info: PersonalInfo,
-        consent: Consent,
-        *,
-        aggregate_id: UUID,
-        version: int,
-        topic: str,
-    ) -> SealedPersonalData:
-        """Encrypt ``info`` with the subject's key, for the event at ``version`` of an aggregate.
-
-        See :meth:`libops.application.personal_data.PersonalData.seal`.
-        """
-        return self._deps.personal.seal(
-            subject_id, info, consent, aggregate_id=aggregate_id, version=version, topic=topic
-        )
-
-    def open(
-        self, sealed: SealedPersonalData, *, aggregate_id: UUID, version: int, topic: str
-    ) -> Opened:
-        """The personal data sealed for the event at ``version`` of an aggregate, or ERASED."""
-        return self._deps.personal.open(
-            sealed, aggregate_id=aggregate_id, version=version, topic=topic
-        )
-
-    def reveal(self, event: DomainEventProtocol[Any]) -> Mapping[str, Opened]:
-        """Open every sealed value a stored event carries, keyed by field name."""
-        return self._deps.personal.reveal(event)
-
-    def subject_id_for(self, platform: Platform | str, handle: str) -> str:
-        """A stable pseudonym for the reader with ``handle`` on ``platform`` (64 hex digits)."""
-        return self._deps.personal.subject_id_for(platform, handle)
-
-    def is_erased(self, subject_id: str) -> bool:
-        """Whether the data subject was erased."""
-        return self._deps.keys.is_erased(subject_id)
+    def __init__(self, bus: CommandBus) -> None:
+        Executes.__init__(self, bus)
+        PersonalData.__init__(self, bus.deps.keys, bus.deps.sealer)
 
     def erasure(self, subject_id: str) -> DataSubject | None:
         """The recorded erasure of a subject (who, when, why), or None if it was not erased."""

@@ -46,7 +46,7 @@ from libops.domain.errors import (
     UnknownIdError,
     VariantLimitError,
 )
-from tests.helpers import count_events
+from tests.helpers import count_events, refused
 
 PASSED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
 ID_NUMBER = "11010519491231002X"
@@ -93,14 +93,6 @@ def publish(ops: LibOps, actor: Actor, post_id: UUID, platform: Platform, extern
         calendar.release(post.id, actor=actor)
         to_save.append(calendar)
     ops.app.save(*to_save)
-
-
-def refused(ops: LibOps, error: type[Exception], call: Callable[[], object]) -> None:
-    """``call`` raises ``error`` and nothing is recorded in the store."""
-    before = count_events(ops)
-    with pytest.raises(error):
-        call()
-    assert count_events(ops) == before
 
 
 class TestWorkflow:

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import pytest
-from eventsourcing.domain import Aggregate
 
 from libops import Actor, Role
 from libops.domain.interaction.contest import (
@@ -117,18 +112,3 @@ def contest_in(status: ContestStatus, *, entries: int = 5, rules: ContestRules =
     contest.draw(ADMIN, seed=SEED, now=CLOSES + timedelta(hours=1))
     assert contest.status is ContestStatus.DRAWN
     return contest
-
-
-def refused(aggregate: Aggregate, error: type[Exception], command: Callable[[], object]) -> Any:
-    """Run ``command``: it raises exactly ``error`` and changes nothing on ``aggregate``."""
-    # A deep copy: aggregates keep dicts of entries and registrations.
-    version, state = aggregate.version, copy.deepcopy(vars(aggregate))
-    pending = len(aggregate.collect_events())
-    assert pending == 0, "collect the aggregate's events before checking a refusal"
-    with pytest.raises(error) as raised:
-        command()
-    assert type(raised.value) is error, raised.value
-    assert aggregate.version == version
-    assert aggregate.collect_events() == []
-    assert vars(aggregate) == state
-    return raised.value

@@ -37,7 +37,7 @@ from libops.domain.errors import (
     PermissionDeniedError,
     UnknownIdError,
 )
-from tests.helpers import count_events
+from tests.helpers import count_events, refused
 
 APRIL = Period(date(2026, 4, 1), date(2026, 4, 30))
 READS = Objective(Metric.READS, 5000)
@@ -97,17 +97,6 @@ def _in_status(team: Team, status: CampaignStatus) -> Campaign:
     campaign.collect_events()
     assert campaign.status is status
     return campaign
-
-
-def _refused(campaign: Campaign, error: type[Exception], command: Callable[[], object]) -> None:
-    """Run ``command``: it raises exactly ``error`` and changes nothing on the campaign."""
-    version, state = campaign.version, dict(vars(campaign))
-    with pytest.raises(error) as raised:
-        command()
-    assert type(raised.value) is error
-    assert campaign.version == version
-    assert campaign.collect_events() == []
-    assert vars(campaign) == state
 
 
 # --- commands, one by one --------------------------------------------------------------
@@ -280,12 +269,12 @@ class TestRules:
     def test_launch_needs_a_platform(self, team: Team) -> None:
         """A campaign without a platform cannot launch."""
         campaign = _plan(team, platforms=[])
-        _refused(campaign, LaunchRequirementsError, lambda: campaign.launch(team.admin))
+        refused(campaign, LaunchRequirementsError, lambda: campaign.launch(team.admin))
 
     def test_launch_needs_an_objective(self, team: Team) -> None:
         """A campaign without an objective cannot launch."""
         campaign = _plan(team, objectives=[])
-        _refused(campaign, LaunchRequirementsError, lambda: campaign.launch(team.admin))
+        refused(campaign, LaunchRequirementsError, lambda: campaign.launch(team.admin))
 
     def test_launch_after_adding_what_was_missing(self, team: Team) -> None:
         """Once amended with a platform and an objective, the campaign launches."""
@@ -301,7 +290,7 @@ class TestRules:
     ) -> None:
         """Amending a launched campaign to no platforms or no objectives is refused."""
         campaign = _in_status(team, status)
-        _refused(
+        refused(
             campaign,
             LaunchRequirementsError,
             lambda: campaign.amend(team.admin, **{field: ()}),  # type: ignore[arg-type]  # one field
@@ -320,7 +309,7 @@ class TestRules:
     ) -> None:
         """Every command on a completed or cancelled campaign raises CampaignEndedError."""
         campaign = _in_status(team, status)
-        _refused(campaign, CampaignEndedError, lambda: COMMANDS[command](campaign, team.admin))
+        refused(campaign, CampaignEndedError, lambda: COMMANDS[command](campaign, team.admin))
 
     @pytest.mark.parametrize(
         ("command", "status"),
@@ -339,7 +328,7 @@ class TestRules:
     ) -> None:
         """Launch only when planned, pause when active, resume when paused, complete when live."""
         campaign = _in_status(team, status)
-        _refused(campaign, InvalidTransitionError, lambda: COMMANDS[command](campaign, team.admin))
+        refused(campaign, InvalidTransitionError, lambda: COMMANDS[command](campaign, team.admin))
 
     def test_transition_error_names_the_state(self, team: Team) -> None:
         """The error says what was tried and in which state."""
@@ -377,12 +366,12 @@ class TestRules:
         with pytest.raises(InvalidValueError):
             _plan(team, name=name)
         campaign = _plan(team)
-        _refused(campaign, InvalidValueError, lambda: campaign.amend(team.planner, name=name))  # type: ignore[arg-type]  # deliberately bad
+        refused(campaign, InvalidValueError, lambda: campaign.amend(team.planner, name=name))  # type: ignore[arg-type]  # deliberately bad
 
     def test_amendment_must_change_something(self, team: Team) -> None:
         """An amendment with nothing in it is refused."""
         campaign = _plan(team)
-        _refused(campaign, InvalidValueError, lambda: campaign.amend(team.planner))
+        refused(campaign, InvalidValueError, lambda: campaign.amend(team.planner))
 
     def test_duplicate_kol_partner(self, team: Team) -> None:
         """The same handle on the same platform cannot be engaged twice, whatever the terms."""
@@ -390,7 +379,7 @@ class TestRules:
         campaign.add_kol_partner(team.planner, BOOKWORM)
         campaign.collect_events()
         other_terms = attrs.evolve(BOOKWORM, fee=Money(Decimal(1), "USD"), deliverables=())
-        _refused(
+        refused(
             campaign,
             InvalidValueError,
             lambda: campaign.add_kol_partner(team.planner, other_terms),
@@ -403,9 +392,7 @@ class TestRules:
         campaign.collect_events()
         padded = attrs.evolve(BOOKWORM, handle=f"  {BOOKWORM.handle} ")
         assert padded.handle == BOOKWORM.handle
-        _refused(
-            campaign, InvalidValueError, lambda: campaign.add_kol_partner(team.planner, padded)
-        )
+        refused(campaign, InvalidValueError, lambda: campaign.add_kol_partner(team.planner, padded))
 
     @pytest.mark.parametrize("reason", ["", "   ", None, 7])
     @pytest.mark.parametrize("command", ["pause", "cancel"])
@@ -413,7 +400,7 @@ class TestRules:
         """Pausing and cancelling say why."""
         campaign = _in_status(team, CampaignStatus.ACTIVE)
         method = getattr(campaign, command)
-        _refused(campaign, InvalidValueError, lambda: method(team.admin, reason))
+        refused(campaign, InvalidValueError, lambda: method(team.admin, reason))
 
 
 class TestRoles:
@@ -427,7 +414,7 @@ class TestRoles:
             COMMANDS[command](campaign, actor)
             assert len(campaign.collect_events()) == 1
         else:
-            _refused(campaign, PermissionDeniedError, lambda: COMMANDS[command](campaign, actor))
+            refused(campaign, PermissionDeniedError, lambda: COMMANDS[command](campaign, actor))
 
     @pytest.mark.parametrize("role", ROLES)
     def test_who_may_plan(self, team: Team, role: str) -> None:
@@ -446,12 +433,12 @@ class TestRoles:
         for status in CampaignStatus:
             for command in COMMANDS.values():
                 campaign = _in_status(team, status)
-                _refused(campaign, PermissionDeniedError, partial(command, campaign, team.auditor))
+                refused(campaign, PermissionDeniedError, partial(command, campaign, team.auditor))
 
     def test_permission_is_checked_first(self, team: Team) -> None:
         """A refused actor learns nothing about the campaign's state or the input."""
         campaign = _in_status(team, CampaignStatus.COMPLETED)
-        _refused(campaign, PermissionDeniedError, lambda: campaign.pause(team.planner, ""))
+        refused(campaign, PermissionDeniedError, lambda: campaign.pause(team.planner, ""))
 
     def test_several_roles(self, team: Team) -> None:
         """An actor with any allowed role may give the command."""

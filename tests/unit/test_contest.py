@@ -37,6 +37,7 @@ from libops.domain.interaction.contest import (
     Prize,
 )
 from libops.domain.interaction.draw import draw_winners, entries_digest, seed_commitment
+from tests.helpers import refused
 from tests.unit.interaction_support import (
     ADMIN,
     CLOSES,
@@ -48,7 +49,6 @@ from tests.unit.interaction_support import (
     START,
     contest_in,
     enter,
-    refused,
     sealed_for,
 )
 

@@ -39,6 +39,7 @@ from libops.domain.errors import (
     StaleMetricsError,
     VariantLimitError,
 )
+from tests.helpers import refused
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 LIMITS = {
@@ -88,16 +89,6 @@ def approved(author: Actor, reviewer: Actor, **overrides: Any) -> Post:
 
 def receipt(platform: Platform = Platform.WEIBO, external_id: str = "w-1") -> PublishReceipt:
     return PublishReceipt(platform, external_id, f"https://example.org/{external_id}", NOW)
-
-
-def refused(post: Post, error: type[Exception], call: Any) -> None:
-    """``call`` raises ``error`` and records nothing on ``post``."""
-    post.collect_events()
-    version = post.version
-    with pytest.raises(error):
-        call()
-    assert post.version == version
-    assert post.collect_events() == []
 
 
 class TestDraft:

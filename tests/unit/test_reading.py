@@ -23,12 +23,12 @@ from libops.domain.errors import (
     SessionNotStartedError,
 )
 from libops.domain.interaction.reading import ReadingSession, SessionStatus
+from tests.helpers import refused
 from tests.unit.interaction_support import (
     ADMIN,
     EVERYONE,
     PLANNER,
     START,
-    refused,
     sealed_for,
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -62,11 +63,11 @@ def _pg_connect(url: str):  # type: ignore[no-untyped-def]
     )
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
+@contextmanager
+def postgres_schema(prefix: str = "t") -> Iterator[str]:
     """A PostgreSQL store URL in a fresh schema of its own, dropped afterwards."""
     base = postgres_url_or_skip()
-    schema = f"t_{uuid.uuid4().hex[:16]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
     with _pg_connect(base) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     try:
@@ -74,6 +75,13 @@ def postgres_url() -> Iterator[str]:
     finally:
         with _pg_connect(base) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL store URL in a fresh schema of its own, dropped afterwards."""
+    with postgres_schema() as url:
+        yield url
 
 
 def make_store_url(kind: str, tmp_path: object, request: pytest.FixtureRequest) -> str:

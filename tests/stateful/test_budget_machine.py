@@ -10,7 +10,7 @@ the events the model's successful commands recorded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -18,7 +18,6 @@ from uuid import UUID
 
 import attrs
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -28,7 +27,6 @@ from hypothesis.stateful import (
     multiple,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from libops import Actor, BudgetCategory, LibOps, Money, Override, Period, Position, Role
@@ -51,8 +49,8 @@ from libops.domain.errors import (
     SelfApprovalError,
     UnknownCommitmentError,
 )
-from tests.conftest import STORE_KINDS, make_store_url
 from tests.helpers import count_events
+from tests.stateful.harness import MachineStore, run_machine
 
 # --- the model -------------------------------------------------------------------------
 
@@ -727,35 +725,11 @@ class BudgetMachine(RuleBasedStateMachine):
                     assert key in expected.override_lines
 
 
-# --- running it on every store ---------------------------------------------------------
-
-EXAMPLES = {"memory": 1.0, "sqlite": 0.4, "postgresql": 0.25}
-"""The share of the profile's max_examples each store runs (PostgreSQL is slowest)."""
+# --- running it on every store --------------------------------------------------------------------
 
 
-@pytest.fixture(params=STORE_KINDS)
-def machine_ops(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[tuple[str, LibOps]]:
-    """libops on a fresh store of each kind, shared by all the runs of one test."""
-    url = make_store_url(request.param, tmp_path, request)
-    with LibOps.open(url, migrate=True) as opened:
-        yield request.param, opened
-
-
-def test_budget_state_machine(machine_ops: tuple[str, LibOps]) -> None:
+def test_budget_state_machine(machine_store: MachineStore) -> None:
     """Random command sequences keep the stored budgets equal to the plain model."""
-    kind, ops = machine_ops
-
-    class Machine(BudgetMachine):
-        pass
-
-    Machine.ops = ops
-    base = settings()
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]  # unannotated in hypothesis
-        Machine,
-        settings=settings(
-            base,
-            max_examples=max(3, round(base.max_examples * EXAMPLES[kind])),
-            stateful_step_count=40,
-            deadline=None,
-        ),
-    )
+    # One store for all the runs of this test.
+    with machine_store.opened() as ops:
+        run_machine(BudgetMachine, machine_store, ops=ops)

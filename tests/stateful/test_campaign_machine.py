@@ -7,7 +7,7 @@ campaigns equal the model and that refused commands recorded nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -15,7 +15,6 @@ from uuid import UUID
 
 import attrs
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -23,7 +22,6 @@ from hypothesis.stateful import (
     invariant,
     multiple,
     rule,
-    run_state_machine_as_test,
 )
 
 from libops import (
@@ -47,8 +45,8 @@ from libops.domain.errors import (
     PermissionDeniedError,
     UnknownIdError,
 )
-from tests.conftest import STORE_KINDS, make_store_url
 from tests.helpers import count_events
+from tests.stateful.harness import MachineStore, run_machine
 
 # --- the model -------------------------------------------------------------------------
 
@@ -438,35 +436,11 @@ class CampaignMachine(RuleBasedStateMachine):
             assert actual == expected
 
 
-# --- running it on every store ---------------------------------------------------------
-
-EXAMPLES = {"memory": 1.0, "sqlite": 0.4, "postgresql": 0.25}
-"""The share of the profile's max_examples each store runs (PostgreSQL is slowest)."""
+# --- running it on every store --------------------------------------------------------------------
 
 
-@pytest.fixture(params=STORE_KINDS)
-def machine_ops(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[tuple[str, LibOps]]:
-    """libops on a fresh store of each kind, shared by all the runs of one test."""
-    url = make_store_url(request.param, tmp_path, request)
-    with LibOps.open(url, migrate=True) as opened:
-        yield request.param, opened
-
-
-def test_campaign_state_machine(machine_ops: tuple[str, LibOps]) -> None:
+def test_campaign_state_machine(machine_store: MachineStore) -> None:
     """Random command sequences keep the stored campaigns equal to the plain model."""
-    kind, ops = machine_ops
-
-    class Machine(CampaignMachine):
-        pass
-
-    Machine.ops = ops
-    base = settings()
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]  # unannotated in hypothesis
-        Machine,
-        settings=settings(
-            base,
-            max_examples=max(3, round(base.max_examples * EXAMPLES[kind])),
-            stateful_step_count=40,
-            deadline=None,
-        ),
-    )
+    # One store for all the runs of this test.
+    with machine_store.opened() as ops:
+        run_machine(CampaignMachine, machine_store, ops=ops)

@@ -10,14 +10,13 @@ the winners the model expects from the revealed seed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -27,7 +26,6 @@ from hypothesis.stateful import (
     multiple,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from libops import Actor, LibOps, Platform, Role
@@ -56,8 +54,8 @@ from libops.domain.interaction import (
 )
 from libops.domain.interaction.draw import draw_winners, seed_commitment
 from libops.domain.personal import Consent, PersonalInfo
-from tests.conftest import STORE_KINDS, make_store_url
 from tests.helpers import count_events
+from tests.stateful.harness import MachineStore, run_machine
 
 # --- the model -------------------------------------------------------------------------
 
@@ -576,39 +574,12 @@ class ContestMachine(RuleBasedStateMachine):
                 assert result.recorded_winners == stored.winners
 
 
-# --- running it on every store ---------------------------------------------------------
-
-EXAMPLES = {"memory": 1.0, "sqlite": 0.4, "postgresql": 0.25}
-"""The share of the profile's max_examples each store runs (PostgreSQL is slowest)."""
+# --- running it on every store --------------------------------------------------------------------
 
 
-@pytest.fixture(params=STORE_KINDS)
-def machine_ops(
-    request: pytest.FixtureRequest, tmp_path: object
-) -> Iterator[tuple[str, LibOps, ManualClock]]:
-    """libops on a fresh store of each kind, shared by all the runs of one test."""
-    url = make_store_url(request.param, tmp_path, request)
-    clock = ManualClock(START)
-    with LibOps.open(url, clock=clock, migrate=True) as opened:
-        yield request.param, opened, clock
-
-
-def test_contest_state_machine(machine_ops: tuple[str, LibOps, ManualClock]) -> None:
+def test_contest_state_machine(machine_store: MachineStore) -> None:
     """Random command sequences keep the stored contests equal to the plain model."""
-    kind, ops, clock = machine_ops
-
-    class Machine(ContestMachine):
-        pass
-
-    Machine.ops = ops
-    Machine.clock = clock
-    base = settings()
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]  # unannotated in hypothesis
-        Machine,
-        settings=settings(
-            base,
-            max_examples=max(3, round(base.max_examples * EXAMPLES[kind])),
-            stateful_step_count=40,
-            deadline=None,
-        ),
-    )
+    # One store for all the runs of this test.
+    clock = ManualClock(START)
+    with machine_store.opened(clock=clock) as ops:
+        run_machine(ContestMachine, machine_store, ops=ops, clock=clock)

@@ -9,15 +9,15 @@ commands recorded nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -26,7 +26,6 @@ from hypothesis.stateful import (
     multiple,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from libops import (
@@ -53,8 +52,8 @@ from libops.domain.errors import (
     UnknownIncidentError,
     UnknownMitigationActionError,
 )
-from tests.conftest import STORE_KINDS, make_store_url
 from tests.helpers import count_events
+from tests.stateful.harness import MachineStore, run_machine
 
 # --- the model -------------------------------------------------------------------------
 
@@ -535,48 +534,20 @@ class RiskMachine(RuleBasedStateMachine):
             assert follow_up.review_due is due
 
 
-# --- running it on every store ---------------------------------------------------------
-
-EXAMPLES = {"memory": 1.0, "sqlite": 0.4, "postgresql": 0.25}
-"""The share of the profile's max_examples each store runs (PostgreSQL is slowest)."""
+# --- running it on every store --------------------------------------------------------------------
 
 
-@pytest.fixture(params=STORE_KINDS)
-def machine_ops(
-    request: pytest.FixtureRequest, tmp_path: object
-) -> Iterator[tuple[str, LibOps, ManualClock]]:
-    """libops on a fresh store of each kind, shared by all the runs of one test."""
-    url = make_store_url(request.param, tmp_path, request)
-    clock = ManualClock(datetime(2026, 3, 1, 8, 0, tzinfo=LIBRARY_ZONE))
-    with LibOps.open(url, clock=clock, migrate=True) as opened:
-        yield request.param, opened, clock
-
-
-def _run(kind: str, ops: LibOps, clock: ManualClock, threshold: int) -> None:
-    class Machine(RiskMachine):
-        pass
-
-    Machine.ops, Machine.clock, Machine.threshold = ops, clock, threshold
-    base = settings()
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]  # unannotated in hypothesis
-        Machine,
-        settings=settings(
-            base,
-            max_examples=max(3, round(base.max_examples * EXAMPLES[kind])),
-            stateful_step_count=40,
-            deadline=None,
-        ),
-    )
-
-
-def test_risk_state_machine(machine_ops: tuple[str, LibOps, ManualClock]) -> None:
+def test_risk_state_machine(machine_store: MachineStore) -> None:
     """Random command sequences keep the stored risks equal to the plain model."""
-    kind, ops, clock = machine_ops
-    _run(kind, ops, clock, threshold=15)
+    # One store for all the runs of this test.
+    clock = ManualClock(datetime(2026, 3, 1, 8, 0, tzinfo=LIBRARY_ZONE))
+    with machine_store.opened(clock=clock) as ops:
+        run_machine(RiskMachine, machine_store, ops=ops, clock=clock, threshold=15)
 
 
-def test_risk_state_machine_with_a_lower_threshold() -> None:
+def test_risk_state_machine_with_a_lower_threshold(tmp_path: Path) -> None:
     """The model and libops agree when the library escalates from a score of 8."""
     clock = ManualClock(datetime(2026, 3, 1, 8, 0, tzinfo=LIBRARY_ZONE))
-    with LibOps.open("memory://", clock=clock, risk_escalation_threshold=8) as ops:
-        _run("memory", ops, clock, threshold=8)
+    memory = MachineStore("memory", tmp_path)
+    with memory.opened(clock=clock, risk_escalation_threshold=8) as ops:
+        run_machine(RiskMachine, memory, ops=ops, clock=clock, threshold=8)

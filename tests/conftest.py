@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import HealthCheck, settings
 
-from libops import Actor, LibOps, Role
+from libops import Actor, LibOps
 from libops.adapters.clock import ManualClock
+from tests import actors
 
 settings.register_profile(
     "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -121,29 +122,41 @@ def memory_ops(clock: ManualClock) -> Iterator[LibOps]:
 
 @pytest.fixture
 def planner() -> Actor:
-    return Actor("planner-1", [Role.CONTENT_PLANNER], name="Li Na")
+    """A content planner."""
+    return actors.PLANNER
 
 
 @pytest.fixture
 def planner2() -> Actor:
-    return Actor("planner-2", [Role.CONTENT_PLANNER], name="Zhao Lei")
+    """A second content planner."""
+    return actors.PLANNER2
 
 
 @pytest.fixture
 def reviewer() -> Actor:
-    return Actor("reviewer-1", [Role.REVIEWER], name="Wang Fang")
+    """A reviewer."""
+    return actors.REVIEWER
 
 
 @pytest.fixture
 def admin() -> Actor:
-    return Actor("admin-1", [Role.OPERATIONS_ADMIN], name="Chen Jie")
+    """An operations admin."""
+    return actors.ADMIN
 
 
 @pytest.fixture
 def tech() -> Actor:
-    return Actor("tech-1", [Role.TECHNICAL_SUPPORT], name="Liu Yang")
+    """A member of technical support."""
+    return actors.TECH
 
 
 @pytest.fixture
 def auditor() -> Actor:
-    return Actor("auditor-1", [Role.AUDITOR], name="Sun Min")
+    """An auditor."""
+    return actors.AUDITOR
+
+
+@pytest.fixture
+def owner() -> Actor:
+    """A budget owner."""
+    return actors.OWNER

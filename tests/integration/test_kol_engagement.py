@@ -27,7 +27,6 @@ from libops import (
     Period,
     Platform,
     Position,
-    Role,
 )
 from libops.application.campaigns import kol_commitment_reference
 from libops.domain.errors import (
@@ -41,12 +40,12 @@ from libops.domain.errors import (
     PermissionDeniedError,
     UnknownIdError,
 )
+from tests.actors import OWNER
 from tests.conftest import make_store_url
 from tests.helpers import count_events
 
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
 APRIL = Period(date(2026, 4, 1), date(2026, 4, 30))
-OWNER = Actor("owner-1", [Role.BUDGET_OWNER])
 PARTNERSHIPS = BudgetCategory.PARTNERSHIPS
 PROMOTION = BudgetCategory.PROMOTION
 

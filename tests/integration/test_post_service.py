@@ -28,7 +28,6 @@ from libops import (
     PostVariant,
     PublishReceipt,
     ReviewChecklist,
-    Role,
 )
 from libops.adapters.clock import ManualClock
 from libops.adapters.platforms import DEFAULT_LIMITS, limits_for
@@ -46,6 +45,7 @@ from libops.domain.errors import (
     UnknownIdError,
     VariantLimitError,
 )
+from tests.actors import PLANNER_REVIEWER
 from tests.helpers import count_events, refused
 
 PASSED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
@@ -269,7 +269,7 @@ class TestBadInputsRecordNothing:
 
     def test_review_by_author(self, ops: LibOps) -> None:
         """The author never reviews their own post."""
-        both = Actor("both-1", [Role.CONTENT_PLANNER, Role.REVIEWER])
+        both = PLANNER_REVIEWER
         post_id = draft(ops, both)
         ops.posts.submit_for_review(both, post_id)
         refused(

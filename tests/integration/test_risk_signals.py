@@ -16,7 +16,7 @@ from uuid import UUID
 import pytest
 from typer.testing import CliRunner
 
-from libops import Actor, LibOps, Money, Override, Period, Role, cli
+from libops import Actor, LibOps, Money, Override, Period, cli
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
 from libops.domain.errors import PublishFailedError
@@ -31,10 +31,10 @@ from libops.projections.signals import (
     dispatch_signals,
     raise_signals,
 )
+from tests.actors import OWNER
 from tests.helpers import count_events
 
 CHECKED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
-OWNER = Actor("owner-1", [Role.BUDGET_OWNER], name="Zhou Min")
 
 
 @pytest.fixture

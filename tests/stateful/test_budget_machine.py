@@ -49,6 +49,7 @@ from libops.domain.errors import (
     SelfApprovalError,
     UnknownCommitmentError,
 )
+from tests.actors import ADMIN, AUDITOR, OWNER, OWNER2, PLANNER, PLANNER_OWNER, REVIEWER
 from tests.helpers import count_events
 from tests.stateful.harness import MachineStore, run_machine
 
@@ -70,19 +71,7 @@ MAY_GIVE = {
 }
 """Who may give what, as the model understands it (independent of PERMISSIONS)."""
 
-OWNER = Actor("owner-1", [Role.BUDGET_OWNER])
-OWNER2 = Actor("owner-2", [Role.BUDGET_OWNER])
-PLANNER = Actor("planner-1", [Role.CONTENT_PLANNER])
-ADMIN = Actor("admin-1", [Role.OPERATIONS_ADMIN])
-ACTORS = [
-    OWNER,
-    OWNER2,
-    PLANNER,
-    ADMIN,
-    Actor("lead-1", [Role.CONTENT_PLANNER, Role.BUDGET_OWNER]),
-    Actor("reviewer-1", [Role.REVIEWER]),
-    Actor("auditor-1", [Role.AUDITOR]),
-]
+ACTORS = [OWNER, OWNER2, PLANNER, ADMIN, PLANNER_OWNER, REVIEWER, AUDITOR]
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
 CURRENCIES = ["CNY", "JPY", "KWD"]
 CATEGORIES = [BudgetCategory.PROMOTION, BudgetCategory.PARTNERSHIPS, BudgetCategory.STAFF]

@@ -45,6 +45,7 @@ from libops.domain.errors import (
     PermissionDeniedError,
     UnknownIdError,
 )
+from tests.actors import ADMIN, AUDITOR, OWNER, PLANNER, PLANNER_ADMIN, REVIEWER, TECH
 from tests.helpers import count_events
 from tests.stateful.harness import MachineStore, run_machine
 
@@ -66,15 +67,7 @@ MAY_GIVE = {
 
 ENDED = {CampaignStatus.COMPLETED, CampaignStatus.CANCELLED}
 
-ACTORS = [
-    Actor("planner-1", [Role.CONTENT_PLANNER]),
-    Actor("admin-1", [Role.OPERATIONS_ADMIN]),
-    Actor("lead-1", [Role.CONTENT_PLANNER, Role.OPERATIONS_ADMIN]),
-    Actor("reviewer-1", [Role.REVIEWER]),
-    Actor("tech-1", [Role.TECHNICAL_SUPPORT]),
-    Actor("budget-1", [Role.BUDGET_OWNER]),
-    Actor("auditor-1", [Role.AUDITOR]),
-]
+ACTORS = [PLANNER, ADMIN, PLANNER_ADMIN, REVIEWER, TECH, OWNER, AUDITOR]
 
 NAMES = ["World Book Day", "  Summer reading  ", "读书月", "", "   "]
 PERIODS = [

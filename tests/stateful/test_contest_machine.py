@@ -54,6 +54,7 @@ from libops.domain.interaction import (
 )
 from libops.domain.interaction.draw import draw_winners, seed_commitment
 from libops.domain.personal import Consent, PersonalInfo
+from tests.actors import ADMIN, AUDITOR, PLANNER, PLANNER_ADMIN, REVIEWER, TECH
 from tests.helpers import count_events
 from tests.stateful.harness import MachineStore, run_machine
 
@@ -73,14 +74,7 @@ MAY_GIVE = {
 }
 """Who may give what, as the model understands it (independent of PERMISSIONS)."""
 
-ACTORS = [
-    Actor("planner-1", [Role.CONTENT_PLANNER]),
-    Actor("admin-1", [Role.OPERATIONS_ADMIN]),
-    Actor("lead-1", [Role.CONTENT_PLANNER, Role.OPERATIONS_ADMIN]),
-    Actor("reviewer-1", [Role.REVIEWER]),
-    Actor("tech-1", [Role.TECHNICAL_SUPPORT]),
-    Actor("auditor-1", [Role.AUDITOR]),
-]
+ACTORS = [PLANNER, ADMIN, PLANNER_ADMIN, REVIEWER, TECH, AUDITOR]
 ADMIN = ACTORS[1]
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)

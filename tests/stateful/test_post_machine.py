@@ -40,7 +40,6 @@ from libops import (
     PostVariant,
     PublishReceipt,
     ReviewChecklist,
-    Role,
 )
 from libops.adapters.clock import ManualClock
 from libops.application.posts import find_calendar
@@ -59,6 +58,7 @@ from libops.domain.errors import (
 )
 from libops.domain.permissions import PERMISSIONS
 from libops.domain.review import PERSONAL_DATA, scan_texts
+from tests import actors
 from tests.helpers import count_events
 from tests.stateful.harness import MachineStore, run_machine
 
@@ -67,12 +67,12 @@ WORDS = ("第一",)
 POLICY = CadencePolicy()
 OPTIONS: dict[str, Any] = {"cadence": POLICY, "sensitive_words": WORDS}
 ACTORS = {
-    "planner": Actor("planner-1", [Role.CONTENT_PLANNER]),
-    "planner2": Actor("planner-2", [Role.CONTENT_PLANNER]),
-    "both": Actor("both-1", [Role.CONTENT_PLANNER, Role.REVIEWER]),
-    "reviewer": Actor("reviewer-1", [Role.REVIEWER]),
-    "admin": Actor("admin-1", [Role.OPERATIONS_ADMIN]),
-    "tech": Actor("tech-1", [Role.TECHNICAL_SUPPORT]),
+    "planner": actors.PLANNER,
+    "planner2": actors.PLANNER2,
+    "both": actors.PLANNER_REVIEWER,
+    "reviewer": actors.REVIEWER,
+    "admin": actors.ADMIN,
+    "tech": actors.TECH,
 }
 TARGETS = (Platform.WEIBO, Platform.WECHAT, Platform.MASTODON)
 PLATFORMS = (*TARGETS, Platform.DOUYIN)  # Douyin is never targeted

@@ -52,6 +52,7 @@ from libops.domain.errors import (
     UnknownIncidentError,
     UnknownMitigationActionError,
 )
+from tests.actors import ADMIN, AUDITOR, OWNER, PLANNER, PLANNER_ADMIN, REVIEWER, TECH
 from tests.helpers import count_events
 from tests.stateful.harness import MachineStore, run_machine
 
@@ -62,13 +63,13 @@ CONTENT_SPOTTERS = HANDLERS | {Role.REVIEWER}
 """Who may identify content risks, as the model understands it (independent of PERMISSIONS)."""
 
 ACTORS = [
-    Actor("admin-1", [Role.OPERATIONS_ADMIN]),
-    Actor("tech-1", [Role.TECHNICAL_SUPPORT]),
-    Actor("lead-1", [Role.OPERATIONS_ADMIN, Role.CONTENT_PLANNER]),
-    Actor("reviewer-1", [Role.REVIEWER]),
-    Actor("planner-1", [Role.CONTENT_PLANNER]),
-    Actor("budget-1", [Role.BUDGET_OWNER]),
-    Actor("auditor-1", [Role.AUDITOR]),
+    ADMIN,
+    TECH,
+    PLANNER_ADMIN,
+    REVIEWER,
+    PLANNER,
+    OWNER,
+    AUDITOR,
 ]
 LIBRARY_ZONE = ZoneInfo("Asia/Shanghai")  # the default cadence policy's timezone
 GOOD_RATINGS = [1, 2, 3, 4, 5]

@@ -7,7 +7,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from libops import Actor, Role
+from libops import Actor
 from libops.domain.interaction.contest import (
     Contest,
     ContestKind,
@@ -18,6 +18,7 @@ from libops.domain.interaction.contest import (
 )
 from libops.domain.interaction.draw import seed_commitment
 from libops.domain.personal import Consent, SealedPersonalData
+from tests.actors import ADMIN, AUDITOR, OWNER, PLANNER, REVIEWER, TECH
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 """The time the tests' contests are announced (the conftest clock's start)."""
@@ -25,18 +26,12 @@ START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 OPENS = START + timedelta(hours=1)
 CLOSES = START + timedelta(days=7)
 
-PLANNER = Actor("planner-1", [Role.CONTENT_PLANNER])
-ADMIN = Actor("admin-1", [Role.OPERATIONS_ADMIN])
-REVIEWER = Actor("reviewer-1", [Role.REVIEWER])
-TECH = Actor("tech-1", [Role.TECHNICAL_SUPPORT])
-BUDGET = Actor("budget-1", [Role.BUDGET_OWNER])
-AUDITOR = Actor("auditor-1", [Role.AUDITOR])
 EVERYONE = {
     "planner": PLANNER,
     "admin": ADMIN,
     "reviewer": REVIEWER,
     "tech": TECH,
-    "budget": BUDGET,
+    "budget": OWNER,
     "auditor": AUDITOR,
 }
 """One actor per role, by a short name."""

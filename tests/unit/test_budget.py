@@ -26,7 +26,6 @@ from libops import (
     Override,
     Period,
     Position,
-    Role,
 )
 from libops.domain.budget import KOL_CATEGORIES, campaign_id_of, to_kol_category
 from libops.domain.errors import (
@@ -49,6 +48,7 @@ from libops.domain.errors import (
     SelfApprovalError,
     UnknownCommitmentError,
 )
+from tests import actors
 from tests.helpers import refused
 
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
@@ -66,13 +66,8 @@ def cny(amount: str | int) -> Money:
 class P:
     """The people of a test: two budget owners and one person for every other role."""
 
-    owner = Actor("owner-1", [Role.BUDGET_OWNER], name="Zhou Min")
-    owner2 = Actor("owner-2", [Role.BUDGET_OWNER], name="Wu Hua")
-    planner = Actor("planner-1", [Role.CONTENT_PLANNER])
-    admin = Actor("admin-1", [Role.OPERATIONS_ADMIN])
-    reviewer = Actor("reviewer-1", [Role.REVIEWER])
-    tech = Actor("tech-1", [Role.TECHNICAL_SUPPORT])
-    auditor = Actor("auditor-1", [Role.AUDITOR])
+    owner, owner2, planner = actors.OWNER, actors.OWNER2, actors.PLANNER
+    admin, reviewer, tech, auditor = actors.ADMIN, actors.REVIEWER, actors.TECH, actors.AUDITOR
 
     @classmethod
     def by_role(cls, role: str) -> Actor:

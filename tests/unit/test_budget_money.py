@@ -19,16 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from libops import Actor, Budget, BudgetCategory, LibOps, Money, Period, Position, Role
+from libops import Budget, BudgetCategory, LibOps, Money, Period, Position
 from libops.domain.currencies import MINOR_UNITS
 from libops.domain.errors import CurrencyError, MoneyError
+from tests.actors import ADMIN, OWNER, PLANNER
 from tests.helpers import count_events
 
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
-OWNER = Actor("owner-1", [Role.BUDGET_OWNER])
-OWNER2 = Actor("owner-2", [Role.BUDGET_OWNER])
-PLANNER = Actor("planner-1", [Role.CONTENT_PLANNER])
-ADMIN = Actor("admin-1", [Role.OPERATIONS_ADMIN])
 PROMOTION = BudgetCategory.PROMOTION
 
 BAD_AMOUNT_EXAMPLES = 300

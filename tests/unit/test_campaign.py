@@ -37,6 +37,7 @@ from libops.domain.errors import (
     PermissionDeniedError,
     UnknownIdError,
 )
+from tests.actors import OWNER
 from tests.helpers import count_events, refused
 
 APRIL = Period(date(2026, 4, 1), date(2026, 4, 30))
@@ -55,7 +56,7 @@ class Team:
     admin: Actor
     tech: Actor
     auditor: Actor
-    budget: Actor = attrs.field(factory=lambda: Actor("budget-1", [Role.BUDGET_OWNER]))
+    budget: Actor = OWNER
 
     def by_role(self, role: str) -> Actor:
         actor = attrs.asdict(self, recurse=False)[role]

@@ -24,7 +24,6 @@ from libops import (
     PostVariant,
     PublishReceipt,
     ReviewChecklist,
-    Role,
 )
 from libops.domain.errors import (
     AlreadyPublishedError,
@@ -39,6 +38,7 @@ from libops.domain.errors import (
     StaleMetricsError,
     VariantLimitError,
 )
+from tests.actors import PLANNER_REVIEWER
 from tests.helpers import refused
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -362,7 +362,7 @@ class TestReview:
 
     def test_author_cannot_review(self, reviewer: Actor) -> None:
         """The author never reviews their own post, even holding the reviewer role."""
-        both = Actor("both-1", [Role.CONTENT_PLANNER, Role.REVIEWER])
+        both = PLANNER_REVIEWER
         post = in_review(both)
         refused(post, ReviewerIsAuthorError, lambda: post.review(both, PASSED, approve=True))
         refused(
@@ -373,7 +373,7 @@ class TestReview:
 
     def test_reviser_cannot_review(self, planner: Actor, reviewer: Actor) -> None:
         """Someone who revised a post counts as its author and cannot review it."""
-        both = Actor("both-1", [Role.CONTENT_PLANNER, Role.REVIEWER])
+        both = PLANNER_REVIEWER
         post = draft(planner)
         post.revise(both, body="My edit")
         post.submit_for_review(planner)

@@ -25,7 +25,6 @@ from libops import (
     RiskLevel,
     RiskReview,
     RiskStatus,
-    Role,
 )
 from libops.domain.errors import (
     IncidentResolvedError,
@@ -51,6 +50,7 @@ from libops.domain.risk import (
     signal_source,
     to_source,
 )
+from tests.actors import OWNER
 from tests.helpers import count_events, refused
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -68,7 +68,7 @@ class Team:
     admin: Actor
     tech: Actor
     auditor: Actor
-    budget: Actor = attrs.field(factory=lambda: Actor("budget-1", [Role.BUDGET_OWNER]))
+    budget: Actor = OWNER
 
     def by_role(self, role: str) -> Actor:
         actor = attrs.asdict(self, recurse=False)[role]

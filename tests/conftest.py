@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,6 +16,9 @@ from hypothesis import HealthCheck, settings
 from libops import Actor, LibOps
 from libops.adapters.clock import ManualClock
 from tests import actors
+
+if TYPE_CHECKING:
+    import psycopg
 
 settings.register_profile(
     "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -50,7 +54,7 @@ def postgres_url_or_skip() -> str:
     return url
 
 
-def _pg_connect(url: str):  # type: ignore[no-untyped-def]
+def _pg_connect(url: str) -> psycopg.Connection[tuple[Any, ...]]:
     import psycopg
 
     parts = urlsplit(url)

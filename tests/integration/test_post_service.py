@@ -526,5 +526,5 @@ class TestCalendarAndCadence:
             thread.join()
         assert errors == []
         assert sorted(p for p, _ in ops.posts.calendar("weibo")) == sorted(posts)
-        calendar = ops.app.repository.get(PlatformCalendar.id_for("weibo"))
+        calendar: PlatformCalendar = ops.app.repository.get(PlatformCalendar.id_for("weibo"))
         assert calendar.version == 1 + len(posts)

@@ -135,7 +135,7 @@ def overspend(ops: LibOps, planner: Actor) -> UUID:
 def identified(ops: LibOps) -> list[UUID]:
     """The ids of every risk identified, in log order."""
     return [
-        n.originator_id
+        UUID(str(n.originator_id))
         for n in ops.app.recorder.select_notifications(
             0, 10**9, topics=["libops:Risk.Identified"], inclusive_of_start=False
         )

@@ -145,8 +145,8 @@ def _commands(ops: LibOps, budget_id: Any) -> dict[str, Callable[[object, int], 
             budget_id,
             vendor="Print shop",
             invoice_reference=f"INV-bad-{n}",
-            amount=v,
-            category=PROMOTION,  # type: ignore[arg-type]  # bad on purpose
+            amount=v,  # type: ignore[arg-type]  # bad on purpose
+            category=PROMOTION,
         ),
         # For release, no amount (None) means all that is held: it is given Money(0) instead.
         "release": lambda v, n: budgets.release(
@@ -159,8 +159,8 @@ def _commands(ops: LibOps, budget_id: Any) -> dict[str, Callable[[object, int], 
         "move": lambda v, n: budgets.move(
             PLANNER,
             budget_id,
-            amount=v,
-            from_category=PROMOTION,  # type: ignore[arg-type]  # bad on purpose
+            amount=v,  # type: ignore[arg-type]  # bad on purpose
+            from_category=PROMOTION,
             to_category=BudgetCategory.STAFF,
             reason="x",
             approver=OWNER,

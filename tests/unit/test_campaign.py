@@ -541,7 +541,8 @@ BAD_INPUTS: dict[str, BadInput] = {
         lambda ops, c, t: ops.campaigns.amend(t.planner, c, name=" "), InvalidValueError
     ),
     "amend/period-not-a-period": BadInput(
-        lambda ops, c, t: ops.campaigns.amend(t.planner, c, period="2026-04"), InvalidValueError
+        lambda ops, c, t: ops.campaigns.amend(t.planner, c, period="2026-04"),  # type: ignore[arg-type]  # on purpose
+        InvalidValueError,
     ),
     "amend/period-ends-before-start": BadInput(
         lambda ops, c, t: ops.campaigns.amend(t.planner, c, period=_bad_period()), PeriodError

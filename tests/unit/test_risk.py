@@ -704,8 +704,8 @@ class TestIncidents:
     def test_bad_resolutions(
         self,
         team: Team,
-        number: object,
-        resolution: object,
+        number: Any,  # bad on purpose in some cases
+        resolution: Any,  # ... and here
         resolved_at: datetime | None,
         error: type[Any],
     ) -> None:
@@ -728,7 +728,7 @@ class TestIncidents:
                 number,
                 resolution=resolution,
                 resolved_at=resolved_at,
-                now=NOW,  # type: ignore[arg-type]  # deliberately bad
+                now=NOW,
             ),
         )
 

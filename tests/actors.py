@@ -6,6 +6,8 @@ tests that take people as fixtures; module-level helpers and state machines impo
 
 from __future__ import annotations
 
+import attrs
+
 from libops import Actor, Role
 
 PLANNER = Actor("planner-1", [Role.CONTENT_PLANNER], name="Li Na")
@@ -26,3 +28,21 @@ PLANNER_OWNER = Actor("lead-1", [Role.CONTENT_PLANNER, Role.BUDGET_OWNER])
 
 ONE_PER_ROLE = [PLANNER, ADMIN, REVIEWER, TECH, OWNER, AUDITOR]
 """One person for each role, in no particular order."""
+
+
+@attrs.frozen
+class Team:
+    """The people of a test, one per role, each known by the role's short name."""
+
+    planner: Actor = PLANNER
+    reviewer: Actor = REVIEWER
+    admin: Actor = ADMIN
+    tech: Actor = TECH
+    auditor: Actor = AUDITOR
+    budget: Actor = OWNER
+
+    def by_role(self, role: str) -> Actor:
+        """The person with the short name ``role`` ("planner", "budget", ...)."""
+        actor = attrs.asdict(self, recurse=False)[role]
+        assert isinstance(actor, Actor)
+        return actor

@@ -164,3 +164,9 @@ def auditor() -> Actor:
 def owner() -> Actor:
     """A budget owner."""
     return actors.OWNER
+
+
+@pytest.fixture
+def team() -> actors.Team:
+    """One person per role."""
+    return actors.Team()

@@ -46,6 +46,15 @@ def refused(on: LibOps | Aggregate, error: type[E], command: Callable[[], object
     return raised.value
 
 
+def give(ops: LibOps, expected: type[Exception] | None, command: Callable[[], object]) -> object:
+    """Run ``command``: with no ``expected`` error it succeeds and its result is returned;
+    otherwise it is ``refused`` with exactly that error, recording nothing (None returned)."""
+    if expected is None:
+        return command()
+    refused(ops, expected, command)
+    return None
+
+
 def copy_store(source: Path, target: Path) -> str:
     """Copy the SQLite store ``libops.db`` (and its key file) of ``source`` into ``target``;
     the copy's URL."""

@@ -10,14 +10,12 @@ the events the model's successful commands recorded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
-import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -50,7 +48,7 @@ from libops.domain.errors import (
     UnknownCommitmentError,
 )
 from tests.actors import ADMIN, AUDITOR, OWNER, OWNER2, PLANNER, PLANNER_OWNER, REVIEWER
-from tests.helpers import count_events
+from tests.helpers import count_events, give
 from tests.stateful.harness import MachineStore, run_machine
 
 # --- the model -------------------------------------------------------------------------
@@ -210,17 +208,6 @@ class BudgetMachine(RuleBasedStateMachine):
 
     # --- helpers -----------------------------------------------------------------------
 
-    def _give(self, expected: type[Exception] | None, command: Callable[[], object]) -> object:
-        """Run ``command``; it raises exactly ``expected`` (recording nothing) or succeeds."""
-        before = count_events(self.ops)
-        if expected is None:
-            return command()
-        with pytest.raises(expected) as raised:
-            command()
-        assert type(raised.value) is expected, raised.value
-        assert count_events(self.ops) == before, "a refused command recorded events"
-        return None
-
     def _key(self, category: BudgetCategory, campaign: str | None) -> LineKey:
         return category, None if campaign is None else self.campaigns[campaign]
 
@@ -272,7 +259,8 @@ class BudgetMachine(RuleBasedStateMachine):
     @rule(target=budgets, actor=actors_for("open"), currency=st.sampled_from(CURRENCIES))
     def open(self, actor: Actor, currency: str) -> Any:
         expected = None if _may(actor, "open") else PermissionDeniedError
-        budget_id = self._give(
+        budget_id = give(
+            self.ops,
             expected,
             lambda: self.ops.budgets.open(actor, name="2026", period=YEAR, currency=currency),
         )
@@ -305,7 +293,8 @@ class BudgetMachine(RuleBasedStateMachine):
             or self._opens(budget, key)
         )
         money = amount.money(budget.currency)
-        self._give(
+        give(
+            self.ops,
             expected,
             lambda: self.ops.budgets.allocate(
                 actor, budget_id, category, money, campaign_id=key[1]
@@ -348,7 +337,8 @@ class BudgetMachine(RuleBasedStateMachine):
             elif money.amount > budget.line(key).available and approver is None:
                 expected = OverspendError
         override = None if approver is None else Override(approver, "the deadline is fixed")
-        self._give(
+        give(
+            self.ops,
             expected,
             lambda: self.ops.budgets.commit(
                 actor,
@@ -394,7 +384,8 @@ class BudgetMachine(RuleBasedStateMachine):
                 expected = CommitmentClosedError
             elif money is not None and money.amount > commitment.outstanding:
                 expected = CommitmentExceededError
-        released = self._give(
+        released = give(
+            self.ops,
             expected,
             lambda: self.ops.budgets.release(
                 actor, budget_id, reference, reason=reason, amount=money
@@ -497,7 +488,8 @@ class BudgetMachine(RuleBasedStateMachine):
             if need > 0 and need > budget.line(key).available and approver is None:
                 expected = OverspendError
         override = None if approver is None else Override(approver, "overtime")
-        expense = self._give(
+        expense = give(
+            self.ops,
             expected,
             lambda: self.ops.budgets.record_expense(
                 actor,
@@ -571,7 +563,8 @@ class BudgetMachine(RuleBasedStateMachine):
                 expected = OverspendError
             else:
                 expected = self._opens(budget, dst)
-        adjustment = self._give(
+        adjustment = give(
+            self.ops,
             expected,
             lambda: self.ops.budgets.move(
                 actor,
@@ -625,7 +618,8 @@ class BudgetMachine(RuleBasedStateMachine):
                 expected = OverspendError
             else:
                 expected = self._opens(budget, key)
-        self._give(
+        give(
+            self.ops,
             expected,
             lambda: self.ops.budgets.change_allocation(
                 actor,
@@ -650,7 +644,7 @@ class BudgetMachine(RuleBasedStateMachine):
         expected = self._first(actor, "close", budget)
         if expected is None and any(c.outstanding for c in budget.commitments.values()):
             expected = OpenCommitmentsError
-        self._give(expected, lambda: self.ops.budgets.close(actor, budget_id))
+        give(self.ops, expected, lambda: self.ops.budgets.close(actor, budget_id))
         if expected is None:
             budget.closed = True
             budget.events += 1

@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
-import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -46,7 +45,7 @@ from libops.domain.errors import (
     UnknownIdError,
 )
 from tests.actors import ADMIN, AUDITOR, OWNER, PLANNER, PLANNER_ADMIN, REVIEWER, TECH
-from tests.helpers import count_events
+from tests.helpers import count_events, give
 from tests.stateful.harness import MachineStore, run_machine
 
 # --- the model -------------------------------------------------------------------------
@@ -171,16 +170,10 @@ class CampaignMachine(RuleBasedStateMachine):
     # --- helpers -----------------------------------------------------------------------
 
     def _give(self, expected: type[Exception] | None, command: Callable[[], object]) -> object:
-        """Run ``command``; it raises exactly ``expected`` (recording nothing) or succeeds."""
-        before = count_events(self.ops)
-        if expected is None:
-            return command()
-        with pytest.raises(expected) as raised:
-            command()
-        assert type(raised.value) is expected, raised.value
-        assert count_events(self.ops) == before, "a refused command recorded events"
-        self.refused += 1
-        return None
+        """Run ``command`` (see ``give``), counting the refusals."""
+        result = give(self.ops, expected, command)
+        self.refused += expected is not None
+        return result
 
     def _open_error(self, actor: Actor, command: str, campaign: ModelCampaign) -> Any:
         """The error every command on an existing campaign checks first, if any."""

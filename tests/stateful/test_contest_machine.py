@@ -10,13 +10,11 @@ the winners the model expects from the revealed seed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
-import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -55,7 +53,7 @@ from libops.domain.interaction import (
 from libops.domain.interaction.draw import draw_winners, seed_commitment
 from libops.domain.personal import Consent, PersonalInfo
 from tests.actors import ADMIN, AUDITOR, PLANNER, PLANNER_ADMIN, REVIEWER, TECH
-from tests.helpers import count_events
+from tests.helpers import count_events, give
 from tests.stateful.harness import MachineStore, run_machine
 
 # --- the model -------------------------------------------------------------------------
@@ -196,17 +194,6 @@ class ContestMachine(RuleBasedStateMachine):
 
     # --- helpers -----------------------------------------------------------------------
 
-    def _give(self, expected: type[Exception] | None, command: Callable[[], object]) -> object:
-        """Run ``command``; it raises exactly ``expected`` (recording nothing) or succeeds."""
-        before = count_events(self.ops)
-        if expected is None:
-            return command()
-        with pytest.raises(expected) as raised:
-            command()
-        assert type(raised.value) is expected, raised.value
-        assert count_events(self.ops) == before, "a refused command recorded events"
-        return None
-
     def _now(self) -> datetime:
         return self.clock.now()
 
@@ -242,7 +229,8 @@ class ContestMachine(RuleBasedStateMachine):
         """Announce a contest (with rules or without), and maybe open it at once."""
         rules = None if template is None else template.at(self._now())
         expected = None if _may(actor, "announce") else PermissionDeniedError
-        contest_id = self._give(
+        contest_id = give(
+            self.ops,
             expected,
             lambda: self.ops.contests.announce(
                 actor, kind="repost_draw", title="Draw", rules=rules
@@ -274,7 +262,7 @@ class ContestMachine(RuleBasedStateMachine):
             expected = InvalidTransitionError
         elif contest.status is not ContestStatus.ANNOUNCED:
             expected = RulesFrozenError
-        self._give(expected, lambda: self.ops.contests.state_rules(actor, contest_id, rules))
+        give(self.ops, expected, lambda: self.ops.contests.state_rules(actor, contest_id, rules))
         if expected is None and rules != contest.rules:
             contest.rules = rules
             contest.events += 1
@@ -291,7 +279,7 @@ class ContestMachine(RuleBasedStateMachine):
             expected = RulesMissingError
         elif self._now() >= contest.rules.closes_at:
             expected = ContestWindowError
-        self._give(expected, lambda: self.ops.contests.open(actor, contest_id))
+        give(self.ops, expected, lambda: self.ops.contests.open(actor, contest_id))
         if expected is None:
             contest.status = ContestStatus.OPEN
             contest.events += 1
@@ -376,7 +364,8 @@ class ContestMachine(RuleBasedStateMachine):
         opens = contest.rules.opens_at if contest.rules is not None else self._now()
         entered_at = self._now() if made is None else opens + made
         expected = self._entry_error(contest, actor, public, subject, platform, method, entered_at)
-        given = self._give(
+        given = give(
+            self.ops,
             expected,
             lambda: self.ops.contests.enter(
                 actor,
@@ -413,8 +402,10 @@ class ContestMachine(RuleBasedStateMachine):
             expected = InvalidTransitionError
         elif not reason.strip():
             expected = InvalidValueError
-        self._give(
-            expected, lambda: self.ops.contests.disqualify(actor, contest_id, entry_id, reason)
+        give(
+            self.ops,
+            expected,
+            lambda: self.ops.contests.disqualify(actor, contest_id, entry_id, reason),
         )
         if expected is None:
             contest.entries[entry_id].disqualified = True
@@ -438,7 +429,7 @@ class ContestMachine(RuleBasedStateMachine):
             expected = InvalidTransitionError
         elif contest.rules is not None and self._now() < contest.rules.closes_at:
             expected = ContestWindowError
-        commitment = self._give(expected, lambda: self.ops.contests.close(actor, contest_id))
+        commitment = give(self.ops, expected, lambda: self.ops.contests.close(actor, contest_id))
         if expected is None:
             assert isinstance(commitment, str)
             contest.status = ContestStatus.CLOSED
@@ -455,7 +446,7 @@ class ContestMachine(RuleBasedStateMachine):
             expected = PermissionDeniedError
         elif contest.status is not ContestStatus.CLOSED:
             expected = InvalidTransitionError
-        winners = self._give(expected, lambda: self.ops.contests.draw(actor, contest_id))
+        winners = give(self.ops, expected, lambda: self.ops.contests.draw(actor, contest_id))
         if expected is None:
             assert contest.rules is not None
             assert isinstance(winners, tuple)
@@ -481,7 +472,7 @@ class ContestMachine(RuleBasedStateMachine):
             expected = InvalidTransitionError
         elif not reason.strip():
             expected = InvalidValueError
-        self._give(expected, lambda: self.ops.contests.cancel(actor, contest_id, reason))
+        give(self.ops, expected, lambda: self.ops.contests.cancel(actor, contest_id, reason))
         if expected is None:
             contest.status = ContestStatus.CANCELLED
             contest.events += 1

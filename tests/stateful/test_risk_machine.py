@@ -9,7 +9,6 @@ commands recorded nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,7 +16,6 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import attrs
-import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -53,7 +51,7 @@ from libops.domain.errors import (
     UnknownMitigationActionError,
 )
 from tests.actors import ADMIN, AUDITOR, OWNER, PLANNER, PLANNER_ADMIN, REVIEWER, TECH
-from tests.helpers import count_events
+from tests.helpers import count_events, give
 from tests.stateful.harness import MachineStore, run_machine
 
 # --- the model -------------------------------------------------------------------------
@@ -182,17 +180,6 @@ class RiskMachine(RuleBasedStateMachine):
     def _today(self) -> date:
         return self._now().astimezone(LIBRARY_ZONE).date()
 
-    def _give(self, expected: type[Exception] | None, command: Callable[[], object]) -> object:
-        """Run ``command``; it raises exactly ``expected`` (recording nothing) or succeeds."""
-        before = count_events(self.ops)
-        if expected is None:
-            return command()
-        with pytest.raises(expected) as raised:
-            command()
-        assert type(raised.value) is expected, raised.value
-        assert count_events(self.ops) == before, "a refused command recorded events"
-        return None
-
     def _first_error(self, actor: Actor, risk: ModelRisk) -> type[Exception] | None:
         """The error every command on an existing risk checks first, if any."""
         if not actor.roles & HANDLERS:
@@ -231,7 +218,8 @@ class RiskMachine(RuleBasedStateMachine):
             expected = RiskRatingError
         elif OWNERS[owner] is None:
             expected = InvalidValueError
-        risk_id = self._give(
+        risk_id = give(
+            self.ops,
             expected,
             lambda: self.ops.risks.identify(
                 actor,
@@ -269,7 +257,8 @@ class RiskMachine(RuleBasedStateMachine):
                 expected = RiskRatingError
             elif not reason.strip():
                 expected = InvalidValueError
-        self._give(
+        give(
+            self.ops,
             expected,
             lambda: self.ops.risks.reassess(
                 actor, risk_id, likelihood=likelihood, impact=impact, reason=reason
@@ -286,7 +275,7 @@ class RiskMachine(RuleBasedStateMachine):
         expected = self._first_error(actor, risk)
         if expected is None and OWNERS[owner] is None:
             expected = InvalidValueError
-        self._give(expected, lambda: self.ops.risks.assign_owner(actor, risk_id, owner))
+        give(self.ops, expected, lambda: self.ops.risks.assign_owner(actor, risk_id, owner))
         stored = OWNERS[owner]
         if expected is None and stored is not None and stored != risk.owner_id:
             risk.owner_id = stored
@@ -306,7 +295,8 @@ class RiskMachine(RuleBasedStateMachine):
         if expected is None and not description.strip():
             expected = InvalidValueError
         due_on = self._today() + timedelta(days=due_in_days)
-        number = self._give(
+        number = give(
+            self.ops,
             expected,
             lambda: self.ops.risks.add_mitigation(
                 actor, risk_id, description=description, due_on=due_on
@@ -327,7 +317,7 @@ class RiskMachine(RuleBasedStateMachine):
                 expected = UnknownMitigationActionError
             elif risk.actions[number][1]:
                 expected = MitigationCompletedError
-        self._give(expected, lambda: self.ops.risks.complete_mitigation(actor, risk_id, number))
+        give(self.ops, expected, lambda: self.ops.risks.complete_mitigation(actor, risk_id, number))
         if expected is None:
             risk.actions[number] = (risk.actions[number][0], True)
             risk.events += 1
@@ -338,7 +328,8 @@ class RiskMachine(RuleBasedStateMachine):
         expected = self._first_error(actor, risk)
         if expected is None and (not plan.strip() or OWNERS[owner] is None):
             expected = InvalidValueError
-        self._give(
+        give(
+            self.ops,
             expected,
             lambda: self.ops.risks.set_contingency_plan(actor, risk_id, plan=plan, owner=owner),
         )
@@ -374,7 +365,8 @@ class RiskMachine(RuleBasedStateMachine):
                 or (risk.last_review is not None and held < risk.last_review)
             ):
                 expected = ReviewScheduleError
-        self._give(
+        give(
+            self.ops,
             expected,
             lambda: self.ops.risks.record_review(
                 actor,
@@ -414,7 +406,8 @@ class RiskMachine(RuleBasedStateMachine):
                 expected = InvalidValueError
             elif started is not None and started > now:
                 expected = IncidentTimeError
-        number = self._give(
+        number = give(
+            self.ops,
             expected,
             lambda: self.ops.risks.report_incident(
                 actor, risk_id, severity=severity, affected=affected, started_at=started
@@ -454,7 +447,8 @@ class RiskMachine(RuleBasedStateMachine):
                 expected = InvalidValueError
             elif at is not None and (at > now or at < risk.incidents[number][0]):
                 expected = IncidentTimeError
-        self._give(
+        give(
+            self.ops,
             expected,
             lambda: self.ops.risks.resolve_incident(
                 actor, risk_id, number, resolution=resolution, resolved_at=at
@@ -473,7 +467,7 @@ class RiskMachine(RuleBasedStateMachine):
                 expected = InvalidValueError
             elif any(is_open for _start, is_open in risk.incidents.values()):
                 expected = OpenIncidentsError
-        self._give(expected, lambda: self.ops.risks.close(actor, risk_id, reason))
+        give(self.ops, expected, lambda: self.ops.risks.close(actor, risk_id, reason))
         if expected is None:
             risk.status = RiskStatus.CLOSED
             risk.events += 1
@@ -487,7 +481,8 @@ class RiskMachine(RuleBasedStateMachine):
     @rule(actor=st.sampled_from(ACTORS), risk_id=st.uuids())
     def reassess_unknown(self, actor: Actor, risk_id: UUID) -> None:
         # Unknown ids are refused before any permission check: nothing to act on.
-        self._give(
+        give(
+            self.ops,
             UnknownIdError,
             lambda: self.ops.risks.reassess(actor, risk_id, likelihood=1, impact=1, reason="x"),
         )

@@ -37,7 +37,7 @@ from libops.domain.errors import (
     PermissionDeniedError,
     UnknownIdError,
 )
-from tests.actors import OWNER
+from tests.actors import Team
 from tests.helpers import count_events, refused
 
 APRIL = Period(date(2026, 4, 1), date(2026, 4, 30))
@@ -45,28 +45,6 @@ READS = Objective(Metric.READS, 5000)
 BOOKWORM = KolPartner(
     "@bookworm", Platform.DOUYIN, 120_000, ("2 short videos",), Money(Decimal("8000"), "CNY")
 )
-
-
-@attrs.frozen
-class Team:
-    """The people of a test, one per role (and one budget owner)."""
-
-    planner: Actor
-    reviewer: Actor
-    admin: Actor
-    tech: Actor
-    auditor: Actor
-    budget: Actor = OWNER
-
-    def by_role(self, role: str) -> Actor:
-        actor = attrs.asdict(self, recurse=False)[role]
-        assert isinstance(actor, Actor)
-        return actor
-
-
-@pytest.fixture
-def team(planner: Actor, reviewer: Actor, admin: Actor, tech: Actor, auditor: Actor) -> Team:
-    return Team(planner, reviewer, admin, tech, auditor)
 
 
 def _plan(team: Team, **overrides: Any) -> Campaign:

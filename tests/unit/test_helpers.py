@@ -8,7 +8,7 @@ import pytest
 from eventsourcing.domain import Aggregate, event
 
 from libops import Actor, LibOps, Period
-from tests.helpers import refused
+from tests.helpers import give, refused
 
 
 class Shelf(Aggregate):
@@ -81,3 +81,21 @@ class TestRefused:
 
         with pytest.raises(AssertionError, match="recorded events"):
             refused(memory_ops, ValueError, half_done)
+
+
+class TestGive:
+    def test_an_obeyed_command_gives_its_result(self, memory_ops: LibOps) -> None:
+        """With no expected error the command runs and its result comes back."""
+        assert give(memory_ops, None, lambda: 42) == 42
+
+    def test_an_expected_error_is_a_refusal(self, memory_ops: LibOps, planner: Actor) -> None:
+        """With an expected error the command must be refused, recording nothing."""
+
+        def half_done() -> None:
+            _plan(memory_ops, planner)
+            raise ValueError("too late")
+
+        shelves: dict[str, Shelf] = {}
+        assert give(memory_ops, KeyError, lambda: shelves["x"]) is None
+        with pytest.raises(AssertionError, match="recorded events"):
+            give(memory_ops, ValueError, half_done)

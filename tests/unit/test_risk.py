@@ -50,7 +50,7 @@ from libops.domain.risk import (
     signal_source,
     to_source,
 )
-from tests.actors import OWNER
+from tests.actors import Team
 from tests.helpers import count_events, refused
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -59,31 +59,9 @@ BAD_RATINGS: list[Any] = [0, 6, -1, 2.5, 3.0, "3", None, True, False]
 """Likelihoods and impacts that are refused: out of 1..5, or not an int."""
 
 
-@attrs.frozen
-class Team:
-    """The people of a test, one per role."""
-
-    planner: Actor
-    reviewer: Actor
-    admin: Actor
-    tech: Actor
-    auditor: Actor
-    budget: Actor = OWNER
-
-    def by_role(self, role: str) -> Actor:
-        actor = attrs.asdict(self, recurse=False)[role]
-        assert isinstance(actor, Actor)
-        return actor
-
-
 ROLES = ["planner", "reviewer", "admin", "tech", "auditor", "budget"]
 HANDLERS = {"admin", "tech"}
 """Who may handle risks (written out here, independently of the permission table)."""
-
-
-@pytest.fixture
-def team(planner: Actor, reviewer: Actor, admin: Actor, tech: Actor, auditor: Actor) -> Team:
-    return Team(planner, reviewer, admin, tech, auditor)
 
 
 def _identify(team: Team, **overrides: Any) -> Risk:

@@ -1192,7 +1192,4 @@ class TestBadInputsThroughTheService:
             ),
             "close": lambda: ops.risks.close(team.admin, rid, "again"),
         }
-        before = count_events(ops)
-        with pytest.raises(RiskClosedError):
-            calls[command]()
-        assert count_events(ops) == before
+        refused(ops, RiskClosedError, calls[command])

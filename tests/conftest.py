@@ -5,14 +5,20 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from libops import Actor, LibOps, Role
+from libops import Actor, LibOps
 from libops.adapters.clock import ManualClock
+from tests import actors
+
+if TYPE_CHECKING:
+    import psycopg
 
 settings.register_profile(
     "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -48,7 +54,7 @@ def postgres_url_or_skip() -> str:
     return url
 
 
-def _pg_connect(url: str):  # type: ignore[no-untyped-def]
+def _pg_connect(url: str) -> psycopg.Connection[tuple[Any, ...]]:
     import psycopg
 
     parts = urlsplit(url)
@@ -62,11 +68,11 @@ def _pg_connect(url: str):  # type: ignore[no-untyped-def]
     )
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
+@contextmanager
+def postgres_schema(prefix: str = "t") -> Iterator[str]:
     """A PostgreSQL store URL in a fresh schema of its own, dropped afterwards."""
     base = postgres_url_or_skip()
-    schema = f"t_{uuid.uuid4().hex[:16]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
     with _pg_connect(base) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     try:
@@ -74,6 +80,13 @@ def postgres_url() -> Iterator[str]:
     finally:
         with _pg_connect(base) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL store URL in a fresh schema of its own, dropped afterwards."""
+    with postgres_schema() as url:
+        yield url
 
 
 def make_store_url(kind: str, tmp_path: object, request: pytest.FixtureRequest) -> str:
@@ -113,29 +126,47 @@ def memory_ops(clock: ManualClock) -> Iterator[LibOps]:
 
 @pytest.fixture
 def planner() -> Actor:
-    return Actor("planner-1", [Role.CONTENT_PLANNER], name="Li Na")
+    """A content planner."""
+    return actors.PLANNER
 
 
 @pytest.fixture
 def planner2() -> Actor:
-    return Actor("planner-2", [Role.CONTENT_PLANNER], name="Zhao Lei")
+    """A second content planner."""
+    return actors.PLANNER2
 
 
 @pytest.fixture
 def reviewer() -> Actor:
-    return Actor("reviewer-1", [Role.REVIEWER], name="Wang Fang")
+    """A reviewer."""
+    return actors.REVIEWER
 
 
 @pytest.fixture
 def admin() -> Actor:
-    return Actor("admin-1", [Role.OPERATIONS_ADMIN], name="Chen Jie")
+    """An operations admin."""
+    return actors.ADMIN
 
 
 @pytest.fixture
 def tech() -> Actor:
-    return Actor("tech-1", [Role.TECHNICAL_SUPPORT], name="Liu Yang")
+    """A member of technical support."""
+    return actors.TECH
 
 
 @pytest.fixture
 def auditor() -> Actor:
-    return Actor("auditor-1", [Role.AUDITOR], name="Sun Min")
+    """An auditor."""
+    return actors.AUDITOR
+
+
+@pytest.fixture
+def owner() -> Actor:
+    """A budget owner."""
+    return actors.OWNER
+
+
+@pytest.fixture
+def team() -> actors.Team:
+    """One person per role."""
+    return actors.Team()

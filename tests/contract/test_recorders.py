@@ -81,16 +81,16 @@ class _Store:
         return getattr(self._factory(url, create_tables=False), make)(*args)
 
     def create_aggregate_recorder(self) -> AggregateRecorder:
-        return self._recorder("aggregate_recorder", "snapshots")  # type: ignore[no-any-return]
+        return self._recorder("aggregate_recorder", "snapshots")  # type: ignore[no-any-return]  # made by name
 
     def create_application_recorder(self) -> ApplicationRecorder:
-        return self._recorder("application_recorder")  # type: ignore[no-any-return]
+        return self._recorder("application_recorder")  # type: ignore[no-any-return]  # made by name
 
     def create_tracking_recorder(self) -> TrackingRecorder:
-        return self._recorder("tracking_recorder")  # type: ignore[no-any-return]
+        return self._recorder("tracking_recorder")  # type: ignore[no-any-return]  # made by name
 
     def create_process_recorder(self) -> ProcessRecorder:
-        return self._recorder("process_recorder")  # type: ignore[no-any-return]
+        return self._recorder("process_recorder")  # type: ignore[no-any-return]  # made by name
 
 
 class _MemoryStore(_Store):
@@ -141,14 +141,14 @@ class _AggregateRecorderContract(contract.AggregateRecorderTestCase):
     __test__ = False  # a contract on no store yet
 
     def create_recorder(self) -> AggregateRecorder:
-        return self.create_aggregate_recorder()  # type: ignore[attr-defined,no-any-return]
+        return self.create_aggregate_recorder()  # type: ignore[attr-defined,no-any-return]  # by the store mixin
 
 
 class _ApplicationRecorderContract(contract.ApplicationRecorderTestCase[ApplicationRecorder]):
     __test__ = False  # a contract on no store yet
 
     def create_recorder(self) -> ApplicationRecorder:
-        return self.create_application_recorder()  # type: ignore[attr-defined,no-any-return]
+        return self.create_application_recorder()  # type: ignore[attr-defined,no-any-return]  # by the store mixin
 
 
 class _SubscribingApplicationRecorderContract(_ApplicationRecorderContract):
@@ -163,21 +163,21 @@ class _TrackingRecorderContract(contract.TrackingRecorderTestCase):
     __test__ = False  # a contract on no store yet
 
     def create_recorder(self) -> TrackingRecorder:
-        return self.create_tracking_recorder()  # type: ignore[attr-defined,no-any-return]
+        return self.create_tracking_recorder()  # type: ignore[attr-defined,no-any-return]  # by the store mixin
 
 
 class _ProcessRecorderContract(contract.ProcessRecorderTestCase):
     __test__ = False  # a contract on no store yet
 
     def create_recorder(self) -> ProcessRecorder:
-        return self.create_process_recorder()  # type: ignore[attr-defined,no-any-return]
+        return self.create_process_recorder()  # type: ignore[attr-defined,no-any-return]  # by the store mixin
 
 
 class _NonInterleavingContract(contract.NonInterleavingNotificationIDsBaseCase):
     __test__ = False  # a contract on no store yet
 
     def create_recorder(self) -> ApplicationRecorder:
-        return self.create_application_recorder()  # type: ignore[attr-defined,no-any-return]
+        return self.create_application_recorder()  # type: ignore[attr-defined,no-any-return]  # by the store mixin
 
 
 class TestMemoryAggregateRecorder(_MemoryStore, _AggregateRecorderContract):

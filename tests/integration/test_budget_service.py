@@ -25,7 +25,6 @@ from libops import (
     Override,
     Period,
     Position,
-    Role,
 )
 from libops.domain.errors import (
     BudgetClosedError,
@@ -47,12 +46,11 @@ from libops.domain.errors import (
     UnknownCommitmentError,
     UnknownIdError,
 )
+from tests.actors import OWNER, OWNER2
 from tests.helpers import count_events
 
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
 APRIL = Period(date(2026, 4, 1), date(2026, 4, 30))
-OWNER = Actor("owner-1", [Role.BUDGET_OWNER], name="Zhou Min")
-OWNER2 = Actor("owner-2", [Role.BUDGET_OWNER], name="Wu Hua")
 PROMOTION = BudgetCategory.PROMOTION
 PARTNERSHIPS = BudgetCategory.PARTNERSHIPS
 STAFF = BudgetCategory.STAFF

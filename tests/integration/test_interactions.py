@@ -52,7 +52,7 @@ from libops.domain.interaction.contest import Contest
 from libops.domain.interaction.draw import draw_winners, seed_commitment
 from libops.domain.personal import ERASED, Consent, PersonalInfo
 from tests.conftest import _pg_connect, make_store_url
-from tests.helpers import count_events
+from tests.helpers import count_events, refused
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 CONSENT = Consent("World Book Day activities at City Library", START)
@@ -62,15 +62,6 @@ DAY = timedelta(days=1)
 def reader(n: int) -> PersonalInfo:
     """A reader with a name, a Weibo handle and a phone number."""
     return PersonalInfo(name=f"读者{n}号", handle=f"@reader_{n}", contact=f"1381234{n:04d}")
-
-
-def refused(ops: LibOps, error: type[Exception], command: Any) -> Exception:
-    """Run ``command``: it raises ``error`` and the store records nothing."""
-    before = count_events(ops)
-    with pytest.raises(error) as raised:
-        command()
-    assert count_events(ops) == before, "a refused command recorded events"
-    return raised.value
 
 
 def stored_states(ops: LibOps) -> list[bytes]:

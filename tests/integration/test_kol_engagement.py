@@ -27,7 +27,6 @@ from libops import (
     Period,
     Platform,
     Position,
-    Role,
 )
 from libops.application.campaigns import kol_commitment_reference
 from libops.domain.errors import (
@@ -41,12 +40,12 @@ from libops.domain.errors import (
     PermissionDeniedError,
     UnknownIdError,
 )
+from tests.actors import OWNER
 from tests.conftest import make_store_url
-from tests.helpers import count_events
+from tests.helpers import count_events, refused
 
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
 APRIL = Period(date(2026, 4, 1), date(2026, 4, 30))
-OWNER = Actor("owner-1", [Role.BUDGET_OWNER])
 PARTNERSHIPS = BudgetCategory.PARTNERSHIPS
 PROMOTION = BudgetCategory.PROMOTION
 
@@ -289,10 +288,13 @@ class TestRefusedEngagementsRecordNothing:
         """A campaign with no line of its own in the budget gets no partner and no commitment."""
         e = engagement
         other = e.ops.campaigns.plan(planner, name="Summer reading", kind="kol", period=APRIL)
-        before = count_events(e.ops)
-        with pytest.raises(NoBudgetLineError):
-            e.ops.campaigns.engage_kol_partner(planner, other, partner(), budget_id=e.budget_id)
-        assert count_events(e.ops) == before
+        refused(
+            e.ops,
+            NoBudgetLineError,
+            lambda: e.ops.campaigns.engage_kol_partner(
+                planner, other, partner(), budget_id=e.budget_id
+            ),
+        )
         assert e.ops.campaigns.get(other).kol_partners == ()
 
     @pytest.mark.parametrize("ending", ["complete", "cancel"])
@@ -365,8 +367,11 @@ class TestTwoProcesses:
         one.budgets.allocate(OWNER, bid, PARTNERSHIPS, cny(5000), campaign_id=cid)
         assert other.budgets.get(bid).version == 2  # the other process caches the budget
         one.campaigns.engage_kol_partner(planner, cid, partner(), budget_id=bid)
-        before = count_events(one)
-        with pytest.raises(OverspendError):
-            other.campaigns.engage_kol_partner(planner, cid, partner("@second"), budget_id=bid)
-        assert count_events(one) == before
+        refused(
+            one,
+            OverspendError,
+            lambda: other.campaigns.engage_kol_partner(
+                planner, cid, partner("@second"), budget_id=bid
+            ),
+        )
         assert [p.handle for p in other.campaigns.get(cid).kol_partners] == ["@bookworm"]

@@ -29,7 +29,6 @@ from libops import (
     PostVariant,
     PublishReceipt,
     ReviewChecklist,
-    Role,
 )
 from libops.adapters.clock import ManualClock
 from libops.adapters.platforms import DEFAULT_LIMITS
@@ -48,7 +47,8 @@ from libops.domain.errors import (
     UnknownIdError,
     VariantLimitError,
 )
-from tests.helpers import count_events
+from tests.actors import PLANNER_REVIEWER
+from tests.helpers import count_events, refused
 
 PASSED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
 ID_NUMBER = "11010519491231002X"
@@ -95,14 +95,6 @@ def publish(ops: LibOps, actor: Actor, post_id: UUID, platform: Platform, extern
         calendar.release(post.id, actor=actor)
         to_save.append(calendar)
     ops.app.save(*to_save)
-
-
-def refused(ops: LibOps, error: type[Exception], call: Callable[[], object]) -> None:
-    """``call`` raises ``error`` and nothing is recorded in the store."""
-    before = count_events(ops)
-    with pytest.raises(error):
-        call()
-    assert count_events(ops) == before
 
 
 class TestWorkflow:
@@ -281,7 +273,7 @@ class TestBadInputsRecordNothing:
 
     def test_review_by_author(self, ops: LibOps) -> None:
         """The author never reviews their own post."""
-        both = Actor("both-1", [Role.CONTENT_PLANNER, Role.REVIEWER])
+        both = PLANNER_REVIEWER
         post_id = draft(ops, both)
         ops.posts.submit_for_review(both, post_id)
         refused(
@@ -540,5 +532,5 @@ class TestCalendarAndCadence:
             thread.join()
         assert errors == []
         assert sorted(p for p, _ in ops.posts.calendar("weibo")) == sorted(posts)
-        calendar = ops.app.repository.get(PlatformCalendar.id_for("weibo"))
+        calendar: PlatformCalendar = ops.app.repository.get(PlatformCalendar.id_for("weibo"))
         assert calendar.version == 1 + len(posts)

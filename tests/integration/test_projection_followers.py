@@ -313,12 +313,12 @@ class TestWritersTakeTheTableLock:
                 # What a plain INSERT holds until it commits: ROW EXCLUSIVE.
                 other.execute(f'LOCK TABLE "{schema}"."{table}" IN ROW EXCLUSIVE MODE')
                 done = threading.Event()
-                writer = threading.Thread(
-                    target=lambda: (
-                        ops.campaigns.plan(planner, name="Blocked", kind="topic", period=APRIL),
-                        done.set(),
-                    )
-                )
+
+                def plan_then_signal() -> None:
+                    ops.campaigns.plan(planner, name="Blocked", kind="topic", period=APRIL)
+                    done.set()
+
+                writer = threading.Thread(target=plan_then_signal)
                 writer.start()
 
                 def waiting() -> bool:

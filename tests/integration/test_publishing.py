@@ -25,7 +25,7 @@ from libops.domain.errors import (
 )
 from libops.domain.post import MetricOutcome, PlatformStatus
 from libops.domain.values import Platform, PostVariant, PublishReceipt, ReviewChecklist
-from tests.helpers import count_events
+from tests.helpers import count_events, refused
 
 CHECKED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
 
@@ -119,10 +119,11 @@ class TestPublish:
         first = approved_post(pub, planner, reviewer, title="First")
         second = approved_post(pub, planner, reviewer, title="Second")
         pub.publishing.publish(admin, first, "weibo", idempotency_key="k")
-        before = count_events(pub)
-        with pytest.raises(IdempotencyKeyReuseError):
-            pub.publishing.publish(admin, second, "weibo", idempotency_key="k")
-        assert count_events(pub) == before
+        refused(
+            pub,
+            IdempotencyKeyReuseError,
+            lambda: pub.publishing.publish(admin, second, "weibo", idempotency_key="k"),
+        )
         assert len(weibo.published()) == 1
 
     def test_lost_response_then_retry_publishes_once(
@@ -192,10 +193,9 @@ class TestPublish:
     ) -> None:
         """A post that was not approved is not published, and nothing is recorded."""
         post_id = drafted_post(pub, planner)
-        before = count_events(pub)
-        with pytest.raises(InvalidTransitionError):
-            pub.publishing.publish(admin, post_id, "weibo")
-        assert count_events(pub) == before
+        refused(
+            pub, InvalidTransitionError, lambda: pub.publishing.publish(admin, post_id, "weibo")
+        )
         assert weibo.published() == []
 
     def test_retracted_post_refused(
@@ -204,10 +204,9 @@ class TestPublish:
         """A retracted post is not published, and nothing is recorded."""
         post_id = approved_post(pub, planner, reviewer)
         pub.posts.retract(admin, post_id, "event cancelled")
-        before = count_events(pub)
-        with pytest.raises(InvalidTransitionError):
-            pub.publishing.publish(admin, post_id, "weibo")
-        assert count_events(pub) == before
+        refused(
+            pub, InvalidTransitionError, lambda: pub.publishing.publish(admin, post_id, "weibo")
+        )
         assert weibo.published() == []
 
     @pytest.mark.parametrize("who", ["planner", "reviewer", "auditor"])
@@ -223,10 +222,7 @@ class TestPublish:
         """Only operations admins and technical support publish; others record nothing."""
         post_id = approved_post(pub, planner, reviewer)
         actor = request.getfixturevalue(who)
-        before = count_events(pub)
-        with pytest.raises(PermissionDeniedError):
-            pub.publishing.publish(actor, post_id, "weibo")
-        assert count_events(pub) == before
+        refused(pub, PermissionDeniedError, lambda: pub.publishing.publish(actor, post_id, "weibo"))
         assert weibo.published() == []
 
     def test_technical_support_may_publish(
@@ -241,10 +237,9 @@ class TestPublish:
     ) -> None:
         """A post without a WeChat variant cannot go out on WeChat; nothing is recorded."""
         post_id = approved_post(pub, planner, reviewer, Platform.WEIBO)
-        before = count_events(pub)
-        with pytest.raises(PlatformNotTargetedError):
-            pub.publishing.publish(admin, post_id, "wechat")
-        assert count_events(pub) == before
+        refused(
+            pub, PlatformNotTargetedError, lambda: pub.publishing.publish(admin, post_id, "wechat")
+        )
         assert wechat.published() == []
 
     def test_no_gateway_for_platform(
@@ -252,25 +247,16 @@ class TestPublish:
     ) -> None:
         """A platform without a registered gateway is a specific error; nothing is recorded."""
         post_id = approved_post(pub, planner, reviewer, Platform.WEIBO, Platform.MASTODON)
-        before = count_events(pub)
-        with pytest.raises(NoGatewayError):
-            pub.publishing.publish(admin, post_id, "mastodon")
-        assert count_events(pub) == before
+        refused(pub, NoGatewayError, lambda: pub.publishing.publish(admin, post_id, "mastodon"))
 
     @pytest.mark.parametrize("post_id", ["not-a-uuid", "00000000-0000-0000-0000-000000000000"])
     def test_unknown_post(self, pub: LibOps, admin: Actor, post_id: str) -> None:
         """An unknown post id is a specific error; nothing is recorded."""
-        before = count_events(pub)
-        with pytest.raises(UnknownIdError):
-            pub.publishing.publish(admin, post_id, "weibo")
-        assert count_events(pub) == before
+        refused(pub, UnknownIdError, lambda: pub.publishing.publish(admin, post_id, "weibo"))
 
     def test_unknown_platform_name(self, pub: LibOps, admin: Actor) -> None:
         """An unknown platform name is bad input; nothing is recorded."""
-        before = count_events(pub)
-        with pytest.raises(InvalidValueError):
-            pub.publishing.publish(admin, uuid4(), "myspace")
-        assert count_events(pub) == before
+        refused(pub, InvalidValueError, lambda: pub.publishing.publish(admin, uuid4(), "myspace"))
 
     def test_publishing_releases_the_calendar_slot(
         self, pub: LibOps, planner: Actor, reviewer: Actor, admin: Actor, clock: ManualClock
@@ -454,10 +440,7 @@ class TestPublishDue:
 
     def test_auditor_refused(self, pub: LibOps, auditor: Actor) -> None:
         """Only those who may publish run the due slots; nothing is recorded."""
-        before = count_events(pub)
-        with pytest.raises(PermissionDeniedError):
-            pub.publishing.publish_due(auditor)
-        assert count_events(pub) == before
+        refused(pub, PermissionDeniedError, lambda: pub.publishing.publish_due(auditor))
 
 
 class TestCollectMetrics:
@@ -549,10 +532,7 @@ class TestCollectMetrics:
         """Auditors read but do not record metrics; nothing is recorded."""
         post_id = approved_post(pub, planner, reviewer)
         pub.publishing.publish(admin, post_id, "weibo")
-        before = count_events(pub)
-        with pytest.raises(PermissionDeniedError):
-            pub.publishing.collect_metrics(auditor)
-        assert count_events(pub) == before
+        refused(pub, PermissionDeniedError, lambda: pub.publishing.collect_metrics(auditor))
 
     def test_unknown_post(self, pub: LibOps, admin: Actor) -> None:
         """Collecting for an unknown post is a specific error."""

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
+from typing import cast
 
 import pytest
 from PIL import Image
@@ -73,7 +74,8 @@ def colour_counts(image: Image.Image) -> Counter[tuple[int, int, int]]:
     colours (anti-aliasing and colour management move exact values slightly)."""
     reduced = image.reduce(2).quantize(colors=256).convert("RGB")
     colours = reduced.getcolors(maxcolors=256) or []
-    return Counter({colour: count for count, colour in colours})
+    # An RGB picture's colours are (r, g, b) triples; Pillow types them for any mode.
+    return Counter({cast(tuple[int, int, int], colour): count for count, colour in colours})
 
 
 def near(colour: tuple[int, int, int], target: tuple[int, ...], tolerance: int = 24) -> bool:

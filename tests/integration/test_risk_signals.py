@@ -16,7 +16,7 @@ from uuid import UUID
 import pytest
 from typer.testing import CliRunner
 
-from libops import Actor, LibOps, Money, Override, Period, Role, cli
+from libops import Actor, LibOps, Money, Override, Period, cli
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
 from libops.application.risk_signals import SIGNALS_ACTOR, dispatch_signals, raise_signals
@@ -25,10 +25,10 @@ from libops.domain.interaction.moderation import CommentRef
 from libops.domain.values import MetricSnapshot, PostVariant, ReviewChecklist
 from libops.projections import ProjectionEngine
 from libops.projections.signals import NAME, OUTBOX, RiskSignalsProjection
+from tests.actors import OWNER
 from tests.helpers import count_events
 
 CHECKED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
-OWNER = Actor("owner-1", [Role.BUDGET_OWNER], name="Zhou Min")
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def overspend(ops: LibOps, planner: Actor) -> UUID:
 def identified(ops: LibOps) -> list[UUID]:
     """The ids of every risk identified, in log order."""
     return [
-        n.originator_id
+        UUID(str(n.originator_id))
         for n in ops.app.recorder.select_notifications(
             0, 10**9, topics=["libops:Risk.Identified"], inclusive_of_start=False
         )

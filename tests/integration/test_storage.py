@@ -386,5 +386,5 @@ class TestPostgresStore:
         """Pool size and overflow from the URL configure eventsourcing's connection pool."""
         libops.migrate(postgres_url)
         with LibOps.open(f"{postgres_url}&pool_size=2&max_overflow=1") as ops:
-            pool = ops.app.factory.datastore.pool  # type: ignore[attr-defined]
+            pool = ops.app.factory.datastore.pool  # type: ignore[attr-defined]  # PostgreSQL's only
             assert (pool.min_size, pool.max_size) == (2, 3)

@@ -10,15 +10,12 @@ the events the model's successful commands recorded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
-import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -28,7 +25,6 @@ from hypothesis.stateful import (
     multiple,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from libops import Actor, BudgetCategory, LibOps, Money, Override, Period, Position, Role
@@ -51,8 +47,9 @@ from libops.domain.errors import (
     SelfApprovalError,
     UnknownCommitmentError,
 )
-from tests.conftest import STORE_KINDS, make_store_url
-from tests.helpers import count_events
+from tests.actors import ADMIN, AUDITOR, OWNER, OWNER2, PLANNER, PLANNER_OWNER, REVIEWER
+from tests.helpers import count_events, give
+from tests.stateful.harness import MachineStore, run_machine
 
 # --- the model -------------------------------------------------------------------------
 
@@ -72,19 +69,7 @@ MAY_GIVE = {
 }
 """Who may give what, as the model understands it (independent of PERMISSIONS)."""
 
-OWNER = Actor("owner-1", [Role.BUDGET_OWNER])
-OWNER2 = Actor("owner-2", [Role.BUDGET_OWNER])
-PLANNER = Actor("planner-1", [Role.CONTENT_PLANNER])
-ADMIN = Actor("admin-1", [Role.OPERATIONS_ADMIN])
-ACTORS = [
-    OWNER,
-    OWNER2,
-    PLANNER,
-    ADMIN,
-    Actor("lead-1", [Role.CONTENT_PLANNER, Role.BUDGET_OWNER]),
-    Actor("reviewer-1", [Role.REVIEWER]),
-    Actor("auditor-1", [Role.AUDITOR]),
-]
+ACTORS = [OWNER, OWNER2, PLANNER, ADMIN, PLANNER_OWNER, REVIEWER, AUDITOR]
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
 CURRENCIES = ["CNY", "JPY", "KWD"]
 CATEGORIES = [BudgetCategory.PROMOTION, BudgetCategory.PARTNERSHIPS, BudgetCategory.STAFF]
@@ -223,17 +208,6 @@ class BudgetMachine(RuleBasedStateMachine):
 
     # --- helpers -----------------------------------------------------------------------
 
-    def _give(self, expected: type[Exception] | None, command: Callable[[], object]) -> object:
-        """Run ``command``; it raises exactly ``expected`` (recording nothing) or succeeds."""
-        before = count_events(self.ops)
-        if expected is None:
-            return command()
-        with pytest.raises(expected) as raised:
-            command()
-        assert type(raised.value) is expected, raised.value
-        assert count_events(self.ops) == before, "a refused command recorded events"
-        return None
-
     def _key(self, category: BudgetCategory, campaign: str | None) -> LineKey:
         return category, None if campaign is None else self.campaigns[campaign]
 
@@ -285,7 +259,8 @@ class BudgetMachine(RuleBasedStateMachine):
     @rule(target=budgets, actor=actors_for("open"), currency=st.sampled_from(CURRENCIES))
     def open(self, actor: Actor, currency: str) -> Any:
         expected = None if _may(actor, "open") else PermissionDeniedError
-        budget_id = self._give(
+        budget_id = give(
+            self.ops,
             expected,
             lambda: self.ops.budgets.open(actor, name="2026", period=YEAR, currency=currency),
         )
@@ -318,7 +293,8 @@ class BudgetMachine(RuleBasedStateMachine):
             or self._opens(budget, key)
         )
         money = amount.money(budget.currency)
-        self._give(
+        give(
+            self.ops,
             expected,
             lambda: self.ops.budgets.allocate(
                 actor, budget_id, category, money, campaign_id=key[1]
@@ -361,7 +337,8 @@ class BudgetMachine(RuleBasedStateMachine):
             elif money.amount > budget.line(key).available and approver is None:
                 expected = OverspendError
         override = None if approver is None else Override(approver, "the deadline is fixed")
-        self._give(
+        give(
+            self.ops,
             expected,
             lambda: self.ops.budgets.commit(
                 actor,
@@ -407,7 +384,8 @@ class BudgetMachine(RuleBasedStateMachine):
                 expected = CommitmentClosedError
             elif money is not None and money.amount > commitment.outstanding:
                 expected = CommitmentExceededError
-        released = self._give(
+        released = give(
+            self.ops,
             expected,
             lambda: self.ops.budgets.release(
                 actor, budget_id, reference, reason=reason, amount=money
@@ -510,7 +488,8 @@ class BudgetMachine(RuleBasedStateMachine):
             if need > 0 and need > budget.line(key).available and approver is None:
                 expected = OverspendError
         override = None if approver is None else Override(approver, "overtime")
-        expense = self._give(
+        expense = give(
+            self.ops,
             expected,
             lambda: self.ops.budgets.record_expense(
                 actor,
@@ -584,7 +563,8 @@ class BudgetMachine(RuleBasedStateMachine):
                 expected = OverspendError
             else:
                 expected = self._opens(budget, dst)
-        adjustment = self._give(
+        adjustment = give(
+            self.ops,
             expected,
             lambda: self.ops.budgets.move(
                 actor,
@@ -638,7 +618,8 @@ class BudgetMachine(RuleBasedStateMachine):
                 expected = OverspendError
             else:
                 expected = self._opens(budget, key)
-        self._give(
+        give(
+            self.ops,
             expected,
             lambda: self.ops.budgets.change_allocation(
                 actor,
@@ -663,7 +644,7 @@ class BudgetMachine(RuleBasedStateMachine):
         expected = self._first(actor, "close", budget)
         if expected is None and any(c.outstanding for c in budget.commitments.values()):
             expected = OpenCommitmentsError
-        self._give(expected, lambda: self.ops.budgets.close(actor, budget_id))
+        give(self.ops, expected, lambda: self.ops.budgets.close(actor, budget_id))
         if expected is None:
             budget.closed = True
             budget.events += 1
@@ -727,35 +708,11 @@ class BudgetMachine(RuleBasedStateMachine):
                     assert key in expected.override_lines
 
 
-# --- running it on every store ---------------------------------------------------------
-
-EXAMPLES = {"memory": 1.0, "sqlite": 0.4, "postgresql": 0.25}
-"""The share of the profile's max_examples each store runs (PostgreSQL is slowest)."""
+# --- running it on every store --------------------------------------------------------------------
 
 
-@pytest.fixture(params=STORE_KINDS)
-def machine_ops(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[tuple[str, LibOps]]:
-    """libops on a fresh store of each kind, shared by all the runs of one test."""
-    url = make_store_url(request.param, tmp_path, request)
-    with LibOps.open(url, migrate=True) as opened:
-        yield request.param, opened
-
-
-def test_budget_state_machine(machine_ops: tuple[str, LibOps]) -> None:
+def test_budget_state_machine(machine_store: MachineStore) -> None:
     """Random command sequences keep the stored budgets equal to the plain model."""
-    kind, ops = machine_ops
-
-    class Machine(BudgetMachine):
-        pass
-
-    Machine.ops = ops
-    base = settings()
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]  # unannotated in hypothesis
-        Machine,
-        settings=settings(
-            base,
-            max_examples=max(3, round(base.max_examples * EXAMPLES[kind])),
-            stateful_step_count=40,
-            deadline=None,
-        ),
-    )
+    # One store for all the runs of this test.
+    with machine_store.opened() as ops:
+        run_machine(BudgetMachine, machine_store, ops=ops)

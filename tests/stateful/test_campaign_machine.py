@@ -7,15 +7,13 @@ campaigns equal the model and that refused commands recorded nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
-import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -23,7 +21,6 @@ from hypothesis.stateful import (
     invariant,
     multiple,
     rule,
-    run_state_machine_as_test,
 )
 
 from libops import (
@@ -47,8 +44,9 @@ from libops.domain.errors import (
     PermissionDeniedError,
     UnknownIdError,
 )
-from tests.conftest import STORE_KINDS, make_store_url
-from tests.helpers import count_events
+from tests.actors import ADMIN, AUDITOR, OWNER, PLANNER, PLANNER_ADMIN, REVIEWER, TECH
+from tests.helpers import count_events, give
+from tests.stateful.harness import MachineStore, run_machine
 
 # --- the model -------------------------------------------------------------------------
 
@@ -68,15 +66,7 @@ MAY_GIVE = {
 
 ENDED = {CampaignStatus.COMPLETED, CampaignStatus.CANCELLED}
 
-ACTORS = [
-    Actor("planner-1", [Role.CONTENT_PLANNER]),
-    Actor("admin-1", [Role.OPERATIONS_ADMIN]),
-    Actor("lead-1", [Role.CONTENT_PLANNER, Role.OPERATIONS_ADMIN]),
-    Actor("reviewer-1", [Role.REVIEWER]),
-    Actor("tech-1", [Role.TECHNICAL_SUPPORT]),
-    Actor("budget-1", [Role.BUDGET_OWNER]),
-    Actor("auditor-1", [Role.AUDITOR]),
-]
+ACTORS = [PLANNER, ADMIN, PLANNER_ADMIN, REVIEWER, TECH, OWNER, AUDITOR]
 
 NAMES = ["World Book Day", "  Summer reading  ", "读书月", "", "   "]
 PERIODS = [
@@ -180,16 +170,10 @@ class CampaignMachine(RuleBasedStateMachine):
     # --- helpers -----------------------------------------------------------------------
 
     def _give(self, expected: type[Exception] | None, command: Callable[[], object]) -> object:
-        """Run ``command``; it raises exactly ``expected`` (recording nothing) or succeeds."""
-        before = count_events(self.ops)
-        if expected is None:
-            return command()
-        with pytest.raises(expected) as raised:
-            command()
-        assert type(raised.value) is expected, raised.value
-        assert count_events(self.ops) == before, "a refused command recorded events"
-        self.refused += 1
-        return None
+        """Run ``command`` (see ``give``), counting the refusals."""
+        result = give(self.ops, expected, command)
+        self.refused += expected is not None
+        return result
 
     def _open_error(self, actor: Actor, command: str, campaign: ModelCampaign) -> Any:
         """The error every command on an existing campaign checks first, if any."""
@@ -439,35 +423,11 @@ class CampaignMachine(RuleBasedStateMachine):
             assert actual == expected
 
 
-# --- running it on every store ---------------------------------------------------------
-
-EXAMPLES = {"memory": 1.0, "sqlite": 0.4, "postgresql": 0.25}
-"""The share of the profile's max_examples each store runs (PostgreSQL is slowest)."""
+# --- running it on every store --------------------------------------------------------------------
 
 
-@pytest.fixture(params=STORE_KINDS)
-def machine_ops(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[tuple[str, LibOps]]:
-    """libops on a fresh store of each kind, shared by all the runs of one test."""
-    url = make_store_url(request.param, tmp_path, request)
-    with LibOps.open(url, migrate=True) as opened:
-        yield request.param, opened
-
-
-def test_campaign_state_machine(machine_ops: tuple[str, LibOps]) -> None:
+def test_campaign_state_machine(machine_store: MachineStore) -> None:
     """Random command sequences keep the stored campaigns equal to the plain model."""
-    kind, ops = machine_ops
-
-    class Machine(CampaignMachine):
-        pass
-
-    Machine.ops = ops
-    base = settings()
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]  # unannotated in hypothesis
-        Machine,
-        settings=settings(
-            base,
-            max_examples=max(3, round(base.max_examples * EXAMPLES[kind])),
-            stateful_step_count=40,
-            deadline=None,
-        ),
-    )
+    # One store for all the runs of this test.
+    with machine_store.opened() as ops:
+        run_machine(CampaignMachine, machine_store, ops=ops)

@@ -10,14 +10,11 @@ the winners the model expects from the revealed seed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
-import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -27,7 +24,6 @@ from hypothesis.stateful import (
     multiple,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from libops import Actor, LibOps, Platform, Role
@@ -56,8 +52,9 @@ from libops.domain.interaction import (
 )
 from libops.domain.interaction.draw import draw_winners, seed_commitment
 from libops.domain.personal import Consent, PersonalInfo
-from tests.conftest import STORE_KINDS, make_store_url
-from tests.helpers import count_events
+from tests.actors import ADMIN, AUDITOR, PLANNER, PLANNER_ADMIN, REVIEWER, TECH
+from tests.helpers import count_events, give
+from tests.stateful.harness import MachineStore, run_machine
 
 # --- the model -------------------------------------------------------------------------
 
@@ -75,14 +72,7 @@ MAY_GIVE = {
 }
 """Who may give what, as the model understands it (independent of PERMISSIONS)."""
 
-ACTORS = [
-    Actor("planner-1", [Role.CONTENT_PLANNER]),
-    Actor("admin-1", [Role.OPERATIONS_ADMIN]),
-    Actor("lead-1", [Role.CONTENT_PLANNER, Role.OPERATIONS_ADMIN]),
-    Actor("reviewer-1", [Role.REVIEWER]),
-    Actor("tech-1", [Role.TECHNICAL_SUPPORT]),
-    Actor("auditor-1", [Role.AUDITOR]),
-]
+ACTORS = [PLANNER, ADMIN, PLANNER_ADMIN, REVIEWER, TECH, AUDITOR]
 ADMIN = ACTORS[1]
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -204,17 +194,6 @@ class ContestMachine(RuleBasedStateMachine):
 
     # --- helpers -----------------------------------------------------------------------
 
-    def _give(self, expected: type[Exception] | None, command: Callable[[], object]) -> object:
-        """Run ``command``; it raises exactly ``expected`` (recording nothing) or succeeds."""
-        before = count_events(self.ops)
-        if expected is None:
-            return command()
-        with pytest.raises(expected) as raised:
-            command()
-        assert type(raised.value) is expected, raised.value
-        assert count_events(self.ops) == before, "a refused command recorded events"
-        return None
-
     def _now(self) -> datetime:
         return self.clock.now()
 
@@ -250,7 +229,8 @@ class ContestMachine(RuleBasedStateMachine):
         """Announce a contest (with rules or without), and maybe open it at once."""
         rules = None if template is None else template.at(self._now())
         expected = None if _may(actor, "announce") else PermissionDeniedError
-        contest_id = self._give(
+        contest_id = give(
+            self.ops,
             expected,
             lambda: self.ops.contests.announce(
                 actor, kind="repost_draw", title="Draw", rules=rules
@@ -282,7 +262,7 @@ class ContestMachine(RuleBasedStateMachine):
             expected = InvalidTransitionError
         elif contest.status is not ContestStatus.ANNOUNCED:
             expected = RulesFrozenError
-        self._give(expected, lambda: self.ops.contests.state_rules(actor, contest_id, rules))
+        give(self.ops, expected, lambda: self.ops.contests.state_rules(actor, contest_id, rules))
         if expected is None and rules != contest.rules:
             contest.rules = rules
             contest.events += 1
@@ -299,7 +279,7 @@ class ContestMachine(RuleBasedStateMachine):
             expected = RulesMissingError
         elif self._now() >= contest.rules.closes_at:
             expected = ContestWindowError
-        self._give(expected, lambda: self.ops.contests.open(actor, contest_id))
+        give(self.ops, expected, lambda: self.ops.contests.open(actor, contest_id))
         if expected is None:
             contest.status = ContestStatus.OPEN
             contest.events += 1
@@ -352,13 +332,15 @@ class ContestMachine(RuleBasedStateMachine):
         "made": st.sampled_from([None, None, None, None, timedelta(minutes=10)]),
     }
 
-    @rule(**entry_arguments)
+    # mypy fears that **entry_arguments fills rule's target(s); it holds strategies only.
+    @rule(**entry_arguments)  # type: ignore[call-overload, untyped-decorator]  # see above
     def another_entry(self, **arguments: Any) -> None:
         """Entries come more often than anything else (a second rule doubles their share)."""
         self.clock.advance(timedelta(minutes=20))  # readers enter as time goes by
         self.enter(**arguments)
 
-    @rule(**entry_arguments)
+    # mypy fears that **entry_arguments fills rule's target(s); it holds strategies only.
+    @rule(**entry_arguments)  # type: ignore[call-overload, untyped-decorator]  # see above
     def enter(
         self,
         contest_id: UUID,
@@ -382,7 +364,8 @@ class ContestMachine(RuleBasedStateMachine):
         opens = contest.rules.opens_at if contest.rules is not None else self._now()
         entered_at = self._now() if made is None else opens + made
         expected = self._entry_error(contest, actor, public, subject, platform, method, entered_at)
-        given = self._give(
+        given = give(
+            self.ops,
             expected,
             lambda: self.ops.contests.enter(
                 actor,
@@ -419,8 +402,10 @@ class ContestMachine(RuleBasedStateMachine):
             expected = InvalidTransitionError
         elif not reason.strip():
             expected = InvalidValueError
-        self._give(
-            expected, lambda: self.ops.contests.disqualify(actor, contest_id, entry_id, reason)
+        give(
+            self.ops,
+            expected,
+            lambda: self.ops.contests.disqualify(actor, contest_id, entry_id, reason),
         )
         if expected is None:
             contest.entries[entry_id].disqualified = True
@@ -444,7 +429,7 @@ class ContestMachine(RuleBasedStateMachine):
             expected = InvalidTransitionError
         elif contest.rules is not None and self._now() < contest.rules.closes_at:
             expected = ContestWindowError
-        commitment = self._give(expected, lambda: self.ops.contests.close(actor, contest_id))
+        commitment = give(self.ops, expected, lambda: self.ops.contests.close(actor, contest_id))
         if expected is None:
             assert isinstance(commitment, str)
             contest.status = ContestStatus.CLOSED
@@ -461,7 +446,7 @@ class ContestMachine(RuleBasedStateMachine):
             expected = PermissionDeniedError
         elif contest.status is not ContestStatus.CLOSED:
             expected = InvalidTransitionError
-        winners = self._give(expected, lambda: self.ops.contests.draw(actor, contest_id))
+        winners = give(self.ops, expected, lambda: self.ops.contests.draw(actor, contest_id))
         if expected is None:
             assert contest.rules is not None
             assert isinstance(winners, tuple)
@@ -487,7 +472,7 @@ class ContestMachine(RuleBasedStateMachine):
             expected = InvalidTransitionError
         elif not reason.strip():
             expected = InvalidValueError
-        self._give(expected, lambda: self.ops.contests.cancel(actor, contest_id, reason))
+        give(self.ops, expected, lambda: self.ops.contests.cancel(actor, contest_id, reason))
         if expected is None:
             contest.status = ContestStatus.CANCELLED
             contest.events += 1
@@ -576,39 +561,12 @@ class ContestMachine(RuleBasedStateMachine):
                 assert result.recorded_winners == stored.winners
 
 
-# --- running it on every store ---------------------------------------------------------
-
-EXAMPLES = {"memory": 1.0, "sqlite": 0.4, "postgresql": 0.25}
-"""The share of the profile's max_examples each store runs (PostgreSQL is slowest)."""
+# --- running it on every store --------------------------------------------------------------------
 
 
-@pytest.fixture(params=STORE_KINDS)
-def machine_ops(
-    request: pytest.FixtureRequest, tmp_path: object
-) -> Iterator[tuple[str, LibOps, ManualClock]]:
-    """libops on a fresh store of each kind, shared by all the runs of one test."""
-    url = make_store_url(request.param, tmp_path, request)
-    clock = ManualClock(START)
-    with LibOps.open(url, clock=clock, migrate=True) as opened:
-        yield request.param, opened, clock
-
-
-def test_contest_state_machine(machine_ops: tuple[str, LibOps, ManualClock]) -> None:
+def test_contest_state_machine(machine_store: MachineStore) -> None:
     """Random command sequences keep the stored contests equal to the plain model."""
-    kind, ops, clock = machine_ops
-
-    class Machine(ContestMachine):
-        pass
-
-    Machine.ops = ops
-    Machine.clock = clock
-    base = settings()
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]  # unannotated in hypothesis
-        Machine,
-        settings=settings(
-            base,
-            max_examples=max(3, round(base.max_examples * EXAMPLES[kind])),
-            stateful_step_count=40,
-            deadline=None,
-        ),
-    )
+    # One store for all the runs of this test.
+    clock = ManualClock(START)
+    with machine_store.opened(clock=clock) as ops:
+        run_machine(ContestMachine, machine_store, ops=ops, clock=clock)

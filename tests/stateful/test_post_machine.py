@@ -10,18 +10,14 @@ and a fresh reload from the store.
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, ClassVar
 from uuid import UUID
 
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -29,13 +25,11 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from libops import (
     Actor,
     CadencePolicy,
-    LibOps,
     MetricOutcome,
     MetricSnapshot,
     Period,
@@ -46,7 +40,6 @@ from libops import (
     PostVariant,
     PublishReceipt,
     ReviewChecklist,
-    Role,
 )
 from libops.adapters.clock import ManualClock
 from libops.application.posts import find_calendar
@@ -65,20 +58,21 @@ from libops.domain.errors import (
 )
 from libops.domain.permissions import PERMISSIONS
 from libops.domain.review import PERSONAL_DATA, scan_texts
-from tests.conftest import STORE_KINDS, postgres_url_or_skip
+from tests import actors
 from tests.helpers import count_events
+from tests.stateful.harness import MachineStore, run_machine
 
 START = datetime(2026, 4, 20, 0, 0, tzinfo=UTC)  # the week of World Book Day
 WORDS = ("第一",)
 POLICY = CadencePolicy()
 OPTIONS: dict[str, Any] = {"cadence": POLICY, "sensitive_words": WORDS}
 ACTORS = {
-    "planner": Actor("planner-1", [Role.CONTENT_PLANNER]),
-    "planner2": Actor("planner-2", [Role.CONTENT_PLANNER]),
-    "both": Actor("both-1", [Role.CONTENT_PLANNER, Role.REVIEWER]),
-    "reviewer": Actor("reviewer-1", [Role.REVIEWER]),
-    "admin": Actor("admin-1", [Role.OPERATIONS_ADMIN]),
-    "tech": Actor("tech-1", [Role.TECHNICAL_SUPPORT]),
+    "planner": actors.PLANNER,
+    "planner2": actors.PLANNER2,
+    "both": actors.PLANNER_REVIEWER,
+    "reviewer": actors.REVIEWER,
+    "admin": actors.ADMIN,
+    "tech": actors.TECH,
 }
 TARGETS = (Platform.WEIBO, Platform.WECHAT, Platform.MASTODON)
 PLATFORMS = (*TARGETS, Platform.DOUYIN)  # Douyin is never targeted
@@ -176,18 +170,16 @@ def view(post: Post) -> dict[str, Any]:
     }
 
 
-StoreOpener = Callable[[ManualClock], tuple[LibOps, Callable[[], None]]]
-
-
 class PostMachine(RuleBasedStateMachine):
     """Posts driven through every command, checked against a plain model."""
 
-    open_store: StoreOpener
+    store: ClassVar[MachineStore]
 
     def __init__(self) -> None:
         super().__init__()
         self.clock = ManualClock(START)
-        self.ops, self._cleanup = type(self).open_store(self.clock)
+        self._closing = ExitStack()
+        self.ops = self._closing.enter_context(self.store.opened(clock=self.clock, **OPTIONS))
         self.campaign_id = self.ops.campaigns.plan(
             ACTORS["planner"],
             name="World Book Day",
@@ -201,8 +193,7 @@ class PostMachine(RuleBasedStateMachine):
         self.published = 0
 
     def teardown(self) -> None:
-        self.ops.close()
-        self._cleanup()
+        self._closing.close()
 
     # --- helpers -----------------------------------------------------------------------
 
@@ -663,76 +654,11 @@ class PostMachine(RuleBasedStateMachine):
                 assert calendar.occupied() == model.occupied()
 
 
-# --- running it on every store ---------------------------------------------------------
+# --- running it on every store --------------------------------------------------------------------
 
 
-@contextmanager
-def _postgres(base: str) -> Iterator[Any]:
-    import psycopg
-
-    parts = urlsplit(base)
-    with psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password,
-        dbname=parts.path.lstrip("/"),
-        autocommit=True,
-    ) as conn:
-        yield conn
-
-
-def _opener(kind: str, tmp_path: Path) -> StoreOpener:
-    def open_store(clock: ManualClock) -> tuple[LibOps, Callable[[], None]]:
-        if kind == "memory":
-            return LibOps.open("memory://", clock=clock, **OPTIONS), lambda: None
-        if kind == "sqlite":
-            path = tmp_path / f"{uuid.uuid4().hex}.db"
-            return (
-                LibOps.open(f"sqlite:///{path}", clock=clock, migrate=True, **OPTIONS),
-                lambda: path.unlink(missing_ok=True),
-            )
-        base = postgres_url_or_skip()
-        schema = f"m_{uuid.uuid4().hex[:16]}"
-        with _postgres(base) as conn:
-            conn.execute(f"CREATE SCHEMA {schema}")
-
-        def drop() -> None:
-            with _postgres(base) as conn:
-                conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-        try:
-            opened = LibOps.open(f"{base}?schema={schema}", clock=clock, migrate=True, **OPTIONS)
-        except BaseException:
-            drop()
-            raise
-        return opened, drop
-
-    return open_store
-
-
-def _examples(kind: str) -> int:
-    budget = settings.default.max_examples
-    # Real stores cost more per step; PostgreSQL examples also create and drop a schema.
-    share = {"memory": 1.0, "sqlite": 0.4, "postgresql": 0.25}[kind]
-    return max(3, round(budget * share))
-
-
-@pytest.mark.parametrize("kind", STORE_KINDS)
-def test_post_machine(kind: str, tmp_path: Path) -> None:
+def test_post_machine(machine_store: MachineStore) -> None:
     """Posts behave like the model on every store, step after step."""
-    if kind == "postgresql":
-        postgres_url_or_skip()
-    machine = type(
-        f"PostMachine_{kind}", (PostMachine,), {"open_store": staticmethod(_opener(kind, tmp_path))}
-    )
+    # A fresh store for every run (PostMachine opens it), so the model starts from nothing.
     steps = int(os.environ.get("LIBOPS_POST_MACHINE_STEPS", "40"))
-    run_state_machine_as_test(
-        machine,
-        settings=settings(
-            settings.default,
-            max_examples=_examples(kind),
-            stateful_step_count=steps,
-            deadline=None,
-        ),
-    )
+    run_machine(PostMachine, machine_store, steps=steps, store=machine_store)

@@ -9,15 +9,13 @@ commands recorded nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import attrs
-import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -26,7 +24,6 @@ from hypothesis.stateful import (
     multiple,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from libops import (
@@ -53,8 +50,9 @@ from libops.domain.errors import (
     UnknownIncidentError,
     UnknownMitigationActionError,
 )
-from tests.conftest import STORE_KINDS, make_store_url
-from tests.helpers import count_events
+from tests.actors import ADMIN, AUDITOR, OWNER, PLANNER, PLANNER_ADMIN, REVIEWER, TECH
+from tests.helpers import count_events, give
+from tests.stateful.harness import MachineStore, run_machine
 
 # --- the model -------------------------------------------------------------------------
 
@@ -63,13 +61,13 @@ CONTENT_SPOTTERS = HANDLERS | {Role.REVIEWER}
 """Who may identify content risks, as the model understands it (independent of PERMISSIONS)."""
 
 ACTORS = [
-    Actor("admin-1", [Role.OPERATIONS_ADMIN]),
-    Actor("tech-1", [Role.TECHNICAL_SUPPORT]),
-    Actor("lead-1", [Role.OPERATIONS_ADMIN, Role.CONTENT_PLANNER]),
-    Actor("reviewer-1", [Role.REVIEWER]),
-    Actor("planner-1", [Role.CONTENT_PLANNER]),
-    Actor("budget-1", [Role.BUDGET_OWNER]),
-    Actor("auditor-1", [Role.AUDITOR]),
+    ADMIN,
+    TECH,
+    PLANNER_ADMIN,
+    REVIEWER,
+    PLANNER,
+    OWNER,
+    AUDITOR,
 ]
 LIBRARY_ZONE = ZoneInfo("Asia/Shanghai")  # the default cadence policy's timezone
 GOOD_RATINGS = [1, 2, 3, 4, 5]
@@ -182,17 +180,6 @@ class RiskMachine(RuleBasedStateMachine):
     def _today(self) -> date:
         return self._now().astimezone(LIBRARY_ZONE).date()
 
-    def _give(self, expected: type[Exception] | None, command: Callable[[], object]) -> object:
-        """Run ``command``; it raises exactly ``expected`` (recording nothing) or succeeds."""
-        before = count_events(self.ops)
-        if expected is None:
-            return command()
-        with pytest.raises(expected) as raised:
-            command()
-        assert type(raised.value) is expected, raised.value
-        assert count_events(self.ops) == before, "a refused command recorded events"
-        return None
-
     def _first_error(self, actor: Actor, risk: ModelRisk) -> type[Exception] | None:
         """The error every command on an existing risk checks first, if any."""
         if not actor.roles & HANDLERS:
@@ -231,7 +218,8 @@ class RiskMachine(RuleBasedStateMachine):
             expected = RiskRatingError
         elif OWNERS[owner] is None:
             expected = InvalidValueError
-        risk_id = self._give(
+        risk_id = give(
+            self.ops,
             expected,
             lambda: self.ops.risks.identify(
                 actor,
@@ -269,7 +257,8 @@ class RiskMachine(RuleBasedStateMachine):
                 expected = RiskRatingError
             elif not reason.strip():
                 expected = InvalidValueError
-        self._give(
+        give(
+            self.ops,
             expected,
             lambda: self.ops.risks.reassess(
                 actor, risk_id, likelihood=likelihood, impact=impact, reason=reason
@@ -286,7 +275,7 @@ class RiskMachine(RuleBasedStateMachine):
         expected = self._first_error(actor, risk)
         if expected is None and OWNERS[owner] is None:
             expected = InvalidValueError
-        self._give(expected, lambda: self.ops.risks.assign_owner(actor, risk_id, owner))
+        give(self.ops, expected, lambda: self.ops.risks.assign_owner(actor, risk_id, owner))
         stored = OWNERS[owner]
         if expected is None and stored is not None and stored != risk.owner_id:
             risk.owner_id = stored
@@ -306,7 +295,8 @@ class RiskMachine(RuleBasedStateMachine):
         if expected is None and not description.strip():
             expected = InvalidValueError
         due_on = self._today() + timedelta(days=due_in_days)
-        number = self._give(
+        number = give(
+            self.ops,
             expected,
             lambda: self.ops.risks.add_mitigation(
                 actor, risk_id, description=description, due_on=due_on
@@ -327,7 +317,7 @@ class RiskMachine(RuleBasedStateMachine):
                 expected = UnknownMitigationActionError
             elif risk.actions[number][1]:
                 expected = MitigationCompletedError
-        self._give(expected, lambda: self.ops.risks.complete_mitigation(actor, risk_id, number))
+        give(self.ops, expected, lambda: self.ops.risks.complete_mitigation(actor, risk_id, number))
         if expected is None:
             risk.actions[number] = (risk.actions[number][0], True)
             risk.events += 1
@@ -338,7 +328,8 @@ class RiskMachine(RuleBasedStateMachine):
         expected = self._first_error(actor, risk)
         if expected is None and (not plan.strip() or OWNERS[owner] is None):
             expected = InvalidValueError
-        self._give(
+        give(
+            self.ops,
             expected,
             lambda: self.ops.risks.set_contingency_plan(actor, risk_id, plan=plan, owner=owner),
         )
@@ -374,7 +365,8 @@ class RiskMachine(RuleBasedStateMachine):
                 or (risk.last_review is not None and held < risk.last_review)
             ):
                 expected = ReviewScheduleError
-        self._give(
+        give(
+            self.ops,
             expected,
             lambda: self.ops.risks.record_review(
                 actor,
@@ -414,7 +406,8 @@ class RiskMachine(RuleBasedStateMachine):
                 expected = InvalidValueError
             elif started is not None and started > now:
                 expected = IncidentTimeError
-        number = self._give(
+        number = give(
+            self.ops,
             expected,
             lambda: self.ops.risks.report_incident(
                 actor, risk_id, severity=severity, affected=affected, started_at=started
@@ -454,7 +447,8 @@ class RiskMachine(RuleBasedStateMachine):
                 expected = InvalidValueError
             elif at is not None and (at > now or at < risk.incidents[number][0]):
                 expected = IncidentTimeError
-        self._give(
+        give(
+            self.ops,
             expected,
             lambda: self.ops.risks.resolve_incident(
                 actor, risk_id, number, resolution=resolution, resolved_at=at
@@ -473,7 +467,7 @@ class RiskMachine(RuleBasedStateMachine):
                 expected = InvalidValueError
             elif any(is_open for _start, is_open in risk.incidents.values()):
                 expected = OpenIncidentsError
-        self._give(expected, lambda: self.ops.risks.close(actor, risk_id, reason))
+        give(self.ops, expected, lambda: self.ops.risks.close(actor, risk_id, reason))
         if expected is None:
             risk.status = RiskStatus.CLOSED
             risk.events += 1
@@ -487,7 +481,8 @@ class RiskMachine(RuleBasedStateMachine):
     @rule(actor=st.sampled_from(ACTORS), risk_id=st.uuids())
     def reassess_unknown(self, actor: Actor, risk_id: UUID) -> None:
         # The role table is checked first; then an unknown id is refused: nothing to act on.
-        self._give(
+        give(
+            self.ops,
             UnknownIdError if actor.roles & HANDLERS else PermissionDeniedError,
             lambda: self.ops.risks.reassess(actor, risk_id, likelihood=1, impact=1, reason="x"),
         )
@@ -535,48 +530,20 @@ class RiskMachine(RuleBasedStateMachine):
             assert follow_up.review_due is due
 
 
-# --- running it on every store ---------------------------------------------------------
-
-EXAMPLES = {"memory": 1.0, "sqlite": 0.4, "postgresql": 0.25}
-"""The share of the profile's max_examples each store runs (PostgreSQL is slowest)."""
+# --- running it on every store --------------------------------------------------------------------
 
 
-@pytest.fixture(params=STORE_KINDS)
-def machine_ops(
-    request: pytest.FixtureRequest, tmp_path: object
-) -> Iterator[tuple[str, LibOps, ManualClock]]:
-    """libops on a fresh store of each kind, shared by all the runs of one test."""
-    url = make_store_url(request.param, tmp_path, request)
-    clock = ManualClock(datetime(2026, 3, 1, 8, 0, tzinfo=LIBRARY_ZONE))
-    with LibOps.open(url, clock=clock, migrate=True) as opened:
-        yield request.param, opened, clock
-
-
-def _run(kind: str, ops: LibOps, clock: ManualClock, threshold: int) -> None:
-    class Machine(RiskMachine):
-        pass
-
-    Machine.ops, Machine.clock, Machine.threshold = ops, clock, threshold
-    base = settings()
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]  # unannotated in hypothesis
-        Machine,
-        settings=settings(
-            base,
-            max_examples=max(3, round(base.max_examples * EXAMPLES[kind])),
-            stateful_step_count=40,
-            deadline=None,
-        ),
-    )
-
-
-def test_risk_state_machine(machine_ops: tuple[str, LibOps, ManualClock]) -> None:
+def test_risk_state_machine(machine_store: MachineStore) -> None:
     """Random command sequences keep the stored risks equal to the plain model."""
-    kind, ops, clock = machine_ops
-    _run(kind, ops, clock, threshold=15)
+    # One store for all the runs of this test.
+    clock = ManualClock(datetime(2026, 3, 1, 8, 0, tzinfo=LIBRARY_ZONE))
+    with machine_store.opened(clock=clock) as ops:
+        run_machine(RiskMachine, machine_store, ops=ops, clock=clock, threshold=15)
 
 
-def test_risk_state_machine_with_a_lower_threshold() -> None:
+def test_risk_state_machine_with_a_lower_threshold(tmp_path: Path) -> None:
     """The model and libops agree when the library escalates from a score of 8."""
     clock = ManualClock(datetime(2026, 3, 1, 8, 0, tzinfo=LIBRARY_ZONE))
-    with LibOps.open("memory://", clock=clock, risk_escalation_threshold=8) as ops:
-        _run("memory", ops, clock, threshold=8)
+    memory = MachineStore("memory", tmp_path)
+    with memory.opened(clock=clock, risk_escalation_threshold=8) as ops:
+        run_machine(RiskMachine, memory, ops=ops, clock=clock, threshold=8)

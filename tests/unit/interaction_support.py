@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from eventsourcing.domain import Aggregate
-
-from libops import Actor, Role
+from libops import Actor
 from libops.domain.interaction.contest import (
     Contest,
     ContestKind,
@@ -23,6 +18,7 @@ from libops.domain.interaction.contest import (
 )
 from libops.domain.interaction.draw import seed_commitment
 from libops.domain.personal import Consent, SealedPersonalData
+from tests.actors import ADMIN, AUDITOR, OWNER, PLANNER, REVIEWER, TECH
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 """The time the tests' contests are announced (the conftest clock's start)."""
@@ -30,18 +26,12 @@ START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 OPENS = START + timedelta(hours=1)
 CLOSES = START + timedelta(days=7)
 
-PLANNER = Actor("planner-1", [Role.CONTENT_PLANNER])
-ADMIN = Actor("admin-1", [Role.OPERATIONS_ADMIN])
-REVIEWER = Actor("reviewer-1", [Role.REVIEWER])
-TECH = Actor("tech-1", [Role.TECHNICAL_SUPPORT])
-BUDGET = Actor("budget-1", [Role.BUDGET_OWNER])
-AUDITOR = Actor("auditor-1", [Role.AUDITOR])
 EVERYONE = {
     "planner": PLANNER,
     "admin": ADMIN,
     "reviewer": REVIEWER,
     "tech": TECH,
-    "budget": BUDGET,
+    "budget": OWNER,
     "auditor": AUDITOR,
 }
 """One actor per role, by a short name."""
@@ -117,18 +107,3 @@ def contest_in(status: ContestStatus, *, entries: int = 5, rules: ContestRules =
     contest.draw(ADMIN, seed=SEED, now=CLOSES + timedelta(hours=1))
     assert contest.status is ContestStatus.DRAWN
     return contest
-
-
-def refused(aggregate: Aggregate, error: type[Exception], command: Callable[[], object]) -> Any:
-    """Run ``command``: it raises exactly ``error`` and changes nothing on ``aggregate``."""
-    # A deep copy: aggregates keep dicts of entries and registrations.
-    version, state = aggregate.version, copy.deepcopy(vars(aggregate))
-    pending = len(aggregate.collect_events())
-    assert pending == 0, "collect the aggregate's events before checking a refusal"
-    with pytest.raises(error) as raised:
-        command()
-    assert type(raised.value) is error, raised.value
-    assert aggregate.version == version
-    assert aggregate.collect_events() == []
-    assert vars(aggregate) == state
-    return raised.value

@@ -180,7 +180,9 @@ class TestActivityLog:
         summaries = [e["summary"] for e in entries(view, ops=memory_ops)]
         assert summaries == [summary(event) for event in events]
         with ProjectionEngine(memory_ops, [ActivityLogProjection()]) as engine:
-            assert entry(engine, 3)["summary"] == summaries[2]  # type: ignore[index]
+            third = entry(engine, 3)
+            assert third is not None
+            assert third["summary"] == summaries[2]
 
     def test_an_entry_whose_event_is_missing_is_refused(self, memory_ops: LibOps) -> None:
         """An entry pointing at no event (a view from another store) says which."""

@@ -576,8 +576,13 @@ class TestDescribe:
         """
         result = describe([D(5), 2, 4, None, 4, 9, 4, 5, 7])
         assert (result.count, result.missing) == (8, 1)
-        assert (result.mean, result.median, result.minimum, result.maximum) == (5, D("4.5"), 2, 9)
-        assert (result.q1, result.q3) == (4, D("5.5"))
+        assert (result.mean, result.median, result.minimum, result.maximum) == (
+            D(5),
+            D("4.5"),
+            D(2),
+            D(9),
+        )
+        assert (result.q1, result.q3) == (D(4), D("5.5"))
         assert str(result.stdev).startswith("2.13808993529939507747642784")
 
     def test_one_value(self) -> None:
@@ -861,7 +866,7 @@ class TestTrend:
         ]
         result = trend(rows)
         assert [p.week for p in result.weeks] == ["2025-W52", "2026-W01"]
-        assert (result.slope, result.direction) == (0, "flat")
+        assert (result.slope, result.direction) == (D(0), "flat")
 
     def test_too_little_to_trend(self) -> None:
         """No rows or one week give points but no slope, with the reason."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -27,7 +26,6 @@ from libops import (
     Override,
     Period,
     Position,
-    Role,
 )
 from libops.domain.budget import KOL_CATEGORIES, campaign_id_of, to_kol_category
 from libops.domain.errors import (
@@ -50,6 +48,8 @@ from libops.domain.errors import (
     SelfApprovalError,
     UnknownCommitmentError,
 )
+from tests import actors
+from tests.helpers import refused
 
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
 CAMPAIGN = UUID("ca000000-0000-4000-8000-000000000001")
@@ -66,13 +66,8 @@ def cny(amount: str | int) -> Money:
 class P:
     """The people of a test: two budget owners and one person for every other role."""
 
-    owner = Actor("owner-1", [Role.BUDGET_OWNER], name="Zhou Min")
-    owner2 = Actor("owner-2", [Role.BUDGET_OWNER], name="Wu Hua")
-    planner = Actor("planner-1", [Role.CONTENT_PLANNER])
-    admin = Actor("admin-1", [Role.OPERATIONS_ADMIN])
-    reviewer = Actor("reviewer-1", [Role.REVIEWER])
-    tech = Actor("tech-1", [Role.TECHNICAL_SUPPORT])
-    auditor = Actor("auditor-1", [Role.AUDITOR])
+    owner, owner2, planner = actors.OWNER, actors.OWNER2, actors.PLANNER
+    admin, reviewer, tech, auditor = actors.ADMIN, actors.REVIEWER, actors.TECH, actors.AUDITOR
 
     @classmethod
     def by_role(cls, role: str) -> Actor:
@@ -106,17 +101,6 @@ def _with_commitment() -> Budget:
     budget.commit(P.planner, reference="PO-1", amount=cny(1000), category=PROMOTION)
     budget.collect_events()
     return budget
-
-
-def _refused(budget: Budget, error: type[Exception], command: Callable[[], object]) -> None:
-    """Run ``command``: it raises exactly ``error`` and changes nothing on the budget."""
-    version, state = budget.version, copy.deepcopy(vars(budget))
-    with pytest.raises(error) as raised:
-        command()
-    assert type(raised.value) is error, raised.value
-    assert budget.version == version
-    assert budget.collect_events() == []
-    assert vars(budget) == state
 
 
 def _replayed(budget: Budget, events: Sequence[Any]) -> Budget:
@@ -254,7 +238,7 @@ class TestPermissions:
             COMMANDS[command](budget, actor)
             assert budget.version == version + 1
             return
-        _refused(budget, PermissionDeniedError, lambda: COMMANDS[command](budget, actor))
+        refused(budget, PermissionDeniedError, lambda: COMMANDS[command](budget, actor))
 
 
 # --- allocating ------------------------------------------------------------------------
@@ -310,7 +294,7 @@ class TestAllocate:
     ) -> None:
         """A bad category, amount or campaign id is refused and changes nothing."""
         budget = _funded()
-        _refused(
+        refused(
             budget,
             error,
             lambda: budget.allocate(P.owner, category, amount, campaign_id=campaign_id),
@@ -322,7 +306,7 @@ class TestAllocate:
         biggest = Money(Decimal("9" * 26) + Decimal("0.99"), "CNY")
         budget.allocate(P.owner, PROMOTION, biggest)
         budget.collect_events()
-        _refused(budget, MoneyError, lambda: budget.allocate(P.owner, STAFF, biggest))
+        refused(budget, MoneyError, lambda: budget.allocate(P.owner, STAFF, biggest))
         assert budget.total_position().allocated == biggest
 
 
@@ -448,7 +432,7 @@ class TestCommit:
     def test_override_needs_a_budget_owner(self, override: Any, error: type[Exception]) -> None:
         """An override from someone who is not a budget owner is refused; nothing recorded."""
         budget = _funded()
-        _refused(
+        refused(
             budget,
             error,
             lambda: budget.commit(
@@ -480,7 +464,7 @@ class TestCommit:
         budget = _with_commitment()
         budget.release(P.owner, "PO-1", reason="order cancelled")
         budget.collect_events()
-        _refused(
+        refused(
             budget,
             DuplicateCommitmentError,
             lambda: budget.commit(P.planner, reference="PO-1", amount=cny(5), category=STAFF),
@@ -490,7 +474,7 @@ class TestCommit:
         """Committing for a campaign with no line in that category is refused, override or not."""
         budget = _funded()
         for override in (None, Override(P.owner2, "urgent")):
-            _refused(
+            refused(
                 budget,
                 NoBudgetLineError,
                 lambda o=override: budget.commit(  # type: ignore[misc]  # default binds the loop
@@ -525,7 +509,7 @@ class TestCommit:
             "category": PROMOTION,
             **arguments,
         }
-        _refused(budget, error, lambda: budget.commit(P.planner, **given))
+        refused(budget, error, lambda: budget.commit(P.planner, **given))
 
 
 # --- releasing -------------------------------------------------------------------------
@@ -558,7 +542,7 @@ class TestRelease:
     def test_release_more_than_held(self) -> None:
         """Releasing more than a commitment holds is refused."""
         budget = _with_commitment()
-        _refused(
+        refused(
             budget,
             CommitmentExceededError,
             lambda: budget.release(P.admin, "PO-1", reason="x", amount=cny("1000.01")),
@@ -569,7 +553,7 @@ class TestRelease:
         budget = _with_commitment()
         budget.release(P.admin, "PO-1", reason="cancelled")
         budget.collect_events()
-        _refused(
+        refused(
             budget, CommitmentClosedError, lambda: budget.release(P.admin, "PO-1", reason="again")
         )
 
@@ -589,7 +573,7 @@ class TestRelease:
     ) -> None:
         """Unknown references, missing reasons and bad amounts are refused."""
         budget = _with_commitment()
-        _refused(
+        refused(
             budget, error, lambda: budget.release(P.admin, reference, reason=reason, amount=amount)
         )
 
@@ -720,19 +704,19 @@ class TestExpense:
     def test_bad_settlements(self, arguments: dict[str, Any], error: type[Exception]) -> None:
         """Settling an unknown commitment, or one on another line, is refused."""
         budget = _with_commitment()
-        _refused(budget, error, lambda: _expense(budget, **arguments))
+        refused(budget, error, lambda: _expense(budget, **arguments))
 
     def test_settling_a_closed_commitment(self) -> None:
         """A commitment with nothing outstanding cannot be settled."""
         budget = _with_commitment()
         budget.release(P.owner, "PO-1", reason="cancelled")
         budget.collect_events()
-        _refused(budget, CommitmentClosedError, lambda: _expense(budget, settles="PO-1"))
+        refused(budget, CommitmentClosedError, lambda: _expense(budget, settles="PO-1"))
 
     def test_overspend_and_override(self) -> None:
         """An expense past what is available needs an override, which the event records."""
         budget = _funded()
-        _refused(budget, OverspendError, lambda: _expense(budget, amount=cny(2001), category=STAFF))
+        refused(budget, OverspendError, lambda: _expense(budget, amount=cny(2001), category=STAFF))
         _expense(
             budget,
             amount=cny(2001),
@@ -752,7 +736,7 @@ class TestExpense:
         _expense(budget, category=PARTNERSHIPS, campaign_id=CAMPAIGN, amount=cny(700))
         assert budget.campaign_positions(CAMPAIGN)[PARTNERSHIPS].spent == cny(700)
         budget.collect_events()
-        _refused(
+        refused(
             budget,
             NoBudgetLineError,
             lambda: _expense(budget, invoice_reference="INV-2", campaign_id=OTHER_CAMPAIGN),
@@ -775,7 +759,7 @@ class TestExpense:
     def test_bad_arguments(self, arguments: dict[str, Any], error: type[Exception]) -> None:
         """Bad vendors, invoices, amounts, categories, campaign ids and overrides are refused."""
         budget = _funded()
-        _refused(budget, error, lambda: _expense(budget, **arguments))
+        refused(budget, error, lambda: _expense(budget, **arguments))
 
 
 # --- adjustments -----------------------------------------------------------------------
@@ -854,7 +838,7 @@ class TestAdjust:
     def test_approver_is_not_the_requester(self) -> None:
         """A budget owner cannot approve their own adjustment."""
         budget = _funded()
-        _refused(
+        refused(
             budget,
             SelfApprovalError,
             lambda: budget.change_allocation(
@@ -866,7 +850,7 @@ class TestAdjust:
     def test_approver_is_a_budget_owner(self, role: str) -> None:
         """Only a budget owner approves an adjustment."""
         budget = _funded()
-        _refused(
+        refused(
             budget,
             PermissionDeniedError,
             lambda: budget.move(
@@ -905,12 +889,12 @@ class TestAdjust:
             "approver": P.owner,
             **arguments,
         }
-        _refused(budget, error, lambda: budget.move(P.planner, **given))
+        refused(budget, error, lambda: budget.move(P.planner, **given))
 
     def test_moving_committed_money_is_refused(self) -> None:
         """Money already committed cannot be moved away: only what is available moves."""
         budget = _with_commitment()
-        _refused(
+        refused(
             budget,
             OverspendError,
             lambda: budget.move(
@@ -943,7 +927,7 @@ class TestAdjust:
             "approver": P.owner,
             **arguments,
         }
-        _refused(budget, error, lambda: budget.change_allocation(P.planner, **given))
+        refused(budget, error, lambda: budget.change_allocation(P.planner, **given))
 
     def test_reducing_below_what_is_used(self) -> None:
         """An allocation cannot be cut below what is committed and spent."""
@@ -997,7 +981,7 @@ class TestClose:
         budget.close(P.owner)
         budget.collect_events()
         actor = P.admin if command in ("move", "change_allocation") else P.owner
-        _refused(budget, BudgetClosedError, lambda: COMMANDS[command](budget, actor))
+        refused(budget, BudgetClosedError, lambda: COMMANDS[command](budget, actor))
 
 
 # --- positions and replay --------------------------------------------------------------

@@ -6,13 +6,13 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from libops import Actor, LibOps, Money, Period, Role
+from libops import Actor, LibOps, Money, Period
 from libops.projections import ProjectionEngine
 from libops.projections.budget import BudgetPositionsProjection, cost_effectiveness, line_key
+from tests.actors import OWNER
 
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
 APRIL = Period(date(2026, 4, 1), date(2026, 4, 30))
-OWNER = Actor("owner-1", [Role.BUDGET_OWNER], name="Zhou Min")
 
 
 def cny(amount: str | int) -> Money:

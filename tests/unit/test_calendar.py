@@ -150,7 +150,7 @@ class TestStored:
         calendar.withdraw(planner, gone)
         calendar.release(out)
         memory_ops.app.save(calendar)
-        loaded = memory_ops.app.repository.get(PlatformCalendar.id_for("wechat"))
+        loaded: object = memory_ops.app.repository.get(PlatformCalendar.id_for("wechat"))
         assert isinstance(loaded, PlatformCalendar)
         assert loaded.platform is Platform.WECHAT
         assert loaded.slots() == calendar.slots() == [(kept, NOW)]

@@ -37,18 +37,17 @@ from libops.domain.interaction.contest import (
     Prize,
 )
 from libops.domain.interaction.draw import draw_winners, entries_digest, seed_commitment
+from tests.actors import ADMIN, PLANNER
+from tests.helpers import refused
 from tests.unit.interaction_support import (
-    ADMIN,
     CLOSES,
     EVERYONE,
     OPENS,
-    PLANNER,
     RULES,
     SEED,
     START,
     contest_in,
     enter,
-    refused,
     sealed_for,
 )
 

@@ -36,17 +36,8 @@ from libops.domain.interaction.draw import (
     sorted_entries,
     verify_draw,
 )
-from tests.unit.interaction_support import (
-    ADMIN,
-    CLOSES,
-    OPENS,
-    PLANNER,
-    RULES,
-    SEED,
-    contest_in,
-    enter,
-    sealed_for,
-)
+from tests.actors import ADMIN, PLANNER
+from tests.unit.interaction_support import CLOSES, OPENS, RULES, SEED, contest_in, enter, sealed_for
 
 # --- an independent implementation, written from the module's documentation ------------
 
@@ -438,7 +429,7 @@ class TestVerifyDraw:
         """Rules restated after the contest opened are reported."""
         events = _history()
         opened = _index(events, Contest.Opened)
-        restated = Contest.RulesStated(
+        restated = Contest.RulesStated(  # type: ignore[call-arg]  # eventsourcing makes the __init__
             originator_id=events[0].originator_id,
             originator_version=0,
             timestamp=events[opened].timestamp,

@@ -9,13 +9,14 @@ from uuid import UUID
 
 import pytest
 
-from libops import Actor, LibOps
+from libops import LibOps
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
 from libops.domain.post import MetricOutcome, Post
 from libops.domain.values import MetricSnapshot, Period, Platform, PostVariant, ReviewChecklist
 from libops.projections import ProjectionEngine, View
 from libops.projections.engagement import EngagementProjection, local_day, local_week, rate
+from tests.actors import ADMIN, PLANNER, REVIEWER
 
 CHECKED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
 SANDBOXED = (Platform.WECHAT, Platform.WEIBO, Platform.DOUYIN)
@@ -45,12 +46,9 @@ def publish_post(
     title: str = "Reading list",
 ) -> UUID:
     """Draft, review and publish a post on ``platforms`` with the clock at ``at`` (UTC)."""
-    planner = Actor("planner-1", ["content_planner"])
-    reviewer = Actor("reviewer-1", ["reviewer"])
-    admin = Actor("admin-1", ["operations_admin"])
     variants = [PostVariant(p, f"{title} on {p.value}", media=("cover.jpg",)) for p in platforms]
     post_id = ops.posts.draft(
-        planner,
+        PLANNER,
         title=title,
         body="Our picks this week.",
         content_type=content_type,
@@ -58,11 +56,11 @@ def publish_post(
         variants=variants,
         campaign_id=campaign_id,
     )
-    ops.posts.submit_for_review(planner, post_id)
-    ops.posts.review(reviewer, post_id, CHECKED, approve=True)
+    ops.posts.submit_for_review(PLANNER, post_id)
+    ops.posts.review(REVIEWER, post_id, CHECKED, approve=True)
     clock.set(at)
     for platform in platforms:
-        ops.publishing.publish(admin, post_id, platform)
+        ops.publishing.publish(ADMIN, post_id, platform)
     return post_id
 
 
@@ -70,8 +68,7 @@ def record(
     ops: LibOps, post_id: UUID, platform: Platform, observed: datetime, **counts: Any
 ) -> MetricOutcome:
     """Record a fixed snapshot (exact numbers, unlike the sandbox's growing ones)."""
-    admin = Actor("admin-1", ["operations_admin"])
-    return ops.posts.record_metrics(admin, post_id, MetricSnapshot(platform, observed, **counts))
+    return ops.posts.record_metrics(ADMIN, post_id, MetricSnapshot(platform, observed, **counts))
 
 
 def utc(day: int, hour: int, month: int = 3) -> datetime:
@@ -81,9 +78,8 @@ def utc(day: int, hour: int, month: int = 3) -> datetime:
 def build_engagement_scenario(ops: LibOps, clock: ManualClock) -> dict[str, UUID]:
     """Post A (news, image-text, campaign) on WeChat and Weibo; post B (knowledge, video) on
     Douyin. A's WeChat counts are replaced by a second snapshot, its Weibo ones corrected."""
-    planner = Actor("planner-1", ["content_planner"])
     campaign = ops.campaigns.plan(
-        planner,
+        PLANNER,
         name="Spring reading",
         kind="topic",
         period=Period(date(2026, 3, 1), date(2026, 3, 31)),
@@ -375,7 +371,7 @@ class TestCampaignChange:
             before = engine.view("engagement")
             view = View("engagement", lambda key: engine._views.load("engagement", key))
         # Today's Post.revise keeps the campaign; the handler still copes with one that moves.
-        moved = Post.Revised(
+        moved = Post.Revised(  # type: ignore[call-arg]  # eventsourcing makes the __init__
             originator_id=ids["a"],
             originator_version=99,
             timestamp=utc(9, 0),

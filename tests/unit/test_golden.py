@@ -2149,14 +2149,14 @@ class TestReadingSessionGoldenFile:
         assert session.campaign_id == SESSION_CAMPAIGN
         assert session.registrations == (
             Registration(
-                SealedFor(WANG_FANG, WANG_FANG_CONSENT, blocks=1),
+                SealedFor(WANG_FANG, WANG_FANG_CONSENT, blocks=1),  # type: ignore[arg-type]  # matches a seal
                 datetime(2026, 3, 20, 9, 0, tzinfo=UTC),
                 version=2,
                 attended=True,
                 contributions=(RECOMMENDATION, TEEN_LIST),
             ),
             Registration(
-                SealedFor(ZHOU_LEI, ZHOU_LEI_CONSENT, blocks=2),
+                SealedFor(ZHOU_LEI, ZHOU_LEI_CONSENT, blocks=2),  # type: ignore[arg-type]  # matches a seal
                 datetime(2026, 4, 2, 14, 30, tzinfo=UTC),
                 version=3,
                 attended=True,
@@ -2257,7 +2257,7 @@ class TestContestGoldenFile:
         assert quiz.entries == tuple(
             Entry(
                 entry_id,
-                SealedFor(subject_id, QUIZ_CONSENT, blocks=1),
+                SealedFor(subject_id, QUIZ_CONSENT, blocks=1),  # type: ignore[arg-type]  # matches a seal
                 Platform(platform),
                 EntryMethod.ANSWER,
                 ENTERED_AT,

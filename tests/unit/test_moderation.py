@@ -17,7 +17,9 @@ from libops.domain.interaction.moderation import (
     ModerationPolicy,
     SanctionMeasure,
 )
-from tests.unit.interaction_support import ADMIN, EVERYONE, PLANNER, refused
+from tests.actors import ADMIN, PLANNER
+from tests.helpers import refused
+from tests.unit.interaction_support import EVERYONE
 
 POST = UUID("b0570000-0000-4000-8000-000000000002")
 POLICY = ModerationPolicy(sanction_after_warnings=2, automatic_measure="block")

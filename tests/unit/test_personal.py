@@ -25,11 +25,11 @@ from libops.domain.personal import (
 )
 from libops.domain.schema import VALUE_TYPES
 from libops.domain.values import Actor, Role
+from tests.actors import ADMIN
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NONCE = base64.b64encode(b"\x01" * 12).decode()
 CIPHERTEXT = base64.b64encode(b"\x02" * 48).decode()
-ADMIN = Actor("admin-1", [Role.OPERATIONS_ADMIN])
 
 
 def _transcoder() -> JSONTranscoder:

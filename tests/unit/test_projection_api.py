@@ -174,7 +174,8 @@ class TestView:
     def test_remembered_texts_are_bounded(self) -> None:
         """A view remembers at most cache_size characters (100 a document) between batches,
         forgetting the least recently used first."""
-        view = View("test", {}.get, cache_size=1_000)
+        nothing: dict[str, str] = {}
+        view = View("test", nothing.get, cache_size=1_000)
         for n in range(100):
             view.put(f"k{n}", "x" * 20)
             view.get("k0")

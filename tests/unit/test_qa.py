@@ -19,7 +19,9 @@ from libops.domain.errors import (
     QuestionNotOverdueError,
 )
 from libops.domain.interaction.qa import Question, QuestionStatus, escalation_after
-from tests.unit.interaction_support import ADMIN, EVERYONE, PLANNER, START, refused, sealed_for
+from tests.actors import ADMIN, PLANNER
+from tests.helpers import refused
+from tests.unit.interaction_support import EVERYONE, START, sealed_for
 
 DAY = timedelta(hours=24)
 POST = UUID("b0570000-0000-4000-8000-000000000002")

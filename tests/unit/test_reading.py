@@ -23,14 +23,9 @@ from libops.domain.errors import (
     SessionNotStartedError,
 )
 from libops.domain.interaction.reading import ReadingSession, SessionStatus
-from tests.unit.interaction_support import (
-    ADMIN,
-    EVERYONE,
-    PLANNER,
-    START,
-    refused,
-    sealed_for,
-)
+from tests.actors import ADMIN, PLANNER
+from tests.helpers import refused
+from tests.unit.interaction_support import EVERYONE, START, sealed_for
 
 STARTS = START + timedelta(days=3)
 ENDS = STARTS + timedelta(hours=2)

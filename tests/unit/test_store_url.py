@@ -217,7 +217,7 @@ class TestMalformedUrls:
     def test_not_text(self) -> None:
         """A store URL must be text."""
         with pytest.raises(StoreUrlError):
-            parse_store_url(None)  # type: ignore[arg-type]
+            parse_store_url(None)  # type: ignore[arg-type]  # not text, on purpose
 
 
 class TestRedaction:

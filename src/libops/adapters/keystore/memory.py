@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 
-from libops.adapters.keystore.schema import KEY_BYTES, SECRET_BYTES
+from libops.adapters.keystore.schema import new_key, new_secret
 from libops.domain.errors import SubjectErasedError
 from libops.domain.personal import require_subject_id
 
@@ -16,7 +15,7 @@ class MemoryKeyStore:
     def __init__(self) -> None:
         self._keys: dict[str, bytes] = {}
         self._erased: set[str] = set()
-        self._secret = secrets.token_bytes(SECRET_BYTES)
+        self._secret = new_secret()
         self._lock = threading.Lock()
 
     def get_or_create(self, subject_id: str) -> bytes:
@@ -25,7 +24,7 @@ class MemoryKeyStore:
         with self._lock:
             if subject_id in self._erased:
                 raise SubjectErasedError(subject_id)
-            return self._keys.setdefault(subject_id, secrets.token_bytes(KEY_BYTES))
+            return self._keys.setdefault(subject_id, new_key())
 
     def get(self, subject_id: str) -> bytes | None:
         """The subject's key, or None if erased or unknown."""

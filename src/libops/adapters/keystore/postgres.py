@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 from typing import TYPE_CHECKING, Any, Final
 
 from libops.adapters.keystore.schema import (
     ERASED_TABLE,
-    KEY_BYTES,
     KEY_STORE_TABLES,
     KEYS_TABLE,
-    SECRET_BYTES,
     SECRET_TABLE,
+    new_key,
+    new_secret,
 )
 from libops.adapters.storage import StoreConfig, postgres_server, translate_storage_error
 from libops.domain.errors import MigrationRequiredError, StorageError, SubjectErasedError
@@ -62,6 +61,13 @@ def _lock_subject(conn: psycopg.Connection[Any], subject_id: str) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_ADVISORY_CLASS, subject_id))
 
 
+_PG_SCHEMA: Final = (
+    (KEYS_TABLE, "(subject_id TEXT PRIMARY KEY, key BYTEA NOT NULL)"),
+    (ERASED_TABLE, "(subject_id TEXT PRIMARY KEY)"),
+    (SECRET_TABLE, "(id SMALLINT PRIMARY KEY CHECK (id = 1), secret BYTEA NOT NULL)"),
+)
+
+
 def migrate_postgres_key_store(config: StoreConfig) -> None:
     """Create the key store's tables and secret in the store's schema (safe to repeat).
 
@@ -74,28 +80,13 @@ def migrate_postgres_key_store(config: StoreConfig) -> None:
     conn = _pg_connect(config)
     try:
         with conn.transaction():
-            conn.execute(
-                sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {} "
-                    "(subject_id TEXT PRIMARY KEY, key BYTEA NOT NULL)"
-                ).format(t[KEYS_TABLE])
-            )
-            conn.execute(
-                sql.SQL("CREATE TABLE IF NOT EXISTS {} (subject_id TEXT PRIMARY KEY)").format(
-                    t[ERASED_TABLE]
-                )
-            )
-            conn.execute(
-                sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {} "
-                    "(id SMALLINT PRIMARY KEY CHECK (id = 1), secret BYTEA NOT NULL)"
-                ).format(t[SECRET_TABLE])
-            )
+            for table, columns in _PG_SCHEMA:
+                conn.execute(sql.SQL(f"CREATE TABLE IF NOT EXISTS {{}} {columns}").format(t[table]))
             conn.execute(
                 sql.SQL("INSERT INTO {} (id, secret) VALUES (1, %s) ON CONFLICT DO NOTHING").format(
                     t[SECRET_TABLE]
                 ),
-                (secrets.token_bytes(SECRET_BYTES),),
+                (new_secret(),),
             )
     except psycopg.Error as error:
         raise _pg_error(error, config) from None
@@ -179,7 +170,7 @@ class PostgresKeyStore:
                 row = conn.execute(select, (subject_id,)).fetchone()
                 if row is not None:
                     return bytes(row[0])
-                key = secrets.token_bytes(KEY_BYTES)
+                key = new_key()
                 conn.execute(
                     self._sql("INSERT INTO {} (subject_id, key) VALUES (%s, %s)", KEYS_TABLE),
                     (subject_id, key),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Final
 
 from libops.domain.errors import StorageError
@@ -26,3 +27,13 @@ def key_or_none(value: object) -> bytes | None:
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
     raise StorageError(f"a stored key is {type(value).__name__}, not bytes: the store is damaged")
+
+
+def new_key() -> bytes:
+    """A fresh subject key: :data:`KEY_BYTES` random bytes."""
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def new_secret() -> bytes:
+    """A fresh pseudonym secret: :data:`SECRET_BYTES` random bytes."""
+    return secrets.token_bytes(SECRET_BYTES)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import sqlite3
 import threading
 import time
@@ -15,12 +14,12 @@ from urllib.parse import quote
 
 from libops.adapters.keystore.schema import (
     ERASED_TABLE,
-    KEY_BYTES,
     KEY_STORE_TABLES,
     KEYS_TABLE,
-    SECRET_BYTES,
     SECRET_TABLE,
     key_or_none,
+    new_key,
+    new_secret,
 )
 from libops.domain.errors import MigrationRequiredError, StorageError, SubjectErasedError
 from libops.domain.personal import require_subject_id
@@ -68,7 +67,7 @@ def migrate_sqlite_key_store(path: str | os.PathLike[str]) -> None:
             conn.execute(statement)
         conn.execute(
             f"INSERT OR IGNORE INTO {SECRET_TABLE} (id, secret) VALUES (1, ?)",
-            (secrets.token_bytes(SECRET_BYTES),),
+            (new_secret(),),
         )
         conn.execute("COMMIT")
     except sqlite3.Error as error:
@@ -163,7 +162,7 @@ class SQLiteKeyStore:
                     raise SubjectErasedError(subject_id)
                 row = conn.execute(select, (subject_id,)).fetchone()
                 if row is None:
-                    key = secrets.token_bytes(KEY_BYTES)
+                    key = new_key()
                     conn.execute(
                         f"INSERT INTO {KEYS_TABLE} (subject_id, key) VALUES (?, ?)",
                         (subject_id, key),

@@ -373,22 +373,27 @@ def _pg_has_table(conn: psycopg.Connection[Any], schema: str, table: str) -> boo
     return row is not None
 
 
+def postgres_server(config: StoreConfig) -> dict[str, Any]:
+    """The arguments of ``psycopg.connect`` that name the store's server, database and login."""
+    env = config.env
+    return {
+        "host": env["POSTGRES_HOST"],
+        "port": int(env["POSTGRES_PORT"]),
+        "user": env["POSTGRES_USER"],
+        "password": env["POSTGRES_PASSWORD"],
+        "dbname": env["POSTGRES_DBNAME"],
+        "connect_timeout": int(env["POSTGRES_CONNECT_TIMEOUT"]) or DEFAULT_CONNECT_TIMEOUT,
+    }
+
+
 @contextmanager
 def postgres_connection(config: StoreConfig) -> Iterator[psycopg.Connection[Any]]:
     """One direct connection to the store's server, with errors that say what went wrong."""
     import psycopg
 
-    env = config.env
     try:
         conn = psycopg.connect(
-            host=env["POSTGRES_HOST"],
-            port=int(env["POSTGRES_PORT"]),
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"],
-            dbname=env["POSTGRES_DBNAME"],
-            connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]) or DEFAULT_CONNECT_TIMEOUT,
-            application_name="libops",
-            autocommit=True,
+            **postgres_server(config), application_name="libops", autocommit=True
         )
     except psycopg.Error as error:
         translated = translate_storage_error(error, config)

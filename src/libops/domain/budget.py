@@ -37,7 +37,15 @@ from libops.domain.errors import (
     UnknownCommitmentError,
 )
 from libops.domain.permissions import authorize
-from libops.domain.values import Actor, Money, Period, currency_code, require_text, to_enum
+from libops.domain.values import (
+    Actor,
+    Money,
+    Period,
+    currency_code,
+    optional_uuid,
+    require_text,
+    to_enum,
+)
 
 
 class BudgetCategory(enum.Enum):
@@ -84,14 +92,7 @@ def to_kol_category(value: object) -> BudgetCategory:
 
 def campaign_id_of(value: object) -> UUID | None:
     """A campaign id (a UUID or its text), or None for money not tied to a campaign."""
-    if value is None or isinstance(value, UUID):
-        return value
-    if isinstance(value, str):
-        try:
-            return UUID(value)
-        except ValueError:
-            pass
-    raise InvalidValueError(f"{value!r} is not a campaign id")
+    return optional_uuid("campaign id", value)
 
 
 def _reason(value: object) -> str:

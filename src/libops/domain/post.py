@@ -42,6 +42,7 @@ from libops.domain.values import (
     PostVariant,
     PublishReceipt,
     ReviewChecklist,
+    optional_uuid,
     require_text,
     to_enum,
     to_platform,
@@ -126,14 +127,7 @@ def _media(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _campaign_id(value: object) -> UUID | None:
-    if value is None or isinstance(value, UUID):
-        return value
-    if isinstance(value, str):
-        try:
-            return UUID(value)
-        except ValueError:
-            pass
-    raise InvalidValueError(f"{value!r} is not a campaign id")
+    return optional_uuid("campaign id", value)
 
 
 _aware = utc_moment

@@ -18,58 +18,8 @@ from uuid import UUID
 
 import cattrs
 
-from libops.domain.budget import (
-    Adjustment,
-    AllocationChange,
-    BudgetCategory,
-    BudgetStatus,
-    Expense,
-)
-from libops.domain.cadence import CadenceBreach, CadencePeriod, CadenceWarning
-from libops.domain.campaign import CampaignKind, CampaignStatus
-from libops.domain.interaction.contest import (
-    ContestKind,
-    ContestRules,
-    ContestStatus,
-    EntryMethod,
-    Prize,
-)
-from libops.domain.interaction.moderation import (
-    CommentRef,
-    ModerationAction,
-    SanctionMeasure,
-)
-from libops.domain.interaction.qa import QuestionStatus
-from libops.domain.interaction.reading import SessionStatus
-from libops.domain.personal import Consent, SealedPersonalData
-from libops.domain.post import MetricOutcome, PlatformStatus, PostStatus
-from libops.domain.risk import (
-    IncidentSeverity,
-    MitigationAction,
-    RiskCategory,
-    RiskLevel,
-    RiskReview,
-    RiskStatus,
-)
-from libops.domain.values import (
-    Actor,
-    ContentType,
-    Finding,
-    FindingKind,
-    Format,
-    KolPartner,
-    Metric,
-    MetricSnapshot,
-    Money,
-    Objective,
-    Period,
-    Platform,
-    PlatformLimits,
-    PostVariant,
-    PublishReceipt,
-    ReviewChecklist,
-    Role,
-)
+from libops.domain import budget, cadence, campaign, personal, post, risk, values
+from libops.domain.interaction import contest, moderation, qa, reading
 
 
 def _is_set_type(type_: Any) -> bool:
@@ -106,60 +56,60 @@ converter: Final = _make_converter()
 
 VALUE_TYPES: Final[Mapping[type[Any], str]] = MappingProxyType(
     {
-        Money: "libops.Money",
-        Actor: "libops.Actor",
-        Period: "libops.Period",
-        Objective: "libops.Objective",
-        KolPartner: "libops.KolPartner",
-        PostVariant: "libops.PostVariant",
-        PlatformLimits: "libops.PlatformLimits",
-        MetricSnapshot: "libops.MetricSnapshot",
-        ReviewChecklist: "libops.ReviewChecklist",
-        Finding: "libops.Finding",
-        PublishReceipt: "libops.PublishReceipt",
-        CadenceWarning: "libops.CadenceWarning",
-        MitigationAction: "libops.MitigationAction",
-        RiskReview: "libops.RiskReview",
-        Consent: "libops.Consent",
-        SealedPersonalData: "libops.SealedPersonalData",
-        AllocationChange: "libops.AllocationChange",
-        Adjustment: "libops.Adjustment",
-        Expense: "libops.Expense",
-        Prize: "libops.Prize",
-        ContestRules: "libops.ContestRules",
-        CommentRef: "libops.CommentRef",
+        values.Money: "libops.Money",
+        values.Actor: "libops.Actor",
+        values.Period: "libops.Period",
+        values.Objective: "libops.Objective",
+        values.KolPartner: "libops.KolPartner",
+        values.PostVariant: "libops.PostVariant",
+        values.PlatformLimits: "libops.PlatformLimits",
+        values.MetricSnapshot: "libops.MetricSnapshot",
+        values.ReviewChecklist: "libops.ReviewChecklist",
+        values.Finding: "libops.Finding",
+        values.PublishReceipt: "libops.PublishReceipt",
+        cadence.CadenceWarning: "libops.CadenceWarning",
+        risk.MitigationAction: "libops.MitigationAction",
+        risk.RiskReview: "libops.RiskReview",
+        personal.Consent: "libops.Consent",
+        personal.SealedPersonalData: "libops.SealedPersonalData",
+        budget.AllocationChange: "libops.AllocationChange",
+        budget.Adjustment: "libops.Adjustment",
+        budget.Expense: "libops.Expense",
+        contest.Prize: "libops.Prize",
+        contest.ContestRules: "libops.ContestRules",
+        moderation.CommentRef: "libops.CommentRef",
     }
 )
 """attrs value types that events may carry, each with its fixed stored name."""
 
 ENUM_TYPES: Final[Mapping[type[enum.Enum], str]] = MappingProxyType(
     {
-        Role: "libops.Role",
-        Platform: "libops.Platform",
-        ContentType: "libops.ContentType",
-        Format: "libops.Format",
-        Metric: "libops.Metric",
-        FindingKind: "libops.FindingKind",
-        CampaignKind: "libops.CampaignKind",
-        CampaignStatus: "libops.CampaignStatus",
-        PostStatus: "libops.PostStatus",
-        PlatformStatus: "libops.PlatformStatus",
-        MetricOutcome: "libops.MetricOutcome",
-        CadencePeriod: "libops.CadencePeriod",
-        CadenceBreach: "libops.CadenceBreach",
-        RiskCategory: "libops.RiskCategory",
-        RiskLevel: "libops.RiskLevel",
-        RiskStatus: "libops.RiskStatus",
-        IncidentSeverity: "libops.IncidentSeverity",
-        BudgetCategory: "libops.BudgetCategory",
-        BudgetStatus: "libops.BudgetStatus",
-        QuestionStatus: "libops.QuestionStatus",
-        SessionStatus: "libops.SessionStatus",
-        ContestKind: "libops.ContestKind",
-        ContestStatus: "libops.ContestStatus",
-        EntryMethod: "libops.EntryMethod",
-        ModerationAction: "libops.ModerationAction",
-        SanctionMeasure: "libops.SanctionMeasure",
+        values.Role: "libops.Role",
+        values.Platform: "libops.Platform",
+        values.ContentType: "libops.ContentType",
+        values.Format: "libops.Format",
+        values.Metric: "libops.Metric",
+        values.FindingKind: "libops.FindingKind",
+        campaign.CampaignKind: "libops.CampaignKind",
+        campaign.CampaignStatus: "libops.CampaignStatus",
+        post.PostStatus: "libops.PostStatus",
+        post.PlatformStatus: "libops.PlatformStatus",
+        post.MetricOutcome: "libops.MetricOutcome",
+        cadence.CadencePeriod: "libops.CadencePeriod",
+        cadence.CadenceBreach: "libops.CadenceBreach",
+        risk.RiskCategory: "libops.RiskCategory",
+        risk.RiskLevel: "libops.RiskLevel",
+        risk.RiskStatus: "libops.RiskStatus",
+        risk.IncidentSeverity: "libops.IncidentSeverity",
+        budget.BudgetCategory: "libops.BudgetCategory",
+        budget.BudgetStatus: "libops.BudgetStatus",
+        qa.QuestionStatus: "libops.QuestionStatus",
+        reading.SessionStatus: "libops.SessionStatus",
+        contest.ContestKind: "libops.ContestKind",
+        contest.ContestStatus: "libops.ContestStatus",
+        contest.EntryMethod: "libops.EntryMethod",
+        moderation.ModerationAction: "libops.ModerationAction",
+        moderation.SanctionMeasure: "libops.SanctionMeasure",
     }
 )
 """Enumerations that events may carry, each with its fixed stored name."""

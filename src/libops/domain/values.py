@@ -168,9 +168,9 @@ def utc_moment(field_name: str, value: object) -> datetime:
 _utc = utc_moment
 
 
-def optional_uuid(what: str, value: object) -> UUID | None:
-    """``value`` as a UUID (given as a UUID or its text), None as None, else InvalidValueError."""
-    if value is None or isinstance(value, UUID):
+def require_uuid(what: str, value: object) -> UUID:
+    """``value`` as a UUID (given as a UUID or its text), else InvalidValueError."""
+    if isinstance(value, UUID):
         return value
     if isinstance(value, str):
         try:
@@ -178,6 +178,11 @@ def optional_uuid(what: str, value: object) -> UUID | None:
         except ValueError:
             pass
     raise InvalidValueError(f"{value!r} is not a {what}")
+
+
+def optional_uuid(what: str, value: object) -> UUID | None:
+    """``value`` as a UUID (given as a UUID or its text), None as None, else InvalidValueError."""
+    return None if value is None else require_uuid(what, value)
 
 
 def _observed_at_utc(value: object) -> datetime:

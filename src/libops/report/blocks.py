@@ -100,14 +100,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
     if b.campaigns:
         out.append(
             _table(
-                [
-                    w("col.campaign"),
-                    w("col.kind"),
-                    w("col.status"),
-                    w("col.dates"),
-                    w("col.platforms"),
-                    w("col.kol"),
-                ],
+                w.columns("campaign", "kind", "status", "dates", "platforms", "kol"),
                 [
                     (
                         c.name,
@@ -132,7 +125,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
     if report.goals:
         out.append(
             _table(
-                [w("col.campaign"), w("col.metric"), w("col.platform"), w("col.target")],
+                w.columns("campaign", "metric", "platform", "target"),
                 [
                     (g.campaign, w.label(g.metric), w.label(g.platform), number(g.target))
                     for g in report.goals
@@ -161,7 +154,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
     out.append(Heading(3, w("h3.posts")))
     out.append(
         _table(
-            [w("col.platform"), w("col.content_type"), w("col.posts")],
+            w.columns("platform", "content_type", "posts"),
             [(w.label(p.platform), w.label(p.content_type), count(p.posts)) for p in e.posts],
             [False, False, True],
         )
@@ -169,7 +162,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
     out.append(Heading(3, w("h3.people")))
     out.append(
         _table(
-            [w("col.actor"), w("col.events")],
+            w.columns("actor", "events"),
             [(p.actor_id, count(p.events)) for p in e.people],
             [False, True],
         )
@@ -177,7 +170,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
     out.append(Heading(3, w("h3.milestones")))
     out.append(
         _table(
-            [w("col.day"), w("col.milestone"), w("col.subject")],
+            w.columns("day", "milestone", "subject"),
             [
                 (m.day.isoformat(), w.label(m.kind), w.label(m.subject) if m.subject else NONE)
                 for m in e.milestones
@@ -190,15 +183,9 @@ def blocks(report: Report, w: Words) -> list[Block]:
     if report.goals:
         out.append(
             _table(
-                [
-                    w("col.campaign"),
-                    w("col.metric"),
-                    w("col.platform"),
-                    w("col.target"),
-                    w("col.actual"),
-                    w("col.attainment"),
-                    w("col.met"),
-                ],
+                w.columns(
+                    "campaign", "metric", "platform", "target", "actual", "attainment", "met"
+                ),
                 [
                     (
                         g.campaign,
@@ -231,14 +218,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
             )
         )
     )
-    header = [
-        w("col.group"),
-        w("col.posts"),
-        w("col.reach"),
-        w("col.engagements"),
-        w("col.followers"),
-        w("col.rate"),
-    ]
+    header = w.columns("group", "posts", "reach", "engagements", "followers", "rate")
     numeric = [False, True, True, True, True, True]
 
     def rows(group: Sequence[Any], label: Callable[[str], str]) -> list[tuple[str, ...]]:
@@ -279,15 +259,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
     out.append(Paragraph(w("p.cadence")))
     out.append(
         _table(
-            [
-                w("col.platform"),
-                w("col.per"),
-                w("col.policy"),
-                w("col.periods"),
-                w("col.under"),
-                w("col.within"),
-                w("col.over"),
-            ],
+            w.columns("platform", "per", "policy", "periods", "under", "within", "over"),
             [
                 (
                     w.label(c.platform),
@@ -337,7 +309,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
     )
     out.append(
         _table(
-            [w("col.group"), w("col.count")],
+            w.columns("group", "count"),
             [(w.label(kind), count(n)) for kind, n in i.participants_by_kind],
             [False, True],
         )
@@ -345,7 +317,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
     out.append(Paragraph(w("p.moderation", total=count(i.moderation_total))))
     out.append(
         _table(
-            [w("col.action"), w("col.count")],
+            w.columns("action", "count"),
             [(w.label(kind), count(n)) for kind, n in i.moderation],
             [False, True],
         )
@@ -353,13 +325,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
 
     bu = report.budgets
     out.append(Heading(2, w("h.budget"), "budget"))
-    money_header = [
-        w("col.currency"),
-        w("col.allocated"),
-        w("col.committed"),
-        w("col.spent"),
-        w("col.available"),
-    ]
+    money_header = w.columns("currency", "allocated", "committed", "spent", "available")
 
     def money_rows(group: Sequence[Any], label: Callable[[str], str]) -> list[tuple[str, ...]]:
         return [
@@ -377,7 +343,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
     out.append(Heading(3, w("h3.positions")))
     out.append(
         _table(
-            [w("col.category"), *money_header],
+            [*w.columns("category"), *money_header],
             money_rows([*bu.by_category, *bu.totals], w.label),
             [False, False, True, True, True, True],
         )
@@ -386,7 +352,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
     out.append(Heading(3, w("h3.by_campaign")))
     out.append(
         _table(
-            [w("col.campaign"), *money_header],
+            [*w.columns("campaign"), *money_header],
             money_rows(bu.by_campaign, str),
             [False, False, True, True, True, True],
         )
@@ -395,17 +361,17 @@ def blocks(report: Report, w: Words) -> list[Block]:
     out.append(Paragraph(w("p.costs_note")))
     out.append(
         _table(
-            [
-                w("col.subject"),
-                w("col.kind"),
-                w("col.platform"),
-                w("col.currency"),
-                w("col.spent"),
-                w("col.engagements"),
-                w("col.followers"),
-                w("col.cpe"),
-                w("col.cpf"),
-            ],
+            w.columns(
+                "subject",
+                "kind",
+                "platform",
+                "currency",
+                "spent",
+                "engagements",
+                "followers",
+                "cpe",
+                "cpf",
+            ),
             [
                 (
                     c.subject,
@@ -429,7 +395,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
     out.append(Paragraph(w("p.heat", open=count(r.open_risks), escalated=count(r.escalated))))
     out.append(
         _table(
-            [w("col.level"), w("col.count")],
+            w.columns("level", "count"),
             [(w.label(level), count(n)) for level, n in r.by_level],
             [False, True],
         )
@@ -438,16 +404,9 @@ def blocks(report: Report, w: Words) -> list[Block]:
     out.append(Heading(3, w("h3.risk_register")))
     out.append(
         _table(
-            [
-                w("col.title"),
-                w("col.category"),
-                w("col.likelihood"),
-                w("col.impact"),
-                w("col.score"),
-                w("col.level"),
-                w("col.status"),
-                w("col.escalated"),
-            ],
+            w.columns(
+                "title", "category", "likelihood", "impact", "score", "level", "status", "escalated"
+            ),
             [
                 (
                     k.title,
@@ -468,13 +427,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
     if r.open_incidents:
         out.append(
             _table(
-                [
-                    w("col.title"),
-                    w("col.number"),
-                    w("col.severity"),
-                    w("col.affected"),
-                    w("col.started"),
-                ],
+                w.columns("title", "number", "severity", "affected", "started"),
                 [
                     (
                         n.risk,
@@ -494,7 +447,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
     if r.signals:
         out.append(
             _table(
-                [w("col.signal"), w("col.firings")],
+                w.columns("signal", "firings"),
                 [(w.label(s), count(n)) for s, n in r.signals],
                 [False, True],
             )

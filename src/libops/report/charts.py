@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Final
+
+import attrs
 
 from libops.domain.errors import LibopsError
 from libops.report.sections import Report
@@ -102,7 +104,7 @@ def render_charts(report: Report, *, lang: str | None = None) -> dict[str, bytes
     """Every chart of :data:`CHART_NAMES` as PNG bytes (same report, same bytes)."""
     words = language(report, lang)
     with _style(words.lang):
-        return {name: _png(_DRAW[name](report, words)) for name in CHART_NAMES}
+        return {name: _png(_drawn(name, report, words)) for name in CHART_NAMES}
 
 
 def _png(figure: Any) -> bytes:
@@ -117,11 +119,14 @@ def _png(figure: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _figure(title: str) -> tuple[Any, Any]:
+def _figure(title: str, size: tuple[float, float], title_size: float | None) -> tuple[Any, Any]:
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(7.5, 4.2))
-    axes.set_title(title)
+    figure, axes = plt.subplots(figsize=size)
+    if title_size is None:
+        axes.set_title(title)
+    else:
+        axes.set_title(title, fontsize=title_size)
     return figure, axes
 
 
@@ -140,26 +145,24 @@ def _no_data(axes: Any, w: Words) -> None:
     axes.set_yticks([])
 
 
-def _engagement_by_platform(report: Report, w: Words) -> Any:
-    figure, axes = _figure(w("chart.engagement_by_platform"))
-    rows = report.engagement.by_platform
-    if not rows:
-        _no_data(axes, w)
-        return figure
+def _stacked(axes: Any, labels: list[str], layers: Sequence[tuple[str, str, list[Any]]]) -> None:
+    """Bars in layers, each (its legend label, colour, values) on top of the ones before."""
+    bottom = [0] * len(labels)
+    for label, colour, values in layers:
+        axes.bar(labels, values, bottom=bottom, color=colour, label=label)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    axes.legend()
+
+
+def _engagement_by_platform(axes: Any, rows: Sequence[Any], w: Words) -> None:
     labels = [w.label(r.key) for r in rows]
     values = [r.engagements for r in rows]
     bars = axes.bar(labels, values, color=_COLOURS[: len(rows)])
     axes.bar_label(bars, labels=[count(v) for v in values])
     axes.set_ylabel(w("axis.engagements"))
-    return figure
 
 
-def _rate_by_content_type(report: Report, w: Words) -> Any:
-    figure, axes = _figure(w("chart.rate_by_content_type"))
-    rows = report.engagement.by_content_type
-    if not rows:
-        _no_data(axes, w)
-        return figure
+def _rate_by_content_type(axes: Any, rows: Sequence[Any], w: Words) -> None:
     labels = [w.label(r.key) for r in rows]
     values = [
         float(r.engagement_rate * 100) if r.engagement_rate is not None else 0.0 for r in rows
@@ -167,15 +170,9 @@ def _rate_by_content_type(report: Report, w: Words) -> Any:
     bars = axes.bar(labels, values, color=_COLOURS[1 : len(rows) + 1])
     axes.bar_label(bars, labels=[percent(r.engagement_rate) for r in rows])
     axes.set_ylabel(w("axis.rate"))
-    return figure
 
 
-def _weekly_trend(report: Report, w: Words) -> Any:
-    figure, axes = _figure(w("chart.weekly_trend"))
-    weeks = report.engagement.by_week
-    if not weeks:
-        _no_data(axes, w)
-        return figure
+def _weekly_trend(axes: Any, weeks: Sequence[Any], w: Words) -> None:
     # "2026-W14" -> "W14" on the axis (the year is in the axis label), slanted so that a
     # quarter's thirteen or more weeks stay readable.
     years = sorted({r.key.split("-W")[0] for r in weeks})
@@ -205,42 +202,31 @@ def _weekly_trend(report: Report, w: Words) -> Any:
     second.set_ylabel(w("axis.rate"))
     handles = axes.get_legend_handles_labels()[0] + second.get_legend_handles_labels()[0]
     axes.legend(handles=handles, loc="upper left")
-    return figure
 
 
-def _budget_positions(report: Report, w: Words) -> Any:
-    figure, axes = _figure(w("chart.budget_positions"))
-    rows = report.budgets.by_category
-    if not rows:
-        _no_data(axes, w)
-        return figure
+def _budget_positions(axes: Any, rows: Sequence[Any], w: Words) -> None:
     labels = [f"{w.label(r.subject)} ({r.currency})" for r in rows]
-    bottom = [0.0] * len(rows)
-    for name, colour in (
-        ("spent", _COLOURS[1]),
-        ("committed", _COLOURS[3]),
-        ("available", _COLOURS[2]),
-    ):
-        values = [max(float(getattr(r, name)), 0.0) for r in rows]
-        axes.bar(labels, values, bottom=bottom, color=colour, label=w.label(name))
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    layers = [("spent", _COLOURS[1]), ("committed", _COLOURS[3]), ("available", _COLOURS[2])]
+    _stacked(
+        axes,
+        labels,
+        [
+            (w.label(name), colour, [max(float(getattr(r, name)), 0.0) for r in rows])
+            for name, colour in layers
+        ],
+    )
     axes.set_ylabel(w("axis.amount"))
-    axes.legend()
     axes.tick_params(axis="x", labelrotation=20)
-    return figure
 
 
-def _risk_heat_map(report: Report, w: Words) -> Any:
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(5.6, 5.0))
-    axes.set_title(w("chart.risk_heat_map"), fontsize=10)
+def _risk_heat_map(axes: Any, heat_maps: Sequence[Any], w: Words) -> None:
+    (heat_map,) = heat_maps
     # Background: the score (likelihood x impact), so the bands show; counts written on top.
     scores = [[(l + 1) * (i + 1) for i in range(5)] for l in range(5)]  # noqa: E741  # l is likelihood, as in the register
     axes.imshow(scores, cmap="YlOrRd", origin="lower", vmin=1, vmax=25, alpha=0.55)
     for likelihood in range(5):
         for impact in range(5):
-            n = report.risks.heat_map[likelihood][impact]
+            n = heat_map[likelihood][impact]
             axes.text(
                 impact,
                 likelihood,
@@ -254,31 +240,52 @@ def _risk_heat_map(report: Report, w: Words) -> Any:
     axes.set_yticks(range(5), [str(n) for n in range(1, 6)])
     axes.set_xlabel(w("axis.impact"))
     axes.set_ylabel(w("axis.likelihood"))
-    return figure
 
 
-def _cadence_chart(report: Report, w: Words) -> Any:
-    figure, axes = _figure(w("chart.cadence"))
-    rows = [r for r in report.cadence if r.periods]
-    if not rows:
-        _no_data(axes, w)
-        return figure
+def _cadence_chart(axes: Any, rows: Sequence[Any], w: Words) -> None:
     labels = [f"{w.label(r.platform)} / {w(f'per.{r.per}')}" for r in rows]
-    bottom = [0] * len(rows)
-    for name, colour in (("under", _COLOURS[1]), ("within", _COLOURS[2]), ("over", "#c53030")):
-        values = [getattr(r, name) for r in rows]
-        axes.bar(labels, values, bottom=bottom, color=colour, label=w(f"col.{name}"))
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    layers = [("under", _COLOURS[1]), ("within", _COLOURS[2]), ("over", "#c53030")]
+    _stacked(
+        axes,
+        labels,
+        [(w(f"col.{name}"), colour, [getattr(r, name) for r in rows]) for name, colour in layers],
+    )
     axes.set_ylabel(w("axis.periods"))
-    axes.legend()
-    return figure
 
 
-_DRAW: Final[dict[str, Callable[[Report, Words], Any]]] = {
-    "engagement_by_platform": _engagement_by_platform,
-    "rate_by_content_type": _rate_by_content_type,
-    "weekly_trend": _weekly_trend,
-    "budget_positions": _budget_positions,
-    "risk_heat_map": _risk_heat_map,
-    "cadence": _cadence_chart,
+@attrs.frozen
+class _Chart:
+    """One chart: what it shows (none: "no data" is written instead) and how it is drawn."""
+
+    rows: Callable[[Report], Sequence[Any]]
+    draw: Callable[[Any, Sequence[Any], Words], None]
+    size: tuple[float, float] = (7.5, 4.2)
+    title_size: float | None = None
+
+
+_CHARTS: Final[dict[str, _Chart]] = {
+    "engagement_by_platform": _Chart(
+        lambda report: report.engagement.by_platform, _engagement_by_platform
+    ),
+    "rate_by_content_type": _Chart(
+        lambda report: report.engagement.by_content_type, _rate_by_content_type
+    ),
+    "weekly_trend": _Chart(lambda report: report.engagement.by_week, _weekly_trend),
+    "budget_positions": _Chart(lambda report: report.budgets.by_category, _budget_positions),
+    "risk_heat_map": _Chart(
+        lambda report: [report.risks.heat_map], _risk_heat_map, size=(5.6, 5.0), title_size=10
+    ),
+    "cadence": _Chart(lambda report: [r for r in report.cadence if r.periods], _cadence_chart),
 }
+
+
+def _drawn(name: str, report: Report, w: Words) -> Any:
+    """The figure of the chart ``name``: its title, then its rows drawn (or "no data")."""
+    chart = _CHARTS[name]
+    figure, axes = _figure(w(f"chart.{name}"), chart.size, chart.title_size)
+    rows = chart.rows(report)
+    if rows:
+        chart.draw(axes, rows, w)
+    else:
+        _no_data(axes, w)
+    return figure

@@ -82,6 +82,10 @@ class Words:
             return self("all_platforms")
         return LABELS[self.lang].get(value, value)
 
+    def columns(self, *keys: str) -> list[str]:
+        """A table's column headings in this language (``"platform"`` is ``col.platform``)."""
+        return [self(f"col.{key}") for key in keys]
+
     def yes_no(self, value: bool | None) -> str:
         """Yes or no in this language (the sign for none when unknown)."""
         return NONE if value is None else self("yes" if value else "no")

@@ -19,7 +19,14 @@ from libops.domain.errors import AlreadyModeratedError, InvalidValueError
 from libops.domain.interaction.common import reason_text, whole_number
 from libops.domain.permissions import authorize
 from libops.domain.personal import require_subject_id
-from libops.domain.values import Actor, Platform, require_text, to_enum, to_platform
+from libops.domain.values import (
+    Actor,
+    Platform,
+    require_text,
+    require_uuid,
+    to_enum,
+    to_platform,
+)
 
 CONDUCT_NAMESPACE: Final = uuid5(NAMESPACE_URL, "https://libops.invalid/conduct-record")
 
@@ -44,14 +51,7 @@ class SanctionMeasure(enum.Enum):
 
 
 def _post_id(value: object) -> UUID:
-    if isinstance(value, UUID):
-        return value
-    if isinstance(value, str):
-        try:
-            return UUID(value)
-        except ValueError:
-            pass
-    raise InvalidValueError(f"{value!r} is not a post id")
+    return require_uuid("post id", value)
 
 
 def _external_id(value: object) -> str:

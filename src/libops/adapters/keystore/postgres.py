@@ -1,0 +1,249 @@
+"""The PostgreSQL key store: tables in the store's schema, shared by every process using it."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, Final
+
+from libops.adapters.keystore.schema import (
+    ERASED_TABLE,
+    KEY_STORE_TABLES,
+    KEYS_TABLE,
+    SECRET_TABLE,
+    new_key,
+    new_secret,
+)
+from libops.adapters.storage import StoreConfig, postgres_server, translate_storage_error
+from libops.domain.errors import MigrationRequiredError, StorageError, SubjectErasedError
+from libops.domain.personal import require_subject_id
+
+if TYPE_CHECKING:
+    import psycopg
+
+_ADVISORY_CLASS: Final = 0x11B0  # a fixed class id: per-subject locks of the key store
+
+PG_LOCK_TIMEOUT_MS: Final = 10_000
+"""Milliseconds a PostgreSQL key store waits for a lock before giving up with an error."""
+
+
+def _pg_connect(config: StoreConfig) -> psycopg.Connection[Any]:
+    import psycopg
+
+    try:
+        return psycopg.connect(
+            **postgres_server(config),
+            application_name="libops-keys",
+            autocommit=True,
+            # Waiting for a lock (a subject being erased, a table being rewritten) has a limit.
+            options=f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}",
+        )
+    except psycopg.Error as error:
+        raise _pg_error(error, config) from None
+
+
+def _pg_error(error: Exception, config: StoreConfig) -> StorageError:
+    translated = translate_storage_error(error, config)
+    if translated is not None:
+        return translated
+    return StorageError(
+        f"the key store of {config.redacted_url} failed: {config.scrub(str(error)).strip()}"
+    )
+
+
+def _pg_tables(schema: str) -> dict[str, Any]:
+    from psycopg import sql
+
+    return {name: sql.Identifier(schema, name) for name in (KEYS_TABLE, ERASED_TABLE, SECRET_TABLE)}
+
+
+def _lock_subject(conn: psycopg.Connection[Any], subject_id: str) -> None:
+    """Hold the subject's advisory lock until the transaction ends: create and erase take turns."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_ADVISORY_CLASS, subject_id))
+
+
+_PG_SCHEMA: Final = (
+    (KEYS_TABLE, "(subject_id TEXT PRIMARY KEY, key BYTEA NOT NULL)"),
+    (ERASED_TABLE, "(subject_id TEXT PRIMARY KEY)"),
+    (SECRET_TABLE, "(id SMALLINT PRIMARY KEY CHECK (id = 1), secret BYTEA NOT NULL)"),
+)
+
+
+def migrate_postgres_key_store(config: StoreConfig) -> None:
+    """Create the key store's tables and secret in the store's schema (safe to repeat).
+
+    Run it under the store's migration lock: concurrent ``CREATE TABLE`` fails on PostgreSQL.
+    """
+    import psycopg
+    from psycopg import sql
+
+    t = _pg_tables(config.schema)
+    conn = _pg_connect(config)
+    try:
+        with conn.transaction():
+            for table, columns in _PG_SCHEMA:
+                conn.execute(sql.SQL(f"CREATE TABLE IF NOT EXISTS {{}} {columns}").format(t[table]))
+            conn.execute(
+                sql.SQL("INSERT INTO {} (id, secret) VALUES (1, %s) ON CONFLICT DO NOTHING").format(
+                    t[SECRET_TABLE]
+                ),
+                (new_secret(),),
+            )
+    except psycopg.Error as error:
+        raise _pg_error(error, config) from None
+    finally:
+        conn.close()
+
+
+class PostgresKeyStore:
+    """Keys in tables of the store's PostgreSQL schema, shared by every process using it.
+
+    Creating and erasing take a per-subject advisory lock, so a key is never made for a
+    subject while it is being erased. After an erasure the keys table is rewritten
+    (``VACUUM FULL``) so the deleted row's bytes leave its data file; the server's write-ahead
+    log and backups keep them until they are recycled (see docs/privacy.md).
+    """
+
+    def __init__(self, config: StoreConfig) -> None:
+        self.config = config
+        self._tables = _pg_tables(config.schema)
+        self._lock = threading.Lock()
+        self._secret: bytes | None = None
+        self._conn: psycopg.Connection[Any] | None = _pg_connect(config)
+        try:
+            rows = self._conn.execute(
+                "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = %s",
+                (config.schema,),
+            ).fetchall()
+        except Exception as error:
+            self._conn.close()
+            raise _pg_error(error, config) from None
+        missing = [t for t in KEY_STORE_TABLES if t not in {str(row[0]) for row in rows}]
+        if missing:
+            self._conn.close()
+            raise MigrationRequiredError(
+                f"the store at {config.redacted_url} has no key store yet "
+                f"({', '.join(missing)} missing); run `libops db migrate --store URL` "
+                "(or libops.migrate(url)) once first"
+            )
+
+    def _sql(self, template: str, table: str) -> psycopg.sql.Composed:
+        """``template`` with ``table`` of the store's schema in its ``{}``."""
+        from psycopg import sql
+
+        return sql.SQL(template).format(self._tables[table])
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = _pg_connect(self.config)
+        return self._conn
+
+    def _run(self, work: Any) -> Any:
+        """Run ``work(connection)`` under the lock; a broken connection is replaced next time."""
+        import psycopg
+
+        with self._lock:
+            conn = self._connection()
+            try:
+                return work(conn)
+            except psycopg.Error as error:
+                if conn.broken:
+                    conn.close()
+                raise _pg_error(error, self.config) from None
+
+    def get_or_create(self, subject_id: str) -> bytes:
+        """The subject's key, made now if it has none; refused for an erased subject."""
+        subject_id = require_subject_id(subject_id)
+        select = self._sql("SELECT key FROM {} WHERE subject_id = %s", KEYS_TABLE)
+
+        def work(conn: psycopg.Connection[Any]) -> bytes:
+            row = conn.execute(select, (subject_id,)).fetchone()
+            if row is not None:
+                return bytes(row[0])  # a subject with a key is not erased
+            with conn.transaction():
+                _lock_subject(conn, subject_id)
+                erased = conn.execute(
+                    self._sql("SELECT 1 FROM {} WHERE subject_id = %s", ERASED_TABLE),
+                    (subject_id,),
+                ).fetchone()
+                if erased is not None:
+                    raise SubjectErasedError(subject_id)
+                row = conn.execute(select, (subject_id,)).fetchone()
+                if row is not None:
+                    return bytes(row[0])
+                key = new_key()
+                conn.execute(
+                    self._sql("INSERT INTO {} (subject_id, key) VALUES (%s, %s)", KEYS_TABLE),
+                    (subject_id, key),
+                )
+                return key
+
+        result: bytes = self._run(work)
+        return result
+
+    def get(self, subject_id: str) -> bytes | None:
+        """The subject's key, or None if erased or unknown."""
+        subject_id = require_subject_id(subject_id)
+        statement = self._sql("SELECT key FROM {} WHERE subject_id = %s", KEYS_TABLE)
+        row = self._run(lambda conn: conn.execute(statement, (subject_id,)).fetchone())
+        return None if row is None else bytes(row[0])
+
+    def erase(self, subject_id: str) -> bool:
+        """Delete the subject's key and remember the subject as erased."""
+        import psycopg
+
+        subject_id = require_subject_id(subject_id)
+
+        def work(conn: psycopg.Connection[Any]) -> bool:
+            with conn.transaction():
+                _lock_subject(conn, subject_id)
+                deleted = conn.execute(
+                    self._sql("DELETE FROM {} WHERE subject_id = %s", KEYS_TABLE),
+                    (subject_id,),
+                ).rowcount
+                added = conn.execute(
+                    self._sql(
+                        "INSERT INTO {} (subject_id) VALUES (%s) ON CONFLICT DO NOTHING",
+                        ERASED_TABLE,
+                    ),
+                    (subject_id,),
+                ).rowcount
+            if deleted:
+                # Rewrite the table so the deleted row's bytes leave its data file. The key is
+                # already gone for every reader, so a refusal (say the role does not own the
+                # table, or a long transaction holds it) must not undo or fail the erasure:
+                # the dead row is then reclaimed by autovacuum instead.
+                try:
+                    conn.execute(self._sql("VACUUM FULL {}", KEYS_TABLE))
+                except psycopg.Error:
+                    if conn.broken:
+                        raise
+            return added == 1
+
+        result: bool = self._run(work)
+        return result
+
+    def is_erased(self, subject_id: str) -> bool:
+        """Whether the subject was erased."""
+        subject_id = require_subject_id(subject_id)
+        statement = self._sql("SELECT 1 FROM {} WHERE subject_id = %s", ERASED_TABLE)
+        return self._run(lambda conn: conn.execute(statement, (subject_id,)).fetchone()) is not None
+
+    def pseudonym_secret(self) -> bytes:
+        """This store's secret for pseudonyms (read once, it never changes)."""
+        if self._secret is None:
+            statement = self._sql("SELECT secret FROM {} WHERE id = 1", SECRET_TABLE)
+            row = self._run(lambda conn: conn.execute(statement).fetchone())
+            if row is None:
+                raise MigrationRequiredError(
+                    f"the key store of {self.config.redacted_url} has no secret; "
+                    "run the migration again"
+                )
+            self._secret = bytes(row[0])
+        return self._secret
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

@@ -8,19 +8,17 @@ it; the test suite checks that ``docs/reference.md`` is what it prints today.
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import sys
 import textwrap
-import typing
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-import attrs
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 
-from libops.application.catalogue import all_commands
-from libops.application.commands import Command, CommandSpec
+from libops.application.catalogue import all_commands, describe, type_text
 from libops.domain import errors
 from libops.domain.budget import Budget
 from libops.domain.calendar import PlatformCalendar
@@ -90,7 +88,7 @@ def _commands() -> str:
     ]
     services = _service_methods()
     for name, spec in all_commands().items():
-        lines += _command(name, spec, services.get(spec.type, ""))
+        lines += _command(name, services.get(spec.type, ""))
     return "\n".join(lines)
 
 
@@ -126,78 +124,34 @@ def _service_methods() -> dict[type[Any], str]:
     return found
 
 
-def _command(name: str, spec: CommandSpec, method: str) -> list[str]:
-    command_type = spec.type
-    roles = ", ".join(sorted(role.value for role in spec.roles))
+def _command(name: str, method: str) -> list[str]:
+    info = describe(name)
+    entries = (
+        f" (role-table entries: {', '.join(info.requires)})" if info.requires != (name,) else ""
+    )
     lines = [
-        f"### `{name}`: {command_type.__name__}",
+        f"### `{name}`: {info.class_name}",
         "",
-        _first_paragraph(command_type.__doc__),
+        info.summary,
         "",
-        f"- returns: {_type_text(_result_type(command_type))}",
-        f"- roles: {roles}"
-        + (
-            f" (role-table entries: {', '.join(spec.requires)})" if spec.requires != (name,) else ""
-        ),
+        f"- returns: {_code(info.returns)}",
+        f"- roles: {', '.join(info.roles)}{entries}",
     ]
     if method:
         lines.append(f"- method: `{method}(actor, ...)`")
     lines += ["", "| field | type | default |", "|---|---|---|"]
-    for field in attrs.fields(command_type):
-        if field.name == "idempotency_key":
-            continue
-        default = "required" if field.default is attrs.NOTHING else _default_text(field.default)
-        where = " (keyword)" if field.kw_only else ""
-        kind = _type_text(field.type).replace("|", "\\|")
-        lines.append(f"| `{field.name}`{where} | {kind} | {default} |")
+    for field in info.fields:
+        default = (
+            "required" if field.required else _code(json.dumps(field.default, ensure_ascii=False))
+        )
+        where = " (keyword)" if field.keyword else ""
+        lines.append(f"| `{field.name}`{where} | {_code(field.type)} | {default} |")
     return [*lines, ""]
 
 
-def _result_type(command_type: type[Command[Any]]) -> Any:
-    for klass in command_type.__mro__:
-        for base in getattr(klass, "__orig_bases__", ()):
-            origin = typing.get_origin(base)
-            if isinstance(origin, type) and issubclass(origin, Command):
-                (result,) = typing.get_args(base)
-                if not isinstance(result, typing.TypeVar):
-                    return result
-    return Any
-
-
-def _default_text(value: Any) -> str:
-    if isinstance(value, attrs.Factory):  # type: ignore[arg-type]  # attrs' own marker
-        return "empty"
-    if hasattr(value, "value") and type(value).__module__.startswith("libops"):
-        return f"`{value.value}`"
-    return f"`{value!r}`"
-
-
-def _type_text(type_: Any) -> str:
-    if isinstance(type_, str):
-        text = type_
-    elif type_ is None or type_ is type(None):
-        text = "None"
-    elif isinstance(type_, type) and not typing.get_args(type_):
-        text = type_.__name__
-    else:
-        text = repr(type_).replace("typing.", "")
-        for prefix in ("uuid.", "datetime.", "decimal."):
-            text = text.replace(prefix, "")
-        text = _strip_modules(text)
-    return f"`{text}`"
-
-
-def _strip_modules(text: str) -> str:
-    words = []
-    for word in text.replace("[", " [ ").replace("]", " ] ").replace(",", " , ").split():
-        words.append(word.rsplit(".", 1)[-1] if "." in word and word[0].isalpha() else word)
-    return (
-        " ".join(words)
-        .replace(" [ ", "[")
-        .replace(" ] ", "]")
-        .replace(" ]", "]")
-        .replace(" , ", ", ")
-    )
+def _code(text: str) -> str:
+    """Text as inline code in a table cell (a pipe there would end the cell)."""
+    return f"`{text}`".replace("|", "\\|")
 
 
 # --- events --------------------------------------------------------------------------------
@@ -244,7 +198,7 @@ def _event_fields(event_class: type[Any]) -> dict[str, str]:
         if klass.__module__.startswith("libops"):
             for name, kind in getattr(klass, "__annotations__", {}).items():
                 if name.isidentifier() and not name.isupper() and not name.startswith("_"):
-                    fields[name] = kind if isinstance(kind, str) else _type_text(kind).strip("`")
+                    fields[name] = type_text(kind)
     return fields
 
 

@@ -21,10 +21,10 @@ from eventsourcing.application import AggregateNotFoundError
 
 from libops.application.app import LibOpsApplication
 from libops.application.risks import RiskService
-from libops.domain.errors import IdempotencyKeyReuseError, LibopsError
+from libops.domain.errors import IdempotencyKeyReuseError, InvalidValueError, LibopsError
 from libops.domain.idempotency import IdempotencyRecord
 from libops.domain.risk import MAX_RATING, signal_source
-from libops.domain.values import Actor, Role
+from libops.domain.values import Actor, Role, require_uuid
 from libops.projections.engine import ProjectionEngine
 from libops.projections.signals import NAME, OUTBOX, signal_key
 
@@ -80,14 +80,10 @@ def _earlier(ops: SignalsHost, signal_id: str) -> IdempotencyRecord | None:
 
 
 def _as_uuid(value: object) -> UUID | None:
-    if isinstance(value, UUID):
-        return value
-    if isinstance(value, str):
-        try:
-            return UUID(value)
-        except ValueError:
-            return None
-    return None
+    try:
+        return require_uuid("id", value)
+    except InvalidValueError:
+        return None
 
 
 def dispatch_signals(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from libops.cli.commands_command import commands
 from libops.cli.db import db_app
 from libops.cli.demo_command import demo
 from libops.cli.project import project_app
@@ -21,6 +22,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(project_app, name="project")
 app.command("demo")(demo)
 app.command("report")(report)
+app.command("commands")(commands)
 
 
 def main() -> None:

@@ -481,7 +481,7 @@ BAD_INPUTS: dict[str, BadInput] = {
         _plan_with(objectives=["reads"]), InvalidValueError
     ),
     "plan/objective-float-target": BadInput(
-        lambda ops, _c, t: _plan_with(objectives=[Objective("reads", 0.5)])(ops, _c, t),
+        lambda ops, _c, t: _plan_with(objectives=[Objective("reads", 0.5)])(ops, _c, t),  # type: ignore[arg-type]  # a float is refused at run time
         InvalidValueError,
     ),
     "plan/objective-zero-target": BadInput(
@@ -584,7 +584,9 @@ BAD_INPUTS: dict[str, BadInput] = {
     ),
     "kol/float-fee": BadInput(
         lambda ops, c, t: ops.campaigns.add_kol_partner(
-            t.planner, c, attrs.evolve(BOOKWORM, fee=Money(8000.0))
+            t.planner,
+            c,
+            attrs.evolve(BOOKWORM, fee=Money(8000.0)),  # type: ignore[arg-type]  # a float is refused at run time
         ),
         MoneyError,
     ),

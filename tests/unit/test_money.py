@@ -137,7 +137,9 @@ class TestValidAmounts:
             ("CLF", Decimal("2"), "2.0000"),
         ],
     )
-    def test_quantised_to_minor_unit(self, currency: str, given: object, stored: str) -> None:
+    def test_quantised_to_minor_unit(
+        self, currency: str, given: Decimal | int | str, stored: str
+    ) -> None:
         """JPY has 0 decimal places, CNY 2, KWD 3, CLF 4: amounts are held at exactly that."""
         money = Money(given, currency)
         assert str(money.amount) == stored
@@ -193,7 +195,7 @@ class TestBadAmounts:
         """Floats, NaN, sNaN, infinities, negatives, too many places, bools, None, garbage."""
         amount, currency = data.draw(BAD_AMOUNTS[kind])
         with pytest.raises(MoneyError):
-            Money(amount, currency)
+            Money(amount, currency)  # type: ignore[arg-type]  # bad amounts are refused at run time
 
     @pytest.mark.parametrize("kind", list(BAD_CURRENCIES))
     @settings(max_examples=_EXAMPLES_PER_CLASS)
@@ -213,7 +215,7 @@ class TestBadAmounts:
     def test_error_says_what_was_wrong(self) -> None:
         """The message names the float, the lost decimal places or the bad code."""
         with pytest.raises(MoneyError, match="never a float"):
-            Money(0.1, "CNY")
+            Money(0.1, "CNY")  # type: ignore[arg-type]  # a float is refused at run time
         with pytest.raises(MoneyError, match="more decimal places than JPY allows"):
             Money("1.5", "JPY")
         with pytest.raises(CurrencyError, match="'cny'"):
@@ -299,7 +301,7 @@ class TestKolFeeThroughTheService:
     @pytest.mark.parametrize(
         ("make_fee", "error"),
         [
-            (lambda: Money(8000.0, "CNY"), MoneyError),
+            (lambda: Money(8000.0, "CNY"), MoneyError),  # type: ignore[arg-type]  # a float is refused at run time
             (lambda: Money(Decimal("NaN"), "CNY"), MoneyError),
             (lambda: Money("Infinity", "CNY"), MoneyError),
             (lambda: Money("-8000", "CNY"), MoneyError),

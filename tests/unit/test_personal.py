@@ -67,7 +67,7 @@ class TestPersonalInfo:
     def test_bad_parts(self, fields: dict[str, object]) -> None:
         """Blank, non-text, over-long or unstorable parts are InvalidValueError."""
         with pytest.raises(InvalidValueError):
-            PersonalInfo(**fields)
+            PersonalInfo(**fields)  # type: ignore[arg-type]  # bad parts are refused at run time
 
     def test_messages_never_show_the_value(self) -> None:
         """An error about personal data does not repeat it."""

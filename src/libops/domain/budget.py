@@ -76,12 +76,12 @@ _NAME_LENGTH = 200
 _REASON_LENGTH = 2000
 
 
-def to_budget_category(value: object) -> BudgetCategory:
+def to_budget_category(value: BudgetCategory | str) -> BudgetCategory:
     """Convert a category name or member to a :class:`BudgetCategory`."""
     return to_enum(BudgetCategory, value)
 
 
-def to_kol_category(value: object) -> BudgetCategory:
+def to_kol_category(value: BudgetCategory | str) -> BudgetCategory:
     """A category a KOL partner's fee may be paid from (partnerships or promotion)."""
     category = to_budget_category(value)
     if category not in KOL_CATEGORIES:
@@ -95,7 +95,7 @@ def campaign_id_of(value: object) -> UUID | None:
     return optional_uuid("campaign id", value)
 
 
-def _reason(value: object) -> str:
+def _reason(value: str) -> str:
     return require_text("reason", value, max_length=_REASON_LENGTH)
 
 

@@ -36,11 +36,11 @@ class CadenceBreach(enum.Enum):
     UNDER_MIN = "under_min"
 
 
-def _to_period(value: object) -> CadencePeriod:
+def _to_period(value: CadencePeriod | str) -> CadencePeriod:
     return to_enum(CadencePeriod, value)
 
 
-def _to_breach(value: object) -> CadenceBreach:
+def _to_breach(value: CadenceBreach | str) -> CadenceBreach:
     return to_enum(CadenceBreach, value)
 
 
@@ -61,7 +61,7 @@ def _day(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
         raise PeriodError(f"{attribute.name} must be a date, not {type(value).__name__}")
 
 
-def _surge_name(value: object) -> str:
+def _surge_name(value: str) -> str:
     return require_text("surge window name", value, max_length=200)
 
 
@@ -197,7 +197,7 @@ def _surges(values: Iterable[SurgeWindow]) -> tuple[SurgeWindow, ...]:
     return surges
 
 
-def _timezone_name(value: object) -> str:
+def _timezone_name(value: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValueError(f"a timezone is an IANA name such as Asia/Shanghai, not {value!r}")
     try:

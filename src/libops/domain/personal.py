@@ -72,15 +72,15 @@ def _optional_text(value: object, max_length: int) -> str | None:
     return None if value is None else require_text("personal data", value, max_length=max_length)
 
 
-def _name(value: object) -> str | None:
+def _name(value: str | None) -> str | None:
     return _optional_text(value, NAME_MAX)
 
 
-def _handle(value: object) -> str | None:
+def _handle(value: str | None) -> str | None:
     return _optional_text(value, HANDLE_MAX)
 
 
-def _contact(value: object) -> str | None:
+def _contact(value: str | None) -> str | None:
     return _optional_text(value, CONTACT_MAX)
 
 
@@ -164,7 +164,7 @@ def aware_utc(what: str, value: object) -> datetime:
         raise InvalidValueError(f"{what} is out of range ({value!r})") from None
 
 
-def _given_at(value: object) -> datetime:
+def _given_at(value: datetime) -> datetime:
     return aware_utc("given_at", value)
 
 
@@ -173,7 +173,7 @@ def _strict_bool(instance: object, attribute: attrs.Attribute[Any], value: objec
         raise InvalidValueError(f"{attribute.name} must be True or False, not {value!r}")
 
 
-def _purpose(value: object) -> str:
+def _purpose(value: str) -> str:
     return require_text("purpose", value, max_length=PURPOSE_MAX)
 
 

@@ -207,19 +207,19 @@ def _day_validator(instance: object, attribute: attrs.Attribute[Any], value: obj
     _day(attribute.name, value)
 
 
-def _owner_converter(value: object) -> str:
+def _owner_converter(value: Actor | str) -> str:
     return to_person_id("owner", value)
 
 
-def _reviewer_converter(value: object) -> str:
+def _reviewer_converter(value: Actor | str) -> str:
     return to_person_id("reviewer", value)
 
 
-def _action_description(value: object) -> str:
+def _action_description(value: str) -> str:
     return require_text("description", value, max_length=1000)
 
 
-def _review_notes(value: object) -> str:
+def _review_notes(value: str) -> str:
     return require_text("notes", value, max_length=4000)
 
 

@@ -132,17 +132,17 @@ def enum_converter(enum_type: type[E]) -> Callable[[object], E]:
     return convert
 
 
-def to_platform(value: object) -> Platform:
+def to_platform(value: Platform | str) -> Platform:
     """Convert a platform name or member to a :class:`Platform`."""
     return to_enum(Platform, value)
 
 
-def to_optional_platform(value: object) -> Platform | None:
+def to_optional_platform(value: Platform | str | None) -> Platform | None:
     """Like :func:`to_platform`, but ``None`` stays ``None``."""
     return None if value is None else to_enum(Platform, value)
 
 
-def to_metric(value: object) -> Metric:
+def to_metric(value: Metric | str) -> Metric:
     """Convert a metric name or member to a :class:`Metric`."""
     return to_enum(Metric, value)
 
@@ -185,11 +185,11 @@ def optional_uuid(what: str, value: object) -> UUID | None:
     return None if value is None else require_uuid(what, value)
 
 
-def _observed_at_utc(value: object) -> datetime:
+def _observed_at_utc(value: datetime) -> datetime:
     return _utc("observed_at", value)
 
 
-def _published_at_utc(value: object) -> datetime:
+def _published_at_utc(value: datetime) -> datetime:
     return _utc("published_at", value)
 
 
@@ -220,7 +220,8 @@ def currency_code(value: object) -> str:
     return value
 
 
-def _exact_decimal(value: object) -> Decimal:
+def _exact_decimal(value: Decimal | int | str) -> Decimal:
+    # A float (or a bool) is not exact money; callers that pass one anyway are refused here.
     if isinstance(value, bool | float):
         raise MoneyError(
             f"money must be given as a Decimal, int or string, never a float ({value!r})"
@@ -354,11 +355,12 @@ class Period:
         return self.start <= day <= self.end
 
 
-def _target(value: object) -> Decimal:
+def _target(value: Decimal | int | str) -> Decimal:
+    # As for money: a float (or a bool) passed anyway is refused, since it is not exact.
     if isinstance(value, bool | float):
         raise InvalidValueError(f"an objective's target must be exact, not {value!r}")
     try:
-        target = Decimal(value)  # type: ignore[arg-type]  # checked just below
+        target = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         raise InvalidValueError(f"{value!r} is not a number") from None
     if not target.is_finite() or target <= 0:
@@ -375,7 +377,7 @@ class Objective:
     platform: Platform | None = attrs.field(default=None, converter=to_optional_platform)
 
 
-def _kol_handle(value: object) -> str:
+def _kol_handle(value: str) -> str:
     return require_text("handle", value, max_length=200)
 
 
@@ -513,7 +515,7 @@ class FindingKind(enum.Enum):
     SENSITIVE_WORD = "sensitive_word"
 
 
-def _to_finding_kind(value: object) -> FindingKind:
+def _to_finding_kind(value: FindingKind | str) -> FindingKind:
     return to_enum(FindingKind, value)
 
 

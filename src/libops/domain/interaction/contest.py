@@ -86,7 +86,7 @@ class ContestStatus(enum.Enum):
 # --- values ------------------------------------------------------------------------------
 
 
-def _prize_description(value: object) -> str:
+def _prize_description(value: str) -> str:
     return require_text("a prize's description", value, max_length=500)
 
 
@@ -102,19 +102,19 @@ class Prize:
     quantity: int = attrs.field(default=1, validator=_quantity)
 
 
-def _eligibility(value: object) -> str:
+def _eligibility(value: str) -> str:
     return require_text("eligibility", value, max_length=4000)
 
 
-def _opens_at(value: object) -> datetime:
+def _opens_at(value: datetime) -> datetime:
     return utc("opens_at", value)
 
 
-def _closes_at(value: object) -> datetime:
+def _closes_at(value: datetime) -> datetime:
     return utc("closes_at", value)
 
 
-def _entry_method(value: object) -> EntryMethod:
+def _entry_method(value: EntryMethod | str) -> EntryMethod:
     return to_enum(EntryMethod, value)
 
 

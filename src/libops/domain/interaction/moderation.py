@@ -50,11 +50,11 @@ class SanctionMeasure(enum.Enum):
     EXCLUDE_FROM_ACTIVITIES = "exclude_from_activities"
 
 
-def _post_id(value: object) -> UUID:
+def _post_id(value: UUID | str) -> UUID:
     return require_uuid("post id", value)
 
 
-def _external_id(value: object) -> str:
+def _external_id(value: str) -> str:
     return require_text("a comment's external id", value, max_length=200)
 
 
@@ -71,7 +71,7 @@ def _threshold(instance: object, attribute: attrs.Attribute[Any], value: object)
     whole_number("sanction_after_warnings", value, minimum=1, maximum=1000)
 
 
-def _measure(value: object) -> SanctionMeasure:
+def _measure(value: SanctionMeasure | str) -> SanctionMeasure:
     return to_enum(SanctionMeasure, value)
 
 

@@ -186,7 +186,7 @@ class LibOpsApplication(Application[UUID]):
         return (record.result,)
 
 
-def to_id(aggregate_id: object, kind: str) -> UUID:
+def to_id(aggregate_id: UUID | str, kind: str) -> UUID:
     """``aggregate_id`` as a UUID, or :class:`UnknownIdError` naming ``kind``."""
     if isinstance(aggregate_id, str):
         try:

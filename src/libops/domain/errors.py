@@ -6,6 +6,7 @@ Every error derives from :class:`LibopsError`. A command that raises records not
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 
 class LibopsError(Exception):
@@ -52,7 +53,7 @@ class InvalidCommandError(InvalidValueError):
 class UnknownIdError(LibopsError, LookupError):
     """No aggregate of the expected kind has the given id."""
 
-    def __init__(self, kind: str, id: object) -> None:
+    def __init__(self, kind: str, id: UUID | str | int) -> None:
         super().__init__(f"no {kind} with id {id}")
         self.kind = kind
         self.id = id
@@ -200,7 +201,7 @@ class NoGatewayError(LibopsError, LookupError):
 class PublishFailedError(PlatformError):
     """Publishing one platform variant of a post failed; the failure was recorded on the post."""
 
-    def __init__(self, post_id: object, platform: str, message: str, *, retryable: bool) -> None:
+    def __init__(self, post_id: UUID, platform: str, message: str, *, retryable: bool) -> None:
         super().__init__(
             f"publishing post {post_id} on {platform} failed: {message}", retryable=retryable
         )

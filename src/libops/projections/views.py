@@ -367,16 +367,18 @@ class View:
             for key, text in changes.items():
                 if text is not None:
                     written.add(key)
+        forget_text, forget_object, changed = texts.pop, objects.pop, changes.get
         for key, document in self._live.items():
             # Re-inserted, so the documents used most recently are forgotten last.
-            known = key in texts
-            old = texts.pop(key, None)
-            if known:
-                cached -= _ENTRY_COST + len(old or "")
-            text = changes.get(key, old)
+            if key in texts:
+                old = forget_text(key)
+                cached -= _ENTRY_COST + (len(old) if old else 0)
+                text = changed(key, old)
+            else:
+                text = changed(key)
             texts[key] = text
-            cached += _ENTRY_COST + len(text or "")
-            objects.pop(key, None)
+            cached += _ENTRY_COST + (len(text) if text else 0)
+            forget_object(key, None)
             objects[key] = document  # it now equals its stored text
         self._live.clear()
         if cached > self._cache_size:

@@ -29,12 +29,9 @@ TRACKING_TABLE: Final = "libops_projection_tracking"
 
 DEFAULT_BATCH_SIZE: Final = 1_000
 SQLITE_BUSY_TIMEOUT: Final = 30.0
-WAL_CHECKPOINT_PAGES: Final = 65_536
+WAL_CHECKPOINT_PAGES: Final = 16_384
 """How many WAL pages (of 4 KiB) the engine's SQLite connection lets pile up before it
-checkpoints (256 MiB; SQLite's default is 1,000): a page that many batches change (a roll-up,
-the tracking table, the upper levels of the documents' B-tree) is copied into the database
-file once a checkpoint, so fewer checkpoints copy less. The WAL file keeps that size on disk
-after a long catch-up."""
+checkpoints (64 MiB; SQLite's default is 1,000)."""
 
 PAGE_CACHE_KIB: Final = 8_192
 """The page cache of the engine's SQLite connection (8 MiB; SQLite's default is 2 MiB). The

@@ -29,9 +29,14 @@ copied again and again, every aggregate id in them (the events' originator ids, 
 same ids where other events refer to them) replaced by a fresh one per copy, so each copy
 is an independent, correctly encoded history of its own.
 
+Each measurement also takes the CPU time (user + system) it used, of every process it ran:
+on a shared machine, other work slows elapsed time far more than it changes CPU time, so
+``cpu_slowdown`` (libops's CPU seconds / the baseline's) is the steadier comparison; with
+workers it adds up every process, so it is above the one-process figure by design.
+
 The last line is a JSON object with, for each size, ``libops_per_s``, ``baseline_per_s``,
-``slowdown`` (= baseline_per_s / libops_per_s) and ``peak_rss_mb`` of the one-process
-catch-up, and under ``workers`` the same figures with N worker processes
+``slowdown`` (= baseline_per_s / libops_per_s), ``cpu_slowdown`` and ``peak_rss_mb`` of the
+one-process catch-up, and under ``workers`` the same figures with N worker processes
 (``peak_rss_mb``: the largest process, ``total_peak_rss_mb``: all of them); the top-level
 keys repeat the figures of the larger size.
 
@@ -163,6 +168,12 @@ def _current_rss_mb() -> float:
     return int(found.group(1)) / 1024 if found else 0.0
 
 
+def _cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    """User plus system CPU time so far (of this process, or of its ended children)."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(kind: str, db: Path, batch_size: int, workers: int = 1) -> dict[str, Any]:
     """Time ``kind`` (baseline or libops, with ``workers`` processes) over the whole log of
     ``db``; the peak RSS of this process (and of its largest worker process)."""
@@ -173,6 +184,7 @@ def measure(kind: str, db: Path, batch_size: int, workers: int = 1) -> dict[str,
         if kind == "baseline":
             recorder, mapper = ops.app.recorder, ops.app.mapper
             decoded = position = 0
+            cpu_started = _cpu_seconds()
             started = time.perf_counter()
             while True:
                 batch = recorder.select_notifications(
@@ -185,13 +197,18 @@ def measure(kind: str, db: Path, batch_size: int, workers: int = 1) -> dict[str,
                 decoded += len(batch)
                 position = batch[-1].id
             seconds = time.perf_counter() - started
+            detail["cpu_seconds"] = _cpu_seconds() - cpu_started
             detail["decoded"] = decoded
         else:
             projections = standard_projections()
             with ProjectionEngine(ops, projections, batch_size=batch_size) as engine:
+                cpu_started = _cpu_seconds() + _cpu_seconds(resource.RUSAGE_CHILDREN)
                 started = time.perf_counter()
                 reports = engine.run(workers=workers)
                 seconds = time.perf_counter() - started
+                detail["cpu_seconds"] = (
+                    _cpu_seconds() + _cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_started
+                )
             detail["applied"] = {name: report.applied for name, report in reports.items()}
             detail["workers"] = workers
             children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -312,19 +329,22 @@ def main(argv: list[str] | None = None) -> int:
                 "libops_per_s": round(libops["per_s"], 1),
                 "baseline_per_s": round(baseline["per_s"], 1),
                 "slowdown": round(baseline["per_s"] / libops["per_s"], 3),
+                "cpu_slowdown": round(libops["cpu_seconds"] / baseline["cpu_seconds"], 3),
                 "peak_rss_mb": round(libops["peak_rss_mb"], 1),
                 "baseline_peak_rss_mb": round(baseline["peak_rss_mb"], 1),
                 "opened_rss_mb": round(libops["opened_rss_mb"], 1),
                 "end_rss_mb": round(libops["end_rss_mb"], 1),
                 "libops_seconds": round(libops["seconds"], 2),
                 "baseline_seconds": round(baseline["seconds"], 2),
+                "libops_cpu_seconds": round(libops["cpu_seconds"], 2),
+                "baseline_cpu_seconds": round(baseline["cpu_seconds"], 2),
                 "applied": libops["applied"],
             }
             print(
                 f"{size:>10,} events: baseline {row['baseline_per_s']:>10,.0f} events/s "
                 f"(peak RSS {row['baseline_peak_rss_mb']:.0f} MB), libops "
                 f"{row['libops_per_s']:>10,.0f} events/s (peak RSS {row['peak_rss_mb']:.0f} MB), "
-                f"slowdown {row['slowdown']:.2f}x"
+                f"slowdown {row['slowdown']:.2f}x (CPU time {row['cpu_slowdown']:.2f}x)"
             )
             if args.workers > 1:
                 copy = _fresh_views(db)
@@ -339,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
                     "workers": args.workers,
                     "libops_per_s": round(shared["per_s"], 1),
                     "slowdown": round(baseline["per_s"] / shared["per_s"], 3),
+                    "cpu_slowdown": round(shared["cpu_seconds"] / baseline["cpu_seconds"], 3),
                     "peak_rss_mb": round(
                         max(shared["peak_rss_mb"], shared["children_peak_rss_mb"]), 1
                     ),
@@ -352,7 +373,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{'':>10}  with {args.workers} worker processes: libops "
                     f"{parallel['libops_per_s']:>10,.0f} events/s (peak RSS "
                     f"{parallel['peak_rss_mb']:.0f} MB a process), "
-                    f"slowdown {parallel['slowdown']:.2f}x"
+                    f"slowdown {parallel['slowdown']:.2f}x (CPU time of all processes "
+                    f"{parallel['cpu_slowdown']:.2f}x)"
                 )
 
     largest = results[str(sizes[1])]
@@ -370,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
                 "libops_per_s": largest["libops_per_s"],
                 "baseline_per_s": largest["baseline_per_s"],
                 "slowdown": largest["slowdown"],
+                "cpu_slowdown": largest["cpu_slowdown"],
                 "peak_rss_mb": largest["peak_rss_mb"],
                 "peak_rss_growth_mb": round(largest["peak_rss_mb"] - smallest["peak_rss_mb"], 1),
                 **({"workers": largest["workers"]} if "workers" in largest else {}),

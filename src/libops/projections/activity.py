@@ -310,6 +310,9 @@ class ActivityLogProjection(Projection):
     name = "activity"
     apply_cost = 0.4  # measured: see Projection.apply_cost
 
+    _page_number: int = -1
+    _page_key: str = ""
+
     @handles(*_event_classes())
     def logged(self, event: Any, view: View) -> None:
         """Add an entry for ``event`` and count it for its actor."""
@@ -319,7 +322,10 @@ class ActivityLogProjection(Projection):
         names = _NAMES.get(cls) or _names(cls)
         topic = names[0]
         actor_id = getattr(event, "actor_id", None) or SYSTEM_ACTOR
-        key = _page(sequence)
+        number = (sequence - 1) // PAGE_SIZE
+        if number != self._page_number:  # the key of the page being filled, made once
+            self._page_number, self._page_key = number, _page(sequence)
+        key = self._page_key
         page = view.get(key)
         if page is None:
             page = []

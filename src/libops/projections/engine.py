@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import threading
 import time
 from collections import Counter
@@ -37,6 +38,8 @@ DEFAULT_BATCH_SIZE: Final = 1_000
 
 DEFAULT_POLL_INTERVAL: Final = 1.0
 """How often (seconds) :meth:`ProjectionEngine.follow` looks at the log when nothing wakes it."""
+
+_TOPIC_OF: Final = operator.attrgetter("topic")
 
 STOP_CHECK: Final = 0.1
 """How often (seconds) a waiting follower checks whether it has been told to stop."""
@@ -296,15 +299,22 @@ class ProjectionEngine:
             for name in names
         }
         batches = 0
+        end = 0  # the end of the log when last looked at (looked at again once reached)
         while names and (max_batches is None or batches < max_batches):
             if should_stop is not None and batches and should_stop():
                 break
             low = min(positions.values())
             group = [name for name in names if positions[name] == low]
             ahead = [position for position in positions.values() if position > low]
-            # Read up to the next projection ahead, or to the end of the log as it is now
-            # (notification ids become visible in order: the recorders serialise inserts).
-            ceiling = min(ahead) if ahead else self._last_id()
+            # Read up to the next projection ahead, or to the end of the log as it was when
+            # last looked at, looking again once there (notification ids become visible in
+            # order: the recorders serialise inserts).
+            if ahead:
+                ceiling = min(ahead)
+            else:
+                if end <= low:
+                    end = self._last_id()
+                ceiling = end
             if ceiling <= low:
                 break
             notifications = self._read(low, self._topics(group), ceiling)
@@ -373,7 +383,7 @@ class ProjectionEngine:
             )
             raise
         applied = dict.fromkeys(group, 0)
-        for topic, count in Counter(n.topic for n in notifications).items():
+        for topic, count in Counter(map(_TOPIC_OF, notifications)).items():
             for name, _, _ in table[topic]:
                 applied[name] += count
         return applied

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, ClassVar, Final, TypeVar
 from uuid import UUID
 
@@ -115,6 +116,29 @@ def check_projection(projection: Projection) -> None:
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False)
 
 
+def _make_fast_encoder() -> Callable[[Any, int], Any] | None:
+    """The C encoder ``_ENCODER.encode`` builds anew for every call (the same settings, so
+    the same text), built once: a document's text in half the time. None without the C
+    accelerator (``encode`` then uses ``_ENCODER``)."""
+    if c_make_encoder is None:  # pragma: no cover - CPython has it
+        return None
+    made: Callable[[Any, int], Any] = c_make_encoder(
+        {},  # circular references are refused, as with check_circular
+        _ENCODER.default,
+        encode_basestring,
+        None,
+        _ENCODER.key_separator,
+        _ENCODER.item_separator,
+        True,  # sort_keys
+        False,  # skipkeys
+        False,  # allow_nan
+    )
+    return made
+
+
+_fast_encoder = _make_fast_encoder()
+
+
 _UUID_TEXTS: dict[UUID, str] = {}
 _UUID_TEXTS_KEPT: Final = 4_096
 
@@ -133,9 +157,14 @@ def uuid_text(value: UUID) -> str:
 
 def encode(value: Any) -> str:
     """A document as JSON text, or :class:`InvalidValueError` if it is not plain JSON."""
+    global _fast_encoder
     try:
-        return _ENCODER.encode(value)
+        if _fast_encoder is None:  # pragma: no cover - CPython has it
+            return _ENCODER.encode(value)
+        return "".join(_fast_encoder(value, 0))
     except (TypeError, ValueError) as error:
+        # A failure may leave the encoder's record of the containers it is inside behind.
+        _fast_encoder = _make_fast_encoder()
         raise InvalidValueError(
             f"a view document must be plain JSON (dict, list, str, int, float, bool, None): {error}"
         ) from None
@@ -163,17 +192,20 @@ class _KeyFilter:
     def __init__(self) -> None:
         self._bits = bytearray(1 << (self._BITS - 3))
 
-    def _positions(self, key: str) -> tuple[int, int]:
-        code = hash(key)
-        return code & self._MASK, (code >> self._BITS) & self._MASK
-
     def add(self, key: str) -> None:
-        for bit in self._positions(key):
-            self._bits[bit >> 3] |= 1 << (bit & 7)
+        code = hash(key)
+        first, second = code & self._MASK, (code >> self._BITS) & self._MASK
+        bits = self._bits
+        bits[first >> 3] |= 1 << (first & 7)
+        bits[second >> 3] |= 1 << (second & 7)
 
     def __contains__(self, key: str) -> bool:
+        code = hash(key)
+        first, second = code & self._MASK, (code >> self._BITS) & self._MASK
         bits = self._bits
-        return all(bits[bit >> 3] & (1 << (bit & 7)) for bit in self._positions(key))
+        return bool(bits[first >> 3] & (1 << (first & 7))) and bool(
+            bits[second >> 3] & (1 << (second & 7))
+        )
 
 
 class View:
@@ -335,16 +367,18 @@ class View:
             for key, text in changes.items():
                 if text is not None:
                     written.add(key)
+        forget_text, forget_object, changed = texts.pop, objects.pop, changes.get
         for key, document in self._live.items():
             # Re-inserted, so the documents used most recently are forgotten last.
-            known = key in texts
-            old = texts.pop(key, None)
-            if known:
-                cached -= _ENTRY_COST + len(old or "")
-            text = changes.get(key, old)
+            if key in texts:
+                old = forget_text(key)
+                cached -= _ENTRY_COST + (len(old) if old else 0)
+                text = changed(key, old)
+            else:
+                text = changed(key)
             texts[key] = text
-            cached += _ENTRY_COST + len(text or "")
-            objects.pop(key, None)
+            cached += _ENTRY_COST + (len(text) if text else 0)
+            forget_object(key, None)
             objects[key] = document  # it now equals its stored text
         self._live.clear()
         if cached > self._cache_size:

@@ -43,7 +43,7 @@ from libops.application.interactions import (
 from libops.application.personal_data import PersonalData
 from libops.application.posts import PostService
 from libops.application.privacy import PersonalDataService
-from libops.application.publishing import PublishingService, checked_gateways
+from libops.application.publishing import PublishingService
 from libops.application.risks import RiskService
 from libops.domain.cadence import CadencePolicy
 from libops.domain.errors import InvalidValueError, StorageError
@@ -163,7 +163,7 @@ class LibOps:
             risk_escalation_threshold=to_threshold(risk_escalation_threshold),
             escalate_questions_after=escalation_after(escalate_questions_after),
             moderation=ModerationPolicy() if moderation is None else moderation,
-            gateways=checked_gateways(self.gateways),
+            gateways=self.gateways,  # indexed by each gateway's own platform
             keys=keys,
             sealer=sealer,
             personal=PersonalData(keys, sealer),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import re
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 
-from libops.application.catalogue import all_commands, describe, type_text
+from libops.application.catalogue import all_commands, describe, plain_markup, type_text
 from libops.domain import errors
 from libops.domain.budget import Budget
 from libops.domain.calendar import PlatformCalendar
@@ -279,14 +278,8 @@ def _error_classes(module: ModuleType) -> list[tuple[str, type[Exception]]]:
 # --- text ----------------------------------------------------------------------------------
 
 
-def _markdown(text: str) -> str:
-    """Docstring markup as Markdown: ``:class:`~a.B``` and ````x```` become `B` and `x`."""
-    text = re.sub(r":[a-z]+:`~?(?:[\w.]+\.)?([\w]+)`", r"`\1`", text)
-    return text.replace("``", "`")
-
-
 def _paragraphs(doc: str | None) -> list[str]:
-    text = _markdown(inspect.cleandoc(doc or ""))
+    text = plain_markup(inspect.cleandoc(doc or ""))
     return [
         " ".join(p.split()) if not p.lstrip().startswith("- ") else _list_item(p)
         for p in text.split("\n\n")

@@ -11,7 +11,6 @@ import pytest
 from libops import Actor, LibOps
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
-from libops.application.publishing import checked_gateways
 from libops.domain.errors import (
     AlreadyPublishedError,
     IdempotencyKeyReuseError,
@@ -541,14 +540,6 @@ class TestCollectMetrics:
 
 
 class TestPublishingServiceWiring:
-    def test_gateways_must_match_their_platform(
-        self, memory_ops: LibOps, clock: ManualClock
-    ) -> None:
-        """A gateway registered under another platform's name is refused."""
-        weibo = SandboxPlatform("weibo", seed=1, clock=clock)
-        with pytest.raises(InvalidValueError):
-            checked_gateways({Platform.WECHAT: weibo})
-
     def test_two_gateways_for_one_platform(self, clock: ManualClock) -> None:
         """LibOps.open refuses two gateways for the same platform."""
         first = SandboxPlatform("weibo", seed=1, clock=clock)

@@ -6,13 +6,13 @@ import hashlib
 import json
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
 from eventsourcing.utils import Environment
 
 from libops.domain.calendar import PlatformCalendar
@@ -88,6 +88,19 @@ class LibOpsApplication(Application[UUID]):
             raise UnknownIdError(kind, aggregate_id)
         return aggregate
 
+    def notifications(self, *topics: str, page: int = 500) -> Iterator[Notification]:
+        """Every notification of ``topics`` in the log, oldest first, read ``page`` at a time.
+
+        Filtered by topic in the store and not decoded (``self.mapper`` decodes one).
+        """
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(start, page, topics=topics)
+            yield from batch
+            if len(batch) < page:
+                return
+            start = batch[-1].id + 1
+
     # --- running commands --------------------------------------------------------------
 
     def execute(
@@ -115,7 +128,7 @@ class LibOpsApplication(Application[UUID]):
             if not isinstance(idempotency_key, str) or not idempotency_key.strip():
                 raise InvalidValueError("an idempotency key must be non-empty text")
             if fingerprint is None:
-                fingerprint = _fingerprint(command, arguments or {})
+                fingerprint = digest(command, arguments or {})
         fingerprint = fingerprint or ""
         for attempt in range(MAX_ATTEMPTS):
             if idempotency_key is not None:
@@ -198,7 +211,8 @@ def to_id(aggregate_id: UUID | str, kind: str) -> UUID:
     return aggregate_id
 
 
-def _fingerprint(command: str, arguments: Mapping[str, Any]) -> str:
+def digest(command: str, arguments: Mapping[str, Any]) -> str:
+    """The idempotency fingerprint of ``command`` given with ``arguments`` (SHA-256, hex)."""
     plain = converter.unstructure(dict(arguments))
     text = json.dumps([command, plain], sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -98,7 +98,7 @@ def describe(name: str) -> CommandInfo:
     return CommandInfo(
         name=name,
         class_name=command_type.__name__,
-        summary=_plain(" ".join((command_type.__doc__ or "").split("\n\n")[0].split())),
+        summary=plain_markup(" ".join((command_type.__doc__ or "").split("\n\n")[0].split())),
         returns=type_text(result_type(command_type)),
         roles=tuple(sorted(role.value for role in spec.roles)),
         requires=spec.requires,
@@ -139,7 +139,7 @@ def type_text(type_: Any) -> str:
     )
 
 
-def _plain(text: str) -> str:
+def plain_markup(text: str) -> str:
     """Docstring markup as plain text: ``:class:`~a.B``` and ````x```` become `B` and `x`."""
     text = re.sub(r":[a-z]+:`~?(?:[\w.]+\.)?(\w+)`", r"`\1`", text)
     return text.replace("``", "`")

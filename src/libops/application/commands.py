@@ -17,8 +17,6 @@ command's fields are written once, in its class.
 from __future__ import annotations
 
 import enum
-import hashlib
-import json
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -40,7 +38,7 @@ import attrs
 import cattrs
 from eventsourcing.domain import Aggregate
 
-from libops.application.app import LibOpsApplication, to_id
+from libops.application.app import LibOpsApplication, digest, to_id
 from libops.application.dependencies import Dependencies
 from libops.domain.errors import (
     InvalidCommandError,
@@ -56,7 +54,6 @@ from libops.domain.values import Actor, Role
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
 A = TypeVar("A", bound=Aggregate)
-T = TypeVar("T")
 C = TypeVar("C", bound="Command[Any]")
 P = ParamSpec("P")
 
@@ -182,6 +179,11 @@ class Context:
     def after_save(self, action: Callable[[], None]) -> None:
         """Do ``action`` once the command's changes are saved (not if they are not)."""
         self._after_save.append(action)
+
+    def saved(self) -> None:
+        """Run what was to be done once the command's changes were saved."""
+        for action in self._after_save:
+            action()
 
     def execute(self, actor: Actor, command: Command[R]) -> R:
         """Carry out another command now, in its own transaction (kept if this one fails)."""
@@ -366,9 +368,7 @@ def fingerprint(actor: Actor, command: Command[Any], deps: Dependencies) -> str:
     The form is the one earlier versions of libops digested, so a key recorded by them
     still matches the same command.
     """
-    plain = converter.unstructure({"actor": actor, **command.fingerprint_data(deps)})
-    text = json.dumps([command.NAME, plain], sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return digest(command.NAME, {"actor": actor, **command.fingerprint_data(deps)})
 
 
 # --- the one execution path ----------------------------------------------------------------
@@ -409,8 +409,7 @@ class CommandBus:
             fingerprint=None if key is None else fingerprint(actor, command, self.deps),
         )
         for context in last:
-            for action in context._after_save:
-                action()
+            context.saved()
         # A first result read back from the store comes as a list where it was a tuple.
         return cast(R, tuple(result) if isinstance(result, list) else result)
 

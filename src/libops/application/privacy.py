@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Final
-
 import attrs
 
 from libops.application.commands import (
@@ -21,8 +19,6 @@ from libops.domain.personal import (
     require_subject_id,
 )
 from libops.domain.values import Actor
-
-_BATCH: Final = 500  # notifications read at a time when reapplying erasures
 
 
 @attrs.frozen
@@ -75,15 +71,9 @@ class PersonalDataService(Executes, PersonalData):
         store already agreed with the history). Records nothing.
         """
         erased_again = 0
-        start: int | None = 1
-        while start is not None:
-            batch = self._app.recorder.select_notifications(
-                start=start, limit=_BATCH, topics=[DataSubject.Erased.TOPIC]
-            )
-            for notification in batch:
-                erasure = self._app.mapper.to_domain_event(notification)
-                assert isinstance(erasure, DataSubject.Erased)
-                if self.keys.erase(erasure.subject_id):
-                    erased_again += 1
-            start = batch[-1].id + 1 if len(batch) == _BATCH else None
+        for notification in self._app.notifications(DataSubject.Erased.TOPIC):
+            erasure = self._app.mapper.to_domain_event(notification)
+            assert isinstance(erasure, DataSubject.Erased)
+            if self.keys.erase(erasure.subject_id):
+                erased_again += 1
         return erased_again

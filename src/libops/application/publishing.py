@@ -10,13 +10,11 @@ writer) never puts the same post out twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Final
 from uuid import UUID
 
 import attrs
-from eventsourcing.persistence import Notification
 
 from libops.application.commands import (
     Command,
@@ -28,7 +26,6 @@ from libops.application.commands import (
 from libops.application.posts import RecordMetrics, find_calendar
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.errors import (
-    InvalidValueError,
     LibopsError,
     PlatformError,
     PlatformTimeoutError,
@@ -47,7 +44,6 @@ from libops.domain.values import (
 )
 
 _MAX_ERROR_TEXT: Final = 4000
-_PAGE: Final = 500
 _PLATFORM_ORDER: Final = {platform: index for index, platform in enumerate(Platform)}
 
 
@@ -76,19 +72,6 @@ class MetricsOutcome:
     outcome: MetricOutcome | None = None
     snapshot: MetricSnapshot | None = None
     error: str | None = None
-
-
-def checked_gateways(
-    gateways: Mapping[Platform, PlatformGateway],
-) -> dict[Platform, PlatformGateway]:
-    """The gateways by platform, each checked to be a gateway for its platform."""
-    checked: dict[Platform, PlatformGateway] = {}
-    for platform, gateway in gateways.items():
-        platform = to_platform(platform)
-        if not isinstance(gateway, PlatformGateway) or gateway.platform is not platform:
-            raise InvalidValueError(f"{gateway!r} is not a gateway for {platform.value}")
-        checked[platform] = gateway
-    return checked
 
 
 def _calendar(ctx: Context, platform: Platform) -> PlatformCalendar | None:
@@ -254,21 +237,10 @@ class PublishingService(Executes):
     def _published_posts(self) -> list[UUID]:
         """Every post with a Published event, in the order they were first published."""
         seen: dict[UUID, None] = {}
-        for notification in self._notifications(Post.Published.TOPIC):
+        for notification in self._app.notifications(Post.Published.TOPIC):
             originator = notification.originator_id
             seen[originator if isinstance(originator, UUID) else UUID(originator)] = None
         return list(seen)
-
-    def _notifications(self, topic: str) -> Iterator[Notification]:
-        start = 1
-        while True:
-            batch = self._app.recorder.select_notifications(
-                start=start, limit=_PAGE, topics=(topic,)
-            )
-            yield from batch
-            if len(batch) < _PAGE:
-                return
-            start = batch[-1].id + 1
 
     def _load(self, post_id: UUID | str) -> Post:
         return self._app.load(Post, post_id, "post")

@@ -150,21 +150,15 @@ def open_question_ids(app: LibOpsApplication) -> list[UUID]:
     Read from the notification log, filtered by topic in the store, without decoding
     any event: a question is open until an Answered or Escalated event names it.
     """
-    recorder = app.recorder
-    topics = [Question.Received.TOPIC, Question.Answered.TOPIC, Question.Escalated.TOPIC]
+    topics = (Question.Received.TOPIC, Question.Answered.TOPIC, Question.Escalated.TOPIC)
     open_ids: dict[UUID, None] = {}
-    start = 1
-    while True:
-        batch = recorder.select_notifications(start, SCAN_BATCH, topics=topics)
-        for notification in batch:
-            question_id = UUID(str(notification.originator_id))
-            if notification.topic == Question.Received.TOPIC:
-                open_ids[question_id] = None
-            else:
-                open_ids.pop(question_id, None)
-        if len(batch) < SCAN_BATCH:
-            return list(open_ids)
-        start = batch[-1].id + 1
+    for notification in app.notifications(*topics, page=SCAN_BATCH):
+        question_id = UUID(str(notification.originator_id))
+        if notification.topic == Question.Received.TOPIC:
+            open_ids[question_id] = None
+        else:
+            open_ids.pop(question_id, None)
+    return list(open_ids)
 
 
 class QuestionService(Executes):

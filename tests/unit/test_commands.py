@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
 import attrs
 import pytest
+from eventsourcing.domain import Aggregate
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -43,6 +44,8 @@ from libops import (
     all_commands,
     build_command,
 )
+from libops.adapters.clock import ManualClock
+from libops.application import commands
 from libops.application.commands import Context, fingerprint, unstructure
 from libops.domain.campaign import Campaign
 from libops.domain.permissions import PERMISSIONS
@@ -120,6 +123,156 @@ class TestTheRegistry:
         """Asking for a command that does not exist names it."""
         with pytest.raises(UnknownCommandError, match=r"campaign\.launch_rocket"):
             build_command("campaign.launch_rocket", {})
+
+
+class Clockwork(Aggregate):
+    """An aggregate that notes the times it is given."""
+
+    def __init__(self) -> None:
+        self.times: list[datetime] = []
+
+    def tick(self, actor: Actor, *, now: datetime) -> None:
+        self.times.append(now)
+
+
+@pytest.fixture
+def own_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands a test declares are forgotten after it (the registry is the process's)."""
+    monkeypatch.setattr(commands, "_REGISTRY", dict(commands._REGISTRY))
+
+
+@pytest.mark.usefixtures("own_registry")
+class TestDeclaring:
+    def test_a_one_call_command_calls_the_method_on_its_first_field(
+        self, memory_ops: LibOps
+    ) -> None:
+        """``calls=`` loads the aggregate the first field names and passes the others."""
+
+        @commands.command("campaign.rename", requires=("campaign.amend",), calls=Campaign.amend)
+        @attrs.frozen
+        class Rename(Command[None]):
+            """Give a campaign a new name."""
+
+            campaign_id: UUID | str
+            name: str
+
+        planner = Actor("planner-1", [Role.CONTENT_PLANNER])
+        campaign_id = memory_ops.campaigns.plan(planner, name="x", kind="topic", period=PERIOD)
+        assert memory_ops.execute(planner, Rename(str(campaign_id), "y")) is None
+        assert memory_ops.campaigns.get(campaign_id).name == "y"
+        assert Rename.NAME == "campaign.rename"
+        assert all_commands()["campaign.rename"].requires == ("campaign.amend",)
+        with pytest.raises(UnknownIdError, match="no campaign"):
+            memory_ops.execute(planner, Rename(uuid4(), "z"))
+        with pytest.raises(PermissionDeniedError):
+            memory_ops.execute(BUDGET_OWNER, Rename(campaign_id, "z"))
+
+    def test_a_class_method_makes_an_aggregate_and_returns_its_id(self, memory_ops: LibOps) -> None:
+        """``calls=`` a class method: the new aggregate is saved and its id returned."""
+
+        @commands.command("budget.open_again", requires=("budget.open",), calls=Budget.open)
+        @attrs.frozen
+        class OpenAgain(Command[UUID]):
+            """Open a budget."""
+
+            name: str
+            period: Period
+
+        budget_id = memory_ops.execute(BUDGET_OWNER, OpenAgain("2027", PERIOD))
+        assert memory_ops.budgets.get(budget_id).name == "2027"
+
+    def test_referred_aggregates_must_exist(self, memory_ops: LibOps) -> None:
+        """``refers_to``: a field naming another aggregate names one that exists, or nothing."""
+
+        @commands.command(
+            "budget.open_for",
+            requires=("budget.open",),
+            calls=Budget.open,
+            refers_to={"campaign_id": Campaign},
+        )
+        @attrs.frozen
+        class OpenFor(Command[UUID]):
+            """Open a budget for a campaign (which is not passed on)."""
+
+            name: str
+            period: Period
+
+            campaign_id: UUID | None = attrs.field(default=None, kw_only=True)
+
+            def arguments(self, *leave_out: str) -> dict[str, Any]:
+                return super().arguments("campaign_id", *leave_out)
+
+        before = count_events(memory_ops)
+        with pytest.raises(UnknownIdError, match="no campaign"):
+            memory_ops.execute(BUDGET_OWNER, OpenFor("x", PERIOD, campaign_id=uuid4()))
+        assert count_events(memory_ops) == before
+        assert isinstance(memory_ops.execute(BUDGET_OWNER, OpenFor("x", PERIOD)), UUID)
+
+    def test_now_passes_the_clock(self, memory_ops: LibOps, clock: ManualClock) -> None:
+        """With ``now=True`` the method is also given libops's time, not the machine's."""
+
+        @commands.command(
+            "campaign.tick", requires=("campaign.amend",), calls=Clockwork.tick, now=True
+        )
+        @attrs.frozen
+        class Tick(Command[None]):
+            """Tick."""
+
+            clockwork_id: UUID
+
+        clock.advance(timedelta(days=3))
+        clockwork = Clockwork()
+        context = Context(memory_ops.app, memory_ops.deps, memory_ops.bus)
+        context.add(clockwork)
+        handler = commands.registered(Tick).handler
+        assert handler is not None
+        handler(context, Actor("planner-1", [Role.CONTENT_PLANNER]), Tick(clockwork.id))
+        assert clockwork.times == [clock.now()]
+
+    def test_declaring_mistakes_are_refused(self) -> None:
+        """A taken name, an entry the role table lacks, or a method of no aggregate."""
+
+        @attrs.frozen
+        class Thing(Command[None]):
+            """A thing."""
+
+            campaign_id: UUID | str
+
+        with pytest.raises(TypeError, match=r"two commands are named campaign\.plan"):
+            commands.command("campaign.plan")(Thing)
+        with pytest.raises(TypeError, match="not in the role table"):
+            commands.command("campaign.fly")(Thing)
+        with pytest.raises(TypeError, match="not a method of an aggregate"):
+            commands.command("campaign.x", requires=("campaign.amend",), calls=str.upper)(Thing)
+
+    def test_a_command_without_a_handler_cannot_run(self, memory_ops: LibOps) -> None:
+        """Declared but not handled: refused by the bus; a second handler is refused too."""
+
+        @commands.command("campaign.note", requires=("campaign.amend",))
+        @attrs.frozen
+        class Note(Command[None]):
+            """A note."""
+
+            campaign_id: UUID | str
+
+        planner = Actor("planner-1", [Role.CONTENT_PLANNER])
+        with pytest.raises(UnknownCommandError, match="Note"):
+            memory_ops.execute(planner, Note(uuid4()))
+
+        def note(ctx: Context, actor: Actor, command: Note) -> None:
+            return None
+
+        commands.handles(Note)(note)
+        memory_ops.execute(planner, Note(uuid4()))
+        with pytest.raises(TypeError, match="has a handler already"):
+            commands.handles(Note)(note)
+
+        @attrs.frozen
+        class Loose(Command[None]):
+            """Never declared."""
+
+        with pytest.raises(TypeError, match="Loose is not declared with @command"):
+            commands.handles(Loose)(note)  # type: ignore[arg-type]  # the mistake under test
 
 
 class TestFromJson:
@@ -349,10 +502,10 @@ class TestContext:
         planner = Actor("planner-1", [Role.CONTENT_PLANNER])
         campaign_id = memory_ops.campaigns.plan(planner, name="x", kind="topic", period=PERIOD)
         context = Context(memory_ops.app, memory_ops.deps, memory_ops.bus)
-        first = context.load(Campaign, campaign_id, "campaign")
-        assert context.load(Campaign, str(campaign_id), "campaign") is first
+        first = context.load(Campaign, campaign_id)
+        assert context.load(Campaign, str(campaign_id)) is first
         assert context.changed() == []
         first.amend(planner, name="y")
         assert context.changed() == [first]
         with pytest.raises(UnknownIdError, match="no budget"):
-            context.load(Budget, campaign_id, "budget")
+            context.load(Budget, campaign_id)

@@ -15,7 +15,9 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
 from eventsourcing.utils import Environment
 
+from libops.domain.budget import Budget
 from libops.domain.calendar import PlatformCalendar
+from libops.domain.campaign import Campaign
 from libops.domain.errors import (
     ConcurrencyError,
     IdempotencyKeyReuseError,
@@ -23,7 +25,14 @@ from libops.domain.errors import (
     UnknownIdError,
 )
 from libops.domain.idempotency import IdempotencyRecord
+from libops.domain.interaction.contest import Contest
+from libops.domain.interaction.moderation import ConductRecord
+from libops.domain.interaction.qa import Question
+from libops.domain.interaction.reading import ReadingSession
+from libops.domain.personal import DataSubject
 from libops.domain.ports import Clock
+from libops.domain.post import Post
+from libops.domain.risk import Risk
 from libops.domain.schema import converter
 
 A = TypeVar("A", bound=Aggregate)
@@ -31,6 +40,20 @@ R = TypeVar("R")
 
 AGGREGATE_CACHE_SIZE = 2000
 """How many recently used aggregates each process keeps in memory."""
+
+KINDS: dict[type[Aggregate], str] = {
+    Budget: "budget",
+    Campaign: "campaign",
+    ConductRecord: "conduct record",
+    Contest: "contest",
+    DataSubject: "data subject",
+    PlatformCalendar: "platform calendar",
+    Post: "post",
+    Question: "question",
+    ReadingSession: "reading session",
+    Risk: "risk",
+}
+"""What each kind of aggregate is called in messages (``no campaign with id ...``)."""
 
 MAX_ATTEMPTS = 8
 """How often a command is retried after losing a race with a concurrent writer."""
@@ -77,8 +100,12 @@ class LibOpsApplication(Application[UUID]):
 
     # --- loading -----------------------------------------------------------------------
 
-    def load(self, aggregate_type: type[A], aggregate_id: UUID | str, kind: str) -> A:
-        """Get an aggregate of ``aggregate_type`` or raise :class:`UnknownIdError`."""
+    def load(self, aggregate_type: type[A], aggregate_id: UUID | str, kind: str = "") -> A:
+        """Get an aggregate of ``aggregate_type`` or raise :class:`UnknownIdError`.
+
+        ``kind`` names it in the error (by default its name in :data:`KINDS`).
+        """
+        kind = kind or KINDS.get(aggregate_type, aggregate_type.__name__)
         aggregate_id = to_id(aggregate_id, kind)
         try:
             aggregate: Aggregate = self.repository.get(aggregate_id)

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
 
-from libops.application.commands import (
-    Command,
-    Context,
-    Executes,
-    command_method,
-    handles,
-)
+from libops.application.commands import Command, Context, Executes, command, command_method, handles
 from libops.domain.budget import (
     Adjustment,
     Budget,
@@ -32,44 +26,40 @@ from libops.domain.values import Actor, Money, Period
 R = TypeVar("R")
 
 
-def _on_budget(
-    ctx: Context, actor: Actor, budget_id: UUID | str, change: Callable[[Budget], R]
-) -> R:
-    """Run ``change`` on the budget; a line it opens for a campaign is linked to it too.
+def _linking(method: Callable[..., R]) -> Callable[[Context, Actor, Any], R]:
+    """The handler of a command that calls ``method`` on a budget with its other fields.
 
-    The budget and the campaigns it opened lines for are saved together, or not at all.
+    A line the call opens for a campaign is linked to the campaign too: the budget and the
+    campaigns are saved together, or not at all.
     """
-    budget = ctx.load(Budget, budget_id, "budget")
-    before = set(budget.campaign_lines())
-    result = change(budget)
-    for category, campaign_id in budget.campaign_lines():
-        if (category, campaign_id) not in before:
-            campaign = ctx.load(Campaign, campaign_id, "campaign")
-            campaign.link_budget_line(actor, budget.id, category)
-    return result
+
+    def handler(ctx: Context, actor: Actor, command: Any) -> R:
+        budget = ctx.load(Budget, command.budget_id)
+        before = set(budget.campaign_lines())
+        result = method(budget, actor, **command.arguments("budget_id"))
+        for category, campaign_id in budget.campaign_lines():
+            if (category, campaign_id) not in before:
+                campaign = ctx.load(Campaign, campaign_id)
+                campaign.link_budget_line(actor, budget.id, category)
+        return result
+
+    return handler
 
 
+@command("budget.open", calls=Budget.open)
 @attrs.frozen(kw_only=True)
 class OpenBudget(Command[UUID]):
     """Open a budget for a fiscal period and return its id."""
-
-    NAME = "budget.open"
 
     name: str
     period: Period
     currency: str = DEFAULT_CURRENCY
 
 
-@handles(OpenBudget)
-def open_budget(ctx: Context, actor: Actor, command: OpenBudget) -> UUID:
-    return ctx.add(Budget.open(actor, **command.arguments())).id
-
-
+@command("budget.allocate")
 @attrs.frozen(kw_only=True)
 class Allocate(Command[None]):
     """Allocate money to a category, or to a campaign's line in it (linked to the campaign)."""
-
-    NAME = "budget.allocate"
 
     budget_id: UUID | str = attrs.field(kw_only=False)
     category: BudgetCategory | str = attrs.field(kw_only=False)
@@ -77,21 +67,13 @@ class Allocate(Command[None]):
     campaign_id: UUID | str | None = None
 
 
-@handles(Allocate)
-def allocate(ctx: Context, actor: Actor, command: Allocate) -> None:
-    _on_budget(
-        ctx,
-        actor,
-        command.budget_id,
-        lambda b: b.allocate(actor, **command.arguments("budget_id")),
-    )
+handles(Allocate)(_linking(Budget.allocate))
 
 
+@command("budget.commit")
 @attrs.frozen(kw_only=True)
 class Commit(Command[None]):
     """Promise money from a line; past what is available only with an override."""
-
-    NAME = "budget.commit"
 
     budget_id: UUID | str = attrs.field(kw_only=False)
     reference: str
@@ -101,18 +83,13 @@ class Commit(Command[None]):
     override: Override | None = None
 
 
-@handles(Commit)
-def commit(ctx: Context, actor: Actor, command: Commit) -> None:
-    _on_budget(
-        ctx, actor, command.budget_id, lambda b: b.commit(actor, **command.arguments("budget_id"))
-    )
+handles(Commit)(_linking(Budget.commit))
 
 
+@command("budget.release", calls=Budget.release)
 @attrs.frozen(kw_only=True)
 class Release(Command[Money]):
     """Release part or all of what a commitment holds; return the amount released."""
-
-    NAME = "budget.release"
 
     budget_id: UUID | str = attrs.field(kw_only=False)
     reference: str = attrs.field(kw_only=False)
@@ -120,17 +97,10 @@ class Release(Command[Money]):
     amount: Money | None = None
 
 
-@handles(Release)
-def release(ctx: Context, actor: Actor, command: Release) -> Money:
-    budget = ctx.load(Budget, command.budget_id, "budget")
-    return budget.release(actor, **command.arguments("budget_id"))
-
-
+@command("budget.record_expense")
 @attrs.frozen(kw_only=True)
 class RecordExpense(Command[Expense]):
     """Charge an invoice to a line; the same invoice again records nothing new."""
-
-    NAME = "budget.record_expense"
 
     budget_id: UUID | str = attrs.field(kw_only=False)
     vendor: str
@@ -142,22 +112,13 @@ class RecordExpense(Command[Expense]):
     override: Override | None = None
 
 
-@handles(RecordExpense)
-def record_expense(ctx: Context, actor: Actor, command: RecordExpense) -> Expense:
-    return _on_budget(
-        ctx,
-        actor,
-        command.budget_id,
-        lambda b: b.record_expense(actor, **command.arguments("budget_id")),
-    )
+handles(RecordExpense)(_linking(Budget.record_expense))
 
 
+@command("budget.move", requires=("budget.adjust",))
 @attrs.frozen(kw_only=True)
 class MoveMoney(Command[Adjustment]):
     """Move allocated money between lines (an adjustment: reason and approver required)."""
-
-    NAME = "budget.move"
-    REQUIRES = ("budget.adjust",)
 
     budget_id: UUID | str = attrs.field(kw_only=False)
     amount: Money
@@ -169,19 +130,13 @@ class MoveMoney(Command[Adjustment]):
     approver: Actor
 
 
-@handles(MoveMoney)
-def move_money(ctx: Context, actor: Actor, command: MoveMoney) -> Adjustment:
-    return _on_budget(
-        ctx, actor, command.budget_id, lambda b: b.move(actor, **command.arguments("budget_id"))
-    )
+handles(MoveMoney)(_linking(Budget.move))
 
 
+@command("budget.change_allocation", requires=("budget.adjust",))
 @attrs.frozen(kw_only=True)
 class ChangeAllocation(Command[Adjustment]):
     """Set a line's allocation (an adjustment: reason and approver required)."""
-
-    NAME = "budget.change_allocation"
-    REQUIRES = ("budget.adjust",)
 
     budget_id: UUID | str = attrs.field(kw_only=False)
     category: BudgetCategory | str
@@ -191,28 +146,15 @@ class ChangeAllocation(Command[Adjustment]):
     approver: Actor
 
 
-@handles(ChangeAllocation)
-def change_allocation(ctx: Context, actor: Actor, command: ChangeAllocation) -> Adjustment:
-    return _on_budget(
-        ctx,
-        actor,
-        command.budget_id,
-        lambda b: b.change_allocation(actor, **command.arguments("budget_id")),
-    )
+handles(ChangeAllocation)(_linking(Budget.change_allocation))
 
 
+@command("budget.close", calls=Budget.close)
 @attrs.frozen
 class CloseBudget(Command[None]):
     """Close the budget; nothing changes after."""
 
-    NAME = "budget.close"
-
     budget_id: UUID | str
-
-
-@handles(CloseBudget)
-def close_budget(ctx: Context, actor: Actor, command: CloseBudget) -> None:
-    ctx.load(Budget, command.budget_id, "budget").close(actor)
 
 
 class BudgetService(Executes):
@@ -229,7 +171,7 @@ class BudgetService(Executes):
 
     def get(self, budget_id: UUID | str) -> Budget:
         """The budget's current state (a fresh copy; changing it changes nothing stored)."""
-        return self._app.load(Budget, budget_id, "budget")
+        return self._app.load(Budget, budget_id)
 
     def positions(self, budget_id: UUID | str) -> dict[BudgetCategory, Position]:
         """Allocated, committed, spent and available for every category."""

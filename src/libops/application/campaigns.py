@@ -10,6 +10,7 @@ from libops.application.commands import (
     Command,
     Context,
     Executes,
+    command,
     command_method,
     handles,
     items,
@@ -20,11 +21,10 @@ from libops.domain.campaign import Campaign, CampaignKind
 from libops.domain.values import Actor, KolPartner, Objective, Period, Platform
 
 
+@command("campaign.plan", calls=Campaign.plan)
 @attrs.frozen(kw_only=True)
 class PlanCampaign(Command[UUID]):
     """Plan a new campaign and return its id."""
-
-    NAME = "campaign.plan"
 
     name: str
     kind: CampaignKind | str
@@ -35,16 +35,10 @@ class PlanCampaign(Command[UUID]):
     description: str = ""
 
 
-@handles(PlanCampaign)
-def plan_campaign(ctx: Context, actor: Actor, command: PlanCampaign) -> UUID:
-    return ctx.add(Campaign.plan(actor, **command.arguments())).id
-
-
+@command("campaign.amend", calls=Campaign.amend)
 @attrs.frozen(kw_only=True)
 class AmendCampaign(Command[None]):
     """Change parts of a campaign's plan; fields left as None stay as they are."""
-
-    NAME = "campaign.amend"
 
     campaign_id: UUID | str = attrs.field(kw_only=False)
     name: str | None = None
@@ -57,27 +51,16 @@ class AmendCampaign(Command[None]):
     description: str | None = None
 
 
-@handles(AmendCampaign)
-def amend_campaign(ctx: Context, actor: Actor, command: AmendCampaign) -> None:
-    campaign = ctx.load(Campaign, command.campaign_id, "campaign")
-    campaign.amend(actor, **command.arguments("campaign_id"))
-
-
+@command("campaign.add_kol_partner", calls=Campaign.add_kol_partner)
 @attrs.frozen
 class AddKolPartner(Command[None]):
     """Engage an influencer on a campaign."""
-
-    NAME = "campaign.add_kol_partner"
 
     campaign_id: UUID | str
     partner: KolPartner
 
 
-@handles(AddKolPartner)
-def add_kol_partner(ctx: Context, actor: Actor, command: AddKolPartner) -> None:
-    ctx.load(Campaign, command.campaign_id, "campaign").add_kol_partner(actor, command.partner)
-
-
+@command("campaign.engage_kol_partner", requires=("campaign.add_kol_partner", "budget.commit"))
 @attrs.frozen(kw_only=True)
 class EngageKolPartner(Command[str]):
     """Engage an influencer and commit the agreed fee against the campaign's budget line.
@@ -87,9 +70,6 @@ class EngageKolPartner(Command[str]):
     recorded or neither. Returns the commitment's reference (to release it later).
     """
 
-    NAME = "campaign.engage_kol_partner"
-    REQUIRES = ("campaign.add_kol_partner", "budget.commit")
-
     campaign_id: UUID | str = attrs.field(kw_only=False)
     partner: KolPartner = attrs.field(kw_only=False)
     budget_id: UUID | str
@@ -98,8 +78,8 @@ class EngageKolPartner(Command[str]):
 
 @handles(EngageKolPartner)
 def engage_kol_partner(ctx: Context, actor: Actor, command: EngageKolPartner) -> str:
-    campaign = ctx.load(Campaign, command.campaign_id, "campaign")
-    budget = ctx.load(Budget, command.budget_id, "budget")
+    campaign = ctx.load(Campaign, command.campaign_id)
+    budget = ctx.load(Budget, command.budget_id)
     campaign.add_kol_partner(actor, command.partner)
     reference = kol_commitment_reference(campaign.id, command.partner)
     budget.commit(
@@ -112,76 +92,46 @@ def engage_kol_partner(ctx: Context, actor: Actor, command: EngageKolPartner) ->
     return reference
 
 
+@command("campaign.launch", calls=Campaign.launch)
 @attrs.frozen
 class LaunchCampaign(Command[None]):
     """Take a planned campaign live."""
 
-    NAME = "campaign.launch"
-
     campaign_id: UUID | str
 
 
-@handles(LaunchCampaign)
-def launch_campaign(ctx: Context, actor: Actor, command: LaunchCampaign) -> None:
-    ctx.load(Campaign, command.campaign_id, "campaign").launch(actor)
-
-
+@command("campaign.pause", calls=Campaign.pause)
 @attrs.frozen
 class PauseCampaign(Command[None]):
     """Put a live campaign on hold, saying why."""
 
-    NAME = "campaign.pause"
-
     campaign_id: UUID | str
     reason: str
 
 
-@handles(PauseCampaign)
-def pause_campaign(ctx: Context, actor: Actor, command: PauseCampaign) -> None:
-    ctx.load(Campaign, command.campaign_id, "campaign").pause(actor, command.reason)
-
-
+@command("campaign.resume", calls=Campaign.resume)
 @attrs.frozen
 class ResumeCampaign(Command[None]):
     """Take a paused campaign live again."""
 
-    NAME = "campaign.resume"
-
     campaign_id: UUID | str
 
 
-@handles(ResumeCampaign)
-def resume_campaign(ctx: Context, actor: Actor, command: ResumeCampaign) -> None:
-    ctx.load(Campaign, command.campaign_id, "campaign").resume(actor)
-
-
+@command("campaign.complete", calls=Campaign.complete)
 @attrs.frozen
 class CompleteCampaign(Command[None]):
     """Finish a campaign; nothing changes after."""
 
-    NAME = "campaign.complete"
-
     campaign_id: UUID | str
 
 
-@handles(CompleteCampaign)
-def complete_campaign(ctx: Context, actor: Actor, command: CompleteCampaign) -> None:
-    ctx.load(Campaign, command.campaign_id, "campaign").complete(actor)
-
-
+@command("campaign.cancel", calls=Campaign.cancel)
 @attrs.frozen
 class CancelCampaign(Command[None]):
     """Call off a campaign, saying why."""
 
-    NAME = "campaign.cancel"
-
     campaign_id: UUID | str
     reason: str
-
-
-@handles(CancelCampaign)
-def cancel_campaign(ctx: Context, actor: Actor, command: CancelCampaign) -> None:
-    ctx.load(Campaign, command.campaign_id, "campaign").cancel(actor, command.reason)
 
 
 class CampaignService(Executes):
@@ -199,7 +149,7 @@ class CampaignService(Executes):
 
     def get(self, campaign_id: UUID | str) -> Campaign:
         """The campaign's current state (a fresh copy; changing it changes nothing stored)."""
-        return self._app.load(Campaign, campaign_id, "campaign")
+        return self._app.load(Campaign, campaign_id)
 
 
 def kol_commitment_reference(campaign_id: UUID, partner: KolPartner) -> str:

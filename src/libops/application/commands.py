@@ -17,6 +17,7 @@ command's fields are written once, in its class.
 from __future__ import annotations
 
 import enum
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -38,7 +39,7 @@ import attrs
 import cattrs
 from eventsourcing.domain import Aggregate
 
-from libops.application.app import LibOpsApplication, digest, to_id
+from libops.application.app import KINDS, LibOpsApplication, digest, to_id
 from libops.application.dependencies import Dependencies
 from libops.domain.errors import (
     InvalidCommandError,
@@ -76,9 +77,9 @@ def _check_key(_instance: object, _attribute: attrs.Attribute[str | None], value
 class Command(Generic[R_co]):
     """A request to change the record, as data; its handler says what it returns.
 
-    Subclasses set ``NAME`` (``"campaign.plan"``: the registry's and the idempotency
-    record's name) and ``REQUIRES`` (the entries of the role table the actor needs;
-    ``(NAME,)`` unless set).
+    Subclasses are named and registered by :func:`command`, which sets ``NAME``
+    (``"campaign.plan"``) and ``REQUIRES`` (the role-table entries the actor needs;
+    ``(NAME,)`` when empty).
     """
 
     NAME: ClassVar[str]
@@ -146,26 +147,33 @@ class Context:
     _touched: dict[UUID, Aggregate] = attrs.field(factory=dict, init=False)
     _after_save: list[Callable[[], None]] = attrs.field(factory=list, init=False)
 
-    def load(self, aggregate_type: type[A], aggregate_id: UUID | str, kind: str) -> A:
+    def load(self, aggregate_type: type[A], aggregate_id: UUID | str) -> A:
         """The aggregate of ``aggregate_type`` with that id, or :class:`UnknownIdError`.
 
         Loading the same aggregate twice in one command gives the same object.
         """
+        kind = KINDS.get(aggregate_type, aggregate_type.__name__)
         known = self._touched.get(to_id(aggregate_id, kind))
         if known is not None:
             if not isinstance(known, aggregate_type):
                 raise UnknownIdError(kind, aggregate_id)
             return known
-        aggregate: A = self.app.load(aggregate_type, aggregate_id, kind)
+        aggregate: A = self.app.load(aggregate_type, aggregate_id)
         self._touched[aggregate.id] = aggregate
         return aggregate
 
-    def find(self, aggregate_type: type[A], aggregate_id: UUID, kind: str) -> A | None:
+    def find(self, aggregate_type: type[A], aggregate_id: UUID) -> A | None:
         """Like :meth:`load`, but None when there is no such aggregate."""
         try:
-            return self.load(aggregate_type, aggregate_id, kind)
+            return self.load(aggregate_type, aggregate_id)
         except UnknownIdError:
             return None
+
+    def check(self, aggregate_type: type[Aggregate], *aggregate_ids: UUID | str | None) -> None:
+        """Make sure each id given (None: none given) names an ``aggregate_type``."""
+        for aggregate_id in aggregate_ids:
+            if aggregate_id is not None:
+                self.load(aggregate_type, aggregate_id)
 
     def add(self, aggregate: A) -> A:
         """Save a new aggregate with the command's other changes; returns it."""
@@ -204,7 +212,8 @@ class CommandSpec:
     """A registered command: its class, its handler and the roles that may give it."""
 
     type: type[Command[Any]]
-    handler: Callable[[Context, Actor, Any], Any]
+    handler: Callable[[Context, Actor, Any], Any] | None
+    """None until :func:`handles` registers one (a command without one cannot run)."""
 
     @property
     def name(self) -> str:
@@ -225,26 +234,109 @@ class CommandSpec:
 _REGISTRY: dict[str, CommandSpec] = {}
 
 
-def handles(command_type: type[C]) -> Callable[[Handler[C]], Handler[C]]:
-    """Register the decorated function as the handler of ``command_type``."""
+def command(
+    name: str,
+    *,
+    requires: tuple[str, ...] = (),
+    calls: Callable[..., Any] | None = None,
+    now: bool = False,
+    refers_to: Mapping[str, type[Aggregate]] | None = None,
+) -> Callable[[type[C]], type[C]]:
+    """Name a command class and register it (put it above the class's ``@attrs.frozen``).
 
-    def register(handler: Handler[C]) -> Handler[C]:
-        name = getattr(command_type, "NAME", None)
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"{command_type.__name__} has no NAME")
+    ``name`` (``"campaign.plan"``) is the registry's and the idempotency record's name, and
+    the command's entry in the role table unless ``requires`` names others. A name that is
+    taken, or an entry the role table lacks, is refused here.
+
+    ``calls`` is for a command that is one call of an aggregate method, and then its whole
+    handler: a method (``Campaign.launch``) is called on the aggregate named by the command's
+    first field, with the actor and the other fields by name, and its result is the
+    command's; a class method (``Campaign.plan``) makes a new aggregate from the actor and
+    every field, and the command returns the new aggregate's id. With ``now``, the method is
+    also given ``now=``, the time by libops's clock; ``refers_to`` maps fields that name
+    other aggregates (``{"campaign_id": Campaign}``) to their type, and each one given must
+    exist. Any other command gets its handler from :func:`handles`.
+    """
+
+    def register(command_type: type[C]) -> type[C]:
         earlier = _REGISTRY.get(name)
-        if earlier is not None and earlier.type is not command_type:
+        if earlier is not None:
             raise TypeError(
                 f"two commands are named {name}: {earlier.type.__name__} and "
                 f"{command_type.__name__}"
             )
         try:
-            roles_for(command_type.REQUIRES or (name,))
+            roles_for(requires or (name,))
         except KeyError as missing:
             raise TypeError(
                 f"{command_type.__name__}: {missing} is not in the role table"
             ) from None
+        handler = (
+            None
+            if calls is None
+            else _one_call(command_type, calls, now=now, refers_to=refers_to or {})
+        )
+        command_type.NAME = name
+        command_type.REQUIRES = requires
         _REGISTRY[name] = CommandSpec(command_type, handler)
+        return command_type
+
+    return register
+
+
+def _one_call(
+    command_type: type[C],
+    method: Callable[..., Any],
+    *,
+    now: bool,
+    refers_to: Mapping[str, type[Aggregate]],
+) -> Callable[[Context, Actor, C], Any]:
+    """The handler of a command that is one call of ``method`` (see :func:`command`)."""
+
+    def given(ctx: Context, command: C) -> dict[str, Any]:
+        for field, aggregate_type in refers_to.items():
+            ctx.check(aggregate_type, getattr(command, field))
+        return {"now": ctx.now()} if now else {}
+
+    owner = getattr(method, "__self__", None)
+    if isinstance(owner, type):  # a class method: the command makes a new aggregate
+
+        def create(ctx: Context, actor: Actor, command: C) -> UUID:
+            made: Aggregate = ctx.add(method(actor, **command.arguments(), **given(ctx, command)))
+            return made.id
+
+        return create
+    aggregate_type = _owner(method)
+    target = next(f.name for f in attrs.fields(command_type) if f.name != "idempotency_key")
+    name = method.__name__
+
+    def call(ctx: Context, actor: Actor, command: C) -> Any:
+        aggregate = ctx.load(aggregate_type, getattr(command, target))
+        return getattr(aggregate, name)(actor, **command.arguments(target), **given(ctx, command))
+
+    return call
+
+
+def _owner(method: Callable[..., Any]) -> type[Aggregate]:
+    """The aggregate class ``method`` is defined on (``Campaign`` for ``Campaign.launch``)."""
+    owner: Any = sys.modules.get(getattr(method, "__module__", None) or "")
+    for part in getattr(method, "__qualname__", "").split(".")[:-1]:
+        owner = getattr(owner, part, None)
+    if not (isinstance(owner, type) and issubclass(owner, Aggregate)):
+        raise TypeError(f"{method!r} is not a method of an aggregate")
+    return owner
+
+
+def handles(command_type: type[C]) -> Callable[[Handler[C]], Handler[C]]:
+    """Register the decorated function as the handler of ``command_type``."""
+
+    def register(handler: Handler[C]) -> Handler[C]:
+        spec = _REGISTRY.get(getattr(command_type, "NAME", ""))
+        if spec is None or spec.type is not command_type:
+            raise TypeError(f"{command_type.__name__} is not declared with @command")
+        if spec.handler is not None:
+            raise TypeError(f"{command_type.__name__} has a handler already")
+        _REGISTRY[spec.name] = CommandSpec(command_type, handler)
         return handler
 
     return register
@@ -253,7 +345,7 @@ def handles(command_type: type[C]) -> Callable[[Handler[C]], Handler[C]]:
 def registered(command_type: type[Command[Any]]) -> CommandSpec:
     """The registration of a command class; :class:`UnknownCommandError` if it has none."""
     spec = _REGISTRY.get(getattr(command_type, "NAME", ""))
-    if spec is None or spec.type is not command_type:
+    if spec is None or spec.type is not command_type or spec.handler is None:
         raise UnknownCommandError(getattr(command_type, "__name__", repr(command_type)))
     return spec
 
@@ -391,7 +483,8 @@ class CommandBus:
             raise NotAnActorError(f"commands are given by an Actor, not a {type(actor).__name__}")
         if not isinstance(command, Command):
             raise UnknownCommandError(type(command).__name__)
-        spec = registered(type(command))
+        handler = registered(type(command)).handler
+        assert handler is not None  # registered() refuses a command without one
         authorize_all(actor, command.permissions())
         key = command.idempotency_key
         last: list[Context] = []
@@ -399,7 +492,7 @@ class CommandBus:
         def run() -> tuple[list[Aggregate], Any]:
             context = Context(self.app, self.deps, self)
             last[:] = [context]
-            result = spec.handler(context, actor, command)
+            result = handler(context, actor, command)
             return context.changed(), result
 
         result = self.app.execute(

@@ -13,6 +13,7 @@ from libops.application.commands import (
     Command,
     Context,
     Executes,
+    command,
     command_method,
     handles,
     items,
@@ -48,7 +49,7 @@ def find_calendar(app: LibOpsApplication, platform: Platform | str) -> PlatformC
 
 
 def _calendar(ctx: Context, platform: Platform) -> PlatformCalendar | None:
-    return ctx.find(PlatformCalendar, PlatformCalendar.id_for(platform), "platform calendar")
+    return ctx.find(PlatformCalendar, PlatformCalendar.id_for(platform))
 
 
 def variants(values: Iterable[PostVariant] | PostVariant) -> tuple[PostVariant, ...]:
@@ -84,11 +85,10 @@ def limits_of(deps: Dependencies, of: Iterable[PostVariant]) -> dict[Platform, P
     return {v.platform: deps.limits_for(v.platform) for v in of if isinstance(v, PostVariant)}
 
 
+@command("post.draft")
 @attrs.frozen(kw_only=True)
 class DraftPost(Command[UUID]):
     """Draft a post (linked to an existing campaign if given) and return its id."""
-
-    NAME = "post.draft"
 
     title: str
     body: str
@@ -104,16 +104,15 @@ class DraftPost(Command[UUID]):
 @handles(DraftPost)
 def draft_post(ctx: Context, actor: Actor, command: DraftPost) -> UUID:
     if command.campaign_id is not None:
-        ctx.load(Campaign, command.campaign_id, "campaign")
+        ctx.load(Campaign, command.campaign_id)
     post = Post.draft(actor, limits=_limits(ctx, command.variants), **command.arguments())
     return ctx.add(post).id
 
 
+@command("post.revise")
 @attrs.frozen(kw_only=True)
 class RevisePost(Command[None]):
     """Rewrite parts of a post in draft or sent back for changes ("" clears a source)."""
-
-    NAME = "post.revise"
 
     post_id: UUID | str = attrs.field(kw_only=False)
     title: str | None = None
@@ -129,32 +128,30 @@ class RevisePost(Command[None]):
 @handles(RevisePost)
 def revise_post(ctx: Context, actor: Actor, command: RevisePost) -> None:
     limits = None if command.variants is None else _limits(ctx, command.variants)
-    post = ctx.load(Post, command.post_id, "post")
+    post = ctx.load(Post, command.post_id)
     post.revise(actor, limits=limits, **command.arguments("post_id"))
 
 
+@command("post.submit_for_review")
 @attrs.frozen
 class SubmitForReview(Command[tuple[Finding, ...]]):
     """Hand a post to review; returns (and records) what the automatic checks found."""
-
-    NAME = "post.submit_for_review"
 
     post_id: UUID | str
 
 
 @handles(SubmitForReview)
 def submit_for_review(ctx: Context, actor: Actor, command: SubmitForReview) -> tuple[Finding, ...]:
-    post = ctx.load(Post, command.post_id, "post")
+    post = ctx.load(Post, command.post_id)
     findings = tuple(scan_texts(post.texts(), ctx.deps.sensitive_words))
     post.submit_for_review(actor, findings)
     return findings
 
 
+@command("post.review", calls=Post.review)
 @attrs.frozen(kw_only=True)
 class ReviewPost(Command[None]):
     """Approve a post in review, or send it back with comments (never by an author)."""
-
-    NAME = "post.review"
 
     post_id: UUID | str = attrs.field(kw_only=False)
     checklist: ReviewChecklist = attrs.field(kw_only=False)
@@ -162,12 +159,7 @@ class ReviewPost(Command[None]):
     comments: str = ""
 
 
-@handles(ReviewPost)
-def review_post(ctx: Context, actor: Actor, command: ReviewPost) -> None:
-    post = ctx.load(Post, command.post_id, "post")
-    post.review(actor, command.checklist, command.approve, command.comments)
-
-
+@command("post.schedule")
 @attrs.frozen
 class SchedulePost(Command[tuple[CadenceWarning, ...]]):
     """Book an approved post's variant on ``platform`` for ``at``; returns cadence warnings.
@@ -176,8 +168,6 @@ class SchedulePost(Command[tuple[CadenceWarning, ...]]):
     platform's maximum is refused too; otherwise it comes back as a warning.
     """
 
-    NAME = "post.schedule"
-
     post_id: UUID | str
     platform: Platform | str
     at: datetime
@@ -185,7 +175,7 @@ class SchedulePost(Command[tuple[CadenceWarning, ...]]):
 
 @handles(SchedulePost)
 def schedule_post(ctx: Context, actor: Actor, command: SchedulePost) -> tuple[CadenceWarning, ...]:
-    post = ctx.load(Post, command.post_id, "post")
+    post = ctx.load(Post, command.post_id)
     post.schedule(actor, command.platform, command.at, now=ctx.now())
     target = to_platform(command.platform)
     calendar = _calendar(ctx, target) or ctx.add(PlatformCalendar.open(actor, target))
@@ -201,11 +191,10 @@ def _withdraw(ctx: Context, actor: Actor, post: Post, platforms: Sequence[Platfo
             calendar.withdraw(actor, post.id)
 
 
+@command("post.unschedule")
 @attrs.frozen
 class UnschedulePost(Command[None]):
     """Take a post's variant on ``platform`` off the schedule."""
-
-    NAME = "post.unschedule"
 
     post_id: UUID | str
     platform: Platform | str
@@ -213,16 +202,15 @@ class UnschedulePost(Command[None]):
 
 @handles(UnschedulePost)
 def unschedule_post(ctx: Context, actor: Actor, command: UnschedulePost) -> None:
-    post = ctx.load(Post, command.post_id, "post")
+    post = ctx.load(Post, command.post_id)
     post.unschedule(actor, command.platform)
     _withdraw(ctx, actor, post, [to_platform(command.platform)])
 
 
+@command("post.retract")
 @attrs.frozen
 class RetractPost(Command[None]):
     """Withdraw a post, saying why; its booked slots are freed."""
-
-    NAME = "post.retract"
 
     post_id: UUID | str
     reason: str
@@ -230,24 +218,18 @@ class RetractPost(Command[None]):
 
 @handles(RetractPost)
 def retract_post(ctx: Context, actor: Actor, command: RetractPost) -> None:
-    post = ctx.load(Post, command.post_id, "post")
+    post = ctx.load(Post, command.post_id)
     post.retract(actor, command.reason)
     _withdraw(ctx, actor, post, post.platforms)
 
 
+@command("post.record_metrics", calls=Post.record_metrics)
 @attrs.frozen
 class RecordMetrics(Command[MetricOutcome]):
     """Record cumulative counts for a published variant; says what it did."""
 
-    NAME = "post.record_metrics"
-
     post_id: UUID | str
     snapshot: MetricSnapshot
-
-
-@handles(RecordMetrics)
-def record_metrics(ctx: Context, actor: Actor, command: RecordMetrics) -> MetricOutcome:
-    return ctx.load(Post, command.post_id, "post").record_metrics(actor, command.snapshot)
 
 
 class PostService(Executes):
@@ -274,7 +256,7 @@ class PostService(Executes):
 
     def get(self, post_id: UUID | str) -> Post:
         """The post's current state (a fresh copy; changing it changes nothing stored)."""
-        return self._app.load(Post, post_id, "post")
+        return self._app.load(Post, post_id)
 
     def calendar(self, platform: Platform | str) -> list[tuple[UUID, datetime]]:
         """Every post booked on ``platform`` as ``(post_id, at)``, earliest first."""

@@ -9,6 +9,7 @@ from libops.application.commands import (
     CommandBus,
     Context,
     Executes,
+    command,
     command_method,
     handles,
 )
@@ -21,6 +22,7 @@ from libops.domain.personal import (
 from libops.domain.values import Actor
 
 
+@command("privacy.erase")
 @attrs.frozen
 class EraseSubject(Command[None]):
     """Erase a data subject: delete their key for good and record who did it, when and why.
@@ -28,8 +30,6 @@ class EraseSubject(Command[None]):
     Afterwards every event carrying their sealed data still loads, and the data opens as
     ERASED. Erasing an erased subject again records nothing new. Needs ``privacy.erase``.
     """
-
-    NAME = "privacy.erase"
 
     subject_id: str
     reason: str
@@ -40,7 +40,7 @@ def erase_subject(ctx: Context, actor: Actor, command: EraseSubject) -> None:
     # Every check happens before the key goes: a refused erasure deletes nothing.
     subject = DataSubject.erase(actor, command.subject_id, reason=command.reason, at=ctx.now())
     ctx.deps.keys.erase(subject.subject_id)
-    if ctx.find(DataSubject, subject.id, "data subject") is None:
+    if ctx.find(DataSubject, subject.id) is None:
         ctx.add(subject)  # erased before: the first record stands
 
 

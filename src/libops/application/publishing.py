@@ -16,13 +16,7 @@ from uuid import UUID
 
 import attrs
 
-from libops.application.commands import (
-    Command,
-    Context,
-    Executes,
-    command_method,
-    handles,
-)
+from libops.application.commands import Command, Context, Executes, command, command_method, handles
 from libops.application.posts import RecordMetrics, find_calendar
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.errors import (
@@ -75,9 +69,10 @@ class MetricsOutcome:
 
 
 def _calendar(ctx: Context, platform: Platform) -> PlatformCalendar | None:
-    return ctx.find(PlatformCalendar, PlatformCalendar.id_for(platform), "platform calendar")
+    return ctx.find(PlatformCalendar, PlatformCalendar.id_for(platform))
 
 
+@command("post.publish")
 @attrs.frozen
 class PublishPost(Command[PublishReceipt]):
     """Put ``platform``'s variant of an approved post out, once, and return the receipt.
@@ -88,8 +83,6 @@ class PublishPost(Command[PublishReceipt]):
     failed call actually went through (a lost response).
     """
 
-    NAME = "post.publish"
-
     post_id: UUID | str
     platform: Platform | str
 
@@ -98,7 +91,7 @@ class PublishPost(Command[PublishReceipt]):
 def publish_post(ctx: Context, actor: Actor, command: PublishPost) -> PublishReceipt:
     platform = to_platform(command.platform)
     gateway = ctx.deps.gateway(platform)
-    post = ctx.load(Post, command.post_id, "post")
+    post = ctx.load(Post, command.post_id)
     post.check_can_publish(actor, platform)
     try:
         # Run again if a concurrent writer saved first: the key makes that harmless.
@@ -121,12 +114,10 @@ def publish_post(ctx: Context, actor: Actor, command: PublishPost) -> PublishRec
     return receipt
 
 
+@command("post.record_publish_failure", requires=("post.publish",))
 @attrs.frozen(kw_only=True)
 class RecordPublishFailure(Command[None]):
     """Record that a platform refused or failed to publish a post's variant, and why."""
-
-    NAME = "post.record_publish_failure"
-    REQUIRES = ("post.publish",)
 
     post_id: UUID | str = attrs.field(kw_only=False)
     platform: Platform | str = attrs.field(kw_only=False)
@@ -136,7 +127,7 @@ class RecordPublishFailure(Command[None]):
 
 @handles(RecordPublishFailure)
 def record_publish_failure(ctx: Context, actor: Actor, command: RecordPublishFailure) -> None:
-    post = ctx.load(Post, command.post_id, "post")
+    post = ctx.load(Post, command.post_id)
     post.record_publish_failure(
         actor, to_platform(command.platform), command.error, command.retryable, ctx.now()
     )
@@ -243,7 +234,7 @@ class PublishingService(Executes):
         return list(seen)
 
     def _load(self, post_id: UUID | str) -> Post:
-        return self._app.load(Post, post_id, "post")
+        return self._app.load(Post, post_id)
 
 
 def _send(gateway: PlatformGateway, variant: PostVariant, key: str) -> PublishReceipt:

@@ -7,13 +7,7 @@ from uuid import UUID
 
 import attrs
 
-from libops.application.commands import (
-    Command,
-    Context,
-    Executes,
-    command_method,
-    handles,
-)
+from libops.application.commands import Command, Context, Executes, command, command_method, handles
 from libops.domain.campaign import Campaign
 from libops.domain.errors import InvalidValueError
 from libops.domain.post import Post
@@ -27,14 +21,13 @@ from libops.domain.risk import (
 from libops.domain.values import Actor
 
 
+@command("risk.identify")
 @attrs.frozen(kw_only=True)
 class IdentifyRisk(Command[UUID]):
     """Record a new risk (about an existing campaign or post if given); return its id.
 
     It escalates at once if its score reaches the escalation threshold.
     """
-
-    NAME = "risk.identify"
 
     title: str
     category: RiskCategory | str
@@ -57,19 +50,18 @@ def identify_risk(ctx: Context, actor: Actor, command: IdentifyRisk) -> UUID:
     risk = Risk.identify(actor, threshold=ctx.deps.risk_escalation_threshold, **command.arguments())
     # The campaign and post a risk concerns exist, and the post is in that campaign.
     if risk.campaign_id is not None:
-        ctx.load(Campaign, risk.campaign_id, "campaign")
+        ctx.load(Campaign, risk.campaign_id)
     if risk.post_id is not None:
-        post = ctx.load(Post, risk.post_id, "post")
+        post = ctx.load(Post, risk.post_id)
         if risk.campaign_id is not None and post.campaign_id != risk.campaign_id:
             raise InvalidValueError(f"post {post.id} is not part of campaign {risk.campaign_id}")
     return ctx.add(risk).id
 
 
+@command("risk.reassess")
 @attrs.frozen(kw_only=True)
 class ReassessRisk(Command[None]):
     """Rate a risk again, saying why; it escalates if the new score reaches the threshold."""
-
-    NAME = "risk.reassess"
 
     risk_id: UUID | str = attrs.field(kw_only=False)
     likelihood: int
@@ -80,31 +72,24 @@ class ReassessRisk(Command[None]):
 
 @handles(ReassessRisk)
 def reassess_risk(ctx: Context, actor: Actor, command: ReassessRisk) -> None:
-    ctx.load(Risk, command.risk_id, "risk").reassess(
+    ctx.load(Risk, command.risk_id).reassess(
         actor, threshold=ctx.deps.risk_escalation_threshold, **command.arguments("risk_id")
     )
 
 
+@command("risk.assign_owner", calls=Risk.assign_owner)
 @attrs.frozen
 class AssignRiskOwner(Command[None]):
     """Hand a risk to another owner (the current owner again records nothing)."""
-
-    NAME = "risk.assign_owner"
 
     risk_id: UUID | str
     owner: Actor | str
 
 
-@handles(AssignRiskOwner)
-def assign_risk_owner(ctx: Context, actor: Actor, command: AssignRiskOwner) -> None:
-    ctx.load(Risk, command.risk_id, "risk").assign_owner(actor, command.owner)
-
-
+@command("risk.add_mitigation", calls=Risk.add_mitigation)
 @attrs.frozen(kw_only=True)
 class AddMitigation(Command[int]):
     """Plan a mitigation action (owned by the risk's owner unless named); return its number."""
-
-    NAME = "risk.add_mitigation"
 
     risk_id: UUID | str = attrs.field(kw_only=False)
     description: str
@@ -112,51 +97,30 @@ class AddMitigation(Command[int]):
     owner: Actor | str | None = None
 
 
-@handles(AddMitigation)
-def add_mitigation(ctx: Context, actor: Actor, command: AddMitigation) -> int:
-    risk = ctx.load(Risk, command.risk_id, "risk")
-    return risk.add_mitigation(actor, **command.arguments("risk_id"))
-
-
+@command("risk.complete_mitigation", calls=Risk.complete_mitigation, now=True)
 @attrs.frozen(kw_only=True)
 class CompleteMitigation(Command[None]):
     """Mark a mitigation action done, now."""
-
-    NAME = "risk.complete_mitigation"
 
     risk_id: UUID | str = attrs.field(kw_only=False)
     number: int = attrs.field(kw_only=False)
     note: str = ""
 
 
-@handles(CompleteMitigation)
-def complete_mitigation(ctx: Context, actor: Actor, command: CompleteMitigation) -> None:
-    risk = ctx.load(Risk, command.risk_id, "risk")
-    risk.complete_mitigation(actor, command.number, now=ctx.now(), note=command.note)
-
-
+@command("risk.set_contingency_plan", calls=Risk.set_contingency_plan)
 @attrs.frozen(kw_only=True)
 class SetContingencyPlan(Command[None]):
     """Write or replace what to do if the risk happens, and who will do it."""
-
-    NAME = "risk.set_contingency_plan"
 
     risk_id: UUID | str = attrs.field(kw_only=False)
     plan: str
     owner: Actor | str
 
 
-@handles(SetContingencyPlan)
-def set_contingency_plan(ctx: Context, actor: Actor, command: SetContingencyPlan) -> None:
-    risk = ctx.load(Risk, command.risk_id, "risk")
-    risk.set_contingency_plan(actor, **command.arguments("risk_id"))
-
-
+@command("risk.record_review")
 @attrs.frozen(kw_only=True)
 class RecordRiskReview(Command[None]):
     """Record a periodic review (held today unless ``reviewed_on`` says otherwise)."""
-
-    NAME = "risk.record_review"
 
     risk_id: UUID | str = attrs.field(kw_only=False)
     notes: str
@@ -166,16 +130,15 @@ class RecordRiskReview(Command[None]):
 
 @handles(RecordRiskReview)
 def record_risk_review(ctx: Context, actor: Actor, command: RecordRiskReview) -> None:
-    risk = ctx.load(Risk, command.risk_id, "risk")
+    risk = ctx.load(Risk, command.risk_id)
     risk.record_review(actor, today=ctx.deps.today(), **command.arguments("risk_id"))
 
 
+@command("risk.report_incident", calls=Risk.report_incident, now=True)
 @attrs.frozen(kw_only=True)
 class ReportIncident(Command[int]):
     """Record that a risk happened (since ``started_at``, now unless given); return the
     incident's number."""
-
-    NAME = "risk.report_incident"
 
     risk_id: UUID | str = attrs.field(kw_only=False)
     severity: IncidentSeverity | str
@@ -184,17 +147,10 @@ class ReportIncident(Command[int]):
     started_at: datetime | None = None
 
 
-@handles(ReportIncident)
-def report_incident(ctx: Context, actor: Actor, command: ReportIncident) -> int:
-    risk = ctx.load(Risk, command.risk_id, "risk")
-    return risk.report_incident(actor, now=ctx.now(), **command.arguments("risk_id"))
-
-
+@command("risk.resolve_incident", calls=Risk.resolve_incident, now=True)
 @attrs.frozen(kw_only=True)
 class ResolveIncident(Command[None]):
     """Resolve an incident (at ``resolved_at``, now unless given), saying how."""
-
-    NAME = "risk.resolve_incident"
 
     risk_id: UUID | str = attrs.field(kw_only=False)
     number: int = attrs.field(kw_only=False)
@@ -202,31 +158,13 @@ class ResolveIncident(Command[None]):
     resolved_at: datetime | None = None
 
 
-@handles(ResolveIncident)
-def resolve_incident(ctx: Context, actor: Actor, command: ResolveIncident) -> None:
-    risk = ctx.load(Risk, command.risk_id, "risk")
-    risk.resolve_incident(
-        actor,
-        command.number,
-        resolution=command.resolution,
-        resolved_at=command.resolved_at,
-        now=ctx.now(),
-    )
-
-
+@command("risk.close", calls=Risk.close)
 @attrs.frozen
 class CloseRisk(Command[None]):
     """Close a risk, saying why; refused while one of its incidents is open."""
 
-    NAME = "risk.close"
-
     risk_id: UUID | str
     reason: str
-
-
-@handles(CloseRisk)
-def close_risk(ctx: Context, actor: Actor, command: CloseRisk) -> None:
-    ctx.load(Risk, command.risk_id, "risk").close(actor, command.reason)
 
 
 class RiskService(Executes):
@@ -254,7 +192,7 @@ class RiskService(Executes):
 
     def get(self, risk_id: UUID | str) -> Risk:
         """The risk's current state (a fresh copy; changing it changes nothing stored)."""
-        return self._app.load(Risk, risk_id, "risk")
+        return self._app.load(Risk, risk_id)
 
     def today(self) -> date:
         """The library's calendar day now."""

@@ -16,13 +16,7 @@ from uuid import UUID
 
 import attrs
 
-from libops.application.commands import (
-    Command,
-    Context,
-    Executes,
-    command_method,
-    handles,
-)
+from libops.application.commands import Command, Context, Executes, command, command_method, handles
 from libops.application.dependencies import Dependencies
 from libops.application.interactions.common import CarriesPersonalData
 from libops.application.personal_data import Opened
@@ -45,11 +39,12 @@ def seed_key_subject(contest_id: UUID) -> str:
     return f"contest-seed:{contest_id}"
 
 
+@command(
+    "contest.announce", calls=Contest.announce, refers_to={"campaign_id": Campaign, "post_id": Post}
+)
 @attrs.frozen(kw_only=True)
 class AnnounceContest(Command[UUID]):
     """Announce a contest (on a campaign or post, if given); returns its id."""
-
-    NAME = "contest.announce"
 
     kind: ContestKind | str
     title: str
@@ -58,45 +53,24 @@ class AnnounceContest(Command[UUID]):
     post_id: UUID | str | None = None
 
 
-@handles(AnnounceContest)
-def announce_contest(ctx: Context, actor: Actor, command: AnnounceContest) -> UUID:
-    contest = Contest.announce(actor, **command.arguments())
-    if command.campaign_id is not None:
-        ctx.load(Campaign, command.campaign_id, "campaign")
-    if command.post_id is not None:
-        ctx.load(Post, command.post_id, "post")
-    return ctx.add(contest).id
-
-
+@command("contest.state_rules", calls=Contest.state_rules)
 @attrs.frozen
 class StateRules(Command[None]):
     """State the contest's rules (only before it opens)."""
-
-    NAME = "contest.state_rules"
 
     contest_id: UUID | str
     rules: ContestRules
 
 
-@handles(StateRules)
-def state_rules(ctx: Context, actor: Actor, command: StateRules) -> None:
-    ctx.load(Contest, command.contest_id, "contest").state_rules(actor, command.rules)
-
-
+@command("contest.open", calls=Contest.open, now=True)
 @attrs.frozen
 class OpenContest(Command[None]):
     """Open the contest; its rules are frozen from now on."""
 
-    NAME = "contest.open"
-
     contest_id: UUID | str
 
 
-@handles(OpenContest)
-def open_contest(ctx: Context, actor: Actor, command: OpenContest) -> None:
-    ctx.load(Contest, command.contest_id, "contest").open(actor, now=ctx.now())
-
-
+@command("contest.record_entry")
 @attrs.frozen(kw_only=True)
 class RecordEntry(CarriesPersonalData, Command[str]):
     """Record a reader's entry (made now, or at ``entered_at``); returns its public id.
@@ -108,7 +82,6 @@ class RecordEntry(CarriesPersonalData, Command[str]):
     with the reason, and nothing is recorded or sealed.
     """
 
-    NAME = "contest.record_entry"
     PERSONAL = "participant"
 
     contest_id: UUID | str = attrs.field(kw_only=False)
@@ -125,7 +98,7 @@ class RecordEntry(CarriesPersonalData, Command[str]):
 @handles(RecordEntry)
 def record_entry(ctx: Context, actor: Actor, command: RecordEntry) -> str:
     subject = command.subject(ctx.deps)
-    contest = ctx.load(Contest, command.contest_id, "contest")
+    contest = ctx.load(Contest, command.contest_id)
     now = ctx.now()
     when = now if command.entered_at is None else command.entered_at
     public = contest.next_entry_id() if command.entry_id is None else command.entry_id
@@ -149,23 +122,17 @@ def record_entry(ctx: Context, actor: Actor, command: RecordEntry) -> str:
     return public
 
 
+@command("contest.disqualify", calls=Contest.disqualify)
 @attrs.frozen
 class Disqualify(Command[None]):
     """Take an entry out of the draw, with the reason (only while the contest is open)."""
-
-    NAME = "contest.disqualify"
 
     contest_id: UUID | str
     entry_id: str
     reason: str
 
 
-@handles(Disqualify)
-def disqualify(ctx: Context, actor: Actor, command: Disqualify) -> None:
-    contest = ctx.load(Contest, command.contest_id, "contest")
-    contest.disqualify(actor, command.entry_id, command.reason)
-
-
+@command("contest.close")
 @attrs.frozen
 class CloseContest(Command[str]):
     """Close entries after the window; returns the seed commitment (SHA-256, hex).
@@ -173,14 +140,12 @@ class CloseContest(Command[str]):
     A new seed is made for the contest here and kept sealed until the draw.
     """
 
-    NAME = "contest.close"
-
     contest_id: UUID | str
 
 
 @handles(CloseContest)
 def close_contest(ctx: Context, actor: Actor, command: CloseContest) -> str:
-    contest = ctx.load(Contest, command.contest_id, "contest")
+    contest = ctx.load(Contest, command.contest_id)
     now = ctx.now()
     contest.check_close(actor, now=now)
     seed = secrets.token_bytes(SEED_BYTES)
@@ -190,18 +155,17 @@ def close_contest(ctx: Context, actor: Actor, command: CloseContest) -> str:
     return commitment
 
 
+@command("contest.draw")
 @attrs.frozen
 class DrawWinners(Command[tuple[str, ...]]):
     """Reveal the seed and draw the winners; returns their entry ids in draw order."""
-
-    NAME = "contest.draw"
 
     contest_id: UUID | str
 
 
 @handles(DrawWinners)
 def draw_winners(ctx: Context, actor: Actor, command: DrawWinners) -> tuple[str, ...]:
-    contest = ctx.load(Contest, command.contest_id, "contest")
+    contest = ctx.load(Contest, command.contest_id)
     contest.check_draw(actor)
     winners = contest.draw(actor, seed=_open_seed(ctx.deps, contest), now=ctx.now())
     # The seed is public once the draw is saved: its key has nothing left to protect.
@@ -214,20 +178,13 @@ def draw_winners(ctx: Context, actor: Actor, command: DrawWinners) -> tuple[str,
     return tuple(winners)
 
 
+@command("contest.cancel", calls=Contest.cancel, now=True)
 @attrs.frozen
 class CancelContest(Command[None]):
     """Call a contest off before it closes."""
 
-    NAME = "contest.cancel"
-
     contest_id: UUID | str
     reason: str
-
-
-@handles(CancelContest)
-def cancel_contest(ctx: Context, actor: Actor, command: CancelContest) -> None:
-    contest = ctx.load(Contest, command.contest_id, "contest")
-    contest.cancel(actor, command.reason, now=ctx.now())
 
 
 # --- the seed between close and draw -------------------------------------------------------
@@ -270,7 +227,7 @@ class ContestService(Executes):
 
     def get(self, contest_id: UUID | str) -> Contest:
         """The contest's current state (a fresh copy; changing it changes nothing stored)."""
-        return self._app.load(Contest, contest_id, "contest")
+        return self._app.load(Contest, contest_id)
 
     def participant(self, contest_id: UUID | str, entry_id: str) -> Opened:
         """Who made an entry (to deliver a prize); ERASED once the subject was erased."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import attrs
 
-from libops.application.commands import Command, Context, Executes, command_method, handles
+from libops.application.commands import Command, Context, Executes, command, command_method, handles
 from libops.domain.errors import InvalidValueError, UnknownIdError
 from libops.domain.interaction.moderation import (
     CommentRef,
@@ -29,82 +30,76 @@ class Moderate(Command[R]):
     reason: str
 
 
-def _conduct_record(ctx: Context, actor: Actor, command: Moderate[Any]) -> ConductRecord:
-    """The participant's conduct record (started now if new), once the comment checks out."""
-    comment = command.comment
-    if not isinstance(comment, CommentRef):
-        raise InvalidValueError(f"a comment is a CommentRef, not {comment!r}")
-    post = ctx.load(Post, comment.post_id, "post")
-    post.platform_status(comment.platform)  # the post is on that platform
-    record = ctx.find(ConductRecord, ConductRecord.id_for(command.subject_id), "conduct record")
-    return record or ctx.add(ConductRecord.start(actor, command.subject_id))
+def _moderating(method: Callable[..., R], **policy: bool) -> Callable[[Context, Actor, Any], R]:
+    """The handler of a moderation step: ``method`` on the participant's conduct record.
+
+    The record is started if the participant is new, once the comment checks out (the
+    post exists and is on the comment's platform). With ``policy``, the method is given
+    the configured moderation policy too.
+    """
+
+    def handler(ctx: Context, actor: Actor, command: Any) -> R:
+        comment = command.comment
+        if not isinstance(comment, CommentRef):
+            raise InvalidValueError(f"a comment is a CommentRef, not {comment!r}")
+        post = ctx.load(Post, comment.post_id)
+        post.platform_status(comment.platform)  # the post is on that platform
+        subject_id = command.subject_id
+        record = ctx.find(ConductRecord, ConductRecord.id_for(subject_id))
+        record = record or ctx.add(ConductRecord.start(actor, subject_id))
+        extra = {"policy": ctx.deps.moderation} if policy else {}
+        return method(record, actor, **command.arguments("subject_id"), **extra)
+
+    return handler
 
 
+@command("conduct.hide_comment")
 @attrs.frozen
 class HideComment(Moderate[None]):
     """Hide a participant's comment, saying why."""
 
-    NAME = "conduct.hide_comment"
+
+handles(HideComment)(_moderating(ConductRecord.hide))
 
 
-@handles(HideComment)
-def hide_comment(ctx: Context, actor: Actor, command: HideComment) -> None:
-    _conduct_record(ctx, actor, command).hide(actor, command.comment, command.reason)
-
-
+@command("conduct.warn")
 @attrs.frozen
 class Warn(Moderate[bool]):
     """Warn a participant about a comment; True if the policy's sanction followed."""
 
-    NAME = "conduct.warn"
+
+handles(Warn)(_moderating(ConductRecord.warn, policy=True))
 
 
-@handles(Warn)
-def warn(ctx: Context, actor: Actor, command: Warn) -> bool:
-    record = _conduct_record(ctx, actor, command)
-    return record.warn(actor, command.comment, command.reason, policy=ctx.deps.moderation)
-
-
+@command("conduct.sanction")
 @attrs.frozen
 class Sanction(Moderate[None]):
     """Sanction a participant for a comment (muted unless another measure is given)."""
 
-    NAME = "conduct.sanction"
-
     measure: SanctionMeasure | str = SanctionMeasure.MUTE
 
 
-@handles(Sanction)
-def sanction(ctx: Context, actor: Actor, command: Sanction) -> None:
-    record = _conduct_record(ctx, actor, command)
-    record.sanction(actor, command.comment, command.reason, command.measure)
+handles(Sanction)(_moderating(ConductRecord.sanction))
 
 
+@command("conduct.feature_comment")
 @attrs.frozen
 class FeatureComment(Moderate[None]):
     """Feature a participant's comment as a good contribution."""
 
-    NAME = "conduct.feature_comment"
+
+handles(FeatureComment)(_moderating(ConductRecord.feature))
 
 
-@handles(FeatureComment)
-def feature_comment(ctx: Context, actor: Actor, command: FeatureComment) -> None:
-    _conduct_record(ctx, actor, command).feature(actor, command.comment, command.reason)
-
-
+@command("conduct.reward")
 @attrs.frozen
 class Reward(Moderate[None]):
     """Reward a participant for a comment."""
 
-    NAME = "conduct.reward"
-
     reward: str
 
 
-@handles(Reward)
-def reward(ctx: Context, actor: Actor, command: Reward) -> None:
-    record = _conduct_record(ctx, actor, command)
-    record.reward(actor, command.comment, command.reason, command.reward)
+handles(Reward)(_moderating(ConductRecord.reward))
 
 
 class ModerationService(Executes):
@@ -124,6 +119,6 @@ class ModerationService(Executes):
     def record(self, subject_id: str) -> ConductRecord | None:
         """The participant's conduct record, or None if they were never moderated."""
         try:
-            return self._app.load(ConductRecord, ConductRecord.id_for(subject_id), "conduct record")
+            return self._app.load(ConductRecord, ConductRecord.id_for(subject_id))
         except UnknownIdError:
             return None

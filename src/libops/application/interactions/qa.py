@@ -9,13 +9,7 @@ from uuid import UUID, uuid4
 import attrs
 
 from libops.application.app import LibOpsApplication
-from libops.application.commands import (
-    Command,
-    Context,
-    Executes,
-    command_method,
-    handles,
-)
+from libops.application.commands import Command, Context, Executes, command, command_method, handles
 from libops.application.interactions.common import CarriesPersonalData
 from libops.application.personal_data import Opened
 from libops.domain.errors import InvalidValueError
@@ -31,6 +25,7 @@ SCAN_BATCH: Final = 500
 """How many notifications one read of the log returns when looking for open questions."""
 
 
+@command("question.receive")
 @attrs.frozen(kw_only=True)
 class ReceiveQuestion(CarriesPersonalData, Command[UUID]):
     """Record a reader's question (asked now, or at ``asked_at``); returns its id.
@@ -40,7 +35,6 @@ class ReceiveQuestion(CarriesPersonalData, Command[UUID]):
     hold contact details.
     """
 
-    NAME = "question.receive"
     PERSONAL = "asker"
 
     platform: Platform | str
@@ -66,7 +60,7 @@ def receive_question(ctx: Context, actor: Actor, command: ReceiveQuestion) -> UU
         post_id=command.post_id,
     )
     if command.post_id is not None:
-        ctx.load(Post, command.post_id, "post")
+        ctx.load(Post, command.post_id)
     question_id = uuid4()
     sealed = ctx.deps.personal.seal(
         subject,
@@ -89,11 +83,10 @@ def receive_question(ctx: Context, actor: Actor, command: ReceiveQuestion) -> UU
     return ctx.add(question).id
 
 
+@command("question.answer")
 @attrs.frozen
 class AnswerQuestion(Command[int]):
     """Answer a question now; returns the response time in whole seconds."""
-
-    NAME = "question.answer"
 
     question_id: UUID | str
     text: str
@@ -101,10 +94,11 @@ class AnswerQuestion(Command[int]):
 
 @handles(AnswerQuestion)
 def answer_question(ctx: Context, actor: Actor, command: AnswerQuestion) -> int:
-    question = ctx.load(Question, command.question_id, "question")
+    question = ctx.load(Question, command.question_id)
     return int(question.answer(actor, command.text, now=ctx.now()).total_seconds())
 
 
+@command("question.escalate")
 @attrs.frozen
 class EscalateOverdue(Command[tuple[UUID, ...]]):
     """Escalate every question unanswered for longer than the escalation time, once.
@@ -112,8 +106,6 @@ class EscalateOverdue(Command[tuple[UUID, ...]]):
     ``now`` defaults to the clock's time (a time after it is refused). Returns the ids of
     the questions escalated by this call; all of them are saved together.
     """
-
-    NAME = "question.escalate"
 
     now: datetime | None = None
 
@@ -124,7 +116,7 @@ def escalate_overdue(ctx: Context, actor: Actor, command: EscalateOverdue) -> tu
     after = ctx.deps.escalate_questions_after
     escalated = []
     for question_id in open_question_ids(ctx.app):
-        question = ctx.load(Question, question_id, "question")
+        question = ctx.load(Question, question_id)
         if question.is_overdue(at, after) and not question.escalated:
             question.escalate(actor, now=at, after=after)
             escalated.append(question.id)
@@ -175,7 +167,7 @@ class QuestionService(Executes):
 
     def get(self, question_id: UUID | str) -> Question:
         """The question's current state (a fresh copy; changing it changes nothing stored)."""
-        return self._app.load(Question, question_id, "question")
+        return self._app.load(Question, question_id)
 
     def asker(self, question_id: UUID | str) -> Opened:
         """Who asked, opened from the sealed data (ERASED once the subject was erased)."""

@@ -7,13 +7,7 @@ from uuid import UUID
 
 import attrs
 
-from libops.application.commands import (
-    Command,
-    Context,
-    Executes,
-    command_method,
-    handles,
-)
+from libops.application.commands import Command, Context, Executes, command, command_method, handles
 from libops.application.interactions.common import CarriesPersonalData
 from libops.application.personal_data import Opened
 from libops.domain.campaign import Campaign
@@ -24,11 +18,15 @@ from libops.domain.values import Actor, Platform
 _KIND = "reading session"
 
 
+@command(
+    "reading_session.schedule",
+    calls=ReadingSession.schedule,
+    now=True,
+    refers_to={"campaign_id": Campaign},
+)
 @attrs.frozen(kw_only=True)
 class ScheduleSession(Command[UUID]):
     """Schedule a session online (``platform``), in a ``place``, or both; returns its id."""
-
-    NAME = "reading_session.schedule"
 
     title: str
     starts_at: datetime
@@ -40,14 +38,7 @@ class ScheduleSession(Command[UUID]):
     campaign_id: UUID | str | None = None
 
 
-@handles(ScheduleSession)
-def schedule_session(ctx: Context, actor: Actor, command: ScheduleSession) -> UUID:
-    session = ReadingSession.schedule(actor, now=ctx.now(), **command.arguments())
-    if command.campaign_id is not None:
-        ctx.load(Campaign, command.campaign_id, "campaign")
-    return ctx.add(session).id
-
-
+@command("reading_session.register")
 @attrs.frozen(kw_only=True)
 class RegisterParticipant(CarriesPersonalData, Command[str]):
     """Register a participant (by ``subject_id``, or their handle on ``platform``).
@@ -55,7 +46,6 @@ class RegisterParticipant(CarriesPersonalData, Command[str]):
     Returns the participant's subject id, which attendance and contributions name.
     """
 
-    NAME = "reading_session.register"
     PERSONAL = "participant"
 
     session_id: UUID | str = attrs.field(kw_only=False)
@@ -68,7 +58,7 @@ class RegisterParticipant(CarriesPersonalData, Command[str]):
 @handles(RegisterParticipant)
 def register_participant(ctx: Context, actor: Actor, command: RegisterParticipant) -> str:
     subject = command.subject(ctx.deps)
-    session = ctx.load(ReadingSession, command.session_id, _KIND)
+    session = ctx.load(ReadingSession, command.session_id)
     now = ctx.now()
     session.check_registration(actor, subject_id=subject, now=now)
     sealed = ctx.deps.personal.seal(
@@ -83,67 +73,40 @@ def register_participant(ctx: Context, actor: Actor, command: RegisterParticipan
     return subject
 
 
+@command("reading_session.record_attendance", calls=ReadingSession.record_attendance, now=True)
 @attrs.frozen
 class RecordAttendance(Command[None]):
     """Record that a registered participant was at the session."""
-
-    NAME = "reading_session.record_attendance"
 
     session_id: UUID | str
     subject_id: str
 
 
-@handles(RecordAttendance)
-def record_attendance(ctx: Context, actor: Actor, command: RecordAttendance) -> None:
-    session = ctx.load(ReadingSession, command.session_id, _KIND)
-    session.record_attendance(actor, command.subject_id, now=ctx.now())
-
-
+@command("reading_session.record_contribution", calls=ReadingSession.record_contribution, now=True)
 @attrs.frozen
 class RecordContribution(Command[None]):
     """Record what a registered participant shared."""
-
-    NAME = "reading_session.record_contribution"
 
     session_id: UUID | str
     subject_id: str
     text: str
 
 
-@handles(RecordContribution)
-def record_contribution(ctx: Context, actor: Actor, command: RecordContribution) -> None:
-    session = ctx.load(ReadingSession, command.session_id, _KIND)
-    session.record_contribution(actor, command.subject_id, command.text, now=ctx.now())
-
-
+@command("reading_session.close", calls=ReadingSession.close, now=True)
 @attrs.frozen
 class CloseSession(Command[None]):
     """Close a session that has started."""
 
-    NAME = "reading_session.close"
-
     session_id: UUID | str
 
 
-@handles(CloseSession)
-def close_session(ctx: Context, actor: Actor, command: CloseSession) -> None:
-    ctx.load(ReadingSession, command.session_id, _KIND).close(actor, now=ctx.now())
-
-
+@command("reading_session.cancel", calls=ReadingSession.cancel, now=True)
 @attrs.frozen
 class CancelSession(Command[None]):
     """Call a scheduled session off, saying why."""
 
-    NAME = "reading_session.cancel"
-
     session_id: UUID | str
     reason: str
-
-
-@handles(CancelSession)
-def cancel_session(ctx: Context, actor: Actor, command: CancelSession) -> None:
-    session = ctx.load(ReadingSession, command.session_id, _KIND)
-    session.cancel(actor, command.reason, now=ctx.now())
 
 
 class ReadingSessionService(Executes):
@@ -158,7 +121,7 @@ class ReadingSessionService(Executes):
 
     def get(self, session_id: UUID | str) -> ReadingSession:
         """The session's current state (a fresh copy; changing it changes nothing stored)."""
-        return self._app.load(ReadingSession, session_id, _KIND)
+        return self._app.load(ReadingSession, session_id)
 
     def participant(self, session_id: UUID | str, subject_id: str) -> Opened:
         """A registered participant's personal data (ERASED once the subject was erased)."""

@@ -18,6 +18,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 
 from libops.application.catalogue import all_commands, describe, plain_markup, type_text
+from libops.application.commands import CommandMethod
 from libops.domain import errors
 from libops.domain.budget import Budget
 from libops.domain.calendar import PlatformCalendar
@@ -92,33 +93,16 @@ def _commands() -> str:
 
 
 def _service_methods() -> dict[type[Any], str]:
-    from libops.application import (
-        budgets,
-        campaigns,
-        interactions,
-        posts,
-        privacy,
-        publishing,
-        risks,
-    )
+    """The typed method (``ops.campaigns.plan``) of each command, from the services on LibOps."""
+    from libops.bootstrap import LibOps
 
     found: dict[type[Any], str] = {}
-    services = {
-        "budgets": budgets.BudgetService,
-        "campaigns": campaigns.CampaignService,
-        "contests": interactions.ContestService,
-        "moderation": interactions.ModerationService,
-        "questions": interactions.QuestionService,
-        "sessions": interactions.ReadingSessionService,
-        "posts": posts.PostService,
-        "privacy": privacy.PersonalDataService,
-        "publishing": publishing.PublishingService,
-        "risks": risks.RiskService,
-    }
+    with LibOps.open("memory://") as ops:
+        services = {name: type(value) for name, value in vars(ops).items()}
     for attribute, service in services.items():
         for method, value in vars(service).items():
             command_type = getattr(value, "command_type", None)
-            if command_type is not None:
+            if isinstance(value, CommandMethod) and command_type is not None:
                 found[command_type] = f"ops.{attribute}.{method}"
     return found
 

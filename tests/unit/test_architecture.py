@@ -203,6 +203,7 @@ ENTRY_POINTS = (
     "libops.bootstrap",
     "libops.cli",
     "libops.demo",
+    "libops.reference",
     "libops.report",
     "libops.testing",
 )

@@ -387,6 +387,13 @@ class TestExecute:
         assert memory_ops.campaigns.get(first).name == memory_ops.campaigns.get(second).name
         assert memory_ops.campaigns.plan.__doc__ == PlanCampaign.__doc__
 
+    def test_a_typed_method_is_made_once_per_service(self, memory_ops: LibOps) -> None:
+        """The method a service gives for a command is kept, named and documented."""
+        method = memory_ops.campaigns.plan
+        assert memory_ops.campaigns.plan is method
+        assert method.__name__ == "plan"
+        assert method.__doc__ == PlanCampaign.__doc__
+
     def test_the_role_table_is_checked_before_anything_is_loaded(self, memory_ops: LibOps) -> None:
         """An auditor is refused even on an id that does not exist; nothing is recorded."""
         auditor = Actor("auditor-1", [Role.AUDITOR])

@@ -526,11 +526,18 @@ class Executes:
 
 
 class CommandMethod(Generic[P, R]):
-    """A service method that builds a command from its arguments and carries it out."""
+    """A service method that builds a command from its arguments and carries it out.
+
+    The method is made once per service object, on first use, and kept on it.
+    """
 
     def __init__(self, command_type: Callable[P, Command[R]]) -> None:
         self.command_type = command_type
         self.__doc__ = command_type.__doc__
+        self.name = getattr(command_type, "__name__", "command")
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
 
     @overload
     def __get__(self, service: None, owner: type[Any]) -> CommandMethod[P, R]: ...
@@ -552,7 +559,8 @@ class CommandMethod(Generic[P, R]):
             return bus.execute(actor, make(*args, **kwargs))
 
         method.__doc__ = self.__doc__
-        method.__name__ = getattr(make, "__name__", "command")
+        method.__name__ = self.name
+        vars(service)[self.name] = method  # found before this descriptor from now on
         return method
 
 

@@ -46,6 +46,7 @@ from libops.domain.values import (
     require_text,
     to_enum,
     to_platform,
+    tuple_of,
     utc_moment,
 )
 
@@ -487,10 +488,7 @@ class Post(Aggregate):
         """Hand the post to review with the automatic checks' ``findings`` on its texts."""
         authorize(actor, "post.submit_for_review")
         self._require_status("submit for review", *_EDITABLE)
-        found = tuple(findings)
-        for finding in found:
-            if not isinstance(finding, Finding):
-                raise InvalidValueError(f"findings must be Finding values, not {finding!r}")
+        found = tuple_of(Finding, "findings", findings)
         self._submit_for_review(actor_id=actor.id, campaign_id=self.campaign_id, findings=found)
 
     @event(SubmittedForReview)

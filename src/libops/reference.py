@@ -17,7 +17,19 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 
+from libops.application.budgets import BudgetService
+from libops.application.campaigns import CampaignService
 from libops.application.catalogue import all_commands, describe, plain_markup, type_text
+from libops.application.interactions import (
+    ContestService,
+    ModerationService,
+    QuestionService,
+    ReadingSessionService,
+)
+from libops.application.posts import PostService
+from libops.application.privacy import PersonalDataService
+from libops.application.publishing import PublishingService
+from libops.application.risks import RiskService
 from libops.domain import errors
 from libops.domain.budget import Budget
 from libops.domain.calendar import PlatformCalendar
@@ -92,28 +104,18 @@ def _commands() -> str:
 
 
 def _service_methods() -> dict[type[Any], str]:
-    from libops.application import (
-        budgets,
-        campaigns,
-        interactions,
-        posts,
-        privacy,
-        publishing,
-        risks,
-    )
-
     found: dict[type[Any], str] = {}
     services = {
-        "budgets": budgets.BudgetService,
-        "campaigns": campaigns.CampaignService,
-        "contests": interactions.ContestService,
-        "moderation": interactions.ModerationService,
-        "questions": interactions.QuestionService,
-        "sessions": interactions.ReadingSessionService,
-        "posts": posts.PostService,
-        "privacy": privacy.PersonalDataService,
-        "publishing": publishing.PublishingService,
-        "risks": risks.RiskService,
+        "budgets": BudgetService,
+        "campaigns": CampaignService,
+        "contests": ContestService,
+        "moderation": ModerationService,
+        "questions": QuestionService,
+        "sessions": ReadingSessionService,
+        "posts": PostService,
+        "privacy": PersonalDataService,
+        "publishing": PublishingService,
+        "risks": RiskService,
     }
     for attribute, service in services.items():
         for method, value in vars(service).items():

@@ -76,10 +76,7 @@ def _construct(config: StoreConfig, clock: Clock, *, create_tables: bool) -> Lib
     try:
         return LibOpsApplication(env, clock, register_libops_transcodings)
     except (PersistenceError, OSError) as error:
-        translated = translate_storage_error(error, config)
-        if translated is not None:
-            raise translated from None
-        raise StorageError(
+        raise translate_storage_error(error, config) or StorageError(
             f"cannot open the store at {config.redacted_url}: {config.scrub(str(error))}"
         ) from None
 
@@ -90,10 +87,7 @@ def _probe(app: LibOpsApplication, config: StoreConfig) -> None:
         app.recorder.max_notification_id()
     except Exception as error:
         app.close()
-        translated = translate_storage_error(error, config)
-        if translated is not None:
-            raise translated from None
-        raise StorageError(
+        raise translate_storage_error(error, config) or StorageError(
             f"cannot use the store at {config.redacted_url}: {config.scrub(str(error))}"
         ) from None
 

@@ -519,23 +519,18 @@ class Post(Aggregate):
                     + ")",
                     personal,
                 )
-            self._approve(
-                actor_id=actor.id,
-                campaign_id=self.campaign_id,
-                checklist=checklist,
-                findings=self.findings,
-                comments=comments,
-            )
+            record = self._approve
         else:
             if not comments:
                 raise InvalidValueError("requesting changes needs comments saying what to change")
-            self._request_changes(
-                actor_id=actor.id,
-                campaign_id=self.campaign_id,
-                checklist=checklist,
-                findings=self.findings,
-                comments=comments,
-            )
+            record = self._request_changes
+        record(
+            actor_id=actor.id,
+            campaign_id=self.campaign_id,
+            checklist=checklist,
+            findings=self.findings,
+            comments=comments,
+        )
 
     @event(Approved)
     def _approve(

@@ -76,10 +76,7 @@ def _construct(config: StoreConfig, clock: Clock, *, create_tables: bool) -> Lib
     try:
         return LibOpsApplication(env, clock, register_libops_transcodings)
     except (PersistenceError, OSError) as error:
-        translated = translate_storage_error(error, config)
-        if translated is not None:
-            raise translated from None
-        raise StorageError(
+        raise translate_storage_error(error, config) or StorageError(
             f"cannot open the store at {config.redacted_url}: {config.scrub(str(error))}"
         ) from None
 
@@ -90,10 +87,7 @@ def _probe(app: LibOpsApplication, config: StoreConfig) -> None:
         app.recorder.max_notification_id()
     except Exception as error:
         app.close()
-        translated = translate_storage_error(error, config)
-        if translated is not None:
-            raise translated from None
-        raise StorageError(
+        raise translate_storage_error(error, config) or StorageError(
             f"cannot use the store at {config.redacted_url}: {config.scrub(str(error))}"
         ) from None
 
@@ -129,46 +123,19 @@ class LibOps:
         self,
         app: LibOpsApplication,
         config: StoreConfig,
+        deps: Dependencies,
         *,
-        gateways: Iterable[PlatformGateway] = (),
-        cadence: CadencePolicy | None = None,
-        sensitive_words: Collection[str] = (),
-        risk_escalation_threshold: int = DEFAULT_ESCALATION_THRESHOLD,
-        keys: KeyStore | None = None,
-        escalate_questions_after: timedelta = DEFAULT_ESCALATION,
-        moderation: ModerationPolicy | None = None,
+        owned_keys: KeyStore | None = None,
     ) -> None:
         self.app = app
         self.config = config
-        # The keys of readers' personal data (issue 3): the store's own unless one is given.
-        self._owned_keys: KeyStore | None = None
-        if keys is None:
-            try:
-                keys = self._owned_keys = open_key_store(config)
-            except BaseException:
-                app.close()
-                raise
-        self.keys = keys
-        self.gateways = gateways_by_platform(gateways)
-        self.cadence = CadencePolicy() if cadence is None else cadence
-        if not isinstance(self.cadence, CadencePolicy):
-            raise InvalidValueError(f"cadence must be a CadencePolicy, not {self.cadence!r}")
-        sealer = AesGcmSealer()
-        gateways_by = self.gateways
-        self.deps = Dependencies(
-            clock=app.clock,
-            cadence=self.cadence,
-            limits_for=lambda platform: limits_for(platform, gateways_by),
-            sensitive_words=tuple(sensitive_word_list(sensitive_words)),
-            risk_escalation_threshold=to_threshold(risk_escalation_threshold),
-            escalate_questions_after=escalation_after(escalate_questions_after),
-            moderation=ModerationPolicy() if moderation is None else moderation,
-            gateways=self.gateways,  # indexed by each gateway's own platform
-            keys=keys,
-            sealer=sealer,
-            personal=PersonalData(keys, sealer),
-        )
-        self.bus = CommandBus(app, self.deps)
+        self.deps = deps
+        # The key store libops opened for this store (closed with it), if it opened one.
+        self._owned_keys = owned_keys
+        self.keys = deps.keys
+        self.gateways = deps.gateways
+        self.cadence = deps.cadence
+        self.bus = CommandBus(app, deps)
         self.privacy = PersonalDataService(self.bus)
         self.campaigns = CampaignService(self.bus)
         self.budgets = BudgetService(self.bus)
@@ -214,15 +181,17 @@ class LibOps:
         ``moderation`` the policy that sanctions after repeated warnings (three, by default).
         """
         # Bad options fail before a connection is opened.
-        gateways = tuple(gateways_by_platform(gateways).values())
-        if cadence is not None and not isinstance(cadence, CadencePolicy):
+        by_platform = gateways_by_platform(gateways)
+        cadence = CadencePolicy() if cadence is None else cadence
+        if not isinstance(cadence, CadencePolicy):
             raise InvalidValueError(f"cadence must be a CadencePolicy, not {cadence!r}")
-        sensitive_words = sensitive_word_list(sensitive_words)
+        words = sensitive_word_list(sensitive_words)
         if keys is not None and not isinstance(keys, KeyStore):
             raise InvalidValueError(f"keys must be a KeyStore, not {type(keys).__name__}")
-        risk_escalation_threshold = to_threshold(risk_escalation_threshold)
-        escalation_after(escalate_questions_after)
-        if moderation is not None and not isinstance(moderation, ModerationPolicy):
+        threshold = to_threshold(risk_escalation_threshold)
+        escalate_after = escalation_after(escalate_questions_after)
+        moderation = ModerationPolicy() if moderation is None else moderation
+        if not isinstance(moderation, ModerationPolicy):
             raise InvalidValueError(f"moderation must be a ModerationPolicy, not {moderation!r}")
         check_safe_settings()
         config = parse_store_url(url)
@@ -230,17 +199,29 @@ class LibOps:
             migrate_store(url)
         app = _construct(config, clock or SystemClock(), create_tables=config.scheme == "memory")
         _probe(app, config)
-        return cls(
-            app,
-            config,
-            gateways=gateways,
+        # The keys of readers' personal data (issue 3): the store's own unless one is given.
+        owned_keys = None
+        if keys is None:
+            try:
+                keys = owned_keys = open_key_store(config)
+            except BaseException:
+                app.close()
+                raise
+        sealer = AesGcmSealer()
+        deps = Dependencies(
+            clock=app.clock,
             cadence=cadence,
-            sensitive_words=sensitive_words,
-            risk_escalation_threshold=risk_escalation_threshold,
-            keys=keys,
-            escalate_questions_after=escalate_questions_after,
+            limits_for=lambda platform: limits_for(platform, by_platform),
+            sensitive_words=words,
+            risk_escalation_threshold=threshold,
+            escalate_questions_after=escalate_after,
             moderation=moderation,
+            gateways=by_platform,  # indexed by each gateway's own platform
+            keys=keys,
+            sealer=sealer,
+            personal=PersonalData(keys, sealer),
         )
+        return cls(app, config, deps, owned_keys=owned_keys)
 
     def execute(self, actor: Actor, command: Command[R]) -> R:
         """Carry out a command (``PlanCampaign(...)``, ``RecordExpense(...)``, ...) for ``actor``.

@@ -396,22 +396,16 @@ def postgres_connection(config: StoreConfig) -> Iterator[psycopg.Connection[Any]
             **postgres_server(config), application_name="libops", autocommit=True
         )
     except psycopg.Error as error:
-        translated = translate_storage_error(error, config)
-        if translated is None:
-            translated = StoreUnavailableError(
-                f"cannot connect to the store at {config.redacted_url}: "
-                f"{config.scrub(str(error)).strip()}"
-            )
-        raise translated from None
+        raise translate_storage_error(error, config) or StoreUnavailableError(
+            f"cannot connect to the store at {config.redacted_url}: "
+            f"{config.scrub(str(error)).strip()}"
+        ) from None
     try:
         yield conn
     except psycopg.Error as error:
-        translated = translate_storage_error(error, config)
-        if translated is None:
-            translated = StorageError(
-                f"the store at {config.redacted_url} failed: {config.scrub(str(error)).strip()}"
-            )
-        raise translated from error
+        raise translate_storage_error(error, config) or StorageError(
+            f"the store at {config.redacted_url} failed: {config.scrub(str(error)).strip()}"
+        ) from error
     finally:
         conn.close()
 

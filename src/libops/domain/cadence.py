@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from libops.domain.errors import CadenceError, InvalidValueError, PeriodError
-from libops.domain.values import Platform, require_text, to_enum, to_platform
+from libops.domain.values import Platform, require_text, to_enum, to_platform, tuple_of
 
 DEFAULT_TIMEZONE: Final = "Asia/Shanghai"
 
@@ -190,11 +190,7 @@ def _rules(values: Iterable[CadenceRule]) -> tuple[CadenceRule, ...]:
 
 
 def _surges(values: Iterable[SurgeWindow]) -> tuple[SurgeWindow, ...]:
-    surges = tuple(values)
-    for surge in surges:
-        if not isinstance(surge, SurgeWindow):
-            raise InvalidValueError(f"surge windows must be SurgeWindow values, not {surge!r}")
-    return surges
+    return tuple_of(SurgeWindow, "surge windows", values)
 
 
 def _timezone_name(value: str) -> str:

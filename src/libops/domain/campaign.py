@@ -27,6 +27,7 @@ from libops.domain.values import (
     hashtag,
     require_text,
     storable_text,
+    tuple_of,
 )
 
 
@@ -64,11 +65,7 @@ def _platforms(values: Iterable[Platform | str]) -> tuple[Platform, ...]:
 
 
 def _objectives(values: Iterable[Objective]) -> tuple[Objective, ...]:
-    result = tuple(values)
-    for objective in result:
-        if not isinstance(objective, Objective):
-            raise InvalidValueError(f"objectives must be Objective values, not {objective!r}")
-    return result
+    return tuple_of(Objective, "objectives", values)
 
 
 def _hashtags(values: Iterable[str]) -> tuple[str, ...]:

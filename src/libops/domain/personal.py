@@ -14,7 +14,7 @@ import base64
 import binascii
 import re
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import attrs
@@ -116,30 +116,13 @@ class PersonalInfo:
 class ErasedPersonalInfo:
     """What sealed personal data opens as after its subject was erased: the key is gone."""
 
-    @property
-    def erased(self) -> bool:
-        """Always true: the data can no longer be read by anyone."""
-        return True
-
-    @property
-    def name(self) -> str:
-        """Shown as ``[erased]``."""
-        return ERASED_TEXT
-
-    @property
-    def handle(self) -> str:
-        """Shown as ``[erased]``."""
-        return ERASED_TEXT
-
-    @property
-    def contact(self) -> str:
-        """Shown as ``[erased]``."""
-        return ERASED_TEXT
-
-    @property
-    def label(self) -> str:
-        """Shown as ``[erased]``."""
-        return ERASED_TEXT
+    erased: ClassVar[bool] = True
+    """Always true: the data can no longer be read by anyone."""
+    # Each part, and the label, is shown as ``[erased]``.
+    name: ClassVar[str] = ERASED_TEXT
+    handle: ClassVar[str] = ERASED_TEXT
+    contact: ClassVar[str] = ERASED_TEXT
+    label: ClassVar[str] = ERASED_TEXT
 
     def __str__(self) -> str:
         return ERASED_TEXT

@@ -46,6 +46,7 @@ from libops.domain.values import (
     require_text,
     to_enum,
     to_platform,
+    tuple_of,
     utc_moment,
 )
 
@@ -168,7 +169,11 @@ class Post(Aggregate):
     TOPIC = "libops:Post"
 
     class Event(Aggregate.Event):
+        """What every event of a post carries: who did it, and the post's campaign."""
+
         TOPIC = "libops:Post.Event"
+        actor_id: str
+        campaign_id: UUID | None
 
     class Drafted(Aggregate.Created):
         """A post was drafted."""
@@ -185,12 +190,10 @@ class Post(Aggregate):
         source: str | None
         licence: str | None
 
-    class Revised(Aggregate.Event):
+    class Revised(Event):
         """Parts of a post were rewritten (fields left as None were not; "" clears)."""
 
         TOPIC = "libops:Post.Revised"
-        actor_id: str
-        campaign_id: UUID | None
         title: str | None
         body: str | None
         variants: tuple[PostVariant, ...] | None
@@ -198,92 +201,72 @@ class Post(Aggregate):
         source: str | None
         licence: str | None
 
-    class SubmittedForReview(Aggregate.Event):
+    class SubmittedForReview(Event):
         """The post was handed to review, with what the automatic checks found in it."""
 
         TOPIC = "libops:Post.SubmittedForReview"
-        actor_id: str
-        campaign_id: UUID | None
         findings: tuple[Finding, ...]
 
-    class Approved(Aggregate.Event):
+    class Approved(Event):
         """A reviewer (not an author) approved the post for publishing."""
 
         TOPIC = "libops:Post.Approved"
-        actor_id: str
-        campaign_id: UUID | None
         checklist: ReviewChecklist
         findings: tuple[Finding, ...]
         comments: str
 
-    class ChangesRequested(Aggregate.Event):
+    class ChangesRequested(Event):
         """A reviewer sent the post back to its authors."""
 
         TOPIC = "libops:Post.ChangesRequested"
-        actor_id: str
-        campaign_id: UUID | None
         checklist: ReviewChecklist
         findings: tuple[Finding, ...]
         comments: str
 
-    class Scheduled(Aggregate.Event):
+    class Scheduled(Event):
         """A platform's variant was booked to go out at a time (UTC)."""
 
         TOPIC = "libops:Post.Scheduled"
-        actor_id: str
-        campaign_id: UUID | None
         platform: Platform
         at: datetime
 
-    class Unscheduled(Aggregate.Event):
+    class Unscheduled(Event):
         """A platform's variant was taken off the schedule."""
 
         TOPIC = "libops:Post.Unscheduled"
-        actor_id: str
-        campaign_id: UUID | None
         platform: Platform
 
-    class Published(Aggregate.Event):
+    class Published(Event):
         """A platform's variant went out; the receipt says where."""
 
         TOPIC = "libops:Post.Published"
-        actor_id: str
-        campaign_id: UUID | None
         receipt: PublishReceipt
 
-    class PublishFailed(Aggregate.Event):
+    class PublishFailed(Event):
         """Publishing a platform's variant failed."""
 
         TOPIC = "libops:Post.PublishFailed"
-        actor_id: str
-        campaign_id: UUID | None
         platform: Platform
         error: str
         retryable: bool
         at: datetime
 
-    class Retracted(Aggregate.Event):
+    class Retracted(Event):
         """The post was withdrawn, with the reason."""
 
         TOPIC = "libops:Post.Retracted"
-        actor_id: str
-        campaign_id: UUID | None
         reason: str
 
-    class MetricsRecorded(Aggregate.Event):
+    class MetricsRecorded(Event):
         """New cumulative counts for one platform."""
 
         TOPIC = "libops:Post.MetricsRecorded"
-        actor_id: str
-        campaign_id: UUID | None
         snapshot: MetricSnapshot
 
-    class MetricsCorrected(Aggregate.Event):
+    class MetricsCorrected(Event):
         """Cumulative counts for one platform went down: the platform corrected them."""
 
         TOPIC = "libops:Post.MetricsCorrected"
-        actor_id: str
-        campaign_id: UUID | None
         snapshot: MetricSnapshot
         lowered: tuple[str, ...]
 
@@ -487,10 +470,7 @@ class Post(Aggregate):
         """Hand the post to review with the automatic checks' ``findings`` on its texts."""
         authorize(actor, "post.submit_for_review")
         self._require_status("submit for review", *_EDITABLE)
-        found = tuple(findings)
-        for finding in found:
-            if not isinstance(finding, Finding):
-                raise InvalidValueError(f"findings must be Finding values, not {finding!r}")
+        found = tuple_of(Finding, "findings", findings)
         self._submit_for_review(actor_id=actor.id, campaign_id=self.campaign_id, findings=found)
 
     @event(SubmittedForReview)
@@ -539,23 +519,18 @@ class Post(Aggregate):
                     + ")",
                     personal,
                 )
-            self._approve(
-                actor_id=actor.id,
-                campaign_id=self.campaign_id,
-                checklist=checklist,
-                findings=self.findings,
-                comments=comments,
-            )
+            record = self._approve
         else:
             if not comments:
                 raise InvalidValueError("requesting changes needs comments saying what to change")
-            self._request_changes(
-                actor_id=actor.id,
-                campaign_id=self.campaign_id,
-                checklist=checklist,
-                findings=self.findings,
-                comments=comments,
-            )
+            record = self._request_changes
+        record(
+            actor_id=actor.id,
+            campaign_id=self.campaign_id,
+            checklist=checklist,
+            findings=self.findings,
+            comments=comments,
+        )
 
     @event(Approved)
     def _approve(

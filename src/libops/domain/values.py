@@ -132,6 +132,19 @@ def enum_converter(enum_type: type[E]) -> Callable[[object], E]:
     return convert
 
 
+T = TypeVar("T")
+
+
+def tuple_of(kind: type[T], what: str, values: Iterable[object]) -> tuple[T, ...]:
+    """``values`` as a tuple, each of them a ``kind`` (``what`` names them in the error)."""
+    checked: list[T] = []
+    for value in values:
+        if not isinstance(value, kind):
+            raise InvalidValueError(f"{what} must be {kind.__name__} values, not {value!r}")
+        checked.append(value)
+    return tuple(checked)
+
+
 def to_platform(value: Platform | str) -> Platform:
     """Convert a platform name or member to a :class:`Platform`."""
     return to_enum(Platform, value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 import attrs
@@ -73,6 +73,13 @@ Block = Heading | Paragraph | Table | Chart | BulletList
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool]) -> Table:
     return Table(tuple(header), tuple(tuple(r) for r in rows), tuple(numeric))
+
+
+def _counts(w: Words, kind: str, counted: str, pairs: Iterable[tuple[str, int]]) -> Table:
+    """A two-column table: each kind's label and how many there were."""
+    return _table(
+        w.columns(kind, counted), [(w.label(k), count(n)) for k, n in pairs], [False, True]
+    )
 
 
 def blocks(report: Report, w: Words) -> list[Block]:
@@ -307,21 +314,9 @@ def blocks(report: Report, w: Words) -> list[Block]:
             )
         )
     )
-    out.append(
-        _table(
-            w.columns("group", "count"),
-            [(w.label(kind), count(n)) for kind, n in i.participants_by_kind],
-            [False, True],
-        )
-    )
+    out.append(_counts(w, "group", "count", i.participants_by_kind))
     out.append(Paragraph(w("p.moderation", total=count(i.moderation_total))))
-    out.append(
-        _table(
-            w.columns("action", "count"),
-            [(w.label(kind), count(n)) for kind, n in i.moderation],
-            [False, True],
-        )
-    )
+    out.append(_counts(w, "action", "count", i.moderation))
 
     bu = report.budgets
     out.append(Heading(2, w("h.budget"), "budget"))
@@ -393,13 +388,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
     r = report.risks
     out.append(Heading(2, w("h.risks"), "risks"))
     out.append(Paragraph(w("p.heat", open=count(r.open_risks), escalated=count(r.escalated))))
-    out.append(
-        _table(
-            w.columns("level", "count"),
-            [(w.label(level), count(n)) for level, n in r.by_level],
-            [False, True],
-        )
-    )
+    out.append(_counts(w, "level", "count", r.by_level))
     out.append(Chart("risk_heat_map", w("chart.risk_heat_map")))
     out.append(Heading(3, w("h3.risk_register")))
     out.append(
@@ -445,13 +434,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
         out.append(Paragraph(w("p.no_incidents")))
     out.append(Heading(3, w("h3.signals")))
     if r.signals:
-        out.append(
-            _table(
-                w.columns("signal", "firings"),
-                [(w.label(s), count(n)) for s, n in r.signals],
-                [False, True],
-            )
-        )
+        out.append(_counts(w, "signal", "firings", r.signals))
     else:
         out.append(Paragraph(w("p.no_signals")))
 

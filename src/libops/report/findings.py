@@ -44,13 +44,11 @@ def _problems(
             if f"post:{failure['aggregate_id']}:{platform}" in engagement_view:
                 published_later += 1
         found.append(
-            Finding(
+            Finding.of(
                 "publish_failed",
-                (
-                    ("failures", len(failures)),
-                    ("posts", len({e["aggregate_id"] for e in failures})),
-                    ("published_later", published_later),
-                ),
+                failures=len(failures),
+                posts=len({e["aggregate_id"] for e in failures}),
+                published_later=published_later,
             )
         )
     requested = by_event["libops:Post.ChangesRequested"]
@@ -60,37 +58,31 @@ def _problems(
         }
         approved = {e["aggregate_id"] for e in activity if e["topic"] == "libops:Post.Approved"}
         found.append(
-            Finding(
+            Finding.of(
                 "changes_requested",
-                (
-                    ("changes_requested", requested),
-                    ("posts", len(sent_back)),
-                    ("approved_after", len(sent_back & approved)),
-                ),
+                changes_requested=requested,
+                posts=len(sent_back),
+                approved_after=len(sent_back & approved),
             )
         )
     reported = by_event["libops:Risk.IncidentReported"]
     if reported:
         found.append(
-            Finding(
+            Finding.of(
                 "incidents",
-                (
-                    ("reported", reported),
-                    ("resolved", by_event["libops:Risk.IncidentResolved"]),
-                    ("open", len(risks.open_incidents)),
-                ),
+                reported=reported,
+                resolved=by_event["libops:Risk.IncidentResolved"],
+                open=len(risks.open_incidents),
             )
         )
     if interactions.escalated or interactions.questions > interactions.answered:
         found.append(
-            Finding(
+            Finding.of(
                 "questions_escalated",
-                (
-                    ("questions", interactions.questions),
-                    ("answered", interactions.answered),
-                    ("escalated", interactions.escalated),
-                    ("unanswered", interactions.questions - interactions.answered),
-                ),
+                questions=interactions.questions,
+                answered=interactions.answered,
+                escalated=interactions.escalated,
+                unanswered=interactions.questions - interactions.answered,
             )
         )
     adjusted = by_event["libops:Budget.Adjusted"]
@@ -107,35 +99,28 @@ def _problems(
     )
     if adjusted or overrides or overspend_signals:
         found.append(
-            Finding(
+            Finding.of(
                 "budget_pressure",
-                (
-                    ("adjustments", adjusted),
-                    ("overrides", overrides),
-                    ("overspend_signals", overspend_signals),
-                ),
+                adjustments=adjusted,
+                overrides=overrides,
+                overspend_signals=overspend_signals,
             )
         )
     sanctions = dict(interactions.moderation)
     hidden = sanctions.get("hidden", 0)
     if hidden:
         found.append(
-            Finding(
+            Finding.of(
                 "moderation",
-                (
-                    ("hidden", hidden),
-                    ("warned", sanctions.get("warned", 0)),
-                    (
-                        "sanctioned",
-                        sanctions.get("sanctioned", 0)
-                        + sanctions.get("sanctioned_automatically", 0),
-                    ),
-                ),
+                hidden=hidden,
+                warned=sanctions.get("warned", 0),
+                sanctioned=sanctions.get("sanctioned", 0)
+                + sanctions.get("sanctioned_automatically", 0),
             )
         )
     erased = by_event["libops:DataSubject.Erased"]
     if erased:
-        found.append(Finding("erasures", (("erased", erased),)))
+        found.append(Finding.of("erasures", erased=erased))
     return tuple(found)
 
 
@@ -185,16 +170,14 @@ def _recommendations(
     if best is not None and best.group.engagement_rate is not None:
         g = best.group
         found.append(
-            Finding(
+            Finding.of(
                 "best_slot",
-                (
-                    ("content_type", str(g.key[0])),
-                    ("hour", int(g.key[1])),
-                    ("posts", g.posts),
-                    ("engagements", g.engagements),
-                    ("reach", g.reach),
-                    ("rate", g.engagement_rate),
-                ),
+                content_type=str(g.key[0]),
+                hour=int(g.key[1]),
+                posts=g.posts,
+                engagements=g.engagements,
+                reach=g.reach,
+                rate=g.engagement_rate,
             )
         )
     rated = [r for r in engagement.by_content_type if r.engagement_rate is not None]
@@ -202,97 +185,76 @@ def _recommendations(
         low = min(rated, key=lambda r: (r.engagement_rate, r.key))
         high = max(rated, key=lambda r: (r.engagement_rate, r.key))
         found.append(
-            Finding(
+            Finding.of(
                 "weakest_content",
-                (
-                    ("content_type", low.key),
-                    ("posts", low.posts),
-                    ("rate", low.engagement_rate),
-                    ("best_content_type", high.key),
-                    ("best_rate", high.engagement_rate),
-                ),
+                content_type=low.key,
+                posts=low.posts,
+                rate=low.engagement_rate,
+                best_content_type=high.key,
+                best_rate=high.engagement_rate,
             )
         )
     for row in cadence:
         if row.periods and (row.under or row.over):
             found.append(
-                Finding(
+                Finding.of(
                     "cadence",
-                    (
-                        ("platform", row.platform),
-                        ("per", row.per),
-                        ("under", row.under),
-                        ("over", row.over),
-                        ("periods", row.periods),
-                        ("minimum", row.minimum),
-                        ("maximum", row.maximum),
-                    ),
+                    platform=row.platform,
+                    per=row.per,
+                    under=row.under,
+                    over=row.over,
+                    periods=row.periods,
+                    minimum=row.minimum,
+                    maximum=row.maximum,
                 )
             )
     for goal in goals:
         if goal.met is False:
             found.append(
-                Finding(
+                Finding.of(
                     "objective_missed",
-                    (
-                        ("campaign", goal.campaign),
-                        ("metric", goal.metric),
-                        ("platform", goal.platform),
-                        ("actual", goal.actual),
-                        ("target", goal.target),
-                        ("attainment", goal.attainment),
-                    ),
+                    campaign=goal.campaign,
+                    metric=goal.metric,
+                    platform=goal.platform,
+                    actual=goal.actual,
+                    target=goal.target,
+                    attainment=goal.attainment,
                 )
             )
     priced = [c for c in budgets.costs if c.cost_per_engagement is not None]
     if priced:
         worst = max(priced, key=lambda c: (c.cost_per_engagement, c.subject))
         found.append(
-            Finding(
+            Finding.of(
                 "least_cost_effective",
-                (
-                    ("subject", worst.subject),
-                    ("kind", worst.kind),
-                    ("currency", worst.currency),
-                    ("spent", worst.spent),
-                    ("engagements", worst.engagements),
-                    ("cost_per_engagement", worst.cost_per_engagement),
-                ),
+                subject=worst.subject,
+                kind=worst.kind,
+                currency=worst.currency,
+                spent=worst.spent,
+                engagements=worst.engagements,
+                cost_per_engagement=worst.cost_per_engagement,
             )
         )
     if interactions.questions and (interactions.escalated or interactions.answer_rate != 1):
         found.append(
-            Finding(
+            Finding.of(
                 "answer_questions",
-                (
-                    ("questions", interactions.questions),
-                    ("answered", interactions.answered),
-                    ("answer_rate", interactions.answer_rate),
-                    ("escalated", interactions.escalated),
-                    ("p90_response_seconds", interactions.p90_response_seconds),
-                ),
+                questions=interactions.questions,
+                answered=interactions.answered,
+                answer_rate=interactions.answer_rate,
+                escalated=interactions.escalated,
+                p90_response_seconds=interactions.p90_response_seconds,
             )
         )
     if engagement.trend_direction == "falling" and engagement.trend_slope is not None:
         found.append(
-            Finding(
-                "falling_trend",
-                (
-                    ("weeks", len(engagement.by_week)),
-                    ("slope", engagement.trend_slope),
-                ),
-            )
+            Finding.of("falling_trend", weeks=len(engagement.by_week), slope=engagement.trend_slope)
         )
     serious = sum(n for level, n in risks.by_level if level in ("high", "critical"))
     if serious:
         found.append(
-            Finding(
-                "review_risks",
-                (
-                    ("serious", serious),
-                    ("open", risks.open_risks),
-                    ("escalated", risks.escalated),
-                ),
+            Finding.of(
+                "review_risks", serious=serious, open=risks.open_risks, escalated=risks.escalated
             )
         )
     return tuple(found)

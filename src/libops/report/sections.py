@@ -290,6 +290,11 @@ class Finding:
     kind: str
     figures: tuple[tuple[str, Figure], ...]
 
+    @classmethod
+    def of(cls, kind: str, /, **figures: Figure) -> Finding:
+        """The finding of ``kind`` with ``figures`` in the order given."""
+        return cls(kind, tuple(figures.items()))
+
     def figure(self, name: str) -> Figure:
         """The figure called ``name`` (``KeyError`` if the finding has none)."""
         for key, value in self.figures:

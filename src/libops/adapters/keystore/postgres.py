@@ -42,10 +42,7 @@ def _pg_connect(config: StoreConfig) -> psycopg.Connection[Any]:
 
 
 def _pg_error(error: Exception, config: StoreConfig) -> StorageError:
-    translated = translate_storage_error(error, config)
-    if translated is not None:
-        return translated
-    return StorageError(
+    return translate_storage_error(error, config) or StorageError(
         f"the key store of {config.redacted_url} failed: {config.scrub(str(error)).strip()}"
     )
 

@@ -51,7 +51,7 @@ from libops.domain.interaction.draw_scheme import (
 )
 from libops.domain.permissions import authorize
 from libops.domain.personal import SealedPersonalData, require_subject_id
-from libops.domain.values import Actor, Platform, require_text, to_enum
+from libops.domain.values import Actor, Platform, require_text, to_enum, tuple_of
 
 MAX_WINNERS: Final = 10_000
 MAX_ENTRIES_PER_PERSON: Final = 1_000
@@ -125,10 +125,7 @@ def _entries_per_person(instance: object, attribute: attrs.Attribute[Any], value
 def _prizes(values: Iterable[Prize]) -> tuple[Prize, ...]:
     if isinstance(values, Prize):
         values = [values]
-    prizes = tuple(values)
-    for prize in prizes:
-        if not isinstance(prize, Prize):
-            raise InvalidValueError(f"prizes must be Prize values, not {prize!r}")
+    prizes = tuple_of(Prize, "prizes", values)
     if not prizes:
         raise InvalidValueError("a contest offers at least one prize")
     if sum(p.quantity for p in prizes) > MAX_WINNERS:

@@ -1,6 +1,7 @@
 """libops: a library's social-media operations as an event-sourced domain model."""
 
 from libops.adapters.sandbox import SandboxPlatform
+from libops.application.audit import AuditService, HistoryEntry, StateChange
 from libops.application.budgets import (
     Allocate,
     ChangeAllocation,
@@ -146,6 +147,7 @@ from libops.domain.errors import (
     MoneyError,
     NoBudgetLineError,
     NoGatewayError,
+    NoStateThenError,
     NotAnActorError,
     NotRegisteredError,
     OpenCommitmentsError,
@@ -276,6 +278,7 @@ __all__ = [
     "AnnounceContest",
     "AnswerQuestion",
     "AssignRiskOwner",
+    "AuditService",
     "Budget",
     "BudgetCategory",
     "BudgetClosedError",
@@ -344,6 +347,7 @@ __all__ = [
     "FindingKind",
     "Format",
     "HideComment",
+    "HistoryEntry",
     "IdempotencyKeyReuseError",
     "IdentifyRisk",
     "Incident",
@@ -375,6 +379,7 @@ __all__ = [
     "MoveMoney",
     "NoBudgetLineError",
     "NoGatewayError",
+    "NoStateThenError",
     "NotAnActorError",
     "NotRegisteredError",
     "Objective",
@@ -467,6 +472,7 @@ __all__ = [
     "SessionStatus",
     "SetContingencyPlan",
     "StaleMetricsError",
+    "StateChange",
     "StateRules",
     "StorageError",
     "StoreAuthenticationError",

@@ -27,8 +27,9 @@ from libops.adapters.storage import (
     translate_storage_error,
 )
 from libops.adapters.transcoding import register_libops_transcodings
-from libops.adapters.viewstores import migrate_projection_tables, open_view_store
+from libops.adapters.viewstores import MemoryViewStore, migrate_projection_tables, open_view_store
 from libops.application.app import LibOpsApplication
+from libops.application.audit import AuditService
 from libops.application.budgets import BudgetService
 from libops.application.campaigns import CampaignService
 from libops.application.commands import Command, CommandBus
@@ -149,6 +150,8 @@ class LibOps:
         self.moderation = ModerationService(self.bus)
         self._projections: ProjectionEngine | None = None
         self._event_log = RecorderEventLog(app.recorder, app.mapper, config)
+        # Looking back: any aggregate as it was, its history, any view as of a position.
+        self.audit = AuditService(app, self._event_log, MemoryViewStore)
 
     @classmethod
     def open(

@@ -115,14 +115,17 @@ class LibOpsApplication(Application[UUID]):
             raise UnknownIdError(kind, aggregate_id)
         return aggregate
 
-    def notifications(self, *topics: str, page: int = 500) -> Iterator[Notification]:
+    def notifications(
+        self, *topics: str, page: int = 500, stop: int | None = None
+    ) -> Iterator[Notification]:
         """Every notification of ``topics`` in the log, oldest first, read ``page`` at a time.
 
-        Filtered by topic in the store and not decoded (``self.mapper`` decodes one).
+        Filtered by topic in the store and not decoded (``self.mapper`` decodes one); with
+        ``stop``, only those at or before that position.
         """
         start = 1
         while True:
-            batch = self.recorder.select_notifications(start, page, topics=topics)
+            batch = self.recorder.select_notifications(start, page, stop=stop, topics=topics)
             yield from batch
             if len(batch) < page:
                 return

@@ -7,7 +7,8 @@ function registered with :func:`handles`: it loads what it needs through the
 done once, here, by :class:`CommandBus.execute`: check the actor against the role table,
 answer a repeated idempotency key with the first result, run the handler, save every
 aggregate it changed in one atomic write (with the idempotency record), and run it again when
-a concurrent writer saved first.
+a concurrent writer saved first. The events a command records are stamped by libops's
+clock (:mod:`libops.domain.events`).
 
 Services expose each command as a typed method (``ops.campaigns.plan(actor, name=...)``)
 through :func:`command_method`, which takes its parameters from the command class: a
@@ -48,6 +49,7 @@ from libops.domain.errors import (
     UnknownCommandError,
     UnknownIdError,
 )
+from libops.domain.events import stamped_by
 from libops.domain.permissions import authorize_all, roles_for
 from libops.domain.schema import converter
 from libops.domain.values import Actor, Role
@@ -495,12 +497,13 @@ class CommandBus:
             result = handler(context, actor, command)
             return context.changed(), result
 
-        result = self.app.execute(
-            command.NAME,
-            run,
-            idempotency_key=key,
-            fingerprint=None if key is None else fingerprint(actor, command, self.deps),
-        )
+        with stamped_by(self.app.clock):
+            result = self.app.execute(
+                command.NAME,
+                run,
+                idempotency_key=key,
+                fingerprint=None if key is None else fingerprint(actor, command, self.deps),
+            )
         for context in last:
             context.saved()
         # A first result read back from the store comes as a list where it was a tuple.

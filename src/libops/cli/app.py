@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from libops.cli.audit import audit_app
 from libops.cli.commands_command import commands
 from libops.cli.db import db_app
 from libops.cli.demo_command import demo
@@ -20,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(project_app, name="project")
+app.add_typer(audit_app, name="audit")
 app.command("demo")(demo)
 app.command("report")(report)
 app.command("commands")(commands)

@@ -18,6 +18,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from libops.domain import events
 from libops.domain.currencies import DEFAULT_CURRENCY
 from libops.domain.errors import (
     BudgetClosedError,
@@ -246,10 +247,10 @@ class Budget(Aggregate):
 
     TOPIC = "libops:Budget"
 
-    class Event(Aggregate.Event):
+    class Event(events.Event):
         TOPIC = "libops:Budget.Event"
 
-    class Opened(Aggregate.Created):
+    class Opened(events.Created):
         """A budget was opened for a fiscal period, in one currency."""
 
         TOPIC = "libops:Budget.Opened"
@@ -258,7 +259,7 @@ class Budget(Aggregate):
         period: Period
         currency: str
 
-    class Allocated(Aggregate.Event):
+    class Allocated(events.Event):
         """Money was allocated to a category's general line or to a campaign's line."""
 
         TOPIC = "libops:Budget.Allocated"
@@ -267,7 +268,7 @@ class Budget(Aggregate):
         campaign_id: UUID | None
         amount: Money
 
-    class Committed(Aggregate.Event):
+    class Committed(events.Event):
         """Money was promised and is held on a line (with the override, if one was needed)."""
 
         TOPIC = "libops:Budget.Committed"
@@ -279,7 +280,7 @@ class Budget(Aggregate):
         override_approver_id: str | None
         override_reason: str | None
 
-    class Released(Aggregate.Event):
+    class Released(events.Event):
         """Part or all of a commitment was released back to its line."""
 
         TOPIC = "libops:Budget.Released"
@@ -288,7 +289,7 @@ class Budget(Aggregate):
         amount: Money
         reason: str
 
-    class ExpenseRecorded(Aggregate.Event):
+    class ExpenseRecorded(events.Event):
         """An invoice was charged to a line, settling part of a commitment if it names one."""
 
         TOPIC = "libops:Budget.ExpenseRecorded"
@@ -303,7 +304,7 @@ class Budget(Aggregate):
         override_approver_id: str | None
         override_reason: str | None
 
-    class Adjusted(Aggregate.Event):
+    class Adjusted(events.Event):
         """Allocations were changed or moved, with the reason, the approver and the result."""
 
         TOPIC = "libops:Budget.Adjusted"
@@ -312,7 +313,7 @@ class Budget(Aggregate):
         reason: str
         changes: tuple[AllocationChange, ...]
 
-    class Closed(Aggregate.Event):
+    class Closed(events.Event):
         """The budget was closed; it changes no more."""
 
         TOPIC = "libops:Budget.Closed"

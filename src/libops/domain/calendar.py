@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from libops.domain import events
 from libops.domain.errors import InvalidValueError
 from libops.domain.values import Actor, Platform, to_platform, utc_moment
 
@@ -39,17 +40,17 @@ class PlatformCalendar(Aggregate):
 
     TOPIC = "libops:PlatformCalendar"
 
-    class Event(Aggregate.Event):
+    class Event(events.Event):
         TOPIC = "libops:PlatformCalendar.Event"
 
-    class Opened(Aggregate.Created):
+    class Opened(events.Created):
         """The platform's calendar was started (by the first schedule on it)."""
 
         TOPIC = "libops:PlatformCalendar.Opened"
         actor_id: str
         platform: Platform
 
-    class SlotBooked(Aggregate.Event):
+    class SlotBooked(events.Event):
         """A post was booked to go out at a time (replacing an earlier slot of the post)."""
 
         TOPIC = "libops:PlatformCalendar.SlotBooked"
@@ -57,7 +58,7 @@ class PlatformCalendar(Aggregate):
         post_id: UUID
         at: datetime
 
-    class SlotReleased(Aggregate.Event):
+    class SlotReleased(events.Event):
         """A booked post went out; ``at`` is kept for the cadence count."""
 
         TOPIC = "libops:PlatformCalendar.SlotReleased"
@@ -65,7 +66,7 @@ class PlatformCalendar(Aggregate):
         post_id: UUID
         at: datetime
 
-    class SlotWithdrawn(Aggregate.Event):
+    class SlotWithdrawn(events.Event):
         """A booked post will not go out at its slot (unscheduled or retracted)."""
 
         TOPIC = "libops:PlatformCalendar.SlotWithdrawn"

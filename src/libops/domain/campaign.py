@@ -9,6 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from libops.domain import events
 from libops.domain.budget import BudgetCategory, BudgetLine, to_budget_category
 from libops.domain.errors import (
     CampaignEndedError,
@@ -79,10 +80,10 @@ class Campaign(Aggregate):
 
     TOPIC = "libops:Campaign"
 
-    class Event(Aggregate.Event):
+    class Event(events.Event):
         TOPIC = "libops:Campaign.Event"
 
-    class Planned(Aggregate.Created):
+    class Planned(events.Created):
         """A campaign was planned."""
 
         TOPIC = "libops:Campaign.Planned"
@@ -95,7 +96,7 @@ class Campaign(Aggregate):
         hashtags: tuple[str, ...]
         description: str
 
-    class Amended(Aggregate.Event):
+    class Amended(events.Event):
         """Parts of a campaign's plan were changed (fields left as None were not)."""
 
         TOPIC = "libops:Campaign.Amended"
@@ -107,14 +108,14 @@ class Campaign(Aggregate):
         hashtags: tuple[str, ...] | None
         description: str | None
 
-    class KolPartnerAdded(Aggregate.Event):
+    class KolPartnerAdded(events.Event):
         """An influencer was engaged on agreed terms."""
 
         TOPIC = "libops:Campaign.KolPartnerAdded"
         actor_id: str
         partner: KolPartner
 
-    class BudgetLineLinked(Aggregate.Event):
+    class BudgetLineLinked(events.Event):
         """Money in a category of a budget was set aside for this campaign."""
 
         TOPIC = "libops:Campaign.BudgetLineLinked"
@@ -122,32 +123,32 @@ class Campaign(Aggregate):
         budget_id: UUID
         category: BudgetCategory
 
-    class Launched(Aggregate.Event):
+    class Launched(events.Event):
         """The campaign went live."""
 
         TOPIC = "libops:Campaign.Launched"
         actor_id: str
 
-    class Paused(Aggregate.Event):
+    class Paused(events.Event):
         """The campaign was put on hold."""
 
         TOPIC = "libops:Campaign.Paused"
         actor_id: str
         reason: str
 
-    class Resumed(Aggregate.Event):
+    class Resumed(events.Event):
         """A paused campaign went live again."""
 
         TOPIC = "libops:Campaign.Resumed"
         actor_id: str
 
-    class Completed(Aggregate.Event):
+    class Completed(events.Event):
         """The campaign finished; it changes no more."""
 
         TOPIC = "libops:Campaign.Completed"
         actor_id: str
 
-    class Cancelled(Aggregate.Event):
+    class Cancelled(events.Event):
         """The campaign was called off; it changes no more."""
 
         TOPIC = "libops:Campaign.Cancelled"

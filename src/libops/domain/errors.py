@@ -5,6 +5,7 @@ Every error derives from :class:`LibopsError`. A command that raises records not
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -65,6 +66,18 @@ class UnknownCommandError(LibopsError, LookupError):
     def __init__(self, name: str) -> None:
         super().__init__(f"no command named {name}")
         self.name = name
+
+
+class NoStateThenError(LibopsError, LookupError):
+    """An aggregate was asked for as it was before its first event: it did not exist then."""
+
+    def __init__(self, id: UUID | str, then: str, first_recorded: datetime) -> None:
+        super().__init__(
+            f"{id} did not exist yet {then}: its first event was recorded at "
+            f"{first_recorded.isoformat()}"
+        )
+        self.id = id
+        self.first_recorded = first_recorded
 
 
 # --- who may do what -------------------------------------------------------------------

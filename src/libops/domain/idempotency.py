@@ -7,6 +7,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from libops.domain import events
+
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "https://libops.invalid/idempotency")
 
 
@@ -15,10 +17,10 @@ class IdempotencyRecord(Aggregate):
 
     TOPIC = "libops:IdempotencyRecord"
 
-    class Event(Aggregate.Event):
+    class Event(events.Event):
         TOPIC = "libops:IdempotencyRecord.Event"
 
-    class Recorded(Aggregate.Created):
+    class Recorded(events.Created):
         """A keyed command ran for the first time."""
 
         TOPIC = "libops:IdempotencyRecord.Recorded"

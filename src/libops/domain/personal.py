@@ -20,6 +20,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from libops.domain import events
 from libops.domain.errors import InvalidValueError
 from libops.domain.permissions import authorize
 from libops.domain.values import Actor, require_text
@@ -238,10 +239,10 @@ class DataSubject(Aggregate):
 
     TOPIC = "libops:DataSubject"
 
-    class Event(Aggregate.Event):
+    class Event(events.Event):
         TOPIC = "libops:DataSubject.Event"
 
-    class Erased(Aggregate.Created):
+    class Erased(events.Created):
         """A subject's key was deleted on request: their sealed data can be read no more."""
 
         TOPIC = "libops:DataSubject.Erased"

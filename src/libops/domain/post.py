@@ -17,6 +17,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from libops.domain import events
 from libops.domain.errors import (
     AlreadyPublishedError,
     ChecklistIncompleteError,
@@ -168,14 +169,14 @@ class Post(Aggregate):
 
     TOPIC = "libops:Post"
 
-    class Event(Aggregate.Event):
+    class Event(events.Event):
         """What every event of a post carries: who did it, and the post's campaign."""
 
         TOPIC = "libops:Post.Event"
         actor_id: str
         campaign_id: UUID | None
 
-    class Drafted(Aggregate.Created):
+    class Drafted(events.Created):
         """A post was drafted."""
 
         TOPIC = "libops:Post.Drafted"

@@ -30,6 +30,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from libops.domain import events
 from libops.domain.errors import (
     IncidentResolvedError,
     IncidentTimeError,
@@ -317,10 +318,10 @@ class Risk(Aggregate):
 
     TOPIC = "libops:Risk"
 
-    class Event(Aggregate.Event):
+    class Event(events.Event):
         TOPIC = "libops:Risk.Event"
 
-    class Identified(Aggregate.Created):
+    class Identified(events.Created):
         """A risk was identified, rated and given an owner (by a person or a signal)."""
 
         TOPIC = "libops:Risk.Identified"
@@ -336,7 +337,7 @@ class Risk(Aggregate):
         source: str
         escalation_threshold: int
 
-    class Reassessed(Aggregate.Event):
+    class Reassessed(events.Event):
         """The risk's likelihood and impact were rated again, with the reason."""
 
         TOPIC = "libops:Risk.Reassessed"
@@ -347,7 +348,7 @@ class Risk(Aggregate):
         source: str
         escalation_threshold: int
 
-    class Escalated(Aggregate.Event):
+    class Escalated(events.Event):
         """The risk's score reached the escalation threshold."""
 
         TOPIC = "libops:Risk.Escalated"
@@ -356,21 +357,21 @@ class Risk(Aggregate):
         level: RiskLevel
         threshold: int
 
-    class OwnerAssigned(Aggregate.Event):
+    class OwnerAssigned(events.Event):
         """Someone else now owns the risk."""
 
         TOPIC = "libops:Risk.OwnerAssigned"
         actor_id: str
         owner_id: str
 
-    class MitigationAdded(Aggregate.Event):
+    class MitigationAdded(events.Event):
         """A mitigation action was planned, with its owner and due date."""
 
         TOPIC = "libops:Risk.MitigationAdded"
         actor_id: str
         action: MitigationAction
 
-    class MitigationCompleted(Aggregate.Event):
+    class MitigationCompleted(events.Event):
         """A mitigation action was done."""
 
         TOPIC = "libops:Risk.MitigationCompleted"
@@ -379,7 +380,7 @@ class Risk(Aggregate):
         completed_at: datetime
         note: str
 
-    class ContingencyPlanSet(Aggregate.Event):
+    class ContingencyPlanSet(events.Event):
         """The contingency plan was written or replaced, with its named owner."""
 
         TOPIC = "libops:Risk.ContingencyPlanSet"
@@ -387,14 +388,14 @@ class Risk(Aggregate):
         plan: str
         owner_id: str
 
-    class Reviewed(Aggregate.Event):
+    class Reviewed(events.Event):
         """The periodic review looked at the risk and set the next review date."""
 
         TOPIC = "libops:Risk.Reviewed"
         actor_id: str
         review: RiskReview
 
-    class IncidentReported(Aggregate.Event):
+    class IncidentReported(events.Event):
         """The risk happened: an incident is open."""
 
         TOPIC = "libops:Risk.IncidentReported"
@@ -405,7 +406,7 @@ class Risk(Aggregate):
         summary: str
         started_at: datetime
 
-    class IncidentResolved(Aggregate.Event):
+    class IncidentResolved(events.Event):
         """An incident was resolved, with how and when."""
 
         TOPIC = "libops:Risk.IncidentResolved"
@@ -414,7 +415,7 @@ class Risk(Aggregate):
         resolution: str
         resolved_at: datetime
 
-    class Closed(Aggregate.Event):
+    class Closed(events.Event):
         """The risk was closed, with the reason; it changes no more."""
 
         TOPIC = "libops:Risk.Closed"

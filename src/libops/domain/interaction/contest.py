@@ -20,6 +20,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from libops.domain import events
 from libops.domain.errors import (
     ContestWindowError,
     DuplicateEntryError,
@@ -227,10 +228,10 @@ class Contest(Aggregate):
 
     TOPIC = "libops:Contest"
 
-    class Event(Aggregate.Event):
+    class Event(events.Event):
         TOPIC = "libops:Contest.Event"
 
-    class Announced(Aggregate.Created):
+    class Announced(events.Created):
         """A contest was announced (its rules may follow before it opens)."""
 
         TOPIC = "libops:Contest.Announced"
@@ -241,21 +242,21 @@ class Contest(Aggregate):
         post_id: UUID | None
         rules: ContestRules | None
 
-    class RulesStated(Aggregate.Event):
+    class RulesStated(events.Event):
         """The contest's rules were stated (replacing earlier ones; only before it opens)."""
 
         TOPIC = "libops:Contest.RulesStated"
         actor_id: str
         rules: ContestRules
 
-    class Opened(Aggregate.Event):
+    class Opened(events.Event):
         """The contest opened: its rules are frozen from here on."""
 
         TOPIC = "libops:Contest.Opened"
         actor_id: str
         at: datetime
 
-    class EntryRecorded(Aggregate.Event):
+    class EntryRecorded(events.Event):
         """A reader's entry was accepted."""
 
         TOPIC = "libops:Contest.EntryRecorded"
@@ -267,7 +268,7 @@ class Contest(Aggregate):
         entered_at: datetime
         answer_correct: bool | None
 
-    class EntryDisqualified(Aggregate.Event):
+    class EntryDisqualified(events.Event):
         """An entry was taken out of the draw, with the reason."""
 
         TOPIC = "libops:Contest.EntryDisqualified"
@@ -275,7 +276,7 @@ class Contest(Aggregate):
         entry_id: str
         reason: str
 
-    class Closed(Aggregate.Event):
+    class Closed(events.Event):
         """Entries closed; the seed and the eligible entries were committed to."""
 
         TOPIC = "libops:Contest.Closed"
@@ -287,7 +288,7 @@ class Contest(Aggregate):
         sealed_seed: str
         """The seed as the application keeps it until the draw (opaque here; may be "")."""
 
-    class Drawn(Aggregate.Event):
+    class Drawn(events.Event):
         """The seed was revealed and the winners drawn from it."""
 
         TOPIC = "libops:Contest.Drawn"
@@ -296,7 +297,7 @@ class Contest(Aggregate):
         seed: str
         winners: tuple[str, ...]
 
-    class Cancelled(Aggregate.Event):
+    class Cancelled(events.Event):
         """The contest was called off before it closed; nobody wins."""
 
         TOPIC = "libops:Contest.Cancelled"

@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from libops.domain import events
 from libops.domain.errors import AlreadyModeratedError, InvalidValueError
 from libops.domain.interaction.common import reason_text, whole_number
 from libops.domain.permissions import authorize
@@ -109,17 +110,17 @@ class ConductRecord(Aggregate):
 
     TOPIC = "libops:ConductRecord"
 
-    class Event(Aggregate.Event):
+    class Event(events.Event):
         TOPIC = "libops:ConductRecord.Event"
 
-    class Opened(Aggregate.Created):
+    class Opened(events.Created):
         """The participant's conduct record was started (by its first moderation step)."""
 
         TOPIC = "libops:ConductRecord.Opened"
         actor_id: str
         subject_id: str
 
-    class CommentHidden(Aggregate.Event):
+    class CommentHidden(events.Event):
         """A comment of the participant was hidden."""
 
         TOPIC = "libops:ConductRecord.CommentHidden"
@@ -127,7 +128,7 @@ class ConductRecord(Aggregate):
         comment: CommentRef
         reason: str
 
-    class Warned(Aggregate.Event):
+    class Warned(events.Event):
         """The participant was warned about a comment."""
 
         TOPIC = "libops:ConductRecord.Warned"
@@ -135,7 +136,7 @@ class ConductRecord(Aggregate):
         comment: CommentRef
         reason: str
 
-    class Sanctioned(Aggregate.Event):
+    class Sanctioned(events.Event):
         """A moderator sanctioned the participant for a comment."""
 
         TOPIC = "libops:ConductRecord.Sanctioned"
@@ -144,7 +145,7 @@ class ConductRecord(Aggregate):
         reason: str
         measure: SanctionMeasure
 
-    class SanctionedAutomatically(Aggregate.Event):
+    class SanctionedAutomatically(events.Event):
         """The participant's warnings reached the policy's threshold: the policy sanctioned."""
 
         TOPIC = "libops:ConductRecord.SanctionedAutomatically"
@@ -155,7 +156,7 @@ class ConductRecord(Aggregate):
         warnings: int
         threshold: int
 
-    class CommentFeatured(Aggregate.Event):
+    class CommentFeatured(events.Event):
         """A comment of the participant was featured as a good contribution."""
 
         TOPIC = "libops:ConductRecord.CommentFeatured"
@@ -163,7 +164,7 @@ class ConductRecord(Aggregate):
         comment: CommentRef
         reason: str
 
-    class Rewarded(Aggregate.Event):
+    class Rewarded(events.Event):
         """The participant was rewarded for a comment."""
 
         TOPIC = "libops:ConductRecord.Rewarded"

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from libops.domain import events
 from libops.domain.errors import (
     InvalidTransitionError,
     InvalidValueError,
@@ -48,10 +49,10 @@ class Question(Aggregate):
 
     TOPIC = "libops:Question"
 
-    class Event(Aggregate.Event):
+    class Event(events.Event):
         TOPIC = "libops:Question.Event"
 
-    class Received(Aggregate.Created):
+    class Received(events.Created):
         """A reader asked a question (on a post, or directly)."""
 
         TOPIC = "libops:Question.Received"
@@ -63,7 +64,7 @@ class Question(Aggregate):
         asked_at: datetime
         received_at: datetime
 
-    class Answered(Aggregate.Event):
+    class Answered(events.Event):
         """A member of staff answered; ``response_seconds`` runs from asking to answering."""
 
         TOPIC = "libops:Question.Answered"
@@ -72,7 +73,7 @@ class Question(Aggregate):
         answered_at: datetime
         response_seconds: int
 
-    class Escalated(Aggregate.Event):
+    class Escalated(events.Event):
         """The question waited longer than the escalation time without an answer."""
 
         TOPIC = "libops:Question.Escalated"

@@ -17,6 +17,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from libops.domain import events
 from libops.domain.errors import (
     AlreadyRegisteredError,
     InvalidTransitionError,
@@ -81,10 +82,10 @@ class ReadingSession(Aggregate):
 
     TOPIC = "libops:ReadingSession"
 
-    class Event(Aggregate.Event):
+    class Event(events.Event):
         TOPIC = "libops:ReadingSession.Event"
 
-    class Scheduled(Aggregate.Created):
+    class Scheduled(events.Created):
         """A session was scheduled."""
 
         TOPIC = "libops:ReadingSession.Scheduled"
@@ -98,7 +99,7 @@ class ReadingSession(Aggregate):
         place: str | None
         campaign_id: UUID | None
 
-    class Registered(Aggregate.Event):
+    class Registered(events.Event):
         """A participant registered (their data sealed for this event, consent beside it)."""
 
         TOPIC = "libops:ReadingSession.Registered"
@@ -106,7 +107,7 @@ class ReadingSession(Aggregate):
         participant: SealedPersonalData
         at: datetime
 
-    class AttendanceRecorded(Aggregate.Event):
+    class AttendanceRecorded(events.Event):
         """A registered participant was there."""
 
         TOPIC = "libops:ReadingSession.AttendanceRecorded"
@@ -114,7 +115,7 @@ class ReadingSession(Aggregate):
         subject_id: str
         at: datetime
 
-    class ContributionRecorded(Aggregate.Event):
+    class ContributionRecorded(events.Event):
         """A registered participant shared something (a reading note, a recommendation)."""
 
         TOPIC = "libops:ReadingSession.ContributionRecorded"
@@ -123,14 +124,14 @@ class ReadingSession(Aggregate):
         text: str
         at: datetime
 
-    class Closed(Aggregate.Event):
+    class Closed(events.Event):
         """The session took place and is closed."""
 
         TOPIC = "libops:ReadingSession.Closed"
         actor_id: str
         at: datetime
 
-    class Cancelled(Aggregate.Event):
+    class Cancelled(events.Event):
         """The session was called off, with the reason."""
 
         TOPIC = "libops:ReadingSession.Cancelled"

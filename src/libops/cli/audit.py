@@ -1,0 +1,146 @@
+"""``libops audit ...``: any aggregate as it was, its history, and any view as of a position.
+
+Read-only: nothing here records an event. Times are given with their UTC offset
+(``2026-04-23T18:00+08:00``), and are compared with when events were recorded, by libops's
+clock.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from libops.adapters.storage import DEFAULT_STORE
+from libops.application.audit import HistoryEntry, plain, state_of
+from libops.bootstrap import LibOps
+from libops.cli.common import EXIT_USAGE, StoreOption, _report, reporting_errors, stdout
+from libops.domain.errors import InvalidValueError
+from libops.projections.standard import standard_projections
+
+audit_app = typer.Typer(
+    help="Look back: any aggregate as it was, its history, a view as of a log position.",
+    no_args_is_help=True,
+)
+
+IdArgument = Annotated[
+    str, typer.Argument(help="The aggregate's id (a campaign's, a post's, ...).")
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidValueError(
+            f"--at takes a time like 2026-04-23T18:00+08:00, not {text!r}"
+        ) from None
+    if moment.tzinfo is None:
+        raise InvalidValueError(
+            f"--at needs the time's UTC offset (2026-04-23T18:00+08:00), not {text!r}"
+        )
+    return moment
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+@audit_app.command("as-of")
+def audit_as_of(
+    aggregate_id: IdArgument,
+    at: Annotated[str | None, typer.Option("--at", help="A moment, with its UTC offset.")] = None,
+    version: Annotated[
+        int | None, typer.Option("--version", help="The aggregate's own version (1: created).")
+    ] = None,
+    position: Annotated[
+        int | None, typer.Option("--position", help="A position in the store's event log.")
+    ] = None,
+    store: StoreOption = DEFAULT_STORE,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show an aggregate as it was at a moment, a version or a log position (give one)."""
+    with reporting_errors(store), LibOps.open(store) as ops:
+        moment = None if at is None else _moment(at)
+        aggregate = ops.audit.as_of(aggregate_id, at=moment, version=version, position=position)
+        state = plain(state_of(aggregate))
+        kind = type(aggregate).__name__
+        shown = {"id": str(aggregate.id), "kind": kind, "version": aggregate.version}
+    if as_json:
+        _print_json({**shown, "recorded_at": aggregate.modified_on.isoformat(), "state": state})
+        return
+    out = stdout()
+    out.print(
+        f"[bold]{kind}[/bold] {aggregate.id}, version {aggregate.version} "
+        f"(recorded {aggregate.modified_on.isoformat()})"
+    )
+    table = Table("field", "value", box=None, pad_edge=False)
+    for name, value in state.items():
+        table.add_row(name, json.dumps(value, ensure_ascii=False))
+    out.print(table)
+
+
+def _entry(entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        "version": entry.version,
+        "recorded_at": entry.recorded_at.isoformat(),
+        "event": entry.event,
+        "topic": entry.topic,
+        "actor_id": entry.actor_id,
+        "fields": plain(entry.fields),
+        "changes": [
+            {"field": c.field, "before": plain(c.before), "after": plain(c.after)}
+            for c in entry.changes
+        ],
+    }
+
+
+@audit_app.command("history")
+def audit_history(
+    aggregate_id: IdArgument, store: StoreOption = DEFAULT_STORE, as_json: JsonFlag = False
+) -> None:
+    """List an aggregate's versions: when, who, which event and what it changed."""
+    with reporting_errors(store), LibOps.open(store) as ops:
+        entries = [_entry(entry) for entry in ops.audit.history(aggregate_id)]
+    if as_json:
+        _print_json(entries)
+        return
+    table = Table("version", "recorded at", "event", "by", "what changed", box=None, pad_edge=False)
+    for entry in entries:
+        changes = "; ".join(
+            f"{c['field']}: {json.dumps(c['before'], ensure_ascii=False)} → "
+            f"{json.dumps(c['after'], ensure_ascii=False)}"
+            for c in entry["changes"]
+        )
+        table.add_row(
+            str(entry["version"]),
+            entry["recorded_at"],
+            entry["event"],
+            entry["actor_id"] or "",
+            changes,
+        )
+    stdout().print(table)
+
+
+@audit_app.command("view")
+def audit_view(
+    name: Annotated[str, typer.Argument(help="A standard projection's name (budget, ...).")],
+    position: Annotated[int, typer.Option("--position", help="The log position to stop at.")],
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Print a standard projection's documents (JSON) as of a log position.
+
+    Built from the start into throwaway views: the store's own views are neither read nor
+    changed.
+    """
+    chosen = {type(p).name: p for p in standard_projections()}
+    if name not in chosen:
+        _report(f"no standard projection named {name!r}; there are: {', '.join(sorted(chosen))}")
+        raise typer.Exit(EXIT_USAGE)
+    with reporting_errors(store), LibOps.open(store) as ops:
+        documents = ops.audit.view_as_of(chosen[name], position)
+    _print_json(documents)

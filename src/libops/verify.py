@@ -36,8 +36,8 @@ leaf data ``D[n] = {d(0), ..., d(n-1)}`` is::
                  where k is the largest power of two smaller than n
 
 The prefixes 0x00 and 0x01 keep a leaf from ever being mistaken for an inner node (a second
-preimage attack). Every function below works on *leaf hashes*, not leaf data: the caller
-hashes each event once with ``leaf_hash(leaf_bytes(...))``.
+preimage attack). The tree and proof functions below take *leaf hashes*, not leaf data: the
+caller hashes each event once with ``leaf_hash(leaf_bytes(...))``.
 
 A ``Frontier`` (a "compact range") holds the roots of the perfect subtrees that make up the
 tree so far, one per 1-bit of its size, so that appending a leaf costs one hash on average and
@@ -51,12 +51,15 @@ given root: the list of sibling hashes on the path from the leaf to the root. A 
 proof* (section 2.1.4) shows that the tree of an earlier checkpoint is a prefix of a later one:
 the log only grew, nothing before the earlier size was changed, removed or reordered. Both are
 built as the RFC defines them (sections 2.1.3.1 and 2.1.4.1) and checked with the RFC's
-verification algorithms (sections 2.1.3.2 and 2.1.4.2), which need no leaves at all. Where the
-RFC leaves a case open this module decides, as Trillian and other CT verifiers do:
+verification algorithms (sections 2.1.3.2 and 2.1.4.2), which need no leaves at all. The RFC
+defines consistency proofs for 0 < old size < new size only; for the other cases this module
+decides:
 
-* consistency of a tree with itself: the proof is empty and the two roots must be equal;
+* consistency of a tree with itself: the proof is empty and the two roots must be equal
+  (as in transparency-dev/merkle, the Go library behind Trillian);
 * consistency from the empty tree (size 0): the proof is empty and any later tree is consistent
-  with it (every tree begins with nothing);
+  with it, since every log begins empty (transparency-dev/merkle refuses this case as
+  meaningless; accepting it lets a log's first checkpoint be treated like every other);
 * a proof with sizes or indices out of range does not verify (the functions return False);
   *building* a proof for an index or size out of range raises ValueError.
 

@@ -13,7 +13,7 @@ and no separators::
 
     8 bytes   position        unsigned, big-endian (the event's notification id in the log)
     4 bytes   n               unsigned, big-endian: length in bytes of the aggregate id
-    n bytes   aggregate id    UTF-8 (a UUID as ``str(uuid)`` writes it: lower case, with hyphens)
+    n bytes   aggregate id    UTF-8 (a UUID as ``uuid.hex``: 32 lower-case hex digits)
     8 bytes   version         unsigned, big-endian (the event's version in its aggregate)
     4 bytes   t               unsigned, big-endian: length in bytes of the topic
     t bytes   topic           UTF-8
@@ -22,6 +22,9 @@ and no separators::
 
 Each variable-length field carries its length, so no two different events have the same leaf
 data: for example the id ``"ab"`` with the topic ``"c"`` differs from ``"a"`` with ``"bc"``.
+A UUID is written without hyphens because that is how eventsourcing keeps it in SQLite, so rows
+read straight from the store need no conversion.
+
 The hash covers the *stored* state, ciphertext included, so erasing a reader's personal data
 (throwing away the key that decrypts it) leaves every hash unchanged and the log still verifies.
 

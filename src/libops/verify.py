@@ -1,0 +1,459 @@
+"""Tamper evidence for the event log: a Merkle tree over it, proofs and signed checkpoints.
+
+This module is written for an auditor. It imports only the Python standard library and
+`cryptography` (for Ed25519), nothing else from libops, so it can be read in one sitting and
+copied out and run on its own. The tree is the one of Certificate Transparency, RFC 9162
+("Certificate Transparency Version 2.0"), section 2.1; the section numbers below are that RFC's.
+
+The leaves
+----------
+Leaf number ``i`` (counting from 0) is the ``i``-th event of the notification log, in log order.
+Its *leaf data* is the event's canonical bytes (``leaf_bytes``), in this order, with no padding
+and no separators::
+
+    8 bytes   position        unsigned, big-endian (the event's notification id in the log)
+    4 bytes   n               unsigned, big-endian: length in bytes of the aggregate id
+    n bytes   aggregate id    UTF-8 (a UUID as ``uuid.hex``: 32 lower-case hex digits)
+    8 bytes   version         unsigned, big-endian (the event's version in its aggregate)
+    4 bytes   t               unsigned, big-endian: length in bytes of the topic
+    t bytes   topic           UTF-8
+    4 bytes   s               unsigned, big-endian: length in bytes of the stored state
+    s bytes   stored state    exactly the bytes in the store (compressed and encrypted as stored)
+
+Each variable-length field carries its length, so no two different events have the same leaf
+data: for example the id ``"ab"`` with the topic ``"c"`` differs from ``"a"`` with ``"bc"``.
+A UUID is written without hyphens because that is how eventsourcing keeps it in SQLite, so rows
+read straight from the store need no conversion.
+
+The hash covers the *stored* state, ciphertext included, so erasing a reader's personal data
+(throwing away the key that decrypts it) leaves every hash unchanged and the log still verifies.
+
+The tree (section 2.1.1)
+------------------------
+With SHA-256 as ``HASH`` and ``||`` for concatenation, the Merkle Tree Hash of a list of ``n``
+leaf data ``D[n] = {d(0), ..., d(n-1)}`` is::
+
+    MTH({})    = HASH()                                    the hash of no bytes at all
+    MTH({d0})  = HASH(0x00 || d0)                          a leaf hash (``leaf_hash``)
+    MTH(D[n])  = HASH(0x01 || MTH(D[0:k]) || MTH(D[k:n]))   for n > 1 (``node_hash``),
+                 where k is the largest power of two smaller than n
+
+The prefixes 0x00 and 0x01 keep a leaf from ever being mistaken for an inner node (a second
+preimage attack). The tree and proof functions below take *leaf hashes*, not leaf data: the
+caller hashes each event once with ``leaf_hash(leaf_bytes(...))``.
+
+A ``Frontier`` (a "compact range") holds the roots of the perfect subtrees that make up the
+tree so far, one per 1-bit of its size, so that appending a leaf costs one hash on average and
+the root of the whole tree is a fold of at most 64 hashes. A checkpoint stores its frontier;
+the next checkpoint starts from it and hashes only the events recorded since.
+
+Proofs
+------
+An *inclusion proof* (section 2.1.3) shows that one event is leaf ``index`` of the tree with a
+given root: the list of sibling hashes on the path from the leaf to the root. A *consistency
+proof* (section 2.1.4) shows that the tree of an earlier checkpoint is a prefix of a later one:
+the log only grew, nothing before the earlier size was changed, removed or reordered. Both are
+built as the RFC defines them (sections 2.1.3.1 and 2.1.4.1) and checked with the RFC's
+verification algorithms (sections 2.1.3.2 and 2.1.4.2), which need no leaves at all. The RFC
+defines consistency proofs for 0 < old size < new size only; for the other cases this module
+decides:
+
+* consistency of a tree with itself: the proof is empty and the two roots must be equal
+  (as in transparency-dev/merkle, the Go library behind Trillian);
+* consistency from the empty tree (size 0): the proof is empty and any later tree is consistent
+  with it, since every log begins empty (transparency-dev/merkle refuses this case as
+  meaningless; accepting it lets a log's first checkpoint be treated like every other);
+* a proof with sizes or indices out of range does not verify (the functions return False);
+  *building* a proof for an index or size out of range raises ValueError.
+
+A proof ties a leaf, or an older root, to a root; the tree's size is taken on trust from the
+signed checkpoint that carries that root (RFC 9162 takes it from the signed tree head). Check
+the checkpoint's signature first, then the proof against its size and root.
+
+Checkpoints
+-----------
+A checkpoint is a signed statement "the log had ``size`` events and its tree had this ``root`` at
+this ``time``". The signed bytes (``checkpoint_bytes``) are four lines of ASCII text, each ended
+by one line feed (0x0A)::
+
+    libops checkpoint v1
+    <size, in decimal, without leading zeros>
+    <root, 64 lower-case hexadecimal digits>
+    <time, UTC, exactly YYYY-MM-DDTHH:MM:SSZ>
+
+The signature is Ed25519 (RFC 8032) over those bytes, 64 bytes long; the public key is its raw
+32 bytes. The signing key is kept outside the event store, so whoever can rewrite the store
+cannot sign a checkpoint for the rewritten log. To verify a log, recompute the tree over the
+events in order and compare its root at each checkpoint's size with the checkpoint's root
+(``first_broken_checkpoint``), after checking each checkpoint's signature.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from itertools import islice
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+__all__ = [
+    "EMPTY_ROOT",
+    "Frontier",
+    "checkpoint_bytes",
+    "checkpoint_time",
+    "consistency_proof",
+    "first_broken_checkpoint",
+    "inclusion_proof",
+    "leaf_bytes",
+    "leaf_hash",
+    "node_hash",
+    "root",
+    "sign_checkpoint",
+    "verify_checkpoint",
+    "verify_consistency",
+    "verify_inclusion",
+]
+
+_sha256 = hashlib.sha256
+
+HASH_SIZE = 32
+"""Bytes in a SHA-256 hash, hence in a leaf hash, a node hash and a root."""
+
+EMPTY_ROOT = _sha256(b"").digest()
+"""MTH({}): the root of the tree with no leaves, SHA-256 of no bytes (section 2.1.1)."""
+
+_NUMBER_AND_LENGTH = struct.Struct(">QI")
+"""An 8-byte number (position or version) and the 4-byte length of the text that follows it."""
+_LENGTH = struct.Struct(">I")
+
+
+# --- the leaves ---------------------------------------------------------------------------------
+
+
+def leaf_bytes(position: int, aggregate_id: str, version: int, topic: str, state: bytes) -> bytes:
+    """The canonical bytes of one stored event, as laid out in the module's docstring."""
+    ident = aggregate_id.encode("utf-8")
+    name = topic.encode("utf-8")
+    try:
+        return (
+            _NUMBER_AND_LENGTH.pack(position, len(ident))
+            + ident
+            + _NUMBER_AND_LENGTH.pack(version, len(name))
+            + name
+            + _LENGTH.pack(len(state))
+            + state
+        )
+    except struct.error:
+        raise ValueError(
+            f"event {position} (version {version}) has no leaf encoding: position and version "
+            "must be whole numbers from 0 to 2**64 - 1, and the aggregate id, topic and state "
+            "shorter than 2**32 bytes"
+        ) from None
+
+
+def leaf_hash(data: bytes) -> bytes:
+    """The hash of one leaf: SHA-256(0x00 || data) (section 2.1.1)."""
+    return _sha256(b"\x00" + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    """The hash of an inner node: SHA-256(0x01 || left || right) (section 2.1.1)."""
+    return _sha256(b"\x01" + left + right).digest()
+
+
+# --- the tree -----------------------------------------------------------------------------------
+
+
+def _split(n: int) -> int:
+    """k, the largest power of two smaller than n (n > 1)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def _mth(leaves: Sequence[bytes], start: int, end: int) -> bytes:
+    """MTH(D[start:end]), written as section 2.1.1 defines it."""
+    n = end - start
+    if n == 0:
+        return EMPTY_ROOT
+    if n == 1:
+        return leaves[start]
+    k = _split(n)
+    return node_hash(_mth(leaves, start, start + k), _mth(leaves, start + k, end))
+
+
+def root(leaf_hashes: Sequence[bytes]) -> bytes:
+    """The Merkle Tree Hash of the leaves (section 2.1.1); EMPTY_ROOT for none."""
+    return _mth(leaf_hashes, 0, len(leaf_hashes))
+
+
+class Frontier:
+    """The tree so far, kept as the roots of its perfect subtrees, largest (leftmost) first.
+
+    A tree of 13 = 0b1101 leaves is kept as the roots of its first 8 leaves, the next 4 and the
+    last 1. Appending a leaf merges equal-sized subtrees from the right, as adding 1 to a binary
+    number carries; ``root()`` folds the subtrees from the right into MTH of all the leaves.
+    """
+
+    __slots__ = ("_nodes", "_size")
+
+    def __init__(self) -> None:
+        self._size = 0
+        self._nodes: list[bytes] = []
+
+    @property
+    def size(self) -> int:
+        """The number of leaves appended so far."""
+        return self._size
+
+    def append(self, leaf_hash: bytes) -> None:
+        """Add the next leaf of the log, given its leaf hash."""
+        nodes, node, size = self._nodes, leaf_hash, self._size
+        # Each trailing 1-bit of the size is a subtree as big as the one being carried left.
+        while size & 1:
+            node = _sha256(b"\x01" + nodes.pop() + node).digest()
+            size >>= 1
+        nodes.append(node)
+        self._size += 1
+
+    def extend(self, leaf_hashes: Iterable[bytes]) -> None:
+        """Add the next leaves of the log, in order, given their leaf hashes."""
+        append = self.append
+        for leaf in leaf_hashes:
+            append(leaf)
+
+    def root(self) -> bytes:
+        """MTH of all the leaves appended so far (EMPTY_ROOT for none)."""
+        if not self._nodes:
+            return EMPTY_ROOT
+        nodes = iter(reversed(self._nodes))
+        result = next(nodes)
+        for left in nodes:
+            result = node_hash(left, result)
+        return result
+
+    def copy(self) -> Frontier:
+        """Another frontier of the same leaves, to extend without changing this one."""
+        other = Frontier()
+        other._size, other._nodes = self._size, list(self._nodes)
+        return other
+
+    def to_dict(self) -> dict[str, int | list[str]]:
+        """A plain form to store beside a checkpoint: the size and the subtree roots in hex."""
+        return {"size": self._size, "nodes": [node.hex() for node in self._nodes]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Frontier:
+        """The frontier ``to_dict`` wrote, checked to be well formed."""
+        size, nodes = data.get("size"), data.get("nodes")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise ValueError(f"a frontier's size must be a whole number >= 0, not {size!r}")
+        if not isinstance(nodes, list) or not all(isinstance(node, str) for node in nodes):
+            raise ValueError("a frontier's nodes must be a list of hexadecimal strings")
+        if len(nodes) != size.bit_count():
+            raise ValueError(
+                f"a frontier of size {size} has {size.bit_count()} nodes, not {len(nodes)}"
+            )
+        frontier = cls()
+        frontier._size = size
+        frontier._nodes = [_hash_from_hex(node) for node in nodes]
+        return frontier
+
+
+def _hash_from_hex(text: str) -> bytes:
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise ValueError(f"{text!r} is not a hash written as 64 lower-case hexadecimal digits")
+    return bytes.fromhex(text)
+
+
+# --- inclusion proofs (section 2.1.3) -----------------------------------------------------------
+
+
+def _path(m: int, leaves: Sequence[bytes], start: int, end: int) -> list[bytes]:
+    """PATH(m, D[start:end]) as section 2.1.3.1 defines it."""
+    n = end - start
+    if n == 1:
+        return []
+    k = _split(n)
+    if m < k:
+        return [*_path(m, leaves, start, start + k), _mth(leaves, start + k, end)]
+    return [*_path(m - k, leaves, start + k, end), _mth(leaves, start, start + k)]
+
+
+def inclusion_proof(leaf_hashes: Sequence[bytes], index: int) -> list[bytes]:
+    """The audit path proving that leaf ``index`` is in the tree of these leaves (2.1.3.1).
+
+    Building it hashes the whole tree once; checking it takes a few dozen hashes.
+    """
+    if not 0 <= index < len(leaf_hashes):
+        raise ValueError(f"leaf {index} is not in a tree of {len(leaf_hashes)} leaves")
+    return _path(index, leaf_hashes, 0, len(leaf_hashes))
+
+
+def verify_inclusion(
+    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
+) -> bool:
+    """Whether ``proof`` shows leaf ``index`` of a tree of ``size`` leaves with this root
+    to have this leaf hash (the algorithm of section 2.1.3.2)."""
+    if not 0 <= index < size:
+        return False
+    fn, sn = index, size - 1
+    r = leaf_hash
+    # fn is the node's number on its level, sn the number of the level's last node.
+    for p in proof:
+        if sn == 0:  # the root is reached, yet the proof goes on
+            return False
+        if fn & 1 or fn == sn:  # a right child, or the last node of a level: p is on its left
+            r = node_hash(p, r)
+            # Up through the levels where the last node has no sibling and is carried up as is.
+            while fn and not fn & 1:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+# --- consistency proofs (section 2.1.4) ---------------------------------------------------------
+
+
+def _subproof(m: int, leaves: Sequence[bytes], start: int, end: int, whole: bool) -> list[bytes]:
+    """SUBPROOF(m, D[start:end], whole) as section 2.1.4.1 defines it."""
+    n = end - start
+    if m == n:
+        return [] if whole else [_mth(leaves, start, end)]
+    k = _split(n)
+    if m <= k:
+        return [*_subproof(m, leaves, start, start + k, whole), _mth(leaves, start + k, end)]
+    return [*_subproof(m - k, leaves, start + k, end, False), _mth(leaves, start, start + k)]
+
+
+def consistency_proof(leaf_hashes: Sequence[bytes], old_size: int) -> list[bytes]:
+    """The proof that the tree of the first ``old_size`` leaves is a prefix of the tree of all
+    of them (section 2.1.4.1); empty when ``old_size`` is 0 or all the leaves.
+
+    Building it hashes the whole tree once; checking it takes a few dozen hashes.
+    """
+    if not 0 <= old_size <= len(leaf_hashes):
+        raise ValueError(f"a tree of {len(leaf_hashes)} leaves has no earlier size {old_size}")
+    if old_size in (0, len(leaf_hashes)):
+        return []
+    return _subproof(old_size, leaf_hashes, 0, len(leaf_hashes), True)
+
+
+def verify_consistency(
+    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
+) -> bool:
+    """Whether ``proof`` shows the tree of ``old_size`` leaves with ``old_root`` to be a prefix
+    of the tree of ``new_size`` leaves with ``new_root`` (the algorithm of section 2.1.4.2)."""
+    if not 0 <= old_size <= new_size:
+        return False
+    if old_size == new_size:
+        return not proof and old_root == new_root
+    if old_size == 0:
+        return not proof
+    if not proof:
+        return False
+    path = list(proof)
+    if old_size & (old_size - 1) == 0:  # a power of two: the old tree is a subtree of the new
+        path.insert(0, old_root)
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:  # start at the largest perfect subtree ending at the old tree's last leaf
+        fn >>= 1
+        sn >>= 1
+    # fr rebuilds the old root and sr the new one from the same hashes: the nodes left of the
+    # old tree's right edge belong to both trees, those to its right only to the new one.
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            while fn and not fn & 1:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return fr == old_root and sr == new_root and sn == 0
+
+
+# --- checkpoints --------------------------------------------------------------------------------
+
+_CHECKPOINT_HEADER = b"libops checkpoint v1\n"
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", re.ASCII)
+
+
+def checkpoint_time(moment: datetime) -> str:
+    """A moment as a checkpoint writes it: UTC, to the second, YYYY-MM-DDTHH:MM:SSZ."""
+    if moment.tzinfo is None:
+        raise ValueError(f"{moment!r} has no time zone, so it names no single moment")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def checkpoint_bytes(size: int, root: bytes, time: str) -> bytes:
+    """The bytes a checkpoint's signature covers, as laid out in the module's docstring."""
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ValueError(f"a checkpoint's size must be a whole number >= 0, not {size!r}")
+    if len(root) != HASH_SIZE:
+        raise ValueError(f"a checkpoint's root is {HASH_SIZE} bytes, not {len(root)}")
+    if not _TIME.fullmatch(time):
+        raise ValueError(f"a checkpoint's time is written YYYY-MM-DDTHH:MM:SSZ, not {time!r}")
+    try:
+        datetime.strptime(time, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        raise ValueError(f"a checkpoint's time {time!r} is no moment of the calendar") from None
+    return _CHECKPOINT_HEADER + f"{size}\n{root.hex()}\n{time}\n".encode("ascii")
+
+
+def sign_checkpoint(private_key: Ed25519PrivateKey, size: int, root: bytes, time: str) -> bytes:
+    """The Ed25519 signature (64 bytes) of a checkpoint."""
+    return private_key.sign(checkpoint_bytes(size, root, time))
+
+
+def verify_checkpoint(
+    public_key_bytes: bytes, size: int, root: bytes, time: str, signature: bytes
+) -> bool:
+    """Whether ``signature`` is the signature of this checkpoint by the holder of this key.
+
+    A malformed checkpoint does not verify; a public key that is not 32 bytes raises ValueError,
+    since that is a mistake of whoever verifies rather than evidence of tampering.
+    """
+    if len(public_key_bytes) != 32:
+        raise ValueError(f"an Ed25519 public key is 32 bytes, not {len(public_key_bytes)}")
+    public_key = Ed25519PublicKey.from_public_bytes(public_key_bytes)
+    try:
+        public_key.verify(signature, checkpoint_bytes(size, root, time))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def first_broken_checkpoint(
+    leaf_hashes: Iterable[bytes],
+    checkpoints: Sequence[tuple[int, bytes]],
+    start: Frontier | None = None,
+) -> tuple[int, bytes] | None:
+    """The first ``(size, root)`` checkpoint that the log's leaves do not reproduce, or None.
+
+    ``leaf_hashes`` are the log's leaf hashes in order, read once, only as far as the last
+    checkpoint; they follow on from ``start`` (a frontier trusted already) or begin the log.
+    A checkpoint beyond the end of the leaves is broken: the log lost events it once had.
+    """
+    frontier = start.copy() if start is not None else Frontier()
+    leaves = iter(leaf_hashes)
+    for size, expected in checkpoints:
+        if size < frontier.size:
+            raise ValueError(
+                f"checkpoint of size {size} comes after size {frontier.size}: sort them by size"
+            )
+        frontier.extend(islice(leaves, size - frontier.size))
+        if frontier.size != size or frontier.root() != expected:
+            return size, expected
+    return None

@@ -151,7 +151,7 @@ class LibOps:
         self._projections: ProjectionEngine | None = None
         self._event_log = RecorderEventLog(app.recorder, app.mapper, config)
         # Looking back: any aggregate as it was, its history, any view as of a position.
-        self.audit = AuditService(app, self._event_log, MemoryViewStore)
+        self.audit = AuditService(self.bus, self._event_log, MemoryViewStore)
 
     @classmethod
     def open(

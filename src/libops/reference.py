@@ -23,6 +23,7 @@ from libops.domain import errors
 from libops.domain.budget import Budget
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
+from libops.domain.checkpoint import Checkpoint
 from libops.domain.idempotency import IdempotencyRecord
 from libops.domain.interaction.contest import Contest
 from libops.domain.interaction.moderation import ConductRecord
@@ -45,6 +46,7 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     Contest,
     ConductRecord,
     DataSubject,
+    Checkpoint,
     IdempotencyRecord,
 )
 """The aggregates whose events libops stores, in the order the reference lists them."""

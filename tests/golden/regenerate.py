@@ -100,6 +100,7 @@ PLANNER = Actor("planner-1", [Role.CONTENT_PLANNER], name="Li Na")
 PLANNER2 = Actor("planner-2", [Role.CONTENT_PLANNER], name="Wang Fang")
 REVIEWER = Actor("reviewer-1", [Role.REVIEWER], name="Zhao Min")
 ADMIN = Actor("admin-1", [Role.OPERATIONS_ADMIN], name="Chen Jie")
+AUDITOR = Actor("auditor-1", [Role.AUDITOR], name="Sun Min")
 TECH = Actor("tech-1", [Role.TECHNICAL_SUPPORT], name="Sun Hao")
 OWNER = Actor("owner-1", [Role.BUDGET_OWNER], name="Zhou Min")
 OWNER2 = Actor("owner-2", [Role.BUDGET_OWNER], name="Wu Hua")
@@ -760,6 +761,18 @@ def conduct_scenario(ops: LibOps) -> None:
     )
 
 
+def checkpoint_scenario(ops: LibOps) -> None:
+    """Checkpoint.Recorded: a campaign planned, then the log signed at its one event."""
+    ops.campaigns.plan(
+        PLANNER,
+        name="Reading month",
+        kind="topic",
+        period=Period(date(2026, 4, 1), date(2026, 4, 30)),
+    )
+    _manual_clock(ops).advance(timedelta(minutes=5))
+    ops.audit.checkpoint(AUDITOR)
+
+
 def _no_gateways(clock: Clock) -> tuple[PlatformGateway, ...]:
     return ()
 
@@ -849,6 +862,12 @@ SCENARIOS: tuple[Golden, ...] = (
         "c0dc0000",
         "A post; a reader's comment hidden, three warnings (an automatic sanction) and a "
         "sanction; another reader's comment featured and rewarded.",
+    ),
+    Golden(
+        "checkpoint_events.json",
+        checkpoint_scenario,
+        "c4ec0000",
+        "A campaign planned; a checkpoint signing the log's Merkle root at its one event.",
     ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -122,3 +123,46 @@ class TestAuditCli:
         assert result.exit_code == code
         assert message in result.stderr
         assert "Traceback" not in result.output
+
+
+class TestCheckpointCli:
+    def test_checkpoint_then_verify(self, store: tuple[str, UUID, int], tmp_path: Path) -> None:
+        """The signed text is printed to keep; verify checks the log against it."""
+        url, _, _ = store
+        made = run("audit", "checkpoint", "--store", url)
+        assert made.exit_code == 0, made.output
+        assert made.stdout.startswith("libops checkpoint v1\n3\n")
+        kept = tmp_path / "kept.txt"
+        kept.write_text(made.stdout, encoding="utf-8")
+        again = run("audit", "checkpoint", "--store", url)
+        assert again.exit_code == 0
+        assert "no new one" in again.stderr
+        listing = json.loads(run("audit", "checkpoints", "--store", url, "--json").stdout)
+        assert [entry["size"] for entry in listing] == [3]
+        checked = run("audit", "verify", "--kept", str(kept), "--store", url)
+        assert checked.exit_code == 0, checked.output
+        assert "intact: 1 checkpoints cover 3 events" in checked.stdout
+        pinned = listing[0]["public_key"]
+        report = json.loads(
+            run("audit", "verify", "--public-key", pinned, "--store", url, "--json").stdout
+        )
+        assert report["intact"] is True
+        assert report["uncovered"] == 1
+
+    def test_verify_names_the_first_bad_position(
+        self, store: tuple[str, UUID, int], tmp_path: Path
+    ) -> None:
+        """A changed event: exit code 1 and the position named."""
+        url, _, _ = store
+        assert run("audit", "checkpoint", "--store", url).exit_code == 0
+        path = url.removeprefix("sqlite:///")
+        with sqlite3.connect(path) as conn:
+            conn.execute("UPDATE stored_events SET state = x'00' WHERE rowid = 2")
+        result = run("audit", "verify", "--store", url)
+        assert result.exit_code == 1
+        assert "changed at position 2" in result.stderr
+        bad = tmp_path / "bad.txt"
+        bad.write_text("libops checkpoint v1\n3\n", encoding="utf-8")
+        refused = run("audit", "verify", "--kept", str(bad), "--store", url)
+        assert refused.exit_code == 1
+        assert "not a kept libops checkpoint" in refused.stderr

@@ -111,7 +111,7 @@ class TestTheRegistry:
         for spec in all_commands().values():
             for entry in spec.requires:
                 assert spec.roles <= PERMISSIONS[entry]
-            assert Role.AUDITOR not in spec.roles
+            assert Role.AUDITOR not in spec.roles or spec.name == "audit.checkpoint"
         assert all_commands()["budget.move"].requires == ("budget.adjust",)
         assert (
             all_commands()["campaign.engage_kol_partner"].roles

@@ -89,12 +89,14 @@ from libops import (
     SealedPersonalData,
     SessionStatus,
 )
+from libops.domain.checkpoint import Checkpoint
 from libops.domain.idempotency import IdempotencyRecord
 from libops.domain.interaction.contest import Entry
 from libops.domain.interaction.moderation import ConductStep, ModerationAction
 from libops.domain.interaction.reading import Registration
 from libops.domain.post import PublishFailure, Review
 from libops.domain.risk import ActionCompletion, ContingencyPlan
+from libops.verify import verify_checkpoint
 from tests.golden.inventory import aggregate_classes, recorded_event_classes
 from tests.golden.regenerate import (
     GOLDEN_DIR,
@@ -1490,6 +1492,55 @@ def _assert_decodes(
         assert vars(event) == want, (minute, cls)
 
 
+# --- the checkpoint scenario -----------------------------------------------------------
+
+CHECKPOINT_CAMPAIGN = UUID("c4ec0000-0000-4000-8000-000000000001")
+CHECKPOINT_ID = UUID("aa2fffd0-a651-557e-924e-d2c646a195d1")
+CHECKPOINT_ROOT = "4615ef8e48dbdbf604c37fcecd449a86d4c886b00ab1adb8b502956e95d27f04"
+CHECKPOINT_KEY = "725889d3f89025883488e29b8cd085bb8a8183ae82b2cc5eabf59a5b7fb3c4dc"
+CHECKPOINT_SIGNATURE = (
+    "251ecfc8c4479c3d505cacd0fb7346d133c7e0a0f69a05e8b27ad115a4dcd40b"
+    "f2a87d6334782ccf235e79fc48d67c5edab10adf510bd55c6e8ead70d513db06"
+)
+
+CHECKPOINT_EVENTS: list[tuple[type[Any], UUID, int, dict[str, Any]]] = [
+    (
+        Campaign.Planned,
+        CHECKPOINT_CAMPAIGN,
+        1,
+        {
+            "originator_topic": "libops:Campaign",
+            "actor_id": "planner-1",
+            "name": "Reading month",
+            "kind": CampaignKind.TOPIC,
+            "period": Period(date(2026, 4, 1), date(2026, 4, 30)),
+            "platforms": [],
+            "objectives": [],
+            "hashtags": [],
+            "description": "",
+        },
+    ),
+    (
+        Checkpoint.Recorded,
+        CHECKPOINT_ID,
+        1,
+        {
+            "originator_topic": "libops:Checkpoint",
+            "actor_id": "auditor-1",
+            "size": 1,
+            "last_position": 1,
+            "root": CHECKPOINT_ROOT,
+            "signed_at": "2026-03-01T08:05:00Z",
+            "signature": CHECKPOINT_SIGNATURE,
+            "public_key": CHECKPOINT_KEY,
+            "frontier": {"size": 1, "nodes": [CHECKPOINT_ROOT]},
+            "leaves": base64.b64encode(bytes.fromhex(CHECKPOINT_ROOT)).decode(),
+            "positions": [[1, 1]],
+        },
+    ),
+]
+
+
 class TestCampaignGoldenFile:
     def test_the_file_holds_the_expected_records(self) -> None:
         """Topics, aggregate ids and versions of the stored records are as expected."""
@@ -2380,6 +2431,33 @@ class TestConductGoldenFile:
             ),
         )
         assert not record.is_sanctioned
+
+
+class TestCheckpointGoldenFile:
+    def test_the_file_holds_the_expected_records(self) -> None:
+        """Topics, aggregate ids and versions of the stored records are as expected."""
+        _assert_records("checkpoint_events.json", CHECKPOINT_EVENTS)
+
+    def test_events_decode_to_the_expected_values(self, fresh_ops: LibOps) -> None:
+        """Each stored record decodes to exactly the expected event, field by field."""
+        _assert_decodes(fresh_ops, "checkpoint_events.json", CHECKPOINT_EVENTS)
+
+    def test_the_signature_holds(self) -> None:
+        """The stored statement verifies with the stored key, as an auditor would check it."""
+        assert verify_checkpoint(
+            bytes.fromhex(CHECKPOINT_KEY),
+            1,
+            bytes.fromhex(CHECKPOINT_ROOT),
+            "2026-03-01T08:05:00Z",
+            bytes.fromhex(CHECKPOINT_SIGNATURE),
+        )
+
+    def test_the_checkpoint_reconstructs(self, fresh_ops: LibOps) -> None:
+        """The checkpoint comes back as recorded, listed by the audit service."""
+        ops = _loaded(fresh_ops, "checkpoint_events.json")
+        (info,) = ops.audit.checkpoints()
+        assert (info.id, info.size, info.last_position) == (CHECKPOINT_ID, 1, 1)
+        assert (info.root, info.public_key) == (CHECKPOINT_ROOT, CHECKPOINT_KEY)
 
 
 class TestEveryGoldenFile:

@@ -18,6 +18,7 @@ from eventsourcing.utils import Environment
 from libops.domain.budget import Budget
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
+from libops.domain.checkpoint import Checkpoint
 from libops.domain.errors import (
     ConcurrencyError,
     IdempotencyKeyReuseError,
@@ -44,6 +45,7 @@ AGGREGATE_CACHE_SIZE = 2000
 KINDS: dict[type[Aggregate], str] = {
     Budget: "budget",
     Campaign: "campaign",
+    Checkpoint: "checkpoint",
     ConductRecord: "conduct record",
     Contest: "contest",
     DataSubject: "data subject",

@@ -33,7 +33,16 @@ import attrs
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 from eventsourcing.utils import get_topic
 
-from libops.application.app import KINDS, LibOpsApplication, to_id
+from libops.application.app import KINDS, to_id
+from libops.application.checkpoints import (
+    CheckpointInfo,
+    RecordCheckpoint,
+    Verification,
+    checkpoint_events,
+    checkpoint_info,
+    verify_log,
+)
+from libops.application.commands import CommandBus, Executes, command_method
 from libops.domain.errors import InvalidValueError, NoStateThenError, UnknownIdError
 from libops.domain.schema import converter
 from libops.projections.engine import ProjectionEngine
@@ -123,18 +132,30 @@ class LogUpTo:
         raise InvalidValueError("a log as of a past position does not grow: nothing to follow")
 
 
-class AuditService:
-    """The state of any aggregate as it was, and its history (see the module's notes)."""
+class AuditService(Executes):
+    """Any aggregate as it was, its history, and the log's signed checkpoints.
+
+    See the module's notes, and :mod:`libops.application.checkpoints` for tamper evidence.
+    """
+
+    checkpoint = command_method(RecordCheckpoint)
 
     def __init__(
-        self,
-        app: LibOpsApplication,
-        log: EventLog,
-        throwaway_views: Callable[[], ViewStore],
+        self, bus: CommandBus, log: EventLog, throwaway_views: Callable[[], ViewStore]
     ) -> None:
-        self._app = app
+        super().__init__(bus)
         self._log = log
         self._throwaway_views = throwaway_views
+
+    def verify(
+        self, *, public_key: str | None = None, kept: CheckpointInfo | None = None
+    ) -> Verification:
+        """Check the whole log against every checkpoint (see :func:`verify_log`)."""
+        return verify_log(self._app, public_key=public_key, kept=kept)
+
+    def checkpoints(self) -> list[CheckpointInfo]:
+        """Every recorded checkpoint, oldest first (what an auditor keeps outside the store)."""
+        return [checkpoint_info(event) for event in checkpoint_events(self._app)]
 
     def view_as_of(self, projection: Projection, position: int) -> dict[str, Any]:
         """The documents ``projection`` makes of the log up to ``position``, by key.

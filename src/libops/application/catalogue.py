@@ -17,6 +17,7 @@ import attrs
 from libops.application import (  # noqa: F401
     budgets,
     campaigns,
+    checkpoints,
     interactions,
     posts,
     privacy,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 
+from libops.application.checkpoints import SIGNING_KEY_SUBJECT
 from libops.application.commands import (
     Command,
     CommandBus,
@@ -14,7 +15,7 @@ from libops.application.commands import (
     handles,
 )
 from libops.application.personal_data import PersonalData
-from libops.domain.errors import UnknownIdError
+from libops.domain.errors import InvalidValueError, UnknownIdError
 from libops.domain.personal import (
     DataSubject,
     require_subject_id,
@@ -38,6 +39,8 @@ class EraseSubject(Command[None]):
 @handles(EraseSubject)
 def erase_subject(ctx: Context, actor: Actor, command: EraseSubject) -> None:
     # Every check happens before the key goes: a refused erasure deletes nothing.
+    if command.subject_id == SIGNING_KEY_SUBJECT:
+        raise InvalidValueError(f"{SIGNING_KEY_SUBJECT} is libops's own key, not a data subject")
     subject = DataSubject.erase(actor, command.subject_id, reason=command.reason, at=ctx.now())
     ctx.deps.keys.erase(subject.subject_id)
     if ctx.find(DataSubject, subject.id) is None:

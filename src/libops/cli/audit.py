@@ -9,22 +9,29 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 
+import attrs
 import typer
 from rich.table import Table
 
 from libops.adapters.storage import DEFAULT_STORE
 from libops.application.audit import HistoryEntry, plain, state_of
+from libops.application.checkpoints import CheckpointInfo
 from libops.bootstrap import LibOps
-from libops.cli.common import EXIT_USAGE, StoreOption, _report, reporting_errors, stdout
+from libops.cli.common import EXIT_USAGE, StoreOption, _report, reporting_errors, stderr, stdout
 from libops.domain.errors import InvalidValueError
+from libops.domain.values import Actor, Role
 from libops.projections.standard import standard_projections
 
 audit_app = typer.Typer(
     help="Look back: any aggregate as it was, its history, a view as of a log position.",
     no_args_is_help=True,
 )
+
+EXIT_TAMPERED = 1
+"""Exit code of ``libops audit verify`` when the log does not match its checkpoints."""
 
 IdArgument = Annotated[
     str, typer.Argument(help="The aggregate's id (a campaign's, a post's, ...).")
@@ -144,3 +151,102 @@ def audit_view(
     with reporting_errors(store), LibOps.open(store) as ops:
         documents = ops.audit.view_as_of(chosen[name], position)
     _print_json(documents)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    by: Annotated[
+        str, typer.Option("--by", help="Who records it (an auditor's id, for the record).")
+    ] = "auditor",
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Sign the log's Merkle root over every event recorded since the last checkpoint.
+
+    A long stretch is covered by several checkpoints in a row. Each one's signed text is
+    printed: keep the last one (and the public key) outside the store, to check it later
+    with `libops audit verify --kept FILE`.
+    """
+    actor = Actor(by, [Role.AUDITOR])
+    made: list[CheckpointInfo] = []
+    with reporting_errors(store), LibOps.open(store) as ops:
+        stop = ops.app.recorder.max_notification_id() or 0
+        while True:
+            info = ops.audit.checkpoint(actor)
+            if info is None:
+                break
+            made.append(info)
+            stderr().print(
+                f"checkpoint of {info.size} events (up to position {info.last_position})"
+            )
+            if info.last_position >= stop:
+                break
+    if not made:
+        stderr().print("nothing recorded since the last checkpoint: no new one")
+        return
+    print(made[-1].text(), end="")
+
+
+@audit_app.command("checkpoints")
+def audit_checkpoints(store: StoreOption = DEFAULT_STORE, as_json: JsonFlag = False) -> None:
+    """List the log's checkpoints: size, last position, root, time and key."""
+    with reporting_errors(store), LibOps.open(store) as ops:
+        infos = ops.audit.checkpoints()
+    if as_json:
+        _print_json([{**attrs.asdict(info), "id": str(info.id)} for info in infos])
+        return
+    table = Table("size", "up to position", "signed at", "root", box=None, pad_edge=False)
+    for info in infos:
+        table.add_row(str(info.size), str(info.last_position), info.signed_at, info.root)
+    stdout().print(table)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    public_key: Annotated[
+        str | None,
+        typer.Option("--public-key", help="The key every checkpoint must be signed with."),
+    ] = None,
+    kept: Annotated[
+        Path | None,
+        typer.Option(
+            "--kept", help="A checkpoint kept outside the store (as `checkpoint` printed it)."
+        ),
+    ] = None,
+    store: StoreOption = DEFAULT_STORE,
+    as_json: JsonFlag = False,
+) -> None:
+    """Check the whole log against its checkpoints; name the first event that does not match.
+
+    Exit code 0 when every checkpoint holds and every covered event matches, 1 otherwise.
+    """
+    with reporting_errors(store):
+        kept_info = None
+        if kept is not None:
+            try:
+                kept_info = CheckpointInfo.from_text(kept.read_text(encoding="utf-8"))
+            except OSError as error:
+                raise InvalidValueError(f"cannot read {kept}: {error.strerror}") from None
+        with LibOps.open(store) as ops:
+            result = ops.audit.verify(public_key=public_key, kept=kept_info)
+    problem = result.problem
+    if as_json:
+        _print_json(
+            {
+                "intact": result.intact,
+                "checkpoints": result.checkpoints,
+                "covered": result.covered,
+                "checked": result.checked,
+                "uncovered": result.uncovered,
+                "public_keys": list(result.public_keys),
+                "problem": None if problem is None else attrs.asdict(problem),
+            }
+        )
+    elif problem is None:
+        stdout().print(
+            f"intact: {result.checkpoints} checkpoints cover {result.covered} events; "
+            f"{result.uncovered} recorded since"
+        )
+    else:
+        _report(f"{problem.kind} at position {problem.position}: {problem.message}")
+    if problem is not None:
+        raise typer.Exit(EXIT_TAMPERED)

@@ -64,6 +64,9 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "budget.close": frozenset({_BUDGET}),
         # Personal data
         "privacy.erase": frozenset({_ADMIN}),
+        # Audit: a checkpoint signs what the log holds and changes no business state, so the
+        # auditor (otherwise read-only) may record one too.
+        "audit.checkpoint": frozenset({_ADMIN, _TECH, Role.AUDITOR}),
         # Interaction: content planners and operations admins talk with readers (questions,
         # reading sessions, contests); operations admins decide what is fair and what is not
         # (opening, closing and drawing contests, disqualifying, cancelling) and moderate.

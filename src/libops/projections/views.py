@@ -363,10 +363,6 @@ class View:
         texts, objects = self._texts, self._objects
         cached = self._cached
         written = self._written
-        if written is not None:
-            for key, text in changes.items():
-                if text is not None:
-                    written.add(key)
         forget_text, forget_object, changed = texts.pop, objects.pop, changes.get
         for key, document in self._live.items():
             # Re-inserted, so the documents used most recently are forgotten last.
@@ -374,8 +370,14 @@ class View:
                 old = forget_text(key)
                 cached -= _ENTRY_COST + (len(old) if old else 0)
                 text = changed(key, old)
+                stored = old is not None
             else:
                 text = changed(key)
+                stored = False
+            # A key with a stored text is in the filter already (it was read, so the filter
+            # held it, or an earlier batch wrote it): only new documents are added.
+            if not stored and text is not None and written is not None:
+                written.add(key)
             texts[key] = text
             cached += _ENTRY_COST + (len(text) if text else 0)
             forget_object(key, None)

@@ -90,12 +90,18 @@ events in order and compare its root at each checkpoint's size with the checkpoi
 
 from __future__ import annotations
 
+import argparse
+import base64
+import binascii
 import hashlib
+import json
 import re
 import struct
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from itertools import islice
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -103,6 +109,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 __all__ = [
     "EMPTY_ROOT",
     "Frontier",
+    "LogReport",
+    "Problem",
+    "StoredCheckpoint",
+    "check_log",
     "checkpoint_bytes",
     "checkpoint_time",
     "consistency_proof",
@@ -110,7 +120,9 @@ __all__ = [
     "inclusion_proof",
     "leaf_bytes",
     "leaf_hash",
+    "main",
     "node_hash",
+    "read_bundle",
     "root",
     "sign_checkpoint",
     "verify_checkpoint",
@@ -457,3 +469,338 @@ def first_broken_checkpoint(
         if frontier.size != size or frontier.root() != expected:
             return size, expected
     return None
+
+
+# --- checking a whole log ---------------------------------------------------------------
+
+
+class Problem(NamedTuple):
+    """The first place where a log and its checkpoints disagree.
+
+    ``kind`` is ``changed`` (an event altered, or two exchanged), ``missing`` (an event or
+    a checkpoint removed), ``added`` (an event put in among covered ones), ``truncated``
+    (the log cut short) or ``checkpoint`` (a checkpoint altered, unreadable or signed with
+    another key).
+    """
+
+    position: int
+    kind: str
+    message: str
+
+
+class StoredCheckpoint(NamedTuple):
+    """A checkpoint as the log keeps it: the signed statement, and what it newly covers.
+
+    ``position`` is the checkpoint's own place in the log (it is an event too);
+    ``leaves`` holds, in base64, the 32-byte leaf hash of each event it newly covers, whose
+    positions ``positions`` lists as ``[first, last]`` ranges; ``frontier`` is the tree's
+    frontier at ``size`` (``Frontier.to_dict``).
+    """
+
+    position: int
+    size: int
+    last_position: int
+    root: str
+    signed_at: str
+    signature: str
+    public_key: str
+    frontier: Mapping[str, object]
+    leaves: str
+    positions: Sequence[Sequence[int]]
+
+
+class LogReport(NamedTuple):
+    """What ``check_log`` found."""
+
+    checkpoints: int
+    covered: int
+    checked: int
+    problem: Problem | None
+    public_keys: tuple[str, ...]
+
+    @property
+    def intact(self) -> bool:
+        """Whether every checkpoint holds and every covered event matches."""
+        return self.problem is None
+
+
+def _chain(
+    checkpoints: Iterable[StoredCheckpoint], pinned: str | None
+) -> tuple[list[tuple[list[int], list[bytes], StoredCheckpoint]], list[Problem]]:
+    """The checkpoints that hold, in size order, and a problem for each one that does not.
+
+    A checkpoint holds when its signature verifies (with the pinned key, if one is given),
+    it continues the one before (its new leaves start where that one ended), and its leaf
+    hashes give its signed root and its frontier.
+    """
+    frontier = Frontier()
+    links: list[tuple[list[int], list[bytes], StoredCheckpoint]] = []
+    problems: list[Problem] = []
+    for cp in sorted(checkpoints, key=lambda c: (c.size, c.position)):
+        where = f"the checkpoint of size {cp.size} (position {cp.position})"
+        try:
+            leaves = base64.b64decode(cp.leaves, validate=True)
+            root_hash = bytes.fromhex(cp.root)
+            signature, key = bytes.fromhex(cp.signature), bytes.fromhex(cp.public_key)
+            positions = [p for first, last in cp.positions for p in range(first, last + 1)]
+            if len(key) != 32 or len(leaves) % HASH_SIZE:
+                raise ValueError("a public key or leaf hash of the wrong length")
+        except (ValueError, TypeError, binascii.Error) as error:
+            problems.append(Problem(cp.position, "checkpoint", f"{where} is malformed: {error}"))
+            continue
+        hashes = [leaves[i : i + HASH_SIZE] for i in range(0, len(leaves), HASH_SIZE)]
+        if pinned is not None and cp.public_key.lower() != pinned:
+            problems.append(
+                Problem(cp.position, "checkpoint", f"{where} is signed with another key")
+            )
+            continue
+        if not verify_checkpoint(key, cp.size, root_hash, cp.signed_at, signature):
+            problems.append(
+                Problem(cp.position, "checkpoint", f"the signature of {where} does not verify")
+            )
+            continue
+        if cp.size <= frontier.size:
+            problems.append(Problem(cp.position, "added", f"{where} repeats a size already signed"))
+            continue
+        if frontier.size + len(hashes) != cp.size:
+            first = positions[0] if positions else cp.position
+            problems.append(
+                Problem(
+                    first,
+                    "missing",
+                    f"position {first} is missing: the checkpoint before {where} was removed",
+                )
+            )
+            break  # what follows cannot be tied to the signed roots
+        trial = frontier.copy()
+        trial.extend(hashes)
+        if (
+            len(hashes) != len(positions)
+            or trial.root() != root_hash
+            or trial.to_dict() != dict(cp.frontier)
+        ):
+            problems.append(
+                Problem(
+                    cp.position, "checkpoint", f"the leaf hashes {where} keeps do not give its root"
+                )
+            )
+            continue
+        frontier = trial
+        links.append((positions, hashes, cp))
+    return links, problems
+
+
+def check_log(
+    rows: Iterable[tuple[int, bytes]],
+    checkpoints: Iterable[StoredCheckpoint],
+    *,
+    public_key: str | None = None,
+    kept: tuple[int, str, int] | None = None,
+) -> LogReport:
+    """Check a log's events against its checkpoints, naming the first thing wrong.
+
+    ``rows`` are the log's events in order as ``(position, leaf hash)``; ``checkpoints`` the
+    checkpoints it holds. ``public_key`` (hex) pins the key every checkpoint must be signed
+    with; ``kept`` is ``(size, root hex, last position)`` of a checkpoint kept outside the log,
+    which the log must still hold (a log cut short before its checkpoints takes them with
+    it). When several things are wrong, the one at the lowest position is named.
+    """
+    checkpoints = list(checkpoints)
+    pinned = None if public_key is None else public_key.lower()
+    links, problems = _chain(checkpoints, pinned)
+    expected = (
+        pair for positions, hashes, _ in links for pair in zip(positions, hashes, strict=True)
+    )
+    want = next(expected, None)
+    checked = covered = last_seen = 0
+    for position, leaf in rows:
+        checked += 1
+        last_seen = position
+        if want is None:
+            continue  # recorded after the last checkpoint
+        found = _compare(position, leaf, *want)
+        if found is not None:
+            problems.append(found)
+            want = None
+            break
+        covered += 1
+        want = next(expected, None)
+    if want is not None:
+        problems.append(
+            Problem(
+                want[0],
+                "truncated",
+                f"the log ends before position {want[0]}, which the checkpoints covered: "
+                "it was cut short",
+            )
+        )
+    if kept is not None:
+        problems.extend(_kept_missing(links, kept, last_seen))
+    return LogReport(
+        checkpoints=len(checkpoints),
+        covered=covered,
+        checked=checked,
+        problem=min(problems, key=lambda p: p.position) if problems else None,
+        public_keys=tuple(dict.fromkeys(cp.public_key for _, _, cp in links)),
+    )
+
+
+def _compare(position: int, leaf: bytes, expected: int, expected_leaf: bytes) -> Problem | None:
+    """What is wrong with the event at ``position`` where the checkpoints expect another."""
+    if position < expected:
+        return Problem(
+            position,
+            "added",
+            f"position {position} holds an event inside the checkpointed log that no "
+            "checkpoint covered: it was added",
+        )
+    if position > expected:
+        return Problem(
+            expected,
+            "missing",
+            f"position {expected} is missing: the event the checkpoints covered there was removed",
+        )
+    if leaf != expected_leaf:
+        return Problem(
+            position,
+            "changed",
+            f"the event at position {position} is not the one the checkpoints covered: it was "
+            "changed or moved",
+        )
+    return None
+
+
+def _kept_missing(
+    links: list[tuple[list[int], list[bytes], StoredCheckpoint]],
+    kept: tuple[int, str, int],
+    last_seen: int,
+) -> list[Problem]:
+    size, root_hex, last_position = kept
+    for _, _, cp in links:
+        if cp.size == size:
+            if cp.root == root_hex:
+                return []
+            message = f"the checkpoint of size {size} in the log is not the one kept"
+            return [Problem(cp.position, "checkpoint", message)]
+    if last_seen <= last_position:
+        message = (
+            f"the log was cut short: position {last_seen + 1} and after, which the kept "
+            f"checkpoint covered (up to {last_position}), are gone"
+        )
+        return [Problem(last_seen + 1, "truncated", message)]
+    message = f"the kept checkpoint of size {size} is no longer in the log: it was removed"
+    return [Problem(last_position + 1, "missing", message)]
+
+
+# --- audit bundles ------------------------------------------------------------------------
+
+BUNDLE_FORMAT = "libops audit bundle"
+"""The first line's ``format``: what ``libops audit export`` writes."""
+
+
+def read_bundle(
+    lines: Iterable[str],
+) -> tuple[dict[str, object], list[StoredCheckpoint], Iterable[tuple[int, bytes]]]:
+    """A bundle's header, its checkpoints, and its events as ``(position, leaf hash)``.
+
+    A bundle is JSON Lines (UTF-8, one JSON value a line): first a header object
+    ``{"format": "libops audit bundle", "version": 1, "events": n, "checkpoints": k, ...}``,
+    then ``k`` lines ``{"checkpoint": {...}}`` with the fields of ``StoredCheckpoint``, then
+    ``n`` lines ``{"event": [position, aggregate id, version, topic, stored state in
+    base64]}`` in log order. The events are read lazily, one line at a time; a line that is
+    not what it should be raises ValueError naming its line number.
+    """
+    numbered = enumerate(lines, start=1)
+    try:
+        _, first = next(numbered)
+    except StopIteration:
+        raise ValueError("the bundle is empty") from None
+    header = _json_line(1, first)
+    if header.get("format") != BUNDLE_FORMAT or header.get("version") != 1:
+        raise ValueError(f"line 1 is not the header of a {BUNDLE_FORMAT}, version 1")
+    count = header.get("checkpoints")
+    if not isinstance(count, int) or count < 0:
+        raise ValueError("line 1: the header does not say how many checkpoints follow")
+    checkpoints: list[StoredCheckpoint] = []
+    for number, line in islice(numbered, count):
+        data = _json_line(number, line).get("checkpoint")
+        if not isinstance(data, dict):
+            raise ValueError(f"line {number} is not a checkpoint")
+        try:
+            checkpoints.append(StoredCheckpoint(**data))
+        except TypeError as error:
+            raise ValueError(f"line {number}: {error}") from None
+
+    def rows() -> Iterable[tuple[int, bytes]]:
+        for number, line in numbered:
+            event = _json_line(number, line).get("event")
+            if not isinstance(event, list) or len(event) != 5:
+                raise ValueError(f"line {number} is not an event")
+            position, aggregate_id, version, topic, state = event
+            try:
+                data = leaf_bytes(position, aggregate_id, version, topic, base64.b64decode(state))
+            except (AttributeError, TypeError, ValueError, binascii.Error) as error:
+                raise ValueError(f"line {number} is not an event: {error}") from None
+            yield position, leaf_hash(data)
+
+    return header, checkpoints, rows()
+
+
+def _json_line(number: int, line: str) -> dict[str, object]:
+    try:
+        value = json.loads(line)
+    except ValueError as error:
+        raise ValueError(f"line {number} is not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"line {number} is not a JSON object")
+    return value
+
+
+def _kept(path: str) -> tuple[int, str, int]:
+    """(size, root, last position) of a checkpoint kept as ``libops audit checkpoint`` gave it."""
+    with open(path, encoding="utf-8") as file:
+        lines = file.read().strip().splitlines()
+    fields = dict(line.split(" ", 1) for line in lines[4:] if " " in line)
+    if len(lines) < 4 or lines[0] != "libops checkpoint v1" or "last-position" not in fields:
+        raise ValueError(f"{path} is not a kept libops checkpoint")
+    return int(lines[1]), lines[2], int(fields["last-position"])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m libops.verify BUNDLE [--public-key HEX] [--kept FILE]``; 0 when intact."""
+    parser = argparse.ArgumentParser(
+        prog="python -m libops.verify",
+        description="Check a libops audit bundle: every checkpoint's signature, and every "
+        "event against the checkpoints. Exit code 0 when intact, 1 when not, 2 when the "
+        "bundle or the kept checkpoint cannot be read.",
+    )
+    parser.add_argument("bundle", help="the bundle (JSON Lines), as `libops audit export` wrote it")
+    parser.add_argument(
+        "--public-key", help="the key (64 hex digits) every checkpoint must be signed with"
+    )
+    parser.add_argument(
+        "--kept",
+        help="a checkpoint kept outside the store, as `libops audit checkpoint` printed it",
+    )
+    args = parser.parse_args(argv)
+    try:
+        kept = None if args.kept is None else _kept(args.kept)
+        with open(args.bundle, encoding="utf-8") as lines:
+            _, checkpoints, rows = read_bundle(lines)
+            report = check_log(rows, checkpoints, public_key=args.public_key, kept=kept)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if report.problem is not None:
+        problem = report.problem
+        print(f"{problem.kind} at position {problem.position}: {problem.message}", file=sys.stderr)
+        return 1
+    print(
+        f"intact: {report.checkpoints} checkpoints cover {report.covered} of {report.checked} "
+        f"events; signed with {', '.join(report.public_keys) or 'no key'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

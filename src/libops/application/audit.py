@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Final, TypeVar, overload
+from typing import Any, Final, TextIO, TypeVar, overload
 from uuid import UUID
 
 import attrs
@@ -34,6 +34,7 @@ from eventsourcing.domain import Aggregate, CanMutateAggregate
 from eventsourcing.utils import get_topic
 
 from libops.application.app import KINDS, to_id
+from libops.application.bundle import ExportReport, export_bundle
 from libops.application.checkpoints import (
     CheckpointInfo,
     RecordCheckpoint,
@@ -48,6 +49,7 @@ from libops.domain.schema import converter
 from libops.projections.engine import ProjectionEngine
 from libops.projections.ports import EventLog, LogWatch, Notification, ViewStore
 from libops.projections.views import Projection
+from libops.verify import checkpoint_time
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -152,6 +154,13 @@ class AuditService(Executes):
     ) -> Verification:
         """Check the whole log against every checkpoint (see :func:`verify_log`)."""
         return verify_log(self._app, public_key=public_key, kept=kept)
+
+    def export(
+        self, out: TextIO, *, on_progress: Callable[[int, int], None] | None = None
+    ) -> ExportReport:
+        """Write the whole history to ``out`` as an audit bundle (see :mod:`.bundle`)."""
+        exported_at = checkpoint_time(self._app.clock.now())
+        return export_bundle(self._app, out, exported_at=exported_at, on_progress=on_progress)
 
     def checkpoints(self) -> list[CheckpointInfo]:
         """Every recorded checkpoint, oldest first (what an auditor keeps outside the store)."""

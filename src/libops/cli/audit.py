@@ -250,3 +250,29 @@ def audit_verify(
         _report(f"{problem.kind} at position {problem.position}: {problem.message}")
     if problem is not None:
         raise typer.Exit(EXIT_TAMPERED)
+
+
+@audit_app.command("export")
+def audit_export(
+    out: Annotated[Path, typer.Option("--out", help="The bundle file to write (JSON Lines).")],
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Write the whole history (every event as stored, every checkpoint) to an audit bundle.
+
+    An auditor checks it without libops's domain code or a database:
+    `python -m libops.verify BUNDLE --kept KEPT-CHECKPOINT`.
+    """
+    progress = stderr()
+    with reporting_errors(store), LibOps.open(store) as ops:
+        try:
+            with out.open("w", encoding="utf-8") as file:
+
+                def report(at: int, last: int) -> None:
+                    progress.print(f"exported up to position {at} of {last}", end="\r")
+
+                written = ops.audit.export(file, on_progress=report)
+        except OSError as error:
+            raise InvalidValueError(f"cannot write {out}: {error.strerror}") from None
+    progress.print(
+        f"exported {written.events} events and {written.checkpoints} checkpoints to {out}"
+    )

@@ -44,6 +44,12 @@ from libops.application.checkpoints import (
     verify_log,
 )
 from libops.application.commands import CommandBus, Executes, command_method
+from libops.application.proofs import (
+    ConsistencyProof,
+    InclusionProof,
+    prove_consistency,
+    prove_inclusion,
+)
 from libops.domain.errors import InvalidValueError, NoStateThenError, UnknownIdError
 from libops.domain.schema import converter
 from libops.projections.engine import ProjectionEngine
@@ -161,6 +167,21 @@ class AuditService(Executes):
         """Write the whole history to ``out`` as an audit bundle (see :mod:`.bundle`)."""
         exported_at = checkpoint_time(self._app.clock.now())
         return export_bundle(self._app, out, exported_at=exported_at, on_progress=on_progress)
+
+    def prove_inclusion(self, position: int, *, size: int | None = None) -> InclusionProof:
+        """Proof that the event at ``position`` is in the tree a checkpoint signed.
+
+        Against the checkpoint of ``size`` (the latest by default); check it with
+        :func:`libops.verify.verify_inclusion`.
+        """
+        return prove_inclusion(self._app, position, size=size)
+
+    def prove_consistency(self, old_size: int, new_size: int | None = None) -> ConsistencyProof:
+        """Proof that the log of one checkpoint is a prefix of a later one's (it only grew).
+
+        Check it with :func:`libops.verify.verify_consistency`.
+        """
+        return prove_consistency(self._app, old_size, new_size)
 
     def checkpoints(self) -> list[CheckpointInfo]:
         """Every recorded checkpoint, oldest first (what an auditor keeps outside the store)."""

@@ -276,3 +276,31 @@ def audit_export(
     progress.print(
         f"exported {written.events} events and {written.checkpoints} checkpoints to {out}"
     )
+
+
+@audit_app.command("prove")
+def audit_prove(
+    position: Annotated[int, typer.Argument(help="The event's position in the log.")],
+    size: Annotated[
+        int | None, typer.Option("--size", help="The checkpoint's size (default: the latest).")
+    ] = None,
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Print (JSON) the proof that an event is in the tree a checkpoint signed."""
+    with reporting_errors(store), LibOps.open(store) as ops:
+        proof = ops.audit.prove_inclusion(position, size=size)
+    _print_json(proof.to_dict())
+
+
+@audit_app.command("consistency")
+def audit_consistency(
+    old_size: Annotated[int, typer.Argument(help="The earlier checkpoint's size.")],
+    new_size: Annotated[
+        int | None, typer.Argument(help="The later checkpoint's size (default: the latest).")
+    ] = None,
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Print (JSON) the proof that the log of one checkpoint is a prefix of a later one's."""
+    with reporting_errors(store), LibOps.open(store) as ops:
+        proof = ops.audit.prove_consistency(old_size, new_size)
+    _print_json(proof.to_dict())

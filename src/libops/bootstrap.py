@@ -12,6 +12,7 @@ from eventsourcing.persistence import PersistenceError
 
 from libops.adapters.clock import SystemClock
 from libops.adapters.eventlog import RecorderEventLog
+from libops.adapters.importing import insert_at_positions
 from libops.adapters.keystore import migrate_key_store, open_key_store
 from libops.adapters.platforms import gateways_by_platform, limits_for
 from libops.adapters.sealing import AesGcmSealer
@@ -151,7 +152,12 @@ class LibOps:
         self._projections: ProjectionEngine | None = None
         self._event_log = RecorderEventLog(app.recorder, app.mapper, config)
         # Looking back: any aggregate as it was, its history, any view as of a position.
-        self.audit = AuditService(self.bus, self._event_log, MemoryViewStore)
+        self.audit = AuditService(
+            self.bus,
+            self._event_log,
+            MemoryViewStore,
+            functools.partial(insert_at_positions, config, app.recorder),
+        )
 
     @classmethod
     def open(

@@ -732,18 +732,44 @@ def read_bundle(
             raise ValueError(f"line {number}: {error}") from None
 
     def rows() -> Iterable[tuple[int, bytes]]:
-        for number, line in numbered:
-            event = _json_line(number, line).get("event")
-            if not isinstance(event, list) or len(event) != 5:
-                raise ValueError(f"line {number} is not an event")
-            position, aggregate_id, version, topic, state = event
+        for number, (position, aggregate_id, version, topic, state) in _events(numbered):
             try:
-                data = leaf_bytes(position, aggregate_id, version, topic, base64.b64decode(state))
-            except (AttributeError, TypeError, ValueError, binascii.Error) as error:
+                data = leaf_bytes(position, aggregate_id, version, topic, state)
+            except (AttributeError, TypeError, ValueError) as error:
                 raise ValueError(f"line {number} is not an event: {error}") from None
             yield position, leaf_hash(data)
 
     return header, checkpoints, rows()
+
+
+BundleEvent = tuple[int, str, int, str, bytes]
+"""One event of a bundle: position, aggregate id, version, topic and stored state."""
+
+
+def _events(numbered: Iterable[tuple[int, str]]) -> Iterable[tuple[int, BundleEvent]]:
+    """The bundle's event lines, by line number, as they were stored."""
+    for number, line in numbered:
+        event = _json_line(number, line).get("event")
+        if not isinstance(event, list) or len(event) != 5:
+            raise ValueError(f"line {number} is not an event")
+        position, aggregate_id, version, topic, state = event
+        try:
+            stored = base64.b64decode(state, validate=True)
+        except (TypeError, ValueError, binascii.Error) as error:
+            raise ValueError(f"line {number} is not an event: {error}") from None
+        yield number, (position, aggregate_id, version, topic, stored)
+
+
+def bundle_events(lines: Iterable[str]) -> Iterable[BundleEvent]:
+    """The events of a bundle (after its header and checkpoints), exactly as stored."""
+    numbered = enumerate(lines, start=1)
+    header = _json_line(1, next(numbered, (1, "null"))[1])
+    count = header.get("checkpoints")
+    if header.get("format") != BUNDLE_FORMAT or not isinstance(count, int):
+        raise ValueError(f"line 1 is not the header of a {BUNDLE_FORMAT}")
+    for _ in islice(numbered, count):
+        pass
+    return (event for _, event in _events(numbered))
 
 
 def _json_line(number: int, line: str) -> dict[str, object]:

@@ -22,10 +22,11 @@ Nothing here changes the record: the states returned are rebuilt from the stored
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
+from pathlib import Path
 from typing import Any, Final, TextIO, TypeVar, overload
 from uuid import UUID
 
@@ -55,7 +56,7 @@ from libops.domain.schema import converter
 from libops.projections.engine import ProjectionEngine
 from libops.projections.ports import EventLog, LogWatch, Notification, ViewStore
 from libops.projections.views import Projection
-from libops.verify import checkpoint_time
+from libops.verify import BundleEvent, bundle_events, check_log, checkpoint_time, read_bundle
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -149,11 +150,49 @@ class AuditService(Executes):
     checkpoint = command_method(RecordCheckpoint)
 
     def __init__(
-        self, bus: CommandBus, log: EventLog, throwaway_views: Callable[[], ViewStore]
+        self,
+        bus: CommandBus,
+        log: EventLog,
+        throwaway_views: Callable[[], ViewStore],
+        importer: Callable[[Iterable[BundleEvent]], int],
     ) -> None:
         super().__init__(bus)
         self._log = log
         self._throwaway_views = throwaway_views
+        self._importer = importer
+
+    def import_bundle(self, path: str | Path) -> Verification:
+        """Load an exported history into this empty store, at the positions it had.
+
+        The bundle is checked first (a bundle that does not verify is refused, naming the
+        first bad position); after the import the store is verified and the result returned.
+        Keys are not part of a bundle: copy the key store too, or the readers' personal data
+        stays sealed and new checkpoints are signed with a new key.
+        """
+        held = self._app.recorder.max_notification_id() or 0
+        if held:
+            raise InvalidValueError(
+                f"a history is imported into an empty store; this one holds {held} events"
+            )
+        try:
+            with open(path, encoding="utf-8") as lines:
+                _, checkpoints, rows = read_bundle(lines)
+                report = check_log(rows, checkpoints)
+            if report.problem is not None:
+                problem = report.problem
+                raise InvalidValueError(
+                    f"the bundle does not verify: {problem.kind} at position {problem.position}: "
+                    f"{problem.message}"
+                )
+            with open(path, encoding="utf-8") as lines:
+                self._importer(bundle_events(lines))
+        except OSError as error:
+            raise InvalidValueError(f"cannot read {path}: {error.strerror}") from None
+        except ValueError as error:
+            if isinstance(error, InvalidValueError):
+                raise
+            raise InvalidValueError(f"{path} is not an audit bundle: {error}") from None
+        return self.verify()
 
     def verify(
         self, *, public_key: str | None = None, kept: CheckpointInfo | None = None

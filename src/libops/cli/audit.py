@@ -304,3 +304,24 @@ def audit_consistency(
     with reporting_errors(store), LibOps.open(store) as ops:
         proof = ops.audit.prove_consistency(old_size, new_size)
     _print_json(proof.to_dict())
+
+
+@audit_app.command("import")
+def audit_import(
+    bundle: Annotated[Path, typer.Argument(help="The bundle `libops audit export` wrote.")],
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Load an exported history into an empty SQLite or PostgreSQL store, at its positions.
+
+    The bundle is verified first; a bundle that does not verify is refused. The key store is
+    not part of a bundle: copy it too, or the readers' personal data stays sealed.
+    """
+    with reporting_errors(store), LibOps.open(store, migrate=True) as ops:
+        result = ops.audit.import_bundle(bundle)
+    if result.problem is not None:
+        _report(f"imported, but the store does not verify: {result.problem.message}")
+        raise typer.Exit(EXIT_TAMPERED)
+    stdout().print(
+        f"imported {result.checked} events; {result.checkpoints} checkpoints cover "
+        f"{result.covered} of them and verify"
+    )

@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate, CanMutateAggregate
 from libops.application.catalogue import all_commands, describe, plain_markup, type_text
 from libops.application.commands import CommandMethod
 from libops.domain import errors
+from libops.domain.access import DataAccess
 from libops.domain.budget import Budget
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
@@ -46,6 +47,7 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     Contest,
     ConductRecord,
     DataSubject,
+    DataAccess,
     Checkpoint,
     IdempotencyRecord,
 )

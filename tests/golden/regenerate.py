@@ -773,6 +773,20 @@ def checkpoint_scenario(ops: LibOps) -> None:
     ops.audit.checkpoint(AUDITOR)
 
 
+def access_scenario(ops: LibOps) -> None:
+    """DataAccess.Read: a question received, then its asker's data opened to reply."""
+    clock = _manual_clock(ops)
+    question = ops.questions.receive(
+        PLANNER,
+        platform="wechat",
+        text="Can I renew my loan by phone?",
+        asker=PersonalInfo(name="Zhao Li", handle="@zhaoli"),
+        consent=Consent("answering this question", clock.now()),
+    )
+    clock.advance(timedelta(minutes=10))
+    ops.questions.asker(ADMIN, question, "replying by telephone, as the reader asked")
+
+
 def _no_gateways(clock: Clock) -> tuple[PlatformGateway, ...]:
     return ()
 
@@ -868,6 +882,12 @@ SCENARIOS: tuple[Golden, ...] = (
         checkpoint_scenario,
         "c4ec0000",
         "A campaign planned; a checkpoint signing the log's Merkle root at its one event.",
+    ),
+    Golden(
+        "access_events.json",
+        access_scenario,
+        "acce5500",
+        "A question received; its asker's personal data opened to reply (the reading recorded).",
     ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""

@@ -51,6 +51,7 @@ from libops.domain.interaction import (
 from libops.domain.interaction.contest import Contest
 from libops.domain.interaction.draw import draw_winners, seed_commitment
 from libops.domain.personal import ERASED, Consent, PersonalInfo
+from tests.actors import ADMIN as READER
 from tests.conftest import _pg_connect, make_store_url
 from tests.helpers import count_events, refused
 
@@ -108,7 +109,7 @@ class TestQuestions:
         assert question.answered_by == admin.id
         assert question.post_id == post_id
         assert question.response_time == timedelta(minutes=42)
-        assert ops.questions.asker(question_id) == reader(1)
+        assert ops.questions.asker(READER, question_id, "checking") == reader(1)
         assert question.asker.subject_id == ops.privacy.subject_id_for("weibo", "@reader_1")
 
     def test_refused_questions_record_nothing(
@@ -284,8 +285,10 @@ class TestReadingSessions:
         assert session.status is SessionStatus.CLOSED
         assert session.attendance == 1
         assert session.contributions == ((one, "The ending surprised me."),)
-        assert ops.sessions.participant(session_id, one) == reader(1)
-        assert ops.sessions.participant(session_id, two) == PersonalInfo(name="Li Hua")
+        assert ops.sessions.participant(READER, session_id, one, "checking") == reader(1)
+        assert ops.sessions.participant(READER, session_id, two, "checking") == PersonalInfo(
+            name="Li Hua"
+        )
 
     def test_a_subject_is_needed(self, ops: LibOps, planner: Actor) -> None:
         """Without a subject id or a handle and platform, a registration is refused."""
@@ -435,7 +438,7 @@ class TestContests:
         assert verification.matches, verification.reasons
         assert verification.expected_winners == winners
         assert ops.contests.verify(contest_id) == verification
-        names = {ops.contests.participant(contest_id, w).label for w in winners}
+        names = {ops.contests.participant(READER, contest_id, w, "checking").label for w in winners}
         assert names <= {reader(n).label for n in range(1, 7)}
 
     def test_erasing_a_winner_keeps_the_draw_verifiable(
@@ -446,8 +449,8 @@ class TestContests:
         winners = ops.contests.draw(admin, contest_id)
         erased = ops.contests.get(contest_id).entry(winners[0])
         ops.privacy.erase(admin, erased.subject_id, "asked to be forgotten")
-        assert ops.contests.participant(contest_id, winners[0]) is ERASED
-        assert ops.contests.participant(contest_id, winners[1]).erased is False
+        assert ops.contests.participant(READER, contest_id, winners[0], "checking") is ERASED
+        assert ops.contests.participant(READER, contest_id, winners[1], "checking").erased is False
         assert ops.contests.verify(contest_id).matches
 
     def test_idempotent_entries(
@@ -683,7 +686,9 @@ class TestPersonalDataInInteractions:
         opened = [
             value
             for notification in ops.app.recorder.select_notifications(1, 10_000)
-            for value in ops.privacy.reveal(ops.app.mapper.to_domain_event(notification)).values()
+            for value in ops.deps.personal.reveal(
+                ops.app.mapper.to_domain_event(notification)
+            ).values()
         ]
         assert sorted(info.label for info in opened) == sorted(
             reader(n).label for n in (1, 2, 0, 1, 2)

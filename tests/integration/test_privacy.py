@@ -199,7 +199,7 @@ def reveal_all(ops: LibOps) -> dict[tuple[UUID, int, str], Any]:
     opened: dict[tuple[UUID, int, str], Any] = {}
     for notification in ops.app.recorder.select_notifications(start=1, limit=1_000_000):
         domain_event = ops.app.mapper.to_domain_event(notification)
-        for field, result in ops.privacy.reveal(domain_event).items():
+        for field, result in ops.deps.personal.reveal(domain_event).items():
             opened[(domain_event.originator_id, domain_event.originator_version, field)] = result
     return opened
 
@@ -299,12 +299,12 @@ class TestSealAndOpen:
         for key, info in PEOPLE.items():
             created = stored_events(ops, registrations[key])[0]
             assert isinstance(created, Registration.Registered)
-            assert ops.privacy.reveal(created) == {"participant": info}
+            assert ops.deps.personal.reveal(created) == {"participant": info}
             assert created.note == PUBLIC_NOTE
         amended = stored_events(ops, registrations["zoe"])[1]
-        assert ops.privacy.reveal(amended) == {"participant": ZOE}
+        assert ops.deps.personal.reveal(amended) == {"participant": ZOE}
         guests = stored_events(ops, registrations["wang"])[1]
-        assert ops.privacy.reveal(guests) == {"guests[0]": MULLER, "guests[1]": EMOJI}
+        assert ops.deps.personal.reveal(guests) == {"guests[0]": MULLER, "guests[1]": EMOJI}
 
     def test_consent_is_stored_in_clear(self, ops: LibOps, registrations: dict[str, UUID]) -> None:
         """The consent travels beside the ciphertext and reads without any key."""
@@ -320,7 +320,9 @@ class TestSealAndOpen:
             "reader-1", ZOE, consent(), aggregate_id=aggregate_id, version=3, topic="t:T.E"
         )
         assert (
-            memory_ops.privacy.open(sealed, aggregate_id=aggregate_id, version=3, topic="t:T.E")
+            memory_ops.deps.personal.open(
+                sealed, aggregate_id=aggregate_id, version=3, topic="t:T.E"
+            )
             == ZOE
         )
 
@@ -358,7 +360,7 @@ class TestSealAndOpen:
                     "topic": "t:T.E",
                 }
                 sealed = ops.privacy.seal("reader-1", info, consent(), **where)
-                assert ops.privacy.open(sealed, **where) == info
+                assert ops.deps.personal.open(sealed, **where) == info
 
             check()
 
@@ -389,7 +391,7 @@ class TestSealedDataIsBoundToItsEvent:
         """Opening with another aggregate id, version or topic raises PersonalDataTamperedError."""
         sealed, where = self._sealed(memory_ops)
         with pytest.raises(PersonalDataTamperedError, match="copied from another event"):
-            memory_ops.privacy.open(sealed, **{**where, **moved})
+            memory_ops.deps.personal.open(sealed, **{**where, **moved})
 
     @pytest.mark.parametrize("part", ["nonce", "ciphertext"])
     def test_altered_bytes_are_tampering(self, memory_ops: LibOps, part: str) -> None:
@@ -401,7 +403,7 @@ class TestSealedDataIsBoundToItsEvent:
             **{**_fields(sealed), part: base64.b64encode(bytes(raw)).decode()}
         )
         with pytest.raises(PersonalDataTamperedError):
-            memory_ops.privacy.open(altered, **where)
+            memory_ops.deps.personal.open(altered, **where)
 
     def test_other_subjects_key_is_tampering(self, memory_ops: LibOps) -> None:
         """Relabelling sealed data with another subject's id does not open it."""
@@ -409,7 +411,7 @@ class TestSealedDataIsBoundToItsEvent:
         memory_ops.privacy.seal("reader-2", WANG, consent(), **where)
         relabelled = SealedPersonalData(**{**_fields(sealed), "subject_id": "reader-2"})
         with pytest.raises(PersonalDataTamperedError):
-            memory_ops.privacy.open(relabelled, **where)
+            memory_ops.deps.personal.open(relabelled, **where)
 
     def test_copied_into_another_aggregates_event(
         self, ops: LibOps, registrations: dict[str, UUID]
@@ -421,9 +423,9 @@ class TestSealedDataIsBoundToItsEvent:
         (copied,) = stored_events(ops, target)
         assert copied.participant == original  # stored as it was: the copy went through
         with pytest.raises(PersonalDataTamperedError):
-            ops.privacy.reveal(copied)
+            ops.deps.personal.reveal(copied)
         # The original still opens where it was sealed.
-        assert ops.privacy.reveal(stored_events(ops, registrations["zoe"])[0]) == {
+        assert ops.deps.personal.reveal(stored_events(ops, registrations["zoe"])[0]) == {
             "participant": ZOE
         }
 
@@ -438,7 +440,7 @@ class TestSealedDataIsBoundToItsEvent:
         last = stored_events(ops, registrations["wang"])[-1]
         assert isinstance(last, Registration.Amended)
         with pytest.raises(PersonalDataTamperedError):
-            ops.privacy.reveal(last)
+            ops.deps.personal.reveal(last)
 
     def test_same_place_other_event_class(
         self, ops: LibOps, registrations: dict[str, UUID]
@@ -453,7 +455,7 @@ class TestSealedDataIsBoundToItsEvent:
             participant=created.participant,
         )
         with pytest.raises(PersonalDataTamperedError):
-            ops.privacy.reveal(forged)
+            ops.deps.personal.reveal(forged)
 
 
 def _fields(sealed: SealedPersonalData) -> dict[str, Any]:
@@ -513,7 +515,7 @@ class TestSealingIsRefused:
         with LibOps.open(url, keys=MemoryKeyStore()) as ops:
             created = stored_events(ops, registration_id)[0]
             with pytest.raises(SubjectKeyMissingError, match="never erased"):
-                ops.privacy.reveal(created)
+                ops.deps.personal.reveal(created)
 
 
 # --- erasure --------------------------------------------------------------------------------
@@ -622,7 +624,7 @@ class TestErasure:
             lambda: ops.privacy.erase(actor, subject_for(ops, ZOE), "asked"),
         )
         assert not ops.privacy.is_erased(subject_for(ops, ZOE))
-        assert ops.privacy.reveal(stored_events(ops, registrations["zoe"])[0]) == {
+        assert ops.deps.personal.reveal(stored_events(ops, registrations["zoe"])[0]) == {
             "participant": ZOE
         }
 
@@ -669,11 +671,11 @@ class TestKeyStoreBackups:
         keys_file.write_bytes(backup)  # the backup is restored
         with LibOps.open(url, clock=clock) as ops:
             created = stored_events(ops, ids["zoe"])[0]
-            assert ops.privacy.reveal(created) == {"participant": ZOE}  # readable again
+            assert ops.deps.personal.reveal(created) == {"participant": ZOE}  # readable again
             assert ops.privacy.reapply_erasures() == 2
-            assert ops.privacy.reveal(created) == {"participant": ERASED}
+            assert ops.deps.personal.reveal(created) == {"participant": ERASED}
             assert ops.privacy.reapply_erasures() == 0
-            assert ops.privacy.reveal(stored_events(ops, ids["muller"])[0]) == {
+            assert ops.deps.personal.reveal(stored_events(ops, ids["muller"])[0]) == {
                 "participant": MULLER
             }
 

@@ -89,6 +89,7 @@ from libops import (
     SealedPersonalData,
     SessionStatus,
 )
+from libops.domain.access import DataAccess
 from libops.domain.checkpoint import Checkpoint
 from libops.domain.idempotency import IdempotencyRecord
 from libops.domain.interaction.contest import Entry
@@ -97,6 +98,7 @@ from libops.domain.interaction.reading import Registration
 from libops.domain.post import PublishFailure, Review
 from libops.domain.risk import ActionCompletion, ContingencyPlan
 from libops.verify import verify_checkpoint
+from tests.actors import ADMIN as READER
 from tests.golden.inventory import aggregate_classes, recorded_event_classes
 from tests.golden.regenerate import (
     GOLDEN_DIR,
@@ -1541,6 +1543,46 @@ CHECKPOINT_EVENTS: list[tuple[type[Any], UUID, int, dict[str, Any]]] = [
 ]
 
 
+# --- the access scenario ----------------------------------------------------------------
+
+ACCESS_QUESTION = UUID("acce5500-0000-4000-8000-000000000001")
+ACCESS_RECORD = UUID("acce5500-0000-4000-8000-000000000002")
+ZHAO_LI = "16f13f08d11149208dd1e02dd1d03599b7c019a1edb2c225787679face3ef70d"
+ZHAO_LI_CONSENT = Consent("answering this question", datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
+
+ACCESS_EVENTS: list[tuple[type[Any], UUID, int, dict[str, Any]]] = [
+    (
+        Question.Received,
+        ACCESS_QUESTION,
+        1,
+        {
+            "originator_topic": "libops:Question",
+            "actor_id": "planner-1",
+            "platform": Platform.WECHAT,
+            "post_id": None,
+            "asker": SealedFor(ZHAO_LI, ZHAO_LI_CONSENT, blocks=1),
+            "text": "Can I renew my loan by phone?",
+            "asked_at": datetime(2026, 3, 1, 8, 0, tzinfo=UTC),
+            "received_at": datetime(2026, 3, 1, 8, 0, tzinfo=UTC),
+        },
+    ),
+    (
+        DataAccess.Read,
+        ACCESS_RECORD,
+        1,
+        {
+            "originator_topic": "libops:DataAccess",
+            "actor_id": "admin-1",
+            "subject_id": ZHAO_LI,
+            "reason": "replying by telephone, as the reader asked",
+            "source_id": ACCESS_QUESTION,
+            "what": "asker",
+            "at": datetime(2026, 3, 1, 8, 10, tzinfo=UTC),
+        },
+    ),
+]
+
+
 class TestCampaignGoldenFile:
     def test_the_file_holds_the_expected_records(self) -> None:
         """Topics, aggregate ids and versions of the stored records are as expected."""
@@ -2151,14 +2193,15 @@ class TestQuestionGoldenFile:
         ops = _loaded(golden_ops, "question_events.json")
         zhang = PersonalInfo(name="张伟", handle="@zhangwei_reads")
         li = PersonalInfo(name="Li Ming", handle="@LiMing1990", contact="li.ming@example.org")
-        assert ops.questions.asker(FIRST_QUESTION) == zhang
-        assert ops.questions.asker(LATE_QUESTION) == li
+        assert ops.questions.asker(READER, FIRST_QUESTION, "checking") == zhang
+        assert ops.questions.asker(READER, LATE_QUESTION, "checking") == li
         before = count_events(ops)
         assert ops.privacy.reapply_erasures() == 1
-        assert ops.questions.asker(LATE_QUESTION) == ERASED
-        assert ops.questions.asker(FIRST_QUESTION) == zhang
+        assert count_events(ops) == before  # reapplying records nothing
+        assert ops.questions.asker(READER, LATE_QUESTION, "checking") == ERASED
+        assert ops.questions.asker(READER, FIRST_QUESTION, "checking") == zhang
         assert ops.questions.get(LATE_QUESTION).answer_text == LATE_ANSWER  # the rest stays
-        assert count_events(ops) == before
+        assert len(ops.audit.access()) == 4  # every reading recorded
 
 
 class TestReadingSessionGoldenFile:
@@ -2230,10 +2273,10 @@ class TestReadingSessionGoldenFile:
     def test_the_participants_open(self, golden_ops: LibOps) -> None:
         """Each participant's sealed data opens at the version it was registered at."""
         ops = _loaded(golden_ops, "reading_session_events.json")
-        assert ops.sessions.participant(CIRCLE, WANG_FANG) == PersonalInfo(
+        assert ops.sessions.participant(READER, CIRCLE, WANG_FANG, "checking") == PersonalInfo(
             name="王芳", handle="@bookish_fang"
         )
-        assert ops.sessions.participant(CIRCLE, ZHOU_LEI) == PersonalInfo(
+        assert ops.sessions.participant(READER, CIRCLE, ZHOU_LEI, "checking") == PersonalInfo(
             name="Zhou Lei", contact="zhou.lei@example.org"
         )
 
@@ -2342,8 +2385,12 @@ class TestContestGoldenFile:
     def test_the_entries_open(self, golden_ops: LibOps) -> None:
         """Each entry's sealed participant opens at the version it was recorded at."""
         ops = _loaded(golden_ops, "contest_events.json")
-        assert ops.contests.participant(QUIZ, "E000003") == PersonalInfo(handle="@staff_liu")
-        assert ops.contests.participant(QUIZ, "wx-2247483921") == PersonalInfo(handle="@night_owl")
+        assert ops.contests.participant(READER, QUIZ, "E000003", "checking") == PersonalInfo(
+            handle="@staff_liu"
+        )
+        assert ops.contests.participant(READER, QUIZ, "wx-2247483921", "checking") == PersonalInfo(
+            handle="@night_owl"
+        )
 
     def test_the_cancelled_contest_reconstructs(self, fresh_ops: LibOps) -> None:
         """The repost draw announced with its rules was cancelled with a reason."""
@@ -2458,6 +2505,27 @@ class TestCheckpointGoldenFile:
         (info,) = ops.audit.checkpoints()
         assert (info.id, info.size, info.last_position) == (CHECKPOINT_ID, 1, 1)
         assert (info.root, info.public_key) == (CHECKPOINT_ROOT, CHECKPOINT_KEY)
+
+
+class TestAccessGoldenFile:
+    def test_the_file_holds_the_expected_records(self) -> None:
+        """Topics, aggregate ids and versions of the stored records are as expected."""
+        _assert_records("access_events.json", ACCESS_EVENTS)
+
+    def test_events_decode_to_the_expected_values(self, fresh_ops: LibOps) -> None:
+        """Each stored record decodes to exactly the expected event, field by field."""
+        _assert_decodes(fresh_ops, "access_events.json", ACCESS_EVENTS)
+
+    def test_the_reading_is_listed(self, fresh_ops: LibOps) -> None:
+        """The audit service lists the recorded reading: who, whose, what and why."""
+        ops = _loaded(fresh_ops, "access_events.json")
+        (access,) = ops.audit.access(ZHAO_LI)
+        assert (access.read_by, access.what, access.source_id) == (
+            "admin-1",
+            "asker",
+            ACCESS_QUESTION,
+        )
+        assert ops.audit.access("someone-else") == []
 
 
 class TestEveryGoldenFile:

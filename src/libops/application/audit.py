@@ -51,7 +51,9 @@ from libops.application.proofs import (
     prove_consistency,
     prove_inclusion,
 )
+from libops.domain.access import DataAccess
 from libops.domain.errors import InvalidValueError, NoStateThenError, UnknownIdError
+from libops.domain.personal import require_subject_id
 from libops.domain.schema import converter
 from libops.projections.engine import ProjectionEngine
 from libops.projections.ports import EventLog, LogWatch, Notification, ViewStore
@@ -221,6 +223,19 @@ class AuditService(Executes):
         Check it with :func:`libops.verify.verify_consistency`.
         """
         return prove_consistency(self._app, old_size, new_size)
+
+    def access(self, subject_id: str | None = None) -> list[DataAccess]:
+        """Every recorded reading of personal data (of one subject, if given), oldest first."""
+        wanted = None if subject_id is None else require_subject_id(subject_id)
+        found: list[DataAccess] = []
+        for notification in self._app.notifications(DataAccess.Read.TOPIC):
+            read = self._app.mapper.to_domain_event(notification)
+            assert isinstance(read, DataAccess.Read)
+            if wanted is None or read.subject_id == wanted:
+                access = read.mutate(None)
+                assert isinstance(access, DataAccess)
+                found.append(access)
+        return found
 
     def checkpoints(self) -> list[CheckpointInfo]:
         """Every recorded checkpoint, oldest first (what an auditor keeps outside the store)."""

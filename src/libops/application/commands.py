@@ -86,6 +86,9 @@ class Command(Generic[R_co]):
 
     NAME: ClassVar[str]
     REQUIRES: ClassVar[tuple[str, ...]] = ()
+    KEYED: ClassVar[bool] = True
+    """False for a command whose result must never be stored (personal data it opens): it
+    takes no idempotency key, since the first result of a keyed command is stored."""
 
     idempotency_key: str | None = attrs.field(default=None, kw_only=True, validator=_check_key)
 
@@ -489,6 +492,11 @@ class CommandBus:
         assert handler is not None  # registered() refuses a command without one
         authorize_all(actor, command.permissions())
         key = command.idempotency_key
+        if key is not None and not type(command).KEYED:
+            raise InvalidValueError(
+                f"{command.NAME} opens personal data, which is never stored: it takes no "
+                "idempotency key"
+            )
         last: list[Context] = []
 
         def run() -> tuple[list[Aggregate], Any]:

@@ -325,3 +325,33 @@ def audit_import(
         f"imported {result.checked} events; {result.checkpoints} checkpoints cover "
         f"{result.covered} of them and verify"
     )
+
+
+@audit_app.command("access")
+def audit_access(
+    subject: Annotated[
+        str | None, typer.Option("--subject", help="Only this data subject's id.")
+    ] = None,
+    store: StoreOption = DEFAULT_STORE,
+    as_json: JsonFlag = False,
+) -> None:
+    """List every reading of readers' personal data: when, who, whose, what and why."""
+    with reporting_errors(store), LibOps.open(store) as ops:
+        rows = [
+            {
+                "at": access.at.isoformat(),
+                "read_by": access.read_by,
+                "subject_id": access.subject_id,
+                "source_id": str(access.source_id),
+                "what": access.what,
+                "reason": access.reason,
+            }
+            for access in ops.audit.access(subject)
+        ]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("at", "read by", "subject", "what", "why", box=None, pad_edge=False)
+    for row in rows:
+        table.add_row(row["at"], row["read_by"], row["subject_id"][:12], row["what"], row["reason"])
+    stdout().print(table)

@@ -64,6 +64,9 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "budget.close": frozenset({_BUDGET}),
         # Personal data
         "privacy.erase": frozenset({_ADMIN}),
+        # Opening a reader's sealed personal data (to reply, or to deliver a prize) is a
+        # permission of its own, and each opening is recorded (see libops.domain.access).
+        "privacy.read": frozenset({_PLANNER, _ADMIN}),
         # Audit: a checkpoint signs what the log holds and changes no business state, so the
         # auditor (otherwise read-only) may record one too.
         "audit.checkpoint": frozenset({_ADMIN, _TECH, Role.AUDITOR}),

@@ -16,6 +16,7 @@ from uuid import UUID
 
 import attrs
 
+from libops.application.access import read_sealed
 from libops.application.commands import Command, Context, Executes, command, command_method, handles
 from libops.application.dependencies import Dependencies
 from libops.application.interactions.common import CarriesPersonalData
@@ -213,9 +214,38 @@ def _open_seed(deps: Dependencies, contest: Contest) -> bytes:
     return seed
 
 
+@command("privacy.read_entrant", requires=("privacy.read",))
+@attrs.frozen
+class ReadEntrant(Command[Opened]):
+    """Open who made an entry (to deliver a prize), saying why; the reading is recorded."""
+
+    KEYED = False
+
+    contest_id: UUID | str
+    entry_id: str
+    reason: str
+
+
+@handles(ReadEntrant)
+def read_entrant(ctx: Context, actor: Actor, command: ReadEntrant) -> Opened:
+    contest = ctx.load(Contest, command.contest_id)
+    entry = contest.entry(command.entry_id)
+    return read_sealed(
+        ctx,
+        actor,
+        entry.participant,
+        aggregate_id=contest.id,
+        version=entry.version,
+        topic=Contest.EntryRecorded.TOPIC,
+        reason=command.reason,
+        what=f"entry {command.entry_id}",
+    )
+
+
 class ContestService(Executes):
     """Announce contests, take entries, close them with a commitment and draw verifiably."""
 
+    participant = command_method(ReadEntrant)
     announce = command_method(AnnounceContest)
     state_rules = command_method(StateRules)
     open = command_method(OpenContest)
@@ -228,17 +258,6 @@ class ContestService(Executes):
     def get(self, contest_id: UUID | str) -> Contest:
         """The contest's current state (a fresh copy; changing it changes nothing stored)."""
         return self._app.load(Contest, contest_id)
-
-    def participant(self, contest_id: UUID | str, entry_id: str) -> Opened:
-        """Who made an entry (to deliver a prize); ERASED once the subject was erased."""
-        contest = self.get(contest_id)
-        entry = contest.entry(entry_id)
-        return self._deps.personal.open(
-            entry.participant,
-            aggregate_id=contest.id,
-            version=entry.version,
-            topic=Contest.EntryRecorded.TOPIC,
-        )
 
     def verify(self, contest_id: UUID | str) -> DrawVerification:
         """Redo the contest's draw from its stored events (see :func:`verify_draw`)."""

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 import attrs
 
+from libops.application.access import read_sealed
 from libops.application.app import LibOpsApplication
 from libops.application.commands import Command, Context, Executes, command, command_method, handles
 from libops.application.interactions.common import CarriesPersonalData
@@ -153,9 +154,36 @@ def open_question_ids(app: LibOpsApplication) -> list[UUID]:
     return list(open_ids)
 
 
+@command("privacy.read_asker", requires=("privacy.read",))
+@attrs.frozen
+class ReadAsker(Command[Opened]):
+    """Open who asked a question (ERASED once erased), saying why; the reading is recorded."""
+
+    KEYED = False
+
+    question_id: UUID | str
+    reason: str
+
+
+@handles(ReadAsker)
+def read_asker(ctx: Context, actor: Actor, command: ReadAsker) -> Opened:
+    question = ctx.load(Question, command.question_id)
+    return read_sealed(
+        ctx,
+        actor,
+        question.asker,
+        aggregate_id=question.id,
+        version=1,
+        topic=Question.Received.TOPIC,
+        reason=command.reason,
+        what="asker",
+    )
+
+
 class QuestionService(Executes):
     """Receive readers' questions, answer them, and escalate those left waiting too long."""
 
+    asker = command_method(ReadAsker)
     receive = command_method(ReceiveQuestion)
     answer = command_method(AnswerQuestion)
     escalate_overdue = command_method(EscalateOverdue)
@@ -168,13 +196,6 @@ class QuestionService(Executes):
     def get(self, question_id: UUID | str) -> Question:
         """The question's current state (a fresh copy; changing it changes nothing stored)."""
         return self._app.load(Question, question_id)
-
-    def asker(self, question_id: UUID | str) -> Opened:
-        """Who asked, opened from the sealed data (ERASED once the subject was erased)."""
-        question = self.get(question_id)
-        return self._deps.personal.open(
-            question.asker, aggregate_id=question.id, version=1, topic=Question.Received.TOPIC
-        )
 
     def open_question_ids(self) -> list[UUID]:
         """The ids of questions neither answered nor escalated, oldest first."""

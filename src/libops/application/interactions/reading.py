@@ -7,6 +7,7 @@ from uuid import UUID
 
 import attrs
 
+from libops.application.access import read_sealed
 from libops.application.commands import Command, Context, Executes, command, command_method, handles
 from libops.application.interactions.common import CarriesPersonalData
 from libops.application.personal_data import Opened
@@ -109,9 +110,38 @@ class CancelSession(Command[None]):
     reason: str
 
 
+@command("privacy.read_participant", requires=("privacy.read",))
+@attrs.frozen
+class ReadParticipant(Command[Opened]):
+    """Open a registered participant's personal data, saying why; the reading is recorded."""
+
+    KEYED = False
+
+    session_id: UUID | str
+    subject_id: str
+    reason: str
+
+
+@handles(ReadParticipant)
+def read_participant(ctx: Context, actor: Actor, command: ReadParticipant) -> Opened:
+    session = ctx.load(ReadingSession, command.session_id)
+    registration = session.registration(command.subject_id)
+    return read_sealed(
+        ctx,
+        actor,
+        registration.participant,
+        aggregate_id=session.id,
+        version=registration.version,
+        topic=ReadingSession.Registered.TOPIC,
+        reason=command.reason,
+        what="participant",
+    )
+
+
 class ReadingSessionService(Executes):
     """Schedule reading-sharing sessions, register participants, record what happened."""
 
+    participant = command_method(ReadParticipant)
     schedule = command_method(ScheduleSession)
     register = command_method(RegisterParticipant)
     record_attendance = command_method(RecordAttendance)
@@ -122,14 +152,3 @@ class ReadingSessionService(Executes):
     def get(self, session_id: UUID | str) -> ReadingSession:
         """The session's current state (a fresh copy; changing it changes nothing stored)."""
         return self._app.load(ReadingSession, session_id)
-
-    def participant(self, session_id: UUID | str, subject_id: str) -> Opened:
-        """A registered participant's personal data (ERASED once the subject was erased)."""
-        session = self.get(session_id)
-        registration = session.registration(subject_id)
-        return self._deps.personal.open(
-            registration.participant,
-            aggregate_id=session.id,
-            version=registration.version,
-            topic=ReadingSession.Registered.TOPIC,
-        )

@@ -28,14 +28,15 @@ used: on a shared machine, other work slows elapsed time far more than CPU time,
 
 The store is a real libops history, repeated, as in ``benchmarks/projections.py`` (whose
 helpers build it): ``libops demo`` with 24 posts over 21 days, its stored events copied again
-and again with fresh aggregate ids and dates a week later each time (about 520 bytes of
+and again with fresh aggregate ids and dates a week later each time (about 410 bytes of
 stored state an event).
 
 The last line is a JSON object with ``verify_per_s``, ``baseline_per_s``, ``ratio``,
-``seconds_1m``, ``cpu_ratio``, the checkpoint figures (``checkpoint_events`` = K,
-``checkpoint_seconds`` on the large store, ``checkpoint_seconds_small`` on the small one,
-``checkpoint_us_per_event`` and ``checkpoint_growth``) and ``full_checkpoint_per_s`` (the
-rate of checkpointing the whole log while building it).
+``seconds_1m``, ``cpu_ratio``, ``round_ratios`` (each round's ratio), the checkpoint figures
+(``checkpoint_events`` = K, ``checkpoint_seconds`` on the large store,
+``checkpoint_seconds_small`` on the small one, ``checkpoint_us_per_event`` and
+``checkpoint_growth``) and ``full_checkpoint_per_s`` (the rate of checkpointing the whole
+log while building it).
 
     python benchmarks/audit.py            # 1,000,000 events, 5 rounds
     python benchmarks/audit.py --quick    # 100,000 events, projected, well under a minute
@@ -238,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
         "ratio": round(verify_per_s / baseline_per_s, 3),
         "seconds_1m": round(1_000_000 / verify_per_s, 2),
         "cpu_ratio": round(median("baseline", "cpu_seconds") / median("verify", "cpu_seconds"), 3),
+        "round_ratios": [
+            round(verify["per_s"] / baseline["per_s"], 3)
+            for verify, baseline in zip(rows["verify"], rows["baseline"], strict=True)
+        ],
         "events": rows["verify"][-1]["events"],
         "projected": rows["verify"][-1]["events"] < 1_000_000,
         "checkpoint_events": k,

@@ -3,6 +3,8 @@ rows either way; and verification that reads a page, or a checkpoint, at a time.
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from unittest import mock
 
@@ -37,6 +39,22 @@ class TestStoredRows:
         with LibOps.open("memory://") as ops:
             assert log_rows_for(ops.app.recorder) is None
             assert isinstance(log_rows(ops.app), RecorderLogRows)
+
+
+class TestUnreadableRows:
+    @pytest.mark.parametrize("column", ["state", "topic", "originator_id"])
+    def test_a_row_made_null_is_named_as_changed(self, tmp_path: Path, column: str) -> None:
+        """A column of a covered event set to NULL (no leaf encoding at all) is a change."""
+        url = f"sqlite:///{tmp_path}/libops.db"
+        with LibOps.open(url, migrate=True) as ops:
+            record_some(ops, 6)
+            assert ops.audit.checkpoint(AUDITOR) is not None
+        with closing(sqlite3.connect(tmp_path / "libops.db")) as lite, lite:
+            lite.execute(f"UPDATE stored_events SET {column} = NULL WHERE rowid = 4")
+        with LibOps.open(url) as ops:
+            problem = ops.audit.verify().problem
+        assert problem is not None
+        assert (problem.kind, problem.position) == ("changed", 4)
 
 
 TAMPERING = st.sampled_from(["none", "flip", "delete", "swap", "truncate", "insert"])

@@ -260,7 +260,7 @@ def _row_leaf(row: StoredRow) -> bytes:
     at, ident, version, topic, state = row
     try:
         data = leaf_bytes(at, ident.decode(), version, topic.decode(), bytes(state))
-    except (TypeError, UnicodeDecodeError) as error:
+    except (TypeError, AttributeError, UnicodeDecodeError) as error:  # NULL, or not text
         raise ValueError(f"event {at} has no leaf encoding: {error}") from None
     return leaf_hash(data)
 

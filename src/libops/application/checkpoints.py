@@ -10,6 +10,12 @@ secret of the key store (outside the event store, like the readers' keys), under
 signature, each root (recomputed from the leaf hashes the checkpoints keep, which ties those
 to the signatures), and each event against its leaf hash, so the first event that no longer
 matches is named by its position: changed, missing, out of place or added.
+
+Both read the log's rows as stored, nothing decoded, through :class:`LogRows`: on SQLite
+straight from the events table (the adapter ``libops.adapters.logrows``, wired in by
+``libops.bootstrap``), elsewhere as the recorder's notifications. Neither reads the whole log
+but :func:`verify_log`: a checkpoint finds the last one from the end of the log and hashes
+only the events since, so it costs what those cost however long the log has grown.
 """
 
 from __future__ import annotations

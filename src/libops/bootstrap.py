@@ -14,6 +14,7 @@ from libops.adapters.clock import SystemClock
 from libops.adapters.eventlog import RecorderEventLog
 from libops.adapters.importing import insert_at_positions
 from libops.adapters.keystore import migrate_key_store, open_key_store
+from libops.adapters.logrows import log_rows_for
 from libops.adapters.platforms import gateways_by_platform, limits_for
 from libops.adapters.sealing import AesGcmSealer
 from libops.adapters.storage import (
@@ -33,6 +34,7 @@ from libops.application.app import LibOpsApplication
 from libops.application.audit import AuditService
 from libops.application.budgets import BudgetService
 from libops.application.campaigns import CampaignService
+from libops.application.checkpoints import read_log_rows_with
 from libops.application.commands import Command, CommandBus
 from libops.application.dependencies import Dependencies
 from libops.application.interactions import (
@@ -151,6 +153,10 @@ class LibOps:
         self.moderation = ModerationService(self.bus)
         self._projections: ProjectionEngine | None = None
         self._event_log = RecorderEventLog(app.recorder, app.mapper, config)
+        # Checkpoints hash the log's rows as stored: read straight from SQLite where it is.
+        stored_rows = log_rows_for(app.recorder)
+        if stored_rows is not None:
+            read_log_rows_with(app, stored_rows)
         # Looking back: any aggregate as it was, its history, any view as of a position.
         self.audit = AuditService(
             self.bus,

@@ -10,14 +10,23 @@ secret of the key store (outside the event store, like the readers' keys), under
 signature, each root (recomputed from the leaf hashes the checkpoints keep, which ties those
 to the signatures), and each event against its leaf hash, so the first event that no longer
 matches is named by its position: changed, missing, out of place or added.
+
+Both read the log's rows as stored, nothing decoded, through :class:`LogRows`: on SQLite
+straight from the events table (the adapter ``libops.adapters.logrows``, wired in by
+``libops.bootstrap``), elsewhere as the recorder's notifications. Neither reads the whole log
+but :func:`verify_log`: a checkpoint finds the last one from the end of the log and hashes
+only the events since, so it costs what those cost however long the log has grown.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from typing import Any, Final
+import hashlib
+import struct
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Final, Protocol
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 import attrs
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -39,6 +48,9 @@ from libops.verify import (
     verify_checkpoint,
 )
 
+if TYPE_CHECKING:
+    from eventsourcing.persistence import ApplicationRecorder
+
 SIGNING_KEY_SUBJECT: Final = "libops:checkpoint-signing-key"
 """The key store's entry whose 32 bytes are the seed of the store's Ed25519 signing key."""
 
@@ -46,7 +58,57 @@ MAX_LEAVES: Final = 50_000
 """The most events one checkpoint covers; a longer stretch is covered by several in a row."""
 
 PAGE: Final = 5_000
-"""How many notifications one read of the log returns."""
+"""How many events one read of the log returns."""
+
+StoredRow = tuple[int, bytes, int, bytes, bytes]
+"""One event as stored: position, aggregate id (UTF-8), version, topic (UTF-8), stored state."""
+
+
+class LogRows(Protocol):
+    """The event log's rows as stored, nothing decoded: what checkpoints hash."""
+
+    def rows(self, after: int, stop: int, limit: int) -> Sequence[StoredRow]:
+        """Up to ``limit`` events after position ``after`` and up to ``stop``, in log order."""
+        ...
+
+
+class RecorderLogRows:
+    """Any store's rows, read as the recorder's notifications (an id written as ``uuid.hex``)."""
+
+    def __init__(self, recorder: ApplicationRecorder) -> None:
+        self._recorder = recorder
+
+    def rows(self, after: int, stop: int, limit: int) -> Sequence[StoredRow]:
+        """Up to ``limit`` events after position ``after`` and up to ``stop``, in log order."""
+        return [
+            (
+                notification.id,
+                _aggregate_id(notification.originator_id).encode("utf-8"),
+                notification.originator_version,
+                notification.topic.encode("utf-8"),
+                bytes(notification.state),
+            )
+            for notification in self._recorder.select_notifications(
+                after, limit, stop=stop, inclusive_of_start=False
+            )
+        ]
+
+
+_LOG_ROWS: WeakKeyDictionary[LibOpsApplication, LogRows] = WeakKeyDictionary()
+
+
+def read_log_rows_with(app: LibOpsApplication, rows: LogRows) -> None:
+    """Have checkpoints and :func:`verify_log` read ``app``'s log through ``rows``.
+
+    The wiring (:mod:`libops.bootstrap`) gives the store's own reader where it has one
+    (SQLite); otherwise the recorder's notifications are read and encoded again.
+    """
+    _LOG_ROWS[app] = rows
+
+
+def log_rows(app: LibOpsApplication) -> LogRows:
+    """How checkpoints read ``app``'s log (see :func:`read_log_rows_with`)."""
+    return _LOG_ROWS.get(app) or RecorderLogRows(app.recorder)
 
 
 @attrs.frozen
@@ -123,16 +185,28 @@ def checkpoint_events(app: LibOpsApplication) -> Iterator[Checkpoint.Recorded]:
         yield event
 
 
+_FIRST_WINDOW: Final = 1_024
+
+
 def last_checkpoint(app: LibOpsApplication) -> Checkpoint.Recorded | None:
-    """The event of the latest checkpoint (only that one is decoded), or None."""
-    last = None
-    for notification in app.notifications(Checkpoint.Recorded.TOPIC, page=50):
-        last = notification
-    if last is None:
-        return None
-    event = app.mapper.to_domain_event(last)
-    assert isinstance(event, Checkpoint.Recorded)
-    return event
+    """The event of the latest checkpoint (only that one is decoded), or None.
+
+    Looked for backwards from the end of the log, in windows twice as long each time, so
+    that it costs in proportion to the events recorded since, not to the whole log.
+    """
+    end = app.recorder.max_notification_id() or 0
+    window = _FIRST_WINDOW
+    while end > 0:
+        start = max(0, end - window)
+        found = app.recorder.select_notifications(
+            start, window, stop=end, topics=[Checkpoint.Recorded.TOPIC], inclusive_of_start=False
+        )
+        if found:
+            event = app.mapper.to_domain_event(found[-1])
+            assert isinstance(event, Checkpoint.Recorded)
+            return event
+        end, window = start, window * 2
+    return None
 
 
 def _is_checkpoint(app: LibOpsApplication, position: int) -> bool:
@@ -140,19 +214,76 @@ def _is_checkpoint(app: LibOpsApplication, position: int) -> bool:
     return bool(notification.topic == Checkpoint.Recorded.TOPIC)
 
 
+def _aggregate_id(originator: UUID | str) -> str:
+    return originator.hex if isinstance(originator, UUID) else str(originator)
+
+
 def event_leaf(notification: Any) -> bytes:
     """The leaf hash of one stored event (see :func:`libops.leaf_bytes`)."""
-    originator = notification.originator_id
-    aggregate_id = originator.hex if isinstance(originator, UUID) else str(originator)
     return leaf_hash(
         leaf_bytes(
             notification.id,
-            aggregate_id,
+            _aggregate_id(notification.originator_id),
             notification.originator_version,
             notification.topic,
             bytes(notification.state),
         )
     )
+
+
+_sha256 = hashlib.sha256
+_NUMBER_AND_LENGTH = struct.Struct(">QI").pack
+_LENGTH = struct.Struct(">I").pack
+
+
+def leaf_hashes(rows: Sequence[StoredRow]) -> list[bytes]:
+    """The leaf hash of each stored row: ``leaf_hash(leaf_bytes(...))``, in one tight loop.
+
+    The leaf data is laid out here again, as :func:`libops.verify.leaf_bytes` lays it out
+    (a test holds the two to each other), because building it row by row through that
+    function's arguments costs as much as the hashing. ValueError names a row that has no
+    leaf encoding.
+    """
+    pack, length = _NUMBER_AND_LENGTH, _LENGTH
+    try:
+        return [
+            _sha256(
+                b"\x00"
+                + pack(at, len(ident))
+                + ident
+                + pack(version, len(topic))
+                + topic
+                + length(len(state))
+                + state
+            ).digest()
+            for at, ident, version, topic, state in rows
+        ]
+    except (struct.error, TypeError):
+        return [_row_leaf(row) for row in rows]  # the slow way says which row, and why
+
+
+def _row_leaf(row: StoredRow) -> bytes:
+    at, ident, version, topic, state = row
+    try:
+        data = leaf_bytes(at, ident.decode(), version, topic.decode(), bytes(state))
+    except (TypeError, AttributeError, UnicodeDecodeError) as error:  # NULL, or not text
+        raise ValueError(f"event {at} has no leaf encoding: {error}") from None
+    return leaf_hash(data)
+
+
+def _checked_leaf_hashes(rows: Sequence[StoredRow]) -> list[bytes]:
+    """Like :func:`leaf_hashes`, but a row with no leaf encoding (only an altered one has
+    none) gets an empty hash, which matches no leaf."""
+    try:
+        return leaf_hashes(rows)
+    except ValueError:
+        hashes = []
+        for row in rows:
+            try:
+                hashes.append(_row_leaf(row))
+            except ValueError:
+                hashes.append(b"")
+        return hashes
 
 
 def _signing_key(ctx: Context) -> Ed25519PrivateKey:
@@ -167,24 +298,23 @@ def record_checkpoint(
     frontier = Frontier() if last is None else Frontier.from_dict(last.frontier)
     after = 0 if last is None else last.last_position
     stop = ctx.app.recorder.max_notification_id() or 0
+    rows = log_rows(ctx.app)
     leaves: list[bytes] = []
     positions: list[list[int]] = []
     while after < stop and len(leaves) < MAX_LEAVES:
-        limit = min(PAGE, MAX_LEAVES - len(leaves))
-        batch = ctx.app.recorder.select_notifications(
-            after, limit, stop=stop, inclusive_of_start=False
-        )
+        batch = rows.rows(after, stop, min(PAGE, MAX_LEAVES - len(leaves)))
         if not batch:
             break
-        for notification in batch:
-            leaf = event_leaf(notification)
-            frontier.append(leaf)
-            leaves.append(leaf)
-            if positions and positions[-1][1] == notification.id - 1:
-                positions[-1][1] = notification.id
+        hashes = leaf_hashes(batch)
+        frontier.extend(hashes)
+        leaves += hashes
+        for row in batch:
+            at = row[0]
+            if positions and positions[-1][1] == at - 1:
+                positions[-1][1] = at
             else:
-                positions.append([notification.id, notification.id])
-        after = batch[-1].id
+                positions.append([at, at])
+        after = batch[-1][0]
     own = (
         last is not None
         and positions == [[last.last_position + 1] * 2]
@@ -280,13 +410,50 @@ class _Link:
 
     position: int
     event: Checkpoint.Recorded
+    leaves: bytes
+    """The leaf hashes of the events it newly covers, one after the other."""
 
-    def expected(self) -> Iterator[tuple[int, bytes]]:
-        """The (position, leaf hash) of each event it newly covers."""
-        leaves = base64.b64decode(self.event.leaves)
-        covered = (p for start, end in self.event.positions for p in range(start, end + 1))
-        for index, position in enumerate(covered):
-            yield position, leaves[index * HASH_SIZE : (index + 1) * HASH_SIZE]
+
+class _Covered:
+    """What the checkpoints cover, in log order, read from the front: runs of consecutive
+    positions, each with the leaf hashes kept for it."""
+
+    def __init__(self, links: list[_Link]) -> None:
+        # (first position, how many, the leaf hashes they are in, where the first one is)
+        self._runs: list[tuple[int, int, bytes, int]] = []
+        for link in links:
+            index = 0
+            for start, end in link.event.positions:
+                if end >= start:
+                    self._runs.append((start, end - start + 1, link.leaves, index * HASH_SIZE))
+                    index += end - start + 1
+        self._run = 0
+        self._done = 0  # of the current run
+        self.read = 0
+        """How many events were read as covered so far."""
+
+    def run(self) -> tuple[int, int, bytes, int] | None:
+        """What is left of the current run (None when all is read)."""
+        if self._run == len(self._runs):
+            return None
+        first, count, leaves, offset = self._runs[self._run]
+        done = self._done
+        return first + done, count - done, leaves, offset + done * HASH_SIZE
+
+    def want(self) -> tuple[int, bytes] | None:
+        """The next (position, leaf hash) expected, or None when all is read."""
+        run = self.run()
+        if run is None:
+            return None
+        position, _left, leaves, offset = run
+        return position, leaves[offset : offset + HASH_SIZE]
+
+    def advance(self, count: int) -> None:
+        """Move on by ``count`` events, all within the current run."""
+        self._done += count
+        self.read += count
+        if self._done == self._runs[self._run][1]:
+            self._run, self._done = self._run + 1, 0
 
 
 def _chain(reads: list[_Read], pinned: str | None) -> tuple[list[_Link], list[Problem]]:
@@ -349,14 +516,14 @@ def _chain(reads: list[_Read], pinned: str | None) -> tuple[list[_Link], list[Pr
             )
             continue
         frontier = trial
-        links.append(_Link(at, recorded))
+        links.append(_Link(at, recorded, leaves))
     return links, problems
 
 
-def _mismatch(notification: Any, want: tuple[int, bytes]) -> Problem | None:
-    """What is wrong with ``notification`` where the checkpoints expect ``want``, if anything."""
-    position, leaf = want
-    at = notification.id
+def _mismatch(at: int, leaf: bytes, want: tuple[int, bytes]) -> Problem | None:
+    """What is wrong with the event at ``at`` (with this leaf hash) where the checkpoints
+    expect ``want``, if anything."""
+    position, expected = want
     if at < position:
         return Problem(
             at,
@@ -370,7 +537,7 @@ def _mismatch(notification: Any, want: tuple[int, bytes]) -> Problem | None:
             "missing",
             f"position {position} is missing: the event the checkpoints covered there was removed",
         )
-    if event_leaf(notification) != leaf:
+    if leaf != expected:
         return Problem(
             position,
             "changed",
@@ -378,6 +545,40 @@ def _mismatch(notification: Any, want: tuple[int, bytes]) -> Problem | None:
             "checkpoints covered: it was changed or moved",
         )
     return None
+
+
+def _compare(batch: Sequence[StoredRow], covering: _Covered) -> tuple[int, Problem | None]:
+    """Compare one page of the log with what the checkpoints cover next: how many of its
+    events were read (all, unless a problem stopped it) and the problem found, if any.
+
+    A run of events that are all where and as covered is compared in one go (their leaf
+    hashes joined against those kept); only a run that differs is gone through one event at
+    a time, to name the first that does not match.
+    """
+    if covering.run() is None:
+        return len(batch), None  # recorded after the last checkpoint: nothing to compare
+    hashes = _checked_leaf_hashes(batch)
+    done, size = 0, len(batch)
+    while done < size and (run := covering.run()) is not None:
+        position, left, leaves, offset = run
+        n = min(size - done, left)
+        if (
+            batch[done][0] == position
+            and batch[done + n - 1][0] == position + n - 1
+            and b"".join(hashes[done : done + n]) == leaves[offset : offset + n * HASH_SIZE]
+        ):
+            covering.advance(n)
+            done += n
+            continue
+        for index in range(done, done + n):
+            want = covering.want()
+            assert want is not None  # n is within the current run
+            found = _mismatch(batch[index][0], hashes[index], want)
+            if found is not None:
+                return index + 1, found
+            covering.advance(1)
+        done += n
+    return size, None
 
 
 def _checked_key(public_key: str | None) -> str | None:
@@ -404,27 +605,20 @@ def verify_log(
     pinned = _checked_key(public_key)
     reads = _read_checkpoints(app)
     links, problems = _chain(reads, pinned)
-    expected = (pair for link in links for pair in link.expected())
-    want = next(expected, None)
-    checked = last_seen = covered = 0
+    covering = _Covered(links)
+    rows = log_rows(app)
+    checked = last_seen = 0
     found: Problem | None = None
     stop = app.recorder.max_notification_id() or 0
     while found is None and last_seen < stop:
-        batch = app.recorder.select_notifications(
-            last_seen, PAGE, stop=stop, inclusive_of_start=False
-        )
+        batch = rows.rows(last_seen, stop, PAGE)
         if not batch:
             break
-        last_seen = batch[-1].id
-        for notification in batch:
-            checked += 1
-            if want is None:
-                continue  # recorded after the last checkpoint
-            found = _mismatch(notification, want)
-            if found is not None:
-                break
-            covered += 1
-            want = next(expected, None)
+        last_seen = batch[-1][0]
+        read, found = _compare(batch, covering)
+        checked += read
+    covered = covering.read
+    want = covering.want()
     if found is None and want is not None:
         found = Problem(
             want[0],

@@ -34,7 +34,6 @@ from libops.application.app import LibOpsApplication
 from libops.application.audit import AuditService
 from libops.application.budgets import BudgetService
 from libops.application.campaigns import CampaignService
-from libops.application.checkpoints import read_log_rows_with
 from libops.application.commands import Command, CommandBus
 from libops.application.dependencies import Dependencies
 from libops.application.interactions import (
@@ -153,10 +152,6 @@ class LibOps:
         self.moderation = ModerationService(self.bus)
         self._projections: ProjectionEngine | None = None
         self._event_log = RecorderEventLog(app.recorder, app.mapper, config)
-        # Checkpoints hash the log's rows as stored: read straight from SQLite where it is.
-        stored_rows = log_rows_for(app.recorder)
-        if stored_rows is not None:
-            read_log_rows_with(app, stored_rows)
         # Looking back: any aggregate as it was, its history, any view as of a position.
         self.audit = AuditService(
             self.bus,
@@ -235,6 +230,8 @@ class LibOps:
             keys=keys,
             sealer=sealer,
             personal=PersonalData(keys, sealer),
+            # Checkpoints hash the log's rows as stored: read straight from SQLite there.
+            log_rows=log_rows_for(app.recorder),
         )
         return cls(app, config, deps, owned_keys=owned_keys)
 

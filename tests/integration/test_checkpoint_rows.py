@@ -27,7 +27,7 @@ class TestStoredRows:
             record_some(ops, 9)
             assert ops.audit.checkpoint(AUDITOR) is not None
             record_some(ops, 4)
-            fast = log_rows(ops.app)
+            fast = log_rows(ops.app, ops.deps)
             assert isinstance(fast, SQLiteLogRows)
             slow = RecorderLogRows(ops.app.recorder)
             last = ops.app.recorder.max_notification_id() or 0
@@ -38,7 +38,7 @@ class TestStoredRows:
         """In memory (and on PostgreSQL) there is no reader of rows but the recorder."""
         with LibOps.open("memory://") as ops:
             assert log_rows_for(ops.app.recorder) is None
-            assert isinstance(log_rows(ops.app), RecorderLogRows)
+            assert isinstance(log_rows(ops.app, ops.deps), RecorderLogRows)
 
 
 class TestUnreadableRows:

@@ -42,6 +42,7 @@ from libops.application.checkpoints import (
     Verification,
     checkpoint_events,
     checkpoint_info,
+    log_rows,
     verify_log,
 )
 from libops.application.commands import CommandBus, Executes, command_method
@@ -200,7 +201,9 @@ class AuditService(Executes):
         self, *, public_key: str | None = None, kept: CheckpointInfo | None = None
     ) -> Verification:
         """Check the whole log against every checkpoint (see :func:`verify_log`)."""
-        return verify_log(self._app, public_key=public_key, kept=kept)
+        return verify_log(
+            self._app, log_rows(self._app, self._deps), public_key=public_key, kept=kept
+        )
 
     def export(
         self, out: TextIO, *, on_progress: Callable[[int, int], None] | None = None

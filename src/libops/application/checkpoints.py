@@ -24,9 +24,8 @@ import base64
 import hashlib
 import struct
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
-from weakref import WeakKeyDictionary
 
 import attrs
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -34,8 +33,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from libops.application.app import LibOpsApplication
 from libops.application.commands import Command, Context, command, handles
+from libops.application.dependencies import Dependencies
 from libops.domain.checkpoint import Checkpoint
 from libops.domain.errors import InvalidValueError
+from libops.domain.ports import LogRows, StoredRow
 from libops.domain.values import Actor
 from libops.verify import (
     HASH_SIZE,
@@ -60,17 +61,6 @@ MAX_LEAVES: Final = 50_000
 PAGE: Final = 5_000
 """How many events one read of the log returns."""
 
-StoredRow = tuple[int, bytes, int, bytes, bytes]
-"""One event as stored: position, aggregate id (UTF-8), version, topic (UTF-8), stored state."""
-
-
-class LogRows(Protocol):
-    """The event log's rows as stored, nothing decoded: what checkpoints hash."""
-
-    def rows(self, after: int, stop: int, limit: int) -> Sequence[StoredRow]:
-        """Up to ``limit`` events after position ``after`` and up to ``stop``, in log order."""
-        ...
-
 
 class RecorderLogRows:
     """Any store's rows, read as the recorder's notifications (an id written as ``uuid.hex``)."""
@@ -94,21 +84,9 @@ class RecorderLogRows:
         ]
 
 
-_LOG_ROWS: WeakKeyDictionary[LibOpsApplication, LogRows] = WeakKeyDictionary()
-
-
-def read_log_rows_with(app: LibOpsApplication, rows: LogRows) -> None:
-    """Have checkpoints and :func:`verify_log` read ``app``'s log through ``rows``.
-
-    The wiring (:mod:`libops.bootstrap`) gives the store's own reader where it has one
-    (SQLite); otherwise the recorder's notifications are read and encoded again.
-    """
-    _LOG_ROWS[app] = rows
-
-
-def log_rows(app: LibOpsApplication) -> LogRows:
-    """How checkpoints read ``app``'s log (see :func:`read_log_rows_with`)."""
-    return _LOG_ROWS.get(app) or RecorderLogRows(app.recorder)
+def log_rows(app: LibOpsApplication, deps: Dependencies) -> LogRows:
+    """How checkpoints read ``app``'s log: the store's own reader, or the recorder's."""
+    return deps.log_rows or RecorderLogRows(app.recorder)
 
 
 @attrs.frozen
@@ -298,7 +276,7 @@ def record_checkpoint(
     frontier = Frontier() if last is None else Frontier.from_dict(last.frontier)
     after = 0 if last is None else last.last_position
     stop = ctx.app.recorder.max_notification_id() or 0
-    rows = log_rows(ctx.app)
+    rows = log_rows(ctx.app, ctx.deps)
     leaves: list[bytes] = []
     positions: list[list[int]] = []
     while after < stop and len(leaves) < MAX_LEAVES:
@@ -593,7 +571,11 @@ def _checked_key(public_key: str | None) -> str | None:
 
 
 def verify_log(
-    app: LibOpsApplication, *, public_key: str | None = None, kept: CheckpointInfo | None = None
+    app: LibOpsApplication,
+    rows: LogRows,
+    *,
+    public_key: str | None = None,
+    kept: CheckpointInfo | None = None,
 ) -> Verification:
     """Check the whole log against every checkpoint; see the module's notes.
 
@@ -606,7 +588,6 @@ def verify_log(
     reads = _read_checkpoints(app)
     links, problems = _chain(reads, pinned)
     covering = _Covered(links)
-    rows = log_rows(app)
     checked = last_seen = 0
     found: Problem | None = None
     stop = app.recorder.max_notification_id() or 0

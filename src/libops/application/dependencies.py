@@ -11,7 +11,7 @@ from libops.application.personal_data import PersonalData
 from libops.domain.cadence import CadencePolicy
 from libops.domain.errors import NoGatewayError
 from libops.domain.interaction.moderation import ModerationPolicy
-from libops.domain.ports import Clock, KeyStore, PlatformGateway, Sealer
+from libops.domain.ports import Clock, KeyStore, LogRows, PlatformGateway, Sealer
 from libops.domain.values import Platform, PlatformLimits, to_platform
 
 
@@ -30,6 +30,9 @@ class Dependencies:
     keys: KeyStore
     sealer: Sealer
     personal: PersonalData
+    log_rows: LogRows | None = None
+    """The store's own reader of the log's rows as stored (SQLite has one); None: read them
+    through the recorder."""
 
     def today(self) -> date:
         """The library's calendar day now (in the cadence policy's timezone)."""

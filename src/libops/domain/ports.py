@@ -16,6 +16,17 @@ from libops.domain.values import (
     PublishReceipt,
 )
 
+StoredRow = tuple[int, bytes, int, bytes, bytes]
+"""One event as stored: position, aggregate id (UTF-8), version, topic (UTF-8), stored state."""
+
+
+class LogRows(Protocol):
+    """The event log's rows as stored, nothing decoded: what checkpoints hash."""
+
+    def rows(self, after: int, stop: int, limit: int) -> Sequence[StoredRow]:
+        """Up to ``limit`` events after position ``after`` and up to ``stop``, in log order."""
+        ...
+
 
 class Clock(Protocol):
     """Tells the current time (timezone-aware, UTC)."""

@@ -210,8 +210,11 @@ class RecorderEventLog:
             rows.row_factory = None  # plain tuples, not sqlite3.Row
             rows.execute(statement, parameters)
             found = rows.fetchall()
+        # tuple.__new__ makes the same StoredNotification without the Python-level __new__
+        # that NamedTuple gives it (a frame per notification).
+        make = tuple.__new__
         if not self._uuid_ids:
-            return [StoredNotification(*row) for row in found]
+            return [make(StoredNotification, row) for row in found]
         ids = self._ids
         if len(ids) > _IDS_KEPT:
             ids.clear()
@@ -221,7 +224,7 @@ class RecorderEventLog:
             if originator_id is None:
                 originator_id = ids[stored_id] = UUID(stored_id)
             notifications.append(
-                StoredNotification(notification_id, originator_id, version, topic, state)
+                make(StoredNotification, (notification_id, originator_id, version, topic, state))
             )
         return notifications
 

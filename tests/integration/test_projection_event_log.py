@@ -6,12 +6,17 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import pytest
+from eventsourcing.compressor import ZlibCompressor
+from eventsourcing.persistence import Mapper, StoredEvent
 
 from libops import Actor, LibOps
-from libops.adapters.eventlog import StoredNotification
+from libops.adapters import eventlog
+from libops.adapters.eventlog import EventDecoder, StoredNotification
 from libops.domain.values import Objective, Period
+from tests.golden.regenerate import golden_files, load, stored_events
 
 PERIOD = Period(date(2026, 4, 1), date(2026, 4, 30))
 
@@ -92,3 +97,70 @@ class TestEventLogReads:
                     id(notification.originator_id)
                 )
             assert all(len(objects) == 1 for objects in by_aggregate.values())
+
+
+def _golden_events() -> list[StoredEvent]:
+    return [stored for path in golden_files() for stored in stored_events(load(path.name))]
+
+
+def _decoded(event: Any) -> tuple[type[Any], list[tuple[str, Any]]]:
+    """An event's class and its fields in order."""
+    return type(event), list(vars(event).items())
+
+
+class TestEventDecoder:
+    def test_golden_events_decode_as_the_mapper_decodes_them(self, memory_ops: LibOps) -> None:
+        """Every event of every golden file decodes to the mapper's event: the same class and
+        the same fields, in the same order."""
+        mapper = memory_ops.app.mapper
+        decode = EventDecoder(mapper)
+        stored = _golden_events()
+        assert [_decoded(decode(s)) for s in stored] == [
+            _decoded(mapper.to_domain_event(s)) for s in stored
+        ]
+
+    def test_decoded_events_are_the_same_when_values_are_forgotten(
+        self, memory_ops: LibOps, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Values remembered between events are forgotten when too many, with no change."""
+        monkeypatch.setattr(eventlog, "_VALUES_KEPT", 2)
+        mapper = memory_ops.app.mapper
+        decode = EventDecoder(mapper)
+        stored = _golden_events()
+        assert [_decoded(decode(s)) for s in stored] == [
+            _decoded(mapper.to_domain_event(s)) for s in stored
+        ]
+
+    def test_repeated_immutable_values_are_shared(self, memory_ops: LibOps) -> None:
+        """A campaign id stored again by later events is the one decoded before."""
+        decode = EventDecoder(memory_ops.app.mapper)
+        posts = [decode(s) for s in _golden_events() if s.topic.startswith("libops:Post.")]
+        by_campaign: dict[Any, list[int]] = {}
+        for post_event in posts:
+            by_campaign.setdefault(post_event.campaign_id, []).append(id(post_event.campaign_id))
+        assert max(len(objects) for objects in by_campaign.values()) > 1
+        assert all(len(set(objects)) == 1 for objects in by_campaign.values())
+
+    def test_a_compressed_store_is_left_to_the_mapper(self, memory_ops: LibOps) -> None:
+        """With a compressor (or a cipher) the mapper decodes: the decoder does not guess."""
+        mapper: Mapper[UUID] = Mapper(memory_ops.app.mapper.transcoder, compressor=ZlibCompressor())
+        decode = EventDecoder(mapper)
+        stored = [
+            mapper.to_stored_event(memory_ops.app.mapper.to_domain_event(s))
+            for s in _golden_events()[:20]
+        ]
+        assert [_decoded(decode(s)) for s in stored] == [
+            _decoded(mapper.to_domain_event(s)) for s in stored
+        ]
+
+    def test_text_with_spaces_around_decodes(self, memory_ops: LibOps) -> None:
+        """Stored text the scanner does not end on (spaces after it) decodes as usual."""
+        mapper = memory_ops.app.mapper
+        original = _golden_events()[0]
+        stored = StoredEvent(
+            original.originator_id,
+            original.originator_version,
+            original.topic,
+            b" " + original.state + b" \n",
+        )
+        assert _decoded(EventDecoder(mapper)(stored)) == _decoded(mapper.to_domain_event(stored))

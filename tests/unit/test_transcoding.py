@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -181,8 +182,19 @@ _PARTNER_DATA = {
 }
 
 
+Decode = Callable[[StoredEvent], Any]
+
+
+@pytest.fixture(params=["mapper", "event log"])
+def to_domain_event(request: pytest.FixtureRequest, memory_ops: LibOps) -> Decode:
+    """Decoding with eventsourcing's mapper, and with the event log projections read."""
+    if request.param == "mapper":
+        return memory_ops.app.mapper.to_domain_event
+    return memory_ops.event_log().to_domain_event
+
+
 class TestDecodingUnknownData:
-    def test_known_data_decodes(self, memory_ops: LibOps) -> None:
+    def test_known_data_decodes(self, to_domain_event: Decode) -> None:
         """The stored form used below is right: as written, it decodes to the event."""
         stored = _stored(
             "libops:Campaign.KolPartnerAdded",
@@ -191,26 +203,26 @@ class TestDecodingUnknownData:
                 "partner": {"_type_": "libops.KolPartner", "_data_": _PARTNER_DATA},
             },
         )
-        decoded = memory_ops.app.mapper.to_domain_event(stored)
+        decoded = to_domain_event(stored)
         assert isinstance(decoded, Campaign.KolPartnerAdded)
         assert decoded.partner.fee == Money(Decimal(5), "CNY")
 
-    def test_unknown_type_name(self, memory_ops: LibOps) -> None:
+    def test_unknown_type_name(self, to_domain_event: Decode) -> None:
         """A stored type name no transcoding has is an error naming it."""
         stored = _stored(
             "libops:Campaign.Paused",
             {"actor_id": "a", "reason": {"_type_": "libops.Gone", "_data_": "x"}},
         )
         with pytest.raises(MapperDeserialisationError, match=re.escape("'libops.Gone'")):
-            memory_ops.app.mapper.to_domain_event(stored)
+            to_domain_event(stored)
 
-    def test_unknown_topic(self, memory_ops: LibOps) -> None:
+    def test_unknown_topic(self, to_domain_event: Decode) -> None:
         """A stored topic no event class has is an error naming it."""
         stored = _stored("libops:Campaign.Renamed", {"actor_id": "a"})
         with pytest.raises(TopicError, match=re.escape("libops:Campaign.Renamed")):
-            memory_ops.app.mapper.to_domain_event(stored)
+            to_domain_event(stored)
 
-    def test_value_with_an_unknown_field(self, memory_ops: LibOps) -> None:
+    def test_value_with_an_unknown_field(self, to_domain_event: Decode) -> None:
         """A stored value with a field its type no longer has fails instead of losing it."""
         stored = _stored(
             "libops:Campaign.KolPartnerAdded",
@@ -224,9 +236,9 @@ class TestDecodingUnknownData:
         )
         topic = re.escape("libops:Campaign.KolPartnerAdded")
         with pytest.raises(MapperDeserialisationError, match=topic):
-            memory_ops.app.mapper.to_domain_event(stored)
+            to_domain_event(stored)
 
-    def test_value_missing_a_field(self, memory_ops: LibOps) -> None:
+    def test_value_missing_a_field(self, to_domain_event: Decode) -> None:
         """A stored value without a field its type needs fails."""
         data = {k: v for k, v in _PARTNER_DATA.items() if k != "fee"}
         stored = _stored(
@@ -234,9 +246,9 @@ class TestDecodingUnknownData:
             {"actor_id": "a", "partner": {"_type_": "libops.KolPartner", "_data_": data}},
         )
         with pytest.raises(MapperDeserialisationError):
-            memory_ops.app.mapper.to_domain_event(stored)
+            to_domain_event(stored)
 
-    def test_unknown_enum_value(self, memory_ops: LibOps) -> None:
+    def test_unknown_enum_value(self, to_domain_event: Decode) -> None:
         """A stored enumeration value that is no longer a member fails."""
         stored = _stored(
             "libops:PlatformCalendar.Opened",
@@ -247,4 +259,4 @@ class TestDecodingUnknownData:
             },
         )
         with pytest.raises(MapperDeserialisationError, match="myspace"):
-            memory_ops.app.mapper.to_domain_event(stored)
+            to_domain_event(stored)

@@ -513,20 +513,36 @@ class LogReport(NamedTuple):
     """What ``check_log`` found."""
 
     checkpoints: int
+    """How many checkpoints the log holds."""
     covered: int
+    """How many events were found as the checkpoints cover them."""
     checked: int
+    """How many events were read."""
     problem: Problem | None
     public_keys: tuple[str, ...]
+    """The keys of the checkpoints that hold, in the order first used."""
 
     @property
     def intact(self) -> bool:
         """Whether every checkpoint holds and every covered event matches."""
         return self.problem is None
 
+    @property
+    def uncovered(self) -> int:
+        """Events read after the last checkpoint's (not yet covered by any); 0 if not intact."""
+        return self.checked - self.covered if self.problem is None else 0
+
+
+class _Link(NamedTuple):
+    """A checkpoint that holds, with its leaf hashes (32 bytes each, one after the other)."""
+
+    checkpoint: StoredCheckpoint
+    leaves: bytes
+
 
 def _chain(
     checkpoints: Iterable[StoredCheckpoint], pinned: str | None
-) -> tuple[list[tuple[list[int], list[bytes], StoredCheckpoint]], list[Problem]]:
+) -> tuple[list[_Link], list[Problem]]:
     """The checkpoints that hold, in size order, and a problem for each one that does not.
 
     A checkpoint holds when its signature verifies (with the pinned key, if one is given),
@@ -534,10 +550,11 @@ def _chain(
     hashes give its signed root and its frontier.
     """
     frontier = Frontier()
-    links: list[tuple[list[int], list[bytes], StoredCheckpoint]] = []
+    links: list[_Link] = []
     problems: list[Problem] = []
     for cp in sorted(checkpoints, key=lambda c: (c.size, c.position)):
-        where = f"the checkpoint of size {cp.size} (position {cp.position})"
+        at = cp.position
+        where = f"the checkpoint of size {cp.size} (position {at})"
         try:
             leaves = base64.b64decode(cp.leaves, validate=True)
             root_hash = bytes.fromhex(cp.root)
@@ -546,31 +563,22 @@ def _chain(
             if len(key) != 32 or len(leaves) % HASH_SIZE:
                 raise ValueError("a public key or leaf hash of the wrong length")
         except (ValueError, TypeError, binascii.Error) as error:
-            problems.append(Problem(cp.position, "checkpoint", f"{where} is malformed: {error}"))
+            problems.append(Problem(at, "checkpoint", f"{where} is malformed: {error}"))
             continue
         hashes = [leaves[i : i + HASH_SIZE] for i in range(0, len(leaves), HASH_SIZE)]
         if pinned is not None and cp.public_key.lower() != pinned:
-            problems.append(
-                Problem(cp.position, "checkpoint", f"{where} is signed with another key")
-            )
+            problems.append(Problem(at, "checkpoint", f"{where} is signed with another key"))
             continue
         if not verify_checkpoint(key, cp.size, root_hash, cp.signed_at, signature):
-            problems.append(
-                Problem(cp.position, "checkpoint", f"the signature of {where} does not verify")
-            )
+            problems.append(Problem(at, "checkpoint", f"the signature of {where} does not verify"))
             continue
         if cp.size <= frontier.size:
-            problems.append(Problem(cp.position, "added", f"{where} repeats a size already signed"))
+            problems.append(Problem(at, "added", f"{where} repeats a size already signed"))
             continue
         if frontier.size + len(hashes) != cp.size:
-            first = positions[0] if positions else cp.position
-            problems.append(
-                Problem(
-                    first,
-                    "missing",
-                    f"position {first} is missing: the checkpoint before {where} was removed",
-                )
-            )
+            first = positions[0] if positions else at
+            message = f"position {first} is missing: the checkpoint before {where} was removed"
+            problems.append(Problem(first, "missing", message))
             break  # what follows cannot be tied to the signed roots
         trial = frontier.copy()
         trial.extend(hashes)
@@ -579,15 +587,171 @@ def _chain(
             or trial.root() != root_hash
             or trial.to_dict() != dict(cp.frontier)
         ):
-            problems.append(
-                Problem(
-                    cp.position, "checkpoint", f"the leaf hashes {where} keeps do not give its root"
-                )
-            )
+            message = f"the leaf hashes {where} keeps do not give its root"
+            problems.append(Problem(at, "checkpoint", message))
             continue
         frontier = trial
-        links.append((positions, hashes, cp))
+        links.append(_Link(cp, leaves))
     return links, problems
+
+
+class _Covered:
+    """What the checkpoints cover, in log order, read from the front: runs of consecutive
+    positions, each with the leaf hashes kept for it."""
+
+    def __init__(self, links: list[_Link]) -> None:
+        # (first position, how many, the leaf hashes they are in, where the first one is)
+        self._runs: list[tuple[int, int, bytes, int]] = []
+        for link in links:
+            index = 0
+            for start, end in link.checkpoint.positions:
+                if end >= start:
+                    self._runs.append((start, end - start + 1, link.leaves, index * HASH_SIZE))
+                    index += end - start + 1
+        self._run = 0
+        self._done = 0  # of the current run
+        self.read = 0
+        """How many events were found as covered so far."""
+
+    def run(self) -> tuple[int, int, bytes, int] | None:
+        """What is left of the current run (None when all is read)."""
+        if self._run == len(self._runs):
+            return None
+        first, count, leaves, offset = self._runs[self._run]
+        done = self._done
+        return first + done, count - done, leaves, offset + done * HASH_SIZE
+
+    def want(self) -> tuple[int, bytes] | None:
+        """The next (position, leaf hash) expected, or None when all is read."""
+        run = self.run()
+        if run is None:
+            return None
+        position, _left, leaves, offset = run
+        return position, leaves[offset : offset + HASH_SIZE]
+
+    def advance(self, count: int) -> None:
+        """Move on by ``count`` events, all within the current run."""
+        self._done += count
+        self.read += count
+        if self._done == self._runs[self._run][1]:
+            self._run, self._done = self._run + 1, 0
+
+
+def _mismatch(at: int, leaf: bytes, want: tuple[int, bytes]) -> Problem | None:
+    """What is wrong with the event at ``at`` where the checkpoints expect ``want``."""
+    position, expected = want
+    if at < position:
+        return Problem(
+            at,
+            "added",
+            f"position {at} holds an event inside the checkpointed log that no checkpoint "
+            "covered: it was added",
+        )
+    if at > position:
+        return Problem(
+            position,
+            "missing",
+            f"position {position} is missing: the event the checkpoints covered there was removed",
+        )
+    if leaf != expected:
+        return Problem(
+            position,
+            "changed",
+            f"the event at position {position} is not the one the checkpoints covered: it "
+            "was changed or moved",
+        )
+    return None
+
+
+def _compare(
+    positions: Sequence[int], hashes: Sequence[bytes], covering: _Covered
+) -> tuple[int, Problem | None]:
+    """Compare one page of the log with what the checkpoints cover next: how many of its
+    events were read (all, unless a problem stopped it) and the problem found, if any.
+
+    A run of events that are all where and as covered is compared in one go (their leaf
+    hashes joined against those kept); only a run that differs is gone through one event at
+    a time, to name the first that does not match.
+    """
+    size = len(positions)
+    if covering.run() is None:
+        return size, None  # recorded after the last checkpoint: nothing to compare
+    done = 0
+    while done < size and (run := covering.run()) is not None:
+        position, left, leaves, offset = run
+        n = min(size - done, left)
+        if (
+            positions[done] == position
+            and positions[done + n - 1] == position + n - 1
+            and b"".join(hashes[done : done + n]) == leaves[offset : offset + n * HASH_SIZE]
+        ):
+            covering.advance(n)
+            done += n
+            continue
+        for index in range(done, done + n):
+            want = covering.want()
+            assert want is not None  # n is within the current run
+            found = _mismatch(positions[index], hashes[index], want)
+            if found is not None:
+                return index + 1, found
+            covering.advance(1)
+        done += n
+    return size, None
+
+
+def check_log_pages(
+    pages: Iterable[tuple[Sequence[int], Sequence[bytes]]],
+    checkpoints: Iterable[StoredCheckpoint],
+    *,
+    public_key: str | None = None,
+    kept: tuple[int, str, int] | None = None,
+    unreadable: Iterable[Problem] = (),
+) -> LogReport:
+    """Check a log's events, page by page, against its checkpoints, naming the first thing
+    wrong.
+
+    Each page is the positions of some events in log order and their leaf hashes (a leaf
+    hash that cannot be computed, say for a row with its state gone, is ``b""``, which
+    matches nothing). ``public_key`` (hex) pins the key every checkpoint must be signed
+    with; ``kept`` is ``(size, root hex, last position)`` of a checkpoint kept outside the
+    log, which the log must still hold (a log cut short before its checkpoints takes them
+    with it); ``unreadable`` holds a problem for each checkpoint that could not be read.
+    When several things are wrong, the one at the lowest position is named.
+    """
+    checkpoints = list(checkpoints)
+    pinned = None if public_key is None else public_key.lower()
+    links, problems = _chain(checkpoints, pinned)
+    unread = list(unreadable)
+    problems.extend(unread)
+    covering = _Covered(links)
+    checked = last_seen = 0
+    found: Problem | None = None
+    for positions, hashes in pages:
+        if not positions:
+            continue
+        last_seen = positions[-1]
+        read, found = _compare(positions, hashes, covering)
+        checked += read
+        if found is not None:
+            break
+    want = covering.want()
+    if found is None and want is not None:
+        message = (
+            f"the log ends before position {want[0]}, which the checkpoints covered: it was "
+            "cut short"
+        )
+        found = Problem(want[0], "truncated", message)
+    if found is not None:
+        problems.append(found)
+    if kept is not None:
+        problems.extend(_kept_missing(links, kept, last_seen))
+    return LogReport(
+        checkpoints=len(checkpoints) + len(unread),
+        covered=covering.read,
+        checked=checked,
+        problem=min(problems, key=lambda p: p.position) if problems else None,
+        public_keys=tuple(dict.fromkeys(link.checkpoint.public_key for link in links)),
+    )
 
 
 def check_log(
@@ -596,87 +760,22 @@ def check_log(
     *,
     public_key: str | None = None,
     kept: tuple[int, str, int] | None = None,
+    page: int = 5_000,
 ) -> LogReport:
-    """Check a log's events against its checkpoints, naming the first thing wrong.
+    """Like ``check_log_pages``, for the events as ``(position, leaf hash)`` one by one."""
 
-    ``rows`` are the log's events in order as ``(position, leaf hash)``; ``checkpoints`` the
-    checkpoints it holds. ``public_key`` (hex) pins the key every checkpoint must be signed
-    with; ``kept`` is ``(size, root hex, last position)`` of a checkpoint kept outside the log,
-    which the log must still hold (a log cut short before its checkpoints takes them with
-    it). When several things are wrong, the one at the lowest position is named.
-    """
-    checkpoints = list(checkpoints)
-    pinned = None if public_key is None else public_key.lower()
-    links, problems = _chain(checkpoints, pinned)
-    expected = (
-        pair for positions, hashes, _ in links for pair in zip(positions, hashes, strict=True)
-    )
-    want = next(expected, None)
-    checked = covered = last_seen = 0
-    for position, leaf in rows:
-        checked += 1
-        last_seen = position
-        if want is None:
-            continue  # recorded after the last checkpoint
-        found = _compare(position, leaf, *want)
-        if found is not None:
-            problems.append(found)
-            want = None
-            break
-        covered += 1
-        want = next(expected, None)
-    if want is not None:
-        problems.append(
-            Problem(
-                want[0],
-                "truncated",
-                f"the log ends before position {want[0]}, which the checkpoints covered: "
-                "it was cut short",
-            )
-        )
-    if kept is not None:
-        problems.extend(_kept_missing(links, kept, last_seen))
-    return LogReport(
-        checkpoints=len(checkpoints),
-        covered=covered,
-        checked=checked,
-        problem=min(problems, key=lambda p: p.position) if problems else None,
-        public_keys=tuple(dict.fromkeys(cp.public_key for _, _, cp in links)),
-    )
+    def pages() -> Iterable[tuple[Sequence[int], Sequence[bytes]]]:
+        iterator = iter(rows)
+        while batch := list(islice(iterator, page)):
+            yield [position for position, _ in batch], [leaf for _, leaf in batch]
+
+    return check_log_pages(pages(), checkpoints, public_key=public_key, kept=kept)
 
 
-def _compare(position: int, leaf: bytes, expected: int, expected_leaf: bytes) -> Problem | None:
-    """What is wrong with the event at ``position`` where the checkpoints expect another."""
-    if position < expected:
-        return Problem(
-            position,
-            "added",
-            f"position {position} holds an event inside the checkpointed log that no "
-            "checkpoint covered: it was added",
-        )
-    if position > expected:
-        return Problem(
-            expected,
-            "missing",
-            f"position {expected} is missing: the event the checkpoints covered there was removed",
-        )
-    if leaf != expected_leaf:
-        return Problem(
-            position,
-            "changed",
-            f"the event at position {position} is not the one the checkpoints covered: it was "
-            "changed or moved",
-        )
-    return None
-
-
-def _kept_missing(
-    links: list[tuple[list[int], list[bytes], StoredCheckpoint]],
-    kept: tuple[int, str, int],
-    last_seen: int,
-) -> list[Problem]:
+def _kept_missing(links: list[_Link], kept: tuple[int, str, int], last_seen: int) -> list[Problem]:
     size, root_hex, last_position = kept
-    for _, _, cp in links:
+    for link in links:
+        cp = link.checkpoint
         if cp.size == size:
             if cp.root == root_hex:
                 return []

@@ -18,7 +18,7 @@ from uuid import UUID
 import attrs
 
 from libops.application.app import LibOpsApplication
-from libops.domain.checkpoint import Checkpoint
+from libops.application.checkpoints import read_checkpoints
 from libops.verify import BUNDLE_FORMAT, StoredCheckpoint
 
 PAGE: Final = 5_000
@@ -35,26 +35,9 @@ class ExportReport:
 
 
 def stored_checkpoints(app: LibOpsApplication) -> list[StoredCheckpoint]:
-    """Every checkpoint the log holds, with its own position, as plain data."""
-    found: list[StoredCheckpoint] = []
-    for notification in app.notifications(Checkpoint.Recorded.TOPIC, page=50):
-        event = app.mapper.to_domain_event(notification)
-        assert isinstance(event, Checkpoint.Recorded)
-        found.append(
-            StoredCheckpoint(
-                position=notification.id,
-                size=event.size,
-                last_position=event.last_position,
-                root=event.root,
-                signed_at=event.signed_at,
-                signature=event.signature,
-                public_key=event.public_key,
-                frontier=event.frontier,
-                leaves=event.leaves,
-                positions=event.positions,
-            )
-        )
-    return found
+    """Every checkpoint the log holds that can be read, with its own position, as plain data."""
+    readable, _unreadable = read_checkpoints(app)
+    return readable
 
 
 def _event_line(notification: Any) -> str:

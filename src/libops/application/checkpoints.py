@@ -39,14 +39,16 @@ from libops.domain.errors import InvalidValueError
 from libops.domain.ports import LogRows, StoredRow
 from libops.domain.values import Actor
 from libops.verify import (
-    HASH_SIZE,
     Frontier,
+    LogReport,
+    Problem,
+    StoredCheckpoint,
+    check_log_pages,
     checkpoint_bytes,
     checkpoint_time,
     leaf_bytes,
     leaf_hash,
     sign_checkpoint,
-    verify_checkpoint,
 )
 
 if TYPE_CHECKING:
@@ -323,240 +325,39 @@ def record_checkpoint(
 # --- verifying --------------------------------------------------------------------------
 
 
-@attrs.frozen
-class Problem:
-    """The first place where the log and its checkpoints disagree."""
-
-    position: int
-    """The log position of the first event that does not match (or is missing)."""
-    kind: str
-    """``changed``, ``missing``, ``added``, ``truncated`` or ``checkpoint``."""
-    message: str
+Verification = LogReport
+"""What :func:`verify_log` found (see :class:`libops.verify.LogReport`)."""
 
 
-@attrs.frozen
-class Verification:
-    """What :func:`verify_log` found."""
-
-    checkpoints: int
-    """How many checkpoints the log holds (all checked, unless a problem stopped it)."""
-    covered: int
-    """How many events the last checkpoint covers."""
-    checked: int
-    """How many events of the log were read and hashed."""
-    uncovered: int
-    """Events recorded after the last checkpoint (not yet covered by any)."""
-    problem: Problem | None
-    public_keys: tuple[str, ...]
-    """The public keys the checkpoints were signed with, in the order they were first used."""
-
-    @property
-    def intact(self) -> bool:
-        """Whether every checkpoint holds and every covered event matches."""
-        return self.problem is None
-
-
-@attrs.frozen
-class _Read:
-    position: int
-    event: Checkpoint.Recorded | None
-    error: str = ""
-
-
-def _read_checkpoints(app: LibOpsApplication) -> list[_Read]:
-    """Every checkpoint event of the log, in the order of their sizes (unreadable ones first)."""
-    found: list[_Read] = []
+def read_checkpoints(app: LibOpsApplication) -> tuple[list[StoredCheckpoint], list[Problem]]:
+    """Every checkpoint the log holds, as plain data; a problem for each one that won't decode."""
+    found: list[StoredCheckpoint] = []
+    unreadable: list[Problem] = []
     for notification in app.notifications(Checkpoint.Recorded.TOPIC, page=50):
+        at = notification.id
         try:
             event = app.mapper.to_domain_event(notification)
             if not isinstance(event, Checkpoint.Recorded):
                 raise TypeError(type(event).__name__)
-            found.append(_Read(notification.id, event))
         except Exception as error:  # an altered event may not decode at all
-            found.append(_Read(notification.id, None, f"{type(error).__name__}: {error}"))
-    return sorted(
-        found,
-        key=lambda read: (
-            (-1, read.position) if read.event is None else (read.event.size, read.position)
-        ),
-    )
-
-
-@attrs.frozen
-class _Link:
-    """A checkpoint that holds: signed, continuing the one before, giving its own root."""
-
-    position: int
-    event: Checkpoint.Recorded
-    leaves: bytes
-    """The leaf hashes of the events it newly covers, one after the other."""
-
-
-class _Covered:
-    """What the checkpoints cover, in log order, read from the front: runs of consecutive
-    positions, each with the leaf hashes kept for it."""
-
-    def __init__(self, links: list[_Link]) -> None:
-        # (first position, how many, the leaf hashes they are in, where the first one is)
-        self._runs: list[tuple[int, int, bytes, int]] = []
-        for link in links:
-            index = 0
-            for start, end in link.event.positions:
-                if end >= start:
-                    self._runs.append((start, end - start + 1, link.leaves, index * HASH_SIZE))
-                    index += end - start + 1
-        self._run = 0
-        self._done = 0  # of the current run
-        self.read = 0
-        """How many events were read as covered so far."""
-
-    def run(self) -> tuple[int, int, bytes, int] | None:
-        """What is left of the current run (None when all is read)."""
-        if self._run == len(self._runs):
-            return None
-        first, count, leaves, offset = self._runs[self._run]
-        done = self._done
-        return first + done, count - done, leaves, offset + done * HASH_SIZE
-
-    def want(self) -> tuple[int, bytes] | None:
-        """The next (position, leaf hash) expected, or None when all is read."""
-        run = self.run()
-        if run is None:
-            return None
-        position, _left, leaves, offset = run
-        return position, leaves[offset : offset + HASH_SIZE]
-
-    def advance(self, count: int) -> None:
-        """Move on by ``count`` events, all within the current run."""
-        self._done += count
-        self.read += count
-        if self._done == self._runs[self._run][1]:
-            self._run, self._done = self._run + 1, 0
-
-
-def _chain(reads: list[_Read], pinned: str | None) -> tuple[list[_Link], list[Problem]]:
-    """The checkpoints that hold, in order, and a problem for each one that does not."""
-    frontier = Frontier()
-    links: list[_Link] = []
-    problems: list[Problem] = []
-    for read in reads:
-        recorded, at = read.event, read.position
-        if recorded is None:
-            problems.append(
-                Problem(
-                    at,
-                    "checkpoint",
-                    f"the checkpoint at position {at} cannot be read: {read.error}",
-                )
+            message = f"the checkpoint at position {at} cannot be read: {type(error).__name__}"
+            unreadable.append(Problem(at, "checkpoint", f"{message}: {error}"))
+            continue
+        found.append(
+            StoredCheckpoint(
+                position=at,
+                size=event.size,
+                last_position=event.last_position,
+                root=event.root,
+                signed_at=event.signed_at,
+                signature=event.signature,
+                public_key=event.public_key,
+                frontier=event.frontier,
+                leaves=event.leaves,
+                positions=event.positions,
             )
-            continue
-        where = f"the checkpoint of size {recorded.size} (position {at})"
-        try:
-            leaves = base64.b64decode(recorded.leaves, validate=True)
-            root = bytes.fromhex(recorded.root)
-            signature = bytes.fromhex(recorded.signature)
-            key = bytes.fromhex(recorded.public_key)
-            positions = [p for start, end in recorded.positions for p in range(start, end + 1)]
-            if len(key) != 32:
-                raise ValueError("its public key is not 32 bytes")
-        except (ValueError, TypeError) as error:
-            problems.append(Problem(at, "checkpoint", f"{where} is malformed: {error}"))
-            continue
-        hashes = [leaves[i : i + HASH_SIZE] for i in range(0, len(leaves), HASH_SIZE)]
-        if pinned is not None and recorded.public_key != pinned:
-            problems.append(Problem(at, "checkpoint", f"{where} is signed with another key"))
-            continue
-        if not verify_checkpoint(key, recorded.size, root, recorded.signed_at, signature):
-            problems.append(Problem(at, "checkpoint", f"the signature of {where} does not verify"))
-            continue
-        if recorded.size <= frontier.size:
-            problems.append(Problem(at, "added", f"{where} repeats a size already checkpointed"))
-            continue
-        if frontier.size + len(hashes) != recorded.size:
-            first = positions[0] if positions else at
-            problems.append(
-                Problem(
-                    first,
-                    "missing",
-                    f"position {first} is missing: the checkpoint before {where} was removed",
-                )
-            )
-            break  # the rest cannot be tied to the signed roots
-        trial = frontier.copy()
-        trial.extend(hashes)
-        if (
-            len(hashes) != len(positions)
-            or trial.root() != root
-            or trial.to_dict() != recorded.frontier
-        ):
-            problems.append(
-                Problem(at, "checkpoint", f"the leaf hashes {where} keeps do not give its root")
-            )
-            continue
-        frontier = trial
-        links.append(_Link(at, recorded, leaves))
-    return links, problems
-
-
-def _mismatch(at: int, leaf: bytes, want: tuple[int, bytes]) -> Problem | None:
-    """What is wrong with the event at ``at`` (with this leaf hash) where the checkpoints
-    expect ``want``, if anything."""
-    position, expected = want
-    if at < position:
-        return Problem(
-            at,
-            "added",
-            f"position {at} holds an event inside the checkpointed log that no "
-            "checkpoint covered: it was added",
         )
-    if at > position:
-        return Problem(
-            position,
-            "missing",
-            f"position {position} is missing: the event the checkpoints covered there was removed",
-        )
-    if leaf != expected:
-        return Problem(
-            position,
-            "changed",
-            f"the event at position {position} is not the one the "
-            "checkpoints covered: it was changed or moved",
-        )
-    return None
-
-
-def _compare(batch: Sequence[StoredRow], covering: _Covered) -> tuple[int, Problem | None]:
-    """Compare one page of the log with what the checkpoints cover next: how many of its
-    events were read (all, unless a problem stopped it) and the problem found, if any.
-
-    A run of events that are all where and as covered is compared in one go (their leaf
-    hashes joined against those kept); only a run that differs is gone through one event at
-    a time, to name the first that does not match.
-    """
-    if covering.run() is None:
-        return len(batch), None  # recorded after the last checkpoint: nothing to compare
-    hashes = _checked_leaf_hashes(batch)
-    done, size = 0, len(batch)
-    while done < size and (run := covering.run()) is not None:
-        position, left, leaves, offset = run
-        n = min(size - done, left)
-        if (
-            batch[done][0] == position
-            and batch[done + n - 1][0] == position + n - 1
-            and b"".join(hashes[done : done + n]) == leaves[offset : offset + n * HASH_SIZE]
-        ):
-            covering.advance(n)
-            done += n
-            continue
-        for index in range(done, done + n):
-            want = covering.want()
-            assert want is not None  # n is within the current run
-            found = _mismatch(batch[index][0], hashes[index], want)
-            if found is not None:
-                return index + 1, found
-            covering.advance(1)
-        done += n
-    return size, None
+    return found, unreadable
 
 
 def _checked_key(public_key: str | None) -> str | None:
@@ -577,7 +378,8 @@ def verify_log(
     public_key: str | None = None,
     kept: CheckpointInfo | None = None,
 ) -> Verification:
-    """Check the whole log against every checkpoint; see the module's notes.
+    """Check the whole log against every checkpoint, with :func:`libops.verify.check_log_pages`
+    (the auditor's own algorithm) over the store's rows.
 
     Pin what you kept outside the store: whoever can rewrite the store could also sign with
     another key (``public_key``, hex), or cut the log short before its checkpoints, taking
@@ -585,66 +387,22 @@ def verify_log(
     When several things are wrong, the one at the lowest position is named.
     """
     pinned = _checked_key(public_key)
-    reads = _read_checkpoints(app)
-    links, problems = _chain(reads, pinned)
-    covering = _Covered(links)
-    checked = last_seen = 0
-    found: Problem | None = None
+    checkpoints, unreadable = read_checkpoints(app)
     stop = app.recorder.max_notification_id() or 0
-    while found is None and last_seen < stop:
-        batch = rows.rows(last_seen, stop, PAGE)
-        if not batch:
-            break
-        last_seen = batch[-1][0]
-        read, found = _compare(batch, covering)
-        checked += read
-    covered = covering.read
-    want = covering.want()
-    if found is None and want is not None:
-        found = Problem(
-            want[0],
-            "truncated",
-            f"the log ends before position {want[0]}, which the "
-            "checkpoints covered: it was cut short",
-        )
-    if found is not None:
-        problems.append(found)
-    if kept is not None:
-        missing = _missing_kept(links, kept, last_seen)
-        if missing is not None:
-            problems.append(missing)
-    problem = min(problems, key=lambda p: p.position) if problems else None
-    return Verification(
-        checkpoints=len(reads),
-        covered=covered,
-        checked=checked,
-        uncovered=checked - covered if problem is None else 0,
-        problem=problem,
-        public_keys=tuple(dict.fromkeys(link.event.public_key for link in links)),
-    )
 
+    def pages() -> Iterator[tuple[list[int], list[bytes]]]:
+        last_seen = 0
+        while last_seen < stop:
+            batch = rows.rows(last_seen, stop, PAGE)
+            if not batch:
+                return
+            last_seen = batch[-1][0]
+            yield [row[0] for row in batch], _checked_leaf_hashes(batch)
 
-def _missing_kept(links: list[_Link], kept: CheckpointInfo, last_seen: int) -> Problem | None:
-    """A problem if the log no longer holds the checkpoint kept outside it."""
-    for link in links:
-        event, at = link.event, link.position
-        if event.size == kept.size:
-            if (event.root, event.public_key) == (kept.root, kept.public_key):
-                return None
-            return Problem(
-                at,
-                "checkpoint",
-                f"the checkpoint of size {kept.size} in the log is not the one kept",
-            )
-    if last_seen <= kept.last_position:
-        return Problem(
-            last_seen + 1,
-            "truncated",
-            f"the log was cut short: position {last_seen + 1} and after, which the kept "
-            f"checkpoint covered (up to {kept.last_position}), are gone",
-        )
-    return Problem(
-        kept.last_position + 1,
-        "missing",
-        f"the kept checkpoint of size {kept.size} is no longer in the log: it was removed",
+    return check_log_pages(
+        pages(),
+        checkpoints,
+        public_key=pinned,
+        kept=None if kept is None else (kept.size, kept.root, kept.last_position),
+        unreadable=unreadable,
     )

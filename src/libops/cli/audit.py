@@ -238,7 +238,7 @@ def audit_verify(
                 "checked": result.checked,
                 "uncovered": result.uncovered,
                 "public_keys": list(result.public_keys),
-                "problem": None if problem is None else attrs.asdict(problem),
+                "problem": None if problem is None else problem._asdict(),
             }
         )
     elif problem is None:

@@ -89,7 +89,7 @@ class TestBundle:
         bundle, kept = exported
         assert verify_main([str(bundle), "--kept", str(kept)]) == 0
         lone = tmp_path / "verify.py"
-        shutil.copy(Path(__file__).parents[2] / "src" / "libops" / "verify.py", lone)
+        shutil.copy(Path(__file__).parents[2] / "src" / "libops" / "verify" / "__init__.py", lone)
         run = subprocess.run(
             [sys.executable, "-I", str(lone), str(bundle), "--kept", str(kept)],
             capture_output=True,
@@ -99,6 +99,15 @@ class TestBundle:
         )
         assert run.returncode == 0, run.stderr
         assert run.stdout.startswith("intact: 2 checkpoints cover 24 of 25 events")
+        module = subprocess.run(
+            [sys.executable, "-m", "libops.verify", str(bundle), "--kept", str(kept)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert module.returncode == 0, module.stderr
+        assert module.stderr == ""  # no warning either
+        assert module.stdout == run.stdout
 
     @pytest.mark.parametrize(
         ("change", "kind", "position"),

@@ -51,6 +51,7 @@ from libops.application.proofs import (
     InclusionProof,
     prove_consistency,
     prove_inclusion,
+    whole_number,
 )
 from libops.domain.access import DataAccess
 from libops.domain.errors import InvalidValueError, NoStateThenError, UnknownIdError
@@ -250,8 +251,7 @@ class AuditService(Executes):
         Built from the start into views of its own, then thrown away: the store's own views
         are neither read nor changed. Costs a replay of the log up to ``position``.
         """
-        if isinstance(position, bool) or not isinstance(position, int) or position < 0:
-            raise InvalidValueError(f"a log position is a whole number, not {position!r}")
+        whole_number("a log position", position)
         views = self._throwaway_views()
         try:
             with ProjectionEngine(
@@ -364,8 +364,7 @@ class AuditService(Executes):
     def _version_at_position(
         self, aggregate_id: UUID, events: Sequence[CanMutateAggregate[UUID]], position: int
     ) -> int:
-        if isinstance(position, bool) or not isinstance(position, int) or position < 0:
-            raise InvalidValueError(f"a log position is a whole number, not {position!r}")
+        whole_number("a log position", position)
         topics = sorted({get_topic(type(event)) for event in events})
         version = 0
         for notification in self._app.notifications(*topics, stop=position):

@@ -13,12 +13,11 @@ import base64
 import json
 from collections.abc import Callable
 from typing import Any, Final, TextIO
-from uuid import UUID
 
 import attrs
 
 from libops.application.app import LibOpsApplication
-from libops.application.checkpoints import read_checkpoints
+from libops.application.checkpoints import aggregate_hex, read_checkpoints
 from libops.verify import BUNDLE_FORMAT, StoredCheckpoint
 
 PAGE: Final = 5_000
@@ -41,8 +40,7 @@ def stored_checkpoints(app: LibOpsApplication) -> list[StoredCheckpoint]:
 
 
 def _event_line(notification: Any) -> str:
-    originator = notification.originator_id
-    aggregate_id = originator.hex if isinstance(originator, UUID) else str(originator)
+    aggregate_id = aggregate_hex(notification.originator_id)
     state = base64.b64encode(bytes(notification.state)).decode("ascii")
     row = [
         notification.id,

@@ -75,7 +75,7 @@ class RecorderLogRows:
         return [
             (
                 notification.id,
-                _aggregate_id(notification.originator_id).encode("utf-8"),
+                aggregate_hex(notification.originator_id).encode("utf-8"),
                 notification.originator_version,
                 notification.topic.encode("utf-8"),
                 bytes(notification.state),
@@ -194,7 +194,8 @@ def _is_checkpoint(app: LibOpsApplication, position: int) -> bool:
     return bool(notification.topic == Checkpoint.Recorded.TOPIC)
 
 
-def _aggregate_id(originator: UUID | str) -> str:
+def aggregate_hex(originator: UUID | str) -> str:
+    """An event's aggregate id as stored in leaves and bundles: 32 hex digits for a UUID."""
     return originator.hex if isinstance(originator, UUID) else str(originator)
 
 
@@ -203,7 +204,7 @@ def event_leaf(notification: Any) -> bytes:
     return leaf_hash(
         leaf_bytes(
             notification.id,
-            _aggregate_id(notification.originator_id),
+            aggregate_hex(notification.originator_id),
             notification.originator_version,
             notification.topic,
             bytes(notification.state),

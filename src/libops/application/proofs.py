@@ -95,7 +95,8 @@ def _leaves(
     return hashes, positions
 
 
-def _whole_number(name: str, value: Any) -> int:
+def whole_number(name: str, value: Any) -> int:
+    """``value`` if it is a whole number (not a bool); else :class:`InvalidValueError` naming it."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidValueError(f"{name} is a whole number, not {value!r}")
     return value
@@ -106,9 +107,9 @@ def prove_inclusion(
 ) -> InclusionProof:
     """The proof that the event at ``position`` is in the tree of the checkpoint of ``size``
     (the latest checkpoint by default)."""
-    position = _whole_number("a log position", position)
+    position = whole_number("a log position", position)
     checkpoints = _chain(app)
-    checkpoint = _checkpoint(checkpoints, None if size is None else _whole_number("a size", size))
+    checkpoint = _checkpoint(checkpoints, None if size is None else whole_number("a size", size))
     hashes, positions = _leaves(checkpoints, checkpoint)
     try:
         index = positions.index(position)
@@ -136,8 +137,8 @@ def prove_consistency(
     """The proof that the checkpoint of ``old_size`` is a prefix of the one of ``new_size``
     (the latest by default)."""
     checkpoints = _chain(app)
-    old = _checkpoint(checkpoints, _whole_number("a size", old_size))
-    new = _checkpoint(checkpoints, None if new_size is None else _whole_number("a size", new_size))
+    old = _checkpoint(checkpoints, whole_number("a size", old_size))
+    new = _checkpoint(checkpoints, None if new_size is None else whole_number("a size", new_size))
     if old.size > new.size:
         raise InvalidValueError(f"the old size {old.size} is after the new size {new.size}")
     hashes, _ = _leaves(checkpoints, new)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Collection, Iterable
 from datetime import timedelta
 from types import TracebackType
@@ -45,11 +46,11 @@ from libops.application.interactions import (
 )
 from libops.application.personal_data import PersonalData
 from libops.application.posts import PostService
-from libops.application.privacy import PersonalDataService
+from libops.application.privacy import PersonalDataService, erasure_pending
 from libops.application.publishing import PublishingService
 from libops.application.risks import RiskService
 from libops.domain.cadence import CadencePolicy
-from libops.domain.errors import InvalidValueError, StorageError
+from libops.domain.errors import InvalidValueError, LibopsError, StorageError
 from libops.domain.interaction.moderation import ModerationPolicy
 from libops.domain.interaction.qa import escalation_after
 from libops.domain.ports import Clock, KeyStore, PlatformGateway
@@ -62,6 +63,8 @@ from libops.projections.reports import RunReport
 from libops.projections.views import Projection
 
 R = TypeVar("R")
+
+log = logging.getLogger("libops")
 
 
 def _construct(config: StoreConfig, clock: Clock, *, create_tables: bool) -> LibOpsApplication:
@@ -151,6 +154,8 @@ class LibOps:
         self.contests = ContestService(self.bus)
         self.moderation = ModerationService(self.bus)
         self._projections: ProjectionEngine | None = None
+        self.erasures_finished: tuple[str, ...] = ()
+        """The subjects whose erasure, left half-way, opening the store finished."""
         self._event_log = RecorderEventLog(app.recorder, app.mapper, config)
         # Looking back: any aggregate as it was, its history, any view as of a position.
         self.audit = AuditService(
@@ -174,6 +179,7 @@ class LibOps:
         keys: KeyStore | None = None,
         escalate_questions_after: timedelta = DEFAULT_ESCALATION,
         moderation: ModerationPolicy | None = None,
+        finish_erasures: bool = True,
     ) -> LibOps:
         """Open the store at ``url``; with ``migrate=True`` create its tables first.
 
@@ -189,6 +195,9 @@ class LibOps:
         ``escalate_questions_after`` is how long a reader's question may wait for an answer
         before ``ops.questions.escalate_overdue`` escalates it (24 hours by default), and
         ``moderation`` the policy that sanctions after repeated warnings (three, by default).
+        Erasures a crash left half-way are finished first (``finish_erasures=False`` leaves
+        them for ``libops db check --repair``): ``ops.erasures_finished`` lists their
+        subjects, and each is logged as a warning on the ``libops`` logger.
         """
         # Bad options fail before a connection is opened.
         by_platform = gateways_by_platform(gateways)
@@ -229,11 +238,31 @@ class LibOps:
             gateways=by_platform,  # indexed by each gateway's own platform
             keys=keys,
             sealer=sealer,
-            personal=PersonalData(keys, sealer),
+            personal=PersonalData(
+                keys, sealer, erasure_pending=functools.partial(erasure_pending, app)
+            ),
             # Checkpoints hash the log's rows as stored: read straight from SQLite there.
             log_rows=log_rows_for(app.recorder),
         )
-        return cls(app, config, deps, owned_keys=owned_keys)
+        ops = cls(app, config, deps, owned_keys=owned_keys)
+        if finish_erasures:
+            ops.erasures_finished = ops._finish_erasures()
+        return ops
+
+    def _finish_erasures(self) -> tuple[str, ...]:
+        """Finish the erasures left half-way; one that cannot be finished now is logged."""
+        try:
+            finished = tuple(self.privacy.finish_pending_erasures())
+        except LibopsError as error:
+            log.warning(
+                "erasures left half-way could not be finished now (%s); their data reads as "
+                "erased; run `libops db check --repair` to finish them",
+                error,
+            )
+            return ()
+        for subject_id in finished:
+            log.warning("finished the erasure of data subject %s, left half-way", subject_id)
+        return finished
 
     def execute(self, actor: Actor, command: Command[R]) -> R:
         """Carry out a command (``PlanCampaign(...)``, ``RecordExpense(...)``, ...) for ``actor``.

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Final
 from uuid import UUID
 
 import attrs
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
 from libops.application.access import read_sealed
-from libops.application.app import to_id
+from libops.application.app import LibOpsApplication, to_id
 from libops.application.checkpoints import SIGNING_KEY_SUBJECT
 from libops.application.commands import (
     Command,
@@ -18,17 +20,82 @@ from libops.application.commands import (
     command_method,
     handles,
 )
-from libops.application.personal_data import Opened
+from libops.application.personal_data import Opened, check_field
 from libops.domain.errors import InvalidValueError, UnknownIdError
 from libops.domain.personal import (
     Consent,
     DataSubject,
+    ErasureLedger,
     PersonalInfo,
     SealedPersonalData,
     require_subject_id,
 )
 from libops.domain.ports import KeyStore
-from libops.domain.values import Actor, Platform
+from libops.domain.values import Actor, Platform, Role
+
+ERASURE_ACTOR: Final = Actor(
+    "libops-erasure", [Role.OPERATIONS_ADMIN], "libops, completing a requested erasure"
+)
+"""Who completes an erasure left half-way, when a store is opened or repaired."""
+
+
+@command("privacy.request_erasure", requires=("privacy.erase",))
+@attrs.frozen
+class RequestErasure(Command[bool]):
+    """Record a request to erase a data subject: who asks, when and why (the first step).
+
+    From then on the subject's data reads as erased, even while the key is still there.
+    Returns False, recording nothing, if an erasure of the subject was recorded before.
+    Needs ``privacy.erase``. ``ops.privacy.erase`` takes this step and the next.
+    """
+
+    subject_id: str
+    reason: str
+
+
+@handles(RequestErasure)
+def request_erasure(ctx: Context, actor: Actor, command: RequestErasure) -> bool:
+    if command.subject_id == SIGNING_KEY_SUBJECT:
+        raise InvalidValueError(f"{SIGNING_KEY_SUBJECT} is libops's own key, not a data subject")
+    subject = DataSubject.request_erasure(
+        actor, command.subject_id, reason=command.reason, at=ctx.now()
+    )
+    if ctx.find(DataSubject, subject.id) is not None:
+        return False  # requested or erased before: the first record stands
+    ctx.add(subject)
+    ledger = ctx.find(ErasureLedger, ErasureLedger.ID) or ctx.add(ErasureLedger.start())
+    ledger.add(subject.subject_id)
+    return True
+
+
+@command("privacy.complete_erasure", requires=("privacy.erase",))
+@attrs.frozen
+class CompleteErasure(Command[bool]):
+    """Destroy a requested erasure's key and record that it is done (the second step).
+
+    Returns False, recording nothing, if the erasure was complete already. A subject whose
+    erasure was never requested is :class:`~libops.domain.errors.UnknownIdError`.
+    Needs ``privacy.erase``.
+    """
+
+    subject_id: str
+
+
+@handles(CompleteErasure)
+def complete_erasure(ctx: Context, actor: Actor, command: CompleteErasure) -> bool:
+    subject = ctx.load(DataSubject, DataSubject.id_for(require_subject_id(command.subject_id)))
+    ledger = ctx.find(ErasureLedger, ErasureLedger.ID)
+    if subject.erased:
+        if ledger is not None:
+            ledger.remove(subject.subject_id)  # complete already: only the ledger lagged
+        return False
+    # The key goes before the completion is saved: if that save fails, the request is still
+    # recorded, the data reads as erased, and the next open or repair records the rest.
+    ctx.deps.keys.erase(subject.subject_id)
+    subject.complete(actor, at=ctx.now())
+    if ledger is not None:
+        ledger.remove(subject.subject_id)
+    return True
 
 
 @command("privacy.erase")
@@ -38,6 +105,10 @@ class EraseSubject(Command[None]):
 
     Afterwards every event carrying their sealed data still loads, and the data opens as
     ERASED. Erasing an erased subject again records nothing new. Needs ``privacy.erase``.
+    It takes two steps that survive a crash between them: the request is recorded first
+    (:class:`RequestErasure`), then the key is destroyed and the completion recorded
+    (:class:`CompleteErasure`); what a crash leaves half-way, the next ``LibOps.open`` or
+    ``libops db check --repair`` finishes.
     """
 
     subject_id: str
@@ -46,13 +117,18 @@ class EraseSubject(Command[None]):
 
 @handles(EraseSubject)
 def erase_subject(ctx: Context, actor: Actor, command: EraseSubject) -> None:
-    # Every check happens before the key goes: a refused erasure deletes nothing.
-    if command.subject_id == SIGNING_KEY_SUBJECT:
-        raise InvalidValueError(f"{SIGNING_KEY_SUBJECT} is libops's own key, not a data subject")
-    subject = DataSubject.erase(actor, command.subject_id, reason=command.reason, at=ctx.now())
-    ctx.deps.keys.erase(subject.subject_id)
-    if ctx.find(DataSubject, subject.id) is None:
-        ctx.add(subject)  # erased before: the first record stands
+    # Every check happens in the first step: a refused erasure records and deletes nothing.
+    ctx.execute(actor, RequestErasure(command.subject_id, command.reason))
+    complete_erasure(ctx, actor, CompleteErasure(command.subject_id))
+
+
+def erasure_pending(app: LibOpsApplication, subject_id: str) -> bool:
+    """Whether an erasure of ``subject_id`` was requested and its completion not recorded."""
+    try:
+        subject: object = app.repository.get(DataSubject.id_for(subject_id))
+    except AggregateNotFoundError:
+        return False
+    return isinstance(subject, DataSubject) and subject.pending
 
 
 @command("privacy.reveal", requires=("privacy.read",))
@@ -85,6 +161,7 @@ def reveal_event(ctx: Context, actor: Actor, command: RevealEvent) -> dict[str, 
         for index, item in items:
             if isinstance(item, SealedPersonalData):
                 key = name if index is None else f"{name}[{index}]"
+                check_field(item, key, event)
                 opened[key] = read_sealed(
                     ctx,
                     actor,
@@ -139,6 +216,8 @@ class PersonalDataService(Executes):
     """
 
     erase = command_method(EraseSubject)
+    request_erasure = command_method(RequestErasure)
+    complete_erasure = command_method(CompleteErasure)
     reveal = command_method(RevealEvent)
     open = command_method(OpenSealed)
 
@@ -156,10 +235,20 @@ class PersonalDataService(Executes):
         aggregate_id: UUID,
         version: int,
         topic: str,
+        field: str | None = None,
     ) -> SealedPersonalData:
-        """Seal ``info`` for the event at ``version`` of an aggregate (see ``PersonalData``)."""
+        """Seal ``info`` for ``field`` of the event at ``version`` of an aggregate.
+
+        See :meth:`~libops.application.personal_data.PersonalData.seal`.
+        """
         return self._deps.personal.seal(
-            subject_id, info, consent, aggregate_id=aggregate_id, version=version, topic=topic
+            subject_id,
+            info,
+            consent,
+            aggregate_id=aggregate_id,
+            version=version,
+            topic=topic,
+            field=field,
         )
 
     def subject_id_for(self, platform: Platform | str, handle: str) -> str:
@@ -167,11 +256,16 @@ class PersonalDataService(Executes):
         return self._deps.personal.subject_id_for(platform, handle)
 
     def is_erased(self, subject_id: str) -> bool:
-        """Whether the data subject was erased."""
-        return self._deps.personal.is_erased(subject_id)
+        """Whether the data subject was erased (or their erasure requested)."""
+        return self._deps.personal.is_erased(subject_id) or erasure_pending(
+            self._app, require_subject_id(subject_id)
+        )
 
     def erasure(self, subject_id: str) -> DataSubject | None:
-        """The recorded erasure of a subject (who, when, why), or None if it was not erased."""
+        """The recorded erasure of a subject (who, when, why), or None if none was requested.
+
+        ``.erased`` says whether it is complete, ``.pending`` whether it was left half-way.
+        """
         try:
             return self._app.load(
                 DataSubject, DataSubject.id_for(require_subject_id(subject_id)), "data subject"
@@ -179,17 +273,41 @@ class PersonalDataService(Executes):
         except UnknownIdError:
             return None
 
+    def pending_erasures(self) -> list[str]:
+        """The subjects whose erasure was requested and not completed yet, oldest first."""
+        try:
+            ledger = self._app.load(ErasureLedger, ErasureLedger.ID, "erasure ledger")
+        except UnknownIdError:
+            return []  # no erasure was ever requested in two steps
+        return list(ledger.pending)
+
+    def finish_pending_erasures(self) -> list[str]:
+        """Complete every erasure left half-way (request recorded, completion not).
+
+        Destroys each one's key if it is still there and records the completion, by
+        :data:`ERASURE_ACTOR`. Returns the subject ids finished (empty when none was
+        pending). ``LibOps.open`` runs it; so does ``libops db check --repair``.
+        """
+        finished = []
+        for subject_id in self.pending_erasures():
+            if self._bus.execute(ERASURE_ACTOR, CompleteErasure(subject_id)):
+                finished.append(subject_id)
+        return finished
+
     def reapply_erasures(self) -> int:
         """Delete again the key of every subject whose erasure the event history records.
 
         Run it after restoring a backup of the key store: a backup taken before an erasure
         still holds the key. Returns how many subjects were erased again (0 when the key
-        store already agreed with the history). Records nothing.
+        store already agreed with the history). Records nothing. An erasure only requested
+        counts as well: its key must go too.
         """
         erased_again = 0
-        for notification in self._app.notifications(DataSubject.Erased.TOPIC):
+        for notification in self._app.notifications(
+            DataSubject.Erased.TOPIC, DataSubject.ErasureRequested.TOPIC
+        ):
             erasure = self._app.mapper.to_domain_event(notification)
-            assert isinstance(erasure, DataSubject.Erased)
+            assert isinstance(erasure, DataSubject.Erased | DataSubject.ErasureRequested)
             if self.keys.erase(erasure.subject_id):
                 erased_again += 1
         return erased_again

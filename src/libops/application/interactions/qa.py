@@ -70,6 +70,7 @@ def receive_question(ctx: Context, actor: Actor, command: ReceiveQuestion) -> UU
         aggregate_id=question_id,
         version=1,
         topic=Question.Received.TOPIC,
+        field="asker",
     )
     question = Question.receive(
         actor,
@@ -175,6 +176,7 @@ def read_asker(ctx: Context, actor: Actor, command: ReadAsker) -> Opened:
         aggregate_id=question.id,
         version=1,
         topic=Question.Received.TOPIC,
+        field="asker",
         reason=command.reason,
         what="asker",
     )

@@ -6,6 +6,7 @@ import functools
 import logging
 from collections.abc import Collection, Iterable
 from datetime import timedelta
+from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
@@ -22,10 +23,12 @@ from libops.adapters.storage import (
     DEFAULT_STORE,
     StoreConfig,
     check_safe_settings,
+    create_private_file,
     events_table,
     migration_lock,
     parse_store_url,
     preflight,
+    require_private_file,
     store_environment,
     translate_storage_error,
 )
@@ -109,6 +112,12 @@ def migrate_store(url: str = DEFAULT_STORE) -> None:
     if config.scheme == "memory":
         return
     with migration_lock(config):
+        if config.scheme == "sqlite":
+            # The event database is created owner-only; an existing one must be so already.
+            path = Path(config.env["SQLITE_DBNAME"])
+            if path.parent.is_dir():  # else the store's checks say what is wrong
+                create_private_file(path)
+                require_private_file(path, "event database")
         app = _construct(config, SystemClock(), create_tables=True)
         try:
             _probe(app, config)

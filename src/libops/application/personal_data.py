@@ -50,27 +50,48 @@ Opened = PersonalInfo | ErasedPersonalInfo
 """What sealed personal data opens as: the data, or the erased marker."""
 
 
-def _plaintext(info: PersonalInfo) -> bytes:
-    text = json.dumps(
-        {"v": PLAINTEXT_FORMAT, "name": info.name, "handle": info.handle, "contact": info.contact},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    ).encode()
+def _plaintext(info: PersonalInfo, text: str | None = None) -> bytes:
+    layout: dict[str, object] = {
+        "v": PLAINTEXT_FORMAT,
+        "name": info.name,
+        "handle": info.handle,
+        "contact": info.contact,
+    }
+    if text is not None:
+        layout["text"] = text  # what they wrote (a question), erased with them
+    plain = json.dumps(layout, ensure_ascii=False, separators=(",", ":")).encode()
     # JSON ignores trailing white space: pad with spaces to the next whole block.
-    return text + b" " * (-len(text) % PLAINTEXT_BLOCK)
+    return plain + b" " * (-len(plain) % PLAINTEXT_BLOCK)
 
 
-def _info(plaintext: bytes) -> PersonalInfo:
+def _layout(plaintext: bytes) -> dict[str, Any]:
     try:
         data = json.loads(plaintext)
         if not isinstance(data, dict) or data.get("v") != PLAINTEXT_FORMAT:
             raise ValueError("unknown layout")
-        return PersonalInfo(name=data["name"], handle=data["handle"], contact=data["contact"])
-    except (ValueError, KeyError, TypeError):
+        return data
+    except ValueError:
         # Only a holder of the key could have written this: treat it as tampering.
         raise PersonalDataTamperedError(
             "sealed personal data opened but does not hold personal data"
         ) from None
+
+
+def _info(plaintext: bytes) -> PersonalInfo:
+    data = _layout(plaintext)
+    try:
+        return PersonalInfo(name=data["name"], handle=data["handle"], contact=data["contact"])
+    except (ValueError, KeyError, TypeError):
+        raise PersonalDataTamperedError(
+            "sealed personal data opened but does not hold personal data"
+        ) from None
+
+
+def _text(plaintext: bytes) -> str:
+    text = _layout(plaintext).get("text")
+    if not isinstance(text, str):
+        raise InvalidValueError("this sealed personal data holds no text")
+    return text
 
 
 def _never_pending(subject_id: str) -> bool:
@@ -142,8 +163,12 @@ class PersonalData:
         version: int,
         topic: str,
         field: str | None = None,
+        text: str | None = None,
     ) -> SealedPersonalData:
         """Encrypt ``info`` with the subject's key, for the event at ``version`` of an aggregate.
+
+        ``text`` is something the subject wrote (a question) to seal with their details, so
+        that erasing them erases it too (:meth:`open_text` reads it).
 
         ``topic`` is the topic of the event class that will carry the result (for a new
         aggregate's created event, ``version`` is 1) and ``field`` the name of its field
@@ -168,7 +193,9 @@ class PersonalData:
             aggregate_id, version, topic, subject_id=subject_id, field=field, consent=consent
         )
         key = self._keys.get_or_create(subject_id)
-        nonce, ciphertext = self._sealer.seal(key, _plaintext(info), bound_to)
+        if text is not None and not isinstance(text, str):
+            raise InvalidValueError(f"text must be text, not {type(text).__name__}")
+        nonce, ciphertext = self._sealer.seal(key, _plaintext(info, text), bound_to)
         return SealedPersonalData(
             subject_id=subject_id,
             nonce=base64.b64encode(nonce).decode("ascii"),
@@ -190,6 +217,24 @@ class PersonalData:
         :class:`~libops.domain.errors.SubjectKeyMissingError` if the key store has no key for a
         subject that was never erased (a key store that does not belong to this event store).
         """
+        plaintext = self._plaintext(sealed, aggregate_id=aggregate_id, version=version, topic=topic)
+        return ERASED if plaintext is None else _info(plaintext)
+
+    def open_text(
+        self, sealed: SealedPersonalData, *, aggregate_id: UUID, version: int, topic: str
+    ) -> str | ErasedPersonalInfo:
+        """The text sealed with the personal data (see :meth:`seal`), or ERASED.
+
+        Raises as :meth:`open` does, and :class:`~libops.domain.errors.InvalidValueError`
+        if the value holds no text.
+        """
+        plaintext = self._plaintext(sealed, aggregate_id=aggregate_id, version=version, topic=topic)
+        return ERASED if plaintext is None else _text(plaintext)
+
+    def _plaintext(
+        self, sealed: SealedPersonalData, *, aggregate_id: UUID, version: int, topic: str
+    ) -> bytes | None:
+        """The plaintext sealed for that event, or None when the subject is erased."""
         if not isinstance(sealed, SealedPersonalData):
             raise InvalidValueError(
                 f"sealed must be SealedPersonalData, not {type(sealed).__name__}"
@@ -223,7 +268,7 @@ class PersonalData:
             bound_to = associated_data(aggregate_id, version, topic)
         if key is None or self._erasure_pending(sealed.subject_id):
             # Erased, or its erasure requested and the key not destroyed yet: gone either way.
-            return ERASED
+            return None
         plaintext = self._sealer.open(key, sealed.nonce_bytes, sealed.ciphertext_bytes, bound_to)
         if plaintext is None:
             raise PersonalDataTamperedError(
@@ -231,7 +276,7 @@ class PersonalData:
                 f"version {version} of {aggregate_id} ({topic}): it was altered or copied "
                 "from another event"
             )
-        return _info(plaintext)
+        return plaintext
 
     def reveal(self, event: DomainEventProtocol[Any]) -> Mapping[str, Opened]:
         """Open every sealed value a stored event carries, keyed by field name.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Final
+from datetime import datetime
+from typing import Any, Final
 from uuid import UUID
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from libops.application.access import read_sealed
@@ -21,7 +23,12 @@ from libops.application.commands import (
     handles,
 )
 from libops.application.personal_data import Opened, check_field
+from libops.domain.access import DataAccess
 from libops.domain.errors import InvalidValueError, UnknownIdError
+from libops.domain.interaction.contest import Contest
+from libops.domain.interaction.moderation import ConductRecord
+from libops.domain.interaction.qa import TEXT_SEALED, Question
+from libops.domain.interaction.reading import ReadingSession
 from libops.domain.personal import (
     Consent,
     DataSubject,
@@ -207,6 +214,155 @@ def open_sealed(ctx: Context, actor: Actor, command: OpenSealed) -> Opened:
     )
 
 
+# --- subject access ---------------------------------------------------------------------------
+
+SUBJECT_ACCESS_AGGREGATES: Final[tuple[type[Aggregate], ...]] = (
+    Question,
+    ReadingSession,
+    Contest,
+    ConductRecord,
+    DataAccess,
+    DataSubject,
+)
+"""The aggregates whose events can concern a data subject (what a listing reads)."""
+
+_OMITTED: Final = frozenset(
+    {"originator_id", "originator_version", "timestamp", "originator_topic", "subject_id"}
+)
+
+
+def _event_topics(aggregates: tuple[type[Aggregate], ...]) -> tuple[str, ...]:
+    topics = []
+    for aggregate in aggregates:
+        for value in vars(aggregate).values():
+            topic = getattr(value, "TOPIC", None)
+            if (
+                isinstance(value, type)
+                and issubclass(value, Aggregate.Event)
+                and isinstance(topic, str)
+                and not topic.endswith(".Event")
+            ):
+                topics.append(topic)
+    return tuple(dict.fromkeys(topics))
+
+
+@attrs.frozen
+class SubjectRecord:
+    """One recorded event that concerns a data subject, as a subject-access listing shows it.
+
+    ``kind`` is the aggregate's type (``Question``, ``ReadingSession``, ``Contest``,
+    ``ConductRecord``, ``DataAccess``, ``DataSubject``), ``event`` the event's topic,
+    ``recorded_at`` when it was recorded; ``details`` are its other fields as text (sealed
+    values left out), and ``personal`` the sealed values it carries for the subject, opened
+    (ERASED once erased), by field name.
+    """
+
+    kind: str
+    event: str
+    aggregate_id: UUID
+    version: int
+    recorded_at: datetime
+    details: dict[str, str]
+    personal: dict[str, Opened]
+
+
+def _concerns(event: Any, subject_id: str) -> list[tuple[str, SealedPersonalData]]:
+    """The sealed values of ``event`` that are the subject's, with their field names."""
+    sealed: list[tuple[str, SealedPersonalData]] = []
+    for name, value in vars(event).items():
+        items = list(enumerate(value)) if isinstance(value, tuple | list) else [(None, value)]
+        for index, item in items:
+            if isinstance(item, SealedPersonalData) and item.subject_id == subject_id:
+                sealed.append((name if index is None else f"{name}[{index}]", item))
+    return sealed
+
+
+def _is_about(event: Any, subject_id: str, conduct_id: UUID, sealed: list[Any]) -> bool:
+    return bool(
+        sealed
+        or getattr(event, "subject_id", None) == subject_id
+        or event.originator_id == conduct_id
+    )
+
+
+@command("privacy.subject_access", requires=("privacy.read",))
+@attrs.frozen
+class SubjectAccess(Command[tuple[SubjectRecord, ...]]):
+    """List every record libops holds about a data subject, oldest first (a subject access).
+
+    Questions asked, reading-session registrations, attendance and contributions, contest
+    entries, moderation (conduct) records, the readings of their data, and their erasure,
+    each with its sealed personal data opened. Needs ``privacy.read`` and a reason; the
+    listing is recorded as one reading of their data.
+    """
+
+    KEYED = False
+
+    subject_id: str
+    reason: str
+
+
+@handles(SubjectAccess)
+def subject_access(ctx: Context, actor: Actor, command: SubjectAccess) -> tuple[SubjectRecord, ...]:
+    subject_id = require_subject_id(command.subject_id)
+    # The listing is a reading of their data: recorded first, in this command's save.
+    ctx.add(
+        DataAccess.record(
+            actor,
+            subject_id=subject_id,
+            reason=command.reason,
+            source_id=DataSubject.id_for(subject_id),
+            what="subject access listing",
+            at=ctx.now(),
+        )
+    )
+    conduct_id = ConductRecord.id_for(subject_id)
+    records = []
+    for notification in ctx.app.notifications(*_event_topics(SUBJECT_ACCESS_AGGREGATES)):
+        event: Any = ctx.app.mapper.to_domain_event(notification)
+        sealed = _concerns(event, subject_id)
+        if not _is_about(event, subject_id, conduct_id, sealed):
+            continue
+        topic = get_topic(type(event))
+        personal: dict[str, Opened] = {}
+        for name, value in sealed:
+            check_field(value, name, event)
+            personal[name] = ctx.deps.personal.open(
+                value,
+                aggregate_id=event.originator_id,
+                version=event.originator_version,
+                topic=topic,
+            )
+        carrying = {name.split("[")[0] for name, _ in sealed}
+        details = {
+            name: str(value)
+            for name, value in vars(event).items()
+            if name not in _OMITTED and name not in carrying
+        }
+        if isinstance(event, Question.Received) and event.text == TEXT_SEALED:
+            # The question's text is sealed with the asker: shown with their data.
+            details["text"] = str(
+                ctx.deps.personal.open_text(
+                    event.asker,
+                    aggregate_id=event.originator_id,
+                    version=event.originator_version,
+                    topic=topic,
+                )
+            )
+        records.append(
+            SubjectRecord(
+                kind=topic.removeprefix("libops:").split(".")[0],
+                event=topic,
+                aggregate_id=event.originator_id,
+                version=event.originator_version,
+                recorded_at=event.timestamp,
+                details=details,
+                personal=personal,
+            )
+        )
+    return tuple(records)
+
+
 class PersonalDataService(Executes):
     """Seal participants' personal data, read it (recorded), and erase data subjects.
 
@@ -216,6 +372,7 @@ class PersonalDataService(Executes):
     """
 
     erase = command_method(EraseSubject)
+    subject_access = command_method(SubjectAccess)
     request_erasure = command_method(RequestErasure)
     complete_erasure = command_method(CompleteErasure)
     reveal = command_method(RevealEvent)

@@ -43,8 +43,8 @@ RepairOption = Annotated[
 def db_check(store: StoreOption = DEFAULT_STORE, repair: RepairOption = False) -> None:
     """Open the store and report what it holds, or say exactly why it cannot be opened.
 
-    It also counts the erasures left half-way (requested, not completed); ``--repair``
-    finishes them and names each one.
+    It also counts the erasures left half-way (requested, not completed), if any;
+    ``--repair`` finishes them and names each one.
     """
     with reporting_errors(store):
         config = parse_store_url(store)
@@ -57,7 +57,12 @@ def db_check(store: StoreOption = DEFAULT_STORE, repair: RepairOption = False) -
     out.print(_field("store", config.redacted_url))
     out.print(_field("events", str(events)))
     left = len(pending) - len(finished)
-    note = "" if not left else " (run `libops db check --repair` to finish them)"
-    out.print(Text.assemble(("pending erasures ", "bold"), f"{left}{note}"))
+    if left:
+        out.print(
+            Text.assemble(
+                ("pending erasures ", "bold"),
+                f"{left} (run `libops db check --repair` to finish them)",
+            )
+        )
     for subject_id in finished:
         out.print(Text.assemble(("finished erasure ", "bold green"), subject_id))

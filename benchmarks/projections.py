@@ -230,9 +230,9 @@ def _fresh_views(db: Path) -> Path:
     copy = db.with_name(f"{db.stem}-run{db.suffix}")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{copy}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(db, copy)
+    shutil.copy2(db, copy)
     keys = db.with_name(f"{db.stem}.keys{db.suffix}")
-    shutil.copyfile(keys, copy.with_name(f"{copy.stem}.keys{copy.suffix}"))
+    shutil.copy2(keys, copy.with_name(f"{copy.stem}.keys{copy.suffix}"))
     return copy
 
 
@@ -309,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         events = copies(template)
         small, large = directory / "small.db", directory / "large.db"
         fill(f"sqlite:///{small}", events, sizes[0])
-        shutil.copyfile(small, large)
+        shutil.copy2(small, large)
         fill(f"sqlite:///{large}", events, sizes[1] - sizes[0])
         print(
             f"built stores of {sizes[0]:,} and {sizes[1]:,} events from a template of "

@@ -60,5 +60,5 @@ def copy_store(source: Path, target: Path) -> str:
     the copy's URL."""
     target.mkdir(parents=True, exist_ok=True)
     for name in ("libops.db", "libops.keys.db"):
-        shutil.copyfile(source / name, target / name)
+        shutil.copy2(source / name, target / name)
     return f"sqlite:///{target}/libops.db"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Collection, Iterable
 from datetime import timedelta
+from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
@@ -21,10 +23,12 @@ from libops.adapters.storage import (
     DEFAULT_STORE,
     StoreConfig,
     check_safe_settings,
+    create_private_file,
     events_table,
     migration_lock,
     parse_store_url,
     preflight,
+    require_private_file,
     store_environment,
     translate_storage_error,
 )
@@ -45,11 +49,11 @@ from libops.application.interactions import (
 )
 from libops.application.personal_data import PersonalData
 from libops.application.posts import PostService
-from libops.application.privacy import PersonalDataService
+from libops.application.privacy import PersonalDataService, erasure_pending
 from libops.application.publishing import PublishingService
 from libops.application.risks import RiskService
 from libops.domain.cadence import CadencePolicy
-from libops.domain.errors import InvalidValueError, StorageError
+from libops.domain.errors import InvalidValueError, LibopsError, StorageError
 from libops.domain.interaction.moderation import ModerationPolicy
 from libops.domain.interaction.qa import escalation_after
 from libops.domain.ports import Clock, KeyStore, PlatformGateway
@@ -62,6 +66,8 @@ from libops.projections.reports import RunReport
 from libops.projections.views import Projection
 
 R = TypeVar("R")
+
+log = logging.getLogger("libops")
 
 
 def _construct(config: StoreConfig, clock: Clock, *, create_tables: bool) -> LibOpsApplication:
@@ -106,6 +112,12 @@ def migrate_store(url: str = DEFAULT_STORE) -> None:
     if config.scheme == "memory":
         return
     with migration_lock(config):
+        if config.scheme == "sqlite":
+            # The event database is created owner-only; an existing one must be so already.
+            path = Path(config.env["SQLITE_DBNAME"])
+            if path.parent.is_dir():  # else the store's checks say what is wrong
+                create_private_file(path)
+                require_private_file(path, "event database")
         app = _construct(config, SystemClock(), create_tables=True)
         try:
             _probe(app, config)
@@ -151,6 +163,8 @@ class LibOps:
         self.contests = ContestService(self.bus)
         self.moderation = ModerationService(self.bus)
         self._projections: ProjectionEngine | None = None
+        self.erasures_finished: tuple[str, ...] = ()
+        """The subjects whose erasure, left half-way, opening the store finished."""
         self._event_log = RecorderEventLog(app.recorder, app.mapper, config)
         # Looking back: any aggregate as it was, its history, any view as of a position.
         self.audit = AuditService(
@@ -174,6 +188,7 @@ class LibOps:
         keys: KeyStore | None = None,
         escalate_questions_after: timedelta = DEFAULT_ESCALATION,
         moderation: ModerationPolicy | None = None,
+        finish_erasures: bool = True,
     ) -> LibOps:
         """Open the store at ``url``; with ``migrate=True`` create its tables first.
 
@@ -189,6 +204,9 @@ class LibOps:
         ``escalate_questions_after`` is how long a reader's question may wait for an answer
         before ``ops.questions.escalate_overdue`` escalates it (24 hours by default), and
         ``moderation`` the policy that sanctions after repeated warnings (three, by default).
+        Erasures a crash left half-way are finished first (``finish_erasures=False`` leaves
+        them for ``libops db check --repair``): ``ops.erasures_finished`` lists their
+        subjects, and each is logged as a warning on the ``libops`` logger.
         """
         # Bad options fail before a connection is opened.
         by_platform = gateways_by_platform(gateways)
@@ -229,11 +247,31 @@ class LibOps:
             gateways=by_platform,  # indexed by each gateway's own platform
             keys=keys,
             sealer=sealer,
-            personal=PersonalData(keys, sealer),
+            personal=PersonalData(
+                keys, sealer, erasure_pending=functools.partial(erasure_pending, app)
+            ),
             # Checkpoints hash the log's rows as stored: read straight from SQLite there.
             log_rows=log_rows_for(app.recorder),
         )
-        return cls(app, config, deps, owned_keys=owned_keys)
+        ops = cls(app, config, deps, owned_keys=owned_keys)
+        if finish_erasures:
+            ops.erasures_finished = ops._finish_erasures()
+        return ops
+
+    def _finish_erasures(self) -> tuple[str, ...]:
+        """Finish the erasures left half-way; one that cannot be finished now is logged."""
+        try:
+            finished = tuple(self.privacy.finish_pending_erasures())
+        except LibopsError as error:
+            log.warning(
+                "erasures left half-way could not be finished now (%s); their data reads as "
+                "erased; run `libops db check --repair` to finish them",
+                error,
+            )
+            return ()
+        for subject_id in finished:
+            log.warning("finished the erasure of data subject %s, left half-way", subject_id)
+        return finished
 
     def execute(self, actor: Actor, command: Command[R]) -> R:
         """Carry out a command (``PlanCampaign(...)``, ``RecordExpense(...)``, ...) for ``actor``.

@@ -37,6 +37,12 @@ Adding a scenario (for example the Post aggregate's events):
 4. In ``tests/unit/test_golden.py`` write out the expected events and the expected state of
    the reconstructed aggregates explicitly (never generated from the file).
 
+The files ``question_events.json``, ``reading_session_events.json``,
+``contest_events.json`` and ``access_events.json`` are kept as the record of the first
+format of sealed personal data (no subject, field or consent binding; question texts in
+clear; erasure in one step): their scenarios now write ``<name>.v2.json``, and the old
+files are still decoded and checked by ``tests/unit/test_golden.py``.
+
 A golden file is a record of a released format. When a test fails because the stored form
 changed on purpose, do not just overwrite the file: keep it (rename it, e.g.
 ``campaign_events.v1.json``, with its expectations, which must still pass through the
@@ -850,21 +856,21 @@ SCENARIOS: tuple[Golden, ...] = (
         "threshold and closed; a technical risk opened by a signal, escalated at once.",
     ),
     Golden(
-        "question_events.json",
+        "question_events.v2.json",
         question_scenario,
         "a5c00000",
         "A post; a question on it, answered; a question escalated after 24 hours, answered "
         "late; its asker erased.",
     ),
     Golden(
-        "reading_session_events.json",
+        "reading_session_events.v2.json",
         reading_session_scenario,
         "5e550000",
         "A campaign; a reading session with two registrations, attendance and contributions, "
         "closed; a second session cancelled.",
     ),
     Golden(
-        "contest_events.json",
+        "contest_events.v2.json",
         contest_scenario,
         "c0de5700",
         "A campaign; a prize quiz announced, its rules stated, opened, five entries, one "
@@ -884,7 +890,7 @@ SCENARIOS: tuple[Golden, ...] = (
         "A campaign planned; a checkpoint signing the log's Merkle root at its one event.",
     ),
     Golden(
-        "access_events.json",
+        "access_events.v2.json",
         access_scenario,
         "acce5500",
         "A question received; its asker's personal data opened to reply (the reading recorded).",

@@ -575,17 +575,22 @@ class TestErasure:
         before = count_events(ops)
         assert ops.privacy.erasure(subject) is None
         ops.privacy.erase(admin, subject, "GDPR art. 17 request #2026-031")
-        assert count_events(ops) == before + 1
+        # The request, the completion, and the ledger of pending erasures (started, noted,
+        # cleared) as the request and the completion were saved.
+        assert count_events(ops) == before + 5
         record = ops.privacy.erasure(subject)
         assert record is not None
         assert record.subject_id == subject
         assert record.erased_by == admin.id
         assert record.erased_at == START + timedelta(hours=3)
         assert record.reason == "GDPR art. 17 request #2026-031"
-        (recorded,) = stored_events(ops, DataSubject.id_for(subject))
-        assert isinstance(recorded, DataSubject.Erased)
-        assert recorded.actor_id == admin.id
+        assert (record.erased, record.pending, record.completed_by) == (True, False, admin.id)
+        requested, completed = stored_events(ops, DataSubject.id_for(subject))
+        assert isinstance(requested, DataSubject.ErasureRequested)
+        assert isinstance(completed, DataSubject.Erased)
+        assert requested.actor_id == completed.actor_id == admin.id
         assert ops.privacy.is_erased(subject)
+        assert ops.privacy.pending_erasures() == []
 
     def test_erasing_again_records_nothing(
         self, ops: LibOps, registrations: dict[str, UUID], admin: Actor

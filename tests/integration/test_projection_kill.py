@@ -85,7 +85,7 @@ class TestKilledCatchUp:
         summary = run_demo(f"sqlite:///{store}", posts=POSTS, days=21)
         assert summary.events_after > 3000
         for made in tmp_path.glob("store*"):  # before any projection ran; keys file too
-            shutil.copyfile(made, copies / made.name)
+            shutil.copy2(made, copies / made.name)
 
         process = start_catch_up(f"sqlite:///{store}")
         kill_when(process, lambda: sum(sqlite_positions(store).values()) > 0)

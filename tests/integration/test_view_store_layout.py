@@ -66,8 +66,8 @@ class TestDocumentsTable:
         with LibOps.open(f"sqlite:///{new}", clock=clock, migrate=True) as ops:
             record(ops, planner, admin)
         earlier = tmp_path / "earlier.db"
-        shutil.copyfile(new, earlier)
-        shutil.copyfile(tmp_path / "new.keys.db", tmp_path / "earlier.keys.db")
+        shutil.copy2(new, earlier)
+        shutil.copy2(tmp_path / "new.keys.db", tmp_path / "earlier.keys.db")
         conn = sqlite3.connect(earlier)
         conn.execute(f"DROP TABLE {DOCUMENTS_TABLE}")
         conn.execute(EARLIER_DDL)

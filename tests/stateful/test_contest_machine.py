@@ -524,8 +524,10 @@ class ContestMachine(RuleBasedStateMachine):
         before = count_events(self.ops)
         self.ops.privacy.erase(ADMIN, subject_id, "asked to be forgotten")
         recorded = count_events(self.ops) - before
-        # The first erasure of a subject in this store is recorded; repeats record nothing.
-        assert recorded in (0, 1)
+        # The first erasure of a subject in this store is recorded (its request, its
+        # completion, and the ledger of pending erasures noting and clearing it, started by
+        # the store's first erasure); repeats record nothing.
+        assert recorded in (0, 4, 5)
         assert recorded == 0 or subject not in self.erased
         self.other_events += recorded
         self.erased.add(subject)

@@ -69,21 +69,22 @@ class TestActivityLog:
     def test_one_entry_per_event_in_log_order(
         self, ops: LibOps, clock: ManualClock, planner: Actor, admin: Actor
     ) -> None:
-        """Five commands, five entries with actor, topic, aggregate and version, in order."""
+        """Five commands, six entries (an erasure is a request and its completion) in order."""
         campaign, question = history(ops, clock, planner, admin)
         with ProjectionEngine(ops, [ActivityLogProjection()]) as engine:
-            assert engine.run()["activity"].applied == 5
+            assert engine.run()["activity"].applied == 6
             view = engine.view("activity")
-        assert view["sequence"] == 5
+        assert view["sequence"] == 6
         expected = [
             ("planner-1", "libops:Campaign.Planned", "Campaign", campaign, 1),
             ("admin-1", "libops:Campaign.Launched", "Campaign", campaign, 2),
             ("planner-1", "libops:Question.Received", "Question", question, 1),
             ("admin-1", "libops:Question.Answered", "Question", question, 2),
-            ("admin-1", "libops:DataSubject.Erased", "DataSubject", None, 1),
+            ("admin-1", "libops:DataSubject.ErasureRequested", "DataSubject", None, 1),
+            ("admin-1", "libops:DataSubject.Erased", "DataSubject", None, 2),
         ]
         logged = entries(view)
-        assert len(logged) == 5
+        assert len(logged) == 6
         for n, (actor, topic, kind, aggregate, version) in enumerate(expected, start=1):
             item = logged[n - 1]
             assert item["sequence"] == n
@@ -140,10 +141,11 @@ class TestActivityLog:
                 "by_topic": {"libops:Campaign.Planned": 1, "libops:Question.Received": 1},
             }
             assert engine.get("activity", "actor:admin-1") == {
-                "events": 3,
+                "events": 4,
                 "by_topic": {
                     "libops:Campaign.Launched": 1,
                     "libops:Question.Answered": 1,
+                    "libops:DataSubject.ErasureRequested": 1,
                     "libops:DataSubject.Erased": 1,
                 },
             }
@@ -267,5 +269,5 @@ class TestActivityLog:
         with ProjectionEngine(memory_ops, [ActivityLogProjection()]) as engine:
             engine.run()
             before = engine.view("activity")
-            assert engine.rebuild("activity").applied == 5
+            assert engine.rebuild("activity").applied == 6
             assert engine.view("activity") == before

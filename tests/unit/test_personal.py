@@ -241,16 +241,43 @@ class TestDataSubject:
         assert subject.erased_by == "admin-1"
         assert subject.erased_at == NOW
         assert subject.reason == "asked"
-        assert subject.erased is True
-        (erased,) = subject.collect_events()
+        assert (subject.erased, subject.pending) == (False, True)
+        subject.complete(ADMIN, at=NOW + timedelta(minutes=1))
+        assert (subject.erased, subject.pending) == (True, False)
+        assert subject.completed_by == "admin-1"
+        assert subject.completed_at == NOW + timedelta(minutes=1)
+        subject.complete(ADMIN, at=NOW + timedelta(minutes=2))  # complete already: nothing new
+        requested, erased = subject.collect_events()
+        assert isinstance(requested, DataSubject.ErasureRequested)
         assert isinstance(erased, DataSubject.Erased)
-        assert erased.actor_id == "admin-1"
-        assert erased.originator_version == 1
+        assert (requested.actor_id, requested.originator_version) == ("admin-1", 1)
+        assert (erased.actor_id, erased.originator_version) == ("admin-1", 2)
+        replayed = erased.mutate(requested.mutate(None))
+        assert replayed is not None
+        assert (replayed.erased, replayed.version, replayed.reason) == (True, 2, "asked")
+
+    def test_an_erasure_in_one_step_reads_as_complete(self) -> None:
+        """An Erased event stored as a subject's first event (older libops) is the whole erasure."""
+        old = DataSubject.Erased(  # type: ignore[call-arg]  # eventsourcing makes the fields
+            originator_id=DataSubject.id_for("reader-1"),
+            originator_version=1,
+            timestamp=NOW,
+            originator_topic=DataSubject.TOPIC,
+            actor_id="admin-1",
+            subject_id="reader-1",
+            reason="asked",
+            at=NOW,
+        )
+        subject = old.mutate(None)
+        assert isinstance(subject, DataSubject)
+        assert (subject.erased, subject.pending, subject.version) == (True, False, 1)
+        assert (subject.erased_by, subject.erased_at, subject.completed_at) == ("admin-1", NOW, NOW)
 
     def test_topics(self) -> None:
         """The aggregate and its events have fixed topics."""
         assert DataSubject.TOPIC == "libops:DataSubject"
         assert DataSubject.Erased.TOPIC == "libops:DataSubject.Erased"
+        assert DataSubject.ErasureRequested.TOPIC == "libops:DataSubject.ErasureRequested"
         assert DataSubject.Event.TOPIC == "libops:DataSubject.Event"
 
     @pytest.mark.parametrize(

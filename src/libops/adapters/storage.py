@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 import attrs
 
 from libops.domain.errors import (
+    FileModeError,
     MigrationRequiredError,
     StorageError,
     StoreAuthenticationError,
@@ -311,6 +312,42 @@ def events_table(config: StoreConfig, application_name: str) -> str:
     return "stored_events"
 
 
+# --- files only their owner may read --------------------------------------------------------
+
+PRIVATE_MODE: Final = 0o600
+"""The mode of the files libops creates for a store: its owner reads and writes, nobody else."""
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 if it does not exist (SQLite then fills it).
+
+    SQLite gives the ``-wal`` and ``-shm`` files it makes beside it the same mode.
+    """
+    if path.exists() or path.is_symlink():
+        return
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_MODE))
+    except FileExistsError:
+        pass  # another migration made it first
+    except OSError as error:
+        raise StoreUnavailableError(f"cannot create {str(path)!r}: {error.strerror}") from None
+
+
+def require_private_file(path: Path, what: str) -> None:
+    """Refuse ``path`` if users other than its owner may read or write it."""
+    if os.name == "nt":  # no POSIX modes: the directory's access lists apply
+        return
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return  # a missing file is reported by whoever needs it
+    if mode & 0o077:
+        raise FileModeError(
+            f"the {what} {str(path)!r} may be read by other users (mode {mode:04o}); "
+            f"libops keeps it owner-only: run `chmod 600 {path}` and try again"
+        )
+
+
 # --- checking a store before eventsourcing opens it -----------------------------------------
 
 
@@ -363,6 +400,7 @@ def _preflight_sqlite(config: StoreConfig, tables: Sequence[str]) -> None:
     missing = [t for t in tables if t not in present]
     if missing:
         raise _migration_required(config, ", ".join(missing))
+    require_private_file(path, "event database")
 
 
 def _pg_has_table(conn: psycopg.Connection[Any], schema: str, table: str) -> bool:

@@ -15,6 +15,7 @@ from uuid import UUID
 from libops.application.commands import Context
 from libops.application.personal_data import Opened
 from libops.domain.access import DataAccess
+from libops.domain.errors import PersonalDataTamperedError
 from libops.domain.personal import SealedPersonalData
 from libops.domain.values import Actor
 
@@ -29,8 +30,18 @@ def read_sealed(
     topic: str,
     reason: str,
     what: str,
+    field: str | None = None,
 ) -> Opened:
-    """Record the reading, then open ``sealed`` as bound to that event (see ``open``)."""
+    """Record the reading, then open ``sealed`` as bound to that event (see ``open``).
+
+    With ``field``, the value must have been sealed for that field of the event (or before
+    values named their field): one moved from another field is tampering.
+    """
+    if field is not None and sealed.field is not None and sealed.field != field:
+        raise PersonalDataTamperedError(
+            f"sealed personal data in field {field} of version {version} of {aggregate_id} "
+            f"was sealed for field {sealed.field}: it was moved"
+        )
     ctx.add(
         DataAccess.record(
             actor,

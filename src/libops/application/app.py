@@ -30,7 +30,7 @@ from libops.domain.interaction.contest import Contest
 from libops.domain.interaction.moderation import ConductRecord
 from libops.domain.interaction.qa import Question
 from libops.domain.interaction.reading import ReadingSession
-from libops.domain.personal import DataSubject
+from libops.domain.personal import DataSubject, ErasureLedger
 from libops.domain.ports import Clock
 from libops.domain.post import Post
 from libops.domain.risk import Risk
@@ -67,7 +67,10 @@ class LibOpsApplication(Application[UUID]):
     name = "LibOps"
     # A platform calendar is touched by every schedule and publish on its platform, for
     # years: a snapshot every 50 events keeps loading it cheap.
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {PlatformCalendar: 50}
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        PlatformCalendar: 50,
+        ErasureLedger: 50,  # two events per erasure, loaded by every open
+    }
 
     def __init__(
         self,

@@ -8,6 +8,7 @@ from libops.cli.audit import audit_app
 from libops.cli.commands_command import commands
 from libops.cli.db import db_app
 from libops.cli.demo_command import demo
+from libops.cli.privacy_command import privacy_app
 from libops.cli.project import project_app
 from libops.cli.report_command import report
 
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(project_app, name="project")
 app.add_typer(audit_app, name="audit")
+app.add_typer(privacy_app, name="privacy")
 app.command("demo")(demo)
 app.command("report")(report)
 app.command("commands")(commands)

@@ -249,6 +249,10 @@ class UnsafeStoreSettingError(StorageError):
     """A storage setting that loses events is switched on."""
 
 
+class FileModeError(StorageError):
+    """A key file or event database may be read by other users: libops refuses to use it."""
+
+
 # --- personal data ---------------------------------------------------------------------
 
 

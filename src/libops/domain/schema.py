@@ -17,6 +17,7 @@ from typing import Any, Final
 from uuid import UUID
 
 import cattrs
+import cattrs.gen
 
 from libops.domain import budget, cadence, campaign, personal, post, risk, values
 from libops.domain.interaction import contest, moderation, qa, reading
@@ -46,6 +47,18 @@ def _make_converter() -> cattrs.Converter:
     # fields such as Actor.roles (frozenset[Role]), which a plain frozenset hook would miss.
     conv.register_unstructure_hook_func(
         _is_set_type, lambda s: sorted(conv.unstructure(x) for x in s)
+    )
+    # Sealed values of the first format are stored as they always were: the fields added
+    # with the second format (format, field, binding) are left out while they hold defaults.
+    conv.register_unstructure_hook(
+        personal.SealedPersonalData,
+        cattrs.gen.make_dict_unstructure_fn(
+            personal.SealedPersonalData,
+            conv,
+            format=cattrs.gen.override(omit_if_default=True),
+            field=cattrs.gen.override(omit_if_default=True),
+            binding=cattrs.gen.override(omit_if_default=True),
+        ),
     )
     return conv
 

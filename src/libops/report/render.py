@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from typing import Final
 
 from libops.report.blocks import SECTIONS, Chart, Heading, Paragraph, Table, blocks
@@ -55,6 +56,7 @@ __all__ = [
     "MissingCjkFontError",
     "cjk_font",
     "count",
+    "md_text",
     "minutes",
     "money",
     "number",
@@ -66,8 +68,48 @@ __all__ = [
 ]
 
 
+# Characters that start Markdown or HTML constructs anywhere in a line: each is written so
+# that it shows as itself. Digits, dots and hyphens are left alone, so figures read plainly.
+_MD_INLINE: Final = str.maketrans(
+    {
+        "\\": "\\\\",
+        "`": "\\`",
+        "*": "\\*",
+        "_": "\\_",
+        "~": "\\~",
+        "[": "\\[",
+        "]": "\\]",
+        "|": "\\|",
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+    }
+)
+# What makes a block of a line's start: a heading, a list item, a quote, a numbered item.
+_MD_LINE_START: Final = re.compile(r"^(\s*)(#{1,6}|[+-]|\d{1,9}[.)])(?=\s|$)")
+
+
+def md_text(text: str, *, starts_line: bool = False) -> str:
+    """``text`` (a campaign's name, say) as Markdown that renders as exactly that text.
+
+    Markup characters are escaped, HTML is written as entities (``<script>`` shows, never
+    runs) and line breaks become spaces (no new block can start). With ``starts_line`` (a
+    paragraph), a heading, list or numbered-item marker at the start is escaped too. So
+    user text can break neither a table row nor the document around it.
+    """
+    flat = " ".join(text.replace("\r", "\n").split("\n")).translate(_MD_INLINE)
+    return _MD_LINE_START.sub(_escape_marker, flat) if starts_line else flat
+
+
+def _escape_marker(found: re.Match[str]) -> str:
+    space, marker = found[1], found[2]
+    if marker[0].isdigit():  # "1." -> "1\.": the delimiter is what is escaped
+        return f"{space}{marker[:-1]}\\{marker[-1]}"
+    return f"{space}\\{marker}"
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return md_text(text)
 
 
 def render_markdown(report: Report, *, lang: str | None = None, chart_dir: str = "charts") -> str:
@@ -76,9 +118,9 @@ def render_markdown(report: Report, *, lang: str | None = None, chart_dir: str =
     lines: list[str] = []
     for block in blocks(report, words):
         if isinstance(block, Heading):
-            lines += ["#" * block.level + " " + block.text, ""]
+            lines += ["#" * block.level + " " + md_text(block.text), ""]
         elif isinstance(block, Paragraph):
-            lines += [block.text, ""]
+            lines += [md_text(block.text, starts_line=True), ""]
         elif isinstance(block, Table):
             lines.append("| " + " | ".join(_md_cell(h) for h in block.header) + " |")
             lines.append("|" + "|".join("---:" if n else "---" for n in block.numeric) + "|")
@@ -86,9 +128,9 @@ def render_markdown(report: Report, *, lang: str | None = None, chart_dir: str =
                 lines.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
             lines.append("")
         elif isinstance(block, Chart):
-            lines += [f"![{block.alt}]({chart_dir}/{block.name}.png)", ""]
+            lines += [f"![{md_text(block.alt)}]({chart_dir}/{block.name}.png)", ""]
         else:
-            lines += [f"- {item}" for item in block.items] + [""]
+            lines += [f"- {md_text(item)}" for item in block.items] + [""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

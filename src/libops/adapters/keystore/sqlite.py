@@ -21,7 +21,13 @@ from libops.adapters.keystore.schema import (
     new_key,
     new_secret,
 )
-from libops.domain.errors import MigrationRequiredError, StorageError, SubjectErasedError
+from libops.adapters.storage import PRIVATE_MODE, require_private_file
+from libops.domain.errors import (
+    FileModeError,
+    MigrationRequiredError,
+    StorageError,
+    SubjectErasedError,
+)
 from libops.domain.personal import require_subject_id
 
 DEFAULT_SQLITE_LOCK_TIMEOUT: Final = 5.0
@@ -58,7 +64,8 @@ def migrate_sqlite_key_store(path: str | os.PathLike[str]) -> None:
     if not path.exists():
         # Owner-only from the first byte; SQLite gives its -wal and -shm files the same mode.
         with contextlib.suppress(FileExistsError):  # another migration made it first
-            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_MODE))
+    require_private_file(path, "key file")
     conn = sqlite3.connect(path, isolation_level=None, timeout=DEFAULT_SQLITE_LOCK_TIMEOUT)
     try:
         conn.execute("PRAGMA journal_mode = WAL")
@@ -124,6 +131,13 @@ class SQLiteKeyStore:
                 f"the key file {str(self.path)!r} has no {', '.join(missing)} table; "
                 "run `libops db migrate --store URL` (or libops.migrate(url)) once first"
             )
+        # A key file others may read is as good as no encryption: refuse it (a backup
+        # restored with the wrong mode, say) rather than use it silently.
+        try:
+            require_private_file(self.path, "key file")
+        except FileModeError:
+            self._conn.close()
+            raise
 
     def _one(self, statement: str, parameters: tuple[Any, ...]) -> Any:
         try:

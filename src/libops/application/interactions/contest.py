@@ -118,6 +118,7 @@ def record_entry(ctx: Context, actor: Actor, command: RecordEntry) -> str:
         aggregate_id=contest.id,
         version=contest.version + 1,
         topic=Contest.EntryRecorded.TOPIC,
+        field="participant",
     )
     contest.record_entry(actor, entry_id=public, participant=sealed, **details)
     return public
@@ -237,6 +238,7 @@ def read_entrant(ctx: Context, actor: Actor, command: ReadEntrant) -> Opened:
         aggregate_id=contest.id,
         version=entry.version,
         topic=Contest.EntryRecorded.TOPIC,
+        field="participant",
         reason=command.reason,
         what=f"entry {command.entry_id}",
     )

@@ -15,7 +15,7 @@ from libops.application.interactions.common import CarriesPersonalData
 from libops.application.personal_data import Opened
 from libops.domain.errors import InvalidValueError
 from libops.domain.interaction.qa import Question
-from libops.domain.personal import Consent, PersonalInfo
+from libops.domain.personal import Consent, ErasedPersonalInfo, PersonalInfo
 from libops.domain.post import Post
 from libops.domain.values import Actor, Platform
 
@@ -32,8 +32,9 @@ class ReceiveQuestion(CarriesPersonalData, Command[UUID]):
     """Record a reader's question (asked now, or at ``asked_at``); returns its id.
 
     The asker is named by ``subject_id`` or, without one, by their handle on
-    ``platform``. Their personal data is sealed; ``text`` is stored in clear and must not
-    hold contact details.
+    ``platform``. Their personal data is sealed, and ``text`` with it (under their key, so
+    it goes when they are erased; ``ops.questions.text`` reads it); it must not hold
+    contact details all the same.
     """
 
     PERSONAL = "asker"
@@ -70,6 +71,8 @@ def receive_question(ctx: Context, actor: Actor, command: ReceiveQuestion) -> UU
         aggregate_id=question_id,
         version=1,
         topic=Question.Received.TOPIC,
+        field="asker",
+        text=command.text,
     )
     question = Question.receive(
         actor,
@@ -80,6 +83,7 @@ def receive_question(ctx: Context, actor: Actor, command: ReceiveQuestion) -> UU
         asked_at=when,
         now=now,
         post_id=command.post_id,
+        text_sealed=True,
     )
     return ctx.add(question).id
 
@@ -175,8 +179,47 @@ def read_asker(ctx: Context, actor: Actor, command: ReadAsker) -> Opened:
         aggregate_id=question.id,
         version=1,
         topic=Question.Received.TOPIC,
+        field="asker",
         reason=command.reason,
         what="asker",
+    )
+
+
+@command("privacy.read_question", requires=("privacy.read",))
+@attrs.frozen
+class ReadQuestionText(Command[str | ErasedPersonalInfo]):
+    """Read what a reader asked (ERASED once they are erased), saying why; recorded.
+
+    A question's text is sealed with its asker, so reading it is reading their data. A
+    question recorded before texts were sealed has it in clear: returned as it is.
+    """
+
+    KEYED = False
+
+    question_id: UUID | str
+    reason: str
+
+
+@handles(ReadQuestionText)
+def read_question_text(
+    ctx: Context, actor: Actor, command: ReadQuestionText
+) -> str | ErasedPersonalInfo:
+    question = ctx.load(Question, command.question_id)
+    if not question.text_sealed:
+        return question.text
+    read_sealed(
+        ctx,
+        actor,
+        question.asker,
+        aggregate_id=question.id,
+        version=1,
+        topic=Question.Received.TOPIC,
+        field="asker",
+        reason=command.reason,
+        what="question text",
+    )
+    return ctx.deps.personal.open_text(
+        question.asker, aggregate_id=question.id, version=1, topic=Question.Received.TOPIC
     )
 
 
@@ -184,6 +227,7 @@ class QuestionService(Executes):
     """Receive readers' questions, answer them, and escalate those left waiting too long."""
 
     asker = command_method(ReadAsker)
+    text = command_method(ReadQuestionText)
     receive = command_method(ReceiveQuestion)
     answer = command_method(AnswerQuestion)
     escalate_overdue = command_method(EscalateOverdue)

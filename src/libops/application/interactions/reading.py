@@ -69,6 +69,7 @@ def register_participant(ctx: Context, actor: Actor, command: RegisterParticipan
         aggregate_id=session.id,
         version=session.version + 1,
         topic=ReadingSession.Registered.TOPIC,
+        field="participant",
     )
     session.register(actor, sealed, now=now)
     return subject
@@ -133,6 +134,7 @@ def read_participant(ctx: Context, actor: Actor, command: ReadParticipant) -> Op
         aggregate_id=session.id,
         version=registration.version,
         topic=ReadingSession.Registered.TOPIC,
+        field="participant",
         reason=command.reason,
         what="participant",
     )

@@ -1,15 +1,18 @@
 """The Question aggregate: a reader's question, the staff answer and how long it took.
 
-A question arrives from a platform user (whose personal data is sealed), on a post or not. A
-staff member answers it; the response time runs from when it was asked to when it was
-answered, both business times from the application's clock. A question left unanswered for
-longer than the escalation time is escalated, once.
+A question arrives from a platform user (whose personal data is sealed), on a post or not. Its
+text is sealed with the asker's details (under their key), so erasing the asker erases it:
+the stored event's ``text`` is then empty (:data:`TEXT_SEALED`); questions recorded before
+keep their text in clear. A staff member answers it; the response time runs from when it
+was asked to when it was answered, both business times from the application's clock. A
+question left unanswered for longer than the escalation time is escalated, once.
 """
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta
+from typing import Final
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -24,6 +27,10 @@ from libops.domain.interaction.common import optional_id, public_text, sealed, u
 from libops.domain.permissions import authorize
 from libops.domain.personal import SealedPersonalData
 from libops.domain.values import Actor, Platform, to_enum
+
+TEXT_SEALED: Final = ""
+"""The ``text`` a Received event stores when the question's text is sealed with the asker
+(never a question's own text: an empty question is refused)."""
 
 
 class QuestionStatus(enum.Enum):
@@ -115,8 +122,12 @@ class Question(Aggregate):
         asked_at: datetime,
         now: datetime,
         post_id: UUID | str | None = None,
+        text_sealed: bool = False,
     ) -> Question:
-        """Record a reader's question; ``asker`` was sealed for this question's first event."""
+        """Record a reader's question; ``asker`` was sealed for this question's first event.
+
+        With ``text_sealed``, ``text`` was sealed inside ``asker`` and is not stored in clear.
+        """
         if not isinstance(question_id, UUID):
             raise InvalidValueError(f"a question id is a UUID, not {type(question_id).__name__}")
         asker = sealed("asker", asker)
@@ -131,7 +142,7 @@ class Question(Aggregate):
             platform=to_enum(Platform, platform),
             post_id=optional_id("post", post_id),
             asker=asker,
-            text=public_text("question", text),
+            text=TEXT_SEALED if text_sealed is True else public_text("question", text),
             asked_at=utc("asked_at", asked_at),
             received_at=utc("now", now),
         )
@@ -162,6 +173,11 @@ class Question(Aggregate):
         self.escalated_at: datetime | None = None
 
     # --- queries -------------------------------------------------------------------------
+
+    @property
+    def text_sealed(self) -> bool:
+        """Whether the text is sealed with the asker (read it with ``ops.questions.text``)."""
+        return self.text == TEXT_SEALED
 
     @property
     def escalated(self) -> bool:

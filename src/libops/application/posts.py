@@ -169,7 +169,8 @@ class ReviewPost(Command[None]):
     """Approve a post in review, or send it back with comments (never by an author).
 
     Sending it back with personal data found in it redacts the revisions the data is in:
-    their keys are destroyed once the review is saved.
+    their keys are destroyed once the review is saved. Their other texts still in use, in
+    which no personal data is found, are kept (sealed again under a new key).
     """
 
     post_id: UUID | str = attrs.field(kw_only=False)
@@ -180,8 +181,8 @@ class ReviewPost(Command[None]):
 
 @handles(ReviewPost)
 def review_post(ctx: Context, actor: Actor, command: ReviewPost) -> None:
-    post = ctx.load(Post, command.post_id)
-    post.review(actor, **command.arguments("post_id"))
+    post = load_post(ctx, command.post_id)  # what is kept from a redaction is sealed again
+    post.review(actor, sealer=draft_seals(ctx.deps), **command.arguments("post_id"))
     destroy_redacted_keys(ctx, post)
 
 

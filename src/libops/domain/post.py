@@ -43,7 +43,7 @@ from libops.domain.errors import (
     VariantLimitError,
 )
 from libops.domain.permissions import authorize
-from libops.domain.review import PERSONAL_DATA
+from libops.domain.review import PERSONAL_DATA, scan_text
 from libops.domain.values import (
     Actor,
     ContentType,
@@ -259,6 +259,10 @@ class Post(Aggregate):
         TOPIC = "libops:Post.Redacted"
         revision: int
         reason: str
+        kept: dict[str, str] | None = None
+        """Texts of the revision still in use in which the review found no personal data,
+        sealed again under the key of this event's version (which makes it a revision), so
+        that they outlive the destroyed key; None: none kept."""
 
     class SubmittedForReview(Event):
         """The post was handed to review, with what the automatic checks found in it."""
@@ -735,14 +739,22 @@ class Post(Aggregate):
         self.status = PostStatus.IN_REVIEW
 
     def review(
-        self, actor: Actor, checklist: ReviewChecklist, approve: bool, comments: str = ""
+        self,
+        actor: Actor,
+        checklist: ReviewChecklist,
+        approve: bool,
+        comments: str = "",
+        *,
+        sealer: DraftSealer | None = None,
     ) -> None:
         """Approve the post or request changes; the reviewer is never one of its authors.
 
         Approval needs every checklist item confirmed, no personal data found in the post
         and no redacted text in it; requesting changes needs comments saying what to change.
         Sending a post back with personal data found in it redacts the sealed revisions
-        the data was found in (their keys are destroyed once this is saved).
+        the data was found in (their keys are destroyed once this is saved). With a
+        ``sealer``, the opened texts of those revisions still in use in which no personal
+        data is found are kept: sealed again under the key of the redaction's version.
         """
         authorize(actor, "post.review")
         self._require_status("review", PostStatus.IN_REVIEW)
@@ -789,26 +801,45 @@ class Post(Aggregate):
             comments=comments,
         )
         if not approve:
-            self._redact_personal_data(actor)
+            self._redact_personal_data(actor, sealer)
 
-    def _redact_personal_data(self, actor: Actor) -> None:
+    def _redact_personal_data(self, actor: Actor, sealer: DraftSealer | None) -> None:
         """Redact each sealed revision whose text the review found personal data in."""
         found: dict[int, list[str]] = {}
+        flagged: set[str] = set()
         for finding in self.findings:
             revision = self._text_revision.get(finding.where)
             if finding.kind not in PERSONAL_DATA or revision is None:
                 continue
+            flagged.add(finding.where)
             if revision in self._sealed_revisions and revision not in self.redactions:
                 where = f"{finding.kind.value} in {finding.where}"
                 if where not in found.setdefault(revision, []):
                     found[revision].append(where)
+        opened = self._opened_texts()
         for revision, places in sorted(found.items()):
+            # What the review found nothing in is kept, if it is open here and checks clean.
+            keep = {
+                field: opened[field]
+                for field, at in self._text_revision.items()
+                if at == revision
+                and field in self._seals
+                and field not in flagged
+                and field in opened
+                and opened[field] != REDACTED_TEXT
+                and not any(f.kind in PERSONAL_DATA for f in scan_text(field, opened[field]))
+            }
+            kept = None
+            if sealer is not None and keep:
+                kept = _sealed_for(sealer, self.id, self.version + 1, keep)
             self._redact(
                 actor_id=actor.id,
                 campaign_id=self.campaign_id,
                 revision=revision,
                 reason="sent back for personal data: " + ", ".join(places),
+                kept=kept,
             )
+            self._hold({field: keep[field] for field in kept or {}})
 
     @event(Approved)
     def _approve(
@@ -881,12 +912,22 @@ class Post(Aggregate):
         return True
 
     @event(Redacted)
-    def _redact(self, actor_id: str, campaign_id: UUID | None, revision: int, reason: str) -> None:
+    def _redact(
+        self,
+        actor_id: str,
+        campaign_id: UUID | None,
+        revision: int,
+        reason: str,
+        kept: dict[str, str] | None = None,
+    ) -> None:
         self.redactions = {**self.redactions, revision: Redaction(revision, actor_id, reason)}
         opened = self._opened_texts()
         for field in self._revision_fields.get(revision, ()):
             if self._text_revision.get(field) == revision:
                 opened.pop(field, None)
+        if kept:
+            # Kept texts now read from this event's version, sealed under its key.
+            self._record_texts(self.version + 1, dict.fromkeys(kept, SEALED_TEXT), kept)
 
     def _require_no_redacted_text(self, action: str) -> None:
         redacted = self._redacted_fields()

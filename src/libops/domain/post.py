@@ -176,6 +176,13 @@ def _checked_variants(
     return variants
 
 
+def _leave_out_when_none(event: object, name: str) -> None:
+    """Store no ``name`` when it is None: events in clear keep the form they had before
+    drafts were sealed, byte for byte (the class default, None, reads it back)."""
+    if vars(event).get(name, 0) is None:
+        del vars(event)[name]
+
+
 def variant_field(platform: Platform) -> str:
     """The name of the text of ``platform``'s variant among a post's texts (``variant:weibo``)."""
     return f"variant:{platform.value}"
@@ -239,6 +246,9 @@ class Post(Aggregate):
         :data:`~libops.domain.drafts.SEALED_TEXT`. None (or absent, in events recorded
         before drafts were sealed): every text above is in clear."""
 
+        def __post_init__(self) -> None:
+            _leave_out_when_none(self, "sealed")
+
     class Revised(Event):
         """Parts of a post were rewritten (fields left as None were not; "" clears)."""
 
@@ -253,6 +263,9 @@ class Post(Aggregate):
         """The texts sealed under this revision's key (the revision is the event's version),
         as in :attr:`Post.Drafted.sealed`."""
 
+        def __post_init__(self) -> None:
+            _leave_out_when_none(self, "sealed")
+
     class Redacted(Event):
         """The key of one revision was destroyed: its texts can be read by no one, ever."""
 
@@ -263,6 +276,9 @@ class Post(Aggregate):
         """Texts of the revision still in use in which the review found no personal data,
         sealed again under the key of this event's version (which makes it a revision), so
         that they outlive the destroyed key; None: none kept."""
+
+        def __post_init__(self) -> None:
+            _leave_out_when_none(self, "kept")
 
     class SubmittedForReview(Event):
         """The post was handed to review, with what the automatic checks found in it."""

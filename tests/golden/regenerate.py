@@ -207,7 +207,7 @@ def unsealed_drafts() -> Iterator[None]:
     For golden files recorded before drafts were sealed: their scenarios still record
     exactly the stored form of then, which old stores hold and which must read as before.
     """
-    with mock.patch("libops.application.posts.draft_seals", lambda deps: None):
+    with mock.patch("libops.application.posts.draft_seals", return_value=None):
         yield
 
 

@@ -28,9 +28,9 @@ from libops import (
     SandboxPlatform,
 )
 from libops.adapters.clock import ManualClock
+from libops.adapters.keystore.memory import MemoryKeyStore
 from libops.adapters.platforms import limits_for
 from libops.adapters.sealing import AesGcmSealer
-from libops.adapters.keystore.memory import MemoryKeyStore
 from libops.application.drafts import DraftSeals
 from libops.domain.drafts import REDACTED_TEXT, SEALED_TEXT, draft_key_id
 from libops.domain.errors import (
@@ -177,9 +177,8 @@ class TestRedaction:
         assert post.body == REDACTED_TEXT
         # Revising what was flagged lets the post go on.
         refused(ops, RedactedTextError, lambda: ops.posts.submit_for_review(PLANNER, post_id))
-        ops.posts.revise(
-            PLANNER, post_id, body="报名请到服务台", variants=[PostVariant("weibo", "报名请到服务台")]
-        )
+        desk = "报名请到服务台"
+        ops.posts.revise(PLANNER, post_id, body=desk, variants=[PostVariant("weibo", desk)])
         assert ops.posts.submit_for_review(PLANNER, post_id) == ()
         ops.posts.review(REVIEWER, post_id, PASSED, approve=True)
         assert ops.posts.get(post_id).status is PostStatus.APPROVED
@@ -268,9 +267,11 @@ class TestOpening:
         url = f"sqlite:///{tmp_path}/libops.db"
         with LibOps.open(url, clock=clock, migrate=True) as ops:
             post_id = draft(ops)
-        with LibOps.open(url, clock=clock, keys=MemoryKeyStore()) as foreign:
-            with pytest.raises(DraftKeyMissingError, match="never redacted"):
-                foreign.posts.get(post_id)
+        with (
+            LibOps.open(url, clock=clock, keys=MemoryKeyStore()) as foreign,
+            pytest.raises(DraftKeyMissingError, match="never redacted"),
+        ):
+            foreign.posts.get(post_id)
 
     def test_a_text_moved_to_another_field_is_detected(self) -> None:
         """A sealed text bound to the title does not open as the body."""
@@ -295,4 +296,3 @@ class TestOpening:
         assert isinstance(reloaded, Post)
         with pytest.raises(DraftTamperedError, match="body of revision 1"):
             seals.open(reloaded)
-

@@ -630,6 +630,21 @@ class PostMachine(RuleBasedStateMachine):
         self.review(index, "reviewer", True, True)
         assert post.status is PostStatus.APPROVED
 
+    @precondition(lambda self: self.model)
+    @rule(index=posts)
+    def send_back_for_personal_data(self, index: int) -> None:
+        """Put a phone number in a post in draft or sent back, submit it, and have review
+        send it back (three commands): the body's revision is redacted."""
+        post, _ = self.pick(index)
+        if post.status not in EDITABLE:
+            return
+        self.revise(index, "planner", True)
+        self.submit(index, "planner")
+        if "reviewer-1" in post.authors:
+            return
+        self.review(index, "reviewer", False, True)
+        assert post.body_redacted
+
     @rule(minutes=st.sampled_from([1, 60, 600, 1440]))
     def advance(self, minutes: int) -> None:
         self.clock.advance(timedelta(minutes=minutes))

@@ -82,7 +82,9 @@ class TestSealing:
     ) -> None:
         """Replayed from its events the post reads [sealed]; the application opens it."""
         post = draft(planner, seals)
-        reloaded = Post.Drafted.mutate(post.pending_events[0], None)
+        created = post.pending_events[0]
+        assert isinstance(created, Post.Drafted)
+        reloaded = created.mutate(None)
         assert isinstance(reloaded, Post)
         assert (reloaded.title, reloaded.body) == (SEALED_TEXT, SEALED_TEXT)
         assert [field for field, _, _ in reloaded.sealed_texts()] == [

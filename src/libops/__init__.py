@@ -59,6 +59,7 @@ from libops.application.interactions.reading import (
 from libops.application.posts import (
     DraftPost,
     RecordMetrics,
+    RedactPost,
     RetractPost,
     ReviewPost,
     RevisePost,
@@ -433,6 +434,7 @@ __all__ = [
     "RecordMetrics",
     "RecordPublishFailure",
     "RecordRiskReview",
+    "RedactPost",
     "RegisterParticipant",
     "RegistrationClosedError",
     "Release",

@@ -206,6 +206,17 @@ def fixed_randomness(prefix: str) -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def unsealed_drafts() -> Iterator[None]:
+    """Within the block, posts are drafted and revised in clear, as before sealed drafts.
+
+    For golden files recorded before drafts were sealed: their scenarios still record
+    exactly the stored form of then, which old stores hold and which must read as before.
+    """
+    with mock.patch("libops.application.posts.draft_seals", return_value=None):
+        yield
+
+
 # --- scenarios -------------------------------------------------------------------------
 
 
@@ -380,6 +391,46 @@ def post_scenario(ops: LibOps) -> None:
     )
     clock.set(datetime(2026, 3, 4, 9, 0, tzinfo=UTC))
     ops.posts.retract(ADMIN, post, "a listed book was withdrawn by its publisher")
+
+
+def sealed_post_scenario(ops: LibOps) -> None:
+    """Post.Drafted and Post.Revised with sealed texts, and Post.Redacted (both kinds).
+
+    Drafted with a reader's phone number in the body and the Weibo text; retitled by a
+    second planner; submitted; sent back for personal data (revision 1 redacted, its source
+    kept under the redaction's key); body and variant revised; the revision-2 title
+    redacted on request; retitled; submitted and approved.
+    """
+    post = ops.posts.draft(
+        PLANNER,
+        title="Reading club sign-up",
+        body="读书会报名请致电 13812345678 (Ms Zhang).",
+        content_type="news",
+        format="image_text",
+        variants=[PostVariant(Platform.WEIBO, "#读书会# 报名 13812345678", ["img/club.jpg"])],
+        source="Reader services, City Library",
+    )
+    ops.posts.revise(PLANNER2, post, title="Reading club: sign up with Ms Zhang")
+    ops.posts.submit_for_review(PLANNER, post)
+    ops.posts.review(
+        REVIEWER,
+        post,
+        ReviewChecklist(accuracy=True, copyright=True, privacy=False),
+        approve=False,
+        comments="No phone numbers of readers.",
+    )
+    ops.posts.revise(
+        PLANNER,
+        post,
+        body="读书会报名请到服务台.",
+        variants=[PostVariant(Platform.WEIBO, "#读书会# 报名请到服务台", ["img/club.jpg"])],
+    )
+    ops.posts.redact(REVIEWER, post, 2, "the title names the reader")
+    ops.posts.revise(PLANNER, post, title="Reading club: sign up at the desk")
+    ops.posts.submit_for_review(PLANNER, post)
+    ops.posts.review(
+        REVIEWER, post, ReviewChecklist(accuracy=True, copyright=True, privacy=True), approve=True
+    )
 
 
 def budget_scenario(ops: LibOps) -> None:
@@ -817,6 +868,9 @@ class Golden:
     about: str
     gateways: Callable[[Clock], tuple[PlatformGateway, ...]] = _no_gateways
     sensitive_words: tuple[str, ...] = ()
+    sealed_drafts: bool = True
+    """False for files recorded before drafts were sealed: posts are drafted in clear, as
+    then (see :func:`unsealed_drafts`), so the file keeps recording that format."""
 
 
 SCENARIOS: tuple[Golden, ...] = (
@@ -837,6 +891,15 @@ SCENARIOS: tuple[Golden, ...] = (
         "WeChat, metrics recorded, repeated (nothing recorded) and corrected, retracted.",
         gateways=_sandboxes,
         sensitive_words=("最佳",),
+        sealed_drafts=False,
+    ),
+    Golden(
+        "sealed_post_events.json",
+        sealed_post_scenario,
+        "5ea1ed00",
+        "One post with sealed drafts: drafted with a reader's phone number, retitled, sent "
+        "back for personal data (the draft redacted, its clean source kept), revised, its "
+        "old title redacted on request, retitled, approved.",
     ),
     Golden(
         "budget_events.json",
@@ -861,6 +924,7 @@ SCENARIOS: tuple[Golden, ...] = (
         "a5c00000",
         "A post; a question on it, answered; a question escalated after 24 hours, answered "
         "late; its asker erased.",
+        sealed_drafts=False,
     ),
     Golden(
         "reading_session_events.v2.json",
@@ -882,6 +946,7 @@ SCENARIOS: tuple[Golden, ...] = (
         "c0dc0000",
         "A post; a reader's comment hidden, three warnings (an automatic sanction) and a "
         "sanction; another reader's comment featured and rewarded.",
+        sealed_drafts=False,
     ),
     Golden(
         "checkpoint_events.json",
@@ -912,7 +977,8 @@ def record(golden: Golden) -> list[dict[str, Any]]:
         sensitive_words=golden.sensitive_words,
         keys=GoldenKeyStore(),
     ) as ops:
-        with fixed_randomness(golden.id_prefix):
+        drafts = contextlib.nullcontext() if golden.sealed_drafts else unsealed_drafts()
+        with fixed_randomness(golden.id_prefix), drafts:
             golden.scenario(ops)
         notifications = ops.app.recorder.select_notifications(start=1, limit=100_000)
         transcoder = ops.app.mapper.transcoder

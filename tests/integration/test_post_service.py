@@ -180,11 +180,12 @@ class TestWorkflow:
             "weibo", seen + timedelta(hours=2), reads=90, likes=6
         )
         assert (post.source, post.licence) == ("National Library of China", "CC BY 4.0")
-        # campaign 1 + post 13 (draft, submit, changes, revise, submit, approve, 2 schedules,
-        # published, 2 metrics, retract) ... counted: 12 + calendars (weibo opened, booked,
-        # released; wechat opened, booked, withdrawn) 6.
-        assert post.version == 12
-        assert count_events(ops) == 1 + 12 + 6
+        # campaign 1 + post 13 (draft, submit, changes, the draft redacted for its phone
+        # number, revise, submit, approve, 2 schedules, published, 2 metrics, retract) +
+        # calendars (weibo opened, booked, released; wechat opened, booked, withdrawn) 6.
+        assert post.version == 13
+        assert post.redactions[1].actor_id == reviewer.id
+        assert count_events(ops) == 1 + 13 + 6
 
     def test_findings_are_stored_in_the_event(self, ops: LibOps, planner: Actor) -> None:
         """The automatic findings are recorded, masked, in the SubmittedForReview event."""

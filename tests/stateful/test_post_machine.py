@@ -42,7 +42,9 @@ from libops import (
     ReviewChecklist,
 )
 from libops.adapters.clock import ManualClock
+from libops.application.drafts import draft_seals
 from libops.application.posts import find_calendar
+from libops.domain.drafts import REDACTED_TEXT, draft_key_id
 from libops.domain.errors import (
     AlreadyPublishedError,
     ChecklistIncompleteError,
@@ -51,6 +53,7 @@ from libops.domain.errors import (
     PermissionDeniedError,
     PersonalDataFoundError,
     PlatformNotTargetedError,
+    RedactedTextError,
     ReviewerIsAuthorError,
     ScheduleInPastError,
     StaleMetricsError,
@@ -103,6 +106,8 @@ class ModelPost:
     personal: bool
     status: PostStatus = PostStatus.DRAFTED
     found_personal: bool = False
+    body_redacted: bool = False
+    """Sent back for the phone number in its body: the body's revision was redacted."""
     version: int = 1
     platform_status: dict[Platform, PlatformStatus] = field(default_factory=dict)
     scheduled_at: dict[Platform, datetime] = field(default_factory=dict)
@@ -187,6 +192,8 @@ class PostMachine(RuleBasedStateMachine):
             period=Period(date(2026, 4, 1), date(2026, 4, 30)),
         )
         self.events = 1
+        # The in-memory copies seal their revisions with the store's keys, as commands do.
+        self.seals = draft_seals(self.ops.deps)
         self.model: list[ModelPost] = []
         self.shadows: dict[UUID, Post] = {}
         self.calendars = {p: ModelCalendar() for p in PLATFORMS}
@@ -302,11 +309,12 @@ class PostMachine(RuleBasedStateMachine):
         self.expect(
             error,
             lambda: self.ops.posts.revise(actor, post.id, body=body),
-            lambda: shadow.revise(actor, body=body),
+            lambda: shadow.revise(actor, body=body, sealer=self.seals),
         )
         if error is None:
             post.authors.add(actor.id)
             post.personal = personal
+            post.body_redacted = False
             post.version += 1
             self.events += 1
 
@@ -320,6 +328,8 @@ class PostMachine(RuleBasedStateMachine):
             error = PermissionDeniedError
         elif post.status not in EDITABLE:
             error = InvalidTransitionError
+        elif post.body_redacted:
+            error = RedactedTextError
         findings, _ = self.expect(
             error,
             lambda: self.ops.posts.submit_for_review(actor, post.id),
@@ -360,12 +370,18 @@ class PostMachine(RuleBasedStateMachine):
             lambda: self.ops.posts.review(
                 actor, post.id, checklist, approve=approve, comments="看过了"
             ),
-            lambda: shadow.review(actor, checklist, approve, "看过了"),
+            lambda: shadow.review(actor, checklist, approve, "看过了", sealer=self.seals),
         )
         if error is None:
             post.status = PostStatus.APPROVED if approve else PostStatus.CHANGES_REQUESTED
             post.version += 1
             self.events += 1
+            if not approve and post.found_personal:
+                # The revision the phone number is in is redacted (its key destroyed);
+                # the clean texts of that revision are kept under the redaction's key.
+                post.body_redacted = True
+                post.version += 1
+                self.events += 1
 
     @precondition(lambda self: self.model)
     @rule(
@@ -608,11 +624,26 @@ class PostMachine(RuleBasedStateMachine):
         post, _ = self.pick(index)
         if post.status not in EDITABLE:
             return
-        if post.personal:
+        if post.personal or post.body_redacted:
             self.revise(index, "planner", False)
         self.submit(index, "planner")
         self.review(index, "reviewer", True, True)
         assert post.status is PostStatus.APPROVED
+
+    @precondition(lambda self: self.model)
+    @rule(index=posts)
+    def send_back_for_personal_data(self, index: int) -> None:
+        """Put a phone number in a post in draft or sent back, submit it, and have review
+        send it back (three commands): the body's revision is redacted."""
+        post, _ = self.pick(index)
+        if post.status not in EDITABLE:
+            return
+        self.revise(index, "planner", True)
+        self.submit(index, "planner")
+        if "reviewer-1" in post.authors:
+            return
+        self.review(index, "reviewer", False, True)
+        assert post.body_redacted
 
     @rule(minutes=st.sampled_from([1, 60, 600, 1440]))
     def advance(self, minutes: int) -> None:
@@ -629,6 +660,10 @@ class PostMachine(RuleBasedStateMachine):
             assert stored.version == post.version
             assert stored.status is post.status
             assert stored.authors == post.authors
+            # A body sent back for its phone number reads as redacted, its key gone.
+            assert (stored.body == REDACTED_TEXT) is post.body_redacted
+            body_key = draft_key_id(post.id, stored.text_revision("body"))
+            assert self.ops.keys.is_erased(body_key) is post.body_redacted
             assert stored.campaign_id == post.campaign_id
             assert stored.platforms == post.platforms
             for platform in post.platforms:

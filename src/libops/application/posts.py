@@ -1,4 +1,8 @@
-"""Commands on posts: drafting, review, scheduling, retraction and metrics."""
+"""Commands on posts: drafting, review, redaction, scheduling, retraction and metrics.
+
+Every text a post is drafted or revised with is sealed under its revision's own key
+(:mod:`libops.application.drafts`); posts are opened again where their texts are read.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,12 @@ from libops.application.commands import (
     items,
 )
 from libops.application.dependencies import Dependencies
+from libops.application.drafts import (
+    destroy_redacted_keys,
+    draft_seals,
+    get_post,
+    load_post,
+)
 from libops.domain.cadence import CadencePolicy, CadenceWarning
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
@@ -105,7 +115,12 @@ class DraftPost(Command[UUID]):
 def draft_post(ctx: Context, actor: Actor, command: DraftPost) -> UUID:
     if command.campaign_id is not None:
         ctx.load(Campaign, command.campaign_id)
-    post = Post.draft(actor, limits=_limits(ctx, command.variants), **command.arguments())
+    post = Post.draft(
+        actor,
+        limits=_limits(ctx, command.variants),
+        sealer=draft_seals(ctx.deps),
+        **command.arguments(),
+    )
     return ctx.add(post).id
 
 
@@ -129,7 +144,7 @@ class RevisePost(Command[None]):
 def revise_post(ctx: Context, actor: Actor, command: RevisePost) -> None:
     limits = None if command.variants is None else _limits(ctx, command.variants)
     post = ctx.load(Post, command.post_id)
-    post.revise(actor, limits=limits, **command.arguments("post_id"))
+    post.revise(actor, limits=limits, sealer=draft_seals(ctx.deps), **command.arguments("post_id"))
 
 
 @command("post.submit_for_review")
@@ -142,21 +157,57 @@ class SubmitForReview(Command[tuple[Finding, ...]]):
 
 @handles(SubmitForReview)
 def submit_for_review(ctx: Context, actor: Actor, command: SubmitForReview) -> tuple[Finding, ...]:
-    post = ctx.load(Post, command.post_id)
+    post = load_post(ctx, command.post_id)
     findings = tuple(scan_texts(post.texts(), ctx.deps.sensitive_words))
     post.submit_for_review(actor, findings)
     return findings
 
 
-@command("post.review", calls=Post.review)
+@command("post.review")
 @attrs.frozen(kw_only=True)
 class ReviewPost(Command[None]):
-    """Approve a post in review, or send it back with comments (never by an author)."""
+    """Approve a post in review, or send it back with comments (never by an author).
+
+    Sending it back with personal data found in it redacts the revisions the data is in:
+    their keys are destroyed once the review is saved. Their other texts still in use, in
+    which no personal data is found, are kept (sealed again under a new key).
+    """
 
     post_id: UUID | str = attrs.field(kw_only=False)
     checklist: ReviewChecklist = attrs.field(kw_only=False)
     approve: bool
     comments: str = ""
+
+
+@handles(ReviewPost)
+def review_post(ctx: Context, actor: Actor, command: ReviewPost) -> None:
+    post = load_post(ctx, command.post_id)  # what is kept from a redaction is sealed again
+    post.review(actor, sealer=draft_seals(ctx.deps), **command.arguments("post_id"))
+    destroy_redacted_keys(ctx, post)
+
+
+@command("post.redact")
+@attrs.frozen
+class RedactPost(Command[bool]):
+    """Destroy the texts of one revision of a post for good, saying why.
+
+    The revision's key is destroyed once the ``Post.Redacted`` event is saved; its texts
+    then read ``[redacted]``. True if recorded now, False if it was redacted before
+    (nothing new is recorded, and the key is made sure to be gone). Published text is
+    never redacted.
+    """
+
+    post_id: UUID | str
+    revision: int
+    reason: str
+
+
+@handles(RedactPost)
+def redact_post(ctx: Context, actor: Actor, command: RedactPost) -> bool:
+    post = ctx.load(Post, command.post_id)
+    recorded = post.redact(actor, command.revision, command.reason)
+    destroy_redacted_keys(ctx, post, command.revision)
+    return recorded
 
 
 @command("post.schedule")
@@ -239,6 +290,7 @@ class PostService(Executes):
     revise = command_method(RevisePost)
     submit_for_review = command_method(SubmitForReview)
     review = command_method(ReviewPost)
+    redact = command_method(RedactPost)
     schedule = command_method(SchedulePost)
     unschedule = command_method(UnschedulePost)
     retract = command_method(RetractPost)
@@ -255,8 +307,11 @@ class PostService(Executes):
         return self._deps.sensitive_words
 
     def get(self, post_id: UUID | str) -> Post:
-        """The post's current state (a fresh copy; changing it changes nothing stored)."""
-        return self._app.load(Post, post_id)
+        """The post's current state (a fresh copy; changing it changes nothing stored).
+
+        Its sealed texts are opened (held in memory only); redacted ones read ``[redacted]``.
+        """
+        return get_post(self._app, self._deps, post_id)
 
     def calendar(self, platform: Platform | str) -> list[tuple[UUID, datetime]]:
         """Every post booked on ``platform`` as ``(post_id, at)``, earliest first."""

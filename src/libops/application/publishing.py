@@ -17,6 +17,7 @@ from uuid import UUID
 import attrs
 
 from libops.application.commands import Command, Context, Executes, command, command_method, handles
+from libops.application.drafts import load_post
 from libops.application.posts import RecordMetrics, find_calendar
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.errors import (
@@ -91,11 +92,12 @@ class PublishPost(Command[PublishReceipt]):
 def publish_post(ctx: Context, actor: Actor, command: PublishPost) -> PublishReceipt:
     platform = to_platform(command.platform)
     gateway = ctx.deps.gateway(platform)
-    post = ctx.load(Post, command.post_id)
+    post = load_post(ctx, command.post_id)  # its sealed texts opened
     post.check_can_publish(actor, platform)
+    variant = post.publishable_variant(platform)
     try:
         # Run again if a concurrent writer saved first: the key makes that harmless.
-        receipt = _send(gateway, post.variant(platform), post.publish_key(platform))
+        receipt = _send(gateway, variant, post.publish_key(platform))
     except PlatformError as error:
         text = _error_text(error)
         failure = PublishFailedError(post.id, platform.value, text, retryable=error.retryable)

@@ -461,3 +461,37 @@ class SeedUnavailableError(LibopsError):
 
 class AlreadyModeratedError(RuleViolationError):
     """The same moderation step was already taken on that comment."""
+
+
+# --- sealed drafts ---------------------------------------------------------------------
+
+
+class UnknownRevisionError(RuleViolationError, LookupError):
+    """The post has no revision with that number that carries text."""
+
+
+class RevisionNotSealedError(RuleViolationError):
+    """The revision was recorded before drafts were sealed: its text is in the event itself,
+    and destroying a key cannot redact it."""
+
+
+class PublishedRevisionError(RuleViolationError):
+    """The revision's text went out on a platform: published text is never redacted."""
+
+
+class DraftTextUnavailableError(RuleViolationError):
+    """A text of the post cannot be read here (redacted, or sealed and not opened)."""
+
+
+class RedactedTextError(DraftTextUnavailableError):
+    """A text of the post was redacted: revise it before the post goes on."""
+
+
+class DraftTamperedError(PersonalDataError):
+    """A sealed draft text does not open with its revision's key where it is: it was altered
+    or moved from the post, revision or field it was sealed for."""
+
+
+class DraftKeyMissingError(PersonalDataError, StorageError):
+    """The key store has no key for a revision that was never redacted: it is not this
+    store's key store."""

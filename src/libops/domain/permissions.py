@@ -37,6 +37,7 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "post.unschedule": frozenset({_ADMIN, _PLANNER}),
         "post.publish": frozenset({_ADMIN, _TECH}),
         "post.retract": frozenset({_ADMIN}),
+        "post.redact": frozenset({_REVIEWER, _ADMIN}),
         "post.record_metrics": frozenset({_ADMIN, _TECH}),
         # Risk: operations admins and technical support identify and handle risks; reviewers
         # meet content risks (copyright, privacy, misinformation) in review and may log them.

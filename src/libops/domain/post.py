@@ -12,26 +12,38 @@ import enum
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import attrs
 from eventsourcing.domain import Aggregate, event
 
 from libops.domain import events
+from libops.domain.drafts import (
+    REDACTED_TEXT,
+    SEALED_TEXT,
+    DraftSealer,
+    Redaction,
+    revision_number,
+)
 from libops.domain.errors import (
     AlreadyPublishedError,
     ChecklistIncompleteError,
+    DraftTextUnavailableError,
     InvalidTransitionError,
     InvalidValueError,
     PersonalDataFoundError,
     PlatformNotTargetedError,
+    PublishedRevisionError,
+    RedactedTextError,
     ReviewerIsAuthorError,
+    RevisionNotSealedError,
     ScheduleInPastError,
     StaleMetricsError,
+    UnknownRevisionError,
     VariantLimitError,
 )
 from libops.domain.permissions import authorize
-from libops.domain.review import PERSONAL_DATA
+from libops.domain.review import PERSONAL_DATA, scan_text
 from libops.domain.values import (
     Actor,
     ContentType,
@@ -164,10 +176,48 @@ def _checked_variants(
     return variants
 
 
+def _leave_out_when_none(event: object, name: str) -> None:
+    """Store no ``name`` when it is None: events in clear keep the form they had before
+    drafts were sealed, byte for byte (the class default, None, reads it back)."""
+    if vars(event).get(name, 0) is None:
+        del vars(event)[name]
+
+
+def variant_field(platform: Platform) -> str:
+    """The name of the text of ``platform``'s variant among a post's texts (``variant:weibo``)."""
+    return f"variant:{platform.value}"
+
+
+def _variant_texts(variants: Iterable[PostVariant]) -> dict[str, str | None]:
+    return {variant_field(v.platform): v.text for v in variants}
+
+
+def _sealed_for(
+    sealer: DraftSealer, post_id: UUID, revision: int, texts: Mapping[str, str | None]
+) -> dict[str, str]:
+    """The non-empty ``texts`` sealed under the revision's key, by field name."""
+    wanted = {field: text for field, text in texts.items() if text}
+    sealed = dict(sealer.seal(post_id, revision, wanted))
+    if set(sealed) != set(wanted) or not all(isinstance(v, str) for v in sealed.values()):
+        raise InvalidValueError("the draft sealer must seal every text it is given, as text")
+    return sealed
+
+
+def _placeholders(texts: Mapping[str, str | None], sealed: Mapping[str, str]) -> dict[str, Any]:
+    """``texts`` as a sealed event stores them: :data:`SEALED_TEXT` where a text was sealed."""
+    return {field: SEALED_TEXT if field in sealed else text for field, text in texts.items()}
+
+
 class Post(Aggregate):
-    """A piece of content (news, knowledge or interactive) with one variant per platform."""
+    """A piece of content (news, knowledge or interactive) with one variant per platform.
+
+    Its texts (title, body, source, licence, each variant's text) are sealed per revision
+    when the application records them (see :mod:`libops.domain.drafts`). Opened texts are
+    held in memory only, in a slot that neither events nor snapshots carry.
+    """
 
     TOPIC = "libops:Post"
+    __slots__ = ("_opened",)
 
     class Event(events.Event):
         """What every event of a post carries: who did it, and the post's campaign."""
@@ -190,6 +240,14 @@ class Post(Aggregate):
         media: tuple[str, ...]
         source: str | None
         licence: str | None
+        sealed: dict[str, str] | None = None
+        """The texts sealed under revision 1's key, by field name (``title``, ``body``,
+        ``source``, ``licence``, ``variant:<platform>``); each such text above reads
+        :data:`~libops.domain.drafts.SEALED_TEXT`. None (or absent, in events recorded
+        before drafts were sealed): every text above is in clear."""
+
+        def __post_init__(self) -> None:
+            _leave_out_when_none(self, "sealed")
 
     class Revised(Event):
         """Parts of a post were rewritten (fields left as None were not; "" clears)."""
@@ -201,6 +259,26 @@ class Post(Aggregate):
         media: tuple[str, ...] | None
         source: str | None
         licence: str | None
+        sealed: dict[str, str] | None = None
+        """The texts sealed under this revision's key (the revision is the event's version),
+        as in :attr:`Post.Drafted.sealed`."""
+
+        def __post_init__(self) -> None:
+            _leave_out_when_none(self, "sealed")
+
+    class Redacted(Event):
+        """The key of one revision was destroyed: its texts can be read by no one, ever."""
+
+        TOPIC = "libops:Post.Redacted"
+        revision: int
+        reason: str
+        kept: dict[str, str] | None = None
+        """Texts of the revision still in use in which the review found no personal data,
+        sealed again under the key of this event's version (which makes it a revision), so
+        that they outlive the destroyed key; None: none kept."""
+
+        def __post_init__(self) -> None:
+            _leave_out_when_none(self, "kept")
 
     class SubmittedForReview(Event):
         """The post was handed to review, with what the automatic checks found in it."""
@@ -288,21 +366,44 @@ class Post(Aggregate):
         source: str | None = None,
         licence: str | None = None,
         campaign_id: UUID | str | None = None,
+        sealer: DraftSealer | None = None,
     ) -> Post:
-        """Draft a new post; each variant must fit its platform's ``limits``."""
+        """Draft a new post; each variant must fit its platform's ``limits``.
+
+        With a ``sealer`` (the application always gives one) the texts are sealed under
+        the draft's own key and the event stores none of them in clear.
+        """
         authorize(actor, "post.draft")
-        return cls(
+        checked = _checked_variants(variants, limits)
+        texts: dict[str, str | None] = {
+            "title": require_text("title", title, max_length=200),
+            "body": _body(body),
+            "source": _optional_text("source", source, 2000),
+            "licence": _optional_text("licence", licence, 2000),
+            **_variant_texts(checked),
+        }
+        post_id = uuid4()
+        sealed = None if sealer is None else _sealed_for(sealer, post_id, 1, texts)
+        stored = _placeholders(texts, sealed or {})
+        post = cls._create(
+            cls.Drafted,
+            id=post_id,
             actor_id=actor.id,
             campaign_id=_campaign_id(campaign_id),
-            title=require_text("title", title, max_length=200),
-            body=_body(body),
+            title=stored["title"],
+            body=stored["body"],
             content_type=to_enum(ContentType, content_type),
             format=to_enum(Format, format),
-            variants=_checked_variants(variants, limits),
+            variants=tuple(
+                attrs.evolve(v, text=stored[variant_field(v.platform)]) for v in checked
+            ),
             media=_media(media),
-            source=_optional_text("source", source, 2000),
-            licence=_optional_text("licence", licence, 2000),
+            source=stored["source"],
+            licence=stored["licence"],
+            sealed=sealed,
         )
+        post._hold({field: texts[field] or "" for field in sealed or {}})
+        return post
 
     @event(Drafted)
     def __init__(
@@ -317,19 +418,26 @@ class Post(Aggregate):
         media: tuple[str, ...],
         source: str | None,
         licence: str | None,
+        sealed: dict[str, str] | None = None,
     ) -> None:
         self.campaign_id = campaign_id
         self.author_id = actor_id
         self.authors: frozenset[str] = frozenset({actor_id})
-        self.title = title
-        self.body = body
         self.content_type = content_type
         self.format = format
         # Stored events give lists back for tuples: normalise on every load.
         self._variants: dict[Platform, PostVariant] = {v.platform: v for v in variants}
         self.media = tuple(media)
-        self.source = source
-        self.licence = licence
+        # Each text as its event stored it (SEALED_TEXT where sealed), the revision that
+        # set it, and its sealed form; what the application opened is held in a slot.
+        self._texts: dict[str, str | None] = {}
+        self._text_revision: dict[str, int] = {}
+        self._seals: dict[str, str] = {}
+        self._revision_fields: dict[int, tuple[str, ...]] = {}
+        self._sealed_revisions: frozenset[int] = frozenset()
+        self.redactions: dict[int, Redaction] = {}
+        texts = {"title": title, "body": body, "source": source, "licence": licence}
+        self._record_texts(1, {**texts, **_variant_texts(self._variants.values())}, sealed)
         self.status = PostStatus.DRAFTED
         self.findings: tuple[Finding, ...] = ()
         self.reviews: tuple[Review, ...] = ()
@@ -349,12 +457,150 @@ class Post(Aggregate):
 
     @property
     def variants(self) -> tuple[PostVariant, ...]:
-        """Every platform variant, in the order given."""
-        return tuple(self._variants.values())
+        """Every platform variant, in the order given, with its text as it reads here."""
+        return tuple(self._readable(p) for p in self._variants)
 
     def variant(self, platform: Platform | str) -> PostVariant:
-        """The post as adapted to ``platform``."""
-        return self._variants[self._targeted(platform)]
+        """The post as adapted to ``platform`` (its text as it reads here)."""
+        return self._readable(self._targeted(platform))
+
+    def publishable_variant(self, platform: Platform | str) -> PostVariant:
+        """``platform``'s variant with its text in clear, or :class:`DraftTextUnavailableError`.
+
+        Raises :class:`RedactedTextError` if its text was redacted, and the base error if it
+        is sealed and was not opened (a post loaded without the application's key store).
+        """
+        target = self._targeted(platform)
+        field = variant_field(target)
+        if field in self._redacted_fields():
+            raise RedactedTextError(
+                f"the {target.value} text of post {self.id} was redacted: it cannot go out"
+            )
+        if field in self._seals and field not in self._opened_texts():
+            raise DraftTextUnavailableError(
+                f"the {target.value} text of post {self.id} is sealed and was not opened: "
+                "load the post through libops (ops.posts.get) to publish it"
+            )
+        return self._readable(target)
+
+    def _readable(self, platform: Platform) -> PostVariant:
+        stored = self._variants[platform]
+        text = self._text(variant_field(platform))
+        return stored if text == stored.text else attrs.evolve(stored, text=text or "")
+
+    # --- texts -------------------------------------------------------------------------
+
+    @property
+    def title(self) -> str:
+        """The title as it reads here (``[redacted]`` once its revision was redacted)."""
+        return self._text("title") or ""
+
+    @property
+    def body(self) -> str:
+        """The body as it reads here (``[redacted]`` once its revision was redacted)."""
+        return self._text("body") or ""
+
+    @property
+    def source(self) -> str | None:
+        """Where the content comes from, if given."""
+        return self._text("source") or None
+
+    @property
+    def licence(self) -> str | None:
+        """Under what licence the content is used, if given."""
+        return self._text("licence") or None
+
+    def text_revision(self, field: str) -> int:
+        """The revision whose text ``field`` (``title``, ``variant:weibo``, ...) reads now."""
+        if field not in self._text_revision:
+            raise InvalidValueError(f"post {self.id} has no text {field!r}")
+        return self._text_revision[field]
+
+    def revisions(self) -> dict[int, tuple[str, ...]]:
+        """Every revision that carried text, with the names of the texts it set."""
+        return dict(self._revision_fields)
+
+    def is_sealed(self, revision: int) -> bool:
+        """Whether ``revision``'s texts were sealed (not stored in clear, as before sealing)."""
+        return revision in self._sealed_revisions
+
+    def sealed_texts(self) -> list[tuple[str, int, str]]:
+        """The sealed texts in use that are neither opened nor redacted.
+
+        Each as ``(field, revision, sealed)``: what the application opens after a load.
+        """
+        opened, redacted = self._opened_texts(), self._redacted_fields()
+        return [
+            (field, self._text_revision[field], sealed)
+            for field, sealed in self._seals.items()
+            if field not in opened and field not in redacted
+        ]
+
+    def hold_opened_texts(self, texts: Mapping[str, str]) -> None:
+        """Hold texts the application opened, by field, in memory only.
+
+        They are kept in a slot that no event and no snapshot carries, and dropped when
+        their field is rewritten or their revision redacted.
+        """
+        for field in texts:
+            if field not in self._seals:
+                raise InvalidValueError(f"post {self.id} has no sealed text {field!r}")
+        self._hold(texts)
+
+    def _hold(self, texts: Mapping[str, str]) -> None:
+        self._opened_texts().update(texts)
+
+    def _opened_texts(self) -> dict[str, str]:
+        opened: dict[str, str] | None = getattr(self, "_opened", None)
+        if opened is None:  # loaded from events or a snapshot: nothing opened yet
+            opened = {}
+            object.__setattr__(self, "_opened", opened)
+        return opened
+
+    def _text(self, field: str) -> str | None:
+        stored = self._texts.get(field)
+        if field not in self._seals:
+            return stored
+        if self._text_revision[field] in self.redactions:
+            return REDACTED_TEXT
+        return self._opened_texts().get(field, SEALED_TEXT)
+
+    def _redacted_fields(self) -> list[str]:
+        """The sealed texts in use that read as redacted (their key is gone)."""
+        opened = self._opened_texts()
+        return [
+            field
+            for field in self._seals
+            if self._text_revision[field] in self.redactions or opened.get(field) == REDACTED_TEXT
+        ]
+
+    def _published_revisions(self) -> set[int]:
+        if any(s is PlatformStatus.PUBLISHED for s in self._platform_status.values()):
+            return set(self._text_revision.values())
+        return set()
+
+    def _record_texts(
+        self, revision: int, texts: Mapping[str, str | None], sealed: Mapping[str, str] | None
+    ) -> None:
+        sealed = sealed or {}
+        opened = self._opened_texts()
+        for field, text in texts.items():
+            self._texts[field] = text
+            self._text_revision[field] = revision
+            if field in sealed:
+                self._seals[field] = sealed[field]
+            else:
+                self._seals.pop(field, None)
+            opened.pop(field, None)
+        self._revision_fields[revision] = tuple(texts)
+        if sealed:
+            self._sealed_revisions = self._sealed_revisions | {revision}
+
+    def _forget_texts(self, fields: Iterable[str]) -> None:
+        opened = self._opened_texts()
+        for field in list(fields):
+            for kept in (self._texts, self._text_revision, self._seals, opened):
+                kept.pop(field, None)
 
     def platform_status(self, platform: Platform | str) -> PlatformStatus:
         """Where ``platform``'s variant is (pending until scheduled or published)."""
@@ -388,7 +634,7 @@ class Post(Aggregate):
     def texts(self) -> list[tuple[str, str]]:
         """Every text readers will see, as ``(where, text)``: title, body, each variant."""
         texts = [("title", self.title), ("body", self.body)]
-        texts += [(f"variant:{p.value}", v.text) for p, v in self._variants.items()]
+        texts += [(variant_field(p), self._text(variant_field(p)) or "") for p in self._variants]
         return texts
 
     def _targeted(self, platform: Platform | str) -> Platform:
@@ -414,11 +660,13 @@ class Post(Aggregate):
         media: Iterable[str] | None = None,
         source: str | None = None,
         licence: str | None = None,
+        sealer: DraftSealer | None = None,
     ) -> None:
         """Rewrite parts of a drafted post or one sent back for changes; the reviser is an author.
 
         Fields left as None stay; ``source=""`` or ``licence=""`` clears them. New variants
-        replace all the old ones and must fit ``limits``.
+        replace all the old ones and must fit ``limits``. With a ``sealer`` the new texts
+        are sealed under this revision's own key.
         """
         authorize(actor, "post.revise")
         self._require_status("revise", *_EDITABLE)
@@ -436,7 +684,24 @@ class Post(Aggregate):
         }
         if all(value is None for value in changes.values()):
             raise InvalidValueError("a revision must change at least one thing")
-        self._revise(actor_id=actor.id, campaign_id=self.campaign_id, **changes)
+        texts: dict[str, str | None] = {
+            field: changes[field]
+            for field in ("title", "body", "source", "licence")
+            if changes[field] is not None
+        }
+        texts.update(_variant_texts(changes["variants"] or ()))
+        sealed = None
+        if sealer is not None:
+            sealed = _sealed_for(sealer, self.id, self.version + 1, texts)
+            stored = _placeholders(texts, sealed)
+            changes.update({k: v for k, v in stored.items() if not k.startswith("variant:")})
+            if changes["variants"] is not None:
+                changes["variants"] = tuple(
+                    attrs.evolve(v, text=stored[variant_field(v.platform)])
+                    for v in changes["variants"]
+                )
+        self._revise(actor_id=actor.id, campaign_id=self.campaign_id, sealed=sealed, **changes)
+        self._hold({field: texts[field] or "" for field in sealed or {}})
 
     @event(Revised)
     def _revise(
@@ -449,21 +714,28 @@ class Post(Aggregate):
         media: tuple[str, ...] | None,
         source: str | None,
         licence: str | None,
+        sealed: dict[str, str] | None = None,
     ) -> None:
         self.authors = self.authors | {actor_id}
-        if title is not None:
-            self.title = title
-        if body is not None:
-            self.body = body
+        texts: dict[str, str | None] = {
+            field: text
+            for field, text in (
+                ("title", title),
+                ("body", body),
+                ("source", source),
+                ("licence", licence),
+            )
+            if text is not None
+        }
         if variants is not None:
+            self._forget_texts(f for f in self._texts if f.startswith("variant:"))
             self._variants = {v.platform: v for v in variants}
             self._platform_status = dict.fromkeys(self._variants, PlatformStatus.PENDING)
+            texts.update(_variant_texts(self._variants.values()))
         if media is not None:
             self.media = tuple(media)
-        if source is not None:
-            self.source = source or None
-        if licence is not None:
-            self.licence = licence or None
+        # While an event is applied, the aggregate is still at the version before it.
+        self._record_texts(self.version + 1, texts, sealed)
 
     # --- review ------------------------------------------------------------------------
 
@@ -471,6 +743,7 @@ class Post(Aggregate):
         """Hand the post to review with the automatic checks' ``findings`` on its texts."""
         authorize(actor, "post.submit_for_review")
         self._require_status("submit for review", *_EDITABLE)
+        self._require_no_redacted_text("submit it for review")
         found = tuple_of(Finding, "findings", findings)
         self._submit_for_review(actor_id=actor.id, campaign_id=self.campaign_id, findings=found)
 
@@ -482,12 +755,22 @@ class Post(Aggregate):
         self.status = PostStatus.IN_REVIEW
 
     def review(
-        self, actor: Actor, checklist: ReviewChecklist, approve: bool, comments: str = ""
+        self,
+        actor: Actor,
+        checklist: ReviewChecklist,
+        approve: bool,
+        comments: str = "",
+        *,
+        sealer: DraftSealer | None = None,
     ) -> None:
         """Approve the post or request changes; the reviewer is never one of its authors.
 
-        Approval needs every checklist item confirmed and no personal data found in the
-        post; requesting changes needs comments saying what to change.
+        Approval needs every checklist item confirmed, no personal data found in the post
+        and no redacted text in it; requesting changes needs comments saying what to change.
+        Sending a post back with personal data found in it redacts the sealed revisions
+        the data was found in (their keys are destroyed once this is saved). With a
+        ``sealer``, the opened texts of those revisions still in use in which no personal
+        data is found are kept: sealed again under the key of the redaction's version.
         """
         authorize(actor, "post.review")
         self._require_status("review", PostStatus.IN_REVIEW)
@@ -520,6 +803,7 @@ class Post(Aggregate):
                     + ")",
                     personal,
                 )
+            self._require_no_redacted_text("approve it")
             record = self._approve
         else:
             if not comments:
@@ -532,6 +816,46 @@ class Post(Aggregate):
             findings=self.findings,
             comments=comments,
         )
+        if not approve:
+            self._redact_personal_data(actor, sealer)
+
+    def _redact_personal_data(self, actor: Actor, sealer: DraftSealer | None) -> None:
+        """Redact each sealed revision whose text the review found personal data in."""
+        found: dict[int, list[str]] = {}
+        flagged: set[str] = set()
+        for finding in self.findings:
+            revision = self._text_revision.get(finding.where)
+            if finding.kind not in PERSONAL_DATA or revision is None:
+                continue
+            flagged.add(finding.where)
+            if revision in self._sealed_revisions and revision not in self.redactions:
+                where = f"{finding.kind.value} in {finding.where}"
+                if where not in found.setdefault(revision, []):
+                    found[revision].append(where)
+        opened = self._opened_texts()
+        for revision, places in sorted(found.items()):
+            # What the review found nothing in is kept, if it is open here and checks clean.
+            keep = {
+                field: opened[field]
+                for field, at in self._text_revision.items()
+                if at == revision
+                and field in self._seals
+                and field not in flagged
+                and field in opened
+                and opened[field] != REDACTED_TEXT
+                and not any(f.kind in PERSONAL_DATA for f in scan_text(field, opened[field]))
+            }
+            kept = None
+            if sealer is not None and keep:
+                kept = _sealed_for(sealer, self.id, self.version + 1, keep)
+            self._redact(
+                actor_id=actor.id,
+                campaign_id=self.campaign_id,
+                revision=revision,
+                reason="sent back for personal data: " + ", ".join(places),
+                kept=kept,
+            )
+            self._hold({field: keep[field] for field in kept or {}})
 
     @event(Approved)
     def _approve(
@@ -559,6 +883,75 @@ class Post(Aggregate):
             Review(actor_id, False, checklist, tuple(findings), comments),
         )
         self.status = PostStatus.CHANGES_REQUESTED
+
+    # --- redaction ---------------------------------------------------------------------
+
+    def redact(self, actor: Actor, revision: int, reason: str) -> bool:
+        """Record that the texts of ``revision`` are to be destroyed, saying why.
+
+        True if recorded now; False if the revision was redacted before (nothing new is
+        recorded, and the application makes sure its key is gone). The application
+        destroys the revision's key once the event is saved. Published text is never
+        redacted (:class:`PublishedRevisionError`), nor the text of an approved post about
+        to go out; a revision recorded before drafts were sealed cannot be
+        (:class:`RevisionNotSealedError`).
+        """
+        authorize(actor, "post.redact")
+        revision = revision_number(revision)
+        reason = require_text("reason", reason, max_length=2000)
+        if revision not in self._revision_fields:
+            known = ", ".join(str(r) for r in sorted(self._revision_fields))
+            raise UnknownRevisionError(
+                f"post {self.id} has no revision {revision} with text (revisions: {known})"
+            )
+        if revision in self.redactions:
+            return False
+        if revision not in self._sealed_revisions:
+            raise RevisionNotSealedError(
+                f"revision {revision} of post {self.id} was recorded before drafts were "
+                "sealed: its text is in the event itself and cannot be redacted"
+            )
+        if revision in self._published_revisions():
+            raise PublishedRevisionError(
+                f"revision {revision} of post {self.id} was published: published text is "
+                "never redacted (retracting the post withdraws it)"
+            )
+        if self.status is PostStatus.APPROVED and revision in self._text_revision.values():
+            raise InvalidTransitionError(
+                "post",
+                f"redact revision {revision}, whose text is about to go out,",
+                f"{self.status.value} (retract the post first)",
+            )
+        self._redact(
+            actor_id=actor.id, campaign_id=self.campaign_id, revision=revision, reason=reason
+        )
+        return True
+
+    @event(Redacted)
+    def _redact(
+        self,
+        actor_id: str,
+        campaign_id: UUID | None,
+        revision: int,
+        reason: str,
+        kept: dict[str, str] | None = None,
+    ) -> None:
+        self.redactions = {**self.redactions, revision: Redaction(revision, actor_id, reason)}
+        opened = self._opened_texts()
+        for field in self._revision_fields.get(revision, ()):
+            if self._text_revision.get(field) == revision:
+                opened.pop(field, None)
+        if kept:
+            # Kept texts now read from this event's version, sealed under its key.
+            self._record_texts(self.version + 1, dict.fromkeys(kept, SEALED_TEXT), kept)
+
+    def _require_no_redacted_text(self, action: str) -> None:
+        redacted = self._redacted_fields()
+        if redacted:
+            raise RedactedTextError(
+                f"cannot {action}: the {', '.join(redacted)} of post {self.id} "
+                "was redacted; revise it first"
+            )
 
     # --- scheduling --------------------------------------------------------------------
 

@@ -56,6 +56,7 @@ from libops.application.interactions.reading import (
     RegisterParticipant,
     ScheduleSession,
 )
+from libops.application.metrics import VoidMetrics
 from libops.application.posts import (
     DraftPost,
     RecordMetrics,
@@ -131,6 +132,7 @@ from libops.domain.errors import (
     EarlyEntryError,
     EntryLimitError,
     EntryRefusedError,
+    FutureMetricsError,
     IdempotencyKeyReuseError,
     IncidentResolvedError,
     IncidentTimeError,
@@ -189,6 +191,7 @@ from libops.domain.errors import (
     UnknownEntryError,
     UnknownIdError,
     UnknownIncidentError,
+    UnknownMetricSnapshotError,
     UnknownMitigationActionError,
     UnknownPlatformPostError,
     UnsafeStoreSettingError,
@@ -346,6 +349,7 @@ __all__ = [
     "Finding",
     "FindingKind",
     "Format",
+    "FutureMetricsError",
     "HideComment",
     "HistoryEntry",
     "IdempotencyKeyReuseError",
@@ -487,6 +491,7 @@ __all__ = [
     "UnknownEntryError",
     "UnknownIdError",
     "UnknownIncidentError",
+    "UnknownMetricSnapshotError",
     "UnknownMitigationActionError",
     "UnknownPlatformPostError",
     "UnsafeStoreSettingError",
@@ -494,6 +499,7 @@ __all__ = [
     "VariantLimitError",
     "View",
     "ViewStore",
+    "VoidMetrics",
     "Warn",
     "all_commands",
     "build_command",

@@ -53,6 +53,7 @@ from libops.domain.errors import InvalidValueError, StorageError
 from libops.domain.interaction.moderation import ModerationPolicy
 from libops.domain.interaction.qa import escalation_after
 from libops.domain.ports import Clock, KeyStore, PlatformGateway
+from libops.domain.post import DEFAULT_FUTURE_MARGIN, future_margin
 from libops.domain.review import sensitive_word_list
 from libops.domain.risk import DEFAULT_ESCALATION_THRESHOLD, to_threshold
 from libops.domain.values import Actor
@@ -174,6 +175,7 @@ class LibOps:
         keys: KeyStore | None = None,
         escalate_questions_after: timedelta = DEFAULT_ESCALATION,
         moderation: ModerationPolicy | None = None,
+        metrics_future_margin: timedelta = DEFAULT_FUTURE_MARGIN,
     ) -> LibOps:
         """Open the store at ``url``; with ``migrate=True`` create its tables first.
 
@@ -189,6 +191,8 @@ class LibOps:
         ``escalate_questions_after`` is how long a reader's question may wait for an answer
         before ``ops.questions.escalate_overdue`` escalates it (24 hours by default), and
         ``moderation`` the policy that sanctions after repeated warnings (three, by default).
+        ``metrics_future_margin`` is how far ahead of ``clock`` a metric snapshot may be
+        observed before it is refused as mistyped (10 minutes by default, at most 7 days).
         """
         # Bad options fail before a connection is opened.
         by_platform = gateways_by_platform(gateways)
@@ -203,6 +207,7 @@ class LibOps:
         moderation = ModerationPolicy() if moderation is None else moderation
         if not isinstance(moderation, ModerationPolicy):
             raise InvalidValueError(f"moderation must be a ModerationPolicy, not {moderation!r}")
+        margin = future_margin(metrics_future_margin)
         check_safe_settings()
         config = parse_store_url(url)
         if migrate:
@@ -232,6 +237,7 @@ class LibOps:
             personal=PersonalData(keys, sealer),
             # Checkpoints hash the log's rows as stored: read straight from SQLite there.
             log_rows=log_rows_for(app.recorder),
+            metrics_future_margin=margin,
         )
         return cls(app, config, deps, owned_keys=owned_keys)
 

@@ -17,6 +17,7 @@ from uuid import UUID
 import attrs
 
 from libops.application.commands import Command, Context, Executes, command, command_method, handles
+from libops.application.metrics import VoidMetrics
 from libops.application.posts import RecordMetrics, find_calendar
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.errors import (
@@ -137,6 +138,7 @@ class PublishingService(Executes):
     """Publish approved posts on their platforms, publish what is due, collect metrics."""
 
     publish = command_method(PublishPost)
+    void_metrics = command_method(VoidMetrics)
 
     @property
     def platforms(self) -> tuple[Platform, ...]:

@@ -311,3 +311,43 @@ class TestReplayWithVoids:
                     ops.projections.run()
             assert "void" in history.done
             assert_replay_equals_live(ops)
+
+
+class TestWciAfterAVoid:
+    def test_the_index_uses_the_latest_valid_counts(
+        self, clock: ManualClock, planner: Actor, reviewer: Actor, tech: Actor
+    ) -> None:
+        """The WeChat Communication Index of a post goes back to the counts before a voided
+        snapshot, and to zero when none is left."""
+        wechat = SandboxPlatform("wechat", seed=3, clock=clock)
+        with LibOps.open("memory://", clock=clock, gateways=[wechat]) as ops:
+            post_id = ops.posts.draft(
+                planner,
+                title="Reading list",
+                body="Ten books.",
+                content_type="knowledge",
+                format="image_text",
+                variants=[PostVariant(Platform.WECHAT, "Ten books", media=("cover.jpg",))],
+            )
+            ops.posts.submit_for_review(planner, post_id)
+            ops.posts.review(reviewer, post_id, PASSED, approve=True)
+            ops.publishing.publish(tech, post_id, "wechat")
+            good = MetricSnapshot("wechat", clock.now(), reads=500, likes=20, shares=5)
+            ops.posts.record_metrics(tech, post_id, good)
+            clock.advance(timedelta(minutes=5))
+            wrong = MetricSnapshot("wechat", clock.now(), reads=90_000, likes=7_000, shares=900)
+            ops.posts.record_metrics(tech, post_id, wrong)
+            engine = ops.projections
+            engine.run()
+            key = f"post:{post_id}"
+            assert engine.get("wci", key)["reads"] == 90_000
+            ops.publishing.void_metrics(tech, post_id, "wechat", wrong.observed_at, "Bad export")
+            engine.run()
+            doc = engine.get("wci", key)
+            assert (doc["reads"], doc["likes"], doc["shares"]) == (500, 20, 5)
+            ops.publishing.void_metrics(tech, post_id, "wechat", good.observed_at, "Also bad")
+            engine.run()
+            doc = engine.get("wci", key)
+            assert (doc["reads"], doc["likes"], doc["shares"]) == (0, 0, 0)
+            assert engine.get("scorecard", f"post:{post_id}:wechat")["counts"] == {}
+            assert_replay_equals_live(ops)

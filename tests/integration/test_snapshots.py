@@ -9,6 +9,7 @@ a snapshot holds personal data sealed, as the events do.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -37,11 +38,12 @@ from libops.application.snapshots import StateSnapshot
 from libops.domain.budget import Budget, BudgetCategory
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.errors import LibopsError
+from libops.domain.interaction.contest import Contest
 from libops.domain.personal import DataSubject
 from libops.domain.post import Post
 from tests.actors import ADMIN, OWNER, PLANNER, REVIEWER, TECH
 from tests.helpers import count_events
-from tests.integration.test_interactions import reader, run_contest
+from tests.integration.test_interactions import CONSENT, RULES, reader, run_contest
 from tests.unit.test_snapshot_state import same
 
 PASSED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
@@ -259,7 +261,8 @@ class TestOtherKinds:
                         ops.publishing.void_metrics(ADMIN, post_id, "weibo", at, f"wrong {n}")
                 except LibopsError:
                     continue
-            every_snapshot_matches(ops, post_id)
+            version = ops.posts.get(post_id).version
+            assert every_snapshot_matches(ops, post_id) == version // interval
 
 
 def leaked(ops: LibOps, contest_id: UUID, texts: list[str]) -> list[str]:
@@ -268,3 +271,112 @@ def leaked(ops: LibOps, contest_id: UUID, texts: list[str]) -> list[str]:
     stored = b"".join(bytes(row.state) for row in rows)
     assert stored, "the contest has no snapshot"
     return [t for t in texts if t.encode() in stored or t.encode("unicode_escape") in stored]
+
+
+CATEGORIES = (BudgetCategory.CONTENT_CREATION, BudgetCategory.PROMOTION)
+budget_steps = st.lists(
+    st.tuples(
+        st.sampled_from(["allocate", "commit", "release", "expense", "move", "change"]),
+        st.integers(0, 99),
+    ),
+    max_size=30,
+)
+
+
+class TestAnyHistory:
+    @settings(max_examples=10, deadline=None)
+    @given(steps=budget_steps, interval=st.integers(1, 3))
+    def test_any_budget_history(self, steps: list[tuple[str, int]], interval: int) -> None:
+        """Any history of allocations, commitments, releases, expenses and adjustments,
+        snapshotted every few events: each snapshot equals the replay to its version."""
+        with LibOps.open("memory://", clock=ManualClock(START)) as ops:
+            ops.app.snapshotting_intervals = {Budget: interval}  # type: ignore[misc]
+            budget_id = ops.budgets.open(OWNER, name="2026", period=PERIOD)
+            for n, (action, k) in enumerate(steps):
+                category = CATEGORIES[k % 2]
+                amount = Money(f"{1 + k * 7}.{k % 100:02d}")
+                reference = f"REF-{k % 5}"
+                try:
+                    if action == "allocate":
+                        ops.budgets.allocate(OWNER, budget_id, category, Money(f"{100 * k}.00"))
+                    elif action == "commit":
+                        ops.budgets.commit(
+                            ADMIN, budget_id, reference=reference, amount=amount, category=category
+                        )
+                    elif action == "release":
+                        ops.budgets.release(ADMIN, budget_id, reference, reason="not needed")
+                    elif action == "expense":
+                        ops.budgets.record_expense(
+                            ADMIN,
+                            budget_id,
+                            vendor=f"Vendor {k % 3}",
+                            invoice_reference=f"INV-{n}",
+                            amount=amount,
+                            category=category,
+                            settles=reference if k % 3 == 0 else None,
+                        )
+                    elif action == "move":
+                        ops.budgets.move(
+                            ADMIN,
+                            budget_id,
+                            amount=amount,
+                            from_category=category,
+                            to_category=CATEGORIES[(k + 1) % 2],
+                            reason="rebalance",
+                            approver=OWNER,
+                        )
+                    else:
+                        ops.budgets.change_allocation(
+                            ADMIN,
+                            budget_id,
+                            category=category,
+                            allocation=Money(f"{50 * k}.00"),
+                            reason="new plan",
+                            approver=OWNER,
+                        )
+                except LibopsError:
+                    continue
+            version = ops.budgets.get(budget_id).version
+            assert every_snapshot_matches(ops, budget_id) == version // interval
+            assert same_state(ops.budgets.get(budget_id), replayed(ops, budget_id))
+
+    @settings(max_examples=5, deadline=None)
+    @given(
+        entries=st.integers(1, 12),
+        disqualified=st.lists(st.integers(0, 11), max_size=4),
+        interval=st.integers(1, 4),
+    )
+    def test_any_contest(self, entries: int, disqualified: list[int], interval: int) -> None:
+        """A contest with any number of entries, some disqualified, closed and drawn,
+        snapshotted every few events: each snapshot equals the replay to its version."""
+        clock = ManualClock(START)
+        with LibOps.open("memory://", clock=clock) as ops:
+            ops.app.snapshotting_intervals = {Contest: interval}  # type: ignore[misc]
+            contest_id = ops.contests.announce(
+                PLANNER, kind="repost_draw", title="Repost draw", rules=RULES
+            )
+            ops.contests.open(ADMIN, contest_id)
+            clock.advance(timedelta(hours=2))
+            ids = [
+                ops.contests.enter(
+                    PLANNER,
+                    contest_id,
+                    participant=reader(n),
+                    consent=CONSENT,
+                    platform="weibo",
+                    method="repost",
+                )
+                for n in range(entries)
+            ]
+            for k in disqualified:
+                try:
+                    ops.contests.disqualify(ADMIN, contest_id, ids[k % len(ids)], "staff")
+                except LibopsError:
+                    continue
+            clock.set(RULES.closes_at)
+            ops.contests.close(ADMIN, contest_id)
+            with contextlib.suppress(LibopsError):  # everyone disqualified: nothing to draw
+                ops.contests.draw(ADMIN, contest_id)
+            version = ops.contests.get(contest_id).version
+            assert every_snapshot_matches(ops, contest_id) == version // interval
+            assert same_state(ops.contests.get(contest_id), replayed(ops, contest_id))

@@ -8,6 +8,7 @@ from datetime import timedelta
 from types import TracebackType
 from typing import TypeVar
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import PersistenceError
 
 from libops.adapters.clock import SystemClock
@@ -280,6 +281,21 @@ class LibOps:
 
             self._projections = ProjectionEngine(self, standard_projections())
         return self._projections
+
+    def rebuild_snapshots(self, *aggregate_types: type[Aggregate]) -> int:
+        """Snapshot every post, budget, contest, data subject and platform calendar (or the
+        aggregates of ``aggregate_types``) at its current version; return how many were taken.
+
+        See docs/storage.md: run it after an upgrade that changed the domain, or after
+        emptying the snapshots table. Snapshots already at an aggregate's version are kept.
+        """
+        try:
+            return self.app.rebuild_snapshots(*aggregate_types)
+        except (PersistenceError, OSError) as error:
+            raise translate_storage_error(error, self.config) or StorageError(
+                f"cannot take snapshots in {self.config.redacted_url}: "
+                f"{self.config.scrub(str(error))}"
+            ) from None
 
     def close(self) -> None:
         """Release the store's connections (and the key store's, if libops opened it)."""

@@ -45,8 +45,8 @@ from libops.domain.risk import Risk
 from libops.domain.schema import converter
 
 A = TypeVar("A", bound=Aggregate)
-_log = logging.getLogger(__name__)
 R = TypeVar("R")
+_log = logging.getLogger(__name__)
 
 AGGREGATE_CACHE_SIZE = 2000
 """How many recently used aggregates each process keeps in memory."""

@@ -56,6 +56,7 @@ from libops.application.interactions.reading import (
     RegisterParticipant,
     ScheduleSession,
 )
+from libops.application.metrics import VoidMetrics
 from libops.application.posts import (
     DraftPost,
     RecordMetrics,
@@ -133,6 +134,7 @@ from libops.domain.errors import (
     EntryLimitError,
     EntryRefusedError,
     FileModeError,
+    FutureMetricsError,
     IdempotencyKeyReuseError,
     IncidentResolvedError,
     IncidentTimeError,
@@ -191,6 +193,7 @@ from libops.domain.errors import (
     UnknownEntryError,
     UnknownIdError,
     UnknownIncidentError,
+    UnknownMetricSnapshotError,
     UnknownMitigationActionError,
     UnknownPlatformPostError,
     UnsafeStoreSettingError,
@@ -349,6 +352,7 @@ __all__ = [
     "Finding",
     "FindingKind",
     "Format",
+    "FutureMetricsError",
     "HideComment",
     "HistoryEntry",
     "IdempotencyKeyReuseError",
@@ -491,6 +495,7 @@ __all__ = [
     "UnknownEntryError",
     "UnknownIdError",
     "UnknownIncidentError",
+    "UnknownMetricSnapshotError",
     "UnknownMitigationActionError",
     "UnknownPlatformPostError",
     "UnsafeStoreSettingError",
@@ -498,6 +503,7 @@ __all__ = [
     "VariantLimitError",
     "View",
     "ViewStore",
+    "VoidMetrics",
     "Warn",
     "all_commands",
     "build_command",

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import PersistenceError
 
 from libops.adapters.clock import SystemClock
@@ -57,6 +58,7 @@ from libops.domain.errors import InvalidValueError, LibopsError, StorageError
 from libops.domain.interaction.moderation import ModerationPolicy
 from libops.domain.interaction.qa import escalation_after
 from libops.domain.ports import Clock, KeyStore, PlatformGateway
+from libops.domain.post import DEFAULT_FUTURE_MARGIN, future_margin
 from libops.domain.review import sensitive_word_list
 from libops.domain.risk import DEFAULT_ESCALATION_THRESHOLD, to_threshold
 from libops.domain.values import Actor
@@ -189,6 +191,7 @@ class LibOps:
         escalate_questions_after: timedelta = DEFAULT_ESCALATION,
         moderation: ModerationPolicy | None = None,
         finish_erasures: bool = True,
+        metrics_future_margin: timedelta = DEFAULT_FUTURE_MARGIN,
     ) -> LibOps:
         """Open the store at ``url``; with ``migrate=True`` create its tables first.
 
@@ -207,6 +210,8 @@ class LibOps:
         Erasures a crash left half-way are finished first (``finish_erasures=False`` leaves
         them for ``libops db check --repair``): ``ops.erasures_finished`` lists their
         subjects, and each is logged as a warning on the ``libops`` logger.
+        ``metrics_future_margin`` is how far ahead of ``clock`` a metric snapshot may be
+        observed before it is refused as mistyped (10 minutes by default, at most 7 days).
         """
         # Bad options fail before a connection is opened.
         by_platform = gateways_by_platform(gateways)
@@ -221,6 +226,7 @@ class LibOps:
         moderation = ModerationPolicy() if moderation is None else moderation
         if not isinstance(moderation, ModerationPolicy):
             raise InvalidValueError(f"moderation must be a ModerationPolicy, not {moderation!r}")
+        margin = future_margin(metrics_future_margin)
         check_safe_settings()
         config = parse_store_url(url)
         if migrate:
@@ -252,6 +258,7 @@ class LibOps:
             ),
             # Checkpoints hash the log's rows as stored: read straight from SQLite there.
             log_rows=log_rows_for(app.recorder),
+            metrics_future_margin=margin,
         )
         ops = cls(app, config, deps, owned_keys=owned_keys)
         if finish_erasures:
@@ -312,6 +319,21 @@ class LibOps:
 
             self._projections = ProjectionEngine(self, standard_projections())
         return self._projections
+
+    def rebuild_snapshots(self, *aggregate_types: type[Aggregate]) -> int:
+        """Snapshot every post, budget, contest, data subject and platform calendar (or the
+        aggregates of ``aggregate_types``) at its current version; return how many were taken.
+
+        See docs/storage.md: run it after an upgrade that changed the domain, or after
+        emptying the snapshots table. Snapshots already at an aggregate's version are kept.
+        """
+        try:
+            return self.app.rebuild_snapshots(*aggregate_types)
+        except (PersistenceError, OSError) as error:
+            raise translate_storage_error(error, self.config) or StorageError(
+                f"cannot take snapshots in {self.config.redacted_url}: "
+                f"{self.config.scrub(str(error))}"
+            ) from None
 
     def close(self) -> None:
         """Release the store's connections (and the key store's, if libops opened it)."""

@@ -433,6 +433,39 @@ def sealed_post_scenario(ops: LibOps) -> None:
     )
 
 
+def metric_void_scenario(ops: LibOps) -> None:
+    """Post.MetricsVoided: a wrong snapshot withdrawn, after which a real one is accepted.
+
+    One post on Weibo, published through the sandbox; a snapshot, then one from a bad export
+    (counts a hundred times too high), voided with a reason, then the next real snapshot.
+    """
+    clock = _manual_clock(ops)
+    post = ops.posts.draft(
+        PLANNER,
+        title="Reading week",
+        body="Events all week.",
+        content_type="news",
+        format="image_text",
+        variants=[PostVariant(Platform.WEIBO, "#读书周# Events all week")],
+    )
+    ops.posts.submit_for_review(PLANNER, post)
+    ops.posts.review(REVIEWER, post, ReviewChecklist(True, True, True), approve=True)
+    clock.set(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    ops.publishing.publish(ADMIN, post, "weibo")
+    clock.set(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    ops.posts.record_metrics(TECH, post, MetricSnapshot(Platform.WEIBO, clock.now(), reads=120))
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    wrong = MetricSnapshot(Platform.WEIBO, clock.now(), reads=13000, likes=900)
+    ops.posts.record_metrics(TECH, post, wrong)
+    ops.publishing.void_metrics(
+        ADMIN, post, "weibo", wrong.observed_at, "the export counted every view a hundred times"
+    )
+    clock.set(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+    ops.posts.record_metrics(
+        TECH, post, MetricSnapshot(Platform.WEIBO, clock.now(), reads=130, likes=9)
+    )
+
+
 def budget_scenario(ops: LibOps) -> None:
     """Every Budget event and Campaign.BudgetLineLinked, with every value type they carry.
 
@@ -900,6 +933,14 @@ SCENARIOS: tuple[Golden, ...] = (
         "One post with sealed drafts: drafted with a reader's phone number, retitled, sent "
         "back for personal data (the draft redacted, its clean source kept), revised, its "
         "old title redacted on request, retitled, approved.",
+    ),
+    Golden(
+        "post_metric_void_events.json",
+        metric_void_scenario,
+        "b0570d00",
+        "One post on Weibo, published (sandbox): a snapshot, a wrong one from a bad export, "
+        "voided with a reason, then the next real snapshot.",
+        gateways=_sandboxes,
     ),
     Golden(
         "budget_events.json",

@@ -65,3 +65,28 @@ class TestProjectionsBenchmark:
         applied = summary["sizes"]["400"]["applied"]
         assert sorted(applied) == summary["projections"]
         assert sum(applied.values()) > 0
+
+
+class TestSnapshotsBenchmark:
+    def test_tiny_run_prints_the_json_summary(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A tiny run ends with a JSON line holding both cold-load times, their ratio, whether
+        the load with snapshots is under 50 ms, and that both loads gave the same post."""
+        monkeypatch.syspath_prepend(str(BENCHMARKS))
+        sys.modules.pop("snapshots", None)
+        import snapshots  # type: ignore[import-not-found]  # the benchmark script itself
+
+        assert snapshots.main(["--metric-snapshots", "120", "--rounds", "1"]) == 0
+        last = capsys.readouterr().out.strip().splitlines()[-1]
+        summary = json.loads(last)
+        assert summary["metric_snapshots"] == 120
+        assert summary["events"] == 124
+        assert summary["snapshots"] == 2  # at versions 50 and 100
+        assert summary["with_snapshots_ms"] > 0
+        assert summary["without_snapshots_ms"] > 0
+        assert summary["ratio"] == pytest.approx(
+            summary["without_snapshots_ms"] / summary["with_snapshots_ms"], abs=0.1
+        )
+        assert isinstance(summary["under_50ms"], bool)
+        assert summary["equal"] is True

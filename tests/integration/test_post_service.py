@@ -149,6 +149,7 @@ class TestWorkflow:
             )
             is MetricOutcome.RECORDED
         )
+        clock.advance(timedelta(hours=2))  # later readings, never ahead of the clock
         assert (
             ops.posts.record_metrics(
                 tech,

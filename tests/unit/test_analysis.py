@@ -890,7 +890,11 @@ CHECKED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
 def sandboxed(clock: ManualClock) -> Iterator[LibOps]:
     """libops in memory with sandbox WeChat and Douyin gateways."""
     gateways = [SandboxPlatform(p, seed=p, clock=clock) for p in ("wechat", "douyin")]
-    with LibOps.open("memory://", clock=clock, gateways=gateways) as opened:
+    # Counts observed up to two days after the (manual) clock's time are recorded below.
+    margin = timedelta(days=2)
+    with LibOps.open(
+        "memory://", clock=clock, gateways=gateways, metrics_future_margin=margin
+    ) as opened:
         yield opened
 
 

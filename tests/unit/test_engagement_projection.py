@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -25,7 +25,14 @@ SANDBOXED = (Platform.WECHAT, Platform.WEIBO, Platform.DOUYIN)
 def open_with_sandboxes(url: str, clock: ManualClock) -> LibOps:
     """libops on ``url`` with sandbox gateways for WeChat, Weibo and Douyin."""
     gateways = [SandboxPlatform(p, seed=p.value, clock=clock) for p in SANDBOXED]
-    return LibOps.open(url, clock=clock, migrate=url != "memory://", gateways=gateways)
+    # The scenarios record counts observed up to two days after the (manual) clock's time.
+    return LibOps.open(
+        url,
+        clock=clock,
+        migrate=url != "memory://",
+        gateways=gateways,
+        metrics_future_margin=timedelta(days=2),
+    )
 
 
 @pytest.fixture

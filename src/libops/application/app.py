@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    ProjectorFunction,
+    project_aggregate,
+)
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
-from eventsourcing.utils import Environment
+from eventsourcing.persistence import EventStore, IntegrityError, JSONTranscoder, Notification
+from eventsourcing.utils import Environment, get_topic
 
+from libops.application.snapshots import SnapshotStore, StateSnapshot
 from libops.domain.budget import Budget
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
@@ -38,9 +46,13 @@ from libops.domain.schema import converter
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
+_log = logging.getLogger(__name__)
 
 AGGREGATE_CACHE_SIZE = 2000
 """How many recently used aggregates each process keeps in memory."""
+
+SNAPSHOT_INTERVAL = 50
+"""Every how many events an aggregate with a growing history is snapshotted."""
 
 KINDS: dict[type[Aggregate], str] = {
     Budget: "budget",
@@ -65,12 +77,20 @@ class LibOpsApplication(Application[UUID]):
     """Stores libops aggregates with eventsourcing; every command goes through :meth:`execute`."""
 
     name = "LibOps"
-    # A platform calendar is touched by every schedule and publish on its platform, for
-    # years: a snapshot every 50 events keeps loading it cheap.
+    # Aggregates whose histories keep growing get a snapshot every SNAPSHOT_INTERVAL events,
+    # so that loading one reads at most that many events after its latest snapshot: a
+    # platform calendar (every schedule and publish on its platform, for years), a post
+    # (a metric snapshot per collection run), a budget (every expense), a contest (every
+    # entry) and a data subject. See docs/storage.md.
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
-        PlatformCalendar: 50,
-        ErasureLedger: 50,  # two events per erasure, loaded by every open
+        PlatformCalendar: SNAPSHOT_INTERVAL,
+        Post: SNAPSHOT_INTERVAL,
+        Budget: SNAPSHOT_INTERVAL,
+        Contest: SNAPSHOT_INTERVAL,
+        DataSubject: SNAPSHOT_INTERVAL,
+        ErasureLedger: SNAPSHOT_INTERVAL,  # two events per erasure, loaded by every open
     }
+    snapshot_class = StateSnapshot
 
     def __init__(
         self,
@@ -102,6 +122,69 @@ class LibOpsApplication(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         self._register_transcodings(transcoder)
+
+    # --- snapshots ---------------------------------------------------------------------
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        # Snapshots live in a table of their own, outside the notification log (so outside
+        # checkpoints and projections); one taken under another schema is passed over.
+        recorder = self.factory.aggregate_recorder(purpose="snapshots")
+        return SnapshotStore(mapper=self.mapper, recorder=recorder)
+
+    def take_snapshot(
+        self,
+        aggregate_id: UUID,
+        version: int | None = None,
+        projector_func: ProjectorFunction[Any, Any] = project_aggregate,
+    ) -> None:
+        """Snapshot the aggregate as stored (at ``version``, else its latest) exactly."""
+        if self.snapshots is None:
+            raise InvalidValueError("this store takes no snapshots")
+        aggregate: Aggregate = self.repository.get(
+            aggregate_id, version=version, projector_func=projector_func
+        )
+        self.snapshots.put([StateSnapshot.take(aggregate)])
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        # The command's events are saved by now: a snapshot that cannot be taken (a busy
+        # database, another process taking the same one) must not turn it into a failure.
+        # The events stay the truth, and the next interval takes a snapshot again.
+        try:
+            super()._take_snapshots(processing_event)
+        except Exception as error:
+            _log.warning("a snapshot was not taken: %s", error)
+
+    def rebuild_snapshots(self, *aggregate_types: type[Aggregate]) -> int:
+        """Take a fresh snapshot of every aggregate of ``aggregate_types`` (by default every
+        kind in :attr:`snapshotting_intervals`) at its current version; return how many.
+
+        Run it after an upgrade changed the domain (older snapshots are then passed over, and
+        loads replay events until the next interval), or after deleting the snapshots table.
+        One already taken at an aggregate's current version is kept.
+        """
+        kinds = aggregate_types or tuple(self.snapshotting_intervals)
+        created = [
+            get_topic(cls)
+            for kind in kinds
+            for cls in vars(kind).values()
+            if isinstance(cls, type) and issubclass(cls, Aggregate.Created)
+        ]
+        taken = 0
+        seen: set[UUID] = set()
+        for notification in self.notifications(*created):
+            aggregate_id = to_id(notification.originator_id, "aggregate")
+            if aggregate_id in seen:
+                continue
+            seen.add(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+            if not isinstance(aggregate, kinds):
+                continue
+            try:
+                self.take_snapshot(aggregate_id, version=aggregate.version)
+            except IntegrityError:
+                continue  # this version is snapshotted already
+            taken += 1
+        return taken
 
     # --- loading -----------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from libops.domain.cadence import CadencePolicy
 from libops.domain.errors import NoGatewayError
 from libops.domain.interaction.moderation import ModerationPolicy
 from libops.domain.ports import Clock, KeyStore, LogRows, PlatformGateway, Sealer
+from libops.domain.post import DEFAULT_FUTURE_MARGIN
 from libops.domain.values import Platform, PlatformLimits, to_platform
 
 
@@ -31,6 +32,8 @@ class Dependencies:
     sealer: Sealer
     personal: PersonalData
     log_rows: LogRows | None = None
+    metrics_future_margin: timedelta = DEFAULT_FUTURE_MARGIN
+    """How far ahead of the clock a metric snapshot may be observed before it is refused."""
     """The store's own reader of the log's rows as stored (SQLite has one); None: read them
     through the recorder."""
 

@@ -274,13 +274,24 @@ def retract_post(ctx: Context, actor: Actor, command: RetractPost) -> None:
     _withdraw(ctx, actor, post, post.platforms)
 
 
-@command("post.record_metrics", calls=Post.record_metrics)
+@command("post.record_metrics")
 @attrs.frozen
 class RecordMetrics(Command[MetricOutcome]):
-    """Record cumulative counts for a published variant; says what it did."""
+    """Record cumulative counts for a published variant; says what it did.
+
+    A snapshot observed further ahead of libops's clock than the configured margin
+    (``LibOps.open(metrics_future_margin=...)``, 10 minutes by default) is refused.
+    """
 
     post_id: UUID | str
     snapshot: MetricSnapshot
+
+
+@handles(RecordMetrics)
+def record_metrics(ctx: Context, actor: Actor, command: RecordMetrics) -> MetricOutcome:
+    post = ctx.load(Post, command.post_id)
+    margin = ctx.deps.metrics_future_margin
+    return post.record_metrics(actor, command.snapshot, now=ctx.now(), margin=margin)
 
 
 class PostService(Executes):

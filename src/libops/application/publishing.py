@@ -18,6 +18,7 @@ import attrs
 
 from libops.application.commands import Command, Context, Executes, command, command_method, handles
 from libops.application.drafts import load_post
+from libops.application.metrics import VoidMetrics
 from libops.application.posts import RecordMetrics, find_calendar
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.errors import (
@@ -139,6 +140,7 @@ class PublishingService(Executes):
     """Publish approved posts on their platforms, publish what is due, collect metrics."""
 
     publish = command_method(PublishPost)
+    void_metrics = command_method(VoidMetrics)
 
     @property
     def platforms(self) -> tuple[Platform, ...]:

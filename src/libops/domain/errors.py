@@ -169,6 +169,14 @@ class StaleMetricsError(RuleViolationError):
     """A metric snapshot was observed before the latest one recorded for that platform."""
 
 
+class FutureMetricsError(RuleViolationError):
+    """A metric snapshot was observed further ahead of libops's clock than the margin allows."""
+
+
+class UnknownMetricSnapshotError(RuleViolationError, LookupError):
+    """No voidable metric snapshot of a post was observed at the moment given."""
+
+
 class IdempotencyKeyReuseError(RuleViolationError):
     """An idempotency key was reused for a different command or different arguments."""
 

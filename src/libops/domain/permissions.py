@@ -39,6 +39,8 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "post.retract": frozenset({_ADMIN}),
         "post.redact": frozenset({_REVIEWER, _ADMIN}),
         "post.record_metrics": frozenset({_ADMIN, _TECH}),
+        # Voiding a wrong snapshot changes what every report shows: no auditor, no planner.
+        "post.void_metrics": frozenset({_ADMIN, _TECH}),
         # Risk: operations admins and technical support identify and handle risks; reviewers
         # meet content risks (copyright, privacy, misinformation) in review and may log them.
         "risk.identify": frozenset({_ADMIN, _TECH}),

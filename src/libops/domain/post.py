@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 from uuid import UUID, uuid4
 
 import attrs
@@ -29,6 +29,7 @@ from libops.domain.errors import (
     AlreadyPublishedError,
     ChecklistIncompleteError,
     DraftTextUnavailableError,
+    FutureMetricsError,
     InvalidTransitionError,
     InvalidValueError,
     PersonalDataFoundError,
@@ -39,6 +40,7 @@ from libops.domain.errors import (
     RevisionNotSealedError,
     ScheduleInPastError,
     StaleMetricsError,
+    UnknownMetricSnapshotError,
     UnknownRevisionError,
     VariantLimitError,
 )
@@ -92,6 +94,33 @@ class MetricOutcome(enum.Enum):
 
 
 _EDITABLE = (PostStatus.DRAFTED, PostStatus.CHANGES_REQUESTED)
+
+DEFAULT_FUTURE_MARGIN: Final = timedelta(minutes=10)
+"""How far ahead of libops's clock a metric snapshot may be observed (clocks drift a little;
+a mistyped year does not pass)."""
+
+MAX_FUTURE_MARGIN: Final = timedelta(days=7)
+"""The widest margin that can be configured (a simulation or a far-off time zone)."""
+
+VOIDABLE_SNAPSHOTS: Final = 50
+"""How many of the latest valid metric snapshots per platform a post keeps, so that a wrong
+one among them can be voided and the one before it becomes the latest again."""
+
+VOID_REASON_MAX: Final = 2000
+"""The longest reason for voiding a metric snapshot, in characters."""
+
+
+def future_margin(value: object) -> timedelta:
+    """``value`` as a margin for metric snapshots ahead of the clock (0 to 7 days)."""
+    if not isinstance(value, timedelta):
+        raise InvalidValueError(
+            f"the metrics future margin must be a timedelta, not {type(value).__name__}"
+        )
+    if value < timedelta(0) or value > MAX_FUTURE_MARGIN:
+        raise InvalidValueError(
+            f"the metrics future margin must be between 0 and 7 days, not {value}"
+        )
+    return value
 
 
 @attrs.frozen
@@ -349,6 +378,18 @@ class Post(Aggregate):
         snapshot: MetricSnapshot
         lowered: tuple[str, ...]
 
+    class MetricsVoided(Event):
+        """A recorded snapshot was wrong (a mistyped date, a bad export) and no longer counts.
+
+        ``voided`` is the snapshot withdrawn; ``latest`` the platform's latest valid snapshot
+        after it (None: none is left), which is what projections show from now on.
+        """
+
+        TOPIC = "libops:Post.MetricsVoided"
+        voided: MetricSnapshot
+        latest: MetricSnapshot | None
+        reason: str
+
     # --- creation ----------------------------------------------------------------------
 
     @classmethod
@@ -447,6 +488,10 @@ class Post(Aggregate):
         self._receipts: dict[Platform, PublishReceipt] = {}
         self._failures: dict[Platform, PublishFailure] = {}
         self._metrics: dict[Platform, MetricSnapshot] = {}
+        # The latest valid snapshots per platform, oldest first (at most VOIDABLE_SNAPSHOTS),
+        # and how many valid ones each platform has had in all.
+        self._metric_history: dict[Platform, tuple[MetricSnapshot, ...]] = {}
+        self._valid_metrics: dict[Platform, int] = {}
 
     # --- queries -----------------------------------------------------------------------
 
@@ -623,8 +668,13 @@ class Post(Aggregate):
         return self._failures.get(self._targeted(platform))
 
     def latest_metrics(self, platform: Platform | str) -> MetricSnapshot | None:
-        """The last cumulative counts recorded for ``platform``."""
+        """The last valid cumulative counts recorded for ``platform`` (voided ones skipped)."""
         return self._metrics.get(self._targeted(platform))
+
+    def recent_metrics(self, platform: Platform | str) -> tuple[MetricSnapshot, ...]:
+        """The latest valid snapshots of ``platform``, oldest first: the ones that can be
+        voided (at most :data:`VOIDABLE_SNAPSHOTS`)."""
+        return self._recent(self._targeted(platform))
 
     @property
     def last_review(self) -> Review | None:
@@ -1091,11 +1141,20 @@ class Post(Aggregate):
 
     # --- metrics -----------------------------------------------------------------------
 
-    def record_metrics(self, actor: Actor, snapshot: MetricSnapshot) -> MetricOutcome:
+    def record_metrics(
+        self,
+        actor: Actor,
+        snapshot: MetricSnapshot,
+        *,
+        now: datetime | None = None,
+        margin: timedelta = DEFAULT_FUTURE_MARGIN,
+    ) -> MetricOutcome:
         """Record cumulative counts for a published variant.
 
         The same counts again record nothing (UNCHANGED); lower counts are recorded as a
-        correction (CORRECTED), never silently; a snapshot older than the latest is refused.
+        correction (CORRECTED), never silently; a snapshot older than the latest valid one is
+        refused, and so is one observed more than ``margin`` after ``now`` (libops's clock;
+        the application always gives it).
         """
         authorize(actor, "post.record_metrics")
         if not isinstance(snapshot, MetricSnapshot):
@@ -1107,6 +1166,15 @@ class Post(Aggregate):
                 f"record metrics on {platform.value}",
                 f"{self._platform_status[platform].value} on {platform.value}",
             )
+        if now is not None:
+            now = _aware("now", now)
+            margin = future_margin(margin)
+            if snapshot.observed_at > now + margin:
+                raise FutureMetricsError(
+                    f"metrics for post {self.id} on {platform.value} observed at "
+                    f"{snapshot.observed_at.isoformat()} are more than {margin} ahead of the "
+                    f"clock ({now.isoformat()}): check the date"
+                )
         latest = self._metrics.get(platform)
         if latest is not None:
             if snapshot.same_counts(latest):
@@ -1115,7 +1183,7 @@ class Post(Aggregate):
                 raise StaleMetricsError(
                     f"metrics for post {self.id} on {platform.value} observed at "
                     f"{snapshot.observed_at.isoformat()} are older than the latest "
-                    f"({latest.observed_at.isoformat()})"
+                    f"({latest.observed_at.isoformat()}); if that one is wrong, void it"
                 )
             lowered = snapshot.lowered(latest)
             if lowered:
@@ -1133,7 +1201,7 @@ class Post(Aggregate):
     def _record_metrics(
         self, actor_id: str, campaign_id: UUID | None, snapshot: MetricSnapshot
     ) -> None:
-        self._metrics[snapshot.platform] = snapshot
+        self._add_metrics(snapshot)
 
     @event(MetricsCorrected)
     def _correct_metrics(
@@ -1143,4 +1211,81 @@ class Post(Aggregate):
         snapshot: MetricSnapshot,
         lowered: tuple[str, ...],
     ) -> None:
-        self._metrics[snapshot.platform] = snapshot
+        self._add_metrics(snapshot)
+
+    def void_metrics(
+        self, actor: Actor, platform: Platform | str, observed_at: datetime, reason: str
+    ) -> MetricSnapshot:
+        """Withdraw the snapshot of ``platform`` observed at ``observed_at``, saying why.
+
+        Only the latest :data:`VOIDABLE_SNAPSHOTS` valid snapshots of a platform can be
+        voided (the latest recorded one, if two share the moment). The one before it becomes
+        the latest again, so a later real snapshot is accepted. Returns the voided snapshot.
+        """
+        authorize(actor, "post.void_metrics")
+        platform = self._targeted(platform)
+        at = _aware("the observation time", observed_at)
+        reason = require_text("reason", reason, max_length=VOID_REASON_MAX)
+        history = self._recent(platform)
+        index = next(
+            (i for i in range(len(history) - 1, -1, -1) if history[i].observed_at == at), None
+        )
+        if index is None:
+            if history and at < history[0].observed_at and self._valid(platform) > len(history):
+                raise UnknownMetricSnapshotError(
+                    f"post {self.id} on {platform.value}: only the latest "
+                    f"{VOIDABLE_SNAPSHOTS} snapshots can be voided, and {at.isoformat()} is "
+                    f"older than the earliest of them ({history[0].observed_at.isoformat()})"
+                )
+            raise UnknownMetricSnapshotError(
+                f"post {self.id} has no valid snapshot on {platform.value} observed at "
+                f"{at.isoformat()}"
+            )
+        remaining = history[:index] + history[index + 1 :]
+        if not remaining and self._valid(platform) > 1:
+            raise UnknownMetricSnapshotError(
+                f"post {self.id} on {platform.value}: the snapshot observed at {at.isoformat()} "
+                f"is the last of the {VOIDABLE_SNAPSHOTS} kept; older ones cannot be restored"
+            )
+        self._void_metrics(
+            actor_id=actor.id,
+            campaign_id=self.campaign_id,
+            voided=history[index],
+            latest=remaining[-1] if remaining else None,
+            reason=reason,
+        )
+        return history[index]
+
+    @event(MetricsVoided)
+    def _void_metrics(
+        self,
+        actor_id: str,
+        campaign_id: UUID | None,
+        voided: MetricSnapshot,
+        latest: MetricSnapshot | None,
+        reason: str,
+    ) -> None:
+        platform = voided.platform
+        history = self._recent(platform)
+        for index in range(len(history) - 1, -1, -1):
+            if history[index] == voided:
+                history = history[:index] + history[index + 1 :]
+                break
+        self._metric_history[platform] = history
+        self._valid_metrics[platform] = max(self._valid(platform) - 1, 0)
+        if latest is None:
+            self._metrics.pop(platform, None)
+        else:
+            self._metrics[platform] = latest
+
+    def _add_metrics(self, snapshot: MetricSnapshot) -> None:
+        platform = snapshot.platform
+        self._metrics[platform] = snapshot
+        self._metric_history[platform] = (*self._recent(platform), snapshot)[-VOIDABLE_SNAPSHOTS:]
+        self._valid_metrics[platform] = self._valid(platform) + 1
+
+    def _recent(self, platform: Platform) -> tuple[MetricSnapshot, ...]:
+        return self._metric_history.get(platform, ())
+
+    def _valid(self, platform: Platform) -> int:
+        return self._valid_metrics.get(platform, 0)

@@ -89,7 +89,9 @@ class EngagementProjection(Projection):
       favourites), ``denominator`` (``"reads"`` or ``"views"``: whichever the platform reports
       as reach), ``denominator_value``, ``engagement_rate`` (engagements / denominator, a
       4-place decimal string, null when the denominator is 0), ``published_at``, ``day`` and
-      ``week`` (Asia/Shanghai), ``observed_at``, ``snapshots`` and ``corrections``;
+      ``week`` (Asia/Shanghai), ``observed_at``, ``snapshots`` (valid ones), ``corrections``
+      and ``voided`` (snapshots withdrawn by ``Post.MetricsVoided``: the counts are then
+      those of the latest valid snapshot, or 0 when none is left);
     - roll-ups ``campaign:<id or "none">``, ``platform:<platform>``,
       ``content_type:<type>``, ``format:<format>``, ``day:<YYYY-MM-DD>``, ``week:<YYYY-Www>``
       and ``platform_week:<platform>:<YYYY-Www>``: ``posts`` (published post variants), the
@@ -196,6 +198,21 @@ class EngagementProjection(Projection):
         doc["snapshots"] += 1
         if type(event) is Post.MetricsCorrected:
             doc["corrections"] += 1
+
+    @handles(Post.MetricsVoided)
+    def voided(self, event: Post.MetricsVoided, view: View) -> None:
+        """A voided snapshot no longer counts: the latest valid one (if any) is shown."""
+        doc = view.get(f"post:{uuid_text(event.originator_id)}:{event.voided.platform.value}")
+        if doc is None:
+            return
+        _remember(doc)
+        latest = event.latest
+        for name in COUNTS:
+            value = None if latest is None else getattr(latest, name)
+            doc[name] = value if value is not None or name == "followers_gained" else 0
+        doc["observed_at"] = None if latest is None else latest.observed_at.isoformat()
+        doc["snapshots"] = max(doc["snapshots"] - 1, 0)
+        doc["voided"] = doc.get("voided", 0) + 1
 
     # --- roll-ups ----------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ platform), ``reads``, ``views``, ``likes``, ``comments``, ``shares``, ``favourit
 ``followers_gained`` and ``engagements`` (likes + comments + shares + favourites). For each
 post and platform only the latest cumulative snapshot counts (``Post.MetricsRecorded``);
 a correction (``Post.MetricsCorrected``) replaces it, so lowered counts lower the actuals.
+A voided snapshot (``Post.MetricsVoided``) gives way to the latest valid one before it.
 A snapshot without a follower count adds nothing to ``followers_gained``. An objective on
 another metric (``participants``) has ``actual`` and ``attainment`` null.
 
@@ -114,7 +115,9 @@ the actuals and removes it, so it is never stored."""
 
 
 def _variant(
-    view: View, event: Post.Published | Post.MetricsRecorded, platform: str
+    view: View,
+    event: Post.Published | Post.MetricsRecorded | Post.MetricsVoided,
+    platform: str,
 ) -> dict[str, Any]:
     """The post variant's document (created, not yet counted anywhere, if new)."""
     key = f"post:{uuid_text(event.originator_id)}:{platform}"
@@ -223,6 +226,14 @@ class CampaignScorecardProjection(Projection):
         _remember(variant)
         variant["campaign_id"] = _campaign(event.campaign_id)
         variant["counts"] = _counts(event.snapshot)
+
+    @handles(Post.MetricsVoided)
+    def voided(self, event: Post.MetricsVoided, view: View) -> None:
+        """A voided snapshot no longer counts: the latest valid one (if any) does."""
+        variant = _variant(view, event, event.voided.platform.value)
+        _remember(variant)
+        variant["campaign_id"] = _campaign(event.campaign_id)
+        variant["counts"] = {} if event.latest is None else _counts(event.latest)
 
     def before_commit(self, view: View) -> None:
         """Add what the post variants changed by this batch now count to their campaigns'

@@ -29,6 +29,7 @@ change them):
   standard deviation counts as at least :attr:`~RiskSignalsProjection.ANOMALY_MIN_SD` (1),
   so a count that never varied is not flagged for a difference of one. It fires once per
   episode: a later snapshot of the same post and platform within range re-arms it;
+  a voided snapshot (``Post.MetricsVoided``) is taken out of the platform's statistics;
 - ``personal_data_in_draft`` (scope: post id): the automatic review found personal data
   (a mobile number, an ID card number, an e-mail address) in a post submitted for review;
   a later submission without any re-arms it;
@@ -406,6 +407,21 @@ class RiskSignalsProjection(Projection):
             campaign_id=event.campaign_id,
             post_id=event.originator_id,
         )
+
+    @handles(Post.MetricsVoided)
+    def metrics_voided(self, event: Post.MetricsVoided, view: View) -> None:
+        """A voided snapshot leaves the platform's statistics (a signal it fired stays)."""
+        snapshot: MetricSnapshot = event.voided
+        state = view.get(f"metrics:{snapshot.platform.value}")
+        if state is None:
+            return
+        stats: dict[str, list[int]] = state["counts"]
+        for count_name in MetricSnapshot.COUNTS:
+            value = getattr(snapshot, count_name)
+            stat = stats.get(count_name)
+            if value is None or stat is None or stat[0] == 0:
+                continue
+            stat[0], stat[1], stat[2] = stat[0] - 1, stat[1] - value, stat[2] - value * value
 
     def _z_weights(self) -> tuple[int, int, int]:
         """The whole-number weights :func:`_far_out` takes: zd^2 fd^2, zn^2 fd^2, zn^2 fn^2."""

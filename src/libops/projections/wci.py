@@ -164,6 +164,20 @@ class WciProjection(Projection):
         doc["likes"] = snapshot.likes
         doc["shares"] = snapshot.shares
 
+    @handles(Post.MetricsVoided)
+    def voided(self, event: Post.MetricsVoided, view: View) -> None:
+        """A voided snapshot no longer counts: the latest valid one (if any) does."""
+        if event.voided.platform is not Platform.WECHAT:
+            return
+        doc = view.get(f"post:{uuid_text(event.originator_id)}")
+        if doc is None:
+            return
+        latest = event.latest
+        doc["reads"] = 0 if latest is None else latest.reads
+        doc["wows"] = 0 if latest is None else self._wows(latest)
+        doc["likes"] = 0 if latest is None else latest.likes
+        doc["shares"] = 0 if latest is None else latest.shares
+
     def _wows(self, snapshot: MetricSnapshot) -> int:
         if self.WOW_COUNT is None:
             return 0

@@ -941,6 +941,7 @@ SCENARIOS: tuple[Golden, ...] = (
         "One post on Weibo, published (sandbox): a snapshot, a wrong one from a bad export, "
         "voided with a reason, then the next real snapshot.",
         gateways=_sandboxes,
+        sealed_drafts=False,
     ),
     Golden(
         "budget_events.json",

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
+import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    JSONTranscoder,
+    Notification,
+    OperationalError,
+)
 from eventsourcing.utils import Environment
 
 from libops.domain.budget import Budget
@@ -23,6 +31,8 @@ from libops.domain.errors import (
     ConcurrencyError,
     IdempotencyKeyReuseError,
     InvalidValueError,
+    StorageError,
+    StoreBusyError,
     UnknownIdError,
 )
 from libops.domain.idempotency import IdempotencyRecord
@@ -57,14 +67,64 @@ KINDS: dict[type[Aggregate], str] = {
 }
 """What each kind of aggregate is called in messages (``no campaign with id ...``)."""
 
-MAX_ATTEMPTS = 8
-"""How often a command is retried after losing a race with a concurrent writer."""
+RETRY_DEADLINE = 10.0
+"""How many seconds a command keeps retrying after losing races with concurrent writers."""
+
+RETRY_FIRST_PAUSE = 0.002
+"""The longest pause, in seconds, before the first retry; it doubles for each one after."""
+
+RETRY_MAX_PAUSE = 0.25
+"""The longest pause, in seconds, before any one retry."""
+
+_LOCKED = (
+    "database is locked",  # SQLite: another connection holds the write lock
+    "database table is locked",
+    "lock timeout",  # PostgreSQL: lock_timeout ran out waiting for the table lock
+    "deadlock detected",
+    "could not serialize access",
+)
+"""What a driver says when a write waited for a lock and gave up: nothing was written."""
+
+
+def _positive_seconds(_instance: object, attribute: attrs.Attribute[float], value: object) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+        or value > 3600
+    ):
+        raise InvalidValueError(
+            f"{attribute.name} must be a number of seconds above 0 and at most 3600, not {value!r}"
+        )
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How a command retries after a concurrent writer saved first, or the store was locked.
+
+    Exponential backoff with full jitter, bounded in time: the pause before retry ``n``
+    (counting from 0) is drawn uniformly between 0 and ``min(max_pause, first_pause * 2**n)``,
+    and retries go on until ``deadline`` seconds have passed since the command started.
+    """
+
+    deadline: float = attrs.field(default=RETRY_DEADLINE, validator=_positive_seconds)
+    first_pause: float = attrs.field(default=RETRY_FIRST_PAUSE, validator=_positive_seconds)
+    max_pause: float = attrs.field(default=RETRY_MAX_PAUSE, validator=_positive_seconds)
+
+    def pause(self, retry: int, rng: random.Random | None = None) -> float:
+        """The pause in seconds before retry number ``retry`` (0 for the first)."""
+        ceiling = min(self.max_pause, self.first_pause * 2 ** min(retry, 60))
+        return (rng or random).uniform(0, ceiling)
 
 
 class LibOpsApplication(Application[UUID]):
     """Stores libops aggregates with eventsourcing; every command goes through :meth:`execute`."""
 
     name = "LibOps"
+    retry: RetryPolicy = RetryPolicy()
+    """How commands retry after losing a race or finding the store locked (settable per
+    application: ``ops.app.retry = RetryPolicy(deadline=30)``)."""
     # A platform calendar is touched by every schedule and publish on its platform, for
     # years: a snapshot every 50 events keeps loading it cheap.
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {PlatformCalendar: 50}
@@ -147,7 +207,10 @@ class LibOpsApplication(Application[UUID]):
         """Run a command and save what it changed, atomically.
 
         ``run`` loads what it needs, calls the aggregates and returns the aggregates to save
-        with the command's result. It is called again if a concurrent writer saved first.
+        with the command's result. It is called again if a concurrent writer saved first or
+        the store was locked, after a growing random pause, until :attr:`retry`'s deadline
+        (10 s by default) has passed; then :class:`ConcurrencyError`. Any other failure of
+        the store is a :class:`StorageError`.
         With an ``idempotency_key``, a repeat of the same command returns the first result
         and records nothing new; the key used for a different command is refused. What
         counts as the same command is the ``fingerprint`` (libops's commands give the
@@ -162,32 +225,46 @@ class LibOpsApplication(Application[UUID]):
             if fingerprint is None:
                 fingerprint = digest(command, arguments or {})
         fingerprint = fingerprint or ""
-        for attempt in range(MAX_ATTEMPTS):
-            if idempotency_key is not None:
-                earlier = self._earlier_result(idempotency_key, command, fingerprint)
-                if earlier is not None:
-                    return earlier[0]  # type: ignore[no-any-return]
-            aggregates, result = run()
-            to_save: list[Aggregate] = list(aggregates)
-            if idempotency_key is not None:
-                to_save.append(
-                    IdempotencyRecord(
-                        key=idempotency_key,
-                        command=command,
-                        fingerprint=fingerprint,
-                        result=result,
-                    )
-                )
+        policy = self.retry
+        started = time.monotonic()
+        retries = 0
+        while True:
             try:
+                if idempotency_key is not None:
+                    earlier = self._earlier_result(idempotency_key, command, fingerprint)
+                    if earlier is not None:
+                        return earlier[0]  # type: ignore[no-any-return]
+                aggregates, result = run()
+                to_save: list[Aggregate] = list(aggregates)
+                if idempotency_key is not None:
+                    to_save.append(
+                        IdempotencyRecord(
+                            key=idempotency_key,
+                            command=command,
+                            fingerprint=fingerprint,
+                            result=result,
+                        )
+                    )
                 self.save(*to_save)
+                return result
             except IntegrityError:
-                # Someone else wrote first: back off a moment, reload and decide again.
-                time.sleep(random.uniform(0, 0.001 * 2**attempt))
-                continue
-            return result
-        raise ConcurrencyError(
-            f"{command} lost the race with concurrent writers {MAX_ATTEMPTS} times; try again"
-        )
+                # Someone else wrote first: reload and decide again, after a pause.
+                why, locked = "lost the race with concurrent writers", False
+            except (OperationalError, InterfaceError) as error:
+                if not _locked(error):
+                    raise StorageError(f"{command} could not use the store: {error}") from error
+                # The store was busy and nothing was written: the same as losing a race.
+                why, locked = f"found the store locked ({error})", True
+            pause = policy.pause(retries)
+            elapsed = time.monotonic() - started
+            if elapsed + pause > policy.deadline:
+                gave_up = StoreBusyError if locked else ConcurrencyError
+                raise gave_up(
+                    f"{command} {why} for {elapsed:.1f} s ({retries + 1} attempts); "
+                    "nothing was recorded; try again"
+                )
+            time.sleep(pause)
+            retries += 1
 
     def change(
         self,
@@ -229,6 +306,12 @@ class LibOpsApplication(Application[UUID]):
                 f"({record.command})"
             )
         return (record.result,)
+
+
+def _locked(error: BaseException) -> bool:
+    """Whether a driver error says a lock was not granted (so nothing was written)."""
+    text = str(error).lower()
+    return any(marker in text for marker in _LOCKED)
 
 
 def to_id(aggregate_id: UUID | str, kind: str) -> UUID:

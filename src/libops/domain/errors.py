@@ -249,6 +249,10 @@ class UnsafeStoreSettingError(StorageError):
     """A storage setting that loses events is switched on."""
 
 
+class StoreBusyError(StorageError):
+    """The store stayed locked by other writers for longer than a command retries."""
+
+
 # --- personal data ---------------------------------------------------------------------
 
 

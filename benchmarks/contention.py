@@ -18,6 +18,9 @@ none lost with 10 processes x 50 commands.
     python benchmarks/contention.py                      # 10 processes x 50 commands
     python benchmarks/contention.py --postgres postgresql://user:pw@host:5432/db
     python benchmarks/contention.py --quick              # 3 processes x 8 commands
+
+``--target budget`` runs one aggregate only, ``--no-sqlite`` PostgreSQL only; ``--deadline``
+and ``--max-pause`` set the :class:`~libops.application.app.RetryPolicy` of every process.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
 from libops import Actor, LibOps, Money, Period, Role
+from libops.application.app import RETRY_DEADLINE, RETRY_MAX_PAUSE, RetryPolicy
 from libops.domain.budget import Budget
 from libops.domain.campaign import Campaign
 from libops.domain.errors import LibopsError
@@ -65,12 +69,19 @@ def _prepare(url: str, target: str) -> UUID:
 
 
 def _worker(
-    url: str, target: str, target_id: UUID, index: int, commands: int, start: Barrier
+    url: str,
+    target: str,
+    target_id: UUID,
+    index: int,
+    commands: int,
+    start: Barrier,
+    retry: RetryPolicy,
 ) -> tuple[list[str], dict[str, int]]:
     """Give ``commands`` commands on the target; the references acknowledged and the failures."""
     acknowledged: list[str] = []
     failed: Counter[str] = Counter()
     with LibOps.open(url) as ops:
+        ops.app.retry = retry
         start.wait()
         for n in range(commands):
             reference = f"p{index}-c{n}"
@@ -95,7 +106,7 @@ def _worker(
     return acknowledged, dict(failed)
 
 
-def _run_worker(args: tuple[str, str, UUID, int, int, Barrier]) -> Any:
+def _run_worker(args: tuple[str, str, UUID, int, int, Barrier, RetryPolicy]) -> Any:
     return _worker(*args)
 
 
@@ -115,14 +126,17 @@ def _recorded(url: str, target: str, target_id: UUID) -> Counter[str]:
     return found
 
 
-def run_once(url: str, target: str, processes: int, commands: int) -> dict[str, Any]:
+def run_once(
+    url: str, target: str, processes: int, commands: int, retry: RetryPolicy | None = None
+) -> dict[str, Any]:
     """One run on one store: the figures of ``processes`` x ``commands`` on one aggregate."""
+    retry = retry or RetryPolicy()
     target_id = _prepare(url, target)
     context = multiprocessing.get_context("spawn")
     manager = context.Manager()
     try:
         start = manager.Barrier(processes)
-        jobs = [(url, target, target_id, i, commands, start) for i in range(processes)]
+        jobs = [(url, target, target_id, i, commands, start, retry) for i in range(processes)]
         began = time.perf_counter()
         with context.Pool(processes) as pool:
             results = pool.map(_run_worker, jobs)
@@ -183,13 +197,15 @@ def _postgres_schema(base: str) -> Iterator[str]:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
-def _stores(postgres: str | None) -> Iterator[tuple[str, str, str]]:
+def _stores(
+    postgres: str | None, targets: tuple[str, ...], sqlite: bool = True
+) -> Iterator[tuple[str, str, str]]:
     """``(store kind, target, url)`` of every run, each on a fresh store."""
     with tempfile.TemporaryDirectory(prefix="libops-contention-") as tmp:
-        for target in TARGETS:
+        for target in targets if sqlite else ():
             yield "sqlite", target, f"sqlite:///{Path(tmp) / f'{target}.db'}"
     if postgres:
-        for target in TARGETS:
+        for target in targets:
             with _postgres_schema(postgres) as url:
                 yield "postgresql", target, url
 
@@ -200,13 +216,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commands", type=int, default=50, help="commands per process")
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL server")
     parser.add_argument("--quick", action="store_true", help="3 processes x 8 commands")
+    parser.add_argument("--target", choices=TARGETS, help="only this aggregate")
+    parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
+    parser.add_argument(
+        "--deadline", type=float, default=RETRY_DEADLINE, help="retry deadline, seconds"
+    )
+    parser.add_argument(
+        "--max-pause", type=float, default=RETRY_MAX_PAUSE, help="longest pause, seconds"
+    )
     args = parser.parse_args(argv)
+    retry = RetryPolicy(deadline=args.deadline, max_pause=args.max_pause)
+    targets = (args.target,) if args.target else TARGETS
     processes, commands = (3, 8) if args.quick else (args.processes, args.commands)
     if processes < 1 or commands < 1:
         parser.error("--processes and --commands must be at least 1")
     runs = []
-    for kind, target, url in _stores(args.postgres):
-        figures = {"store": kind, **run_once(url, target, processes, commands)}
+    for kind, target, url in _stores(args.postgres, targets, sqlite=not args.no_sqlite):
+        figures = {"store": kind, **run_once(url, target, processes, commands, retry)}
         runs.append(figures)
         print(
             f"{kind:<10} {target:<8} {processes} processes x {commands} commands: "

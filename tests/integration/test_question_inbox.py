@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from libops import Actor, LibOps
 from libops.adapters.clock import ManualClock
@@ -13,7 +14,7 @@ START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 CONSENT = Consent("Questions to City Library", START)
 
 
-def _ask(ops: LibOps, planner: Actor, n: int) -> object:
+def _ask(ops: LibOps, planner: Actor, n: int) -> UUID:
     return ops.questions.receive(
         planner,
         platform="wechat",

@@ -27,6 +27,7 @@ from libops.domain.budget import Budget
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
 from libops.domain.checkpoint import Checkpoint
+from libops.domain.claim import PublishClaim
 from libops.domain.errors import (
     ConcurrencyError,
     IdempotencyKeyReuseError,
@@ -61,6 +62,7 @@ KINDS: dict[type[Aggregate], str] = {
     DataSubject: "data subject",
     PlatformCalendar: "platform calendar",
     Post: "post",
+    PublishClaim: "publish claim",
     Question: "question",
     ReadingSession: "reading session",
     Risk: "risk",
@@ -173,6 +175,9 @@ class LibOpsApplication(Application[UUID]):
             aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise UnknownIdError(kind, aggregate_id) from None
+        except (OperationalError, InterfaceError) as error:
+            busy = StoreBusyError if _locked(error) else StorageError
+            raise busy(f"cannot load {kind} {aggregate_id} from the store: {error}") from error
         if not isinstance(aggregate, aggregate_type):
             raise UnknownIdError(kind, aggregate_id)
         return aggregate
@@ -250,8 +255,8 @@ class LibOpsApplication(Application[UUID]):
             except IntegrityError:
                 # Someone else wrote first: reload and decide again, after a pause.
                 why, locked = "lost the race with concurrent writers", False
-            except (OperationalError, InterfaceError) as error:
-                if not _locked(error):
+            except (OperationalError, InterfaceError, StoreBusyError) as error:
+                if not isinstance(error, StoreBusyError) and not _locked(error):
                     raise StorageError(f"{command} could not use the store: {error}") from error
                 # The store was busy and nothing was written: the same as losing a race.
                 why, locked = f"found the store locked ({error})", True

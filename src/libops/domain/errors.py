@@ -222,6 +222,20 @@ class PublishFailedError(PlatformError):
         self.platform = platform
 
 
+class PublishClaimedError(RuleViolationError):
+    """Another process has claimed publishing that post on that platform and is at it now."""
+
+    def __init__(self, post_id: UUID, platform: str, holder_id: str, until: datetime) -> None:
+        super().__init__(
+            f"post {post_id} on {platform} is being published elsewhere: claimed by "
+            f"{holder_id} until {until.isoformat()}; its outcome will be recorded there"
+        )
+        self.post_id = post_id
+        self.platform = platform
+        self.holder_id = holder_id
+        self.until = until
+
+
 # --- storage ---------------------------------------------------------------------------
 
 

@@ -145,7 +145,7 @@ def open_question_ids(app: LibOpsApplication, *, escalated: bool = True) -> list
     any event: a question is open until an Answered event names it. Escalation is a flag
     on an open question, not a closing: the most urgent questions stay in every inbox.
     """
-    topics = (Question.Received.TOPIC, Question.Answered.TOPIC)
+    topics: tuple[str, ...] = (Question.Received.TOPIC, Question.Answered.TOPIC)
     if not escalated:
         topics += (Question.Escalated.TOPIC,)
     open_ids: dict[UUID, None] = {}

@@ -236,6 +236,10 @@ class PublishClaimedError(RuleViolationError):
         self.until = until
 
 
+class DemoStoreInUseError(LibopsError):
+    """The demo was asked to run on a store that holds another scenario or other records."""
+
+
 # --- storage ---------------------------------------------------------------------------
 
 

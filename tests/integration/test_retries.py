@@ -25,6 +25,7 @@ from libops.domain.errors import (
     StorageError,
     StoreBusyError,
 )
+from tests.conftest import postgres_url_or_skip
 from tests.helpers import count_events
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -37,10 +38,10 @@ class TestRetryPolicy:
         rng = random.Random(1)
         for retry in range(12):
             ceiling = min(0.1, 0.01 * 2**retry)
-            pauses = [policy.pause(retry, rng) for _ in range(200)]
+            pauses = [policy.pause(retry, rng=rng) for _ in range(200)]
             assert all(0 <= p <= ceiling for p in pauses)
             assert max(pauses) > ceiling * 0.8  # spread over the whole range, not bunched
-        assert policy.pause(10_000, rng) <= 0.1  # no overflow for a long run of retries
+        assert policy.pause(10_000, rng=rng) <= 0.1  # no overflow for a long run of retries
 
     @pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), True, "1", 3601, None])
     def test_bad_settings_refused(self, bad: Any) -> None:
@@ -169,6 +170,25 @@ class TestConflictDeadline:
 
 
 class TestContentionBenchmark:
+    def test_quick_run_on_postgresql_loses_nothing(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """On PostgreSQL (writers that lost once wait in line), nothing is lost either."""
+        url = postgres_url_or_skip()
+        monkeypatch.syspath_prepend(str(BENCHMARKS))
+        sys.modules.pop("contention", None)
+        import contention  # type: ignore[import-not-found]  # the benchmark script itself
+
+        assert contention.main(["--quick", "--postgres", url, "--no-sqlite"]) == 0
+        summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert [(r["store"], r["target"]) for r in summary["runs"]] == [
+            ("postgresql", "budget"),
+            ("postgresql", "campaign"),
+        ]
+        for run in summary["runs"]:
+            assert run["acknowledged"] + run["failed"] == run["tried"] == 24
+            assert run["lost"] == run["doubled"] == run["unexpected"] == 0
+
     def test_quick_run_loses_nothing(
         self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
     ) -> None:

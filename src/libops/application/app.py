@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -78,6 +79,12 @@ RETRY_FIRST_PAUSE = 0.002
 RETRY_MAX_PAUSE = 0.25
 """The longest pause, in seconds, before any one retry."""
 
+_PATIENT_SHARE = 0.25
+"""The share of the deadline after which a command's pauses start to shrink."""
+
+_HURRIED = 0.05
+"""The least share of the usual pause ceiling an old command waits."""
+
 _LOCKED = (
     "database is locked",  # SQLite: another connection holds the write lock
     "database table is locked",
@@ -114,10 +121,18 @@ class RetryPolicy:
     first_pause: float = attrs.field(default=RETRY_FIRST_PAUSE, validator=_positive_seconds)
     max_pause: float = attrs.field(default=RETRY_MAX_PAUSE, validator=_positive_seconds)
 
-    def pause(self, retry: int, rng: random.Random | None = None) -> float:
-        """The pause in seconds before retry number ``retry`` (0 for the first)."""
+    def pause(self, retry: int, elapsed: float = 0.0, rng: random.Random | None = None) -> float:
+        """The pause in seconds before retry number ``retry`` (0 for the first), for a
+        command that has been trying for ``elapsed`` seconds.
+
+        The longer a command has been trying, the shorter its pauses: past a quarter of
+        the deadline the ceiling shrinks towards a twentieth, so that a command that kept
+        losing to fresh ones gets its turn (first come, first served, roughly) instead of
+        running out of time.
+        """
         ceiling = min(self.max_pause, self.first_pause * 2 ** min(retry, 60))
-        return (rng or random).uniform(0, ceiling)
+        hurry = max(_HURRIED, 1 - max(elapsed, 0.0) / (self.deadline * _PATIENT_SHARE))
+        return (rng or random).uniform(0, ceiling * min(1.0, hurry))
 
 
 class LibOpsApplication(Application[UUID]):
@@ -232,44 +247,90 @@ class LibOpsApplication(Application[UUID]):
         fingerprint = fingerprint or ""
         policy = self.retry
         started = time.monotonic()
-        retries = 0
-        while True:
-            try:
-                if idempotency_key is not None:
-                    earlier = self._earlier_result(idempotency_key, command, fingerprint)
-                    if earlier is not None:
-                        return earlier[0]  # type: ignore[no-any-return]
-                aggregates, result = run()
-                to_save: list[Aggregate] = list(aggregates)
-                if idempotency_key is not None:
-                    to_save.append(
-                        IdempotencyRecord(
-                            key=idempotency_key,
-                            command=command,
-                            fingerprint=fingerprint,
-                            result=result,
+        with contextlib.ExitStack() as in_line:
+            queued = False
+            retries = 0
+            while True:
+                try:
+                    if idempotency_key is not None:
+                        earlier = self._earlier_result(idempotency_key, command, fingerprint)
+                        if earlier is not None:
+                            return earlier[0]  # type: ignore[no-any-return]
+                    aggregates, result = run()
+                    to_save: list[Aggregate] = list(aggregates)
+                    if idempotency_key is not None:
+                        to_save.append(
+                            IdempotencyRecord(
+                                key=idempotency_key,
+                                command=command,
+                                fingerprint=fingerprint,
+                                result=result,
+                            )
                         )
+                    self.save(*to_save)
+                    return result
+                except IntegrityError:
+                    # Someone else wrote first: reload and decide again, after a pause.
+                    why, locked = "lost the race with concurrent writers", False
+                    if not queued:
+                        # The first lost race: wait in line behind the other losers for
+                        # these aggregates (PostgreSQL), then try again at once.
+                        queued = True
+                        remaining = policy.deadline - (time.monotonic() - started)
+                        contested = [a.id for a in to_save if not isinstance(a, IdempotencyRecord)]
+                        if in_line.enter_context(self._wait_in_line(contested, remaining)):
+                            continue
+                except (OperationalError, InterfaceError, StoreBusyError) as error:
+                    if not isinstance(error, StoreBusyError) and not _locked(error):
+                        raise StorageError(f"{command} could not use the store: {error}") from error
+                    # The store was busy and nothing was written: the same as losing a race.
+                    why, locked = f"found the store locked ({error})", True
+                elapsed = time.monotonic() - started
+                pause = policy.pause(retries, elapsed)
+                if elapsed + pause > policy.deadline:
+                    gave_up = StoreBusyError if locked else ConcurrencyError
+                    raise gave_up(
+                        f"{command} {why} for {elapsed:.1f} s ({retries + 1} attempts); "
+                        "nothing was recorded; try again"
                     )
-                self.save(*to_save)
-                return result
-            except IntegrityError:
-                # Someone else wrote first: reload and decide again, after a pause.
-                why, locked = "lost the race with concurrent writers", False
-            except (OperationalError, InterfaceError, StoreBusyError) as error:
-                if not isinstance(error, StoreBusyError) and not _locked(error):
-                    raise StorageError(f"{command} could not use the store: {error}") from error
-                # The store was busy and nothing was written: the same as losing a race.
-                why, locked = f"found the store locked ({error})", True
-            pause = policy.pause(retries)
-            elapsed = time.monotonic() - started
-            if elapsed + pause > policy.deadline:
-                gave_up = StoreBusyError if locked else ConcurrencyError
-                raise gave_up(
-                    f"{command} {why} for {elapsed:.1f} s ({retries + 1} attempts); "
-                    "nothing was recorded; try again"
-                )
-            time.sleep(pause)
-            retries += 1
+                time.sleep(pause)
+                retries += 1
+
+    @contextlib.contextmanager
+    def _wait_in_line(self, aggregate_ids: Sequence[UUID], seconds: float) -> Iterator[bool]:
+        """On PostgreSQL, queue for ``aggregate_ids`` until the command is done; yields
+        whether the turn came within ``seconds``.
+
+        Optimistic retries alone favour whoever comes fresh: a command that lost a race
+        keeps losing to new ones. So a command that lost once takes a session advisory
+        lock per contested aggregate (in id order, so two never wait for each other) and
+        holds them while it retries: those who lost wait their turn, first come first
+        served, and only a writer that has not lost yet can still get in between. On
+        other stores, and if the turn does not come in time, the command simply backs off.
+        """
+        datastore = getattr(self.recorder, "datastore", None)
+        pool_size = getattr(getattr(datastore, "pool", None), "max_size", 0)
+        if not aggregate_ids or seconds <= 0.01 or not _is_postgres(datastore) or pool_size < 2:
+            # (Waiting holds a connection of the pool: with one alone the save could not run.)
+            yield False
+            return
+        keys = sorted({_line_key(aggregate_id) for aggregate_id in aggregate_ids})
+        assert datastore is not None
+        with datastore.get_connection() as connection:
+            granted = False
+            try:
+                connection.execute(f"SET lock_timeout = '{int(seconds * 1000)}ms'")
+                for key in keys:
+                    connection.execute("SELECT pg_advisory_lock(%s, %s)", (_LINE_CLASS, key))
+                granted = True
+            except Exception as error:  # psycopg's own errors: waited too long
+                if not _locked(error):
+                    raise
+            try:
+                connection.execute("RESET lock_timeout")
+                yield granted
+            finally:
+                connection.execute("SELECT pg_advisory_unlock_all()")
 
     def change(
         self,
@@ -311,6 +372,23 @@ class LibOpsApplication(Application[UUID]):
                 f"({record.command})"
             )
         return (record.result,)
+
+
+_LINE_CLASS = 0x4C4F5053
+"""The first key of libops's advisory locks for writers waiting in line ("LOPS")."""
+
+
+def _line_key(aggregate_id: UUID) -> int:
+    """The second advisory lock key of an aggregate: 32 bits of its id, as a signed int."""
+    return int.from_bytes(aggregate_id.bytes[-4:], "big", signed=True)
+
+
+def _is_postgres(datastore: object) -> bool:
+    try:
+        from eventsourcing.postgres import PostgresDatastore
+    except ImportError:  # psycopg is not installed: no PostgreSQL store either
+        return False
+    return isinstance(datastore, PostgresDatastore)
 
 
 def _locked(error: BaseException) -> bool:

@@ -246,6 +246,10 @@ def settle_publication(
     claim = ctx.load(PublishClaim, PublishClaim.id_for(post.id, platform))
     token = require_text("claim token", command.token, max_length=100)
     if command.receipt is not None:
+        if not isinstance(command.receipt, PublishReceipt) or command.receipt.platform is not (
+            platform
+        ):
+            raise InvalidValueError(f"the receipt must be a {platform.value} PublishReceipt")
         earlier = post.receipt(platform)
         if earlier is None:
             post.record_published(actor, command.receipt)
@@ -360,12 +364,15 @@ class PublishingService(Executes):
         except PlatformError as error:
             text = _error_text(error)
             failure = PublishFailedError(post.id, platform.value, text, retryable=error.retryable)
-            self._bus.execute(
-                actor,
-                SettlePublication(
-                    post.id, platform, token=ticket.token, error=text, retryable=error.retryable
-                ),
-            )
+            try:
+                self._bus.execute(
+                    actor,
+                    SettlePublication(
+                        post.id, platform, token=ticket.token, error=text, retryable=error.retryable
+                    ),
+                )
+            except AlreadyPublishedError:  # while this run's call failed, another's went out
+                return self._done_elsewhere(self._load(post.id), platform)
             return PublishOutcome(post.id, platform, error=str(failure), retryable=error.retryable)
         try:
             recorded = self._bus.execute(

@@ -207,7 +207,11 @@ class LibOpsApplication(Application[UUID]):
         """
         start = 1
         while True:
-            batch = self.recorder.select_notifications(start, page, stop=stop, topics=topics)
+            try:
+                batch = self.recorder.select_notifications(start, page, stop=stop, topics=topics)
+            except (OperationalError, InterfaceError) as error:
+                busy = StoreBusyError if _locked(error) else StorageError
+                raise busy(f"cannot read the event log: {error}") from error
             yield from batch
             if len(batch) < page:
                 return

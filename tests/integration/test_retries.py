@@ -17,7 +17,7 @@ import pytest
 
 from libops import Actor, LibOps, Money, Period
 from libops.adapters.clock import ManualClock
-from libops.application.app import RetryPolicy
+from libops.application.app import _LINE_CLASS, RetryPolicy, _line_key
 from libops.domain.budget import Budget
 from libops.domain.errors import (
     ConcurrencyError,
@@ -25,7 +25,7 @@ from libops.domain.errors import (
     StorageError,
     StoreBusyError,
 )
-from tests.conftest import postgres_url_or_skip
+from tests.conftest import _pg_connect, postgres_url_or_skip
 from tests.helpers import count_events
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -167,6 +167,66 @@ class TestConflictDeadline:
         assert runs >= 2  # it did retry before giving up
         history = list(ops.app.repository.event_store.get(budget_id))
         assert not any(getattr(e, "vendor", "") == "Loser" for e in history)
+
+
+def _line_locks(url: str, aggregate_id: UUID) -> int:
+    """How many places in libops's waiting line for ``aggregate_id`` are held right now."""
+    with _pg_connect(url.split("?")[0]) as conn:
+        row = conn.execute(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid::bigint = %s AND objid::bigint = %s",
+            (_LINE_CLASS, _line_key(aggregate_id) % 2**32),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+class TestWaitingInLine:
+    @staticmethod
+    def _loses_once(ops: LibOps, owner: Actor, url: str) -> list[int]:
+        """Run a command that loses its first race; the line locks seen on each run."""
+        budget_id = _open_budget(ops, owner)
+        seen: list[int] = []
+
+        def run() -> tuple[list[Any], None]:
+            seen.append(_line_locks(url, budget_id))
+            stale = ops.app.load(Budget, budget_id)
+            if len(seen) == 1:  # someone else saves first, once
+                rival = ops.app.load(Budget, budget_id)
+                rival.record_expense(
+                    owner,
+                    vendor="Rival",
+                    invoice_reference="R-1",
+                    amount=Money("0.01"),
+                    category="content_creation",
+                )
+                ops.app.save(rival)
+            stale.record_expense(
+                owner,
+                vendor="Patient",
+                invoice_reference="P-1",
+                amount=Money("0.01"),
+                category="content_creation",
+            )
+            return [stale], None
+
+        ops.app.execute("test.loses_once", run)
+        seen.append(_line_locks(url, budget_id))
+        return seen
+
+    def test_a_command_that_lost_waits_in_line_then_leaves_it(
+        self, postgres_url: str, clock: ManualClock, owner: Actor
+    ) -> None:
+        """After its first lost race a command holds its place in line, and frees it after."""
+        with LibOps.open(postgres_url, clock=clock, migrate=True) as ops:
+            assert self._loses_once(ops, owner, postgres_url) == [0, 1, 0]
+
+    def test_a_one_connection_pool_does_not_queue(
+        self, postgres_url: str, clock: ManualClock, owner: Actor
+    ) -> None:
+        """With one pooled connection, waiting in line would block the save: it backs off."""
+        url = f"{postgres_url}&pool_size=1&max_overflow=0"
+        with LibOps.open(url, clock=clock, migrate=True) as ops:
+            assert self._loses_once(ops, owner, postgres_url) == [0, 0, 0]
 
 
 class TestContentionBenchmark:

@@ -94,6 +94,16 @@ class _ClaimsKeysButDoublePublishes(SandboxPlatform):
         return super().publish(variant, f"{idempotency_key}:{len(self.published())}")
 
 
+class _ForgetsKeysAfterAnHour(SandboxPlatform):
+    """A broken adapter: its find_published only looks at the last hour's posts."""
+
+    def find_published(self, idempotency_key: str) -> PublishReceipt | None:
+        found = super().find_published(idempotency_key)
+        if found is not None and self._clock.now() - found.published_at > timedelta(hours=1):
+            return None
+        return found
+
+
 class _DecreasingMetrics(SandboxPlatform):
     """A broken adapter: its likes fall as time passes."""
 
@@ -118,6 +128,20 @@ class TestContractCatchesBrokenAdapters:
 
         with pytest.raises(AssertionError, match="published the same key twice"):
             Contract().test_repeated_publish_never_publishes_twice()
+
+    def test_forgetful_find_published_fails(self) -> None:
+        """An adapter whose find_published forgets posts after an hour fails the contract."""
+
+        class Contract(PlatformGatewayContract):
+            def make_gateway(self) -> tuple[PlatformGateway, AdvanceTime]:
+                clock = ManualClock(START)
+                gateway = _ForgetsKeysAfterAnHour(
+                    "weibo", seed=1, clock=clock, supports_idempotency_key=False
+                )
+                return gateway, clock.advance
+
+        with pytest.raises(AssertionError, match="forgot a post"):
+            Contract().test_find_published_remembers_old_posts()
 
     def test_decreasing_metrics_fail(self) -> None:
         """An adapter whose cumulative counts fall fails the contract."""

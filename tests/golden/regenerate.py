@@ -93,6 +93,7 @@ from libops import (
     SandboxPlatform,
 )
 from libops.adapters.clock import ManualClock
+from libops.application.publishing import ClaimPublication
 from libops.domain.errors import PublishFailedError, SubjectErasedError
 from libops.domain.personal import require_subject_id
 from libops.domain.ports import Clock
@@ -391,6 +392,28 @@ def post_scenario(ops: LibOps) -> None:
     )
     clock.set(datetime(2026, 3, 4, 9, 0, tzinfo=UTC))
     ops.posts.retract(ADMIN, post, "a listed book was withdrawn by its publisher")
+
+
+def publish_claim_scenario(ops: LibOps) -> None:
+    """PublishClaim: a due post claimed by a run that died before calling the platform; the
+    claim taken over by the next run once it lapsed, the post published and the claim settled.
+    """
+    clock = _manual_clock(ops)
+    post = ops.posts.draft(
+        PLANNER,
+        title="Night opening",
+        body="The library stays open until midnight during exam weeks.",
+        content_type="news",
+        format="image_text",
+        variants=[PostVariant("weibo", "考试周图书馆开放至午夜 #夜读#")],
+    )
+    ops.posts.submit_for_review(PLANNER, post)
+    ops.posts.review(REVIEWER, post, ReviewChecklist(True, True, True), approve=True)
+    ops.posts.schedule(ADMIN, post, "weibo", clock.now() + timedelta(minutes=30))
+    clock.advance(timedelta(hours=1))
+    ops.execute(TECH, ClaimPublication(post, "weibo"))  # a run that then died
+    clock.advance(timedelta(minutes=20))
+    ops.publishing.publish_due(ADMIN)
 
 
 def sealed_post_scenario(ops: LibOps) -> None:
@@ -940,6 +963,16 @@ SCENARIOS: tuple[Golden, ...] = (
         "b0570d00",
         "One post on Weibo, published (sandbox): a snapshot, a wrong one from a bad export, "
         "voided with a reason, then the next real snapshot.",
+        gateways=_sandboxes,
+        sealed_drafts=False,
+    ),
+    Golden(
+        "publish_claim_events.json",
+        publish_claim_scenario,
+        "c1a10000",
+        "A post approved and scheduled on Weibo; at its time a run claims it and dies; 20 "
+        "minutes later the next run takes the lapsed claim over, asks the platform, publishes "
+        "and settles the claim.",
         gateways=_sandboxes,
         sealed_drafts=False,
     ),

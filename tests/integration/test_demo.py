@@ -5,23 +5,24 @@ from __future__ import annotations
 import json
 import sys
 import types
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from libops import LibOps, PostStatus
+from libops import LibOps, Period, PostStatus
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import Reception, SandboxPlatform
 from libops.adapters.storage import STORE_ENV_VAR
 from libops.cli import app
 from libops.demo import DemoSummary, run_demo
-from libops.domain.errors import InvalidValueError
+from libops.domain.errors import DemoStoreInUseError, InvalidValueError
 from libops.domain.interaction.contest import Contest
 from libops.domain.post import PlatformStatus, Post
 from libops.domain.values import Platform, PostVariant
+from tests.actors import PLANNER
 from tests.helpers import count_events
 
 SMALL = ("--posts", "30", "--no-report")
@@ -90,6 +91,39 @@ class TestDeterminism:
         assert again["events_after"] == first["events_after"]
         for figure in ("posts", "published", "changes_requested", "cadence_warnings", "money"):
             assert again[figure] == first[figure], figure
+
+    def test_another_scenario_on_the_same_store_is_refused(self, tmp_path: Path) -> None:
+        """Another --seed, --posts or --days on a demo's store is refused, recording nothing."""
+        store = f"sqlite:///{tmp_path}/demo.db"
+        first = _demo("--store", store, *SMALL)
+        for other in (("--seed", "7"), ("--posts", "31"), ("--days", "60")):
+            result = _invoke("--store", store, "--json", *SMALL, *other)
+            assert result.exit_code != 0, result.output
+            assert "Traceback" not in result.output
+            message = " ".join(result.output.split())
+            assert "another demo scenario (--seed 2026 --posts 30 --days 91)" in message
+            assert "nothing was recorded" in message
+            assert "--store" in message
+            with LibOps.open(store) as ops:
+                assert count_events(ops) == first["events_after"]
+        again = _demo("--store", store, *SMALL)  # the same scenario still reruns
+        assert again["new_events"] == 0
+
+    def test_a_store_with_other_records_is_refused(self, tmp_path: Path) -> None:
+        """A store holding a library's own records is left alone: nothing is recorded."""
+        store = f"sqlite:///{tmp_path}/library.db"
+        with LibOps.open(store, migrate=True) as ops:
+            ops.campaigns.plan(
+                PLANNER,
+                name="Our own campaign",
+                kind="topic",
+                period=Period(date(2026, 1, 1), date(2026, 12, 31)),
+            )
+            before = count_events(ops)
+        with pytest.raises(DemoStoreInUseError, match="not a demo's"):
+            run_demo(store, posts=30)
+        with LibOps.open(store) as ops:
+            assert count_events(ops) == before
 
     def test_scale_two_records_about_twice_the_events(self, tmp_path: Path) -> None:
         """--scale 2 simulates two quarters: about twice the events, six campaigns."""

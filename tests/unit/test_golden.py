@@ -91,6 +91,7 @@ from libops import (
 )
 from libops.domain.access import DataAccess
 from libops.domain.checkpoint import Checkpoint
+from libops.domain.claim import PublishClaim
 from libops.domain.idempotency import IdempotencyRecord
 from libops.domain.interaction.contest import Entry
 from libops.domain.interaction.moderation import ConductStep, ModerationAction
@@ -2526,6 +2527,95 @@ class TestAccessGoldenFile:
             ACCESS_QUESTION,
         )
         assert ops.audit.access("someone-else") == []
+
+
+# --- the publish claim scenario --------------------------------------------------------
+
+CLAIMED_POST = UUID("c1a10000-0000-4000-8000-000000000001")
+CLAIM = UUID("00aeaa34-f097-526f-a158-c35c33f7be6e")
+CLAIM_WEIBO_CALENDAR = UUID("28451e0a-c2b4-5cb2-a7b5-a129f03f4082")
+DEAD_TOKEN = "b44cef994670e622fe0bea7977659c67"
+LIVE_TOKEN = "2a65c4864324435bcda3b4399b5732aa"
+
+PUBLISH_CLAIM_RECORDS: list[tuple[str, UUID, int]] = [
+    ("libops:Post.Drafted", CLAIMED_POST, 1),
+    ("libops:Post.SubmittedForReview", CLAIMED_POST, 2),
+    ("libops:Post.Approved", CLAIMED_POST, 3),
+    ("libops:Post.Scheduled", CLAIMED_POST, 4),
+    ("libops:PlatformCalendar.Opened", CLAIM_WEIBO_CALENDAR, 1),
+    ("libops:PlatformCalendar.SlotBooked", CLAIM_WEIBO_CALENDAR, 2),
+    ("libops:PublishClaim.Claimed", CLAIM, 1),
+    ("libops:PublishClaim.Reclaimed", CLAIM, 2),
+    ("libops:Post.Published", CLAIMED_POST, 5),
+    ("libops:PublishClaim.Settled", CLAIM, 3),
+    ("libops:PlatformCalendar.SlotReleased", CLAIM_WEIBO_CALENDAR, 3),
+]
+
+PUBLISH_CLAIM_EVENTS: dict[int, tuple[type[Any], dict[str, Any]]] = {
+    6: (
+        PublishClaim.Claimed,
+        {
+            "originator_topic": "libops:PublishClaim",
+            "actor_id": "tech-1",
+            "post_id": CLAIMED_POST,
+            "platform": Platform.WEIBO,
+            "token": DEAD_TOKEN,
+            "expires_at": datetime(2026, 3, 1, 9, 15, tzinfo=UTC),
+        },
+    ),
+    7: (
+        PublishClaim.Reclaimed,
+        {
+            "actor_id": "admin-1",
+            "token": LIVE_TOKEN,
+            "expires_at": datetime(2026, 3, 1, 9, 35, tzinfo=UTC),
+            "lapsed_token": DEAD_TOKEN,
+        },
+    ),
+    9: (
+        PublishClaim.Settled,
+        {"actor_id": "admin-1", "token": LIVE_TOKEN, "outcome": "published"},
+    ),
+}
+
+
+class TestPublishClaimGoldenFile:
+    def test_the_file_holds_the_expected_records(self) -> None:
+        """Topics, aggregate ids and versions of the stored records are as expected."""
+        records = load("publish_claim_events.json")
+        assert [
+            (r["topic"], UUID(r["originator_id"]), r["originator_version"]) for r in records
+        ] == PUBLISH_CLAIM_RECORDS
+
+    def test_claim_events_decode_to_the_expected_values(self, fresh_ops: LibOps) -> None:
+        """Each stored claim event decodes to exactly the expected event, field by field."""
+        decoded = [
+            fresh_ops.app.mapper.to_domain_event(stored)
+            for stored in stored_events(load("publish_claim_events.json"))
+        ]
+        for position, (cls, fields) in PUBLISH_CLAIM_EVENTS.items():
+            event = decoded[position]
+            assert type(event) is cls
+            _topic, originator, version = PUBLISH_CLAIM_RECORDS[position]
+            assert vars(event) == {
+                "originator_id": originator,
+                "originator_version": version,
+                "timestamp": START + timedelta(minutes=position),
+                **fields,
+            }
+
+    def test_the_claim_reconstructs(self, fresh_ops: LibOps) -> None:
+        """The claim was taken over from the dead run and settled as published."""
+        ops = _loaded(fresh_ops, "publish_claim_events.json")
+        claim = ops.app.load(PublishClaim, CLAIM)
+        assert claim.id == PublishClaim.id_for(CLAIMED_POST, "weibo")
+        assert (claim.post_id, claim.platform) == (CLAIMED_POST, Platform.WEIBO)
+        assert (claim.holder_id, claim.token, claim.outcome) == ("admin-1", LIVE_TOKEN, "published")
+        assert claim.lapsed
+        assert claim.settled
+        assert not claim.held(datetime(2026, 3, 1, 9, 20, tzinfo=UTC))
+        post = ops.posts.get(CLAIMED_POST)
+        assert post.platform_status(Platform.WEIBO) is PlatformStatus.PUBLISHED
 
 
 class TestEveryGoldenFile:

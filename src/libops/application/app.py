@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
+import attrs
 from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
@@ -19,7 +22,14 @@ from eventsourcing.application import (
     project_aggregate,
 )
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import EventStore, IntegrityError, JSONTranscoder, Notification
+from eventsourcing.persistence import (
+    EventStore,
+    IntegrityError,
+    InterfaceError,
+    JSONTranscoder,
+    Notification,
+    OperationalError,
+)
 from eventsourcing.utils import Environment, get_topic
 
 from libops.application.snapshots import SnapshotStore, StateSnapshot
@@ -27,10 +37,13 @@ from libops.domain.budget import Budget
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
 from libops.domain.checkpoint import Checkpoint
+from libops.domain.claim import PublishClaim
 from libops.domain.errors import (
     ConcurrencyError,
     IdempotencyKeyReuseError,
     InvalidValueError,
+    StorageError,
+    StoreBusyError,
     UnknownIdError,
 )
 from libops.domain.idempotency import IdempotencyRecord
@@ -63,20 +76,85 @@ KINDS: dict[type[Aggregate], str] = {
     DataSubject: "data subject",
     PlatformCalendar: "platform calendar",
     Post: "post",
+    PublishClaim: "publish claim",
     Question: "question",
     ReadingSession: "reading session",
     Risk: "risk",
 }
 """What each kind of aggregate is called in messages (``no campaign with id ...``)."""
 
-MAX_ATTEMPTS = 8
-"""How often a command is retried after losing a race with a concurrent writer."""
+RETRY_DEADLINE = 10.0
+"""How many seconds a command keeps retrying after losing races with concurrent writers."""
+
+RETRY_FIRST_PAUSE = 0.002
+"""The longest pause, in seconds, before the first retry; it doubles for each one after."""
+
+RETRY_MAX_PAUSE = 0.25
+"""The longest pause, in seconds, before any one retry."""
+
+_PATIENT_SHARE = 0.25
+"""The share of the deadline after which a command's pauses start to shrink."""
+
+_HURRIED = 0.05
+"""The least share of the usual pause ceiling an old command waits."""
+
+_LOCKED = (
+    "database is locked",  # SQLite: another connection holds the write lock
+    "database table is locked",
+    "lock timeout",  # PostgreSQL: lock_timeout ran out waiting for the table lock
+    "deadlock detected",
+    "could not serialize access",
+)
+"""What a driver says when a write waited for a lock and gave up: nothing was written."""
+
+
+def _positive_seconds(_instance: object, attribute: attrs.Attribute[float], value: object) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+        or value > 3600
+    ):
+        raise InvalidValueError(
+            f"{attribute.name} must be a number of seconds above 0 and at most 3600, not {value!r}"
+        )
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How a command retries after a concurrent writer saved first, or the store was locked.
+
+    Exponential backoff with full jitter, bounded in time: the pause before retry ``n``
+    (counting from 0) is drawn uniformly between 0 and ``min(max_pause, first_pause * 2**n)``,
+    and retries go on until ``deadline`` seconds have passed since the command started.
+    """
+
+    deadline: float = attrs.field(default=RETRY_DEADLINE, validator=_positive_seconds)
+    first_pause: float = attrs.field(default=RETRY_FIRST_PAUSE, validator=_positive_seconds)
+    max_pause: float = attrs.field(default=RETRY_MAX_PAUSE, validator=_positive_seconds)
+
+    def pause(self, retry: int, elapsed: float = 0.0, rng: random.Random | None = None) -> float:
+        """The pause in seconds before retry number ``retry`` (0 for the first), for a
+        command that has been trying for ``elapsed`` seconds.
+
+        The longer a command has been trying, the shorter its pauses: past a quarter of
+        the deadline the ceiling shrinks towards a twentieth, so that a command that kept
+        losing to fresh ones gets its turn (first come, first served, roughly) instead of
+        running out of time.
+        """
+        ceiling = min(self.max_pause, self.first_pause * 2 ** min(retry, 60))
+        hurry = max(_HURRIED, 1 - max(elapsed, 0.0) / (self.deadline * _PATIENT_SHARE))
+        return (rng or random).uniform(0, ceiling * min(1.0, hurry))
 
 
 class LibOpsApplication(Application[UUID]):
     """Stores libops aggregates with eventsourcing; every command goes through :meth:`execute`."""
 
     name = "LibOps"
+    retry: RetryPolicy = RetryPolicy()
+    """How commands retry after losing a race or finding the store locked (settable per
+    application: ``ops.app.retry = RetryPolicy(deadline=30)``)."""
     # Aggregates whose histories keep growing get a snapshot every SNAPSHOT_INTERVAL events,
     # so that loading one reads at most that many events after its latest snapshot: a
     # platform calendar (every schedule and publish on its platform, for years), a post
@@ -199,6 +277,9 @@ class LibOpsApplication(Application[UUID]):
             aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise UnknownIdError(kind, aggregate_id) from None
+        except (OperationalError, InterfaceError) as error:
+            busy = StoreBusyError if _locked(error) else StorageError
+            raise busy(f"cannot load {kind} {aggregate_id} from the store: {error}") from error
         if not isinstance(aggregate, aggregate_type):
             raise UnknownIdError(kind, aggregate_id)
         return aggregate
@@ -213,7 +294,11 @@ class LibOpsApplication(Application[UUID]):
         """
         start = 1
         while True:
-            batch = self.recorder.select_notifications(start, page, stop=stop, topics=topics)
+            try:
+                batch = self.recorder.select_notifications(start, page, stop=stop, topics=topics)
+            except (OperationalError, InterfaceError) as error:
+                busy = StoreBusyError if _locked(error) else StorageError
+                raise busy(f"cannot read the event log: {error}") from error
             yield from batch
             if len(batch) < page:
                 return
@@ -233,7 +318,10 @@ class LibOpsApplication(Application[UUID]):
         """Run a command and save what it changed, atomically.
 
         ``run`` loads what it needs, calls the aggregates and returns the aggregates to save
-        with the command's result. It is called again if a concurrent writer saved first.
+        with the command's result. It is called again if a concurrent writer saved first or
+        the store was locked, after a growing random pause, until :attr:`retry`'s deadline
+        (10 s by default) has passed; then :class:`ConcurrencyError`. Any other failure of
+        the store is a :class:`StorageError`.
         With an ``idempotency_key``, a repeat of the same command returns the first result
         and records nothing new; the key used for a different command is refused. What
         counts as the same command is the ``fingerprint`` (libops's commands give the
@@ -248,32 +336,92 @@ class LibOpsApplication(Application[UUID]):
             if fingerprint is None:
                 fingerprint = digest(command, arguments or {})
         fingerprint = fingerprint or ""
-        for attempt in range(MAX_ATTEMPTS):
-            if idempotency_key is not None:
-                earlier = self._earlier_result(idempotency_key, command, fingerprint)
-                if earlier is not None:
-                    return earlier[0]  # type: ignore[no-any-return]
-            aggregates, result = run()
-            to_save: list[Aggregate] = list(aggregates)
-            if idempotency_key is not None:
-                to_save.append(
-                    IdempotencyRecord(
-                        key=idempotency_key,
-                        command=command,
-                        fingerprint=fingerprint,
-                        result=result,
+        policy = self.retry
+        started = time.monotonic()
+        with contextlib.ExitStack() as in_line:
+            queued = False
+            retries = 0
+            while True:
+                try:
+                    if idempotency_key is not None:
+                        earlier = self._earlier_result(idempotency_key, command, fingerprint)
+                        if earlier is not None:
+                            return earlier[0]  # type: ignore[no-any-return]
+                    aggregates, result = run()
+                    to_save: list[Aggregate] = list(aggregates)
+                    if idempotency_key is not None:
+                        to_save.append(
+                            IdempotencyRecord(
+                                key=idempotency_key,
+                                command=command,
+                                fingerprint=fingerprint,
+                                result=result,
+                            )
+                        )
+                    self.save(*to_save)
+                    return result
+                except IntegrityError:
+                    # Someone else wrote first: reload and decide again, after a pause.
+                    why, locked = "lost the race with concurrent writers", False
+                    if not queued:
+                        # The first lost race: wait in line behind the other losers for
+                        # these aggregates (PostgreSQL), then try again at once.
+                        queued = True
+                        remaining = policy.deadline - (time.monotonic() - started)
+                        contested = [a.id for a in to_save if not isinstance(a, IdempotencyRecord)]
+                        if in_line.enter_context(self._wait_in_line(contested, remaining)):
+                            continue
+                except (OperationalError, InterfaceError, StoreBusyError) as error:
+                    if not isinstance(error, StoreBusyError) and not _locked(error):
+                        raise StorageError(f"{command} could not use the store: {error}") from error
+                    # The store was busy and nothing was written: the same as losing a race.
+                    why, locked = f"found the store locked ({error})", True
+                elapsed = time.monotonic() - started
+                pause = policy.pause(retries, elapsed)
+                if elapsed + pause > policy.deadline:
+                    gave_up = StoreBusyError if locked else ConcurrencyError
+                    raise gave_up(
+                        f"{command} {why} for {elapsed:.1f} s ({retries + 1} attempts); "
+                        "nothing was recorded; try again"
                     )
-                )
+                time.sleep(pause)
+                retries += 1
+
+    @contextlib.contextmanager
+    def _wait_in_line(self, aggregate_ids: Sequence[UUID], seconds: float) -> Iterator[bool]:
+        """On PostgreSQL, queue for ``aggregate_ids`` until the command is done; yields
+        whether the turn came within ``seconds``.
+
+        Optimistic retries alone favour whoever comes fresh: a command that lost a race
+        keeps losing to new ones. So a command that lost once takes a session advisory
+        lock per contested aggregate (in id order, so two never wait for each other) and
+        holds them while it retries: those who lost wait their turn, first come first
+        served, and only a writer that has not lost yet can still get in between. On
+        other stores, and if the turn does not come in time, the command simply backs off.
+        """
+        datastore = getattr(self.recorder, "datastore", None)
+        pool_size = getattr(getattr(datastore, "pool", None), "max_size", 0)
+        if not aggregate_ids or seconds <= 0.01 or not _is_postgres(datastore) or pool_size < 2:
+            # (Waiting holds a connection of the pool: with one alone the save could not run.)
+            yield False
+            return
+        keys = sorted({_line_key(aggregate_id) for aggregate_id in aggregate_ids})
+        assert datastore is not None
+        with datastore.get_connection() as connection:
+            granted = False
             try:
-                self.save(*to_save)
-            except IntegrityError:
-                # Someone else wrote first: back off a moment, reload and decide again.
-                time.sleep(random.uniform(0, 0.001 * 2**attempt))
-                continue
-            return result
-        raise ConcurrencyError(
-            f"{command} lost the race with concurrent writers {MAX_ATTEMPTS} times; try again"
-        )
+                connection.execute(f"SET lock_timeout = '{int(seconds * 1000)}ms'")
+                for key in keys:
+                    connection.execute("SELECT pg_advisory_lock(%s, %s)", (_LINE_CLASS, key))
+                granted = True
+            except Exception as error:  # psycopg's own errors: waited too long
+                if not _locked(error):
+                    raise
+            try:
+                connection.execute("RESET lock_timeout")
+                yield granted
+            finally:
+                connection.execute("SELECT pg_advisory_unlock_all()")
 
     def change(
         self,
@@ -315,6 +463,29 @@ class LibOpsApplication(Application[UUID]):
                 f"({record.command})"
             )
         return (record.result,)
+
+
+_LINE_CLASS = 0x4C4F5053
+"""The first key of libops's advisory locks for writers waiting in line ("LOPS")."""
+
+
+def _line_key(aggregate_id: UUID) -> int:
+    """The second advisory lock key of an aggregate: 32 bits of its id, as a signed int."""
+    return int.from_bytes(aggregate_id.bytes[-4:], "big", signed=True)
+
+
+def _is_postgres(datastore: object) -> bool:
+    try:
+        from eventsourcing.postgres import PostgresDatastore
+    except ImportError:  # psycopg is not installed: no PostgreSQL store either
+        return False
+    return isinstance(datastore, PostgresDatastore)
+
+
+def _locked(error: BaseException) -> bool:
+    """Whether a driver error says a lock was not granted (so nothing was written)."""
+    text = str(error).lower()
+    return any(marker in text for marker in _LOCKED)
 
 
 def to_id(aggregate_id: UUID | str, kind: str) -> UUID:

@@ -6,25 +6,39 @@ supports idempotency keys absorbs a repeat itself; for one that does not, libops
 ``find_published`` first and publishes only when the platform has nothing under that key.
 Either way a retry (after a failure, a lost response, or a lost race with a concurrent
 writer) never puts the same post out twice.
+
+Two processes publishing the due slots at once (two overlapping scheduled runs) would
+both find nothing and both publish, so :meth:`PublishingService.publish_due` first
+*claims* each slot (:class:`~libops.domain.claim.PublishClaim`, recorded and saved before
+the platform is called): the process that loses the claim leaves the slot alone and
+reports it as claimed or done elsewhere. A claim that expired without an outcome (its
+holder died half-way) is taken over only after asking the platform whether the post is
+already out.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import enum
+import secrets
+from datetime import datetime, timedelta
 from typing import Final
 from uuid import UUID
 
 import attrs
 
 from libops.application.commands import Command, Context, Executes, command, command_method, handles
-from libops.application.drafts import load_post
+from libops.application.drafts import get_post, load_post
 from libops.application.metrics import VoidMetrics
 from libops.application.posts import RecordMetrics, find_calendar
 from libops.domain.calendar import PlatformCalendar
+from libops.domain.claim import PublishClaim
 from libops.domain.errors import (
+    AlreadyPublishedError,
+    InvalidValueError,
     LibopsError,
     PlatformError,
     PlatformTimeoutError,
+    PublishClaimedError,
     PublishFailedError,
 )
 from libops.domain.permissions import authorize
@@ -36,11 +50,35 @@ from libops.domain.values import (
     Platform,
     PostVariant,
     PublishReceipt,
+    require_text,
     to_platform,
 )
 
+CLAIM_LEASE: Final = timedelta(minutes=15)
+"""How long a claim on a due slot keeps other processes off it (longer than a platform call
+can take); after that, without an outcome, the next run asks the platform and takes over."""
+
 _MAX_ERROR_TEXT: Final = 4000
 _PLATFORM_ORDER: Final = {platform: index for index, platform in enumerate(Platform)}
+
+
+class PublishState(enum.Enum):
+    """What a run of :meth:`PublishingService.publish_due` did with one due slot."""
+
+    PUBLISHED = "published"
+    """This run put the variant out (or found that its own earlier attempt had)."""
+    DONE_ELSEWHERE = "done elsewhere"
+    """Another process published it first; the receipt is the one recorded."""
+    CLAIMED_ELSEWHERE = "claimed elsewhere"
+    """Another process is publishing it right now; its outcome will be recorded there."""
+    FAILED = "failed"
+    """The platform or the store failed; ``error`` says how, ``retryable`` whether to retry."""
+    NOT_RETRIED = "not retried"
+    """The last failure was final, so the platform was not called again."""
+
+
+def _state(outcome: PublishOutcome) -> PublishState:
+    return PublishState.PUBLISHED if outcome.receipt is not None else PublishState.FAILED
 
 
 @attrs.frozen
@@ -52,11 +90,17 @@ class PublishOutcome:
     receipt: PublishReceipt | None = None
     error: str | None = None
     retryable: bool = False
+    state: PublishState = attrs.field(default=attrs.Factory(_state, takes_self=True), kw_only=True)
 
     @property
     def published(self) -> bool:
-        """Whether the variant is out (now or already before)."""
+        """Whether the variant is out (now or already before, here or elsewhere)."""
         return self.receipt is not None
+
+    @property
+    def elsewhere(self) -> bool:
+        """Whether another process published or is publishing it (not an error)."""
+        return self.state in (PublishState.DONE_ELSEWHERE, PublishState.CLAIMED_ELSEWHERE)
 
 
 @attrs.frozen
@@ -95,6 +139,9 @@ def publish_post(ctx: Context, actor: Actor, command: PublishPost) -> PublishRec
     gateway = ctx.deps.gateway(platform)
     post = load_post(ctx, command.post_id)  # its sealed texts opened
     post.check_can_publish(actor, platform)
+    claim = ctx.find(PublishClaim, PublishClaim.id_for(post.id, platform))
+    if claim is not None and claim.held(ctx.now()):
+        raise PublishClaimedError(post.id, platform.value, claim.holder_id, claim.expires_at)
     variant = post.publishable_variant(platform)
     try:
         # Run again if a concurrent writer saved first: the key makes that harmless.
@@ -136,6 +183,89 @@ def record_publish_failure(ctx: Context, actor: Actor, command: RecordPublishFai
     )
 
 
+@attrs.frozen
+class ClaimTicket:
+    """A claim on publishing one post on one platform: its token, and whether it took over
+    a claim that expired without an outcome (then the platform must be asked first)."""
+
+    token: str
+    lapsed: bool
+
+
+@command("post.claim_publication", requires=("post.publish",))
+@attrs.frozen
+class ClaimPublication(Command[ClaimTicket]):
+    """Claim publishing an approved post's variant for ``lease_seconds``, before the platform
+    is called; :class:`PublishClaimedError` while another process holds the claim."""
+
+    post_id: UUID | str
+    platform: Platform | str
+    lease_seconds: int = int(CLAIM_LEASE.total_seconds())
+
+
+@handles(ClaimPublication)
+def claim_publication(ctx: Context, actor: Actor, command: ClaimPublication) -> ClaimTicket:
+    platform = to_platform(command.platform)
+    post = ctx.load(Post, command.post_id)
+    post.check_can_publish(actor, platform)
+    seconds = command.lease_seconds
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        raise InvalidValueError(f"lease_seconds must be a whole number, not {seconds!r}")
+    lease = timedelta(seconds=seconds)
+    token = secrets.token_hex(16)  # fixed by the golden files' randomness, like ids
+    claim = ctx.find(PublishClaim, PublishClaim.id_for(post.id, platform))
+    if claim is None:
+        ctx.add(PublishClaim.claim(actor, post.id, platform, token, now=ctx.now(), lease=lease))
+        return ClaimTicket(token, lapsed=False)
+    claim.reclaim(actor, token, now=ctx.now(), lease=lease)
+    return ClaimTicket(token, lapsed=claim.lapsed)
+
+
+@command("post.settle_publication", requires=("post.publish",))
+@attrs.frozen(kw_only=True)
+class SettlePublication(Command[PublishReceipt | None]):
+    """Record what came of a claimed publish, with the claim settled in the same save: the
+    platform's ``receipt``, or the ``error`` (and whether a retry may help).
+
+    Returns the receipt recorded on the post (an earlier one if the post was already out).
+    """
+
+    post_id: UUID | str = attrs.field(kw_only=False)
+    platform: Platform | str = attrs.field(kw_only=False)
+    token: str
+    receipt: PublishReceipt | None = None
+    error: str | None = None
+    retryable: bool = False
+
+
+@handles(SettlePublication)
+def settle_publication(
+    ctx: Context, actor: Actor, command: SettlePublication
+) -> PublishReceipt | None:
+    platform = to_platform(command.platform)
+    if (command.receipt is None) == (command.error is None):
+        raise InvalidValueError("a claimed publish is settled with a receipt or an error")
+    post = ctx.load(Post, command.post_id)
+    claim = ctx.load(PublishClaim, PublishClaim.id_for(post.id, platform))
+    token = require_text("claim token", command.token, max_length=100)
+    if command.receipt is not None:
+        if not isinstance(command.receipt, PublishReceipt) or command.receipt.platform is not (
+            platform
+        ):
+            raise InvalidValueError(f"the receipt must be a {platform.value} PublishReceipt")
+        earlier = post.receipt(platform)
+        if earlier is None:
+            post.record_published(actor, command.receipt)
+            calendar = _calendar(ctx, platform)
+            if calendar is not None:
+                calendar.release(post.id, published_at=command.receipt.published_at, actor=actor)
+        claim.settle(actor, token, "published")
+        return earlier or command.receipt
+    post.record_publish_failure(actor, platform, str(command.error), command.retryable, ctx.now())
+    claim.settle(actor, token, "failed")
+    return None
+
+
 class PublishingService(Executes):
     """Publish approved posts on their platforms, publish what is due, collect metrics."""
 
@@ -151,13 +281,27 @@ class PublishingService(Executes):
         """The gateway registered for ``platform``; :class:`NoGatewayError` if none is."""
         return self._deps.gateway(platform)
 
-    def publish_due(self, actor: Actor) -> list[PublishOutcome]:
+    def publish_due(
+        self, actor: Actor, *, claim_for: timedelta = CLAIM_LEASE
+    ) -> list[PublishOutcome]:
         """Publish every slot due now on every platform with a gateway, oldest first.
 
-        One failure does not stop the others: each slot gets an outcome. A variant whose
-        last failure was not retryable is reported again without calling the platform.
+        Each slot is claimed (recorded) for ``claim_for`` before its platform is called, so
+        two runs at once never both publish it: the other run's outcome says
+        ``done elsewhere`` or ``claimed elsewhere``, which is not an error. A claim that
+        expired without an outcome is taken over after asking the platform whether the
+        post is already out. One failure, of the platform or the store, does not stop the
+        others: each slot gets an outcome. A variant whose last failure was not retryable
+        is reported again without calling the platform.
         """
         authorize(actor, "post.publish")
+        if not isinstance(claim_for, timedelta) or not (
+            timedelta(seconds=1) <= claim_for <= timedelta(days=1)
+        ):
+            raise InvalidValueError(
+                f"claim_for must be a timedelta from 1 second to 1 day, not {claim_for!r}"
+            )
+        lease_seconds = int(claim_for.total_seconds())
         now = self._app.clock.now()
         due: list[tuple[datetime, int, str, UUID, Platform]] = []
         for platform in self._deps.gateways:
@@ -168,13 +312,17 @@ class PublishingService(Executes):
                 due.append((at, _PLATFORM_ORDER[platform], str(post_id), post_id, platform))
         due.sort()
         return [
-            self._publish_outcome(actor, post_id, platform)
+            self._publish_outcome(actor, post_id, platform, lease_seconds)
             for _at, _order, _text, post_id, platform in due
         ]
 
-    def _publish_outcome(self, actor: Actor, post_id: UUID, platform: Platform) -> PublishOutcome:
+    def _publish_outcome(
+        self, actor: Actor, post_id: UUID, platform: Platform, lease_seconds: int
+    ) -> PublishOutcome:
         try:
-            post = self._load(post_id)
+            post = get_post(self._app, self._deps, post_id)  # its sealed texts opened
+            if post.platform_status(platform) is PlatformStatus.PUBLISHED:
+                return self._done_elsewhere(post, platform)
             failure = post.last_failure(platform)
             if (
                 post.platform_status(platform) is PlatformStatus.FAILED
@@ -182,13 +330,76 @@ class PublishingService(Executes):
                 and not failure.retryable
             ):
                 return PublishOutcome(
-                    post_id, platform, error=f"not retried: {failure.error}", retryable=False
+                    post_id,
+                    platform,
+                    error=f"not retried: {failure.error}",
+                    retryable=False,
+                    state=PublishState.NOT_RETRIED,
                 )
-            receipt = self.publish(actor, post_id, platform)
+            try:
+                ticket = self._bus.execute(
+                    actor, ClaimPublication(post_id, platform, lease_seconds=lease_seconds)
+                )
+            except PublishClaimedError as claimed:
+                return PublishOutcome(
+                    post_id,
+                    platform,
+                    error=str(claimed),
+                    retryable=True,
+                    state=PublishState.CLAIMED_ELSEWHERE,
+                )
+            except AlreadyPublishedError:
+                return self._done_elsewhere(self._load(post_id), platform)
+            return self._publish_claimed(actor, post, platform, ticket)
         except LibopsError as error:
             retryable = isinstance(error, PlatformError) and error.retryable
             return PublishOutcome(post_id, platform, error=str(error), retryable=retryable)
-        return PublishOutcome(post_id, platform, receipt=receipt)
+
+    def _publish_claimed(
+        self, actor: Actor, post: Post, platform: Platform, ticket: ClaimTicket
+    ) -> PublishOutcome:
+        """Call the platform for a claimed slot and settle the claim with what came of it."""
+        gateway = self.gateway(platform)
+        variant = post.publishable_variant(platform)
+        try:
+            # A lapsed claim's holder may have published and died before recording it.
+            receipt = _send(gateway, variant, post.publish_key(platform), ask=ticket.lapsed)
+        except PlatformError as error:
+            text = _error_text(error)
+            failure = PublishFailedError(post.id, platform.value, text, retryable=error.retryable)
+            try:
+                self._bus.execute(
+                    actor,
+                    SettlePublication(
+                        post.id, platform, token=ticket.token, error=text, retryable=error.retryable
+                    ),
+                )
+            except AlreadyPublishedError:  # while this run's call failed, another's went out
+                return self._done_elsewhere(self._load(post.id), platform)
+            return PublishOutcome(post.id, platform, error=str(failure), retryable=error.retryable)
+        try:
+            recorded = self._bus.execute(
+                actor, SettlePublication(post.id, platform, token=ticket.token, receipt=receipt)
+            )
+        except LibopsError as error:
+            # Out on the platform but not recorded: the claim lapses, and the run after
+            # that finds the post on the platform instead of publishing it again.
+            return PublishOutcome(
+                post.id,
+                platform,
+                error=f"published as {receipt.external_id} but not recorded yet: {error}",
+                retryable=True,
+            )
+        return PublishOutcome(post.id, platform, receipt=recorded or receipt)
+
+    @staticmethod
+    def _done_elsewhere(post: Post, platform: Platform) -> PublishOutcome:
+        return PublishOutcome(
+            post.id,
+            platform,
+            receipt=post.receipt(platform),
+            state=PublishState.DONE_ELSEWHERE,
+        )
 
     # --- metrics -----------------------------------------------------------------------
 
@@ -241,11 +452,18 @@ class PublishingService(Executes):
         return self._app.load(Post, post_id)
 
 
-def _send(gateway: PlatformGateway, variant: PostVariant, key: str) -> PublishReceipt:
-    """Publish ``variant`` under ``key`` unless the platform already has it."""
+def _send(
+    gateway: PlatformGateway, variant: PostVariant, key: str, *, ask: bool = False
+) -> PublishReceipt:
+    """Publish ``variant`` under ``key`` unless the platform already has it.
+
+    A platform without idempotency keys is always asked first; with ``ask``, every one is
+    (a platform's memory of keys may be shorter than the time since the last attempt).
+    """
     platform = variant.platform
     try:
-        receipt = None if gateway.supports_idempotency_key else gateway.find_published(key)
+        check = ask or not gateway.supports_idempotency_key
+        receipt = gateway.find_published(key) if check else None
         if receipt is None:
             receipt = gateway.publish(variant, key)
     except OSError as error:  # an adapter that let a socket error through: it may have gone out

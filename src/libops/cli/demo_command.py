@@ -57,7 +57,9 @@ def demo(
     and daily metrics; Q&A, a reading session, a prize quiz with a verified draw,
     moderation, a budget, risks and an erasure request. Then the projections are caught up,
     risk signals dispatched and the report written. Deterministic from --seed: running it
-    again on the same store records nothing new. --scale N simulates N quarters.
+    again on the same store records nothing new. A store holding another scenario (another
+    --seed, --posts or --days) or other records is refused before anything is recorded:
+    give another --store. --scale N simulates N quarters.
     """
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 

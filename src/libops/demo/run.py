@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Final
+
+from eventsourcing.application import AggregateNotFoundError
 
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import Reception, SandboxPlatform
+from libops.adapters.storage import count_events
 from libops.bootstrap import LibOps
 from libops.demo.quarter import Quarter
 from libops.demo.setting import DEFAULT_POSTS, PLATFORMS, QUARTER_DAYS, START, beijing_time
 from libops.demo.simulation import Simulation
 from libops.demo.summary import DemoSummary, summarise
-from libops.domain.errors import LibopsError
+from libops.domain.errors import DemoStoreInUseError, LibopsError
+from libops.domain.idempotency import IdempotencyRecord
 from libops.domain.values import PostVariant
 
 
@@ -33,7 +39,10 @@ def run_demo(
     """Run the demo on the store at ``url`` (migrating it first) and say what happened.
 
     ``posts`` posts per quarter spread over ``days`` days (the whole quarter by default);
-    ``scale`` quarters one after another. With ``project`` the standard projections are
+    ``scale`` quarters one after another. A store that already holds anything but this
+    scenario (same ``seed``, ``posts`` and ``days``) is refused before anything is recorded
+    (:class:`DemoStoreInUseError`); the same scenario again records nothing new. With
+    ``project`` the standard projections are
     caught up and their risk signals dispatched at the end; with ``report_dir`` the report is
     written there too (in ``lang``), once :mod:`libops.report` exists.
     """
@@ -61,9 +70,11 @@ def run_demo(
         )
         for i, platform in enumerate(PLATFORMS)
     ]
-    key = f"demo-{seed}-{posts}x{days}"
+    key = scenario_key(seed, posts, days)
     with LibOps.open(url, clock=clock, migrate=True, gateways=gateways) as ops:
         events_before = int(ops.app.recorder.max_notification_id() or 0)
+        if events_before:
+            check_same_scenario(ops, seed, posts, days)
         sim = Simulation(ops, clock, gateways)
         sim_holder.append(sim)
         quarters = [Quarter(sim, q, key, seed, posts, days) for q in range(scale)]
@@ -99,6 +110,58 @@ def run_demo(
             written,
             note,
         )
+
+
+def scenario_key(seed: int, posts: int, days: int) -> str:
+    """What every idempotency key of the demo with these parameters starts with."""
+    return f"demo-{seed}-{posts}x{days}"
+
+
+def check_same_scenario(ops: LibOps, seed: int, posts: int, days: int) -> None:
+    """Refuse, recording nothing, a store that holds anything but this same demo scenario.
+
+    The same ``seed``, ``posts`` and ``days`` again are accepted: every command carries an
+    idempotency key, so a rerun records nothing new (and finishes a run that was stopped),
+    and a larger ``scale`` adds the quarters that follow. Another scenario's readers,
+    erasures and plan would collide with the ones recorded, so it is refused up front with
+    :class:`DemoStoreInUseError`, saying which scenario the store holds and what to do.
+    """
+    key = scenario_key(seed, posts, days)
+    first_quarter = IdempotencyRecord.id_for(f"{key}:q0:budget")
+    try:
+        ops.app.repository.get(first_quarter)
+        return
+    except AggregateNotFoundError:
+        pass
+    held = _stored_scenario(ops)
+    where = ops.config.redacted_url
+    count = count_events(ops.app.recorder)
+    if held is None:
+        what = f"{count} events that are not a demo's (a library's own records?)"
+        rerun = ""
+    else:
+        what = f"{count} events of another demo scenario ({held})"
+        rerun = f", or run that same scenario again ({held}) to rewrite its report"
+    raise DemoStoreInUseError(
+        f"the store at {where} already holds {what}; the demo with --seed {seed} "
+        f"--posts {posts} --days {days} would mix with them and stop half-way, so nothing "
+        f"was recorded. Run it on another store, for example "
+        f"libops demo --store sqlite:///libops-demo-{seed}.db{rerun}"
+    )
+
+
+def _stored_scenario(ops: LibOps) -> str | None:
+    """The demo parameters the store's first demo idempotency key names, if it has one."""
+    topic = IdempotencyRecord.Recorded.TOPIC
+    for notification in ops.app.recorder.select_notifications(1, 50, topics=[topic]):
+        recorded = ops.app.mapper.to_domain_event(notification)
+        found = _DEMO_KEY.match(str(getattr(recorded, "key", "")))
+        if found:
+            return f"--seed {found['seed']} --posts {found['posts']} --days {found['days']}"
+    return None
+
+
+_DEMO_KEY: Final = re.compile(r"^demo-(?P<seed>-?\d+)-(?P<posts>\d+)x(?P<days>\d+):")
 
 
 def _write_report(ops: LibOps, report_dir: Path, lang: str) -> tuple[str | None, str | None]:

@@ -230,6 +230,24 @@ class PublishFailedError(PlatformError):
         self.platform = platform
 
 
+class PublishClaimedError(RuleViolationError):
+    """Another process has claimed publishing that post on that platform and is at it now."""
+
+    def __init__(self, post_id: UUID, platform: str, holder_id: str, until: datetime) -> None:
+        super().__init__(
+            f"post {post_id} on {platform} is being published elsewhere: claimed by "
+            f"{holder_id} until {until.isoformat()}; its outcome will be recorded there"
+        )
+        self.post_id = post_id
+        self.platform = platform
+        self.holder_id = holder_id
+        self.until = until
+
+
+class DemoStoreInUseError(LibopsError):
+    """The demo was asked to run on a store that holds another scenario or other records."""
+
+
 # --- storage ---------------------------------------------------------------------------
 
 
@@ -259,6 +277,10 @@ class UnsafeStoreSettingError(StorageError):
 
 class FileModeError(StorageError):
     """A key file or event database may be read by other users: libops refuses to use it."""
+
+
+class StoreBusyError(StorageError):
+    """The store stayed locked by other writers for longer than a command retries."""
 
 
 # --- personal data ---------------------------------------------------------------------

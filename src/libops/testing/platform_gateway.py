@@ -21,8 +21,9 @@ class PlatformGatewayContract(abc.ABC):
     A pytest-style base class: subclass it as ``TestSomething`` and implement
     :meth:`make_gateway`. Each check builds a fresh gateway. Override :meth:`sample_variant`
     if your platform needs particular content, :meth:`unknown_external_id` if the default
-    could exist on your platform, and :attr:`metric_checkpoints` to sample metrics at
-    other times after publishing.
+    could exist on your platform, :attr:`metric_checkpoints` to sample metrics at
+    other times after publishing, and :attr:`remembered_for` if your platform's own
+    lookup reaches back less far (then retries must come sooner than that).
     """
 
     metric_checkpoints: tuple[timedelta, ...] = (
@@ -37,6 +38,9 @@ class PlatformGatewayContract(abc.ABC):
 
     comments_after: timedelta = timedelta(days=3)
     """How long the comments check waits after publishing before reading comments."""
+
+    remembered_for: timedelta = timedelta(days=2)
+    """How long after publishing find_published must still find the post."""
 
     @abc.abstractmethod
     def make_gateway(self) -> tuple[PlatformGateway, AdvanceTime]:
@@ -137,6 +141,23 @@ class PlatformGatewayContract(abc.ABC):
         assert found.external_id == receipt.external_id, "find_published named another post"
         assert found.platform is gateway.platform, "find_published answered for another platform"
         assert gateway.find_published(other) is None, "find_published invented a post"
+
+    def test_find_published_remembers_old_posts(self) -> None:
+        """find_published still finds a post days later (a claim's holder may have died).
+
+        libops asks it before taking over a publishing claim that expired without an
+        outcome, and before every retry on a platform without idempotency keys: a gateway
+        that forgets keys after an hour would let such a retry post a second time.
+        """
+        gateway, advance = self.make_gateway()
+        key = self.new_key(gateway)
+        receipt = gateway.publish(self.sample_variant(gateway), key)
+        advance(self.remembered_for)
+        found = gateway.find_published(key)
+        assert found is not None, (
+            f"find_published forgot a post published {self.remembered_for} ago"
+        )
+        assert found.external_id == receipt.external_id, "find_published named another post"
 
     def test_metrics_are_cumulative(self) -> None:
         """A published post's counts are for its platform and never go down as time passes."""

@@ -120,7 +120,7 @@ def escalate_overdue(ctx: Context, actor: Actor, command: EscalateOverdue) -> tu
     at = checked_now(ctx.now(), command.now)
     after = ctx.deps.escalate_questions_after
     escalated = []
-    for question_id in open_question_ids(ctx.app):
+    for question_id in open_question_ids(ctx.app, escalated=False):
         question = ctx.load(Question, question_id)
         if question.is_overdue(at, after) and not question.escalated:
             question.escalate(actor, now=at, after=after)
@@ -141,13 +141,17 @@ def checked_now(clock_now: datetime, now: datetime | None) -> datetime:
     return now
 
 
-def open_question_ids(app: LibOpsApplication) -> list[UUID]:
-    """The ids of questions neither answered nor escalated, oldest first.
+def open_question_ids(app: LibOpsApplication, *, escalated: bool = True) -> list[UUID]:
+    """The ids of questions not answered yet, oldest first (without ``escalated``, only those
+    not escalated either).
 
     Read from the notification log, filtered by topic in the store, without decoding
-    any event: a question is open until an Answered or Escalated event names it.
+    any event: a question is open until an Answered event names it. Escalation is a flag
+    on an open question, not a closing: the most urgent questions stay in every inbox.
     """
-    topics = (Question.Received.TOPIC, Question.Answered.TOPIC, Question.Escalated.TOPIC)
+    topics: tuple[str, ...] = (Question.Received.TOPIC, Question.Answered.TOPIC)
+    if not escalated:
+        topics += (Question.Escalated.TOPIC,)
     open_ids: dict[UUID, None] = {}
     for notification in app.notifications(*topics, page=SCAN_BATCH):
         question_id = UUID(str(notification.originator_id))
@@ -242,12 +246,12 @@ class QuestionService(Executes):
         return self._app.load(Question, question_id)
 
     def open_question_ids(self) -> list[UUID]:
-        """The ids of questions neither answered nor escalated, oldest first."""
+        """The ids of questions not answered yet, oldest first, escalated ones included."""
         return open_question_ids(self._app)
 
     def overdue(self, now: datetime | None = None) -> list[UUID]:
-        """The questions neither answered nor escalated yet that have waited longer than the
-        escalation time at ``now`` (the clock's time by default)."""
+        """The questions not answered yet that have waited longer than the escalation time at
+        ``now`` (the clock's time by default), escalated ones included, oldest first."""
         at = checked_now(self._app.clock.now(), now)
         return [
             question_id

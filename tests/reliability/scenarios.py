@@ -210,6 +210,8 @@ def check_logs(ops: LibOps, logs: Iterable[Path], tally: Tally, half: set[str]) 
                 tally.extra[error] = tally.extra.get(error, 0) + 1
             elif entry["t"] == "ack":
                 tally.acknowledged += 1
+                if entry["op"] == "erase":
+                    tally.extra["erasures"] = tally.extra.get("erasures", 0) + 1
                 if not recorded(ops, entry):
                     tally.lost += 1
                     tally.problem(f"acknowledged but not found: {entry}")
@@ -242,7 +244,7 @@ def sqlite_kills(kills: int, workdir: Path, progress: Progress, seed: int = 13) 
     stderr = workdir / "writers.err"
     logs: list[Path] = []
     half: set[str] = set()
-    done = round_ = 0
+    done = round_ = mid_command = mid_erasure = 0
     while done < kills:
         round_ += 1
         round_logs = [workdir / f"writer-{round_}-{i}.log" for i in range(2)]
@@ -262,12 +264,16 @@ def sqlite_kills(kills: int, workdir: Path, progress: Progress, seed: int = 13) 
                 "the writers to acknowledge a command",
                 died=_exited(procs, stderr),
             )
-            for process in procs:  # each at its own random moment, mid-write
-                time.sleep(rng.uniform(0.0, 0.6))
+            for process, log in zip(procs, round_logs, strict=True):
+                time.sleep(rng.uniform(0.0, 0.6))  # each at its own random moment
                 assert process.poll() is None, stderr.read_text()
                 _kill(process)
                 assert process.returncode == -signal.SIGKILL
                 done += 1
+                last = read_log(log)[-1]
+                if last["t"] == "try":  # the command it was giving had not returned
+                    mid_command += 1
+                    mid_erasure += last["op"] == "erase"
         round_tally = Tally("round", "sqlite")
         with LibOps.open(url) as ops:  # the next open: whatever it finishes, it finishes
             check_logs(ops, round_logs, round_tally, half)
@@ -278,7 +284,9 @@ def sqlite_kills(kills: int, workdir: Path, progress: Progress, seed: int = 13) 
         )
     with LibOps.open(url) as ops:
         check_logs(ops, logs, tally, set())
-    tally.extra["kills"] = done
+    tally.extra.update(
+        {"kills": done, "killed mid-command": mid_command, "killed mid-erasure": mid_erasure}
+    )
     return tally
 
 

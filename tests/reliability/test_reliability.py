@@ -125,6 +125,7 @@ def test_postgres_followers_miss_nothing(
     tally = followers(cluster, CI.follower_commands, tmp_path, _quiet)
     report.append(tally)
     assert tally.extra["events"] > 8 * CI.follower_commands
+    assert tally.extra["follow rounds"] > 1  # each follower followed, rather than caught up once
     assert tally.lost == 0, tally.problems
     assert tally.extra["missed"] == 0, tally.problems
     assert tally.extra["double-counted"] == 0, tally.problems

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from libops import Actor, LibOps
 from libops.adapters.clock import ManualClock
+from libops.application.app import RetryPolicy
 from libops.application.privacy import ERASURE_ACTOR
 from libops.cli import app as cli
 from libops.domain.errors import LibopsError, StorageError, SubjectErasedError
@@ -193,10 +194,12 @@ class TestALockedDatabase:
 
             def erase_then_lock(subject_id: str) -> bool:
                 erased = erase(subject_id)
-                blocker.execute("BEGIN EXCLUSIVE")  # another writer holds the database
+                if not blocker.in_transaction:  # the command retries: lock once
+                    blocker.execute("BEGIN EXCLUSIVE")  # another writer holds the database
                 return erased
 
             ops.keys.erase = erase_then_lock  # type: ignore[method-assign]  # the fault
+            ops.app.retry = RetryPolicy(deadline=1.0)  # give up on the lock soon
             try:
                 with pytest.raises((LibopsError, PersistenceError)):
                     ops.privacy.erase(admin, subject, REASON)

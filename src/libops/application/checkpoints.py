@@ -340,12 +340,8 @@ def read_checkpoints(app: LibOpsApplication) -> tuple[list[StoredCheckpoint], li
             event = app.mapper.to_domain_event(notification)
             if not isinstance(event, Checkpoint.Recorded):
                 raise TypeError(type(event).__name__)
-        except Exception as error:  # an altered event may not decode at all
-            message = f"the checkpoint at position {at} cannot be read: {type(error).__name__}"
-            unreadable.append(Problem(at, "checkpoint", f"{message}: {error}"))
-            continue
-        found.append(
-            StoredCheckpoint(
+            # An altered field name still decodes, into an event without that attribute.
+            stored = StoredCheckpoint(
                 position=at,
                 size=event.size,
                 last_position=event.last_position,
@@ -357,7 +353,11 @@ def read_checkpoints(app: LibOpsApplication) -> tuple[list[StoredCheckpoint], li
                 leaves=event.leaves,
                 positions=event.positions,
             )
-        )
+        except Exception as error:  # an altered event may not decode at all
+            message = f"the checkpoint at position {at} cannot be read: {type(error).__name__}"
+            unreadable.append(Problem(at, "checkpoint", f"{message}: {error}"))
+            continue
+        found.append(stored)
     return found, unreadable
 
 

@@ -722,7 +722,8 @@ def check_log_pages(
     pinned = None if public_key is None else public_key.lower()
     links, problems = _chain(checkpoints, pinned)
     unread = list(unreadable)
-    problems.extend(unread)
+    # At one position, an unreadable checkpoint says more than the gap it leaves.
+    problems[:0] = unread
     covering = _Covered(links)
     checked = last_seen = 0
     found: Problem | None = None

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from libops import LibOps
+from libops import Actor, LibOps, Period, Role
 from libops import demo as demo_module
+from libops.adapters.clock import ManualClock
 from libops.domain.errors import InvalidValueError, PeriodError, UnknownIdError
 from libops.domain.risk import level_for
 from libops.report import (
@@ -533,3 +534,23 @@ class TestReportCommand:
         )
         assert result.exit_code == EXIT_USAGE
         assert "not a directory" in result.output
+
+
+class TestSmallStores:
+    def test_a_planned_campaign_without_posts_or_period(self) -> None:
+        """A store holding one planned campaign and nothing published: the report names the
+        campaign's dates and its planning day as milestones (no period given)."""
+        planner = Actor("planner", Role.CONTENT_PLANNER)
+        clock = ManualClock(datetime(2026, 3, 20, 9, 0, tzinfo=UTC))
+        with LibOps.open("memory://", clock=clock) as ops:
+            ops.campaigns.plan(
+                planner,
+                name="Spring reading",
+                kind="topic",
+                period=Period(date(2026, 4, 1), date(2026, 4, 30)),
+                platforms=["weibo"],
+            )
+            report = build_report(ops)
+        kinds = [m.kind for m in report.execution.milestones]
+        assert kinds == ["campaign_planned", "period_start", "period_end"]
+        assert report.execution.first_publication is None

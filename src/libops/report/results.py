@@ -94,11 +94,11 @@ def _execution(
         for c in campaigns
         for day, kind in ((c.start, "period_start"), (c.end, "period_end"))
     ]
+    steps = [(e, _local_day(e["recorded_at"])) for e in activity if e["topic"] in LIFECYCLE]
     milestones += [
         Milestone(day, LIFECYCLE[e["topic"]], names.get(e["aggregate_id"], e["aggregate_type"]))
-        for e in activity
-        if e["topic"] in LIFECYCLE
-        and (period is None or (day := _local_day(e["recorded_at"])) in period)
+        for e, day in steps
+        if period is None or day in period
     ]
     days = sorted(o.day for o in rows)
     if days:

@@ -540,7 +540,7 @@ class TestSmallStores:
     def test_a_planned_campaign_without_posts_or_period(self) -> None:
         """A store holding one planned campaign and nothing published: the report names the
         campaign's dates and its planning day as milestones (no period given)."""
-        planner = Actor("planner", Role.CONTENT_PLANNER)
+        planner = Actor("planner", [Role.CONTENT_PLANNER])
         clock = ManualClock(datetime(2026, 3, 20, 9, 0, tzinfo=UTC))
         with LibOps.open("memory://", clock=clock) as ops:
             ops.campaigns.plan(

@@ -97,6 +97,7 @@ def without_snapshots(source: Path, target: Path) -> None:
             db.execute(f"DELETE FROM {table}")
     with sqlite3.connect(target) as db:
         db.execute("VACUUM")
+    target.chmod(0o600)  # libops opens only owner-only store files
 
 
 def snapshot_rows(path: Path) -> int:
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         for suffix in (".keys.db",):
             key_file = with_path.with_name(f"{with_path.stem}{suffix}")
             if key_file.exists():
-                shutil.copyfile(key_file, without_path.with_name(f"{without_path.stem}{suffix}"))
+                shutil.copy2(key_file, without_path.with_name(f"{without_path.stem}{suffix}"))
         without_snapshots(with_path, without_path)
         print(
             f"built a post with {n:,} metric snapshots in {time.perf_counter() - started:.1f}s",

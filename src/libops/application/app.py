@@ -12,7 +12,12 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    Notification,
+    PersistenceError,
+)
 from eventsourcing.utils import Environment
 
 from libops.domain.budget import Budget
@@ -23,6 +28,7 @@ from libops.domain.errors import (
     ConcurrencyError,
     IdempotencyKeyReuseError,
     InvalidValueError,
+    StorageError,
     UnknownIdError,
 )
 from libops.domain.idempotency import IdempotencyRecord
@@ -79,6 +85,9 @@ class LibOpsApplication(Application[UUID]):
         # How libops's value types are stored is the wiring's business (bootstrap.py).
         self._register_transcodings = transcodings
         super().__init__(env=dict(env))
+        self.storage_error: Callable[[PersistenceError], StorageError] = _storage_error
+        """The libops error that says what a failure of the store means (set by the wiring,
+        which knows the store's URL): no error of the persistence module leaves a command."""
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Only the settings libops derived from the store URL count: stray process
@@ -113,6 +122,8 @@ class LibOpsApplication(Application[UUID]):
             aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise UnknownIdError(kind, aggregate_id) from None
+        except PersistenceError as error:
+            raise self.storage_error(error) from error
         if not isinstance(aggregate, aggregate_type):
             raise UnknownIdError(kind, aggregate_id)
         return aggregate
@@ -231,6 +242,10 @@ class LibOpsApplication(Application[UUID]):
         return (record.result,)
 
 
+def _storage_error(error: PersistenceError) -> StorageError:
+    return StorageError(f"the store failed: {error}")
+
+
 def to_id(aggregate_id: UUID | str, kind: str) -> UUID:
     """``aggregate_id`` as a UUID, or :class:`UnknownIdError` naming ``kind``."""
     if isinstance(aggregate_id, str):
@@ -247,4 +262,5 @@ def digest(command: str, arguments: Mapping[str, Any]) -> str:
     """The idempotency fingerprint of ``command`` given with ``arguments`` (SHA-256, hex)."""
     plain = converter.unstructure(dict(arguments))
     text = json.dumps([command, plain], sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    # surrogatepass: a lone surrogate in an argument is refused by the command, not here.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

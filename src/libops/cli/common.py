@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.text import Text
+from typer.core import TyperGroup
+from typer.exceptions import Abort, Exit, TyperException
 
 from libops.adapters.storage import STORE_ENV_VAR, scrub_password
-from libops.domain.errors import LibopsError, StoreUrlError
+from libops.domain.errors import InvalidValueError, LibopsError, StoreUrlError
 
 EXIT_STORE_ERROR: Final = 1
 """Exit code when the store cannot be used (unreachable, refused, not migrated, ...)."""
@@ -22,6 +25,12 @@ EXIT_BAD_URL: Final = 2
 
 EXIT_USAGE: Final = 2
 """Exit code when the command cannot do what was asked (an unknown projection, say)."""
+
+EXIT_INTERNAL: Final = 70
+"""Exit code when libops itself failed unexpectedly (a bug: rerun with --debug, report it)."""
+
+DEBUG_ENV_VAR: Final = "LIBOPS_DEBUG"
+"""The environment variable that, like ``--debug``, shows the traceback of an error."""
 
 
 StoreOption = Annotated[
@@ -72,3 +81,50 @@ def reporting_errors(store: str) -> Iterator[None]:
 
 def _report(message: str) -> None:
     stderr().print(Text.assemble(("error: ", "bold red"), message))
+
+
+# A password in any URL a message quotes (the store's, a driver's connection string).
+_URL_PASSWORD: Final = re.compile(r"(://[^:/@\s]*:)[^@\s]+@")
+
+
+def _unexpected(error: BaseException) -> str:
+    text = _URL_PASSWORD.sub(r"\1***@", str(error)).strip()
+    return (
+        f"libops failed unexpectedly ({type(error).__name__}: {text}); this is a bug: "
+        "run the command again with --debug for the traceback and report it"
+    )
+
+
+class LibopsGroup(TyperGroup):
+    """The ``libops`` command group: any error a command lets through ends it with a one-line
+    message and an exit code, never a traceback (unless ``--debug``)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (Exit, Abort, TyperException, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            if ctx.params.get("debug"):
+                raise
+            if isinstance(error, StoreUrlError | InvalidValueError):
+                _report(str(error))
+                raise Exit(
+                    EXIT_BAD_URL if isinstance(error, StoreUrlError) else EXIT_USAGE
+                ) from None
+            if isinstance(error, LibopsError):
+                _report(str(error))
+                raise Exit(EXIT_STORE_ERROR) from None
+            _report(_unexpected(error))
+            raise Exit(EXIT_INTERNAL) from None
+
+
+DebugOption = Annotated[
+    bool,
+    typer.Option(
+        "--debug",
+        envvar=DEBUG_ENV_VAR,
+        help="Show the full traceback of an error instead of a one-line message.",
+        show_envvar=True,
+    ),
+]

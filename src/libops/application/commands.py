@@ -44,6 +44,7 @@ from eventsourcing.persistence import PersistenceError
 from libops.application.app import KINDS, LibOpsApplication, digest, to_id
 from libops.application.dependencies import Dependencies
 from libops.domain.errors import (
+    CommandArgumentsError,
     InvalidCommandError,
     InvalidValueError,
     NotAnActorError,
@@ -566,7 +567,12 @@ class CommandMethod(Generic[P, R]):
         make = self.command_type
 
         def method(actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> R:
-            return bus.execute(actor, make(*args, **kwargs))
+            try:
+                command = make(*args, **kwargs)
+            except TypeError as error:  # arguments the command does not take
+                name = getattr(make, "NAME", self.name)
+                raise CommandArgumentsError(name, None, str(error)) from None
+            return bus.execute(actor, command)
 
         method.__doc__ = self.__doc__
         method.__name__ = self.name

@@ -71,6 +71,11 @@ class InvalidCommandError(InvalidValueError):
         self.reason = message
 
 
+class CommandArgumentsError(InvalidCommandError, TypeError):
+    """A service method was called with arguments its command does not take (too many given
+    by position, a keyword it does not know, one it needs left out)."""
+
+
 # --- unknown things --------------------------------------------------------------------
 
 

@@ -40,6 +40,9 @@ TEXT_MAX: Final = 20_000
 """Characters in a multi-line text (a body, description, comment, note, reason): a WeChat
 article, the longest text any supported platform publishes, is at most 20,000."""
 
+HASHTAG_MAX: Final = 100
+"""Characters in one hashtag (one word, without its ``#``)."""
+
 HASHTAGS_MAX: Final = 30
 """Hashtags on one campaign: Instagram's limit per post, the most any platform allows."""
 
@@ -575,12 +578,13 @@ class KolPartner:
             require_text("deliverable", item, max_length=500)
 
 
-_HASHTAG = re.compile(r"^[^\s#][^\s#]{0,99}$")
+_HASHTAG = re.compile(r"^[^\s#]+$")
 
 
 def hashtag(value: object) -> str:
     """Return a hashtag without its leading ``#``, or raise :class:`InvalidValueError`."""
     text = require_line("hashtag", value).lstrip("#").strip("#")
+    _check_length("hashtag", text, HASHTAG_MAX)
     if not _HASHTAG.match(text):
         raise InvalidValueError(f"{value!r} is not a hashtag (one word, no spaces)")
     return text

@@ -25,6 +25,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from eventsourcing.persistence import DatabaseError, InterfaceError, OperationalError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -45,7 +46,13 @@ from libops.adapters.clock import ManualClock
 from libops.adapters.storage import count_events
 from libops.application.catalogue import describe
 from libops.domain.budget import Override
-from libops.domain.errors import LibopsError, PublishFailedError
+from libops.domain.errors import (
+    LibopsError,
+    NotAStoreError,
+    PublishFailedError,
+    StorageError,
+    StoreUnavailableError,
+)
 from libops.domain.interaction.contest import ContestRules, Prize
 from libops.domain.interaction.moderation import CommentRef
 from libops.domain.personal import Consent, PersonalInfo
@@ -709,3 +716,106 @@ class TestTheCommandLine:
 
         walk()
         tally.check(at_least=100)
+
+
+# --- the store failing, and files that are not stores -----------------------------------------
+
+
+class TestStoreFailures:
+    """A store that fails in use, or a file that is not one, gives a libops storage error."""
+
+    @pytest.mark.parametrize(
+        ("failure", "expected"),
+        [
+            (OperationalError("server closed the connection unexpectedly"), StoreUnavailableError),
+            (InterfaceError("the connection is closed"), StoreUnavailableError),
+            (OperationalError("database is locked"), StoreUnavailableError),
+            (OperationalError("something new"), StoreUnavailableError),
+            (DatabaseError("disk I/O error"), StorageError),
+        ],
+    )
+    def test_a_failing_store_gives_a_storage_error(
+        self,
+        ops: LibOps,
+        monkeypatch: pytest.MonkeyPatch,
+        failure: Exception,
+        expected: type[StorageError],
+    ) -> None:
+        """eventsourcing's errors from the recorder leave commands and reads as StorageError."""
+        campaign = ops.campaigns.plan(
+            EVERYONE, name="c", kind="topic", period=Period(date(2026, 4, 1), date(2026, 4, 2))
+        )
+        before = count_events(ops.app.recorder)
+
+        def fail(*args: object, **kwargs: object) -> None:
+            raise failure
+
+        monkeypatch.setattr(ops.app.recorder, "insert_events", fail)
+        monkeypatch.setattr(ops.app.recorder, "select_events", fail)
+        ops.app.repository.cache = None  # reads must reach the (failing) store
+        with pytest.raises(expected) as raised:
+            ops.campaigns.pause(EVERYONE, campaign, "an outage")
+        assert type(raised.value) is expected
+        assert ops.config.redacted_url in str(raised.value)
+        with pytest.raises(expected):
+            ops.campaigns.get(campaign)
+        monkeypatch.undo()
+        assert count_events(ops.app.recorder) == before
+
+    def test_postgresql_connections_cut(self, postgres_url: str) -> None:
+        """Every connection of the pool cut by the server: a StorageError or success, never
+        eventsourcing's own error, and the next command works."""
+        from tests.conftest import _pg_connect
+
+        with LibOps.open(postgres_url, migrate=True) as ops:
+            period = Period(date(2026, 4, 1), date(2026, 4, 2))
+            ops.campaigns.plan(EVERYONE, name="before", kind="topic", period=period)
+            pool = ops.app.recorder.datastore.pool
+            pids = [conn.info.backend_pid for conn in list(pool._pool)]
+            assert pids
+            base = postgres_url.split("?")[0]
+            with _pg_connect(base) as admin:
+                for pid in pids:
+                    admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            outcomes = []
+            for attempt_number in range(3):
+                try:
+                    ops.campaigns.plan(
+                        EVERYONE, name=f"during {attempt_number}", kind="topic", period=period
+                    )
+                    outcomes.append("done")
+                except StorageError as error:
+                    outcomes.append(type(error).__name__)
+            print("after the cut:", outcomes)  # shown with pytest -s
+            assert outcomes[-1] == "done", outcomes
+
+    def test_migrate_refuses_a_file_that_is_not_sqlite(self, tmp_path: Path) -> None:
+        """Migrating a file that is not SQLite changes nothing and leaves no lock file."""
+        path = tmp_path / "notes.txt"
+        path.write_text("my notes\n")
+        with pytest.raises(NotAStoreError, match="not a SQLite database"):
+            LibOps.open(f"sqlite:///{path}", migrate=True)
+        code, output, exception = _run(["db", "migrate", "--store", f"sqlite:///{path}"])
+        assert code == 1
+        assert exception is None or isinstance(exception, SystemExit)
+        assert "not a SQLite database" in output
+        assert "Traceback" not in output
+        assert path.read_text() == "my notes\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+    def test_migrate_leaves_no_lock_file(self, tmp_path: Path) -> None:
+        """A migration removes its lock file; running it again changes nothing."""
+        url = f"sqlite:///{tmp_path}/libops.db"
+        for _ in range(2):
+            code, output, _exception = _run(["db", "migrate", "--store", url])
+            assert code == 0, output
+        assert not list(tmp_path.glob("*.migrate-lock"))
+
+    def test_debug_shows_the_traceback(self, tmp_path: Path) -> None:
+        """With --debug the error comes out as it is, traceback and all."""
+        path = tmp_path / "notes.txt"
+        path.write_text("my notes\n")
+        result = CliRunner().invoke(
+            cli.app, ["--debug", "db", "migrate", "--store", f"sqlite:///{path}"]
+        )
+        assert isinstance(result.exception, NotAStoreError)

@@ -6,7 +6,7 @@ import typer
 
 from libops.cli.audit import audit_app
 from libops.cli.commands_command import commands
-from libops.cli.common import DebugOption, LibopsGroup
+from libops.cli.common import DebugOption, LibopsGroup, set_debug
 from libops.cli.db import db_app
 from libops.cli.demo_command import demo
 from libops.cli.project import project_app
@@ -27,6 +27,7 @@ app = typer.Typer(
 @app.callback()
 def libops_options(debug: DebugOption = False) -> None:
     """Run a library's social-media operations on an event-sourced store."""
+    set_debug(debug)
 
 
 app.add_typer(db_app, name="db")

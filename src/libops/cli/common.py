@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Annotated, Any, Final
 
 import typer
@@ -57,24 +58,40 @@ def stderr() -> Console:
     return Console(stderr=True, soft_wrap=True)
 
 
+_debugging: ContextVar[bool] = ContextVar("libops_cli_debug", default=False)
+
+
+def set_debug(debug: bool) -> None:
+    """Show errors with their traceback (``--debug``) from now on in this command, or not."""
+    _debugging.set(debug)
+
+
+def debugging() -> bool:
+    """Whether ``--debug`` was given: errors then come out with their traceback."""
+    return _debugging.get()
+
+
 def _field(label: str, value: str) -> Text:
     return Text.assemble((f"{label:<8}", "bold"), value)
 
 
 @contextmanager
 def reporting_errors(store: str) -> Iterator[None]:
-    """Turn libops's errors into a readable message and an exit code, without a traceback."""
+    """Turn libops's errors into a readable message and an exit code, without a traceback
+    (with ``--debug``, they come out as they are)."""
     # libops's own messages name the store by its redacted URL already; an error straight
     # from eventsourcing carries a driver's text, which is scrubbed of the password here.
     try:
         yield
-    except StoreUrlError as error:
-        _report(str(error))
-        raise typer.Exit(EXIT_BAD_URL) from None
-    except LibopsError as error:
-        _report(str(error))
-        raise typer.Exit(EXIT_STORE_ERROR) from None
-    except PersistenceError as error:
+    except (LibopsError, PersistenceError) as error:
+        if debugging():
+            raise
+        if isinstance(error, StoreUrlError):
+            _report(str(error))
+            raise typer.Exit(EXIT_BAD_URL) from None
+        if isinstance(error, LibopsError):
+            _report(str(error))
+            raise typer.Exit(EXIT_STORE_ERROR) from None
         _report(f"the store failed: {scrub_password(str(error), store)}")
         raise typer.Exit(EXIT_STORE_ERROR) from None
 
@@ -105,7 +122,7 @@ class LibopsGroup(TyperGroup):
         except (Exit, Abort, TyperException, KeyboardInterrupt):
             raise
         except Exception as error:
-            if ctx.params.get("debug"):
+            if debugging():
                 raise
             if isinstance(error, StoreUrlError | InvalidValueError):
                 _report(str(error))

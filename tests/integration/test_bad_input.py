@@ -646,6 +646,9 @@ def _cli_corpus(seeded: Seeded, tmp: Path) -> list[list[str]]:
         ["project", "run", "--store", store, "--batch-size", str(10**30)],
         ["project", "rebuild", "nope", "--store", store],
         ["commands", "nope"],
+        ["audit", "export", "--store", store, "--out", "/dev/null/bundle"],
+        ["audit", "checkpoint", "--store", store, "--by", "bell\x07"],
+        ["audit", "checkpoint", "--store", store, "--by", "x" * 300],
         ["demo", "--store", store, "--posts", "-1"],
         ["demo", "--store", store, "--days", str(10**30)],
         ["demo", "--store", store, "--seed", "junk"],
@@ -765,12 +768,16 @@ class TestStoreFailures:
     def test_postgresql_connections_cut(self, postgres_url: str) -> None:
         """Every connection of the pool cut by the server: a StorageError or success, never
         eventsourcing's own error, and the next command works."""
+        from eventsourcing.postgres import PostgresApplicationRecorder
+
         from tests.conftest import _pg_connect
 
         with LibOps.open(postgres_url, migrate=True) as ops:
             period = Period(date(2026, 4, 1), date(2026, 4, 2))
             ops.campaigns.plan(EVERYONE, name="before", kind="topic", period=period)
-            pool = ops.app.recorder.datastore.pool
+            recorder = ops.app.recorder
+            assert isinstance(recorder, PostgresApplicationRecorder)
+            pool = recorder.datastore.pool
             pids = [conn.info.backend_pid for conn in list(pool._pool)]
             assert pids
             base = postgres_url.split("?")[0]

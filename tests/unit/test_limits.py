@@ -48,6 +48,7 @@ LIMITS_DOC = Path(__file__).parents[2] / "docs" / "limits.md"
 NOW = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
 ALL = Actor("limits-1", list(Role), name="Tester")
 APPROVER = Actor("approver-1", [Role.BUDGET_OWNER])
+APPROVER_REVIEWER = Actor("reviewer-9", [Role.REVIEWER])
 PERIOD = Period(date(2026, 4, 1), date(2026, 6, 30))
 
 
@@ -106,7 +107,7 @@ def store() -> Iterator[Store]:
             consent=Consent("answering", NOW),
         )
         subject = ops.questions.get(question).asker.subject_id
-        ids = {"campaign": campaign, "budget": budget, "post": post, "risk": risk}
+        ids: dict[str, Any] = {"campaign": campaign, "budget": budget, "post": post, "risk": risk}
         ids["in review"] = in_review
         ids |= {"contest": contest, "question": question, "subject": subject}
         yield Store(ops, ids)
@@ -328,8 +329,6 @@ PROBES: dict[str, tuple[Call, Callable[[int], Any]]] = {
 }
 """How to give each field of the table a value of a size, and the value of that size."""
 
-APPROVER_REVIEWER = Actor("reviewer-9", [Role.REVIEWER])
-
 
 def documented_limits() -> dict[str, tuple[str, str]]:
     """The table in docs/limits.md: field -> (kind, at most)."""
@@ -347,7 +346,8 @@ def _number(text: str) -> int:
     digits = number.group()
     if "**" in digits:
         base, power = digits.split("**")
-        return int(base) ** int(power)
+        power_of: int = int(base) ** int(power)
+        return power_of
     return int(digits.replace(",", ""))
 
 

@@ -240,7 +240,10 @@ def require_count(field_name: str, value: object) -> int:
     return value
 
 
-def require_day(field_name: str, value: date) -> date:
+D = TypeVar("D", bound=date)
+
+
+def require_day(field_name: str, value: D) -> D:
     """``value`` (a date, or the day of a datetime) if it lies in the years libops accepts."""
     day = value.date() if isinstance(value, datetime) else value
     if checking_limits() and not EARLIEST_DAY <= day <= LATEST_DAY:
@@ -365,13 +368,16 @@ def _count_validator(instance: object, attribute: attrs.Attribute[Any], value: o
     require_count(attribute.name, value)
 
 
-def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        raise InvalidValueError("expected a list of texts, not a single text")
-    try:
-        return at_most("the list", value)
-    except TypeError:
-        raise InvalidValueError(f"expected a list of texts, not {value!r}") from None
+def _texts(what: str) -> Callable[[Iterable[str]], tuple[str, ...]]:
+    def convert(value: Iterable[str]) -> tuple[str, ...]:
+        if isinstance(value, str):
+            raise InvalidValueError(f"{what} is a list of texts, not a single text")
+        try:
+            return at_most(what, value)
+        except TypeError:
+            raise InvalidValueError(f"{what} is a list of texts, not {value!r}") from None
+
+    return convert
 
 
 # --- money -----------------------------------------------------------------------------
@@ -490,8 +496,9 @@ def _roles(value: Iterable[Role | str]) -> frozenset[Role]:
     return frozenset(to_enum(Role, r) for r in given)
 
 
-def _display_name(value: object) -> str:
-    return optional_line("an actor's name", value)
+def _display_name(value: str) -> str:
+    optional_line("an actor's name", value)
+    return value
 
 
 @attrs.frozen
@@ -568,7 +575,7 @@ class KolPartner:
     handle: str = attrs.field(converter=_kol_handle)
     platform: Platform = attrs.field(converter=to_platform)
     audience_size: int = attrs.field(validator=_count_validator)
-    deliverables: tuple[str, ...] = attrs.field(converter=_str_tuple)
+    deliverables: tuple[str, ...] = attrs.field(converter=_texts("deliverables"))
     fee: Money
 
     def __attrs_post_init__(self) -> None:
@@ -599,7 +606,7 @@ class PostVariant:
 
     platform: Platform = attrs.field(converter=to_platform)
     text: str = attrs.field(validator=_text_validator())
-    media: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    media: tuple[str, ...] = attrs.field(default=(), converter=_texts("media"))
     link: str | None = None
 
     def __attrs_post_init__(self) -> None:

@@ -368,16 +368,21 @@ def _count_validator(instance: object, attribute: attrs.Attribute[Any], value: o
     require_count(attribute.name, value)
 
 
-def _texts(what: str) -> Callable[[Iterable[str]], tuple[str, ...]]:
-    def convert(value: Iterable[str]) -> tuple[str, ...]:
-        if isinstance(value, str):
-            raise InvalidValueError(f"{what} is a list of texts, not a single text")
-        try:
-            return at_most(what, value)
-        except TypeError:
-            raise InvalidValueError(f"{what} is a list of texts, not {value!r}") from None
+def _text_list(what: str, value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise InvalidValueError(f"{what} is a list of texts, not a single text")
+    try:
+        return at_most(what, value)
+    except TypeError:
+        raise InvalidValueError(f"{what} is a list of texts, not {value!r}") from None
 
-    return convert
+
+def _deliverables(value: Iterable[str]) -> tuple[str, ...]:
+    return _text_list("deliverables", value)
+
+
+def _variant_media(value: Iterable[str]) -> tuple[str, ...]:
+    return _text_list("media", value)
 
 
 # --- money -----------------------------------------------------------------------------
@@ -575,7 +580,7 @@ class KolPartner:
     handle: str = attrs.field(converter=_kol_handle)
     platform: Platform = attrs.field(converter=to_platform)
     audience_size: int = attrs.field(validator=_count_validator)
-    deliverables: tuple[str, ...] = attrs.field(converter=_texts("deliverables"))
+    deliverables: tuple[str, ...] = attrs.field(converter=_deliverables)
     fee: Money
 
     def __attrs_post_init__(self) -> None:
@@ -606,7 +611,7 @@ class PostVariant:
 
     platform: Platform = attrs.field(converter=to_platform)
     text: str = attrs.field(validator=_text_validator())
-    media: tuple[str, ...] = attrs.field(default=(), converter=_texts("media"))
+    media: tuple[str, ...] = attrs.field(default=(), converter=_variant_media)
     link: str | None = None
 
     def __attrs_post_init__(self) -> None:

@@ -14,12 +14,13 @@ import pytest
 
 from libops import Actor, LibOps, MetricSnapshot, Objective, Period, PostVariant, Role
 from libops.adapters.clock import ManualClock
-from libops.adapters.storage import count_events
+from libops.adapters.storage import count_events, parse_store_url
 from libops.domain.errors import (
     ControlCharacterError,
     DateRangeError,
     InvalidValueError,
     LimitExceededError,
+    StoreUrlError,
 )
 from libops.domain.interaction.contest import ContestRules, Prize
 from libops.domain.interaction.moderation import CommentRef
@@ -512,3 +513,40 @@ class TestOldEventsStillLoad:
             # ...and the next command on it is held to the limits.
             with pytest.raises(LimitExceededError):
                 reopened.campaigns.amend(ALL, campaign, name="n" * (NAME_MAX + 1))
+
+
+class TestStoreUrlOptions:
+    """Store URL options are whole numbers in a range every driver and pool can hold."""
+
+    BASE = "postgresql://u:p@127.0.0.1:5432/db"
+
+    @pytest.mark.parametrize(
+        ("option", "low", "high"),
+        [
+            ("pool_size", 1, 1_000),
+            ("max_overflow", 0, 1_000),
+            ("max_waiting", 0, 100_000),
+            ("connect_timeout", 0, 3_600),
+            ("lock_timeout", 0, 86_400),
+            ("idle_in_transaction_session_timeout", 0, 86_400),
+            ("cache_size", 0, 1_000_000),
+        ],
+    )
+    def test_each_end_accepted_one_past_refused(self, option: str, low: int, high: int) -> None:
+        """The range's ends are accepted; one past either end is refused naming the range."""
+        for value in (low, high):
+            parse_store_url(f"{self.BASE}?{option}={value}")
+        for value in (low - 1, high + 1, 10**30):
+            with pytest.raises(StoreUrlError, match=f"from {low} to {high}"):
+                parse_store_url(f"{self.BASE}?{option}={value}")
+
+    def test_sqlite_file_names_fit_with_their_neighbours(self, tmp_path: Path) -> None:
+        """A file name of 242 bytes is accepted; 243 is refused, since ``.migrate-lock`` must
+        fit beside it in 255 bytes; a directory name over 255 bytes is refused too."""
+        parse_store_url(f"sqlite:///{tmp_path}/{'a' * 239}.db")
+        with pytest.raises(StoreUrlError, match="243 bytes; at most 242"):
+            parse_store_url(f"sqlite:///{tmp_path}/{'a' * 240}.db")
+        with pytest.raises(StoreUrlError, match="bytes; at most 242"):
+            parse_store_url(f"sqlite:///{tmp_path}/{'é' * 121}.db")  # 2 bytes each
+        with pytest.raises(StoreUrlError, match="directory name"):
+            parse_store_url(f"sqlite:///{tmp_path}/{'d' * 256}/x.db")

@@ -8,7 +8,7 @@ from typing import Any
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from libops.domain.schema import ENUM_TYPES, VALUE_TYPES, converter
-from libops.domain.values import limits_unchecked
+from libops.domain.values import resume_limits, suspend_limits
 
 
 class ValueTranscoding(Transcoding):
@@ -25,8 +25,11 @@ class ValueTranscoding(Transcoding):
 
     def decode(self, data: Any) -> Any:
         # A stored value is read back as it was recorded, even past a limit set since.
-        with limits_unchecked():
+        token = suspend_limits()
+        try:
             return self._structure(data, self.type)
+        finally:
+            resume_limits(token)
 
 
 class EnumTranscoding(Transcoding):

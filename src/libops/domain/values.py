@@ -6,7 +6,7 @@ import enum
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, TypeVar
@@ -59,6 +59,17 @@ LATEST_DAY: Final = date(2999, 12, 31)
 """The latest day a command may name; far enough from year 9999 for any date arithmetic."""
 
 _checking_limits: ContextVar[bool] = ContextVar("libops_checking_limits", default=True)
+
+
+def suspend_limits() -> Token[bool]:
+    """Stop checking limits until :func:`resume_limits` is given the token this returns (the
+    cheap form of :func:`limits_unchecked`, for decoding stored values one by one)."""
+    return _checking_limits.set(False)
+
+
+def resume_limits(token: Token[bool]) -> None:
+    """Check limits again as before the :func:`suspend_limits` that gave ``token``."""
+    _checking_limits.reset(token)
 
 
 @contextmanager

@@ -61,7 +61,7 @@ from libops.domain.values import (
     COUNT_MAX,
     HASHTAGS_MAX,
     NAME_MAX,
-    TEXT_MAX,
+    POST_TEXT_MAX,
     KolPartner,
     Money,
     ReviewChecklist,
@@ -85,7 +85,7 @@ BAD_TEXTS: list[str] = [
     "c1\x85\x9b",
     "del\x7f",
     "x" * (NAME_MAX + 1),
-    "y" * (TEXT_MAX + 1),
+    "y" * (POST_TEXT_MAX + 1),
     "z" * 1_000_000,
 ]
 """Texts no field takes (blank ones only where text is required)."""

@@ -34,6 +34,7 @@ from libops.domain.permissions import authorize
 from libops.domain.review import PERSONAL_DATA
 from libops.domain.values import (
     LINE_MAX,
+    POST_TEXT_MAX,
     Actor,
     ContentType,
     Finding,
@@ -116,7 +117,7 @@ def _optional_text(field_name: str, value: object, max_length: int) -> str | Non
 
 
 def _body(value: object) -> str:
-    return storable_text("body", value).strip()
+    return storable_text("body", value, max_length=POST_TEXT_MAX).strip()
 
 
 def _media(values: Iterable[str]) -> tuple[str, ...]:

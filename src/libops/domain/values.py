@@ -37,8 +37,12 @@ LINE_MAX: Final = 2_000
 """Characters in a one-line text that can run long: a media reference, a link, an external id."""
 
 TEXT_MAX: Final = 20_000
-"""Characters in a multi-line text (a body, description, comment, note, reason): a WeChat
-article, the longest text any supported platform publishes, is at most 20,000."""
+"""Characters in a multi-line text libops keeps but does not publish (a description, review
+comments, notes): as long as a WeChat article, and far more than any of them needs."""
+
+POST_TEXT_MAX: Final = 64_000
+"""Characters in a post's body or a platform variant's text: above the longest post any
+supported platform takes (Facebook's 63,206), which each variant must also fit."""
 
 HASHTAG_MAX: Final = 100
 """Characters in one hashtag (one word, without its ``#``)."""
@@ -621,7 +625,7 @@ class PostVariant:
     """The text and media of a post as adapted to one platform."""
 
     platform: Platform = attrs.field(converter=to_platform)
-    text: str = attrs.field(validator=_text_validator())
+    text: str = attrs.field(validator=_text_validator(POST_TEXT_MAX))
     media: tuple[str, ...] = attrs.field(default=(), converter=_variant_media)
     link: str | None = None
 

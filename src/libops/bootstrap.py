@@ -30,6 +30,7 @@ from libops.adapters.storage import (
     parse_store_url,
     preflight,
     require_private_file,
+    storage_failure,
     store_environment,
     translate_storage_error,
 )
@@ -85,11 +86,13 @@ def _construct(config: StoreConfig, clock: Clock, *, create_tables: bool) -> Lib
         preflight(config, tables=[events_table(config, LibOpsApplication.name)])
     env = store_environment(config, create_tables=create_tables)
     try:
-        return LibOpsApplication(env, clock, register_libops_transcodings)
+        app = LibOpsApplication(env, clock, register_libops_transcodings)
     except (PersistenceError, OSError) as error:
         raise translate_storage_error(error, config) or StorageError(
             f"cannot open the store at {config.redacted_url}: {config.scrub(str(error))}"
         ) from None
+    app.storage_error = functools.partial(storage_failure, config)
+    return app
 
 
 def _probe(app: LibOpsApplication, config: StoreConfig) -> None:

@@ -38,6 +38,7 @@ from libops.domain.errors import (
     DuplicateCommitmentError,
     InvalidValueError,
     InvoiceConflictError,
+    LimitExceededError,
     MoneyError,
     NoBudgetLineError,
     NotAnActorError,
@@ -491,7 +492,7 @@ class TestCommit:
         ("arguments", "error"),
         [
             ({"reference": ""}, InvalidValueError),
-            ({"reference": "x" * 301}, InvalidValueError),
+            ({"reference": "x" * 301}, LimitExceededError),
             ({"reference": None}, InvalidValueError),
             ({"amount": cny(0)}, MoneyError),
             ({"amount": 10}, MoneyError),

@@ -28,10 +28,12 @@ from libops import (
 )
 from libops.domain.errors import (
     CampaignEndedError,
+    ControlCharacterError,
     InvalidTransitionError,
     InvalidValueError,
     LaunchRequirementsError,
     LibopsError,
+    LimitExceededError,
     MoneyError,
     PeriodError,
     PermissionDeniedError,
@@ -342,10 +344,11 @@ class TestRules:
     @pytest.mark.parametrize("name", ["", "   ", "\n\t", "x" * 201, 42, None])
     def test_name_must_be_text(self, team: Team, name: object) -> None:
         """A campaign's name is non-empty text of at most 200 characters."""
-        with pytest.raises(InvalidValueError):
+        error = LimitExceededError if name == "x" * 201 else InvalidValueError
+        with pytest.raises(error):
             _plan(team, name=name)
         campaign = _plan(team)
-        refused(campaign, InvalidValueError, lambda: campaign.amend(team.planner, name=name))  # type: ignore[arg-type]  # deliberately bad
+        refused(campaign, error, lambda: campaign.amend(team.planner, name=name))  # type: ignore[arg-type]  # deliberately bad
 
     def test_amendment_must_change_something(self, team: Team) -> None:
         """An amendment with nothing in it is refused."""
@@ -463,9 +466,9 @@ BAD_INPUTS: dict[str, BadInput] = {
     # plan
     "plan/empty-name": BadInput(_plan_with(name=""), InvalidValueError),
     "plan/blank-name": BadInput(_plan_with(name="   "), InvalidValueError),
-    "plan/long-name": BadInput(_plan_with(name="x" * 201), InvalidValueError),
+    "plan/long-name": BadInput(_plan_with(name="x" * 201), LimitExceededError),
     "plan/name-not-text": BadInput(_plan_with(name=42), InvalidValueError),
-    "plan/name-lone-surrogate": BadInput(_plan_with(name=_SURROGATE), InvalidValueError),
+    "plan/name-lone-surrogate": BadInput(_plan_with(name=_SURROGATE), ControlCharacterError),
     "plan/unknown-kind": BadInput(_plan_with(kind="festival"), InvalidValueError),
     "plan/period-not-a-period": BadInput(
         _plan_with(period=(date(2026, 4, 1), date(2026, 4, 2))), InvalidValueError
@@ -501,7 +504,7 @@ BAD_INPUTS: dict[str, BadInput] = {
     "plan/hashtags-one-text": BadInput(_plan_with(hashtags="#读书 #世界"), InvalidValueError),
     "plan/description-not-text": BadInput(_plan_with(description=42), InvalidValueError),
     "plan/description-lone-surrogate": BadInput(
-        _plan_with(description=_SURROGATE), InvalidValueError
+        _plan_with(description=_SURROGATE), ControlCharacterError
     ),
     "plan/by-auditor": BadInput(
         lambda ops, _c, t: ops.campaigns.plan(t.auditor, name="X", kind="kol", period=APRIL),

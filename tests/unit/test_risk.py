@@ -27,10 +27,12 @@ from libops import (
     RiskStatus,
 )
 from libops.domain.errors import (
+    ControlCharacterError,
     IncidentResolvedError,
     IncidentTimeError,
     InvalidValueError,
     LibopsError,
+    LimitExceededError,
     MitigationCompletedError,
     NotAnActorError,
     OpenIncidentsError,
@@ -953,10 +955,10 @@ BAD_INPUTS: dict[str, BadInput] = {
     },
     "identify/empty-title": BadInput(_identify_with(title=""), InvalidValueError),
     "identify/blank-title": BadInput(_identify_with(title="  "), InvalidValueError),
-    "identify/long-title": BadInput(_identify_with(title="x" * 201), InvalidValueError),
+    "identify/long-title": BadInput(_identify_with(title="x" * 201), LimitExceededError),
     "identify/title-not-text": BadInput(_identify_with(title=7), InvalidValueError),
     "identify/title-lone-surrogate": BadInput(
-        _identify_with(title="bad \ud800"), InvalidValueError
+        _identify_with(title="bad \ud800"), ControlCharacterError
     ),
     "identify/description-not-text": BadInput(_identify_with(description=None), InvalidValueError),
     "identify/unknown-category": BadInput(_identify_with(category="weather"), InvalidValueError),

@@ -40,6 +40,8 @@ from libops.domain.personal import Consent, SealedPersonalData
 from libops.domain.risk import MitigationAction, RiskReview
 from libops.domain.schema import ENUM_TYPES, VALUE_TYPES, converter
 from libops.domain.values import (
+    EARLIEST_DAY,
+    LATEST_DAY,
     Actor,
     ContentType,
     Finding,
@@ -62,13 +64,16 @@ from tests.golden.inventory import aggregate_classes, recorded_event_classes
 
 # --- strategies ------------------------------------------------------------------------
 
-# hypothesis' text() never yields lone surrogates, which no store can hold.
-_text = st.text(max_size=40)
+# Printable text: libops refuses control characters and lone surrogates in commands (C0 but
+# tab and line breaks in multi-line texts), and names take one line.
+_printable = st.characters(blacklist_categories=("Cc", "Cs"))
+_text = st.text(_printable, max_size=40)
+_days = st.dates(min_value=EARLIEST_DAY, max_value=LATEST_DAY)
 
 
 def _nonblank(max_length: int) -> st.SearchStrategy[str]:
     """Text that libops's require_text accepts: not blank, at most ``max_length`` once stripped."""
-    return st.text(min_size=1, max_size=max_length).filter(lambda s: bool(s.strip()))
+    return st.text(_printable, min_size=1, max_size=max_length).filter(lambda s: bool(s.strip()))
 
 
 _aware_datetimes = st.datetimes(
@@ -101,13 +106,13 @@ def _period(draw: st.DrawFn) -> Period:
 
 
 _targets = st.decimals(
-    min_value=Decimal("0.000001"), max_value=Decimal(10**15), allow_nan=False, allow_infinity=False
+    min_value=Decimal("0.000001"), max_value=Decimal(10**12), allow_nan=False, allow_infinity=False
 )
 
 
 @st.composite
 def _risk_review(draw: st.DrawFn) -> RiskReview:
-    reviewed_on = draw(st.dates(max_value=date(9000, 1, 1)))
+    reviewed_on = draw(st.dates(min_value=EARLIEST_DAY, max_value=date(2900, 1, 1)))
     later = draw(st.integers(min_value=1, max_value=3650))
     return RiskReview(
         reviewer_id=draw(_nonblank(200)).strip(),
@@ -222,8 +227,8 @@ VALUE_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
         platform=st.sampled_from(Platform),
         per=st.sampled_from(CadencePeriod),
         breach=st.sampled_from(CadenceBreach),
-        period_start=st.dates(),
-        period_end=st.dates(),
+        period_start=_days,
+        period_end=_days,
         count=_counts,
         limit=_counts,
         surge=st.none() | _text,
@@ -232,7 +237,7 @@ VALUE_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
         MitigationAction,
         number=st.integers(min_value=1, max_value=10**6),
         description=_nonblank(1000).map(str.strip),
-        due_on=st.dates(),
+        due_on=_days,
         owner_id=_nonblank(200).map(str.strip),
     ),
     RiskReview: _risk_review(),

@@ -17,7 +17,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
@@ -27,6 +27,7 @@ import attrs
 from libops.domain.errors import (
     FileModeError,
     MigrationRequiredError,
+    NotAStoreError,
     StorageError,
     StoreAuthenticationError,
     StoreUnavailableError,
@@ -53,25 +54,31 @@ MIGRATION_LOCK_TIMEOUT: Final = 120
 _UNSAFE_SETTING: Final = "POSTGRES_ENABLE_DB_FUNCTIONS"
 _FALSE_WORDS: Final = frozenset({"", "n", "no", "f", "false", "off", "0"})
 
-# URL option -> (eventsourcing environment variable, how its value is checked)
-_INTEGER = "a whole number of at least 0"
-_POSTGRES_OPTIONS: Final[Mapping[str, tuple[str, str]]] = {
-    "pool_size": ("POSTGRES_POOL_SIZE", _INTEGER),
-    "max_overflow": ("POSTGRES_MAX_OVERFLOW", _INTEGER),
-    "max_waiting": ("POSTGRES_MAX_WAITING", _INTEGER),
-    "connect_timeout": ("POSTGRES_CONNECT_TIMEOUT", _INTEGER),
-    "lock_timeout": ("POSTGRES_LOCK_TIMEOUT", _INTEGER),
+# URL option -> (eventsourcing environment variable, how its value is checked): a range of
+# whole numbers (bounded, so that no driver or pool overflows or waits for ever) or a name.
+_SQL_NAME = "a lower-case SQL name (letters, digits, _)"
+_DAY_IN_SECONDS: Final = 86_400
+_POSTGRES_OPTIONS: Final[Mapping[str, tuple[str, range | str]]] = {
+    "pool_size": ("POSTGRES_POOL_SIZE", range(1, 1_001)),
+    "max_overflow": ("POSTGRES_MAX_OVERFLOW", range(0, 1_001)),
+    "max_waiting": ("POSTGRES_MAX_WAITING", range(0, 100_001)),
+    "connect_timeout": ("POSTGRES_CONNECT_TIMEOUT", range(0, 3_601)),
+    "lock_timeout": ("POSTGRES_LOCK_TIMEOUT", range(0, _DAY_IN_SECONDS + 1)),
     "idle_in_transaction_session_timeout": (
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT",
-        _INTEGER,
+        range(0, _DAY_IN_SECONDS + 1),
     ),
-    "schema": ("POSTGRES_SCHEMA", "a lower-case SQL name (letters, digits, _)"),
-    "cache_size": ("AGGREGATE_CACHE_MAXSIZE", _INTEGER),
+    "schema": ("POSTGRES_SCHEMA", _SQL_NAME),
+    "cache_size": ("AGGREGATE_CACHE_MAXSIZE", range(0, 1_000_001)),
 }
-_SQLITE_OPTIONS: Final[Mapping[str, tuple[str, str]]] = {
-    "lock_timeout": ("SQLITE_LOCK_TIMEOUT", _INTEGER),
-    "cache_size": ("AGGREGATE_CACHE_MAXSIZE", _INTEGER),
+_SQLITE_OPTIONS: Final[Mapping[str, tuple[str, range | str]]] = {
+    "lock_timeout": ("SQLITE_LOCK_TIMEOUT", range(0, _DAY_IN_SECONDS + 1)),
+    "cache_size": ("AGGREGATE_CACHE_MAXSIZE", range(0, 1_000_001)),
 }
+_NAME_BYTES: Final = 255
+"""The longest file name (in bytes) the usual file systems (ext4, XFS, APFS, NTFS) allow."""
+_SIBLING_SUFFIXES: Final = (".migrate-lock", ".keys", "-journal", "-wal", "-shm")
+"""What libops and SQLite add to a store's file name for the files beside it."""
 _SCHEMA_NAME: Final = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _HOW: Final = (
     "expected memory://, sqlite:///relative/file.db, sqlite:////absolute/file.db "
@@ -148,7 +155,9 @@ def scrub_password(text: str, url: str) -> str:
     return text
 
 
-def _options(query: str, allowed: Mapping[str, tuple[str, str]], url: str) -> dict[str, str]:
+def _options(
+    query: str, allowed: Mapping[str, tuple[str, range | str]], url: str
+) -> dict[str, str]:
     env: dict[str, str] = {}
     try:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
@@ -167,12 +176,14 @@ def _options(query: str, allowed: Mapping[str, tuple[str, str]], url: str) -> di
             raise StoreUrlError(f"option {key!r} is given twice in store URL {redact(url)}")
         seen.add(key)
         variable, expected = allowed[key]
-        valid = (
-            value.isascii() and value.isdigit()
-            if expected == _INTEGER
-            else _SCHEMA_NAME.fullmatch(value) is not None
-        )
-        if not valid:
+        if isinstance(expected, range):
+            low, high = expected.start, expected.stop - 1
+            if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
+                raise StoreUrlError(
+                    f"option {key}={value!r} in store URL {redact(url)} must be a whole "
+                    f"number from {low} to {high}"
+                )
+        elif _SCHEMA_NAME.fullmatch(value) is None:
             raise StoreUrlError(
                 f"option {key}={value!r} in store URL {redact(url)} must be {expected}"
             )
@@ -227,6 +238,7 @@ def _parse_sqlite(url: str, netloc: str, path: str, query: str) -> StoreConfig:
         raise StoreUrlError("use memory:// for a store that lives only in memory")
     if "\x00" in filename:
         raise StoreUrlError(f"{url!r}: a file name cannot contain a NUL character")
+    _check_file_name(url, filename)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": os.path.abspath(filename),
@@ -235,6 +247,28 @@ def _parse_sqlite(url: str, netloc: str, path: str, query: str) -> StoreConfig:
     config = StoreConfig("sqlite", url, env)
     _check_sqlite_directory(config)
     return config
+
+
+def _check_file_name(url: str, filename: str) -> None:
+    """Refuse a path the file system cannot hold, with the files libops puts beside it."""
+    try:
+        parts = [part.encode("utf-8") for part in Path(filename).parts]
+    except UnicodeEncodeError:
+        raise StoreUrlError(f"{redact(url)!r}: the file name is not valid Unicode") from None
+    longest = _NAME_BYTES - max(len(suffix) for suffix in _SIBLING_SUFFIXES)
+    for part in parts[:-1]:
+        if len(part) > _NAME_BYTES:
+            raise StoreUrlError(
+                f"a directory name in store URL {redact(url)} is {len(part)} bytes; "
+                f"file systems allow at most {_NAME_BYTES}"
+            )
+    if parts and len(parts[-1]) > longest:
+        raise StoreUrlError(
+            f"the file name in store URL {redact(url)} is {len(parts[-1])} bytes; at most "
+            f"{longest}, so that the files libops keeps beside it fit in {_NAME_BYTES} bytes"
+        )
+    if len(os.path.abspath(filename).encode("utf-8")) > 4_000:
+        raise StoreUrlError(f"the path in store URL {redact(url)} is too long")
 
 
 def _check_sqlite_directory(config: StoreConfig) -> None:
@@ -377,6 +411,7 @@ def _migration_required(config: StoreConfig, what: str) -> MigrationRequiredErro
 def _preflight_sqlite(config: StoreConfig, tables: Sequence[str]) -> None:
     path = Path(config.env["SQLITE_DBNAME"])
     _check_sqlite_directory(config)
+    _check_sqlite_file(config, path)
     if not tables:
         return
     if not path.exists():
@@ -401,6 +436,30 @@ def _preflight_sqlite(config: StoreConfig, tables: Sequence[str]) -> None:
     if missing:
         raise _migration_required(config, ", ".join(missing))
     require_private_file(path, "event database")
+
+
+_SQLITE_HEADER: Final = b"SQLite format 3\x00"
+
+
+def _check_sqlite_file(config: StoreConfig, path: Path) -> None:
+    """Refuse a file that is not a SQLite database before anything is written beside it."""
+    if path.is_dir():
+        raise StoreUnavailableError(f"{str(path)!r} of {config.redacted_url} is a directory")
+    try:
+        with open(path, "rb") as file:
+            header = file.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise StoreUnavailableError(
+            f"cannot read the SQLite file {str(path)!r} of {config.redacted_url}: {error.strerror}"
+        ) from None
+    # An empty file is an empty database to SQLite; anything else must start with its header.
+    if header and header != _SQLITE_HEADER:
+        raise NotAStoreError(
+            f"{str(path)!r} of {config.redacted_url} is not a SQLite database; libops leaves "
+            "it as it is: name a new file or an existing libops store"
+        )
 
 
 def _pg_has_table(conn: psycopg.Connection[Any], schema: str, table: str) -> bool:
@@ -461,15 +520,8 @@ def migration_lock(config: StoreConfig) -> Iterator[None]:
     if config.scheme == "sqlite":
         # Switching a new file to WAL mode and creating its tables from several processes
         # at once can fail with "database is locked": serialise on a lock file beside it.
-        import fcntl
-
-        lock_path = f"{config.env['SQLITE_DBNAME']}.migrate-lock"
-        with open(lock_path, "a") as lock_file:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
+        with _sqlite_migration_lock(config):
+            yield
         return
     if config.scheme != "postgresql":
         yield
@@ -503,6 +555,42 @@ def migration_lock(config: StoreConfig) -> Iterator[None]:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
+@contextmanager
+def _sqlite_migration_lock(config: StoreConfig) -> Iterator[None]:
+    """Hold an exclusive lock on ``<file>.migrate-lock``, and remove the lock file after.
+
+    The lock is taken on the file the path names once locked: a process that locked a file
+    another one has just removed tries again, so no two migrations ever run at once.
+    """
+    import fcntl
+
+    lock_path = f"{config.env['SQLITE_DBNAME']}.migrate-lock"
+    while True:
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            raise StoreUnavailableError(
+                f"cannot create the migration lock {lock_path!r} of {config.redacted_url}: "
+                f"{error.strerror}"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                current = os.stat(lock_path).st_ino
+            except FileNotFoundError:
+                continue
+            if current != os.fstat(fd).st_ino:
+                continue
+            try:
+                yield
+            finally:
+                with suppress(FileNotFoundError):
+                    os.unlink(lock_path)
+            return
+        finally:
+            os.close(fd)
+
+
 # --- errors from the drivers ----------------------------------------------------------------
 
 _UNREACHABLE: Final = (
@@ -517,6 +605,14 @@ _UNREACHABLE: Final = (
     "network is unreachable",
     "couldn't get a connection",
     "server closed the connection unexpectedly",
+    "terminating connection",
+    "connection is closed",
+    "connection is lost",
+    "connection has been closed",
+    "consuming input failed",
+    "database system is shutting down",
+    "database system is starting up",
+    "the database system is in recovery mode",
 )
 
 
@@ -547,6 +643,24 @@ def translate_storage_error(error: BaseException, config: StoreConfig) -> Storag
     if "file is not a database" in lowered:
         return StorageError(f"{where} is not a SQLite database: {text}")
     return None
+
+
+def storage_failure(config: StoreConfig, error: BaseException) -> StorageError:
+    """The libops error for a failure of the store while in use (an outage, a locked file)."""
+    from eventsourcing.persistence import InterfaceError, OperationalError
+
+    known = translate_storage_error(error, config)
+    if known is not None:
+        return known
+    text = config.scrub(str(error)).strip()
+    if "database is locked" in text.lower():
+        return StoreUnavailableError(
+            f"the SQLite file of {config.redacted_url} stayed locked by another process: "
+            f"{text}; nothing was recorded, try again"
+        )
+    if isinstance(error, OperationalError | InterfaceError):
+        return StoreUnavailableError(f"the store at {config.redacted_url} is unavailable: {text}")
+    return StorageError(f"the store at {config.redacted_url} failed: {text}")
 
 
 # --- reading a store -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from libops.domain.schema import ENUM_TYPES, VALUE_TYPES, converter
+from libops.domain.values import resume_limits, suspend_limits
 
 
 class ValueTranscoding(Transcoding):
@@ -23,7 +24,12 @@ class ValueTranscoding(Transcoding):
         return self._unstructure(obj)
 
     def decode(self, data: Any) -> Any:
-        return self._structure(data, self.type)
+        # A stored value is read back as it was recorded, even past a limit set since.
+        token = suspend_limits()
+        try:
+            return self._structure(data, self.type)
+        finally:
+            resume_limits(token)
 
 
 class EnumTranscoding(Transcoding):

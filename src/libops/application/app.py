@@ -29,6 +29,7 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     Notification,
     OperationalError,
+    PersistenceError,
 )
 from eventsourcing.utils import Environment, get_topic
 
@@ -180,6 +181,9 @@ class LibOpsApplication(Application[UUID]):
         # How libops's value types are stored is the wiring's business (bootstrap.py).
         self._register_transcodings = transcodings
         super().__init__(env=dict(env))
+        self.storage_error: Callable[[PersistenceError], StorageError] = _storage_error
+        """The libops error that says what a failure of the store means (set by the wiring,
+        which knows the store's URL): no error of the persistence module leaves a command."""
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Only the settings libops derived from the store URL count: stray process
@@ -277,12 +281,18 @@ class LibOpsApplication(Application[UUID]):
             aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise UnknownIdError(kind, aggregate_id) from None
-        except (OperationalError, InterfaceError) as error:
-            busy = StoreBusyError if _locked(error) else StorageError
-            raise busy(f"cannot load {kind} {aggregate_id} from the store: {error}") from error
+        except PersistenceError as error:
+            raise self.store_failure(error) from error
         if not isinstance(aggregate, aggregate_type):
             raise UnknownIdError(kind, aggregate_id)
         return aggregate
+
+    def store_failure(self, error: PersistenceError) -> StorageError:
+        """The libops error for a failure of the store: :class:`StoreBusyError` when a lock
+        was not granted (nothing was written), else what the wiring's ``storage_error``
+        says (an outage, with the store's redacted URL)."""
+        failure = self.storage_error(error)
+        return StoreBusyError(str(failure)) if _locked(error) else failure
 
     def notifications(
         self, *topics: str, page: int = 500, stop: int | None = None
@@ -296,9 +306,8 @@ class LibOpsApplication(Application[UUID]):
         while True:
             try:
                 batch = self.recorder.select_notifications(start, page, stop=stop, topics=topics)
-            except (OperationalError, InterfaceError) as error:
-                busy = StoreBusyError if _locked(error) else StorageError
-                raise busy(f"cannot read the event log: {error}") from error
+            except PersistenceError as error:
+                raise self.store_failure(error) from error
             yield from batch
             if len(batch) < page:
                 return
@@ -373,7 +382,7 @@ class LibOpsApplication(Application[UUID]):
                             continue
                 except (OperationalError, InterfaceError, StoreBusyError) as error:
                     if not isinstance(error, StoreBusyError) and not _locked(error):
-                        raise StorageError(f"{command} could not use the store: {error}") from error
+                        raise self.store_failure(error) from error
                     # The store was busy and nothing was written: the same as losing a race.
                     why, locked = f"found the store locked ({error})", True
                 elapsed = time.monotonic() - started
@@ -488,6 +497,10 @@ def _locked(error: BaseException) -> bool:
     return any(marker in text for marker in _LOCKED)
 
 
+def _storage_error(error: PersistenceError) -> StorageError:
+    return StorageError(f"the store failed: {error}")
+
+
 def to_id(aggregate_id: UUID | str, kind: str) -> UUID:
     """``aggregate_id`` as a UUID, or :class:`UnknownIdError` naming ``kind``."""
     if isinstance(aggregate_id, str):
@@ -504,4 +517,5 @@ def digest(command: str, arguments: Mapping[str, Any]) -> str:
     """The idempotency fingerprint of ``command`` given with ``arguments`` (SHA-256, hex)."""
     plain = converter.unstructure(dict(arguments))
     text = json.dumps([command, plain], sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    # surrogatepass: a lone surrogate in an argument is refused by the command, not here.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

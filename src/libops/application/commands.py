@@ -39,10 +39,12 @@ from uuid import UUID
 import attrs
 import cattrs
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import PersistenceError
 
 from libops.application.app import KINDS, LibOpsApplication, digest, to_id
 from libops.application.dependencies import Dependencies
 from libops.domain.errors import (
+    CommandArgumentsError,
     InvalidCommandError,
     InvalidValueError,
     NotAnActorError,
@@ -52,7 +54,7 @@ from libops.domain.errors import (
 from libops.domain.events import stamped_by
 from libops.domain.permissions import authorize_all, roles_for
 from libops.domain.schema import converter
-from libops.domain.values import Actor, Role
+from libops.domain.values import Actor, Role, require_line
 
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
@@ -67,12 +69,7 @@ IDEMPOTENCY_KEY_MAX: Final = 200
 def _check_key(_instance: object, _attribute: attrs.Attribute[str | None], value: object) -> None:
     if value is None:
         return
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError("an idempotency key must be non-empty text")
-    if len(value) > IDEMPOTENCY_KEY_MAX:
-        raise InvalidValueError(
-            f"an idempotency key is at most {IDEMPOTENCY_KEY_MAX} characters, not {len(value)}"
-        )
+    require_line("an idempotency key", value, max_length=IDEMPOTENCY_KEY_MAX)
 
 
 @attrs.frozen
@@ -505,13 +502,16 @@ class CommandBus:
             result = handler(context, actor, command)
             return context.changed(), result
 
-        with stamped_by(self.app.clock):
-            result = self.app.execute(
-                command.NAME,
-                run,
-                idempotency_key=key,
-                fingerprint=None if key is None else fingerprint(actor, command, self.deps),
-            )
+        try:
+            with stamped_by(self.app.clock):
+                result = self.app.execute(
+                    command.NAME,
+                    run,
+                    idempotency_key=key,
+                    fingerprint=None if key is None else fingerprint(actor, command, self.deps),
+                )
+        except PersistenceError as error:  # the store failed (an outage, a locked file)
+            raise self.app.storage_error(error) from error
         for context in last:
             context.saved()
         # A first result read back from the store comes as a list where it was a tuple.
@@ -567,7 +567,12 @@ class CommandMethod(Generic[P, R]):
         make = self.command_type
 
         def method(actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> R:
-            return bus.execute(actor, make(*args, **kwargs))
+            try:
+                command = make(*args, **kwargs)
+            except TypeError as error:  # arguments the command does not take
+                name = getattr(make, "NAME", self.name)
+                raise CommandArgumentsError(name, None, str(error)) from None
+            return bus.execute(actor, command)
 
         method.__doc__ = self.__doc__
         method.__name__ = self.name

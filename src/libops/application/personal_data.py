@@ -33,7 +33,7 @@ from libops.domain.personal import (
     require_subject_id,
 )
 from libops.domain.ports import KeyStore, Sealer
-from libops.domain.values import Platform, require_text, to_platform
+from libops.domain.values import Platform, limits_unchecked, require_text, to_platform
 
 PLAINTEXT_BLOCK: Final = 64
 """Sealed texts are padded to a multiple of this many bytes, so lengths say little."""
@@ -80,7 +80,8 @@ def _layout(plaintext: bytes) -> dict[str, Any]:
 def _info(plaintext: bytes) -> PersonalInfo:
     data = _layout(plaintext)
     try:
-        return PersonalInfo(name=data["name"], handle=data["handle"], contact=data["contact"])
+        with limits_unchecked():  # read back as it was sealed, even past a limit set since
+            return PersonalInfo(name=data["name"], handle=data["handle"], contact=data["contact"])
     except (ValueError, KeyError, TypeError):
         raise PersonalDataTamperedError(
             "sealed personal data opened but does not hold personal data"

@@ -2,9 +2,11 @@
 ``libops project ...``.
 
 Every command that touches the event store takes ``--store URL`` (or reads ``LIBOPS_STORE``;
-the default is the embedded ``sqlite:///libops.db``). A store that cannot be used ends the
-command with a one-line message on standard error and a non-zero exit code, never a
-traceback: 2 for a store URL that is wrong as written, 1 for anything else about the store.
+the default is the embedded ``sqlite:///libops.db``). Any error ends the command with a
+one-line message on standard error and a non-zero exit code, never a traceback: 2 for a store
+URL that is wrong as written or a bad argument, 1 for anything else about the store, 70 for an
+error libops did not expect (a bug). ``libops --debug ...`` (or ``LIBOPS_DEBUG=1``) shows the
+traceback instead.
 
 One module per command group (:mod:`~libops.cli.db`, :mod:`~libops.cli.project`,
 :mod:`~libops.cli.demo_command`, :mod:`~libops.cli.report_command`), what they share in
@@ -17,9 +19,12 @@ from __future__ import annotations
 
 from libops.cli.app import app, main
 from libops.cli.common import (
+    DEBUG_ENV_VAR,
     EXIT_BAD_URL,
+    EXIT_INTERNAL,
     EXIT_STORE_ERROR,
     EXIT_USAGE,
+    LibopsGroup,
     StoreOption,
     reporting_errors,
     stderr,
@@ -43,8 +48,10 @@ from libops.cli.project import (
 from libops.cli.report_command import EXIT_NO_FONT, report
 
 __all__ = [
+    "DEBUG_ENV_VAR",
     "DEMO_LANGUAGES",
     "EXIT_BAD_URL",
+    "EXIT_INTERNAL",
     "EXIT_NO_FONT",
     "EXIT_STORE_ERROR",
     "EXIT_USAGE",
@@ -52,6 +59,7 @@ __all__ = [
     "SIGNALS_VIEW",
     "BatchSizeOption",
     "JsonOption",
+    "LibopsGroup",
     "ProjectionReports",
     "StoreOption",
     "app",

@@ -6,6 +6,7 @@ import typer
 
 from libops.cli.audit import audit_app
 from libops.cli.commands_command import commands
+from libops.cli.common import DebugOption, LibopsGroup, set_debug
 from libops.cli.db import db_app
 from libops.cli.demo_command import demo
 from libops.cli.privacy_command import privacy_app
@@ -19,7 +20,17 @@ app = typer.Typer(
     add_completion=False,
     # Local variables hold store URLs with passwords: never print them in a traceback.
     pretty_exceptions_show_locals=False,
+    # Errors become one-line messages and exit codes (tracebacks only with --debug).
+    cls=LibopsGroup,
 )
+
+
+@app.callback()
+def libops_options(debug: DebugOption = False) -> None:
+    """Run a library's social-media operations on an event-sourced store."""
+    set_debug(debug)
+
+
 app.add_typer(db_app, name="db")
 app.add_typer(project_app, name="project")
 app.add_typer(audit_app, name="audit")

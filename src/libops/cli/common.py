@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Final
+from contextvars import ContextVar
+from typing import Annotated, Any, Final
 
 import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.text import Text
+from typer.core import TyperGroup
+from typer.exceptions import Abort, Exit, TyperException
 
 from libops.adapters.storage import STORE_ENV_VAR, scrub_password
-from libops.domain.errors import LibopsError, StoreUrlError
+from libops.domain.errors import InvalidValueError, LibopsError, StoreUrlError
 
 EXIT_STORE_ERROR: Final = 1
 """Exit code when the store cannot be used (unreachable, refused, not migrated, ...)."""
@@ -22,6 +26,12 @@ EXIT_BAD_URL: Final = 2
 
 EXIT_USAGE: Final = 2
 """Exit code when the command cannot do what was asked (an unknown projection, say)."""
+
+EXIT_INTERNAL: Final = 70
+"""Exit code when libops itself failed unexpectedly (a bug: rerun with --debug, report it)."""
+
+DEBUG_ENV_VAR: Final = "LIBOPS_DEBUG"
+"""The environment variable that, like ``--debug``, shows the traceback of an error."""
 
 
 StoreOption = Annotated[
@@ -48,27 +58,90 @@ def stderr() -> Console:
     return Console(stderr=True, soft_wrap=True)
 
 
+_debugging: ContextVar[bool] = ContextVar("libops_cli_debug", default=False)
+
+
+def set_debug(debug: bool) -> None:
+    """Show errors with their traceback (``--debug``) from now on in this command, or not."""
+    _debugging.set(debug)
+
+
+def debugging() -> bool:
+    """Whether ``--debug`` was given: errors then come out with their traceback."""
+    return _debugging.get()
+
+
 def _field(label: str, value: str) -> Text:
     return Text.assemble((f"{label:<8}", "bold"), value)
 
 
 @contextmanager
 def reporting_errors(store: str) -> Iterator[None]:
-    """Turn libops's errors into a readable message and an exit code, without a traceback."""
+    """Turn libops's errors into a readable message and an exit code, without a traceback
+    (with ``--debug``, they come out as they are)."""
     # libops's own messages name the store by its redacted URL already; an error straight
     # from eventsourcing carries a driver's text, which is scrubbed of the password here.
     try:
         yield
-    except StoreUrlError as error:
-        _report(str(error))
-        raise typer.Exit(EXIT_BAD_URL) from None
-    except LibopsError as error:
-        _report(str(error))
-        raise typer.Exit(EXIT_STORE_ERROR) from None
-    except PersistenceError as error:
+    except (LibopsError, PersistenceError) as error:
+        if debugging():
+            raise
+        if isinstance(error, StoreUrlError):
+            _report(str(error))
+            raise typer.Exit(EXIT_BAD_URL) from None
+        if isinstance(error, LibopsError):
+            _report(str(error))
+            raise typer.Exit(EXIT_STORE_ERROR) from None
         _report(f"the store failed: {scrub_password(str(error), store)}")
         raise typer.Exit(EXIT_STORE_ERROR) from None
 
 
 def _report(message: str) -> None:
     stderr().print(Text.assemble(("error: ", "bold red"), message))
+
+
+# A password in any URL a message quotes (the store's, a driver's connection string).
+_URL_PASSWORD: Final = re.compile(r"(://[^:/@\s]*:)[^@\s]+@")
+
+
+def _unexpected(error: BaseException) -> str:
+    text = _URL_PASSWORD.sub(r"\1***@", str(error)).strip()
+    return (
+        f"libops failed unexpectedly ({type(error).__name__}: {text}); this is a bug: "
+        "run the command again with --debug for the traceback and report it"
+    )
+
+
+class LibopsGroup(TyperGroup):
+    """The ``libops`` command group: any error a command lets through ends it with a one-line
+    message and an exit code, never a traceback (unless ``--debug``)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (Exit, Abort, TyperException, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            if debugging():
+                raise
+            if isinstance(error, StoreUrlError | InvalidValueError):
+                _report(str(error))
+                raise Exit(
+                    EXIT_BAD_URL if isinstance(error, StoreUrlError) else EXIT_USAGE
+                ) from None
+            if isinstance(error, LibopsError):
+                _report(str(error))
+                raise Exit(EXIT_STORE_ERROR) from None
+            _report(_unexpected(error))
+            raise Exit(EXIT_INTERNAL) from None
+
+
+DebugOption = Annotated[
+    bool,
+    typer.Option(
+        "--debug",
+        envvar=DEBUG_ENV_VAR,
+        help="Show the full traceback of an error instead of a one-line message.",
+        show_envvar=True,
+    ),
+]

@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from libops.domain import events
 from libops.domain.permissions import authorize
 from libops.domain.personal import require_subject_id
-from libops.domain.values import Actor, require_text
+from libops.domain.values import Actor, require_line, require_text
 
 REASON_MAX = 500
 """The longest reason for reading personal data, in characters."""
@@ -52,7 +52,7 @@ class DataAccess(Aggregate):
             subject_id=require_subject_id(subject_id),
             reason=require_text("reason", reason, max_length=REASON_MAX),
             source_id=source_id,
-            what=require_text("what", what, max_length=200),
+            what=require_line("what", what),
             at=at,
         )
 

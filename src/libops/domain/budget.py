@@ -44,6 +44,7 @@ from libops.domain.values import (
     Period,
     currency_code,
     optional_uuid,
+    require_line,
     require_text,
     to_enum,
 )
@@ -332,7 +333,7 @@ class Budget(Aggregate):
     ) -> Budget:
         """Open a budget for a fiscal period, kept in one ISO 4217 currency."""
         authorize(actor, "budget.open")
-        name = require_text("name", name, max_length=_NAME_LENGTH)
+        name = require_line("name", name, max_length=_NAME_LENGTH)
         if not isinstance(period, Period):
             raise InvalidValueError(f"period must be a Period, not {type(period).__name__}")
         return cls(actor_id=actor.id, name=name, period=period, currency=currency_code(currency))
@@ -568,7 +569,7 @@ class Budget(Aggregate):
         """Promise money from a line (a campaign's line if a campaign is named)."""
         authorize(actor, "budget.commit")
         self._require_open("commit money in")
-        reference = require_text("reference", reference, max_length=_REFERENCE_LENGTH)
+        reference = require_line("reference", reference, max_length=_REFERENCE_LENGTH)
         money = self._money("amount", amount)
         category = to_budget_category(category)
         campaign = campaign_id_of(campaign_id)
@@ -665,7 +666,7 @@ class Budget(Aggregate):
         """Release part (``amount``) or all of what a commitment still holds; return it."""
         authorize(actor, "budget.release")
         self._require_open("release money in")
-        reference = require_text("reference", reference, max_length=_REFERENCE_LENGTH)
+        reference = require_line("reference", reference, max_length=_REFERENCE_LENGTH)
         reason = _reason(reason)
         money = None if amount is None else self._money("amount", amount)
         commitment = self.commitment(reference)
@@ -710,13 +711,13 @@ class Budget(Aggregate):
         """
         authorize(actor, "budget.record_expense")
         self._require_open("record an expense in")
-        vendor = require_text("vendor", vendor, max_length=_NAME_LENGTH)
-        invoice = require_text("invoice_reference", invoice_reference, max_length=_REFERENCE_LENGTH)
+        vendor = require_line("vendor", vendor, max_length=_NAME_LENGTH)
+        invoice = require_line("invoice_reference", invoice_reference, max_length=_REFERENCE_LENGTH)
         money = self._money("amount", amount)
         category = to_budget_category(category)
         campaign = campaign_id_of(campaign_id)
         if settles is not None:
-            settles = require_text("settles", settles, max_length=_REFERENCE_LENGTH)
+            settles = require_line("settles", settles, max_length=_REFERENCE_LENGTH)
         override = self._check_override(override)
         earlier = self._expenses.get(invoice)
         if earlier is not None:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from libops.domain.errors import CadenceError, InvalidValueError, PeriodError
-from libops.domain.values import Platform, require_text, to_enum, to_platform, tuple_of
+from libops.domain.values import Platform, require_line, to_enum, to_platform, tuple_of
 
 DEFAULT_TIMEZONE: Final = "Asia/Shanghai"
 
@@ -62,7 +62,7 @@ def _day(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
 
 
 def _surge_name(value: str) -> str:
-    return require_text("surge window name", value, max_length=200)
+    return require_line("surge window name", value)
 
 
 def _platform_set(values: Iterable[Platform | str]) -> frozenset[Platform]:

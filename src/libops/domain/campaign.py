@@ -19,13 +19,16 @@ from libops.domain.errors import (
 )
 from libops.domain.permissions import authorize
 from libops.domain.values import (
+    HASHTAGS_MAX,
     Actor,
     KolPartner,
     Objective,
     Period,
     Platform,
+    at_most,
     enum_converter,
     hashtag,
+    require_line,
     require_text,
     storable_text,
     tuple_of,
@@ -72,7 +75,7 @@ def _objectives(values: Iterable[Objective]) -> tuple[Objective, ...]:
 def _hashtags(values: Iterable[str]) -> tuple[str, ...]:
     if isinstance(values, str):
         values = [values]
-    return tuple(dict.fromkeys(hashtag(v) for v in values))
+    return tuple(dict.fromkeys(hashtag(v) for v in at_most("hashtags", values, HASHTAGS_MAX)))
 
 
 class Campaign(Aggregate):
@@ -177,7 +180,7 @@ class Campaign(Aggregate):
         storable_text("description", description)
         return cls(
             actor_id=actor.id,
-            name=require_text("name", name, max_length=200),
+            name=require_line("name", name),
             kind=enum_converter(CampaignKind)(kind),
             period=period,
             platforms=_platforms(platforms),
@@ -248,7 +251,7 @@ class Campaign(Aggregate):
         if description is not None:
             storable_text("description", description)
         changes: dict[str, Any] = {
-            "name": None if name is None else require_text("name", name, max_length=200),
+            "name": None if name is None else require_line("name", name),
             "period": period,
             "platforms": None if platforms is None else _platforms(platforms),
             "objectives": None if objectives is None else _objectives(objectives),

@@ -37,6 +37,29 @@ class PeriodError(InvalidValueError):
     """A period of time ends before it starts, or is not timezone-aware."""
 
 
+class LimitExceededError(InvalidValueError):
+    """A text is longer, a list holds more items or a count is larger than libops accepts
+    (docs/limits.md lists every limit)."""
+
+    def __init__(self, field: str, limit: int, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.limit = limit
+
+
+class ControlCharacterError(InvalidValueError):
+    """A text holds a control character (or a lone surrogate) where only printable text,
+    and in multi-line texts tabs and line breaks, belong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class DateRangeError(InvalidValueError):
+    """A day or moment lies outside the years libops accepts (see docs/limits.md)."""
+
+
 class InvalidCommandError(InvalidValueError):
     """A command built from plain data has a field missing, unknown or of the wrong kind."""
 
@@ -46,6 +69,11 @@ class InvalidCommandError(InvalidValueError):
         self.command = command
         self.field = field
         self.reason = message
+
+
+class CommandArgumentsError(InvalidCommandError, TypeError):
+    """A service method was called with arguments its command does not take (too many given
+    by position, a keyword it does not know, one it needs left out)."""
 
 
 # --- unknown things --------------------------------------------------------------------
@@ -265,6 +293,10 @@ class StoreUnavailableError(StorageError):
 
 class StoreAuthenticationError(StorageError):
     """The store's server refused the credentials in the URL."""
+
+
+class NotAStoreError(StorageError):
+    """The file a SQLite store URL names exists but is not a SQLite database."""
 
 
 class MigrationRequiredError(StorageError):

@@ -47,6 +47,8 @@ from libops.domain.errors import (
 from libops.domain.permissions import authorize
 from libops.domain.review import PERSONAL_DATA, scan_text
 from libops.domain.values import (
+    LINE_MAX,
+    POST_TEXT_MAX,
     Actor,
     ContentType,
     Finding,
@@ -57,8 +59,11 @@ from libops.domain.values import (
     PostVariant,
     PublishReceipt,
     ReviewChecklist,
+    at_most,
     optional_uuid,
+    require_line,
     require_text,
+    storable_text,
     to_enum,
     to_platform,
     tuple_of,
@@ -149,24 +154,19 @@ class PublishFailure:
 def _optional_text(field_name: str, value: object, max_length: int) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise InvalidValueError(f"{field_name} must be text, not {type(value).__name__}")
-    text = value.strip()
-    if len(text) > max_length:
-        raise InvalidValueError(f"{field_name} is longer than {max_length} characters")
-    return text or None
+    return storable_text(field_name, value, max_length=max_length).strip() or None
 
 
 def _body(value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidValueError(f"body must be text, not {type(value).__name__}")
-    return value.strip()
+    return storable_text("body", value, max_length=POST_TEXT_MAX).strip()
 
 
 def _media(values: Iterable[str]) -> tuple[str, ...]:
     if isinstance(values, str):
         raise InvalidValueError("media is a list of references, not a single text")
-    return tuple(require_text("media reference", v, max_length=2000) for v in values)
+    return tuple(
+        require_line("media reference", v, max_length=LINE_MAX) for v in at_most("media", values)
+    )
 
 
 def _campaign_id(value: object) -> UUID | None:
@@ -417,7 +417,7 @@ class Post(Aggregate):
         authorize(actor, "post.draft")
         checked = _checked_variants(variants, limits)
         texts: dict[str, str | None] = {
-            "title": require_text("title", title, max_length=200),
+            "title": require_line("title", title),
             "body": _body(body),
             "source": _optional_text("source", source, 2000),
             "licence": _optional_text("licence", licence, 2000),
@@ -723,7 +723,7 @@ class Post(Aggregate):
         if variants is not None and limits is None:
             raise InvalidValueError("revised variants need the limits of their platforms")
         changes: dict[str, Any] = {
-            "title": None if title is None else require_text("title", title, max_length=200),
+            "title": None if title is None else require_line("title", title),
             "body": None if body is None else _body(body),
             "variants": (None if variants is None else _checked_variants(variants, limits or {})),
             "media": None if media is None else _media(media),
@@ -832,9 +832,7 @@ class Post(Aggregate):
             )
         if not isinstance(approve, bool):
             raise InvalidValueError("approve must be true or false")
-        if not isinstance(comments, str):
-            raise InvalidValueError("comments must be text")
-        comments = comments.strip()
+        comments = storable_text("comments", comments).strip()
         if approve:
             if not checklist.passed:
                 missing = [

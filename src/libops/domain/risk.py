@@ -47,6 +47,8 @@ from libops.domain.permissions import authorize
 from libops.domain.values import (
     Actor,
     optional_uuid,
+    require_day,
+    require_line,
     require_text,
     storable_text,
     to_enum,
@@ -176,13 +178,13 @@ def to_person_id(field_name: str, value: object) -> str:
         raise InvalidValueError(
             f"{field_name} must be an Actor or an actor id, not {type(value).__name__}"
         )
-    return require_text(field_name, value, max_length=200)
+    return require_line(field_name, value)
 
 
 def _day(field_name: str, value: object) -> date:
     if not isinstance(value, date) or isinstance(value, datetime):
         raise InvalidValueError(f"{field_name} must be a date, not {type(value).__name__}")
-    return value
+    return require_day(field_name, value)
 
 
 _moment = utc_moment
@@ -193,10 +195,7 @@ _optional_id = optional_uuid
 
 def _text(field_name: str, value: object, max_length: int) -> str:
     """Optional free text: stripped, possibly empty, at most ``max_length`` characters."""
-    text = storable_text(field_name, value).strip()
-    if len(text) > max_length:
-        raise InvalidValueError(f"{field_name} is longer than {max_length} characters")
-    return text
+    return storable_text(field_name, value, max_length=max_length).strip()
 
 
 def _number_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -451,7 +450,7 @@ class Risk(Aggregate):
             authorize(actor, "risk.identify")
         risk = cls(
             actor_id=actor.id,
-            title=require_text("title", title, max_length=200),
+            title=require_line("title", title),
             description=_text("description", description, 4000),
             category=to_enum(RiskCategory, category),
             likelihood=to_rating("likelihood", likelihood),

@@ -4,16 +4,96 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 from uuid import UUID
 
 import attrs
 
 from libops.domain.currencies import DEFAULT_CURRENCY, MINOR_UNITS
-from libops.domain.errors import CurrencyError, InvalidValueError, MoneyError, PeriodError
+from libops.domain.errors import (
+    ControlCharacterError,
+    CurrencyError,
+    DateRangeError,
+    InvalidValueError,
+    LimitExceededError,
+    MoneyError,
+    PeriodError,
+)
+
+# --- limits ----------------------------------------------------------------------------
+# What one command may carry, field by field (docs/limits.md is the table of them, checked
+# against these by the tests). They bound what each aggregate holds in memory and in the
+# aggregate cache; they apply to commands, never to stored events read back.
+
+NAME_MAX: Final = 200
+"""Characters in a name, title, handle, id or reference: one line of printable text."""
+
+LINE_MAX: Final = 2_000
+"""Characters in a one-line text that can run long: a media reference, a link, an external id."""
+
+TEXT_MAX: Final = 20_000
+"""Characters in a multi-line text libops keeps but does not publish (a description, review
+comments, notes): as long as a WeChat article, and far more than any of them needs."""
+
+POST_TEXT_MAX: Final = 64_000
+"""Characters in a post's body or a platform variant's text: above the longest post any
+supported platform takes (Facebook's 63,206), which each variant must also fit."""
+
+HASHTAG_MAX: Final = 100
+"""Characters in one hashtag (one word, without its ``#``)."""
+
+HASHTAGS_MAX: Final = 30
+"""Hashtags on one campaign: Instagram's limit per post, the most any platform allows."""
+
+ITEMS_MAX: Final = 100
+"""Items in any other list a command carries (objectives, media, deliverables, ...)."""
+
+COUNT_MAX: Final = 10**12
+"""The largest count (reads, audience size, objective target): a thousand billion."""
+
+EARLIEST_DAY: Final = date(1900, 1, 1)
+"""The earliest day a command may name (a period, a schedule, an observation)."""
+
+LATEST_DAY: Final = date(2999, 12, 31)
+"""The latest day a command may name; far enough from year 9999 for any date arithmetic."""
+
+_checking_limits: ContextVar[bool] = ContextVar("libops_checking_limits", default=True)
+
+
+def suspend_limits() -> Token[bool]:
+    """Stop checking limits until :func:`resume_limits` is given the token this returns (the
+    cheap form of :func:`limits_unchecked`, for decoding stored values one by one)."""
+    return _checking_limits.set(False)
+
+
+def resume_limits(token: Token[bool]) -> None:
+    """Check limits again as before the :func:`suspend_limits` that gave ``token``."""
+    _checking_limits.reset(token)
+
+
+@contextmanager
+def limits_unchecked() -> Iterator[None]:
+    """Within it, values are rebuilt as they were stored: the limits above are not checked.
+
+    Stored events are read back inside it, so that an event recorded before a limit was
+    introduced (or tightened) still loads; commands are always checked.
+    """
+    token = _checking_limits.set(False)
+    try:
+        yield
+    finally:
+        _checking_limits.reset(token)
+
+
+def checking_limits() -> bool:
+    """Whether limits are checked here (everywhere but while stored values are read back)."""
+    return _checking_limits.get()
+
 
 # --- enumerations ----------------------------------------------------------------------
 
@@ -75,34 +155,126 @@ class Metric(enum.Enum):
 
 # --- helpers ---------------------------------------------------------------------------
 
+T = TypeVar("T")
 
-def require_text(field_name: str, value: object, *, max_length: int | None = None) -> str:
+
+# Any C0 or C1 control character, DEL, or a surrogate (which a Python string holds only
+# when it is lone: a valid pair is one character): none is text a person meant to write.
+_NOT_IN_A_LINE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# The same, less the line breaks and tabs that multi-line text naturally holds.
+_NOT_IN_TEXT: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _check_characters(field_name: str, value: str, *, one_line: bool) -> None:
+    if not checking_limits():
+        return
+    bad = (_NOT_IN_A_LINE if one_line else _NOT_IN_TEXT).search(value)
+    if bad is None:
+        return
+    char = bad.group()
+    if "\ud800" <= char <= "\udfff":
+        raise ControlCharacterError(
+            field_name,
+            f"{field_name} holds characters that are not valid Unicode "
+            f"(a lone surrogate, U+{ord(char):04X}, at position {bad.start()})",
+        )
+    allowed = "one line of printable text" if one_line else "printable text, tabs and line breaks"
+    raise ControlCharacterError(
+        field_name,
+        f"{field_name} holds the control character U+{ord(char):04X} at position "
+        f"{bad.start()}; it must be {allowed}",
+    )
+
+
+def _check_length(field_name: str, text: str, max_length: int) -> None:
+    if checking_limits() and len(text) > max_length:
+        raise LimitExceededError(
+            field_name, max_length, f"{field_name} is {len(text)} characters; at most {max_length}"
+        )
+
+
+def storable_text(field_name: str, value: object, *, max_length: int = TEXT_MAX) -> str:
+    """``value`` if it is text libops keeps: multi-line, at most ``max_length`` characters, no
+    control characters but tabs and line breaks, no lone surrogates (it may be empty)."""
     if not isinstance(value, str):
         raise InvalidValueError(f"{field_name} must be text, not {type(value).__name__}")
-    stripped = storable_text(field_name, value).strip()
-    if not stripped:
-        raise InvalidValueError(f"{field_name} must not be empty")
-    if max_length is not None and len(stripped) > max_length:
-        raise InvalidValueError(f"{field_name} is longer than {max_length} characters")
-    return stripped
-
-
-def storable_text(field_name: str, value: object) -> str:
-    """Return ``value`` if it is text a store can hold (UTF-8: no lone surrogates)."""
-    if not isinstance(value, str):
-        raise InvalidValueError(f"{field_name} must be text, not {type(value).__name__}")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidValueError(
-            f"{field_name} holds characters that are not valid Unicode (lone surrogates)"
-        ) from None
+    _check_characters(field_name, value, one_line=False)
+    _check_length(field_name, value.strip(), max_length)
     return value
 
 
-def _text_validator(max_length: int | None = None) -> Any:
+def require_text(field_name: str, value: object, *, max_length: int | None = None) -> str:
+    """``value`` stripped, if it is non-empty multi-line text of at most ``max_length``
+    characters (:data:`TEXT_MAX` by default): a body, description, comment, note, reason."""
+    stripped = storable_text(field_name, value, max_length=max_length or TEXT_MAX).strip()
+    if not stripped:
+        raise InvalidValueError(f"{field_name} must not be empty")
+    return stripped
+
+
+def optional_line(field_name: str, value: object, *, max_length: int = NAME_MAX) -> str:
+    """``value`` stripped, if it is one line of printable text of at most ``max_length``
+    characters (it may be empty): an actor's display name, say."""
+    if not isinstance(value, str):
+        raise InvalidValueError(f"{field_name} must be text, not {type(value).__name__}")
+    stripped = value.strip()  # a line break or tab at either end is dropped, not refused
+    _check_characters(field_name, stripped, one_line=True)
+    _check_length(field_name, stripped, max_length)
+    return stripped
+
+
+def require_line(field_name: str, value: object, *, max_length: int = NAME_MAX) -> str:
+    """``value`` stripped, if it is one non-empty line of printable text of at most
+    ``max_length`` characters: a name, title, handle, id or reference."""
+    stripped = optional_line(field_name, value, max_length=max_length)
+    if not stripped:
+        raise InvalidValueError(f"{field_name} must not be empty")
+    return stripped
+
+
+def at_most(field_name: str, values: Iterable[T], limit: int = ITEMS_MAX) -> tuple[T, ...]:
+    """``values`` as a tuple, if there are at most ``limit`` of them."""
+    items: list[T] = []
+    for value in values:
+        items.append(value)
+        if len(items) > limit and checking_limits():
+            raise LimitExceededError(
+                field_name, limit, f"{field_name} holds more than {limit} items; at most {limit}"
+            )
+    return tuple(items)
+
+
+def require_count(field_name: str, value: object) -> int:
+    """``value`` if it is a whole number from 0 to :data:`COUNT_MAX`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValueError(f"{field_name} must be a whole number, not {type(value).__name__}")
+    if value < 0:
+        raise InvalidValueError(f"{field_name} must not be negative")
+    if value > COUNT_MAX and checking_limits():
+        raise LimitExceededError(field_name, COUNT_MAX, f"{field_name} is above {COUNT_MAX:,}")
+    return value
+
+
+D = TypeVar("D", bound=date)
+
+
+def require_day(field_name: str, value: D) -> D:
+    """``value`` (a date, or the day of a datetime) if it lies in the years libops accepts."""
+    day = value.date() if isinstance(value, datetime) else value
+    if checking_limits() and not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise DateRangeError(
+            f"{field_name} ({value.isoformat()}) is outside the days libops accepts, "
+            f"{EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}"
+        )
+    return value
+
+
+def _text_validator(max_length: int | None = None, *, one_line: bool = False) -> Any:
     def validate(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        require_text(attribute.name, value, max_length=max_length)
+        if one_line:
+            require_line(attribute.name, value, max_length=max_length or NAME_MAX)
+        else:
+            require_text(attribute.name, value, max_length=max_length)
 
     return validate
 
@@ -132,13 +304,10 @@ def enum_converter(enum_type: type[E]) -> Callable[[object], E]:
     return convert
 
 
-T = TypeVar("T")
-
-
 def tuple_of(kind: type[T], what: str, values: Iterable[object]) -> tuple[T, ...]:
     """``values`` as a tuple, each of them a ``kind`` (``what`` names them in the error)."""
     checked: list[T] = []
-    for value in values:
+    for value in at_most(what, values):
         if not isinstance(value, kind):
             raise InvalidValueError(f"{what} must be {kind.__name__} values, not {value!r}")
         checked.append(value)
@@ -172,10 +341,12 @@ def utc_moment(field_name: str, value: object) -> datetime:
     """``value`` converted to UTC if it is a timezone-aware datetime, else InvalidValueError."""
     # Stored times are UTC: a moment in a repeated local hour (fold=1) would otherwise not
     # equal itself once reloaded with a fixed offset.
+    aware = _aware(field_name, value)
     try:
-        return _aware(field_name, value).astimezone(UTC)
+        moment = aware.astimezone(UTC)
     except OverflowError:
-        raise InvalidValueError(f"{field_name} is out of range ({value!r})") from None
+        raise DateRangeError(f"{field_name} is out of range ({value!r})") from None
+    return require_day(field_name, moment)
 
 
 _utc = utc_moment
@@ -209,18 +380,24 @@ def _published_at_utc(value: datetime) -> datetime:
 def _count_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None and attribute.default is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidValueError(
-            f"{attribute.name} must be a whole number, not {type(value).__name__}"
-        )
-    if value < 0:
-        raise InvalidValueError(f"{attribute.name} must not be negative")
+    require_count(attribute.name, value)
 
 
-def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
+def _text_list(what: str, value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
-        raise InvalidValueError("expected a list of texts, not a single text")
-    return tuple(value)
+        raise InvalidValueError(f"{what} is a list of texts, not a single text")
+    try:
+        return at_most(what, value)
+    except TypeError:
+        raise InvalidValueError(f"{what} is a list of texts, not {value!r}") from None
+
+
+def _deliverables(value: Iterable[str]) -> tuple[str, ...]:
+    return _text_list("deliverables", value)
+
+
+def _variant_media(value: Iterable[str]) -> tuple[str, ...]:
+    return _text_list("media", value)
 
 
 # --- money -----------------------------------------------------------------------------
@@ -330,16 +507,27 @@ class Money:
 def _roles(value: Iterable[Role | str]) -> frozenset[Role]:
     if isinstance(value, str | Role):
         value = [value]
-    return frozenset(to_enum(Role, r) for r in value)
+    try:
+        given = at_most("roles", value)
+    except TypeError:
+        raise InvalidValueError(
+            f"an actor's roles are a list of roles, not {type(value).__name__}"
+        ) from None
+    return frozenset(to_enum(Role, r) for r in given)
+
+
+def _display_name(value: str) -> str:
+    optional_line("an actor's name", value)
+    return value
 
 
 @attrs.frozen
 class Actor:
     """A person acting in libops, with the roles that decide what they may do."""
 
-    id: str = attrs.field(validator=_text_validator(200))
+    id: str = attrs.field(validator=_text_validator(NAME_MAX, one_line=True))
     roles: frozenset[Role] = attrs.field(converter=_roles)
-    name: str = ""
+    name: str = attrs.field(default="", converter=_display_name)
 
     def has_any(self, roles: Iterable[Role]) -> bool:
         """Whether this actor holds at least one of ``roles``."""
@@ -361,6 +549,7 @@ class Period:
             value = getattr(self, name)
             if not isinstance(value, date) or isinstance(value, datetime):
                 raise PeriodError(f"period {name} must be a date, not {type(value).__name__}")
+            require_day(f"the period's {name}", value)
         if self.end < self.start:
             raise PeriodError(f"period ends ({self.end}) before it starts ({self.start})")
 
@@ -378,6 +567,10 @@ def _target(value: Decimal | int | str) -> Decimal:
         raise InvalidValueError(f"{value!r} is not a number") from None
     if not target.is_finite() or target <= 0:
         raise InvalidValueError(f"an objective's target must be positive and finite ({value!r})")
+    if target > COUNT_MAX and checking_limits():
+        raise LimitExceededError(
+            "target", COUNT_MAX, f"an objective's target is above {COUNT_MAX:,}"
+        )
     return target
 
 
@@ -391,7 +584,7 @@ class Objective:
 
 
 def _kol_handle(value: str) -> str:
-    return require_text("handle", value, max_length=200)
+    return require_line("handle", value)
 
 
 @attrs.frozen
@@ -402,7 +595,7 @@ class KolPartner:
     handle: str = attrs.field(converter=_kol_handle)
     platform: Platform = attrs.field(converter=to_platform)
     audience_size: int = attrs.field(validator=_count_validator)
-    deliverables: tuple[str, ...] = attrs.field(converter=_str_tuple)
+    deliverables: tuple[str, ...] = attrs.field(converter=_deliverables)
     fee: Money
 
     def __attrs_post_init__(self) -> None:
@@ -412,12 +605,13 @@ class KolPartner:
             require_text("deliverable", item, max_length=500)
 
 
-_HASHTAG = re.compile(r"^[^\s#][^\s#]{0,99}$")
+_HASHTAG = re.compile(r"^[^\s#]+$")
 
 
 def hashtag(value: object) -> str:
     """Return a hashtag without its leading ``#``, or raise :class:`InvalidValueError`."""
-    text = require_text("hashtag", value).lstrip("#").strip("#")
+    text = require_line("hashtag", value).lstrip("#").strip("#")
+    _check_length("hashtag", text, HASHTAG_MAX)
     if not _HASHTAG.match(text):
         raise InvalidValueError(f"{value!r} is not a hashtag (one word, no spaces)")
     return text
@@ -431,9 +625,15 @@ class PostVariant:
     """The text and media of a post as adapted to one platform."""
 
     platform: Platform = attrs.field(converter=to_platform)
-    text: str = attrs.field(validator=_text_validator())
-    media: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    text: str = attrs.field(validator=_text_validator(POST_TEXT_MAX))
+    media: tuple[str, ...] = attrs.field(default=(), converter=_variant_media)
     link: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        for item in self.media:
+            optional_line("a media reference", item, max_length=LINE_MAX)
+        if self.link is not None:
+            optional_line("link", self.link, max_length=LINE_MAX)
 
 
 @attrs.frozen
@@ -512,6 +712,7 @@ class ReviewChecklist:
         for name in ("accuracy", "copyright", "privacy"):
             if not isinstance(getattr(self, name), bool):
                 raise InvalidValueError(f"checklist item {name} must be true or false")
+        storable_text("the checklist's notes", self.notes)
 
     @property
     def passed(self) -> bool:
@@ -546,6 +747,6 @@ class PublishReceipt:
     """What a platform answered when a post variant went out."""
 
     platform: Platform = attrs.field(converter=to_platform)
-    external_id: str = attrs.field(validator=_text_validator())
+    external_id: str = attrs.field(validator=_text_validator(LINE_MAX, one_line=True))
     url: str
     published_at: datetime = attrs.field(converter=_published_at_utc)

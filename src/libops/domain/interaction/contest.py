@@ -52,7 +52,7 @@ from libops.domain.interaction.draw_scheme import (
 )
 from libops.domain.permissions import authorize
 from libops.domain.personal import SealedPersonalData, require_subject_id
-from libops.domain.values import Actor, Platform, require_text, to_enum, tuple_of
+from libops.domain.values import Actor, Platform, require_line, require_text, to_enum, tuple_of
 
 MAX_WINNERS: Final = 10_000
 MAX_ENTRIES_PER_PERSON: Final = 1_000
@@ -325,7 +325,7 @@ class Contest(Aggregate):
         return cls(
             actor_id=actor.id,
             kind=to_enum(ContestKind, kind),
-            title=require_text("title", title, max_length=200),
+            title=require_line("title", title),
             campaign_id=optional_id("campaign", campaign_id),
             post_id=optional_id("post", post_id),
             rules=rules,

@@ -23,6 +23,7 @@ from libops.domain.personal import require_subject_id
 from libops.domain.values import (
     Actor,
     Platform,
+    require_line,
     require_text,
     require_uuid,
     to_enum,
@@ -56,7 +57,7 @@ def _post_id(value: UUID | str) -> UUID:
 
 
 def _external_id(value: str) -> str:
-    return require_text("a comment's external id", value, max_length=200)
+    return require_line("a comment's external id", value)
 
 
 @attrs.frozen

@@ -38,7 +38,7 @@ from libops.domain.interaction.common import (
 )
 from libops.domain.permissions import authorize
 from libops.domain.personal import SealedPersonalData, require_subject_id
-from libops.domain.values import Actor, Platform, require_text, storable_text, to_enum
+from libops.domain.values import Actor, Platform, require_line, storable_text, to_enum
 
 MAX_CAPACITY: Final = 100_000
 
@@ -173,7 +173,7 @@ class ReadingSession(Aggregate):
             raise InvalidValueError("a session needs a platform or a place")
         return cls(
             actor_id=actor.id,
-            title=require_text("title", title, max_length=200),
+            title=require_line("title", title),
             description=storable_text("description", description).strip(),
             starts_at=starts_at,
             ends_at=ends_at,

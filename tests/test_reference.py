@@ -49,3 +49,21 @@ class TestReference:
         for projection in standard_projections():
             section = text.split(f"### `{projection.name}`: ", 1)[1].split("\n### ")[0]
             assert "Documents" in section or "document" in section, projection.name
+
+
+class TestTypeText:
+    def test_a_type_reads_the_same_resolved_or_as_written(self) -> None:
+        """A field's type as the class states it (text) and as resolved (a type) read alike,
+        so the reference does not depend on whether something resolved the classes' types."""
+        from uuid import UUID
+
+        from libops.application.catalogue import type_text
+        from libops.domain.values import Objective
+
+        for resolved, written in [
+            (tuple[Objective, ...] | None, "tuple[Objective, ...] | None"),
+            (tuple[tuple[str, ...], ...], "tuple[tuple[str, ...], ...]"),
+            (dict[str, int] | None, "dict[str, int] | None"),
+            (UUID | str, "UUID | str"),
+        ]:
+            assert type_text(resolved) == type_text(written) == written

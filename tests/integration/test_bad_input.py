@@ -44,6 +44,7 @@ from libops import (
 )
 from libops.adapters.clock import ManualClock
 from libops.adapters.storage import count_events
+from libops.application.app import RetryPolicy
 from libops.application.catalogue import describe
 from libops.domain.budget import Override
 from libops.domain.errors import (
@@ -51,6 +52,7 @@ from libops.domain.errors import (
     NotAStoreError,
     PublishFailedError,
     StorageError,
+    StoreBusyError,
     StoreUnavailableError,
 )
 from libops.domain.interaction.contest import ContestRules, Prize
@@ -732,7 +734,7 @@ class TestStoreFailures:
         [
             (OperationalError("server closed the connection unexpectedly"), StoreUnavailableError),
             (InterfaceError("the connection is closed"), StoreUnavailableError),
-            (OperationalError("database is locked"), StoreUnavailableError),
+            (OperationalError("database is locked"), StoreBusyError),
             (OperationalError("something new"), StoreUnavailableError),
             (DatabaseError("disk I/O error"), StorageError),
         ],
@@ -753,6 +755,7 @@ class TestStoreFailures:
         def fail(*args: object, **kwargs: object) -> None:
             raise failure
 
+        monkeypatch.setattr(ops.app, "retry", RetryPolicy(deadline=0.2))  # a lock: retried
         monkeypatch.setattr(ops.app.recorder, "insert_events", fail)
         monkeypatch.setattr(ops.app.recorder, "select_events", fail)
         ops.app.repository.cache = None  # reads must reach the (failing) store

@@ -12,6 +12,7 @@ from libops import Actor, MetricOutcome, MetricSnapshot, Post
 from libops.domain.errors import (
     FutureMetricsError,
     InvalidValueError,
+    LimitExceededError,
     PermissionDeniedError,
     PlatformNotTargetedError,
     StaleMetricsError,
@@ -196,7 +197,7 @@ class TestVoid:
         refused(post, InvalidValueError, lambda: post.void_metrics(admin, "weibo", NOW, "  "))
         refused(
             post,
-            InvalidValueError,
+            LimitExceededError,
             lambda: post.void_metrics(admin, "weibo", NOW, "x" * 2001),
         )
         refused(

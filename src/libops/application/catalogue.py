@@ -134,7 +134,7 @@ def type_text(type_: Any) -> str:
     return (
         " ".join(words)
         .replace(" [ ", "[")
-        .replace(" ] ", "]")
+        .replace(" ] ", "] ")
         .replace(" ]", "]")
         .replace(" , ", ", ")
     )

@@ -173,9 +173,8 @@ class ReadAsker(Command[Opened]):
     reason: str
 
 
-@handles(ReadAsker)
-def read_asker(ctx: Context, actor: Actor, command: ReadAsker) -> Opened:
-    question = ctx.load(Question, command.question_id)
+def _read_asker(ctx: Context, actor: Actor, question: Question, reason: str, what: str) -> Opened:
+    """Open the asker's sealed value of ``question``, recording who read ``what`` and why."""
     return read_sealed(
         ctx,
         actor,
@@ -184,9 +183,15 @@ def read_asker(ctx: Context, actor: Actor, command: ReadAsker) -> Opened:
         version=1,
         topic=Question.Received.TOPIC,
         field="asker",
-        reason=command.reason,
-        what="asker",
+        reason=reason,
+        what=what,
     )
+
+
+@handles(ReadAsker)
+def read_asker(ctx: Context, actor: Actor, command: ReadAsker) -> Opened:
+    question = ctx.load(Question, command.question_id)
+    return _read_asker(ctx, actor, question, command.reason, "asker")
 
 
 @command("privacy.read_question", requires=("privacy.read",))
@@ -211,17 +216,7 @@ def read_question_text(
     question = ctx.load(Question, command.question_id)
     if not question.text_sealed:
         return question.text
-    read_sealed(
-        ctx,
-        actor,
-        question.asker,
-        aggregate_id=question.id,
-        version=1,
-        topic=Question.Received.TOPIC,
-        field="asker",
-        reason=command.reason,
-        what="question text",
-    )
+    _read_asker(ctx, actor, question, command.reason, "question text")
     return ctx.deps.personal.open_text(
         question.asker, aggregate_id=question.id, version=1, topic=Question.Received.TOPIC
     )

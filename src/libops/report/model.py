@@ -19,10 +19,13 @@ significant digits; Q&A and attainment as the views store them, four places). Mo
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
+
+import attrs
 
 from libops import analysis
 from libops.domain.errors import InvalidValueError, UnknownIdError
@@ -128,9 +131,10 @@ def build_report(
         for key in scorecard
         if key.startswith("campaign:") and (campaign is None or key == f"campaign:{campaign}")
     )
-    campaigns = tuple(
+    campaigns = _labelled(
         _campaign_info(ops, cid, scorecard[f"campaign:{cid}"]) for cid in campaign_ids
     )
+    campaign_ids = [c.id for c in campaigns]
     if chosen_period is None and campaign is not None:
         chosen_period = Period(campaigns[0].start, campaigns[0].end)
 
@@ -175,7 +179,7 @@ def build_report(
         ),
         events=int(ops.app.recorder.max_notification_id() or 0),
     )
-    goals = _goals(scorecard, campaign_ids)
+    goals = _goals(scorecard, campaigns)
     execution = _execution(rows, activity, campaigns, chosen_period)
     engagement = _engagement(rows)
     cadence = _cadence(engine.view("cadence"), chosen_period, rows, campaigns)
@@ -245,6 +249,26 @@ def _campaign_info(ops: LibOps, campaign_id: str, card: Mapping[str, Any]) -> Ca
             for k in found.kol_partners
         ),
     )
+
+
+def _labelled(found: Iterable[CampaignInfo]) -> tuple[CampaignInfo, ...]:
+    """The campaigns in a stable order (start, end, name, kind; the id, random, only breaks
+    a tie of them all), each labelled so that a reader tells apart those sharing a name."""
+    ordered = sorted(found, key=lambda c: (c.start, c.end, c.name, c.kind, c.id))
+    names = Counter(c.name for c in ordered)
+    dated = [
+        c.name if names[c.name] == 1 else f"{c.name} ({c.start.isoformat()} – {c.end.isoformat()})"
+        for c in ordered
+    ]
+    repeats = Counter(dated)
+    seen: Counter[str] = Counter()
+    labelled = []
+    for info, label in zip(ordered, dated, strict=True):
+        seen[label] += 1
+        if repeats[label] > 1:
+            label = f"{label} #{seen[label]}"
+        labelled.append(attrs.evolve(info, label=label))
+    return tuple(labelled)
 
 
 def _related_ids(

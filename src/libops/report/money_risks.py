@@ -44,7 +44,13 @@ def _budgets(
     campaigns: Sequence[CampaignInfo],
     rows: Sequence[analysis.Observation],
 ) -> Budgets:
-    names = {c.id: c.name for c in campaigns}
+    names = {c.id: c.label for c in campaigns}
+    # Campaigns in the report's order, then any the budget view holds that the report has
+    # no plan of (by id): every per-campaign row is keyed by the campaign's id.
+    order = [c.id for c in campaigns]
+    order += sorted(
+        {d["campaign_id"] for k, d in view.items() if k.startswith("campaign:")} - set(order)
+    )
     if campaign is None:
         categories = [(d["category"], d) for k, d in view.items() if k.startswith("category:")]
     else:
@@ -53,19 +59,26 @@ def _budgets(
             for k, d in view.items()
             if k.startswith("line:") and d["campaign_id"] == campaign
         ]
-    by_campaign = [
-        (names.get(d["campaign_id"], d["campaign_id"]), {**amounts, "currency": currency})
-        for k, d in view.items()
-        if k.startswith("campaign:") and (campaign is None or d["campaign_id"] == campaign)
-        for currency, amounts in d["by_currency"].items()
-    ]
+    by_campaign = tuple(
+        BudgetRow(
+            names.get(cid, cid),
+            currency,
+            *(Decimal(amounts[name]) for name in _AMOUNTS),
+            campaign_id=cid,
+        )
+        for cid in order
+        if (campaign is None or cid == campaign) and f"campaign:{cid}" in view
+        for currency, amounts in sorted(view[f"campaign:{cid}"]["by_currency"].items())
+    )
     by_category = _sum_rows(categories)
     totals = _sum_rows(("all", {**_row_doc(r)}) for r in by_category)
     costs: list[CostRow] = []
-    for cid, found in cost_effectiveness(view, engagement_view).items():
-        if campaign is not None and cid != campaign:
+    effectiveness = cost_effectiveness(view, engagement_view)
+    for cid in order:
+        found = effectiveness.get(cid)
+        if found is None or (campaign is not None and cid != campaign):
             continue
-        for currency, figures in found["by_currency"].items():
+        for currency, figures in sorted(found["by_currency"].items()):
             costs.append(
                 CostRow(
                     "campaign",
@@ -77,8 +90,10 @@ def _budgets(
                     found["followers_gained"],
                     _dec(figures["cost_per_engagement"]),
                     _dec(figures["cost_per_new_follower"]),
+                    campaign_id=cid,
                 )
             )
+    partners = Counter(k.handle for info in campaigns for k in info.kol_partners)
     for info in campaigns:
         for kol in info.kol_partners:
             mine = [o for o in rows if o.campaign_id == info.id and o.platform == kol.platform]
@@ -87,7 +102,7 @@ def _budgets(
             costs.append(
                 CostRow(
                     "kol",
-                    kol.handle,
+                    kol.handle if partners[kol.handle] == 1 else f"{kol.handle} · {info.label}",
                     kol.platform,
                     kol.currency,
                     kol.fee,
@@ -95,9 +110,10 @@ def _budgets(
                     followers,
                     _per(kol.fee, engagements),
                     _per(kol.fee, followers),
+                    campaign_id=info.id,
                 )
             )
-    return Budgets(by_category, _sum_rows(by_campaign), totals, tuple(costs))
+    return Budgets(by_category, by_campaign, totals, tuple(costs))
 
 
 def _row_doc(row: BudgetRow) -> dict[str, Any]:
@@ -113,6 +129,21 @@ def _per(amount: Decimal, count: int) -> Decimal | None:
     if count <= 0:
         return None
     return (amount / Decimal(count)).quantize(Decimal("0.0001"))
+
+
+def _risk_order(item: tuple[str, Mapping[str, Any]]) -> tuple[Any, ...]:
+    """A risk's place before the register's sort (highest score, then title): what a reader
+    sees (title, category, rating, status), the id only breaking a tie of them all."""
+    risk_id, doc = item
+    return (
+        doc["title"],
+        doc["category"],
+        doc["likelihood"],
+        doc["impact"],
+        doc["status"],
+        bool(doc["escalated"]),
+        risk_id,
+    )
 
 
 def _risks(view: Mapping[str, Any], signals: Mapping[str, Any], campaign: str | None) -> Risks:
@@ -142,7 +173,7 @@ def _risks(view: Mapping[str, Any], signals: Mapping[str, Any], campaign: str | 
             for key, doc in view.items()
             if key.startswith("incident:") and doc["risk_id"] in chosen
         ),
-        key=lambda i: (i.started_at, i.risk, i.number),
+        key=lambda i: (i.started_at, i.risk, i.number, i.severity, i.affected),
     )
     fired: Counter[str] = Counter()
     for key, doc in signals.items():
@@ -166,7 +197,7 @@ def _risks(view: Mapping[str, Any], signals: Mapping[str, Any], campaign: str | 
                         d["status"],
                         bool(d["escalated"]),
                     )
-                    for d in chosen.values()
+                    for _, d in sorted(chosen.items(), key=_risk_order)
                 ),
                 key=lambda r: (-r.score, r.title),
             )

@@ -48,10 +48,13 @@ def _local_day(iso: str) -> date:
 
 
 def _goals(
-    scorecard: Mapping[str, Any], campaign_ids: Sequence[str]
+    scorecard: Mapping[str, Any], campaigns: Sequence[CampaignInfo]
 ) -> tuple[ObjectiveResult, ...]:
+    """Each campaign's objectives, campaign by campaign in the report's order, each
+    campaign's objectives in the order its plan lists them."""
     goals = []
-    for cid in campaign_ids:
+    for info in campaigns:
+        cid = info.id
         card = scorecard[f"campaign:{cid}"]
         for objective in card["objectives"]:
             actual = objective["actual"]
@@ -59,7 +62,7 @@ def _goals(
             goals.append(
                 ObjectiveResult(
                     campaign_id=cid,
-                    campaign=str(card["name"]),
+                    campaign=info.label,
                     metric=objective["metric"],
                     platform=objective["platform"],
                     target=target,
@@ -88,9 +91,9 @@ def _execution(
     """
     people = Counter(e["actor_id"] for e in activity)
     posts = Counter((o.platform, o.content_type) for o in rows)
-    names = {c.id: c.name for c in campaigns}
+    names = {c.id: c.label for c in campaigns}
     milestones = [
-        Milestone(day, kind, c.name)
+        Milestone(day, kind, c.label)
         for c in campaigns
         for day, kind in ((c.start, "period_start"), (c.end, "period_end"))
     ]

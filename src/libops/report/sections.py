@@ -53,6 +53,10 @@ class CampaignInfo:
     end: date
     platforms: tuple[str, ...]
     kol_partners: tuple[KolInfo, ...]
+    label: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
+    """What the report calls it: its name, or, when another campaign in the report has the
+    same name, its name and dates (``"KOL (2026-04-01 – 2026-06-30)"``; a ``#2``, ``#3`` ...
+    is added when those repeat too)."""
 
 
 @attrs.frozen
@@ -65,6 +69,7 @@ class Background:
     """The days covered (Asia/Shanghai): given, else the campaign's, else the span of
     publication days in the engagement view (``None`` when nothing was published)."""
     campaigns: tuple[CampaignInfo, ...]
+    """Ordered by start day, end day, name, kind (the id only breaks a tie of them all)."""
     budgets: tuple[str, ...]
     """The names of the budgets in the budget view."""
     events: int
@@ -76,7 +81,8 @@ class ObjectiveResult:
     """One campaign objective against its actual value (from the scorecard view).
 
     ``attainment`` is actual / target (four places, half-even); ``met`` is actual >= target
-    (``None`` when the metric has no computed actual).
+    (``None`` when the metric has no computed actual). ``campaign`` is the campaign's
+    :attr:`CampaignInfo.label`.
     """
 
     campaign_id: str
@@ -198,7 +204,11 @@ class Interactions:
 
 @attrs.frozen
 class BudgetRow:
-    """Allocated, committed, spent and available money of one category or campaign."""
+    """Allocated, committed, spent and available money of one category or campaign.
+
+    A campaign's row is keyed by its id (``campaign_id``); ``subject`` is then the
+    campaign's :attr:`CampaignInfo.label` (campaigns sharing a name stay apart).
+    """
 
     subject: str
     currency: str
@@ -206,6 +216,7 @@ class BudgetRow:
     committed: Decimal
     spent: Decimal
     available: Decimal
+    campaign_id: str | None = None
 
 
 @attrs.frozen
@@ -215,6 +226,9 @@ class CostRow:
     ``kind`` is ``"campaign"`` (spent money on the campaign's budget lines over all its
     posts' engagements, from :func:`libops.projections.budget.cost_effectiveness`) or
     ``"kol"`` (the KOL's agreed fee over the campaign's engagements on the KOL's platform).
+    ``subject`` is the campaign's label, or the KOL's handle (``handle · campaign label``
+    when the handle partners more than one campaign in the report); ``campaign_id`` is the
+    campaign the row belongs to.
     """
 
     kind: str
@@ -226,6 +240,7 @@ class CostRow:
     followers_gained: int | None
     cost_per_engagement: Decimal | None
     cost_per_new_follower: Decimal | None
+    campaign_id: str | None = None
 
 
 @attrs.frozen

@@ -140,9 +140,7 @@ def _kol_campaign(
         OWNER, budget_id, "partnerships", Money(allocated), campaign_id=campaign_id
     )
     partner = KolPartner("@bookworm", Platform.DOUYIN, 120_000, ["2 videos"], Money(fee))
-    reference = ops.campaigns.engage_kol_partner(
-        PLANNER, campaign_id, partner, budget_id=budget_id
-    )
+    reference = ops.campaigns.engage_kol_partner(PLANNER, campaign_id, partner, budget_id=budget_id)
     if spend:
         ops.budgets.record_expense(
             ADMIN,

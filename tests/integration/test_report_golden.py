@@ -6,7 +6,7 @@ the relative ``sqlite:///demo.db`` (so the store line never names a temporary di
 Any change to the report's figures, order, wording or layout shows up here as a diff to
 review. When a change is deliberate, regenerate the files and commit them with it::
 
-    LIBOPS_UPDATE_GOLDEN_REPORT=1 VENV/bin/python -m pytest -q tests/integration/test_report_golden.py
+    LIBOPS_UPDATE_GOLDEN_REPORT=1 python -m pytest tests/integration/test_report_golden.py
 
 (with the variable set the test writes the files and is skipped, saying so; run it again
 without the variable and it passes).

@@ -32,7 +32,14 @@ def _sum_rows(docs: Iterable[tuple[str, Mapping[str, Any]]]) -> tuple[BudgetRow,
         for name in _AMOUNTS:
             amounts[name] += Decimal(doc[name])
     return tuple(
-        BudgetRow(subject, currency, **amounts)
+        BudgetRow(
+            subject,
+            currency,
+            allocated=amounts["allocated"],
+            committed=amounts["committed"],
+            spent=amounts["spent"],
+            available=amounts["available"],
+        )
         for (subject, currency), amounts in sorted(sums.items(), key=lambda i: (i[0][1], i[0][0]))
     )
 
@@ -63,7 +70,10 @@ def _budgets(
         BudgetRow(
             names.get(cid, cid),
             currency,
-            *(Decimal(amounts[name]) for name in _AMOUNTS),
+            allocated=Decimal(amounts["allocated"]),
+            committed=Decimal(amounts["committed"]),
+            spent=Decimal(amounts["spent"]),
+            available=Decimal(amounts["available"]),
             campaign_id=cid,
         )
         for cid in order

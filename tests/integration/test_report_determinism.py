@@ -10,6 +10,7 @@ Campaigns that share a name stay apart: keyed by id, labelled with their dates.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -233,3 +234,24 @@ class TestCampaignsSharingAName:
         assert [c.label for c in report.background.campaigns] == ["KOL"]
         assert [r.subject for r in report.budgets.by_campaign] == ["KOL"]
         assert [c.subject for c in report.budgets.costs if c.kind == "kol"] == ["@bookworm"]
+
+
+# --- every kind of store --------------------------------------------------------------------
+
+GOLDEN_EN = Path(__file__).resolve().parents[1] / "golden" / "report_en.md"
+
+
+def _without_store(markdown: str) -> str:
+    """The report with its store's URL (the one line naming it) left out."""
+    return re.sub(r"^Store: [^;\n]*;", "Store: <store>;", markdown, count=1, flags=re.M)
+
+
+def test_every_kind_of_store_gives_the_golden_report(store_url: str, tmp_path: Path) -> None:
+    """The golden report's scenario on memory, SQLite and PostgreSQL: each store returns its
+    views in its own order, and the report is the golden one but for the store's URL."""
+    out = tmp_path / "report"
+    run_demo(store_url, seed=SEED, posts=POSTS, days=DAYS, report_dir=out, lang="en")
+    written = (out / "report-en.md").read_text(encoding="utf-8")
+    golden = GOLDEN_EN.read_text(encoding="utf-8")
+    assert "Store: sqlite:///demo.db;" in golden
+    assert _without_store(written) == _without_store(golden)

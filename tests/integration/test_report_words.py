@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 import string
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ import attrs
 import pytest
 from typer.testing import CliRunner
 
-from libops import LibOps, MetricSnapshot, Platform, PostVariant, ReviewChecklist
+from libops import LibOps, MetricSnapshot, Money, Period, Platform, PostVariant, ReviewChecklist
 from libops import demo as demo_module
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
@@ -32,7 +32,7 @@ from libops.report.strings_zh import LABELS as LABELS_ZH
 from libops.report.strings_zh import STRINGS as STRINGS_ZH
 from libops.report.words import PLURAL_FIELD, Words, count, fill, signal_title
 from libops.wording import is_one, plural
-from tests.actors import ADMIN, PLANNER, REVIEWER, TECH
+from tests.actors import ADMIN, OWNER, PLANNER, REVIEWER, TECH
 
 # --- English: counts and nouns ------------------------------------------------------------
 
@@ -225,7 +225,8 @@ PASSED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
 
 @pytest.fixture
 def one_post(tmp_path: Path) -> str:
-    """A store holding exactly one post, published on Weibo, with one metric snapshot."""
+    """A store holding exactly one post, published on Weibo, with one metric snapshot, and
+    one budget with one adjustment and one expense."""
     clock = ManualClock(datetime(2026, 4, 2, 2, 0, tzinfo=UTC))
     url = f"sqlite:///{tmp_path / 'one.db'}"
     weibo = SandboxPlatform("weibo", seed=3, clock=clock)
@@ -246,6 +247,26 @@ def one_post(tmp_path: Path) -> str:
         ops.posts.record_metrics(
             TECH, post_id, MetricSnapshot("weibo", clock.now(), reads=100, likes=1)
         )
+        budget_id = ops.budgets.open(
+            OWNER, name="Spring", period=Period(date(2026, 4, 1), date(2026, 6, 30))
+        )
+        ops.budgets.allocate(OWNER, budget_id, "promotion", Money("500.00"))
+        ops.budgets.change_allocation(
+            ADMIN,
+            budget_id,
+            category="promotion",
+            allocation=Money("600.00"),
+            reason="a second boost",
+            approver=OWNER,
+        )
+        ops.budgets.record_expense(
+            ADMIN,
+            budget_id,
+            vendor="Weibo",
+            invoice_reference="INV-1",
+            amount=Money("100.00"),
+            category="promotion",
+        )
     return url
 
 
@@ -262,6 +283,7 @@ class TestOnePost:
         assert one_with_plural(line) == []
         text = (tmp_path / "out" / "report-en.md").read_text(encoding="utf-8")
         assert "1 post variant" in text
+        assert "adjustments recorded with reason and approver: 1" in text
         assert one_with_plural(text) == []
 
 

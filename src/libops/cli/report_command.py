@@ -13,6 +13,7 @@ from rich.text import Text
 from libops.adapters.storage import DEFAULT_STORE, parse_store_url
 from libops.bootstrap import LibOps
 from libops.cli.common import EXIT_USAGE, StoreOption, _report, reporting_errors, stdout
+from libops.wording import plural
 
 EXIT_NO_FONT: Final = 3
 """Exit code of ``libops report --lang zh`` when no CJK font is installed for the charts."""
@@ -114,7 +115,8 @@ def report(
     judged = files.report.judgement
     rate = "n/a" if judged.engagement_rate is None else f"{judged.engagement_rate * 100:.2f}%"
     output.print(
-        f"{judged.posts} post variants, {judged.engagements} engagements (rate {rate}); "
+        f"{plural(judged.posts, 'post variant')}, {plural(judged.engagements, 'engagement')} "
+        f"(rate {rate}); "
         f"objectives met {judged.objectives_met} of {judged.objectives_total}; "
         f"open risks {judged.open_risks}"
     )

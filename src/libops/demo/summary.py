@@ -14,6 +14,7 @@ from libops.bootstrap import LibOps
 from libops.demo.setting import PLATFORMS
 from libops.domain.post import PlatformStatus
 from libops.domain.risk import Risk
+from libops.wording import plural
 
 if TYPE_CHECKING:
     from libops.demo.quarter import Quarter
@@ -287,7 +288,7 @@ def summary_lines(summary: DemoSummary) -> list[str]:
     for c in summary.campaigns:
         lines.append(
             f"  {c.name} [{c.kind}, {', '.join(c.platforms)}; {c.start} to {c.end}; "
-            f"{c.status}]: {c.posts} posts"
+            f"{c.status}]: {plural(c.posts, 'post')}"
         )
     types = ", ".join(f"{k} {v}" for k, v in summary.content_types.items())
     lines += [
@@ -302,16 +303,20 @@ def summary_lines(summary: DemoSummary) -> list[str]:
     ]
     r, m, k = summary.readers, summary.money, summary.risks
     lines += [
-        f"readers: {r.readers}; Q&A: {r.questions} questions, {r.answered} answered (median "
+        f"readers: {r.readers}; Q&A: {plural(r.questions, 'question')}, {r.answered} "
+        f"answered (median "
         f"{r.median_response_minutes} min), {r.escalated} escalated for waiting too long",
         f"reading sessions: {r.session_registrations} registered, {r.session_attended} attended",
-        f"prize quizzes: {r.contest_entries} entries ({r.contest_refused} refused), "
-        f"{r.winners} winners, draws verified from the events: {r.draws_verified} of {r.draws}",
-        f"moderation: {r.moderation_actions} actions, {r.automatic_sanctions} automatic "
-        f"sanctions; erasure requests honoured: {r.erasures}",
-        f"money ({m.currency}): allocated {m.allocated}, spent {m.spent} in {m.expenses} "
-        f"expenses, available {m.available}; KOL fees {m.kol_fees} committed and paid; "
-        f"{m.adjustments} adjustments; overspends refused: {m.overspends_refused}",
+        f"prize quizzes: {plural(r.contest_entries, 'entry', 'entries')} ({r.contest_refused} "
+        f"refused), {plural(r.winners, 'winner')}, draws verified from the events: "
+        f"{r.draws_verified} of {r.draws}",
+        f"moderation: {plural(r.moderation_actions, 'action')}, "
+        f"{plural(r.automatic_sanctions, 'automatic sanction')}; erasure requests honoured: "
+        f"{r.erasures}",
+        f"money ({m.currency}): allocated {m.allocated}, spent {m.spent} in "
+        f"{plural(m.expenses, 'expense')}, available {m.available}; KOL fees {m.kol_fees} "
+        f"committed and paid; {plural(m.adjustments, 'adjustment')}; overspends refused: "
+        f"{m.overspends_refused}",
         f"risks: {k.risks} ({k.escalated} escalated, {k.from_signals} opened or raised by "
         f"signals this run); incidents: {k.incidents} ({k.open_incidents} open)",
         "engagement totals by platform:",

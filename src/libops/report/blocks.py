@@ -314,7 +314,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
             )
         )
     )
-    out.append(_counts(w, "group", "count", i.participants_by_kind))
+    out.append(_counts(w, "group", "participants", i.participants_by_kind))
     out.append(Paragraph(w("p.moderation", total=count(i.moderation_total))))
     out.append(_counts(w, "action", "count", i.moderation))
 
@@ -388,7 +388,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
     r = report.risks
     out.append(Heading(2, w("h.risks"), "risks"))
     out.append(Paragraph(w("p.heat", open=count(r.open_risks), escalated=count(r.escalated))))
-    out.append(_counts(w, "level", "count", r.by_level))
+    out.append(_counts(w, "level", "risks", r.by_level))
     out.append(Chart("risk_heat_map", w("chart.risk_heat_map")))
     out.append(Heading(3, w("h3.risk_register")))
     out.append(
@@ -398,7 +398,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
             ),
             [
                 (
-                    k.title,
+                    w.risk_title(k.title),
                     w.label(k.category),
                     str(k.likelihood),
                     str(k.impact),
@@ -419,7 +419,7 @@ def blocks(report: Report, w: Words) -> list[Block]:
                 w.columns("title", "number", "severity", "affected", "started"),
                 [
                     (
-                        n.risk,
+                        w.risk_title(n.risk),
                         str(n.number),
                         w.label(n.severity),
                         n.affected,

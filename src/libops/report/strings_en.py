@@ -39,21 +39,25 @@ STRINGS: Final[dict[str, str]] = {
     "p.budgets": "Budgets: {names}.",
     "p.no_budgets": "Budgets: none.",
     "p.no_goals": "No campaign objectives in scope.",
-    "p.publications": "Publications from {first} to {last}: {posts} post variants.",
+    "p.publications": "Publications from {first} to {last}: {posts} "
+    "{posts:post variant|post variants}.",
     "p.no_publications": "Nothing was published in scope.",
-    "p.total": "In total {posts} post variants reached {reach} and drew {engagements} "
-    "engagements: an engagement rate of {rate} (engagements / reach).",
+    "p.total": "In total {posts} {posts:post variant|post variants} reached {reach} and drew "
+    "{engagements} {engagements:engagement|engagements}: an engagement rate of {rate} "
+    "(engagements / reach).",
     "p.trend": "Weekly engagement rate trend: {direction}, {slope} percentage points a week "
     "(least squares over the weeks shown).",
     "p.no_trend": "Weekly engagement rate trend: not enough weeks for a slope.",
     "p.cadence": "Each day or ISO week lying wholly in the period counts once; a period "
     "with no publication counts as under when the policy sets a minimum.",
-    "p.interactions": "{participants} distinct participants. Q&A: {questions} questions, "
-    "{answered} answered (answer rate {answer_rate}), {escalated} escalated; median response "
+    "p.interactions": "{participants} distinct {participants:participant|participants}. Q&A: "
+    "{questions} {questions:question|questions}, {answered} answered (answer rate "
+    "{answer_rate}), {escalated} escalated; median response "
     "{median} min, 90th percentile {p90} min.",
-    "p.contests": "Contests: {contests} with {entries} entries ({disqualified} disqualified). "
-    "Reading sessions: {sessions} with {registrations} registrations, {attendance} attended, "
-    "{contributions} contributions.",
+    "p.contests": "Contests: {contests}, with {entries} {entries:entry|entries} "
+    "({disqualified} disqualified). Reading sessions: {sessions}, with {registrations} "
+    "{registrations:registration|registrations}, {attendance} attended, {contributions} "
+    "{contributions:contribution|contributions}.",
     "p.moderation": "Moderation actions: {total}.",
     "p.costs_note": "Campaign rows divide the money spent on the campaign's budget lines by "
     "all its posts' engagements; KOL rows divide the KOL's agreed fee by the campaign's "
@@ -124,6 +128,15 @@ STRINGS: Final[dict[str, str]] = {
     "col.firings": "Times fired",
     "col.action": "Moderation action",
     "col.count": "Count",
+    "col.risks": "Risks",
+    "col.participants": "Participants",
+    "risk.negative_comment_spike": "Spike in hidden and sanctioned comments on {platform}",
+    "risk.publish_failures": "{failures} publish {failures:failure|failures} in a row on "
+    "{platform}",
+    "risk.metric_anomaly": "Unusual metrics for a post on {platform}",
+    "risk.personal_data_in_draft": "Personal data in a draft post",
+    "risk.overspend": "Over allocation: {budget} / {category} / {campaign}",
+    "risk.general_line": "general",
     "yes": "yes",
     "no": "no",
     "all_platforms": "all platforms",
@@ -149,10 +162,12 @@ STRINGS: Final[dict[str, str]] = {
     "direction.flat": "flat",
     "per.day": "day",
     "per.week": "week",
-    "finding.publish_failed": "Failed publishing attempts: {failures}, on {posts} posts; "
+    "finding.publish_failed": "Failed publishing attempts: {failures}, on {posts} "
+    "{posts:post|posts}; "
     "published on a later attempt: {published_later}.",
     "finding.changes_requested": "Changes requested by reviewers (personal data, accuracy "
-    "or copyright): {changes_requested}, on {posts} posts; approved after revision: "
+    "or copyright): {changes_requested}, on {posts} {posts:post|posts}; approved after "
+    "revision: "
     "{approved_after}.",
     "finding.incidents": "Incidents reported: {reported}; resolved: {resolved}; still open: "
     "{open}.",
@@ -161,26 +176,29 @@ STRINGS: Final[dict[str, str]] = {
     "finding.budget_pressure": "Budget pressure: adjustments recorded with reason and "
     "approver: {adjustments}; spendings past an allocation with an authorised override: "
     "{overrides}; overspend signals: {overspend_signals}.",
-    "finding.moderation": "Moderation: comments hidden {hidden}, warnings {warned}, "
-    "sanctions {sanctioned}; the conduct rules were applied with a reason each time.",
+    "finding.moderation": "Moderation: {hidden} {hidden:comment|comments} hidden, {warned} "
+    "{warned:warning|warnings}, {sanctioned} {sanctioned:sanction|sanctions}; the conduct "
+    "rules were applied with a reason each time.",
     "finding.erasures": "Erasure requests honoured by deleting the readers' keys: {erased}.",
     "finding.best_slot": "Post more {content_type} content around {hour}:00 (Asia/Shanghai): "
-    "it had the highest engagement rate, {rate} over {posts} posts ({engagements} "
-    "engagements / {reach} reach).",
+    "it had the highest engagement rate, {rate} over {posts} {posts:post|posts} "
+    "({engagements} {engagements:engagement|engagements} / {reach} reach).",
     "finding.weakest_content": "Rework {content_type} content: its engagement rate was "
-    "{rate} over {posts} posts, against {best_rate} for {best_content_type}.",
+    "{rate} over {posts} {posts:post|posts}, against {best_rate} for {best_content_type}.",
     "finding.cadence": "Keep {platform} on its cadence ({minimum} to {maximum} a {per}): "
-    "of {periods} periods, {under} were under and {over} over the policy.",
+    "of {periods} {periods:period|periods}, {under} {under:was|were} under and {over} over "
+    "the policy.",
     "finding.objective_missed": "{campaign}: the objective {metric} ({platform}) was "
     "missed, {actual} against a target of {target} ({attainment}); plan for it next time.",
     "finding.least_cost_effective": "Review the least cost-effective spending, {subject} "
-    "({kind}): {spent} {currency} for {engagements} engagements, {cost_per_engagement} "
+    "({kind}): {spent} {currency} for {engagements} {engagements:engagement|engagements}, "
+    "{cost_per_engagement} "
     "{currency} per engagement.",
     "finding.answer_questions": "Answer every question in time: {answered} of {questions} "
     "answered ({answer_rate}), {escalated} escalated, 90th percentile response "
     "{p90_response_seconds} min.",
-    "finding.falling_trend": "Engagement rate fell over {weeks} weeks ({slope} percentage "
-    "points a week): refresh the content plan.",
+    "finding.falling_trend": "Engagement rate fell over {weeks} {weeks:week|weeks} ({slope} "
+    "percentage points a week): refresh the content plan.",
     "finding.review_risks": "Review the high or critical risks first ({serious} of {open} "
     "open, {escalated} escalated) and keep their contingency plans current.",
 }
@@ -277,5 +295,6 @@ LABELS: Final[dict[str, str]] = {
     "Budget": "budget",
     "Risk": "risk",
     "DataSubject": "reader",
+    "all": "total",
 }
 """Names of platforms, content types, categories, levels and so on, in English."""

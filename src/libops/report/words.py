@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import re
+import string
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Final
 
 import attrs
 
+from libops.domain.values import Platform
+from libops.projections.signals import (
+    METRIC_ANOMALY,
+    NEGATIVE_COMMENT_SPIKE,
+    OVERSPEND,
+    PERSONAL_DATA_IN_DRAFT,
+    PUBLISH_FAILURES,
+)
 from libops.report.sections import Finding, Report, check_language
 from libops.report.strings_en import LABELS as LABELS_EN
 from libops.report.strings_en import STRINGS as STRINGS_EN
 from libops.report.strings_zh import LABELS as LABELS_ZH
 from libops.report.strings_zh import STRINGS as STRINGS_ZH
+from libops.wording import is_one as is_one  # re-exported: the report's plural rule
+from libops.wording import noun
+from libops.wording import plural as plural
 
 STRINGS: Final[dict[str, dict[str, str]]] = {"en": STRINGS_EN, "zh": STRINGS_ZH}
 """Every heading, label and sentence of the report, by language and key."""
@@ -66,21 +80,108 @@ def points(slope: Decimal | None) -> str:
     return NONE if slope is None else f"{slope * 100:+.2f}"
 
 
+# --- plurals (English: the rule is libops.wording's) ---------------------------------------
+
+
+class _CatalogueFormatter(string.Formatter):
+    """``str.format`` with one addition for the catalogues: ``{name:singular|plural}`` is
+    the word that agrees with the count ``name`` (``"{posts} {posts:post|posts}"``)."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if "|" in format_spec:
+            singular, _, many = format_spec.partition("|")
+            return noun(value, singular, many)
+        return str(super().format_field(value, format_spec))
+
+
+_FORMATTER: Final = _CatalogueFormatter()
+
+PLURAL_FIELD: Final = re.compile(r"\{(\w+):([^{}|]*)\|([^{}]*)\}")
+"""A plural choice in a catalogue string: ``{name:singular|plural}``."""
+
+
+def fill(text: str, figures: Mapping[str, object]) -> str:
+    """A catalogue string with its figures, each plural choice agreeing with its count."""
+    return _FORMATTER.vformat(text, (), dict(figures))
+
+
+# --- the titles of the risks the risk signals opened -------------------------------------
+
+_PLATFORM_ID: Final = "|".join(re.escape(p.value) for p in Platform)
+SIGNAL_TITLES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
+    (
+        NEGATIVE_COMMENT_SPIKE,
+        re.compile(rf"Spike in hidden and sanctioned comments on (?P<platform>{_PLATFORM_ID})"),
+    ),
+    (
+        PUBLISH_FAILURES,
+        re.compile(rf"(?P<failures>\d+) publish failures in a row on (?P<platform>{_PLATFORM_ID})"),
+    ),
+    (METRIC_ANOMALY, re.compile(rf"Unusual metrics for a post on (?P<platform>{_PLATFORM_ID})")),
+    (PERSONAL_DATA_IN_DRAFT, re.compile(r"Personal data in a draft post")),
+    (
+        OVERSPEND,
+        re.compile(
+            r"Over allocation: (?P<budget>.+) / (?P<category>[a-z_]+) / "
+            r"(?P<campaign>general|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+        ),
+    ),
+)
+"""The English titles :class:`~libops.projections.signals.RiskSignalsProjection` gives the
+risks it opens (stored as they are, in every store), by signal: the report reads the signal
+and its subject back from a title and words it in the report's language (``risk.<signal>``
+in the catalogues), platforms and categories by their names, campaigns by theirs."""
+
+
+def signal_title(title: str) -> tuple[str, dict[str, str]] | None:
+    """The signal and subject (platform, budget, ...) behind a risk title a signal gave, or
+    None for any other title (a risk identified by a person keeps the title it was given)."""
+    for signal, pattern in SIGNAL_TITLES:
+        found = pattern.fullmatch(title)
+        if found is not None:
+            return signal, found.groupdict()
+    return None
+
+
 @attrs.frozen
 class Words:
     """The language's strings and labels, and the figure formatting."""
 
     lang: str
+    campaigns: tuple[tuple[str, str], ...] = ()
+    """The report's campaigns, (id, name), to name a campaign a stored text gives by id."""
 
     def __call__(self, key: str, **figures: object) -> str:
         text = STRINGS[self.lang][key]
-        return text.format(**figures) if figures else text
+        return fill(text, figures) if figures else text
 
     def label(self, value: str | None) -> str:
         """The name of a platform, content type, category ... in this language."""
         if value is None:
             return self("all_platforms")
         return LABELS[self.lang].get(value, value)
+
+    def risk_title(self, title: str) -> str:
+        """A risk's title in this language: the title a risk signal gave is worded from its
+        signal and subject (``Unusual metrics for a post on wechat`` reads
+        ``微信公众号帖子数据异常``); any other title is shown as it was recorded."""
+        found = signal_title(title)
+        if found is None:
+            return title
+        signal, subject = found
+        shown = dict(subject)
+        if "platform" in shown:
+            shown["platform"] = self.label(shown["platform"])
+        if "category" in shown:
+            shown["category"] = self.label(shown["category"])
+        if "campaign" in shown:
+            campaign = shown["campaign"]
+            shown["campaign"] = (
+                self("risk.general_line")
+                if campaign == "general"
+                else dict(self.campaigns).get(campaign, campaign)
+            )
+        return self(f"risk.{signal}", **shown)
 
     def columns(self, *keys: str) -> list[str]:
         """A table's column headings in this language (``"platform"`` is ``col.platform``)."""
@@ -125,4 +226,5 @@ class Words:
 
 def language(report: Report, lang: str | None) -> Words:
     """The words of ``lang``, or of the report's own language when ``lang`` is None."""
-    return Words(check_language(report.lang if lang is None else lang))
+    chosen = check_language(report.lang if lang is None else lang)
+    return Words(chosen, tuple((c.id, c.name) for c in report.background.campaigns))

@@ -139,8 +139,9 @@ def _tidy_help(command: Any) -> None:
 
 class LibopsGroup(TyperGroup):
     """The ``libops`` command group: any error a command lets through ends it with a one-line
-    message and an exit code, never a traceback (unless ``--debug``). The help of every command under it
-    is unwrapped (:func:`unwrap_help`): each paragraph wraps to the terminal's width."""
+    message and an exit code, never a traceback (unless ``--debug``). The help of every
+    command under it is unwrapped (:func:`unwrap_help`): each paragraph wraps to the
+    terminal's width."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import re
@@ -19,6 +20,7 @@ from typer.testing import CliRunner, Result
 import libops
 from libops import LibOps, cli
 from libops.adapters.storage import STORE_ENV_VAR
+from libops.cli import LibopsGroup
 from libops.domain.campaign import CampaignStatus
 from libops.domain.errors import InvalidValueError
 from libops.domain.values import Period
@@ -277,3 +279,22 @@ def test_the_commands_are_all_walked() -> None:
     """The walk above sees the groups' commands (so a new command is checked too)."""
     names = {" ".join(path) for path, _ in COMMANDS}
     assert {"", "campaigns", "report", "db migrate", "project run", "audit verify"} <= names
+
+
+def test_a_reader_leaving_early_is_no_bug_report() -> None:
+    """`libops demo --help | head`: when the reader of standard output goes away, libops ends
+    as click does (exit 1, nothing said), not with "libops failed unexpectedly ... a bug"
+    (which it said when the pipe broke half-way through the help, at 200 columns)."""
+    piped = typer.Typer(cls=LibopsGroup)
+
+    @piped.command("write")
+    def write() -> None:
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    @piped.command("other")
+    def other() -> None:  # two commands: a group, as libops is
+        """Nothing."""
+
+    result = CliRunner().invoke(piped, ["write"])
+    assert result.exit_code == 1, result.output
+    assert "unexpectedly" not in result.output

@@ -152,6 +152,10 @@ class LibopsGroup(TyperGroup):
             return super().invoke(ctx)
         except (Exit, Abort, TyperException, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # The reader went away (`libops demo --help | head`): not libops's failure. Click
+            # ends the command quietly (exit 1), as it does for `libops --help | head`.
+            raise
         except Exception as error:
             if debugging():
                 raise

@@ -20,7 +20,7 @@ from typer.testing import CliRunner, Result
 import libops
 from libops import LibOps, cli
 from libops.adapters.storage import STORE_ENV_VAR
-from libops.cli import LibopsGroup
+from libops.cli import LibopsGroup, unwrap_help
 from libops.domain.campaign import CampaignStatus
 from libops.domain.errors import InvalidValueError
 from libops.domain.values import Period
@@ -298,3 +298,22 @@ def test_a_reader_leaving_early_is_no_bug_report() -> None:
     result = CliRunner().invoke(piped, ["write"])
     assert result.exit_code == 1, result.output
     assert "unexpectedly" not in result.output
+
+
+def test_unwrap_help_joins_the_lines_of_each_paragraph() -> None:
+    """A docstring's paragraphs become one line each; a ``\\b`` paragraph stays as written."""
+    text = """First line
+        goes on.
+
+        Second paragraph,
+        two lines.
+
+        \b
+        kept
+        as is
+        """
+    assert (
+        unwrap_help(text)
+        == "First line goes on.\n\nSecond paragraph, two lines.\n\n\b\nkept\nas is"
+    )
+    assert unwrap_help(None) is None

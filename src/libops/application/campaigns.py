@@ -17,8 +17,8 @@ from libops.application.commands import (
     optional_items,
 )
 from libops.domain.budget import Budget, BudgetCategory, to_kol_category
-from libops.domain.campaign import Campaign, CampaignKind
-from libops.domain.values import Actor, KolPartner, Objective, Period, Platform
+from libops.domain.campaign import Campaign, CampaignKind, CampaignStatus
+from libops.domain.values import Actor, KolPartner, Objective, Period, Platform, to_enum
 
 
 @command("campaign.plan", calls=Campaign.plan)
@@ -150,6 +150,26 @@ class CampaignService(Executes):
     def get(self, campaign_id: UUID | str) -> Campaign:
         """The campaign's current state (a fresh copy; changing it changes nothing stored)."""
         return self._app.load(Campaign, campaign_id)
+
+    def list(self, status: CampaignStatus | str | None = None) -> tuple[Campaign, ...]:
+        """Every campaign (or those in ``status``), by start day, then name, then id.
+
+        Read-only: the log is searched for ``Campaign.Planned`` events (filtered by topic in
+        the store, not decoded) and each campaign loaded as it is now (fresh copies). An
+        unknown ``status`` is an :class:`InvalidValueError`, raised before anything is read.
+        """
+        wanted = None if status is None else to_enum(CampaignStatus, status)
+        ids = dict.fromkeys(
+            notification.originator_id
+            for notification in self._app.notifications(Campaign.Planned.TOPIC)
+        )
+        campaigns = [self._app.load(Campaign, campaign_id) for campaign_id in ids]
+        return tuple(
+            sorted(
+                (c for c in campaigns if wanted is None or c.status is wanted),
+                key=lambda c: (c.period.start, c.name, str(c.id)),
+            )
+        )
 
 
 def kol_commitment_reference(campaign_id: UUID, partner: KolPartner) -> str:

@@ -1,5 +1,6 @@
-"""The libops command line: ``libops demo``, ``libops report``, ``libops db ...`` and
-``libops project ...``.
+"""The libops command line: ``libops demo``, ``libops report``, ``libops campaigns``,
+``libops commands``, ``libops db ...``, ``libops project ...``, ``libops audit ...``,
+``libops privacy ...`` and ``libops --version``.
 
 Every command that touches the event store takes ``--store URL`` (or reads ``LIBOPS_STORE``;
 the default is the embedded ``sqlite:///libops.db``). Any error ends the command with a
@@ -9,15 +10,20 @@ error libops did not expect (a bug). ``libops --debug ...`` (or ``LIBOPS_DEBUG=1
 traceback instead.
 
 One module per command group (:mod:`~libops.cli.db`, :mod:`~libops.cli.project`,
-:mod:`~libops.cli.demo_command`, :mod:`~libops.cli.report_command`), what they share in
-:mod:`~libops.cli.common`, and :mod:`~libops.cli.app` assembling :data:`app`. New commands
-are plain functions registered there (or on a sub-app such as :data:`db_app`); wrap their
-work in :func:`reporting_errors`.
+:mod:`~libops.cli.demo_command`, :mod:`~libops.cli.report_command`,
+:mod:`~libops.cli.campaigns_command`, ...), what they share in :mod:`~libops.cli.common`,
+and :mod:`~libops.cli.app` assembling :data:`app`. New commands are plain functions
+registered there (or on a sub-app such as :data:`db_app`); wrap their work in
+:func:`reporting_errors`. Their docstrings are unwrapped for ``--help``
+(:func:`unwrap_help`), so each paragraph wraps to the terminal; a help text must not hold a
+word wider than its column (rich cuts it with "…"): the help of every command is checked at
+80 columns in ``tests/integration/test_campaigns_cli.py``.
 """
 
 from __future__ import annotations
 
-from libops.cli.app import app, main
+from libops.cli.app import app, installed_version, main
+from libops.cli.campaigns_command import campaign_row, campaigns
 from libops.cli.common import (
     DEBUG_ENV_VAR,
     EXIT_BAD_URL,
@@ -29,6 +35,7 @@ from libops.cli.common import (
     reporting_errors,
     stderr,
     stdout,
+    unwrap_help,
 )
 from libops.cli.db import db_app, db_check, db_migrate
 from libops.cli.demo_command import DEMO_LANGUAGES, demo
@@ -63,10 +70,13 @@ __all__ = [
     "ProjectionReports",
     "StoreOption",
     "app",
+    "campaign_row",
+    "campaigns",
     "db_app",
     "db_check",
     "db_migrate",
     "demo",
+    "installed_version",
     "main",
     "project_app",
     "project_rebuild",
@@ -76,4 +86,5 @@ __all__ = [
     "reporting_errors",
     "stderr",
     "stdout",
+    "unwrap_help",
 ]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from importlib import metadata
+from typing import Annotated
+
 import typer
 
 from libops.cli.audit import audit_app
+from libops.cli.campaigns_command import campaigns
 from libops.cli.commands_command import commands
 from libops.cli.common import DebugOption, LibopsGroup, set_debug
 from libops.cli.db import db_app
@@ -25,8 +29,36 @@ app = typer.Typer(
 )
 
 
+def installed_version() -> str:
+    """libops's version: the installed package's metadata, else ``libops.__version__``."""
+    try:
+        return metadata.version("libops")
+    except metadata.PackageNotFoundError:
+        import libops
+
+        return libops.__version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"libops {installed_version()}")
+        raise typer.Exit(0)
+
+
+VersionOption = Annotated[
+    bool,
+    typer.Option(
+        "--version",
+        "-V",
+        help="Print libops's version and exit.",
+        callback=_print_version,
+        is_eager=True,
+    ),
+]
+
+
 @app.callback()
-def libops_options(debug: DebugOption = False) -> None:
+def libops_options(debug: DebugOption = False, version: VersionOption = False) -> None:
     """Run a library's social-media operations on an event-sourced store."""
     set_debug(debug)
 
@@ -37,6 +69,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(privacy_app, name="privacy")
 app.command("demo")(demo)
 app.command("report")(report)
+app.command("campaigns")(campaigns)
 app.command("commands")(commands)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,9 +40,10 @@ StoreOption = Annotated[
     typer.Option(
         "--store",
         envvar=STORE_ENV_VAR,
+        # No long URL in the help: rich cuts a word wider than the help column with "…".
         help=(
-            "Store URL: memory://, sqlite:///path/file.db or "
-            "postgresql://user:password@host:port/dbname."
+            "Store URL: memory://, sqlite:///FILE or postgresql://HOST/DB "
+            "(with USER:PASSWORD@ before HOST and :PORT after it, as needed)."
         ),
         show_envvar=True,
     ),
@@ -112,14 +114,47 @@ def _unexpected(error: BaseException) -> str:
     )
 
 
+def unwrap_help(text: str | None) -> str | None:
+    """A docstring's paragraphs as single lines, so the help wraps them to the terminal.
+
+    The source wraps docstrings at its own width; typer's rich help keeps those line breaks
+    inside a paragraph and wraps again at the terminal's, leaving short broken lines. A
+    paragraph that starts with ``\\b`` (click's "keep as written") is kept as it is.
+    """
+    if text is None:
+        return None
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(
+        p if p.startswith("\b") else " ".join(line.strip() for line in p.splitlines())
+        for p in paragraphs
+    )
+
+
+def _tidy_help(command: Any) -> None:
+    """Unwrap the help of ``command`` and of every command under it."""
+    command.help = unwrap_help(command.help)
+    for sub in getattr(command, "commands", {}).values():
+        _tidy_help(sub)
+
+
 class LibopsGroup(TyperGroup):
     """The ``libops`` command group: any error a command lets through ends it with a one-line
-    message and an exit code, never a traceback (unless ``--debug``)."""
+    message and an exit code, never a traceback (unless ``--debug``). The help of every
+    command under it is unwrapped (:func:`unwrap_help`): each paragraph wraps to the
+    terminal's width."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _tidy_help(self)
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except (Exit, Abort, TyperException, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:
+            # The reader went away (`libops demo --help | head`): not libops's failure. Click
+            # ends the command quietly (exit 1), as it does for `libops --help | head`.
             raise
         except Exception as error:
             if debugging():

@@ -33,7 +33,11 @@ def _report_day(value: str | None, option: str) -> date | None:
 def report(
     store: StoreOption = DEFAULT_STORE,
     campaign: Annotated[
-        str | None, typer.Option("--campaign", help="Report on this campaign (its id) only.")
+        str | None,
+        typer.Option(
+            "--campaign",
+            help="Report on this campaign only: its id, as `libops campaigns` lists them.",
+        ),
     ] = None,
     first: Annotated[
         str | None,

@@ -19,16 +19,29 @@ from libops.projections.standard import standard_projections
 
 POSTS = 240  # about four thousand events (the demo records ~18 per post)
 BATCH = 7
+PAUSE_AFTER = 20  # batches committed before the SQLite catch-up is killed
 POLL_LIMIT_S = 60.0
 
+# The catch-up process. With a third argument N above 0 it says "committed" on its standard
+# output after its N-th committed batch and then waits, so that the test kills it mid-run
+# however fast the machine is (and whatever another process can see of its commits then).
 _CATCH_UP = """
 import sys
+import time
 from libops import LibOps
 from libops.projections import ProjectionEngine
 from libops.projections.standard import standard_projections
+pause_after = int(sys.argv[3])
+batches = 0
+def progress(positions):
+    global batches
+    batches += 1
+    if batches == pause_after:
+        print("committed", flush=True)
+        time.sleep(60)
 with LibOps.open(sys.argv[1]) as ops:
     with ProjectionEngine(ops, standard_projections(), batch_size=int(sys.argv[2])) as engine:
-        engine.run()
+        engine.run(on_progress=progress)
 """
 
 
@@ -52,11 +65,12 @@ def sqlite_positions(path: Path) -> dict[str, int]:
     return {str(name): int(position) for name, position in rows}
 
 
-def start_catch_up(url: str) -> subprocess.Popen[bytes]:
-    """A separate process catching the standard projections up, ``BATCH`` events a commit."""
+def start_catch_up(url: str, pause_after: int = 0) -> subprocess.Popen[bytes]:
+    """A separate process catching the standard projections up, ``BATCH`` events a commit
+    (pausing after ``pause_after`` committed batches, if above 0)."""
     return subprocess.Popen(
-        [sys.executable, "-c", _CATCH_UP, url, str(BATCH)],
-        stdout=subprocess.DEVNULL,
+        [sys.executable, "-c", _CATCH_UP, url, str(BATCH), str(pause_after)],
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
 
@@ -87,8 +101,11 @@ class TestKilledCatchUp:
         for made in tmp_path.glob("store*"):  # before any projection ran; keys file too
             shutil.copy2(made, copies / made.name)
 
-        process = start_catch_up(f"sqlite:///{store}")
-        kill_when(process, lambda: sum(sqlite_positions(store).values()) > 0)
+        process = start_catch_up(f"sqlite:///{store}", pause_after=PAUSE_AFTER)
+        assert process.stdout is not None
+        said = process.stdout.readline()  # blocks until the 20th batch is committed
+        assert said == b"committed\n", process.stderr.read().decode() if process.stderr else ""
+        kill_when(process, lambda: True)
         killed_at = sqlite_positions(store)
 
         resumed, resumed_positions = views(f"sqlite:///{store}")

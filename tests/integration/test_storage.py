@@ -209,6 +209,40 @@ class TestSQLiteStore:
             assert count_events(ops.app.recorder) == 0
 
 
+class TestSQLiteLocksKept:
+    def test_opening_the_store_again_keeps_this_process_locks(self, tmp_path: Path) -> None:
+        """Opening a store a second time in one process leaves the first connection's locks.
+
+        Closing any file descriptor on a file drops every POSIX lock the process holds on
+        it; a check that read the file with Python's own ``open()`` did that, so another
+        process closing its connection believed itself the last one and checkpointed and
+        removed the write-ahead log while this process still wrote to it.
+        """
+        url = f"sqlite:///{tmp_path}/libops.db"
+        wal = tmp_path / "libops.db-wal"
+        with LibOps.open(url, migrate=True) as first:
+            first.app.save(Note("a note"))
+            with LibOps.open(url) as second:  # the file is checked again here
+                second.app.save(Note("a note"))
+                assert wal.exists()
+                # Another process connects, reads and closes: the WAL must stay in use.
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-c",
+                        "import sqlite3, sys\n"
+                        "c = sqlite3.connect(sys.argv[1])\n"
+                        "c.execute('SELECT count(*) FROM sqlite_master').fetchone()\n"
+                        "c.close()\n",
+                        str(tmp_path / "libops.db"),
+                    ],
+                    check=True,
+                )
+                assert wal.exists(), "another process removed the write-ahead log in use"
+                first.app.save(Note("a note"))
+            assert count_events(first.app.recorder) == 3
+
+
 class TestMemoryStore:
     def test_memory_needs_no_migration(self) -> None:
         """memory:// opens without a migration, and migrating it does nothing."""

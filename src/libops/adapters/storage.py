@@ -438,28 +438,35 @@ def _preflight_sqlite(config: StoreConfig, tables: Sequence[str]) -> None:
     require_private_file(path, "event database")
 
 
-_SQLITE_HEADER: Final = b"SQLite format 3\x00"
-
-
 def _check_sqlite_file(config: StoreConfig, path: Path) -> None:
-    """Refuse a file that is not a SQLite database before anything is written beside it."""
+    """Refuse a file that is not a SQLite database before anything is written beside it.
+
+    The file is read through SQLite (read-only), never opened by Python itself: closing a
+    file descriptor drops every POSIX lock this process holds on the file, so a plain
+    ``open()`` here would silently release the locks of a connection the process already
+    has to the store (another ``LibOps`` or a view store), and other processes would then
+    checkpoint and remove a write-ahead log still in use.
+    """
     if path.is_dir():
         raise StoreUnavailableError(f"{str(path)!r} of {config.redacted_url} is a directory")
-    try:
-        with open(path, "rb") as file:
-            header = file.read(len(_SQLITE_HEADER))
-    except FileNotFoundError:
+    if not path.exists():
         return
-    except OSError as error:
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+        try:
+            # Reads the header (an empty file is an empty database to SQLite).
+            conn.execute("PRAGMA schema_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        if "not a database" in str(error).lower():
+            raise NotAStoreError(
+                f"{str(path)!r} of {config.redacted_url} is not a SQLite database; libops "
+                "leaves it as it is: name a new file or an existing libops store"
+            ) from None
         raise StoreUnavailableError(
-            f"cannot read the SQLite file {str(path)!r} of {config.redacted_url}: {error.strerror}"
+            f"cannot read the SQLite file {str(path)!r} of {config.redacted_url}: {error}"
         ) from None
-    # An empty file is an empty database to SQLite; anything else must start with its header.
-    if header and header != _SQLITE_HEADER:
-        raise NotAStoreError(
-            f"{str(path)!r} of {config.redacted_url} is not a SQLite database; libops leaves "
-            "it as it is: name a new file or an existing libops store"
-        )
 
 
 def _pg_has_table(conn: psycopg.Connection[Any], schema: str, table: str) -> bool:

@@ -83,14 +83,25 @@ def _counts(w: Words, kind: str, counted: str, pairs: Iterable[tuple[str, int]])
 
 
 def blocks(report: Report, w: Words) -> list[Block]:
-    """The report as blocks, section by section, in the order of :data:`SECTIONS`."""
+    """The report as blocks: its title, then each section of :data:`SECTIONS` in order."""
+    out: list[Block] = [_title(report, w)]
+    for name in SECTIONS:
+        out.extend(SECTION_BLOCKS[name](report, w))
+    return out
+
+
+def _title(report: Report, w: Words) -> Heading:
+    """The report's title: the campaign's name when the report is about one campaign."""
+    b = report.background
+    if b.campaign_id is not None and b.campaigns:
+        return Heading(1, w("title.campaign", name=b.campaigns[0].name))
+    return Heading(1, w("title"))
+
+
+def _background(report: Report, w: Words) -> list[Block]:
+    """The background section."""
     b = report.background
     out: list[Block] = []
-    if b.campaign_id is not None and b.campaigns:
-        out.append(Heading(1, w("title.campaign", name=b.campaigns[0].name)))
-    else:
-        out.append(Heading(1, w("title")))
-
     out.append(Heading(2, w("h.background"), "background"))
     out.append(Paragraph(w("p.store", store=b.store, events=count(b.events))))
     out.append(
@@ -127,7 +138,12 @@ def blocks(report: Report, w: Words) -> list[Block]:
                 [False] * 6,
             )
         )
+    return out
 
+
+def _goals(report: Report, w: Words) -> list[Block]:
+    """The goals section."""
+    out: list[Block] = []
     out.append(Heading(2, w("h.goals"), "goals"))
     if report.goals:
         out.append(
@@ -142,7 +158,12 @@ def blocks(report: Report, w: Words) -> list[Block]:
         )
     else:
         out.append(Paragraph(w("p.no_goals")))
+    return out
 
+
+def _execution(report: Report, w: Words) -> list[Block]:
+    """The execution section."""
+    out: list[Block] = []
     e = report.execution
     out.append(Heading(2, w("h.execution"), "execution"))
     if e.first_publication is not None and e.last_publication is not None:
@@ -185,7 +206,12 @@ def blocks(report: Report, w: Words) -> list[Block]:
             [False, False, False],
         )
     )
+    return out
 
+
+def _results(report: Report, w: Words) -> list[Block]:
+    """The results section."""
+    out: list[Block] = []
     out.append(Heading(2, w("h.results"), "results"))
     if report.goals:
         out.append(
@@ -210,7 +236,12 @@ def blocks(report: Report, w: Words) -> list[Block]:
         )
     else:
         out.append(Paragraph(w("p.no_goals")))
+    return out
 
+
+def _engagement(report: Report, w: Words) -> list[Block]:
+    """The engagement section."""
+    out: list[Block] = []
     eng = report.engagement
     out.append(Heading(2, w("h.engagement"), "engagement"))
     t = eng.total
@@ -261,7 +292,12 @@ def blocks(report: Report, w: Words) -> list[Block]:
         )
     )
     out.append(Chart("weekly_trend", w("chart.weekly_trend")))
+    return out
 
+
+def _cadence(report: Report, w: Words) -> list[Block]:
+    """The cadence section."""
+    out: list[Block] = []
     out.append(Heading(2, w("h.cadence"), "cadence"))
     out.append(Paragraph(w("p.cadence")))
     out.append(
@@ -283,7 +319,12 @@ def blocks(report: Report, w: Words) -> list[Block]:
         )
     )
     out.append(Chart("cadence", w("chart.cadence")))
+    return out
 
+
+def _interactions(report: Report, w: Words) -> list[Block]:
+    """The interactions section."""
+    out: list[Block] = []
     i = report.interactions
     out.append(Heading(2, w("h.interactions"), "interactions"))
     out.append(
@@ -317,7 +358,12 @@ def blocks(report: Report, w: Words) -> list[Block]:
     out.append(_counts(w, "group", "participants", i.participants_by_kind))
     out.append(Paragraph(w("p.moderation", total=count(i.moderation_total))))
     out.append(_counts(w, "action", "count", i.moderation))
+    return out
 
+
+def _budget(report: Report, w: Words) -> list[Block]:
+    """The budget section."""
+    out: list[Block] = []
     bu = report.budgets
     out.append(Heading(2, w("h.budget"), "budget"))
     money_header = w.columns("currency", "allocated", "committed", "spent", "available")
@@ -384,7 +430,12 @@ def blocks(report: Report, w: Words) -> list[Block]:
             [False, False, False, False, True, True, True, True, True],
         )
     )
+    return out
 
+
+def _risks(report: Report, w: Words) -> list[Block]:
+    """The risks section."""
+    out: list[Block] = []
     r = report.risks
     out.append(Heading(2, w("h.risks"), "risks"))
     out.append(Paragraph(w("p.heat", open=count(r.open_risks), escalated=count(r.escalated))))
@@ -437,13 +488,23 @@ def blocks(report: Report, w: Words) -> list[Block]:
         out.append(_counts(w, "signal", "firings", r.signals))
     else:
         out.append(Paragraph(w("p.no_signals")))
+    return out
 
+
+def _problems(report: Report, w: Words) -> list[Block]:
+    """The problems section."""
+    out: list[Block] = []
     out.append(Heading(2, w("h.problems"), "problems"))
     if report.problems:
         out.append(BulletList(tuple(w.finding(f) for f in report.problems)))
     else:
         out.append(Paragraph(w("p.no_problems")))
+    return out
 
+
+def _judgement(report: Report, w: Words) -> list[Block]:
+    """The judgement section."""
+    out: list[Block] = []
     j = report.judgement
     out.append(Heading(2, w("h.judgement"), "judgement"))
     out.append(
@@ -470,13 +531,35 @@ def blocks(report: Report, w: Words) -> list[Block]:
             )
         )
     )
+    return out
 
+
+def _recommendations(report: Report, w: Words) -> list[Block]:
+    """The recommendations section."""
+    out: list[Block] = []
     out.append(Heading(2, w("h.recommendations"), "recommendations"))
     if report.recommendations:
         out.append(BulletList(tuple(w.finding(f) for f in report.recommendations)))
     else:
         out.append(Paragraph(w("p.no_recommendations")))
     return out
+
+
+SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
+    "background": _background,
+    "goals": _goals,
+    "execution": _execution,
+    "results": _results,
+    "engagement": _engagement,
+    "cadence": _cadence,
+    "interactions": _interactions,
+    "budget": _budget,
+    "risks": _risks,
+    "problems": _problems,
+    "judgement": _judgement,
+    "recommendations": _recommendations,
+}
+"""Each section's blocks, by its name in :data:`SECTIONS`."""
 
 
 def _or_none(value: object) -> str:

@@ -258,7 +258,7 @@ def trend(
             len(values),
             None,
             None,
-            f"{len(values)} full week(s) with a value{left_out}; a slope needs at least 2",
+            f"{len(values)} week(s) with a value{left_out}; a slope needs at least 2",
         )
     fit = _linear_fit(values, Fraction(CONFIDENCE))
     test = _mann_kendall([y for _, y in values], "auto")

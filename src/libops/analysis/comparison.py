@@ -12,10 +12,10 @@ from typing import Final
 import attrs
 
 from libops.analysis.engagement import Group, Observation, _dimensions, group
-from libops.analysis.exact import _CONTEXT, _decimal, _exact, _rate, _whole
+from libops.analysis.exact import _CONTEXT, _exact, _rate, _whole
 from libops.analysis.statistics import (
-    Description,
     CONFIDENCE,
+    Description,
     LinearFit,
     MannKendall,
     _linear_fit,

@@ -334,7 +334,7 @@ def _atan(x: Decimal) -> Decimal:
         while x > Decimal("0.1"):
             x = x / (1 + (1 + x * x).sqrt())
             halvings += 1
-        return _atan_small(x) * (2**halvings)
+        return _atan_small(x) * Decimal(2**halvings)
 
 
 def _upper_tail(size: Decimal) -> Decimal:
@@ -438,8 +438,7 @@ def t_quantile(p: Number, df: int) -> Decimal:
                 + z * (z2 + 1) / (4 * v)
                 + z * (5 * z2 * z2 + 16 * z2 + 3) / (96 * v * v)
                 + z * (3 * z2**3 + 19 * z2 * z2 + 17 * z2 - 15) / (384 * v**3)
-                + z * (79 * z2**4 + 776 * z2**3 + 1482 * z2 * z2 - 1920 * z2 - 945)
-                / (92160 * v**4)
+                + z * (79 * z2**4 + 776 * z2**3 + 1482 * z2 * z2 - 1920 * z2 - 945) / (92160 * v**4)
             )
     else:
         low, high = Decimal(0), Decimal(1)

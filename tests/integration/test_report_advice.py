@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 
 from libops import LibOps, MetricSnapshot, PostVariant, ReviewChecklist
@@ -18,10 +19,13 @@ from libops import demo as demo_module
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
 from libops.report import build_report, render_charts, render_markdown
-from libops.report.findings import MIN_POSTS_FOR_BEST
-from libops.report.sections import Finding, Report
+from libops.report.findings import MIN_POSTS_FOR_BEST, _least_cost_effective, _review_risks
+from libops.report.money_risks import comparable_costs
+from libops.report.sections import Budgets, CostRow, Finding, Report, RiskRow, Risks
+from libops.report.words import Words
 from tests.actors import ADMIN, PLANNER, REVIEWER, TECH
 
+D = Decimal
 PASSED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
 
 Plan = Sequence[tuple[str, datetime, int, int]]
@@ -359,3 +363,101 @@ class TestRiskAdvice:
         assert set(titles) <= {r.title for r in serious}
         en = render_markdown(report, lang="en")
         assert f"such as {titles[0]}" in en
+
+
+# --- the rules on figures made by hand ------------------------------------------------------
+
+
+def _cost(
+    kind: str, subject: str, platform: str | None, cpe: str, currency: str = "CNY"
+) -> CostRow:
+    return CostRow(kind, subject, platform, currency, D("100"), 10, 1, D(cpe), D("100"))
+
+
+class TestComparableCosts:
+    def test_groups_by_kind_platform_and_currency(self) -> None:
+        """Campaigns with campaigns, Weibo KOLs with Weibo KOLs, one currency at a time;
+        rows without a cost per engagement are not compared."""
+        rows = [
+            _cost("kol", "@a", "weibo", "3"),
+            _cost("campaign", "Spring", None, "2"),
+            _cost("kol", "@b", "douyin", "1"),
+            _cost("campaign", "Summer", None, "5"),
+            _cost("kol", "@c", "weibo", "4"),
+            _cost("campaign", "Autumn", None, "9", currency="EUR"),
+            attrs.evolve(_cost("campaign", "Winter", None, "1"), cost_per_engagement=None),
+        ]
+        groups = [[r.subject for r in g] for g in comparable_costs(rows)]
+        assert groups == [["Spring", "Summer"], ["Autumn"], ["@b"], ["@a", "@c"]]
+
+    def test_only_groups_of_two_or_more_are_advised_on(self) -> None:
+        """The dearest of each comparable group; a KOL cheaper or dearer than every campaign
+        is never ranked against them; a group whose costs are all equal has no worst."""
+        costs = (
+            _cost("campaign", "Spring", None, "2"),
+            _cost("campaign", "Summer", None, "5"),
+            _cost("kol", "@a", "weibo", "50"),
+            _cost("kol", "@b", "douyin", "7"),
+            _cost("kol", "@c", "douyin", "7"),
+        )
+        budgets = Budgets((), (), (), costs)
+        found = [f.as_dict() for f in _least_cost_effective(budgets)]
+        assert [(f["subject"], f["best_subject"], f["compared"]) for f in found] == [
+            ("Summer", "Spring", 2)
+        ]
+
+
+def _risk(title: str, level: str, status: str = "open", score: int = 12) -> RiskRow:
+    return RiskRow(title, "content", 3, 4, score, level, status, False)
+
+
+class TestReviewRisks:
+    def test_counts_open_serious_risks_and_names_three(self) -> None:
+        """Closed and low or medium risks are not counted; titles shared by automatic risks
+        of one cause are named once; at most three, highest score first."""
+        rows = (
+            _risk("A", "critical", score=20),
+            _risk("B", "high", "closed", score=16),
+            _risk("C", "high", score=15),
+            _risk("C", "high", score=15),
+            _risk("D", "high", score=12),
+            _risk("E", "high", score=10),
+            _risk("F", "medium", score=6),
+        )
+        risks = Risks((), (), open_risks=6, escalated=1, risks=rows, open_incidents=(), signals=())
+        (finding,) = _review_risks(risks)
+        assert finding.as_dict() == {
+            "serious": 5,
+            "open": 6,
+            "escalated": 1,
+            "titles": ("A", "C", "D"),
+        }
+        none_open = attrs.evolve(risks, risks=(_risk("B", "high", "closed"),))
+        assert _review_risks(none_open) == []
+
+    @pytest.mark.parametrize(
+        ("lang", "text"),
+        [
+            ("en", "such as Personal data in a draft post; C"),
+            ("zh", "如：待审帖子草稿含个人信息；C"),
+        ],
+    )
+    def test_titles_are_worded_in_the_language(self, lang: str, text: str) -> None:
+        finding = Finding.of(
+            "review_risks",
+            serious=2,
+            open=2,
+            escalated=0,
+            titles=("Personal data in a draft post", "C"),
+        )
+        assert text in Words(lang).finding(finding)
+
+
+class TestPValues:
+    @pytest.mark.parametrize(
+        ("value", "en"),
+        [("0.0312", "p = 0.0312"), ("0.5", "p = 0.5"), ("1", "p = 1"), ("0.000049", "p < 0.001")],
+    )
+    def test_shown(self, value: str, en: str) -> None:
+        assert Words("en").p_value(D(value)) == en
+        assert Words("zh").p_value(D(value)) == en

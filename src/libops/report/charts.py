@@ -189,7 +189,12 @@ def _weekly_trend(axes: Any, weeks: Sequence[Any], w: Words) -> None:
         label=w("axis.engagements"),
     )
     axes.set_ylabel(w("axis.engagements"))
-    axes.set_xlabel(w("axis.week_year", year=years[0]) if len(years) == 1 else w("axis.week"))
+    partial = "_partial" if not all(r.full for r in weeks) else ""
+    axes.set_xlabel(
+        w(f"axis.week_year{partial}", year=years[0])
+        if len(years) == 1
+        else w(f"axis.week{partial}")
+    )
     axes.tick_params(axis="x", labelrotation=45)
     second = axes.twinx()
     second.plot(

@@ -227,6 +227,8 @@ STRINGS: Final[dict[str, str]] = {
     "week.label_partial": "{dates} (W{number}, partial)",
     "date.day": "{day} {month}",
     "axis.week_year": "Week beginning ({year})",
+    "axis.week_partial": "Week beginning (* partial week, not in the trend)",
+    "axis.week_year_partial": "Week beginning ({year}; * partial week, not in the trend)",
     "month.1": "Jan",
     "month.2": "Feb",
     "month.3": "Mar",

@@ -169,9 +169,9 @@ STRINGS: Final[dict[str, str]] = {
     "finding.moderation": "评论管理隐藏评论 {hidden} 条，警告 {warned} 次，处罚 {sanctioned} 次。",
     "finding.erasures": "通过删除读者密钥，完成 {erased} 项个人信息删除请求。",
     "finding.best_slot": "多在北京时间 {hour}:00 前后发布{content_type}内容：其互动率最高，"
-    "{posts} 篇帖子的互动率为 {rate}（{engagements} 次互动 / {reach} 触达），次优者为 "
-    "{next_rate}；共比较 {compared} 个每个不少于 {minimum} 篇帖子的时段（内容类型与发布时段），"
-    "另有 {left_out} 个时段帖子不足 {minimum} 篇，未参与比较。",
+    "{posts} 篇帖子的互动率为 {rate}（{engagements} 次互动 / {reach} 触达），次优时段为 "
+    "{next_rate}。共比较了 {compared} 个时段（内容类型与发布时段的组合，每个至少 {minimum} "
+    "篇帖子）；另有 {left_out} 个时段帖子不足 {minimum} 篇，未参与比较。",
     "finding.weakest_content": "改进{content_type}内容：{posts} 篇帖子的互动率为 {rate}，"
     "而{best_content_type}内容 {best_posts} 篇帖子为 {best_rate}（比较了 {compared} 个"
     "不少于 {minimum} 篇帖子的内容类型）。",
@@ -201,6 +201,8 @@ STRINGS: Final[dict[str, str]] = {
     "week.label_partial": "{dates}（第{number}周，不完整周）",
     "date.day": "{month}{day}日",
     "axis.week_year": "周起始日（{year}年）",
+    "axis.week_partial": "周起始日（*为不完整周，未计入趋势）",
+    "axis.week_year_partial": "周起始日（{year}年；*为不完整周，未计入趋势）",
     "month.1": "1月",
     "month.2": "2月",
     "month.3": "3月",

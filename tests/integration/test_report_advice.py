@@ -237,6 +237,14 @@ class TestWeeklyChart:
         assert seen[0] == first
         assert seen[-1] == axis
         assert not any("W1" in label for label in seen)
+        # To a Wednesday: the last week is partial, starred, and the axis says why.
+        seen.clear()
+        render_charts(build_report(noisy, period=(FULL[0], date(2026, 5, 20)), lang=lang))
+        partial = {
+            "en": ("18 May*", "Week beginning (2026; * partial week, not in the trend)"),
+            "zh": ("5月18日*", "周起始日（2026年；*为不完整周，未计入趋势）"),
+        }
+        assert (seen[-2], seen[-1]) == partial[lang]
 
 
 # --- how many posts before advising a slot or a content type -------------------------------

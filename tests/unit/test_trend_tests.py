@@ -247,6 +247,29 @@ class TestTrendAgainstNoise:
         assert everything.n == 10
         assert everything.slope != result.slope
 
+    @given(
+        st.lists(st.integers(1, 999), min_size=8, max_size=30, unique=True),
+        st.booleans(),
+    )
+    def test_strictly_monotone_weeks_make_a_significant_trend(
+        self, likes: list[int], rising: bool
+    ) -> None:
+        """Weekly rates strictly rising (or falling) over 8 weeks or more: significant, in
+        that direction, with a slope interval on that side of 0."""
+        ordered = sorted(likes, reverse=not rising)
+        result = trend([_week(MONDAY, i, 1000, n) for i, n in enumerate(ordered)])
+        assert result.significant is True
+        assert result.direction == ("rising" if rising else "falling")
+        assert result.fit is not None
+        assert result.fit.excludes_zero is True or result.fit.excludes_zero is False
+        assert result.p_value is not None
+        assert 0 <= result.p_value < D("0.05")
+
+    @given(st.integers(min_value=2, max_value=30), st.integers(0, 999))
+    def test_constant_weeks_make_no_trend(self, weeks: int, likes: int) -> None:
+        result = trend([_week(MONDAY, i, 1000, likes) for i in range(weeks)])
+        assert (result.direction, result.significant, result.p_value) == ("flat", False, D(1))
+
     def test_a_bad_period(self) -> None:
         with pytest.raises(InvalidValueError, match="a trend's period is a Period"):
             trend([], period=(MONDAY, MONDAY))  # type: ignore[arg-type]

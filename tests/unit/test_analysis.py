@@ -849,7 +849,8 @@ class TestTrend:
         assert (result.n, result.direction) == (3, "falling")
         assert result.slope == D(-1) / D(700)
         assert result.verdict == (
-            "engagement_rate is falling by -0.00142857 a week (least squares over 3 weeks)"
+            "engagement_rate is falling by -0.00142857 a week (least squares over 3 weeks); "
+            "Mann-Kendall p = 1, not significant at 0.05"
         )
 
     def test_engagement_slope_counts_empty_weeks(self) -> None:

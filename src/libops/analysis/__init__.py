@@ -3,7 +3,8 @@
 The method of the operations plan: **clean** the metric snapshots (remove duplicates, resolve
 corrections, fill gaps), **group** the posts (by platform, which stands for its audience, by
 content type, format, campaign, posting hour, weekday, ISO week), and **analyse** them
-(descriptive statistics, correlation, trend over weeks). The functions are pure: only
+(descriptive statistics, correlation, trend over weeks, tested against the week-to-week
+noise). The functions are pure: only
 :func:`observations` reads a view, from a :class:`~libops.projections.ProjectionEngine` that
 has run the engagement projection, or from its documents.
 
@@ -23,7 +24,9 @@ from __future__ import annotations
 
 from libops.analysis.cleaning import Cleaned, CleanReport, Rejection, SnapshotRecord, clean
 from libops.analysis.comparison import (
+    TREND_ALPHA,
     TREND_METRICS,
+    TREND_TEST,
     Ranked,
     Ranking,
     Trend,
@@ -43,28 +46,44 @@ from libops.analysis.engagement import (
 from libops.analysis.exact import COUNTS, PRECISION
 from libops.analysis.exact import Number as Number  # the type the statistics accept
 from libops.analysis.statistics import (
+    CONFIDENCE,
+    MANN_KENDALL_EXACT_MAX,
     MINIMUM_PAIRS,
+    T_EXACT_MAX_DF,
     Correlation,
     Description,
+    LinearFit,
+    MannKendall,
     correlate,
     describe,
+    linear_fit,
+    mann_kendall,
+    normal_cdf,
     pearson,
     quantile,
     spearman,
+    t_quantile,
 )
 
 __all__ = [
+    "CONFIDENCE",
     "COUNTS",
     "DIMENSIONS",
+    "MANN_KENDALL_EXACT_MAX",
     "MINIMUM_PAIRS",
     "NUMERIC_FIELDS",
     "PRECISION",
+    "TREND_ALPHA",
     "TREND_METRICS",
+    "TREND_TEST",
+    "T_EXACT_MAX_DF",
     "CleanReport",
     "Cleaned",
     "Correlation",
     "Description",
     "Group",
+    "LinearFit",
+    "MannKendall",
     "Observation",
     "Ranked",
     "Ranking",
@@ -77,10 +96,14 @@ __all__ = [
     "correlate",
     "describe",
     "group",
+    "linear_fit",
+    "mann_kendall",
+    "normal_cdf",
     "observations",
     "pearson",
     "quantile",
     "spearman",
+    "t_quantile",
     "total",
     "trend",
 ]

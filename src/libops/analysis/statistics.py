@@ -1,17 +1,28 @@
-"""Descriptive statistics and correlation (Pearson, Spearman) over exact numbers."""
+"""Descriptive statistics, correlation (Pearson, Spearman) and trend tests (Mann-Kendall, the
+least-squares slope with its confidence interval) over exact numbers."""
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from fractions import Fraction
 from typing import Final
 
 import attrs
 
 from libops.analysis.engagement import NUMERIC_FIELDS, Observation, _rows
-from libops.analysis.exact import Number, _decimal, _exact, _numbers, _sqrt
+from libops.analysis.exact import (
+    _CONTEXT,
+    PRECISION,
+    Number,
+    _decimal,
+    _exact,
+    _numbers,
+    _sqrt,
+    _whole,
+)
 from libops.domain.errors import InvalidValueError
 
 # --- descriptive statistics -------------------------------------------------------------
@@ -282,3 +293,325 @@ def correlate(
     fx, fy = _field(x), _field(y)
     found = _rows(rows)
     return chosen([getattr(r, fx) for r in found], [getattr(r, fy) for r in found], labels=(fx, fy))
+
+
+# --- tests of a trend: Mann-Kendall, and the least-squares slope with its interval -------
+
+_WIDE: Final = Context(prec=PRECISION + 22, rounding=ROUND_HALF_EVEN)
+"""Working precision of the normal and t distributions (rounded once to PRECISION after)."""
+
+MANN_KENDALL_EXACT_MAX: Final = 40
+"""Up to this many values without ties, the Mann-Kendall p-value is exact (the distribution
+of S enumerated over every ordering); beyond, or with ties, the normal approximation."""
+
+CONFIDENCE: Final = Decimal("0.95")
+"""The level of the slope's confidence interval."""
+
+
+def _pi() -> Decimal:
+    """π to the working precision (Machin: 16 atan(1/5) - 4 atan(1/239))."""
+    return 16 * _atan_small(Decimal(1) / 5) - 4 * _atan_small(Decimal(1) / 239)
+
+
+def _atan_small(x: Decimal) -> Decimal:
+    """atan(x) by its Taylor series, for |x| well below 1."""
+    with localcontext(_WIDE):
+        total, power, k = Decimal(0), x, 0
+        square = x * x
+        while True:
+            term = power / (2 * k + 1)
+            if abs(term) < Decimal(10) ** -(_WIDE.prec + 2):
+                return +total
+            total += -term if k % 2 else term
+            power *= square
+            k += 1
+
+
+def _atan(x: Decimal) -> Decimal:
+    """atan(x) for x >= 0: halve the angle until the series converges fast, then double."""
+    with localcontext(_WIDE):
+        halvings = 0
+        while x > Decimal("0.1"):
+            x = x / (1 + (1 + x * x).sqrt())
+            halvings += 1
+        return _atan_small(x) * Decimal(2**halvings)
+
+
+def _upper_tail(size: Decimal) -> Decimal:
+    """1 - Φ(size) for size >= 0, at the working precision (so a tail of 1e-24 keeps its
+    digits): below 5 by the power series of Φ, beyond by Laplace's continued fraction."""
+    with localcontext(_WIDE):
+        density = (-(size * size) / 2).exp() / (2 * _pi()).sqrt()
+        if size <= 5:
+            total, term, k = Decimal(0), size, 0
+            while term > Decimal(10) ** -(_WIDE.prec + 2):
+                total += term
+                k += 1
+                term = term * size * size / (2 * k + 1)
+            return Decimal("0.5") - density * total
+        fraction = size
+        for k in range(400, 0, -1):
+            fraction = size + k / fraction
+        return density / fraction
+
+
+def normal_cdf(z: Number) -> Decimal:
+    """Φ(z), the standard normal distribution function, to :data:`PRECISION` digits.
+
+    Below |z| = 5 by its power series (Φ(z) = 1/2 + φ(z)(z + z³/3 + z⁵/15 + ...)); beyond, the
+    tail by Laplace's continued fraction, evaluated from its 400th term back.
+    """
+    exact = _exact(z, "z")
+    x = Decimal(exact.numerator) / Decimal(exact.denominator)
+    tail = _upper_tail(abs(x))
+    with localcontext(_WIDE):
+        result = 1 - tail if x >= 0 else tail
+    return _CONTEXT.plus(result)
+
+
+def _t_within(t: Decimal, df: int) -> Decimal:
+    """P(|T| <= t) for Student's t with ``df`` degrees of freedom, t >= 0 (Abramowitz and
+    Stegun 26.7.3-4: finite sums of powers of cos θ, θ = atan(t / √df))."""
+    with localcontext(_WIDE):
+        root = (df + t * t).sqrt()
+        sin, cos = t / root, Decimal(df).sqrt() / root
+        square = cos * cos
+        if df % 2 == 0:
+            term = total = Decimal(1)
+            for k in range(2, df - 1, 2):
+                term *= square * (k - 1) / k
+                total += term
+            return sin * total
+        theta = _atan(t / Decimal(df).sqrt())
+        total = Decimal(0)
+        if df > 1:
+            term = total = cos
+            for k in range(3, df - 1, 2):
+                term *= square * (k - 1) / k
+                total += term
+        return 2 / _pi() * (theta + sin * total)
+
+
+T_EXACT_MAX_DF: Final = 400
+"""Up to this many degrees of freedom the t quantile is found on the exact distribution;
+beyond, by the Cornish-Fisher expansion about the normal quantile (error below 1e-9)."""
+
+
+def _normal_quantile(p: Decimal) -> Decimal:
+    """The normal quantile of ``p`` (0 < p < 1) by bisection on :func:`normal_cdf`."""
+    low, high = Decimal(-40), Decimal(40)
+    step = Decimal(10) ** -(PRECISION - 4)
+    while high - low > step:
+        middle = (low + high) / 2
+        if normal_cdf(middle) < p:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2
+
+
+def t_quantile(p: Number, df: int) -> Decimal:
+    """The ``p``-quantile (0 < p < 1) of Student's t distribution with ``df`` degrees of
+    freedom (``t_quantile(0.975, 10)`` is 2.228139, the two-sided 95% critical value).
+
+    Found by bisection, to 20 decimals, on the exact distribution function (finite sums for
+    whole degrees of freedom) up to :data:`T_EXACT_MAX_DF`; beyond, the Cornish-Fisher
+    expansion of the normal quantile to the fourth order in 1/df.
+    """
+    probability = _exact(p, "the t quantile's probability")
+    if not 0 < probability < 1:
+        raise InvalidValueError(f"the t quantile's probability must be in (0, 1), not {p!r}")
+    degrees = _whole(df, "degrees of freedom", minimum=1)
+    if probability == Fraction(1, 2):
+        return Decimal(0)
+    upper = probability > Fraction(1, 2)
+    # P(T <= t) = 1/2 + P(|T| <= t) / 2 for t >= 0, so t solves P(|T| <= t) = |2p - 1|.
+    within = abs(2 * probability - 1)
+    target = Decimal(within.numerator) / Decimal(within.denominator)
+    if degrees > T_EXACT_MAX_DF:
+        z = _normal_quantile((1 + target) / 2)
+        with localcontext(_WIDE):
+            v = Decimal(degrees)
+            z2 = z * z
+            size = (
+                z
+                + z * (z2 + 1) / (4 * v)
+                + z * (5 * z2 * z2 + 16 * z2 + 3) / (96 * v * v)
+                + z * (3 * z2**3 + 19 * z2 * z2 + 17 * z2 - 15) / (384 * v**3)
+                + z * (79 * z2**4 + 776 * z2**3 + 1482 * z2 * z2 - 1920 * z2 - 945) / (92160 * v**4)
+            )
+    else:
+        low, high = Decimal(0), Decimal(1)
+        while _t_within(high, degrees) < target:
+            high *= 2
+        step = Decimal(10) ** -20
+        while high - low > step:
+            middle = (low + high) / 2
+            if _t_within(middle, degrees) < target:
+                low = middle
+            else:
+                high = middle
+        size = (low + high) / 2
+    size = size.quantize(Decimal(10) ** -20)
+    return _CONTEXT.plus(size if upper else -size)
+
+
+@attrs.frozen
+class MannKendall:
+    """The Mann-Kendall test of a monotone trend in a series (values in time order).
+
+    ``s`` = Σ sign(x_j - x_i) over every pair i < j; ``variance`` = (n(n-1)(2n+5) - Σ
+    t(t-1)(2t+5)) / 18, ``t`` the size of each group of tied values; ``z`` = (S - 1) / √var
+    for S > 0, (S + 1) / √var for S < 0, 0 for S = 0 (continuity correction); ``p_value``
+    two-sided. ``method`` is ``"exact"`` (no ties and at most
+    :data:`MANN_KENDALL_EXACT_MAX` values: P(|S| >= |s|) counted over every ordering) or
+    ``"normal"`` (2(1 - Φ(|z|))). A series that never varies has variance 0 and p = 1.
+    """
+
+    n: int
+    s: int
+    variance: Decimal
+    z: Decimal
+    p_value: Decimal
+    method: str
+    ties: int
+    """How many groups of equal values there are (a value alone is not a group)."""
+
+    def significant(self, alpha: Number = Decimal("0.05")) -> bool:
+        """Whether the trend is beyond chance at level ``alpha`` (p < alpha)."""
+        return self.p_value < Decimal(_exact(alpha, "alpha").numerator) / Decimal(
+            _exact(alpha, "alpha").denominator
+        )
+
+
+def _inversions(n: int) -> list[int]:
+    """How many orderings of n distinct values have k inversions, for k = 0 .. n(n-1)/2
+    (Mahonian numbers: adding the i-th value adds 0 to i-1 inversions)."""
+    counts = [1]
+    for i in range(2, n + 1):
+        grown = [0] * (len(counts) + i - 1)
+        for k, c in enumerate(counts):
+            for added in range(i):
+                grown[k + added] += c
+        counts = grown
+    return counts
+
+
+def mann_kendall(values: Iterable[Number | None], *, method: str = "auto") -> MannKendall:
+    """The Mann-Kendall trend test of ``values`` in time order (``None`` values are left
+    out). ``method``: ``"auto"`` (exact when it can be, else normal), ``"exact"`` or
+    ``"normal"``. At least two values are needed."""
+    if method not in ("auto", "exact", "normal"):
+        raise InvalidValueError(f"method must be 'auto', 'exact' or 'normal', not {method!r}")
+    found, _ = _numbers(values, "values")
+    if len(found) < 2:
+        raise InvalidValueError(f"a Mann-Kendall test needs at least 2 values, not {len(found)}")
+    return _mann_kendall(found, method)
+
+
+def _mann_kendall(found: Sequence[Fraction], method: str) -> MannKendall:
+    """The test of at least two exact values (the checks done)."""
+    n = len(found)
+    s = sum(
+        (found[j] > found[i]) - (found[j] < found[i]) for i in range(n) for j in range(i + 1, n)
+    )
+    sizes = [t for t in Counter(found).values() if t > 1]
+    variance = Fraction(
+        n * (n - 1) * (2 * n + 5) - sum(t * (t - 1) * (2 * t + 5) for t in sizes), 18
+    )
+    if variance == 0:
+        z = Decimal(0)
+    else:
+        corrected = s - 1 if s > 0 else s + 1 if s < 0 else 0
+        z = _CONTEXT.divide(Decimal(corrected), _sqrt(variance))
+    exact_possible = not sizes and n <= MANN_KENDALL_EXACT_MAX
+    if method == "exact" and not exact_possible:
+        raise InvalidValueError(
+            f"an exact Mann-Kendall p-value needs at most {MANN_KENDALL_EXACT_MAX} values "
+            f"and no ties ({n} values, {len(sizes)} tied groups)"
+        )
+    chosen = "exact" if exact_possible and method != "normal" else "normal"
+    if variance == 0:
+        p = Decimal(1)
+    elif chosen == "exact":
+        pairs = n * (n - 1) // 2
+        counts = _inversions(n)
+        # S = pairs - 2 * inversions.
+        extreme = sum(c for k, c in enumerate(counts) if abs(pairs - 2 * k) >= abs(s))
+        p = _decimal(Fraction(extreme, math.factorial(n)))
+    else:
+        p = _CONTEXT.plus(min(Decimal(1), 2 * _upper_tail(abs(z))))
+    return MannKendall(n, s, _decimal(variance), z, p, chosen, len(sizes))
+
+
+@attrs.frozen
+class LinearFit:
+    """The least-squares line y = intercept + slope · x, with the slope's confidence interval.
+
+    ``standard_error`` = √(Σ residual² / (n - 2) / Sxx); the interval is slope ± t · SE, t the
+    (1 + level) / 2 quantile of Student's t with n - 2 degrees of freedom. With two points
+    (no degrees of freedom) there is no error, interval or t: they are ``None``.
+    """
+
+    n: int
+    slope: Decimal
+    intercept: Decimal
+    standard_error: Decimal | None
+    t: Decimal | None
+    ci_low: Decimal | None
+    ci_high: Decimal | None
+    level: Decimal = CONFIDENCE
+
+    @property
+    def excludes_zero(self) -> bool | None:
+        """Whether the interval lies wholly on one side of 0 (``None`` without one)."""
+        if self.ci_low is None or self.ci_high is None:
+            return None
+        return self.ci_low > 0 or self.ci_high < 0
+
+
+def linear_fit(
+    xs: Iterable[Number | None], ys: Iterable[Number | None], *, level: Number = CONFIDENCE
+) -> LinearFit:
+    """The least-squares slope of ``ys`` on ``xs`` and its ``level`` confidence interval
+    (pairs with a ``None`` left out; at least two pairs, ``xs`` not all equal)."""
+    chosen = _exact(level, "the confidence level")
+    if not 0 < chosen < 1:
+        raise InvalidValueError(f"the confidence level must be in (0, 1), not {level!r}")
+    pairs, _ = _pairs(xs, ys, ("x", "y"))
+    if len(pairs) < 2:
+        raise InvalidValueError(f"a least-squares line needs at least 2 pairs, not {len(pairs)}")
+    if all(x == pairs[0][0] for x, _ in pairs):
+        raise InvalidValueError("x is constant: a least-squares slope needs x to vary")
+    return _linear_fit(pairs, chosen)
+
+
+def _linear_fit(pairs: Sequence[tuple[Fraction, Fraction]], chosen: Fraction) -> LinearFit:
+    """The fit of at least two exact pairs whose x varies (the checks done)."""
+    n = len(pairs)
+    mean_x = sum((x for x, _ in pairs), Fraction(0)) / n
+    mean_y = sum((y for _, y in pairs), Fraction(0)) / n
+    sxx = sum(((x - mean_x) ** 2 for x, _ in pairs), Fraction(0))
+    sxy = sum(((x - mean_x) * (y - mean_y) for x, y in pairs), Fraction(0))
+    slope = sxy / sxx
+    intercept = mean_y - slope * mean_x
+    level_decimal = _decimal(chosen)
+    if n == 2:
+        return LinearFit(
+            n, _decimal(slope), _decimal(intercept), None, None, None, None, level_decimal
+        )
+    residuals = sum(((y - intercept - slope * x) ** 2 for x, y in pairs), Fraction(0))
+    error = _sqrt(residuals / (n - 2) / sxx)
+    t = t_quantile(_decimal((1 + chosen) / 2), n - 2)
+    margin = _CONTEXT.multiply(t, error)
+    centre = _decimal(slope)
+    return LinearFit(
+        n,
+        centre,
+        _decimal(intercept),
+        error,
+        t,
+        _CONTEXT.subtract(centre, margin),
+        _CONTEXT.add(centre, margin),
+        level_decimal,
+    )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from typing import Any, Final
 
 import attrs
 
-from libops.report.sections import Report
+from libops.report.sections import EngagementRow, Report
 from libops.report.words import NONE, Words, count, minutes, money, number, percent, points
 
 SECTIONS: Final = (
@@ -279,20 +280,58 @@ def _engagement(report: Report, w: Words) -> list[Block]:
     out.append(_table(header, rows(eng.by_content_type, w.label), numeric))
     out.append(Chart("rate_by_content_type", w("chart.rate_by_content_type")))
     out.append(Heading(3, w("h3.by_week")))
-    out.append(_table(header, rows(eng.by_week, str), numeric))
-    out.append(
-        Paragraph(
-            w("p.no_trend")
-            if eng.trend_slope is None or eng.trend_direction is None
-            else w(
-                "p.trend",
-                direction=w(f"direction.{eng.trend_direction}"),
-                slope=points(eng.trend_slope),
-            )
-        )
-    )
+    labels = {r.key: week_label(r, w) for r in eng.by_week}
+    out.append(_table(header, rows(eng.by_week, lambda key: labels[key]), numeric))
+    out.append(Paragraph(_trend_text(report, w)))
+    if eng.partial_weeks:
+        out.append(Paragraph(w("p.partial_weeks", partial=count(eng.partial_weeks))))
     out.append(Chart("weekly_trend", w("chart.weekly_trend")))
     return out
+
+
+def day_label(day: date, w: Words) -> str:
+    """A day without its year: ``30 Mar``, ``3月30日``."""
+    return w("date.day", day=str(day.day), month=w(f"month.{day.month}"))
+
+
+def week_label(row: EngagementRow, w: Words) -> str:
+    """A week by its dates, with its ISO number (and marked when partial):
+    ``30 Mar – 5 Apr 2026 (W14)``, ``2026年3月30日—4月5日（第14周，不完整周）``."""
+    if row.start is None or row.end is None:
+        return row.key
+    start, end = row.start, row.end
+    if start.year == end.year:
+        dates = w("week.range", start=day_label(start, w), end=day_label(end, w), year=start.year)
+    else:
+        dates = w(
+            "week.range_years",
+            start=day_label(start, w),
+            end=day_label(end, w),
+            start_year=start.year,
+            end_year=end.year,
+        )
+    number = str(start.isocalendar()[1])
+    return w("week.label" if row.full else "week.label_partial", dates=dates, number=number)
+
+
+def _trend_text(report: Report, w: Words) -> str:
+    """The weekly rate's trend: its slope, interval and test when beyond the noise, else
+    "no clear trend" with the same figures, or why there is none."""
+    eng = report.engagement
+    if eng.trend_slope is None or eng.trend_direction is None:
+        return w("p.no_trend", weeks=count(eng.trend_weeks))
+    figures = {
+        "weeks": count(eng.trend_weeks),
+        "slope": points(eng.trend_slope),
+        "ci_low": points(eng.trend_ci_low),
+        "ci_high": points(eng.trend_ci_high),
+        "p_value": w.p_value(eng.trend_p_value),
+        "rate_low": percent(eng.trend_rate_low),
+        "rate_high": percent(eng.trend_rate_high),
+    }
+    if eng.trend_significant:
+        return w("p.trend", direction=w(f"direction.{eng.trend_direction}"), **figures)
+    return w("p.no_clear_trend", **figures)
 
 
 def _cadence(report: Report, w: Words) -> list[Block]:

@@ -10,6 +10,7 @@ from typing import Any, Final
 import attrs
 
 from libops.domain.errors import LibopsError
+from libops.report.blocks import day_label
 from libops.report.sections import Report
 from libops.report.words import Words, count, language, percent
 
@@ -173,10 +174,13 @@ def _rate_by_content_type(axes: Any, rows: Sequence[Any], w: Words) -> None:
 
 
 def _weekly_trend(axes: Any, weeks: Sequence[Any], w: Words) -> None:
-    # "2026-W14" -> "W14" on the axis (the year is in the axis label), slanted so that a
-    # quarter's thirteen or more weeks stay readable.
-    years = sorted({r.key.split("-W")[0] for r in weeks})
-    labels = [r.key.split("-", 1)[1] if len(years) == 1 else r.key for r in weeks]
+    # Each week by its Monday, short ("30 Mar", "3月30日"), with the year in the axis label
+    # when there is one; partial weeks (left out of the trend) are marked with an asterisk.
+    years = sorted({r.start.year for r in weeks if r.start is not None})
+    labels = [
+        (day_label(r.start, w) if r.start is not None else r.key) + ("" if r.full else "*")
+        for r in weeks
+    ]
     axes.plot(
         labels,
         [r.engagements for r in weeks],
@@ -185,7 +189,12 @@ def _weekly_trend(axes: Any, weeks: Sequence[Any], w: Words) -> None:
         label=w("axis.engagements"),
     )
     axes.set_ylabel(w("axis.engagements"))
-    axes.set_xlabel(w("axis.week") + (f" ({years[0]})" if len(years) == 1 else ""))
+    partial = "_partial" if not all(r.full for r in weeks) else ""
+    axes.set_xlabel(
+        w(f"axis.week_year{partial}", year=years[0])
+        if len(years) == 1
+        else w(f"axis.week{partial}")
+    )
     axes.tick_params(axis="x", labelrotation=45)
     second = axes.twinx()
     second.plot(

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from libops import analysis
+from libops.report.money_risks import comparable_costs
 from libops.report.sections import (
     Budgets,
     CadenceRow,
@@ -18,8 +19,18 @@ from libops.report.sections import (
     Risks,
 )
 
-MIN_POSTS_FOR_BEST: Final = 2
-"""A content type and posting hour must have at least this many posts to be recommended."""
+MIN_POSTS_FOR_BEST: Final = 5
+"""A group (a content type and posting hour, or a content type) must have at least this many
+posts to be compared, and so to be advised on or advised against."""
+
+MIN_GROUPS_TO_COMPARE: Final = 2
+"""At least this many groups with enough posts before one is called the best or the weakest
+(and at least this many comparable spendings before one is called the least cost-effective)."""
+
+RISKS_NAMED: Final = 3
+"""How many open high or critical risks the advice names (highest score first)."""
+
+SERIOUS_LEVELS: Final = ("high", "critical")
 
 
 def _problems(
@@ -165,35 +176,8 @@ def _recommendations(
 ) -> tuple[Finding, ...]:
     """Recommendations and next actions, each derived from figures it states."""
     found: list[Finding] = []
-    ranking = analysis.compare(rows, ("content_type", "hour"), min_posts=MIN_POSTS_FOR_BEST)
-    best = ranking.best
-    if best is not None and best.group.engagement_rate is not None:
-        g = best.group
-        found.append(
-            Finding.of(
-                "best_slot",
-                content_type=str(g.key[0]),
-                hour=int(g.key[1]),
-                posts=g.posts,
-                engagements=g.engagements,
-                reach=g.reach,
-                rate=g.engagement_rate,
-            )
-        )
-    rated = [r for r in engagement.by_content_type if r.engagement_rate is not None]
-    if len(rated) >= 2:
-        low = min(rated, key=lambda r: (r.engagement_rate, r.key))
-        high = max(rated, key=lambda r: (r.engagement_rate, r.key))
-        found.append(
-            Finding.of(
-                "weakest_content",
-                content_type=low.key,
-                posts=low.posts,
-                rate=low.engagement_rate,
-                best_content_type=high.key,
-                best_rate=high.engagement_rate,
-            )
-        )
+    found.extend(_best_slot(rows))
+    found.extend(_weakest_content(engagement))
     for row in cadence:
         if row.periods and (row.under or row.over):
             found.append(
@@ -221,20 +205,7 @@ def _recommendations(
                     attainment=goal.attainment,
                 )
             )
-    priced = [c for c in budgets.costs if c.cost_per_engagement is not None]
-    if priced:
-        worst = max(priced, key=lambda c: (c.cost_per_engagement, c.subject))
-        found.append(
-            Finding.of(
-                "least_cost_effective",
-                subject=worst.subject,
-                kind=worst.kind,
-                currency=worst.currency,
-                spent=worst.spent,
-                engagements=worst.engagements,
-                cost_per_engagement=worst.cost_per_engagement,
-            )
-        )
+    found.extend(_least_cost_effective(budgets))
     if interactions.questions and (interactions.escalated or interactions.answer_rate != 1):
         found.append(
             Finding.of(
@@ -246,15 +217,126 @@ def _recommendations(
                 p90_response_seconds=interactions.p90_response_seconds,
             )
         )
-    if engagement.trend_direction == "falling" and engagement.trend_slope is not None:
-        found.append(
-            Finding.of("falling_trend", weeks=len(engagement.by_week), slope=engagement.trend_slope)
-        )
-    serious = sum(n for level, n in risks.by_level if level in ("high", "critical"))
-    if serious:
+    if (
+        engagement.trend_significant
+        and engagement.trend_direction == "falling"
+        and engagement.trend_slope is not None
+    ):
         found.append(
             Finding.of(
-                "review_risks", serious=serious, open=risks.open_risks, escalated=risks.escalated
+                "falling_trend",
+                weeks=engagement.trend_weeks,
+                slope=engagement.trend_slope,
+                ci_low=engagement.trend_ci_low,
+                ci_high=engagement.trend_ci_high,
+                p_value=engagement.trend_p_value,
+                rate_low=engagement.trend_rate_low,
+                rate_high=engagement.trend_rate_high,
             )
         )
+    found.extend(_review_risks(risks))
     return tuple(found)
+
+
+def _best_slot(rows: Sequence[analysis.Observation]) -> list[Finding]:
+    """The content type and hour with the highest pooled rate, when at least
+    :data:`MIN_GROUPS_TO_COMPARE` of them have :data:`MIN_POSTS_FOR_BEST` posts or more."""
+    ranking = analysis.compare(rows, ("content_type", "hour"), min_posts=MIN_POSTS_FOR_BEST)
+    ranked = [e for e in ranking.entries if e.rank is not None]
+    if len(ranked) < MIN_GROUPS_TO_COMPARE:
+        return []
+    best, runner_up = ranked[0].group, ranked[1].group
+    return [
+        Finding.of(
+            "best_slot",
+            content_type=str(best.key[0]),
+            hour=int(best.key[1]),
+            posts=best.posts,
+            engagements=best.engagements,
+            reach=best.reach,
+            rate=best.engagement_rate,
+            next_rate=runner_up.engagement_rate,
+            compared=len(ranked),
+            minimum=MIN_POSTS_FOR_BEST,
+            left_out=sum(1 for e in ranking.entries if e.group.posts < MIN_POSTS_FOR_BEST),
+        )
+    ]
+
+
+def _weakest_content(engagement: Engagement) -> list[Finding]:
+    """The content type with the lowest pooled rate against the highest, among those with
+    at least :data:`MIN_POSTS_FOR_BEST` posts (and at least two such types)."""
+    rated = [
+        r
+        for r in engagement.by_content_type
+        if r.engagement_rate is not None and r.posts >= MIN_POSTS_FOR_BEST
+    ]
+    if len(rated) < MIN_GROUPS_TO_COMPARE:
+        return []
+    low = min(rated, key=lambda r: (r.engagement_rate, r.key))
+    high = max(rated, key=lambda r: (r.engagement_rate, r.key))
+    if low.engagement_rate == high.engagement_rate:
+        return []
+    return [
+        Finding.of(
+            "weakest_content",
+            content_type=low.key,
+            posts=low.posts,
+            rate=low.engagement_rate,
+            best_content_type=high.key,
+            best_posts=high.posts,
+            best_rate=high.engagement_rate,
+            compared=len(rated),
+            minimum=MIN_POSTS_FOR_BEST,
+        )
+    ]
+
+
+def _least_cost_effective(budgets: Budgets) -> list[Finding]:
+    """In each group of like-for-like spendings (same kind, platform scope and currency) of
+    at least :data:`MIN_GROUPS_TO_COMPARE`, the one with the highest cost per engagement."""
+    found = []
+    for rows in comparable_costs(budgets.costs):
+        if len(rows) < MIN_GROUPS_TO_COMPARE:
+            continue
+        worst = max(rows, key=lambda c: (c.cost_per_engagement, c.subject))
+        best = min(rows, key=lambda c: (c.cost_per_engagement, c.subject))
+        if worst.cost_per_engagement == best.cost_per_engagement:
+            continue
+        found.append(
+            Finding.of(
+                "least_cost_effective",
+                subject=worst.subject,
+                kind=worst.kind,
+                platform=worst.platform,
+                currency=worst.currency,
+                spent=worst.spent,
+                engagements=worst.engagements,
+                cost_per_engagement=worst.cost_per_engagement,
+                compared=len(rows),
+                best_subject=best.subject,
+                best_cost_per_engagement=best.cost_per_engagement,
+            )
+        )
+    return found
+
+
+def _review_risks(risks: Risks) -> list[Finding]:
+    """The open high or critical risks, counted and the first few named (highest score
+    first; automatic risks of one cause share a title, named once)."""
+    serious = [r for r in risks.risks if r.status == "open" and r.level in SERIOUS_LEVELS]
+    if not serious:
+        return []
+    titles: list[str] = []
+    for risk in serious:
+        if risk.title not in titles:
+            titles.append(risk.title)
+    return [
+        Finding.of(
+            "review_risks",
+            serious=len(serious),
+            open=risks.open_risks,
+            escalated=risks.escalated,
+            titles=tuple(titles[:RISKS_NAMED]),
+        )
+    ]

@@ -181,7 +181,7 @@ def build_report(
     )
     goals = _goals(scorecard, campaigns)
     execution = _execution(rows, activity, campaigns, chosen_period)
-    engagement = _engagement(rows)
+    engagement = _engagement(rows, chosen_period)
     cadence = _cadence(engine.view("cadence"), chosen_period, rows, campaigns)
     interactions = _interactions(interactions_view, campaign)
     budgets = _budgets(budget_view, engagement_view, campaign, campaigns, rows)

@@ -126,6 +126,26 @@ def _budgets(
     return Budgets(by_category, by_campaign, totals, tuple(costs))
 
 
+KIND_ORDER: Final = ("campaign", "kol")
+"""The kinds of cost rows, in the order their groups are compared."""
+
+
+def comparable_costs(costs: Iterable[CostRow]) -> tuple[tuple[CostRow, ...], ...]:
+    """The priced cost rows in groups that may be compared like for like: the same kind
+    (a whole campaign's spending is not ranked against a KOL's fee), the same platform scope
+    (a KOL on Weibo against KOLs on Weibo; campaigns over all their platforms) and the same
+    currency. Groups in the order of :data:`KIND_ORDER`, then platform and currency; rows
+    in the report's order."""
+    groups: dict[tuple[int, str, str, str], list[CostRow]] = {}
+    for row in costs:
+        if row.cost_per_engagement is None:
+            continue
+        rank = KIND_ORDER.index(row.kind) if row.kind in KIND_ORDER else len(KIND_ORDER)
+        key = (rank, row.kind, row.platform or "", row.currency)
+        groups.setdefault(key, []).append(row)
+    return tuple(tuple(groups[key]) for key in sorted(groups))
+
+
 def _row_doc(row: BudgetRow) -> dict[str, Any]:
     return {"currency": row.currency, **{name: getattr(row, name) for name in _AMOUNTS}}
 

@@ -131,20 +131,44 @@ def _row(g: analysis.Group, key: str | None = None) -> EngagementRow:
     )
 
 
-def _engagement(rows: Sequence[analysis.Observation]) -> Engagement:
-    trend = analysis.trend(rows)
+def _engagement(rows: Sequence[analysis.Observation], period: Period | None = None) -> Engagement:
+    """Engagement by platform, content type and ISO week, and the weekly rate's trend over
+    the full weeks of ``period`` (a week partly outside it is shown, marked, and left out)."""
+    trend = analysis.trend(rows, period=period)
+    full_rates = [
+        p.engagement_rate for p in trend.weeks if p.full and p.engagement_rate is not None
+    ]
+    test = trend.mann_kendall
     return Engagement(
         total=_row(analysis.total(rows), "all"),
         by_platform=tuple(_row(g) for g in analysis.group(rows, "platform")),
         by_content_type=tuple(_row(g) for g in analysis.group(rows, "content_type")),
         by_week=tuple(
             EngagementRow(
-                p.week, p.posts, p.reach, p.engagements, p.followers_gained, p.engagement_rate
+                p.week,
+                p.posts,
+                p.reach,
+                p.engagements,
+                p.followers_gained,
+                p.engagement_rate,
+                start=p.monday,
+                end=p.sunday,
+                full=p.full,
             )
             for p in trend.weeks
         ),
         trend_slope=trend.slope,
         trend_direction=trend.direction,
+        trend_weeks=trend.n,
+        partial_weeks=trend.partial_weeks,
+        trend_test=trend.test,
+        trend_method=None if test is None else test.method,
+        trend_p_value=trend.p_value,
+        trend_significant=trend.significant,
+        trend_ci_low=trend.ci_low,
+        trend_ci_high=trend.ci_high,
+        trend_rate_low=min(full_rates) if full_rates else None,
+        trend_rate_high=max(full_rates) if full_rates else None,
     )
 
 

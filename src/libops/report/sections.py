@@ -14,8 +14,9 @@ from libops.domain.values import Period
 LANGUAGES: Final = ("en", "zh")
 """The languages a report renders in."""
 
-Figure: TypeAlias = int | Decimal | str | date | None
-"""A figure behind a finding: a count, an amount or rate, a name, a day, or unknown."""
+Figure: TypeAlias = int | Decimal | str | date | tuple[str, ...] | None
+"""A figure behind a finding: a count, an amount or rate, a name, a day, names (the titles
+of risks, listed), or unknown."""
 
 
 def check_language(lang: object) -> str:
@@ -148,6 +149,13 @@ class EngagementRow:
     engagements: int
     followers_gained: int
     engagement_rate: Decimal | None
+    start: date | None = None
+    """A week's Monday (``None`` for other groups)."""
+    end: date | None = None
+    """A week's Sunday (``None`` for other groups)."""
+    full: bool = True
+    """False for a week not lying wholly inside the report's period: shown, marked as
+    partial, and left out of the trend."""
 
 
 @attrs.frozen
@@ -160,8 +168,26 @@ class Engagement:
     by_week: tuple[EngagementRow, ...]
     """Every ISO week from the first to the last publication, empty weeks included."""
     trend_slope: Decimal | None
-    """Least-squares slope of the weekly engagement rate (per week), from analysis.trend."""
+    """Least-squares slope of the weekly engagement rate (per week) over the full weeks,
+    from analysis.trend."""
     trend_direction: str | None
+    trend_weeks: int = 0
+    """The full weeks with a rate the slope and the test rest on."""
+    partial_weeks: int = 0
+    """Weeks shown but left out of the trend: not wholly inside the report's period."""
+    trend_test: str | None = None
+    """``"mann-kendall"`` when the trend was tested (see ``libops.analysis.trend``)."""
+    trend_method: str | None = None
+    """``"exact"`` or ``"normal"``: how the Mann-Kendall p-value was found."""
+    trend_p_value: Decimal | None = None
+    trend_significant: bool | None = None
+    """Mann-Kendall p < ``libops.analysis.TREND_ALPHA``: a trend beyond the week-to-week noise."""
+    trend_ci_low: Decimal | None = None
+    """The lower end of the slope's 95% confidence interval (``None`` under three weeks)."""
+    trend_ci_high: Decimal | None = None
+    trend_rate_low: Decimal | None = None
+    """The lowest weekly rate of the full weeks (the noise the trend is judged against)."""
+    trend_rate_high: Decimal | None = None
 
 
 @attrs.frozen

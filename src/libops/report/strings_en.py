@@ -24,7 +24,7 @@ STRINGS: Final[dict[str, str]] = {
     "h3.milestones": "Milestones",
     "h3.by_platform": "By platform",
     "h3.by_content_type": "By content type",
-    "h3.by_week": "By ISO week",
+    "h3.by_week": "By week",
     "h3.positions": "Budget positions by category",
     "h3.by_campaign": "Budget positions by campaign",
     "h3.costs": "Cost-effectiveness",
@@ -45,9 +45,12 @@ STRINGS: Final[dict[str, str]] = {
     "p.total": "In total {posts} {posts:post variant|post variants} reached {reach} and drew "
     "{engagements} {engagements:engagement|engagements}: an engagement rate of {rate} "
     "(engagements / reach).",
-    "p.trend": "Weekly engagement rate trend: {direction}, {slope} percentage points a week "
-    "(least squares over the weeks shown).",
-    "p.no_trend": "Weekly engagement rate trend: not enough weeks for a slope.",
+    "p.trend": "Weekly engagement rate trend over {weeks} full {weeks:week|weeks}: "
+    "{direction}, {slope} percentage points a week (95% confidence interval {ci_low} to "
+    "{ci_high}); Mann-Kendall test {p_value}: beyond the week-to-week noise (weekly rates "
+    "from {rate_low} to {rate_high}).",
+    "p.no_trend": "Weekly engagement rate trend: {weeks} full {weeks:week|weeks} with a rate; "
+    "a trend needs at least 2.",
     "p.cadence": "Each day or ISO week lying wholly in the period counts once; a period "
     "with no publication counts as under when the policy sets a minimum.",
     "p.interactions": "{participants} distinct {participants:participant|participants}. Q&A: "
@@ -143,14 +146,14 @@ STRINGS: Final[dict[str, str]] = {
     "unit.min": "min",
     "chart.engagement_by_platform": "Engagements by platform",
     "chart.rate_by_content_type": "Engagement rate by content type (%)",
-    "chart.weekly_trend": "Engagements and engagement rate by ISO week",
+    "chart.weekly_trend": "Engagements and engagement rate by week",
     "chart.budget_positions": "Budget positions by category",
     "chart.risk_heat_map": "Risk heat map: open risks by likelihood and impact",
     "chart.cadence": "Cadence: periods under, within and over policy",
     "chart.no_data": "no data",
     "axis.engagements": "Engagements",
     "axis.rate": "Engagement rate (%)",
-    "axis.week": "ISO week",
+    "axis.week": "Week beginning",
     "axis.amount": "Amount",
     "axis.likelihood": "Likelihood",
     "axis.impact": "Impact",
@@ -181,26 +184,66 @@ STRINGS: Final[dict[str, str]] = {
     "rules were applied with a reason each time.",
     "finding.erasures": "Erasure requests honoured by deleting the readers' keys: {erased}.",
     "finding.best_slot": "Post more {content_type} content around {hour}:00 (Asia/Shanghai): "
-    "it had the highest engagement rate, {rate} over {posts} {posts:post|posts} "
-    "({engagements} {engagements:engagement|engagements} / {reach} reach).",
+    "it had the highest engagement rate, {rate} from {posts} {posts:post|posts} "
+    "({engagements} {engagements:engagement|engagements} / {reach} reach), against "
+    "{next_rate} for the next best, of {compared} {compared:slot|slots} (content type and "
+    "hour) with at least {minimum} {minimum:post|posts} each; not compared: {left_out} "
+    "{left_out:slot|slots} with fewer.",
     "finding.weakest_content": "Rework {content_type} content: its engagement rate was "
-    "{rate} over {posts} {posts:post|posts}, against {best_rate} for {best_content_type}.",
+    "{rate} from {posts} {posts:post|posts}, against {best_rate} from {best_posts} "
+    "{best_posts:post|posts} for {best_content_type} ({compared} content "
+    "{compared:type|types} with at "
+    "least {minimum} {minimum:post|posts} each compared).",
     "finding.cadence": "Keep {platform} on its cadence ({minimum} to {maximum} a {per}): "
     "of {periods} {periods:period|periods}, {under} {under:was|were} under and {over} over "
     "the policy.",
     "finding.objective_missed": "{campaign}: the objective {metric} ({platform}) was "
     "missed, {actual} against a target of {target} ({attainment}); plan for it next time.",
     "finding.least_cost_effective": "Review the least cost-effective spending, {subject} "
-    "({kind}): {spent} {currency} for {engagements} {engagements:engagement|engagements}, "
-    "{cost_per_engagement} "
-    "{currency} per engagement.",
+    "({kind}, {platform}): {spent} {currency} for {engagements} "
+    "{engagements:engagement|engagements}, {cost_per_engagement} {currency} per engagement, "
+    "the highest of {compared} comparable {compared:row|rows} (same kind, platform scope and "
+    "currency; the lowest: {best_subject}, {best_cost_per_engagement} {currency}).",
     "finding.answer_questions": "Answer every question in time: {answered} of {questions} "
     "answered ({answer_rate}), {escalated} escalated, 90th percentile response "
     "{p90_response_seconds} min.",
-    "finding.falling_trend": "Engagement rate fell over {weeks} {weeks:week|weeks} ({slope} "
-    "percentage points a week): refresh the content plan.",
-    "finding.review_risks": "Review the high or critical risks first ({serious} of {open} "
-    "open, {escalated} escalated) and keep their contingency plans current.",
+    "finding.falling_trend": "Engagement rate fell over {weeks} full {weeks:week|weeks}, "
+    "{slope} percentage points a week (95% confidence interval {ci_low} to {ci_high}; "
+    "Mann-Kendall test {p_value}), beyond the week-to-week range of {rate_low} to "
+    "{rate_high}: refresh the content plan.",
+    "finding.review_risks": "Review the open high or critical risks first ({serious} of "
+    "{open} open, {escalated} escalated), such as {titles}, and keep their contingency "
+    "plans current.",
+    # --- issue 14, recommendations that hold up and weeks with dates (helper c) ---
+    "p.no_clear_trend": "Weekly engagement rate: no clear trend over {weeks} full "
+    "{weeks:week|weeks}. The slope, {slope} percentage points a week (95% confidence "
+    "interval {ci_low} to {ci_high}), is within the week-to-week noise (weekly rates from "
+    "{rate_low} to {rate_high}; Mann-Kendall test {p_value}, not significant at 0.05).",
+    "p.partial_weeks": "Left out of the trend: {partial} partial {partial:week|weeks} at the "
+    "edges of the period, marked in the table.",
+    "week.range": "{start} – {end} {year}",
+    "week.range_years": "{start} {start_year} – {end} {end_year}",
+    "week.label": "{dates} (W{number})",
+    "week.label_partial": "{dates} (W{number}, partial)",
+    "date.day": "{day} {month}",
+    "axis.week_year": "Week beginning ({year})",
+    "axis.week_partial": "Week beginning (* partial week, not in the trend)",
+    "axis.week_year_partial": "Week beginning ({year}; * partial week, not in the trend)",
+    "month.1": "Jan",
+    "month.2": "Feb",
+    "month.3": "Mar",
+    "month.4": "Apr",
+    "month.5": "May",
+    "month.6": "Jun",
+    "month.7": "Jul",
+    "month.8": "Aug",
+    "month.9": "Sep",
+    "month.10": "Oct",
+    "month.11": "Nov",
+    "month.12": "Dec",
+    "list.separator": "; ",
+    "p_value.equal": "p = {p}",
+    "p_value.below": "p < {p}",
 }
 """Every heading, label and sentence of the report in English, by key."""
 

@@ -24,7 +24,7 @@ STRINGS: Final[dict[str, str]] = {
     "h3.milestones": "里程碑",
     "h3.by_platform": "按平台",
     "h3.by_content_type": "按内容类型",
-    "h3.by_week": "按ISO周",
+    "h3.by_week": "按周",
     "h3.positions": "各预算类别的资金状况",
     "h3.by_campaign": "各活动的资金状况",
     "h3.costs": "成本效益",
@@ -43,8 +43,10 @@ STRINGS: Final[dict[str, str]] = {
     "p.no_publications": "范围内没有发布。",
     "p.total": "共 {posts} 条平台帖子，触达 {reach}，获得 {engagements} 次互动，"
     "互动率 {rate}（互动数 / 触达数）。",
-    "p.trend": "每周互动率趋势：{direction}，每周 {slope} 个百分点（按所列各周最小二乘）。",
-    "p.no_trend": "每周互动率趋势：周数不足，无法计算斜率。",
+    "p.trend": "每周互动率趋势：{weeks} 个完整周内{direction}，每周 {slope} 个百分点"
+    "（95%置信区间 {ci_low} 至 {ci_high}）；曼-肯德尔检验 {p_value}，趋势显著，超出周间波动"
+    "（各周互动率 {rate_low} 至 {rate_high}）。",
+    "p.no_trend": "每周互动率趋势：有互动率的完整周仅 {weeks} 个，至少需要 2 个才能判断趋势。",
     "p.cadence": "完全落在时段内的每一天或每个ISO周计一次；规范设有下限时，"
     "没有发布的时段计为不足。",
     "p.interactions": "共 {participants} 名不同参与者。问答：{questions} 个问题，已回答 "
@@ -143,7 +145,7 @@ STRINGS: Final[dict[str, str]] = {
     "chart.no_data": "无数据",
     "axis.engagements": "互动数",
     "axis.rate": "互动率（%）",
-    "axis.week": "ISO周",
+    "axis.week": "周起始日",
     "axis.amount": "金额",
     "axis.likelihood": "可能性",
     "axis.impact": "影响",
@@ -167,21 +169,55 @@ STRINGS: Final[dict[str, str]] = {
     "finding.moderation": "评论管理隐藏评论 {hidden} 条，警告 {warned} 次，处罚 {sanctioned} 次。",
     "finding.erasures": "通过删除读者密钥，完成 {erased} 项个人信息删除请求。",
     "finding.best_slot": "多在北京时间 {hour}:00 前后发布{content_type}内容：其互动率最高，"
-    "{posts} 条帖子的互动率为 {rate}（{engagements} 次互动 / {reach} 触达）。",
-    "finding.weakest_content": "改进{content_type}内容：{posts} 条帖子的互动率为 {rate}，"
-    "而{best_content_type}内容为 {best_rate}。",
+    "{posts} 篇帖子的互动率为 {rate}（{engagements} 次互动 / {reach} 触达），次优时段为 "
+    "{next_rate}。共比较了 {compared} 个时段（内容类型与发布时段的组合，每个至少 {minimum} "
+    "篇帖子）；另有 {left_out} 个时段帖子不足 {minimum} 篇，未参与比较。",
+    "finding.weakest_content": "改进{content_type}内容：{posts} 篇帖子的互动率为 {rate}，"
+    "而{best_content_type}内容 {best_posts} 篇帖子为 {best_rate}（比较了 {compared} 个"
+    "不少于 {minimum} 篇帖子的内容类型）。",
     "finding.cadence": "保持{platform}的发布频率（每{per} {minimum} 至 {maximum} 条）："
     "{periods} 个时段中 {under} 个低于规范，{over} 个超出规范。",
     "finding.objective_missed": "{campaign}：目标 {metric}（{platform}）未达成：实际 "
     "{actual}，目标 {target}（{attainment}）；下次活动需提前规划。",
-    "finding.least_cost_effective": "复核成本效益最低的支出 {subject}（{kind}）："
+    "finding.least_cost_effective": "复核成本效益最低的支出 {subject}（{kind}，{platform}）："
     "支出 {spent} {currency}，获得 {engagements} 次互动，每次互动 {cost_per_engagement} "
-    "{currency}。",
+    "{currency}，在 {compared} 项可比支出（类型、平台范围与币种相同）中最高（最低为 "
+    "{best_subject}，{best_cost_per_engagement} {currency}）。",
     "finding.answer_questions": "及时回答每个问题：{questions} 个问题中已回答 {answered} 个"
     "（{answer_rate}），升级 {escalated} 个，第90百分位响应时间 {p90_response_seconds} 分钟。",
-    "finding.falling_trend": "互动率在 {weeks} 周内下降（每周 {slope} 个百分点）：请更新内容计划。",
-    "finding.review_risks": "优先复核 {serious} 个高或严重风险（未关闭 {open} 个，已升级 "
-    "{escalated} 个），并保持应急预案最新。",
+    "finding.falling_trend": "互动率在 {weeks} 个完整周内下降，每周 {slope} 个百分点"
+    "（95%置信区间 {ci_low} 至 {ci_high}；曼-肯德尔检验 {p_value}），超出各周 {rate_low} 至 "
+    "{rate_high} 的波动范围：请更新内容计划。",
+    "finding.review_risks": "优先复核未关闭的高或严重风险 {serious} 个（未关闭风险共 {open} "
+    "个，已升级 {escalated} 个），如：{titles}；并保持应急预案最新。",
+    # --- issue 14, recommendations that hold up and weeks with dates (helper c) ---
+    "p.no_clear_trend": "每周互动率：{weeks} 个完整周内无明显趋势。斜率为每周 {slope} 个百分点"
+    "（95%置信区间 {ci_low} 至 {ci_high}），在周间波动范围内（各周互动率 {rate_low} 至 "
+    "{rate_high}；曼-肯德尔检验 {p_value}，在0.05水平上不显著）。",
+    "p.partial_weeks": "趋势计算未包括时段首尾的 {partial} 个不完整周（表中已标注）。",
+    "week.range": "{year}年{start}—{end}",
+    "week.range_years": "{start_year}年{start}—{end_year}年{end}",
+    "week.label": "{dates}（第{number}周）",
+    "week.label_partial": "{dates}（第{number}周，不完整周）",
+    "date.day": "{month}{day}日",
+    "axis.week_year": "周起始日（{year}年）",
+    "axis.week_partial": "周起始日（*为不完整周，未计入趋势）",
+    "axis.week_year_partial": "周起始日（{year}年；*为不完整周，未计入趋势）",
+    "month.1": "1月",
+    "month.2": "2月",
+    "month.3": "3月",
+    "month.4": "4月",
+    "month.5": "5月",
+    "month.6": "6月",
+    "month.7": "7月",
+    "month.8": "8月",
+    "month.9": "9月",
+    "month.10": "10月",
+    "month.11": "11月",
+    "month.12": "12月",
+    "list.separator": "；",
+    "p_value.equal": "p = {p}",
+    "p_value.below": "p < {p}",
 }
 """Every heading, label and sentence of the report in Chinese, by key."""
 

@@ -40,8 +40,13 @@ LABELS: Final[dict[str, dict[str, str]]] = {"en": LABELS_EN, "zh": LABELS_ZH}
 NONE: Final = "—"
 """How a figure that is unknown (a rate with a denominator of 0) is shown."""
 
-_PERCENT: Final = frozenset({"rate", "best_rate", "answer_rate", "attainment"})
-_MONEY: Final = frozenset({"spent", "cost_per_engagement", "cost_per_new_follower"})
+_PERCENT: Final = frozenset(
+    {"rate", "best_rate", "answer_rate", "attainment", "next_rate", "rate_low", "rate_high"}
+)
+_MONEY: Final = frozenset(
+    {"spent", "cost_per_engagement", "cost_per_new_follower", "best_cost_per_engagement"}
+)
+_POINTS: Final = frozenset({"slope", "ci_low", "ci_high"})
 
 
 def count(value: int | None) -> str:
@@ -78,6 +83,20 @@ def minutes(seconds: Decimal | int | None) -> str:
 def points(slope: Decimal | None) -> str:
     """A slope of a ratio per week, in signed percentage points (two decimals)."""
     return NONE if slope is None else f"{slope * 100:+.2f}"
+
+
+P_FLOOR: Final = Decimal("0.001")
+"""A p-value below this is shown as ``< 0.001``."""
+
+
+def p_value(value: Decimal | None) -> tuple[str, str] | None:
+    """A p-value as (``"equal"`` or ``"below"``, its figure): three significant digits
+    (``0.0312``), or below :data:`P_FLOOR`."""
+    if value is None:
+        return None
+    if value < P_FLOOR:
+        return "below", str(P_FLOOR)
+    return "equal", f"{value:.3g}"
 
 
 # --- plurals (English: the rule is libops.wording's) ---------------------------------------
@@ -198,9 +217,18 @@ class Words:
             shown[name] = self._figure(name, value)
         return self(f"finding.{finding.kind}", **shown)
 
+    def p_value(self, value: Decimal | None) -> str:
+        """``p = 0.0312`` or ``p < 0.001`` (the sign for none when unknown)."""
+        shown = p_value(value)
+        return NONE if shown is None else self(f"p_value.{shown[0]}", p=shown[1])
+
     def _figure(self, name: str, value: object) -> str:
         if value is None:
             return self.label(None) if name == "platform" else NONE
+        if isinstance(value, tuple):  # risk titles: each worded, then listed
+            return self("list.separator").join(self.risk_title(str(v)) for v in value)
+        if name == "p_value" and isinstance(value, Decimal):
+            return self.p_value(value)
         if isinstance(value, bool):
             return self.yes_no(value)
         if name.endswith("_seconds") and isinstance(value, int | Decimal):
@@ -212,7 +240,7 @@ class Words:
                 return percent(value)
             if name in _MONEY:
                 return money(value)
-            if name == "slope":
+            if name in _POINTS:
                 return points(value)
             return number(value)
         if isinstance(value, date):

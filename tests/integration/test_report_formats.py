@@ -316,6 +316,10 @@ class TestFormats:
             ("pdf,", "unknown report format '': choose from md, html, pdf, docx"),
             ((), "no report format given: choose one or more of md, html, pdf, docx"),
             ([3], "a report format is a name (md, html, pdf, docx), not 3"),
+            (
+                None,
+                "report formats are names (md, html, pdf, docx) or a comma list of them, not None",
+            ),
         ],
     )
     def test_bad_formats_write_nothing(

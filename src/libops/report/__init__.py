@@ -103,7 +103,16 @@ def check_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
     names are trimmed and case-insensitive. An unknown name, or none at all, raises
     :class:`UnknownReportFormatError` naming the formats there are.
     """
-    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    if isinstance(formats, str):
+        items: list[object] = list(formats.split(","))
+    else:
+        try:
+            items = list(formats)
+        except TypeError:
+            raise UnknownReportFormatError(
+                f"report formats are names ({', '.join(FORMATS)}) or a comma list of them, "
+                f"not {formats!r}"
+            ) from None
     wanted: set[str] = set()
     for item in items:
         if not isinstance(item, str):

@@ -30,6 +30,7 @@ from typer.testing import CliRunner
 
 from libops import LibOps
 from libops import demo as demo_module
+from libops.domain.errors import InvalidValueError
 from libops.report import (
     CHART_NAMES,
     FORMATS,
@@ -45,7 +46,12 @@ from libops.report import (
 )
 from libops.report.blocks import Block, BulletList, Chart, Heading, Table, blocks
 from libops.report.pdf import CHROMIUM_VAR, print_pdf
-from libops.report.word import EAST_ASIAN_BODY_FONT, EAST_ASIAN_HEADING_FONT, NO_DATE
+from libops.report.word import (
+    EAST_ASIAN_BODY_FONT,
+    EAST_ASIAN_HEADING_FONT,
+    NO_DATE,
+    document_date,
+)
 from libops.report.words import language
 from tests.helpers import count_events
 from tests.integration.test_report_browser import browser_or_skip
@@ -140,6 +146,27 @@ class TestPdf:
         drawn = render_charts(reports[lang])
         assert len(images) == len({drawn[c.name] for c in charts})
         assert all(image.image is not None and image.image.width >= 400 for image in images)
+
+    def test_same_report_same_pdf(
+        self, pdfs: dict[str, Path], reports: dict[str, Report], history: str, tmp_path: Path
+    ) -> None:
+        """The PDF is dated by the report (its last day), not the clock, so printing the
+        same report again gives the same bytes."""
+        report = reports["en"]
+        reader = pypdf.PdfReader(pdfs["en"])
+        assert reader.metadata is not None
+        assert reader.metadata.creation_date == document_date(report)
+        assert reader.metadata.modification_date == document_date(report)
+        with LibOps.open(history) as ops:
+            again = write_report(
+                ops, tmp_path, lang="en", formats="pdf", chromium=browser_or_skip()
+            )
+        assert again.pdf is not None
+        assert again.pdf.read_bytes() == pdfs["en"].read_bytes()
+
+    def test_a_pdf_date_needs_a_time_zone(self) -> None:
+        with pytest.raises(InvalidValueError, match="timezone-aware"):
+            print_pdf("<p>x</p>", dated=datetime(2026, 4, 1), chromium="/no/such/browser")
 
 
 # --- Word -----------------------------------------------------------------------------------

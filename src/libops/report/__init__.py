@@ -33,7 +33,7 @@ from libops.report.render import (
     render_html,
     render_markdown,
 )
-from libops.report.word import render_docx
+from libops.report.word import document_date, render_docx
 
 if TYPE_CHECKING:
     from libops.bootstrap import LibOps
@@ -169,7 +169,7 @@ def write_report(
         if "html" in wanted:
             rendered["html"] = page.encode()
         if "pdf" in wanted:
-            rendered["pdf"] = print_pdf(page, chromium=chromium)
+            rendered["pdf"] = print_pdf(page, chromium=chromium, dated=document_date(report))
     if "docx" in wanted:
         rendered["docx"] = render_docx(report, lang=lang, charts=charts)
     written: dict[str, Path] = {}

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-from libops.domain.errors import LibopsError
+from libops.domain.errors import InvalidValueError, LibopsError
 
 __all__ = [
     "BROWSER_NAMES",
@@ -58,6 +60,7 @@ _FLAGS: Final = (
     "--hide-scrollbars",
 )
 _STDERR_LINES: Final = 12
+_PDF_DATE: Final = re.compile(rb"(/(?:CreationDate|ModDate) ?\()(D:\d{14}[^)]{0,8})\)")
 
 
 class BrowserNotFoundError(LibopsError):
@@ -105,13 +108,18 @@ def print_pdf(
     *,
     chromium: str | os.PathLike[str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    dated: datetime | None = None,
 ) -> bytes:
     """The HTML ``page`` printed to PDF by headless Chromium, as bytes.
 
     The page is written to a temporary directory with the browser's profile, printed there
     (no header or footer; the page's ``@page`` rule sets A4 and the margins), read back,
-    and the directory removed: nothing is left anywhere else.
+    and the directory removed: nothing is left anywhere else. Chromium dates the PDF
+    (``/CreationDate``, ``/ModDate``) with the clock; with ``dated``, both say that moment
+    instead, so the same page printed twice gives the same bytes.
     """
+    if dated is not None and dated.tzinfo is None:
+        raise InvalidValueError(f"a PDF's date must be timezone-aware, not {dated!r}")
     browser = find_chromium(chromium)
     with tempfile.TemporaryDirectory(prefix="libops-pdf-") as scratch:
         work = Path(scratch)
@@ -128,7 +136,22 @@ def print_pdf(
         data = _read_output(out, "PDF")
     if not data.startswith(b"%PDF"):
         raise BrowserFailedError("Chromium wrote a file that is not a PDF")
-    return data
+    return data if dated is None else _redated(data, dated)
+
+
+def _redated(data: bytes, moment: datetime) -> bytes:
+    """``data`` with the PDF's creation and modification dates set to ``moment`` (UTC).
+
+    Each date is replaced by one of the same length, so every byte offset the PDF's
+    cross-reference table records stays right; a date of another shape is left alone.
+    """
+    stamp = moment.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'").encode("ascii")
+
+    def replace(found: re.Match[bytes]) -> bytes:
+        date = found[2]
+        return found[1] + (stamp if len(stamp) == len(date) else date) + b")"
+
+    return _PDF_DATE.sub(replace, data)
 
 
 def screenshot(

@@ -15,7 +15,7 @@ document's language is zh-CN or en-US.
 
 The same report gives the same bytes: the core properties (title, author, dates) come from
 the report, never the clock (created and modified are the report's last day, else
-:data:`NO_DATE`), and the package is zipped with fixed entry times.
+:data:`NO_DATE`: :func:`document_date`), and the package is zipped with fixed entry times.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ __all__ = [
     "EAST_ASIAN_BODY_FONT",
     "EAST_ASIAN_HEADING_FONT",
     "NO_DATE",
+    "document_date",
     "render_docx",
 ]
 
@@ -182,9 +183,15 @@ def _picture(document: Any, png: bytes, block: Chart, width: Any, mm: Any, centr
     properties.set("descr", block.alt)
 
 
-def _properties(document: Any, report: Report, title: str, lang: str) -> None:
+def document_date(report: Report) -> datetime:
+    """The date a document of ``report`` carries (created, modified): the first moment of
+    its last day (UTC), or :data:`NO_DATE` when it has no period. Never the clock."""
     period = report.background.period
-    moment = NO_DATE if period is None else datetime.combine(period.end, time(), tzinfo=UTC)
+    return NO_DATE if period is None else datetime.combine(period.end, time(), tzinfo=UTC)
+
+
+def _properties(document: Any, report: Report, title: str, lang: str) -> None:
+    moment = document_date(report)
     core = document.core_properties
     core.title = title
     core.subject = title

@@ -16,7 +16,7 @@ import re
 import stat
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,10 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 from typer.testing import CliRunner
 
-from libops import LibOps
+from libops import LibOps, Period
 from libops import demo as demo_module
 from libops.domain.errors import InvalidValueError
+from libops.domain.values import limits_unchecked
 from libops.report import (
     CHART_NAMES,
     FORMATS,
@@ -53,6 +54,7 @@ from libops.report.word import (
     document_date,
 )
 from libops.report.words import language
+from tests import actors
 from tests.helpers import count_events
 from tests.integration.test_report_browser import browser_or_skip
 
@@ -303,6 +305,33 @@ class TestWord:
         assert len(document.tables) == sum(isinstance(b, Table) for b in content)
         assert len(document.inline_shapes) == sum(isinstance(b, Chart) for b in content)
         assert document.core_properties.created == NO_DATE
+
+    @pytest.mark.parametrize(
+        ("name", "shown"),
+        [
+            ("<script>alert(1)</script> | *x*", "<script>alert(1)</script> | *x*"),
+            ("first line\n# a heading\r\n- item", "first line # a heading  - item"),
+            ("bell\x07 nul\x00 esc\x1b[31m", "bell\ufffd nul\ufffd esc\ufffd[31m"),
+        ],
+    )
+    def test_user_text_is_text(self, name: str, shown: str) -> None:
+        """A campaign's name as an older store may hold it (markup, line breaks, control
+        characters) is one line of text in its table cell and the title: no new paragraph
+        or row, and what XML cannot hold is shown as U+FFFD instead of failing."""
+        with LibOps.open("memory://") as ops:
+            with limits_unchecked():
+                planned = ops.campaigns.plan(
+                    actors.PLANNER,
+                    name=name,
+                    kind="topic",
+                    period=Period(date(2026, 4, 1), date(2026, 6, 30)),
+                )
+            report = build_report(ops, campaign_id=planned)
+        document = opened(render_docx(report))
+        assert shown in document.paragraphs[0].text  # the title names the campaign
+        cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+        assert shown in cells
+        assert not [p for p in document.paragraphs if p.text.startswith(("# ", "- "))]
 
 
 # --- write_report: the formats asked for --------------------------------------------------

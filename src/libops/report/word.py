@@ -21,6 +21,7 @@ the report, never the clock (created and modified are the report's last day, els
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, Any, Final
@@ -57,6 +58,8 @@ _CHART_MAX_HEIGHT_MM: Final = 150
 _HEADER_FILL: Final = "DCE6F0"
 _ZIP_TIME: Final = (1980, 1, 1, 0, 0, 0)
 _HEADING_STYLES: Final = ("Title", "Heading 1", "Heading 2", "Heading 3", "Heading 4")
+# What XML 1.0 cannot hold (a name recorded before libops refused control characters may).
+_NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def render_docx(
@@ -80,21 +83,28 @@ def render_docx(
     for block in content:
         if isinstance(block, Heading):
             level = min(max(block.level - 1, 0), len(_HEADING_STYLES) - 1)
-            document.add_paragraph(block.text, style=_HEADING_STYLES[level])
+            document.add_paragraph(_text(block.text), style=_HEADING_STYLES[level])
         elif isinstance(block, Paragraph):
-            document.add_paragraph(block.text)
+            document.add_paragraph(_text(block.text))
         elif isinstance(block, Table):
             _table(document, block, WD_ALIGN_PARAGRAPH.RIGHT)
         elif isinstance(block, Chart):
             _picture(document, images[block.name], block, width, Mm, WD_ALIGN_PARAGRAPH.CENTER)
         else:
             for item in block.items:
-                document.add_paragraph(item, style="List Bullet")
+                document.add_paragraph(_text(item), style="List Bullet")
     title = next((b.text for b in content if isinstance(b, Heading)), words("title"))
     _properties(document, report, title, words.lang)
     buffer = io.BytesIO()
     document.save(buffer)
     return _fixed_zip(buffer.getvalue())
+
+
+def _text(text: str) -> str:
+    """``text`` as one line of Word text, as the Markdown shows it: line breaks become
+    spaces (no new paragraph or row can start) and what XML cannot hold becomes U+FFFD."""
+    flat = " ".join(text.replace("\r", "\n").split("\n"))
+    return _NOT_XML.sub("\ufffd", flat)
 
 
 def _drop_thumbnail(document: Any) -> None:
@@ -155,7 +165,7 @@ def _table(document: Any, block: Table, right: Any) -> None:
             properties.append(OxmlElement("w:tblHeader"))  # repeated on every page
         for cell, text, numeric in zip(row.cells, cells, block.numeric, strict=True):
             paragraph = cell.paragraphs[0]
-            run = paragraph.add_run(text)
+            run = paragraph.add_run(_text(text))
             if index == 0:
                 run.bold = True
                 shading = OxmlElement("w:shd")
@@ -180,7 +190,7 @@ def _picture(document: Any, png: bytes, block: Chart, width: Any, mm: Any, centr
     shape = paragraph.add_run().add_picture(io.BytesIO(png), width=shown)
     properties = shape._inline.docPr
     properties.set("name", block.name)
-    properties.set("descr", block.alt)
+    properties.set("descr", _text(block.alt))
 
 
 def document_date(report: Report) -> datetime:
@@ -193,8 +203,8 @@ def document_date(report: Report) -> datetime:
 def _properties(document: Any, report: Report, title: str, lang: str) -> None:
     moment = document_date(report)
     core = document.core_properties
-    core.title = title
-    core.subject = title
+    core.title = _text(title)
+    core.subject = _text(title)
     core.author = "libops"
     core.last_modified_by = "libops"
     core.comments = ""

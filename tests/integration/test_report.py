@@ -418,6 +418,10 @@ class TestRendering:
             first = write_report(ops, tmp_path / "a", lang="en")
         with LibOps.open(history) as ops:
             second = write_report(ops, tmp_path / "b", lang="en")
+        assert first.markdown is not None  # the default formats: Markdown and HTML
+        assert second.markdown is not None
+        assert first.html is not None
+        assert second.html is not None
         assert first.markdown.read_text() == second.markdown.read_text()
         assert first.html.read_text() == second.html.read_text()
         for a, b in zip(first.charts, second.charts, strict=True):
@@ -432,6 +436,8 @@ class TestRendering:
     def test_written_files(self, store: LibOps, tmp_path: Path) -> None:
         """write_report writes the Markdown, the HTML and the charts the Markdown links."""
         files = write_report(store, tmp_path / "out", lang="zh")
+        assert files.markdown is not None  # the default formats: Markdown and HTML
+        assert files.html is not None
         markdown = files.markdown.read_text(encoding="utf-8")
         for chart in files.charts:
             assert chart.read_bytes().startswith(PNG_MAGIC)

@@ -1,5 +1,7 @@
 """The HTML report in a real browser: headless Chromium opens the file, and a screenshot of
-it is not blank and shows the charts (in English and in Chinese).
+it is not blank and shows the charts (in English and in Chinese); a screenshot of its first
+page (as the README shows it, ``tools/screenshot_report.py``) is a PNG of the window's size
+with text on it.
 
 Needs Debian's ``chromium`` package (``.ci/run`` installs it and sets
 ``LIBOPS_REQUIRE_BROWSER``, which turns a missing browser into a failure); elsewhere the
@@ -8,6 +10,7 @@ tests are skipped with that hint.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -23,11 +26,15 @@ from libops import LibOps
 from libops.demo import run_demo
 from libops.report import write_report
 from libops.report.charts import _COLOURS
+from libops.report.pdf import screenshot as first_page_shot
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 REQUIRE_BROWSER_VAR = "LIBOPS_REQUIRE_BROWSER"
 WIDTH = 1200
 HEIGHT = 16000  # tall enough for the whole report of a small history
+PAGE = (1200, 1600)
+"""The window of the first-page screenshot, in CSS pixels."""
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PALETTE = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in _COLOURS[:4]]
 """The first four chart colours (bars and lines), as RGB."""
 
@@ -133,7 +140,6 @@ class TestReportInChromium:
     def test_every_chart_image_loads(self, report_dir: Path) -> None:
         """Each chart is embedded as a data: PNG that decodes to a picture of real size."""
         import base64
-        import io
 
         page = (report_dir / "report-en.html").read_text(encoding="utf-8")
         images = re.findall(r'<img [^>]*src="data:image/png;base64,([^"]+)"', page)
@@ -142,3 +148,23 @@ class TestReportInChromium:
             picture = Image.open(io.BytesIO(base64.b64decode(encoded)))
             assert picture.size[0] >= 400
             assert picture.size[1] >= 250
+
+    @pytest.mark.parametrize("lang", ["en", "zh"])
+    def test_a_screenshot_of_the_first_page(self, report_dir: Path, lang: str) -> None:
+        """libops.report.pdf.screenshot gives a PNG of the window's size showing the page:
+        mostly white paper, but with text, table rules and headings in many colours."""
+        browser = browser_or_skip()
+        data = first_page_shot(
+            report_dir / f"report-{lang}.html", width=PAGE[0], height=PAGE[1], chromium=browser
+        )
+        assert data.startswith(PNG_MAGIC)
+        shot = Image.open(io.BytesIO(data))
+        assert shot.format == "PNG"
+        assert shot.size == PAGE
+        counts = colour_counts(shot.convert("RGB"))
+        total = sum(counts.values())
+        white = sum(n for colour, n in counts.items() if min(colour) >= 240)
+        dark = sum(n for colour, n in counts.items() if max(colour) <= 110)
+        assert 0.5 * total < white < 0.97 * total, "blank, or not a page of text"
+        assert dark > 0.001 * total, "no text"
+        assert len(counts) > 30, "too few colours for text, tables and headings"

@@ -16,7 +16,8 @@ from libops.cli.common import EXIT_USAGE, StoreOption, _report, reporting_errors
 from libops.wording import plural
 
 EXIT_NO_FONT: Final = 3
-"""Exit code of ``libops report --lang zh`` when no CJK font is installed for the charts."""
+"""Exit code of ``libops report --lang zh`` when no CJK font is installed for the charts,
+and of ``libops report --format pdf`` when no headless Chromium is found."""
 
 
 def _report_day(value: str | None, option: str) -> date | None:
@@ -50,26 +51,50 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="Directory to write the report into.")] = Path(
         "libops-report"
     ),
+    formats: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="What to write: md, html, pdf, docx; repeat it or give a comma list "
+            "(default: md and html). pdf needs headless Chromium (or LIBOPS_CHROMIUM).",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the files and headline figures as JSON.")
     ] = False,
 ) -> None:
-    """Write the evaluation report (Markdown and self-contained HTML, with charts).
+    """Write the evaluation report (Markdown with its charts and self-contained HTML by
+    default; PDF and Word with --format).
 
     Background, goals, execution, results against goals, engagement by
     platform, content type and week, cadence, interactions, budget and
     cost-effectiveness, risks, problems and how they were solved, the overall
     judgement, and recommendations derived from the data. The projections are
     caught up first; nothing is recorded. Bad options exit with 2 and write
-    nothing; --lang zh without a CJK font exits with 3, naming the package.
+    nothing; --lang zh without a CJK font, or --format pdf without Chromium,
+    exits with 3 and says what to install.
     """
     from libops.domain.errors import InvalidValueError, UnknownIdError
     from libops.domain.values import Period
-    from libops.report import LANGUAGES, MissingCjkFontError, write_report
+    from libops.report import (
+        DEFAULT_FORMATS,
+        LANGUAGES,
+        BrowserNotFoundError,
+        MissingCjkFontError,
+        UnknownReportFormatError,
+        check_formats,
+        write_report,
+    )
 
     if lang not in LANGUAGES:
         _report(f"unknown report language {lang!r}: choose one of {', '.join(LANGUAGES)}")
         raise typer.Exit(EXIT_USAGE)
+    try:
+        wanted = check_formats(DEFAULT_FORMATS if not formats else ",".join(formats))
+    except UnknownReportFormatError as error:
+        _report(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
     start, end = _report_day(first, "--from"), _report_day(last, "--to")
     if (start is None) != (end is None):
         _report("give both --from and --to, or neither")
@@ -84,22 +109,28 @@ def report(
         config = parse_store_url(store)
         with LibOps.open(store) as ops:
             try:
-                files = write_report(ops, out, lang=lang, campaign_id=campaign, period=period)
-            except MissingCjkFontError as error:
+                files = write_report(
+                    ops, out, lang=lang, campaign_id=campaign, period=period, formats=wanted
+                )
+            except (MissingCjkFontError, BrowserNotFoundError) as error:
                 _report(str(error))
                 raise typer.Exit(EXIT_NO_FONT) from None
             except (UnknownIdError, InvalidValueError) as error:
                 _report(str(error))
                 raise typer.Exit(EXIT_USAGE) from None
     headline = files.report.headline()
+    written = files.paths()
     if as_json:
         print(
             json.dumps(
                 {
                     "store": config.redacted_url,
                     "lang": lang,
-                    "markdown": str(files.markdown),
-                    "html": str(files.html),
+                    "formats": list(written),
+                    "markdown": _path_or_none(files.markdown),
+                    "html": _path_or_none(files.html),
+                    "pdf": _path_or_none(files.pdf),
+                    "docx": _path_or_none(files.docx),
                     "charts": [str(path) for path in files.charts],
                     "headline": headline,
                 },
@@ -110,11 +141,11 @@ def report(
         return
     output = stdout()
     output.print(Text("libops report", style="bold"))
-    for label, path in (
-        ("markdown", files.markdown),
-        ("html", files.html),
-        ("charts", files.charts[0].parent),
-    ):
+    labels = {"md": "markdown", "html": "html", "pdf": "pdf", "docx": "docx"}
+    listed = [(labels[name], path) for name, path in written.items()]
+    if files.charts:
+        listed.append(("charts", files.charts[0].parent))
+    for label, path in listed:
         output.print(Text.assemble((f"{label:<10}", "bold"), str(path)))
     judged = files.report.judgement
     rate = "n/a" if judged.engagement_rate is None else f"{judged.engagement_rate * 100:.2f}%"
@@ -124,3 +155,7 @@ def report(
         f"objectives met {judged.objectives_met} of {judged.objectives_total}; "
         f"open risks {judged.open_risks}"
     )
+
+
+def _path_or_none(path: Path | None) -> str | None:
+    return None if path is None else str(path)

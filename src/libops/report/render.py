@@ -147,6 +147,18 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:1rem 0}
 img{max-width:100%;height:auto;border:1px solid #e4e7eb}
 li{margin:.3rem 0}
+@page{size:A4;margin:18mm 16mm 20mm}
+@media print{
+body{max-width:none;margin:0;padding:0;font-size:10.5pt;line-height:1.4;
+-webkit-print-color-adjust:exact;print-color-adjust:exact}
+h1,h2,h3{break-after:avoid;page-break-after:avoid}
+h2{margin-top:1.4rem}
+table{width:100%;font-size:9pt}
+thead{display:table-header-group}
+tr,img,figure{break-inside:avoid;page-break-inside:avoid}
+figure{margin:.6rem 0}
+img{display:block;width:100%;max-height:230mm;object-fit:contain;border:0}
+}
 """.strip()
 
 

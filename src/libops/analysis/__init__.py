@@ -3,7 +3,9 @@
 The method of the operations plan: **clean** the metric snapshots (remove duplicates, resolve
 corrections, fill gaps), **group** the posts (by platform, which stands for its audience, by
 content type, format, campaign, posting hour, weekday, ISO week), and **analyse** them
-(descriptive statistics, correlation, trend over weeks). The functions are pure: only
+(descriptive statistics, correlation, trend over weeks), and compute the communication indices
+of the Chinese practice (:mod:`libops.analysis.indices`: BCI, a short-video index, a weighted
+cross-platform index). The functions are pure: only
 :func:`observations` reads a view, from a :class:`~libops.projections.ProjectionEngine` that
 has run the engagement projection, or from its documents.
 
@@ -42,6 +44,21 @@ from libops.analysis.engagement import (
 )
 from libops.analysis.exact import COUNTS, PRECISION
 from libops.analysis.exact import Number as Number  # the type the statistics accept
+from libops.analysis.indices import (
+    BCI_VERSION,
+    DEFAULT_INDEX_WEIGHTS,
+    INDEX_OF,
+    INDEX_PLATFORMS,
+    VIDEO_INDEX_VERSION,
+    VIDEO_PLATFORMS,
+    WCI_VERSION,
+    IndexWeight,
+    WeightedIndex,
+    bci,
+    index_weights,
+    video_index,
+    weighted_index,
+)
 from libops.analysis.statistics import (
     MINIMUM_PAIRS,
     Correlation,
@@ -54,17 +71,25 @@ from libops.analysis.statistics import (
 )
 
 __all__ = [
+    "BCI_VERSION",
     "COUNTS",
+    "DEFAULT_INDEX_WEIGHTS",
     "DIMENSIONS",
+    "INDEX_OF",
+    "INDEX_PLATFORMS",
     "MINIMUM_PAIRS",
     "NUMERIC_FIELDS",
     "PRECISION",
     "TREND_METRICS",
+    "VIDEO_INDEX_VERSION",
+    "VIDEO_PLATFORMS",
+    "WCI_VERSION",
     "CleanReport",
     "Cleaned",
     "Correlation",
     "Description",
     "Group",
+    "IndexWeight",
     "Observation",
     "Ranked",
     "Ranking",
@@ -72,15 +97,20 @@ __all__ = [
     "SnapshotRecord",
     "Trend",
     "WeekPoint",
+    "WeightedIndex",
+    "bci",
     "clean",
     "compare",
     "correlate",
     "describe",
     "group",
+    "index_weights",
     "observations",
     "pearson",
     "quantile",
     "spearman",
     "total",
     "trend",
+    "video_index",
+    "weighted_index",
 ]

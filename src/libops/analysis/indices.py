@@ -50,7 +50,7 @@ import math
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
-from typing import Final
+from typing import Final, TypeAlias
 
 import attrs
 
@@ -87,6 +87,11 @@ DEFAULT_INDEX_WEIGHTS: Final[Mapping[str, Decimal]] = {
     Platform.DOUYIN.value: Decimal(20),
 }
 """The culture-and-tourism ranking's weights without 头条号 (libops has no Toutiao)."""
+
+IndexWeights: TypeAlias = (
+    Mapping[str, Number] | Mapping[Platform, Number] | Mapping[str | Platform, Number]
+)
+"""Weights of a cross-platform index: platform (id or member) -> weight."""
 
 _CONTEXT: Final = Context(prec=28)
 _PLACES: Final = Decimal("0.01")
@@ -200,7 +205,7 @@ def _index_platform(key: object) -> str:
 
 
 def weighted_index(
-    indices: Mapping[str, Decimal | None], weights: Mapping[str, Number] | None = None
+    indices: Mapping[str, Decimal | None], weights: IndexWeights | None = None
 ) -> WeightedIndex:
     """The weighted cross-platform index of ``indices`` (platform id -> its index in the
     period, ``None`` or missing when it had none), with ``weights`` (default

@@ -167,7 +167,7 @@ STRINGS: Final[dict[str, str]] = {
     "finding.moderation": "评论管理隐藏评论 {hidden} 条，警告 {warned} 次，处罚 {sanctioned} 次。",
     "finding.erasures": "通过删除读者密钥，完成 {erased} 项个人信息删除请求。",
     "finding.best_slot": "多在北京时间 {hour}:00 前后发布{content_type}内容：其互动率最高，"
-    "{posts} 条帖子的互动率为 {rate}（{engagements} 次互动 / {reach} 触达）。",
+    "{posts} 条帖子的互动率为 {rate}（{engagements} 次互动 ÷ {reach} 次阅读或播放）。",
     "finding.weakest_content": "改进{content_type}内容：{posts} 条帖子的互动率为 {rate}，"
     "而{best_content_type}内容为 {best_rate}。",
     "finding.cadence": "保持{platform}的发布频率（每{per} {minimum} 至 {maximum} 条）："

@@ -63,7 +63,12 @@ POSTS: tuple[tuple[str, int, dict[str, int]], ...] = (
 )
 
 
+IN_CAMPAIGN = (1, 5)
+"""D (Weibo) and C (WeChat) belong to the week's campaign."""
+
+
 def _publish(ops: LibOps, clock: ManualClock) -> None:
+    campaign = ops.campaigns.plan(PLANNER, name="读书周", kind="topic", period=WEEK)
     for number, (platform, hours, counts) in enumerate(POSTS):
         clock.set(MONDAY + timedelta(hours=hours))
         post_id = ops.posts.draft(
@@ -73,6 +78,7 @@ def _publish(ops: LibOps, clock: ManualClock) -> None:
             content_type="knowledge",
             format="video" if platform == "douyin" else "image_text",
             variants=[PostVariant(platform, f"Reading list {number}", media=("m.jpg",))],
+            campaign_id=campaign if number in IN_CAMPAIGN else None,
         )
         ops.posts.submit_for_review(PLANNER, post_id)
         ops.posts.review(REVIEWER, post_id, PASSED, approve=True)
@@ -157,6 +163,20 @@ class TestIndicesOfAStore:
         text = render_markdown(report, lang="zh")
         assert "微信公众号：本期无发布。" in text
         assert "| 微信公众号 | 40 | — | — | 否 |" in text
+
+    def test_a_campaign_s_posts_only(self, week_ops: LibOps) -> None:
+        """A campaign's report: the indices of its posts only (C on WeChat, D on Weibo) over
+        its period; Douyin, without a post of the campaign, is left out of the weighted index."""
+        campaign = week_ops.campaigns.list()[0].id
+        report = build_report(week_ops, campaign_id=campaign)
+        found = _by_platform(report)
+        c = (120_000, 0, 300, 50)
+        assert found["wechat"].value == Decimal(
+            wci(days=7, totals=c, articles=1, headline=c, peak=c)
+        )
+        assert found["weibo"].value == bci(posts=1, shares=10, comments=5, likes=40)
+        assert found["douyin"].value is None
+        assert [s.platform for s in report.indices.weights if s.present] == ["wechat", "weibo"]
 
     @pytest.mark.parametrize(
         "weights",

@@ -111,7 +111,7 @@ def build_report(
     campaign_id: UUID | str | None = None,
     period: Period | tuple[date, date] | None = None,
     lang: str = "en",
-    index_weights: Mapping[Any, Any] | None = None,
+    index_weights: analysis.IndexWeights | None = None,
 ) -> Report:
     """Catch the standard projections up and build the report of a campaign or a period.
 

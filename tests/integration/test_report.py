@@ -37,8 +37,10 @@ from libops.report import (
     write_report,
 )
 from libops.report import charts as charts_module
+from libops.report.blocks import Heading, blocks, layout
 from libops.report.findings import MIN_POSTS_FOR_BEST
 from libops.report.render import STRINGS
+from libops.report.words import language
 from tests.helpers import count_events
 
 SEED = 5
@@ -325,14 +327,23 @@ class TestRendering:
 
     @pytest.mark.parametrize("lang", ["en", "zh"])
     def test_every_section_in_order(self, store: LibOps, lang: str) -> None:
-        """Each section heading appears once, in the plan's order, in Markdown and HTML."""
+        """Each section heading appears once, in the language's layout order (the plan's in
+        English, the chapters' in Chinese), in Markdown and HTML."""
         report = build_report(store, lang=lang)
         markdown = render_markdown(report)
         page = render_html(report)
+        order = [n for item in layout(lang) for n in ([item] if isinstance(item, str) else item[1])]
+        assert sorted(order) == sorted(SECTIONS)
+        headings = [
+            b for b in blocks(report, language(report, lang)) if isinstance(b, Heading) and b.anchor
+        ]
+        sections = [h for h in headings if h.anchor in SECTIONS]
+        assert [h.anchor for h in sections] == order
         for text in (markdown, page):
-            places = [text.index(STRINGS[lang][f"h.{name}"]) for name in SECTIONS]
+            places = [text.index(h.text) for h in sections]
             assert places == sorted(places)
-        assert all(f"## {STRINGS[lang]['h.' + name]}" in markdown for name in SECTIONS)
+            assert all(text.count(h.text) == 1 for h in sections)
+        assert all(STRINGS[lang][f"h.{h.anchor}"] in h.text for h in sections)
 
     @pytest.mark.parametrize("lang", ["en", "zh"])
     def test_charts_are_real_pngs(self, store: LibOps, lang: str) -> None:

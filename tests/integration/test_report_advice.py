@@ -290,8 +290,8 @@ class TestSampleSize:
         assert "5.00% from 5 posts" in en
         assert "with at least 5 posts each; not compared: 1 slot with fewer." in en
         zh = render_markdown(report, lang="zh")
-        assert "5 篇帖子的互动率为 5.00%" in zh
-        assert "帖子不足 5 篇，未参与比较" in zh
+        assert "5 条发布的互动率为 5.00%" in zh
+        assert "不足 5 条，未参与比较" in zh
 
     def test_one_slot_with_enough_posts_is_not_a_comparison(self, tmp_path: Path) -> None:
         """Only one slot (and one content type) has five posts: nothing to compare it with,

@@ -188,11 +188,12 @@ class TestWord:
     def test_headings_paragraphs_and_lists(
         self, documents: dict[str, bytes], reports: dict[str, Report], lang: str
     ) -> None:
-        """The title is Word's Title, section headings Heading 1, sub-headings Heading 2,
-        in the report's order; list items are List Bullet paragraphs."""
+        """The title is Word's Title, chapters or sections Heading 1, what they hold Heading
+        2, 3 and 4 (the Chinese report's chapters add a level), in the report's order; list
+        items are List Bullet paragraphs."""
         document = opened(documents[lang])
         content = report_blocks(reports[lang])
-        styles = {1: "Title", 2: "Heading 1", 3: "Heading 2"}
+        styles = {1: "Title", 2: "Heading 1", 3: "Heading 2", 4: "Heading 3", 5: "Heading 4"}
         expected = [(styles[b.level], b.text) for b in content if isinstance(b, Heading)]
         found = [
             (p.style.name, p.text)

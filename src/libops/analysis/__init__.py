@@ -4,7 +4,9 @@ The method of the operations plan: **clean** the metric snapshots (remove duplic
 corrections, fill gaps), **group** the posts (by platform, which stands for its audience, by
 content type, format, campaign, posting hour, weekday, ISO week), and **analyse** them
 (descriptive statistics, correlation, trend over weeks, tested against the week-to-week
-noise). The functions are pure: only
+noise), and compute the communication indices of the Chinese practice
+(:mod:`libops.analysis.indices`: BCI, a short-video index, a weighted cross-platform index).
+The functions are pure: only
 :func:`observations` reads a view, from a :class:`~libops.projections.ProjectionEngine` that
 has run the engagement projection, or from its documents.
 
@@ -45,6 +47,22 @@ from libops.analysis.engagement import (
 )
 from libops.analysis.exact import COUNTS, PRECISION
 from libops.analysis.exact import Number as Number  # the type the statistics accept
+from libops.analysis.indices import (
+    BCI_VERSION,
+    DEFAULT_INDEX_WEIGHTS,
+    INDEX_OF,
+    INDEX_PLATFORMS,
+    VIDEO_INDEX_VERSION,
+    VIDEO_PLATFORMS,
+    WCI_VERSION,
+    IndexWeight,
+    IndexWeights,
+    WeightedIndex,
+    bci,
+    index_weights,
+    video_index,
+    weighted_index,
+)
 from libops.analysis.statistics import (
     CONFIDENCE,
     MANN_KENDALL_EXACT_MAX,
@@ -66,9 +84,13 @@ from libops.analysis.statistics import (
 )
 
 __all__ = [
+    "BCI_VERSION",
     "CONFIDENCE",
     "COUNTS",
+    "DEFAULT_INDEX_WEIGHTS",
     "DIMENSIONS",
+    "INDEX_OF",
+    "INDEX_PLATFORMS",
     "MANN_KENDALL_EXACT_MAX",
     "MINIMUM_PAIRS",
     "NUMERIC_FIELDS",
@@ -77,11 +99,16 @@ __all__ = [
     "TREND_METRICS",
     "TREND_TEST",
     "T_EXACT_MAX_DF",
+    "VIDEO_INDEX_VERSION",
+    "VIDEO_PLATFORMS",
+    "WCI_VERSION",
     "CleanReport",
     "Cleaned",
     "Correlation",
     "Description",
     "Group",
+    "IndexWeight",
+    "IndexWeights",
     "LinearFit",
     "MannKendall",
     "Observation",
@@ -91,11 +118,14 @@ __all__ = [
     "SnapshotRecord",
     "Trend",
     "WeekPoint",
+    "WeightedIndex",
+    "bci",
     "clean",
     "compare",
     "correlate",
     "describe",
     "group",
+    "index_weights",
     "linear_fit",
     "mann_kendall",
     "normal_cdf",
@@ -106,4 +136,6 @@ __all__ = [
     "t_quantile",
     "total",
     "trend",
+    "video_index",
+    "weighted_index",
 ]

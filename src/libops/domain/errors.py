@@ -29,6 +29,11 @@ class MoneyError(InvalidValueError):
     """An amount of money is not an exact, finite, non-negative amount for its currency."""
 
 
+class IndexWeightsError(InvalidValueError):
+    """The weights of a cross-platform index are not a mapping of platforms that have an
+    index to finite, non-negative numbers with a positive total."""
+
+
 class CurrencyError(InvalidValueError):
     """A currency code is not an ISO 4217 code, or two currencies were mixed."""
 

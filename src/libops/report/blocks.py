@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any, Final
 
 import attrs
@@ -18,6 +19,9 @@ SECTIONS: Final = (
     "results",
     "engagement",
     "cadence",
+    # Chinese practice (issue 14, item 5): the indices and the account's standing.
+    "indices",
+    "standing",
     "interactions",
     "budget",
     "risks",
@@ -25,7 +29,32 @@ SECTIONS: Final = (
     "judgement",
     "recommendations",
 )
-"""The report's sections, in order (each one's heading is ``STRINGS[lang]["h." + name]``)."""
+"""The report's sections, in the English report's order (each one's heading is
+``STRINGS[lang]["h." + name]``, numbered by :func:`blocks`)."""
+
+Chapter = tuple[str, tuple[str, ...]]
+"""A chapter of a layout: its key (heading ``STRINGS[lang]["chapter." + key]``) and the
+sections under it, in order."""
+
+Layout = tuple[str | Chapter, ...]
+"""How a language's report is laid out: sections (by name) and chapters of sections."""
+
+LAYOUTS: Final[dict[str, Layout]] = {
+    "en": SECTIONS,
+    "zh": (
+        ("overview", ("background", "goals", "results", "judgement")),
+        ("platforms", ("engagement", "cadence", "indices")),
+        ("content", ("execution", "interactions")),
+        ("standing", ("standing",)),
+        ("problems", ("problems", "risks", "budget")),
+        ("plan", ("recommendations",)),
+    ),
+}
+"""Each language's layout. English follows the evaluation plan, section by section; Chinese
+groups the same sections under the six chapters a library's leadership reads (一、总体情况
+二、各平台数据分析 三、内容建设与典型案例 四、影响力与荣誉 五、存在问题 六、下一步工作计划), each
+section a sub-heading of its chapter. A section of :data:`SECTIONS` a layout does not name is
+put right after the section before it in :data:`SECTIONS` (:func:`layout`)."""
 
 
 @attrs.frozen
@@ -84,11 +113,95 @@ def _counts(w: Words, kind: str, counted: str, pairs: Iterable[tuple[str, int]])
 
 
 def blocks(report: Report, w: Words) -> list[Block]:
-    """The report as blocks: its title, then each section of :data:`SECTIONS` in order."""
+    """The report as blocks: its title, then the sections as the language's layout orders
+    them (:data:`LAYOUTS`), numbered, chapters holding theirs one heading level down."""
     out: list[Block] = [_title(report, w)]
-    for name in SECTIONS:
-        out.extend(SECTION_BLOCKS[name](report, w))
+    top = 0
+    for item in layout(w.lang):
+        top += 1
+        if isinstance(item, str):
+            out.extend(_section(report, w, item, (top,)))
+            continue
+        key, names = item
+        out.append(Heading(2, _numbered(w.lang, (top,), w(f"chapter.{key}")), f"chapter-{key}"))
+        for sub, name in enumerate(names, start=1):
+            out.extend(_section(report, w, name, (top, sub)))
     return out
+
+
+def layout(lang: str) -> Layout:
+    """The layout of ``lang`` with every section of :data:`SECTIONS` in it: a section the
+    layout does not name goes right after the section before it in :data:`SECTIONS` (in that
+    section's chapter), or before the first named one when none comes before it."""
+    items: list[str | tuple[str, list[str]]] = [
+        i if isinstance(i, str) else (i[0], list(i[1])) for i in LAYOUTS[lang]
+    ]
+
+    def place(name: str) -> tuple[list[Any], int] | None:
+        """The list holding ``name`` and its index there."""
+        for index, item in enumerate(items):
+            if item == name:
+                return items, index
+            if isinstance(item, tuple) and name in item[1]:
+                return item[1], item[1].index(name)
+        return None
+
+    for index, name in enumerate(SECTIONS):
+        if place(name) is not None:
+            continue
+        before = next((place(s) for s in reversed(SECTIONS[:index]) if place(s)), None)
+        if before is not None:
+            before[0].insert(before[1] + 1, name)
+            continue
+        after = next((place(s) for s in SECTIONS[index + 1 :] if place(s)), None)
+        if after is not None:
+            after[0].insert(after[1], name)
+        else:
+            items.append(name)
+    return tuple(i if isinstance(i, str) else (i[0], tuple(i[1])) for i in items)
+
+
+def _section(report: Report, w: Words, name: str, number: tuple[int, ...]) -> list[Block]:
+    """A section's blocks, its heading numbered and, inside a chapter, every heading of it one
+    level down (the section functions write level 2 for the section, 3 below it)."""
+    found = SECTION_BLOCKS[name](report, w)
+    depth = len(number) - 1
+    out: list[Block] = []
+    for index, block in enumerate(found):
+        if isinstance(block, Heading):
+            text = _numbered(w.lang, number, block.text) if index == 0 else block.text
+            block = Heading(block.level + depth, text, block.anchor)
+        out.append(block)
+    return out
+
+
+_CHINESE_DIGITS: Final = "〇一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """``n`` (1 to 99) in Chinese numerals, as headings number chapters (十一, 二十三)."""
+    if not 0 < n < 100:
+        raise ValueError(f"a heading number is 1 to 99, not {n}")
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return _CHINESE_DIGITS[ones]
+    return (
+        ("" if tens == 1 else _CHINESE_DIGITS[tens])
+        + "十"
+        + (_CHINESE_DIGITS[ones] if ones else "")
+    )
+
+
+def _numbered(lang: str, number: tuple[int, ...], text: str) -> str:
+    """A heading's text with its number: ``1. Background`` and ``1.2 Goals`` in English,
+    ``一、总体情况`` and ``（二）目标`` in Chinese."""
+    if lang == "zh":
+        if len(number) == 1:
+            return f"{chinese_numeral(number[0])}、{text}"
+        return f"（{chinese_numeral(number[-1])}）{text}"
+    if len(number) == 1:
+        return f"{number[0]}. {text}"
+    return f"{'.'.join(str(n) for n in number)} {text}"
 
 
 def _title(report: Report, w: Words) -> Heading:
@@ -584,6 +697,135 @@ def _recommendations(report: Report, w: Words) -> list[Block]:
     return out
 
 
+# --- Chinese practice (issue 14, item 5): the indices and the account's standing ----------
+
+
+def _index_value(value: Decimal | None) -> str:
+    """An index with its two decimals (``1,234.50``)."""
+    return NONE if value is None else f"{value:,.2f}"
+
+
+def _per_post(value: Decimal | None) -> str:
+    """A reach per post, to the whole read or view."""
+    return NONE if value is None else f"{value:,.0f}"
+
+
+def _indices(report: Report, w: Words) -> list[Block]:
+    """The communication indices section: WCI, BCI, the short-video index and the weighted
+    index, a sentence on each, and each platform's figures in the field's terms."""
+    ind = report.indices
+    period = report.background.period
+    out: list[Block] = [Heading(2, w("h.indices"), "indices")]
+    if not ind.platforms or period is None:
+        out.append(Paragraph(w("p.no_indices")))
+        return out
+    out.append(
+        Paragraph(
+            w(
+                "p.indices_period",
+                start=period.start.isoformat(),
+                end=period.end.isoformat(),
+                days=count(ind.days),
+            )
+        )
+    )
+    rows = [
+        (
+            w(f"index.{p.index}"),
+            w.label(p.platform),
+            w(f"version.{p.index}", version=p.version),
+            _index_value(p.value),
+        )
+        for p in ind.platforms
+    ]
+    rows.append(
+        (
+            w("index.weighted"),
+            w("index.across_platforms"),
+            w("version.weighted"),
+            _index_value(ind.weighted),
+        )
+    )
+    out.append(
+        _table(w.columns("index", "platform", "version", "value"), rows, [False] * 3 + [True])
+    )
+    version = next((p.version for p in ind.platforms if p.index == "wci"), "")
+    out.append(
+        BulletList(
+            (
+                w("about.wci", version=version),
+                w("about.bci"),
+                w("about.video"),
+                w("about.weighted"),
+            )
+        )
+    )
+    out.append(Heading(3, w("h3.platform_figures")))
+    for p in ind.platforms:
+        if not p.posts:
+            out.append(Paragraph(w("p.figures.none", platform=w.label(p.platform))))
+            continue
+        figures = {
+            "platform": w.label(p.platform),
+            "posts": count(p.posts),
+            "reach": count(p.reach),
+            "per_post": _per_post(p.reach_per_post),
+            "likes": count(p.likes),
+            "comments": count(p.comments),
+            "shares": count(p.shares),
+            "like_rate": percent(p.like_rate),
+            "rate": percent(p.engagement_rate),
+        }
+        if p.index == "wci" and ind.wechat is not None:
+            out.append(
+                Paragraph(
+                    w(
+                        "p.figures.wci",
+                        headline=count(ind.wechat.headline_reads),
+                        peak=count(ind.wechat.peak_reads),
+                        over_100k=count(ind.wechat.over_100k),
+                        **figures,
+                    )
+                )
+            )
+        else:
+            out.append(Paragraph(w(f"p.figures.{p.index}", **figures)))
+    out.append(Paragraph(w("p.terms")))
+    return out
+
+
+def _standing(report: Report, w: Words) -> list[Block]:
+    """The account's standing: the weighted index and its weights, and rankings and honours
+    (none recorded in a store: a sentence says so)."""
+    ind = report.indices
+    out: list[Block] = [Heading(2, w("h.standing"), "standing")]
+    if ind.weighted is None:
+        out.append(Paragraph(w("p.no_weighted")))
+    else:
+        out.append(Paragraph(w("p.weighted", value=_index_value(ind.weighted))))
+    if ind.weights:
+        values = {p.platform: p.value for p in ind.platforms}
+        out.append(
+            _table(
+                w.columns("platform", "weight", "share", "value", "included"),
+                [
+                    (
+                        w.label(s.platform),
+                        number(s.weight),
+                        percent(s.share),
+                        _index_value(values.get(s.platform)),
+                        w.yes_no(s.present and s.share is not None),
+                    )
+                    for s in ind.weights
+                ],
+                [False, True, True, True, False],
+            )
+        )
+    out.append(Paragraph(w("p.weights_method")))
+    out.append(Paragraph(w("p.no_ranking")))
+    return out
+
+
 SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
     "background": _background,
     "goals": _goals,
@@ -597,6 +839,8 @@ SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
     "problems": _problems,
     "judgement": _judgement,
     "recommendations": _recommendations,
+    "indices": _indices,
+    "standing": _standing,
 }
 """Each section's blocks, by its name in :data:`SECTIONS`."""
 

@@ -33,6 +33,7 @@ from libops.domain.values import Period
 from libops.projections.activity import entries as activity_entries
 from libops.projections.activity import event_of as activity_event
 from libops.report.findings import MIN_POSTS_FOR_BEST, _judgement, _problems, _recommendations
+from libops.report.indices import _indices
 from libops.report.money_risks import _budgets, _risks
 from libops.report.results import (
     LIFECYCLE,
@@ -110,12 +111,15 @@ def build_report(
     campaign_id: UUID | str | None = None,
     period: Period | tuple[date, date] | None = None,
     lang: str = "en",
+    index_weights: analysis.IndexWeights | None = None,
 ) -> Report:
     """Catch the standard projections up and build the report of a campaign or a period.
 
     ``campaign_id`` limits it to one campaign (:class:`UnknownIdError` if the scorecard has
     no such campaign); ``period`` to the posts published, and the activity recorded, on
     those days (Asia/Shanghai). ``lang`` is the language the renderers use by default.
+    ``index_weights`` weighs the platforms' indices in the cross-platform index (platform ->
+    weight; default 微信 40 / 微博 25 / 抖音 20; bad weights raise ``IndexWeightsError``).
     Nothing is recorded: the report only reads.
     """
     lang = check_language(lang)
@@ -211,6 +215,7 @@ def build_report(
         problems=problems,
         judgement=judgement,
         recommendations=recommendations,
+        indices=_indices(engine.view("wci"), rows, chosen_period, index_weights),
     )
 
 

@@ -368,6 +368,83 @@ class Judgement:
 
 
 @attrs.frozen
+class PlatformIndex:
+    """One platform's communication index over the report's period, with the counts behind it.
+
+    ``index`` is ``"wci"`` (WeChat: Qingbo WCI, :data:`version`), ``"bci"`` (Weibo) or
+    ``"video"`` (short video: libops's own); ``value`` is ``None`` when nothing was published
+    on the platform in the scope. ``posts`` are the post variants published (推文篇数,
+    发博数, 作品数); ``reach`` the platform's reach count summed (``reach_name``: ``reads``,
+    阅读次数, on WeChat and Weibo; ``views``, 播放量, on Douyin); the other counts are the
+    latest cumulative counts of those posts summed (from the engagement view, except the WCI's
+    own, from the WCI view).
+    """
+
+    platform: str
+    index: str
+    version: str
+    value: Decimal | None
+    posts: int
+    reach_name: str
+    reach: int
+    likes: int
+    comments: int
+    shares: int
+    engagements: int
+    reach_per_post: Decimal | None
+    """Reach / posts (篇均阅读 on WeChat), 28 digits."""
+    like_rate: Decimal | None
+    """Likes / reach (点赞率 = 点赞 ÷ 阅读), 28 digits."""
+    engagement_rate: Decimal | None
+    """Engagements / reach (互动率), as in the engagement section."""
+
+
+@attrs.frozen
+class WechatReads:
+    """The WeChat figures a Chinese report names, from the WCI view's articles in scope."""
+
+    headline_reads: int
+    """Reads of the day's headline articles (头条阅读: the day's first published article)."""
+    peak_reads: int
+    """The highest reads of one article (最高阅读)."""
+    over_100k: int
+    """Articles with at least 100,000 reads (10万+)."""
+
+
+@attrs.frozen
+class IndexShare:
+    """A platform in the weighted index: its weight as given, whether it had an index, and
+    the share of the weighted index it carries after renormalisation (``None``: absent)."""
+
+    platform: str
+    weight: Decimal
+    present: bool
+    share: Decimal | None
+
+
+@attrs.frozen
+class Indices:
+    """The communication indices (传播力指数) of the report's scope and period.
+
+    Computed by :mod:`libops.report.indices` with :mod:`libops.analysis.indices` and the WCI
+    of :mod:`libops.projections.wci`; ``days`` is the length of the period the indices cover
+    (the WCI's d). ``weighted`` is the weighted cross-platform index (``None`` when no weighted
+    platform has an index), ``weights`` how it was weighted.
+    """
+
+    days: int
+    platforms: tuple[PlatformIndex, ...]
+    wechat: WechatReads | None
+    weighted: Decimal | None
+    weights: tuple[IndexShare, ...]
+
+    @classmethod
+    def none(cls) -> Indices:
+        """No indices: a report with nothing published (or built without them)."""
+        return cls(days=0, platforms=(), wechat=None, weighted=None, weights=())
+
+
+@attrs.frozen
 class Report:
     """The evaluation report of one campaign or period, section by section, as figures."""
 
@@ -383,6 +460,8 @@ class Report:
     problems: tuple[Finding, ...]
     judgement: Judgement
     recommendations: tuple[Finding, ...]
+    indices: Indices = attrs.field(factory=Indices.none)
+    """The communication indices (WCI, BCI, short video, weighted); see :class:`Indices`."""
 
     def headline(self) -> dict[str, Any]:
         """The headline figures as plain JSON values (Decimal as text)."""

@@ -7,18 +7,18 @@ from typing import Final
 STRINGS: Final[dict[str, str]] = {
     "title": "Evaluation report",
     "title.campaign": "Evaluation report: {name}",
-    "h.background": "1. Background",
-    "h.goals": "2. Goals",
-    "h.execution": "3. Scope and execution",
-    "h.results": "4. Results against goals",
-    "h.engagement": "5. Engagement",
-    "h.cadence": "6. Cadence against policy",
-    "h.interactions": "7. Interaction effectiveness",
-    "h.budget": "8. Budget and cost-effectiveness",
-    "h.risks": "9. Risks",
-    "h.problems": "10. Problems met and how they were solved",
-    "h.judgement": "11. Overall judgement",
-    "h.recommendations": "12. Recommendations and next actions",
+    "h.background": "Background",
+    "h.goals": "Goals",
+    "h.execution": "Scope and execution",
+    "h.results": "Results against goals",
+    "h.engagement": "Engagement",
+    "h.cadence": "Cadence against policy",
+    "h.interactions": "Interaction effectiveness",
+    "h.budget": "Budget and cost-effectiveness",
+    "h.risks": "Risks",
+    "h.problems": "Problems met and how they were solved",
+    "h.judgement": "Overall judgement",
+    "h.recommendations": "Recommendations and next actions",
     "h3.posts": "Posts per platform and content type",
     "h3.people": "People",
     "h3.milestones": "Milestones",
@@ -244,6 +244,76 @@ STRINGS: Final[dict[str, str]] = {
     "list.separator": "; ",
     "p_value.equal": "p = {p}",
     "p_value.below": "p < {p}",
+    # --- Chinese practice (issue 14, item 5): chapters, indices, standing, terms ---------
+    "chapter.overview": "Overview",
+    "chapter.platforms": "Platform data analysis",
+    "chapter.content": "Content work and typical cases",
+    "chapter.standing": "Influence and honours",
+    "chapter.problems": "Problems",
+    "chapter.plan": "Next steps",
+    "h.indices": "Communication indices",
+    "h.standing": "Weighted index, rankings and honours",
+    "h3.platform_figures": "Figures by platform",
+    "col.index": "Index",
+    "col.version": "Version or source",
+    "col.value": "Value",
+    "col.weight": "Weight given",
+    "col.share": "Weight used",
+    "col.included": "Counted",
+    "index.wci": "WeChat index (WCI)",
+    "index.bci": "Weibo index (BCI)",
+    "index.video": "Short-video index (libops's own)",
+    "index.weighted": "Weighted cross-platform index",
+    "index.across_platforms": "Across platforms",
+    "version.wci": "Qingbo WCI {version}",
+    "version.bci": "BCI formula (one published source)",
+    "version.video": "libops's own, of the BCI's form",
+    "version.weighted": "libops, with the weights listed",
+    "p.indices_period": "The indices cover the posts of this report published from {start} to "
+    "{end}: {days} {days:day|days} (the WCI's d).",
+    "p.no_indices": "No indices: nothing was published in the scope.",
+    "about.wci": "WCI: Qingbo's WeChat communication index {version}, "
+    "(0.6·O + 0.2·A + 0.1·H + 0.1·P)² × 12, from reads, 'wow' counts, likes and shares as "
+    "daily averages (O), per-article averages (A), headline articles (H) and the best article "
+    "(P); libops records no 'wow' counts (taken as 0) and takes each day's first article as "
+    "its headline.",
+    "about.bci": "BCI: the Weibo index, (0.2·W1 + 0.8·W2) × 160 with W1 = ln(posts + 1) and "
+    "W2 = 0.4·ln(shares + 1) + 0.4·ln(comments + 1) + 0.2·ln(likes + 1), from the period's "
+    "totals; the culture-and-tourism variant's terms for original posts are left out "
+    "(originality is not recorded).",
+    "about.video": "Short-video index: libops's own, not an official index (none is published "
+    "for Douyin); it has the BCI's form, with the videos published in W1 and their shares, "
+    "comments and likes in W2.",
+    "about.weighted": "Weighted index: the weighted mean of the platforms' indices, each taken "
+    "as it is (all three are log composites of the same order of magnitude; none is "
+    "normalised against other accounts), weighted as shown under “Weighted index, rankings and "
+    "honours”.",
+    "p.figures.wci": "{platform}: articles: {posts}; reads (times read): {reach}; reads per "
+    "article: {per_post}; headline reads: {headline}; highest reads of an article: {peak}; "
+    "articles read 100,000 times or more: {over_100k}; likes: {likes}; comments: {comments}; "
+    "shares: {shares}; like rate (likes ÷ reads): {like_rate}; engagement rate: {rate}.",
+    "p.figures.bci": "{platform}: posts: {posts}; reads (times read): {reach}; reads per post: "
+    "{per_post}; shares: {shares}; comments: {comments}; likes: {likes}; like rate (likes ÷ "
+    "reads): {like_rate}; engagement rate: {rate}.",
+    "p.figures.video": "{platform}: videos: {posts}; views: {reach}; views per video: "
+    "{per_post}; likes: {likes}; comments: {comments}; shares: {shares}; like rate (likes ÷ "
+    "views): {like_rate}; engagement rate: {rate}.",
+    "p.figures.none": "{platform}: nothing published in the period.",
+    "p.terms": "Reads are times read (every reading counts, as in the platforms' read counts "
+    "and the WCI), not readers; engagement rate = (likes + comments + shares + favourites) ÷ "
+    "reads or views. libops records no 'wow' counts, originality, completion rates or "
+    "unfollows, so no wow count, originality rate, completion rate or net follower growth is "
+    "given; new followers are those the platforms attribute to posts.",
+    "p.weighted": "Weighted cross-platform index: {value}.",
+    "p.no_weighted": "No weighted index: none of the weighted platforms published in the period.",
+    "p.weights_method": "Each platform's index is weighed as it is; a platform with no post in "
+    "the period is left out and the other weights are scaled up to a total of 100%. The "
+    "default weights are the national culture-and-tourism new-media ranking's (WeChat 40, "
+    "Weibo 25, Douyin 20, Toutiao 15); libops does not publish on Toutiao, so its 15 are "
+    "shared out the same way.",
+    "p.no_ranking": "No ranking among peer libraries and no honour is recorded in the store: "
+    "the account's place in peer rankings (the monthly culture-and-tourism lists, Qingbo's "
+    "library lists) and any awards are to be added by hand.",
 }
 """Every heading, label and sentence of the report in English, by key."""
 

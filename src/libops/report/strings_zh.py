@@ -7,18 +7,18 @@ from typing import Final
 STRINGS: Final[dict[str, str]] = {
     "title": "评估报告",
     "title.campaign": "评估报告：{name}",
-    "h.background": "一、背景",
-    "h.goals": "二、目标",
-    "h.execution": "三、范围与执行",
-    "h.results": "四、目标达成情况",
-    "h.engagement": "五、互动数据",
-    "h.cadence": "六、发布频率与规范对照",
-    "h.interactions": "七、互动活动成效",
-    "h.budget": "八、预算与成本效益",
-    "h.risks": "九、风险",
-    "h.problems": "十、遇到的问题及解决办法",
-    "h.judgement": "十一、总体评价",
-    "h.recommendations": "十二、建议与下一步行动",
+    "h.background": "背景",
+    "h.goals": "目标",
+    "h.execution": "范围与执行",
+    "h.results": "目标达成情况",
+    "h.engagement": "互动数据",
+    "h.cadence": "发布频率与规范对照",
+    "h.interactions": "互动活动成效",
+    "h.budget": "预算与成本效益",
+    "h.risks": "风险",
+    "h.problems": "遇到的问题及解决办法",
+    "h.judgement": "总体评价",
+    "h.recommendations": "建议与下一步行动",
     "h3.posts": "各平台、各内容类型的发布数",
     "h3.people": "参与人员",
     "h3.milestones": "里程碑",
@@ -35,14 +35,14 @@ STRINGS: Final[dict[str, str]] = {
     "p.period": "时段：{start} 至 {end}（北京时间）。",
     "p.no_period": "时段：尚无发布。",
     "p.scope_campaign": "范围：单个活动。",
-    "p.scope_all": "范围：存储中的全部活动与帖子。",
+    "p.scope_all": "范围：存储中的全部活动与发布内容。",
     "p.budgets": "预算：{names}。",
     "p.no_budgets": "预算：无。",
     "p.no_goals": "范围内没有活动目标。",
-    "p.publications": "发布时间 {first} 至 {last}：共 {posts} 条平台帖子。",
+    "p.publications": "发布时间 {first} 至 {last}：共发布 {posts} 条（各平台分别计数）。",
     "p.no_publications": "范围内没有发布。",
-    "p.total": "共 {posts} 条平台帖子，触达 {reach}，获得 {engagements} 次互动，"
-    "互动率 {rate}（互动数 / 触达数）。",
+    "p.total": "共发布 {posts} 条（各平台分别计数），阅读次数与播放量合计 {reach}，获得 "
+    "{engagements} 次互动，互动率 {rate}（互动数 ÷ 阅读次数或播放量）。",
     "p.trend": "每周互动率趋势：{weeks} 个完整周内{direction}，每周 {slope} 个百分点"
     "（95%置信区间 {ci_low} 至 {ci_high}）；曼-肯德尔检验 {p_value}，趋势显著，超出周间波动"
     "（各周互动率 {rate_low} 至 {rate_high}）。",
@@ -56,7 +56,7 @@ STRINGS: Final[dict[str, str]] = {
     "读书会：{sessions} 场，报名 {registrations} 人，出席 {attendance} 人，分享 "
     "{contributions} 次。",
     "p.moderation": "评论管理操作：{total} 次。",
-    "p.costs_note": "活动行：活动预算条目的实际支出除以该活动全部帖子的互动数；KOL行："
+    "p.costs_note": "活动行：活动预算条目的实际支出除以该活动全部发布内容的互动数；KOL行："
     "KOL约定费用除以该活动在KOL所在平台的互动数。支出未按平台记录。",
     "p.heat": "未关闭风险 {open} 个，已升级 {escalated} 个。",
     "p.no_incidents": "没有未关闭的事件。",
@@ -69,7 +69,7 @@ STRINGS: Final[dict[str, str]] = {
     "p.verdict.few_met": "不到一半可衡量的目标已达成。",
     "p.verdict.none_met": "没有可衡量的目标达成。",
     "p.verdict.no_objectives": "没有可衡量的目标可供评价。",
-    "p.headline": "{posts} 条平台帖子，{engagements} 次互动，互动率 {rate}；支出 {spent}；"
+    "p.headline": "发布 {posts} 条，{engagements} 次互动，互动率 {rate}；支出 {spent}；"
     "未关闭风险 {open_risks} 个。",
     "col.campaign": "活动",
     "col.kind": "类型",
@@ -84,16 +84,16 @@ STRINGS: Final[dict[str, str]] = {
     "col.attainment": "达成率",
     "col.met": "达成",
     "col.content_type": "内容类型",
-    "col.posts": "帖子数",
+    "col.posts": "发布条数",
     "col.actor": "人员",
     "col.events": "操作记录数",
     "col.day": "日期",
     "col.milestone": "里程碑",
     "col.subject": "对象",
     "col.group": "分组",
-    "col.reach": "触达",
+    "col.reach": "阅读次数/播放量",
     "col.engagements": "互动数",
-    "col.followers": "新增粉丝",
+    "col.followers": "新增关注",
     "col.rate": "互动率",
     "col.week": "周",
     "col.per": "周期",
@@ -109,7 +109,7 @@ STRINGS: Final[dict[str, str]] = {
     "col.spent": "已支出",
     "col.available": "可用",
     "col.cpe": "每次互动成本",
-    "col.cpf": "每位新增粉丝成本",
+    "col.cpf": "每新增关注成本",
     "col.title": "风险",
     "col.likelihood": "可能性",
     "col.impact": "影响",
@@ -169,12 +169,12 @@ STRINGS: Final[dict[str, str]] = {
     "finding.moderation": "评论管理隐藏评论 {hidden} 条，警告 {warned} 次，处罚 {sanctioned} 次。",
     "finding.erasures": "通过删除读者密钥，完成 {erased} 项个人信息删除请求。",
     "finding.best_slot": "多在北京时间 {hour}:00 前后发布{content_type}内容：其互动率最高，"
-    "{posts} 篇帖子的互动率为 {rate}（{engagements} 次互动 / {reach} 触达），次优时段为 "
+    "{posts} 条发布的互动率为 {rate}（{engagements} 次互动 ÷ {reach} 次阅读或播放），次优时段为 "
     "{next_rate}。共比较了 {compared} 个时段（内容类型与发布时段的组合，每个至少 {minimum} "
-    "篇帖子）；另有 {left_out} 个时段帖子不足 {minimum} 篇，未参与比较。",
-    "finding.weakest_content": "改进{content_type}内容：{posts} 篇帖子的互动率为 {rate}，"
-    "而{best_content_type}内容 {best_posts} 篇帖子为 {best_rate}（比较了 {compared} 个"
-    "不少于 {minimum} 篇帖子的内容类型）。",
+    "条）；另有 {left_out} 个时段不足 {minimum} 条，未参与比较。",
+    "finding.weakest_content": "改进{content_type}内容：{posts} 条发布的互动率为 {rate}，"
+    "而{best_content_type}内容 {best_posts} 条为 {best_rate}（比较了 {compared} 个"
+    "不少于 {minimum} 条的内容类型）。",
     "finding.cadence": "保持{platform}的发布频率（每{per} {minimum} 至 {maximum} 条）："
     "{periods} 个时段中 {under} 个低于规范，{over} 个超出规范。",
     "finding.objective_missed": "{campaign}：目标 {metric}（{platform}）未达成：实际 "
@@ -218,6 +218,66 @@ STRINGS: Final[dict[str, str]] = {
     "list.separator": "；",
     "p_value.equal": "p = {p}",
     "p_value.below": "p < {p}",
+    # --- Chinese practice (issue 14, item 5): chapters, indices, standing, terms ---------
+    "chapter.overview": "总体情况",
+    "chapter.platforms": "各平台数据分析",
+    "chapter.content": "内容建设与典型案例",
+    "chapter.standing": "影响力与荣誉",
+    "chapter.problems": "存在问题",
+    "chapter.plan": "下一步工作计划",
+    "h.indices": "传播力指数",
+    "h.standing": "综合传播力指数、排名与荣誉",
+    "h3.platform_figures": "各平台主要数据",
+    "col.index": "指数",
+    "col.version": "版本与来源",
+    "col.value": "数值",
+    "col.weight": "给定权重",
+    "col.share": "实际权重",
+    "col.included": "是否计入",
+    "index.wci": "微信传播指数（WCI）",
+    "index.bci": "微博传播指数（BCI）",
+    "index.video": "短视频传播指数（libops 自定）",
+    "index.weighted": "跨平台加权传播指数",
+    "index.across_platforms": "跨平台",
+    "version.wci": "清博 WCI {version}",
+    "version.bci": "BCI 公式（单一公开来源）",
+    "version.video": "libops 自定，形式同 BCI",
+    "version.weighted": "libops 计算，按所列权重",
+    "p.indices_period": "各指数均按本报告范围内 {start} 至 {end} 发布的内容计算，共 {days} 天"
+    "（即 WCI 的 d）。",
+    "p.no_indices": "范围内没有发布，无法计算传播力指数。",
+    "about.wci": "WCI：清博微信传播指数 {version}，(0.6·O + 0.2·A + 0.1·H + 0.1·P)² × 12，"
+    "由阅读次数、在看、点赞、转发的日均值（O）、篇均值（A）、头条值（H）与峰值（P）合成；"
+    "libops 不记录在看（按 0 计），并以每天最早发布的文章为头条。",
+    "about.bci": "BCI：微博传播指数，(0.2·W1 + 0.8·W2) × 160，W1 = ln(发博数 + 1)，"
+    "W2 = 0.4·ln(转发 + 1) + 0.4·ln(评论 + 1) + 0.2·ln(点赞 + 1)，按本期合计计算；"
+    "因未记录是否原创，不含文旅版的原创微博各项。",
+    "about.video": "短视频传播指数：libops 自定指数，并非官方指数（未见抖音的官方公式），"
+    "形式同 BCI：W1 取作品数（发稿量），W2 取转发、评论、点赞。",
+    "about.weighted": "跨平台加权传播指数：各平台指数按原值加权平均（三者均为对数合成、"
+    "量级相同，未按同业账号标准化），权重见“综合传播力指数、排名与荣誉”。",
+    "p.figures.wci": "{platform}：发文 {posts} 篇，阅读次数 {reach}，篇均阅读 {per_post}，"
+    "头条阅读 {headline}，最高阅读 {peak}，10万+ 文章 {over_100k} 篇；点赞 {likes}，"
+    "评论（留言）{comments}，转发（分享）{shares}；点赞率（点赞 ÷ 阅读次数）{like_rate}，"
+    "互动率 {rate}。",
+    "p.figures.bci": "{platform}：发博数 {posts} 条，阅读次数 {reach}，条均阅读 {per_post}，"
+    "转发 {shares}，评论 {comments}，点赞 {likes}；点赞率（点赞 ÷ 阅读次数）{like_rate}，"
+    "互动率 {rate}。",
+    "p.figures.video": "{platform}：作品数 {posts} 个，播放量 {reach}，条均播放 {per_post}，"
+    "获赞 {likes}，评论 {comments}，分享 {shares}；点赞率（点赞 ÷ 播放量）{like_rate}，"
+    "互动率 {rate}。",
+    "p.figures.none": "{platform}：本期无发布。",
+    "p.terms": "阅读次数为累计阅读次数（同一读者多次阅读计多次，与平台显示的阅读数及 WCI 的"
+    "口径一致），不是阅读人数；互动率 =（点赞 + 评论 + 转发 + 收藏）÷ 阅读次数或播放量。"
+    "libops 不记录在看、原创、完播与取消关注，故不列在看数、原创率、完播率与净增关注；"
+    "新增关注为平台归于各条内容的新增关注。",
+    "p.weighted": "跨平台加权传播指数：{value}。",
+    "p.no_weighted": "无法计算跨平台加权传播指数：本期参与加权的平台均无发布。",
+    "p.weights_method": "各平台指数按原值加权；本期无发布的平台不计入，其余平台的权重按比例"
+    "放大至合计 100%。默认权重取自全国文旅新媒体传播力榜（微信 40、微博 25、抖音 20、"
+    "头条号 15）；libops 不在头条号发布，其权重按同一规则分摊。",
+    "p.no_ranking": "存储中没有同业排名或所获荣誉的记录：本账号在同业图书馆中的名次（如文旅"
+    "新媒体月榜、清博图书馆榜单）与所获奖项需另行补充。",
 }
 """Every heading, label and sentence of the report in Chinese, by key."""
 
@@ -242,13 +302,13 @@ LABELS: Final[dict[str, str]] = {
     "medium": "中",
     "high": "高",
     "critical": "严重",
-    "reads": "阅读量",
+    "reads": "阅读次数",
     "views": "播放量",
     "likes": "点赞",
     "comments": "评论",
     "shares": "转发",
     "favourites": "收藏",
-    "followers_gained": "新增粉丝",
+    "followers_gained": "新增关注",
     "engagements": "互动数",
     "posts_published": "发布数",
     "participants": "参与人数",

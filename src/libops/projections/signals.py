@@ -1,61 +1,81 @@
-"""Risk signals: what the event log shows that should open (or raise) a risk, recorded once.
+"""Risk signals: what the event log shows that should open, raise or close a risk, recorded once.
 
 Two halves, so that the exactly-once guarantees of projections carry over to the risks:
 
 1. :class:`RiskSignalsProjection` (name ``risk_signals``) *detects*. It is an ordinary,
    deterministic projection: its handlers keep the small state each detector needs and, when
-   a detector fires, write an *outbox* document ``outbox:<signal id>`` with everything needed
-   to act on it. The signal id is built from event data only (``<signal>:<scope>:<n>``, the
-   ``n``-th firing for that scope), so a rebuild re-creates exactly the same outbox.
+   a detector fires or its condition clears, write an *outbox* document ``outbox:<signal
+   id>`` with everything needed to act on it. The signal id is built from event data only
+   (``<signal>:<scope>:<n>``, the ``n``-th firing for that scope; a clearing's is
+   ``<signal>:<scope>:<n>:cleared``), so a rebuild re-creates exactly the same outbox.
 2. :func:`libops.application.risk_signals.dispatch_signals` *acts*, in the application layer
-   (this module only finds signals; it issues no command): it opens or raises a risk for each
-   outbox document, once, and discards the outbox documents (see that module).
+   (this module only finds signals; it issues no command): it opens, raises or closes a risk
+   for each outbox document, once, and discards the outbox documents (see that module).
 
-The five detectors (thresholds are class attributes; a subclass with another ``name`` may
-change them):
+A signal's *scope* is its cause's subject: one open risk per signal and scope. The five
+detectors (thresholds are class attributes; a subclass with another ``name`` may change them):
 
 - ``negative_comment_spike`` (scope: platform): comments hidden plus participants
   sanctioned (by a moderator or automatically) on one platform on one Asia/Shanghai day
   (of the events' timestamps) reach :attr:`~RiskSignalsProjection.SPIKE_MINIMUM` (5) and
   :attr:`~RiskSignalsProjection.SPIKE_FACTOR` (3) times the mean of the 7 days before. It
-  fires once per episode: a run of consecutive spiking days;
+  fires once per episode: a run of consecutive spiking days. Clears after
+  :attr:`~RiskSignalsProjection.SPIKE_QUIET_DAYS` (7) whole days with no spiking day (seen
+  from the next moderation, metric snapshot or publish after them);
 - ``publish_failures`` (scope: platform): :attr:`~RiskSignalsProjection.FAILURES_IN_A_ROW`
   (3) publish failures on one platform with no successful publish in between; a publish on
-  that platform re-arms it;
+  that platform re-arms it. Clears after
+  :attr:`~RiskSignalsProjection.PUBLISHES_TO_CLEAR` (3) successful publishes in a row there;
 - ``metric_anomaly`` (scope: ``<post id>:<platform>``): a metric snapshot with a count
   whose z-score against every earlier snapshot of that count on the platform is at least
   :attr:`~RiskSignalsProjection.ANOMALY_Z` (4) in size, once the platform has
   :attr:`~RiskSignalsProjection.ANOMALY_MIN_OBSERVATIONS` (20) earlier snapshots of it. The
   standard deviation counts as at least :attr:`~RiskSignalsProjection.ANOMALY_MIN_SD` (1),
   so a count that never varied is not flagged for a difference of one. It fires once per
-  episode: a later snapshot of the same post and platform within range re-arms it;
-  a voided snapshot (``Post.MetricsVoided``) is taken out of the platform's statistics;
+  episode: a later snapshot of the same post and platform within range (or a clearing)
+  re-arms it; a voided snapshot (``Post.MetricsVoided``) is taken out of the platform's
+  statistics. Clears after :attr:`~RiskSignalsProjection.ANOMALY_CLEAR_SNAPSHOTS` (2)
+  snapshots of the post on the platform in range in a row, once a snapshot of the
+  platform is observed more than :attr:`~RiskSignalsProjection.ANOMALY_QUIET_DAYS` (7)
+  days after the post's last unusual one, or once the unusual snapshots are voided;
 - ``personal_data_in_draft`` (scope: post id): the automatic review found personal data
   (a mobile number, an ID card number, an e-mail address) in a post submitted for review;
-  a later submission without any re-arms it;
+  a later submission without any re-arms it. Clears when the post is approved (which needs
+  a submission with no personal data found) or retracted;
 - ``overspend`` (scope: ``<budget id>:<category>:<campaign id or general>``): a budget
   line's committed plus spent money goes past its allocation (only spent money, with
   :attr:`~RiskSignalsProjection.OVERSPEND_COUNTS_COMMITMENTS` false); the line coming back
-  within its allocation re-arms it.
+  within its allocation re-arms it and clears it.
+
+A clearing is written only while the scope has an open risk (one a firing opened and no one
+closed yet); the scope then has none, and its next firing opens a new risk.
 
 Documents:
 
-- ``outbox:<signal id>``: a signal waiting to be dispatched: ``{"signal_id", "signal",
-  "scope", "sequence", "action" ("identify" or "update"), "opened_by" (for "update": the
-  signal id whose risk is still open for the scope), "title", "category", "likelihood",
-  "impact", "description", "campaign_id", "post_id", "fired_at"}``;
-- ``sequence``: how many signals fired so far (the outbox's order);
+- ``outbox:<signal id>``: a signal waiting to be dispatched. A firing (``"kind":
+  "fired"``; documents from before clearings existed have no ``kind``): ``{"signal_id",
+  "kind", "signal", "scope", "sequence", "action" ("identify" or "update"), "opened_by"
+  (for "update": the signal id whose risk is still open for the scope), "title",
+  "category", "likelihood", "impact", "description", "campaign_id", "post_id",
+  "fired_at"}``. A clearing (``"kind": "cleared"``): ``{"signal_id", "kind", "signal",
+  "scope", "sequence", "action" ("close"), "opened_by" (the firing whose risk to close),
+  "risk_id" (that risk, if this view saw it opened, else null), "firings" (the scope's
+  firings so far), "reason", "cleared_at"}``;
+- ``sequence``: how many outbox documents were written so far (the outbox's order);
 - ``scope:<signal>:<scope>``: ``{"firings", "opened_by", "risk_id"}``: how often the signal
   fired for the scope, and the open risk it opened (both null when none is open);
 - ``risk:<risk id>``: ``{"signal", "scope"}`` for each open risk a signal opened (its
   ``Risk.Identified`` description ends with ``Signal: <signal id>.``; removed when closed);
 - detector state: ``comments:<platform>`` (``{"days": {day: count}}`` for at most 8 days,
-  ``"last_spike_day"``), ``failures:<platform>`` (``{"in_a_row"}``), ``metrics:<platform>``
-  (``{"counts": {count: [n, sum, sum of squares]}, "anomalous": [post ids]}``: exact
-  integers, so nothing drifts with rounding, and the posts in an episode),
-  ``drafts_with_personal_data`` (the ids of the posts in an episode; both lists keep the
-  latest :attr:`~RiskSignalsProjection.EPISODES_KEPT`), ``budget:<budget id>``
-  (``{"name"}``), ``line:<budget id>:<category>:<campaign id or general>``
+  ``"last_spike_day"``), ``spikes_to_clear`` (``{platform: last spiking day}`` for the
+  spikes waiting for their quiet period), ``failures:<platform>`` (``{"in_a_row",
+  "published_in_a_row"}``), ``metrics:<platform>`` (``{"counts": {count: [n, sum, sum of
+  squares]}, "anomalous": [post ids], "watch": {post id: {"in_range": [observed at],
+  "outliers": [observed at], "last"}}}``: exact integers, so nothing drifts with rounding,
+  the posts in an episode, and the posts whose unusual metrics wait to clear, the oldest
+  wait first), ``drafts_with_personal_data`` (the ids of the posts in an episode; these
+  lists keep the latest :attr:`~RiskSignalsProjection.EPISODES_KEPT`), ``budget:<budget
+  id>`` (``{"name"}``), ``line:<budget id>:<category>:<campaign id or general>``
   (``{"allocated", "committed", "spent"}`` as Decimal text, and ``"over"``) and
   ``commitment:<budget id>:<reference>`` (its line and the amount still outstanding;
   removed once released or invoiced in full).
@@ -207,6 +227,9 @@ class RiskSignalsProjection(Projection):
     ANOMALY_CLEAR_SNAPSHOTS: ClassVar[int] = 2
     """Snapshots of a post on a platform in range, one after another after its last unusual
     one, that clear its unusual-metrics risk."""
+    ANOMALY_QUIET_DAYS: ClassVar[int] = 7
+    """Days after a post's last unusual snapshot on a platform (by the snapshots' observed
+    days) with no unusual one that clear its unusual-metrics risk."""
     OUTLIERS_KEPT: ClassVar[int] = 20
     """Unusual snapshots remembered per post waiting to clear (voiding all of them clears)."""
 
@@ -278,6 +301,32 @@ class RiskSignalsProjection(Projection):
             },
         )
 
+    def policy(self, signal: str) -> str:
+        """When a risk ``signal`` opened is closed automatically, in words (with this
+        projection's thresholds), as a closing reason states it."""
+        policies = {
+            NEGATIVE_COMMENT_SPIKE: (
+                f"a comment spike on a platform clears after {self.SPIKE_QUIET_DAYS} days "
+                "with no spiking day"
+            ),
+            PUBLISH_FAILURES: (
+                f"publish failures on a platform clear after {self.PUBLISHES_TO_CLEAR} "
+                "successful publishes in a row there"
+            ),
+            METRIC_ANOMALY: (
+                "unusual metrics of a post on a platform clear after "
+                f"{self.ANOMALY_CLEAR_SNAPSHOTS} snapshots in a row back in range, after "
+                f"{self.ANOMALY_QUIET_DAYS} days with no unusual snapshot, or when the unusual "
+                "snapshots are voided"
+            ),
+            PERSONAL_DATA_IN_DRAFT: (
+                "personal data in a draft clears when the post, revised, is approved, or "
+                "when it is retracted"
+            ),
+            OVERSPEND: "an overspent budget line clears when it is back within its allocation",
+        }
+        return policies.get(signal, f"the {signal} signal's condition cleared")
+
     def _clear(self, view: View, event: Any, signal: str, scope: str, evidence: str) -> None:
         """Record in the outbox that the condition of ``signal`` for ``scope`` cleared.
 
@@ -308,8 +357,8 @@ class RiskSignalsProjection(Projection):
                 "risk_id": risk_id,
                 "firings": firings,
                 "reason": (
-                    f"Closed automatically: the condition of the {signal} signal cleared. "
-                    f"{evidence[:1700]}\n{TRAILER}{signal_id}."
+                    f"Closed automatically by the risk-signals policy: {self.policy(signal)}. "
+                    f"{evidence[:1400]}\n{TRAILER}{signal_id}."
                 ),
                 "cleared_at": event.timestamp.isoformat(),
             },
@@ -550,12 +599,14 @@ class RiskSignalsProjection(Projection):
 
     @staticmethod
     def _watched(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        """The posts of a platform whose unusual metrics wait to clear (a view from before
-        clearings existed starts with the posts of its open episodes)."""
-        watch = state.get("watch")
+        """The posts of a platform whose unusual metrics wait to clear, the one whose last
+        unusual snapshot is oldest first (a view from before clearings existed starts with
+        the posts of its open episodes, waiting from their next snapshot on)."""
+        watch: dict[str, dict[str, Any]] | None = state.get("watch")
         if watch is None:
             watch = state["watch"] = {
-                post: {"in_range": [], "outliers": []} for post in state["anomalous"]
+                post: {"in_range": [], "outliers": [], "last": None}
+                for post in state["anomalous"]
             }
         return watch
 
@@ -568,35 +619,62 @@ class RiskSignalsProjection(Projection):
         snapshot: MetricSnapshot,
         outlying: bool,
     ) -> None:
-        """An outlying snapshot (re)starts the post's wait; the
-        :attr:`ANOMALY_CLEAR_SNAPSHOTS`-th snapshot in range after it clears the risk."""
+        """Follow the posts whose unusual metrics wait to clear, on a snapshot of ``post``.
+
+        An unusual snapshot (re)starts the post's wait. The post's risk clears at its
+        :attr:`ANOMALY_CLEAR_SNAPSHOTS`-th snapshot in range in a row, or once a snapshot
+        of the platform is observed more than :attr:`ANOMALY_QUIET_DAYS` days after the
+        post's last unusual one (snapshots are cumulative: a post that drew unusual
+        attention keeps its high counts, and its figures stop coming when the platform or
+        the library stops measuring it, so a quiet period is what shows the burst is over).
+        """
         watch = self._watched(state)
+        platform = snapshot.platform.value
         observed = snapshot.observed_at.isoformat()
-        entry = watch.get(post)
+        day = _local_day(snapshot.observed_at)
+        entry = watch.pop(post, None)
         if outlying:
-            if entry is None:
-                entry = watch[post] = {"in_range": [], "outliers": []}
-                for old in list(watch)[: -self.EPISODES_KEPT]:
-                    del watch[old]
+            entry = entry or {"in_range": [], "outliers": [], "last": None}
             entry["in_range"] = []
             entry["outliers"] = [*entry["outliers"], observed][-self.OUTLIERS_KEPT :]
-            return
-        if entry is None:
-            return
-        entry["in_range"] = [*entry["in_range"], observed]
-        if len(entry["in_range"]) < self.ANOMALY_CLEAR_SNAPSHOTS:
-            return
-        del watch[post]
-        platform = snapshot.platform.value
-        self._clear(
-            view,
-            event,
-            METRIC_ANOMALY,
-            f"{post}:{platform}",
-            f"The next {len(entry['in_range'])} {platform} snapshots of post {post} after "
-            f"the unusual one, observed at {', '.join(entry['in_range'])}, are back within "
-            "the platform's usual range.",
-        )
+            entry["last"] = observed
+            watch[post] = entry  # last: the wait that started most recently
+            for old in list(watch)[: -self.EPISODES_KEPT]:
+                del watch[old]
+        elif entry is not None:
+            entry["in_range"] = [*entry["in_range"], observed]
+            if len(entry["in_range"]) >= self.ANOMALY_CLEAR_SNAPSHOTS:
+                self._clear(
+                    view,
+                    event,
+                    METRIC_ANOMALY,
+                    f"{post}:{platform}",
+                    f"The next {len(entry['in_range'])} {platform} snapshots of post {post} "
+                    f"after its unusual one, observed at {', '.join(entry['in_range'])}, are "
+                    "back within the platform's usual range.",
+                )
+            else:
+                watch[post] = entry
+        # The waits that started longest ago come first: clear those past the quiet period.
+        for waiting, waited in list(watch.items()):
+            if waited["last"] is None:
+                waited["last"] = observed  # waiting from before clearings: from now on
+                continue
+            last = _local_day(datetime.fromisoformat(waited["last"]))
+            if (day - last).days <= self.ANOMALY_QUIET_DAYS:
+                break
+            del watch[waiting]
+            if waiting in state["anomalous"]:
+                state["anomalous"].remove(waiting)  # its next unusual snapshot fires again
+            self._clear(
+                view,
+                event,
+                METRIC_ANOMALY,
+                f"{waiting}:{platform}",
+                f"No unusual {platform} snapshot of post {waiting} for "
+                f"{self.ANOMALY_QUIET_DAYS} days after its last one, observed at "
+                f"{waited['last']} (the platform's snapshots are observed up to {observed}).",
+            )
 
     @handles(Post.MetricsVoided)
     def metrics_voided(self, event: Post.MetricsVoided, view: View) -> None:
@@ -616,6 +694,8 @@ class RiskSignalsProjection(Projection):
             entry["outliers"] = [o for o in entry["outliers"] if o != observed]
             if not entry["outliers"]:
                 del watch[post]
+                if post in state["anomalous"]:
+                    state["anomalous"].remove(post)  # its next unusual snapshot fires again
                 platform = snapshot.platform.value
                 self._clear(
                     view,

@@ -289,7 +289,11 @@ class TestOnlyOpenRisksClear:
         risk = uuid4()
         signals.apply(failed(), failed(), failed(), published(), published(), published())
         signals.apply(identified("publish_failures:weibo:1", risk))
-        assert signals.docs["scope:publish_failures:weibo"]["opened_by"] is None
+        assert signals.docs["scope:publish_failures:weibo"] == {
+            "firings": 1,
+            "opened_by": None,
+            "risk_id": None,
+        }
         assert signals.docs[f"risk:{risk}"] == {"signal": "publish_failures", "scope": "weibo"}
         signals.apply(closed(risk))
         signals.apply(failed(), failed(), failed())

@@ -605,8 +605,7 @@ class RiskSignalsProjection(Projection):
         watch: dict[str, dict[str, Any]] | None = state.get("watch")
         if watch is None:
             watch = state["watch"] = {
-                post: {"in_range": [], "outliers": [], "last": None}
-                for post in state["anomalous"]
+                post: {"in_range": [], "outliers": [], "last": None} for post in state["anomalous"]
             }
         return watch
 

@@ -521,7 +521,8 @@ class TestClearing:
             "closed",
             risk_id,
         )
-        assert outcome.recorded
+        assert outcome.closed
+        assert not outcome.recorded  # recorded: opened or raised
         assert outcome.cleared
         assert sig.risks.get(risk_id).is_closed
         reason = closure_reason(sig, risk_id)
@@ -828,3 +829,47 @@ class TestClearingExactlyOnce:
             "closed",
             failures.risk_id,
         )
+
+    def test_a_store_from_before_clearings_dispatched_at_the_end(
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """Two episodes, both cleared, dispatched once at the end without clearings: the
+        second raised the first's risk. Rebuilt: the risk is found through the second
+        firing's raise, and closed once, by the second clearing."""
+
+        def publish_three() -> None:
+            for _ in range(3):
+                sig.publishing.publish(admin, approved(sig, planner, reviewer), "weibo")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(RiskSignalsProjection, "_clear", lambda *args, **kwargs: None)
+            publish_failures(sig, weibo, planner, reviewer, admin)
+            publish_three()
+            fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
+            publish_three()
+            first, second = raise_signals(sig)
+            assert (first.action, second.action) == ("identified", "reassessed")
+            sig.projections.run()
+        sig.projections.rebuild(NAME)
+        outcomes = [(o.signal_id, o.action) for o in dispatch_signals(sig, sig.projections)]
+        assert outcomes == [
+            ("publish_failures:weibo:1", "already_recorded"),
+            ("publish_failures:weibo:1:cleared", "continued"),
+            ("publish_failures:weibo:2", "already_recorded"),
+            ("publish_failures:weibo:2:cleared", "closed"),
+        ]
+        assert first.risk_id is not None
+        assert closings(sig) == [(first.risk_id, SIGNALS_ACTOR.id)]
+        before = count_events(sig)
+        sig.projections.rebuild(NAME)
+        assert {o.action for o in dispatch_signals(sig, sig.projections)} <= {
+            "already_recorded",
+            "continued",
+        }
+        assert count_events(sig) == before

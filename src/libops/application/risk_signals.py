@@ -35,6 +35,7 @@ from libops.projections.signals import (
     NAME,
     OUTBOX,
     signal_key,
+    signal_parts,
 )
 
 SIGNALS_ACTOR: Final = Actor("libops-signals", [Role.TECHNICAL_SUPPORT], "libops risk signals")
@@ -78,8 +79,13 @@ class SignalOutcome:
 
     @property
     def recorded(self) -> bool:
-        """Whether this dispatch recorded something (a new, a raised or a closed risk)."""
-        return self.action in ("identified", "reassessed", "closed")
+        """Whether this dispatch opened or raised a risk (a closing is :attr:`closed`)."""
+        return self.action in ("identified", "reassessed")
+
+    @property
+    def closed(self) -> bool:
+        """Whether this dispatch closed a risk because the signal's condition cleared."""
+        return self.action == "closed"
 
     @property
     def cleared(self) -> bool:
@@ -166,10 +172,20 @@ def dispatch_signals(
 
 
 def _risk_opened_by(ops: SignalsHost, signal_id: str | None) -> UUID | None:
-    """The risk that dispatching the firing ``signal_id`` opened, if it opened one."""
-    if not signal_id:
+    """The risk that dispatching the firing ``signal_id`` opened, if it opened one.
+
+    A firing that a dispatch from before clearings existed turned into a raise (its scope's
+    risk was open) stands for the risk it raised: the one the latest firing of the scope
+    before it opened.
+    """
+    parts = None if not signal_id else signal_parts(signal_id)
+    if signal_id is None or parts is None:
         return None
+    signal, scope, number = parts
     opened = _earlier(ops, signal_id)
+    while opened is not None and opened.command == "risk.reassess" and number > 1:
+        number -= 1
+        opened = _earlier(ops, f"{signal}:{scope}:{number}")
     if opened is None or opened.command != "risk.identify":
         return None
     return _as_uuid(opened.result)
@@ -218,9 +234,7 @@ def _dispatch(
         return outcome("already_recorded", _as_uuid(earlier.result))
     open_risk: UUID | None = None
     if doc["action"] == "update" and doc["opened_by"]:
-        opened = _earlier(ops, doc["opened_by"])
-        if opened is not None and opened.command == "risk.identify":
-            open_risk = _as_uuid(opened.result)
+        open_risk = _risk_opened_by(ops, doc["opened_by"])
     try:
         if open_risk is not None:
             risk = ops.risks.get(open_risk)

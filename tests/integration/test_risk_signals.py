@@ -634,6 +634,28 @@ class TestClearing:
 
 
 class TestClearingRules:
+    def test_a_second_firing_while_open_raises_the_risk_with_its_evidence(
+        self, sig: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor, admin: Actor
+    ) -> None:
+        """Far out, back in range once, far out again: one risk, raised with the new figures."""
+        post = metric_anomaly(sig, clock, planner, reviewer, admin)
+        risk_id = opened_risk(sig)
+        for reads in (120, 50_000):
+            clock.advance(timedelta(minutes=10))
+            sig.posts.record_metrics(admin, post, MetricSnapshot("weibo", clock.now(), reads=reads))
+        (raised,) = raise_signals(sig)
+        assert (raised.signal_id, raised.action, raised.risk_id) == (
+            f"metric_anomaly:{post}:weibo:2",
+            "reassessed",
+            risk_id,
+        )
+        (event,) = [
+            e for e in sig.app.repository.event_store.get(risk_id) if isinstance(e, Risk.Reassessed)
+        ]
+        assert "reads 50000" in event.reason
+        assert event.actor_id == SIGNALS_ACTOR.id
+        assert identified(sig) == [risk_id]
+
     def test_fired_and_cleared_before_one_dispatch(
         self, sig: LibOps, planner: Actor, reviewer: Actor
     ) -> None:

@@ -39,7 +39,8 @@ from libops.projections.signals import (
 )
 
 SIGNALS_ACTOR: Final = Actor("libops-signals", [Role.TECHNICAL_SUPPORT], "libops risk signals")
-"""Who opens and raises risks from signals (technical support may identify any risk)."""
+"""Who opens, raises and closes risks from signals (technical support may identify any risk
+and close one); an automatic closing is a `Risk.Closed` by this actor."""
 
 
 class SignalsHost(Protocol):

@@ -502,15 +502,20 @@ class TestSignalRiskTitles:
 
     def test_every_signal_risk_of_a_store_is_worded(self, zh_demo: str) -> None:
         """The titles RiskSignalsProjection gives, as stored in a real store: each risk a
-        signal opened (the signals view's ``risk:`` documents) has a title the report reads."""
+        signal opened, open or closed (once its condition cleared), has a title the report
+        reads."""
         with LibOps.open(zh_demo) as ops:
             ops.projections.run()
-            signals = ops.projections.view("risk_signals")
             risks = ops.projections.view("risks")
-            opened = [k.removeprefix("risk:") for k in signals if k.startswith("risk:")]
+            opened = [
+                (key.removeprefix("risk:"), ops.risks.get(key.removeprefix("risk:")).source)
+                for key in risks
+                if key.startswith("risk:")
+            ]
+            opened = [(risk_id, source) for risk_id, source in opened if source != "manual"]
             assert opened
-            for risk_id in opened:
+            for risk_id, source in opened:
                 title = risks[f"risk:{risk_id}"]["title"]
                 found = signal_title(title)
                 assert found is not None, title
-                assert found[0] == signals[f"risk:{risk_id}"]["signal"]
+                assert f"signal:{found[0]}" == source

@@ -22,6 +22,7 @@ from libops.adapters.sandbox import SandboxPlatform
 from libops.application.risk_signals import SIGNALS_ACTOR, dispatch_signals, raise_signals
 from libops.domain.errors import PublishFailedError
 from libops.domain.interaction.moderation import CommentRef
+from libops.domain.risk import Risk
 from libops.domain.values import MetricSnapshot, PostVariant, ReviewChecklist
 from libops.projections import ProjectionEngine
 from libops.projections.signals import NAME, OUTBOX, RiskSignalsProjection
@@ -463,3 +464,434 @@ class TestCommandLine:
         with LibOps.open(url) as ops:
             assert count_events(ops) == before
             assert outbox(ops.projections) == [OUTBOX + "publish_failures:weibo:1"]
+
+
+# --- clearing: the condition of a signal goes away, and its risk is closed ----------------
+
+
+def closings(ops: LibOps) -> list[tuple[UUID, str]]:
+    """Each risk closed, in log order, with who closed it."""
+    found = []
+    for n in ops.app.recorder.select_notifications(
+        0, 10**9, topics=["libops:Risk.Closed"], inclusive_of_start=False
+    ):
+        (event,) = [
+            e
+            for e in ops.app.repository.event_store.get(UUID(str(n.originator_id)))
+            if isinstance(e, Risk.Closed)
+        ]
+        found.append((UUID(str(n.originator_id)), event.actor_id))
+    return found
+
+
+def closure_reason(ops: LibOps, risk_id: UUID) -> str:
+    """Why the risk was closed (it is closed)."""
+    reason = ops.risks.get(risk_id).closure_reason
+    assert reason is not None
+    return str(reason)
+
+
+def cleaned_and_approved(ops: LibOps, post: UUID, planner: Actor, reviewer: Actor) -> None:
+    """The post sent back, its phone number taken out, submitted again and approved."""
+    ops.posts.review(reviewer, post, CHECKED, approve=False, comments="take the number out")
+    ops.posts.revise(planner, post, body="Questions? Ask at the front desk.")
+    ops.posts.submit_for_review(planner, post)
+    ops.posts.review(reviewer, post, CHECKED, approve=True)
+
+
+def opened_risk(ops: LibOps) -> UUID:
+    """Dispatch: exactly one risk is opened; its id."""
+    (outcome,) = raise_signals(ops)
+    assert outcome.action == "identified"
+    assert outcome.risk_id is not None
+    return outcome.risk_id
+
+
+class TestClearing:
+    def test_personal_data_risk_closes_once_the_revised_post_is_approved(
+        self, sig: LibOps, planner: Actor, reviewer: Actor
+    ) -> None:
+        """Closed by the signals' actor, with the policy and the evidence in the reason."""
+        post = personal_data(sig, planner)
+        risk_id = opened_risk(sig)
+        cleaned_and_approved(sig, post, planner, reviewer)
+        (outcome,) = raise_signals(sig)
+        assert (outcome.signal_id, outcome.action, outcome.risk_id) == (
+            f"personal_data_in_draft:{post}:1:cleared",
+            "closed",
+            risk_id,
+        )
+        assert outcome.closed
+        assert not outcome.recorded  # recorded: opened or raised
+        assert outcome.cleared
+        assert sig.risks.get(risk_id).is_closed
+        reason = closure_reason(sig, risk_id)
+        assert reason.startswith("Closed automatically by the risk-signals policy")
+        assert f"Post {post} was revised" in reason
+        assert f"approved by {reviewer.id}" in reason
+        assert closings(sig) == [(risk_id, SIGNALS_ACTOR.id)]
+        assert outbox(sig.projections) == []
+        before = count_events(sig)
+        assert raise_signals(sig) == []
+        assert count_events(sig) == before
+
+    def test_personal_data_risk_closes_when_the_post_is_retracted(
+        self, sig: LibOps, planner: Actor, admin: Actor
+    ) -> None:
+        post = personal_data(sig, planner)
+        risk_id = opened_risk(sig)
+        sig.posts.retract(admin, post, "not needed after all")
+        (outcome,) = raise_signals(sig)
+        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
+        assert "was retracted" in closure_reason(sig, risk_id)
+
+    def test_unusual_metrics_close_after_two_snapshots_in_range(
+        self, sig: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor, admin: Actor
+    ) -> None:
+        """The platform corrected the count: two snapshots in range close the risk."""
+        post = metric_anomaly(sig, clock, planner, reviewer, admin)
+        risk_id = opened_risk(sig)
+        for reads in (120, 121):
+            clock.advance(timedelta(minutes=10))
+            sig.posts.record_metrics(admin, post, MetricSnapshot("weibo", clock.now(), reads=reads))
+        (outcome,) = raise_signals(sig)
+        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
+        assert "The next 2 weibo snapshots" in closure_reason(sig, risk_id)
+
+    def test_unusual_metrics_close_when_the_snapshot_is_voided(
+        self, sig: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor, admin: Actor
+    ) -> None:
+        post = metric_anomaly(sig, clock, planner, reviewer, admin)
+        risk_id = opened_risk(sig)
+        sig.publishing.void_metrics(admin, post, "weibo", clock.now(), reason="Export misread")
+        (outcome,) = raise_signals(sig)
+        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
+        assert "was voided: Export misread" in closure_reason(sig, risk_id)
+
+    def test_unusual_metrics_close_after_a_quiet_week(
+        self, sig: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor, admin: Actor
+    ) -> None:
+        """Still high (cumulative), but no unusual snapshot for 7 days: closed."""
+        metric_anomaly(sig, clock, planner, reviewer, admin)
+        risk_id = opened_risk(sig)
+        other = approved(sig, planner, reviewer)
+        sig.publishing.publish(admin, other, "weibo")
+        clock.advance(timedelta(days=8))
+        sig.posts.record_metrics(admin, other, MetricSnapshot("weibo", clock.now(), reads=110))
+        (outcome,) = raise_signals(sig)
+        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
+        assert "No unusual weibo snapshot" in closure_reason(sig, risk_id)
+
+    def test_publish_failures_close_after_three_publishes_in_a_row(
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+    ) -> None:
+        post = publish_failures(sig, weibo, planner, reviewer, admin)
+        risk_id = opened_risk(sig)
+        sig.publishing.publish(admin, post, "weibo")
+        sig.publishing.publish(admin, approved(sig, planner, reviewer), "weibo")
+        assert raise_signals(sig) == []
+        sig.publishing.publish(admin, approved(sig, planner, reviewer), "weibo")
+        (outcome,) = raise_signals(sig)
+        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
+        assert "3 publishes in a row succeeded on weibo" in closure_reason(sig, risk_id)
+
+    def test_overspend_closes_when_the_line_is_back_within_its_allocation(
+        self, sig: LibOps, planner: Actor
+    ) -> None:
+        budget = overspend(sig, planner)
+        risk_id = opened_risk(sig)
+        sig.budgets.release(OWNER, budget, "AD-1", reason="smaller launch", amount=None)
+        (outcome,) = raise_signals(sig)
+        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
+        assert "back within its allocation" in closure_reason(sig, risk_id)
+
+    def test_a_comment_spike_closes_after_a_quiet_week(
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        clock: ManualClock,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+    ) -> None:
+        """Events carry the clock's time: a publish 8 days on shows the week was quiet."""
+        comment_spike(sig, planner, admin)
+        risk_id = opened_risk(sig)
+        post = approved(sig, planner, reviewer)
+        clock.advance(timedelta(days=7))
+        sig.publishing.publish(admin, post, "weibo")
+        assert raise_signals(sig) == []
+        clock.advance(timedelta(days=1))
+        sig.publishing.publish(admin, approved(sig, planner, reviewer), "weibo")
+        (outcome,) = raise_signals(sig)
+        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
+        assert "for 7 days after the last one" in closure_reason(sig, risk_id)
+
+
+class TestClearingRules:
+    def test_a_second_firing_while_open_raises_the_risk_with_its_evidence(
+        self, sig: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor, admin: Actor
+    ) -> None:
+        """Far out, back in range once, far out again: one risk, raised with the new figures."""
+        post = metric_anomaly(sig, clock, planner, reviewer, admin)
+        risk_id = opened_risk(sig)
+        for reads in (120, 50_000):
+            clock.advance(timedelta(minutes=10))
+            sig.posts.record_metrics(admin, post, MetricSnapshot("weibo", clock.now(), reads=reads))
+        (raised,) = raise_signals(sig)
+        assert (raised.signal_id, raised.action, raised.risk_id) == (
+            f"metric_anomaly:{post}:weibo:2",
+            "reassessed",
+            risk_id,
+        )
+        (event,) = [
+            e for e in sig.app.repository.event_store.get(risk_id) if isinstance(e, Risk.Reassessed)
+        ]
+        assert "reads 50000" in event.reason
+        assert event.actor_id == SIGNALS_ACTOR.id
+        assert identified(sig) == [risk_id]
+
+    def test_fired_and_cleared_before_one_dispatch(
+        self, sig: LibOps, planner: Actor, reviewer: Actor
+    ) -> None:
+        """Both in the outbox: the risk is opened, then closed, in that order."""
+        post = personal_data(sig, planner)
+        cleaned_and_approved(sig, post, planner, reviewer)
+        opened, closed = raise_signals(sig)
+        assert (opened.action, closed.action) == ("identified", "closed")
+        assert closed.risk_id == opened.risk_id
+        assert opened.risk_id is not None
+        assert sig.risks.get(opened.risk_id).is_closed
+
+    def test_a_person_closed_it_first(
+        self, sig: LibOps, planner: Actor, reviewer: Actor, admin: Actor
+    ) -> None:
+        """Closed by hand before the clearing is seen: the clearing records nothing."""
+        post = personal_data(sig, planner)
+        risk_id = opened_risk(sig)
+        sig.risks.close(admin, risk_id, "number removed by hand")
+        cleaned_and_approved(sig, post, planner, reviewer)
+        before = count_events(sig)
+        assert raise_signals(sig) == []
+        assert count_events(sig) == before
+        assert closure_reason(sig, risk_id) == "number removed by hand"
+
+    def test_a_person_closed_it_after_the_clearing_was_found(
+        self, sig: LibOps, planner: Actor, reviewer: Actor, admin: Actor
+    ) -> None:
+        """Closed by hand between the projection and the dispatch: nothing more recorded."""
+        post = personal_data(sig, planner)
+        risk_id = opened_risk(sig)
+        cleaned_and_approved(sig, post, planner, reviewer)
+        sig.projections.run()
+        sig.risks.close(admin, risk_id, "number removed by hand")
+        before = count_events(sig)
+        (outcome,) = dispatch_signals(sig, sig.projections)
+        assert (outcome.action, outcome.risk_id, outcome.recorded) == ("not_open", risk_id, False)
+        assert count_events(sig) == before
+        assert outbox(sig.projections) == []
+
+    def test_a_persons_reassessment_does_not_stop_the_closing(
+        self, sig: LibOps, planner: Actor, reviewer: Actor, admin: Actor
+    ) -> None:
+        post = personal_data(sig, planner)
+        risk_id = opened_risk(sig)
+        sig.risks.reassess(admin, risk_id, likelihood=5, impact=5, reason="a journalist asked")
+        cleaned_and_approved(sig, post, planner, reviewer)
+        (outcome,) = raise_signals(sig)
+        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
+
+    def test_an_open_incident_keeps_the_closing_waiting(
+        self, sig: LibOps, planner: Actor, reviewer: Actor, admin: Actor
+    ) -> None:
+        """The risk happened and is being handled: closing waits until it is resolved."""
+        post = personal_data(sig, planner)
+        risk_id = opened_risk(sig)
+        sig.risks.report_incident(admin, risk_id, severity="minor", affected="one draft")
+        cleaned_and_approved(sig, post, planner, reviewer)
+        before = count_events(sig)
+        (waiting,) = raise_signals(sig)
+        assert (waiting.action, waiting.risk_id) == ("failed", None)
+        assert waiting.error is not None
+        assert "incidents are open" in waiting.error
+        assert count_events(sig) == before
+        assert outbox(sig.projections) == [OUTBOX + waiting.signal_id]
+        sig.risks.resolve_incident(admin, risk_id, 1, resolution="draft fixed")
+        (outcome,) = raise_signals(sig)
+        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
+
+    def test_the_clearing_of_a_refused_firing_waits_for_it(
+        self, sig: LibOps, planner: Actor, reviewer: Actor
+    ) -> None:
+        """The risk could not be opened: its closing is not tried before it is."""
+        post = personal_data(sig, planner)
+        cleaned_and_approved(sig, post, planner, reviewer)
+        sig.projections.run()
+        refused, waiting = dispatch_signals(sig, sig.projections, actor=planner)
+        assert (refused.action, waiting.action) == ("failed", "failed")
+        assert waiting.error is not None
+        assert refused.signal_id in waiting.error
+        assert len(outbox(sig.projections)) == 2
+        opened, closed = dispatch_signals(sig, sig.projections)
+        assert (opened.action, closed.action) == ("identified", "closed")
+
+    def test_after_a_clearing_the_next_firing_opens_a_new_risk(
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+    ) -> None:
+        """One risk per cause and subject while it is open; a new one once it closed."""
+        post = publish_failures(sig, weibo, planner, reviewer, admin)
+        first = opened_risk(sig)
+        sig.publishing.publish(admin, post, "weibo")
+        for _ in range(2):
+            sig.publishing.publish(admin, approved(sig, planner, reviewer), "weibo")
+        fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
+        closed, opened = raise_signals(sig)
+        assert (closed.action, closed.risk_id) == ("closed", first)
+        assert opened.action == "identified"
+        assert opened.risk_id not in (None, first)
+
+
+class TestClearingExactlyOnce:
+    def test_a_rebuild_neither_reopens_nor_closes_again(
+        self, sig: LibOps, planner: Actor, reviewer: Actor
+    ) -> None:
+        post = personal_data(sig, planner)
+        raise_signals(sig)
+        cleaned_and_approved(sig, post, planner, reviewer)
+        first = raise_signals(sig)
+        sig.projections.run()
+        before = count_events(sig)
+        sig.projections.rebuild(NAME)
+        again = dispatch_signals(sig, sig.projections)
+        assert [(o.signal_id, o.action) for o in again] == [
+            (f"personal_data_in_draft:{post}:1", "already_recorded"),
+            (first[0].signal_id, "already_recorded"),
+        ]
+        assert count_events(sig) == before
+        assert len(closings(sig)) == 1
+
+    def test_a_crash_before_the_outbox_is_discarded_closes_once(
+        self,
+        sig: LibOps,
+        planner: Actor,
+        reviewer: Actor,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        post = personal_data(sig, planner)
+        raise_signals(sig)
+        cleaned_and_approved(sig, post, planner, reviewer)
+        sig.projections.run()
+
+        def crash(name: str, keys: object) -> None:
+            raise KeyboardInterrupt
+
+        with monkeypatch.context() as patch:
+            patch.setattr(sig.projections, "discard", crash)
+            with pytest.raises(KeyboardInterrupt):
+                dispatch_signals(sig, sig.projections)
+        before = count_events(sig)
+        (outcome,) = raise_signals(sig)
+        assert outcome.action == "already_recorded"
+        assert count_events(sig) == before
+        assert len(closings(sig)) == 1
+
+    def test_a_store_from_before_clearings(
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """History recorded without clearings (as the dispatch did before): a personal-data
+        risk left open after its post was approved, and publish failures whose second
+        episode raised the first one's risk. Rebuilt and dispatched: the first is closed,
+        matched by signal and subject; the second stays open (it stands for the later
+        episode) until that episode clears."""
+        with monkeypatch.context() as patch:
+            patch.setattr(RiskSignalsProjection, "_clear", lambda *args, **kwargs: None)
+            post = personal_data(sig, planner)
+            failing = publish_failures(sig, weibo, planner, reviewer, admin)
+            leak, failures = raise_signals(sig)
+            cleaned_and_approved(sig, post, planner, reviewer)
+            sig.publishing.publish(admin, failing, "weibo")
+            for _ in range(2):
+                sig.publishing.publish(admin, approved(sig, planner, reviewer), "weibo")
+            fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
+            (raised,) = raise_signals(sig)
+            assert (raised.action, raised.risk_id) == ("reassessed", failures.risk_id)
+            sig.projections.run()
+        assert failures.risk_id is not None
+        sig.projections.rebuild(NAME)
+        outcomes = {o.signal_id: o.action for o in dispatch_signals(sig, sig.projections)}
+        assert outcomes == {
+            f"personal_data_in_draft:{post}:1": "already_recorded",
+            "publish_failures:weibo:1": "already_recorded",
+            f"personal_data_in_draft:{post}:1:cleared": "closed",
+            "publish_failures:weibo:1:cleared": "continued",
+            "publish_failures:weibo:2": "already_recorded",
+        }
+        assert closings(sig) == [(leak.risk_id, SIGNALS_ACTOR.id)]
+        for _ in range(3):
+            sig.publishing.publish(admin, approved(sig, planner, reviewer), "weibo")
+        (outcome,) = raise_signals(sig)
+        assert (outcome.signal_id, outcome.action, outcome.risk_id) == (
+            "publish_failures:weibo:2:cleared",
+            "closed",
+            failures.risk_id,
+        )
+
+    def test_a_store_from_before_clearings_dispatched_at_the_end(
+        self,
+        sig: LibOps,
+        weibo: SandboxPlatform,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """Two episodes, both cleared, dispatched once at the end without clearings: the
+        second raised the first's risk. Rebuilt: the risk is found through the second
+        firing's raise, and closed once, by the second clearing."""
+
+        def publish_three() -> None:
+            for _ in range(3):
+                sig.publishing.publish(admin, approved(sig, planner, reviewer), "weibo")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(RiskSignalsProjection, "_clear", lambda *args, **kwargs: None)
+            publish_failures(sig, weibo, planner, reviewer, admin)
+            publish_three()
+            fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
+            publish_three()
+            first, second = raise_signals(sig)
+            assert (first.action, second.action) == ("identified", "reassessed")
+            sig.projections.run()
+        sig.projections.rebuild(NAME)
+        outcomes = [(o.signal_id, o.action) for o in dispatch_signals(sig, sig.projections)]
+        assert outcomes == [
+            ("publish_failures:weibo:1", "already_recorded"),
+            ("publish_failures:weibo:1:cleared", "continued"),
+            ("publish_failures:weibo:2", "already_recorded"),
+            ("publish_failures:weibo:2:cleared", "closed"),
+        ]
+        assert first.risk_id is not None
+        assert closings(sig) == [(first.risk_id, SIGNALS_ACTOR.id)]
+        before = count_events(sig)
+        sig.projections.rebuild(NAME)
+        assert {o.action for o in dispatch_signals(sig, sig.projections)} <= {
+            "already_recorded",
+            "continued",
+        }
+        assert count_events(sig) == before

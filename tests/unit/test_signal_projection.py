@@ -74,8 +74,16 @@ class Signals:
         }
 
     def fired(self) -> list[str]:
-        """The signal ids in the outbox, in firing order."""
-        return [d["signal_id"] for d in sorted(self.outbox().values(), key=lambda d: d["sequence"])]
+        """The signal ids of the firings in the outbox, in firing order."""
+        return [d["signal_id"] for d in self.in_order() if d["kind"] == "fired"]
+
+    def cleared(self) -> list[str]:
+        """The signal ids of the clearings in the outbox, in order."""
+        return [d["signal_id"] for d in self.in_order() if d["kind"] == "cleared"]
+
+    def in_order(self) -> list[dict[str, Any]]:
+        """The outbox's documents in the order they were written."""
+        return sorted(self.outbox().values(), key=lambda d: int(d["sequence"]))
 
 
 def hidden(at: datetime, platform: str = "weibo") -> Any:

@@ -164,9 +164,12 @@ def _dispatch_signals(ops: LibOps, engine: ProjectionEngine) -> list[SignalOutco
 
 
 def _print_signals(outcomes: Sequence[SignalOutcome]) -> None:
-    raised = [o for o in outcomes if o.recorded]
+    raised = [o for o in outcomes if o.recorded or o.closed]
     out = stdout()
-    out.print(_field("signals raised", str(len(raised))))
+    out.print(_field("signals raised", str(sum(1 for o in raised if o.recorded))))
+    if any(o.closed for o in raised):
+        closed = sum(1 for o in raised if o.closed)
+        out.print(_field("closed", f"{closed} {'risk' if closed == 1 else 'risks'} (cleared)"))
     for outcome in raised:
         out.print(f"  {outcome.signal_id}: {outcome.action} risk {outcome.risk_id}")
     for outcome in outcomes:

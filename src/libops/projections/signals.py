@@ -1,61 +1,81 @@
-"""Risk signals: what the event log shows that should open (or raise) a risk, recorded once.
+"""Risk signals: what the event log shows that should open, raise or close a risk, recorded once.
 
 Two halves, so that the exactly-once guarantees of projections carry over to the risks:
 
 1. :class:`RiskSignalsProjection` (name ``risk_signals``) *detects*. It is an ordinary,
    deterministic projection: its handlers keep the small state each detector needs and, when
-   a detector fires, write an *outbox* document ``outbox:<signal id>`` with everything needed
-   to act on it. The signal id is built from event data only (``<signal>:<scope>:<n>``, the
-   ``n``-th firing for that scope), so a rebuild re-creates exactly the same outbox.
+   a detector fires or its condition clears, write an *outbox* document ``outbox:<signal
+   id>`` with everything needed to act on it. The signal id is built from event data only
+   (``<signal>:<scope>:<n>``, the ``n``-th firing for that scope; a clearing's is
+   ``<signal>:<scope>:<n>:cleared``), so a rebuild re-creates exactly the same outbox.
 2. :func:`libops.application.risk_signals.dispatch_signals` *acts*, in the application layer
-   (this module only finds signals; it issues no command): it opens or raises a risk for each
-   outbox document, once, and discards the outbox documents (see that module).
+   (this module only finds signals; it issues no command): it opens, raises or closes a risk
+   for each outbox document, once, and discards the outbox documents (see that module).
 
-The five detectors (thresholds are class attributes; a subclass with another ``name`` may
-change them):
+A signal's *scope* is its cause's subject: one open risk per signal and scope. The five
+detectors (thresholds are class attributes; a subclass with another ``name`` may change them):
 
 - ``negative_comment_spike`` (scope: platform): comments hidden plus participants
   sanctioned (by a moderator or automatically) on one platform on one Asia/Shanghai day
   (of the events' timestamps) reach :attr:`~RiskSignalsProjection.SPIKE_MINIMUM` (5) and
   :attr:`~RiskSignalsProjection.SPIKE_FACTOR` (3) times the mean of the 7 days before. It
-  fires once per episode: a run of consecutive spiking days;
+  fires once per episode: a run of consecutive spiking days. Clears after
+  :attr:`~RiskSignalsProjection.SPIKE_QUIET_DAYS` (7) whole days with no spiking day (seen
+  from the next moderation, metric snapshot or publish after them);
 - ``publish_failures`` (scope: platform): :attr:`~RiskSignalsProjection.FAILURES_IN_A_ROW`
   (3) publish failures on one platform with no successful publish in between; a publish on
-  that platform re-arms it;
+  that platform re-arms it. Clears after
+  :attr:`~RiskSignalsProjection.PUBLISHES_TO_CLEAR` (3) successful publishes in a row there;
 - ``metric_anomaly`` (scope: ``<post id>:<platform>``): a metric snapshot with a count
   whose z-score against every earlier snapshot of that count on the platform is at least
   :attr:`~RiskSignalsProjection.ANOMALY_Z` (4) in size, once the platform has
   :attr:`~RiskSignalsProjection.ANOMALY_MIN_OBSERVATIONS` (20) earlier snapshots of it. The
   standard deviation counts as at least :attr:`~RiskSignalsProjection.ANOMALY_MIN_SD` (1),
   so a count that never varied is not flagged for a difference of one. It fires once per
-  episode: a later snapshot of the same post and platform within range re-arms it;
-  a voided snapshot (``Post.MetricsVoided``) is taken out of the platform's statistics;
+  episode: a later snapshot of the same post and platform within range (or a clearing)
+  re-arms it; a voided snapshot (``Post.MetricsVoided``) is taken out of the platform's
+  statistics. Clears after :attr:`~RiskSignalsProjection.ANOMALY_CLEAR_SNAPSHOTS` (2)
+  snapshots of the post on the platform in range in a row, once a snapshot of the
+  platform is observed more than :attr:`~RiskSignalsProjection.ANOMALY_QUIET_DAYS` (7)
+  days after the post's last unusual one, or once the unusual snapshots are voided;
 - ``personal_data_in_draft`` (scope: post id): the automatic review found personal data
   (a mobile number, an ID card number, an e-mail address) in a post submitted for review;
-  a later submission without any re-arms it;
+  a later submission without any re-arms it. Clears when the post is approved (which needs
+  a submission with no personal data found) or retracted;
 - ``overspend`` (scope: ``<budget id>:<category>:<campaign id or general>``): a budget
   line's committed plus spent money goes past its allocation (only spent money, with
   :attr:`~RiskSignalsProjection.OVERSPEND_COUNTS_COMMITMENTS` false); the line coming back
-  within its allocation re-arms it.
+  within its allocation re-arms it and clears it.
+
+A clearing is written only while the scope has an open risk (one a firing opened and no one
+closed yet); the scope then has none, and its next firing opens a new risk.
 
 Documents:
 
-- ``outbox:<signal id>``: a signal waiting to be dispatched: ``{"signal_id", "signal",
-  "scope", "sequence", "action" ("identify" or "update"), "opened_by" (for "update": the
-  signal id whose risk is still open for the scope), "title", "category", "likelihood",
-  "impact", "description", "campaign_id", "post_id", "fired_at"}``;
-- ``sequence``: how many signals fired so far (the outbox's order);
+- ``outbox:<signal id>``: a signal waiting to be dispatched. A firing (``"kind":
+  "fired"``; documents from before clearings existed have no ``kind``): ``{"signal_id",
+  "kind", "signal", "scope", "sequence", "action" ("identify" or "update"), "opened_by"
+  (for "update": the signal id whose risk is still open for the scope), "title",
+  "category", "likelihood", "impact", "description", "campaign_id", "post_id",
+  "fired_at"}``. A clearing (``"kind": "cleared"``): ``{"signal_id", "kind", "signal",
+  "scope", "sequence", "action" ("close"), "opened_by" (the firing whose risk to close),
+  "risk_id" (that risk, if this view saw it opened, else null), "firings" (the scope's
+  firings so far), "reason", "cleared_at"}``;
+- ``sequence``: how many outbox documents were written so far (the outbox's order);
 - ``scope:<signal>:<scope>``: ``{"firings", "opened_by", "risk_id"}``: how often the signal
   fired for the scope, and the open risk it opened (both null when none is open);
 - ``risk:<risk id>``: ``{"signal", "scope"}`` for each open risk a signal opened (its
   ``Risk.Identified`` description ends with ``Signal: <signal id>.``; removed when closed);
 - detector state: ``comments:<platform>`` (``{"days": {day: count}}`` for at most 8 days,
-  ``"last_spike_day"``), ``failures:<platform>`` (``{"in_a_row"}``), ``metrics:<platform>``
-  (``{"counts": {count: [n, sum, sum of squares]}, "anomalous": [post ids]}``: exact
-  integers, so nothing drifts with rounding, and the posts in an episode),
-  ``drafts_with_personal_data`` (the ids of the posts in an episode; both lists keep the
-  latest :attr:`~RiskSignalsProjection.EPISODES_KEPT`), ``budget:<budget id>``
-  (``{"name"}``), ``line:<budget id>:<category>:<campaign id or general>``
+  ``"last_spike_day"``), ``spikes_to_clear`` (``{platform: last spiking day}`` for the
+  spikes waiting for their quiet period), ``failures:<platform>`` (``{"in_a_row",
+  "published_in_a_row"}``), ``metrics:<platform>`` (``{"counts": {count: [n, sum, sum of
+  squares]}, "anomalous": [post ids], "watch": {post id: {"in_range": [observed at],
+  "outliers": [observed at], "last"}}}``: exact integers, so nothing drifts with rounding,
+  the posts in an episode, and the posts whose unusual metrics wait to clear, the oldest
+  wait first), ``drafts_with_personal_data`` (the ids of the posts in an episode; these
+  lists keep the latest :attr:`~RiskSignalsProjection.EPISODES_KEPT`), ``budget:<budget
+  id>`` (``{"name"}``), ``line:<budget id>:<category>:<campaign id or general>``
   (``{"allocated", "committed", "spent"}`` as Decimal text, and ``"over"``) and
   ``commitment:<budget id>:<reference>`` (its line and the amount still outstanding;
   removed once released or invoiced in full).
@@ -102,6 +122,20 @@ OUTBOX: Final = "outbox:"
 DRAFTS: Final = "drafts_with_personal_data"
 """The key of the ids of the posts in a personal-data episode."""
 
+SPIKES: Final = "spikes_to_clear"
+"""The key of the platforms whose comment spike waits for a quiet period, with the last
+spiking day of each."""
+
+FIRED: Final = "fired"
+"""The ``kind`` of an outbox document that opens or raises a risk."""
+
+CLEARED: Final = "cleared"
+"""The ``kind`` of an outbox document that closes a risk because its condition cleared."""
+
+CLEARED_SUFFIX: Final = ":cleared"
+"""A clearing's signal id is ``<signal>:<scope>:<n>`` followed by this (``n``: the firings of
+the scope so far), so it never equals a firing's id."""
+
 ZONE: Final = ZoneInfo(DEFAULT_TIMEZONE)
 _EXACT: Final = Context(prec=200)
 _SHOWN: Final = Context(prec=28)
@@ -131,6 +165,16 @@ def signal_id_in(description: str) -> str | None:
     if not last.startswith(TRAILER) or not last.endswith("."):
         return None
     return last[len(TRAILER) : -1] or None
+
+
+def signal_parts(signal_id: str) -> tuple[str, str, int] | None:
+    """The signal, scope and firing number of a firing's signal id
+    (``<signal>:<scope>:<n>``), or None if ``signal_id`` is not one."""
+    signal, _, rest = signal_id.partition(":")
+    scope, _, number = rest.rpartition(":")
+    if not signal or not scope or not number.isdigit() or number.startswith("0"):
+        return None
+    return signal, scope, int(number)
 
 
 def signal_key(signal_id: str) -> str:
@@ -175,6 +219,19 @@ class RiskSignalsProjection(Projection):
     """The smallest standard deviation a z-score divides by."""
     OVERSPEND_COUNTS_COMMITMENTS: ClassVar[bool] = True
     """Whether committed money counts towards going past an allocation (else spent only)."""
+    SPIKE_QUIET_DAYS: ClassVar[int] = 7
+    """Whole days with no spiking day after the last one that clear a comment spike."""
+    PUBLISHES_TO_CLEAR: ClassVar[int] = 3
+    """Successful publishes in a row on a platform, after its last failure, that clear its
+    publish-failures risk."""
+    ANOMALY_CLEAR_SNAPSHOTS: ClassVar[int] = 2
+    """Snapshots of a post on a platform in range, one after another after its last unusual
+    one, that clear its unusual-metrics risk."""
+    ANOMALY_QUIET_DAYS: ClassVar[int] = 7
+    """Days after a post's last unusual snapshot on a platform (by the snapshots' observed
+    days) with no unusual one that clear its unusual-metrics risk."""
+    OUTLIERS_KEPT: ClassVar[int] = 20
+    """Unusual snapshots remembered per post waiting to clear (voiding all of them clears)."""
 
     _weights: tuple[tuple[Fraction, Fraction], tuple[int, int, int]] | None = None
     EPISODES_KEPT: ClassVar[int] = 200
@@ -227,6 +284,7 @@ class RiskSignalsProjection(Projection):
             OUTBOX + signal_id,
             {
                 "signal_id": signal_id,
+                "kind": FIRED,
                 "signal": signal,
                 "scope": scope,
                 "sequence": sequence,
@@ -243,26 +301,109 @@ class RiskSignalsProjection(Projection):
             },
         )
 
+    def policy(self, signal: str) -> str:
+        """When a risk ``signal`` opened is closed automatically, in words (with this
+        projection's thresholds), as a closing reason states it."""
+        policies = {
+            NEGATIVE_COMMENT_SPIKE: (
+                f"a comment spike on a platform clears after {self.SPIKE_QUIET_DAYS} days "
+                "with no spiking day"
+            ),
+            PUBLISH_FAILURES: (
+                f"publish failures on a platform clear after {self.PUBLISHES_TO_CLEAR} "
+                "successful publishes in a row there"
+            ),
+            METRIC_ANOMALY: (
+                "unusual metrics of a post on a platform clear after "
+                f"{self.ANOMALY_CLEAR_SNAPSHOTS} snapshots in a row back in range, after "
+                f"{self.ANOMALY_QUIET_DAYS} days with no unusual snapshot, or when the unusual "
+                "snapshots are voided"
+            ),
+            PERSONAL_DATA_IN_DRAFT: (
+                "personal data in a draft clears when the post, revised, is approved, or "
+                "when it is retracted"
+            ),
+            OVERSPEND: "an overspent budget line clears when it is back within its allocation",
+        }
+        return policies.get(signal, f"the {signal} signal's condition cleared")
+
+    def _clear(self, view: View, event: Any, signal: str, scope: str, evidence: str) -> None:
+        """Record in the outbox that the condition of ``signal`` for ``scope`` cleared.
+
+        Only when the scope has an open risk (or one about to be opened): if a person closed
+        it first, or none was opened, nothing is written. The scope then has no open risk:
+        its next firing opens a new one.
+        """
+        scope_key = f"scope:{signal}:{scope}"
+        state = view.get(scope_key)
+        if state is None or state.get("opened_by") is None:
+            return
+        firings = int(state["firings"])
+        signal_id = f"{signal}:{scope}:{firings}{CLEARED_SUFFIX}"
+        opened_by, risk_id = state["opened_by"], state.get("risk_id")
+        view.put(scope_key, {**state, "opened_by": None, "risk_id": None})
+        sequence = view.get("sequence", 0) + 1
+        view.put("sequence", sequence)
+        view.put(
+            OUTBOX + signal_id,
+            {
+                "signal_id": signal_id,
+                "kind": CLEARED,
+                "signal": signal,
+                "scope": scope,
+                "sequence": sequence,
+                "action": "close",
+                "opened_by": opened_by,
+                "risk_id": risk_id,
+                "firings": firings,
+                "reason": (
+                    f"Closed automatically by the risk-signals policy: {self.policy(signal)}. "
+                    f"{evidence[:1400]}\n{TRAILER}{signal_id}."
+                ),
+                "cleared_at": event.timestamp.isoformat(),
+            },
+        )
+
     @handles(Risk.Identified)
     def risk_identified(self, event: Risk.Identified, view: View) -> None:
-        """A dispatched signal opened a risk: it is now the open risk of the signal's scope.
+        """A dispatched signal opened a risk: it is now the open risk of the signal's scope,
+        unless the scope moved on (its condition cleared, or another firing opens a risk).
 
         The signal id is read from the description's last line, ``Signal: <signal id>.``,
         which every signal's description ends with.
         """
+        self._claim(view, event, event.description)
+
+    @handles(Risk.Reassessed)
+    def risk_reassessed(self, event: Risk.Reassessed, view: View) -> None:
+        """A firing that was to open a risk raised one instead (a dispatch from before
+        clearings existed did that for a scope whose risk was open): that risk is the
+        scope's open risk. Reassessments by people, and raises of the scope's risk, change
+        nothing here."""
+        self._claim(view, event, event.reason)
+
+    def _claim(self, view: View, event: Any, text: str) -> None:
         if not event.source.startswith(KEY_PREFIX):
             return
-        signal_id = signal_id_in(event.description)
-        if signal_id is None:
+        signal_id = signal_id_in(text)
+        parts = None if signal_id is None else signal_parts(signal_id)
+        if signal_id is None or parts is None:
             return
-        signal, _, rest = signal_id.partition(":")
-        scope, _, _n = rest.rpartition(":")
-        if not scope or event.source != signal_source(signal):
+        signal, scope, _n = parts
+        if event.source != signal_source(signal):
             return
         risk_id = str(event.originator_id)
         scope_key = f"scope:{signal}:{scope}"
-        state = view.get(scope_key) or {"firings": 0}
-        view.put(scope_key, {**state, "opened_by": signal_id, "risk_id": risk_id})
+        state = view.get(scope_key)
+        identified = isinstance(event, Risk.Identified)
+        if state is not None and state.get("opened_by") == signal_id:
+            view.put(scope_key, {**state, "risk_id": risk_id})
+        elif state is None and identified:
+            # A risk whose firing this view never saw (a view of later events only).
+            view.put(scope_key, {"firings": 0, "opened_by": signal_id, "risk_id": risk_id})
+        elif not identified:
+            return
+        # Open risks a signal opened, so that closing one frees its scope.
         view.put(f"risk:{risk_id}", {"signal": signal, "scope": scope})
 
     @handles(Risk.Closed)
@@ -289,6 +430,7 @@ class RiskSignalsProjection(Projection):
         """A hidden comment or a sanction counts on its platform's Shanghai day."""
         platform = event.comment.platform.value
         day = _local_day(event.timestamp)
+        self._quiet_spikes(view, event)
         key = f"comments:{platform}"
         state = view.get(key) or {"days": {}, "last_spike_day": None}
         days: dict[str, int] = state["days"]
@@ -309,6 +451,9 @@ class RiskSignalsProjection(Projection):
         last = state["last_spike_day"]
         if spiking and last != day.isoformat():
             state["last_spike_day"] = day.isoformat()
+            spikes = view.get(SPIKES) or {}
+            if spikes.get(platform, "") < day.isoformat():
+                view.put(SPIKES, {**spikes, platform: day.isoformat()})
             if last != (day - timedelta(days=1)).isoformat():
                 mean = Fraction(before, _WINDOW)
                 self._fire(
@@ -327,6 +472,33 @@ class RiskSignalsProjection(Projection):
                 )
         view.put(key, state)
 
+    def _quiet_spikes(self, view: View, event: Any) -> None:
+        """Clear each comment spike whose platform had no spiking day for
+        :attr:`SPIKE_QUIET_DAYS` whole days, by the day of ``event`` (a moderation, a
+        metric snapshot or a publish: whatever the projection sees next)."""
+        spikes: dict[str, str] | None = view.get(SPIKES)
+        if not spikes:
+            return
+        today = _local_day(event.timestamp)
+        quiet = [
+            (platform, last)
+            for platform, last in spikes.items()
+            if (today - date.fromisoformat(last)).days > self.SPIKE_QUIET_DAYS
+        ]
+        if not quiet:
+            return
+        view.put(SPIKES, {p: d for p, d in spikes.items() if (p, d) not in quiet})
+        for platform, last in quiet:
+            self._clear(
+                view,
+                event,
+                NEGATIVE_COMMENT_SPIKE,
+                platform,
+                f"No day with a spike in hidden and sanctioned comments on {platform} for "
+                f"{self.SPIKE_QUIET_DAYS} days after the last one, {last} (Asia/Shanghai), "
+                f"as of {today.isoformat()}.",
+            )
+
     # --- publish failures ----------------------------------------------------------------
 
     @handles(Post.PublishFailed)
@@ -335,7 +507,8 @@ class RiskSignalsProjection(Projection):
         platform = event.platform.value
         key = f"failures:{platform}"
         in_a_row = (view.get(key) or {"in_a_row": 0})["in_a_row"] + 1
-        view.put(key, {"in_a_row": in_a_row})
+        view.put(key, {"in_a_row": in_a_row, "published_in_a_row": 0})
+        self._quiet_spikes(view, event)
         if in_a_row == self.FAILURES_IN_A_ROW:
             self._fire(
                 view,
@@ -353,10 +526,24 @@ class RiskSignalsProjection(Projection):
 
     @handles(Post.Published)
     def published(self, event: Post.Published, view: View) -> None:
-        """A successful publish ends the run of failures on its platform."""
-        key = f"failures:{event.receipt.platform.value}"
-        if key in view:
-            view.delete(key)
+        """A successful publish ends the run of failures on its platform; the
+        :attr:`PUBLISHES_TO_CLEAR`-th in a row clears the platform's publish-failures risk."""
+        platform = event.receipt.platform.value
+        self._quiet_spikes(view, event)
+        key = f"failures:{platform}"
+        state = view.get(key) or {}
+        published = int(state.get("published_in_a_row", 0)) + 1
+        view.put(key, {"in_a_row": 0, "published_in_a_row": published})
+        if published == self.PUBLISHES_TO_CLEAR:
+            self._clear(
+                view,
+                event,
+                PUBLISH_FAILURES,
+                platform,
+                f"{published} publishes in a row succeeded on {platform} since the last "
+                f"failure; the last, at {event.receipt.published_at.isoformat()}, was post "
+                f"{event.originator_id}.",
+            )
 
     # --- metric anomaly ------------------------------------------------------------------
 
@@ -386,6 +573,8 @@ class RiskSignalsProjection(Projection):
                 outliers.append(self._outlier(count_name, value, n, total, squares))
             stat[0], stat[1], stat[2] = n + 1, total + value, squares + value * value
         post = uuid_text(event.originator_id)
+        self._watch_metrics(view, event, state, post, snapshot, bool(outliers))
+        self._quiet_spikes(view, event)
         anomalous: list[str] = state["anomalous"]
         if not outliers or post in anomalous:
             if not outliers and post in anomalous:
@@ -408,13 +597,113 @@ class RiskSignalsProjection(Projection):
             post_id=event.originator_id,
         )
 
+    @staticmethod
+    def _watched(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """The posts of a platform whose unusual metrics wait to clear, the one whose last
+        unusual snapshot is oldest first (a view from before clearings existed starts with
+        the posts of its open episodes, waiting from their next snapshot on)."""
+        watch: dict[str, dict[str, Any]] | None = state.get("watch")
+        if watch is None:
+            watch = state["watch"] = {
+                post: {"in_range": [], "outliers": [], "last": None} for post in state["anomalous"]
+            }
+        return watch
+
+    def _watch_metrics(
+        self,
+        view: View,
+        event: Any,
+        state: dict[str, Any],
+        post: str,
+        snapshot: MetricSnapshot,
+        outlying: bool,
+    ) -> None:
+        """Follow the posts whose unusual metrics wait to clear, on a snapshot of ``post``.
+
+        An unusual snapshot (re)starts the post's wait. The post's risk clears at its
+        :attr:`ANOMALY_CLEAR_SNAPSHOTS`-th snapshot in range in a row, or once a snapshot
+        of the platform is observed more than :attr:`ANOMALY_QUIET_DAYS` days after the
+        post's last unusual one (snapshots are cumulative: a post that drew unusual
+        attention keeps its high counts, and its figures stop coming when the platform or
+        the library stops measuring it, so a quiet period is what shows the burst is over).
+        """
+        watch = self._watched(state)
+        platform = snapshot.platform.value
+        observed = snapshot.observed_at.isoformat()
+        day = _local_day(snapshot.observed_at)
+        entry = watch.pop(post, None)
+        if outlying:
+            entry = entry or {"in_range": [], "outliers": [], "last": None}
+            entry["in_range"] = []
+            entry["outliers"] = [*entry["outliers"], observed][-self.OUTLIERS_KEPT :]
+            entry["last"] = observed
+            watch[post] = entry  # last: the wait that started most recently
+            for old in list(watch)[: -self.EPISODES_KEPT]:
+                del watch[old]
+        elif entry is not None:
+            entry["in_range"] = [*entry["in_range"], observed]
+            if len(entry["in_range"]) >= self.ANOMALY_CLEAR_SNAPSHOTS:
+                self._clear(
+                    view,
+                    event,
+                    METRIC_ANOMALY,
+                    f"{post}:{platform}",
+                    f"The next {len(entry['in_range'])} {platform} snapshots of post {post} "
+                    f"after its unusual one, observed at {', '.join(entry['in_range'])}, are "
+                    "back within the platform's usual range.",
+                )
+            else:
+                watch[post] = entry
+        # The waits that started longest ago come first: clear those past the quiet period.
+        for waiting, waited in list(watch.items()):
+            if waited["last"] is None:
+                waited["last"] = observed  # waiting from before clearings: from now on
+                continue
+            last = _local_day(datetime.fromisoformat(waited["last"]))
+            if (day - last).days <= self.ANOMALY_QUIET_DAYS:
+                break
+            del watch[waiting]
+            if waiting in state["anomalous"]:
+                state["anomalous"].remove(waiting)  # its next unusual snapshot fires again
+            self._clear(
+                view,
+                event,
+                METRIC_ANOMALY,
+                f"{waiting}:{platform}",
+                f"No unusual {platform} snapshot of post {waiting} for "
+                f"{self.ANOMALY_QUIET_DAYS} days after its last one, observed at "
+                f"{waited['last']} (the platform's snapshots are observed up to {observed}).",
+            )
+
     @handles(Post.MetricsVoided)
     def metrics_voided(self, event: Post.MetricsVoided, view: View) -> None:
-        """A voided snapshot leaves the platform's statistics (a signal it fired stays)."""
+        """A voided snapshot leaves the platform's statistics (a signal it fired stays); once
+        every unusual snapshot of the post's wait is voided, its risk clears."""
         snapshot: MetricSnapshot = event.voided
         state = view.get(f"metrics:{snapshot.platform.value}")
         if state is None:
             return
+        post = uuid_text(event.originator_id)
+        watch = self._watched(state)
+        entry = watch.get(post)
+        observed = snapshot.observed_at.isoformat()
+        if entry is not None and observed in entry["in_range"]:
+            entry["in_range"] = [o for o in entry["in_range"] if o != observed]
+        if entry is not None and observed in entry["outliers"]:
+            entry["outliers"] = [o for o in entry["outliers"] if o != observed]
+            if not entry["outliers"]:
+                del watch[post]
+                if post in state["anomalous"]:
+                    state["anomalous"].remove(post)  # its next unusual snapshot fires again
+                platform = snapshot.platform.value
+                self._clear(
+                    view,
+                    event,
+                    METRIC_ANOMALY,
+                    f"{post}:{platform}",
+                    f"The unusual {platform} snapshot of post {post}, observed at {observed}, "
+                    f"was voided: {event.reason[:500]}",
+                )
         stats: dict[str, list[int]] = state["counts"]
         for count_name in MetricSnapshot.COUNTS:
             value = getattr(snapshot, count_name)
@@ -489,13 +778,36 @@ class RiskSignalsProjection(Projection):
             post_id=event.originator_id,
         )
 
+    @handles(Post.Approved)
+    def approved(self, event: Post.Approved, view: View) -> None:
+        """An approved post had no personal data left (approval needs that): its
+        personal-data risk clears."""
+        self._clear(
+            view,
+            event,
+            PERSONAL_DATA_IN_DRAFT,
+            str(event.originator_id),
+            f"Post {event.originator_id} was revised, submitted again with no personal data "
+            f"found by the automatic review, and approved by {event.actor_id} on "
+            f"{_local_day(event.timestamp).isoformat()}.",
+        )
+
     @handles(Post.Retracted)
     def retracted(self, event: Post.Retracted, view: View) -> None:
-        """A retracted post ends its personal-data episode (an approved one had none)."""
+        """A retracted post ends its personal-data episode and clears its risk (an approved
+        one had none)."""
         flagged = view.get(DRAFTS)
         if flagged and str(event.originator_id) in flagged:
             flagged.remove(str(event.originator_id))
             view.put(DRAFTS, flagged)
+        self._clear(
+            view,
+            event,
+            PERSONAL_DATA_IN_DRAFT,
+            str(event.originator_id),
+            f"Post {event.originator_id} was retracted by {event.actor_id} on "
+            f"{_local_day(event.timestamp).isoformat()}: it will not be published.",
+        )
 
     # --- overspend -----------------------------------------------------------------------
 
@@ -586,24 +898,37 @@ class RiskSignalsProjection(Projection):
         if self.OVERSPEND_COUNTS_COMMITMENTS:
             used = _EXACT.add(used, Decimal(line["committed"]))
         over = used > allocated
-        if over and not line["over"]:
+        if over != line["over"]:
             budget = view.get(f"budget:{budget_id}") or {"name": budget_id}
             what = "committed and spent" if self.OVERSPEND_COUNTS_COMMITMENTS else "spent"
             line_name = "general" if campaign_id is None else f"campaign {campaign}"
-            self._fire(
-                view,
-                event,
-                OVERSPEND,
-                f"{budget_id}:{category}:{campaign}",
-                title=f"Over allocation: {budget['name']} / {category} / {campaign}",
-                description=(
-                    f"The {category} line ({line_name}) "
-                    f"of budget {budget['name']!r} ({budget_id}) has {used} {what} "
-                    f"(committed {line['committed']}, spent {line['spent']}) against an "
-                    f"allocation of {allocated}: {_EXACT.subtract(used, allocated)} over."
-                ),
-                campaign_id=None if campaign_id is None else UUID(str(campaign_id)),
-            )
+            scope = f"{budget_id}:{category}:{campaign}"
+            figures = f"(committed {line['committed']}, spent {line['spent']})"
+            if over:
+                self._fire(
+                    view,
+                    event,
+                    OVERSPEND,
+                    scope,
+                    title=f"Over allocation: {budget['name']} / {category} / {campaign}",
+                    description=(
+                        f"The {category} line ({line_name}) "
+                        f"of budget {budget['name']!r} ({budget_id}) has {used} {what} "
+                        f"{figures} against an allocation of {allocated}: "
+                        f"{_EXACT.subtract(used, allocated)} over."
+                    ),
+                    campaign_id=None if campaign_id is None else UUID(str(campaign_id)),
+                )
+            else:
+                self._clear(
+                    view,
+                    event,
+                    OVERSPEND,
+                    scope,
+                    f"The {category} line ({line_name}) of budget {budget['name']!r} "
+                    f"({budget_id}) is back within its allocation: {used} {what} {figures} "
+                    f"against {allocated}.",
+                )
         line["over"] = over
         view.put(key, line)
         return key

@@ -60,7 +60,11 @@ class SchemaBuilder:
         if type_ is str:
             return {"type": "string"}
         if type_ is Decimal:
-            return {"type": "string", "pattern": DECIMAL_PATTERN, "description": "exact decimal"}
+            return {
+                "type": ["string", "integer"],
+                "pattern": DECIMAL_PATTERN,
+                "description": "an exact decimal, as text (\"12.50\") or a whole number",
+            }
         if type_ is UUID:
             return {"type": "string", "format": "uuid"}
         if type_ is datetime:

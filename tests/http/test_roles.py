@@ -1,0 +1,68 @@
+"""The role-by-command test: every command POSTed as every role, allowed or refused as the
+role table says, and a refused one records nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from libops import LibOps
+from libops.application.catalogue import all_commands, build
+from libops.domain.permissions import roles_for
+from libops.domain.values import Actor
+from tests import actors
+from tests.http.support import BODIES, Client, Ids, client_for, make_world, problem_of
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[tuple[LibOps, Client, Ids]]:
+    """One store (in memory: who may do what does not depend on storage) with one aggregate
+    of each kind."""
+    from datetime import UTC, datetime
+
+    from libops.adapters.clock import ManualClock
+
+    clock = ManualClock(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
+    with LibOps.open("memory://", clock=clock) as ops:
+        client = client_for(ops)
+        yield ops, client, make_world(client, ops)
+
+
+def _allowed(actor: Actor, name: str, ids: Ids) -> bool:
+    """What the role table says: may ``actor`` give this command, with this body?"""
+    command = build(name, BODIES[name](ids))
+    return actor.has_any(roles_for(command.permissions()))
+
+
+@pytest.mark.parametrize("name", list(all_commands()))
+@pytest.mark.parametrize("actor", actors.ONE_PER_ROLE, ids=lambda a: "+".join(sorted(r.value for r in a.roles)))
+def test_every_command_as_every_role(
+    world: tuple[LibOps, Client, Ids], name: str, actor: Actor
+) -> None:
+    """Allowed: not 403, and the body was read (no InvalidCommandError); refused: 403
+    PermissionDeniedError naming the command, and nothing recorded."""
+    ops, client, ids = world
+    before = ops.app.recorder.max_notification_id()
+    response = client.command(name, BODIES[name](ids), as_=actor)
+    if _allowed(actor, name, ids):
+        assert response.status_code != 403, response.text
+        if response.status_code != 200:
+            assert problem_of(response)["error"] != "InvalidCommandError", response.text
+    else:
+        assert response.status_code == 403, response.text
+        found = problem_of(response)
+        assert found["error"] == "PermissionDeniedError"
+        assert name.split(".")[0] in found["detail"]
+        assert ops.app.recorder.max_notification_id() == before
+
+
+def test_the_table_gives_every_role_something_and_refuses_some() -> None:
+    """The test above is not vacuous: each role is allowed some commands and refused others,
+    with the bodies of the table."""
+    for actor in actors.ONE_PER_ROLE:
+        verdicts = {_allowed(actor, name, _NO) for name in all_commands()}
+        assert verdicts == {True, False}, actor
+
+
+_NO = Ids(*(["00000000-0000-4000-8000-000000000000"] * 7), subject="nobody")

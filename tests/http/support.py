@@ -413,3 +413,8 @@ def make_world(client: Client, ops: LibOps) -> Ids:
 
 def names(items: Iterable[Any]) -> list[str]:
     return sorted(str(item) for item in items)
+
+
+def last_event(ops: LibOps) -> int:
+    """The notification id of the last event recorded (0: none yet)."""
+    return ops.app.recorder.max_notification_id() or 0

@@ -12,7 +12,7 @@ from libops.application.catalogue import all_commands, build
 from libops.domain.permissions import roles_for
 from libops.domain.values import Actor
 from tests import actors
-from tests.http.support import BODIES, Client, Ids, client_for, make_world, problem_of
+from tests.http.support import BODIES, Client, Ids, client_for, last_event, make_world, problem_of
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_every_command_as_every_role(
     """Allowed: not 403, and the body was read (no InvalidCommandError); refused: 403
     PermissionDeniedError naming the command, and nothing recorded."""
     ops, client, ids = world
-    before = ops.app.recorder.max_notification_id()
+    before = last_event(ops)
     response = client.command(name, BODIES[name](ids), as_=actor)
     if _allowed(actor, name, ids):
         assert response.status_code != 403, response.text
@@ -54,7 +54,7 @@ def test_every_command_as_every_role(
         found = problem_of(response)
         assert found["error"] == "PermissionDeniedError"
         assert name.split(".")[0] in found["detail"]
-        assert ops.app.recorder.max_notification_id() == before
+        assert last_event(ops) == before
 
 
 def test_the_table_gives_every_role_something_and_refuses_some() -> None:

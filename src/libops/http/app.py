@@ -19,6 +19,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Final, Protocol
 
+import attrs
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -30,6 +31,7 @@ from libops.application.catalogue import all_commands, build, command_spec, desc
 from libops.application.commands import Context
 from libops.bootstrap import LibOps
 from libops.domain.errors import (
+    InvalidCommandError,
     LibopsError,
     MalformedRequestError,
     RequestTooLargeError,
@@ -280,6 +282,14 @@ class _Api:
             raise MalformedRequestError(
                 "If-Match",
                 f"{name} acts on no existing aggregate of its own: it takes no If-Match",
+            )
+        known = {field.alias or field.name for field in attrs.fields(spec.type)}
+        unknown = sorted(set(data) - known)
+        if unknown:  # named here: the structuring error lists them without a field
+            raise InvalidCommandError(
+                name,
+                unknown[0],
+                f"it takes no field {', '.join(unknown)} (its fields: {', '.join(sorted(known))})",
             )
         command = build(name, data)
         versions: list[int] = []

@@ -63,7 +63,7 @@ class SchemaBuilder:
             return {
                 "type": ["string", "integer"],
                 "pattern": DECIMAL_PATTERN,
-                "description": "an exact decimal, as text (\"12.50\") or a whole number",
+                "description": 'an exact decimal, as text ("12.50") or a whole number',
             }
         if type_ is UUID:
             return {"type": "string", "format": "uuid"}

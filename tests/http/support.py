@@ -397,7 +397,9 @@ CREATORS: Mapping[str, tuple[str, Actor]] = {
 }
 """The command (and who gives it) that makes each aggregate of :class:`Ids`."""
 
-NO_IDS = Ids(*(["00000000-0000-4000-8000-000000000000"] * 7), subject="nobody")
+_NONE = "00000000-0000-4000-8000-000000000000"
+NO_IDS = Ids(_NONE, _NONE, _NONE, _NONE, _NONE, _NONE, _NONE, subject="nobody")
+"""Ids that name nothing (for bodies of commands that make aggregates)."""
 
 
 def make_world(client: Client, ops: LibOps) -> Ids:

@@ -34,7 +34,12 @@ def client(ops: LibOps) -> Client:
 def _plan(client: Client, **extra: object) -> str:
     response = client.command(
         "campaign.plan",
-        {**PLAN, "platforms": ["weibo"], "objectives": [{"metric": "reads", "target": 500}], **extra},
+        {
+            **PLAN,
+            "platforms": ["weibo"],
+            "objectives": [{"metric": "reads", "target": 500}],
+            **extra,
+        },
         as_=actors.PLANNER,
     )
     assert response.status_code == 200, response.text
@@ -50,8 +55,11 @@ class TestWhatIsRecorded:
         """The same commands over HTTP and through ops.execute record the same events."""
         steps = [
             ("campaign.plan", actors.PLANNER, {**PLAN, "platforms": ["weibo", "wechat"]}),
-            ("campaign.add_kol_partner", actors.PLANNER, {"partner": BODIES[
-                "campaign.add_kol_partner"](NO_IDS)["partner"]}),
+            (
+                "campaign.add_kol_partner",
+                actors.PLANNER,
+                {"partner": BODIES["campaign.add_kol_partner"](NO_IDS)["partner"]},
+            ),
             ("campaign.amend", actors.ADMIN, {"hashtags": ["#世界读书日"]}),
             ("campaign.pause", actors.ADMIN, {"reason": "waiting for the venue"}),
         ]
@@ -79,9 +87,7 @@ class TestWhatIsRecorded:
     def test_the_result_is_json(self, client: Client) -> None:
         """A result is the command's result made plain: an id as text, None as null."""
         campaign_id = _plan(client)
-        response = client.command(
-            "campaign.launch", {"campaign_id": campaign_id}, as_=actors.ADMIN
-        )
+        response = client.command("campaign.launch", {"campaign_id": campaign_id}, as_=actors.ADMIN)
         assert response.status_code == 200
         assert response.json() == {"result": None}
         assert response.headers["content-type"] == "application/json"

@@ -70,8 +70,12 @@ JSON = {"Content-Type": "application/json"}
 
 CASES: dict[str, tuple[dict[str, Any], int, str, str | None]] = {
     "not JSON": ({"body": b"{name:", "headers": JSON}, 400, "MalformedRequestError", None),
-    "not UTF-8": ({"body": b'{"name": "\xff"}', "headers": JSON}, 400, "MalformedRequestError",
-                  None),
+    "not UTF-8": (
+        {"body": b'{"name": "\xff"}', "headers": JSON},
+        400,
+        "MalformedRequestError",
+        None,
+    ),
     "an array": ({"body": b"[1, 2]", "headers": JSON}, 400, "MalformedRequestError", None),
     "NaN": ({"body": b'{"name": NaN}', "headers": JSON}, 400, "MalformedRequestError", None),
     "a key twice": (
@@ -92,16 +96,19 @@ CASES: dict[str, tuple[dict[str, Any], int, str, str | None]] = {
         "RequestTooLargeError",
         "body",
     ),
-    "a missing field": ({"body": {"name": "x", "kind": "topic"}}, 422, "InvalidCommandError",
-                        "period"),
+    "a missing field": (
+        {"body": {"name": "x", "kind": "topic"}},
+        422,
+        "InvalidCommandError",
+        "period",
+    ),
     "a field of the wrong kind": (
         {"body": {**PLAN, "name": 3}},
         422,
         "InvalidCommandError",
         "name",
     ),
-    "an unknown field": ({"body": {**PLAN, "colour": "red"}}, 422, "InvalidCommandError",
-                         "colour"),
+    "an unknown field": ({"body": {**PLAN, "colour": "red"}}, 422, "InvalidCommandError", "colour"),
     "a bad nested value": (
         {"body": {**PLAN, "period": {"start": "2026-05-01", "end": "2026-04-01"}}},
         422,
@@ -124,11 +131,18 @@ CASES: dict[str, tuple[dict[str, Any], int, str, str | None]] = {
         "LimitExceededError",
         "name",
     ),
-    "no such command": ({"command": "campaign.launch_rocket", "body": {}}, 404,
-                        "UnknownCommandError", None),
+    "no such command": (
+        {"command": "campaign.launch_rocket", "body": {}},
+        404,
+        "UnknownCommandError",
+        None,
+    ),
     "no such campaign": (
-        {"command": "campaign.launch", "as_": actors.ADMIN,
-         "body": {"campaign_id": "00000000-0000-4000-8000-000000000000"}},
+        {
+            "command": "campaign.launch",
+            "as_": actors.ADMIN,
+            "body": {"campaign_id": "00000000-0000-4000-8000-000000000000"},
+        },
         404,
         "UnknownIdError",
         None,
@@ -140,18 +154,28 @@ CASES: dict[str, tuple[dict[str, Any], int, str, str | None]] = {
         "AuthenticationError",
         None,
     ),
-    "a role that may not": ({"as_": actors.AUDITOR, "body": PLAN}, 403, "PermissionDeniedError",
-                            None),
+    "a role that may not": (
+        {"as_": actors.AUDITOR, "body": PLAN},
+        403,
+        "PermissionDeniedError",
+        None,
+    ),
     "a state that does not allow it": (
-        {"command": "campaign.resume", "as_": actors.ADMIN,
-         "body": lambda cid: {"campaign_id": cid}},
+        {
+            "command": "campaign.resume",
+            "as_": actors.ADMIN,
+            "body": lambda cid: {"campaign_id": cid},
+        },
         409,
         "InvalidTransitionError",
         None,
     ),
     "a broken rule": (
-        {"command": "campaign.launch", "as_": actors.ADMIN,
-         "body": lambda cid: {"campaign_id": cid}},
+        {
+            "command": "campaign.launch",
+            "as_": actors.ADMIN,
+            "body": lambda cid: {"campaign_id": cid},
+        },
         422,
         "LaunchRequirementsError",
         None,
@@ -171,7 +195,8 @@ def test_each_refusal_is_a_problem(store: LibOps, client: Client, case: str) -> 
     assert found["error"] == error
     assert found["type"] == f"/v1/problems/{error}"
     assert found.get("field") == field
-    assert found["title"] and found["detail"]
+    assert found["title"]
+    assert found["detail"]
     assert last_event(store) == before
     if status == 401:
         assert response.headers["www-authenticate"] == 'Bearer realm="libops"'
@@ -183,8 +208,22 @@ class TestStatuses:
         found = problem_types()
         assert {"LibopsError", "PermissionDeniedError", "VersionMismatchError"} <= set(found)
         for name, error_type in found.items():
-            assert status_of(error_type) in {400, 401, 403, 404, 409, 412, 413, 415, 422, 500,
-                                             501, 502, 503, 504}, name
+            assert status_of(error_type) in {
+                400,
+                401,
+                403,
+                404,
+                409,
+                412,
+                413,
+                415,
+                422,
+                500,
+                501,
+                502,
+                503,
+                504,
+            }, name
 
     def test_the_table_is_read_most_specific_first(self) -> None:
         """An error takes its own class's status before its bases'."""
@@ -279,17 +318,19 @@ class TestFaults:
         assert response.status_code == 500
         found = problem_of(response)
         assert found["error"] == "InternalError"
-        assert "secret" not in response.text and "RuntimeError" not in response.text
+        assert "secret" not in response.text
+        assert "RuntimeError" not in response.text
         incident = found["detail"].rsplit(" ", 1)[-1]
         logged = [r for r in caplog.records if incident in r.getMessage()]
-        assert logged and logged[0].exc_info is not None
+        assert logged
+        assert logged[0].exc_info is not None
 
     def test_an_authenticator_that_answers_no_actor(self, store: LibOps) -> None:
         """An authenticator returning something else is a fault (500), not a person."""
         from libops.http import create_app
         from tests.http.support import Client as _Client
 
-        app = create_app(store, authenticate=lambda headers: "admin")  # type: ignore[arg-type,return-value]
+        app = create_app(store, authenticate=lambda headers: "admin")  # type: ignore[arg-type]
         response = _Client(app).command("campaign.plan", PLAN, as_=actors.PLANNER)
         assert response.status_code == 500
 

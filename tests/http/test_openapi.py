@@ -88,9 +88,7 @@ class TestTheDocument:
         plan = _body_schema(document, "campaign.plan")
         assert set(plan["required"]) == {"name", "kind", "period"}
         assert plan["properties"]["kind"] == {"$ref": "#/components/schemas/CampaignKind"}
-        assert plan["properties"]["platforms"]["items"] == {
-            "$ref": "#/components/schemas/Platform"
-        }
+        assert plan["properties"]["platforms"]["items"] == {"$ref": "#/components/schemas/Platform"}
         schemas = document["components"]["schemas"]
         assert schemas["Period"]["properties"]["start"] == {"type": "string", "format": "date"}
         assert "topic" in schemas["CampaignKind"]["enum"]
@@ -99,7 +97,8 @@ class TestTheDocument:
         schedule = _body_schema(document, "post.schedule")
         assert schedule["properties"]["at"] == {"type": "string", "format": "date-time"}
         amount = schemas["Money"]["properties"]["amount"]
-        assert "string" in amount["type"] and amount["pattern"]
+        assert "string" in amount["type"]
+        assert amount["pattern"]
         amend = _body_schema(document, "campaign.amend")
         assert {"type": "null"} in amend["properties"]["name"]["anyOf"]
 
@@ -116,14 +115,21 @@ def test_the_example_body_validates_and_builds(document: dict[str, Any], name: s
     ("name", "bad"),
     [
         ("campaign.plan", {"name": "x", "kind": "topic"}),  # no period
-        ("campaign.plan", {"name": "x", "kind": "rocket", "period": BODIES["campaign.plan"](
-            NO_IDS)["period"]}),
+        (
+            "campaign.plan",
+            {"name": "x", "kind": "rocket", "period": BODIES["campaign.plan"](NO_IDS)["period"]},
+        ),
         ("campaign.pause", {"campaign_id": "x", "reason": 3}),
         ("campaign.pause", {"campaign_id": "x", "reason": "r", "colour": "red"}),
-        ("budget.allocate", {"budget_id": "x", "category": "promotion", "amount": {"amount": "1.5x"}}),
+        (
+            "budget.allocate",
+            {"budget_id": "x", "category": "promotion", "amount": {"amount": "1.5x"}},
+        ),
     ],
 )
-def test_a_body_the_schema_refuses(document: dict[str, Any], name: str, bad: dict[str, Any]) -> None:
+def test_a_body_the_schema_refuses(
+    document: dict[str, Any], name: str, bad: dict[str, Any]
+) -> None:
     """What the schema refuses, libops refuses too: the schema is not looser than build."""
     with pytest.raises(jsonschema.ValidationError):
         _validator(document, _body_schema(document, name)).validate(bad)

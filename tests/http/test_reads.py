@@ -4,10 +4,12 @@ health and readiness."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
 from libops import LibOps
+from libops.adapters.clock import ManualClock
 from libops.http.targets import AGGREGATES
 from tests import actors
 from tests.http.support import Client, Ids, client_for, make_world, problem_of
@@ -107,11 +109,10 @@ class TestViews:
     def test_a_prefix_and_one_document(self, ops: LibOps, world: Ids, client: Client) -> None:
         """prefix= narrows the ids; /{id} reads one document, as the engine has it."""
         ops.projections.run()
-        response = client.get(
-            "/v1/views/activity", params={"prefix": "actor:"}, as_=actors.AUDITOR
-        )
+        response = client.get("/v1/views/activity", params={"prefix": "actor:"}, as_=actors.AUDITOR)
         ids = [d["id"] for d in response.json()["documents"]]
-        assert ids and all(i.startswith("actor:") for i in ids)
+        assert ids
+        assert all(i.startswith("actor:") for i in ids)
         one = client.get(f"/v1/views/activity/{ids[0]}", as_=actors.AUDITOR)
         assert one.status_code == 200
         assert one.json()["document"] == ops.projections.get("activity", ids[0])
@@ -232,3 +233,57 @@ class TestHealth:
         assert listed["campaign.launch"]["target"] == "campaign_id"
         assert listed["campaign.plan"]["target"] is None
         assert {f["name"] for f in listed["campaign.pause"]["fields"]} == {"campaign_id", "reason"}
+
+
+class TestWhatAggregatesShow:
+    def test_computed_state_without_personal_data(
+        self, clock: ManualClock, world: Ids, client: Client
+    ) -> None:
+        """A budget's positions, a risk's score, a post's platforms, a session's
+        registrations (subject ids, contributions counted, not shown)."""
+        from tests.http.support import BODIES
+
+        for name, actor in [
+            ("budget.allocate", actors.OWNER),
+            ("risk.report_incident", actors.ADMIN),
+            ("post.submit_for_review", actors.PLANNER),
+            ("reading_session.register", actors.PLANNER),
+        ]:
+            response = client.command(name, BODIES[name](world), as_=actor)
+            assert response.status_code == 200, (name, response.text)
+        subject = response.json()["result"]
+        clock.advance(timedelta(days=10))  # the session has started
+        for name, extra in [
+            ("reading_session.record_attendance", {}),
+            ("reading_session.record_contribution", {"text": "I loved the poems"}),
+        ]:
+            body = {"session_id": world.session, "subject_id": subject, **extra}
+            response = client.command(name, body, as_=actors.PLANNER)
+            assert response.status_code == 200, (name, response.text)
+
+        def state(kind: str, aggregate_id: str) -> dict[str, object]:
+            response = client.get(f"/v1/aggregates/{kind}/{aggregate_id}", as_=actors.AUDITOR)
+            assert response.status_code == 200, response.text
+            for private in ("A Reader", "reader@example.org", "I loved the poems"):
+                assert private not in response.text
+            found = response.json()["state"]
+            assert isinstance(found, dict)
+            return found
+
+        budget = state("budget", world.budget)
+        assert budget["positions"]["promotion"]["allocated"] == {  # type: ignore[index]
+            "amount": "10.00",
+            "currency": "CNY",
+        }
+        assert state("risk", world.risk)["score"] == 6
+        assert state("post", world.post)["platforms"]["weibo"]["status"]  # type: ignore[index]
+        registrations = state("reading_session", world.session)["registrations"]
+        assert registrations == [
+            {
+                "participant": {"personal_data": "sealed", "subject_id": subject},
+                "registered_at": "2026-03-01T08:00:00+00:00",
+                "version": 2,
+                "attended": True,
+                "contributions": 1,
+            }
+        ]

@@ -12,7 +12,16 @@ from libops.application.catalogue import all_commands, build
 from libops.domain.permissions import roles_for
 from libops.domain.values import Actor
 from tests import actors
-from tests.http.support import BODIES, Client, Ids, client_for, last_event, make_world, problem_of
+from tests.http.support import (
+    BODIES,
+    NO_IDS,
+    Client,
+    Ids,
+    client_for,
+    last_event,
+    make_world,
+    problem_of,
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +45,9 @@ def _allowed(actor: Actor, name: str, ids: Ids) -> bool:
 
 
 @pytest.mark.parametrize("name", list(all_commands()))
-@pytest.mark.parametrize("actor", actors.ONE_PER_ROLE, ids=lambda a: "+".join(sorted(r.value for r in a.roles)))
+@pytest.mark.parametrize(
+    "actor", actors.ONE_PER_ROLE, ids=lambda a: "+".join(sorted(r.value for r in a.roles))
+)
 def test_every_command_as_every_role(
     world: tuple[LibOps, Client, Ids], name: str, actor: Actor
 ) -> None:
@@ -65,4 +76,4 @@ def test_the_table_gives_every_role_something_and_refuses_some() -> None:
         assert verdicts == {True, False}, actor
 
 
-_NO = Ids(*(["00000000-0000-4000-8000-000000000000"] * 7), subject="nobody")
+_NO = NO_IDS

@@ -233,6 +233,9 @@ class TestStatuses:
         assert status_of(errors.UnknownIncidentError) == 404  # an UnknownIdError
         assert status_of(errors.SubjectErasedError) == 422  # a RuleViolationError
         assert status_of(errors.StoreUnavailableError) == 503
+        # A key store that is not the event store's: a fault of the server, not a wait.
+        assert status_of(errors.SubjectKeyMissingError) == 500
+        assert problem(errors.SubjectKeyMissingError("no key"))[2] == {}
         assert all(klass in problem_types().values() for klass in STATUS)
 
     @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from jsonschema.validators import Draft202012Validator
 
 from libops import LibOps
 from libops.application.catalogue import all_commands, build
@@ -60,6 +61,14 @@ def test_every_command_as_every_role(
         assert response.status_code != 403, response.text
         if response.status_code != 200:
             assert problem_of(response)["error"] != "InvalidCommandError", response.text
+        else:  # the answer is what the OpenAPI document says it is
+            document = client.get("/v1/openapi.json").json()
+            operation = document["paths"][f"/v1/commands/{name}"]["post"]
+            schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+            Draft202012Validator(
+                {**schema, "components": document["components"]},
+                format_checker=Draft202012Validator.FORMAT_CHECKER,
+            ).validate(response.json())
     else:
         assert response.status_code == 403, response.text
         found = problem_of(response)

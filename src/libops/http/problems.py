@@ -15,6 +15,7 @@ from libops.application.catalogue import plain_markup
 from libops.domain.errors import (
     AuthenticationError,
     ConcurrencyError,
+    DraftKeyMissingError,
     DraftTamperedError,
     IdempotencyKeyReuseError,
     InvalidTransitionError,
@@ -32,6 +33,7 @@ from libops.domain.errors import (
     RuleViolationError,
     StorageError,
     StoreBusyError,
+    SubjectKeyMissingError,
     UnknownCommandError,
     UnknownIdError,
     UnsupportedMediaTypeError,
@@ -60,8 +62,10 @@ STATUS: Final[Mapping[type[LibopsError], int]] = {
     PlatformTimeoutError: 504,
     PlatformError: 502,
     NoGatewayError: 501,
-    PersonalDataTamperedError: 500,
+    PersonalDataTamperedError: 500,  # the record was altered
     DraftTamperedError: 500,
+    SubjectKeyMissingError: 500,  # the key store is not the event store's: waiting won't help
+    DraftKeyMissingError: 500,
     StorageError: 503,
     LibopsError: 500,
 }
@@ -88,6 +92,8 @@ def status_of(error_type: type[LibopsError]) -> int:
 
 def retry_after(error_type: type[LibopsError]) -> int | None:
     """Seconds to wait before trying again after an error of ``error_type`` (None: no use)."""
+    if status_of(error_type) not in (409, 503):
+        return None
     for klass in error_type.__mro__:
         if klass in RETRY_AFTER:
             return RETRY_AFTER[klass]

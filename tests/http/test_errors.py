@@ -76,6 +76,12 @@ CASES: dict[str, tuple[dict[str, Any], int, str, str | None]] = {
         "MalformedRequestError",
         None,
     ),
+    "nested too deeply": (
+        {"body": b'{"name": ' + b"[" * 2000 + b"]" * 2000 + b"}", "headers": JSON},
+        400,
+        "MalformedRequestError",
+        None,
+    ),
     "an array": ({"body": b"[1, 2]", "headers": JSON}, 400, "MalformedRequestError", None),
     "NaN": ({"body": b'{"name": NaN}', "headers": JSON}, 400, "MalformedRequestError", None),
     "a key twice": (

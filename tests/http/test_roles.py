@@ -86,3 +86,27 @@ def test_the_table_gives_every_role_something_and_refuses_some() -> None:
 
 
 _NO = NO_IDS
+
+
+@pytest.mark.parametrize("actor", actors.ONE_PER_ROLE, ids=lambda a: a.id)
+def test_every_read_as_every_role(world: tuple[LibOps, Client, Ids], actor: Actor) -> None:
+    """The role table has no read permissions: every person may read every read endpoint."""
+    ops, client, ids = world
+    ops.projections.run()
+    paths = [
+        "/v1/commands",
+        f"/v1/aggregates/campaign/{ids.campaign}",
+        f"/v1/aggregates/post/{ids.post}",
+        f"/v1/aggregates/budget/{ids.budget}",
+        f"/v1/aggregates/risk/{ids.risk}",
+        f"/v1/aggregates/contest/{ids.contest}",
+        f"/v1/aggregates/question/{ids.question}",
+        f"/v1/aggregates/reading_session/{ids.session}",
+        *[f"/v1/views/{name}" for name in ops.projections.names],
+        "/v1/views/activity/sequence",
+        "/v1/activity",
+        "/v1/report?format=md",
+    ]
+    for path in paths:
+        response = client.get(path, as_=actor)
+        assert response.status_code == 200, (path, response.text)

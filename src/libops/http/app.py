@@ -221,6 +221,8 @@ class _Api:
             raise MalformedRequestError(None, "the body is not UTF-8 text") from None
         except json.JSONDecodeError as error:
             raise MalformedRequestError(None, f"the body is not JSON: {error}") from None
+        except RecursionError:
+            raise MalformedRequestError(None, "the body nests too deeply") from None
         if not isinstance(data, dict):
             raise MalformedRequestError(
                 None, f"the body is a JSON object, not {type(data).__name__}"

@@ -247,12 +247,14 @@ class TestWhatAggregatesShow:
             ("budget.allocate", actors.OWNER),
             ("risk.report_incident", actors.ADMIN),
             ("post.submit_for_review", actors.PLANNER),
+            ("contest.state_rules", actors.PLANNER),
+            ("contest.open", actors.ADMIN),
             ("reading_session.register", actors.PLANNER),
         ]:
             response = client.command(name, BODIES[name](world), as_=actor)
             assert response.status_code == 200, (name, response.text)
         subject = response.json()["result"]
-        clock.advance(timedelta(days=10))  # the session has started
+        clock.advance(timedelta(days=10))  # the session has started, the contest's window too
         for name, extra in [
             ("reading_session.record_attendance", {}),
             ("reading_session.record_contribution", {"text": "I loved the poems"}),
@@ -260,6 +262,10 @@ class TestWhatAggregatesShow:
             body = {"session_id": world.session, "subject_id": subject, **extra}
             response = client.command(name, body, as_=actors.PLANNER)
             assert response.status_code == 200, (name, response.text)
+        entry = client.command(
+            "contest.record_entry", BODIES["contest.record_entry"](world), as_=actors.PLANNER
+        )
+        assert entry.status_code == 200, entry.text
 
         def state(kind: str, aggregate_id: str) -> dict[str, object]:
             response = client.get(f"/v1/aggregates/{kind}/{aggregate_id}", as_=actors.AUDITOR)
@@ -277,6 +283,11 @@ class TestWhatAggregatesShow:
         }
         assert state("risk", world.risk)["score"] == 6
         assert state("post", world.post)["platforms"]["weibo"]["status"]  # type: ignore[index]
+        entries = state("contest", world.contest)["entries"]
+        assert isinstance(entries, list)
+        assert [e["participant"] for e in entries] == [
+            {"personal_data": "sealed", "subject_id": subject}
+        ]
         registrations = state("reading_session", world.session)["registrations"]
         assert registrations == [
             {

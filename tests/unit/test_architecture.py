@@ -25,6 +25,7 @@ OUTER_LAYERS = (
     "libops.projections",
     "libops.bootstrap",
     "libops.cli",
+    "libops.http",
     "libops.testing",
 )
 """What the domain may never import: everything outside it depends on it, not the reverse."""
@@ -203,6 +204,7 @@ ENTRY_POINTS = (
     "libops.bootstrap",
     "libops.cli",
     "libops.demo",
+    "libops.http",
     "libops.reference",
     "libops.report",
     "libops.testing",
@@ -394,6 +396,16 @@ class TestLayers:
         problems = forbidden_imports(package_graph(), "libops.application", APPLICATION_BANNED)
         assert problems == [], _report(problems)
 
+    def test_http_imports_no_cli(self) -> None:
+        """libops.http, an entry point beside the command line, imports nothing from it."""
+        problems = forbidden_imports(package_graph(), "libops.http", HTTP_BANNED)
+        assert problems == [], _report(problems)
+
+    def test_nothing_imports_http(self) -> None:
+        """No other part of libops imports libops.http (it is an outermost layer)."""
+        problems = http_importers(package_graph())
+        assert problems == [], _report(problems)
+
     def test_only_entry_points_import_bootstrap(self) -> None:
         """Only bootstrap, cli, demo, report, testing and the package root import bootstrap."""
         problems = bootstrap_importers(package_graph())
@@ -415,9 +427,24 @@ PROJECTIONS_BANNED = (
     "libops.adapters",
     "libops.demo",
     "libops.report",
+    "libops.http",
 )
-ADAPTERS_BANNED = ("libops.application", "libops.bootstrap", "libops.cli")
-APPLICATION_BANNED = ("libops.adapters", "libops.bootstrap", "libops.cli")
+ADAPTERS_BANNED = ("libops.application", "libops.bootstrap", "libops.cli", "libops.http")
+APPLICATION_BANNED = ("libops.adapters", "libops.bootstrap", "libops.cli", "libops.http")
+HTTP_BANNED = ("libops.cli", "libops.demo")
+"""The HTTP API may use application, bootstrap, projections and report, not the other entry
+points."""
+
+
+def http_importers(graph: Graph) -> list[str]:
+    """Each import of libops.http by a module outside it, in words."""
+    return [
+        f"{module} imports {target} (as {name!r})"
+        for module, imports in sorted(graph.items())
+        if not _within(module, "libops.http")
+        for target, name in imports
+        if _within(target, "libops.http")
+    ]
 
 
 def _graph(**modules: str) -> dict[str, list[tuple[str, str]]]:
@@ -516,6 +543,17 @@ class TestTheRulesThemselves:
             "libops.projections.ports": ("", False),
         }
         assert forbidden_imports(import_graph(sources), "libops.adapters", ADAPTERS_BANNED) == []
+
+    def test_http_importers_are_named(self) -> None:
+        """An import of libops.http from outside it is reported; its own imports are not."""
+        sources = {
+            "libops.http": ("from libops.http.app import create_app\n", True),
+            "libops.http.app": ("from libops.bootstrap import LibOps\n", False),
+            "libops.bootstrap": ("", False),
+            "libops.cli.serve": ("from libops.http import create_app\n", False),
+        }
+        problems = http_importers(import_graph(sources))
+        assert problems == ["libops.cli.serve imports libops.http (as 'libops.http')"], problems
 
     def test_bootstrap_importers_are_named(self) -> None:
         """Importing bootstrap, or the package root, outside the entry points is reported."""

@@ -475,11 +475,20 @@ class CommandBus:
         self.app = app
         self.deps = deps
 
-    def execute(self, actor: Actor, command: Command[R]) -> R:
+    def execute(
+        self,
+        actor: Actor,
+        command: Command[R],
+        *,
+        prepare: Callable[[Context], None] | None = None,
+    ) -> R:
         """Carry out ``command`` for ``actor`` and return its result.
 
         With an idempotency key, a repeat of the same command by the same person returns
         the first result and records nothing; the key used for anything else is refused.
+        ``prepare``, if given, is called with the context before each run of the handler
+        (after the role check): an interface checks a precondition there (the HTTP API's
+        ``If-Match``), inside the retry loop, so a concurrent write cannot slip in between.
         """
         if not isinstance(actor, Actor):
             raise NotAnActorError(f"commands are given by an Actor, not a {type(actor).__name__}")
@@ -499,6 +508,8 @@ class CommandBus:
         def run() -> tuple[list[Aggregate], Any]:
             context = Context(self.app, self.deps, self)
             last[:] = [context]
+            if prepare is not None:
+                prepare(context)
             result = handler(context, actor, command)
             return context.changed(), result
 

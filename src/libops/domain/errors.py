@@ -562,3 +562,49 @@ class DraftTamperedError(PersonalDataError):
 class DraftKeyMissingError(PersonalDataError, StorageError):
     """The key store has no key for a revision that was never redacted: it is not this
     store's key store."""
+
+
+# --- the HTTP API ----------------------------------------------------------------------
+
+
+class AuthenticationError(LibopsError):
+    """A request does not say who is acting, or does not prove it (no credential, or one that
+    is unknown, expired or revoked)."""
+
+    def __init__(self, message: str, *, challenge: str = 'Bearer realm="libops"') -> None:
+        super().__init__(message)
+        self.challenge = challenge
+        """What the HTTP API answers in ``WWW-Authenticate``."""
+
+
+class VersionMismatchError(LibopsError):
+    """An aggregate is not at the version a command expected (HTTP ``If-Match``): it was
+    changed since the caller read it."""
+
+    def __init__(self, kind: str, id: UUID | str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"the {kind} {id} is at version {actual}, not {expected} as expected: it was "
+            "changed since; read it again"
+        )
+        self.kind = kind
+        self.id = id
+        self.expected = expected
+        self.actual = actual
+
+
+class MalformedRequestError(InvalidValueError):
+    """An HTTP request is malformed: its body is not a JSON object, or a header or query
+    parameter (named in ``field``) is not of its form."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class RequestTooLargeError(LimitExceededError):
+    """An HTTP request's body is larger than the API accepts."""
+
+
+class UnsupportedMediaTypeError(InvalidValueError):
+    """An HTTP request's body is not of the one content type the API reads,
+    ``application/json``."""

@@ -1,0 +1,12 @@
+"""libops over HTTP: an ASGI app carrying every command and the reads (docs/http.md).
+
+``create_app(ops, authenticate=...)`` makes the app on an opened store; ``authenticate`` is
+an :class:`Authenticator` that names the acting person from a request's headers.
+"""
+
+from __future__ import annotations
+
+from libops.http.app import MAX_BODY, Authenticator, create_app
+from libops.http.openapi import openapi_document
+
+__all__ = ["MAX_BODY", "Authenticator", "create_app", "openapi_document"]

@@ -1,0 +1,164 @@
+"""The public JSON form of what the HTTP API answers: command results and aggregates' state.
+
+Ids, decimals and times are text (UUIDs, ``"12.50"``, ISO 8601), enumerations their value,
+sets sorted lists, and attrs values objects of their fields. Sealed personal data never
+appears: a field carrying it shows only its subject's pseudonymous id.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, Final
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import Aggregate
+
+from libops.domain.budget import Budget
+from libops.domain.interaction.contest import Contest
+from libops.domain.interaction.qa import Question
+from libops.domain.interaction.reading import ReadingSession
+from libops.domain.personal import SealedPersonalData
+from libops.domain.post import Post
+from libops.domain.risk import Risk
+
+SEALED: Final = "sealed"
+"""What a field of sealed personal data shows in place of its value (beside the subject id)."""
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON-ready data (see the module's docstring for the form)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, enum.Enum):
+        return plain(value.value)
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, SealedPersonalData):
+        return {"personal_data": SEALED, "subject_id": value.subject_id}
+    if attrs.has(type(value)):
+        return {
+            (field.alias or field.name).lstrip("_"): plain(getattr(value, field.name))
+            for field in attrs.fields(type(value))
+        }
+    if isinstance(value, Mapping):
+        return {_key(key): plain(item) for key, item in value.items()}
+    if isinstance(value, set | frozenset):
+        items = [plain(item) for item in value]
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    raise TypeError(f"no public JSON form for a {type(value).__name__}")
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, tuple):
+        return ":".join(_key(part) for part in key)
+    text = plain(key)
+    return text if isinstance(text, str) else json.dumps(text)
+
+
+def _post(post: Post) -> dict[str, Any]:
+    # Its texts are sealed (readable through ops.posts.get, not here).
+    return {
+        "platforms": {
+            platform.value: {
+                "status": post.platform_status(platform),
+                "scheduled_at": post.scheduled_at(platform),
+                "receipt": post.receipt(platform),
+                "last_failure": post.last_failure(platform),
+                "latest_metrics": post.latest_metrics(platform),
+            }
+            for platform in post.platforms
+        },
+        "revisions": post.revisions(),
+        "last_review": post.last_review,
+    }
+
+
+def _budget(budget: Budget) -> dict[str, Any]:
+    return {
+        "positions": budget.positions(),
+        "total": budget.total_position(),
+        "campaign_lines": budget.campaign_lines(),
+        "commitments": budget.commitments,
+        "expenses": budget.expenses,
+        "adjustments": budget.adjustments,
+        "overrides": budget.overrides,
+    }
+
+
+def _risk(risk: Risk) -> dict[str, Any]:
+    return {
+        "score": risk.score,
+        "level": risk.level,
+        "actions": risk.actions,
+        "incidents": risk.incidents,
+        "next_review_on": risk.next_review_on,
+    }
+
+
+def _contest(contest: Contest) -> dict[str, Any]:
+    return {"entries": contest.entries}
+
+
+def _session(session: ReadingSession) -> dict[str, Any]:
+    # What readers contributed is counted, not shown: they wrote it (see the activity log).
+    registrations = [
+        {**plain(registration), "contributions": len(registration.contributions)}
+        for registration in session.registrations
+    ]
+    return {
+        "registrations": registrations,
+        "attendance": session.attendance,
+        "places_left": session.places_left,
+    }
+
+
+def _question(question: Question) -> dict[str, Any]:
+    return {"escalated": question.escalated}
+
+
+_DETAILS: Final[dict[type[Aggregate], Callable[[Any], dict[str, Any]]]] = {
+    Post: _post,
+    Budget: _budget,
+    Risk: _risk,
+    Contest: _contest,
+    ReadingSession: _session,
+    Question: _question,
+}
+"""What each kind of aggregate shows besides its public attributes: what its methods and
+properties compute from its private state."""
+
+
+def aggregate_state(aggregate: Aggregate, kind: str) -> dict[str, Any]:
+    """An aggregate's public form: its kind, id, version, times and public attributes, and
+    what its properties compute (a budget's positions, a post's state on each platform)."""
+    found: dict[str, Any] = {
+        name: value
+        for name, value in vars(aggregate).items()
+        if not name.startswith("_") and not callable(value)
+    }
+    details = _DETAILS.get(type(aggregate))
+    if details is not None:
+        found.update(details(aggregate))
+    state = {name: plain(value) for name, value in sorted(found.items())}
+    return {
+        "kind": kind,
+        "id": str(aggregate.id),
+        "version": aggregate.version,
+        "created_on": aggregate.created_on.isoformat(),
+        "modified_on": aggregate.modified_on.isoformat(),
+        "state": state,
+    }

@@ -40,8 +40,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {"en": LABELS_EN, "zh": LABELS_ZH}
 NONE: Final = "—"
 """How a figure that is unknown (a rate with a denominator of 0) is shown."""
 
-_PERCENT: Final = frozenset({"rate", "best_rate", "answer_rate", "attainment"})
-_MONEY: Final = frozenset({"spent", "cost_per_engagement", "cost_per_new_follower"})
+_PERCENT: Final = frozenset({"rate", "best_rate", "answer_rate", "attainment", "change", "used"})
+_MONEY: Final = frozenset({"spent", "allocated", "cost_per_engagement", "cost_per_new_follower"})
 
 
 def count(value: int | None) -> str:

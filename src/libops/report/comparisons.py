@@ -1,0 +1,74 @@
+"""The report's period comparisons: 环比 (the previous period of the same length) and 同比
+(the same days a year earlier), from the engagement view.
+
+Each earlier period is compared only when the store holds at least one post published in it
+(a comparison with nothing is no comparison); the figures are those of the report's own
+period and of the earlier one, counted the same way (every published post variant, its
+latest counts, as the engagement section counts them). A campaign's report is not compared:
+a campaign has no earlier period of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from libops import analysis
+from libops.domain.values import Period
+from libops.report.sections import Comparison, Comparisons, Headline
+
+
+def headline(rows: Sequence[analysis.Observation]) -> Headline:
+    """The headline figures of some post variants."""
+    total = analysis.total(rows)
+    return Headline(
+        posts=total.posts,
+        reach=total.reach,
+        engagements=total.engagements,
+        engagement_rate=total.engagement_rate,
+        followers_gained=total.followers_gained,
+    )
+
+
+def previous_period(period: Period) -> Period:
+    """The period of the same number of days that ends the day before ``period`` starts."""
+    length = period.end - period.start
+    end = period.start - timedelta(days=1)
+    return Period(end - length, end)
+
+
+def _a_year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February: the year before has no such day
+        return day.replace(year=day.year - 1, day=28)
+
+
+def year_earlier(period: Period) -> Period:
+    """The same days a year before (29 February becomes the 28th)."""
+    return Period(_a_year_before(period.start), _a_year_before(period.end))
+
+
+def _comparisons(
+    every: Sequence[analysis.Observation],
+    now: Sequence[analysis.Observation],
+    period: Period | None,
+    campaign: str | None,
+) -> Comparisons:
+    """环比 and 同比 of ``now`` (the report's rows) against ``every`` published variant."""
+    if campaign is not None:
+        return Comparisons(None, None, "campaign")
+    if period is None:
+        return Comparisons(None, None, "no_period")
+    current = headline(now)
+    found: dict[str, Comparison | None] = {}
+    for kind, earlier in (
+        ("previous", previous_period(period)),
+        ("year_earlier", year_earlier(period)),
+    ):
+        then = [o for o in every if o.day in earlier]
+        found[kind] = (
+            Comparison(kind, earlier.start, earlier.end, current, headline(then)) if then else None
+        )
+    reason = None if any(found.values()) else "no_data"
+    return Comparisons(found["previous"], found["year_earlier"], reason)

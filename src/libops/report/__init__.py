@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +19,7 @@ from uuid import UUID
 import attrs
 
 from libops.domain.errors import InvalidValueError
-from libops.domain.values import Period
+from libops.domain.values import Actor, Period
 from libops.report.model import LANGUAGES, Report, build_report, check_language
 from libops.report.render import (
     CHART_NAMES,
@@ -69,6 +70,8 @@ def write_report(
     lang: str,
     campaign_id: UUID | str | None = None,
     period: Period | tuple[date, date] | None = None,
+    library: str | None = None,
+    people: Iterable[Actor] = (),
 ) -> ReportFiles:
     """Build the report and write ``report-<lang>.md``, ``report-<lang>.html`` and the
     charts (``charts-<lang>/<name>.png``, linked from the Markdown) into ``directory``.
@@ -76,11 +79,15 @@ def write_report(
     Everything is built and rendered before anything is written, so a bad campaign id, a
     bad period, an unknown language or a missing CJK font writes nothing; a directory that
     cannot be created or written raises :class:`ReportDirectoryError` and writes nothing.
+    ``library`` (the library's name, for the title) and ``people`` (the team's actors, for
+    their names and roles) are passed to :func:`build_report`.
     """
     lang = check_language(lang)
     target = Path(directory)
     _check_directory(target)
-    report = build_report(ops, campaign_id=campaign_id, period=period, lang=lang)
+    report = build_report(
+        ops, campaign_id=campaign_id, period=period, lang=lang, library=library, people=people
+    )
     charts = render_charts(report, lang=lang)
     chart_dir = f"charts-{lang}"
     markdown = render_markdown(report, lang=lang, chart_dir=chart_dir)

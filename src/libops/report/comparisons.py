@@ -1,5 +1,9 @@
-"""The report's period comparisons: 环比 (the previous period of the same length) and 同比
-(the same days a year earlier), from the engagement view.
+"""The report's period comparisons: 环比 (the previous period) and 同比 (the same days a year
+earlier), from the engagement view.
+
+The previous period of a calendar month, quarter, half-year or year is the calendar unit
+before it (Q2 against Q1, March against February); of any other period, the days of the
+same number just before it.
 
 Each earlier period is compared only when the store holds at least one post published in it
 (a comparison with nothing is no comparison); the figures are those of the report's own
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Final
 
 from libops import analysis
 from libops.domain.values import Period
@@ -30,11 +35,18 @@ def headline(rows: Sequence[analysis.Observation]) -> Headline:
     )
 
 
-def previous_period(period: Period) -> Period:
-    """The period of the same number of days that ends the day before ``period`` starts."""
-    length = period.end - period.start
+_MONTHS: Final = {"monthly": 1, "quarterly": 3, "half_year": 6, "annual": 12}
+
+
+def previous_period(period: Period, kind: str | None = None) -> Period:
+    """The period before ``period``: for a ``kind`` of calendar unit (monthly, quarterly,
+    half-year, annual), the unit before; otherwise the same number of days just before."""
     end = period.start - timedelta(days=1)
-    return Period(end - length, end)
+    months = _MONTHS.get(kind or "")
+    if months is not None:
+        month = period.start.month - 1 - months  # months from January, may be negative
+        return Period(date(period.start.year + month // 12, month % 12 + 1, 1), end)
+    return Period(end - (period.end - period.start), end)
 
 
 def _a_year_before(day: date) -> date:
@@ -54,6 +66,7 @@ def _comparisons(
     now: Sequence[analysis.Observation],
     period: Period | None,
     campaign: str | None,
+    kind: str | None = None,
 ) -> Comparisons:
     """环比 and 同比 of ``now`` (the report's rows) against ``every`` published variant."""
     if campaign is not None:
@@ -63,7 +76,7 @@ def _comparisons(
     current = headline(now)
     found: dict[str, Comparison | None] = {}
     for kind, earlier in (
-        ("previous", previous_period(period)),
+        ("previous", previous_period(period, kind)),
         ("year_earlier", year_earlier(period)),
     ):
         then = [o for o in every if o.day in earlier]

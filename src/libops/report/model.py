@@ -239,6 +239,7 @@ def build_report(
         rows,
         chosen_period,
         campaign,
+        background.kind,
     )
     budget_use = _budget_use(
         budget_view,

@@ -451,8 +451,9 @@ class Headline:
 
 @attrs.frozen
 class Comparison:
-    """This period against an earlier one: ``kind`` is ``"previous"`` (环比: the period of
-    the same length just before) or ``"year_earlier"`` (同比: the same days a year before)."""
+    """This period against an earlier one: ``kind`` is ``"previous"`` (环比: the calendar
+    unit before, or as many days just before, :func:`libops.report.comparisons.previous_period`)
+    or ``"year_earlier"`` (同比: the same days a year before)."""
 
     kind: str
     start: date

@@ -240,7 +240,7 @@ STRINGS: Final[dict[str, str]] = {
     "h.comparisons": "9. Comparison with earlier periods",
     "h.budget_use": "13. Budget use",
     "h.appendix": "Appendix: data source",
-    "h3.previous": "Against the previous period of the same length ({start} to {end})",
+    "h3.previous": "Against the previous period ({start} to {end})",
     "h3.year_earlier": "Against the same period a year earlier ({start} to {end})",
     "p.empty": "No activity was recorded in the period of this report.",
     "p.no_summary": "The data give no finding to summarise.",
@@ -267,7 +267,7 @@ STRINGS: Final[dict[str, str]] = {
     "p.no_comparison.no_period": "Nothing was published, so there is nothing to compare.",
     "p.no_comparison.no_data": "The store holds no data for the previous period or for the "
     "same period a year earlier, so there is no comparison.",
-    "p.no_previous": "The store holds no data for the previous period of the same length.",
+    "p.no_previous": "The store holds no data for the previous period.",
     "p.no_year_earlier": "The store holds no data for the same period a year earlier.",
     "p.budget_use": "Money allocated against money spent, line by line; a line that used "
     "less than {threshold} of its allocation by the period's end is flagged.",
@@ -325,10 +325,10 @@ STRINGS: Final[dict[str, str]] = {
     "finding.summary_objectives_missed": "Objectives: {met} of {total} measured "
     "{total:objective|objectives} met; the furthest behind is {campaign}: {metric} "
     "({platform}), {actual} against a target of {target} ({attainment}).",
-    "finding.summary_change_previous_up": "Against the previous period of the same length, "
-    "{figure} rose by {change}, from {then} to {now}.",
-    "finding.summary_change_previous_down": "Against the previous period of the same "
-    "length, {figure} fell by {change}, from {then} to {now}.",
+    "finding.summary_change_previous_up": "Against the previous period, {figure} rose by "
+    "{change}, from {then} to {now}.",
+    "finding.summary_change_previous_down": "Against the previous period, {figure} fell by "
+    "{change}, from {then} to {now}.",
     "finding.summary_change_year_earlier_up": "Against the same period a year earlier, "
     "{figure} rose by {change}, from {then} to {now}.",
     "finding.summary_change_year_earlier_down": "Against the same period a year earlier, "

@@ -242,7 +242,7 @@ STRINGS: Final[dict[str, str]] = {
     "p.no_comparison.campaign": "单个活动没有可对比的往期，不作环比、同比。",
     "p.no_comparison.no_period": "本期没有发布，无可对比。",
     "p.no_comparison.no_data": "库中没有上期或去年同期的数据，暂不作环比、同比。",
-    "p.no_previous": "库中没有上期（同等时长）的数据，不作环比。",
+    "p.no_previous": "库中没有上期的数据，不作环比。",
     "p.no_year_earlier": "库中没有去年同期的数据，不作同比。",
     "p.budget_use": "逐条列出预算的分配额与实际支出；截至期末使用不足 {threshold} 的"
     "预算条目予以提示。",

@@ -10,8 +10,8 @@ one sentence with its figures:
 
 1. the objectives: how many were met, naming the measured objective with the lowest
    attainment when any was missed (when the report has measured objectives);
-2. the biggest change against the previous period of the same length (环比; else the same
-   period a year earlier, 同比): of posts, reach, engagements and new followers, the one
+2. the biggest change against the previous period (环比; else the same period a year
+   earlier, 同比: :mod:`libops.report.comparisons`): of posts, reach, engagements and new followers, the one
    whose relative change is largest in size; with no earlier data, the period's headline
    (posts, reach, engagements, rate);
 3. the most serious problem: the open high or critical risk with the highest score (then

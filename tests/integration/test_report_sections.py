@@ -345,7 +345,7 @@ class TestRendering:
         assert "likes (all platforms) reached 45, 4.5 × its target of 10" in text
         assert "| WeChat | reach and engagements | 3 | — | too few posts (fewer than 8) |" in text
         assert "| Weibo | reach and engagements | 8 | +1.000 | strong |" in text
-        assert "WCI (V14.2, Qingbo) of the 3 WeChat posts of the 91-day period" in text
+        assert "WCI (V14.2, Qingbo) of 3 posts on WeChat over 91 days: " in text
 
     def test_chinese_sentences(self, report: Report) -> None:
         text = render_markdown(report, lang="zh")

@@ -75,13 +75,13 @@ def _comparisons(
         return Comparisons(None, None, "no_period")
     current = headline(now)
     found: dict[str, Comparison | None] = {}
-    for kind, earlier in (
+    for which, earlier in (
         ("previous", previous_period(period, kind)),
         ("year_earlier", year_earlier(period)),
     ):
         then = [o for o in every if o.day in earlier]
-        found[kind] = (
-            Comparison(kind, earlier.start, earlier.end, current, headline(then)) if then else None
+        found[which] = (
+            Comparison(which, earlier.start, earlier.end, current, headline(then)) if then else None
         )
     reason = None if any(found.values()) else "no_data"
     return Comparisons(found["previous"], found["year_earlier"], reason)

@@ -245,18 +245,18 @@ STRINGS: Final[dict[str, str]] = {
     "p.empty": "No activity was recorded in the period of this report.",
     "p.no_summary": "The data give no finding to summarise.",
     "p.targets": "An objective met below {low} of its target was missed badly, one met more "
-    "than {high} times over was set too low: either way the next target should start from "
+    "than {high} × its target was set too low: either way the next target should start from "
     "this period's actual.",
     "p.no_target_advice": "No objective was missed badly or met far beyond its target: "
     "the targets were set at a fitting level.",
     "p.statistics": "For each platform's measured posts: the distribution of the engagement "
     "rate and of reach (n posts, mean, median, sample standard deviation, minimum, maximum), "
     "then Spearman's rank correlation (ρ) of reach with engagements and of the posting hour "
-    "(Asia/Shanghai) with the engagement rate, given from {minimum} posts up. The posts' "
-    "length is not recorded, so it is not correlated.",
+    "(Asia/Shanghai) with the engagement rate, given for {minimum} {minimum:post|posts} or "
+    "more. The posts' length is not recorded, so it is not correlated.",
     "p.no_statistics": "No measured post in scope: no statistics.",
-    "p.wci": "WCI ({version}, Qingbo) of the {articles} WeChat {articles:post|posts} of the "
-    "{days}-day period: {wci}. Inputs used: {used}; left out: {left_out}.",
+    "p.wci": "WCI ({version}, Qingbo) of {articles} {articles:post|posts} on WeChat over "
+    "{days} {days:day|days}: {wci}. Inputs used: {used}; left out: {left_out}.",
     "p.wci_method": "WCI = (0.6·O + 0.2·A + 0.1·H + 0.1·P)² × 12, where O, A, H and P are "
     "the logarithmic reach of the daily averages, the per-post averages, the headlines "
     "(each day's first WeChat post) and the single highest figures. Weeks are ISO weeks "
@@ -277,9 +277,10 @@ STRINGS: Final[dict[str, str]] = {
     "p.budget_none_flagged": "Every line used at least {threshold} of its allocation.",
     "p.budget_running": "The period is still running: no line is flagged before its end.",
     "p.no_budget_lines": "No budget line in scope.",
-    "p.source": "Store: {store} (password removed); {records} {records:record|records}, the "
-    "last recorded at {last} (Asia/Shanghai).",
-    "p.source_empty": "Store: {store} (password removed); it holds no record yet.",
+    "p.source": "Store: {store}; {records} {records:record|records}, the last recorded at "
+    "{last} (Asia/Shanghai). Any password in the store's address is left out.",
+    "p.source_empty": "Store: {store}; it holds no record yet. Any password in the store's "
+    "address is left out.",
     "p.source_views": "Every figure was computed from the whole record as it stood when "
     "the report was built; building the report recorded nothing.",
     "line.general": "general line",

@@ -251,9 +251,9 @@ STRINGS: Final[dict[str, str]] = {
     "p.budget_none_flagged": "各预算条目的使用比例均不低于 {threshold}。",
     "p.budget_running": "本期尚未结束，期末前不作提示。",
     "p.no_budget_lines": "范围内没有预算条目。",
-    "p.source": "数据存储：{store}（已去除密码）；共 {records} 条操作记录，最后一条记录于 "
-    "{last}（北京时间）。",
-    "p.source_empty": "数据存储：{store}（已去除密码）；其中尚无操作记录。",
+    "p.source": "数据存储：{store}；共 {records} 条操作记录，最后一条记录于 {last}（北京时间）。"
+    "存储地址中的密码均已略去。",
+    "p.source_empty": "数据存储：{store}；其中尚无操作记录。存储地址中的密码均已略去。",
     "p.source_views": "各项数据均按生成报告时的全部记录计算；生成报告不会新增任何记录。",
     "line.general": "通用条目",
     "stat.rate": "互动率",

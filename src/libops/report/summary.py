@@ -11,9 +11,9 @@ one sentence with its figures:
 1. the objectives: how many were met, naming the measured objective with the lowest
    attainment when any was missed (when the report has measured objectives);
 2. the biggest change against the previous period (环比; else the same period a year
-   earlier, 同比: :mod:`libops.report.comparisons`): of posts, reach, engagements and new followers, the one
-   whose relative change is largest in size; with no earlier data, the period's headline
-   (posts, reach, engagements, rate);
+   earlier, 同比: :mod:`libops.report.comparisons`): of posts, reach, engagements and new
+   followers, the one whose relative change is largest in size; with no earlier data, the
+   period's headline (posts, reach, engagements, rate);
 3. the most serious problem: the open high or critical risk with the highest score (then
    the title breaks a tie); else the flagged budget line with the most money left unspent;
    else the number of open risks, when there are any.

@@ -261,6 +261,20 @@ class TestFigures:
         assert (lines["staff"].used, lines["staff"].flagged) == (Decimal(0), True)
         assert (lines["promotion"].used, lines["promotion"].flagged) == (Decimal("0.8"), False)
 
+    def test_a_running_budget_is_not_judged(self) -> None:
+        """A budget whose period has not ended by the last record: no line flagged."""
+        clock = ManualClock(datetime(2026, 5, 1, tzinfo=UTC))
+        with LibOps.open("memory://", clock=clock) as ops:
+            budget_id = ops.budgets.open(OWNER, name="Q2 budget", period=Q2)
+            ops.budgets.allocate(OWNER, budget_id, "staff", Money("20000.00"))
+            found = build_report(ops, period=(date(2026, 4, 1), date(2026, 4, 30)))
+        assert [(x.category, x.used, x.flagged) for x in found.budget_use.lines] == [
+            ("staff", Decimal(0), False)
+        ]
+        assert not found.budget_use.period_over
+        assert STRINGS["en"]["p.budget_running"] in render_markdown(found)
+        assert [f.kind for f in found.summary] == []
+
     def test_target_advice(self, report: Report) -> None:
         """Reads at 4.5% are missed badly, likes 4.5 times over exceeded far; shares met
         exactly get no advice."""

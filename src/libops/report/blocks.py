@@ -815,7 +815,7 @@ def _budget_use(report: Report, w: Words) -> list[Block]:
         )
     elif u.period_over:
         out.append(Paragraph(w("p.budget_none_flagged", threshold=percent(u.threshold))))
-    else:
+    if not u.period_over:
         out.append(Paragraph(w("p.budget_running")))
     return out
 

@@ -245,7 +245,7 @@ def build_report(
         budget_view,
         campaign,
         campaigns,
-        chosen_period,
+        _budget_periods(ops, budget_view),
         None if last_recorded is None else _local_day(last_recorded.isoformat()),
     )
     return Report(
@@ -271,6 +271,16 @@ def build_report(
         target_advice=_target_advice(goals),
         source=DataSource(background.store, background.events, last_recorded),
     )
+
+
+def _budget_periods(ops: LibOps, view: Mapping[str, Any]) -> dict[str, Period]:
+    """Each budget's period, by id: the view holds none, so the budgets are read."""
+    periods = {}
+    for key in view:
+        if key.startswith("budget:"):
+            budget_id = key.removeprefix("budget:")
+            periods[budget_id] = ops.budgets.get(budget_id).period
+    return periods
 
 
 def _team(people: Iterable[Actor]) -> dict[str, Actor]:

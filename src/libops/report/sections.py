@@ -485,9 +485,10 @@ class Comparisons:
 class BudgetLine:
     """One budget line: allocated against spent, with the share used.
 
-    ``used`` = spent / allocated (``None`` when nothing was allocated); ``flagged`` when the
-    line used less than :data:`~libops.report.budget_use.UNDERUSED` of its allocation and
-    the period is over (``period_over`` of :class:`BudgetUse`).
+    ``used`` = spent / allocated (``None`` when nothing was allocated); ``period_over``
+    when the data reach the budget's last day; ``flagged`` when the line used less than
+    :data:`~libops.report.budget_use.UNDERUSED` of its allocation and its budget's period is
+    over.
     """
 
     budget: str
@@ -498,6 +499,7 @@ class BudgetLine:
     spent: Decimal
     used: Decimal | None
     flagged: bool
+    period_over: bool = False
 
 
 @attrs.frozen
@@ -507,8 +509,8 @@ class BudgetUse:
     lines: tuple[BudgetLine, ...]
     threshold: Decimal
     period_over: bool
-    """Whether the data reach the period's last day (the last recorded event is on or after
-    it): lines are flagged only then."""
+    """Whether every line's budget period is over (the last recorded event is on or after
+    its last day): a line is flagged only then."""
 
 
 @attrs.frozen

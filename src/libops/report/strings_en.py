@@ -270,12 +270,13 @@ STRINGS: Final[dict[str, str]] = {
     "p.no_previous": "The store holds no data for the previous period.",
     "p.no_year_earlier": "The store holds no data for the same period a year earlier.",
     "p.budget_use": "Money allocated against money spent, line by line; a line that used "
-    "less than {threshold} of its allocation by the period's end is flagged.",
+    "less than {threshold} of its allocation by the end of its budget's period is flagged.",
     "p.budget_flagged": "{budget} / {category} / {line}: only {spent} of {allocated} "
     "{currency} spent ({used}). Say whether the money was not needed or not put to work, "
     "and allocate the next period's accordingly.",
     "p.budget_none_flagged": "Every line used at least {threshold} of its allocation.",
-    "p.budget_running": "The period is still running: no line is flagged before its end.",
+    "p.budget_running": "A budget whose period has not ended by the last record is still "
+    "running: its lines are not judged yet.",
     "p.no_budget_lines": "No budget line in scope.",
     "p.source": "Store: {store}; {records} {records:record|records}, the last recorded at "
     "{last} (Asia/Shanghai). Any password in the store's address is left out.",
@@ -340,7 +341,7 @@ STRINGS: Final[dict[str, str]] = {
     "finding.summary_risk": "Most serious open risk: {title} ({level}, score {score}); "
     "{serious} of {open} open {open:risk is|risks are} high or critical.",
     "finding.summary_budget_unused": "Budget left unused: {category} spent {spent} of "
-    "{allocated} {currency} ({used}) by the period's end.",
+    "{allocated} {currency} ({used}) by the end of its budget's period.",
     "finding.summary_open_risks": "Open risks: {open}, none of them high or critical.",
     "finding.target_missed_badly": "{campaign}: {metric} ({platform}) reached {actual} of "
     "a target of {target} ({attainment}): set the next target from this period's actual "

@@ -244,12 +244,12 @@ STRINGS: Final[dict[str, str]] = {
     "p.no_comparison.no_data": "库中没有上期或去年同期的数据，暂不作环比、同比。",
     "p.no_previous": "库中没有上期的数据，不作环比。",
     "p.no_year_earlier": "库中没有去年同期的数据，不作同比。",
-    "p.budget_use": "逐条列出预算的分配额与实际支出；截至期末使用不足 {threshold} 的"
+    "p.budget_use": "逐条列出预算的分配额与实际支出；预算期结束时使用不足 {threshold} 的"
     "预算条目予以提示。",
     "p.budget_flagged": "{budget} / {category} / {line}：分配 {allocated} {currency}，仅支出 "
     "{spent}（{used}）。请说明是资金未被需要还是未能用上，并据此安排下期预算。",
     "p.budget_none_flagged": "各预算条目的使用比例均不低于 {threshold}。",
-    "p.budget_running": "本期尚未结束，期末前不作提示。",
+    "p.budget_running": "截至最后一条记录，部分预算期尚未结束，其条目暂不作评价。",
     "p.no_budget_lines": "范围内没有预算条目。",
     "p.source": "数据存储：{store}；共 {records} 条操作记录，最后一条记录于 {last}（北京时间）。"
     "存储地址中的密码均已略去。",
@@ -308,7 +308,7 @@ STRINGS: Final[dict[str, str]] = {
     "{engagements} 次，互动率 {rate}；库中没有可供对比的往期数据。",
     "finding.summary_risk": "最需关注的风险：{title}（{level}，评分 {score}）；{open} 个未关闭"
     "风险中有 {serious} 个为高或严重级别。",
-    "finding.summary_budget_unused": "预算执行偏低：{category}截至期末仅支出 {spent} / "
+    "finding.summary_budget_unused": "预算执行偏低：{category}预算期内仅支出 {spent} / "
     "{allocated} {currency}（{used}）。",
     "finding.summary_open_risks": "未关闭风险 {open} 个，均非高或严重级别。",
     "finding.target_missed_badly": "{campaign}：{metric}（{platform}）实际 {actual}，目标 "

@@ -39,7 +39,7 @@ from libops.cli import app
 from libops.domain.errors import InvalidValueError
 from libops.domain.values import ReviewChecklist
 from libops.report import build_report, render_charts, render_html, render_markdown
-from libops.report.blocks import SECTIONS, Chart, blocks, title_text
+from libops.report.blocks import LIBOPS_ACTORS, SECTIONS, Chart, blocks, title_text
 from libops.report.comparisons import previous_period, year_earlier
 from libops.report.sections import Report
 from libops.report.statistics import MIN_POSTS_FOR_CORRELATION
@@ -318,6 +318,13 @@ class TestFigures:
         assert f"| {REVIEWER.id} | — |" in text
         zh = render_markdown(report, lang="zh")
         assert "| Li Na | 内容策划 |" in zh
+
+
+def test_libops_own_actors_are_named() -> None:
+    """The actors libops acts under are named in both languages (not by a raw id)."""
+    for lang in ("en", "zh"):
+        words = Words(lang)
+        assert all(words.label(a) != a for a in LIBOPS_ACTORS)
 
 
 class TestStoreKinds:

@@ -9,6 +9,9 @@ from typing import Any, Final
 
 import attrs
 
+from libops.application.privacy import ERASURE_ACTOR
+from libops.application.risk_signals import SIGNALS_ACTOR
+from libops.projections.activity import SYSTEM_ACTOR
 from libops.projections.engagement import ZONE
 from libops.report.sections import Distribution, Finding, Report
 from libops.report.statistics import MIN_POSTS_FOR_CORRELATION
@@ -208,6 +211,11 @@ def _goals(report: Report, w: Words) -> list[Block]:
     return out
 
 
+LIBOPS_ACTORS: Final = frozenset({SIGNALS_ACTOR.id, ERASURE_ACTOR.id, SYSTEM_ACTOR})
+"""The actor ids libops itself acts under (risk signals, erasures, events no person caused):
+the people table names them from the catalogues' labels."""
+
+
 def _execution(report: Report, w: Words) -> list[Block]:
     """The execution section."""
     out: list[Block] = []
@@ -240,7 +248,7 @@ def _execution(report: Report, w: Words) -> list[Block]:
             w.columns("actor", "roles", "events"),
             [
                 (
-                    p.name or p.actor_id,
+                    p.name or (w.label(p.actor_id) if p.actor_id in LIBOPS_ACTORS else p.actor_id),
                     w("sep.list").join(w.label(r) for r in p.roles) or NONE,
                     count(p.events),
                 )

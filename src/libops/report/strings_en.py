@@ -455,5 +455,9 @@ LABELS: Final[dict[str, str]] = {
     "figure.reach": "reach",
     "figure.engagements": "engagements",
     "figure.followers_gained": "new followers",
+    # the actors libops itself acts as (the people table)
+    "libops-signals": "libops risk signals (automatic)",
+    "libops-erasure": "libops, completing an erasure (automatic)",
+    "system": "libops (automatic)",
 }
 """Names of platforms, content types, categories, levels and so on, in English."""

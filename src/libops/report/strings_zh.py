@@ -423,5 +423,9 @@ LABELS: Final[dict[str, str]] = {
     "figure.reach": "触达数",
     "figure.engagements": "互动数",
     "figure.followers_gained": "新增关注",
+    # the actors libops itself acts as (the people table)
+    "libops-signals": "libops 风险信号（自动）",
+    "libops-erasure": "libops 补完个人信息删除（自动）",
+    "system": "libops（自动）",
 }
 """Names of platforms, content types, categories, levels and so on, in Chinese."""

@@ -295,7 +295,7 @@ STRINGS: Final[dict[str, str]] = {
     "col.used": "使用比例",
     "finding.summary_objectives_met": "目标：已计量的目标全部完成（{total} 项中完成 {met} 项）。",
     "finding.summary_objectives_missed": "目标：已计量的 {total} 项目标完成 {met} 项；差距最大的是"
-    "{campaign}的{metric}（{platform}），实际 {actual}，目标 {target}（完成 {attainment}）。",
+    "“{campaign}”的{metric}（{platform}），实际 {actual}，目标 {target}（完成 {attainment}）。",
     "finding.summary_change_previous_up": "与上期相比（环比），{figure}增长 {change}，由 {then} "
     "增至 {now}。",
     "finding.summary_change_previous_down": "与上期相比（环比），{figure}下降 {change}，由 "

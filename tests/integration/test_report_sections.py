@@ -14,7 +14,8 @@ its published formula, not libops's Decimal code) on a small store built for the
 - a Weibo post on 20 March 2026 (200 reads, 20 likes): the previous quarter (环比, 1 January
   to 31 March 2026); one on 10 May 2025 (50 reads, 5 likes): a year earlier (同比);
 - the campaign's objectives: reads 100,000 (4.5%: missed badly), likes 10 (4.5 times over:
-  exceeded far), shares 26 (met exactly: no advice);
+  exceeded far), shares 26 (met exactly: no advice), views 500 (none recorded: WeChat
+  reports reads);
 - a budget for the quarter: staff 20,000.00 allocated and nothing spent, promotion 1,000.00
   allocated and 800.00 spent; the last event is recorded on 1 July (the period is over).
 """
@@ -114,6 +115,7 @@ def _fill(ops: LibOps, clock: ManualClock) -> None:
             Objective("reads", 100_000),
             Objective("likes", 10),
             Objective("shares", 26),
+            Objective("views", 500),
         ],
     )
     ops.campaigns.launch(ADMIN, campaign_id)
@@ -277,15 +279,16 @@ class TestFigures:
 
     def test_target_advice(self, report: Report) -> None:
         """Reads at 4.5% are missed badly, likes 4.5 times over exceeded far; shares met
-        exactly get no advice."""
+        exactly get no advice; views, none recorded, are to be checked."""
         advice = [(f.kind, f.figure("metric"), f.figure("times")) for f in report.target_advice]
         assert advice == [
             ("target_missed_badly", "reads", Decimal("0.0")),
             ("target_exceeded_far", "likes", Decimal("4.5")),
+            ("target_nothing_recorded", "views", Decimal("0.0")),
         ]
 
     def test_summary(self, report: Report) -> None:
-        """The rule: objectives (2 of 3 met, reads furthest behind), the biggest change
+        """The rule: objectives (2 of 4 met, views furthest behind), the biggest change
         against the previous period (reach +3,950%), then the budget line left unused."""
         kinds = [f.kind for f in report.summary]
         assert kinds == [
@@ -294,8 +297,8 @@ class TestFigures:
             "summary_budget_unused",
         ]
         objectives, change, budget = report.summary
-        assert (objectives.figure("met"), objectives.figure("total")) == (2, 3)
-        assert objectives.figure("metric") == "reads"
+        assert (objectives.figure("met"), objectives.figure("total")) == (2, 4)
+        assert objectives.figure("metric") == "views"
         assert change.as_dict() == {
             "figure": "figure.reach",
             "change": Decimal("39.5"),
@@ -364,6 +367,7 @@ class TestRendering:
         assert "| Q2 budget | staff | general line | CNY | 20,000.00 | 0.00 | 0.00% |" in text
         assert "only 0.00 of 20,000.00 CNY spent (0.00%)" in text
         assert "likes (all platforms) reached 45, 4.5 × its target of 10" in text
+        assert "nothing was recorded towards views (all platforms), target 500: check" in text
         assert "| WeChat | reach and engagements | 3 | — | too few posts (fewer than 8) |" in text
         assert "| Weibo | reach and engagements | 8 | +1.000 | strong |" in text
         assert "WCI (V14.2, Qingbo) of 3 posts on WeChat over 91 days: " in text

@@ -349,6 +349,9 @@ STRINGS: Final[dict[str, str]] = {
     "finding.target_exceeded_far": "{campaign}: {metric} ({platform}) reached {actual}, "
     "{times} × its target of {target} ({attainment}): a target met that easily was set "
     "too low; set the next one from this period's actual.",
+    "finding.target_nothing_recorded": "{campaign}: nothing was recorded towards {metric} "
+    "({platform}), target {target}: check that the posts were published and their metrics "
+    "collected before judging or resetting this target.",
 }
 """Every heading, label and sentence of the report in English, by key."""
 

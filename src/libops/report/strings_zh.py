@@ -317,6 +317,8 @@ STRINGS: Final[dict[str, str]] = {
     "finding.target_exceeded_far": "{campaign}：{metric}（{platform}）实际 {actual}，为目标 "
     "{target} 的 {times} 倍（完成 {attainment}），说明目标定得偏低：下期目标宜以本期实际值"
     "为基数重新设定。",
+    "finding.target_nothing_recorded": "{campaign}：{metric}（{platform}）目标 {target}，"
+    "但没有任何记录：请先核实相关帖子是否已发布、数据是否已采集，再评价或调整该目标。",
 }
 """Every heading, label and sentence of the report in Chinese, by key."""
 

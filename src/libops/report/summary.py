@@ -20,7 +20,9 @@ one sentence with its figures:
 
 **Target-setting advice** (:func:`_target_advice`): each measured objective met below
 :data:`MISSED_BADLY` of its target, or more than :data:`EXCEEDED_FAR` times over, gets a
-sentence advising to set the next target from this period's actual.
+sentence advising to set the next target from this period's actual; one with nothing
+recorded towards it (an actual of 0) gets a sentence asking to check that its posts were
+published and measured before the target is judged.
 """
 
 from __future__ import annotations
@@ -177,7 +179,9 @@ def _target_advice(goals: Sequence[ObjectiveResult]) -> tuple[Finding, ...]:
     for g in goals:
         if g.attainment is None or g.actual is None:
             continue
-        if g.attainment < MISSED_BADLY:
+        if g.actual == 0:
+            kind = "target_nothing_recorded"
+        elif g.attainment < MISSED_BADLY:
             kind = "target_missed_badly"
         elif g.attainment > EXCEEDED_FAR:
             kind = "target_exceeded_far"

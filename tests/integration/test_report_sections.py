@@ -559,3 +559,10 @@ def test_earlier_periods() -> None:
     assert year_earlier(Period(date(2028, 2, 1), date(2028, 2, 29))) == Period(
         date(2027, 2, 1), date(2027, 2, 28)
     )
+
+
+def test_no_earlier_period_before_1900() -> None:
+    """A report of the first days libops accepts has no earlier period: no error."""
+    with LibOps.open("memory://") as ops:
+        found = build_report(ops, period=(date(1900, 1, 1), date(1900, 1, 31)))
+    assert found.comparisons.reason == "no_data"

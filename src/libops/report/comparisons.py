@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from typing import Final
 
 from libops import analysis
+from libops.domain.errors import InvalidValueError
 from libops.domain.values import Period
 from libops.report.sections import Comparison, Comparisons, Headline
 
@@ -75,10 +76,12 @@ def _comparisons(
         return Comparisons(None, None, "no_period")
     current = headline(now)
     found: dict[str, Comparison | None] = {}
-    for which, earlier in (
-        ("previous", previous_period(period, kind)),
-        ("year_earlier", year_earlier(period)),
-    ):
+    for which in ("previous", "year_earlier"):
+        try:
+            earlier = previous_period(period, kind) if which == "previous" else year_earlier(period)
+        except InvalidValueError:  # before the first day libops accepts: no such period
+            found[which] = None
+            continue
         then = [o for o in every if o.day in earlier]
         found[which] = (
             Comparison(which, earlier.start, earlier.end, current, headline(then)) if then else None

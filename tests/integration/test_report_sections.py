@@ -411,6 +411,8 @@ class TestRendering:
             campaign = ops.campaigns.list()[0]
             found = build_report(ops, campaign_id=campaign.id)
         assert found.comparisons.reason == "campaign"
+        assert [f.kind for f in found.summary][1] == "summary_engagement_campaign"
+        assert found.summary[1].figure("posts") == 3
         assert found.background.kind == "campaign"
         assert title_text(found, Words("en")) == (
             "Social media evaluation report, Spring reading, 1 Apr 2026 – 30 Jun 2026 (campaign)"

@@ -352,6 +352,9 @@ STRINGS: Final[dict[str, str]] = {
     "finding.target_nothing_recorded": "{campaign}: nothing was recorded towards {metric} "
     "({platform}), target {target}: check that the posts were published and their metrics "
     "collected before judging or resetting this target.",
+    "finding.summary_engagement_campaign": "This campaign: {posts} {posts:post variant|post "
+    "variants}, reach {reach}, {engagements} {engagements:engagement|engagements}, "
+    "engagement rate {rate}.",
 }
 """Every heading, label and sentence of the report in English, by key."""
 

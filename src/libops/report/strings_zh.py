@@ -319,6 +319,8 @@ STRINGS: Final[dict[str, str]] = {
     "为基数重新设定。",
     "finding.target_nothing_recorded": "{campaign}：{metric}（{platform}）目标 {target}，"
     "但没有任何记录：请先核实相关帖子是否已发布、数据是否已采集，再评价或调整该目标。",
+    "finding.summary_engagement_campaign": "本次活动共发布 {posts} 条平台帖子，触达 {reach}，"
+    "互动 {engagements} 次，互动率 {rate}。",
 }
 """Every heading, label and sentence of the report in Chinese, by key."""
 

@@ -12,8 +12,9 @@ one sentence with its figures:
    attainment when any was missed (when the report has measured objectives);
 2. the biggest change against the previous period (环比; else the same period a year
    earlier, 同比: :mod:`libops.report.comparisons`): of posts, reach, engagements and new
-   followers, the one whose relative change is largest in size; with no earlier data, the
-   period's headline (posts, reach, engagements, rate);
+   followers, the one whose relative change is largest in size; with no earlier data (or
+   for a campaign, which has no earlier period), the headline (posts, reach, engagements,
+   rate);
 3. the most serious problem: the open high or critical risk with the highest score (then
    the title breaks a tie); else the flagged budget line with the most money left unspent;
    else the number of open risks, when there are any.
@@ -121,7 +122,7 @@ def _change(comparisons: Comparisons, engagement: Engagement) -> Finding:
             )
     total = engagement.total
     return Finding.of(
-        "summary_engagement",
+        "summary_engagement_campaign" if comparisons.reason == "campaign" else "summary_engagement",
         posts=total.posts,
         reach=total.reach,
         engagements=total.engagements,

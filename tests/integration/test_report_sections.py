@@ -240,6 +240,17 @@ class TestFigures:
             view = ops.projections.view("wci")
         assert [Decimal(view[f"week:{w.week}"]["wci"]) for w in x.weeks] == [w.wci for w in x.weeks]
 
+    def test_a_week_cut_by_the_period_counts_its_days(self, built: str) -> None:
+        """Period 1-10 April: the week of 6 April has 5 days in it, d = 5."""
+        with LibOps.open(built) as ops:
+            found = build_report(ops, period=(date(2026, 4, 1), date(2026, 4, 10)))
+        x = found.wechat_index
+        assert x is not None
+        (week,) = x.weeks
+        assert (week.start, week.end, week.articles) == (date(2026, 4, 6), date(2026, 4, 10), 2)
+        assert abs(float(week.wci) - _wci(5, list(WECHAT_POSTS[:2]))) < 0.006
+        assert abs(float(week.wci) - _wci(7, list(WECHAT_POSTS[:2]))) > 1
+
     def test_comparisons(self, report: Report) -> None:
         """环比 against Q1 2026 (one Weibo post), 同比 against Q2 2025."""
         c = report.comparisons

@@ -408,7 +408,8 @@ class PlatformStatistics:
 
 @attrs.frozen
 class WciWeek:
-    """The WeChat index of one ISO week (publication days in Asia/Shanghai)."""
+    """The WeChat index of one ISO week (publication days in Asia/Shanghai): ``start`` and
+    ``end`` are its days inside the report's period (d of the formula is their number)."""
 
     week: str
     start: date
@@ -423,7 +424,8 @@ class WciWeek:
 @attrs.frozen
 class WechatIndex:
     """The WCI (Qingbo V14.2, :mod:`libops.projections.wci`) of the WeChat posts in scope:
-    for the whole period (d = its days) and per ISO week (d = 7), with the inputs used and
+    for the whole period (d = its days) and per ISO week (d = its days in the period, 7 for
+    a whole week), with the inputs used and
     left out. ``period_wci`` is ``None`` when no WeChat post is in scope."""
 
     version: str

@@ -260,7 +260,8 @@ STRINGS: Final[dict[str, str]] = {
     "p.wci_method": "WCI = (0.6·O + 0.2·A + 0.1·H + 0.1·P)² × 12, where O, A, H and P are "
     "the logarithmic reach of the daily averages, the per-post averages, the headlines "
     "(each day's first WeChat post) and the single highest figures. Weeks are ISO weeks "
-    "(Monday to Sunday); Qingbo's own figure may differ, as it uses its own collected counts.",
+    "(Monday to Sunday), a week cut by the period's first or last day taken over its days in "
+    "the period; Qingbo's own figure may differ, as it uses its own collected counts.",
     "p.no_wci": "No WeChat post was published in scope: no WCI.",
     "p.no_comparison.campaign": "A campaign has no earlier period of its own, so it is not "
     "compared with one.",

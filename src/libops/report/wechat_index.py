@@ -4,16 +4,17 @@ The formula is :func:`libops.projections.wci.wci` (its module docstring gives it
 and how libops fills it in). The report takes each WeChat post in scope from the WCI view
 (``post:<id>``: its latest reads, 在看, likes and shares) and works out the index of the
 report's period (d = the period's days, n = its articles, each day's headline its first
-post, the peak the highest count of any one article) and of each ISO week (d = 7), so a
-campaign's report counts the campaign's posts only. For a report on everything, a week's
-figure is the WCI view's ``week:`` document's.
+post, the peak the highest count of any one article) and of each ISO week (d = 7; a week
+cut by the period's first or last day counts only its days inside the period), so a
+campaign's report counts the campaign's posts only. For a report on everything, a whole
+week's figure is the WCI view's ``week:`` document's.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
@@ -78,21 +79,26 @@ def _wechat_index(
         likes=sum(int(doc["likes"]) for _, doc in articles),
         shares=sum(int(doc["shares"]) for _, doc in articles),
         period_wci=_index(articles, days) if articles else None,
-        weeks=tuple(
-            WciWeek(
-                week=week,
-                start=_monday(week),
-                end=date.fromordinal(_monday(week).toordinal() + 6),
-                articles=len(found),
-                reads=sum(int(doc["reads"]) for _, doc in found),
-                likes=sum(int(doc["likes"]) for _, doc in found),
-                shares=sum(int(doc["shares"]) for _, doc in found),
-                wci=_index(found, 7),
-            )
-            for week, found in sorted(weeks.items())
-        ),
+        weeks=tuple(_week(week, found, period) for week, found in sorted(weeks.items())),
         inputs_used=("reads", "likes", "shares") if wow_count is None else _COUNTS,
         inputs_left_out=("wows",) if wow_count is None else (),
+    )
+
+
+def _week(week: str, found: Sequence[tuple[str, Mapping[str, Any]]], period: Period) -> WciWeek:
+    """The WCI of one ISO week's posts; a week cut by the period's first or last day counts
+    only its days inside the period (d = those days, not 7)."""
+    start = max(_monday(week), period.start)
+    end = min(_monday(week) + timedelta(days=6), period.end)
+    return WciWeek(
+        week=week,
+        start=start,
+        end=end,
+        articles=len(found),
+        reads=sum(int(doc["reads"]) for _, doc in found),
+        likes=sum(int(doc["likes"]) for _, doc in found),
+        shares=sum(int(doc["shares"]) for _, doc in found),
+        wci=_index(found, (end - start).days + 1),
     )
 
 

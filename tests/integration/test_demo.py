@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import types
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,11 @@ from libops.adapters.sandbox import Reception, SandboxPlatform
 from libops.adapters.storage import STORE_ENV_VAR
 from libops.cli import app
 from libops.demo import DemoSummary, run_demo
+from libops.demo.setting import TEAM
 from libops.domain.errors import DemoStoreInUseError, InvalidValueError
 from libops.domain.interaction.contest import Contest
 from libops.domain.post import PlatformStatus, Post
-from libops.domain.values import Platform, PostVariant
+from libops.domain.values import Actor, Platform, PostVariant
 from tests.actors import PLANNER
 from tests.helpers import count_events
 
@@ -303,11 +305,14 @@ class TestReportHook:
     def test_the_report_is_written_by_libops_report(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """The demo hands the caught-up store, the directory and the language to the report."""
-        calls: list[tuple[int, Path, str]] = []
+        """The demo hands the caught-up store, the directory, the language and its team (for
+        the people's names and roles) to the report."""
+        calls: list[tuple[int, Path, str, list[str]]] = []
 
-        def write_report(ops: LibOps, directory: Path, *, lang: str) -> object:
-            calls.append((count_events(ops), directory, lang))
+        def write_report(
+            ops: LibOps, directory: Path, *, lang: str, people: Iterable[Actor]
+        ) -> object:
+            calls.append((count_events(ops), directory, lang, sorted(p.id for p in people)))
             return types.SimpleNamespace(html=directory / "report.html")
 
         fake = types.ModuleType("libops.report")
@@ -324,7 +329,7 @@ class TestReportHook:
             "--lang",
             "zh",
         )
-        assert calls == [(summary["events_after"], out, "zh")]
+        assert calls == [(summary["events_after"], out, "zh", sorted(a.id for a in TEAM.values()))]
         assert summary["report"] == str(out / "report.html")
 
     def test_no_report_module_is_a_one_line_note(

@@ -26,6 +26,7 @@ from libops.report import SECTIONS, Report, build_report, render_html, render_ma
 from libops.report import blocks as blocks_module
 from libops.report.blocks import (
     LAYOUTS,
+    UNNUMBERED,
     Chapter,
     Heading,
     Layout,
@@ -47,6 +48,8 @@ CHAPTERS = (
     "五、存在问题",
     "六、下一步工作计划",
 )
+SUMMARY, APPENDIX = STRINGS_ZH["h.summary"], STRINGS_ZH["h.appendix"]
+"""The two level-2 headings outside the chapters: the summary before, the appendix after."""
 PASSED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
 MONDAY = datetime(2026, 4, 6, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, ISO week 2026-W15
 WEEK = Period(date(2026, 4, 6), date(2026, 4, 12))
@@ -210,17 +213,19 @@ def _headings(report: Report, lang: str) -> list[Heading]:
 
 class TestChineseStructure:
     def test_the_six_chapters_in_order(self, demo_report: Report) -> None:
-        chapters = [h.text for h in _headings(demo_report, "zh") if h.level == 2]
+        top = [h for h in _headings(demo_report, "zh") if h.level == 2]
+        chapters = [h.text for h in top if h.anchor not in UNNUMBERED]
         assert chapters == list(CHAPTERS)
         markdown = render_markdown(demo_report, lang="zh")
-        assert re.findall(r"^## (.+)$", markdown, flags=re.M) == list(CHAPTERS)
+        found = re.findall(r"^## (.+)$", markdown, flags=re.M)
+        assert found == [SUMMARY, *CHAPTERS, APPENDIX]
 
     def test_every_section_under_a_chapter(self, demo_report: Report) -> None:
         """Each section of the plan is a level-3 heading numbered （一）, （二）... in its
         chapter; the headings below a section are one level down too."""
         found = _headings(demo_report, "zh")
-        sections = [h for h in found if h.anchor in SECTIONS]
-        assert sorted(h.anchor for h in sections) == sorted(SECTIONS)
+        sections = [h for h in found if h.anchor in SECTIONS and h.anchor not in UNNUMBERED]
+        assert sorted(h.anchor for h in sections) == sorted(set(SECTIONS) - UNNUMBERED)
         assert all(h.level == 3 for h in sections)
         assert all(re.match(r"（[一二三四五六七八九十]+）", h.text) for h in sections)
         assert {h.level for h in found} == {1, 2, 3, 4}
@@ -263,25 +268,31 @@ class TestChineseStructure:
         found = _headings(demo_report, "en")
         top = [h for h in found if h.level == 2]
         assert [h.anchor for h in top] == list(SECTIONS)
-        assert [h.text for h in top] == [
-            f"{n}. {STRINGS_EN['h.' + name]}" for n, name in enumerate(SECTIONS, start=1)
+        numbered = [name for name in SECTIONS if name not in UNNUMBERED]
+        assert [h.text for h in top if h.anchor not in UNNUMBERED] == [
+            f"{n}. {STRINGS_EN['h.' + name]}" for n, name in enumerate(numbered, start=1)
         ]
+        assert (top[0].text, top[-1].text) == (STRINGS_EN["h.summary"], STRINGS_EN["h.appendix"])
         assert {h.level for h in found} == {1, 2, 3}
 
     def test_an_empty_store(self) -> None:
-        """Nothing published: every chapter and section, saying there is no index."""
+        """Nothing recorded: a short report, the summary saying so, the first chapter with the
+        background only, and the appendix; no empty chapter, section or index."""
         with LibOps.open("memory://") as ops:
             report = build_report(ops, lang="zh")
         markdown = render_markdown(report, lang="zh")
-        assert re.findall(r"^## (.+)$", markdown, flags=re.M) == list(CHAPTERS)
-        assert STRINGS_ZH["p.no_indices"] in markdown
-        assert STRINGS_ZH["p.no_weighted"] in markdown
+        assert re.findall(r"^## (.+)$", markdown, flags=re.M) == [SUMMARY, CHAPTERS[0], APPENDIX]
+        assert re.findall(r"^### (.+)$", markdown, flags=re.M) == [
+            f"（一）{STRINGS_ZH['h.background']}"
+        ]
+        assert STRINGS_ZH["p.empty"] in markdown
+        assert STRINGS_ZH["p.no_indices"] not in markdown
 
 
 def _chapters(items: Layout | None = None) -> list[Chapter]:
     """The chapters of a layout (the Chinese one by default): each a key and its sections."""
     chapters = [i for i in (LAYOUTS["zh"] if items is None else items) if isinstance(i, tuple)]
-    assert len(chapters) == len(LAYOUTS["zh"])
+    assert len(chapters) == len(CHAPTERS)
     return chapters
 
 
@@ -296,7 +307,9 @@ class TestLayouts:
         """Each section of SECTIONS is named once in the Chinese layout, and nothing else is
         (a section added without a place in a chapter fails here, so a merge is checked)."""
         named = [n for _, names in _chapters() for n in names]
+        named += [i for i in LAYOUTS["zh"] if isinstance(i, str)]
         assert sorted(named) == sorted(SECTIONS)
+        assert [i for i in LAYOUTS["zh"] if isinstance(i, str)] == ["summary", "appendix"]
         assert LAYOUTS["en"] == SECTIONS
 
     def test_an_unplaced_section_follows_the_one_before_it(
@@ -304,17 +317,17 @@ class TestLayouts:
     ) -> None:
         """A section missing from the layout goes after its predecessor in SECTIONS, in that
         section's chapter; one with no predecessor goes before the first section."""
-        extended = ("summary", *SECTIONS[:6], "statistics", *SECTIONS[6:], "appendix")
+        at = SECTIONS.index("cadence") + 1
+        extended = ("first", *SECTIONS[:at], "extra", *SECTIONS[at:])
         monkeypatch.setattr(blocks_module, "SECTIONS", extended)
-        zh = dict(_chapters(layout("zh")))
-        assert zh["overview"][:2] == ("summary", "background")
-        cadence = zh["platforms"].index("cadence")
-        assert zh["platforms"][cadence + 1] == "statistics"
-        assert zh["plan"] == ("recommendations", "appendix")
+        zh = layout("zh")
+        chapters = dict(_chapters(zh))
+        cadence = chapters["platforms"].index("cadence")
+        assert chapters["platforms"][cadence + 1] == "extra"
+        assert zh[:2] == ("first", "summary")
         en = layout("en")
-        assert en[0] == "summary"
-        assert en[-1] == "appendix"
-        assert en[en.index("cadence") + 1] == "statistics"
+        assert en[0] == "first"
+        assert en[en.index("cadence") + 1] == "extra"
 
     def test_headings_carry_no_number(self) -> None:
         """Numbers come from the layout, so no section heading in a catalogue has its own."""

@@ -1,8 +1,8 @@
 """The golden report: a small fixed demo's Markdown report, in English and in Chinese, as
 committed under ``tests/golden/report_en.md`` and ``tests/golden/report_zh.md``.
 
-What ``libops report`` writes (``report-<lang>.md``) for the scenario ``libops demo --seed 7
---posts 6 --days 7`` on a fresh store whose URL is the relative ``sqlite:///demo.db`` (so the
+What ``libops demo --seed 7 --posts 6 --days 7`` writes (``report-<lang>.md``, the demo
+naming its team's people) on a fresh store whose URL is the relative ``sqlite:///demo.db`` (so the
 store line never names a temporary directory).
 Any change to the report's figures, order, wording or layout shows up here as a diff to
 review. When a change is deliberate, regenerate the files and commit them with it::
@@ -23,6 +23,7 @@ import pytest
 
 from libops import LibOps
 from libops.demo import run_demo
+from libops.demo.setting import TEAM
 from libops.report import Report, build_report, render_markdown
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -39,7 +40,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
     try:
         run_demo(URL, seed=SEED, posts=POSTS, days=DAYS, project=True)
         with LibOps.open(URL) as ops:
-            return build_report(ops)
+            return build_report(ops, people=TEAM.values())  # as the demo writes it
     finally:
         os.chdir(before)
 

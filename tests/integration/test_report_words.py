@@ -352,6 +352,7 @@ def _user_texts(report: Report) -> list[str]:
     texts += list(report.background.budgets)
     texts += [k.handle for c in report.background.campaigns for k in c.kol_partners]
     texts += [p.actor_id for p in report.execution.people]
+    texts += [p.name for p in report.execution.people if p.name]
     texts += [r.title for r in report.risks.risks if signal_title(r.title) is None]
     texts.append(report.background.store)
     return sorted(set(texts), key=len, reverse=True)

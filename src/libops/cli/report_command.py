@@ -48,6 +48,9 @@ def report(
         str | None, typer.Option("--to", help="Last day of the period (YYYY-MM-DD).")
     ] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of the report: zh or en.")] = "en",
+    library: Annotated[
+        str | None, typer.Option("--library", help="The library's name, for the title.")
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="Directory to write the report into.")] = Path(
         "libops-report"
     ),
@@ -110,7 +113,13 @@ def report(
         with LibOps.open(store) as ops:
             try:
                 files = write_report(
-                    ops, out, lang=lang, campaign_id=campaign, period=period, formats=wanted
+                    ops,
+                    out,
+                    lang=lang,
+                    campaign_id=campaign,
+                    period=period,
+                    formats=wanted,
+                    library=library,
                 )
             except (MissingCjkFontError, BrowserNotFoundError) as error:
                 _report(str(error))

@@ -16,7 +16,7 @@ from libops.adapters.sandbox import Reception, SandboxPlatform
 from libops.adapters.storage import count_events
 from libops.bootstrap import LibOps
 from libops.demo.quarter import Quarter
-from libops.demo.setting import DEFAULT_POSTS, PLATFORMS, QUARTER_DAYS, START, beijing_time
+from libops.demo.setting import DEFAULT_POSTS, PLATFORMS, QUARTER_DAYS, START, TEAM, beijing_time
 from libops.demo.simulation import Simulation
 from libops.demo.summary import DemoSummary, summarise
 from libops.domain.errors import DemoStoreInUseError, LibopsError
@@ -177,7 +177,7 @@ def _write_report(ops: LibOps, report_dir: Path, lang: str) -> tuple[str | None,
     except (ImportError, AttributeError) as error:
         return None, f"report skipped: libops.report is not available yet ({error})"
     try:
-        files = write_report(ops, report_dir, lang=lang)
+        files = write_report(ops, report_dir, lang=lang, people=TEAM.values())
     except LibopsError as error:  # no CJK font for --lang zh, a directory it cannot write
         return None, f"report not written: {error}"
     return str(getattr(files, "html", report_dir)), None

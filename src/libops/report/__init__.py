@@ -22,7 +22,7 @@ from uuid import UUID
 import attrs
 
 from libops.domain.errors import InvalidValueError
-from libops.domain.values import Period
+from libops.domain.values import Actor, Period
 from libops.report.model import LANGUAGES, Report, build_report, check_language
 from libops.report.pdf import BrowserFailedError, BrowserNotFoundError, print_pdf
 from libops.report.render import (
@@ -141,12 +141,16 @@ def write_report(
     period: Period | tuple[date, date] | None = None,
     formats: str | Iterable[str] = DEFAULT_FORMATS,
     chromium: str | os.PathLike[str] | None = None,
+    library: str | None = None,
+    people: Iterable[Actor] = (),
 ) -> ReportFiles:
     """Build the report and write it into ``directory`` in each of ``formats``:
     ``report-<lang>.md`` with its charts (``charts-<lang>/<name>.png``, linked from the
     Markdown), ``report-<lang>.html`` (charts embedded), ``report-<lang>.pdf`` (the HTML
     printed by headless Chromium: ``chromium``, else ``$LIBOPS_CHROMIUM``, else the one on
-    the ``PATH``) and ``report-<lang>.docx``.
+    the ``PATH``) and ``report-<lang>.docx``. ``library`` (the library's name, for the
+    title) and ``people`` (the team's actors, for their names and roles) are passed to
+    :func:`build_report`.
 
     Everything is built and rendered before anything is written, so an unknown format, a
     bad campaign id, a bad period, an unknown language, a missing CJK font, a missing
@@ -158,7 +162,9 @@ def write_report(
     wanted = check_formats(formats)
     target = Path(directory)
     _check_directory(target)
-    report = build_report(ops, campaign_id=campaign_id, period=period, lang=lang)
+    report = build_report(
+        ops, campaign_id=campaign_id, period=period, lang=lang, library=library, people=people
+    )
     charts = render_charts(report, lang=lang)
     chart_dir = f"charts-{lang}"
     rendered: dict[str, bytes] = {}

@@ -3,31 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
 import attrs
 
-from libops.report.sections import EngagementRow, Report
+from libops.application.privacy import ERASURE_ACTOR
+from libops.application.risk_signals import SIGNALS_ACTOR
+from libops.projections.activity import SYSTEM_ACTOR
+from libops.projections.engagement import ZONE
+from libops.report.sections import Distribution, EngagementRow, Finding, Report
+from libops.report.statistics import MIN_POSTS_FOR_CORRELATION
+from libops.report.summary import EXCEEDED_FAR, MISSED_BADLY
 from libops.report.words import NONE, Words, count, minutes, money, number, percent, points
 
 SECTIONS: Final = (
+    "summary",
     "background",
     "goals",
     "execution",
     "results",
+    "targets",
     "engagement",
+    "statistics",
+    "wechat_index",
+    "comparisons",
     "cadence",
     # Chinese practice (issue 14, item 5): the indices and the account's standing.
     "indices",
     "standing",
     "interactions",
     "budget",
+    "budget_use",
     "risks",
     "problems",
     "judgement",
     "recommendations",
+    "appendix",
 )
 """The report's sections, in the English report's order (each one's heading is
 ``STRINGS[lang]["h." + name]``, numbered by :func:`blocks`)."""
@@ -42,12 +55,14 @@ Layout = tuple[str | Chapter, ...]
 LAYOUTS: Final[dict[str, Layout]] = {
     "en": SECTIONS,
     "zh": (
-        ("overview", ("background", "goals", "results", "judgement")),
-        ("platforms", ("engagement", "cadence", "indices")),
+        "summary",
+        ("overview", ("background", "goals", "results", "comparisons", "judgement")),
+        ("platforms", ("engagement", "statistics", "wechat_index", "cadence", "indices")),
         ("content", ("execution", "interactions")),
         ("standing", ("standing",)),
-        ("problems", ("problems", "risks", "budget")),
-        ("plan", ("recommendations",)),
+        ("problems", ("problems", "risks", "budget", "budget_use")),
+        ("plan", ("recommendations", "targets")),
+        "appendix",
     ),
 }
 """Each language's layout. English follows the evaluation plan, section by section; Chinese
@@ -112,20 +127,35 @@ def _counts(w: Words, kind: str, counted: str, pairs: Iterable[tuple[str, int]])
     )
 
 
+UNNUMBERED: Final = frozenset({"summary", "appendix"})
+"""Sections outside the numbering: the executive summary before the first, the appendix
+after the last."""
+
+
 def blocks(report: Report, w: Words) -> list[Block]:
     """The report as blocks: its title, then the sections as the language's layout orders
-    them (:data:`LAYOUTS`), numbered, chapters holding theirs one heading level down."""
+    them (:data:`LAYOUTS`), numbered, chapters holding theirs one heading level down. A
+    section with nothing to show (an empty report's data sections) is left out, and so is a
+    chapter left with no section; the numbers count only what is shown."""
     out: list[Block] = [_title(report, w)]
     top = 0
     for item in layout(w.lang):
-        top += 1
         if isinstance(item, str):
-            out.extend(_section(report, w, item, (top,)))
+            found = SECTION_BLOCKS[item](report, w)
+            if found and item in UNNUMBERED:
+                out.extend(found)
+            elif found:
+                top += 1
+                out.extend(_section(found, w.lang, (top,)))
             continue
         key, names = item
+        shown = [f for f in (SECTION_BLOCKS[name](report, w) for name in names) if f]
+        if not shown:
+            continue
+        top += 1
         out.append(Heading(2, _numbered(w.lang, (top,), w(f"chapter.{key}")), f"chapter-{key}"))
-        for sub, name in enumerate(names, start=1):
-            out.extend(_section(report, w, name, (top, sub)))
+        for sub, found in enumerate(shown, start=1):
+            out.extend(_section(found, w.lang, (top, sub)))
     return out
 
 
@@ -161,15 +191,14 @@ def layout(lang: str) -> Layout:
     return tuple(i if isinstance(i, str) else (i[0], tuple(i[1])) for i in items)
 
 
-def _section(report: Report, w: Words, name: str, number: tuple[int, ...]) -> list[Block]:
+def _section(found: list[Block], lang: str, number: tuple[int, ...]) -> list[Block]:
     """A section's blocks, its heading numbered and, inside a chapter, every heading of it one
     level down (the section functions write level 2 for the section, 3 below it)."""
-    found = SECTION_BLOCKS[name](report, w)
     depth = len(number) - 1
     out: list[Block] = []
     for index, block in enumerate(found):
         if isinstance(block, Heading):
-            text = _numbered(w.lang, number, block.text) if index == 0 else block.text
+            text = _numbered(lang, number, block.text) if index == 0 else block.text
             block = Heading(block.level + depth, text, block.anchor)
         out.append(block)
     return out
@@ -205,11 +234,47 @@ def _numbered(lang: str, number: tuple[int, ...], text: str) -> str:
 
 
 def _title(report: Report, w: Words) -> Heading:
-    """The report's title: the campaign's name when the report is about one campaign."""
+    """The report's title (:func:`title_text`)."""
+    return Heading(1, title_text(report, w))
+
+
+def _date(w: Words, day: date) -> str:
+    """A day in words (``1 Apr 2026``, ``2026年4月1日``)."""
+    return w("date", day=day.day, month=w(f"month.{day.month}"), year=day.year)
+
+
+def _when(report: Report, w: Words) -> str | None:
+    """The period of the title in words, by the report's kind (``None`` without one)."""
     b = report.background
-    if b.campaign_id is not None and b.campaigns:
-        return Heading(1, w("title.campaign", name=b.campaigns[0].name))
-    return Heading(1, w("title"))
+    if b.period is None or b.kind is None:
+        return None
+    start, end = b.period.start, b.period.end
+    first, last = _date(w, start), _date(w, end)
+    if b.kind == "campaign":
+        name = b.campaigns[0].name if b.campaigns else NONE
+        return w("when.campaign", campaign=name, first=first, last=last)
+    if b.kind == "monthly":
+        return w("when.monthly", month=w(f"month.{start.month}"), year=start.year)
+    if b.kind == "quarterly":
+        return w("when.quarterly", quarter=w(f"quarter.{start.month // 3 + 1}"), year=start.year)
+    if b.kind == "half_year":
+        return w("when.half_year", half=w(f"half.{1 if start.month == 1 else 2}"), year=start.year)
+    if b.kind == "annual":
+        return w("when.annual", year=start.year)
+    return w("when.custom", first=first, last=last)
+
+
+def title_text(report: Report, w: Words) -> str:
+    """The report's title: the library (when given), the kind of report and its period
+    (``Riverside Library — social media evaluation report, January–March 2026
+    (quarterly)``; ``××图书馆新媒体运营评估报告（2026年第一季度）``)."""
+    library = report.background.library
+    when = _when(report, w)
+    if library is None:
+        return w("title.undated") if when is None else w("title.dated", when=when)
+    if when is None:
+        return w("title.library_undated", library=library)
+    return w("title.library", library=library, when=when)
 
 
 def _background(report: Report, w: Words) -> list[Block]:
@@ -217,7 +282,6 @@ def _background(report: Report, w: Words) -> list[Block]:
     b = report.background
     out: list[Block] = []
     out.append(Heading(2, w("h.background"), "background"))
-    out.append(Paragraph(w("p.store", store=b.store, events=count(b.events))))
     out.append(
         Paragraph(
             w("p.no_period")
@@ -275,6 +339,11 @@ def _goals(report: Report, w: Words) -> list[Block]:
     return out
 
 
+LIBOPS_ACTORS: Final = frozenset({SIGNALS_ACTOR.id, ERASURE_ACTOR.id, SYSTEM_ACTOR})
+"""The actor ids libops itself acts under (risk signals, erasures, events no person caused):
+the people table names them from the catalogues' labels."""
+
+
 def _execution(report: Report, w: Words) -> list[Block]:
     """The execution section."""
     out: list[Block] = []
@@ -304,9 +373,16 @@ def _execution(report: Report, w: Words) -> list[Block]:
     out.append(Heading(3, w("h3.people")))
     out.append(
         _table(
-            w.columns("actor", "events"),
-            [(p.actor_id, count(p.events)) for p in e.people],
-            [False, True],
+            w.columns("actor", "roles", "events"),
+            [
+                (
+                    p.name or (w.label(p.actor_id) if p.actor_id in LIBOPS_ACTORS else p.actor_id),
+                    w("sep.list").join(w.label(r) for r in p.roles) or NONE,
+                    count(p.events),
+                )
+                for p in e.people
+            ],
+            [False, False, True],
         )
     )
     out.append(Heading(3, w("h3.milestones")))
@@ -826,23 +902,341 @@ def _standing(report: Report, w: Words) -> list[Block]:
     return out
 
 
+# --- issue 14: summary, target advice, statistics, WCI, comparisons, budget use, appendix --
+
+
+def _summary(report: Report, w: Words) -> list[Block]:
+    """The executive summary: at most three findings (:mod:`libops.report.summary`), or
+    one sentence when nothing was recorded in the period."""
+    out: list[Block] = [Heading(2, w("h.summary"), "summary")]
+    if report.is_empty:
+        out.append(Paragraph(w("p.empty")))
+    elif report.summary:
+        out.append(BulletList(tuple(_summary_item(f, w) for f in report.summary)))
+    else:
+        out.append(Paragraph(w("p.no_summary")))
+    return out
+
+
+def _summary_item(finding: Finding, w: Words) -> str:
+    """A finding of the summary; a risk's title in the report's language."""
+    if finding.kind != "summary_risk":
+        return w.finding(finding)
+    shown = {name: w._figure(name, value) for name, value in finding.figures}
+    shown["title"] = w.risk_title(str(finding.figure("title")))
+    return w(f"finding.{finding.kind}", **shown)
+
+
+def _targets(report: Report, w: Words) -> list[Block]:
+    """Target-setting advice: objectives missed badly or exceeded by far."""
+    out: list[Block] = [Heading(2, w("h.targets"), "targets")]
+    out.append(Paragraph(w("p.targets", low=percent(MISSED_BADLY), high=number(EXCEEDED_FAR))))
+    if report.target_advice:
+        out.append(BulletList(tuple(w.finding(f) for f in report.target_advice)))
+    else:
+        out.append(Paragraph(w("p.no_target_advice")))
+    return out
+
+
+def _fixed(value: Decimal | None, places: int) -> str:
+    """A statistic with ``places`` decimals and thousands separators."""
+    return NONE if value is None else f"{value:,.{places}f}"
+
+
+def _distribution_cells(d: Distribution | None, rate: bool) -> tuple[str, ...]:
+    if d is None:
+        return (count(0), NONE, NONE, NONE, NONE, NONE)
+    shown = percent if rate else (lambda v: _fixed(v, 1))
+    return (
+        count(d.n),
+        shown(d.mean),
+        shown(d.median),
+        shown(d.sd),
+        shown(d.minimum),
+        shown(d.maximum),
+    )
+
+
+def _statistics(report: Report, w: Words) -> list[Block]:
+    """Descriptive statistics and correlation per platform."""
+    out: list[Block] = [Heading(2, w("h.statistics"), "statistics")]
+    if not report.statistics:
+        out.append(Paragraph(w("p.no_statistics")))
+        return out
+    out.append(Paragraph(w("p.statistics", minimum=count(MIN_POSTS_FOR_CORRELATION))))
+    out.append(
+        _table(
+            w.columns("platform", "figure", "n", "mean", "median", "sd", "minimum", "maximum"),
+            [
+                (w.label(p.platform), w(f"stat.{name}"), *_distribution_cells(d, name == "rate"))
+                for p in report.statistics
+                for name, d in (("rate", p.rate), ("reach", p.reach))
+            ],
+            [False, False, True, True, True, True, True, True],
+        )
+    )
+    out.append(
+        _table(
+            w.columns("platform", "pair", "n", "rho", "strength"),
+            [
+                (
+                    w.label(p.platform),
+                    w(f"pair.{c.x}.{c.y}"),
+                    count(c.n),
+                    NONE if c.coefficient is None else f"{c.coefficient:+.3f}",
+                    w(f"strength.{c.strength}")
+                    if c.strength is not None
+                    else w(f"corr.{c.reason}", minimum=count(MIN_POSTS_FOR_CORRELATION)),
+                )
+                for p in report.statistics
+                for c in p.correlations
+            ],
+            [False, False, True, True, False],
+        )
+    )
+    return out
+
+
+def _wechat_index(report: Report, w: Words) -> list[Block]:
+    """The WeChat index (WCI) of the period and per ISO week."""
+    out: list[Block] = [Heading(2, w("h.wechat_index"), "wechat_index")]
+    x = report.wechat_index
+    if x is None or x.period_wci is None:
+        out.append(Paragraph(w("p.no_wci")))
+        return out
+    out.append(
+        Paragraph(
+            w(
+                "p.wci",
+                version=x.version,
+                articles=count(x.articles),
+                days=count(x.days),
+                wci=_fixed(x.period_wci, 2),
+                used=w("sep.list").join(w.label(i) for i in x.inputs_used),
+                left_out=w("sep.list").join(w.label(i) for i in x.inputs_left_out) or NONE,
+            )
+        )
+    )
+    out.append(Paragraph(w("p.wci_method")))
+    out.append(
+        _table(
+            w.columns("week", "articles", "reads", "likes", "shares", "wci"),
+            [
+                (
+                    f"{k.start.isoformat()} – {k.end.isoformat()}",
+                    count(k.articles),
+                    count(k.reads),
+                    count(k.likes),
+                    count(k.shares),
+                    _fixed(k.wci, 2),
+                )
+                for k in x.weeks
+            ],
+            [False, True, True, True, True, True],
+        )
+    )
+    return out
+
+
+def _signed(ratio: Decimal | None) -> str:
+    """A change as a signed percentage (``+12.50%``)."""
+    return NONE if ratio is None else f"{ratio * 100:+,.2f}%"
+
+
+_HEADLINE: Final = ("posts", "reach", "engagements", "engagement_rate", "followers_gained")
+
+
+def _comparisons(report: Report, w: Words) -> list[Block]:
+    """环比 and 同比: a table for each earlier period the store holds, else a sentence."""
+    out: list[Block] = [Heading(2, w("h.comparisons"), "comparisons")]
+    c = report.comparisons
+    if c.reason is not None:
+        out.append(Paragraph(w(f"p.no_comparison.{c.reason}")))
+        return out
+    for kind, found in (("previous", c.previous), ("year_earlier", c.year_earlier)):
+        if found is None:
+            out.append(Paragraph(w(f"p.no_{kind}")))
+            continue
+        out.append(
+            Heading(3, w(f"h3.{kind}", start=found.start.isoformat(), end=found.end.isoformat()))
+        )
+        rows = []
+        for figure in _HEADLINE:
+            now, then = getattr(found.now, figure), getattr(found.then, figure)
+            shown = percent if figure == "engagement_rate" else count
+            rows.append(
+                (w(f"figure.{figure}"), shown(now), shown(then), _signed(found.change(figure)))
+            )
+        out.append(_table(w.columns("figure", "now", "then", "change"), rows, [False] + [True] * 3))
+    return out
+
+
+def _budget_use(report: Report, w: Words) -> list[Block]:
+    """Allocated against spent per budget line, under-used lines flagged."""
+    out: list[Block] = [Heading(2, w("h.budget_use"), "budget_use")]
+    u = report.budget_use
+    if not u.lines:
+        out.append(Paragraph(w("p.no_budget_lines")))
+        return out
+    out.append(Paragraph(w("p.budget_use", threshold=percent(u.threshold))))
+    out.append(
+        _table(
+            w.columns("budget", "category", "line", "currency", "allocated", "spent", "used"),
+            [
+                (
+                    x.budget,
+                    w.label(x.category),
+                    x.campaign or w("line.general"),
+                    x.currency,
+                    money(x.allocated),
+                    money(x.spent),
+                    percent(x.used),
+                )
+                for x in u.lines
+            ],
+            [False, False, False, False, True, True, True],
+        )
+    )
+    flagged = [x for x in u.lines if x.flagged]
+    if flagged:
+        out.append(
+            BulletList(
+                tuple(
+                    w(
+                        "p.budget_flagged",
+                        budget=x.budget,
+                        category=w.label(x.category),
+                        line=x.campaign or w("line.general"),
+                        spent=money(x.spent),
+                        allocated=money(x.allocated),
+                        currency=x.currency,
+                        used=percent(x.used),
+                    )
+                    for x in flagged
+                )
+            )
+        )
+    elif u.period_over:
+        out.append(Paragraph(w("p.budget_none_flagged", threshold=percent(u.threshold))))
+    if not u.period_over:
+        out.append(Paragraph(w("p.budget_running")))
+    return out
+
+
+def _local_minute(moment: datetime) -> str:
+    return moment.astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
+
+
+def _appendix(report: Report, w: Words) -> list[Block]:
+    """Appendix: where the data came from, up to when, how many records."""
+    out: list[Block] = [Heading(2, w("h.appendix"), "appendix")]
+    s = report.source
+    if s is None:
+        return out
+    if s.last_recorded is None:
+        out.append(Paragraph(w("p.source_empty", store=s.store)))
+    else:
+        out.append(
+            Paragraph(
+                w(
+                    "p.source",
+                    store=s.store,
+                    records=count(s.records),
+                    last=_local_minute(s.last_recorded),
+                )
+            )
+        )
+    out.append(Paragraph(w("p.source_views")))
+    return out
+
+
+DATA_SECTIONS: Final = frozenset(
+    {
+        "goals",
+        "execution",
+        "results",
+        "targets",
+        "engagement",
+        "statistics",
+        "wechat_index",
+        "comparisons",
+        "cadence",
+        "indices",
+        "standing",
+        "interactions",
+        "budget",
+        "budget_use",
+        "risks",
+        "problems",
+        "judgement",
+        "recommendations",
+    }
+)
+"""The sections left out of an empty report (:attr:`Report.is_empty`): the summary says
+that nothing was recorded instead."""
+
+
+def _chart_has_data(name: str, report: Report) -> bool:
+    """Whether the chart ``name`` has anything to draw (a chart without is left out)."""
+    checks: dict[str, Callable[[Report], bool]] = {
+        "engagement_by_platform": lambda r: bool(r.engagement.by_platform),
+        "rate_by_content_type": lambda r: any(
+            row.engagement_rate is not None for row in r.engagement.by_content_type
+        ),
+        "weekly_trend": lambda r: bool(r.engagement.by_week),
+        "budget_positions": lambda r: bool(r.budgets.by_category),
+        "risk_heat_map": lambda r: r.risks.open_risks > 0,
+        "cadence": lambda r: any(row.periods for row in r.cadence),
+    }
+    check = checks.get(name)
+    return True if check is None else check(report)
+
+
+def _data_section(
+    section: Callable[[Report, Words], list[Block]],
+) -> Callable[[Report, Words], list[Block]]:
+    """``section`` for a data section: nothing for an empty report, and no chart that has
+    no data to draw."""
+
+    def blocks_of(report: Report, w: Words) -> list[Block]:
+        if report.is_empty:
+            return []
+        return [
+            b
+            for b in section(report, w)
+            if not isinstance(b, Chart) or _chart_has_data(b.name, report)
+        ]
+
+    blocks_of.__doc__ = section.__doc__
+    return blocks_of
+
+
 SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
+    "summary": _summary,
     "background": _background,
     "goals": _goals,
     "execution": _execution,
     "results": _results,
+    "targets": _targets,
     "engagement": _engagement,
+    "statistics": _statistics,
+    "wechat_index": _wechat_index,
+    "comparisons": _comparisons,
     "cadence": _cadence,
     "interactions": _interactions,
     "budget": _budget,
+    "budget_use": _budget_use,
     "risks": _risks,
     "problems": _problems,
     "judgement": _judgement,
     "recommendations": _recommendations,
     "indices": _indices,
     "standing": _standing,
+    "appendix": _appendix,
 }
-"""Each section's blocks, by its name in :data:`SECTIONS`."""
+"""Each section's blocks, by its name in :data:`SECTIONS` (data sections wrapped by
+:func:`_data_section`, just below)."""
+SECTION_BLOCKS.update({name: _data_section(SECTION_BLOCKS[name]) for name in DATA_SECTIONS})
 
 
 def _or_none(value: object) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -29,9 +29,11 @@ import attrs
 
 from libops import analysis
 from libops.domain.errors import InvalidValueError, UnknownIdError
-from libops.domain.values import Period
+from libops.domain.values import Actor, Period, require_line
 from libops.projections.activity import entries as activity_entries
 from libops.projections.activity import event_of as activity_event
+from libops.report.budget_use import _budget_use
+from libops.report.comparisons import _comparisons
 from libops.report.findings import MIN_POSTS_FOR_BEST, _judgement, _problems, _recommendations
 from libops.report.indices import _indices
 from libops.report.money_risks import _budgets, _risks
@@ -46,17 +48,26 @@ from libops.report.results import (
 )
 from libops.report.sections import (
     LANGUAGES,
+    REPORT_KINDS,
     Background,
+    BudgetLine,
     BudgetRow,
     Budgets,
+    BudgetUse,
     CadenceRow,
     CampaignInfo,
+    Comparison,
+    Comparisons,
+    CorrelationRow,
     CostRow,
+    DataSource,
+    Distribution,
     Engagement,
     EngagementRow,
     Execution,
     Figure,
     Finding,
+    Headline,
     IncidentRow,
     Interactions,
     Judgement,
@@ -64,12 +75,18 @@ from libops.report.sections import (
     Milestone,
     ObjectiveResult,
     Person,
+    PlatformStatistics,
     PostCount,
     Report,
     RiskRow,
     Risks,
+    WciWeek,
+    WechatIndex,
     check_language,
 )
+from libops.report.statistics import _statistics
+from libops.report.summary import _summary, _target_advice, report_kind
+from libops.report.wechat_index import _wechat_index
 
 if TYPE_CHECKING:
     from libops.bootstrap import LibOps
@@ -78,17 +95,26 @@ __all__ = [
     "LANGUAGES",
     "LIFECYCLE",
     "MIN_POSTS_FOR_BEST",
+    "REPORT_KINDS",
     "Background",
+    "BudgetLine",
     "BudgetRow",
+    "BudgetUse",
     "Budgets",
     "CadenceRow",
     "CampaignInfo",
+    "Comparison",
+    "Comparisons",
+    "CorrelationRow",
     "CostRow",
+    "DataSource",
+    "Distribution",
     "Engagement",
     "EngagementRow",
     "Execution",
     "Figure",
     "Finding",
+    "Headline",
     "IncidentRow",
     "Interactions",
     "Judgement",
@@ -96,10 +122,13 @@ __all__ = [
     "Milestone",
     "ObjectiveResult",
     "Person",
+    "PlatformStatistics",
     "PostCount",
     "Report",
     "RiskRow",
     "Risks",
+    "WciWeek",
+    "WechatIndex",
     "build_report",
     "check_language",
 ]
@@ -112,6 +141,8 @@ def build_report(
     period: Period | tuple[date, date] | None = None,
     lang: str = "en",
     index_weights: analysis.IndexWeights | None = None,
+    library: str | None = None,
+    people: Iterable[Actor] = (),
 ) -> Report:
     """Catch the standard projections up and build the report of a campaign or a period.
 
@@ -120,9 +151,14 @@ def build_report(
     those days (Asia/Shanghai). ``lang`` is the language the renderers use by default.
     ``index_weights`` weighs the platforms' indices in the cross-platform index (platform ->
     weight; default 微信 40 / 微博 25 / 抖音 20; bad weights raise ``IndexWeightsError``).
-    Nothing is recorded: the report only reads.
+    ``library`` is the library's name for the title (one line of text); ``people`` the
+    team's :class:`~libops.domain.values.Actor` records, whose names and roles the report
+    shows for their ids (events record only an actor's id). Nothing is recorded: the report
+    only reads.
     """
     lang = check_language(lang)
+    library = None if library is None else require_line("the library's name", library)
+    team = _team(people)
     given = chosen_period = _period(period)  # given: the period asked for, if any
     campaign = None if campaign_id is None else _campaign_key(campaign_id)
     engine = ops.projections
@@ -155,11 +191,9 @@ def build_report(
     # Activity is filtered by the day it was recorded only for a period given explicitly:
     # a campaign's period or the span of publications are the days of the posts, and a
     # history recorded with a simulated clock was recorded on other days.
-    activity = [
-        e
-        for e in activity_entries(engine.view("activity"))
-        if given is None or _local_day(e["recorded_at"]) in given
-    ]
+    logged = activity_entries(engine.view("activity"))
+    last_recorded = datetime.fromisoformat(logged[-1]["recorded_at"]) if logged else None
+    activity = [e for e in logged if given is None or _local_day(e["recorded_at"]) in given]
     post_campaigns = {
         key.removeprefix("meta:"): meta.get("campaign_id")
         for key, meta in engagement_view.items()
@@ -182,9 +216,11 @@ def build_report(
             sorted(doc["name"] for key, doc in budget_view.items() if key.startswith("budget:"))
         ),
         events=int(ops.app.recorder.max_notification_id() or 0),
+        library=library,
+        kind=report_kind(chosen_period, campaign),
     )
     goals = _goals(scorecard, campaigns)
-    execution = _execution(rows, activity, campaigns, chosen_period)
+    execution = _named(_execution(rows, activity, campaigns, chosen_period), team)
     engagement = _engagement(rows, chosen_period)
     cadence = _cadence(engine.view("cadence"), chosen_period, rows, campaigns)
     interactions = _interactions(interactions_view, campaign)
@@ -202,6 +238,20 @@ def build_report(
     recommendations = _recommendations(
         rows, goals, cadence, interactions, budgets, engagement, risks
     )
+    comparisons = _comparisons(
+        analysis.observations(engagement_view, include_unmeasured=True),
+        rows,
+        chosen_period,
+        campaign,
+        background.kind,
+    )
+    budget_use = _budget_use(
+        budget_view,
+        campaign,
+        campaigns,
+        _budget_periods(ops, budget_view),
+        None if last_recorded is None else _local_day(last_recorded.isoformat()),
+    )
     return Report(
         lang=lang,
         background=background,
@@ -216,7 +266,60 @@ def build_report(
         judgement=judgement,
         recommendations=recommendations,
         indices=_indices(engine.view("wci"), rows, chosen_period, index_weights),
+        summary=_summary(goals, engagement, comparisons, risks, budget_use),
+        statistics=_statistics(rows),
+        wechat_index=_wechat_index(
+            engine.view("wci"), (o.post_id for o in rows if o.platform == "wechat"), chosen_period
+        ),
+        comparisons=comparisons,
+        budget_use=budget_use,
+        target_advice=_target_advice(goals),
+        source=DataSource(background.store, background.events, last_recorded),
     )
+
+
+def _budget_periods(ops: LibOps, view: Mapping[str, Any]) -> dict[str, Period]:
+    """Each budget's period, by id: the view holds none, so the budgets are read."""
+    periods = {}
+    for key in view:
+        if key.startswith("budget:"):
+            budget_id = key.removeprefix("budget:")
+            periods[budget_id] = ops.budgets.get(budget_id).period
+    return periods
+
+
+def _team(people: Iterable[Actor]) -> dict[str, Actor]:
+    """The team's actors by id (:class:`InvalidValueError` for anything else)."""
+    if isinstance(people, str | bytes | Actor) or not isinstance(people, Iterable):
+        raise InvalidValueError(
+            f"people must be a list of Actor records, not {type(people).__name__}"
+        )
+    team = {}
+    for person in people:
+        if not isinstance(person, Actor):
+            raise InvalidValueError(
+                f"people must be Actor records (id, roles, name), not {type(person).__name__}"
+            )
+        team[person.id] = person
+    return team
+
+
+def _named(execution: Execution, team: Mapping[str, Actor]) -> Execution:
+    """The execution section with each person's name and roles, when the team gives them."""
+    people = []
+    for person in execution.people:
+        found = team.get(person.actor_id)
+        if found is None:
+            people.append(person)
+            continue
+        people.append(
+            attrs.evolve(
+                person,
+                name=found.name or None,
+                roles=tuple(sorted(r.value for r in found.roles)),
+            )
+        )
+    return attrs.evolve(execution, people=tuple(people))
 
 
 def _period(period: object) -> Period | None:

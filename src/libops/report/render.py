@@ -22,7 +22,7 @@ import html
 import re
 from typing import Final
 
-from libops.report.blocks import SECTIONS, Chart, Heading, Paragraph, Table, blocks
+from libops.report.blocks import SECTIONS, Chart, Heading, Paragraph, Table, blocks, title_text
 from libops.report.charts import (
     CHART_NAMES,
     CJK_FAMILIES,
@@ -169,7 +169,7 @@ def render_html(
     words = language(report, lang)
     images = render_charts(report, lang=words.lang) if charts is None else charts
     e = html.escape
-    title = words("title")
+    title = title_text(report, words)
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{"zh-CN" if words.lang == "zh" else "en"}">',

@@ -75,6 +75,13 @@ class Background:
     """The names of the budgets in the budget view."""
     events: int
     """The last notification id of the log when the views were read."""
+    library: str | None = None
+    """The library's name, as given to ``build_report(library=...)`` (``None``: not given)."""
+    kind: str | None = None
+    """The kind of report, from its scope and period (:data:`REPORT_KINDS`): ``"campaign"``
+    for one campaign, else ``"monthly"``, ``"quarterly"``, ``"half_year"`` or ``"annual"``
+    when the period is exactly a calendar month, quarter, half-year or year, else
+    ``"custom"``; ``None`` without a period."""
 
 
 @attrs.frozen
@@ -98,10 +105,17 @@ class ObjectiveResult:
 
 @attrs.frozen
 class Person:
-    """Someone who acted in the period: events recorded under their actor id."""
+    """Someone who acted in the period: events recorded under their actor id.
+
+    ``name`` and ``roles`` are the person's display name and roles (role values, sorted)
+    when the report was given them (``build_report(people=...)``); ``None`` and ``()``
+    otherwise, and the report then shows the id.
+    """
 
     actor_id: str
     events: int
+    name: str | None = None
+    roles: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -367,6 +381,176 @@ class Judgement:
     open_risks: int
 
 
+# --- issue 14: the sections added for leadership (summary, statistics, WCI, comparisons,
+# --- budget use, target advice, data source) ---------------------------------------------
+
+REPORT_KINDS: Final = ("monthly", "quarterly", "half_year", "annual", "campaign", "custom")
+"""The kinds of report :attr:`Background.kind` names."""
+
+
+@attrs.frozen
+class Distribution:
+    """Descriptive statistics of one figure over posts (from :func:`libops.analysis.describe`):
+    ``n`` posts with a value, the mean, the median, the sample standard deviation (``None``
+    for one post), the minimum and the maximum."""
+
+    n: int
+    mean: Decimal
+    median: Decimal
+    sd: Decimal | None
+    minimum: Decimal
+    maximum: Decimal
+
+
+@attrs.frozen
+class CorrelationRow:
+    """Spearman's rank correlation of two figures over one platform's posts.
+
+    ``coefficient`` is ``None`` when it is not computed: ``reason`` is then
+    ``"too_few_posts"`` (fewer than :data:`~libops.report.statistics.MIN_POSTS_FOR_CORRELATION`
+    posts with both values) or ``"constant"`` (a figure that does not vary). ``strength`` is
+    Cohen's band (negligible, weak, moderate, strong).
+    """
+
+    x: str
+    y: str
+    n: int
+    coefficient: Decimal | None
+    strength: str | None
+    reason: str | None
+
+
+@attrs.frozen
+class PlatformStatistics:
+    """One platform's measured posts: the distribution of their engagement rate and reach,
+    and the correlations of reach with engagements and of posting hour with the rate."""
+
+    platform: str
+    posts: int
+    rate: Distribution | None
+    reach: Distribution | None
+    correlations: tuple[CorrelationRow, ...]
+
+
+@attrs.frozen
+class WciWeek:
+    """The WeChat index of one ISO week (publication days in Asia/Shanghai): ``start`` and
+    ``end`` are its days inside the report's period (d of the formula is their number)."""
+
+    week: str
+    start: date
+    end: date
+    articles: int
+    reads: int
+    likes: int
+    shares: int
+    wci: Decimal
+
+
+@attrs.frozen
+class WechatIndex:
+    """The WCI (Qingbo V14.2, :mod:`libops.projections.wci`) of the WeChat posts in scope:
+    for the whole period (d = its days) and per ISO week (d = its days in the period, 7 for
+    a whole week), with the inputs used and
+    left out. ``period_wci`` is ``None`` when no WeChat post is in scope."""
+
+    version: str
+    days: int
+    articles: int
+    reads: int
+    likes: int
+    shares: int
+    period_wci: Decimal | None
+    weeks: tuple[WciWeek, ...]
+    inputs_used: tuple[str, ...]
+    inputs_left_out: tuple[str, ...]
+
+
+@attrs.frozen
+class Headline:
+    """The headline figures of a period: posts, reach, engagements, rate, followers gained."""
+
+    posts: int
+    reach: int
+    engagements: int
+    engagement_rate: Decimal | None
+    followers_gained: int
+
+
+@attrs.frozen
+class Comparison:
+    """This period against an earlier one: ``kind`` is ``"previous"`` (环比: the calendar
+    unit before, or as many days just before, :func:`libops.report.comparisons.previous_period`)
+    or ``"year_earlier"`` (同比: the same days a year before)."""
+
+    kind: str
+    start: date
+    end: date
+    now: Headline
+    then: Headline
+
+    def change(self, figure: str) -> Decimal | None:
+        """The change of ``figure`` as a ratio (now / then - 1), ``None`` when then is 0 or
+        unknown (for the rate: its change in relative terms too)."""
+        now, then = getattr(self.now, figure), getattr(self.then, figure)
+        if now is None or then is None or then == 0:
+            return None
+        return Decimal(now) / Decimal(then) - 1
+
+
+@attrs.frozen
+class Comparisons:
+    """环比 and 同比, each present only when the store holds posts published in that earlier
+    period. ``reason`` says why there is none at all: ``"campaign"`` (a campaign report has
+    no earlier period), ``"no_period"`` or ``"no_data"``."""
+
+    previous: Comparison | None
+    year_earlier: Comparison | None
+    reason: str | None = None
+
+
+@attrs.frozen
+class BudgetLine:
+    """One budget line: allocated against spent, with the share used.
+
+    ``used`` = spent / allocated (``None`` when nothing was allocated); ``period_over``
+    when the data reach the budget's last day; ``flagged`` when the line used less than
+    :data:`~libops.report.budget_use.UNDERUSED` of its allocation and its budget's period is
+    over.
+    """
+
+    budget: str
+    category: str
+    campaign: str | None
+    currency: str
+    allocated: Decimal
+    spent: Decimal
+    used: Decimal | None
+    flagged: bool
+    period_over: bool = False
+
+
+@attrs.frozen
+class BudgetUse:
+    """Allocated against spent per budget line (with a campaign, its lines only)."""
+
+    lines: tuple[BudgetLine, ...]
+    threshold: Decimal
+    period_over: bool
+    """Whether every line's budget period is over (the last recorded event is on or after
+    its last day): a line is flagged only then."""
+
+
+@attrs.frozen
+class DataSource:
+    """Where the figures came from, for the appendix: the store (password removed), how
+    many records it held and the time of the last one (``None`` when empty)."""
+
+    store: str
+    records: int
+    last_recorded: datetime | None
+
+
 @attrs.frozen
 class PlatformIndex:
     """One platform's communication index over the report's period, with the counts behind it.
@@ -462,6 +646,29 @@ class Report:
     recommendations: tuple[Finding, ...]
     indices: Indices = attrs.field(factory=Indices.none)
     """The communication indices (WCI, BCI, short video, weighted); see :class:`Indices`."""
+    summary: tuple[Finding, ...] = ()
+    """The executive summary: at most three findings (:mod:`libops.report.summary`)."""
+    statistics: tuple[PlatformStatistics, ...] = ()
+    wechat_index: WechatIndex | None = None
+    comparisons: Comparisons = Comparisons(None, None, "no_period")
+    budget_use: BudgetUse = BudgetUse((), Decimal("0.5"), False)
+    target_advice: tuple[Finding, ...] = ()
+    source: DataSource | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether nothing was recorded in scope: no campaign, publication, person acting,
+        budget line, risk, question or participant. Such a report is short: the summary
+        says so and the data sections are left out."""
+        return not (
+            self.background.campaigns
+            or self.execution.posts_total
+            or self.execution.people
+            or self.budgets.by_category
+            or self.risks.risks
+            or self.interactions.questions
+            or self.interactions.participants
+        )
 
     def headline(self) -> dict[str, Any]:
         """The headline figures as plain JSON values (Decimal as text)."""

@@ -92,7 +92,7 @@ STRINGS: Final[dict[str, str]] = {
     "col.met": "Met",
     "col.content_type": "Content type",
     "col.posts": "Posts",
-    "col.actor": "Actor",
+    "col.actor": "Person",
     "col.events": "Events",
     "col.day": "Day",
     "col.milestone": "Milestone",
@@ -314,6 +314,149 @@ STRINGS: Final[dict[str, str]] = {
     "p.no_ranking": "No ranking among peer libraries and no honour is recorded in the store: "
     "the account's place in peer rankings (the monthly culture-and-tourism lists, Qingbo's "
     "library lists) and any awards are to be added by hand.",
+    # --- issue 14, new sections (summary, targets, statistics, WCI, comparisons, budget
+    # --- use, appendix), the title and the people table ---------------------------------
+    "title.dated": "Social media evaluation report, {when}",
+    "title.undated": "Social media evaluation report",
+    "title.library": "{library} — social media evaluation report, {when}",
+    "title.library_undated": "{library} — social media evaluation report",
+    "when.campaign": "{campaign}, {first} – {last} (campaign)",
+    "when.monthly": "{month} {year} (monthly)",
+    "when.quarterly": "{quarter} {year} (quarterly)",
+    "when.half_year": "{half} {year} (half-year)",
+    "when.annual": "{year} (annual)",
+    "when.custom": "{first} – {last} (custom range)",
+    "date": "{day} {month} {year}",
+    "quarter.1": "January–March",
+    "quarter.2": "April–June",
+    "quarter.3": "July–September",
+    "quarter.4": "October–December",
+    "half.1": "January–June",
+    "half.2": "July–December",
+    "sep.list": ", ",
+    "h.summary": "Executive summary",
+    "h.targets": "Setting the next targets",
+    "h.statistics": "Descriptive statistics and correlation",
+    "h.wechat_index": "WeChat Communication Index (WCI)",
+    "h.comparisons": "Comparison with earlier periods",
+    "h.budget_use": "Budget use",
+    "h.appendix": "Appendix: data source",
+    "h3.previous": "Against the previous period ({start} to {end})",
+    "h3.year_earlier": "Against the same period a year earlier ({start} to {end})",
+    "p.empty": "No activity was recorded in the period of this report.",
+    "p.no_summary": "The data give no finding to summarise.",
+    "p.targets": "An objective met below {low} of its target was missed badly, one met more "
+    "than {high} × its target was set too low: either way the next target should start from "
+    "this period's actual.",
+    "p.no_target_advice": "No objective was missed badly or met far beyond its target: "
+    "the targets were set at a fitting level.",
+    "p.statistics": "For each platform's measured posts: the distribution of the engagement "
+    "rate and of reach (n posts, mean, median, sample standard deviation, minimum, maximum), "
+    "then Spearman's rank correlation (ρ) of reach with engagements and of the posting hour "
+    "(Asia/Shanghai) with the engagement rate, given for {minimum} {minimum:post|posts} or "
+    "more. The posts' length is not recorded, so it is not correlated.",
+    "p.no_statistics": "No measured post in scope: no statistics.",
+    "p.wci": "WCI ({version}, Qingbo) of {articles} {articles:post|posts} on WeChat over "
+    "{days} {days:day|days}: {wci}. Inputs used: {used}; left out: {left_out}.",
+    "p.wci_method": "WCI = (0.6·O + 0.2·A + 0.1·H + 0.1·P)² × 12, where O, A, H and P are "
+    "the logarithmic reach of the daily averages, the per-post averages, the headlines "
+    "(each day's first WeChat post) and the single highest figures. Weeks are ISO weeks "
+    "(Monday to Sunday), a week cut by the period's first or last day taken over its days in "
+    "the period; Qingbo's own figure may differ, as it uses its own collected counts.",
+    "p.no_wci": "No WeChat post was published in scope: no WCI.",
+    "p.no_comparison.campaign": "A campaign has no earlier period of its own, so it is not "
+    "compared with one.",
+    "p.no_comparison.no_period": "Nothing was published, so there is nothing to compare.",
+    "p.no_comparison.no_data": "The store holds no data for the previous period or for the "
+    "same period a year earlier, so there is no comparison.",
+    "p.no_previous": "The store holds no data for the previous period.",
+    "p.no_year_earlier": "The store holds no data for the same period a year earlier.",
+    "p.budget_use": "Money allocated against money spent, line by line; a line that used "
+    "less than {threshold} of its allocation by the end of its budget's period is flagged.",
+    "p.budget_flagged": "{budget} / {category} / {line}: only {spent} of {allocated} "
+    "{currency} spent ({used}). Say whether the money was not needed or not put to work, "
+    "and allocate the next period's accordingly.",
+    "p.budget_none_flagged": "Every line used at least {threshold} of its allocation.",
+    "p.budget_running": "A budget whose period has not ended by the last record is still "
+    "running: its lines are not judged yet.",
+    "p.no_budget_lines": "No budget line in scope.",
+    "p.source": "Store: {store}; {records} {records:record|records}, the last recorded at "
+    "{last} (Asia/Shanghai). Any password in the store's address is left out.",
+    "p.source_empty": "Store: {store}; it holds no record yet. Any password in the store's "
+    "address is left out.",
+    "p.source_views": "Every figure was computed from the whole record as it stood when "
+    "the report was built; building the report recorded nothing.",
+    "line.general": "general line",
+    "stat.rate": "engagement rate",
+    "stat.reach": "reach",
+    "pair.reach.engagements": "reach and engagements",
+    "pair.hour.engagement_rate": "posting hour and engagement rate",
+    "strength.negligible": "negligible",
+    "strength.weak": "weak",
+    "strength.moderate": "moderate",
+    "strength.strong": "strong",
+    "corr.too_few_posts": "too few posts (fewer than {minimum})",
+    "corr.constant": "a figure does not vary",
+    "figure.posts": "Post variants",
+    "figure.reach": "Reach",
+    "figure.engagements": "Engagements",
+    "figure.engagement_rate": "Engagement rate",
+    "figure.followers_gained": "New followers",
+    "col.roles": "Role",
+    "col.figure": "Figure",
+    "col.n": "n",
+    "col.mean": "Mean",
+    "col.median": "Median",
+    "col.sd": "Standard deviation",
+    "col.minimum": "Minimum",
+    "col.maximum": "Maximum",
+    "col.pair": "Figures",
+    "col.rho": "Spearman ρ",
+    "col.strength": "Strength",
+    "col.articles": "WeChat posts",
+    "col.reads": "Reads",
+    "col.likes": "Likes",
+    "col.shares": "Shares",
+    "col.wci": "WCI",
+    "col.now": "This period",
+    "col.then": "Then",
+    "col.change": "Change",
+    "col.budget": "Budget",
+    "col.line": "Line",
+    "col.used": "Used",
+    "finding.summary_objectives_met": "Objectives: every measured objective was met "
+    "({met} of {total}).",
+    "finding.summary_objectives_missed": "Objectives: {met} of {total} measured "
+    "{total:objective|objectives} met; the furthest behind is {campaign}: {metric} "
+    "({platform}), {actual} against a target of {target} ({attainment}).",
+    "finding.summary_change_previous_up": "Against the previous period, {figure} rose by "
+    "{change}, from {then} to {now}.",
+    "finding.summary_change_previous_down": "Against the previous period, {figure} fell by "
+    "{change}, from {then} to {now}.",
+    "finding.summary_change_year_earlier_up": "Against the same period a year earlier, "
+    "{figure} rose by {change}, from {then} to {now}.",
+    "finding.summary_change_year_earlier_down": "Against the same period a year earlier, "
+    "{figure} fell by {change}, from {then} to {now}.",
+    "finding.summary_engagement": "This period: {posts} {posts:post variant|post variants}, "
+    "reach {reach}, {engagements} {engagements:engagement|engagements}, engagement rate "
+    "{rate}; the store holds no earlier period to compare with.",
+    "finding.summary_risk": "Most serious open risk: {title} ({level}, score {score}); "
+    "{serious} of {open} open {open:risk is|risks are} high or critical.",
+    "finding.summary_budget_unused": "Budget left unused: {category} spent {spent} of "
+    "{allocated} {currency} ({used}) by the end of its budget's period.",
+    "finding.summary_open_risks": "Open risks: {open}, none of them high or critical.",
+    "finding.target_missed_badly": "{campaign}: {metric} ({platform}) reached {actual} of "
+    "a target of {target} ({attainment}): set the next target from this period's actual "
+    "and what the plan can add to it, not from the missed target.",
+    "finding.target_exceeded_far": "{campaign}: {metric} ({platform}) reached {actual}, "
+    "{times} × its target of {target} ({attainment}): a target met that easily was set "
+    "too low; set the next one from this period's actual.",
+    "finding.target_nothing_recorded": "{campaign}: nothing was recorded towards {metric} "
+    "({platform}), target {target}: check that the posts were published and their metrics "
+    "collected before judging or resetting this target.",
+    "finding.summary_engagement_campaign": "This campaign: {posts} {posts:post variant|post "
+    "variants}, reach {reach}, {engagements} {engagements:engagement|engagements}, "
+    "engagement rate {rate}.",
 }
 """Every heading, label and sentence of the report in English, by key."""
 
@@ -409,5 +552,20 @@ LABELS: Final[dict[str, str]] = {
     "Risk": "risk",
     "DataSubject": "reader",
     "all": "total",
+    # --- issue 14, new sections: roles and the WCI's inputs ---------------------------------
+    "content_planner": "content planner",
+    "reviewer": "reviewer",
+    "operations_admin": "operations administrator",
+    "budget_owner": "budget owner",
+    "auditor": "auditor",
+    "wows": "“Wow” (在看) counts",
+    "figure.posts": "post variants published",
+    "figure.reach": "reach",
+    "figure.engagements": "engagements",
+    "figure.followers_gained": "new followers",
+    # the actors libops itself acts as (the people table)
+    "libops-signals": "libops risk signals (automatic)",
+    "libops-erasure": "libops, completing an erasure (automatic)",
+    "system": "libops (automatic)",
 }
 """Names of platforms, content types, categories, levels and so on, in English."""

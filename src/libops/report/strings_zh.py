@@ -278,6 +278,136 @@ STRINGS: Final[dict[str, str]] = {
     "头条号 15）；libops 不在头条号发布，其权重按同一规则分摊。",
     "p.no_ranking": "存储中没有同业排名或所获荣誉的记录：本账号在同业图书馆中的名次（如文旅"
     "新媒体月榜、清博图书馆榜单）与所获奖项需另行补充。",
+    # --- issue 14, new sections (summary, targets, statistics, WCI, comparisons, budget
+    # --- use, appendix), the title and the people table ---------------------------------
+    "title.dated": "新媒体运营评估报告（{when}）",
+    "title.undated": "新媒体运营评估报告",
+    "title.library": "{library}新媒体运营评估报告（{when}）",
+    "title.library_undated": "{library}新媒体运营评估报告",
+    "when.campaign": "{campaign}，{first}至{last}",
+    "when.monthly": "{year}年{month}",
+    "when.quarterly": "{year}年{quarter}",
+    "when.half_year": "{year}年{half}",
+    "when.annual": "{year}年度",
+    "when.custom": "{first}至{last}",
+    "date": "{year}年{month}{day}日",
+    "quarter.1": "第一季度",
+    "quarter.2": "第二季度",
+    "quarter.3": "第三季度",
+    "quarter.4": "第四季度",
+    "half.1": "上半年",
+    "half.2": "下半年",
+    "sep.list": "、",
+    "h.summary": "报告摘要",
+    "h.targets": "下期目标设定建议",
+    "h.statistics": "描述统计与相关分析",
+    "h.wechat_index": "微信传播指数（WCI）",
+    "h.comparisons": "与往期对比（环比、同比）",
+    "h.budget_use": "预算执行情况",
+    "h.appendix": "附录：数据来源",
+    "h3.previous": "环比（上期：{start} 至 {end}）",
+    "h3.year_earlier": "同比（去年同期：{start} 至 {end}）",
+    "p.empty": "本报告期内没有记录到任何运营活动。",
+    "p.no_summary": "现有数据不足以形成摘要结论。",
+    "p.targets": "完成率低于 {low} 的目标视为差距较大，超过目标 {high} 倍以上的视为目标定得偏低；"
+    "两种情况下，下期目标都宜以本期实际值为基数重新设定。",
+    "p.no_target_advice": "没有差距较大或远超目标的指标，本期目标设定较为合理。",
+    "p.statistics": "按平台统计已有数据的帖子：互动率与阅读或播放次数的分布（帖子数、平均值、"
+    "中位数、"
+    "样本标准差、最小值、最大值），以及阅读或播放次数与互动数、发布时段（北京时间）与互动率的"
+    "斯皮尔曼等级相关系数（ρ），帖子数不少于 {minimum} 条时才计算。帖子篇幅未有记录，"
+    "未作相关分析。",
+    "p.no_statistics": "范围内没有已获取数据的帖子，无法统计。",
+    "p.wci": "本期（{days} 天）{articles} 篇微信推文的微信传播指数 WCI（清博 {version} 版）为 "
+    "{wci}。采用的数据：{used}；未纳入：{left_out}。",
+    "p.wci_method": "计算公式：WCI =（0.6·O + 0.2·A + 0.1·H + 0.1·P）² × 12，其中 O、A、H、P "
+    "分别为日均、篇均、头条（每日第一篇微信推文）和单篇最高数据的对数传播力。按ISO周"
+    "（周一至周日）统计，首尾不完整的周只计本期内的天数；清博按其自行采集的数据计算，"
+    "结果可能略有不同。",
+    "p.no_wci": "范围内没有发布微信推文，无法计算 WCI。",
+    "p.no_comparison.campaign": "单个活动没有可对比的往期，不作环比、同比。",
+    "p.no_comparison.no_period": "本期没有发布，无可对比。",
+    "p.no_comparison.no_data": "库中没有上期或去年同期的数据，暂不作环比、同比。",
+    "p.no_previous": "库中没有上期的数据，不作环比。",
+    "p.no_year_earlier": "库中没有去年同期的数据，不作同比。",
+    "p.budget_use": "逐条列出预算的分配额与实际支出；预算期结束时使用不足 {threshold} 的"
+    "预算条目予以提示。",
+    "p.budget_flagged": "{budget} / {category} / {line}：分配 {allocated} {currency}，仅支出 "
+    "{spent}（{used}）。请说明是资金未被需要还是未能用上，并据此安排下期预算。",
+    "p.budget_none_flagged": "各预算条目的使用比例均不低于 {threshold}。",
+    "p.budget_running": "截至最后一条记录，部分预算期尚未结束，其条目暂不作评价。",
+    "p.no_budget_lines": "范围内没有预算条目。",
+    "p.source": "数据存储：{store}；共 {records} 条操作记录，最后一条记录于 {last}（北京时间）。"
+    "存储地址中的密码均已略去。",
+    "p.source_empty": "数据存储：{store}；其中尚无操作记录。存储地址中的密码均已略去。",
+    "p.source_views": "各项数据均按生成报告时的全部记录计算；生成报告不会新增任何记录。",
+    "line.general": "通用条目",
+    "stat.rate": "互动率",
+    "stat.reach": "阅读或播放次数",
+    "pair.reach.engagements": "阅读或播放次数与互动数",
+    "pair.hour.engagement_rate": "发布时段与互动率",
+    "strength.negligible": "几乎无关",
+    "strength.weak": "弱相关",
+    "strength.moderate": "中等相关",
+    "strength.strong": "强相关",
+    "corr.too_few_posts": "帖子过少（不足 {minimum} 条）",
+    "corr.constant": "数据无变化",
+    "figure.posts": "发布条数",
+    "figure.reach": "阅读或播放次数",
+    "figure.engagements": "互动数",
+    "figure.engagement_rate": "互动率",
+    "figure.followers_gained": "新增关注",
+    "col.roles": "职责",
+    "col.figure": "指标",
+    "col.n": "帖子数",
+    "col.mean": "平均值",
+    "col.median": "中位数",
+    "col.sd": "标准差",
+    "col.minimum": "最小值",
+    "col.maximum": "最大值",
+    "col.pair": "指标对",
+    "col.rho": "斯皮尔曼 ρ",
+    "col.strength": "相关程度",
+    "col.articles": "微信推文数",
+    "col.reads": "阅读次数",
+    "col.likes": "点赞",
+    "col.shares": "转发",
+    "col.wci": "WCI",
+    "col.now": "本期",
+    "col.then": "对比期",
+    "col.change": "变化",
+    "col.budget": "预算",
+    "col.line": "条目",
+    "col.used": "使用比例",
+    "finding.summary_objectives_met": "目标：已计量的目标全部完成（{total} 项中完成 {met} 项）。",
+    "finding.summary_objectives_missed": "目标：已计量的 {total} 项目标完成 {met} 项；差距最大的是"
+    "“{campaign}”的{metric}（{platform}），实际 {actual}，目标 {target}（完成 {attainment}）。",
+    "finding.summary_change_previous_up": "与上期相比（环比），{figure}增长 {change}，由 {then} "
+    "增至 {now}。",
+    "finding.summary_change_previous_down": "与上期相比（环比），{figure}下降 {change}，由 "
+    "{then} 降至 {now}。",
+    "finding.summary_change_year_earlier_up": "与去年同期相比（同比），{figure}增长 {change}，"
+    "由 {then} 增至 {now}。",
+    "finding.summary_change_year_earlier_down": "与去年同期相比（同比），{figure}下降 "
+    "{change}，由 {then} 降至 {now}。",
+    "finding.summary_engagement": "本期共发布 {posts} 条平台帖子，阅读或播放 {reach} 次，互动 "
+    "{engagements} 次，互动率 {rate}；库中没有可供对比的往期数据。",
+    "finding.summary_risk": "最需关注的风险：{title}（{level}，评分 {score}）；{open} 个未关闭"
+    "风险中有 {serious} 个为高或严重级别。",
+    "finding.summary_budget_unused": "预算执行偏低：{category}预算期内仅支出 {spent} / "
+    "{allocated} {currency}（{used}）。",
+    "finding.summary_open_risks": "未关闭风险 {open} 个，均非高或严重级别。",
+    "finding.target_missed_badly": "{campaign}：{metric}（{platform}）实际 {actual}，目标 "
+    "{target}（完成 {attainment}），差距较大：下期目标宜以本期实际值为基数，结合可投入的"
+    "资源确定，而不是沿用未完成的目标。",
+    "finding.target_exceeded_far": "{campaign}：{metric}（{platform}）实际 {actual}，为目标 "
+    "{target} 的 {times} 倍（完成 {attainment}），说明目标定得偏低：下期目标宜以本期实际值"
+    "为基数重新设定。",
+    "finding.target_nothing_recorded": "{campaign}：{metric}（{platform}）目标 {target}，"
+    "但没有任何记录：请先核实相关帖子是否已发布、数据是否已采集，再评价或调整该目标。",
+    "finding.summary_engagement_campaign": "本次活动共发布 {posts} 条平台帖子，阅读或播放 "
+    "{reach} 次，"
+    "互动 {engagements} 次，互动率 {rate}。",
 }
 """Every heading, label and sentence of the report in Chinese, by key."""
 
@@ -373,5 +503,20 @@ LABELS: Final[dict[str, str]] = {
     "Risk": "风险",
     "DataSubject": "读者",
     "all": "合计",
+    # --- issue 14, new sections: roles and the WCI's inputs ---------------------------------
+    "content_planner": "内容策划",
+    "reviewer": "审核",
+    "operations_admin": "运营管理",
+    "budget_owner": "预算负责人",
+    "auditor": "审计",
+    "wows": "在看",
+    "figure.posts": "发布条数",
+    "figure.reach": "阅读或播放次数",
+    "figure.engagements": "互动数",
+    "figure.followers_gained": "新增关注",
+    # the actors libops itself acts as (the people table)
+    "libops-signals": "libops 风险信号（自动）",
+    "libops-erasure": "libops 补完个人信息删除（自动）",
+    "system": "libops（自动）",
 }
 """Names of platforms, content types, categories, levels and so on, in Chinese."""

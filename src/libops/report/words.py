@@ -41,10 +41,26 @@ NONE: Final = "—"
 """How a figure that is unknown (a rate with a denominator of 0) is shown."""
 
 _PERCENT: Final = frozenset(
-    {"rate", "best_rate", "answer_rate", "attainment", "next_rate", "rate_low", "rate_high"}
+    {
+        "rate",
+        "best_rate",
+        "answer_rate",
+        "attainment",
+        "next_rate",
+        "rate_low",
+        "rate_high",
+        "change",
+        "used",
+    }
 )
 _MONEY: Final = frozenset(
-    {"spent", "cost_per_engagement", "cost_per_new_follower", "best_cost_per_engagement"}
+    {
+        "spent",
+        "allocated",
+        "cost_per_engagement",
+        "cost_per_new_follower",
+        "best_cost_per_engagement",
+    }
 )
 _POINTS: Final = frozenset({"slope", "ci_low", "ci_high"})
 

@@ -9,6 +9,7 @@ from libops.demo.publishing import PostActions
 from libops.demo.readers import ReaderActions
 from libops.demo.setting import METRIC_DAYS, PLATFORMS, TEAM, CampaignRole, beijing_time
 from libops.demo.simulation import Action
+from libops.demo.targets import targets
 from libops.domain.budget import BudgetCategory
 from libops.domain.risk import RiskCategory
 from libops.domain.values import Actor, Metric, Money, Objective, Period, Platform
@@ -67,6 +68,19 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
         )
         self.budget_id = budget_id
         w = self.windows
+        # The planner sets each target from what the same plan drew last year.
+        objectives = targets(
+            self,
+            {
+                "topic": (
+                    (Metric.READS, None),
+                    (Metric.ENGAGEMENTS, None),
+                    (Metric.FOLLOWERS_GAINED, Platform.WECHAT),
+                ),
+                "kol": ((Metric.VIEWS, Platform.DOUYIN), (Metric.ENGAGEMENTS, None)),
+                "eresources": ((Metric.READS, None), (Metric.SHARES, None)),
+            },
+        )
         specs: dict[
             CampaignRole,
             tuple[str, str, Period, tuple[Platform, ...], list[Objective], list[str], str],
@@ -76,11 +90,7 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
                 "topic",
                 Period(self.day(w.topic[0]), self.day(w.topic[1])),
                 PLATFORMS,
-                [
-                    Objective(Metric.READS, 60_000),
-                    Objective(Metric.ENGAGEMENTS, 5_000),
-                    Objective(Metric.FOLLOWERS_GAINED, 300, Platform.WECHAT),
-                ],
+                objectives["topic"],
                 [self.hashtag, "阅读"],
                 "The quarter's reading festival, with a surge of posts on its main day.",
             ),
@@ -89,10 +99,7 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
                 "kol",
                 Period(self.day(w.kol[0]), self.day(w.kol[1])),
                 (Platform.WEIBO, Platform.DOUYIN),
-                [
-                    Objective(Metric.VIEWS, 40_000, Platform.DOUYIN),
-                    Objective(Metric.ENGAGEMENTS, 3_000),
-                ],
+                objectives["kol"],
                 ["书虫小王", "读书"],
                 "Posts and a live Q&A with a book reviewer who has a large following.",
             ),
@@ -101,7 +108,7 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
                 "cross_platform",
                 Period(self.first, last),
                 PLATFORMS,
-                [Objective(Metric.READS, 80_000), Objective(Metric.SHARES, 1_500)],
+                objectives["eresources"],
                 ["电子资源", "数字阅读"],
                 "Databases, e-books and audiobooks the library offers, promoted everywhere.",
             ),

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from libops.demo.plan import plan_posts, quarter_windows
-from libops.demo.setting import CampaignRole, beijing_time, quarter_start
+from libops.demo.setting import CampaignRole, beijing_time, quarter_length, quarter_start
 from libops.demo.simulation import Simulation
 from libops.demo.texts import THEMES
 from libops.domain.values import KolPartner, Money, Platform
@@ -17,17 +17,20 @@ class QuarterState:
     """What one simulated quarter knows: its plan, campaigns, budget, risks and posts so far."""
 
     def __init__(
-        self, sim: Simulation, index: int, key: str, seed: int, posts: int, days: int
+        self, sim: Simulation, index: int, key: str, seed: int, posts: int, days: int | None
     ) -> None:
         self.sim = sim
         self.ops = sim.ops
         self.index = index
         self.key = f"{key}:q{index}"
+        self.seed = seed
         self.rng = random.Random(f"{seed}:{index}:plan")
         self.first = quarter_start(index)
-        self.days = days
-        self.windows = quarter_windows(days)
-        self.plan = plan_posts(self.rng, posts, self.first, days, self.windows)
+        # The whole calendar quarter (90 to 92 days), or its first ``days`` days.
+        length = quarter_length(index)
+        self.days = length if days is None else min(days, length)
+        self.windows = quarter_windows(self.days)
+        self.plan = plan_posts(self.rng, posts, self.first, self.days, self.windows)
         theme = THEMES[(self.first.month - 1) // 3 + 1]
         self.theme_zh, self.theme_en, self.hashtag = theme
         self.year = self.first.year

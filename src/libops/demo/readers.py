@@ -62,7 +62,6 @@ class ReaderActions(QuarterState):
         name = SURNAMES[i % len(SURNAMES)] + GIVEN_NAMES[(i // len(SURNAMES)) % len(GIVEN_NAMES)]
         handle = f"@reader_{self.year}q{self.index}_{i:03d}"
         subject = self.ops.privacy.subject_id_for("weibo", handle)
-        self.sim.tally.readers.add(subject)
         return PersonalInfo(name=name, handle=handle), subject
 
     def consent(self, purpose: str) -> Consent:
@@ -85,6 +84,7 @@ class ReaderActions(QuarterState):
                 idempotency_key=f"{self.key}:question:{i}",
             )
             self.sim.tally.questions += 1
+            self.sim.tally.participants.add(subject)
             self.questions.append(question_id)
             now = self.sim.clock.now()
             if delay is None:
@@ -149,6 +149,7 @@ class ReaderActions(QuarterState):
                 )
             )
             self.sim.tally.registrations += 1
+            self.sim.tally.participants.add(subject)
 
         return register
 
@@ -199,6 +200,7 @@ class ReaderActions(QuarterState):
                 campaign_id=self.campaigns["topic"],
                 idempotency_key=f"{self.key}:contest",
             )
+            self.sim.tally.contests.append(self.contest_id)
             self.sim.at(opens, self.contest_opener)
 
         return announce
@@ -227,6 +229,7 @@ class ReaderActions(QuarterState):
                     idempotency_key=f"{self.key}:entry:{i}",
                 )
                 self.sim.tally.entries += 1
+                self.sim.tally.participants.add(subject)
             except EntryRefusedError:
                 self.sim.tally.refused += 1  # a wrong answer: refused, nothing recorded
 
@@ -274,10 +277,8 @@ class ReaderActions(QuarterState):
                 idempotency_key=f"{key}:feature:{i}",
             )
             tally = self.sim.tally
-            tally.moderation_actions += 3
-            if i == 2:
-                record = ops.moderation.record(troll)
-                tally.sanctions += int(record is not None and record.automatic_sanction is not None)
+            tally.moderated.update((troll, helpful))
+            tally.participants.update((troll, helpful))
 
         return moderate
 

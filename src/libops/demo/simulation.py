@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
+from uuid import UUID
 
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import Reception, SandboxPlatform
@@ -55,11 +56,14 @@ class Tally:
     winners: int = 0
     draws: int = 0
     draws_verified: int = 0
-    moderation_actions: int = 0
-    sanctions: int = 0
     erasures: int = 0
     overspends_refused: int = 0
-    readers: set[str] = field(default_factory=set)
+    participants: set[str] = field(default_factory=set)
+    """The readers recorded as taking part (asked, registered, entered, moderated): not
+    those whose quiz entry was refused, which records nothing."""
+    moderated: set[str] = field(default_factory=set)
+    """The readers moderation acted on (their conduct records hold every step)."""
+    contests: list[UUID] = field(default_factory=list)
 
 
 class Simulation:

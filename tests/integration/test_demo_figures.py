@@ -77,6 +77,8 @@ def test_scale_three_covers_three_whole_quarters(tmp_path: Path) -> None:
     assert spans == [(a.isoformat(), b.isoformat()) for a, b in CALENDAR[3]]
     with LibOps.open(url) as ops:
         report = build_report(ops)
+    # No objective on what the plan gives nothing to (a platform without the campaign's posts).
+    assert all(g.actual for g in report.goals), report.goals
     assert report.background.period is not None
     assert (report.background.period.start, report.background.period.end) == (
         date(2026, 4, 1),
@@ -101,7 +103,7 @@ def test_targets_are_met_around_once_not_several_times_over(tmp_path: Path) -> N
         run_demo(url, seed=seed, posts=60, scale=3)
         with LibOps.open(url) as ops:
             attainments += _attainments(build_report(ops))
-    assert len(attainments) == 5 * 3 * 7
+    assert len(attainments) >= 5 * 3 * 6  # 7 a quarter, less any the plan gives nothing to
     within = [a for a in attainments if Decimal("0.6") <= a <= Decimal("1.5")]
     assert len(within) >= 0.8 * len(attainments), sorted(attainments)
     met = [a for a in attainments if a >= 1]
@@ -126,7 +128,7 @@ def test_the_first_quarter_does_not_depend_on_scale(tmp_path: Path) -> None:
             ]
         )
     assert objectives[0] == objectives[1]
-    assert len(objectives[0]) == 7
+    assert len(objectives[0]) >= 3
 
 
 # --- the summary agrees with the report --------------------------------------------------------

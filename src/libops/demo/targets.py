@@ -110,16 +110,27 @@ def _replay(
 def targets(
     quarter: PostActions, wanted: dict[CampaignRole, tuple[tuple[Metric, Platform | None], ...]]
 ) -> dict[CampaignRole, list[Objective]]:
-    """Each campaign's objectives with targets set from :func:`past_years`'s figures."""
+    """Each campaign's objectives with targets set from :func:`past_years`'s figures.
+
+    An objective the plan gives nothing to (no post on its platform: a baseline of 0) is
+    left out, as a planner would, unless the campaign would be left with none (a tiny
+    demo): then each gets the least target, :data:`LEAST_TARGET`.
+    """
     baseline = past_years(quarter)
     rng = random.Random(f"{quarter.seed}:{quarter.index}:targets")
-    return {
-        role: [
+    chosen: dict[CampaignRole, list[Objective]] = {}
+    for role, objectives in wanted.items():
+        found = [
             Objective(metric, _target(baseline[role][(metric.value, platform)], rng), platform)
             for metric, platform in objectives
         ]
-        for role, objectives in wanted.items()
-    }
+        useful = [
+            objective
+            for objective, (metric, platform) in zip(found, objectives, strict=True)
+            if baseline[role][(metric.value, platform)] > 0
+        ]
+        chosen[role] = useful or found
+    return chosen
 
 
 def _target(last: int, rng: random.Random) -> int:

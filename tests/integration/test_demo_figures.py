@@ -71,9 +71,7 @@ def test_scale_three_covers_three_whole_quarters(tmp_path: Path) -> None:
     summary = run_demo(url, seed=3, posts=12, scale=3, project=True)
     assert (summary.start, summary.end) == ("2026-04-01", "2026-12-31")
     assert summary.quarters == "three quarters, 2026 Q2–Q4"
-    spans = sorted(
-        (c.start, c.end) for c in summary.campaigns if c.kind == "cross_platform"
-    )
+    spans = sorted((c.start, c.end) for c in summary.campaigns if c.kind == "cross_platform")
     assert spans == [(a.isoformat(), b.isoformat()) for a, b in CALENDAR[3]]
     with LibOps.open(url) as ops:
         report = build_report(ops)
@@ -203,8 +201,10 @@ def test_summary_lines_say_what_each_figure_counts(
 
     summary, report = summary_and_report
     text = "\n".join(summary_lines(summary))
-    assert f"distinct participants recorded (Q&A, reading sessions, contests, moderation): " \
+    assert (
+        f"distinct participants recorded (Q&A, reading sessions, contests, moderation): "
         f"{report.interactions.participants}" in text
+    )
     assert "refused at the door (wrong answers, never recorded as entries)" in text
     assert f"moderation: {report.interactions.moderation_total} actions in all" in text
     assert "0 sanctions by staff, 1 automatic sanction" in text

@@ -12,7 +12,6 @@ from rich.progress import TaskID
 from rich.text import Text
 
 from libops.adapters.storage import DEFAULT_STORE
-from libops.demo.setting import LONGEST_QUARTER
 from libops.cli.common import (
     EXIT_STORE_ERROR,
     EXIT_USAGE,
@@ -22,6 +21,7 @@ from libops.cli.common import (
     stderr,
     stdout,
 )
+from libops.demo.setting import LONGEST_QUARTER
 
 DEMO_LANGUAGES: Final = ("zh", "en")
 """The languages ``libops demo --lang`` writes the report in."""

@@ -69,7 +69,7 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
         self.budget_id = budget_id
         w = self.windows
         # The planner sets each target from what the same plan drew last year.
-        objectives = targets(
+        targeted = targets(
             self,
             {
                 "topic": (
@@ -90,7 +90,7 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
                 "topic",
                 Period(self.day(w.topic[0]), self.day(w.topic[1])),
                 PLATFORMS,
-                objectives["topic"],
+                targeted["topic"],
                 [self.hashtag, "阅读"],
                 "The quarter's reading festival, with a surge of posts on its main day.",
             ),
@@ -99,7 +99,7 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
                 "kol",
                 Period(self.day(w.kol[0]), self.day(w.kol[1])),
                 (Platform.WEIBO, Platform.DOUYIN),
-                objectives["kol"],
+                targeted["kol"],
                 ["书虫小王", "读书"],
                 "Posts and a live Q&A with a book reviewer who has a large following.",
             ),
@@ -108,7 +108,7 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
                 "cross_platform",
                 Period(self.first, last),
                 PLATFORMS,
-                objectives["eresources"],
+                targeted["eresources"],
                 ["电子资源", "数字阅读"],
                 "Databases, e-books and audiobooks the library offers, promoted everywhere.",
             ),

@@ -40,10 +40,10 @@ def run_demo(
 
     ``scale`` calendar quarters one after another (2026 Q2, Q3, Q4, 2027 Q1, ...), each
     whole (1 April to 30 June, 1 July to 30 September, ...) with ``posts`` posts spread over
-    it; with ``days`` only the first ``days`` days of each quarter (all of a shorter one). A store that already holds anything but this
-    scenario (same ``seed``, ``posts`` and ``days``) is refused before anything is recorded
-    (:class:`DemoStoreInUseError`); the same scenario again records nothing new. With
-    ``project`` the standard projections are
+    it; with ``days`` only the first ``days`` days of each quarter (all of a shorter one).
+    A store that already holds anything but this scenario (same ``seed``, ``posts`` and
+    ``days``) is refused before anything is recorded (:class:`DemoStoreInUseError`); the
+    same scenario again records nothing new. With ``project`` the standard projections are
     caught up and their risk signals dispatched at the end; with ``report_dir`` the report is
     written there too (in ``lang``), once :mod:`libops.report` exists.
     """
@@ -131,11 +131,12 @@ def scenario_options(seed: int | str, posts: int | str, days: int | str | None) 
 def check_same_scenario(ops: LibOps, seed: int, posts: int, days: int | None) -> None:
     """Refuse, recording nothing, a store that holds anything but this same demo scenario.
 
-    The same ``seed``, ``posts`` and ``days`` (or whole quarters) again are accepted: every command carries an
-    idempotency key, so a rerun records nothing new (and finishes a run that was stopped),
-    and a larger ``scale`` adds the quarters that follow. Another scenario's readers,
-    erasures and plan would collide with the ones recorded, so it is refused up front with
-    :class:`DemoStoreInUseError`, saying which scenario the store holds and what to do.
+    The same ``seed``, ``posts`` and ``days`` (or whole quarters) again are accepted:
+    every command carries an idempotency key, so a rerun records nothing new (and finishes
+    a run that was stopped), and a larger ``scale`` adds the quarters that follow. Another
+    scenario's readers, erasures and plan would collide with the ones recorded, so it is
+    refused up front with :class:`DemoStoreInUseError`, saying which scenario the store
+    holds and what to do.
     """
     key = scenario_key(seed, posts, days)
     first_quarter = IdempotencyRecord.id_for(f"{key}:q0:budget")

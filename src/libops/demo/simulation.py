@@ -104,9 +104,7 @@ class Simulation:
 def taste(content_type: ContentType, boost: float, published_at: datetime) -> Reception:
     """How readers receive a post of ``content_type`` published at ``published_at`` (its
     Beijing hour) with ``boost`` (a campaign's pull) on its reach."""
-    hour_reach, hour_engagement = _HOUR_TASTE.get(
-        published_at.astimezone(BEIJING).hour, (1.0, 1.0)
-    )
+    hour_reach, hour_engagement = _HOUR_TASTE.get(published_at.astimezone(BEIJING).hour, (1.0, 1.0))
     type_reach, type_engagement = _TYPE_TASTE[content_type]
     return Reception(
         reach=hour_reach * type_reach * boost, engagement=hour_engagement * type_engagement

@@ -136,5 +136,5 @@ def targets(
 def _target(last: int, rng: random.Random) -> int:
     """``last`` times an ambition drawn from ``rng``, to two significant figures."""
     wanted = max(last * rng.uniform(*AMBITION), LEAST_TARGET)
-    step = 10 ** max(len(str(round(wanted))) - 2, 0)
-    return max(round(wanted / step) * step, LEAST_TARGET)
+    step: int = 10 ** max(len(str(round(wanted))) - 2, 0)
+    return int(max(round(wanted / step) * step, LEAST_TARGET))

@@ -205,7 +205,8 @@ def test_summary_lines_say_what_each_figure_counts(
         f"distinct participants recorded (Q&A, reading sessions, contests, moderation): "
         f"{report.interactions.participants}" in text
     )
-    assert "refused at the door (wrong answers, never recorded as entries)" in text
+    refused = f"apart from them {summary.readers.contest_refused} answers refused at the door"
+    assert f"{refused} (wrong, so never recorded as entries)" in text
     assert f"moderation: {report.interactions.moderation_total} actions in all" in text
     assert "0 sanctions by staff, 1 automatic sanction" in text
     assert f"{report.risks.open_risks} open" in text

@@ -372,8 +372,9 @@ def summary_lines(summary: DemoSummary) -> list[str]:
         f"{r.median_response_minutes} min), {r.escalated} escalated for waiting too long",
         f"reading sessions: {r.session_registrations} registered, {r.session_attended} attended",
         f"prize quizzes: {plural(r.contest_entries, 'entry', 'entries')} recorded, "
-        f"{r.contest_disqualified} disqualified after entry; {r.contest_refused} more answers "
-        f"refused at the door (wrong answers, never recorded as entries); "
+        f"{r.contest_disqualified} disqualified after entry; apart from them "
+        f"{plural(r.contest_refused, 'answer')} refused at the door (wrong, so never "
+        f"recorded as entries); "
         f"{plural(r.winners, 'winner')}, draws verified from the events: "
         f"{r.draws_verified} of {r.draws}",
         f"moderation: {plural(r.moderation_actions, 'action')} in all ("

@@ -4,6 +4,7 @@ years (met around 60-150%, not several times over), and a summary that agrees wi
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +15,7 @@ from libops import LibOps
 from libops.demo import DemoSummary, quarters_label, run_demo
 from libops.demo.plan import plan_posts, quarter_windows
 from libops.demo.setting import quarter_length, quarter_start
+from libops.domain.errors import DemoStoreInUseError
 from libops.report import Report, build_report
 
 # --- calendar quarters ------------------------------------------------------------------------
@@ -211,3 +213,39 @@ def test_summary_lines_say_what_each_figure_counts(
     assert "0 sanctions by staff, 1 automatic sanction" in text
     assert f"{report.risks.open_risks} open" in text
     assert "one library's quarter, 2026 Q2: 2026-04-01 to 2026-06-30" in text
+
+
+# --- Chinese content with --lang zh ---------------------------------------------------------------
+
+LATIN = re.compile(r"[A-Za-z]")
+
+
+def test_lang_zh_records_chinese_names(tmp_path: Path) -> None:
+    """With --lang zh the library's campaigns, budget and risks are named in Chinese only, so
+    the Chinese report names none of them in English; the scenario is another history than
+    the English one (refused on its store, saying --lang zh)."""
+    url = f"sqlite:///{tmp_path}/zh.db"
+    summary = run_demo(url, seed=5, posts=12, days=30, lang="zh", project=True)
+    assert [c.name for c in summary.campaigns] == [
+        "世界读书日 2026",
+        "书评人@书虫小王合作 2026",
+        "电子资源推广 2026年第二季度",
+    ]
+    with LibOps.open(url) as ops:
+        report = build_report(ops, lang="zh")
+    names = [c.name for c in report.background.campaigns] + list(report.background.budgets)
+    # The demo's own risks (those opened by signals are stored in English and worded by the
+    # report in its language).
+    own = sorted(r.title for r in report.risks.risks if re.search("[\u4e00-\u9fff]", r.title))
+    assert own == sorted(["抖音发布接口不稳定", "合作书评人言论风险", "帖子泄露读者个人信息"])
+    names += own
+    assert len(names) == 3 + 1 + 3
+    assert not [n for n in names if LATIN.search(n)], names
+    with pytest.raises(DemoStoreInUseError, match="--lang zh"):
+        run_demo(url, seed=5, posts=12, days=30, lang="en")
+
+
+def test_lang_en_keeps_both_languages(tmp_path: Path) -> None:
+    """The English run's names are as they were: Chinese and English."""
+    summary = run_demo(f"sqlite:///{tmp_path}/en.db", seed=5, posts=6, days=7)
+    assert summary.campaigns[0].name == "世界读书日 2026 / World Book Day 2026"

@@ -54,7 +54,14 @@ def demo(
     report_dir: Annotated[
         Path, typer.Option("--report-dir", help="Where to write the report.")
     ] = Path("libops-report"),
-    lang: Annotated[str, typer.Option("--lang", help="Language of the report: zh or en.")] = "en",
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang",
+            help="Language of the report and of what the library records (campaign, budget "
+            "and risk names): zh or en (en: names in both).",
+        ),
+    ] = "en",
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Do not write the report.")
     ] = False,

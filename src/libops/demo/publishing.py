@@ -95,7 +95,7 @@ class PostActions(QuarterState):
             ops.posts.review(
                 reviewer,
                 post_id,
-                ReviewChecklist(True, True, False, "contains a phone number"),
+                ReviewChecklist(True, True, False, self.say("phone_found")),
                 approve=False,
                 comments="请删除个人电话号码",
                 idempotency_key=f"{key}:review1",
@@ -149,8 +149,8 @@ class PostActions(QuarterState):
             tech,
             risk_id,
             severity=IncidentSeverity.MODERATE,
-            affected="Douyin video of the quarter's topic campaign",
-            summary="upstream timeout on publish; retried an hour later",
+            affected=self.say("incident_affected"),
+            summary=self.say("incident_summary"),
             started_at=self.sim.clock.now() - timedelta(minutes=20),
             idempotency_key=f"{self.key}:risk:douyin:incident",
         )
@@ -159,7 +159,7 @@ class PostActions(QuarterState):
             risk_id,
             likelihood=4,
             impact=4,
-            reason="it happened once already",
+            reason=self.say("reassess"),
             idempotency_key=f"{self.key}:risk:douyin:reassess",
         )
 
@@ -171,7 +171,7 @@ class PostActions(QuarterState):
             TEAM["tech"],
             self.risks["douyin"],
             self.incident_number,
-            resolution="republished; the platform confirmed the outage",
+            resolution=self.say("resolution"),
             idempotency_key=f"{self.key}:risk:douyin:resolve",
         )
 

@@ -79,7 +79,7 @@ class ReaderActions(QuarterState):
                 text=QUESTIONS[i % len(QUESTIONS)],
                 asker=info,
                 subject_id=subject,
-                consent=self.consent("回答读者提问 / answering the reader's question"),
+                consent=self.consent(self.say("consent_question")),
                 post_id=self.latest_weibo_post,
                 idempotency_key=f"{self.key}:question:{i}",
             )
@@ -121,7 +121,7 @@ class ReaderActions(QuarterState):
         def schedule() -> None:
             self.session_id = self.ops.sessions.schedule(
                 TEAM["planner"],
-                title=f"{self.theme_zh}线上读书会 / {self.theme_en} reading circle",
+                title=self.say("session"),
                 starts_at=starts,
                 ends_at=starts + timedelta(hours=2),
                 capacity=self.registrants + 5,
@@ -144,7 +144,7 @@ class ReaderActions(QuarterState):
                     self.session_id,
                     participant=info,
                     subject_id=subject,
-                    consent=self.consent("读书会报名与提醒 / registration and reminders"),
+                    consent=self.consent(self.say("consent_session")),
                     idempotency_key=f"{self.key}:register:{i}",
                 )
             )
@@ -183,11 +183,11 @@ class ReaderActions(QuarterState):
 
         def announce() -> None:
             rules = ContestRules(
-                eligibility="关注本馆微博的读者均可参加，馆员除外 / followers, not staff",
+                eligibility=self.say("eligibility"),
                 opens_at=opens,
                 closes_at=closes,
                 entry_method=EntryMethod.ANSWER,
-                prizes=(Prize(f"{self.theme_zh}纪念帆布袋 / {self.theme_en} tote bag", 3),),
+                prizes=(Prize(self.say("prize"), 3),),
                 platforms=(Platform.WEIBO,),
                 entries_per_person=1,
                 correct_answer_required=True,
@@ -195,7 +195,7 @@ class ReaderActions(QuarterState):
             self.contest_id = self.ops.contests.announce(
                 TEAM["admin"],
                 kind=ContestKind.PRIZE_QUIZ,
-                title=f"{self.theme_zh}有奖问答 / {self.theme_en} quiz",
+                title=self.say("quiz"),
                 rules=rules,
                 campaign_id=self.campaigns["topic"],
                 idempotency_key=f"{self.key}:contest",
@@ -222,7 +222,7 @@ class ReaderActions(QuarterState):
                     self.contest_id,
                     participant=info,
                     subject_id=subject,
-                    consent=self.consent("有奖问答抽奖与领奖 / quiz draw and prize delivery"),
+                    consent=self.consent(self.say("consent_quiz")),
                     platform=Platform.WEIBO,
                     method=EntryMethod.ANSWER,
                     answer_correct=i % 5 != 4,
@@ -258,14 +258,14 @@ class ReaderActions(QuarterState):
                 admin,
                 troll,
                 comment,
-                "人身攻击 / personal insult",
+                self.say("insult"),
                 idempotency_key=f"{key}:hide:{i}",
             )
             ops.moderation.warn(
                 admin,
                 troll,
                 comment,
-                f"第{i + 1}次警告 / warning {i + 1}",
+                self.say("warning", n=i + 1),
                 idempotency_key=f"{key}:warn:{i}",
             )
             helpful = self.reader(i)[1]
@@ -273,7 +273,7 @@ class ReaderActions(QuarterState):
                 TEAM["planner"],
                 helpful,
                 CommentRef(post_id, Platform.WEIBO, f"c-q{self.index}-good-{i}"),
-                "优质书评 / a thoughtful review",
+                self.say("review"),
                 idempotency_key=f"{key}:feature:{i}",
             )
             tally = self.sim.tally
@@ -285,7 +285,5 @@ class ReaderActions(QuarterState):
     def eraser(self) -> None:
         """Erase one reader's personal data at their request."""
         subject = self.reader(1)[1]
-        self.ops.privacy.erase(
-            TEAM["admin"], subject, "读者申请删除个人信息 / the reader's request"
-        )
+        self.ops.privacy.erase(TEAM["admin"], subject, self.say("erasure"))
         self.sim.tally.erasures += 1

@@ -74,14 +74,14 @@ def run_demo(
         )
         for i, platform in enumerate(PLATFORMS)
     ]
-    key = scenario_key(seed, posts, days)
+    key = scenario_key(seed, posts, days, lang)
     with LibOps.open(url, clock=clock, migrate=True, gateways=gateways) as ops:
         events_before = int(ops.app.recorder.max_notification_id() or 0)
         if events_before:
-            check_same_scenario(ops, seed, posts, days)
+            check_same_scenario(ops, seed, posts, days, lang)
         sim = Simulation(ops, clock, gateways)
         sim_holder.append(sim)
-        quarters = [Quarter(sim, q, key, seed, posts, days) for q in range(scale)]
+        quarters = [Quarter(sim, q, key, seed, posts, days, lang) for q in range(scale)]
         for quarter in quarters:
             quarter.schedule_all()
         sim.run(report)
@@ -116,19 +116,25 @@ def run_demo(
         )
 
 
-def scenario_key(seed: int, posts: int, days: int | None) -> str:
+def scenario_key(seed: int, posts: int, days: int | None, lang: str = "en") -> str:
     """What every idempotency key of the demo with these parameters starts with
-    (``x`` then ``days``, or ``xq`` for whole quarters)."""
-    return f"demo-{seed}-{posts}x{'q' if days is None else days}"
+    (``x`` then ``days``, or ``xq`` for whole quarters; ``-zh`` when its content is
+    Chinese, ``--lang zh``: another history than the English run's)."""
+    return f"demo-{seed}-{posts}x{'q' if days is None else days}{'-zh' if lang == 'zh' else ''}"
 
 
-def scenario_options(seed: int | str, posts: int | str, days: int | str | None) -> str:
-    """The ``libops demo`` options that name a scenario (no ``--days`` for whole quarters)."""
+def scenario_options(
+    seed: int | str, posts: int | str, days: int | str | None, lang: str | None = None
+) -> str:
+    """The ``libops demo`` options that name a scenario (no ``--days`` for whole quarters,
+    ``--lang zh`` for the Chinese content)."""
     shown = "" if days is None or days == "q" else f" --days {days}"
-    return f"--seed {seed} --posts {posts}{shown}"
+    return f"--seed {seed} --posts {posts}{shown}{' --lang zh' if lang == 'zh' else ''}"
 
 
-def check_same_scenario(ops: LibOps, seed: int, posts: int, days: int | None) -> None:
+def check_same_scenario(
+    ops: LibOps, seed: int, posts: int, days: int | None, lang: str = "en"
+) -> None:
     """Refuse, recording nothing, a store that holds anything but this same demo scenario.
 
     The same ``seed``, ``posts`` and ``days`` (or whole quarters) again are accepted:
@@ -138,7 +144,7 @@ def check_same_scenario(ops: LibOps, seed: int, posts: int, days: int | None) ->
     refused up front with :class:`DemoStoreInUseError`, saying which scenario the store
     holds and what to do.
     """
-    key = scenario_key(seed, posts, days)
+    key = scenario_key(seed, posts, days, lang)
     first_quarter = IdempotencyRecord.id_for(f"{key}:q0:budget")
     try:
         ops.app.repository.get(first_quarter)
@@ -156,8 +162,8 @@ def check_same_scenario(ops: LibOps, seed: int, posts: int, days: int | None) ->
         rerun = f", or run that same scenario again ({held}) to rewrite its report"
     raise DemoStoreInUseError(
         f"the store at {where} already holds {what}; the demo with "
-        f"{scenario_options(seed, posts, days)} would mix with them and stop half-way, so nothing "
-        f"was recorded. Run it on another store, for example "
+        f"{scenario_options(seed, posts, days, lang)} would mix with them and stop "
+        f"half-way, so nothing was recorded. Run it on another store, for example "
         f"libops demo --store sqlite:///libops-demo-{seed}.db{rerun}"
     )
 
@@ -169,11 +175,13 @@ def _stored_scenario(ops: LibOps) -> str | None:
         recorded = ops.app.mapper.to_domain_event(notification)
         found = _DEMO_KEY.match(str(getattr(recorded, "key", "")))
         if found:
-            return scenario_options(found["seed"], found["posts"], found["days"])
+            return scenario_options(found["seed"], found["posts"], found["days"], found["lang"])
     return None
 
 
-_DEMO_KEY: Final = re.compile(r"^demo-(?P<seed>-?\d+)-(?P<posts>\d+)x(?P<days>\d+|q):")
+_DEMO_KEY: Final = re.compile(
+    r"^demo-(?P<seed>-?\d+)-(?P<posts>\d+)x(?P<days>\d+|q)(?:-(?P<lang>zh))?:"
+)
 
 
 def _write_report(ops: LibOps, report_dir: Path, lang: str) -> tuple[str | None, str | None]:

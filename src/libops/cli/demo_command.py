@@ -75,7 +75,7 @@ def demo(
     moderation, a budget, risks and an erasure request. Then the projections are caught up,
     risk signals dispatched and the report written. Deterministic from --seed: running it
     again on the same store records nothing new. A store holding another scenario (another
-    --seed, --posts or --days) or other records is refused before anything is recorded:
+    --seed, --posts, --days or --lang) or other records is refused before anything is recorded:
     give another --store. --scale N simulates N calendar quarters one after another
     (--scale 3: three quarters, 2026 Q2-Q4, 1 April to 31 December), each whole.
     """

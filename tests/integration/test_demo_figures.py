@@ -249,3 +249,21 @@ def test_lang_en_keeps_both_languages(tmp_path: Path) -> None:
     """The English run's names are as they were: Chinese and English."""
     summary = run_demo(f"sqlite:///{tmp_path}/en.db", seed=5, posts=6, days=7)
     assert summary.campaigns[0].name == "世界读书日 2026 / World Book Day 2026"
+
+
+def test_a_target_is_last_years_figure_times_an_ambition_to_two_figures() -> None:
+    """Targets are rounded as a planner writes them, within the ambition's bounds of the
+    baseline, never below the least target."""
+    import random
+
+    from libops.demo.targets import AMBITION, LEAST_TARGET, _target
+
+    rng = random.Random(1)
+    for last in (0, 3, 57, 187_348, 4_999_999):
+        for _ in range(50):
+            target = _target(last, rng)
+            assert target >= LEAST_TARGET
+            assert len(str(target).rstrip("0")) <= 2
+            if last >= 100:
+                low, high = AMBITION
+                assert low * last * 0.94 <= target <= high * last * 1.06

@@ -103,7 +103,7 @@ class TestDeterminism:
             assert result.exit_code != 0, result.output
             assert "Traceback" not in result.output
             message = " ".join(result.output.split())
-            assert "another demo scenario (--seed 2026 --posts 30 --days 91)" in message
+            assert "another demo scenario (--seed 2026 --posts 30)" in message
             assert "nothing was recorded" in message
             assert "--store" in message
             with LibOps.open(store) as ops:
@@ -134,7 +134,7 @@ class TestDeterminism:
         assert 1.8 <= two["new_events"] / one["new_events"] <= 2.2
         assert two["posts"] == 2 * one["posts"]
         assert len(two["campaigns"]) == 6
-        assert two["end"] == "2026-09-29"
+        assert two["end"] == "2026-09-30"  # whole calendar quarters
         assert two["readers"]["readers"] == 2 * one["readers"]["readers"]
 
 
@@ -253,6 +253,9 @@ class TestDemoCli:
         result = _invoke("--store", f"sqlite:///{tmp_path}/d.db", "--posts", "6", "--no-report")
         assert result.exit_code == 0, result.output
         assert "World Book Day 2026" in result.stdout
+        # The campaign's kind and platforms print as text (not swallowed as markup).
+        assert "(topic, weibo, wechat, douyin; 2026-04-13" in result.stdout
+        assert "one library's quarter, 2026 Q2" in result.stdout
         assert "events recorded by this run" in result.stdout
         assert str(tmp_path) in result.stdout
 
@@ -268,7 +271,7 @@ class TestDemoCli:
 
     @pytest.mark.parametrize(
         "option",
-        [("--scale", "0"), ("--posts", "0"), ("--days", "0"), ("--days", "92"), ("--lang", "fr")],
+        [("--scale", "0"), ("--posts", "0"), ("--days", "0"), ("--days", "93"), ("--lang", "fr")],
     )
     def test_bad_options_are_clean_errors(self, tmp_path: Path, option: tuple[str, str]) -> None:
         """A bad option exits with 2, says what is wrong and records nothing."""
@@ -293,7 +296,7 @@ class TestDemoCli:
             ({"posts": 0}, "posts"),
             ({"scale": 0}, "scale"),
             ({"days": 0}, "days"),
-            ({"days": 92}, "days"),
+            ({"days": 93}, "days"),
             ({"lang": "fr"}, "lang"),
         ):
             with pytest.raises(ValueError, match=match):

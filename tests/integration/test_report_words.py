@@ -215,7 +215,7 @@ class TestEnglishReport:
         """``libops demo``'s summary with every count one (one automatic sanction, one
         adjustment, one entry, ...): no ``1 <plural>``."""
         lines = summary_lines(_ones(zh_run[1]))
-        assert any("1 automatic sanction;" in line for line in lines)
+        assert any("1 automatic sanction)" in line for line in lines)
         assert any("1 adjustment;" in line for line in lines)
         assert one_with_plural("\n".join(lines)) == []
 

@@ -21,6 +21,7 @@ from libops.cli.common import (
     stderr,
     stdout,
 )
+from libops.demo.setting import LONGEST_QUARTER
 
 DEMO_LANGUAGES: Final = ("zh", "en")
 """The languages ``libops demo --lang`` writes the report in."""
@@ -33,24 +34,40 @@ def demo(
         int, typer.Option(min=1, max=100_000, help="Posts per simulated quarter.")
     ] = 240,
     days: Annotated[
-        int, typer.Option(min=1, max=91, help="Days of each quarter to simulate (91: all).")
-    ] = 91,
+        int | None,
+        typer.Option(
+            min=1,
+            max=LONGEST_QUARTER,
+            show_default=False,
+            help="Simulate only the first DAYS days of each quarter (default: all of it).",
+        ),
+    ] = None,
     scale: Annotated[
         int,
         typer.Option(
-            min=1, max=1_000, help="Quarters to simulate one after another (a load generator)."
+            min=1,
+            max=1_000,
+            help="Calendar quarters to simulate one after another, from 2026 Q2 (3: 2026 "
+            "Q2-Q4); each whole, 1 April to 30 June and so on (a load generator).",
         ),
     ] = 1,
     report_dir: Annotated[
         Path, typer.Option("--report-dir", help="Where to write the report.")
     ] = Path("libops-report"),
-    lang: Annotated[str, typer.Option("--lang", help="Language of the report: zh or en.")] = "en",
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang",
+            help="Language of the report and of what the library records (campaign, budget "
+            "and risk names): zh or en (en: names in both).",
+        ),
+    ] = "en",
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Do not write the report.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Simulate one library's quarter on sandbox platforms, write the report, say what happened.
+    """Simulate one library's quarter (2026 Q2) on sandbox platforms, report on it.
 
     Three campaigns (World Book Day on Weibo, WeChat and Douyin; a KOL collaboration; an
     e-resources promotion) with a few hundred posts through review, scheduling, publishing
@@ -58,12 +75,13 @@ def demo(
     moderation, a budget, risks and an erasure request. Then the projections are caught up,
     risk signals dispatched and the report written. Deterministic from --seed: running it
     again on the same store records nothing new. A store holding another scenario (another
-    --seed, --posts or --days) or other records is refused before anything is recorded:
-    give another --store. --scale N simulates N quarters.
+    --seed, --posts, --days or --lang) or other records is refused before anything is recorded:
+    give another --store. --scale N simulates N calendar quarters one after another
+    (--scale 3: three quarters, 2026 Q2-Q4, 1 April to 31 December), each whole.
     """
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-    from libops.demo import run_demo, summary_lines
+    from libops.demo import quarters_label, run_demo, summary_lines
 
     if lang not in DEMO_LANGUAGES:
         _report(f"unknown report language {lang!r}: choose one of {', '.join(DEMO_LANGUAGES)}")
@@ -107,9 +125,10 @@ def demo(
         print(json.dumps(payload, ensure_ascii=False, sort_keys=True))
     else:
         out = stdout()
-        out.print(Text("libops demo: one library's quarter on sandbox platforms", style="bold"))
+        title = f"libops demo: {quarters_label(scale)}, on sandbox platforms"
+        out.print(Text(title, style="bold"))
         for line in summary_lines(summary):
-            out.print(line)
+            out.print(Text(line))  # plain text: brackets in names are not markup
         if summary.new_events == 0 and summary.events_before:
             out.print("(this seed's run was already in the store: nothing new was recorded)")
     if summary.report_note and summary.report_note.startswith("report not written"):

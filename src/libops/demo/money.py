@@ -19,16 +19,23 @@ class MoneyActions(QuarterState):
         expenses: tuple[tuple[int, str, str, str, BudgetCategory, CampaignRole | None], ...] = (
             (
                 w.topic[0],
-                "Inkstone Design",
+                self.say("vendor_design"),
                 "INK",
                 "4600.00",
                 BudgetCategory.CONTENT_CREATION,
                 "topic",
             ),
-            (w.surge - 3, "Weibo promotion", "WB-AD", "3500.00", BudgetCategory.PROMOTION, "topic"),
+            (
+                w.surge - 3,
+                self.say("vendor_weibo_ads"),
+                "WB-AD",
+                "3500.00",
+                BudgetCategory.PROMOTION,
+                "topic",
+            ),
             (
                 5,
-                "Lantern Video Studio",
+                self.say("vendor_video"),
                 "LVS",
                 "3800.00",
                 BudgetCategory.CONTENT_CREATION,
@@ -36,13 +43,20 @@ class MoneyActions(QuarterState):
             ),
             (
                 w.kol[1] + 2,
-                "Douyin promotion",
+                self.say("vendor_douyin_ads"),
                 "DY-AD",
                 "4000.00",
                 BudgetCategory.PROMOTION,
                 "eresources",
             ),
-            (10, "Schedulr SaaS", "SCH", "1200.00", BudgetCategory.TECHNICAL_SUPPORT, None),
+            (
+                10,
+                self.say("vendor_software"),
+                "SCH",
+                "1200.00",
+                BudgetCategory.TECHNICAL_SUPPORT,
+                None,
+            ),
         )
         for offset, vendor, prefix, amount, category, role in expenses:
             sim.at(
@@ -95,7 +109,7 @@ class MoneyActions(QuarterState):
         self.ops.budgets.record_expense(
             TEAM["admin"],
             self.budget_id,
-            vendor="书虫小王工作室 / Bookworm Studio",
+            vendor=self.say("vendor_kol"),
             invoice_reference=f"KOL-{self.year}-{self.index}",
             amount=self.kol.fee,
             category=BudgetCategory.PARTNERSHIPS,
@@ -116,7 +130,7 @@ class MoneyActions(QuarterState):
             to_category=BudgetCategory.PROMOTION,
             from_campaign_id=campaign,
             to_campaign_id=campaign,
-            reason="电子资源推广追加投放 / more promotion for the e-resources",
+            reason=self.say("move"),
             approver=TEAM["budget_owner"],
             idempotency_key=f"{self.key}:move:promotion",
         )
@@ -128,7 +142,7 @@ class MoneyActions(QuarterState):
             self.ops.budgets.record_expense(
                 TEAM["admin"],
                 self.budget_id,
-                vendor="Douyin promotion",
+                vendor=self.say("vendor_douyin_ads"),
                 invoice_reference=f"DY-AD2-{self.year}-{self.index}",
                 amount=Money("6000.00"),
                 category=BudgetCategory.PROMOTION,

@@ -83,7 +83,10 @@ def plan_posts(
     wechat = round(singles * 0.14)
     douyin = singles - weibo - wechat
     # World Book Day gets an extra Weibo post (the surge window allows it).
-    weibo_days = _spread(rng, max(weibo - 1, 0), days) + ([windows.surge] if weibo else [])
+    spread = _spread(rng, max(weibo - 1, 0), days)
+    if len(spread) >= 2:  # the quarter opens and closes on Weibo: every day of it is covered
+        spread[0], spread[-1] = 0, days - 1
+    weibo_days = spread + ([windows.surge] if weibo else [])
     wechat_days = _spread(rng, wechat, days) if wechat else []
     groups: list[tuple[int, tuple[Platform, ...]]] = []
     for platform, days_of in (

@@ -48,16 +48,29 @@ class PostActions(QuarterState):
 
         return draft
 
+    def texts(self, post: PlannedPost) -> tuple[str, str]:
+        """The title and (reviewed) body of a planned post."""
+        texts = TEXTS[(post.role, post.content_type)]
+        title_template, body_template = texts[post.n % len(texts)]
+        title = f"{title_template.format(theme=self.theme_zh)}（第{post.n + 1}期）"
+        return title, body_template.format(theme=self.theme_zh)
+
+    def boost(self, post: PlannedPost) -> float:
+        """How much further than usual a planned post reaches: near the topic's main day, or
+        with the KOL."""
+        near_surge = abs(post.day - self.windows.surge) <= 1
+        return 1.5 if near_surge else 1.4 if post.role == "kol" else 1.0
+
+    def published_variants(self, post: PlannedPost) -> list[PostVariant]:
+        """The variants of a planned post as they are published (after review)."""
+        return self._variants(post, *self.texts(post))
+
     def _draft(self, post: PlannedPost) -> None:
         ops, key, tally = self.ops, f"{self.key}:post:{post.n}", self.sim.tally
         reviewer, admin = TEAM["reviewer"], TEAM["admin"]
         author = TEAM["planner"] if post.n % 2 == 0 else TEAM["planner2"]
-        texts = TEXTS[(post.role, post.content_type)]
-        title_template, body_template = texts[post.n % len(texts)]
-        title = f"{title_template.format(theme=self.theme_zh)}（第{post.n + 1}期）"
-        body = body_template.format(theme=self.theme_zh)
-        near_surge = abs(post.day - self.windows.surge) <= 1
-        boost = 1.5 if near_surge else 1.4 if post.role == "kol" else 1.0
+        title, body = self.texts(post)
+        boost = self.boost(post)
         written = body + (PHONE if post.slip else "")
         variants = self._variants(post, title, written)
         fixed = self._variants(post, title, body)
@@ -82,7 +95,7 @@ class PostActions(QuarterState):
             ops.posts.review(
                 reviewer,
                 post_id,
-                ReviewChecklist(True, True, False, "contains a phone number"),
+                ReviewChecklist(True, True, False, self.say("phone_found")),
                 approve=False,
                 comments="请删除个人电话号码",
                 idempotency_key=f"{key}:review1",
@@ -136,8 +149,8 @@ class PostActions(QuarterState):
             tech,
             risk_id,
             severity=IncidentSeverity.MODERATE,
-            affected="Douyin video of the quarter's topic campaign",
-            summary="upstream timeout on publish; retried an hour later",
+            affected=self.say("incident_affected"),
+            summary=self.say("incident_summary"),
             started_at=self.sim.clock.now() - timedelta(minutes=20),
             idempotency_key=f"{self.key}:risk:douyin:incident",
         )
@@ -146,7 +159,7 @@ class PostActions(QuarterState):
             risk_id,
             likelihood=4,
             impact=4,
-            reason="it happened once already",
+            reason=self.say("reassess"),
             idempotency_key=f"{self.key}:risk:douyin:reassess",
         )
 
@@ -158,7 +171,7 @@ class PostActions(QuarterState):
             TEAM["tech"],
             self.risks["douyin"],
             self.incident_number,
-            resolution="republished; the platform confirmed the outage",
+            resolution=self.say("resolution"),
             idempotency_key=f"{self.key}:risk:douyin:resolve",
         )
 

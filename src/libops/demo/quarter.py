@@ -9,6 +9,7 @@ from libops.demo.publishing import PostActions
 from libops.demo.readers import ReaderActions
 from libops.demo.setting import METRIC_DAYS, PLATFORMS, TEAM, CampaignRole, beijing_time
 from libops.demo.simulation import Action
+from libops.demo.targets import targets
 from libops.domain.budget import BudgetCategory
 from libops.domain.risk import RiskCategory
 from libops.domain.values import Actor, Metric, Money, Objective, Period, Platform
@@ -58,52 +59,57 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
         """Open the budget, plan the three campaigns, allocate money and identify risks."""
         ops, key, owner, planner = self.ops, self.key, TEAM["budget_owner"], TEAM["planner"]
         last = self.day(self.days - 1)
-        quarter = f"{self.year} Q{(self.first.month - 1) // 3 + 1}"
         budget_id = ops.budgets.open(
             owner,
-            name=f"新媒体运营预算 {quarter} / Social media budget {quarter}",
+            name=self.say("budget"),
             period=Period(self.first, last),
             idempotency_key=f"{key}:budget",
         )
         self.budget_id = budget_id
         w = self.windows
+        # The planner sets each target from what the same plan drew last year.
+        targeted = targets(
+            self,
+            {
+                "topic": (
+                    (Metric.READS, None),
+                    (Metric.ENGAGEMENTS, None),
+                    (Metric.FOLLOWERS_GAINED, Platform.WECHAT),
+                ),
+                "kol": ((Metric.VIEWS, Platform.DOUYIN), (Metric.ENGAGEMENTS, None)),
+                "eresources": ((Metric.READS, None), (Metric.SHARES, None)),
+            },
+        )
         specs: dict[
             CampaignRole,
             tuple[str, str, Period, tuple[Platform, ...], list[Objective], list[str], str],
         ] = {
             "topic": (
-                f"{self.theme_zh} {self.year} / {self.theme_en} {self.year}",
+                self.say("topic"),
                 "topic",
                 Period(self.day(w.topic[0]), self.day(w.topic[1])),
                 PLATFORMS,
-                [
-                    Objective(Metric.READS, 60_000),
-                    Objective(Metric.ENGAGEMENTS, 5_000),
-                    Objective(Metric.FOLLOWERS_GAINED, 300, Platform.WECHAT),
-                ],
+                targeted["topic"],
                 [self.hashtag, "阅读"],
-                "The quarter's reading festival, with a surge of posts on its main day.",
+                self.say("topic_about"),
             ),
             "kol": (
-                f"书评人@书虫小王合作 {self.year} / KOL collaboration {self.year}",
+                self.say("kol"),
                 "kol",
                 Period(self.day(w.kol[0]), self.day(w.kol[1])),
                 (Platform.WEIBO, Platform.DOUYIN),
-                [
-                    Objective(Metric.VIEWS, 40_000, Platform.DOUYIN),
-                    Objective(Metric.ENGAGEMENTS, 3_000),
-                ],
+                targeted["kol"],
                 ["书虫小王", "读书"],
-                "Posts and a live Q&A with a book reviewer who has a large following.",
+                self.say("kol_about"),
             ),
             "eresources": (
-                f"电子资源推广 {quarter} / E-resources promotion {quarter}",
+                self.say("eresources"),
                 "cross_platform",
                 Period(self.first, last),
                 PLATFORMS,
-                [Objective(Metric.READS, 80_000), Objective(Metric.SHARES, 1_500)],
+                targeted["eresources"],
                 ["电子资源", "数字阅读"],
-                "Databases, e-books and audiobooks the library offers, promoted everywhere.",
+                self.say("eresources_about"),
             ),
         }
         for role, (name, kind, period, platforms, objectives, tags, text) in specs.items():
@@ -141,7 +147,7 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
         risks: tuple[tuple[str, str, RiskCategory, int, int, Actor, CampaignRole], ...] = (
             (
                 "douyin",
-                "抖音发布接口不稳定 / Douyin publishing unstable",
+                self.say("risk_douyin"),
                 RiskCategory.TECHNICAL,
                 2,
                 4,
@@ -150,7 +156,7 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
             ),
             (
                 "kol",
-                "合作书评人言论风险 / A KOL's remarks reflect on the library",
+                self.say("risk_kol"),
                 RiskCategory.CONTENT,
                 2,
                 3,
@@ -159,7 +165,7 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
             ),
             (
                 "privacy",
-                "帖子泄露读者个人信息 / Personal data in a post",
+                self.say("risk_privacy"),
                 RiskCategory.REGULATORY,
                 2,
                 5,
@@ -181,7 +187,7 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
         ops.risks.add_mitigation(
             tech,
             self.risks["douyin"],
-            description="Publish Douyin videos a day early and keep a manual fallback",
+            description=self.say("mitigation"),
             due_on=self.day(14),
             owner=tech,
             idempotency_key=f"{key}:risk:douyin:mitigation",

@@ -62,7 +62,6 @@ class ReaderActions(QuarterState):
         name = SURNAMES[i % len(SURNAMES)] + GIVEN_NAMES[(i // len(SURNAMES)) % len(GIVEN_NAMES)]
         handle = f"@reader_{self.year}q{self.index}_{i:03d}"
         subject = self.ops.privacy.subject_id_for("weibo", handle)
-        self.sim.tally.readers.add(subject)
         return PersonalInfo(name=name, handle=handle), subject
 
     def consent(self, purpose: str) -> Consent:
@@ -80,11 +79,12 @@ class ReaderActions(QuarterState):
                 text=QUESTIONS[i % len(QUESTIONS)],
                 asker=info,
                 subject_id=subject,
-                consent=self.consent("回答读者提问 / answering the reader's question"),
+                consent=self.consent(self.say("consent_question")),
                 post_id=self.latest_weibo_post,
                 idempotency_key=f"{self.key}:question:{i}",
             )
             self.sim.tally.questions += 1
+            self.sim.tally.participants.add(subject)
             self.questions.append(question_id)
             now = self.sim.clock.now()
             if delay is None:
@@ -121,7 +121,7 @@ class ReaderActions(QuarterState):
         def schedule() -> None:
             self.session_id = self.ops.sessions.schedule(
                 TEAM["planner"],
-                title=f"{self.theme_zh}线上读书会 / {self.theme_en} reading circle",
+                title=self.say("session"),
                 starts_at=starts,
                 ends_at=starts + timedelta(hours=2),
                 capacity=self.registrants + 5,
@@ -144,11 +144,12 @@ class ReaderActions(QuarterState):
                     self.session_id,
                     participant=info,
                     subject_id=subject,
-                    consent=self.consent("读书会报名与提醒 / registration and reminders"),
+                    consent=self.consent(self.say("consent_session")),
                     idempotency_key=f"{self.key}:register:{i}",
                 )
             )
             self.sim.tally.registrations += 1
+            self.sim.tally.participants.add(subject)
 
         return register
 
@@ -182,11 +183,11 @@ class ReaderActions(QuarterState):
 
         def announce() -> None:
             rules = ContestRules(
-                eligibility="关注本馆微博的读者均可参加，馆员除外 / followers, not staff",
+                eligibility=self.say("eligibility"),
                 opens_at=opens,
                 closes_at=closes,
                 entry_method=EntryMethod.ANSWER,
-                prizes=(Prize(f"{self.theme_zh}纪念帆布袋 / {self.theme_en} tote bag", 3),),
+                prizes=(Prize(self.say("prize"), 3),),
                 platforms=(Platform.WEIBO,),
                 entries_per_person=1,
                 correct_answer_required=True,
@@ -194,11 +195,12 @@ class ReaderActions(QuarterState):
             self.contest_id = self.ops.contests.announce(
                 TEAM["admin"],
                 kind=ContestKind.PRIZE_QUIZ,
-                title=f"{self.theme_zh}有奖问答 / {self.theme_en} quiz",
+                title=self.say("quiz"),
                 rules=rules,
                 campaign_id=self.campaigns["topic"],
                 idempotency_key=f"{self.key}:contest",
             )
+            self.sim.tally.contests.append(self.contest_id)
             self.sim.at(opens, self.contest_opener)
 
         return announce
@@ -220,13 +222,14 @@ class ReaderActions(QuarterState):
                     self.contest_id,
                     participant=info,
                     subject_id=subject,
-                    consent=self.consent("有奖问答抽奖与领奖 / quiz draw and prize delivery"),
+                    consent=self.consent(self.say("consent_quiz")),
                     platform=Platform.WEIBO,
                     method=EntryMethod.ANSWER,
                     answer_correct=i % 5 != 4,
                     idempotency_key=f"{self.key}:entry:{i}",
                 )
                 self.sim.tally.entries += 1
+                self.sim.tally.participants.add(subject)
             except EntryRefusedError:
                 self.sim.tally.refused += 1  # a wrong answer: refused, nothing recorded
 
@@ -255,14 +258,14 @@ class ReaderActions(QuarterState):
                 admin,
                 troll,
                 comment,
-                "人身攻击 / personal insult",
+                self.say("insult"),
                 idempotency_key=f"{key}:hide:{i}",
             )
             ops.moderation.warn(
                 admin,
                 troll,
                 comment,
-                f"第{i + 1}次警告 / warning {i + 1}",
+                self.say("warning", n=i + 1),
                 idempotency_key=f"{key}:warn:{i}",
             )
             helpful = self.reader(i)[1]
@@ -270,21 +273,17 @@ class ReaderActions(QuarterState):
                 TEAM["planner"],
                 helpful,
                 CommentRef(post_id, Platform.WEIBO, f"c-q{self.index}-good-{i}"),
-                "优质书评 / a thoughtful review",
+                self.say("review"),
                 idempotency_key=f"{key}:feature:{i}",
             )
             tally = self.sim.tally
-            tally.moderation_actions += 3
-            if i == 2:
-                record = ops.moderation.record(troll)
-                tally.sanctions += int(record is not None and record.automatic_sanction is not None)
+            tally.moderated.update((troll, helpful))
+            tally.participants.update((troll, helpful))
 
         return moderate
 
     def eraser(self) -> None:
         """Erase one reader's personal data at their request."""
         subject = self.reader(1)[1]
-        self.ops.privacy.erase(
-            TEAM["admin"], subject, "读者申请删除个人信息 / the reader's request"
-        )
+        self.ops.privacy.erase(TEAM["admin"], subject, self.say("erasure"))
         self.sim.tally.erasures += 1

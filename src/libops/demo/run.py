@@ -16,7 +16,14 @@ from libops.adapters.sandbox import Reception, SandboxPlatform
 from libops.adapters.storage import count_events
 from libops.bootstrap import LibOps
 from libops.demo.quarter import Quarter
-from libops.demo.setting import DEFAULT_POSTS, PLATFORMS, QUARTER_DAYS, START, TEAM, beijing_time
+from libops.demo.setting import (
+    DEFAULT_POSTS,
+    LONGEST_QUARTER,
+    PLATFORMS,
+    START,
+    TEAM,
+    beijing_time,
+)
 from libops.demo.simulation import Simulation
 from libops.demo.summary import DemoSummary, summarise
 from libops.domain.errors import DemoStoreInUseError, LibopsError
@@ -29,7 +36,7 @@ def run_demo(
     *,
     seed: int = 2026,
     posts: int = DEFAULT_POSTS,
-    days: int = QUARTER_DAYS,
+    days: int | None = None,
     scale: int = 1,
     project: bool = False,
     report_dir: Path | None = None,
@@ -38,19 +45,23 @@ def run_demo(
 ) -> DemoSummary:
     """Run the demo on the store at ``url`` (migrating it first) and say what happened.
 
-    ``posts`` posts per quarter spread over ``days`` days (the whole quarter by default);
-    ``scale`` quarters one after another. A store that already holds anything but this
-    scenario (same ``seed``, ``posts`` and ``days``) is refused before anything is recorded
-    (:class:`DemoStoreInUseError`); the same scenario again records nothing new. With
-    ``project`` the standard projections are
+    ``scale`` calendar quarters one after another (2026 Q2, Q3, Q4, 2027 Q1, ...), each
+    whole (1 April to 30 June, 1 July to 30 September, ...) with ``posts`` posts spread over
+    it; with ``days`` only the first ``days`` days of each quarter (all of a shorter one).
+    A store that already holds anything but this scenario (same ``seed``, ``posts`` and
+    ``days``) is refused before anything is recorded (:class:`DemoStoreInUseError`); the
+    same scenario again records nothing new. With ``project`` the standard projections are
     caught up and their risk signals dispatched at the end; with ``report_dir`` the report is
     written there too (in ``lang``), once :mod:`libops.report` exists.
     """
-    for name, value, lowest in (("posts", posts, 1), ("days", days, 1), ("scale", scale, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
-            raise ValueError(f"{name} must be a whole number of at least {lowest}, not {value!r}")
-    if days > QUARTER_DAYS:
-        raise ValueError(f"days must be at most {QUARTER_DAYS} (one quarter), not {days}")
+    sizes = (("posts", posts), ("scale", scale), *(() if days is None else (("days", days),)))
+    for name, value in sizes:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    if days is not None and days > LONGEST_QUARTER:
+        raise ValueError(
+            f"days must be at most {LONGEST_QUARTER} (the longest quarter), not {days}"
+        )
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     report = progress or (lambda _stage, _done, _total: None)
@@ -70,14 +81,14 @@ def run_demo(
         )
         for i, platform in enumerate(PLATFORMS)
     ]
-    key = scenario_key(seed, posts, days)
+    key = scenario_key(seed, posts, days, lang)
     with LibOps.open(url, clock=clock, migrate=True, gateways=gateways) as ops:
         events_before = int(ops.app.recorder.max_notification_id() or 0)
         if events_before:
-            check_same_scenario(ops, seed, posts, days)
+            check_same_scenario(ops, seed, posts, days, lang)
         sim = Simulation(ops, clock, gateways)
         sim_holder.append(sim)
-        quarters = [Quarter(sim, q, key, seed, posts, days) for q in range(scale)]
+        quarters = [Quarter(sim, q, key, seed, posts, days, lang) for q in range(scale)]
         for quarter in quarters:
             quarter.schedule_all()
         sim.run(report)
@@ -112,21 +123,35 @@ def run_demo(
         )
 
 
-def scenario_key(seed: int, posts: int, days: int) -> str:
-    """What every idempotency key of the demo with these parameters starts with."""
-    return f"demo-{seed}-{posts}x{days}"
+def scenario_key(seed: int, posts: int, days: int | None, lang: str = "en") -> str:
+    """What every idempotency key of the demo with these parameters starts with
+    (``x`` then ``days``, or ``xq`` for whole quarters; ``-zh`` when its content is
+    Chinese, ``--lang zh``: another history than the English run's)."""
+    return f"demo-{seed}-{posts}x{'q' if days is None else days}{'-zh' if lang == 'zh' else ''}"
 
 
-def check_same_scenario(ops: LibOps, seed: int, posts: int, days: int) -> None:
+def scenario_options(
+    seed: int | str, posts: int | str, days: int | str | None, lang: str | None = None
+) -> str:
+    """The ``libops demo`` options that name a scenario (no ``--days`` for whole quarters,
+    ``--lang zh`` for the Chinese content)."""
+    shown = "" if days is None or days == "q" else f" --days {days}"
+    return f"--seed {seed} --posts {posts}{shown}{' --lang zh' if lang == 'zh' else ''}"
+
+
+def check_same_scenario(
+    ops: LibOps, seed: int, posts: int, days: int | None, lang: str = "en"
+) -> None:
     """Refuse, recording nothing, a store that holds anything but this same demo scenario.
 
-    The same ``seed``, ``posts`` and ``days`` again are accepted: every command carries an
-    idempotency key, so a rerun records nothing new (and finishes a run that was stopped),
-    and a larger ``scale`` adds the quarters that follow. Another scenario's readers,
-    erasures and plan would collide with the ones recorded, so it is refused up front with
-    :class:`DemoStoreInUseError`, saying which scenario the store holds and what to do.
+    The same ``seed``, ``posts`` and ``days`` (or whole quarters) again are accepted:
+    every command carries an idempotency key, so a rerun records nothing new (and finishes
+    a run that was stopped), and a larger ``scale`` adds the quarters that follow. Another
+    scenario's readers, erasures and plan would collide with the ones recorded, so it is
+    refused up front with :class:`DemoStoreInUseError`, saying which scenario the store
+    holds and what to do.
     """
-    key = scenario_key(seed, posts, days)
+    key = scenario_key(seed, posts, days, lang)
     first_quarter = IdempotencyRecord.id_for(f"{key}:q0:budget")
     try:
         ops.app.repository.get(first_quarter)
@@ -143,9 +168,9 @@ def check_same_scenario(ops: LibOps, seed: int, posts: int, days: int) -> None:
         what = f"{count} events of another demo scenario ({held})"
         rerun = f", or run that same scenario again ({held}) to rewrite its report"
     raise DemoStoreInUseError(
-        f"the store at {where} already holds {what}; the demo with --seed {seed} "
-        f"--posts {posts} --days {days} would mix with them and stop half-way, so nothing "
-        f"was recorded. Run it on another store, for example "
+        f"the store at {where} already holds {what}; the demo with "
+        f"{scenario_options(seed, posts, days, lang)} would mix with them and stop "
+        f"half-way, so nothing was recorded. Run it on another store, for example "
         f"libops demo --store sqlite:///libops-demo-{seed}.db{rerun}"
     )
 
@@ -157,11 +182,13 @@ def _stored_scenario(ops: LibOps) -> str | None:
         recorded = ops.app.mapper.to_domain_event(notification)
         found = _DEMO_KEY.match(str(getattr(recorded, "key", "")))
         if found:
-            return f"--seed {found['seed']} --posts {found['posts']} --days {found['days']}"
+            return scenario_options(found["seed"], found["posts"], found["days"], found["lang"])
     return None
 
 
-_DEMO_KEY: Final = re.compile(r"^demo-(?P<seed>-?\d+)-(?P<posts>\d+)x(?P<days>\d+):")
+_DEMO_KEY: Final = re.compile(
+    r"^demo-(?P<seed>-?\d+)-(?P<posts>\d+)x(?P<days>\d+|q)(?:-(?P<lang>zh))?:"
+)
 
 
 def _write_report(ops: LibOps, report_dir: Path, lang: str) -> tuple[str | None, str | None]:

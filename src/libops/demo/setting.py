@@ -12,7 +12,10 @@ START: Final = date(2026, 4, 1)
 """The first day of the first simulated quarter."""
 
 QUARTER_DAYS: Final = 91
-"""Days in the simulated quarter (1 April to 30 June)."""
+"""Days in the first simulated quarter (2026 Q2, 1 April to 30 June)."""
+
+LONGEST_QUARTER: Final = 92
+"""Days in the longest calendar quarter (Q3 and Q4): the most ``days`` may ask for."""
 
 DEFAULT_POSTS: Final = 240
 """Posts drafted per quarter by default."""
@@ -44,3 +47,33 @@ def quarter_start(index: int) -> date:
     """The first day of the ``index``-th simulated quarter (0 is the first)."""
     month = START.month - 1 + 3 * index
     return date(START.year + month // 12, month % 12 + 1, 1)
+
+
+def quarter_length(index: int) -> int:
+    """Days in the ``index``-th simulated calendar quarter (90 to 92)."""
+    return (quarter_start(index + 1) - quarter_start(index)).days
+
+
+def quarter_name(index: int) -> str:
+    """The ``index``-th simulated quarter as its year and number: ``2026 Q2``."""
+    first = quarter_start(index)
+    return f"{first.year} Q{(first.month - 1) // 3 + 1}"
+
+
+_COUNT_WORDS: Final = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def quarters_label(scale: int) -> str:
+    """What ``scale`` quarters from :data:`START` cover, for people.
+
+    ``one library's quarter, 2026 Q2``; ``three quarters, 2026 Q2–Q4``; ``five quarters,
+    2026 Q2–2027 Q2`` (the year is said again when the last quarter is in another year).
+    """
+    if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
+        raise ValueError(f"scale must be a whole number of at least 1, not {scale!r}")
+    first, last = quarter_name(0), quarter_name(scale - 1)
+    if scale == 1:
+        return f"one library's quarter, {first}"
+    count = _COUNT_WORDS[scale - 1] if scale <= len(_COUNT_WORDS) else str(scale)
+    same_year = first[:4] == last[:4]
+    return f"{count} quarters, {first}–{last[5:] if same_year else last}"

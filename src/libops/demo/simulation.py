@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
+from uuid import UUID
 
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import Reception, SandboxPlatform
@@ -55,11 +56,14 @@ class Tally:
     winners: int = 0
     draws: int = 0
     draws_verified: int = 0
-    moderation_actions: int = 0
-    sanctions: int = 0
     erasures: int = 0
     overspends_refused: int = 0
-    readers: set[str] = field(default_factory=set)
+    participants: set[str] = field(default_factory=set)
+    """The readers recorded as taking part (asked, registered, entered, moderated): not
+    those whose quiz entry was refused, which records nothing."""
+    moderated: set[str] = field(default_factory=set)
+    """The readers moderation acted on (their conduct records hold every step)."""
+    contests: list[UUID] = field(default_factory=list)
 
 
 class Simulation:
@@ -94,10 +98,14 @@ class Simulation:
     def reception(self, variant: PostVariant, published_at: datetime) -> Reception:
         """Readers' taste: evening posts and interactive posts engage more, news reaches more."""
         content_type, boost = self.taste.get(variant.text, (ContentType.NEWS, 1.0))
-        hour_reach, hour_engagement = _HOUR_TASTE.get(
-            published_at.astimezone(BEIJING).hour, (1.0, 1.0)
-        )
-        type_reach, type_engagement = _TYPE_TASTE[content_type]
-        return Reception(
-            reach=hour_reach * type_reach * boost, engagement=hour_engagement * type_engagement
-        )
+        return taste(content_type, boost, published_at)
+
+
+def taste(content_type: ContentType, boost: float, published_at: datetime) -> Reception:
+    """How readers receive a post of ``content_type`` published at ``published_at`` (its
+    Beijing hour) with ``boost`` (a campaign's pull) on its reach."""
+    hour_reach, hour_engagement = _HOUR_TASTE.get(published_at.astimezone(BEIJING).hour, (1.0, 1.0))
+    type_reach, type_engagement = _TYPE_TASTE[content_type]
+    return Reception(
+        reach=hour_reach * type_reach * boost, engagement=hour_engagement * type_engagement
+    )

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from libops.demo.plan import plan_posts, quarter_windows
-from libops.demo.setting import CampaignRole, beijing_time, quarter_start
+from libops.demo.setting import CampaignRole, beijing_time, quarter_length, quarter_start
 from libops.demo.simulation import Simulation
-from libops.demo.texts import THEMES
+from libops.demo.texts import THEMES, content, quarter_zh
 from libops.domain.values import KolPartner, Money, Platform
 
 
@@ -17,25 +17,40 @@ class QuarterState:
     """What one simulated quarter knows: its plan, campaigns, budget, risks and posts so far."""
 
     def __init__(
-        self, sim: Simulation, index: int, key: str, seed: int, posts: int, days: int
+        self,
+        sim: Simulation,
+        index: int,
+        key: str,
+        seed: int,
+        posts: int,
+        days: int | None,
+        lang: str = "en",
     ) -> None:
         self.sim = sim
         self.ops = sim.ops
         self.index = index
         self.key = f"{key}:q{index}"
+        self.seed = seed
         self.rng = random.Random(f"{seed}:{index}:plan")
         self.first = quarter_start(index)
-        self.days = days
-        self.windows = quarter_windows(days)
-        self.plan = plan_posts(self.rng, posts, self.first, days, self.windows)
+        # The whole calendar quarter (90 to 92 days), or its first ``days`` days.
+        length = quarter_length(index)
+        self.days = length if days is None else min(days, length)
+        self.windows = quarter_windows(self.days)
+        self.plan = plan_posts(self.rng, posts, self.first, self.days, self.windows)
         theme = THEMES[(self.first.month - 1) // 3 + 1]
         self.theme_zh, self.theme_en, self.hashtag = theme
         self.year = self.first.year
+        self.lang = lang
         self.campaigns: dict[CampaignRole, UUID] = {}
         self.budget_id: UUID | None = None
         self.kol_reference = ""
         self.kol = KolPartner(
-            "@书虫小王", Platform.WEIBO, 120_000, ["3 posts", "1 live Q&A"], Money("8000.00")
+            "@书虫小王",
+            Platform.WEIBO,
+            120_000,
+            [self.say("deliverable_posts"), self.say("deliverable_live")],
+            Money("8000.00"),
         )
         self.post_ids: dict[int, UUID] = {}
         self.risks: dict[str, UUID] = {}
@@ -55,6 +70,21 @@ class QuarterState:
         now = self.sim.clock.now()
         due = [n for at, n in self.weibo_slots if at <= now]
         return self.post_ids.get(due[-1]) if due else None
+
+    def say(self, name: str, **fields: object) -> str:
+        """The text ``name`` (:data:`~libops.demo.texts.CONTENT`) in the run's language,
+        with this quarter's theme, year and quarter filled in."""
+        number = (self.first.month - 1) // 3 + 1
+        return content(
+            name,
+            self.lang,
+            theme=self.theme_zh,
+            theme_en=self.theme_en,
+            year=self.year,
+            quarter=f"{self.year} Q{number}",
+            quarter_zh=quarter_zh(self.year, number),
+            **fields,
+        )
 
     def day(self, offset: int) -> date:
         """The date ``offset`` days into the quarter."""

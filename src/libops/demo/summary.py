@@ -11,7 +11,8 @@ from uuid import UUID
 import attrs
 
 from libops.bootstrap import LibOps
-from libops.demo.setting import PLATFORMS
+from libops.demo.setting import PLATFORMS, quarters_label
+from libops.domain.interaction.moderation import ModerationAction
 from libops.domain.post import PlatformStatus
 from libops.domain.risk import Risk
 from libops.wording import plural
@@ -37,7 +38,18 @@ class CampaignSummary:
 
 @attrs.frozen
 class ReaderSummary:
-    """What the demo did with readers: questions, reading sessions, contests, moderation."""
+    """What the demo did with readers: questions, reading sessions, contests, moderation.
+
+    Each figure counts what the report's interaction section counts (read from the stored
+    aggregates, not from what the simulation meant to do): ``readers`` is the distinct
+    participants recorded (askers, registrants, recorded entrants, readers moderation acted
+    on), as the report's "distinct participants"; ``contest_refused`` is the quiz answers
+    refused at the door (wrong answers: nothing is recorded, so no report counts them), apart
+    from ``contest_disqualified`` (recorded entries disqualified later, the report's
+    "disqualified"); ``moderation_actions`` is every step of every conduct record, automatic
+    sanctions included (the report's "moderation actions"), ``moderation_by_kind`` the same
+    by kind, ``staff_sanctions`` and ``automatic_sanctions`` the two kinds of sanction.
+    """
 
     readers: int
     questions: int
@@ -48,10 +60,13 @@ class ReaderSummary:
     session_attended: int
     contest_entries: int
     contest_refused: int
+    contest_disqualified: int
     winners: int
     draws_verified: int
     draws: int
     moderation_actions: int
+    moderation_by_kind: dict[str, int]
+    staff_sanctions: int
     automatic_sanctions: int
     erasures: int
 
@@ -73,9 +88,11 @@ class MoneySummary:
 
 @attrs.frozen
 class RiskSummary:
-    """The risks in the store after the run, and their incidents."""
+    """The risks in the store after the run (``open``: not closed, as the report's "open
+    risks"), and their incidents."""
 
     risks: int
+    open: int
     escalated: int
     incidents: int
     open_incidents: int
@@ -89,6 +106,7 @@ class DemoSummary:
     store: str
     seed: int
     scale: int
+    quarters: str
     start: str
     end: str
     posts: int
@@ -106,6 +124,8 @@ class DemoSummary:
     events_before: int
     events_after: int
     totals_by_platform: dict[str, dict[str, int]]
+    reach_by_platform: dict[str, int]
+    engagements_by_platform: dict[str, int]
     campaigns: list[CampaignSummary]
     readers: ReaderSummary
     money: MoneySummary
@@ -172,27 +192,41 @@ def summarise(
                 )
             )
     minutes = sorted(tally.response_minutes)
+    entries = disqualified = 0
+    for contest_id in dict.fromkeys(tally.contests):
+        recorded = ops.contests.get(contest_id).entries
+        entries += len(recorded)
+        disqualified += sum(1 for entry in recorded if not entry.eligible)
+    moderation: Counter[str] = Counter()
+    for subject in sorted(tally.moderated):
+        record = ops.moderation.record(subject)
+        if record is not None:
+            moderation.update(step.action.value for step in record.steps)
     readers = ReaderSummary(
-        readers=len(tally.readers),
+        readers=len(tally.participants),
         questions=tally.questions,
         answered=len(minutes),
         escalated=tally.escalated,
         median_response_minutes=round(statistics.median(minutes), 1) if minutes else 0.0,
         session_registrations=tally.registrations,
         session_attended=tally.attended,
-        contest_entries=tally.entries,
+        contest_entries=entries,
         contest_refused=tally.refused,
+        contest_disqualified=disqualified,
         winners=tally.winners,
         draws=tally.draws,
         draws_verified=tally.draws_verified,
-        moderation_actions=tally.moderation_actions,
-        automatic_sanctions=tally.sanctions,
+        moderation_actions=sum(moderation.values()),
+        moderation_by_kind=dict(sorted(moderation.items())),
+        staff_sanctions=moderation[ModerationAction.SANCTION.value],
+        automatic_sanctions=moderation[ModerationAction.AUTOMATIC_SANCTION.value],
         erasures=tally.erasures,
     )
     return DemoSummary(
         store=ops.config.redacted_url,
         seed=seed,
         scale=scale,
+        quarters=quarters_label(scale),
         start=quarters[0].first.isoformat(),
         end=quarters[-1].day(quarters[-1].days - 1).isoformat(),
         posts=sum(len(q.post_ids) for q in quarters),
@@ -210,6 +244,11 @@ def summarise(
         events_before=events_before,
         events_after=events_after,
         totals_by_platform={k: dict(sorted(v.items())) for k, v in totals.items()},
+        reach_by_platform={k: v["reads"] + v["views"] for k, v in totals.items()},
+        engagements_by_platform={
+            k: sum(v[name] for name in ("likes", "comments", "shares", "favourites"))
+            for k, v in totals.items()
+        },
         campaigns=campaigns,
         readers=readers,
         money=_money(ops, quarters, tally.overspends_refused),
@@ -262,14 +301,16 @@ def _risks(ops: LibOps, from_signals: int) -> RiskSummary:
         if len(batch) < 1000:
             break
         start = batch[-1].id + 1
-    escalated = incidents = open_incidents = 0
+    escalated = incidents = open_incidents = still_open = 0
     for risk_id in seen:
         risk = ops.risks.get(risk_id)
+        still_open += int(not risk.is_closed)
         escalated += int(risk.escalated)
         incidents += len(risk.incidents)
         open_incidents += len(ops.risks.follow_up(risk_id).open_incidents)
     return RiskSummary(
         risks=len(seen),
+        open=still_open,
         escalated=escalated,
         incidents=incidents,
         open_incidents=open_incidents,
@@ -277,53 +318,86 @@ def _risks(ops: LibOps, from_signals: int) -> RiskSummary:
     )
 
 
+_MODERATION_WORDS = (
+    ("hide", "comment hidden", "comments hidden"),
+    ("warn", "warning", "warnings"),
+    ("feature", "comment featured", "comments featured"),
+    ("reward", "reward", "rewards"),
+)
+
+
 def summary_lines(summary: DemoSummary) -> list[str]:
-    """The demo's summary as lines of text for people."""
-    quarters = "one quarter" if summary.scale == 1 else f"{summary.scale} quarters"
+    """The demo's summary as lines of text for people.
+
+    Each line says what it counts, in the report's terms where the report shows the same
+    figure (and then it is the same number): distinct participants, contest entries recorded
+    apart from answers refused at the door, moderation actions with automatic sanctions
+    included, open risks.
+    """
     lines = [
-        f"store: {summary.store} (seed {summary.seed}, {quarters}: "
+        f"store: {summary.store} (seed {summary.seed}, {summary.quarters}: "
         f"{summary.start} to {summary.end})",
         "campaigns:",
     ]
     for c in summary.campaigns:
         lines.append(
-            f"  {c.name} [{c.kind}, {', '.join(c.platforms)}; {c.start} to {c.end}; "
-            f"{c.status}]: {plural(c.posts, 'post')}"
+            f"  {c.name} ({c.kind}, {', '.join(c.platforms)}; {c.start} to {c.end}; "
+            f"{c.status}): {plural(c.posts, 'post')}"
         )
     types = ", ".join(f"{k} {v}" for k, v in summary.content_types.items())
     lines += [
         f"posts drafted and reviewed: {summary.posts} ({types}); "
         f"{summary.changes_requested} sent back by the reviewer for personal data",
-        f"variants published: {summary.published} of {summary.variants}; "
-        f"failed attempts retried: {summary.failures}",
+        f"post variants published (one per post and platform): {summary.published} of "
+        f"{summary.variants}; failed attempts retried: {summary.failures}",
         f"cadence warnings while scheduling: {summary.cadence_warnings} "
         f"({summary.cadence_over_max} over a maximum)",
         f"metric snapshots recorded: {summary.metrics_recorded}, corrections: "
         f"{summary.metrics_corrected} (identical snapshots ignored: {summary.metrics_unchanged})",
     ]
     r, m, k = summary.readers, summary.money, summary.risks
+    kinds = ", ".join(
+        plural(r.moderation_by_kind.get(kind, 0), one, many)
+        for kind, one, many in _MODERATION_WORDS
+        if r.moderation_by_kind.get(kind, 0)
+    )
+    sanctions = (
+        f"{plural(r.staff_sanctions, 'sanction')} by staff, "
+        f"{plural(r.automatic_sanctions, 'automatic sanction')}"
+    )
     lines += [
-        f"readers: {r.readers}; Q&A: {plural(r.questions, 'question')}, {r.answered} "
-        f"answered (median "
+        f"distinct participants recorded (Q&A, reading sessions, contests, moderation): "
+        f"{r.readers}",
+        f"Q&A: {plural(r.questions, 'question')}, {r.answered} answered (median "
         f"{r.median_response_minutes} min), {r.escalated} escalated for waiting too long",
         f"reading sessions: {r.session_registrations} registered, {r.session_attended} attended",
-        f"prize quizzes: {plural(r.contest_entries, 'entry', 'entries')} ({r.contest_refused} "
-        f"refused), {plural(r.winners, 'winner')}, draws verified from the events: "
+        f"prize quizzes: {plural(r.contest_entries, 'entry', 'entries')} recorded, "
+        f"{r.contest_disqualified} disqualified after entry; apart from them "
+        f"{plural(r.contest_refused, 'answer')} refused at the door (wrong, so never "
+        f"recorded as entries); "
+        f"{plural(r.winners, 'winner')}, draws verified from the events: "
         f"{r.draws_verified} of {r.draws}",
-        f"moderation: {plural(r.moderation_actions, 'action')}, "
-        f"{plural(r.automatic_sanctions, 'automatic sanction')}; erasure requests honoured: "
-        f"{r.erasures}",
+        f"moderation: {plural(r.moderation_actions, 'action')} in all ("
+        f"{kinds + ', ' if kinds else ''}{sanctions}); erasure requests honoured: {r.erasures}",
         f"money ({m.currency}): allocated {m.allocated}, spent {m.spent} in "
         f"{plural(m.expenses, 'expense')}, available {m.available}; KOL fees {m.kol_fees} "
         f"committed and paid; {plural(m.adjustments, 'adjustment')}; overspends refused: "
         f"{m.overspends_refused}",
-        f"risks: {k.risks} ({k.escalated} escalated, {k.from_signals} opened or raised by "
-        f"signals this run); incidents: {k.incidents} ({k.open_incidents} open)",
-        "engagement totals by platform:",
+        f"risks: {k.risks} identified, {k.open} open ({k.escalated} escalated, "
+        f"{k.from_signals} opened or raised by signals this run); incidents: {k.incidents} "
+        f"({k.open_incidents} open)",
+        "engagement by platform (reach = reads or views; engagements = likes, comments, "
+        "shares and favourites):",
     ]
     for platform, counts in summary.totals_by_platform.items():
         shown = ", ".join(f"{name} {value}" for name, value in counts.items() if value)
-        lines.append(f"  {platform}: {shown or 'no metrics yet'}")
+        if not shown:
+            lines.append(f"  {platform}: no metrics yet")
+            continue
+        lines.append(
+            f"  {platform}: reach {summary.reach_by_platform[platform]}, engagements "
+            f"{summary.engagements_by_platform[platform]} ({shown})"
+        )
     lines.append(
         f"events recorded by this run: {summary.new_events} (store now holds "
         f"{summary.events_after})"

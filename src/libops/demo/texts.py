@@ -86,3 +86,95 @@ QUESTIONS: Final = (
     "直播会有回放吗？",
 )
 PHONE: Final = " 咨询电话 13812345678"
+
+# What the library records besides its posts, in each language of a run (``--lang``): the
+# English run keeps the Chinese-and-English names it always had; the Chinese run records
+# Chinese only, so its report names nothing in English. Fields: {theme}, {theme_en},
+# {year}, {quarter} (2026 Q2), {quarter_zh} (2026年第二季度), {n}.
+CONTENT: Final[dict[str, tuple[str, str]]] = {
+    "budget": (
+        "新媒体运营预算 {quarter} / Social media budget {quarter}",
+        "新媒体运营预算 {quarter_zh}",
+    ),
+    "topic": ("{theme} {year} / {theme_en} {year}", "{theme} {year}"),
+    "topic_about": (
+        "The quarter's reading festival, with a surge of posts on its main day.",
+        "本季度的阅读节，主活动日集中发布。",
+    ),
+    "kol": ("书评人@书虫小王合作 {year} / KOL collaboration {year}", "书评人@书虫小王合作 {year}"),
+    "kol_about": (
+        "Posts and a live Q&A with a book reviewer who has a large following.",
+        "与拥有大量粉丝的书评人合作发帖，并举办直播问答。",
+    ),
+    "eresources": (
+        "电子资源推广 {quarter} / E-resources promotion {quarter}",
+        "电子资源推广 {quarter_zh}",
+    ),
+    "eresources_about": (
+        "Databases, e-books and audiobooks the library offers, promoted everywhere.",
+        "在各平台推广本馆的数据库、电子书和有声书。",
+    ),
+    "risk_douyin": (
+        "抖音发布接口不稳定 / Douyin publishing unstable",
+        "抖音发布接口不稳定",
+    ),
+    "risk_kol": (
+        "合作书评人言论风险 / A KOL's remarks reflect on the library",
+        "合作书评人言论风险",
+    ),
+    "risk_privacy": ("帖子泄露读者个人信息 / Personal data in a post", "帖子泄露读者个人信息"),
+    "mitigation": (
+        "Publish Douyin videos a day early and keep a manual fallback",
+        "抖音视频提前一天发布，并保留人工发布预案",
+    ),
+    "deliverable_posts": ("3 posts", "3条帖子"),
+    "deliverable_live": ("1 live Q&A", "1场直播问答"),
+    "phone_found": ("contains a phone number", "含有电话号码"),
+    "incident_affected": (
+        "Douyin video of the quarter's topic campaign",
+        "本季度主题活动的抖音视频",
+    ),
+    "incident_summary": (
+        "upstream timeout on publish; retried an hour later",
+        "发布时平台超时，一小时后重试",
+    ),
+    "reassess": ("it happened once already", "已经发生过一次"),
+    "resolution": (
+        "republished; the platform confirmed the outage",
+        "已重新发布，平台确认了故障",
+    ),
+    "consent_question": ("回答读者提问 / answering the reader's question", "回答读者提问"),
+    "consent_session": ("读书会报名与提醒 / registration and reminders", "读书会报名与提醒"),
+    "consent_quiz": ("有奖问答抽奖与领奖 / quiz draw and prize delivery", "有奖问答抽奖与领奖"),
+    "session": ("{theme}线上读书会 / {theme_en} reading circle", "{theme}线上读书会"),
+    "eligibility": (
+        "关注本馆微博的读者均可参加，馆员除外 / followers, not staff",
+        "关注本馆微博的读者均可参加，馆员除外",
+    ),
+    "prize": ("{theme}纪念帆布袋 / {theme_en} tote bag", "{theme}纪念帆布袋"),
+    "quiz": ("{theme}有奖问答 / {theme_en} quiz", "{theme}有奖问答"),
+    "insult": ("人身攻击 / personal insult", "人身攻击"),
+    "warning": ("第{n}次警告 / warning {n}", "第{n}次警告"),
+    "review": ("优质书评 / a thoughtful review", "优质书评"),
+    "erasure": ("读者申请删除个人信息 / the reader's request", "读者申请删除个人信息"),
+    "vendor_design": ("Inkstone Design", "墨石设计工作室"),
+    "vendor_weibo_ads": ("Weibo promotion", "微博推广"),
+    "vendor_video": ("Lantern Video Studio", "灯笼视频工作室"),
+    "vendor_douyin_ads": ("Douyin promotion", "抖音推广"),
+    "vendor_software": ("Schedulr SaaS", "排期云服务"),
+    "vendor_kol": ("书虫小王工作室 / Bookworm Studio", "书虫小王工作室"),
+    "move": ("电子资源推广追加投放 / more promotion for the e-resources", "电子资源推广追加投放"),
+}
+
+_QUARTER_ZH: Final = ("一", "二", "三", "四")
+
+
+def content(name: str, lang: str, **fields: object) -> str:
+    """The text ``name`` of :data:`CONTENT` in ``lang`` (``en`` or ``zh``), filled in."""
+    english, chinese = CONTENT[name]
+    return (chinese if lang == "zh" else english).format(**fields)
+
+
+def quarter_zh(year: int, number: int) -> str:
+    """A quarter in Chinese: ``2026年第二季度``."""
+    return f"{year}年第{_QUARTER_ZH[number - 1]}季度"

@@ -26,10 +26,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from libops import LibOps
 from libops.demo import run_demo
 from libops.domain.errors import LibopsError
-from libops.report import write_report
 from libops.report.pdf import screenshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,12 +42,11 @@ def first_page(lang: str = "en", chromium: str | None = None) -> bytes:
         tempfile.TemporaryDirectory(prefix="libops-shot-") as scratch,
         contextlib.chdir(scratch),  # the store is named as in the README: sqlite:///libops.db
     ):
-        url = "sqlite:///libops.db"
-        run_demo(url)
-        with LibOps.open(url) as ops:
-            files = write_report(ops, "libops-report", lang=lang, formats="html")
-        assert files.html is not None
-        shot = screenshot(files.html, width=WIDTH, height=HEIGHT, chromium=chromium)
+        # The report exactly as `libops demo` writes it (its library's name, its team).
+        summary = run_demo("sqlite:///libops.db", lang=lang, report_dir=Path("libops-report"))
+        if summary.report is None:
+            raise LibopsError(summary.report_note or "the demo wrote no report")
+        shot = screenshot(Path(summary.report), width=WIDTH, height=HEIGHT, chromium=chromium)
     picture = Image.open(io.BytesIO(shot)).convert("RGB")
     reduced = picture.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     out = io.BytesIO()

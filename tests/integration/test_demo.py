@@ -308,14 +308,16 @@ class TestReportHook:
     def test_the_report_is_written_by_libops_report(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """The demo hands the caught-up store, the directory, the language and its team (for
-        the people's names and roles) to the report."""
-        calls: list[tuple[int, Path, str, list[str]]] = []
+        """The demo hands the caught-up store, the directory, the language, its library's name
+        (for the title) and its team (for the people's names and roles) to the report."""
+        calls: list[tuple[int, Path, str, str, list[str]]] = []
 
         def write_report(
-            ops: LibOps, directory: Path, *, lang: str, people: Iterable[Actor]
+            ops: LibOps, directory: Path, *, lang: str, library: str, people: Iterable[Actor]
         ) -> object:
-            calls.append((count_events(ops), directory, lang, sorted(p.id for p in people)))
+            calls.append(
+                (count_events(ops), directory, lang, library, sorted(p.id for p in people))
+            )
             return types.SimpleNamespace(html=directory / "report.html")
 
         fake = types.ModuleType("libops.report")
@@ -332,7 +334,8 @@ class TestReportHook:
             "--lang",
             "zh",
         )
-        assert calls == [(summary["events_after"], out, "zh", sorted(a.id for a in TEAM.values()))]
+        team = sorted(a.id for a in TEAM.values())
+        assert calls == [(summary["events_after"], out, "zh", "滨江市图书馆", team)]
         assert summary["report"] == str(out / "report.html")
 
     def test_no_report_module_is_a_one_line_note(

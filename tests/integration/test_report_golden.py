@@ -40,7 +40,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
     try:
         run_demo(URL, seed=SEED, posts=POSTS, days=DAYS, project=True)
         with LibOps.open(URL) as ops:
-            return build_report(ops, people=TEAM.values())  # as the demo writes it
+            # as the demo writes it
+            return build_report(ops, library="Riverside City Library", people=TEAM.values())
     finally:
         os.chdir(before)
 

@@ -26,6 +26,7 @@ from libops.demo.setting import (
 )
 from libops.demo.simulation import Simulation
 from libops.demo.summary import DemoSummary, summarise
+from libops.demo.texts import content
 from libops.domain.errors import DemoStoreInUseError, LibopsError
 from libops.domain.idempotency import IdempotencyRecord
 from libops.domain.values import PostVariant
@@ -204,7 +205,9 @@ def _write_report(ops: LibOps, report_dir: Path, lang: str) -> tuple[str | None,
     except (ImportError, AttributeError) as error:
         return None, f"report skipped: libops.report is not available yet ({error})"
     try:
-        files = write_report(ops, report_dir, lang=lang, people=TEAM.values())
+        files = write_report(
+            ops, report_dir, lang=lang, library=content("library", lang), people=TEAM.values()
+        )
     except LibopsError as error:  # no CJK font for --lang zh, a directory it cannot write
         return None, f"report not written: {error}"
     return str(getattr(files, "html", report_dir)), None

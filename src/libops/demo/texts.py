@@ -92,6 +92,8 @@ PHONE: Final = " 咨询电话 13812345678"
 # Chinese only, so its report names nothing in English. Fields: {theme}, {theme_en},
 # {year}, {quarter} (2026 Q2), {quarter_zh} (2026年第二季度), {n}.
 CONTENT: Final[dict[str, tuple[str, str]]] = {
+    # The library the demo plays, named in the report's title.
+    "library": ("Riverside City Library", "滨江市图书馆"),
     "budget": (
         "新媒体运营预算 {quarter} / Social media budget {quarter}",
         "新媒体运营预算 {quarter_zh}",

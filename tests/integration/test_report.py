@@ -536,6 +536,12 @@ class TestReportCommand:
             (["--from", "May", "--to", "2026-04-01"], "--from must be a day"),
             (["--campaign", "00000000-0000-4000-8000-000000000000"], "no campaign with id"),
             (["--campaign", "x"], "is not a campaign id"),
+            (["--index-weights", "wechat"], "platform=weight pairs"),
+            (["--index-weights", "wechat=lots"], "must be a number, not 'lots'"),
+            (["--index-weights", "wechat=1,wechat=2"], "names 'wechat' twice"),
+            (["--index-weights", "wechat=-1"], "negative"),
+            (["--index-weights", "myspace=1"], "myspace"),
+            (["--people", "/nonexistent/people.json"], "cannot read the people file"),
         ],
     )
     def test_bad_options(
@@ -555,6 +561,36 @@ class TestReportCommand:
         assert not (tmp_path / "r").exists()
         with LibOps.open(history) as ops:
             assert count_events(ops) == before
+
+    def test_people_and_index_weights(self, history: str, tmp_path: Path) -> None:
+        """--people shows names and roles for ids; --index-weights weighs the index: the
+        files are the report build_report gives with the same people and weights."""
+        from libops.cli import app
+
+        with LibOps.open(history) as ops:
+            first = build_report(ops).execution.people[0].actor_id
+        people = tmp_path / "people.csv"
+        people.write_text(f"id,name,roles\n{first},Zhang San,reviewer;auditor\n", "utf-8")
+        out = tmp_path / "r"
+        result = CliRunner().invoke(
+            app,
+            [
+                *("report", "--store", history, "--out", str(out)),
+                *("--people", str(people), "--index-weights", "wechat=1,weibo=0"),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        with LibOps.open(history) as ops:
+            expected = build_report(
+                ops,
+                people=[Actor(first, [Role.REVIEWER, Role.AUDITOR], name="Zhang San")],
+                index_weights={"wechat": Decimal(1), "weibo": Decimal(0)},
+            )
+            default = build_report(ops)
+        written = (out / "report-en.md").read_text("utf-8")
+        assert written == render_markdown(expected, lang="en", chart_dir="charts-en")
+        assert "Zhang San" in written
+        assert expected.indices.weighted != default.indices.weighted
 
     def test_unwritable_directory(self, history: str, tmp_path: Path) -> None:
         """An --out under a file exits with 2 and says why."""

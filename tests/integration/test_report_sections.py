@@ -461,6 +461,24 @@ class TestTitle:
                 "2026年下半年",
             ),
             ((date(2026, 1, 1), date(2026, 12, 31)), "annual", "2026 (annual)", "2026年度"),
+            (  # libops demo --scale 3: three whole quarters
+                (date(2026, 4, 1), date(2026, 12, 31)),
+                "quarters",
+                "Q2 2026 – Q4 2026 (3 quarters)",
+                "2026年第二季度至2026年第四季度，共 3 个季度",
+            ),
+            (  # --scale 5, into the next year
+                (date(2026, 4, 1), date(2027, 6, 30)),
+                "quarters",
+                "Q2 2026 – Q2 2027 (5 quarters)",
+                "2026年第二季度至2027年第二季度，共 5 个季度",
+            ),
+            (  # two quarters that are not a half-year
+                (date(2026, 4, 1), date(2026, 9, 30)),
+                "quarters",
+                "Q2 2026 – Q3 2026 (2 quarters)",
+                "2026年第二季度至2026年第三季度，共 2 个季度",
+            ),
             (
                 (date(2026, 4, 2), date(2026, 4, 6)),
                 "custom",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Final
 
@@ -51,6 +52,24 @@ def report(
     library: Annotated[
         str | None, typer.Option("--library", help="The library's name, for the title.")
     ] = None,
+    people_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--people",
+            metavar="FILE",
+            help="The team's names and roles (JSON or CSV: id, name, roles), shown for the "
+            "people's ids.",
+        ),
+    ] = None,
+    index_weights: Annotated[
+        str | None,
+        typer.Option(
+            "--index-weights",
+            metavar="WEIGHTS",
+            help="Weights of the cross-platform index, e.g. wechat=40,weibo=20,douyin=20 "
+            "(default: wechat=40,weibo=25,douyin=20).",
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="Directory to write the report into.")] = Path(
         "libops-report"
     ),
@@ -78,6 +97,7 @@ def report(
     nothing; --lang zh without a CJK font, or --format pdf without Chromium,
     exits with 3 and says what to install.
     """
+    from libops.analysis import index_weights as checked_weights
     from libops.domain.errors import InvalidValueError, UnknownIdError
     from libops.domain.values import Period
     from libops.report import (
@@ -87,6 +107,7 @@ def report(
         MissingCjkFontError,
         UnknownReportFormatError,
         check_formats,
+        load_people,
         write_report,
     )
 
@@ -96,6 +117,14 @@ def report(
     try:
         wanted = check_formats(DEFAULT_FORMATS if not formats else ",".join(formats))
     except UnknownReportFormatError as error:
+        _report(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
+    try:
+        people = load_people(people_file) if people_file is not None else ()
+        weights = _weights(index_weights)
+        if weights is not None:
+            checked_weights(weights)
+    except InvalidValueError as error:
         _report(str(error))
         raise typer.Exit(EXIT_USAGE) from None
     start, end = _report_day(first, "--from"), _report_day(last, "--to")
@@ -120,6 +149,8 @@ def report(
                     period=period,
                     formats=wanted,
                     library=library,
+                    people=people,
+                    index_weights=weights,
                 )
             except (MissingCjkFontError, BrowserNotFoundError) as error:
                 _report(str(error))
@@ -164,6 +195,34 @@ def report(
         f"objectives met {judged.objectives_met} of {judged.objectives_total}; "
         f"open risks {judged.open_risks}"
     )
+
+
+def _weights(given: str | None) -> dict[str, Decimal] | None:
+    """``--index-weights wechat=40,weibo=25``: platform and weight pairs (checked later by
+    :func:`libops.analysis.index_weights`), or a usage error naming the bad part."""
+    if given is None:
+        return None
+    from libops.domain.errors import IndexWeightsError
+
+    weights: dict[str, Decimal] = {}
+    for part in given.split(","):
+        platform, sep, weight = part.partition("=")
+        if not sep or not platform.strip() or not weight.strip():
+            raise IndexWeightsError(
+                f"--index-weights takes platform=weight pairs separated by commas "
+                f"(e.g. wechat=40,weibo=25,douyin=20), not {part.strip()!r}"
+            )
+        if platform.strip() in weights:
+            raise IndexWeightsError(f"--index-weights names {platform.strip()!r} twice")
+        try:
+            value = Decimal(weight.strip())
+        except InvalidOperation:
+            raise IndexWeightsError(
+                f"--index-weights: the weight of {platform.strip()} must be a number, not "
+                f"{weight.strip()!r}"
+            ) from None
+        weights[platform.strip()] = value
+    return weights
 
 
 def _path_or_none(path: Path | None) -> str | None:

@@ -21,10 +21,12 @@ from uuid import UUID
 
 import attrs
 
+from libops.analysis import IndexWeights
 from libops.domain.errors import InvalidValueError
 from libops.domain.values import Actor, Period
 from libops.report.model import LANGUAGES, Report, build_report, check_language
 from libops.report.pdf import BrowserFailedError, BrowserNotFoundError, print_pdf
+from libops.report.people import PeopleFileError, load_people
 from libops.report.render import (
     CHART_NAMES,
     SECTIONS,
@@ -47,12 +49,14 @@ __all__ = [
     "BrowserFailedError",
     "BrowserNotFoundError",
     "MissingCjkFontError",
+    "PeopleFileError",
     "Report",
     "ReportDirectoryError",
     "ReportFiles",
     "UnknownReportFormatError",
     "build_report",
     "check_formats",
+    "load_people",
     "print_pdf",
     "render_charts",
     "render_docx",
@@ -143,14 +147,16 @@ def write_report(
     chromium: str | os.PathLike[str] | None = None,
     library: str | None = None,
     people: Iterable[Actor] = (),
+    index_weights: IndexWeights | None = None,
 ) -> ReportFiles:
     """Build the report and write it into ``directory`` in each of ``formats``:
     ``report-<lang>.md`` with its charts (``charts-<lang>/<name>.png``, linked from the
     Markdown), ``report-<lang>.html`` (charts embedded), ``report-<lang>.pdf`` (the HTML
     printed by headless Chromium: ``chromium``, else ``$LIBOPS_CHROMIUM``, else the one on
     the ``PATH``) and ``report-<lang>.docx``. ``library`` (the library's name, for the
-    title) and ``people`` (the team's actors, for their names and roles) are passed to
-    :func:`build_report`.
+    title), ``people`` (the team's actors, for their names and roles; :func:`load_people`
+    reads them from a file) and ``index_weights`` (the cross-platform index's weights) are
+    passed to :func:`build_report`.
 
     Everything is built and rendered before anything is written, so an unknown format, a
     bad campaign id, a bad period, an unknown language, a missing CJK font, a missing
@@ -163,7 +169,13 @@ def write_report(
     target = Path(directory)
     _check_directory(target)
     report = build_report(
-        ops, campaign_id=campaign_id, period=period, lang=lang, library=library, people=people
+        ops,
+        campaign_id=campaign_id,
+        period=period,
+        lang=lang,
+        library=library,
+        people=people,
+        index_weights=index_weights,
     )
     charts = render_charts(report, lang=lang)
     chart_dir = f"charts-{lang}"

@@ -15,7 +15,7 @@ from libops.projections.activity import SYSTEM_ACTOR
 from libops.projections.engagement import ZONE
 from libops.report.sections import Distribution, EngagementRow, Finding, Report
 from libops.report.statistics import MIN_POSTS_FOR_CORRELATION
-from libops.report.summary import EXCEEDED_FAR, MISSED_BADLY
+from libops.report.summary import EXCEEDED_FAR, MISSED_BADLY, quarters_between
 from libops.report.words import NONE, Words, count, minutes, money, number, percent, points
 
 SECTIONS: Final = (
@@ -257,6 +257,17 @@ def _when(report: Report, w: Words) -> str | None:
         return w("when.monthly", month=w(f"month.{start.month}"), year=start.year)
     if b.kind == "quarterly":
         return w("when.quarterly", quarter=w(f"quarter.{start.month // 3 + 1}"), year=start.year)
+    if b.kind == "quarters":
+        return w(
+            "when.quarters",
+            first=(start.month - 1) // 3 + 1,
+            first_quarter=w(f"quarter.{(start.month - 1) // 3 + 1}"),
+            first_year=start.year,
+            last=(end.month - 1) // 3 + 1,
+            last_quarter=w(f"quarter.{(end.month - 1) // 3 + 1}"),
+            last_year=end.year,
+            count=quarters_between(start, end),
+        )
     if b.kind == "half_year":
         return w("when.half_year", half=w(f"half.{1 if start.month == 1 else 2}"), year=start.year)
     if b.kind == "annual":

@@ -384,7 +384,15 @@ class Judgement:
 # --- issue 14: the sections added for leadership (summary, statistics, WCI, comparisons,
 # --- budget use, target advice, data source) ---------------------------------------------
 
-REPORT_KINDS: Final = ("monthly", "quarterly", "half_year", "annual", "campaign", "custom")
+REPORT_KINDS: Final = (
+    "monthly",
+    "quarterly",
+    "quarters",
+    "half_year",
+    "annual",
+    "campaign",
+    "custom",
+)
 """The kinds of report :attr:`Background.kind` names."""
 
 

@@ -323,6 +323,8 @@ STRINGS: Final[dict[str, str]] = {
     "when.campaign": "{campaign}, {first} – {last} (campaign)",
     "when.monthly": "{month} {year} (monthly)",
     "when.quarterly": "{quarter} {year} (quarterly)",
+    "when.quarters": "Q{first} {first_year} – Q{last} {last_year} ({count} "
+    "{count:quarter|quarters})",
     "when.half_year": "{half} {year} (half-year)",
     "when.annual": "{year} (annual)",
     "when.custom": "{first} – {last} (custom range)",

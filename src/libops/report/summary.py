@@ -3,7 +3,8 @@
 **Kind** (:func:`report_kind`): a report on one campaign is a campaign report; otherwise a
 period that is exactly a calendar month, quarter (Jan-Mar, Apr-Jun, Jul-Sep, Oct-Dec),
 half-year (Jan-Jun, Jul-Dec) or year makes a monthly, quarterly, half-year or annual report,
-and any other period a custom range.
+whole calendar quarters one after the other (two or more, e.g. ``libops demo --scale 3``) a
+report over several quarters (``"quarters"``), and any other period a custom range.
 
 **Executive summary** (:func:`_summary`): at most three findings, chosen in this order, each
 one sentence with its figures:
@@ -78,7 +79,15 @@ def report_kind(period: Period | None, campaign_id: str | None) -> str | None:
     ):
         if start.month in firsts and end == _last_day(start.year, start.month + months - 1):
             return kind
+    whole_quarters = start.month in (1, 4, 7, 10) and end.month in (3, 6, 9, 12)
+    if whole_quarters and end == _last_day(end.year, end.month):
+        return "quarters" if quarters_between(start, end) >= 2 else "custom"
     return "custom"
+
+
+def quarters_between(start: date, end: date) -> int:
+    """How many calendar quarters from ``start``'s to ``end``'s, both counted."""
+    return (end.year - start.year) * 4 + (end.month - 1) // 3 - (start.month - 1) // 3 + 1
 
 
 def _objectives(goals: Sequence[ObjectiveResult]) -> Finding | None:

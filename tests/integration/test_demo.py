@@ -310,14 +310,13 @@ class TestReportHook:
     ) -> None:
         """The demo hands the caught-up store, the directory, the language, its library's name
         (for the title) and its team (for the people's names and roles) to the report."""
-        calls: list[tuple[int, Path, str, str, list[str]]] = []
+        calls: list[tuple[int, Path, str, str, list[tuple[str, str]]]] = []
 
         def write_report(
             ops: LibOps, directory: Path, *, lang: str, library: str, people: Iterable[Actor]
         ) -> object:
-            calls.append(
-                (count_events(ops), directory, lang, library, sorted(p.id for p in people))
-            )
+            named = sorted((p.id, p.name) for p in people)
+            calls.append((count_events(ops), directory, lang, library, named))
             return types.SimpleNamespace(html=directory / "report.html")
 
         fake = types.ModuleType("libops.report")
@@ -334,7 +333,15 @@ class TestReportHook:
             "--lang",
             "zh",
         )
-        team = sorted(a.id for a in TEAM.values())
+        team = [
+            ("chen.jie", "陈杰"),
+            ("li.na", "李娜"),
+            ("liu.yang", "刘洋"),
+            ("wang.fang", "王芳"),
+            ("zhao.lei", "赵磊"),
+            ("zhou.min", "周敏"),
+        ]
+        assert sorted(a.id for a in TEAM.values()) == [a for a, _ in team]
         assert calls == [(summary["events_after"], out, "zh", "滨江市图书馆", team)]
         assert summary["report"] == str(out / "report.html")
 

@@ -23,7 +23,7 @@ import pytest
 
 from libops import LibOps
 from libops.demo import run_demo
-from libops.demo.setting import TEAM
+from libops.demo.run import team
 from libops.report import Report, build_report, render_markdown
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -41,7 +41,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
         run_demo(URL, seed=SEED, posts=POSTS, days=DAYS, project=True)
         with LibOps.open(URL) as ops:
             # as the demo writes it
-            return build_report(ops, library="Riverside City Library", people=TEAM.values())
+            return build_report(ops, library="Riverside City Library", people=team("en"))
     finally:
         os.chdir(before)
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final
 
+import attrs
 from eventsourcing.application import AggregateNotFoundError
 
 from libops.adapters.clock import ManualClock
@@ -29,7 +30,7 @@ from libops.demo.summary import DemoSummary, summarise
 from libops.demo.texts import content
 from libops.domain.errors import DemoStoreInUseError, LibopsError
 from libops.domain.idempotency import IdempotencyRecord
-from libops.domain.values import PostVariant
+from libops.domain.values import Actor, PostVariant
 
 
 def run_demo(
@@ -192,6 +193,11 @@ _DEMO_KEY: Final = re.compile(
 )
 
 
+def team(lang: str) -> list[Actor]:
+    """The demo's team with their names in ``lang`` (李娜 in a Chinese run), for the report."""
+    return [attrs.evolve(a, name=content(f"person.{a.id}", lang)) for a in TEAM.values()]
+
+
 def _write_report(ops: LibOps, report_dir: Path, lang: str) -> tuple[str | None, str | None]:
     """THE REPORT HOOK: write the report with :func:`libops.report.write_report`, if it exists.
 
@@ -206,7 +212,7 @@ def _write_report(ops: LibOps, report_dir: Path, lang: str) -> tuple[str | None,
         return None, f"report skipped: libops.report is not available yet ({error})"
     try:
         files = write_report(
-            ops, report_dir, lang=lang, library=content("library", lang), people=TEAM.values()
+            ops, report_dir, lang=lang, library=content("library", lang), people=team(lang)
         )
     except LibopsError as error:  # no CJK font for --lang zh, a directory it cannot write
         return None, f"report not written: {error}"

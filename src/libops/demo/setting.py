@@ -27,12 +27,12 @@ PLATFORMS: Final = (Platform.WEIBO, Platform.WECHAT, Platform.DOUYIN)
 BEIJING: Final = ZoneInfo("Asia/Shanghai")
 
 TEAM = {
-    "planner": Actor("li.na", [Role.CONTENT_PLANNER], name="Li Na (content planner)"),
-    "planner2": Actor("zhao.lei", [Role.CONTENT_PLANNER], name="Zhao Lei (content planner)"),
-    "reviewer": Actor("wang.fang", [Role.REVIEWER], name="Wang Fang (reviewer)"),
-    "admin": Actor("chen.jie", [Role.OPERATIONS_ADMIN], name="Chen Jie (operations admin)"),
-    "tech": Actor("liu.yang", [Role.TECHNICAL_SUPPORT], name="Liu Yang (technical support)"),
-    "budget_owner": Actor("zhou.min", [Role.BUDGET_OWNER], name="Zhou Min (budget owner)"),
+    "planner": Actor("li.na", [Role.CONTENT_PLANNER], name="Li Na"),
+    "planner2": Actor("zhao.lei", [Role.CONTENT_PLANNER], name="Zhao Lei"),
+    "reviewer": Actor("wang.fang", [Role.REVIEWER], name="Wang Fang"),
+    "admin": Actor("chen.jie", [Role.OPERATIONS_ADMIN], name="Chen Jie"),
+    "tech": Actor("liu.yang", [Role.TECHNICAL_SUPPORT], name="Liu Yang"),
+    "budget_owner": Actor("zhou.min", [Role.BUDGET_OWNER], name="Zhou Min"),
 }
 
 CampaignRole = Literal["topic", "kol", "eresources"]

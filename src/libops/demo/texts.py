@@ -94,6 +94,13 @@ PHONE: Final = " 咨询电话 13812345678"
 CONTENT: Final[dict[str, tuple[str, str]]] = {
     # The library the demo plays, named in the report's title.
     "library": ("Riverside City Library", "滨江市图书馆"),
+    # The team's names, as the report's people table shows them (their roles beside them).
+    "person.li.na": ("Li Na", "李娜"),
+    "person.zhao.lei": ("Zhao Lei", "赵磊"),
+    "person.wang.fang": ("Wang Fang", "王芳"),
+    "person.chen.jie": ("Chen Jie", "陈杰"),
+    "person.liu.yang": ("Liu Yang", "刘洋"),
+    "person.zhou.min": ("Zhou Min", "周敏"),
     "budget": (
         "新媒体运营预算 {quarter} / Social media budget {quarter}",
         "新媒体运营预算 {quarter_zh}",

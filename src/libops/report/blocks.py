@@ -260,11 +260,9 @@ def _when(report: Report, w: Words) -> str | None:
     if b.kind == "quarters":
         return w(
             "when.quarters",
-            first=(start.month - 1) // 3 + 1,
-            first_quarter=w(f"quarter.{(start.month - 1) // 3 + 1}"),
+            first=_quarter_number(w, start),
             first_year=start.year,
-            last=(end.month - 1) // 3 + 1,
-            last_quarter=w(f"quarter.{(end.month - 1) // 3 + 1}"),
+            last=_quarter_number(w, end),
             last_year=end.year,
             count=quarters_between(start, end),
         )
@@ -273,6 +271,12 @@ def _when(report: Report, w: Words) -> str | None:
     if b.kind == "annual":
         return w("when.annual", year=start.year)
     return w("when.custom", first=first, last=last)
+
+
+def _quarter_number(w: Words, day: date) -> str:
+    """The number of ``day``'s quarter: ``2`` in English (Q2), ``二`` in Chinese (第二季度)."""
+    number = (day.month - 1) // 3 + 1
+    return chinese_numeral(number) if w.lang == "zh" else str(number)
 
 
 def title_text(report: Report, w: Words) -> str:

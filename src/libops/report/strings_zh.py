@@ -287,8 +287,7 @@ STRINGS: Final[dict[str, str]] = {
     "when.campaign": "{campaign}，{first}至{last}",
     "when.monthly": "{year}年{month}",
     "when.quarterly": "{year}年{quarter}",
-    "when.quarters": "{first_year}年{first_quarter}至{last_year}年{last_quarter}，"
-    "共 {count} 个季度",
+    "when.quarters": "{first_year}年第{first}季度至{last_year}年第{last}季度，共 {count} 个季度",
     "when.half_year": "{year}年{half}",
     "when.annual": "{year}年度",
     "when.custom": "{first}至{last}",

@@ -321,7 +321,7 @@ def _background(report: Report, w: Words) -> list[Block]:
                         ", ".join(w.label(p) for p in c.platforms),
                         "; ".join(
                             f"{k.handle} ({w.label(k.platform)}, {count(k.audience_size)}, "
-                            f"{money(k.fee)} {k.currency})"
+                            f"{money(k.fee)} {w.label(k.currency)})"
                             for k in c.kol_partners
                         )
                         or NONE,
@@ -615,7 +615,7 @@ def _budget(report: Report, w: Words) -> list[Block]:
         return [
             (
                 label(r.subject),
-                r.currency,
+                w.label(r.currency),
                 money(r.allocated),
                 money(r.committed),
                 money(r.spent),
@@ -661,7 +661,7 @@ def _budget(report: Report, w: Words) -> list[Block]:
                     c.subject,
                     w(f"kind.{c.kind}"),
                     w.label(c.platform) if c.platform else NONE,
-                    c.currency,
+                    w.label(c.currency),
                     money(c.spent),
                     count(c.engagements),
                     count(c.followers_gained),
@@ -761,7 +761,9 @@ def _judgement(report: Report, w: Words) -> list[Block]:
         )
     )
     out.append(Paragraph(w(f"p.verdict.{j.verdict}")))
-    spent = "; ".join(f"{money(amount)} {currency}" for currency, amount in j.spent) or NONE
+    spent = (
+        "; ".join(f"{money(amount)} {w.label(currency)}" for currency, amount in j.spent) or NONE
+    )
     out.append(
         Paragraph(
             w(
@@ -1102,7 +1104,7 @@ def _budget_use(report: Report, w: Words) -> list[Block]:
                     x.budget,
                     w.label(x.category),
                     x.campaign or w("line.general"),
-                    x.currency,
+                    w.label(x.currency),
                     money(x.allocated),
                     money(x.spent),
                     percent(x.used),
@@ -1124,7 +1126,7 @@ def _budget_use(report: Report, w: Words) -> list[Block]:
                         line=x.campaign or w("line.general"),
                         spent=money(x.spent),
                         allocated=money(x.allocated),
-                        currency=x.currency,
+                        currency=w.label(x.currency),
                         used=percent(x.used),
                     )
                     for x in flagged

@@ -214,7 +214,7 @@ def _weekly_trend(axes: Any, weeks: Sequence[Any], w: Words) -> None:
 
 
 def _budget_positions(axes: Any, rows: Sequence[Any], w: Words) -> None:
-    labels = [f"{w.label(r.subject)} ({r.currency})" for r in rows]
+    labels = [f"{w.label(r.subject)} ({w.label(r.currency)})" for r in rows]
     layers = [("spent", _COLOURS[1]), ("committed", _COLOURS[3]), ("available", _COLOURS[2])]
     _stacked(
         axes,

@@ -463,6 +463,8 @@ STRINGS: Final[dict[str, str]] = {
 """Every heading, label and sentence of the report in English, by key."""
 
 LABELS: Final[dict[str, str]] = {
+    # currencies: by their ISO code in English (元 in Chinese)
+    "CNY": "CNY",
     "weibo": "Weibo",
     "wechat": "WeChat",
     "douyin": "Douyin",

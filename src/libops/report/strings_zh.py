@@ -413,6 +413,8 @@ STRINGS: Final[dict[str, str]] = {
 """Every heading, label and sentence of the report in Chinese, by key."""
 
 LABELS: Final[dict[str, str]] = {
+    # currencies: the yuan as Chinese reports write it; others by their ISO code
+    "CNY": "元",
     "weibo": "微博",
     "wechat": "微信公众号",
     "douyin": "抖音",

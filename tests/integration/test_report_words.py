@@ -409,6 +409,12 @@ class TestChineseReport:
         assert STRINGS_ZH["p.terms"] in shown[form]
         assert [term for term, _ in AMBIGUOUS_TERMS if term in text] == []
 
+    @pytest.mark.parametrize("form", ["markdown", "html"])
+    def test_the_yuan_is_yuan(self, shown: dict[str, str], form: str) -> None:
+        """Money in yuan reads 元, as Chinese reports write it, never the ISO code CNY."""
+        assert "CNY" not in shown[form]
+        assert " 元" in shown[form]
+
     def test_signal_risks_and_totals_in_chinese(self, zh_report: Report) -> None:
         text = render_markdown(zh_report, lang="zh")
         assert "帖子数据异常" in text or "待审帖子草稿含个人信息" in text

@@ -101,12 +101,24 @@ def _finite(value: object) -> Decimal:
     return number
 
 
+def _library_name(value: object) -> str:
+    return require_line("a ranked library's name", value)
+
+
+def _channel(value: object) -> str:
+    return require_line("a service channel", value)
+
+
+def _use_count(value: object) -> int:
+    return require_count("a service use count", value)
+
+
 @attrs.frozen
 class RankingRow:
     """One row of a ranking table: a library, its index value and its rank (1 is first;
     libraries tied share a rank)."""
 
-    name: str = attrs.field(converter=lambda v: require_line("a ranked library's name", v))
+    name: str = attrs.field(converter=_library_name)
     value: Decimal = attrs.field(converter=_finite)
     rank: int
 
@@ -126,8 +138,8 @@ class ServiceCount:
     """How many times a service was used through one platform or channel (``wechat``,
     ``mini-program``, ...)."""
 
-    channel: str = attrs.field(converter=lambda v: require_line("a service channel", v))
-    count: int = attrs.field(converter=lambda v: require_count("a service use count", v))
+    channel: str = attrs.field(converter=_channel)
+    count: int = attrs.field(converter=_use_count)
 
 
 @attrs.frozen
@@ -227,13 +239,15 @@ def _rows(values: Iterable[object]) -> tuple[RankingRow, ...]:
     if not rows:
         raise RankingTableError("a ranking table has at least one row")
     seen: set[str] = set()
+    checked: list[RankingRow] = []
     for row in rows:
         if not isinstance(row, RankingRow):
             raise RankingTableError(f"a ranking's rows are RankingRow values, not {row!r}")
         if row.name in seen:
             raise RankingTableError(f"{row.name} is listed twice in the ranking")
         seen.add(row.name)
-    return tuple(rows)
+        checked.append(row)
+    return tuple(checked)
 
 
 def _period(value: object) -> Period:

@@ -6,7 +6,11 @@ starts it, in the same save as its own record. See docs/standing.md.
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
 from datetime import date
+from typing import Final
 from uuid import UUID
 
 import attrs
@@ -22,14 +26,22 @@ from libops.application.commands import (
 )
 from libops.application.drafts import load_post
 from libops.domain.campaign import Campaign
-from libops.domain.errors import InvalidValueError, TypicalCaseError, UnknownIdError
+from libops.domain.errors import (
+    InvalidValueError,
+    RankingFileError,
+    RankingTableError,
+    TypicalCaseError,
+    UnknownIdError,
+)
 from libops.domain.post import PlatformStatus, PostStatus
 from libops.domain.standing import (
     OVERALL,
+    RANKING_ROWS_MAX,
     STANDING_ID,
     RankingRow,
     ServiceCount,
     Standing,
+    ranking_value,
 )
 from libops.domain.values import Actor, Period, require_uuid
 
@@ -183,6 +195,105 @@ def record_service_uses(ctx: Context, actor: Actor, command: RecordServiceUses) 
     return _standing(ctx, actor, RecordServiceUses.NAME).record_service_uses(
         actor, period=command.period, kind=command.kind, counts=command.counts
     )
+
+
+# --- ranking tables as the ranking sites export them (CSV) ---------------------------------
+
+RANKING_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "rank": ("排名", "名次", "rank"),
+    "name": ("名称", "图书馆", "馆名", "账号名称", "name", "library"),
+    "value": ("指数", "传播力指数", "得分", "value", "index"),
+}
+"""The header names (any one per column, any case) of the three columns a ranking CSV
+holds; other columns are ignored."""
+
+RANKING_FILE_MAX: Final = 20_000_000
+"""The largest ranking file read, in bytes."""
+
+
+def _decoded(data: bytes) -> str:
+    """The file's text: UTF-8 (with or without a BOM), else GB18030 (which the Chinese
+    ranking sites' exports and Excel's 'CSV' on a Chinese Windows write)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError:
+            line = data[: utf8.start].count(b"\n") + 1
+            raise RankingFileError(
+                line, None, "the file is neither UTF-8 nor GB18030 text"
+            ) from None
+
+
+def _columns(header: Sequence[str]) -> dict[str, tuple[int, str]]:
+    found: dict[str, tuple[int, str]] = {}
+    names = [h.strip().lstrip("\ufeff").lower() for h in header]
+    for column, aliases in RANKING_COLUMNS.items():
+        for position, name in enumerate(names):
+            if name in aliases:
+                found[column] = (position, header[position].strip())
+                break
+        else:
+            raise RankingFileError(
+                1, None, f"the header has no {'/'.join(aliases[:2])} column (of {aliases})"
+            )
+    return found
+
+
+def ranking_rows_from_csv(data: bytes) -> tuple[RankingRow, ...]:
+    """The rows of a ranking table exported as CSV: a header naming the columns 排名/rank,
+    名称/name and 指数/value (:data:`RANKING_COLUMNS`), then one library a line. A
+    malformed file raises :class:`RankingFileError` naming the line and column."""
+    if not isinstance(data, bytes):
+        raise InvalidValueError(f"a ranking file is read as bytes, not {type(data).__name__}")
+    if len(data) > RANKING_FILE_MAX:
+        raise RankingFileError(None, None, f"the file is larger than {RANKING_FILE_MAX:,} bytes")
+    reader = csv.reader(io.StringIO(_decoded(data), newline=""))
+    try:
+        header = next(reader, None)
+        if header is None or not any(cell.strip() for cell in header):
+            raise RankingFileError(1, None, "the file is empty: a header line comes first")
+        columns = _columns(header)
+        rows: list[RankingRow] = []
+        names: dict[str, int] = {}
+        for cells in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(rows) >= RANKING_ROWS_MAX:
+                raise RankingFileError(line, None, f"more than {RANKING_ROWS_MAX:,} rows")
+            given: dict[str, str] = {}
+            for column, (position, label) in columns.items():
+                if position >= len(cells) or not cells[position].strip():
+                    raise RankingFileError(line, label, "the cell is empty")
+                given[column] = cells[position].strip()
+            rank_text = given["rank"]
+            if not rank_text.isdigit() or not 1 <= int(rank_text) <= RANKING_ROWS_MAX:
+                raise RankingFileError(
+                    line,
+                    columns["rank"][1],
+                    f"a rank is a whole number from 1 to {RANKING_ROWS_MAX:,}, not {rank_text!r}",
+                )
+            try:
+                value = ranking_value(given["value"])
+            except RankingTableError as error:
+                raise RankingFileError(line, columns["value"][1], str(error)) from None
+            try:
+                row = RankingRow(given["name"], value, int(rank_text))
+            except InvalidValueError as error:
+                raise RankingFileError(line, columns["name"][1], str(error)) from None
+            if row.name in names:
+                raise RankingFileError(
+                    line, columns["name"][1], f"{row.name} is listed on line {names[row.name]} too"
+                )
+            names[row.name] = line
+            rows.append(row)
+    except csv.Error as error:
+        raise RankingFileError(reader.line_num, None, f"not CSV: {error}") from None
+    if not rows:
+        raise RankingFileError(None, None, "the file holds a header and no row")
+    return tuple(rows)
 
 
 class StandingService(Executes):

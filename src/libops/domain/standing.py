@@ -85,7 +85,9 @@ SOURCE_MAX: Final = 500
 """The longest name of a ranking's source."""
 
 
-def _finite(value: object) -> Decimal:
+def ranking_value(value: object) -> Decimal:
+    """``value`` as a finite Decimal (text may hold thousands separators), or
+    :class:`RankingTableError`."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
         raise RankingTableError(
             f"a ranking value is a number (Decimal, int or text), not {type(value).__name__}"
@@ -119,7 +121,7 @@ class RankingRow:
     libraries tied share a rank)."""
 
     name: str = attrs.field(converter=_library_name)
-    value: Decimal = attrs.field(converter=_finite)
+    value: Decimal = attrs.field(converter=ranking_value)
     rank: int
 
     def __attrs_post_init__(self) -> None:

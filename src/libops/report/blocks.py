@@ -919,8 +919,8 @@ def _standing(report: Report, w: Words) -> list[Block]:
                         w("ranking.overall") if r.platform == OVERALL else w.label(r.platform),
                         w("ranking.period", start=r.start.isoformat(), end=r.end.isoformat()),
                         w("ranking.rank_of", rank=count(r.rank), entrants=count(r.entrants)),
-                        number(r.value),
-                        w("ranking.leader", leader=r.leader, value=number(r.leader_value)),
+                        _ranking_value(r.value),
+                        w("ranking.leader", leader=r.leader, value=_ranking_value(r.leader_value)),
                     )
                     for r in records.rankings
                 ],
@@ -944,6 +944,11 @@ def _standing(report: Report, w: Words) -> list[Block]:
     else:
         out.append(Paragraph(w("p.no_honours")))
     return out
+
+
+def _ranking_value(value: Decimal) -> str:
+    """A ranking's value as the table gave it, with thousands separators (``1,234.5``)."""
+    return f"{value:,f}"
 
 
 def _typical_cases(report: Report, w: Words) -> list[Block]:

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from libops import LibOps, Period
-from libops import cli
+from libops import LibOps, Period, cli
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
 from libops.adapters.storage import STORE_ENV_VAR
@@ -307,7 +306,8 @@ class TestViewAndReport:
         ):
             assert text in zh, text
         assert ZH["p.no_ranking"] not in zh
-        assert "去年的荣誉" not in zh and "撤回的荣誉" not in zh
+        assert "去年的荣誉" not in zh
+        assert "撤回的荣誉" not in zh
         chapter3 = zh[zh.index("三、内容建设与典型案例") : zh.index("四、影响力与荣誉")]
         assert ZH["h.typical_cases"] in chapter3
         chapter1 = zh[zh.index("一、总体情况") : zh.index("二、各平台数据分析")]
@@ -315,7 +315,8 @@ class TestViewAndReport:
         en = render_markdown(report, lang="en")
         for text in ("Rank among peers", "2 of 3", "Honours", "Typical cases", "Loan renewal"):
             assert text in en, text
-        assert "Online service uses" in en and "172 times" in en
+        assert "Online service uses" in en
+        assert "172 times" in en
 
     def test_a_campaign_s_cases_only(self, week_ops: LibOps) -> None:
         campaign_id, post_id = _record(week_ops)
@@ -351,7 +352,8 @@ class TestViewAndReport:
         )
         report = build_report(memory_ops, period=APRIL, lang="zh")
         text = render_markdown(report, lang="zh")
-        assert ZH["p.no_peer_ranks"] in text and "优秀账号" in text
+        assert ZH["p.no_peer_ranks"] in text
+        assert "优秀账号" in text
         assert ZH["p.no_honours"] not in text
 
     def test_an_empty_store_leaves_the_sections_out(self) -> None:

@@ -100,7 +100,8 @@ class TestRecords:
         ranking = standing.rankings[ranking_id]
         assert (ranking.ours.rank, ranking.ours.value) == (2, Decimal("980.25"))
         assert (ranking.leader.name, ranking.leader.value) == ("国家图书馆", Decimal("1234.5"))
-        assert ranking.platform == "overall" and ranking.period == APRIL
+        assert ranking.platform == "overall"
+        assert ranking.period == APRIL
         honour = standing.honours[honour_id]
         assert (honour.title, honour.awarded_on, honour.withdrawn) == (
             "全省优秀新媒体账号",
@@ -126,7 +127,7 @@ class TestRecords:
         standing = memory_ops.standing.get()
         assert standing is not None
         assert standing.rankings[first].rows == (RankingRow("滨江市图书馆", Decimal("990"), 1),)
-        events = [e for e in memory_ops.app.repository.event_store.get(STANDING_ID)]
+        events = list(memory_ops.app.repository.event_store.get(STANDING_ID))
         recorded = [e for e in events if isinstance(e, Standing.RankingRecorded)]
         assert [e.replaced for e in recorded] == [False, True]
         other = _ranking(memory_ops, platform="wechat")
@@ -147,10 +148,12 @@ class TestRecords:
         honour_id = _honour(memory_ops)
         memory_ops.standing.withdraw_honour(ADMIN, honour_id, "录入有误")
         standing = memory_ops.standing.get()
-        assert standing is not None and standing.honours[honour_id].withdrawn == "录入有误"
+        assert standing is not None
+        assert standing.honours[honour_id].withdrawn == "录入有误"
         assert _honour(memory_ops) == honour_id
         standing = memory_ops.standing.get()
-        assert standing is not None and standing.honours[honour_id].withdrawn is None
+        assert standing is not None
+        assert standing.honours[honour_id].withdrawn is None
 
     def test_a_case_unmarked_can_be_marked_again(self, memory_ops: LibOps) -> None:
         campaign_id = _campaign(memory_ops)
@@ -158,7 +161,8 @@ class TestRecords:
         mark(ADMIN, campaign_id, theme="t", why="w", subject_kind="campaign")
         memory_ops.standing.unmark_typical_case(ADMIN, campaign_id, "换一个案例")
         standing = memory_ops.standing.get()
-        assert standing is not None and standing.cases == {}
+        assert standing is not None
+        assert standing.cases == {}
         mark(ADMIN, campaign_id, theme="t2", why="w2", subject_kind="campaign")
         standing = memory_ops.standing.get()
         assert standing is not None

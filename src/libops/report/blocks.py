@@ -60,7 +60,7 @@ LAYOUTS: Final[dict[str, Layout]] = {
     "en": SECTIONS,
     "zh": (
         "summary",
-        ("overview", ("background", "goals", "results", "services", "comparisons", "judgement")),
+        ("overview", ("background", "goals", "results", "comparisons", "judgement", "services")),
         ("platforms", ("engagement", "statistics", "wechat_index", "cadence", "indices")),
         ("content", ("execution", "interactions", "typical_cases")),
         ("standing", ("standing",)),

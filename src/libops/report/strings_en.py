@@ -313,7 +313,8 @@ STRINGS: Final[dict[str, str]] = {
     "shared out the same way.",
     "p.no_ranking": "No ranking among peer libraries and no honour is recorded in the store: "
     "the account's place in peer rankings (the monthly culture-and-tourism lists, Qingbo's "
-    "library lists) and its awards can be recorded with the libops standing commands (see docs/standing.md).",
+    "library lists) and its awards can be recorded with the libops standing commands (see "
+    "docs/standing.md).",
     # --- issue 14, new sections (summary, targets, statistics, WCI, comparisons, budget
     # --- use, appendix), the title and the people table ---------------------------------
     "title.dated": "Social media evaluation report, {when}",

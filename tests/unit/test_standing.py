@@ -94,7 +94,7 @@ class TestRecords:
             ADMIN, campaign_id, theme="阅读推广", why="全网话题阅读破百万", subject_kind="campaign"
         )
         assert _services(ops) is False
-        ops.app.repository.cache = None  # type: ignore[assignment]
+        ops.app.repository.cache = None
         standing = ops.standing.get()
         assert standing is not None
         ranking = standing.rankings[ranking_id]

@@ -911,15 +911,11 @@ def standing_scenario(ops: LibOps) -> None:
         RankingRow("国家图书馆", Decimal("1234.50"), 1),
         RankingRow("滨江市图书馆", Decimal("980.25"), 2),
     )
-    ranking = {
-        "source": "文化和旅游部 全国文旅新媒体传播力指数 月榜",
-        "period": april,
-        "index": "传播力指数",
-        "us": "滨江市图书馆",
-    }
-    ops.standing.record_ranking(ADMIN, rows=rows, **ranking)
+    source, index, us = "文化和旅游部 全国文旅新媒体传播力指数 月榜", "传播力指数", "滨江市图书馆"
+    ops.standing.record_ranking(ADMIN, source=source, period=april, index=index, rows=rows, us=us)
     clock.advance(timedelta(minutes=5))
-    ops.standing.record_ranking(ADMIN, rows=(*rows, RankingRow("C馆", "700", 3)), **ranking)
+    more = (*rows, RankingRow("C馆", "700", 3))
+    ops.standing.record_ranking(ADMIN, source=source, period=april, index=index, rows=more, us=us)
     honour = ops.standing.record_honour(
         ADMIN,
         title="全省优秀新媒体账号",

@@ -33,6 +33,7 @@ from libops.domain.interaction.reading import ReadingSession
 from libops.domain.personal import DataSubject
 from libops.domain.post import Post
 from libops.domain.risk import Risk
+from libops.domain.standing import Standing
 from libops.projections.standard import standard_projections
 from libops.projections.views import Projection
 
@@ -48,6 +49,7 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     ConductRecord,
     DataSubject,
     DataAccess,
+    Standing,
     Checkpoint,
     IdempotencyRecord,
 )

@@ -97,6 +97,7 @@ from libops.application.publishing import ClaimPublication
 from libops.domain.errors import PublishFailedError, SubjectErasedError
 from libops.domain.personal import require_subject_id
 from libops.domain.ports import Clock
+from libops.domain.standing import RankingRow, ServiceCount
 
 GOLDEN_DIR = Path(__file__).parent
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -900,6 +901,39 @@ def access_scenario(ops: LibOps) -> None:
     ops.questions.asker(ADMIN, question, "replying by telephone, as the reader asked")
 
 
+def standing_scenario(ops: LibOps) -> None:
+    """The account's standing: a ranking recorded and recorded again (replaced), an honour
+    recorded and withdrawn, a campaign marked as a typical case and unmarked, service uses
+    recorded and replaced."""
+    clock = _manual_clock(ops)
+    april = Period(date(2026, 4, 1), date(2026, 4, 30))
+    rows = (
+        RankingRow("国家图书馆", Decimal("1234.50"), 1),
+        RankingRow("滨江市图书馆", Decimal("980.25"), 2),
+    )
+    source, index, us = "文化和旅游部 全国文旅新媒体传播力指数 月榜", "传播力指数", "滨江市图书馆"
+    ops.standing.record_ranking(ADMIN, source=source, period=april, index=index, rows=rows, us=us)
+    clock.advance(timedelta(minutes=5))
+    more = (*rows, RankingRow("C馆", "700", 3))
+    ops.standing.record_ranking(ADMIN, source=source, period=april, index=index, rows=more, us=us)
+    honour = ops.standing.record_honour(
+        ADMIN,
+        title="全省优秀新媒体账号",
+        awarded_by="省文化和旅游厅",
+        awarded_on=date(2026, 4, 23),
+        note="年度评选",
+    )
+    ops.standing.withdraw_honour(ADMIN, honour, "recorded in error · 录入有误")
+    campaign = ops.campaigns.plan(PLANNER, name="世界读书日", kind="topic", period=april)
+    ops.standing.mark_typical_case(
+        ADMIN, campaign, subject_kind="campaign", theme="全民阅读", why="三个平台联动"
+    )
+    ops.standing.unmark_typical_case(ADMIN, campaign, "another case chosen")
+    uses = [ServiceCount("wechat", 1240), ServiceCount("小程序", 310)]
+    ops.standing.record_service_uses(ADMIN, period=april, kind="renewal", counts=uses)
+    ops.standing.record_service_uses(ADMIN, period=april, kind="renewal", counts=uses[:1])
+
+
 def _no_gateways(clock: Clock) -> tuple[PlatformGateway, ...]:
     return ()
 
@@ -1034,6 +1068,14 @@ SCENARIOS: tuple[Golden, ...] = (
         access_scenario,
         "acce5500",
         "A question received; its asker's personal data opened to reply (the reading recorded).",
+    ),
+    Golden(
+        "standing_events.json",
+        standing_scenario,
+        "57a40000",
+        "The account's standing: a peer ranking recorded and replaced, an honour recorded and "
+        "withdrawn, a campaign marked as a typical case and unmarked, service uses recorded "
+        "and replaced.",
     ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""

@@ -383,6 +383,31 @@ BODIES: Mapping[str, Body] = {
         "plan": "post on WeChat",
         "owner": actors.TECH.id,
     },
+    "standing.record_ranking": lambda i: {
+        "source": "文旅部月榜",
+        "period": PERIOD,
+        "index": "传播力指数",
+        "rows": [{"name": "A馆", "value": "12.50", "rank": 1}],
+        "us": "A馆",
+    },
+    "standing.record_honour": lambda i: {
+        "title": "优秀账号",
+        "awarded_by": "省文旅厅",
+        "awarded_on": "2026-04-23",
+    },
+    "standing.withdraw_honour": lambda i: {"honour_id": "no-such-honour", "reason": "error"},
+    "standing.mark_typical_case": lambda i: {
+        "subject_id": i.campaign,
+        "subject_kind": "campaign",
+        "theme": "阅读推广",
+        "why": "三个平台联动",
+    },
+    "standing.unmark_typical_case": lambda i: {"subject_id": i.campaign, "reason": "another"},
+    "standing.record_service_uses": lambda i: {
+        "period": PERIOD,
+        "kind": "renewal",
+        "counts": [{"channel": "wechat", "count": 12}],
+    },
 }
 """A minimal valid body of every command, naming the aggregates of :class:`Ids`."""
 

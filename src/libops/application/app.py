@@ -57,6 +57,7 @@ from libops.domain.ports import Clock
 from libops.domain.post import Post
 from libops.domain.risk import Risk
 from libops.domain.schema import converter
+from libops.domain.standing import Standing
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -81,6 +82,7 @@ KINDS: dict[type[Aggregate], str] = {
     Question: "question",
     ReadingSession: "reading session",
     Risk: "risk",
+    Standing: "standing",
 }
 """What each kind of aggregate is called in messages (``no campaign with id ...``)."""
 
@@ -168,6 +170,7 @@ class LibOpsApplication(Application[UUID]):
         Contest: SNAPSHOT_INTERVAL,
         DataSubject: SNAPSHOT_INTERVAL,
         ErasureLedger: SNAPSHOT_INTERVAL,  # two events per erasure, loaded by every open
+        Standing: SNAPSHOT_INTERVAL,  # every ranking, honour, case and service record
     }
     snapshot_class = StateSnapshot
 

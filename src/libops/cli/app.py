@@ -16,6 +16,7 @@ from libops.cli.demo_command import demo
 from libops.cli.privacy_command import privacy_app
 from libops.cli.project import project_app
 from libops.cli.report_command import report
+from libops.cli.standing_command import standing_app
 
 app = typer.Typer(
     name="libops",
@@ -67,6 +68,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(project_app, name="project")
 app.add_typer(audit_app, name="audit")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(standing_app, name="standing")
 app.command("demo")(demo)
 app.command("report")(report)
 app.command("campaigns")(campaigns)

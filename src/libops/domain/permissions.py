@@ -98,6 +98,15 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "conduct.sanction": frozenset({_ADMIN}),
         "conduct.feature_comment": frozenset({_PLANNER, _ADMIN}),
         "conduct.reward": frozenset({_PLANNER, _ADMIN}),
+        # The account's standing (peer rankings, honours, typical cases, service uses):
+        # operations admins and technical support record it (they import the ranking
+        # tables and the service statistics); auditors read it in the views and the report.
+        "standing.record_ranking": frozenset({_ADMIN, _TECH}),
+        "standing.record_honour": frozenset({_ADMIN, _TECH}),
+        "standing.withdraw_honour": frozenset({_ADMIN, _TECH}),
+        "standing.mark_typical_case": frozenset({_ADMIN, _TECH}),
+        "standing.unmark_typical_case": frozenset({_ADMIN, _TECH}),
+        "standing.record_service_uses": frozenset({_ADMIN, _TECH}),
     }
 )
 """Each command's name, mapped to the roles that may give it. The auditor role gives none."""

@@ -18,6 +18,7 @@ from libops.projections.interactions import InteractionEffectivenessProjection
 from libops.projections.risks import RiskRegisterProjection
 from libops.projections.scorecard import CampaignScorecardProjection
 from libops.projections.signals import RiskSignalsProjection
+from libops.projections.standing import StandingProjection
 from libops.projections.views import Projection
 from libops.projections.wci import WciProjection
 
@@ -31,6 +32,7 @@ STANDARD_PROJECTIONS: Final[tuple[type[Projection], ...]] = (
     CampaignScorecardProjection,
     ActivityLogProjection,
     RiskSignalsProjection,
+    StandingProjection,
 )
 """The classes of the standard projections, in the order they run."""
 

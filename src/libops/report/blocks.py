@@ -11,6 +11,7 @@ import attrs
 
 from libops.application.privacy import ERASURE_ACTOR
 from libops.application.risk_signals import SIGNALS_ACTOR
+from libops.domain.standing import OVERALL, SERVICE_KINDS
 from libops.projections.activity import SYSTEM_ACTOR
 from libops.projections.engagement import ZONE
 from libops.report.sections import Distribution, EngagementRow, Finding, Report
@@ -34,6 +35,9 @@ SECTIONS: Final = (
     "indices",
     "standing",
     "interactions",
+    # The account's standing (issue 14, item 5): typical cases and online service uses.
+    "typical_cases",
+    "services",
     "budget",
     "budget_use",
     "risks",
@@ -56,9 +60,9 @@ LAYOUTS: Final[dict[str, Layout]] = {
     "en": SECTIONS,
     "zh": (
         "summary",
-        ("overview", ("background", "goals", "results", "comparisons", "judgement")),
+        ("overview", ("background", "goals", "results", "comparisons", "judgement", "services")),
         ("platforms", ("engagement", "statistics", "wechat_index", "cadence", "indices")),
-        ("content", ("execution", "interactions")),
+        ("content", ("execution", "interactions", "typical_cases")),
         ("standing", ("standing",)),
         ("problems", ("problems", "risks", "budget", "budget_use")),
         ("plan", ("recommendations", "targets")),
@@ -915,8 +919,106 @@ def _standing(report: Report, w: Words) -> list[Block]:
             )
         )
     out.append(Paragraph(w("p.weights_method")))
-    out.append(Paragraph(w("p.no_ranking")))
+    records = report.standing_records
+    if not records.rankings and not records.honours:
+        out.append(Paragraph(w("p.no_ranking")))
+        return out
+    out.append(Heading(3, w("h3.peer_ranks")))
+    if records.rankings:
+        out.append(
+            _table(
+                w.columns(
+                    "ranking", "ranking_platform", "ranking_period", "rank", "value", "leader"
+                ),
+                [
+                    (
+                        w("ranking.name", source=r.source, index=r.index),
+                        w("ranking.overall") if r.platform == OVERALL else w.label(r.platform),
+                        w("ranking.period", start=r.start.isoformat(), end=r.end.isoformat()),
+                        w("ranking.rank_of", rank=count(r.rank), entrants=count(r.entrants)),
+                        _ranking_value(r.value),
+                        w("ranking.leader", leader=r.leader, value=_ranking_value(r.leader_value)),
+                    )
+                    for r in records.rankings
+                ],
+                [False, False, False, True, True, False],
+            )
+        )
+    else:
+        out.append(Paragraph(w("p.no_peer_ranks")))
+    out.append(Heading(3, w("h3.honours")))
+    if records.honours:
+        out.append(
+            _table(
+                w.columns("honour", "awarded_by", "awarded_on", "note"),
+                [
+                    (h.title, h.awarded_by, _date(w, h.awarded_on), h.note or NONE)
+                    for h in records.honours
+                ],
+                [False] * 4,
+            )
+        )
+    else:
+        out.append(Paragraph(w("p.no_honours")))
     return out
+
+
+def _ranking_value(value: Decimal) -> str:
+    """A ranking's value as the table gave it, with thousands separators (``1,234.5``)."""
+    return f"{value:,f}"
+
+
+def _typical_cases(report: Report, w: Words) -> list[Block]:
+    """The typical cases (典型案例) in scope: each post or campaign, its theme and why (a
+    sentence when none is marked)."""
+    out: list[Block] = [Heading(2, w("h.typical_cases"), "typical_cases")]
+    cases = report.standing_records.cases
+    if not cases:
+        out.append(Paragraph(w("p.no_cases")))
+        return out
+    out.append(Paragraph(w("p.cases", cases=count(len(cases)))))
+    out.append(
+        _table(
+            w.columns("case", "case_kind", "theme", "why"),
+            [(c.title, w(f"case.{c.subject_kind}"), c.theme, c.why) for c in cases],
+            [False] * 4,
+        )
+    )
+    return out
+
+
+def _services(report: Report, w: Words) -> list[Block]:
+    """Online service uses (线上服务人次) in the period, by kind and channel (a sentence when
+    none is recorded)."""
+    out: list[Block] = [Heading(2, w("h.services"), "services")]
+    records = report.standing_records
+    if not records.services:
+        out.append(Paragraph(w("p.no_services")))
+        return out
+    out.append(Paragraph(w("p.services", uses=count(records.services_total))))
+    out.append(
+        _table(
+            w.columns("service", "uses", "channels"),
+            [
+                (
+                    _service_kind(row.kind, w),
+                    count(row.total),
+                    w("list.separator").join(
+                        w("service.channel", channel=w.label(c), uses=count(n))
+                        for c, n in row.by_channel
+                    ),
+                )
+                for row in records.services
+            ],
+            [False, True, False],
+        )
+    )
+    return out
+
+
+def _service_kind(kind: str, w: Words) -> str:
+    """A service's kind in the report's language (a kind named in words as it was written)."""
+    return w(f"service.{kind}") if kind in SERVICE_KINDS else kind
 
 
 # --- issue 14: summary, target advice, statistics, WCI, comparisons, budget use, appendix --
@@ -1181,6 +1283,8 @@ DATA_SECTIONS: Final = frozenset(
         "indices",
         "standing",
         "interactions",
+        "typical_cases",
+        "services",
         "budget",
         "budget_use",
         "risks",
@@ -1249,6 +1353,8 @@ SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
     "recommendations": _recommendations,
     "indices": _indices,
     "standing": _standing,
+    "typical_cases": _typical_cases,
+    "services": _services,
     "appendix": _appendix,
 }
 """Each section's blocks, by its name in :data:`SECTIONS` (data sections wrapped by

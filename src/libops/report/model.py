@@ -84,6 +84,7 @@ from libops.report.sections import (
     WechatIndex,
     check_language,
 )
+from libops.report.standing import _standing_records
 from libops.report.statistics import _statistics
 from libops.report.summary import _summary, _target_advice, report_kind
 from libops.report.wechat_index import _wechat_index
@@ -275,6 +276,14 @@ def build_report(
         budget_use=budget_use,
         target_advice=_target_advice(goals),
         source=DataSource(background.store, background.events, last_recorded),
+        standing_records=_standing_records(
+            engine.view("standing"),
+            chosen_period,
+            campaign,
+            campaigns,
+            {o.post_id for o in rows},
+            post_campaigns,
+        ),
     )
 
 

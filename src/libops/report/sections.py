@@ -636,6 +636,80 @@ class Indices:
         return cls(days=0, platforms=(), wechat=None, weighted=None, weights=())
 
 
+# --- the account's standing (issue 14, item 5): rankings, honours, cases, service uses ----
+
+
+@attrs.frozen
+class PeerRank:
+    """This library's place in one peer ranking table whose period overlaps the report's:
+    ``rank`` of ``entrants`` (名次 / 参评数), its ``value``, and the first row's library
+    and value."""
+
+    source: str
+    index: str
+    platform: str
+    """``overall`` or a platform's name."""
+    start: date
+    end: date
+    rank: int
+    entrants: int
+    value: Decimal
+    leader: str
+    leader_value: Decimal
+
+
+@attrs.frozen
+class HonourRow:
+    """An honour awarded in the report's period (and not withdrawn)."""
+
+    title: str
+    awarded_by: str
+    awarded_on: date
+    note: str
+
+
+@attrs.frozen
+class CaseRow:
+    """A typical case (典型案例) in the report's scope: a published post or a campaign."""
+
+    subject_kind: str
+    subject_id: str
+    title: str
+    theme: str
+    why: str
+
+
+@attrs.frozen
+class ServiceRow:
+    """The online service uses (线上服务人次) of one kind recorded for periods within the
+    report's, summed, with the sum by channel."""
+
+    kind: str
+    total: int
+    by_channel: tuple[tuple[str, int], ...]
+
+
+@attrs.frozen
+class StandingRecords:
+    """What the store records of the account's standing, in the report's scope (built by
+    :mod:`libops.report.standing` from the standing view)."""
+
+    rankings: tuple[PeerRank, ...] = ()
+    honours: tuple[HonourRow, ...] = ()
+    cases: tuple[CaseRow, ...] = ()
+    services: tuple[ServiceRow, ...] = ()
+
+    @property
+    def services_total(self) -> int:
+        """Every service use in scope."""
+        return sum(row.total for row in self.services)
+
+    @property
+    def recorded(self) -> bool:
+        """Whether anything of the standing is in scope."""
+        return bool(self.rankings or self.honours or self.cases or self.services)
+
+
 @attrs.frozen
 class Report:
     """The evaluation report of one campaign or period, section by section, as figures."""
@@ -662,6 +736,8 @@ class Report:
     budget_use: BudgetUse = BudgetUse((), Decimal("0.5"), False)
     target_advice: tuple[Finding, ...] = ()
     source: DataSource | None = None
+    standing_records: StandingRecords = StandingRecords()
+    """Peer rankings, honours, typical cases and online service uses in scope."""
 
     @property
     def is_empty(self) -> bool:
@@ -676,6 +752,7 @@ class Report:
             or self.risks.risks
             or self.interactions.questions
             or self.interactions.participants
+            or self.standing_records.recorded
         )
 
     def headline(self) -> dict[str, Any]:

@@ -313,7 +313,8 @@ STRINGS: Final[dict[str, str]] = {
     "shared out the same way.",
     "p.no_ranking": "No ranking among peer libraries and no honour is recorded in the store: "
     "the account's place in peer rankings (the monthly culture-and-tourism lists, Qingbo's "
-    "library lists) and any awards are to be added by hand.",
+    "library lists) and its awards can be recorded with the libops standing commands (see "
+    "docs/standing.md).",
     # --- issue 14, new sections (summary, targets, statistics, WCI, comparisons, budget
     # --- use, appendix), the title and the people table ---------------------------------
     "title.dated": "Social media evaluation report, {when}",
@@ -459,6 +460,48 @@ STRINGS: Final[dict[str, str]] = {
     "finding.summary_engagement_campaign": "This campaign: {posts} {posts:post variant|post "
     "variants}, reach {reach}, {engagements} {engagements:engagement|engagements}, "
     "engagement rate {rate}.",
+    # --- the account's standing (issue 14, item 5, records): peer ranks, honours, typical
+    # --- cases, online service uses --------------------------------------------------------
+    "h3.peer_ranks": "Rank among peers",
+    "h3.honours": "Honours",
+    "h.typical_cases": "Typical cases",
+    "h.services": "Online service uses",
+    "col.ranking": "Ranking",
+    "col.ranking_platform": "Platform",
+    "col.ranking_period": "Period",
+    "col.rank": "Rank",
+    "col.leader": "Leader",
+    "col.honour": "Honour",
+    "col.awarded_by": "Awarded by",
+    "col.awarded_on": "Date",
+    "col.note": "Note",
+    "col.case": "Case",
+    "col.case_kind": "Kind",
+    "col.theme": "Theme",
+    "col.why": "Why it is typical",
+    "col.service": "Service",
+    "col.uses": "Uses",
+    "col.channels": "By platform or channel",
+    "ranking.name": "{source}: {index}",
+    "ranking.overall": "All platforms",
+    "ranking.period": "{start} – {end}",
+    "ranking.rank_of": "{rank} of {entrants}",
+    "ranking.leader": "{leader} ({value})",
+    "p.no_peer_ranks": "No ranking among peer libraries is recorded for this period.",
+    "p.no_honours": "No honour awarded in this period is recorded.",
+    "p.no_cases": "No post or campaign in the report's scope is marked as a typical case.",
+    "p.cases": "{cases} typical {cases:case|cases} chosen from the work of the period:",
+    "case.post": "Post",
+    "case.campaign": "Campaign",
+    "p.no_services": "No online service use (bookings, renewals, card binding, payments "
+    "through the accounts) is recorded for this period.",
+    "p.services": "Readers used the library's services through the accounts {uses} "
+    "{uses:time|times} in the period (records for periods within the report's, summed):",
+    "service.reservation": "Visit booking",
+    "service.renewal": "Loan renewal",
+    "service.card_binding": "Library card binding",
+    "service.payment": "Payment",
+    "service.channel": "{channel}: {uses}",
 }
 """Every heading, label and sentence of the report in English, by key."""
 

@@ -277,7 +277,7 @@ STRINGS: Final[dict[str, str]] = {
     "放大至合计 100%。默认权重取自全国文旅新媒体传播力榜（微信 40、微博 25、抖音 20、"
     "头条号 15）；libops 不在头条号发布，其权重按同一规则分摊。",
     "p.no_ranking": "存储中没有同业排名或所获荣誉的记录：本账号在同业图书馆中的名次（如文旅"
-    "新媒体月榜、清博图书馆榜单）与所获奖项需另行补充。",
+    "新媒体月榜、清博图书馆榜单）与所获奖项可用 libops standing 命令录入。",
     # --- issue 14, new sections (summary, targets, statistics, WCI, comparisons, budget
     # --- use, appendix), the title and the people table ---------------------------------
     "title.dated": "新媒体运营评估报告（{when}）",
@@ -409,6 +409,46 @@ STRINGS: Final[dict[str, str]] = {
     "finding.summary_engagement_campaign": "本次活动共发布 {posts} 条平台帖子，阅读或播放 "
     "{reach} 次，"
     "互动 {engagements} 次，互动率 {rate}。",
+    # --- the account's standing (issue 14, item 5, records): peer ranks, honours, typical
+    # --- cases, online service uses --------------------------------------------------------
+    "h3.peer_ranks": "同业排名",
+    "h3.honours": "所获荣誉",
+    "h.typical_cases": "典型案例",
+    "h.services": "线上服务人次",
+    "col.ranking": "榜单",
+    "col.ranking_platform": "平台",
+    "col.ranking_period": "时段",
+    "col.rank": "名次/参评数",
+    "col.leader": "榜首",
+    "col.honour": "荣誉",
+    "col.awarded_by": "授予单位",
+    "col.awarded_on": "日期",
+    "col.note": "说明",
+    "col.case": "案例",
+    "col.case_kind": "类别",
+    "col.theme": "主题",
+    "col.why": "入选理由",
+    "col.service": "服务",
+    "col.uses": "人次",
+    "col.channels": "分平台或渠道",
+    "ranking.name": "{source}：{index}",
+    "ranking.overall": "全平台",
+    "ranking.period": "{start} 至 {end}",
+    "ranking.rank_of": "第 {rank} 名/{entrants}",
+    "ranking.leader": "{leader}（{value}）",
+    "p.no_peer_ranks": "本期没有同业排名的记录。",
+    "p.no_honours": "本期没有所获荣誉的记录。",
+    "p.no_cases": "报告范围内没有标记为典型案例的帖子或活动。",
+    "p.cases": "从本期工作中选出典型案例 {cases} 个：",
+    "case.post": "帖子",
+    "case.campaign": "活动",
+    "p.no_services": "本期没有通过账号提供的线上服务（入馆预约、续借、证绑定、缴费）人次的记录。",
+    "p.services": "本期读者通过账号使用图书馆线上服务 {uses} 人次（时段在报告期内的记录之和）：",
+    "service.reservation": "入馆预约",
+    "service.renewal": "续借",
+    "service.card_binding": "证绑定",
+    "service.payment": "缴费",
+    "service.channel": "{channel}：{uses}",
 }
 """Every heading, label and sentence of the report in Chinese, by key."""
 

@@ -54,6 +54,7 @@ from libops.application.posts import PostService
 from libops.application.privacy import PersonalDataService, erasure_pending
 from libops.application.publishing import PublishingService
 from libops.application.risks import RiskService
+from libops.application.users import UserService
 from libops.domain.cadence import CadencePolicy
 from libops.domain.errors import InvalidValueError, LibopsError, StorageError
 from libops.domain.interaction.moderation import ModerationPolicy
@@ -167,6 +168,8 @@ class LibOps:
         self.sessions = ReadingSessionService(self.bus)
         self.contests = ContestService(self.bus)
         self.moderation = ModerationService(self.bus)
+        # People and access: users, passwords and API tokens (docs/http.md).
+        self.users = UserService(self.bus)
         self._projections: ProjectionEngine | None = None
         self.erasures_finished: tuple[str, ...] = ()
         """The subjects whose erasure, left half-way, opening the store finished."""

@@ -57,6 +57,7 @@ from libops.domain.ports import Clock
 from libops.domain.post import Post
 from libops.domain.risk import Risk
 from libops.domain.schema import converter
+from libops.domain.users import User
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -81,6 +82,7 @@ KINDS: dict[type[Aggregate], str] = {
     Question: "question",
     ReadingSession: "reading session",
     Risk: "risk",
+    User: "user",
 }
 """What each kind of aggregate is called in messages (``no campaign with id ...``)."""
 

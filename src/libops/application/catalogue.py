@@ -23,6 +23,7 @@ from libops.application import (  # noqa: F401
     privacy,
     publishing,
     risks,
+    users,
 )
 from libops.application.commands import Command, CommandSpec, registry, structure
 from libops.domain.errors import UnknownCommandError

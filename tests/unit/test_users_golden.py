@@ -89,7 +89,11 @@ class TestUserGoldenFile:
         assert user.roles == {Role.CONTENT_PLANNER, Role.REVIEWER}
         assert user.scope == Scope(platforms=[Platform.WECHAT, Platform.WEIBO])
         (token,) = user.tokens.values()
-        assert (token.token_id, token.revoked, token.roles) == (TOKEN_ID, True, {Role.REVIEWER})
+        assert (token.token_id, token.revoked, token.roles) == (
+            TOKEN_ID,
+            True,
+            frozenset({Role.REVIEWER}),
+        )
         assert user.password_hash == PASSWORD_HASH
         assert verify_password("a long pass phrase", PASSWORD_HASH)
         assert ops.users.logins() == ["li.na"]

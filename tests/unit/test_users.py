@@ -252,6 +252,17 @@ class TestTokens:
         actor = TokenAuthenticator(memory_ops)(_bearer(issued.token))
         assert actor.roles == {Role.REVIEWER}
 
+    def test_a_token_cannot_issue_a_wider_one(self, memory_ops: LibOps) -> None:
+        """Signed in with a planner-only token, a planner-and-reviewer user issues herself
+        planner tokens only."""
+        _add(memory_ops)
+        narrow = memory_ops.users.issue_token(ADMIN, login="li.na", roles=["content_planner"])
+        acting = TokenAuthenticator(memory_ops)(_bearer(narrow.token))
+        again = memory_ops.users.issue_token(acting, login="li.na")
+        assert memory_ops.users.get("li.na").tokens[again.token_id].roles == {Role.CONTENT_PLANNER}
+        with pytest.raises(TokenRolesError):
+            memory_ops.users.issue_token(acting, login="li.na", roles=["reviewer"])
+
     @pytest.mark.parametrize(
         "header",
         ["", "Basic abc", "Bearer ", "Bearer nonsense", "Bearer lo_zz_aa_bb", "Bearer lo_x"],
@@ -438,6 +449,21 @@ class TestScopes:
                 period=Period(date(2026, 5, 1), date(2026, 5, 2)),
                 platforms=["douyin"],
             )
+
+    def test_scoped_people_look_after_their_own_credentials(self, memory_ops: LibOps) -> None:
+        """A scoped person may set their own password and issue and revoke their own tokens
+        (about no campaign), but a scoped admin may not manage other users."""
+        ours = _campaign(memory_ops, "Ours", ["weibo"])
+        _add(memory_ops, campaigns=[ours])
+        herself = memory_ops.users.get("li.na").actor()
+        memory_ops.users.set_password(herself, login="li.na", password=PASSWORD)
+        issued = memory_ops.users.issue_token(herself, login="li.na")
+        memory_ops.users.revoke_token(herself, login="li.na", token_id=issued.token_id)
+        branch_admin = Actor("b", [Role.OPERATIONS_ADMIN], scope=Scope(campaigns=[ours]))
+        with pytest.raises(OutOfScopeError):
+            memory_ops.users.add(branch_admin, login="new", name="N", roles=["reviewer"])
+        with pytest.raises(OutOfScopeError):
+            memory_ops.users.set_password(branch_admin, login="li.na", password=PASSWORD)
 
     def test_a_scoped_users_token_carries_the_scope(self, memory_ops: LibOps) -> None:
         ours = _campaign(memory_ops, "Ours", ["weibo"])

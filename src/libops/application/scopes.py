@@ -9,8 +9,9 @@ it loads is what the command acts on). What a command is about is read from its 
 - platforms: the ``platform``/``platforms`` it names, the platforms of the post it acts on
   (or of a reading session or question), else those of its campaigns.
 
-A limited scope fails closed: a campaign-scoped person's command must be about at least one
-campaign, all of them in scope (so such a person cannot plan a new campaign, or act on a
+A scoped person may always set their own password and issue and revoke their own tokens.
+Otherwise a limited scope fails closed: a campaign-scoped person's command must be about at
+least one campaign, all of them in scope (so such a person cannot plan a new campaign, or act on a
 budget line not tied to a campaign); a platform-scoped person's command must be about at
 least one platform, all of them in scope.
 """
@@ -50,6 +51,9 @@ class Named(Protocol):
 
 _CAMPAIGN_FIELDS: Final = ("campaign_id", "from_campaign_id", "to_campaign_id")
 
+_SELF_SERVICE: Final = frozenset({"user.set_password", "user.issue_token", "user.revoke_token"})
+"""Commands a scoped person may give for their own login (``login`` equal to their id)."""
+
 _ACTS_ON: Final[dict[str, type[Aggregate]]] = {
     "post_id": Post,
     "risk_id": Risk,
@@ -73,6 +77,8 @@ def check_scope(ctx: Loads, actor: Actor, command: Named) -> None:
     if scope is None:
         return
     fields = command.arguments()
+    if command.NAME in _SELF_SERVICE and fields.get("login") == actor.id:
+        return  # their own password and tokens are about no campaign or platform
     campaigns: set[UUID] = set()
     platforms: set[Platform] = set()
     for name in ("platform", "platforms"):

@@ -301,13 +301,19 @@ class User(Aggregate):
         self._self_or_admin(actor, "user.issue_token")
         if self.disabled:
             raise InvalidTransitionError("user", "issue a token for", "disabled")
-        wanted = self.roles if roles is None else frozenset(_roles(roles))
-        extra = wanted - self.roles
+        # Someone issuing their own token gives it at most the roles they act with now (a
+        # token's, if they signed in by one); an operations admin, any of the user's.
+        held = self.roles if Role.OPERATIONS_ADMIN in actor.roles else self.roles & actor.roles
+        wanted = held if roles is None else frozenset(_roles(roles))
+        extra = wanted - held
         if extra:
             raise TokenRolesError(
-                f"{self.login} does not hold {', '.join(sorted(r.value for r in extra))}: "
-                "a token's roles are some of its user's"
+                f"{actor.id} may not give {self.login}'s token the roles "
+                f"{', '.join(sorted(r.value for r in extra))}: a token's roles are some of "
+                "its user's (and of the roles its issuer acts with)"
             )
+        if not wanted:
+            raise TokenRolesError("a token holds at least one role")
         if token_id in self.tokens:
             raise RuleViolationError(f"{self.login} has a token {token_id} already")
         optional_line("a token's label", label)

@@ -55,6 +55,7 @@ from libops.application.privacy import PersonalDataService, erasure_pending
 from libops.application.publishing import PublishingService
 from libops.application.risks import RiskService
 from libops.application.standing import StandingService
+from libops.application.users import UserService
 from libops.domain.cadence import CadencePolicy
 from libops.domain.errors import InvalidValueError, LibopsError, StorageError
 from libops.domain.interaction.moderation import ModerationPolicy
@@ -170,6 +171,8 @@ class LibOps:
         self.moderation = ModerationService(self.bus)
         # The account's standing: peer rankings, honours, typical cases, service uses.
         self.standing = StandingService(self.bus)
+        # People and access: users, passwords and API tokens (docs/http.md).
+        self.users = UserService(self.bus)
         self._projections: ProjectionEngine | None = None
         self.erasures_finished: tuple[str, ...] = ()
         """The subjects whose erasure, left half-way, opening the store finished."""

@@ -934,6 +934,33 @@ def standing_scenario(ops: LibOps) -> None:
     ops.standing.record_service_uses(ADMIN, period=april, kind="renewal", counts=uses[:1])
 
 
+USER_CAMPAIGN = UUID("05e40000-0000-4000-8000-00000000ca01")
+"""The campaign the user of the user scenario is first limited to (named, not made)."""
+
+
+def user_scenario(ops: LibOps) -> None:
+    """Every User event: a scoped user added, a password set, roles and scope changed, a
+    token issued and revoked, the user disabled and enabled again."""
+    ops.users.add(
+        ADMIN,
+        login="Li.Na",
+        name="Li Na",
+        roles=["content_planner"],
+        platforms=["weibo"],
+        campaigns=[USER_CAMPAIGN],
+    )
+    herself = Actor("li.na", [Role.CONTENT_PLANNER], name="Li Na")
+    ops.users.set_password(herself, login="li.na", password="a long pass phrase")
+    ops.users.change_roles(ADMIN, login="li.na", roles=["content_planner", "reviewer"])
+    ops.users.change_scopes(ADMIN, login="li.na", platforms=["weibo", "wechat"])
+    issued = ops.users.issue_token(
+        ADMIN, login="li.na", roles=["reviewer"], expires_days=30, label="cms"
+    )
+    ops.users.revoke_token(ADMIN, login="li.na", token_id=issued.token_id)
+    ops.users.disable(ADMIN, login="li.na", reason="on leave")
+    ops.users.enable(ADMIN, login="li.na")
+
+
 def _no_gateways(clock: Clock) -> tuple[PlatformGateway, ...]:
     return ()
 
@@ -1076,6 +1103,13 @@ SCENARIOS: tuple[Golden, ...] = (
         "The account's standing: a peer ranking recorded and replaced, an honour recorded and "
         "withdrawn, a campaign marked as a typical case and unmarked, service uses recorded "
         "and replaced.",
+    ),
+    Golden(
+        "user_events.json",
+        user_scenario,
+        "05e40000",
+        "A user added with a scope; password set; roles and scope changed; a token issued and "
+        "revoked; the user disabled and enabled.",
     ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""

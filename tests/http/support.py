@@ -151,6 +151,9 @@ SEALED = {
 
 Body = Callable[[Ids], dict[str, Any]]
 
+NO_USER = "no.such.user"
+"""A login no test adds."""
+
 
 def _comment(ids: Ids) -> dict[str, Any]:
     return {"post_id": ids.post, "platform": "weibo", "external_id": "comment-1"}
@@ -408,6 +411,16 @@ BODIES: Mapping[str, Body] = {
         "kind": "renewal",
         "counts": [{"channel": "wechat", "count": 12}],
     },
+    # People and access: the commands on a user name one that does not exist (404 when
+    # allowed), since a user's own password and tokens are everyone's (their own only).
+    "user.add": lambda i: {"login": "new.user", "name": "New User", "roles": ["reviewer"]},
+    "user.set_password": lambda i: {"login": NO_USER, "password": "a long passphrase"},
+    "user.change_roles": lambda i: {"login": NO_USER, "roles": ["reviewer"]},
+    "user.change_scopes": lambda i: {"login": NO_USER, "platforms": ["weibo"]},
+    "user.disable": lambda i: {"login": NO_USER, "reason": "left"},
+    "user.enable": lambda i: {"login": NO_USER},
+    "user.issue_token": lambda i: {"login": NO_USER, "expires_days": 30, "label": "cms"},
+    "user.revoke_token": lambda i: {"login": NO_USER, "token_id": "0123456789abcdef"},
 }
 """A minimal valid body of every command, naming the aggregates of :class:`Ids`."""
 

@@ -97,6 +97,10 @@ class TestTheTableIsTheOnePlace:
         assert [o for o in offenders if not o.startswith("domain/values.py")] == []
 
 
+SELF_SERVICE = ("user.set_password", "user.issue_token", "user.revoke_token")
+"""Commands every role may give, for their own password and tokens (libops.domain.users)."""
+
+
 class TestTheTable:
     def test_command_names(self) -> None:
         """Commands are named 'aggregate.command' in lower case, each with at least one role."""
@@ -109,12 +113,16 @@ class TestTheTable:
             assert all(isinstance(role, Role) for role in roles), command
 
     def test_auditor_is_allowed_no_command_but_checkpoints(self) -> None:
-        """The auditor role is read-only: only a checkpoint (no business state) lists it."""
+        """The auditor role is read-only: only a checkpoint (no business state) lists it, and
+        the commands by which anyone looks after their own credentials."""
         assert [c for c, roles in PERMISSIONS.items() if Role.AUDITOR in roles] == [
-            "audit.checkpoint"
+            "audit.checkpoint",
+            *SELF_SERVICE,
         ]
 
-    @pytest.mark.parametrize("command", sorted(set(PERMISSIONS) - {"audit.checkpoint"}))
+    @pytest.mark.parametrize(
+        "command", sorted(set(PERMISSIONS) - {"audit.checkpoint", *SELF_SERVICE})
+    )
     def test_auditor_is_refused_every_command(self, command: str) -> None:
         """authorize refuses the auditor every command in the table that changes the record."""
         with pytest.raises(PermissionDeniedError):

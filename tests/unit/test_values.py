@@ -59,6 +59,7 @@ from libops.domain.values import (
     PublishReceipt,
     ReviewChecklist,
     Role,
+    Scope,
 )
 from tests.golden.inventory import aggregate_classes, recorded_event_classes
 
@@ -165,6 +166,17 @@ VALUE_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
         id=_nonblank(200),
         roles=st.frozensets(st.sampled_from(Role)),
         name=_text,
+        scope=st.none()
+        | st.builds(
+            Scope,
+            platforms=st.none() | st.frozensets(st.sampled_from(Platform)),
+            campaigns=st.none() | st.frozensets(st.uuids()),
+        ),
+    ),
+    Scope: st.builds(
+        Scope,
+        platforms=st.none() | st.frozensets(st.sampled_from(Platform)),
+        campaigns=st.none() | st.frozensets(st.uuids()),
     ),
     Period: _period(),
     Objective: st.builds(

@@ -58,6 +58,7 @@ from libops.domain.post import Post
 from libops.domain.risk import Risk
 from libops.domain.schema import converter
 from libops.domain.standing import Standing
+from libops.domain.users import User
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -83,6 +84,7 @@ KINDS: dict[type[Aggregate], str] = {
     ReadingSession: "reading session",
     Risk: "risk",
     Standing: "standing",
+    User: "user",
 }
 """What each kind of aggregate is called in messages (``no campaign with id ...``)."""
 

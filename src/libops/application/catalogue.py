@@ -24,6 +24,7 @@ from libops.application import (  # noqa: F401
     publishing,
     risks,
     standing,
+    users,
 )
 from libops.application.commands import Command, CommandSpec, registry, structure
 from libops.domain.errors import UnknownCommandError

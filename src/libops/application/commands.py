@@ -43,6 +43,7 @@ from eventsourcing.persistence import PersistenceError
 
 from libops.application.app import KINDS, LibOpsApplication, digest, to_id
 from libops.application.dependencies import Dependencies
+from libops.application.scopes import check_scope
 from libops.domain.errors import (
     CommandArgumentsError,
     InvalidCommandError,
@@ -508,6 +509,8 @@ class CommandBus:
         def run() -> tuple[list[Aggregate], Any]:
             context = Context(self.app, self.deps, self)
             last[:] = [context]
+            if actor.scope is not None:  # a person limited to some campaigns or platforms
+                check_scope(context, actor, command)
             if prepare is not None:
                 prepare(context)
             result = handler(context, actor, command)

@@ -16,7 +16,9 @@ from libops.cli.demo_command import demo
 from libops.cli.privacy_command import privacy_app
 from libops.cli.project import project_app
 from libops.cli.report_command import report
+from libops.cli.serve_command import serve
 from libops.cli.standing_command import standing_app
+from libops.cli.users_command import users_app
 
 app = typer.Typer(
     name="libops",
@@ -69,10 +71,12 @@ app.add_typer(project_app, name="project")
 app.add_typer(audit_app, name="audit")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(standing_app, name="standing")
+app.add_typer(users_app, name="users")
 app.command("demo")(demo)
 app.command("report")(report)
 app.command("campaigns")(campaigns)
 app.command("commands")(commands)
+app.command("serve")(serve)
 
 
 def main() -> None:

@@ -652,3 +652,52 @@ class DuplicateHonourError(RuleViolationError):
 class TypicalCaseError(RuleViolationError):
     """A typical case cannot be marked or unmarked: the post is not published, or the post
     or campaign is marked already, or is not marked."""
+
+
+# --- users, passwords, tokens and scopes (issue 15, people and access) -------------------
+
+
+class OutOfScopeError(PermissionDeniedError):
+    """The acting person holds a role that allows the command, but only for some platforms'
+    accounts or some campaigns, and the command is about others (or about none that can be
+    told)."""
+
+    def __init__(self, actor_id: str, command: str, reason: str) -> None:
+        LibopsError.__init__(self, f"actor {actor_id!r} may not {command}: {reason}")
+        self.actor_id = actor_id
+        self.command = command
+        self.allowed = frozenset()
+
+
+class UserExistsError(RuleViolationError):
+    """A user with that login exists already (logins are compared case-insensitively)."""
+
+    def __init__(self, login: str) -> None:
+        super().__init__(f"a user with the login {login!r} exists already")
+        self.login = login
+
+
+class PasswordPolicyError(InvalidValueError):
+    """A new password is too short or too long (its text is never repeated in the message)."""
+
+    field = "password"
+
+
+class TokenRolesError(RuleViolationError):
+    """An API token was asked for roles its user does not hold: a token's roles are a subset
+    of its user's."""
+
+
+class TokenLifetimeError(InvalidValueError):
+    """An API token's lifetime is not between one day and the longest allowed (a year)."""
+
+    field = "expires_days"
+
+
+class LoginThrottledError(AuthenticationError):
+    """Too many failed sign-ins for a login or from one client address: sign-ins from it are
+    refused for a while (HTTP 429 with ``Retry-After``), even with the right credential."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed sign-ins; try again in {retry_after} seconds")
+        self.retry_after = retry_after

@@ -107,6 +107,17 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "standing.mark_typical_case": frozenset({_ADMIN, _TECH}),
         "standing.unmark_typical_case": frozenset({_ADMIN, _TECH}),
         "standing.record_service_uses": frozenset({_ADMIN, _TECH}),
+        # People and access: operations admins manage users. Anyone may set their own
+        # password and issue or revoke their own tokens (the user aggregate refuses someone
+        # else's unless an operations admin asks); a token holds some of its user's roles.
+        "user.add": frozenset({_ADMIN}),
+        "user.change_roles": frozenset({_ADMIN}),
+        "user.change_scopes": frozenset({_ADMIN}),
+        "user.disable": frozenset({_ADMIN}),
+        "user.enable": frozenset({_ADMIN}),
+        "user.set_password": frozenset(Role),
+        "user.issue_token": frozenset(Role),
+        "user.revoke_token": frozenset(Role),
     }
 )
 """Each command's name, mapped to the roles that may give it. The auditor role gives none."""

@@ -60,6 +60,13 @@ def _make_converter() -> cattrs.Converter:
             binding=cattrs.gen.override(omit_if_default=True),
         ),
     )
+    # An actor is stored as it always was: its scope (added for scoped users) only when set.
+    conv.register_unstructure_hook(
+        values.Actor,
+        cattrs.gen.make_dict_unstructure_fn(
+            values.Actor, conv, scope=cattrs.gen.override(omit_if_default=True)
+        ),
+    )
     return conv
 
 
@@ -71,6 +78,7 @@ VALUE_TYPES: Final[Mapping[type[Any], str]] = MappingProxyType(
     {
         values.Money: "libops.Money",
         values.Actor: "libops.Actor",
+        values.Scope: "libops.Scope",
         values.Period: "libops.Period",
         values.Objective: "libops.Objective",
         values.KolPartner: "libops.KolPartner",

@@ -521,13 +521,66 @@ def _display_name(value: str) -> str:
     return value
 
 
+def _scope_platforms(value: Iterable[Platform | str] | None) -> frozenset[Platform] | None:
+    if value is None:
+        return None
+    if isinstance(value, str | Platform):
+        value = [value]
+    return frozenset(to_enum(Platform, p) for p in at_most("platforms", value))
+
+
+def _scope_campaigns(value: Iterable[UUID | str] | None) -> frozenset[UUID] | None:
+    if value is None:
+        return None
+    if isinstance(value, str | UUID):
+        value = [value]
+    found = set()
+    for item in at_most("campaigns", value):
+        if isinstance(item, UUID):
+            found.add(item)
+            continue
+        try:
+            found.add(UUID(str(item)))
+        except ValueError:
+            raise InvalidValueError(f"{item!r} is not a campaign id") from None
+    return frozenset(found)
+
+
+@attrs.frozen
+class Scope:
+    """What a person's roles reach: some platforms' accounts, some campaigns, or (None) all.
+
+    ``platforms=None`` is every platform, ``campaigns=None`` every campaign; an empty set is
+    none of them. A scoped person's command must be about campaigns and platforms inside
+    their scope, or it is refused (see ``libops.application.scopes``).
+    """
+
+    platforms: frozenset[Platform] | None = attrs.field(default=None, converter=_scope_platforms)
+    campaigns: frozenset[UUID] | None = attrs.field(default=None, converter=_scope_campaigns)
+
+    @property
+    def unrestricted(self) -> bool:
+        """Whether this scope reaches everything (neither platforms nor campaigns limited)."""
+        return self.platforms is None and self.campaigns is None
+
+
+def _scope(value: Scope | None) -> Scope | None:
+    if value is not None and not isinstance(value, Scope):
+        raise InvalidValueError(f"an actor's scope is a Scope, not {type(value).__name__}")
+    return None if value is None or value.unrestricted else value
+
+
 @attrs.frozen
 class Actor:
-    """A person acting in libops, with the roles that decide what they may do."""
+    """A person acting in libops, with the roles that decide what they may do.
+
+    ``scope`` limits the roles to some platforms or campaigns (None: unrestricted).
+    """
 
     id: str = attrs.field(validator=_text_validator(NAME_MAX, one_line=True))
     roles: frozenset[Role] = attrs.field(converter=_roles)
     name: str = attrs.field(default="", converter=_display_name)
+    scope: Scope | None = attrs.field(default=None, kw_only=True, converter=_scope)
 
     def has_any(self, roles: Iterable[Role]) -> bool:
         """Whether this actor holds at least one of ``roles``."""

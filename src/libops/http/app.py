@@ -184,7 +184,13 @@ class _Api:
     # --- the parts of a request -----------------------------------------------------------
 
     async def actor(self, request: Request) -> Actor:
-        actor = await run_in_threadpool(self.authenticate, request.headers)
+        # An authenticator that throttles by client address (TokenAuthenticator) gets it.
+        by_client = getattr(self.authenticate, "authenticate_client", None)
+        if callable(by_client):
+            client = None if request.client is None else request.client.host
+            actor = await run_in_threadpool(by_client, request.headers, client)
+        else:
+            actor = await run_in_threadpool(self.authenticate, request.headers)
         if not isinstance(actor, Actor):
             raise TypeError(f"the authenticator gave a {type(actor).__name__}, not an Actor")
         return actor

@@ -21,6 +21,7 @@ from libops.domain.errors import (
     InvalidTransitionError,
     InvalidValueError,
     LibopsError,
+    LoginThrottledError,
     MalformedRequestError,
     NoGatewayError,
     NoStateThenError,
@@ -48,6 +49,7 @@ STATUS: Final[Mapping[type[LibopsError], int]] = {
     RequestTooLargeError: 413,
     UnsupportedMediaTypeError: 415,
     InvalidValueError: 422,  # well-formed JSON, but a field is missing, unknown or wrong
+    LoginThrottledError: 429,  # too many failed sign-ins: wait Retry-After seconds
     AuthenticationError: 401,
     PermissionDeniedError: 403,
     UnknownIdError: 404,
@@ -135,6 +137,8 @@ def problem(error: LibopsError) -> tuple[int, dict[str, Any], dict[str, str]]:
         body["field"] = field
     headers: dict[str, str] = {}
     wait = retry_after(error_type)
+    if isinstance(error, LoginThrottledError):
+        wait = error.retry_after
     if wait is not None:
         headers["Retry-After"] = str(wait)
     if isinstance(error, AuthenticationError):

@@ -1,0 +1,89 @@
+"""``libops serve``: the HTTP API on uvicorn, signing people in by API token.
+
+Each worker process calls :func:`app_from_environment` (uvicorn's app factory), which opens
+its own :class:`LibOps` on the store named in ``LIBOPS_SERVE_STORE``. It listens on the
+loopback address unless ``--allow-remote``: the API speaks plain HTTP, and bearer tokens
+must not cross a network in clear, so it belongs behind a reverse proxy that terminates TLS.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from typing import Annotated, Final
+
+import typer
+import uvicorn
+from starlette.applications import Starlette
+
+from libops.adapters.storage import DEFAULT_STORE
+from libops.application.authentication import TokenAuthenticator
+from libops.bootstrap import LibOps
+from libops.cli.common import StoreOption, reporting_errors, stdout
+from libops.domain.errors import InvalidValueError
+from libops.http import create_app
+
+STORE_ENV: Final = "LIBOPS_SERVE_STORE"
+"""The environment variable by which ``libops serve`` tells its workers the store's URL."""
+
+
+def app_from_environment() -> Starlette:
+    """The API on the store named by ``LIBOPS_SERVE_STORE`` (one per worker process)."""
+    url = os.environ.get(STORE_ENV)
+    if not url:
+        raise RuntimeError(f"{STORE_ENV} names no store")
+    ops = LibOps.open(url)
+    return create_app(ops, authenticate=TokenAuthenticator(ops))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (or ``localhost``)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    store: StoreOption = DEFAULT_STORE,
+    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Worker processes (each opens the store).")
+    ] = 1,
+    allow_remote: Annotated[
+        bool,
+        typer.Option(
+            "--allow-remote",
+            help="Listen on a non-loopback address (only behind a TLS reverse proxy).",
+        ),
+    ] = False,
+) -> None:
+    """Serve the HTTP API (docs/http.md); clients sign in with API tokens
+    (``libops users tokens issue``)."""
+    with reporting_errors(store):
+        if not is_loopback(host) and not allow_remote:
+            raise InvalidValueError(
+                f"{host} is not a loopback address: the API speaks plain HTTP, so put it "
+                "behind a reverse proxy with TLS and give --allow-remote to listen there"
+            )
+        if not 1 <= port <= 65535:
+            raise InvalidValueError(f"--port is 1 to 65535, not {port}")
+        if not 1 <= workers <= 64:
+            raise InvalidValueError(f"--workers is 1 to 64, not {workers}")
+        LibOps.open(store).close()  # fail now, not in every worker, if the store is wrong
+    os.environ[STORE_ENV] = store
+    stdout().print(
+        f"libops API on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''}); "
+        "Ctrl-C stops it"
+    )
+    uvicorn.run(
+        "libops.cli.serve_command:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )

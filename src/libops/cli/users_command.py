@@ -1,0 +1,286 @@
+"""``libops users``: the people who sign in, their roles, scopes, passwords and API tokens.
+
+The CLI acts as the local operator: whoever can run it on the store's machine holds the
+store itself, so it acts as an operations admin (``--by`` names them in the record), which
+is also how the first user is added to a store that has none.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from libops.adapters.storage import DEFAULT_STORE
+from libops.bootstrap import LibOps
+from libops.cli.common import StoreOption, reporting_errors, stdout
+from libops.domain.errors import PasswordPolicyError
+from libops.domain.users import User
+from libops.domain.values import Actor, Role
+
+users_app = typer.Typer(
+    help="People and access: users, roles, scopes, passwords and API tokens.",
+    no_args_is_help=True,
+)
+tokens_app = typer.Typer(help="A user's API tokens: issue, list, revoke.", no_args_is_help=True)
+users_app.add_typer(tokens_app, name="tokens")
+
+ByOption = Annotated[
+    str,
+    typer.Option("--by", help="Who makes the change (recorded as an operations admin)."),
+]
+RoleOption = Annotated[
+    list[str],
+    typer.Option("--role", help="A role (repeat for several): " + ", ".join(r.value for r in Role)),
+]
+
+
+def _operator(by: str) -> Actor:
+    return Actor(by, [Role.OPERATIONS_ADMIN])
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = typer.prompt("Password", hide_input=True)
+    again = typer.prompt("Password again", hide_input=True)
+    if first != again:
+        raise PasswordPolicyError("the two passwords typed differ")
+    return str(first)
+
+
+def _user_json(user: User) -> dict[str, object]:
+    scope = user.scope
+    return {
+        "login": user.login,
+        "name": user.name,
+        "roles": sorted(r.value for r in user.roles),
+        "platforms": None if scope.platforms is None else sorted(p.value for p in scope.platforms),
+        "campaigns": None if scope.campaigns is None else sorted(map(str, scope.campaigns)),
+        "disabled": user.disabled,
+        "has_password": user.password_hash is not None,
+        "tokens": sum(not t.revoked for t in user.tokens.values()),
+    }
+
+
+@users_app.command("add")
+def users_add(
+    login: Annotated[str, typer.Argument(help="The login (letters, digits, . _ @ -).")],
+    name: Annotated[str, typer.Option("--name", help="The person's display name.")],
+    role: RoleOption,
+    campaign: Annotated[
+        list[str] | None,
+        typer.Option("--campaign", help="Limit the roles to this campaign (repeat)."),
+    ] = None,
+    platform: Annotated[
+        list[str] | None,
+        typer.Option("--platform", help="Limit the roles to this platform's accounts (repeat)."),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    no_password: Annotated[
+        bool, typer.Option("--no-password", help="Add the user without a password (tokens only).")
+    ] = False,
+    by: ByOption = "operations-admin",
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Add a user with roles (and a scope); asks for their password unless --no-password."""
+    actor = _operator(by)
+    with reporting_errors(store):
+        password = None if no_password else _read_password(password_stdin)
+        with LibOps.open(store) as ops:
+            ops.users.add(
+                actor,
+                login=login,
+                name=name,
+                roles=role,
+                platforms=platform or None,
+                campaigns=campaign or None,
+            )
+            if password is not None:
+                ops.users.set_password(actor, login=login, password=password)
+    stdout().print(f"added user {login.strip().lower()}")
+
+
+@users_app.command("password")
+def users_password(
+    login: Annotated[str, typer.Argument(help="The user's login.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    by: ByOption = "operations-admin",
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Set a user's password (asked for, or read from standard input)."""
+    with reporting_errors(store):
+        password = _read_password(password_stdin)
+        with LibOps.open(store) as ops:
+            ops.users.set_password(_operator(by), login=login, password=password)
+    stdout().print(f"password set for {login.strip().lower()}")
+
+
+@users_app.command("list")
+def users_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """List the users: login, name, roles, scope, whether disabled."""
+    with reporting_errors(store), LibOps.open(store) as ops:
+        users = [ops.users.get(login) for login in ops.users.logins()]
+    rows = [_user_json(u) for u in users]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table("login", "name", "roles", "scope", "state", box=None, pad_edge=False)
+    for row in rows:
+        scope = []
+        if row["platforms"] is not None:
+            scope.append("platforms: " + ", ".join(row["platforms"]))  # type: ignore[arg-type]
+        if row["campaigns"] is not None:
+            scope.append("campaigns: " + ", ".join(row["campaigns"]))  # type: ignore[arg-type]
+        table.add_row(
+            str(row["login"]),
+            str(row["name"]),
+            ", ".join(row["roles"]),  # type: ignore[arg-type]
+            "; ".join(scope) or "all",
+            "disabled" if row["disabled"] else "enabled",
+        )
+    out = stdout()
+    out.print(f"{len(rows)} users")
+    out.print(table)
+
+
+@users_app.command("roles")
+def users_roles(
+    login: Annotated[str, typer.Argument(help="The user's login.")],
+    role: RoleOption,
+    by: ByOption = "operations-admin",
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Replace a user's roles."""
+    with reporting_errors(store), LibOps.open(store) as ops:
+        ops.users.change_roles(_operator(by), login=login, roles=role)
+    stdout().print(f"{login.strip().lower()}: {', '.join(sorted(role))}")
+
+
+@users_app.command("scopes")
+def users_scopes(
+    login: Annotated[str, typer.Argument(help="The user's login.")],
+    campaign: Annotated[
+        list[str] | None, typer.Option("--campaign", help="A campaign they reach (repeat).")
+    ] = None,
+    platform: Annotated[
+        list[str] | None, typer.Option("--platform", help="A platform they reach (repeat).")
+    ] = None,
+    by: ByOption = "operations-admin",
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Replace the campaigns and platforms a user's roles reach (none given: everything)."""
+    with reporting_errors(store), LibOps.open(store) as ops:
+        ops.users.change_scopes(
+            _operator(by), login=login, platforms=platform or None, campaigns=campaign or None
+        )
+    stdout().print(f"scope of {login.strip().lower()} changed")
+
+
+@users_app.command("disable")
+def users_disable(
+    login: Annotated[str, typer.Argument(help="The user's login.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded).")] = "",
+    by: ByOption = "operations-admin",
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Stop a user signing in (by password or token)."""
+    with reporting_errors(store), LibOps.open(store) as ops:
+        ops.users.disable(_operator(by), login=login, reason=reason)
+    stdout().print(f"disabled {login.strip().lower()}")
+
+
+@users_app.command("enable")
+def users_enable(
+    login: Annotated[str, typer.Argument(help="The user's login.")],
+    by: ByOption = "operations-admin",
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Let a disabled user sign in again."""
+    with reporting_errors(store), LibOps.open(store) as ops:
+        ops.users.enable(_operator(by), login=login)
+    stdout().print(f"enabled {login.strip().lower()}")
+
+
+@tokens_app.command("issue")
+def tokens_issue(
+    login: Annotated[str, typer.Argument(help="The user's login.")],
+    role: Annotated[
+        list[str] | None,
+        typer.Option("--role", help="A role of the token (repeat; default: all the user's)."),
+    ] = None,
+    expires_days: Annotated[
+        int, typer.Option("--expires-days", help="Days until it expires (1 to 366).")
+    ] = 90,
+    label: Annotated[str, typer.Option("--label", help="What the token is for.")] = "",
+    by: ByOption = "operations-admin",
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Issue an API token and print it (this once: only its hash is kept)."""
+    with reporting_errors(store), LibOps.open(store) as ops:
+        issued = ops.users.issue_token(
+            _operator(by), login=login, roles=role or None, expires_days=expires_days, label=label
+        )
+    print(issued.token)
+    typer.echo(
+        f"token {issued.token_id}, expires {issued.expires_at.isoformat()}: store it now, "
+        "it is not shown again",
+        err=True,
+    )
+
+
+@tokens_app.command("list")
+def tokens_list(
+    login: Annotated[str, typer.Argument(help="The user's login.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """List a user's tokens (ids, roles, expiry, label; never their secrets)."""
+    with reporting_errors(store), LibOps.open(store) as ops:
+        user = ops.users.get(login)
+    rows = [
+        {
+            "token_id": t.token_id,
+            "roles": sorted(r.value for r in t.roles),
+            "expires_at": t.expires_at.isoformat(),
+            "label": t.label,
+            "revoked": t.revoked,
+        }
+        for t in user.tokens.values()
+    ]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table("token", "roles", "expires", "label", "state", box=None, pad_edge=False)
+    for row in rows:
+        table.add_row(
+            str(row["token_id"]),
+            ", ".join(row["roles"]),  # type: ignore[arg-type]
+            str(row["expires_at"]),
+            str(row["label"]),
+            "revoked" if row["revoked"] else "active",
+        )
+    stdout().print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    login: Annotated[str, typer.Argument(help="The user's login.")],
+    token_id: Annotated[str, typer.Argument(help="The token's id (from tokens list).")],
+    by: ByOption = "operations-admin",
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Revoke one of a user's API tokens."""
+    with reporting_errors(store), LibOps.open(store) as ops:
+        ops.users.revoke_token(_operator(by), login=login, token_id=token_id)
+    stdout().print(f"revoked token {token_id}")

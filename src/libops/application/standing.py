@@ -46,10 +46,10 @@ from libops.domain.standing import (
 from libops.domain.values import Actor, Period, require_uuid
 
 
-def _standing(ctx: Context, actor: Actor, name: str) -> Standing:
+def _standing(ctx: Context, actor: Actor) -> Standing:
     """The store's standing, started (and saved with the command) if it is not yet."""
     found = ctx.find(Standing, STANDING_ID)
-    return found if found is not None else ctx.add(Standing.start(actor, name))
+    return found if found is not None else ctx.add(Standing.start(actor))
 
 
 @command("standing.record_ranking")
@@ -70,7 +70,7 @@ class RecordRanking(Command[str]):
 
 @handles(RecordRanking)
 def record_ranking(ctx: Context, actor: Actor, command: RecordRanking) -> str:
-    return _standing(ctx, actor, RecordRanking.NAME).record_ranking(
+    return _standing(ctx, actor).record_ranking(
         actor,
         source=command.source,
         period=command.period,
@@ -94,7 +94,7 @@ class RecordHonour(Command[str]):
 
 @handles(RecordHonour)
 def record_honour(ctx: Context, actor: Actor, command: RecordHonour) -> str:
-    return _standing(ctx, actor, RecordHonour.NAME).record_honour(
+    return _standing(ctx, actor).record_honour(
         actor,
         title=command.title,
         awarded_by=command.awarded_by,
@@ -114,9 +114,7 @@ class WithdrawHonour(Command[None]):
 
 @handles(WithdrawHonour)
 def withdraw_honour(ctx: Context, actor: Actor, command: WithdrawHonour) -> None:
-    _standing(ctx, actor, WithdrawHonour.NAME).withdraw_honour(
-        actor, command.honour_id, command.reason
-    )
+    _standing(ctx, actor).withdraw_honour(actor, command.honour_id, command.reason)
 
 
 @command("standing.mark_typical_case")
@@ -133,7 +131,7 @@ class MarkTypicalCase(Command[None]):
 
 @handles(MarkTypicalCase)
 def mark_typical_case(ctx: Context, actor: Actor, command: MarkTypicalCase) -> None:
-    standing = _standing(ctx, actor, MarkTypicalCase.NAME)
+    standing = _standing(ctx, actor)
     kind = command.subject_kind
     if kind == "campaign":
         campaign = ctx.load(Campaign, command.subject_id)
@@ -172,9 +170,7 @@ class UnmarkTypicalCase(Command[None]):
 @handles(UnmarkTypicalCase)
 def unmark_typical_case(ctx: Context, actor: Actor, command: UnmarkTypicalCase) -> None:
     subject_id = require_uuid("a typical case's id", command.subject_id)
-    _standing(ctx, actor, UnmarkTypicalCase.NAME).unmark_typical_case(
-        actor, subject_id, command.reason
-    )
+    _standing(ctx, actor).unmark_typical_case(actor, subject_id, command.reason)
 
 
 @command("standing.record_service_uses")
@@ -192,7 +188,7 @@ class RecordServiceUses(Command[bool]):
 
 @handles(RecordServiceUses)
 def record_service_uses(ctx: Context, actor: Actor, command: RecordServiceUses) -> bool:
-    return _standing(ctx, actor, RecordServiceUses.NAME).record_service_uses(
+    return _standing(ctx, actor).record_service_uses(
         actor, period=command.period, kind=command.kind, counts=command.counts
     )
 

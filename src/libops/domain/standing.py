@@ -349,10 +349,10 @@ class Standing(Aggregate):
         return STANDING_ID
 
     @classmethod
-    def start(cls, actor: Actor, command: str) -> Standing:
-        """The store's standing, started by ``actor`` giving ``command`` (a standing
-        command's name in the role table)."""
-        authorize(actor, command)
+    def start(cls, actor: Actor) -> Standing:
+        """The store's standing, started by ``actor``. It is saved only together with the
+        first record, whose method checks ``actor``'s role against the role table (a
+        literal command name each), so starting needs no check of its own."""
         return cls(actor_id=actor.id)
 
     @event(Started)

@@ -137,6 +137,23 @@ def identified(ops: LibOps) -> list[UUID]:
     ]
 
 
+def _redispatch_after_a_crash(sig: LibOps, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dispatch, crash before the outbox is discarded, then dispatch again: the second
+    dispatch recognises the signal by its key and records nothing."""
+
+    def crash(name: str, keys: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sig.projections, "discard", crash)
+        with pytest.raises(KeyboardInterrupt):
+            dispatch_signals(sig, sig.projections)
+    before = count_events(sig)
+    (outcome,) = raise_signals(sig)
+    assert outcome.action == "already_recorded"
+    assert count_events(sig) == before
+
+
 def outbox(engine: ProjectionEngine) -> list[str]:
     """The keys of the signals waiting to be dispatched."""
     return sorted(k for k in engine.view(NAME) if k.startswith(OUTBOX))
@@ -253,18 +270,7 @@ class TestExactlyOnce:
         """Signals acted on but not discarded (a crash) are recognised by their keys."""
         publish_failures(sig, weibo, planner, reviewer, admin)
         sig.projections.run()
-
-        def crash(name: str, keys: object) -> None:
-            raise KeyboardInterrupt
-
-        with monkeypatch.context() as patch:
-            patch.setattr(sig.projections, "discard", crash)
-            with pytest.raises(KeyboardInterrupt):
-                dispatch_signals(sig, sig.projections)
-        before = count_events(sig)
-        (outcome,) = raise_signals(sig)
-        assert outcome.action == "already_recorded"
-        assert count_events(sig) == before
+        _redispatch_after_a_crash(sig, monkeypatch)
         assert len(identified(sig)) == 1
 
     def test_two_engines_dispatch_each_signal_once(
@@ -791,18 +797,7 @@ class TestClearingExactlyOnce:
         raise_signals(sig)
         cleaned_and_approved(sig, post, planner, reviewer)
         sig.projections.run()
-
-        def crash(name: str, keys: object) -> None:
-            raise KeyboardInterrupt
-
-        with monkeypatch.context() as patch:
-            patch.setattr(sig.projections, "discard", crash)
-            with pytest.raises(KeyboardInterrupt):
-                dispatch_signals(sig, sig.projections)
-        before = count_events(sig)
-        (outcome,) = raise_signals(sig)
-        assert outcome.action == "already_recorded"
-        assert count_events(sig) == before
+        _redispatch_after_a_crash(sig, monkeypatch)
         assert len(closings(sig)) == 1
 
     def test_a_store_from_before_clearings(

@@ -1269,30 +1269,11 @@ def _appendix(report: Report, w: Words) -> list[Block]:
     return out
 
 
-DATA_SECTIONS: Final = frozenset(
-    {
-        "goals",
-        "execution",
-        "results",
-        "targets",
-        "engagement",
-        "statistics",
-        "wechat_index",
-        "comparisons",
-        "cadence",
-        "indices",
-        "standing",
-        "interactions",
-        "typical_cases",
-        "services",
-        "budget",
-        "budget_use",
-        "risks",
-        "problems",
-        "judgement",
-        "recommendations",
-    }
-)
+ALWAYS_SHOWN: Final = frozenset({"summary", "background", "appendix"})
+"""The sections an empty report (:attr:`Report.is_empty`) still has: the summary saying that
+nothing was recorded, the background and where the data came from."""
+
+DATA_SECTIONS: Final = frozenset(SECTIONS) - ALWAYS_SHOWN
 """The sections left out of an empty report (:attr:`Report.is_empty`): the summary says
 that nothing was recorded instead."""
 

@@ -33,7 +33,17 @@ import attrs
 import pytest
 from typer.testing import CliRunner
 
-from libops import LibOps, MetricSnapshot, Money, Objective, Period, Platform, PostVariant
+from libops import (
+    Actor,
+    LibOps,
+    MetricSnapshot,
+    Money,
+    Objective,
+    Period,
+    Platform,
+    PostVariant,
+    Role,
+)
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
 from libops.cli import app
@@ -332,6 +342,30 @@ class TestFigures:
         assert f"| {REVIEWER.id} | — |" in text
         zh = render_markdown(report, lang="zh")
         assert "| Li Na | 内容策划 |" in zh
+
+
+def test_the_store_users_are_named_without_people() -> None:
+    """A user of the store (libops users add) shows by name and role with no people given;
+    people given name someone differently win; someone who is neither shows by id."""
+    with LibOps.open("memory://") as ops:
+        ops.users.add(ADMIN, login="pat.plan", name="Pat Planner", roles=["content_planner"])
+        pat = Actor("pat.plan", [Role.CONTENT_PLANNER])
+        other = Actor("sam.plan", [Role.CONTENT_PLANNER])
+        for who in (pat, other):
+            ops.campaigns.plan(
+                who,
+                name=f"Plan of {who.id}",
+                kind="topic",
+                period=Period(date(2026, 4, 1), date(2026, 4, 30)),
+                platforms=["weibo"],
+                objectives=[],
+            )
+        shown = {p.actor_id: (p.name, p.roles) for p in build_report(ops).execution.people}
+        assert shown["pat.plan"] == ("Pat Planner", ("content_planner",))
+        assert shown["sam.plan"] == (None, ())
+        renamed = attrs.evolve(pat, name="Patricia")
+        given = build_report(ops, people=[renamed]).execution.people
+        assert {p.actor_id: p.name for p in given}["pat.plan"] == "Patricia"
 
 
 def test_libops_own_actors_are_named() -> None:

@@ -154,12 +154,13 @@ def build_report(
     weight; default 微信 40 / 微博 25 / 抖音 20; bad weights raise ``IndexWeightsError``).
     ``library`` is the library's name for the title (one line of text); ``people`` the
     team's :class:`~libops.domain.values.Actor` records, whose names and roles the report
-    shows for their ids (events record only an actor's id). Nothing is recorded: the report
-    only reads.
+    shows for their ids (events record only an actor's id); the store's users (``libops users
+    add``) are known without it, and ``people`` wins where both name someone. Nothing is
+    recorded: the report only reads.
     """
     lang = check_language(lang)
     library = None if library is None else require_line("the library's name", library)
-    team = _team(people)
+    team = {**_users(ops), **_team(people)}
     given = chosen_period = _period(period)  # given: the period asked for, if any
     campaign = None if campaign_id is None else _campaign_key(campaign_id)
     engine = ops.projections
@@ -310,6 +311,17 @@ def _team(people: Iterable[Actor]) -> dict[str, Actor]:
                 f"people must be Actor records (id, roles, name), not {type(person).__name__}"
             )
         team[person.id] = person
+    return team
+
+
+def _users(ops: LibOps) -> dict[str, Actor]:
+    """The store's users by login (their actor id): names and roles, disabled ones too (the
+    report is about what they did)."""
+    team = {}
+    for login in ops.users.logins():
+        user = ops.users.find(login)
+        if user is not None:
+            team[login] = user.actor()
     return team
 
 

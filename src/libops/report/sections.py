@@ -108,8 +108,8 @@ class Person:
     """Someone who acted in the period: events recorded under their actor id.
 
     ``name`` and ``roles`` are the person's display name and roles (role values, sorted)
-    when the report was given them (``build_report(people=...)``); ``None`` and ``()``
-    otherwise, and the report then shows the id.
+    when the report knows them (a user of the store, or ``build_report(people=...)``); ``None``
+    and ``()`` otherwise, and the report then shows the id.
     """
 
     actor_id: str

@@ -188,8 +188,21 @@ def test_summary_figures_equal_the_reports(summary_and_report: tuple[DemoSummary
             summary.engagements_by_platform[row.key],
             row.engagements,
         )
+    standing = report.standing_records
+    pairs["ranks"] = (
+        summary.standing.ranks,
+        [f"{r.start:%Y-%m} {r.rank} of {r.entrants}" for r in standing.rankings],
+    )
+    pairs["honours"] = (summary.standing.honours, len(standing.honours))
+    pairs["typical cases"] = (summary.standing.typical_cases, len(standing.cases))
+    pairs["service uses"] = (summary.standing.service_uses, standing.services_total)
     disagree = {name: pair for name, pair in pairs.items() if pair[0] != pair[1]}
     assert not disagree
+    # The quarter's three months are ranked and their services counted; World Book Day is
+    # the typical case and brings the honour.
+    assert len(summary.standing.ranks) == 3
+    assert (summary.standing.honours, summary.standing.typical_cases) == (1, 1)
+    assert summary.standing.service_uses > 0
     # What only the summary counts is said apart: refused answers were never entries.
     assert readers.contest_refused >= 1
     assert readers.automatic_sanctions == 1
@@ -213,6 +226,8 @@ def test_summary_lines_say_what_each_figure_counts(
     assert "0 sanctions by staff, 1 automatic sanction" in text
     assert f"{report.risks.open_risks} open" in text
     assert "one library's quarter, 2026 Q2: 2026-04-01 to 2026-06-30" in text
+    ranks = "; ".join(summary.standing.ranks)
+    assert f"standing: ranks in the monthly rankings {ranks}; 1 honour, 1 typical case" in text
 
 
 # --- Chinese content with --lang zh ---------------------------------------------------------------

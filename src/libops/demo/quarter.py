@@ -9,13 +9,14 @@ from libops.demo.publishing import PostActions
 from libops.demo.readers import ReaderActions
 from libops.demo.setting import METRIC_DAYS, PLATFORMS, TEAM, CampaignRole, beijing_time
 from libops.demo.simulation import Action
+from libops.demo.standing import StandingActions
 from libops.demo.targets import targets
 from libops.domain.budget import BudgetCategory
 from libops.domain.risk import RiskCategory
 from libops.domain.values import Actor, Metric, Money, Objective, Period, Platform
 
 
-class Quarter(PostActions, ReaderActions, MoneyActions):
+class Quarter(PostActions, ReaderActions, MoneyActions, StandingActions):
     """One quarter of one library: three campaigns, their posts, readers, money and risks."""
 
     # --- building the agenda ---------------------------------------------------------------
@@ -52,6 +53,7 @@ class Quarter(PostActions, ReaderActions, MoneyActions):
             sim.at(beijing_time(self.day(offset), 23, 30), self.collector(offset))
         self.schedule_readers()
         self.schedule_money()
+        self.schedule_standing()
 
     # --- the actions -----------------------------------------------------------------------
 

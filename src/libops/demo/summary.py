@@ -100,6 +100,17 @@ class RiskSummary:
 
 
 @attrs.frozen
+class StandingSummary:
+    """The account's standing the store records (docs/standing.md): monthly rankings (the
+    library's rank of how many, by month), honours, typical cases and online service uses."""
+
+    ranks: list[str]
+    honours: int
+    typical_cases: int
+    service_uses: int
+
+
+@attrs.frozen
 class DemoSummary:
     """What one run of the demo did (figures about the store are the same on a rerun)."""
 
@@ -130,6 +141,7 @@ class DemoSummary:
     readers: ReaderSummary
     money: MoneySummary
     risks: RiskSummary
+    standing: StandingSummary
     projected: bool
     report: str | None
     report_note: str | None
@@ -253,6 +265,7 @@ def summarise(
         readers=readers,
         money=_money(ops, quarters, tally.overspends_refused),
         risks=_risks(ops, from_signals),
+        standing=_standing(ops),
         projected=projected,
         report=report,
         report_note=note,
@@ -326,6 +339,19 @@ _MODERATION_WORDS = (
 )
 
 
+def _standing(ops: LibOps) -> StandingSummary:
+    standing = ops.standing.get()
+    if standing is None:
+        return StandingSummary([], 0, 0, 0)
+    rankings = sorted(standing.rankings.values(), key=lambda r: (r.period.start, r.ranking_id))
+    return StandingSummary(
+        ranks=[f"{r.period.start:%Y-%m} {r.ours.rank} of {len(r.rows)}" for r in rankings],
+        honours=sum(1 for h in standing.honours.values() if h.withdrawn is None),
+        typical_cases=len(standing.cases),
+        service_uses=sum(c.count for u in standing.services.values() for c in u.counts),
+    )
+
+
 def summary_lines(summary: DemoSummary) -> list[str]:
     """The demo's summary as lines of text for people.
 
@@ -386,6 +412,10 @@ def summary_lines(summary: DemoSummary) -> list[str]:
         f"risks: {k.risks} identified, {k.open} open ({k.escalated} escalated, "
         f"{k.from_signals} opened or raised by signals this run); incidents: {k.incidents} "
         f"({k.open_incidents} open)",
+        f"standing: ranks in the monthly rankings {'; '.join(summary.standing.ranks) or 'none'}"
+        f"; {plural(summary.standing.honours, 'honour')}, "
+        f"{plural(summary.standing.typical_cases, 'typical case')}, online service uses "
+        f"{summary.standing.service_uses}",
         "engagement by platform (reach = reads or views; engagements = likes, comments, "
         "shares and favourites):",
     ]

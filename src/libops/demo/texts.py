@@ -94,6 +94,26 @@ PHONE: Final = " 咨询电话 13812345678"
 CONTENT: Final[dict[str, tuple[str, str]]] = {
     # The library the demo plays, named in the report's title.
     "library": ("Riverside City Library", "滨江市图书馆"),
+    # The account's standing (docs/standing.md): the provincial monthly ranking and its peers,
+    # the typical case and the honour.
+    "peer": ("兄弟图书馆{n} / Peer library {n}", "兄弟图书馆{n}"),
+    "ranking_source": (
+        "省文化和旅游厅 公共图书馆新媒体传播力月榜 / Provincial monthly ranking of public "
+        "libraries' new media",
+        "省文化和旅游厅 公共图书馆新媒体传播力月榜",
+    ),
+    "ranking_index": ("新媒体传播力指数 / new-media index", "新媒体传播力指数"),
+    "case_theme": ("世界读书日阅读推广 / World Book Day reading promotion", "世界读书日阅读推广"),
+    "case_why": (
+        "三个平台联动，话题、直播与有奖问答相互引流 / three platforms together, topic, live "
+        "stream and prize quiz drawing readers to each other",
+        "三个平台联动，话题、直播与有奖问答相互引流",
+    ),
+    "honour_title": (
+        "{year}年度全民阅读优秀新媒体账号 / Outstanding reading-promotion account {year}",
+        "{year}年度全民阅读优秀新媒体账号",
+    ),
+    "honour_by": ("省图书馆学会 / Provincial Library Society", "省图书馆学会"),
     # The team's names, as the report's people table shows them (their roles beside them).
     "person.li.na": ("Li Na", "李娜"),
     "person.zhao.lei": ("Zhao Lei", "赵磊"),

@@ -952,7 +952,7 @@ def _standing(report: Report, w: Words) -> list[Block]:
             _table(
                 w.columns("honour", "awarded_by", "awarded_on", "note"),
                 [
-                    (h.title, h.awarded_by, _date(w, h.awarded_on), h.note or NONE)
+                    (h.title, h.awarded_by, h.awarded_on.isoformat(), h.note or NONE)
                     for h in records.honours
                 ],
                 [False] * 4,

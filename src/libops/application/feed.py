@@ -103,11 +103,13 @@ class FeedPage:
 def feed_kind(text: object) -> str:
     """The feed kind ``text`` names (``post``, ``data subject``; ``_`` or ``-`` for spaces)."""
     if not isinstance(text, str):
-        raise FeedParameterError("kinds", f"a kind is text, not {type(text).__name__}")
+        raise FeedParameterError("kinds", f"kinds: a kind is text, not {type(text).__name__}")
     kind = text.strip().lower().replace("_", " ").replace("-", " ")
     if kind not in TOPICS_BY_KIND:
         raise FeedParameterError(
-            "kinds", f"{text!r} is not a kind of aggregate; one of {', '.join(TOPICS_BY_KIND)}"
+            "kinds",
+            f"kinds: {text!r} is not a kind of aggregate in the feed; one of "
+            f"{', '.join(TOPICS_BY_KIND)}",
         )
     return kind
 

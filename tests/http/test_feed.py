@@ -4,6 +4,7 @@ its parameters refused by name, and followed across a ``libops serve`` killed an
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -75,6 +76,28 @@ def test_followed_page_by_page(ops: LibOps) -> None:
     for event in users:
         assert "hash" not in str(event["data"])
     assert ops.feed(after=0, limit=MAX_FEED_LIMIT).events == tuple(collected)
+
+
+def test_the_link_header_leads_to_the_next_page(memory_ops: LibOps) -> None:
+    """Following ``Link: <...>; rel="next"`` from the first page gives the same events as
+    following ``next_after``; the last page has no link."""
+    client = client_for(memory_ops)
+    _plan(client, 5)
+    path = "/v1/feed?kinds=campaign&limit=2"
+    positions: list[int] = []
+    while True:
+        answer = client.get(path, as_=actors.AUDITOR)
+        page = answer.json()
+        positions.extend(event["position"] for event in page["events"])
+        link = answer.headers.get("link")
+        if page["at_end"]:
+            assert link is None
+            break
+        found = re.fullmatch(r'<(/v1/feed\?[^>]+)>; rel="next"', link or "")
+        assert found is not None, link
+        path = found[1]
+        assert f"after={page['next_after']}" in path
+    assert positions == _log_positions(memory_ops)
 
 
 def test_an_empty_page_keeps_the_cursor(memory_ops: LibOps) -> None:

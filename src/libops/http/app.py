@@ -18,6 +18,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Final, Protocol
+from urllib.parse import urlencode
 
 import attrs
 from starlette.applications import Starlette
@@ -437,8 +438,14 @@ class _Api:
             page = await run_in_threadpool(self.ops.feed, int(after_text), kinds, int(limit_text))
         except FeedParameterError as error:
             raise MalformedRequestError(error.field, str(error)) from None
+        headers = {}
+        if not page.at_end:
+            # The next page, as a link (RFC 8288): the same query from the new cursor.
+            query = {**request.query_params, "after": str(page.next_after)}
+            headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
         return JSONText(
-            {"events": list(page.events), "next_after": page.next_after, "at_end": page.at_end}
+            {"events": list(page.events), "next_after": page.next_after, "at_end": page.at_end},
+            headers=headers,
         )
 
     async def read_report(self, request: Request) -> Response:

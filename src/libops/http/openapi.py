@@ -444,7 +444,15 @@ def openapi_document(
                         ),
                     ],
                     "responses": {
-                        "200": _json_response("a page of the feed", _FEED_PAGE),
+                        "200": {
+                            **_json_response("a page of the feed", _FEED_PAGE),
+                            "headers": {
+                                "Link": {
+                                    "description": 'the next page, rel="next" (unless at_end)',
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                        },
                         **_problem_responses(*_READ_PROBLEMS),
                     },
                 }

@@ -174,6 +174,7 @@ class TestKinds:
         _plan(memory_ops, 1)
         assert memory_ops.feed(kinds="Campaign").events
         assert not memory_ops.feed(kinds=["data_subject", "reading-session"]).events
+        assert memory_ops.feed(kinds="post, campaign").events == memory_ops.feed().events
 
     def test_every_kind_knows_its_event_classes(self) -> None:
         """Each aggregate in the feed shows every event class it records (the golden

@@ -121,7 +121,8 @@ def read_feed(
     kinds: Sequence[str] | str | None = None,
     limit: int = DEFAULT_FEED_LIMIT,
 ) -> FeedPage:
-    """Up to ``limit`` events after position ``after``, of ``kinds`` only if given."""
+    """Up to ``limit`` events after position ``after``, of ``kinds`` only if given (a list
+    of kinds, or one text of kinds separated by commas)."""
     if isinstance(after, bool) or not isinstance(after, int) or after < 0:
         raise FeedParameterError("after", f"after is a position (0 or more), not {after!r}")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_FEED_LIMIT:
@@ -132,7 +133,7 @@ def read_feed(
         topics: Sequence[str] = ALL_TOPICS
     else:
         if isinstance(kinds, str):
-            kinds = [kinds]
+            kinds = kinds.split(",")
         chosen = sorted({feed_kind(kind) for kind in kinds})
         if not chosen:
             raise FeedParameterError("kinds", "kinds names at least one kind (or is left out)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +42,7 @@ from libops.application.budgets import BudgetService
 from libops.application.campaigns import CampaignService
 from libops.application.commands import Command, CommandBus
 from libops.application.dependencies import Dependencies
+from libops.application.feed import DEFAULT_FEED_LIMIT, FeedPage, read_feed
 from libops.application.interactions import (
     DEFAULT_ESCALATION,
     ContestService,
@@ -302,6 +303,16 @@ class LibOps:
     def clock(self) -> Clock:
         """The clock commands read the time from."""
         return self.app.clock
+
+    def feed(
+        self,
+        after: int = 0,
+        kinds: Sequence[str] | str | None = None,
+        limit: int = DEFAULT_FEED_LIMIT,
+    ) -> FeedPage:
+        """The public event feed: up to ``limit`` (1 to 1,000) events after position
+        ``after``, of the aggregate ``kinds`` only if given (docs/http.md, "The event feed")."""
+        return read_feed(self._event_log, after=after, kinds=kinds, limit=limit)
 
     def event_log(self) -> EventLog:
         """The store's event log, as projection engines read it."""

@@ -601,6 +601,15 @@ class MalformedRequestError(InvalidValueError):
         self.field = field
 
 
+class FeedParameterError(InvalidValueError):
+    """A parameter of the event feed (named in ``field``: ``after``, ``limit`` or ``kinds``)
+    is out of its range or unknown."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class RequestTooLargeError(LimitExceededError):
     """An HTTP request's body is larger than the API accepts."""
 

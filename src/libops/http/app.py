@@ -18,6 +18,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Final, Protocol
+from urllib.parse import urlencode
 
 import attrs
 from starlette.applications import Starlette
@@ -29,8 +30,11 @@ from starlette.routing import Route
 
 from libops.application.catalogue import all_commands, build, command_spec, describe
 from libops.application.commands import Context
+from libops.application.feed import DEFAULT_FEED_LIMIT, MAX_FEED_LIMIT
+from libops.application.public import plain
 from libops.bootstrap import LibOps
 from libops.domain.errors import (
+    FeedParameterError,
     InvalidCommandError,
     LibopsError,
     MalformedRequestError,
@@ -43,7 +47,7 @@ from libops.domain.errors import (
 from libops.domain.values import Actor
 from libops.http.openapi import openapi_document
 from libops.http.problems import INTERNAL_ERROR, PROBLEM_JSON, description, problem
-from libops.http.public import aggregate_state, plain
+from libops.http.public import aggregate_state
 from libops.http.targets import AGGREGATES, target_of
 from libops.projections.activity import PAGE_SIZE, expand, page_key, summarised
 from libops.report import build_report, render_html, render_markdown
@@ -416,6 +420,34 @@ class _Api:
         last = entries[-1]["sequence"] if entries else since
         return {"entries": entries, "total": total, "next": last if last < total else None}
 
+    async def read_feed(self, request: Request) -> Response:
+        await self.actor(request)
+        after_text = request.query_params.get("after", "0")
+        if not after_text.isascii() or not after_text.isdigit():
+            raise MalformedRequestError(
+                "after", f"after is a notification position (0 or more), not {after_text!r}"
+            )
+        limit_text = request.query_params.get("limit", str(DEFAULT_FEED_LIMIT))
+        if not limit_text.isascii() or not limit_text.isdigit():
+            raise MalformedRequestError(
+                "limit", f"limit is a whole number from 1 to {MAX_FEED_LIMIT}, not {limit_text!r}"
+            )
+        kinds_text = request.query_params.get("kinds")
+        kinds = None if kinds_text is None else kinds_text.split(",")
+        try:
+            page = await run_in_threadpool(self.ops.feed, int(after_text), kinds, int(limit_text))
+        except FeedParameterError as error:
+            raise MalformedRequestError(error.field, str(error)) from None
+        headers = {}
+        if not page.at_end:
+            # The next page, as a link (RFC 8288): the same query from the new cursor.
+            query = {**request.query_params, "after": str(page.next_after)}
+            headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+        return JSONText(
+            {"events": list(page.events), "next_after": page.next_after, "at_end": page.at_end},
+            headers=headers,
+        )
+
     async def read_report(self, request: Request) -> Response:
         await self.actor(request)
         lang = _choice(request, "lang", ("en", "zh"))
@@ -515,6 +547,7 @@ def create_app(ops: LibOps, *, authenticate: Authenticator, max_body: int = MAX_
             route("/v1/views/{projection}", api.list_documents),
             route("/v1/views/{projection}/{document_id:path}", api.read_document),
             route("/v1/activity", api.read_activity),
+            route("/v1/feed", api.read_feed),
             route("/v1/report", api.read_report),
         ],
         exception_handlers={HTTPException: _http_problem},

@@ -20,6 +20,7 @@ import attrs
 
 from libops.application.catalogue import all_commands, describe, result_type
 from libops.application.commands import IDEMPOTENCY_KEY_MAX, Command
+from libops.application.feed import DEFAULT_FEED_LIMIT, MAX_FEED_LIMIT
 from libops.http.problems import PROBLEM_JSON, problem_types, status_of
 from libops.http.targets import target_of
 
@@ -193,6 +194,41 @@ def _shared_problem_responses() -> dict[str, Any]:
 
 
 _READ_PROBLEMS: Final = (400, 401, 404, 503)
+
+_FEED_EVENT: Final = {
+    "type": "object",
+    "required": [
+        "position",
+        "kind",
+        "aggregate_id",
+        "version",
+        "type",
+        "topic",
+        "recorded_at",
+        "data",
+    ],
+    "properties": {
+        "position": {"type": "integer", "minimum": 1},
+        "kind": {"type": "string"},
+        "aggregate_id": {"type": "string"},
+        "version": {"type": "integer", "minimum": 1},
+        "type": {"type": "string"},
+        "topic": {"type": "string"},
+        "recorded_at": {"type": "string", "format": "date-time"},
+        "data": {"type": "object"},
+    },
+}
+"""One event of the feed in its public form (docs/http.md, "The event feed")."""
+
+_FEED_PAGE: Final = {
+    "type": "object",
+    "required": ["events", "next_after", "at_end"],
+    "properties": {
+        "events": {"type": "array", "items": _FEED_EVENT},
+        "next_after": {"type": "integer", "minimum": 0},
+        "at_end": {"type": "boolean"},
+    },
+}
 
 
 def _json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -378,6 +414,49 @@ def openapi_document(
                     },
                 }
             },
+            "/v1/feed": {
+                "get": {
+                    "operationId": "read_feed",
+                    "summary": "The public event feed: every event after a position, in its "
+                    "public JSON form, to follow with a cursor (docs/http.md).",
+                    "security": bearer,
+                    "parameters": [
+                        _query(
+                            "after",
+                            "events after this notification position (0): the `next_after` "
+                            "of the page before",
+                            {"type": "integer", "minimum": 0, "default": 0},
+                        ),
+                        _query(
+                            "kinds",
+                            "only these kinds of aggregate, comma-separated (post,campaign)",
+                            {"type": "string"},
+                        ),
+                        _query(
+                            "limit",
+                            f"at most this many (1 to {MAX_FEED_LIMIT}; {DEFAULT_FEED_LIMIT})",
+                            {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_FEED_LIMIT,
+                                "default": DEFAULT_FEED_LIMIT,
+                            },
+                        ),
+                    ],
+                    "responses": {
+                        "200": {
+                            **_json_response("a page of the feed", _FEED_PAGE),
+                            "headers": {
+                                "Link": {
+                                    "description": 'the next page, rel="next" (unless at_end)',
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                        },
+                        **_problem_responses(*_READ_PROBLEMS),
+                    },
+                }
+            },
             "/v1/report": {
                 "get": {
                     "operationId": "read_report",
@@ -457,7 +536,7 @@ def openapi_document(
             "title": "libops",
             "version": "1",
             "description": "libops's HTTP API: every command as a POST of its JSON form, reads "
-            "of aggregates, views, the activity log and the report (docs/http.md).",
+            "of aggregates, views, the activity log, the event feed and the report (docs/http.md).",
         },
         "paths": paths,
         "components": {

@@ -1,0 +1,391 @@
+"""Commands and view reads over HTTP (``libops serve``) against the same commands in process.
+
+Each run makes two fresh SQLite stores in a temporary directory and gives both the same
+command mix, from ``--clients`` concurrent clients (threads) of ``--commands`` commands each.
+Every client works on aggregates of its own (one campaign it plans, then amends; posts it
+drafts in that campaign), so the figures are of throughput, not of one aggregate's contention
+(``benchmarks/contention.py`` measures that):
+
+* **in process**: the commands are built from their JSON form (``build_command``) and given
+  to ``ops.execute`` by ``--clients`` threads sharing one opened store, measured exactly as
+  the HTTP clients are (same threads, same mix) -> ``inprocess_per_s``;
+* **HTTP**: a user and an API token are made through the Python API, ``libops serve`` is
+  started as a subprocess on a free loopback port (``--workers``, 1 by default), and
+  ``--clients`` threads, each with its own ``httpx.Client``, ``POST /v1/commands/{name}`` the
+  same JSON forms with the Bearer token -> ``http_per_s`` and latency p50/p95/p99;
+* **reads**: the server reads views as the projection workers left them, so the projections
+  are run in this process on the same store file (``ops.projections.run()``), then
+  ``--reads`` ``GET /v1/views/activity/{document_id}`` of documents that exist, spread over
+  the clients -> ``read_p99_ms``.
+
+Nothing lost: afterwards each acknowledged command's event is looked for in its aggregate's
+stored history (a plan or an amendment in the campaign's, a draft in the post's); ``lost``
+counts those missing and ``unexpected`` the events nobody acknowledged.
+
+The target (issue 15, item 7): ``http_per_s`` at least 70% of ``inprocess_per_s``, p99
+command latency under 100 ms, p99 read latency under 20 ms. The benchmark reports, it does
+not assert: it exits 0 and says which targets were met. One line per phase, then a JSON line.
+
+    python benchmarks/http.py              # 16 clients x 100 commands, 2,000 reads
+    python benchmarks/http.py --quick      # 16 clients x 10 commands, 200 reads
+    python benchmarks/http.py --workers 2
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as ``python benchmarks/http.py``, this file's folder comes first on the path, where its
+# own name hides the standard library's ``http`` (which httpx imports): take the folder off.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    del sys.path[0]
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from libops import Actor, LibOps, Role, build_command
+from libops.domain.campaign import Campaign
+
+ADMIN = Actor("bench-admin", [Role.OPERATIONS_ADMIN], name="Bench Admin")
+PLANNER_LOGIN = "bench.planner"
+PLANNER = Actor(PLANNER_LOGIN, [Role.CONTENT_PLANNER], name="Bench Planner")
+
+Form = tuple[str, dict[str, Any]]
+"""A command's name and its JSON form."""
+
+
+def _plan(client: int) -> dict[str, Any]:
+    return {
+        "name": f"Benchmark campaign {client}",
+        "kind": "topic",
+        "period": {"start": "2026-04-01", "end": "2026-04-30"},
+        "platforms": ["weibo", "wechat"],
+        "objectives": [{"metric": "reads", "target": 50000}],
+    }
+
+
+def _next(client: int, n: int, campaign_id: str) -> Form:
+    """The client's ``n``-th command after its plan: amendments and drafts in turn."""
+    if n % 2:
+        return "campaign.amend", {"campaign_id": campaign_id, "description": f"c{client}-n{n}"}
+    return "post.draft", {
+        "title": f"Post {n} of client {client}",
+        "body": "Twelve new books this week.",
+        "content_type": "news",
+        "format": "image_text",
+        "variants": [{"platform": "weibo", "text": "Twelve new books this week."}],
+        "campaign_id": campaign_id,
+    }
+
+
+class Tally:
+    """What the clients were told: latencies, acknowledged commands, failures."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.latencies: list[float] = []
+        self.campaigns: dict[str, int] = {}  # campaign id -> amendments acknowledged
+        self.posts: list[str] = []
+        self.failures: dict[str, int] = {}
+
+    def ok(self, name: str, result: Any, campaign_id: str | None, seconds: float) -> None:
+        with self.lock:
+            self.latencies.append(seconds)
+            if name == "campaign.plan":
+                self.campaigns[str(result)] = 0
+            elif name == "campaign.amend" and campaign_id is not None:
+                self.campaigns[campaign_id] += 1
+            elif name == "post.draft":
+                self.posts.append(str(result))
+
+    def failed(self, what: str) -> None:
+        with self.lock:
+            self.failures[what] = self.failures.get(what, 0) + 1
+
+    @property
+    def acknowledged(self) -> int:
+        return len(self.latencies)
+
+
+Send = Callable[[str, dict[str, Any]], Any]
+"""Gives one command (name, JSON form) and answers its result; raises on failure."""
+
+
+def _client_loop(client: int, commands: int, send: Send, tally: Tally, start: threading.Barrier) -> None:
+    start.wait()
+    campaign_id: str | None = None
+    for n in range(commands):
+        name, form = ("campaign.plan", _plan(client)) if campaign_id is None else _next(client, n, campaign_id)
+        began = time.perf_counter()
+        try:
+            result = send(name, form)
+        except Exception as error:  # counted, not hidden
+            tally.failed(f"{name}: {type(error).__name__}: {error}"[:200])
+            if campaign_id is None:
+                return  # without its campaign the client cannot go on
+            continue
+        tally.ok(name, result, campaign_id, time.perf_counter() - began)
+        if campaign_id is None:
+            campaign_id = str(result)
+
+
+def _run_clients(clients: int, commands: int, make_send: Callable[[], Send]) -> tuple[Tally, float]:
+    """``clients`` threads giving ``commands`` commands each; the tally and the seconds."""
+    tally = Tally()
+    start = threading.Barrier(clients + 1)
+    threads = [
+        threading.Thread(target=_client_loop, args=(i, commands, make_send(), tally, start))
+        for i in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return tally, time.perf_counter() - began
+
+
+def _percentile(values: list[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) in milliseconds (nearest rank)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return round(ordered[rank] * 1000, 2)
+
+
+def _check(url: str, tally: Tally) -> dict[str, int]:
+    """Every acknowledged command's event in its aggregate's history, and no other."""
+    lost = unexpected = 0
+    with LibOps.open(url) as ops:
+        store = ops.app.repository.event_store
+        for campaign_id, amended in tally.campaigns.items():
+            history = list(store.get(UUID(campaign_id)))
+            planned = sum(isinstance(e, Campaign.Planned) for e in history)
+            amends = sum(isinstance(e, Campaign.Amended) for e in history)
+            lost += max(0, 1 - planned) + max(0, amended - amends)
+            unexpected += max(0, planned - 1) + max(0, amends - amended)
+        for post_id in tally.posts:
+            lost += 0 if list(store.get(UUID(post_id))) else 1
+    return {"lost": lost, "unexpected": unexpected}
+
+
+def inprocess(directory: Path, clients: int, commands: int) -> dict[str, Any]:
+    url = f"sqlite:///{directory / 'inprocess.db'}"
+    with LibOps.open(url, migrate=True) as ops:
+
+        def make_send() -> Send:
+            return lambda name, form: ops.execute(PLANNER, build_command(name, form))
+
+        tally, seconds = _run_clients(clients, commands, make_send)
+    return {
+        "per_s": round(tally.acknowledged / seconds, 1),
+        "acknowledged": tally.acknowledged,
+        "failed": sum(tally.failures.values()),
+        "failures": tally.failures,
+        "p99_ms": _percentile(tally.latencies, 99),
+        **_check(url, tally),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Server:
+    """``libops serve`` on a free loopback port, in a subprocess."""
+
+    def __init__(self, url: str, workers: int) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if k != "LIBOPS_STORE"}
+        command = [sys.executable, "-m", "libops.cli", "serve", "--store", url]
+        command += ["--port", str(self.port), "--workers", str(workers)]
+        self.process = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"libops serve stopped: {self.process.communicate()[0]}")
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("libops serve did not start in 60 s")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+
+
+def _reads(base: str, token: str, clients: int, reads: int, ids: list[str]) -> tuple[list[float], int]:
+    """``reads`` document reads spread over ``clients`` threads; latencies and failures."""
+    latencies: list[float] = []
+    failed = [0]
+    lock = threading.Lock()
+    start = threading.Barrier(clients)
+
+    def loop(client: int) -> None:
+        mine = range(client, reads, clients)
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+            start.wait()
+            for n in mine:
+                began = time.perf_counter()
+                answer = http.get(f"/v1/views/activity/{ids[n % len(ids)]}")
+                seconds = time.perf_counter() - began
+                with lock:
+                    if answer.status_code == 200:
+                        latencies.append(seconds)
+                    else:
+                        failed[0] += 1
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, failed[0]
+
+
+def over_http(directory: Path, clients: int, commands: int, reads: int, workers: int) -> dict[str, Any]:
+    url = f"sqlite:///{directory / 'http.db'}"
+    with LibOps.open(url, migrate=True) as ops:
+        ops.users.add(ADMIN, login=PLANNER_LOGIN, name="Bench Planner", roles=["content_planner"])
+        token = ops.users.issue_token(ADMIN, login=PLANNER_LOGIN).token
+    server = Server(url, workers)
+    try:
+
+        def make_send() -> Send:
+            http = httpx.Client(
+                base_url=server.base, headers={"Authorization": f"Bearer {token}"}, timeout=60
+            )
+
+            def send(name: str, form: dict[str, Any]) -> Any:
+                answer = http.post(f"/v1/commands/{name}", json=form)
+                if answer.status_code != 200:
+                    raise RuntimeError(f"{answer.status_code} {answer.text[:120]}")
+                return answer.json()["result"]
+
+            return send
+
+        tally, seconds = _run_clients(clients, commands, make_send)
+        with LibOps.open(url) as ops:
+            ops.projections.run()
+        with httpx.Client(base_url=server.base, headers={"Authorization": f"Bearer {token}"}) as http:
+            page = http.get("/v1/views/activity", params={"limit": 500}).json()
+        ids = [document["id"] for document in page["documents"]]
+        read_latencies, read_failed = _reads(server.base, token, clients, reads, ids)
+    finally:
+        server.stop()
+    return {
+        "per_s": round(tally.acknowledged / seconds, 1),
+        "acknowledged": tally.acknowledged,
+        "failed": sum(tally.failures.values()),
+        "failures": tally.failures,
+        "p50_ms": _percentile(tally.latencies, 50),
+        "p95_ms": _percentile(tally.latencies, 95),
+        "p99_ms": _percentile(tally.latencies, 99),
+        "reads": len(read_latencies),
+        "read_documents": len(ids),
+        "read_failed": read_failed,
+        "read_p50_ms": _percentile(read_latencies, 50),
+        "read_p99_ms": _percentile(read_latencies, 99),
+        **_check(url, tally),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--commands", type=int, default=100, help="commands per client")
+    parser.add_argument("--reads", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=1, help="libops serve --workers")
+    parser.add_argument("--quick", action="store_true", help="16 clients x 10 commands, 200 reads")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.commands, args.reads = 10, 200
+    with tempfile.TemporaryDirectory(prefix="libops-http-bench-") as tmp:
+        local = inprocess(Path(tmp), args.clients, args.commands)
+        print(
+            f"in process: {args.clients} clients x {args.commands} commands, "
+            f"{local['per_s']:.1f} commands/s, p99 {local['p99_ms']} ms, "
+            f"{local['acknowledged']} acknowledged, {local['failed']} failed, {local['lost']} lost"
+        )
+        remote = over_http(Path(tmp), args.clients, args.commands, args.reads, args.workers)
+    ratio = round(remote["per_s"] / local["per_s"], 3) if local["per_s"] else 0.0
+    print(
+        f"HTTP ({args.workers} worker{'s' if args.workers > 1 else ''}): "
+        f"{remote['per_s']:.1f} commands/s ({ratio:.0%} of in process), latency p50 "
+        f"{remote['p50_ms']} / p95 {remote['p95_ms']} / p99 {remote['p99_ms']} ms, "
+        f"{remote['acknowledged']} acknowledged, {remote['failed']} failed, "
+        f"{remote['lost']} lost, {remote['unexpected']} unexpected"
+    )
+    print(
+        f"reads: {remote['reads']} of {remote['read_documents']} activity documents, "
+        f"p50 {remote['read_p50_ms']} / p99 {remote['read_p99_ms']} ms, "
+        f"{remote['read_failed']} failed"
+    )
+    targets = {
+        "ratio_at_least_0.7": ratio >= 0.7,
+        "p99_under_100_ms": remote["p99_ms"] < 100,
+        "read_p99_under_20_ms": remote["read_p99_ms"] < 20,
+        "nothing_lost": remote["lost"] == 0 and local["lost"] == 0,
+    }
+    print("targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in targets.items()))
+    summary = {
+        "http_per_s": remote["per_s"],
+        "inprocess_per_s": local["per_s"],
+        "ratio": ratio,
+        "p50_ms": remote["p50_ms"],
+        "p95_ms": remote["p95_ms"],
+        "p99_ms": remote["p99_ms"],
+        "read_p99_ms": remote["read_p99_ms"],
+        "inprocess_p99_ms": local["p99_ms"],
+        "clients": args.clients,
+        "commands": args.commands,
+        "workers": args.workers,
+        "reads": remote["reads"],
+        "acknowledged": remote["acknowledged"],
+        "failed": remote["failed"],
+        "lost": remote["lost"],
+        "unexpected": remote["unexpected"],
+        "inprocess_acknowledged": local["acknowledged"],
+        "inprocess_failed": local["failed"],
+        "inprocess_lost": local["lost"],
+        "read_failed": remote["read_failed"],
+        "failures": {**local["failures"], **remote["failures"]},
+        "targets_met": targets,
+    }
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

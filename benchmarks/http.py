@@ -15,8 +15,9 @@ drafts in that campaign), so the figures are of throughput, not of one aggregate
   same JSON forms with the Bearer token -> ``http_per_s`` and latency p50/p95/p99;
 * **reads**: the server reads views as the projection workers left them, so the projections
   are run in this process on the same store file (``ops.projections.run()``), then
-  ``--reads`` ``GET /v1/views/activity/{document_id}`` of documents that exist, spread over
-  the clients -> ``read_p99_ms``.
+  ``--reads`` ``GET /v1/views/{projection}/{document_id}`` of documents that exist (up to 500
+  each of the engagement, scorecard and activity views, in turn), spread over the clients
+  -> ``read_p99_ms``.
 
 Nothing lost: afterwards each acknowledged command's event is looked for in its aggregate's
 stored history (a plan or an amendment in the campaign's, a draft in the post's); ``lost``
@@ -46,7 +47,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import tempfile
 import threading
@@ -63,6 +63,9 @@ from libops.domain.campaign import Campaign
 ADMIN = Actor("bench-admin", [Role.OPERATIONS_ADMIN], name="Bench Admin")
 PLANNER_LOGIN = "bench.planner"
 PLANNER = Actor(PLANNER_LOGIN, [Role.CONTENT_PLANNER], name="Bench Planner")
+
+READ_VIEWS = ("engagement", "scorecard", "activity")
+"""The views read: a post's engagement, a campaign's scorecard, the activity log's pages."""
 
 Form = tuple[str, dict[str, Any]]
 """A command's name and its JSON form."""
@@ -125,11 +128,17 @@ Send = Callable[[str, dict[str, Any]], Any]
 """Gives one command (name, JSON form) and answers its result; raises on failure."""
 
 
-def _client_loop(client: int, commands: int, send: Send, tally: Tally, start: threading.Barrier) -> None:
+def _client_loop(
+    client: int, commands: int, send: Send, tally: Tally, start: threading.Barrier
+) -> None:
     start.wait()
     campaign_id: str | None = None
     for n in range(commands):
-        name, form = ("campaign.plan", _plan(client)) if campaign_id is None else _next(client, n, campaign_id)
+        name, form = (
+            ("campaign.plan", _plan(client))
+            if campaign_id is None
+            else _next(client, n, campaign_id)
+        )
         began = time.perf_counter()
         try:
             result = send(name, form)
@@ -245,7 +254,9 @@ class Server:
             self.process.communicate()
 
 
-def _reads(base: str, token: str, clients: int, reads: int, ids: list[str]) -> tuple[list[float], int]:
+def _reads(
+    base: str, token: str, clients: int, reads: int, ids: list[str]
+) -> tuple[list[float], int]:
     """``reads`` document reads spread over ``clients`` threads; latencies and failures."""
     latencies: list[float] = []
     failed = [0]
@@ -254,11 +265,13 @@ def _reads(base: str, token: str, clients: int, reads: int, ids: list[str]) -> t
 
     def loop(client: int) -> None:
         mine = range(client, reads, clients)
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+        with httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ) as http:
             start.wait()
             for n in mine:
                 began = time.perf_counter()
-                answer = http.get(f"/v1/views/activity/{ids[n % len(ids)]}")
+                answer = http.get(f"/v1/views/{ids[n % len(ids)]}")
                 seconds = time.perf_counter() - began
                 with lock:
                     if answer.status_code == 200:
@@ -274,7 +287,9 @@ def _reads(base: str, token: str, clients: int, reads: int, ids: list[str]) -> t
     return latencies, failed[0]
 
 
-def over_http(directory: Path, clients: int, commands: int, reads: int, workers: int) -> dict[str, Any]:
+def over_http(
+    directory: Path, clients: int, commands: int, reads: int, workers: int
+) -> dict[str, Any]:
     url = f"sqlite:///{directory / 'http.db'}"
     with LibOps.open(url, migrate=True) as ops:
         ops.users.add(ADMIN, login=PLANNER_LOGIN, name="Bench Planner", roles=["content_planner"])
@@ -298,9 +313,13 @@ def over_http(directory: Path, clients: int, commands: int, reads: int, workers:
         tally, seconds = _run_clients(clients, commands, make_send)
         with LibOps.open(url) as ops:
             ops.projections.run()
-        with httpx.Client(base_url=server.base, headers={"Authorization": f"Bearer {token}"}) as http:
-            page = http.get("/v1/views/activity", params={"limit": 500}).json()
-        ids = [document["id"] for document in page["documents"]]
+        ids: list[str] = []
+        with httpx.Client(
+            base_url=server.base, headers={"Authorization": f"Bearer {token}"}
+        ) as http:
+            for projection in READ_VIEWS:
+                page = http.get(f"/v1/views/{projection}", params={"limit": 500}).json()
+                ids += [f"{projection}/{document['id']}" for document in page["documents"]]
         read_latencies, read_failed = _reads(server.base, token, clients, reads, ids)
     finally:
         server.stop()
@@ -348,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{remote['lost']} lost, {remote['unexpected']} unexpected"
     )
     print(
-        f"reads: {remote['reads']} of {remote['read_documents']} activity documents, "
+        f"reads: {remote['reads']} of {remote['read_documents']} documents, "
         f"p50 {remote['read_p50_ms']} / p99 {remote['read_p99_ms']} ms, "
         f"{remote['read_failed']} failed"
     )

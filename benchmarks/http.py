@@ -222,19 +222,20 @@ def _free_port() -> int:
 class Server:
     """``libops serve`` on a free loopback port, in a subprocess."""
 
-    def __init__(self, url: str, workers: int) -> None:
+    def __init__(self, url: str, workers: int, log: Path) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k != "LIBOPS_STORE"}
         command = [sys.executable, "-m", "libops.cli", "serve", "--store", url]
         command += ["--port", str(self.port), "--workers", str(workers)]
-        self.process = subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
+        # Its access log goes to a file: a pipe nobody reads fills up and stops the server.
+        self.log = log
+        with log.open("w") as output:
+            self.process = subprocess.Popen(command, env=env, stdout=output, stderr=output)
         deadline = time.monotonic() + 60
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"libops serve stopped: {self.process.communicate()[0]}")
+                raise RuntimeError(f"libops serve stopped: {log.read_text()}")
             try:
                 if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
                     return
@@ -248,10 +249,10 @@ class Server:
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
         try:
-            self.process.communicate(timeout=30)
+            self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.communicate()
+            self.process.wait()
 
 
 def _reads(
@@ -294,7 +295,7 @@ def over_http(
     with LibOps.open(url, migrate=True) as ops:
         ops.users.add(ADMIN, login=PLANNER_LOGIN, name="Bench Planner", roles=["content_planner"])
         token = ops.users.issue_token(ADMIN, login=PLANNER_LOGIN).token
-    server = Server(url, workers)
+    server = Server(url, workers, directory / "serve.log")
     try:
 
         def make_send() -> Send:

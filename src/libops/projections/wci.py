@@ -211,11 +211,13 @@ class WciProjection(Projection):
             if not key.startswith("post:"):
                 doc = view.get(key)
                 if doc is not None:
-                    _summarised(doc)
+                    summarise_period(doc)
 
 
-def _summarised(period: dict[str, Any]) -> None:
-    """Set the period's totals, headline, peak and WCI from its articles."""
+def summarise_period(period: dict[str, Any]) -> None:
+    """Set the period's totals, headline, peak and WCI from its articles (``period`` holds
+    ``articles``, post id -> a document with ``published_at`` and the :data:`COUNTS`, and
+    ``days``); the report computes its own periods' WCI with it."""
     articles: dict[str, dict[str, Any]] = period["articles"]
     totals = {name: sum(a[name] for a in articles.values()) for name in COUNTS}
     firsts: dict[str, tuple[str, str]] = {}  # day -> (published_at, post id) of its headline

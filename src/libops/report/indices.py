@@ -36,7 +36,7 @@ from libops.analysis import (
 from libops.analysis.exact import _rate
 from libops.domain.values import Period
 from libops.projections.engagement import reach_name
-from libops.projections.wci import COUNTS, _summarised
+from libops.projections.wci import COUNTS, summarise_period
 from libops.report.sections import IndexShare, Indices, PlatformIndex, WechatReads
 
 HUNDRED_THOUSAND: Final = 100_000
@@ -114,7 +114,7 @@ def _wci(
     if not articles:
         return None, None
     period: dict[str, Any] = {"articles": articles, "days": days}
-    _summarised(period)
+    summarise_period(period)
     reads = COUNTS.index("reads")
     return Decimal(period["wci"]), WechatReads(
         headline_reads=period["headline"][reads],

@@ -19,41 +19,19 @@ from decimal import Decimal
 from typing import Any, Final
 
 from libops.domain.values import Period
-from libops.projections.wci import WciProjection, local_day_of, wci
+from libops.projections.wci import COUNTS, WciProjection, summarise_period
 from libops.report.sections import WciWeek, WechatIndex
 
 VERSION: Final = "V14.2"
 """The version of Qingbo's WCI formula :mod:`libops.projections.wci` implements."""
 
-_COUNTS: Final = ("reads", "wows", "likes", "shares")
-
 
 def _index(articles: Sequence[tuple[str, Mapping[str, Any]]], days: int) -> Decimal:
-    """The WCI of ``articles`` ((post id, WCI view document)) over ``days`` days."""
-    firsts: dict[str, tuple[str, str]] = {}
-    for post_id, doc in articles:
-        candidate = (doc["published_at"], post_id)
-        day = local_day_of(doc["published_at"])
-        if day not in firsts or candidate < firsts[day]:
-            firsts[day] = candidate
-    by_id = dict(articles)
-    heads = [by_id[post_id] for _, post_id in firsts.values()]
-
-    def counts(docs: Iterable[Mapping[str, Any]], pick: Any) -> tuple[int, int, int, int]:
-        listed = list(docs)
-        a, b, c, d = (pick(int(doc[name]) for doc in listed) for name in _COUNTS)
-        return a, b, c, d
-
-    docs = [doc for _, doc in articles]
-    return Decimal(
-        wci(
-            days=days,
-            totals=counts(docs, sum),
-            articles=len(docs),
-            headline=counts(heads, sum),
-            peak=counts(docs, max),
-        )
-    )
+    """The WCI of ``articles`` ((post id, WCI view document)) over ``days`` days, summarised
+    as the WCI projection summarises its own periods."""
+    period: dict[str, Any] = {"articles": dict(articles), "days": days}
+    summarise_period(period)
+    return Decimal(period["wci"])
 
 
 def _wechat_index(
@@ -80,7 +58,7 @@ def _wechat_index(
         shares=sum(int(doc["shares"]) for _, doc in articles),
         period_wci=_index(articles, days) if articles else None,
         weeks=tuple(_week(week, found, period) for week, found in sorted(weeks.items())),
-        inputs_used=("reads", "likes", "shares") if wow_count is None else _COUNTS,
+        inputs_used=("reads", "likes", "shares") if wow_count is None else COUNTS,
         inputs_left_out=("wows",) if wow_count is None else (),
     )
 

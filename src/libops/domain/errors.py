@@ -710,3 +710,20 @@ class LoginThrottledError(AuthenticationError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many failed sign-ins; try again in {retry_after} seconds")
         self.retry_after = retry_after
+
+
+# --- notifications (issue 15, webhooks) --------------------------------------------------
+
+
+class WebhookConfigError(InvalidValueError):
+    """A webhook endpoint's configuration is wrong: its URL (only http and https), its
+    name, kinds, format or secret, or the file that keeps the endpoints."""
+
+
+class WebhookDeliveryError(LibopsError):
+    """A receiver did not take a notification: unreachable, an HTTP error, or a bot that
+    answered with an error code. ``retryable`` says whether trying again later may work."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable

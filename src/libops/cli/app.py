@@ -19,6 +19,7 @@ from libops.cli.report_command import report
 from libops.cli.serve_command import serve
 from libops.cli.standing_command import standing_app
 from libops.cli.users_command import users_app
+from libops.cli.webhooks_command import webhooks_app
 
 app = typer.Typer(
     name="libops",
@@ -72,6 +73,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(standing_app, name="standing")
 app.add_typer(users_app, name="users")
+app.add_typer(webhooks_app, name="webhooks")
 app.command("demo")(demo)
 app.command("report")(report)
 app.command("campaigns")(campaigns)

@@ -360,3 +360,31 @@ def public_notification(
         "link": absolute_link(quote(doc["path"], safe="/?=&:"), base_url),
         "facts": dict(doc.get("facts") or {}),
     }
+
+
+TEST_TEXTS: Final[Mapping[str, tuple[str, str]]] = {
+    "en": ("Test notification", "libops can reach this endpoint."),
+    "zh": ("测试通知", "libops 可以连通此端点。"),
+}
+"""The title and summary of a test notification, by language."""
+
+
+def trial_notification(
+    notification_id: str, occurred_at: str, *, language: str = "en", base_url: str | None = None
+) -> dict[str, Any]:
+    """A notification of kind ``test`` (``libops webhooks test``): the same shape as the
+    others, about nothing."""
+    if language not in LANGUAGES:
+        raise InvalidValueError(f"language is one of {', '.join(LANGUAGES)}, not {language!r}")
+    title, summary = TEST_TEXTS[language]
+    return {
+        "id": notification_id,
+        "kind": "test",
+        "occurred_at": occurred_at,
+        "title": title,
+        "summary": summary,
+        "language": language,
+        "subject": {"kind": "test", "id": notification_id},
+        "link": absolute_link("/healthz", base_url),
+        "facts": {},
+    }

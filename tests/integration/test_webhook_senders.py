@@ -1,0 +1,198 @@
+"""The ready-made senders against local fake receivers that check what the real ones check:
+WeCom's key, DingTalk's and Feishu's signatures, their error codes (rate limits retryable,
+the rest not), and e-mail over SMTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from libops import LibOps
+from libops.adapters.webhooks import Endpoint, email_message
+from libops.application.notifications import DELIVERED, NotificationDeliverer
+from libops.domain.errors import WebhookDeliveryError
+from libops.projections.notifications import trial_notification
+from libops.testing.webhook_receivers import KEY, FakeReceiver, FakeSmtpServer
+
+BOT_SECRET = "SECd41f0a9-bot-secret"
+
+
+def notification(language: str = "en") -> dict[str, object]:
+    return trial_notification(
+        "test:1",
+        datetime(2026, 3, 1, 8, 0, tzinfo=UTC).isoformat(),
+        language=language,
+        base_url="https://ops.example.org",
+    )
+
+
+@pytest.fixture
+def wecom() -> Iterator[FakeReceiver]:
+    with FakeReceiver("wecom") as fake:
+        yield fake
+
+
+@pytest.fixture
+def dingtalk() -> Iterator[FakeReceiver]:
+    with FakeReceiver("dingtalk", secret=BOT_SECRET) as fake:
+        yield fake
+
+
+@pytest.fixture
+def feishu() -> Iterator[FakeReceiver]:
+    with FakeReceiver("feishu", secret=BOT_SECRET) as fake:
+        yield fake
+
+
+def refused(endpoint: Endpoint) -> WebhookDeliveryError:
+    with pytest.raises(WebhookDeliveryError) as caught:
+        endpoint.send(notification())
+    return caught.value
+
+
+class TestWeCom:
+    def test_markdown_message_to_the_robot(self, wecom: FakeReceiver) -> None:
+        Endpoint("wc", "wecom", wecom.url).send(notification())
+        [body] = wecom.bodies()
+        assert body["msgtype"] == "markdown"
+        content = body["markdown"]["content"]
+        assert "**Test notification**" in content
+        assert "https://ops.example.org/healthz" in content
+
+    def test_errors(self, wecom: FakeReceiver) -> None:
+        """A wrong key is refused for good; the rate limit (45009) and HTTP 5xx are retried."""
+        wrong = Endpoint("wc", "wecom", wecom.url.replace(KEY, "wrong-key"))
+        error = refused(wrong)
+        assert not error.retryable
+        assert "errcode 93000" in str(error)
+        assert "wrong-key" not in str(error)
+        right = Endpoint("wc", "wecom", wecom.url)
+        wecom.fail_next(1)
+        error = refused(right)
+        assert error.retryable
+        assert "45009" in str(error)
+        wecom.fail_next(1, status=502)
+        error = refused(right)
+        assert error.retryable
+        assert "HTTP 502" in str(error)
+        right.send(notification())
+        assert len(wecom.messages) == 1
+
+
+class TestDingTalk:
+    def test_signed_markdown_message(self, dingtalk: FakeReceiver) -> None:
+        """The fake checks timestamp + sign (HmacSHA256 of "<ms>\\n<secret>", Base64)."""
+        Endpoint("dt", "dingtalk", dingtalk.url, secret=BOT_SECRET).send(notification("zh"))
+        [body] = dingtalk.bodies()
+        assert body["msgtype"] == "markdown"
+        assert body["markdown"]["title"] == "测试通知"
+        assert dingtalk.rejected == []
+
+    def test_errors(self, dingtalk: FakeReceiver) -> None:
+        """Another secret or none is refused ("sign not match"); 130101 is retried."""
+        for secret in ("another secret", None):
+            error = refused(Endpoint("dt", "dingtalk", dingtalk.url, secret=secret))
+            assert not error.retryable
+            assert "errcode 310000" in str(error)
+            assert BOT_SECRET not in str(error)
+        right = Endpoint("dt", "dingtalk", dingtalk.url, secret=BOT_SECRET)
+        dingtalk.fail_next(1)
+        error = refused(right)
+        assert error.retryable
+        assert "130101" in str(error)
+
+
+class TestFeishu:
+    def test_signed_post_message(self, feishu: FakeReceiver) -> None:
+        """The fake checks the body's timestamp and sign (HmacSHA256 keyed with
+        "<s>\\n<secret>" over nothing, Base64)."""
+        Endpoint("fs", "feishu", feishu.url, secret=BOT_SECRET).send(notification("zh"))
+        [body] = feishu.bodies()
+        assert body["msg_type"] == "post"
+        post = body["content"]["post"]["zh_cn"]
+        assert post["title"] == "测试通知"
+        assert post["content"][1][0]["href"] == "https://ops.example.org/healthz"
+        assert body["timestamp"].isdigit()
+
+    def test_errors(self, feishu: FakeReceiver) -> None:
+        """A wrong signature (19021) is refused for good; 11232 and HTTP 429 are retried."""
+        error = refused(Endpoint("fs", "feishu", feishu.url, secret="another"))
+        assert not error.retryable
+        assert "code 19021" in str(error)
+        right = Endpoint("fs", "feishu", feishu.url, secret=BOT_SECRET)
+        feishu.fail_next(1)
+        assert refused(right).retryable
+        feishu.fail_next(1, status=429)
+        error = refused(right)
+        assert error.retryable
+        assert "HTTP 429" in str(error)
+        feishu.fail_next(1, code=9499)
+        assert refused(right).retryable
+        assert feishu.messages == []
+
+
+class TestEmail:
+    def test_an_email_through_smtp_with_login(self) -> None:
+        with FakeSmtpServer(username="ops", password="smtp-pass-1") as smtp:
+            endpoint = Endpoint(
+                "mail",
+                "email",
+                smtp.url,
+                sender="libops@library.example",
+                recipients=("team@library.example", "lead@library.example"),
+                username="ops",
+                secret="smtp-pass-1",
+            )
+            endpoint.send(notification())
+            [message] = smtp.messages
+            assert message["Subject"] == "[libops] Test notification"
+            assert message["Libops-Delivery"] == "test:1"
+            assert "https://ops.example.org/healthz" in message.get_content()
+            assert smtp.envelopes == [
+                ("libops@library.example", ["team@library.example", "lead@library.example"])
+            ]
+            assert "smtp-pass-1" not in repr(endpoint)
+
+    def test_errors(self) -> None:
+        """A refused login and a 5xx are final; a 4xx (451) is retried."""
+        with FakeSmtpServer(username="ops", password="right") as smtp:
+            settings = {"sender": "a@library.example", "recipients": ("b@library.example",)}
+            wrong = Endpoint(
+                "m", "email", smtp.url, username="ops", secret="pw-wrong-77", **settings
+            )
+            error = refused(wrong)
+            assert not error.retryable
+            assert "login" in str(error)
+            assert "pw-wrong-77" not in str(error)
+            right = Endpoint("m", "email", smtp.url, username="ops", secret="right", **settings)
+            smtp.fail_next(1, 451)
+            assert refused(right).retryable
+            smtp.fail_next(1, 554)
+            assert not refused(right).retryable
+            right.send(notification())
+            assert len(smtp.messages) == 1
+
+    def test_the_message_is_plain_text(self) -> None:
+        endpoint = Endpoint(
+            "m", "email", "smtp://mail.example:587", sender="a@x.org", recipients=("b@x.org",)
+        )
+        message = email_message(endpoint, notification("zh"))
+        assert message["Subject"] == "[libops] 测试通知"
+        assert message.get_content_type() == "text/plain"
+
+
+def test_a_bot_through_the_deliverer(memory_ops: LibOps, dingtalk: FakeReceiver) -> None:
+    """The deliverer sends a Chinese DingTalk message for a risk escalation."""
+    from tests.actors import TECH
+
+    memory_ops.risks.identify(
+        TECH, title="Outage", category="technical", likelihood=5, impact=5, owner="tech-1"
+    )
+    bot = Endpoint("dt", "dingtalk", dingtalk.url, secret=BOT_SECRET, language="zh")
+    with NotificationDeliverer(memory_ops, [bot]) as deliverer:
+        assert [o.state for o in deliverer.deliver()] == [DELIVERED]
+    [body] = dingtalk.bodies()
+    assert body["markdown"]["title"] == "风险升级"
+    assert "/v1/aggregates/risk/" in body["markdown"]["text"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -158,7 +159,10 @@ class TestEmail:
     def test_errors(self) -> None:
         """A refused login and a 5xx are final; a 4xx (451) is retried."""
         with FakeSmtpServer(username="ops", password="right") as smtp:
-            settings = {"sender": "a@library.example", "recipients": ("b@library.example",)}
+            settings: dict[str, Any] = {
+                "sender": "a@library.example",
+                "recipients": ("b@library.example",),
+            }
             wrong = Endpoint(
                 "m", "email", smtp.url, username="ops", secret="pw-wrong-77", **settings
             )

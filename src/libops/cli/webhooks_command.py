@@ -158,8 +158,8 @@ def webhooks_list(
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table("name", "format", "url", "kinds", "language", "since", "signed")
-    for row in rows:
-        kinds = row["kinds"]
+    for row, endpoint in zip(rows, endpoints, strict=True):
+        kinds = sorted(endpoint.kinds)
         table.add_row(
             str(row["name"]),
             str(row["format"]),

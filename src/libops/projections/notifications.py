@@ -283,11 +283,14 @@ class NotificationsProjection(Projection):
         if event.override_approver_id is None:
             return
         budget_id = uuid_text(event.originator_id)
-        committed = isinstance(event, Budget.Committed)
+        if isinstance(event, Budget.Committed):
+            action, reference = "committed", event.reference
+        else:
+            action, reference = "spent", event.invoice_reference
         campaign = event.campaign_id
         facts = {
-            "action": "committed" if committed else "spent",
-            "reference": event.reference if committed else event.invoice_reference,
+            "action": action,
+            "reference": reference,
             "category": event.category.value,
             "campaign_id": None if campaign is None else uuid_text(campaign),
             "amount": str(event.amount.amount),

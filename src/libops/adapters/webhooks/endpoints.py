@@ -38,14 +38,14 @@ _NAME: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
 _HIDDEN: Final = "***"
 
 
-def _check_name(_: object, __: object, value: object) -> None:
+def _check_name(_: Any, __: Any, value: Any) -> None:
     if not isinstance(value, str) or not _NAME.match(value):
         raise WebhookConfigError(
             f"an endpoint's name is 1 to 64 lower-case letters, digits, - or _, not {value!r}"
         )
 
 
-def _check_url(instance: Endpoint, _: object, value: object) -> None:
+def _check_url(instance: Endpoint, _: Any, value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
         raise WebhookConfigError("an endpoint needs a URL")
     try:
@@ -65,7 +65,7 @@ def _check_url(instance: Endpoint, _: object, value: object) -> None:
         raise WebhookConfigError("the endpoint URL holds white space")
 
 
-def _check_format(_: object, __: object, value: object) -> None:
+def _check_format(_: Any, __: Any, value: Any) -> None:
     if value not in FORMATS:
         raise WebhookConfigError(
             f"an endpoint's format is one of {', '.join(FORMATS)}, not {value!r}"
@@ -86,12 +86,12 @@ def _kinds(value: Iterable[str] | None) -> frozenset[str]:
     return chosen
 
 
-def _check_language(_: object, __: object, value: object) -> None:
+def _check_language(_: Any, __: Any, value: Any) -> None:
     if value not in LANGUAGES:
         raise WebhookConfigError(f"language is one of {', '.join(LANGUAGES)}, not {value!r}")
 
 
-def _check_since(_: object, __: object, value: object) -> None:
+def _check_since(_: Any, __: Any, value: Any) -> None:
     if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
         raise WebhookConfigError(f"since is a time with a timezone, or None, not {value!r}")
 

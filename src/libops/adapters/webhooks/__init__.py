@@ -10,7 +10,6 @@ from __future__ import annotations
 from libops.adapters.webhooks.endpoints import (
     CONFIG_ENV,
     DEFAULT_CONFIG,
-    FORMATS,
     Endpoint,
     add_endpoint,
     config_path,
@@ -19,7 +18,7 @@ from libops.adapters.webhooks.endpoints import (
     remove_endpoint,
     save_endpoints,
 )
-from libops.adapters.webhooks.senders import email_message, sender_for
+from libops.adapters.webhooks.senders import FORMATS, email_message, sender_for
 from libops.adapters.webhooks.signing import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,

@@ -21,6 +21,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import attrs
 
+from libops.adapters.webhooks.senders import (
+    DINGTALK,
+    EMAIL,
+    FEISHU,
+    FORMATS,
+    GENERIC,
+    WECOM,
+    sender_for,
+)
 from libops.domain.errors import WebhookConfigError
 from libops.projections.notifications import KINDS, LANGUAGES, notification_kind
 
@@ -30,9 +39,6 @@ CONFIG_ENV: Final = "LIBOPS_WEBHOOKS_CONFIG"
 DEFAULT_CONFIG: Final = "libops-webhooks.json"
 """The endpoints file used when neither ``--config`` nor :data:`CONFIG_ENV` names one."""
 
-GENERIC, WECOM, DINGTALK, FEISHU, EMAIL = "generic", "wecom", "dingtalk", "feishu", "email"
-FORMATS: Final = (GENERIC, WECOM, DINGTALK, FEISHU, EMAIL)
-"""The formats an endpoint takes notifications in."""
 
 _NAME: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
 _HIDDEN: Final = "***"
@@ -179,8 +185,6 @@ class Endpoint:
 
     def send(self, notification: Mapping[str, Any]) -> None:
         """Deliver ``notification`` in this endpoint's format (raises WebhookDeliveryError)."""
-        from libops.adapters.webhooks.senders import sender_for
-
         sender_for(self)(notification)
 
     def to_json(self) -> dict[str, Any]:

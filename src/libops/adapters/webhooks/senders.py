@@ -26,10 +26,9 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from urllib.parse import urlencode, urlsplit
 
-from libops.adapters.webhooks.endpoints import DINGTALK, EMAIL, FEISHU, GENERIC, WECOM, Endpoint
 from libops.adapters.webhooks.signing import (
     DELIVERY_HEADER,
     KIND_HEADER,
@@ -41,6 +40,35 @@ from libops.adapters.webhooks.signing import (
 from libops.domain.errors import WebhookDeliveryError
 
 USER_AGENT: Final = "libops-webhooks/1"
+
+GENERIC, WECOM, DINGTALK, FEISHU, EMAIL = "generic", "wecom", "dingtalk", "feishu", "email"
+FORMATS: Final = (GENERIC, WECOM, DINGTALK, FEISHU, EMAIL)
+"""The formats an endpoint takes notifications in."""
+
+
+class Endpoint(Protocol):
+    """What a sender reads of an endpoint
+    (:class:`libops.adapters.webhooks.endpoints.Endpoint` is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def secret(self) -> str | None: ...
+    @property
+    def sender(self) -> str | None: ...
+    @property
+    def recipients(self) -> tuple[str, ...]: ...
+    @property
+    def username(self) -> str | None: ...
+    @property
+    def starttls(self) -> bool: ...
+    @property
+    def timeout(self) -> float: ...
+
 
 RATE_LIMITED: Final[Mapping[str, frozenset[int]]] = {
     WECOM: frozenset({45009}),

@@ -200,3 +200,24 @@ def test_a_bot_through_the_deliverer(memory_ops: LibOps, dingtalk: FakeReceiver)
     [body] = dingtalk.bodies()
     assert body["markdown"]["title"] == "风险升级"
     assert "/v1/aggregates/risk/" in body["markdown"]["text"]
+
+
+def test_the_bots_signatures_follow_their_documented_algorithms() -> None:
+    """Written again from the platforms' documents, independently of libops's code (the
+    fakes use libops's, so they alone would not catch a wrong algorithm)."""
+    import base64
+    import hashlib
+    import hmac
+
+    from libops.adapters.webhooks import dingtalk_sign, feishu_sign
+
+    secret, seconds = "SEC-demo", 1599360473
+    # Feishu: the key is "timestamp\nsecret", the message empty.
+    key = f"{seconds}\n{secret}".encode()
+    feishu = base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
+    assert feishu_sign(secret, seconds) == feishu
+    # DingTalk: the key is the secret, the message "timestamp\nsecret" (milliseconds).
+    millis = seconds * 1000
+    message = f"{millis}\n{secret}".encode()
+    dingtalk = base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest())
+    assert dingtalk_sign(secret, millis) == dingtalk.decode()

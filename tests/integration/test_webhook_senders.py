@@ -13,7 +13,7 @@ import pytest
 from libops import LibOps
 from libops.adapters.webhooks import Endpoint, email_message
 from libops.application.notifications import DELIVERED, NotificationDeliverer
-from libops.domain.errors import WebhookDeliveryError
+from libops.domain.errors import WebhookConfigError, WebhookDeliveryError
 from libops.projections.notifications import trial_notification
 from libops.testing.webhook_receivers import KEY, FakeReceiver, FakeSmtpServer
 
@@ -221,3 +221,22 @@ def test_the_bots_signatures_follow_their_documented_algorithms() -> None:
     message = f"{millis}\n{secret}".encode()
     dingtalk = base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest())
     assert dingtalk_sign(secret, millis) == dingtalk.decode()
+
+
+@pytest.mark.parametrize("kind", ["wecom", "dingtalk", "feishu"])
+def test_plain_text_messages(kind: str) -> None:
+    """``message="text"``: each bot's plain text message, accepted by its fake."""
+    secret = None if kind == "wecom" else BOT_SECRET
+    with FakeReceiver(kind, secret=secret) as fake:
+        Endpoint("bot", kind, fake.url, secret=secret, message="text").send(notification("zh"))
+        [body] = fake.bodies()
+    if kind == "feishu":
+        assert body["msg_type"] == "text"
+        text = body["content"]["text"]
+    else:
+        assert body["msgtype"] == "text"
+        text = body["text"]["content"]
+    assert text.startswith("测试通知\n")
+    assert "https://ops.example.org/healthz" in text
+    with pytest.raises(WebhookConfigError, match="message style"):
+        Endpoint("bot", kind, fake.url, secret=secret, message="html")

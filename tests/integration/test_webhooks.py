@@ -496,4 +496,29 @@ class TestEndpointsAndSecrets:
         assert result.exit_code == 0, result.output
         kinds = [b["kind"] for b in receiver.bodies()]
         assert kinds == ["test", *EXPECTED_KINDS]
+        # A receiver that refuses for good: status shows the dead letter, --retry-failed
+        # sends it again once the receiver is mended.
+        with LibOps.open(url, clock=clock, gateways=[weibo]) as ops:
+            from tests.actors import TECH
+
+            ops.risks.identify(
+                TECH, title="Outage", category="technical", likelihood=5, impact=5, owner="t"
+            )
+        receiver.fail_next(1, status=400)
+        result = runner.invoke(cli.app, deliver)
+        assert result.exit_code == 0, result.output
+        assert "failed: 1" in result.output
+        status = ["webhooks", "status", "--store", url, "--config", config, "--json"]
+        result = runner.invoke(cli.app, status)
+        assert result.exit_code == 0, result.output
+        shown = json.loads(result.output)
+        assert shown["outbox"] == 1
+        [dead] = shown["deliveries"]
+        assert (dead["state"], dead["kind"], dead["attempts"]) == ("failed", "risk_escalated", 1)
+        assert "HTTP 400" in dead["error"]
+        result = runner.invoke(cli.app, [*deliver, "--retry-failed"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(runner.invoke(cli.app, status).output) == {"outbox": 0, "deliveries": []}
+        assert [b["kind"] for b in receiver.bodies()][-1] == "risk_escalated"
+        assert SECRET not in result.output
         assert json.dumps(receiver.bodies()).count(SECRET) == 0

@@ -113,6 +113,9 @@ def webhooks_add(
     ] = None,
     username: Annotated[str | None, typer.Option("--username", help="E-mail: SMTP login.")] = None,
     starttls: Annotated[bool, typer.Option("--starttls", help="E-mail: use STARTTLS.")] = False,
+    message: Annotated[
+        str, typer.Option("--message", help="Bots: rich (markdown, post) or text.")
+    ] = "rich",
     config: ConfigOption = None,
 ) -> None:
     """Add an endpoint to the endpoints file."""
@@ -129,6 +132,7 @@ def webhooks_add(
             recipients=tuple(to or ()),
             username=username,
             starttls=starttls,
+            message=message,
         )
         add_endpoint(endpoint, config)
     stdout().print(f"endpoint {name} added to {config_path(config)} ({endpoint.shown_url})")
@@ -272,4 +276,42 @@ def webhooks_deliver(
         stdout().print(
             f"failed: {state.notification_id} -> {state.endpoint} "
             f"({state.attempts} attempts): {state.error}"
+        )
+
+
+@webhooks_app.command("status")
+def webhooks_status(
+    store: StoreOption = DEFAULT_STORE,
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show what is left to deliver: the outbox, retries waiting and failed deliveries
+    (sends nothing; the outbox is as the last ``deliver`` left it)."""
+    with reporting_errors(store):
+        endpoints = load_endpoints(config)
+        with LibOps.open(store) as ops, NotificationDeliverer(ops, endpoints) as deliverer:
+            outbox = len(deliverer.outbox())
+            waiting = deliverer.waiting()
+    rows = [
+        {
+            "notification_id": w.notification_id,
+            "kind": w.kind,
+            "endpoint": w.endpoint,
+            "state": w.state,
+            "attempts": w.attempts,
+            "error": w.error,
+        }
+        for w in waiting
+    ]
+    if as_json:
+        print(json.dumps({"outbox": outbox, "deliveries": rows}, ensure_ascii=False, indent=2))
+        return
+    failed = sum(w.state == "failed" for w in waiting)
+    stdout().print(
+        f"outbox: {outbox}, waiting for a retry: {len(waiting) - failed}, failed: {failed}"
+    )
+    for row in rows:
+        stdout().print(
+            f"{row['state']}: {row['notification_id']} -> {row['endpoint']} "
+            f"({row['attempts']} attempts): {row['error']}"
         )

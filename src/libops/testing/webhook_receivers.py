@@ -182,7 +182,9 @@ class FakeReceiver:
                     return "invalid timestamp"
                 if given != dingtalk_sign(self.secret, int(stamp)):
                     return "sign not match"
-            if body.get("msgtype") != "markdown" or not body.get("markdown", {}).get("text"):
+            kind = body.get("msgtype")
+            field = "text" if kind == "markdown" else "content"
+            if kind not in ("text", "markdown") or not body.get(kind, {}).get(field):
                 return "invalid message"
             return None
         if not path.endswith("/" + KEY):

@@ -27,6 +27,7 @@ from libops.adapters.webhooks.senders import (
     FEISHU,
     FORMATS,
     GENERIC,
+    MESSAGES,
     WECOM,
     sender_for,
 )
@@ -140,6 +141,8 @@ class Endpoint:
     username: str | None = None
     starttls: bool = False
     timeout: float = 10.0
+    message: str = "rich"
+    """The bots' message style: ``rich`` (markdown, a Feishu post) or ``text``."""
 
     def __attrs_post_init__(self) -> None:
         if self.secret is not None and (not isinstance(self.secret, str) or not self.secret):
@@ -161,6 +164,10 @@ class Endpoint:
         ):
             raise WebhookConfigError(
                 f"endpoint {self.name}: a DingTalk robot URL carries access_token=..."
+            )
+        if self.message not in MESSAGES:
+            raise WebhookConfigError(
+                f"the message style is one of {', '.join(MESSAGES)}, not {self.message!r}"
             )
         if not isinstance(self.timeout, int | float) or not 0 < self.timeout <= 120:
             raise WebhookConfigError(
@@ -202,6 +209,7 @@ class Endpoint:
             "username": self.username,
             "starttls": self.starttls,
             "timeout": self.timeout,
+            "message": self.message,
         }
 
     @classmethod
@@ -222,6 +230,7 @@ class Endpoint:
                 username=data.get("username"),
                 starttls=bool(data.get("starttls", False)),
                 timeout=data.get("timeout", 10.0),
+                message=data.get("message", "rich"),
             )
         except (KeyError, TypeError, ValueError) as bad:
             if isinstance(bad, WebhookConfigError):

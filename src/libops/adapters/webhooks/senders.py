@@ -3,7 +3,7 @@
 - ``generic``: the notification's JSON, signed (:mod:`libops.adapters.webhooks.signing`),
   with ``Libops-Delivery: <notification id>``; any 2xx answer means delivered;
 - ``wecom``: the WeCom group robot, ``{"msgtype": "markdown", "markdown": {"content"}}``
-  posted to its URL (``.../cgi-bin/webhook/send?key=...``);
+  (or ``text``) posted to its URL (``.../cgi-bin/webhook/send?key=...``);
 - ``dingtalk``: the DingTalk custom robot, ``{"msgtype": "markdown", "markdown": {"title",
   "text"}}``; with a signing secret, ``timestamp`` (ms) and ``sign`` are added to the URL;
 - ``feishu``: the Feishu/Lark custom bot, ``{"msg_type": "post", "content": {"post": ...}}``;
@@ -45,6 +45,11 @@ GENERIC, WECOM, DINGTALK, FEISHU, EMAIL = "generic", "wecom", "dingtalk", "feish
 FORMATS: Final = (GENERIC, WECOM, DINGTALK, FEISHU, EMAIL)
 """The formats an endpoint takes notifications in."""
 
+RICH, TEXT = "rich", "text"
+MESSAGES: Final = (RICH, TEXT)
+"""The bots' message styles: ``rich`` (WeCom and DingTalk markdown, a Feishu post) or
+``text`` (their plain text messages)."""
+
 
 class Endpoint(Protocol):
     """What a sender reads of an endpoint
@@ -68,6 +73,8 @@ class Endpoint(Protocol):
     def starttls(self) -> bool: ...
     @property
     def timeout(self) -> float: ...
+    @property
+    def message(self) -> str: ...
 
 
 RATE_LIMITED: Final[Mapping[str, frozenset[int]]] = {
@@ -158,9 +165,19 @@ def send_generic(endpoint: Endpoint, notification: Mapping[str, Any], now: float
     )
 
 
+def _plain(notification: Mapping[str, Any]) -> str:
+    return (
+        f"{notification['title']}\n{notification['summary']}\n{notification['link']}\n"
+        f"{notification['id']}"
+    )
+
+
 def send_wecom(endpoint: Endpoint, notification: Mapping[str, Any], now: float) -> None:
-    """Post to a WeCom group robot (markdown message)."""
-    body = _json({"msgtype": "markdown", "markdown": {"content": _markdown(notification)}})
+    """Post to a WeCom group robot (a markdown message, or text)."""
+    if endpoint.message == TEXT:
+        body = _json({"msgtype": "text", "text": {"content": _plain(notification)}})
+    else:
+        body = _json({"msgtype": "markdown", "markdown": {"content": _markdown(notification)}})
     _bot_answer(endpoint, _post(endpoint, endpoint.url, body, {}), "errcode")
 
 
@@ -171,12 +188,15 @@ def send_dingtalk(endpoint: Endpoint, notification: Mapping[str, Any], now: floa
         stamp = int(now * 1000)
         extra = urlencode({"timestamp": stamp, "sign": dingtalk_sign(endpoint.secret, stamp)})
         url = f"{url}{'&' if urlsplit(url).query else '?'}{extra}"
-    body = _json(
-        {
-            "msgtype": "markdown",
-            "markdown": {"title": notification["title"], "text": _markdown(notification)},
-        }
-    )
+    if endpoint.message == TEXT:
+        body = _json({"msgtype": "text", "text": {"content": _plain(notification)}})
+    else:
+        body = _json(
+            {
+                "msgtype": "markdown",
+                "markdown": {"title": notification["title"], "text": _markdown(notification)},
+            }
+        )
     _bot_answer(endpoint, _post(endpoint, url, body, {}), "errcode")
 
 
@@ -204,6 +224,8 @@ def send_feishu(endpoint: Endpoint, notification: Mapping[str, Any], now: float)
             }
         },
     }
+    if endpoint.message == TEXT:
+        message = {"msg_type": "text", "content": {"text": _plain(notification)}}
     if endpoint.secret:
         stamp = int(now)
         message["timestamp"] = str(stamp)

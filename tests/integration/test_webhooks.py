@@ -341,6 +341,34 @@ class TestRestarts:
         ids = receiver.delivery_ids()
         assert len(ids) == len(set(ids)) == len(EXPECTED_KINDS)
 
+    def test_an_endpoint_removed_leaves_no_records(
+        self, memory_ops: LibOps, receiver: FakeReceiver
+    ) -> None:
+        """A dead letter of an endpoint since removed goes with its notification's outbox
+        entry once the remaining endpoints have it."""
+        from libops.application.notifications import DELIVERIES
+        from tests.actors import TECH
+
+        memory_ops.risks.identify(
+            TECH, title="Outage", category="technical", likelihood=5, impact=5, owner="tech-1"
+        )
+        with FakeReceiver("generic", secret=SECRET) as other:
+            other.fail_next(1, status=410)
+            both = [endpoint(receiver), endpoint(other, name="other")]
+            with NotificationDeliverer(memory_ops, both) as deliverer:
+                assert sorted(o.state for o in deliverer.deliver()) == [DELIVERED, FAILED]
+                assert len(deliverer.outbox()) == 1
+        with NotificationDeliverer(memory_ops, [endpoint(receiver)]) as deliverer:
+            assert deliverer.deliver() == []
+            assert deliverer.outbox() == []
+            assert deliverer.waiting() == []
+        views = memory_ops.open_view_store()
+        try:
+            assert views.rows(DELIVERIES) == []
+        finally:
+            views.close()
+        assert len(receiver.messages) == 1
+
     def test_a_rebuild_writes_the_same_ids(
         self, hooked: tuple[LibOps, Made], receiver: FakeReceiver
     ) -> None:

@@ -240,7 +240,10 @@ class NotificationDeliverer:
                 # The outbox entry goes first: a crash before the deliveries go leaves
                 # harmless records, never a notification sent again.
                 self._engine.discard(NAME, [OUTBOX + doc["id"]])
-                gone = [k for k in keys if k in deliveries or self._was_sent(k, outcomes)]
+                # Also the records of endpoints removed since (their key names the id).
+                mine = delivery_key(doc["id"], "")
+                gone = [k for k in deliveries if k.startswith(mine)]
+                gone += [k for k in keys if k not in deliveries and self._was_sent(k, outcomes)]
                 if gone:
                     self._views.discard(DELIVERIES, gone)
         return outcomes

@@ -178,6 +178,17 @@ class TestEmail:
             right.send(notification())
             assert len(smtp.messages) == 1
 
+    def test_starttls_that_the_server_does_not_offer_is_a_final_failure(self) -> None:
+        """Asked for STARTTLS, a server without it is refused for good (no clear text)."""
+        with FakeSmtpServer() as smtp:
+            endpoint = Endpoint(
+                "m", "email", smtp.url, sender="a@x.org", recipients=("b@x.org",), starttls=True
+            )
+            error = refused(endpoint)
+            assert not error.retryable
+            assert "STARTTLS" in str(error)
+            assert smtp.messages == []
+
     def test_the_message_is_plain_text(self) -> None:
         endpoint = Endpoint(
             "m", "email", "smtp://mail.example:587", sender="a@x.org", recipients=("b@x.org",)

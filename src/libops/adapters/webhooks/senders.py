@@ -265,6 +265,11 @@ def send_email(endpoint: Endpoint, notification: Mapping[str, Any], now: float) 
             f"endpoint {endpoint.name}: the SMTP server refused the login ({refused.smtp_code})",
             retryable=False,
         ) from None
+    except smtplib.SMTPNotSupportedError:
+        raise WebhookDeliveryError(
+            f"endpoint {endpoint.name}: the SMTP server does not offer STARTTLS (or login)",
+            retryable=False,
+        ) from None
     except smtplib.SMTPRecipientsRefused:
         raise WebhookDeliveryError(
             f"endpoint {endpoint.name}: the SMTP server refused every recipient", retryable=False

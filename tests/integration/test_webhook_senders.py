@@ -251,3 +251,15 @@ def test_plain_text_messages(kind: str) -> None:
     assert "https://ops.example.org/healthz" in text
     with pytest.raises(WebhookConfigError, match="message style"):
         Endpoint("bot", kind, fake.url, secret=secret, message="html")
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed(status: int) -> None:
+    """A redirect is a final failure (fix the URL): never followed, by GET or otherwise."""
+    with FakeReceiver("generic", secret=BOT_SECRET) as fake:
+        fake.fail_next(1, status=status)
+        error = refused(Endpoint("g", "generic", fake.url, secret=BOT_SECRET))
+        assert not error.retryable
+        assert f"HTTP {status}" in str(error)
+        assert fake.gets == 0
+        assert fake.requests == 1

@@ -88,6 +88,8 @@ class FakeReceiver:
         self.rejected: list[str] = []
         """Why each refused request was refused (bad signature, scripted failure ...)."""
         self.requests = 0
+        self.gets = 0
+        """GET requests (a sender following a redirect sends one)."""
         self._failures: list[_Failure] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -133,8 +135,9 @@ class FakeReceiver:
     def fail_next(
         self, times: int = 1, *, status: int | None = None, code: int | None = None
     ) -> None:
-        """Refuse the next ``times`` requests: with HTTP ``status`` (default 503), or, for a
-        bot, HTTP 200 with error ``code`` (default its rate-limit code)."""
+        """Refuse the next ``times`` requests: with HTTP ``status`` (default 503; a 3xx
+        redirects to this receiver), or, for a bot, HTTP 200 with error ``code`` (default
+        its rate-limit code)."""
         if status is None and code is None:
             if self.kind == "generic":
                 status = 503
@@ -263,12 +266,24 @@ class FakeReceiver:
                 data = json.dumps(answer).encode()
                 try:
                     self.send_response(status)
+                    if 300 <= status < 400:  # a scripted redirect: to this receiver, by GET
+                        self.send_header("Location", receiver.url)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the sender died waiting (a kill test): it took what it got
+
+            def do_GET(self) -> None:
+                """What a sender that follows a redirect would send: counted, answered 200
+                (so that a sender taking it for a delivery is caught)."""
+                with receiver._lock:
+                    receiver.gets += 1
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Quiet: no access log on stderr."""

@@ -87,6 +87,17 @@ RATE_LIMITED: Final[Mapping[str, frozenset[int]]] = {
 Send = Callable[[Mapping[str, Any]], None]
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Never follow a redirect: urllib would follow a POST's with a GET without the body
+    (a delivery that is not one), or hand a signed body to another host."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER: Final = urllib.request.build_opener(_NoRedirects())
+
+
 def _post(endpoint: Endpoint, url: str, body: bytes, headers: Mapping[str, str]) -> bytes:
     """POST ``body``; the answer's body if the status is 2xx, else WebhookDeliveryError."""
     request = urllib.request.Request(
@@ -100,14 +111,14 @@ def _post(endpoint: Endpoint, url: str, body: bytes, headers: Mapping[str, str])
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=endpoint.timeout) as answer:
+        with _OPENER.open(request, timeout=endpoint.timeout) as answer:
             return bytes(answer.read(65536))
     except urllib.error.HTTPError as refused:
         status = refused.code
         refused.close()
         raise WebhookDeliveryError(
             f"endpoint {endpoint.name} answered HTTP {status}",
-            retryable=status in (408, 425, 429) or status >= 500,
+            retryable=status in (408, 425, 429) or status >= 500,  # not 3xx: fix the URL
         ) from None
     except (TimeoutError, urllib.error.URLError, OSError) as failed:
         reason = getattr(failed, "reason", failed)

@@ -1,0 +1,332 @@
+"""Indexed lists with cursors: ``ops.posts.list``, ``ops.posts.review_queue`` and
+``ops.campaigns.page`` on memory, SQLite and PostgreSQL (issue 15, "Queries")."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from libops import Actor, LibOps, Objective, Period, Platform, PostVariant, PublishReceipt
+from libops.adapters.clock import ManualClock
+from libops.application.posts import find_calendar
+from libops.application.queries import encode_cursor
+from libops.domain.errors import InvalidCursorError, PermissionDeniedError, QueryParameterError
+from libops.domain.values import ReviewChecklist
+from libops.projections.listings import POSTS
+from tests.helpers import count_events
+
+PASSED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
+
+
+def draft(
+    ops: LibOps, actor: Actor, title: str, platforms: tuple[Platform, ...], **extra: Any
+) -> UUID:
+    return ops.posts.draft(
+        actor,
+        title=title,
+        body="Ten books our librarians loved this year.",
+        content_type="knowledge",
+        format="image_text",
+        variants=[PostVariant(p, f"{title} on {p.value}", media=("c.jpg",)) for p in platforms],
+        **extra,
+    )
+
+
+def publish(ops: LibOps, actor: Actor, post_id: UUID, platform: Platform) -> None:
+    """Record a publication the way the publishing service does."""
+    post = ops.posts.get(post_id)
+    external = f"{platform.value}-{post_id.hex[:8]}"
+    post.record_published(
+        actor,
+        PublishReceipt(platform, external, f"https://example.org/{external}", ops.clock.now()),
+    )
+    to_save: list[Any] = [post]
+    calendar = find_calendar(ops.app, platform)
+    if calendar is not None:
+        calendar.release(post.id, actor=actor)
+        to_save.append(calendar)
+    ops.app.save(*to_save)
+
+
+def approve(ops: LibOps, planner: Actor, reviewer: Actor, post_id: UUID) -> None:
+    ops.posts.submit_for_review(planner, post_id)
+    ops.posts.review(reviewer, post_id, PASSED, approve=True)
+
+
+def every_page(fetch: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = fetch(cursor=cursor, **kwargs)
+        rows.extend(page.items)
+        if page.next_cursor is None:
+            return rows
+        cursor = page.next_cursor
+
+
+@pytest.fixture
+def world(
+    ops: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor, tech: Actor, admin: Actor
+) -> dict[str, Any]:
+    """Six posts: four published an hour apart (one retracted), one in review, one drafted."""
+    campaign = ops.campaigns.plan(
+        planner,
+        name="World Book Day",
+        kind="topic",
+        period=Period(date(2026, 4, 1), date(2026, 4, 30)),
+        platforms=["weibo"],
+    )
+    published = []
+    for n in range(4):
+        platforms = (Platform.WEIBO,) if n % 2 == 0 else (Platform.WEIBO, Platform.WECHAT)
+        post_id = draft(
+            ops, planner, f"Post {n}", platforms, campaign_id=campaign if n < 2 else None
+        )
+        approve(ops, planner, reviewer, post_id)
+        clock.advance(timedelta(hours=1))
+        for platform in platforms:
+            publish(ops, tech, post_id, platform)
+        published.append(post_id)
+    ops.posts.retract(admin, published[3], "A wrong date")
+    clock.advance(timedelta(hours=1))
+    in_review = draft(ops, planner, "Waiting", (Platform.WECHAT,))
+    ops.posts.submit_for_review(planner, in_review)
+    clock.advance(timedelta(minutes=1))
+    drafted = draft(ops, planner, "Drafted", (Platform.WEIBO,))
+    return {
+        "campaign": campaign,
+        "published": published,
+        "in_review": in_review,
+        "drafted": drafted,
+    }
+
+
+def ids(rows: list[dict[str, Any]] | tuple[dict[str, Any], ...]) -> list[UUID]:
+    return [UUID(row["id"]) for row in rows]
+
+
+class TestPosts:
+    def test_latest_first_then_unpublished(self, ops: LibOps, world: dict[str, Any]) -> None:
+        page = ops.posts.list(limit=200)
+        published = world["published"]
+        assert ids(page.items) == [
+            *reversed(published),
+            world["drafted"],
+            world["in_review"],
+        ]
+        assert page.next_cursor is None
+        assert page.position == ops.app.recorder.max_notification_id()
+        assert ids(ops.posts.list(order="published_at").items) == [
+            world["in_review"],
+            world["drafted"],
+            *published,
+        ]
+
+    def test_rows_have_titles_urls_and_retraction(
+        self, ops: LibOps, world: dict[str, Any]
+    ) -> None:
+        rows = {UUID(r["id"]): r for r in ops.posts.list().items}
+        first = rows[world["published"][1]]
+        assert first["title"] == "Post 1"
+        assert first["status"] == "approved"
+        assert first["campaign_id"] == str(world["campaign"])
+        assert set(first["platforms"]) == {"weibo", "wechat"}
+        for platform, entry in first["platforms"].items():
+            assert entry["status"] == "published"
+            assert entry["url"] == f"https://example.org/{platform}-{world['published'][1].hex[:8]}"
+        assert first["retracted"] is False
+        retracted = rows[world["published"][3]]
+        assert retracted["retracted"] is True
+        assert retracted["status"] == "retracted"
+        assert rows[world["drafted"]]["published_at"] is None
+
+    def test_filters(self, ops: LibOps, world: dict[str, Any]) -> None:
+        published = world["published"]
+        assert ids(ops.posts.list(status="retracted").items) == [published[3]]
+        assert ids(ops.posts.list(platform="wechat").items) == [
+            published[3],
+            published[1],
+            world["in_review"],
+        ]
+        assert ids(ops.posts.list(campaign_id=world["campaign"]).items) == [
+            published[1],
+            published[0],
+        ]
+        assert ids(
+            ops.posts.list(status="approved", platform=Platform.WECHAT, campaign_id=world["campaign"]).items
+        ) == [published[1]]
+        assert ops.posts.list(status="changes_requested").items == ()
+
+    def test_published_between(self, ops: LibOps, world: dict[str, Any]) -> None:
+        rows = {UUID(r["id"]): r for r in ops.posts.list().items}
+        from datetime import datetime
+
+        times = [datetime.fromisoformat(rows[p]["published_at"]) for p in world["published"]]
+        published = world["published"]
+        assert ids(ops.posts.list(published_after=times[1]).items) == [
+            published[3],
+            published[2],
+            published[1],
+        ]
+        assert ids(ops.posts.list(published_before=times[1]).items) == [published[0]]
+        assert ids(
+            ops.posts.list(
+                published_after=times[1].isoformat(),
+                published_before=times[3],
+                order="published_at",
+            ).items
+        ) == [published[1], published[2]]
+
+    def test_paging_visits_every_row_once_with_inserts_between_pages(
+        self, ops: LibOps, world: dict[str, Any], planner: Actor
+    ) -> None:
+        before = {UUID(r["id"]) for r in ops.posts.list(limit=200).items}
+        seen: list[UUID] = []
+        page = ops.posts.list(limit=2)
+        added = []
+        while True:
+            seen.extend(ids(page.items))
+            assert len(page.items) <= 2
+            # A new draft (drafted now: newest of the unpublished) between every two pages.
+            added.append(draft(ops, planner, f"New {len(added)}", (Platform.WEIBO,)))
+            if page.next_cursor is None:
+                break
+            page = ops.posts.list(limit=2, cursor=page.next_cursor)
+        assert len(seen) == len(set(seen))
+        assert before <= set(seen)
+
+    def test_every_order_and_filter_pages_completely(
+        self, ops: LibOps, world: dict[str, Any]
+    ) -> None:
+        for order in ("-published_at", "published_at"):
+            for platform in (None, "weibo", "wechat"):
+                whole = ops.posts.list(order=order, platform=platform, limit=200).items
+                paged = every_page(ops.posts.list, order=order, platform=platform, limit=1)
+                assert ids(paged) == ids(whole)
+
+    def test_a_rebuilt_listing_answers_the_same(self, ops: LibOps, world: dict[str, Any]) -> None:
+        whole = ops.posts.list(limit=200).items
+        ops.queries.rebuild(POSTS)
+        assert ops.posts.list(limit=200).items == whole
+
+    def test_bad_parameters_name_their_field(self, ops: LibOps, world: dict[str, Any]) -> None:
+        bad: list[tuple[dict[str, Any], str]] = [
+            ({"status": "bogus"}, "status"),
+            ({"platform": "myspace"}, "platform"),
+            ({"campaign_id": "not-an-id"}, "campaign_id"),
+            ({"published_after": "yesterday"}, "published_after"),
+            ({"published_before": "2026-03-01T08:00:00"}, "published_before"),
+            ({"order": "title"}, "order"),
+            ({"limit": 0}, "limit"),
+            ({"limit": 201}, "limit"),
+            ({"limit": True}, "limit"),
+        ]
+        events = count_events(ops)
+        for kwargs, field in bad:
+            with pytest.raises(QueryParameterError) as refused:
+                ops.posts.list(**kwargs)
+            assert refused.value.field == field, kwargs
+            assert field in str(refused.value)
+        assert count_events(ops) == events
+
+    def test_bad_cursors_are_refused(self, ops: LibOps, world: dict[str, Any]) -> None:
+        cursor = ops.posts.list(limit=1).next_cursor
+        assert cursor is not None
+        tampered = cursor[:-3] + ("AAA" if cursor[-3:] != "AAA" else "BBB")
+        for bad in ("", "!!!", "abc", tampered, cursor + "x"):
+            with pytest.raises(InvalidCursorError) as refused:
+                ops.posts.list(limit=1, cursor=bad)
+            assert refused.value.field == "cursor"
+        with pytest.raises(InvalidCursorError, match="another list"):
+            ops.posts.list(limit=1, status="approved", cursor=cursor)
+        with pytest.raises(InvalidCursorError, match="another list"):
+            ops.posts.list(limit=1, order="published_at", cursor=cursor)
+        forged = encode_cursor(POSTS, "*", "-published_at", "row:elsewhere")
+        with pytest.raises(InvalidCursorError):
+            ops.posts.list(limit=1, cursor=forged)
+
+
+class TestReviewQueue:
+    def test_excludes_own_posts_and_needs_a_reviewer(
+        self,
+        ops: LibOps,
+        world: dict[str, Any],
+        planner: Actor,
+        planner2: Actor,
+        reviewer: Actor,
+    ) -> None:
+        theirs = draft(ops, planner2, "Another's", (Platform.WEIBO,))
+        ops.posts.submit_for_review(planner2, theirs)
+        assert ids(ops.posts.review_queue(reviewer).items) == [world["in_review"], theirs]
+        assert ids(ops.posts.review_queue(planner.id).items) == [theirs]
+        assert ids(ops.posts.review_queue(planner2.id).items) == [world["in_review"]]
+        first = ops.posts.review_queue(reviewer, limit=1)
+        assert ids(first.items) == [world["in_review"]]
+        assert first.next_cursor is not None
+        rest = ops.posts.review_queue(reviewer, limit=1, cursor=first.next_cursor)
+        assert ids(rest.items) == [theirs] and rest.next_cursor is None
+        with pytest.raises(InvalidCursorError, match="another list"):
+            ops.posts.review_queue(planner2.id, cursor=first.next_cursor)
+        with pytest.raises(PermissionDeniedError):
+            ops.posts.review_queue(planner)
+        ops.posts.review(reviewer, theirs, PASSED, approve=True)
+        assert ids(ops.posts.review_queue(reviewer).items) == [world["in_review"]]
+
+
+class TestCampaigns:
+    def test_by_state_and_start(self, ops: LibOps, planner: Actor, admin: Actor) -> None:
+        made = []
+        for month in (3, 5, 4):
+            made.append(
+                ops.campaigns.plan(
+                    planner,
+                    name=f"Month {month}",
+                    kind="topic",
+                    period=Period(date(2026, month, 1), date(2026, month, 20)),
+                    platforms=["weibo"],
+                    objectives=[Objective("reads", 100)],
+                )
+            )
+        ops.campaigns.launch(admin, made[1])
+        assert ids(ops.campaigns.page().items) == [made[1], made[2], made[0]]
+        assert ids(ops.campaigns.page(order="start").items) == [made[0], made[2], made[1]]
+        assert ids(ops.campaigns.page(state="active").items) == [made[1]]
+        assert ids(ops.campaigns.page(state="planned").items) == [made[2], made[0]]
+        assert ids(every_page(ops.campaigns.page, limit=1)) == [made[1], made[2], made[0]]
+        row = ops.campaigns.page(state="active").items[0]
+        assert row["name"] == "Month 5" and row["start"] == "2026-05-01"
+        with pytest.raises(QueryParameterError) as refused:
+            ops.campaigns.page(state="finished")
+        assert refused.value.field == "state"
+
+
+def test_sqlite_lists_use_an_index(tmp_path: Any, clock: ManualClock, planner: Actor) -> None:
+    url = f"sqlite:///{tmp_path}/libops.db"
+    with LibOps.open(url, clock=clock, migrate=True) as ops:
+        draft(ops, planner, "One", (Platform.WEIBO,))
+        assert len(ops.posts.list().items) == 1
+    conn = sqlite3.connect(f"{tmp_path}/libops.db")
+    try:
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT key FROM libops_projection_documents "
+            "WHERE projection = ? AND key > ? AND key < ? ORDER BY key DESC LIMIT ?",
+            (POSTS, "ix:*:", "ix:*;", 11),
+        ).fetchall()
+    finally:
+        conn.close()
+    detail = " ".join(str(row[-1]) for row in plan)
+    assert "USING" in detail and "INDEX" in detail, detail
+    assert "SCAN libops_projection_documents" not in detail.replace("USING", "|"), detail
+    assert "TEMP B-TREE" not in detail, detail
+
+
+def test_unknown_listing_store_position_is_fresh(memory_ops: LibOps, planner: Actor) -> None:
+    """A list catches its listing up first: a post drafted a moment ago is listed."""
+    assert memory_ops.posts.list().items == ()
+    post_id = draft(memory_ops, planner, "Fresh", (Platform.WEIBO,))
+    assert ids(memory_ops.posts.list().items) == [post_id]
+    assert uuid4() not in ids(memory_ops.posts.list().items)

@@ -73,6 +73,31 @@ _POSTGRES_DDL: Final = (
 )
 
 
+def sqlite_scan_statement(*, descending: bool) -> str:
+    """The statement that reads a range of a view's keys in order on SQLite (parameters:
+    projection, after, before, limit): a range of the documents' primary key."""
+    direction = "DESC" if descending else "ASC"
+    return (
+        f"SELECT key FROM {DOCUMENTS_TABLE} WHERE projection = ? AND key > ? AND key < ? "
+        f"ORDER BY key {direction} LIMIT ?"
+    )
+
+
+def postgres_scan_statement(name: str, *, descending: bool) -> str:
+    """The statement that reads a range of ``name``'s keys in byte order on PostgreSQL
+    (``{documents}`` for the table; parameters: projection, after, before, limit). For a
+    listing (``listings.*``) it repeats the predicate of the byte-ordered index
+    ``libops db migrate`` makes for listings, so that the planner may use it."""
+    direction = "DESC" if descending else "ASC"
+    listing = "AND projection LIKE 'listings.%%' " if name.startswith("listings.") else ""
+    return (
+        "SELECT key FROM {documents} WHERE projection = %s "
+        + listing
+        + 'AND key COLLATE "C" > %s AND key COLLATE "C" < %s '
+        + f'ORDER BY key COLLATE "C" {direction} LIMIT %s'
+    )
+
+
 def migrate_projection_tables(config: StoreConfig) -> None:
     """Create the view and tracking tables (called by ``libops db migrate``, under its lock)."""
     if config.scheme == "sqlite":
@@ -265,12 +290,9 @@ class SQLiteViewStore:
     ) -> list[str]:
         """Up to ``limit`` keys of ``name``'s view strictly between ``after`` and ``before``,
         in order (``descending``: from ``before`` down): a range of the primary key."""
-        direction = "DESC" if descending else "ASC"
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT key FROM {DOCUMENTS_TABLE} WHERE projection = ? AND key > ? "
-                f"AND key < ? ORDER BY key {direction} LIMIT ?",
-                (name, after, before, limit),
+                sqlite_scan_statement(descending=descending), (name, after, before, limit)
             ).fetchall()
         return [str(row[0]) for row in rows]
 
@@ -408,21 +430,9 @@ class PostgresViewStore:
         """Up to ``limit`` keys of ``name``'s view strictly between ``after`` and ``before``,
         in byte order (``descending``: from ``before`` down); for a listing (a projection
         named ``listings.*``), a range of the byte-ordered index ``libops db migrate`` makes."""
-        direction = "DESC" if descending else "ASC"
         with self._lock:
             rows = self._conn.execute(
-                self._sql(
-                    "SELECT key FROM {documents} WHERE projection = %s "
-                    "AND projection LIKE 'listings.%%' "
-                    'AND key COLLATE "C" > %s AND key COLLATE "C" < %s '
-                    f'ORDER BY key COLLATE "C" {direction} LIMIT %s'
-                )
-                if name.startswith("listings.")
-                else self._sql(
-                    "SELECT key FROM {documents} WHERE projection = %s "
-                    'AND key COLLATE "C" > %s AND key COLLATE "C" < %s '
-                    f'ORDER BY key COLLATE "C" {direction} LIMIT %s'
-                ),
+                self._sql(postgres_scan_statement(name, descending=descending)),
                 (name, after, before, limit),
             ).fetchall()
         return [str(row[0]) for row in rows]

@@ -89,7 +89,8 @@ class Page:
 
 
 def check_limit(value: object) -> int:
-    """``value`` as a page size (1 to 200), or :class:`QueryParameterError` naming ``limit``."""
+    """``value`` (a whole number, or its digits as text) as a page size (1 to 200), or
+    :class:`QueryParameterError` naming ``limit``."""
     if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
@@ -248,7 +249,7 @@ class Queries:
         published_after: datetime | str | None = None,
         published_before: datetime | str | None = None,
         order: str = "-published_at",
-        limit: int = DEFAULT_LIMIT,
+        limit: int | str = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> Page:
         """Posts, filtered and ordered (see :meth:`libops.application.posts.PostService.list`)."""
@@ -275,7 +276,11 @@ class Queries:
         )
 
     def review_queue(
-        self, person: Actor | str, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+        self,
+        person: Actor | str,
+        *,
+        limit: int | str = DEFAULT_LIMIT,
+        cursor: str | None = None,
     ) -> Page:
         """The posts in review that ``person`` may review, oldest first: never their own.
 
@@ -312,7 +317,7 @@ class Queries:
         *,
         state: CampaignStatus | str | None = None,
         order: str = "-start",
-        limit: int = DEFAULT_LIMIT,
+        limit: int | str = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> Page:
         """Campaigns, by state if given, ordered by their first day."""

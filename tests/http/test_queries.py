@@ -10,7 +10,7 @@ from uuid import UUID
 import pytest
 from jsonschema.validators import Draft202012Validator
 
-from libops import LibOps, Period, Platform, PostVariant
+from libops import Consent, LibOps, Period, PersonalInfo, Platform, PostVariant
 from libops.adapters.clock import ManualClock
 from libops.domain.values import ReviewChecklist
 from libops.http.queries import LIST_ENDPOINTS
@@ -137,6 +137,38 @@ class TestReviewQueue:
         response = client.get("/v1/review-queue", as_=actors.PLANNER)
         assert response.status_code == 403
         assert problem_of(response)["error"] == "PermissionDeniedError"
+
+
+class TestQuestions:
+    def test_waiting_and_answered_without_personal_data(
+        self, client: Client, ops: LibOps, clock: ManualClock
+    ) -> None:
+        made = []
+        for handle in ("@first", "@second"):
+            made.append(
+                ops.questions.receive(
+                    actors.PLANNER,
+                    platform="weibo",
+                    text="When do you open?",
+                    asker=PersonalInfo(name="Zhang Wei", handle=handle),
+                    consent=Consent("answering this question", clock.now()),
+                )
+            )
+            clock.advance(timedelta(hours=1))
+        ops.questions.answer(actors.PLANNER, made[1], "At nine.")
+        waiting = client.get("/v1/questions?state=waiting", as_=actors.AUDITOR).json()
+        assert _ids(waiting) == [made[0]]
+        answered = client.get(
+            "/v1/questions",
+            as_=actors.AUDITOR,
+            params={"answered_since": (clock.now() - timedelta(minutes=1)).isoformat()},
+        )
+        assert answered.status_code == 200, answered.text
+        assert _ids(answered.json()) == [made[1]]
+        assert "Zhang" not in answered.text
+        assert "open?" not in answered.text
+        problem = problem_of(client.get("/v1/questions?state=late", as_=actors.AUDITOR))
+        assert problem["field"] == "state"
 
 
 class TestCampaigns:

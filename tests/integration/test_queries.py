@@ -10,7 +10,17 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from libops import Actor, LibOps, Objective, Period, Platform, PostVariant, PublishReceipt
+from libops import (
+    Actor,
+    Consent,
+    LibOps,
+    Objective,
+    Period,
+    PersonalInfo,
+    Platform,
+    PostVariant,
+    PublishReceipt,
+)
 from libops.adapters.clock import ManualClock
 from libops.adapters.viewstores import postgres_scan_statement, sqlite_scan_statement
 from libops.application.posts import find_calendar
@@ -358,3 +368,60 @@ def test_postgres_lists_use_the_byte_ordered_index(
     detail = " ".join(str(row[0]) for row in plan)
     assert "libops_projection_documents_listing_keys" in detail, detail
     assert "Sort" not in detail, detail
+
+
+class TestQuestions:
+    def test_waiting_overdue_escalated_and_answered_since(
+        self, ops: LibOps, clock: ManualClock, planner: Actor, admin: Actor
+    ) -> None:
+        def receive(platform: str, handle: str) -> UUID:
+            question = ops.questions.receive(
+                planner,
+                platform=platform,
+                text="Is the reading room open on Sunday?",
+                asker=PersonalInfo(name="Zhang Wei", handle=handle),
+                consent=Consent("answering this question", clock.now()),
+            )
+            clock.advance(timedelta(hours=1))
+            return question
+
+        old = receive("weibo", "@old")
+        late = receive("wechat", "@late")
+        clock.advance(ops.questions.escalate_after)
+        ops.questions.escalate_overdue(admin)  # both have waited long enough
+        fresh = receive("weibo", "@fresh")
+        ops.questions.answer(planner, old, "Yes, from 9:00.")
+        answered_at = clock.now()
+        clock.advance(timedelta(hours=1))
+        young = receive("weibo", "@young")
+        ops.questions.answer(planner, fresh, "Yes.")
+
+        assert ids(ops.questions.list(state="waiting").items) == [late, young]
+        assert ids(ops.questions.list(state="escalated").items) == [late]
+        assert ids(ops.questions.list(state="overdue").items) == [late]
+        clock.advance(ops.questions.escalate_after)
+        assert ids(ops.questions.list(state="overdue").items) == [late, young]
+        assert ids(ops.questions.list(state="answered").items) == [fresh, old]
+        assert ids(ops.questions.list(answered_since=answered_at + timedelta(minutes=1)).items) == [
+            fresh
+        ]
+        assert ids(ops.questions.list(answered_since=answered_at).items) == [fresh, old]
+        assert ids(ops.questions.list(platform="wechat").items) == [late]
+        assert ids(ops.questions.list().items) == [young, late, fresh, old]
+        assert ids(every_page(ops.questions.list, limit=1)) == [young, late, fresh, old]
+        row = ops.questions.list(state="escalated").items[0]
+        assert row["escalated"] is True
+        assert row["platform"] == "wechat"
+        assert "text" not in row
+        assert "asker" not in row
+        events = count_events(ops)
+        for kwargs, field in [
+            ({"state": "late"}, "state"),
+            ({"platform": "fax"}, "platform"),
+            ({"state": "waiting", "answered_since": answered_at}, "answered_since"),
+            ({"answered_since": "noon"}, "answered_since"),
+        ]:
+            with pytest.raises(QueryParameterError) as refused:
+                ops.questions.list(**kwargs)
+            assert refused.value.field == field
+        assert count_events(ops) == events

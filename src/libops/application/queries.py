@@ -38,14 +38,18 @@ from libops.domain.post import PostStatus
 from libops.domain.values import Actor, Platform
 from libops.projections.engine import ProjectionEngine
 from libops.projections.listings import (
+    ANSWERED_PREFIX,
     CAMPAIGNS,
     POSTS,
     PUBLISHED_PREFIX,
+    QUESTIONS,
     ROW,
+    WAITING_PREFIX,
     CampaignListing,
     Listing,
     ListingStore,
     PostListing,
+    QuestionListing,
     stamp,
     tag_bounds,
     tag_of,
@@ -60,6 +64,10 @@ POST_ORDERS: Final = ("-published_at", "published_at")
 """How posts can be ordered: by publish time, latest first (the default) or earliest first.
 Posts not published yet come after the published ones (before them, earliest first), in
 the order they were drafted."""
+
+QUESTION_STATES: Final = ("waiting", "overdue", "escalated", "answered")
+"""Which questions to list: waiting for an answer, waiting longer than the escalation time,
+escalated and still waiting (each oldest asked first), or answered (latest answered first)."""
 
 CAMPAIGN_ORDERS: Final = ("-start", "start")
 """How campaigns can be ordered: by their first day, latest first (the default) or earliest."""
@@ -189,7 +197,8 @@ def decode_cursor(cursor: object, listing: str, tag: str, order: str) -> str:
 
 
 class Queries:
-    """The lists of one opened store (``ops.queries``): posts, the review queue, campaigns.
+    """The lists of one opened store (``ops.queries``): posts, the review queue, campaigns,
+    readers' questions.
 
     It opens a connection to the store's views on first use (closed by :meth:`close`) and
     keeps each listing caught up with the log before answering from it.
@@ -201,7 +210,11 @@ class Queries:
         self._lock = threading.Lock()
         self._views: ListingStore | None = None
         self._engines: dict[str, ProjectionEngine] = {}
-        self._listings: dict[str, Listing] = {POSTS: PostListing(), CAMPAIGNS: CampaignListing()}
+        self._listings: dict[str, Listing] = {
+            POSTS: PostListing(),
+            CAMPAIGNS: CampaignListing(),
+            QUESTIONS: QuestionListing(),
+        }
 
     def _open(self) -> ListingStore:
         if self._views is None:
@@ -330,6 +343,56 @@ class Queries:
             CAMPAIGNS, tag, chosen, low, high, size, cursor, descending=chosen.startswith("-")
         )
 
+    # --- readers' questions -----------------------------------------------------------------
+
+    def questions(
+        self,
+        *,
+        state: str | None = None,
+        platform: Platform | str | None = None,
+        answered_since: datetime | str | None = None,
+        limit: int | str = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> Page:
+        """Readers' questions (see :meth:`QuestionService.list
+        <libops.application.interactions.qa.QuestionService.list>`)."""
+        chosen = _optional_choice("state", state, QUESTION_STATES)
+        platform_value = _optional_choice("platform", platform, tuple(p.value for p in Platform))
+        since = check_moment("answered_since", answered_since)
+        size = check_limit(limit)
+        if since is not None:
+            if chosen not in (None, "answered"):
+                raise QueryParameterError(
+                    "answered_since", f"answered_since lists answered questions, not {chosen}"
+                )
+            chosen = "answered"
+        waiting = chosen in ("waiting", "overdue", "escalated")
+        tag = tag_of(
+            {
+                "s": "waiting" if waiting else chosen,
+                "x": "1" if chosen == "escalated" else None,
+                "p": platform_value,
+            }
+        )
+        low, high = tag_bounds(tag)
+        prefix = low
+        if chosen == "overdue":
+            # Waited longer than the escalation time: asked strictly before now - that time.
+            due = self._deps.clock.now() - self._deps.escalate_questions_after
+            high = prefix + WAITING_PREFIX + stamp(due)
+        if since is not None:
+            low = prefix + ANSWERED_PREFIX + stamp(since)  # answered at or after it
+        return self._page(
+            QUESTIONS,
+            tag,
+            f"questions:{chosen or 'all'}",
+            low,
+            high,
+            size,
+            cursor,
+            descending=not waiting,
+        )
+
     # --- reading a page ---------------------------------------------------------------------
 
     def _page(
@@ -426,6 +489,7 @@ __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
     "POST_ORDERS",
+    "QUESTION_STATES",
     "Page",
     "Queries",
     "check_limit",

@@ -1,5 +1,5 @@
-"""The lists of the HTTP API: ``GET /v1/posts``, ``/v1/review-queue``, ``/v1/campaigns``
-(docs/http.md, "Queries"; docs/queries.md).
+"""The lists of the HTTP API: ``GET /v1/posts``, ``/v1/review-queue``, ``/v1/questions``
+and ``/v1/campaigns`` (docs/http.md, "Queries"; docs/queries.md).
 
 Each list is declared once, as a :class:`ListEndpoint` with its :class:`QueryParameter`\\ s:
 the routes read their parameters from those declarations, and the OpenAPI document
@@ -24,6 +24,7 @@ from libops.application.queries import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     POST_ORDERS,
+    QUESTION_STATES,
     Page,
 )
 from libops.bootstrap import LibOps
@@ -103,6 +104,23 @@ POST_ROW: Final = {
     },
 }
 
+QUESTION_ROW: Final = {
+    "type": "object",
+    "required": ["id", "platform", "asked_at", "state", "escalated", "answered_at"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "platform": {"enum": [p.value for p in Platform]},
+        "post_id": _NULLABLE_TEXT,
+        "asked_at": _MOMENT,
+        "received_at": _MOMENT,
+        "state": {"enum": ["waiting", "answered"]},
+        "escalated": {"type": "boolean"},
+        "escalated_at": _NULLABLE_MOMENT,
+        "answered_at": _NULLABLE_MOMENT,
+        "response_seconds": {"type": ["integer", "null"]},
+    },
+}
+
 CAMPAIGN_ROW: Final = {
     "type": "object",
     "required": ["id", "name", "kind", "state", "start", "end", "platforms"],
@@ -134,6 +152,16 @@ def _posts(ops: LibOps, _actor: Actor, given: dict[str, str]) -> Page:
 def _review_queue(ops: LibOps, actor: Actor, given: dict[str, str]) -> Page:
     return ops.queries.review_queue(
         actor, limit=given.get("limit", DEFAULT_LIMIT), cursor=given.get("cursor")
+    )
+
+
+def _questions(ops: LibOps, _actor: Actor, given: dict[str, str]) -> Page:
+    return ops.queries.questions(
+        state=given.get("state"),
+        platform=given.get("platform"),
+        answered_since=given.get("answered_since"),
+        limit=given.get("limit", DEFAULT_LIMIT),
+        cursor=given.get("cursor"),
     )
 
 
@@ -192,6 +220,32 @@ LIST_ENDPOINTS: Final = (
         (_limit(), _cursor()),
         _review_queue,
         POST_ROW,
+    ),
+    ListEndpoint(
+        "/v1/questions",
+        "list_questions",
+        "Readers' questions waiting, overdue or escalated (oldest asked first), or answered "
+        "(since a time; latest answered first); never their text or asker (personal data).",
+        (
+            QueryParameter(
+                "state",
+                "waiting, overdue (waiting longer than the escalation time), escalated (and "
+                "still waiting) or answered; none: every question",
+                {"enum": list(QUESTION_STATES)},
+            ),
+            QueryParameter(
+                "platform",
+                "only questions asked on this platform",
+                {"enum": [p.value for p in Platform]},
+            ),
+            QueryParameter(
+                "answered_since", "answered at or after this time (with an offset)", _MOMENT
+            ),
+            _limit(),
+            _cursor(),
+        ),
+        _questions,
+        QUESTION_ROW,
     ),
     ListEndpoint(
         "/v1/campaigns",
@@ -266,6 +320,7 @@ __all__ = [
     "CAMPAIGN_ROW",
     "LIST_ENDPOINTS",
     "POST_ROW",
+    "QUESTION_ROW",
     "ListEndpoint",
     "QueryParameter",
     "query_parameters",

@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, Final, Protocol, runtime_checkable
 
 from libops.domain.campaign import Campaign
+from libops.domain.interaction.qa import Question
 from libops.domain.post import Post
 from libops.projections.ports import ViewStore
 from libops.projections.views import Projection, View, handles, uuid_text
@@ -393,7 +394,78 @@ class CampaignListing(Listing):
         self._state(event, view, "cancelled")
 
 
-LISTINGS: Final[tuple[type[Listing], ...]] = (PostListing, CampaignListing)
+# --- readers' questions ---------------------------------------------------------------------
+
+QUESTIONS: Final = "listings.questions"
+WAITING_PREFIX: Final = "w"
+"""Sort keys of questions waiting for an answer: then the time they were asked."""
+ANSWERED_PREFIX: Final = "a"
+"""Sort keys of answered questions: then the time they were answered."""
+
+
+class QuestionListing(Listing):
+    """Readers' questions by state (waiting or answered), escalation and platform.
+
+    ``row:<question id>``: ``{"id", "platform", "post_id", "asked_at", "received_at",
+    "state", "escalated", "escalated_at", "answered_at", "response_seconds"}``. No text and
+    no asker: those are personal data, read with ``ops.questions.text`` / ``asker``.
+    """
+
+    name = QUESTIONS
+    filters = ("s", "x", "p")
+
+    def index_values(self, row: Mapping[str, Any]) -> dict[str, list[str]]:
+        return {
+            "s": [row["state"]],
+            "x": ["1"] if row["escalated"] else [],
+            "p": [row["platform"]],
+        }
+
+    def sort_key(self, row: Mapping[str, Any]) -> str:
+        if row["answered_at"] is not None:
+            return ANSWERED_PREFIX + stamp(datetime.fromisoformat(row["answered_at"]))
+        return WAITING_PREFIX + stamp(datetime.fromisoformat(row["asked_at"]))
+
+    @handles(Question.Received)
+    def received(self, event: Question.Received, view: View) -> None:
+        question_id = uuid_text(event.originator_id)
+        self.change(
+            view,
+            question_id,
+            {
+                "id": question_id,
+                "platform": event.platform.value,
+                "post_id": None if event.post_id is None else str(event.post_id),
+                "asked_at": event.asked_at.isoformat(),
+                "received_at": event.received_at.isoformat(),
+                "state": "waiting",
+                "escalated": False,
+                "escalated_at": None,
+                "answered_at": None,
+                "response_seconds": None,
+            },
+        )
+
+    @handles(Question.Answered)
+    def answered(self, event: Question.Answered, view: View) -> None:
+        row = self.row(view, uuid_text(event.originator_id))
+        if row is not None:
+            row.update(
+                state="answered",
+                answered_at=event.answered_at.isoformat(),
+                response_seconds=event.response_seconds,
+            )
+            self.change(view, row["id"], row)
+
+    @handles(Question.Escalated)
+    def escalated(self, event: Question.Escalated, view: View) -> None:
+        row = self.row(view, uuid_text(event.originator_id))
+        if row is not None:
+            row.update(escalated=True, escalated_at=event.at.isoformat())
+            self.change(view, row["id"], row)
+
+
+LISTINGS: Final[tuple[type[Listing], ...]] = (PostListing, CampaignListing, QuestionListing)
 """The listings libops keeps (``ops.queries`` runs them)."""
 
 
@@ -406,10 +478,12 @@ __all__ = [
     "CAMPAIGNS",
     "LISTINGS",
     "POSTS",
+    "QUESTIONS",
     "CampaignListing",
     "Listing",
     "ListingStore",
     "PostListing",
+    "QuestionListing",
     "day_stamp",
     "index_key",
     "listing_projections",

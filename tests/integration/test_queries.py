@@ -415,12 +415,13 @@ class TestQuestions:
         assert "text" not in row
         assert "asker" not in row
         events = count_events(ops)
-        for kwargs, field in [
+        bad: list[tuple[dict[str, Any], str]] = [
             ({"state": "late"}, "state"),
             ({"platform": "fax"}, "platform"),
             ({"state": "waiting", "answered_since": answered_at}, "answered_since"),
             ({"answered_since": "noon"}, "answered_since"),
-        ]:
+        ]
+        for kwargs, field in bad:
             with pytest.raises(QueryParameterError) as refused:
                 ops.questions.list(**kwargs)
             assert refused.value.field == field

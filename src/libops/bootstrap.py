@@ -178,7 +178,7 @@ class LibOps:
         # Lists from the indexed listings (docs/queries.md): ops.posts.list(...) and others.
         self.queries = Queries(self, deps)
         self.posts.queries = self.campaigns.queries = self.queries
-        self.questions.queries = self.queries
+        self.questions.queries = self.budgets.queries = self.queries
         self._projections: ProjectionEngine | None = None
         self.erasures_finished: tuple[str, ...] = ()
         """The subjects whose erasure, left half-way, opening the store finished."""

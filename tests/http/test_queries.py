@@ -10,7 +10,7 @@ from uuid import UUID
 import pytest
 from jsonschema.validators import Draft202012Validator
 
-from libops import Consent, LibOps, Period, PersonalInfo, Platform, PostVariant
+from libops import Consent, LibOps, Money, Period, PersonalInfo, Platform, PostVariant
 from libops.adapters.clock import ManualClock
 from libops.domain.values import ReviewChecklist
 from libops.http.queries import LIST_ENDPOINTS
@@ -193,6 +193,23 @@ class TestCampaigns:
         assert cancelled["items"][0]["state"] == "cancelled"
         problem = problem_of(client.get("/v1/campaigns?state=over", as_=actors.AUDITOR))
         assert problem["field"] == "state"
+
+
+def test_budgets_with_their_lines(client: Client, ops: LibOps) -> None:
+    budget = ops.budgets.open(
+        actors.OWNER, name="FY 2026", period=Period(date(2026, 1, 1), date(2026, 12, 31))
+    )
+    ops.budgets.allocate(actors.OWNER, budget, "promotion", Money("500.00"))
+    body = client.get("/v1/budgets?status=open", as_=actors.AUDITOR).json()
+    assert _ids(body) == [budget]
+    (line,) = body["items"][0]["lines"]
+    assert (line["category"], line["allocated"], line["campaign_id"]) == (
+        "promotion",
+        "500.00",
+        None,
+    )
+    assert client.get("/v1/budgets?status=closed", as_=actors.AUDITOR).json()["items"] == []
+    assert problem_of(client.get("/v1/budgets?order=name", as_=actors.AUDITOR))["field"] == "order"
 
 
 def test_openapi_lists_them_with_the_routes_parameters(memory_ops: LibOps) -> None:

@@ -14,6 +14,7 @@ from libops import (
     Actor,
     Consent,
     LibOps,
+    Money,
     Objective,
     Period,
     PersonalInfo,
@@ -426,3 +427,52 @@ class TestQuestions:
                 ops.questions.list(**kwargs)
             assert refused.value.field == field
         assert count_events(ops) == events
+
+
+class TestBudgets:
+    def test_by_status_with_lines_as_the_positions_view(
+        self, ops: LibOps, owner: Actor, planner: Actor
+    ) -> None:
+        campaign = ops.campaigns.plan(
+            planner,
+            name="World Book Day",
+            kind="topic",
+            period=Period(date(2026, 4, 1), date(2026, 4, 30)),
+        )
+        made = []
+        for year in (2025, 2026):
+            budget = ops.budgets.open(
+                owner, name=f"FY {year}", period=Period(date(year, 1, 1), date(year, 12, 31))
+            )
+            ops.budgets.allocate(owner, budget, "promotion", Money("500.00"))
+            ops.budgets.allocate(owner, budget, "promotion", Money("300.00"), campaign_id=campaign)
+            ops.budgets.record_expense(
+                owner,
+                budget,
+                vendor="Print shop",
+                invoice_reference=f"INV-{year}",
+                amount=Money("120.50"),
+                category="promotion",
+                campaign_id=campaign,
+            )
+            made.append(budget)
+        ops.budgets.close(owner, made[0])
+
+        page = ops.budgets.list()
+        assert ids(page.items) == [made[1], made[0]]
+        assert ids(ops.budgets.list(status="open").items) == [made[1]]
+        assert ids(ops.budgets.list(status="closed", order="start").items) == [made[0]]
+        assert ids(every_page(ops.budgets.list, order="start", limit=1)) == made
+        row = page.items[0]
+        assert row["name"] == "FY 2026"
+        assert row["status"] == "open"
+        assert (row["allocated"], row["spent"], row["available"]) == ("800.00", "120.50", "679.50")
+        ops.projections.run()
+        positions = ops.projections.view("budget")
+        assert row["lines"] == [
+            positions[f"line:{made[1]}:promotion:{campaign}"],
+            positions[f"line:{made[1]}:promotion:general"],
+        ]
+        with pytest.raises(QueryParameterError) as refused:
+            ops.budgets.list(status="spent")
+        assert refused.value.field == "status"

@@ -30,6 +30,7 @@ import attrs
 
 from libops.application.dependencies import Dependencies
 from libops.application.drafts import DraftSeals, _split, _text, draft_seals
+from libops.domain.budget import BudgetStatus
 from libops.domain.campaign import CampaignStatus
 from libops.domain.drafts import REDACTED_TEXT, draft_associated_data
 from libops.domain.errors import DraftTamperedError, InvalidCursorError, QueryParameterError
@@ -39,17 +40,20 @@ from libops.domain.values import Actor, Platform
 from libops.projections.engine import ProjectionEngine
 from libops.projections.listings import (
     ANSWERED_PREFIX,
+    BUDGETS,
     CAMPAIGNS,
     POSTS,
     PUBLISHED_PREFIX,
     QUESTIONS,
     ROW,
     WAITING_PREFIX,
+    BudgetListing,
     CampaignListing,
     Listing,
     ListingStore,
     PostListing,
     QuestionListing,
+    line_bounds,
     stamp,
     tag_bounds,
     tag_of,
@@ -70,6 +74,13 @@ QUESTION_STATES: Final = ("waiting", "overdue", "escalated", "answered")
 escalated and still waiting (each oldest asked first), or answered (latest answered first)."""
 
 CAMPAIGN_ORDERS: Final = ("-start", "start")
+
+BUDGET_ORDERS: Final = ("-start", "start")
+"""How budgets can be ordered: by their period's first day, latest first (the default) or
+earliest first."""
+
+MAX_LINES: Final = 10_000
+"""The most lines a budget's row carries (five categories by each campaign: far fewer)."""
 """How campaigns can be ordered: by their first day, latest first (the default) or earliest."""
 
 _CURSOR_CHECK: Final = b"libops-list-cursor-v1"
@@ -198,7 +209,7 @@ def decode_cursor(cursor: object, listing: str, tag: str, order: str) -> str:
 
 class Queries:
     """The lists of one opened store (``ops.queries``): posts, the review queue, campaigns,
-    readers' questions.
+    readers' questions, budgets with their lines.
 
     It opens a connection to the store's views on first use (closed by :meth:`close`) and
     keeps each listing caught up with the log before answering from it.
@@ -214,6 +225,7 @@ class Queries:
             POSTS: PostListing(),
             CAMPAIGNS: CampaignListing(),
             QUESTIONS: QuestionListing(),
+            BUDGETS: BudgetListing(),
         }
 
     def _open(self) -> ListingStore:
@@ -393,6 +405,27 @@ class Queries:
             descending=not waiting,
         )
 
+    # --- budgets ----------------------------------------------------------------------------
+
+    def budgets(
+        self,
+        *,
+        status: BudgetStatus | str | None = None,
+        order: str = "-start",
+        limit: int | str = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> Page:
+        """Budgets with their lines (see :meth:`BudgetService.list
+        <libops.application.budgets.BudgetService.list>`)."""
+        filters = {"s": _optional_choice("status", status, tuple(s.value for s in BudgetStatus))}
+        chosen = _choice("order", order, BUDGET_ORDERS)
+        size = check_limit(limit)
+        tag = tag_of(filters)
+        low, high = tag_bounds(tag)
+        return self._page(
+            BUDGETS, tag, chosen, low, high, size, cursor, descending=chosen.startswith("-")
+        )
+
     # --- reading a page ---------------------------------------------------------------------
 
     def _page(
@@ -449,10 +482,19 @@ class Queries:
         return Page(items, next_cursor, position)
 
     def _shown(self, name: str, row: dict[str, Any]) -> dict[str, Any]:
-        if name != POSTS:
-            return row
-        row["title"] = self._title(row["id"], row["title"])
+        if name == POSTS:
+            row["title"] = self._title(row["id"], row["title"])
+        elif name == BUDGETS:
+            row["lines"] = self._lines(row["id"])
         return row
+
+    def _lines(self, budget_id: str) -> list[dict[str, Any]]:
+        """A budget's lines, by category then campaign (general lines first in each)."""
+        views = self._open()
+        after, before = line_bounds(budget_id)
+        keys = views.scan(BUDGETS, after, before, descending=False, limit=MAX_LINES)
+        found = views.load_many(BUDGETS, keys)
+        return [json.loads(found[key]) for key in keys if key in found]
 
     def _title(self, post_id: str, title: Mapping[str, Any]) -> str:
         if "text" in title:
@@ -485,6 +527,7 @@ def open_title(seals: DraftSeals, post_id: UUID, revision: int, sealed: str) -> 
 
 
 __all__ = [
+    "BUDGET_ORDERS",
     "CAMPAIGN_ORDERS",
     "DEFAULT_LIMIT",
     "MAX_LIMIT",

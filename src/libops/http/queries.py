@@ -1,5 +1,5 @@
-"""The lists of the HTTP API: ``GET /v1/posts``, ``/v1/review-queue``, ``/v1/questions``
-and ``/v1/campaigns`` (docs/http.md, "Queries"; docs/queries.md).
+"""The lists of the HTTP API: ``GET /v1/posts``, ``/v1/review-queue``, ``/v1/questions``,
+``/v1/campaigns`` and ``/v1/budgets`` (docs/http.md, "Queries"; docs/queries.md).
 
 Each list is declared once, as a :class:`ListEndpoint` with its :class:`QueryParameter`\\ s:
 the routes read their parameters from those declarations, and the OpenAPI document
@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from libops.application.queries import (
+    BUDGET_ORDERS,
     CAMPAIGN_ORDERS,
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -28,6 +29,7 @@ from libops.application.queries import (
     Page,
 )
 from libops.bootstrap import LibOps
+from libops.domain.budget import BudgetStatus
 from libops.domain.campaign import CampaignStatus
 from libops.domain.errors import QueryParameterError
 from libops.domain.post import PostStatus
@@ -121,6 +123,38 @@ QUESTION_ROW: Final = {
     },
 }
 
+_AMOUNTS: Final = {
+    name: {"type": "string", "description": "a decimal amount, as text"}
+    for name in ("allocated", "committed", "spent", "available")
+}
+
+BUDGET_ROW: Final = {
+    "type": "object",
+    "required": ["id", "name", "currency", "status", "start", "end", "lines"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "name": {"type": "string"},
+        "currency": {"type": "string"},
+        "status": {"enum": [s.value for s in BudgetStatus]},
+        "start": {"type": "string", "format": "date"},
+        "end": {"type": "string", "format": "date"},
+        **_AMOUNTS,
+        "lines": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "budget_id": {"type": "string"},
+                    "category": {"type": "string"},
+                    "campaign_id": _NULLABLE_TEXT,
+                    "currency": {"type": "string"},
+                    **_AMOUNTS,
+                },
+            },
+        },
+    },
+}
+
 CAMPAIGN_ROW: Final = {
     "type": "object",
     "required": ["id", "name", "kind", "state", "start", "end", "platforms"],
@@ -160,6 +194,15 @@ def _questions(ops: LibOps, _actor: Actor, given: dict[str, str]) -> Page:
         state=given.get("state"),
         platform=given.get("platform"),
         answered_since=given.get("answered_since"),
+        limit=given.get("limit", DEFAULT_LIMIT),
+        cursor=given.get("cursor"),
+    )
+
+
+def _budgets(ops: LibOps, _actor: Actor, given: dict[str, str]) -> Page:
+    return ops.queries.budgets(
+        status=given.get("status"),
+        order=given.get("order", BUDGET_ORDERS[0]),
         limit=given.get("limit", DEFAULT_LIMIT),
         cursor=given.get("cursor"),
     )
@@ -266,6 +309,26 @@ LIST_ENDPOINTS: Final = (
         _campaigns,
         CAMPAIGN_ROW,
     ),
+    ListEndpoint(
+        "/v1/budgets",
+        "list_budgets",
+        "Budgets by status, ordered by their period's first day, each with its amounts and "
+        "its lines (allocated, committed, spent, available by category and campaign).",
+        (
+            QueryParameter(
+                "status", "only budgets in this status", {"enum": [s.value for s in BudgetStatus]}
+            ),
+            QueryParameter(
+                "order",
+                "by the period's first day, latest first (-start) or earliest first (start)",
+                {"enum": list(BUDGET_ORDERS), "default": BUDGET_ORDERS[0]},
+            ),
+            _limit(),
+            _cursor(),
+        ),
+        _budgets,
+        BUDGET_ROW,
+    ),
 )
 """The lists of the API: what the routes serve and the OpenAPI document lists."""
 
@@ -317,6 +380,7 @@ def query_routes(
 
 
 __all__ = [
+    "BUDGET_ROW",
     "CAMPAIGN_ROW",
     "LIST_ENDPOINTS",
     "POST_ROW",

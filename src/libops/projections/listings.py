@@ -30,11 +30,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, Final, Protocol, runtime_checkable
 
+from libops.domain.budget import Budget
 from libops.domain.campaign import Campaign
 from libops.domain.interaction.qa import Question
 from libops.domain.post import Post
+from libops.projections.budget import BudgetPositionsProjection
 from libops.projections.ports import ViewStore
-from libops.projections.views import Projection, View, handles, uuid_text
+from libops.projections.views import Projection, View, event_topic, handles, uuid_text
 
 ROW: Final = "row:"
 INDEX: Final = "ix:"
@@ -465,7 +467,73 @@ class QuestionListing(Listing):
             self.change(view, row["id"], row)
 
 
-LISTINGS: Final[tuple[type[Listing], ...]] = (PostListing, CampaignListing, QuestionListing)
+# --- budgets and their lines -----------------------------------------------------------------
+
+BUDGETS: Final = "listings.budgets"
+LINE_PREFIX: Final = "line:"
+
+
+def line_bounds(budget_id: str) -> tuple[str, str]:
+    """The exclusive bounds of the keys of one budget's lines."""
+    return f"{LINE_PREFIX}{budget_id}:", f"{LINE_PREFIX}{budget_id};"
+
+
+class BudgetListing(Listing):
+    """Budgets by status, in order of their first day, with their lines.
+
+    The budget positions projection's own handlers keep its documents in this view (the same
+    amounts, the same arithmetic: ``budget:``, ``category:``, ``line:<budget id>:...``,
+    ``campaign:``, ``commitment:``); on top, ``row:<budget id>``: ``{"id", "name",
+    "currency", "status", "start", "end", "allocated", "committed", "spent", "available"}``,
+    indexed by status. A budget's lines are one range of keys, ``line:<budget id>:``.
+    """
+
+    name = BUDGETS
+    filters = ("s",)
+    apply_cost = 2.0
+
+    def __init__(self) -> None:
+        self._positions = BudgetPositionsProjection()
+
+    def index_values(self, row: Mapping[str, Any]) -> dict[str, list[str]]:
+        return {"s": [row["status"]]}
+
+    def sort_key(self, row: Mapping[str, Any]) -> str:
+        return day_stamp(date.fromisoformat(row["start"]))
+
+    @handles(
+        Budget.Opened,
+        Budget.Allocated,
+        Budget.Committed,
+        Budget.Released,
+        Budget.ExpenseRecorded,
+        Budget.Adjusted,
+        Budget.Closed,
+    )
+    def budget_changed(self, event: Any, view: View) -> None:
+        self._positions.apply(event_topic(type(event)), event, view)
+        budget_id = uuid_text(event.originator_id)
+        row = self.row(view, budget_id)
+        if isinstance(event, Budget.Opened):
+            row = {
+                "id": budget_id,
+                "start": event.period.start.isoformat(),
+                "end": event.period.end.isoformat(),
+            }
+        if row is None:
+            return
+        totals = view.get(f"budget:{budget_id}")
+        if totals is not None:
+            row.update({k: totals[k] for k in totals})
+        self.change(view, budget_id, row)
+
+
+LISTINGS: Final[tuple[type[Listing], ...]] = (
+    PostListing,
+    CampaignListing,
+    QuestionListing,
+    BudgetListing,
+)
 """The listings libops keeps (``ops.queries`` runs them)."""
 
 
@@ -475,10 +543,12 @@ def listing_projections() -> Iterable[Listing]:
 
 
 __all__ = [
+    "BUDGETS",
     "CAMPAIGNS",
     "LISTINGS",
     "POSTS",
     "QUESTIONS",
+    "BudgetListing",
     "CampaignListing",
     "Listing",
     "ListingStore",
@@ -486,6 +556,7 @@ __all__ = [
     "QuestionListing",
     "day_stamp",
     "index_key",
+    "line_bounds",
     "listing_projections",
     "stamp",
     "tag_bounds",

@@ -476,3 +476,34 @@ class TestBudgets:
         with pytest.raises(QueryParameterError) as refused:
             ops.budgets.list(status="spent")
         assert refused.value.field == "status"
+
+
+def test_has_entry_agrees_with_entries() -> None:
+    """The check a page makes of each row read (still one of its entries?) says what the
+    entries themselves say, for entries of the row and for others."""
+    from libops.projections.listings import PostListing, index_key
+
+    listing = PostListing()
+    row: dict[str, Any] = {
+        "id": str(uuid4()),
+        "status": "approved",
+        "platforms": {"weibo": {}, "wechat": {}},
+        "campaign_id": str(uuid4()),
+        "published_at": "2026-04-20T12:00:00+00:00",
+        "drafted_at": "2026-04-19T12:00:00+00:00",
+    }
+    entries = listing.entries(row)
+    assert len(entries) == 12
+    assert all(listing.has_entry(row, key) for key in entries)
+    sort = listing.sort_key(row)
+    others = [
+        index_key("s=drafted", sort, row["id"]),
+        index_key("p=x", sort, row["id"]),
+        index_key("s=approved/p=douyin", sort, row["id"]),
+        index_key("*", "d" + sort[1:], row["id"]),
+        index_key("*", sort, str(uuid4())),
+        "row:" + row["id"],
+    ]
+    for key in others:
+        assert key not in entries
+        assert not listing.has_entry(row, key), key

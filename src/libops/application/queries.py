@@ -464,7 +464,7 @@ class Queries:
                 row = json.loads(text)
                 # A batch committed between the two reads may have moved the row: the entry
                 # read must still be one of its entries.
-                if key not in listing.entries(row) or (keep is not None and not keep(row)):
+                if not listing.has_entry(row, key) or (keep is not None and not keep(row)):
                     continue
                 kept.append((key, row))
                 if len(kept) > limit:

@@ -123,6 +123,23 @@ class Listing(Projection):
         sort, row_id = self.sort_key(row), row["id"]
         return {index_key(tag, sort, row_id) for tag in tags(self.index_values(row))}
 
+    def has_entry(self, row: Mapping[str, Any], key: str) -> bool:
+        """Whether ``key`` is one of ``row``'s index entries (what :meth:`entries` would
+        give, checked without making them all)."""
+        if not key.startswith(INDEX):
+            return False
+        tag, sort, row_id = key[len(INDEX) :].rsplit(":", 2)
+        if row_id != row["id"] or sort != self.sort_key(row):
+            return False
+        if tag == ALL:
+            return True
+        values = self.index_values(row)
+        for part in tag.split("/"):
+            name, _, value = part.partition("=")
+            if value not in values.get(name, ()):
+                return False
+        return True
+
     def change(self, view: View, row_id: str, new: Mapping[str, Any] | None) -> None:
         """Store ``new`` as the row ``row_id`` (None deletes it) and move its entries."""
         key = ROW + row_id

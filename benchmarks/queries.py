@@ -7,8 +7,10 @@ published on one platform (a receipt with its URL) with the aggregate's own meth
 posts at a time are saved in one ``ops.app.save`` (one transaction), spread over four
 campaigns' ids and two platforms, published a minute apart. The posts listing is then caught
 up through the projection engine (``ops.queries.catch_up``), as any list would do first. At
-100,000 posts the build takes a few minutes on a shared 2-core machine (most of it sealing
-and storing 100,000 keys and 400,000 events; the listing's catch-up about a quarter).
+100,000 posts the build took 5 minutes on the shared 2-core machine (mostly waiting for the
+key store, which syncs each new key to disk, and storing 400,000 events) and the listing's
+catch-up 3 minutes; with ``--quick`` (3,000 posts) the whole run is well under a minute
+(10,000 posts took 110 s there, 16 s of it CPU time).
 
 Then, many times each (after a few untimed warm-up calls), it times:
 
@@ -24,7 +26,7 @@ It prints p50/p99 of each and, last, a JSON line: ``posts``, ``p50_ms``, ``p99_m
 ``catch_up_s`` and ``target_met`` (p99 of ``ops.posts.list(limit=10)`` under 20 ms).
 
     python benchmarks/queries.py            # 100,000 posts
-    python benchmarks/queries.py --quick    # 10,000 posts, under a minute
+    python benchmarks/queries.py --quick    # 3,000 posts, under a minute
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ from libops.http import create_app
 from libops.projections.listings import POSTS, ROW
 
 DEFAULT_POSTS = 100_000
-QUICK_POSTS = 10_000
+QUICK_POSTS = 3_000
 CHUNK = 1_000
 TARGET_P99_MS = 20.0
 

@@ -220,6 +220,26 @@ class TestPosts:
                 paged = every_page(ops.posts.list, order=order, platform=platform, limit=1)
                 assert ids(paged) == ids(whole)
 
+    def test_index_holds_exactly_the_rows_entries(
+        self, ops: LibOps, world: dict[str, Any], admin: Actor, planner: Actor
+    ) -> None:
+        """After drafting, review, publishing and retraction, the listing keeps each row's
+        current entries and nothing else (no entry of a row's earlier state is left)."""
+        import json
+
+        from libops.projections.listings import PostListing
+
+        ops.posts.list()  # caught up
+        views = ops.open_view_store()
+        try:
+            documents = dict(views.rows(POSTS))
+        finally:
+            views.close()
+        rows = [json.loads(text) for key, text in documents.items() if key.startswith("row:")]
+        assert len(rows) == 6
+        expected = set().union(*(PostListing().entries(row) for row in rows))
+        assert {key for key in documents if key.startswith("ix:")} == expected
+
     def test_a_rebuilt_listing_answers_the_same(self, ops: LibOps, world: dict[str, Any]) -> None:
         whole = ops.posts.list(limit=200).items
         ops.queries.rebuild(POSTS)

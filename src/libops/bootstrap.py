@@ -54,6 +54,7 @@ from libops.application.personal_data import PersonalData
 from libops.application.posts import PostService
 from libops.application.privacy import PersonalDataService, erasure_pending
 from libops.application.publishing import PublishingService
+from libops.application.queries import Queries
 from libops.application.risks import RiskService
 from libops.application.standing import StandingService
 from libops.application.users import UserService
@@ -174,6 +175,10 @@ class LibOps:
         self.standing = StandingService(self.bus)
         # People and access: users, passwords and API tokens (docs/http.md).
         self.users = UserService(self.bus)
+        # Lists from the indexed listings (docs/queries.md): ops.posts.list(...) and others.
+        self.queries = Queries(self, deps)
+        self.posts.queries = self.campaigns.queries = self.queries
+        self.questions.queries = self.budgets.queries = self.queries
         self._projections: ProjectionEngine | None = None
         self.erasures_finished: tuple[str, ...] = ()
         """The subjects whose erasure, left half-way, opening the store finished."""
@@ -359,6 +364,7 @@ class LibOps:
         """Release the store's connections (and the key store's, if libops opened it)."""
         if self._projections is not None:
             self._projections.close()
+        self.queries.close()
         self.app.close()
         if self._owned_keys is not None:
             self._owned_keys.close()

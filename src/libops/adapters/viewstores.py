@@ -62,7 +62,40 @@ _POSTGRES_DDL: Final = (
     "PRIMARY KEY (projection, key))",
     "CREATE TABLE IF NOT EXISTS {schema}." + TRACKING_TABLE + " ("
     "projection TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+    # Listings (issue 15, queries) read keys in byte order: an index in that order, on the
+    # listings' documents only (the primary key follows the database's collation).
+    "CREATE INDEX IF NOT EXISTS "
+    + DOCUMENTS_TABLE
+    + "_listing_keys ON {schema}."
+    + DOCUMENTS_TABLE
+    + ' (projection, (key COLLATE "C")) WHERE '
+    + "projection LIKE 'listings.%'",
 )
+
+
+def sqlite_scan_statement(*, descending: bool) -> str:
+    """The statement that reads a range of a view's keys in order on SQLite (parameters:
+    projection, after, before, limit): a range of the documents' primary key."""
+    direction = "DESC" if descending else "ASC"
+    return (
+        f"SELECT key FROM {DOCUMENTS_TABLE} WHERE projection = ? AND key > ? AND key < ? "
+        f"ORDER BY key {direction} LIMIT ?"
+    )
+
+
+def postgres_scan_statement(name: str, *, descending: bool) -> str:
+    """The statement that reads a range of ``name``'s keys in byte order on PostgreSQL
+    (``{documents}`` for the table; parameters: projection, after, before, limit). For a
+    listing (``listings.*``) it repeats the predicate of the byte-ordered index
+    ``libops db migrate`` makes for listings, so that the planner may use it."""
+    direction = "DESC" if descending else "ASC"
+    listing = "AND projection LIKE 'listings.%%' " if name.startswith("listings.") else ""
+    return (
+        "SELECT key FROM {documents} WHERE projection = %s "
+        + listing
+        + 'AND key COLLATE "C" > %s AND key COLLATE "C" < %s '
+        + f'ORDER BY key COLLATE "C" {direction} LIMIT %s'
+    )
 
 
 def migrate_projection_tables(config: StoreConfig) -> None:
@@ -159,6 +192,21 @@ class MemoryViewStore:
             for key in keys:
                 docs.pop(key, None)
 
+    def scan(
+        self, name: str, after: str, before: str, *, descending: bool, limit: int
+    ) -> list[str]:
+        """Up to ``limit`` keys of ``name``'s view strictly between ``after`` and ``before``,
+        in order (``descending``: from ``before`` down). In memory: a pass over the keys."""
+        with self._tables.lock:
+            keys = [k for k in self._tables.documents.get(name, {}) if after < k < before]
+        return sorted(keys, reverse=descending)[:limit]
+
+    def load_many(self, name: str, keys: Sequence[str]) -> dict[str, str]:
+        """The JSON text of each of ``keys`` that has a document, by key."""
+        with self._tables.lock:
+            docs = self._tables.documents.get(name, {})
+            return {key: docs[key] for key in keys if key in docs}
+
     def _advance(self, name: str, expected: int, new: int) -> bool:
         if self._tables.positions.get(name, 0) != expected:
             return False
@@ -236,6 +284,30 @@ class SQLiteViewStore:
                 (name,),
             ).fetchall()
         return [(str(key), str(value)) for key, value in rows]
+
+    def scan(
+        self, name: str, after: str, before: str, *, descending: bool, limit: int
+    ) -> list[str]:
+        """Up to ``limit`` keys of ``name``'s view strictly between ``after`` and ``before``,
+        in order (``descending``: from ``before`` down): a range of the primary key."""
+        with self._lock:
+            rows = self._conn.execute(
+                sqlite_scan_statement(descending=descending), (name, after, before, limit)
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def load_many(self, name: str, keys: Sequence[str]) -> dict[str, str]:
+        """The JSON text of each of ``keys`` that has a document, by key."""
+        if not keys:
+            return {}
+        marks = ", ".join("?" * len(keys))
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT key, value FROM {DOCUMENTS_TABLE} WHERE projection = ? "
+                f"AND key IN ({marks})",
+                (name, *keys),
+            ).fetchall()
+        return {str(key): str(value) for key, value in rows}
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -351,6 +423,33 @@ class PostgresViewStore:
                 (name,),
             ).fetchall()
         return [(str(row[0]), str(row[1])) for row in rows]
+
+    def scan(
+        self, name: str, after: str, before: str, *, descending: bool, limit: int
+    ) -> list[str]:
+        """Up to ``limit`` keys of ``name``'s view strictly between ``after`` and ``before``,
+        in byte order (``descending``: from ``before`` down); for a listing (a projection
+        named ``listings.*``), a range of the byte-ordered index ``libops db migrate`` makes."""
+        with self._lock:
+            rows = self._conn.execute(
+                self._sql(postgres_scan_statement(name, descending=descending)),
+                (name, after, before, limit),
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def load_many(self, name: str, keys: Sequence[str]) -> dict[str, str]:
+        """The JSON text of each of ``keys`` that has a document, by key."""
+        if not keys:
+            return {}
+        with self._lock:
+            rows = self._conn.execute(
+                self._sql(
+                    "SELECT key, value::text FROM {documents} "
+                    "WHERE projection = %s AND key = ANY(%s)"
+                ),
+                (name, list(keys)),
+            ).fetchall()
+        return {str(row[0]): str(row[1]) for row in rows}
 
     def commit(self, entries: Sequence[ViewChanges]) -> bool:
         """Write the entries' documents and positions in one transaction, by compare-and-set."""

@@ -9,10 +9,12 @@ from uuid import UUID
 import attrs
 
 from libops.application.commands import Command, Context, Executes, command, command_method, handles
+from libops.application.queries import DEFAULT_LIMIT, Page, Queries, queries_of
 from libops.domain.budget import (
     Adjustment,
     Budget,
     BudgetCategory,
+    BudgetStatus,
     Commitment,
     Expense,
     Override,
@@ -198,3 +200,23 @@ class BudgetService(Executes):
     def overrides(self, budget_id: UUID | str) -> tuple[OverrideUse, ...]:
         """Every spend recorded past what its line had available, and who authorised it."""
         return self.get(budget_id).overrides
+
+    # Queries (issue 15): answered from the indexed budgets listing (docs/queries.md).
+    queries: Queries | None = None
+    """The store's lists (set by :class:`~libops.LibOps` when it opens the store)."""
+
+    def list(
+        self,
+        *,
+        status: BudgetStatus | str | None = None,
+        order: str = "-start",
+        limit: int | str = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> Page:
+        """A page of budgets (``status`` ``"open"`` or ``"closed"`` if given), by their
+        period's first day (``"-start"``, latest first, or ``"start"``), each row with its
+        amounts (Decimal text) and ``lines``: every line's allocated, committed, spent and
+        available, by category and campaign."""
+        return queries_of(self.queries).budgets(
+            status=status, order=order, limit=limit, cursor=cursor
+        )

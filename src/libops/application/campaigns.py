@@ -16,6 +16,7 @@ from libops.application.commands import (
     items,
     optional_items,
 )
+from libops.application.queries import DEFAULT_LIMIT, Page, Queries, queries_of
 from libops.domain.budget import Budget, BudgetCategory, to_kol_category
 from libops.domain.campaign import Campaign, CampaignKind, CampaignStatus
 from libops.domain.values import Actor, KolPartner, Objective, Period, Platform, to_enum
@@ -150,6 +151,27 @@ class CampaignService(Executes):
     def get(self, campaign_id: UUID | str) -> Campaign:
         """The campaign's current state (a fresh copy; changing it changes nothing stored)."""
         return self._app.load(Campaign, campaign_id)
+
+    # Queries (issue 15): answered from the indexed campaigns listing (docs/queries.md).
+    queries: Queries | None = None
+    """The store's lists (set by :class:`~libops.LibOps` when it opens the store)."""
+
+    def page(
+        self,
+        *,
+        state: CampaignStatus | str | None = None,
+        order: str = "-start",
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> Page:
+        """A page of campaigns, in ``state`` if given, by first day (``"-start"``, latest
+        first, or ``"start"``), ``limit`` rows (1 to 200) from ``cursor``.
+
+        The indexed twin of :meth:`list` (which loads every campaign, as aggregates): rows
+        as plain dicts, one page at a time."""
+        return queries_of(self.queries).campaigns(
+            state=state, order=order, limit=limit, cursor=cursor
+        )
 
     def list(self, status: CampaignStatus | str | None = None) -> tuple[Campaign, ...]:
         """Every campaign (or those in ``status``), by start day, then name, then id.

@@ -29,11 +29,12 @@ from libops.application.drafts import (
     get_post,
     load_post,
 )
+from libops.application.queries import DEFAULT_LIMIT, Page, Queries, queries_of
 from libops.domain.cadence import CadencePolicy, CadenceWarning
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
 from libops.domain.errors import UnknownIdError
-from libops.domain.post import MetricOutcome, Post
+from libops.domain.post import MetricOutcome, Post, PostStatus
 from libops.domain.review import scan_texts
 from libops.domain.values import (
     Actor,
@@ -332,3 +333,42 @@ class PostService(Executes):
     def limits(self, variants: Iterable[PostVariant]) -> dict[Platform, PlatformLimits]:
         """The limits of each variant's platform, from the platform adapters."""
         return limits_of(self._deps, variants)
+
+    # Queries (issue 15): answered from the indexed posts listing (docs/queries.md).
+    queries: Queries | None = None
+    """The store's lists (set by :class:`~libops.LibOps` when it opens the store)."""
+
+    def list(
+        self,
+        *,
+        status: PostStatus | str | None = None,
+        platform: Platform | str | None = None,
+        campaign_id: UUID | str | None = None,
+        published_after: datetime | str | None = None,
+        published_before: datetime | str | None = None,
+        order: str = "-published_at",
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> Page:
+        """A page of posts: by ``status``, ``platform`` (posts with a variant for it),
+        ``campaign_id`` and publish time (at or after ``published_after``, before
+        ``published_before``: published posts only), ordered by publish time
+        (``"-published_at"``, latest first, or ``"published_at"``), ``limit`` rows (1 to
+        200) from ``cursor`` (the ``next_cursor`` of the page before)."""
+        return queries_of(self.queries).posts(
+            status=status,
+            platform=platform,
+            campaign_id=campaign_id,
+            published_after=published_after,
+            published_before=published_before,
+            order=order,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    def review_queue(
+        self, person: Actor | str, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+    ) -> Page:
+        """The posts waiting for review that ``person`` (an Actor who reviews, or a person's
+        id) may review, oldest first: never the posts they wrote or revised."""
+        return queries_of(self.queries).review_queue(person, limit=limit, cursor=cursor)

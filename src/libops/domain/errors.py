@@ -727,3 +727,23 @@ class WebhookDeliveryError(LibopsError):
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+# --- queries: indexed lists with cursors (issue 15, item 3) ---------------------------------
+
+
+class QueryParameterError(InvalidValueError):
+    """A parameter of a list query (named in ``field``: ``status``, ``platform``, ``limit``,
+    ``order``, ...) is unknown or out of its range."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidCursorError(QueryParameterError):
+    """A list's cursor is not one libops gave out for this same list (same filters and
+    order): malformed, edited or from another query."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("cursor", message)

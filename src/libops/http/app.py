@@ -48,6 +48,7 @@ from libops.domain.values import Actor
 from libops.http.openapi import openapi_document
 from libops.http.problems import INTERNAL_ERROR, PROBLEM_JSON, description, problem
 from libops.http.public import aggregate_state
+from libops.http.queries import query_routes
 from libops.http.targets import AGGREGATES, target_of
 from libops.projections.activity import PAGE_SIZE, expand, page_key, summarised
 from libops.report import build_report, render_html, render_markdown
@@ -549,6 +550,7 @@ def create_app(ops: LibOps, *, authenticate: Authenticator, max_body: int = MAX_
             route("/v1/activity", api.read_activity),
             route("/v1/feed", api.read_feed),
             route("/v1/report", api.read_report),
+            *query_routes(ops, api.actor, route),  # lists: GET /v1/posts, ... (queries.py)
         ],
         exception_handlers={HTTPException: _http_problem},
         lifespan=lifespan,

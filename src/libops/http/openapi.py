@@ -255,6 +255,43 @@ def _path(name: str, description: str) -> dict[str, Any]:
     }
 
 
+def _list_paths(bearer: list[dict[str, list[str]]]) -> dict[str, Any]:
+    """The lists (issue 15, queries), from the declarations their routes read."""
+    from libops.http.queries import LIST_ENDPOINTS
+
+    return {
+        endpoint.path: {
+            "get": {
+                "operationId": endpoint.operation_id,
+                "summary": endpoint.summary,
+                "security": bearer,
+                "parameters": [
+                    _query(parameter.name, parameter.description, dict(parameter.schema))
+                    for parameter in endpoint.parameters
+                ],
+                "responses": {
+                    "200": _json_response(
+                        "a page of the list",
+                        {
+                            "type": "object",
+                            "required": ["items", "next_cursor"],
+                            "properties": {
+                                "items": {"type": "array", "items": dict(endpoint.row)},
+                                "next_cursor": {
+                                    "type": ["string", "null"],
+                                    "description": "the cursor of the next page (null: none)",
+                                },
+                            },
+                        },
+                    ),
+                    **_problem_responses(400, 401, 403, 422, 503),
+                },
+            }
+        }
+        for endpoint in LIST_ENDPOINTS
+    }
+
+
 def openapi_document(
     *, aggregate_kinds: Sequence[str], projections: Sequence[str]
 ) -> dict[str, Any]:
@@ -516,6 +553,7 @@ def openapi_document(
             },
         }
     )
+    paths.update(_list_paths(bearer))
     builder.components["Problem"] = {
         "type": "object",
         "description": "RFC 9457 problem details, naming the libops error (and field).",

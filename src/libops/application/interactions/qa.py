@@ -13,6 +13,7 @@ from libops.application.app import LibOpsApplication
 from libops.application.commands import Command, Context, Executes, command, command_method, handles
 from libops.application.interactions.common import CarriesPersonalData
 from libops.application.personal_data import Opened
+from libops.application.queries import DEFAULT_LIMIT, Page, Queries, queries_of
 from libops.domain.errors import InvalidValueError
 from libops.domain.interaction.qa import Question
 from libops.domain.personal import Consent, ErasedPersonalInfo, PersonalInfo
@@ -253,3 +254,31 @@ class QuestionService(Executes):
             for question_id in self.open_question_ids()
             if self.get(question_id).is_overdue(at, self.escalate_after)
         ]
+
+    # Queries (issue 15): answered from the indexed questions listing (docs/queries.md).
+    queries: Queries | None = None
+    """The store's lists (set by :class:`~libops.LibOps` when it opens the store)."""
+
+    def list(
+        self,
+        *,
+        state: str | None = None,
+        platform: Platform | str | None = None,
+        answered_since: datetime | str | None = None,
+        limit: int | str = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> Page:
+        """A page of readers' questions (rows without their text or asker: personal data).
+
+        ``state``: ``"waiting"`` (not answered), ``"overdue"`` (waiting longer than
+        :attr:`escalate_after` by the clock), ``"escalated"`` (escalated, still waiting),
+        each oldest asked first; ``"answered"``, latest answered first (``answered_since``:
+        answered at or after that time); None: every question, waiting ones (latest asked
+        first) then answered ones. ``platform`` keeps one platform's questions."""
+        return queries_of(self.queries).questions(
+            state=state,
+            platform=platform,
+            answered_since=answered_since,
+            limit=limit,
+            cursor=cursor,
+        )

@@ -29,6 +29,13 @@ from libops.application.drafts import (
     get_post,
     load_post,
 )
+from libops.application.sameness import (
+    RecentPostTexts,
+    SimilarPost,
+    recent_post_texts,
+    sameness_findings,
+    similar_post_id,
+)
 from libops.domain.cadence import CadencePolicy, CadenceWarning
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
@@ -150,7 +157,11 @@ def revise_post(ctx: Context, actor: Actor, command: RevisePost) -> None:
 @command("post.submit_for_review")
 @attrs.frozen
 class SubmitForReview(Command[tuple[Finding, ...]]):
-    """Hand a post to review; returns (and records) what the automatic checks found."""
+    """Hand a post to review; returns (and records) what the automatic checks found.
+
+    Besides personal data and sensitive words, the sameness check names the account's
+    recent posts the draft is close to (``similar_post`` findings: docs/sameness.md).
+    """
 
     post_id: UUID | str
 
@@ -159,6 +170,7 @@ class SubmitForReview(Command[tuple[Finding, ...]]):
 def submit_for_review(ctx: Context, actor: Actor, command: SubmitForReview) -> tuple[Finding, ...]:
     post = load_post(ctx, command.post_id)
     findings = tuple(scan_texts(post.texts(), ctx.deps.sensitive_words))
+    findings += sameness_findings(ctx.app, ctx.deps, post, ctx.now())
     post.submit_for_review(actor, findings)
     return findings
 
@@ -316,6 +328,25 @@ class PostService(Executes):
     def sensitive_words(self) -> tuple[str, ...]:
         """The words the automatic review looks for."""
         return self._deps.sensitive_words
+
+    @property
+    def sameness(self) -> RecentPostTexts:
+        """The sameness check's index of recent post texts; ``.settings`` (a
+        :class:`~libops.application.sameness.SamenessSettings`) may be replaced to change
+        its threshold, window or number of posts named."""
+        return recent_post_texts(self._app)
+
+    def similar(self, post_id: UUID | str) -> list[SimilarPost]:
+        """The recent posts the post's latest submission for review found it close to, the
+        most similar first, with their titles now (``[redacted]`` if redacted since)."""
+        post = self.get(post_id)
+        found = []
+        for finding in post.findings:
+            similar_id = similar_post_id(finding)
+            if similar_id is not None:
+                title = self.get(similar_id).title
+                found.append(SimilarPost(similar_id, title, int(finding.excerpt)))
+        return found
 
     def get(self, post_id: UUID | str) -> Post:
         """The post's current state (a fresh copy; changing it changes nothing stored).

@@ -11,8 +11,10 @@ import pytest
 from libops import Actor, FindingKind, LibOps, Platform, PostVariant, ReviewChecklist
 from libops.adapters.clock import ManualClock
 from libops.analysis.similarity import comparable, most_similar, score
+from libops.application.risk_signals import raise_signals
 from libops.application.sameness import SamenessSettings, similar_post_id
 from libops.domain.errors import InvalidValueError
+from libops.projections.signals import HOMOGENEOUS_CONTENT
 
 PASSED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
 
@@ -117,3 +119,27 @@ def test_the_score_and_its_settings() -> None:
         SamenessSettings(window=timedelta(0))
     with pytest.raises(InvalidValueError, match="similar posts"):
         SamenessSettings(limit=0)
+
+
+def test_a_month_of_near_duplicates_opens_a_market_risk_and_closes_it_when_it_falls_back(
+    ops: LibOps, planner: Actor
+) -> None:
+    first = draft(ops, planner, "世界读书日", ZH)
+    ops.posts.submit_for_review(planner, first)
+    ops.posts.submit_for_review(planner, draft(ops, planner, "Conservation", EN_OTHER))
+    ops.posts.submit_for_review(planner, draft(ops, planner, "古籍修复", ZH_OTHER))
+    assert raise_signals(ops) == []  # three posts: too few to judge
+    repeat = draft(ops, planner, "世界读书日", ZH_AGAIN)
+    ops.posts.submit_for_review(planner, repeat)  # 1 of 4 close to a recent post: a quarter
+    (fired,) = raise_signals(ops)
+    assert fired.signal_id == f"{HOMOGENEOUS_CONTENT}:posts:1" and fired.action == "identified"
+    risk = ops.risks.get(fired.risk_id)
+    assert risk.category.value == "market"
+    assert "1 of the 4 posts" in risk.description
+    for title, body in [("Hours", "Summer opening hours: 9 to 20, closed on Mondays."),
+                        ("Quiz", "This week's quiz is about Song dynasty poets.")]:
+        ops.posts.submit_for_review(planner, draft(ops, planner, title, body))
+    (cleared,) = raise_signals(ops)  # 1 of 6 now
+    assert cleared.action == "closed" and cleared.risk_id == fired.risk_id
+    assert ops.risks.get(fired.risk_id).is_closed
+    assert raise_signals(ops) == []

@@ -134,6 +134,21 @@ class RecentPostTexts:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def put(
+        self,
+        post_id: UUID,
+        *,
+        title: str,
+        text: str,
+        platforms: Iterable[Platform],
+        at: datetime,
+    ) -> None:
+        """Hold one post's texts as if read from the log (for benchmarks and tests:
+        :meth:`refresh` fills the index from the event log, and replaces what this put)."""
+        entry = _Entry(frozenset(platforms), at, title, comparable(text), retracted=False)
+        with self._lock:
+            self._entries[post_id] = entry
+
     def refresh(self, app: LibOpsApplication, deps: Dependencies) -> int:
         """Read the post events recorded since the last refresh; returns the posts reloaded."""
         with self._lock:

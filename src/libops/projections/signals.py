@@ -113,9 +113,14 @@ from libops.projections.views import Projection, View, handles, uuid_text
 NAME: Final = "risk_signals"
 """The name of the standard risk-signals projection."""
 
-NEGATIVE_COMMENT_SPIKE, PUBLISH_FAILURES, METRIC_ANOMALY, PERSONAL_DATA_IN_DRAFT, OVERSPEND = (
-    STANDARD_SIGNALS
-)
+(
+    NEGATIVE_COMMENT_SPIKE,
+    PUBLISH_FAILURES,
+    METRIC_ANOMALY,
+    PERSONAL_DATA_IN_DRAFT,
+    OVERSPEND,
+    HOMOGENEOUS_CONTENT,
+) = STANDARD_SIGNALS
 
 KEY_PREFIX: Final = "signal:"
 """A signal's idempotency key is this followed by its signal id."""
@@ -125,10 +130,6 @@ TRAILER: Final = "Signal: "
 
 OUTBOX: Final = "outbox:"
 """The key prefix of the signals waiting to be dispatched."""
-
-HOMOGENEOUS_CONTENT: Final = "homogeneous_content"
-"""The market-risk signal of the sameness check (not one of the domain's STANDARD_SIGNALS,
-which predate it): see :meth:`RiskSignalsProjection._watch_sameness`."""
 
 SAMENESS: Final = "sameness"
 """The key of the sameness detector's state."""

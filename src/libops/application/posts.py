@@ -40,7 +40,7 @@ from libops.domain.cadence import CadencePolicy, CadenceWarning
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
 from libops.domain.errors import UnknownIdError
-from libops.domain.post import MetricOutcome, Post
+from libops.domain.post import ORIGINAL, MetricOutcome, Post
 from libops.domain.review import scan_texts
 from libops.domain.values import (
     Actor,
@@ -152,6 +152,26 @@ def revise_post(ctx: Context, actor: Actor, command: RevisePost) -> None:
     limits = None if command.variants is None else _limits(ctx, command.variants)
     post = ctx.load(Post, command.post_id)
     post.revise(actor, limits=limits, sealer=draft_seals(ctx.deps), **command.arguments("post_id"))
+
+
+@command("post.declare_origin")
+@attrs.frozen(kw_only=True)
+class DeclareOrigin(Command[None]):
+    """Say where a post's content comes from: ``original`` (原创, what a post is until it
+    says otherwise) or ``reposted`` (转载), and the library's own post it was made from
+    (``derived_from``: reused content, 复用), which must exist and not be the post itself."""
+
+    post_id: UUID | str = attrs.field(kw_only=False)
+    origin: str = ORIGINAL
+    derived_from: UUID | str | None = None
+
+
+@handles(DeclareOrigin)
+def declare_origin(ctx: Context, actor: Actor, command: DeclareOrigin) -> None:
+    post = ctx.load(Post, command.post_id)
+    if command.derived_from is not None and str(command.derived_from) != str(post.id):
+        ctx.load(Post, command.derived_from)
+    post.declare_origin(actor, command.origin, command.derived_from)
 
 
 @command("post.submit_for_review")
@@ -311,6 +331,7 @@ class PostService(Executes):
 
     draft = command_method(DraftPost)
     revise = command_method(RevisePost)
+    declare_origin = command_method(DeclareOrigin)
     submit_for_review = command_method(SubmitForReview)
     review = command_method(ReviewPost)
     redact = command_method(RedactPost)

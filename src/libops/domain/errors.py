@@ -710,3 +710,7 @@ class LoginThrottledError(AuthenticationError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many failed sign-ins; try again in {retry_after} seconds")
         self.retry_after = retry_after
+
+
+class ReusedItselfError(RuleViolationError):
+    """A post was said to be made from itself: reused content names another post."""

@@ -22,8 +22,12 @@ ZH = "世界读书日：图书馆邀您共读经典，4月23日全天开放，�
 ZH_AGAIN = "4月23日世界读书日，图书馆全天开放，邀您共读经典，借阅数量翻倍！"
 ZH_OTHER = "古籍修复工作坊本周六下午开课，名额有限，请在公众号报名。"
 EN = "World Book Day: the library is open all day on 23 April and you may borrow twice as many."
-EN_AGAIN = "On 23 April, World Book Day, the library opens all day and you can borrow twice as many!"
-EN_OTHER = "Our rare-book conservator explains how water-damaged manuscripts are dried and repaired."
+EN_AGAIN = (
+    "On 23 April, World Book Day, the library opens all day and you can borrow twice as many!"
+)
+EN_OTHER = (
+    "Our rare-book conservator explains how water-damaged manuscripts are dried and repaired."
+)
 
 
 def draft(ops: LibOps, actor: Actor, title: str, body: str, platform: str = "weibo") -> UUID:
@@ -39,9 +43,7 @@ def draft(ops: LibOps, actor: Actor, title: str, body: str, platform: str = "wei
 
 def similar(findings: Any) -> list[tuple[UUID | None, int]]:
     return [
-        (similar_post_id(f), int(f.excerpt))
-        for f in findings
-        if f.kind is FindingKind.SIMILAR_POST
+        (similar_post_id(f), int(f.excerpt)) for f in findings if f.kind is FindingKind.SIMILAR_POST
     ]
 
 
@@ -71,9 +73,7 @@ def test_english_near_duplicates_are_found_and_unrelated_posts_are_not(
     ops.posts.submit_for_review(planner, first)
     ops.posts.submit_for_review(planner, other)
     second = draft(ops, planner, "World Book Day", EN_AGAIN)
-    assert [named for named, _ in similar(ops.posts.submit_for_review(planner, second))] == [
-        first
-    ]
+    assert [named for named, _ in similar(ops.posts.submit_for_review(planner, second))] == [first]
 
 
 def test_only_the_same_account_and_the_window_count(
@@ -136,8 +136,10 @@ def test_a_month_of_near_duplicates_opens_a_market_risk_and_closes_it_when_it_fa
     risk = ops.risks.get(fired.risk_id)
     assert risk.category.value == "market"
     assert "1 of the 4 posts" in risk.description
-    for title, body in [("Hours", "Summer opening hours: 9 to 20, closed on Mondays."),
-                        ("Quiz", "This week's quiz is about Song dynasty poets.")]:
+    for title, body in [
+        ("Hours", "Summer opening hours: 9 to 20, closed on Mondays."),
+        ("Quiz", "This week's quiz is about Song dynasty poets."),
+    ]:
         ops.posts.submit_for_review(planner, draft(ops, planner, title, body))
     (cleared,) = raise_signals(ops)  # 1 of 6 now
     assert cleared.action == "closed" and cleared.risk_id == fired.risk_id

@@ -35,9 +35,7 @@ library posts 28 to 48, in Chinese and English alike."""
 DEFAULT_LIMIT: Final = 3
 """How many of the most similar posts a finding names at most."""
 
-_CJK: Final = re.compile(
-    r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af])"
-)
+_CJK: Final = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af])")
 _NOT_WORD: Final = re.compile(r"[\W_]+")
 
 K = TypeVar("K", bound=Hashable)

@@ -826,9 +826,7 @@ class Post(Aggregate):
         if self.status is PostStatus.RETRACTED:
             raise InvalidTransitionError("post", "declare the origin of", self.status.value)
         if origin not in ORIGINS:
-            raise InvalidValueError(
-                f"a post's origin is {' or '.join(ORIGINS)}, not {origin!r}"
-            )
+            raise InvalidValueError(f"a post's origin is {' or '.join(ORIGINS)}, not {origin!r}")
         source = optional_uuid("derived_from", derived_from)
         if source == self.id:
             raise ReusedItselfError(f"post {self.id} cannot be made from itself")

@@ -59,7 +59,9 @@ def budget(ops: LibOps) -> UUID:
     return opened
 
 
-def expense(ops: LibOps, budget_id: UUID, post: object, amount: str, invoice: str) -> None:
+def expense(
+    ops: LibOps, budget_id: UUID, post: UUID | str | None, amount: str, invoice: str
+) -> None:
     ops.budgets.record_expense(
         OWNER,
         budget_id,
@@ -95,7 +97,11 @@ def test_reuse_rate_original_ratio_and_cost_per_post(
     (reused_cost,) = figures.reused_cost
     (new_cost,) = figures.new_cost
     assert (reused_cost.currency, reused_cost.per_post) == ("CNY", Decimal("150.00"))
-    assert (new_cost.total, new_cost.posts, new_cost.per_post) == (Decimal("900.00"), 2, 450)
+    assert (new_cost.total, new_cost.posts, new_cost.per_post) == (
+        Decimal("900.00"),
+        2,
+        Decimal("450.00"),
+    )
     assert ops.posts.get(reused).derived_from == source
     assert ops.posts.get(reposted).origin == "reposted"
     assert ops.posts.get(source).origin == "original"  # the default
@@ -152,4 +158,5 @@ def test_the_sameness_figures_name_the_pairs(reuse_ops: LibOps, planner: Actor) 
     figures = sameness_figures(ops.projections.view(NAME))
     assert (figures.submitted, figures.near_duplicates, figures.share) == (3, 1, Decimal("0.3333"))
     (pair,) = figures.pairs
-    assert (pair.post_id, pair.similar_id) == (str(second), str(first)) and pair.score >= 95
+    assert (pair.post_id, pair.similar_id) == (str(second), str(first))
+    assert pair.score >= 95

@@ -57,7 +57,8 @@ def test_a_reworded_chinese_draft_names_the_post_it_repeats(
     second = draft(ops, planner, "世界读书日", ZH_AGAIN)
     findings = ops.posts.submit_for_review(planner, second)
     [(named, value)] = similar(findings)
-    assert named == first and value >= 70
+    assert named == first
+    assert value >= 70
     # recorded on the post, and the titles are found when asked (not stored in the event)
     assert [(s.post_id, s.title) for s in ops.posts.similar(second)] == [(first, "世界读书日")]
     assert ops.posts.get(second).findings == findings
@@ -107,8 +108,11 @@ def test_redacted_and_retracted_posts_are_not_compared(
 
 
 def test_the_score_and_its_settings() -> None:
-    assert score(ZH, ZH_AGAIN) >= 80 and score(EN, EN_AGAIN) >= 80
-    assert score(ZH, ZH_OTHER) < 50 and score(EN, EN_OTHER) < 50 and score(EN, ZH) < 50
+    assert score(ZH, ZH_AGAIN) >= 80
+    assert score(EN, EN_AGAIN) >= 80
+    assert score(ZH, ZH_OTHER) < 50
+    assert score(EN, EN_OTHER) < 50
+    assert score(EN, ZH) < 50
     assert comparable("Ｂook，书 book") == "book book 书"
     prepared = {"a": comparable(ZH), "b": comparable(ZH_OTHER), "c": comparable(ZH_AGAIN)}
     assert [m.key for m in most_similar(ZH, prepared, limit=1)] == ["a"]
@@ -132,7 +136,9 @@ def test_a_month_of_near_duplicates_opens_a_market_risk_and_closes_it_when_it_fa
     repeat = draft(ops, planner, "世界读书日", ZH_AGAIN)
     ops.posts.submit_for_review(planner, repeat)  # 1 of 4 close to a recent post: a quarter
     (fired,) = raise_signals(ops)
-    assert fired.signal_id == f"{HOMOGENEOUS_CONTENT}:posts:1" and fired.action == "identified"
+    assert fired.signal_id == f"{HOMOGENEOUS_CONTENT}:posts:1"
+    assert fired.action == "identified"
+    assert fired.risk_id is not None
     risk = ops.risks.get(fired.risk_id)
     assert risk.category.value == "market"
     assert "1 of the 4 posts" in risk.description
@@ -142,6 +148,7 @@ def test_a_month_of_near_duplicates_opens_a_market_risk_and_closes_it_when_it_fa
     ]:
         ops.posts.submit_for_review(planner, draft(ops, planner, title, body))
     (cleared,) = raise_signals(ops)  # 1 of 6 now
-    assert cleared.action == "closed" and cleared.risk_id == fired.risk_id
+    assert cleared.action == "closed"
+    assert cleared.risk_id == fired.risk_id
     assert ops.risks.get(fired.risk_id).is_closed
     assert raise_signals(ops) == []

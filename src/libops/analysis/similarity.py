@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable, Mapping
-from typing import Final, TypeVar
+from typing import Final, Generic, TypeVar
 
 import attrs
 from rapidfuzz import fuzz, process
@@ -63,10 +63,10 @@ def threshold(value: object) -> int:
 
 
 @attrs.frozen
-class Match:
+class Match(Generic[K]):
     """One prepared text that came close to the text checked."""
 
-    key: Hashable
+    key: K
     score: int
 
 
@@ -76,7 +76,7 @@ def most_similar(
     *,
     at_least: int = DEFAULT_THRESHOLD,
     limit: int = DEFAULT_LIMIT,
-) -> list[Match]:
+) -> list[Match[K]]:
     """The entries of ``prepared`` (texts already passed through :func:`comparable`) that
     score ``at_least`` against ``text``, the most similar first (ties: in ``prepared``'s
     order), at most ``limit``."""

@@ -20,8 +20,8 @@ from libops.domain.budget import (
     Position,
 )
 from libops.domain.campaign import Campaign
-from libops.domain.post import Post
 from libops.domain.currencies import DEFAULT_CURRENCY
+from libops.domain.post import Post
 from libops.domain.values import Actor, Money, Period
 
 R = TypeVar("R")

@@ -55,7 +55,7 @@ WHERE_PREFIX: Final = "post:"
 """A ``similar_post`` finding's ``where`` is this followed by the similar post's id."""
 
 _TOPICS: Final = tuple(
-    event.TOPIC  # type: ignore[attr-defined]
+    event.TOPIC
     for event in (Post.Drafted, Post.Revised, Post.Redacted, Post.Published, Post.Retracted)
 )
 _PAGE: Final = 500
@@ -193,10 +193,7 @@ class RecentPostTexts:
             at_least=settings.threshold,
             limit=settings.limit,
         )
-        return [
-            SimilarPost(m.key, candidates[m.key].title, m.score)  # type: ignore[index]
-            for m in matches
-        ]
+        return [SimilarPost(m.key, candidates[m.key].title, m.score) for m in matches]
 
 
 _INDEXES: Final[weakref.WeakKeyDictionary[LibOpsApplication, RecentPostTexts]] = (

@@ -71,7 +71,6 @@ from libops.domain.values import (
     utc_moment,
 )
 
-
 ORIGINAL: Final = "original"
 """A post's content made by the library itself (原创): what a post is until it says otherwise."""
 

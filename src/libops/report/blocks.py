@@ -1338,6 +1338,7 @@ def _sameness(report: Report, w: Words) -> list[Block]:
         )
     )
     if found.pairs:
+        out.append(Paragraph(w("p.sameness_pairs")))
         out.append(
             _table(
                 w.columns("sameness_post", "sameness_similar", "sameness_score"),

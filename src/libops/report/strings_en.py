@@ -508,8 +508,8 @@ STRINGS: Final[dict[str, str]] = {
     "check compared none.",
     "p.sameness": "Of the {submitted} {submitted:post|posts} submitted for review, the sameness "
     "check found {near} close to a recent post of the same account (a near-duplicate share of "
-    "{share}). "
-    "The most similar pairs:",
+    "{share}).",
+    "p.sameness_pairs": "The most similar pairs:",
     "col.sameness_post": "Post",
     "col.sameness_similar": "Close to",
     "col.sameness_score": "Score (of 100)",

@@ -453,7 +453,8 @@ STRINGS: Final[dict[str, str]] = {
     "h.sameness": "内容同质化",
     "p.no_sameness": "报告范围内没有提交审核的帖子，同质化检查未作比对。",
     "p.sameness": "提交审核的 {submitted} 条帖子中，同质化检查发现 {near} 条与本账号近期帖子"
-    "高度相似（占 {share}）。最相似的几组：",
+    "高度相似（占 {share}）。",
+    "p.sameness_pairs": "最相似的几组：",
     "col.sameness_post": "帖子",
     "col.sameness_similar": "相似的帖子",
     "col.sameness_score": "相似度（满分 100）",

@@ -1377,9 +1377,9 @@ def _reuse(report: Report, w: Words) -> list[Block]:
                 [
                     (
                         w("reuse.reused" if row.reused else "reuse.new"),
-                        f"{money(row.total)} {row.currency}",
+                        f"{money(row.total)} {w.label(row.currency)}",
                         count(row.posts),
-                        f"{money(row.per_post)} {row.currency}",
+                        f"{money(row.per_post)} {w.label(row.currency)}",
                     )
                     for row in reuse.costs
                 ],

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 import pytest
 
-from libops import Actor, FindingKind, LibOps, Platform, PostVariant, ReviewChecklist
+from libops import Actor, FindingKind, LibOps, Period, Platform, PostVariant, ReviewChecklist
 from libops.adapters.clock import ManualClock
 from libops.analysis.similarity import comparable, most_similar, score
 from libops.application.risk_signals import raise_signals
 from libops.application.sameness import SamenessSettings, similar_post_id
 from libops.domain.errors import InvalidValueError
 from libops.projections.signals import HOMOGENEOUS_CONTENT
+from libops.report import build_report, render_markdown
 
 PASSED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
 
@@ -152,3 +153,28 @@ def test_a_month_of_near_duplicates_opens_a_market_risk_and_closes_it_when_it_fa
     assert cleared.risk_id == fired.risk_id
     assert ops.risks.get(fired.risk_id).is_closed
     assert raise_signals(ops) == []
+
+
+def test_the_report_names_the_similar_pair_in_both_languages(
+    memory_ops: LibOps, planner: Actor
+) -> None:
+    ops = memory_ops
+    ops.campaigns.plan(
+        planner,
+        name="World Book Day",
+        kind="topic",
+        period=Period(date(2026, 4, 1), date(2026, 4, 30)),
+    )
+    ops.posts.submit_for_review(planner, draft(ops, planner, "读书日预告", ZH))
+    ops.posts.submit_for_review(planner, draft(ops, planner, "读书日再预告", ZH_AGAIN))
+    ops.posts.submit_for_review(planner, draft(ops, planner, "古籍修复", ZH_OTHER))
+    report = build_report(ops)
+    assert (report.sameness.submitted, report.sameness.near_duplicates) == (3, 1)
+    (pair,) = report.sameness.pairs
+    assert (pair.post, pair.similar) == ("读书日再预告", "读书日预告")
+    english = render_markdown(report, lang="en")
+    assert "the sameness check found 1 close to a recent post" in english
+    assert "| 读书日再预告 | 读书日预告 |" in english
+    chinese = render_markdown(report, lang="zh")
+    assert "内容同质化" in chinese
+    assert "同质化检查发现 1 条" in chinese

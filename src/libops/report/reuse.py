@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from libops.domain.errors import LibopsError
 from libops.domain.values import Period
 from libops.projections.reuse import reuse_figures, sameness_figures
-from libops.report.sections import ReuseCostRow, Reuse, Sameness, SimilarPairRow
+from libops.report.sections import Reuse, ReuseCostRow, Sameness, SimilarPairRow
 
 if TYPE_CHECKING:
     from libops.bootstrap import LibOps

@@ -934,6 +934,45 @@ def standing_scenario(ops: LibOps) -> None:
     ops.standing.record_service_uses(ADMIN, period=april, kind="renewal", counts=uses[:1])
 
 
+def origin_scenario(ops: LibOps) -> None:
+    """Where posts come from (docs/reuse.md): a post declared reposted (转载), a second made
+    from the first (reused, 复用) and declared original again after a mistake, and an
+    expense recorded against the second as its production cost."""
+    variants = [PostVariant(Platform.WEIBO, "世界读书日：馆员推荐十本好书")]
+    first = ops.posts.draft(
+        PLANNER,
+        title="世界读书日书单",
+        body="馆员推荐十本好书。",
+        content_type="knowledge",
+        format="image_text",
+        variants=variants,
+    )
+    ops.posts.declare_origin(PLANNER, first, origin="reposted")
+    second = ops.posts.draft(
+        PLANNER,
+        title="暑期书单",
+        body="把世界读书日书单改成暑期版。",
+        content_type="knowledge",
+        format="image_text",
+        variants=variants,
+    )
+    ops.posts.declare_origin(PLANNER, second, origin="reposted", derived_from=first)
+    ops.posts.declare_origin(PLANNER, second, derived_from=first)
+    budget = ops.budgets.open(
+        OWNER, name="Content 2026", period=Period(date(2026, 1, 1), date(2026, 12, 31))
+    )
+    ops.budgets.allocate(OWNER, budget, "content_creation", Money(5000))
+    ops.budgets.record_expense(
+        OWNER,
+        budget,
+        vendor="设计工作室 Studio",
+        invoice_reference="INV-0423",
+        amount=Money(Decimal("300.00")),
+        category="content_creation",
+        post_id=second,
+    )
+
+
 USER_CAMPAIGN = UUID("05e40000-0000-4000-8000-00000000ca01")
 """The campaign the user of the user scenario is first limited to (named, not made)."""
 
@@ -1103,6 +1142,13 @@ SCENARIOS: tuple[Golden, ...] = (
         "The account's standing: a peer ranking recorded and replaced, an honour recorded and "
         "withdrawn, a campaign marked as a typical case and unmarked, service uses recorded "
         "and replaced.",
+    ),
+    Golden(
+        "post_origin_events.json",
+        origin_scenario,
+        "0a160000",
+        "Two posts: one declared reposted; one made from it, declared reposted and then "
+        "original again; a content budget with an expense recorded against the second post.",
     ),
     Golden(
         "user_events.json",

@@ -257,6 +257,7 @@ BODIES: Mapping[str, Body] = {
         },
     },
     "post.claim_publication": lambda i: {"post_id": i.post, "platform": "weibo"},
+    "post.declare_origin": lambda i: {"post_id": i.post, "origin": "reposted"},
     "post.draft": lambda i: {
         "title": "New books",
         "body": "Twelve new books this week.",

@@ -30,6 +30,8 @@ from hypothesis.stateful import (
 from libops import (
     Actor,
     CadencePolicy,
+    Finding,
+    FindingKind,
     MetricOutcome,
     MetricSnapshot,
     Period,
@@ -44,6 +46,7 @@ from libops import (
 from libops.adapters.clock import ManualClock
 from libops.application.drafts import draft_seals
 from libops.application.posts import find_calendar
+from libops.application.sameness import similar_post_id
 from libops.domain.drafts import REDACTED_TEXT, draft_key_id
 from libops.domain.errors import (
     AlreadyPublishedError,
@@ -54,9 +57,11 @@ from libops.domain.errors import (
     PersonalDataFoundError,
     PlatformNotTargetedError,
     RedactedTextError,
+    ReusedItselfError,
     ReviewerIsAuthorError,
     ScheduleInPastError,
     StaleMetricsError,
+    UnknownIdError,
     VariantLimitError,
 )
 from libops.domain.permissions import PERMISSIONS
@@ -83,6 +88,7 @@ PHONE_BODY = "报名电话 13812345678, 名额第一"
 CLEAN_BODY = "欢迎来图书馆参加读书会"
 EDITABLE = (PostStatus.DRAFTED, PostStatus.CHANGES_REQUESTED)
 MAX_POSTS = 3
+UNKNOWN_POST = UUID("00000000-0000-4000-8000-00000000dead")
 CHANGES = {"same": (0, 0), "up": (3, 1), "down": (-1, 0), "mixed": (2, -1)}
 """How a metric snapshot's reads and likes differ from the latest one."""
 
@@ -113,6 +119,8 @@ class ModelPost:
     scheduled_at: dict[Platform, datetime] = field(default_factory=dict)
     receipts: dict[Platform, str] = field(default_factory=dict)
     metrics: dict[Platform, MetricSnapshot] = field(default_factory=dict)
+    origin: str = "original"
+    derived_from: UUID | None = None
 
     def __post_init__(self) -> None:
         self.platform_status = dict.fromkeys(self.platforms, PlatformStatus.PENDING)
@@ -232,6 +240,32 @@ class PostMachine(RuleBasedStateMachine):
         result = real()
         return result, None if shadow is None else shadow()
 
+    def check_similar(self, post: ModelPost, found: list[Finding]) -> None:
+        """The sameness check names only other posts of the model that are not retracted and
+        share a platform with ``post``, the most similar first, at most three, each at the
+        threshold or above; a post with the very same title and body as ``post`` (and not
+        redacted) is always named."""
+        candidates = {
+            other.id: other
+            for other in self.model
+            if other.id != post.id
+            and other.status is not PostStatus.RETRACTED
+            and set(other.platforms) & set(post.platforms)
+        }
+        named = [similar_post_id(f) for f in found]
+        scores = [int(f.excerpt) for f in found]
+        assert all(n in candidates for n in named), (named, candidates)
+        assert len(set(named)) == len(named) <= 3
+        assert scores == sorted(scores, reverse=True)
+        assert all(s >= 70 for s in scores)
+        twins = [
+            other.id
+            for other in candidates.values()
+            if (other.personal, other.body_redacted) == (post.personal, post.body_redacted)
+        ]
+        if len(twins) <= 3:
+            assert set(twins) <= set(named), (twins, named)
+
     # --- rules -------------------------------------------------------------------------
 
     @initialize(personal=st.booleans(), published=st.booleans())
@@ -330,14 +364,24 @@ class PostMachine(RuleBasedStateMachine):
             error = InvalidTransitionError
         elif post.body_redacted:
             error = RedactedTextError
+        found: list[Finding] = []
+
+        def real() -> tuple[Finding, ...]:
+            result = self.ops.posts.submit_for_review(actor, post.id)
+            found.extend(f for f in result if f.kind is FindingKind.SIMILAR_POST)
+            return result
+
         findings, _ = self.expect(
             error,
-            lambda: self.ops.posts.submit_for_review(actor, post.id),
-            lambda: shadow.submit_for_review(actor, scan_texts(shadow.texts(), WORDS)),
+            real,
+            # The sameness check reads the store: the shadow is given what it found, and
+            # what it found is checked against the model below.
+            lambda: shadow.submit_for_review(actor, (*scan_texts(shadow.texts(), WORDS), *found)),
         )
         if error is None:
             assert any(f.kind in PERSONAL_DATA for f in findings) is post.personal
             assert findings == shadow.findings
+            self.check_similar(post, found)
             post.status = PostStatus.IN_REVIEW
             post.found_personal = post.personal
             post.version += 1
@@ -537,6 +581,50 @@ class PostMachine(RuleBasedStateMachine):
     # retraction is final, and the machine should not spend its steps on retracted posts.
     @rule(
         index=posts,
+        source=st.sampled_from([None, 0, 1, 2, "itself", "unknown"]),
+        origin=st.sampled_from(["original", "original", "reposted", "borrowed"]),
+        who=st.sampled_from(["planner", "planner2", "reviewer"]),
+    )
+    def declare_origin(self, index: int, source: object, origin: str, who: str) -> None:
+        post, shadow = self.pick(index)
+        actor = ACTORS[who]
+        derived: UUID | None
+        if source == "itself":
+            derived = post.id
+        elif source == "unknown":
+            derived = UNKNOWN_POST
+        elif isinstance(source, int):
+            derived = self.model[source % len(self.model)].id
+        else:
+            derived = None
+        error: type[Exception] | None = None
+        if not may(actor, "post.declare_origin"):
+            error = PermissionDeniedError
+        elif derived == UNKNOWN_POST:
+            error = UnknownIdError  # the application checks it exists before the post does
+        elif post.status is PostStatus.RETRACTED:
+            error = InvalidTransitionError
+        elif origin not in ("original", "reposted"):
+            error = InvalidValueError
+        elif derived == post.id:
+            error = ReusedItselfError
+        self.expect(
+            error,
+            lambda: self.ops.posts.declare_origin(
+                actor, post.id, origin=origin, derived_from=derived
+            ),
+            None
+            if error is UnknownIdError
+            else lambda: shadow.declare_origin(actor, origin, derived),
+        )
+        if error is None and (origin, derived) != (post.origin, post.derived_from):
+            post.origin, post.derived_from = origin, derived
+            post.version += 1
+            self.events += 1
+
+    @precondition(lambda self: self.model)
+    @rule(
+        index=posts,
         who=st.sampled_from(["admin", "admin", "planner"]),
         reason=st.sampled_from([" ", "", "\t", "撤回"]),
     )
@@ -665,6 +753,8 @@ class PostMachine(RuleBasedStateMachine):
             body_key = draft_key_id(post.id, stored.text_revision("body"))
             assert self.ops.keys.is_erased(body_key) is post.body_redacted
             assert stored.campaign_id == post.campaign_id
+            assert (stored.origin, stored.derived_from) == (post.origin, post.derived_from)
+            assert (shadow.origin, shadow.derived_from) == (post.origin, post.derived_from)
             assert stored.platforms == post.platforms
             for platform in post.platforms:
                 assert stored.platform_status(platform) is post.platform_status[platform]

@@ -23,6 +23,7 @@ from libops.domain.budget import (
 )
 from libops.domain.campaign import Campaign
 from libops.domain.currencies import DEFAULT_CURRENCY
+from libops.domain.post import Post
 from libops.domain.values import Actor, Money, Period
 
 R = TypeVar("R")
@@ -112,9 +113,18 @@ class RecordExpense(Command[Expense]):
     campaign_id: UUID | str | None = None
     settles: str | None = None
     override: Override | None = None
+    post_id: UUID | str | None = None
+    """The post the expense paid for (its production cost: docs/reuse.md); it must exist."""
 
 
-handles(RecordExpense)(_linking(Budget.record_expense))
+_record_expense = _linking(Budget.record_expense)
+
+
+@handles(RecordExpense)
+def record_expense(ctx: Context, actor: Actor, command: RecordExpense) -> Expense:
+    if command.post_id is not None:
+        ctx.load(Post, command.post_id)
+    return _record_expense(ctx, actor, command)
 
 
 @command("budget.move", requires=("budget.adjust",))

@@ -30,11 +30,18 @@ from libops.application.drafts import (
     load_post,
 )
 from libops.application.queries import DEFAULT_LIMIT, Page, Queries, queries_of
+from libops.application.sameness import (
+    RecentPostTexts,
+    SimilarPost,
+    recent_post_texts,
+    sameness_findings,
+    similar_post_id,
+)
 from libops.domain.cadence import CadencePolicy, CadenceWarning
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
 from libops.domain.errors import UnknownIdError
-from libops.domain.post import MetricOutcome, Post, PostStatus
+from libops.domain.post import ORIGINAL, MetricOutcome, Post, PostStatus
 from libops.domain.review import scan_texts
 from libops.domain.values import (
     Actor,
@@ -148,10 +155,34 @@ def revise_post(ctx: Context, actor: Actor, command: RevisePost) -> None:
     post.revise(actor, limits=limits, sealer=draft_seals(ctx.deps), **command.arguments("post_id"))
 
 
+@command("post.declare_origin")
+@attrs.frozen(kw_only=True)
+class DeclareOrigin(Command[None]):
+    """Say where a post's content comes from: ``original`` (原创, what a post is until it
+    says otherwise) or ``reposted`` (转载), and the library's own post it was made from
+    (``derived_from``: reused content, 复用), which must exist and not be the post itself."""
+
+    post_id: UUID | str = attrs.field(kw_only=False)
+    origin: str = ORIGINAL
+    derived_from: UUID | str | None = None
+
+
+@handles(DeclareOrigin)
+def declare_origin(ctx: Context, actor: Actor, command: DeclareOrigin) -> None:
+    post = ctx.load(Post, command.post_id)
+    if command.derived_from is not None and str(command.derived_from) != str(post.id):
+        ctx.load(Post, command.derived_from)
+    post.declare_origin(actor, command.origin, command.derived_from)
+
+
 @command("post.submit_for_review")
 @attrs.frozen
 class SubmitForReview(Command[tuple[Finding, ...]]):
-    """Hand a post to review; returns (and records) what the automatic checks found."""
+    """Hand a post to review; returns (and records) what the automatic checks found.
+
+    Besides personal data and sensitive words, the sameness check names the account's
+    recent posts the draft is close to (``similar_post`` findings: docs/sameness.md).
+    """
 
     post_id: UUID | str
 
@@ -160,6 +191,7 @@ class SubmitForReview(Command[tuple[Finding, ...]]):
 def submit_for_review(ctx: Context, actor: Actor, command: SubmitForReview) -> tuple[Finding, ...]:
     post = load_post(ctx, command.post_id)
     findings = tuple(scan_texts(post.texts(), ctx.deps.sensitive_words))
+    findings += sameness_findings(ctx.app, ctx.deps, post, ctx.now())
     post.submit_for_review(actor, findings)
     return findings
 
@@ -300,6 +332,7 @@ class PostService(Executes):
 
     draft = command_method(DraftPost)
     revise = command_method(RevisePost)
+    declare_origin = command_method(DeclareOrigin)
     submit_for_review = command_method(SubmitForReview)
     review = command_method(ReviewPost)
     redact = command_method(RedactPost)
@@ -317,6 +350,25 @@ class PostService(Executes):
     def sensitive_words(self) -> tuple[str, ...]:
         """The words the automatic review looks for."""
         return self._deps.sensitive_words
+
+    @property
+    def sameness(self) -> RecentPostTexts:
+        """The sameness check's index of recent post texts; ``.settings`` (a
+        :class:`~libops.application.sameness.SamenessSettings`) may be replaced to change
+        its threshold, window or number of posts named."""
+        return recent_post_texts(self._app)
+
+    def similar(self, post_id: UUID | str) -> list[SimilarPost]:
+        """The recent posts the post's latest submission for review found it close to, the
+        most similar first, with their titles now (``[redacted]`` if redacted since)."""
+        post = self.get(post_id)
+        found = []
+        for finding in post.findings:
+            similar_id = similar_post_id(finding)
+            if similar_id is not None:
+                title = self.get(similar_id).title
+                found.append(SimilarPost(similar_id, title, int(finding.excerpt)))
+        return found
 
     def get(self, post_id: UUID | str) -> Post:
         """The post's current state (a fresh copy; changing it changes nothing stored).

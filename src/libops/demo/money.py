@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from libops.demo.setting import TEAM, CampaignRole, beijing_time
 from libops.demo.simulation import Action
 from libops.demo.state import QuarterState
@@ -98,10 +100,19 @@ class MoneyActions(QuarterState):
                 amount=Money(amount),
                 category=category,
                 campaign_id=None if role is None else self.campaigns[role],
+                post_id=self.costed_post(category, role),
                 idempotency_key=f"{self.key}:expense:{invoice}",
             )
 
         return record
+
+    def costed_post(self, category: BudgetCategory, role: CampaignRole | None) -> UUID | None:
+        """The post a content-creation invoice paid for (issue 17: production cost per
+        post): the campaign's latest post drafted by then, if any."""
+        if category is not BudgetCategory.CONTENT_CREATION or role is None:
+            return None
+        drafted = [p.n for p in self.plan if p.role == role and p.n in self.post_ids]
+        return self.post_ids[max(drafted)] if drafted else None
 
     def settle_kol(self) -> None:
         """Pay the KOL's fee, settling the commitment."""

@@ -14,9 +14,10 @@ from libops.demo.state import QuarterState
 from libops.demo.texts import PHONE, TEXTS
 from libops.domain.cadence import CadenceBreach
 from libops.domain.errors import LibopsError
-from libops.domain.post import MetricOutcome
+from libops.domain.post import ORIGINAL, REPOSTED, MetricOutcome
+from libops.domain.review import has_personal_data
 from libops.domain.risk import IncidentSeverity
-from libops.domain.values import Platform, PostVariant, ReviewChecklist
+from libops.domain.values import Actor, ContentType, Platform, PostVariant, ReviewChecklist
 
 
 class PostActions(QuarterState):
@@ -90,7 +91,10 @@ class PostActions(QuarterState):
             idempotency_key=f"{key}:draft",
         )
         self.post_ids[post.n] = post_id
-        if ops.posts.submit_for_review(author, post_id, idempotency_key=f"{key}:submit"):
+        self._declare_origin(post, post_id, author)
+        found = ops.posts.submit_for_review(author, post_id, idempotency_key=f"{key}:submit")
+        if has_personal_data(found):  # a similar post informs the reviewer; it is no reason
+            # to send the draft back
             tally.changes_requested += 1
             ops.posts.review(
                 reviewer,
@@ -121,6 +125,35 @@ class PostActions(QuarterState):
             )
             tally.cadence_warnings += len(warnings)
             tally.cadence_over_max += sum(1 for w in warnings if w.breach is CadenceBreach.OVER_MAX)
+
+    def series_source(self, post: PlannedPost) -> UUID | None:
+        """The earlier post of the quarter ``post`` was made from: the latest one drafted
+        from the same text (a series reuses its earlier issue), or None for a first issue."""
+        texts = TEXTS[(post.role, post.content_type)]
+        earlier = [
+            p.n
+            for p in self.plan
+            if p.n < post.n
+            and (p.role, p.content_type) == (post.role, post.content_type)
+            and p.n % len(texts) == post.n % len(texts)
+            and p.n in self.post_ids
+        ]
+        return self.post_ids[max(earlier)] if earlier else None
+
+    def _declare_origin(self, post: PlannedPost, post_id: UUID, author: Actor) -> None:
+        """Say where a post comes from (issue 17): the KOL's own reading lists and tips are
+        reposted (转载); a later issue of a series is reused (复用) from the earlier one."""
+        source = self.series_source(post)
+        reposted = post.role == "kol" and post.content_type is ContentType.KNOWLEDGE
+        if source is None and not reposted:
+            return  # original and new: what a post is until it says otherwise
+        self.ops.posts.declare_origin(
+            author,
+            post_id,
+            origin=REPOSTED if reposted else ORIGINAL,
+            derived_from=source,
+            idempotency_key=f"{self.key}:post:{post.n}:origin",
+        )
 
     def hiccup(self) -> None:
         """Make the next Douyin publish time out (retryable), as the plan's one platform failure."""

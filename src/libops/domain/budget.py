@@ -161,6 +161,8 @@ class Expense:
     settles: str | None
     settled: Money
     recorded_by: str
+    post_id: UUID | None = None
+    """The post the expense paid for (its production cost), if it names one."""
 
 
 @attrs.frozen
@@ -304,6 +306,13 @@ class Budget(Aggregate):
         settled: Money
         override_approver_id: str | None
         override_reason: str | None
+        post_id: UUID | None = None
+        """The post the expense paid for (its production cost); None, and not stored, when
+        it names none (so expenses keep the form they were stored in before)."""
+
+        def __post_init__(self) -> None:
+            if vars(self).get("post_id", 0) is None:
+                del vars(self)["post_id"]
 
     class Adjusted(events.Event):
         """Allocations were changed or moved, with the reason, the approver and the result."""
@@ -703,11 +712,13 @@ class Budget(Aggregate):
         campaign_id: UUID | str | None = None,
         settles: str | None = None,
         override: Override | None = None,
+        post_id: UUID | str | None = None,
     ) -> Expense:
         """Charge an invoice to a line; a repeated invoice records nothing and returns the first.
 
         An expense that ``settles`` a commitment uses the money the commitment holds first;
-        only the rest has to be available on the line.
+        only the rest has to be available on the line. ``post_id`` names the post the
+        expense paid for (its production cost; the application checks the post exists).
         """
         authorize(actor, "budget.record_expense")
         self._require_open("record an expense in")
@@ -718,10 +729,11 @@ class Budget(Aggregate):
         campaign = campaign_id_of(campaign_id)
         if settles is not None:
             settles = require_line("settles", settles, max_length=_REFERENCE_LENGTH)
+        post = optional_uuid("post id", post_id)
         override = self._check_override(override)
         earlier = self._expenses.get(invoice)
         if earlier is not None:
-            return self._repeated(earlier, vendor, money, category, campaign, settles)
+            return self._repeated(earlier, vendor, money, category, campaign, settles, post)
         settled = Money(0, self.currency)
         if settles is not None:
             commitment = self.commitment(settles)
@@ -748,6 +760,7 @@ class Budget(Aggregate):
             settled=settled,
             override_approver_id=None if used is None else used.approver.id,
             override_reason=None if used is None else used.reason,
+            post_id=post,
         )
         return self._expenses[invoice]
 
@@ -759,6 +772,7 @@ class Budget(Aggregate):
         category: BudgetCategory,
         campaign_id: UUID | None,
         settles: str | None,
+        post_id: UUID | None = None,
     ) -> Expense:
         given = {
             "vendor": vendor,
@@ -766,6 +780,7 @@ class Budget(Aggregate):
             "category": category,
             "campaign_id": campaign_id,
             "settles": settles,
+            "post_id": post_id,
         }
         differ = [name for name, value in given.items() if getattr(earlier, name) != value]
         if differ:
@@ -788,6 +803,7 @@ class Budget(Aggregate):
         settled: Money,
         override_approver_id: str | None,
         override_reason: str | None,
+        post_id: UUID | None = None,
     ) -> None:
         line = self._lines.setdefault((category, campaign_id), _Line())
         self._note_override(
@@ -819,6 +835,7 @@ class Budget(Aggregate):
             settles=settles,
             settled=settled,
             recorded_by=actor_id,
+            post_id=post_id,
         )
 
     def move(

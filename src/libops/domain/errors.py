@@ -747,3 +747,7 @@ class InvalidCursorError(QueryParameterError):
 
     def __init__(self, message: str) -> None:
         super().__init__("cursor", message)
+
+
+class ReusedItselfError(RuleViolationError):
+    """A post was said to be made from itself: reused content names another post."""

@@ -31,6 +31,7 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         # Post
         "post.draft": frozenset({_PLANNER}),
         "post.revise": frozenset({_PLANNER}),
+        "post.declare_origin": frozenset({_PLANNER}),
         "post.submit_for_review": frozenset({_PLANNER}),
         "post.review": frozenset({_REVIEWER}),
         "post.schedule": frozenset({_ADMIN, _PLANNER}),

@@ -36,6 +36,7 @@ from libops.domain.errors import (
     PlatformNotTargetedError,
     PublishedRevisionError,
     RedactedTextError,
+    ReusedItselfError,
     ReviewerIsAuthorError,
     RevisionNotSealedError,
     ScheduleInPastError,
@@ -69,6 +70,15 @@ from libops.domain.values import (
     tuple_of,
     utc_moment,
 )
+
+ORIGINAL: Final = "original"
+"""A post's content made by the library itself (原创): what a post is until it says otherwise."""
+
+REPOSTED: Final = "reposted"
+"""A post's content taken from another source, with its permission (转载)."""
+
+ORIGINS: Final = (ORIGINAL, REPOSTED)
+"""The origins a post may declare."""
 
 
 class PostStatus(enum.Enum):
@@ -248,6 +258,12 @@ class Post(Aggregate):
     TOPIC = "libops:Post"
     __slots__ = ("_opened",)
 
+    origin: str = ORIGINAL
+    """``original`` (原创) or ``reposted`` (转载): see :meth:`declare_origin`. A class default,
+    so posts recorded (and snapshots taken) before origins existed read as original."""
+    derived_from: UUID | None = None
+    """The library's own post this one was made from (reused content), or None."""
+
     class Event(events.Event):
         """What every event of a post carries: who did it, and the post's campaign."""
 
@@ -308,6 +324,15 @@ class Post(Aggregate):
 
         def __post_init__(self) -> None:
             _leave_out_when_none(self, "kept")
+
+    class OriginDeclared(Event):
+        """Where the post's content comes from: made by the library (``original``, 原创) or
+        reposted from another source (``reposted``, 转载), and the library's own post it was
+        made from (reused, 复用), if any."""
+
+        TOPIC = "libops:Post.OriginDeclared"
+        origin: str
+        derived_from: UUID | None
 
     class SubmittedForReview(Event):
         """The post was handed to review, with what the automatic checks found in it."""
@@ -788,6 +813,34 @@ class Post(Aggregate):
         self._record_texts(self.version + 1, texts, sealed)
 
     # --- review ------------------------------------------------------------------------
+
+    def declare_origin(
+        self, actor: Actor, origin: str = ORIGINAL, derived_from: UUID | str | None = None
+    ) -> None:
+        """Say where the content comes from: ``original`` (原创) or ``reposted`` (转载), and
+        the library's own post it was made from (``derived_from``, reused content; the
+        application checks it exists). Declared again, the later declaration holds; nothing
+        is recorded when it says what the post says already. Not on a retracted post."""
+        authorize(actor, "post.declare_origin")
+        if self.status is PostStatus.RETRACTED:
+            raise InvalidTransitionError("post", "declare the origin of", self.status.value)
+        if origin not in ORIGINS:
+            raise InvalidValueError(f"a post's origin is {' or '.join(ORIGINS)}, not {origin!r}")
+        source = optional_uuid("derived_from", derived_from)
+        if source == self.id:
+            raise ReusedItselfError(f"post {self.id} cannot be made from itself")
+        if (origin, source) == (self.origin, self.derived_from):
+            return
+        self._declare_origin(
+            actor_id=actor.id, campaign_id=self.campaign_id, origin=origin, derived_from=source
+        )
+
+    @event(OriginDeclared)
+    def _declare_origin(
+        self, actor_id: str, campaign_id: UUID | None, origin: str, derived_from: UUID | None
+    ) -> None:
+        self.origin = origin
+        self.derived_from = derived_from
 
     def submit_for_review(self, actor: Actor, findings: Iterable[Finding] = ()) -> None:
         """Hand the post to review with the automatic checks' ``findings`` on its texts."""

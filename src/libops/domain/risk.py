@@ -115,6 +115,7 @@ STANDARD_SIGNALS: Final = (
     "metric_anomaly",
     "personal_data_in_draft",
     "overspend",
+    "homogeneous_content",
 )
 """The signals the standard projections will raise (custom projections may name others)."""
 

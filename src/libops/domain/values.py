@@ -780,6 +780,9 @@ class FindingKind(enum.Enum):
     ID_CARD_NUMBER = "id_card_number"
     EMAIL_ADDRESS = "email_address"
     SENSITIVE_WORD = "sensitive_word"
+    SIMILAR_POST = "similar_post"
+    """``where`` is ``post:<id>`` of a recent post the text is close to; ``excerpt`` the score
+    (0 to 100). See docs/sameness.md."""
 
 
 def _to_finding_kind(value: FindingKind | str) -> FindingKind:

@@ -12,7 +12,7 @@ Two halves, so that the exactly-once guarantees of projections carry over to the
    (this module only finds signals; it issues no command): it opens, raises or closes a risk
    for each outbox document, once, and discards the outbox documents (see that module).
 
-A signal's *scope* is its cause's subject: one open risk per signal and scope. The five
+A signal's *scope* is its cause's subject: one open risk per signal and scope. The six
 detectors (thresholds are class attributes; a subclass with another ``name`` may change them):
 
 - ``negative_comment_spike`` (scope: platform): comments hidden plus participants
@@ -45,7 +45,12 @@ detectors (thresholds are class attributes; a subclass with another ``name`` may
 - ``overspend`` (scope: ``<budget id>:<category>:<campaign id or general>``): a budget
   line's committed plus spent money goes past its allocation (only spent money, with
   :attr:`~RiskSignalsProjection.OVERSPEND_COUNTS_COMMITMENTS` false); the line coming back
-  within its allocation re-arms it and clears it.
+  within its allocation re-arms it and clears it;
+- ``homogeneous_content`` (scope: ``posts``; a market risk): of the posts submitted for
+  review in an Asia/Shanghai month, the share the sameness check found close to a recent
+  post (docs/sameness.md) reaches :attr:`~RiskSignalsProjection.SAMENESS_SHARE` (1/4), with
+  at least :attr:`~RiskSignalsProjection.SAMENESS_MIN_POSTS` (4) posts. Clears when the
+  share, with at least that many posts in the month, is below it again.
 
 A clearing is written only while the scope has an open risk (one a firing opened and no one
 closed yet); the scope then has none, and its next firing opens a new risk.
@@ -78,7 +83,9 @@ Documents:
   id>`` (``{"name"}``), ``line:<budget id>:<category>:<campaign id or general>``
   (``{"allocated", "committed", "spent"}`` as Decimal text, and ``"over"``) and
   ``commitment:<budget id>:<reference>`` (its line and the amount still outstanding;
-  removed once released or invoiced in full).
+  removed once released or invoiced in full), ``sameness`` (``{"month", "posts": {post
+  id: 1 if its latest submission had a similar post else 0}, "firing"}`` for the current
+  month only).
 
 None of the state grows with the number of events: it follows the platforms, the budget
 lines, the open commitments and episodes, the scopes that fired and the outbox.
@@ -100,15 +107,20 @@ from libops.domain.interaction.moderation import ConductRecord
 from libops.domain.post import Post
 from libops.domain.review import PERSONAL_DATA
 from libops.domain.risk import STANDARD_SIGNALS, Risk, signal_source
-from libops.domain.values import MetricSnapshot
+from libops.domain.values import FindingKind, MetricSnapshot
 from libops.projections.views import Projection, View, handles, uuid_text
 
 NAME: Final = "risk_signals"
 """The name of the standard risk-signals projection."""
 
-NEGATIVE_COMMENT_SPIKE, PUBLISH_FAILURES, METRIC_ANOMALY, PERSONAL_DATA_IN_DRAFT, OVERSPEND = (
-    STANDARD_SIGNALS
-)
+(
+    NEGATIVE_COMMENT_SPIKE,
+    PUBLISH_FAILURES,
+    METRIC_ANOMALY,
+    PERSONAL_DATA_IN_DRAFT,
+    OVERSPEND,
+    HOMOGENEOUS_CONTENT,
+) = STANDARD_SIGNALS
 
 KEY_PREFIX: Final = "signal:"
 """A signal's idempotency key is this followed by its signal id."""
@@ -118,6 +130,9 @@ TRAILER: Final = "Signal: "
 
 OUTBOX: Final = "outbox:"
 """The key prefix of the signals waiting to be dispatched."""
+
+SAMENESS: Final = "sameness"
+"""The key of the sameness detector's state."""
 
 DRAFTS: Final = "drafts_with_personal_data"
 """The key of the ids of the posts in a personal-data episode."""
@@ -230,6 +245,11 @@ class RiskSignalsProjection(Projection):
     ANOMALY_QUIET_DAYS: ClassVar[int] = 7
     """Days after a post's last unusual snapshot on a platform (by the snapshots' observed
     days) with no unusual one that clear its unusual-metrics risk."""
+    SAMENESS_SHARE: ClassVar[Fraction] = Fraction(1, 4)
+    """The share of a month's submitted posts found close to a recent post (a
+    ``similar_post`` finding) from which homogeneous content is a market risk."""
+    SAMENESS_MIN_POSTS: ClassVar[int] = 4
+    """Posts submitted in the month needed before their share is judged."""
     OUTLIERS_KEPT: ClassVar[int] = 20
     """Unusual snapshots remembered per post waiting to clear (voiding all of them clears)."""
 
@@ -249,6 +269,8 @@ class RiskSignalsProjection(Projection):
         PERSONAL_DATA_IN_DRAFT: ("content", 3, 4),
         # Public money spent past what was approved: an audit finding.
         OVERSPEND: ("regulatory", 3, 3),
+        # Drafts repeating recent posts: homogeneous content loses readers (a market risk).
+        HOMOGENEOUS_CONTENT: ("market", 3, 2),
     }
     """Each signal's risk category, likelihood and impact when it opens a risk."""
 
@@ -324,6 +346,11 @@ class RiskSignalsProjection(Projection):
                 "when it is retracted"
             ),
             OVERSPEND: "an overspent budget line clears when it is back within its allocation",
+            HOMOGENEOUS_CONTENT: (
+                "homogeneous content clears when, with at least "
+                f"{self.SAMENESS_MIN_POSTS} posts submitted in a month, the share of "
+                f"near-duplicates is below {self.SAMENESS_SHARE}"
+            ),
         }
         return policies.get(signal, f"the {signal} signal's condition cleared")
 
@@ -746,7 +773,11 @@ class RiskSignalsProjection(Projection):
 
     @handles(Post.SubmittedForReview)
     def submitted(self, event: Post.SubmittedForReview, view: View) -> None:
-        """Personal data found by the automatic review fires once until a clean submission."""
+        """Personal data found by the automatic review fires once until a clean submission.
+
+        The submission also counts towards the share of near-duplicates
+        (:meth:`_watch_sameness`)."""
+        self._watch_sameness(event, view)
         personal = [f for f in tuple(event.findings) if f.kind in PERSONAL_DATA]
         post = str(event.originator_id)
         flagged = view.get(DRAFTS) or []
@@ -932,3 +963,51 @@ class RiskSignalsProjection(Projection):
         line["over"] = over
         view.put(key, line)
         return key
+
+    # --- homogeneous content (the sameness check) ---------------------------------------
+
+    def _watch_sameness(self, event: Post.SubmittedForReview, view: View) -> None:
+        """``homogeneous_content`` (scope ``posts``): of the posts submitted for review in an
+        Asia/Shanghai calendar month (each post once, judged by its latest submission), the
+        share the sameness check found close to a recent post reaches
+        :attr:`SAMENESS_SHARE` (a quarter) once there are :attr:`SAMENESS_MIN_POSTS` (4).
+        Fires once per episode; clears when, with at least that many posts in the month
+        (a new month starts counting afresh), the share is below it again."""
+        month = _local_day(event.timestamp).isoformat()[:7]
+        state = view.get(SAMENESS) or {"month": month, "posts": {}, "firing": False}
+        if state["month"] != month:
+            state = {"month": month, "posts": {}, "firing": state["firing"]}
+        similar = sum(1 for f in tuple(event.findings) if f.kind is FindingKind.SIMILAR_POST)
+        state["posts"][str(event.originator_id)] = 1 if similar else 0
+        posts = len(state["posts"])
+        near = sum(state["posts"].values())
+        if posts >= self.SAMENESS_MIN_POSTS:
+            share = Fraction(near, posts)
+            figures = f"{near} of the {posts} posts submitted for review in {month}"
+            if share >= self.SAMENESS_SHARE and not state["firing"]:
+                state["firing"] = True
+                self._fire(
+                    view,
+                    event,
+                    HOMOGENEOUS_CONTENT,
+                    "posts",
+                    title="Homogeneous content: drafts repeat recent posts",
+                    description=(
+                        f"The sameness check found {figures} close to a recent post of the "
+                        f"account ({_one_place(share * 100)}%, threshold "
+                        f"{_one_place(self.SAMENESS_SHARE * 100)}%). Readers tire of content "
+                        "that says again what they have read: vary topics and formats."
+                    ),
+                    post_id=event.originator_id,
+                )
+            elif share < self.SAMENESS_SHARE and state["firing"]:
+                state["firing"] = False
+                self._clear(
+                    view,
+                    event,
+                    HOMOGENEOUS_CONTENT,
+                    "posts",
+                    f"The sameness check found {figures} close to a recent post "
+                    f"({_one_place(share * 100)}%).",
+                )
+        view.put(SAMENESS, state)

@@ -15,6 +15,7 @@ from libops.projections.budget import BudgetPositionsProjection
 from libops.projections.cadence import CadenceComplianceProjection
 from libops.projections.engagement import EngagementProjection
 from libops.projections.interactions import InteractionEffectivenessProjection
+from libops.projections.reuse import ReuseProjection
 from libops.projections.risks import RiskRegisterProjection
 from libops.projections.scorecard import CampaignScorecardProjection
 from libops.projections.signals import RiskSignalsProjection
@@ -33,6 +34,7 @@ STANDARD_PROJECTIONS: Final[tuple[type[Projection], ...]] = (
     ActivityLogProjection,
     RiskSignalsProjection,
     StandingProjection,
+    ReuseProjection,
 )
 """The classes of the standard projections, in the order they run."""
 

@@ -38,6 +38,9 @@ SECTIONS: Final = (
     # The account's standing (issue 14, item 5): typical cases and online service uses.
     "typical_cases",
     "services",
+    # Issue 17: near-duplicate drafts, and original, reposted and reused content.
+    "sameness",
+    "reuse",
     "budget",
     "budget_use",
     "risks",
@@ -62,7 +65,7 @@ LAYOUTS: Final[dict[str, Layout]] = {
         "summary",
         ("overview", ("background", "goals", "results", "comparisons", "judgement", "services")),
         ("platforms", ("engagement", "statistics", "wechat_index", "cadence", "indices")),
-        ("content", ("execution", "interactions", "typical_cases")),
+        ("content", ("execution", "interactions", "typical_cases", "sameness", "reuse")),
         ("standing", ("standing",)),
         ("problems", ("problems", "risks", "budget", "budget_use")),
         ("plan", ("recommendations", "targets")),
@@ -1313,6 +1316,81 @@ def _data_section(
     return blocks_of
 
 
+# --- issue 17: sameness (内容同质化) and reuse (复用, 原创, 转载) ---------------------------------
+
+
+def _sameness(report: Report, w: Words) -> list[Block]:
+    """What the sameness check found at review: the share of near-duplicate drafts and the
+    most similar pairs (a sentence when no post was submitted for review)."""
+    out: list[Block] = [Heading(2, w("h.sameness"), "sameness")]
+    found = report.sameness
+    if not found.submitted:
+        out.append(Paragraph(w("p.no_sameness")))
+        return out
+    out.append(
+        Paragraph(
+            w(
+                "p.sameness",
+                submitted=count(found.submitted),
+                near=count(found.near_duplicates),
+                share=percent(found.share),
+            )
+        )
+    )
+    if found.pairs:
+        out.append(Paragraph(w("p.sameness_pairs")))
+        out.append(
+            _table(
+                w.columns("sameness_post", "sameness_similar", "sameness_score"),
+                [(p.post, p.similar, count(p.score)) for p in found.pairs],
+                [False, False, True],
+            )
+        )
+    return out
+
+
+def _reuse(report: Report, w: Words) -> list[Block]:
+    """Original (原创) and reposted (转载) posts, the reuse rate (复用) and production cost per
+    post of new and of reused content (a sentence when no post was published)."""
+    out: list[Block] = [Heading(2, w("h.reuse"), "reuse")]
+    reuse = report.reuse
+    if not reuse.posts:
+        out.append(Paragraph(w("p.no_reuse")))
+        return out
+    out.append(
+        Paragraph(
+            w(
+                "p.reuse",
+                posts=count(reuse.posts),
+                original=count(reuse.original),
+                original_ratio=percent(reuse.original_ratio),
+                reposted=count(reuse.reposted),
+                reused=count(reuse.reused),
+                reuse_rate=percent(reuse.reuse_rate),
+            )
+        )
+    )
+    if reuse.costs:
+        out.append(
+            _table(
+                w.columns("reuse_content", "reuse_total", "reuse_posts", "reuse_per_post"),
+                [
+                    (
+                        w("reuse.reused" if row.reused else "reuse.new"),
+                        f"{money(row.total)} {w.label(row.currency)}",
+                        count(row.posts),
+                        f"{money(row.per_post)} {w.label(row.currency)}",
+                    )
+                    for row in reuse.costs
+                ],
+                [False, True, True, True],
+            )
+        )
+    else:
+        out.append(Paragraph(w("p.no_reuse_costs")))
+    return out
+
+
 SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
     "summary": _summary,
     "background": _background,
@@ -1337,6 +1415,8 @@ SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
     "typical_cases": _typical_cases,
     "services": _services,
     "appendix": _appendix,
+    "sameness": _sameness,
+    "reuse": _reuse,
 }
 """Each section's blocks, by its name in :data:`SECTIONS` (data sections wrapped by
 :func:`_data_section`, just below)."""

@@ -32,6 +32,7 @@ from libops.domain.errors import InvalidValueError, UnknownIdError
 from libops.domain.values import Actor, Period, require_line
 from libops.projections.activity import entries as activity_entries
 from libops.projections.activity import event_of as activity_event
+from libops.projections.reuse import NAME as REUSE
 from libops.report.budget_use import _budget_use
 from libops.report.comparisons import _comparisons
 from libops.report.findings import MIN_POSTS_FOR_BEST, _judgement, _problems, _recommendations
@@ -46,6 +47,7 @@ from libops.report.results import (
     _interactions,
     _local_day,
 )
+from libops.report.reuse import _reuse, _sameness
 from libops.report.sections import (
     LANGUAGES,
     REPORT_KINDS,
@@ -285,6 +287,9 @@ def build_report(
             {o.post_id for o in rows},
             post_campaigns,
         ),
+        # Issue 17: by the days of submission and first publication, in a period given.
+        sameness=_sameness(ops, engine.view(REUSE), given, campaign),
+        reuse=_reuse(engine.view(REUSE), given, campaign),
     )
 
 

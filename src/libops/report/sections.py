@@ -710,6 +710,53 @@ class StandingRecords:
         return bool(self.rankings or self.honours or self.cases or self.services)
 
 
+# --- sameness and reuse (issue 17, items 5, 6 and 9): near-duplicates, reuse, 原创 ----------
+
+
+@attrs.frozen
+class SimilarPairRow:
+    """A post submitted in scope and the recent post the sameness check found it close to,
+    by their titles now (``[redacted]`` for a redacted one), with the score (0 to 100)."""
+
+    post: str
+    similar: str
+    score: int
+
+
+@attrs.frozen
+class Sameness:
+    """What the sameness check found at review in scope (docs/sameness.md)."""
+
+    submitted: int = 0
+    near_duplicates: int = 0
+    share: Decimal | None = None
+    pairs: tuple[SimilarPairRow, ...] = ()
+
+
+@attrs.frozen
+class ReuseCostRow:
+    """Production cost per post of reused or of new content, in one currency."""
+
+    reused: bool
+    currency: str
+    total: Decimal
+    posts: int
+    per_post: Decimal
+
+
+@attrs.frozen
+class Reuse:
+    """Posts published in scope by origin (原创 / 转载) and reuse (复用), and their cost."""
+
+    posts: int = 0
+    original: int = 0
+    reposted: int = 0
+    reused: int = 0
+    original_ratio: Decimal | None = None
+    reuse_rate: Decimal | None = None
+    costs: tuple[ReuseCostRow, ...] = ()
+
+
 @attrs.frozen
 class Report:
     """The evaluation report of one campaign or period, section by section, as figures."""
@@ -738,6 +785,10 @@ class Report:
     source: DataSource | None = None
     standing_records: StandingRecords = StandingRecords()
     """Peer rankings, honours, typical cases and online service uses in scope."""
+    sameness: Sameness = Sameness()
+    """Near-duplicate drafts found at review in scope (issue 17)."""
+    reuse: Reuse = Reuse()
+    """Original, reposted and reused posts published in scope, and their cost (issue 17)."""
 
     @property
     def is_empty(self) -> bool:

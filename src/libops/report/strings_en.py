@@ -502,6 +502,31 @@ STRINGS: Final[dict[str, str]] = {
     "service.card_binding": "Library card binding",
     "service.payment": "Payment",
     "service.channel": "{channel}: {uses}",
+    # --- issue 17, items 5, 6 and 9: sameness, reuse and original content ------------------
+    "h.sameness": "Sameness of content",
+    "p.no_sameness": "No post was submitted for review in the report's scope, so the sameness "
+    "check compared none.",
+    "p.sameness": "Of the {submitted} {submitted:post|posts} submitted for review, the sameness "
+    "check found {near} close to a recent post of the same account (a near-duplicate share of "
+    "{share}).",
+    "p.sameness_pairs": "The most similar pairs:",
+    "col.sameness_post": "Post",
+    "col.sameness_similar": "Close to",
+    "col.sameness_score": "Score (of 100)",
+    "h.reuse": "Original and reused content",
+    "p.no_reuse": "No post was published in the report's scope.",
+    "p.reuse": "Of the {posts} {posts:post|posts} published, {original} "
+    "{original:is|are} original ({original_ratio} original content) and {reposted} "
+    "reposted; {reused} {reused:was|were} made from an earlier post (reuse rate "
+    "{reuse_rate}).",
+    "p.no_reuse_costs": "No production cost is recorded against these posts.",
+    "col.reuse_content": "Content",
+    "col.reuse_total": "Production cost",
+    "col.reuse_posts": "Posts",
+    "col.reuse_per_post": "Cost per post",
+    "reuse.new": "New",
+    "reuse.reused": "Reused",
+    "risk.homogeneous_content": "Homogeneous content: drafts repeat recent posts",
 }
 """Every heading, label and sentence of the report in English, by key."""
 
@@ -614,5 +639,7 @@ LABELS: Final[dict[str, str]] = {
     "libops-signals": "libops risk signals (automatic)",
     "libops-erasure": "libops, completing an erasure (automatic)",
     "system": "libops (automatic)",
+    # --- issue 17: the sameness check's market-risk signal ----------------------------------
+    "homogeneous_content": "homogeneous content",
 }
 """Names of platforms, content types, categories, levels and so on, in English."""

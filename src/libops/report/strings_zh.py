@@ -449,6 +449,27 @@ STRINGS: Final[dict[str, str]] = {
     "service.card_binding": "证绑定",
     "service.payment": "缴费",
     "service.channel": "{channel}：{uses}",
+    # --- issue 17, items 5, 6 and 9: sameness, reuse and original content ------------------
+    "h.sameness": "内容同质化",
+    "p.no_sameness": "报告范围内没有提交审核的帖子，同质化检查未作比对。",
+    "p.sameness": "提交审核的 {submitted} 条帖子中，同质化检查发现 {near} 条与本账号近期帖子"
+    "高度相似（占 {share}）。",
+    "p.sameness_pairs": "最相似的几组：",
+    "col.sameness_post": "帖子",
+    "col.sameness_similar": "相似的帖子",
+    "col.sameness_score": "相似度（满分 100）",
+    "h.reuse": "原创与复用",
+    "p.no_reuse": "报告范围内没有发布的帖子。",
+    "p.reuse": "已发布的 {posts} 条帖子中，原创 {original} 条（原创内容占比 {original_ratio}），"
+    "转载 {reposted} 条；由已有帖子改编复用 {reused} 条（复用率 {reuse_rate}）。",
+    "p.no_reuse_costs": "这些帖子没有记录制作成本。",
+    "col.reuse_content": "内容",
+    "col.reuse_total": "制作成本",
+    "col.reuse_posts": "帖子数",
+    "col.reuse_per_post": "每条成本",
+    "reuse.new": "新制作",
+    "reuse.reused": "复用",
+    "risk.homogeneous_content": "内容同质化：草稿与近期帖子高度相似",
 }
 """Every heading, label and sentence of the report in Chinese, by key."""
 
@@ -561,5 +582,7 @@ LABELS: Final[dict[str, str]] = {
     "libops-signals": "libops 风险信号（自动）",
     "libops-erasure": "libops 补完个人信息删除（自动）",
     "system": "libops（自动）",
+    # --- issue 17: the sameness check's market-risk signal ----------------------------------
+    "homogeneous_content": "内容同质化",
 }
 """Names of platforms, content types, categories, levels and so on, in Chinese."""

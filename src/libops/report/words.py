@@ -13,6 +13,7 @@ import attrs
 
 from libops.domain.values import Platform
 from libops.projections.signals import (
+    HOMOGENEOUS_CONTENT,
     METRIC_ANOMALY,
     NEGATIVE_COMMENT_SPIKE,
     OVERSPEND,
@@ -154,6 +155,7 @@ SIGNAL_TITLES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     ),
     (METRIC_ANOMALY, re.compile(rf"Unusual metrics for a post on (?P<platform>{_PLATFORM_ID})")),
     (PERSONAL_DATA_IN_DRAFT, re.compile(r"Personal data in a draft post")),
+    (HOMOGENEOUS_CONTENT, re.compile(r"Homogeneous content: drafts repeat recent posts")),
     (
         OVERSPEND,
         re.compile(

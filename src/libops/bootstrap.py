@@ -40,7 +40,7 @@ from libops.application.app import LibOpsApplication
 from libops.application.audit import AuditService
 from libops.application.budgets import BudgetService
 from libops.application.campaigns import CampaignService
-from libops.application.commands import Command, CommandBus
+from libops.application.commands import RESULT_TYPES, Command, CommandBus
 from libops.application.dependencies import Dependencies
 from libops.application.feed import DEFAULT_FEED_LIMIT, FeedPage, read_feed
 from libops.application.interactions import (
@@ -90,7 +90,9 @@ def _construct(config: StoreConfig, clock: Clock, *, create_tables: bool) -> Lib
         preflight(config, tables=[events_table(config, LibOpsApplication.name)])
     env = store_environment(config, create_tables=create_tables)
     try:
-        app = LibOpsApplication(env, clock, register_libops_transcodings)
+        app = LibOpsApplication(
+            env, clock, functools.partial(register_libops_transcodings, extra=RESULT_TYPES)
+        )
     except (PersistenceError, OSError) as error:
         raise translate_storage_error(error, config) or StorageError(
             f"cannot open the store at {config.redacted_url}: {config.scrub(str(error))}"

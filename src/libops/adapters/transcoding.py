@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
@@ -47,9 +49,12 @@ class EnumTranscoding(Transcoding):
         return member
 
 
-def register_libops_transcodings(transcoder: JSONTranscoder) -> None:
-    """Register every libops value and enumeration type on ``transcoder``."""
-    for value_type, name in VALUE_TYPES.items():
+def register_libops_transcodings(
+    transcoder: JSONTranscoder, extra: Mapping[type[Any], str] = MappingProxyType({})
+) -> None:
+    """Register every libops value and enumeration type on ``transcoder``, and the
+    ``extra`` attrs classes (the application's stored command results) by their names."""
+    for value_type, name in {**VALUE_TYPES, **extra}.items():
         transcoder.register(ValueTranscoding(value_type, name))
     for enum_type, name in ENUM_TYPES.items():
         transcoder.register(EnumTranscoding(enum_type, name))

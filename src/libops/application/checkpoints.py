@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from libops.application.app import LibOpsApplication
-from libops.application.commands import Command, Context, command, handles
+from libops.application.commands import Command, Context, command, handles, stored_result
 from libops.application.dependencies import Dependencies
 from libops.domain.checkpoint import Checkpoint
 from libops.domain.errors import InvalidValueError
@@ -91,6 +91,7 @@ def log_rows(app: LibOpsApplication, deps: Dependencies) -> LogRows:
     return deps.log_rows or RecorderLogRows(app.recorder)
 
 
+@stored_result("libops.CheckpointInfo")
 @attrs.frozen
 class CheckpointInfo:
     """A recorded checkpoint, as an auditor keeps it: size, root, time, signature, key."""

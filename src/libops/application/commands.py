@@ -237,6 +237,32 @@ class CommandSpec:
 _REGISTRY: dict[str, CommandSpec] = {}
 
 
+RESULT_TYPES: dict[type[Any], str] = {}
+"""Result classes of keyed commands that are not libops values, by their stored name.
+
+A keyed command's first result is stored with its idempotency key, so that a repeat can
+answer with it; the bootstrap registers these beside the domain's value types. Add a class
+with :func:`stored_result`."""
+
+TResult = TypeVar("TResult", bound=type[Any])
+
+
+def stored_result(name: str) -> Callable[[TResult], TResult]:
+    """Register an attrs result class under ``name`` (``"libops.ClaimTicket"``) so a keyed
+    command returning it can store it with its idempotency key; the name is never changed."""
+
+    def register(cls: TResult) -> TResult:
+        is_attrs: bool = attrs.has(cls)  # (not narrowed: the class is returned as given)
+        if not is_attrs:
+            raise TypeError(f"{cls.__qualname__} is not an attrs class")
+        if name in RESULT_TYPES.values() and RESULT_TYPES.get(cls) != name:
+            raise TypeError(f"the stored name {name!r} is taken")
+        RESULT_TYPES[cls] = name
+        return cls
+
+    return register
+
+
 def command(
     name: str,
     *,

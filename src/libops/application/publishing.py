@@ -26,7 +26,15 @@ from uuid import UUID
 
 import attrs
 
-from libops.application.commands import Command, Context, Executes, command, command_method, handles
+from libops.application.commands import (
+    Command,
+    Context,
+    Executes,
+    command,
+    command_method,
+    handles,
+    stored_result,
+)
 from libops.application.drafts import get_post, load_post
 from libops.application.metrics import VoidMetrics
 from libops.application.posts import RecordMetrics, find_calendar
@@ -183,6 +191,7 @@ def record_publish_failure(ctx: Context, actor: Actor, command: RecordPublishFai
     )
 
 
+@stored_result("libops.ClaimTicket")
 @attrs.frozen
 class ClaimTicket:
     """A claim on publishing one post on one platform: its token, and whether it took over

@@ -81,6 +81,10 @@ class Authenticator(Protocol):
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
+def _client(request: Request) -> str | None:
+    return None if request.client is None else request.client.host
+
+
 class JSONText(JSONResponse):
     """JSON with text as it is (Chinese stays Chinese), compact."""
 
@@ -187,36 +191,42 @@ class _Api:
 
     # --- the parts of a request -----------------------------------------------------------
 
-    async def actor(self, request: Request) -> Actor:
+    def who(self, headers: Mapping[str, str], client: str | None) -> Actor:
+        """The acting person of a request (called in a worker thread: it may read the store)."""
         # An authenticator that throttles by client address (TokenAuthenticator) gets it.
         by_client = getattr(self.authenticate, "authenticate_client", None)
-        if callable(by_client):
-            client = None if request.client is None else request.client.host
-            actor = await run_in_threadpool(by_client, request.headers, client)
-        else:
-            actor = await run_in_threadpool(self.authenticate, request.headers)
+        actor = by_client(headers, client) if callable(by_client) else self.authenticate(headers)
         if not isinstance(actor, Actor):
             raise TypeError(f"the authenticator gave a {type(actor).__name__}, not an Actor")
         return actor
 
-    async def json_object(self, request: Request) -> dict[str, Any]:
+    async def actor(self, request: Request) -> Actor:
+        return await run_in_threadpool(self.who, request.headers, _client(request))
+
+    async def body(self, request: Request) -> bytes | LibopsError:
+        """The request's body, or the error it is refused with (raised after authentication)."""
         length = request.headers.get("content-length")
         if length is not None:
             if not length.isascii() or not length.isdigit():
-                raise MalformedRequestError("Content-Length", f"not a length: {length!r}")
+                return MalformedRequestError("Content-Length", f"not a length: {length!r}")
             if int(length) > self.max_body:
-                raise self._too_large()
+                return self._too_large()
         size = 0
         chunks: list[bytes] = []
         async for chunk in request.stream():
             size += len(chunk)
             if size > self.max_body:
-                raise self._too_large()
+                return self._too_large()
             chunks.append(chunk)
-        raw = b"".join(chunks)
+        return b"".join(chunks)
+
+    def json_object(self, headers: Mapping[str, str], raw: bytes | LibopsError) -> dict[str, Any]:
+        """The body read by :meth:`body` as a JSON object, or the libops error it is refused with."""
+        if isinstance(raw, LibopsError):
+            raise raw
         if not raw.strip():
             return {}
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        media = headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json" and not (
             media.startswith("application/") and media.endswith("+json")
         ):
@@ -275,11 +285,29 @@ class _Api:
         return JSONText(found)
 
     async def run_command(self, request: Request) -> Response:
-        actor = await self.actor(request)
-        name = request.path_params["name"]
+        # One trip to a worker thread for the whole command (signing in, reading the body,
+        # carrying it out): each trip waits for the GIL behind the other requests' work.
+        raw = await self.body(request)
+        result, headers = await run_in_threadpool(
+            self._run_command,
+            request.headers,
+            _client(request),
+            request.path_params["name"],
+            raw,
+        )
+        return JSONText({"result": plain(result)}, headers=headers)
+
+    def _run_command(
+        self,
+        request_headers: Mapping[str, str],
+        client: str | None,
+        name: str,
+        raw: bytes | LibopsError,
+    ) -> tuple[Any, dict[str, str]]:
+        actor = self.who(request_headers, client)
         spec = command_spec(name)
-        data = await self.json_object(request)
-        header_key = request.headers.get("idempotency-key")
+        data = self.json_object(request_headers, raw)
+        header_key = request_headers.get("idempotency-key")
         if header_key is not None:
             given = data.get("idempotency_key")
             if given is not None and given != header_key:
@@ -288,7 +316,7 @@ class _Api:
                     "the body's idempotency_key differs from the Idempotency-Key header",
                 )
             data["idempotency_key"] = header_key
-        expected = _expected_version(request.headers.get("if-match"))
+        expected = _expected_version(request_headers.get("if-match"))
         target = target_of(spec.type)
         if expected is not None and target is None:
             raise MalformedRequestError(
@@ -325,36 +353,33 @@ class _Api:
 
             prepare = check_and_watch
 
-        result = await run_in_threadpool(
-            functools.partial(self.ops.bus.execute, actor, command, prepare=prepare)
-        )
+        result = self.ops.bus.execute(actor, command, prepare=prepare)
         headers: dict[str, str] = {}
         if target is not None:
             if not versions:  # a repeat answered with the first result: the version now
                 with contextlib.suppress(LibopsError):
-                    current = await run_in_threadpool(
-                        self.ops.app.load, target.type, getattr(command, target.field)
-                    )
-                    versions.append(current.version)
+                    versions.append(self.ops.app.load(target.type, target_id).version)
             if versions:
                 headers["ETag"] = f'"{versions[-1]}"'
-        return JSONText({"result": plain(result)}, headers=headers)
+        return result, headers
 
     # --- reads ----------------------------------------------------------------------------
 
     async def read_aggregate(self, request: Request) -> Response:
-        await self.actor(request)
         kind = request.path_params["kind"]
-        known = AGGREGATES.get(kind)
-        if known is None:
-            raise UnknownIdError("kind of aggregate (known: " + ", ".join(AGGREGATES) + ")", kind)
-        aggregate_type, _field = known
-        aggregate = await run_in_threadpool(
-            self.ops.app.load, aggregate_type, request.path_params["id"]
-        )
-        return JSONText(
-            aggregate_state(aggregate, kind), headers={"ETag": f'"{aggregate.version}"'}
-        )
+
+        def read() -> tuple[dict[str, Any], int]:  # signing in and reading: one thread trip
+            self.who(request.headers, _client(request))
+            known = AGGREGATES.get(kind)
+            if known is None:
+                raise UnknownIdError(
+                    "kind of aggregate (known: " + ", ".join(AGGREGATES) + ")", kind
+                )
+            aggregate = self.ops.app.load(known[0], request.path_params["id"])
+            return aggregate_state(aggregate, kind), aggregate.version
+
+        state, version = await run_in_threadpool(read)
+        return JSONText(state, headers={"ETag": f'"{version}"'})
 
     def _projection(self, request: Request) -> str:
         name: str = request.path_params["projection"]
@@ -363,13 +388,23 @@ class _Api:
         return name
 
     async def read_document(self, request: Request) -> Response:
-        await self.actor(request)
-        name = self._projection(request)
         key = request.path_params["document_id"]
-        found = await run_in_threadpool(self._views.load, name, key)
-        if found is None:
-            raise UnknownIdError(f"document of the {name} view", key)
-        return JSONText({"id": key, "document": json.loads(found)})
+
+        def read() -> str:  # signing in and reading: one thread trip
+            self.who(request.headers, _client(request))
+            name = self._projection(request)
+            found = self._views.load(name, key)
+            if found is None:
+                raise UnknownIdError(f"document of the {name} view", key)
+            return found
+
+        found = await run_in_threadpool(read)
+        # The document is stored as JSON text: it goes out as it is, not decoded and encoded.
+        return Response(
+            b'{"id":%s,"document":%s}'
+            % (json.dumps(key, ensure_ascii=False).encode("utf-8"), found.encode("utf-8")),
+            media_type="application/json",
+        )
 
     async def list_documents(self, request: Request) -> Response:
         await self.actor(request)

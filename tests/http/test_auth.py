@@ -4,12 +4,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +14,7 @@ from libops import LibOps
 from libops.application.authentication import MAX_FAILURES, parse_token
 from libops.domain.values import Period
 from libops.http import TokenAuthenticator, create_app
+from libops.testing.serving import running_server, user_with_token
 from tests import actors
 from tests.http.support import Client, last_event, problem_of
 
@@ -155,59 +150,23 @@ def test_secrets_are_never_answered_or_logged(
 # --- libops serve, as a process ----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def test_libops_serve(tmp_path: Path) -> None:
     """``libops serve`` on a free loopback port: /healthz answers, a token issued by the CLI
     carries out a command, and the server stops on SIGINT."""
     store = f"sqlite:///{tmp_path / 'libops.db'}"
-    libops = [sys.executable, "-m", "libops.cli"]
-    env = {k: v for k, v in os.environ.items() if k != "LIBOPS_STORE"}
-    subprocess.run([*libops, "db", "migrate", "--store", store], check=True, env=env)
-    subprocess.run(
-        [*libops, "users", "add", "li.na", "--name", "Li Na", "--role", "content_planner",
-         "--no-password", "--store", store],
-        check=True, env=env,
-    )  # fmt: skip
-    issued = subprocess.run(
-        [*libops, "users", "tokens", "issue", "li.na", "--store", store],
-        check=True, env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    token = issued.stdout.strip()
-    port = _free_port()
-    server = subprocess.Popen(
-        [*libops, "serve", "--store", store, "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.communicate()[0]
-            try:
-                health = httpx.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "libops serve did not start in 60 s"
-                time.sleep(0.2)
-        assert health.status_code == 200
+    token = user_with_token(store, "li.na", name="Li Na", roles=["content_planner"])
+    with running_server(store, log=tmp_path / "serve.log") as server:
         planned = httpx.post(
-            f"{base}/v1/commands/campaign.plan", json=PLAN, headers=_bearer(token), timeout=30
+            f"{server.base}/v1/commands/campaign.plan",
+            json=PLAN,
+            headers=_bearer(token),
+            timeout=30,
         )
         assert planned.status_code == 200, planned.text
-        assert httpx.get(f"{base}/v1/commands", timeout=5).status_code == 401
-    finally:
-        server.send_signal(signal.SIGINT)
-        output, _ = server.communicate(timeout=30)
-    assert f"http://127.0.0.1:{port}" in output
+        assert httpx.get(f"{server.base}/v1/commands", timeout=5).status_code == 401
+    assert server.process.returncode == 0
+    output = server.output()
+    assert f"http://127.0.0.1:{server.port}" in output
     assert token not in output
     with LibOps.open(store) as ops:
         (campaign,) = ops.campaigns.list()

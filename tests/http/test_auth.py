@@ -4,18 +4,31 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
 
 from libops import LibOps
-from libops.application.authentication import MAX_FAILURES, parse_token
-from libops.domain.values import Period
+from libops.adapters.clock import ManualClock
+from libops.application.authentication import (
+    MAX_FAILURES,
+    Authentication,
+    Throttle,
+    Verified,
+    VerifiedTokens,
+    parse_token,
+)
+from libops.domain.errors import AuthenticationError, LoginThrottledError
+from libops.domain.users import User
+from libops.domain.values import Period, Role
 from libops.http import TokenAuthenticator, create_app
 from libops.testing.serving import running_server, user_with_token
 from tests import actors
+from tests.conftest import make_store_url
 from tests.http.support import Client, last_event, problem_of
 
 PASSWORD = "correct horse battery staple"
@@ -171,3 +184,111 @@ def test_libops_serve(tmp_path: Path) -> None:
     with LibOps.open(store) as ops:
         (campaign,) = ops.campaigns.list()
         assert campaign.name == PLAN["name"]
+
+
+# --- verified tokens, remembered per process ------------------------------------------------
+
+
+def _header(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}  # as the app gives them: lower-case names
+
+
+def _counting_loads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The users :class:`Authentication` loads from the store from now on."""
+    loads: list[object] = []
+    original = Authentication._user
+
+    def counted(self: Authentication, user: UUID) -> User | None:
+        loads.append(user)
+        return original(self, user)
+
+    monkeypatch.setattr(Authentication, "_user", counted)
+    return loads
+
+
+CHANGES: dict[str, tuple[Callable[[LibOps, str], object], str]] = {
+    "revoked": (
+        lambda ops, token: ops.users.revoke_token(
+            actors.ADMIN, login="li.na", token_id=parse_token(token)[1]
+        ),
+        "revoked",
+    ),
+    "disabled": (lambda ops, _token: ops.users.disable(actors.ADMIN, login="li.na"), "disabled"),
+    "roles taken": (
+        lambda ops, _token: ops.users.change_roles(actors.ADMIN, login="li.na", roles=["reviewer"]),
+        "no longer holds",
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_remembered_token_is_refused_at_once_after_a_change(
+    ops: LibOps, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """On every store: a token verified once is not checked by loading its user again (one
+    indexed read says the user is unchanged), but a revocation, a disabled user or a role
+    taken away refuses it on the very next request of the same authenticator."""
+    token = _token(ops, "li.na", ["content_planner"])
+    authenticate = TokenAuthenticator(ops)
+    loads = _counting_loads(monkeypatch)
+    first = authenticate(_header(token))
+    assert authenticate(_header(token)) == first
+    assert authenticate(_header(token)).roles == {Role.CONTENT_PLANNER}
+    assert len(loads) == 1  # verified once, then remembered
+    assert len(authenticate.auth.verified) == 1
+    make, refusal = CHANGES[change]
+    make(ops, token)
+    with pytest.raises(AuthenticationError, match=refusal):
+        authenticate(_header(token))
+    assert len(loads) == 2
+
+
+def test_a_remembered_token_with_a_forged_secret_is_refused(memory_ops: LibOps) -> None:
+    """Knowing a verified token's id is not enough: the secret is compared every time, and a
+    wrong one counts towards throttling."""
+    token = _token(memory_ops, "li.na", ["content_planner"])
+    user, token_id, _secret = parse_token(token)
+    throttle = Throttle(memory_ops.app.clock.now)
+    authenticate = TokenAuthenticator(memory_ops, throttle)
+    authenticate(_header(token))
+    for _ in range(MAX_FAILURES):
+        with pytest.raises(AuthenticationError, match="unknown"):
+            authenticate(_header(f"lo_{user.hex}_{token_id}_forged"))
+    with pytest.raises(LoginThrottledError):
+        authenticate(_header(token))
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_revocation_by_another_process_is_seen_at_once(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest, clock: ManualClock
+) -> None:
+    """Two processes on one store (two opened stores here): the token verified and
+    remembered by one is refused by it on the next request after the other revokes it."""
+    url = make_store_url(kind, tmp_path, request)
+    with (
+        LibOps.open(url, clock=clock, migrate=True) as serving,
+        LibOps.open(url, clock=clock) as admin,
+    ):
+        token = _token(admin, "li.na", ["content_planner"])
+        authenticate = TokenAuthenticator(serving)
+        assert authenticate(_header(token)).id == "li.na"
+        assert authenticate(_header(token)).id == "li.na"
+        admin.users.revoke_token(actors.ADMIN, login="li.na", token_id=parse_token(token)[1])
+        with pytest.raises(AuthenticationError, match="revoked"):
+            authenticate(_header(token))
+
+
+def test_the_remembered_tokens_are_bounded() -> None:
+    """The least recently used verified token goes first when the cache is full."""
+    verified = VerifiedTokens(size=2)
+    user = uuid4()
+    entry = Verified(1, "hash", datetime(2026, 3, 2, tzinfo=UTC), actors.PLANNER)
+    verified.put(user, "a", entry)
+    verified.put(user, "b", entry)
+    assert verified.get(user, "a") == entry  # "a" is now the most recently used
+    verified.put(user, "c", entry)
+    assert verified.get(user, "b") is None
+    assert verified.get(user, "a") == verified.get(user, "c") == entry
+    assert len(verified) == 2
+    with pytest.raises(ValueError, match="at least 1"):
+        VerifiedTokens(size=0)

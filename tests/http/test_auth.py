@@ -181,9 +181,23 @@ def test_libops_serve(tmp_path: Path) -> None:
     output = server.output()
     assert f"http://127.0.0.1:{server.port}" in output
     assert token not in output
+    assert "POST /v1/commands/campaign.plan" not in output  # no access log by default
     with LibOps.open(store) as ops:
         (campaign,) = ops.campaigns.list()
         assert campaign.name == PLAN["name"]
+
+
+def test_libops_serve_access_log(tmp_path: Path) -> None:
+    """``--access-log`` logs each request (method, path, status), never the token."""
+    store = f"sqlite:///{tmp_path / 'libops.db'}"
+    token = user_with_token(store, "li.na", name="Li Na", roles=["content_planner"])
+    log = tmp_path / "serve.log"
+    with running_server(store, options=["--access-log"], log=log) as server:
+        answer = httpx.get(f"{server.base}/v1/commands", headers=_bearer(token), timeout=30)
+        assert answer.status_code == 200
+    output = server.output()
+    assert '"GET /v1/commands HTTP/1.1" 200' in output
+    assert token not in output
 
 
 # --- verified tokens, remembered per process ------------------------------------------------

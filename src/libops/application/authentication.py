@@ -40,6 +40,8 @@ from datetime import datetime, timedelta
 from typing import Final, NamedTuple, Protocol
 from uuid import UUID
 
+from eventsourcing.persistence import PersistenceError
+
 from libops.application.app import LibOpsApplication
 from libops.domain.errors import (
     AuthenticationError,
@@ -47,8 +49,6 @@ from libops.domain.errors import (
     PasswordPolicyError,
     UnknownIdError,
 )
-from eventsourcing.persistence import PersistenceError
-
 from libops.domain.users import User, normalise_login
 from libops.domain.values import Actor
 

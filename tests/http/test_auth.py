@@ -4,23 +4,31 @@
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
 
 from libops import LibOps
-from libops.application.authentication import MAX_FAILURES, parse_token
-from libops.domain.values import Period
+from libops.adapters.clock import ManualClock
+from libops.application.authentication import (
+    MAX_FAILURES,
+    Authentication,
+    Throttle,
+    Verified,
+    VerifiedTokens,
+    parse_token,
+)
+from libops.domain.errors import AuthenticationError, LoginThrottledError
+from libops.domain.users import User
+from libops.domain.values import Period, Role
 from libops.http import TokenAuthenticator, create_app
+from libops.testing.serving import running_server, user_with_token
 from tests import actors
+from tests.conftest import make_store_url
 from tests.http.support import Client, last_event, problem_of
 
 PASSWORD = "correct horse battery staple"
@@ -155,60 +163,146 @@ def test_secrets_are_never_answered_or_logged(
 # --- libops serve, as a process ----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def test_libops_serve(tmp_path: Path) -> None:
     """``libops serve`` on a free loopback port: /healthz answers, a token issued by the CLI
     carries out a command, and the server stops on SIGINT."""
     store = f"sqlite:///{tmp_path / 'libops.db'}"
-    libops = [sys.executable, "-m", "libops.cli"]
-    env = {k: v for k, v in os.environ.items() if k != "LIBOPS_STORE"}
-    subprocess.run([*libops, "db", "migrate", "--store", store], check=True, env=env)
-    subprocess.run(
-        [*libops, "users", "add", "li.na", "--name", "Li Na", "--role", "content_planner",
-         "--no-password", "--store", store],
-        check=True, env=env,
-    )  # fmt: skip
-    issued = subprocess.run(
-        [*libops, "users", "tokens", "issue", "li.na", "--store", store],
-        check=True, env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    token = issued.stdout.strip()
-    port = _free_port()
-    server = subprocess.Popen(
-        [*libops, "serve", "--store", store, "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.communicate()[0]
-            try:
-                health = httpx.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "libops serve did not start in 60 s"
-                time.sleep(0.2)
-        assert health.status_code == 200
+    token = user_with_token(store, "li.na", name="Li Na", roles=["content_planner"])
+    with running_server(store, log=tmp_path / "serve.log") as server:
         planned = httpx.post(
-            f"{base}/v1/commands/campaign.plan", json=PLAN, headers=_bearer(token), timeout=30
+            f"{server.base}/v1/commands/campaign.plan",
+            json=PLAN,
+            headers=_bearer(token),
+            timeout=30,
         )
         assert planned.status_code == 200, planned.text
-        assert httpx.get(f"{base}/v1/commands", timeout=5).status_code == 401
-    finally:
-        server.send_signal(signal.SIGINT)
-        output, _ = server.communicate(timeout=30)
-    assert f"http://127.0.0.1:{port}" in output
+        assert httpx.get(f"{server.base}/v1/commands", timeout=5).status_code == 401
+    assert server.process.returncode == 0
+    output = server.output()
+    assert f"http://127.0.0.1:{server.port}" in output
     assert token not in output
+    assert "POST /v1/commands/campaign.plan" not in output  # no access log by default
     with LibOps.open(store) as ops:
         (campaign,) = ops.campaigns.list()
         assert campaign.name == PLAN["name"]
+
+
+def test_libops_serve_access_log(tmp_path: Path) -> None:
+    """``--access-log`` logs each request (method, path, status), never the token."""
+    store = f"sqlite:///{tmp_path / 'libops.db'}"
+    token = user_with_token(store, "li.na", name="Li Na", roles=["content_planner"])
+    log = tmp_path / "serve.log"
+    with running_server(store, options=["--access-log"], log=log) as server:
+        answer = httpx.get(f"{server.base}/v1/commands", headers=_bearer(token), timeout=30)
+        assert answer.status_code == 200
+    output = server.output()
+    assert '"GET /v1/commands HTTP/1.1" 200' in output
+    assert token not in output
+
+
+# --- verified tokens, remembered per process ------------------------------------------------
+
+
+def _header(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}  # as the app gives them: lower-case names
+
+
+def _counting_loads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The users :class:`Authentication` loads from the store from now on."""
+    loads: list[object] = []
+    original = Authentication._user
+
+    def counted(self: Authentication, user: UUID) -> User | None:
+        loads.append(user)
+        return original(self, user)
+
+    monkeypatch.setattr(Authentication, "_user", counted)
+    return loads
+
+
+CHANGES: dict[str, tuple[Callable[[LibOps, str], object], str]] = {
+    "revoked": (
+        lambda ops, token: ops.users.revoke_token(
+            actors.ADMIN, login="li.na", token_id=parse_token(token)[1]
+        ),
+        "revoked",
+    ),
+    "disabled": (lambda ops, _token: ops.users.disable(actors.ADMIN, login="li.na"), "disabled"),
+    "roles taken": (
+        lambda ops, _token: ops.users.change_roles(actors.ADMIN, login="li.na", roles=["reviewer"]),
+        "no longer holds",
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_remembered_token_is_refused_at_once_after_a_change(
+    ops: LibOps, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """On every store: a token verified once is not checked by loading its user again (one
+    indexed read says the user is unchanged), but a revocation, a disabled user or a role
+    taken away refuses it on the very next request of the same authenticator."""
+    token = _token(ops, "li.na", ["content_planner"])
+    authenticate = TokenAuthenticator(ops)
+    loads = _counting_loads(monkeypatch)
+    first = authenticate(_header(token))
+    assert authenticate(_header(token)) == first
+    assert authenticate(_header(token)).roles == {Role.CONTENT_PLANNER}
+    assert len(loads) == 1  # verified once, then remembered
+    assert len(authenticate.auth.verified) == 1
+    make, refusal = CHANGES[change]
+    make(ops, token)
+    with pytest.raises(AuthenticationError, match=refusal):
+        authenticate(_header(token))
+    assert len(loads) == 2
+
+
+def test_a_remembered_token_with_a_forged_secret_is_refused(memory_ops: LibOps) -> None:
+    """Knowing a verified token's id is not enough: the secret is compared every time, and a
+    wrong one counts towards throttling."""
+    token = _token(memory_ops, "li.na", ["content_planner"])
+    user, token_id, _secret = parse_token(token)
+    throttle = Throttle(memory_ops.app.clock.now)
+    authenticate = TokenAuthenticator(memory_ops, throttle)
+    authenticate(_header(token))
+    for _ in range(MAX_FAILURES):
+        with pytest.raises(AuthenticationError, match="unknown"):
+            authenticate(_header(f"lo_{user.hex}_{token_id}_forged"))
+    with pytest.raises(LoginThrottledError):
+        authenticate(_header(token))
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_revocation_by_another_process_is_seen_at_once(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest, clock: ManualClock
+) -> None:
+    """Two processes on one store (two opened stores here): the token verified and
+    remembered by one is refused by it on the next request after the other revokes it."""
+    url = make_store_url(kind, tmp_path, request)
+    with (
+        LibOps.open(url, clock=clock, migrate=True) as serving,
+        LibOps.open(url, clock=clock) as admin,
+    ):
+        token = _token(admin, "li.na", ["content_planner"])
+        authenticate = TokenAuthenticator(serving)
+        assert authenticate(_header(token)).id == "li.na"
+        assert authenticate(_header(token)).id == "li.na"
+        admin.users.revoke_token(actors.ADMIN, login="li.na", token_id=parse_token(token)[1])
+        with pytest.raises(AuthenticationError, match="revoked"):
+            authenticate(_header(token))
+
+
+def test_the_remembered_tokens_are_bounded() -> None:
+    """The least recently used verified token goes first when the cache is full."""
+    verified = VerifiedTokens(size=2)
+    user = uuid4()
+    entry = Verified(1, "hash", datetime(2026, 3, 2, tzinfo=UTC), actors.PLANNER)
+    verified.put(user, "a", entry)
+    verified.put(user, "b", entry)
+    assert verified.get(user, "a") == entry  # "a" is now the most recently used
+    verified.put(user, "c", entry)
+    assert verified.get(user, "b") is None
+    assert verified.get(user, "a") == verified.get(user, "c") == entry
+    assert len(verified) == 2
+    with pytest.raises(ValueError, match="at least 1"):
+        VerifiedTokens(size=0)

@@ -3,15 +3,8 @@ its parameters refused by name, and followed across a ``libops serve`` killed an
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +13,7 @@ import pytest
 
 from libops import LibOps
 from libops.application.feed import ALL_TOPICS, MAX_FEED_LIMIT
+from libops.testing.serving import running_server, user_with_token
 from tests import actors
 from tests.golden.regenerate import user_scenario
 from tests.helpers import count_events
@@ -142,58 +136,12 @@ def test_only_for_an_authenticated_reader(memory_ops: LibOps) -> None:
 # --- across a server restart --------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextmanager
-def _serving(store: str, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """``libops serve`` on a free loopback port; killed (SIGKILL) when the block ends."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "libops.cli", "serve", "--store", store, "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, "libops serve stopped"
-            try:
-                httpx.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "libops serve did not start in 60 s"
-                time.sleep(0.2)
-        yield base, server
-    finally:
-        server.send_signal(signal.SIGKILL)
-        server.wait(timeout=30)
-
-
 def test_followed_across_a_killed_and_restarted_server(tmp_path: Path) -> None:
     """A client follows the feed of ``libops serve`` on SQLite, saving ``next_after`` after
     each page; events keep coming; the server is killed (SIGKILL) and started again; the
     client goes on from its saved cursor: it has every position of the log, none twice."""
     store = f"sqlite:///{tmp_path / 'libops.db'}"
-    env = {k: v for k, v in os.environ.items() if k != "LIBOPS_STORE"}
-    libops = [sys.executable, "-m", "libops.cli"]
-    subprocess.run([*libops, "db", "migrate", "--store", store], check=True, env=env)
-    subprocess.run(
-        [*libops, "users", "add", "li.na", "--name", "Li Na", "--role", "content_planner",
-         "--no-password", "--store", store],
-        check=True, env=env,
-    )  # fmt: skip
-    token = subprocess.run(
-        [*libops, "users", "tokens", "issue", "li.na", "--store", store],
-        check=True, env=env, capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
+    token = user_with_token(store, "li.na", name="Li Na", roles=["content_planner"])
     headers = {"Authorization": f"Bearer {token}"}
     saved = 0  # the client's stored cursor
     collected: list[int] = []
@@ -223,16 +171,16 @@ def test_followed_across_a_killed_and_restarted_server(tmp_path: Path) -> None:
             if pages is not None:
                 pages -= 1
 
-    with _serving(store, env) as (base, _server):
-        plan(base, 5)
-        follow(base, pages=2)
-        plan(base, 3)
-        follow(base, pages=1)
-        plan(base, 2)
+    with running_server(store, stop=signal.SIGKILL) as server:
+        plan(server.base, 5)
+        follow(server.base, pages=2)
+        plan(server.base, 3)
+        follow(server.base, pages=1)
+        plan(server.base, 2)
     assert 0 < saved < len(collected) + 20
-    with _serving(store, env) as (base, _server):
-        plan(base, 2)
-        follow(base, pages=None)
+    with running_server(store, stop=signal.SIGKILL) as server:
+        plan(server.base, 2)
+        follow(server.base, pages=None)
     with LibOps.open(store) as ops:
         expected = _log_positions(ops)
     assert len(expected) >= 14

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from uuid import UUID, uuid4
 
+import attrs
 import pytest
 from typer.testing import CliRunner
 
@@ -53,88 +54,130 @@ def _letters() -> str:
     return (uuid4().hex + uuid4().hex).translate(_DIGITS_TO_LETTERS)
 
 
-def draft(ops: LibOps, planner: Actor, body: str | None = None) -> UUID:
-    """A Weibo post drafted (by default with a text of its own, so the sameness check finds
-    no near-duplicates and the homogeneous-content signal stays out of these tests)."""
-    return ops.posts.draft(
-        planner,
-        title="Book Day",
-        body=body or f"Notice {_letters()}",
-        content_type="news",
-        format="image_text",
-        variants=[PostVariant("weibo", "Book Day: new arrivals")],
-    )
+@attrs.frozen
+class Scene:
+    """Arranges what each detector looks for, with real commands on one store, as the
+    fixtures' people (a planner drafts, a reviewer approves, an admin publishes on Weibo)."""
+
+    ops: LibOps
+    weibo: SandboxPlatform
+    clock: ManualClock
+    planner: Actor
+    reviewer: Actor
+    admin: Actor
+
+    def draft(self, body: str | None = None) -> UUID:
+        """A Weibo post drafted (by default with a text of its own, so the sameness check
+        finds no near-duplicates and the homogeneous-content signal stays out of these tests)."""
+        return self.ops.posts.draft(
+            self.planner,
+            title="Book Day",
+            body=body or f"Notice {_letters()}",
+            content_type="news",
+            format="image_text",
+            variants=[PostVariant("weibo", "Book Day: new arrivals")],
+        )
+
+    def approved(self) -> UUID:
+        """A Weibo post approved for publishing."""
+        post = self.draft()
+        self.ops.posts.submit_for_review(self.planner, post)
+        self.ops.posts.review(self.reviewer, post, CHECKED, approve=True)
+        return post
+
+    def publish(self, post: UUID) -> None:
+        """``post`` published on Weibo."""
+        self.ops.publishing.publish(self.admin, post, "weibo")
+
+    def publish_approved(self, times: int) -> None:
+        """``times`` new posts approved and published on Weibo, in a row."""
+        for _ in range(times):
+            self.publish(self.approved())
+
+    def fail_publishing(self, post: UUID, times: int) -> None:
+        """Publishing ``post`` on Weibo fails ``times`` times in a row."""
+        self.weibo.fail_next(times)
+        for _ in range(times):
+            with pytest.raises(PublishFailedError):
+                self.publish(post)
+
+    def comment_spike(self) -> None:
+        """Five comments hidden on Weibo today."""
+        post = self.draft()
+        for n in range(5):
+            subject = self.ops.privacy.subject_id_for("weibo", f"@troll{n}")
+            self.ops.moderation.hide(
+                self.admin, subject, CommentRef(post, "weibo", f"c{n}"), "abuse"
+            )
+
+    def publish_failures(self) -> UUID:
+        """Three failed attempts in a row to publish a post on Weibo; returns the post."""
+        post = self.approved()
+        self.fail_publishing(post, 3)
+        return post
+
+    def failures_again(self) -> None:
+        """Another episode: a new approved post fails to publish three times in a row."""
+        self.fail_publishing(self.approved(), 3)
+
+    def record_reads(self, post: UUID, *reads: int) -> None:
+        """A Weibo snapshot of ``post`` with each figure of ``reads``, 10 minutes apart."""
+        for figure in reads:
+            self.clock.advance(timedelta(minutes=10))
+            self.ops.posts.record_metrics(
+                self.admin, post, MetricSnapshot("weibo", self.clock.now(), reads=figure)
+            )
+
+    def metric_anomaly(self) -> UUID:
+        """Twenty ordinary snapshots of one post (100 to 119 reads), then one of 10,000."""
+        post = self.approved()
+        self.publish(post)
+        self.record_reads(post, *range(100, 120), 10_000)
+        return post
+
+    def personal_data(self) -> UUID:
+        """A draft with a mobile number submitted for review."""
+        post = self.draft(body="Questions? Call Ms Li on 13812345678.")
+        self.ops.posts.submit_for_review(self.planner, post)
+        return post
+
+    def cleaned_and_approved(self, post: UUID) -> None:
+        """The post sent back, its phone number taken out, submitted again and approved."""
+        posts = self.ops.posts
+        posts.review(self.reviewer, post, CHECKED, approve=False, comments="take the number out")
+        posts.revise(self.planner, post, body="Questions? Ask at the front desk.")
+        posts.submit_for_review(self.planner, post)
+        posts.review(self.reviewer, post, CHECKED, approve=True)
+
+    def overspend(self) -> UUID:
+        """1,200 committed on a promotion line of 1,000, on the budget owner's authority."""
+        budgets = self.ops.budgets
+        budget = budgets.open(
+            OWNER, name="Social 2026", period=Period(date(2026, 1, 1), date(2026, 12, 31))
+        )
+        budgets.allocate(OWNER, budget, "promotion", Money(Decimal(1000), "CNY"))
+        budgets.commit(
+            self.planner,
+            budget,
+            reference="AD-1",
+            amount=Money(Decimal(1200), "CNY"),
+            category="promotion",
+            override=Override(OWNER, "launch week"),
+        )
+        return budget
 
 
-def approved(ops: LibOps, planner: Actor, reviewer: Actor) -> UUID:
-    """A Weibo post approved for publishing."""
-    post = draft(ops, planner)
-    ops.posts.submit_for_review(planner, post)
-    ops.posts.review(reviewer, post, CHECKED, approve=True)
-    return post
-
-
-def fail_publishing(
-    ops: LibOps, weibo: SandboxPlatform, admin: Actor, post: UUID, times: int
-) -> None:
-    """Publishing ``post`` on Weibo fails ``times`` times in a row."""
-    weibo.fail_next(times)
-    for _ in range(times):
-        with pytest.raises(PublishFailedError):
-            ops.publishing.publish(admin, post, "weibo")
-
-
-def comment_spike(ops: LibOps, planner: Actor, admin: Actor) -> None:
-    """Five comments hidden on Weibo today."""
-    post = draft(ops, planner)
-    for n in range(5):
-        subject = ops.privacy.subject_id_for("weibo", f"@troll{n}")
-        ops.moderation.hide(admin, subject, CommentRef(post, "weibo", f"c{n}"), "abuse")
-
-
-def publish_failures(
-    ops: LibOps, weibo: SandboxPlatform, planner: Actor, reviewer: Actor, admin: Actor
-) -> UUID:
-    """Three failed attempts in a row to publish a post on Weibo; returns the post."""
-    post = approved(ops, planner, reviewer)
-    fail_publishing(ops, weibo, admin, post, 3)
-    return post
-
-
-def metric_anomaly(
-    ops: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor, admin: Actor
-) -> UUID:
-    """Twenty ordinary snapshots of one post (100 to 119 reads), then one of 10,000."""
-    post = approved(ops, planner, reviewer)
-    ops.publishing.publish(admin, post, "weibo")
-    for reads in [*range(100, 120), 10_000]:
-        clock.advance(timedelta(minutes=10))
-        ops.posts.record_metrics(admin, post, MetricSnapshot("weibo", clock.now(), reads=reads))
-    return post
-
-
-def personal_data(ops: LibOps, planner: Actor) -> UUID:
-    """A draft with a mobile number submitted for review."""
-    post = draft(ops, planner, body="Questions? Call Ms Li on 13812345678.")
-    ops.posts.submit_for_review(planner, post)
-    return post
-
-
-def overspend(ops: LibOps, planner: Actor) -> UUID:
-    """1,200 committed on a promotion line of 1,000, on the budget owner's authority."""
-    budget = ops.budgets.open(
-        OWNER, name="Social 2026", period=Period(date(2026, 1, 1), date(2026, 12, 31))
-    )
-    ops.budgets.allocate(OWNER, budget, "promotion", Money(Decimal(1000), "CNY"))
-    ops.budgets.commit(
-        planner,
-        budget,
-        reference="AD-1",
-        amount=Money(Decimal(1200), "CNY"),
-        category="promotion",
-        override=Override(OWNER, "launch week"),
-    )
-    return budget
+@pytest.fixture
+def make(
+    sig: LibOps,
+    weibo: SandboxPlatform,
+    clock: ManualClock,
+    planner: Actor,
+    reviewer: Actor,
+    admin: Actor,
+) -> Scene:
+    """The scene on each kind of store (``sig``)."""
+    return Scene(sig, weibo, clock, planner, reviewer, admin)
 
 
 def identified(ops: LibOps) -> list[UUID]:
@@ -170,21 +213,13 @@ def outbox(engine: ProjectionEngine) -> list[str]:
 
 
 class TestEachSignal:
-    def test_real_commands_raise_the_five_signals(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        clock: ManualClock,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
-    ) -> None:
+    def test_real_commands_raise_the_five_signals(self, sig: LibOps, make: Scene) -> None:
         """Each detector fires on real commands; dispatch opens one risk per signal."""
-        comment_spike(sig, planner, admin)
-        failing = publish_failures(sig, weibo, planner, reviewer, admin)
-        unusual = metric_anomaly(sig, clock, planner, reviewer, admin)
-        leaking = personal_data(sig, planner)
-        budget = overspend(sig, planner)
+        make.comment_spike()
+        failing = make.publish_failures()
+        unusual = make.metric_anomaly()
+        leaking = make.personal_data()
+        budget = make.overspend()
         outcomes = raise_signals(sig)
         assert [(o.signal, o.scope, o.action) for o in outcomes] == [
             ("negative_comment_spike", "weibo", "identified"),
@@ -208,17 +243,10 @@ class TestEachSignal:
         assert "1200.00 committed and spent" in risks["overspend"].description
         assert outbox(sig.projections) == []
 
-    def test_a_second_run_records_nothing(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
-    ) -> None:
+    def test_a_second_run_records_nothing(self, sig: LibOps, make: Scene) -> None:
         """Running the engine and dispatching again, however often, records nothing more."""
-        publish_failures(sig, weibo, planner, reviewer, admin)
-        personal_data(sig, planner)
+        make.publish_failures()
+        make.personal_data()
         assert len(raise_signals(sig)) == 2
         before = count_events(sig)
         for _ in range(2):
@@ -226,36 +254,20 @@ class TestEachSignal:
         assert count_events(sig) == before
         assert len(identified(sig)) == 2
 
-    def test_nothing_below_the_thresholds(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
-    ) -> None:
+    def test_nothing_below_the_thresholds(self, sig: LibOps, make: Scene, planner: Actor) -> None:
         """Two failures, a clean draft and spending within the allocation raise nothing."""
-        post = approved(sig, planner, reviewer)
-        fail_publishing(sig, weibo, admin, post, 2)
-        clean = draft(sig, planner)
+        post = make.approved()
+        make.fail_publishing(post, 2)
+        clean = make.draft()
         sig.posts.submit_for_review(planner, clean)
-        before = count_events(sig)
-        assert raise_signals(sig) == []
-        assert count_events(sig) == before
+        assert_a_dispatch_records_nothing(sig)
 
 
 class TestExactlyOnce:
-    def test_a_rebuild_then_dispatch_records_nothing(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
-    ) -> None:
+    def test_a_rebuild_then_dispatch_records_nothing(self, sig: LibOps, make: Scene) -> None:
         """A rebuilt view makes the old signals again; dispatching them records nothing."""
-        publish_failures(sig, weibo, planner, reviewer, admin)
-        overspend(sig, planner)
+        make.publish_failures()
+        make.overspend()
         first = raise_signals(sig)
         sig.projections.run()
         before = count_events(sig)
@@ -269,30 +281,17 @@ class TestExactlyOnce:
         assert outbox(sig.projections) == []
 
     def test_a_crash_before_the_outbox_is_discarded_records_nothing_twice(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
-        monkeypatch: pytest.MonkeyPatch,
+        self, sig: LibOps, make: Scene, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """Signals acted on but not discarded (a crash) are recognised by their keys."""
-        publish_failures(sig, weibo, planner, reviewer, admin)
+        make.publish_failures()
         sig.projections.run()
         _redispatch_after_a_crash(sig, monkeypatch)
         assert len(identified(sig)) == 1
 
-    def test_two_engines_dispatch_each_signal_once(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
-    ) -> None:
+    def test_two_engines_dispatch_each_signal_once(self, sig: LibOps, make: Scene) -> None:
         """A second engine with its own view of the same signals opens no second risk."""
-        publish_failures(sig, weibo, planner, reviewer, admin)
+        make.publish_failures()
         with ProjectionEngine(sig, [RiskSignalsProjection()]) as one:
             one.run()
             snapshot = one.view(NAME)
@@ -308,15 +307,10 @@ class TestExactlyOnce:
 
 class TestRefusedSignals:
     def test_a_refused_signal_stays_for_the_next_dispatch(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
+        self, sig: LibOps, make: Scene, planner: Actor
     ) -> None:
         """An actor who may not identify risks: the signal fails, stays, and works later."""
-        publish_failures(sig, weibo, planner, reviewer, admin)
+        make.publish_failures()
         sig.projections.run()
         before = count_events(sig)
         (failed,) = dispatch_signals(sig, sig.projections, actor=planner)
@@ -331,19 +325,12 @@ class TestRefusedSignals:
 
 
 class TestRepeatedFirings:
-    def test_a_repeat_raises_the_open_risk(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
-    ) -> None:
+    def test_a_repeat_raises_the_open_risk(self, sig: LibOps, make: Scene) -> None:
         """Failures in a row again, after a publish: the open risk is reassessed, not doubled."""
-        post = publish_failures(sig, weibo, planner, reviewer, admin)
+        post = make.publish_failures()
         (first,) = raise_signals(sig)
-        sig.publishing.publish(admin, post, "weibo")
-        fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
+        make.publish(post)
+        make.failures_again()
         (second,) = raise_signals(sig)
         assert (second.signal_id, second.action, second.risk_id) == (
             "publish_failures:weibo:2",
@@ -356,60 +343,41 @@ class TestRepeatedFirings:
         assert risk.escalated  # 15 reaches the escalation threshold
         assert identified(sig) == [first.risk_id]
 
-    def test_firings_before_one_dispatch_open_one_risk(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
-    ) -> None:
+    def test_firings_before_one_dispatch_open_one_risk(self, sig: LibOps, make: Scene) -> None:
         """Two episodes found in one run: the first opens the risk, the second raises it."""
-        post = publish_failures(sig, weibo, planner, reviewer, admin)
-        sig.publishing.publish(admin, post, "weibo")
-        fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
+        post = make.publish_failures()
+        make.publish(post)
+        make.failures_again()
         first, second = raise_signals(sig)
         assert (first.action, second.action) == ("identified", "reassessed")
         assert second.risk_id == first.risk_id
         assert identified(sig) == [first.risk_id]
 
     def test_after_closing_the_next_firing_opens_a_new_risk(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
+        self, sig: LibOps, make: Scene, admin: Actor
     ) -> None:
         """A closed signal risk takes no more firings: the next episode opens another."""
-        post = publish_failures(sig, weibo, planner, reviewer, admin)
+        post = make.publish_failures()
         (first,) = raise_signals(sig)
         assert first.risk_id is not None
         sig.risks.close(admin, first.risk_id, "credentials renewed")
-        sig.publishing.publish(admin, post, "weibo")
-        fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
+        make.publish(post)
+        make.failures_again()
         (second,) = raise_signals(sig)
         assert second.action == "identified"
         assert second.risk_id not in (None, first.risk_id)
         assert identified(sig) == [first.risk_id, second.risk_id]
-        before = count_events(sig)
-        assert raise_signals(sig) == []
-        assert count_events(sig) == before
+        assert_a_dispatch_records_nothing(sig)
 
     def test_closed_between_firing_and_dispatch(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
+        self, sig: LibOps, make: Scene, admin: Actor
     ) -> None:
         """A firing meant for a risk closed before the dispatch opens a new risk instead."""
-        post = publish_failures(sig, weibo, planner, reviewer, admin)
+        post = make.publish_failures()
         (first,) = raise_signals(sig)
         assert first.risk_id is not None
-        sig.publishing.publish(admin, post, "weibo")
-        fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
+        make.publish(post)
+        make.failures_again()
         sig.projections.run()  # the second firing is decided: "update the open risk"
         sig.risks.close(admin, first.risk_id, "credentials renewed")
         (second,) = dispatch_signals(sig, sig.projections)
@@ -424,21 +392,27 @@ class TestRepeatedFirings:
         assert count_events(sig) == before
 
 
+@pytest.fixture
+def failing_store(
+    tmp_path: Path,
+    weibo: SandboxPlatform,
+    clock: ManualClock,
+    planner: Actor,
+    reviewer: Actor,
+    admin: Actor,
+) -> str:
+    """A SQLite store's URL where publishing failed three times in a row (not dispatched)."""
+    url = f"sqlite:///{tmp_path}/libops.db"
+    with LibOps.open(url, clock=clock, migrate=True, gateways=[weibo]) as ops:
+        Scene(ops, weibo, clock, planner, reviewer, admin).publish_failures()
+    return url
+
+
 class TestCommandLine:
-    def test_project_run_dispatches_the_signals(
-        self,
-        tmp_path: Path,
-        weibo: SandboxPlatform,
-        clock: ManualClock,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
-    ) -> None:
+    def test_project_run_dispatches_the_signals(self, failing_store: str) -> None:
         """``project run --json`` lists the risks raised; a second run raises none."""
         assert cli.SIGNALS_VIEW == NAME
-        url = f"sqlite:///{tmp_path}/libops.db"
-        with LibOps.open(url, clock=clock, migrate=True, gateways=[weibo]) as ops:
-            publish_failures(ops, weibo, planner, reviewer, admin)
+        url = failing_store
         runner = CliRunner()
         result = runner.invoke(cli.app, ["project", "run", "--store", url, "--json"])
         assert result.exit_code == 0, result.output
@@ -458,19 +432,10 @@ class TestCommandLine:
         text = runner.invoke(cli.app, ["project", "run", "--store", url]).stdout
         assert "signals raised" in text
 
-    def test_no_signals_leaves_the_outbox(
-        self,
-        tmp_path: Path,
-        weibo: SandboxPlatform,
-        clock: ManualClock,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
-    ) -> None:
+    def test_no_signals_leaves_the_outbox(self, failing_store: str) -> None:
         """``--no-signals`` only catches up: the signals wait for a later dispatch."""
-        url = f"sqlite:///{tmp_path}/libops.db"
-        with LibOps.open(url, clock=clock, migrate=True, gateways=[weibo]) as ops:
-            publish_failures(ops, weibo, planner, reviewer, admin)
+        url = failing_store
+        with LibOps.open(url) as ops:
             before = count_events(ops)
         result = CliRunner().invoke(
             cli.app, ["project", "run", "--store", url, "--json", "--no-signals"]
@@ -507,12 +472,18 @@ def closure_reason(ops: LibOps, risk_id: UUID) -> str:
     return str(reason)
 
 
-def cleaned_and_approved(ops: LibOps, post: UUID, planner: Actor, reviewer: Actor) -> None:
-    """The post sent back, its phone number taken out, submitted again and approved."""
-    ops.posts.review(reviewer, post, CHECKED, approve=False, comments="take the number out")
-    ops.posts.revise(planner, post, body="Questions? Ask at the front desk.")
-    ops.posts.submit_for_review(planner, post)
-    ops.posts.review(reviewer, post, CHECKED, approve=True)
+def assert_a_dispatch_records_nothing(ops: LibOps) -> None:
+    """Running the engine and dispatching finds no signal and records nothing."""
+    before = count_events(ops)
+    assert raise_signals(ops) == []
+    assert count_events(ops) == before
+
+
+def closes(ops: LibOps, risk_id: UUID) -> str:
+    """Dispatch: exactly one outcome, the risk ``risk_id`` closed; the reason it was given."""
+    (outcome,) = raise_signals(ops)
+    assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
+    return closure_reason(ops, risk_id)
 
 
 def opened_risk(ops: LibOps) -> UUID:
@@ -525,12 +496,12 @@ def opened_risk(ops: LibOps) -> UUID:
 
 class TestClearing:
     def test_personal_data_risk_closes_once_the_revised_post_is_approved(
-        self, sig: LibOps, planner: Actor, reviewer: Actor
+        self, sig: LibOps, make: Scene, reviewer: Actor
     ) -> None:
         """Closed by the signals' actor, with the policy and the evidence in the reason."""
-        post = personal_data(sig, planner)
+        post = make.personal_data()
         risk_id = opened_risk(sig)
-        cleaned_and_approved(sig, post, planner, reviewer)
+        make.cleaned_and_approved(post)
         (outcome,) = raise_signals(sig)
         assert (outcome.signal_id, outcome.action, outcome.risk_id) == (
             f"personal_data_in_draft:{post}:1:cleared",
@@ -547,118 +518,87 @@ class TestClearing:
         assert f"approved by {reviewer.id}" in reason
         assert closings(sig) == [(risk_id, SIGNALS_ACTOR.id)]
         assert outbox(sig.projections) == []
-        before = count_events(sig)
-        assert raise_signals(sig) == []
-        assert count_events(sig) == before
+        assert_a_dispatch_records_nothing(sig)
 
     def test_personal_data_risk_closes_when_the_post_is_retracted(
-        self, sig: LibOps, planner: Actor, admin: Actor
+        self, sig: LibOps, make: Scene, admin: Actor
     ) -> None:
-        post = personal_data(sig, planner)
+        post = make.personal_data()
         risk_id = opened_risk(sig)
         sig.posts.retract(admin, post, "not needed after all")
-        (outcome,) = raise_signals(sig)
-        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
-        assert "was retracted" in closure_reason(sig, risk_id)
+        assert "was retracted" in closes(sig, risk_id)
 
     def test_unusual_metrics_close_after_two_snapshots_in_range(
-        self, sig: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor, admin: Actor
+        self, sig: LibOps, make: Scene
     ) -> None:
         """The platform corrected the count: two snapshots in range close the risk."""
-        post = metric_anomaly(sig, clock, planner, reviewer, admin)
+        post = make.metric_anomaly()
         risk_id = opened_risk(sig)
-        for reads in (120, 121):
-            clock.advance(timedelta(minutes=10))
-            sig.posts.record_metrics(admin, post, MetricSnapshot("weibo", clock.now(), reads=reads))
-        (outcome,) = raise_signals(sig)
-        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
-        assert "The next 2 weibo snapshots" in closure_reason(sig, risk_id)
+        make.record_reads(post, 120, 121)
+        assert "The next 2 weibo snapshots" in closes(sig, risk_id)
 
     def test_unusual_metrics_close_when_the_snapshot_is_voided(
-        self, sig: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor, admin: Actor
+        self, sig: LibOps, make: Scene, clock: ManualClock, admin: Actor
     ) -> None:
-        post = metric_anomaly(sig, clock, planner, reviewer, admin)
+        post = make.metric_anomaly()
         risk_id = opened_risk(sig)
         sig.publishing.void_metrics(admin, post, "weibo", clock.now(), reason="Export misread")
-        (outcome,) = raise_signals(sig)
-        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
-        assert "was voided: Export misread" in closure_reason(sig, risk_id)
+        assert "was voided: Export misread" in closes(sig, risk_id)
 
     def test_unusual_metrics_close_after_a_quiet_week(
-        self, sig: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor, admin: Actor
+        self, sig: LibOps, make: Scene, clock: ManualClock, admin: Actor
     ) -> None:
         """Still high (cumulative), but no unusual snapshot for 7 days: closed."""
-        metric_anomaly(sig, clock, planner, reviewer, admin)
+        make.metric_anomaly()
         risk_id = opened_risk(sig)
-        other = approved(sig, planner, reviewer)
-        sig.publishing.publish(admin, other, "weibo")
+        other = make.approved()
+        make.publish(other)
         clock.advance(timedelta(days=8))
         sig.posts.record_metrics(admin, other, MetricSnapshot("weibo", clock.now(), reads=110))
-        (outcome,) = raise_signals(sig)
-        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
-        assert "No unusual weibo snapshot" in closure_reason(sig, risk_id)
+        assert "No unusual weibo snapshot" in closes(sig, risk_id)
 
     def test_publish_failures_close_after_three_publishes_in_a_row(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
+        self, sig: LibOps, make: Scene
     ) -> None:
-        post = publish_failures(sig, weibo, planner, reviewer, admin)
+        post = make.publish_failures()
         risk_id = opened_risk(sig)
-        sig.publishing.publish(admin, post, "weibo")
-        sig.publishing.publish(admin, approved(sig, planner, reviewer), "weibo")
+        make.publish(post)
+        make.publish(make.approved())
         assert raise_signals(sig) == []
-        sig.publishing.publish(admin, approved(sig, planner, reviewer), "weibo")
-        (outcome,) = raise_signals(sig)
-        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
-        assert "3 publishes in a row succeeded on weibo" in closure_reason(sig, risk_id)
+        make.publish(make.approved())
+        assert "3 publishes in a row succeeded on weibo" in closes(sig, risk_id)
 
     def test_overspend_closes_when_the_line_is_back_within_its_allocation(
-        self, sig: LibOps, planner: Actor
+        self, sig: LibOps, make: Scene
     ) -> None:
-        budget = overspend(sig, planner)
+        budget = make.overspend()
         risk_id = opened_risk(sig)
         sig.budgets.release(OWNER, budget, "AD-1", reason="smaller launch", amount=None)
-        (outcome,) = raise_signals(sig)
-        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
-        assert "back within its allocation" in closure_reason(sig, risk_id)
+        assert "back within its allocation" in closes(sig, risk_id)
 
     def test_a_comment_spike_closes_after_a_quiet_week(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        clock: ManualClock,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
+        self, sig: LibOps, make: Scene, clock: ManualClock
     ) -> None:
         """Events carry the clock's time: a publish 8 days on shows the week was quiet."""
-        comment_spike(sig, planner, admin)
+        make.comment_spike()
         risk_id = opened_risk(sig)
-        post = approved(sig, planner, reviewer)
+        post = make.approved()
         clock.advance(timedelta(days=7))
-        sig.publishing.publish(admin, post, "weibo")
+        make.publish(post)
         assert raise_signals(sig) == []
         clock.advance(timedelta(days=1))
-        sig.publishing.publish(admin, approved(sig, planner, reviewer), "weibo")
-        (outcome,) = raise_signals(sig)
-        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
-        assert "for 7 days after the last one" in closure_reason(sig, risk_id)
+        make.publish(make.approved())
+        assert "for 7 days after the last one" in closes(sig, risk_id)
 
 
 class TestClearingRules:
     def test_a_second_firing_while_open_raises_the_risk_with_its_evidence(
-        self, sig: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor, admin: Actor
+        self, sig: LibOps, make: Scene
     ) -> None:
         """Far out, back in range once, far out again: one risk, raised with the new figures."""
-        post = metric_anomaly(sig, clock, planner, reviewer, admin)
+        post = make.metric_anomaly()
         risk_id = opened_risk(sig)
-        for reads in (120, 50_000):
-            clock.advance(timedelta(minutes=10))
-            sig.posts.record_metrics(admin, post, MetricSnapshot("weibo", clock.now(), reads=reads))
+        make.record_reads(post, 120, 50_000)
         (raised,) = raise_signals(sig)
         assert (raised.signal_id, raised.action, raised.risk_id) == (
             f"metric_anomaly:{post}:weibo:2",
@@ -672,38 +612,32 @@ class TestClearingRules:
         assert event.actor_id == SIGNALS_ACTOR.id
         assert identified(sig) == [risk_id]
 
-    def test_fired_and_cleared_before_one_dispatch(
-        self, sig: LibOps, planner: Actor, reviewer: Actor
-    ) -> None:
+    def test_fired_and_cleared_before_one_dispatch(self, sig: LibOps, make: Scene) -> None:
         """Both in the outbox: the risk is opened, then closed, in that order."""
-        post = personal_data(sig, planner)
-        cleaned_and_approved(sig, post, planner, reviewer)
+        post = make.personal_data()
+        make.cleaned_and_approved(post)
         opened, closed = raise_signals(sig)
         assert (opened.action, closed.action) == ("identified", "closed")
         assert closed.risk_id == opened.risk_id
         assert opened.risk_id is not None
         assert sig.risks.get(opened.risk_id).is_closed
 
-    def test_a_person_closed_it_first(
-        self, sig: LibOps, planner: Actor, reviewer: Actor, admin: Actor
-    ) -> None:
+    def test_a_person_closed_it_first(self, sig: LibOps, make: Scene, admin: Actor) -> None:
         """Closed by hand before the clearing is seen: the clearing records nothing."""
-        post = personal_data(sig, planner)
+        post = make.personal_data()
         risk_id = opened_risk(sig)
         sig.risks.close(admin, risk_id, "number removed by hand")
-        cleaned_and_approved(sig, post, planner, reviewer)
-        before = count_events(sig)
-        assert raise_signals(sig) == []
-        assert count_events(sig) == before
+        make.cleaned_and_approved(post)
+        assert_a_dispatch_records_nothing(sig)
         assert closure_reason(sig, risk_id) == "number removed by hand"
 
     def test_a_person_closed_it_after_the_clearing_was_found(
-        self, sig: LibOps, planner: Actor, reviewer: Actor, admin: Actor
+        self, sig: LibOps, make: Scene, admin: Actor
     ) -> None:
         """Closed by hand between the projection and the dispatch: nothing more recorded."""
-        post = personal_data(sig, planner)
+        post = make.personal_data()
         risk_id = opened_risk(sig)
-        cleaned_and_approved(sig, post, planner, reviewer)
+        make.cleaned_and_approved(post)
         sig.projections.run()
         sig.risks.close(admin, risk_id, "number removed by hand")
         before = count_events(sig)
@@ -713,23 +647,22 @@ class TestClearingRules:
         assert outbox(sig.projections) == []
 
     def test_a_persons_reassessment_does_not_stop_the_closing(
-        self, sig: LibOps, planner: Actor, reviewer: Actor, admin: Actor
+        self, sig: LibOps, make: Scene, admin: Actor
     ) -> None:
-        post = personal_data(sig, planner)
+        post = make.personal_data()
         risk_id = opened_risk(sig)
         sig.risks.reassess(admin, risk_id, likelihood=5, impact=5, reason="a journalist asked")
-        cleaned_and_approved(sig, post, planner, reviewer)
-        (outcome,) = raise_signals(sig)
-        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
+        make.cleaned_and_approved(post)
+        closes(sig, risk_id)
 
     def test_an_open_incident_keeps_the_closing_waiting(
-        self, sig: LibOps, planner: Actor, reviewer: Actor, admin: Actor
+        self, sig: LibOps, make: Scene, admin: Actor
     ) -> None:
         """The risk happened and is being handled: closing waits until it is resolved."""
-        post = personal_data(sig, planner)
+        post = make.personal_data()
         risk_id = opened_risk(sig)
         sig.risks.report_incident(admin, risk_id, severity="minor", affected="one draft")
-        cleaned_and_approved(sig, post, planner, reviewer)
+        make.cleaned_and_approved(post)
         before = count_events(sig)
         (waiting,) = raise_signals(sig)
         assert (waiting.action, waiting.risk_id) == ("failed", None)
@@ -738,15 +671,14 @@ class TestClearingRules:
         assert count_events(sig) == before
         assert outbox(sig.projections) == [OUTBOX + waiting.signal_id]
         sig.risks.resolve_incident(admin, risk_id, 1, resolution="draft fixed")
-        (outcome,) = raise_signals(sig)
-        assert (outcome.action, outcome.risk_id) == ("closed", risk_id)
+        closes(sig, risk_id)
 
     def test_the_clearing_of_a_refused_firing_waits_for_it(
-        self, sig: LibOps, planner: Actor, reviewer: Actor
+        self, sig: LibOps, make: Scene, planner: Actor
     ) -> None:
         """The risk could not be opened: its closing is not tried before it is."""
-        post = personal_data(sig, planner)
-        cleaned_and_approved(sig, post, planner, reviewer)
+        post = make.personal_data()
+        make.cleaned_and_approved(post)
         sig.projections.run()
         refused, waiting = dispatch_signals(sig, sig.projections, actor=planner)
         assert (refused.action, waiting.action) == ("failed", "failed")
@@ -757,20 +689,14 @@ class TestClearingRules:
         assert (opened.action, closed.action) == ("identified", "closed")
 
     def test_after_a_clearing_the_next_firing_opens_a_new_risk(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
+        self, sig: LibOps, make: Scene
     ) -> None:
         """One risk per cause and subject while it is open; a new one once it closed."""
-        post = publish_failures(sig, weibo, planner, reviewer, admin)
+        post = make.publish_failures()
         first = opened_risk(sig)
-        sig.publishing.publish(admin, post, "weibo")
-        for _ in range(2):
-            sig.publishing.publish(admin, approved(sig, planner, reviewer), "weibo")
-        fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
+        make.publish(post)
+        make.publish_approved(2)
+        make.failures_again()
         closed, opened = raise_signals(sig)
         assert (closed.action, closed.risk_id) == ("closed", first)
         assert opened.action == "identified"
@@ -778,12 +704,10 @@ class TestClearingRules:
 
 
 class TestClearingExactlyOnce:
-    def test_a_rebuild_neither_reopens_nor_closes_again(
-        self, sig: LibOps, planner: Actor, reviewer: Actor
-    ) -> None:
-        post = personal_data(sig, planner)
+    def test_a_rebuild_neither_reopens_nor_closes_again(self, sig: LibOps, make: Scene) -> None:
+        post = make.personal_data()
         raise_signals(sig)
-        cleaned_and_approved(sig, post, planner, reviewer)
+        make.cleaned_and_approved(post)
         first = raise_signals(sig)
         sig.projections.run()
         before = count_events(sig)
@@ -797,27 +721,17 @@ class TestClearingExactlyOnce:
         assert len(closings(sig)) == 1
 
     def test_a_crash_before_the_outbox_is_discarded_closes_once(
-        self,
-        sig: LibOps,
-        planner: Actor,
-        reviewer: Actor,
-        monkeypatch: pytest.MonkeyPatch,
+        self, sig: LibOps, make: Scene, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        post = personal_data(sig, planner)
+        post = make.personal_data()
         raise_signals(sig)
-        cleaned_and_approved(sig, post, planner, reviewer)
+        make.cleaned_and_approved(post)
         sig.projections.run()
         _redispatch_after_a_crash(sig, monkeypatch)
         assert len(closings(sig)) == 1
 
     def test_a_store_from_before_clearings(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
-        monkeypatch: pytest.MonkeyPatch,
+        self, sig: LibOps, make: Scene, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """History recorded without clearings (as the dispatch did before): a personal-data
         risk left open after its post was approved, and publish failures whose second
@@ -826,14 +740,13 @@ class TestClearingExactlyOnce:
         episode) until that episode clears."""
         with monkeypatch.context() as patch:
             patch.setattr(RiskSignalsProjection, "_clear", lambda *args, **kwargs: None)
-            post = personal_data(sig, planner)
-            failing = publish_failures(sig, weibo, planner, reviewer, admin)
+            post = make.personal_data()
+            failing = make.publish_failures()
             leak, failures = raise_signals(sig)
-            cleaned_and_approved(sig, post, planner, reviewer)
-            sig.publishing.publish(admin, failing, "weibo")
-            for _ in range(2):
-                sig.publishing.publish(admin, approved(sig, planner, reviewer), "weibo")
-            fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
+            make.cleaned_and_approved(post)
+            make.publish(failing)
+            make.publish_approved(2)
+            make.failures_again()
             (raised,) = raise_signals(sig)
             assert (raised.action, raised.risk_id) == ("reassessed", failures.risk_id)
             sig.projections.run()
@@ -848,8 +761,7 @@ class TestClearingExactlyOnce:
             "publish_failures:weibo:2": "already_recorded",
         }
         assert closings(sig) == [(leak.risk_id, SIGNALS_ACTOR.id)]
-        for _ in range(3):
-            sig.publishing.publish(admin, approved(sig, planner, reviewer), "weibo")
+        make.publish_approved(3)
         (outcome,) = raise_signals(sig)
         assert (outcome.signal_id, outcome.action, outcome.risk_id) == (
             "publish_failures:weibo:2:cleared",
@@ -858,28 +770,18 @@ class TestClearingExactlyOnce:
         )
 
     def test_a_store_from_before_clearings_dispatched_at_the_end(
-        self,
-        sig: LibOps,
-        weibo: SandboxPlatform,
-        planner: Actor,
-        reviewer: Actor,
-        admin: Actor,
-        monkeypatch: pytest.MonkeyPatch,
+        self, sig: LibOps, make: Scene, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """Two episodes, both cleared, dispatched once at the end without clearings: the
         second raised the first's risk. Rebuilt: the risk is found through the second
         firing's raise, and closed once, by the second clearing."""
 
-        def publish_three() -> None:
-            for _ in range(3):
-                sig.publishing.publish(admin, approved(sig, planner, reviewer), "weibo")
-
         with monkeypatch.context() as patch:
             patch.setattr(RiskSignalsProjection, "_clear", lambda *args, **kwargs: None)
-            publish_failures(sig, weibo, planner, reviewer, admin)
-            publish_three()
-            fail_publishing(sig, weibo, admin, approved(sig, planner, reviewer), 3)
-            publish_three()
+            make.publish_failures()
+            make.publish_approved(3)
+            make.failures_again()
+            make.publish_approved(3)
             first, second = raise_signals(sig)
             assert (first.action, second.action) == ("identified", "reassessed")
             sig.projections.run()

@@ -11,6 +11,15 @@ a secret of 256 random bits cannot be guessed, however many hashes per second an
 tries, so the slowness that protects a human's password buys nothing. The user's id in the
 token finds the user without a scan or an index.
 
+**Verified tokens are remembered** per process (:class:`VerifiedTokens`, at most
+:data:`VERIFIED_TOKENS_MAX`), with the version of the user they were checked against: the
+next request with the same token asks the store only whether the user has any event after
+that version (one indexed read of at most one row: no replay, no copy of the aggregate). Every
+change that can refuse a token (revoked, user disabled, roles changed) is an event of the
+user, so it takes effect on the next request in every process, exactly; expiry is checked
+against the clock on every request. The secret is compared with the remembered hash, so a
+forged secret with a known token id is refused as before.
+
 **Throttling** is per process, in memory (thread-safe): after :data:`MAX_FAILURES` failed
 sign-ins for one login (a token's user) or from one client address within
 :data:`FAILURE_WINDOW`, sign-ins for it are refused for :data:`LOCKOUT` with
@@ -25,11 +34,13 @@ import hashlib
 import hmac
 import secrets
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Final, Protocol
+from typing import Final, NamedTuple, Protocol
 from uuid import UUID
+
+from eventsourcing.persistence import PersistenceError
 
 from libops.application.app import LibOpsApplication
 from libops.domain.errors import (
@@ -63,6 +74,9 @@ _SCRYPT_MAXMEM: Final = 64 * 1024 * 1024
 TOKEN_PREFIX: Final = "lo"
 TOKEN_DAYS_DEFAULT: Final = 90
 TOKEN_DAYS_MAX: Final = 366
+
+VERIFIED_TOKENS_MAX: Final = 1_024
+"""The most verified tokens one process remembers (the least recently used go first)."""
 
 MAX_FAILURES: Final = 5
 FAILURE_WINDOW: Final = timedelta(minutes=15)
@@ -204,12 +218,66 @@ def _client_key(client: str) -> str:
     return f"client:{client}"
 
 
+class Verified(NamedTuple):
+    """A token found good: the actor it proves, checked against its user at ``version``."""
+
+    version: int
+    secret_hash: str
+    expires_at: datetime
+    actor: Actor
+
+
+class VerifiedTokens:
+    """The tokens verified in this process, by (user id, token id); bounded, thread-safe."""
+
+    def __init__(self, size: int = VERIFIED_TOKENS_MAX) -> None:
+        if size < 1:
+            raise ValueError(f"a cache of verified tokens holds at least 1, not {size}")
+        self.size = size
+        self._found: OrderedDict[tuple[UUID, str], Verified] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, user: UUID, token_id: str) -> Verified | None:
+        with self._lock:
+            found = self._found.get((user, token_id))
+            if found is not None:
+                self._found.move_to_end((user, token_id))
+            return found
+
+    def put(self, user: UUID, token_id: str, verified: Verified) -> None:
+        with self._lock:
+            self._found[(user, token_id)] = verified
+            self._found.move_to_end((user, token_id))
+            while len(self._found) > self.size:
+                self._found.popitem(last=False)
+
+    def forget(self, user: UUID, token_id: str) -> None:
+        with self._lock:
+            self._found.pop((user, token_id), None)
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+
 class Authentication:
     """Signs people in on one store: by API token or by password, throttled."""
 
-    def __init__(self, ops: Opened, throttle: Throttle | None = None) -> None:
+    def __init__(
+        self,
+        ops: Opened,
+        throttle: Throttle | None = None,
+        verified: VerifiedTokens | None = None,
+    ) -> None:
         self.ops = ops
         self.throttle = throttle or Throttle(ops.app.clock.now)
+        self.verified = VerifiedTokens() if verified is None else verified
+
+    def _unchanged_since(self, user: UUID, version: int) -> bool:
+        """Whether the user has no event after ``version`` in the store (one indexed read)."""
+        try:
+            return not self.ops.app.recorder.select_events(user, gt=version, limit=1)
+        except PersistenceError as error:
+            raise self.ops.app.store_failure(error) from error
 
     def _user(self, user: UUID) -> User | None:
         try:
@@ -222,9 +290,21 @@ class Authentication:
         user_id, token_id, secret = parse_token(text)
         keys = [_user_key(user_id)] + ([] if client is None else [_client_key(client)])
         self.throttle.check(*keys)
+        given = secret_hash(secret)
+        known = self.verified.get(user_id, token_id)
+        if (
+            known is not None
+            and hmac.compare_digest(given, known.secret_hash)
+            and self._unchanged_since(user_id, known.version)
+        ):
+            if known.expires_at <= self.ops.app.clock.now():
+                self.verified.forget(user_id, token_id)
+                raise AuthenticationError("the bearer token has expired")
+            self.throttle.succeeded(keys[0])
+            return known.actor
+        self.verified.forget(user_id, token_id)
         user = self._user(user_id)
         token = None if user is None else user.tokens.get(token_id)
-        given = secret_hash(secret)
         if user is None or token is None or not hmac.compare_digest(given, token.secret_hash):
             self.throttle.failed(*keys)
             raise AuthenticationError("the bearer token is unknown")
@@ -237,6 +317,9 @@ class Authentication:
         actor = user.actor(token.roles)
         if not actor.roles:
             raise AuthenticationError("the token's user no longer holds any of its roles")
+        self.verified.put(
+            user_id, token_id, Verified(user.version, token.secret_hash, token.expires_at, actor)
+        )
         self.throttle.succeeded(keys[0])
         return actor
 
@@ -275,8 +358,13 @@ class TokenAuthenticator:
     address too (``authenticate_client``), which is throttled as well as the token's user.
     """
 
-    def __init__(self, ops: Opened, throttle: Throttle | None = None) -> None:
-        self.auth = Authentication(ops, throttle)
+    def __init__(
+        self,
+        ops: Opened,
+        throttle: Throttle | None = None,
+        verified: VerifiedTokens | None = None,
+    ) -> None:
+        self.auth = Authentication(ops, throttle, verified)
 
     def __call__(self, headers: Mapping[str, str]) -> Actor:
         return self.authenticate_client(headers, None)

@@ -53,6 +53,14 @@ def serve(
     workers: Annotated[
         int, typer.Option("--workers", help="Worker processes (each opens the store).")
     ] = 1,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Log every request (off by default: a line per request costs time, and a "
+            "reverse proxy logs them anyway).",
+        ),
+    ] = False,
     allow_remote: Annotated[
         bool,
         typer.Option(
@@ -86,4 +94,9 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        access_log=access_log,
+        # httptools and uvloop when installed (uvicorn[standard], a dependency of libops):
+        # the HTTP parsing and the event loop in C rather than in Python.
+        http="auto",
+        loop="auto",
     )

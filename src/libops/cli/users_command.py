@@ -18,7 +18,7 @@ from libops.adapters.storage import DEFAULT_STORE
 from libops.bootstrap import LibOps
 from libops.cli.common import StoreOption, reporting_errors, stdout
 from libops.domain.errors import PasswordPolicyError
-from libops.domain.users import User
+from libops.domain.users import User, normalise_login
 from libops.domain.values import Actor, Role
 
 users_app = typer.Typer(
@@ -103,7 +103,7 @@ def users_add(
             )
             if password is not None:
                 ops.users.set_password(actor, login=login, password=password)
-    stdout().print(f"added user {login.strip().lower()}")
+    stdout().print(f"added user {normalise_login(login)}")
 
 
 @users_app.command("password")
@@ -120,7 +120,7 @@ def users_password(
         password = _read_password(password_stdin)
         with LibOps.open(store) as ops:
             ops.users.set_password(_operator(by), login=login, password=password)
-    stdout().print(f"password set for {login.strip().lower()}")
+    stdout().print(f"password set for {normalise_login(login)}")
 
 
 @users_app.command("list")
@@ -164,7 +164,7 @@ def users_roles(
     """Replace a user's roles."""
     with reporting_errors(store), LibOps.open(store) as ops:
         ops.users.change_roles(_operator(by), login=login, roles=role)
-    stdout().print(f"{login.strip().lower()}: {', '.join(sorted(role))}")
+    stdout().print(f"{normalise_login(login)}: {', '.join(sorted(role))}")
 
 
 @users_app.command("scopes")
@@ -184,7 +184,7 @@ def users_scopes(
         ops.users.change_scopes(
             _operator(by), login=login, platforms=platform or None, campaigns=campaign or None
         )
-    stdout().print(f"scope of {login.strip().lower()} changed")
+    stdout().print(f"scope of {normalise_login(login)} changed")
 
 
 @users_app.command("disable")
@@ -197,7 +197,7 @@ def users_disable(
     """Stop a user signing in (by password or token)."""
     with reporting_errors(store), LibOps.open(store) as ops:
         ops.users.disable(_operator(by), login=login, reason=reason)
-    stdout().print(f"disabled {login.strip().lower()}")
+    stdout().print(f"disabled {normalise_login(login)}")
 
 
 @users_app.command("enable")
@@ -209,7 +209,7 @@ def users_enable(
     """Let a disabled user sign in again."""
     with reporting_errors(store), LibOps.open(store) as ops:
         ops.users.enable(_operator(by), login=login)
-    stdout().print(f"enabled {login.strip().lower()}")
+    stdout().print(f"enabled {normalise_login(login)}")
 
 
 @tokens_app.command("issue")

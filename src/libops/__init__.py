@@ -219,6 +219,9 @@ from libops.domain.interaction import (
     ReadingSession,
     SanctionMeasure,
     SessionStatus,
+    Survey,
+    SurveyQuestion,
+    SurveyTarget,
     verify_draw,
 )
 from libops.domain.personal import (
@@ -436,6 +439,9 @@ __all__ = [
     "QuestionNotOverdueError",
     "QuestionStatus",
     "ReadingSession",
+    "Survey",
+    "SurveyQuestion",
+    "SurveyTarget",
     "ReassessRisk",
     "ReceiveQuestion",
     "RecordAttendance",

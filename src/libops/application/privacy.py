@@ -29,6 +29,7 @@ from libops.domain.interaction.contest import Contest
 from libops.domain.interaction.moderation import ConductRecord
 from libops.domain.interaction.qa import TEXT_SEALED, Question
 from libops.domain.interaction.reading import ReadingSession
+from libops.domain.interaction.survey import Survey
 from libops.domain.personal import (
     Consent,
     DataSubject,
@@ -220,6 +221,7 @@ SUBJECT_ACCESS_AGGREGATES: Final[tuple[type[Aggregate], ...]] = (
     Question,
     ReadingSession,
     Contest,
+    Survey,
     ConductRecord,
     DataAccess,
     DataSubject,

@@ -97,19 +97,19 @@ class SurveyStatus(enum.Enum):
     CLOSED = "closed"
 
 
-def _question_id(value: object) -> str:
+def _question_id(value: str) -> str:
     return public_id("a survey question's id", value)
 
 
-def _question_text(value: object) -> str:
+def _question_text(value: str) -> str:
     return public_text("survey question", value)
 
 
-def _kind(value: object) -> QuestionKind:
+def _kind(value: QuestionKind | str) -> QuestionKind:
     return to_enum(QuestionKind, value)
 
 
-def _options(values: Iterable[object]) -> tuple[str, ...]:
+def _options(values: Iterable[str]) -> tuple[str, ...]:
     if isinstance(values, str):
         raise SurveyFormError("options are a list of texts, not one text")
     options = tuple(

@@ -35,6 +35,8 @@ SECTIONS: Final = (
     "indices",
     "standing",
     "interactions",
+    # Satisfaction surveys (issue 17, item 1): CSAT, NPS and its interval, period over period.
+    "satisfaction",
     # The account's standing (issue 14, item 5): typical cases and online service uses.
     "typical_cases",
     "services",
@@ -1337,10 +1339,81 @@ SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
     "typical_cases": _typical_cases,
     "services": _services,
     "appendix": _appendix,
+    "satisfaction": lambda report, w: _satisfaction(report, w),
 }
 """Each section's blocks, by its name in :data:`SECTIONS` (data sections wrapped by
 :func:`_data_section`, just below)."""
 SECTION_BLOCKS.update({name: _data_section(SECTION_BLOCKS[name]) for name in DATA_SECTIONS})
+
+
+# --- satisfaction surveys (issue 17, item 1) ------------------------------------------------
+
+
+def _nps(value: Decimal | None) -> str:
+    """An NPS (or a change of it) in signed points with one decimal (``+30.0``)."""
+    return NONE if value is None else f"{value:+.1f}"
+
+
+def _satisfaction(report: Report, w: Words) -> list[Block]:
+    """The satisfaction section: per survey in scope, responses and rate, CSAT, NPS with its
+    95% interval; then how each compares with the survey before it of the same kind. Left
+    out when no survey is in scope."""
+    rows = report.satisfaction.surveys
+    if not rows:
+        return []
+    out: list[Block] = [Heading(2, w("h.satisfaction"), "satisfaction")]
+    out.append(
+        Paragraph(
+            w(
+                "p.satisfaction",
+                surveys=len(rows),
+                responses=count(report.satisfaction.responses),
+            )
+        )
+    )
+    out.append(
+        _table(
+            w.columns(
+                "survey", "survey_target", "day", "responses", "response_rate", "csat", "nps",
+                "nps_interval",
+            ),
+            [
+                (
+                    r.title,
+                    w(f"survey_target.{r.target}"),
+                    _date(w, r.day),
+                    count(r.responses),
+                    percent(r.response_rate),
+                    percent(r.csat),
+                    _nps(r.nps),
+                    NONE
+                    if r.nps_low is None or r.nps_high is None
+                    else w("survey.interval", low=_nps(r.nps_low), high=_nps(r.nps_high)),
+                )
+                for r in rows
+            ],
+            [False, False, False, True, True, True, True, False],
+        )
+    )
+    compared = [r for r in rows if r.previous_title is not None]
+    if compared:
+        out.append(Paragraph(w("p.satisfaction_compared")))
+        out.append(
+            BulletList(
+                tuple(
+                    w(
+                        "survey.change",
+                        survey=r.title,
+                        previous=r.previous_title,
+                        csat=points(r.csat_change),
+                        nps=_nps(r.nps_change),
+                    )
+                    for r in compared
+                )
+            )
+        )
+    out.append(Paragraph(w("p.satisfaction_method")))
+    return out
 
 
 def _or_none(value: object) -> str:

@@ -84,6 +84,7 @@ from libops.report.sections import (
     WechatIndex,
     check_language,
 )
+from libops.report.satisfaction import satisfaction as _satisfaction
 from libops.report.standing import _standing_records
 from libops.report.statistics import _statistics
 from libops.report.summary import _summary, _target_advice, report_kind
@@ -285,6 +286,8 @@ def build_report(
             {o.post_id for o in rows},
             post_campaigns,
         ),
+        # Satisfaction surveys (issue 17): by campaign, or by the period asked for.
+        satisfaction=_satisfaction(engine.view("surveys"), interactions_view, given, campaign),
     )
 
 

@@ -738,6 +738,8 @@ class Report:
     source: DataSource | None = None
     standing_records: StandingRecords = StandingRecords()
     """Peer rankings, honours, typical cases and online service uses in scope."""
+    satisfaction: Satisfaction = attrs.field(factory=lambda: Satisfaction())
+    """The satisfaction surveys in scope (issue 17): CSAT, NPS and its interval, rates."""
 
     @property
     def is_empty(self) -> bool:
@@ -774,3 +776,43 @@ class Report:
             "problems": len(self.problems),
             "recommendations": len(self.recommendations),
         }
+
+
+# --- satisfaction surveys (issue 17, item 1) ---------------------------------------------
+
+
+@attrs.frozen
+class SurveyRow:
+    """One survey in the report's scope, from the surveys view: its responses and rate, CSAT,
+    NPS with its 95% interval (points), and the change from the survey before it of the same
+    target kind (``previous_title`` None when it is the first)."""
+
+    title: str
+    target: str
+    """``activity``, ``campaign`` or ``account``."""
+    day: date
+    """The day the survey stands for: the end of an account survey's period, else the day it
+    closed (or opened, while it is open)."""
+    responses: int
+    response_rate: Decimal | None
+    csat: Decimal | None
+    nps: Decimal | None
+    nps_low: Decimal | None
+    nps_high: Decimal | None
+    previous_title: str | None = None
+    csat_change: Decimal | None = None
+    """Change of CSAT from the previous survey of the same target kind (a ratio)."""
+    nps_change: Decimal | None = None
+    """Change of NPS from the previous survey of the same target kind (points)."""
+
+
+@attrs.frozen
+class Satisfaction:
+    """The satisfaction surveys in the report's scope, oldest first."""
+
+    surveys: tuple[SurveyRow, ...] = ()
+
+    @property
+    def responses(self) -> int:
+        """Every response to the surveys in scope."""
+        return sum(row.responses for row in self.surveys)

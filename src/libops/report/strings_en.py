@@ -502,6 +502,30 @@ STRINGS: Final[dict[str, str]] = {
     "service.card_binding": "Library card binding",
     "service.payment": "Payment",
     "service.channel": "{channel}: {uses}",
+    # --- satisfaction surveys (issue 17, item 1; helper e) ---------------------------------
+    "h.satisfaction": "Reader satisfaction",
+    "p.satisfaction": "{surveys} {surveys:survey|surveys} asked readers how satisfied they "
+    "were ({responses} {responses:response|responses} in all):",
+    "col.survey": "Survey",
+    "col.survey_target": "About",
+    "col.responses": "Responses",
+    "col.response_rate": "Response rate",
+    "col.csat": "CSAT",
+    "col.nps": "NPS",
+    "col.nps_interval": "NPS, 95% interval",
+    "survey_target.activity": "An activity",
+    "survey_target.campaign": "A campaign",
+    "survey_target.account": "The account",
+    "survey.interval": "{low} to {high}",
+    "p.satisfaction_compared": "Compared with the survey before of the same kind:",
+    "survey.change": "{survey} (against {previous}): CSAT {csat} points, NPS {nps} points",
+    "p.satisfaction_method": "CSAT is the share of answers of 4 or 5 on the 1-5 rating "
+    "questions. NPS (Net Promoter Score) is the share of promoters (9 or 10 on the 0-10 "
+    "recommendation question) minus the share of detractors (0 to 6), in points from -100 to "
+    "+100; its 95% interval is NPS ± 1.96 × 100 × √(Var ÷ n), with Var = p+ + p- - (p+ - p-)², "
+    "the variance of a trinomial score (a rough guide under about 30 answers). The response "
+    "rate counts responses against the participants present, for a survey of a reading "
+    "session; other surveys have none.",
 }
 """Every heading, label and sentence of the report in English, by key."""
 

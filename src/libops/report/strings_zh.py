@@ -449,6 +449,27 @@ STRINGS: Final[dict[str, str]] = {
     "service.card_binding": "证绑定",
     "service.payment": "缴费",
     "service.channel": "{channel}：{uses}",
+    # --- 满意度调查 (issue 17, item 1; helper e) ---------------------------------------------
+    "h.satisfaction": "读者满意度",
+    "p.satisfaction": "本期开展满意度调查 {surveys} 次，共收回答卷 {responses} 份：",
+    "col.survey": "调查",
+    "col.survey_target": "调查对象",
+    "col.responses": "答卷数",
+    "col.response_rate": "回收率",
+    "col.csat": "满意度",
+    "col.nps": "净推荐值",
+    "col.nps_interval": "净推荐值95%置信区间",
+    "survey_target.activity": "活动",
+    "survey_target.campaign": "专题活动",
+    "survey_target.account": "账号整体",
+    "survey.interval": "{low} 至 {high}",
+    "p.satisfaction_compared": "与上一次同类调查相比：",
+    "survey.change": "{survey}（对比{previous}）：满意度 {csat} 个百分点，净推荐值 {nps} 分",
+    "p.satisfaction_method": "满意度为1至5分评分题中给出4分或5分的答案所占比例。净推荐值为"
+    "0至10分推荐意愿题中推荐者（9至10分）所占比例减去贬损者（0至6分）所占比例，以分计，"
+    "范围为−100至+100；其95%置信区间为 净推荐值 ± 1.96 × 100 × √(方差 ÷ 样本数)，方差 = "
+    "推荐者比例 + 贬损者比例 − (推荐者比例 − 贬损者比例)²，即三项分布得分的方差（答卷少于约30份时"
+    "仅供参考）。回收率仅对读书分享会的调查计算，以到场人数为分母。",
 }
 """Every heading, label and sentence of the report in Chinese, by key."""
 

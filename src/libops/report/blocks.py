@@ -64,7 +64,7 @@ LAYOUTS: Final[dict[str, Layout]] = {
         "summary",
         ("overview", ("background", "goals", "results", "comparisons", "judgement", "services")),
         ("platforms", ("engagement", "statistics", "wechat_index", "cadence", "indices")),
-        ("content", ("execution", "interactions", "typical_cases")),
+        ("content", ("execution", "interactions", "satisfaction", "typical_cases")),
         ("standing", ("standing",)),
         ("problems", ("problems", "risks", "budget", "budget_use")),
         ("plan", ("recommendations", "targets")),
@@ -1356,12 +1356,13 @@ def _nps(value: Decimal | None) -> str:
 
 def _satisfaction(report: Report, w: Words) -> list[Block]:
     """The satisfaction section: per survey in scope, responses and rate, CSAT, NPS with its
-    95% interval; then how each compares with the survey before it of the same kind. Left
-    out when no survey is in scope."""
+    95% interval; then how each compares with the survey before it of the same kind (a
+    sentence says so when no survey is in scope)."""
     rows = report.satisfaction.surveys
-    if not rows:
-        return []
     out: list[Block] = [Heading(2, w("h.satisfaction"), "satisfaction")]
+    if not rows:
+        out.append(Paragraph(w("p.no_surveys")))
+        return out
     out.append(
         Paragraph(
             w(

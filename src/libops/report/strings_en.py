@@ -518,7 +518,11 @@ STRINGS: Final[dict[str, str]] = {
     "survey_target.account": "The account",
     "survey.interval": "{low} to {high}",
     "p.satisfaction_compared": "Compared with the survey before of the same kind:",
-    "survey.change": "{survey} (against {previous}): CSAT {csat} points, NPS {nps} points",
+    "survey.change": "{survey} (against {previous}): change of CSAT in percentage points: "
+    "{csat}; change of NPS: {nps}",
+    "p.no_surveys": "No satisfaction survey of readers is recorded for this period; surveys "
+    "(ratings, the 0-10 recommendation question, choices, free text) can be recorded with "
+    "ops.surveys (see docs/surveys.md).",
     "p.satisfaction_method": "CSAT is the share of answers of 4 or 5 on the 1-5 rating "
     "questions. NPS (Net Promoter Score) is the share of promoters (9 or 10 on the 0-10 "
     "recommendation question) minus the share of detractors (0 to 6), in points from -100 to "

@@ -464,7 +464,9 @@ STRINGS: Final[dict[str, str]] = {
     "survey_target.account": "账号整体",
     "survey.interval": "{low} 至 {high}",
     "p.satisfaction_compared": "与上一次同类调查相比：",
-    "survey.change": "{survey}（对比{previous}）：满意度 {csat} 个百分点，净推荐值 {nps} 分",
+    "survey.change": "{survey}（对比{previous}）：满意度变化 {csat} 个百分点，净推荐值变化 {nps}",
+    "p.no_surveys": "本期没有读者满意度调查的记录；可通过满意度调查功能记录评分、0至10分推荐意愿、"
+    "选择题与意见建议（见使用文档）。",
     "p.satisfaction_method": "满意度为1至5分评分题中给出4分或5分的答案所占比例。净推荐值为"
     "0至10分推荐意愿题中推荐者（9至10分）所占比例减去贬损者（0至6分）所占比例，以分计，"
     "范围为−100至+100；其95%置信区间为 净推荐值 ± 1.96 × 100 × √(方差 ÷ 样本数)，方差 = "

@@ -744,7 +744,7 @@ class Report:
     @property
     def is_empty(self) -> bool:
         """Whether nothing was recorded in scope: no campaign, publication, person acting,
-        budget line, risk, question or participant. Such a report is short: the summary
+        budget line, risk, question, participant or survey. Such a report is short: the summary
         says so and the data sections are left out."""
         return not (
             self.background.campaigns
@@ -755,6 +755,7 @@ class Report:
             or self.interactions.questions
             or self.interactions.participants
             or self.standing_records.recorded
+            or self.satisfaction.surveys
         )
 
     def headline(self) -> dict[str, Any]:

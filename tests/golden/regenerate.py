@@ -1045,7 +1045,12 @@ def survey_scenario(ops: LibOps) -> None:
     ops.surveys.record_response(
         PLANNER,
         survey,
-        answers={"overall": 5, "recommend": 10, "next": ["history", "poetry"], "comment": "多一些诗歌"},
+        answers={
+            "overall": 5,
+            "recommend": 10,
+            "next": ["history", "poetry"],
+            "comment": "多一些诗歌",
+        },
         respondent=PersonalInfo(name="王芳"),
         consent=Consent("the survey of the reading circle", clock.now()),
         subject_id=readers[0],

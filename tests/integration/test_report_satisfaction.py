@@ -25,7 +25,9 @@ QUESTIONS = (
 )
 
 
-def _account_survey(ops: LibOps, title: str, period: Period, answers: list[tuple[int, int]]) -> UUID:
+def _account_survey(
+    ops: LibOps, title: str, period: Period, answers: list[tuple[int, int]]
+) -> UUID:
     survey = ops.surveys.create(
         PLANNER, title=title, target="account", period=period, questions=QUESTIONS, anonymous=True
     )
@@ -101,7 +103,10 @@ class TestRendering:
     def test_english(self, ops: LibOps) -> None:
         text = render_markdown(build_report(ops, period=APRIL), lang="en")
         assert "Reader satisfaction" in text
-        assert "| 四月读者调查 | The account | 30 Apr 2026 | 4 | — | 100.00% | +75.0 | +32.6 to +100.0 |" in text
+        assert (
+            "| 四月读者调查 | The account | 30 Apr 2026 | 4 | — | 100.00% | +75.0 "
+            "| +32.6 to +100.0 |"
+        ) in text
         assert (
             "四月读者调查 (against 三月读者调查): change of CSAT in percentage points: +50.00; "
             "change of NPS: +75.0"
@@ -111,8 +116,14 @@ class TestRendering:
         text = render_markdown(build_report(ops, period=APRIL), lang="zh")
         assert "读者满意度" in text
         assert "净推荐值" in text
-        assert "| 四月读者调查 | 账号整体 | 2026年4月30日 | 4 | — | 100.00% | +75.0 | +32.6 至 +100.0 |" in text
-        assert "四月读者调查（对比三月读者调查）：满意度变化 +50.00 个百分点，净推荐值变化 +75.0" in text
+        assert (
+            "| 四月读者调查 | 账号整体 | 2026年4月30日 | 4 | — | 100.00% | +75.0 "
+            "| +32.6 至 +100.0 |"
+        ) in text
+        assert (
+            "四月读者调查（对比三月读者调查）：满意度变化 +50.00 个百分点，净推荐值变化 +75.0"
+            in text
+        )
 
     @pytest.mark.parametrize("lang", ["en", "zh"])
     def test_no_survey_in_scope_is_said(self, ops: LibOps, lang: str) -> None:

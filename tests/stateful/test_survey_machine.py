@@ -236,9 +236,7 @@ class SurveyMachine(RuleBasedStateMachine):
         result = give(
             self.ops,
             expected,
-            lambda: self.ops.surveys.record_response(
-                actor, survey_id, answers=answers, **personal
-            ),
+            lambda: self.ops.surveys.record_response(actor, survey_id, answers=answers, **personal),
         )
         if expected is None:
             assert result == (None if survey.anonymous else subject)
@@ -263,7 +261,7 @@ class SurveyMachine(RuleBasedStateMachine):
         self.ops.projections.run()
         view = self.ops.projections.view("surveys")
         for survey_id, expected in self.model.items():
-            doc = view.get(f"survey:{survey_id}")
+            doc: Any = view.get(f"survey:{survey_id}")
             assert doc["responses"] == expected.responses
             assert doc["status"] == expected.status.value
             want_csat = csat(expected.ratings)

@@ -68,7 +68,8 @@ class TestNps:
     def test_the_interval_is_clipped_to_the_scale(self) -> None:
         result = nps({10: 2, 0: 1})
         assert result.high == Decimal(100)
-        assert result.low is not None and result.low > Decimal(-100)
+        assert result.low is not None
+        assert result.low > Decimal(-100)
 
     def test_one_kind_of_answer_has_no_spread(self) -> None:
         result = nps({9: 4})

@@ -78,7 +78,13 @@ def _last_event(ops: LibOps, survey_id: UUID) -> Any:
     return list(ops.app.events.get(survey_id))[-1]
 
 
-def _named(ops: LibOps, survey_id: UUID, subject: str = "card-1", **answers: Any) -> Any:
+def _named(
+    ops: LibOps,
+    survey_id: UUID,
+    answers: dict[str, Any] | None = None,
+    *,
+    subject: str = "card-1",
+) -> Any:
     return ops.surveys.record_response(
         PLANNER,
         survey_id,
@@ -227,7 +233,9 @@ class TestLife:
 class TestResponses:
     def test_a_named_response(self, ops: LibOps) -> None:
         survey_id = _survey(ops)
-        subject = _named(ops, survey_id, **GOOD, topics=["history", "poetry"], comment="Nice")
+        subject = _named(
+            ops, survey_id, {**GOOD, "topics": ["history", "poetry"], "comment": "Nice"}
+        )
         assert subject == "card-1"
         survey = ops.surveys.get(survey_id)
         assert (survey.responses, survey.respondents) == (1, ("card-1",))
@@ -282,7 +290,7 @@ class TestResponses:
         self, ops: LibOps, answers: dict[str, Any], error: type[Exception]
     ) -> None:
         survey_id, anonymous = _survey(ops), _survey(ops, anonymous=True)
-        refused(ops, error, lambda: _named(ops, survey_id, **answers))
+        refused(ops, error, lambda: _named(ops, survey_id, answers))
         refused(
             ops,
             error,
@@ -291,7 +299,9 @@ class TestResponses:
 
     def test_the_error_names_the_question(self, ops: LibOps) -> None:
         survey_id = _survey(ops)
-        error = refused(ops, AnswerOutOfRangeError, lambda: _named(ops, survey_id, **{**GOOD, "overall": 6}))
+        error = refused(
+            ops, AnswerOutOfRangeError, lambda: _named(ops, survey_id, {**GOOD, "overall": 6})
+        )
         assert error.question_id == "overall"
         assert "from 1 to 5, not 6" in str(error)
 
@@ -375,7 +385,7 @@ class TestAnonymous:
 class TestErasure:
     def test_erasure_takes_the_respondent_and_their_free_text(self, ops: LibOps) -> None:
         survey_id = _survey(ops)
-        _named(ops, survey_id, **GOOD, comment="I loved the poetry evening")
+        _named(ops, survey_id, {**GOOD, "comment": "I loved the poetry evening"})
         assert ops.surveys.respondent(ADMIN, survey_id, "card-1", "to reply") == PersonalInfo(
             name="王芳", contact="13800138000"
         )

@@ -52,7 +52,9 @@ def _counts(counts: Mapping[int, int], low: int, high: int, what: str) -> dict[i
     checked: dict[int, int] = {}
     for answer, n in counts.items():
         if isinstance(answer, bool) or not isinstance(answer, int) or not low <= answer <= high:
-            raise InvalidValueError(f"{what} are whole numbers from {low} to {high}, not {answer!r}")
+            raise InvalidValueError(
+                f"{what} are whole numbers from {low} to {high}, not {answer!r}"
+            )
         checked[answer] = _whole(n, f"the count of {what} {answer}")
     return checked
 

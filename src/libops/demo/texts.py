@@ -194,7 +194,10 @@ CONTENT: Final[dict[str, tuple[str, str]]] = {
     "vendor_kol": ("书虫小王工作室 / Bookworm Studio", "书虫小王工作室"),
     "move": ("电子资源推广追加投放 / more promotion for the e-resources", "电子资源推广追加投放"),
     # --- the satisfaction survey after the reading session (issue 17, item 1) ---
-    "survey": ("{theme}读书会满意度调查 / {theme_en} reading circle survey", "{theme}读书会满意度调查"),
+    "survey": (
+        "{theme}读书会满意度调查 / {theme_en} reading circle survey",
+        "{theme}读书会满意度调查",
+    ),
     "consent_survey": ("读书会满意度调查 / the reading circle survey", "读书会满意度调查"),
     "survey_overall": (
         "How satisfied were you with the reading circle? (1-5)",

@@ -85,9 +85,7 @@ def _rated(survey: dict[str, Any]) -> None:
         "high": _points(score.high),
     }
     denominator = survey["denominator"]
-    survey["response_rate"] = (
-        None if not denominator else ratio(survey["responses"], denominator)
-    )
+    survey["response_rate"] = None if not denominator else ratio(survey["responses"], denominator)
 
 
 class SurveysProjection(Projection):

@@ -1375,7 +1375,13 @@ def _satisfaction(report: Report, w: Words) -> list[Block]:
     out.append(
         _table(
             w.columns(
-                "survey", "survey_target", "day", "responses", "response_rate", "csat", "nps",
+                "survey",
+                "survey_target",
+                "day",
+                "responses",
+                "response_rate",
+                "csat",
+                "nps",
                 "nps_interval",
             ),
             [

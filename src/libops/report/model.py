@@ -46,6 +46,7 @@ from libops.report.results import (
     _interactions,
     _local_day,
 )
+from libops.report.satisfaction import satisfaction as _satisfaction
 from libops.report.sections import (
     LANGUAGES,
     REPORT_KINDS,
@@ -84,7 +85,6 @@ from libops.report.sections import (
     WechatIndex,
     check_language,
 )
-from libops.report.satisfaction import satisfaction as _satisfaction
 from libops.report.standing import _standing_records
 from libops.report.statistics import _statistics
 from libops.report.summary import _summary, _target_advice, report_kind

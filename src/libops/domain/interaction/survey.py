@@ -113,11 +113,12 @@ def _options(values: Iterable[str]) -> tuple[str, ...]:
     if isinstance(values, str):
         raise SurveyFormError("options are a list of texts, not one text")
     options = tuple(
-        require_line("a survey question's option", value, max_length=OPTION_MAX)
-        for value in values
+        require_line("a survey question's option", value, max_length=OPTION_MAX) for value in values
     )
     if len(options) > MAX_OPTIONS:
-        raise SurveyFormError(f"a question offers at most {MAX_OPTIONS} options, not {len(options)}")
+        raise SurveyFormError(
+            f"a question offers at most {MAX_OPTIONS} options, not {len(options)}"
+        )
     if len(set(options)) != len(options):
         raise SurveyFormError(f"a question's options are all different, not {list(options)}")
     return options
@@ -458,7 +459,7 @@ class Survey(Aggregate):
             actor_id=actor.id,
             respondent=respondent,
             answers=chosen,
-            texts={k: TEXT_SEALED for k in texts} if texts_sealed else texts,
+            texts=dict.fromkeys(texts, TEXT_SEALED) if texts_sealed else texts,
             at=utc("now", now),
         )
 

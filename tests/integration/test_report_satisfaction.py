@@ -104,7 +104,7 @@ class TestRendering:
         text = render_markdown(build_report(ops, period=APRIL), lang="en")
         assert "Reader satisfaction" in text
         assert (
-            "| 四月读者调查 | The account | 30 Apr 2026 | 4 | — | 100.00% | +75.0 "
+            "| 四月读者调查 | The account | 2026-04-30 | 4 | — | 100.00% | +75.0 "
             "| +32.6 to +100.0 |"
         ) in text
         assert (
@@ -117,8 +117,7 @@ class TestRendering:
         assert "读者满意度" in text
         assert "净推荐值" in text
         assert (
-            "| 四月读者调查 | 账号整体 | 2026年4月30日 | 4 | — | 100.00% | +75.0 "
-            "| +32.6 至 +100.0 |"
+            "| 四月读者调查 | 账号整体 | 2026-04-30 | 4 | — | 100.00% | +75.0 | +32.6 至 +100.0 |"
         ) in text
         assert (
             "四月读者调查（对比三月读者调查）：满意度变化 +50.00 个百分点，净推荐值变化 +75.0"

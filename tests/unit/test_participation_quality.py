@@ -103,8 +103,9 @@ class TestQuality:
         assert quality["contribution_lengths"] == {"short": 1, "medium": 0, "long": 1}
         assert quality["median_contribution_length"] == "131"
         view = ops.projections.view("interactions")
-        assert view.get("participant:card-1")["interactions"] == 2
-        assert view.get("participant:card-3")["interactions"] == 1
+        one: Any = view.get("participant:card-1")
+        three: Any = view.get("participant:card-3")
+        assert (one["interactions"], three["interactions"]) == (2, 1)
 
     def test_a_rebuild_gives_the_same_figures(self, ops: LibOps, clock: ManualClock) -> None:
         first = _ask(ops, "card-1")
@@ -113,3 +114,30 @@ class TestQuality:
         before = _quality(ops)
         ops.projections.rebuild("interactions")
         assert _quality(ops) == before
+
+
+class TestReport:
+    @pytest.mark.parametrize(
+        ("lang", "heading", "figures"),
+        [
+            (
+                "en",
+                "Quality of participation",
+                "Questions answered well (answered without being escalated): 1 of 2 (50.00%)",
+            ),
+            ("zh", "参与质量", "优质答复（未被督办即答复）的提问 1 个，占提问总数 2 个的 50.00%"),
+        ],
+    )
+    def test_the_interactions_section_shows_it(
+        self, ops: LibOps, clock: ManualClock, lang: str, heading: str, figures: str
+    ) -> None:
+        from libops.report import build_report, render_markdown
+
+        first = _ask(ops, "card-1")
+        _ask(ops, "card-1")
+        ops.questions.answer(PLANNER, first, "Yes, until 21:00.")
+        report = build_report(ops)
+        assert (report.interactions.answered_well, report.interactions.returning) == (1, 1)
+        text = render_markdown(report, lang=lang)
+        assert heading in text
+        assert figures in text

@@ -188,10 +188,10 @@ def _quality(view: View) -> dict[str, Any]:
     found: dict[str, Any] | None = view.get("quality")
     if found is not None:
         return found
-    buckets = dict.fromkeys(name for name, _ in LENGTH_BUCKETS)
+    buckets = [name for name, _ in LENGTH_BUCKETS]
     return {
-        "answer_lengths": {k: 0 for k in buckets},
-        "contribution_lengths": {k: 0 for k in buckets},
+        "answer_lengths": dict.fromkeys(buckets, 0),
+        "contribution_lengths": dict.fromkeys(buckets, 0),
         "answer_length_counts": {},
         "contribution_length_counts": {},
         "median_answer_length": None,

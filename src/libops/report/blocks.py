@@ -607,6 +607,7 @@ def _interactions(report: Report, w: Words) -> list[Block]:
     out.append(_counts(w, "group", "participants", i.participants_by_kind))
     out.append(Paragraph(w("p.moderation", total=count(i.moderation_total))))
     out.append(_counts(w, "action", "count", i.moderation))
+    out.extend(_quality_blocks(report, w))
     return out
 
 
@@ -1346,6 +1347,60 @@ SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
 SECTION_BLOCKS.update({name: _data_section(SECTION_BLOCKS[name]) for name in DATA_SECTIONS})
 
 
+# --- the quality of participation (issue 17, item 2) ---------------------------------------
+
+
+def _length(value: Decimal | None) -> str:
+    """A median length in characters (one decimal at most)."""
+    return NONE if value is None else number(value)
+
+
+def _quality_blocks(report: Report, w: Words) -> list[Block]:
+    """The quality of participation, under the interactions section: answered well, came
+    back, recognised by staff, and answers and contributions by length."""
+    i = report.interactions
+    if not (i.answer_lengths or i.contribution_lengths or i.returning):
+        return []
+    featured = dict(i.moderation)
+    return [
+        Heading(3, w("h3.quality")),
+        Paragraph(
+            w(
+                "p.quality",
+                well=count(i.answered_well),
+                questions=count(i.questions),
+                well_rate=percent(i.answered_well_rate),
+                returning=count(i.returning),
+                participants=count(i.participants),
+                returning_share=percent(i.returning_share),
+                featured=count(featured.get("featured", 0)),
+                rewarded=count(featured.get("rewarded", 0)),
+                winners=count(i.contest_winners),
+            )
+        ),
+        _table(
+            w.columns("length", "answers", "contributions"),
+            [
+                (w(f"length.{name}"), count(answers), count(contributions))
+                for (name, answers), (_, contributions) in zip(
+                    i.answer_lengths or (("short", 0), ("medium", 0), ("long", 0)),
+                    i.contribution_lengths or (("short", 0), ("medium", 0), ("long", 0)),
+                    strict=True,
+                )
+            ]
+            + [
+                (
+                    w("length.median"),
+                    _length(i.median_answer_length),
+                    _length(i.median_contribution_length),
+                )
+            ],
+            [False, True, True],
+        ),
+        Paragraph(w("p.quality_method")),
+    ]
+
+
 # --- satisfaction surveys (issue 17, item 1) ------------------------------------------------
 
 
@@ -1388,7 +1443,7 @@ def _satisfaction(report: Report, w: Words) -> list[Block]:
                 (
                     r.title,
                     w(f"survey_target.{r.target}"),
-                    _date(w, r.day),
+                    r.day.isoformat(),
                     count(r.responses),
                     percent(r.response_rate),
                     percent(r.csat),

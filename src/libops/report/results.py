@@ -267,4 +267,26 @@ def _interactions(view: Mapping[str, Any], campaign: str | None) -> Interactions
         contributions=sum(d["contributions"] for d in sessions),
         moderation=tuple(sorted(moderation.items())),
         moderation_total=sum(moderation.values()),
+        **_quality(view.get("quality")),
     )
+
+
+def _quality(quality: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The quality of participation (issue 17, item 2) as Interactions fields."""
+    if quality is None:
+        return {}
+
+    def dec(name: str) -> Decimal | None:
+        return None if quality[name] is None else Decimal(quality[name])
+
+    return {
+        "answer_lengths": tuple(quality["answer_lengths"].items()),
+        "contribution_lengths": tuple(quality["contribution_lengths"].items()),
+        "median_answer_length": dec("median_answer_length"),
+        "median_contribution_length": dec("median_contribution_length"),
+        "answered_well": int(quality["answered_well"]),
+        "answered_well_rate": dec("answered_well_rate"),
+        "returning": int(quality["returning"]),
+        "returning_share": dec("returning_share"),
+        "contest_winners": int(quality["contest_winners"]),
+    }

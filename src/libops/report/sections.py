@@ -240,6 +240,16 @@ class Interactions:
     contributions: int
     moderation: tuple[tuple[str, int], ...]
     moderation_total: int
+    # The quality of participation (issue 17, item 2), from the view's ``quality`` document.
+    answer_lengths: tuple[tuple[str, int], ...] = ()
+    contribution_lengths: tuple[tuple[str, int], ...] = ()
+    median_answer_length: Decimal | None = None
+    median_contribution_length: Decimal | None = None
+    answered_well: int = 0
+    answered_well_rate: Decimal | None = None
+    returning: int = 0
+    returning_share: Decimal | None = None
+    contest_winners: int = 0
 
 
 @attrs.frozen

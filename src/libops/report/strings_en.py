@@ -530,6 +530,22 @@ STRINGS: Final[dict[str, str]] = {
     "the variance of a trinomial score (a rough guide under about 30 answers). The response "
     "rate counts responses against the participants present, for a survey of a reading "
     "session; other surveys have none.",
+    # --- quality of participation (issue 17, item 2; helper e) ----------------------------
+    "h3.quality": "Quality of participation",
+    "p.quality": "Questions answered well (answered without being escalated): {well} of "
+    "{questions} ({well_rate}). Participants who came back (took part in two or more "
+    "questions, reading sessions or contests): {returning} of {participants} "
+    "({returning_share}). Recognised by staff: comments featured: {featured}; readers "
+    "rewarded: {rewarded}; contest winners: {winners}.",
+    "col.length": "Length",
+    "col.answers": "Staff answers",
+    "col.contributions": "Contributions",
+    "length.short": "Short (under 50 characters)",
+    "length.medium": "Medium (50 to 199 characters)",
+    "length.long": "Long (200 characters or more)",
+    "length.median": "Median length (characters)",
+    "p.quality_method": "Lengths count the characters of the staff's answers to questions and "
+    "of what participants shared at reading sessions; no text is copied into the figures.",
 }
 """Every heading, label and sentence of the report in English, by key."""
 

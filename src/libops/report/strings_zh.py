@@ -472,6 +472,21 @@ STRINGS: Final[dict[str, str]] = {
     "范围为−100至+100；其95%置信区间为 净推荐值 ± 1.96 × 100 × √(方差 ÷ 样本数)，方差 = "
     "推荐者比例 + 贬损者比例 − (推荐者比例 − 贬损者比例)²，即三项分布得分的方差（答卷少于约30份时"
     "仅供参考）。回收率仅对读书分享会的调查计算，以到场人数为分母。",
+    # --- 参与质量 (issue 17, item 2; helper e) ---------------------------------------------
+    "h3.quality": "参与质量",
+    "p.quality": "优质答复（未被督办即答复）的提问 {well} 个，占提问总数 {questions} 个的 "
+    "{well_rate}。回访参与者（参与两次及以上提问、读书会或竞赛）{returning} 人，占参与者 "
+    "{participants} 人的 {returning_share}。获得馆员认可：精选评论 {featured} 条，获奖励读者 "
+    "{rewarded} 人次，竞赛中奖 {winners} 人次。",
+    "col.length": "篇幅",
+    "col.answers": "馆员答复",
+    "col.contributions": "读者分享",
+    "length.short": "短（少于50字）",
+    "length.medium": "中（50至199字）",
+    "length.long": "长（200字及以上）",
+    "length.median": "篇幅中位数（字）",
+    "p.quality_method": "篇幅按馆员答复提问、读者在读书会上分享内容的字数统计；"
+    "统计数据中不复制任何文字内容。",
 }
 """Every heading, label and sentence of the report in Chinese, by key."""
 

@@ -12,6 +12,7 @@ from libops import analysis
 from libops.domain.cadence import CadencePeriod
 from libops.domain.values import Period
 from libops.projections.cadence import OVER, UNDER, WITHIN, CadenceComplianceProjection
+from libops.projections.interactions import LENGTH_BUCKETS
 from libops.projections.engagement import ZONE
 from libops.report.sections import (
     CadenceRow,
@@ -280,8 +281,10 @@ def _quality(quality: Mapping[str, Any] | None) -> dict[str, Any]:
         return None if quality[name] is None else Decimal(quality[name])
 
     return {
-        "answer_lengths": tuple(quality["answer_lengths"].items()),
-        "contribution_lengths": tuple(quality["contribution_lengths"].items()),
+        "answer_lengths": tuple((b, quality["answer_lengths"][b]) for b, _ in LENGTH_BUCKETS),
+        "contribution_lengths": tuple(
+            (b, quality["contribution_lengths"][b]) for b, _ in LENGTH_BUCKETS
+        ),
         "median_answer_length": dec("median_answer_length"),
         "median_contribution_length": dec("median_contribution_length"),
         "answered_well": int(quality["answered_well"]),

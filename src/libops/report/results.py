@@ -12,8 +12,8 @@ from libops import analysis
 from libops.domain.cadence import CadencePeriod
 from libops.domain.values import Period
 from libops.projections.cadence import OVER, UNDER, WITHIN, CadenceComplianceProjection
-from libops.projections.interactions import LENGTH_BUCKETS
 from libops.projections.engagement import ZONE
+from libops.projections.interactions import LENGTH_BUCKETS
 from libops.report.sections import (
     CadenceRow,
     CampaignInfo,

@@ -253,7 +253,7 @@ class SubjectRecord:
     """One recorded event that concerns a data subject, as a subject-access listing shows it.
 
     ``kind`` is the aggregate's type (``Question``, ``ReadingSession``, ``Contest``,
-    ``ConductRecord``, ``DataAccess``, ``DataSubject``), ``event`` the event's topic,
+    ``Survey``, ``ConductRecord``, ``DataAccess``, ``DataSubject``), ``event`` the event's topic,
     ``recorded_at`` when it was recorded; ``details`` are its other fields as text (sealed
     values left out), and ``personal`` the sealed values it carries for the subject, opened
     (ERASED once erased), by field name.
@@ -293,9 +293,9 @@ class SubjectAccess(Command[tuple[SubjectRecord, ...]]):
     """List every record libops holds about a data subject, oldest first (a subject access).
 
     Questions asked, reading-session registrations, attendance and contributions, contest
-    entries, moderation (conduct) records, the readings of their data, and their erasure,
-    each with its sealed personal data opened. Needs ``privacy.read`` and a reason; the
-    listing is recorded as one reading of their data.
+    entries, survey responses, moderation (conduct) records, the readings of their data, and
+    their erasure, each with its sealed personal data opened. Needs ``privacy.read`` and a
+    reason; the listing is recorded as one reading of their data.
     """
 
     KEYED = False

@@ -219,6 +219,9 @@ from libops.domain.interaction import (
     ReadingSession,
     SanctionMeasure,
     SessionStatus,
+    Survey,
+    SurveyQuestion,
+    SurveyTarget,
     verify_draw,
 )
 from libops.domain.personal import (
@@ -498,6 +501,9 @@ __all__ = [
     "SubjectKeyMissingError",
     "SubmitForReview",
     "SurgeWindow",
+    "Survey",
+    "SurveyQuestion",
+    "SurveyTarget",
     "UnknownCommandError",
     "UnknownCommitmentError",
     "UnknownEntryError",

@@ -49,6 +49,7 @@ from libops.application.interactions import (
     ModerationService,
     QuestionService,
     ReadingSessionService,
+    SurveyService,
 )
 from libops.application.personal_data import PersonalData
 from libops.application.posts import PostService
@@ -171,6 +172,7 @@ class LibOps:
         # Interaction with readers: personal data sealed through deps.personal.
         self.questions = QuestionService(self.bus)
         self.sessions = ReadingSessionService(self.bus)
+        self.surveys = SurveyService(self.bus)
         self.contests = ContestService(self.bus)
         self.moderation = ModerationService(self.bus)
         # The account's standing: peer rankings, honours, typical cases, service uses.

@@ -91,6 +91,7 @@ from libops import (
     ReviewChecklist,
     Role,
     SandboxPlatform,
+    SurveyQuestion,
 )
 from libops.adapters.clock import ManualClock
 from libops.application.publishing import ClaimPublication
@@ -1029,6 +1030,103 @@ class Golden:
     then (see :func:`unsealed_drafts`), so the file keeps recording that format."""
 
 
+def survey_scenario(ops: LibOps) -> None:
+    """Every Survey event, with the sealed personal data a named response carries.
+
+    A reading session two readers attend; a named survey of it (a rating, a recommendation,
+    a multiple choice and free text), opened, answered by both (one with free text, sealed
+    with them), closed; an anonymous survey of the account over April, opened, answered once.
+    """
+    clock = _manual_clock(ops)
+    session = ops.sessions.schedule(
+        PLANNER,
+        title="World Book Day reading circle",
+        starts_at=datetime(2026, 4, 23, 11, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 4, 23, 13, 0, tzinfo=UTC),
+        capacity=20,
+        place="City Library, 3F reading room",
+    )
+    clock.set(datetime(2026, 4, 20, 9, 0, tzinfo=UTC))
+    readers = [
+        ops.sessions.register(
+            PLANNER,
+            session,
+            participant=PersonalInfo(name=name),
+            consent=Consent("the reading circle of 23 April", clock.now()),
+            subject_id=subject,
+        )
+        for name, subject in (("王芳", "card-20260007"), ("Zhou Lei", "card-20260042"))
+    ]
+    clock.set(datetime(2026, 4, 23, 11, 5, tzinfo=UTC))
+    for reader in readers:
+        ops.sessions.record_attendance(PLANNER, session, reader)
+    survey = ops.surveys.create(
+        PLANNER,
+        title="How was the reading circle? · 读书分享会满意度",
+        target="activity",
+        target_id=session,
+        questions=(
+            SurveyQuestion("overall", "How satisfied are you with the circle?", "rating"),
+            SurveyQuestion("recommend", "Would you recommend it to a friend?", "recommendation"),
+            SurveyQuestion(
+                "next",
+                "What would you like next?",
+                "multiple_choice",
+                required=False,
+                options=("poetry", "history", "science"),
+            ),
+            SurveyQuestion("comment", "Anything else?", "free_text", required=False),
+        ),
+    )
+    clock.set(datetime(2026, 4, 23, 13, 10, tzinfo=UTC))
+    ops.surveys.open(PLANNER, survey)
+    clock.set(datetime(2026, 4, 23, 13, 30, tzinfo=UTC))
+    ops.surveys.record_response(
+        PLANNER,
+        survey,
+        answers={
+            "overall": 5,
+            "recommend": 10,
+            "next": ["history", "poetry"],
+            "comment": "多一些诗歌",
+        },
+        respondent=PersonalInfo(name="王芳"),
+        consent=Consent("the survey of the reading circle", clock.now()),
+        subject_id=readers[0],
+    )
+    ops.surveys.record_response(
+        ADMIN,
+        survey,
+        answers={"overall": 3, "recommend": 6},
+        respondent=PersonalInfo(name="Zhou Lei"),
+        consent=Consent("the survey of the reading circle", clock.now()),
+        subject_id=readers[1],
+    )
+    clock.set(datetime(2026, 4, 30, 9, 0, tzinfo=UTC))
+    ops.surveys.close(ADMIN, survey)
+    account = ops.surveys.create(
+        ADMIN,
+        title="Our accounts in April",
+        target="account",
+        period=Period(date(2026, 4, 1), date(2026, 4, 30)),
+        anonymous=True,
+        questions=(
+            SurveyQuestion("recommend", "Would you recommend our accounts?", "recommendation"),
+            SurveyQuestion(
+                "platform", "Where do you follow us?", "single_choice", options=("wechat", "weibo")
+            ),
+            SurveyQuestion("comment", "Anything else?", "free_text", required=False),
+        ),
+    )
+    ops.surveys.open(ADMIN, account)
+    clock.set(datetime(2026, 4, 30, 10, 0, tzinfo=UTC))
+    ops.surveys.record_response(
+        PLANNER,
+        account,
+        answers={"recommend": 9, "platform": "wechat", "comment": "More reading lists, please"},
+    )
+
+
 SCENARIOS: tuple[Golden, ...] = (
     Golden(
         "campaign_events.json",
@@ -1156,6 +1254,13 @@ SCENARIOS: tuple[Golden, ...] = (
         "05e40000",
         "A user added with a scope; password set; roles and scope changed; a token issued and "
         "revoked; the user disabled and enabled.",
+    ),
+    Golden(
+        "survey_events.json",
+        survey_scenario,
+        "5a7e0000",
+        "A reading session two readers attend; a named survey of it opened, answered by both "
+        "(free text sealed), closed; an anonymous survey of the account opened and answered.",
     ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""

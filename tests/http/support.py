@@ -154,6 +154,9 @@ Body = Callable[[Ids], dict[str, Any]]
 NO_USER = "no.such.user"
 """A login no test adds."""
 
+NO_SURVEY = "5a7e0000-0000-4000-8000-00000000dead"
+"""The id of a survey no test makes."""
+
 
 def _comment(ids: Ids) -> dict[str, Any]:
     return {"post_id": ids.post, "platform": "weibo", "external_id": "comment-1"}
@@ -315,6 +318,33 @@ BODIES: Mapping[str, Body] = {
         "reason": "to remind them",
     },
     "privacy.read_question": lambda i: {"question_id": i.question, "reason": "to answer"},
+    # Surveys (issue 17): the commands on a survey name one that does not exist (404 when
+    # allowed), as the world makes none.
+    "privacy.read_respondent": lambda i: {
+        "survey_id": NO_SURVEY,
+        "subject_id": i.subject,
+        "reason": "to reply",
+    },
+    "privacy.read_response_texts": lambda i: {
+        "survey_id": NO_SURVEY,
+        "subject_id": i.subject,
+        "reason": "to reply",
+    },
+    "survey.create": lambda i: {
+        "title": "How was the evening?",
+        "target": "account",
+        "period": PERIOD,
+        "questions": [{"id": "overall", "text": "How satisfied are you?", "kind": "rating"}],
+    },
+    "survey.open": lambda i: {"survey_id": NO_SURVEY},
+    "survey.close": lambda i: {"survey_id": NO_SURVEY},
+    "survey.record_response": lambda i: {
+        "survey_id": NO_SURVEY,
+        "answers": {"overall": 5},
+        "respondent": PERSON,
+        "consent": CONSENT,
+        "platform": "weibo",
+    },
     "privacy.request_erasure": lambda i: {"subject_id": i.subject, "reason": "the reader asked"},
     "privacy.reveal": lambda i: {"aggregate_id": i.question, "version": 1, "reason": "audit"},
     "privacy.subject_access": lambda i: {"subject_id": i.subject, "reason": "the reader asked"},

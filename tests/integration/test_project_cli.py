@@ -107,7 +107,7 @@ def demo_url(tmp_path: Path) -> str:
 
 class TestStandardRegistry:
     def test_the_standard_projections_in_their_fixed_order(self) -> None:
-        """The registry lists the eleven standard projections, in the order they run."""
+        """The registry lists the standard projections, in the order they run."""
         assert STANDARD_PROJECTION_PATHS == (
             "libops.projections.engagement:EngagementProjection",
             "libops.projections.wci:WciProjection",
@@ -120,6 +120,7 @@ class TestStandardRegistry:
             "libops.projections.signals:RiskSignalsProjection",
             "libops.projections.standing:StandingProjection",
             "libops.projections.reuse:ReuseProjection",
+            "libops.projections.surveys:SurveysProjection",
         )
         assert standard_projection_classes() == STANDARD_PROJECTIONS
 

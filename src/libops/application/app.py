@@ -52,6 +52,7 @@ from libops.domain.interaction.contest import Contest
 from libops.domain.interaction.moderation import ConductRecord
 from libops.domain.interaction.qa import Question
 from libops.domain.interaction.reading import ReadingSession
+from libops.domain.interaction.survey import Survey
 from libops.domain.personal import DataSubject, ErasureLedger
 from libops.domain.ports import Clock
 from libops.domain.post import Post
@@ -84,6 +85,7 @@ KINDS: dict[type[Aggregate], str] = {
     ReadingSession: "reading session",
     Risk: "risk",
     Standing: "standing",
+    Survey: "survey",
     User: "user",
 }
 """What each kind of aggregate is called in messages (``no campaign with id ...``)."""

@@ -29,6 +29,7 @@ from libops.domain.interaction.contest import Contest
 from libops.domain.interaction.moderation import ConductRecord
 from libops.domain.interaction.qa import TEXT_SEALED, Question
 from libops.domain.interaction.reading import ReadingSession
+from libops.domain.interaction.survey import Survey
 from libops.domain.personal import (
     Consent,
     DataSubject,
@@ -220,6 +221,7 @@ SUBJECT_ACCESS_AGGREGATES: Final[tuple[type[Aggregate], ...]] = (
     Question,
     ReadingSession,
     Contest,
+    Survey,
     ConductRecord,
     DataAccess,
     DataSubject,
@@ -251,7 +253,7 @@ class SubjectRecord:
     """One recorded event that concerns a data subject, as a subject-access listing shows it.
 
     ``kind`` is the aggregate's type (``Question``, ``ReadingSession``, ``Contest``,
-    ``ConductRecord``, ``DataAccess``, ``DataSubject``), ``event`` the event's topic,
+    ``Survey``, ``ConductRecord``, ``DataAccess``, ``DataSubject``), ``event`` the event's topic,
     ``recorded_at`` when it was recorded; ``details`` are its other fields as text (sealed
     values left out), and ``personal`` the sealed values it carries for the subject, opened
     (ERASED once erased), by field name.
@@ -291,9 +293,9 @@ class SubjectAccess(Command[tuple[SubjectRecord, ...]]):
     """List every record libops holds about a data subject, oldest first (a subject access).
 
     Questions asked, reading-session registrations, attendance and contributions, contest
-    entries, moderation (conduct) records, the readings of their data, and their erasure,
-    each with its sealed personal data opened. Needs ``privacy.read`` and a reason; the
-    listing is recorded as one reading of their data.
+    entries, survey responses, moderation (conduct) records, the readings of their data, and
+    their erasure, each with its sealed personal data opened. Needs ``privacy.read`` and a
+    reason; the listing is recorded as one reading of their data.
     """
 
     KEYED = False

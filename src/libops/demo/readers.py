@@ -9,10 +9,17 @@ from uuid import UUID
 from libops.demo.setting import METRIC_DAYS, TEAM, beijing_time
 from libops.demo.simulation import Action
 from libops.demo.state import QuarterState
-from libops.demo.texts import GIVEN_NAMES, QUESTIONS, SURNAMES
+from libops.demo.texts import (
+    GIVEN_NAMES,
+    QUESTIONS,
+    SURNAMES,
+    SURVEY_COMMENTS,
+    SURVEY_TOPICS,
+)
 from libops.domain.errors import EntryRefusedError
 from libops.domain.interaction.contest import ContestKind, ContestRules, EntryMethod, Prize
 from libops.domain.interaction.moderation import CommentRef
+from libops.domain.interaction.survey import QuestionKind, SurveyQuestion, SurveyTarget
 from libops.domain.personal import Consent, PersonalInfo
 from libops.domain.values import Platform
 
@@ -170,12 +177,83 @@ class ReaderActions(QuarterState):
                 idempotency_key=f"{key}:contribute:{i}",
             )
         self.sim.tally.attended += len(attended)
+        self.attended = attended
         self.sim.at(self.sim.clock.now() + timedelta(hours=2), self.session_closer)
 
     def session_closer(self) -> None:
-        """Close the reading session."""
+        """Close the reading session, and ask its participants how satisfied they were."""
         self.ops.sessions.close(
             TEAM["planner"], self.session_id, idempotency_key=f"{self.key}:session:close"
+        )
+        self.survey_opener()
+
+    # --- the satisfaction survey after the session (issue 17, item 1) ---------------------
+
+    def survey_opener(self) -> None:
+        """Open a named survey of the session; most participants present answer it within two
+        days (answers drawn from the run's seed); it closes three days later."""
+        planner, key, now = TEAM["planner"], self.key, self.sim.clock.now()
+        self.survey_id = self.ops.surveys.create(
+            planner,
+            title=self.say("survey"),
+            target=SurveyTarget.ACTIVITY,
+            target_id=self.session_id,
+            questions=(
+                SurveyQuestion("overall", self.say("survey_overall"), QuestionKind.RATING),
+                SurveyQuestion(
+                    "recommend", self.say("survey_recommend"), QuestionKind.RECOMMENDATION
+                ),
+                SurveyQuestion(
+                    "next",
+                    self.say("survey_next"),
+                    QuestionKind.MULTIPLE_CHOICE,
+                    required=False,
+                    options=SURVEY_TOPICS,
+                ),
+                SurveyQuestion(
+                    "comment", self.say("survey_comment"), QuestionKind.FREE_TEXT, required=False
+                ),
+            ),
+            idempotency_key=f"{key}:survey",
+        )
+        self.ops.surveys.open(planner, self.survey_id, idempotency_key=f"{key}:survey:open")
+        rng = random.Random(f"{key}:survey")
+        for i, subject in enumerate(self.attended):
+            if rng.random() < 0.8:
+                after = timedelta(minutes=rng.randrange(30, 2 * 24 * 60))
+                self.sim.at(now + after, self.respondent(i, subject, rng.random()))
+        self.sim.at(now + timedelta(days=3), self.survey_closer)
+
+    def respondent(self, i: int, subject: str, draw: float) -> Action:
+        """The action that records participant ``i``'s answers, drawn from ``draw``."""
+
+        def respond() -> None:
+            rng = random.Random(f"{self.key}:survey:{i}:{draw}")
+            answers: dict[str, object] = {
+                "overall": rng.choices((5, 4, 3, 2, 1), (45, 35, 12, 5, 3))[0],
+                "recommend": rng.choices(range(11), (1, 1, 1, 1, 2, 3, 5, 10, 20, 26, 30))[0],
+            }
+            if rng.random() < 0.6:
+                answers["next"] = rng.sample(SURVEY_TOPICS, rng.randrange(1, 3))
+            if rng.random() < 0.3:
+                answers["comment"] = rng.choice(SURVEY_COMMENTS)
+            info, _subject = self.reader(100 + self.registered.index(subject))
+            self.ops.surveys.record_response(
+                TEAM["planner"],
+                self.survey_id,
+                answers=answers,
+                respondent=info,
+                subject_id=subject,
+                consent=self.consent(self.say("consent_survey")),
+                idempotency_key=f"{self.key}:survey:respond:{i}",
+            )
+
+        return respond
+
+    def survey_closer(self) -> None:
+        """Close the satisfaction survey."""
+        self.ops.surveys.close(
+            TEAM["planner"], self.survey_id, idempotency_key=f"{self.key}:survey:close"
         )
 
     def contest_announcer(self, opens: datetime, closes: datetime) -> Action:

@@ -193,7 +193,29 @@ CONTENT: Final[dict[str, tuple[str, str]]] = {
     "vendor_software": ("Schedulr SaaS", "排期云服务"),
     "vendor_kol": ("书虫小王工作室 / Bookworm Studio", "书虫小王工作室"),
     "move": ("电子资源推广追加投放 / more promotion for the e-resources", "电子资源推广追加投放"),
+    # --- the satisfaction survey after the reading session (issue 17, item 1) ---
+    "survey": (
+        "{theme}读书会满意度调查 / {theme_en} reading circle survey",
+        "{theme}读书会满意度调查",
+    ),
+    "consent_survey": ("读书会满意度调查 / the reading circle survey", "读书会满意度调查"),
+    "survey_overall": (
+        "How satisfied were you with the reading circle? (1-5)",
+        "您对本次读书会的满意程度如何？（1至5分）",
+    ),
+    "survey_recommend": (
+        "How likely are you to recommend our reading circles to a friend? (0-10)",
+        "您向朋友推荐我馆读书会的可能性有多大？（0至10分）",
+    ),
+    "survey_next": ("What would you like next time?", "下次希望的主题？"),
+    "survey_comment": ("Anything else you would like to tell us?", "其他意见和建议"),
 }
+
+SURVEY_TOPICS: Final = ("poetry", "history", "science")
+"""The options of the demo survey's multiple-choice question (ids, the same in both languages)."""
+
+SURVEY_COMMENTS: Final = ("希望多一些诗歌分享", "时间安排很合适", "希望增加线下场次")
+"""Free-text answers the demo's respondents give (sealed with them)."""
 
 _QUARTER_ZH: Final = ("一", "二", "三", "四")
 

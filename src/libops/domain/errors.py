@@ -751,3 +751,53 @@ class InvalidCursorError(QueryParameterError):
 
 class ReusedItselfError(RuleViolationError):
     """A post was said to be made from itself: reused content names another post."""
+
+
+# --- surveys (issue 17, item 1) ----------------------------------------------------------
+
+
+class SurveyFormError(InvalidValueError):
+    """A survey's questions are not well formed (no questions, a repeated id, a choice
+    question without two options or with repeated ones, options on a question that has none)."""
+
+
+class SurveyNotOpenError(InvalidTransitionError):
+    """A survey takes responses only while it is open (not before it opens, nor once closed)."""
+
+
+class AlreadyRespondedError(RuleViolationError):
+    """The person (data subject) already responded to this survey: one response per person."""
+
+
+class NotRespondedError(RuleViolationError, LookupError):
+    """The person has no response recorded in the named survey."""
+
+
+class SurveyRespondentError(RuleViolationError):
+    """A named survey needs its respondent; an anonymous one refuses any personal data."""
+
+
+class SurveyAnswerError(InvalidValueError):
+    """An answer does not fit the survey's questions; ``question_id`` names the question."""
+
+    def __init__(self, question_id: str, message: str) -> None:
+        super().__init__(f"question {question_id!r}: {message}")
+        self.question_id = question_id
+
+
+class UnknownSurveyQuestionError(SurveyAnswerError, LookupError):
+    """The answer names a question the survey does not ask."""
+
+
+class MissingAnswerError(SurveyAnswerError):
+    """A required question was left unanswered."""
+
+
+class AnswerKindError(SurveyAnswerError):
+    """The answer is of the wrong kind for its question (text for a rating, a list for a
+    single choice, ...)."""
+
+
+class AnswerOutOfRangeError(SurveyAnswerError):
+    """A rating outside 1-5, a recommendation outside 0-10, or an option the question does
+    not offer."""

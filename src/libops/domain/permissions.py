@@ -94,6 +94,12 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "contest.close": frozenset({_ADMIN}),
         "contest.draw": frozenset({_ADMIN}),
         "contest.cancel": frozenset({_ADMIN}),
+        # Surveys (issue 17): planners and admins draw them up, open, close, and record the
+        # responses readers give, as with the other interactions.
+        "survey.create": frozenset({_PLANNER, _ADMIN}),
+        "survey.open": frozenset({_PLANNER, _ADMIN}),
+        "survey.close": frozenset({_PLANNER, _ADMIN}),
+        "survey.record_response": frozenset({_PLANNER, _ADMIN}),
         "conduct.hide_comment": frozenset({_ADMIN}),
         "conduct.warn": frozenset({_ADMIN}),
         "conduct.sanction": frozenset({_ADMIN}),

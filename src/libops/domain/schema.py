@@ -20,7 +20,7 @@ import cattrs
 import cattrs.gen
 
 from libops.domain import budget, cadence, campaign, personal, post, risk, values
-from libops.domain.interaction import contest, moderation, qa, reading
+from libops.domain.interaction import contest, moderation, qa, reading, survey
 
 
 def _is_set_type(type_: Any) -> bool:
@@ -99,6 +99,7 @@ VALUE_TYPES: Final[Mapping[type[Any], str]] = MappingProxyType(
         contest.Prize: "libops.Prize",
         contest.ContestRules: "libops.ContestRules",
         moderation.CommentRef: "libops.CommentRef",
+        survey.SurveyQuestion: "libops.SurveyQuestion",
     }
 )
 """attrs value types that events may carry, each with its fixed stored name."""
@@ -131,6 +132,9 @@ ENUM_TYPES: Final[Mapping[type[enum.Enum], str]] = MappingProxyType(
         contest.EntryMethod: "libops.EntryMethod",
         moderation.ModerationAction: "libops.ModerationAction",
         moderation.SanctionMeasure: "libops.SanctionMeasure",
+        survey.QuestionKind: "libops.SurveyQuestionKind",
+        survey.SurveyTarget: "libops.SurveyTarget",
+        survey.SurveyStatus: "libops.SurveyStatus",
     }
 )
 """Enumerations that events may carry, each with its fixed stored name."""

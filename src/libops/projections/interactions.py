@@ -27,7 +27,23 @@ Documents:
   ``{"title", "campaign_id", "capacity", "registered", "attended", "contributions",
   "status"}``;
 - ``moderation``: actions by kind: ``{"hidden", "warned", "sanctioned",
-  "sanctioned_automatically", "featured", "rewarded"}``.
+  "sanctioned_automatically", "featured", "rewarded"}``;
+- ``quality`` (issue 17, item 2: the quality of participation, not only its amount):
+  ``{"answer_lengths", "contribution_lengths", "median_answer_length",
+  "median_contribution_length", "answered_well", "answered_well_rate", "returning",
+  "returning_share", "contest_winners"}``. Lengths are in characters of the stripped text
+  (staff answers to questions; what participants shared at reading sessions), counted in
+  buckets ``{"short": < 50, "medium": 50 to 199, "long": 200 or more}`` with the median (as
+  Decimal text; the length counts behind it are kept under ``*_length_counts``); no text is
+  copied. A question is **answered well** when it was answered without ever being escalated
+  (within the escalation time); ``answered_well_rate`` is answered well / received (four
+  places). A participant **came back** (``returning``) when they took part in two or more
+  interactions: questions asked, reading sessions registered for, contests entered (each
+  counted once; moderation is not taking part); ``returning_share`` is returning /
+  participants. ``contest_winners`` counts the winners drawn (with the ``featured`` and
+  ``rewarded`` of ``moderation``, what staff recognised). ``participant:<subject id>`` gains
+  ``interactions``: how many they took part in. A store projected before these fields were
+  added gets them with ``libops project rebuild interactions``.
 """
 
 from __future__ import annotations
@@ -157,6 +173,60 @@ def _put_reading(view: View, reading: dict[str, Any]) -> None:
 
 _CONTEST_FIELDS: Final = ("contests", "entries", "disqualified", "eligible", "drawn", "cancelled")
 
+# --- the quality of participation (issue 17, item 2) ---------------------------------------
+
+LENGTH_BUCKETS: Final = (("short", 0), ("medium", 50), ("long", 200))
+"""The length buckets of answers and contributions, each from its lower bound (characters)."""
+
+
+def length_bucket(length: int) -> str:
+    """The bucket of a text of ``length`` characters."""
+    return [name for name, low in LENGTH_BUCKETS if length >= low][-1]
+
+
+def _quality(view: View) -> dict[str, Any]:
+    found: dict[str, Any] | None = view.get("quality")
+    if found is not None:
+        return found
+    buckets = [name for name, _ in LENGTH_BUCKETS]
+    return {
+        "answer_lengths": dict.fromkeys(buckets, 0),
+        "contribution_lengths": dict.fromkeys(buckets, 0),
+        "answer_length_counts": {},
+        "contribution_length_counts": {},
+        "median_answer_length": None,
+        "median_contribution_length": None,
+        "answered_well": 0,
+        "answered_well_rate": None,
+        "returning": 0,
+        "returning_share": None,
+        "contest_winners": 0,
+    }
+
+
+def _lengths(quality: dict[str, Any], kind: str, text: str) -> None:
+    """Count ``text``'s length (stripped) in the ``kind`` buckets and length counts."""
+    length = len(text.strip())
+    quality[f"{kind}_lengths"][length_bucket(length)] += 1
+    counts = quality[f"{kind}_length_counts"]
+    counts[str(length)] = counts.get(str(length), 0) + 1
+
+
+def _took_part(view: View, subject_id: str, interaction_id: object) -> None:
+    """``subject_id`` took part in the interaction ``interaction_id`` (counted once)."""
+    marker = f"took_part:{subject_id}:{interaction_id}"
+    if view.get(marker) is not None:
+        return
+    view.put(marker, True)
+    key = f"participant:{subject_id}"
+    seen = view.get(key)
+    seen["interactions"] = seen.get("interactions", 0) + 1
+    view.put(key, seen)
+    if seen["interactions"] == 2:
+        quality = _quality(view)
+        quality["returning"] += 1
+        view.put("quality", quality)
+
 
 class InteractionEffectivenessProjection(Projection):
     """Participants, contest entries, Q&A answer rate and response times, reading, moderation."""
@@ -170,6 +240,7 @@ class InteractionEffectivenessProjection(Projection):
     def question_received(self, event: Question.Received, view: View) -> None:
         """One more question, from one asker."""
         _participant(view, event.asker.subject_id, "qa")
+        _took_part(view, event.asker.subject_id, event.originator_id)
         qa = _qa(view)
         qa["received"] += 1
         qa["answer_rate"] = ratio(qa["answered"], qa["received"])
@@ -185,10 +256,19 @@ class InteractionEffectivenessProjection(Projection):
         seconds = str(int(event.response_seconds))
         counts[seconds] = counts.get(seconds, 0) + 1
         view.put("qa", qa)  # the median and 90th percentile: once a batch, before_commit
+        quality = _quality(view)
+        _lengths(quality, "answer", event.text)
+        if view.get(f"escalated:{event.originator_id}") is None:
+            quality["answered_well"] += 1
+        view.put("quality", quality)
 
     def before_commit(self, view: View) -> None:
-        """Work out the median and 90th-percentile response times if answers came in."""
-        if "qa" not in view.touched():
+        """Work out the median and 90th-percentile response times if answers came in, and
+        the quality figures (medians, rates, shares) if anything they rest on changed."""
+        touched = view.touched()
+        if {"quality", "qa", "participants"} & set(touched):
+            self._quality_figures(view)
+        if "qa" not in touched:
             return
         qa = view.get("qa")
         if qa is None:
@@ -205,6 +285,20 @@ class InteractionEffectivenessProjection(Projection):
         qa = _qa(view)
         qa["escalated"] += 1
         view.put("qa", qa)
+        view.put(f"escalated:{event.originator_id}", True)
+
+    @staticmethod
+    def _quality_figures(view: View) -> None:
+        """The quality figures derived from the counts: medians, answered well, came back."""
+        quality = _quality(view)
+        qa = _qa(view)
+        participants = view.get("participants") or {"total": 0}
+        for kind in ("answer", "contribution"):
+            counts = {int(n): k for n, k in quality[f"{kind}_length_counts"].items()}
+            quality[f"median_{kind}_length"] = median_of_counts(counts)
+        quality["answered_well_rate"] = ratio(quality["answered_well"], qa["received"])
+        quality["returning_share"] = ratio(quality["returning"], participants["total"])
+        view.put("quality", quality)
 
     # --- reading sessions ----------------------------------------------------------------
 
@@ -231,6 +325,7 @@ class InteractionEffectivenessProjection(Projection):
     def session_registered(self, event: ReadingSession.Registered, view: View) -> None:
         """A reader registered for a session."""
         _participant(view, event.participant.subject_id, "reading")
+        _took_part(view, event.participant.subject_id, event.originator_id)
         view.increment(f"session:{event.originator_id}", field="registered")
         reading = _reading(view)
         reading["registrations"] += 1
@@ -251,6 +346,9 @@ class InteractionEffectivenessProjection(Projection):
         reading = _reading(view)
         reading["contributions"] += 1
         _put_reading(view, reading)
+        quality = _quality(view)
+        _lengths(quality, "contribution", event.text)
+        view.put("quality", quality)
 
     @handles(ReadingSession.Closed)
     def session_closed(self, event: ReadingSession.Closed, view: View) -> None:
@@ -289,6 +387,7 @@ class InteractionEffectivenessProjection(Projection):
     def contest_entry(self, event: Contest.EntryRecorded, view: View) -> None:
         """An entry, by one participant."""
         _participant(view, event.participant.subject_id, "contest")
+        _took_part(view, event.participant.subject_id, event.originator_id)
         view.increment(f"contest:{event.originator_id}", field="entries")
         self._contests(view, "entries")
 
@@ -309,6 +408,9 @@ class InteractionEffectivenessProjection(Projection):
         """The winners were drawn."""
         view.update(f"contest:{event.originator_id}", status="drawn")
         self._contests(view, "drawn")
+        quality = _quality(view)
+        quality["contest_winners"] += len(event.winners)
+        view.put("quality", quality)
 
     @handles(Contest.Cancelled)
     def contest_cancelled(self, event: Contest.Cancelled, view: View) -> None:

@@ -20,6 +20,7 @@ from libops.projections.risks import RiskRegisterProjection
 from libops.projections.scorecard import CampaignScorecardProjection
 from libops.projections.signals import RiskSignalsProjection
 from libops.projections.standing import StandingProjection
+from libops.projections.surveys import SurveysProjection
 from libops.projections.views import Projection
 from libops.projections.wci import WciProjection
 
@@ -35,6 +36,7 @@ STANDARD_PROJECTIONS: Final[tuple[type[Projection], ...]] = (
     RiskSignalsProjection,
     StandingProjection,
     ReuseProjection,
+    SurveysProjection,
 )
 """The classes of the standard projections, in the order they run."""
 

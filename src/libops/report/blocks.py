@@ -35,6 +35,8 @@ SECTIONS: Final = (
     "indices",
     "standing",
     "interactions",
+    # Satisfaction surveys (issue 17, item 1): CSAT, NPS and its interval, period over period.
+    "satisfaction",
     # The account's standing (issue 14, item 5): typical cases and online service uses.
     "typical_cases",
     "services",
@@ -65,7 +67,10 @@ LAYOUTS: Final[dict[str, Layout]] = {
         "summary",
         ("overview", ("background", "goals", "results", "comparisons", "judgement", "services")),
         ("platforms", ("engagement", "statistics", "wechat_index", "cadence", "indices")),
-        ("content", ("execution", "interactions", "typical_cases", "sameness", "reuse")),
+        (
+            "content",
+            ("execution", "interactions", "satisfaction", "typical_cases", "sameness", "reuse"),
+        ),
         ("standing", ("standing",)),
         ("problems", ("problems", "risks", "budget", "budget_use")),
         ("plan", ("recommendations", "targets")),
@@ -608,6 +613,7 @@ def _interactions(report: Report, w: Words) -> list[Block]:
     out.append(_counts(w, "group", "participants", i.participants_by_kind))
     out.append(Paragraph(w("p.moderation", total=count(i.moderation_total))))
     out.append(_counts(w, "action", "count", i.moderation))
+    out.extend(_quality_blocks(report, w))
     return out
 
 
@@ -1417,10 +1423,142 @@ SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
     "appendix": _appendix,
     "sameness": _sameness,
     "reuse": _reuse,
+    "satisfaction": lambda report, w: _satisfaction(report, w),
 }
 """Each section's blocks, by its name in :data:`SECTIONS` (data sections wrapped by
 :func:`_data_section`, just below)."""
 SECTION_BLOCKS.update({name: _data_section(SECTION_BLOCKS[name]) for name in DATA_SECTIONS})
+
+
+# --- the quality of participation (issue 17, item 2) ---------------------------------------
+
+
+def _length(value: Decimal | None) -> str:
+    """A median length in characters (one decimal at most)."""
+    return NONE if value is None else number(value)
+
+
+def _quality_blocks(report: Report, w: Words) -> list[Block]:
+    """The quality of participation, under the interactions section: answered well, came
+    back, recognised by staff, and answers and contributions by length."""
+    i = report.interactions
+    if not (i.answer_lengths or i.contribution_lengths or i.returning):
+        return []
+    featured = dict(i.moderation)
+    return [
+        Heading(3, w("h3.quality")),
+        Paragraph(
+            w(
+                "p.quality",
+                well=count(i.answered_well),
+                questions=count(i.questions),
+                well_rate=percent(i.answered_well_rate),
+                returning=count(i.returning),
+                participants=count(i.participants),
+                returning_share=percent(i.returning_share),
+                featured=count(featured.get("featured", 0)),
+                rewarded=count(featured.get("rewarded", 0)),
+                winners=count(i.contest_winners),
+            )
+        ),
+        _table(
+            w.columns("length", "answers", "contributions"),
+            [
+                (w(f"length.{name}"), count(answers), count(contributions))
+                for (name, answers), (_, contributions) in zip(
+                    i.answer_lengths or (("short", 0), ("medium", 0), ("long", 0)),
+                    i.contribution_lengths or (("short", 0), ("medium", 0), ("long", 0)),
+                    strict=True,
+                )
+            ]
+            + [
+                (
+                    w("length.median"),
+                    _length(i.median_answer_length),
+                    _length(i.median_contribution_length),
+                )
+            ],
+            [False, True, True],
+        ),
+        Paragraph(w("p.quality_method")),
+    ]
+
+
+# --- satisfaction surveys (issue 17, item 1) ------------------------------------------------
+
+
+def _nps(value: Decimal | None) -> str:
+    """An NPS (or a change of it) in signed points with one decimal (``+30.0``)."""
+    return NONE if value is None else f"{value:+.1f}"
+
+
+def _satisfaction(report: Report, w: Words) -> list[Block]:
+    """The satisfaction section: per survey in scope, responses and rate, CSAT, NPS with its
+    95% interval; then how each compares with the survey before it of the same kind (a
+    sentence says so when no survey is in scope)."""
+    rows = report.satisfaction.surveys
+    out: list[Block] = [Heading(2, w("h.satisfaction"), "satisfaction")]
+    if not rows:
+        out.append(Paragraph(w("p.no_surveys")))
+        return out
+    out.append(
+        Paragraph(
+            w(
+                "p.satisfaction",
+                surveys=len(rows),
+                responses=count(report.satisfaction.responses),
+            )
+        )
+    )
+    out.append(
+        _table(
+            w.columns(
+                "survey",
+                "survey_target",
+                "day",
+                "responses",
+                "response_rate",
+                "csat",
+                "nps",
+                "nps_interval",
+            ),
+            [
+                (
+                    r.title,
+                    w(f"survey_target.{r.target}"),
+                    r.day.isoformat(),
+                    count(r.responses),
+                    percent(r.response_rate),
+                    percent(r.csat),
+                    _nps(r.nps),
+                    NONE
+                    if r.nps_low is None or r.nps_high is None
+                    else w("survey.interval", low=_nps(r.nps_low), high=_nps(r.nps_high)),
+                )
+                for r in rows
+            ],
+            [False, False, False, True, True, True, True, False],
+        )
+    )
+    compared = [r for r in rows if r.previous_title is not None]
+    if compared:
+        out.append(Paragraph(w("p.satisfaction_compared")))
+        out.append(
+            BulletList(
+                tuple(
+                    w(
+                        "survey.change",
+                        survey=r.title,
+                        previous=r.previous_title,
+                        csat=points(r.csat_change),
+                        nps=_nps(r.nps_change),
+                    )
+                    for r in compared
+                )
+            )
+        )
+    out.append(Paragraph(w("p.satisfaction_method")))
+    return out
 
 
 def _or_none(value: object) -> str:

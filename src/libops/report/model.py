@@ -48,6 +48,7 @@ from libops.report.results import (
     _local_day,
 )
 from libops.report.reuse import _reuse, _sameness
+from libops.report.satisfaction import satisfaction as _satisfaction
 from libops.report.sections import (
     LANGUAGES,
     REPORT_KINDS,
@@ -290,6 +291,8 @@ def build_report(
         # Issue 17: by the days of submission and first publication, in a period given.
         sameness=_sameness(ops, engine.view(REUSE), given, campaign),
         reuse=_reuse(engine.view(REUSE), given, campaign),
+        # Satisfaction surveys (issue 17): by campaign, or by the period asked for.
+        satisfaction=_satisfaction(engine.view("surveys"), interactions_view, given, campaign),
     )
 
 

@@ -13,6 +13,7 @@ from libops.domain.cadence import CadencePeriod
 from libops.domain.values import Period
 from libops.projections.cadence import OVER, UNDER, WITHIN, CadenceComplianceProjection
 from libops.projections.engagement import ZONE
+from libops.projections.interactions import LENGTH_BUCKETS
 from libops.report.sections import (
     CadenceRow,
     CampaignInfo,
@@ -267,4 +268,28 @@ def _interactions(view: Mapping[str, Any], campaign: str | None) -> Interactions
         contributions=sum(d["contributions"] for d in sessions),
         moderation=tuple(sorted(moderation.items())),
         moderation_total=sum(moderation.values()),
+        **_quality(view.get("quality")),
     )
+
+
+def _quality(quality: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The quality of participation (issue 17, item 2) as Interactions fields."""
+    if quality is None:
+        return {}
+
+    def dec(name: str) -> Decimal | None:
+        return None if quality[name] is None else Decimal(quality[name])
+
+    return {
+        "answer_lengths": tuple((b, quality["answer_lengths"][b]) for b, _ in LENGTH_BUCKETS),
+        "contribution_lengths": tuple(
+            (b, quality["contribution_lengths"][b]) for b, _ in LENGTH_BUCKETS
+        ),
+        "median_answer_length": dec("median_answer_length"),
+        "median_contribution_length": dec("median_contribution_length"),
+        "answered_well": int(quality["answered_well"]),
+        "answered_well_rate": dec("answered_well_rate"),
+        "returning": int(quality["returning"]),
+        "returning_share": dec("returning_share"),
+        "contest_winners": int(quality["contest_winners"]),
+    }

@@ -240,6 +240,16 @@ class Interactions:
     contributions: int
     moderation: tuple[tuple[str, int], ...]
     moderation_total: int
+    # The quality of participation (issue 17, item 2), from the view's ``quality`` document.
+    answer_lengths: tuple[tuple[str, int], ...] = ()
+    contribution_lengths: tuple[tuple[str, int], ...] = ()
+    median_answer_length: Decimal | None = None
+    median_contribution_length: Decimal | None = None
+    answered_well: int = 0
+    answered_well_rate: Decimal | None = None
+    returning: int = 0
+    returning_share: Decimal | None = None
+    contest_winners: int = 0
 
 
 @attrs.frozen
@@ -789,11 +799,13 @@ class Report:
     """Near-duplicate drafts found at review in scope (issue 17)."""
     reuse: Reuse = Reuse()
     """Original, reposted and reused posts published in scope, and their cost (issue 17)."""
+    satisfaction: Satisfaction = attrs.field(factory=lambda: Satisfaction())
+    """The satisfaction surveys in scope (issue 17): CSAT, NPS and its interval, rates."""
 
     @property
     def is_empty(self) -> bool:
         """Whether nothing was recorded in scope: no campaign, publication, person acting,
-        budget line, risk, question or participant. Such a report is short: the summary
+        budget line, risk, question, participant or survey. Such a report is short: the summary
         says so and the data sections are left out."""
         return not (
             self.background.campaigns
@@ -804,6 +816,7 @@ class Report:
             or self.interactions.questions
             or self.interactions.participants
             or self.standing_records.recorded
+            or self.satisfaction.surveys
         )
 
     def headline(self) -> dict[str, Any]:
@@ -825,3 +838,43 @@ class Report:
             "problems": len(self.problems),
             "recommendations": len(self.recommendations),
         }
+
+
+# --- satisfaction surveys (issue 17, item 1) ---------------------------------------------
+
+
+@attrs.frozen
+class SurveyRow:
+    """One survey in the report's scope, from the surveys view: its responses and rate, CSAT,
+    NPS with its 95% interval (points), and the change from the survey before it of the same
+    target kind (``previous_title`` None when it is the first)."""
+
+    title: str
+    target: str
+    """``activity``, ``campaign`` or ``account``."""
+    day: date
+    """The day the survey stands for: the end of an account survey's period, else the day it
+    closed (or opened, while it is open)."""
+    responses: int
+    response_rate: Decimal | None
+    csat: Decimal | None
+    nps: Decimal | None
+    nps_low: Decimal | None
+    nps_high: Decimal | None
+    previous_title: str | None = None
+    csat_change: Decimal | None = None
+    """Change of CSAT from the previous survey of the same target kind (a ratio)."""
+    nps_change: Decimal | None = None
+    """Change of NPS from the previous survey of the same target kind (points)."""
+
+
+@attrs.frozen
+class Satisfaction:
+    """The satisfaction surveys in the report's scope, oldest first."""
+
+    surveys: tuple[SurveyRow, ...] = ()
+
+    @property
+    def responses(self) -> int:
+        """Every response to the surveys in scope."""
+        return sum(row.responses for row in self.surveys)

@@ -527,6 +527,50 @@ STRINGS: Final[dict[str, str]] = {
     "reuse.new": "New",
     "reuse.reused": "Reused",
     "risk.homogeneous_content": "Homogeneous content: drafts repeat recent posts",
+    # --- satisfaction surveys (issue 17, item 1; helper e) ---------------------------------
+    "h.satisfaction": "Reader satisfaction",
+    "p.satisfaction": "{surveys} {surveys:survey|surveys} asked readers how satisfied they "
+    "were ({responses} {responses:response|responses} in all):",
+    "col.survey": "Survey",
+    "col.survey_target": "About",
+    "col.responses": "Responses",
+    "col.response_rate": "Response rate",
+    "col.csat": "CSAT",
+    "col.nps": "NPS",
+    "col.nps_interval": "NPS, 95% interval",
+    "survey_target.activity": "An activity",
+    "survey_target.campaign": "A campaign",
+    "survey_target.account": "The account",
+    "survey.interval": "{low} to {high}",
+    "p.satisfaction_compared": "Compared with the survey before of the same kind:",
+    "survey.change": "{survey} (against {previous}): change of CSAT in percentage points: "
+    "{csat}; change of NPS: {nps}",
+    "p.no_surveys": "No satisfaction survey of readers is recorded for this period; surveys "
+    "(ratings, the 0-10 recommendation question, choices, free text) can be recorded with "
+    "ops.surveys (see docs/surveys.md).",
+    "p.satisfaction_method": "CSAT is the share of answers of 4 or 5 on the 1-5 rating "
+    "questions. NPS (Net Promoter Score) is the share of promoters (9 or 10 on the 0-10 "
+    "recommendation question) minus the share of detractors (0 to 6), in points from -100 to "
+    "+100; its 95% interval is NPS ± 1.96 × 100 × √(Var ÷ n), with Var = p+ + p- - (p+ - p-)², "
+    "the variance of a trinomial score (a rough guide under about 30 answers). The response "
+    "rate counts responses against the participants present, for a survey of a reading "
+    "session; other surveys have none.",
+    # --- quality of participation (issue 17, item 2; helper e) ----------------------------
+    "h3.quality": "Quality of participation",
+    "p.quality": "Questions answered well (answered without being escalated): {well} of "
+    "{questions} ({well_rate}). Participants who came back (took part in two or more "
+    "questions, reading sessions or contests): {returning} of {participants} "
+    "({returning_share}). Recognised by staff: comments featured: {featured}; readers "
+    "rewarded: {rewarded}; contest winners: {winners}.",
+    "col.length": "Length",
+    "col.answers": "Staff answers",
+    "col.contributions": "Contributions",
+    "length.short": "Short (under 50 characters)",
+    "length.medium": "Medium (50 to 199 characters)",
+    "length.long": "Long (200 characters or more)",
+    "length.median": "Median length (characters)",
+    "p.quality_method": "Lengths count the characters of the staff's answers to questions and "
+    "of what participants shared at reading sessions; no text is copied into the figures.",
 }
 """Every heading, label and sentence of the report in English, by key."""
 

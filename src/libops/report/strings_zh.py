@@ -470,6 +470,44 @@ STRINGS: Final[dict[str, str]] = {
     "reuse.new": "新制作",
     "reuse.reused": "复用",
     "risk.homogeneous_content": "内容同质化：草稿与近期帖子高度相似",
+    # --- 满意度调查 (issue 17, item 1; helper e) ---------------------------------------------
+    "h.satisfaction": "读者满意度",
+    "p.satisfaction": "本期开展满意度调查 {surveys} 次，共收回答卷 {responses} 份：",
+    "col.survey": "调查",
+    "col.survey_target": "调查对象",
+    "col.responses": "答卷数",
+    "col.response_rate": "回收率",
+    "col.csat": "满意度",
+    "col.nps": "净推荐值",
+    "col.nps_interval": "净推荐值95%置信区间",
+    "survey_target.activity": "活动",
+    "survey_target.campaign": "专题活动",
+    "survey_target.account": "账号整体",
+    "survey.interval": "{low} 至 {high}",
+    "p.satisfaction_compared": "与上一次同类调查相比：",
+    "survey.change": "{survey}（对比{previous}）：满意度变化 {csat} 个百分点，净推荐值变化 {nps}",
+    "p.no_surveys": "本期没有读者满意度调查的记录；可通过满意度调查功能记录评分、0至10分推荐意愿、"
+    "选择题与意见建议（见使用文档）。",
+    "p.satisfaction_method": "满意度为1至5分评分题中给出4分或5分的答案所占比例。净推荐值为"
+    "0至10分推荐意愿题中推荐者（9至10分）所占比例减去贬损者（0至6分）所占比例，以分计，"
+    "范围为−100至+100；其95%置信区间为 净推荐值 ± 1.96 × 100 × √(方差 ÷ 样本数)，方差 = "
+    "推荐者比例 + 贬损者比例 − (推荐者比例 − 贬损者比例)²，即三项分布得分的方差（答卷少于约30份时"
+    "仅供参考）。回收率仅对读书分享会的调查计算，以到场人数为分母。",
+    # --- 参与质量 (issue 17, item 2; helper e) ---------------------------------------------
+    "h3.quality": "参与质量",
+    "p.quality": "优质答复（未被督办即答复）的提问 {well} 个，占提问总数 {questions} 个的 "
+    "{well_rate}。回访参与者（参与两次及以上提问、读书会或竞赛）{returning} 人，占参与者 "
+    "{participants} 人的 {returning_share}。获得馆员认可：精选评论 {featured} 条，获奖励读者 "
+    "{rewarded} 人次，竞赛中奖 {winners} 人次。",
+    "col.length": "篇幅",
+    "col.answers": "馆员答复",
+    "col.contributions": "读者分享",
+    "length.short": "短（少于50字）",
+    "length.medium": "中（50至199字）",
+    "length.long": "长（200字及以上）",
+    "length.median": "篇幅中位数（字）",
+    "p.quality_method": "篇幅按馆员答复提问、读者在读书会上分享内容的字数统计；"
+    "统计数据中不复制任何文字内容。",
 }
 """Every heading, label and sentence of the report in Chinese, by key."""
 

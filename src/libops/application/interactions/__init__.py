@@ -9,6 +9,7 @@ from libops.application.interactions.contest import ContestService, seed_key_sub
 from libops.application.interactions.moderation import ModerationService
 from libops.application.interactions.qa import DEFAULT_ESCALATION, QuestionService
 from libops.application.interactions.reading import ReadingSessionService
+from libops.application.interactions.surveys import SurveyService
 
 __all__ = [
     "DEFAULT_ESCALATION",
@@ -16,5 +17,6 @@ __all__ = [
     "ModerationService",
     "QuestionService",
     "ReadingSessionService",
+    "SurveyService",
     "seed_key_subject",
 ]

@@ -26,6 +26,13 @@ from libops.domain.interaction.moderation import (
 )
 from libops.domain.interaction.qa import Question, QuestionStatus
 from libops.domain.interaction.reading import ReadingSession, Registration, SessionStatus
+from libops.domain.interaction.survey import (
+    QuestionKind,
+    Survey,
+    SurveyQuestion,
+    SurveyStatus,
+    SurveyTarget,
+)
 
 __all__ = [
     "CommentRef",
@@ -42,11 +49,16 @@ __all__ = [
     "ModerationPolicy",
     "Prize",
     "Question",
+    "QuestionKind",
     "QuestionStatus",
     "ReadingSession",
     "Registration",
     "SanctionMeasure",
     "SessionStatus",
+    "Survey",
+    "SurveyQuestion",
+    "SurveyStatus",
+    "SurveyTarget",
     "draw_winners",
     "verify_draw",
 ]

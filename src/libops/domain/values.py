@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import UTC, date, datetime
@@ -22,6 +22,7 @@ from libops.domain.errors import (
     InvalidValueError,
     LimitExceededError,
     MoneyError,
+    NotAPublishingPlatformError,
     PeriodError,
 )
 
@@ -109,8 +110,37 @@ class Role(enum.Enum):
     AUDITOR = "auditor"
 
 
-class Platform(enum.Enum):
-    """A social-media platform the library publishes on."""
+class _PlatformType(enum.EnumMeta):
+    """Iterates (and counts, and tests membership of) every *registered* platform, in the
+    order of registration: the shipped ones first (see :mod:`libops.domain.platforms`)."""
+
+    def __iter__(cls: type[Platform]) -> Iterator[Platform]:  # type: ignore[misc, override]
+        from libops.domain.platforms import registered_ids
+
+        return iter([cls(platform_id) for platform_id in registered_ids()])
+
+    def __len__(cls) -> int:
+        from libops.domain.platforms import registered_ids
+
+        return len(registered_ids())
+
+    def __contains__(cls, value: object) -> bool:
+        from libops.domain.platforms import registered_ids
+
+        if isinstance(value, enum.Enum):
+            return isinstance(value, cls) and value.value in registered_ids()
+        return value in registered_ids()
+
+
+class Platform(enum.Enum, metaclass=_PlatformType):
+    """A platform or channel the library works on, by its registered id.
+
+    The platforms libops ships are members (``Platform.WEIBO``); a platform registered at run
+    time (an entry point in the ``libops.platforms`` group, or ``LibOps.open(platforms=...)``)
+    is ``Platform("its_id")``: one interned value per id, equal, hashable and picklable like
+    the shipped ones, stored as its id. An id nobody registered is refused. Its profile
+    (names, limits, metrics) is :func:`libops.domain.platforms.profile_of`.
+    """
 
     WEIBO = "weibo"
     WECHAT = "wechat"
@@ -120,6 +150,40 @@ class Platform(enum.Enum):
     FACEBOOK = "facebook"
     INSTAGRAM = "instagram"
     X = "x"
+    XIAOHONGSHU = "xiaohongshu"
+    BILIBILI = "bilibili"
+    WECHAT_CHANNELS = "wechat_channels"
+    KUAISHOU = "kuaishou"
+    # The library's own channels: readers reach the library there, nothing is published.
+    WEBSITE = "website"
+    EMAIL = "email"
+    TELEPHONE = "telephone"
+    DESK = "desk"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Platform | None:
+        # A registered platform that is not a shipped member: one interned value per id.
+        from libops.domain.platforms import registered_ids
+
+        if not isinstance(value, str) or value not in registered_ids():
+            return None
+        member = _REGISTERED_MEMBERS.get(value)
+        if member is None:
+            member = object.__new__(cls)
+            member._value_ = value
+            member._name_ = value.upper()
+            member = _REGISTERED_MEMBERS.setdefault(value, member)
+        return member
+
+    @property
+    def publishes(self) -> bool:
+        """Whether posts are published here (False on the library's own channels)."""
+        from libops.domain.platforms import profile_of
+
+        return profile_of(self).publishes
+
+
+_REGISTERED_MEMBERS: Final[dict[str, Platform]] = {}
 
 
 class ContentType(enum.Enum):
@@ -683,6 +747,8 @@ class PostVariant:
     link: str | None = None
 
     def __attrs_post_init__(self) -> None:
+        if checking_limits() and not self.platform.publishes:
+            raise NotAPublishingPlatformError(self.platform.value)
         for item in self.media:
             optional_line("a media reference", item, max_length=LINE_MAX)
         if self.link is not None:
@@ -718,9 +784,73 @@ class PlatformLimits:
         return problems
 
 
+COMMON_COUNTS: Final = (
+    "reads",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "favourites",
+    "followers_gained",
+)
+"""The counts every metric snapshot carries, whatever its platform."""
+
+
+class OwnMetricValues(Mapping[str, "int | Decimal"]):
+    """A platform's own metrics in one snapshot, by metric id: an immutable, hashable
+    mapping (counts as ``int``, ratios and seconds as :class:`~decimal.Decimal`)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, values: Mapping[str, int | Decimal] | None = None) -> None:
+        items = dict(sorted((values or {}).items()))
+        self._items: dict[str, int | Decimal] = items
+
+    def __getitem__(self, key: str) -> int | Decimal:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"OwnMetricValues({self._items!r})"
+
+
+def _own_metric_values(value: object) -> OwnMetricValues:
+    if isinstance(value, OwnMetricValues):
+        return value
+    if value is None:
+        return OwnMetricValues()
+    if not isinstance(value, Mapping):
+        raise InvalidValueError(
+            f"extra must map own metric ids to values, not {type(value).__name__}"
+        )
+    return OwnMetricValues(at_most_items(value))
+
+
+def at_most_items(value: Mapping[Any, Any]) -> dict[str, int | Decimal]:
+    """``value`` as a dict, if it holds at most :data:`ITEMS_MAX` items."""
+    if len(value) > ITEMS_MAX and checking_limits():
+        raise LimitExceededError(
+            "extra", ITEMS_MAX, f"extra holds more than {ITEMS_MAX} items; at most {ITEMS_MAX}"
+        )
+    return dict(value)
+
+
 @attrs.frozen
 class MetricSnapshot:
-    """Cumulative counts for one post on one platform, as observed at one moment."""
+    """Cumulative counts for one post on one platform, as observed at one moment.
+
+    ``extra`` holds the platform's own metrics (WeChat's 在看 as ``{"wow": 12}``, Douyin's
+    完播率 as ``{"completion_rate": Decimal("0.42")}``): each must be one its profile
+    declares (:mod:`libops.domain.platforms`), of the kind declared.
+    """
 
     platform: Platform = attrs.field(converter=to_platform)
     observed_at: datetime = attrs.field(converter=_observed_at_utc)
@@ -731,16 +861,25 @@ class MetricSnapshot:
     shares: int = attrs.field(default=0, validator=_count_validator)
     favourites: int = attrs.field(default=0, validator=_count_validator)
     followers_gained: int | None = attrs.field(default=None, validator=_count_validator)
+    extra: OwnMetricValues = attrs.field(factory=OwnMetricValues, converter=_own_metric_values)
 
-    COUNTS = ("reads", "views", "likes", "comments", "shares", "favourites", "followers_gained")
+    COUNTS = COMMON_COUNTS
+
+    def __attrs_post_init__(self) -> None:
+        if self.extra and checking_limits():
+            from libops.domain.platforms import own_metrics
+
+            checked = OwnMetricValues(own_metrics(self.platform, self.extra))
+            object.__setattr__(self, "extra", checked)
 
     def counts(self) -> dict[str, int | None]:
         """The cumulative counts by name, without the platform and time."""
         return {name: getattr(self, name) for name in self.COUNTS}
 
     def same_counts(self, other: MetricSnapshot) -> bool:
-        """Whether ``other`` carries exactly the same counts (whatever its time)."""
-        return self.counts() == other.counts()
+        """Whether ``other`` carries exactly the same counts and own metrics (whatever its
+        time)."""
+        return self.counts() == other.counts() and self.extra == other.extra
 
     def lowered(self, previous: MetricSnapshot) -> list[str]:
         """The counts that are lower here than in ``previous`` (a platform correction)."""

@@ -43,6 +43,7 @@ from libops.domain.values import (
     Platform,
     PlatformLimits,
     require_line,
+    use_platform_directory,
 )
 
 PLATFORM_ID: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -324,6 +325,22 @@ class PlatformRegistry:
             )
         return profile
 
+    def publishes(self, platform_id: str) -> bool:
+        """Whether the library publishes on ``platform_id``."""
+        return self.get(platform_id).publishes
+
+    def check_own_metrics(
+        self, platform_id: str, values: Mapping[str, object]
+    ) -> dict[str, int | Decimal]:
+        """``values`` checked against the platform's own metrics, ids in sorted order."""
+        profile = self.get(platform_id)
+        checked: dict[str, int | Decimal] = {}
+        for metric_id in sorted(values, key=str):
+            if not isinstance(metric_id, str):
+                raise OwnMetricError(f"an own metric's id must be text, not {metric_id!r}")
+            checked[metric_id] = profile.metric(metric_id).check(profile.id, values[metric_id])
+        return checked
+
     @contextmanager
     def registered(self, *profiles: PlatformProfile) -> Iterator[tuple[Platform, ...]]:
         """Register ``profiles`` for the span of the block, then remove those it added."""
@@ -497,6 +514,8 @@ SHIPPED: Final[tuple[PlatformProfile, ...]] = (
 REGISTRY: Final = PlatformRegistry(SHIPPED)
 """The process-wide registry."""
 
+use_platform_directory(REGISTRY)
+
 
 def registered_ids() -> tuple[str, ...]:
     """The ids of every registered platform, shipped ones first."""
@@ -533,10 +552,4 @@ def default_cadence_policy() -> CadencePolicy:
 
 def own_metrics(platform: Platform | str, values: Mapping[str, object]) -> dict[str, Any]:
     """``values`` checked against ``platform``'s own metrics, ids in sorted order."""
-    profile = profile_of(platform)
-    checked: dict[str, Any] = {}
-    for metric_id in sorted(values):
-        if not isinstance(metric_id, str):
-            raise OwnMetricError(f"an own metric's id must be text, not {metric_id!r}")
-        checked[metric_id] = profile.metric(metric_id).check(profile.id, values[metric_id])
-    return checked
+    return dict(REGISTRY.check_own_metrics(profile_of(platform).id, values))

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 from uuid import UUID
 
 import attrs
@@ -110,26 +110,50 @@ class Role(enum.Enum):
     AUDITOR = "auditor"
 
 
+class PlatformDirectory(Protocol):
+    """What :class:`Platform` asks of the platform registry
+    (:class:`libops.domain.platforms.PlatformRegistry`, which installs itself here)."""
+
+    def ids(self) -> tuple[str, ...]: ...
+
+    def __contains__(self, platform_id: object) -> bool: ...
+
+    def publishes(self, platform_id: str) -> bool: ...
+
+    def check_own_metrics(
+        self, platform_id: str, values: Mapping[str, object]
+    ) -> dict[str, int | Decimal]: ...
+
+
+_DIRECTORY: list[PlatformDirectory] = []
+
+
+def use_platform_directory(directory: PlatformDirectory) -> None:
+    """Make ``directory`` the registry :class:`Platform` consults (done once, by
+    :mod:`libops.domain.platforms`, which the :mod:`libops.domain` package imports)."""
+    _DIRECTORY[:] = [directory]
+
+
+def _directory() -> PlatformDirectory:
+    if not _DIRECTORY:  # pragma: no cover - libops.domain imports the registry first
+        raise RuntimeError("libops.domain.platforms is not loaded")
+    return _DIRECTORY[0]
+
+
 class _PlatformType(enum.EnumMeta):
     """Iterates (and counts, and tests membership of) every *registered* platform, in the
     order of registration: the shipped ones first (see :mod:`libops.domain.platforms`)."""
 
     def __iter__(cls: type[Platform]) -> Iterator[Platform]:  # type: ignore[misc, override]
-        from libops.domain.platforms import registered_ids
-
-        return iter([cls(platform_id) for platform_id in registered_ids()])
+        return iter([cls(platform_id) for platform_id in _directory().ids()])
 
     def __len__(cls) -> int:
-        from libops.domain.platforms import registered_ids
-
-        return len(registered_ids())
+        return len(_directory().ids())
 
     def __contains__(cls, value: object) -> bool:
-        from libops.domain.platforms import registered_ids
-
         if isinstance(value, enum.Enum):
-            return isinstance(value, cls) and value.value in registered_ids()
-        return value in registered_ids()
+            return isinstance(value, cls) and value.value in _directory()
+        return value in _directory()
 
 
 class Platform(enum.Enum, metaclass=_PlatformType):
@@ -163,9 +187,7 @@ class Platform(enum.Enum, metaclass=_PlatformType):
     @classmethod
     def _missing_(cls, value: object) -> Platform | None:
         # A registered platform that is not a shipped member: one interned value per id.
-        from libops.domain.platforms import registered_ids
-
-        if not isinstance(value, str) or value not in registered_ids():
+        if not isinstance(value, str) or value not in _directory():
             return None
         member = _REGISTERED_MEMBERS.get(value)
         if member is None:
@@ -178,9 +200,7 @@ class Platform(enum.Enum, metaclass=_PlatformType):
     @property
     def publishes(self) -> bool:
         """Whether posts are published here (False on the library's own channels)."""
-        from libops.domain.platforms import profile_of
-
-        return profile_of(self).publishes
+        return _directory().publishes(self.value)
 
 
 _REGISTERED_MEMBERS: Final[dict[str, Platform]] = {}
@@ -867,9 +887,9 @@ class MetricSnapshot:
 
     def __attrs_post_init__(self) -> None:
         if self.extra and checking_limits():
-            from libops.domain.platforms import own_metrics
-
-            checked = OwnMetricValues(own_metrics(self.platform, self.extra))
+            checked = OwnMetricValues(
+                _directory().check_own_metrics(self.platform.value, self.extra)
+            )
             object.__setattr__(self, "extra", checked)
 
     def counts(self) -> dict[str, int | None]:

@@ -842,7 +842,7 @@ class OwnMetricValues(Mapping[str, "int | Decimal"]):
         return f"OwnMetricValues({self._items!r})"
 
 
-def _own_metric_values(value: object) -> OwnMetricValues:
+def _own_metric_values(value: Mapping[str, int | Decimal] | None) -> OwnMetricValues:
     if isinstance(value, OwnMetricValues):
         return value
     if value is None:

@@ -249,6 +249,36 @@ class PlatformProfile:
             f"{self.id} has no own metric {metric_id!r}; its own metrics: {declared}"
         )
 
+    def to_data(self) -> dict[str, Any]:
+        """The profile as plain JSON-ready data: the form ``libops platforms --json`` prints
+        (documented in docs/platforms.md; keys only ever added)."""
+        limits = self.limits
+        cadence = self.cadence
+        return {
+            "id": self.id,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "publishes": self.publishes,
+            "shipped": self.id in REGISTRY.shipped,
+            "limits": None
+            if limits is None
+            else {
+                "max_text_length": limits.max_text_length,
+                "max_media": limits.max_media,
+                "allows_links": limits.allows_links,
+                "requires_media": limits.requires_media,
+            },
+            "cadence": None
+            if cadence is None
+            else {"per": cadence.per.value, "minimum": cadence.minimum, "maximum": cadence.maximum},
+            "reports": [name for name in COMMON_COUNTS if name in self.reports],
+            "metrics": [
+                {"id": m.id, "name_zh": m.name_zh, "name_en": m.name_en, "kind": m.kind.value}
+                for m in self.metrics
+            ],
+            "denominator": self.denominator,
+        }
+
     def cadence_rule(self) -> CadenceRule | None:
         """The default cadence as a rule (the profile must be registered)."""
         if self.cadence is None:
@@ -497,8 +527,9 @@ SHIPPED: Final[tuple[PlatformProfile, ...]] = (
         "快手",
         "Kuaishou",
         # A video or picture set; the work's caption takes up to 500 characters in the app
-        # (not confirmed from an official page: an adapter should declare its own).
-        PlatformLimits(max_text_length=500, max_media=31, allows_links=False, requires_media=True),
+        # (not confirmed from an official page: an adapter should declare its own); 9
+        # pictures is libops's conservative default for a picture set.
+        PlatformLimits(max_text_length=500, max_media=9, allows_links=False, requires_media=True),
         cadence=CadenceDefault(CadencePeriod.WEEK, 1, 5),
         reports=_VIDEO_COUNTS,
         metrics=(_COMPLETION, _WATCH),

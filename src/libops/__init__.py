@@ -229,6 +229,14 @@ from libops.domain.personal import (
     PersonalInfo,
     SealedPersonalData,
 )
+from libops.domain.platforms import (
+    CadenceDefault,
+    MetricKind,
+    OwnMetric,
+    PlatformProfile,
+    register_platform,
+    registered,
+)
 from libops.domain.ports import Comment, KeyStore, PlatformGateway
 from libops.domain.post import MetricOutcome, PlatformStatus, Post, PostStatus
 from libops.domain.risk import (
@@ -294,6 +302,7 @@ __all__ = [
     "BudgetLine",
     "BudgetStatus",
     "CadenceBreach",
+    "CadenceDefault",
     "CadenceError",
     "CadencePeriod",
     "CadencePolicy",
@@ -379,6 +388,7 @@ __all__ = [
     "LibOps",
     "LibopsError",
     "Metric",
+    "MetricKind",
     "MetricOutcome",
     "MetricSnapshot",
     "MetricsOutcome",
@@ -402,6 +412,7 @@ __all__ = [
     "Override",
     "OverrideUse",
     "OverspendError",
+    "OwnMetric",
     "PauseCampaign",
     "Period",
     "PeriodError",
@@ -417,6 +428,7 @@ __all__ = [
     "PlatformGateway",
     "PlatformLimits",
     "PlatformNotTargetedError",
+    "PlatformProfile",
     "PlatformStatus",
     "PlatformTimeoutError",
     "Position",
@@ -517,6 +529,8 @@ __all__ = [
     "build_command",
     "handles",
     "migrate",
+    "register_platform",
+    "registered",
     "run_projections",
     "standard_projections",
     "verify_draw",

@@ -24,7 +24,7 @@ import enum
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
 from typing import Any, Final
 
@@ -564,7 +564,7 @@ def register_platform(profile: PlatformProfile) -> Platform:
     return Platform(profile.id)
 
 
-def registered(*profiles: PlatformProfile) -> Any:
+def registered(*profiles: PlatformProfile) -> AbstractContextManager[tuple[Platform, ...]]:
     """A context manager registering ``profiles`` for the span of a ``with`` block."""
     return REGISTRY.registered(*profiles)
 

@@ -842,7 +842,9 @@ class OwnMetricValues(Mapping[str, "int | Decimal"]):
         return f"OwnMetricValues({self._items!r})"
 
 
-def _own_metric_values(value: Mapping[str, int | Decimal] | None) -> OwnMetricValues:
+def _own_metric_values(value: Any) -> OwnMetricValues:
+    # Typed Any, not Mapping: callers build snapshots from ``**counts`` (a dict of ints), which
+    # a Mapping-typed ``extra`` would refuse at type-checking time; checked here at run time.
     if isinstance(value, OwnMetricValues):
         return value
     if value is None:

@@ -94,8 +94,9 @@ class TestShippedProfiles:
             "email",
             "telephone",
             "desk",
-        } == ids
-        assert REGISTRY.shipped == ids
+        } == REGISTRY.shipped
+        assert REGISTRY.shipped <= ids
+        assert REGISTRY.ids()[: len(SHIPPED)] == tuple(p.id for p in SHIPPED)
 
     def test_members_keep_their_spelling_and_order(self) -> None:
         """The platforms of before keep their members, values and order, first."""
@@ -111,7 +112,7 @@ class TestShippedProfiles:
         ]
         assert Platform("weibo") is Platform.WEIBO
         assert Platform.XIAOHONGSHU.value == "xiaohongshu"
-        assert len(Platform) == len(SHIPPED)
+        assert len(Platform) == len(REGISTRY)
 
     @pytest.mark.parametrize("profile", SHIPPED, ids=lambda p: p.id)
     def test_names_in_both_languages(self, profile: PlatformProfile) -> None:
@@ -147,6 +148,8 @@ class TestShippedProfiles:
         assert not Platform.DESK.publishes
         assert Platform.WEIBO.publishes
         assert Platform.DESK not in publishing_platforms()
+        with pytest.raises(NotAPublishingPlatformError, match="desk is one of the library's"):
+            PostVariant("desk", "Closed on Monday")
 
     def test_denominators_are_the_engagement_views(self) -> None:
         """WeChat and Weibo rate over reads, the others over views."""

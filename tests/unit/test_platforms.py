@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 import pytest
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder
 
 from libops.adapters import platforms as adapter_platforms
 from libops.adapters.clock import ManualClock
@@ -25,6 +25,7 @@ from libops.adapters.platforms import (
 )
 from libops.adapters.sandbox import SandboxPlatform
 from libops.adapters.transcoding import register_libops_transcodings
+from libops.application.snapshots import decode_state, encode_state
 from libops.domain.cadence import DEFAULT_RULES, CadencePeriod
 from libops.domain.errors import (
     DuplicatePlatformError,
@@ -310,6 +311,18 @@ class TestOwnMetrics:
         assert data["extra"] == {"avg_watch_seconds": "12", "completion_rate": "0.42"}
         assert converter.structure(json.loads(json.dumps(data)), MetricSnapshot) == snapshot
         assert hash(snapshot) == hash(converter.structure(data, MetricSnapshot))
+
+    def test_aggregate_snapshots_keep_them(self) -> None:
+        """A post's stored state (an aggregate snapshot) keeps a snapshot's own metrics."""
+        snapshot = MetricSnapshot(
+            "wechat", SEEN, reads=5, extra={"wow": 2, "read_completion": Decimal("0.5")}
+        )
+        transcoder = JSONTranscoder()
+        for transcoding in (DecimalAsStr(), DatetimeAsISO()):
+            transcoder.register(transcoding)
+        decoded = decode_state(transcoder.decode(transcoder.encode(encode_state(snapshot))))
+        assert decoded.extra == snapshot.extra
+        assert decoded.extra["read_completion"] == Decimal("0.5")
 
     def test_old_snapshots_decode_and_store_as_before(self) -> None:
         """A snapshot stored before own metrics (no ``extra``) decodes with none, and one

@@ -816,15 +816,16 @@ COMMON_COUNTS: Final = (
 """The counts every metric snapshot carries, whatever its platform."""
 
 
+@attrs.define(frozen=True, eq=False, init=False, repr=False)
 class OwnMetricValues(Mapping[str, "int | Decimal"]):
     """A platform's own metrics in one snapshot, by metric id: an immutable, hashable
-    mapping (counts as ``int``, ratios and seconds as :class:`~decimal.Decimal`)."""
+    mapping (counts as ``int``, ratios and seconds as :class:`~decimal.Decimal`), equal to
+    any mapping with the same items. An attrs class, so aggregate snapshots store it."""
 
-    __slots__ = ("_items",)
+    _items: dict[str, int | Decimal]
 
     def __init__(self, values: Mapping[str, int | Decimal] | None = None) -> None:
-        items = dict(sorted((values or {}).items()))
-        self._items: dict[str, int | Decimal] = items
+        object.__setattr__(self, "_items", dict(sorted((values or {}).items())))
 
     def __getitem__(self, key: str) -> int | Decimal:
         return self._items[key]

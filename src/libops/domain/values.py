@@ -843,18 +843,27 @@ class OwnMetricValues(Mapping[str, "int | Decimal"]):
         return f"OwnMetricValues({self._items!r})"
 
 
-def _own_metric_values(value: Any) -> OwnMetricValues:
+NO_OWN_METRICS: Final = OwnMetricValues()
+"""A snapshot's ``extra`` when it carries no own metrics (immutable, so shared)."""
+
+
+def _own_metric_values(value: Any, snapshot: Any) -> OwnMetricValues:
     # Typed Any, not Mapping: callers build snapshots from ``**counts`` (a dict of ints), which
-    # a Mapping-typed ``extra`` would refuse at type-checking time; checked here at run time.
-    if isinstance(value, OwnMetricValues):
-        return value
-    if value is None:
-        return OwnMetricValues()
+    # a Mapping-typed ``extra`` would refuse at type-checking time; checked here at run time,
+    # against the profile of the snapshot's platform (set before ``extra``: fields are
+    # converted in order), except while stored values are read back.
+    if value is NO_OWN_METRICS or value is None:
+        return NO_OWN_METRICS
     if not isinstance(value, Mapping):
         raise InvalidValueError(
             f"extra must map own metric ids to values, not {type(value).__name__}"
         )
-    return OwnMetricValues(at_most_items(value))
+    if not value:
+        return NO_OWN_METRICS
+    if not checking_limits():
+        return value if isinstance(value, OwnMetricValues) else OwnMetricValues(dict(value))
+    checked = _directory().check_own_metrics(snapshot.platform.value, at_most_items(value))
+    return OwnMetricValues(checked)
 
 
 def at_most_items(value: Mapping[Any, Any]) -> dict[str, int | Decimal]:
@@ -884,16 +893,13 @@ class MetricSnapshot:
     shares: int = attrs.field(default=0, validator=_count_validator)
     favourites: int = attrs.field(default=0, validator=_count_validator)
     followers_gained: int | None = attrs.field(default=None, validator=_count_validator)
-    extra: OwnMetricValues = attrs.field(factory=OwnMetricValues, converter=_own_metric_values)
+    # mypy's attrs plugin does not know attrs.Converter: ``extra`` is then taken as Any.
+    extra: OwnMetricValues = attrs.field(
+        default=NO_OWN_METRICS,
+        converter=attrs.Converter(_own_metric_values, takes_self=True),  # type: ignore[misc]
+    )
 
     COUNTS = COMMON_COUNTS
-
-    def __attrs_post_init__(self) -> None:
-        if self.extra and checking_limits():
-            checked = OwnMetricValues(
-                _directory().check_own_metrics(self.platform.value, self.extra)
-            )
-            object.__setattr__(self, "extra", checked)
 
     def counts(self) -> dict[str, int | None]:
         """The cumulative counts by name, without the platform and time."""

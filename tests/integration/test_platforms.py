@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+import attrs
 import pytest
 from typer.testing import CliRunner
 
@@ -28,9 +29,11 @@ from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
 from libops.cli import app
 from libops.domain.errors import (
+    DuplicatePlatformError,
     InvalidValueError,
     NotAPublishingPlatformError,
     OwnMetricError,
+    PlatformProfileError,
     VariantLimitError,
 )
 from libops.domain.personal import Consent, PersonalInfo
@@ -165,6 +168,26 @@ class TestAPlatformAddedInATest:
         """Outside the ``registered`` block the made-up id is refused again."""
         with pytest.raises(InvalidValueError, match="'testvideo' is not a Platform"):
             PostVariant("testvideo", "hello", media=("a.mp4",))
+
+
+class TestOpenRegisters:
+    def test_open_registers_its_platforms(self, clock: ManualClock) -> None:
+        """``LibOps.open(platforms=...)`` registers the profiles process-wide."""
+        profile = attrs.evolve(TESTVIDEO, id="testopen")
+        try:
+            with LibOps.open("memory://", clock=clock, platforms=[profile]):
+                assert Platform("testopen").value == "testopen"
+            assert "testopen" in Platform  # process-wide: it outlives the store
+        finally:
+            REGISTRY.unregister("testopen")
+
+    def test_bad_platforms_refused_before_opening(self, clock: ManualClock) -> None:
+        """Anything but profiles, or a profile under a taken id, is refused."""
+        with pytest.raises(PlatformProfileError, match="not a PlatformProfile"):
+            LibOps.open("memory://", clock=clock, platforms=["testvideo"])  # type: ignore[list-item]
+        taken = attrs.evolve(TESTVIDEO, id="weibo")
+        with pytest.raises(DuplicatePlatformError):
+            LibOps.open("memory://", clock=clock, platforms=[taken])
 
 
 class TestOwnChannels:

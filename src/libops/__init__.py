@@ -232,6 +232,14 @@ from libops.domain.personal import (
     PersonalInfo,
     SealedPersonalData,
 )
+from libops.domain.platforms import (
+    CadenceDefault,
+    MetricKind,
+    OwnMetric,
+    PlatformProfile,
+    register_platform,
+    registered,
+)
 from libops.domain.ports import Comment, KeyStore, PlatformGateway
 from libops.domain.post import MetricOutcome, PlatformStatus, Post, PostStatus
 from libops.domain.risk import (
@@ -297,6 +305,7 @@ __all__ = [
     "BudgetLine",
     "BudgetStatus",
     "CadenceBreach",
+    "CadenceDefault",
     "CadenceError",
     "CadencePeriod",
     "CadencePolicy",
@@ -382,6 +391,7 @@ __all__ = [
     "LibOps",
     "LibopsError",
     "Metric",
+    "MetricKind",
     "MetricOutcome",
     "MetricSnapshot",
     "MetricsOutcome",
@@ -405,6 +415,7 @@ __all__ = [
     "Override",
     "OverrideUse",
     "OverspendError",
+    "OwnMetric",
     "PauseCampaign",
     "Period",
     "PeriodError",
@@ -420,6 +431,7 @@ __all__ = [
     "PlatformGateway",
     "PlatformLimits",
     "PlatformNotTargetedError",
+    "PlatformProfile",
     "PlatformStatus",
     "PlatformTimeoutError",
     "Position",
@@ -523,6 +535,8 @@ __all__ = [
     "build_command",
     "handles",
     "migrate",
+    "register_platform",
+    "registered",
     "run_projections",
     "standard_projections",
     "verify_draw",

@@ -18,7 +18,12 @@ from libops.adapters.eventlog import RecorderEventLog
 from libops.adapters.importing import insert_at_positions
 from libops.adapters.keystore import migrate_key_store, open_key_store
 from libops.adapters.logrows import log_rows_for
-from libops.adapters.platforms import gateways_by_platform, limits_for
+from libops.adapters.platforms import (
+    gateways_by_platform,
+    limits_for,
+    load_entry_point_platforms,
+    register_platforms,
+)
 from libops.adapters.sealing import AesGcmSealer
 from libops.adapters.storage import (
     DEFAULT_STORE,
@@ -63,6 +68,7 @@ from libops.domain.cadence import CadencePolicy
 from libops.domain.errors import InvalidValueError, LibopsError, StorageError
 from libops.domain.interaction.moderation import ModerationPolicy
 from libops.domain.interaction.qa import escalation_after
+from libops.domain.platforms import PlatformProfile
 from libops.domain.ports import Clock, KeyStore, PlatformGateway
 from libops.domain.post import DEFAULT_FUTURE_MARGIN, future_margin
 from libops.domain.review import sensitive_word_list
@@ -211,6 +217,7 @@ class LibOps:
         moderation: ModerationPolicy | None = None,
         finish_erasures: bool = True,
         metrics_future_margin: timedelta = DEFAULT_FUTURE_MARGIN,
+        platforms: Iterable[PlatformProfile] = (),
     ) -> LibOps:
         """Open the store at ``url``; with ``migrate=True`` create its tables first.
 
@@ -231,8 +238,14 @@ class LibOps:
         subjects, and each is logged as a warning on the ``libops`` logger.
         ``metrics_future_margin`` is how far ahead of ``clock`` a metric snapshot may be
         observed before it is refused as mistyped (10 minutes by default, at most 7 days).
+        ``platforms`` are platform profiles to register process-wide besides libops's own
+        and the ``libops.platforms`` entry points' (docs/platforms.md).
         """
-        # Bad options fail before a connection is opened.
+        # Platform profiles first (entry points in libops.platforms, then ``platforms``):
+        # gateways, limits and stored events may name them. Bad options fail before a
+        # connection is opened.
+        load_entry_point_platforms()
+        register_platforms(platforms)
         by_platform = gateways_by_platform(gateways)
         cadence = CadencePolicy() if cadence is None else cadence
         if not isinstance(cadence, CadencePolicy):

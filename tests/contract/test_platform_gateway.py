@@ -16,6 +16,7 @@ from libops.domain.errors import (
     PlatformTimeoutError,
     UnknownPlatformPostError,
 )
+from libops.domain.platforms import publishing_platforms
 from libops.domain.ports import Comment, PlatformGateway
 from libops.domain.values import (
     MetricSnapshot,
@@ -66,7 +67,7 @@ def variant_for(platform: Platform, text: str = "Reading list #books") -> PostVa
 class TestSandboxContractWithIdempotencyKeys(PlatformGatewayContract):
     """The sandbox, absorbing repeated keys like Mastodon's Idempotency-Key."""
 
-    @pytest.fixture(autouse=True, params=list(Platform), ids=lambda p: p.value)
+    @pytest.fixture(autouse=True, params=publishing_platforms(), ids=lambda p: p.value)
     def _platform(self, request: pytest.FixtureRequest) -> None:
         self.platform: Platform = request.param
 
@@ -78,7 +79,7 @@ class TestSandboxContractWithIdempotencyKeys(PlatformGatewayContract):
 class TestSandboxContractWithoutIdempotencyKeys(PlatformGatewayContract):
     """The sandbox, publishing a repeat again like most platforms (callers check first)."""
 
-    @pytest.fixture(autouse=True, params=list(Platform), ids=lambda p: p.value)
+    @pytest.fixture(autouse=True, params=publishing_platforms(), ids=lambda p: p.value)
     def _platform(self, request: pytest.FixtureRequest) -> None:
         self.platform: Platform = request.param
 
@@ -175,8 +176,9 @@ class TestContractCatchesBrokenAdapters:
 
 class TestDefaultLimits:
     def test_every_platform_has_limits(self) -> None:
-        """Every platform libops knows has default limits."""
-        assert set(DEFAULT_LIMITS) == set(Platform)
+        """Every platform libops publishes on has default limits; its own channels none."""
+        assert set(DEFAULT_LIMITS) == {p for p in Platform if p.publishes}
+        assert Platform.DESK not in DEFAULT_LIMITS
 
     @pytest.mark.parametrize(
         ("platform", "text", "media"),
@@ -424,7 +426,7 @@ class TestSandboxReactions:
         assert later.reads >= late.reads >= day_one.reads
         assert later.reads - late.reads <= max(1, later.reads // 100)
 
-    @pytest.mark.parametrize("platform", list(Platform), ids=lambda p: p.value)
+    @pytest.mark.parametrize("platform", publishing_platforms(), ids=lambda p: p.value)
     def test_counts_never_fall(self, platform: Platform) -> None:
         """Sampled every two hours for ten days, no count ever goes down."""
         sandbox, clock = make_sandbox(platform, seed="monotone")

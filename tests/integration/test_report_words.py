@@ -24,6 +24,7 @@ from libops.adapters.sandbox import SandboxPlatform
 from libops.cli import app
 from libops.demo import DemoSummary
 from libops.demo.summary import summary_lines
+from libops.domain.platforms import profile_of
 from libops.report import build_report, render_html, render_markdown
 from libops.report.sections import Finding, Report
 from libops.report.strings_en import LABELS as LABELS_EN
@@ -342,7 +343,9 @@ AMBIGUOUS_TERMS: tuple[tuple[str, str], ...] = (
     ("完播率", "the store does not record completion rates"),
     ("在看数", "the store does not record 在看"),
 )
-PLATFORM_IDS: tuple[str, ...] = tuple(p.value for p in Platform if LABELS_ZH[p.value] != p.value)
+PLATFORM_IDS: tuple[str, ...] = tuple(
+    p.value for p in Platform if LABELS_ZH.get(p.value, profile_of(p).name_zh) != p.value
+)
 """The platforms with a Chinese name (微博, 微信公众号, 抖音): their ids never show raw."""
 
 

@@ -1,59 +1,110 @@
-"""What each platform accepts in one post, and how to find the limits that apply.
+"""What each platform accepts in one post, how to find the limits that apply, and where
+platform profiles come from besides libops's own (entry points, ``LibOps.open``).
 
-The numbers in :data:`DEFAULT_LIMITS` describe an ordinary post made by hand through each
-platform's own app or web composer. A platform adapter declares the limits of the API it
+The numbers in :data:`DEFAULT_LIMITS` are the registered profiles' (see
+:mod:`libops.domain.platforms`): an ordinary post made by hand through each platform's own
+app or web composer. A platform adapter declares the limits of the API it
 actually calls (its ``limits`` property), and those win: see :func:`limits_for`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from types import MappingProxyType
-from typing import Final
+import importlib.metadata
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Final
 
-from libops.domain.errors import InvalidValueError
+from libops.domain.errors import (
+    InvalidValueError,
+    NotAPublishingPlatformError,
+    PlatformProfileError,
+)
+from libops.domain.platforms import (
+    PlatformProfile,
+    profile_of,
+    publishing_platforms,
+    register_platform,
+)
 from libops.domain.ports import PlatformGateway
 from libops.domain.values import Platform, PlatformLimits, to_platform
 
-DEFAULT_LIMITS: Final[Mapping[Platform, PlatformLimits]] = MappingProxyType(
-    {
-        # Weibo: an ordinary post takes up to 2,000 characters in the weibo.com and app
-        # composers (text past 140 folds behind "全文") and up to 9 pictures. The open API's
-        # statuses/share is still capped at 140 characters and needs a registered safe-domain
-        # link, so an adapter that posts through it declares those tighter limits itself.
-        Platform.WEIBO: PlatformLimits(max_text_length=2000, max_media=9),
-        # WeChat Official Accounts, one article: draft/add says the content "must be fewer
-        # than 20,000 characters and under 1 MB" (HTML included); a news article needs a cover
-        # (thumb_media_id), and the picture-message type (newspic) takes at most 20 pictures.
-        Platform.WECHAT: PlatformLimits(max_text_length=20000, max_media=20, requires_media=True),
-        # Douyin: every work is a video or a picture set (up to 35 pictures in the creator
-        # centre); its description takes up to 1,000 characters. There are no clickable links
-        # in a Douyin description.
-        Platform.DOUYIN: PlatformLimits(
-            max_text_length=1000, max_media=35, allows_links=False, requires_media=True
-        ),
-        # Mastodon: the defaults of a stock server (configuration.statuses.max_characters = 500,
-        # max_media_attachments = 4 in /api/v2/instance); servers may raise them, and an
-        # adapter should declare what its own server reports.
-        Platform.MASTODON: PlatformLimits(max_text_length=500, max_media=4),
-        # Bluesky: the app.bsky.feed.post lexicon caps text at 300 graphemes (approximated
-        # here as characters) and app.bsky.embed.images at 4 images.
-        Platform.BLUESKY: PlatformLimits(max_text_length=300, max_media=4),
-        # Facebook: a Page post's message takes up to 63,206 characters. Meta documents no
-        # lower cap on attached photos; 10 is libops's conservative default.
-        Platform.FACEBOOK: PlatformLimits(max_text_length=63206, max_media=10),
-        # Instagram: the Content Publishing API takes captions of up to 2,200 characters and
-        # carousels of up to 10 items, and a post always has a picture or video. Links in
-        # captions are not clickable.
-        Platform.INSTAGRAM: PlatformLimits(
-            max_text_length=2200, max_media=10, allows_links=False, requires_media=True
-        ),
-        # X: 280 characters (weighted: CJK characters count double and every link counts as
-        # 23, which an adapter should check itself) and up to 4 pictures.
-        Platform.X: PlatformLimits(max_text_length=280, max_media=4),
-    }
-)
-"""The limits of an ordinary post on every platform, used when no adapter declares its own."""
+ENTRY_POINT_GROUP: Final = "libops.platforms"
+"""The entry-point group whose entries each name a platform profile or an iterable of them."""
+
+
+class _DefaultLimits(Mapping[Platform, PlatformLimits]):
+    """The limits of every registered platform that publishes, read from its profile."""
+
+    def __getitem__(self, platform: Platform) -> PlatformLimits:
+        profile = profile_of(platform)
+        if profile.limits is None:
+            raise KeyError(platform)
+        return profile.limits
+
+    def __iter__(self) -> Iterator[Platform]:
+        return iter(publishing_platforms())
+
+    def __len__(self) -> int:
+        return len(publishing_platforms())
+
+    def __repr__(self) -> str:
+        return f"DEFAULT_LIMITS({dict(self)!r})"
+
+
+DEFAULT_LIMITS: Final[Mapping[Platform, PlatformLimits]] = _DefaultLimits()
+"""The limits of an ordinary post on every publishing platform, from the registered
+profiles (:mod:`libops.domain.platforms`, where their sources are noted), used when no
+adapter declares its own."""
+
+_loaded_entry_points = False
+_loading = threading.Lock()
+
+
+def _profiles_of(entry: Any, where: str) -> list[PlatformProfile]:
+    if isinstance(entry, PlatformProfile):
+        return [entry]
+    if isinstance(entry, Iterable) and not isinstance(entry, str | bytes | Mapping):
+        profiles = list(entry)
+        for item in profiles:
+            if not isinstance(item, PlatformProfile):
+                raise PlatformProfileError(
+                    f"{where} gives {item!r}, which is not a PlatformProfile"
+                )
+        return profiles
+    raise PlatformProfileError(
+        f"{where} gives {type(entry).__name__}, not a PlatformProfile or an iterable of them"
+    )
+
+
+def load_entry_point_platforms(*, reload: bool = False) -> tuple[Platform, ...]:
+    """Register the profiles named by the installed ``libops.platforms`` entry points (once
+    per process; ``reload=True`` looks again). An entry point that does not load, or gives
+    anything but profiles, is refused with an error naming it."""
+    global _loaded_entry_points
+    with _loading:
+        if _loaded_entry_points and not reload:
+            return ()
+        found: list[Platform] = []
+        for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            where = f"entry point {entry_point.name!r} ({entry_point.value}) in {ENTRY_POINT_GROUP}"
+            try:
+                loaded = entry_point.load()
+            except Exception as error:
+                raise PlatformProfileError(f"{where} does not load: {error}") from error
+            for profile in _profiles_of(loaded, where):
+                try:
+                    found.append(register_platform(profile))
+                except PlatformProfileError as error:
+                    raise PlatformProfileError(f"{where}: {error}") from error
+        _loaded_entry_points = True
+        return tuple(found)
+
+
+def register_platforms(profiles: Iterable[PlatformProfile]) -> tuple[Platform, ...]:
+    """Register ``profiles`` (``LibOps.open(platforms=...)``): each must be a profile."""
+    if isinstance(profiles, PlatformProfile):
+        profiles = [profiles]
+    return tuple(register_platform(p) for p in _profiles_of(profiles, "platforms"))
 
 
 def gateways_by_platform(gateways: Iterable[PlatformGateway]) -> dict[Platform, PlatformGateway]:
@@ -78,12 +129,16 @@ def limits_for(
     """The limits a post variant for ``platform`` must meet.
 
     A registered gateway's declared limits win (they describe the API it really calls);
-    otherwise the platform's :data:`DEFAULT_LIMITS` apply.
+    otherwise the platform's profile's apply. One of the library's own channels (the
+    desk, ...) takes no posts: :class:`NotAPublishingPlatformError`.
     """
     platform = to_platform(platform)
+    profile = profile_of(platform)
+    if not profile.publishes or profile.limits is None:
+        raise NotAPublishingPlatformError(platform.value)
     if not isinstance(gateways, Mapping):
         gateways = gateways_by_platform(gateways)
     gateway = gateways.get(platform)
     if gateway is not None:
         return gateway.limits
-    return DEFAULT_LIMITS[platform]
+    return profile.limits

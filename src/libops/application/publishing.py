@@ -50,6 +50,7 @@ from libops.domain.errors import (
     PublishFailedError,
 )
 from libops.domain.permissions import authorize
+from libops.domain.platforms import registered_ids
 from libops.domain.ports import PlatformGateway
 from libops.domain.post import MetricOutcome, PlatformStatus, Post
 from libops.domain.values import (
@@ -67,7 +68,11 @@ CLAIM_LEASE: Final = timedelta(minutes=15)
 can take); after that, without an outcome, the next run asks the platform and takes over."""
 
 _MAX_ERROR_TEXT: Final = 4000
-_PLATFORM_ORDER: Final = {platform: index for index, platform in enumerate(Platform)}
+
+
+def _platform_order(platform: Platform) -> int:
+    """Where ``platform`` comes in the registry's order (shipped ones first)."""
+    return registered_ids().index(platform.value)
 
 
 class PublishState(enum.Enum):
@@ -318,7 +323,7 @@ class PublishingService(Executes):
             if calendar is None:
                 continue
             for post_id, at in calendar.due(now):
-                due.append((at, _PLATFORM_ORDER[platform], str(post_id), post_id, platform))
+                due.append((at, _platform_order(platform), str(post_id), post_id, platform))
         due.sort()
         return [
             self._publish_outcome(actor, post_id, platform, lease_seconds)

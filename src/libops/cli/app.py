@@ -13,6 +13,7 @@ from libops.cli.commands_command import commands
 from libops.cli.common import DebugOption, LibopsGroup, set_debug
 from libops.cli.db import db_app
 from libops.cli.demo_command import demo
+from libops.cli.platforms_command import platforms
 from libops.cli.privacy_command import privacy_app
 from libops.cli.project import project_app
 from libops.cli.report_command import report
@@ -79,6 +80,7 @@ app.command("report")(report)
 app.command("campaigns")(campaigns)
 app.command("commands")(commands)
 app.command("serve")(serve)
+app.command("platforms")(platforms)
 
 
 def main() -> None:

@@ -252,6 +252,35 @@ class NoGatewayError(LibopsError, LookupError):
         self.platform = platform
 
 
+class PlatformProfileError(InvalidValueError):
+    """A platform profile is malformed (a bad id, a negative limit, a metric declared twice,
+    ...) or cannot be registered (its id is taken, its entry point does not load)."""
+
+
+class DuplicatePlatformError(PlatformProfileError):
+    """A platform profile was registered under an id another profile holds already."""
+
+    def __init__(self, platform: str) -> None:
+        super().__init__(f"a platform with the id {platform!r} is registered already")
+        self.platform = platform
+
+
+class OwnMetricError(InvalidValueError):
+    """A metric snapshot carries a platform's own metric the platform's profile does not
+    declare, or a value of the wrong kind for it (a ratio for a count, ...)."""
+
+
+class NotAPublishingPlatformError(RuleViolationError):
+    """A post variant, schedule or publication was asked for on one of the library's own
+    channels (its website form, e-mail, telephone, the desk), where nothing is published."""
+
+    def __init__(self, platform: str) -> None:
+        super().__init__(
+            f"{platform} is one of the library's own channels and does not publish posts"
+        )
+        self.platform = platform
+
+
 class PublishFailedError(PlatformError):
     """Publishing one platform variant of a post failed; the failure was recorded on the post."""
 

@@ -67,6 +67,24 @@ def _make_converter() -> cattrs.Converter:
             values.Actor, conv, scope=cattrs.gen.override(omit_if_default=True)
         ),
     )
+    # A platform's own metrics (issue 11): counts as numbers, ratios and seconds as decimal
+    # text; a snapshot without any is stored as it always was (no "extra" key).
+    conv.register_unstructure_hook(
+        values.OwnMetricValues,
+        lambda m: {k: v if isinstance(v, int) else str(v) for k, v in m.items()},
+    )
+    conv.register_structure_hook(
+        values.OwnMetricValues,
+        lambda d, _t: values.OwnMetricValues(
+            {k: v if isinstance(v, int) else Decimal(v) for k, v in d.items()}
+        ),
+    )
+    conv.register_unstructure_hook(
+        values.MetricSnapshot,
+        cattrs.gen.make_dict_unstructure_fn(
+            values.MetricSnapshot, conv, extra=cattrs.gen.override(omit_if_default=True)
+        ),
+    )
     return conv
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 from uuid import UUID
 
 import attrs
@@ -22,6 +22,7 @@ from libops.domain.errors import (
     InvalidValueError,
     LimitExceededError,
     MoneyError,
+    NotAPublishingPlatformError,
     PeriodError,
 )
 
@@ -109,8 +110,61 @@ class Role(enum.Enum):
     AUDITOR = "auditor"
 
 
-class Platform(enum.Enum):
-    """A social-media platform the library publishes on."""
+class PlatformDirectory(Protocol):
+    """What :class:`Platform` asks of the platform registry
+    (:class:`libops.domain.platforms.PlatformRegistry`, which installs itself here)."""
+
+    def ids(self) -> tuple[str, ...]: ...
+
+    def __contains__(self, platform_id: object) -> bool: ...
+
+    def publishes(self, platform_id: str) -> bool: ...
+
+    def check_own_metrics(
+        self, platform_id: str, values: Mapping[str, object]
+    ) -> dict[str, int | Decimal]: ...
+
+
+_DIRECTORY: list[PlatformDirectory] = []
+
+
+def use_platform_directory(directory: PlatformDirectory) -> None:
+    """Make ``directory`` the registry :class:`Platform` consults (done once, by
+    :mod:`libops.domain.platforms`, which the :mod:`libops.domain` package imports)."""
+    _DIRECTORY[:] = [directory]
+
+
+def _directory() -> PlatformDirectory:
+    if not _DIRECTORY:  # pragma: no cover - libops.domain imports the registry first
+        raise RuntimeError("libops.domain.platforms is not loaded")
+    return _DIRECTORY[0]
+
+
+class _PlatformType(enum.EnumMeta):
+    """Iterates (and counts, and tests membership of) every *registered* platform, in the
+    order of registration: the shipped ones first (see :mod:`libops.domain.platforms`)."""
+
+    def __iter__(cls: type[Platform]) -> Iterator[Platform]:  # type: ignore[misc, override]
+        return iter([cls(platform_id) for platform_id in _directory().ids()])
+
+    def __len__(cls) -> int:
+        return len(_directory().ids())
+
+    def __contains__(cls, value: object) -> bool:
+        if isinstance(value, enum.Enum):
+            return isinstance(value, cls) and value.value in _directory()
+        return value in _directory()
+
+
+class Platform(enum.Enum, metaclass=_PlatformType):
+    """A platform or channel the library works on, by its registered id.
+
+    The platforms libops ships are members (``Platform.WEIBO``); a platform registered at run
+    time (an entry point in the ``libops.platforms`` group, or ``LibOps.open(platforms=...)``)
+    is ``Platform("its_id")``: one interned value per id, equal, hashable and picklable like
+    the shipped ones, stored as its id. An id nobody registered is refused. Its profile
+    (names, limits, metrics) is :func:`libops.domain.platforms.profile_of`.
+    """
 
     WEIBO = "weibo"
     WECHAT = "wechat"
@@ -120,6 +174,36 @@ class Platform(enum.Enum):
     FACEBOOK = "facebook"
     INSTAGRAM = "instagram"
     X = "x"
+    XIAOHONGSHU = "xiaohongshu"
+    BILIBILI = "bilibili"
+    WECHAT_CHANNELS = "wechat_channels"
+    KUAISHOU = "kuaishou"
+    # The library's own channels: readers reach the library there, nothing is published.
+    WEBSITE = "website"
+    EMAIL = "email"
+    TELEPHONE = "telephone"
+    DESK = "desk"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Platform | None:
+        # A registered platform that is not a shipped member: one interned value per id.
+        if not isinstance(value, str) or value not in _directory():
+            return None
+        member = _REGISTERED_MEMBERS.get(value)
+        if member is None:
+            member = object.__new__(cls)
+            member._value_ = value
+            member._name_ = value.upper()
+            member = _REGISTERED_MEMBERS.setdefault(value, member)
+        return member
+
+    @property
+    def publishes(self) -> bool:
+        """Whether posts are published here (False on the library's own channels)."""
+        return _directory().publishes(self.value)
+
+
+_REGISTERED_MEMBERS: Final[dict[str, Platform]] = {}
 
 
 class ContentType(enum.Enum):
@@ -683,6 +767,8 @@ class PostVariant:
     link: str | None = None
 
     def __attrs_post_init__(self) -> None:
+        if checking_limits() and not self.platform.publishes:
+            raise NotAPublishingPlatformError(self.platform.value)
         for item in self.media:
             optional_line("a media reference", item, max_length=LINE_MAX)
         if self.link is not None:
@@ -718,9 +804,85 @@ class PlatformLimits:
         return problems
 
 
+COMMON_COUNTS: Final = (
+    "reads",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "favourites",
+    "followers_gained",
+)
+"""The counts every metric snapshot carries, whatever its platform."""
+
+
+@attrs.define(frozen=True, eq=False, init=False, repr=False)
+class OwnMetricValues(Mapping[str, "int | Decimal"]):
+    """A platform's own metrics in one snapshot, by metric id: an immutable, hashable
+    mapping (counts as ``int``, ratios and seconds as :class:`~decimal.Decimal`), equal to
+    any mapping with the same items. An attrs class, so aggregate snapshots store it."""
+
+    _items: dict[str, int | Decimal]
+
+    def __init__(self, values: Mapping[str, int | Decimal] | None = None) -> None:
+        object.__setattr__(self, "_items", dict(sorted((values or {}).items())))
+
+    def __getitem__(self, key: str) -> int | Decimal:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"OwnMetricValues({self._items!r})"
+
+
+NO_OWN_METRICS: Final = OwnMetricValues()
+"""A snapshot's ``extra`` when it carries no own metrics (immutable, so shared)."""
+
+
+def _own_metric_values(value: Any, snapshot: Any) -> OwnMetricValues:
+    # Typed Any, not Mapping: callers build snapshots from ``**counts`` (a dict of ints), which
+    # a Mapping-typed ``extra`` would refuse at type-checking time; checked here at run time,
+    # against the profile of the snapshot's platform (set before ``extra``: fields are
+    # converted in order), except while stored values are read back.
+    if value is NO_OWN_METRICS or value is None:
+        return NO_OWN_METRICS
+    if not isinstance(value, Mapping):
+        raise InvalidValueError(
+            f"extra must map own metric ids to values, not {type(value).__name__}"
+        )
+    if not value:
+        return NO_OWN_METRICS
+    if not checking_limits():
+        return value if isinstance(value, OwnMetricValues) else OwnMetricValues(dict(value))
+    checked = _directory().check_own_metrics(snapshot.platform.value, at_most_items(value))
+    return OwnMetricValues(checked)
+
+
+def at_most_items(value: Mapping[Any, Any]) -> dict[str, int | Decimal]:
+    """``value`` as a dict, if it holds at most :data:`ITEMS_MAX` items."""
+    if len(value) > ITEMS_MAX and checking_limits():
+        raise LimitExceededError(
+            "extra", ITEMS_MAX, f"extra holds more than {ITEMS_MAX} items; at most {ITEMS_MAX}"
+        )
+    return dict(value)
+
+
 @attrs.frozen
 class MetricSnapshot:
-    """Cumulative counts for one post on one platform, as observed at one moment."""
+    """Cumulative counts for one post on one platform, as observed at one moment.
+
+    ``extra`` holds the platform's own metrics (WeChat's 在看 as ``{"wow": 12}``, Douyin's
+    完播率 as ``{"completion_rate": Decimal("0.42")}``): each must be one its profile
+    declares (:mod:`libops.domain.platforms`), of the kind declared.
+    """
 
     platform: Platform = attrs.field(converter=to_platform)
     observed_at: datetime = attrs.field(converter=_observed_at_utc)
@@ -731,16 +893,22 @@ class MetricSnapshot:
     shares: int = attrs.field(default=0, validator=_count_validator)
     favourites: int = attrs.field(default=0, validator=_count_validator)
     followers_gained: int | None = attrs.field(default=None, validator=_count_validator)
+    # mypy's attrs plugin does not know attrs.Converter: ``extra`` is then taken as Any.
+    extra: OwnMetricValues = attrs.field(
+        default=NO_OWN_METRICS,
+        converter=attrs.Converter(_own_metric_values, takes_self=True),  # type: ignore[misc]
+    )
 
-    COUNTS = ("reads", "views", "likes", "comments", "shares", "favourites", "followers_gained")
+    COUNTS = COMMON_COUNTS
 
     def counts(self) -> dict[str, int | None]:
         """The cumulative counts by name, without the platform and time."""
         return {name: getattr(self, name) for name in self.COUNTS}
 
     def same_counts(self, other: MetricSnapshot) -> bool:
-        """Whether ``other`` carries exactly the same counts (whatever its time)."""
-        return self.counts() == other.counts()
+        """Whether ``other`` carries exactly the same counts and own metrics (whatever its
+        time)."""
+        return self.counts() == other.counts() and self.extra == other.extra
 
     def lowered(self, previous: MetricSnapshot) -> list[str]:
         """The counts that are lower here than in ``previous`` (a platform correction)."""

@@ -8,14 +8,17 @@ contribution of a post and adds the new one, so the sums always equal the latest
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from libops.domain.cadence import DEFAULT_TIMEZONE
+from libops.domain.errors import InvalidValueError
+from libops.domain.platforms import profile_of
 from libops.domain.post import Post
-from libops.domain.values import Platform
+from libops.domain.values import MetricSnapshot, Platform
 from libops.projections.views import Projection, View, handles, uuid_text
 
 ZONE: Final = ZoneInfo(DEFAULT_TIMEZONE)
@@ -26,25 +29,34 @@ COUNTS: Final = ("reads", "views", "likes", "comments", "shares", "favourites", 
 ENGAGEMENT_COUNTS: Final = ("likes", "comments", "shares", "favourites")
 """Engagements are the sum of these."""
 
-REACH: Final[dict[Platform, str]] = {
-    Platform.WECHAT: "reads",
-    Platform.WEIBO: "reads",
-    Platform.DOUYIN: "views",
-    Platform.FACEBOOK: "views",
-    Platform.INSTAGRAM: "views",
-    Platform.X: "views",
-    Platform.MASTODON: "views",
-    Platform.BLUESKY: "views",
-}
-"""The count each platform reports as its reach: the engagement rate's denominator.
+
+class _Reach(Mapping[Platform, str]):
+    """Each registered platform's reach count, read from its profile."""
+
+    def __getitem__(self, platform: Platform) -> str:
+        return profile_of(platform).denominator
+
+    def __iter__(self) -> Iterator[Platform]:
+        return iter(Platform)
+
+    def __len__(self) -> int:
+        return len(Platform)
+
+
+REACH: Final[Mapping[Platform, str]] = _Reach()
+"""The count each platform reports as its reach: the engagement rate's denominator, its
+profile's ``denominator`` (reads on WeChat and Weibo, views on Douyin and the others).
 
 Mastodon and Bluesky report no reach, so their rate is null (a denominator of 0).
 """
 
 
 def reach_name(platform: Platform | str) -> str:
-    """The name of the count ``platform`` reports as its reach (views if not listed)."""
-    return REACH.get(Platform(platform), "views")
+    """The name of the count ``platform`` reports as its reach (views if not registered)."""
+    try:
+        return profile_of(platform).denominator
+    except InvalidValueError:
+        return "views"
 
 
 ROLLUP_DENOMINATOR: Final = "reach"
@@ -91,7 +103,9 @@ class EngagementProjection(Projection):
       4-place decimal string, null when the denominator is 0), ``published_at``, ``day`` and
       ``week`` (Asia/Shanghai), ``observed_at``, ``snapshots`` (valid ones), ``corrections``
       and ``voided`` (snapshots withdrawn by ``Post.MetricsVoided``: the counts are then
-      those of the latest valid snapshot, or 0 when none is left);
+      those of the latest valid snapshot, or 0 when none is left), and ``extra`` when the
+      latest snapshot carries the platform's own metrics (``{"wow": 12}``, ratios and
+      seconds as decimal text: see :mod:`libops.domain.platforms`);
     - roll-ups ``campaign:<id or "none">``, ``platform:<platform>``,
       ``content_type:<type>``, ``format:<format>``, ``day:<YYYY-MM-DD>``, ``week:<YYYY-Www>``
       and ``platform_week:<platform>:<YYYY-Www>``: ``posts`` (published post variants), the
@@ -194,6 +208,7 @@ class EngagementProjection(Projection):
         doc["shares"] = snapshot.shares
         doc["favourites"] = snapshot.favourites
         doc["followers_gained"] = snapshot.followers_gained
+        _keep_own_metrics(doc, snapshot)
         doc["observed_at"] = snapshot.observed_at.isoformat()
         doc["snapshots"] += 1
         if type(event) is Post.MetricsCorrected:
@@ -210,6 +225,7 @@ class EngagementProjection(Projection):
         for name in COUNTS:
             value = None if latest is None else getattr(latest, name)
             doc[name] = value if value is not None or name == "followers_gained" else 0
+        _keep_own_metrics(doc, latest)
         doc["observed_at"] = None if latest is None else latest.observed_at.isoformat()
         doc["snapshots"] = max(doc["snapshots"] - 1, 0)
         doc["voided"] = doc.get("voided", 0) + 1
@@ -302,6 +318,20 @@ _WAS: Final = "_was"
 rolls the difference up and removes it, so it is never stored."""
 
 _REACH_INDEX: Final = {name: COUNTS.index(name) for name in ("reads", "views")}
+
+
+def own_metrics_document(snapshot: MetricSnapshot) -> dict[str, int | str]:
+    """A snapshot's own metrics as a view stores them: counts as numbers, ratios and
+    seconds as decimal text (``{"wow": 12, "read_completion": "0.63"}``)."""
+    return {k: v if isinstance(v, int) else str(v) for k, v in snapshot.extra.items()}
+
+
+def _keep_own_metrics(doc: dict[str, Any], snapshot: MetricSnapshot | None) -> None:
+    """The latest snapshot's own metrics go in ``extra``; a document without any has none."""
+    if snapshot is not None and snapshot.extra:
+        doc["extra"] = own_metrics_document(snapshot)
+    else:
+        doc.pop("extra", None)
 
 
 def _remember(doc: dict[str, Any]) -> None:

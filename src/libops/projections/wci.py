@@ -21,8 +21,10 @@ How libops fills it in, and why its figure may differ from Qingbo's or WeChat's 
 
 - R, L and S are ``reads``, ``likes`` and ``shares`` of the latest snapshot of each WeChat
   post;
-- libops's snapshots have no 在看 count: Z is the count named by ``WOW_COUNT`` (None by
-  default, so Z = 0 and the Z terms vanish; a subclass may set it to ``"favourites"``);
+- Z is the 在看 count a snapshot records as WeChat's own metric ``wow`` (its ``extra``, see
+  :mod:`libops.domain.platforms`); a snapshot without it falls back on the count named by
+  ``WOW_COUNT`` (None by default, so Z = 0 there and the Z terms vanish; a subclass may set it
+  to ``"favourites"``). A post document says ``wow_recorded`` when its 在看 was recorded;
 - the headline of a day is the day's first published WeChat post (libops has no notion of a
   push's article positions);
 - ``d`` is 1 for a day and 7 for a week; a post's own WCI (libops's addition, not a Qingbo
@@ -65,6 +67,17 @@ COUNTS: Final = ("reads", "wows", "likes", "shares")
 """The four counts of the formula, in the order ``headline`` and ``peak`` list them."""
 
 Counts = tuple[int, int, int, int]
+
+WOW_METRIC: Final = "wow"
+"""The id of 在看 among WeChat's own metrics (its profile in :mod:`libops.domain.platforms`)."""
+
+
+def _mark_wow(doc: dict[str, Any], snapshot: MetricSnapshot | None) -> None:
+    """``wow_recorded`` on a post document whose latest snapshot records 在看 (else none)."""
+    if snapshot is not None and WOW_METRIC in snapshot.extra:
+        doc["wow_recorded"] = True
+    else:
+        doc.pop("wow_recorded", None)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -119,7 +132,8 @@ class WciProjection(Projection):
     figures may differ. Documents:
 
     - ``post:<post id>``: ``published_at``, ``day``, ``week``, ``reads``, ``wows``,
-      ``likes``, ``shares`` (latest cumulative counts) and ``wci`` (d = n = 1);
+      ``likes``, ``shares`` (latest cumulative counts), ``wci`` (d = n = 1) and
+      ``wow_recorded`` (true, when the latest snapshot records 在看);
     - ``day:<YYYY-MM-DD>`` and ``week:<YYYY-Www>``: ``articles`` (each post's published_at
       and counts, by post id), ``reads``, ``wows``, ``likes``, ``shares``, ``headline`` and
       ``peak`` (``[reads, wows, likes, shares]``), ``days`` and ``wci``.
@@ -132,7 +146,8 @@ class WciProjection(Projection):
     apply_cost = 0.35  # measured: see Projection.apply_cost
 
     WOW_COUNT: ClassVar[str | None] = None
-    """The snapshot count used as 在看 (Z); None: not recorded, Z = 0."""
+    """The snapshot count used as 在看 (Z) where a snapshot records no ``wow`` of its own;
+    None: Z = 0 there."""
 
     @handles(Post.Published)
     def published(self, event: Post.Published, view: View) -> None:
@@ -161,6 +176,7 @@ class WciProjection(Projection):
             return
         doc["reads"] = snapshot.reads
         doc["wows"] = self._wows(snapshot)
+        _mark_wow(doc, snapshot)
         doc["likes"] = snapshot.likes
         doc["shares"] = snapshot.shares
 
@@ -175,10 +191,14 @@ class WciProjection(Projection):
         latest = event.latest
         doc["reads"] = 0 if latest is None else latest.reads
         doc["wows"] = 0 if latest is None else self._wows(latest)
+        _mark_wow(doc, latest)
         doc["likes"] = 0 if latest is None else latest.likes
         doc["shares"] = 0 if latest is None else latest.shares
 
     def _wows(self, snapshot: MetricSnapshot) -> int:
+        recorded = snapshot.extra.get(WOW_METRIC)
+        if recorded is not None:
+            return int(recorded)
         if self.WOW_COUNT is None:
             return 0
         value = getattr(snapshot, self.WOW_COUNT)

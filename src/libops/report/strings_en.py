@@ -275,8 +275,8 @@ STRINGS: Final[dict[str, str]] = {
     "about.wci": "WCI: Qingbo's WeChat communication index {version}, "
     "(0.6·O + 0.2·A + 0.1·H + 0.1·P)² × 12, from reads, 'wow' counts, likes and shares as "
     "daily averages (O), per-article averages (A), headline articles (H) and the best article "
-    "(P); libops records no 'wow' counts (taken as 0) and takes each day's first article as "
-    "its headline.",
+    "(P); 'wow' counts are WeChat's own metric where a snapshot records it (else taken as 0), "
+    "and each day's first article is its headline.",
     "about.bci": "BCI: the Weibo index, (0.2·W1 + 0.8·W2) × 160 with W1 = ln(posts + 1) and "
     "W2 = 0.4·ln(shares + 1) + 0.4·ln(comments + 1) + 0.2·ln(likes + 1), from the period's "
     "totals; the culture-and-tourism variant's terms for original posts are left out "

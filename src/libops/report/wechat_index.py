@@ -48,7 +48,11 @@ def _wechat_index(
     for post_id, doc in articles:
         weeks[doc["week"]].append((post_id, doc))
     days = (period.end - period.start).days + 1
-    wow_count = WciProjection.WOW_COUNT
+    # 在看 counts when any article in scope recorded it (WeChat's own metric) or a subclass
+    # of the projection takes another count for it.
+    wow_count = WciProjection.WOW_COUNT or (
+        "wow" if any(doc.get("wow_recorded") for _, doc in articles) else None
+    )
     return WechatIndex(
         version=VERSION,
         days=days,

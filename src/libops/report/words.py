@@ -11,7 +11,7 @@ from typing import Final
 
 import attrs
 
-from libops.domain.values import Platform
+from libops.domain.platforms import PLATFORM_ID, REGISTRY
 from libops.projections.signals import (
     HOMOGENEOUS_CONTENT,
     METRIC_ANOMALY,
@@ -143,7 +143,8 @@ def fill(text: str, figures: Mapping[str, object]) -> str:
 
 # --- the titles of the risks the risk signals opened -------------------------------------
 
-_PLATFORM_ID: Final = "|".join(re.escape(p.value) for p in Platform)
+# Any platform id's shape: signal_title reads a platform back only when it is registered.
+_PLATFORM_ID: Final = PLATFORM_ID.pattern
 SIGNAL_TITLES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     (
         NEGATIVE_COMMENT_SPIKE,
@@ -176,7 +177,10 @@ def signal_title(title: str) -> tuple[str, dict[str, str]] | None:
     for signal, pattern in SIGNAL_TITLES:
         found = pattern.fullmatch(title)
         if found is not None:
-            return signal, found.groupdict()
+            subject = found.groupdict()
+            if "platform" in subject and subject["platform"] not in REGISTRY:
+                return None  # not a platform: a title someone gave
+            return signal, subject
     return None
 
 
@@ -196,7 +200,12 @@ class Words:
         """The name of a platform, content type, category ... in this language."""
         if value is None:
             return self("all_platforms")
-        return LABELS[self.lang].get(value, value)
+        label = LABELS[self.lang].get(value)
+        if label is not None:
+            return label
+        if value in REGISTRY:  # a platform without a catalogue entry: its profile's name
+            return REGISTRY.get(value).name(self.lang)
+        return value
 
     def risk_title(self, title: str) -> str:
         """A risk's title in this language: the title a risk signal gave is worded from its

@@ -44,6 +44,9 @@ def make_id(
         media = rng.randrange(17_800_000_000_000_000, 18_100_000_000_000_000)
         code = "".join(rng.choice(_BASE64URL) for _ in range(11))
         return str(media), f"https://www.instagram.com/p/{code}/"
+    if platform is not Platform.X:  # any other registered platform: a made-up address
+        slug = "".join(rng.choice(_BASE62) for _ in range(16))
+        return slug, f"https://{platform.value}.sandbox.invalid/{account}/{slug}"
     status = rng.randrange(1_800_000_000_000_000_000, 1_990_000_000_000_000_000)
     return str(status), f"https://x.com/{account}/status/{status}"
 

@@ -15,7 +15,7 @@ from typing import Final, Literal
 
 import attrs
 
-from libops.adapters.platforms import DEFAULT_LIMITS
+from libops.adapters.platforms import limits_for
 from libops.adapters.sandbox.ids import make_id
 from libops.adapters.sandbox.readers import Reactions, ReceptionFunction, decide_reactions
 from libops.domain.errors import (
@@ -79,7 +79,7 @@ class SandboxPlatform:
         self._seed = seed
         self._clock = clock
         self._supports_key = bool(supports_idempotency_key)
-        self._limits = limits if limits is not None else DEFAULT_LIMITS[self._platform]
+        self._limits = limits if limits is not None else limits_for(self._platform)
         self._account = account
         self._reception = reception
         self._posts: dict[str, _SandboxPost] = {}

@@ -17,6 +17,7 @@ from typing import Final, Literal
 import attrs
 
 from libops.domain.errors import InvalidValueError
+from libops.domain.platforms import profile_of
 from libops.domain.ports import Comment
 from libops.domain.values import MetricSnapshot, Platform, PostVariant, PublishReceipt
 
@@ -56,6 +57,18 @@ _PROFILES: Final[dict[Platform, _Profile]] = {
 }
 
 _MAX_COMMENTS: Final = 2000
+
+
+def _profile(platform: Platform) -> _Profile:
+    """The readers of ``platform``; on a platform registered at run time, a middling
+    audience counted as its profile's denominator (reads or views)."""
+    known = _PROFILES.get(platform)
+    if known is not None:
+        return known
+    reach: Literal["reads", "views"] = (
+        "reads" if profile_of(platform).denominator == "reads" else "views"
+    )
+    return _Profile(1000, reach, (0.03, 0.004, 0.005, 0.003), 0.002, 6, 3, False)
 
 
 def _factor(_instance: object, attribute: attrs.Attribute[float], value: object) -> None:
@@ -193,7 +206,7 @@ class Reactions:
     def snapshot(self, platform: Platform, published_at: datetime, now: datetime) -> MetricSnapshot:
         """The post's cumulative counts at ``now``."""
         hours = max((now - published_at) / timedelta(hours=1), 0.0)
-        reach_metric = _PROFILES[platform].reach_metric
+        reach_metric = _profile(platform).reach_metric
         reach = self._grown("reach", self.reach, hours)
         return MetricSnapshot(
             platform=platform,
@@ -227,7 +240,7 @@ def decide_reactions(
     reception: ReceptionFunction | None,
 ) -> Reactions:
     """What readers will do with ``variant``, published as ``receipt``, drawn from ``rng``."""
-    profile = _PROFILES[receipt.platform]
+    profile = _profile(receipt.platform)
     text = variant.text
     # What the content does to its reception: pictures and hashtags travel further,
     # questions draw comments, links draw shares but fewer likes, and long texts get

@@ -30,12 +30,14 @@ from hypothesis import strategies as st
 
 from libops import LibOps
 from libops.adapters.transcoding import register_libops_transcodings
+from libops.application.commands import RESULT_TYPES
 from libops.domain.budget import Adjustment, AllocationChange, BudgetCategory, Expense
 from libops.domain.cadence import CadenceBreach, CadencePeriod, CadenceWarning
 from libops.domain.campaign import CampaignKind, CampaignStatus
 from libops.domain.currencies import MINOR_UNITS
 from libops.domain.interaction.contest import ContestRules, EntryMethod, Prize
 from libops.domain.interaction.moderation import CommentRef
+from libops.domain.interaction.survey import CHOICES, QuestionKind, SurveyQuestion
 from libops.domain.personal import Consent, SealedPersonalData
 from libops.domain.platforms import publishing_platforms
 from libops.domain.risk import MitigationAction, RiskReview
@@ -160,8 +162,32 @@ _allocation_changes = st.builds(
     after=_money(),
 )
 
+# Letters and spaces only: a survey's texts are stored in clear and refuse anything that looks
+# like contact details (digits could read as a phone number).
+_plain_words = st.text(st.sampled_from("abcdefgh ijklmn 读书会满意"), min_size=1, max_size=60)
+_plain_words = _plain_words.filter(lambda s: bool(s.strip()))
+
+
+@st.composite
+def _survey_questions(draw: st.DrawFn) -> SurveyQuestion:
+    kind = draw(st.sampled_from(QuestionKind))
+    options = (
+        draw(st.lists(_plain_words.map(str.strip), min_size=2, max_size=5, unique=True))
+        if kind in CHOICES
+        else []
+    )
+    return SurveyQuestion(
+        id=draw(st.from_regex(r"[a-z0-9][a-z0-9._:-]{0,20}", fullmatch=True)),
+        text=draw(_plain_words),
+        kind=kind,
+        required=draw(st.booleans()),
+        options=tuple(options),
+    )
+
+
 VALUE_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
     Money: _money(),
+    SurveyQuestion: _survey_questions(),
     Actor: st.builds(
         Actor,
         id=_nonblank(200),
@@ -406,11 +432,12 @@ class TestRegistry:
             assert all(isinstance(member.value, str) for member in enum_type), enum_type
 
     def test_the_application_registers_the_same_transcodings(self) -> None:
-        """The application's transcoder knows every name the test transcoder knows."""
+        """The application's transcoder knows every name the test transcoder knows, and the
+        application's stored command results besides."""
         with LibOps.open("memory://") as ops:
             transcoder = ops.app.mapper.transcoder
             assert isinstance(transcoder, JSONTranscoder)
-            assert set(transcoder.names) == set(TRANSCODER.names)
+            assert set(transcoder.names) == {*TRANSCODER.names, *RESULT_TYPES.values()}
             for name, transcoding in TRANSCODER.names.items():
                 assert transcoder.names[name].type is transcoding.type
 

@@ -39,6 +39,7 @@ from libops.adapters.viewstores import MemoryViewStore, migrate_projection_table
 from libops.application.app import LibOpsApplication
 from libops.application.audit import AuditService
 from libops.application.budgets import BudgetService
+from libops.application.briefs import BriefService
 from libops.application.campaigns import CampaignService
 from libops.application.commands import Command, CommandBus
 from libops.application.dependencies import Dependencies
@@ -174,6 +175,8 @@ class LibOps:
         self.standing = StandingService(self.bus)
         # People and access: users, passwords and API tokens (docs/http.md).
         self.users = UserService(self.bus)
+        # Content briefs, from need to draft (docs/briefs.md).
+        self.briefs = BriefService(self.bus)
         self._projections: ProjectionEngine | None = None
         self.erasures_finished: tuple[str, ...] = ()
         """The subjects whose erasure, left half-way, opening the store finished."""

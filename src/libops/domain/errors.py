@@ -710,3 +710,24 @@ class LoginThrottledError(AuthenticationError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many failed sign-ins; try again in {retry_after} seconds")
         self.retry_after = retry_after
+
+
+# --- content briefs (issue 17, part "content briefs") ------------------------------------
+
+
+class BriefEndedError(InvalidTransitionError):
+    """A drafted or dropped content brief changes no more."""
+
+
+class BriefRequirementsError(RuleViolationError):
+    """A content brief is planned only with at least one platform."""
+
+
+class BriefDueDateError(RuleViolationError):
+    """A content brief's due day is before today (the library's day) when it is planned or
+    replanned."""
+
+
+class BriefPostMismatchError(RuleViolationError):
+    """The post a content brief is marked drafted as belongs to another campaign than the
+    brief's."""

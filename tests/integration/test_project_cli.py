@@ -107,7 +107,7 @@ def demo_url(tmp_path: Path) -> str:
 
 class TestStandardRegistry:
     def test_the_standard_projections_in_their_fixed_order(self) -> None:
-        """The registry lists the ten standard projections, in the order they run."""
+        """The registry lists the eleven standard projections, in the order they run."""
         assert STANDARD_PROJECTION_PATHS == (
             "libops.projections.engagement:EngagementProjection",
             "libops.projections.wci:WciProjection",
@@ -119,6 +119,7 @@ class TestStandardRegistry:
             "libops.projections.activity:ActivityLogProjection",
             "libops.projections.signals:RiskSignalsProjection",
             "libops.projections.standing:StandingProjection",
+            "libops.projections.topics:TopicHeatProjection",
         )
         assert standard_projection_classes() == STANDARD_PROJECTIONS
 

@@ -19,6 +19,7 @@ from libops.projections.risks import RiskRegisterProjection
 from libops.projections.scorecard import CampaignScorecardProjection
 from libops.projections.signals import RiskSignalsProjection
 from libops.projections.standing import StandingProjection
+from libops.projections.topics import TopicHeatProjection
 from libops.projections.views import Projection
 from libops.projections.wci import WciProjection
 
@@ -33,6 +34,7 @@ STANDARD_PROJECTIONS: Final[tuple[type[Projection], ...]] = (
     ActivityLogProjection,
     RiskSignalsProjection,
     StandingProjection,
+    TopicHeatProjection,
 )
 """The classes of the standard projections, in the order they run."""
 

@@ -38,8 +38,8 @@ from libops.adapters.transcoding import register_libops_transcodings
 from libops.adapters.viewstores import MemoryViewStore, migrate_projection_tables, open_view_store
 from libops.application.app import LibOpsApplication
 from libops.application.audit import AuditService
-from libops.application.budgets import BudgetService
 from libops.application.briefs import BriefService
+from libops.application.budgets import BudgetService
 from libops.application.campaigns import CampaignService
 from libops.application.commands import Command, CommandBus
 from libops.application.dependencies import Dependencies

@@ -94,10 +94,10 @@ from libops import (
 )
 from libops.adapters.clock import ManualClock
 from libops.application.publishing import ClaimPublication
+from libops.domain.brief import BriefReference
 from libops.domain.errors import PublishFailedError, SubjectErasedError
 from libops.domain.personal import require_subject_id
 from libops.domain.ports import Clock
-from libops.domain.brief import BriefReference
 from libops.domain.standing import RankingRow, ServiceCount
 
 GOLDEN_DIR = Path(__file__).parent

@@ -103,7 +103,7 @@ def test_a_brief_may_be_given_as_json(ops: LibOps, planner: Actor) -> None:
 def test_bad_input_is_refused_and_records_nothing(
     ops: LibOps, planner: Actor, reviewer: Actor, auditor: Actor
 ) -> None:
-    for bad, error in [
+    cases: list[tuple[dict[str, object], type[Exception]]] = [
         ({"title": "  "}, InvalidValueError),
         ({"need": ""}, InvalidValueError),
         ({"content_type": "gossip"}, InvalidValueError),
@@ -112,8 +112,13 @@ def test_bad_input_is_refused_and_records_nothing(
         ({"references": [BriefReference("x", kind="figure")] * 21}, LimitExceededError),
         ({"references": [42]}, InvalidValueError),
         ({"campaign_id": uuid4()}, UnknownIdError),
-    ]:
-        refused(ops, error, lambda bad=bad: brief(ops, planner, **bad))
+    ]
+    for bad, error in cases:
+
+        def propose(bad: dict[str, object] = bad) -> UUID:
+            return brief(ops, planner, **bad)
+
+        refused(ops, error, propose)
     refused(ops, PermissionDeniedError, lambda: brief(ops, reviewer))
     refused(ops, PermissionDeniedError, lambda: brief(ops, auditor))
     with pytest.raises(InvalidValueError):
@@ -140,7 +145,11 @@ def test_bad_input_is_refused_and_records_nothing(
         lambda: ops.briefs.plan(planner, no_platform, due_on=due, assignee="a"),
     )
     ops.briefs.plan(planner, brief_id, due_on=due, assignee="planner-1")
-    refused(ops, InvalidTransitionError, lambda: ops.briefs.plan(planner, brief_id, due_on=due, assignee="b"))
+    refused(
+        ops,
+        InvalidTransitionError,
+        lambda: ops.briefs.plan(planner, brief_id, due_on=due, assignee="b"),
+    )
     refused(ops, InvalidValueError, lambda: ops.briefs.replan(planner, brief_id))
     refused(ops, InvalidValueError, lambda: ops.briefs.replan(planner, brief_id, due_on=due))
     refused(
@@ -169,9 +178,7 @@ def test_bad_input_is_refused_and_records_nothing(
 
 def _brief_risks(ops: LibOps) -> list[RiskStatus]:
     """The statuses of the risks the overdue-brief signal opened, oldest first."""
-    risks = [
-        ops.risks.get(n.originator_id) for n in ops.app.notifications(Risk.Identified.TOPIC)
-    ]
+    risks = [ops.risks.get(n.originator_id) for n in ops.app.notifications(Risk.Identified.TOPIC)]
     return [risk.status for risk in risks if risk.source == f"signal:{BRIEF_OVERDUE}"]
 
 

@@ -143,7 +143,11 @@ class BriefMachine(RuleBasedStateMachine):
             lambda: self.ops.briefs.plan(actor, brief_id, due_on=due_on, assignee=assignee),
         )
         if expected is None:
-            brief.status, brief.due_on, brief.assignee = BriefStatus.PLANNED, due_on, assignee.strip()
+            brief.status, brief.due_on, brief.assignee = (
+                BriefStatus.PLANNED,
+                due_on,
+                assignee.strip(),
+            )
             brief.events += 1
 
     @rule(

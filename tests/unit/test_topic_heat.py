@@ -37,7 +37,8 @@ class TestTheMaths:
         assert heat.decline == Fraction(4, 5)
         assert heat.days_below == 3  # 60, 50 and 40 are below 80 (40% of 200); 150 is not
         assert (heat.engagement, heat.reach) == (600, 6000)
-        assert heat.live and heat.cooling
+        assert heat.live
+        assert heat.cooling
 
     def test_today_does_not_count_until_it_is_over(self) -> None:
         # Today's 500 is not complete: the peak and the latest are of the days before.

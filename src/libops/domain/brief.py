@@ -87,16 +87,30 @@ class ReferenceKind(enum.Enum):
     NOTE = "note"  # anything else
 
 
+def _note(value: object) -> str:
+    return require_text("a reference's note", value, max_length=LINE_MAX)
+
+
+def _reference_kind(value: object) -> ReferenceKind:
+    return to_enum(ReferenceKind, value)
+
+
+def _optional_ref(value: object) -> str | None:
+    if value is None:
+        return None
+    return (
+        optional_line("a reference's id", str(value) if isinstance(value, UUID) else value) or None
+    )
+
+
 @attrs.frozen
 class BriefReference:
     """One figure or piece of feedback behind a brief's need: free text, with an optional id
     (a question's, a survey's, a post's; any one line of text)."""
 
-    note: str = attrs.field(converter=lambda v: require_text("a reference's note", v, max_length=LINE_MAX))
-    kind: ReferenceKind = attrs.field(
-        default=ReferenceKind.NOTE, converter=lambda v: to_enum(ReferenceKind, v)
-    )
-    ref: str | None = attrs.field(default=None, converter=lambda v: _optional_ref(v))
+    note: str = attrs.field(converter=_note)
+    kind: ReferenceKind = attrs.field(default=ReferenceKind.NOTE, converter=_reference_kind)
+    ref: str | None = attrs.field(default=None, converter=_optional_ref)
 
     def stored(self) -> dict[str, str | None]:
         """The plain data an event keeps of the reference."""
@@ -106,12 +120,6 @@ class BriefReference:
     def from_stored(cls, data: Mapping[str, Any]) -> BriefReference:
         """The reference an event kept (see :meth:`stored`)."""
         return cls(note=data["note"], kind=data["kind"], ref=data.get("ref"))
-
-
-def _optional_ref(value: object) -> str | None:
-    if value is None:
-        return None
-    return optional_line("a reference's id", str(value) if isinstance(value, UUID) else value) or None
 
 
 def _references(values: Iterable[BriefReference | str]) -> tuple[BriefReference, ...]:
@@ -312,7 +320,8 @@ class ContentBrief(Aggregate):
             raise InvalidValueError("replanning must change the due day, the assignee or both")
         new_due = self.due_on if due_on is None else due_day("due_on", due_on)
         new_assignee = self.assignee if assignee is None else _assignee(assignee)
-        assert new_due is not None and new_assignee is not None  # planned briefs have both
+        assert new_due is not None
+        assert new_assignee is not None
         if due_on is not None and new_due < today:
             raise BriefDueDateError(
                 f"a brief's due day ({new_due.isoformat()}) is before today ({today.isoformat()})"

@@ -363,7 +363,8 @@ class TopicHeatProjection(Projection):
         if heat.cooling and not state["open"]:
             n = state["notices"] + 1
             view.put(state_key, {"notices": n, "open": True})
-            assert heat.peak_day is not None and heat.latest_day is not None
+            assert heat.peak_day is not None
+            assert heat.latest_day is not None
             assert heat.share is not None
             view.put(
                 f"notice:{topic}:{n}",

@@ -87,6 +87,7 @@ from libops.report.sections import (
 from libops.report.standing import _standing_records
 from libops.report.statistics import _statistics
 from libops.report.summary import _summary, _target_advice, report_kind
+from libops.report.topics import _brief_counts, _topic_heat
 from libops.report.wechat_index import _wechat_index
 
 if TYPE_CHECKING:
@@ -284,6 +285,14 @@ def build_report(
             campaigns,
             {o.post_id for o in rows},
             post_campaigns,
+        ),
+        # Content briefs and topic heat (issue 17).
+        topic_heat=_topic_heat(engine.view("topics"), chosen_period, campaign),
+        briefs=_brief_counts(
+            ops.briefs.list(),
+            chosen_period,
+            campaign,
+            None if last_recorded is None else _local_day(last_recorded.isoformat()),
         ),
     )
 

@@ -512,7 +512,7 @@ STRINGS: Final[dict[str, str]] = {
     "col.topic": "Topic",
     "col.peak_day": "Peak day",
     "col.peak": "Peak",
-    "col.latest": "Latest day",
+    "col.latest": "Latest",
     "col.of_peak": "Of peak",
     "col.heat": "Heat",
     "heat.cooling": "cooling",

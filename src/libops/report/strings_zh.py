@@ -458,7 +458,7 @@ STRINGS: Final[dict[str, str]] = {
     "col.topic": "话题",
     "col.peak_day": "峰值日",
     "col.peak": "峰值",
-    "col.latest": "最近一天",
+    "col.latest": "最近一日",
     "col.of_peak": "占峰值",
     "col.heat": "热度",
     "heat.cooling": "降温",

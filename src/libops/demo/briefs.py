@@ -3,7 +3,8 @@
 Five days before a topic-campaign post is drafted (not before the quarter opens), a content
 planner proposes its brief (the need, and the readers' requests behind it), plans it for
 the post's publishing day and starts on it; once the post is drafted (two days before),
-the brief is marked drafted as that post. One more idea, a live reading night, is proposed and dropped.
+the brief is marked drafted as that post. One more idea, a live reading night, is
+proposed and dropped.
 """
 
 from __future__ import annotations

@@ -12,14 +12,14 @@ from __future__ import annotations
 from uuid import UUID
 
 from libops.demo.plan import PlannedPost
+from libops.demo.publishing import PostActions
 from libops.demo.setting import TEAM, beijing_time
 from libops.demo.simulation import Action
-from libops.demo.state import QuarterState
 from libops.domain.brief import BriefReference, ReferenceKind
 from libops.domain.values import ContentType, Format
 
 
-class BriefActions(QuarterState):
+class BriefActions(PostActions):
     """A quarter's content briefs: proposed, planned, started and drafted as the posts."""
 
     def _brief_ids(self) -> dict[int, UUID]:

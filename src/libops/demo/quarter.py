@@ -17,7 +17,7 @@ from libops.domain.risk import RiskCategory
 from libops.domain.values import Actor, Metric, Money, Objective, Period, Platform
 
 
-class Quarter(PostActions, ReaderActions, MoneyActions, StandingActions, BriefActions):
+class Quarter(BriefActions, PostActions, ReaderActions, MoneyActions, StandingActions):
     """One quarter of one library: three campaigns, their posts, readers, money and risks."""
 
     # --- building the agenda ---------------------------------------------------------------

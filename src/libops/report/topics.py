@@ -32,10 +32,10 @@ def _topic_heat(
     """Each topic in scope as of the day after the period (or the view's latest day, if
     earlier): a campaign's report shows its own topics, a period's the topics with a day of
     figures in it."""
-    thresholds = {"share": _decimal(projection.SHARE), "days_below": projection.DAYS_BELOW}
+    share, days_below = _decimal(projection.SHARE), projection.DAYS_BELOW
     seen = view.get("today")
     if seen is None:
-        return TopicHeat(**thresholds)
+        return TopicHeat(share=share, days_below=days_below)
     as_of = date.fromisoformat(seen["day"])
     if period is not None:
         as_of = min(as_of, period.end + timedelta(days=1))
@@ -76,7 +76,7 @@ def _topic_heat(
                 cooling=heat.cooling,
             )
         )
-    return TopicHeat(tuple(rows), as_of=as_of, **thresholds)
+    return TopicHeat(tuple(rows), share=share, days_below=days_below, as_of=as_of)
 
 
 def _brief_counts(

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
 
@@ -31,7 +32,7 @@ def report() -> Iterator[Report]:
         yield _scenario(ops, clock)
 
 
-def _brief(ops: LibOps, title: str, due: date) -> object:
+def _brief(ops: LibOps, title: str, due: date) -> UUID:
     brief_id = ops.briefs.propose(
         PLANNER,
         title=title,

@@ -63,7 +63,10 @@ LAYOUTS: Final[dict[str, Layout]] = {
     "zh": (
         "summary",
         ("overview", ("background", "goals", "results", "comparisons", "judgement", "services")),
-        ("platforms", ("engagement", "statistics", "wechat_index", "cadence", "indices")),
+        (
+            "platforms",
+            ("engagement", "statistics", "wechat_index", "cadence", "topics", "indices"),
+        ),
         ("content", ("execution", "interactions", "typical_cases")),
         ("standing", ("standing",)),
         ("problems", ("problems", "risks", "budget", "budget_use")),

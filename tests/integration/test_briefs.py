@@ -228,4 +228,6 @@ def test_an_overdue_brief_clears_when_dropped_or_replanned(
     post(ops, planner)
     outcomes = raise_signals(ops)
     assert [(o.scope, o.action) for o in outcomes] == [(str(moved), "identified")]
+    assert [b.id for b in ops.briefs.overdue()] == [moved]
+    assert ops.briefs.overdue(TODAY) == ()
     assert count_events(ops) > before

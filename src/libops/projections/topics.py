@@ -136,8 +136,13 @@ def topic_heat(
     latest = 0 if latest_day is None else int(complete.get(latest_day, {}).get("engagement", 0))
     below = 0
     if peak_day is not None and latest_day is not None:
+        # engagement < share x peak, in whole numbers
+        numerator, denominator = share.numerator, share.denominator
+        cold = numerator * peak
         day = latest_day
-        while day > peak_day and int(complete.get(day, {}).get("engagement", 0)) < share * peak:
+        while (
+            day > peak_day and int(complete.get(day, {}).get("engagement", 0)) * denominator < cold
+        ):
             below += 1
             day -= timedelta(days=1)
     live = last_posted is not None and (today - last_posted).days <= live_days
@@ -320,7 +325,12 @@ class TopicHeatProjection(Projection):
             figures["engagement"] += engagement
             figures["reach"] += reach
             view.put(f"topic:{topic}", doc)
-            self._judge(view, topic)
+            self._index(view, topic)
+            seen = view.get("today")
+            if seen is not None and day.isoformat() < seen["day"]:
+                # A complete day changed (a late or voided snapshot): judge it again. Today's
+                # figures count once the day is over, when every topic is judged.
+                self._judge(view, topic)
 
     # --- heat and notices ----------------------------------------------------------------
 
@@ -339,27 +349,35 @@ class TopicHeatProjection(Projection):
         index: dict[str, Any] = view.get("index") or {"topics": []}
         return list(index["topics"])
 
-    def _judge(self, view: View, topic: str) -> None:
-        """Write a notice when ``topic`` starts cooling; end it when it stops."""
+    def _index(self, view: View, topic: str) -> None:
         index = view.get("index") or {"topics": []}
         if topic not in index["topics"]:
             view.put("index", {"topics": sorted([*index["topics"], topic])})
+
+    def _judge(self, view: View, topic: str) -> None:
+        """Write a notice when ``topic`` starts cooling; end it when it stops."""
+        self._index(view, topic)
         seen = view.get("today")
         doc = view.get(f"topic:{topic}")
         if seen is None or doc is None:
             return
         today = date.fromisoformat(seen["day"])
+        last_posted = None if doc["last_posted"] is None else date.fromisoformat(doc["last_posted"])
+        state_key = f"cooling:{topic}"
+        state = view.get(state_key) or {"notices": 0, "open": False}
+        if not state["open"] and (
+            last_posted is None or (today - last_posted).days > self.LIVE_DAYS
+        ):
+            return  # not live and no notice lasting: nothing to judge
         heat = topic_heat(
             topic,
             doc["days"],
             today,
-            None if doc["last_posted"] is None else date.fromisoformat(doc["last_posted"]),
+            last_posted,
             share=self.SHARE,
             days_below=self.DAYS_BELOW,
             live_days=self.LIVE_DAYS,
         )
-        state_key = f"cooling:{topic}"
-        state = view.get(state_key) or {"notices": 0, "open": False}
         if heat.cooling and not state["open"]:
             n = state["notices"] + 1
             view.put(state_key, {"notices": n, "open": True})

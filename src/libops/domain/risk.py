@@ -115,6 +115,7 @@ STANDARD_SIGNALS: Final = (
     "metric_anomaly",
     "personal_data_in_draft",
     "overspend",
+    "brief_overdue",  # issue 17: a content brief past its due day
 )
 """The signals the standard projections will raise (custom projections may name others)."""
 

@@ -118,7 +118,7 @@ NAME: Final = "risk_signals"
 """The name of the standard risk-signals projection."""
 
 NEGATIVE_COMMENT_SPIKE, PUBLISH_FAILURES, METRIC_ANOMALY, PERSONAL_DATA_IN_DRAFT, OVERSPEND = (
-    STANDARD_SIGNALS
+    STANDARD_SIGNALS[:5]
 )
 
 KEY_PREFIX: Final = "signal:"
@@ -153,8 +153,9 @@ _SHOWN: Final = Context(prec=28)
 _WINDOW: Final = 7
 """Days before the day judged that the comment spike compares with."""
 
-BRIEF_OVERDUE: Final = "brief_overdue"
-"""The signal of a content brief past its due day, not drafted or dropped (issue 17)."""
+BRIEF_OVERDUE: Final = STANDARD_SIGNALS[5]
+"""The signal of a content brief past its due day, not drafted or dropped (issue 17):
+``brief_overdue``."""
 
 BRIEFS_DUE: Final = "briefs_due"
 """The key of the planned briefs not yet overdue, with their due days."""

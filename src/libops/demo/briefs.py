@@ -48,15 +48,13 @@ class BriefActions(PostActions):
             brief_id = ops.briefs.propose(
                 planner,
                 title=title,
-                need=f"{self.theme_zh}：读者希望获得书单与活动信息",
+                need=self.say("brief_need"),
                 content_type=post.content_type,
                 format=post.format,
                 platforms=[platform for platform, _hour, _minute in post.slots],
                 references=[
-                    BriefReference(
-                        "读者留言询问世界读书日书单与活动安排", kind=ReferenceKind.FEEDBACK
-                    ),
-                    BriefReference("往年同期话题阅读量", kind=ReferenceKind.FIGURE),
+                    BriefReference(self.say("brief_feedback"), kind=ReferenceKind.FEEDBACK),
+                    BriefReference(self.say("brief_figure"), kind=ReferenceKind.FIGURE),
                 ],
                 campaign_id=self.campaigns["topic"],
                 idempotency_key=f"{key}:propose",
@@ -94,11 +92,11 @@ class BriefActions(PostActions):
         ops, key, admin = self.ops, f"{self.key}:brief:idea", TEAM["admin"]
         idea = ops.briefs.propose(
             TEAM["planner"],
-            title=f"{self.theme_zh}·夜读直播",
-            need="晚间读者希望参加线上共读",
+            title=self.say("brief_idea"),
+            need=self.say("brief_idea_need"),
             content_type=ContentType.INTERACTIVE,
             format=Format.LIVE,
             campaign_id=self.campaigns["topic"],
             idempotency_key=f"{key}:propose",
         )
-        ops.briefs.drop(admin, idea, "本月没有主持人", idempotency_key=f"{key}:drop")
+        ops.briefs.drop(admin, idea, self.say("brief_idea_dropped"), idempotency_key=f"{key}:drop")

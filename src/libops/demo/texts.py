@@ -193,6 +193,19 @@ CONTENT: Final[dict[str, tuple[str, str]]] = {
     "vendor_software": ("Schedulr SaaS", "排期云服务"),
     "vendor_kol": ("书虫小王工作室 / Bookworm Studio", "书虫小王工作室"),
     "move": ("电子资源推广追加投放 / more promotion for the e-resources", "电子资源推广追加投放"),
+    # Content briefs (issue 17): the topic campaign's posts start as briefs.
+    "brief_need": (
+        "Readers ask for {theme_en} reading lists and the events' dates",
+        "读者希望获得{theme}书单与活动安排",
+    ),
+    "brief_feedback": (
+        "Readers' messages asking about {theme_en}",
+        "读者留言询问{theme}书单与活动安排",
+    ),
+    "brief_figure": ("Reads of last year's {theme_en} topic", "往年同期话题阅读量"),
+    "brief_idea": ("{theme_en}: live reading night", "{theme}·夜读直播"),
+    "brief_idea_need": ("Evening readers want to read together online", "晚间读者希望参加线上共读"),
+    "brief_idea_dropped": ("No presenter this month", "本月没有主持人"),
 }
 
 _QUARTER_ZH: Final = ("一", "二", "三", "四")

@@ -43,6 +43,7 @@ from libops.adapters.transcoding import register_libops_transcodings
 from libops.adapters.viewstores import MemoryViewStore, migrate_projection_tables, open_view_store
 from libops.application.app import LibOpsApplication
 from libops.application.audit import AuditService
+from libops.application.briefs import BriefService
 from libops.application.budgets import BudgetService
 from libops.application.campaigns import CampaignService
 from libops.application.commands import RESULT_TYPES, Command, CommandBus
@@ -189,6 +190,8 @@ class LibOps:
         self.queries = Queries(self, deps)
         self.posts.queries = self.campaigns.queries = self.queries
         self.questions.queries = self.budgets.queries = self.queries
+        # Content briefs, from need to draft (docs/briefs.md).
+        self.briefs = BriefService(self.bus)
         self._projections: ProjectionEngine | None = None
         self.erasures_finished: tuple[str, ...] = ()
         """The subjects whose erasure, left half-way, opening the store finished."""

@@ -95,6 +95,7 @@ from libops import (
 )
 from libops.adapters.clock import ManualClock
 from libops.application.publishing import ClaimPublication
+from libops.domain.brief import BriefReference
 from libops.domain.errors import PublishFailedError, SubjectErasedError
 from libops.domain.personal import require_subject_id
 from libops.domain.ports import Clock
@@ -1001,6 +1002,56 @@ def user_scenario(ops: LibOps) -> None:
     ops.users.enable(ADMIN, login="li.na")
 
 
+def brief_scenario(ops: LibOps) -> None:
+    """Every ContentBrief event (issue 17): a brief in a campaign, with references of each
+    sort, planned, replanned, started and drafted as a post of the campaign; another brief
+    proposed and dropped."""
+    campaign = ops.campaigns.plan(
+        PLANNER,
+        name="World Book Day 2026",
+        kind="topic",
+        period=Period(date(2026, 4, 1), date(2026, 4, 30)),
+        platforms=["weibo"],
+        hashtags=["#世界读书日"],
+    )
+    brief = ops.briefs.propose(
+        PLANNER,
+        title="诗歌入门书单 · Poetry picks",
+        need="Readers keep asking where to start with poetry.",
+        content_type="knowledge",
+        format="image_text",
+        platforms=["weibo", "wechat"],
+        references=[
+            BriefReference("12 questions about poetry in March", kind="question", ref="q-118"),
+            BriefReference("survey: 38% want reading lists", kind="survey", ref="survey-3"),
+            BriefReference("reads of last year's list: 18,400", kind="figure"),
+            BriefReference("staff note"),
+        ],
+        campaign_id=campaign,
+    )
+    ops.briefs.plan(PLANNER, brief, due_on=date(2026, 4, 20), assignee="planner-2")
+    ops.briefs.replan(ADMIN, brief, due_on=date(2026, 4, 18), assignee="planner-1")
+    ops.briefs.start(PLANNER, brief)
+    post = ops.posts.draft(
+        PLANNER,
+        title="Poetry picks",
+        body="Five books of poems to start with.",
+        content_type="knowledge",
+        format="image_text",
+        variants=[PostVariant("weibo", "Five books of poems to start with")],
+        campaign_id=campaign,
+    )
+    ops.briefs.mark_drafted(PLANNER, brief, post)
+    other = ops.briefs.propose(
+        ADMIN,
+        title="Night reading live",
+        need="Late readers",
+        content_type="interactive",
+        format="live",
+    )
+    ops.briefs.drop(ADMIN, other, "no presenter this month")
+
+
 def _no_gateways(clock: Clock) -> tuple[PlatformGateway, ...]:
     return ()
 
@@ -1261,6 +1312,13 @@ SCENARIOS: tuple[Golden, ...] = (
         "5a7e0000",
         "A reading session two readers attend; a named survey of it opened, answered by both "
         "(free text sealed), closed; an anonymous survey of the account opened and answered.",
+    ),
+    Golden(
+        "brief_events.json",
+        brief_scenario,
+        "b41ef000",
+        "A campaign; a content brief with references, planned, replanned, started and "
+        "drafted as a post of the campaign; another brief proposed and dropped.",
     ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""

@@ -151,6 +151,9 @@ SEALED = {
 
 Body = Callable[[Ids], dict[str, Any]]
 
+NO_BRIEF = "00000000-0000-4000-8000-00000000b41e"
+"""A content brief id no test makes."""
+
 NO_USER = "no.such.user"
 """A login no test adds."""
 
@@ -452,6 +455,20 @@ BODIES: Mapping[str, Body] = {
     "user.enable": lambda i: {"login": NO_USER},
     "user.issue_token": lambda i: {"login": NO_USER, "expires_days": 30, "label": "cms"},
     "user.revoke_token": lambda i: {"login": NO_USER, "token_id": "0123456789abcdef"},
+    # Content briefs (issue 17): the commands on a brief name one that does not exist.
+    "brief.propose": lambda i: {
+        "title": "Poetry picks",
+        "need": "Readers ask where to start with poetry",
+        "content_type": "knowledge",
+        "format": "image_text",
+        "platforms": ["weibo"],
+        "references": [{"note": "12 questions in March", "kind": "question", "ref": "q-1"}],
+    },
+    "brief.plan": lambda i: {"brief_id": NO_BRIEF, "due_on": "2026-04-20", "assignee": "li.na"},
+    "brief.replan": lambda i: {"brief_id": NO_BRIEF, "assignee": "zhao.lei"},
+    "brief.start": lambda i: {"brief_id": NO_BRIEF},
+    "brief.mark_drafted": lambda i: {"brief_id": NO_BRIEF, "post_id": i.post},
+    "brief.drop": lambda i: {"brief_id": NO_BRIEF, "reason": "no longer needed"},
 }
 """A minimal valid body of every command, naming the aggregates of :class:`Ids`."""
 

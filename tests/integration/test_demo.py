@@ -82,7 +82,8 @@ class TestDeterminism:
         a = _demo("--store", f"sqlite:///{tmp_path}/a.db", *SMALL)
         b = _demo("--store", f"sqlite:///{tmp_path}/b.db", *SMALL, "--seed", "7")
         assert a["totals_by_platform"] != b["totals_by_platform"]
-        assert a["events_after"] != b["events_after"]
+        # (The event counts may coincide: each World Book Day post's brief adds events.)
+        assert _figures(a)["campaigns"] != _figures(b)["campaigns"]
 
     def test_running_again_records_nothing(self, tmp_path: Path) -> None:
         """Every demo command carries an idempotency key: a rerun adds no event."""

@@ -121,6 +121,7 @@ class TestStandardRegistry:
             "libops.projections.standing:StandingProjection",
             "libops.projections.reuse:ReuseProjection",
             "libops.projections.surveys:SurveysProjection",
+            "libops.projections.topics:TopicHeatProjection",
         )
         assert standard_projection_classes() == STANDARD_PROJECTIONS
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from libops.demo.briefs import BriefActions
 from libops.demo.money import MoneyActions
 from libops.demo.publishing import PostActions
 from libops.demo.readers import ReaderActions
@@ -16,7 +17,7 @@ from libops.domain.risk import RiskCategory
 from libops.domain.values import Actor, Metric, Money, Objective, Period, Platform
 
 
-class Quarter(PostActions, ReaderActions, MoneyActions, StandingActions):
+class Quarter(BriefActions, PostActions, ReaderActions, MoneyActions, StandingActions):
     """One quarter of one library: three campaigns, their posts, readers, money and risks."""
 
     # --- building the agenda ---------------------------------------------------------------
@@ -54,6 +55,7 @@ class Quarter(PostActions, ReaderActions, MoneyActions, StandingActions):
         self.schedule_readers()
         self.schedule_money()
         self.schedule_standing()
+        self.schedule_briefs()
 
     # --- the actions -----------------------------------------------------------------------
 

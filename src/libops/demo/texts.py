@@ -209,6 +209,19 @@ CONTENT: Final[dict[str, tuple[str, str]]] = {
     ),
     "survey_next": ("What would you like next time?", "下次希望的主题？"),
     "survey_comment": ("Anything else you would like to tell us?", "其他意见和建议"),
+    # Content briefs (issue 17): the topic campaign's posts start as briefs.
+    "brief_need": (
+        "Readers ask for {theme_en} reading lists and the events' dates",
+        "读者希望获得{theme}书单与活动安排",
+    ),
+    "brief_feedback": (
+        "Readers' messages asking about {theme_en}",
+        "读者留言询问{theme}书单与活动安排",
+    ),
+    "brief_figure": ("Reads of last year's {theme_en} topic", "往年同期话题阅读量"),
+    "brief_idea": ("{theme_en}: live reading night", "{theme}·夜读直播"),
+    "brief_idea_need": ("Evening readers want to read together online", "晚间读者希望参加线上共读"),
+    "brief_idea_dropped": ("No presenter this month", "本月没有主持人"),
 }
 
 SURVEY_TOPICS: Final = ("poetry", "history", "science")

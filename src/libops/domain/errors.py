@@ -830,3 +830,24 @@ class AnswerKindError(SurveyAnswerError):
 class AnswerOutOfRangeError(SurveyAnswerError):
     """A rating outside 1-5, a recommendation outside 0-10, or an option the question does
     not offer."""
+
+
+# --- content briefs (issue 17, part "content briefs") ------------------------------------
+
+
+class BriefEndedError(InvalidTransitionError):
+    """A drafted or dropped content brief changes no more."""
+
+
+class BriefRequirementsError(RuleViolationError):
+    """A content brief is planned only with at least one platform."""
+
+
+class BriefDueDateError(RuleViolationError):
+    """A content brief's due day is before today (the library's day) when it is planned or
+    replanned."""
+
+
+class BriefPostMismatchError(RuleViolationError):
+    """The post a content brief is marked drafted as belongs to another campaign than the
+    brief's."""

@@ -125,6 +125,14 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "user.set_password": frozenset(Role),
         "user.issue_token": frozenset(Role),
         "user.revoke_token": frozenset(Role),
+        # Content briefs (issue 17): content planners plan the content and move their briefs
+        # from idea to draft; operations admins, who run the calendar, may do the same.
+        "brief.propose": frozenset({_PLANNER, _ADMIN}),
+        "brief.plan": frozenset({_PLANNER, _ADMIN}),
+        "brief.replan": frozenset({_PLANNER, _ADMIN}),
+        "brief.start": frozenset({_PLANNER, _ADMIN}),
+        "brief.mark_drafted": frozenset({_PLANNER, _ADMIN}),
+        "brief.drop": frozenset({_PLANNER, _ADMIN}),
     }
 )
 """Each command's name, mapped to the roles that may give it. The auditor role gives none."""

@@ -116,6 +116,7 @@ STANDARD_SIGNALS: Final = (
     "personal_data_in_draft",
     "overspend",
     "homogeneous_content",
+    "brief_overdue",  # issue 17: a content brief past its due day
 )
 """The signals the standard projections will raise (custom projections may name others)."""
 

@@ -8,9 +8,10 @@ to 4 a week, one more allowed on World Book Day).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
+from libops.domain.brief import ContentBrief
 from libops.domain.cadence import CadencePeriod, CadencePolicy
 from libops.domain.post import Post
 from libops.domain.values import Platform
@@ -35,6 +36,18 @@ class CadenceComplianceProjection(Projection):
     A period in which nothing was published has no document: read a missing one as 0 posts
     (under the minimum, if there is one). The policy is ``POLICY`` (the default policy); a
     subclass with another ``name`` may set another one.
+
+    Planned content briefs (issue 17) are counted beside, so that a gap in the calendar
+    shows before it happens: ``plan:day:<platform>:<YYYY-MM-DD>`` and
+    ``plan:week:<platform>:<YYYY-Www>`` hold, for each period in which a brief that is
+    planned or in production (not yet drafted or dropped) is due on the platform:
+    ``platform``, ``per``, ``period_start``, ``period_end``, ``briefs`` (how many such
+    briefs), ``brief_ids``, ``posts`` (published in the period so far), ``expected``
+    (``posts`` plus ``briefs``), ``minimum`` and ``maximum`` as above, and ``gap``: how many
+    posts short of the minimum the period is even when every brief is published (0 when
+    none; null when the policy has no minimum there). A period without a planned brief has
+    no ``plan:`` document. ``brief:<brief id>`` (``platforms``, ``due``) remembers each brief
+    that is not drafted or dropped. The day and week documents above are unchanged.
     """
 
     name = "cadence"
@@ -70,6 +83,8 @@ class CadenceComplianceProjection(Projection):
         """Judge each period this batch counted a post in against the policy (once a batch)."""
         policy = self.POLICY
         for key in view.touched():
+            if not key.startswith(("day:", "week:")):
+                continue
             doc = view.get(key)
             if doc is None:
                 continue
@@ -94,3 +109,109 @@ class CadenceComplianceProjection(Projection):
             else:
                 status = WITHIN
             doc.update(minimum=rule.minimum, maximum=maximum, surge=surge, status=status)
+        self._judge_plans(view)
+
+    # --- planned briefs (issue 17, part "content briefs") ---------------------------------
+
+    @handles(ContentBrief.Proposed)
+    def brief_proposed(self, event: ContentBrief.Proposed, view: View) -> None:
+        """Remember a brief's platforms; it counts once it is planned."""
+        view.put(
+            f"brief:{event.originator_id}",
+            {"platforms": [Platform(p).value for p in event.platforms], "due": None},
+        )
+
+    @handles(ContentBrief.Planned, ContentBrief.Replanned)
+    def brief_planned(self, event: ContentBrief.Planned, view: View) -> None:
+        """The brief counts in the day and week of its (new) due day on each platform."""
+        brief = view.get(f"brief:{event.originator_id}")
+        if brief is None:
+            return
+        self._count_brief(view, str(event.originator_id), brief, -1)
+        brief["due"] = event.due_on
+        self._count_brief(view, str(event.originator_id), brief, +1)
+
+    @handles(ContentBrief.Drafted, ContentBrief.Dropped)
+    def brief_ended(self, event: ContentBrief.Drafted, view: View) -> None:
+        """A drafted or dropped brief no longer counts as planned."""
+        key = f"brief:{event.originator_id}"
+        brief = view.get(key)
+        if brief is None:
+            return
+        self._count_brief(view, str(event.originator_id), brief, -1)
+        view.delete(key)
+
+    def _count_brief(self, view: View, brief_id: str, brief: dict[str, Any], step: int) -> None:
+        if brief["due"] is None:
+            return
+        due = date.fromisoformat(brief["due"])
+        for platform in brief["platforms"]:
+            for per in CadencePeriod:
+                key, first, last = _plan_key(per, platform, due)
+                doc: dict[str, Any] | None = view.get(key)
+                if doc is None:
+                    doc = {
+                        "platform": platform,
+                        "per": per.value,
+                        "period_start": first.isoformat(),
+                        "period_end": last.isoformat(),
+                        "briefs": 0,
+                        "brief_ids": [],
+                    }
+                ids = [b for b in doc["brief_ids"] if b != brief_id]
+                if step > 0:
+                    ids.append(brief_id)
+                doc.update(brief_ids=sorted(ids), briefs=len(ids))
+                if ids:
+                    view.put(key, doc)
+                else:
+                    view.delete(key)
+
+    def _judge_plans(self, view: View) -> None:
+        """Each plan document the batch touched (or whose period's posts changed): its posts
+        so far, what is expected with its briefs, and the gap to the policy's minimum."""
+        keys = set()
+        for key in view.touched():
+            if key.startswith("plan:"):
+                keys.add(key)
+            elif key.startswith(("day:", "week:")):
+                keys.add("plan:" + key)
+        policy = self.POLICY
+        for key in sorted(keys):
+            doc = view.get(key)
+            if doc is None:
+                continue
+            posts_doc = view.get(key[len("plan:") :]) or {}
+            posts = int(posts_doc.get("posts", 0))
+            per = CadencePeriod(doc["per"])
+            rule = next(
+                (rule for rule in policy.rules_for(Platform(doc["platform"])) if rule.per is per),
+                None,
+            )
+            maximum = None
+            if rule is not None:
+                maximum, _surge = policy.maximum_for(
+                    rule,
+                    date.fromisoformat(doc["period_start"]),
+                    date.fromisoformat(doc["period_end"]),
+                )
+            minimum = None if rule is None else rule.minimum
+            expected = posts + doc["briefs"]
+            doc.update(
+                posts=posts,
+                expected=expected,
+                minimum=minimum,
+                maximum=maximum,
+                gap=None if minimum is None else max(0, minimum - expected),
+            )
+            view.put(key, doc)
+
+
+def _plan_key(per: CadencePeriod, platform: str, day: date) -> tuple[str, date, date]:
+    """The plan document's key for ``day`` on ``platform``, and its period's first and last
+    day (the ISO week runs Monday to Sunday)."""
+    if per is CadencePeriod.DAY:
+        return f"plan:day:{platform}:{day.isoformat()}", day, day
+    monday = day - timedelta(days=day.weekday())
+    year, week, _ = monday.isocalendar()
+    return f"plan:week:{platform}:{year}-W{week:02d}", monday, monday + timedelta(days=6)

@@ -12,7 +12,7 @@ Two halves, so that the exactly-once guarantees of projections carry over to the
    (this module only finds signals; it issues no command): it opens, raises or closes a risk
    for each outbox document, once, and discards the outbox documents (see that module).
 
-A signal's *scope* is its cause's subject: one open risk per signal and scope. The six
+A signal's *scope* is its cause's subject: one open risk per signal and scope. The
 detectors (thresholds are class attributes; a subclass with another ``name`` may change them):
 
 - ``negative_comment_spike`` (scope: platform): comments hidden plus participants
@@ -52,6 +52,13 @@ detectors (thresholds are class attributes; a subclass with another ``name`` may
   at least :attr:`~RiskSignalsProjection.SAMENESS_MIN_POSTS` (4) posts. Clears when the
   share, with at least that many posts in the month, is below it again.
 
+- ``brief_overdue`` (scope: brief id; issue 17): a content brief that is planned or in
+  production is past its due day (plus :attr:`~RiskSignalsProjection.BRIEF_GRACE_DAYS`, 0)
+  by the Asia/Shanghai day of the next event the projection sees of a brief, a drafted
+  post, a publish or a metric snapshot. It opens a low market risk (a gap in the calendar
+  readers will notice: likelihood 2, impact 2). Clears when the brief is drafted, dropped,
+  or replanned to a day not yet past.
+
 A clearing is written only while the scope has an open risk (one a firing opened and no one
 closed yet); the scope then has none, and its next firing opens a new risk.
 
@@ -81,7 +88,10 @@ Documents:
   wait first), ``drafts_with_personal_data`` (the ids of the posts in an episode; these
   lists keep the latest :attr:`~RiskSignalsProjection.EPISODES_KEPT`), ``budget:<budget
   id>`` (``{"name"}``), ``line:<budget id>:<category>:<campaign id or general>``
-  (``{"allocated", "committed", "spent"}`` as Decimal text, and ``"over"``) and
+  (``{"allocated", "committed", "spent"}`` as Decimal text, and ``"over"``),
+  ``brief:<brief id>`` (``{"title", "campaign_id", "due", "assignee", "status",
+  "overdue"}`` while the brief is not drafted or dropped), ``briefs_due`` (``{brief id: due
+  day}`` of the planned briefs not yet overdue) and
   ``commitment:<budget id>:<reference>`` (its line and the amount still outstanding;
   removed once released or invoiced in full), ``sameness`` (``{"month", "posts": {post
   id: 1 if its latest submission had a similar post else 0}, "firing"}`` for the current
@@ -101,6 +111,7 @@ from typing import Any, ClassVar, Final
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from libops.domain.brief import ContentBrief
 from libops.domain.budget import Budget
 from libops.domain.cadence import DEFAULT_TIMEZONE
 from libops.domain.interaction.moderation import ConductRecord
@@ -120,6 +131,7 @@ NAME: Final = "risk_signals"
     PERSONAL_DATA_IN_DRAFT,
     OVERSPEND,
     HOMOGENEOUS_CONTENT,
+    BRIEF_OVERDUE,  # a content brief past its due day, not drafted or dropped (issue 17)
 ) = STANDARD_SIGNALS
 
 KEY_PREFIX: Final = "signal:"
@@ -156,6 +168,10 @@ _EXACT: Final = Context(prec=200)
 _SHOWN: Final = Context(prec=28)
 _WINDOW: Final = 7
 """Days before the day judged that the comment spike compares with."""
+
+
+BRIEFS_DUE: Final = "briefs_due"
+"""The key of the planned briefs not yet overdue, with their due days."""
 
 
 def _far_out(value: int, n: int, total: int, squares: int, weights: tuple[int, int, int]) -> bool:
@@ -195,6 +211,10 @@ def signal_parts(signal_id: str) -> tuple[str, str, int] | None:
 def signal_key(signal_id: str) -> str:
     """The idempotency key a signal's dispatch uses."""
     return KEY_PREFIX + signal_id
+
+
+def _optional_uuid(text: str | None) -> UUID | None:
+    return None if text is None else UUID(text)
 
 
 def _local_day(moment: datetime) -> date:
@@ -271,6 +291,8 @@ class RiskSignalsProjection(Projection):
         OVERSPEND: ("regulatory", 3, 3),
         # Drafts repeating recent posts: homogeneous content loses readers (a market risk).
         HOMOGENEOUS_CONTENT: ("market", 3, 2),
+        # A planned brief past its due day: a gap in the calendar readers will notice.
+        BRIEF_OVERDUE: ("market", 2, 2),
     }
     """Each signal's risk category, likelihood and impact when it opens a risk."""
 
@@ -350,6 +372,10 @@ class RiskSignalsProjection(Projection):
                 "homogeneous content clears when, with at least "
                 f"{self.SAMENESS_MIN_POSTS} posts submitted in a month, the share of "
                 f"near-duplicates is below {self.SAMENESS_SHARE}"
+            ),
+            BRIEF_OVERDUE: (
+                "an overdue content brief clears when it is drafted, dropped or replanned to "
+                "a day not yet past"
             ),
         }
         return policies.get(signal, f"the {signal} signal's condition cleared")
@@ -557,6 +583,7 @@ class RiskSignalsProjection(Projection):
         :attr:`PUBLISHES_TO_CLEAR`-th in a row clears the platform's publish-failures risk."""
         platform = event.receipt.platform.value
         self._quiet_spikes(view, event)
+        self._overdue_briefs(view, event)
         key = f"failures:{platform}"
         state = view.get(key) or {}
         published = int(state.get("published_in_a_row", 0)) + 1
@@ -579,6 +606,7 @@ class RiskSignalsProjection(Projection):
         """Judge each count of the snapshot against the platform's earlier snapshots."""
         snapshot: MetricSnapshot = event.snapshot
         platform = snapshot.platform.value
+        self._overdue_briefs(view, event)
         key = f"metrics:{platform}"
         state = view.get(key)
         if state is None:
@@ -1011,3 +1039,121 @@ class RiskSignalsProjection(Projection):
                     f"({_one_place(share * 100)}%).",
                 )
         view.put(SAMENESS, state)
+
+    # --- content briefs overdue (issue 17, part "content briefs") ------------------------
+
+    BRIEF_GRACE_DAYS: ClassVar[int] = 0
+    """Whole days after a brief's due day before it counts as overdue: with 0, a brief due
+    on the 20th is overdue from the first event the projection sees on the 21st."""
+
+    @handles(ContentBrief.Proposed)
+    def brief_proposed(self, event: ContentBrief.Proposed, view: View) -> None:
+        """Remember the brief's title and campaign, for the signal's words."""
+        view.put(
+            f"brief:{event.originator_id}",
+            {
+                "title": event.title,
+                "campaign_id": None if event.campaign_id is None else str(event.campaign_id),
+                "due": None,
+                "assignee": None,
+                "status": "idea",
+                "overdue": False,
+            },
+        )
+        self._overdue_briefs(view, event)
+
+    @handles(ContentBrief.Planned, ContentBrief.Replanned)
+    def brief_planned(self, event: ContentBrief.Planned, view: View) -> None:
+        """A brief on the calendar is watched until its due day passes; one replanned to a
+        day not yet past is no longer overdue."""
+        brief_id = str(event.originator_id)
+        key = f"brief:{brief_id}"
+        brief = view.get(key) or {"title": brief_id, "campaign_id": None, "overdue": False}
+        today = _local_day(event.timestamp)
+        brief.update(due=event.due_on, assignee=event.assignee)
+        if isinstance(event, ContentBrief.Planned):
+            brief["status"] = "planned"
+        if brief["overdue"] and date.fromisoformat(event.due_on) >= today:
+            brief["overdue"] = False
+            self._clear(
+                view,
+                event,
+                BRIEF_OVERDUE,
+                brief_id,
+                f"The content brief {brief['title']!r} ({brief_id}) was replanned on "
+                f"{today.isoformat()} to be due on {event.due_on}.",
+            )
+        view.put(key, brief)
+        if not brief["overdue"]:
+            due = view.get(BRIEFS_DUE) or {}
+            view.put(BRIEFS_DUE, {**due, brief_id: event.due_on})
+        self._overdue_briefs(view, event)
+
+    @handles(ContentBrief.ProductionStarted)
+    def brief_started(self, event: ContentBrief.ProductionStarted, view: View) -> None:
+        """Work began: the brief stays watched."""
+        key = f"brief:{event.originator_id}"
+        brief = view.get(key)
+        if brief is not None:
+            view.put(key, {**brief, "status": "in production"})
+        self._overdue_briefs(view, event)
+
+    @handles(ContentBrief.Drafted, ContentBrief.Dropped)
+    def brief_ended(self, event: ContentBrief.Drafted, view: View) -> None:
+        """A drafted or dropped brief is no longer watched; if it was overdue, that clears."""
+        brief_id = str(event.originator_id)
+        due = view.get(BRIEFS_DUE) or {}
+        if brief_id in due:
+            view.put(BRIEFS_DUE, {b: d for b, d in due.items() if b != brief_id})
+        brief = view.get(f"brief:{brief_id}") or {"title": brief_id}
+        view.delete(f"brief:{brief_id}")
+        today = _local_day(event.timestamp).isoformat()
+        if isinstance(event, ContentBrief.Drafted):
+            what = f"was drafted as post {event.post_id} on {today}"
+        else:
+            what = f"was dropped on {today}: {event.reason[:500]}"
+        self._clear(
+            view, event, BRIEF_OVERDUE, brief_id, f"The content brief {brief['title']!r} {what}."
+        )
+        self._overdue_briefs(view, event)
+
+    @handles(Post.Drafted)
+    def post_drafted(self, event: Post.Drafted, view: View) -> None:
+        """A post drafted is a moment of the library's day: briefs due before it are late."""
+        self._overdue_briefs(view, event)
+
+    def _overdue_briefs(self, view: View, event: Any) -> None:
+        """Fire for each watched brief whose due day (plus :attr:`BRIEF_GRACE_DAYS`) is
+        before the day of ``event`` (Asia/Shanghai), once: it is then no longer watched."""
+        due: dict[str, str] | None = view.get(BRIEFS_DUE)
+        if not due:
+            return
+        today = _local_day(event.timestamp)
+        late = sorted(
+            (day, brief_id)
+            for brief_id, day in due.items()
+            if (today - date.fromisoformat(day)).days > self.BRIEF_GRACE_DAYS
+        )
+        if not late:
+            return
+        fired = {brief_id for _day, brief_id in late}
+        view.put(BRIEFS_DUE, {b: d for b, d in due.items() if b not in fired})
+        for day, brief_id in late:
+            key = f"brief:{brief_id}"
+            brief = view.get(key) or {"title": brief_id, "campaign_id": None}
+            view.put(key, {**brief, "overdue": True})
+            days = (today - date.fromisoformat(day)).days
+            self._fire(
+                view,
+                event,
+                BRIEF_OVERDUE,
+                brief_id,
+                title=f"Content brief overdue: {brief['title']}",
+                description=(
+                    f"The content brief {brief['title']!r} ({brief_id}) was due on {day} "
+                    f"(Asia/Shanghai) and, {days} {'day' if days == 1 else 'days'} later, on "
+                    f"{today.isoformat()}, is still {brief.get('status', 'planned')}, not "
+                    f"drafted; assigned to {brief.get('assignee') or 'no one'}."
+                ),
+                campaign_id=_optional_uuid(brief.get("campaign_id")),
+            )

@@ -31,6 +31,8 @@ SECTIONS: Final = (
     "wechat_index",
     "comparisons",
     "cadence",
+    # Topic heat (issue 17, part "briefs and topic heat").
+    "topics",
     # Chinese practice (issue 14, item 5): the indices and the account's standing.
     "indices",
     "standing",
@@ -66,7 +68,10 @@ LAYOUTS: Final[dict[str, Layout]] = {
     "zh": (
         "summary",
         ("overview", ("background", "goals", "results", "comparisons", "judgement", "services")),
-        ("platforms", ("engagement", "statistics", "wechat_index", "cadence", "indices")),
+        (
+            "platforms",
+            ("engagement", "statistics", "wechat_index", "cadence", "topics", "indices"),
+        ),
         (
             "content",
             ("execution", "interactions", "satisfaction", "typical_cases", "sameness", "reuse"),
@@ -573,7 +578,88 @@ def _cadence(report: Report, w: Words) -> list[Block]:
             [False, False, False, True, True, True, True],
         )
     )
+    b = report.briefs
+    if b.recorded:
+        out.append(
+            Paragraph(
+                w(
+                    "p.briefs",
+                    planned=count(b.planned),
+                    on_time=count(b.drafted_on_time),
+                    late=count(b.drafted_late),
+                    overdue=count(b.overdue),
+                    dropped=count(b.dropped),
+                )
+            )
+        )
     out.append(Chart("cadence", w("chart.cadence")))
+    return out
+
+
+def _topics(report: Report, w: Words) -> list[Block]:
+    """Topic heat (issue 17): each topic's peak, latest day and decline, and a fresh topic
+    recommended for each cooling one."""
+    out: list[Block] = [Heading(2, w("h.topics"), "topics")]
+    heat = report.topic_heat
+    if not heat.rows:
+        out.append(Paragraph(w("p.no_topics")))
+        return out
+    assert heat.as_of is not None
+    out.append(
+        Paragraph(
+            w(
+                "p.topics",
+                as_of=heat.as_of.isoformat(),
+                days=count(heat.days_below),
+                share=percent(heat.share),
+            )
+        )
+    )
+
+    def state(row: Any) -> str:
+        if row.cooling:
+            return w("heat.cooling")
+        return w("heat.live" if row.live else "heat.quiet")
+
+    out.append(
+        _table(
+            w.columns(
+                "topic", "posts", "engagements", "peak_day", "peak", "latest", "of_peak", "heat"
+            ),
+            [
+                (
+                    f"#{row.topic}",
+                    count(row.posts),
+                    count(row.engagement),
+                    NONE if row.peak_day is None else row.peak_day.isoformat(),
+                    count(row.peak),
+                    count(row.latest),
+                    percent(row.share),
+                    state(row),
+                )
+                for row in heat.rows
+            ],
+            [False, True, True, False, True, True, True, False],
+        )
+    )
+    for row in heat.cooling:
+        assert row.peak_day is not None
+        assert row.latest_day is not None
+        out.append(
+            Paragraph(
+                w(
+                    "rec.fresh_topic",
+                    topic=row.topic,
+                    peak_day=row.peak_day.isoformat(),
+                    peak=count(row.peak),
+                    latest_day=row.latest_day.isoformat(),
+                    latest=count(row.latest),
+                    share=percent(row.share),
+                    days=count(row.days_below),
+                    threshold=percent(heat.share),
+                )
+            )
+        )
     return out
 
 
@@ -1409,6 +1495,7 @@ SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
     "wechat_index": _wechat_index,
     "comparisons": _comparisons,
     "cadence": _cadence,
+    "topics": _topics,
     "interactions": _interactions,
     "budget": _budget,
     "budget_use": _budget_use,

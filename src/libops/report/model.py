@@ -90,6 +90,7 @@ from libops.report.sections import (
 from libops.report.standing import _standing_records
 from libops.report.statistics import _statistics
 from libops.report.summary import _summary, _target_advice, report_kind
+from libops.report.topics import _brief_counts, _topic_heat
 from libops.report.wechat_index import _wechat_index
 
 if TYPE_CHECKING:
@@ -293,6 +294,14 @@ def build_report(
         reuse=_reuse(engine.view(REUSE), given, campaign),
         # Satisfaction surveys (issue 17): by campaign, or by the period asked for.
         satisfaction=_satisfaction(engine.view("surveys"), interactions_view, given, campaign),
+        # Content briefs and topic heat (issue 17).
+        topic_heat=_topic_heat(engine.view("topics"), chosen_period, campaign),
+        briefs=_brief_counts(
+            ops.briefs.list(),
+            chosen_period,
+            campaign,
+            None if last_recorded is None else _local_day(last_recorded.isoformat()),
+        ),
     )
 
 

@@ -189,7 +189,9 @@ def _cadence(
     platforms = {o.platform for o in rows} | {p for c in campaigns for p in c.platforms}
     statuses: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     seen: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for doc in view.values():
+    for key, doc in view.items():
+        if not key.startswith(("day:", "week:")):
+            continue  # planned briefs and their periods (plan:, brief:) are not posts
         first, last = date.fromisoformat(doc["period_start"]), date.fromisoformat(doc["period_end"])
         if period is not None and not (period.start <= first and last <= period.end):
             continue

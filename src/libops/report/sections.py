@@ -767,6 +767,61 @@ class Reuse:
     costs: tuple[ReuseCostRow, ...] = ()
 
 
+# --- content briefs and topic heat (issue 17, part "briefs and topic heat") --------------
+
+
+@attrs.frozen
+class TopicHeatRow:
+    """One topic's heat in the report's scope (see :mod:`libops.projections.topics`)."""
+
+    topic: str
+    posts: int
+    engagement: int
+    reach: int
+    peak_day: date | None
+    peak: int
+    latest_day: date | None
+    latest: int
+    share: Decimal | None
+    """The latest complete day's engagement as a share of the peak (4 places)."""
+    days_below: int
+    live: bool
+    cooling: bool
+
+
+@attrs.frozen
+class TopicHeat:
+    """Every topic in scope, as of ``as_of`` (its days before count), with the thresholds."""
+
+    rows: tuple[TopicHeatRow, ...] = ()
+    share: Decimal = Decimal("0.4")
+    days_below: int = 3
+    as_of: date | None = None
+
+    @property
+    def cooling(self) -> tuple[TopicHeatRow, ...]:
+        """The topics to replace with a fresh one."""
+        return tuple(row for row in self.rows if row.cooling)
+
+
+@attrs.frozen
+class BriefCounts:
+    """The content briefs due in the report's scope, by how they ended up."""
+
+    planned: int = 0
+    """Briefs put on the calendar with a due day in scope."""
+    drafted_on_time: int = 0
+    drafted_late: int = 0
+    overdue: int = 0
+    """Planned or in production, their due day passed (by the last recorded day)."""
+    dropped: int = 0
+
+    @property
+    def recorded(self) -> bool:
+        """Whether any brief is in scope."""
+        return bool(self.planned or self.dropped)
+
+
 @attrs.frozen
 class Report:
     """The evaluation report of one campaign or period, section by section, as figures."""
@@ -801,6 +856,10 @@ class Report:
     """Original, reposted and reused posts published in scope, and their cost (issue 17)."""
     satisfaction: Satisfaction = attrs.field(factory=lambda: Satisfaction())
     """The satisfaction surveys in scope (issue 17): CSAT, NPS and its interval, rates."""
+    topic_heat: TopicHeat = TopicHeat()
+    """Each topic's peak, latest day and decline (issue 17)."""
+    briefs: BriefCounts = BriefCounts()
+    """The content briefs due in scope (issue 17)."""
 
     @property
     def is_empty(self) -> bool:

@@ -571,6 +571,28 @@ STRINGS: Final[dict[str, str]] = {
     "length.median": "Median length (characters)",
     "p.quality_method": "Lengths count the characters of the staff's answers to questions and "
     "of what participants shared at reading sessions; no text is copied into the figures.",
+    # --- content briefs and topic heat (issue 17, part "briefs and topic heat") ---
+    "h.topics": "Topic heat",
+    "p.topics": "Each campaign hashtag is a topic. Its heat is the engagement it gained "
+    "each day (likes, comments, shares and favourites, from the metric snapshots); days "
+    "before {as_of} count. A topic posted on in the last two weeks is cooling when "
+    "{days} or more days in a row after its peak fell below {share} of the peak.",
+    "p.no_topics": "No campaign topic (hashtag) had posts or engagement in this period.",
+    "col.topic": "Topic",
+    "col.peak_day": "Peak day",
+    "col.peak": "Peak",
+    "col.latest": "Latest",
+    "col.of_peak": "Of peak",
+    "col.heat": "Heat",
+    "heat.cooling": "cooling",
+    "heat.live": "live",
+    "heat.quiet": "no recent posts",
+    "rec.fresh_topic": "Start a fresh topic to follow #{topic}: it peaked on {peak_day} "
+    "with {peak} {peak:engagement|engagements}, and on {latest_day} it had {latest} "
+    "({share} of the peak, {days} {days:day|days} in a row below {threshold}).",
+    "p.briefs": "Content briefs due in the period: {planned} planned, {on_time} drafted "
+    "on time, {late} drafted late, {overdue} overdue and {dropped} dropped.",
+    "risk.brief_overdue": "Content brief overdue: {brief}",
 }
 """Every heading, label and sentence of the report in English, by key."""
 
@@ -685,5 +707,7 @@ LABELS: Final[dict[str, str]] = {
     "system": "libops (automatic)",
     # --- issue 17: the sameness check's market-risk signal ----------------------------------
     "homogeneous_content": "homogeneous content",
+    # --- content briefs and topic heat (issue 17, part "briefs and topic heat") ---
+    "brief_overdue": "overdue content brief",
 }
 """Names of platforms, content types, categories, levels and so on, in English."""

@@ -508,6 +508,27 @@ STRINGS: Final[dict[str, str]] = {
     "length.median": "篇幅中位数（字）",
     "p.quality_method": "篇幅按馆员答复提问、读者在读书会上分享内容的字数统计；"
     "统计数据中不复制任何文字内容。",
+    # --- content briefs and topic heat (issue 17, part "briefs and topic heat") ---
+    "h.topics": "话题热度",
+    "p.topics": "每个活动话题标签即一个话题，其热度为每日新增互动量（点赞、评论、转发、收藏，"
+    "来自数据快照）；统计 {as_of} 之前的各天。近两周内仍有发布的话题，若在峰值之后连续 "
+    "{days} 天或以上低于峰值的 {share}，即视为降温。",
+    "p.no_topics": "本时段内没有活动话题（话题标签）的发布或互动。",
+    "col.topic": "话题",
+    "col.peak_day": "峰值日",
+    "col.peak": "峰值",
+    "col.latest": "最近一日",
+    "col.of_peak": "占峰值",
+    "col.heat": "热度",
+    "heat.cooling": "降温",
+    "heat.live": "活跃",
+    "heat.quiet": "近期无发布",
+    "rec.fresh_topic": "建议策划新话题接替 #{topic}：该话题于 {peak_day} 达到峰值，互动 "
+    "{peak} 次；{latest_day} 为 {latest} 次（为峰值的 {share}，已连续 {days} 天低于 "
+    "{threshold}）。",
+    "p.briefs": "本时段到期的内容选题：已排期 {planned} 个，按时成稿 {on_time} 个，逾期成稿 "
+    "{late} 个，已逾期 {overdue} 个，已放弃 {dropped} 个。",
+    "risk.brief_overdue": "内容选题逾期：{brief}",
 }
 """Every heading, label and sentence of the report in Chinese, by key."""
 
@@ -622,5 +643,7 @@ LABELS: Final[dict[str, str]] = {
     "system": "libops（自动）",
     # --- issue 17: the sameness check's market-risk signal ----------------------------------
     "homogeneous_content": "内容同质化",
+    # --- content briefs and topic heat (issue 17, part "briefs and topic heat") ---
+    "brief_overdue": "内容选题逾期",
 }
 """Names of platforms, content types, categories, levels and so on, in Chinese."""

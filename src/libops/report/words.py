@@ -13,6 +13,7 @@ import attrs
 
 from libops.domain.platforms import PLATFORM_ID, REGISTRY
 from libops.projections.signals import (
+    BRIEF_OVERDUE,
     HOMOGENEOUS_CONTENT,
     METRIC_ANOMALY,
     NEGATIVE_COMMENT_SPIKE,
@@ -164,6 +165,8 @@ SIGNAL_TITLES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
             r"(?P<campaign>general|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
         ),
     ),
+    # Content briefs (issue 17): the brief's title, as it was given.
+    (BRIEF_OVERDUE, re.compile(r"Content brief overdue: (?P<brief>.+)", re.DOTALL)),
 )
 """The English titles :class:`~libops.projections.signals.RiskSignalsProjection` gives the
 risks it opens (stored as they are, in every store), by signal: the report reads the signal

@@ -12,6 +12,7 @@ from libops import LibOps
 from libops.application.catalogue import all_commands, build
 from libops.domain.permissions import roles_for
 from libops.domain.values import Actor
+from libops.http.queries import LIST_ENDPOINTS
 from tests import actors
 from tests.http.support import (
     BODIES,
@@ -87,6 +88,8 @@ def test_the_table_gives_every_role_something_and_refuses_some() -> None:
 
 _NO = NO_IDS
 
+REVIEW_QUEUE = "/v1/review-queue"
+
 
 @pytest.mark.parametrize("actor", actors.ONE_PER_ROLE, ids=lambda a: a.id)
 def test_every_read_as_every_role(world: tuple[LibOps, Client, Ids], actor: Actor) -> None:
@@ -105,8 +108,24 @@ def test_every_read_as_every_role(world: tuple[LibOps, Client, Ids], actor: Acto
         *[f"/v1/views/{name}" for name in ops.projections.names],
         "/v1/views/activity/sequence",
         "/v1/activity",
+        "/v1/feed",
         "/v1/report?format=md",
+        *[endpoint.path for endpoint in LIST_ENDPOINTS if endpoint.path != REVIEW_QUEUE],
     ]
     for path in paths:
         response = client.get(path, as_=actor)
         assert response.status_code == 200, (path, response.text)
+
+
+@pytest.mark.parametrize("actor", actors.ONE_PER_ROLE, ids=lambda a: a.id)
+def test_the_review_queue_as_every_role(world: tuple[LibOps, Client, Ids], actor: Actor) -> None:
+    """The one list that depends on the role: a person's review queue is for those who may
+    review posts (the role table's ``post.review``); anyone else gets 403."""
+    _ops, client, _ids = world
+    assert REVIEW_QUEUE in {endpoint.path for endpoint in LIST_ENDPOINTS}
+    response = client.get(REVIEW_QUEUE, as_=actor)
+    if actor.has_any(roles_for(("post.review",))):
+        assert response.status_code == 200, response.text
+    else:
+        assert response.status_code == 403, response.text
+        assert problem_of(response)["error"] == "PermissionDeniedError"

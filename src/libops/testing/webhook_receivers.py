@@ -27,7 +27,7 @@ import time
 from collections.abc import Mapping
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Final
+from typing import Any, Final, Self
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
@@ -69,7 +69,42 @@ class _Failure:
     code: int | None
 
 
-class FakeReceiver:
+class _LoopbackServer:
+    """What both fakes share: a threading server on 127.0.0.1, started and stopped in a
+    thread of its own, usable as a context manager."""
+
+    _server: socketserver.TCPServer
+    _thread: threading.Thread
+
+    def _serve(self, server: socketserver.TCPServer) -> None:
+        self._server = server
+        if isinstance(server, socketserver.ThreadingMixIn):  # answering threads die with it
+            server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> Self:
+        """Start answering (in a thread of its own)."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop answering and free the port."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (127.0.0.1)."""
+        return int(self._server.server_address[1])
+
+
+class FakeReceiver(_LoopbackServer):
     """A fake receiver of ``kind`` ``generic``, ``wecom``, ``dingtalk`` or ``feishu``.
 
     ``secret``: the signing secret it checks (generic: required). ``delay``: seconds it
@@ -92,32 +127,7 @@ class FakeReceiver:
         """GET requests (a sender following a redirect sends one)."""
         self._failures: list[_Failure] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    # --- running -------------------------------------------------------------------------
-
-    def start(self) -> FakeReceiver:
-        """Start answering (in a thread of its own)."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop answering and free the port."""
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeReceiver:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """The port it listens on (127.0.0.1)."""
-        return int(self._server.server_address[1])
+        self._serve(ThreadingHTTPServer(("127.0.0.1", 0), self._handler()))
 
     @property
     def url(self) -> str:
@@ -291,7 +301,7 @@ class FakeReceiver:
         return Handler
 
 
-class FakeSmtpServer:
+class FakeSmtpServer(_LoopbackServer):
     """A small SMTP server on 127.0.0.1 that keeps the e-mails it is given.
 
     With ``username`` and ``password`` it accepts ``AUTH PLAIN`` with them (and refuses
@@ -306,30 +316,7 @@ class FakeSmtpServer:
         self.envelopes: list[tuple[str, list[str]]] = []
         self._failures: list[int] = []
         self._lock = threading.Lock()
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def start(self) -> FakeSmtpServer:
-        """Start answering (in a thread of its own)."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop answering and free the port."""
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeSmtpServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """The port it listens on (127.0.0.1)."""
-        return int(self._server.server_address[1])
+        self._serve(socketserver.ThreadingTCPServer(("127.0.0.1", 0), self._handler()))
 
     @property
     def url(self) -> str:

@@ -9,8 +9,9 @@ campaigns' ids and two platforms, published a minute apart. The posts listing is
 up through the projection engine (``ops.queries.catch_up``), as any list would do first. At
 100,000 posts the build took 5 to 10 minutes on the shared 2-core machine (mostly waiting
 for the key store, which syncs each new key to disk, and storing 400,000 events; about 2
-minutes of CPU time) and the listing's catch-up 2 to 3 minutes; with ``--quick`` (3,000 posts) the whole run is well under a minute
-(10,000 posts took 110 s there, 16 s of it CPU time).
+minutes of CPU time) and the listing's catch-up 2 to 3 minutes; with ``--quick`` (3,000
+posts) the whole run is well under a minute (10,000 posts took 110 s there, 16 s of it CPU
+time).
 
 Then, many times each (after a few untimed warm-up calls), it times:
 

@@ -508,3 +508,66 @@ class TestPublishingThroughLibops:
                     assert post.receipt(platform) == receipt
         finally:
             made.close()
+
+
+class TestFakesAndPorts:
+    def test_adapters_offer_take_down(self, rig: Rig) -> None:
+        """Both adapters satisfy the optional SupportsTakeDown port; the sandbox does not."""
+        from libops.adapters.sandbox import SandboxPlatform
+        from libops.domain.ports import SupportsTakeDown
+
+        assert isinstance(rig.mastodon_gateway(), SupportsTakeDown)
+        assert isinstance(rig.bluesky_gateway(), SupportsTakeDown)
+        sandbox = SandboxPlatform("mastodon", seed=1, clock=rig.clock)
+        assert not isinstance(sandbox, SupportsTakeDown)
+
+    @pytest.mark.parametrize("count", [0, -2, True, "1"])
+    def test_fault_counts_must_be_positive(self, rig: Rig, count: object) -> None:
+        """A fault count must be a positive whole number."""
+        with pytest.raises(InvalidValueError):
+            rig.mastodon.fail_next(count)  # type: ignore[arg-type]  # deliberately wrong
+        with pytest.raises(InvalidValueError):
+            rig.bluesky.lose_response_next(count)  # type: ignore[arg-type]  # deliberately wrong
+
+    def test_fault_settings_are_checked(self, rig: Rig) -> None:
+        """Only 5xx statuses, non-negative Retry-After and positive delays are accepted."""
+        with pytest.raises(InvalidValueError):
+            rig.mastodon.fail_next(status=404)
+        with pytest.raises(InvalidValueError):
+            rig.mastodon.rate_limit_next(retry_after=-1)
+        with pytest.raises(InvalidValueError):
+            rig.bluesky.slow_next(seconds=0)
+
+    def test_faults_apply_to_matching_paths_only(self, rig: Rig) -> None:
+        """A fault aimed at one endpoint leaves the others alone, then hits its own."""
+        rig.bluesky.fail_next(status=500, path="getPosts")
+        login = httpx.post(
+            f"{rig.bluesky.base_url}/xrpc/com.atproto.server.createSession",
+            json={"identifier": rig.bluesky.handle, "password": PASSWORD},
+        )
+        assert login.status_code == 200
+        posts = httpx.get(
+            f"{rig.bluesky.base_url}/xrpc/app.bsky.feed.getPosts",
+            headers={"Authorization": f"Bearer {login.json()['accessJwt']}"},
+        )
+        assert posts.status_code == 500
+        assert posts.json()["error"] == "InternalServerError"
+
+    def test_bluesky_duplicate_rkey_is_a_500(self, rig: Rig) -> None:
+        """As on today's PDS, creating a record under a taken rkey fails with 500."""
+        session = httpx.post(
+            f"{rig.bluesky.base_url}/xrpc/com.atproto.server.createSession",
+            json={"identifier": rig.bluesky.handle, "password": PASSWORD},
+        ).json()
+        body = {
+            "repo": session["did"],
+            "collection": "app.bsky.feed.post",
+            "rkey": rkey_for("dup"),
+            "record": {"$type": "app.bsky.feed.post", "text": "hi", "createdAt": START.isoformat()},
+        }
+        auth = {"Authorization": f"Bearer {session['accessJwt']}"}
+        url = f"{rig.bluesky.base_url}/xrpc/com.atproto.repo.createRecord"
+        assert httpx.post(url, json=body, headers=auth).status_code == 200
+        again = httpx.post(url, json=body, headers=auth)
+        assert again.status_code == 500
+        assert len(rig.bluesky.posts()) == 1

@@ -262,6 +262,17 @@ class TestMastodonFailures:
         finally:
             made.close()
 
+    def test_missing_scope_is_permanent(self, rig: Rig) -> None:
+        """A token without the write scope gets 403: a permanent refusal, not retried."""
+        rig.token = "read-only-token"
+        rig.mastodon.issue_token(rig.token, write=False)
+        gateway = rig.mastodon_gateway()
+        with pytest.raises(PlatformRejectedError, match="authorized scopes") as raised:
+            gateway.publish(toot(), "post-13:mastodon")
+        assert raised.value.status == 403
+        assert raised.value.retryable is False
+        assert rig.sleeps == []
+
     def test_over_limits_refused_before_any_request(self, rig: Rig) -> None:
         """A status over the adapter's limits, or with media, never reaches the server."""
         gateway = rig.mastodon_gateway()

@@ -177,8 +177,9 @@ class MastodonGateway:
         """Replies in the status's thread, oldest first, posted after ``since`` if given."""
         if since is not None and since.utcoffset() is None:
             raise InvalidValueError("since must be timezone-aware")
-        response = self._call("GET", f"/api/v1/statuses/{_segment(external_id)}/context")
-        self._check(response, external_id)
+        response = self._call(
+            "GET", f"/api/v1/statuses/{_segment(external_id)}/context", about=external_id
+        )
         found = []
         for reply in response.json().get("descendants", []):
             posted_at = _moment(reply.get("created_at"), "reply time")
@@ -197,9 +198,10 @@ class MastodonGateway:
 
     def take_down(self, external_id: str) -> None:
         """Delete the status (``DELETE /api/v1/statuses/:id``); gone already counts as done."""
-        response = self._call("DELETE", f"/api/v1/statuses/{_segment(external_id)}")
-        if response.status_code != 404:
-            self._check(response, external_id)
+        try:
+            self._call("DELETE", f"/api/v1/statuses/{_segment(external_id)}", about=external_id)
+        except UnknownPlatformPostError:
+            return
 
     # --- inside ----------------------------------------------------------------------------
 
@@ -207,26 +209,30 @@ class MastodonGateway:
         return lambda: {"Authorization": f"Bearer {self._token()}", **extra}
 
     def _call(
-        self, method: str, path: str, *, json: Any = None, extra: Mapping[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        extra: Mapping[str, str] | None = None,
+        about: str | None = None,
     ) -> httpx.Response:
+        """One call; 404 means ``about`` (a status id) is unknown, other 4xx are raised."""
         response = self._http.send(method, path, headers=self._headers(extra or {}), json=json)
-        if response.status_code in (401, 403):
+        if response.status_code == 401:
             raise PlatformCredentialsError(
                 "mastodon",
                 f"the server refused this account's access token ({error_text(response)}); "
                 "issue a new token for the libops app (Preferences > Development) and store it",
             )
-        if response.status_code >= 400 and response.status_code != 404:
+        if response.status_code == 404 and about is not None:
+            raise UnknownPlatformPostError("mastodon", about)
+        if response.status_code >= 400:
             raise PlatformRejectedError("mastodon", response.status_code, error_text(response))
         return response
 
-    def _check(self, response: httpx.Response, external_id: str) -> None:
-        if response.status_code == 404:
-            raise UnknownPlatformPostError("mastodon", external_id)
-
     def _status(self, external_id: str) -> dict[str, Any]:
-        response = self._call("GET", f"/api/v1/statuses/{_segment(external_id)}")
-        self._check(response, external_id)
+        response = self._call("GET", f"/api/v1/statuses/{_segment(external_id)}", about=external_id)
         body: dict[str, Any] = response.json()
         return body
 

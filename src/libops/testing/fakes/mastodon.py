@@ -6,7 +6,8 @@ Models (API-FACTS section 4): ``POST /api/v1/statuses`` (form or JSON ``status``
 ``GET /api/v1/statuses/:id`` with ``replies_count``, ``reblogs_count``,
 ``favourites_count``, ``GET /api/v1/statuses/:id/context`` (``descendants``: the replies),
 ``DELETE /api/v1/statuses/:id``, ``GET /api/v1/accounts/verify_credentials``; OAuth bearer
-tokens that never expire but can be revoked (401 "The access token is invalid"); 404
+tokens that never expire but can be revoked (401 "The access token is invalid") or lack
+the write scope (403); 404
 "Record not found"; ``X-RateLimit-Limit/Remaining/Reset`` (ISO 8601) on every answer,
 300 requests per 5 minutes per token, then 429 "Too many requests".
 """
@@ -55,6 +56,7 @@ class FakeMastodon(FakeServer):
         self.username = username
         self.max_characters = max_characters
         self._tokens = {token}
+        self._read_only: set[str] = set()
         self._statuses: dict[str, Json] = {}
         self._deleted: set[str] = set()
         self._keys: dict[str, tuple[str, datetime]] = {}
@@ -68,10 +70,12 @@ class FakeMastodon(FakeServer):
         with self._lock:
             self._tokens.clear()
 
-    def issue_token(self, token: str) -> None:
-        """Accept ``token`` from now on."""
+    def issue_token(self, token: str, *, write: bool = True) -> None:
+        """Accept ``token`` from now on; without ``write`` it has only the ``read`` scope."""
         with self._lock:
             self._tokens.add(token)
+            if not write:
+                self._read_only.add(token)
 
     def statuses(self) -> list[Json]:
         """Every live status the account posted, oldest first."""
@@ -118,6 +122,8 @@ class FakeMastodon(FakeServer):
             return Answer(404, {"error": "Record not found"})
         if parts[2] == "accounts":
             return Answer(200, self._account())
+        if request.method != "GET" and auth[7:] in self._read_only:
+            return Answer(403, {"error": "This action is outside the authorized scopes"})
         if request.method == "POST" and len(parts) == 3:
             return self._post(request)
         if len(parts) < 4:

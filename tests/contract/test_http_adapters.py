@@ -33,7 +33,7 @@ from libops.domain.errors import (
 from libops.domain.ports import PlatformGateway
 from libops.domain.post import PlatformStatus
 from libops.domain.values import Platform, PlatformLimits, PostVariant
-from libops.testing import AdvanceTime, PlatformGatewayContract
+from libops.testing import AdvanceTime, PlatformFaults, PlatformGatewayFaultContract
 from libops.testing.fakes import FakeBluesky, FakeMastodon, FakeServer
 from tests.integration.test_publishing import approved_post
 
@@ -41,6 +41,9 @@ START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 TOKEN = "mastodon-secret-token-0123456789"
 PASSWORD = "bsky-app-pass-abcd-efgh"
 FAKE_DID = "did:plc:citylibraryfake0000000"
+CONTRACT_TIMEOUT = 1.0
+SLOW = 1.5
+"""The contract's gateways time out after a second; a slow answer comes after 1.5."""
 QUICK = HttpRetry(attempts=3, base_delay=0.01, max_delay=5.0)
 """Few, short retries: a failing test ends fast; the sleeps are recorded, not slept."""
 
@@ -125,7 +128,63 @@ def posts_on(fake: FakeServer, path: str) -> int:
 # --- the shipped contract, over real HTTP ----------------------------------------------------
 
 
-class _OverHttp(PlatformGatewayContract):
+class MastodonFaults:
+    """The contract's faults, on a FakeMastodon."""
+
+    def __init__(self, fake: FakeMastodon) -> None:
+        self.fake = fake
+
+    def fail_next(self) -> None:
+        self.fake.fail_next(path="/api/v1/statuses")
+
+    def rate_limit_next(self) -> None:
+        self.fake.rate_limit_next(retry_after=0.5, path="/api/v1/statuses")
+
+    def slow_next(self) -> None:
+        self.fake.slow_next(seconds=SLOW, path="/api/v1/statuses")
+
+    def lose_response_next(self) -> None:
+        self.fake.lose_response_next(path="/api/v1/statuses")
+
+    def expire_credentials(self) -> None:
+        self.fake.revoke_tokens()
+
+    def posts_made(self) -> int:
+        return len(self.fake.statuses())
+
+    def secrets(self) -> list[str]:
+        return [TOKEN]
+
+
+class BlueskyFaults:
+    """The contract's faults, on a FakeBluesky (aimed at createRecord)."""
+
+    def __init__(self, fake: FakeBluesky) -> None:
+        self.fake = fake
+
+    def fail_next(self) -> None:
+        self.fake.fail_next(status=502, path="createRecord")
+
+    def rate_limit_next(self) -> None:
+        self.fake.rate_limit_next(retry_after=0.5, path="createRecord")
+
+    def slow_next(self) -> None:
+        self.fake.slow_next(seconds=SLOW, path="createRecord")
+
+    def lose_response_next(self) -> None:
+        self.fake.lose_response_next(path="createRecord")
+
+    def expire_credentials(self) -> None:
+        self.fake.expire_tokens()
+
+    def posts_made(self) -> int:
+        return len(self.fake.posts())
+
+    def secrets(self) -> list[str]:
+        return [PASSWORD]
+
+
+class _OverHttp(PlatformGatewayFaultContract):
     @pytest.fixture(autouse=True)
     def _rigs(self) -> Iterator[None]:
         self.rigs: list[Rig] = []
@@ -134,24 +193,24 @@ class _OverHttp(PlatformGatewayContract):
             made.close()
 
     def rig(self) -> Rig:
-        made = Rig()
+        made = Rig(timeout=CONTRACT_TIMEOUT)
         self.rigs.append(made)
         return made
 
 
 class TestMastodonContract(_OverHttp):
-    def make_gateway(self) -> tuple[PlatformGateway, AdvanceTime]:
+    def make_faulty_gateway(self) -> tuple[PlatformGateway, AdvanceTime, PlatformFaults]:
         made = self.rig()
-        return made.mastodon_gateway(), made.clock.advance
+        return made.mastodon_gateway(), made.clock.advance, MastodonFaults(made.mastodon)
 
     def unknown_external_id(self, gateway: PlatformGateway) -> str:
         return "109999999999999999"
 
 
 class TestBlueskyContract(_OverHttp):
-    def make_gateway(self) -> tuple[PlatformGateway, AdvanceTime]:
+    def make_faulty_gateway(self) -> tuple[PlatformGateway, AdvanceTime, PlatformFaults]:
         made = self.rig()
-        return made.bluesky_gateway(), made.clock.advance
+        return made.bluesky_gateway(), made.clock.advance, BlueskyFaults(made.bluesky)
 
     def unknown_external_id(self, gateway: PlatformGateway) -> str:
         return f"at://{FAKE_DID}/app.bsky.feed.post/3kzzzzzzzzzzz"

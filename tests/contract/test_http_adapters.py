@@ -5,6 +5,7 @@ expired or revoked credentials, refusals), and publishing through libops on ever
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -433,8 +434,6 @@ class TestBlueskyFailures:
             gateway = made.bluesky_gateway()
             made.bluesky.slow_next(seconds=0.8, path="createRecord")
             receipt = gateway.publish(skeet(), "post-2:bluesky")
-            import time
-
             time.sleep(0.8)  # let the slow original finish on the server
             assert [p["rkey"] for p in made.bluesky.posts()] == [rkey_for("post-2:bluesky")]
             assert gateway.find_published("post-2:bluesky") == receipt

@@ -3,12 +3,15 @@ answers JSON, keeps time on a clock the test controls, and misbehaves on request
 
 from __future__ import annotations
 
+import abc
+import hashlib
 import json
+import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
@@ -55,7 +58,7 @@ def _require_count(count: object) -> int:
     return count
 
 
-class FakeServer:
+class FakeServer(abc.ABC):
     """A platform fake on a free loopback port; subclasses implement :meth:`route`.
 
     Use it as a context manager (or call :meth:`start` and :meth:`stop`). ``base_url`` is
@@ -168,9 +171,9 @@ class FakeServer:
         """The fake's time (its clock's)."""
         return self.clock.now()
 
+    @abc.abstractmethod
     def route(self, request: Request) -> Answer:
-        """Answer one request (subclasses)."""
-        raise NotImplementedError
+        """Answer one request (called with the fake's lock held)."""
 
     def common_headers(self, request: Request) -> dict[str, str]:
         """Headers on every answer (rate-limit headers, ...)."""
@@ -231,7 +234,6 @@ class FakeServer:
 
 def deterministic(seed: str) -> Callable[[int], int]:
     """A stable pseudo-random number source for ``seed``: ``n -> 0..2**32-1``."""
-    import hashlib
 
     def draw(n: int) -> int:
         digest = hashlib.sha256(f"{seed}:{n}".encode()).digest()
@@ -250,16 +252,12 @@ class Audience:
 
     def count(self, now: datetime, which: int, top: int, half_life_hours: float) -> int:
         """A cumulative count: up to ``top`` plus a per-post spread, rising with age."""
-        import math
-
         hours = max(0.0, (now - self.created_at).total_seconds() / 3600)
         ceiling = top // 2 + deterministic(self.seed)(which) % (top + 1)
         return int(ceiling * (1 - math.exp(-hours / half_life_hours)))
 
     def reply_times(self) -> list[datetime]:
         """When readers reply to the post (oldest first)."""
-        from datetime import timedelta
-
         draw = deterministic(self.seed)
         moments, at = [], self.created_at
         for n in range(draw(99) % 6):

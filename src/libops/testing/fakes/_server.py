@@ -106,7 +106,10 @@ class FakeServer(abc.ABC):
         """Start answering in a background thread."""
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name=type(self).__name__, daemon=True
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},  # stop() waits up to one interval
+                name=type(self).__name__,
+                daemon=True,
             )
             self._thread.start()
         return self

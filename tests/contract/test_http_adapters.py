@@ -254,6 +254,32 @@ class TestMastodonFailures:
         again = gateway.publish(toot(), "post-3:mastodon")
         assert [s["id"] for s in rig.mastodon.statuses()] == [again.external_id]
 
+    def test_lost_answer_found_after_the_key_is_forgotten(self, rig: Rig) -> None:
+        """Every answer lost, then a retry two hours later (Mastodon has forgotten the key):
+        the adapter finds the status among the account's latest, and posts nothing new."""
+        gateway = rig.mastodon_gateway()
+        rig.mastodon.lose_response_next(QUICK.attempts)
+        with pytest.raises(PlatformTimeoutError):
+            gateway.publish(toot(), "post-14:mastodon")
+        [status] = rig.mastodon.statuses()
+        rig.clock.advance(timedelta(hours=2))
+        found = gateway.find_published("post-14:mastodon")
+        assert found is not None
+        assert found.external_id == status["id"]
+        assert gateway.publish(toot(), "post-14:mastodon") == found
+        assert len(rig.mastodon.statuses()) == 1
+
+    def test_unanswered_publish_that_never_arrived_is_sent(self, rig: Rig) -> None:
+        """A publish refused by 5xx every time left nothing: the next one posts it."""
+        gateway = rig.mastodon_gateway()
+        rig.mastodon.fail_next(QUICK.attempts)
+        with pytest.raises(PlatformError):
+            gateway.publish(toot(), "post-15:mastodon")
+        rig.clock.advance(timedelta(hours=2))
+        assert gateway.find_published("post-15:mastodon") is None
+        receipt = gateway.publish(toot(), "post-15:mastodon")
+        assert [s["id"] for s in rig.mastodon.statuses()] == [receipt.external_id]
+
     def test_5xx_backs_off_with_jitter(self, rig: Rig) -> None:
         """Two 503s are retried with growing, jittered waits, then the status is posted."""
         gateway = rig.mastodon_gateway()

@@ -8,6 +8,7 @@ Mastodon answers with the status it already made. Reads counts from
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
@@ -46,6 +47,15 @@ MASTODON_LIMITS = PlatformLimits(max_text_length=500, max_media=0)
 """A stock server's 500 characters; no attachments (this adapter uploads no media)."""
 
 _TAG = re.compile(r"<[^>]+>")
+_PENDING = "pending:"
+"""A ledger entry for a publish sent but not answered: the text's fingerprint follows."""
+_SCANNED = 40
+"""How many of the account's latest statuses a look-up by text reads (Mastodon's most)."""
+
+
+def _fingerprint(text: str) -> str:
+    """A hash of ``text`` with its whitespace normalised (as the server's HTML shows it)."""
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:32]
 
 
 def _plain(content: str) -> str:
@@ -76,7 +86,8 @@ class MastodonGateway:
     Mastodon forgets idempotency keys after an hour, so :meth:`find_published` answers from
     ``ledger``: a mapping from idempotency key to status id that this gateway fills as it
     publishes (a dict by default; pass a persistent mapping, such as a ``shelve``, to share
-    it across processes and restarts).
+    it across processes and restarts). A publish sent whose answer never came is noted
+    there too, and looked for among the account's 40 latest statuses by its text.
     """
 
     supports_idempotency_key = True
@@ -142,6 +153,11 @@ class MastodonGateway:
         problems = self._limits.violations(variant)
         if problems:
             raise PlatformError(f"mastodon: {'; '.join(problems)}", retryable=False)
+        earlier = self.find_published(key)
+        if earlier is not None:
+            return earlier
+        if key not in self._ledger:
+            self._ledger[key] = f"{_PENDING}{_fingerprint(variant.text)}"
         response = self._call(
             "POST",
             "/api/v1/statuses",
@@ -153,12 +169,23 @@ class MastodonGateway:
         return receipt
 
     def find_published(self, idempotency_key: str) -> PublishReceipt | None:
-        """The status this gateway published with the key, if it is still up."""
-        status_id = self._ledger.get(_key(idempotency_key))
-        if status_id is None:
+        """The status this gateway published with the key, if it is still up.
+
+        A publish whose answer never came is looked for among the account's latest
+        statuses (the same text), since Mastodon forgets the key after an hour.
+        """
+        key = _key(idempotency_key)
+        entry = self._ledger.get(key)
+        if entry is None:
             return None
+        if entry.startswith(_PENDING):
+            found = self._find_by_text(entry.removeprefix(_PENDING))
+            if found is None:
+                return None
+            self._ledger[key] = found.external_id
+            return found
         try:
-            return self._receipt(self._status(status_id))
+            return self._receipt(self._status(entry))
         except UnknownPlatformPostError:
             return None
 
@@ -235,6 +262,15 @@ class MastodonGateway:
         response = self._call("GET", f"/api/v1/statuses/{_segment(external_id)}", about=external_id)
         body: dict[str, Any] = response.json()
         return body
+
+    def _find_by_text(self, fingerprint: str) -> PublishReceipt | None:
+        account = self._call("GET", "/api/v1/accounts/verify_credentials").json()
+        path = f"/api/v1/accounts/{_segment(str(account.get('id', '')))}/statuses"
+        response = self._call("GET", f"{path}?limit={_SCANNED}")
+        for status in response.json():
+            if _fingerprint(_plain(str(status.get("content") or ""))) == fingerprint:
+                return self._receipt(status)
+        return None
 
     def _receipt(self, status: Mapping[str, Any]) -> PublishReceipt:
         try:

@@ -29,7 +29,7 @@ class Answer:
     """One HTTP answer of a fake: status, JSON body and extra headers."""
 
     status: int
-    body: Json
+    body: Json | list[Json]
     headers: dict[str, str] = attrs.field(factory=dict)
 
 

@@ -5,7 +5,8 @@ Models (API-FACTS section 4): ``POST /api/v1/statuses`` (form or JSON ``status``
 ``Idempotency-Key`` header replayed per account for one hour (same key, same status),
 ``GET /api/v1/statuses/:id`` with ``replies_count``, ``reblogs_count``,
 ``favourites_count``, ``GET /api/v1/statuses/:id/context`` (``descendants``: the replies),
-``DELETE /api/v1/statuses/:id``, ``GET /api/v1/accounts/verify_credentials``; OAuth bearer
+``DELETE /api/v1/statuses/:id``, ``GET /api/v1/accounts/verify_credentials``,
+``GET /api/v1/accounts/:id/statuses`` (newest first, ``limit`` up to 40); OAuth bearer
 tokens that never expire but can be revoked (401 "The access token is invalid") or lack
 the write scope (403); 404
 "Record not found"; ``X-RateLimit-Limit/Remaining/Reset`` (ISO 8601) on every answer,
@@ -113,15 +114,12 @@ class FakeMastodon(FakeServer):
             return self.rate_limited(request, (start + RATE_WINDOW - now).total_seconds())
         self._window[auth] = (start, used + 1)
         parts = [p for p in request.path.split("/") if p]
-        if parts[:3] != ["api", "v1", "statuses"] and parts != [
-            "api",
-            "v1",
-            "accounts",
-            "verify_credentials",
-        ]:
-            return Answer(404, {"error": "Record not found"})
-        if parts[2] == "accounts":
+        if parts == ["api", "v1", "accounts", "verify_credentials"]:
             return Answer(200, self._account())
+        if parts == ["api", "v1", "accounts", "1", "statuses"] and request.method == "GET":
+            return Answer(200, self._latest(request))
+        if parts[:3] != ["api", "v1", "statuses"]:
+            return Answer(404, {"error": "Record not found"})
         if request.method != "GET" and auth[7:] in self._read_only:
             return Answer(403, {"error": "This action is outside the authorized scopes"})
         if request.method == "POST" and len(parts) == 3:
@@ -140,6 +138,15 @@ class FakeMastodon(FakeServer):
             self._deleted.add(status_id)
             return Answer(200, view)
         return Answer(404, {"error": "Record not found"})
+
+    def _latest(self, request: Request) -> list[Json]:
+        """The account's statuses, newest first, at most ``limit`` (20 by default, 40 most)."""
+        try:
+            limit = min(40, max(1, int(request.query.get("limit", ["20"])[0])))
+        except ValueError:
+            limit = 20
+        live = [i for i in self._statuses if i not in self._deleted]
+        return [self._view(i) for i in reversed(live)][:limit]
 
     def _account(self) -> Json:
         return {

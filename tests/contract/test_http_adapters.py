@@ -4,6 +4,7 @@ expired or revoked credentials, refusals), and publishing through libops on ever
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -666,3 +667,22 @@ class TestFakesAndPorts:
         again = httpx.post(url, json=body, headers=auth)
         assert again.status_code == 500
         assert len(rig.bluesky.posts()) == 1
+
+
+class TestSecretsStayOut:
+    def test_no_secret_in_any_log_record(self, rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
+        """Publishing, renewing a session and failing log no token, password or JWT, even
+        with every logger (httpx's and httpcore's included) at DEBUG."""
+        caplog.set_level(logging.DEBUG)
+        mastodon, bluesky = rig.mastodon_gateway(), rig.bluesky_gateway()
+        mastodon.publish(toot(), "log-1:mastodon")
+        bluesky.publish(skeet(), "log-1:bluesky")
+        rig.bluesky.expire_sessions()
+        bluesky.publish(skeet("Again."), "log-2:bluesky")
+        rig.mastodon.revoke_tokens()
+        with pytest.raises(PlatformCredentialsError):
+            mastodon.publish(toot("Once more."), "log-2:mastodon")
+        text = "\n".join(record.getMessage() for record in caplog.records)
+        assert caplog.records  # httpx did log the requests
+        for secret in (TOKEN, PASSWORD, "eyJhbGciOiJIUzI1NiJ9"):
+            assert secret not in text

@@ -851,3 +851,42 @@ class BriefDueDateError(RuleViolationError):
 class BriefPostMismatchError(RuleViolationError):
     """The post a content brief is marked drafted as belongs to another campaign than the
     brief's."""
+
+
+# --- HTTP platform adapters (issue 11, items 2 and 5) ------------------------------------
+
+
+class PlatformCredentialsError(PlatformError):
+    """A platform refused the credentials an adapter holds (revoked, expired and not
+    refreshable, or a wrong app password). Not retryable: staff must issue new ones; the
+    message says how and never contains the secret."""
+
+    def __init__(self, platform: str, message: str) -> None:
+        super().__init__(f"{platform}: {message}", retryable=False)
+        self.platform = platform
+
+
+class PlatformRateLimitedError(PlatformError):
+    """A platform kept answering "too many requests" after the adapter's bounded retries;
+    ``retry_after`` is how many seconds the platform asked to wait (None if it did not say)."""
+
+    def __init__(self, platform: str, retry_after: float | None) -> None:
+        wait = "" if retry_after is None else f"; it asks to wait {retry_after:g} seconds"
+        super().__init__(f"{platform} is rate-limiting this account{wait}", retryable=True)
+        self.platform = platform
+        self.retry_after = retry_after
+
+
+class PlatformRejectedError(PlatformError):
+    """A platform refused a request for good (a validation failure, a missing permission):
+    repeating it will not help. ``status`` is the HTTP status, the message the platform's."""
+
+    def __init__(self, platform: str, status: int, message: str) -> None:
+        super().__init__(f"{platform} refused the request ({status}): {message}", retryable=False)
+        self.platform = platform
+        self.status = status
+
+
+class PlatformAdapterConfigError(InvalidValueError):
+    """An HTTP platform adapter was configured wrongly (a base URL that is not http(s), a
+    non-positive timeout or attempt count, an empty account name)."""

@@ -134,3 +134,20 @@ class Sealer(Protocol):
     def open(self, key: bytes, nonce: bytes, ciphertext: bytes, bound_to: bytes) -> bytes | None:
         """The plaintext, or None if it does not open (altered, or bound to something else)."""
         ...
+
+
+# --- taking posts down (issue 11, item 2: HTTP adapters) ---------------------------------
+
+
+@runtime_checkable
+class SupportsTakeDown(Protocol):
+    """A gateway that can also remove a published post from its platform (optional: a
+    :class:`PlatformGateway` need not offer it; check with ``isinstance``)."""
+
+    def take_down(self, external_id: str) -> None:
+        """Remove the post from the platform; a post gone already counts as removed.
+
+        Raises :class:`~libops.domain.errors.PlatformError` when the platform did not
+        confirm it: the post must then be treated as still live.
+        """
+        ...

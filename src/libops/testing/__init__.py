@@ -23,12 +23,19 @@ statements with messages.
 """
 
 from libops.testing.key_store import KeyStoreContract
-from libops.testing.platform_gateway import AdvanceTime, PlatformGatewayContract
+from libops.testing.platform_gateway import (
+    AdvanceTime,
+    PlatformFaults,
+    PlatformGatewayContract,
+    PlatformGatewayFaultContract,
+)
 from libops.testing.view_store import ViewStoreContract
 
 __all__ = [
     "AdvanceTime",
     "KeyStoreContract",
+    "PlatformFaults",
     "PlatformGatewayContract",
+    "PlatformGatewayFaultContract",
     "ViewStoreContract",
 ]

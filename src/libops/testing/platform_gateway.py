@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import Protocol
 
 from libops.domain.errors import PlatformError
 from libops.domain.ports import PlatformGateway
-from libops.domain.values import MetricSnapshot, Platform, PlatformLimits, PostVariant
+from libops.domain.values import (
+    MetricSnapshot,
+    Platform,
+    PlatformLimits,
+    PostVariant,
+    PublishReceipt,
+)
 
 AdvanceTime = Callable[[timedelta], object]
 """Moves the time the gateway sees forward (for a test server: its clock; for a live one: sleep)."""
@@ -219,3 +226,129 @@ class PlatformGatewayContract(abc.ABC):
             assert list(gateway.comments(receipt.external_id, since=last)) == [], (
                 "nothing comes after the last comment"
             )
+
+
+# --- failure paths: for adapters that talk to a server (issue 11, item 5) -----------------
+
+
+class PlatformFaults(Protocol):
+    """Makes the platform behind a gateway misbehave on the next publish, and counts posts.
+
+    Implement it over your local fake of the platform (``libops.testing.fakes`` has fakes
+    whose controls map onto these one for one).
+    """
+
+    def fail_next(self) -> None:
+        """The next publish request gets a transient server error (5xx) and does nothing."""
+        ...
+
+    def rate_limit_next(self) -> None:
+        """The next publish request is rate-limited (429, a short ``Retry-After``)."""
+        ...
+
+    def slow_next(self) -> None:
+        """The next publish request is answered only after the gateway's timeout."""
+        ...
+
+    def lose_response_next(self) -> None:
+        """The next publish request is carried out, then its answer is lost."""
+        ...
+
+    def expire_credentials(self) -> None:
+        """The credentials the gateway holds stop working (expired or revoked)."""
+        ...
+
+    def posts_made(self) -> int:
+        """How many posts exist on the platform now."""
+        ...
+
+    def secrets(self) -> Sequence[str]:
+        """The secrets the gateway was given (no error or repr may contain them)."""
+        ...
+
+
+class PlatformGatewayFaultContract(PlatformGatewayContract):
+    """The contract, plus what a gateway over a network promises when things go wrong:
+    a transient failure, a rate limit, a slow answer or a lost one never makes a second
+    post (retried inside the gateway, or raised as retryable so that libops retries), and
+    expired credentials are renewed or reported as a non-retryable error without secrets.
+
+    Implement :meth:`make_faulty_gateway`; :meth:`make_gateway` comes from it.
+    """
+
+    retries: int = 3
+    """How many times the checks publish again after a retryable error, as libops would."""
+
+    @abc.abstractmethod
+    def make_faulty_gateway(self) -> tuple[PlatformGateway, AdvanceTime, PlatformFaults]:
+        """A fresh gateway, its time control, and the faults of the platform behind it."""
+
+    def make_gateway(self) -> tuple[PlatformGateway, AdvanceTime]:
+        gateway, advance, _faults = self.make_faulty_gateway()
+        return gateway, advance
+
+    def publish_as_libops(self, gateway: PlatformGateway, key: str) -> PublishReceipt:
+        """Publish like libops: ask first unless the platform absorbs repeats, and publish
+        again after a retryable error (at most :attr:`retries` times)."""
+        variant = self.sample_variant(gateway)
+        attempt = 0
+        while True:
+            try:
+                found = None
+                if attempt or not gateway.supports_idempotency_key:
+                    found = gateway.find_published(key)
+                return found if found is not None else gateway.publish(variant, key)
+            except PlatformError as error:
+                if not error.retryable or attempt == self.retries:
+                    raise
+            attempt += 1
+
+    def _posts_once(self, inject: Callable[[PlatformFaults], None], what: str) -> None:
+        gateway, _advance, faults = self.make_faulty_gateway()
+        before = faults.posts_made()
+        key = self.new_key(gateway)
+        inject(faults)
+        receipt = self.publish_as_libops(gateway, key)
+        assert faults.posts_made() == before + 1, f"after {what} the post went out " + (
+            f"{faults.posts_made() - before} times"
+        )
+        found = gateway.find_published(key)
+        assert found is not None, f"after {what} find_published missed the post"
+        assert found.external_id == receipt.external_id, f"after {what} another post was named"
+
+    def test_transient_failure_posts_once(self) -> None:
+        """A 5xx is retried (or raised as retryable); the post goes out exactly once."""
+        self._posts_once(lambda faults: faults.fail_next(), "a server error")
+
+    def test_rate_limit_posts_once(self) -> None:
+        """A rate limit is waited out (or raised as retryable); one post."""
+        self._posts_once(lambda faults: faults.rate_limit_next(), "a rate limit")
+
+    def test_slow_answer_posts_once(self) -> None:
+        """A timed-out publish, which may have gone through, never makes a second post."""
+        self._posts_once(lambda faults: faults.slow_next(), "a timeout")
+
+    def test_lost_answer_posts_once(self) -> None:
+        """A publish carried out whose answer was lost is found again, not repeated."""
+        self._posts_once(lambda faults: faults.lose_response_next(), "a lost answer")
+
+    def test_expired_credentials_renewed_or_reported(self) -> None:
+        """Expired credentials are renewed (one post), or a non-retryable error without
+        secrets (no post)."""
+        gateway, _advance, faults = self.make_faulty_gateway()
+        before = faults.posts_made()
+        faults.expire_credentials()
+        refused: PlatformError | None = None
+        try:
+            self.publish_as_libops(gateway, self.new_key(gateway))
+        except PlatformError as error:
+            refused = error
+        if refused is None:
+            assert faults.posts_made() == before + 1, "a renewed publish made no single post"
+        else:
+            assert not refused.retryable, "credentials that cannot be renewed are not retryable"
+            assert faults.posts_made() == before, "a refused publish made a post"
+            for secret in faults.secrets():
+                assert secret not in str(refused), "the error shows a secret"
+        for secret in faults.secrets():
+            assert secret not in repr(gateway), "the gateway's repr shows a secret"

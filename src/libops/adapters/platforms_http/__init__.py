@@ -1,0 +1,21 @@
+"""Platform gateways over the platforms' real HTTP APIs (httpx), one module per platform.
+
+Each adapter implements :class:`~libops.domain.ports.PlatformGateway`, retries what is
+worth retrying (429 honouring ``Retry-After``, 5xx, timeouts, lost answers) with bounded,
+jittered backoff, renews credentials where the platform allows, and never posts twice.
+Local fakes for tests are in :mod:`libops.testing.fakes`.
+"""
+
+from libops.adapters.platforms_http._http import HttpRetry, TokenProvider
+from libops.adapters.platforms_http.bluesky import BLUESKY_LIMITS, BlueskyGateway, rkey_for
+from libops.adapters.platforms_http.mastodon import MASTODON_LIMITS, MastodonGateway
+
+__all__ = [
+    "BLUESKY_LIMITS",
+    "MASTODON_LIMITS",
+    "BlueskyGateway",
+    "HttpRetry",
+    "MastodonGateway",
+    "TokenProvider",
+    "rkey_for",
+]

@@ -1,0 +1,206 @@
+"""What the HTTP platform adapters share: one bounded retry loop over an httpx client.
+
+Retryable answers (429, 5xx, a timeout, a dropped connection) are tried again after a
+backoff with jitter, honouring ``Retry-After``, up to :attr:`HttpRetry.attempts` calls in
+all; credentials that expired are renewed once through the adapter's own hook; any other
+4xx is the platform's final word. Nothing here logs, and no error carries a header.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+import httpx
+
+from libops.domain.errors import (
+    PlatformAdapterConfigError,
+    PlatformError,
+    PlatformRateLimitedError,
+    PlatformTimeoutError,
+)
+
+Sleep = Callable[[float], object]
+"""Waits that many seconds (``time.sleep``; tests pass a recorder)."""
+
+TokenProvider = Callable[[], str]
+"""Returns a secret (an access token, an app password) when the adapter needs it; read on
+each use, so a token replaced in the provider's store is picked up without a restart."""
+
+
+def _positive(name: str) -> Callable[[Any, Any, float], None]:
+    def check(_instance: Any, _attribute: Any, value: float) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise PlatformAdapterConfigError(f"{name} must be a positive number, not {value!r}")
+
+    return check
+
+
+@attrs.frozen
+class HttpRetry:
+    """How an adapter retries a retryable failure: at most ``attempts`` calls in all, waiting
+    ``base_delay * 2**n`` seconds (capped at ``max_delay``, times a random 0.5-1.0) between
+    them, or what the platform's ``Retry-After`` says when it says; a platform asking to
+    wait longer than ``max_delay`` ends the retries at once."""
+
+    attempts: int = attrs.field(default=4, validator=_positive("attempts"))
+    base_delay: float = attrs.field(default=0.5, validator=_positive("base_delay"))
+    max_delay: float = attrs.field(default=30.0, validator=_positive("max_delay"))
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.attempts, bool) or not isinstance(self.attempts, int):
+            raise PlatformAdapterConfigError(
+                f"attempts must be a whole number, not {self.attempts!r}"
+            )
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float | None:
+        """Seconds to wait after failed call number ``attempt``; None to stop retrying."""
+        if attempt >= self.attempts:
+            return None
+        if retry_after is not None:
+            if retry_after > self.max_delay:
+                return None
+            return retry_after + rng.uniform(0, self.base_delay / 10)
+        backoff: float = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        return backoff * rng.uniform(0.5, 1.0)
+
+
+def check_base_url(url: str) -> str:
+    """``url`` without a trailing slash, if it is an http(s) URL with a host."""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PlatformAdapterConfigError(
+            f"a platform base URL must be http(s)://host..., not {url!r}"
+        )
+    return url.rstrip("/")
+
+
+def retry_after_of(response: httpx.Response) -> float | None:
+    """The seconds a ``Retry-After`` header asks for (a number of seconds), if any."""
+    value = response.headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def error_text(response: httpx.Response) -> str:
+    """The platform's own words for a failed answer (its ``message`` or ``error``)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200] or response.reason_phrase
+    if isinstance(body, dict):
+        words = body.get("message") or body.get("error") or ""
+        name = body.get("error") if body.get("message") else None
+        text = f"{name}: {words}" if name and name != words else str(words)
+        return text[:500] or response.reason_phrase
+    return response.reason_phrase
+
+
+class HttpExchange:
+    """One platform's httpx client with the retry loop; adapters own one each."""
+
+    def __init__(
+        self,
+        platform: str,
+        base_url: str,
+        *,
+        timeout: float,
+        retry: HttpRetry,
+        sleep: Sleep,
+        transport: httpx.BaseTransport | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise PlatformAdapterConfigError(f"timeout must be a positive number, not {timeout!r}")
+        if not isinstance(retry, HttpRetry):
+            raise PlatformAdapterConfigError(f"retry must be an HttpRetry, not {retry!r}")
+        self.platform = platform
+        self.base_url = check_base_url(base_url)
+        self.retry = retry
+        self._sleep = sleep
+        self._rng = random.Random(seed)
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            follow_redirects=False,
+            headers={"User-Agent": "libops"},
+        )
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._client.close()
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Callable[[], Mapping[str, str]],
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        renew: Callable[[httpx.Response], bool] | None = None,
+        before_retry: Callable[[], httpx.Response | None] | None = None,
+    ) -> httpx.Response:
+        """One logical call: the answer unless retryable (then retried); 4xx answers return.
+
+        ``renew(response)`` is asked about each 4xx answer: it renews the credentials and
+        returns True to try once more (once per call). ``before_retry`` runs before each
+        repeat; if it returns an answer, that answer ends the call (a publish found done).
+        """
+        renewed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            if attempt > 1 and before_retry is not None:
+                found = before_retry()
+                if found is not None:
+                    return found
+            retry_after: float | None = None
+            try:
+                response = self._client.request(
+                    method, path, headers=dict(headers()), json=json, params=params
+                )
+            except httpx.TimeoutException:
+                failure: PlatformError = PlatformTimeoutError(
+                    f"{self.platform} did not answer {method} {path} in time"
+                )
+            except httpx.TransportError as error:
+                failure = PlatformTimeoutError(
+                    f"{self.platform}: the answer to {method} {path} was lost "
+                    f"({type(error).__name__}); the request may have gone through"
+                )
+            else:
+                status = response.status_code
+                if status < 300:
+                    return response
+                if 400 <= status < 500 and status != 429:
+                    if renew is not None and not renewed and renew(response):
+                        renewed = True
+                        attempt -= 1
+                        continue
+                    return response
+                if status == 429:
+                    retry_after = retry_after_of(response)
+                    failure = PlatformRateLimitedError(self.platform, retry_after)
+                else:
+                    failure = PlatformError(
+                        f"{self.platform} failed {method} {path} ({status}): "
+                        f"{error_text(response)}",
+                        retryable=True,
+                    )
+            wait = self.retry.delay(attempt, retry_after, self._rng)
+            if wait is None:
+                raise failure
+            self._sleep(wait)
+
+
+def default_sleep(seconds: float) -> None:
+    """``time.sleep``."""
+    time.sleep(seconds)

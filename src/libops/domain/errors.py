@@ -851,3 +851,25 @@ class BriefDueDateError(RuleViolationError):
 class BriefPostMismatchError(RuleViolationError):
     """The post a content brief is marked drafted as belongs to another campaign than the
     brief's."""
+
+
+# --- the web app (issue 16, part "web foundation") ---------------------------------------
+
+
+class WebSessionError(AuthenticationError):
+    """A web page was asked for without a live session: no session cookie, or one that is
+    unknown, signed out, idle too long or past its absolute lifetime (sign in again)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, challenge='Cookie realm="libops"')
+
+
+class CrossSiteRequestError(PermissionDeniedError):
+    """A form was posted without the session's CSRF token, with a wrong one, or from another
+    origin than the web app's own (its ``Origin`` or ``Referer`` names another site)."""
+
+    def __init__(self, message: str) -> None:
+        LibopsError.__init__(self, message)
+        self.actor_id = ""
+        self.command = ""
+        self.allowed: frozenset[Any] = frozenset()

@@ -559,6 +559,10 @@ class WebApp:
             error=error,
         )
 
+    def missing(self, page: Page) -> Response:
+        """The answer to a path the web app does not have (when it is served alone)."""
+        return self.error_page(page, 404, _t(page, "error.not_found"))
+
     async def static(self, request: Request) -> Response:
         name = request.path_params["name"]
         if name not in STATIC:
@@ -648,7 +652,12 @@ def create_web_app(ops: LibOps, *, secure_cookies: bool = True) -> Starlette:
         finally:
             web.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    async def not_found(request: Request, error: Exception) -> Response:
+        return await web.page(web.missing, signed_in=False)(request)
+
+    app = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found}
+    )
     app.state.web = web
     return app
 

@@ -132,12 +132,10 @@ def _draft(planner: Person, title: str, body: str, weibo: str) -> str:
     page.get_by_role("button", name="Save and submit for review").click()
     page.wait_for_selector("#done-message")
     assert page.inner_text("#done-message") == "Submitted for review."
-    return page.url
+    return str(page.url)
 
 
-def test_a_post_is_sent_back_fixed_and_approved(
-    people: Any, site: tuple[Server, str, str]
-) -> None:
+def test_a_post_is_sent_back_fixed_and_approved(people: Any, site: tuple[Server, str, str]) -> None:
     planner, reviewer = people(), people()
     planner.sign_in("li.na")
     page = planner.page
@@ -216,7 +214,8 @@ def test_stored_script_in_a_post_never_runs(people: Any, site: tuple[Server, str
     assert review.locator("script:not([src])").count() == 0
     planner.page.goto("/posts")
     assert planner.page.evaluate("window.pwned === undefined")
-    assert planner.dialogs == [] and reviewer.dialogs == []
+    assert planner.dialogs == []
+    assert reviewer.dialogs == []
     reviewer.shot("stored-xss")
 
 
@@ -233,9 +232,7 @@ class _Evil(http.server.BaseHTTPRequestHandler):
         """Quiet."""
 
 
-def test_a_form_from_another_origin_is_refused(
-    people: Any, site: tuple[Server, str, str]
-) -> None:
+def test_a_form_from_another_origin_is_refused(people: Any, site: tuple[Server, str, str]) -> None:
     server, store, _ = site
     planner = people()
     planner.sign_in("li.na")
@@ -287,7 +284,8 @@ def test_a_reviewer_reaching_an_admin_page_is_forbidden(
     reviewer.sign_in("wang.fang")
     assert reviewer.page.get_by_role("link", name="Users").count() == 0
     answer = reviewer.page.goto("/admin/users")
-    assert answer is not None and answer.status == 403
+    assert answer is not None
+    assert answer.status == 403
     assert "operations admin" in reviewer.page.inner_text("#error-message")
     reviewer.shot("admin-forbidden")
     admin.sign_in("chen.jie")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import json
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from importlib import resources
@@ -184,7 +183,7 @@ class WebApp:
 
     @staticmethod
     def language(request: Request) -> str:
-        chosen = request.cookies.get(LANG_COOKIE)
+        chosen = request.cookies.get(LANG_COOKIE, "")
         if chosen in LANGUAGES:
             return chosen
         accepted = request.headers.get("accept-language", "").lower()
@@ -226,7 +225,9 @@ class WebApp:
 
     # --- the wrapper every page goes through --------------------------------------------
 
-    def page(self, handler: Handler, *, signed_in: bool = True) -> Callable[[Request], Any]:
+    def page(
+        self, handler: Handler, *, signed_in: bool = True
+    ) -> Callable[[Request], Awaitable[Response]]:
         """``handler`` as an endpoint: its form read, its origin and CSRF token checked on
         POST, its session found, its errors as pages, the security headers added."""
 
@@ -272,9 +273,10 @@ class WebApp:
         except CrossSiteRequestError as error:
             return self.error_page(page, 403, _t(page, "error.csrf", detail=str(error)))
         except PermissionDeniedError as error:
-            roles = ", ".join(_t(page, f"role.{role.value}") for role in sorted(
-                error.allowed, key=lambda role: role.value
-            ))
+            roles = ", ".join(
+                _t(page, f"role.{role.value}")
+                for role in sorted(error.allowed, key=lambda role: role.value)
+            )
             return self.error_page(page, 403, _t(page, "error.forbidden", roles=roles))
         except UnknownIdError:
             return self.error_page(page, 404, _t(page, "error.not_found"))
@@ -325,7 +327,10 @@ class WebApp:
         session_id, _ = self.sessions.start(actor.id, replacing=previous)
         response = RedirectResponse(_local(page.form.get("next")), status_code=303)
         self._set_cookie(
-            response, SESSION_COOKIE, session_id, max_age=int(self.sessions.absolute.total_seconds())
+            response,
+            SESSION_COOKIE,
+            session_id,
+            max_age=int(self.sessions.absolute.total_seconds()),
         )
         self._drop_cookie(response, SIGNIN_COOKIE)
         return response
@@ -371,9 +376,7 @@ class WebApp:
         engine.run()
         scorecard = engine.view("scorecard")
         engagement = engine.view("engagement")
-        campaigns = [
-            doc for key, doc in sorted(scorecard.items()) if key.startswith("campaign:")
-        ]
+        campaigns = [doc for key, doc in sorted(scorecard.items()) if key.startswith("campaign:")]
         platforms = [
             (key.removeprefix("platform:"), doc)
             for key, doc in sorted(engagement.items())
@@ -458,11 +461,7 @@ class WebApp:
             if p.publishes and p.limits is not None and not p.limits.requires_media
         ]
         limits = self.ops.posts.limits([PostVariant(p, "-") for p in chosen])
-        return [
-            (p.value, found)
-            for p, found in limits.items()
-            if not found.requires_media
-        ]
+        return [(p.value, found) for p, found in limits.items() if not found.requires_media]
 
     def editor(self, page: Page) -> Response:
         post_id = page.request.path_params.get("post_id")

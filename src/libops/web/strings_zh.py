@@ -91,7 +91,8 @@ STRINGS: Final[dict[str, str]] = {
     "users.enabled": "启用",
     "users.disabled": "停用",
     "verify.title": "验证抽奖结果",
-    "verify.intro": "任何人都可以验证抽奖：按记录的种子和参与记录重新抽取中奖者，并检查历史记录是否违反规则。",
+    "verify.intro": "任何人都可以验证抽奖：按记录的种子和参与记录重新抽取中奖者，"
+    "并检查历史记录是否违反规则。",
     "verify.contest": "活动编号",
     "verify.submit": "验证",
     "verify.matches": "抽奖结果一致：记录的中奖者与种子和参与记录算出的完全相同。",

@@ -361,3 +361,32 @@ class TestJourneys:
         assert page.status_code == 200
         assert "&lt;b&gt;World Book Day&lt;/b&gt;" in page.text
         assert "reads" in page.text
+
+
+class TestCatalogues:
+    def test_both_languages_have_the_same_keys_and_placeholders(self) -> None:
+        import string
+
+        from libops.web import strings_en, strings_zh
+
+        assert list(strings_en.STRINGS) == list(strings_zh.STRINGS)
+        for key, english in strings_en.STRINGS.items():
+            chinese = strings_zh.STRINGS[key]
+
+            def names(text: str) -> set[str]:
+                return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+            assert names(english) == names(chinese), key
+            if key != "app":
+                assert english != chinese, f"{key} is not translated"
+
+    def test_the_chinese_pages_show_no_english_of_their_own(self, memory_web: Browser) -> None:
+        from libops.web import strings_en
+
+        memory_web.sign_in("chen.jie")
+        memory_web.submit("/language", {"lang": "zh"}, "/")
+        for path in ("/", "/posts", "/admin/users", "/public/contests"):
+            text = memory_web.get(path).text
+            for key, english in strings_en.STRINGS.items():
+                if key != "app" and "{" not in english and len(english) > 3:
+                    assert f">{english}<" not in text, (path, key)

@@ -267,6 +267,32 @@ class TestPages:
         for control in ("title", "body", "content_type", "format", "variant_weibo"):
             assert f'<label for="{control}">' in page  # every control labelled
 
+    def test_an_unexpected_error_is_a_page_without_details(
+        self, memory_web: Browser, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def broken() -> None:
+            raise RuntimeError("secret detail of the failure")
+
+        monkeypatch.setattr(memory_web.app.state.web.ops.projections, "run", broken)
+        memory_web.sign_in("li.na")
+        page = memory_web.get("/")
+        assert page.status_code == 500
+        assert "logged on the server as incident" in page.text
+        assert "secret detail" not in page.text
+        assert page.headers["x-frame-options"] == "DENY"
+
+    def test_an_unreadable_form_is_refused(self, memory_web: Browser) -> None:
+        memory_web.sign_in("li.na")
+        token = memory_web.csrf("/posts/new")
+        garbled = memory_web.request(
+            "POST",
+            "/posts/new",
+            content=b"csrf=" + token.encode() + b"&title=\xff\xfe",
+            headers={"Origin": memory_web.origin},
+        )
+        assert garbled.status_code == 422
+        assert "the form cannot be read" in garbled.text
+
     def test_a_refused_draft_says_why_and_records_nothing(
         self, memory_web: Browser, memory_ops: LibOps
     ) -> None:
@@ -338,7 +364,7 @@ class TestJourneys:
         assert unknown.status_code == 404
         assert "There is no contest" in unknown.text
         garbled = web.get("/public/contests?id=%3Cb%3Enot-an-id")
-        assert garbled.status_code == 200
+        assert garbled.status_code == 422
         assert "&lt;b&gt;not-an-id is not a contest id" in garbled.text
 
     def test_the_dashboard_shows_the_scorecard(self, memory_web: Browser) -> None:

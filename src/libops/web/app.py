@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import logging
 import secrets
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from importlib import resources
 from typing import Any, Final
@@ -52,6 +54,8 @@ from libops.domain.values import (
 )
 from libops.web import strings_en, strings_zh
 from libops.web.sessions import Session, Sessions
+
+log = logging.getLogger("libops.web")
 
 LANGUAGES: Final[Mapping[str, Mapping[str, str]]] = {
     "en": strings_en.STRINGS,
@@ -232,16 +236,14 @@ class WebApp:
         POST, its session found, its errors as pages, the security headers added."""
 
         async def endpoint(request: Request) -> Response:
-            form: dict[str, str] = {}
+            body = b""
             if request.method == "POST":
-                body = b""
                 async for chunk in request.stream():
                     body += chunk
                     if len(body) > MAX_FORM:
                         too_large = f"the form is larger than {MAX_FORM} bytes"
                         return self._secured(HTMLResponse(too_large, status_code=413))
-                form = _form(body)
-            response = await run_in_threadpool(self._run, handler, request, form, signed_in)
+            response = await run_in_threadpool(self._run, handler, request, body, signed_in)
             return self._secured(response)
 
         return endpoint
@@ -251,20 +253,19 @@ class WebApp:
         response.headers.update(SECURITY_HEADERS)
         return response
 
-    def _run(
-        self, handler: Handler, request: Request, form: dict[str, str], signed_in: bool
-    ) -> Response:
-        page = Page(request, form, self.language(request))
+    def _run(self, handler: Handler, request: Request, body: bytes, signed_in: bool) -> Response:
+        page = Page(request, {}, self.language(request))
         try:
             if request.method == "POST":
                 same_origin(request.headers)
+                page.form = _form(body)
             if signed_in:
                 page.session = self.sessions.find(
                     request.cookies.get(self.cookie_name(SESSION_COOKIE))
                 )
                 page.actor = self._actor(page.session)
                 if request.method == "POST":
-                    page.session.check_csrf(form.get("csrf"))
+                    page.session.check_csrf(page.form.get("csrf"))
             return handler(page)
         except WebSessionError:
             if request.method == "GET":
@@ -282,6 +283,10 @@ class WebApp:
             return self.error_page(page, 404, _t(page, "error.not_found"))
         except LibopsError as error:
             return self.error_page(page, 422, _t(page, "error.refused", detail=str(error)))
+        except Exception:
+            incident = uuid.uuid4().hex[:12]
+            log.exception("%s %s failed (incident %s)", request.method, request.url.path, incident)
+            return self.error_page(page, 500, _t(page, "error.internal", incident=incident))
 
     def _actor(self, session: Session) -> Actor:
         user = self.ops.users.find(session.login)
@@ -539,20 +544,23 @@ class WebApp:
         )
         result = None
         error = None
+        status = 200
         if contest_text:
             try:
                 contest_id = UUID(contest_text.strip())
             except ValueError:
                 error = _t(page, "verify.bad_id", id=contest_text)
+                status = 422
             else:
                 try:
                     result = self.ops.contests.verify(contest_id)
                 except UnknownIdError:
                     error = _t(page, "verify.unknown", id=contest_text)
+                    status = 404
         return self.render(
             page,
             "verify.html",
-            404 if error and result is None and "UUID" not in error else 200,
+            status,
             contest=contest_text,
             result=result,
             error=error,

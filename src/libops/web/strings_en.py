@@ -109,6 +109,7 @@ STRINGS: Final[dict[str, str]] = {
     "error.csrf": "The form was refused: {detail}",
     "error.not_found": "There is no such page.",
     "error.refused": "Refused: {detail}",
+    "error.internal": "An unexpected error; it was logged on the server as incident {incident}.",
     "error.back": "Back to the dashboard",
     "role.content_planner": "content planner",
     "role.reviewer": "reviewer",

@@ -108,6 +108,7 @@ STRINGS: Final[dict[str, str]] = {
     "error.csrf": "表单被拒绝：{detail}",
     "error.not_found": "页面不存在。",
     "error.refused": "操作被拒绝：{detail}",
+    "error.internal": "发生意外错误，已在服务器上记录为事件 {incident}。",
     "error.back": "返回概览",
     "role.content_planner": "内容策划",
     "role.reviewer": "审核员",

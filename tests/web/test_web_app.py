@@ -148,6 +148,16 @@ class TestSessions:
         clock.advance(timedelta(minutes=10))
         assert sessions.end_expired() == 1
         assert sessions.find(kept).login == "wang.fang"
+        assert len(views.rows(SESSIONS)) == 1
+
+    def test_a_sign_in_removes_the_expired_sessions(
+        self, memory_web: Browser, memory_ops: LibOps, clock: ManualClock
+    ) -> None:
+        memory_web.sign_in("li.na")
+        clock.advance(IDLE)
+        another(memory_web).sign_in("wang.fang")
+        views = memory_ops.open_view_store()
+        assert [json.loads(text)["login"] for _, text in views.rows(SESSIONS)] == ["wang.fang"]
 
     def test_a_disabled_user_is_signed_out(self, web: Browser, ops: LibOps) -> None:
         from tests.web.support import ADMIN

@@ -70,6 +70,9 @@ SECURE_PREFIX: Final = "__Host-"
 """Cookies sent only over HTTPS carry this prefix: the browser then also refuses them a
 ``Domain`` and any ``Path`` but ``/`` (no other host or path can set them)."""
 
+POSTS_PAGE: Final = 30
+"""How many posts the posts page lists (the latest first): each sealed title is opened."""
+
 MAX_FORM: Final = 256 * 1024
 """The largest form body read, in bytes."""
 
@@ -330,6 +333,7 @@ class WebApp:
             return self.sign_in_form(page, status=401, error=_t(page, key))
         previous = page.request.cookies.get(self.cookie_name(SESSION_COOKIE))
         session_id, _ = self.sessions.start(actor.id, replacing=previous)
+        self.sessions.end_expired()  # a team's sessions: a short scan, once per sign-in
         response = RedirectResponse(_local(page.form.get("next")), status_code=303)
         self._set_cookie(
             response,
@@ -451,7 +455,7 @@ class WebApp:
         )
 
     def posts(self, page: Page) -> Response:
-        listed = self.ops.posts.list(limit=100)
+        listed = self.ops.posts.list(limit=POSTS_PAGE)
         rows = [(item, self._title(item)) for item in listed.items]
         return self.render(page, "posts.html", rows=rows)
 

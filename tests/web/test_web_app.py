@@ -15,7 +15,7 @@ from libops.adapters.clock import ManualClock
 from libops.web import CSP, create_web_app
 from libops.web.app import SESSION_COOKIE
 from libops.web.sessions import ABSOLUTE, IDLE, SESSIONS, Sessions
-from tests.web.support import Browser, add_team, drawn_contest
+from tests.web.support import PASSWORD, Browser, add_team, drawn_contest
 
 COOKIE = "__Host-" + SESSION_COOKIE
 
@@ -94,6 +94,31 @@ class TestSessions:
         stale = another(web)
         stale.cookies.set(COOKIE, first, domain="libops.test")
         assert stale.get("/").status_code == 303  # the id before sign-in works no more
+
+    @pytest.mark.parametrize(
+        ("given", "goes_to"),
+        [
+            ("/review", "/review"),
+            ("//evil.test/", "/"),
+            ("https://evil.test/", "/"),
+            ("/\\evil.test", "/"),
+            ("", "/"),
+        ],
+    )
+    def test_sign_in_goes_back_only_to_a_page_of_this_site(
+        self, memory_web: Browser, given: str, goes_to: str
+    ) -> None:
+        import re
+
+        form = memory_web.get("/sign-in?next=" + given)
+        token = re.search(r'name="signin_token" value="([^"]+)"', form.text)
+        assert token is not None
+        signed = memory_web.post(
+            "/sign-in",
+            {"login": "li.na", "password": PASSWORD, "signin_token": token[1], "next": given},
+        )
+        assert signed.status_code == 303
+        assert signed.headers["location"] == goes_to
 
     def test_sign_out_ends_the_session(self, web: Browser) -> None:
         web.sign_in("wang.fang")

@@ -122,6 +122,16 @@ def people(browser: Any, site: tuple[Server, str, str]) -> Iterator[Any]:
         each.close()
 
 
+UNLABELLED = """() => Array.from(document.querySelectorAll(
+    "input:not([type=hidden]), select, textarea"
+)).filter((control) => control.labels.length === 0).map((control) => control.outerHTML)"""
+
+
+def assert_labelled(page: Any) -> None:
+    """Every visible form control of ``page`` has a label of its own."""
+    assert page.evaluate(UNLABELLED) == [], page.url
+
+
 def _draft(planner: Person, title: str, body: str, weibo: str) -> str:
     """Draft a post in the editor and submit it; its id (from the posts list)."""
     page = planner.page
@@ -140,6 +150,7 @@ def test_a_post_is_sent_back_fixed_and_approved(people: Any, site: tuple[Server,
     planner.sign_in("li.na")
     page = planner.page
     page.get_by_role("link", name="New post").click()
+    assert_labelled(page)
     # The character count follows the typing (the page's script runs under the CSP).
     variant = page.get_by_label("Text for Weibo")
     variant.press_sequentially("读书会 13812345678")
@@ -154,6 +165,7 @@ def test_a_post_is_sent_back_fixed_and_approved(people: Any, site: tuple[Server,
     review.get_by_role("link", name="Review queue").click()
     review.get_by_role("row", name="读书会预告 journey").get_by_role("link").click()
     assert "mobile number" in review.inner_text("table.findings")
+    assert_labelled(review)
     review.get_by_label("Comments (needed to send back)").fill("请删除电话号码")
     review.get_by_role("button", name="Send back for changes").click()
     assert review.inner_text("#done-message") == "Sent back for changes."
@@ -187,6 +199,7 @@ def test_a_visitor_verifies_a_draw_without_signing_in(
     visitor = people()
     page = visitor.page
     page.goto("/public/contests")
+    assert_labelled(page)
     page.get_by_label("Contest id").fill(site[2])
     page.get_by_label("Contest id").press("Enter")
     page.wait_for_selector("#verdict")
@@ -301,6 +314,31 @@ def test_the_pages_in_chinese(people: Any, site: tuple[Server, str, str]) -> Non
     page.get_by_role("button", name="Change").click()
     page.wait_for_selector("html[lang=zh-CN]")
     page.get_by_role("link", name="新建帖子").click()
+    assert_labelled(page)
     assert page.get_by_label("微博文案").count() == 1
     assert page.get_by_role("button", name="保存并提交审核").count() == 1
     planner.shot("editor-zh")
+
+
+def test_the_keyboard_reaches_the_content_first(people: Any, site: tuple[Server, str, str]) -> None:
+    visitor = people()
+    page = visitor.page
+    page.goto("/public/contests")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "contest-id"
+    # Signing in with the keyboard alone: the login field has the focus when the page opens.
+    page.goto("/sign-in")
+    assert_labelled(page)
+    assert page.evaluate("document.activeElement.id") == "login"
+    page.keyboard.type("li.na")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Sign in"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/")
+    assert "Signed in as Li Na" in page.inner_text("header")

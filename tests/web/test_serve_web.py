@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from libops import LibOps
 from libops.cli import app as cli_app
-from libops.testing.serving import running_server
+from libops.testing.serving import running_server, user_with_password
 from tests.web.support import PASSWORD, add_team
 
 
@@ -72,6 +72,17 @@ def test_cookies_are_secure_by_default_and_no_web_serves_the_api_alone(
     with running_server(store, options=["--no-web"], log=tmp_path / "serve2.log") as server:
         assert httpx.get(server.base + "/sign-in").status_code == 404
         assert httpx.get(server.base + "/v1/openapi.json").status_code == 200
+
+
+def test_a_user_added_by_the_command_line_signs_in(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path}/cli.db"
+    user_with_password(store, "li.na", name="Li Na", roles=["content_planner"], password=PASSWORD)
+    with (
+        running_server(store, options=["--plain-http-cookies"], log=tmp_path / "s.log") as server,
+        httpx.Client(base_url=server.base) as client,
+    ):
+        assert sign_in(client, server.base).status_code == 303
+        assert "Li Na" in client.get("/").text
 
 
 def test_plain_http_cookies_are_refused_with_allow_remote(store: str) -> None:

@@ -208,6 +208,7 @@ ENTRY_POINTS = (
     "libops.reference",
     "libops.report",
     "libops.testing",
+    "libops.web",
 )
 """The modules (with the package root, ``libops`` itself) that may import libops.bootstrap."""
 

@@ -22,9 +22,14 @@ from libops.bootstrap import LibOps
 from libops.cli.common import StoreOption, reporting_errors, stdout
 from libops.domain.errors import InvalidValueError
 from libops.http import create_app
+from libops.web import mount_web
 
 STORE_ENV: Final = "LIBOPS_SERVE_STORE"
 """The environment variable by which ``libops serve`` tells its workers the store's URL."""
+
+WEB_ENV: Final = "LIBOPS_SERVE_WEB"
+"""How ``libops serve`` tells its workers about the web app: ``secure`` (its cookies only
+over HTTPS, the default), ``plain-http`` (cookies over plain HTTP on loopback) or ``off``."""
 
 
 def app_from_environment() -> Starlette:
@@ -33,7 +38,11 @@ def app_from_environment() -> Starlette:
     if not url:
         raise RuntimeError(f"{STORE_ENV} names no store")
     ops = LibOps.open(url)
-    return create_app(ops, authenticate=TokenAuthenticator(ops))
+    app = create_app(ops, authenticate=TokenAuthenticator(ops))
+    web = os.environ.get(WEB_ENV, "secure")
+    if web != "off":
+        mount_web(app, ops, secure_cookies=web != "plain-http")  # pages at /, beside /v1
+    return app
 
 
 def is_loopback(host: str) -> bool:
@@ -68,9 +77,21 @@ def serve(
             help="Listen on a non-loopback address (only behind a TLS reverse proxy).",
         ),
     ] = False,
+    web: Annotated[
+        bool,
+        typer.Option("--web/--no-web", help="Serve the web app at / beside the API (docs/web.md)."),
+    ] = True,
+    plain_http_cookies: Annotated[
+        bool,
+        typer.Option(
+            "--plain-http-cookies",
+            help="Send the web app's session cookie over plain HTTP (no Secure flag): only for "
+            "a browser on this machine, never with --allow-remote.",
+        ),
+    ] = False,
 ) -> None:
-    """Serve the HTTP API (docs/http.md); clients sign in with API tokens
-    (``libops users tokens issue``)."""
+    """Serve the HTTP API (docs/http.md) and the web app (docs/web.md); API clients sign in
+    with API tokens (``libops users tokens issue``), people with their password."""
     with reporting_errors(store):
         if not is_loopback(host) and not allow_remote:
             raise InvalidValueError(
@@ -81,8 +102,14 @@ def serve(
             raise InvalidValueError(f"--port is 1 to 65535, not {port}")
         if not 1 <= workers <= 64:
             raise InvalidValueError(f"--workers is 1 to 64, not {workers}")
+        if plain_http_cookies and allow_remote:
+            raise InvalidValueError(
+                "--plain-http-cookies sends session cookies in clear: it is for a browser on "
+                "this machine only, never with --allow-remote (a TLS proxy serves HTTPS)"
+            )
         LibOps.open(store).close()  # fail now, not in every worker, if the store is wrong
     os.environ[STORE_ENV] = store
+    os.environ[WEB_ENV] = "off" if not web else "plain-http" if plain_http_cookies else "secure"
     stdout().print(
         f"libops API on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''}); "
         "Ctrl-C stops it"

@@ -890,3 +890,25 @@ class PlatformRejectedError(PlatformError):
 class PlatformAdapterConfigError(InvalidValueError):
     """An HTTP platform adapter was configured wrongly (a base URL that is not http(s), a
     non-positive timeout or attempt count, an empty account name)."""
+
+
+# --- the web app (issue 16, part "web foundation") ---------------------------------------
+
+
+class WebSessionError(AuthenticationError):
+    """A web page was asked for without a live session: no session cookie, or one that is
+    unknown, signed out, idle too long or past its absolute lifetime (sign in again)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, challenge='Cookie realm="libops"')
+
+
+class CrossSiteRequestError(PermissionDeniedError):
+    """A form was posted without the session's CSRF token, with a wrong one, or from another
+    origin than the web app's own (its ``Origin`` or ``Referer`` names another site)."""
+
+    def __init__(self, message: str) -> None:
+        LibopsError.__init__(self, message)
+        self.actor_id = ""
+        self.command = ""
+        self.allowed: frozenset[Any] = frozenset()

@@ -13,6 +13,9 @@ it, adds a user without a password and issues an API token, whose text it return
 ``/healthz`` answers, and stops the server when the block ends (SIGINT, a clean stop, or
 SIGKILL to test a crash). The server's output goes to a file, never to a pipe: a pipe nobody
 reads fills up and stops the server. Only the standard library is used.
+
+:func:`user_with_password` adds a user with a password instead of a token: a person who
+signs in to the web app that ``libops serve`` serves at ``/`` (docs/web.md).
 """
 
 from __future__ import annotations
@@ -29,7 +32,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["Server", "cli_environment", "free_port", "running_server", "user_with_token"]
+__all__ = [
+    "Server",
+    "cli_environment",
+    "free_port",
+    "running_server",
+    "user_with_password",
+    "user_with_token",
+]
 
 LIBOPS: tuple[str, ...] = (sys.executable, "-m", "libops.cli")
 """The ``libops`` command, run by this Python."""
@@ -77,6 +87,36 @@ def user_with_token(
         text=True,
     )
     return issued.stdout.strip()
+
+
+def user_with_password(
+    store: str,
+    login: str,
+    *,
+    name: str,
+    roles: Sequence[str],
+    password: str,
+    env: Mapping[str, str] | None = None,
+) -> None:
+    """Migrate ``store`` and add the user ``login`` with ``roles`` and ``password`` (read
+    from standard input, as an operator's script would give it), all with the ``libops``
+    CLI: a person who signs in to the web app (docs/web.md)."""
+    environment = cli_environment(env)
+    subprocess.run(
+        [*LIBOPS, "db", "migrate", "--store", store],
+        check=True,
+        env=environment,
+        capture_output=True,
+    )
+    role_options = [option for role in roles for option in ("--role", role)]
+    adding = [*LIBOPS, "users", "add", login, "--name", name, *role_options, "--password-stdin"]
+    subprocess.run(
+        [*adding, "--store", store],
+        check=True,
+        env=environment,
+        capture_output=True,
+        input=password.encode("utf-8"),
+    )
 
 
 class Server:

@@ -1,0 +1,684 @@
+"""The team's web app: server-rendered pages over the same commands, users and roles as the
+HTTP API (docs/web.md).
+
+:func:`web_routes` gives its routes (``libops serve`` adds them beside ``/v1``);
+:func:`create_web_app` serves them alone. Every page is rendered by Jinja2 with autoescaping
+on; every answer carries the security headers of :data:`SECURITY_HEADERS` (no inline script,
+no framing); every POST is checked for the web app's own origin and, once signed in, for the
+session's CSRF token (:mod:`libops.web.sessions`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import logging
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from importlib import resources
+from typing import Any, Final
+from urllib.parse import parse_qsl, urlsplit
+from uuid import UUID
+
+import attrs
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from libops.application.authentication import Authentication
+from libops.bootstrap import LibOps
+from libops.domain.errors import (
+    AuthenticationError,
+    CrossSiteRequestError,
+    LibopsError,
+    LoginThrottledError,
+    MalformedRequestError,
+    PermissionDeniedError,
+    UnknownIdError,
+    WebSessionError,
+)
+from libops.domain.permissions import authorize, roles_for
+from libops.domain.platforms import REGISTRY
+from libops.domain.post import PostStatus
+from libops.domain.values import (
+    Actor,
+    ContentType,
+    Format,
+    PlatformLimits,
+    PostVariant,
+    ReviewChecklist,
+)
+from libops.web import strings_en, strings_zh
+from libops.web.sessions import Session, Sessions
+
+log = logging.getLogger("libops.web")
+
+LANGUAGES: Final[Mapping[str, Mapping[str, str]]] = {
+    "en": strings_en.STRINGS,
+    "zh": strings_zh.STRINGS,
+}
+"""Each language's texts, by key."""
+
+SESSION_COOKIE: Final = "libops_session"
+SIGNIN_COOKIE: Final = "libops_signin"
+LANG_COOKIE: Final = "libops_lang"
+SECURE_PREFIX: Final = "__Host-"
+"""Cookies sent only over HTTPS carry this prefix: the browser then also refuses them a
+``Domain`` and any ``Path`` but ``/`` (no other host or path can set them)."""
+
+POSTS_PAGE: Final = 30
+"""How many posts the posts page lists (the latest first): each sealed title is opened."""
+
+MAX_FORM: Final = 256 * 1024
+"""The largest form body read, in bytes."""
+
+CSP: Final = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS: Final[Mapping[str, str]] = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+"""The headers every answer of the web app carries."""
+
+STATIC: Final[Mapping[str, str]] = {"web.js": "text/javascript", "web.css": "text/css"}
+
+
+def _form(body: bytes) -> dict[str, str]:
+    try:
+        text = body.decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, max_num_fields=200)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise MalformedRequestError(None, f"the form cannot be read: {error}") from None
+    return dict(pairs)
+
+
+def same_origin(headers: Mapping[str, str]) -> None:
+    """Raise :class:`CrossSiteRequestError` unless the request's ``Origin`` (or, without one,
+    its ``Referer``) names the host it was sent to (``Host``)."""
+    host = headers.get("host", "")
+    origin = headers.get("origin")
+    if origin is not None and origin != "null":
+        where = origin
+    elif origin == "null":
+        raise CrossSiteRequestError("the form was posted from an opaque origin")
+    else:
+        where = headers.get("referer", "")
+        if not where:
+            raise CrossSiteRequestError("the form was posted without an Origin or a Referer")
+    if not host or urlsplit(where).netloc.lower() != host.lower():
+        raise CrossSiteRequestError(f"the form was posted from another site ({where})")
+
+
+@attrs.define
+class Page:
+    """One request as a page handler sees it."""
+
+    request: Request
+    form: dict[str, str]
+    lang: str
+    session: Session | None = None
+    actor: Actor | None = None
+
+    @property
+    def person(self) -> Actor:
+        """The signed-in person (pages that need one are only called with one)."""
+        assert self.actor is not None
+        return self.actor
+
+
+Handler = Callable[[Page], Response]
+
+
+class WebApp:
+    """The web app's pages over one opened store."""
+
+    def __init__(self, ops: LibOps, *, secure_cookies: bool = True) -> None:
+        self.ops = ops
+        self.secure_cookies = secure_cookies
+        self._views = ops.open_view_store()
+        self.sessions = Sessions(self._views, ops.app.clock.now)
+        self.authentication = Authentication(ops)
+        self.templates = Environment(
+            loader=PackageLoader("libops.web", "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._static = {
+            name: resources.files("libops.web").joinpath("static", name).read_bytes()
+            for name in STATIC
+        }
+
+    def close(self) -> None:
+        """Release the view-store connection."""
+        self._views.close()
+
+    # --- cookies and languages ----------------------------------------------------------
+
+    def cookie_name(self, name: str) -> str:
+        return SECURE_PREFIX + name if self.secure_cookies else name
+
+    def _set_cookie(self, response: Response, name: str, value: str, *, max_age: int) -> None:
+        response.set_cookie(
+            self.cookie_name(name),
+            value,
+            max_age=max_age,
+            path="/",
+            secure=self.secure_cookies,
+            httponly=True,
+            samesite="lax",
+        )
+
+    def _drop_cookie(self, response: Response, name: str) -> None:
+        response.delete_cookie(
+            self.cookie_name(name),
+            path="/",
+            secure=self.secure_cookies,
+            httponly=True,
+            samesite="lax",
+        )
+
+    @staticmethod
+    def language(request: Request) -> str:
+        chosen = request.cookies.get(LANG_COOKIE, "")
+        if chosen in LANGUAGES:
+            return chosen
+        accepted = request.headers.get("accept-language", "").lower()
+        return "zh" if accepted.startswith("zh") else "en"
+
+    # --- rendering ----------------------------------------------------------------------
+
+    def render(self, page: Page, template: str, status: int = 200, **values: Any) -> Response:
+        texts = LANGUAGES[page.lang]
+
+        def t(key: str, **names: Any) -> str:
+            return texts[key].format(**names)
+
+        actor = page.actor
+        nav: list[tuple[str, str]] = []
+        if actor is not None:
+            nav.append(("/", t("nav.dashboard")))
+            if _may(actor, "post.review"):
+                nav.append(("/review", t("nav.review")))
+            nav.append(("/posts", t("nav.posts")))
+            if _may(actor, "post.draft"):
+                nav.append(("/posts/new", t("nav.new_post")))
+            if _may(actor, "user.add"):
+                nav.append(("/admin/users", t("nav.users")))
+        nav.append(("/public/contests", t("nav.verify")))
+        html = self.templates.get_template(template).render(
+            t=t,
+            lang=page.lang,
+            actor=actor,
+            csrf=None if page.session is None else page.session.csrf,
+            nav=nav,
+            path=page.request.url.path,
+            **values,
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def error_page(self, page: Page, status: int, message: str) -> Response:
+        return self.render(page, "error.html", status, message=message)
+
+    # --- the wrapper every page goes through --------------------------------------------
+
+    def page(
+        self, handler: Handler, *, signed_in: bool = True
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """``handler`` as an endpoint: its form read, its origin and CSRF token checked on
+        POST, its session found, its errors as pages, the security headers added."""
+
+        async def endpoint(request: Request) -> Response:
+            body = b""
+            if request.method == "POST":
+                async for chunk in request.stream():
+                    body += chunk
+                    if len(body) > MAX_FORM:
+                        too_large = f"the form is larger than {MAX_FORM} bytes"
+                        return self._secured(HTMLResponse(too_large, status_code=413))
+            response = await run_in_threadpool(self._run, handler, request, body, signed_in)
+            return self._secured(response)
+
+        return endpoint
+
+    @staticmethod
+    def _secured(response: Response) -> Response:
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    def _run(self, handler: Handler, request: Request, body: bytes, signed_in: bool) -> Response:
+        page = Page(request, {}, self.language(request))
+        try:
+            if request.method == "POST":
+                same_origin(request.headers)
+                page.form = _form(body)
+            if signed_in:
+                page.session = self.sessions.find(
+                    request.cookies.get(self.cookie_name(SESSION_COOKIE))
+                )
+                page.actor = self._actor(page.session)
+                if request.method == "POST":
+                    page.session.check_csrf(page.form.get("csrf"))
+            return handler(page)
+        except WebSessionError:
+            if request.method == "GET":
+                return RedirectResponse("/sign-in?next=" + request.url.path, status_code=303)
+            return self.error_page(page, 401, LANGUAGES[page.lang]["signin.title"])
+        except CrossSiteRequestError as error:
+            return self.error_page(page, 403, _t(page, "error.csrf", detail=str(error)))
+        except PermissionDeniedError as error:
+            roles = ", ".join(
+                _t(page, f"role.{role.value}")
+                for role in sorted(error.allowed, key=lambda role: role.value)
+            )
+            return self.error_page(page, 403, _t(page, "error.forbidden", roles=roles))
+        except UnknownIdError:
+            return self.error_page(page, 404, _t(page, "error.not_found"))
+        except LibopsError as error:
+            return self.error_page(page, 422, _t(page, "error.refused", detail=str(error)))
+        except Exception:
+            incident = uuid.uuid4().hex[:12]
+            log.exception("%s %s failed (incident %s)", request.method, request.url.path, incident)
+            return self.error_page(page, 500, _t(page, "error.internal", incident=incident))
+
+    def _actor(self, session: Session) -> Actor:
+        user = self.ops.users.find(session.login)
+        if user is None or user.disabled or not user.roles:
+            self._views.discard("web.sessions", [session.key])
+            raise WebSessionError("the session's user is disabled or holds no role")
+        return user.actor()
+
+    # --- signing in and out -------------------------------------------------------------
+
+    def sign_in_form(self, page: Page, *, status: int = 200, error: str | None = None) -> Response:
+        token = secrets.token_urlsafe(32)
+        response = self.render(
+            page,
+            "sign_in.html",
+            status,
+            signin_token=token,
+            error=error,
+            next=_local(page.request.query_params.get("next") or page.form.get("next")),
+        )
+        self._set_cookie(response, SIGNIN_COOKIE, token, max_age=3600)
+        return response
+
+    def sign_in(self, page: Page) -> Response:
+        if page.request.method == "GET":
+            return self.sign_in_form(page)
+        cookie = page.request.cookies.get(self.cookie_name(SIGNIN_COOKIE), "")
+        given = page.form.get("signin_token", "")
+        if not cookie or not given or not hmac.compare_digest(cookie, given):
+            raise CrossSiteRequestError("the sign-in form is not the one this browser was given")
+        client = None if page.request.client is None else page.request.client.host
+        try:
+            actor = self.authentication.password(
+                page.form.get("login", ""), page.form.get("password", ""), client=client
+            )
+        except LoginThrottledError as error:
+            message = _t(page, "signin.throttled", seconds=error.retry_after)
+            return self.sign_in_form(page, status=429, error=message)
+        except AuthenticationError as error:
+            key = "signin.disabled" if "disabled" in str(error) else "signin.failed"
+            return self.sign_in_form(page, status=401, error=_t(page, key))
+        previous = page.request.cookies.get(self.cookie_name(SESSION_COOKIE))
+        session_id, _ = self.sessions.start(actor.id, replacing=previous)
+        self.sessions.end_expired()  # a team's sessions: a short scan, once per sign-in
+        response = RedirectResponse(_local(page.form.get("next")), status_code=303)
+        self._set_cookie(
+            response,
+            SESSION_COOKIE,
+            session_id,
+            max_age=int(self.sessions.absolute.total_seconds()),
+        )
+        self._drop_cookie(response, SIGNIN_COOKIE)
+        return response
+
+    def sign_out(self, page: Page) -> Response:
+        session_id = page.request.cookies.get(self.cookie_name(SESSION_COOKIE))
+        if session_id:
+            self.sessions.end(session_id)
+        response = RedirectResponse("/sign-in", status_code=303)
+        self._drop_cookie(response, SESSION_COOKIE)
+        return response
+
+    def choose_language(self, page: Page) -> Response:
+        lang = page.form.get("lang", "")
+        if lang not in LANGUAGES:
+            raise MalformedRequestError("lang", f"lang is one of en, zh, not {lang!r}")
+        response = RedirectResponse(_local(page.form.get("next")), status_code=303)
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            path="/",
+            secure=self.secure_cookies,
+            httponly=True,
+            samesite="lax",
+        )
+        return response
+
+    def public_language(self, page: Page) -> Response:
+        """The language switch, for visitors too: the origin is checked, and the session's
+        CSRF token when signed in."""
+        session_id = page.request.cookies.get(self.cookie_name(SESSION_COOKIE))
+        if session_id:
+            with contextlib.suppress(WebSessionError):
+                session = self.sessions.find(session_id)
+                session.check_csrf(page.form.get("csrf"))
+        return self.choose_language(page)
+
+    # --- screens ------------------------------------------------------------------------
+
+    def dashboard(self, page: Page) -> Response:
+        engine = self.ops.projections
+        engine.run()
+        scorecard = engine.view("scorecard")
+        engagement = engine.view("engagement")
+        campaigns = [doc for key, doc in sorted(scorecard.items()) if key.startswith("campaign:")]
+        platforms = [
+            (key.removeprefix("platform:"), doc)
+            for key, doc in sorted(engagement.items())
+            if key.startswith("platform:")
+        ]
+        names = {profile.id: profile.name(page.lang) for profile in REGISTRY}
+        return self.render(
+            page,
+            "dashboard.html",
+            campaigns=campaigns,
+            platforms=[(names.get(p, p), doc) for p, doc in platforms],
+            position=self.ops.app.recorder.max_notification_id() or 0,
+        )
+
+    def review_queue(self, page: Page) -> Response:
+        authorize(page.person, "post.review")
+        queue = self.ops.posts.review_queue(page.person, limit=100)
+        rows = [(item, self._title(item)) for item in queue.items]
+        return self.render(page, "review_queue.html", rows=rows)
+
+    def _title(self, item: Mapping[str, Any]) -> str:
+        title = item.get("title") or {}
+        if isinstance(title, Mapping) and "text" in title:
+            return str(title["text"])
+        return self.ops.posts.get(item["id"]).title
+
+    def review(self, page: Page) -> Response:
+        authorize(page.person, "post.review")
+        post_id = _uuid(page.request.path_params["post_id"])
+        post = self.ops.posts.get(post_id)
+        error = None
+        if page.request.method == "POST":
+            decision = page.form.get("decision")
+            if decision not in ("approve", "send_back"):
+                raise MalformedRequestError(
+                    "decision", f"decision is approve or send_back, not {decision!r}"
+                )
+            checklist = ReviewChecklist(
+                accuracy=page.form.get("accuracy") == "on",
+                copyright=page.form.get("copyright") == "on",
+                privacy=page.form.get("privacy") == "on",
+            )
+            try:
+                self.ops.posts.review(
+                    page.person,
+                    post_id,
+                    checklist,
+                    approve=decision == "approve",
+                    comments=page.form.get("comments", ""),
+                )
+            except (PermissionDeniedError, UnknownIdError):
+                raise
+            except LibopsError as refused:
+                error = str(refused)
+            else:
+                done = "review.done_approved" if decision == "approve" else "review.done_sent_back"
+                return self.render(page, "done.html", message=_t(page, done), post_id=post_id)
+        return self.render(
+            page,
+            "review.html",
+            422 if error else 200,
+            post=post,
+            post_id=post_id,
+            error=error,
+            platform_names=self._platform_names(page),
+            form=page.form,
+        )
+
+    def posts(self, page: Page) -> Response:
+        listed = self.ops.posts.list(limit=POSTS_PAGE)
+        rows = [(item, self._title(item)) for item in listed.items]
+        return self.render(page, "posts.html", rows=rows)
+
+    def _platform_names(self, page: Page) -> dict[str, str]:
+        return {profile.id: profile.name(page.lang) for profile in REGISTRY}
+
+    def _editable_platforms(self) -> list[tuple[str, PlatformLimits]]:
+        """The platforms a post's text can go to from the editor (no media upload yet)."""
+        chosen = [
+            p.id
+            for p in REGISTRY
+            if p.publishes and p.limits is not None and not p.limits.requires_media
+        ]
+        limits = self.ops.posts.limits([PostVariant(p, "-") for p in chosen])
+        return [(p.value, found) for p, found in limits.items() if not found.requires_media]
+
+    def editor(self, page: Page) -> Response:
+        post_id = page.request.path_params.get("post_id")
+        authorize(page.person, "post.draft" if post_id is None else "post.revise")
+        post = None if post_id is None else self.ops.posts.get(_uuid(post_id))
+        platforms = self._editable_platforms()
+        error = None
+        if page.request.method == "POST":
+            form = page.form
+            variants = [
+                PostVariant(platform, form[f"variant_{platform}"])
+                for platform, _ in platforms
+                if form.get(f"variant_{platform}", "").strip()
+            ]
+            submit = form.get("action") == "submit"
+            try:
+                if not variants:
+                    raise MalformedRequestError("variants", _t(page, "post.no_variant"))
+                if post is None:
+                    new_id = self.ops.posts.draft(
+                        page.person,
+                        title=form.get("title", ""),
+                        body=form.get("body", ""),
+                        content_type=form.get("content_type", ""),
+                        format=form.get("format", ""),
+                        variants=variants,
+                    )
+                else:
+                    new_id = post.id
+                    self.ops.posts.revise(
+                        page.person,
+                        new_id,
+                        title=form.get("title", ""),
+                        body=form.get("body", ""),
+                        variants=variants,
+                    )
+                if submit:
+                    self.ops.posts.submit_for_review(page.person, new_id)
+            except PermissionDeniedError:
+                raise
+            except LibopsError as refused:
+                error = str(refused)
+            else:
+                done = "post.submitted" if submit else "post.saved"
+                return self.render(page, "done.html", message=_t(page, done), post_id=new_id)
+        values = dict(page.form)
+        if post is not None and page.request.method == "GET":
+            values = {
+                "title": post.title,
+                "body": post.body,
+                **{f"variant_{v.platform.value}": v.text for v in post.variants},
+            }
+        return self.render(
+            page,
+            "editor.html",
+            422 if error else 200,
+            post=post,
+            values=values,
+            error=error,
+            platforms=platforms,
+            platform_names=self._platform_names(page),
+            content_types=[c.value for c in ContentType],
+            formats=[f.value for f in Format],
+            changes_requested=post is not None and post.status is PostStatus.CHANGES_REQUESTED,
+        )
+
+    def users(self, page: Page) -> Response:
+        authorize(page.person, "user.add")
+        people = [self.ops.users.get(login) for login in self.ops.users.logins()]
+        return self.render(page, "users.html", people=people)
+
+    def verify(self, page: Page) -> Response:
+        contest_text = page.request.path_params.get("contest_id") or page.request.query_params.get(
+            "id", ""
+        )
+        result = None
+        error = None
+        status = 200
+        if contest_text:
+            try:
+                contest_id = UUID(contest_text.strip())
+            except ValueError:
+                error = _t(page, "verify.bad_id", id=contest_text)
+                status = 422
+            else:
+                try:
+                    result = self.ops.contests.verify(contest_id)
+                except UnknownIdError:
+                    error = _t(page, "verify.unknown", id=contest_text)
+                    status = 404
+        return self.render(
+            page,
+            "verify.html",
+            status,
+            contest=contest_text,
+            result=result,
+            error=error,
+        )
+
+    def missing(self, page: Page) -> Response:
+        """The answer to a path the web app does not have (when it is served alone)."""
+        return self.error_page(page, 404, _t(page, "error.not_found"))
+
+    async def static(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in STATIC:
+            return self._secured(Response("not found", status_code=404, media_type="text/plain"))
+        response = Response(self._static[name], media_type=STATIC[name])
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
+
+    # --- routes -------------------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        """The web app's routes (none under ``/v1``, ``/healthz`` or ``/readyz``)."""
+        both = ["GET", "POST"]
+        return [
+            Route("/", self.page(self.dashboard)),
+            Route("/sign-in", self.page(self.sign_in, signed_in=False), methods=both),
+            Route("/sign-out", self.page(self.sign_out), methods=["POST"]),
+            Route("/language", self.page(self.public_language, signed_in=False), methods=["POST"]),
+            Route("/review", self.page(self.review_queue)),
+            Route("/review/{post_id}", self.page(self.review), methods=both),
+            Route("/posts", self.page(self.posts)),
+            Route("/posts/new", self.page(self.editor), methods=both),
+            Route("/posts/{post_id}/edit", self.page(self.editor), methods=both),
+            Route("/admin/users", self.page(self.users)),
+            Route("/public/contests", self.page(self.verify, signed_in=False)),
+            Route("/public/contests/{contest_id}", self.page(self.verify, signed_in=False)),
+            Route("/static/{name}", self.static),
+        ]
+
+
+def _t(page: Page, key: str, **names: Any) -> str:
+    return LANGUAGES[page.lang][key].format(**names)
+
+
+def _may(actor: Actor, command: str) -> bool:
+    return bool(actor.roles & roles_for([command]))
+
+
+def _uuid(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise UnknownIdError("post", text) from None
+
+
+def _local(target: str | None) -> str:
+    """``target`` if it is a path on this site (never another site's address), else ``/``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def web_routes(ops: LibOps, *, secure_cookies: bool = True) -> tuple[list[BaseRoute], WebApp]:
+    """The web app's routes over ``ops``, and the :class:`WebApp` (close it when done)."""
+    web = WebApp(ops, secure_cookies=secure_cookies)
+    return web.routes(), web
+
+
+def mount_web(app: Starlette, ops: LibOps, *, secure_cookies: bool = True) -> WebApp:
+    """Add the web app's pages to ``app`` (the HTTP API's app: its routes come first), closing
+    the web app's connection when ``app`` shuts down."""
+    routes, web = web_routes(ops, secure_cookies=secure_cookies)
+    app.router.routes.extend(routes)
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(started: Any) -> AsyncIterator[None]:
+        try:
+            async with inner(started):
+                yield
+        finally:
+            web.close()
+
+    app.router.lifespan_context = lifespan
+    return web
+
+
+def create_web_app(ops: LibOps, *, secure_cookies: bool = True) -> Starlette:
+    """The web app alone over ``ops`` (an opened store), as an ASGI app."""
+    routes, web = web_routes(ops, secure_cookies=secure_cookies)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            web.close()
+
+    async def not_found(request: Request, error: Exception) -> Response:
+        return await web.page(web.missing, signed_in=False)(request)
+
+    app = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found}
+    )
+    app.state.web = web
+    return app
+
+
+__all__ = [
+    "CSP",
+    "SECURITY_HEADERS",
+    "WebApp",
+    "create_web_app",
+    "mount_web",
+    "same_origin",
+    "web_routes",
+]

@@ -1,0 +1,127 @@
+"""What the web app's tests share: a team with passwords, and a browser-like client (cookies
+kept, forms posted with their CSRF token and the site's own Origin)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from libops import Actor, LibOps, Role
+
+BASE = "https://libops.test"
+"""The address the in-process client speaks to (HTTPS: the cookies are Secure)."""
+
+PASSWORD = "correct horse battery staple"
+"""Every test user's password."""
+
+ADMIN = Actor("root", [Role.OPERATIONS_ADMIN], name="Root")
+TEAM: Mapping[str, tuple[str, tuple[Role, ...]]] = {
+    "li.na": ("Li Na", (Role.CONTENT_PLANNER,)),
+    "wang.fang": ("Wang Fang", (Role.REVIEWER,)),
+    "chen.jie": ("Chen Jie", (Role.OPERATIONS_ADMIN,)),
+    "zhao.lei": ("Zhao Lei", (Role.AUDITOR,)),
+}
+
+
+def add_team(ops: LibOps) -> None:
+    """Add the users of :data:`TEAM`, each with :data:`PASSWORD`."""
+    for login, (name, roles) in TEAM.items():
+        ops.users.add(ADMIN, login=login, name=name, roles=list(roles))
+        ops.users.set_password(ADMIN, login=login, password=PASSWORD)
+
+
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_SIGNIN = re.compile(r'name="signin_token" value="([^"]+)"')
+
+
+class Browser:
+    """A client of the web app in this process that keeps cookies as a browser does."""
+
+    def __init__(self, app: Starlette, origin: str = BASE) -> None:
+        self.app = app
+        self.origin = origin
+        self.cookies = httpx.Cookies()
+        self.last: httpx.Response | None = None
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        async def send() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url=BASE, cookies=self.cookies
+            ) as client:
+                response = await client.request(method, path, **kwargs)
+                self.cookies = client.cookies
+                return response
+
+        self.last = asyncio.run(send())
+        return self.last
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(
+        self, path: str, data: Mapping[str, str], *, headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        sent = {"Origin": self.origin} if headers is None else dict(headers)
+        return self.request("POST", path, data=dict(data), headers=sent)
+
+    def csrf(self, path: str = "/") -> str:
+        """The CSRF token in the forms of the page at ``path``."""
+        found = _CSRF.search(self.get(path).text)
+        assert found is not None, "no CSRF token on the page"
+        return found[1]
+
+    def submit(self, path: str, data: Mapping[str, str], page: str | None = None) -> httpx.Response:
+        """Post ``data`` to ``path`` with the CSRF token of the page at ``page`` (``path``)."""
+        return self.post(path, {**data, "csrf": self.csrf(page or path)})
+
+    def sign_in(self, login: str, password: str = PASSWORD) -> httpx.Response:
+        form = self.get("/sign-in")
+        token = _SIGNIN.search(form.text)
+        assert token is not None
+        return self.post(
+            "/sign-in", {"login": login, "password": password, "signin_token": token[1]}
+        )
+
+
+def drawn_contest(ops: LibOps, clock: Any) -> str:
+    """A contest announced, opened, entered by five readers, closed and drawn (its id);
+    ``clock`` is the store's :class:`~libops.adapters.clock.ManualClock`."""
+    from datetime import timedelta
+
+    from libops.domain.interaction import ContestRules, Prize
+    from libops.domain.personal import Consent, PersonalInfo
+
+    planner = Actor("li.na", [Role.CONTENT_PLANNER], name="Li Na")
+    rules = ContestRules(
+        eligibility="Readers with a City Library card.",
+        opens_at=clock.now() + timedelta(hours=1),
+        closes_at=clock.now() + timedelta(days=7),
+        entry_method="repost",
+        platforms=["weibo"],
+        entries_per_person=1,
+        prizes=[Prize("Book token", 2)],
+    )
+    contest = ops.contests.announce(planner, kind="repost_draw", title="Book draw", rules=rules)
+    ops.contests.open(ADMIN, contest)
+    clock.advance(timedelta(hours=2))
+    consent = Consent("the book draw", clock.now())
+    for n in range(1, 6):
+        ops.contests.enter(
+            planner,
+            contest,
+            participant=PersonalInfo(handle=f"@reader_{n}"),
+            consent=consent,
+            platform="weibo",
+            method="repost",
+            entry_id=f"weibo:{n:04d}",
+        )
+    clock.advance(timedelta(days=7))
+    ops.contests.close(ADMIN, contest)
+    ops.contests.draw(ADMIN, contest)
+    return str(contest)

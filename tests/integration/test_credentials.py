@@ -171,9 +171,7 @@ def test_postgres_values_are_sealed(postgres_url: str) -> None:
     from libops.adapters.storage import postgres_server
 
     with psycopg.connect(**postgres_server(config)) as conn:
-        rows = conn.execute(
-            f'SELECT * FROM "{config.schema}".libops_credentials'
-        ).fetchall()
+        rows = conn.execute(f'SELECT * FROM "{config.schema}".libops_credentials').fetchall()
     assert len(rows) == 1
     assert SECRET.encode() not in b"".join(
         bytes(v) for v in rows[0] if isinstance(v, bytes | memoryview)
@@ -210,9 +208,13 @@ def test_token_cache_refreshes_when_expired_and_once_on_401(clock: ManualClock) 
     assert cache.call("weibo", request, UnauthorizedError) == "ok"
     assert seen == [Secret("weibo-token-1"), Secret("weibo-token-2")]
     assert cache.refreshes == 3
+
     # A second 401 with an already refreshed token refreshes no more: it is raised.
+    def always_refused(token: Secret) -> str:
+        raise UnauthorizedError
+
     with pytest.raises(UnauthorizedError):
-        cache.call("weibo", lambda token: (_ for _ in ()).throw(UnauthorizedError()), UnauthorizedError)
+        cache.call("weibo", always_refused, UnauthorizedError)
     assert cache.refreshes == 4
     # Two requests that both saw the same old token refused refresh once.
     current = cache.get("weibo")

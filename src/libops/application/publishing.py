@@ -560,12 +560,18 @@ class PublishingService(Executes):
     # --- metrics -----------------------------------------------------------------------
 
     def collect_metrics(
-        self, actor: Actor, post_id: UUID | str | None = None
+        self,
+        actor: Actor,
+        post_id: UUID | str | None = None,
+        *,
+        with_gateway_only: bool = False,
     ) -> list[MetricsOutcome]:
         """Read the current counts of published variants and record them on their posts.
 
         With ``post_id``, only that post; otherwise every post published so far. Identical
         counts record nothing; a platform that fails gives an outcome with the error.
+        With ``with_gateway_only``, variants on platforms without a gateway (published by
+        hand: their figures come from imports) are left out instead of failing.
         """
         authorize(actor, "post.record_metrics")
         posts = (
@@ -578,6 +584,8 @@ class PublishingService(Executes):
             for platform in post.platforms:
                 receipt = post.receipt(platform)
                 if post.platform_status(platform) is not PlatformStatus.PUBLISHED or not receipt:
+                    continue
+                if with_gateway_only and platform not in self._deps.gateways:
                     continue
                 outcomes.append(self._collect(actor, post.id, platform, receipt))
         return outcomes

@@ -261,9 +261,7 @@ class SandboxPlatform:
 
     def _load_posts(self, rows: list[dict[str, Any]]) -> None:
         """Take the posts of the file as this sandbox's (in publishing order)."""
-        if len(rows) == len(self._posts) and all(
-            row["external_id"] in self._posts for row in rows
-        ):
+        if len(rows) == len(self._posts) and all(row["external_id"] in self._posts for row in rows):
             return  # nothing new since the last read
         self._posts.clear()
         self._by_key.clear()

@@ -16,6 +16,7 @@ from libops.adapters.storage import DEFAULT_STORE
 from libops.bootstrap import LibOps
 from libops.cli.common import StoreOption, reporting_errors, stderr, stdout
 from libops.domain.errors import InvalidValueError
+from libops.domain.ports import PlatformGateway
 from libops.domain.values import Actor, Role
 from libops.tick import SCHEDULER_ACTOR, gateway_specs, open_gateway
 
@@ -53,12 +54,17 @@ def _admin(by: str) -> Actor:
     return Actor(by, [Role.OPERATIONS_ADMIN])
 
 
-@contextmanager
-def opened(store: str, gateways: Sequence[str] | None = None) -> Iterator[LibOps]:
-    """libops on ``store`` with the gateways named (bad specs fail before the store opens)."""
+def gateways_from(specs: Sequence[str] | None) -> list[PlatformGateway]:
+    """The gateways ``--gateway`` (else $LIBOPS_GATEWAYS) names, checked before the store
+    opens: a wrong one is a usage error (exit code 2), not a store error."""
     clock = SystemClock()
-    chosen = [open_gateway(spec, clock) for spec in gateway_specs(gateways or [])]
-    with LibOps.open(store, clock=clock, gateways=chosen) as ops:
+    return [open_gateway(spec, clock) for spec in gateway_specs(specs or [])]
+
+
+@contextmanager
+def opened(store: str, gateways: Sequence[PlatformGateway] = ()) -> Iterator[LibOps]:
+    """libops on ``store`` (on the system clock) with ``gateways``."""
+    with LibOps.open(store, clock=SystemClock(), gateways=gateways) as ops:
         yield ops
 
 
@@ -75,7 +81,8 @@ def publish_due(
     from libops.tick import unpublishable_due
 
     actor = _admin(by) if by else SCHEDULER_ACTOR
-    with reporting_errors(store), opened(store, gateway) as ops:
+    gateways = gateways_from(gateway)
+    with reporting_errors(store), opened(store, gateways) as ops:
         by_hand = unpublishable_due(ops)
         with _busy("publishing what is due", quiet=as_json):
             outcomes = ops.publishing.publish_due(actor)
@@ -200,9 +207,10 @@ def metrics_collect(
     record them (identical counts record nothing). Variants published by hand get their
     figures from imports."""
     actor = _admin(by) if by else SCHEDULER_ACTOR
+    gateways = gateways_from(gateway)
     with (
         reporting_errors(store),
-        opened(store, gateway) as ops,
+        opened(store, gateways) as ops,
         _busy("collecting metrics", quiet=as_json),
     ):
         outcomes = ops.publishing.collect_metrics(actor, with_gateway_only=True)

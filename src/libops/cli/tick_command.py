@@ -14,7 +14,7 @@ from rich.text import Text
 
 from libops.adapters.storage import DEFAULT_STORE, parse_store_url
 from libops.cli.common import StoreOption, reporting_errors, stdout
-from libops.cli.publish_command import GatewayOption, JsonOption, opened
+from libops.cli.publish_command import GatewayOption, JsonOption, gateways_from, opened
 from libops.tick import EXIT_PARTIAL, STEPS, TickReport, tick
 
 
@@ -53,8 +53,9 @@ def tick_command(
     """
     if verbose:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    parse_store_url(store)  # a bad URL is refused before anything runs
-    with reporting_errors(store), opened(store, gateway) as ops:
+    parse_store_url(store)  # a bad URL or gateway is refused before anything runs
+    gateways = gateways_from(gateway)
+    with reporting_errors(store), opened(store, gateways) as ops:
         endpoints: Sequence[Any] | None
         try:
             endpoints = _endpoints(webhooks)

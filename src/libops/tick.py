@@ -23,21 +23,48 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
+from libops.application.dependencies import Dependencies
+from libops.application.interactions.qa import QuestionService
 from libops.application.posts import find_calendar
-from libops.application.publishing import PublishState
-from libops.bootstrap import LibOps
+from libops.application.publishing import PublishingService, PublishState
+from libops.application.risk_signals import SignalsHost
 from libops.domain.errors import InvalidValueError, LibopsError
 from libops.domain.platforms import publishing_platforms
 from libops.domain.ports import Clock, PlatformGateway
 from libops.domain.post import MetricOutcome
 from libops.domain.values import Actor, Role, to_platform
+from libops.projections.ports import ProjectionStore
 
 logger = logging.getLogger("libops.tick")
+
+
+class TickHost(ProjectionStore, SignalsHost, Protocol):
+    """What a tick needs of an opened store (:class:`~libops.LibOps` is one)."""
+
+    @property
+    def clock(self) -> Clock:
+        """The store's clock."""
+        ...
+
+    @property
+    def deps(self) -> Dependencies:
+        """The gateways and policies it was opened with."""
+        ...
+
+    @property
+    def publishing(self) -> PublishingService:
+        """Publishing and metrics collection."""
+        ...
+
+    @property
+    def questions(self) -> QuestionService:
+        """Readers' questions."""
+        ...
 
 SCHEDULER_ACTOR: Final = Actor("libops-scheduler", [Role.SCHEDULER], "libops scheduled run")
 """Who gives the commands of a tick: the ``scheduler`` role, allowed nothing else."""
@@ -148,7 +175,7 @@ def _run(name: str, work: Step) -> StepReport:
     return report
 
 
-def unpublishable_due(ops: LibOps) -> list[tuple[str, list[str]]]:
+def unpublishable_due(ops: TickHost) -> list[tuple[str, list[str]]]:
     """Due slots on platforms with no gateway: ``(platform, [post ids])``, by platform."""
     now = ops.clock.now()
     found: list[tuple[str, list[str]]] = []
@@ -162,7 +189,7 @@ def unpublishable_due(ops: LibOps) -> list[tuple[str, list[str]]]:
     return found
 
 
-def _publish(ops: LibOps, actor: Actor) -> tuple[dict[str, int], list[str], list[str], None]:
+def _publish(ops: TickHost, actor: Actor) -> tuple[dict[str, int], list[str], list[str], None]:
     warnings = [
         f"{len(posts)} due on {platform}, which has no gateway configured: publish by hand "
         f"(libops publish handoff POST --platform {platform}): {', '.join(posts)}"
@@ -184,7 +211,7 @@ def _publish(ops: LibOps, actor: Actor) -> tuple[dict[str, int], list[str], list
     return counts, errors, warnings, None
 
 
-def _metrics(ops: LibOps, actor: Actor) -> tuple[dict[str, int], list[str], list[str], None]:
+def _metrics(ops: TickHost, actor: Actor) -> tuple[dict[str, int], list[str], list[str], None]:
     outcomes = ops.publishing.collect_metrics(actor, with_gateway_only=True)
     counts = {outcome.value: 0 for outcome in MetricOutcome}
     counts["failed"] = 0
@@ -199,7 +226,7 @@ def _metrics(ops: LibOps, actor: Actor) -> tuple[dict[str, int], list[str], list
 
 
 def tick(
-    ops: LibOps,
+    ops: TickHost,
     *,
     actor: Actor = SCHEDULER_ACTOR,
     webhooks: Sequence[Any] | None = None,

@@ -66,6 +66,7 @@ class TickHost(ProjectionStore, SignalsHost, Protocol):
         """Readers' questions."""
         ...
 
+
 SCHEDULER_ACTOR: Final = Actor("libops-scheduler", [Role.SCHEDULER], "libops scheduled run")
 """Who gives the commands of a tick: the ``scheduler`` role, allowed nothing else."""
 

@@ -272,3 +272,25 @@ def test_tick_exit_codes(tmp_path: Path) -> None:
     fine = _cli("tick", "--store", url, "--webhooks", str(webhooks))
     assert fine.exit_code == 0, fine.output
     assert "tick done" in fine.stdout
+
+
+def test_publish_due_and_collect_metrics_report_progress(
+    memory_ops: LibOps, clock: ManualClock, planner: Actor, reviewer: Actor, admin: Actor
+) -> None:
+    weibo = SandboxPlatform("weibo", seed="weibo", clock=clock)
+    with LibOps.open("memory://", clock=clock, gateways=[weibo]) as ops:
+        for title in ("One", "Two"):
+            post = _post(ops, planner, reviewer, "weibo", title)
+            ops.posts.schedule(admin, post, "weibo", clock.now() + timedelta(hours=1))
+        clock.advance(timedelta(hours=2))
+        steps: list[tuple[int, int]] = []
+        outcomes = ops.publishing.publish_due(
+            SCHEDULER_ACTOR, progress=lambda done, total: steps.append((done, total))
+        )
+        assert [o.published for o in outcomes] == [True, True]
+        assert steps == [(0, 2), (1, 2), (2, 2)]
+        collected: list[tuple[int, int]] = []
+        ops.publishing.collect_metrics(
+            SCHEDULER_ACTOR, progress=lambda done, total: collected.append((done, total))
+        )
+        assert collected == [(0, 2), (1, 2), (2, 2)]

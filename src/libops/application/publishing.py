@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Final
 from urllib.parse import urlsplit
@@ -438,7 +439,11 @@ class PublishingService(Executes):
         return self._deps.gateway(platform)
 
     def publish_due(
-        self, actor: Actor, *, claim_for: timedelta = CLAIM_LEASE
+        self,
+        actor: Actor,
+        *,
+        claim_for: timedelta = CLAIM_LEASE,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[PublishOutcome]:
         """Publish every slot due now on every platform with a gateway, oldest first.
 
@@ -448,7 +453,8 @@ class PublishingService(Executes):
         expired without an outcome is taken over after asking the platform whether the
         post is already out. One failure, of the platform or the store, does not stop the
         others: each slot gets an outcome. A variant whose last failure was not retryable
-        is reported again without calling the platform.
+        is reported again without calling the platform. ``progress(done, total)``, if
+        given, is called before the first slot and after each one (for a progress bar).
         """
         authorize(actor, "post.publish")
         if not isinstance(claim_for, timedelta) or not (
@@ -467,10 +473,14 @@ class PublishingService(Executes):
             for post_id, at in calendar.due(now):
                 due.append((at, _platform_order(platform), str(post_id), post_id, platform))
         due.sort()
-        return [
-            self._publish_outcome(actor, post_id, platform, lease_seconds)
-            for _at, _order, _text, post_id, platform in due
-        ]
+        outcomes: list[PublishOutcome] = []
+        for _at, _order, _text, post_id, platform in due:
+            if progress is not None:
+                progress(len(outcomes), len(due))
+            outcomes.append(self._publish_outcome(actor, post_id, platform, lease_seconds))
+        if progress is not None:
+            progress(len(outcomes), len(due))
+        return outcomes
 
     def _publish_outcome(
         self, actor: Actor, post_id: UUID, platform: Platform, lease_seconds: int
@@ -565,6 +575,7 @@ class PublishingService(Executes):
         post_id: UUID | str | None = None,
         *,
         with_gateway_only: bool = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[MetricsOutcome]:
         """Read the current counts of published variants and record them on their posts.
 
@@ -572,15 +583,15 @@ class PublishingService(Executes):
         counts record nothing; a platform that fails gives an outcome with the error.
         With ``with_gateway_only``, variants on platforms without a gateway (published by
         hand: their figures come from imports) are left out instead of failing.
+        ``progress(done, total)``, if given, is called as the posts are gone through.
         """
         authorize(actor, "post.record_metrics")
-        posts = (
-            [self._load(post_id)]
-            if post_id is not None
-            else (self._load(pid) for pid in self._published_posts())
-        )
+        ids = [post_id] if post_id is not None else self._published_posts()
         outcomes: list[MetricsOutcome] = []
-        for post in posts:
+        for done, one in enumerate(ids):
+            if progress is not None:
+                progress(done, len(ids))
+            post = self._load(one)
             for platform in post.platforms:
                 receipt = post.receipt(platform)
                 if post.platform_status(platform) is not PlatformStatus.PUBLISHED or not receipt:
@@ -588,6 +599,8 @@ class PublishingService(Executes):
                 if with_gateway_only and platform not in self._deps.gateways:
                     continue
                 outcomes.append(self._collect(actor, post.id, platform, receipt))
+        if progress is not None:
+            progress(len(ids), len(ids))
         return outcomes
 
     def _collect(

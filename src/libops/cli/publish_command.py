@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
@@ -84,8 +84,8 @@ def publish_due(
     gateways = gateways_from(gateway)
     with reporting_errors(store), opened(store, gateways) as ops:
         by_hand = unpublishable_due(ops)
-        with _busy("publishing what is due", quiet=as_json):
-            outcomes = ops.publishing.publish_due(actor)
+        with _bar("publishing what is due", quiet=as_json) as moved:
+            outcomes = ops.publishing.publish_due(actor, progress=moved)
     rows = [
         {
             "post_id": str(o.post_id),
@@ -115,13 +115,24 @@ def publish_due(
 
 
 @contextmanager
-def _busy(text: str, *, quiet: bool) -> Iterator[None]:
-    """A spinner on standard error while the work runs (none with --json)."""
-    if quiet:
-        yield
-        return
-    with stderr().status(text, spinner="dots"):
-        yield
+def _bar(text: str, *, quiet: bool) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on standard error, moved by the callback it yields (none with --json)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn(f"{text:<24}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=stderr(),
+        transient=True,
+        disable=quiet,
+    ) as bar:
+        task = bar.add_task(text, total=None)
+
+        def moved(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield moved
 
 
 @publish_app.command("handoff")
@@ -211,9 +222,9 @@ def metrics_collect(
     with (
         reporting_errors(store),
         opened(store, gateways) as ops,
-        _busy("collecting metrics", quiet=as_json),
+        _bar("collecting metrics", quiet=as_json) as moved,
     ):
-        outcomes = ops.publishing.collect_metrics(actor, with_gateway_only=True)
+        outcomes = ops.publishing.collect_metrics(actor, with_gateway_only=True, progress=moved)
     rows = [
         {
             "post_id": str(o.post_id),

@@ -161,3 +161,21 @@ def test_credentials_cli_never_shows_values(
     again = _cli("credentials", "remove", "weibo", "access_token", "--store", store)
     assert again.exit_code == 1
     assert "no credential" in again.stderr
+
+
+def test_credentials_cli_in_the_postgres_table(postgres_url: str) -> None:
+    with LibOps.open(postgres_url, migrate=True):
+        pass
+    args = ("--store", postgres_url, "--in", "database")
+    set_ = _cli("credentials", "set", "weibo", "app_secret", *args, "--stdin", stdin=SECRET)
+    assert set_.exit_code == 0, set_.output
+    listed = _cli("credentials", "list", *args, "--json")
+    rows = json.loads(listed.stdout)["credentials"]
+    assert [
+        (r["account"], r["name"], r["source"]) for r in rows if r["source"] != "environment"
+    ] == [("weibo", "app_secret", "postgresql")]
+    assert SECRET not in listed.output
+    assert _cli("credentials", "remove", "weibo", "app_secret", *args).exit_code == 0
+    memory = _cli("credentials", "list", "--store", "memory://", "--in", "database")
+    assert memory.exit_code == 1
+    assert "needs a PostgreSQL store" in memory.stderr

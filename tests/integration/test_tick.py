@@ -294,3 +294,26 @@ def test_publish_due_and_collect_metrics_report_progress(
             SCHEDULER_ACTOR, progress=lambda done, total: collected.append((done, total))
         )
         assert collected == [(0, 2), (1, 2), (2, 2)]
+
+
+def test_tick_delivers_webhooks_once(
+    clock: ManualClock, planner: Actor, reviewer: Actor, admin: Actor
+) -> None:
+    from libops.adapters.webhooks import Endpoint
+    from libops.testing.webhook_receivers import FakeReceiver
+
+    weibo = SandboxPlatform("weibo", seed="weibo", clock=clock)
+    with (
+        FakeReceiver("generic", secret="hook-secret") as receiver,
+        LibOps.open("memory://", clock=clock, gateways=[weibo]) as ops,
+    ):
+        _setup(ops, clock, planner, reviewer, admin)
+        hooks = [Endpoint("team", "generic", receiver.url, secret="hook-secret")]
+        report = tick(ops, webhooks=hooks)
+        assert report.ok, report.to_json()
+        delivered = report.step("webhooks").counts["delivered"]
+        assert delivered >= 1
+        assert len(receiver.messages) == delivered
+        again = tick(ops, webhooks=hooks)
+        assert again.step("webhooks").counts["delivered"] == 0
+        assert len(receiver.messages) == delivered

@@ -191,10 +191,11 @@ def unpublishable_due(ops: TickHost) -> list[tuple[str, list[str]]]:
 
 
 def _publish(ops: TickHost, actor: Actor) -> tuple[dict[str, int], list[str], list[str], None]:
+    by_hand = unpublishable_due(ops)
     warnings = [
         f"{len(posts)} due on {platform}, which has no gateway configured: publish by hand "
         f"(libops publish handoff POST --platform {platform}): {', '.join(posts)}"
-        for platform, posts in unpublishable_due(ops)
+        for platform, posts in by_hand
     ]
     outcomes = ops.publishing.publish_due(actor)
     counts = {state.value.replace(" ", "_"): 0 for state in PublishState}
@@ -208,7 +209,7 @@ def _publish(ops: TickHost, actor: Actor) -> tuple[dict[str, int], list[str], li
                 f"post {outcome.post_id} on {outcome.platform.value} is not retried: "
                 f"{outcome.error}"
             )
-    counts["needs_publishing_by_hand"] = sum(len(posts) for _p, posts in unpublishable_due(ops))
+    counts["needs_publishing_by_hand"] = sum(len(posts) for _p, posts in by_hand)
     return counts, errors, warnings, None
 
 
@@ -226,6 +227,17 @@ def _metrics(ops: TickHost, actor: Actor) -> tuple[dict[str, int], list[str], li
     return counts, errors, [], None
 
 
+def check_steps(steps: Iterable[str]) -> list[str]:
+    """``steps`` as a list, each one of :data:`STEPS` (else :class:`InvalidValueError`)."""
+    chosen = list(steps)
+    unknown = [s for s in chosen if s not in STEPS]
+    if unknown:
+        raise InvalidValueError(
+            f"unknown tick step(s) {', '.join(unknown)} (known: {', '.join(STEPS)})"
+        )
+    return chosen
+
+
 def tick(
     ops: TickHost,
     *,
@@ -238,10 +250,7 @@ def tick(
     ``webhooks`` are the endpoints (:func:`libops.adapters.webhooks.load_endpoints`) to
     deliver to; None or empty skips the step. ``steps`` picks some of :data:`STEPS`.
     """
-    chosen = list(steps)
-    unknown = [s for s in chosen if s not in STEPS]
-    if unknown:
-        raise InvalidValueError(f"unknown tick steps {unknown} (known: {', '.join(STEPS)})")
+    chosen = check_steps(steps)
     from libops.application.risk_signals import dispatch_signals
     from libops.projections import ProjectionEngine
     from libops.projections.signals import NAME as SIGNALS

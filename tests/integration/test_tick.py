@@ -256,6 +256,9 @@ def test_tick_exit_codes(tmp_path: Path) -> None:
     assert missing.exit_code == EXIT_STORE, missing.output
     bad = _cli("tick", "--store", "memory://", "--gateway", "weibo=https://x")
     assert bad.exit_code == 2, bad.output
+    step = _cli("tick", "--store", "memory://", "--step", "publsh")
+    assert step.exit_code == 2, step.output
+    assert "unknown tick step(s) publsh" in step.stderr
     url = f"sqlite:///{tmp_path}/libops.db"
     with LibOps.open(url, migrate=True):
         pass

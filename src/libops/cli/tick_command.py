@@ -15,7 +15,7 @@ from rich.text import Text
 from libops.adapters.storage import DEFAULT_STORE, parse_store_url
 from libops.cli.common import StoreOption, reporting_errors, stdout
 from libops.cli.publish_command import GatewayOption, JsonOption, gateways_from, opened
-from libops.tick import EXIT_PARTIAL, STEPS, TickReport, tick
+from libops.tick import EXIT_PARTIAL, STEPS, TickReport, check_steps, tick
 
 
 def _endpoints(config: Path | None) -> Sequence[Any]:
@@ -53,7 +53,8 @@ def tick_command(
     """
     if verbose:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    parse_store_url(store)  # a bad URL or gateway is refused before anything runs
+    parse_store_url(store)  # a bad URL, step or gateway is refused before anything runs
+    steps = check_steps(step or STEPS)
     gateways = gateways_from(gateway)
     with reporting_errors(store), opened(store, gateways) as ops:
         endpoints: Sequence[Any] | None
@@ -62,7 +63,7 @@ def tick_command(
             problem = None
         except Exception as error:  # a bad endpoints file fails its step, not the tick
             endpoints, problem = None, str(error)
-        report = tick(ops, webhooks=endpoints, steps=step or STEPS)
+        report = tick(ops, webhooks=endpoints, steps=steps)
     if problem is not None and (not step or "webhooks" in step):
         report = _with_webhook_problem(report, problem)
     if as_json:

@@ -58,7 +58,10 @@ def writable(
             keys.close()
 
 
-def test_set_get_rotate_list_remove(writable: CredentialStore, clock: ManualClock) -> None:
+def test_set_get_rotate_list_remove(
+    writable: CredentialStore, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, psycopg's too: no value may show
     assert writable.get("weibo", "access_token") is None
     first = writable.set("weibo", "access_token", SECRET)
     assert first.rotated_at == clock.now()
@@ -79,6 +82,9 @@ def test_set_get_rotate_list_remove(writable: CredentialStore, clock: ManualCloc
     assert writable.remove("weibo", "access_token") is True
     assert writable.remove("weibo", "access_token") is False
     assert writable.get("weibo", "access_token") is None
+    assert SECRET not in caplog.text
+    assert "new-value" not in caplog.text
+    assert SECRET not in repr(writable)
 
 
 @pytest.mark.parametrize(

@@ -320,3 +320,42 @@ def test_tick_delivers_webhooks_once(
         again = tick(ops, webhooks=hooks)
         assert again.step("webhooks").counts["delivered"] == 0
         assert len(receiver.messages) == delivered
+
+
+def test_two_ticks_at_once_publish_once(
+    tmp_path: Path, planner: Actor, reviewer: Actor, admin: Actor
+) -> None:
+    """Two scheduled runs overlapping, on a sandbox that ignores idempotency keys: the claims
+    alone keep the post from going out twice."""
+    url = f"sqlite:///{tmp_path}/libops.db"
+    clock = ManualClock(START)
+    with LibOps.open(url, clock=clock, migrate=True) as ops:
+        _setup(ops, clock, planner, reviewer, admin)
+    state = tmp_path / "weibo-state.json"
+    command = [
+        sys.executable,
+        "-m",
+        "libops.cli",
+        "tick",
+        "--store",
+        url,
+        "--gateway",
+        f"weibo=sandbox://{state}?keys=no",
+        "--json",
+    ]
+    runs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [run.communicate(timeout=180) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err for _out, err in results]
+    published = [json.loads(out)["steps"][0]["counts"] for out, _err in results]
+    assert sum(c["published"] for c in published) == 1
+    assert sum(
+        c["published"] + c["done_elsewhere"] + c["claimed_elsewhere"] for c in published
+    ) in (
+        1,
+        2,
+    )
+    saved = json.loads(state.read_text(encoding="utf-8"))
+    assert len(saved["platforms"]["weibo"]) == 1

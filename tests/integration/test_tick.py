@@ -351,11 +351,5 @@ def test_two_ticks_at_once_publish_once(
     assert [run.returncode for run in runs] == [0, 0], [err for _out, err in results]
     published = [json.loads(out)["steps"][0]["counts"] for out, _err in results]
     assert sum(c["published"] for c in published) == 1
-    assert sum(
-        c["published"] + c["done_elsewhere"] + c["claimed_elsewhere"] for c in published
-    ) in (
-        1,
-        2,
-    )
     saved = json.loads(state.read_text(encoding="utf-8"))
     assert len(saved["platforms"]["weibo"]) == 1

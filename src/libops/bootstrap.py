@@ -144,6 +144,10 @@ def migrate_store(url: str = DEFAULT_STORE) -> None:
             app.close()
         migrate_key_store(config)
         migrate_projection_tables(config)
+        if config.scheme == "postgresql":  # the credentials table (issue 11, item 4)
+            from libops.adapters.credentials import migrate_postgres_credentials
+
+            migrate_postgres_credentials(config)
 
 
 migrate = migrate_store

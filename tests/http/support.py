@@ -272,6 +272,11 @@ BODIES: Mapping[str, Body] = {
         "variants": [{"platform": "weibo", "text": "Twelve new books this week."}],
     },
     "post.publish": lambda i: {"post_id": i.post, "platform": "weibo"},
+    "post.record_manual_publication": lambda i: {
+        "post_id": i.post,
+        "platform": "weibo",
+        "url": "https://weibo.com/1/Nabc",
+    },
     "post.record_metrics": lambda i: {
         "post_id": i.post,
         "snapshot": {"platform": "weibo", "observed_at": "2026-03-01T07:30:00+00:00"},

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import enum
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Final
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import attrs
@@ -44,13 +46,14 @@ from libops.domain.errors import (
     AlreadyPublishedError,
     InvalidValueError,
     LibopsError,
+    ManualPublicationUrlError,
     PlatformError,
     PlatformTimeoutError,
     PublishClaimedError,
     PublishFailedError,
 )
 from libops.domain.permissions import authorize
-from libops.domain.platforms import registered_ids
+from libops.domain.platforms import profile_of, registered_ids
 from libops.domain.ports import PlatformGateway
 from libops.domain.post import MetricOutcome, PlatformStatus, Post
 from libops.domain.values import (
@@ -196,6 +199,109 @@ def record_publish_failure(ctx: Context, actor: Actor, command: RecordPublishFai
     )
 
 
+# --- publishing by hand (issue 11, item 3) ------------------------------------------------
+
+
+def _manual_url(value: object) -> str:
+    """``value`` if it is an http(s) URL with a host, on one line, else a specific error."""
+    if not isinstance(value, str) or not value.strip():
+        raise ManualPublicationUrlError(
+            "a post published by hand is recorded with its address on the platform "
+            f"(an http or https URL), not {value!r}"
+        )
+    url = value.strip()
+    parts = urlsplit(url) if len(url) <= 2000 and url.isprintable() and " " not in url else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        shown = url if len(url) <= 200 else url[:200] + "..."
+        raise ManualPublicationUrlError(
+            f"{shown!r} is not the address of a published post: it must be an http or https "
+            "URL with a host (copy it from the browser's address bar)"
+        )
+    return url
+
+
+@command("post.record_manual_publication", requires=("post.publish",))
+@attrs.frozen(kw_only=True)
+class RecordManualPublication(Command[PublishReceipt]):
+    """Record that staff published an approved post's variant by hand, where they did.
+
+    For platforms or accounts without API access: staff copy the approved variant (see
+    :meth:`PublishingService.handoff`), publish it themselves and record the post's ``url``
+    (http or https) and, if the platform shows one, its ``external_id`` (else the URL is the
+    id). ``published_at`` defaults to now and may not be after it. What went out is the
+    approved variant's text and media, as the post's events hold them. Refused, recording
+    nothing, for a post not approved, a platform it has no variant for, a variant published
+    already (by hand or through a gateway), or while a scheduled run is publishing it.
+    """
+
+    post_id: UUID | str = attrs.field(kw_only=False)
+    platform: Platform | str = attrs.field(kw_only=False)
+    url: str
+    external_id: str | None = None
+    published_at: datetime | None = None
+
+
+@handles(RecordManualPublication)
+def record_manual_publication(
+    ctx: Context, actor: Actor, command: RecordManualPublication
+) -> PublishReceipt:
+    platform = to_platform(command.platform)
+    post = load_post(ctx, command.post_id)  # its sealed texts opened
+    post.check_can_publish(actor, platform)
+    post.publishable_variant(platform)  # refuses a redacted or unopened text
+    url = _manual_url(command.url)
+    external_id = url if command.external_id is None else command.external_id
+    external_id = require_text("external id", external_id, max_length=2000)
+    now = ctx.now()
+    at = now if command.published_at is None else command.published_at
+    if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidValueError(f"published_at must be a timezone-aware datetime, not {at!r}")
+    if at > now:
+        raise InvalidValueError(
+            f"published_at {at.isoformat()} is after now ({now.isoformat()}): "
+            "record a publication once it happened"
+        )
+    claim = ctx.find(PublishClaim, PublishClaim.id_for(post.id, platform))
+    if claim is not None and claim.held(now):
+        raise PublishClaimedError(post.id, platform.value, claim.holder_id, claim.expires_at)
+    receipt = PublishReceipt(platform=platform, external_id=external_id, url=url, published_at=at)
+    post.record_published(actor, receipt)
+    calendar = _calendar(ctx, platform)
+    if calendar is not None:  # a scheduled variant published by hand leaves its slot
+        calendar.release(post.id, published_at=at, actor=actor)
+    return receipt
+
+
+@attrs.frozen
+class Handoff:
+    """What staff need to publish one approved variant by hand: the exact text to paste,
+    the media to upload (in order), the link, and the steps."""
+
+    post_id: UUID
+    platform: Platform
+    platform_name: str
+    title: str
+    text: str
+    media: tuple[str, ...]
+    link: str | None
+    scheduled_at: datetime | None
+    checklist: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        """The hand-off as JSON-ready data."""
+        return {
+            "post_id": str(self.post_id),
+            "platform": self.platform.value,
+            "platform_name": self.platform_name,
+            "title": self.title,
+            "text": self.text,
+            "media": list(self.media),
+            "link": self.link,
+            "scheduled_at": None if self.scheduled_at is None else self.scheduled_at.isoformat(),
+            "checklist": list(self.checklist),
+        }
+
+
 @stored_result("libops.ClaimTicket")
 @attrs.frozen
 class ClaimTicket:
@@ -285,6 +391,43 @@ class PublishingService(Executes):
 
     publish = command_method(PublishPost)
     void_metrics = command_method(VoidMetrics)
+    record_manual_publication = command_method(RecordManualPublication)
+
+    def handoff(self, actor: Actor, post_id: UUID | str, platform: Platform | str) -> Handoff:
+        """The approved variant of a post for staff to publish by hand on ``platform``.
+
+        The post must be approved and the variant not published yet (the same checks as
+        publishing); ``actor`` must be allowed to publish. Nothing is recorded: staff then
+        record where it went with :meth:`record_manual_publication`.
+        """
+        target = to_platform(platform)
+        post = get_post(self._app, self._deps, post_id)
+        post.check_can_publish(actor, target)
+        variant = post.publishable_variant(target)
+        name = profile_of(target).name_en
+        steps = [f"Open {name} and start a new post on the library's account."]
+        steps.append("Paste the text below exactly as it is (do not edit it: it was approved).")
+        if variant.media:
+            steps.append(
+                f"Upload the {len(variant.media)} media file(s) listed, in the order listed."
+            )
+        if variant.link:
+            steps.append(f"Add the link {variant.link}.")
+        steps.append("Publish, then copy the published post's address (URL).")
+        steps.append(
+            f"Record it: libops publish record {post.id} --platform {target.value} --url URL"
+        )
+        return Handoff(
+            post_id=post.id,
+            platform=target,
+            platform_name=name,
+            title=post.title,
+            text=variant.text,
+            media=variant.media,
+            link=variant.link,
+            scheduled_at=post.scheduled_at(target),
+            checklist=tuple(steps),
+        )
 
     @property
     def platforms(self) -> tuple[Platform, ...]:
@@ -296,7 +439,11 @@ class PublishingService(Executes):
         return self._deps.gateway(platform)
 
     def publish_due(
-        self, actor: Actor, *, claim_for: timedelta = CLAIM_LEASE
+        self,
+        actor: Actor,
+        *,
+        claim_for: timedelta = CLAIM_LEASE,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[PublishOutcome]:
         """Publish every slot due now on every platform with a gateway, oldest first.
 
@@ -306,7 +453,8 @@ class PublishingService(Executes):
         expired without an outcome is taken over after asking the platform whether the
         post is already out. One failure, of the platform or the store, does not stop the
         others: each slot gets an outcome. A variant whose last failure was not retryable
-        is reported again without calling the platform.
+        is reported again without calling the platform. ``progress(done, total)``, if
+        given, is called before the first slot and after each one (for a progress bar).
         """
         authorize(actor, "post.publish")
         if not isinstance(claim_for, timedelta) or not (
@@ -325,10 +473,14 @@ class PublishingService(Executes):
             for post_id, at in calendar.due(now):
                 due.append((at, _platform_order(platform), str(post_id), post_id, platform))
         due.sort()
-        return [
-            self._publish_outcome(actor, post_id, platform, lease_seconds)
-            for _at, _order, _text, post_id, platform in due
-        ]
+        outcomes: list[PublishOutcome] = []
+        for _at, _order, _text, post_id, platform in due:
+            if progress is not None:
+                progress(len(outcomes), len(due))
+            outcomes.append(self._publish_outcome(actor, post_id, platform, lease_seconds))
+        if progress is not None:
+            progress(len(outcomes), len(due))
+        return outcomes
 
     def _publish_outcome(
         self, actor: Actor, post_id: UUID, platform: Platform, lease_seconds: int
@@ -418,26 +570,37 @@ class PublishingService(Executes):
     # --- metrics -----------------------------------------------------------------------
 
     def collect_metrics(
-        self, actor: Actor, post_id: UUID | str | None = None
+        self,
+        actor: Actor,
+        post_id: UUID | str | None = None,
+        *,
+        with_gateway_only: bool = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[MetricsOutcome]:
         """Read the current counts of published variants and record them on their posts.
 
         With ``post_id``, only that post; otherwise every post published so far. Identical
         counts record nothing; a platform that fails gives an outcome with the error.
+        With ``with_gateway_only``, variants on platforms without a gateway (published by
+        hand: their figures come from imports) are left out instead of failing.
+        ``progress(done, total)``, if given, is called as the posts are gone through.
         """
         authorize(actor, "post.record_metrics")
-        posts = (
-            [self._load(post_id)]
-            if post_id is not None
-            else (self._load(pid) for pid in self._published_posts())
-        )
+        ids = [post_id] if post_id is not None else self._published_posts()
         outcomes: list[MetricsOutcome] = []
-        for post in posts:
+        for done, one in enumerate(ids):
+            if progress is not None:
+                progress(done, len(ids))
+            post = self._load(one)
             for platform in post.platforms:
                 receipt = post.receipt(platform)
                 if post.platform_status(platform) is not PlatformStatus.PUBLISHED or not receipt:
                     continue
+                if with_gateway_only and platform not in self._deps.gateways:
+                    continue
                 outcomes.append(self._collect(actor, post.id, platform, receipt))
+        if progress is not None:
+            progress(len(ids), len(ids))
         return outcomes
 
     def _collect(

@@ -11,14 +11,17 @@ from libops.cli.audit import audit_app
 from libops.cli.campaigns_command import campaigns
 from libops.cli.commands_command import commands
 from libops.cli.common import DebugOption, LibopsGroup, set_debug
+from libops.cli.credentials_command import credentials_app
 from libops.cli.db import db_app
 from libops.cli.demo_command import demo
 from libops.cli.platforms_command import platforms
 from libops.cli.privacy_command import privacy_app
 from libops.cli.project import project_app
+from libops.cli.publish_command import metrics_app, publish_app
 from libops.cli.report_command import report
 from libops.cli.serve_command import serve
 from libops.cli.standing_command import standing_app
+from libops.cli.tick_command import tick_command
 from libops.cli.users_command import users_app
 from libops.cli.webhooks_command import webhooks_app
 
@@ -81,6 +84,10 @@ app.command("campaigns")(campaigns)
 app.command("commands")(commands)
 app.command("serve")(serve)
 app.command("platforms")(platforms)
+app.add_typer(publish_app, name="publish")
+app.add_typer(metrics_app, name="metrics")
+app.add_typer(credentials_app, name="credentials")
+app.command("tick")(tick_command)
 
 
 def main() -> None:

@@ -912,3 +912,41 @@ class CrossSiteRequestError(PermissionDeniedError):
         self.actor_id = ""
         self.command = ""
         self.allowed: frozenset[Any] = frozenset()
+
+
+# --- operations: publishing by hand, credentials, tick (issue 11, items 3, 4 and 8) ----------
+
+
+class ManualPublicationUrlError(InvalidValueError):
+    """The address recorded for a post published by hand is not an http(s) URL with a host."""
+
+
+class CredentialError(LibopsError):
+    """A platform credential cannot be read, stored or refreshed (the message never holds the
+    secret itself)."""
+
+
+class CredentialNameError(CredentialError, InvalidValueError):
+    """A credential's account or name is empty, too long or holds characters other than
+    letters, digits, ``.``, ``_``, ``-`` and ``/``; or a value is empty."""
+
+
+class UnknownCredentialError(CredentialError, LookupError):
+    """No credential is stored under that account and name."""
+
+    def __init__(self, account: str, name: str) -> None:
+        super().__init__(f"no credential {name!r} is stored for {account!r}")
+        self.account = account
+        self.name = name
+
+
+class ReadOnlyCredentialStoreError(CredentialError):
+    """The credential store only reads (environment variables): set and remove go elsewhere."""
+
+
+class CredentialFileError(CredentialError):
+    """The credentials file cannot be read or written, is malformed, or others may read it."""
+
+
+class TokenRefreshError(CredentialError):
+    """A platform token could not be refreshed (the refresh callback failed or gave nothing)."""

@@ -14,6 +14,7 @@ _REVIEWER = Role.REVIEWER
 _ADMIN = Role.OPERATIONS_ADMIN
 _TECH = Role.TECHNICAL_SUPPORT
 _BUDGET = Role.BUDGET_OWNER
+_SCHEDULER = Role.SCHEDULER  # libops tick: exactly the commands a scheduled run gives
 
 PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
     {
@@ -36,10 +37,10 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "post.review": frozenset({_REVIEWER}),
         "post.schedule": frozenset({_ADMIN, _PLANNER}),
         "post.unschedule": frozenset({_ADMIN, _PLANNER}),
-        "post.publish": frozenset({_ADMIN, _TECH}),
+        "post.publish": frozenset({_ADMIN, _TECH, _SCHEDULER}),
         "post.retract": frozenset({_ADMIN}),
         "post.redact": frozenset({_REVIEWER, _ADMIN}),
-        "post.record_metrics": frozenset({_ADMIN, _TECH}),
+        "post.record_metrics": frozenset({_ADMIN, _TECH, _SCHEDULER}),
         # Voiding a wrong snapshot changes what every report shows: no auditor, no planner.
         "post.void_metrics": frozenset({_ADMIN, _TECH}),
         # Risk: operations admins and technical support identify and handle risks; reviewers
@@ -79,7 +80,7 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         # (opening, closing and drawing contests, disqualifying, cancelling) and moderate.
         "question.receive": frozenset({_PLANNER, _ADMIN}),
         "question.answer": frozenset({_PLANNER, _ADMIN}),
-        "question.escalate": frozenset({_ADMIN}),
+        "question.escalate": frozenset({_ADMIN, _SCHEDULER}),
         "reading_session.schedule": frozenset({_PLANNER, _ADMIN}),
         "reading_session.register": frozenset({_PLANNER, _ADMIN}),
         "reading_session.record_attendance": frozenset({_PLANNER, _ADMIN}),

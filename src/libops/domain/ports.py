@@ -150,4 +150,82 @@ class SupportsTakeDown(Protocol):
         Raises :class:`~libops.domain.errors.PlatformError` when the platform did not
         confirm it: the post must then be treated as still live.
         """
+
+
+# --- credentials (issue 11, item 4) -----------------------------------------------------------
+
+
+class Secret:
+    """A secret value (a token, a password, an app secret) that never shows itself.
+
+    Its ``repr`` and ``str`` are ``Secret('***')``, so a secret in a log line, an error, a
+    traceback's locals or an attrs class's repr gives nothing away; :meth:`reveal` hands the
+    value to the one place that sends it. Two secrets are equal when their values are
+    (compared in constant time).
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if isinstance(value, Secret):
+            value = value.reveal()
+        if not isinstance(value, str):
+            raise TypeError(f"a Secret holds text, not {type(value).__name__}")
+        self._value = value
+
+    def reveal(self) -> str:
+        """The value itself: pass it straight to the platform, never print or log it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        import hmac
+
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash((Secret, len(self._value)))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("a Secret is not pickled: keep it in a credential store")
+
+
+@attrs.frozen
+class CredentialInfo:
+    """What may be shown about a stored credential: its account, name, when it was last set
+    (rotated) and where it is kept. Never its value."""
+
+    account: str
+    name: str
+    rotated_at: datetime | None
+    source: str
+
+
+class CredentialStore(Protocol):
+    """Where platform credentials are kept, by platform account (``weibo`` or
+    ``weibo/citylibrary``) and name (``access_token``, ``app_secret``, ...).
+
+    Setting a name that exists rotates it: the new value replaces the old, with the time.
+    """
+
+    def get(self, account: str, name: str) -> Secret | None:
+        """The credential's value, or None if none is stored."""
+        ...
+
+    def set(self, account: str, name: str, value: Secret | str) -> CredentialInfo:
+        """Store (or rotate) a credential; what may be shown about it afterwards."""
+        ...
+
+    def remove(self, account: str, name: str) -> bool:
+        """Forget a credential; whether there was one."""
+        ...
+
+    def list(self, account: str | None = None) -> Sequence[CredentialInfo]:
+        """What is stored (all accounts, or one), by account and name; never values."""
         ...

@@ -108,6 +108,9 @@ class Role(enum.Enum):
     TECHNICAL_SUPPORT = "technical_support"
     BUDGET_OWNER = "budget_owner"
     AUDITOR = "auditor"
+    SCHEDULER = "scheduler"
+    """The scheduled run (``libops tick``): publishes what is due, collects metrics and
+    escalates overdue questions, and nothing else (issue 11, item 8)."""
 
 
 class PlatformDirectory(Protocol):

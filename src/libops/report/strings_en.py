@@ -709,5 +709,8 @@ LABELS: Final[dict[str, str]] = {
     "homogeneous_content": "homogeneous content",
     # --- content briefs and topic heat (issue 17, part "briefs and topic heat") ---
     "brief_overdue": "overdue content brief",
+    # --- operations: the scheduler (issue 11, items 3, 4 and 8) ---
+    "scheduler": "scheduler",
+    "libops-scheduler": "libops scheduled run (automatic)",
 }
 """Names of platforms, content types, categories, levels and so on, in English."""

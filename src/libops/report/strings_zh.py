@@ -645,5 +645,8 @@ LABELS: Final[dict[str, str]] = {
     "homogeneous_content": "内容同质化",
     # --- content briefs and topic heat (issue 17, part "briefs and topic heat") ---
     "brief_overdue": "内容选题逾期",
+    # --- operations: the scheduler (issue 11, items 3, 4 and 8) ---
+    "scheduler": "定时任务",
+    "libops-scheduler": "libops 定时运行（自动）",
 }
 """Names of platforms, content types, categories, levels and so on, in Chinese."""

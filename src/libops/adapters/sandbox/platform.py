@@ -6,12 +6,16 @@ and URLs come from :mod:`libops.adapters.sandbox.ids`.
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Final, Literal
+from pathlib import Path
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -68,8 +72,10 @@ class SandboxPlatform:
         limits: PlatformLimits | None = None,
         account: str = "citylibrary",
         reception: ReceptionFunction | None = None,
+        state_file: str | os.PathLike[str] | None = None,
     ) -> None:
         self._platform = to_platform(platform)
+        self._state_file = None if state_file is None else Path(state_file)
         if reception is not None and not callable(reception):
             raise InvalidValueError(f"reception must be a function, not {reception!r}")
         if not isinstance(seed, int | str) or isinstance(seed, bool):
@@ -88,6 +94,9 @@ class SandboxPlatform:
         self._failures: dict[str, deque[tuple[str, bool]]] = {op: deque() for op in OPERATIONS}
         self._lost_responses = 0
         self._lock = threading.RLock()
+        if self._state_file is not None:
+            with self._shared(write=False):
+                pass  # a malformed file is refused now, not at the first publish
 
     def __repr__(self) -> str:
         return (
@@ -117,7 +126,7 @@ class SandboxPlatform:
         if not isinstance(variant, PostVariant):
             raise InvalidValueError(f"expected a PostVariant, not {type(variant).__name__}")
         key = _require_key(idempotency_key)
-        with self._lock:
+        with self._lock, self._shared(write=True):
             self._maybe_fail("publish")
             if variant.platform is not self._platform:
                 raise PlatformError(
@@ -146,21 +155,21 @@ class SandboxPlatform:
     def find_published(self, idempotency_key: str) -> PublishReceipt | None:
         """The receipt of the first post published with ``idempotency_key``, if any."""
         key = _require_key(idempotency_key)
-        with self._lock:
+        with self._lock, self._shared(write=False):
             self._maybe_fail("find_published")
             earlier = self._by_key.get(key)
             return self._posts[earlier[0]].receipt if earlier else None
 
     def metrics(self, external_id: str) -> MetricSnapshot:
         """The post's cumulative counts at the clock's current time."""
-        with self._lock:
+        with self._lock, self._shared(write=False):
             self._maybe_fail("metrics")
             post = self._post(external_id)
         return post.reactions.snapshot(self._platform, post.receipt.published_at, self._clock.now())
 
     def comments(self, external_id: str, since: datetime | None = None) -> Sequence[Comment]:
         """Readers' comments so far, oldest first; only those after ``since`` if given."""
-        with self._lock:
+        with self._lock, self._shared(write=False):
             self._maybe_fail("comments")
             post = self._post(external_id)
         if since is not None and (since.tzinfo is None or since.utcoffset() is None):
@@ -195,13 +204,92 @@ class SandboxPlatform:
 
     def published(self) -> list[PublishReceipt]:
         """Every post that went out on this sandbox, duplicates included, in publishing order."""
-        with self._lock:
+        with self._lock, self._shared(write=False):
             return [post.receipt for post in self._posts.values()]
 
     def variant(self, external_id: str) -> PostVariant:
         """What was published as ``external_id``."""
-        with self._lock:
+        with self._lock, self._shared(write=False):
             return self._post(external_id).variant
+
+    # --- the state file ----------------------------------------------------------------------
+
+    @contextmanager
+    def _shared(self, *, write: bool) -> Iterator[None]:
+        """Read the state file (under its lock) before the call, and write it after a
+        ``write`` call that changed something; nothing without a state file."""
+        if self._state_file is None:
+            yield
+            return
+        path = self._state_file
+        try:
+            fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            raise InvalidValueError(
+                f"the sandbox state file {str(path)!r} cannot be used: {error.strerror}"
+            ) from None
+        try:
+            if os.name != "nt":
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            document = self._read_state(path)
+            self._load_posts(document.get("platforms", {}).get(self._platform.value, []))
+            before = len(self._posts)
+            yield
+            if write and len(self._posts) != before:
+                document.setdefault("platforms", {})[self._platform.value] = [
+                    _post_data(post) for post in self._posts.values()
+                ]
+                _write_state(path, document)
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _read_state(path: Path) -> dict[str, Any]:
+        if not path.exists() or path.stat().st_size == 0:
+            return {"sandbox_state": 1, "platforms": {}}
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise InvalidValueError(
+                f"the sandbox state file {str(path)!r} cannot be read ({error})"
+            ) from None
+        if not isinstance(document, dict) or document.get("sandbox_state") != 1:
+            raise InvalidValueError(f"{str(path)!r} is not a libops sandbox state file")
+        return document
+
+    def _load_posts(self, rows: list[dict[str, Any]]) -> None:
+        """Take the posts of the file as this sandbox's (in publishing order)."""
+        if len(rows) == len(self._posts) and all(row["external_id"] in self._posts for row in rows):
+            return  # nothing new since the last read
+        self._posts.clear()
+        self._by_key.clear()
+        self._content_count.clear()
+        try:
+            for row in rows:
+                variant = PostVariant(
+                    self._platform, row["text"], media=tuple(row["media"]), link=row["link"]
+                )
+                receipt = PublishReceipt(
+                    platform=self._platform,
+                    external_id=row["external_id"],
+                    url=row["url"],
+                    published_at=datetime.fromisoformat(row["published_at"]),
+                )
+                content = (variant.text, variant.media, variant.link)
+                self._content_count[content] = self._content_count.get(content, 0) + 1
+                reactions = decide_reactions(
+                    variant, receipt, self._rng("reactions", receipt.external_id), self._reception
+                )
+                self._posts[receipt.external_id] = _SandboxPost(
+                    receipt, variant, row["key"], reactions
+                )
+                self._by_key.setdefault(row["key"], []).append(receipt.external_id)
+        except (KeyError, TypeError, ValueError) as error:
+            raise InvalidValueError(
+                f"the sandbox state file {str(self._state_file)!r} is malformed ({error!r})"
+            ) from None
 
     # --- inside ------------------------------------------------------------------------------
 
@@ -243,6 +331,27 @@ class SandboxPlatform:
         self._posts[external_id] = _SandboxPost(receipt, variant, key, reactions)
         self._by_key.setdefault(key, []).append(external_id)
         return receipt
+
+
+def _post_data(post: _SandboxPost) -> dict[str, Any]:
+    return {
+        "external_id": post.receipt.external_id,
+        "url": post.receipt.url,
+        "published_at": post.receipt.published_at.isoformat(),
+        "text": post.variant.text,
+        "media": list(post.variant.media),
+        "link": post.variant.link,
+        "key": post.key,
+    }
+
+
+def _write_state(path: Path, document: dict[str, Any]) -> None:
+    """Replace the state file whole (a crash leaves the old one)."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(
+        json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
+    )
+    os.replace(temporary, path)
 
 
 def _require_key(key: object) -> str:

@@ -474,7 +474,10 @@ class WebApp:
 
     def editor(self, page: Page) -> Response:
         post_id = page.request.path_params.get("post_id")
-        authorize(page.person, "post.draft" if post_id is None else "post.revise")
+        if post_id is None:
+            authorize(page.person, "post.draft")
+        else:
+            authorize(page.person, "post.revise")
         post = None if post_id is None else self.ops.posts.get(_uuid(post_id))
         platforms = self._editable_platforms()
         error = None

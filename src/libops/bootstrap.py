@@ -58,6 +58,8 @@ from libops.application.interactions import (
     SurveyService,
 )
 from libops.application.personal_data import PersonalData
+from libops.adapters.importers import read_export
+from libops.application.imports import ImportService
 from libops.application.posts import PostService
 from libops.application.privacy import PersonalDataService, erasure_pending
 from libops.application.publishing import PublishingService
@@ -192,6 +194,8 @@ class LibOps:
         self.questions.queries = self.budgets.queries = self.queries
         # Content briefs, from need to draft (docs/briefs.md).
         self.briefs = BriefService(self.bus)
+        # Analytics exports from the platforms' back offices (docs/import.md).
+        self.imports = ImportService(self.bus, reader=read_export)
         self._projections: ProjectionEngine | None = None
         self.erasures_finished: tuple[str, ...] = ()
         """The subjects whose erasure, left half-way, opening the store finished."""

@@ -13,6 +13,7 @@ from libops.cli.commands_command import commands
 from libops.cli.common import DebugOption, LibopsGroup, set_debug
 from libops.cli.db import db_app
 from libops.cli.demo_command import demo
+from libops.cli.import_command import import_export
 from libops.cli.platforms_command import platforms
 from libops.cli.privacy_command import privacy_app
 from libops.cli.project import project_app
@@ -81,6 +82,7 @@ app.command("campaigns")(campaigns)
 app.command("commands")(commands)
 app.command("serve")(serve)
 app.command("platforms")(platforms)
+app.command("import")(import_export)
 
 
 def main() -> None:

@@ -851,3 +851,15 @@ class BriefDueDateError(RuleViolationError):
 class BriefPostMismatchError(RuleViolationError):
     """The post a content brief is marked drafted as belongs to another campaign than the
     brief's."""
+
+
+# --- analytics-export imports (issue 11, part "importers") -------------------------------
+
+
+class ImportFileError(InvalidValueError):
+    """An analytics export cannot be read: its layout is unknown, a column is missing, or a
+    cell (named by row and column) holds what its column cannot hold. Nothing is recorded."""
+
+
+class AmbiguousImportMatchError(RuleViolationError):
+    """An export's row matches more than one post (same platform, title and time)."""

@@ -40,6 +40,8 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "post.retract": frozenset({_ADMIN}),
         "post.redact": frozenset({_REVIEWER, _ADMIN}),
         "post.record_metrics": frozenset({_ADMIN, _TECH}),
+        # A post published outside libops, found in an analytics export (libops import).
+        "post.record_external": frozenset({_ADMIN, _TECH}),
         # Voiding a wrong snapshot changes what every report shows: no auditor, no planner.
         "post.void_metrics": frozenset({_ADMIN, _TECH}),
         # Risk: operations admins and technical support identify and handle risks; reviewers

@@ -15,6 +15,7 @@ from eventsourcing.persistence import PersistenceError
 
 from libops.adapters.clock import SystemClock
 from libops.adapters.eventlog import RecorderEventLog
+from libops.adapters.importers import read_export
 from libops.adapters.importing import insert_at_positions
 from libops.adapters.keystore import migrate_key_store, open_key_store
 from libops.adapters.logrows import log_rows_for
@@ -49,6 +50,7 @@ from libops.application.campaigns import CampaignService
 from libops.application.commands import RESULT_TYPES, Command, CommandBus
 from libops.application.dependencies import Dependencies
 from libops.application.feed import DEFAULT_FEED_LIMIT, FeedPage, read_feed
+from libops.application.imports import ImportService
 from libops.application.interactions import (
     DEFAULT_ESCALATION,
     ContestService,
@@ -58,8 +60,6 @@ from libops.application.interactions import (
     SurveyService,
 )
 from libops.application.personal_data import PersonalData
-from libops.adapters.importers import read_export
-from libops.application.imports import ImportService
 from libops.application.posts import PostService
 from libops.application.privacy import PersonalDataService, erasure_pending
 from libops.application.publishing import PublishingService

@@ -94,7 +94,9 @@ class ImportReport:
     def changes(self) -> int:
         """How many rows record something (a new post, or counts recorded or corrected)."""
         return sum(
-            1 for line in self.lines if line.action in (NEW, MATCHED) and line.metrics != "unchanged"
+            1
+            for line in self.lines
+            if line.action in (NEW, MATCHED) and line.metrics != "unchanged"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -150,17 +152,18 @@ def external_receipt(row: ExportRow) -> PublishReceipt:
 
 @command("import.apply", requires=("post.record_metrics", "post.record_external"))
 @attrs.frozen
-class ApplyImport(Command[tuple[str, ...]]):
+class ApplyImport(Command[tuple[tuple[str, UUID], ...]]):
     """Record an export's rows in one atomic write: each row's counts on the post it matched
     (its id in ``post_ids``) or, where that is None, on a new post published outside libops.
-    Returns each row's metric outcome (``recorded``, ``corrected`` or ``unchanged``)."""
+    Returns each row's metric outcome (``recorded``, ``corrected`` or ``unchanged``) and
+    post id."""
 
     rows: tuple[ExportRow, ...]
     post_ids: tuple[UUID | None, ...]
 
 
 @handles(ApplyImport)
-def apply_import(ctx: Context, actor: Actor, command: ApplyImport) -> tuple[str, ...]:
+def apply_import(ctx: Context, actor: Actor, command: ApplyImport) -> tuple[tuple[str, UUID], ...]:
     now = ctx.now()
     margin = ctx.deps.metrics_future_margin
     seals = draft_seals(ctx.deps)
@@ -180,7 +183,7 @@ def apply_import(ctx: Context, actor: Actor, command: ApplyImport) -> tuple[str,
         else:
             post = ctx.load(Post, post_id)
         outcome = post.record_metrics(actor, snapshot_of(row, now), now=now, margin=margin)
-        outcomes.append(outcome.value)
+        outcomes.append((outcome.value, post.id))
     return tuple(outcomes)
 
 
@@ -229,7 +232,7 @@ class ImportService(Executes):
                 "; ".join(f"{report.file}, row {line.row}: {line.reason}" for line in refused)
             )
         todo = [(row, post_id) for row, post_id, line in planned if line.metrics != "unchanged"]
-        outcomes: tuple[str, ...] = ()
+        outcomes: tuple[tuple[str, UUID], ...] = ()
         if todo:
             outcomes = self._bus.execute(
                 actor,
@@ -239,7 +242,8 @@ class ImportService(Executes):
         lines = []
         for _row, _post_id, line in planned:
             if line.metrics != "unchanged" and line.action in (NEW, MATCHED):
-                line = attrs.evolve(line, metrics=next(done))
+                metrics, post_id = next(done)
+                line = attrs.evolve(line, metrics=str(metrics), post_id=UUID(str(post_id)))
             lines.append(line)
         return ImportReport(report.file, tuple(lines), recorded=True)
 
@@ -277,10 +281,15 @@ class ImportService(Executes):
             post = get_post(self._app, self._deps, post_id)
             for platform in wanted & set(post.platforms):
                 receipt = post.receipt(platform)
-                if receipt is None or post.platform_status(platform) is not PlatformStatus.PUBLISHED:
+                if (
+                    receipt is None
+                    or post.platform_status(platform) is not PlatformStatus.PUBLISHED
+                ):
                     continue
                 found[platform].append(
-                    _Known(post.id, post.title, receipt.url, receipt.external_id, receipt.published_at)
+                    _Known(
+                        post.id, post.title, receipt.url, receipt.external_id, receipt.published_at
+                    )
                 )
         return found
 

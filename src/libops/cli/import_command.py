@@ -16,8 +16,9 @@ from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
+from libops.adapters.storage import DEFAULT_STORE
 from libops.application.imports import ImportReport
-from libops.bootstrap import DEFAULT_STORE, LibOps
+from libops.bootstrap import LibOps
 from libops.cli.common import StoreOption, reporting_errors, stdout
 from libops.domain.values import Actor, Role
 
@@ -37,9 +38,7 @@ def import_export(
     ] = False,
     matched_only: Annotated[
         bool,
-        typer.Option(
-            "--matched-only", help="Skip rows that match no post (no posts are added)."
-        ),
+        typer.Option("--matched-only", help="Skip rows that match no post (no posts are added)."),
     ] = False,
     mapping: Annotated[
         Path | None,
@@ -57,20 +56,23 @@ def import_export(
     """Import a platform's analytics export: WeChat article totals, Douyin 作品列表, Meta
     post CSVs, or any CSV with --mapping. Rows match posts by URL or id, else by title and
     publish time; rows matching none are recorded as posts published outside libops."""
-    with reporting_errors(store), LibOps.open(store) as ops:
-        with Progress(transient=True, disable=as_json, console=stdout()) as progress:
-            progress.add_task(f"reading {file.name}", total=None)
-            options = {
-                "platform": platform,
-                "mapping": mapping,
-                "matched_only": matched_only,
-                "timezone": timezone,
-            }
-            if dry_run:
-                report = ops.imports.preview(file, **options)  # type: ignore[arg-type]
-            else:
-                actor = Actor(by, [Role.OPERATIONS_ADMIN])
-                report = ops.imports.run(actor, file, **options)  # type: ignore[arg-type]
+    with (
+        reporting_errors(store),
+        LibOps.open(store) as ops,
+        Progress(transient=True, disable=as_json, console=stdout()) as progress,
+    ):
+        progress.add_task(f"reading {file.name}", total=None)
+        options = {
+            "platform": platform,
+            "mapping": mapping,
+            "matched_only": matched_only,
+            "timezone": timezone,
+        }
+        if dry_run:
+            report = ops.imports.preview(file, **options)  # type: ignore[arg-type]
+        else:
+            actor = Actor(by, [Role.OPERATIONS_ADMIN])
+            report = ops.imports.run(actor, file, **options)  # type: ignore[arg-type]
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return

@@ -492,7 +492,9 @@ class Post(Aggregate):
             body=body or text,
             content_type=content_type,
             format=format,
-            variants=(PostVariant(receipt.platform, text=(body or text)[: limits.max_text_length]),),
+            variants=(
+                PostVariant(receipt.platform, text=(body or text)[: limits.max_text_length]),
+            ),
             limits={receipt.platform: limits},
             sealer=sealer,
         )

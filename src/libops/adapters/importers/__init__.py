@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
 from pathlib import Path
+from struct import error as struct_error
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -152,8 +153,7 @@ def _decode(path: Path, data: bytes) -> str:
             return text
     line = data[: _bad_offset(data)].count(b"\n") + 1
     raise ImportFileError(
-        f"{path.name}, row {line}: the file is not UTF-8 or GBK text (check the export's "
-        "encoding)"
+        f"{path.name}, row {line}: the file is not UTF-8 or GBK text (check the export's encoding)"
     )
 
 
@@ -271,10 +271,7 @@ def _xls(path: Path, data: bytes) -> list[Table]:
             f"{path.name}: not a readable .xls workbook (truncated or damaged: {error})"
         ) from None
     return [
-        [
-            (r + 1, [_cell_text(v) for v in sheet.row_values(r)])
-            for r in range(sheet.nrows)
-        ]
+        [(r + 1, [_cell_text(v) for v in sheet.row_values(r)]) for r in range(sheet.nrows)]
         for sheet in book.sheets()
     ]
 
@@ -283,16 +280,15 @@ def _csv(path: Path, text: str) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""))
     table: Table = []
     try:
-        for row in reader:
-            table.append((reader.line_num, [c.strip() for c in row]))
+        # Rows are counted as a spreadsheet shows them: a quoted cell's line breaks stay in
+        # its row.
+        for number, row in enumerate(reader, start=1):
+            table.append((number, [c.strip() for c in row]))
     except csv.Error as error:
         raise ImportFileError(
             f"{path.name}, row {reader.line_num}: not readable CSV ({error})"
         ) from None
     return table
-
-
-from struct import error as struct_error  # noqa: E402  (xlrd raises it on cut files)
 
 
 # --- cells ---------------------------------------------------------------------------------
@@ -425,8 +421,9 @@ def read_export(
     if mapping is not None:
         layout, time_format = load_mapping(mapping)
         if platform is not None and to_platform(platform) is not layout.platform:
+            given = to_platform(platform).value
             raise ImportFileError(
-                f"{Path(mapping).name}: maps {layout.platform.value}, not {to_platform(platform).value}"
+                f"{Path(mapping).name}: maps {layout.platform.value}, not {given}"
             )
         found = []
         for table in tables:
@@ -451,7 +448,9 @@ def read_export(
                 "libops imports per-post exports only so far"
             )
         _unknown(path, tables, platform)
-    return [row for layout, table, index in found for row in _rows(path, layout, table, index, zone)]
+    return [
+        row for layout, table, index in found for row in _rows(path, layout, table, index, zone)
+    ]
 
 
 def _missing(path: Path, tables: list[Table], layout: Layout) -> None:
@@ -502,8 +501,7 @@ def _rows(
         column = _column(header, names)
         if column is None:
             raise ImportFileError(
-                f"{path.name}, row {table[index][0]}: the header has no column "
-                f"{' or '.join(names)}"
+                f"{path.name}, row {table[index][0]}: the header has no column {' or '.join(names)}"
             )
         counts[count] = column
     extra = {}
@@ -520,12 +518,11 @@ def _rows(
     for number, cells in table[index + 1 :]:
         if not any(cells[:width]):
             break  # a blank row ends the table
-        if len(cells) < width or (len(cells) > width and any(cells[width:])):
-            if len(cells) < width:
-                raise ImportFileError(
-                    f"{_where(path, number, header[len(cells)])}: the row ends early "
-                    f"({len(cells)} cells, the header has {width}); is the file cut short?"
-                )
+        if len(cells) < width:
+            raise ImportFileError(
+                f"{_where(path, number, header[len(cells)])}: the row ends early "
+                f"({len(cells)} cells, the header has {width}); is the file cut short?"
+            )
 
         def cell(name: str | None, cells: list[str] = cells) -> str:
             return "" if name is None else cells[header.index(name)]
@@ -588,8 +585,17 @@ def load_mapping(path: str | Path) -> tuple[Layout, str | None]:
         raise ImportFileError(f"{path.name}: not a readable mapping file ({error})") from None
     if not isinstance(data, dict):
         raise ImportFileError(f"{path.name}: a mapping file is a table of keys")
-    known = {"platform", "title", "url", "external_id", "published_at", "time_format",
-             "counts", "extra", "format"}
+    known = {
+        "platform",
+        "title",
+        "url",
+        "external_id",
+        "published_at",
+        "time_format",
+        "counts",
+        "extra",
+        "format",
+    }
     unknown = sorted(set(data) - known)
     if unknown:
         raise ImportFileError(f"{path.name}: unknown key {', '.join(unknown)}")
@@ -605,9 +611,11 @@ def load_mapping(path: str | Path) -> tuple[Layout, str | None]:
         )
     extra = {}
     for metric, spec in dict(data.get("extra", {})).items():
-        if not isinstance(spec, dict) or spec.get("kind", "count") not in (
-            "count", "ratio", "seconds"
-        ) or not isinstance(spec.get("column"), str):
+        if (
+            not isinstance(spec, dict)
+            or spec.get("kind", "count") not in ("count", "ratio", "seconds")
+            or not isinstance(spec.get("column"), str)
+        ):
             raise ImportFileError(
                 f"{path.name}: extra.{metric} needs a column and a kind (count, ratio, seconds)"
             )

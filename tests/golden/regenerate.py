@@ -59,6 +59,7 @@ import json
 import os
 import secrets
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -1178,6 +1179,31 @@ def survey_scenario(ops: LibOps) -> None:
     )
 
 
+def import_scenario(ops: LibOps) -> None:
+    """Post.RecordedExternally: posts published outside libops, found in an analytics export
+    (docs/import.md). A Weibo CSV with two rows, imported through a mapping file: two posts
+    recorded externally and published with their counts; the same file again (nothing
+    recorded); a day later a corrected file lowering the first post's reads."""
+    clock = _manual_clock(ops)
+    clock.set(datetime(2026, 3, 10, 8, 0, tzinfo=UTC))
+    header = "标题,链接,发布时间,阅读数,点赞数\n"
+    first = '春季书展开幕,https://weibo.com/1234/AbCd,2026-03-02 10:00,"1,523",88\n'
+    second = "古籍修复小课堂,,2026-03-05 19:30,940,-\n"
+    mapping = (
+        'platform = "weibo"\ntitle = "标题"\nurl = "链接"\npublished_at = "发布时间"\n'
+        '[counts]\nreads = "阅读数"\nlikes = "点赞数"\n'
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        export, rules = Path(folder) / "weibo.csv", Path(folder) / "weibo.toml"
+        export.write_text(header + first + second, encoding="utf-8")
+        rules.write_text(mapping, encoding="utf-8")
+        ops.imports.run(ADMIN, export, mapping=rules)
+        ops.imports.run(ADMIN, export, mapping=rules)
+        clock.set(datetime(2026, 3, 11, 8, 0, tzinfo=UTC))
+        export.write_text(header + first.replace("1,523", "1,500") + second, encoding="utf-8")
+        ops.imports.run(ADMIN, export, mapping=rules)
+
+
 SCENARIOS: tuple[Golden, ...] = (
     Golden(
         "campaign_events.json",
@@ -1319,6 +1345,15 @@ SCENARIOS: tuple[Golden, ...] = (
         "b41ef000",
         "A campaign; a content brief with references, planned, replanned, started and "
         "drafted as a post of the campaign; another brief proposed and dropped.",
+    ),
+    Golden(
+        "import_events.json",
+        import_scenario,
+        "1b0e7000",
+        "An analytics export imported (docs/import.md): two posts published outside libops, "
+        "recorded externally with their counts; the same file again (nothing recorded); a "
+        "corrected file lowering a count.",
+        sealed_drafts=False,
     ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""

@@ -64,7 +64,8 @@ def test_the_records_are_as_written() -> None:
 
 def test_the_posts_read_back(loaded: LibOps) -> None:
     first = loaded.posts.get(BY_URL)
-    assert first.external and first.status is PostStatus.APPROVED
+    assert first.external
+    assert first.status is PostStatus.APPROVED
     assert first.title == "春季书展开幕"
     assert first.platform_status("weibo") is PlatformStatus.PUBLISHED
     latest = first.latest_metrics("weibo")

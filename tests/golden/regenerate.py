@@ -1204,6 +1204,27 @@ def import_scenario(ops: LibOps) -> None:
         ops.imports.run(ADMIN, export, mapping=rules)
 
 
+def follower_scenario(ops: LibOps) -> None:
+    """AccountFollowers: a WeChat user-growth export (HTML named .xls) of two days imported,
+    then a corrected one changing the second day (``replaced``)."""
+    clock = _manual_clock(ops)
+    clock.set(datetime(2026, 3, 10, 8, 0, tzinfo=UTC))
+    head = (
+        "<html><body><table><tr><th>用户增长</th></tr><tr><th>时间</th><th>新关注人数</th>"
+        "<th>取消关注人数</th><th>净增关注人数</th><th>累积关注人数</th></tr>"
+    )
+    first = "<tr><td>2026-03-01</td><td>21</td><td>10</td><td>11</td><td>4811</td></tr>"
+    with tempfile.TemporaryDirectory() as folder:
+        export = Path(folder) / "user_analysis.xls"
+        second = "<tr><td>2026-03-02</td><td>5</td><td>10</td><td>-5</td><td>4806</td></tr>"
+        export.write_text(head + first + second + "</table></body></html>", encoding="utf-8")
+        ops.imports.run(ADMIN, export)
+        clock.set(datetime(2026, 3, 11, 8, 0, tzinfo=UTC))
+        second = "<tr><td>2026-03-02</td><td>6</td><td>10</td><td>-4</td><td>4807</td></tr>"
+        export.write_text(head + first + second + "</table></body></html>", encoding="utf-8")
+        ops.imports.run(ADMIN, export)
+
+
 SCENARIOS: tuple[Golden, ...] = (
     Golden(
         "campaign_events.json",
@@ -1354,6 +1375,13 @@ SCENARIOS: tuple[Golden, ...] = (
         "recorded externally with their counts; the same file again (nothing recorded); a "
         "corrected file lowering a count.",
         sealed_drafts=False,
+    ),
+    Golden(
+        "account_follower_events.json",
+        follower_scenario,
+        "f0110000",
+        "A WeChat account's daily follower figures imported from a user-growth export: two "
+        "days recorded, then a corrected file replacing the second day.",
     ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 import pytest
 
 from libops import LibOps
+from libops.domain.followers import AccountFollowers, FollowerDay
 from libops.domain.post import PlatformStatus, Post, PostStatus
 from tests.golden.regenerate import GoldenKeyStore, load, stored_events
 
@@ -78,3 +79,42 @@ def test_the_posts_read_back(loaded: LibOps) -> None:
     assert (receipt.url, receipt.published_at) == ("", datetime(2026, 3, 5, 11, 30, tzinfo=UTC))
     # A post from before this event existed is not external.
     assert Post.external is False
+
+
+FOLLOWERS = "account_follower_events.json"
+WECHAT_FOLLOWERS = UUID("73d480d4-6c76-5c99-8395-f71ce60127c9")
+
+
+def test_the_follower_records_are_as_written() -> None:
+    assert [
+        (r["topic"], UUID(r["originator_id"]), r["originator_version"]) for r in load(FOLLOWERS)
+    ] == [
+        ("libops:AccountFollowers.Opened", WECHAT_FOLLOWERS, 1),
+        ("libops:AccountFollowers.DayRecorded", WECHAT_FOLLOWERS, 2),
+        ("libops:AccountFollowers.DayRecorded", WECHAT_FOLLOWERS, 3),
+        ("libops:AccountFollowers.DayRecorded", WECHAT_FOLLOWERS, 4),
+    ]
+    last = json.loads(load(FOLLOWERS)[3]["state"])
+    del last["timestamp"]
+    assert last == {
+        "actor_id": "admin-1",
+        "day": "2026-03-02",
+        "gained": 6,
+        "lost": 10,
+        "net": -4,
+        "total": 4807,
+        "replaced": True,
+    }
+    assert AccountFollowers.id_for("wechat") == WECHAT_FOLLOWERS
+
+
+def test_the_follower_days_read_back() -> None:
+    with LibOps.open("memory://") as ops:
+        ops.app.recorder.insert_events(stored_events(load(FOLLOWERS)))
+        days = ops.imports.follower_days("wechat")
+        assert days == [
+            FollowerDay(date(2026, 3, 1), 21, 10, 11, 4811),
+            FollowerDay(date(2026, 3, 2), 6, 10, -4, 4807),
+        ]
+        period = ops.imports.followers("wechat", date(2026, 3, 1), date(2026, 3, 2))
+        assert (period.net, period.start_total, period.end_total) == (7, 4800, 4807)

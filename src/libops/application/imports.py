@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 from uuid import UUID
@@ -39,10 +39,11 @@ from libops.application.commands import (
     handles,
 )
 from libops.application.drafts import draft_seals, get_post
-from libops.domain.errors import AmbiguousImportMatchError, LibopsError
-from libops.domain.imports import ExportRow
+from libops.domain.errors import AmbiguousImportMatchError, LibopsError, UnknownIdError
+from libops.domain.followers import AccountFollowers, FollowerDay, FollowerPeriod
+from libops.domain.imports import ExportContents, ExportRow, FollowerRow
 from libops.domain.post import MetricOutcome, PlatformStatus, Post
-from libops.domain.values import Actor, MetricSnapshot, Platform, PublishReceipt
+from libops.domain.values import Actor, MetricSnapshot, Platform, PublishReceipt, Role
 
 TIME_TOLERANCE: Final = timedelta(minutes=10)
 """How far a row's publish time may be from a post's to match it by title."""
@@ -51,11 +52,15 @@ NEW: Final = "new"
 MATCHED: Final = "matched"
 REFUSED: Final = "refused"
 SKIPPED: Final = "skipped"
+ACCOUNT: Final = "account"
 
-Reader = Callable[..., list[ExportRow]]
+Reader = Callable[..., ExportContents]
 """Reads an export file into rows: ``reader(path, platform=, mapping=, timezone=)``."""
 
 _PAGE: Final = 500
+
+SYSTEM_READER: Final = Actor("libops.imports", [Role.OPERATIONS_ADMIN])
+"""Makes an empty account's figures to answer a query (nothing is saved)."""
 
 
 @attrs.frozen
@@ -63,9 +68,11 @@ class ImportLine:
     """What an import does (or would do) with one row of the file.
 
     ``action``: ``new`` (a post published outside libops, recorded with its counts),
-    ``matched`` (the counts go to ``post_id``), ``refused`` (``reason`` says why) or
-    ``skipped`` (no match, and only matched rows were wanted). ``metrics``: ``recorded``,
-    ``corrected`` (a count went down) or ``unchanged`` (nothing to record).
+    ``matched`` (the counts go to ``post_id``), ``refused`` (``reason`` says why),
+    ``skipped`` (no match, and only matched rows were wanted) or ``account`` (a day of the
+    account's follower figures; ``title`` is the day). ``metrics``: ``recorded``,
+    ``corrected`` (a count went down), ``replaced`` (a day's follower figures changed) or
+    ``unchanged`` (nothing to record).
     """
 
     row: int
@@ -87,7 +94,7 @@ class ImportReport:
     """False for a dry run (:meth:`ImportService.preview`)."""
 
     def count(self, action: str) -> int:
-        """How many rows had ``action`` (new, matched, refused, skipped)."""
+        """How many rows had ``action`` (new, matched, refused, skipped, account)."""
         return sum(1 for line in self.lines if line.action == action)
 
     @property
@@ -96,7 +103,7 @@ class ImportReport:
         return sum(
             1
             for line in self.lines
-            if line.action in (NEW, MATCHED) and line.metrics != "unchanged"
+            if line.action in (NEW, MATCHED, ACCOUNT) and line.metrics != "unchanged"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -108,6 +115,7 @@ class ImportReport:
             "matched": self.count(MATCHED),
             "refused": self.count(REFUSED),
             "skipped": self.count(SKIPPED),
+            "account_days": self.count(ACCOUNT),
             "changes": self.changes,
             "rows": [
                 {
@@ -150,16 +158,22 @@ def external_receipt(row: ExportRow) -> PublishReceipt:
     return PublishReceipt(row.platform, external_id, row.url or "", row.published_at)
 
 
-@command("import.apply", requires=("post.record_metrics", "post.record_external"))
+@command(
+    "import.apply",
+    requires=("post.record_metrics", "post.record_external", "account.record_followers"),
+)
 @attrs.frozen
 class ApplyImport(Command[tuple[tuple[str, UUID], ...]]):
     """Record an export's rows in one atomic write: each row's counts on the post it matched
     (its id in ``post_ids``) or, where that is None, on a new post published outside libops.
     Returns each row's metric outcome (``recorded``, ``corrected`` or ``unchanged``) and
-    post id."""
+    post id, then each follower day's (``recorded``, ``replaced`` or ``unchanged``) with the
+    account figures' id. ``followers`` are days of ``followers_platform``'s account."""
 
     rows: tuple[ExportRow, ...]
     post_ids: tuple[UUID | None, ...]
+    followers: tuple[FollowerDay, ...] = ()
+    followers_platform: Platform | None = None
 
 
 @handles(ApplyImport)
@@ -184,6 +198,13 @@ def apply_import(ctx: Context, actor: Actor, command: ApplyImport) -> tuple[tupl
             post = ctx.load(Post, post_id)
         outcome = post.record_metrics(actor, snapshot_of(row, now), now=now, margin=margin)
         outcomes.append((outcome.value, post.id))
+    if command.followers and command.followers_platform is not None:
+        platform = command.followers_platform
+        account = ctx.find(AccountFollowers, AccountFollowers.id_for(platform))
+        if account is None:
+            account = ctx.add(AccountFollowers.open(actor, platform))
+        for done in account.record(actor, command.followers):
+            outcomes.append((done, account.id))
     return tuple(outcomes)
 
 
@@ -205,8 +226,8 @@ class ImportService(Executes):
         timezone: str | None = None,
     ) -> ImportReport:
         """What importing ``path`` would record (a dry run: records nothing)."""
-        rows = self._read(path, platform, mapping, timezone)
-        return self._plan(Path(path).name, rows, matched_only)[0]
+        contents = self._read(path, platform, mapping, timezone)
+        return self._plan(Path(path).name, contents, matched_only)[0]
 
     def run(
         self,
@@ -224,30 +245,82 @@ class ImportService(Executes):
         :class:`~libops.domain.errors.AmbiguousImportMatchError` or the row's own error,
         naming the row; nothing is recorded.
         """
-        rows = self._read(path, platform, mapping, timezone)
-        report, planned = self._plan(Path(path).name, rows, matched_only)
+        contents = self._read(path, platform, mapping, timezone)
+        report, planned = self._plan(Path(path).name, contents, matched_only)
         refused = [line for line in report.lines if line.action == REFUSED]
         if refused:
             raise AmbiguousImportMatchError(
                 "; ".join(f"{report.file}, row {line.row}: {line.reason}" for line in refused)
             )
         todo = [(row, post_id) for row, post_id, line in planned if line.metrics != "unchanged"]
+        day_lines = [line for line in report.lines if line.action == ACCOUNT]
+        days = [
+            (follower, line)
+            for follower, line in zip(contents.followers, day_lines, strict=True)
+            if line.metrics != "unchanged"
+        ]
         outcomes: tuple[tuple[str, UUID], ...] = ()
-        if todo:
+        if todo or days:
             outcomes = self._bus.execute(
                 actor,
-                ApplyImport(tuple(r for r, _ in todo), tuple(p for _, p in todo)),
+                ApplyImport(
+                    tuple(r for r, _ in todo),
+                    tuple(p for _, p in todo),
+                    followers=tuple(f.figures for f, _ in days),
+                    followers_platform=days[0][0].platform if days else None,
+                ),
             )
         done = iter(outcomes)
         lines = []
         for _row, _post_id, line in planned:
-            if line.metrics != "unchanged" and line.action in (NEW, MATCHED):
+            if line.metrics != "unchanged":
                 metrics, post_id = next(done)
                 line = attrs.evolve(line, metrics=str(metrics), post_id=UUID(str(post_id)))
             lines.append(line)
-        return ImportReport(report.file, tuple(lines), recorded=True)
+        for line in day_lines:
+            if line.metrics != "unchanged":
+                line = attrs.evolve(line, metrics=str(next(done)[0]))
+            lines.append(line)
+        others = [line for line in report.lines if line.action in (REFUSED, SKIPPED)]
+        return ImportReport(report.file, (*lines, *others), recorded=True)
+
+    def follower_days(
+        self, platform: Platform | str, first: date | None = None, last: date | None = None
+    ) -> list[FollowerDay]:
+        """The account's recorded daily follower figures from ``first`` to ``last``."""
+        account = self._followers(platform)
+        return [] if account is None else account.days(first, last)
+
+    def followers(self, platform: Platform | str, first: date, last: date) -> FollowerPeriod:
+        """The account's follower growth from ``first`` to ``last``: gained, lost, net, the
+        totals before and after, and the growth rate (粉丝增长率)."""
+        account = self._followers(platform)
+        if account is None:
+            account = AccountFollowers.open(SYSTEM_READER, platform)
+        return account.period(first, last)
+
+    def _followers(self, platform: Platform | str) -> AccountFollowers | None:
+        try:
+            return self._app.load(AccountFollowers, AccountFollowers.id_for(platform))
+        except UnknownIdError:
+            return None
 
     # --- reading and matching -------------------------------------------------------------
+
+    def _follower_lines(self, followers: Sequence[FollowerRow]) -> list[ImportLine]:
+        if not followers:
+            return []
+        account = self._followers(followers[0].platform)
+        return [
+            ImportLine(
+                row.row,
+                row.platform.value,
+                row.figures.day.isoformat(),
+                ACCOUNT,
+                metrics=_follower_outcome(account, row.figures),
+            )
+            for row in followers
+        ]
 
     def _read(
         self,
@@ -255,7 +328,7 @@ class ImportService(Executes):
         platform: Platform | str | None,
         mapping: str | Path | None,
         timezone: str | None,
-    ) -> list[ExportRow]:
+    ) -> ExportContents:
         zone = timezone or self._deps.cadence.timezone
         return self.reader(path, platform=platform, mapping=mapping, timezone=zone)
 
@@ -294,8 +367,9 @@ class ImportService(Executes):
         return found
 
     def _plan(
-        self, file: str, rows: Sequence[ExportRow], matched_only: bool
+        self, file: str, contents: ExportContents, matched_only: bool
     ) -> tuple[ImportReport, list[tuple[ExportRow, UUID | None, ImportLine]]]:
+        rows = contents.rows
         known = self._published({row.platform for row in rows})
         now = self._app.clock.now()
         planned: list[tuple[ExportRow, UUID | None, ImportLine]] = []
@@ -336,9 +410,20 @@ class ImportService(Executes):
                 planned.append((row, None, attrs.evolve(line, reason=reason)))
             else:
                 planned.append((row, None, attrs.evolve(line, action=NEW, metrics="recorded")))
-        report = ImportReport(file, tuple(line for _, _, line in planned), recorded=False)
+        report = ImportReport(
+            file,
+            (*(line for _, _, line in planned), *self._follower_lines(contents.followers)),
+            recorded=False,
+        )
         kept = [(r, p, line) for r, p, line in planned if line.action in (NEW, MATCHED)]
         return report, kept
+
+
+def _follower_outcome(account: AccountFollowers | None, figures: FollowerDay) -> str:
+    before = None if account is None else account.day(figures.day)
+    if before is None:
+        return "recorded"
+    return "unchanged" if before == figures else "replaced"
 
 
 def _match(row: ExportRow, known: Sequence[_Known]) -> list[_Known]:
@@ -368,6 +453,7 @@ def _match(row: ExportRow, known: Sequence[_Known]) -> list[_Known]:
 
 
 __all__ = [
+    "ACCOUNT",
     "MATCHED",
     "NEW",
     "REFUSED",

@@ -863,3 +863,8 @@ class ImportFileError(InvalidValueError):
 
 class AmbiguousImportMatchError(RuleViolationError):
     """An export's row matches more than one post (same platform, title and time)."""
+
+
+class FollowerFiguresError(InvalidValueError):
+    """An account's daily follower figures do not add up (gained minus lost is not the net
+    change), or are not figures at all."""

@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from libops.domain.followers import FollowerDay
 from libops.domain.values import Format, Platform, to_platform
 
 
@@ -46,3 +47,21 @@ class ExportRow:
     def where(self) -> str:
         """``file, row n`` for messages."""
         return f"{self.file}, row {self.row}"
+
+
+@attrs.frozen
+class FollowerRow:
+    """One day of an account's follower figures in an export (WeChat's user growth)."""
+
+    file: str
+    row: int
+    platform: Platform = attrs.field(converter=to_platform)
+    figures: FollowerDay
+
+
+@attrs.frozen
+class ExportContents:
+    """What an export file holds: post rows, account-level follower days, or both."""
+
+    rows: list[ExportRow] = attrs.field(factory=list)
+    followers: list[FollowerRow] = attrs.field(factory=list)

@@ -42,6 +42,8 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "post.record_metrics": frozenset({_ADMIN, _TECH}),
         # A post published outside libops, found in an analytics export (libops import).
         "post.record_external": frozenset({_ADMIN, _TECH}),
+        # An account's daily follower figures, from the same exports.
+        "account.record_followers": frozenset({_ADMIN, _TECH}),
         # Voiding a wrong snapshot changes what every report shows: no auditor, no planner.
         "post.void_metrics": frozenset({_ADMIN, _TECH}),
         # Risk: operations admins and technical support identify and handle risks; reviewers

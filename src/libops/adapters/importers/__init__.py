@@ -27,8 +27,9 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from libops.domain.errors import ImportFileError
-from libops.domain.imports import ExportRow
+from libops.domain.errors import ImportFileError, LibopsError
+from libops.domain.followers import FollowerDay
+from libops.domain.imports import ExportContents, ExportRow, FollowerRow
 from libops.domain.values import COMMON_COUNTS, Format, Platform, to_platform
 
 Table = list[tuple[int, list[str]]]
@@ -137,7 +138,8 @@ LAYOUTS: Final[tuple[Layout, ...]] = (
 )
 
 ACCOUNT_GROWTH: Final = ("时间", "新关注人数", "取消关注人数", "净增关注人数", "累积关注人数")
-"""The header of WeChat's user-growth export (account-level figures, not posts)."""
+"""The header of WeChat's user-growth export (account-level figures, not posts): the day,
+followers gained, lost, the net change and the total (the back office writes 累积)."""
 
 
 # --- reading files into tables -------------------------------------------------------------
@@ -234,6 +236,12 @@ def read_tables(path: Path) -> list[Table]:
         parser.feed(text)
         parser.close()
         parser._close_row()
+        opened = len(re.findall(r"<\s*table\b", text, re.IGNORECASE))
+        if len(re.findall(r"</\s*table\s*>", text, re.IGNORECASE)) < opened:
+            raise ImportFileError(
+                f"{path.name}, row {parser._count}: the table ends there without being "
+                "closed: the file is cut short"
+            )
         return parser.tables
     return [_csv(path, text)]
 
@@ -312,6 +320,14 @@ def parse_count(path: Path, row: int, column: str, text: str) -> int | None:
     if number < 0:
         raise ImportFileError(f"{_where(path, row, column)}: {text!r} is below zero")
     return int(number)
+
+
+def parse_signed(path: Path, row: int, column: str, text: str) -> int | None:
+    """A whole number that may be negative (a net change: ``-5``); ``-`` alone is no data."""
+    if text.startswith("-") and text not in NO_DATA:
+        value = parse_count(path, row, column, text[1:])
+        return None if value is None else -value
+    return parse_count(path, row, column, text)
 
 
 def parse_ratio(path: Path, row: int, column: str, text: str) -> Decimal | None:
@@ -413,8 +429,9 @@ def read_export(
     platform: Platform | str | None = None,
     mapping: str | Path | None = None,
     timezone: str = "Asia/Shanghai",
-) -> list[ExportRow]:
-    """Every post row of the export at ``path``, checked (see the module's docstring)."""
+) -> ExportContents:
+    """Every post row and follower day of the export at ``path``, checked (see the module's
+    docstring)."""
     path = Path(path)
     zone = ZoneInfo(timezone)
     tables = read_tables(path)
@@ -432,25 +449,64 @@ def read_export(
                 found.append((layout, table, index))
         if not found:
             _missing(path, tables, layout)
-        return [
-            row
-            for layout_, table, index in found
-            for row in _rows(path, layout_, table, index, zone, time_format)
-        ]
+        return ExportContents(
+            rows=[
+                row
+                for layout_, table, index in found
+                for row in _rows(path, layout_, table, index, zone, time_format)
+            ]
+        )
     found = recognise(path, tables)
-    if platform is not None:
-        wanted = to_platform(platform)
+    wanted = None if platform is None else to_platform(platform)
+    if wanted is not None:
         found = [f for f in found if f[0].platform is wanted]
-    if not found:
-        if any(_header_index(t, ACCOUNT_GROWTH) is not None for t in tables):
-            raise ImportFileError(
-                f"{path.name}: a WeChat user-growth file (account-level follower figures); "
-                "libops imports per-post exports only so far"
-            )
+    followers = []
+    if wanted in (None, Platform.WECHAT):
+        for table in tables:
+            index = _header_index(table, ACCOUNT_GROWTH)
+            if index is not None:
+                followers.extend(_follower_days(path, table, index))
+    if not found and not followers:
         _unknown(path, tables, platform)
-    return [
-        row for layout, table, index in found for row in _rows(path, layout, table, index, zone)
-    ]
+    return ExportContents(
+        rows=[
+            row for layout, table, index in found for row in _rows(path, layout, table, index, zone)
+        ],
+        followers=followers,
+    )
+
+
+def _follower_days(path: Path, table: Table, index: int) -> list[FollowerRow]:
+    header = table[index][1]
+    at = {name: header.index(name) for name in ACCOUNT_GROWTH}
+    width = max(at.values()) + 1
+    days = []
+    for number, cells in table[index + 1 :]:
+        if not any(cells):
+            break
+        if len(cells) < width:
+            raise ImportFileError(
+                f"{_where(path, number, header[len(cells)])}: the row ends early "
+                f"({len(cells)} cells, the header has {len(header)}); is the file cut short?"
+            )
+        day_column = ACCOUNT_GROWTH[0]
+        moment = parse_time(path, number, day_column, cells[at[day_column]], ZoneInfo("UTC"))
+        if moment is None or not moment[1]:
+            raise ImportFileError(
+                f"{_where(path, number, day_column)}: {cells[at[day_column]]!r} is not a day"
+            )
+        gained, lost, net, total = (
+            (parse_signed if name == "净增关注人数" else parse_count)(
+                path, number, name, cells[at[name]]
+            )
+            for name in ACCOUNT_GROWTH[1:]
+        )
+        try:
+            figures = FollowerDay(moment[0].date(), gained, lost, net, total)
+        except LibopsError as error:
+            raise ImportFileError(f"{path.name}, row {number}: {error}") from None
+        days.append(FollowerRow(path.name, number, Platform.WECHAT, figures))
+    return days
 
 
 def _missing(path: Path, tables: list[Table], layout: Layout) -> None:
@@ -478,8 +534,18 @@ def _unknown(path: Path, tables: list[Table], platform: Platform | str | None) -
                         f"{path.name}, row {number}: looks like a {layout.name} export but the "
                         f"header has no column {', '.join(absent)}"
                     )
+    for table in tables:
+        for number, cells in table:
+            present = [name for name in ACCOUNT_GROWTH if name in cells]
+            if len(present) >= 2:
+                absent = [name for name in ACCOUNT_GROWTH if name not in cells]
+                raise ImportFileError(
+                    f"{path.name}, row {number}: looks like a WeChat user-growth export but "
+                    f"the header has no column {', '.join(absent)}"
+                )
     raise ImportFileError(
-        f"{path.name}: no known export layout found (WeChat article totals, Douyin 作品列表, "
+        f"{path.name}: no known export layout found (WeChat article totals or user growth, "
+        "Douyin 作品列表, "
         "Meta posts); give a mapping file (--mapping) for any other CSV"
     )
 

@@ -26,6 +26,7 @@ from libops.cli import app
 from libops.domain.errors import AmbiguousImportMatchError, ImportFileError
 from libops.domain.post import Post
 from libops.domain.values import Actor, Platform, PostVariant, ReviewChecklist
+from libops.projections.followers import follower_period
 from tests.helpers import count_events, refused
 
 PASSED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
@@ -433,3 +434,31 @@ def test_cli_dry_run_then_run(tmp_path: Path) -> None:
     failed = runner.invoke(app, ["import", str(broken), "--store", store])
     assert failed.exit_code == 1
     assert "cut.xlsx" in failed.output
+
+
+def test_the_followers_view_gives_days_and_periods(
+    ops: LibOps, later: ManualClock, admin: Actor
+) -> None:
+    ops.imports.run(admin, EXPORTS / "user_analysis.xls")
+    ops.projections.run()
+    view = dict(ops.projections.view("followers"))
+    assert view["day:wechat:2026-01-09"] == {
+        "platform": "wechat",
+        "day": "2026-01-09",
+        "gained": 5,
+        "lost": 10,
+        "net": -5,
+        "total": 4895,
+        "replaced": False,
+    }
+    march = follower_period(view.items(), "wechat", date(2026, 3, 1), date(2026, 3, 31))
+    domain = ops.imports.followers("wechat", date(2026, 3, 1), date(2026, 3, 31))
+    assert march == {
+        "days": domain.days,
+        "gained": domain.gained,
+        "lost": domain.lost,
+        "net": domain.net,
+        "start_total": domain.start_total,
+        "end_total": domain.end_total,
+        "growth_rate": str(domain.growth_rate),
+    }

@@ -462,3 +462,19 @@ def test_the_followers_view_gives_days_and_periods(
         "end_total": domain.end_total,
         "growth_rate": str(domain.growth_rate),
     }
+
+
+def test_cli_account_days_and_platform_filter(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path}/libops.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "migrate", "--store", store]).exit_code == 0
+    growth = str(EXPORTS / "user_analysis.xls")
+    shown = runner.invoke(app, ["import", growth, "--store", store, "--dry-run"])
+    assert shown.exit_code == 0, shown.output
+    assert "2026-01-01" in shown.output
+    assert "account" in shown.output
+    wrong = runner.invoke(app, ["import", growth, "--store", store, "--platform", "douyin"])
+    assert wrong.exit_code == 1
+    assert "no known douyin export layout" in wrong.output
+    done = runner.invoke(app, ["import", growth, "--store", store, "--json"])
+    assert json.loads(done.output)["account_days"] == 90

@@ -534,17 +534,19 @@ def _unknown(path: Path, tables: list[Table], platform: Platform | str | None) -
                         f"{path.name}, row {number}: looks like a {layout.name} export but the "
                         f"header has no column {', '.join(absent)}"
                     )
-    for table in tables:
+    wechat = platform is None or to_platform(platform) is Platform.WECHAT
+    for table in tables if wechat else ():
         for number, cells in table:
             present = [name for name in ACCOUNT_GROWTH if name in cells]
-            if len(present) >= 2:
-                absent = [name for name in ACCOUNT_GROWTH if name not in cells]
+            absent = [name for name in ACCOUNT_GROWTH if name not in cells]
+            if len(present) >= 2 and absent:
                 raise ImportFileError(
                     f"{path.name}, row {number}: looks like a WeChat user-growth export but "
                     f"the header has no column {', '.join(absent)}"
                 )
+    which = "" if platform is None else f"{to_platform(platform).value} "
     raise ImportFileError(
-        f"{path.name}: no known export layout found (WeChat article totals or user growth, "
+        f"{path.name}: no known {which}export layout found (WeChat article totals or user growth, "
         "Douyin 作品列表, "
         "Meta posts); give a mapping file (--mapping) for any other CSV"
     )

@@ -160,7 +160,12 @@ def external_receipt(row: ExportRow) -> PublishReceipt:
 
 @command(
     "import.apply",
-    requires=("post.record_metrics", "post.record_external", "account.record_followers"),
+    requires=(
+        "import.apply",
+        "post.record_metrics",
+        "post.record_external",
+        "account.record_followers",
+    ),
 )
 @attrs.frozen
 class ApplyImport(Command[tuple[tuple[str, UUID], ...]]):

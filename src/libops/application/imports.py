@@ -41,7 +41,7 @@ from libops.application.commands import (
 from libops.application.drafts import draft_seals, get_post
 from libops.domain.errors import AmbiguousImportMatchError, LibopsError, UnknownIdError
 from libops.domain.followers import AccountFollowers, FollowerDay, FollowerPeriod
-from libops.domain.imports import ExportContents, ExportRow, FollowerRow
+from libops.domain.imports import ExportContents, ExportRow, FollowerRow, authorize_import
 from libops.domain.post import MetricOutcome, PlatformStatus, Post
 from libops.domain.values import Actor, MetricSnapshot, Platform, PublishReceipt, Role
 
@@ -183,6 +183,7 @@ class ApplyImport(Command[tuple[tuple[str, UUID], ...]]):
 
 @handles(ApplyImport)
 def apply_import(ctx: Context, actor: Actor, command: ApplyImport) -> tuple[tuple[str, UUID], ...]:
+    authorize_import(actor)
     now = ctx.now()
     margin = ctx.deps.metrics_future_margin
     seals = draft_seals(ctx.deps)

@@ -17,7 +17,8 @@ from typing import Any
 import attrs
 
 from libops.domain.followers import FollowerDay
-from libops.domain.values import Format, Platform, to_platform
+from libops.domain.permissions import authorize
+from libops.domain.values import Actor, Format, Platform, to_platform
 
 
 def _frozen_map(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -65,3 +66,9 @@ class ExportContents:
 
     rows: list[ExportRow] = attrs.field(factory=list)
     followers: list[FollowerRow] = attrs.field(factory=list)
+
+
+def authorize_import(actor: Actor) -> None:
+    """Raise unless ``actor`` may import an analytics export (``import.apply``): the posts,
+    metrics and follower figures it records are checked again by their own aggregates."""
+    authorize(actor, "import.apply")

@@ -16,6 +16,12 @@ A row that matches no post is recorded as a post published outside libops
 The counts become a metric snapshot observed now: the same counts again record nothing (the
 post's own rule), so importing the same file twice records nothing the second time; lower
 counts are recorded as a correction (``Post.MetricsCorrected``).
+
+Account-level days (WeChat's user growth) go to the account's
+:class:`~libops.domain.followers.AccountFollowers` in the same write: a day's same figures
+record nothing, other figures replace them. Matching reads every published post once per
+import (posts are found from the ``Post.Published`` events), which suits the back offices'
+monthly files; there is no bulk path for files of millions of rows (see docs/import.md).
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from libops.application.drafts import draft_seals, get_post
 from libops.domain.errors import AmbiguousImportMatchError, LibopsError, UnknownIdError
 from libops.domain.followers import AccountFollowers, FollowerDay, FollowerPeriod
 from libops.domain.imports import ExportContents, ExportRow, FollowerRow, authorize_import
-from libops.domain.post import MetricOutcome, PlatformStatus, Post
+from libops.domain.post import PlatformStatus, Post
 from libops.domain.values import Actor, MetricSnapshot, Platform, PublishReceipt, Role
 
 TIME_TOLERANCE: Final = timedelta(minutes=10)
@@ -469,5 +475,4 @@ __all__ = [
     "ImportLine",
     "ImportReport",
     "ImportService",
-    "MetricOutcome",
 ]

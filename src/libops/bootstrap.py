@@ -15,6 +15,7 @@ from eventsourcing.persistence import PersistenceError
 
 from libops.adapters.clock import SystemClock
 from libops.adapters.eventlog import RecorderEventLog
+from libops.adapters.importers import read_export
 from libops.adapters.importing import insert_at_positions
 from libops.adapters.keystore import migrate_key_store, open_key_store
 from libops.adapters.logrows import log_rows_for
@@ -49,6 +50,7 @@ from libops.application.campaigns import CampaignService
 from libops.application.commands import RESULT_TYPES, Command, CommandBus
 from libops.application.dependencies import Dependencies
 from libops.application.feed import DEFAULT_FEED_LIMIT, FeedPage, read_feed
+from libops.application.imports import ImportService
 from libops.application.interactions import (
     DEFAULT_ESCALATION,
     ContestService,
@@ -196,6 +198,8 @@ class LibOps:
         self.questions.queries = self.budgets.queries = self.queries
         # Content briefs, from need to draft (docs/briefs.md).
         self.briefs = BriefService(self.bus)
+        # Analytics exports from the platforms' back offices (docs/import.md).
+        self.imports = ImportService(self.bus, reader=read_export)
         self._projections: ProjectionEngine | None = None
         self.erasures_finished: tuple[str, ...] = ()
         """The subjects whose erasure, left half-way, opening the store finished."""

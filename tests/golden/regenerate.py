@@ -59,6 +59,7 @@ import json
 import os
 import secrets
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -1178,6 +1179,52 @@ def survey_scenario(ops: LibOps) -> None:
     )
 
 
+def import_scenario(ops: LibOps) -> None:
+    """Post.RecordedExternally: posts published outside libops, found in an analytics export
+    (docs/import.md). A Weibo CSV with two rows, imported through a mapping file: two posts
+    recorded externally and published with their counts; the same file again (nothing
+    recorded); a day later a corrected file lowering the first post's reads."""
+    clock = _manual_clock(ops)
+    clock.set(datetime(2026, 3, 10, 8, 0, tzinfo=UTC))
+    header = "标题,链接,发布时间,阅读数,点赞数\n"
+    first = '春季书展开幕,https://weibo.com/1234/AbCd,2026-03-02 10:00,"1,523",88\n'
+    second = "古籍修复小课堂,,2026-03-05 19:30,940,-\n"
+    mapping = (
+        'platform = "weibo"\ntitle = "标题"\nurl = "链接"\npublished_at = "发布时间"\n'
+        '[counts]\nreads = "阅读数"\nlikes = "点赞数"\n'
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        export, rules = Path(folder) / "weibo.csv", Path(folder) / "weibo.toml"
+        export.write_text(header + first + second, encoding="utf-8")
+        rules.write_text(mapping, encoding="utf-8")
+        ops.imports.run(ADMIN, export, mapping=rules)
+        ops.imports.run(ADMIN, export, mapping=rules)
+        clock.set(datetime(2026, 3, 11, 8, 0, tzinfo=UTC))
+        export.write_text(header + first.replace("1,523", "1,500") + second, encoding="utf-8")
+        ops.imports.run(ADMIN, export, mapping=rules)
+
+
+def follower_scenario(ops: LibOps) -> None:
+    """AccountFollowers: a WeChat user-growth export (HTML named .xls) of two days imported,
+    then a corrected one changing the second day (``replaced``)."""
+    clock = _manual_clock(ops)
+    clock.set(datetime(2026, 3, 10, 8, 0, tzinfo=UTC))
+    head = (
+        "<html><body><table><tr><th>用户增长</th></tr><tr><th>时间</th><th>新关注人数</th>"
+        "<th>取消关注人数</th><th>净增关注人数</th><th>累积关注人数</th></tr>"
+    )
+    first = "<tr><td>2026-03-01</td><td>21</td><td>10</td><td>11</td><td>4811</td></tr>"
+    with tempfile.TemporaryDirectory() as folder:
+        export = Path(folder) / "user_analysis.xls"
+        second = "<tr><td>2026-03-02</td><td>5</td><td>10</td><td>-5</td><td>4806</td></tr>"
+        export.write_text(head + first + second + "</table></body></html>", encoding="utf-8")
+        ops.imports.run(ADMIN, export)
+        clock.set(datetime(2026, 3, 11, 8, 0, tzinfo=UTC))
+        second = "<tr><td>2026-03-02</td><td>6</td><td>10</td><td>-4</td><td>4807</td></tr>"
+        export.write_text(head + first + second + "</table></body></html>", encoding="utf-8")
+        ops.imports.run(ADMIN, export)
+
+
 SCENARIOS: tuple[Golden, ...] = (
     Golden(
         "campaign_events.json",
@@ -1319,6 +1366,22 @@ SCENARIOS: tuple[Golden, ...] = (
         "b41ef000",
         "A campaign; a content brief with references, planned, replanned, started and "
         "drafted as a post of the campaign; another brief proposed and dropped.",
+    ),
+    Golden(
+        "import_events.json",
+        import_scenario,
+        "1b0e7000",
+        "An analytics export imported (docs/import.md): two posts published outside libops, "
+        "recorded externally with their counts; the same file again (nothing recorded); a "
+        "corrected file lowering a count.",
+        sealed_drafts=False,
+    ),
+    Golden(
+        "account_follower_events.json",
+        follower_scenario,
+        "f0110000",
+        "A WeChat account's daily follower figures imported from a user-growth export: two "
+        "days recorded, then a corrected file replacing the second day.",
     ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""

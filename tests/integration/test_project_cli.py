@@ -122,6 +122,7 @@ class TestStandardRegistry:
             "libops.projections.reuse:ReuseProjection",
             "libops.projections.surveys:SurveysProjection",
             "libops.projections.topics:TopicHeatProjection",
+            "libops.projections.followers:FollowersProjection",
         )
         assert standard_projection_classes() == STANDARD_PROJECTIONS
 
@@ -321,8 +322,9 @@ class TestProjectStatus:
         before = run_json("project", "status", "--store", demo_url)
         assert before["last_notification_id"] == last_id
         for name, row in before["projections"].items():
-            # The demo records no standing (rankings, honours...): nothing for that one to do.
-            caught_up = name == "standing"
+            # The demo records no standing (rankings, honours...) and imports no follower
+            # figures: nothing for those to do.
+            caught_up = name in ("standing", "followers")
             assert row == {"position": 0, "lag": last_id, "caught_up": caught_up}, name
         run_json("project", "run", "--store", demo_url, "--no-signals")
         after = run_json("project", "status", "--store", demo_url)

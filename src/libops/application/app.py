@@ -47,6 +47,7 @@ from libops.domain.errors import (
     StoreBusyError,
     UnknownIdError,
 )
+from libops.domain.followers import AccountFollowers
 from libops.domain.idempotency import IdempotencyRecord
 from libops.domain.interaction.contest import Contest
 from libops.domain.interaction.moderation import ConductRecord
@@ -72,6 +73,7 @@ SNAPSHOT_INTERVAL = 50
 """Every how many events an aggregate with a growing history is snapshotted."""
 
 KINDS: dict[type[Aggregate], str] = {
+    AccountFollowers: "account follower figures",
     Budget: "budget",
     Campaign: "campaign",
     Checkpoint: "checkpoint",

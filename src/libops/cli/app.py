@@ -14,6 +14,7 @@ from libops.cli.common import DebugOption, LibopsGroup, set_debug
 from libops.cli.credentials_command import credentials_app
 from libops.cli.db import db_app
 from libops.cli.demo_command import demo
+from libops.cli.import_command import import_export
 from libops.cli.platforms_command import platforms
 from libops.cli.privacy_command import privacy_app
 from libops.cli.project import project_app
@@ -88,6 +89,7 @@ app.add_typer(publish_app, name="publish")
 app.add_typer(metrics_app, name="metrics")
 app.add_typer(credentials_app, name="credentials")
 app.command("tick")(tick_command)
+app.command("import")(import_export)
 
 
 def main() -> None:

@@ -950,3 +950,20 @@ class CredentialFileError(CredentialError):
 
 class TokenRefreshError(CredentialError):
     """A platform token could not be refreshed (the refresh callback failed or gave nothing)."""
+
+
+# --- analytics-export imports (issue 11, part "importers") -------------------------------
+
+
+class ImportFileError(InvalidValueError):
+    """An analytics export cannot be read: its layout is unknown, a column is missing, or a
+    cell (named by row and column) holds what its column cannot hold. Nothing is recorded."""
+
+
+class AmbiguousImportMatchError(RuleViolationError):
+    """An export's row matches more than one post (same platform, title and time)."""
+
+
+class FollowerFiguresError(InvalidValueError):
+    """An account's daily follower figures do not add up (gained minus lost is not the net
+    change), or are not figures at all."""

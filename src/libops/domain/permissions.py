@@ -41,6 +41,12 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "post.retract": frozenset({_ADMIN}),
         "post.redact": frozenset({_REVIEWER, _ADMIN}),
         "post.record_metrics": frozenset({_ADMIN, _TECH, _SCHEDULER}),
+        # A post published outside libops, found in an analytics export (libops import).
+        "post.record_external": frozenset({_ADMIN, _TECH}),
+        # An account's daily follower figures, from the same exports.
+        "account.record_followers": frozenset({_ADMIN, _TECH}),
+        # Importing an analytics export (libops import): the three above, in one write.
+        "import.apply": frozenset({_ADMIN, _TECH}),
         # Voiding a wrong snapshot changes what every report shows: no auditor, no planner.
         "post.void_metrics": frozenset({_ADMIN, _TECH}),
         # Risk: operations admins and technical support identify and handle risks; reviewers

@@ -263,6 +263,9 @@ class Post(Aggregate):
     so posts recorded (and snapshots taken) before origins existed read as original."""
     derived_from: UUID | None = None
     """The library's own post this one was made from (reused content), or None."""
+    external: bool = False
+    """Whether the post was published outside libops and recorded from an analytics export
+    (:meth:`record_external`)."""
 
     class Event(events.Event):
         """What every event of a post carries: who did it, and the post's campaign."""
@@ -415,6 +418,12 @@ class Post(Aggregate):
         latest: MetricSnapshot | None
         reason: str
 
+    class RecordedExternally(Event):
+        """The post was published outside libops and found in an analytics export: it is
+        taken as approved (its review happened elsewhere); a Published event follows."""
+
+        TOPIC = "libops:Post.RecordedExternally"
+
     # --- creation ----------------------------------------------------------------------
 
     @classmethod
@@ -440,6 +449,76 @@ class Post(Aggregate):
         the draft's own key and the event stores none of them in clear.
         """
         authorize(actor, "post.draft")
+        return cls._start(
+            actor,
+            title=title,
+            body=body,
+            content_type=content_type,
+            format=format,
+            variants=variants,
+            limits=limits,
+            media=media,
+            source=source,
+            licence=licence,
+            campaign_id=campaign_id,
+            sealer=sealer,
+        )
+
+    @classmethod
+    def record_external(
+        cls,
+        actor: Actor,
+        *,
+        title: str,
+        body: str,
+        receipt: PublishReceipt,
+        limits: PlatformLimits,
+        content_type: ContentType | str = ContentType.NEWS,
+        format: Format | str = Format.IMAGE_TEXT,
+        sealer: DraftSealer | None = None,
+    ) -> Post:
+        """A post published outside libops (by hand, or before libops was used), found in an
+        analytics export: drafted with its one platform's variant, marked as recorded
+        externally (no review in libops) and published with ``receipt``, in one go."""
+        authorize(actor, "post.record_external")
+        if not isinstance(receipt, PublishReceipt):
+            raise InvalidValueError(f"a receipt must be a PublishReceipt, not {receipt!r}")
+        # Its media stayed on the platform: libops does not ask for them.
+        limits = attrs.evolve(limits, requires_media=False)
+        text = require_line("title", title)
+        post = cls._start(
+            actor,
+            title=text,
+            body=body or text,
+            content_type=content_type,
+            format=format,
+            variants=(
+                PostVariant(receipt.platform, text=(body or text)[: limits.max_text_length]),
+            ),
+            limits={receipt.platform: limits},
+            sealer=sealer,
+        )
+        post._record_externally(actor_id=actor.id, campaign_id=None)
+        post._record_published(actor_id=actor.id, campaign_id=None, receipt=receipt)
+        return post
+
+    @classmethod
+    def _start(
+        cls,
+        actor: Actor,
+        *,
+        title: str,
+        body: str,
+        content_type: ContentType | str,
+        format: Format | str,
+        variants: Iterable[PostVariant],
+        limits: Mapping[Platform, PlatformLimits],
+        media: Iterable[str] = (),
+        source: str | None = None,
+        licence: str | None = None,
+        campaign_id: UUID | str | None = None,
+        sealer: DraftSealer | None = None,
+    ) -> Post:
         checked = _checked_variants(variants, limits)
         texts: dict[str, str | None] = {
             "title": require_line("title", title),
@@ -1130,6 +1209,11 @@ class Post(Aggregate):
             raise InvalidValueError(f"a receipt must be a PublishReceipt, not {receipt!r}")
         self.check_can_publish(actor, receipt.platform)
         self._record_published(actor_id=actor.id, campaign_id=self.campaign_id, receipt=receipt)
+
+    @event(RecordedExternally)
+    def _record_externally(self, actor_id: str, campaign_id: UUID | None) -> None:
+        self.status = PostStatus.APPROVED
+        self.external = True
 
     @event(Published)
     def _record_published(

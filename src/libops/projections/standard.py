@@ -14,6 +14,7 @@ from libops.projections.activity import ActivityLogProjection
 from libops.projections.budget import BudgetPositionsProjection
 from libops.projections.cadence import CadenceComplianceProjection
 from libops.projections.engagement import EngagementProjection
+from libops.projections.followers import FollowersProjection
 from libops.projections.interactions import InteractionEffectivenessProjection
 from libops.projections.reuse import ReuseProjection
 from libops.projections.risks import RiskRegisterProjection
@@ -39,6 +40,7 @@ STANDARD_PROJECTIONS: Final[tuple[type[Projection], ...]] = (
     ReuseProjection,
     SurveysProjection,
     TopicHeatProjection,
+    FollowersProjection,
 )
 """The classes of the standard projections, in the order they run."""
 

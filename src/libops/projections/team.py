@@ -3,8 +3,8 @@ those changes with their days), who did what by day, and the training each membe
 
 Documents (name ``team``; see docs/team.md):
 
-- ``member:<user id>``: ``{"login", "name", "roles" (role values, sorted), "duties", "added" (the day
-  the user was added, Asia/Shanghai), "joined" (the joining day recorded with
+- ``member:<user id>``: ``{"login", "name", "roles" (role values, sorted), "duties",
+  "added" (the day the user was added, Asia/Shanghai), "joined" (the joining day recorded with
   ``user.join``, or null: a user added before the team's events existed has none, and the
   roster shows the day they were added instead), "left" (or null), "left_reason",
   "disabled", "history" ([[day, change, detail], ...] in log order: ``added``, ``roles``,
@@ -320,10 +320,7 @@ def team_figures(view: Mapping[str, Any], period: Period | None = None) -> TeamF
             actions.append(PersonActions(key.removeprefix("actions:"), **totals))
     actions.sort(key=lambda a: (-a.total, a.actor_id))
     trainings = [
-        t
-        for member in roster(view)
-        for t in member.trainings
-        if period is None or t.day in period
+        t for member in roster(view) for t in member.trainings if period is None or t.day in period
     ]
     return TeamFigures(
         actions=tuple(actions),

@@ -14,6 +14,8 @@ from libops.domain.values import Period
 from libops.projections.cadence import OVER, UNDER, WITHIN, CadenceComplianceProjection
 from libops.projections.engagement import ZONE
 from libops.projections.interactions import LENGTH_BUCKETS
+from libops.projections.team import ACTION_KINDS
+from libops.projections.team import KINDS as TEAM_KINDS
 from libops.report.sections import (
     CadenceRow,
     CampaignInfo,
@@ -114,7 +116,10 @@ def _execution(
     return Execution(
         first_publication=days[0] if days else None,
         last_publication=days[-1] if days else None,
-        people=tuple(Person(a, n) for a, n in sorted(people.items(), key=lambda i: (-i[1], i[0]))),
+        people=tuple(
+            Person(a, n, **_actions(activity, a))
+            for a, n in sorted(people.items(), key=lambda i: (-i[1], i[0]))
+        ),
         posts=tuple(PostCount(p, t, n) for (p, t), n in sorted(posts.items())),
         posts_total=len(rows),
         milestones=tuple(milestones),
@@ -295,3 +300,13 @@ def _quality(quality: Mapping[str, Any] | None) -> dict[str, Any]:
         "returning_share": dec("returning_share"),
         "contest_winners": int(quality["contest_winners"]),
     }
+
+
+def _actions(activity: Sequence[Mapping[str, Any]], actor_id: str) -> dict[str, int]:
+    """What ``actor_id`` did in the activity in scope, by kind (issue 17, the team)."""
+    found = dict.fromkeys(TEAM_KINDS, 0)
+    for entry in activity:
+        kind = ACTION_KINDS.get(entry["topic"])
+        if kind is not None and entry["actor_id"] == actor_id:
+            found[kind] += 1
+    return found

@@ -43,7 +43,10 @@ def _roles(values: Iterable[Role | str]) -> tuple[Role | str, ...]:
 
 
 def _load(ctx: Context, login: str) -> User:
-    return ctx.load(User, user_id(login))
+    user = ctx.find(User, user_id(login))
+    if user is None:  # named by login, not by the id derived from it
+        raise UnknownIdError("user", normalise_login(login))
+    return user
 
 
 @command("user.add")

@@ -14,7 +14,6 @@ from libops import LibOps, Period, Platform, PostVariant
 from libops.adapters.clock import ManualClock
 from libops.domain.values import Actor, Role
 from libops.report import build_report, render_markdown
-from libops.report.sections import Report
 from tests.actors import ADMIN
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))

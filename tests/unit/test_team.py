@@ -4,6 +4,7 @@ the team projection's roster, actions and training figures."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -178,13 +179,15 @@ class TestBadInput:
         _add(memory_ops)
         memory_ops.users.join(ADMIN, login="li.na", on=date(2026, 2, 1))
         before = last_event(memory_ops)
-        for command in (
+        commands: list[Callable[[], object]] = [
             lambda: memory_ops.users.join(ADMIN, login="li.na", on=date(2026, 3, 2)),
             lambda: memory_ops.users.leave(ADMIN, login="li.na", on=date(2026, 3, 2)),
             lambda: memory_ops.users.leave(ADMIN, login="li.na", on=date(2026, 1, 31)),
-        ):
+        ]
+        for command in commands:
             with pytest.raises(TeamDayError):
                 command()
+        assert last_event(memory_ops) == before
         memory_ops.users.leave(ADMIN, login="li.na", on=date(2026, 2, 20))
         before = last_event(memory_ops)
         with pytest.raises(TeamDayError):

@@ -605,7 +605,5 @@ def training_hours(value: object) -> Decimal:
             f"a training's hours are above 0 and at most {TRAINING_HOURS_MAX}, not {value}"
         )
     if hours != hours.quantize(Decimal("0.01")):
-        raise TrainingHoursError(
-            f"a training's hours have at most two decimal places, not {value}"
-        )
+        raise TrainingHoursError(f"a training's hours have at most two decimal places, not {value}")
     return hours

@@ -14,8 +14,7 @@ from libops.domain.values import Period
 from libops.projections.cadence import OVER, UNDER, WITHIN, CadenceComplianceProjection
 from libops.projections.engagement import ZONE
 from libops.projections.interactions import LENGTH_BUCKETS
-from libops.projections.team import ACTION_KINDS
-from libops.projections.team import KINDS as TEAM_KINDS
+from libops.projections.team import ACTION_KINDS, ANSWERED, DRAFTED, PUBLISHED, REVIEWED
 from libops.report.sections import (
     CadenceRow,
     CampaignInfo,
@@ -93,6 +92,10 @@ def _execution(
     days than it simulates).
     """
     people = Counter(e["actor_id"] for e in activity)
+    # What each did, by kind (issue 17, the team): (actor id, kind) -> count.
+    actions = Counter(
+        (e["actor_id"], ACTION_KINDS[e["topic"]]) for e in activity if e["topic"] in ACTION_KINDS
+    )
     posts = Counter((o.platform, o.content_type) for o in rows)
     names = {c.id: c.label for c in campaigns}
     milestones = [
@@ -117,7 +120,14 @@ def _execution(
         first_publication=days[0] if days else None,
         last_publication=days[-1] if days else None,
         people=tuple(
-            Person(a, n, **_actions(activity, a))
+            Person(
+                a,
+                n,
+                drafted=actions[a, DRAFTED],
+                reviewed=actions[a, REVIEWED],
+                published=actions[a, PUBLISHED],
+                answered=actions[a, ANSWERED],
+            )
             for a, n in sorted(people.items(), key=lambda i: (-i[1], i[0]))
         ),
         posts=tuple(PostCount(p, t, n) for (p, t), n in sorted(posts.items())),
@@ -300,13 +310,3 @@ def _quality(quality: Mapping[str, Any] | None) -> dict[str, Any]:
         "returning_share": dec("returning_share"),
         "contest_winners": int(quality["contest_winners"]),
     }
-
-
-def _actions(activity: Sequence[Mapping[str, Any]], actor_id: str) -> dict[str, int]:
-    """What ``actor_id`` did in the activity in scope, by kind (issue 17, the team)."""
-    found = dict.fromkeys(TEAM_KINDS, 0)
-    for entry in activity:
-        kind = ACTION_KINDS.get(entry["topic"])
-        if kind is not None and entry["actor_id"] == actor_id:
-            found[kind] += 1
-    return found

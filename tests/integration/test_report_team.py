@@ -37,7 +37,7 @@ def ops(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[LibOps]:
                 on=date(2026, 3, 10), hours=Decimal("6"),
             )  # fmt: skip
         users.record_training(
-            ADMIN, login="li.na", course="摄影入门", on=date(2026, 2, 10), hours=3
+            ADMIN, login="li.na", course="摄影入门", on=date(2026, 2, 10), hours="3"
         )
         planner = Actor("li.na", [Role.CONTENT_PLANNER])
         opened.posts.draft(

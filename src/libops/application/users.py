@@ -270,7 +270,7 @@ class RecordTraining(Command[str]):
     login: str
     course: str
     on: date
-    hours: Decimal | int | str
+    hours: Decimal | str
     provider: str = ""
     learned: str = ""
     certificate: str = ""

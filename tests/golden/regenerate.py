@@ -1003,6 +1003,29 @@ def user_scenario(ops: LibOps) -> None:
     ops.users.enable(ADMIN, login="li.na")
 
 
+def team_scenario(ops: LibOps) -> None:
+    """Every team event of the User (issue 17): a member given duties, joining, a training
+    recorded, leaving and rejoining."""
+    clock = _manual_clock(ops)
+    ops.users.add(ADMIN, login="wang.fang", name="王芳", roles=["content_planner"])
+    ops.users.set_duties(ADMIN, login="wang.fang", duties=["WeChat editor", "摄影"])
+    ops.users.join(ADMIN, login="wang.fang", on=date(2026, 1, 5))
+    herself = Actor("wang.fang", [Role.CONTENT_PLANNER], name="王芳")
+    ops.users.record_training(
+        herself,
+        login="wang.fang",
+        course="新媒体写作",
+        provider="Provincial Library Society",
+        on=date(2026, 2, 27),
+        hours=Decimal("6.5"),
+        learned="Headlines that say what a post is about.",
+        certificate="PLS-2026-0042",
+    )
+    clock.advance(timedelta(days=1))
+    ops.users.leave(ADMIN, login="wang.fang", on=date(2026, 3, 2), reason="study leave")
+    ops.users.join(ADMIN, login="wang.fang", on=date(2026, 3, 2))
+
+
 def brief_scenario(ops: LibOps) -> None:
     """Every ContentBrief event (issue 17): a brief in a campaign, with references of each
     sort, planned, replanned, started and drafted as a post of the campaign; another brief
@@ -1352,6 +1375,13 @@ SCENARIOS: tuple[Golden, ...] = (
         "05e40000",
         "A user added with a scope; password set; roles and scope changed; a token issued and "
         "revoked; the user disabled and enabled.",
+    ),
+    Golden(
+        "user_team_events.json",
+        team_scenario,
+        "7ea40000",
+        "A member of the team given duties and a joining day; a training recorded by the "
+        "member; the member leaves and rejoins.",
     ),
     Golden(
         "survey_events.json",

@@ -462,6 +462,16 @@ BODIES: Mapping[str, Body] = {
     "user.enable": lambda i: {"login": NO_USER},
     "user.issue_token": lambda i: {"login": NO_USER, "expires_days": 30, "label": "cms"},
     "user.revoke_token": lambda i: {"login": NO_USER, "token_id": "0123456789abcdef"},
+    # The team (issue 17, item 7): the roster's commands name a user that does not exist.
+    "user.set_duties": lambda i: {"login": NO_USER, "duties": ["WeChat editor"]},
+    "user.join": lambda i: {"login": NO_USER, "on": "2026-01-05"},
+    "user.leave": lambda i: {"login": NO_USER, "on": "2026-01-05", "reason": "moved"},
+    "user.record_training": lambda i: {
+        "login": NO_USER,
+        "course": "New media writing",
+        "on": "2026-01-05",
+        "hours": "6",
+    },
     # Content briefs (issue 17): the commands on a brief name one that does not exist.
     "brief.propose": lambda i: {
         "title": "Poetry picks",

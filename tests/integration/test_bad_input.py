@@ -679,6 +679,9 @@ class TestTheCommandLine:
 
     def test_fixed_corpus(self, seeded: Seeded, tmp_path: Path) -> None:
         """Bad store URLs, files, days, ids and options for every command group."""
+        # An erasure the API walks left half-way (an accepted privacy.request_erasure) is
+        # finished by the first ``libops`` that opens the store, by design: finish it first.
+        seeded.ops.privacy.finish_pending_erasures()
         tally = Tally()
         for args in _cli_corpus(seeded, tmp_path):
             cli_attempt(seeded.ops, tally, args)

@@ -123,6 +123,7 @@ class TestStandardRegistry:
             "libops.projections.surveys:SurveysProjection",
             "libops.projections.topics:TopicHeatProjection",
             "libops.projections.followers:FollowersProjection",
+            "libops.projections.team:TeamProjection",
         )
         assert standard_projection_classes() == STANDARD_PROJECTIONS
 

@@ -356,6 +356,8 @@ def _user_texts(report: Report) -> list[str]:
     texts += [k.handle for c in report.background.campaigns for k in c.kol_partners]
     texts += [p.actor_id for p in report.execution.people]
     texts += [p.name for p in report.execution.people if p.name]
+    texts += [d for p in report.execution.people for d in p.duties]  # the roster (issue 17)
+    texts += [t for c in report.training.courses for t in (c.course, c.provider, *c.people)]
     texts += [r.title for r in report.risks.risks if signal_title(r.title) is None]
     texts.append(report.background.store)
     return sorted(set(texts), key=len, reverse=True)

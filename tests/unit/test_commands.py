@@ -116,6 +116,7 @@ class TestTheRegistry:
                 "user.set_password",  # anyone's own password and tokens (domain.users)
                 "user.issue_token",
                 "user.revoke_token",
+                "user.record_training",  # anyone's own training (issue 17, the team)
             )
         assert all_commands()["budget.move"].requires == ("budget.adjust",)
         assert (

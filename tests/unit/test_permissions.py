@@ -97,8 +97,14 @@ class TestTheTableIsTheOnePlace:
         assert [o for o in offenders if not o.startswith("domain/values.py")] == []
 
 
-SELF_SERVICE = ("user.set_password", "user.issue_token", "user.revoke_token")
-"""Commands every role may give, for their own password and tokens (libops.domain.users)."""
+SELF_SERVICE = (
+    "user.set_password",
+    "user.issue_token",
+    "user.revoke_token",
+    "user.record_training",
+)
+"""Commands every role may give, for their own password and tokens, and their own training
+records (issue 17; libops.domain.users)."""
 
 
 class TestTheTable:

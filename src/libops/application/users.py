@@ -9,7 +9,8 @@ recorded, never shown by ``repr``, and never repeated in an error.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -42,7 +43,10 @@ def _roles(values: Iterable[Role | str]) -> tuple[Role | str, ...]:
 
 
 def _load(ctx: Context, login: str) -> User:
-    return ctx.load(User, user_id(login))
+    user = ctx.find(User, user_id(login))
+    if user is None:  # named by login, not by the id derived from it
+        raise UnknownIdError("user", normalise_login(login))
+    return user
 
 
 @command("user.add")
@@ -202,6 +206,90 @@ def _revoke_token(ctx: Context, actor: Actor, command: RevokeToken) -> None:
     _load(ctx, command.login).revoke_token(actor, token_id=command.token_id)
 
 
+# --- the team (issue 17): duties, joining, leaving, training -------------------------------
+
+
+def _duty_lines(values: Iterable[str]) -> tuple[str, ...]:
+    items = optional_items(values)
+    return () if items is None else items
+
+
+@command("user.set_duties")
+@attrs.frozen
+class SetDuties(Command[None]):
+    """Replace a member's duties (free text lines, e.g. "WeChat editor"; none clears them)."""
+
+    login: str
+    duties: tuple[str, ...] = attrs.field(converter=_duty_lines)
+
+
+@handles(SetDuties)
+def _set_duties(ctx: Context, actor: Actor, command: SetDuties) -> None:
+    _load(ctx, command.login).set_duties(actor, duties=command.duties)
+
+
+@command("user.join")
+@attrs.frozen
+class JoinTeam(Command[None]):
+    """Record the day a member joined the team (not in the future); a member who left
+    rejoins this way, and may sign in again."""
+
+    login: str
+    on: date
+
+
+@handles(JoinTeam)
+def _join(ctx: Context, actor: Actor, command: JoinTeam) -> None:
+    _load(ctx, command.login).join(actor, day=command.on, today=ctx.deps.today())
+
+
+@command("user.leave")
+@attrs.frozen
+class LeaveTeam(Command[None]):
+    """Record the day a member left the team (not in the future): they are disabled, so
+    they can neither sign in nor act, until they rejoin."""
+
+    login: str
+    on: date
+    reason: str = ""
+
+
+@handles(LeaveTeam)
+def _leave(ctx: Context, actor: Actor, command: LeaveTeam) -> None:
+    _load(ctx, command.login).leave(
+        actor, day=command.on, reason=command.reason, today=ctx.deps.today()
+    )
+
+
+@command("user.record_training")
+@attrs.frozen
+class RecordTraining(Command[str]):
+    """Record a training a member took: course, provider, day (not in the future), hours
+    (above 0, at most 500), what they learned and a certificate reference; returns its id."""
+
+    login: str
+    course: str
+    on: date
+    hours: Decimal | str
+    provider: str = ""
+    learned: str = ""
+    certificate: str = ""
+
+
+@handles(RecordTraining)
+def _record_training(ctx: Context, actor: Actor, command: RecordTraining) -> str:
+    return _load(ctx, command.login).record_training(
+        actor,
+        course=command.course,
+        provider=command.provider,
+        day=command.on,
+        hours=command.hours,
+        learned=command.learned,
+        certificate=command.certificate,
+        today=ctx.deps.today(),
+    )
+
+
 class UserService(Executes):
     """The users of a store: ``ops.users``."""
 
@@ -213,6 +301,10 @@ class UserService(Executes):
     enable = command_method(EnableUser)
     issue_token = command_method(IssueToken)
     revoke_token = command_method(RevokeToken)
+    set_duties = command_method(SetDuties)
+    join = command_method(JoinTeam)
+    leave = command_method(LeaveTeam)
+    record_training = command_method(RecordTraining)
 
     def get(self, login: str) -> User:
         """The user with ``login``; :class:`UnknownIdError` if there is none."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -17,9 +18,11 @@ from rich.table import Table
 from libops.adapters.storage import DEFAULT_STORE
 from libops.bootstrap import LibOps
 from libops.cli.common import StoreOption, reporting_errors, stdout
-from libops.domain.errors import PasswordPolicyError
+from libops.domain.errors import InvalidValueError, PasswordPolicyError
 from libops.domain.users import User, normalise_login
 from libops.domain.values import Actor, Role
+from libops.projections.engine import ProjectionEngine
+from libops.projections.team import Member, TeamProjection, roster
 
 users_app = typer.Typer(
     help="People and access: users, roles, scopes, passwords and API tokens.",
@@ -27,6 +30,8 @@ users_app = typer.Typer(
 )
 tokens_app = typer.Typer(help="A user's API tokens: issue, list, revoke.", no_args_is_help=True)
 users_app.add_typer(tokens_app, name="tokens")
+training_app = typer.Typer(help="A member's training records: add.", no_args_is_help=True)
+users_app.add_typer(training_app, name="training")
 
 ByOption = Annotated[
     str,
@@ -284,3 +289,154 @@ def tokens_revoke(
     with reporting_errors(store), LibOps.open(store) as ops:
         ops.users.revoke_token(_operator(by), login=login, token_id=token_id)
     stdout().print(f"revoked token {token_id}")
+
+
+# --- the team (issue 17, item 7): duties, joining, leaving, training, the roster -------------
+
+
+def _day(text: str, what: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidValueError(f"{what} is a day, YYYY-MM-DD, not {text!r}") from None
+
+
+@users_app.command("duties")
+def users_duties(
+    login: Annotated[str, typer.Argument(help="The member's login.")],
+    duties: Annotated[
+        list[str] | None,
+        typer.Argument(help='Their duties, each one argument ("WeChat editor"); none clears.'),
+    ] = None,
+    by: ByOption = "operations-admin",
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Replace a member's duties."""
+    with reporting_errors(store), LibOps.open(store) as ops:
+        ops.users.set_duties(_operator(by), login=login, duties=duties or [])
+    stdout().print(f"{normalise_login(login)}: {'; '.join(duties or []) or 'no duties'}")
+
+
+@users_app.command("join")
+def users_join(
+    login: Annotated[str, typer.Argument(help="The member's login.")],
+    on: Annotated[str, typer.Option("--on", help="The day they joined (YYYY-MM-DD).")],
+    by: ByOption = "operations-admin",
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Record the day a member joined the team (a member who left rejoins this way)."""
+    with reporting_errors(store):
+        day = _day(on, "--on")
+        with LibOps.open(store) as ops:
+            ops.users.join(_operator(by), login=login, on=day)
+    stdout().print(f"{normalise_login(login)} joined on {day.isoformat()}")
+
+
+@users_app.command("leave")
+def users_leave(
+    login: Annotated[str, typer.Argument(help="The member's login.")],
+    on: Annotated[str, typer.Option("--on", help="The day they left (YYYY-MM-DD).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded).")] = "",
+    by: ByOption = "operations-admin",
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Record that a member left the team: they can no longer sign in or act."""
+    with reporting_errors(store):
+        day = _day(on, "--on")
+        with LibOps.open(store) as ops:
+            ops.users.leave(_operator(by), login=login, on=day, reason=reason)
+    stdout().print(f"{normalise_login(login)} left on {day.isoformat()} (disabled)")
+
+
+@training_app.command("add")
+def training_add(
+    login: Annotated[str, typer.Argument(help="The member's login.")],
+    course: Annotated[str, typer.Option("--course", help="The course's name.")],
+    on: Annotated[str, typer.Option("--date", help="The day of the training (YYYY-MM-DD).")],
+    hours: Annotated[str, typer.Option("--hours", help="Hours spent (above 0, at most 500).")],
+    provider: Annotated[str, typer.Option("--provider", help="Who gave it.")] = "",
+    learned: Annotated[str, typer.Option("--learned", help="What was learned.")] = "",
+    certificate: Annotated[
+        str, typer.Option("--certificate", help="A certificate's reference.")
+    ] = "",
+    by: ByOption = "operations-admin",
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Record a training a member took."""
+    with reporting_errors(store):
+        day = _day(on, "--date")
+        with LibOps.open(store) as ops:
+            training_id = ops.users.record_training(
+                _operator(by),
+                login=login,
+                course=course,
+                on=day,
+                hours=hours,
+                provider=provider,
+                learned=learned,
+                certificate=certificate,
+            )
+    stdout().print(f"training {training_id} recorded for {normalise_login(login)}")
+
+
+def _member_json(member: Member) -> dict[str, Any]:
+    return {
+        "login": member.login,
+        "name": member.name,
+        "roles": list(member.roles),
+        "duties": list(member.duties),
+        "joined": None if member.joined is None else member.joined.isoformat(),
+        "joined_recorded": member.joined_recorded,
+        "left": None if member.left is None else member.left.isoformat(),
+        "left_reason": member.left_reason,
+        "disabled": member.disabled,
+        "history": [[d.isoformat(), change, detail] for d, change, detail in member.history],
+        "training": [
+            {
+                "id": t.training_id,
+                "course": t.course,
+                "provider": t.provider,
+                "date": t.day.isoformat(),
+                "hours": str(t.hours),
+                "learned": t.learned,
+                "certificate": t.certificate,
+            }
+            for t in member.trainings
+        ],
+    }
+
+
+@users_app.command("roster")
+def users_roster(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """The team: each member's roles, duties, joining and leaving days, training hours (with
+    --json: also the dated history of role and duty changes, and each training)."""
+    with (
+        reporting_errors(store),
+        LibOps.open(store) as ops,
+        ProjectionEngine(ops, [TeamProjection()]) as engine,
+    ):
+        engine.run()
+        members = roster(engine.view(TeamProjection.name))
+    if as_json:
+        print(json.dumps([_member_json(m) for m in members], ensure_ascii=False, indent=2))
+        return
+    table = Table(
+        "login", "name", "roles", "duties", "joined", "left", "training", box=None, pad_edge=False
+    )
+    for m in members:
+        hours = sum(t.hours for t in m.trainings)
+        table.add_row(
+            m.login,
+            m.name,
+            ", ".join(m.roles),
+            "; ".join(m.duties) or "—",
+            "—" if m.joined is None else m.joined.isoformat() + ("" if m.joined_recorded else "*"),
+            "—" if m.left is None else m.left.isoformat(),
+            f"{hours} h ({len(m.trainings)})" if m.trainings else "—",
+        )
+    out = stdout()
+    out.print(f"{len(members)} members (* joined: the day added; no joining day recorded)")
+    out.print(table)

@@ -12,12 +12,13 @@ from libops.demo.setting import METRIC_DAYS, PLATFORMS, TEAM, CampaignRole, beij
 from libops.demo.simulation import Action
 from libops.demo.standing import StandingActions
 from libops.demo.targets import targets
+from libops.demo.team import TeamActions
 from libops.domain.budget import BudgetCategory
 from libops.domain.risk import RiskCategory
 from libops.domain.values import Actor, Metric, Money, Objective, Period, Platform
 
 
-class Quarter(BriefActions, PostActions, ReaderActions, MoneyActions, StandingActions):
+class Quarter(BriefActions, PostActions, ReaderActions, MoneyActions, StandingActions, TeamActions):
     """One quarter of one library: three campaigns, their posts, readers, money and risks."""
 
     # --- building the agenda ---------------------------------------------------------------
@@ -56,6 +57,7 @@ class Quarter(BriefActions, PostActions, ReaderActions, MoneyActions, StandingAc
         self.schedule_money()
         self.schedule_standing()
         self.schedule_briefs()
+        self.schedule_team()
 
     # --- the actions -----------------------------------------------------------------------
 

@@ -222,6 +222,21 @@ CONTENT: Final[dict[str, tuple[str, str]]] = {
     "brief_idea": ("{theme_en}: live reading night", "{theme}·夜读直播"),
     "brief_idea_need": ("Evening readers want to read together online", "晚间读者希望参加线上共读"),
     "brief_idea_dropped": ("No presenter this month", "本月没有主持人"),
+    # The team and training (issue 17, item 7): each member's duties, and the quarter's course.
+    "duty.li.na.1": ("WeChat editor", "微信公众号编辑"),
+    "duty.li.na.2": ("copywriting", "文案撰写"),
+    "duty.zhao.lei.1": ("Weibo and Douyin editor", "微博与抖音编辑"),
+    "duty.zhao.lei.2": ("photography", "摄影"),
+    "duty.wang.fang.1": ("content review", "内容审核"),
+    "duty.chen.jie.1": ("operations and accounts", "运营统筹与账号管理"),
+    "duty.liu.yang.1": ("publishing and platform support", "发布与平台技术支持"),
+    "duty.zhou.min.1": ("budget", "经费管理"),
+    "training_course": ("New media writing", "新媒体写作"),
+    "training_provider": ("Provincial Library Society", "省图书馆学会"),
+    "training_learned": (
+        "Headlines that say what a post offers; short paragraphs for phone screens.",
+        "标题直接说明内容；段落简短，适合手机阅读。",
+    ),
 }
 
 SURVEY_TOPICS: Final = ("poetry", "history", "science")

@@ -967,3 +967,36 @@ class AmbiguousImportMatchError(RuleViolationError):
 class FollowerFiguresError(InvalidValueError):
     """An account's daily follower figures do not add up (gained minus lost is not the net
     change), or are not figures at all."""
+
+
+# --- the team (issue 17, item 7) -----------------------------------------------------------
+
+
+class TeamDayError(RuleViolationError):
+    """A joining, leaving or training day is in the future, or before the member joined (a
+    leaving day) or left (a rejoining day)."""
+
+
+class MemberLeftError(InvalidTransitionError):
+    """The member has left the team: they cannot sign in, act, be given duties or have
+    training recorded until they rejoin (``user.join``)."""
+
+    def __init__(self, login: str, action: str) -> None:
+        RuleViolationError.__init__(
+            self, f"{login} has left the team: cannot {action} (rejoin them with user.join)"
+        )
+        self.login = login
+        self.kind = "member"
+        self.action = action
+        self.state = "left"
+
+
+class TrainingHoursError(InvalidValueError):
+    """A training's hours are not a number above 0 and at most the most one record may
+    hold, with at most two decimal places."""
+
+    field = "hours"
+
+
+class DuplicateTrainingError(RuleViolationError):
+    """The member's training with that course on that day is recorded already."""

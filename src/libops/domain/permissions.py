@@ -132,6 +132,11 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "user.set_password": frozenset(Role),
         "user.issue_token": frozenset(Role),
         "user.revoke_token": frozenset(Role),
+        # the team (issue 17): the roster's duties, joining, leaving and training
+        "user.set_duties": frozenset({_ADMIN}),
+        "user.join": frozenset({_ADMIN}),
+        "user.leave": frozenset({_ADMIN}),
+        "user.record_training": frozenset(Role),
         # Content briefs (issue 17): content planners plan the content and move their briefs
         # from idea to draft; operations admins, who run the calendar, may do the same.
         "brief.propose": frozenset({_PLANNER, _ADMIN}),

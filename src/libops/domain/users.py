@@ -9,13 +9,21 @@ domain makes neither; it keeps what it is given and checks who may change what:
 - operations admins manage users (add, roles, scopes, disable, enable) and their tokens;
 - anyone may set their own password, and issue or revoke their own tokens (a token's roles
   are a subset of the user's, so no one gains a role by it).
+
+The same aggregate is the team's roster (issue 17, see docs/team.md): a user's duties
+(:meth:`User.set_duties`), the day they joined (:meth:`User.join`, which also brings back
+a member who left), the day they left (:meth:`User.leave`: leaving disables, so a member
+who left can neither sign in nor act) and their training (:meth:`User.record_training`:
+operations admins for anyone, and each member for themself). Days are checked against
+``today``, given by the application (the domain reads no clock).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -24,11 +32,15 @@ from eventsourcing.domain import Aggregate, event
 
 from libops.domain import events
 from libops.domain.errors import (
+    DuplicateTrainingError,
     InvalidTransitionError,
     InvalidValueError,
+    MemberLeftError,
     PermissionDeniedError,
     RuleViolationError,
+    TeamDayError,
     TokenRolesError,
+    TrainingHoursError,
 )
 from libops.domain.permissions import authorize
 from libops.domain.values import (
@@ -37,7 +49,9 @@ from libops.domain.values import (
     Role,
     Scope,
     optional_line,
+    require_day,
     require_line,
+    storable_text,
     to_enum,
 )
 
@@ -50,6 +64,18 @@ _LOGIN: Final = re.compile(r"^[a-z0-9][a-z0-9._@-]*$")
 
 TOKEN_LABEL_MAX: Final = 200
 """Characters in a token's label."""
+
+DUTIES_MAX: Final = 20
+"""Duties a member holds at most."""
+
+DUTY_MAX: Final = 100
+"""Characters in one duty."""
+
+TRAINING_HOURS_MAX: Final = Decimal(500)
+"""Hours one training record holds at most."""
+
+LEARNED_MAX: Final = 2_000
+"""Characters in what a training taught."""
 
 
 def normalise_login(login: object) -> str:
@@ -89,6 +115,19 @@ class Token:
     expires_at: datetime
     label: str
     revoked: bool = False
+
+
+@attrs.frozen
+class Training:
+    """A training a member took, as recorded."""
+
+    training_id: str
+    course: str
+    provider: str
+    day: date
+    hours: Decimal
+    learned: str
+    certificate: str
 
 
 class User(Aggregate):
@@ -163,6 +202,43 @@ class User(Aggregate):
         actor_id: str
         token_id: str
 
+    # --- the team (issue 17): days are ISO text (YYYY-MM-DD) -------------------------
+
+    class DutiesSet(Event):
+        """The member's duties (free text lines, e.g. "WeChat editor") were replaced."""
+
+        TOPIC = "libops:User.DutiesSet"
+        actor_id: str
+        duties: tuple[str, ...]
+
+    class Joined(Event):
+        """The member joined the team on ``day`` (or rejoined, after leaving)."""
+
+        TOPIC = "libops:User.Joined"
+        actor_id: str
+        day: str
+
+    class Left(Event):
+        """The member left the team on ``day``: they are disabled from now on."""
+
+        TOPIC = "libops:User.Left"
+        actor_id: str
+        day: str
+        reason: str
+
+    class TrainingRecorded(Event):
+        """The member took a training: course, provider, day, hours and what they learned."""
+
+        TOPIC = "libops:User.TrainingRecorded"
+        actor_id: str
+        training_id: str
+        course: str
+        provider: str
+        day: str
+        hours: Decimal
+        learned: str
+        certificate: str
+
     @staticmethod
     def create_id(login: str, **_: Any) -> UUID:
         return user_id(login)
@@ -209,6 +285,10 @@ class User(Aggregate):
         self.password_hash: str | None = None
         self.disabled = False
         self.tokens: dict[str, Token] = {}
+        self.duties: tuple[str, ...] = ()
+        self.joined_on: date | None = None
+        self.left_on: date | None = None
+        self.trainings: dict[str, Training] = {}
 
     def __repr__(self) -> str:
         return f"User(login={self.login!r}, roles={sorted(r.value for r in self.roles)})"
@@ -278,6 +358,7 @@ class User(Aggregate):
     def enable(self, actor: Actor) -> None:
         """Let a disabled user sign in again."""
         authorize(actor, "user.enable")
+        self._not_left("be enabled")
         if not self.disabled:
             raise InvalidTransitionError("user", "enable", "enabled")
         self._enable(actor_id=actor.id)
@@ -285,6 +366,123 @@ class User(Aggregate):
     @event(Enabled)
     def _enable(self, actor_id: str) -> None:
         self.disabled = False
+
+    # --- the team ----------------------------------------------------------------------
+
+    @property
+    def has_left(self) -> bool:
+        """Whether the member left the team (and has not rejoined)."""
+        return self.left_on is not None
+
+    def _not_left(self, action: str) -> None:
+        if self.left_on is not None:
+            raise MemberLeftError(self.login, action)
+
+    def set_duties(self, actor: Actor, *, duties: Iterable[str]) -> None:
+        """Replace the member's duties (up to :data:`DUTIES_MAX` distinct lines)."""
+        authorize(actor, "user.set_duties")
+        self._not_left("be given duties")
+        self._set_duties(actor_id=actor.id, duties=_duties(duties))
+
+    @event(DutiesSet)
+    def _set_duties(self, actor_id: str, duties: tuple[str, ...]) -> None:
+        self.duties = tuple(duties)
+
+    def join(self, actor: Actor, *, day: date, today: date) -> None:
+        """Record the day the member joined; for a member who left, they rejoin (and may
+        sign in again) on a day not before the one they left."""
+        authorize(actor, "user.join")
+        day = _past_day("the joining day", day, today)
+        if self.left_on is not None and day < self.left_on:
+            raise TeamDayError(
+                f"{self.login} left on {self.left_on.isoformat()}: they cannot rejoin on "
+                f"{day.isoformat()}, before that"
+            )
+        self._join(actor_id=actor.id, day=day.isoformat())
+
+    @event(Joined)
+    def _join(self, actor_id: str, day: str) -> None:
+        if self.left_on is not None:
+            self.left_on = None
+            self.disabled = False
+        self.joined_on = date.fromisoformat(day)
+
+    def leave(self, actor: Actor, *, day: date, reason: str = "", today: date) -> None:
+        """Record that the member left the team on ``day``: they are disabled (they can
+        neither sign in nor act) until they rejoin."""
+        authorize(actor, "user.leave")
+        self._not_left("leave again")
+        day = _past_day("the leaving day", day, today)
+        if self.joined_on is not None and day < self.joined_on:
+            raise TeamDayError(
+                f"{self.login} joined on {self.joined_on.isoformat()}: they cannot leave on "
+                f"{day.isoformat()}, before that"
+            )
+        optional_line("the reason", reason)
+        self._leave(actor_id=actor.id, day=day.isoformat(), reason=reason.strip())
+
+    @event(Left)
+    def _leave(self, actor_id: str, day: str, reason: str) -> None:
+        self.left_on = date.fromisoformat(day)
+        self.disabled = True
+
+    def record_training(
+        self,
+        actor: Actor,
+        *,
+        course: str,
+        provider: str,
+        day: date,
+        hours: Decimal | int | str,
+        learned: str = "",
+        certificate: str = "",
+        today: date,
+    ) -> str:
+        """Record a training the member took (an operations admin, or the member themself);
+        returns its id (``t1``, ``t2``, ... in the order recorded)."""
+        authorize(actor, "user.record_training")
+        self._self_or_admin(actor, "user.record_training")
+        self._not_left("have training recorded")
+        course = require_line("a training's course", course)
+        provider = optional_line("a training's provider", provider)
+        day = _past_day("the training day", day, today)
+        amount = training_hours(hours)
+        learned = storable_text("what a training taught", learned, max_length=LEARNED_MAX)
+        certificate = optional_line("a certificate reference", certificate)
+        for known in self.trainings.values():
+            if known.course.casefold() == course.casefold() and known.day == day:
+                raise DuplicateTrainingError(
+                    f"{self.login}'s training {course!r} on {day.isoformat()} is recorded "
+                    f"already (as {known.training_id})"
+                )
+        training_id = f"t{len(self.trainings) + 1}"
+        self._record_training(
+            actor_id=actor.id,
+            training_id=training_id,
+            course=course.strip(),
+            provider=provider.strip(),
+            day=day.isoformat(),
+            hours=amount,
+            learned=learned.strip(),
+            certificate=certificate.strip(),
+        )
+        return training_id
+
+    @event(TrainingRecorded)
+    def _record_training(
+        self,
+        actor_id: str,
+        training_id: str,
+        course: str,
+        provider: str,
+        day: str,
+        hours: Decimal,
+        learned: str,
+        certificate: str,
+    ) -> None:
+        self.trainings[training_id] = Training(
+            training_id, course, provider, date.fromisoformat(day), hours, learned, certificate
+        )
 
     def issue_token(
         self,
@@ -365,3 +563,47 @@ def _scope_fields(scope: Scope) -> dict[str, Any]:
         else tuple(sorted(scope.platforms, key=lambda p: p.value)),
         "campaigns": None if scope.campaigns is None else tuple(sorted(scope.campaigns)),
     }
+
+
+def _duties(values: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = [values]
+    found: list[str] = []
+    for value in values:
+        duty = require_line("a duty", value, max_length=DUTY_MAX).strip()
+        if duty not in found:
+            found.append(duty)
+    if len(found) > DUTIES_MAX:
+        raise InvalidValueError(f"a member holds at most {DUTIES_MAX} duties, not {len(found)}")
+    return tuple(found)
+
+
+def _past_day(what: str, value: object, today: date) -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise InvalidValueError(f"{what} is a date, not {type(value).__name__}")
+    require_day(what, value)
+    if value > today:
+        raise TeamDayError(
+            f"{what} ({value.isoformat()}) is in the future (today is {today.isoformat()})"
+        )
+    return value
+
+
+def training_hours(value: object) -> Decimal:
+    """A training's hours: a number above 0, at most :data:`TRAINING_HOURS_MAX`, with at
+    most two decimal places (a Decimal, an int or text; never a float)."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        raise TrainingHoursError(
+            f"a training's hours are a Decimal, an int or text, not {type(value).__name__}"
+        )
+    try:
+        hours = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+    except InvalidOperation:
+        raise TrainingHoursError(f"a training's hours are a number, not {value!r}") from None
+    if not hours.is_finite() or not Decimal(0) < hours <= TRAINING_HOURS_MAX:
+        raise TrainingHoursError(
+            f"a training's hours are above 0 and at most {TRAINING_HOURS_MAX}, not {value}"
+        )
+    if hours != hours.quantize(Decimal("0.01")):
+        raise TrainingHoursError(f"a training's hours have at most two decimal places, not {value}")
+    return hours

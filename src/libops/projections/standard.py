@@ -22,6 +22,7 @@ from libops.projections.scorecard import CampaignScorecardProjection
 from libops.projections.signals import RiskSignalsProjection
 from libops.projections.standing import StandingProjection
 from libops.projections.surveys import SurveysProjection
+from libops.projections.team import TeamProjection
 from libops.projections.topics import TopicHeatProjection
 from libops.projections.views import Projection
 from libops.projections.wci import WciProjection
@@ -41,6 +42,7 @@ STANDARD_PROJECTIONS: Final[tuple[type[Projection], ...]] = (
     SurveysProjection,
     TopicHeatProjection,
     FollowersProjection,
+    TeamProjection,
 )
 """The classes of the standard projections, in the order they run."""
 

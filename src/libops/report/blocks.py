@@ -402,21 +402,7 @@ def _execution(report: Report, w: Words) -> list[Block]:
             [False, False, True],
         )
     )
-    out.append(Heading(3, w("h3.people")))
-    out.append(
-        _table(
-            w.columns("actor", "roles", "events"),
-            [
-                (
-                    p.name or (w.label(p.actor_id) if p.actor_id in LIBOPS_ACTORS else p.actor_id),
-                    w("sep.list").join(w.label(r) for r in p.roles) or NONE,
-                    count(p.events),
-                )
-                for p in e.people
-            ],
-            [False, False, True],
-        )
-    )
+    out.extend(_team(report, w))  # the people table: the team and training (issue 17)
     out.append(Heading(3, w("h3.milestones")))
     out.append(
         _table(
@@ -1651,3 +1637,71 @@ def _satisfaction(report: Report, w: Words) -> list[Block]:
 def _or_none(value: object) -> str:
     """A bound of a cadence rule, or the sign for none."""
     return NONE if value is None else str(value)
+
+
+# --- the team and training (issue 17, item 7) --------------------------------------------
+
+
+def _team(report: Report, w: Words) -> list[Block]:
+    """The people table of the execution section, as the team: each person's roles, duties
+    and actions by kind; then the training taken in the period."""
+    e = report.execution
+    out: list[Block] = [Heading(3, w("h3.team")), Paragraph(w("p.team"))]
+    out.append(
+        _table(
+            w.columns(
+                "actor",
+                "roles",
+                "duties",
+                "drafted",
+                "reviews",
+                "publishes",
+                "answers_given",
+                "events",
+            ),
+            [
+                (
+                    p.name or (w.label(p.actor_id) if p.actor_id in LIBOPS_ACTORS else p.actor_id),
+                    w("sep.list").join(w.label(r) for r in p.roles) or NONE,
+                    w("sep.list").join(p.duties) or NONE,
+                    count(p.drafted),
+                    count(p.reviewed),
+                    count(p.published),
+                    count(p.answered),
+                    count(p.events),
+                )
+                for p in e.people
+            ],
+            [False, False, False, True, True, True, True, True],
+        )
+    )
+    out.append(Heading(3, w("h3.training")))
+    training = report.training
+    if not training.courses:
+        out.append(Paragraph(w("p.no_training")))
+        return out
+    out.append(
+        _table(
+            w.columns("course", "provider", "trainees", "hours"),
+            [
+                (
+                    c.course,
+                    c.provider or NONE,
+                    w("sep.list").join(c.people),
+                    number(c.hours),
+                )
+                for c in training.courses
+            ],
+            [False, False, False, True],
+        )
+    )
+    out.append(
+        Paragraph(
+            w(
+                "p.training_hours",
+                courses=count(len(training.courses)),
+                hours=number(training.hours),
+            )
+        )
+    )
+    return out

@@ -90,6 +90,7 @@ from libops.report.sections import (
 from libops.report.standing import _standing_records
 from libops.report.statistics import _statistics
 from libops.report.summary import _summary, _target_advice, report_kind
+from libops.report.team import training, with_duties
 from libops.report.topics import _brief_counts, _topic_heat
 from libops.report.wechat_index import _wechat_index
 
@@ -227,6 +228,7 @@ def build_report(
     )
     goals = _goals(scorecard, campaigns)
     execution = _named(_execution(rows, activity, campaigns, chosen_period), team)
+    execution = with_duties(execution, engine.view("team"))  # the team (issue 17)
     engagement = _engagement(rows, chosen_period)
     cadence = _cadence(engine.view("cadence"), chosen_period, rows, campaigns)
     interactions = _interactions(interactions_view, campaign)
@@ -302,6 +304,8 @@ def build_report(
             campaign,
             None if last_recorded is None else _local_day(last_recorded.isoformat()),
         ),
+        # The team's training (issue 17, item 7), in the report's period.
+        training=training(engine.view("team"), chosen_period, team),
     )
 
 

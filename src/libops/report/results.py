@@ -14,6 +14,7 @@ from libops.domain.values import Period
 from libops.projections.cadence import OVER, UNDER, WITHIN, CadenceComplianceProjection
 from libops.projections.engagement import ZONE
 from libops.projections.interactions import LENGTH_BUCKETS
+from libops.projections.team import ACTION_KINDS, ANSWERED, DRAFTED, PUBLISHED, REVIEWED
 from libops.report.sections import (
     CadenceRow,
     CampaignInfo,
@@ -91,6 +92,10 @@ def _execution(
     days than it simulates).
     """
     people = Counter(e["actor_id"] for e in activity)
+    # What each did, by kind (issue 17, the team): (actor id, kind) -> count.
+    actions = Counter(
+        (e["actor_id"], ACTION_KINDS[e["topic"]]) for e in activity if e["topic"] in ACTION_KINDS
+    )
     posts = Counter((o.platform, o.content_type) for o in rows)
     names = {c.id: c.label for c in campaigns}
     milestones = [
@@ -114,7 +119,17 @@ def _execution(
     return Execution(
         first_publication=days[0] if days else None,
         last_publication=days[-1] if days else None,
-        people=tuple(Person(a, n) for a, n in sorted(people.items(), key=lambda i: (-i[1], i[0]))),
+        people=tuple(
+            Person(
+                a,
+                n,
+                drafted=actions[a, DRAFTED],
+                reviewed=actions[a, REVIEWED],
+                published=actions[a, PUBLISHED],
+                answered=actions[a, ANSWERED],
+            )
+            for a, n in sorted(people.items(), key=lambda i: (-i[1], i[0]))
+        ),
         posts=tuple(PostCount(p, t, n) for (p, t), n in sorted(posts.items())),
         posts_total=len(rows),
         milestones=tuple(milestones),

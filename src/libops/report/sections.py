@@ -116,6 +116,13 @@ class Person:
     events: int
     name: str | None = None
     roles: tuple[str, ...] = ()
+    # The team (issue 17, item 7): the member's duties on the roster, and their actions in
+    # scope by kind (libops.projections.team.ACTION_KINDS).
+    duties: tuple[str, ...] = ()
+    drafted: int = 0
+    reviewed: int = 0
+    published: int = 0
+    answered: int = 0
 
 
 @attrs.frozen
@@ -860,6 +867,8 @@ class Report:
     """Each topic's peak, latest day and decline (issue 17)."""
     briefs: BriefCounts = BriefCounts()
     """The content briefs due in scope (issue 17)."""
+    training: Training = attrs.field(factory=lambda: Training())
+    """The team's training in the period (issue 17, item 7)."""
 
     @property
     def is_empty(self) -> bool:
@@ -937,3 +946,30 @@ class Satisfaction:
     def responses(self) -> int:
         """Every response to the surveys in scope."""
         return sum(row.responses for row in self.surveys)
+
+
+# --- the team and training (issue 17, item 7) --------------------------------------------
+
+
+@attrs.frozen
+class TrainingCourse:
+    """A course the team took in the period: who took it (names, or logins) and the hours
+    they spent on it together."""
+
+    course: str
+    provider: str
+    people: tuple[str, ...]
+    hours: Decimal
+
+
+@attrs.frozen
+class Training:
+    """The team's training in the report's period (all recorded training when it has
+    none), from the team view: by course, and the hours in all."""
+
+    courses: tuple[TrainingCourse, ...] = ()
+
+    @property
+    def hours(self) -> Decimal:
+        """Training hours in all."""
+        return sum((c.hours for c in self.courses), Decimal(0))

@@ -593,6 +593,24 @@ STRINGS: Final[dict[str, str]] = {
     "p.briefs": "Content briefs due in the period: {planned} planned, {on_time} drafted "
     "on time, {late} drafted late, {overdue} overdue and {dropped} dropped.",
     "risk.brief_overdue": "Content brief overdue: {brief}",
+    # --- the team and training (issue 17, item 7) ---
+    "h3.team": "The team and training",
+    "p.team": "Who did what in the period: posts drafted, reviews given (approvals and "
+    "requests for changes), post variants published and questions answered, with each "
+    "person's roles and duties on the roster.",
+    "col.duties": "Duties",
+    "col.drafted": "Drafted",
+    "col.reviews": "Reviews",
+    "col.publishes": "Published",
+    "col.answers_given": "Answers",
+    "h3.training": "Training",
+    "col.course": "Course",
+    "col.provider": "Provider",
+    "col.trainees": "People",
+    "col.hours": "Hours",
+    "p.training_hours": "Training in the period: {courses} {courses:course|courses}, "
+    "{hours} {hours:hour|hours} in all.",
+    "p.no_training": "No training was recorded in the period.",
 }
 """Every heading, label and sentence of the report in English, by key."""
 

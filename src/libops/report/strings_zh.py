@@ -529,6 +529,22 @@ STRINGS: Final[dict[str, str]] = {
     "p.briefs": "本时段到期的内容选题：已排期 {planned} 个，按时成稿 {on_time} 个，逾期成稿 "
     "{late} 个，已逾期 {overdue} 个，已放弃 {dropped} 个。",
     "risk.brief_overdue": "内容选题逾期：{brief}",
+    # --- the team and training (issue 17, item 7) ---
+    "h3.team": "团队与培训",
+    "p.team": "本期分工与完成情况：撰写的稿件、审核（通过与退回修改）、发布的平台版本和回答的问题，"
+    "以及每人在团队名册中的角色与分工。",
+    "col.duties": "分工",
+    "col.drafted": "撰写",
+    "col.reviews": "审核",
+    "col.publishes": "发布",
+    "col.answers_given": "回答",
+    "h3.training": "培训",
+    "col.course": "课程",
+    "col.provider": "举办方",
+    "col.trainees": "参训人员",
+    "col.hours": "学时",
+    "p.training_hours": "本期培训：{courses} 门课程，共 {hours} 学时。",
+    "p.no_training": "本期没有培训记录。",
 }
 """Every heading, label and sentence of the report in Chinese, by key."""
 

@@ -57,6 +57,7 @@ from libops.application.interactions import (
     ReadingSessionService,
     SurveyService,
 )
+from libops.application.media import MediaService
 from libops.application.personal_data import PersonalData
 from libops.application.posts import PostService
 from libops.application.privacy import PersonalDataService, erasure_pending
@@ -192,6 +193,8 @@ class LibOps:
         self.questions.queries = self.budgets.queries = self.queries
         # Content briefs, from need to draft (docs/briefs.md).
         self.briefs = BriefService(self.bus)
+        # The media library and its licences, checked at review (docs/media.md).
+        self.media = MediaService(self.bus)
         self._projections: ProjectionEngine | None = None
         self.erasures_finished: tuple[str, ...] = ()
         """The subjects whose erasure, left half-way, opening the store finished."""

@@ -1052,6 +1052,59 @@ def brief_scenario(ops: LibOps) -> None:
     ops.briefs.drop(ADMIN, other, "no presenter this month")
 
 
+def media_scenario(ops: LibOps) -> None:
+    """Every MediaAsset event (issue 17): a photo under CC BY 4.0 for Weibo only, its licence
+    replaced by a purchased one; a music track in the public domain, withdrawn; a post on
+    WeChat using both, submitted for review: a finding for the withdrawn track."""
+    from libops.domain.media import Licence, asset_reference
+
+    photo = ops.media.register(
+        PLANNER,
+        title="阅览室 · Reading room",
+        kind="image",
+        source="Wikimedia Commons, user Shanghai-Lib",
+        content_ref="sha256:" + "5e" * 32,
+        licence=Licence(
+            kind="creative_commons",
+            cc_id="CC BY 4.0",
+            holder="Shanghai-Lib",
+            reference="https://creativecommons.org/licenses/by/4.0/",
+            expires_on=date(2026, 4, 30),
+            platforms=["weibo"],
+            attribution="Photo: Shanghai-Lib, CC BY 4.0",
+        ),
+    )
+    ops.media.update_licence(
+        ADMIN,
+        photo,
+        Licence(kind="purchased", holder="Visual China", reference="VC-2026-0418"),
+    )
+    track = ops.media.register(
+        PLANNER,
+        title="Für Elise",
+        kind="music",
+        source="Musopen recording",
+        content_ref="https://media.example.org/elise.mp3",
+        licence=Licence(kind="public_domain"),
+    )
+    ops.media.withdraw(ADMIN, track, "the recording itself is not in the public domain")
+    post = ops.posts.draft(
+        PLANNER,
+        title="Music in the reading room",
+        body="Quiet music for quiet reading.",
+        content_type="knowledge",
+        format="image_text",
+        variants=[
+            PostVariant(
+                "wechat",
+                "Quiet music for quiet reading",
+                media=(asset_reference(photo), asset_reference(track)),
+            )
+        ],
+    )
+    ops.posts.submit_for_review(PLANNER, post)
+
+
 def _no_gateways(clock: Clock) -> tuple[PlatformGateway, ...]:
     return ()
 
@@ -1319,6 +1372,14 @@ SCENARIOS: tuple[Golden, ...] = (
         "b41ef000",
         "A campaign; a content brief with references, planned, replanned, started and "
         "drafted as a post of the campaign; another brief proposed and dropped.",
+    ),
+    Golden(
+        "media_events.json",
+        media_scenario,
+        "3ed1a000",
+        "A photo under CC BY 4.0 for Weibo, its licence replaced by a purchased one; a "
+        "public-domain track, withdrawn; a WeChat post using both, submitted for review.",
+        sealed_drafts=False,
     ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""

@@ -133,6 +133,11 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "brief.start": frozenset({_PLANNER, _ADMIN}),
         "brief.mark_drafted": frozenset({_PLANNER, _ADMIN}),
         "brief.drop": frozenset({_PLANNER, _ADMIN}),
+        # Media library (issue 17): planners choose and register the media they use;
+        # operations admins keep the licences in order and withdraw assets.
+        "media.register": frozenset({_PLANNER, _ADMIN}),
+        "media.update_licence": frozenset({_PLANNER, _ADMIN}),
+        "media.withdraw": frozenset({_PLANNER, _ADMIN}),
     }
 )
 """Each command's name, mapped to the roles that may give it. The auditor role gives none."""

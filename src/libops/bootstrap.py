@@ -195,6 +195,7 @@ class LibOps:
         self.briefs = BriefService(self.bus)
         # The media library and its licences, checked at review (docs/media.md).
         self.media = MediaService(self.bus)
+        self.media.views = lambda: self.projections
         self._projections: ProjectionEngine | None = None
         self.erasures_finished: tuple[str, ...] = ()
         """The subjects whose erasure, left half-way, opening the store finished."""

@@ -3,6 +3,7 @@ on memory, SQLite and PostgreSQL (the ``ops`` fixture)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from uuid import UUID, uuid4
@@ -11,6 +12,7 @@ import pytest
 
 from libops import Actor, LibOps, Platform, PostVariant, ReviewChecklist
 from libops.adapters.clock import ManualClock
+from libops.adapters.sandbox import SandboxPlatform
 from libops.domain.errors import (
     InvalidValueError,
     LicenceTermsError,
@@ -21,6 +23,7 @@ from libops.domain.errors import (
 )
 from libops.domain.media import Licence, LicenceKind, MediaKind, MediaStatus, asset_reference
 from libops.domain.values import Finding, FindingKind
+from libops.projections.media import expiring_assets
 from tests.actors import ADMIN, AUDITOR, PLANNER, REVIEWER, TECH
 from tests.helpers import refused
 
@@ -217,3 +220,60 @@ def test_expiring_list(ops: LibOps) -> None:
     gone = _asset(ops, "Gone", expires_on=TODAY - timedelta(days=1))
     assert [a.id for a in ops.media.expiring()] == [gone, soon]
     assert [a.id for a in ops.media.expiring(within_days=60)][-1] != soon
+
+
+@pytest.fixture
+def weibo_ops(store_url: str, clock: ManualClock) -> Iterator[LibOps]:
+    weibo = SandboxPlatform("weibo", seed="weibo", clock=clock)
+    with LibOps.open(store_url, clock=clock, migrate=True, gateways=[weibo]) as opened:
+        yield opened
+
+
+def test_media_view_counts_posts_publishes_findings_and_expiry(weibo_ops: LibOps) -> None:
+    ops = weibo_ops
+    photo = _asset(ops, "Photo", expires_on=TODAY + timedelta(days=20))
+    track = _asset(ops, "Track", platforms=["wechat"])
+    used = ops.posts.draft(
+        PLANNER,
+        title="Book Day",
+        body="Books for everyone.",
+        content_type="news",
+        format="image_text",
+        variants=[PostVariant("weibo", "Books", media=(asset_reference(photo),))],
+    )
+    ops.posts.submit_for_review(PLANNER, used)
+    ops.posts.review(REVIEWER, used, CHECKED, approve=True)
+    ops.publishing.publish(ADMIN, used, "weibo")
+    # A second post uses the track on Weibo (not licensed there), then swaps it for the photo.
+    swapped = ops.posts.draft(
+        PLANNER,
+        title="Night reading",
+        body="Read late with us.",
+        content_type="news",
+        format="image_text",
+        variants=[PostVariant("weibo", "Late", media=(asset_reference(track),))],
+    )
+    assert [f.kind for f in ops.posts.submit_for_review(PLANNER, swapped)] == [
+        FindingKind.LICENCE_PLATFORM
+    ]
+    ops.posts.review(REVIEWER, swapped, CHECKED, approve=False, comments="swap the track")
+    ops.posts.revise(
+        PLANNER,
+        swapped,
+        variants=[PostVariant("weibo", "Late", media=(asset_reference(photo),))],
+    )
+    ops.projections.run()
+
+    photo_use = ops.media.usage(photo)
+    assert photo_use.posts == (used, swapped)
+    assert photo_use.publishes == 1
+    assert photo_use.findings == ()
+    assert photo_use.expires_on == TODAY + timedelta(days=20)
+    track_use = ops.media.usage(str(track))
+    assert track_use.posts == ()
+    assert track_use.publishes == 0
+    assert track_use.findings == (("2026-03-01", "licence_platform"),)
+    assert [a for a, _ in expiring_assets(ops.projections.view("media"), TODAY)] == [str(photo)]
+    assert expiring_assets(ops.projections.view("media"), TODAY, within_days=10) == []
+    with pytest.raises(UnknownIdError):
+        ops.media.usage(uuid4())

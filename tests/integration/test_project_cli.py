@@ -122,6 +122,7 @@ class TestStandardRegistry:
             "libops.projections.reuse:ReuseProjection",
             "libops.projections.surveys:SurveysProjection",
             "libops.projections.topics:TopicHeatProjection",
+            "libops.projections.media:MediaProjection",
         )
         assert standard_projection_classes() == STANDARD_PROJECTIONS
 

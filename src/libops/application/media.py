@@ -4,6 +4,7 @@ licence check the review of a post runs on the assets it uses (docs/media.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from uuid import UUID
 
@@ -22,7 +23,9 @@ from libops.domain.media import (
     licence_findings,
 )
 from libops.domain.post import Post
-from libops.domain.values import Finding, Platform, to_enum
+from libops.domain.values import Finding, Platform, require_uuid, to_enum
+from libops.projections.engine import ProjectionEngine
+from libops.projections.media import NAME as MEDIA_VIEW
 
 KINDS.setdefault(MediaAsset, "media asset")
 
@@ -93,8 +96,26 @@ def require_licensed(
         )
 
 
+@attrs.frozen
+class MediaUsage:
+    """What the ``media`` view knows of one asset: the posts whose media name it now, how
+    many variants went out with it, the licence findings review raised on it (``[day,
+    kind]``), and its licence's last day (None: no expiry)."""
+
+    asset_id: UUID
+    title: str
+    status: MediaStatus
+    posts: tuple[UUID, ...]
+    publishes: int
+    findings: tuple[tuple[str, str], ...]
+    expires_on: date | None
+
+
 class MediaService(Executes):
     """The media library: register assets, update their licences, withdraw them."""
+
+    views: Callable[[], ProjectionEngine] | None = None
+    """The store's projection engine (set by :class:`~libops.LibOps` when it opens)."""
 
     register = command_method(RegisterMedia)
     update_licence = command_method(UpdateMediaLicence)
@@ -117,6 +138,26 @@ class MediaService(Executes):
                 (a for a in assets if wanted is None or a.status is wanted),
                 key=lambda a: (a.title, str(a.id)),
             )
+        )
+
+    def usage(self, asset_id: UUID | str) -> MediaUsage:
+        """The asset's usage from the ``media`` view, as far as the view has caught up (run
+        ``ops.projections.run()`` first). :class:`UnknownIdError` if the view has no such
+        asset."""
+        asset = require_uuid("asset id", asset_id)
+        if self.views is None:
+            raise UnknownIdError("media asset", asset)
+        doc = self.views().get(MEDIA_VIEW, f"asset:{asset}")
+        if doc is None:
+            raise UnknownIdError("media asset", asset)
+        return MediaUsage(
+            asset_id=asset,
+            title=doc["title"],
+            status=MediaStatus(doc["status"]),
+            posts=tuple(UUID(p) for p in doc["posts"]),
+            publishes=doc["publishes"],
+            findings=tuple((day, kind) for day, kind in doc["findings"]),
+            expires_on=None if doc["expires_on"] is None else date.fromisoformat(doc["expires_on"]),
         )
 
     def expiring(self, within_days: int = 30, today: date | None = None) -> tuple[MediaAsset, ...]:

@@ -15,6 +15,7 @@ from libops.projections.budget import BudgetPositionsProjection
 from libops.projections.cadence import CadenceComplianceProjection
 from libops.projections.engagement import EngagementProjection
 from libops.projections.interactions import InteractionEffectivenessProjection
+from libops.projections.media import MediaProjection
 from libops.projections.reuse import ReuseProjection
 from libops.projections.risks import RiskRegisterProjection
 from libops.projections.scorecard import CampaignScorecardProjection
@@ -39,6 +40,7 @@ STANDARD_PROJECTIONS: Final[tuple[type[Projection], ...]] = (
     ReuseProjection,
     SurveysProjection,
     TopicHeatProjection,
+    MediaProjection,
 )
 """The classes of the standard projections, in the order they run."""
 

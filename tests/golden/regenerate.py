@@ -1055,7 +1055,9 @@ def brief_scenario(ops: LibOps) -> None:
 def media_scenario(ops: LibOps) -> None:
     """Every MediaAsset event (issue 17): a photo under CC BY 4.0 for Weibo only, its licence
     replaced by a purchased one; a music track in the public domain, withdrawn; a post on
-    WeChat using both, submitted for review: a finding for the withdrawn track."""
+    WeChat using both, submitted for review: a finding for the withdrawn track; the library
+    adds the checklist item 导向 (orientation), and the reviewer sends the post back answering
+    it (issue 17, item 9)."""
     from libops.domain.media import Licence, asset_reference
 
     photo = ops.media.register(
@@ -1103,6 +1105,15 @@ def media_scenario(ops: LibOps) -> None:
         ],
     )
     ops.posts.submit_for_review(PLANNER, post)
+    ops.review_items.define(ADMIN, "orientation", "Orientation", "导向")
+    ops.posts.review(
+        REVIEWER,
+        post,
+        ReviewChecklist(accuracy=True, copyright=False, privacy=True),
+        approve=False,
+        comments="the track may not be used: swap it",
+        answers={"orientation": "not_applicable"},
+    )
 
 
 def _no_gateways(clock: Clock) -> tuple[PlatformGateway, ...]:
@@ -1378,7 +1389,8 @@ SCENARIOS: tuple[Golden, ...] = (
         media_scenario,
         "3ed1a000",
         "A photo under CC BY 4.0 for Weibo, its licence replaced by a purchased one; a "
-        "public-domain track, withdrawn; a WeChat post using both, submitted for review.",
+        "public-domain track, withdrawn; a WeChat post using both, submitted for review; "
+        "a checklist item 导向 added; the post sent back, the item answered.",
         sealed_drafts=False,
     ),
 )

@@ -11,9 +11,10 @@ from uuid import UUID
 
 import pytest
 
-from libops import LibOps, Platform
+from libops import LibOps, Platform, ReviewChecklist
 from libops.domain.media import Licence, LicenceKind, MediaAsset, MediaKind, MediaStatus
 from libops.domain.post import Post
+from libops.domain.review import REVIEW_ITEMS_ID, ReviewItem, ReviewItems
 from libops.domain.values import Finding, FindingKind
 from tests.golden.regenerate import load, stored_events
 
@@ -22,7 +23,7 @@ PHOTO = UUID("3ed1a000-0000-4000-8000-000000000001")
 TRACK = UUID("3ed1a000-0000-4000-8000-000000000002")
 POST = UUID("3ed1a000-0000-4000-8000-000000000003")
 
-CC_LICENCE = {
+CC_LICENCE: dict[str, Any] = {
     "kind": "creative_commons",
     "holder": "Shanghai-Lib",
     "cc_id": "CC BY 4.0",
@@ -31,7 +32,7 @@ CC_LICENCE = {
     "platforms": ["weibo"],
     "attribution": "Photo: Shanghai-Lib, CC BY 4.0",
 }
-PURCHASED = {
+PURCHASED: dict[str, Any] = {
     "kind": "purchased",
     "holder": "Visual China",
     "cc_id": None,
@@ -40,7 +41,7 @@ PURCHASED = {
     "platforms": [],
     "attribution": None,
 }
-PUBLIC_DOMAIN = {
+PUBLIC_DOMAIN: dict[str, Any] = {
     "kind": "public_domain",
     "holder": None,
     "cc_id": None,
@@ -92,6 +93,39 @@ MEDIA_EVENTS: dict[int, tuple[type[Any], UUID, int, dict[str, Any]]] = {
             "findings": [Finding(FindingKind.MEDIA_WITHDRAWN, f"media:{TRACK}", WITHDRAWN)],
         },
     ),
+    6: (
+        ReviewItems.Started,
+        REVIEW_ITEMS_ID,
+        1,
+        {
+            "originator_topic": "libops:ReviewItems",
+            "actor_id": "admin-1",
+        },
+    ),
+    7: (
+        ReviewItems.ItemDefined,
+        REVIEW_ITEMS_ID,
+        2,
+        {
+            "actor_id": "admin-1",
+            "key": "orientation",
+            "label_en": "Orientation",
+            "label_zh": "导向",
+        },
+    ),
+    8: (
+        Post.ChangesRequested,
+        POST,
+        3,
+        {
+            "actor_id": "reviewer-1",
+            "campaign_id": None,
+            "checklist": ReviewChecklist(accuracy=True, copyright=False, privacy=True),
+            "findings": [Finding(FindingKind.MEDIA_WITHDRAWN, f"media:{TRACK}", WITHDRAWN)],
+            "comments": "the track may not be used: swap it",
+            "answers": {"orientation": "not_applicable"},
+        },
+    ),
 }
 """The events of the file by position (4: the post drafted)."""
 
@@ -111,6 +145,9 @@ def test_the_file_holds_the_expected_records() -> None:
         "libops:MediaAsset.Withdrawn",
         "libops:Post.Drafted",
         "libops:Post.SubmittedForReview",
+        "libops:ReviewItems.Started",
+        "libops:ReviewItems.ItemDefined",
+        "libops:Post.ChangesRequested",
     ]
 
 
@@ -155,3 +192,5 @@ def test_the_assets_reconstruct(fresh_ops: LibOps) -> None:
         (FindingKind.MEDIA_WITHDRAWN, f"media:{TRACK}")
     ]
     assert photo.licence.valid_on(date(2099, 1, 1))
+    assert fresh_ops.review_items.list() == (ReviewItem("orientation", "Orientation", "导向"),)
+    assert post.reviews[-1].answers == {"orientation": "not_applicable"}

@@ -6,7 +6,7 @@ Every text a post is drafted or revised with is sealed under its revision's own 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -31,6 +31,7 @@ from libops.application.drafts import (
 )
 from libops.application.media import post_licence_findings, require_licensed
 from libops.application.queries import DEFAULT_LIMIT, Page, Queries, queries_of
+from libops.application.review_items import defined_items
 from libops.application.sameness import (
     RecentPostTexts,
     SimilarPost,
@@ -215,12 +216,16 @@ class ReviewPost(Command[None]):
     checklist: ReviewChecklist = attrs.field(kw_only=False)
     approve: bool
     comments: str = ""
+    answers: Mapping[str, str] | None = None
+    """The answers to the checklist items the library added (``review.define_item``), by
+    key: ``checked``, ``not_checked`` or ``not_applicable``; every item must be answered."""
 
 
 @handles(ReviewPost)
 def review_post(ctx: Context, actor: Actor, command: ReviewPost) -> None:
     post = load_post(ctx, command.post_id)  # what is kept from a redaction is sealed again
-    post.review(actor, sealer=draft_seals(ctx.deps), **command.arguments("post_id"))
+    items = [item.key for item in defined_items(ctx.app)]
+    post.review(actor, sealer=draft_seals(ctx.deps), items=items, **command.arguments("post_id"))
     if command.approve:  # licences are checked again: one may have expired meanwhile
         require_licensed(ctx.app, post, ctx.deps.today(), "approve")
     destroy_redacted_keys(ctx, post)

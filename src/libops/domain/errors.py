@@ -875,3 +875,10 @@ class MediaLicenceError(RuleViolationError):
     def __init__(self, message: str, findings: tuple[object, ...] = ()) -> None:
         super().__init__(message)
         self.findings = findings
+
+
+class ReviewItemError(InvalidValueError):
+    """A checklist item a library defines is malformed (its key is not a short lowercase
+    name, or is one of the built-in items; a label is missing), or a review's answers to
+    the defined items name an item that is not defined or give an answer that is not
+    ``checked``, ``not_checked`` or ``not_applicable``."""

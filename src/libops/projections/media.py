@@ -10,7 +10,9 @@ Documents (name ``media``):
   ([day, ...], Asia/Shanghai, one per publish), "findings" ([[day, kind], ...]: the licence
   findings on the asset at each submission for review)}``;
 - ``post:<post id>``: ``{"media": [...], "variants": {platform: [...]}}``: the post's current
-  media references (kept to follow revisions and publishes).
+  media references (kept to follow revisions and publishes);
+- ``answers:<day>``: ``{item key: {answer: count}}``: how the reviews of the day (approvals
+  and changes requested, Asia/Shanghai) answered the checklist items the library added.
 
 No file bytes and no post text are kept. :func:`expiring_assets` lists the active assets
 whose licence ends within some days of a day.
@@ -153,6 +155,26 @@ class MediaProjection(Projection):
                 continue
             asset_doc["findings"].append([day, finding.kind.value])
             view.put(f"asset:{finding.where.removeprefix('media:')}", asset_doc)
+
+
+    def _answers(self, event: Post.Approved | Post.ChangesRequested, view: View) -> None:
+        answers = getattr(event, "answers", None)
+        if not answers:
+            return
+        key = f"answers:{_day(event.timestamp)}"
+        doc: dict[str, Any] = view.get(key) or {}
+        for item, answer in answers.items():
+            counts = doc.setdefault(item, {})
+            counts[answer] = counts.get(answer, 0) + 1
+        view.put(key, doc)
+
+    @handles(Post.Approved)
+    def approved(self, event: Post.Approved, view: View) -> None:
+        self._answers(event, view)
+
+    @handles(Post.ChangesRequested)
+    def changes_requested(self, event: Post.ChangesRequested, view: View) -> None:
+        self._answers(event, view)
 
 
 def expiring_assets(

@@ -156,7 +156,6 @@ class MediaProjection(Projection):
             asset_doc["findings"].append([day, finding.kind.value])
             view.put(f"asset:{finding.where.removeprefix('media:')}", asset_doc)
 
-
     def _answers(self, event: Post.Approved | Post.ChangesRequested, view: View) -> None:
         answers = getattr(event, "answers", None)
         if not answers:

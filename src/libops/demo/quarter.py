@@ -56,6 +56,7 @@ class Quarter(BriefActions, PostActions, ReaderActions, MoneyActions, StandingAc
         self.schedule_money()
         self.schedule_standing()
         self.schedule_briefs()
+        self.schedule_media()
 
     # --- the actions -----------------------------------------------------------------------
 

@@ -59,11 +59,13 @@ from libops.application.interactions import (
     ReadingSessionService,
     SurveyService,
 )
+from libops.application.media import MediaService
 from libops.application.personal_data import PersonalData
 from libops.application.posts import PostService
 from libops.application.privacy import PersonalDataService, erasure_pending
 from libops.application.publishing import PublishingService
 from libops.application.queries import Queries
+from libops.application.review_items import ReviewItemService
 from libops.application.risks import RiskService
 from libops.application.standing import StandingService
 from libops.application.users import UserService
@@ -200,6 +202,11 @@ class LibOps:
         self.briefs = BriefService(self.bus)
         # Analytics exports from the platforms' back offices (docs/import.md).
         self.imports = ImportService(self.bus, reader=read_export)
+        # The media library and its licences, checked at review (docs/media.md).
+        self.media = MediaService(self.bus)
+        self.media.views = lambda: self.projections
+        # Checklist items the library adds to every review (docs/review.md).
+        self.review_items = ReviewItemService(self.bus)
         self._projections: ProjectionEngine | None = None
         self.erasures_finished: tuple[str, ...] = ()
         """The subjects whose erasure, left half-way, opening the store finished."""

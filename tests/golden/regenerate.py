@@ -1076,6 +1076,70 @@ def brief_scenario(ops: LibOps) -> None:
     ops.briefs.drop(ADMIN, other, "no presenter this month")
 
 
+def media_scenario(ops: LibOps) -> None:
+    """Every MediaAsset event (issue 17): a photo under CC BY 4.0 for Weibo only, its licence
+    replaced by a purchased one; a music track in the public domain, withdrawn; a post on
+    WeChat using both, submitted for review: a finding for the withdrawn track; the library
+    adds the checklist item 导向 (orientation), and the reviewer sends the post back answering
+    it (issue 17, item 9)."""
+    from libops.domain.media import Licence, asset_reference
+
+    photo = ops.media.register(
+        PLANNER,
+        title="阅览室 · Reading room",
+        kind="image",
+        source="Wikimedia Commons, user Shanghai-Lib",
+        content_ref="sha256:" + "5e" * 32,
+        licence=Licence(
+            kind="creative_commons",
+            cc_id="CC BY 4.0",
+            holder="Shanghai-Lib",
+            reference="https://creativecommons.org/licenses/by/4.0/",
+            expires_on=date(2026, 4, 30),
+            platforms=["weibo"],
+            attribution="Photo: Shanghai-Lib, CC BY 4.0",
+        ),
+    )
+    ops.media.update_licence(
+        ADMIN,
+        photo,
+        Licence(kind="purchased", holder="Visual China", reference="VC-2026-0418"),
+    )
+    track = ops.media.register(
+        PLANNER,
+        title="Für Elise",
+        kind="music",
+        source="Musopen recording",
+        content_ref="https://media.example.org/elise.mp3",
+        licence=Licence(kind="public_domain"),
+    )
+    ops.media.withdraw(ADMIN, track, "the recording itself is not in the public domain")
+    post = ops.posts.draft(
+        PLANNER,
+        title="Music in the reading room",
+        body="Quiet music for quiet reading.",
+        content_type="knowledge",
+        format="image_text",
+        variants=[
+            PostVariant(
+                "wechat",
+                "Quiet music for quiet reading",
+                media=(asset_reference(photo), asset_reference(track)),
+            )
+        ],
+    )
+    ops.posts.submit_for_review(PLANNER, post)
+    ops.review_items.define(ADMIN, "orientation", "Orientation", "导向")
+    ops.posts.review(
+        REVIEWER,
+        post,
+        ReviewChecklist(accuracy=True, copyright=False, privacy=True),
+        approve=False,
+        comments="the track may not be used: swap it",
+        answers={"orientation": "not_applicable"},
+    )
+
+
 def _no_gateways(clock: Clock) -> tuple[PlatformGateway, ...]:
     return ()
 
@@ -1412,6 +1476,15 @@ SCENARIOS: tuple[Golden, ...] = (
         "f0110000",
         "A WeChat account's daily follower figures imported from a user-growth export: two "
         "days recorded, then a corrected file replacing the second day.",
+    ),
+    Golden(
+        "media_events.json",
+        media_scenario,
+        "3ed1a000",
+        "A photo under CC BY 4.0 for Weibo, its licence replaced by a purchased one; a "
+        "public-domain track, withdrawn; a WeChat post using both, submitted for review; "
+        "a checklist item 导向 added; the post sent back, the item answered.",
+        sealed_drafts=False,
     ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""

@@ -154,6 +154,9 @@ Body = Callable[[Ids], dict[str, Any]]
 NO_BRIEF = "00000000-0000-4000-8000-00000000b41e"
 """A content brief id no test makes."""
 
+NO_ASSET = "3ed1a000-0000-4000-8000-00000000dead"
+"""A media asset id no test makes."""
+
 NO_USER = "no.such.user"
 """A login no test adds."""
 
@@ -486,6 +489,25 @@ BODIES: Mapping[str, Body] = {
     "brief.start": lambda i: {"brief_id": NO_BRIEF},
     "brief.mark_drafted": lambda i: {"brief_id": NO_BRIEF, "post_id": i.post},
     "brief.drop": lambda i: {"brief_id": NO_BRIEF, "reason": "no longer needed"},
+    # Media library and checklist items (issue 17): the commands on an asset name one that
+    # does not exist.
+    "media.register": lambda i: {
+        "title": "Reading room",
+        "kind": "image",
+        "source": "Visual China",
+        "content_ref": "sha256:00",
+        "licence": {"kind": "purchased", "holder": "Visual China", "expires_on": "2026-12-31"},
+    },
+    "media.update_licence": lambda i: {
+        "asset_id": NO_ASSET,
+        "licence": {"kind": "public_domain", "platforms": ["weibo"]},
+    },
+    "media.withdraw": lambda i: {"asset_id": NO_ASSET, "reason": "complaint"},
+    "review.define_item": lambda i: {
+        "key": "orientation",
+        "label_en": "Orientation",
+        "label_zh": "导向",
+    },
 }
 """A minimal valid body of every command, naming the aggregates of :class:`Ids`."""
 

@@ -213,6 +213,30 @@ class TestWhatTheDemoLeaves:
         assert risks.risks >= 3
         assert summary.projected
 
+    def test_the_media_library_and_the_swapped_visual(
+        self, small_run: tuple[str, DemoSummary]
+    ) -> None:
+        """The stock visual's licence ran out before the first topic post was drafted: review
+        found it, the post was sent back, swapped to the library's own photo and approved."""
+        url, _summary = small_run
+        with LibOps.open(url) as ops:
+            assets = {a.title: a for a in ops.media.list()}
+            assert sorted(assets) == [
+                "读书日主视觉 · Book Day key visual",
+                "馆舍实景 · Library interior",
+            ]
+            stock = ops.media.usage(assets["读书日主视觉 · Book Day key visual"].id)
+            own = ops.media.usage(assets["馆舍实景 · Library interior"].id)
+            assert stock.findings
+            assert {kind for _, kind in stock.findings} == {"licence_expired"}
+            assert stock.posts == ()
+            assert stock.publishes == 0
+            assert len(own.posts) == 1
+            assert own.publishes >= 1
+            post = ops.posts.get(own.posts[0])
+            assert post.status.value in {"approved", "scheduled", "published"}
+            assert [r.approved for r in post.reviews] == [False, True]
+
     def test_the_projections_are_caught_up(self, small_run: tuple[str, DemoSummary]) -> None:
         """After the demo every standard projection has read the whole log."""
         url, _summary = small_run

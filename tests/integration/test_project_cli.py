@@ -124,6 +124,7 @@ class TestStandardRegistry:
             "libops.projections.topics:TopicHeatProjection",
             "libops.projections.followers:FollowersProjection",
             "libops.projections.team:TeamProjection",
+            "libops.projections.media:MediaProjection",
         )
         assert standard_projection_classes() == STANDARD_PROJECTIONS
 

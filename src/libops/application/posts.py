@@ -6,7 +6,7 @@ Every text a post is drafted or revised with is sealed under its revision's own 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -29,7 +29,9 @@ from libops.application.drafts import (
     get_post,
     load_post,
 )
+from libops.application.media import post_licence_findings, require_licensed
 from libops.application.queries import DEFAULT_LIMIT, Page, Queries, queries_of
+from libops.application.review_items import defined_items
 from libops.application.sameness import (
     RecentPostTexts,
     SimilarPost,
@@ -181,7 +183,10 @@ class SubmitForReview(Command[tuple[Finding, ...]]):
     """Hand a post to review; returns (and records) what the automatic checks found.
 
     Besides personal data and sensitive words, the sameness check names the account's
-    recent posts the draft is close to (``similar_post`` findings: docs/sameness.md).
+    recent posts the draft is close to (``similar_post`` findings: docs/sameness.md), and
+    the media library's check names the assets it uses without a licence valid for its
+    platforms today (``media_unknown``, ``media_withdrawn``, ``licence_expired``,
+    ``licence_platform``: docs/media.md).
     """
 
     post_id: UUID | str
@@ -192,6 +197,7 @@ def submit_for_review(ctx: Context, actor: Actor, command: SubmitForReview) -> t
     post = load_post(ctx, command.post_id)
     findings = tuple(scan_texts(post.texts(), ctx.deps.sensitive_words))
     findings += sameness_findings(ctx.app, ctx.deps, post, ctx.now())
+    findings += post_licence_findings(ctx.app, post, ctx.deps.today())
     post.submit_for_review(actor, findings)
     return findings
 
@@ -210,12 +216,18 @@ class ReviewPost(Command[None]):
     checklist: ReviewChecklist = attrs.field(kw_only=False)
     approve: bool
     comments: str = ""
+    answers: Mapping[str, str] | None = None
+    """The answers to the checklist items the library added (``review.define_item``), by
+    key: ``checked``, ``not_checked`` or ``not_applicable``; every item must be answered."""
 
 
 @handles(ReviewPost)
 def review_post(ctx: Context, actor: Actor, command: ReviewPost) -> None:
     post = load_post(ctx, command.post_id)  # what is kept from a redaction is sealed again
-    post.review(actor, sealer=draft_seals(ctx.deps), **command.arguments("post_id"))
+    items = [item.key for item in defined_items(ctx.app)]
+    post.review(actor, sealer=draft_seals(ctx.deps), items=items, **command.arguments("post_id"))
+    if command.approve:  # licences are checked again: one may have expired meanwhile
+        require_licensed(ctx.app, post, ctx.deps.today(), "approve")
     destroy_redacted_keys(ctx, post)
 
 
@@ -262,6 +274,8 @@ def schedule_post(ctx: Context, actor: Actor, command: SchedulePost) -> tuple[Ca
     post = ctx.load(Post, command.post_id)
     post.schedule(actor, command.platform, command.at, now=ctx.now())
     target = to_platform(command.platform)
+    day = ctx.deps.cadence.local_day(command.at)
+    require_licensed(ctx.app, post, day, "schedule", target)
     calendar = _calendar(ctx, target) or ctx.add(PlatformCalendar.open(actor, target))
     warnings = ctx.deps.cadence.check(target, command.at, calendar.occupied(excluding=post.id))
     calendar.book(actor, post.id, command.at)

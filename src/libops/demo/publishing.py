@@ -7,20 +7,21 @@ from uuid import UUID
 
 import attrs
 
+from libops.demo.media import MediaActions
 from libops.demo.plan import PlannedPost
 from libops.demo.setting import METRIC_DAYS, TEAM, beijing_time
 from libops.demo.simulation import Action
-from libops.demo.state import QuarterState
 from libops.demo.texts import PHONE, TEXTS
 from libops.domain.cadence import CadenceBreach
 from libops.domain.errors import LibopsError
+from libops.domain.media import LICENCE_FINDINGS
 from libops.domain.post import ORIGINAL, REPOSTED, MetricOutcome
 from libops.domain.review import has_personal_data
 from libops.domain.risk import IncidentSeverity
 from libops.domain.values import Actor, ContentType, Platform, PostVariant, ReviewChecklist
 
 
-class PostActions(QuarterState):
+class PostActions(MediaActions):
     """A quarter's actions on posts: draft, review, schedule, publish, collect metrics."""
 
     def _variants(self, post: PlannedPost, title: str, body: str) -> list[PostVariant]:
@@ -84,7 +85,7 @@ class PostActions(QuarterState):
             content_type=post.content_type,
             format=post.format,
             variants=variants,
-            media=[f"media/q{self.index}-{post.n:04d}.jpg"],
+            media=self.post_media(post),
             source="City Library",
             licence="CC BY 4.0",
             campaign_id=self.campaigns[post.role],
@@ -93,6 +94,22 @@ class PostActions(QuarterState):
         self.post_ids[post.n] = post_id
         self._declare_origin(post, post_id, author)
         found = ops.posts.submit_for_review(author, post_id, idempotency_key=f"{key}:submit")
+        if any(f.kind in LICENCE_FINDINGS for f in found):  # the stock visual's licence ran
+            # out: the reviewer sends it back, the planner swaps in the library's own photo
+            ops.posts.review(
+                reviewer,
+                post_id,
+                ReviewChecklist(True, False, True, self.say("licence_expired")),
+                approve=False,
+                comments="素材授权已过期，请更换",
+                idempotency_key=f"{key}:review-licence",
+            )
+            ops.posts.revise(
+                author, post_id, media=self.own_media(), idempotency_key=f"{key}:swap-media"
+            )
+            found = ops.posts.submit_for_review(
+                author, post_id, idempotency_key=f"{key}:submit-swapped"
+            )
         if has_personal_data(found):  # a similar post informs the reviewer; it is no reason
             # to send the draft back
             tally.changes_requested += 1

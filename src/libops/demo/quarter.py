@@ -58,6 +58,7 @@ class Quarter(BriefActions, PostActions, ReaderActions, MoneyActions, StandingAc
         self.schedule_standing()
         self.schedule_briefs()
         self.schedule_team()
+        self.schedule_media()
 
     # --- the actions -----------------------------------------------------------------------
 

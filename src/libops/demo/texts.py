@@ -159,6 +159,7 @@ CONTENT: Final[dict[str, tuple[str, str]]] = {
     "deliverable_posts": ("3 posts", "3条帖子"),
     "deliverable_live": ("1 live Q&A", "1场直播问答"),
     "phone_found": ("contains a phone number", "含有电话号码"),
+    "licence_expired": ("the key visual's licence has expired", "主视觉素材授权已过期"),
     "incident_affected": (
         "Douyin video of the quarter's topic campaign",
         "本季度主题活动的抖音视频",

@@ -145,6 +145,14 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "brief.start": frozenset({_PLANNER, _ADMIN}),
         "brief.mark_drafted": frozenset({_PLANNER, _ADMIN}),
         "brief.drop": frozenset({_PLANNER, _ADMIN}),
+        # Media library (issue 17): planners choose and register the media they use;
+        # operations admins keep the licences in order and withdraw assets.
+        "media.register": frozenset({_PLANNER, _ADMIN}),
+        "media.update_licence": frozenset({_PLANNER, _ADMIN}),
+        "media.withdraw": frozenset({_PLANNER, _ADMIN}),
+        # Checklist items a library adds to every review (issue 17): the operations admin,
+        # who answers for the account, decides what reviewers must confirm.
+        "review.define_item": frozenset({_ADMIN}),
     }
 )
 """Each command's name, mapped to the roles that may give it. The auditor role gives none."""

@@ -46,7 +46,14 @@ from libops.domain.errors import (
     VariantLimitError,
 )
 from libops.domain.permissions import authorize
-from libops.domain.review import PERSONAL_DATA, scan_text
+from libops.domain.review import (
+    BUILT_IN_ITEMS,
+    PERSONAL_DATA,
+    ItemAnswer,
+    item_answers,
+    scan_text,
+    unconfirmed_items,
+)
 from libops.domain.values import (
     LINE_MAX,
     POST_TEXT_MAX,
@@ -147,6 +154,8 @@ class Review:
     checklist: ReviewChecklist
     findings: tuple[Finding, ...]
     comments: str
+    answers: Mapping[str, str] = attrs.field(factory=dict)
+    """The answers to the checklist items the library added, by key (issue 17)."""
 
 
 @attrs.frozen
@@ -350,6 +359,12 @@ class Post(Aggregate):
         checklist: ReviewChecklist
         findings: tuple[Finding, ...]
         comments: str
+        answers: dict[str, str] | None = None
+        """The answers to the checklist items the library added (issue 17), by key; None
+        (left out of the stored event) when the library added none."""
+
+        def __post_init__(self) -> None:
+            _leave_out_when_none(self, "answers")
 
     class ChangesRequested(Event):
         """A reviewer sent the post back to its authors."""
@@ -358,6 +373,11 @@ class Post(Aggregate):
         checklist: ReviewChecklist
         findings: tuple[Finding, ...]
         comments: str
+        answers: dict[str, str] | None = None
+        """As in :attr:`Post.Approved.answers`."""
+
+        def __post_init__(self) -> None:
+            _leave_out_when_none(self, "answers")
 
     class Scheduled(Event):
         """A platform's variant was booked to go out at a time (UTC)."""
@@ -944,8 +964,14 @@ class Post(Aggregate):
         comments: str = "",
         *,
         sealer: DraftSealer | None = None,
+        items: Iterable[str] = (),
+        answers: Mapping[str, ItemAnswer | str] | None = None,
     ) -> None:
         """Approve the post or request changes; the reviewer is never one of its authors.
+
+        ``items`` are the keys of the checklist items the library added; ``answers``
+        answers each of them (``checked``, ``not_checked``, ``not_applicable``), and an
+        approval needs none ``not_checked``.
 
         Approval needs every checklist item confirmed, no personal data found in the post
         and no redacted text in it; requesting changes needs comments saying what to change.
@@ -965,13 +991,11 @@ class Post(Aggregate):
         if not isinstance(approve, bool):
             raise InvalidValueError("approve must be true or false")
         comments = storable_text("comments", comments).strip()
+        answered = item_answers(items, answers)
         if approve:
-            if not checklist.passed:
-                missing = [
-                    name
-                    for name in ("accuracy", "copyright", "privacy")
-                    if not getattr(checklist, name)
-                ]
+            missing = [name for name in BUILT_IN_ITEMS if not getattr(checklist, name)]
+            missing += unconfirmed_items(answered)
+            if missing:
                 raise ChecklistIncompleteError(
                     f"cannot approve post {self.id}: not confirmed: {', '.join(missing)}"
                 )
@@ -995,6 +1019,7 @@ class Post(Aggregate):
             checklist=checklist,
             findings=self.findings,
             comments=comments,
+            answers=answered or None,
         )
         if not approve:
             self._redact_personal_data(actor, sealer)
@@ -1045,8 +1070,12 @@ class Post(Aggregate):
         checklist: ReviewChecklist,
         findings: tuple[Finding, ...],
         comments: str,
+        answers: dict[str, str] | None = None,
     ) -> None:
-        self.reviews = (*self.reviews, Review(actor_id, True, checklist, tuple(findings), comments))
+        self.reviews = (
+            *self.reviews,
+            Review(actor_id, True, checklist, tuple(findings), comments, dict(answers or {})),
+        )
         self.status = PostStatus.APPROVED
 
     @event(ChangesRequested)
@@ -1057,10 +1086,11 @@ class Post(Aggregate):
         checklist: ReviewChecklist,
         findings: tuple[Finding, ...],
         comments: str,
+        answers: dict[str, str] | None = None,
     ) -> None:
         self.reviews = (
             *self.reviews,
-            Review(actor_id, False, checklist, tuple(findings), comments),
+            Review(actor_id, False, checklist, tuple(findings), comments, dict(answers or {})),
         )
         self.status = PostStatus.CHANGES_REQUESTED
 

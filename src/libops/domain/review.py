@@ -6,14 +6,21 @@ and e-mail addresses are masked, so recording a finding does not leak the data a
 
 from __future__ import annotations
 
+import enum
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Final
+from uuid import NAMESPACE_URL, UUID, uuid5
 
-from libops.domain.errors import InvalidValueError
-from libops.domain.values import Finding, FindingKind
+import attrs
+from eventsourcing.domain import Aggregate, event
+
+from libops.domain import events
+from libops.domain.errors import ChecklistIncompleteError, InvalidValueError, ReviewItemError
+from libops.domain.permissions import authorize
+from libops.domain.values import Actor, Finding, FindingKind, require_line, to_enum
 
 PERSONAL_DATA: Final = frozenset(
     {FindingKind.MOBILE_NUMBER, FindingKind.ID_CARD_NUMBER, FindingKind.EMAIL_ADDRESS}
@@ -174,3 +181,138 @@ def scan_texts(
 def has_personal_data(findings: Iterable[Finding]) -> bool:
     """Whether any of ``findings`` is personal data (not merely a sensitive word)."""
     return any(f.kind in PERSONAL_DATA for f in findings)
+
+
+# --- checklist items a library adds (issue 17, item 9) ---------------------------------
+
+BUILT_IN_ITEMS: Final = ("accuracy", "copyright", "privacy")
+"""The items every review answers (the fields of :class:`ReviewChecklist`)."""
+
+REVIEW_ITEMS_ID: Final = uuid5(NAMESPACE_URL, "https://libops.invalid/review-items")
+"""The id of the store's one :class:`ReviewItems` aggregate."""
+
+_ITEM_KEY: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+class ItemAnswer(enum.Enum):
+    """A reviewer's answer to a checklist item a library defined."""
+
+    CHECKED = "checked"
+    NOT_CHECKED = "not_checked"
+    NOT_APPLICABLE = "not_applicable"
+
+
+@attrs.frozen
+class ReviewItem:
+    """A checklist item a library adds: its key (``orientation``) and its labels."""
+
+    key: str
+    label_en: str
+    label_zh: str
+
+    def label(self, language: str) -> str:
+        """The label in ``language`` (``zh`` or ``en``)."""
+        return self.label_zh if language == "zh" else self.label_en
+
+
+def review_item_key(value: object) -> str:
+    """``value`` if it is a checklist item's key: 1 to 40 lowercase letters, digits and
+    underscores, starting with a letter, and not a built-in item."""
+    if not isinstance(value, str) or not _ITEM_KEY.fullmatch(value):
+        raise ReviewItemError(
+            f"a checklist item's key is a short lowercase name (orientation), not {value!r}"
+        )
+    if value in BUILT_IN_ITEMS:
+        raise ReviewItemError(f"{value} is a built-in checklist item")
+    return value
+
+
+class ReviewItems(Aggregate):
+    """The checklist items the library adds to every review, in the order they were first
+    defined (one per store, id :data:`REVIEW_ITEMS_ID`)."""
+
+    TOPIC = "libops:ReviewItems"
+
+    class Event(events.Event):
+        TOPIC = "libops:ReviewItems.Event"
+
+    class Started(events.Created):
+        """The library's list of added checklist items was started (by its first item)."""
+
+        TOPIC = "libops:ReviewItems.Started"
+        actor_id: str
+
+    class ItemDefined(events.Event):
+        """An item was added to the checklist, or its labels changed."""
+
+        TOPIC = "libops:ReviewItems.ItemDefined"
+        actor_id: str
+        key: str
+        label_en: str
+        label_zh: str
+
+    @staticmethod
+    def create_id(**_: object) -> UUID:
+        return REVIEW_ITEMS_ID
+
+    @classmethod
+    def start(cls, actor: Actor) -> ReviewItems:
+        """Start the list (the first ``review.define_item`` does)."""
+        authorize(actor, "review.define_item")
+        return cls(actor_id=actor.id)
+
+    @event(Started)
+    def __init__(self, actor_id: str) -> None:
+        self.items: dict[str, ReviewItem] = {}
+
+    def define(self, actor: Actor, key: str, label_en: str, label_zh: str) -> bool:
+        """Add the item ``key`` with its English and Chinese labels, or change its labels;
+        False (nothing recorded) if it is defined with these labels already."""
+        authorize(actor, "review.define_item")
+        item = ReviewItem(
+            review_item_key(key),
+            require_line("the item's English label", label_en),
+            require_line("the item's Chinese label", label_zh),
+        )
+        if self.items.get(item.key) == item:
+            return False
+        self._define(
+            actor_id=actor.id, key=item.key, label_en=item.label_en, label_zh=item.label_zh
+        )
+        return True
+
+    @event(ItemDefined)
+    def _define(self, actor_id: str, key: str, label_en: str, label_zh: str) -> None:
+        self.items = {**self.items, key: ReviewItem(key, label_en, label_zh)}
+
+
+def item_answers(
+    defined: Iterable[str], answers: Mapping[str, ItemAnswer | str] | None
+) -> dict[str, str]:
+    """The answers to the ``defined`` items' keys, checked: every defined item answered
+    (:class:`ChecklistIncompleteError` names the others), no other item, each answer an
+    :class:`ItemAnswer`; as ``{key: answer value}`` in the defined order."""
+    if not isinstance(answers, Mapping | None):
+        raise ReviewItemError("the answers to the checklist items are a mapping of key to answer")
+    given = dict(answers or {})
+    keys = tuple(defined)
+    unknown = sorted(str(k) for k in given if k not in keys)
+    if unknown:
+        raise ReviewItemError(f"no such checklist item: {', '.join(unknown)}")
+    missing = [key for key in keys if key not in given]
+    if missing:
+        raise ChecklistIncompleteError(f"checklist items not answered: {', '.join(missing)}")
+    checked: dict[str, str] = {}
+    for key in keys:
+        try:
+            checked[key] = to_enum(ItemAnswer, given[key]).value
+        except InvalidValueError:
+            raise ReviewItemError(
+                f"answer {key} with checked, not_checked or not_applicable, not {given[key]!r}"
+            ) from None
+    return checked
+
+
+def unconfirmed_items(answers: Mapping[str, str]) -> list[str]:
+    """The items answered ``not_checked`` (an approval needs none)."""
+    return [key for key, answer in answers.items() if answer == ItemAnswer.NOT_CHECKED.value]

@@ -954,6 +954,12 @@ class FindingKind(enum.Enum):
     SIMILAR_POST = "similar_post"
     """``where`` is ``post:<id>`` of a recent post the text is close to; ``excerpt`` the score
     (0 to 100). See docs/sameness.md."""
+    # Media licences (issue 17, item 8): ``where`` is ``media:<asset id or reference>``;
+    # ``excerpt`` says what is wrong (the expiry day, the platform). See docs/media.md.
+    MEDIA_UNKNOWN = "media_unknown"
+    MEDIA_WITHDRAWN = "media_withdrawn"
+    LICENCE_EXPIRED = "licence_expired"
+    LICENCE_PLATFORM = "licence_platform"
 
 
 def _to_finding_kind(value: FindingKind | str) -> FindingKind:

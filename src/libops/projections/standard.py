@@ -16,6 +16,7 @@ from libops.projections.cadence import CadenceComplianceProjection
 from libops.projections.engagement import EngagementProjection
 from libops.projections.followers import FollowersProjection
 from libops.projections.interactions import InteractionEffectivenessProjection
+from libops.projections.media import MediaProjection
 from libops.projections.reuse import ReuseProjection
 from libops.projections.risks import RiskRegisterProjection
 from libops.projections.scorecard import CampaignScorecardProjection
@@ -43,6 +44,7 @@ STANDARD_PROJECTIONS: Final[tuple[type[Projection], ...]] = (
     TopicHeatProjection,
     FollowersProjection,
     TeamProjection,
+    MediaProjection,
 )
 """The classes of the standard projections, in the order they run."""
 

@@ -45,6 +45,8 @@ SECTIONS: Final = (
     # Issue 17: near-duplicate drafts, and original, reposted and reused content.
     "sameness",
     "reuse",
+    # Issue 17, items 8 and 9: media and copyright (版权), checklist items the library added.
+    "copyright",
     "budget",
     "budget_use",
     "risks",
@@ -74,7 +76,15 @@ LAYOUTS: Final[dict[str, Layout]] = {
         ),
         (
             "content",
-            ("execution", "interactions", "satisfaction", "typical_cases", "sameness", "reuse"),
+            (
+                "execution",
+                "interactions",
+                "satisfaction",
+                "typical_cases",
+                "sameness",
+                "reuse",
+                "copyright",
+            ),
         ),
         ("standing", ("standing",)),
         ("problems", ("problems", "risks", "budget", "budget_use")),
@@ -1469,6 +1479,102 @@ def _reuse(report: Report, w: Words) -> list[Block]:
     return out
 
 
+# --- issue 17, items 8 and 9: media and copyright (版权), checklist items ---------------------
+
+
+def _copyright(report: Report, w: Words) -> list[Block]:
+    """The media published posts used and their licences, the licences ending within 30
+    days, the licence findings review raised, and the answers to the checklist items the
+    library added (a sentence when there is nothing)."""
+    out: list[Block] = [Heading(2, w("h.copyright"), "copyright")]
+    found = report.copyright
+    if not found.recorded:
+        out.append(Paragraph(w("p.no_copyright")))
+        return out
+
+    def expiry(day: date | None) -> str:
+        return w("copyright.no_expiry") if day is None else _date(w, day)
+
+    if found.assets:
+        out.append(
+            Paragraph(
+                w(
+                    "p.copyright_assets",
+                    assets=count(len(found.assets)),
+                    publishes=count(sum(row.publishes for row in found.assets)),
+                )
+            )
+        )
+        out.append(
+            _table(
+                w.columns("asset", "asset_licence", "asset_publishes", "asset_expires"),
+                [
+                    (
+                        row.title,
+                        w.label(row.licence_kind),
+                        count(row.publishes),
+                        expiry(row.expires_on),
+                    )
+                    for row in found.assets
+                ],
+                [False, False, True, False],
+            )
+        )
+    else:
+        out.append(Paragraph(w("p.copyright_no_assets")))
+    if found.expiring and found.as_of is not None:
+        out.append(
+            Paragraph(
+                w(
+                    "p.copyright_expiring",
+                    assets=count(len(found.expiring)),
+                    day=_date(w, found.as_of),
+                )
+            )
+        )
+        out.append(
+            _table(
+                w.columns("asset", "asset_licence", "asset_expires"),
+                [
+                    (row.title, w.label(row.licence_kind), expiry(row.expires_on))
+                    for row in found.expiring
+                ],
+                [False, False, False],
+            )
+        )
+    if found.findings:
+        out.append(
+            Paragraph(w("p.copyright_findings", findings=count(sum(n for _, n in found.findings))))
+        )
+        out.append(
+            _table(
+                w.columns("licence_finding", "licence_findings"),
+                [(w.label(kind), count(n)) for kind, n in found.findings],
+                [False, True],
+            )
+        )
+    else:
+        out.append(Paragraph(w("p.copyright_no_findings")))
+    if found.items:
+        out.append(Paragraph(w("p.review_items")))
+        out.append(
+            _table(
+                w.columns("review_item", "item_checked", "item_not_checked", "item_not_applicable"),
+                [
+                    (
+                        row.label_zh if w.lang == "zh" else row.label_en,
+                        count(row.checked),
+                        count(row.not_checked),
+                        count(row.not_applicable),
+                    )
+                    for row in found.items
+                ],
+                [False, True, True, True],
+            )
+        )
+    return out
+
+
 SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
     "summary": _summary,
     "background": _background,
@@ -1496,6 +1602,7 @@ SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
     "appendix": _appendix,
     "sameness": _sameness,
     "reuse": _reuse,
+    "copyright": _copyright,
     "satisfaction": lambda report, w: _satisfaction(report, w),
 }
 """Each section's blocks, by its name in :data:`SECTIONS` (data sections wrapped by

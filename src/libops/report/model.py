@@ -32,9 +32,11 @@ from libops.domain.errors import InvalidValueError, UnknownIdError
 from libops.domain.values import Actor, Period, require_line
 from libops.projections.activity import entries as activity_entries
 from libops.projections.activity import event_of as activity_event
+from libops.projections.media import NAME as MEDIA
 from libops.projections.reuse import NAME as REUSE
 from libops.report.budget_use import _budget_use
 from libops.report.comparisons import _comparisons
+from libops.report.copyright import copyright_section
 from libops.report.findings import MIN_POSTS_FOR_BEST, _judgement, _problems, _recommendations
 from libops.report.indices import _indices
 from libops.report.money_risks import _budgets, _risks
@@ -306,6 +308,15 @@ def build_report(
         ),
         # The team's training (issue 17, item 7), in the report's period.
         training=training(engine.view("team"), chosen_period, team),
+        # Media and copyright, checklist items the library added (issue 17).
+        copyright=copyright_section(
+            engine.view(MEDIA),
+            ops.review_items.list(),
+            chosen_period,
+            chosen_period.end
+            if chosen_period is not None
+            else (None if last_recorded is None else _local_day(last_recorded.isoformat())),
+        ),
     )
 
 

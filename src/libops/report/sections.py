@@ -829,6 +829,48 @@ class BriefCounts:
         return bool(self.planned or self.dropped)
 
 
+# --- media and copyright (issue 17, item 8) and checklist items (item 9) -------------------
+
+
+@attrs.frozen
+class CopyrightAssetRow:
+    """An asset of the media library used by posts published in scope."""
+
+    title: str
+    publishes: int
+    licence_kind: str
+    expires_on: date | None
+
+
+@attrs.frozen
+class ReviewItemRow:
+    """How the reviews in scope answered one checklist item the library added."""
+
+    label_en: str
+    label_zh: str
+    checked: int
+    not_checked: int
+    not_applicable: int
+
+
+@attrs.frozen
+class Copyright:
+    """Copyright (版权) in scope: the assets published posts used, the licences ending within
+    30 days of ``as_of``, the licence findings review raised (by kind), and the answers to
+    the checklist items the library added."""
+
+    assets: tuple[CopyrightAssetRow, ...] = ()
+    expiring: tuple[CopyrightAssetRow, ...] = ()
+    as_of: date | None = None
+    findings: tuple[tuple[str, int], ...] = ()
+    items: tuple[ReviewItemRow, ...] = ()
+
+    @property
+    def recorded(self) -> bool:
+        """Whether there is anything to say."""
+        return bool(self.assets or self.expiring or self.findings or self.items)
+
+
 @attrs.frozen
 class Report:
     """The evaluation report of one campaign or period, section by section, as figures."""
@@ -869,6 +911,8 @@ class Report:
     """The content briefs due in scope (issue 17)."""
     training: Training = attrs.field(factory=lambda: Training())
     """The team's training in the period (issue 17, item 7)."""
+    copyright: Copyright = Copyright()
+    """Media used, licences ending soon, licence findings, checklist items (issue 17)."""
 
     @property
     def is_empty(self) -> bool:

@@ -611,6 +611,32 @@ STRINGS: Final[dict[str, str]] = {
     "p.training_hours": "Training in the period: {courses} {courses:course|courses}, "
     "{hours} {hours:hour|hours} in all.",
     "p.no_training": "No training was recorded in the period.",
+    # --- issue 17, items 8 and 9: media and copyright (版权), checklist items ----------------
+    "h.copyright": "Copyright",
+    "p.no_copyright": "No media of the library were used, no licence ends soon and no "
+    "licence problem was found in the report's scope.",
+    "p.copyright_assets": "Posts published in the period used {assets} "
+    "{assets:asset|assets} of the media library, in {publishes} "
+    "{publishes:publication|publications}:",
+    "p.copyright_no_assets": "No post published in the period used media of the library.",
+    "p.copyright_expiring": "Licences ending within 30 days of {day}: {assets} "
+    "{assets:asset|assets} (renew the licence or swap the media in time):",
+    "p.copyright_findings": "Review found {findings} licence "
+    "{findings:problem|problems} in the media of submitted posts (each blocks approval until "
+    "the licence is fixed or the media swapped):",
+    "p.copyright_no_findings": "Review found no licence problem in the media of submitted posts.",
+    "p.review_items": "The checklist items the library added, as reviews answered them:",
+    "col.asset": "Asset",
+    "col.asset_licence": "Licence",
+    "col.asset_publishes": "Publications",
+    "col.asset_expires": "Licence ends",
+    "col.licence_finding": "Problem",
+    "col.licence_findings": "Found",
+    "col.review_item": "Item",
+    "col.item_checked": "Checked",
+    "col.item_not_checked": "Not checked",
+    "col.item_not_applicable": "Not applicable",
+    "copyright.no_expiry": "no end",
 }
 """Every heading, label and sentence of the report in English, by key."""
 
@@ -730,5 +756,15 @@ LABELS: Final[dict[str, str]] = {
     # --- operations: the scheduler (issue 11, items 3, 4 and 8) ---
     "scheduler": "scheduler",
     "libops-scheduler": "libops scheduled run (automatic)",
+    # --- issue 17, items 8 and 9: media licences and their problems ---
+    "own_work": "own work",
+    "creative_commons": "Creative Commons",
+    "purchased": "purchased",
+    "permission": "permission granted",
+    "public_domain": "public domain",
+    "media_unknown": "unknown asset",
+    "media_withdrawn": "withdrawn asset",
+    "licence_expired": "licence expired",
+    "licence_platform": "platform not licensed",
 }
 """Names of platforms, content types, categories, levels and so on, in English."""

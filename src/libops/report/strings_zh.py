@@ -545,6 +545,27 @@ STRINGS: Final[dict[str, str]] = {
     "col.hours": "学时",
     "p.training_hours": "本期培训：{courses} 门课程，共 {hours} 学时。",
     "p.no_training": "本期没有培训记录。",
+    # --- issue 17, items 8 and 9: media and copyright (版权), checklist items ----------------
+    "h.copyright": "版权",
+    "p.no_copyright": "报告范围内未使用素材库素材，没有即将到期的授权，也未发现授权问题。",
+    "p.copyright_assets": "本期发布的帖子使用了素材库中的 {assets} 项素材，共发布 {publishes} 次：",
+    "p.copyright_no_assets": "本期发布的帖子未使用素材库素材。",
+    "p.copyright_expiring": "{day} 后 30 天内授权到期的素材 {assets} 项（请及时续签或更换素材）：",
+    "p.copyright_findings": "审核在提交帖子的素材中发现 {findings} 个授权问题（授权修正或素材更换前"
+    "不得通过审核）：",
+    "p.copyright_no_findings": "审核未在提交帖子的素材中发现授权问题。",
+    "p.review_items": "本馆增设的审核项及其作答情况：",
+    "col.asset": "素材",
+    "col.asset_licence": "授权",
+    "col.asset_publishes": "发布次数",
+    "col.asset_expires": "授权到期",
+    "col.licence_finding": "问题",
+    "col.licence_findings": "次数",
+    "col.review_item": "审核项",
+    "col.item_checked": "已确认",
+    "col.item_not_checked": "未确认",
+    "col.item_not_applicable": "不适用",
+    "copyright.no_expiry": "长期",
 }
 """Every heading, label and sentence of the report in Chinese, by key."""
 
@@ -664,5 +685,15 @@ LABELS: Final[dict[str, str]] = {
     # --- operations: the scheduler (issue 11, items 3, 4 and 8) ---
     "scheduler": "定时任务",
     "libops-scheduler": "libops 定时运行（自动）",
+    # --- issue 17, items 8 and 9: media licences and their problems ---
+    "own_work": "自有作品",
+    "creative_commons": "知识共享许可",
+    "purchased": "购买授权",
+    "permission": "获许使用",
+    "public_domain": "公有领域",
+    "media_unknown": "素材不存在",
+    "media_withdrawn": "素材已停用",
+    "licence_expired": "授权已过期",
+    "licence_platform": "平台未授权",
 }
 """Names of platforms, content types, categories, levels and so on, in Chinese."""

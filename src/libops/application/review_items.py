@@ -1,0 +1,59 @@
+"""The checklist items a library adds to every review (``导向``, orientation, beside
+accuracy, copyright and privacy), recorded as events for the audit (docs/review.md)."""
+
+from __future__ import annotations
+
+import attrs
+
+from libops.application.app import KINDS, LibOpsApplication
+from libops.application.commands import (
+    Command,
+    Context,
+    Executes,
+    command,
+    command_method,
+    handles,
+)
+from libops.domain.errors import UnknownIdError
+from libops.domain.review import REVIEW_ITEMS_ID, ReviewItem, ReviewItems
+from libops.domain.values import Actor
+
+KINDS.setdefault(ReviewItems, "review checklist items")
+
+
+@command("review.define_item")
+@attrs.frozen
+class DefineReviewItem(Command[bool]):
+    """Add an item every review must answer, with its English and Chinese labels (or change
+    the labels of one added before); False if nothing changed (nothing recorded)."""
+
+    key: str
+    label_en: str
+    label_zh: str
+
+
+@handles(DefineReviewItem)
+def define_review_item(ctx: Context, actor: Actor, command: DefineReviewItem) -> bool:
+    try:
+        items = ctx.load(ReviewItems, REVIEW_ITEMS_ID)
+    except UnknownIdError:
+        items = ctx.add(ReviewItems.start(actor))
+    return items.define(actor, command.key, command.label_en, command.label_zh)
+
+
+def defined_items(app: LibOpsApplication) -> tuple[ReviewItem, ...]:
+    """The items the library added, in the order they were first defined."""
+    try:
+        return tuple(app.load(ReviewItems, REVIEW_ITEMS_ID).items.values())
+    except UnknownIdError:
+        return ()
+
+
+class ReviewItemService(Executes):
+    """The checklist items a library adds to every review."""
+
+    define = command_method(DefineReviewItem)
+
+    def list(self) -> tuple[ReviewItem, ...]:
+        """The items added, in the order they were first defined."""
+        return defined_items(self._app)

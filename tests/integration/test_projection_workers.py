@@ -13,7 +13,7 @@ from libops.demo import run_demo
 from libops.domain.errors import InvalidValueError
 from libops.domain.post import Post
 from libops.projections import Projection, ProjectionEngine, View, handles
-from libops.projections.parallel import SAMPLE, plan
+from libops.projections.parallel import EXHAUSTIVE, SAMPLE, plan
 from libops.projections.standard import standard_projections
 from tests.helpers import copy_store
 
@@ -89,8 +89,12 @@ class TestPlan:
         assert plan(list(reversed(projections)), counts, 3) == groups  # deterministic
 
     def test_two_groups_are_the_best_split(self) -> None:
-        """With few projections every split is tried: no other has a cheaper costliest group."""
-        projections = standard_projections()
+        """With few projections every split is tried: no other has a cheaper costliest group.
+
+        (Ten of the standard projections: with all of them there are too many ways to try,
+        and the plan places them one by one, as the test below checks.)"""
+        projections = standard_projections()[:10]
+        assert 2 ** len(projections) <= EXHAUSTIVE
         counts = {
             topic: 7 * (i + 1)
             for i, topic in enumerate(sorted({t for p in projections for t in p.topics()}))

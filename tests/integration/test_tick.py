@@ -157,15 +157,16 @@ def test_the_scheduler_role_gives_only_what_tick_needs(
     memory_ops: LibOps, planner: Actor, reviewer: Actor
 ) -> None:
     allowed = {name for name, roles in PERMISSIONS.items() if Role.SCHEDULER in roles}
-    # its own password and tokens (every role may), and exactly the commands tick gives
-    assert allowed == {
-        "post.publish",
-        "post.record_metrics",
-        "question.escalate",
+    # what every role may do for itself (its own password, tokens and training), and
+    # exactly the commands tick gives
+    everyone = {name for name, roles in PERMISSIONS.items() if roles == frozenset(Role)}
+    assert everyone == {
         "user.set_password",
         "user.issue_token",
         "user.revoke_token",
+        "user.record_training",
     }
+    assert allowed == {"post.publish", "post.record_metrics", "question.escalate", *everyone}
     with pytest.raises(PermissionDeniedError):
         memory_ops.posts.draft(
             SCHEDULER_ACTOR,

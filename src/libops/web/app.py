@@ -52,14 +52,15 @@ from libops.domain.values import (
     PostVariant,
     ReviewChecklist,
 )
-from libops.web import strings_en, strings_zh
 from libops.web.sessions import Session, Sessions
+from libops.web.strings_en import STRINGS as ENGLISH
+from libops.web.strings_zh import STRINGS as CHINESE
 
 log = logging.getLogger("libops.web")
 
 LANGUAGES: Final[Mapping[str, Mapping[str, str]]] = {
-    "en": strings_en.STRINGS,
-    "zh": strings_zh.STRINGS,
+    "en": ENGLISH,
+    "zh": CHINESE,
 }
 """Each language's texts, by key."""
 

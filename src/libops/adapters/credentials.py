@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,7 +32,12 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from libops.adapters.sealing import AesGcmSealer
-from libops.adapters.storage import StoreConfig, postgres_connection
+from libops.adapters.storage import (
+    StoreConfig,
+    postgres_connection,
+    require_private_file,
+    write_private_file,
+)
 from libops.domain.errors import (
     CredentialFileError,
     CredentialNameError,
@@ -227,15 +231,7 @@ class FileCredentialStore:
     # --- the file -----------------------------------------------------------------------------
 
     def _require_private(self) -> None:
-        if os.name == "nt":
-            return
-        mode = stat.S_IMODE(self.path.stat().st_mode)
-        if mode & 0o077:
-            raise CredentialFileError(
-                f"the credentials file {str(self.path)!r} may be read by other users "
-                f"(mode {mode:04o}); libops keeps it owner-only: run `chmod 600 {self.path}` "
-                "and try again"
-            )
+        require_private_file(self.path, "credentials file", error=CredentialFileError)
 
     def _read(self) -> dict[str, dict[str, dict[str, str]]]:
         if not self.path.exists():
@@ -267,16 +263,8 @@ class FileCredentialStore:
 
     def _write(self, data: Mapping[str, Any]) -> None:
         text = json.dumps({"credentials": data}, ensure_ascii=False, indent=2, sort_keys=True)
-        temporary = self.path.with_name(self.path.name + ".tmp")
         try:
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                os.fchmod(fd, 0o600)
-                os.write(fd, text.encode("utf-8") + b"\n")
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(temporary, self.path)
+            write_private_file(self.path, text + "\n")
         except OSError as error:
             raise CredentialFileError(
                 f"cannot write the credentials file {str(self.path)!r}: {error.strerror}"

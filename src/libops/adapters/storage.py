@@ -16,7 +16,7 @@ import hashlib
 import os
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -26,6 +26,7 @@ import attrs
 
 from libops.domain.errors import (
     FileModeError,
+    LibopsError,
     MigrationRequiredError,
     NotAStoreError,
     StorageError,
@@ -367,8 +368,11 @@ def create_private_file(path: Path) -> None:
         raise StoreUnavailableError(f"cannot create {str(path)!r}: {error.strerror}") from None
 
 
-def require_private_file(path: Path, what: str) -> None:
-    """Refuse ``path`` if users other than its owner may read or write it."""
+def require_private_file(
+    path: Path, what: str, *, error: Callable[[str], LibopsError] = FileModeError
+) -> None:
+    """Refuse ``path`` if users other than its owner may read or write it (raising
+    ``error``, :class:`FileModeError` unless the caller's own kind of error is given)."""
     if os.name == "nt":  # no POSIX modes: the directory's access lists apply
         return
     try:
@@ -376,10 +380,24 @@ def require_private_file(path: Path, what: str) -> None:
     except OSError:
         return  # a missing file is reported by whoever needs it
     if mode & 0o077:
-        raise FileModeError(
+        raise error(
             f"the {what} {str(path)!r} may be read by other users (mode {mode:04o}); "
             f"libops keeps it owner-only: run `chmod 600 {path}` and try again"
         )
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` owner-only (mode 0600), replacing the file whole: written
+    to ``<name>.tmp`` and synced first, so a crash leaves the old file. Raises OSError."""
+    temporary = path.with_name(path.name + ".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_MODE)
+    try:
+        os.fchmod(fd, PRIVATE_MODE)  # a .tmp left by an older run may have had another mode
+        os.write(fd, text.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(temporary, path)
 
 
 # --- checking a store before eventsourcing opens it -----------------------------------------

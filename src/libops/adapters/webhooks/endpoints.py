@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import attrs
 
+from libops.adapters.storage import require_private_file, write_private_file
 from libops.adapters.webhooks.senders import (
     DINGTALK,
     EMAIL,
@@ -251,11 +251,9 @@ def load_endpoints(path: str | os.PathLike[str] | None = None) -> list[Endpoint]
     file = config_path(path)
     if not file.exists():
         return []
-    mode = stat.S_IMODE(file.stat().st_mode)
-    if mode & 0o077:
-        raise WebhookConfigError(
-            f"{file} holds webhook secrets but others may read it (mode {mode:o}): chmod 600 {file}"
-        )
+    require_private_file(
+        file, "webhook endpoints file (it holds secrets)", error=WebhookConfigError
+    )
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as bad:
@@ -274,15 +272,7 @@ def save_endpoints(
     text = json.dumps(
         {"endpoints": [e.to_json() for e in chosen]}, ensure_ascii=False, indent=2, sort_keys=True
     )
-    temporary = file.with_name(file.name + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, text.encode("utf-8") + b"\n")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(temporary, file)
+    write_private_file(file, text + "\n")
     return file
 
 

@@ -59,6 +59,34 @@ def cli_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     return {k: v for k, v in (os.environ if env is None else env).items() if k != "LIBOPS_STORE"}
 
 
+def _migrated_with_user(
+    store: str,
+    login: str,
+    *,
+    name: str,
+    roles: Sequence[str],
+    password: str | None,
+    environment: Mapping[str, str],
+) -> None:
+    """Migrate ``store`` and add ``login`` with ``roles``: with ``password`` (read from
+    standard input, as an operator's script would give it) or without one."""
+    subprocess.run(
+        [*LIBOPS, "db", "migrate", "--store", store],
+        check=True,
+        env=environment,
+        capture_output=True,
+    )
+    role_options = [option for role in roles for option in ("--role", role)]
+    how = "--no-password" if password is None else "--password-stdin"
+    subprocess.run(
+        [*LIBOPS, "users", "add", login, "--name", name, *role_options, how, "--store", store],
+        check=True,
+        env=environment,
+        capture_output=True,
+        input=None if password is None else password.encode("utf-8"),
+    )
+
+
 def user_with_token(
     store: str,
     login: str,
@@ -70,15 +98,9 @@ def user_with_token(
     """Migrate ``store``, add the user ``login`` (no password) with ``roles`` and issue an API
     token for them, all with the ``libops`` CLI; the token's text."""
     environment = cli_environment(env)
-    subprocess.run(
-        [*LIBOPS, "db", "migrate", "--store", store],
-        check=True,
-        env=environment,
-        capture_output=True,
+    _migrated_with_user(
+        store, login, name=name, roles=roles, password=None, environment=environment
     )
-    role_options = [option for role in roles for option in ("--role", role)]
-    adding = [*LIBOPS, "users", "add", login, "--name", name, *role_options, "--no-password"]
-    subprocess.run([*adding, "--store", store], check=True, env=environment, capture_output=True)
     issued = subprocess.run(
         [*LIBOPS, "users", "tokens", "issue", login, "--store", store],
         check=True,
@@ -99,23 +121,10 @@ def user_with_password(
     env: Mapping[str, str] | None = None,
 ) -> None:
     """Migrate ``store`` and add the user ``login`` with ``roles`` and ``password`` (read
-    from standard input, as an operator's script would give it), all with the ``libops``
-    CLI: a person who signs in to the web app (docs/web.md)."""
-    environment = cli_environment(env)
-    subprocess.run(
-        [*LIBOPS, "db", "migrate", "--store", store],
-        check=True,
-        env=environment,
-        capture_output=True,
-    )
-    role_options = [option for role in roles for option in ("--role", role)]
-    adding = [*LIBOPS, "users", "add", login, "--name", name, *role_options, "--password-stdin"]
-    subprocess.run(
-        [*adding, "--store", store],
-        check=True,
-        env=environment,
-        capture_output=True,
-        input=password.encode("utf-8"),
+    from standard input), all with the ``libops`` CLI: a person who signs in to the web app
+    (docs/web.md)."""
+    _migrated_with_user(
+        store, login, name=name, roles=roles, password=password, environment=cli_environment(env)
     )
 
 

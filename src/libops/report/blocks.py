@@ -1575,41 +1575,6 @@ def _copyright(report: Report, w: Words) -> list[Block]:
     return out
 
 
-SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
-    "summary": _summary,
-    "background": _background,
-    "goals": _goals,
-    "execution": _execution,
-    "results": _results,
-    "targets": _targets,
-    "engagement": _engagement,
-    "statistics": _statistics,
-    "wechat_index": _wechat_index,
-    "comparisons": _comparisons,
-    "cadence": _cadence,
-    "topics": _topics,
-    "interactions": _interactions,
-    "budget": _budget,
-    "budget_use": _budget_use,
-    "risks": _risks,
-    "problems": _problems,
-    "judgement": _judgement,
-    "recommendations": _recommendations,
-    "indices": _indices,
-    "standing": _standing,
-    "typical_cases": _typical_cases,
-    "services": _services,
-    "appendix": _appendix,
-    "sameness": _sameness,
-    "reuse": _reuse,
-    "copyright": _copyright,
-    "satisfaction": lambda report, w: _satisfaction(report, w),
-}
-"""Each section's blocks, by its name in :data:`SECTIONS` (data sections wrapped by
-:func:`_data_section`, just below)."""
-SECTION_BLOCKS.update({name: _data_section(SECTION_BLOCKS[name]) for name in DATA_SECTIONS})
-
-
 # --- the quality of participation (issue 17, item 2) ---------------------------------------
 
 
@@ -1812,3 +1777,38 @@ def _team(report: Report, w: Words) -> list[Block]:
         )
     )
     return out
+
+
+SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
+    "summary": _summary,
+    "background": _background,
+    "goals": _goals,
+    "execution": _execution,
+    "results": _results,
+    "targets": _targets,
+    "engagement": _engagement,
+    "statistics": _statistics,
+    "wechat_index": _wechat_index,
+    "comparisons": _comparisons,
+    "cadence": _cadence,
+    "topics": _topics,
+    "interactions": _interactions,
+    "budget": _budget,
+    "budget_use": _budget_use,
+    "risks": _risks,
+    "problems": _problems,
+    "judgement": _judgement,
+    "recommendations": _recommendations,
+    "indices": _indices,
+    "standing": _standing,
+    "typical_cases": _typical_cases,
+    "services": _services,
+    "appendix": _appendix,
+    "sameness": _sameness,
+    "reuse": _reuse,
+    "copyright": _copyright,
+    "satisfaction": _satisfaction,
+}
+"""Each section's blocks, by its name in :data:`SECTIONS` (data sections wrapped by
+:func:`_data_section`, just below)."""
+SECTION_BLOCKS.update({name: _data_section(SECTION_BLOCKS[name]) for name in DATA_SECTIONS})

@@ -34,6 +34,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, get_topic
 
 from libops.application.snapshots import SnapshotStore, StateSnapshot
+from libops.domain.brief import ContentBrief
 from libops.domain.budget import Budget
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
@@ -54,9 +55,11 @@ from libops.domain.interaction.moderation import ConductRecord
 from libops.domain.interaction.qa import Question
 from libops.domain.interaction.reading import ReadingSession
 from libops.domain.interaction.survey import Survey
+from libops.domain.media import MediaAsset
 from libops.domain.personal import DataSubject, ErasureLedger
 from libops.domain.ports import Clock
 from libops.domain.post import Post
+from libops.domain.review import ReviewItems
 from libops.domain.risk import Risk
 from libops.domain.schema import converter
 from libops.domain.standing import Standing
@@ -78,13 +81,16 @@ KINDS: dict[type[Aggregate], str] = {
     Campaign: "campaign",
     Checkpoint: "checkpoint",
     ConductRecord: "conduct record",
+    ContentBrief: "content brief",
     Contest: "contest",
     DataSubject: "data subject",
+    MediaAsset: "media asset",
     PlatformCalendar: "platform calendar",
     Post: "post",
     PublishClaim: "publish claim",
     Question: "question",
     ReadingSession: "reading session",
+    ReviewItems: "review checklist items",
     Risk: "risk",
     Standing: "standing",
     Survey: "survey",

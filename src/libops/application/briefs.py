@@ -12,7 +12,6 @@ from uuid import UUID
 
 import attrs
 
-from libops.application.app import KINDS
 from libops.application.commands import (
     Command,
     Context,
@@ -27,8 +26,6 @@ from libops.domain.campaign import Campaign
 from libops.domain.errors import BriefPostMismatchError
 from libops.domain.post import Post
 from libops.domain.values import Actor, ContentType, Format, Platform, to_enum
-
-KINDS.setdefault(ContentBrief, "content brief")
 
 
 @command("brief.propose", calls=ContentBrief.propose, refers_to={"campaign_id": Campaign})

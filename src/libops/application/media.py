@@ -10,7 +10,7 @@ from uuid import UUID
 
 import attrs
 
-from libops.application.app import KINDS, LibOpsApplication
+from libops.application.app import LibOpsApplication
 from libops.application.commands import Command, Executes, command, command_method
 from libops.domain.errors import MediaLicenceError, UnknownIdError
 from libops.domain.media import (
@@ -26,8 +26,6 @@ from libops.domain.post import Post
 from libops.domain.values import Finding, Platform, require_uuid, to_enum
 from libops.projections.engine import ProjectionEngine
 from libops.projections.media import NAME as MEDIA_VIEW
-
-KINDS.setdefault(MediaAsset, "media asset")
 
 
 @command("media.register", calls=MediaAsset.register)

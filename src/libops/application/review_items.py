@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import attrs
 
-from libops.application.app import KINDS, LibOpsApplication
+from libops.application.app import LibOpsApplication
 from libops.application.commands import (
     Command,
     Context,
@@ -17,8 +17,6 @@ from libops.application.commands import (
 from libops.domain.errors import UnknownIdError
 from libops.domain.review import REVIEW_ITEMS_ID, ReviewItem, ReviewItems
 from libops.domain.values import Actor
-
-KINDS.setdefault(ReviewItems, "review checklist items")
 
 
 @command("review.define_item")

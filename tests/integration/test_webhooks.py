@@ -381,6 +381,34 @@ class TestRestarts:
             assert [doc["id"] for doc in deliverer.outbox()] == before
         assert len(before) == len(EXPECTED_KINDS)
 
+    def test_a_rebuild_sends_nothing_twice(
+        self, hooked: tuple[LibOps, Made], receiver: FakeReceiver
+    ) -> None:
+        """What was delivered before a rebuild is discarded unsent after it (the ledger of
+        finished ids); what was still waiting, and what happens after, is sent once."""
+        from tests.actors import TECH
+
+        ops, _ = hooked
+        with FakeReceiver("generic", secret=SECRET) as other:
+            other.fail_next(1)  # one notification waits for its retry at the other endpoint
+            both = [endpoint(receiver), endpoint(other, name="other")]
+            clock = Clock()
+            with NotificationDeliverer(ops, both, now=clock) as deliverer:
+                deliverer.deliver()
+                assert len(deliverer.outbox()) == 1
+                deliverer.engine.rebuild("notifications")
+                assert len(deliverer.outbox()) == len(EXPECTED_KINDS)
+                ops.risks.identify(
+                    TECH, title="Flood", category="technical", likelihood=5, impact=5, owner="t"
+                )
+                clock.t += 3600
+                outcomes = deliverer.deliver()
+                assert deliverer.outbox() == []
+            assert len(outcomes) == 3  # the retried one at "other", the new one at both
+            for server in (receiver, other):
+                ids = server.delivery_ids()
+                assert len(ids) == len(set(ids)) == len(EXPECTED_KINDS) + 1
+
 
 class TestEndpointsAndSecrets:
     def test_urls_are_validated(self) -> None:

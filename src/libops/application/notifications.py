@@ -14,8 +14,11 @@ records each delivery in the view store (view ``notification_deliveries``, one d
   jitter (:class:`RetryPolicy`); after ``max_attempts`` attempts, or at once for an error
   that trying again cannot mend, it is recorded ``failed`` (dead-lettered): it stays, visible
   in :meth:`NotificationDeliverer.failed`, until :meth:`NotificationDeliverer.retry_failed`;
-- once every subscribed endpoint has a notification, its outbox document is discarded, then
-  its delivery documents.
+- once every subscribed endpoint has a notification, its id goes into a ledger (view
+  ``notifications_done``, kept for good: a few dozen bytes a notification), then its outbox
+  document is discarded, then its delivery documents. An outbox document whose id is in the
+  ledger is discarded unsent: a rebuild of the projection, which writes the whole history's
+  outbox again with the same ids, sends nothing a second time.
 
 A process killed between a send and its record sends that notification again when it
 restarts: delivery is at least once, and a receiver recognises the repeat by its id.
@@ -35,6 +38,7 @@ import attrs
 
 from libops.domain.errors import InvalidValueError, WebhookDeliveryError
 from libops.projections.engine import ProjectionEngine
+from libops.projections.listings import ListingStore
 from libops.projections.notifications import (
     NAME,
     OUTBOX,
@@ -48,6 +52,10 @@ DELIVERIES: Final = "notification_deliveries"
 
 DELIVERY: Final = "delivery:"
 """The key prefix of a delivery document."""
+
+DONE: Final = "notifications_done"
+"""The view-store name of the ledger of notifications finished with (not a projection): one
+small document per notification id, kept for good, so a rebuilt outbox sends nothing twice."""
 
 DELIVERED, RETRY, FAILED = "delivered", "retry", "failed"
 """The states of a delivery."""
@@ -223,7 +231,13 @@ class NotificationDeliverer:
         self._engine.run()
         deliveries = self._deliveries()
         outcomes: list[DeliveryOutcome] = []
-        for doc in self.outbox():
+        waiting = self.outbox()
+        done = self._finished([doc["id"] for doc in waiting])
+        if done:
+            self._finish([doc for doc in waiting if doc["id"] in done], deliveries)
+        for doc in waiting:
+            if doc["id"] in done:
+                continue
             keys = []
             for subscriber in self._targets(doc):
                 key = delivery_key(doc["id"], subscriber.name)
@@ -237,16 +251,34 @@ class NotificationDeliverer:
                     self._send(doc, subscriber, 0 if state is None else int(state["attempts"]))
                 )
             if self._all_delivered(doc, outcomes, deliveries):
-                # The outbox entry goes first: a crash before the deliveries go leaves
-                # harmless records, never a notification sent again.
-                self._engine.discard(NAME, [OUTBOX + doc["id"]])
-                # Also the records of endpoints removed since (their key names the id).
-                mine = delivery_key(doc["id"], "")
-                gone = [k for k in deliveries if k.startswith(mine)]
-                gone += [k for k in keys if k not in deliveries and self._was_sent(k, outcomes)]
-                if gone:
-                    self._views.discard(DELIVERIES, gone)
+                # The ledger first, then the outbox entry: a crash in between leaves an
+                # entry the next round discards unsent, never a notification sent again.
+                finished = json.dumps({"at": self._now()})
+                if not self._views.commit([ViewChanges(DONE, 0, 0, {doc["id"]: finished})]):
+                    raise InvalidValueError(f"the view {DONE!r} has a position: it is not ours")
+                sent = [k for k in keys if k not in deliveries and self._was_sent(k, outcomes)]
+                self._finish([doc], deliveries, sent)
         return outcomes
+
+    def _finished(self, ids: Sequence[str]) -> set[str]:
+        """Those of ``ids`` in the ledger of finished notifications."""
+        if isinstance(self._views, ListingStore):
+            return set(self._views.load_many(DONE, ids))
+        return {i for i in ids if self._views.load(DONE, i) is not None}
+
+    def _finish(
+        self,
+        docs: Sequence[Mapping[str, Any]],
+        deliveries: Mapping[str, Any],
+        sent: Sequence[str] = (),
+    ) -> None:
+        """Discard the outbox entries of ``docs`` (all in the ledger), then their delivery
+        records, also those of endpoints removed since (their keys name the id)."""
+        self._engine.discard(NAME, [OUTBOX + doc["id"] for doc in docs])
+        mine = tuple(delivery_key(doc["id"], "") for doc in docs)
+        gone = [k for k in deliveries if k.startswith(mine)] + list(sent)
+        if gone:
+            self._views.discard(DELIVERIES, gone)
 
     @staticmethod
     def _was_sent(key: str, outcomes: Sequence[DeliveryOutcome]) -> bool:

@@ -251,13 +251,55 @@ class TestAsynchronousPublish:
         assert other.publish(article(), "post-5:wechat") == found
         assert [a["article_id"] for a in rig.fake.live_articles()] == [found.external_id]
 
-    def test_lost_draft_answer_never_publishes_twice(self, rig: Rig) -> None:
-        """A lost draft/add answer leaves an unused draft behind, never a second article."""
+    def test_lost_draft_answer_is_found_in_the_draft_box(self, rig: Rig) -> None:
+        """draft/add goes through and its answer is lost: before repeating it the adapter
+        finds the draft by its fingerprint (draft/batchget) and submits that one."""
         gateway = rig.gateway()
         rig.fake.lose_response_next(path="/cgi-bin/draft/add")
         gateway.publish(article(), "post-6:wechat")
+        assert calls(rig.fake, "/cgi-bin/draft/add") == 1
         assert len(rig.fake.live_articles()) == 1
-        assert len(rig.fake.drafts()) == 1  # the orphan, harmless
+        assert rig.fake.drafts() == []
+
+    def test_draft_made_by_a_failed_attempt_is_reused(self, rig: Rig) -> None:
+        """The draft/add answer and every look-up for the draft lost: a retryable error;
+        the next attempt finds the draft made first and submits it; no draft is left over."""
+        gateway = rig.gateway()
+        gateway.find_published("warm-up")
+        rig.fake.lose_response_next(1 + QUICK.attempts, path="/cgi-bin/draft/")
+        with pytest.raises(PlatformTimeoutError):
+            gateway.publish(article(), "post-6b:wechat")
+        assert len(rig.fake.drafts()) == 1
+        receipt = gateway.publish(article(), "post-6b:wechat")
+        assert [a["article_id"] for a in rig.fake.live_articles()] == [receipt.external_id]
+        assert rig.fake.drafts() == []
+
+    def test_a_revised_text_gets_a_new_draft(self, rig: Rig) -> None:
+        """A draft made for an earlier text (its answer lost, never submitted) is not
+        reused for a revised variant: a new draft goes out, the old one stays unused."""
+        gateway = rig.gateway()
+        gateway.find_published("warm-up")
+        rig.fake.lose_response_next(1 + QUICK.attempts, path="/cgi-bin/draft/")
+        with pytest.raises(PlatformTimeoutError):
+            gateway.publish(article(), "post-6c:wechat")
+        gateway.publish(article("修订后的标题\n新的正文"), "post-6c:wechat")
+        [out] = rig.fake.live_articles()
+        assert out["news_item"][0]["title"] == "修订后的标题"
+        assert [d["articles"][0]["title"] for d in rig.fake.drafts()] == ["本周新书推荐"]
+
+    def test_a_submit_that_may_have_gone_through_keeps_its_draft(self, rig: Rig) -> None:
+        """After submits that failed (5xx: they may have gone through), a revised variant
+        does not make a second article: the draft already submitted is the one that goes
+        out, once."""
+        gateway = rig.gateway()
+        gateway.find_published("warm-up")
+        rig.fake.fail_next(QUICK.attempts, status=502, path=SUBMIT)
+        with pytest.raises(PlatformError):
+            gateway.publish(article(), "post-6d:wechat")
+        gateway.publish(article("修订后的标题\n新的正文"), "post-6d:wechat")
+        [out] = rig.fake.live_articles()
+        assert out["news_item"][0]["title"] == "本周新书推荐"
+        assert calls(rig.fake, "/cgi-bin/draft/add") == 1
 
     def test_busy_and_5xx_are_retried_with_jittered_backoff(self, rig: Rig) -> None:
         """errcode -1 and a 503 are retried with growing jittered waits; one article."""

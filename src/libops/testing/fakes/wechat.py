@@ -6,21 +6,22 @@ for 7,200 seconds; the normal mode gives the same token while it is valid, ``for
 a new one; 40013 wrong AppID, 40125 wrong AppSecret, 40164 an IP not on the whitelist); every
 other call takes ``?access_token=`` (41001 missing, 40001 unknown, 42001 expired).
 ``draft/add`` (a news article: title ≤ 32 characters else 45003, content < 20,000 else 45002,
-``thumb_media_id`` a permanent material id else 40007) → ``media_id``;
-``freepublish/submit`` (40007 for a draft that is unknown or taken by an earlier submit) →
-``publish_id`` and ``msg_data_id``; ``freepublish/get`` → ``publish_status`` 1 (publishing)
-until ``publish_delay`` has passed on the clock, then 0 with ``article_id`` and
-``article_detail`` (the draft leaves the draft box), or 2/3/4 with ``fail_idx`` as queued with
-:meth:`FakeWeChat.fail_next_publication` (the draft stays); ``freepublish/batchget`` (1-20 a
-page, newest first), ``freepublish/getarticle`` and ``freepublish/delete`` (53600 for an
-unknown article id). ``/cgi-bin/comment/list``: readers' comments arriving hours apart.
-``/datacube/getarticletotaldetail``: per article published in the date range, one
-``detail_list`` entry per day (``read_user``, ``like_user``, ``comment_count``,
-``share_user``, ``collection_user``, ``zaikan_user``, ``read_finish_rate``), each day's figures
-only from 08:00 Beijing time the next day (T+1); 61500 for a bad date, 61501 for an end date
-after yesterday. An unverified account (``verified=False``) gets 48001 "api unauthorized"
-from ``freepublish/*`` and ``datacube/*`` (drafts still work). Rate limits are WeChat's daily
-quota error 45009 (:meth:`~FakeServer.rate_limit_next`), "system busy" is errcode -1
+``thumb_media_id`` a permanent material id else 40007) → ``media_id``; ``draft/batchget``
+(1-20 a page, newest first); ``freepublish/submit`` (40007 for a draft that is unknown or
+taken by an earlier submit) → ``publish_id`` and ``msg_data_id``; ``freepublish/get`` →
+``publish_status`` 1 (publishing) until ``publish_delay`` has passed on the clock, then 0
+with ``article_id`` and ``article_detail`` (the draft leaves the draft box), or 2/3/4 with
+``fail_idx`` as queued with :meth:`FakeWeChat.fail_next_publication` (the draft stays);
+``freepublish/batchget`` (1-20 a page, newest first), ``freepublish/getarticle`` and
+``freepublish/delete`` (53600 for an unknown article id). ``/cgi-bin/comment/list``:
+readers' comments arriving hours apart. ``/datacube/getarticletotaldetail``: per article
+published in the date range, one ``detail_list`` entry per day (``read_user``,
+``like_user``, ``comment_count``, ``share_user``, ``collection_user``, ``zaikan_user``,
+``read_finish_rate``), each day's figures only from 08:00 Beijing time the next day (T+1);
+61500 for a bad date, 61501 for an end date from today on. An unverified account
+(``verified=False``) gets 48001 "api unauthorized" from ``freepublish/*`` and
+``datacube/*`` (drafts still work). Rate limits are WeChat's daily quota error 45009
+(:meth:`~FakeServer.rate_limit_next`), "system busy" is errcode -1
 (:meth:`FakeWeChat.busy_next`); 5xx, slow and lost answers come from :class:`FakeServer`.
 Codes marked uncertain in the facts (53600, 61501, 48001 for unverified accounts) are the
 likeliest ones, not confirmed.
@@ -180,6 +181,7 @@ class FakeWeChat(FakeServer):
             return _error(48001, "api unauthorized")
         handlers = {
             "/cgi-bin/draft/add": self._draft_add,
+            "/cgi-bin/draft/batchget": self._draft_batchget,
             "/cgi-bin/freepublish/submit": self._submit,
             "/cgi-bin/freepublish/get": self._get,
             "/cgi-bin/freepublish/batchget": self._batchget,
@@ -264,6 +266,30 @@ class FakeWeChat(FakeServer):
             "taken": False,
         }
         return Answer(200, {"media_id": media_id})
+
+    def _draft_batchget(self, body: Json) -> Answer:
+        offset, count = body.get("offset", 0), body.get("count")
+        if not isinstance(offset, int) or offset < 0:
+            return _error(40035, "invalid args: offset")
+        if not isinstance(count, int) or not 1 <= count <= 20:
+            return _error(40035, "invalid args: count must be 1 to 20")
+        for job in self._jobs.values():
+            self._resolve(job)
+        newest = sorted(self._drafts.items(), key=lambda d: d[1]["update_time"], reverse=True)
+        items = []
+        for media_id, draft in newest[offset : offset + count]:
+            news = [dict(a) for a in draft["articles"]]
+            if body.get("no_content") == 1:
+                for item in news:
+                    item.pop("content", None)
+            items.append(
+                {
+                    "media_id": media_id,
+                    "content": {"news_item": news},
+                    "update_time": draft["update_time"],
+                }
+            )
+        return Answer(200, {"total_count": len(newest), "item_count": len(items), "item": items})
 
     def _submit(self, body: Json) -> Answer:
         media_id = body.get("media_id")

@@ -379,6 +379,50 @@ class TestTokens:
         assert rig.fake.tokens_issued == 2
         assert len(rig.fake.live_articles()) == 2
 
+    def test_refused_token_is_forced_anew(self, rig: Rig) -> None:
+        """40001 for a token stable_token still hands out: the adapter asks again with
+        force_refresh and the call goes through, once."""
+        gateway = rig.gateway()
+        gateway.publish(article(), "post-17:wechat")
+        rig.fake.refuse_tokens()
+        gateway.publish(article("又一篇\n正文"), "post-18:wechat")
+        assert calls(rig.fake, "/cgi-bin/stable_token") == 3  # first, normal again, forced
+        assert rig.fake.tokens_issued == 2
+        assert len(rig.fake.live_articles()) == 2
+
+    def test_a_shared_ledger_answers_without_reading_the_publications(self, rig: Rig) -> None:
+        """Two gateways on one ledger (a shelve in production): the second finds the
+        article from the ledger, checked with getarticle, without freepublish/batchget."""
+        ledger: dict[str, str] = {}
+        receipt = rig.gateway(ledger=ledger).publish(article(), "post-19:wechat")
+        scans = calls(rig.fake, "/cgi-bin/freepublish/batchget")
+        assert rig.gateway(ledger=ledger).find_published("post-19:wechat") == receipt
+        assert calls(rig.fake, "/cgi-bin/freepublish/batchget") == scans
+        assert "post-19:wechat" in ledger
+
+    def test_http_429_honours_retry_after(self) -> None:
+        """A proxy's HTTP 429 with Retry-After is waited out as asked, then the call goes on."""
+        answers = iter([httpx.Response(429, headers={"Retry-After": "2"}, json={})])
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            if request.url.path == "/cgi-bin/stable_token":
+                return httpx.Response(200, json={"access_token": "T", "expires_in": 7200})
+            return next(answers, httpx.Response(200, json={"total_count": 0, "item": []}))
+
+        sleeps: list[float] = []
+        gateway = WeChatGateway(
+            "https://api.weixin.qq.com",
+            APPID,
+            lambda: SECRET,
+            clock=ManualClock(START),
+            retry=QUICK,
+            sleep=sleeps.append,
+            transport=httpx.MockTransport(handler),
+        )
+        assert gateway.find_published("k") is None
+        [waited] = sleeps
+        assert 2 <= waited < 2.01
+
     def test_token_renewed_when_its_time_is_up(self, rig: Rig) -> None:
         """Three hours later the 7,200-second token is renewed before it is used."""
         gateway = rig.gateway()

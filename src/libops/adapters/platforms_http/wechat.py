@@ -204,6 +204,7 @@ class WeChatGateway:
     rotated secret is picked up). ``covers`` maps a variant's media reference to the
     permanent material ``media_id`` of its cover (uploaded once in the back office or with
     ``material/add_material``); a reference not in it is sent as a ``media_id`` itself.
+    ``author`` is shown under the title; ``open_comments`` opens the article to comments.
 
     ``ledger`` keeps, per idempotency key, the draft, publish job and article this gateway
     made (a dict by default; pass a persistent mapping, a ``shelve`` say, to share it
@@ -222,6 +223,7 @@ class WeChatGateway:
         *,
         covers: Mapping[str, str] | None = None,
         author: str = "",
+        open_comments: bool = True,
         limits: PlatformLimits = WECHAT_LIMITS,
         clock: Clock | None = None,
         timeout: float = 10.0,
@@ -257,6 +259,7 @@ class WeChatGateway:
         self._secret = secret
         self._covers = dict(covers or {})
         self._author = author
+        self._open_comments = bool(open_comments)
         self._limits = limits
         self._clock = clock or SystemClock()
         self._publish_wait = publish_wait
@@ -524,7 +527,7 @@ class WeChatGateway:
             "title": title,
             "content": content,
             "thumb_media_id": self._covers.get(reference, reference),
-            "need_open_comment": 1,
+            "need_open_comment": 1 if self._open_comments else 0,
         }
         if self._author:
             article["author"] = self._author
@@ -800,6 +803,7 @@ class WeChatGateway:
                 if found is not None:
                     return found
             failure: PlatformError
+            retry_after: float | None = None
             token = self._token() if authorised else None
             params = {"access_token": token.reveal()} if token is not None else None
             try:
@@ -810,8 +814,8 @@ class WeChatGateway:
                     json=dict(body),
                     params=params,
                 )
-            except PlatformRateLimitedError as limited:
-                failure = limited
+            except PlatformRateLimitedError as limited:  # an HTTP 429, with its Retry-After
+                failure, retry_after = limited, limited.retry_after
             except PlatformError as error:
                 if not error.retryable:
                     raise
@@ -840,7 +844,7 @@ class WeChatGateway:
                     failure = PlatformRateLimitedError("wechat", _quota_wait(code, self._clock))
                 else:
                     raise self._refusal_for(code, words, path, publishing, statistics)
-            wait = self._retry.delay(attempt, None, self._rng)
+            wait = self._retry.delay(attempt, retry_after, self._rng)
             if wait is None:
                 raise failure
             self._sleep(wait)

@@ -96,6 +96,7 @@ class FakeWeChat(FakeServer):
         self._secret = secret
         self._biz = biz
         self._tokens: dict[str, datetime] = {}
+        self._refused: set[str] = set()
         self._current: str | None = None
         self._material: dict[str, str] = {}
         self._drafts: dict[str, Json] = {}  # media_id -> {articles, update_time, taken}
@@ -120,6 +121,13 @@ class FakeWeChat(FakeServer):
         with self._lock:
             past = self.now() - timedelta(seconds=1)
             self._tokens = dict.fromkeys(self._tokens, past)
+
+    def refuse_tokens(self) -> None:
+        """The APIs refuse every token issued so far (40001, as after a leak or a forced
+        refresh elsewhere), while ``stable_token``'s normal mode still hands out the current
+        one until it expires: only ``force_refresh`` gets a working token."""
+        with self._lock:
+            self._refused.update(self._tokens)
 
     def fail_next_publication(self, status: int = 3, count: int = 1) -> None:
         """The next ``count`` submitted publications end in ``publish_status`` ``status``
@@ -233,7 +241,7 @@ class FakeWeChat(FakeServer):
         if not token:
             return _error(41001, "access_token missing")
         expires = self._tokens.get(token)
-        if expires is None:
+        if expires is None or token in self._refused:
             return _error(40001, "invalid credential, access_token is invalid or not latest")
         if expires <= self.now():
             return _error(42001, "access_token expired")

@@ -198,8 +198,8 @@ class TestAsynchronousPublish:
         self, rig: Rig, status: int, reason: str, words: str
     ) -> None:
         """A publication that ends in 2, 3 or 4 raises a non-retryable error naming the
-        reason and the way out; nothing is out, the draft stays, and a later publish with
-        the same key makes a new draft and goes out once."""
+        reason and the way out; nothing is out, the draft stays in the draft box, and a
+        later publish with the same key makes a new draft and goes out once."""
         gateway = rig.gateway()
         rig.fake.fail_next_publication(status)
         with pytest.raises(PlatformPublicationFailedError, match=words) as raised:
@@ -212,6 +212,22 @@ class TestAsynchronousPublish:
         assert gateway.find_published("post-2:wechat") is None
         receipt = gateway.publish(article(), "post-2:wechat")
         assert [a["article_id"] for a in rig.fake.live_articles()] == [receipt.external_id]
+
+    @pytest.mark.parametrize(("status", "reason"), [(5, "deleted"), (6, "banned")])
+    def test_deleted_or_banned_at_once_is_never_republished(
+        self, rig: Rig, status: int, reason: str
+    ) -> None:
+        """An article out and then deleted (5) or banned (6) is a permanent error; asking
+        again with the key repeats it from the same publish job and puts nothing out."""
+        gateway = rig.gateway()
+        rig.fake.fail_next_publication(status)
+        for _attempt in range(2):
+            with pytest.raises(PlatformPublicationFailedError, match=reason) as raised:
+                gateway.publish(article(), "post-2b:wechat")
+            assert raised.value.reason == reason
+        assert calls(rig.fake, SUBMIT) == 1
+        assert rig.fake.live_articles() == []
+        assert len(rig.fake.articles()) == 1
 
     def test_still_publishing_after_the_wait_resumes_the_same_job(self, rig: Rig) -> None:
         """A publication slower than publish_wait gives up retryably; the next attempt
@@ -366,6 +382,31 @@ class TestAsynchronousPublish:
 
 
 # --- tokens and credentials ----------------------------------------------------------------------
+
+
+class TestFakeControls:
+    @pytest.mark.parametrize("count", [0, -1, True, "2"])
+    def test_counts_must_be_positive(self, rig: Rig, count: object) -> None:
+        with pytest.raises(InvalidValueError):
+            rig.fake.busy_next(count)  # type: ignore[arg-type]  # deliberately wrong
+        with pytest.raises(InvalidValueError):
+            rig.fake.fail_next_publication(3, count)  # type: ignore[arg-type]  # wrong
+
+    @pytest.mark.parametrize("status", [0, 1, 7, -1])
+    def test_only_failure_states_can_be_queued(self, rig: Rig, status: int) -> None:
+        with pytest.raises(InvalidValueError):
+            rig.fake.fail_next_publication(status)
+
+    def test_errcode_bodies_on_http_200(self, rig: Rig) -> None:
+        """WeChat's errors come as HTTP 200 with errcode and errmsg: a missing token, an
+        unknown one, a quota."""
+        url = f"{rig.fake.base_url}/cgi-bin/freepublish/batchget"
+        missing = httpx.post(url, json={"offset": 0, "count": 20})
+        assert (missing.status_code, missing.json()["errcode"]) == (200, 41001)
+        unknown = httpx.post(url, params={"access_token": "x"}, json={"offset": 0, "count": 1})
+        assert unknown.json()["errcode"] == 40001
+        rig.fake.rate_limit_next()
+        assert httpx.post(url, json={}).json()["errcode"] == 45009
 
 
 class TestTokens:

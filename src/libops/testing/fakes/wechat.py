@@ -50,6 +50,7 @@ _READER_LINES = (
     "期待下一期书单。",
 )
 _STATES = {2: "originality failed", 3: "failed", 4: "rejected"}
+_GONE = {5: "deleted", 6: "banned"}
 
 
 def _error(code: int, message: str) -> Answer:
@@ -131,9 +132,12 @@ class FakeWeChat(FakeServer):
 
     def fail_next_publication(self, status: int = 3, count: int = 1) -> None:
         """The next ``count`` submitted publications end in ``publish_status`` ``status``
-        (2 originality check failed, 3 failed, 4 rejected by review)."""
-        if status not in _STATES:
-            raise InvalidValueError(f"a failed publication's status is 2, 3 or 4, not {status!r}")
+        (2 originality check failed, 3 failed, 4 rejected by review; 5 out and then deleted,
+        6 out and then banned)."""
+        if status not in _STATES and status not in _GONE:
+            raise InvalidValueError(
+                f"a failed publication's status is 2, 3, 4, 5 or 6, not {status!r}"
+            )
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
             raise InvalidValueError(f"a count must be a positive whole number, not {count!r}")
         with self._lock:
@@ -326,7 +330,7 @@ class FakeWeChat(FakeServer):
             return
         job["status"] = job["outcome"]
         draft = self._drafts[job["media_id"]]
-        if job["status"] != 0:
+        if job["status"] in _STATES:
             draft["taken"] = False  # a failed publication leaves the draft in the box
             return
         del self._drafts[job["media_id"]]
@@ -354,8 +358,10 @@ class FakeWeChat(FakeServer):
             "news_item": news,
             "url": url,
             "published_at": published_at,
-            "deleted": False,
+            "deleted": job["status"] in _GONE,
         }
+        for item in news:
+            item["is_deleted"] = job["status"] in _GONE
 
     def _get(self, body: Json) -> Answer:
         job = self._jobs.get(str(body.get("publish_id")))

@@ -628,6 +628,9 @@ class TestStatistics:
         gateway.take_down(receipt.external_id)
         assert rig.fake.live_articles() == []
         assert gateway.find_published("post-23:wechat") is None
+        with pytest.raises(PlatformPublicationFailedError, match="deleted"):
+            gateway.publish(article(), "post-23:wechat")  # the job now says 5: not again
+        assert rig.fake.live_articles() == []
         with pytest.raises(UnknownPlatformPostError):
             gateway.metrics(receipt.external_id)
 

@@ -368,8 +368,11 @@ class FakeWeChat(FakeServer):
         if job is None:
             return _error(40007, "invalid publish_id")
         self._resolve(job)
-        answer: Json = {"publish_id": job["publish_id"], "publish_status": job["status"]}
-        if job["status"] == 0:
+        status = job["status"]
+        if status == 0 and self._articles[job["article_id"]]["deleted"]:
+            status = 5  # all its articles deleted after success
+        answer: Json = {"publish_id": job["publish_id"], "publish_status": status}
+        if status == 0:
             article = self._articles[job["article_id"]]
             answer["article_id"] = article["article_id"]
             answer["article_detail"] = {
@@ -380,7 +383,7 @@ class FakeWeChat(FakeServer):
                 ],
             }
             answer["fail_idx"] = []
-        elif job["status"] in _STATES:
+        elif status in _STATES:
             answer["fail_idx"] = [1]
         return _ok(**answer)
 

@@ -513,6 +513,11 @@ class TestTokens:
             store.set("wechat", "app_secret", SECRET)
             assert gateway.publish(article(), "post-16:wechat").external_id
             assert SECRET not in repr(gateway)
+            store.remove("wechat", "app_secret")
+            rig.clock.advance(timedelta(hours=3))  # the token expired: a new one is needed
+            with pytest.raises(PlatformCredentialsError, match="app_secret") as raised:
+                gateway.find_published("post-16:wechat")
+            assert raised.value.retryable is False
         finally:
             gateway.close()
 

@@ -867,11 +867,15 @@ class WeChatGateway:
     def _token(self) -> Secret:
         try:
             return self._tokens.get(self._account)
-        except TokenRefreshError:
+        except TokenRefreshError as failed:
             refusal, self._refusal = self._refusal, None
             if refusal is not None:
                 raise refusal from None
-            raise
+            raise PlatformCredentialsError(
+                "wechat",
+                f"no access token could be fetched ({failed}); check the account's appid and "
+                "app_secret in the credential store",
+            ) from None
 
     def _fetch_token(self, _account: str) -> Token:
         """A token from ``/cgi-bin/stable_token``; forced anew when WeChat refused the one

@@ -464,6 +464,39 @@ class TestTokens:
         [waited] = sleeps
         assert 2 <= waited < 2.01
 
+    @pytest.mark.parametrize(
+        ("errcode", "error", "waits"),
+        [(45011, PlatformRateLimitedError, 60.0), (-1, PlatformError, None)],
+    )
+    def test_minute_quota_and_busy_that_persist(
+        self, errcode: int, error: type[PlatformError], waits: float | None
+    ) -> None:
+        """45011 (a minute's quota) and -1 (busy) on every attempt: retried with backoff,
+        then a retryable error (45011's retry_after is a minute)."""
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            if request.url.path == "/cgi-bin/stable_token":
+                return httpx.Response(200, json={"access_token": "T", "expires_in": 7200})
+            return httpx.Response(200, json={"errcode": errcode, "errmsg": "try later"})
+
+        sleeps: list[float] = []
+        gateway = WeChatGateway(
+            "https://api.weixin.qq.com",
+            APPID,
+            lambda: SECRET,
+            clock=ManualClock(START),
+            retry=QUICK,
+            sleep=sleeps.append,
+            transport=httpx.MockTransport(handler),
+        )
+        with pytest.raises(error) as raised:
+            gateway.find_published("k")
+        assert raised.value.retryable is True
+        assert len(sleeps) == QUICK.attempts - 1
+        if waits is not None:
+            assert isinstance(raised.value, PlatformRateLimitedError)
+            assert raised.value.retry_after == waits
+
     def test_token_renewed_when_its_time_is_up(self, rig: Rig) -> None:
         """Three hours later the 7,200-second token is renewed before it is used."""
         gateway = rig.gateway()

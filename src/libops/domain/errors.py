@@ -892,6 +892,30 @@ class PlatformAdapterConfigError(InvalidValueError):
     non-positive timeout or attempt count, an empty account name)."""
 
 
+# --- the WeChat adapter (issue 11, part "wechat") ---------------------------------------
+
+
+class PlatformApiAccessError(PlatformError):
+    """The platform does not let this account do that through its API (since July 2025 an
+    unverified WeChat account may not publish by API, and only verified ones read the
+    statistics). Not retryable: the message says what to do by hand instead."""
+
+    def __init__(self, platform: str, message: str) -> None:
+        super().__init__(f"{platform}: {message}", retryable=False)
+        self.platform = platform
+
+
+class PlatformPublicationFailedError(PlatformError):
+    """The platform accepted a publication and then failed it (WeChat's asynchronous publish
+    ended in a failed originality check, a general failure or a review rejection, or the
+    article was deleted or banned at once). Not retryable; ``reason`` names the outcome."""
+
+    def __init__(self, platform: str, reason: str, message: str) -> None:
+        super().__init__(f"{platform}: {message}", retryable=False)
+        self.platform = platform
+        self.reason = reason
+
+
 # --- the web app (issue 16, part "web foundation") ---------------------------------------
 
 

@@ -9,6 +9,7 @@ Local fakes for tests are in :mod:`libops.testing.fakes`.
 from libops.adapters.platforms_http._http import HttpRetry, TokenProvider
 from libops.adapters.platforms_http.bluesky import BLUESKY_LIMITS, BlueskyGateway, rkey_for
 from libops.adapters.platforms_http.mastodon import MASTODON_LIMITS, MastodonGateway
+from libops.adapters.platforms_http.wechat import WECHAT_LIMITS, WeChatGateway
 
 __all__ = [
     "BLUESKY_LIMITS",
@@ -19,3 +20,4 @@ __all__ = [
     "TokenProvider",
     "rkey_for",
 ]
+__all__ += ["WECHAT_LIMITS", "WeChatGateway"]

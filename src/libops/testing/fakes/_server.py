@@ -22,6 +22,8 @@ from libops.domain.errors import InvalidValueError
 from libops.domain.ports import Clock
 
 Json = dict[str, Any]
+_FORM = "application/x-www-form-urlencoded"
+"""A form body reaches the routes as a dict of each field's (first) value."""
 
 
 @attrs.frozen
@@ -196,7 +198,11 @@ class FakeServer(abc.ABC):
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
         try:
-            body = json.loads(raw) if raw else {}
+            if handler.headers.get("Content-Type", "").startswith(_FORM):
+                form = parse_qs(raw.decode(), keep_blank_values=True)
+                body = {name: values[0] for name, values in form.items()}
+            else:
+                body = json.loads(raw) if raw else {}
         except ValueError:
             body = None
         request = Request(

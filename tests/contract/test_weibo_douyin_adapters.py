@@ -16,7 +16,8 @@ import pytest
 from libops import Actor, LibOps, ReviewChecklist
 from libops.adapters.clock import ManualClock
 from libops.adapters.credentials import FileCredentialStore, MemoryCredentialStore
-from libops.adapters.platforms_http import HttpRetry, WeiboGateway
+from libops.adapters.platforms_http import DouyinGateway, HttpRetry, WeiboGateway
+from libops.adapters.platforms_http.douyin import EXPIRES_ENTRY
 from libops.adapters.platforms_http.weibo import fingerprint
 from libops.domain.errors import (
     InvalidValueError,
@@ -27,13 +28,15 @@ from libops.domain.errors import (
     PlatformRejectedError,
     PlatformTimeoutError,
     PublishFailedError,
+    PublishingNotAllowedError,
     UnknownPlatformPostError,
 )
 from libops.domain.ports import CredentialStore, PlatformGateway
 from libops.domain.post import PlatformStatus
 from libops.domain.values import Platform, PostVariant
 from libops.testing import AdvanceTime, PlatformFaults, PlatformGatewayFaultContract
-from libops.testing.fakes import FakeServer, FakeWeibo
+from libops.testing.fakes import FakeDouyin, FakeServer, FakeWeibo
+from libops.testing.fakes.douyin import ITEM_DATA, PUBLISH, RENEW, USER_DATA
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 WEIBO_TOKEN = "weibo-secret-token-2.00abcdef"
@@ -304,6 +307,18 @@ class TestWeiboPublishing:
         assert raised.value.retryable is False
         assert weibo.fake.requests() == []
 
+    def test_the_variants_link_is_shared_after_its_text(self, weibo: WeiboRig) -> None:
+        """A variant's link (its own field) goes after the text, and counts in the 140."""
+        gateway = weibo.gateway()
+        variant = PostVariant(Platform.WEIBO, "新书上架", link=f"https://{SAFE}/new")
+        receipt = gateway.publish(variant, "post-14:weibo")
+        [status] = weibo.fake.statuses()
+        assert status["text"].startswith("新书上架 http://t.cn/")
+        assert gateway.find_published("post-14:weibo") == receipt
+        long = PostVariant(Platform.WEIBO, "书" * 130, link=f"https://{SAFE}/new")
+        with pytest.raises(PlatformError, match="text and link are 161 characters"):
+            gateway.publish(long, "post-15:weibo")
+
     def test_other_platform_media_and_bad_keys_refused(self, weibo: WeiboRig) -> None:
         gateway = weibo.gateway()
         with pytest.raises(PlatformError, match="douyin variant"):
@@ -475,3 +490,430 @@ class TestSecretsStayOut:
         text = "\n".join(record.getMessage() for record in caplog.records)
         assert caplog.records
         assert WEIBO_TOKEN not in text
+
+
+# --- Douyin ------------------------------------------------------------------------------------
+
+DOUYIN_ACCESS = "act.douyin-secret-access-0123"
+DOUYIN_REFRESH = "rft.douyin-secret-refresh-4567"
+CLIENT_KEY = "awlibopsclientkey"
+OPEN_ID = "_000libopsOpenId"
+VIDEO = b"\x00\x00\x00\x18ftypmp42 a short library video"
+
+
+def douyin_entries(store: CredentialStore, account: str = "douyin") -> CredentialStore:
+    for name, value in (
+        ("client_key", CLIENT_KEY),
+        ("open_id", OPEN_ID),
+        ("access_token", DOUYIN_ACCESS),
+        ("refresh_token", DOUYIN_REFRESH),
+    ):
+        store.set(account, name, value)
+    return store
+
+
+def video(text: str = "馆员带你逛新馆: 三楼的儿童阅览区") -> PostVariant:
+    return PostVariant(Platform.DOUYIN, text, media=("new-building.mp4",))
+
+
+class DouyinRig:
+    """A clock, a started FakeDouyin, a credential store with the account's entries, and
+    gateways on them; stopped by :meth:`close`."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 2.0,
+        capabilities: frozenset[str] = frozenset((PUBLISH, ITEM_DATA, USER_DATA, RENEW)),
+        credentials: CredentialStore | None = None,
+        clock: ManualClock | None = None,
+    ) -> None:
+        self.clock = clock or ManualClock(START)
+        self.sleeps = Sleeps()
+        self.fake = FakeDouyin(
+            self.clock,
+            client_key=CLIENT_KEY,
+            open_id=OPEN_ID,
+            access_token=DOUYIN_ACCESS,
+            refresh_token=DOUYIN_REFRESH,
+            capabilities=capabilities,
+        ).start()
+        self.credentials = douyin_entries(credentials or MemoryCredentialStore(self.clock))
+        self.timeout = timeout
+        self._gateways: list[DouyinGateway] = []
+
+    def gateway(self, **options: object) -> DouyinGateway:
+        settings: dict[str, object] = {
+            "publishing": True,
+            "media": lambda name: VIDEO,
+            "clock": self.clock,
+            "timeout": self.timeout,
+            "retry": QUICK,
+            "sleep": self.sleeps,
+            **options,
+        }
+        made = DouyinGateway.from_credentials(self.fake.base_url, self.credentials, **settings)  # type: ignore[arg-type]  # test options pass through
+        self._gateways.append(made)
+        return made
+
+    def close(self) -> None:
+        for made in self._gateways:
+            made.close()
+        self.fake.stop()
+
+
+@pytest.fixture
+def douyin() -> Iterator[DouyinRig]:
+    made = DouyinRig()
+    yield made
+    made.close()
+
+
+class DouyinFaults:
+    """The contract's faults, on a FakeDouyin (aimed at create_video)."""
+
+    def __init__(self, fake: FakeDouyin) -> None:
+        self.fake = fake
+
+    def fail_next(self) -> None:
+        self.fake.fail_next(path="create_video")
+
+    def rate_limit_next(self) -> None:
+        self.fake.rate_limit_next(retry_after=0.5, path="create_video")
+
+    def slow_next(self) -> None:
+        self.fake.slow_next(seconds=SLOW, path="create_video")
+
+    def lose_response_next(self) -> None:
+        self.fake.lose_response_next(path="create_video")
+
+    def expire_credentials(self) -> None:
+        self.fake.expire_tokens()
+
+    def posts_made(self) -> int:
+        return len(self.fake.items())
+
+    def secrets(self) -> list[str]:
+        return [DOUYIN_ACCESS, DOUYIN_REFRESH]
+
+
+class TestDouyinContract(PlatformGatewayFaultContract):
+    """For an organisation whose app holds video.create.bind."""
+
+    @pytest.fixture(autouse=True)
+    def _rigs(self) -> Iterator[None]:
+        self.rigs: list[DouyinRig] = []
+        yield
+        for made in self.rigs:
+            made.close()
+
+    def make_faulty_gateway(self) -> tuple[PlatformGateway, AdvanceTime, PlatformFaults]:
+        made = DouyinRig(timeout=CONTRACT_TIMEOUT)
+        self.rigs.append(made)
+        return made.gateway(), made.clock.advance, DouyinFaults(made.fake)
+
+    def unknown_external_id(self, gateway: PlatformGateway) -> str:
+        return "@9VwNoSuchItemAtAll"
+
+
+class TestDouyinPublishing:
+    def test_publishing_is_refused_by_default_saying_to_publish_by_hand(
+        self, douyin: DouyinRig
+    ) -> None:
+        """Without video.create.bind the adapter refuses before any request, for good,
+        naming post.record_manual_publication and the export import."""
+        gateway = douyin.gateway(publishing=False)
+        with pytest.raises(PublishingNotAllowedError, match="record_manual_publication") as raised:
+            gateway.publish(video(), "dy-1:douyin")
+        assert raised.value.retryable is False
+        assert "import the statistics" in str(raised.value)
+        assert douyin.fake.requests() == []
+
+    def test_an_app_without_the_capability_is_told_to_publish_by_hand(self) -> None:
+        """publishing=True, but Douyin answers 28001018 (HTTP 200): not allowed, permanent."""
+        made = DouyinRig(capabilities=frozenset((ITEM_DATA, USER_DATA)))
+        try:
+            with pytest.raises(PublishingNotAllowedError, match="28001018") as raised:
+                made.gateway().publish(video(), "dy-2:douyin")
+            assert raised.value.retryable is False
+            assert made.fake.items() == []
+            assert made.sleeps == []
+        finally:
+            made.close()
+
+    def test_lost_create_is_found_in_the_video_list(self, douyin: DouyinRig) -> None:
+        """The item is made and the answer lost: the video list finds it before a retry."""
+        gateway = douyin.gateway()
+        douyin.fake.lose_response_next(path="create_video")
+        receipt = gateway.publish(video(), "dy-3:douyin")
+        assert [i["item_id"] for i in douyin.fake.items()] == [receipt.external_id]
+        assert posts_on(douyin.fake, "/api/douyin/v1/video/create_video/") == 1
+        assert receipt.url.startswith("https://www.iesdouyin.com/share/video/")
+
+    def test_every_answer_lost_then_found_later(self, douyin: DouyinRig) -> None:
+        """Create and every look-up lost: retryable; the next publish finds the item."""
+        gateway = douyin.gateway()
+        gateway.metrics(gateway.publish(video("热身"), "warm:douyin").external_id)
+        douyin.fake.lose_response_next(1 + QUICK.attempts, path="video_")
+        with pytest.raises(PlatformTimeoutError):
+            gateway.publish(video(), "dy-4:douyin")
+        assert len(douyin.fake.items()) == 2
+        douyin.clock.advance(timedelta(hours=1))
+        receipt = gateway.publish(video(), "dy-4:douyin")
+        assert douyin.fake.items()[-1]["item_id"] == receipt.external_id
+        assert len(douyin.fake.items()) == 2
+
+    def test_over_limits_and_other_platforms_refused_before_any_request(
+        self, douyin: DouyinRig
+    ) -> None:
+        gateway = douyin.gateway()
+        for variant in (
+            PostVariant(Platform.DOUYIN, "没有视频"),
+            PostVariant(Platform.DOUYIN, "链接", media=("a.mp4",), link=f"https://{SAFE}/x"),
+            PostVariant(Platform.DOUYIN, "书" * 1001, media=("a.mp4",)),
+            share(),
+        ):
+            with pytest.raises(PlatformError) as raised:
+                gateway.publish(variant, "dy-5:douyin")
+            assert raised.value.retryable is False
+        assert douyin.fake.requests() == []
+
+    def test_rate_limit_in_a_200_honours_retry_after(self, douyin: DouyinRig) -> None:
+        """28003018 "too frequent" comes in an HTTP 200: waited out after Retry-After."""
+        gateway = douyin.gateway()
+        douyin.fake.rate_limit_next(retry_after=2, path="create_video")
+        gateway.publish(video(), "dy-6:douyin")
+        assert [w for w in douyin.sleeps if w >= 1] == [pytest.approx(2, abs=0.01)]
+        assert len(douyin.fake.items()) == 1
+
+
+class TestDouyinTokens:
+    def test_expired_token_is_refreshed_once_and_stored(
+        self, store_url: str, tmp_path: Path
+    ) -> None:
+        """28001008: the adapter renews the access token with the refresh token, stores the
+        new one and its expiry in the credential store, and the call goes through; a
+        second gateway on the same store uses the stored token without renewing."""
+        clock = ManualClock(START)
+        made = DouyinRig(credentials=credential_store(store_url, tmp_path, clock), clock=clock)
+        try:
+            gateway = made.gateway()
+            receipt = gateway.publish(video(), "tok-1:douyin")
+            made.fake.expire_tokens()
+            assert gateway.metrics(receipt.external_id).views >= 0
+            assert made.fake.refreshes == 1
+            stored = made.credentials.get("douyin", "access_token")
+            assert stored is not None
+            assert stored.reveal() != DOUYIN_ACCESS
+            expires = made.credentials.get("douyin", EXPIRES_ENTRY)
+            assert expires is not None
+            assert datetime.fromisoformat(expires.reveal()) == START + timedelta(days=15)
+            again = made.gateway()
+            again.metrics(receipt.external_id)
+            assert made.fake.refreshes == 1
+        finally:
+            made.close()
+
+    def test_a_token_near_its_expiry_is_renewed_before_the_call(self, douyin: DouyinRig) -> None:
+        """Once its expiry is known, the token is renewed before it runs out: no call
+        meets an expired-token answer."""
+        gateway = douyin.gateway()
+        receipt = gateway.publish(video(), "tok-2:douyin")
+        douyin.fake.expire_tokens()
+        gateway.metrics(receipt.external_id)
+        before = len(douyin.fake.requests())
+        douyin.clock.advance(timedelta(days=15))
+        gateway.metrics(receipt.external_id)
+        assert douyin.fake.refreshes == 2
+        paths = [p for _m, p in douyin.fake.requests()[before:]]
+        assert paths[:2] == ["/oauth/renew_refresh_token/", "/oauth/refresh_token/"]
+        assert paths.count("/api/douyin/v1/video/video_data/") == 1  # met no expired token
+
+    def test_refresh_token_is_renewed_before_it_runs_out(self, douyin: DouyinRig) -> None:
+        """With renew_refresh_token, a refresh token with less than 16 days left is renewed
+        before use (new one stored): the account keeps working past 30 days, until Douyin's
+        5 renewals are spent; then the refresh token dies and staff are asked to authorise
+        libops again."""
+        gateway = douyin.gateway(watch_time=False)
+        receipt = gateway.publish(video(), "tok-4:douyin")
+        for _fortnight in range(6):  # 90 days: three times a first refresh token's life
+            douyin.clock.advance(timedelta(days=15))
+            gateway.metrics(receipt.external_id)
+        assert douyin.fake.renewals == 5
+        stored = douyin.credentials.get("douyin", "refresh_token")
+        assert stored is not None
+        assert stored.reveal() != DOUYIN_REFRESH
+        douyin.clock.advance(timedelta(days=15))
+        with pytest.raises(PlatformCredentialsError, match="10010"):
+            gateway.metrics(receipt.external_id)
+
+    def test_without_renewal_the_refresh_token_lasts_30_days(self) -> None:
+        """An app without renew_refresh_token: fine for 30 days, then a credentials error."""
+        made = DouyinRig(capabilities=frozenset((PUBLISH,)))
+        try:
+            gateway = made.gateway(watch_time=False)
+            receipt = gateway.publish(video(), "tok-5:douyin")
+            made.clock.advance(timedelta(days=16))
+            gateway.metrics(receipt.external_id)
+            made.clock.advance(timedelta(days=15))
+            with pytest.raises(PlatformCredentialsError, match="authorise libops again"):
+                gateway.metrics(receipt.external_id)
+            assert made.fake.renewals == 0
+        finally:
+            made.close()
+
+    def test_dead_refresh_token_asks_for_a_new_authorisation(self, douyin: DouyinRig) -> None:
+        """10010: a credentials error, not retryable, without any token; nothing posted."""
+        gateway = douyin.gateway()
+        douyin.fake.expire_refresh()
+        with pytest.raises(PlatformCredentialsError, match="authorise libops again") as raised:
+            gateway.publish(video(), "tok-3:douyin")
+        assert raised.value.retryable is False
+        assert "10010" in str(raised.value)
+        for secret in (DOUYIN_ACCESS, DOUYIN_REFRESH):
+            assert secret not in str(raised.value)
+            assert secret not in repr(gateway)
+        assert douyin.fake.items() == []
+
+    def test_missing_entries_are_named(self, douyin: DouyinRig) -> None:
+        douyin.credentials.remove("douyin", "refresh_token")
+        with pytest.raises(PlatformAdapterConfigError, match="libops credentials set douyin"):
+            douyin.gateway()
+        douyin.credentials.remove("douyin", "open_id")
+        with pytest.raises(PlatformAdapterConfigError, match="'open_id'"):
+            douyin.gateway()
+
+    def test_publishing_needs_a_media_loader(self, douyin: DouyinRig) -> None:
+        with pytest.raises(PlatformAdapterConfigError, match="media="):
+            douyin.gateway(media=None)
+
+
+class TestDouyinData:
+    def test_item_data_and_watch_time(self, douyin: DouyinRig) -> None:
+        """play → views, digg → likes, share + forward → shares; the base data's average
+        watch time goes in extra as avg_watch_seconds, the profile's own metric."""
+        gateway = douyin.gateway()
+        receipt = gateway.publish(video(), "data-1:douyin")
+        douyin.clock.advance(timedelta(days=2))
+        snapshot = gateway.metrics(receipt.external_id)
+        [item] = [i for i in douyin.fake.items() if i["item_id"] == receipt.external_id]
+        assert snapshot.views > 0
+        assert snapshot.likes > 0
+        assert set(snapshot.extra) == {"avg_watch_seconds"}
+        assert snapshot.extra["avg_watch_seconds"] > 0
+        assert item["title"] == video().text
+
+    def test_no_watch_time_for_old_items_or_the_first_day(self) -> None:
+        """item/base is empty on the day of the authorisation and for items past 30 days:
+        the snapshot then has no own metric (not a zero)."""
+        clock = ManualClock(START)
+        made = DouyinRig(clock=clock)
+        made.fake.authorised_at = START
+        try:
+            gateway = made.gateway()
+            receipt = gateway.publish(video(), "data-2:douyin")
+            assert gateway.metrics(receipt.external_id).extra == {}
+            clock.advance(timedelta(days=1))
+            assert set(gateway.metrics(receipt.external_id).extra) == {"avg_watch_seconds"}
+            clock.advance(timedelta(days=15))
+            assert set(gateway.metrics(receipt.external_id).extra) == {"avg_watch_seconds"}
+            clock.advance(timedelta(days=16))
+            assert gateway.metrics(receipt.external_id).extra == {}
+        finally:
+            made.close()
+
+    def test_without_the_item_data_scope(self) -> None:
+        """28001012 (scope not granted) is a permanent refusal; watch_time=False skips it."""
+        made = DouyinRig(capabilities=frozenset((PUBLISH,)))
+        try:
+            item = made.fake.publish_in_app("馆藏展")
+            with pytest.raises(PlatformRejectedError, match="28001012"):
+                made.gateway().metrics(item)
+            assert made.gateway(watch_time=False).metrics(item).extra == {}
+        finally:
+            made.close()
+
+    def test_fans_data_are_follower_days(self, douyin: DouyinRig) -> None:
+        """data/external/user/fans → FollowerDay(day, gained=new_fans, total=total_fans)."""
+        gateway = douyin.gateway()
+        days = gateway.follower_days(7)
+        assert [d.day for d in days] == sorted(d.day for d in days)
+        assert days[-1].day == (START - timedelta(days=1)).date()
+        assert all(d.gained is not None and d.total is not None for d in days)
+        with pytest.raises(InvalidValueError):
+            gateway.follower_days(8)
+
+    def test_comments_are_none_for_known_items_and_unknown_raise(self, douyin: DouyinRig) -> None:
+        gateway = douyin.gateway()
+        receipt = gateway.publish(video(), "data-3:douyin")
+        assert gateway.comments(receipt.external_id) == []
+        with pytest.raises(UnknownPlatformPostError):
+            gateway.comments("@9VwUnknown")
+
+
+class TestDouyinThroughLibops:
+    def test_refused_then_published_by_hand_and_measured(
+        self,
+        store_url: str,
+        tmp_path: Path,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+    ) -> None:
+        """An account without the capability: libops records a final failure that says to
+        publish by hand; staff publish in the app and record it; the metrics come from the
+        item data through the same gateway."""
+        clock = ManualClock(START)
+        made = DouyinRig(
+            capabilities=frozenset((ITEM_DATA, USER_DATA)),
+            credentials=credential_store(store_url, tmp_path, clock),
+            clock=clock,
+        )
+        try:
+            gateway = made.gateway(publishing=False, media=None)
+            with LibOps.open(store_url, clock=clock, migrate=True, gateways=[gateway]) as ops:
+                post_id = ops.posts.draft(
+                    planner,
+                    title="New building",
+                    body="A tour of the new building.",
+                    content_type="news",
+                    format="video",
+                    variants=[video()],
+                )
+                ops.posts.submit_for_review(planner, post_id)
+                ops.posts.review(reviewer, post_id, CHECKED, approve=True)
+                with pytest.raises(PublishFailedError, match="by hand") as raised:
+                    ops.publishing.publish(admin, post_id, Platform.DOUYIN)
+                assert raised.value.retryable is False
+                item_id = made.fake.publish_in_app(video().text)
+                ops.publishing.record_manual_publication(
+                    admin,
+                    post_id,
+                    Platform.DOUYIN,
+                    url=f"https://www.douyin.com/video/{item_id}",
+                    external_id=item_id,
+                )
+                clock.advance(timedelta(days=1))
+                [collected] = ops.publishing.collect_metrics(admin)
+                assert collected.snapshot is not None
+                assert collected.snapshot.views > 0
+                assert ops.posts.get(post_id).latest_metrics(Platform.DOUYIN) == collected.snapshot
+        finally:
+            made.close()
+
+    def test_no_douyin_secret_in_any_log_record(
+        self, douyin: DouyinRig, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.DEBUG)
+        gateway = douyin.gateway()
+        receipt = gateway.publish(video(), "log-1:douyin")
+        douyin.fake.expire_tokens()
+        gateway.metrics(receipt.external_id)
+        douyin.fake.expire_refresh()
+        with pytest.raises(PlatformCredentialsError):
+            gateway.follower_days()
+        text = "\n".join(record.getMessage() for record in caplog.records)
+        stored = douyin.credentials.get("douyin", "access_token")
+        assert stored is not None
+        for secret in (DOUYIN_ACCESS, DOUYIN_REFRESH, stored.reveal()):
+            assert secret not in text

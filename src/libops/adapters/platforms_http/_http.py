@@ -149,6 +149,7 @@ class HttpExchange:
         renew: Callable[[httpx.Response], bool] | None = None,
         before_retry: Callable[[], httpx.Response | None] | None = None,
         data: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
         classify: Callable[[httpx.Response], int | None] | None = None,
     ) -> httpx.Response:
         """One logical call: the answer unless retryable (then retried); 4xx answers return.
@@ -156,9 +157,10 @@ class HttpExchange:
         ``renew(response)`` is asked about each 4xx answer: it renews the credentials and
         returns True to try once more (once per call). ``before_retry`` runs before each
         repeat; if it returns an answer, that answer ends the call (a publish found done).
-        ``data`` is a form body. ``classify(response)`` names the HTTP status an answer stands
-        for when the platform says it in the body (Weibo's ``error_code`` in a 403, Douyin's
-        in a 200), or None to go by the real status.
+        ``data`` is a form body, ``files`` a multipart upload (field → name, bytes, type).
+        ``classify(response)`` names the HTTP status an answer stands for when the platform
+        says it in the body (Weibo's ``error_code`` in a 403, Douyin's in a 200), or None to
+        go by the real status.
         """
         renewed = False
         attempt = 0
@@ -171,7 +173,13 @@ class HttpExchange:
             retry_after: float | None = None
             try:
                 response = self._client.request(
-                    method, path, headers=dict(headers()), json=json, params=params, data=data
+                    method,
+                    path,
+                    headers=dict(headers()),
+                    json=json,
+                    params=params,
+                    data=data,
+                    files=files,
                 )
             except httpx.TimeoutException:
                 failure: PlatformError = PlatformTimeoutError(

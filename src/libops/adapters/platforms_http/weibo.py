@@ -269,11 +269,11 @@ class WeiboGateway:
         """Share ``variant`` (it must link to a safe domain); a status made earlier with the
         same key, or found in the timeline after a lost answer, is returned instead."""
         key = _key(idempotency_key)
-        self._check(variant)
+        text = self._check(variant)
         earlier = self.find_published(key)
         if earlier is not None:
             return earlier
-        fp = fingerprint(variant.text)
+        fp = fingerprint(text)
         sent_at = self._clock.now()
         entry = self._ledger.get(key)
         if entry is None:
@@ -288,7 +288,7 @@ class WeiboGateway:
             "POST",
             "/2/statuses/share.json",
             headers=self._headers,
-            data={"status": variant.text, "rip": self._rip},
+            data={"status": text, "rip": self._rip},
             renew=self._renew,
             before_retry=look_up,
             classify=_classify,
@@ -371,22 +371,33 @@ class WeiboGateway:
 
     # --- inside ----------------------------------------------------------------------------
 
-    def _check(self, variant: PostVariant) -> None:
+    def _check(self, variant: PostVariant) -> str:
+        """The status to share: the variant's text, with its link after it unless the text
+        holds the link already; refused if the share API would refuse it."""
         if variant.platform is not Platform.WEIBO:
             raise PlatformError(
                 f"a {variant.platform.value} variant cannot be posted on weibo", retryable=False
             )
+        text = variant.text
+        if variant.link and variant.link not in text:
+            text = f"{text} {variant.link}"
         problems = list(self._limits.violations(variant))
-        hosts = [urlsplit(url).hostname or "" for url in _URL.findall(variant.text)]
+        if len(text) > self._limits.max_text_length and not problems:
+            problems.append(
+                f"text and link are {len(text)} characters, weibo allows "
+                f"{self._limits.max_text_length}"
+            )
+        hosts = [urlsplit(url).hostname or "" for url in _URL.findall(text)]
         if not any(h == d or h.endswith(f".{d}") for h in hosts for d in self._domains):
             problems.append(
                 "Weibo's share API posts only text that links to the app's safe domain "
                 f"({', '.join(self._domains)}): add the post's link on the library's site"
             )
-        if _TOPIC.search(variant.text):
+        if _TOPIC.search(text):
             problems.append("Weibo's share API refuses #topics#: take the topic out")
         if problems:
             raise PlatformError(f"weibo: {'; '.join(problems)}", retryable=False)
+        return text
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"OAuth2 {self._token()}"}

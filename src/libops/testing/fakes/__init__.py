@@ -11,6 +11,7 @@ Time (token expiry, readers' reactions) follows the clock the fake is given.
 
 from libops.testing.fakes._server import Answer, FakeServer, Request
 from libops.testing.fakes.bluesky import FakeBluesky
+from libops.testing.fakes.douyin import FakeDouyin
 from libops.testing.fakes.mastodon import FakeMastodon
 from libops.testing.fakes.weibo import FakeWeibo
 
@@ -21,4 +22,4 @@ __all__ = [
     "FakeServer",
     "Request",
 ]
-__all__ += ["FakeWeibo"]
+__all__ += ["FakeDouyin", "FakeWeibo"]

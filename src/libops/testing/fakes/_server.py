@@ -44,6 +44,8 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: Json
+    raw: bytes = b""
+    """The body as sent (what a multipart upload's route reads)."""
 
 
 @attrs.frozen
@@ -198,7 +200,9 @@ class FakeServer(abc.ABC):
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
         try:
-            if handler.headers.get("Content-Type", "").startswith(_FORM):
+            if handler.headers.get("Content-Type", "").startswith("multipart/"):
+                body = {}
+            elif handler.headers.get("Content-Type", "").startswith(_FORM):
                 form = parse_qs(raw.decode(), keep_blank_values=True)
                 body = {name: values[0] for name, values in form.items()}
             else:
@@ -211,6 +215,7 @@ class FakeServer(abc.ABC):
             query=parse_qs(parts.query),
             headers={k.lower(): v for k, v in handler.headers.items()},
             body=body if isinstance(body, dict) else {},
+            raw=raw,
         )
         with self._lock:
             self._requests.append((method, parts.path))

@@ -15,7 +15,12 @@ import pytest
 
 from libops import Actor, LibOps, ReviewChecklist
 from libops.adapters.clock import ManualClock
-from libops.adapters.credentials import FileCredentialStore, MemoryCredentialStore
+from libops.adapters.credentials import (
+    EnvCredentialStore,
+    FileCredentialStore,
+    MemoryCredentialStore,
+    env_variable,
+)
 from libops.adapters.platforms_http import DouyinGateway, HttpRetry, WeiboGateway
 from libops.adapters.platforms_http.douyin import EXPIRES_ENTRY
 from libops.adapters.platforms_http.weibo import fingerprint
@@ -774,6 +779,39 @@ class TestDouyinTokens:
             assert secret not in str(raised.value)
             assert secret not in repr(gateway)
         assert douyin.fake.items() == []
+
+    def test_tokens_from_the_environment_are_renewed_in_memory(self, douyin: DouyinRig) -> None:
+        """A read-only store (environment variables): the renewed access token is used from
+        memory, and the refresh token is not renewed (it could not be kept)."""
+        environ = {
+            env_variable("douyin", name): value
+            for name, value in (
+                ("client_key", CLIENT_KEY),
+                ("open_id", OPEN_ID),
+                ("access_token", DOUYIN_ACCESS),
+                ("refresh_token", DOUYIN_REFRESH),
+            )
+        }
+        gateway = DouyinGateway.from_credentials(
+            douyin.fake.base_url,
+            EnvCredentialStore(environ),
+            clock=douyin.clock,
+            retry=QUICK,
+            sleep=douyin.sleeps,
+            watch_time=False,
+        )
+        try:
+            item = douyin.fake.publish_in_app("展览预告")
+            douyin.fake.expire_tokens()
+            gateway.metrics(item)
+            gateway.metrics(item)
+            assert douyin.fake.refreshes == 1
+            douyin.clock.advance(timedelta(days=15))
+            gateway.metrics(item)
+            assert douyin.fake.refreshes == 2
+            assert douyin.fake.renewals == 0
+        finally:
+            gateway.close()
 
     def test_missing_entries_are_named(self, douyin: DouyinRig) -> None:
         douyin.credentials.remove("douyin", "refresh_token")

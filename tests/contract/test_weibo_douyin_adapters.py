@@ -19,11 +19,16 @@ from libops.adapters.credentials import (
     EnvCredentialStore,
     FileCredentialStore,
     MemoryCredentialStore,
+    PostgresCredentialStore,
+    credentials_path,
     env_variable,
 )
+from libops.adapters.keystore import open_key_store
 from libops.adapters.platforms_http import DouyinGateway, HttpRetry, WeiboGateway
 from libops.adapters.platforms_http.douyin import EXPIRES_ENTRY
 from libops.adapters.platforms_http.weibo import fingerprint
+from libops.adapters.storage import parse_store_url
+from libops.bootstrap import migrate_store
 from libops.domain.errors import (
     InvalidValueError,
     PlatformAdapterConfigError,
@@ -427,18 +432,31 @@ class TestWeiboConfiguration:
 # --- through libops, on every store ------------------------------------------------------------
 
 
-def credential_store(store_url: str, tmp_path: Path, clock: ManualClock) -> CredentialStore:
-    """The credential store a deployment on ``store_url`` keeps its tokens in."""
+@pytest.fixture
+def credentials(store_url: str) -> Iterator[CredentialStore]:
+    """The credential store a deployment on each kind of store keeps its tokens in: memory,
+    the 0600 file beside a SQLite store, the sealed table of a PostgreSQL store."""
+    clock = ManualClock(START)
     if store_url.startswith("memory:"):
-        return MemoryCredentialStore(clock)
-    return FileCredentialStore(tmp_path / "libops.credentials.json", clock=clock)
+        yield MemoryCredentialStore(clock)
+        return
+    config = parse_store_url(store_url)
+    if config.scheme != "postgresql":
+        yield FileCredentialStore(credentials_path(config), clock=clock)
+        return
+    migrate_store(store_url)
+    keys = open_key_store(config)
+    try:
+        yield PostgresCredentialStore(config, keys, clock=clock)
+    finally:
+        keys.close()
 
 
 class TestThroughLibops:
     def test_weibo_lost_answers_publish_once(
         self,
         store_url: str,
-        tmp_path: Path,
+        credentials: CredentialStore,
         planner: Actor,
         reviewer: Actor,
         admin: Actor,
@@ -447,7 +465,6 @@ class TestThroughLibops:
         status in the timeline and records it. One status on Weibo."""
         made = WeiboRig()
         try:
-            credentials = credential_store(store_url, tmp_path, made.clock)
             credentials.set("weibo", "access_token", WEIBO_TOKEN)
             credentials.set("weibo", "safe_domains", SAFE)
             credentials.set("weibo", "rip", RIP)
@@ -603,17 +620,19 @@ class DouyinFaults:
 
 
 class TestDouyinContract(PlatformGatewayFaultContract):
-    """For an organisation whose app holds video.create.bind."""
+    """For an organisation whose app holds video.create.bind; the tokens are kept (and
+    renewed) in each kind of credential store."""
 
     @pytest.fixture(autouse=True)
-    def _rigs(self) -> Iterator[None]:
+    def _rigs(self, credentials: CredentialStore) -> Iterator[None]:
         self.rigs: list[DouyinRig] = []
+        self.credentials = credentials
         yield
         for made in self.rigs:
             made.close()
 
     def make_faulty_gateway(self) -> tuple[PlatformGateway, AdvanceTime, PlatformFaults]:
-        made = DouyinRig(timeout=CONTRACT_TIMEOUT)
+        made = DouyinRig(timeout=CONTRACT_TIMEOUT, credentials=self.credentials)
         self.rigs.append(made)
         return made.gateway(), made.clock.advance, DouyinFaults(made.fake)
 
@@ -694,13 +713,13 @@ class TestDouyinPublishing:
 
 class TestDouyinTokens:
     def test_expired_token_is_refreshed_once_and_stored(
-        self, store_url: str, tmp_path: Path
+        self, credentials: CredentialStore
     ) -> None:
         """28001008: the adapter renews the access token with the refresh token, stores the
         new one and its expiry in the credential store, and the call goes through; a
         second gateway on the same store uses the stored token without renewing."""
         clock = ManualClock(START)
-        made = DouyinRig(credentials=credential_store(store_url, tmp_path, clock), clock=clock)
+        made = DouyinRig(credentials=credentials, clock=clock)
         try:
             gateway = made.gateway()
             receipt = gateway.publish(video(), "tok-1:douyin")
@@ -893,7 +912,7 @@ class TestDouyinThroughLibops:
     def test_refused_then_published_by_hand_and_measured(
         self,
         store_url: str,
-        tmp_path: Path,
+        credentials: CredentialStore,
         planner: Actor,
         reviewer: Actor,
         admin: Actor,
@@ -904,7 +923,7 @@ class TestDouyinThroughLibops:
         clock = ManualClock(START)
         made = DouyinRig(
             capabilities=frozenset((ITEM_DATA, USER_DATA)),
-            credentials=credential_store(store_url, tmp_path, clock),
+            credentials=credentials,
             clock=clock,
         )
         try:

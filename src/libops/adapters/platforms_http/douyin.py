@@ -35,6 +35,7 @@ from libops.adapters.credentials import Secret, Token, TokenCache
 from libops.adapters.platforms_http._http import HttpExchange, HttpRetry, Sleep, default_sleep
 from libops.adapters.platforms_http.weibo import fingerprint
 from libops.domain.errors import (
+    CredentialError,
     InvalidValueError,
     PlatformAdapterConfigError,
     PlatformCredentialsError,
@@ -68,8 +69,6 @@ TOKEN_DEAD: Final = frozenset((28001008, 28001003, 2190008, 2190002))
 """Access token expired or invalid: refresh it."""
 NOT_ALLOWED: Final = frozenset((28001012, 28001014, 28001018, 28001019, 2190004, 2100007))
 """The user did not grant the scope, the app lacks or was banned from the capability."""
-REFRESH_DEAD: Final = frozenset((10010, 10020, 10004))
-"""The refresh token expired, was renewed too often, or the grant was withdrawn."""
 NO_SUCH_ITEM: Final = 28001007
 
 CREDENTIAL_ENTRIES: Final = ("client_key", "open_id", "access_token", "refresh_token")
@@ -138,6 +137,15 @@ def _moment(value: Any, what: str) -> datetime:
         return datetime.fromtimestamp(int(value), UTC)
     except (TypeError, ValueError, OverflowError) as error:
         raise PlatformError(f"douyin sent a bad {what}: {value!r}", retryable=False) from error
+
+
+def _seconds(value: Any) -> timedelta | None:
+    """A lifetime Douyin sent in seconds (``expires_in``), if it sent a positive one."""
+    try:
+        seconds = int(value)
+    except (TypeError, ValueError):
+        return None
+    return timedelta(seconds=seconds) if seconds > 0 else None
 
 
 def _count(value: Any) -> int:
@@ -417,6 +425,8 @@ class DouyinGateway:
         until = self._stored_time(account, REFRESH_EXPIRES_ENTRY)
         if until is None or until - self._clock.now() >= RENEW_WITHIN:
             return refresh
+        if not self._store(account, REFRESH_EXPIRES_ENTRY, until.isoformat()):
+            return refresh  # a store that cannot keep the renewed one: the old one stays good
         response = self._http.send(
             "POST",
             "/oauth/renew_refresh_token/",
@@ -428,12 +438,20 @@ class DouyinGateway:
         if not isinstance(data, dict) or data.get("error_code") or not data.get("refresh_token"):
             return refresh  # not granted renew_refresh_token, or renewed 5 times already
         renewed = Secret(str(data["refresh_token"]))
-        lifetime = timedelta(seconds=int(data.get("expires_in") or 0))
         self._credentials.set(account, "refresh_token", renewed)
-        self._credentials.set(
-            account, REFRESH_EXPIRES_ENTRY, (self._clock.now() + lifetime).isoformat()
-        )
+        lifetime = _seconds(data.get("expires_in"))
+        if lifetime is not None:
+            self._store(account, REFRESH_EXPIRES_ENTRY, (self._clock.now() + lifetime).isoformat())
         return renewed
+
+    def _store(self, account: str, name: str, value: str) -> bool:
+        """Keep ``value`` in the credential store; False if the store only reads (the
+        environment): a renewed access token then lives in this process only."""
+        try:
+            self._credentials.set(account, name, value)
+        except CredentialError:
+            return False
+        return True
 
     def _renew_token(self, account: str) -> Token:
         refresh = self._refresh_token(account)
@@ -450,8 +468,7 @@ class DouyinGateway:
         )
         data = response.json().get("data") if response.status_code == 200 else None
         if not isinstance(data, dict) or data.get("error_code") or not data.get("access_token"):
-            code = _code(response)
-            if code in REFRESH_DEAD or code is not None:
+            if _code(response) is not None:
                 raise PlatformCredentialsError(
                     "douyin",
                     f"Douyin would not renew the access token ({_words(response)}); the refresh "
@@ -460,18 +477,20 @@ class DouyinGateway:
                     "access_token` and `... refresh_token`)",
                 )
             raise PlatformError(f"douyin: renewing the access token failed ({_words(response)})")
-        lifetime = timedelta(seconds=int(data.get("expires_in") or 0))
-        until = self._clock.now() + lifetime
-        self._credentials.set(account, "access_token", str(data["access_token"]))
-        self._credentials.set(account, EXPIRES_ENTRY, until.isoformat())
+        lifetime = _seconds(data.get("expires_in"))
+        until = None if lifetime is None else self._clock.now() + lifetime
+        token = str(data["access_token"])
+        if self._store(account, "access_token", token) and until is not None:
+            self._store(account, EXPIRES_ENTRY, until.isoformat())
         if data.get("refresh_token") and data["refresh_token"] != refresh.reveal():
-            self._credentials.set(account, "refresh_token", str(data["refresh_token"]))
-        if data.get("refresh_expires_in"):
-            refresh_until = self._clock.now() + timedelta(seconds=int(data["refresh_expires_in"]))
-            self._credentials.set(account, REFRESH_EXPIRES_ENTRY, refresh_until.isoformat())
-            self._refresh_token(account)  # renewed now if it would run out before the next
+            self._store(account, "refresh_token", str(data["refresh_token"]))
+        refresh_life = _seconds(data.get("refresh_expires_in"))
+        if refresh_life is not None:
+            refresh_until = self._clock.now() + refresh_life
+            if self._store(account, REFRESH_EXPIRES_ENTRY, refresh_until.isoformat()):
+                self._refresh_token(account)  # renewed now if it would run out before the next
         self._refused = None
-        return Token(str(data["access_token"]), until)
+        return Token(token, until)
 
     def _headers(self) -> dict[str, str]:
         try:

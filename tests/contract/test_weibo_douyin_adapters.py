@@ -844,6 +844,18 @@ class TestDouyinTokens:
         with pytest.raises(PlatformAdapterConfigError, match="media="):
             douyin.gateway(media=None)
 
+    def test_a_video_that_cannot_be_read_is_refused(self, douyin: DouyinRig) -> None:
+        """The media loader's OSError, or an empty video, is a final error; nothing sent."""
+
+        def missing(name: str) -> bytes:
+            raise FileNotFoundError(2, "No such file or directory", name)
+
+        for loader in (missing, lambda name: b""):
+            with pytest.raises(PlatformError, match="new-building.mp4") as raised:
+                douyin.gateway(media=loader).publish(video(), "media-1:douyin")
+            assert raised.value.retryable is False
+        assert douyin.fake.requests() == []
+
 
 class TestDouyinData:
     def test_item_data_and_watch_time(self, douyin: DouyinRig) -> None:

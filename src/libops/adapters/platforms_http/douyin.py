@@ -279,7 +279,17 @@ class DouyinGateway:
         earlier = self.find_published(key)
         if earlier is not None:
             return earlier
-        video = self._media(variant.media[0])
+        try:
+            video = self._media(variant.media[0])
+        except OSError as error:
+            raise PlatformError(
+                f"douyin: cannot read the video {variant.media[0]!r} ({error.strerror})",
+                retryable=False,
+            ) from None
+        if not isinstance(video, bytes) or not video:
+            raise PlatformError(
+                f"douyin: the video {variant.media[0]!r} is empty or not bytes", retryable=False
+            )
         uploaded = self._call(
             "POST",
             "/api/douyin/v1/video/upload_video/",
@@ -309,9 +319,8 @@ class DouyinGateway:
         item_id = str(created.json()["data"].get("item_id") or "")
         if not item_id:
             raise PlatformError("douyin answered a create without an item_id")
-        receipt = self._receipt(self._item(item_id))
-        self._ledger[key] = receipt.external_id
-        return receipt
+        self._ledger[key] = item_id  # made: from here on the key names this item
+        return self._receipt(self._item(item_id))
 
     def find_published(self, idempotency_key: str) -> PublishReceipt | None:
         """The item created with the key, if it is still there (a create whose answer was

@@ -851,7 +851,7 @@ class TestDouyinTokens:
             raise FileNotFoundError(2, "No such file or directory", name)
 
         for loader in (missing, lambda name: b""):
-            with pytest.raises(PlatformError, match="new-building.mp4") as raised:
+            with pytest.raises(PlatformError, match=r"new-building\.mp4") as raised:
                 douyin.gateway(media=loader).publish(video(), "media-1:douyin")
             assert raised.value.retryable is False
         assert douyin.fake.requests() == []

@@ -6,6 +6,7 @@ credential stores, and publishing through libops on every store."""
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -164,7 +165,7 @@ class TestWeiboContract(_Rigs, PlatformGatewayFaultContract):
         return made.gateway(), made.clock.advance, WeiboFaults(made.fake)
 
     def sample_variant(self, gateway: PlatformGateway, text: str = "") -> PostVariant:
-        body = text or f"libops contract check {id(object()) % 99991}: new books this week?"
+        body = text or f"libops contract check {uuid.uuid4().hex[:8]}: new books this week?"
         return PostVariant(Platform.WEIBO, f"{body[:100]} https://{SAFE}/c")
 
     def unknown_external_id(self, gateway: PlatformGateway) -> str:

@@ -713,9 +713,7 @@ class TestDouyinPublishing:
 
 
 class TestDouyinTokens:
-    def test_expired_token_is_refreshed_once_and_stored(
-        self, credentials: CredentialStore
-    ) -> None:
+    def test_expired_token_is_refreshed_once_and_stored(self, credentials: CredentialStore) -> None:
         """28001008: the adapter renews the access token with the refresh token, stores the
         new one and its expiry in the credential store, and the call goes through; a
         second gateway on the same store uses the stored token without renewing."""
@@ -987,3 +985,67 @@ class TestDouyinThroughLibops:
         assert stored is not None
         for secret in (DOUYIN_ACCESS, DOUYIN_REFRESH, stored.reveal()):
             assert secret not in text
+
+
+class TestDouyinLegacyEnvelope:
+    """Douyin's older endpoints answer with the legacy codes (2190008 token expired, 2100004
+    busy) in the same ``data`` envelope: they mean what the current codes mean."""
+
+    def test_legacy_codes_renew_and_retry(self) -> None:
+        clock = ManualClock(START)
+        answers = iter(
+            [
+                {"data": {"error_code": 2190008, "description": "access_token过期"}},
+                {
+                    "data": {
+                        "access_token": "act.renewed",
+                        "expires_in": 1296000,
+                        "error_code": 0,
+                        "description": "",
+                    },
+                    "message": "success",
+                },
+                {"data": {"error_code": 2100004, "description": "系统繁忙"}},
+                {
+                    "data": {
+                        "error_code": 0,
+                        "list": [
+                            {
+                                "item_id": "@9VwLegacy",
+                                "create_time": int(START.timestamp()),
+                                "statistics": {"play_count": "12", "digg_count": 3},
+                            }
+                        ],
+                    }
+                },
+            ]
+        )
+        seen: list[tuple[str, str]] = []
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            seen.append((request.url.path, request.headers.get("access-token", "")))
+            return httpx.Response(200, json=next(answers))
+
+        sleeps = Sleeps()
+        gateway = DouyinGateway.from_credentials(
+            "https://open.douyin.example",
+            douyin_entries(MemoryCredentialStore(clock)),
+            clock=clock,
+            retry=QUICK,
+            sleep=sleeps,
+            watch_time=False,
+            transport=httpx.MockTransport(answer),
+        )
+        try:
+            snapshot = gateway.metrics("@9VwLegacy")
+        finally:
+            gateway.close()
+        assert (snapshot.views, snapshot.likes) == (12, 3)
+        assert [path for path, _token in seen] == [
+            "/api/douyin/v1/video/video_data/",
+            "/oauth/refresh_token/",
+            "/api/douyin/v1/video/video_data/",
+            "/api/douyin/v1/video/video_data/",
+        ]
+        assert [token for _path, token in seen][2:] == ["act.renewed", "act.renewed"]
+        assert len(sleeps) == 1  # the busy answer was retried once, after a backoff

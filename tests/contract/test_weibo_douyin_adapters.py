@@ -26,7 +26,7 @@ from libops.adapters.credentials import (
 )
 from libops.adapters.keystore import open_key_store
 from libops.adapters.platforms_http import DouyinGateway, HttpRetry, WeiboGateway
-from libops.adapters.platforms_http.douyin import EXPIRES_ENTRY
+from libops.adapters.platforms_http.douyin import DOUYIN_API_LIMITS, EXPIRES_ENTRY
 from libops.adapters.platforms_http.weibo import fingerprint
 from libops.adapters.storage import parse_store_url
 from libops.bootstrap import migrate_store
@@ -42,6 +42,7 @@ from libops.domain.errors import (
     PublishingNotAllowedError,
     UnknownPlatformPostError,
 )
+from libops.domain.platforms import profile_of
 from libops.domain.ports import CredentialStore, PlatformGateway
 from libops.domain.post import PlatformStatus
 from libops.domain.values import Platform, PostVariant
@@ -653,6 +654,14 @@ class TestDouyinPublishing:
         assert raised.value.retryable is False
         assert "import the statistics" in str(raised.value)
         assert douyin.fake.requests() == []
+
+    def test_limits_follow_what_the_gateway_does(self, douyin: DouyinRig) -> None:
+        """Publishing through the API: one video, 1,000 characters. Not publishing: the
+        profile's limits (a picture set by hand), so drafts are not refused for the API."""
+        assert douyin.gateway().limits == DOUYIN_API_LIMITS
+        by_hand = douyin.gateway(publishing=False, media=None).limits
+        assert by_hand == profile_of("douyin").limits
+        assert by_hand.max_media > 1
 
     def test_an_app_without_the_capability_is_told_to_publish_by_hand(self) -> None:
         """publishing=True, but Douyin answers 28001018 (HTTP 200): not allowed, permanent."""

@@ -46,6 +46,7 @@ from libops.domain.errors import (
     UnknownPlatformPostError,
 )
 from libops.domain.followers import FollowerDay
+from libops.domain.platforms import profile_of
 from libops.domain.ports import Clock, Comment, CredentialStore
 from libops.domain.values import (
     MetricSnapshot,
@@ -186,7 +187,7 @@ class DouyinGateway:
         media: MediaLoader | None = None,
         watch_time: bool = True,
         web_url: str = "https://www.douyin.com",
-        limits: PlatformLimits = DOUYIN_API_LIMITS,
+        limits: PlatformLimits | None = None,
         clock: Clock | None = None,
         timeout: float = 10.0,
         retry: HttpRetry | None = None,
@@ -217,7 +218,10 @@ class DouyinGateway:
         self._media = media
         self._watch_time = watch_time
         self._web_url = web_url.rstrip("/")
-        self._limits = limits
+        # An adapter's limits win over the profile's when variants are drafted: one that
+        # does not publish must not hold staff, who publish by hand, to the API's rules.
+        by_hand = None if publishing else profile_of("douyin").limits
+        self._limits: PlatformLimits = limits or by_hand or DOUYIN_API_LIMITS
         self._clock = clock or SystemClock()
         self._ledger: MutableMapping[str, str] = {} if ledger is None else ledger
         self._tokens = TokenCache(self._fresh_token, clock=self._clock)
@@ -251,7 +255,8 @@ class DouyinGateway:
 
     @property
     def limits(self) -> PlatformLimits:
-        """What one item may hold through the API."""
+        """What one item may hold: through the API when publishing (:data:`DOUYIN_API_LIMITS`),
+        else what staff may post in the app (the Douyin profile's limits)."""
         return self._limits
 
     def close(self) -> None:

@@ -887,6 +887,25 @@ class PlatformRejectedError(PlatformError):
         self.status = status
 
 
+# Weibo and Douyin HTTP adapters (issue 11, items 2 and 5)
+
+
+class PublishingNotAllowedError(PlatformError):
+    """The platform's API does not let this account publish (Douyin's publishing needs the
+    ``video.create.bind`` capability, granted only to approved organisations): not
+    retryable; publish by hand, record it with ``post.record_manual_publication`` and
+    import the statistics."""
+
+    def __init__(self, platform: str, reason: str) -> None:
+        super().__init__(
+            f"{platform} does not let libops publish for this account ({reason}): publish it "
+            "by hand in the platform's app, record it with post.record_manual_publication "
+            "(`libops publish record`), and import the statistics from the platform's export",
+            retryable=False,
+        )
+        self.platform = platform
+
+
 class PlatformAdapterConfigError(InvalidValueError):
     """An HTTP platform adapter was configured wrongly (a base URL that is not http(s), a
     non-positive timeout or attempt count, an empty account name)."""

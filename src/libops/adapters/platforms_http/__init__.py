@@ -8,16 +8,23 @@ Local fakes for tests are in :mod:`libops.testing.fakes`.
 
 from libops.adapters.platforms_http._http import HttpRetry, TokenProvider
 from libops.adapters.platforms_http.bluesky import BLUESKY_LIMITS, BlueskyGateway, rkey_for
+from libops.adapters.platforms_http.douyin import DOUYIN_API_LIMITS, DouyinGateway
 from libops.adapters.platforms_http.mastodon import MASTODON_LIMITS, MastodonGateway
 from libops.adapters.platforms_http.wechat import WECHAT_LIMITS, WeChatGateway
+from libops.adapters.platforms_http.weibo import WEIBO_SHARE_LIMITS, WeiboGateway
 
 __all__ = [
     "BLUESKY_LIMITS",
+    "DOUYIN_API_LIMITS",
     "MASTODON_LIMITS",
+    "WECHAT_LIMITS",
+    "WEIBO_SHARE_LIMITS",
     "BlueskyGateway",
+    "DouyinGateway",
     "HttpRetry",
     "MastodonGateway",
     "TokenProvider",
+    "WeChatGateway",
+    "WeiboGateway",
     "rkey_for",
 ]
-__all__ += ["WECHAT_LIMITS", "WeChatGateway"]

@@ -95,7 +95,8 @@ def error_text(response: httpx.Response) -> str:
     except ValueError:
         return response.text[:200] or response.reason_phrase
     if isinstance(body, dict):
-        words = body.get("message") or body.get("error") or ""
+        inner = body["data"] if isinstance(body.get("data"), dict) else {}
+        words = body.get("message") or body.get("error") or inner.get("description") or ""
         name = body.get("error") if body.get("message") else None
         text = f"{name}: {words}" if name and name != words else str(words)
         return text[:500] or response.reason_phrase
@@ -147,12 +148,19 @@ class HttpExchange:
         params: Mapping[str, Any] | None = None,
         renew: Callable[[httpx.Response], bool] | None = None,
         before_retry: Callable[[], httpx.Response | None] | None = None,
+        data: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        classify: Callable[[httpx.Response], int | None] | None = None,
     ) -> httpx.Response:
         """One logical call: the answer unless retryable (then retried); 4xx answers return.
 
         ``renew(response)`` is asked about each 4xx answer: it renews the credentials and
         returns True to try once more (once per call). ``before_retry`` runs before each
         repeat; if it returns an answer, that answer ends the call (a publish found done).
+        ``data`` is a form body, ``files`` a multipart upload (field → name, bytes, type).
+        ``classify(response)`` names the HTTP status an answer stands for when the platform
+        says it in the body (Weibo's ``error_code`` in a 403, Douyin's in a 200), or None to
+        go by the real status.
         """
         renewed = False
         attempt = 0
@@ -165,7 +173,13 @@ class HttpExchange:
             retry_after: float | None = None
             try:
                 response = self._client.request(
-                    method, path, headers=dict(headers()), json=json, params=params
+                    method,
+                    path,
+                    headers=dict(headers()),
+                    json=json,
+                    params=params,
+                    data=data,
+                    files=files,
                 )
             except httpx.TimeoutException:
                 failure: PlatformError = PlatformTimeoutError(
@@ -178,6 +192,8 @@ class HttpExchange:
                 )
             else:
                 status = response.status_code
+                if classify is not None:
+                    status = classify(response) or status
                 if status < 300:
                     return response
                 if 400 <= status < 500 and status != 429:

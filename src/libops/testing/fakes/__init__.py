@@ -11,8 +11,18 @@ Time (token expiry, readers' reactions) follows the clock the fake is given.
 
 from libops.testing.fakes._server import Answer, FakeServer, Request
 from libops.testing.fakes.bluesky import FakeBluesky
+from libops.testing.fakes.douyin import FakeDouyin
 from libops.testing.fakes.mastodon import FakeMastodon
 from libops.testing.fakes.wechat import FakeWeChat
+from libops.testing.fakes.weibo import FakeWeibo
 
-__all__ = ["Answer", "FakeBluesky", "FakeMastodon", "FakeServer", "Request"]
-__all__ += ["FakeWeChat"]
+__all__ = [
+    "Answer",
+    "FakeBluesky",
+    "FakeDouyin",
+    "FakeMastodon",
+    "FakeServer",
+    "FakeWeChat",
+    "FakeWeibo",
+    "Request",
+]

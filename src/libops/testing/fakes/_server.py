@@ -22,6 +22,8 @@ from libops.domain.errors import InvalidValueError
 from libops.domain.ports import Clock
 
 Json = dict[str, Any]
+_FORM = "application/x-www-form-urlencoded"
+"""A form body reaches the routes as a dict of each field's (first) value."""
 
 
 @attrs.frozen
@@ -42,6 +44,8 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: Json
+    raw: bytes = b""
+    """The body as sent (what a multipart upload's route reads)."""
 
 
 @attrs.frozen
@@ -196,7 +200,13 @@ class FakeServer(abc.ABC):
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
         try:
-            body = json.loads(raw) if raw else {}
+            if handler.headers.get("Content-Type", "").startswith("multipart/"):
+                body = {}
+            elif handler.headers.get("Content-Type", "").startswith(_FORM):
+                form = parse_qs(raw.decode(), keep_blank_values=True)
+                body = {name: values[0] for name, values in form.items()}
+            else:
+                body = json.loads(raw) if raw else {}
         except ValueError:
             body = None
         request = Request(
@@ -205,6 +215,7 @@ class FakeServer(abc.ABC):
             query=parse_qs(parts.query),
             headers={k.lower(): v for k, v in handler.headers.items()},
             body=body if isinstance(body, dict) else {},
+            raw=raw,
         )
         with self._lock:
             self._requests.append((method, parts.path))

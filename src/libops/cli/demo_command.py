@@ -88,6 +88,7 @@ def demo(
         raise typer.Exit(EXIT_USAGE)
     labels = {
         "simulate": "simulating the quarter" if scale == 1 else f"simulating {scale} quarters",
+        "import": "importing the WeChat exports",
         "projections": "running the projections",
     }
     with (

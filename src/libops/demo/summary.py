@@ -11,6 +11,7 @@ from uuid import UUID
 import attrs
 
 from libops.bootstrap import LibOps
+from libops.demo.exports import ImportSummary, import_lines
 from libops.demo.setting import PLATFORMS, quarters_label
 from libops.domain.interaction.moderation import ModerationAction
 from libops.domain.post import PlatformStatus
@@ -145,6 +146,8 @@ class DemoSummary:
     projected: bool
     report: str | None
     report_note: str | None
+    imports: list[ImportSummary] = attrs.field(factory=list)
+    """What the run did with the library's shipped WeChat exports (:mod:`libops.demo.exports`)."""
 
     @property
     def new_events(self) -> int:
@@ -164,6 +167,7 @@ def summarise(
     projected: bool,
     report: str | None,
     note: str | None,
+    imports: list[ImportSummary] | None = None,
 ) -> DemoSummary:
     """What the run did, read back from the store and the simulation's tally."""
     tally = sim.tally
@@ -269,6 +273,7 @@ def summarise(
         projected=projected,
         report=report,
         report_note=note,
+        imports=list(imports or []),
     )
 
 
@@ -428,6 +433,11 @@ def summary_lines(summary: DemoSummary) -> list[str]:
             f"  {platform}: reach {summary.reach_by_platform[platform]}, engagements "
             f"{summary.engagements_by_platform[platform]} ({shown})"
         )
+    if summary.imports:
+        lines.append(
+            "imported from the library's WeChat back-office exports (shipped with libops):"
+        )
+        lines.extend(import_lines(summary.imports))
     lines.append(
         f"events recorded by this run: {summary.new_events} (store now holds "
         f"{summary.events_after})"

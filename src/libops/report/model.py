@@ -195,7 +195,12 @@ def build_report(
         and (chosen_period is None or o.day in chosen_period)
     ]
     if chosen_period is None and rows:
-        chosen_period = Period(min(o.day for o in rows), max(o.day for o in rows))
+        # The span of what libops published; posts recorded from analytics exports (published
+        # outside libops, often long before) widen it only when libops published nothing.
+        own = [o for o in rows if not engagement_view.get(f"meta:{o.post_id}", {}).get("external")]
+        spanned = own or rows
+        chosen_period = Period(min(o.day for o in spanned), max(o.day for o in spanned))
+        rows = [o for o in rows if o.day in chosen_period]
 
     # Activity is filtered by the day it was recorded only for a period given explicitly:
     # a campaign's period or the span of publications are the days of the posts, and a

@@ -38,6 +38,7 @@ from libops.report.budget_use import _budget_use
 from libops.report.comparisons import _comparisons
 from libops.report.copyright import copyright_section
 from libops.report.findings import MIN_POSTS_FOR_BEST, _judgement, _problems, _recommendations
+from libops.report.followers import follower_growth
 from libops.report.indices import _indices
 from libops.report.money_risks import _budgets, _risks
 from libops.report.results import (
@@ -322,6 +323,8 @@ def build_report(
             if chosen_period is not None
             else (None if last_recorded is None else _local_day(last_recorded.isoformat())),
         ),
+        # Follower growth from the accounts' imported figures (issue 11).
+        followers=follower_growth(engine.view("followers"), chosen_period),
     )
 
 

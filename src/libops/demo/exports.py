@@ -32,6 +32,7 @@ import attrs
 from libops.application.imports import ImportReport
 from libops.bootstrap import LibOps
 from libops.demo.setting import DEFAULT_POSTS, TEAM
+from libops.wording import plural
 
 USER_GROWTH: Final = "wechat_user_growth_2026H1.xls"
 """The account's daily follower figures, 2026-01-01 to 2026-06-30 (HTML named .xls)."""
@@ -127,13 +128,13 @@ def import_lines(imports: list[ImportSummary]) -> list[str]:
         parts = []
         if item.matched or item.new:
             parts.append(
-                f"{item.matched} articles matched to posts in the store, "
-                f"{item.new} recorded as new posts published outside libops"
+                f"{plural(item.matched, 'article')} matched to posts in the store, "
+                f"{item.new:,} recorded as new posts published outside libops"
             )
         if item.follower_days:
             parts.append(
-                f"{item.follower_days} days of follower figures ({item.first_day} to "
-                f"{item.last_day})"
+                f"{plural(item.follower_days, 'day')} of follower figures ({item.first_day} "
+                f"to {item.last_day})"
             )
         again = "" if item.changes else " (already imported: nothing new recorded)"
         lines.append(f"  {item.file}: {'; '.join(parts) or 'no rows'}{again}")

@@ -14,7 +14,7 @@ from libops import LibOps, Period
 from libops.adapters.importers import read_export
 from libops.adapters.storage import STORE_ENV_VAR
 from libops.cli import app
-from libops.demo import DemoSummary, run_demo
+from libops.demo import DemoSummary, run_demo, summary_lines
 from libops.demo.exports import ARTICLE_TOTALS, USER_GROWTH, export_path
 from libops.demo.setting import TEAM
 from libops.domain.post import Post
@@ -111,10 +111,19 @@ class TestDefaultScenario:
     ) -> None:
         """The report's period is still the simulated quarter (the span of what libops
         published); the Q1 articles are the previous period it compares with."""
-        url, _summary = default_run
+        url, summary = default_run
         with LibOps.open(url) as ops:
             report = build_report(ops)
         assert report.background.period == Period(date(2026, 4, 1), date(2026, 6, 30))
+        # The three articles published by hand in the quarter count in the report, and the
+        # summary says so.
+        assert _by_file(summary)[ARTICLE_TOTALS].outside_in_period == 3
+        assert report.execution.posts_total == summary.published + 3
+        assert any(
+            "and 3 posts published by hand outside libops" in line
+            and f"the report counts {report.execution.posts_total:,}" in line
+            for line in summary_lines(summary)
+        )
         previous = report.comparisons.previous
         assert previous is not None
         assert (previous.start, previous.end) == (date(2026, 1, 1), date(2026, 3, 31))

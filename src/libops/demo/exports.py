@@ -23,6 +23,7 @@ a rerun of the demo imports the same files again and records nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Final
@@ -31,7 +32,8 @@ import attrs
 
 from libops.application.imports import ImportReport
 from libops.bootstrap import LibOps
-from libops.demo.setting import DEFAULT_POSTS, TEAM
+from libops.demo.setting import BEIJING, DEFAULT_POSTS, TEAM
+from libops.domain.values import Platform
 from libops.wording import plural
 
 USER_GROWTH: Final = "wechat_user_growth_2026H1.xls"
@@ -63,6 +65,9 @@ class ImportSummary:
     last_day: str | None = None
     note: str | None = None
     """Why the file was not imported."""
+    outside_in_period: int = 0
+    """Posts of the file published outside libops within the simulated days (by hand): the
+    report counts them among the period's post variants."""
 
 
 def export_path(name: str) -> Path:
@@ -75,12 +80,14 @@ def import_exports(
     seed: int,
     posts: int,
     days: int | None,
+    span: tuple[date, date],
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[ImportSummary]:
     """Import the demo's shipped WeChat exports into ``ops`` as its operations admin.
 
     The user-growth file always; the article totals only in :data:`EXPORT_SCENARIO` (see the
-    module). Nothing is recorded twice: importing again records nothing.
+    module). Nothing is recorded twice: importing again records nothing. ``span`` is the
+    simulated days (first, last), in which posts published by hand are counted.
     """
     admin = TEAM["admin"]
     done: list[ImportSummary] = []
@@ -98,14 +105,22 @@ def import_exports(
                 )
             )
             continue
-        done.append(_summary(ops.imports.run(admin, export_path(name))))
+        done.append(_summary(ops, ops.imports.run(admin, export_path(name)), span))
     if progress is not None:
         progress("import", len(files), len(files))
     return done
 
 
-def _summary(report: ImportReport) -> ImportSummary:
+def _summary(ops: LibOps, report: ImportReport, span: tuple[date, date]) -> ImportSummary:
     days = sorted(line.title or "" for line in report.lines if line.action == "account")
+    outside = 0
+    for line in report.lines:
+        if line.post_id is None or line.action not in ("new", "matched"):
+            continue
+        post = ops.posts.get(line.post_id)
+        receipt = post.receipt(Platform.WECHAT)
+        if post.external and receipt is not None:
+            outside += span[0] <= receipt.published_at.astimezone(BEIJING).date() <= span[1]
     return ImportSummary(
         report.file,
         imported=True,
@@ -115,6 +130,7 @@ def _summary(report: ImportReport) -> ImportSummary:
         changes=report.changes,
         first_day=days[0] if days else None,
         last_day=days[-1] if days else None,
+        outside_in_period=outside,
     )
 
 

@@ -99,7 +99,8 @@ def run_demo(
         for quarter in quarters:
             quarter.schedule_all()
         sim.run(report)
-        imported = import_exports(ops, seed, posts, days, report) if imports else []
+        span = (quarters[0].first, quarters[-1].day(quarters[-1].days - 1))
+        imported = import_exports(ops, seed, posts, days, span, report) if imports else []
         from_signals = 0
         if project or report_dir is not None:
             report("projections", 0, 3)

@@ -357,6 +357,18 @@ def _standing(ops: LibOps) -> StandingSummary:
     )
 
 
+def _by_hand(summary: DemoSummary) -> str:
+    """The posts published by hand in the simulated days, found in an imported export (the
+    report counts them among the period's post variants)."""
+    outside = sum(item.outside_in_period for item in summary.imports)
+    if not outside:
+        return ""
+    return (
+        f"; and {plural(outside, 'post')} published by hand outside libops, found in the "
+        f"imported WeChat export (the report counts {summary.published + outside:,})"
+    )
+
+
 def summary_lines(summary: DemoSummary) -> list[str]:
     """The demo's summary as lines of text for people.
 
@@ -380,7 +392,7 @@ def summary_lines(summary: DemoSummary) -> list[str]:
         f"posts drafted and reviewed: {summary.posts} ({types}); "
         f"{summary.changes_requested} sent back by the reviewer for personal data",
         f"post variants published (one per post and platform): {summary.published} of "
-        f"{summary.variants}; failed attempts retried: {summary.failures}",
+        f"{summary.variants}; failed attempts retried: {summary.failures}{_by_hand(summary)}",
         f"cadence warnings while scheduling: {summary.cadence_warnings} "
         f"({summary.cadence_over_max} over a maximum)",
         f"metric snapshots recorded: {summary.metrics_recorded}, corrections: "

@@ -145,7 +145,7 @@ def import_lines(imports: list[ImportSummary]) -> list[str]:
         if item.matched or item.new:
             parts.append(
                 f"{plural(item.matched, 'article')} matched to posts in the store, "
-                f"{item.new:,} recorded as new posts published outside libops"
+                f"{plural(item.new, 'new post')} recorded as published outside libops"
             )
         if item.follower_days:
             parts.append(

@@ -15,7 +15,13 @@ from libops.adapters.importers import read_export
 from libops.adapters.storage import STORE_ENV_VAR
 from libops.cli import app
 from libops.demo import DemoSummary, run_demo, summary_lines
-from libops.demo.exports import ARTICLE_TOTALS, USER_GROWTH, export_path
+from libops.demo.exports import (
+    ARTICLE_TOTALS,
+    USER_GROWTH,
+    ImportSummary,
+    export_path,
+    import_lines,
+)
 from libops.demo.setting import TEAM
 from libops.domain.post import Post
 from libops.domain.values import Platform
@@ -165,3 +171,30 @@ class TestOtherScenarios:
         assert summary.imports == []
         with LibOps.open(f"sqlite:///{tmp_path}/d.db") as ops:
             assert ops.imports.follower_days("wechat") == []
+
+
+class TestImportLines:
+    def test_each_file_in_a_line_with_counts_that_agree(self) -> None:
+        """What a file did (nouns agreeing with their counts), why one was skipped, and that
+        a rerun recorded nothing."""
+        lines = import_lines(
+            [
+                ImportSummary("a.xls", True, matched=1, new=1, changes=2, follower_days=0),
+                ImportSummary(
+                    "g.xls",
+                    True,
+                    follower_days=1,
+                    changes=0,
+                    first_day="2026-01-01",
+                    last_day="2026-01-01",
+                ),
+                ImportSummary("b.xls", False, note="not this scenario's"),
+            ]
+        )
+        assert lines == [
+            "  a.xls: 1 article matched to posts in the store, 1 new post recorded as "
+            "published outside libops",
+            "  g.xls: 1 day of follower figures (2026-01-01 to 2026-01-01) (already imported: "
+            "nothing new recorded)",
+            "  b.xls: not imported (not this scenario's)",
+        ]

@@ -19,12 +19,13 @@ questions, nothing else); risk signals are dispatched as ``libops-signals``, as
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, Protocol
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 import attrs
 
@@ -35,7 +36,7 @@ from libops.application.publishing import PublishingService, PublishState
 from libops.application.risk_signals import SignalsHost
 from libops.domain.errors import InvalidValueError, LibopsError
 from libops.domain.platforms import publishing_platforms
-from libops.domain.ports import Clock, PlatformGateway
+from libops.domain.ports import Clock, CredentialStore, PlatformGateway
 from libops.domain.post import MetricOutcome
 from libops.domain.values import Actor, Role, to_platform
 from libops.projections.ports import ProjectionStore
@@ -319,12 +320,26 @@ def tick(
 # --- gateways named on the command line ----------------------------------------------------
 
 
-def open_gateway(spec: str, clock: Clock) -> PlatformGateway:
+LOOPBACK_HOSTS: Final = frozenset({"localhost", "::1"})
+"""Hosts (besides 127.0.0.0/8) an ``http://`` gateway may name: a server on this machine."""
+
+
+def open_gateway(
+    spec: str, clock: Clock, credentials: CredentialStore | None = None
+) -> PlatformGateway:
     """The gateway ``PLATFORM=URL`` names.
 
     ``sandbox://`` is a sandbox in memory; ``sandbox:///path/state.json`` keeps its state in
     that file (so several processes see one platform); ``?seed=TEXT`` sets its seed (the
     platform's id by default) and ``?keys=no`` makes it ignore idempotency keys.
+
+    ``https://host`` is the platform's real API through its HTTP adapter
+    (:data:`libops.adapters.platforms_http.HTTP_GATEWAYS`: Mastodon, Bluesky, WeChat, Weibo,
+    Douyin), with its credentials from ``credentials`` (the entries each adapter names,
+    docs/adapters.md).
+    ``http://`` is accepted only for a server on this machine (127.0.0.0/8, ``::1``,
+    ``localhost``: a local fake); anything else must be ``https://``, so no token travels in
+    clear text.
     """
     platform_id, sep, url = spec.partition("=")
     if not sep or not platform_id.strip() or not url.strip():
@@ -333,11 +348,14 @@ def open_gateway(spec: str, clock: Clock) -> PlatformGateway:
         )
     platform = to_platform(platform_id.strip())
     parts = urlsplit(url.strip())
+    if parts.scheme in ("http", "https"):
+        return _http_gateway(platform.value, spec, parts, clock, credentials)
     if parts.scheme != "sandbox":
         raise InvalidValueError(
             f"unknown gateway URL scheme {parts.scheme!r} in {spec!r}: the command line knows "
-            "sandbox:// (in memory) and sandbox:///path/state.json (kept in a file); other "
-            "gateways are passed to LibOps.open(gateways=...)"
+            "sandbox:// (in memory) and sandbox:///path/state.json (kept in a file) for any "
+            f"platform, and https://host for {_known_http()}; other gateways are passed to "
+            "LibOps.open(gateways=...)"
         )
     query = parse_qs(parts.query)
     seed = query.get("seed", [platform.value])[0]
@@ -351,6 +369,57 @@ def open_gateway(spec: str, clock: Clock) -> PlatformGateway:
         supports_idempotency_key=keys,
         state_file=parts.path or None,
     )
+
+
+def _known_http() -> str:
+    from libops.adapters.platforms_http import HTTP_GATEWAYS
+
+    return ", ".join(HTTP_GATEWAYS) or "no platform"
+
+
+def _http_gateway(
+    platform: str,
+    spec: str,
+    parts: SplitResult,
+    clock: Clock,
+    credentials: CredentialStore | None,
+) -> PlatformGateway:
+    from libops.adapters.platforms_http import HTTP_GATEWAYS
+
+    factory = HTTP_GATEWAYS.get(platform)
+    if factory is None:
+        raise InvalidValueError(
+            f"no HTTP adapter for {platform} on the command line ({spec!r}): https://host "
+            f"is known for {_known_http()}; give {platform} a sandbox:// gateway, or publish "
+            "by hand (libops publish handoff)"
+        )
+    host = parts.hostname
+    if not host:
+        raise InvalidValueError(f"the gateway URL in {spec!r} names no host")
+    if parts.scheme == "http" and not _loopback(host):
+        raise InvalidValueError(
+            f"http:// is only for a server on this machine (127.0.0.1, ::1, localhost), not "
+            f"{host!r} in {spec!r}: use https://{parts.netloc}{parts.path}"
+        )
+    if parts.query or parts.fragment:
+        raise InvalidValueError(
+            f"an HTTP gateway URL is the API's base URL, without ?query or #fragment: {spec!r}"
+        )
+    if credentials is None:
+        from libops.adapters.credentials import EnvCredentialStore
+
+        credentials = EnvCredentialStore()
+    base_url = f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
+    return factory(base_url, credentials, clock)
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def gateway_specs(given: Sequence[str]) -> list[str]:

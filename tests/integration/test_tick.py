@@ -255,7 +255,7 @@ def test_sandbox_state_file_shared_by_two_instances(tmp_path: Path, clock: Manua
 def test_tick_exit_codes(tmp_path: Path) -> None:
     missing = _cli("tick", "--store", f"sqlite:///{tmp_path}/nowhere/libops.db")
     assert missing.exit_code == EXIT_STORE, missing.output
-    bad = _cli("tick", "--store", "memory://", "--gateway", "weibo=https://x")
+    bad = _cli("tick", "--store", "memory://", "--gateway", "xiaohongshu=https://x")
     assert bad.exit_code == 2, bad.output
     step = _cli("tick", "--store", "memory://", "--step", "publsh")
     assert step.exit_code == 2, step.output

@@ -147,10 +147,20 @@ class _Known:
     published_at: datetime
 
 
-def snapshot_of(row: ExportRow, now: datetime) -> MetricSnapshot:
-    """The row's counts as a snapshot observed ``now`` (counts without data are left out)."""
-    counts = {name: value for name, value in row.counts.items() if value is not None}
-    return MetricSnapshot(row.platform, now, **counts, extra=dict(row.extra) or None)
+def snapshot_of(
+    row: ExportRow, now: datetime, latest: MetricSnapshot | None = None
+) -> MetricSnapshot:
+    """The row's counts as a snapshot observed ``now`` (counts without data are left out).
+
+    With ``latest`` (the matched post's latest snapshot), a count or own metric the file does
+    not give (no such column, or ``-``) keeps its latest value: a WeChat article export has no
+    likes column, and that is no reason to record the post's likes as 0.
+    """
+    counts: dict[str, int | None] = {} if latest is None else latest.counts()
+    counts.update({name: value for name, value in row.counts.items() if value is not None})
+    extra = {**(latest.extra if latest is not None else {}), **row.extra}
+    given = {name: value for name, value in counts.items() if value is not None}
+    return MetricSnapshot(row.platform, now, **given, extra=extra or None)
 
 
 def external_receipt(row: ExportRow) -> PublishReceipt:
@@ -208,7 +218,8 @@ def apply_import(ctx: Context, actor: Actor, command: ApplyImport) -> tuple[tupl
             ctx.add(post)
         else:
             post = ctx.load(Post, post_id)
-        outcome = post.record_metrics(actor, snapshot_of(row, now), now=now, margin=margin)
+        snapshot = snapshot_of(row, now, post.latest_metrics(row.platform))
+        outcome = post.record_metrics(actor, snapshot, now=now, margin=margin)
         outcomes.append((outcome.value, post.id))
     if command.followers and command.followers_platform is not None:
         platform = command.followers_platform
@@ -408,6 +419,7 @@ class ImportService(Executes):
             if candidates:
                 post = get_post(self._app, self._deps, candidates[0].post_id)
                 latest = post.latest_metrics(row.platform)
+                snapshot = snapshot_of(row, now, latest)
                 metrics = "recorded"
                 if latest is not None and snapshot.same_counts(latest):
                     metrics = "unchanged"

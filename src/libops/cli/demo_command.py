@@ -72,8 +72,9 @@ def demo(
     Three campaigns (World Book Day on Weibo, WeChat and Douyin; a KOL collaboration; an
     e-resources promotion) with a few hundred posts through review, scheduling, publishing
     and daily metrics; Q&A, a reading session, a prize quiz with a verified draw,
-    moderation, a budget, risks and an erasure request. Then the projections are caught up,
-    risk signals dispatched and the report written. Deterministic from --seed: running it
+    moderation, a budget, risks and an erasure request. Then the library's own WeChat
+    back-office exports (shipped with libops) are imported, the projections caught up, risk
+    signals dispatched and the report written. Deterministic from --seed: running it
     again on the same store records nothing new. A store holding another scenario (another
     --seed, --posts, --days or --lang) or other records is refused before anything is recorded:
     give another --store. --scale N simulates N calendar quarters one after another
@@ -88,6 +89,7 @@ def demo(
         raise typer.Exit(EXIT_USAGE)
     labels = {
         "simulate": "simulating the quarter" if scale == 1 else f"simulating {scale} quarters",
+        "import": "importing the WeChat exports",
         "projections": "running the projections",
     }
     with (

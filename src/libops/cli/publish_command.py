@@ -12,7 +12,7 @@ import typer
 from rich.text import Text
 
 from libops.adapters.clock import SystemClock
-from libops.adapters.storage import DEFAULT_STORE
+from libops.adapters.storage import DEFAULT_STORE, parse_store_url
 from libops.bootstrap import LibOps
 from libops.cli.common import StoreOption, reporting_errors, stderr, stdout
 from libops.domain.errors import InvalidValueError
@@ -32,7 +32,10 @@ GatewayOption = Annotated[
         "--gateway",
         help=(
             "A platform's gateway, PLATFORM=URL (repeat for several): sandbox:// or "
-            "sandbox:///path/state.json. Default: $LIBOPS_GATEWAYS."
+            "sandbox:///path/state.json for any platform; https://host for a platform with "
+            "an HTTP adapter (mastodon, bluesky), its credentials set with `libops "
+            "credentials set` (http:// only for a server on this machine). Default: "
+            "$LIBOPS_GATEWAYS."
         ),
     ),
 ]
@@ -54,18 +57,42 @@ def _admin(by: str) -> Actor:
     return Actor(by, [Role.OPERATIONS_ADMIN])
 
 
-def gateways_from(specs: Sequence[str] | None) -> list[PlatformGateway]:
+def gateways_from(specs: Sequence[str] | None, store: str | None = None) -> list[PlatformGateway]:
     """The gateways ``--gateway`` (else $LIBOPS_GATEWAYS) names, checked before the store
-    opens: a wrong one is a usage error (exit code 2), not a store error."""
+    opens: a wrong one, or one whose credentials are not stored, is a usage error (exit code
+    2), not a store error. HTTP gateways read their credentials from the environment
+    (``LIBOPS_CRED_<ACCOUNT>_<NAME>``), then from the credentials file ``libops credentials
+    set`` writes for ``store`` (docs/adapters.md)."""
     clock = SystemClock()
-    return [open_gateway(spec, clock) for spec in gateway_specs(specs or [])]
+    given = gateway_specs(specs or [])
+    if not given:
+        return []
+    from libops.adapters.credentials import (
+        EnvCredentialStore,
+        FileCredentialStore,
+        credentials_path,
+    )
+    from libops.adapters.platforms_http import CredentialChain
+
+    config = None if store is None else parse_store_url(store)
+    credentials = CredentialChain(
+        [EnvCredentialStore(), FileCredentialStore(credentials_path(config))]
+    )
+    return [open_gateway(spec, clock, credentials) for spec in given]
 
 
 @contextmanager
 def opened(store: str, gateways: Sequence[PlatformGateway] = ()) -> Iterator[LibOps]:
-    """libops on ``store`` (on the system clock) with ``gateways``."""
-    with LibOps.open(store, clock=SystemClock(), gateways=gateways) as ops:
-        yield ops
+    """libops on ``store`` (on the system clock) with ``gateways`` (an HTTP gateway's
+    connections are closed at the end)."""
+    try:
+        with LibOps.open(store, clock=SystemClock(), gateways=gateways) as ops:
+            yield ops
+    finally:
+        for gateway in gateways:
+            close = getattr(gateway, "close", None)
+            if callable(close):
+                close()
 
 
 @publish_app.command("due")
@@ -81,7 +108,7 @@ def publish_due(
     from libops.tick import unpublishable_due
 
     actor = _admin(by) if by else SCHEDULER_ACTOR
-    gateways = gateways_from(gateway)
+    gateways = gateways_from(gateway, store)
     with reporting_errors(store), opened(store, gateways) as ops:
         by_hand = unpublishable_due(ops)
         with _bar("publishing what is due", quiet=as_json) as moved:
@@ -218,7 +245,7 @@ def metrics_collect(
     record them (identical counts record nothing). Variants published by hand get their
     figures from imports."""
     actor = _admin(by) if by else SCHEDULER_ACTOR
-    gateways = gateways_from(gateway)
+    gateways = gateways_from(gateway, store)
     with (
         reporting_errors(store),
         opened(store, gateways) as ops,

@@ -55,7 +55,7 @@ def tick_command(
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     parse_store_url(store)  # a bad URL, step or gateway is refused before anything runs
     steps = check_steps(step or STEPS)
-    gateways = gateways_from(gateway)
+    gateways = gateways_from(gateway, store)
     with reporting_errors(store), opened(store, gateways) as ops:
         endpoints: Sequence[Any] | None
         try:

@@ -16,6 +16,7 @@ from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import Reception, SandboxPlatform
 from libops.adapters.storage import count_events
 from libops.bootstrap import LibOps
+from libops.demo.exports import import_exports
 from libops.demo.quarter import Quarter
 from libops.demo.setting import (
     DEFAULT_POSTS,
@@ -44,6 +45,7 @@ def run_demo(
     report_dir: Path | None = None,
     lang: str = "en",
     progress: Callable[[str, int, int], None] | None = None,
+    imports: bool = True,
 ) -> DemoSummary:
     """Run the demo on the store at ``url`` (migrating it first) and say what happened.
 
@@ -54,7 +56,10 @@ def run_demo(
     ``days``) is refused before anything is recorded (:class:`DemoStoreInUseError`); the
     same scenario again records nothing new. With ``project`` the standard projections are
     caught up and their risk signals dispatched at the end; with ``report_dir`` the report is
-    written there too (in ``lang``), once :mod:`libops.report` exists.
+    written there too (in ``lang``), once :mod:`libops.report` exists. With ``imports``
+    (the default) the library's WeChat back-office exports shipped with the demo are imported
+    after the simulation (:mod:`libops.demo.exports`: follower days always, the article totals
+    in the default scenario), as its staff would with ``libops import``.
     """
     sizes = (("posts", posts), ("scale", scale), *(() if days is None else (("days", days),)))
     for name, value in sizes:
@@ -94,6 +99,8 @@ def run_demo(
         for quarter in quarters:
             quarter.schedule_all()
         sim.run(report)
+        span = (quarters[0].first, quarters[-1].day(quarters[-1].days - 1))
+        imported = import_exports(ops, seed, posts, days, span, report) if imports else []
         from_signals = 0
         if project or report_dir is not None:
             report("projections", 0, 3)
@@ -122,6 +129,7 @@ def run_demo(
             project or report_dir is not None,
             written,
             note,
+            imported,
         )
 
 

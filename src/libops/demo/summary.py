@@ -11,6 +11,7 @@ from uuid import UUID
 import attrs
 
 from libops.bootstrap import LibOps
+from libops.demo.exports import ImportSummary, import_lines
 from libops.demo.setting import PLATFORMS, quarters_label
 from libops.domain.interaction.moderation import ModerationAction
 from libops.domain.post import PlatformStatus
@@ -145,6 +146,8 @@ class DemoSummary:
     projected: bool
     report: str | None
     report_note: str | None
+    imports: list[ImportSummary] = attrs.field(factory=list)
+    """What the run did with the library's shipped WeChat exports (:mod:`libops.demo.exports`)."""
 
     @property
     def new_events(self) -> int:
@@ -164,6 +167,7 @@ def summarise(
     projected: bool,
     report: str | None,
     note: str | None,
+    imports: list[ImportSummary] | None = None,
 ) -> DemoSummary:
     """What the run did, read back from the store and the simulation's tally."""
     tally = sim.tally
@@ -269,6 +273,7 @@ def summarise(
         projected=projected,
         report=report,
         report_note=note,
+        imports=list(imports or []),
     )
 
 
@@ -352,6 +357,18 @@ def _standing(ops: LibOps) -> StandingSummary:
     )
 
 
+def _by_hand(summary: DemoSummary) -> str:
+    """The posts published by hand in the simulated days, found in an imported export (the
+    report counts them among the period's post variants)."""
+    outside = sum(item.outside_in_period for item in summary.imports)
+    if not outside:
+        return ""
+    return (
+        f"; and {plural(outside, 'post')} published by hand outside libops, found in the "
+        f"imported WeChat export (the report counts {summary.published + outside:,})"
+    )
+
+
 def summary_lines(summary: DemoSummary) -> list[str]:
     """The demo's summary as lines of text for people.
 
@@ -375,7 +392,7 @@ def summary_lines(summary: DemoSummary) -> list[str]:
         f"posts drafted and reviewed: {summary.posts} ({types}); "
         f"{summary.changes_requested} sent back by the reviewer for personal data",
         f"post variants published (one per post and platform): {summary.published} of "
-        f"{summary.variants}; failed attempts retried: {summary.failures}",
+        f"{summary.variants}; failed attempts retried: {summary.failures}{_by_hand(summary)}",
         f"cadence warnings while scheduling: {summary.cadence_warnings} "
         f"({summary.cadence_over_max} over a maximum)",
         f"metric snapshots recorded: {summary.metrics_recorded}, corrections: "
@@ -428,6 +445,11 @@ def summary_lines(summary: DemoSummary) -> list[str]:
             f"  {platform}: reach {summary.reach_by_platform[platform]}, engagements "
             f"{summary.engagements_by_platform[platform]} ({shown})"
         )
+    if summary.imports:
+        lines.append(
+            "imported from the library's WeChat back-office exports (shipped with libops):"
+        )
+        lines.extend(import_lines(summary.imports))
     lines.append(
         f"events recorded by this run: {summary.new_events} (store now holds "
         f"{summary.events_after})"

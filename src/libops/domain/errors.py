@@ -983,6 +983,22 @@ class UnknownCredentialError(CredentialError, LookupError):
         self.name = name
 
 
+class MissingCredentialError(UnknownCredentialError, InvalidValueError):
+    """A platform gateway needs a credential no store holds: the message names the entry to
+    set (account and name, never a value) and the command that sets it."""
+
+    def __init__(self, platform: str, account: str, name: str) -> None:
+        super().__init__(account, name)
+        variable = "LIBOPS_CRED_" + "_".join(
+            "".join(c if c.isalnum() else "_" for c in part).upper() for part in (account, name)
+        )
+        self.args = (
+            f"the {platform} gateway needs the credential {name!r} of account {account!r}, "
+            f"and none is stored: set it with `libops credentials set {account} {name}` "
+            f"(or the environment variable {variable})",
+        )
+
+
 class ReadOnlyCredentialStoreError(CredentialError):
     """The credential store only reads (environment variables): set and remove go elsewhere."""
 

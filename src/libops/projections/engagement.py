@@ -94,7 +94,8 @@ class EngagementProjection(Projection):
     Documents (keys):
 
     - ``meta:<post id>``: the post's campaign, content type and format (from ``Post.Drafted``;
-      ``Post.Revised`` refreshes the campaign);
+      ``Post.Revised`` refreshes the campaign), and ``external: true`` for a post published
+      outside libops and recorded from an analytics export (``Post.RecordedExternally``);
     - ``post:<post id>:<platform>``: the latest cumulative counts (``reads``, ``views``,
       ``likes``, ``comments``, ``shares``, ``favourites``, ``followers_gained``, null when
       the platform does not report it), ``engagements`` (likes + comments + shares +
@@ -147,6 +148,14 @@ class EngagementProjection(Projection):
             _remember(doc)
             doc["campaign_id"] = campaign
         meta["campaign_id"] = campaign
+
+    @handles(Post.RecordedExternally)
+    def recorded_externally(self, event: Post.RecordedExternally, view: View) -> None:
+        # Published outside libops, found in an analytics export: the report's default
+        # period is the span of what libops published (imported history is compared with it).
+        meta = view.get(f"meta:{event.originator_id}")
+        if meta is not None:
+            meta["external"] = True
 
     @handles(Post.Published)
     def published(self, event: Post.Published, view: View) -> None:

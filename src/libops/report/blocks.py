@@ -27,6 +27,8 @@ SECTIONS: Final = (
     "results",
     "targets",
     "engagement",
+    # Follower growth from the accounts' imported figures (issue 11, the demo's import).
+    "followers",
     "statistics",
     "wechat_index",
     "comparisons",
@@ -72,7 +74,15 @@ LAYOUTS: Final[dict[str, Layout]] = {
         ("overview", ("background", "goals", "results", "comparisons", "judgement", "services")),
         (
             "platforms",
-            ("engagement", "statistics", "wechat_index", "cadence", "topics", "indices"),
+            (
+                "engagement",
+                "followers",
+                "statistics",
+                "wechat_index",
+                "cadence",
+                "topics",
+                "indices",
+            ),
         ),
         (
             "content",
@@ -1107,6 +1117,46 @@ def _services(report: Report, w: Words) -> list[Block]:
     return out
 
 
+def _followers(report: Report, w: Words) -> list[Block]:
+    """Each account's follower growth (粉丝增长) in the period, from the platforms' imported
+    daily figures (a sentence when none is recorded)."""
+    out: list[Block] = [Heading(2, w("h.followers"), "followers")]
+    growth = report.followers
+    if not growth.rows:
+        out.append(Paragraph(w("p.no_followers")))
+        return out
+    out.append(Paragraph(w("p.followers")))
+    out.append(
+        _table(
+            w.columns(
+                "platform",
+                "follower_days",
+                "followers_new",
+                "followers_lost",
+                "followers_net",
+                "followers_before",
+                "followers_after",
+                "follower_growth",
+            ),
+            [
+                (
+                    w.label(row.platform),
+                    w("p.follower_days", days=count(row.days), of=count(growth.period_days)),
+                    count(row.gained),
+                    count(row.lost),
+                    f"{row.net:+,}",
+                    count(row.start_total),
+                    count(row.end_total),
+                    percent(row.growth_rate),
+                )
+                for row in growth.rows
+            ],
+            [False, True, True, True, True, True, True, True],
+        )
+    )
+    return out
+
+
 def _service_kind(kind: str, w: Words) -> str:
     """A service's kind in the report's language (a kind named in words as it was written)."""
     return w(f"service.{kind}") if kind in SERVICE_KINDS else kind
@@ -1808,6 +1858,7 @@ SECTION_BLOCKS: Final[dict[str, Callable[[Report, Words], list[Block]]]] = {
     "reuse": _reuse,
     "copyright": _copyright,
     "satisfaction": _satisfaction,
+    "followers": _followers,
 }
 """Each section's blocks, by its name in :data:`SECTIONS` (data sections wrapped by
 :func:`_data_section`, just below)."""

@@ -38,6 +38,7 @@ from libops.report.budget_use import _budget_use
 from libops.report.comparisons import _comparisons
 from libops.report.copyright import copyright_section
 from libops.report.findings import MIN_POSTS_FOR_BEST, _judgement, _problems, _recommendations
+from libops.report.followers import follower_growth
 from libops.report.indices import _indices
 from libops.report.money_risks import _budgets, _risks
 from libops.report.results import (
@@ -195,7 +196,12 @@ def build_report(
         and (chosen_period is None or o.day in chosen_period)
     ]
     if chosen_period is None and rows:
-        chosen_period = Period(min(o.day for o in rows), max(o.day for o in rows))
+        # The span of what libops published; posts recorded from analytics exports (published
+        # outside libops, often long before) widen it only when libops published nothing.
+        own = [o for o in rows if not engagement_view.get(f"meta:{o.post_id}", {}).get("external")]
+        spanned = own or rows
+        chosen_period = Period(min(o.day for o in spanned), max(o.day for o in spanned))
+        rows = [o for o in rows if o.day in chosen_period]
 
     # Activity is filtered by the day it was recorded only for a period given explicitly:
     # a campaign's period or the span of publications are the days of the posts, and a
@@ -317,6 +323,8 @@ def build_report(
             if chosen_period is not None
             else (None if last_recorded is None else _local_day(last_recorded.isoformat())),
         ),
+        # Follower growth from the accounts' imported figures (issue 11).
+        followers=follower_growth(engine.view("followers"), chosen_period),
     )
 
 

@@ -913,12 +913,14 @@ class Report:
     """The team's training in the period (issue 17, item 7)."""
     copyright: Copyright = Copyright()
     """Media used, licences ending soon, licence findings, checklist items (issue 17)."""
+    followers: FollowerGrowth = attrs.field(factory=lambda: FollowerGrowth())
+    """Each account's follower growth from imported figures (issue 11, the demo's import)."""
 
     @property
     def is_empty(self) -> bool:
         """Whether nothing was recorded in scope: no campaign, publication, person acting,
         budget line, risk, question, participant or survey. Such a report is short: the summary
-        says so and the data sections are left out."""
+        says so and the data sections are left out (imported follower figures count)."""
         return not (
             self.background.campaigns
             or self.execution.posts_total
@@ -929,6 +931,7 @@ class Report:
             or self.interactions.participants
             or self.standing_records.recorded
             or self.satisfaction.surveys
+            or self.followers.rows
         )
 
     def headline(self) -> dict[str, Any]:
@@ -1017,3 +1020,37 @@ class Training:
     def hours(self) -> Decimal:
         """Training hours in all."""
         return sum((c.hours for c in self.courses), Decimal(0))
+
+
+# --- follower growth from the accounts' imported figures (issue 11: imports, the demo) -----
+
+
+@attrs.frozen
+class FollowerGrowthRow:
+    """One account's follower figures over the report's period (粉丝增长), summed from the
+    days its platform's user-growth export gave (``libops import``; the ``followers`` view).
+
+    ``days`` is how many days of the period have figures; ``start_total`` the total before
+    the period's first recorded day (its total minus its net change), ``end_total`` the total
+    on the last; ``growth_rate`` (粉丝增长率) = ``net`` / ``start_total`` (None when unknown
+    or 0).
+    """
+
+    platform: str
+    days: int
+    gained: int
+    lost: int
+    net: int
+    start_total: int | None
+    end_total: int | None
+    growth_rate: Decimal | None
+
+
+@attrs.frozen
+class FollowerGrowth:
+    """The accounts' follower growth in the report's period, a row per platform with figures
+    (none when no export was imported for those days); ``period_days`` is the period's length.
+    """
+
+    rows: tuple[FollowerGrowthRow, ...] = ()
+    period_days: int = 0

@@ -301,9 +301,10 @@ STRINGS: Final[dict[str, str]] = {
     "p.figures.none": "{platform}: nothing published in the period.",
     "p.terms": "Reads are times read (every reading counts, as in the platforms' read counts "
     "and the WCI), not readers; engagement rate = (likes + comments + shares + favourites) ÷ "
-    "reads or views. libops records no 'wow' counts, originality, completion rates or "
-    "unfollows, so no wow count, originality rate, completion rate or net follower growth is "
-    "given; new followers are those the platforms attribute to posts.",
+    "reads or views. libops records no 'wow' counts, originality or completion rates, so no "
+    "wow count, originality rate or completion rate is given; new followers are those the "
+    "platforms attribute to posts (the accounts' unfollows and net growth, where their "
+    "figures were imported, are under Follower growth).",
     "p.weighted": "Weighted cross-platform index: {value}.",
     "p.no_weighted": "No weighted index: none of the weighted platforms published in the period.",
     "p.weights_method": "Each platform's index is weighed as it is; a platform with no post in "
@@ -637,6 +638,23 @@ STRINGS: Final[dict[str, str]] = {
     "col.item_not_checked": "Not checked",
     "col.item_not_applicable": "Not applicable",
     "copyright.no_expiry": "no end",
+    # --- follower growth from imported account figures (issue 11, the demo's import) ---
+    "h.followers": "Follower growth",
+    "p.followers": "The accounts' own daily follower figures, as the platforms' back offices "
+    "report them (imported from their user-growth exports): new followers, unfollows, the "
+    "net change and the total before and after the period. Growth rate = net change ÷ the "
+    "total before the period.",
+    "p.no_followers": "No account follower figures are recorded for the period; import a "
+    "platform's user-growth export to show new followers, unfollows, the net change, the "
+    "total and the growth rate.",
+    "p.follower_days": "{days} of {of}",
+    "col.follower_days": "Days with figures",
+    "col.followers_new": "New followers",
+    "col.followers_lost": "Unfollows",
+    "col.followers_net": "Net change",
+    "col.followers_before": "Total before",
+    "col.followers_after": "Total at end",
+    "col.follower_growth": "Growth rate",
 }
 """Every heading, label and sentence of the report in English, by key."""
 

@@ -269,8 +269,8 @@ STRINGS: Final[dict[str, str]] = {
     "p.figures.none": "{platform}：本期无发布。",
     "p.terms": "阅读次数为累计阅读次数（同一读者多次阅读计多次，与平台显示的阅读数及 WCI 的"
     "口径一致），不是阅读人数；互动率 =（点赞 + 评论 + 转发 + 收藏）÷ 阅读次数或播放量。"
-    "libops 不记录在看、原创、完播与取消关注，故不列在看数、原创率、完播率与净增关注；"
-    "新增关注为平台归于各条内容的新增关注。",
+    "libops 不记录在看、原创与完播，故不列在看数、原创率与完播率；"
+    "新增关注为平台归于各条内容的新增关注（导入了账号每日关注人数的，取消关注与净增人数另列一节）。",
     "p.weighted": "跨平台加权传播指数：{value}。",
     "p.no_weighted": "无法计算跨平台加权传播指数：本期参与加权的平台均无发布。",
     "p.weights_method": "各平台指数按原值加权；本期无发布的平台不计入，其余平台的权重按比例"
@@ -566,6 +566,21 @@ STRINGS: Final[dict[str, str]] = {
     "col.item_not_checked": "未确认",
     "col.item_not_applicable": "不适用",
     "copyright.no_expiry": "长期",
+    # --- follower growth from imported account figures (issue 11, the demo's import) ---
+    "h.followers": "粉丝增长",
+    "p.followers": "以下为各平台后台统计的账号每日关注人数（由后台导出的用户增长表导入）："
+    "新增关注、取消关注及两者之差（净增），以及期初、期末累计关注人数。"
+    "增长率 = 净增人数 ÷ 期初累计关注人数。",
+    "p.no_followers": "本期没有账号每日关注人数的记录；导入平台后台导出的用户增长表后，"
+    "即可显示新增关注、取消关注、净增人数、累计关注人数和增长率。",
+    "p.follower_days": "{days} / {of}",
+    "col.follower_days": "有数据的天数",
+    "col.followers_new": "新增关注",
+    "col.followers_lost": "取消关注",
+    "col.followers_net": "净增关注",
+    "col.followers_before": "期初累计关注",
+    "col.followers_after": "期末累计关注",
+    "col.follower_growth": "粉丝增长率",
 }
 """Every heading, label and sentence of the report in Chinese, by key."""
 

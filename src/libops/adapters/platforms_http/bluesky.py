@@ -20,6 +20,7 @@ import attrs
 import httpx
 
 from libops.adapters.clock import SystemClock
+from libops.adapters.platforms_http._credentials import reader, required
 from libops.adapters.platforms_http._http import (
     HttpExchange,
     HttpRetry,
@@ -35,7 +36,7 @@ from libops.domain.errors import (
     PlatformRejectedError,
     UnknownPlatformPostError,
 )
-from libops.domain.ports import Clock, Comment
+from libops.domain.ports import Clock, Comment, CredentialStore
 from libops.domain.values import (
     MetricSnapshot,
     Platform,
@@ -130,6 +131,29 @@ class BlueskyGateway:
         self._clock = clock or SystemClock()
         self._session: _Session | None = None
         self._session_lock = threading.Lock()
+
+    IDENTIFIER = "identifier"
+    """The credential entry of the account's handle or DID (``from_credentials``)."""
+    APP_PASSWORD = "app_password"
+    """The credential entry of the account's app password (``from_credentials``)."""
+
+    @classmethod
+    def from_credentials(
+        cls,
+        base_url: str,
+        credentials: CredentialStore,
+        clock: Clock,
+        *,
+        account: str = "bluesky",
+    ) -> BlueskyGateway:
+        """The gateway of the account ``credentials`` name: its handle or DID as
+        ``identifier`` and its app password as ``app_password`` of ``account`` (``libops
+        credentials set bluesky identifier``, ``... app_password``); the password is read
+        again each time a session is made. :class:`~libops.domain.errors.MissingCredentialError`
+        (naming the entry) when one is not stored."""
+        identifier = required(credentials, "bluesky", account, cls.IDENTIFIER).reveal()
+        password = reader(credentials, "bluesky", account, cls.APP_PASSWORD)
+        return cls(base_url, identifier, password, clock=clock)
 
     def __repr__(self) -> str:
         return f"BlueskyGateway({self._http.base_url!r}, {self._identifier!r})"

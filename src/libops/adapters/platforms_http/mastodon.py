@@ -19,6 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from libops.adapters.clock import SystemClock
+from libops.adapters.platforms_http._credentials import reader
 from libops.adapters.platforms_http._http import (
     HttpExchange,
     HttpRetry,
@@ -34,7 +35,7 @@ from libops.domain.errors import (
     PlatformRejectedError,
     UnknownPlatformPostError,
 )
-from libops.domain.ports import Clock, Comment
+from libops.domain.ports import Clock, Comment, CredentialStore
 from libops.domain.values import (
     MetricSnapshot,
     Platform,
@@ -123,6 +124,25 @@ class MastodonGateway:
         self._visibility = visibility
         self._clock = clock or SystemClock()
         self._ledger: MutableMapping[str, str] = {} if ledger is None else ledger
+
+    ACCESS_TOKEN = "access_token"
+    """The credential entry of the account's access token (``from_credentials``)."""
+
+    @classmethod
+    def from_credentials(
+        cls,
+        base_url: str,
+        credentials: CredentialStore,
+        clock: Clock,
+        *,
+        account: str = "mastodon",
+    ) -> MastodonGateway:
+        """The gateway of the account whose access token ``credentials`` hold as
+        ``access_token`` of ``account`` (``libops credentials set mastodon access_token``),
+        read again on each use; :class:`~libops.domain.errors.MissingCredentialError` (naming
+        the entry) when it is not stored."""
+        token = reader(credentials, "mastodon", account, cls.ACCESS_TOKEN)
+        return cls(base_url, token, clock=clock)
 
     def __repr__(self) -> str:
         return f"MastodonGateway({self._http.base_url!r})"

@@ -269,10 +269,14 @@ class TestFigures:
         assert c.year_earlier is not None
         assert (c.previous.start, c.previous.end) == (date(2026, 1, 1), date(2026, 3, 31))
         assert (c.year_earlier.start, c.year_earlier.end) == (date(2025, 4, 1), date(2025, 6, 30))
+        # Like with like: Q1 had Weibo only, so both columns count Weibo only (8 of the
+        # quarter's 11 post variants), and WeChat is named as left out.
+        assert c.previous.platforms == ("weibo",)
+        assert c.previous.left_out == ("wechat",)
         now = c.previous.now
-        assert (now.posts, now.reach, now.engagements) == (11, 8100, 431)
+        assert (now.posts, now.reach, now.engagements) == (8, 3600, 360)
         assert (c.previous.then.posts, c.previous.then.reach) == (1, 200)
-        assert c.previous.change("reach") == Decimal("39.5")
+        assert c.previous.change("reach") == Decimal("17")
         assert c.previous.change("followers_gained") is None  # 0 then
         assert (c.year_earlier.then.reach, c.year_earlier.then.engagements) == (50, 5)
 
@@ -310,11 +314,12 @@ class TestFigures:
 
     def test_summary(self, report: Report) -> None:
         """The rule: objectives (2 of 4 met, views furthest behind), the biggest change
-        against the previous period (reach +3,950%), then the budget line left unused."""
+        against the previous period on Weibo, the one platform with posts in both (reach
+        +1,700%), then the budget line left unused."""
         kinds = [f.kind for f in report.summary]
         assert kinds == [
             "summary_objectives_missed",
-            "summary_change_previous_up",
+            "summary_change_previous_up_on",
             "summary_budget_unused",
         ]
         objectives, change, budget = report.summary
@@ -322,9 +327,10 @@ class TestFigures:
         assert objectives.figure("metric") == "views"
         assert change.as_dict() == {
             "figure": "figure.reach",
-            "change": Decimal("39.5"),
-            "now": 8100,
+            "change": Decimal("17"),
+            "now": 3600,
             "then": 200,
+            "platforms": ("weibo",),
         }
         assert budget.figure("category") == "staff"
 
@@ -409,8 +415,13 @@ class TestRendering:
         assert text.startswith(
             "# Riverside Library — social media evaluation report, April–June 2026 (quarterly)"
         )
-        assert "reach rose by 3,950.00%, from 200 to 8,100" in text
-        assert "| Reach | 8,100 | 200 | +3,950.00% |" in text
+        assert (
+            "Against the previous period, on Weibo (the platforms with posts in both periods), "
+            "reach rose by 1,700.00%, from 200 to 3,600." in text
+        )
+        assert "Like with like: both columns count only Weibo" in text
+        assert "Left out, with posts in one period only: WeChat." in text
+        assert "| Reach | 3,600 | 200 | +1,700.00% |" in text
         assert "| Q2 budget | staff | general line | CNY | 20,000.00 | 0.00 | 0.00% |" in text
         assert "only 0.00 of 20,000.00 CNY spent (0.00%)" in text
         assert "likes (all platforms) reached 45, 4.5 × its target of 10" in text
@@ -422,7 +433,11 @@ class TestRendering:
     def test_chinese_sentences(self, report: Report) -> None:
         text = render_markdown(report, lang="zh")
         assert text.startswith("# Riverside Library新媒体运营评估报告（2026年第二季度）")
-        assert "与上期相比（环比），阅读或播放次数增长 3,950.00%，由 200 增至 8,100。" in text
+        assert (
+            "与上期相比（环比，仅计两期均有发布的微博），阅读或播放次数增长 1,700.00%，由 200 增至 3,600。"
+            in text
+        )
+        assert "同口径对比：两列均只统计两期都有发布的微博；" in text
         assert "### （四）与往期对比（环比、同比）" in text  # under 一、总体情况
         assert "#### 环比（上期：2026-01-01 至 2026-03-31）" in text
         assert "#### 同比（去年同期：2025-04-01 至 2025-06-30）" in text

@@ -1320,6 +1320,16 @@ def _comparisons(report: Report, w: Words) -> list[Block]:
         out.append(
             Heading(3, w(f"h3.{kind}", start=found.start.isoformat(), end=found.end.isoformat()))
         )
+        if found.left_out:
+            out.append(
+                Paragraph(
+                    w(
+                        "p.compared_platforms",
+                        platforms=w._figure("platforms", found.platforms),
+                        left_out=w._figure("platforms", found.left_out),
+                    )
+                )
+            )
         rows = []
         for figure in _HEADLINE:
             now, then = getattr(found.now, figure), getattr(found.then, figure)

@@ -10,6 +10,12 @@ Each earlier period is compared only when the store holds at least one post publ
 period and of the earlier one, counted the same way (every published post variant, its
 latest counts, as the engagement section counts them). A campaign's report is not compared:
 a campaign has no earlier period of its own.
+
+Like is compared with like: only the platforms with posts in both periods count, on both
+sides. A platform the library began (or stopped) using between them, or whose earlier
+history the store does not hold (an account whose past was imported for one platform only),
+would otherwise turn a change of coverage into a rise or fall of thousands of per cent; the
+comparison names the platforms it left out (:attr:`~libops.report.sections.Comparison.left_out`).
 """
 
 from __future__ import annotations
@@ -74,7 +80,6 @@ def _comparisons(
         return Comparisons(None, None, "campaign")
     if period is None:
         return Comparisons(None, None, "no_period")
-    current = headline(now)
     found: dict[str, Comparison | None] = {}
     for which in ("previous", "year_earlier"):
         try:
@@ -83,8 +88,28 @@ def _comparisons(
             found[which] = None
             continue
         then = [o for o in every if o.day in earlier]
-        found[which] = (
-            Comparison(which, earlier.start, earlier.end, current, headline(then)) if then else None
-        )
+        found[which] = _like_with_like(which, earlier, now, then) if then else None
     reason = None if any(found.values()) else "no_data"
     return Comparisons(found["previous"], found["year_earlier"], reason)
+
+
+def _like_with_like(
+    kind: str,
+    earlier: Period,
+    now: Sequence[analysis.Observation],
+    then: Sequence[analysis.Observation],
+) -> Comparison | None:
+    """``now`` against ``then`` on the platforms both have posts on (``None`` if none)."""
+    here, there = {o.platform for o in now}, {o.platform for o in then}
+    both = here & there
+    if not both:
+        return None
+    return Comparison(
+        kind,
+        earlier.start,
+        earlier.end,
+        headline([o for o in now if o.platform in both]),
+        headline([o for o in then if o.platform in both]),
+        platforms=tuple(sorted(both)),
+        left_out=tuple(sorted(here ^ there)),
+    )

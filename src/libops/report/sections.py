@@ -513,6 +513,10 @@ class Comparison:
     end: date
     now: Headline
     then: Headline
+    platforms: tuple[str, ...] = ()
+    """The platforms compared: those with posts in both periods (both sides count only them)."""
+    left_out: tuple[str, ...] = ()
+    """The platforms with posts in one of the periods only, left out of both sides."""
 
     def change(self, figure: str) -> Decimal | None:
         """The change of ``figure`` as a ratio (now / then - 1), ``None`` when then is 0 or

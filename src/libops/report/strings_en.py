@@ -433,6 +433,22 @@ STRINGS: Final[dict[str, str]] = {
     "finding.summary_objectives_missed": "Objectives: {met} of {total} measured "
     "{total:objective|objectives} met; the furthest behind is {campaign}: {metric} "
     "({platform}), {actual} against a target of {target} ({attainment}).",
+    # --- lead, session 6: comparisons count like with like (platforms in both periods) ---
+    "finding.summary_change_previous_up_on": "Against the previous period, on {platforms} "
+    "(the platforms with posts in both periods), {figure} rose by {change}, from {then} to "
+    "{now}.",
+    "finding.summary_change_previous_down_on": "Against the previous period, on {platforms} "
+    "(the platforms with posts in both periods), {figure} fell by {change}, from {then} to "
+    "{now}.",
+    "finding.summary_change_year_earlier_up_on": "Against the same period a year earlier, on "
+    "{platforms} (the platforms with posts in both periods), {figure} rose by {change}, from "
+    "{then} to {now}.",
+    "finding.summary_change_year_earlier_down_on": "Against the same period a year earlier, on "
+    "{platforms} (the platforms with posts in both periods), {figure} fell by {change}, from "
+    "{then} to {now}.",
+    "p.compared_platforms": "Like with like: both columns count only {platforms}, the "
+    "platforms with posts in both periods. Left out, with posts in one period only: "
+    "{left_out}.",
     "finding.summary_change_previous_up": "Against the previous period, {figure} rose by "
     "{change}, from {then} to {now}.",
     "finding.summary_change_previous_down": "Against the previous period, {figure} fell by "

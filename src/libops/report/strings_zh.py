@@ -383,6 +383,17 @@ STRINGS: Final[dict[str, str]] = {
     "finding.summary_objectives_met": "目标：已计量的目标全部完成（{total} 项中完成 {met} 项）。",
     "finding.summary_objectives_missed": "目标：已计量的 {total} 项目标完成 {met} 项；差距最大的是"
     "“{campaign}”的{metric}（{platform}），实际 {actual}，目标 {target}（完成 {attainment}）。",
+    # --- lead, session 6: comparisons count like with like (platforms in both periods) ---
+    "finding.summary_change_previous_up_on": "与上期相比（环比，仅计两期均有发布的{platforms}），"
+    "{figure}增长 {change}，由 {then} 增至 {now}。",
+    "finding.summary_change_previous_down_on": "与上期相比（环比，仅计两期均有发布的{platforms}），"
+    "{figure}下降 {change}，由 {then} 降至 {now}。",
+    "finding.summary_change_year_earlier_up_on": "与去年同期相比（同比，仅计两期均有发布的"
+    "{platforms}），{figure}增长 {change}，由 {then} 增至 {now}。",
+    "finding.summary_change_year_earlier_down_on": "与去年同期相比（同比，仅计两期均有发布的"
+    "{platforms}），{figure}下降 {change}，由 {then} 降至 {now}。",
+    "p.compared_platforms": "同口径对比：两列均只统计两期都有发布的{platforms}；{left_out}"
+    "仅在其中一期有发布，不计入对比。",
     "finding.summary_change_previous_up": "与上期相比（环比），{figure}增长 {change}，由 {then} "
     "增至 {now}。",
     "finding.summary_change_previous_down": "与上期相比（环比），{figure}下降 {change}，由 "

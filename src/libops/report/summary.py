@@ -40,6 +40,7 @@ from libops.report.sections import (
     BudgetUse,
     Comparisons,
     Engagement,
+    Figure,
     Finding,
     ObjectiveResult,
     Risks,
@@ -122,13 +123,16 @@ def _change(comparisons: Comparisons, engagement: Engagement) -> Finding:
         ]
         if changes:
             figure, change = max(changes, key=lambda c: (abs(c[1]), -CHANGE_FIGURES.index(c[0])))
-            return Finding.of(
-                f"summary_change_{compared.kind}_{'up' if change >= 0 else 'down'}",
-                figure=f"figure.{figure}",
-                change=abs(change),
-                now=getattr(compared.now, figure),
-                then=getattr(compared.then, figure),
-            )
+            kind = f"summary_change_{compared.kind}_{'up' if change >= 0 else 'down'}"
+            figures: dict[str, Figure] = {
+                "figure": f"figure.{figure}",
+                "change": abs(change),
+                "now": getattr(compared.now, figure),
+                "then": getattr(compared.then, figure),
+            }
+            if compared.left_out:  # not every platform compared: the sentence says which
+                kind, figures["platforms"] = kind + "_on", compared.platforms
+            return Finding.of(kind, **figures)
     total = engagement.total
     return Finding.of(
         "summary_engagement_campaign" if comparisons.reason == "campaign" else "summary_engagement",

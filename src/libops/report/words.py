@@ -255,8 +255,9 @@ class Words:
     def _figure(self, name: str, value: object) -> str:
         if value is None:
             return self.label(None) if name == "platform" else NONE
-        if isinstance(value, tuple):  # risk titles: each worded, then listed
-            return self("list.separator").join(self.risk_title(str(v)) for v in value)
+        if isinstance(value, tuple):  # platforms or risk titles: each worded, then listed
+            word = self.label if name == "platforms" else self.risk_title
+            return self("list.separator").join(word(str(v)) for v in value)
         if name == "p_value" and isinstance(value, Decimal):
             return self.p_value(value)
         if isinstance(value, bool):

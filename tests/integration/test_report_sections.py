@@ -434,8 +434,8 @@ class TestRendering:
         text = render_markdown(report, lang="zh")
         assert text.startswith("# Riverside Library新媒体运营评估报告（2026年第二季度）")
         assert (
-            "与上期相比（环比，仅计两期均有发布的微博），阅读或播放次数增长 1,700.00%，由 200 增至 3,600。"
-            in text
+            "与上期相比（环比，仅计两期均有发布的微博），"
+            "阅读或播放次数增长 1,700.00%，由 200 增至 3,600。" in text
         )
         assert "同口径对比：两列均只统计两期都有发布的微博；" in text
         assert "### （四）与往期对比（环比、同比）" in text  # under 一、总体情况

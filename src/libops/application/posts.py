@@ -49,6 +49,7 @@ from libops.domain.errors import (
     PlatformTimeoutError,
     PublishClaimedError,
     TakeDownFailedError,
+    TakeDownUnsupportedError,
     UnknownIdError,
 )
 from libops.domain.ports import SupportsTakeDown
@@ -366,11 +367,8 @@ def _take_down_on(ctx: Context, post: Post, platform: Platform) -> None:
     """
     gateway = take_down_gateway(ctx.deps, platform)
     found = post.take_down(platform)
-    if gateway is None or found is None:
-        raise PlatformError(
-            f"no gateway that can take posts down is configured for {platform.value}",
-            retryable=True,
-        )
+    if gateway is None or found is None:  # the callers made sure of both
+        raise TakeDownUnsupportedError(platform.value)
     try:
         gateway.take_down(found.external_id)
     except OSError as error:  # an adapter that let a socket error through: it may be gone
@@ -389,7 +387,10 @@ class TakeDownPost(Command[datetime]):
 
     When the platform fails, the failure is recorded on the post and
     :class:`~libops.domain.errors.TakeDownFailedError` is raised; trying again is safe, even
-    if the failed call went through (a post gone already counts as taken down).
+    if the failed call went through (a post gone already counts as taken down). Refused,
+    recording nothing, where no take-down is open (:class:`NoTakeDownError`) or no gateway
+    that can take posts down is configured for the platform
+    (:class:`TakeDownUnsupportedError`: staff confirm it by hand instead).
     """
 
     post_id: UUID | str
@@ -401,6 +402,8 @@ def take_down_post(ctx: Context, actor: Actor, command: TakeDownPost) -> datetim
     platform = to_platform(command.platform)
     post = ctx.load(Post, command.post_id)
     post.check_can_take_down(actor, platform)
+    if take_down_gateway(ctx.deps, platform) is None:
+        raise TakeDownUnsupportedError(platform.value)
     try:
         _take_down_on(ctx, post, platform)
     except PlatformError as error:

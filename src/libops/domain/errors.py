@@ -322,6 +322,18 @@ class TakeDownFailedError(PlatformError):
         self.platform = platform
 
 
+class TakeDownUnsupportedError(RuleViolationError, LookupError):
+    """No gateway that can take posts down is configured for that platform: staff take the
+    post down by hand and confirm it."""
+
+    def __init__(self, platform: str) -> None:
+        super().__init__(
+            f"no gateway that can take posts down is configured for {platform}: take the post "
+            "down on the platform by hand, then confirm it (post.confirm_take_down)"
+        )
+        self.platform = platform
+
+
 class TakeDownUrlError(InvalidValueError):
     """A take-down is confirmed with an http or https address (or none), nothing else."""
 

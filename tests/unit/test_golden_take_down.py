@@ -186,7 +186,9 @@ class TestTakeDownGoldenFile:
         mastodon = post.take_down(Platform.MASTODON)
         bluesky = post.take_down(Platform.BLUESKY)
         weibo = post.take_down(Platform.WEIBO)
-        assert mastodon is not None and bluesky is not None and weibo is not None
+        assert mastodon is not None
+        assert bluesky is not None
+        assert weibo is not None
         assert (mastodon.done_at, mastodon.confirmed_by) == (
             datetime(2026, 3, 2, 7, 0, tzinfo=UTC),
             None,

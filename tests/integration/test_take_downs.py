@@ -277,6 +277,37 @@ class TestRetractingALivePost:
         assert world.ops.publishing.collect_metrics(tech, post_id) == []
 
 
+class TestNotifications:
+    def test_staff_are_told_of_each_take_down_left_to_them(
+        self, world: World, planner: Actor, reviewer: Actor, admin: Actor
+    ) -> None:
+        """A take_down_needed notification for Weibo (no gateway can) and for Mastodon once
+        it refused for good; none for a take-down done, none for one that may pass."""
+        from libops.application.notifications import NotificationDeliverer
+
+        ops, fake = world.ops, world.rig.mastodon
+        done = world.published(planner, reviewer, admin)
+        ops.posts.retract(admin, done, "withdrawn")
+        passing = world.published(planner, reviewer, admin, Platform.MASTODON)
+        fake.fail_next(QUICK.attempts, path=STATUSES)
+        ops.posts.retract(admin, passing, "withdrawn")
+        refusing = world.published(planner, reviewer, admin, Platform.MASTODON)
+        fake.revoke_tokens()
+        ops.posts.retract(admin, refusing, "withdrawn")
+        with NotificationDeliverer(ops, []) as deliverer:
+            deliverer.engine.run()
+            needed = [
+                (doc["subject"]["id"], doc["facts"]["platform"], doc["facts"]["reason"])
+                for doc in deliverer.outbox()
+                if doc["kind"] == "take_down_needed"
+            ]
+        assert [(UUID(post), platform) for post, platform, _ in needed] == [
+            (done, "weibo"),
+            (refusing, "mastodon"),
+        ]
+        assert needed[1][2].startswith("the platform refused: mastodon:")
+
+
 class TestBadInput:
     def test_confirming_what_is_not_open_is_refused(
         self, world: World, planner: Actor, reviewer: Actor, admin: Actor, tech: Actor

@@ -1373,7 +1373,8 @@ def take_down_scenario(ops: LibOps) -> None:
     for platform in platforms:
         ops.publishing.publish(ADMIN, post, platform)
     mastodon, bluesky = ops.publishing.gateway("mastodon"), ops.publishing.gateway("bluesky")
-    assert isinstance(mastodon, TakeDownSandbox) and isinstance(bluesky, TakeDownSandbox)
+    assert isinstance(mastodon, TakeDownSandbox)
+    assert isinstance(bluesky, TakeDownSandbox)
     mastodon.fail_next_take_down("mastodon: the answer was lost (timeout)", retryable=True)
     bluesky.fail_next_take_down("bluesky: 403 this account may not delete records", retryable=False)
     clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))

@@ -109,12 +109,11 @@ class TestRetractingALivePost:
         ops, fake = world.ops, world.rig.mastodon
         post_id = world.published(planner, reviewer, admin)
         assert len(fake.statuses()) == 1
+        receipt = ops.posts.get(post_id).receipt("mastodon")
+        assert receipt is not None
         ops.posts.retract(admin, post_id, "the date was wrong")
         assert fake.statuses() == []  # gone from the platform
-        assert (
-            "DELETE",
-            f"{STATUSES}{ops.posts.get(post_id).receipt('mastodon').external_id}",
-        ) in [(m, p) for m, p in fake.requests()]
+        assert ("DELETE", f"{STATUSES}{receipt.external_id}") in fake.requests()
         post = ops.posts.get(post_id)
         assert post.status is PostStatus.RETRACTING
         assert post.live_platforms() == (Platform.WEIBO,)
@@ -275,6 +274,40 @@ class TestRetractingALivePost:
         post_id = world.published(planner, reviewer, admin, Platform.MASTODON)
         world.ops.posts.retract(admin, post_id, "withdrawn")
         assert world.ops.publishing.collect_metrics(tech, post_id) == []
+
+
+class TestOverHttp:
+    def test_v1_posts_says_retracting_until_staff_confirm_over_http(
+        self, world: World, planner: Actor, reviewer: Actor
+    ) -> None:
+        """``GET /v1/posts`` shows the post retracting while live on Weibo; staff confirm
+        with ``POST /v1/commands/post.confirm_take_down``; it then shows retracted."""
+        from tests import actors
+        from tests.http.support import client_for, problem_of
+
+        ops = world.ops
+        post_id = world.published(planner, reviewer, actors.ADMIN)
+        client = client_for(ops)
+        retract = {"post_id": str(post_id), "reason": "withdrawn"}
+        response = client.command("post.retract", retract, as_=actors.ADMIN)
+        assert response.status_code == 200, response.text
+
+        def shown() -> dict[str, Any]:
+            listed = client.get("/v1/posts", as_=actors.AUDITOR, params={"limit": "200"})
+            assert listed.status_code == 200, listed.text
+            (row,) = listed.json()["items"]
+            return dict(row)
+
+        assert (shown()["status"], shown()["retracted"]) == ("retracting", False)
+        confirm = {"post_id": str(post_id), "platform": "weibo", "note": "deleted"}
+        first = client.command("post.confirm_take_down", confirm, as_=actors.TECH)
+        assert first.status_code == 200, first.text
+        again = client.command("post.confirm_take_down", confirm, as_=actors.TECH)
+        assert again.status_code == 422, again.text  # a rule broken, as every rule is
+        assert problem_of(again)["error"] == "NoTakeDownError"
+        row = shown()
+        assert (row["status"], row["retracted"]) == ("retracted", True)
+        assert row["platforms"]["weibo"]["take_down"] == "confirmed"
 
 
 class TestNotifications:

@@ -276,6 +276,29 @@ class TestRetractingALivePost:
         assert world.ops.publishing.collect_metrics(tech, post_id) == []
 
 
+class TestSnapshots:
+    def test_a_snapshot_of_a_retracting_post_reads_back_exactly(
+        self, world: World, planner: Actor, reviewer: Actor, admin: Actor
+    ) -> None:
+        """A snapshot taken while take-downs are open (one failed, one by hand) gives back
+        exactly the post its events replay to."""
+        from tests.integration.test_snapshots import every_snapshot_matches, replayed, same_state
+
+        ops, fake = world.ops, world.rig.mastodon
+        post_id = world.published(planner, reviewer, admin)
+        fake.fail_next(QUICK.attempts, path=STATUSES)
+        ops.posts.retract(admin, post_id, "withdrawn")
+        ops.app.take_snapshot(post_id)
+        assert every_snapshot_matches(ops, post_id) == 1
+        loaded = ops.app.repository.get(post_id)
+        assert same_state(loaded, replayed(ops, post_id))
+        assert loaded.status is PostStatus.RETRACTING
+        assert [t.platform for t in loaded.open_take_downs()] == [
+            Platform.MASTODON,
+            Platform.WEIBO,
+        ]
+
+
 class TestOverHttp:
     def test_v1_posts_says_retracting_until_staff_confirm_over_http(
         self, world: World, planner: Actor, reviewer: Actor

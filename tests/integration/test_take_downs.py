@@ -290,7 +290,7 @@ class TestSnapshots:
         ops.posts.retract(admin, post_id, "withdrawn")
         ops.app.take_snapshot(post_id)
         assert every_snapshot_matches(ops, post_id) == 1
-        loaded = ops.app.repository.get(post_id)
+        loaded: Post = ops.app.repository.get(post_id)
         assert same_state(loaded, replayed(ops, post_id))
         assert loaded.status is PostStatus.RETRACTING
         assert [t.platform for t in loaded.open_take_downs()] == [

@@ -332,6 +332,31 @@ class TestOverHttp:
         assert (row["status"], row["retracted"]) == ("retracted", True)
         assert row["platforms"]["weibo"]["take_down"] == "confirmed"
 
+    def test_take_down_over_http_with_a_key_answers_once(
+        self, world: World, planner: Actor, reviewer: Actor
+    ) -> None:
+        """``post.take_down`` over HTTP answers the moment it was recorded; the same request
+        with the same ``Idempotency-Key`` answers the same and records nothing."""
+        from tests import actors
+        from tests.http.support import client_for
+
+        ops, fake = world.ops, world.rig.mastodon
+        post_id = world.published(planner, reviewer, actors.ADMIN, Platform.MASTODON)
+        fake.fail_next(QUICK.attempts, path=STATUSES)
+        ops.posts.retract(actors.ADMIN, post_id, "withdrawn")
+        client = client_for(ops)
+        body = {"post_id": str(post_id), "platform": "mastodon"}
+        key = {"Idempotency-Key": "take-down-1"}
+        first = client.command("post.take_down", body, as_=actors.TECH, headers=key)
+        assert first.status_code == 200, first.text
+        assert first.json()["result"] == world.rig.clock.now().isoformat()
+        before = count_events(ops)
+        again = client.command("post.take_down", body, as_=actors.TECH, headers=key)
+        assert again.status_code == 200, again.text
+        assert again.json()["result"] == first.json()["result"]
+        assert count_events(ops) == before
+        assert ops.posts.get(post_id).status is PostStatus.RETRACTED
+
 
 class TestNotifications:
     def test_staff_are_told_of_each_take_down_left_to_them(

@@ -416,7 +416,8 @@ def settle_publication(
 
 
 class PublishingService(Executes):
-    """Publish approved posts on their platforms, publish what is due, collect metrics."""
+    """Publish approved posts on their platforms, publish what is due, take retracted posts
+    down where they are still live, collect metrics."""
 
     publish = command_method(PublishPost)
     void_metrics = command_method(VoidMetrics)

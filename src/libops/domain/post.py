@@ -3,8 +3,9 @@
 A post is drafted, submitted for review, approved (or sent back for changes) by someone other
 than its author, then scheduled, published or failed per platform, and may be retracted:
 then it is taken down on every platform it is live on (through the gateway, or by staff who
-confirm it), and it reads ``retracting`` until it is live nowhere. Metrics arrive per platform as cumulative snapshots. Every event carries the campaign id so
-that projections can group by campaign without loading the post.
+confirm it), and it reads ``retracting`` until it is live nowhere. Metrics arrive per
+platform as cumulative snapshots. Every event carries the campaign id so that projections can
+group by campaign without loading the post.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from libops.domain.errors import (
     PermissionDeniedError,
     PlatformNotTargetedError,
     PublishClaimedError,
+    PublishFailedError,
     TakeDownFailedError,
     TakeDownUnsupportedError,
     TakeDownUrlError,
@@ -253,6 +254,49 @@ class TestRetractingALivePost:
             ops.posts.take_down(tech, post_id, "mastodon")
         assert raised.value.retryable is False
         ops.posts.confirm_take_down(admin, post_id, "mastodon", note="deleted in the app")
+        assert ops.posts.get(post_id).status is PostStatus.RETRACTED
+
+    def test_a_publish_whose_answer_was_lost_is_found_and_taken_down(
+        self, world: World, planner: Actor, reviewer: Actor, admin: Actor
+    ) -> None:
+        """Publishing failed with every answer lost, though the posts went out: libops shows
+        them failed. Retracting looks for them under the post's key first: Mastodon's is
+        found and taken down; Weibo's is found and left to staff, so the post is retracting,
+        never retracted while it is live."""
+        ops, fake = world.ops, world.rig.mastodon
+        post_id = approved_post(ops, planner, reviewer, Platform.MASTODON, Platform.WEIBO)
+        fake.lose_response_next(QUICK.attempts, path="/api/v1/statuses")
+        world.weibo.lose_response_next()
+        for platform in (Platform.MASTODON, Platform.WEIBO):
+            with pytest.raises(PublishFailedError):
+                ops.publishing.publish(admin, post_id, platform)
+        assert len(fake.statuses()) == 1
+        assert len(world.weibo.published()) == 1
+        ops.posts.retract(admin, post_id, "withdrawn")
+        post = ops.posts.get(post_id)
+        assert post.status is PostStatus.RETRACTING
+        assert post.live_platforms() == (Platform.WEIBO,)
+        weibo = post.take_down("weibo")
+        assert weibo is not None
+        assert weibo.external_id == world.weibo.published()[0].external_id
+        assert fake.statuses() == []
+        assert _taken_down_events(ops, post_id) == [
+            "Retracted",
+            "TakeDownRequested",
+            "TakeDownRequested",
+            "TakenDown",
+        ]
+
+    def test_a_publish_that_did_not_go_out_needs_no_take_down(
+        self, world: World, planner: Actor, reviewer: Actor, admin: Actor
+    ) -> None:
+        """A failure the platform confirms (nothing under the key): retracted at once."""
+        ops = world.ops
+        post_id = approved_post(ops, planner, reviewer, Platform.WEIBO)
+        world.weibo.fail_next(1)
+        with pytest.raises(PublishFailedError):
+            ops.publishing.publish(admin, post_id, "weibo")
+        ops.posts.retract(admin, post_id, "withdrawn")
         assert ops.posts.get(post_id).status is PostStatus.RETRACTED
 
     def test_refused_while_a_run_is_publishing_it(

@@ -53,7 +53,14 @@ from libops.domain.errors import (
     UnknownIdError,
 )
 from libops.domain.ports import SupportsTakeDown
-from libops.domain.post import ORIGINAL, MetricOutcome, Post, PostStatus, TakeDown
+from libops.domain.post import (
+    ORIGINAL,
+    MetricOutcome,
+    PlatformStatus,
+    Post,
+    PostStatus,
+    TakeDown,
+)
 from libops.domain.review import scan_texts
 from libops.domain.values import (
     Actor,
@@ -64,6 +71,7 @@ from libops.domain.values import (
     Platform,
     PlatformLimits,
     PostVariant,
+    PublishReceipt,
     ReviewChecklist,
     to_platform,
 )
@@ -325,7 +333,9 @@ class RetractPost(Command[None]):
     (``Post.TakenDown``); a failure is recorded (``Post.TakeDownFailed``) and ``libops
     tick`` retries it. Elsewhere staff get a take-down task (``Post.TakeDownRequested``,
     by hand) which they close with ``post.confirm_take_down``. Until nothing is live the
-    post is ``retracting``, then ``retracted``. Refused while a run is publishing it.
+    post is ``retracting``, then ``retracted``. A variant whose last publish failed in a way
+    that may have gone through is looked for on its platform first, and taken down too if it
+    is there. Refused while a run is publishing it.
     """
 
     post_id: UUID | str
@@ -345,6 +355,8 @@ def retract_post(ctx: Context, actor: Actor, command: RetractPost) -> None:
         claim = ctx.find(PublishClaim, PublishClaim.id_for(post.id, platform))
         if claim is not None and claim.held(ctx.now()):
             raise PublishClaimedError(post.id, platform.value, claim.holder_id, claim.expires_at)
+    if not post.withdrawn:  # (a withdrawn post is refused below)
+        _find_lost_publications(ctx, actor, post)
     through = [p for p in post.live_platforms() if take_down_gateway(ctx.deps, p) is not None]
     post.retract(actor, command.reason, through_gateway=through)
     _withdraw(ctx, actor, post, post.platforms)
@@ -357,6 +369,29 @@ def retract_post(ctx: Context, actor: Actor, command: RetractPost) -> None:
             )
         else:
             post.record_taken_down(actor, platform, ctx.now())
+
+
+def _find_lost_publications(ctx: Context, actor: Actor, post: Post) -> None:
+    """Record as published the variants whose last publish failed in a way that may have
+    gone through (a lost answer), where the platform has them under the post's key: they
+    are live, and must be taken down with the rest. A platform that cannot tell now leaves
+    the failure as it is."""
+    for platform in post.platforms:
+        failure = post.last_failure(platform)
+        gateway = ctx.deps.gateways.get(platform)
+        if (
+            gateway is None
+            or failure is None
+            or not failure.retryable
+            or post.platform_status(platform) is not PlatformStatus.FAILED
+        ):
+            continue
+        try:
+            found = gateway.find_published(post.publish_key(platform))
+        except (PlatformError, OSError):
+            continue
+        if isinstance(found, PublishReceipt) and found.platform is platform:
+            post.record_published(actor, found)
 
 
 def _take_down_on(ctx: Context, post: Post, platform: Platform) -> None:

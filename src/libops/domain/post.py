@@ -1488,7 +1488,8 @@ class Post(Aggregate):
             why = (
                 f"it is {self.status.value}, not retracted"
                 if not self.withdrawn
-                else f"it was not live on {target.value} when it was retracted"
+                else f"it was not live on {target.value} when it was retracted, or was "
+                "retracted before libops recorded take-downs"
             )
             raise NoTakeDownError(
                 f"cannot {action}: post {self.id} has no take-down on {target.value} ({why})"

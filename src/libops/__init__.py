@@ -58,14 +58,17 @@ from libops.application.interactions.reading import (
 )
 from libops.application.metrics import VoidMetrics
 from libops.application.posts import (
+    ConfirmTakeDown,
     DraftPost,
     RecordMetrics,
+    RecordTakeDownFailure,
     RedactPost,
     RetractPost,
     ReviewPost,
     RevisePost,
     SchedulePost,
     SubmitForReview,
+    TakeDownPost,
     UnschedulePost,
 )
 from libops.application.privacy import (
@@ -77,6 +80,8 @@ from libops.application.publishing import (
     PublishPost,
     PublishState,
     RecordPublishFailure,
+    TakeDownOutcome,
+    TakeDownState,
 )
 from libops.application.risks import (
     AddMitigation,
@@ -154,6 +159,7 @@ from libops.domain.errors import (
     NoBudgetLineError,
     NoGatewayError,
     NoStateThenError,
+    NoTakeDownError,
     NotAnActorError,
     NotRegisteredError,
     OpenCommitmentsError,
@@ -192,6 +198,9 @@ from libops.domain.errors import (
     StoreUrlError,
     SubjectErasedError,
     SubjectKeyMissingError,
+    TakeDownFailedError,
+    TakeDownUnsupportedError,
+    TakeDownUrlError,
     UnknownCommandError,
     UnknownCommitmentError,
     UnknownEntryError,
@@ -241,7 +250,7 @@ from libops.domain.platforms import (
     registered,
 )
 from libops.domain.ports import Comment, KeyStore, PlatformGateway
-from libops.domain.post import MetricOutcome, PlatformStatus, Post, PostStatus
+from libops.domain.post import MetricOutcome, PlatformStatus, Post, PostStatus, TakeDown
 from libops.domain.risk import (
     Incident,
     IncidentSeverity,
@@ -337,6 +346,7 @@ __all__ = [
     "CompleteMitigation",
     "ConcurrencyError",
     "ConductRecord",
+    "ConfirmTakeDown",
     "Consent",
     "ConsentError",
     "ContentType",
@@ -405,6 +415,7 @@ __all__ = [
     "NoBudgetLineError",
     "NoGatewayError",
     "NoStateThenError",
+    "NoTakeDownError",
     "NotAnActorError",
     "NotRegisteredError",
     "Objective",
@@ -460,6 +471,7 @@ __all__ = [
     "RecordMetrics",
     "RecordPublishFailure",
     "RecordRiskReview",
+    "RecordTakeDownFailure",
     "RedactPost",
     "RegisterParticipant",
     "RegistrationClosedError",
@@ -516,6 +528,13 @@ __all__ = [
     "Survey",
     "SurveyQuestion",
     "SurveyTarget",
+    "TakeDown",
+    "TakeDownFailedError",
+    "TakeDownOutcome",
+    "TakeDownPost",
+    "TakeDownState",
+    "TakeDownUnsupportedError",
+    "TakeDownUrlError",
     "UnknownCommandError",
     "UnknownCommitmentError",
     "UnknownEntryError",

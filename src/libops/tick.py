@@ -5,16 +5,20 @@
 1. ``publish``: publish the slots that are due, through the registered gateways (claimed
    first, so two overlapping runs never publish one slot twice); due slots on a platform with
    no gateway are warned about (they need publishing by hand);
-2. ``metrics``: collect the current counts of published variants, on platforms with a gateway;
-3. ``questions``: escalate readers' questions that waited too long;
-4. ``projections``: catch the standard projections up with the log;
-5. ``signals``: open, raise or close risks for the risk signals found (then catch up again);
-6. ``webhooks``: deliver the notifications once, if endpoints are configured.
+2. ``takedowns``: take retracted posts down where they are still live, through the gateways
+   that can (a failure that may pass is retried by the next run); list the take-downs left
+   to staff (tasks confirmed with ``post.confirm_take_down``) as warnings, every run, until
+   they are confirmed;
+3. ``metrics``: collect the current counts of published variants, on platforms with a gateway;
+4. ``questions``: escalate readers' questions that waited too long;
+5. ``projections``: catch the standard projections up with the log;
+6. ``signals``: open, raise or close risks for the risk signals found (then catch up again);
+7. ``webhooks``: deliver the notifications once, if endpoints are configured.
 
 One step failing does not stop the others. The run gives commands as the scheduler
-(:data:`SCHEDULER_ACTOR`, role ``scheduler``: it may publish, record metrics and escalate
-questions, nothing else); risk signals are dispatched as ``libops-signals``, as
-``libops project run`` does. Records go to the ``libops.tick`` logger.
+(:data:`SCHEDULER_ACTOR`, role ``scheduler``: it may publish, take retracted posts down,
+record metrics and escalate questions, nothing else); risk signals are dispatched as
+``libops-signals``, as ``libops project run`` does. Records go to the ``libops.tick`` logger.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import attrs
 from libops.application.dependencies import Dependencies
 from libops.application.interactions.qa import QuestionService
 from libops.application.posts import find_calendar
-from libops.application.publishing import PublishingService, PublishState
+from libops.application.publishing import PublishingService, PublishState, TakeDownState
 from libops.application.risk_signals import SignalsHost
 from libops.domain.errors import InvalidValueError, LibopsError
 from libops.domain.platforms import publishing_platforms
@@ -80,7 +84,15 @@ EXIT_USAGE: Final = 2
 EXIT_PARTIAL: Final = 3
 """Some steps (or some items of a step) failed; the others ran: look at the errors, retry."""
 
-STEPS: Final = ("publish", "metrics", "questions", "projections", "signals", "webhooks")
+STEPS: Final = (
+    "publish",
+    "takedowns",
+    "metrics",
+    "questions",
+    "projections",
+    "signals",
+    "webhooks",
+)
 
 GATEWAYS_ENV: Final = "LIBOPS_GATEWAYS"
 """Gateways for the command line, ``PLATFORM=URL`` separated by spaces or commas."""
@@ -214,6 +226,25 @@ def _publish(ops: TickHost, actor: Actor) -> tuple[dict[str, int], list[str], li
     return counts, errors, warnings, None
 
 
+def _take_downs(ops: TickHost, actor: Actor) -> tuple[dict[str, int], list[str], list[str], None]:
+    outcomes = ops.publishing.take_down_pending(actor)
+    counts = {state.value.replace(" ", "_"): 0 for state in TakeDownState}
+    errors: list[str] = []
+    warnings: list[str] = []
+    for outcome in outcomes:
+        counts[outcome.state.value.replace(" ", "_")] += 1
+        where = f"post {outcome.post_id} on {outcome.platform.value}"
+        if outcome.state is TakeDownState.FAILED:
+            errors.append(f"{where}: {outcome.error}")
+        elif outcome.state is TakeDownState.BY_HAND:
+            warnings.append(
+                f"{where} was retracted but is still live ({outcome.error}): take it down "
+                "by hand, then confirm it (post.confirm_take_down: ops.posts.confirm_take_down, "
+                "or POST /v1/commands/post.confirm_take_down)"
+            )
+    return counts, errors, warnings, None
+
+
 def _metrics(ops: TickHost, actor: Actor) -> tuple[dict[str, int], list[str], list[str], None]:
     outcomes = ops.publishing.collect_metrics(actor, with_gateway_only=True)
     counts = {outcome.value: 0 for outcome in MetricOutcome}
@@ -298,6 +329,7 @@ def tick(
 
         work: dict[str, Step] = {
             "publish": lambda: _publish(ops, actor),
+            "takedowns": lambda: _take_downs(ops, actor),
             "metrics": lambda: _metrics(ops, actor),
             "questions": lambda: (
                 {"escalated": len(ops.questions.escalate_overdue(actor))},

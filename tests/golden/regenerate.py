@@ -43,6 +43,11 @@ format of sealed personal data (no subject, field or consent binding; question t
 clear; erasure in one step): their scenarios now write ``<name>.v2.json``, and the old
 files are still decoded and checked by ``tests/unit/test_golden.py``.
 
+``post_events.json`` is kept likewise as the record of retractions before take-downs (issue
+11): a ``Post.Retracted`` alone, the post then read as retracted although it was published.
+Its scenario now writes ``post_events.v2.json``, where the retraction is followed by a
+take-down task for the platform the post was live on (``tests/unit/test_golden_take_down.py``).
+
 A golden file is a record of a released format. When a test fails because the stored form
 changed on purpose, do not just overwrite the file: keep it (rename it, e.g.
 ``campaign_events.v1.json``, with its expectations, which must still pass through the
@@ -97,7 +102,7 @@ from libops import (
 from libops.adapters.clock import ManualClock
 from libops.application.publishing import ClaimPublication
 from libops.domain.brief import BriefReference
-from libops.domain.errors import PublishFailedError, SubjectErasedError
+from libops.domain.errors import PlatformError, PublishFailedError, SubjectErasedError
 from libops.domain.personal import require_subject_id
 from libops.domain.ports import Clock
 from libops.domain.standing import RankingRow, ServiceCount
@@ -1312,6 +1317,77 @@ def follower_scenario(ops: LibOps) -> None:
         ops.imports.run(ADMIN, export)
 
 
+class TakeDownSandbox(SandboxPlatform):
+    """A sandbox that can also take posts down (the ``SupportsTakeDown`` port), and be told
+    to fail the next take-downs: for the take-down scenario only."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.taken_down: list[str] = []
+        self._take_down_failures: list[PlatformError] = []
+
+    def fail_next_take_down(self, message: str, *, retryable: bool) -> None:
+        """Fail the next take-down with ``message``."""
+        self._take_down_failures.append(PlatformError(message, retryable=retryable))
+
+    def take_down(self, external_id: str) -> None:
+        """Remove the post (a post gone already counts as removed)."""
+        if self._take_down_failures:
+            raise self._take_down_failures.pop(0)
+        if external_id not in self.taken_down:
+            self.taken_down.append(external_id)
+
+
+def _take_down_gateways(clock: Clock) -> tuple[PlatformGateway, ...]:
+    return (
+        TakeDownSandbox("mastodon", seed="golden", clock=clock),
+        TakeDownSandbox("bluesky", seed="golden", clock=clock, supports_idempotency_key=False),
+        SandboxPlatform("weibo", seed="golden", clock=clock),
+    )
+
+
+def take_down_scenario(ops: LibOps) -> None:
+    """Every take-down event (issue 11): a post out on Mastodon, Bluesky and Weibo, retracted.
+
+    Mastodon's take-down fails (a timeout: it may pass) and is taken down on the next try;
+    Bluesky refuses for good, which leaves it to staff; the sandbox Weibo cannot take posts
+    down, so staff get a task. Staff confirm both; the post is then retracted.
+    """
+    clock = _manual_clock(ops)
+    platforms = (Platform.MASTODON, Platform.BLUESKY, Platform.WEIBO)
+    post = ops.posts.draft(
+        PLANNER,
+        title="Opening hours over the holiday",
+        body="The library closes at 17:00 on 4 and 5 April.",
+        content_type="news",
+        format="image_text",
+        variants=[
+            PostVariant(p, "Holiday hours: we close at 17:00 on 4 and 5 April.") for p in platforms
+        ],
+    )
+    ops.posts.submit_for_review(PLANNER, post)
+    ops.posts.review(
+        REVIEWER, post, ReviewChecklist(accuracy=True, copyright=True, privacy=True), approve=True
+    )
+    clock.set(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    for platform in platforms:
+        ops.publishing.publish(ADMIN, post, platform)
+    mastodon, bluesky = ops.publishing.gateway("mastodon"), ops.publishing.gateway("bluesky")
+    assert isinstance(mastodon, TakeDownSandbox)
+    assert isinstance(bluesky, TakeDownSandbox)
+    mastodon.fail_next_take_down("mastodon: the answer was lost (timeout)", retryable=True)
+    bluesky.fail_next_take_down("bluesky: 403 this account may not delete records", retryable=False)
+    clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    ops.posts.retract(ADMIN, post, "the hours were wrong: we close at 16:00")
+    clock.set(datetime(2026, 3, 2, 7, 0, tzinfo=UTC))
+    ops.posts.take_down(TECH, post, "mastodon")
+    clock.set(datetime(2026, 3, 2, 7, 30, tzinfo=UTC))
+    ops.posts.confirm_take_down(
+        ADMIN, post, "bluesky", note="deleted in the Bluesky app", url="https://bsky.app/profile/x"
+    )
+    ops.posts.confirm_take_down(ADMIN, post, "weibo", note="删除于微博客户端")
+
+
 SCENARIOS: tuple[Golden, ...] = (
     Golden(
         "campaign_events.json",
@@ -1321,13 +1397,14 @@ SCENARIOS: tuple[Golden, ...] = (
         "partners, launched, paused, resumed and completed; one planned and cancelled.",
     ),
     Golden(
-        "post_events.json",
+        "post_events.v2.json",
         post_scenario,
         "b0570000",
         "A campaign and one post on Weibo and WeChat with the platforms' calendars: drafted, "
         "revised, sent back for personal data, revised, approved, scheduled on both, "
         "unscheduled and rescheduled on WeChat, published on Weibo (sandbox), failed on "
-        "WeChat, metrics recorded, repeated (nothing recorded) and corrected, retracted.",
+        "WeChat, metrics recorded, repeated (nothing recorded) and corrected, retracted "
+        "(a take-down task for Weibo, where the sandbox cannot take posts down).",
         gateways=_sandboxes,
         sensitive_words=("最佳",),
         sealed_drafts=False,
@@ -1488,6 +1565,19 @@ SCENARIOS: tuple[Golden, ...] = (
     ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""
+
+SCENARIOS += (
+    Golden(
+        "post_take_down_events.json",
+        take_down_scenario,
+        "7a4ed000",
+        "One post published on Mastodon, Bluesky and Weibo, retracted: Mastodon's take-down "
+        "fails (retryable) and succeeds on the next try; Bluesky refuses for good and Weibo "
+        "cannot take posts down, so staff confirm both.",
+        gateways=_take_down_gateways,
+        sealed_drafts=False,  # titles in clear: the listing reads them without the key store
+    ),
+)
 
 
 # --- recording -------------------------------------------------------------------------

@@ -294,6 +294,18 @@ BODIES: Mapping[str, Body] = {
     },
     "post.redact": lambda i: {"post_id": i.post, "revision": 1, "reason": "a phone number"},
     "post.retract": lambda i: {"post_id": i.post, "reason": "wrong date"},
+    "post.take_down": lambda i: {"post_id": i.post, "platform": "weibo"},
+    "post.record_take_down_failure": lambda i: {
+        "post_id": i.post,
+        "platform": "weibo",
+        "error": "timeout",
+        "retryable": True,
+    },
+    "post.confirm_take_down": lambda i: {
+        "post_id": i.post,
+        "platform": "weibo",
+        "note": "deleted in the Weibo app",
+    },
     "post.review": lambda i: {
         "post_id": i.post,
         "checklist": {"accuracy": True, "copyright": True, "privacy": True},

@@ -169,7 +169,9 @@ class TestWorkflow:
         assert ops.posts.calendar("wechat") == []
 
         post = ops.posts.get(post_id)
-        assert post.status is PostStatus.RETRACTED
+        # Still live on Weibo (no gateway here can take it down): retracting, with a task.
+        assert post.status is PostStatus.RETRACTING
+        assert [t.platform.value for t in post.open_take_downs()] == ["weibo"]
         assert post.campaign_id == campaign_id
         assert post.authors == frozenset({planner.id, planner2.id})
         assert post.findings == ()
@@ -182,11 +184,12 @@ class TestWorkflow:
         )
         assert (post.source, post.licence) == ("National Library of China", "CC BY 4.0")
         # campaign 1 + post 13 (draft, submit, changes, the draft redacted for its phone
-        # number, revise, submit, approve, 2 schedules, published, 2 metrics, retract) +
-        # calendars (weibo opened, booked, released; wechat opened, booked, withdrawn) 6.
-        assert post.version == 13
+        # number, revise, submit, approve, 2 schedules, published, 2 metrics, retract, a
+        # take-down task for Weibo) + calendars (weibo opened, booked, released; wechat
+        # opened, booked, withdrawn) 6.
+        assert post.version == 14
         assert post.redactions[1].actor_id == reviewer.id
-        assert count_events(ops) == 1 + 13 + 6
+        assert count_events(ops) == 1 + 14 + 6
 
     def test_findings_are_stored_in_the_event(self, ops: LibOps, planner: Actor) -> None:
         """The automatic findings are recorded, masked, in the SubmittedForReview event."""

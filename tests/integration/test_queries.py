@@ -104,6 +104,8 @@ def world(
             publish(ops, tech, post_id, platform)
         published.append(post_id)
     ops.posts.retract(admin, published[3], "A wrong date")
+    for live in ("weibo", "wechat"):  # live on both: retracted once staff confirm
+        ops.posts.confirm_take_down(admin, published[3], live, note="deleted by hand")
     clock.advance(timedelta(hours=1))
     in_review = draft(ops, planner, "Waiting", (Platform.WECHAT,))
     ops.posts.submit_for_review(planner, in_review)

@@ -116,6 +116,11 @@ class TestEachKind:
         assert by_kind["risk_escalated"]["facts"]["score"] == 20
         assert by_kind["budget_override"]["link"] == f"{base}/budget/{made.budget}"
         assert by_kind["budget_override"]["facts"]["amount"] == "1200.00"
+        assert by_kind["take_down_needed"]["link"] == f"{base}/post/{made.post}"
+        assert by_kind["take_down_needed"]["facts"] == {
+            "platform": "weibo",
+            "reason": "no weibo gateway that can take posts down is configured",
+        }
         assert by_kind["erasure_completed"]["subject"] == {
             "kind": "data_subject",
             "id": made.subject,

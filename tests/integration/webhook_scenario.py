@@ -91,6 +91,7 @@ def make_everything(ops: LibOps, clock: ManualClock, weibo: SandboxPlatform) -> 
     )  # budget_override
     subject = ops.privacy.subject_id_for("wechat", ASKER.handle or "")
     ops.privacy.erase(ADMIN, subject, "asked to be forgotten")  # erasure_completed
+    ops.posts.retract(ADMIN, post, "a wrong date")  # take_down_needed (the sandbox cannot)
     return Made(post, failed, question, risk, budget, subject)
 
 
@@ -103,5 +104,6 @@ EXPECTED_KINDS = [
     "risk_escalated",
     "budget_override",
     "erasure_completed",
+    "take_down_needed",
 ]
 """The kinds of notification the scenario makes, in order."""

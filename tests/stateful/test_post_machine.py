@@ -1,5 +1,9 @@
 """A state machine for posts: a plain model beside the real LibOps, on every kind of store.
 
+Mastodon has a gateway that can take posts down (told at times to fail the next take-down,
+for a while or for good); Weibo and WeChat have none, so retracting a post live there gives
+staff a take-down task. A post is never retracted while it is live anywhere.
+
 Every step gives one command through PostService (or, for publishing, through the aggregate
 with a direct save, as the publishing service does) and the same command to an in-memory copy
 of the post. The model predicts each outcome: the new state, or the specific error and that
@@ -53,6 +57,7 @@ from libops.domain.errors import (
     ChecklistIncompleteError,
     InvalidTransitionError,
     InvalidValueError,
+    NoTakeDownError,
     PermissionDeniedError,
     PersonalDataFoundError,
     PlatformNotTargetedError,
@@ -61,12 +66,16 @@ from libops.domain.errors import (
     ReviewerIsAuthorError,
     ScheduleInPastError,
     StaleMetricsError,
+    TakeDownFailedError,
+    TakeDownUnsupportedError,
+    TakeDownUrlError,
     UnknownIdError,
     VariantLimitError,
 )
 from libops.domain.permissions import PERMISSIONS
 from libops.domain.review import PERSONAL_DATA, scan_texts
 from tests import actors
+from tests.golden.regenerate import TakeDownSandbox
 from tests.helpers import count_events
 from tests.stateful.harness import MachineStore, run_machine
 
@@ -87,6 +96,9 @@ PLATFORMS = (*TARGETS, Platform.DOUYIN)  # Douyin is never targeted
 PHONE_BODY = "报名电话 13812345678, 名额第一"
 CLEAN_BODY = "欢迎来图书馆参加读书会"
 EDITABLE = (PostStatus.DRAFTED, PostStatus.CHANGES_REQUESTED)
+WITHDRAWN = (PostStatus.RETRACTING, PostStatus.RETRACTED)
+THROUGH_GATEWAY = (Platform.MASTODON,)
+"""The platforms whose gateway (in this machine) can take posts down."""
 MAX_POSTS = 3
 UNKNOWN_POST = UUID("00000000-0000-4000-8000-00000000dead")
 CHANGES = {"same": (0, 0), "up": (3, 1), "down": (-1, 0), "mixed": (2, -1)}
@@ -121,6 +133,21 @@ class ModelPost:
     metrics: dict[Platform, MetricSnapshot] = field(default_factory=dict)
     origin: str = "original"
     derived_from: UUID | None = None
+    take_downs: dict[Platform, str] = field(default_factory=dict)
+    """Each platform the post was live on when retracted: "gateway" (open, libops tries),
+    "by hand" (open, a task for staff) or "done"."""
+
+    def live(self) -> list[Platform]:
+        """The platforms the post is out on and not taken down, in the post's order."""
+        return [
+            p
+            for p in self.platforms
+            if self.platform_status[p] is PlatformStatus.PUBLISHED
+            and self.take_downs.get(p) != "done"
+        ]
+
+    def open_take_downs(self) -> list[Platform]:
+        return [p for p in self.platforms if self.take_downs.get(p) in ("gateway", "by hand")]
 
     def __post_init__(self) -> None:
         self.platform_status = dict.fromkeys(self.platforms, PlatformStatus.PENDING)
@@ -177,6 +204,7 @@ def view(post: Post) -> dict[str, Any]:
                 post.receipt(p),
                 post.last_failure(p),
                 post.latest_metrics(p),
+                post.take_down(p),
             )
             for p in post.platforms
         },
@@ -192,7 +220,12 @@ class PostMachine(RuleBasedStateMachine):
         super().__init__()
         self.clock = ManualClock(START)
         self._closing = ExitStack()
-        self.ops = self._closing.enter_context(self.store.opened(clock=self.clock, **OPTIONS))
+        self.mastodon = TakeDownSandbox("mastodon", seed="machine", clock=self.clock)
+        self.failures: list[bool] = []
+        """What the Mastodon gateway's next take-downs will do: fail, retryably or not."""
+        self.ops = self._closing.enter_context(
+            self.store.opened(clock=self.clock, gateways=[self.mastodon], **OPTIONS)
+        )
         self.campaign_id = self.ops.campaigns.plan(
             ACTORS["planner"],
             name="World Book Day",
@@ -249,7 +282,7 @@ class PostMachine(RuleBasedStateMachine):
             other.id: other
             for other in self.model
             if other.id != post.id
-            and other.status is not PostStatus.RETRACTED
+            and other.status not in WITHDRAWN
             and set(other.platforms) & set(post.platforms)
         }
         named = [similar_post_id(f) for f in found]
@@ -602,7 +635,7 @@ class PostMachine(RuleBasedStateMachine):
             error = PermissionDeniedError
         elif derived == UNKNOWN_POST:
             error = UnknownIdError  # the application checks it exists before the post does
-        elif post.status is PostStatus.RETRACTED:
+        elif post.status in WITHDRAWN:
             error = InvalidTransitionError
         elif origin not in ("original", "reposted"):
             error = InvalidValueError
@@ -634,25 +667,134 @@ class PostMachine(RuleBasedStateMachine):
         error: type[Exception] | None = None
         if not may(actor, "post.retract"):
             error = PermissionDeniedError
-        elif post.status is PostStatus.RETRACTED:
+        elif post.status in WITHDRAWN:
             error = InvalidTransitionError
         elif not reason.strip():
             error = InvalidValueError
-        self.expect(
-            error,
-            lambda: self.ops.posts.retract(actor, post.id, reason),
-            lambda: shadow.retract(actor, reason),
-        )
+        live = post.live()
+        through = [p for p in live if p in THROUGH_GATEWAY]
+        now = self.clock.now()
+        outcomes = {p: self._next_take_down() for p in through} if error is None else {}
+
+        def in_memory() -> None:
+            shadow.retract(actor, reason, through_gateway=through)
+            for platform, failure in outcomes.items():
+                if failure is None:
+                    shadow.record_taken_down(actor, platform, now)
+                else:
+                    shadow.record_take_down_failure(actor, platform, "refused", failure, now)
+
+        self.expect(error, lambda: self.ops.posts.retract(actor, post.id, reason), in_memory)
         if error is None:
-            post.status = PostStatus.RETRACTED
             for platform, status in post.platform_status.items():
                 if status is not PlatformStatus.PUBLISHED:
                     post.scheduled_at.pop(platform, None)
                 if status is PlatformStatus.SCHEDULED:
                     post.platform_status[platform] = PlatformStatus.PENDING
                 self._withdraw(post.id, platform)
+            for platform in live:
+                post.take_downs[platform] = "gateway" if platform in through else "by hand"
+            for platform, failure in outcomes.items():
+                post.take_downs[platform] = self._after_attempt(failure)
+            recorded = 1 + len(live) + len(outcomes)
+            post.version += recorded
+            self.events += recorded
+            post.status = PostStatus.RETRACTING if post.open_take_downs() else PostStatus.RETRACTED
+
+    def _next_take_down(self) -> bool | None:
+        """What the Mastodon gateway's next take-down does: None (it goes), or a failure,
+        retryable or not; the fake is told the same."""
+        failure = self.failures.pop(0) if self.failures else None
+        if failure is not None:
+            self.mastodon.fail_next_take_down("refused", retryable=failure)
+        return failure
+
+    @staticmethod
+    def _after_attempt(failure: bool | None) -> str:
+        if failure is None:
+            return "done"
+        return "gateway" if failure else "by hand"
+
+    @rule(retryable=st.booleans())
+    def break_take_downs(self, retryable: bool) -> None:
+        """The Mastodon gateway will fail its next take-down (a timeout, or a refusal)."""
+        self.failures.append(retryable)
+
+    @precondition(lambda self: self.model)
+    @rule(index=posts, which=platforms, who=st.sampled_from(["tech", "admin", "planner"]))
+    def take_down(self, index: int, which: int, who: str) -> None:
+        post, shadow = self.pick(index)
+        platform = self.platform_of(post, which)
+        actor = ACTORS[who]
+        error: type[Exception] | None = None
+        if not may(actor, "post.take_down"):
+            error = PermissionDeniedError
+        elif platform not in post.platforms:
+            error = PlatformNotTargetedError
+        elif platform not in post.open_take_downs():
+            error = NoTakeDownError
+        elif platform not in THROUGH_GATEWAY:
+            error = TakeDownUnsupportedError
+        if error is not None:
+            self.expect(
+                error,
+                lambda: self.ops.posts.take_down(actor, post.id, platform),
+                None
+                if error is TakeDownUnsupportedError
+                else lambda: shadow.check_can_take_down(actor, platform),
+            )
+            return
+        failure = self._next_take_down()
+        now = self.clock.now()
+        if failure is None:
+            assert self.ops.posts.take_down(actor, post.id, platform) == now
+            shadow.record_taken_down(actor, platform, now)
+        else:  # raised, and the failure recorded all the same
+            with pytest.raises(TakeDownFailedError) as raised:
+                self.ops.posts.take_down(actor, post.id, platform)
+            assert raised.value.retryable is failure
+            shadow.record_take_down_failure(actor, platform, "refused", failure, now)
+        post.take_downs[platform] = self._after_attempt(failure)
+        post.version += 1
+        self.events += 1
+        post.status = PostStatus.RETRACTING if post.open_take_downs() else PostStatus.RETRACTED
+
+    @precondition(lambda self: self.model)
+    @rule(
+        index=posts,
+        which=platforms,
+        who=st.sampled_from(["admin", "tech", "planner", "reviewer"]),
+        note=st.sampled_from(["deleted in the app", "deleted in the app", " "]),
+        url=st.sampled_from([None, None, "https://weibo.com/1/x", "weibo.com/1/x"]),
+    )
+    def confirm_take_down(
+        self, index: int, which: int, who: str, note: str, url: str | None
+    ) -> None:
+        post, shadow = self.pick(index)
+        platform = self.platform_of(post, which)
+        actor = ACTORS[who]
+        now = self.clock.now()
+        error: type[Exception] | None = None
+        if not may(actor, "post.confirm_take_down"):
+            error = PermissionDeniedError
+        elif platform not in post.platforms:
+            error = PlatformNotTargetedError
+        elif platform not in post.open_take_downs():
+            error = NoTakeDownError
+        elif not note.strip():
+            error = InvalidValueError
+        elif url is not None and not url.startswith("https://"):
+            error = TakeDownUrlError
+        self.expect(
+            error,
+            lambda: self.ops.posts.confirm_take_down(actor, post.id, platform, note=note, url=url),
+            lambda: shadow.confirm_take_down(actor, platform, note, url, now=now),
+        )
+        if error is None:
+            post.take_downs[platform] = "done"
             post.version += 1
             self.events += 1
+            post.status = PostStatus.RETRACTING if post.open_take_downs() else PostStatus.RETRACTED
 
     @precondition(lambda self: self.model)
     @rule(
@@ -756,12 +898,27 @@ class PostMachine(RuleBasedStateMachine):
             assert (stored.origin, stored.derived_from) == (post.origin, post.derived_from)
             assert (shadow.origin, shadow.derived_from) == (post.origin, post.derived_from)
             assert stored.platforms == post.platforms
+            # Never shown as withdrawn while it is still live somewhere.
+            assert stored.live_platforms() == tuple(post.live())
+            assert [t.platform for t in stored.open_take_downs()] == post.open_take_downs()
+            if stored.status is PostStatus.RETRACTED:
+                assert stored.live_platforms() == ()
             for platform in post.platforms:
                 assert stored.platform_status(platform) is post.platform_status[platform]
                 assert stored.scheduled_at(platform) == post.scheduled_at.get(platform)
                 receipt = stored.receipt(platform)
                 assert (receipt and receipt.external_id) == post.receipts.get(platform)
                 assert stored.latest_metrics(platform) == post.metrics.get(platform)
+
+    @invariant()
+    def listing_matches_model(self) -> None:
+        """The posts listing (what /v1/posts and the web app show) says what the model says:
+        retracting while any platform is live, retracted after."""
+        rows = {UUID(row["id"]): row for row in self.ops.posts.list(limit=200).items}
+        for post in self.model:
+            row = rows[post.id]
+            assert row["status"] == post.status.value
+            assert row["retracted"] is (post.status is PostStatus.RETRACTED)
 
     @invariant()
     def event_count_matches_model(self) -> None:

@@ -42,8 +42,25 @@ from libops.application.sameness import (
 from libops.domain.cadence import CadencePolicy, CadenceWarning
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
-from libops.domain.errors import UnknownIdError
-from libops.domain.post import ORIGINAL, MetricOutcome, Post, PostStatus
+from libops.domain.claim import PublishClaim
+from libops.domain.errors import (
+    LibopsError,
+    PlatformError,
+    PlatformTimeoutError,
+    PublishClaimedError,
+    TakeDownFailedError,
+    TakeDownUnsupportedError,
+    UnknownIdError,
+)
+from libops.domain.ports import SupportsTakeDown
+from libops.domain.post import (
+    ORIGINAL,
+    MetricOutcome,
+    PlatformStatus,
+    Post,
+    PostStatus,
+    TakeDown,
+)
 from libops.domain.review import scan_texts
 from libops.domain.values import (
     Actor,
@@ -54,6 +71,7 @@ from libops.domain.values import (
     Platform,
     PlatformLimits,
     PostVariant,
+    PublishReceipt,
     ReviewChecklist,
     to_platform,
 )
@@ -308,17 +326,187 @@ def unschedule_post(ctx: Context, actor: Actor, command: UnschedulePost) -> None
 @command("post.retract")
 @attrs.frozen
 class RetractPost(Command[None]):
-    """Withdraw a post, saying why; its booked slots are freed."""
+    """Withdraw a post, saying why; its booked slots are freed, and it comes down from
+    every platform it is live on.
+
+    Where the platform's gateway can take posts down, libops does so now and records it
+    (``Post.TakenDown``); a failure is recorded (``Post.TakeDownFailed``) and ``libops
+    tick`` retries it. Elsewhere staff get a take-down task (``Post.TakeDownRequested``,
+    by hand) which they close with ``post.confirm_take_down``. Until nothing is live the
+    post is ``retracting``, then ``retracted``. A variant whose last publish failed in a way
+    that may have gone through is looked for on its platform first, and taken down too if it
+    is there. Refused while a run is publishing it.
+    """
 
     post_id: UUID | str
     reason: str
 
 
+def take_down_gateway(deps: Dependencies, platform: Platform) -> SupportsTakeDown | None:
+    """The gateway configured for ``platform`` if it can take posts down, else None."""
+    gateway = deps.gateways.get(platform)
+    return gateway if isinstance(gateway, SupportsTakeDown) else None
+
+
 @handles(RetractPost)
 def retract_post(ctx: Context, actor: Actor, command: RetractPost) -> None:
     post = ctx.load(Post, command.post_id)
-    post.retract(actor, command.reason)
+    for platform in post.platforms:  # a variant going out right now would stay live
+        claim = ctx.find(PublishClaim, PublishClaim.id_for(post.id, platform))
+        if claim is not None and claim.held(ctx.now()):
+            raise PublishClaimedError(post.id, platform.value, claim.holder_id, claim.expires_at)
+    if not post.withdrawn:  # (a withdrawn post is refused below)
+        _find_lost_publications(ctx, actor, post)
+    through = [p for p in post.live_platforms() if take_down_gateway(ctx.deps, p) is not None]
+    post.retract(actor, command.reason, through_gateway=through)
     _withdraw(ctx, actor, post, post.platforms)
+    for platform in through:
+        try:
+            _take_down_on(ctx, post, platform)
+        except PlatformError as error:
+            post.record_take_down_failure(
+                actor, platform, _error_text(error), error.retryable, ctx.now()
+            )
+        else:
+            post.record_taken_down(actor, platform, ctx.now())
+
+
+def _find_lost_publications(ctx: Context, actor: Actor, post: Post) -> None:
+    """Record as published the variants whose last publish failed in a way that may have
+    gone through (a lost answer), where the platform has them under the post's key: they
+    are live, and must be taken down with the rest. A platform that cannot tell now leaves
+    the failure as it is."""
+    for platform in post.platforms:
+        failure = post.last_failure(platform)
+        gateway = ctx.deps.gateways.get(platform)
+        if (
+            gateway is None
+            or failure is None
+            or not failure.retryable
+            or post.platform_status(platform) is not PlatformStatus.FAILED
+        ):
+            continue
+        try:
+            found = gateway.find_published(post.publish_key(platform))
+        except (PlatformError, OSError):
+            continue
+        if isinstance(found, PublishReceipt) and found.platform is platform:
+            post.record_published(actor, found)
+
+
+def _take_down_on(ctx: Context, post: Post, platform: Platform) -> None:
+    """Ask ``platform``'s gateway to remove the post; :class:`PlatformError` if it did not.
+
+    Repeating it is safe: a post gone already counts as taken down (the port's promise), so
+    a take-down whose answer was lost is simply asked again.
+    """
+    gateway = take_down_gateway(ctx.deps, platform)
+    found = post.take_down(platform)
+    if gateway is None or found is None:  # the callers made sure of both
+        raise TakeDownUnsupportedError(platform.value)
+    try:
+        gateway.take_down(found.external_id)
+    except OSError as error:  # an adapter that let a socket error through: it may be gone
+        raise PlatformTimeoutError(f"{platform.value}: {error}") from error
+
+
+def _error_text(error: BaseException) -> str:
+    return (str(error).strip() or type(error).__name__)[:4000]
+
+
+@command("post.take_down")
+@attrs.frozen
+class TakeDownPost(Command[datetime]):
+    """Take a retracted post down on ``platform`` through its gateway, where its take-down is
+    still open (what ``libops tick`` does for each), and return when it was recorded.
+
+    When the platform fails, the failure is recorded on the post and
+    :class:`~libops.domain.errors.TakeDownFailedError` is raised; trying again is safe, even
+    if the failed call went through (a post gone already counts as taken down). Refused,
+    recording nothing, where no take-down is open (:class:`NoTakeDownError`) or no gateway
+    that can take posts down is configured for the platform
+    (:class:`TakeDownUnsupportedError`: staff confirm it by hand instead).
+    """
+
+    post_id: UUID | str
+    platform: Platform | str
+
+
+@handles(TakeDownPost)
+def take_down_post(ctx: Context, actor: Actor, command: TakeDownPost) -> datetime:
+    platform = to_platform(command.platform)
+    post = ctx.load(Post, command.post_id)
+    post.check_can_take_down(actor, platform)
+    if take_down_gateway(ctx.deps, platform) is None:
+        raise TakeDownUnsupportedError(platform.value)
+    try:
+        _take_down_on(ctx, post, platform)
+    except PlatformError as error:
+        text = _error_text(error)
+        failure = TakeDownFailedError(post.id, platform.value, text, retryable=error.retryable)
+        try:
+            ctx.execute(
+                actor,
+                RecordTakeDownFailure(post.id, platform, error=text, retryable=error.retryable),
+            )
+        except LibopsError as not_recorded:
+            failure.add_note(f"the failure could not be recorded: {not_recorded}")
+        raise failure from error
+    at = ctx.now()
+    post.record_taken_down(actor, platform, at)
+    return at
+
+
+@command("post.record_take_down_failure", requires=("post.take_down",))
+@attrs.frozen(kw_only=True)
+class RecordTakeDownFailure(Command[None]):
+    """Record that a platform failed or refused to take a retracted post down, and why."""
+
+    post_id: UUID | str = attrs.field(kw_only=False)
+    platform: Platform | str = attrs.field(kw_only=False)
+    error: str
+    retryable: bool
+
+
+@handles(RecordTakeDownFailure)
+def record_take_down_failure(ctx: Context, actor: Actor, command: RecordTakeDownFailure) -> None:
+    post = ctx.load(Post, command.post_id)
+    post.record_take_down_failure(
+        actor, to_platform(command.platform), command.error, command.retryable, ctx.now()
+    )
+
+
+@command("post.confirm_take_down")
+@attrs.frozen(kw_only=True)
+class ConfirmTakeDown(Command[None]):
+    """Confirm that staff took a retracted post down on ``platform`` by hand: a ``note`` on
+    what they did and, if there is one, the ``url`` (http or https) of the evidence.
+
+    Closes the platform's take-down task (``Post.TakeDownConfirmed``); once none is open,
+    the post is ``retracted``. Refused, recording nothing, where there is no open take-down
+    (a post not retracted, a platform it was not live on, one taken down already).
+    """
+
+    post_id: UUID | str = attrs.field(kw_only=False)
+    platform: Platform | str = attrs.field(kw_only=False)
+    note: str
+    url: str | None = None
+
+
+@handles(ConfirmTakeDown)
+def confirm_take_down(ctx: Context, actor: Actor, command: ConfirmTakeDown) -> None:
+    post = ctx.load(Post, command.post_id)
+    post.confirm_take_down(actor, command.platform, command.note, command.url, now=ctx.now())
+
+
+def posts_with_open_take_downs(app: LibOpsApplication) -> list[UUID]:
+    """Every post that had a take-down requested, in the order first requested (the caller
+    keeps those with one still open)."""
+    seen: dict[UUID, None] = {}
+    for notification in app.notifications(Post.TakeDownRequested.TOPIC):
+        originator = notification.originator_id
+        seen[originator if isinstance(originator, UUID) else UUID(originator)] = None
+    return list(seen)
 
 
 @command("post.record_metrics")
@@ -353,7 +541,18 @@ class PostService(Executes):
     schedule = command_method(SchedulePost)
     unschedule = command_method(UnschedulePost)
     retract = command_method(RetractPost)
+    take_down = command_method(TakeDownPost)
+    confirm_take_down = command_method(ConfirmTakeDown)
     record_metrics = command_method(RecordMetrics)
+
+    def open_take_downs(self) -> list[tuple[UUID, TakeDown]]:
+        """Every take-down not done yet, as ``(post_id, take_down)``, in the order they were
+        requested: the posts still live on a platform although they were retracted."""
+        found = []
+        for post_id in posts_with_open_take_downs(self._app):
+            post = self._app.load(Post, post_id)
+            found += [(post.id, take_down) for take_down in post.open_take_downs()]
+        return found
 
     @property
     def cadence(self) -> CadencePolicy:

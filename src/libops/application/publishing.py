@@ -39,7 +39,13 @@ from libops.application.commands import (
 )
 from libops.application.drafts import get_post, load_post
 from libops.application.metrics import VoidMetrics
-from libops.application.posts import RecordMetrics, find_calendar
+from libops.application.posts import (
+    RecordMetrics,
+    TakeDownPost,
+    find_calendar,
+    posts_with_open_take_downs,
+    take_down_gateway,
+)
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.claim import PublishClaim
 from libops.domain.errors import (
@@ -117,6 +123,29 @@ class PublishOutcome:
     def elsewhere(self) -> bool:
         """Whether another process published or is publishing it (not an error)."""
         return self.state in (PublishState.DONE_ELSEWHERE, PublishState.CLAIMED_ELSEWHERE)
+
+
+class TakeDownState(enum.Enum):
+    """What a run of :meth:`PublishingService.take_down_pending` did with one open take-down."""
+
+    TAKEN_DOWN = "taken down"
+    """The gateway took the post down (or found it gone already) and it was recorded."""
+    FAILED = "failed"
+    """The platform or the store failed; ``error`` says how, ``retryable`` whether to retry."""
+    BY_HAND = "by hand"
+    """A task for staff: no gateway can take it down, or the platform refused for good."""
+
+
+@attrs.frozen
+class TakeDownOutcome:
+    """What happened to one open take-down of a retracted post on one platform."""
+
+    post_id: UUID
+    platform: Platform
+    state: TakeDownState
+    error: str | None = None
+    """Why it failed, or (by hand) why staff must take it down."""
+    retryable: bool = False
 
 
 @attrs.frozen
@@ -387,7 +416,8 @@ def settle_publication(
 
 
 class PublishingService(Executes):
-    """Publish approved posts on their platforms, publish what is due, collect metrics."""
+    """Publish approved posts on their platforms, publish what is due, take retracted posts
+    down where they are still live, collect metrics."""
 
     publish = command_method(PublishPost)
     void_metrics = command_method(VoidMetrics)
@@ -567,6 +597,40 @@ class PublishingService(Executes):
             state=PublishState.DONE_ELSEWHERE,
         )
 
+    # --- taking retracted posts down -----------------------------------------------------
+
+    def take_down_pending(self, actor: Actor) -> list[TakeDownOutcome]:
+        """Try every open take-down again where a gateway that can take posts down is now
+        configured, and report the others as tasks for staff (by hand).
+
+        A take-down the platform refused for good is not tried again (staff confirm it with
+        ``post.confirm_take_down``). Repeating a take-down is safe: a post gone already
+        counts as taken down. One failure does not stop the others.
+        """
+        authorize(actor, "post.take_down")
+        outcomes: list[TakeDownOutcome] = []
+        for post_id in posts_with_open_take_downs(self._app):
+            post = self._load(post_id)
+            for take_down in post.open_take_downs():
+                outcomes.append(self._take_down_one(actor, post, take_down.platform))
+        return outcomes
+
+    def _take_down_one(self, actor: Actor, post: Post, platform: Platform) -> TakeDownOutcome:
+        take_down = post.take_down(platform)
+        assert take_down is not None
+        if not take_down.retriable_through_gateway:
+            return TakeDownOutcome(post.id, platform, TakeDownState.BY_HAND, take_down.reason)
+        if take_down_gateway(self._deps, platform) is None:
+            return TakeDownOutcome(post.id, platform, TakeDownState.BY_HAND, take_down.reason)
+        try:
+            self._bus.execute(actor, TakeDownPost(post.id, platform))
+        except LibopsError as error:
+            refused = isinstance(error, PlatformError) and not error.retryable
+            state = TakeDownState.BY_HAND if refused else TakeDownState.FAILED
+            retryable = isinstance(error, PlatformError) and error.retryable
+            return TakeDownOutcome(post.id, platform, state, str(error), retryable)
+        return TakeDownOutcome(post.id, platform, TakeDownState.TAKEN_DOWN)
+
     # --- metrics -----------------------------------------------------------------------
 
     def collect_metrics(
@@ -595,6 +659,8 @@ class PublishingService(Executes):
             for platform in post.platforms:
                 receipt = post.receipt(platform)
                 if post.platform_status(platform) is not PlatformStatus.PUBLISHED or not receipt:
+                    continue
+                if post.taken_down_at(platform) is not None:  # gone: nothing left to read
                     continue
                 if with_gateway_only and platform not in self._deps.gateways:
                     continue

@@ -45,7 +45,7 @@ from libops.application.dependencies import Dependencies
 from libops.application.drafts import get_post
 from libops.domain.drafts import REDACTED_TEXT
 from libops.domain.errors import InvalidValueError
-from libops.domain.post import Post, PostStatus
+from libops.domain.post import Post
 from libops.domain.values import Finding, FindingKind, Platform
 
 DEFAULT_WINDOW: Final = timedelta(days=365)
@@ -110,7 +110,7 @@ def _entry(post: Post) -> _Entry:
         at=at,
         title=post.title,
         text=comparable(post_text(post)),
-        retracted=post.status is PostStatus.RETRACTED,
+        retracted=post.withdrawn,
     )
 
 

@@ -33,7 +33,7 @@ from libops.domain.errors import (
     TypicalCaseError,
     UnknownIdError,
 )
-from libops.domain.post import PlatformStatus, PostStatus
+from libops.domain.post import PlatformStatus
 from libops.domain.standing import (
     OVERALL,
     RANKING_ROWS_MAX,
@@ -139,7 +139,7 @@ def mark_typical_case(ctx: Context, actor: Actor, command: MarkTypicalCase) -> N
     elif kind == "post":
         post = load_post(ctx, command.subject_id)
         published = any(post.platform_status(p) is PlatformStatus.PUBLISHED for p in post.platforms)
-        if post.status is PostStatus.RETRACTED or not published:
+        if post.withdrawn or not published:
             raise TypicalCaseError(
                 f"post {post.id} is not published: only a published post is a typical case"
             )

@@ -44,8 +44,9 @@ def tick_command(
         bool, typer.Option("--verbose", "-v", help="Log each step on standard error.")
     ] = False,
 ) -> None:
-    """Run what a scheduled job runs: publish what is due, collect metrics, escalate overdue
-    questions, catch up projections, dispatch risk signals, deliver webhooks.
+    """Run what a scheduled job runs: publish what is due, take retracted posts down, collect
+    metrics, escalate overdue questions, catch up projections, dispatch risk signals, deliver
+    webhooks.
 
     Each step is timed and reported; one failing does not stop the others. Exit codes: 0 all
     done; 3 some steps failed but the others ran; 1 the store could not be opened; 2 a wrong

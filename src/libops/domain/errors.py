@@ -306,6 +306,38 @@ class PublishClaimedError(RuleViolationError):
         self.until = until
 
 
+class NoTakeDownError(RuleViolationError, LookupError):
+    """The post has no open take-down on that platform (not retracted while live there, or
+    taken down or confirmed already)."""
+
+
+class TakeDownFailedError(PlatformError):
+    """Taking a retracted post down on one platform failed; the failure was recorded on it."""
+
+    def __init__(self, post_id: UUID, platform: str, message: str, *, retryable: bool) -> None:
+        super().__init__(
+            f"taking post {post_id} down on {platform} failed: {message}", retryable=retryable
+        )
+        self.post_id = post_id
+        self.platform = platform
+
+
+class TakeDownUnsupportedError(RuleViolationError, LookupError):
+    """No gateway that can take posts down is configured for that platform: staff take the
+    post down by hand and confirm it."""
+
+    def __init__(self, platform: str) -> None:
+        super().__init__(
+            f"no gateway that can take posts down is configured for {platform}: take the post "
+            "down on the platform by hand, then confirm it (post.confirm_take_down)"
+        )
+        self.platform = platform
+
+
+class TakeDownUrlError(InvalidValueError):
+    """A take-down is confirmed with an http or https address (or none), nothing else."""
+
+
 class DemoStoreInUseError(LibopsError):
     """The demo was asked to run on a store that holds another scenario or other records."""
 

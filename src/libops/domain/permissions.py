@@ -39,6 +39,10 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "post.unschedule": frozenset({_ADMIN, _PLANNER}),
         "post.publish": frozenset({_ADMIN, _TECH, _SCHEDULER}),
         "post.retract": frozenset({_ADMIN}),
+        # Taking a retracted post down through its gateway (tick retries it); confirming a
+        # take-down done by hand on the platform.
+        "post.take_down": frozenset({_ADMIN, _TECH, _SCHEDULER}),
+        "post.confirm_take_down": frozenset({_ADMIN, _TECH}),
         "post.redact": frozenset({_REVIEWER, _ADMIN}),
         "post.record_metrics": frozenset({_ADMIN, _TECH, _SCHEDULER}),
         # A post published outside libops, found in an analytics export (libops import).

@@ -1,9 +1,11 @@
 """The Post aggregate: one piece of content from draft through review to every platform.
 
 A post is drafted, submitted for review, approved (or sent back for changes) by someone other
-than its author, then scheduled, published or failed per platform, and may be retracted.
-Metrics arrive per platform as cumulative snapshots. Every event carries the campaign id so
-that projections can group by campaign without loading the post.
+than its author, then scheduled, published or failed per platform, and may be retracted:
+then it is taken down on every platform it is live on (through the gateway, or by staff who
+confirm it), and it reads ``retracting`` until it is live nowhere. Metrics arrive per
+platform as cumulative snapshots. Every event carries the campaign id so that projections can
+group by campaign without loading the post.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
+from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
 import attrs
@@ -32,6 +35,7 @@ from libops.domain.errors import (
     FutureMetricsError,
     InvalidTransitionError,
     InvalidValueError,
+    NoTakeDownError,
     PersonalDataFoundError,
     PlatformNotTargetedError,
     PublishedRevisionError,
@@ -41,6 +45,7 @@ from libops.domain.errors import (
     RevisionNotSealedError,
     ScheduleInPastError,
     StaleMetricsError,
+    TakeDownUrlError,
     UnknownMetricSnapshotError,
     UnknownRevisionError,
     VariantLimitError,
@@ -95,7 +100,11 @@ class PostStatus(enum.Enum):
     IN_REVIEW = "in_review"
     CHANGES_REQUESTED = "changes_requested"
     APPROVED = "approved"
+    RETRACTING = "retracting"
+    """Withdrawal decided, but the post is still live on a platform: a take-down is open
+    there (through its gateway, or a task for staff) until it is taken down or confirmed."""
     RETRACTED = "retracted"
+    """Withdrawn, and live on no platform."""
 
 
 class PlatformStatus(enum.Enum):
@@ -165,6 +174,59 @@ class PublishFailure:
     error: str
     retryable: bool
     at: datetime
+
+
+@attrs.frozen
+class TakeDown:
+    """Taking a retracted post down on one platform where it was live.
+
+    ``by_hand``: staff are to take it down and confirm it (no gateway could, or the platform
+    refused for good: ``reason`` says which); otherwise libops takes it down through the
+    platform's gateway, and ``libops tick`` retries a failure that may pass.
+    """
+
+    platform: Platform
+    external_id: str
+    by_hand: bool
+    reason: str
+    error: str | None = None
+    """The last failed attempt through the gateway, if any."""
+    retryable: bool = True
+    """Whether that failure may pass on a retry (False: only staff can take it down)."""
+    done_at: datetime | None = None
+    """When the post was taken down (gateway) or staff confirmed it; None while open."""
+    confirmed_by: str | None = None
+    """Who confirmed taking it down by hand (None: taken down through the gateway)."""
+    note: str | None = None
+    url: str | None = None
+
+    @property
+    def open(self) -> bool:
+        """Whether the post may still be live there."""
+        return self.done_at is None
+
+    @property
+    def retriable_through_gateway(self) -> bool:
+        """Whether libops may (still) try it through a gateway: open and not refused for good."""
+        return self.open and self.retryable
+
+
+TAKE_DOWN_NOTE_MAX: Final = 2000
+"""The longest note confirming a take-down by hand, in characters."""
+
+
+def _take_down_url(value: object) -> str | None:
+    """An http(s) address of the evidence of a take-down, or None."""
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else ""
+    parts = urlsplit(text) if text and len(text) <= 2000 and text.isprintable() else None
+    if parts is None or " " in text or parts.scheme not in ("http", "https") or not parts.hostname:
+        shown = repr(value)[:200]
+        raise TakeDownUrlError(
+            f"a take-down is confirmed with an http or https address (or none), not {shown}"
+        )
+    return text
 
 
 # --- validation helpers ----------------------------------------------------------------
@@ -413,6 +475,47 @@ class Post(Aggregate):
         TOPIC = "libops:Post.Retracted"
         reason: str
 
+    class TakeDownRequested(Event):
+        """A retracted post is live on a platform and is to be taken down there.
+
+        Recorded with :class:`Retracted`, one per platform the post is live on (a store
+        whose ``Retracted`` events have none recorded them before take-downs existed).
+        ``by_hand``: a task for staff, ``reason`` saying why; else through the gateway.
+        """
+
+        TOPIC = "libops:Post.TakeDownRequested"
+        platform: Platform
+        external_id: str
+        by_hand: bool
+        reason: str
+
+    class TakenDown(Event):
+        """The platform's gateway confirmed the post is gone from the platform."""
+
+        TOPIC = "libops:Post.TakenDown"
+        platform: Platform
+        external_id: str
+        at: datetime
+
+    class TakeDownFailed(Event):
+        """Taking the post down through the gateway failed; not ``retryable``: staff must."""
+
+        TOPIC = "libops:Post.TakeDownFailed"
+        platform: Platform
+        error: str
+        retryable: bool
+        at: datetime
+
+    class TakeDownConfirmed(Event):
+        """Staff confirmed they took the post down on the platform by hand."""
+
+        TOPIC = "libops:Post.TakeDownConfirmed"
+        platform: Platform
+        external_id: str
+        note: str
+        url: str | None
+        at: datetime
+
     class MetricsRecorded(Event):
         """New cumulative counts for one platform."""
 
@@ -611,6 +714,7 @@ class Post(Aggregate):
         self._scheduled_at: dict[Platform, datetime] = {}
         self._receipts: dict[Platform, PublishReceipt] = {}
         self._failures: dict[Platform, PublishFailure] = {}
+        self._take_downs: dict[Platform, TakeDown] = {}
         self._metrics: dict[Platform, MetricSnapshot] = {}
         # The latest valid snapshots per platform, oldest first (at most VOIDABLE_SNAPSHOTS),
         # and how many valid ones each platform has had in all.
@@ -921,7 +1025,7 @@ class Post(Aggregate):
         application checks it exists). Declared again, the later declaration holds; nothing
         is recorded when it says what the post says already. Not on a retracted post."""
         authorize(actor, "post.declare_origin")
-        if self.status is PostStatus.RETRACTED:
+        if self.withdrawn:
             raise InvalidTransitionError("post", "declare the origin of", self.status.value)
         if origin not in ORIGINS:
             raise InvalidValueError(f"a post's origin is {' or '.join(ORIGINS)}, not {origin!r}")
@@ -1284,18 +1388,78 @@ class Post(Aggregate):
         self._platform_status[platform] = PlatformStatus.FAILED
         self._failures[platform] = PublishFailure(error, retryable, at)
 
-    # --- retraction --------------------------------------------------------------------
+    # --- retraction ----------------------------------------------------------------------
 
-    def retract(self, actor: Actor, reason: str) -> None:
-        """Withdraw the post, saying why; variants not yet out come off the schedule."""
+    @property
+    def withdrawn(self) -> bool:
+        """Whether the post was retracted (withdrawal decided; it may still be live)."""
+        return self.status in (PostStatus.RETRACTING, PostStatus.RETRACTED)
+
+    def live_platforms(self) -> tuple[Platform, ...]:
+        """The platforms the post is out on: published there and not taken down."""
+        return tuple(
+            platform
+            for platform, status in self._platform_status.items()
+            if status is PlatformStatus.PUBLISHED and self.taken_down_at(platform) is None
+        )
+
+    def taken_down_at(self, platform: Platform | str) -> datetime | None:
+        """When the post was taken down on ``platform`` (or staff confirmed it), if it was."""
+        found = self._take_downs.get(self._targeted(platform))
+        return None if found is None else found.done_at
+
+    def take_down(self, platform: Platform | str) -> TakeDown | None:
+        """The take-down on ``platform``, open or done, if the post was live there when it
+        was retracted."""
+        return self._take_downs.get(self._targeted(platform))
+
+    def open_take_downs(self) -> tuple[TakeDown, ...]:
+        """The take-downs not done yet, in the order of the post's platforms."""
+        return tuple(t for t in self._take_downs.values() if t.open)
+
+    def retract(
+        self, actor: Actor, reason: str, *, through_gateway: Iterable[Platform | str] = ()
+    ) -> None:
+        """Withdraw the post, saying why; variants not yet out come off the schedule.
+
+        Each platform the post is live on gets a take-down: through that platform's gateway
+        for those in ``through_gateway`` (the application then records what came of it),
+        a task for staff (:meth:`confirm_take_down`) for the others. The status is
+        ``retracting`` until none is open, then ``retracted``.
+        """
         authorize(actor, "post.retract")
-        if self.status is PostStatus.RETRACTED:
+        if self.withdrawn:
             raise InvalidTransitionError("post", "retract", self.status.value)
         reason = require_text("reason", reason, max_length=2000)
+        if isinstance(through_gateway, (str, Platform)):
+            through_gateway = (through_gateway,)
+        through = {self._targeted(p) for p in through_gateway}
+        live = self.live_platforms()
+        not_live = sorted(p.value for p in through if p not in live)
+        if not_live:
+            raise InvalidValueError(
+                f"post {self.id} is not live on {', '.join(not_live)}: nothing to take down"
+            )
         self._retract(actor_id=actor.id, campaign_id=self.campaign_id, reason=reason)
+        for platform in live:
+            by_hand = platform not in through
+            self._request_take_down(
+                actor_id=actor.id,
+                campaign_id=self.campaign_id,
+                platform=platform,
+                external_id=self._receipts[platform].external_id,
+                by_hand=by_hand,
+                reason=(
+                    f"no {platform.value} gateway that can take posts down is configured"
+                    if by_hand
+                    else f"to be taken down through the {platform.value} gateway"
+                ),
+            )
 
     @event(Retracted)
     def _retract(self, actor_id: str, campaign_id: UUID | None, reason: str) -> None:
+        # Alone (as every Retracted recorded before take-downs existed), the post reads as
+        # retracted; the TakeDownRequested events recorded with it make it retracting.
         self.status = PostStatus.RETRACTED
         self.retraction_reason = reason
         for platform, status in self._platform_status.items():
@@ -1303,6 +1467,156 @@ class Post(Aggregate):
                 self._scheduled_at.pop(platform, None)
             if status is PlatformStatus.SCHEDULED:
                 self._platform_status[platform] = PlatformStatus.PENDING
+
+    @event(TakeDownRequested)
+    def _request_take_down(
+        self,
+        actor_id: str,
+        campaign_id: UUID | None,
+        platform: Platform,
+        external_id: str,
+        by_hand: bool,
+        reason: str,
+    ) -> None:
+        self._take_downs[platform] = TakeDown(platform, external_id, by_hand, reason)
+        self.status = PostStatus.RETRACTING
+
+    def _open_take_down(self, platform: Platform | str, action: str) -> TakeDown:
+        target = self._targeted(platform)
+        found = self._take_downs.get(target)
+        if found is None:
+            why = (
+                f"it is {self.status.value}, not retracted"
+                if not self.withdrawn
+                else f"it was not live on {target.value} when it was retracted, or was "
+                "retracted before libops recorded take-downs"
+            )
+            raise NoTakeDownError(
+                f"cannot {action}: post {self.id} has no take-down on {target.value} ({why})"
+            )
+        if not found.open:
+            assert found.done_at is not None
+            how = "confirmed by hand" if found.confirmed_by else "taken down through its gateway"
+            raise NoTakeDownError(
+                f"cannot {action}: post {self.id} on {target.value} was {how} already, at "
+                f"{found.done_at.isoformat()}"
+            )
+        return found
+
+    def check_can_take_down(self, actor: Actor, platform: Platform | str) -> TakeDown:
+        """The open take-down on ``platform``, if ``actor`` may take the post down there now;
+        else raise (:class:`NoTakeDownError` where none is open)."""
+        authorize(actor, "post.take_down")
+        return self._open_take_down(platform, "take it down")
+
+    def record_taken_down(self, actor: Actor, platform: Platform | str, at: datetime) -> None:
+        """Record that the gateway took the post down on ``platform`` (an open take-down)."""
+        authorize(actor, "post.take_down")
+        found = self._open_take_down(platform, "record a take-down")
+        at = _aware("the take-down time", at)
+        self._record_taken_down(
+            actor_id=actor.id,
+            campaign_id=self.campaign_id,
+            platform=found.platform,
+            external_id=found.external_id,
+            at=at,
+        )
+
+    @event(TakenDown)
+    def _record_taken_down(
+        self,
+        actor_id: str,
+        campaign_id: UUID | None,
+        platform: Platform,
+        external_id: str,
+        at: datetime,
+    ) -> None:
+        self._close_take_down(platform, at=at)
+
+    def record_take_down_failure(
+        self, actor: Actor, platform: Platform | str, error: str, retryable: bool, at: datetime
+    ) -> None:
+        """Record that taking the post down through the gateway failed; a failure that will
+        not pass on a retry leaves the take-down to staff."""
+        authorize(actor, "post.take_down")
+        found = self._open_take_down(platform, "record a take-down failure")
+        error = require_text("error", error, max_length=4000)
+        if not isinstance(retryable, bool):
+            raise InvalidValueError("retryable must be true or false")
+        at = _aware("the failure time", at)
+        self._record_take_down_failure(
+            actor_id=actor.id,
+            campaign_id=self.campaign_id,
+            platform=found.platform,
+            error=error,
+            retryable=retryable,
+            at=at,
+        )
+
+    @event(TakeDownFailed)
+    def _record_take_down_failure(
+        self,
+        actor_id: str,
+        campaign_id: UUID | None,
+        platform: Platform,
+        error: str,
+        retryable: bool,
+        at: datetime,
+    ) -> None:
+        found = self._take_downs[platform]
+        self._take_downs[platform] = attrs.evolve(
+            found,
+            error=error,
+            retryable=retryable,
+            by_hand=found.by_hand or not retryable,
+            reason=found.reason if retryable else f"the platform refused: {error}",
+        )
+
+    def confirm_take_down(
+        self,
+        actor: Actor,
+        platform: Platform | str,
+        note: str,
+        url: str | None = None,
+        *,
+        now: datetime,
+    ) -> None:
+        """Confirm that staff took the post down on ``platform`` by hand, with a note (what
+        they did) and, if there is one, the address of the evidence."""
+        authorize(actor, "post.confirm_take_down")
+        found = self._open_take_down(platform, "confirm a take-down")
+        note = require_text("note", note, max_length=TAKE_DOWN_NOTE_MAX)
+        checked_url = _take_down_url(url)
+        now = _aware("now", now)
+        self._confirm_take_down(
+            actor_id=actor.id,
+            campaign_id=self.campaign_id,
+            platform=found.platform,
+            external_id=found.external_id,
+            note=note,
+            url=checked_url,
+            at=now,
+        )
+
+    @event(TakeDownConfirmed)
+    def _confirm_take_down(
+        self,
+        actor_id: str,
+        campaign_id: UUID | None,
+        platform: Platform,
+        external_id: str,
+        note: str,
+        url: str | None,
+        at: datetime,
+    ) -> None:
+        self._close_take_down(platform, at=at, confirmed_by=actor_id, note=note, url=url)
+
+    def _close_take_down(self, platform: Platform, **done: Any) -> None:
+        self._take_downs[platform] = attrs.evolve(
+            self._take_downs[platform], done_at=done.pop("at"), **done
+        )
+        if not self.open_take_downs():
+            self.status = PostStatus.RETRACTED
 
     # --- metrics -----------------------------------------------------------------------
 

@@ -100,6 +100,11 @@ POST_ROW: Final = {
                     "scheduled_at": _NULLABLE_MOMENT,
                     "published_at": _NULLABLE_MOMENT,
                     "url": _NULLABLE_TEXT,
+                    "take_down": {
+                        "enum": ["through gateway", "by hand", "taken down", "confirmed"],
+                        "description": "only on a platform the post was live on when retracted",
+                    },
+                    "taken_down_at": _NULLABLE_MOMENT,
                 },
             },
         },

@@ -174,6 +174,8 @@ def _copy(value: Any) -> Any:
 POSTS: Final = "listings.posts"
 PUBLISHED_PREFIX: Final = "p"
 """Sort keys of published posts start with it (then the first publish time)."""
+OPEN_TAKE_DOWNS: Final = ("through gateway", "by hand")
+"""A platform's ``take_down`` while the post may still be live there."""
 UNPUBLISHED_PREFIX: Final = "d"
 """Sort keys of posts not published yet start with it (then the time they were drafted):
 in ``-published_at`` order they come after every published post."""
@@ -185,6 +187,12 @@ class PostListing(Listing):
     ``row:<post id>``: ``{"id", "title": {"text"} or {"sealed", "revision"}, "status",
     "campaign_id", "authors", "drafted_at", "submitted_at", "published_at", "retracted",
     "platforms": {platform: {"status", "scheduled_at", "published_at", "url"}}}``.
+
+    A retracted post still live somewhere is ``"retracting"`` (``"retracted": false``) until
+    every platform's take-down is done; its platforms then gain ``"take_down"`` (``"through
+    gateway"`` or ``"by hand"`` while open, ``"taken down"`` or ``"confirmed"`` once done)
+    and ``"taken_down_at"``. A ``Post.Retracted`` with no take-down after it (every one
+    recorded before take-downs existed) reads ``"retracted"``, as it always did.
     """
 
     name = POSTS
@@ -298,6 +306,36 @@ class PostListing(Listing):
         row = self._update(view, event, status="retracted", retracted=True)
         if row is not None:
             self.change(view, row["id"], row)
+
+    @handles(Post.TakeDownRequested)
+    def take_down_requested(self, event: Post.TakeDownRequested, view: View) -> None:
+        how = "by hand" if event.by_hand else "through gateway"
+        self._take_down(view, event, event.platform.value, take_down=how, taken_down_at=None)
+
+    @handles(Post.TakeDownFailed)
+    def take_down_failed(self, event: Post.TakeDownFailed, view: View) -> None:
+        if not event.retryable:  # refused for good: left to staff
+            self._take_down(view, event, event.platform.value, take_down="by hand")
+
+    @handles(Post.TakenDown, Post.TakeDownConfirmed)
+    def taken_down(self, event: Post.TakenDown | Post.TakeDownConfirmed, view: View) -> None:
+        done = "taken down" if isinstance(event, Post.TakenDown) else "confirmed"
+        self._take_down(
+            view, event, event.platform.value, take_down=done, taken_down_at=event.at.isoformat()
+        )
+
+    def _take_down(self, view: View, event: Post.Event, platform: str, **fields: Any) -> None:
+        row = self._update(view, event)
+        if row is None:
+            return
+        entry = row["platforms"].get(platform)
+        if entry is None:
+            return
+        entry.update(fields)
+        live = any(p.get("take_down") in OPEN_TAKE_DOWNS for p in row["platforms"].values())
+        row["status"] = "retracting" if live else "retracted"
+        row["retracted"] = not live
+        self.change(view, row["id"], row)
 
     def _platform(self, view: View, event: Post.Event, platform: str, **fields: Any) -> None:
         row = self._update(view, event)

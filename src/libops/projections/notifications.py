@@ -20,6 +20,8 @@ question_overdue       ``Question.Escalated`` (the question waited past its esca
 risk_escalated         ``Risk.Escalated`` (the risk's score reached its threshold)
 budget_override        ``Budget.Committed`` or ``Budget.ExpenseRecorded`` with an override
 erasure_completed      ``DataSubject.Erased`` (the subject's key is gone)
+take_down_needed       ``Post.TakeDownRequested`` left to staff, or ``Post.TakeDownFailed``
+                       not retryable: a retracted post is still live, staff must take it down
 =====================  =====================================================================
 
 An outbox document: ``{"id", "kind", "sequence", "occurred_at" (the event's time, ISO 8601),
@@ -62,6 +64,7 @@ QUESTION_OVERDUE: Final = "question_overdue"
 RISK_ESCALATED: Final = "risk_escalated"
 BUDGET_OVERRIDE: Final = "budget_override"
 ERASURE_COMPLETED: Final = "erasure_completed"
+TAKE_DOWN_NEEDED: Final = "take_down_needed"  # issue 11 item 2: a take-down for staff
 
 KINDS: Final[tuple[str, ...]] = (
     REVIEW_REQUESTED,
@@ -71,6 +74,7 @@ KINDS: Final[tuple[str, ...]] = (
     RISK_ESCALATED,
     BUDGET_OVERRIDE,
     ERASURE_COMPLETED,
+    TAKE_DOWN_NEEDED,
 )
 """Every kind of notification, in the order the docs list them."""
 
@@ -105,6 +109,11 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Erasure completed",
             "The personal data of subject {subject} was erased: its key is destroyed.",
         ),
+        TAKE_DOWN_NEEDED: (
+            "Take-down needed",
+            "A retracted post is still live on {platform} and libops cannot take it down: "
+            "delete it there by hand, then confirm it.",
+        ),
     },
     "zh": {
         REVIEW_REQUESTED: ("待审核", "一篇帖子已提交审核（自动检查发现 {findings} 处问题）。"),
@@ -120,6 +129,11 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "{category} 预算项经特批{action} {amount} {currency}，超出分配额（编号 {reference}）。",
         ),
         ERASURE_COMPLETED: ("个人数据已删除", "主体 {subject} 的个人数据已删除：其密钥已销毁。"),
+        TAKE_DOWN_NEEDED: (
+            "需要手动删除",
+            "一篇已撤回的帖子仍在 {platform} 上可见，libops 无法自动删除："
+            "请在该平台手动删除后确认。",
+        ),
     },
 }
 """Each kind's title and summary, by language; the summary's fields are the facts."""
@@ -236,6 +250,24 @@ class NotificationsProjection(Projection):
             "failed_at": event.at.isoformat(),
         }
         self._notify(view, POST_PUBLISH_FAILED, event, subject, path, facts)
+
+    @handles(Post.TakeDownRequested, Post.TakeDownFailed)
+    def take_down_needed(
+        self, event: Post.TakeDownRequested | Post.TakeDownFailed, view: View
+    ) -> None:
+        """A take-down left to staff: none could be done through a gateway, or the platform
+        refused it for good."""
+        if isinstance(event, Post.TakeDownRequested):
+            if not event.by_hand:
+                return
+            reason = event.reason
+        else:
+            if event.retryable:
+                return
+            reason = f"the platform refused: {event.error}"
+        subject, path = self._post(event)
+        facts = {"platform": event.platform.value, "reason": reason}
+        self._notify(view, TAKE_DOWN_NEEDED, event, subject, path, facts)
 
     @handles(Question.Received)
     def question_received(self, event: Question.Received, view: View) -> None:

@@ -133,4 +133,6 @@ STRINGS: Final[dict[str, str]] = {
     "finding.email_address": "email address",
     "finding.sensitive_word": "sensitive word",
     "finding.similar_post": "similar to a recent post",
+    # issue 11 item 2 (take-downs): withdrawal decided, still live on a platform
+    "status.retracting": "withdrawing (still live somewhere)",
 }

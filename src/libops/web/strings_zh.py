@@ -132,4 +132,6 @@ STRINGS: Final[dict[str, str]] = {
     "finding.email_address": "电子邮箱",
     "finding.sensitive_word": "敏感词",
     "finding.similar_post": "与近期帖子相似",
+    # issue 11 item 2 (take-downs): withdrawal decided, still live on a platform
+    "status.retracting": "撤回中（仍有平台在线）",
 }

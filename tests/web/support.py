@@ -125,3 +125,26 @@ def drawn_contest(ops: LibOps, clock: Any) -> str:
     ops.contests.close(ADMIN, contest)
     ops.contests.draw(ADMIN, contest)
     return str(contest)
+
+
+PLANNER = Actor("li.na", [Role.CONTENT_PLANNER], name="Li Na")
+REVIEWER = Actor("wang.fang", [Role.REVIEWER], name="Wang Fang")
+OPERATOR = Actor("chen.jie", [Role.OPERATIONS_ADMIN], name="Chen Jie")
+
+
+def approved_post(ops: LibOps, title: str, variants: Mapping[str, str]) -> Any:
+    """A post drafted by Li Na with a text for each platform of ``variants``, approved by
+    Wang Fang (its id)."""
+    from libops.domain.values import PostVariant, ReviewChecklist
+
+    post_id = ops.posts.draft(
+        PLANNER,
+        title=title,
+        body=f"{title}: the library's post.",
+        content_type="news",
+        format="image_text",
+        variants=[PostVariant(platform, text) for platform, text in variants.items()],
+    )
+    ops.posts.submit_for_review(PLANNER, post_id)
+    ops.posts.review(REVIEWER, post_id, ReviewChecklist(True, True, True), approve=True)
+    return post_id

@@ -52,6 +52,7 @@ from libops.domain.values import (
     PostVariant,
     ReviewChecklist,
 )
+from libops.web import calendar
 from libops.web.sessions import Session, Sessions
 from libops.web.strings_en import STRINGS as ENGLISH
 from libops.web.strings_zh import STRINGS as CHINESE
@@ -212,6 +213,7 @@ class WebApp:
             if _may(actor, "post.review"):
                 nav.append(("/review", t("nav.review")))
             nav.append(("/posts", t("nav.posts")))
+            nav.append(("/calendar", t("nav.calendar")))
             if _may(actor, "post.draft"):
                 nav.append(("/posts/new", t("nav.new_post")))
             if _may(actor, "user.add"):
@@ -541,6 +543,33 @@ class WebApp:
             changes_requested=post is not None and post.status is PostStatus.CHANGES_REQUESTED,
         )
 
+    def calendar(self, page: Page) -> Response:
+        query = page.request.query_params
+        today = self.ops.posts.cadence.local_day(self.ops.app.clock.now())
+        span = calendar.parse_span(query.get("week"), query.get("month"), today)
+        only = calendar.check_platform(query.get("platform"))
+        titles: dict[str, str] = {}
+
+        def title_of(row: Mapping[str, Any] | str) -> str:
+            key = row if isinstance(row, str) else str(row["id"])
+            if key not in titles:
+                titles[key] = (
+                    self.ops.posts.get(key).title if isinstance(row, str) else self._title(row)
+                )
+            return titles[key]
+
+        shown = calendar.build(self.ops, span, page.lang, title_of, only)
+        return self.render(
+            page,
+            "calendar.html",
+            cal=shown,
+            only=only,
+            platform_names=self._platform_names(page),
+            publishing=[p.id for p in REGISTRY if p.publishes],
+            today=today,
+            zone=self.ops.posts.cadence.zone,
+        )
+
     def users(self, page: Page) -> Response:
         authorize(page.person, "user.add")
         people = [self.ops.users.get(login) for login in self.ops.users.logins()]
@@ -602,6 +631,7 @@ class WebApp:
             Route("/posts", self.page(self.posts)),
             Route("/posts/new", self.page(self.editor), methods=both),
             Route("/posts/{post_id}/edit", self.page(self.editor), methods=both),
+            Route("/calendar", self.page(self.calendar)),
             Route("/admin/users", self.page(self.users)),
             Route("/public/contests", self.page(self.verify, signed_in=False)),
             Route("/public/contests/{contest_id}", self.page(self.verify, signed_in=False)),

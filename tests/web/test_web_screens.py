@@ -3,14 +3,17 @@ process: what each shows, who may use it, and that a bad input is refused record
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import pytest
 
 from libops import LibOps
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
+from libops.domain.errors import PublishFailedError
 from tests.web.support import OPERATOR, Browser, add_team, approved_post
 
 
@@ -51,6 +54,13 @@ def stored(store_url: str, april: ManualClock, weibo: SandboxPlatform) -> Iterat
 def site(april: ManualClock, weibo: SandboxPlatform) -> Iterator[LibOps]:
     """The same on a memory store only."""
     yield from _opened("memory://", april, weibo)
+
+
+def section(text: str, element_id: str) -> str:
+    """The element of ``text`` with the id ``element_id`` (to its closing tag)."""
+    found = re.search(rf'<(\w+)[^>]* id="{element_id}"[^>]*>(.*?)</\1>', text, re.S)
+    assert found is not None, element_id
+    return found[2]
 
 
 def browser(ops: LibOps, login: str | None = None) -> Browser:
@@ -142,3 +152,159 @@ class TestCalendar:
         page = browser(site).get("/calendar")
         assert page.status_code == 303
         assert page.headers["location"] == "/sign-in?next=/calendar"
+
+
+class TestPublishing:
+    def test_failures_with_attempts_and_a_retry_by_an_admin(
+        self, stored: LibOps, weibo: SandboxPlatform
+    ) -> None:
+        site = stored
+        post = approved_post(site, "Failing <i>", {"weibo": "Out soon"})
+        weibo.fail_next(2)
+        for _ in range(2):
+            with pytest.raises(PublishFailedError):
+                site.publishing.publish(OPERATOR, post, "weibo")
+        admin = browser(site, "chen.jie")
+        page = admin.get("/publishing")
+        assert page.status_code == 200
+        failures = section(page.text, "failures")
+        assert "Failing &lt;i&gt;" in failures
+        assert "the platform is unavailable (sandbox failure) (can be retried)" in failures
+        assert '<td class="number">2</td>' in failures
+        assert "Retry now" in failures
+        before = events(site)
+        retried = admin.submit(
+            "/publishing/publish", {"post_id": str(post), "platform": "weibo"}, "/publishing"
+        )
+        assert retried.status_code == 200
+        assert "Published on Weibo: https://weibo.com/" in retried.text
+        assert events(site) > before
+        assert site.posts.get(post).receipt("weibo") is not None
+        assert "No publication has failed." in retried.text
+        assert "Failing &lt;i&gt;" in section(retried.text, "published-list")
+
+    def test_an_admin_schedules_then_publishes_when_due(
+        self, site: LibOps, april: ManualClock
+    ) -> None:
+        post = approved_post(site, "Ready", {"weibo": "Ready text"})
+        admin = browser(site, "chen.jie")
+        assert "Approved, not scheduled" in admin.get("/publishing").text
+        done = admin.submit(
+            "/publishing/schedule",
+            {"post_id": str(post), "platform": "weibo", "at": "2026-04-20T12:30"},
+            "/publishing",
+        )
+        assert done.status_code == 200
+        assert "Scheduled for 2026-04-20 12:30." in done.text
+        assert site.posts.get(post).scheduled_at("weibo") == datetime(
+            2026, 4, 20, 4, 30, tzinfo=UTC
+        )
+        april.advance(timedelta(hours=1, minutes=50))
+        assert "2026-04-20 12:30" not in admin.get("/publishing").text.split('id="scheduled"')[0]
+        april.advance(timedelta(hours=1, minutes=50))  # (a session ends after 2 idle hours)
+        due = admin.get("/publishing").text
+        assert "2026-04-20 12:30" in section(due, "due-list")
+        admin.submit(
+            "/publishing/publish", {"post_id": str(post), "platform": "weibo"}, "/publishing"
+        )
+        assert site.posts.get(post).receipt("weibo") is not None
+
+    def test_the_hand_publishing_path(self, stored: LibOps) -> None:
+        site = stored
+        post = approved_post(site, "By hand", {"mastodon": "Toot <b>this</b>", "weibo": "W"})
+        admin = browser(site, "chen.jie")
+        listed = admin.get("/publishing").text
+        link = f"/publishing/by-hand/{post}/mastodon"
+        assert f'href="{link}"' in listed
+        handoff = admin.get(link)
+        assert handoff.status_code == 200
+        assert (
+            '<div class="text" id="handoff-text">Toot &lt;b&gt;this&lt;/b&gt;</div>' in handoff.text
+        )
+        assert 'data-copy="handoff-text"' in handoff.text
+        url = "https://mastodon.social/@citylibrary/1234"
+        recorded = admin.submit(link, {"url": url, "external_id": "1234"})
+        assert recorded.status_code == 200
+        assert "Recorded as published on Mastodon." in recorded.text
+        receipt = site.posts.get(post).receipt("mastodon")
+        assert receipt is not None
+        assert (receipt.url, receipt.external_id) == (url, "1234")
+        assert f'<a href="{url}"' in section(recorded.text, "published-list")
+        # Published: its hand-off is no longer offered, and asking again is refused.
+        assert f'href="{link}"' not in recorded.text
+        assert admin.get(link).status_code == 422
+
+    @pytest.mark.parametrize(
+        "form",
+        [
+            {"url": "not an address"},
+            {"url": "ftp://example.org/post"},
+            {"url": ""},
+        ],
+    )
+    def test_a_bad_address_is_refused_and_records_nothing(
+        self, site: LibOps, form: dict[str, str]
+    ) -> None:
+        post = approved_post(site, "By hand", {"mastodon": "Toot"})
+        admin = browser(site, "chen.jie")
+        link = f"/publishing/by-hand/{post}/mastodon"
+        before = events(site)
+        refused = admin.submit(link, form)
+        assert refused.status_code == 422
+        assert 'id="form-error"' in refused.text
+        assert "http or https" in refused.text
+        assert events(site) == before
+        assert site.posts.get(post).receipt("mastodon") is None
+
+    @pytest.mark.parametrize(
+        ("path", "form", "says"),
+        [
+            ("/publishing/publish", {"platform": "myspace"}, "platform is one of"),
+            ("/publishing/publish", {"platform": ""}, "Name the platform"),
+            ("/publishing/schedule", {"platform": "weibo", "at": "tomorrow"}, "is not a date"),
+            (
+                "/publishing/schedule",
+                {"platform": "weibo", "at": "2026-04-01T10:00"},
+                "it is already",
+            ),
+        ],
+    )
+    def test_bad_actions_are_refused_and_record_nothing(
+        self, site: LibOps, path: str, form: dict[str, str], says: str
+    ) -> None:
+        post = approved_post(site, "Ready", {"weibo": "Ready text"})
+        admin = browser(site, "chen.jie")
+        before = events(site)
+        refused = admin.submit(path, {"post_id": str(post), **form}, "/publishing")
+        assert refused.status_code == 422
+        assert says in refused.text
+        assert events(site) == before
+
+    def test_who_may_do_what(self, site: LibOps) -> None:
+        post = approved_post(site, "Ready", {"weibo": "Ready text", "mastodon": "Toot"})
+        auditor = browser(site, "zhao.lei")
+        page = auditor.get("/publishing")
+        assert page.status_code == 200
+        assert "Ready" in page.text
+        assert '<form method="post" action="/publishing' not in page.text
+        assert "/publishing/by-hand/" not in page.text
+        before = events(site)
+        planner = browser(site, "li.na")
+        refused = planner.submit(
+            "/publishing/publish", {"post_id": str(post), "platform": "weibo"}, "/publishing"
+        )
+        assert refused.status_code == 403
+        assert "operations admin" in refused.text
+        assert planner.get(f"/publishing/by-hand/{post}/mastodon").status_code == 403
+        assert events(site) == before
+        missing = browser(site, "chen.jie").get(f"/publishing/by-hand/{uuid4()}/mastodon")
+        assert missing.status_code == 404
+
+    def test_in_chinese(self, site: LibOps) -> None:
+        post = approved_post(site, "手动", {"mastodon": "嘟文"})
+        admin = browser(site, "chen.jie")
+        admin.submit("/language", {"lang": "zh"}, "/")
+        assert "待手动发布" in admin.get("/publishing").text
+        handoff = admin.get(f"/publishing/by-hand/{post}/mastodon").text
+        assert "复制文字" in handoff
+        assert "登记为已发布" in handoff

@@ -16,6 +16,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import datetime
 from importlib import resources
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
@@ -52,7 +53,7 @@ from libops.domain.values import (
     PostVariant,
     ReviewChecklist,
 )
-from libops.web import calendar
+from libops.web import calendar, publishing
 from libops.web.sessions import Session, Sessions
 from libops.web.strings_en import STRINGS as ENGLISH
 from libops.web.strings_zh import STRINGS as CHINESE
@@ -214,6 +215,7 @@ class WebApp:
                 nav.append(("/review", t("nav.review")))
             nav.append(("/posts", t("nav.posts")))
             nav.append(("/calendar", t("nav.calendar")))
+            nav.append(("/publishing", t("nav.publishing")))
             if _may(actor, "post.draft"):
                 nav.append(("/posts/new", t("nav.new_post")))
             if _may(actor, "user.add"):
@@ -570,6 +572,106 @@ class WebApp:
             zone=self.ops.posts.cadence.zone,
         )
 
+    # --- publishing ---------------------------------------------------------------------
+
+    def publishing(
+        self, page: Page, *, message: str | None = None, error: str | None = None, status: int = 200
+    ) -> Response:
+        shown = publishing.status(self.ops, self._title)
+        return self.render(
+            page,
+            "publishing.html",
+            422 if error else status,
+            shown=shown,
+            message=message,
+            error=error,
+            may_publish=_may(page.person, "post.publish"),
+            may_schedule=_may(page.person, "post.schedule"),
+            platform_names=self._platform_names(page),
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    def _target(self, page: Page) -> tuple[UUID, str]:
+        post_id = _uuid(page.form.get("post_id", ""))
+        platform = calendar.check_platform(page.form.get("platform"))
+        if platform is None:
+            raise MalformedRequestError("platform", _t(page, "publishing.no_platform"))
+        return post_id, platform
+
+    def publish_now(self, page: Page) -> Response:
+        authorize(page.person, "post.publish")
+        post_id, platform = self._target(page)
+        try:
+            receipt = self.ops.publishing.publish(page.person, post_id, platform)
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        name = self._platform_names(page).get(platform, platform)
+        return self.publishing(
+            page,
+            message=_t(
+                page,
+                "publishing.published_now",
+                platform=name,
+                url=receipt.url or receipt.external_id,
+            ),
+        )
+
+    def schedule(self, page: Page) -> Response:
+        authorize(page.person, "post.schedule")
+        post_id, platform = self._target(page)
+        text = page.form.get("at", "").strip()
+        try:
+            at = datetime.fromisoformat(text)
+            if at.tzinfo is None:  # a datetime-local field: the library's own time
+                at = at.replace(tzinfo=self.ops.posts.cadence.zone)
+        except ValueError:
+            return self.publishing(page, error=_t(page, "publishing.bad_time", at=text))
+        try:
+            warnings = self.ops.posts.schedule(page.person, post_id, platform, at)
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        message = _t(page, "publishing.scheduled_done", at=at.strftime("%Y-%m-%d %H:%M"))
+        if warnings:
+            message += " " + "; ".join(str(w) for w in warnings)
+        return self.publishing(page, message=message)
+
+    def by_hand(self, page: Page) -> Response:
+        authorize(page.person, "post.publish")
+        post_id = _uuid(page.request.path_params["post_id"])
+        platform = calendar.check_platform(page.request.path_params["platform"]) or ""
+        handoff = self.ops.publishing.handoff(page.person, post_id, platform)
+        error = None
+        if page.request.method == "POST":
+            external = page.form.get("external_id", "").strip()
+            try:
+                self.ops.publishing.record_manual_publication(
+                    page.person,
+                    post_id,
+                    platform,
+                    url=page.form.get("url", ""),
+                    external_id=external or None,
+                )
+            except PermissionDeniedError:
+                raise
+            except LibopsError as refused:
+                error = str(refused)
+            else:
+                name = self._platform_names(page).get(platform, platform)
+                return self.publishing(page, message=_t(page, "publishing.recorded", platform=name))
+        return self.render(
+            page,
+            "by_hand.html",
+            422 if error else 200,
+            handoff=handoff,
+            error=error,
+            form=page.form,
+            platform_name=self._platform_names(page).get(platform, platform),
+        )
+
     def users(self, page: Page) -> Response:
         authorize(page.person, "user.add")
         people = [self.ops.users.get(login) for login in self.ops.users.logins()]
@@ -632,6 +734,12 @@ class WebApp:
             Route("/posts/new", self.page(self.editor), methods=both),
             Route("/posts/{post_id}/edit", self.page(self.editor), methods=both),
             Route("/calendar", self.page(self.calendar)),
+            Route("/publishing", self.page(self.publishing)),
+            Route("/publishing/publish", self.page(self.publish_now), methods=["POST"]),
+            Route("/publishing/schedule", self.page(self.schedule), methods=["POST"]),
+            Route(
+                "/publishing/by-hand/{post_id}/{platform}", self.page(self.by_hand), methods=both
+            ),
             Route("/admin/users", self.page(self.users)),
             Route("/public/contests", self.page(self.verify, signed_in=False)),
             Route("/public/contests/{contest_id}", self.page(self.verify, signed_in=False)),

@@ -14,7 +14,7 @@ from libops import LibOps
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
 from libops.domain.errors import PublishFailedError
-from tests.web.support import OPERATOR, Browser, add_team, approved_post
+from tests.web.support import OPERATOR, PLANNER, Browser, add_team, approved_post
 
 
 def events(ops: LibOps) -> int:
@@ -308,3 +308,114 @@ class TestPublishing:
         handoff = admin.get(f"/publishing/by-hand/{post}/mastodon").text
         assert "复制文字" in handoff
         assert "登记为已发布" in handoff
+
+
+def ask(ops: LibOps, text: str, hours_ago: float, platform: str = "weibo") -> str:
+    from libops.domain.personal import Consent, PersonalInfo
+
+    now = ops.app.clock.now()
+    return str(
+        ops.questions.receive(
+            PLANNER,
+            platform=platform,
+            text=text,
+            asker=PersonalInfo(name="张伟", handle="@zhangwei_reads"),
+            consent=Consent("answering this question", now),
+            asked_at=now - timedelta(hours=hours_ago),
+        )
+    )
+
+
+class TestQuestions:
+    def test_the_inbox_with_waiting_times_read_answer_and_escalate(self, stored: LibOps) -> None:
+        site = stored
+        late = ask(site, "阅览室几点开门? <script>", 30)
+        fresh = ask(site, "Can I renew online?", 0.5, "mastodon")
+        planner = browser(site, "li.na")
+        inbox = planner.get("/questions")
+        assert inbox.status_code == 200
+        table = section(inbox.text, "questions")
+        assert "1 d 6 h" in table
+        assert "30 min" in table
+        assert "overdue" in table
+        assert "阅览室" not in inbox.text  # no reader's text in the list
+        assert "Escalate the overdue questions" not in inbox.text  # a planner does not
+        admin = browser(site, "chen.jie")
+        escalated = admin.submit("/questions/escalate", {}, "/questions")
+        assert escalated.status_code == 200
+        assert "Questions escalated now: 1." in escalated.text
+        assert site.questions.get(late).escalated
+        assert not site.questions.get(fresh).escalated
+        link = f"/questions/{late}"
+        opened = planner.get(link)
+        assert "Open the text" in opened.text
+        before = events(site)
+        read = planner.submit(link, {"action": "read", "reason": "to answer it"})
+        assert read.status_code == 200
+        assert (
+            '<div class="text" id="question-text">阅览室几点开门? &lt;script&gt;</div>' in read.text
+        )
+        assert events(site) == before + 1  # the reading is recorded
+        answered = planner.submit(link, {"action": "answer", "answer": "9:00 to 21:00."})
+        assert answered.status_code == 200
+        assert "Answered." in answered.text
+        assert site.questions.get(late).answer_text == "9:00 to 21:00."
+        done = planner.get("/questions?state=answered")
+        assert f'href="/questions/{late}"' in done.text
+        assert f'href="/questions/{late}"' not in planner.get("/questions").text
+
+    @pytest.mark.parametrize(
+        ("form", "says"),
+        [
+            ({"action": "answer", "answer": "  "}, "answer"),
+            ({"action": "read", "reason": ""}, "reason"),
+            ({"action": "delete"}, "action is read or answer"),
+        ],
+    )
+    def test_a_bad_form_is_refused_and_records_nothing(
+        self, site: LibOps, form: dict[str, str], says: str
+    ) -> None:
+        question = ask(site, "When do you open?", 2)
+        planner = browser(site, "li.na")
+        before = events(site)
+        refused = planner.submit(f"/questions/{question}", form)
+        assert refused.status_code == 422
+        assert 'id="form-error"' in refused.text
+        assert says in section(refused.text, "form-error")
+        assert events(site) == before
+
+    @pytest.mark.parametrize("query", ["state=lost", "platform=myspace", "cursor=forged"])
+    def test_a_bad_filter_is_refused(self, site: LibOps, query: str) -> None:
+        assert browser(site, "li.na").get("/questions?" + query).status_code == 422
+
+    def test_an_auditor_reads_the_inbox_and_can_change_nothing(self, site: LibOps) -> None:
+        question = ask(site, "When do you open?", 30)
+        auditor = browser(site, "zhao.lei")
+        inbox = auditor.get("/questions")
+        assert inbox.status_code == 200
+        assert f'href="/questions/{question}"' in inbox.text
+        assert 'action="/questions/escalate"' not in inbox.text
+        page = auditor.get(f"/questions/{question}")
+        assert page.status_code == 200
+        assert "your roles do not open it" in page.text
+        assert 'name="answer"' not in page.text
+        before = events(site)
+        for path, form in (
+            (f"/questions/{question}", {"action": "answer", "answer": "Sneaky"}),
+            (f"/questions/{question}", {"action": "read", "reason": "curious"}),
+            ("/questions/escalate", {}),
+        ):
+            refused = auditor.submit(path, form, f"/questions/{question}")
+            assert refused.status_code == 403
+        assert events(site) == before
+        assert browser(site, "li.na").get(f"/questions/{uuid4()}").status_code == 404
+        assert browser(site, "li.na").get("/questions/not-an-id").status_code == 404
+
+    def test_in_chinese(self, site: LibOps) -> None:
+        ask(site, "When do you open?", 30)
+        planner = browser(site, "li.na")
+        planner.submit("/language", {"lang": "zh"}, "/")
+        text = planner.get("/questions").text
+        assert "读者提问" in text
+        assert "1 天 6 小时" in text
+        assert "已超时" in text

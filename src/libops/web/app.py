@@ -16,7 +16,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
@@ -31,6 +31,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from libops.application.authentication import Authentication
+from libops.application.queries import QUESTION_STATES
 from libops.bootstrap import LibOps
 from libops.domain.errors import (
     AuthenticationError,
@@ -72,6 +73,9 @@ LANG_COOKIE: Final = "libops_lang"
 SECURE_PREFIX: Final = "__Host-"
 """Cookies sent only over HTTPS carry this prefix: the browser then also refuses them a
 ``Domain`` and any ``Path`` but ``/`` (no other host or path can set them)."""
+
+MAX_LISTED: Final = 100
+"""How many rows a list page (readers' questions) shows at once (then a link to the next)."""
 
 POSTS_PAGE: Final = 30
 """How many posts the posts page lists (the latest first): each sealed title is opened."""
@@ -216,6 +220,7 @@ class WebApp:
             nav.append(("/posts", t("nav.posts")))
             nav.append(("/calendar", t("nav.calendar")))
             nav.append(("/publishing", t("nav.publishing")))
+            nav.append(("/questions", t("nav.questions")))
             if _may(actor, "post.draft"):
                 nav.append(("/posts/new", t("nav.new_post")))
             if _may(actor, "user.add"):
@@ -672,6 +677,93 @@ class WebApp:
             platform_name=self._platform_names(page).get(platform, platform),
         )
 
+    # --- readers' questions ---------------------------------------------------------------
+
+    def questions(
+        self, page: Page, *, message: str | None = None, error: str | None = None
+    ) -> Response:
+        query = page.request.query_params
+        state = query.get("state") or "waiting"
+        platform = calendar.check_platform(query.get("platform"))
+        listed = self.ops.questions.list(
+            state=state, platform=platform, limit=MAX_LISTED, cursor=query.get("cursor") or None
+        )
+        now = self.ops.app.clock.now()
+        after = self.ops.questions.escalate_after
+        rows = []
+        for row in listed.items:
+            asked = datetime.fromisoformat(row["asked_at"])
+            answered = row.get("answered_at")
+            end = now if answered is None else datetime.fromisoformat(answered)
+            waited = max(end - asked, timedelta(0))
+            rows.append((row, asked, _duration(page, waited), answered is None and waited > after))
+        return self.render(
+            page,
+            "questions.html",
+            422 if error else 200,
+            rows=rows,
+            state=state,
+            states=QUESTION_STATES,
+            only=platform,
+            publishing=[p.id for p in REGISTRY if p.publishes],
+            next_cursor=listed.next_cursor,
+            escalate_after=_duration(page, after),
+            may_escalate=_may(page.person, "question.escalate"),
+            may_answer=_may(page.person, "question.answer"),
+            platform_names=self._platform_names(page),
+            zone=self.ops.posts.cadence.zone,
+            message=message,
+            error=error,
+        )
+
+    def escalate_questions(self, page: Page) -> Response:
+        authorize(page.person, "question.escalate")
+        escalated = self.ops.questions.escalate_overdue(page.person)
+        return self.questions(page, message=_t(page, "questions.escalated", n=len(escalated)))
+
+    def question(self, page: Page) -> Response:
+        question_id = _uuid(page.request.path_params["question_id"], "question")
+        question = self.ops.questions.get(question_id)
+        text = None
+        error = None
+        message = None
+        if page.request.method == "POST":
+            action = page.form.get("action")
+            try:
+                if action == "read":
+                    opened = self.ops.questions.text(
+                        page.person, question_id, reason=page.form.get("reason", "")
+                    )
+                    text = opened if isinstance(opened, str) else _t(page, "question.erased")
+                elif action == "answer":
+                    self.ops.questions.answer(page.person, question_id, page.form.get("answer", ""))
+                    message = _t(page, "question.answered_done")
+                    question = self.ops.questions.get(question_id)
+                else:
+                    raise MalformedRequestError(
+                        "action", f"action is read or answer, not {action!r}"
+                    )
+            except PermissionDeniedError:
+                raise
+            except LibopsError as refused:
+                error = str(refused)
+        now = self.ops.app.clock.now()
+        return self.render(
+            page,
+            "question.html",
+            422 if error else 200,
+            question=question,
+            text=text,
+            error=error,
+            message=message,
+            form=page.form,
+            waited=_duration(page, question.waited(now)),
+            may_read=_may(page.person, "privacy.read"),
+            may_answer=_may(page.person, "question.answer"),
+            platform_names=self._platform_names(page),
+            zone=self.ops.posts.cadence.zone,
+        )
+
     def users(self, page: Page) -> Response:
         authorize(page.person, "user.add")
         people = [self.ops.users.get(login) for login in self.ops.users.logins()]
@@ -740,6 +832,9 @@ class WebApp:
             Route(
                 "/publishing/by-hand/{post_id}/{platform}", self.page(self.by_hand), methods=both
             ),
+            Route("/questions", self.page(self.questions)),
+            Route("/questions/escalate", self.page(self.escalate_questions), methods=["POST"]),
+            Route("/questions/{question_id}", self.page(self.question), methods=both),
             Route("/admin/users", self.page(self.users)),
             Route("/public/contests", self.page(self.verify, signed_in=False)),
             Route("/public/contests/{contest_id}", self.page(self.verify, signed_in=False)),
@@ -755,11 +850,23 @@ def _may(actor: Actor, command: str) -> bool:
     return bool(actor.roles & roles_for([command]))
 
 
-def _uuid(text: str) -> UUID:
+def _uuid(text: str, kind: str = "post") -> UUID:
     try:
         return UUID(text)
     except ValueError:
-        raise UnknownIdError("post", text) from None
+        raise UnknownIdError(kind, text) from None
+
+
+def _duration(page: Page, span: timedelta) -> str:
+    """``span`` in days, hours and minutes, in the page's language."""
+    minutes = int(span.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _t(page, "duration.days", d=days, h=hours)
+    if hours:
+        return _t(page, "duration.hours", h=hours, m=minutes)
+    return _t(page, "duration.minutes", m=minutes)
 
 
 def _local(target: str | None) -> str:

@@ -25,6 +25,8 @@ TEAM: Mapping[str, tuple[str, tuple[Role, ...]]] = {
     "wang.fang": ("Wang Fang", (Role.REVIEWER,)),
     "chen.jie": ("Chen Jie", (Role.OPERATIONS_ADMIN,)),
     "zhao.lei": ("Zhao Lei", (Role.AUDITOR,)),
+    "sun.li": ("Sun Li", (Role.BUDGET_OWNER,)),
+    "zhou.min": ("Zhou Min", (Role.BUDGET_OWNER,)),
 }
 
 
@@ -148,3 +150,23 @@ def approved_post(ops: LibOps, title: str, variants: Mapping[str, str]) -> Any:
     ops.posts.submit_for_review(PLANNER, post_id)
     ops.posts.review(REVIEWER, post_id, ReviewChecklist(True, True, True), approve=True)
     return post_id
+
+
+BUDGET_OWNER = Actor("sun.li", [Role.BUDGET_OWNER], name="Sun Li")
+
+
+def open_budget(ops: LibOps, promotion: str = "5000") -> str:
+    """A budget for 2026 Q2 in CNY with ``promotion`` allocated to promotion (its id)."""
+    from datetime import date
+
+    from libops import Period
+    from libops.domain.values import Money
+
+    budget = ops.budgets.open(
+        BUDGET_OWNER,
+        name="2026 Q2",
+        period=Period(date(2026, 4, 1), date(2026, 6, 30)),
+        currency="CNY",
+    )
+    ops.budgets.allocate(BUDGET_OWNER, budget, "promotion", Money(promotion, "CNY"))
+    return str(budget)

@@ -14,7 +14,7 @@ from libops import LibOps
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
 from libops.domain.errors import PublishFailedError
-from tests.web.support import OPERATOR, PLANNER, Browser, add_team, approved_post
+from tests.web.support import OPERATOR, PLANNER, Browser, add_team, approved_post, open_budget
 
 
 def events(ops: LibOps) -> int:
@@ -419,3 +419,207 @@ class TestQuestions:
         assert "读者提问" in text
         assert "1 天 6 小时" in text
         assert "已超时" in text
+
+
+class TestBudget:
+    def test_positions_expenses_and_an_adjustment_approved_by_another_owner(
+        self, stored: LibOps
+    ) -> None:
+        site = stored
+        budget = open_budget(site)
+        owner = browser(site, "sun.li")
+        page = owner.get("/budget")
+        assert page.status_code == 200
+        lines = section(page.text, "lines")
+        assert "promotion" in lines
+        assert '<td class="number">5000.00</td>' in lines
+        recorded = owner.submit(
+            "/budget/expense",
+            {
+                "budget_id": budget,
+                "vendor": "Weibo Ads <Ltd>",
+                "invoice_reference": "INV-1",
+                "amount": "1,200.50",
+                "category": "promotion",
+            },
+            "/budget",
+        )
+        assert recorded.status_code == 200
+        assert "The expense is recorded." in recorded.text
+        assert '<td class="number">3799.50</td>' in section(recorded.text, "lines")
+        # Sun Li asks for more; Sun Li cannot approve it, Zhou Min can.
+        asked = owner.submit(
+            "/budget/adjustment",
+            {
+                "budget_id": budget,
+                "category": "promotion",
+                "allocation": "8000",
+                "reason": "读书日推广",
+            },
+            "/budget",
+        )
+        assert "Sent: a budget owner other than you approves it." in asked.text
+        waiting = section(asked.text, "requests")
+        assert "Set the promotion allocation to 8000 CNY" in waiting
+        assert "Your request: another budget owner approves it." in waiting
+        assert 'value="approve"' not in waiting
+        request_id = re.search(r'name="request_id" value="([0-9a-f]+)"', waiting)
+        assert request_id is not None
+        before = events(site)
+        own = owner.submit(
+            "/budget/decide", {"request_id": request_id[1], "decision": "approve"}, "/budget"
+        )
+        assert own.status_code == 422
+        assert "cannot approve their own request" in own.text
+        assert events(site) == before
+        other = browser(site, "zhou.min")
+        approved = other.submit(
+            "/budget/decide", {"request_id": request_id[1], "decision": "approve"}, "/budget"
+        )
+        assert approved.status_code == 200
+        assert "Approved and recorded." in approved.text
+        assert "Nothing waits for approval." in approved.text
+        (adjustment,) = site.budgets.adjustments(budget)
+        assert (adjustment.requested_by, adjustment.approved_by) == ("sun.li", "zhou.min")
+        assert (
+            "Asked by Sun Li (sun.li), approved by Zhou Min (zhou.min) (读书日推广)"
+            in approved.text
+        )
+        assert '<td class="number">8000.00</td>' in section(approved.text, "lines")
+
+    def test_an_overspend_waits_for_an_override(self, site: LibOps) -> None:
+        budget = open_budget(site, promotion="1000")
+        admin = browser(site, "chen.jie")
+        expense = {
+            "budget_id": budget,
+            "vendor": "Print shop",
+            "invoice_reference": "INV-9",
+            "amount": "1500",
+            "category": "promotion",
+        }
+        before = events(site)
+        refused = admin.submit("/budget/expense", expense, "/budget")
+        assert refused.status_code == 422
+        assert "more than the promotion line has available" in refused.text
+        asked = admin.submit(
+            "/budget/expense",
+            {**expense, "request_override": "on", "reason": "posters for World Book Day"},
+            "/budget",
+        )
+        assert "A budget owner is asked to authorise it." in asked.text
+        assert events(site) == before  # nothing recorded until a budget owner decides
+        owner = browser(site, "sun.li")
+        waiting = section(owner.get("/budget").text, "requests")
+        assert (
+            "Spend 1500 CNY on promotion past what is available (Print shop, invoice INV-9)"
+            in waiting
+        )
+        request_id = re.search(r'name="request_id" value="([0-9a-f]+)"', waiting)
+        assert request_id is not None
+        owner.submit(
+            "/budget/decide", {"request_id": request_id[1], "decision": "approve"}, "/budget"
+        )
+        (override,) = site.budgets.overrides(budget)
+        assert (override.recorded_by, override.approved_by) == ("chen.jie", "sun.li")
+
+    @pytest.mark.parametrize(
+        ("path", "form", "says"),
+        [
+            (
+                "/budget/expense",
+                {"vendor": "", "invoice_reference": "I", "amount": "1", "category": "promotion"},
+                "vendor is one line",
+            ),
+            (
+                "/budget/expense",
+                {"vendor": "V", "invoice_reference": "I", "amount": "-5", "category": "promotion"},
+                "positive number",
+            ),
+            (
+                "/budget/expense",
+                {
+                    "vendor": "V",
+                    "invoice_reference": "I",
+                    "amount": "1.005",
+                    "category": "promotion",
+                },
+                "two decimals",
+            ),
+            (
+                "/budget/expense",
+                {"vendor": "V", "invoice_reference": "I", "amount": "1", "category": "snacks"},
+                "the category is one of",
+            ),
+            (
+                "/budget/adjustment",
+                {"category": "promotion", "allocation": "lots", "reason": "r"},
+                "positive number",
+            ),
+            (
+                "/budget/adjustment",
+                {"category": "promotion", "allocation": "10", "reason": " "},
+                "reason is one line",
+            ),
+        ],
+    )
+    def test_a_bad_form_is_refused_and_records_nothing(
+        self, site: LibOps, path: str, form: dict[str, str], says: str
+    ) -> None:
+        budget = open_budget(site)
+        owner = browser(site, "sun.li")
+        before = events(site)
+        refused = owner.submit(path, {"budget_id": budget, **form}, "/budget")
+        assert refused.status_code == 422
+        assert says in section(refused.text, "form-error")
+        assert events(site) == before
+        assert "Nothing waits for approval." in refused.text
+
+    def test_who_may_do_what(self, site: LibOps) -> None:
+        budget = open_budget(site)
+        planner = browser(site, "li.na")
+        page = planner.get("/budget").text
+        assert 'action="/budget/adjustment"' in page  # a planner may ask
+        assert 'action="/budget/expense"' not in page  # but not spend
+        planner.submit(
+            "/budget/adjustment",
+            {"budget_id": budget, "category": "promotion", "allocation": "9000", "reason": "more"},
+            "/budget",
+        )
+        auditor = browser(site, "zhao.lei")
+        seen = auditor.get("/budget").text
+        assert "Set the promotion allocation to 9000 CNY" in seen
+        assert '<form method="post" action="/budget' not in seen
+        request_id = re.search(
+            r"name=\"request_id\" value=\"([0-9a-f]+)\"",
+            browser(site, "sun.li").get("/budget").text,
+        )
+        assert request_id is not None
+        before = events(site)
+        for person, path, form in (
+            (
+                auditor,
+                "/budget/expense",
+                {"vendor": "V", "invoice_reference": "I", "amount": "1", "category": "promotion"},
+            ),
+            (
+                auditor,
+                "/budget/adjustment",
+                {"category": "promotion", "allocation": "1", "reason": "r"},
+            ),
+            (auditor, "/budget/decide", {"request_id": request_id[1], "decision": "approve"}),
+            (planner, "/budget/decide", {"request_id": request_id[1], "decision": "decline"}),
+        ):
+            refused = person.submit(path, {"budget_id": budget, **form}, "/")
+            assert refused.status_code == 403, path
+        assert events(site) == before
+        assert "Set the promotion allocation to 9000 CNY" in auditor.get("/budget").text
+        assert planner.get(f"/budget?id={uuid4()}").status_code == 404
+
+    def test_in_chinese(self, site: LibOps) -> None:
+        open_budget(site)
+        owner = browser(site, "sun.li")
+        owner.submit("/language", {"lang": "zh"}, "/")
+        text = owner.get("/budget").text
+        assert "推广" in text
+        assert "登记支出" in text
+        assert "申请调整预算" in text

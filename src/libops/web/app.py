@@ -33,13 +33,16 @@ from starlette.routing import BaseRoute, Route
 from libops.application.authentication import Authentication
 from libops.application.queries import QUESTION_STATES
 from libops.bootstrap import LibOps
+from libops.domain.budget import BudgetCategory, Override
 from libops.domain.errors import (
     AuthenticationError,
     CrossSiteRequestError,
     LibopsError,
     LoginThrottledError,
     MalformedRequestError,
+    OverspendError,
     PermissionDeniedError,
+    SelfApprovalError,
     UnknownIdError,
     WebSessionError,
 )
@@ -50,10 +53,12 @@ from libops.domain.values import (
     Actor,
     ContentType,
     Format,
+    Money,
     PlatformLimits,
     PostVariant,
     ReviewChecklist,
 )
+from libops.web import budget as budget_forms
 from libops.web import calendar, publishing
 from libops.web.sessions import Session, Sessions
 from libops.web.strings_en import STRINGS as ENGLISH
@@ -155,6 +160,7 @@ class WebApp:
         self._views = ops.open_view_store()
         self.sessions = Sessions(self._views, ops.app.clock.now)
         self.authentication = Authentication(ops)
+        self.budget_requests = budget_forms.Requests(self._views, ops.app.clock.now)
         self.templates = Environment(
             loader=PackageLoader("libops.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -221,6 +227,7 @@ class WebApp:
             nav.append(("/calendar", t("nav.calendar")))
             nav.append(("/publishing", t("nav.publishing")))
             nav.append(("/questions", t("nav.questions")))
+            nav.append(("/budget", t("nav.budget")))
             if _may(actor, "post.draft"):
                 nav.append(("/posts/new", t("nav.new_post")))
             if _may(actor, "user.add"):
@@ -764,6 +771,194 @@ class WebApp:
             zone=self.ops.posts.cadence.zone,
         )
 
+    # --- budget -------------------------------------------------------------------------
+
+    def budget(
+        self, page: Page, *, message: str | None = None, error: str | None = None
+    ) -> Response:
+        budgets = list(self.ops.budgets.list(limit=MAX_LISTED).items)
+        chosen_id = page.request.query_params.get("id") or page.form.get("budget_id")
+        chosen = None
+        if chosen_id:
+            chosen = next((b for b in budgets if b["id"] == chosen_id), None)
+            if chosen is None:
+                raise UnknownIdError("budget", chosen_id)
+        elif budgets:
+            chosen = budgets[0]
+        adjustments: tuple[Any, ...] = ()
+        overrides: tuple[Any, ...] = ()
+        campaigns: dict[str, str] = {}
+        if chosen is not None:
+            adjustments = self.ops.budgets.adjustments(chosen["id"])
+            overrides = self.ops.budgets.overrides(chosen["id"])
+            for each in chosen["lines"]:
+                if each["campaign_id"] and each["campaign_id"] not in campaigns:
+                    campaigns[each["campaign_id"]] = self.ops.campaigns.get(
+                        each["campaign_id"]
+                    ).name
+        waiting = [r for r in self.budget_requests.all() if chosen and r.budget_id == chosen["id"]]
+        person = page.person
+        return self.render(
+            page,
+            "budget.html",
+            422 if error else 200,
+            budgets=budgets,
+            chosen=chosen,
+            campaigns=campaigns,
+            adjustments=adjustments,
+            overrides=overrides,
+            waiting=waiting,
+            categories=[c.value for c in BudgetCategory],
+            may_spend=_may(person, "budget.record_expense"),
+            may_adjust=_may(person, "budget.adjust"),
+            may_approve_adjustment=_may(person, "budget.approve_adjustment"),
+            may_authorize_override=_may(person, "budget.authorize_override"),
+            people={
+                login: self._person_name(login)
+                for login in _logins(adjustments, overrides, waiting)
+            },
+            message=message,
+            error=error,
+            form=page.form,
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    def _person_name(self, login: str) -> str:
+        user = self.ops.users.find(login)
+        return login if user is None or not user.name else f"{user.name} ({login})"
+
+    def _open_budget(self, page: Page) -> Mapping[str, Any]:
+        budget_id = page.form.get("budget_id", "")
+        found = next(
+            (b for b in self.ops.budgets.list(limit=MAX_LISTED).items if b["id"] == budget_id),
+            None,
+        )
+        if found is None:
+            raise UnknownIdError("budget", budget_id)
+        return found
+
+    def record_expense(self, page: Page) -> Response:
+        authorize(page.person, "budget.record_expense")
+        chosen = self._open_budget(page)
+        form = page.form
+        try:
+            vendor = budget_forms.line(form.get("vendor", ""), "vendor")
+            invoice = budget_forms.line(form.get("invoice_reference", ""), "invoice reference")
+            spent = budget_forms.amount(form.get("amount", ""))
+            category = budget_forms.category(form.get("category", ""))
+            try:
+                self.ops.budgets.record_expense(
+                    page.person,
+                    chosen["id"],
+                    vendor=vendor,
+                    invoice_reference=invoice,
+                    amount=Money(spent, chosen["currency"]),
+                    category=category,
+                )
+            except OverspendError as over:
+                if form.get("request_override") != "on":
+                    raise
+                reason = budget_forms.line(form.get("reason", ""), "reason")
+                self.budget_requests.add(
+                    kind="expense",
+                    budget_id=chosen["id"],
+                    requested_by=page.person.id,
+                    reason=reason,
+                    vendor=vendor,
+                    invoice_reference=invoice,
+                    amount=spent,
+                    category=category,
+                )
+                return self.budget(
+                    page, message=_t(page, "budget.override_requested", detail=str(over))
+                )
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.budget(page, error=str(refused))
+        return self.budget(page, message=_t(page, "budget.expense_recorded"))
+
+    def request_adjustment(self, page: Page) -> Response:
+        authorize(page.person, "budget.adjust")
+        chosen = self._open_budget(page)
+        form = page.form
+        try:
+            if chosen["status"] != "open":
+                raise MalformedRequestError("budget_id", _t(page, "budget.closed"))
+            allocation = budget_forms.amount(form.get("allocation", ""))
+            Money(allocation, chosen["currency"])  # the currency's minor unit
+            self.budget_requests.add(
+                kind="adjustment",
+                budget_id=chosen["id"],
+                requested_by=page.person.id,
+                category=budget_forms.category(form.get("category", "")),
+                amount=allocation,
+                reason=budget_forms.line(form.get("reason", ""), "reason"),
+            )
+        except LibopsError as refused:
+            return self.budget(page, error=str(refused))
+        return self.budget(page, message=_t(page, "budget.adjustment_requested"))
+
+    def decide(self, page: Page) -> Response:
+        request = self.budget_requests.get(page.form.get("request_id", ""))
+        decision = page.form.get("decision")
+        page.form.setdefault("budget_id", request.budget_id)
+        needs = (
+            "budget.approve_adjustment"
+            if request.kind == "adjustment"
+            else ("budget.authorize_override")
+        )
+        if decision == "withdraw":
+            if request.requested_by != page.person.id:
+                authorize(page.person, needs)
+            self.budget_requests.remove(request.id)
+            return self.budget(page, message=_t(page, "budget.withdrawn"))
+        authorize(page.person, needs)
+        if decision == "decline":
+            self.budget_requests.remove(request.id)
+            return self.budget(page, message=_t(page, "budget.declined"))
+        if decision != "approve":
+            raise MalformedRequestError(
+                "decision", f"decision is approve, decline or withdraw, not {decision!r}"
+            )
+        try:
+            if request.requested_by == page.person.id:
+                raise SelfApprovalError(
+                    f"{page.person.id} cannot approve their own request; another budget owner must"
+                )
+            requester = self.ops.users.find(request.requested_by)
+            if requester is None or requester.disabled:
+                raise SelfApprovalError(
+                    _t(page, "budget.requester_gone", login=request.requested_by)
+                )
+            currency = self._open_budget(page)["currency"]
+            money = Money(request.amount, currency)
+            if request.kind == "adjustment":
+                self.ops.budgets.change_allocation(
+                    requester.actor(),
+                    request.budget_id,
+                    category=request.category,
+                    allocation=money,
+                    reason=request.reason,
+                    approver=page.person,
+                )
+            else:
+                self.ops.budgets.record_expense(
+                    requester.actor(),
+                    request.budget_id,
+                    vendor=request.vendor or "",
+                    invoice_reference=request.invoice_reference or "",
+                    amount=money,
+                    category=request.category,
+                    override=Override(page.person, request.reason),
+                )
+        except PermissionDeniedError:
+            raise
+        except LibopsError as refused:
+            return self.budget(page, error=str(refused))
+        self.budget_requests.remove(request.id)
+        return self.budget(page, message=_t(page, "budget.approved"))
+
     def users(self, page: Page) -> Response:
         authorize(page.person, "user.add")
         people = [self.ops.users.get(login) for login in self.ops.users.logins()]
@@ -835,6 +1030,10 @@ class WebApp:
             Route("/questions", self.page(self.questions)),
             Route("/questions/escalate", self.page(self.escalate_questions), methods=["POST"]),
             Route("/questions/{question_id}", self.page(self.question), methods=both),
+            Route("/budget", self.page(self.budget)),
+            Route("/budget/expense", self.page(self.record_expense), methods=["POST"]),
+            Route("/budget/adjustment", self.page(self.request_adjustment), methods=["POST"]),
+            Route("/budget/decide", self.page(self.decide), methods=["POST"]),
             Route("/admin/users", self.page(self.users)),
             Route("/public/contests", self.page(self.verify, signed_in=False)),
             Route("/public/contests/{contest_id}", self.page(self.verify, signed_in=False)),
@@ -855,6 +1054,18 @@ def _uuid(text: str, kind: str = "post") -> UUID:
         return UUID(text)
     except ValueError:
         raise UnknownIdError(kind, text) from None
+
+
+def _logins(*groups: Any) -> set[str]:
+    """Everyone named as requester, recorder or approver in ``groups``."""
+    found: set[str] = set()
+    for group in groups:
+        for item in group:
+            for name in ("requested_by", "approved_by", "recorded_by"):
+                value = getattr(item, name, None)
+                if value:
+                    found.add(value)
+    return found
 
 
 def _duration(page: Page, span: timedelta) -> str:

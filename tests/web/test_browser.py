@@ -24,7 +24,14 @@ import pytest
 from libops import LibOps
 from libops.adapters.clock import ManualClock
 from libops.testing.serving import Server, free_port, running_server
-from tests.web.support import OPERATOR, PASSWORD, add_team, approved_post, drawn_contest
+from tests.web.support import (
+    OPERATOR,
+    PASSWORD,
+    add_team,
+    approved_post,
+    drawn_contest,
+    open_budget,
+)
 
 REQUIRE_BROWSER_VAR = "LIBOPS_REQUIRE_BROWSER"
 BROWSERS = ("chromium", "chromium-browser")
@@ -436,3 +443,40 @@ def test_an_admin_publishes_by_hand_and_the_dashboard_shows_it(
     page.get_by_role("link", name="Dashboard").click()
     assert page.get_by_role("row", name="Mastodon").locator("td").first.inner_text() == "1"
     admin.shot("hand-published-dashboard")
+
+
+def test_a_budget_owner_approves_an_adjustment_the_requester_cannot(
+    people: Any, site: tuple[Server, str, str]
+) -> None:
+    _, store, _ = site
+    with LibOps.open(store) as ops:
+        budget = open_budget(ops)
+    requester, approver = people(), people()
+    requester.sign_in("sun.li")
+    page = requester.page
+    page.get_by_role("link", name="Budget").click()
+    page.goto(f"/budget?id={budget}")
+    assert_labelled(page)
+    page.get_by_label("Category").nth(1).select_option("promotion")
+    page.get_by_label("New allocation (CNY)").fill("8000")
+    page.get_by_label("Reason").fill("World Book Day posters")
+    page.get_by_role("button", name="Send for approval").click()
+    page.wait_for_selector("#form-message")
+    row = page.get_by_role("row", name="Set the promotion allocation to 8000 CNY")
+    assert "another budget owner approves it" in row.inner_text()
+    assert row.get_by_role("button", name="Approve").count() == 0  # not for the requester
+    approver.sign_in("zhou.min")
+    other = approver.page
+    other.goto(f"/budget?id={budget}")
+    other.get_by_role("row", name="Set the promotion allocation to 8000 CNY").get_by_role(
+        "button", name="Approve"
+    ).click()
+    other.wait_for_selector("#form-message")
+    assert other.inner_text("#form-message") == "Approved and recorded."
+    assert "Asked by Sun Li (sun.li), approved by Zhou Min (zhou.min)" in other.inner_text(
+        "#budget-history"
+    )
+    approver.shot("budget-approved")
+    with LibOps.open(store) as ops:
+        (adjustment,) = ops.budgets.adjustments(budget)
+    assert (adjustment.requested_by, adjustment.approved_by) == ("sun.li", "zhou.min")

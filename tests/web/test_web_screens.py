@@ -623,3 +623,198 @@ class TestBudget:
         assert "推广" in text
         assert "登记支出" in text
         assert "申请调整预算" in text
+
+
+def heat_cell(text: str, likelihood: int, impact: int) -> str:
+    """The text of the heat map's cell for ``likelihood`` and ``impact``."""
+    table = section(text, "heat-map")
+    rows = re.findall(r"<tr><th scope=\"row\">Likelihood (\d)</th>(.*?)</tr>", table, re.S)
+    cells = dict(rows)[str(likelihood)]
+    found = re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)
+    return re.sub(r"<[^>]+>", "", found[impact - 1]).strip()
+
+
+class TestRisks:
+    def test_the_register_and_its_heat_map(self, stored: LibOps) -> None:
+        site = stored
+        admin = browser(site, "chen.jie")
+        page = admin.get("/risks")
+        assert page.status_code == 200
+        assert heat_cell(page.text, 4, 3) == "0 high"
+        assert heat_cell(page.text, 5, 5) == "0 critical"
+        assert heat_cell(page.text, 1, 1) == "0 low"
+        for title in ("Weibo outage <b>", "Account locked"):
+            recorded = admin.submit(
+                "/risks/identify",
+                {
+                    "title": title,
+                    "category": "technical",
+                    "likelihood": "4",
+                    "impact": "3",
+                    "owner": "chen.jie",
+                    "description": "",
+                },
+                "/risks",
+            )
+            assert recorded.status_code == 200
+            assert "The risk is recorded." in recorded.text
+        assert heat_cell(recorded.text, 4, 3) == "2 high"
+        assert "Weibo outage &lt;b&gt;" in section(recorded.text, "risk-list")
+        risk_id = re.search(r'name="risk_id" value="([0-9a-f-]+)"', recorded.text)
+        assert risk_id is not None
+        moved = admin.submit(
+            "/risks/reassess",
+            {
+                "risk_id": risk_id[1],
+                "likelihood": "5",
+                "impact": "5",
+                "reason": "it happened twice",
+            },
+            "/risks",
+        )
+        assert "The risk is reassessed." in moved.text
+        assert heat_cell(moved.text, 4, 3) == "1 high"
+        assert heat_cell(moved.text, 5, 5) == "1 critical"
+        assert "escalated" in section(moved.text, "risk-list")
+
+    @pytest.mark.parametrize(
+        ("path", "form", "says"),
+        [
+            (
+                "/risks/identify",
+                {
+                    "title": "T",
+                    "category": "technical",
+                    "likelihood": "6",
+                    "impact": "1",
+                    "owner": "chen.jie",
+                },
+                "likelihood is a whole number from 1 to 5",
+            ),
+            (
+                "/risks/identify",
+                {
+                    "title": "T",
+                    "category": "technical",
+                    "likelihood": "1",
+                    "impact": "x",
+                    "owner": "chen.jie",
+                },
+                "impact is a whole number",
+            ),
+            (
+                "/risks/identify",
+                {
+                    "title": "",
+                    "category": "technical",
+                    "likelihood": "1",
+                    "impact": "1",
+                    "owner": "chen.jie",
+                },
+                "title",
+            ),
+            (
+                "/risks/identify",
+                {
+                    "title": "T",
+                    "category": "weather",
+                    "likelihood": "1",
+                    "impact": "1",
+                    "owner": "chen.jie",
+                },
+                "weather",
+            ),
+        ],
+    )
+    def test_a_bad_form_is_refused_and_records_nothing(
+        self, site: LibOps, path: str, form: dict[str, str], says: str
+    ) -> None:
+        admin = browser(site, "chen.jie")
+        before = events(site)
+        refused = admin.submit(path, form, "/risks")
+        assert refused.status_code == 422
+        assert says in section(refused.text, "form-error")
+        assert events(site) == before
+
+    def test_a_reassessment_needs_a_reason(self, site: LibOps) -> None:
+        admin = browser(site, "chen.jie")
+        admin.submit(
+            "/risks/identify",
+            {
+                "title": "T",
+                "category": "market",
+                "likelihood": "2",
+                "impact": "2",
+                "owner": "chen.jie",
+            },
+            "/risks",
+        )
+        risk_id = re.search(r'name="risk_id" value="([0-9a-f-]+)"', admin.get("/risks").text)
+        assert risk_id is not None
+        before = events(site)
+        refused = admin.submit(
+            "/risks/reassess",
+            {"risk_id": risk_id[1], "likelihood": "3", "impact": "3", "reason": ""},
+            "/risks",
+        )
+        assert refused.status_code == 422
+        assert events(site) == before
+
+    def test_who_may_do_what(self, site: LibOps) -> None:
+        reviewer = browser(site, "wang.fang")
+        page = reviewer.get("/risks").text
+        # A reviewer may record content risks only, and reassess none.
+        form = section(page, "risk-category")
+        assert '<option value="content"' in form
+        assert 'value="technical"' not in form
+        refused = reviewer.submit(
+            "/risks/identify",
+            {
+                "title": "T",
+                "category": "technical",
+                "likelihood": "1",
+                "impact": "1",
+                "owner": "wang.fang",
+            },
+            "/risks",
+        )
+        assert refused.status_code == 403
+        accepted = reviewer.submit(
+            "/risks/identify",
+            {
+                "title": "A misleading post",
+                "category": "content",
+                "likelihood": "2",
+                "impact": "3",
+                "owner": "wang.fang",
+            },
+            "/risks",
+        )
+        assert accepted.status_code == 200
+        assert 'action="/risks/reassess"' not in accepted.text
+        auditor = browser(site, "zhao.lei")
+        seen = auditor.get("/risks").text
+        assert "A misleading post" in seen
+        assert '<form method="post" action="/risks' not in seen
+        before = events(site)
+        refused = auditor.submit(
+            "/risks/identify",
+            {
+                "title": "T",
+                "category": "content",
+                "likelihood": "1",
+                "impact": "1",
+                "owner": "zhao.lei",
+            },
+            "/risks",
+        )
+        assert refused.status_code == 403
+        assert events(site) == before
+
+    def test_in_chinese(self, site: LibOps) -> None:
+        admin = browser(site, "chen.jie")
+        admin.submit("/language", {"lang": "zh"}, "/")
+        text = admin.get("/risks").text
+        assert "风险热力图" in text
+        assert "可能性 5" in text
+        assert "极高" in text

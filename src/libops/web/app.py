@@ -49,6 +49,8 @@ from libops.domain.errors import (
 from libops.domain.permissions import authorize, roles_for
 from libops.domain.platforms import REGISTRY
 from libops.domain.post import PostStatus
+from libops.domain.risk import MAX_RATING as RATINGS
+from libops.domain.risk import RiskCategory, RiskLevel, level_for
 from libops.domain.values import (
     Actor,
     ContentType,
@@ -228,6 +230,7 @@ class WebApp:
             nav.append(("/publishing", t("nav.publishing")))
             nav.append(("/questions", t("nav.questions")))
             nav.append(("/budget", t("nav.budget")))
+            nav.append(("/risks", t("nav.risks")))
             if _may(actor, "post.draft"):
                 nav.append(("/posts/new", t("nav.new_post")))
             if _may(actor, "user.add"):
@@ -959,6 +962,96 @@ class WebApp:
         self.budget_requests.remove(request.id)
         return self.budget(page, message=_t(page, "budget.approved"))
 
+    # --- risks --------------------------------------------------------------------------
+
+    def risks(
+        self, page: Page, *, message: str | None = None, error: str | None = None
+    ) -> Response:
+        engine = self.ops.projections
+        engine.run()
+        view = engine.view("risks")
+        register = view.get("register") or {}
+        heat = register.get("heat_map") or [[0] * RATINGS for _ in range(RATINGS)]
+        # Rows: likelihood 5 (top) to 1; columns: impact 1 to 5; each cell its count and level.
+        grid = [
+            (
+                likelihood,
+                [
+                    (impact, heat[likelihood - 1][impact - 1], level_for(likelihood * impact).value)
+                    for impact in range(1, RATINGS + 1)
+                ],
+            )
+            for likelihood in range(RATINGS, 0, -1)
+        ]
+        open_risks = sorted(
+            (
+                (key.removeprefix("risk:"), doc)
+                for key, doc in view.items()
+                if key.startswith("risk:") and doc.get("status") == "open"
+            ),
+            key=lambda pair: (-pair[1]["score"], pair[1]["title"]),
+        )
+        person = page.person
+        return self.render(
+            page,
+            "risks.html",
+            422 if error else 200,
+            grid=grid,
+            register=register,
+            open_risks=open_risks,
+            ratings=list(range(1, RATINGS + 1)),
+            categories=[c.value for c in RiskCategory],
+            logins=self.ops.users.logins(),
+            may_identify=_may(person, "risk.identify") or _may(person, "risk.identify_content"),
+            content_only=not _may(person, "risk.identify"),
+            may_reassess=_may(person, "risk.reassess"),
+            levels=[level.value for level in RiskLevel],
+            message=message,
+            error=error,
+            form=page.form,
+        )
+
+    def identify_risk(self, page: Page) -> Response:
+        form = page.form
+        category = form.get("category", "")
+        authorize(
+            page.person,
+            "risk.identify_content" if category == RiskCategory.CONTENT.value else "risk.identify",
+        )
+        try:
+            self.ops.risks.identify(
+                page.person,
+                title=form.get("title", ""),
+                category=category,
+                likelihood=_rating(form.get("likelihood", ""), "likelihood"),
+                impact=_rating(form.get("impact", ""), "impact"),
+                owner=form.get("owner", ""),
+                description=form.get("description", ""),
+            )
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.risks(page, error=str(refused))
+        return self.risks(page, message=_t(page, "risks.identified"))
+
+    def reassess_risk(self, page: Page) -> Response:
+        authorize(page.person, "risk.reassess")
+        form = page.form
+        risk_id = _uuid(form.get("risk_id", ""), "risk")
+        try:
+            self.ops.risks.reassess(
+                page.person,
+                risk_id,
+                likelihood=_rating(form.get("likelihood", ""), "likelihood"),
+                impact=_rating(form.get("impact", ""), "impact"),
+                reason=form.get("reason", ""),
+            )
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.risks(page, error=str(refused))
+        return self.risks(page, message=_t(page, "risks.reassessed"))
+
     def users(self, page: Page) -> Response:
         authorize(page.person, "user.add")
         people = [self.ops.users.get(login) for login in self.ops.users.logins()]
@@ -1034,6 +1127,9 @@ class WebApp:
             Route("/budget/expense", self.page(self.record_expense), methods=["POST"]),
             Route("/budget/adjustment", self.page(self.request_adjustment), methods=["POST"]),
             Route("/budget/decide", self.page(self.decide), methods=["POST"]),
+            Route("/risks", self.page(self.risks)),
+            Route("/risks/identify", self.page(self.identify_risk), methods=["POST"]),
+            Route("/risks/reassess", self.page(self.reassess_risk), methods=["POST"]),
             Route("/admin/users", self.page(self.users)),
             Route("/public/contests", self.page(self.verify, signed_in=False)),
             Route("/public/contests/{contest_id}", self.page(self.verify, signed_in=False)),
@@ -1054,6 +1150,15 @@ def _uuid(text: str, kind: str = "post") -> UUID:
         return UUID(text)
     except ValueError:
         raise UnknownIdError(kind, text) from None
+
+
+def _rating(text: str, field: str) -> int:
+    """``text`` as a rating from 1 to 5 (the form's choice)."""
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= RATINGS:
+        return int(text)
+    raise MalformedRequestError(
+        field, f"{field} is a whole number from 1 to {RATINGS}, not {text!r}"
+    )
 
 
 def _logins(*groups: Any) -> set[str]:

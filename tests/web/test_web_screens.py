@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from uuid import uuid4
 
 import pytest
@@ -818,3 +819,181 @@ class TestRisks:
         assert "风险热力图" in text
         assert "可能性 5" in text
         assert "极高" in text
+
+
+def busy(ops: LibOps, weibo: SandboxPlatform) -> dict[str, str]:
+    """A store with something on every screen: posts (scheduled, failed, to publish by hand),
+    a question, a budget with a waiting adjustment, a risk. Their ids by name."""
+    from libops.web.budget import Requests
+
+    scheduled = approved_post(ops, "Scheduled <post>", {"weibo": "Soon"})
+    ops.posts.schedule(OPERATOR, scheduled, "weibo", ops.app.clock.now() + timedelta(days=1))
+    failed = approved_post(ops, "Failed post", {"weibo": "Failing"})
+    weibo.fail_next(1)
+    with pytest.raises(PublishFailedError):
+        ops.publishing.publish(OPERATOR, failed, "weibo")
+    by_hand = approved_post(ops, "By hand", {"mastodon": "Toot"})
+    question = ask(ops, "Open on Sunday?", 30)
+    budget = open_budget(ops)
+    views = ops.open_view_store()
+    try:
+        Requests(views, ops.app.clock.now).add(
+            kind="adjustment",
+            budget_id=budget,
+            requested_by="sun.li",
+            category="promotion",
+            amount=Decimal("9000"),
+            reason="more posters",
+        )
+    finally:
+        views.close()
+    risk = ops.risks.identify(
+        OPERATOR, title="Outage", category="technical", likelihood=3, impact=4, owner="chen.jie"
+    )
+    return {
+        "scheduled": str(scheduled),
+        "failed": str(failed),
+        "by_hand": str(by_hand),
+        "question": question,
+        "budget": budget,
+        "risk": str(risk),
+    }
+
+
+class TestActivity:
+    def test_the_log_latest_first_and_paged(self, stored: LibOps, weibo: SandboxPlatform) -> None:
+        site = stored
+        busy(site, weibo)
+        for n in range(15):  # three entries each: drafted, submitted, approved
+            approved_post(site, f"Post {n}", {"weibo": f"Text {n}"})
+        total = events(site)
+        reader = browser(site, "li.na")
+        page = reader.get("/activity")
+        assert page.status_code == 200
+        table = section(page.text, "activity")
+        numbers = [int(n) for n in re.findall(r'<th scope="row" class="number">(\d+)</th>', table)]
+        assert numbers == sorted(numbers, reverse=True)
+        assert len(numbers) == 50
+        assert "Risk.Identified" in table
+        assert "chen.jie" in table
+        assert "Open on Sunday?" not in page.text  # a reader's text is personal data
+        older = re.search(r'href="/activity\?before=(\d+)" rel="next"', page.text)
+        assert older is not None
+        earlier = reader.get(f"/activity?before={older[1]}")
+        first = [
+            int(n)
+            for n in re.findall(r'class="number">(\d+)</th>', section(earlier.text, "activity"))
+        ]
+        assert first[0] == numbers[-1] - 1
+        assert 'rel="prev"' in earlier.text
+        assert total >= numbers[0]
+
+    @pytest.mark.parametrize("before", ["x", "0", "-3"])
+    def test_a_bad_position_is_refused(self, site: LibOps, before: str) -> None:
+        refused = browser(site, "li.na").get(f"/activity?before={before}")
+        assert refused.status_code == 422
+        assert "before is an entry" in refused.text
+
+
+GET_PAGES = (
+    "/",
+    "/posts",
+    "/calendar",
+    "/calendar?month=2026-04",
+    "/publishing",
+    "/questions",
+    "/questions?state=answered",
+    "/questions/{question}",
+    "/budget",
+    "/risks",
+    "/activity",
+    "/public/contests",
+)
+REFUSED_PAGES = ("/review", "/posts/new", "/admin/users", "/publishing/by-hand/{by_hand}/mastodon")
+
+
+class TestAuditor:
+    def test_an_auditor_reads_every_screen_and_changes_nothing(
+        self, stored: LibOps, weibo: SandboxPlatform
+    ) -> None:
+        site = stored
+        made = busy(site, weibo)
+        auditor = browser(site, "zhao.lei")
+        site.projections.run()
+        before = events(site)
+        for path in GET_PAGES:
+            page = auditor.get(path.format(**made))
+            assert page.status_code == 200, path
+            # Only the language switch and signing out: no form that changes anything.
+            actions = re.findall(r'<form method="post"(?: action="([^"]*)")?', page.text)
+            assert set(actions) <= {"/language", "/sign-out"}, (path, actions)
+        for path in REFUSED_PAGES:
+            assert auditor.get(path.format(**made)).status_code == 403, path
+        waiting = re.search(
+            r'name="request_id" value="([0-9a-f]+)"', browser(site, "sun.li").get("/budget").text
+        )
+        assert waiting is not None
+        posts = [
+            ("/publishing/publish", {"post_id": made["failed"], "platform": "weibo"}),
+            (
+                "/publishing/schedule",
+                {"post_id": made["by_hand"], "platform": "mastodon", "at": "2026-05-01T10:00"},
+            ),
+            (f"/publishing/by-hand/{made['by_hand']}/mastodon", {"url": "https://example.org/1"}),
+            ("/questions/escalate", {}),
+            (f"/questions/{made['question']}", {"action": "answer", "answer": "Yes"}),
+            (f"/questions/{made['question']}", {"action": "read", "reason": "curious"}),
+            (
+                "/budget/expense",
+                {
+                    "budget_id": made["budget"],
+                    "vendor": "V",
+                    "invoice_reference": "I",
+                    "amount": "1",
+                    "category": "promotion",
+                },
+            ),
+            (
+                "/budget/adjustment",
+                {
+                    "budget_id": made["budget"],
+                    "category": "promotion",
+                    "allocation": "1",
+                    "reason": "r",
+                },
+            ),
+            ("/budget/decide", {"request_id": waiting[1], "decision": "approve"}),
+            ("/budget/decide", {"request_id": waiting[1], "decision": "decline"}),
+            (
+                "/risks/identify",
+                {
+                    "title": "T",
+                    "category": "content",
+                    "likelihood": "1",
+                    "impact": "1",
+                    "owner": "zhao.lei",
+                },
+            ),
+            (
+                "/risks/reassess",
+                {"risk_id": made["risk"], "likelihood": "1", "impact": "1", "reason": "r"},
+            ),
+            (
+                "/posts/new",
+                {
+                    "title": "T",
+                    "body": "B",
+                    "content_type": "news",
+                    "format": "image_text",
+                    "variant_weibo": "W",
+                },
+            ),
+            (f"/review/{made['scheduled']}", {"decision": "approve"}),
+        ]
+        for path, form in posts:
+            refused = auditor.submit(path, form, "/activity")
+            assert refused.status_code == 403, path
+        assert events(site) == before
+        assert (
+            "Set the promotion allocation to 9000 CNY" in auditor.get("/budget").text
+        )  # still waiting

@@ -60,6 +60,9 @@ from libops.domain.values import (
     PostVariant,
     ReviewChecklist,
 )
+from libops.projections.activity import PAGE_SIZE as ACTIVITY_PAGE_SIZE
+from libops.projections.activity import expand, summarised
+from libops.projections.activity import page_key as activity_page_key
 from libops.web import budget as budget_forms
 from libops.web import calendar, publishing
 from libops.web.sessions import Session, Sessions
@@ -83,6 +86,9 @@ SECURE_PREFIX: Final = "__Host-"
 
 MAX_LISTED: Final = 100
 """How many rows a list page (readers' questions) shows at once (then a link to the next)."""
+
+ACTIVITY_PAGE: Final = 50
+"""How many entries of the activity log a page shows (the latest first)."""
 
 POSTS_PAGE: Final = 30
 """How many posts the posts page lists (the latest first): each sealed title is opened."""
@@ -231,6 +237,7 @@ class WebApp:
             nav.append(("/questions", t("nav.questions")))
             nav.append(("/budget", t("nav.budget")))
             nav.append(("/risks", t("nav.risks")))
+            nav.append(("/activity", t("nav.activity")))
             if _may(actor, "post.draft"):
                 nav.append(("/posts/new", t("nav.new_post")))
             if _may(actor, "user.add"):
@@ -1052,6 +1059,42 @@ class WebApp:
             return self.risks(page, error=str(refused))
         return self.risks(page, message=_t(page, "risks.reassessed"))
 
+    # --- activity log -------------------------------------------------------------------
+
+    def activity(self, page: Page) -> Response:
+        engine = self.ops.projections
+        engine.run()
+        total = int(engine.get("activity", "sequence") or 0)
+        before_text = page.request.query_params.get("before")
+        before = total + 1
+        if before_text is not None:
+            if not before_text.isascii() or not before_text.isdigit() or int(before_text) < 1:
+                raise MalformedRequestError(
+                    "before", f"before is an entry's number (1 or more), not {before_text!r}"
+                )
+            before = min(int(before_text), total + 1)
+        first = max(1, before - ACTIVITY_PAGE)
+        pages: dict[str, list[Any]] = {}
+        rows = []
+        for sequence in range(before - 1, first - 1, -1):
+            key = activity_page_key(sequence)
+            if key not in pages:
+                pages[key] = engine.get("activity", key) or []
+            index = (sequence - 1) % ACTIVITY_PAGE_SIZE
+            if index < len(pages[key]):
+                found = summarised(self.ops.event_log(), expand(pages[key][index]))
+                found["recorded_at"] = datetime.fromisoformat(found["recorded_at"])
+                rows.append(found)
+        return self.render(
+            page,
+            "activity.html",
+            rows=rows,
+            total=total,
+            older=first if first > 1 else None,
+            newer=before + ACTIVITY_PAGE if before <= total else None,
+            zone=self.ops.posts.cadence.zone,
+        )
+
     def users(self, page: Page) -> Response:
         authorize(page.person, "user.add")
         people = [self.ops.users.get(login) for login in self.ops.users.logins()]
@@ -1130,6 +1173,7 @@ class WebApp:
             Route("/risks", self.page(self.risks)),
             Route("/risks/identify", self.page(self.identify_risk), methods=["POST"]),
             Route("/risks/reassess", self.page(self.reassess_risk), methods=["POST"]),
+            Route("/activity", self.page(self.activity)),
             Route("/admin/users", self.page(self.users)),
             Route("/public/contests", self.page(self.verify, signed_in=False)),
             Route("/public/contests/{contest_id}", self.page(self.verify, signed_in=False)),

@@ -347,4 +347,17 @@ STRINGS: Final[dict[str, str]] = {
     "risk_category.technical": "technical",
     "risk_category.market": "market",
     "risk_category.regulatory": "regulatory",
+    # --- issue 16, more screens (web1): the activity log ---
+    "nav.activity": "Activity",
+    "activity.title": "Activity log",
+    "activity.intro": "Who did what, when, latest first ({total} entries in all). A reader's "
+    "personal data never shows here.",
+    "activity.pages": "Earlier and later entries",
+    "activity.newer": "← Later entries",
+    "activity.older": "Earlier entries →",
+    "activity.when": "When",
+    "activity.who": "Who",
+    "activity.what": "What",
+    "activity.summary": "Details",
+    "activity.none": "Nothing is recorded yet.",
 }

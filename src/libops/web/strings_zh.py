@@ -341,4 +341,16 @@ STRINGS: Final[dict[str, str]] = {
     "risk_category.technical": "技术",
     "risk_category.market": "市场",
     "risk_category.regulatory": "政策法规",
+    # --- issue 16, more screens (web1): the activity log ---
+    "nav.activity": "操作日志",
+    "activity.title": "操作日志",
+    "activity.intro": "谁在何时做了什么，最新的在前（共 {total} 条）。这里从不显示读者的个人信息。",
+    "activity.pages": "更早和更晚的记录",
+    "activity.newer": "← 更晚的记录",
+    "activity.older": "更早的记录 →",
+    "activity.when": "时间",
+    "activity.who": "操作人",
+    "activity.what": "操作",
+    "activity.summary": "详情",
+    "activity.none": "还没有任何记录。",
 }

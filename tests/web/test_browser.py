@@ -480,3 +480,49 @@ def test_a_budget_owner_approves_an_adjustment_the_requester_cannot(
     with LibOps.open(store) as ops:
         (adjustment,) = ops.budgets.adjustments(budget)
     assert (adjustment.requested_by, adjustment.approved_by) == ("sun.li", "zhou.min")
+
+
+AUDITED = (
+    "Dashboard",
+    "Posts",
+    "Calendar",
+    "Publishing",
+    "Questions",
+    "Budget",
+    "Risks",
+    "Activity",
+)
+"""The screens an auditor reaches from the navigation."""
+
+
+def test_an_auditor_reads_everything_and_changes_nothing(
+    people: Any, site: tuple[Server, str, str]
+) -> None:
+    _, store, _ = site
+    _approved(store, "Audited post", {"mastodon": "Toot for the auditor"})
+    with LibOps.open(store) as ops:
+        before = ops.app.recorder.max_notification_id()
+    auditor = people()
+    auditor.sign_in("zhao.lei")
+    page = auditor.page
+    assert page.get_by_role("link", name="New post").count() == 0
+    assert page.get_by_role("link", name="Review queue").count() == 0
+    for name in AUDITED:
+        page.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
+        page.wait_for_load_state()
+        assert page.locator("#error-message").count() == 0, name
+        actions = page.eval_on_selector_all(
+            "form[method=post]", "forms => forms.map(f => f.getAttribute('action'))"
+        )
+        assert set(actions) <= {"/language", "/sign-out"}, (name, actions)
+        assert_labelled(page)
+    assert page.locator("#activity tbody tr").count() > 0  # the last screen: the activity log
+    for path in ("/review", "/posts/new", "/admin/users"):
+        answer = page.goto(path)
+        assert answer is not None
+        assert answer.status == 403, path
+    page.goto("/activity")
+    auditor.shot("auditor-activity")
+    with LibOps.open(store) as ops:
+        after = ops.app.recorder.max_notification_id()
+    assert after == before

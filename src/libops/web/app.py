@@ -435,6 +435,8 @@ class WebApp:
 
     def _title(self, item: Mapping[str, Any]) -> str:
         title = item.get("title") or {}
+        if isinstance(title, str):  # the lists give it opened (sealed titles too)
+            return title
         if isinstance(title, Mapping) and "text" in title:
             return str(title["text"])
         return self.ops.posts.get(item["id"]).title

@@ -82,8 +82,9 @@ def status(ops: LibOps, title_of: Callable[[Mapping[str, Any]], str]) -> Status:
     found: dict[str, list[Variant]] = {
         k: [] for k in ("ready", "due", "scheduled", "failed", "by_hand", "published")
     }
-    for row in _rows(ops):
-        title = title_of(row)
+    rows = _rows(ops)
+    for row in rows:
+        title = ""  # filled in below, only for the variants shown (a title may be sealed)
         for platform, entry in sorted(row["platforms"].items()):
             state = entry["status"]
             has_gateway = platform in gateways
@@ -123,12 +124,23 @@ def status(ops: LibOps, title_of: Callable[[Mapping[str, Any]], str]) -> Status:
                     )
                 )
     never = datetime.max.replace(tzinfo=now.tzinfo)
-    published = sorted(found["published"], key=lambda v: v.at or never, reverse=True)
+    by_id = {row["id"]: row for row in rows}
+    titles: dict[str, str] = {}
+
+    def titled(variants: list[Variant], *, latest: bool = False) -> tuple[Variant, ...]:
+        ordered = sorted(variants, key=lambda v: v.at or never, reverse=latest)
+        if latest:
+            ordered = ordered[:PUBLISHED_SHOWN]
+        for variant in ordered:
+            if variant.post_id not in titles:
+                titles[variant.post_id] = title_of(by_id[variant.post_id])
+        return tuple(attrs.evolve(v, title=titles[v.post_id]) for v in ordered)
+
     return Status(
-        ready=tuple(found["ready"]),
-        due=tuple(sorted(found["due"], key=lambda v: v.at or never)),
-        scheduled=tuple(sorted(found["scheduled"], key=lambda v: v.at or never)),
-        failed=tuple(found["failed"]),
-        by_hand=tuple(sorted(found["by_hand"], key=lambda v: v.at or never)),
-        published=tuple(published[:PUBLISHED_SHOWN]),
+        ready=titled(found["ready"]),
+        due=titled(found["due"]),
+        scheduled=titled(found["scheduled"]),
+        failed=titled(found["failed"]),
+        by_hand=titled(found["by_hand"]),
+        published=titled(found["published"], latest=True),
     )

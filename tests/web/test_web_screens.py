@@ -997,3 +997,24 @@ class TestAuditor:
         assert (
             "Set the promotion allocation to 9000 CNY" in auditor.get("/budget").text
         )  # still waiting
+
+
+class TestLanguagePerPerson:
+    def test_the_language_chosen_is_used_at_the_next_sign_in_anywhere(self, stored: LibOps) -> None:
+        site = stored
+        first = browser(site, "li.na")
+        first.submit("/language", {"lang": "zh", "next": "/calendar"}, "/")
+        elsewhere = browser(site, "li.na")  # another browser, no language cookie of its own
+        assert '<html lang="zh-CN">' in elsewhere.get("/").text
+        other = browser(site, "wang.fang")
+        assert '<html lang="en">' in other.get("/").text
+        elsewhere.submit("/language", {"lang": "en"}, "/")
+        assert '<html lang="en">' in browser(site, "li.na").get("/").text
+
+    def test_a_visitor_choosing_remembers_nothing_for_anyone(self, site: LibOps) -> None:
+        visitor = browser(site)
+        visitor.post("/language", {"lang": "zh", "next": "/public/contests"})
+        assert '<html lang="en">' in browser(site, "li.na").get("/").text
+        refused = browser(site, "li.na").submit("/language", {"lang": "fr"}, "/")
+        assert refused.status_code == 422
+        assert '<html lang="en">' in browser(site, "li.na").get("/").text

@@ -65,6 +65,7 @@ from libops.projections.activity import expand, summarised
 from libops.projections.activity import page_key as activity_page_key
 from libops.web import budget as budget_forms
 from libops.web import calendar, publishing
+from libops.web.preferences import Preferences
 from libops.web.sessions import Session, Sessions
 from libops.web.strings_en import STRINGS as ENGLISH
 from libops.web.strings_zh import STRINGS as CHINESE
@@ -169,6 +170,7 @@ class WebApp:
         self.sessions = Sessions(self._views, ops.app.clock.now)
         self.authentication = Authentication(ops)
         self.budget_requests = budget_forms.Requests(self._views, ops.app.clock.now)
+        self.preferences = Preferences(self._views, frozenset(LANGUAGES))
         self.templates = Environment(
             loader=PackageLoader("libops.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -369,6 +371,9 @@ class WebApp:
             max_age=int(self.sessions.absolute.total_seconds()),
         )
         self._drop_cookie(response, SIGNIN_COOKIE)
+        preferred = self.preferences.language(actor.id)
+        if preferred is not None:
+            self._set_language(response, preferred)
         return response
 
     def sign_out(self, page: Page) -> Response:
@@ -384,6 +389,10 @@ class WebApp:
         if lang not in LANGUAGES:
             raise MalformedRequestError("lang", f"lang is one of en, zh, not {lang!r}")
         response = RedirectResponse(_local(page.form.get("next")), status_code=303)
+        self._set_language(response, lang)
+        return response
+
+    def _set_language(self, response: Response, lang: str) -> None:
         response.set_cookie(
             LANG_COOKIE,
             lang,
@@ -393,17 +402,21 @@ class WebApp:
             httponly=True,
             samesite="lax",
         )
-        return response
 
     def public_language(self, page: Page) -> Response:
         """The language switch, for visitors too: the origin is checked, and the session's
         CSRF token when signed in."""
         session_id = page.request.cookies.get(self.cookie_name(SESSION_COOKIE))
+        login = None
         if session_id:
             with contextlib.suppress(WebSessionError):
                 session = self.sessions.find(session_id)
                 session.check_csrf(page.form.get("csrf"))
-        return self.choose_language(page)
+                login = session.login
+        response = self.choose_language(page)
+        if login is not None:  # remembered for the person's next sign-in, on any browser
+            self.preferences.choose(login, page.form["lang"])
+        return response
 
     # --- screens ------------------------------------------------------------------------
 

@@ -30,6 +30,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+import libops.web.budget as budget_forms
+import libops.web.calendar as calendar
+import libops.web.publishing as publishing
 from libops.application.authentication import Authentication
 from libops.application.queries import QUESTION_STATES
 from libops.bootstrap import LibOps
@@ -63,8 +66,6 @@ from libops.domain.values import (
 from libops.projections.activity import PAGE_SIZE as ACTIVITY_PAGE_SIZE
 from libops.projections.activity import expand, summarised
 from libops.projections.activity import page_key as activity_page_key
-from libops.web import budget as budget_forms
-from libops.web import calendar, publishing
 from libops.web.preferences import Preferences
 from libops.web.sessions import Session, Sessions
 from libops.web.strings_en import STRINGS as ENGLISH

@@ -1018,3 +1018,39 @@ class TestLanguagePerPerson:
         refused = browser(site, "li.na").submit("/language", {"lang": "fr"}, "/")
         assert refused.status_code == 422
         assert '<html lang="en">' in browser(site, "li.na").get("/").text
+
+
+def test_a_budget_owner_cannot_authorise_their_own_overspend(site: LibOps) -> None:
+    budget = open_budget(site, promotion="100")
+    owner = browser(site, "sun.li")
+    owner.submit(
+        "/budget/expense",
+        {
+            "budget_id": budget,
+            "vendor": "Print shop",
+            "invoice_reference": "INV-10",
+            "amount": "150",
+            "category": "promotion",
+            "request_override": "on",
+            "reason": "posters",
+        },
+        "/budget",
+    )
+    waiting = section(owner.get("/budget").text, "requests")
+    assert 'value="approve"' not in waiting
+    request_id = re.search(r'name="request_id" value="([0-9a-f]+)"', waiting)
+    assert request_id is not None
+    before = events(site)
+    own = owner.submit(
+        "/budget/decide", {"request_id": request_id[1], "decision": "approve"}, "/budget"
+    )
+    assert own.status_code == 422
+    assert "cannot approve their own request" in own.text
+    assert events(site) == before
+    assert site.budgets.overrides(budget) == ()
+    withdrawn = owner.submit(
+        "/budget/decide", {"request_id": request_id[1], "decision": "withdraw"}, "/budget"
+    )
+    assert "The request is withdrawn." in withdrawn.text
+    assert "Nothing waits for approval." in withdrawn.text
+    assert events(site) == before

@@ -928,7 +928,7 @@ class WebApp:
     def decide(self, page: Page) -> Response:
         request = self.budget_requests.get(page.form.get("request_id", ""))
         decision = page.form.get("decision")
-        page.form.setdefault("budget_id", request.budget_id)
+        page.form["budget_id"] = request.budget_id  # the request's budget, whatever was posted
         needs = (
             "budget.approve_adjustment"
             if request.kind == "adjustment"

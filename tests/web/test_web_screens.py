@@ -128,6 +128,8 @@ class TestCalendar:
             ("week=2026-17", "week"),
             ("week=2026-W54", "week"),
             ("month=2026-13", "month"),
+            ("month=9999-12", "month"),
+            ("week=0001-W01", "week"),
             ("month=April", "month"),
             ("week=2026-W17&month=2026-04", "week"),
             ("platform=myspace", "platform"),
@@ -558,6 +560,11 @@ class TestBudget:
             ),
             (
                 "/budget/adjustment",
+                {"category": "promotion", "allocation": "9" * 40, "reason": "r"},
+                "too large",
+            ),
+            (
+                "/budget/adjustment",
                 {"category": "promotion", "allocation": "10", "reason": " "},
                 "reason is one line",
             ),
@@ -888,7 +895,7 @@ class TestActivity:
         assert 'rel="prev"' in earlier.text
         assert total >= numbers[0]
 
-    @pytest.mark.parametrize("before", ["x", "0", "-3"])
+    @pytest.mark.parametrize("before", ["x", "0", "-3", "9" * 5000])
     def test_a_bad_position_is_refused(self, site: LibOps, before: str) -> None:
         refused = browser(site, "li.na").get(f"/activity?before={before}")
         assert refused.status_code == 422

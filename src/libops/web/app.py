@@ -1084,7 +1084,12 @@ class WebApp:
         before_text = page.request.query_params.get("before")
         before = total + 1
         if before_text is not None:
-            if not before_text.isascii() or not before_text.isdigit() or int(before_text) < 1:
+            if (
+                not before_text.isascii()
+                or not before_text.isdigit()
+                or len(before_text) > 18
+                or int(before_text) < 1
+            ):
                 raise MalformedRequestError(
                     "before", f"before is an entry's number (1 or more), not {before_text!r}"
                 )
@@ -1214,7 +1219,7 @@ def _uuid(text: str, kind: str = "post") -> UUID:
 
 def _rating(text: str, field: str) -> int:
     """``text`` as a rating from 1 to 5 (the form's choice)."""
-    if text.isascii() and text.isdigit() and 1 <= int(text) <= RATINGS:
+    if len(text) == 1 and text.isascii() and text.isdigit() and 1 <= int(text) <= RATINGS:
         return int(text)
     raise MalformedRequestError(
         field, f"{field} is a whole number from 1 to {RATINGS}, not {text!r}"

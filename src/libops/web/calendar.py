@@ -26,6 +26,8 @@ from libops.web.key_dates import KEY_DATES
 _WEEK: Final = re.compile(r"(\d{4})-W(\d{2})")
 _MONTH: Final = re.compile(r"(\d{4})-(\d{2})")
 LISTING_PAGE: Final = 200
+YEARS: Final = range(1900, 3000)
+"""The years the calendar shows (a week or month beyond has no neighbours to link)."""
 
 
 @attrs.frozen
@@ -79,13 +81,13 @@ def parse_span(week: str | None, month: str | None, today: date) -> Span:
         raise QueryParameterError("week", "give a week or a month, not both")
     if month is not None:
         found = _MONTH.fullmatch(month.strip())
-        if found is None or not 1 <= int(found[2]) <= 12 or int(found[1]) < 1:
+        if found is None or not 1 <= int(found[2]) <= 12 or int(found[1]) not in YEARS:
             raise QueryParameterError("month", f"month is written YYYY-MM (2026-04), not {month!r}")
         return month_span(date(int(found[1]), int(found[2]), 1))
     if week is not None:
         found = _WEEK.fullmatch(week.strip())
         try:
-            if found is None:
+            if found is None or int(found[1]) not in YEARS:
                 raise ValueError(week)
             monday = date.fromisocalendar(int(found[1]), int(found[2]), 1)
         except ValueError:

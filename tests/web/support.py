@@ -25,6 +25,8 @@ TEAM: Mapping[str, tuple[str, tuple[Role, ...]]] = {
     "wang.fang": ("Wang Fang", (Role.REVIEWER,)),
     "chen.jie": ("Chen Jie", (Role.OPERATIONS_ADMIN,)),
     "zhao.lei": ("Zhao Lei", (Role.AUDITOR,)),
+    "sun.li": ("Sun Li", (Role.BUDGET_OWNER,)),
+    "zhou.min": ("Zhou Min", (Role.BUDGET_OWNER,)),
 }
 
 
@@ -125,3 +127,46 @@ def drawn_contest(ops: LibOps, clock: Any) -> str:
     ops.contests.close(ADMIN, contest)
     ops.contests.draw(ADMIN, contest)
     return str(contest)
+
+
+PLANNER = Actor("li.na", [Role.CONTENT_PLANNER], name="Li Na")
+REVIEWER = Actor("wang.fang", [Role.REVIEWER], name="Wang Fang")
+OPERATOR = Actor("chen.jie", [Role.OPERATIONS_ADMIN], name="Chen Jie")
+
+
+def approved_post(ops: LibOps, title: str, variants: Mapping[str, str]) -> Any:
+    """A post drafted by Li Na with a text for each platform of ``variants``, approved by
+    Wang Fang (its id)."""
+    from libops.domain.values import PostVariant, ReviewChecklist
+
+    post_id = ops.posts.draft(
+        PLANNER,
+        title=title,
+        body=f"{title}: the library's post.",
+        content_type="news",
+        format="image_text",
+        variants=[PostVariant(platform, text) for platform, text in variants.items()],
+    )
+    ops.posts.submit_for_review(PLANNER, post_id)
+    ops.posts.review(REVIEWER, post_id, ReviewChecklist(True, True, True), approve=True)
+    return post_id
+
+
+BUDGET_OWNER = Actor("sun.li", [Role.BUDGET_OWNER], name="Sun Li")
+
+
+def open_budget(ops: LibOps, promotion: str = "5000") -> str:
+    """A budget for 2026 Q2 in CNY with ``promotion`` allocated to promotion (its id)."""
+    from datetime import date
+
+    from libops import Period
+    from libops.domain.values import Money
+
+    budget = ops.budgets.open(
+        BUDGET_OWNER,
+        name="2026 Q2",
+        period=Period(date(2026, 4, 1), date(2026, 6, 30)),
+        currency="CNY",
+    )
+    ops.budgets.allocate(BUDGET_OWNER, budget, "promotion", Money(promotion, "CNY"))
+    return str(budget)

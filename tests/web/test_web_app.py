@@ -238,7 +238,21 @@ class TestCsrf:
 
 class TestPages:
     @pytest.mark.parametrize(
-        "path", ["/sign-in", "/", "/posts", "/posts/new", "/public/contests", "/no-such-page"]
+        "path",
+        [
+            "/sign-in",
+            "/",
+            "/posts",
+            "/posts/new",
+            "/public/contests",
+            "/no-such-page",
+            "/calendar",
+            "/publishing",
+            "/questions",
+            "/budget",
+            "/risks",
+            "/activity",
+        ],
     )
     def test_every_page_carries_the_security_headers(self, memory_web: Browser, path: str) -> None:
         memory_web.sign_in("li.na")
@@ -446,7 +460,19 @@ class TestCatalogues:
 
         memory_web.sign_in("chen.jie")
         memory_web.submit("/language", {"lang": "zh"}, "/")
-        for path in ("/", "/posts", "/admin/users", "/public/contests"):
+        for path in (
+            "/",
+            "/posts",
+            "/admin/users",
+            "/public/contests",
+            "/calendar",
+            "/calendar?month=2026-04",
+            "/publishing",
+            "/questions",
+            "/budget",
+            "/risks",
+            "/activity",
+        ):
             text = memory_web.get(path).text
             for key, english in strings_en.STRINGS.items():
                 if key != "app" and "{" not in english and len(english) > 3:

@@ -16,6 +16,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
@@ -29,29 +30,43 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+import libops.web.budget as budget_forms
+import libops.web.calendar as calendar
+import libops.web.publishing as publishing
 from libops.application.authentication import Authentication
+from libops.application.queries import QUESTION_STATES
 from libops.bootstrap import LibOps
+from libops.domain.budget import BudgetCategory, Override
 from libops.domain.errors import (
     AuthenticationError,
     CrossSiteRequestError,
     LibopsError,
     LoginThrottledError,
     MalformedRequestError,
+    OverspendError,
     PermissionDeniedError,
+    SelfApprovalError,
     UnknownIdError,
     WebSessionError,
 )
 from libops.domain.permissions import authorize, roles_for
 from libops.domain.platforms import REGISTRY
 from libops.domain.post import PostStatus
+from libops.domain.risk import MAX_RATING as RATINGS
+from libops.domain.risk import RiskCategory, RiskLevel, level_for
 from libops.domain.values import (
     Actor,
     ContentType,
     Format,
+    Money,
     PlatformLimits,
     PostVariant,
     ReviewChecklist,
 )
+from libops.projections.activity import PAGE_SIZE as ACTIVITY_PAGE_SIZE
+from libops.projections.activity import expand, summarised
+from libops.projections.activity import page_key as activity_page_key
+from libops.web.preferences import Preferences
 from libops.web.sessions import Session, Sessions
 from libops.web.strings_en import STRINGS as ENGLISH
 from libops.web.strings_zh import STRINGS as CHINESE
@@ -70,6 +85,12 @@ LANG_COOKIE: Final = "libops_lang"
 SECURE_PREFIX: Final = "__Host-"
 """Cookies sent only over HTTPS carry this prefix: the browser then also refuses them a
 ``Domain`` and any ``Path`` but ``/`` (no other host or path can set them)."""
+
+MAX_LISTED: Final = 100
+"""How many rows a list page (readers' questions) shows at once (then a link to the next)."""
+
+ACTIVITY_PAGE: Final = 50
+"""How many entries of the activity log a page shows (the latest first)."""
 
 POSTS_PAGE: Final = 30
 """How many posts the posts page lists (the latest first): each sealed title is opened."""
@@ -149,6 +170,8 @@ class WebApp:
         self._views = ops.open_view_store()
         self.sessions = Sessions(self._views, ops.app.clock.now)
         self.authentication = Authentication(ops)
+        self.budget_requests = budget_forms.Requests(self._views, ops.app.clock.now)
+        self.preferences = Preferences(self._views, frozenset(LANGUAGES))
         self.templates = Environment(
             loader=PackageLoader("libops.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -212,6 +235,12 @@ class WebApp:
             if _may(actor, "post.review"):
                 nav.append(("/review", t("nav.review")))
             nav.append(("/posts", t("nav.posts")))
+            nav.append(("/calendar", t("nav.calendar")))
+            nav.append(("/publishing", t("nav.publishing")))
+            nav.append(("/questions", t("nav.questions")))
+            nav.append(("/budget", t("nav.budget")))
+            nav.append(("/risks", t("nav.risks")))
+            nav.append(("/activity", t("nav.activity")))
             if _may(actor, "post.draft"):
                 nav.append(("/posts/new", t("nav.new_post")))
             if _may(actor, "user.add"):
@@ -343,6 +372,9 @@ class WebApp:
             max_age=int(self.sessions.absolute.total_seconds()),
         )
         self._drop_cookie(response, SIGNIN_COOKIE)
+        preferred = self.preferences.language(actor.id)
+        if preferred is not None:
+            self._set_language(response, preferred)
         return response
 
     def sign_out(self, page: Page) -> Response:
@@ -358,6 +390,10 @@ class WebApp:
         if lang not in LANGUAGES:
             raise MalformedRequestError("lang", f"lang is one of en, zh, not {lang!r}")
         response = RedirectResponse(_local(page.form.get("next")), status_code=303)
+        self._set_language(response, lang)
+        return response
+
+    def _set_language(self, response: Response, lang: str) -> None:
         response.set_cookie(
             LANG_COOKIE,
             lang,
@@ -367,17 +403,21 @@ class WebApp:
             httponly=True,
             samesite="lax",
         )
-        return response
 
     def public_language(self, page: Page) -> Response:
         """The language switch, for visitors too: the origin is checked, and the session's
         CSRF token when signed in."""
         session_id = page.request.cookies.get(self.cookie_name(SESSION_COOKIE))
+        login = None
         if session_id:
             with contextlib.suppress(WebSessionError):
                 session = self.sessions.find(session_id)
                 session.check_csrf(page.form.get("csrf"))
-        return self.choose_language(page)
+                login = session.login
+        response = self.choose_language(page)
+        if login is not None:  # remembered for the person's next sign-in, on any browser
+            self.preferences.choose(login, page.form["lang"])
+        return response
 
     # --- screens ------------------------------------------------------------------------
 
@@ -409,6 +449,8 @@ class WebApp:
 
     def _title(self, item: Mapping[str, Any]) -> str:
         title = item.get("title") or {}
+        if isinstance(title, str):  # the lists give it opened (sealed titles too)
+            return title
         if isinstance(title, Mapping) and "text" in title:
             return str(title["text"])
         return self.ops.posts.get(item["id"]).title
@@ -541,6 +583,539 @@ class WebApp:
             changes_requested=post is not None and post.status is PostStatus.CHANGES_REQUESTED,
         )
 
+    def calendar(self, page: Page) -> Response:
+        query = page.request.query_params
+        today = self.ops.posts.cadence.local_day(self.ops.app.clock.now())
+        span = calendar.parse_span(query.get("week"), query.get("month"), today)
+        only = calendar.check_platform(query.get("platform"))
+        titles: dict[str, str] = {}
+
+        def title_of(row: Mapping[str, Any] | str) -> str:
+            key = row if isinstance(row, str) else str(row["id"])
+            if key not in titles:
+                titles[key] = (
+                    self.ops.posts.get(key).title if isinstance(row, str) else self._title(row)
+                )
+            return titles[key]
+
+        shown = calendar.build(self.ops, span, page.lang, title_of, only)
+        return self.render(
+            page,
+            "calendar.html",
+            cal=shown,
+            only=only,
+            platform_names=self._platform_names(page),
+            publishing=[p.id for p in REGISTRY if p.publishes],
+            today=today,
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    # --- publishing ---------------------------------------------------------------------
+
+    def publishing(
+        self, page: Page, *, message: str | None = None, error: str | None = None, status: int = 200
+    ) -> Response:
+        shown = publishing.status(self.ops, self._title)
+        return self.render(
+            page,
+            "publishing.html",
+            422 if error else status,
+            shown=shown,
+            message=message,
+            error=error,
+            may_publish=_may(page.person, "post.publish"),
+            may_schedule=_may(page.person, "post.schedule"),
+            platform_names=self._platform_names(page),
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    def _target(self, page: Page) -> tuple[UUID, str]:
+        post_id = _uuid(page.form.get("post_id", ""))
+        platform = calendar.check_platform(page.form.get("platform"))
+        if platform is None:
+            raise MalformedRequestError("platform", _t(page, "publishing.no_platform"))
+        return post_id, platform
+
+    def publish_now(self, page: Page) -> Response:
+        authorize(page.person, "post.publish")
+        post_id, platform = self._target(page)
+        try:
+            receipt = self.ops.publishing.publish(page.person, post_id, platform)
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        name = self._platform_names(page).get(platform, platform)
+        return self.publishing(
+            page,
+            message=_t(
+                page,
+                "publishing.published_now",
+                platform=name,
+                url=receipt.url or receipt.external_id,
+            ),
+        )
+
+    def schedule(self, page: Page) -> Response:
+        authorize(page.person, "post.schedule")
+        post_id, platform = self._target(page)
+        text = page.form.get("at", "").strip()
+        try:
+            at = datetime.fromisoformat(text)
+            if at.tzinfo is None:  # a datetime-local field: the library's own time
+                at = at.replace(tzinfo=self.ops.posts.cadence.zone)
+        except ValueError:
+            return self.publishing(page, error=_t(page, "publishing.bad_time", at=text))
+        try:
+            warnings = self.ops.posts.schedule(page.person, post_id, platform, at)
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        message = _t(page, "publishing.scheduled_done", at=at.strftime("%Y-%m-%d %H:%M"))
+        if warnings:
+            message += " " + "; ".join(str(w) for w in warnings)
+        return self.publishing(page, message=message)
+
+    def by_hand(self, page: Page) -> Response:
+        authorize(page.person, "post.publish")
+        post_id = _uuid(page.request.path_params["post_id"])
+        platform = calendar.check_platform(page.request.path_params["platform"]) or ""
+        handoff = self.ops.publishing.handoff(page.person, post_id, platform)
+        error = None
+        if page.request.method == "POST":
+            external = page.form.get("external_id", "").strip()
+            try:
+                self.ops.publishing.record_manual_publication(
+                    page.person,
+                    post_id,
+                    platform,
+                    url=page.form.get("url", ""),
+                    external_id=external or None,
+                )
+            except PermissionDeniedError:
+                raise
+            except LibopsError as refused:
+                error = str(refused)
+            else:
+                name = self._platform_names(page).get(platform, platform)
+                return self.publishing(page, message=_t(page, "publishing.recorded", platform=name))
+        return self.render(
+            page,
+            "by_hand.html",
+            422 if error else 200,
+            handoff=handoff,
+            error=error,
+            form=page.form,
+            platform_name=self._platform_names(page).get(platform, platform),
+        )
+
+    # --- readers' questions ---------------------------------------------------------------
+
+    def questions(
+        self, page: Page, *, message: str | None = None, error: str | None = None
+    ) -> Response:
+        query = page.request.query_params
+        state = query.get("state") or "waiting"
+        platform = calendar.check_platform(query.get("platform"))
+        listed = self.ops.questions.list(
+            state=state, platform=platform, limit=MAX_LISTED, cursor=query.get("cursor") or None
+        )
+        now = self.ops.app.clock.now()
+        after = self.ops.questions.escalate_after
+        rows = []
+        for row in listed.items:
+            asked = datetime.fromisoformat(row["asked_at"])
+            answered = row.get("answered_at")
+            end = now if answered is None else datetime.fromisoformat(answered)
+            waited = max(end - asked, timedelta(0))
+            rows.append((row, asked, _duration(page, waited), answered is None and waited > after))
+        return self.render(
+            page,
+            "questions.html",
+            422 if error else 200,
+            rows=rows,
+            state=state,
+            states=QUESTION_STATES,
+            only=platform,
+            publishing=[p.id for p in REGISTRY if p.publishes],
+            next_cursor=listed.next_cursor,
+            escalate_after=_duration(page, after),
+            may_escalate=_may(page.person, "question.escalate"),
+            may_answer=_may(page.person, "question.answer"),
+            platform_names=self._platform_names(page),
+            zone=self.ops.posts.cadence.zone,
+            message=message,
+            error=error,
+        )
+
+    def escalate_questions(self, page: Page) -> Response:
+        authorize(page.person, "question.escalate")
+        escalated = self.ops.questions.escalate_overdue(page.person)
+        return self.questions(page, message=_t(page, "questions.escalated", n=len(escalated)))
+
+    def question(self, page: Page) -> Response:
+        question_id = _uuid(page.request.path_params["question_id"], "question")
+        question = self.ops.questions.get(question_id)
+        text = None
+        error = None
+        message = None
+        if page.request.method == "POST":
+            action = page.form.get("action")
+            try:
+                if action == "read":
+                    opened = self.ops.questions.text(
+                        page.person, question_id, reason=page.form.get("reason", "")
+                    )
+                    text = opened if isinstance(opened, str) else _t(page, "question.erased")
+                elif action == "answer":
+                    self.ops.questions.answer(page.person, question_id, page.form.get("answer", ""))
+                    message = _t(page, "question.answered_done")
+                    question = self.ops.questions.get(question_id)
+                else:
+                    raise MalformedRequestError(
+                        "action", f"action is read or answer, not {action!r}"
+                    )
+            except PermissionDeniedError:
+                raise
+            except LibopsError as refused:
+                error = str(refused)
+        now = self.ops.app.clock.now()
+        return self.render(
+            page,
+            "question.html",
+            422 if error else 200,
+            question=question,
+            text=text,
+            error=error,
+            message=message,
+            form=page.form,
+            waited=_duration(page, question.waited(now)),
+            may_read=_may(page.person, "privacy.read"),
+            may_answer=_may(page.person, "question.answer"),
+            platform_names=self._platform_names(page),
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    # --- budget -------------------------------------------------------------------------
+
+    def budget(
+        self, page: Page, *, message: str | None = None, error: str | None = None
+    ) -> Response:
+        budgets = list(self.ops.budgets.list(limit=MAX_LISTED).items)
+        chosen_id = page.request.query_params.get("id") or page.form.get("budget_id")
+        chosen = None
+        if chosen_id:
+            chosen = next((b for b in budgets if b["id"] == chosen_id), None)
+            if chosen is None:
+                raise UnknownIdError("budget", chosen_id)
+        elif budgets:
+            chosen = budgets[0]
+        adjustments: tuple[Any, ...] = ()
+        overrides: tuple[Any, ...] = ()
+        campaigns: dict[str, str] = {}
+        if chosen is not None:
+            adjustments = self.ops.budgets.adjustments(chosen["id"])
+            overrides = self.ops.budgets.overrides(chosen["id"])
+            for each in chosen["lines"]:
+                if each["campaign_id"] and each["campaign_id"] not in campaigns:
+                    campaigns[each["campaign_id"]] = self.ops.campaigns.get(
+                        each["campaign_id"]
+                    ).name
+        waiting = [r for r in self.budget_requests.all() if chosen and r.budget_id == chosen["id"]]
+        person = page.person
+        return self.render(
+            page,
+            "budget.html",
+            422 if error else 200,
+            budgets=budgets,
+            chosen=chosen,
+            campaigns=campaigns,
+            adjustments=adjustments,
+            overrides=overrides,
+            waiting=waiting,
+            categories=[c.value for c in BudgetCategory],
+            may_spend=_may(person, "budget.record_expense"),
+            may_adjust=_may(person, "budget.adjust"),
+            may_approve_adjustment=_may(person, "budget.approve_adjustment"),
+            may_authorize_override=_may(person, "budget.authorize_override"),
+            people={
+                login: self._person_name(login)
+                for login in _logins(adjustments, overrides, waiting)
+            },
+            message=message,
+            error=error,
+            form=page.form,
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    def _person_name(self, login: str) -> str:
+        user = self.ops.users.find(login)
+        return login if user is None or not user.name else f"{user.name} ({login})"
+
+    def _open_budget(self, page: Page) -> Mapping[str, Any]:
+        budget_id = page.form.get("budget_id", "")
+        found = next(
+            (b for b in self.ops.budgets.list(limit=MAX_LISTED).items if b["id"] == budget_id),
+            None,
+        )
+        if found is None:
+            raise UnknownIdError("budget", budget_id)
+        return found
+
+    def record_expense(self, page: Page) -> Response:
+        authorize(page.person, "budget.record_expense")
+        chosen = self._open_budget(page)
+        form = page.form
+        try:
+            vendor = budget_forms.line(form.get("vendor", ""), "vendor")
+            invoice = budget_forms.line(form.get("invoice_reference", ""), "invoice reference")
+            spent = budget_forms.amount(form.get("amount", ""))
+            category = budget_forms.category(form.get("category", ""))
+            try:
+                self.ops.budgets.record_expense(
+                    page.person,
+                    chosen["id"],
+                    vendor=vendor,
+                    invoice_reference=invoice,
+                    amount=Money(spent, chosen["currency"]),
+                    category=category,
+                )
+            except OverspendError as over:
+                if form.get("request_override") != "on":
+                    raise
+                reason = budget_forms.line(form.get("reason", ""), "reason")
+                self.budget_requests.add(
+                    kind="expense",
+                    budget_id=chosen["id"],
+                    requested_by=page.person.id,
+                    reason=reason,
+                    vendor=vendor,
+                    invoice_reference=invoice,
+                    amount=spent,
+                    category=category,
+                )
+                return self.budget(
+                    page, message=_t(page, "budget.override_requested", detail=str(over))
+                )
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.budget(page, error=str(refused))
+        return self.budget(page, message=_t(page, "budget.expense_recorded"))
+
+    def request_adjustment(self, page: Page) -> Response:
+        authorize(page.person, "budget.adjust")
+        chosen = self._open_budget(page)
+        form = page.form
+        try:
+            if chosen["status"] != "open":
+                raise MalformedRequestError("budget_id", _t(page, "budget.closed"))
+            allocation = budget_forms.amount(form.get("allocation", ""))
+            Money(allocation, chosen["currency"])  # the currency's minor unit
+            self.budget_requests.add(
+                kind="adjustment",
+                budget_id=chosen["id"],
+                requested_by=page.person.id,
+                category=budget_forms.category(form.get("category", "")),
+                amount=allocation,
+                reason=budget_forms.line(form.get("reason", ""), "reason"),
+            )
+        except LibopsError as refused:
+            return self.budget(page, error=str(refused))
+        return self.budget(page, message=_t(page, "budget.adjustment_requested"))
+
+    def decide(self, page: Page) -> Response:
+        request = self.budget_requests.get(page.form.get("request_id", ""))
+        decision = page.form.get("decision")
+        page.form["budget_id"] = request.budget_id  # the request's budget, whatever was posted
+        needs = (
+            "budget.approve_adjustment"
+            if request.kind == "adjustment"
+            else ("budget.authorize_override")
+        )
+        if decision == "withdraw":
+            if request.requested_by != page.person.id:
+                authorize(page.person, needs)
+            self.budget_requests.remove(request.id)
+            return self.budget(page, message=_t(page, "budget.withdrawn"))
+        authorize(page.person, needs)
+        if decision == "decline":
+            self.budget_requests.remove(request.id)
+            return self.budget(page, message=_t(page, "budget.declined"))
+        if decision != "approve":
+            raise MalformedRequestError(
+                "decision", f"decision is approve, decline or withdraw, not {decision!r}"
+            )
+        try:
+            if request.requested_by == page.person.id:
+                raise SelfApprovalError(
+                    f"{page.person.id} cannot approve their own request; another budget owner must"
+                )
+            requester = self.ops.users.find(request.requested_by)
+            if requester is None or requester.disabled:
+                raise SelfApprovalError(
+                    _t(page, "budget.requester_gone", login=request.requested_by)
+                )
+            currency = self._open_budget(page)["currency"]
+            money = Money(request.amount, currency)
+            if request.kind == "adjustment":
+                self.ops.budgets.change_allocation(
+                    requester.actor(),
+                    request.budget_id,
+                    category=request.category,
+                    allocation=money,
+                    reason=request.reason,
+                    approver=page.person,
+                )
+            else:
+                self.ops.budgets.record_expense(
+                    requester.actor(),
+                    request.budget_id,
+                    vendor=request.vendor or "",
+                    invoice_reference=request.invoice_reference or "",
+                    amount=money,
+                    category=request.category,
+                    override=Override(page.person, request.reason),
+                )
+        except PermissionDeniedError:
+            raise
+        except LibopsError as refused:
+            return self.budget(page, error=str(refused))
+        self.budget_requests.remove(request.id)
+        return self.budget(page, message=_t(page, "budget.approved"))
+
+    # --- risks --------------------------------------------------------------------------
+
+    def risks(
+        self, page: Page, *, message: str | None = None, error: str | None = None
+    ) -> Response:
+        engine = self.ops.projections
+        engine.run()
+        view = engine.view("risks")
+        register = view.get("register") or {}
+        heat = register.get("heat_map") or [[0] * RATINGS for _ in range(RATINGS)]
+        # Rows: likelihood 5 (top) to 1; columns: impact 1 to 5; each cell its count and level.
+        grid = [
+            (
+                likelihood,
+                [
+                    (impact, heat[likelihood - 1][impact - 1], level_for(likelihood * impact).value)
+                    for impact in range(1, RATINGS + 1)
+                ],
+            )
+            for likelihood in range(RATINGS, 0, -1)
+        ]
+        open_risks = sorted(
+            (
+                (key.removeprefix("risk:"), doc)
+                for key, doc in view.items()
+                if key.startswith("risk:") and doc.get("status") == "open"
+            ),
+            key=lambda pair: (-pair[1]["score"], pair[1]["title"]),
+        )
+        person = page.person
+        return self.render(
+            page,
+            "risks.html",
+            422 if error else 200,
+            grid=grid,
+            register=register,
+            open_risks=open_risks,
+            ratings=list(range(1, RATINGS + 1)),
+            categories=[c.value for c in RiskCategory],
+            logins=self.ops.users.logins(),
+            may_identify=_may(person, "risk.identify") or _may(person, "risk.identify_content"),
+            content_only=not _may(person, "risk.identify"),
+            may_reassess=_may(person, "risk.reassess"),
+            levels=[level.value for level in RiskLevel],
+            message=message,
+            error=error,
+            form=page.form,
+        )
+
+    def identify_risk(self, page: Page) -> Response:
+        form = page.form
+        category = form.get("category", "")
+        authorize(
+            page.person,
+            "risk.identify_content" if category == RiskCategory.CONTENT.value else "risk.identify",
+        )
+        try:
+            self.ops.risks.identify(
+                page.person,
+                title=form.get("title", ""),
+                category=category,
+                likelihood=_rating(form.get("likelihood", ""), "likelihood"),
+                impact=_rating(form.get("impact", ""), "impact"),
+                owner=form.get("owner", ""),
+                description=form.get("description", ""),
+            )
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.risks(page, error=str(refused))
+        return self.risks(page, message=_t(page, "risks.identified"))
+
+    def reassess_risk(self, page: Page) -> Response:
+        authorize(page.person, "risk.reassess")
+        form = page.form
+        risk_id = _uuid(form.get("risk_id", ""), "risk")
+        try:
+            self.ops.risks.reassess(
+                page.person,
+                risk_id,
+                likelihood=_rating(form.get("likelihood", ""), "likelihood"),
+                impact=_rating(form.get("impact", ""), "impact"),
+                reason=form.get("reason", ""),
+            )
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.risks(page, error=str(refused))
+        return self.risks(page, message=_t(page, "risks.reassessed"))
+
+    # --- activity log -------------------------------------------------------------------
+
+    def activity(self, page: Page) -> Response:
+        engine = self.ops.projections
+        engine.run()
+        total = int(engine.get("activity", "sequence") or 0)
+        before_text = page.request.query_params.get("before")
+        before = total + 1
+        if before_text is not None:
+            if (
+                not before_text.isascii()
+                or not before_text.isdigit()
+                or len(before_text) > 18
+                or int(before_text) < 1
+            ):
+                raise MalformedRequestError(
+                    "before", f"before is an entry's number (1 or more), not {before_text!r}"
+                )
+            before = min(int(before_text), total + 1)
+        first = max(1, before - ACTIVITY_PAGE)
+        pages: dict[str, list[Any]] = {}
+        rows = []
+        for sequence in range(before - 1, first - 1, -1):
+            key = activity_page_key(sequence)
+            if key not in pages:
+                pages[key] = engine.get("activity", key) or []
+            index = (sequence - 1) % ACTIVITY_PAGE_SIZE
+            if index < len(pages[key]):
+                found = summarised(self.ops.event_log(), expand(pages[key][index]))
+                found["recorded_at"] = datetime.fromisoformat(found["recorded_at"])
+                rows.append(found)
+        return self.render(
+            page,
+            "activity.html",
+            rows=rows,
+            total=total,
+            older=first if first > 1 else None,
+            newer=before + ACTIVITY_PAGE if before <= total else None,
+            zone=self.ops.posts.cadence.zone,
+        )
+
     def users(self, page: Page) -> Response:
         authorize(page.person, "user.add")
         people = [self.ops.users.get(login) for login in self.ops.users.logins()]
@@ -602,6 +1177,24 @@ class WebApp:
             Route("/posts", self.page(self.posts)),
             Route("/posts/new", self.page(self.editor), methods=both),
             Route("/posts/{post_id}/edit", self.page(self.editor), methods=both),
+            Route("/calendar", self.page(self.calendar)),
+            Route("/publishing", self.page(self.publishing)),
+            Route("/publishing/publish", self.page(self.publish_now), methods=["POST"]),
+            Route("/publishing/schedule", self.page(self.schedule), methods=["POST"]),
+            Route(
+                "/publishing/by-hand/{post_id}/{platform}", self.page(self.by_hand), methods=both
+            ),
+            Route("/questions", self.page(self.questions)),
+            Route("/questions/escalate", self.page(self.escalate_questions), methods=["POST"]),
+            Route("/questions/{question_id}", self.page(self.question), methods=both),
+            Route("/budget", self.page(self.budget)),
+            Route("/budget/expense", self.page(self.record_expense), methods=["POST"]),
+            Route("/budget/adjustment", self.page(self.request_adjustment), methods=["POST"]),
+            Route("/budget/decide", self.page(self.decide), methods=["POST"]),
+            Route("/risks", self.page(self.risks)),
+            Route("/risks/identify", self.page(self.identify_risk), methods=["POST"]),
+            Route("/risks/reassess", self.page(self.reassess_risk), methods=["POST"]),
+            Route("/activity", self.page(self.activity)),
             Route("/admin/users", self.page(self.users)),
             Route("/public/contests", self.page(self.verify, signed_in=False)),
             Route("/public/contests/{contest_id}", self.page(self.verify, signed_in=False)),
@@ -617,11 +1210,44 @@ def _may(actor: Actor, command: str) -> bool:
     return bool(actor.roles & roles_for([command]))
 
 
-def _uuid(text: str) -> UUID:
+def _uuid(text: str, kind: str = "post") -> UUID:
     try:
         return UUID(text)
     except ValueError:
-        raise UnknownIdError("post", text) from None
+        raise UnknownIdError(kind, text) from None
+
+
+def _rating(text: str, field: str) -> int:
+    """``text`` as a rating from 1 to 5 (the form's choice)."""
+    if len(text) == 1 and text.isascii() and text.isdigit() and 1 <= int(text) <= RATINGS:
+        return int(text)
+    raise MalformedRequestError(
+        field, f"{field} is a whole number from 1 to {RATINGS}, not {text!r}"
+    )
+
+
+def _logins(*groups: Any) -> set[str]:
+    """Everyone named as requester, recorder or approver in ``groups``."""
+    found: set[str] = set()
+    for group in groups:
+        for item in group:
+            for name in ("requested_by", "approved_by", "recorded_by"):
+                value = getattr(item, name, None)
+                if value:
+                    found.add(value)
+    return found
+
+
+def _duration(page: Page, span: timedelta) -> str:
+    """``span`` in days, hours and minutes, in the page's language."""
+    minutes = int(span.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _t(page, "duration.days", d=days, h=hours)
+    if hours:
+        return _t(page, "duration.hours", h=hours, m=minutes)
+    return _t(page, "duration.minutes", m=minutes)
 
 
 def _local(target: str | None) -> str:

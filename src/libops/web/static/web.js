@@ -17,3 +17,37 @@ document.addEventListener("DOMContentLoaded", function () {
     update();
   });
 });
+
+// issue 16, more screens (web1): a button with data-copy="<id>" copies that element's text
+// (the approved text to publish by hand) and says so in the status next to it.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    var status = button.parentNode.querySelector(".copy-status");
+    function say(text) { if (status) { status.textContent = text; } }
+    function selectSource() {
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+    }
+    button.addEventListener("click", function () {
+      if (!source) { return; }
+      var text = source.textContent;
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(function () {
+          say(button.getAttribute("data-copied"));
+        }, function () {
+          selectSource();
+          say(button.getAttribute("data-failed"));
+        });
+      } else {
+        selectSource();
+        var copied = false;
+        try { copied = document.execCommand("copy"); } catch (error) { copied = false; }
+        say(button.getAttribute(copied ? "data-copied" : "data-failed"));
+      }
+    });
+  });
+});

@@ -1,0 +1,146 @@
+"""The publishing status screen's data (``/publishing``): each approved post's variants that are
+ready to schedule or publish, due, scheduled, failed (with the last failure and how many
+attempts failed), waiting to be published by hand (no gateway for their platform), or
+published.
+
+The rows come from the posts listing (``ops.posts.list(status="approved")``); a failed
+variant's last failure is the post's (``Post.last_failure``) and its attempts are the post's
+``Post.PublishFailed`` events for that platform, read from the store's log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Final
+from uuid import UUID
+
+import attrs
+
+from libops.bootstrap import LibOps
+from libops.domain.post import Post
+
+LISTING_PAGE: Final = 200
+PUBLISHED_SHOWN: Final = 30
+"""How many published variants the screen lists (the latest first)."""
+
+_FAILED_TOPIC: Final = Post.PublishFailed.TOPIC
+
+
+@attrs.frozen
+class Variant:
+    """One platform's variant of an approved post, as the screen shows it."""
+
+    post_id: str
+    title: str
+    platform: str
+    state: str  # ready, due, scheduled, failed, by_hand, published
+    at: datetime | None = None
+    url: str | None = None
+    error: str | None = None
+    retryable: bool = False
+    attempts: int = 0
+    gateway: bool = False
+
+
+@attrs.frozen
+class Status:
+    ready: tuple[Variant, ...]
+    due: tuple[Variant, ...]
+    scheduled: tuple[Variant, ...]
+    failed: tuple[Variant, ...]
+    by_hand: tuple[Variant, ...]
+    published: tuple[Variant, ...]
+
+
+def _rows(ops: LibOps) -> list[Mapping[str, Any]]:
+    rows: list[Mapping[str, Any]] = []
+    cursor = None
+    while True:
+        page = ops.posts.list(status="approved", limit=LISTING_PAGE, cursor=cursor)
+        rows.extend(page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            return rows
+
+
+def failed_attempts(ops: LibOps, post_id: str, platform: str) -> int:
+    """How many times publishing ``post_id`` on ``platform`` failed (its recorded failures)."""
+    count = 0
+    for stored in ops.app.recorder.select_events(UUID(post_id)):
+        if stored.topic == _FAILED_TOPIC:
+            event = ops.app.mapper.to_domain_event(stored)
+            if isinstance(event, Post.PublishFailed) and event.platform.value == platform:
+                count += 1
+    return count
+
+
+def status(ops: LibOps, title_of: Callable[[Mapping[str, Any]], str]) -> Status:
+    """Every approved post's variants, sorted into the screen's sections."""
+    now = ops.app.clock.now()
+    gateways = {p.value for p in ops.publishing.platforms}
+    found: dict[str, list[Variant]] = {
+        k: [] for k in ("ready", "due", "scheduled", "failed", "by_hand", "published")
+    }
+    rows = _rows(ops)
+    for row in rows:
+        title = ""  # filled in below, only for the variants shown (a title may be sealed)
+        for platform, entry in sorted(row["platforms"].items()):
+            state = entry["status"]
+            has_gateway = platform in gateways
+            base = {"post_id": row["id"], "title": title, "platform": platform}
+            if state == "published":
+                at = datetime.fromisoformat(entry["published_at"])
+                found["published"].append(
+                    Variant(**base, state="published", at=at, url=entry.get("url"))
+                )
+            elif state == "failed":
+                post = ops.posts.get(row["id"])
+                failure = post.last_failure(platform)
+                found["failed"].append(
+                    Variant(
+                        **base,
+                        state="failed",
+                        at=None if failure is None else failure.at,
+                        error=None if failure is None else failure.error,
+                        retryable=failure is not None and failure.retryable,
+                        attempts=failed_attempts(ops, row["id"], platform),
+                        gateway=has_gateway,
+                    )
+                )
+            elif state == "scheduled" and has_gateway:
+                at = datetime.fromisoformat(entry["scheduled_at"])
+                section = "due" if at <= now else "scheduled"
+                found[section].append(Variant(**base, state=section, at=at, gateway=True))
+            elif has_gateway:
+                found["ready"].append(Variant(**base, state="ready", gateway=True))
+            else:
+                booked = entry.get("scheduled_at")
+                found["by_hand"].append(
+                    Variant(
+                        **base,
+                        state="by_hand",
+                        at=None if booked is None else datetime.fromisoformat(booked),
+                    )
+                )
+    never = datetime.max.replace(tzinfo=now.tzinfo)
+    by_id = {row["id"]: row for row in rows}
+    titles: dict[str, str] = {}
+
+    def titled(variants: list[Variant], *, latest: bool = False) -> tuple[Variant, ...]:
+        ordered = sorted(variants, key=lambda v: v.at or never, reverse=latest)
+        if latest:
+            ordered = ordered[:PUBLISHED_SHOWN]
+        for variant in ordered:
+            if variant.post_id not in titles:
+                titles[variant.post_id] = title_of(by_id[variant.post_id])
+        return tuple(attrs.evolve(v, title=titles[v.post_id]) for v in ordered)
+
+    return Status(
+        ready=titled(found["ready"]),
+        due=titled(found["due"]),
+        scheduled=titled(found["scheduled"]),
+        failed=titled(found["failed"]),
+        by_hand=titled(found["by_hand"]),
+        published=titled(found["published"], latest=True),
+    )

@@ -1,0 +1,579 @@
+"""The bulk import path: a large CSV of metric snapshots, streamed, recorded in batches.
+
+:meth:`libops.application.imports.ImportService.run_bulk` (``libops import --bulk``,
+docs/import.md) reads the file twice, row by row, never holding it, its rows or its events
+in memory:
+
+1. **Check.** Every row is read, matched to a published post (by URL, external id, or title
+   and publish time, as the ordinary path matches) and compared with what is recorded for
+   that post: its own latest snapshot and the latest one recorded by any bulk import before
+   (read from the ``MetricImport.BatchRecorded`` events, an index of one snapshot per post).
+   A row that matches no post, matches two, repeats a post's observation time, is older than
+   what is recorded, or holds a bad cell, refuses the file: the error names the file, the
+   rows and the reason, and nothing is recorded. The file's SHA-256 digest is taken too.
+2. **Record.** The rows are read again and those with new counts are recorded, in row order,
+   as ``MetricImport.BatchRecorded`` events of up to :data:`~libops.domain.bulk.BATCH_ROWS`
+   snapshots, one command (one atomic write) per batch, on the file's
+   :class:`~libops.domain.bulk.MetricImport` (its id follows from the digest and options).
+   ``MetricImport.Finished`` closes it.
+
+The unit of atomicity is the batch. A run cut short (a crash, the store gone) leaves the
+batches it acknowledged, and ``next_row`` on the import says where they end: running the
+same import again checks the rows after it and records them, so nothing acknowledged is lost
+and nothing is recorded twice. A finished import of the same file records nothing.
+
+Memory holds one batch, the published posts (for matching) and one snapshot per post (for
+comparing): it grows with the number of posts, not with the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final, Protocol
+from uuid import UUID
+
+import attrs
+from eventsourcing.persistence import PersistenceError
+
+from libops.application.commands import Command, CommandBus, command
+from libops.application.drafts import get_post
+from libops.domain.bulk import BATCH_ROWS, MetricImport
+from libops.domain.errors import (
+    AmbiguousImportMatchError,
+    FutureMetricsError,
+    ImportFileError,
+    LibopsError,
+    StaleMetricsError,
+    UnknownIdError,
+    UnmatchedImportRowError,
+)
+from libops.domain.imports import ExportRow, authorize_import
+from libops.domain.post import PlatformStatus, Post
+from libops.domain.values import COMMON_COUNTS, Actor, MetricSnapshot, Platform
+
+_PAGE: Final = 500
+_MATCH_CACHE: Final = 100_000
+REFUSALS_SHOWN: Final = 10
+"""How many refused rows a refusal's message lists (it says how many there are)."""
+
+
+class StreamedExport(Protocol):
+    """A CSV export read row by row (:class:`libops.adapters.importers.CsvExport`)."""
+
+    @property
+    def platform(self) -> Platform: ...
+
+    def digest(self) -> str: ...
+
+    def rows(self, after: int = 0) -> Iterator[ExportRow]: ...
+
+
+Streamer = Callable[..., StreamedExport]
+"""Opens a CSV export to stream: ``streamer(path, platform=, mapping=, timezone=)``."""
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+@command("import.bulk.start", requires=("import.apply",), calls=MetricImport.start)
+@attrs.frozen
+class StartBulkImport(Command[UUID]):
+    """Begin the bulk import of a file (its name, SHA-256 digest, platform and rows)."""
+
+    file: str
+    digest: str
+    platform: str
+    rows: int
+    options: str = ""
+
+
+@command("import.bulk.batch", requires=("import.apply",), calls=MetricImport.record_batch)
+@attrs.frozen
+class RecordImportBatch(Command[None]):
+    """Record one batch of a bulk import's snapshots, in columns (see
+    ``MetricImport.BatchRecorded``)."""
+
+    import_id: UUID
+    rows: tuple[int, ...]
+    post_ids: tuple[str, ...]
+    campaign_ids: tuple[str | None, ...]
+    observed_at: tuple[str, ...]
+    counts: dict[str, tuple[int | None, ...]]
+    extra: dict[str, tuple[int | str | None, ...]]
+    lowered: tuple[str, ...]
+
+
+@command("import.bulk.finish", requires=("import.apply",), calls=MetricImport.finish)
+@attrs.frozen
+class FinishBulkImport(Command[None]):
+    """Close a bulk import whose rows are all recorded."""
+
+    import_id: UUID
+    unchanged: int
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class BulkImportReport:
+    """What a bulk import did (or, for a check, would do) with a file's rows."""
+
+    file: str
+    digest: str
+    import_id: UUID
+    platform: str
+    rows: int
+    """The file's post rows checked (after ``resumed_after``)."""
+    recorded: int
+    corrected: int
+    unchanged: int
+    skipped: int
+    """Rows matching no post, left out (``matched_only``)."""
+    batches: int
+    """``MetricImport.BatchRecorded`` events written by this run."""
+    resumed_after: int = 0
+    """The last file row an earlier, unfinished run had recorded (0: a fresh start)."""
+    done: bool = True
+    """False for a check (:meth:`ImportService.preview_bulk`): nothing recorded."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (``libops import --bulk --json``)."""
+        return {
+            "file": self.file,
+            "digest": self.digest,
+            "import_id": str(self.import_id),
+            "platform": self.platform,
+            "rows": self.rows,
+            "recorded": self.recorded,
+            "corrected": self.corrected,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "batches": self.batches,
+            "resumed_after": self.resumed_after,
+            "done": self.done,
+        }
+
+
+# --- matching and comparing ----------------------------------------------------------------
+
+
+@attrs.frozen
+class _Post:
+    post_id: UUID
+    campaign: str | None
+    title: str
+    url: str
+    external_id: str
+    published_at: datetime
+
+
+class _Index:
+    """The platform's published posts, indexed by URL, external id and title."""
+
+    def __init__(self, posts: Iterable[_Post], time_tolerance: Any) -> None:
+        self.by_url: dict[str, list[_Post]] = {}
+        self.by_id: dict[str, list[_Post]] = {}
+        self.by_title: dict[str, list[_Post]] = {}
+        for post in posts:
+            if post.url:
+                self.by_url.setdefault(post.url, []).append(post)
+            self.by_id.setdefault(post.external_id, []).append(post)
+            self.by_title.setdefault(post.title.strip(), []).append(post)
+        self.tolerance = time_tolerance
+        self._cache: dict[tuple[Any, ...], list[_Post]] = {}
+
+    def match(self, row: ExportRow) -> list[_Post]:
+        """The posts ``row`` matches (the rules of the ordinary path, docs/import.md)."""
+        key = (row.url, row.external_id, row.title, row.published_at, row.date_only)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._match(row)
+            if len(self._cache) >= _MATCH_CACHE:
+                self._cache.clear()
+            self._cache[key] = found
+        return found
+
+    def _match(self, row: ExportRow) -> list[_Post]:
+        if row.url and row.url in self.by_url:
+            return list(self.by_url[row.url])
+        if row.external_id and row.external_id in self.by_id:
+            return list(self.by_id[row.external_id])
+        if row.title is None or row.published_at is None:
+            return []
+        found = []
+        for candidate in self.by_title.get(row.title.strip(), ()):
+            if row.url and candidate.url and candidate.url != row.url:
+                continue  # another post of the same title, at its own URL
+            if row.date_only:
+                local = candidate.published_at.astimezone(row.published_at.tzinfo)
+                if local.date() == row.published_at.date():
+                    found.append(candidate)
+            elif abs(candidate.published_at - row.published_at) <= self.tolerance:
+                found.append(candidate)
+        return found
+
+
+@attrs.frozen
+class _Refusal:
+    row: int
+    error: type[LibopsError]
+    reason: str
+
+
+@attrs.frozen
+class _Planned:
+    row: ExportRow
+    post: _Post
+    snapshot: MetricSnapshot
+    lowered: tuple[str, ...]
+
+
+class _Planner:
+    """Walks a file's rows and says what each records, against what is recorded."""
+
+    def __init__(
+        self,
+        index: _Index,
+        latest: dict[UUID, tuple[MetricSnapshot, int | None]],
+        now: datetime,
+        margin: Any,
+        matched_only: bool,
+    ) -> None:
+        self.index = index
+        self.latest = latest
+        """Per post: the latest snapshot, and the file row it came from (None: recorded)."""
+        self.now = now
+        self.limit = now + margin
+        self.matched_only = matched_only
+        self.refusals: list[_Refusal] = []
+        self.refused = self.unchanged = self.skipped = 0
+        self.checked = 0
+
+    def _refuse(self, row: int, error: type[LibopsError], reason: str) -> None:
+        self.refused += 1
+        if len(self.refusals) < REFUSALS_SHOWN:
+            self.refusals.append(_Refusal(row, error, reason))
+
+    def plan(self, rows: Iterable[ExportRow]) -> Iterator[_Planned]:
+        """The rows to record (new or lower counts), in file order; the others are counted
+        (unchanged, skipped) or refused."""
+        now = self.now
+        for row in rows:
+            self.checked += 1
+            candidates = self.index.match(row)
+            if len(candidates) != 1:
+                if len(candidates) > 1:
+                    names = ", ".join(str(c.post_id) for c in candidates)
+                    self._refuse(
+                        row.row,
+                        AmbiguousImportMatchError,
+                        f"matches {len(candidates)} posts ({names}): give its URL or id",
+                    )
+                elif self.matched_only:
+                    self.skipped += 1
+                else:
+                    self._refuse(
+                        row.row,
+                        UnmatchedImportRowError,
+                        "matches no post (the bulk path records snapshots of known posts: "
+                        "import the posts' totals without --bulk first, or pass --matched-only)",
+                    )
+                continue
+            post = candidates[0]
+            counts = {name: value for name, value in row.counts.items() if value is not None}
+            try:
+                snapshot = MetricSnapshot(
+                    row.platform,
+                    now if row.observed_at is None else row.observed_at,
+                    **counts,
+                    extra=dict(row.extra) or None,
+                )
+            except LibopsError as error:
+                self._refuse(row.row, type(error), str(error))
+                continue
+            if snapshot.observed_at > self.limit:
+                self._refuse(
+                    row.row,
+                    FutureMetricsError,
+                    f"observed at {snapshot.observed_at.isoformat()}, after the clock "
+                    f"({now.isoformat()}): check the date",
+                )
+                continue
+            before = self.latest.get(post.post_id)
+            lowered: tuple[str, ...] = ()
+            if before is not None:
+                latest, from_row = before
+                if from_row is not None and latest.observed_at == snapshot.observed_at:
+                    self._refuse(
+                        row.row, ImportFileError, f"the same post and time as row {from_row}"
+                    )
+                    continue
+                if snapshot.same_counts(latest):
+                    self.unchanged += 1
+                    continue
+                if snapshot.observed_at < latest.observed_at:
+                    where = "recorded" if from_row is None else f"row {from_row}"
+                    self._refuse(
+                        row.row,
+                        StaleMetricsError,
+                        f"observed at {snapshot.observed_at.isoformat()}, before the post's "
+                        f"latest counts ({where}, {latest.observed_at.isoformat()})",
+                    )
+                    continue
+                lowered = tuple(snapshot.lowered(latest))
+            self.latest[post.post_id] = (snapshot, row.row)
+            yield _Planned(row, post, snapshot, lowered)
+
+    def refusal(self, file: str) -> LibopsError | None:
+        """The error refusing the file (its first refused rows), or None."""
+        if not self.refusals:
+            return None
+        first = self.refusals[0].error
+        shown = "; ".join(f"{file}, row {r.row}: {r.reason}" for r in self.refusals)
+        more = self.refused - len(self.refusals)
+        tail = f" (and {more} more refused rows)" if more else ""
+        return first(f"{self.refused} rows refused, nothing recorded: {shown}{tail}")
+
+
+class _Batch:
+    """One batch's columns, filled row by row."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.post_ids: list[str] = []
+        self.campaign_ids: list[str | None] = []
+        self.observed_at: list[str] = []
+        self.counts: dict[str, list[int | None]] = {name: [] for name in COMMON_COUNTS}
+        self.extra: dict[str, list[int | str | None]] = {}
+        self.lowered: list[str] = []
+
+    def add(self, planned: _Planned) -> None:
+        snapshot = planned.snapshot
+        at = len(self.rows)
+        self.rows.append(planned.row.row)
+        self.post_ids.append(str(planned.post.post_id))
+        self.campaign_ids.append(planned.post.campaign)
+        self.observed_at.append(snapshot.observed_at.isoformat())
+        for name, column in self.counts.items():
+            column.append(getattr(snapshot, name))
+        for metric in snapshot.extra:
+            self.extra.setdefault(metric, [None] * at)
+        for metric, own in self.extra.items():
+            value = snapshot.extra.get(metric)
+            own.append(str(value) if isinstance(value, Decimal) else value)
+        self.lowered.append(",".join(planned.lowered))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def command(self, import_id: UUID) -> RecordImportBatch:
+        return RecordImportBatch(
+            import_id,
+            tuple(self.rows),
+            tuple(self.post_ids),
+            tuple(self.campaign_ids),
+            tuple(self.observed_at),
+            {name: tuple(column) for name, column in self.counts.items()},
+            {name: tuple(column) for name, column in self.extra.items()},
+            tuple(self.lowered),
+        )
+
+
+# --- the bulk import -----------------------------------------------------------------------
+
+
+class BulkImporter:
+    """Checks and records a streamed CSV export (see the module's docstring)."""
+
+    def __init__(self, bus: CommandBus, time_tolerance: Any) -> None:
+        self.bus = bus
+        self.tolerance = time_tolerance
+
+    def run(
+        self,
+        actor: Actor | None,
+        export: StreamedExport,
+        *,
+        file: str,
+        options: str,
+        matched_only: bool,
+        batch_rows: int = BATCH_ROWS,
+    ) -> BulkImportReport:
+        """Check ``export`` then, with an ``actor``, record it (None: check only)."""
+        if actor is not None:
+            authorize_import(actor)
+        if not 0 < batch_rows <= BATCH_ROWS:
+            raise ImportFileError(f"a batch holds 1 to {BATCH_ROWS} rows, not {batch_rows}")
+        app = self.bus.app
+        digest = export.digest()
+        import_id = MetricImport.id_for(digest, options)
+        earlier = self._earlier(import_id)
+        platform = export.platform
+        after = 0 if earlier is None else max(earlier.next_row - 1, 0)
+        if earlier is not None and earlier.finished:
+            return BulkImportReport(
+                file, digest, import_id, platform.value, 0, 0, 0, 0, 0, 0, after, actor is not None
+            )
+        index, recorded = self._posts(platform)
+        latest = self._bulk_latest(platform, recorded)
+        now = app.clock.now()
+        margin = self.bus.deps.metrics_future_margin
+        check = _Planner(index, dict(latest), now, margin, matched_only)
+        recording = 0
+        for _planned in check.plan(export.rows(after)):
+            recording += 1
+        refusal = check.refusal(file)
+        if refusal is not None:
+            raise refusal
+        corrected_total = 0
+        batches = 0
+        if actor is None:
+            return BulkImportReport(
+                file,
+                digest,
+                import_id,
+                platform.value,
+                check.checked,
+                recording,
+                0,
+                check.unchanged,
+                check.skipped,
+                0,
+                after,
+                done=False,
+            )
+        if earlier is None:
+            self.bus.execute(
+                actor, StartBulkImport(file, digest, platform.value, check.checked, options)
+            )
+        record = _Planner(index, dict(latest), now, margin, matched_only)
+        batch = _Batch()
+        written = 0
+        for planned in record.plan(export.rows(after)):
+            batch.add(planned)
+            corrected_total += bool(planned.lowered)
+            if len(batch) == batch_rows:
+                self.bus.execute(actor, batch.command(import_id))
+                written += len(batch)
+                batches += 1
+                batch = _Batch()
+        if len(batch):
+            self.bus.execute(actor, batch.command(import_id))
+            written += len(batch)
+            batches += 1
+        refusal = record.refusal(file)
+        if refusal is not None:  # the store changed between the check and the recording
+            raise refusal
+        self.bus.execute(actor, FinishBulkImport(import_id, record.unchanged))
+        return BulkImportReport(
+            file,
+            digest,
+            import_id,
+            platform.value,
+            record.checked,
+            written - corrected_total,
+            corrected_total,
+            record.unchanged,
+            record.skipped,
+            batches,
+            after,
+        )
+
+    def _earlier(self, import_id: UUID) -> MetricImport | None:
+        try:
+            return self.bus.app.load(MetricImport, import_id)
+        except UnknownIdError:
+            return None
+
+    def _notifications(self, topic: str) -> Iterator[Any]:
+        app = self.bus.app
+        position = 0
+        while True:
+            try:
+                batch = app.recorder.select_notifications(position + 1, _PAGE, topics=(topic,))
+            except PersistenceError as error:
+                raise app.store_failure(error) from error
+            yield from batch
+            if batch:
+                position = batch[-1].id
+            if len(batch) < _PAGE:
+                return
+
+    def _posts(
+        self, platform: Platform
+    ) -> tuple[_Index, dict[UUID, tuple[MetricSnapshot, int | None]]]:
+        """The platform's published posts, and the latest snapshot each recorded itself."""
+        app, deps = self.bus.app, self.bus.deps
+        ids = dict.fromkeys(n.originator_id for n in self._notifications(Post.Published.TOPIC))
+        posts = []
+        latest: dict[UUID, tuple[MetricSnapshot, int | None]] = {}
+        for post_id in ids:
+            post = get_post(app, deps, post_id)
+            if platform not in post.platforms:
+                continue
+            receipt = post.receipt(platform)
+            if receipt is None or post.platform_status(platform) is not PlatformStatus.PUBLISHED:
+                continue
+            campaign = None if post.campaign_id is None else str(post.campaign_id)
+            posts.append(
+                _Post(
+                    post.id,
+                    campaign,
+                    post.title,
+                    receipt.url,
+                    receipt.external_id,
+                    receipt.published_at,
+                )
+            )
+            snapshot = post.latest_metrics(platform)
+            if snapshot is not None:
+                latest[post.id] = (snapshot, None)
+        return _Index(posts, self.tolerance), latest
+
+    def _bulk_latest(
+        self, platform: Platform, latest: dict[UUID, tuple[MetricSnapshot, int | None]]
+    ) -> dict[UUID, tuple[MetricSnapshot, int | None]]:
+        """``latest`` with the later snapshots recorded by bulk imports (read from their
+        batch events, in the order they were recorded)."""
+        mapper = self.bus.app.mapper
+        for notification in self._notifications(MetricImport.BatchRecorded.TOPIC):
+            batch = mapper.to_domain_event(notification)
+            assert isinstance(batch, MetricImport.BatchRecorded)
+            if batch.platform != platform.value:
+                continue
+            for post_id, _campaign, snapshot, _lowered in batch.snapshots():
+                before = latest.get(post_id)
+                if before is None or snapshot.observed_at >= before[0].observed_at:
+                    latest[post_id] = (snapshot, None)
+        return latest
+
+
+def options_key(
+    platform: Platform | str | None, mapping: str | Path | None, timezone: str, matched_only: bool
+) -> str:
+    """What, besides the file, decides how its rows are read (part of the import's id)."""
+    mapped = ""
+    if mapping is not None:
+        import hashlib
+
+        try:
+            mapped = hashlib.sha256(Path(mapping).read_bytes()).hexdigest()
+        except OSError as error:
+            raise ImportFileError(f"{mapping}: cannot be read ({error.strerror})") from None
+    name = "" if platform is None else str(getattr(platform, "value", platform))
+    return f"platform={name}\nmapping={mapped}\ntimezone={timezone}\nmatched_only={matched_only}"
+
+
+__all__ = [
+    "REFUSALS_SHOWN",
+    "BulkImportReport",
+    "BulkImporter",
+    "FinishBulkImport",
+    "RecordImportBatch",
+    "StartBulkImport",
+    "StreamedExport",
+]

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from itertools import pairwise
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any, Final
 from uuid import NAMESPACE_URL, UUID, uuid5
 

@@ -890,7 +890,8 @@ def load_mapping(path: str | Path) -> tuple[Layout, str | None]:
     Keys: ``platform``; ``title``, ``url``, ``external_id``, ``published_at`` (column names);
     ``time_format`` (strptime, optional); ``observed_at`` (the column of the time the
     counts were observed, optional: a file of daily snapshots); ``counts`` (count name to
-    column) and ``extra`` (own metric id to ``{column, kind}``, kind ``count``, ``ratio`` or ``seconds``).
+    column) and ``extra`` (own metric id to ``{column, kind}``, kind ``count``, ``ratio`` or
+    ``seconds``).
     """
     path = Path(path)
     try:

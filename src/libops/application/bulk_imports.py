@@ -28,11 +28,13 @@ comparing): it grows with the number of posts, not with the file.
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import IO, Any, Final, NamedTuple, Protocol
 from uuid import UUID
 
 import attrs
@@ -50,14 +52,51 @@ from libops.domain.errors import (
     UnknownIdError,
     UnmatchedImportRowError,
 )
-from libops.domain.imports import ExportRow, authorize_import
+from libops.domain.imports import authorize_import
 from libops.domain.post import PlatformStatus, Post
-from libops.domain.values import COMMON_COUNTS, Actor, MetricSnapshot, Platform
+from libops.domain.values import (
+    COMMON_COUNTS,
+    COUNT_MAX,
+    Actor,
+    MetricSnapshot,
+    Platform,
+    require_count,
+)
 
 _PAGE: Final = 500
 _MATCH_CACHE: Final = 100_000
 REFUSALS_SHOWN: Final = 10
 """How many refused rows a refusal's message lists (it says how many there are)."""
+
+
+class RowIdentity(Protocol):
+    """What identifies a streamed row's post."""
+
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def external_id(self) -> str | None: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def date_only(self) -> bool: ...
+
+
+class StreamedRow(Protocol):
+    """One streamed row's checked values (:class:`libops.adapters.importers.RowValues`)."""
+
+    @property
+    def row(self) -> int: ...
+    @property
+    def identity(self) -> RowIdentity: ...
+    @property
+    def counts(self) -> dict[str, int | None]: ...
+    @property
+    def extra(self) -> dict[str, Any]: ...
+    @property
+    def observed_at(self) -> datetime | None: ...
 
 
 class StreamedExport(Protocol):
@@ -68,7 +107,7 @@ class StreamedExport(Protocol):
 
     def digest(self) -> str: ...
 
-    def rows(self, after: int = 0) -> Iterator[ExportRow]: ...
+    def values(self, after: int = 0) -> Iterable[StreamedRow]: ...
 
 
 Streamer = Callable[..., StreamedExport]
@@ -164,11 +203,37 @@ class BulkImportReport:
 @attrs.frozen
 class _Post:
     post_id: UUID
+    key: str
+    """The id as text, as a batch stores it."""
     campaign: str | None
     title: str
     url: str
     external_id: str
     published_at: datetime
+
+
+_COUNT_AT: Final = {name: index for index, name in enumerate(COMMON_COUNTS)}
+_NO_COUNTS: Final = tuple(
+    field.default for field in attrs.fields(MetricSnapshot) if field.name in _COUNT_AT
+)
+"""A snapshot's counts when a row has none: 0, and None for followers gained."""
+
+Counts = tuple[int | None, ...]
+"""A snapshot's counts in :data:`~libops.domain.values.COMMON_COUNTS` order."""
+
+
+@attrs.frozen
+class _Latest:
+    observed_at: datetime
+    counts: Counts
+    extra: dict[str, Any]
+    row: int | None
+    """The file row it came from (None: recorded before)."""
+
+
+def _latest(snapshot: MetricSnapshot) -> _Latest:
+    counts = tuple(getattr(snapshot, name) for name in COMMON_COUNTS)
+    return _Latest(snapshot.observed_at, counts, dict(snapshot.extra), None)
 
 
 class _Index:
@@ -184,20 +249,19 @@ class _Index:
             self.by_id.setdefault(post.external_id, []).append(post)
             self.by_title.setdefault(post.title.strip(), []).append(post)
         self.tolerance = time_tolerance
-        self._cache: dict[tuple[Any, ...], list[_Post]] = {}
+        self._cache: dict[Any, list[_Post]] = {}
 
-    def match(self, row: ExportRow) -> list[_Post]:
+    def match(self, row: RowIdentity) -> list[_Post]:
         """The posts ``row`` matches (the rules of the ordinary path, docs/import.md)."""
-        key = (row.url, row.external_id, row.title, row.published_at, row.date_only)
-        found = self._cache.get(key)
+        found = self._cache.get(row)
         if found is None:
             found = self._match(row)
             if len(self._cache) >= _MATCH_CACHE:
                 self._cache.clear()
-            self._cache[key] = found
+            self._cache[row] = found
         return found
 
-    def _match(self, row: ExportRow) -> list[_Post]:
+    def _match(self, row: RowIdentity) -> list[_Post]:
         if row.url and row.url in self.by_url:
             return list(self.by_url[row.url])
         if row.external_id and row.external_id in self.by_id:
@@ -224,47 +288,79 @@ class _Refusal:
     reason: str
 
 
-@attrs.frozen
-class _Planned:
-    row: ExportRow
+class _Planned(NamedTuple):
+    row: int
     post: _Post
-    snapshot: MetricSnapshot
+    observed_at: str
+    counts: Counts
+    extra: dict[str, Any]
     lowered: tuple[str, ...]
 
 
 class _Planner:
-    """Walks a file's rows and says what each records, against what is recorded."""
+    """Walks a file's rows and says what each records, against what is recorded.
+
+    A row's snapshot is checked by the rules of :class:`~libops.domain.values.MetricSnapshot`
+    and ``Post.record_metrics``: counts whole and within the limit, own metrics through a
+    ``MetricSnapshot`` (where a row has any), not after the clock's margin, not older than
+    the post's latest; the same counts are unchanged, lower ones a correction.
+    """
 
     def __init__(
         self,
+        platform: Platform,
         index: _Index,
-        latest: dict[UUID, tuple[MetricSnapshot, int | None]],
+        latest: dict[UUID, _Latest],
         now: datetime,
         margin: Any,
         matched_only: bool,
     ) -> None:
+        self.platform = platform
         self.index = index
         self.latest = latest
-        """Per post: the latest snapshot, and the file row it came from (None: recorded)."""
         self.now = now
         self.limit = now + margin
         self.matched_only = matched_only
         self.refusals: list[_Refusal] = []
         self.refused = self.unchanged = self.skipped = 0
         self.checked = 0
+        self._times: dict[datetime, tuple[datetime, str]] = {}
 
     def _refuse(self, row: int, error: type[LibopsError], reason: str) -> None:
         self.refused += 1
         if len(self.refusals) < REFUSALS_SHOWN:
             self.refusals.append(_Refusal(row, error, reason))
 
-    def plan(self, rows: Iterable[ExportRow]) -> Iterator[_Planned]:
+    def _time(self, at: datetime) -> tuple[datetime, str]:
+        """``at`` as a snapshot stores it (UTC), with its ISO text; remembered."""
+        known = self._times.get(at)
+        if known is None:
+            utc = MetricSnapshot(self.platform, at).observed_at
+            if len(self._times) >= _MATCH_CACHE:
+                self._times.clear()
+            known = self._times[at] = (utc, utc.isoformat())
+        return known
+
+    def _snapshot(self, row: StreamedRow, observed: datetime) -> tuple[Counts, dict[str, Any]]:
+        counts = list(_NO_COUNTS)
+        for name, value in row.counts.items():
+            if value is not None:
+                if value > COUNT_MAX:
+                    require_count(name, value)  # raises the limit's error
+                counts[_COUNT_AT[name]] = value
+        if not row.extra:
+            return tuple(counts), {}
+        given = {name: value for name, value in row.counts.items() if value is not None}
+        snapshot = MetricSnapshot(self.platform, observed, **given, extra=row.extra)
+        return tuple(counts), dict(snapshot.extra)
+
+    def plan(self, rows: Iterable[StreamedRow]) -> Iterator[_Planned]:
         """The rows to record (new or lower counts), in file order; the others are counted
         (unchanged, skipped) or refused."""
-        now = self.now
+        now, limit, latest_of = self.now, self.limit, self.latest
         for row in rows:
             self.checked += 1
-            candidates = self.index.match(row)
+            candidates = self.index.match(row.identity)
             if len(candidates) != 1:
                 if len(candidates) > 1:
                     names = ", ".join(str(c.post_id) for c in candidates)
@@ -284,49 +380,46 @@ class _Planner:
                     )
                 continue
             post = candidates[0]
-            counts = {name: value for name, value in row.counts.items() if value is not None}
+            observed, iso = self._time(now if row.observed_at is None else row.observed_at)
             try:
-                snapshot = MetricSnapshot(
-                    row.platform,
-                    now if row.observed_at is None else row.observed_at,
-                    **counts,
-                    extra=dict(row.extra) or None,
-                )
+                counts, extra = self._snapshot(row, observed)
             except LibopsError as error:
                 self._refuse(row.row, type(error), str(error))
                 continue
-            if snapshot.observed_at > self.limit:
+            if observed > limit:
                 self._refuse(
                     row.row,
                     FutureMetricsError,
-                    f"observed at {snapshot.observed_at.isoformat()}, after the clock "
-                    f"({now.isoformat()}): check the date",
+                    f"observed at {iso}, after the clock ({now.isoformat()}): check the date",
                 )
                 continue
-            before = self.latest.get(post.post_id)
+            before = latest_of.get(post.post_id)
             lowered: tuple[str, ...] = ()
             if before is not None:
-                latest, from_row = before
-                if from_row is not None and latest.observed_at == snapshot.observed_at:
+                if before.row is not None and before.observed_at == observed:
                     self._refuse(
-                        row.row, ImportFileError, f"the same post and time as row {from_row}"
+                        row.row, ImportFileError, f"the same post and time as row {before.row}"
                     )
                     continue
-                if snapshot.same_counts(latest):
+                if counts == before.counts and extra == before.extra:
                     self.unchanged += 1
                     continue
-                if snapshot.observed_at < latest.observed_at:
-                    where = "recorded" if from_row is None else f"row {from_row}"
+                if observed < before.observed_at:
+                    where = "recorded" if before.row is None else f"row {before.row}"
                     self._refuse(
                         row.row,
                         StaleMetricsError,
-                        f"observed at {snapshot.observed_at.isoformat()}, before the post's "
-                        f"latest counts ({where}, {latest.observed_at.isoformat()})",
+                        f"observed at {iso}, before the post's latest counts ({where}, "
+                        f"{before.observed_at.isoformat()})",
                     )
                     continue
-                lowered = tuple(snapshot.lowered(latest))
-            self.latest[post.post_id] = (snapshot, row.row)
-            yield _Planned(row, post, snapshot, lowered)
+                lowered = tuple(
+                    name
+                    for name, now_, was in zip(COMMON_COUNTS, counts, before.counts, strict=True)
+                    if now_ is not None and was is not None and now_ < was
+                )
+            latest_of[post.post_id] = _Latest(observed, counts, extra, row.row)
+            yield _Planned(row.row, post, iso, counts, extra, lowered)
 
     def refusal(self, file: str) -> LibopsError | None:
         """The error refusing the file (its first refused rows), or None."""
@@ -347,23 +440,22 @@ class _Batch:
         self.post_ids: list[str] = []
         self.campaign_ids: list[str | None] = []
         self.observed_at: list[str] = []
-        self.counts: dict[str, list[int | None]] = {name: [] for name in COMMON_COUNTS}
+        self.counts: list[Counts] = []
         self.extra: dict[str, list[int | str | None]] = {}
         self.lowered: list[str] = []
 
     def add(self, planned: _Planned) -> None:
-        snapshot = planned.snapshot
         at = len(self.rows)
-        self.rows.append(planned.row.row)
-        self.post_ids.append(str(planned.post.post_id))
+        self.rows.append(planned.row)
+        self.post_ids.append(planned.post.key)
         self.campaign_ids.append(planned.post.campaign)
-        self.observed_at.append(snapshot.observed_at.isoformat())
-        for name, column in self.counts.items():
-            column.append(getattr(snapshot, name))
-        for metric in snapshot.extra:
-            self.extra.setdefault(metric, [None] * at)
+        self.observed_at.append(planned.observed_at)
+        self.counts.append(planned.counts)
+        for metric in planned.extra:
+            if metric not in self.extra:
+                self.extra[metric] = [None] * at
         for metric, own in self.extra.items():
-            value = snapshot.extra.get(metric)
+            value = planned.extra.get(metric)
             own.append(str(value) if isinstance(value, Decimal) else value)
         self.lowered.append(",".join(planned.lowered))
 
@@ -371,16 +463,41 @@ class _Batch:
         return len(self.rows)
 
     def command(self, import_id: UUID) -> RecordImportBatch:
+        columns = list(zip(*self.counts, strict=True))
         return RecordImportBatch(
             import_id,
             tuple(self.rows),
             tuple(self.post_ids),
             tuple(self.campaign_ids),
             tuple(self.observed_at),
-            {name: tuple(column) for name, column in self.counts.items()},
+            dict(zip(COMMON_COUNTS, columns, strict=True)),
             {name: tuple(column) for name, column in self.extra.items()},
             tuple(self.lowered),
         )
+
+
+@attrs.frozen
+class _Spilled:
+    rows: int
+    corrected: int
+    batches: int
+
+
+def _spill(planned: Iterable[_Planned], spill: IO[bytes], batch_rows: int) -> _Spilled:
+    """Write the planned rows to ``spill`` in pickled chunks of ``batch_rows`` (one batch
+    each), so the check holds no more than one batch in memory."""
+    rows = corrected = batches = 0
+    chunk: list[_Planned] = []
+    for row in planned:
+        chunk.append(row)
+        corrected += bool(row.lowered)
+        if len(chunk) == batch_rows:
+            pickle.dump(chunk, spill, protocol=pickle.HIGHEST_PROTOCOL)
+            rows, batches, chunk = rows + len(chunk), batches + 1, []
+    if chunk:
+        pickle.dump(chunk, spill, protocol=pickle.HIGHEST_PROTOCOL)
+        rows, batches = rows + len(chunk), batches + 1
+    return _Spilled(rows, corrected, batches)
 
 
 # --- the bulk import -----------------------------------------------------------------------
@@ -422,64 +539,49 @@ class BulkImporter:
         latest = self._bulk_latest(platform, recorded)
         now = app.clock.now()
         margin = self.bus.deps.metrics_future_margin
-        check = _Planner(index, dict(latest), now, margin, matched_only)
-        recording = 0
-        for _planned in check.plan(export.rows(after)):
-            recording += 1
-        refusal = check.refusal(file)
-        if refusal is not None:
-            raise refusal
-        corrected_total = 0
-        batches = 0
-        if actor is None:
-            return BulkImportReport(
-                file,
-                digest,
-                import_id,
-                platform.value,
-                check.checked,
-                recording,
-                0,
-                check.unchanged,
-                check.skipped,
-                0,
-                after,
-                done=False,
-            )
-        if earlier is None:
-            self.bus.execute(
-                actor, StartBulkImport(file, digest, platform.value, check.checked, options)
-            )
-        record = _Planner(index, dict(latest), now, margin, matched_only)
-        batch = _Batch()
-        written = 0
-        for planned in record.plan(export.rows(after)):
-            batch.add(planned)
-            corrected_total += bool(planned.lowered)
-            if len(batch) == batch_rows:
-                self.bus.execute(actor, batch.command(import_id))
-                written += len(batch)
-                batches += 1
+        check = _Planner(platform, index, latest, now, margin, matched_only)
+        with tempfile.TemporaryFile(prefix="libops-bulk-") as spill:
+            planned = _spill(check.plan(export.values(after)), spill, batch_rows)
+            refusal = check.refusal(file)
+            if refusal is not None:
+                raise refusal
+            if actor is None:
+                return BulkImportReport(
+                    file,
+                    digest,
+                    import_id,
+                    platform.value,
+                    check.checked,
+                    planned.rows - planned.corrected,
+                    planned.corrected,
+                    check.unchanged,
+                    check.skipped,
+                    0,
+                    after,
+                    done=False,
+                )
+            if earlier is None:
+                self.bus.execute(
+                    actor, StartBulkImport(file, digest, platform.value, check.checked, options)
+                )
+            spill.seek(0)
+            for _ in range(planned.batches):
                 batch = _Batch()
-        if len(batch):
-            self.bus.execute(actor, batch.command(import_id))
-            written += len(batch)
-            batches += 1
-        refusal = record.refusal(file)
-        if refusal is not None:  # the store changed between the check and the recording
-            raise refusal
-        self.bus.execute(actor, FinishBulkImport(import_id, record.unchanged))
+                for row in pickle.load(spill):
+                    batch.add(row)
+                self.bus.execute(actor, batch.command(import_id))
+        self.bus.execute(actor, FinishBulkImport(import_id, check.unchanged))
         return BulkImportReport(
             file,
             digest,
             import_id,
             platform.value,
-            record.checked,
-            written - corrected_total,
-            corrected_total,
-            record.unchanged,
-            record.skipped,
-            batches,
+            check.checked,
+            planned.rows - planned.corrected,
+            planned.corrected,
+            check.unchanged,
+            check.skipped,
+            planned.batches,
             after,
         )
 
@@ -503,14 +605,12 @@ class BulkImporter:
             if len(batch) < _PAGE:
                 return
 
-    def _posts(
-        self, platform: Platform
-    ) -> tuple[_Index, dict[UUID, tuple[MetricSnapshot, int | None]]]:
+    def _posts(self, platform: Platform) -> tuple[_Index, dict[UUID, _Latest]]:
         """The platform's published posts, and the latest snapshot each recorded itself."""
         app, deps = self.bus.app, self.bus.deps
         ids = dict.fromkeys(n.originator_id for n in self._notifications(Post.Published.TOPIC))
         posts = []
-        latest: dict[UUID, tuple[MetricSnapshot, int | None]] = {}
+        latest: dict[UUID, _Latest] = {}
         for post_id in ids:
             post = get_post(app, deps, post_id)
             if platform not in post.platforms:
@@ -522,6 +622,7 @@ class BulkImporter:
             posts.append(
                 _Post(
                     post.id,
+                    str(post.id),
                     campaign,
                     post.title,
                     receipt.url,
@@ -531,12 +632,10 @@ class BulkImporter:
             )
             snapshot = post.latest_metrics(platform)
             if snapshot is not None:
-                latest[post.id] = (snapshot, None)
+                latest[post.id] = _latest(snapshot)
         return _Index(posts, self.tolerance), latest
 
-    def _bulk_latest(
-        self, platform: Platform, latest: dict[UUID, tuple[MetricSnapshot, int | None]]
-    ) -> dict[UUID, tuple[MetricSnapshot, int | None]]:
+    def _bulk_latest(self, platform: Platform, latest: dict[UUID, _Latest]) -> dict[UUID, _Latest]:
         """``latest`` with the later snapshots recorded by bulk imports (read from their
         batch events, in the order they were recorded)."""
         mapper = self.bus.app.mapper
@@ -547,8 +646,8 @@ class BulkImporter:
                 continue
             for post_id, _campaign, snapshot, _lowered in batch.snapshots():
                 before = latest.get(post_id)
-                if before is None or snapshot.observed_at >= before[0].observed_at:
-                    latest[post_id] = (snapshot, None)
+                if before is None or snapshot.observed_at >= before.observed_at:
+                    latest[post_id] = _latest(snapshot)
         return latest
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 import re
 import tomllib
 import zipfile
@@ -22,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
 from pathlib import Path
 from struct import error as struct_error
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -629,6 +630,10 @@ class RowParser:
         }
         self._observed_at = None if layout.observed_at is None else header.index(layout.observed_at)
         self._times: dict[tuple[str, str], tuple[datetime, bool] | None] = {}
+        self._identities: dict[tuple[str, ...], RowIdentity] = {}
+        self._observed: dict[str, datetime] = {}
+        self._count_columns = tuple(counts.items())
+        self._identity_cells = operator.itemgetter(*self._at.values())
 
     _READERS: Final[dict[str, Callable[[Path, int, str, str], Any]]] = {
         "count": parse_count,
@@ -646,17 +651,14 @@ class RowParser:
         self._times[key] = moment
         return moment
 
-    def __call__(self, number: int, cells: list[str]) -> ExportRow | None:
-        """The row numbered ``number`` in the file, checked."""
-        path, layout, width = self.path, self.layout, self.width
-        if not any(cells[:width]):
-            return None
-        if len(cells) < width:
-            raise ImportFileError(
-                f"{_where(path, number, self.header[len(cells)])}: the row ends early "
-                f"({len(cells)} cells, the header has {width}); is the file cut short?"
-            )
-        at = self._at
+    def identity(self, number: int, cells: list[str]) -> RowIdentity:
+        """What identifies the row's post (its title, URL, id and publish time), checked;
+        remembered by the cells' text, since a file of daily snapshots repeats it."""
+        key = self._identity_cells(cells)
+        known = self._identities.get(key)
+        if known is not None:
+            return known
+        at, path, layout = self._at, self.path, self.layout
 
         def cell(name: str | None) -> str:
             return "" if name is None else cells[at[name]]
@@ -674,38 +676,106 @@ class RowParser:
                 f"{path.name}, row {number}: no URL, no id, and no title with a publish time: "
                 "the row cannot be matched to a post"
             )
+        found = RowIdentity(
+            title,
+            url,
+            external_id,
+            None if moment is None else moment[0],
+            False if moment is None else moment[1],
+        )
+        if len(self._identities) >= _IDENTITY_CACHE:
+            self._identities.clear()
+        self._identities[key] = found
+        return found
+
+    def values(self, number: int, cells: list[str]) -> RowValues | None:
+        """The row's checked values (None for a blank row, which ends the table)."""
+        path, width = self.path, self.width
+        if not any(cells[:width]):
+            return None
+        if len(cells) < width:
+            raise ImportFileError(
+                f"{_where(path, number, self.header[len(cells)])}: the row ends early "
+                f"({len(cells)} cells, the header has {width}); is the file cut short?"
+            )
+        identity = self.identity(number, cells)
         observed = None
         if self._observed_at is not None:
-            column = layout.observed_at
-            assert column is not None
-            seen = self._time(number, column, cells[self._observed_at])
+            text = cells[self._observed_at]
+            seen = self._observed.get(text)
             if seen is None:
-                raise ImportFileError(
-                    f"{_where(path, number, column)}: no observation time (the counts' date)"
-                )
-            observed = seen[0]
-        readers = self._READERS
+                column = self.layout.observed_at
+                assert column is not None
+                moment = parse_time(path, number, column, text, self.zone, self.time_format)
+                if moment is None:
+                    raise ImportFileError(
+                        f"{_where(path, number, column)}: no observation time (the counts' date)"
+                    )
+                if len(self._observed) >= _TIME_CACHE:
+                    self._observed.clear()
+                seen = self._observed[text] = moment[0]
+            observed = seen
+        counts: dict[str, int | None] = {}
+        for count, (name, position) in self._count_columns:
+            text = cells[position]
+            if text.isdigit() and text.isascii():
+                counts[count] = int(text)
+            else:
+                counts[count] = parse_count(path, number, name, text)
+        extra: dict[str, Any] = {}
+        if self.extra:
+            readers = self._READERS
+            for metric, (name, position, kind) in self.extra.items():
+                value = readers[kind](path, number, name, cells[position])
+                if value is not None:
+                    extra[metric] = value
+        return RowValues(number, identity, counts, extra, observed)
+
+    def __call__(self, number: int, cells: list[str]) -> ExportRow | None:
+        """The row numbered ``number`` in the file, checked."""
+        values = self.values(number, cells)
+        if values is None:
+            return None
+        identity = values.identity
         return ExportRow(
-            file=path.name,
+            file=self.path.name,
             row=number,
-            platform=layout.platform,
-            title=title,
-            url=url,
-            external_id=external_id,
-            published_at=None if moment is None else moment[0],
-            date_only=False if moment is None else moment[1],
-            counts={
-                count: parse_count(path, number, name, cells[position])
-                for count, (name, position) in self.counts.items()
-            },
-            extra={
-                metric: value
-                for metric, (name, position, kind) in self.extra.items()
-                if (value := readers[kind](path, number, name, cells[position])) is not None
-            },
-            format=layout.format,
-            observed_at=observed,
+            platform=self.layout.platform,
+            title=identity.title,
+            url=identity.url,
+            external_id=identity.external_id,
+            published_at=identity.published_at,
+            date_only=identity.date_only,
+            counts=values.counts,
+            extra=values.extra,
+            format=self.layout.format,
+            observed_at=values.observed_at,
         )
+
+
+class RowIdentity(NamedTuple):
+    """What identifies a row's post: title, URL, external id, publish time (and whether the
+    file gives its day only)."""
+
+    title: str | None
+    url: str | None
+    external_id: str | None
+    published_at: datetime | None
+    date_only: bool
+
+
+class RowValues(NamedTuple):
+    """One row's checked values, as the bulk path reads them (no :class:`ExportRow` made)."""
+
+    row: int
+    identity: RowIdentity
+    counts: dict[str, int | None]
+    extra: dict[str, Any]
+    observed_at: datetime | None
+
+
+_IDENTITY_CACHE: Final = 100_000
+"""How many post identities a :class:`RowParser` remembers by their cells' text."""
 
 
 # --- streaming a large CSV ----------------------------------------------------------------
@@ -771,6 +841,18 @@ class CsvExport:
 
     def rows(self, after: int = 0) -> Iterator[ExportRow]:
         """The file's post rows in order, from the first whose number is above ``after``."""
+        for values in self._read(after, lean=False):
+            assert isinstance(values, ExportRow)
+            yield values
+
+    def values(self, after: int = 0) -> Iterator[RowValues]:
+        """Like :meth:`rows`, each row's checked values without making an ``ExportRow``
+        (the bulk path's loop)."""
+        for values in self._read(after, lean=True):
+            assert isinstance(values, RowValues)
+            yield values
+
+    def _read(self, after: int, *, lean: bool) -> Iterator[ExportRow | RowValues]:
         path = self.path
         with _open(path) as handle:
             text = io.TextIOWrapper(handle, encoding=self.encoding, newline="")
@@ -788,7 +870,8 @@ class CsvExport:
                         continue
                     if number <= after:
                         continue
-                    row = parse(number, [c.strip() for c in raw])
+                    cells = [c.strip() for c in raw]
+                    row = parse.values(number, cells) if lean else parse(number, cells)
                     if row is None:
                         return  # a blank row ends the table
                     yield row
@@ -968,7 +1051,9 @@ __all__ = [
     "LAYOUTS",
     "CsvExport",
     "Layout",
+    "RowIdentity",
     "RowParser",
+    "RowValues",
     "load_mapping",
     "read_export",
     "read_tables",

@@ -28,13 +28,14 @@ comparing): it grows with the number of posts, not with the file.
 
 from __future__ import annotations
 
+import operator
 import pickle
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, Final, NamedTuple, Protocol
+from typing import IO, Any, Final, Protocol
 from uuid import UUID
 
 import attrs
@@ -222,18 +223,25 @@ Counts = tuple[int | None, ...]
 """A snapshot's counts in :data:`~libops.domain.values.COMMON_COUNTS` order."""
 
 
-@attrs.frozen
-class _Latest:
-    observed_at: datetime
-    counts: Counts
-    extra: dict[str, Any]
-    row: int | None
-    """The file row it came from (None: recorded before)."""
+_Latest = tuple[datetime, Counts, dict[str, Any], int | None]
+"""A post's latest snapshot: observed at, counts, own metrics, and the file row it came
+from (None: recorded before)."""
+
+_GAINED: Final = COMMON_COUNTS.index("followers_gained")
 
 
 def _latest(snapshot: MetricSnapshot) -> _Latest:
     counts = tuple(getattr(snapshot, name) for name in COMMON_COUNTS)
-    return _Latest(snapshot.observed_at, counts, dict(snapshot.extra), None)
+    return (snapshot.observed_at, counts, dict(snapshot.extra), None)
+
+
+def _lowered(counts: Counts, was: Counts) -> tuple[str, ...]:
+    """The counts lower in ``counts`` than in ``was`` (``MetricSnapshot.lowered``)."""
+    return tuple(
+        name
+        for name, now, before in zip(COMMON_COUNTS, counts, was, strict=True)
+        if now is not None and before is not None and now < before
+    )
 
 
 class _Index:
@@ -288,13 +296,9 @@ class _Refusal:
     reason: str
 
 
-class _Planned(NamedTuple):
-    row: int
-    post: _Post
-    observed_at: str
-    counts: Counts
-    extra: dict[str, Any]
-    lowered: tuple[str, ...]
+_Planned = tuple[int, str, str | None, str, Counts, dict[str, Any], tuple[str, ...]]
+"""A row to record: its number, post id and campaign id (text), observation time (ISO),
+counts, own metrics and lowered counts (a plain tuple: the check spills these to disk)."""
 
 
 class _Planner:
@@ -310,7 +314,7 @@ class _Planner:
         self,
         platform: Platform,
         index: _Index,
-        latest: dict[UUID, _Latest],
+        latest: dict[str, _Latest],
         now: datetime,
         margin: Any,
         matched_only: bool,
@@ -358,31 +362,18 @@ class _Planner:
         """The rows to record (new or lower counts), in file order; the others are counted
         (unchanged, skipped) or refused."""
         now, limit, latest_of = self.now, self.limit, self.latest
+        match, time_of, snapshot_of = self.index.match, self._time, self._snapshot
+        sub = operator.sub
         for row in rows:
             self.checked += 1
-            candidates = self.index.match(row.identity)
+            candidates = match(row.identity)
             if len(candidates) != 1:
-                if len(candidates) > 1:
-                    names = ", ".join(str(c.post_id) for c in candidates)
-                    self._refuse(
-                        row.row,
-                        AmbiguousImportMatchError,
-                        f"matches {len(candidates)} posts ({names}): give its URL or id",
-                    )
-                elif self.matched_only:
-                    self.skipped += 1
-                else:
-                    self._refuse(
-                        row.row,
-                        UnmatchedImportRowError,
-                        "matches no post (the bulk path records snapshots of known posts: "
-                        "import the posts' totals without --bulk first, or pass --matched-only)",
-                    )
+                self._unmatched(row.row, candidates)
                 continue
             post = candidates[0]
-            observed, iso = self._time(now if row.observed_at is None else row.observed_at)
+            observed, iso = time_of(now if row.observed_at is None else row.observed_at)
             try:
-                counts, extra = self._snapshot(row, observed)
+                counts, extra = snapshot_of(row, observed)
             except LibopsError as error:
                 self._refuse(row.row, type(error), str(error))
                 continue
@@ -393,33 +384,53 @@ class _Planner:
                     f"observed at {iso}, after the clock ({now.isoformat()}): check the date",
                 )
                 continue
-            before = latest_of.get(post.post_id)
+            before = latest_of.get(post.key)
             lowered: tuple[str, ...] = ()
             if before is not None:
-                if before.row is not None and before.observed_at == observed:
+                was_at, was, was_extra, was_row = before
+                if was_row is not None and was_at == observed:
                     self._refuse(
-                        row.row, ImportFileError, f"the same post and time as row {before.row}"
+                        row.row, ImportFileError, f"the same post and time as row {was_row}"
                     )
                     continue
-                if counts == before.counts and extra == before.extra:
+                if counts == was and extra == was_extra:
                     self.unchanged += 1
                     continue
-                if observed < before.observed_at:
-                    where = "recorded" if before.row is None else f"row {before.row}"
+                if observed < was_at:
+                    where = "recorded" if was_row is None else f"row {was_row}"
                     self._refuse(
                         row.row,
                         StaleMetricsError,
                         f"observed at {iso}, before the post's latest counts ({where}, "
-                        f"{before.observed_at.isoformat()})",
+                        f"{was_at.isoformat()})",
                     )
                     continue
-                lowered = tuple(
-                    name
-                    for name, now_, was in zip(COMMON_COUNTS, counts, before.counts, strict=True)
-                    if now_ is not None and was is not None and now_ < was
-                )
-            latest_of[post.post_id] = _Latest(observed, counts, extra, row.row)
-            yield _Planned(row.row, post, iso, counts, extra, lowered)
+                # The six common counts are always whole numbers; followers gained may be None.
+                gained, was_gained = counts[_GAINED], was[_GAINED]
+                if min(map(sub, counts[:_GAINED], was[:_GAINED])) < 0 or (
+                    gained is not None and was_gained is not None and gained < was_gained
+                ):
+                    lowered = _lowered(counts, was)
+            latest_of[post.key] = (observed, counts, extra, row.row)
+            yield (row.row, post.key, post.campaign, iso, counts, extra, lowered)
+
+    def _unmatched(self, row: int, candidates: list[_Post]) -> None:
+        if len(candidates) > 1:
+            names = ", ".join(str(c.post_id) for c in candidates)
+            self._refuse(
+                row,
+                AmbiguousImportMatchError,
+                f"matches {len(candidates)} posts ({names}): give its URL or id",
+            )
+        elif self.matched_only:
+            self.skipped += 1
+        else:
+            self._refuse(
+                row,
+                UnmatchedImportRowError,
+                "matches no post (the bulk path records snapshots of known posts: import the "
+                "posts' totals without --bulk first, or pass --matched-only)",
+            )
 
     def refusal(self, file: str) -> LibopsError | None:
         """The error refusing the file (its first refused rows), or None."""
@@ -445,19 +456,21 @@ class _Batch:
         self.lowered: list[str] = []
 
     def add(self, planned: _Planned) -> None:
+        row, post_id, campaign_id, observed_at, counts, extra, lowered = planned
         at = len(self.rows)
-        self.rows.append(planned.row)
-        self.post_ids.append(planned.post.key)
-        self.campaign_ids.append(planned.post.campaign)
-        self.observed_at.append(planned.observed_at)
-        self.counts.append(planned.counts)
-        for metric in planned.extra:
-            if metric not in self.extra:
-                self.extra[metric] = [None] * at
-        for metric, own in self.extra.items():
-            value = planned.extra.get(metric)
-            own.append(str(value) if isinstance(value, Decimal) else value)
-        self.lowered.append(",".join(planned.lowered))
+        self.rows.append(row)
+        self.post_ids.append(post_id)
+        self.campaign_ids.append(campaign_id)
+        self.observed_at.append(observed_at)
+        self.counts.append(counts)
+        if extra or self.extra:
+            for metric in extra:
+                if metric not in self.extra:
+                    self.extra[metric] = [None] * at
+            for metric, own in self.extra.items():
+                value = extra.get(metric)
+                own.append(str(value) if isinstance(value, Decimal) else value)
+        self.lowered.append(",".join(lowered))
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -490,7 +503,7 @@ def _spill(planned: Iterable[_Planned], spill: IO[bytes], batch_rows: int) -> _S
     chunk: list[_Planned] = []
     for row in planned:
         chunk.append(row)
-        corrected += bool(row.lowered)
+        corrected += bool(row[-1])
         if len(chunk) == batch_rows:
             pickle.dump(chunk, spill, protocol=pickle.HIGHEST_PROTOCOL)
             rows, batches, chunk = rows + len(chunk), batches + 1, []
@@ -605,12 +618,12 @@ class BulkImporter:
             if len(batch) < _PAGE:
                 return
 
-    def _posts(self, platform: Platform) -> tuple[_Index, dict[UUID, _Latest]]:
+    def _posts(self, platform: Platform) -> tuple[_Index, dict[str, _Latest]]:
         """The platform's published posts, and the latest snapshot each recorded itself."""
         app, deps = self.bus.app, self.bus.deps
         ids = dict.fromkeys(n.originator_id for n in self._notifications(Post.Published.TOPIC))
         posts = []
-        latest: dict[UUID, _Latest] = {}
+        latest: dict[str, _Latest] = {}
         for post_id in ids:
             post = get_post(app, deps, post_id)
             if platform not in post.platforms:
@@ -632,10 +645,10 @@ class BulkImporter:
             )
             snapshot = post.latest_metrics(platform)
             if snapshot is not None:
-                latest[post.id] = _latest(snapshot)
+                latest[str(post.id)] = _latest(snapshot)
         return _Index(posts, self.tolerance), latest
 
-    def _bulk_latest(self, platform: Platform, latest: dict[UUID, _Latest]) -> dict[UUID, _Latest]:
+    def _bulk_latest(self, platform: Platform, latest: dict[str, _Latest]) -> dict[str, _Latest]:
         """``latest`` with the later snapshots recorded by bulk imports (read from their
         batch events, in the order they were recorded)."""
         mapper = self.bus.app.mapper
@@ -645,9 +658,9 @@ class BulkImporter:
             if batch.platform != platform.value:
                 continue
             for post_id, _campaign, snapshot, _lowered in batch.snapshots():
-                before = latest.get(post_id)
-                if before is None or snapshot.observed_at >= before.observed_at:
-                    latest[post_id] = _latest(snapshot)
+                before = latest.get(str(post_id))
+                if before is None or snapshot.observed_at >= before[0]:
+                    latest[str(post_id)] = _latest(snapshot)
         return latest
 
 

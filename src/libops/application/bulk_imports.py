@@ -558,7 +558,7 @@ class BulkImporter:
             refusal = check.refusal(file)
             if refusal is not None:
                 raise refusal
-            if actor is None:
+            if actor is None or (planned.rows == 0 and earlier is None):  # nothing to record
                 return BulkImportReport(
                     file,
                     digest,
@@ -571,7 +571,7 @@ class BulkImporter:
                     check.skipped,
                     0,
                     after,
-                    done=False,
+                    done=actor is not None,
                 )
             if earlier is None:
                 self.bus.execute(

@@ -465,8 +465,9 @@ class TestStreaming:
                     tracemalloc.stop()
                 assert report.recorded == 200 * days
         size = (tmp_path / "1000" / "daily.csv").stat().st_size
-        assert peaks[1000] < size / 2
-        assert peaks[1000] < 1.5 * peaks[100] + 2_000_000
+        print(f"traced peaks: {peaks}, file {size:,} bytes")  # noqa: T201 (shown with -s)
+        assert peaks[1000] < size  # the file is not held (its rows as objects would be more)
+        assert peaks[1000] < 1.25 * peaks[100] + 1_000_000  # flat: ten times the rows
 
 
 class TestCommandLine:

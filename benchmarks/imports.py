@@ -21,7 +21,7 @@ The last line is a JSON object with ``rows``, ``libops_per_s``, ``baseline_per_s
 process's).
 
     python benchmarks/imports.py            # 1,000,000 rows (1,000 posts x 1,000 days)
-    python benchmarks/imports.py --quick    # 100,000 rows (400 posts x 250 days), < 1 minute
+    python benchmarks/imports.py --quick    # 100,000 rows (200 posts x 500 days), < 1 minute
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ INSERT_BATCH = 5_000
 """How many stored events the baseline inserts at a time (the bulk path's batch size)."""
 
 CLOCK = datetime(2030, 1, 1, 8, 0, tzinfo=UTC)
+"""The clock of both sides: after the last day of the full run's snapshots."""
 FIRST_DAY = datetime(2025, 1, 2, tzinfo=UTC)
 HEADER = ["标题", "链接", "发布时间", "日期", "阅读数", "点赞数", "转发数", "评论数"]
 MAPPING = (
@@ -186,14 +187,14 @@ def _child(side: str, folder: Path, posts: int, days: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="100,000 rows (400 x 250)")
+    parser.add_argument("--quick", action="store_true", help="100,000 rows (200 x 500)")
     parser.add_argument("--posts", type=int, default=None)
     parser.add_argument("--days", type=int, default=None)
     parser.add_argument("--measure", choices=["libops", "baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    posts = args.posts or (400 if args.quick else 1_000)
-    days = args.days or (250 if args.quick else 1_000)
+    posts = args.posts or (200 if args.quick else 1_000)
+    days = args.days or (500 if args.quick else 1_000)
     if args.measure:
         if args.measure == "libops":
             print(json.dumps(measure_libops(args.folder)))

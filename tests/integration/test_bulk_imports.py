@@ -164,10 +164,12 @@ class TestSameViewsEitherPath:
         report = memory_ops.imports.run_bulk(admin, daily, mapping=mapping)
         (batch,) = batch_events(memory_ops)
         assert list(batch.rows) == [2, 3, 4, 5]
-        assert [labels[UUID(p)] for p in batch.post_ids] == ["P0", "P1", "P0", "P1"]
-        assert batch.observed_at[0] == "2026-03-01T16:00:00+00:00"  # 2 March, midnight in Shanghai
+        assert [labels[UUID(batch.posts[i])] for i in batch.post_index] == ["P0", "P1", "P0", "P1"]
+        # 2 and 3 March, at midnight in Shanghai
+        assert list(batch.times) == ["2026-03-01T16:00:00+00:00", "2026-03-02T16:00:00+00:00"]
+        assert list(batch.time_index) == [0, 0, 1, 1]
         assert list(batch.counts["reads"]) == [100, 101, 110, 111]
-        assert list(batch.counts["followers_gained"]) == [None] * 4
+        assert set(batch.counts) == {"reads", "likes", "shares"}  # the file's, not all 0
         assert list(batch.lowered) == [""] * 4
         started = memory_ops.app.load(MetricImport, report.import_id)
         assert (started.file, started.rows, started.finished) == ("daily.csv", 4, True)
@@ -465,7 +467,7 @@ class TestStreaming:
                     tracemalloc.stop()
                 assert report.recorded == 200 * days
         size = (tmp_path / "1000" / "daily.csv").stat().st_size
-        print(f"traced peaks: {peaks}, file {size:,} bytes")  # noqa: T201 (shown with -s)
+        print(f"traced peaks: {peaks}, file {size:,} bytes")  # shown with -s
         assert peaks[1000] < size  # the file is not held (its rows as objects would be more)
         assert peaks[1000] < 1.25 * peaks[100] + 1_000_000  # flat: ten times the rows
 

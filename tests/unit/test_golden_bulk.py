@@ -64,31 +64,20 @@ def test_the_records_are_as_written() -> None:
         "platform": "weibo",
         "rows": 4,
     }
-    zeros = [0, 0, 0]
     assert _state(9) == {
         "actor_id": "admin-1",
         "platform": "weibo",
         "rows": [2, 3, 4],
-        "post_ids": [str(FIRST), str(SECOND), str(FIRST)],
-        "campaign_ids": [None, None, None],
-        "observed_at": [
-            "2026-03-05T16:00:00+00:00",
-            "2026-03-05T16:00:00+00:00",
-            "2026-03-06T16:00:00+00:00",
-        ],
-        "counts": {
-            "reads": [520, 90, 505],
-            "views": zeros,
-            "likes": [31, 7, 33],
-            "comments": zeros,
-            "shares": zeros,
-            "favourites": zeros,
-            "followers_gained": [None, None, None],
-        },
+        "posts": [str(FIRST), str(SECOND)],
+        "campaign_ids": [None, None],
+        "post_index": [0, 1, 0],
+        "times": ["2026-03-05T16:00:00+00:00", "2026-03-06T16:00:00+00:00"],
+        "time_index": [0, 0, 1],
+        "counts": {"reads": [520, 90, 505], "likes": [31, 7, 33]},
         "extra": {},
         "lowered": ["", "", "reads"],
     }
-    assert _state(10)["rows"] == [5]
+    assert (_state(10)["rows"], _state(10)["posts"]) == ([5], [str(SECOND)])
     assert _state(11) == {"actor_id": "admin-1", "recorded": 3, "corrected": 1, "unchanged": 0}
 
 

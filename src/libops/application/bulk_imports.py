@@ -138,9 +138,11 @@ class RecordImportBatch(Command[None]):
 
     import_id: UUID
     rows: tuple[int, ...]
-    post_ids: tuple[str, ...]
+    posts: tuple[str, ...]
     campaign_ids: tuple[str | None, ...]
-    observed_at: tuple[str, ...]
+    post_index: tuple[int, ...]
+    times: tuple[str, ...]
+    time_index: tuple[int, ...]
     counts: dict[str, tuple[int | None, ...]]
     extra: dict[str, tuple[int | str | None, ...]]
     lowered: tuple[str, ...]
@@ -448,9 +450,11 @@ class _Batch:
 
     def __init__(self) -> None:
         self.rows: list[int] = []
-        self.post_ids: list[str] = []
+        self.posts: dict[str, int] = {}
         self.campaign_ids: list[str | None] = []
-        self.observed_at: list[str] = []
+        self.post_index: list[int] = []
+        self.times: dict[str, int] = {}
+        self.time_index: list[int] = []
         self.counts: list[Counts] = []
         self.extra: dict[str, list[int | str | None]] = {}
         self.lowered: list[str] = []
@@ -459,9 +463,15 @@ class _Batch:
         row, post_id, campaign_id, observed_at, counts, extra, lowered = planned
         at = len(self.rows)
         self.rows.append(row)
-        self.post_ids.append(post_id)
-        self.campaign_ids.append(campaign_id)
-        self.observed_at.append(observed_at)
+        post = self.posts.get(post_id)
+        if post is None:
+            post = self.posts[post_id] = len(self.posts)
+            self.campaign_ids.append(campaign_id)
+        self.post_index.append(post)
+        time = self.times.get(observed_at)
+        if time is None:
+            time = self.times[observed_at] = len(self.times)
+        self.time_index.append(time)
         self.counts.append(counts)
         if extra or self.extra:
             for metric in extra:
@@ -476,14 +486,24 @@ class _Batch:
         return len(self.rows)
 
     def command(self, import_id: UUID) -> RecordImportBatch:
-        columns = list(zip(*self.counts, strict=True))
+        # A count column holding only its default (0; None for followers gained) is left
+        # out: a snapshot without that count is the same snapshot.
+        columns = {
+            name: column
+            for name, column, default in zip(
+                COMMON_COUNTS, zip(*self.counts, strict=True), _NO_COUNTS, strict=True
+            )
+            if column.count(default) != len(column)
+        }
         return RecordImportBatch(
             import_id,
             tuple(self.rows),
-            tuple(self.post_ids),
+            tuple(self.posts),
             tuple(self.campaign_ids),
-            tuple(self.observed_at),
-            dict(zip(COMMON_COUNTS, columns, strict=True)),
+            tuple(self.post_index),
+            tuple(self.times),
+            tuple(self.time_index),
+            columns,
             {name: tuple(column) for name, column in self.extra.items()},
             tuple(self.lowered),
         )

@@ -72,20 +72,25 @@ class MetricImport(Aggregate):
     class BatchRecorded(Event):
         """Up to :data:`BATCH_ROWS` snapshots of the file, in columns (one entry per row).
 
-        ``rows``: the rows' numbers in the file; ``post_ids`` and ``campaign_ids`` (None:
-        no campaign): the post each matched, as text; ``observed_at``: ISO times (UTC);
-        ``counts``: each common count's column; ``extra``: each own metric's column
-        (whole numbers, or decimals as text; None where the row has none); ``lowered``: the
-        counts a row lowered, comma-separated (empty: not a correction).
+        ``rows``: the rows' numbers in the file. ``posts`` lists the batch's posts (ids as
+        text) with ``campaign_ids`` (each post's campaign, None: none), and ``post_index``
+        gives each row's post as a position in ``posts``; ``times`` lists the batch's
+        observation times (ISO, UTC) and ``time_index`` gives each row's. ``counts``: the
+        column of each common count (a count left out is 0, followers gained None, for
+        every row); ``extra``: each own metric's column (whole numbers, or decimals as text;
+        None where the row has none); ``lowered``: the counts a row lowered,
+        comma-separated (empty: not a correction).
         """
 
         TOPIC = "libops:MetricImport.BatchRecorded"
         actor_id: str
         platform: str
         rows: tuple[int, ...]
-        post_ids: tuple[str, ...]
+        posts: tuple[str, ...]
         campaign_ids: tuple[str | None, ...]
-        observed_at: tuple[str, ...]
+        post_index: tuple[int, ...]
+        times: tuple[str, ...]
+        time_index: tuple[int, ...]
         counts: dict[str, tuple[int | None, ...]]
         extra: dict[str, tuple[int | str | None, ...]]
         lowered: tuple[str, ...]
@@ -93,10 +98,13 @@ class MetricImport(Aggregate):
         def snapshots(self) -> Iterator[tuple[UUID, UUID | None, MetricSnapshot, tuple[str, ...]]]:
             """Each row as (post id, campaign id, snapshot, lowered counts)."""
             platform = to_platform(self.platform)
+            posts = [UUID(post) for post in self.posts]
+            campaigns = [None if c is None else UUID(c) for c in self.campaign_ids]
+            times = [datetime.fromisoformat(at) for at in self.times]
             names = [name for name in COMMON_COUNTS if name in self.counts]
             columns = [self.counts[name] for name in names]
             own = list(self.extra.items())
-            for index, post_id in enumerate(self.post_ids):
+            for index, post in enumerate(self.post_index):
                 extra = {
                     metric: Decimal(value) if isinstance(value, str) else value
                     for metric, column in own
@@ -106,16 +114,12 @@ class MetricImport(Aggregate):
                     name: column[index] for name, column in zip(names, columns, strict=True)
                 }
                 snapshot = MetricSnapshot(
-                    platform,
-                    datetime.fromisoformat(self.observed_at[index]),
-                    **counts,
-                    extra=extra or None,
+                    platform, times[self.time_index[index]], **counts, extra=extra or None
                 )
-                campaign = self.campaign_ids[index]
                 lowered = self.lowered[index]
                 yield (
-                    UUID(post_id),
-                    None if campaign is None else UUID(campaign),
+                    posts[post],
+                    campaigns[post],
                     snapshot,
                     tuple(lowered.split(",")) if lowered else (),
                 )
@@ -211,9 +215,11 @@ class MetricImport(Aggregate):
         actor: Actor,
         *,
         rows: Sequence[int],
-        post_ids: Sequence[str],
+        posts: Sequence[str],
         campaign_ids: Sequence[str | None],
-        observed_at: Sequence[str],
+        post_index: Sequence[int],
+        times: Sequence[str],
+        time_index: Sequence[int],
         counts: Mapping[str, Sequence[int | None]],
         extra: Mapping[str, Sequence[int | str | None]],
         lowered: Sequence[str],
@@ -225,10 +231,13 @@ class MetricImport(Aggregate):
         size = len(rows)
         if not 0 < size <= BATCH_ROWS:
             raise BulkImportError(f"a batch holds 1 to {BATCH_ROWS} rows, not {size}")
-        columns = [post_ids, campaign_ids, observed_at, lowered, *counts.values()]
-        columns += list(extra.values())
-        if any(len(column) != size for column in columns):
+        columns = [post_index, time_index, lowered, *counts.values(), *extra.values()]
+        if any(len(column) != size for column in columns) or len(campaign_ids) != len(posts):
             raise BulkImportError("every column of a batch has one entry per row")
+        if min(post_index) < 0 or max(post_index) >= len(posts):
+            raise BulkImportError("a row's post index is outside the batch's posts")
+        if min(time_index) < 0 or max(time_index) >= len(times):
+            raise BulkImportError("a row's time index is outside the batch's times")
         unknown = sorted(set(counts) - set(COMMON_COUNTS))
         if unknown:
             raise BulkImportError(f"{', '.join(unknown)} is not a count")
@@ -240,9 +249,11 @@ class MetricImport(Aggregate):
             actor_id=actor.id,
             platform=self.platform.value,
             rows=tuple(rows),
-            post_ids=tuple(post_ids),
+            posts=tuple(posts),
             campaign_ids=tuple(campaign_ids),
-            observed_at=tuple(observed_at),
+            post_index=tuple(post_index),
+            times=tuple(times),
+            time_index=tuple(time_index),
             counts={name: tuple(column) for name, column in counts.items()},
             extra={name: tuple(column) for name, column in extra.items()},
             lowered=tuple(lowered),
@@ -254,9 +265,11 @@ class MetricImport(Aggregate):
         actor_id: str,
         platform: str,
         rows: Sequence[int],
-        post_ids: Sequence[str],
+        posts: Sequence[str],
         campaign_ids: Sequence[str | None],
-        observed_at: Sequence[str],
+        post_index: Sequence[int],
+        times: Sequence[str],
+        time_index: Sequence[int],
         counts: Mapping[str, Sequence[int | None]],
         extra: Mapping[str, Sequence[int | str | None]],
         lowered: Sequence[str],

@@ -505,7 +505,7 @@ class _Batch:
             tuple(self.time_index),
             columns,
             {name: tuple(column) for name, column in self.extra.items()},
-            tuple(self.lowered),
+            tuple(self.lowered) if any(self.lowered) else (),  # empty: no correction
         )
 
 

@@ -79,7 +79,7 @@ class MetricImport(Aggregate):
         column of each common count (a count left out is 0, followers gained None, for
         every row); ``extra``: each own metric's column (whole numbers, or decimals as text;
         None where the row has none); ``lowered``: the counts a row lowered,
-        comma-separated (empty: not a correction).
+        comma-separated (empty: not a correction; an empty column: no row is one).
         """
 
         TOPIC = "libops:MetricImport.BatchRecorded"
@@ -116,7 +116,7 @@ class MetricImport(Aggregate):
                 snapshot = MetricSnapshot(
                     platform, times[self.time_index[index]], **counts, extra=extra or None
                 )
-                lowered = self.lowered[index]
+                lowered = self.lowered[index] if self.lowered else ""
                 yield (
                     posts[post],
                     campaigns[post],
@@ -231,8 +231,12 @@ class MetricImport(Aggregate):
         size = len(rows)
         if not 0 < size <= BATCH_ROWS:
             raise BulkImportError(f"a batch holds 1 to {BATCH_ROWS} rows, not {size}")
-        columns = [post_index, time_index, lowered, *counts.values(), *extra.values()]
-        if any(len(column) != size for column in columns) or len(campaign_ids) != len(posts):
+        columns = [post_index, time_index, *counts.values(), *extra.values()]
+        if (
+            any(len(column) != size for column in columns)
+            or len(campaign_ids) != len(posts)
+            or len(lowered) not in (0, size)
+        ):
             raise BulkImportError("every column of a batch has one entry per row")
         if min(post_index) < 0 or max(post_index) >= len(posts):
             raise BulkImportError("a row's post index is outside the batch's posts")

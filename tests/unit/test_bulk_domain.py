@@ -115,3 +115,27 @@ class TestBatches:
         refused(found, BulkImportError, lambda: found.record_batch(ADMIN, **batch([2])))
         found.finish(ADMIN, unchanged=0)  # finishing again records nothing
         assert found.collect_events() == []
+
+
+class TestReadingBatches:
+    """A batch reads back as snapshots; its latest ones are each post's last row."""
+
+    def test_latest_snapshots(self) -> None:
+        found = started()
+        other = "b1c00000-0000-4000-8000-000000000002"
+        found.record_batch(
+            ADMIN,
+            **batch(
+                [2, 3, 4, 5],
+                posts=[POST, other],
+                campaign_ids=[None, None],
+                post_index=[0, 1, 0, 1],
+                time_index=[0, 0, 1, 1],
+            ),
+        )
+        recorded = found.collect_events()[-1]
+        assert isinstance(recorded, MetricImport.BatchRecorded)
+        every = [(str(p), s.reads) for p, _c, s, _l in recorded.snapshots()]
+        assert every == [(POST, 10), (other, 11), (POST, 12), (other, 13)]
+        latest = [(str(p), s.reads) for p, _c, s, _l in recorded.latest_snapshots()]
+        assert latest == [(POST, 12), (other, 13)]

@@ -670,14 +670,14 @@ class BulkImporter:
 
     def _bulk_latest(self, platform: Platform, latest: dict[str, _Latest]) -> dict[str, _Latest]:
         """``latest`` with the later snapshots recorded by bulk imports (read from their
-        batch events, in the order they were recorded)."""
+        batch events, in the order they were recorded: each batch's last row of each post)."""
         mapper = self.bus.app.mapper
         for notification in self._notifications(MetricImport.BatchRecorded.TOPIC):
             batch = mapper.to_domain_event(notification)
             assert isinstance(batch, MetricImport.BatchRecorded)
             if batch.platform != platform.value:
                 continue
-            for post_id, _campaign, snapshot, _lowered in batch.snapshots():
+            for post_id, _campaign, snapshot, _lowered in batch.latest_snapshots():
                 before = latest.get(str(post_id))
                 if before is None or snapshot.observed_at >= before[0]:
                     latest[str(post_id)] = _latest(snapshot)

@@ -26,7 +26,7 @@ type name.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
@@ -97,6 +97,19 @@ class MetricImport(Aggregate):
 
         def snapshots(self) -> Iterator[tuple[UUID, UUID | None, MetricSnapshot, tuple[str, ...]]]:
             """Each row as (post id, campaign id, snapshot, lowered counts)."""
+            return self._rows(range(len(self.rows)))
+
+        def latest_snapshots(
+            self,
+        ) -> Iterator[tuple[UUID, UUID | None, MetricSnapshot, tuple[str, ...]]]:
+            """Like :meth:`snapshots`, only each post's last row in the batch (its latest
+            snapshot: a post's rows are in time order)."""
+            last = {post: index for index, post in enumerate(self.post_index)}
+            return self._rows(sorted(last.values()))
+
+        def _rows(
+            self, indexes: Iterable[int]
+        ) -> Iterator[tuple[UUID, UUID | None, MetricSnapshot, tuple[str, ...]]]:
             platform = to_platform(self.platform)
             posts = [UUID(post) for post in self.posts]
             campaigns = [None if c is None else UUID(c) for c in self.campaign_ids]
@@ -104,7 +117,8 @@ class MetricImport(Aggregate):
             names = [name for name in COMMON_COUNTS if name in self.counts]
             columns = [self.counts[name] for name in names]
             own = list(self.extra.items())
-            for index, post in enumerate(self.post_index):
+            for index in indexes:
+                post = self.post_index[index]
                 extra = {
                     metric: Decimal(value) if isinstance(value, str) else value
                     for metric, column in own

@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
 from pathlib import Path
 from struct import error as struct_error
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -698,7 +698,9 @@ class RowParser:
                 f"{_where(path, number, self.header[len(cells)])}: the row ends early "
                 f"({len(cells)} cells, the header has {width}); is the file cut short?"
             )
-        identity = self.identity(number, cells)
+        identity = self._identities.get(self._identity_cells(cells))
+        if identity is None:
+            identity = self.identity(number, cells)
         observed = None
         if self._observed_at is not None:
             text = cells[self._observed_at]
@@ -841,16 +843,12 @@ class CsvExport:
 
     def rows(self, after: int = 0) -> Iterator[ExportRow]:
         """The file's post rows in order, from the first whose number is above ``after``."""
-        for values in self._read(after, lean=False):
-            assert isinstance(values, ExportRow)
-            yield values
+        return cast(Iterator[ExportRow], self._read(after, lean=False))
 
     def values(self, after: int = 0) -> Iterator[RowValues]:
         """Like :meth:`rows`, each row's checked values without making an ``ExportRow``
         (the bulk path's loop)."""
-        for values in self._read(after, lean=True):
-            assert isinstance(values, RowValues)
-            yield values
+        return cast(Iterator[RowValues], self._read(after, lean=True))
 
     def _read(self, after: int, *, lean: bool) -> Iterator[ExportRow | RowValues]:
         path = self.path
@@ -870,7 +868,7 @@ class CsvExport:
                         continue
                     if number <= after:
                         continue
-                    cells = [c.strip() for c in raw]
+                    cells = list(map(str.strip, raw))
                     row = parse.values(number, cells) if lean else parse(number, cells)
                     if row is None:
                         return  # a blank row ends the table

@@ -6,6 +6,9 @@ UTF-8 with a byte-order mark, or GBK). A layout is recognised by its header cell
 they are on a sheet (title rows above, several tables on one sheet); a mapping file (TOML or
 JSON) describes any other CSV. Every cell is checked before anything is returned: a bad one
 is refused with :class:`~libops.domain.errors.ImportFileError` naming the file, row and column.
+
+A large CSV is streamed instead (:func:`stream_csv_export`, the bulk path's reader): its
+rows are read one at a time, checked by the same :class:`RowParser`, never all held.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import csv
 import io
 import json
 import tracemalloc
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from libops import LibOps
 from libops.adapters.clock import ManualClock
 from libops.adapters.importers import read_export, stream_csv_export
+from libops.adapters.sandbox import SandboxPlatform
 from libops.application.bulk_imports import RecordImportBatch
 from libops.cli import app
 from libops.domain.bulk import MetricImport
@@ -31,7 +32,8 @@ from libops.domain.errors import (
     UnmatchedImportRowError,
 )
 from libops.domain.post import Post
-from libops.domain.values import Actor
+from libops.domain.values import Actor, Period, Platform, PostVariant, ReviewChecklist
+from tests import actors
 from tests.helpers import count_events, refused
 
 HEADER = ["标题", "链接", "发布时间", "日期", "阅读数", "点赞数", "转发数"]
@@ -39,6 +41,7 @@ MAPPING = (
     'platform = "weibo"\ntitle = "标题"\nurl = "链接"\npublished_at = "发布时间"\n'
     'observed_at = "日期"\n[counts]\nreads = "阅读数"\nlikes = "点赞数"\nshares = "转发数"\n'
 )
+PASSED = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
 METRIC_VIEWS = ("engagement", "scorecard", "topics", "wci", "risk_signals")
 """The standard projections that read metric snapshots."""
 
@@ -492,3 +495,60 @@ class TestCommandLine:
         assert "6 rows checked; recorded: 6 snapshots, 0 corrections in 1 batches" in done.output
         again = runner.invoke(app, [*args, "--json"])
         assert json.loads(again.output)["recorded"] == 0
+
+
+class TestCampaignPosts:
+    """A post of a campaign, published by libops: its bulk snapshots carry the campaign, so
+    the scorecard's actuals are the same as through the ordinary path."""
+
+    @staticmethod
+    def _published(ops: LibOps, admin: Actor) -> tuple[UUID, UUID, str]:
+        campaign_id = ops.campaigns.plan(
+            actors.PLANNER,
+            name="Reading month",
+            kind="topic",
+            period=Period(date(2026, 1, 1), date(2026, 12, 31)),
+        )
+        post_id = ops.posts.draft(
+            actors.PLANNER,
+            title="Reading list",
+            body="Ten books.",
+            content_type="knowledge",
+            format="image_text",
+            variants=[PostVariant(Platform.WEIBO, "Ten books #读书#")],
+            campaign_id=campaign_id,
+        )
+        ops.posts.submit_for_review(actors.PLANNER, post_id)
+        ops.posts.review(actors.REVIEWER, post_id, PASSED, approve=True)
+        ops.publishing.publish(admin, post_id, "weibo")
+        receipt = ops.posts.get(post_id).receipt("weibo")
+        assert receipt is not None
+        return UUID(str(campaign_id)), post_id, receipt.url
+
+    def test_same_scorecard(
+        self, store_url: str, admin: Actor, tmp_path: Path, mapping: Path
+    ) -> None:
+        views: list[dict[str, Any]] = []
+        for url in ("memory://", store_url):
+            clock = ManualClock(datetime(2026, 3, 20, 8, 0, tzinfo=UTC))
+            sandbox = SandboxPlatform("weibo", seed=3, clock=clock)
+            with LibOps.open(url, clock=clock, migrate=True, gateways=[sandbox]) as ops:
+                campaign_id, post_id, link = self._published(ops, admin)
+                clock.set(datetime(2026, 4, 15, 8, 0, tzinfo=UTC))
+                rows = [
+                    ["Reading list", link, "", _day(day), 50 * day + 7, day, day // 2]
+                    for day in range(30, 36)
+                ]
+                rows[3][4] = 10  # a correction
+                daily = _csv(tmp_path / f"campaign{len(views)}.csv", rows)
+                if url == "memory://":
+                    ops.imports.run(admin, daily, mapping=mapping)
+                else:
+                    report = ops.imports.run_bulk(admin, daily, mapping=mapping)
+                    assert (report.recorded, report.corrected) == (5, 1)
+                    (batch,) = batch_events(ops)
+                    assert list(batch.campaign_ids) == [str(campaign_id)]
+                views.append(normalised(ops, {post_id: "POST", campaign_id: "CAMPAIGN"}))
+        assert views[0] == views[1]
+        campaign = views[0]["scorecard"]["campaign:CAMPAIGN"]
+        assert campaign["actuals"]["reads"] == 50 * 35 + 7

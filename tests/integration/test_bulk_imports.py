@@ -33,6 +33,7 @@ from libops.domain.errors import (
 )
 from libops.domain.post import Post
 from libops.domain.values import Actor, Period, Platform, PostVariant, ReviewChecklist
+from libops.report import build_report, render_markdown
 from tests import actors
 from tests.helpers import count_events, refused
 
@@ -157,6 +158,36 @@ class TestSameViewsEitherPath:
         engagement = expected["engagement"]
         post1 = next(v for k, v in engagement.items() if k.startswith("post:P1:"))
         assert (post1["reads"], post1["snapshots"], post1["corrections"]) == (151, 7, 1)
+
+    def test_same_report(
+        self, later: ManualClock, admin: Actor, tmp_path: Path, mapping: Path
+    ) -> None:
+        """The report is the same but for what counts stored records (the team's events and
+        the store's records): the bulk path stores one event per batch, not per snapshot."""
+        daily = _csv(tmp_path / "daily.csv", daily_rows(4, 6))
+        reports = []
+        for bulk in (False, True):
+            clock = ManualClock(later.now())
+            with LibOps.open("memory://", clock=clock, migrate=True) as ops:
+                labels = known_posts(ops, admin, tmp_path, mapping, 4)
+                if bulk:
+                    ops.imports.run_bulk(admin, daily, mapping=mapping)
+                else:
+                    ops.imports.run(admin, daily, mapping=mapping)
+                text = render_markdown(build_report(ops, library="Riverside"), lang="en")
+                for post_id, label in labels.items():
+                    for form in (str(post_id), post_id.hex, str(post_id)[:8]):
+                        text = text.replace(form, label)
+                reports.append(text.splitlines())
+        ordinary, bulk_lines = reports
+        assert len(ordinary) == len(bulk_lines)
+        differ = [(a, b) for a, b in zip(ordinary, bulk_lines, strict=True) if a != b]
+        assert [(a.split("|")[1], b.split("|")[1]) for a, b in differ[:1]] == [
+            (" admin-1 ", " admin-1 ")
+        ]
+        assert differ[1][0].startswith("Store: memory://; 39 records")
+        assert differ[1][1].startswith("Store: memory://; 19 records")
+        assert len(differ) == 2
 
     def test_the_batch_holds_the_rows(
         self, memory_ops: LibOps, later: ManualClock, admin: Actor, tmp_path: Path, mapping: Path

@@ -15,7 +15,7 @@ from eventsourcing.persistence import PersistenceError
 
 from libops.adapters.clock import SystemClock
 from libops.adapters.eventlog import RecorderEventLog
-from libops.adapters.importers import read_export
+from libops.adapters.importers import read_export, stream_csv_export
 from libops.adapters.importing import insert_at_positions
 from libops.adapters.keystore import migrate_key_store, open_key_store
 from libops.adapters.logrows import log_rows_for
@@ -201,7 +201,7 @@ class LibOps:
         # Content briefs, from need to draft (docs/briefs.md).
         self.briefs = BriefService(self.bus)
         # Analytics exports from the platforms' back offices (docs/import.md).
-        self.imports = ImportService(self.bus, reader=read_export)
+        self.imports = ImportService(self.bus, reader=read_export, streamer=stream_csv_export)
         # The media library and its licences, checked at review (docs/media.md).
         self.media = MediaService(self.bus)
         self.media.views = lambda: self.projections

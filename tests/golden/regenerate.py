@@ -1388,6 +1388,40 @@ def take_down_scenario(ops: LibOps) -> None:
     ops.posts.confirm_take_down(ADMIN, post, "weibo", note="删除于微博客户端")
 
 
+def bulk_import_scenario(ops: LibOps) -> None:
+    """MetricImport (issue 11, item 7): two Weibo posts recorded by the ordinary import,
+    then a CSV of their daily snapshots through the bulk path in batches of three (the
+    second day lowers the first post's reads: a correction), then the same file again
+    (nothing recorded)."""
+    clock = _manual_clock(ops)
+    clock.set(datetime(2026, 3, 10, 8, 0, tzinfo=UTC))
+    header = "标题,链接,发布时间,日期,阅读数,点赞数\n"
+    mapping = (
+        'platform = "weibo"\ntitle = "标题"\nurl = "链接"\npublished_at = "发布时间"\n'
+        'observed_at = "日期"\n[counts]\nreads = "阅读数"\nlikes = "点赞数"\n'
+    )
+    posts = (
+        "春季书展开幕,https://weibo.com/1234/AbCd,2026-03-02 10:00,2026-03-02,100,5\n"
+        "古籍修复小课堂,https://weibo.com/1234/EfGh,2026-03-05 19:30,2026-03-05,40,2\n"
+    )
+    daily = (
+        "春季书展开幕,https://weibo.com/1234/AbCd,2026-03-02 10:00,2026-03-06,520,31\n"
+        "古籍修复小课堂,https://weibo.com/1234/EfGh,2026-03-05 19:30,2026-03-06,90,7\n"
+        "春季书展开幕,https://weibo.com/1234/AbCd,2026-03-02 10:00,2026-03-07,505,33\n"
+        "古籍修复小课堂,https://weibo.com/1234/EfGh,2026-03-05 19:30,2026-03-07,130,9\n"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        rules = Path(folder) / "weibo.toml"
+        rules.write_text(mapping, encoding="utf-8")
+        first = Path(folder) / "weibo_posts.csv"
+        first.write_text(header + posts, encoding="utf-8")
+        ops.imports.run(ADMIN, first, mapping=rules)
+        export = Path(folder) / "weibo_daily.csv"
+        export.write_text(header + daily, encoding="utf-8")
+        ops.imports.run_bulk(ADMIN, export, mapping=rules, batch_rows=3)
+        ops.imports.run_bulk(ADMIN, export, mapping=rules, batch_rows=3)
+
+
 SCENARIOS: tuple[Golden, ...] = (
     Golden(
         "campaign_events.json",
@@ -1561,6 +1595,15 @@ SCENARIOS: tuple[Golden, ...] = (
         "A photo under CC BY 4.0 for Weibo, its licence replaced by a purchased one; a "
         "public-domain track, withdrawn; a WeChat post using both, submitted for review; "
         "a checklist item 导向 added; the post sent back, the item answered.",
+        sealed_drafts=False,
+    ),
+    Golden(
+        "bulk_import_events.json",
+        bulk_import_scenario,
+        "b1c00000",
+        "A CSV of daily snapshots through the bulk import path (issue 11, item 7): two "
+        "posts recorded by the ordinary import, then four snapshots in two columnar "
+        "batches (one a correction), and the same file again (nothing recorded).",
         sealed_drafts=False,
     ),
 )

@@ -36,6 +36,7 @@ from eventsourcing.utils import Environment, get_topic
 from libops.application.snapshots import SnapshotStore, StateSnapshot
 from libops.domain.brief import ContentBrief
 from libops.domain.budget import Budget
+from libops.domain.bulk import MetricImport
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.campaign import Campaign
 from libops.domain.checkpoint import Checkpoint
@@ -85,6 +86,7 @@ KINDS: dict[type[Aggregate], str] = {
     Contest: "contest",
     DataSubject: "data subject",
     MediaAsset: "media asset",
+    MetricImport: "bulk metric import",
     PlatformCalendar: "platform calendar",
     Post: "post",
     PublishClaim: "publish claim",

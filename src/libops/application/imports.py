@@ -21,7 +21,8 @@ Account-level days (WeChat's user growth) go to the account's
 :class:`~libops.domain.followers.AccountFollowers` in the same write: a day's same figures
 record nothing, other figures replace them. Matching reads every published post once per
 import (posts are found from the ``Post.Published`` events), which suits the back offices'
-monthly files; there is no bulk path for files of millions of rows (see docs/import.md).
+monthly files. A large CSV of snapshots goes through the bulk path instead
+(:meth:`ImportService.run_bulk`, :mod:`libops.application.bulk_imports`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import PersistenceError
 
+from libops.application.bulk_imports import (
+    BulkImporter,
+    BulkImportReport,
+    Streamer,
+    options_key,
+)
 from libops.application.commands import (
     Command,
     CommandBus,
@@ -45,7 +52,13 @@ from libops.application.commands import (
     handles,
 )
 from libops.application.drafts import draft_seals, get_post
-from libops.domain.errors import AmbiguousImportMatchError, LibopsError, UnknownIdError
+from libops.domain.bulk import BATCH_ROWS
+from libops.domain.errors import (
+    AmbiguousImportMatchError,
+    ImportFileError,
+    LibopsError,
+    UnknownIdError,
+)
 from libops.domain.followers import AccountFollowers, FollowerDay, FollowerPeriod
 from libops.domain.imports import ExportContents, ExportRow, FollowerRow, authorize_import
 from libops.domain.post import PlatformStatus, Post
@@ -150,7 +163,8 @@ class _Known:
 def snapshot_of(
     row: ExportRow, now: datetime, latest: MetricSnapshot | None = None
 ) -> MetricSnapshot:
-    """The row's counts as a snapshot observed ``now`` (counts without data are left out).
+    """The row's counts as a snapshot observed when the file says, else ``now`` (counts
+    without data are left out).
 
     With ``latest`` (the matched post's latest snapshot), a count or own metric the file does
     not give (no such column, or ``-``) keeps its latest value: a WeChat article export has no
@@ -160,7 +174,8 @@ def snapshot_of(
     counts.update({name: value for name, value in row.counts.items() if value is not None})
     extra = {**(latest.extra if latest is not None else {}), **row.extra}
     given = {name: value for name, value in counts.items() if value is not None}
-    return MetricSnapshot(row.platform, now, **given, extra=extra or None)
+    observed = now if row.observed_at is None else row.observed_at
+    return MetricSnapshot(row.platform, observed, **given, extra=extra or None)
 
 
 def external_receipt(row: ExportRow) -> PublishReceipt:
@@ -234,10 +249,66 @@ def apply_import(ctx: Context, actor: Actor, command: ApplyImport) -> tuple[tupl
 class ImportService(Executes):
     """``ops.imports``: preview and run imports of analytics exports (docs/import.md)."""
 
-    def __init__(self, bus: CommandBus, reader: Reader) -> None:
+    def __init__(self, bus: CommandBus, reader: Reader, streamer: Streamer | None = None) -> None:
         super().__init__(bus)
         self.reader = reader
         """The file reader (libops's: :func:`libops.adapters.importers.read_export`)."""
+        self.streamer = streamer
+        """The CSV streamer of the bulk path (libops's:
+        :func:`libops.adapters.importers.stream_csv_export`)."""
+
+    def preview_bulk(
+        self,
+        path: str | Path,
+        *,
+        platform: Platform | str | None = None,
+        mapping: str | Path | None = None,
+        matched_only: bool = False,
+        timezone: str | None = None,
+    ) -> BulkImportReport:
+        """What a bulk import of the CSV at ``path`` would record (a check: records
+        nothing); a refused row raises as :meth:`run_bulk` does."""
+        return self._bulk(None, path, platform, mapping, matched_only, timezone, BATCH_ROWS)
+
+    def run_bulk(
+        self,
+        actor: Actor,
+        path: str | Path,
+        *,
+        platform: Platform | str | None = None,
+        mapping: str | Path | None = None,
+        matched_only: bool = False,
+        timezone: str | None = None,
+        batch_rows: int = BATCH_ROWS,
+    ) -> BulkImportReport:
+        """Import a large CSV of metric snapshots through the bulk path (docs/import.md):
+        streamed, checked whole before anything is recorded, then recorded in batches of
+        ``batch_rows`` snapshots (``MetricImport.BatchRecorded``). Running it again after
+        an interruption finishes it; after it finished, records nothing."""
+        return self._bulk(actor, path, platform, mapping, matched_only, timezone, batch_rows)
+
+    def _bulk(
+        self,
+        actor: Actor | None,
+        path: str | Path,
+        platform: Platform | str | None,
+        mapping: str | Path | None,
+        matched_only: bool,
+        timezone: str | None,
+        batch_rows: int,
+    ) -> BulkImportReport:
+        if self.streamer is None:
+            raise ImportFileError("this application has no CSV streamer for bulk imports")
+        zone = timezone or self._deps.cadence.timezone
+        export = self.streamer(path, platform=platform, mapping=mapping, timezone=zone)
+        return BulkImporter(self._bus, TIME_TOLERANCE).run(
+            actor,
+            export,
+            file=Path(path).name,
+            options=options_key(platform, mapping, zone, matched_only),
+            matched_only=matched_only,
+            batch_rows=batch_rows,
+        )
 
     def preview(
         self,
@@ -399,7 +470,14 @@ class ImportService(Executes):
         seen: dict[tuple[Any, ...], int] = {}
         for row in rows:
             line = ImportLine(row.row, row.platform.value, row.title, REFUSED)
-            identity = (row.platform, row.url, row.external_id, row.title, row.published_at)
+            identity = (
+                row.platform,
+                row.url,
+                row.external_id,
+                row.title,
+                row.published_at,
+                row.observed_at,
+            )
             if identity in seen:
                 line = attrs.evolve(line, reason=f"the same post as row {seen[identity]}")
                 planned.append((row, None, line))
@@ -484,6 +562,7 @@ __all__ = [
     "SKIPPED",
     "TIME_TOLERANCE",
     "ApplyImport",
+    "BulkImportReport",
     "ImportLine",
     "ImportReport",
     "ImportService",

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from libops.adapters.storage import DEFAULT_STORE
-from libops.application.imports import ImportReport
+from libops.application.imports import BulkImportReport, ImportReport
 from libops.bootstrap import LibOps
 from libops.cli.common import StoreOption, reporting_errors, stdout
 from libops.domain.values import Actor, Role
@@ -52,6 +52,14 @@ def import_export(
         str, typer.Option("--by", help="Who imports it (an operations admin's id, recorded).")
     ] = "importer",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help="Stream a large CSV of snapshots of known posts, recorded in batches "
+            "(resumable; see docs/import.md).",
+        ),
+    ] = False,
 ) -> None:
     """Import a platform's analytics export: WeChat article totals, Douyin 作品列表, Meta
     post CSVs, or any CSV with --mapping. Rows match posts by URL or id, else by title and
@@ -68,15 +76,38 @@ def import_export(
             "matched_only": matched_only,
             "timezone": timezone,
         }
-        if dry_run:
+        if bulk:
+            who = Actor(by, [Role.OPERATIONS_ADMIN])
+            done = (
+                ops.imports.preview_bulk(file, **options)  # type: ignore[arg-type]
+                if dry_run
+                else ops.imports.run_bulk(who, file, **options)  # type: ignore[arg-type]
+            )
+        elif dry_run:
             report = ops.imports.preview(file, **options)  # type: ignore[arg-type]
         else:
             actor = Actor(by, [Role.OPERATIONS_ADMIN])
             report = ops.imports.run(actor, file, **options)  # type: ignore[arg-type]
+    if bulk:
+        _print_bulk(done, as_json)
+        return
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return
     _print(report)
+
+
+def _print_bulk(report: BulkImportReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    verb = "recorded" if report.done else "would record (dry run, nothing recorded)"
+    resumed = f", resumed after row {report.resumed_after}" if report.resumed_after else ""
+    stdout().print(
+        f"{report.file}: {report.rows} rows checked{resumed}; {verb}: {report.recorded} "
+        f"snapshots, {report.corrected} corrections in {report.batches} batches; "
+        f"{report.unchanged} unchanged, {report.skipped} skipped"
+    )
 
 
 def _print(report: ImportReport) -> None:

@@ -1122,3 +1122,16 @@ class ReviewItemError(InvalidValueError):
     name, or is one of the built-in items; a label is missing), or a review's answers to
     the defined items name an item that is not defined or give an answer that is not
     ``checked``, ``not_checked`` or ``not_applicable``."""
+
+
+# --- bulk imports (issue 11, item 7) ------------------------------------------------------
+
+
+class BulkImportError(RuleViolationError):
+    """A bulk import's batch does not follow the rules: rows out of order or already
+    recorded, columns of different lengths, an unknown count, an import already finished."""
+
+
+class UnmatchedImportRowError(RuleViolationError):
+    """A bulk import's row matches no post: the bulk path records snapshots of posts libops
+    knows (import the posts' totals without ``--bulk`` first, or skip such rows)."""

@@ -43,6 +43,9 @@ class ExportRow:
     counts: Mapping[str, int | None] = attrs.field(converter=_frozen_map)
     extra: Mapping[str, int | Decimal] = attrs.field(converter=_frozen_map)
     format: Format = Format.IMAGE_TEXT
+    observed_at: datetime | None = None
+    """When the counts were observed, if the file says (a mapping's ``observed_at`` column);
+    None: when they are imported."""
 
     @property
     def where(self) -> str:

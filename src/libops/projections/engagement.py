@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from libops.domain.bulk import MetricImport
 from libops.domain.cadence import DEFAULT_TIMEZONE
 from libops.domain.errors import InvalidValueError
 from libops.domain.platforms import profile_of
@@ -222,6 +223,12 @@ class EngagementProjection(Projection):
         doc["snapshots"] += 1
         if type(event) is Post.MetricsCorrected:
             doc["corrections"] += 1
+
+    @handles(MetricImport.BatchRecorded)
+    def metric_batch(self, event: MetricImport.BatchRecorded, view: View) -> None:
+        """A bulk import's batch: each row as the snapshot event it stands for."""
+        for single in event.snapshot_events():
+            self.metrics(single, view)
 
     @handles(Post.MetricsVoided)
     def voided(self, event: Post.MetricsVoided, view: View) -> None:

@@ -27,6 +27,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final
 from uuid import UUID
 
+from libops.domain.bulk import MetricImport
 from libops.domain.campaign import Campaign
 from libops.domain.post import Post
 from libops.domain.values import MetricSnapshot, Objective
@@ -116,7 +117,7 @@ the actuals and removes it, so it is never stored."""
 
 def _variant(
     view: View,
-    event: Post.Published | Post.MetricsRecorded | Post.MetricsVoided,
+    event: Post.Published | Post.MetricsRecorded | Post.MetricsCorrected | Post.MetricsVoided,
     platform: str,
 ) -> dict[str, Any]:
     """The post variant's document (created, not yet counted anywhere, if new)."""
@@ -220,12 +221,18 @@ class CampaignScorecardProjection(Projection):
             variant["published"] = True
 
     @handles(Post.MetricsRecorded, Post.MetricsCorrected)
-    def metrics(self, event: Post.MetricsRecorded, view: View) -> None:
+    def metrics(self, event: Post.MetricsRecorded | Post.MetricsCorrected, view: View) -> None:
         """The latest snapshot (or its correction) replaces the variant's counts."""
         variant = _variant(view, event, event.snapshot.platform.value)
         _remember(variant)
         variant["campaign_id"] = _campaign(event.campaign_id)
         variant["counts"] = _counts(event.snapshot)
+
+    @handles(MetricImport.BatchRecorded)
+    def metric_batch(self, event: MetricImport.BatchRecorded, view: View) -> None:
+        """A bulk import's batch: each row as the snapshot event it stands for."""
+        for single in event.snapshot_events():
+            self.metrics(single, view)
 
     @handles(Post.MetricsVoided)
     def voided(self, event: Post.MetricsVoided, view: View) -> None:

@@ -113,6 +113,7 @@ from zoneinfo import ZoneInfo
 
 from libops.domain.brief import ContentBrief
 from libops.domain.budget import Budget
+from libops.domain.bulk import MetricImport
 from libops.domain.cadence import DEFAULT_TIMEZONE
 from libops.domain.interaction.moderation import ConductRecord
 from libops.domain.post import Post
@@ -602,7 +603,7 @@ class RiskSignalsProjection(Projection):
     # --- metric anomaly ------------------------------------------------------------------
 
     @handles(Post.MetricsRecorded, Post.MetricsCorrected)
-    def metrics(self, event: Post.MetricsRecorded, view: View) -> None:
+    def metrics(self, event: Post.MetricsRecorded | Post.MetricsCorrected, view: View) -> None:
         """Judge each count of the snapshot against the platform's earlier snapshots."""
         snapshot: MetricSnapshot = event.snapshot
         platform = snapshot.platform.value
@@ -729,6 +730,12 @@ class RiskSignalsProjection(Projection):
                 f"{self.ANOMALY_QUIET_DAYS} days after its last one, observed at "
                 f"{waited['last']} (the platform's snapshots are observed up to {observed}).",
             )
+
+    @handles(MetricImport.BatchRecorded)
+    def metric_batch(self, event: MetricImport.BatchRecorded, view: View) -> None:
+        """A bulk import's batch: each row as the snapshot event it stands for."""
+        for single in event.snapshot_events():
+            self.metrics(single, view)
 
     @handles(Post.MetricsVoided)
     def metrics_voided(self, event: Post.MetricsVoided, view: View) -> None:

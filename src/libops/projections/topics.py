@@ -58,6 +58,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from libops.domain.bulk import MetricImport
 from libops.domain.cadence import DEFAULT_TIMEZONE
 from libops.domain.campaign import Campaign
 from libops.domain.post import Post
@@ -284,12 +285,18 @@ class TopicHeatProjection(Projection):
             self._judge(view, topic)
 
     @handles(Post.MetricsRecorded, Post.MetricsCorrected)
-    def metrics(self, event: Post.MetricsRecorded, view: View) -> None:
+    def metrics(self, event: Post.MetricsRecorded | Post.MetricsCorrected, view: View) -> None:
         """The growth since the post's previous snapshot on the platform, on the day of this
         one."""
         self._advance(view, event.timestamp)
         snapshot: MetricSnapshot = event.snapshot
         self._grow(view, event, snapshot, _engagement(snapshot), _day(snapshot.observed_at))
+
+    @handles(MetricImport.BatchRecorded)
+    def metric_batch(self, event: MetricImport.BatchRecorded, view: View) -> None:
+        """A bulk import's batch: each row as the snapshot event it stands for."""
+        for single in event.snapshot_events():
+            self.metrics(single, view)
 
     @handles(Post.MetricsVoided)
     def voided(self, event: Post.MetricsVoided, view: View) -> None:

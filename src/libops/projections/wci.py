@@ -47,6 +47,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, ClassVar, Final
 
+from libops.domain.bulk import MetricImport
 from libops.domain.post import Post
 from libops.domain.values import MetricSnapshot, Platform
 from libops.projections.engagement import local_day, local_week
@@ -179,6 +180,12 @@ class WciProjection(Projection):
         _mark_wow(doc, snapshot)
         doc["likes"] = snapshot.likes
         doc["shares"] = snapshot.shares
+
+    @handles(MetricImport.BatchRecorded)
+    def metric_batch(self, event: MetricImport.BatchRecorded, view: View) -> None:
+        """A bulk import's batch: each row as the snapshot event it stands for."""
+        for single in event.snapshot_events():
+            self.metrics(single, view)
 
     @handles(Post.MetricsVoided)
     def voided(self, event: Post.MetricsVoided, view: View) -> None:

@@ -6,6 +6,9 @@ UTF-8 with a byte-order mark, or GBK). A layout is recognised by its header cell
 they are on a sheet (title rows above, several tables on one sheet); a mapping file (TOML or
 JSON) describes any other CSV. Every cell is checked before anything is returned: a bad one
 is refused with :class:`~libops.domain.errors.ImportFileError` naming the file, row and column.
+
+A large CSV is streamed instead (:func:`stream_csv_export`, the bulk path's reader): its
+rows are read one at a time, checked by the same :class:`RowParser`, never all held.
 """
 
 from __future__ import annotations
@@ -13,16 +16,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 import re
 import tomllib
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
 from pathlib import Path
 from struct import error as struct_error
-from typing import Any, Final
+from typing import Any, Final, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -62,10 +66,17 @@ class Layout:
     """Header cells that must all be present for the layout to be recognised (besides the
     columns it reads)."""
     account_level: bool = False
+    observed_at: str | None = None
+    """The column of the time the counts were observed (a mapping's ``observed_at``: a file
+    of daily snapshots); None: the counts are observed when imported."""
 
     def required(self) -> tuple[str, ...]:
         """The columns a header must have to be this layout."""
-        named = [c for c in (self.title, self.published_at, self.url, self.external_id) if c]
+        named = [
+            c
+            for c in (self.title, self.published_at, self.url, self.external_id, self.observed_at)
+            if c
+        ]
         return tuple(dict.fromkeys((*self.recognise, *named)))
 
 
@@ -308,6 +319,8 @@ def _where(path: Path, row: int, column: str) -> str:
 
 def parse_count(path: Path, row: int, column: str, text: str) -> int | None:
     """A count: ``1,523``, ``1938.0``; ``-`` or empty is no data (None)."""
+    if text.isascii() and text.isdigit():
+        return int(text)  # the common case, without a Decimal
     if text in NO_DATA:
         return None
     cleaned = text.replace(",", "").replace(" ", "")
@@ -560,49 +573,105 @@ def _rows(
     zone: ZoneInfo,
     time_format: str | None = None,
 ) -> list[ExportRow]:
-    header = table[index][1]
-    width = len(header)
-    while width and not header[width - 1]:
-        width -= 1
-    counts = {}
-    for count, names in layout.counts.items():
-        column = _column(header, names)
-        if column is None:
+    parse = RowParser(path, layout, table[index][0], table[index][1], zone, time_format)
+    rows = []
+    for number, cells in table[index + 1 :]:
+        row = parse(number, cells)
+        if row is None:
+            break  # a blank row ends the table
+        rows.append(row)
+    return rows
+
+
+_TIME_CACHE: Final = 4096
+"""How many distinct time cells a :class:`RowParser` remembers (a file repeats its days)."""
+
+
+class RowParser:
+    """Turns one row's cells under a layout's header into a checked :class:`ExportRow`
+    (None for a blank row, which ends the table); a bad cell is refused with
+    :class:`~libops.domain.errors.ImportFileError` naming the file, row and column."""
+
+    def __init__(
+        self,
+        path: Path,
+        layout: Layout,
+        header_row: int,
+        header: list[str],
+        zone: ZoneInfo,
+        time_format: str | None = None,
+    ) -> None:
+        self.path, self.layout, self.header, self.zone = path, layout, header, zone
+        self.time_format = time_format
+        width = len(header)
+        while width and not header[width - 1]:
+            width -= 1
+        self.width = width
+        counts = {}
+        for count, names in layout.counts.items():
+            column = _column(header, names)
+            if column is None:
+                raise ImportFileError(
+                    f"{path.name}, row {header_row}: the header has no column {' or '.join(names)}"
+                )
+            counts[count] = column
+        self.counts = counts
+        extra = {}
+        for metric, (name, kind) in layout.extra.items():
+            column = _column(header, (name,))
+            if column is not None:
+                extra[metric] = (*column, kind)
+        self.extra = extra
+        if layout.observed_at is not None and layout.observed_at not in header:
             raise ImportFileError(
-                f"{path.name}, row {table[index][0]}: the header has no column {' or '.join(names)}"
+                f"{path.name}, row {header_row}: the header has no column {layout.observed_at}"
             )
-        counts[count] = column
-    extra = {}
-    for metric, (name, kind) in layout.extra.items():
-        column = _column(header, (name,))
-        if column is not None:
-            extra[metric] = (*column, kind)
-    readers: dict[str, Callable[[Path, int, str, str], Any]] = {
+        self._at = {
+            name: header.index(name)
+            for name in (layout.title, layout.published_at, layout.url, layout.external_id)
+            if name is not None
+        }
+        self._observed_at = None if layout.observed_at is None else header.index(layout.observed_at)
+        self._times: dict[tuple[str, str], tuple[datetime, bool] | None] = {}
+        self._identities: dict[tuple[str, ...], RowIdentity] = {}
+        self._observed: dict[str, datetime] = {}
+        self._count_columns = tuple(counts.items())
+        self._identity_cells = operator.itemgetter(*self._at.values())
+
+    _READERS: Final[dict[str, Callable[[Path, int, str, str], Any]]] = {
         "count": parse_count,
         "ratio": parse_ratio,
         "seconds": parse_seconds,
     }
-    rows = []
-    for number, cells in table[index + 1 :]:
-        if not any(cells[:width]):
-            break  # a blank row ends the table
-        if len(cells) < width:
-            raise ImportFileError(
-                f"{_where(path, number, header[len(cells)])}: the row ends early "
-                f"({len(cells)} cells, the header has {width}); is the file cut short?"
-            )
 
-        def cell(name: str | None, cells: list[str] = cells) -> str:
-            return "" if name is None else cells[header.index(name)]
+    def _time(self, number: int, column: str, text: str) -> tuple[datetime, bool] | None:
+        key = (column, text)
+        if key in self._times:
+            return self._times[key]
+        moment = parse_time(self.path, number, column, text, self.zone, self.time_format)
+        if len(self._times) >= _TIME_CACHE:
+            self._times.clear()
+        self._times[key] = moment
+        return moment
+
+    def identity(self, number: int, cells: list[str]) -> RowIdentity:
+        """What identifies the row's post (its title, URL, id and publish time), checked;
+        remembered by the cells' text, since a file of daily snapshots repeats it."""
+        key = self._identity_cells(cells)
+        known = self._identities.get(key)
+        if known is not None:
+            return known
+        at, path, layout = self._at, self.path, self.layout
+
+        def cell(name: str | None) -> str:
+            return "" if name is None else cells[at[name]]
 
         title = cell(layout.title) or None
         if title is not None:
             title = title.splitlines()[0].strip()[:200] or None
         moment = None
         if layout.published_at is not None:
-            moment = parse_time(
-                path, number, layout.published_at, cell(layout.published_at), zone, time_format
-            )
+            moment = self._time(number, layout.published_at, cell(layout.published_at))
         url = cell(layout.url) or None
         external_id = cell(layout.external_id) or None
         if url is None and external_id is None and (title is None or moment is None):
@@ -610,29 +679,290 @@ def _rows(
                 f"{path.name}, row {number}: no URL, no id, and no title with a publish time: "
                 "the row cannot be matched to a post"
             )
-        rows.append(
-            ExportRow(
-                file=path.name,
-                row=number,
-                platform=layout.platform,
-                title=title,
-                url=url,
-                external_id=external_id,
-                published_at=None if moment is None else moment[0],
-                date_only=False if moment is None else moment[1],
-                counts={
-                    count: parse_count(path, number, name, cells[position])
-                    for count, (name, position) in counts.items()
-                },
-                extra={
-                    metric: value
-                    for metric, (name, position, kind) in extra.items()
-                    if (value := readers[kind](path, number, name, cells[position])) is not None
-                },
-                format=layout.format,
-            )
+        found = RowIdentity(
+            title,
+            url,
+            external_id,
+            None if moment is None else moment[0],
+            False if moment is None else moment[1],
         )
-    return rows
+        if len(self._identities) >= _IDENTITY_CACHE:
+            self._identities.clear()
+        self._identities[key] = found
+        return found
+
+    def values(self, number: int, cells: list[str]) -> RowValues | None:
+        """The row's checked values (None for a blank row, which ends the table)."""
+        path, width = self.path, self.width
+        if not any(cells[:width]):
+            return None
+        if len(cells) < width:
+            raise ImportFileError(
+                f"{_where(path, number, self.header[len(cells)])}: the row ends early "
+                f"({len(cells)} cells, the header has {width}); is the file cut short?"
+            )
+        identity = self._identities.get(self._identity_cells(cells))
+        if identity is None:
+            identity = self.identity(number, cells)
+        observed = None
+        if self._observed_at is not None:
+            text = cells[self._observed_at]
+            seen = self._observed.get(text)
+            if seen is None:
+                column = self.layout.observed_at
+                assert column is not None
+                moment = parse_time(path, number, column, text, self.zone, self.time_format)
+                if moment is None:
+                    raise ImportFileError(
+                        f"{_where(path, number, column)}: no observation time (the counts' date)"
+                    )
+                if len(self._observed) >= _TIME_CACHE:
+                    self._observed.clear()
+                seen = self._observed[text] = moment[0]
+            observed = seen
+        counts: dict[str, int | None] = {}
+        for count, (name, position) in self._count_columns:
+            text = cells[position]
+            if text.isdigit() and text.isascii():
+                counts[count] = int(text)
+            else:
+                counts[count] = parse_count(path, number, name, text)
+        extra: dict[str, Any] = {}
+        if self.extra:
+            readers = self._READERS
+            for metric, (name, position, kind) in self.extra.items():
+                value = readers[kind](path, number, name, cells[position])
+                if value is not None:
+                    extra[metric] = value
+        return RowValues(number, identity, counts, extra, observed)
+
+    def __call__(self, number: int, cells: list[str]) -> ExportRow | None:
+        """The row numbered ``number`` in the file, checked."""
+        values = self.values(number, cells)
+        if values is None:
+            return None
+        identity = values.identity
+        return ExportRow(
+            file=self.path.name,
+            row=number,
+            platform=self.layout.platform,
+            title=identity.title,
+            url=identity.url,
+            external_id=identity.external_id,
+            published_at=identity.published_at,
+            date_only=identity.date_only,
+            counts=values.counts,
+            extra=values.extra,
+            format=self.layout.format,
+            observed_at=values.observed_at,
+        )
+
+
+class RowIdentity(NamedTuple):
+    """What identifies a row's post: title, URL, external id, publish time (and whether the
+    file gives its day only)."""
+
+    title: str | None
+    url: str | None
+    external_id: str | None
+    published_at: datetime | None
+    date_only: bool
+
+
+class RowValues(NamedTuple):
+    """One row's checked values, as the bulk path reads them (no :class:`ExportRow` made)."""
+
+    row: int
+    identity: RowIdentity
+    counts: dict[str, int | None]
+    extra: dict[str, Any]
+    observed_at: datetime | None
+
+
+_IDENTITY_CACHE: Final = 100_000
+"""How many post identities a :class:`RowParser` remembers by their cells' text."""
+
+
+# --- streaming a large CSV ----------------------------------------------------------------
+
+HEADER_SEARCH: Final = 50
+"""How many rows at the top of a streamed CSV may come before its header (title rows)."""
+
+_SNIFF: Final = 1 << 16
+_CHUNK: Final = 1 << 20
+
+
+def _stream_encoding(path: Path, head: bytes) -> str:
+    """UTF-8 (with or without a byte-order mark) if the file's first bytes read as it,
+    else GBK; a byte that does not decode later is refused where it is met."""
+    import codecs
+
+    try:
+        codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=len(head) < _SNIFF)
+    except UnicodeDecodeError:
+        try:
+            codecs.getincrementaldecoder("gbk")().decode(head, final=len(head) < _SNIFF)
+        except UnicodeDecodeError:
+            line = head[: _bad_offset(head)].count(b"\n") + 1
+            raise ImportFileError(
+                f"{path.name}, row {line}: the file is not UTF-8 or GBK text (check the "
+                "export's encoding)"
+            ) from None
+        return "gbk"
+    if b"\x00" in head:
+        raise ImportFileError(f"{path.name}: the file is not text (it holds NUL bytes)")
+    return "utf-8-sig"
+
+
+@attrs.frozen
+class CsvExport:
+    """A CSV export read row by row (``libops import --bulk``): never held in memory.
+
+    :meth:`rows` reads the file again each time it is called and yields its post rows, each
+    checked as :func:`read_export` checks them; :meth:`digest` is the SHA-256 of its bytes.
+    """
+
+    path: Path
+    layout: Layout
+    header_row: int
+    encoding: str
+    zone: ZoneInfo
+    time_format: str | None = None
+
+    @property
+    def platform(self) -> Platform:
+        """The platform the rows belong to."""
+        return self.layout.platform
+
+    def digest(self) -> str:
+        """The SHA-256 digest of the file's bytes (hex), read in chunks."""
+        import hashlib
+
+        sha = hashlib.sha256()
+        with _open(self.path) as handle:
+            while chunk := handle.read(_CHUNK):
+                sha.update(chunk)
+        return sha.hexdigest()
+
+    def rows(self, after: int = 0) -> Iterator[ExportRow]:
+        """The file's post rows in order, from the first whose number is above ``after``."""
+        return cast(Iterator[ExportRow], self._read(after, lean=False))
+
+    def values(self, after: int = 0) -> Iterator[RowValues]:
+        """Like :meth:`rows`, each row's checked values without making an ``ExportRow``
+        (the bulk path's loop)."""
+        return cast(Iterator[RowValues], self._read(after, lean=True))
+
+    def _read(self, after: int, *, lean: bool) -> Iterator[ExportRow | RowValues]:
+        path = self.path
+        with _open(path) as handle:
+            text = io.TextIOWrapper(handle, encoding=self.encoding, newline="")
+            reader = csv.reader(text)
+            parse: RowParser | None = None
+            number = 0
+            try:
+                for number, raw in enumerate(reader, start=1):
+                    if parse is None:
+                        if number == self.header_row:
+                            header = [c.strip() for c in raw]
+                            parse = RowParser(
+                                path, self.layout, number, header, self.zone, self.time_format
+                            )
+                        continue
+                    if number <= after:
+                        continue
+                    cells = list(map(str.strip, raw))
+                    row = parse.values(number, cells) if lean else parse(number, cells)
+                    if row is None:
+                        return  # a blank row ends the table
+                    yield row
+            except csv.Error as error:
+                raise ImportFileError(
+                    f"{path.name}, row {reader.line_num}: not readable CSV ({error})"
+                ) from None
+            except UnicodeDecodeError:
+                raise ImportFileError(
+                    f"{path.name}, row {number + 1}: the file is not {self.encoding} text "
+                    "there (check the export's encoding)"
+                ) from None
+
+
+def _open(path: Path) -> io.BufferedReader:
+    try:
+        return open(path, "rb")
+    except OSError as error:
+        raise ImportFileError(f"{path}: cannot be read ({error.strerror})") from None
+
+
+def stream_csv_export(
+    path: str | Path,
+    *,
+    platform: Platform | str | None = None,
+    mapping: str | Path | None = None,
+    timezone: str = "Asia/Shanghai",
+) -> CsvExport:
+    """A CSV export of post rows to read row by row (a recognised layout, or a mapping's),
+    found from the header within its first :data:`HEADER_SEARCH` rows. Other files (Excel
+    workbooks, HTML tables, the account's follower days) are read by :func:`read_export`."""
+    path = Path(path)
+    zone = ZoneInfo(timezone)
+    with _open(path) as handle:
+        head = handle.read(_SNIFF)
+    if head[:4] == b"PK\x03\x04" or head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ImportFileError(
+            f"{path.name}: a workbook, not CSV: the bulk path streams CSV files (import "
+            "workbooks without --bulk)"
+        )
+    encoding = _stream_encoding(path, head)
+    if re.search(rb"<\s*table", head[:4096], re.IGNORECASE):
+        raise ImportFileError(
+            f"{path.name}: an HTML table, not CSV: the bulk path streams CSV files (import "
+            "it without --bulk)"
+        )
+    time_format = None
+    if mapping is not None:
+        layout, time_format = load_mapping(mapping)
+        if platform is not None and to_platform(platform) is not layout.platform:
+            given = to_platform(platform).value
+            raise ImportFileError(
+                f"{Path(mapping).name}: maps {layout.platform.value}, not {given}"
+            )
+        layouts: tuple[Layout, ...] = (layout,)
+    else:
+        wanted = None if platform is None else to_platform(platform)
+        layouts = tuple(lay for lay in LAYOUTS if wanted is None or lay.platform is wanted)
+    top: Table = []
+    with _open(path) as handle:
+        text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+        reader = csv.reader(text)
+        try:
+            for number, raw in enumerate(reader, start=1):
+                cells = [c.strip() for c in raw]
+                top.append((number, cells))
+                for layout in layouts:
+                    if all(name in cells for name in layout.required()):
+                        # Checks the header's columns now, before anything is read.
+                        RowParser(path, layout, number, cells, zone, time_format)
+                        return CsvExport(path, layout, number, encoding, zone, time_format)
+                if all(name in cells for name in ACCOUNT_GROWTH):
+                    raise ImportFileError(
+                        f"{path.name}, row {number}: the account's follower days are not "
+                        "streamed: import them without --bulk"
+                    )
+                if number >= HEADER_SEARCH:
+                    break
+        except csv.Error as error:
+            raise ImportFileError(
+                f"{path.name}, row {reader.line_num}: not readable CSV ({error})"
+            ) from None
+        except UnicodeDecodeError:
+            raise ImportFileError(
+                f"{path.name}, row {len(top) + 1}: the file is not {encoding} text there"
+            ) from None
+    if mapping is not None:
+        _missing(path, [top], layouts[0])
+    _unknown(path, [top], platform)
+    raise AssertionError("unreachable: _unknown always raises")  # pragma: no cover
 
 
 # --- mapping files -------------------------------------------------------------------------
@@ -642,8 +972,10 @@ def load_mapping(path: str | Path) -> tuple[Layout, str | None]:
     """A column mapping (TOML or JSON) as a layout, and its time format if it names one.
 
     Keys: ``platform``; ``title``, ``url``, ``external_id``, ``published_at`` (column names);
-    ``time_format`` (strptime, optional); ``counts`` (count name to column) and ``extra``
-    (own metric id to ``{column, kind}``, kind ``count``, ``ratio`` or ``seconds``).
+    ``time_format`` (strptime, optional); ``observed_at`` (the column of the time the
+    counts were observed, optional: a file of daily snapshots); ``counts`` (count name to
+    column) and ``extra`` (own metric id to ``{column, kind}``, kind ``count``, ``ratio`` or
+    ``seconds``).
     """
     path = Path(path)
     try:
@@ -660,6 +992,7 @@ def load_mapping(path: str | Path) -> tuple[Layout, str | None]:
         "external_id",
         "published_at",
         "time_format",
+        "observed_at",
         "counts",
         "extra",
         "format",
@@ -688,7 +1021,7 @@ def load_mapping(path: str | Path) -> tuple[Layout, str | None]:
                 f"{path.name}: extra.{metric} needs a column and a kind (count, ratio, seconds)"
             )
         extra[metric] = (spec["column"], spec.get("kind", "count"))
-    for key in ("title", "url", "external_id", "published_at", "time_format"):
+    for key in ("title", "url", "external_id", "published_at", "time_format", "observed_at"):
         if key in data and not isinstance(data[key], str):
             raise ImportFileError(f"{path.name}: {key} must be a column name")
     if not any(data.get(k) for k in ("url", "external_id")) and not (
@@ -708,10 +1041,23 @@ def load_mapping(path: str | Path) -> tuple[Layout, str | None]:
             counts={name: (str(column),) for name, column in counts.items()},
             extra=extra,
             format=Format(data.get("format", Format.IMAGE_TEXT.value)),
+            observed_at=data.get("observed_at"),
         )
     except ValueError as error:
         raise ImportFileError(f"{path.name}: {error}") from None
     return layout, data.get("time_format")
 
 
-__all__ = ["LAYOUTS", "Layout", "load_mapping", "read_export", "read_tables", "timedelta"]
+__all__ = [
+    "LAYOUTS",
+    "CsvExport",
+    "Layout",
+    "RowIdentity",
+    "RowParser",
+    "RowValues",
+    "load_mapping",
+    "read_export",
+    "read_tables",
+    "stream_csv_export",
+    "timedelta",
+]

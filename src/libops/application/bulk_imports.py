@@ -1,0 +1,711 @@
+"""The bulk import path: a large CSV of metric snapshots, streamed, recorded in batches.
+
+:meth:`libops.application.imports.ImportService.run_bulk` (``libops import --bulk``,
+docs/import.md) reads the file twice, row by row, never holding it, its rows or its events
+in memory:
+
+1. **Check.** Every row is read, matched to a published post (by URL, external id, or title
+   and publish time, as the ordinary path matches) and compared with what is recorded for
+   that post: its own latest snapshot and the latest one recorded by any bulk import before
+   (read from the ``MetricImport.BatchRecorded`` events, an index of one snapshot per post).
+   A row that matches no post, matches two, repeats a post's observation time, is older than
+   what is recorded, or holds a bad cell, refuses the file: the error names the file, the
+   rows and the reason, and nothing is recorded. The file's SHA-256 digest is taken too.
+2. **Record.** The rows are read again and those with new counts are recorded, in row order,
+   as ``MetricImport.BatchRecorded`` events of up to :data:`~libops.domain.bulk.BATCH_ROWS`
+   snapshots, one command (one atomic write) per batch, on the file's
+   :class:`~libops.domain.bulk.MetricImport` (its id follows from the digest and options).
+   ``MetricImport.Finished`` closes it.
+
+The unit of atomicity is the batch. A run cut short (a crash, the store gone) leaves the
+batches it acknowledged, and ``next_row`` on the import says where they end: running the
+same import again checks the rows after it and records them, so nothing acknowledged is lost
+and nothing is recorded twice. A finished import of the same file records nothing.
+
+Memory holds one batch, the published posts (for matching) and one snapshot per post (for
+comparing): it grows with the number of posts, not with the file.
+"""
+
+from __future__ import annotations
+
+import operator
+import pickle
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, Final, Protocol
+from uuid import UUID
+
+import attrs
+from eventsourcing.persistence import PersistenceError
+
+from libops.application.commands import Command, CommandBus, command
+from libops.application.drafts import get_post
+from libops.domain.bulk import BATCH_ROWS, MetricImport
+from libops.domain.errors import (
+    AmbiguousImportMatchError,
+    FutureMetricsError,
+    ImportFileError,
+    LibopsError,
+    StaleMetricsError,
+    UnknownIdError,
+    UnmatchedImportRowError,
+)
+from libops.domain.imports import authorize_import
+from libops.domain.post import PlatformStatus, Post
+from libops.domain.values import (
+    COMMON_COUNTS,
+    COUNT_MAX,
+    Actor,
+    MetricSnapshot,
+    Platform,
+    require_count,
+)
+
+_PAGE: Final = 500
+_MATCH_CACHE: Final = 100_000
+REFUSALS_SHOWN: Final = 10
+"""How many refused rows a refusal's message lists (it says how many there are)."""
+
+
+class RowIdentity(Protocol):
+    """What identifies a streamed row's post."""
+
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def external_id(self) -> str | None: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def date_only(self) -> bool: ...
+
+
+class StreamedRow(Protocol):
+    """One streamed row's checked values (:class:`libops.adapters.importers.RowValues`)."""
+
+    @property
+    def row(self) -> int: ...
+    @property
+    def identity(self) -> RowIdentity: ...
+    @property
+    def counts(self) -> dict[str, int | None]: ...
+    @property
+    def extra(self) -> dict[str, Any]: ...
+    @property
+    def observed_at(self) -> datetime | None: ...
+
+
+class StreamedExport(Protocol):
+    """A CSV export read row by row (:class:`libops.adapters.importers.CsvExport`)."""
+
+    @property
+    def platform(self) -> Platform: ...
+
+    def digest(self) -> str: ...
+
+    def values(self, after: int = 0) -> Iterable[StreamedRow]: ...
+
+
+Streamer = Callable[..., StreamedExport]
+"""Opens a CSV export to stream: ``streamer(path, platform=, mapping=, timezone=)``."""
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+@command("import.bulk.start", requires=("import.apply",), calls=MetricImport.start)
+@attrs.frozen
+class StartBulkImport(Command[UUID]):
+    """Begin the bulk import of a file (its name, SHA-256 digest, platform and rows)."""
+
+    file: str
+    digest: str
+    platform: str
+    rows: int
+    options: str = ""
+
+
+@command("import.bulk.batch", requires=("import.apply",), calls=MetricImport.record_batch)
+@attrs.frozen
+class RecordImportBatch(Command[None]):
+    """Record one batch of a bulk import's snapshots, in columns (see
+    ``MetricImport.BatchRecorded``)."""
+
+    import_id: UUID
+    rows: tuple[int, ...]
+    posts: tuple[str, ...]
+    campaign_ids: tuple[str | None, ...]
+    post_index: tuple[int, ...]
+    times: tuple[str, ...]
+    time_index: tuple[int, ...]
+    counts: dict[str, tuple[int | None, ...]]
+    extra: dict[str, tuple[int | str | None, ...]]
+    lowered: tuple[str, ...]
+
+
+@command("import.bulk.finish", requires=("import.apply",), calls=MetricImport.finish)
+@attrs.frozen
+class FinishBulkImport(Command[None]):
+    """Close a bulk import whose rows are all recorded."""
+
+    import_id: UUID
+    unchanged: int
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class BulkImportReport:
+    """What a bulk import did (or, for a check, would do) with a file's rows."""
+
+    file: str
+    digest: str
+    import_id: UUID
+    platform: str
+    rows: int
+    """The file's post rows checked (after ``resumed_after``)."""
+    recorded: int
+    corrected: int
+    unchanged: int
+    skipped: int
+    """Rows matching no post, left out (``matched_only``)."""
+    batches: int
+    """``MetricImport.BatchRecorded`` events written by this run."""
+    resumed_after: int = 0
+    """The last file row an earlier, unfinished run had recorded (0: a fresh start)."""
+    done: bool = True
+    """False for a check (:meth:`ImportService.preview_bulk`): nothing recorded."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (``libops import --bulk --json``)."""
+        return {
+            "file": self.file,
+            "digest": self.digest,
+            "import_id": str(self.import_id),
+            "platform": self.platform,
+            "rows": self.rows,
+            "recorded": self.recorded,
+            "corrected": self.corrected,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "batches": self.batches,
+            "resumed_after": self.resumed_after,
+            "done": self.done,
+        }
+
+
+# --- matching and comparing ----------------------------------------------------------------
+
+
+@attrs.frozen
+class _Post:
+    post_id: UUID
+    key: str
+    """The id as text, as a batch stores it."""
+    campaign: str | None
+    title: str
+    url: str
+    external_id: str
+    published_at: datetime
+
+
+_COUNT_AT: Final = {name: index for index, name in enumerate(COMMON_COUNTS)}
+_NO_COUNTS: Final = tuple(
+    field.default for field in attrs.fields(MetricSnapshot) if field.name in _COUNT_AT
+)
+"""A snapshot's counts when a row has none: 0, and None for followers gained."""
+
+Counts = tuple[int | None, ...]
+"""A snapshot's counts in :data:`~libops.domain.values.COMMON_COUNTS` order."""
+
+
+_Latest = tuple[datetime, Counts, dict[str, Any], int | None]
+"""A post's latest snapshot: observed at, counts, own metrics, and the file row it came
+from (None: recorded before)."""
+
+_GAINED: Final = COMMON_COUNTS.index("followers_gained")
+
+
+def _latest(snapshot: MetricSnapshot) -> _Latest:
+    counts = tuple(getattr(snapshot, name) for name in COMMON_COUNTS)
+    return (snapshot.observed_at, counts, dict(snapshot.extra), None)
+
+
+def _lowered(counts: Counts, was: Counts) -> tuple[str, ...]:
+    """The counts lower in ``counts`` than in ``was`` (``MetricSnapshot.lowered``)."""
+    return tuple(
+        name
+        for name, now, before in zip(COMMON_COUNTS, counts, was, strict=True)
+        if now is not None and before is not None and now < before
+    )
+
+
+class _Index:
+    """The platform's published posts, indexed by URL, external id and title."""
+
+    def __init__(self, posts: Iterable[_Post], time_tolerance: Any) -> None:
+        self.by_url: dict[str, list[_Post]] = {}
+        self.by_id: dict[str, list[_Post]] = {}
+        self.by_title: dict[str, list[_Post]] = {}
+        for post in posts:
+            if post.url:
+                self.by_url.setdefault(post.url, []).append(post)
+            self.by_id.setdefault(post.external_id, []).append(post)
+            self.by_title.setdefault(post.title.strip(), []).append(post)
+        self.tolerance = time_tolerance
+        self._cache: dict[Any, list[_Post]] = {}
+
+    def match(self, row: RowIdentity) -> list[_Post]:
+        """The posts ``row`` matches (the rules of the ordinary path, docs/import.md)."""
+        found = self._cache.get(row)
+        if found is None:
+            found = self._match(row)
+            if len(self._cache) >= _MATCH_CACHE:
+                self._cache.clear()
+            self._cache[row] = found
+        return found
+
+    def _match(self, row: RowIdentity) -> list[_Post]:
+        if row.url and row.url in self.by_url:
+            return list(self.by_url[row.url])
+        if row.external_id and row.external_id in self.by_id:
+            return list(self.by_id[row.external_id])
+        if row.title is None or row.published_at is None:
+            return []
+        found = []
+        for candidate in self.by_title.get(row.title.strip(), ()):
+            if row.url and candidate.url and candidate.url != row.url:
+                continue  # another post of the same title, at its own URL
+            if row.date_only:
+                local = candidate.published_at.astimezone(row.published_at.tzinfo)
+                if local.date() == row.published_at.date():
+                    found.append(candidate)
+            elif abs(candidate.published_at - row.published_at) <= self.tolerance:
+                found.append(candidate)
+        return found
+
+
+@attrs.frozen
+class _Refusal:
+    row: int
+    error: type[LibopsError]
+    reason: str
+
+
+_Planned = tuple[int, str, str | None, str, Counts, dict[str, Any], tuple[str, ...]]
+"""A row to record: its number, post id and campaign id (text), observation time (ISO),
+counts, own metrics and lowered counts (a plain tuple: the check spills these to disk)."""
+
+
+class _Planner:
+    """Walks a file's rows and says what each records, against what is recorded.
+
+    A row's snapshot is checked by the rules of :class:`~libops.domain.values.MetricSnapshot`
+    and ``Post.record_metrics``: counts whole and within the limit, own metrics through a
+    ``MetricSnapshot`` (where a row has any), not after the clock's margin, not older than
+    the post's latest; the same counts are unchanged, lower ones a correction.
+    """
+
+    def __init__(
+        self,
+        platform: Platform,
+        index: _Index,
+        latest: dict[str, _Latest],
+        now: datetime,
+        margin: Any,
+        matched_only: bool,
+    ) -> None:
+        self.platform = platform
+        self.index = index
+        self.latest = latest
+        self.now = now
+        self.limit = now + margin
+        self.matched_only = matched_only
+        self.refusals: list[_Refusal] = []
+        self.refused = self.unchanged = self.skipped = 0
+        self.checked = 0
+        self._times: dict[datetime, tuple[datetime, str]] = {}
+
+    def _refuse(self, row: int, error: type[LibopsError], reason: str) -> None:
+        self.refused += 1
+        if len(self.refusals) < REFUSALS_SHOWN:
+            self.refusals.append(_Refusal(row, error, reason))
+
+    def _time(self, at: datetime) -> tuple[datetime, str]:
+        """``at`` as a snapshot stores it (UTC), with its ISO text; remembered."""
+        known = self._times.get(at)
+        if known is None:
+            utc = MetricSnapshot(self.platform, at).observed_at
+            if len(self._times) >= _MATCH_CACHE:
+                self._times.clear()
+            known = self._times[at] = (utc, utc.isoformat())
+        return known
+
+    def _snapshot(self, row: StreamedRow, observed: datetime) -> tuple[Counts, dict[str, Any]]:
+        counts = list(_NO_COUNTS)
+        for name, value in row.counts.items():
+            if value is not None:
+                if value > COUNT_MAX:
+                    require_count(name, value)  # raises the limit's error
+                counts[_COUNT_AT[name]] = value
+        if not row.extra:
+            return tuple(counts), {}
+        given = {name: value for name, value in row.counts.items() if value is not None}
+        snapshot = MetricSnapshot(self.platform, observed, **given, extra=row.extra)
+        return tuple(counts), dict(snapshot.extra)
+
+    def plan(self, rows: Iterable[StreamedRow]) -> Iterator[_Planned]:
+        """The rows to record (new or lower counts), in file order; the others are counted
+        (unchanged, skipped) or refused."""
+        now, limit, latest_of = self.now, self.limit, self.latest
+        match, time_of, snapshot_of = self.index.match, self._time, self._snapshot
+        sub = operator.sub
+        for row in rows:
+            self.checked += 1
+            candidates = match(row.identity)
+            if len(candidates) != 1:
+                self._unmatched(row.row, candidates)
+                continue
+            post = candidates[0]
+            observed, iso = time_of(now if row.observed_at is None else row.observed_at)
+            try:
+                counts, extra = snapshot_of(row, observed)
+            except LibopsError as error:
+                self._refuse(row.row, type(error), str(error))
+                continue
+            if observed > limit:
+                self._refuse(
+                    row.row,
+                    FutureMetricsError,
+                    f"observed at {iso}, after the clock ({now.isoformat()}): check the date",
+                )
+                continue
+            before = latest_of.get(post.key)
+            lowered: tuple[str, ...] = ()
+            if before is not None:
+                was_at, was, was_extra, was_row = before
+                if was_row is not None and was_at == observed:
+                    self._refuse(
+                        row.row, ImportFileError, f"the same post and time as row {was_row}"
+                    )
+                    continue
+                if counts == was and extra == was_extra:
+                    self.unchanged += 1
+                    continue
+                if observed < was_at:
+                    where = "recorded" if was_row is None else f"row {was_row}"
+                    self._refuse(
+                        row.row,
+                        StaleMetricsError,
+                        f"observed at {iso}, before the post's latest counts ({where}, "
+                        f"{was_at.isoformat()})",
+                    )
+                    continue
+                # The six common counts are always whole numbers; followers gained may be None.
+                gained, was_gained = counts[_GAINED], was[_GAINED]
+                if min(map(sub, counts[:_GAINED], was[:_GAINED])) < 0 or (
+                    gained is not None and was_gained is not None and gained < was_gained
+                ):
+                    lowered = _lowered(counts, was)
+            latest_of[post.key] = (observed, counts, extra, row.row)
+            yield (row.row, post.key, post.campaign, iso, counts, extra, lowered)
+
+    def _unmatched(self, row: int, candidates: list[_Post]) -> None:
+        if len(candidates) > 1:
+            names = ", ".join(str(c.post_id) for c in candidates)
+            self._refuse(
+                row,
+                AmbiguousImportMatchError,
+                f"matches {len(candidates)} posts ({names}): give its URL or id",
+            )
+        elif self.matched_only:
+            self.skipped += 1
+        else:
+            self._refuse(
+                row,
+                UnmatchedImportRowError,
+                "matches no post (the bulk path records snapshots of known posts: import the "
+                "posts' totals without --bulk first, or pass --matched-only)",
+            )
+
+    def refusal(self, file: str) -> LibopsError | None:
+        """The error refusing the file (its first refused rows), or None."""
+        if not self.refusals:
+            return None
+        first = self.refusals[0].error
+        shown = "; ".join(f"{file}, row {r.row}: {r.reason}" for r in self.refusals)
+        more = self.refused - len(self.refusals)
+        tail = f" (and {more} more refused rows)" if more else ""
+        return first(f"{self.refused} rows refused, nothing recorded: {shown}{tail}")
+
+
+class _Batch:
+    """One batch's columns, filled row by row."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.posts: dict[str, int] = {}
+        self.campaign_ids: list[str | None] = []
+        self.post_index: list[int] = []
+        self.times: dict[str, int] = {}
+        self.time_index: list[int] = []
+        self.counts: list[Counts] = []
+        self.extra: dict[str, list[int | str | None]] = {}
+        self.lowered: list[str] = []
+
+    def add(self, planned: _Planned) -> None:
+        row, post_id, campaign_id, observed_at, counts, extra, lowered = planned
+        at = len(self.rows)
+        self.rows.append(row)
+        post = self.posts.get(post_id)
+        if post is None:
+            post = self.posts[post_id] = len(self.posts)
+            self.campaign_ids.append(campaign_id)
+        self.post_index.append(post)
+        time = self.times.get(observed_at)
+        if time is None:
+            time = self.times[observed_at] = len(self.times)
+        self.time_index.append(time)
+        self.counts.append(counts)
+        if extra or self.extra:
+            for metric in extra:
+                if metric not in self.extra:
+                    self.extra[metric] = [None] * at
+            for metric, own in self.extra.items():
+                value = extra.get(metric)
+                own.append(str(value) if isinstance(value, Decimal) else value)
+        self.lowered.append(",".join(lowered))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def command(self, import_id: UUID) -> RecordImportBatch:
+        # A count column holding only its default (0; None for followers gained) is left
+        # out: a snapshot without that count is the same snapshot.
+        columns = {
+            name: column
+            for name, column, default in zip(
+                COMMON_COUNTS, zip(*self.counts, strict=True), _NO_COUNTS, strict=True
+            )
+            if column.count(default) != len(column)
+        }
+        return RecordImportBatch(
+            import_id,
+            tuple(self.rows),
+            tuple(self.posts),
+            tuple(self.campaign_ids),
+            tuple(self.post_index),
+            tuple(self.times),
+            tuple(self.time_index),
+            columns,
+            {name: tuple(column) for name, column in self.extra.items()},
+            tuple(self.lowered) if any(self.lowered) else (),  # empty: no correction
+        )
+
+
+@attrs.frozen
+class _Spilled:
+    rows: int
+    corrected: int
+    batches: int
+
+
+def _spill(planned: Iterable[_Planned], spill: IO[bytes], batch_rows: int) -> _Spilled:
+    """Write the planned rows to ``spill`` in pickled chunks of ``batch_rows`` (one batch
+    each), so the check holds no more than one batch in memory."""
+    rows = corrected = batches = 0
+    chunk: list[_Planned] = []
+    for row in planned:
+        chunk.append(row)
+        corrected += bool(row[-1])
+        if len(chunk) == batch_rows:
+            pickle.dump(chunk, spill, protocol=pickle.HIGHEST_PROTOCOL)
+            rows, batches, chunk = rows + len(chunk), batches + 1, []
+    if chunk:
+        pickle.dump(chunk, spill, protocol=pickle.HIGHEST_PROTOCOL)
+        rows, batches = rows + len(chunk), batches + 1
+    return _Spilled(rows, corrected, batches)
+
+
+# --- the bulk import -----------------------------------------------------------------------
+
+
+class BulkImporter:
+    """Checks and records a streamed CSV export (see the module's docstring)."""
+
+    def __init__(self, bus: CommandBus, time_tolerance: Any) -> None:
+        self.bus = bus
+        self.tolerance = time_tolerance
+
+    def run(
+        self,
+        actor: Actor | None,
+        export: StreamedExport,
+        *,
+        file: str,
+        options: str,
+        matched_only: bool,
+        batch_rows: int = BATCH_ROWS,
+    ) -> BulkImportReport:
+        """Check ``export`` then, with an ``actor``, record it (None: check only)."""
+        if actor is not None:
+            authorize_import(actor)
+        if not 0 < batch_rows <= BATCH_ROWS:
+            raise ImportFileError(f"a batch holds 1 to {BATCH_ROWS} rows, not {batch_rows}")
+        app = self.bus.app
+        digest = export.digest()
+        import_id = MetricImport.id_for(digest, options)
+        earlier = self._earlier(import_id)
+        platform = export.platform
+        after = 0 if earlier is None else max(earlier.next_row - 1, 0)
+        if earlier is not None and earlier.finished:
+            return BulkImportReport(
+                file, digest, import_id, platform.value, 0, 0, 0, 0, 0, 0, after, actor is not None
+            )
+        index, recorded = self._posts(platform)
+        latest = self._bulk_latest(platform, recorded)
+        now = app.clock.now()
+        margin = self.bus.deps.metrics_future_margin
+        check = _Planner(platform, index, latest, now, margin, matched_only)
+        with tempfile.TemporaryFile(prefix="libops-bulk-") as spill:
+            planned = _spill(check.plan(export.values(after)), spill, batch_rows)
+            refusal = check.refusal(file)
+            if refusal is not None:
+                raise refusal
+            if actor is None or (planned.rows == 0 and earlier is None):  # nothing to record
+                return BulkImportReport(
+                    file,
+                    digest,
+                    import_id,
+                    platform.value,
+                    check.checked,
+                    planned.rows - planned.corrected,
+                    planned.corrected,
+                    check.unchanged,
+                    check.skipped,
+                    0,
+                    after,
+                    done=actor is not None,
+                )
+            if earlier is None:
+                self.bus.execute(
+                    actor, StartBulkImport(file, digest, platform.value, check.checked, options)
+                )
+            spill.seek(0)
+            for _ in range(planned.batches):
+                batch = _Batch()
+                for row in pickle.load(spill):
+                    batch.add(row)
+                self.bus.execute(actor, batch.command(import_id))
+        self.bus.execute(actor, FinishBulkImport(import_id, check.unchanged))
+        return BulkImportReport(
+            file,
+            digest,
+            import_id,
+            platform.value,
+            check.checked,
+            planned.rows - planned.corrected,
+            planned.corrected,
+            check.unchanged,
+            check.skipped,
+            planned.batches,
+            after,
+        )
+
+    def _earlier(self, import_id: UUID) -> MetricImport | None:
+        try:
+            return self.bus.app.load(MetricImport, import_id)
+        except UnknownIdError:
+            return None
+
+    def _notifications(self, topic: str) -> Iterator[Any]:
+        app = self.bus.app
+        position = 0
+        while True:
+            try:
+                batch = app.recorder.select_notifications(position + 1, _PAGE, topics=(topic,))
+            except PersistenceError as error:
+                raise app.store_failure(error) from error
+            yield from batch
+            if batch:
+                position = batch[-1].id
+            if len(batch) < _PAGE:
+                return
+
+    def _posts(self, platform: Platform) -> tuple[_Index, dict[str, _Latest]]:
+        """The platform's published posts, and the latest snapshot each recorded itself."""
+        app, deps = self.bus.app, self.bus.deps
+        ids = dict.fromkeys(n.originator_id for n in self._notifications(Post.Published.TOPIC))
+        posts = []
+        latest: dict[str, _Latest] = {}
+        for post_id in ids:
+            post = get_post(app, deps, post_id)
+            if platform not in post.platforms:
+                continue
+            receipt = post.receipt(platform)
+            if receipt is None or post.platform_status(platform) is not PlatformStatus.PUBLISHED:
+                continue
+            campaign = None if post.campaign_id is None else str(post.campaign_id)
+            posts.append(
+                _Post(
+                    post.id,
+                    str(post.id),
+                    campaign,
+                    post.title,
+                    receipt.url,
+                    receipt.external_id,
+                    receipt.published_at,
+                )
+            )
+            snapshot = post.latest_metrics(platform)
+            if snapshot is not None:
+                latest[str(post.id)] = _latest(snapshot)
+        return _Index(posts, self.tolerance), latest
+
+    def _bulk_latest(self, platform: Platform, latest: dict[str, _Latest]) -> dict[str, _Latest]:
+        """``latest`` with the later snapshots recorded by bulk imports (read from their
+        batch events, in the order they were recorded: each batch's last row of each post)."""
+        mapper = self.bus.app.mapper
+        for notification in self._notifications(MetricImport.BatchRecorded.TOPIC):
+            batch = mapper.to_domain_event(notification)
+            assert isinstance(batch, MetricImport.BatchRecorded)
+            if batch.platform != platform.value:
+                continue
+            for post_id, _campaign, snapshot, _lowered in batch.latest_snapshots():
+                before = latest.get(str(post_id))
+                if before is None or snapshot.observed_at >= before[0]:
+                    latest[str(post_id)] = _latest(snapshot)
+        return latest
+
+
+def options_key(
+    platform: Platform | str | None, mapping: str | Path | None, timezone: str, matched_only: bool
+) -> str:
+    """What, besides the file, decides how its rows are read (part of the import's id)."""
+    mapped = ""
+    if mapping is not None:
+        import hashlib
+
+        try:
+            mapped = hashlib.sha256(Path(mapping).read_bytes()).hexdigest()
+        except OSError as error:
+            raise ImportFileError(f"{mapping}: cannot be read ({error.strerror})") from None
+    name = "" if platform is None else str(getattr(platform, "value", platform))
+    return f"platform={name}\nmapping={mapped}\ntimezone={timezone}\nmatched_only={matched_only}"
+
+
+__all__ = [
+    "REFUSALS_SHOWN",
+    "BulkImportReport",
+    "BulkImporter",
+    "FinishBulkImport",
+    "RecordImportBatch",
+    "StartBulkImport",
+    "StreamedExport",
+]

@@ -203,6 +203,8 @@ class _Api:
         self._views = ops.open_view_store()
         self._report_lock = threading.Lock()
         self._openapi: dict[str, Any] | None = None
+        self.threads = threads
+        """How many worker threads carry out commands and reads."""
         self._threads = ThreadPoolExecutor(threads, thread_name_prefix="libops-http")
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ Starlette's router does, and the worker threads the app is given."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from libops import LibOps
+from libops.domain.errors import InvalidValueError
 from libops.http import create_app
 from libops.http.app import POSTGRES_WORKER_THREADS, WORKER_THREADS, ApiApp
 from tests import actors
@@ -204,5 +206,37 @@ def test_the_worker_threads_by_store(ops: LibOps) -> None:
 
 @pytest.mark.parametrize("threads", [0, -1, 1.5, True, "4"])
 def test_a_bad_number_of_threads_is_refused(memory_ops: LibOps, threads: Any) -> None:
-    with pytest.raises(TypeError, match="threads is a whole number"):
+    with pytest.raises(InvalidValueError, match="threads is a whole number"):
         create_app(memory_ops, authenticate=authenticate, threads=threads)
+
+
+def test_a_report_being_made_holds_up_no_command(
+    memory_ops: LibOps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reports take a thread of their own: with one worker thread, a command is carried out
+    while a report is still being made."""
+    released = threading.Event()
+    waited: list[bool] = []
+
+    def slow_report(ops: LibOps, **_options: Any) -> Any:
+        waited.append(released.wait(timeout=10))
+        raise RuntimeError("no report in this test")
+
+    monkeypatch.setattr("libops.http.app.build_report", slow_report)
+    app = create_app(memory_ops, authenticate=authenticate, threads=1)
+
+    async def both() -> tuple[httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://libops.test") as c:
+            report = asyncio.create_task(c.get("/v1/report", headers=auth(actors.PLANNER)))
+            await asyncio.sleep(0.05)  # the report's request is in its thread, waiting
+            command = await c.post(
+                "/v1/commands/campaign.plan", json=PLAN, headers=auth(actors.PLANNER)
+            )
+            released.set()
+            return command, await report
+
+    command, report = asyncio.run(both())
+    assert command.status_code == 200, command.text
+    assert report.status_code == 500
+    assert waited == [True]  # released by the command's end, not by the timeout

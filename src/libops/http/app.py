@@ -38,6 +38,7 @@ from libops.bootstrap import LibOps
 from libops.domain.errors import (
     FeedParameterError,
     InvalidCommandError,
+    InvalidValueError,
     LibopsError,
     MalformedRequestError,
     RequestTooLargeError,
@@ -71,8 +72,8 @@ WORKER_THREADS: Final = 4
 
 Few: the GIL runs one thread's Python at a time and the store takes one write at a time, so
 more threads than this only wait, and each wait costs the server context switches (32
-threads took 45 switches and about 2.3 ms of the server's CPU per command, 4 threads 19 and
-1.4 ms; docs/http.md, Speed). While one thread waits for its commit, the others work."""
+threads took 45 switches and about 2.2 ms of the server's CPU per command, 4 threads 18 and
+1.5 ms; docs/http.md, Speed). While one thread waits for its commit, the others work."""
 
 POSTGRES_WORKER_THREADS: Final = 32
 """The threads of an app on PostgreSQL, whose server works on several commands at once."""
@@ -206,9 +207,13 @@ class _Api:
         self.threads = threads
         """How many worker threads carry out commands and reads."""
         self._threads = ThreadPoolExecutor(threads, thread_name_prefix="libops-http")
+        # Reports take seconds and are made one at a time: a thread of their own, so that
+        # requests for reports never hold the few threads commands and reads wait for.
+        self._report_thread = ThreadPoolExecutor(1, thread_name_prefix="libops-http-report")
 
     def close(self) -> None:
         self._threads.shutdown(wait=False)
+        self._report_thread.shutdown(wait=False)
         self._views.close()
 
     async def in_thread(self, function: Callable[..., _T], *args: Any) -> _T:
@@ -524,7 +529,8 @@ class _Api:
                 report = build_report(self.ops, campaign_id=campaign_id, lang=lang)
             return render_markdown(report) if form == "md" else render_html(report)
 
-        text = await self.in_thread(make)
+        loop = asyncio.get_running_loop()
+        text = await loop.run_in_executor(self._report_thread, make)
         media = "text/markdown; charset=utf-8" if form == "md" else "text/html; charset=utf-8"
         return Response(text, media_type=media)
 
@@ -656,13 +662,10 @@ def create_app(
     if not callable(authenticate):
         raise TypeError("authenticate must be callable: headers -> Actor")
     if threads is None:
-        threads = (
-            WORKER_THREADS
-            if ops.config.scheme in {"sqlite", "memory"}
-            else (POSTGRES_WORKER_THREADS)
-        )
+        one_writer = ops.config.scheme in {"sqlite", "memory"}
+        threads = WORKER_THREADS if one_writer else POSTGRES_WORKER_THREADS
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise TypeError(f"threads is a whole number of at least 1, not {threads!r}")
+        raise InvalidValueError(f"threads is a whole number of at least 1, not {threads!r}")
     api = _Api(ops, authenticate, max_body, threads)
 
     def route(path: str, endpoint: Endpoint, method: str = "GET") -> Route:

@@ -14,15 +14,22 @@ drafts in that campaign), so the figures are of throughput, not of one aggregate
   default), both by :mod:`libops.testing.serving`; ``--clients`` threads, each with one
   keep-alive connection of the standard library's ``http.client``, ``POST
   /v1/commands/{name}`` the same JSON forms with the Bearer token -> ``http_per_s`` and
-  latency p50/p95/p99. The clients run on the same cores as the server, so they are kept
-  cheap: ``http.client`` costs a fraction of a full client library's CPU per request (httpx
-  took about a third of a core at these rates), which would otherwise be taken from the
-  server and counted against it;
+  latency p50/p95/p99; an answer counts only with status 200 and, for a plan or a draft, an
+  id as its result (anything else is a failure). The clients run on the same cores as the
+  server, so they are kept cheap: ``http.client`` costs a fraction of a full client
+  library's CPU per request (httpx took about a third of a core at these rates), which would
+  otherwise be taken from the server and counted against it;
 * **reads**: the server reads views as the projection workers left them, so the projections
   are run in this process on the same store file (``ops.projections.run()``), then
   ``--reads`` ``GET /v1/views/{projection}/{document_id}`` of documents that exist (up to 500
   each of the engagement, scorecard and activity views, in turn), spread over the clients
-  -> ``read_p99_ms``.
+  -> ``read_p99_ms``; a read counts only with status 200 and the document's id and a
+  document in its body;
+* **CPU per command**: the user and system time of the server's processes (from Linux's
+  ``/proc``, ``--workers`` included) over the command phase, and of this process over the
+  in-process phase (``time.process_time``), each per command acknowledged ->
+  ``server_cpu_ms_per_command`` and ``inprocess_cpu_ms_per_command``. On a shared machine
+  the rates move with the other processes' load far more than these do.
 
 Nothing lost: afterwards each acknowledged command's event is looked for in its aggregate's
 stored history (a plan or an amendment in the campaign's, a draft in the post's); ``lost``

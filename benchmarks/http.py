@@ -14,15 +14,22 @@ drafts in that campaign), so the figures are of throughput, not of one aggregate
   default), both by :mod:`libops.testing.serving`; ``--clients`` threads, each with one
   keep-alive connection of the standard library's ``http.client``, ``POST
   /v1/commands/{name}`` the same JSON forms with the Bearer token -> ``http_per_s`` and
-  latency p50/p95/p99. The clients run on the same cores as the server, so they are kept
-  cheap: ``http.client`` costs a fraction of a full client library's CPU per request (httpx
-  took about a third of a core at these rates), which would otherwise be taken from the
-  server and counted against it;
+  latency p50/p95/p99; an answer counts only with status 200 and, for a plan or a draft, an
+  id as its result (anything else is a failure). The clients run on the same cores as the
+  server, so they are kept cheap: ``http.client`` costs a fraction of a full client
+  library's CPU per request (httpx took about a third of a core at these rates), which would
+  otherwise be taken from the server and counted against it;
 * **reads**: the server reads views as the projection workers left them, so the projections
   are run in this process on the same store file (``ops.projections.run()``), then
   ``--reads`` ``GET /v1/views/{projection}/{document_id}`` of documents that exist (up to 500
   each of the engagement, scorecard and activity views, in turn), spread over the clients
-  -> ``read_p99_ms``.
+  -> ``read_p99_ms``; a read counts only with status 200 and the document's id and a
+  document in its body;
+* **CPU per command**: the user and system time of the server's processes (from Linux's
+  ``/proc``, ``--workers`` included) over the command phase, and of this process over the
+  in-process phase (``time.process_time``), each per command acknowledged ->
+  ``server_cpu_ms_per_command`` and ``inprocess_cpu_ms_per_command``. On a shared machine
+  the rates move with the other processes' load far more than these do.
 
 Nothing lost: afterwards each acknowledged command's event is looked for in its aggregate's
 stored history (a plan or an amendment in the campaign's, a draft in the post's); ``lost``
@@ -54,8 +61,10 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     del sys.path[0]
 
 import argparse
+import contextlib
 import http.client
 import json
+import os
 import tempfile
 import threading
 import time
@@ -200,6 +209,33 @@ def _check(url: str, tally: Tally) -> dict[str, int]:
     return {"lost": lost, "unexpected": unexpected}
 
 
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (``--workers`` processes), from Linux's ``/proc``."""
+    found: list[int] = []
+    waiting = [pid]
+    while waiting:
+        one = waiting.pop()
+        found.append(one)
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{one}/task"):
+                children = Path(f"/proc/{one}/task/{task}/children").read_text()
+                waiting += [int(child) for child in children.split()]
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> float | None:
+    """The CPU time (user and system, all threads) the processes used so far; None where
+    ``/proc`` does not tell (not Linux)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def inprocess(directory: Path, clients: int, commands: int) -> dict[str, Any]:
     url = f"sqlite:///{directory / 'inprocess.db'}"
     with LibOps.open(url, migrate=True) as ops:
@@ -207,9 +243,12 @@ def inprocess(directory: Path, clients: int, commands: int) -> dict[str, Any]:
         def make_send() -> Send:
             return lambda name, form: ops.execute(PLANNER, build_command(name, form))
 
+        began = time.process_time()
         tally, seconds = _run_clients(clients, commands, make_send)
+        cpu = time.process_time() - began
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "latencies": tally.latencies,
         "acknowledged": tally.acknowledged,
         "failures": tally.failures,
@@ -239,6 +278,15 @@ class Connection:
         self.http.close()
 
 
+def _is_document(body: bytes, document_id: str) -> bool:
+    """Whether ``body`` is the answer for the document ``document_id``: its id and a document."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(answer, dict) and answer.get("id") == document_id and "document" in answer
+
+
 def _reads(
     port: int, token: str, clients: int, reads: int, ids: list[str]
 ) -> tuple[list[float], int]:
@@ -255,10 +303,11 @@ def _reads(
             start.wait()
             for n in mine:
                 began = time.perf_counter()
-                status, _body = connection.request("GET", f"/v1/views/{ids[n % len(ids)]}")
+                wanted = ids[n % len(ids)]
+                status, body = connection.request("GET", f"/v1/views/{wanted}")
                 seconds = time.perf_counter() - began
                 with lock:
-                    if status == 200:
+                    if status == 200 and _is_document(body, wanted.split("/", 1)[1]):
                         latencies.append(seconds)
                     else:
                         failed[0] += 1
@@ -288,11 +337,17 @@ def over_http(
                 status, body = connection.request("POST", f"/v1/commands/{name}", form)
                 if status != 200:
                     raise RuntimeError(f"{status} {body[:120].decode('utf-8', 'replace')}")
-                return json.loads(body)["result"]
+                result = json.loads(body)["result"]
+                if name != "campaign.amend":
+                    UUID(result)  # a plan's or a draft's answer is the new aggregate's id
+                return result
 
             return send
 
+        server_pids = _process_tree(server.process.pid)
+        cpu_before = _cpu_seconds(server_pids)
         tally, seconds = _run_clients(clients, commands, make_send)
+        cpu_after = _cpu_seconds(server_pids)
         with LibOps.open(url) as ops:
             ops.projections.run()
         ids: list[str] = []
@@ -306,6 +361,7 @@ def over_http(
         read_latencies, read_failed = _reads(server.port, token, clients, reads, ids)
     return {
         "seconds": seconds,
+        "cpu_seconds": None if cpu_before is None or cpu_after is None else cpu_after - cpu_before,
         "latencies": tally.latencies,
         "acknowledged": tally.acknowledged,
         "failures": tally.failures,
@@ -324,8 +380,12 @@ def _combined(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     for one in rounds:
         for what, count in one["failures"].items():
             failures[what] = failures.get(what, 0) + count
+    cpu = [one["cpu_seconds"] for one in rounds]
     found: dict[str, Any] = {
         "per_s": round(acknowledged / sum(one["seconds"] for one in rounds), 1),
+        "cpu_ms_per_command": (
+            None if None in cpu or not acknowledged else round(1000 * sum(cpu) / acknowledged, 2)
+        ),
         "acknowledged": acknowledged,
         "failed": sum(failures.values()),
         "failures": failures,
@@ -382,7 +442,8 @@ def main(argv: list[str] | None = None) -> int:
         f"in process: {args.clients} clients x {args.commands} commands"
         f"{f' x {args.rounds} rounds' if args.rounds > 1 else ''}, "
         f"{local['per_s']:.1f} commands/s, p99 {local['p99_ms']} ms, "
-        f"{local['acknowledged']} acknowledged, {local['failed']} failed, {local['lost']} lost"
+        f"{local['acknowledged']} acknowledged, {local['failed']} failed, {local['lost']} lost, "
+        f"{local['cpu_ms_per_command']} ms of CPU per command"
     )
     ratio = round(remote["per_s"] / local["per_s"], 3) if local["per_s"] else 0.0
     print(
@@ -390,7 +451,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{remote['per_s']:.1f} commands/s ({ratio:.0%} of in process), latency p50 "
         f"{remote['p50_ms']} / p95 {remote['p95_ms']} / p99 {remote['p99_ms']} ms, "
         f"{remote['acknowledged']} acknowledged, {remote['failed']} failed, "
-        f"{remote['lost']} lost, {remote['unexpected']} unexpected"
+        f"{remote['lost']} lost, {remote['unexpected']} unexpected, "
+        f"{remote['cpu_ms_per_command']} ms of the server's CPU per command"
     )
     print(
         f"reads: {remote['reads']} of {remote['read_documents']} documents, "
@@ -413,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
         "p99_ms": remote["p99_ms"],
         "read_p99_ms": remote["read_p99_ms"],
         "inprocess_p99_ms": local["p99_ms"],
+        "server_cpu_ms_per_command": remote["cpu_ms_per_command"],
+        "inprocess_cpu_ms_per_command": local["cpu_ms_per_command"],
         "clients": args.clients,
         "commands": args.commands,
         "workers": args.workers,

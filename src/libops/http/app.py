@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from libops.application.catalogue import all_commands, build, command_spec, describe
 from libops.application.commands import Context
@@ -37,6 +38,7 @@ from libops.bootstrap import LibOps
 from libops.domain.errors import (
     FeedParameterError,
     InvalidCommandError,
+    InvalidValueError,
     LibopsError,
     MalformedRequestError,
     RequestTooLargeError,
@@ -65,8 +67,16 @@ PAGE_LIMIT: Final = 500
 DEFAULT_LIMIT: Final = 50
 """How many documents or entries a read returns when no ``limit`` is given."""
 
-WORKER_THREADS: Final = 32
-"""The threads that carry out commands and reads for one app (the store's calls block)."""
+WORKER_THREADS: Final = 4
+"""The threads that carry out commands and reads for one app on SQLite or in memory.
+
+Few: the GIL runs one thread's Python at a time and the store takes one write at a time, so
+more threads than this only wait, and each wait costs the server context switches (32
+threads took 45 switches and about 2.2 ms of the server's CPU per command, 4 threads 18 and
+1.5 ms; docs/http.md, Speed). While one thread waits for its commit, the others work."""
+
+POSTGRES_WORKER_THREADS: Final = 32
+"""The threads of an app on PostgreSQL, whose server works on several commands at once."""
 
 _T = TypeVar("_T")
 
@@ -184,7 +194,9 @@ def _expected_version(header: str | None) -> int | None:
 class _Api:
     """The endpoints, over one opened store."""
 
-    def __init__(self, ops: LibOps, authenticate: Authenticator, max_body: int) -> None:
+    def __init__(
+        self, ops: LibOps, authenticate: Authenticator, max_body: int, threads: int
+    ) -> None:
         self.ops = ops
         self.authenticate = authenticate
         self.max_body = max_body
@@ -192,10 +204,16 @@ class _Api:
         self._views = ops.open_view_store()
         self._report_lock = threading.Lock()
         self._openapi: dict[str, Any] | None = None
-        self._threads = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="libops-http")
+        self.threads = threads
+        """How many worker threads carry out commands and reads."""
+        self._threads = ThreadPoolExecutor(threads, thread_name_prefix="libops-http")
+        # Reports take seconds and are made one at a time: a thread of their own, so that
+        # requests for reports never hold the few threads commands and reads wait for.
+        self._report_thread = ThreadPoolExecutor(1, thread_name_prefix="libops-http-report")
 
     def close(self) -> None:
         self._threads.shutdown(wait=False)
+        self._report_thread.shutdown(wait=False)
         self._views.close()
 
     async def in_thread(self, function: Callable[..., _T], *args: Any) -> _T:
@@ -511,7 +529,8 @@ class _Api:
                 report = build_report(self.ops, campaign_id=campaign_id, lang=lang)
             return render_markdown(report) if form == "md" else render_html(report)
 
-        text = await self.in_thread(make)
+        loop = asyncio.get_running_loop()
+        text = await loop.run_in_executor(self._report_thread, make)
         media = "text/markdown; charset=utf-8" if form == "md" else "text/html; charset=utf-8"
         return Response(text, media_type=media)
 
@@ -565,17 +584,89 @@ async def _http_problem(request: Request, error: Exception) -> Response:
     return response
 
 
-def create_app(ops: LibOps, *, authenticate: Authenticator, max_body: int = MAX_BODY) -> Starlette:
+class ApiApp(Starlette):
+    """The API's Starlette app, answering its two busiest routes directly.
+
+    ``POST /v1/commands/{name}`` and ``GET /v1/views/{projection}/{document_id}`` go
+    straight to their endpoints, the very ones Starlette's router calls, without passing
+    through Starlette's error and exception middleware and its router: the endpoints answer
+    every error themselves (as problems), so those layers do nothing for them but take the
+    server's time. Everything else, and every request once middleware has been added to the
+    app (``add_middleware``, which should see all requests), goes the ordinary way.
+    """
+
+    fast_endpoints: tuple[Endpoint, Endpoint] | None = None
+    """The wrapped command and document endpoints; None: every request goes the usual way."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = None
+        if scope["type"] == "http" and self.fast_endpoints is not None:
+            found = self._fast_route(scope)
+        if found is None:
+            await super().__call__(scope, receive, send)
+            return
+        endpoint, params = found
+        # What Starlette's router would have put in the scope for these routes.
+        scope["app"] = self
+        scope.setdefault("router", self.router)
+        scope["path_params"] = params
+        request = Request(scope, receive, send)
+        response = await endpoint(request)
+        await response(scope, receive, send)
+
+    def _fast_route(self, scope: Scope) -> tuple[Endpoint, dict[str, str]] | None:
+        """The endpoint and path parameters of a request for a direct route, or None.
+
+        It matches exactly what the router's patterns match: ``/v1/commands/{name}`` (a
+        name without ``/``) and ``/v1/views/{projection}/{document_id:path}``.
+        """
+        assert self.fast_endpoints is not None
+        if self.user_middleware or scope.get("root_path"):
+            return None
+        path: str = scope["path"]
+        method = scope["method"]
+        if method == "POST" and path.startswith(_COMMANDS):
+            name = path[len(_COMMANDS) :]
+            if name and "/" not in name:
+                return self.fast_endpoints[0], {"name": name}
+        elif method == "GET" and path.startswith(_VIEWS):
+            projection, slash, document_id = path[len(_VIEWS) :].partition("/")
+            if projection and slash:
+                return self.fast_endpoints[1], {
+                    "projection": projection,
+                    "document_id": document_id,
+                }
+        return None
+
+
+_COMMANDS: Final = "/v1/commands/"
+_VIEWS: Final = "/v1/views/"
+
+
+def create_app(
+    ops: LibOps,
+    *,
+    authenticate: Authenticator,
+    max_body: int = MAX_BODY,
+    threads: int | None = None,
+) -> ApiApp:
     """The HTTP API over ``ops`` (an opened store), with ``authenticate`` saying who acts.
 
-    ``max_body`` is the largest request body read, in bytes. The app does not close ``ops``;
+    ``max_body`` is the largest request body read, in bytes; ``threads`` the worker threads
+    that carry out commands and reads (by default :data:`WORKER_THREADS` on SQLite and in
+    memory, :data:`POSTGRES_WORKER_THREADS` on PostgreSQL). The app does not close ``ops``;
     it closes the view-store connection it opens when it shuts down.
     """
     if not isinstance(ops, LibOps):
         raise TypeError(f"create_app needs an opened LibOps, not {type(ops).__name__}")
     if not callable(authenticate):
         raise TypeError("authenticate must be callable: headers -> Actor")
-    api = _Api(ops, authenticate, max_body)
+    if threads is None:
+        one_writer = ops.config.scheme in {"sqlite", "memory"}
+        threads = WORKER_THREADS if one_writer else POSTGRES_WORKER_THREADS
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise InvalidValueError(f"threads is a whole number of at least 1, not {threads!r}")
+    api = _Api(ops, authenticate, max_body, threads)
 
     def route(path: str, endpoint: Endpoint, method: str = "GET") -> Route:
         return Route(path, _answering_problems(endpoint), methods=[method])
@@ -587,17 +678,19 @@ def create_app(ops: LibOps, *, authenticate: Authenticator, max_body: int = MAX_
         finally:
             api.close()
 
-    app = Starlette(
+    run_command = route("/v1/commands/{name}", api.run_command, "POST")
+    read_document = route("/v1/views/{projection}/{document_id:path}", api.read_document)
+    app = ApiApp(
         routes=[
             route("/healthz", api.health),
             route("/readyz", api.readiness),
             route("/v1/openapi.json", api.openapi),
             route("/v1/problems/{name}", api.describe_problem),
             route("/v1/commands", api.list_commands),
-            route("/v1/commands/{name}", api.run_command, "POST"),
+            run_command,
             route("/v1/aggregates/{kind}/{id}", api.read_aggregate),
             route("/v1/views/{projection}", api.list_documents),
-            route("/v1/views/{projection}/{document_id:path}", api.read_document),
+            read_document,
             route("/v1/activity", api.read_activity),
             route("/v1/feed", api.read_feed),
             route("/v1/report", api.read_report),
@@ -606,5 +699,7 @@ def create_app(ops: LibOps, *, authenticate: Authenticator, max_body: int = MAX_
         exception_handlers={HTTPException: _http_problem},
         lifespan=lifespan,
     )
+    # The same wrapped endpoints the two routes call (problems, logging), taken directly.
+    app.fast_endpoints = (run_command.endpoint, read_document.endpoint)
     app.state.libops = api
     return app

@@ -133,6 +133,7 @@ LATER = "2026-03-20T10:00:00+00:00"
 CONSENT = {"purpose": "the reading club", "given_at": "2026-03-01T07:00:00+00:00"}
 PERSON = {"name": "A Reader", "handle": "@a_reader", "contact": "reader@example.org"}
 MONEY = {"amount": "10.00"}
+NO_IMPORT = "00000000-0000-4000-8000-00000000b01c"
 APPROVER = {"id": actors.OWNER2.id, "roles": ["budget_owner"]}
 PERIOD = {"start": "2026-04-01", "end": "2026-04-30"}
 KOL = {
@@ -172,6 +173,27 @@ BODIES: Mapping[str, Body] = {
     "audit.checkpoint": lambda ids: {},
     # An import with no rows (libops import builds the rows from a file; docs/import.md).
     "import.apply": lambda ids: {"rows": [], "post_ids": []},
+    # The bulk path's three steps (ops.imports.run_bulk gives them; docs/import.md). No
+    # import was started in this world: a batch or a finish names one that does not exist.
+    "import.bulk.start": lambda ids: {
+        "file": "daily.csv",
+        "digest": "ab" * 32,
+        "platform": "weibo",
+        "rows": 1,
+    },
+    "import.bulk.batch": lambda i: {
+        "import_id": NO_IMPORT,
+        "rows": [2],
+        "posts": [i.post],
+        "campaign_ids": [None],
+        "post_index": [0],
+        "times": [SOON],
+        "time_index": [0],
+        "counts": {"reads": [5]},
+        "extra": {},
+        "lowered": [],
+    },
+    "import.bulk.finish": lambda ids: {"import_id": NO_IMPORT, "unchanged": 0},
     "budget.allocate": lambda i: {"budget_id": i.budget, "category": "promotion", "amount": MONEY},
     "budget.change_allocation": lambda i: {
         "budget_id": i.budget,

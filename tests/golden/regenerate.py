@@ -1140,6 +1140,15 @@ def media_scenario(ops: LibOps) -> None:
     )
 
 
+def review_items_scenario(ops: LibOps) -> None:
+    """Every ReviewItems event (issue 17): two checklist items added, one relabelled, the
+    other retired with a reason."""
+    ops.review_items.define(ADMIN, "orientation", "Orientation", "导向")
+    ops.review_items.define(ADMIN, "accessibility", "Accessibility", "无障碍")
+    ops.review_items.define(ADMIN, "orientation", "Political orientation", "政治导向")
+    ops.review_items.retire(ADMIN, "accessibility", "merged into the accuracy check")
+
+
 def _no_gateways(clock: Clock) -> tuple[PlatformGateway, ...]:
     return ()
 
@@ -1485,6 +1494,12 @@ SCENARIOS: tuple[Golden, ...] = (
         "public-domain track, withdrawn; a WeChat post using both, submitted for review; "
         "a checklist item 导向 added; the post sent back, the item answered.",
         sealed_drafts=False,
+    ),
+    Golden(
+        "review_item_events.json",
+        review_items_scenario,
+        "4e71e000",
+        "Two checklist items added (导向, 无障碍); 导向 relabelled; 无障碍 retired with a reason.",
     ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""

@@ -508,6 +508,7 @@ BODIES: Mapping[str, Body] = {
         "label_en": "Orientation",
         "label_zh": "导向",
     },
+    "review.retire_item": lambda i: {"key": "orientation", "reason": "merged into accuracy"},
 }
 """A minimal valid body of every command, naming the aggregates of :class:`Ids`."""
 

@@ -2,7 +2,8 @@
 them, beside the real libops, on memory, SQLite and PostgreSQL (issue 17, item 9).
 
 Hypothesis gives random sequences of ``review.define_item`` (new items and changed labels,
-by admins and others, with good and bad keys and labels), drafts submitted for review, and
+by admins and others, with good and bad keys and labels), ``review.retire_item`` (items
+taken off the checklist, and defined again), drafts submitted for review, and
 reviews approving or sending back with every mix of answers (each item answered
 ``checked``, ``not_checked`` or ``not_applicable``, left out, answered wrongly, or an item
 that does not exist). After every step the invariants check that the items and the posts'
@@ -141,6 +142,25 @@ class ReviewItemsMachine(RuleBasedStateMachine):
             if changed:
                 self.item_events += 2 if self.item_events == 0 else 1
                 self.items[key] = labels
+
+    @rule(
+        actor=st.sampled_from(DEFINERS),
+        which=st.sampled_from([0, 1, 2]),
+        reason=st.sampled_from(["merged into accuracy", " ", ""]),
+    )
+    def retire_item(self, actor: Actor, which: int, reason: str) -> None:
+        key = self.keys[which] if which < len(self.keys) else "no_such_item"
+        expected: Any = None
+        if actor is not ADMIN:
+            expected = PermissionDeniedError
+        elif key not in self.items:
+            expected = ReviewItemError
+        elif not reason.strip():
+            expected = InvalidValueError
+        self._give(expected, lambda: self.ops.review_items.retire(actor, key, reason))
+        if expected is None:
+            del self.items[key]
+            self.item_events += 1
 
     @rule(target=posts)
     def draft_and_submit(self) -> UUID:

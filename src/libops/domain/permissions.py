@@ -153,6 +153,7 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         # Checklist items a library adds to every review (issue 17): the operations admin,
         # who answers for the account, decides what reviewers must confirm.
         "review.define_item": frozenset({_ADMIN}),
+        "review.retire_item": frozenset({_ADMIN}),
     }
 )
 """Each command's name, mapped to the roles that may give it. The auditor role gives none."""

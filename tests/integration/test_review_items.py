@@ -154,7 +154,7 @@ def test_retiring_items_bad_input_and_roles(ops: LibOps) -> None:
     assert "defined: orientation" in str(unknown)
     refused(ops, InvalidValueError, lambda: retire(ADMIN, "orientation", "  "))
     for actor in (PLANNER, REVIEWER):
-        refused(ops, PermissionDeniedError, lambda a=actor: retire(a, "orientation", "gone"))
+        refused(ops, PermissionDeniedError, partial(retire, actor, "orientation", "gone"))
     before = count_events(ops)
     retire(ADMIN, "orientation", "gone")
     assert count_events(ops) == before + 1

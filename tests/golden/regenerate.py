@@ -1026,6 +1026,29 @@ def team_scenario(ops: LibOps) -> None:
     ops.users.join(ADMIN, login="wang.fang", on=date(2026, 3, 2))
 
 
+def training_correction_scenario(ops: LibOps) -> None:
+    """The training correction of the User (issue 17): a training recorded with the wrong
+    hours and day, corrected by an operations admin with the reason."""
+    ops.users.add(ADMIN, login="zhao.lei", name="赵磊", roles=["content_planner"])
+    ops.users.record_training(
+        ADMIN,
+        login="zhao.lei",
+        course="短视频剪辑",
+        provider="市图书馆学会",
+        on=date(2026, 2, 20),
+        hours=Decimal("8"),
+    )
+    ops.users.correct_training(
+        ADMIN,
+        login="zhao.lei",
+        training_id="t1",
+        on=date(2026, 2, 21),
+        hours=Decimal("3.5"),
+        learned="Cutting to the beat.",
+        reason="the certificate says 3.5 hours on 21 February",
+    )
+
+
 def brief_scenario(ops: LibOps) -> None:
     """Every ContentBrief event (issue 17): a brief in a campaign, with references of each
     sort, planned, replanned, started and drafted as a post of the campaign; another brief
@@ -1494,6 +1517,13 @@ SCENARIOS: tuple[Golden, ...] = (
         "public-domain track, withdrawn; a WeChat post using both, submitted for review; "
         "a checklist item 导向 added; the post sent back, the item answered.",
         sealed_drafts=False,
+    ),
+    Golden(
+        "user_training_correction_events.json",
+        training_correction_scenario,
+        "7ea4c000",
+        "A member added; a training recorded with the wrong day and hours, then corrected "
+        "by an operations admin with the reason.",
     ),
     Golden(
         "review_item_events.json",

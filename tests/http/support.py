@@ -475,6 +475,12 @@ BODIES: Mapping[str, Body] = {
         "on": "2026-01-05",
         "hours": "6",
     },
+    "user.correct_training": lambda i: {
+        "login": NO_USER,
+        "training_id": "t1",
+        "hours": "4",
+        "reason": "the certificate says 4 hours",
+    },
     # Content briefs (issue 17): the commands on a brief name one that does not exist.
     "brief.propose": lambda i: {
         "title": "Poetry picks",

@@ -165,6 +165,7 @@ def test_the_scheduler_role_gives_only_what_tick_needs(
         "user.issue_token",
         "user.revoke_token",
         "user.record_training",
+        "user.correct_training",
     }
     assert allowed == {"post.publish", "post.record_metrics", "question.escalate", *everyone}
     with pytest.raises(PermissionDeniedError):

@@ -137,6 +137,7 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "user.join": frozenset({_ADMIN}),
         "user.leave": frozenset({_ADMIN}),
         "user.record_training": frozenset(Role),
+        "user.correct_training": frozenset(Role),
         # Content briefs (issue 17): content planners plan the content and move their briefs
         # from idea to draft; operations admins, who run the calendar, may do the same.
         "brief.propose": frozenset({_PLANNER, _ADMIN}),

@@ -17,13 +17,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 from uuid import UUID
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import Bundle, invariant, rule
 
 from libops import Actor, LibOps, PostVariant, ReviewChecklist
 from libops.adapters.clock import ManualClock
@@ -38,6 +38,7 @@ from libops.domain.post import PostStatus
 from libops.domain.review import REVIEW_ITEMS_ID, ReviewItems
 from tests.actors import ADMIN, PLANNER, PLANNER_REVIEWER, REVIEWER, TECH
 from tests.helpers import count_events, give
+from tests.stateful.fresh_store import FreshStorePerRun
 from tests.stateful.harness import MachineStore, run_machine
 
 NOW = datetime(2026, 4, 1, 2, 0, tzinfo=UTC)
@@ -79,10 +80,13 @@ def uncached(ops: LibOps) -> Iterator[None]:
         ops.app.repository.cache = cache
 
 
-class ReviewItemsMachine(RuleBasedStateMachine):
-    """Checklist items and reviews on libops and on the model, step by step."""
+class ReviewItemsMachine(FreshStorePerRun):
+    """Checklist items and reviews on libops and on the model, step by step, each run on a
+    store of its own (the one list of items of a store would otherwise grow with every run,
+    and every review would answer all of them)."""
 
-    ops: ClassVar[LibOps]
+    def options(self) -> dict[str, Any]:
+        return {"clock": ManualClock(NOW)}
 
     posts = Bundle("posts")
 
@@ -90,8 +94,8 @@ class ReviewItemsMachine(RuleBasedStateMachine):
         super().__init__()
         run = uuid.uuid4().hex[:6]
         self.keys = [f"{key}_{run}" for key in KEYS]
-        # Earlier runs' items stay defined (the store is shared): every review answers them
-        # ``checked``, and this run's items are added after them.
+        # Items defined before the run (none on a fresh store) are answered ``checked`` by
+        # every review, and this run's items are added after them.
         self.items: dict[str, tuple[str, str]] = {
             item.key: (item.label_en, item.label_zh) for item in self.ops.review_items.list()
         }
@@ -274,5 +278,4 @@ class ReviewItemsMachine(RuleBasedStateMachine):
 def test_review_items_state_machine(machine_store: MachineStore) -> None:
     """Random sequences of items defined and reviews given keep the store equal to the
     plain model."""
-    with machine_store.opened(clock=ManualClock(NOW)) as ops:
-        run_machine(ReviewItemsMachine, machine_store, ops=ops)
+    run_machine(ReviewItemsMachine, machine_store, store=machine_store)

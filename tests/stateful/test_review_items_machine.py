@@ -51,13 +51,13 @@ LABELS_EN = ["Orientation", " Accessible to all ", " "]
 LABELS_ZH = ["导向", "无障碍", ""]
 
 MISSING = "(left out)"
-ANSWERS = ["checked", "not_applicable", "not_checked", "maybe", MISSING]
+ANSWERS = ["checked", "checked", "not_applicable", "not_checked", "not_checked", "maybe", MISSING]
 """How a review answers one of this run's items (``maybe`` is no answer libops knows)."""
 FULL = ReviewChecklist(accuracy=True, copyright=True, privacy=True)
 PARTIAL = ReviewChecklist(accuracy=True, copyright=True, privacy=False)
 
 DEFINERS = [ADMIN, ADMIN, ADMIN, PLANNER, REVIEWER, TECH]
-REVIEWERS = [REVIEWER, REVIEWER, PLANNER_REVIEWER, PLANNER, ADMIN]
+REVIEWERS = [REVIEWER] * 4 + [PLANNER_REVIEWER] * 2 + [PLANNER, ADMIN]
 
 
 @attrs.define
@@ -193,7 +193,7 @@ class ReviewItemsMachine(FreshStorePerRun):
         post_id=posts,
         actor=st.sampled_from(REVIEWERS),
         approve=st.booleans(),
-        checklist=st.sampled_from([FULL, FULL, PARTIAL]),
+        checklist=st.sampled_from([FULL] * 5 + [PARTIAL]),
         given=st.tuples(*(st.sampled_from(ANSWERS) for _ in KEYS)),
         stray=st.sampled_from([False] * 5 + [True]),
         comments=st.sampled_from(["Shorter, please.", ""]),
@@ -210,8 +210,14 @@ class ReviewItemsMachine(FreshStorePerRun):
     ) -> None:
         post = self.posts_model[post_id]
         answers = dict.fromkeys(self.earlier, "checked")
+        # This run's items are answered as drawn while they are defined; an item not (or no
+        # longer) defined is answered only with ``stray``, as an item that does not exist.
         answers.update(
-            {key: answer for key, answer in zip(self.keys, given, strict=True) if answer != MISSING}
+            {
+                key: answer
+                for key, answer in zip(self.keys, given, strict=True)
+                if answer != MISSING and (key in self.items or stray)
+            }
         )
         if stray:
             answers["no_such_item"] = "checked"

@@ -1031,6 +1031,29 @@ def team_scenario(ops: LibOps) -> None:
     ops.users.join(ADMIN, login="wang.fang", on=date(2026, 3, 2))
 
 
+def training_correction_scenario(ops: LibOps) -> None:
+    """The training correction of the User (issue 17): a training recorded with the wrong
+    hours and day, corrected by an operations admin with the reason."""
+    ops.users.add(ADMIN, login="zhao.lei", name="赵磊", roles=["content_planner"])
+    ops.users.record_training(
+        ADMIN,
+        login="zhao.lei",
+        course="短视频剪辑",
+        provider="市图书馆学会",
+        on=date(2026, 2, 20),
+        hours=Decimal("8"),
+    )
+    ops.users.correct_training(
+        ADMIN,
+        login="zhao.lei",
+        training_id="t1",
+        on=date(2026, 2, 21),
+        hours=Decimal("3.5"),
+        learned="Cutting to the beat.",
+        reason="the certificate says 3.5 hours on 21 February",
+    )
+
+
 def brief_scenario(ops: LibOps) -> None:
     """Every ContentBrief event (issue 17): a brief in a campaign, with references of each
     sort, planned, replanned, started and drafted as a post of the campaign; another brief
@@ -1143,6 +1166,15 @@ def media_scenario(ops: LibOps) -> None:
         comments="the track may not be used: swap it",
         answers={"orientation": "not_applicable"},
     )
+
+
+def review_items_scenario(ops: LibOps) -> None:
+    """Every ReviewItems event (issue 17): two checklist items added, one relabelled, the
+    other retired with a reason."""
+    ops.review_items.define(ADMIN, "orientation", "Orientation", "导向")
+    ops.review_items.define(ADMIN, "accessibility", "Accessibility", "无障碍")
+    ops.review_items.define(ADMIN, "orientation", "Political orientation", "政治导向")
+    ops.review_items.retire(ADMIN, "accessibility", "merged into the accuracy check")
 
 
 def _no_gateways(clock: Clock) -> tuple[PlatformGateway, ...]:
@@ -1605,6 +1637,19 @@ SCENARIOS: tuple[Golden, ...] = (
         "posts recorded by the ordinary import, then four snapshots in two columnar "
         "batches (one a correction), and the same file again (nothing recorded).",
         sealed_drafts=False,
+    ),
+    Golden(
+        "user_training_correction_events.json",
+        training_correction_scenario,
+        "7ea4c000",
+        "A member added; a training recorded with the wrong day and hours, then corrected "
+        "by an operations admin with the reason.",
+    ),
+    Golden(
+        "review_item_events.json",
+        review_items_scenario,
+        "4e71e000",
+        "Two checklist items added (导向, 无障碍); 导向 relabelled; 无障碍 retired with a reason.",
     ),
 )
 """Every golden file, by name. Add a scenario here (see the module docstring)."""

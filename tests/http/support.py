@@ -509,6 +509,12 @@ BODIES: Mapping[str, Body] = {
         "on": "2026-01-05",
         "hours": "6",
     },
+    "user.correct_training": lambda i: {
+        "login": NO_USER,
+        "training_id": "t1",
+        "hours": "4",
+        "reason": "the certificate says 4 hours",
+    },
     # Content briefs (issue 17): the commands on a brief name one that does not exist.
     "brief.propose": lambda i: {
         "title": "Poetry picks",
@@ -542,6 +548,7 @@ BODIES: Mapping[str, Body] = {
         "label_en": "Orientation",
         "label_zh": "导向",
     },
+    "review.retire_item": lambda i: {"key": "orientation", "reason": "merged into accuracy"},
 }
 """A minimal valid body of every command, naming the aggregates of :class:`Ids`."""
 

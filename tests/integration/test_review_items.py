@@ -117,3 +117,45 @@ def test_defining_items_bad_input_and_roles(ops: LibOps) -> None:
     assert count_events(ops) == before
     with pytest.raises(ReviewItemError):
         ops.posts.review(REVIEWER, _submitted(ops), CHECKED, approve=True, answers=["checked"])  # type: ignore[arg-type]
+
+
+def test_a_retired_item_is_answered_no_more(ops: LibOps) -> None:
+    """Retiring an item takes it off the checklist: reviews from then on do not answer it
+    (answering it is refused), the answers given before stay, and defining it again puts
+    it back at the end of the list."""
+    ops.review_items.define(ADMIN, "orientation", "Orientation", "导向")
+    ops.review_items.define(ADMIN, "accessibility", "Accessibility", "无障碍")
+    earlier = _submitted(ops)
+    both = {"orientation": "checked", "accessibility": "not_applicable"}
+    ops.posts.review(REVIEWER, earlier, CHECKED, approve=True, answers=both)
+    ops.review_items.retire(ADMIN, "orientation", "part of the accuracy check now")
+    assert ops.review_items.list() == (ReviewItem("accessibility", "Accessibility", "无障碍"),)
+    post = _submitted(ops)
+    error = refused(
+        ops,
+        ReviewItemError,
+        lambda: ops.posts.review(REVIEWER, post, CHECKED, approve=True, answers=both),
+    )
+    assert "orientation" in str(error)
+    ops.posts.review(
+        REVIEWER, post, CHECKED, approve=True, answers={"accessibility": "not_applicable"}
+    )
+    assert ops.posts.get(earlier).reviews[-1].answers == both
+    ops.review_items.define(ADMIN, "orientation", "Orientation", "导向")
+    assert [item.key for item in ops.review_items.list()] == ["accessibility", "orientation"]
+
+
+def test_retiring_items_bad_input_and_roles(ops: LibOps) -> None:
+    retire = ops.review_items.retire
+    none_yet = refused(ops, ReviewItemError, lambda: retire(ADMIN, "orientation", "gone"))
+    assert "none is defined" in str(none_yet)
+    ops.review_items.define(ADMIN, "orientation", "Orientation", "导向")
+    unknown = refused(ops, ReviewItemError, lambda: retire(ADMIN, "accuracy", "built in"))
+    assert "defined: orientation" in str(unknown)
+    refused(ops, InvalidValueError, lambda: retire(ADMIN, "orientation", "  "))
+    for actor in (PLANNER, REVIEWER):
+        refused(ops, PermissionDeniedError, partial(retire, actor, "orientation", "gone"))
+    before = count_events(ops)
+    retire(ADMIN, "orientation", "gone")
+    assert count_events(ops) == before + 1
+    refused(ops, ReviewItemError, lambda: retire(ADMIN, "orientation", "again"))

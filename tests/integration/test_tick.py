@@ -166,6 +166,7 @@ def test_the_scheduler_role_gives_only_what_tick_needs(
         "user.issue_token",
         "user.revoke_token",
         "user.record_training",
+        "user.correct_training",
     }
     assert allowed == {
         "post.publish",

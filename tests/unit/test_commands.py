@@ -117,6 +117,7 @@ class TestTheRegistry:
                 "user.issue_token",
                 "user.revoke_token",
                 "user.record_training",  # anyone's own training (issue 17, the team)
+                "user.correct_training",
             )
         assert all_commands()["budget.move"].requires == ("budget.adjust",)
         assert (

@@ -102,6 +102,7 @@ SELF_SERVICE = (
     "user.issue_token",
     "user.revoke_token",
     "user.record_training",
+    "user.correct_training",
 )
 """Commands every role may give, for their own password and tokens, and their own training
 records (issue 17; libops.domain.users)."""

@@ -239,3 +239,87 @@ class TestWhoMay:
         with pytest.raises(PermissionDeniedError):
             _training(memory_ops, herself, login="zhao.lei")
         assert last_event(memory_ops) == before
+
+
+class TestCorrectingATraining:
+    def test_a_correction_replaces_the_fields_given(self, ops: LibOps) -> None:
+        """On each kind of store: the fields given replace the recorded ones, the others
+        stay; the team projection (the report's training table) shows the record as
+        corrected; a member who left may still have their record corrected."""
+        _add(ops)
+        _training(ops, provider="Society", certificate="C-1")
+        _training(ops, course="Photography", on=date(2026, 2, 21), hours=2)
+        ops.users.leave(ADMIN, login="li.na", on=date(2026, 2, 28))
+        ops.users.correct_training(
+            ADMIN,
+            login="li.na",
+            training_id="t1",
+            on=date(2026, 2, 19),
+            hours="4.5",
+            reason="the certificate says 4.5 hours on the 19th",
+        )
+        ops.app.repository.cache = None  # read back from the stored events
+        corrected = ops.users.get("li.na").trainings["t1"]
+        assert (corrected.course, corrected.provider, corrected.certificate) == (
+            "New media writing",
+            "Society",
+            "C-1",
+        )
+        assert (corrected.day, corrected.hours) == (date(2026, 2, 19), Decimal("4.5"))
+        assert ops.users.get("li.na").trainings["t2"].hours == Decimal(2)
+        ops.projections.run()
+        (member,) = roster(ops.projections.view("team"))
+        assert [(t.training_id, t.day, t.hours) for t in member.trainings] == [
+            ("t1", date(2026, 2, 19), Decimal("4.5")),
+            ("t2", date(2026, 2, 21), Decimal(2)),
+        ]
+
+    @pytest.mark.parametrize(
+        ("fields", "error"),
+        [
+            ({"training_id": "t9"}, UnknownIdError),
+            ({"login": "nobody"}, UnknownIdError),
+            ({"reason": " "}, InvalidValueError),
+            ({"hours": "0"}, TrainingHoursError),
+            ({"on": date(2026, 3, 2)}, TeamDayError),
+            ({"course": " "}, InvalidValueError),
+            ({"hours": "6"}, InvalidValueError),  # changes nothing
+            ({"hours": None, "course": " New media writing "}, InvalidValueError),
+            ({"course": "Photography", "on": date(2026, 2, 21)}, DuplicateTrainingError),
+        ],
+    )
+    def test_bad_corrections_record_nothing(
+        self, memory_ops: LibOps, fields: dict[str, Any], error: type
+    ) -> None:
+        _add(memory_ops)
+        _training(memory_ops)
+        _training(memory_ops, course="Photography", on=date(2026, 2, 21), hours=2)
+        given: dict[str, Any] = {
+            "login": "li.na",
+            "training_id": "t1",
+            "hours": "5",
+            "reason": "typo",
+        }
+        given.update(fields)
+        before = last_event(memory_ops)
+        with pytest.raises(error) as raised:
+            memory_ops.users.correct_training(ADMIN, **given)
+        assert type(raised.value) is error
+        assert last_event(memory_ops) == before
+
+    def test_a_member_corrects_their_own_training_only(self, memory_ops: LibOps) -> None:
+        _add(memory_ops)
+        _add(memory_ops, login="zhao.lei")
+        _training(memory_ops)
+        _training(memory_ops, login="zhao.lei")
+        herself = Actor("li.na", [Role.CONTENT_PLANNER])
+        before = last_event(memory_ops)
+        with pytest.raises(PermissionDeniedError):
+            memory_ops.users.correct_training(
+                herself, login="zhao.lei", training_id="t1", hours="3", reason="typo"
+            )
+        assert last_event(memory_ops) == before
+        memory_ops.users.correct_training(
+            herself, login="li.na", training_id="t1", hours="3", reason="typo"
+        )
+        assert memory_ops.users.get("li.na").trainings["t1"].hours == Decimal(3)

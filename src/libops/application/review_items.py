@@ -14,7 +14,7 @@ from libops.application.commands import (
     command_method,
     handles,
 )
-from libops.domain.errors import UnknownIdError
+from libops.domain.errors import ReviewItemError, UnknownIdError
 from libops.domain.review import REVIEW_ITEMS_ID, ReviewItem, ReviewItems
 from libops.domain.values import Actor
 
@@ -39,6 +39,28 @@ def define_review_item(ctx: Context, actor: Actor, command: DefineReviewItem) ->
     return items.define(actor, command.key, command.label_en, command.label_zh)
 
 
+@command("review.retire_item")
+@attrs.frozen
+class RetireReviewItem(Command[None]):
+    """Take a checklist item the library added off the checklist, saying why: reviews from
+    now on do not answer it (those given before keep their answers). Defining it again
+    brings it back."""
+
+    key: str
+    reason: str
+
+
+@handles(RetireReviewItem)
+def retire_review_item(ctx: Context, actor: Actor, command: RetireReviewItem) -> None:
+    try:
+        items = ctx.load(ReviewItems, REVIEW_ITEMS_ID)
+    except UnknownIdError:
+        raise ReviewItemError(
+            f"{command.key!r} is not a checklist item the library added (none is defined)"
+        ) from None
+    items.retire(actor, command.key, command.reason)
+
+
 def defined_items(app: LibOpsApplication) -> tuple[ReviewItem, ...]:
     """The items the library added, in the order they were first defined."""
     try:
@@ -51,6 +73,7 @@ class ReviewItemService(Executes):
     """The checklist items a library adds to every review."""
 
     define = command_method(DefineReviewItem)
+    retire = command_method(RetireReviewItem)
 
     def list(self) -> tuple[ReviewItem, ...]:
         """The items added, in the order they were first defined."""

@@ -290,6 +290,39 @@ def _record_training(ctx: Context, actor: Actor, command: RecordTraining) -> str
     )
 
 
+@command("user.correct_training")
+@attrs.frozen(kw_only=True)
+class CorrectTraining(Command[None]):
+    """Correct a training recorded in error (an operations admin, or the member themself),
+    saying why: the fields given replace the recorded ones, those left out (None) stay."""
+
+    login: str
+    training_id: str
+    reason: str
+    course: str | None = None
+    on: date | None = None
+    hours: Decimal | str | None = None
+    provider: str | None = None
+    learned: str | None = None
+    certificate: str | None = None
+
+
+@handles(CorrectTraining)
+def _correct_training(ctx: Context, actor: Actor, command: CorrectTraining) -> None:
+    _load(ctx, command.login).correct_training(
+        actor,
+        command.training_id,
+        reason=command.reason,
+        course=command.course,
+        provider=command.provider,
+        day=command.on,
+        hours=command.hours,
+        learned=command.learned,
+        certificate=command.certificate,
+        today=ctx.deps.today(),
+    )
+
+
 class UserService(Executes):
     """The users of a store: ``ops.users``."""
 
@@ -305,6 +338,7 @@ class UserService(Executes):
     join = command_method(JoinTeam)
     leave = command_method(LeaveTeam)
     record_training = command_method(RecordTraining)
+    correct_training = command_method(CorrectTraining)
 
     def get(self, login: str) -> User:
         """The user with ``login``; :class:`UnknownIdError` if there is none."""

@@ -22,6 +22,7 @@ from libops.cli.publish_command import metrics_app, publish_app
 from libops.cli.report_command import report
 from libops.cli.serve_command import serve
 from libops.cli.standing_command import standing_app
+from libops.cli.surveys_command import surveys_app
 from libops.cli.tick_command import tick_command
 from libops.cli.users_command import users_app
 from libops.cli.webhooks_command import webhooks_app
@@ -77,6 +78,7 @@ app.add_typer(project_app, name="project")
 app.add_typer(audit_app, name="audit")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(standing_app, name="standing")
+app.add_typer(surveys_app, name="surveys")
 app.add_typer(users_app, name="users")
 app.add_typer(webhooks_app, name="webhooks")
 app.command("demo")(demo)

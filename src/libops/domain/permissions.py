@@ -141,6 +141,7 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         "user.join": frozenset({_ADMIN}),
         "user.leave": frozenset({_ADMIN}),
         "user.record_training": frozenset(Role),
+        "user.correct_training": frozenset(Role),
         # Content briefs (issue 17): content planners plan the content and move their briefs
         # from idea to draft; operations admins, who run the calendar, may do the same.
         "brief.propose": frozenset({_PLANNER, _ADMIN}),
@@ -157,6 +158,7 @@ PERMISSIONS: Final[Mapping[str, frozenset[Role]]] = MappingProxyType(
         # Checklist items a library adds to every review (issue 17): the operations admin,
         # who answers for the account, decides what reviewers must confirm.
         "review.define_item": frozenset({_ADMIN}),
+        "review.retire_item": frozenset({_ADMIN}),
     }
 )
 """Each command's name, mapped to the roles that may give it. The auditor role gives none."""

@@ -20,7 +20,14 @@ from eventsourcing.domain import Aggregate, event
 from libops.domain import events
 from libops.domain.errors import ChecklistIncompleteError, InvalidValueError, ReviewItemError
 from libops.domain.permissions import authorize
-from libops.domain.values import Actor, Finding, FindingKind, require_line, to_enum
+from libops.domain.values import (
+    Actor,
+    Finding,
+    FindingKind,
+    require_line,
+    require_text,
+    to_enum,
+)
 
 PERSONAL_DATA: Final = frozenset(
     {FindingKind.MOBILE_NUMBER, FindingKind.ID_CARD_NUMBER, FindingKind.EMAIL_ADDRESS}
@@ -193,6 +200,9 @@ REVIEW_ITEMS_ID: Final = uuid5(NAMESPACE_URL, "https://libops.invalid/review-ite
 
 _ITEM_KEY: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
+REASON_MAX: Final = 2_000
+"""The longest reason for retiring a checklist item."""
+
 
 class ItemAnswer(enum.Enum):
     """A reviewer's answer to a checklist item a library defined."""
@@ -251,6 +261,15 @@ class ReviewItems(Aggregate):
         label_en: str
         label_zh: str
 
+    class ItemRetired(events.Event):
+        """An item was taken off the checklist, with the reason: reviews from now on do not
+        answer it (the answers given before stay in their reviews)."""
+
+        TOPIC = "libops:ReviewItems.ItemRetired"
+        actor_id: str
+        key: str
+        reason: str
+
     @staticmethod
     def create_id(**_: object) -> UUID:
         return REVIEW_ITEMS_ID
@@ -284,6 +303,22 @@ class ReviewItems(Aggregate):
     @event(ItemDefined)
     def _define(self, actor_id: str, key: str, label_en: str, label_zh: str) -> None:
         self.items = {**self.items, key: ReviewItem(key, label_en, label_zh)}
+
+    def retire(self, actor: Actor, key: str, reason: str) -> None:
+        """Take the item ``key`` off the checklist, saying why: reviews from now on do not
+        answer it. Defined again later, it comes back at the end of the list."""
+        authorize(actor, "review.retire_item")
+        if not isinstance(key, str) or key not in self.items:
+            defined = ", ".join(self.items) or "none"
+            raise ReviewItemError(
+                f"{key!r} is not a checklist item the library added (defined: {defined})"
+            )
+        reason = require_text("the reason", reason, max_length=REASON_MAX)
+        self._retire(actor_id=actor.id, key=key, reason=reason)
+
+    @event(ItemRetired)
+    def _retire(self, actor_id: str, key: str, reason: str) -> None:
+        self.items = {k: item for k, item in self.items.items() if k != key}
 
 
 def item_answers(

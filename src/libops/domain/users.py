@@ -41,6 +41,7 @@ from libops.domain.errors import (
     TeamDayError,
     TokenRolesError,
     TrainingHoursError,
+    UnknownIdError,
 )
 from libops.domain.permissions import authorize
 from libops.domain.values import (
@@ -51,6 +52,7 @@ from libops.domain.values import (
     optional_line,
     require_day,
     require_line,
+    require_text,
     storable_text,
     to_enum,
 )
@@ -238,6 +240,21 @@ class User(Aggregate):
         hours: Decimal
         learned: str
         certificate: str
+
+    class TrainingCorrected(Event):
+        """A training record was corrected, with the reason: the event holds the whole
+        record as corrected (course, provider, day, hours, what was learned, certificate)."""
+
+        TOPIC = "libops:User.TrainingCorrected"
+        actor_id: str
+        training_id: str
+        course: str
+        provider: str
+        day: str
+        hours: Decimal
+        learned: str
+        certificate: str
+        reason: str
 
     @staticmethod
     def create_id(login: str, **_: Any) -> UUID:
@@ -479,6 +496,87 @@ class User(Aggregate):
         hours: Decimal,
         learned: str,
         certificate: str,
+    ) -> None:
+        self.trainings[training_id] = Training(
+            training_id, course, provider, date.fromisoformat(day), hours, learned, certificate
+        )
+
+    def correct_training(
+        self,
+        actor: Actor,
+        training_id: str,
+        *,
+        reason: str,
+        today: date,
+        course: str | None = None,
+        provider: str | None = None,
+        day: date | None = None,
+        hours: Decimal | int | str | None = None,
+        learned: str | None = None,
+        certificate: str | None = None,
+    ) -> None:
+        """Correct a training recorded in error (an operations admin, or the member
+        themself), saying why: the fields given replace the recorded ones, the others stay.
+        A member who left keeps their record, and it may still be corrected."""
+        authorize(actor, "user.correct_training")
+        self._self_or_admin(actor, "user.correct_training")
+        known = self.trainings.get(training_id) if isinstance(training_id, str) else None
+        if known is None:
+            raise UnknownIdError(f"training of {self.login}", training_id)
+        reason = require_text("the reason", reason, max_length=LEARNED_MAX)
+        corrected = Training(
+            known.training_id,
+            known.course if course is None else require_line("a training's course", course),
+            known.provider
+            if provider is None
+            else optional_line("a training's provider", provider),
+            known.day if day is None else _past_day("the training day", day, today),
+            known.hours if hours is None else training_hours(hours),
+            known.learned
+            if learned is None
+            else storable_text("what a training taught", learned, max_length=LEARNED_MAX).strip(),
+            known.certificate
+            if certificate is None
+            else optional_line("a certificate reference", certificate),
+        )
+        if corrected == known:
+            raise InvalidValueError(
+                f"the correction changes nothing in {self.login}'s training {training_id}"
+            )
+        for other in self.trainings.values():
+            if (
+                other.training_id != training_id
+                and other.course.casefold() == corrected.course.casefold()
+                and other.day == corrected.day
+            ):
+                raise DuplicateTrainingError(
+                    f"{self.login}'s training {corrected.course!r} on "
+                    f"{corrected.day.isoformat()} is recorded already (as {other.training_id})"
+                )
+        self._correct_training(
+            actor_id=actor.id,
+            training_id=training_id,
+            course=corrected.course,
+            provider=corrected.provider,
+            day=corrected.day.isoformat(),
+            hours=corrected.hours,
+            learned=corrected.learned,
+            certificate=corrected.certificate,
+            reason=reason,
+        )
+
+    @event(TrainingCorrected)
+    def _correct_training(
+        self,
+        actor_id: str,
+        training_id: str,
+        course: str,
+        provider: str,
+        day: str,
+        hours: Decimal,
+        learned: str,
+        certificate: str,
+        reason: str,
     ) -> None:
         self.trainings[training_id] = Training(
             training_id, course, provider, date.fromisoformat(day), hours, learned, certificate

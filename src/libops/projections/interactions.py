@@ -44,6 +44,15 @@ Documents:
   ``rewarded`` of ``moderation``, what staff recognised). ``participant:<subject id>`` gains
   ``interactions``: how many they took part in. A store projected before these fields were
   added gets them with ``libops project rebuild interactions``.
+- ``quality_day:<day>`` (the Shanghai day, ISO text): the additive counts of ``quality`` that
+  happened on that day, so a report can bind the figures to its period
+  (:func:`quality_in`): ``{"answer_length_counts", "contribution_length_counts",
+  "contest_winners", "featured", "rewarded"}``. An answer's length counts on the day it was
+  given, a contribution's on the day it was shared, winners on the day of the draw, comments
+  featured and readers rewarded on the day recorded. ``answered:<question id>`` and
+  ``escalated_on:<question id>`` keep the day a question was answered (and whether it was
+  answered well) and the day it was escalated; ``participant:<subject id>`` gains ``days``:
+  the day of each interaction they took part in (once per interaction).
 """
 
 from __future__ import annotations
@@ -57,6 +66,8 @@ from libops.domain.interaction.contest import Contest
 from libops.domain.interaction.moderation import ConductRecord
 from libops.domain.interaction.qa import Question
 from libops.domain.interaction.reading import ReadingSession
+from libops.domain.values import Period
+from libops.projections.engagement import local_day
 from libops.projections.views import Projection, View, handles
 
 KINDS: Final = ("qa", "reading", "contest", "moderation")
@@ -186,8 +197,11 @@ def length_bucket(length: int) -> str:
 
 def _quality(view: View) -> dict[str, Any]:
     found: dict[str, Any] | None = view.get("quality")
-    if found is not None:
-        return found
+    return _new_quality() if found is None else found
+
+
+def _new_quality() -> dict[str, Any]:
+    """The ``quality`` document before anything is counted."""
     buckets = [name for name, _ in LENGTH_BUCKETS]
     return {
         "answer_lengths": dict.fromkeys(buckets, 0),
@@ -212,8 +226,38 @@ def _lengths(quality: dict[str, Any], kind: str, text: str) -> None:
     counts[str(length)] = counts.get(str(length), 0) + 1
 
 
-def _took_part(view: View, subject_id: str, interaction_id: object) -> None:
-    """``subject_id`` took part in the interaction ``interaction_id`` (counted once)."""
+def _day_counts(view: View, day: str) -> dict[str, Any]:
+    found: dict[str, Any] | None = view.get(f"quality_day:{day}")
+    if found is not None:
+        return found
+    return {
+        "answer_length_counts": {},
+        "contribution_length_counts": {},
+        "contest_winners": 0,
+        "featured": 0,
+        "rewarded": 0,
+    }
+
+
+def _count_on(view: View, day: str, field: str, by: int = 1) -> None:
+    """Add ``by`` to ``field`` of the day's quality counts."""
+    counts = _day_counts(view, day)
+    counts[field] = counts.get(field, 0) + by
+    view.put(f"quality_day:{day}", counts)
+
+
+def _length_on(view: View, day: str, kind: str, text: str) -> None:
+    """Count ``text``'s length (stripped) in the day's ``kind`` length counts."""
+    counts = _day_counts(view, day)
+    lengths = counts[f"{kind}_length_counts"]
+    length = str(len(text.strip()))
+    lengths[length] = lengths.get(length, 0) + 1
+    view.put(f"quality_day:{day}", counts)
+
+
+def _took_part(view: View, subject_id: str, interaction_id: object, day: str) -> None:
+    """``subject_id`` took part in the interaction ``interaction_id`` on ``day`` (counted
+    once, on the first day)."""
     marker = f"took_part:{subject_id}:{interaction_id}"
     if view.get(marker) is not None:
         return
@@ -221,11 +265,71 @@ def _took_part(view: View, subject_id: str, interaction_id: object) -> None:
     key = f"participant:{subject_id}"
     seen = view.get(key)
     seen["interactions"] = seen.get("interactions", 0) + 1
+    seen["days"] = [*seen.get("days", []), day]
     view.put(key, seen)
     if seen["interactions"] == 2:
         quality = _quality(view)
         quality["returning"] += 1
         view.put("quality", quality)
+
+
+def quality_in(view: Mapping[str, Any], period: Period) -> dict[str, Any]:
+    """The ``quality`` document's figures for the days of ``period`` only (Shanghai days),
+    from the ``quality_day:<day>`` counts, the questions' days and the participants' ``days``:
+    only what happened in the period counts.
+
+    The questions counted are those settled in the period: answered in it, or escalated in
+    it (waiting too long counts against the rate when it happens, as an unanswered question
+    counts against the whole-history rate); one answered in the period without ever being
+    escalated was answered well.
+
+    A participant took part in the period when an interaction they took part in began for
+    them in it (a question asked, a session registered for, a contest entered); they came
+    back when two or more did. ``returning_share`` is over the participants who took part in
+    the period (those moderation acted on but who took no part are not counted, unlike the
+    whole-history share). Beside the ``quality`` fields: ``questions`` (settled in the
+    period), ``participants`` (who took part in it), ``featured`` and ``rewarded``."""
+    start, end = period.start.isoformat(), period.end.isoformat()
+    quality = _new_quality()
+    settled = participants = featured = rewarded = 0
+    for key, document in view.items():
+        if key.startswith("quality_day:"):
+            if not start <= key.removeprefix("quality_day:") <= end:
+                continue
+            quality["contest_winners"] += document["contest_winners"]
+            featured += document.get("featured", 0)
+            rewarded += document.get("rewarded", 0)
+            for kind in ("answer", "contribution"):
+                counts = quality[f"{kind}_length_counts"]
+                for length, n in document[f"{kind}_length_counts"].items():
+                    counts[length] = counts.get(length, 0) + n
+                    quality[f"{kind}_lengths"][length_bucket(int(length))] += n
+        elif key.startswith("answered:"):
+            if start <= document["day"] <= end:
+                settled += 1
+                quality["answered_well"] += document["well"]
+        elif key.startswith("escalated_on:"):
+            answered = view.get(f"answered:{key.removeprefix('escalated_on:')}")
+            if start <= document <= end and not (
+                answered is not None and start <= answered["day"] <= end
+            ):
+                settled += 1  # escalated in the period, not answered in it
+        elif key.startswith("participant:"):
+            within = sum(1 for day in document.get("days", ()) if start <= day <= end)
+            participants += within > 0
+            quality["returning"] += within > 1
+    for kind in ("answer", "contribution"):
+        counts = {int(n): k for n, k in quality[f"{kind}_length_counts"].items()}
+        quality[f"median_{kind}_length"] = median_of_counts(counts)
+    quality["answered_well_rate"] = ratio(quality["answered_well"], settled)
+    quality["returning_share"] = ratio(quality["returning"], participants)
+    return {
+        **quality,
+        "questions": settled,
+        "participants": participants,
+        "featured": featured,
+        "rewarded": rewarded,
+    }
 
 
 class InteractionEffectivenessProjection(Projection):
@@ -240,7 +344,8 @@ class InteractionEffectivenessProjection(Projection):
     def question_received(self, event: Question.Received, view: View) -> None:
         """One more question, from one asker."""
         _participant(view, event.asker.subject_id, "qa")
-        _took_part(view, event.asker.subject_id, event.originator_id)
+        day = local_day(event.received_at)
+        _took_part(view, event.asker.subject_id, event.originator_id, day)
         qa = _qa(view)
         qa["received"] += 1
         qa["answer_rate"] = ratio(qa["answered"], qa["received"])
@@ -258,9 +363,12 @@ class InteractionEffectivenessProjection(Projection):
         view.put("qa", qa)  # the median and 90th percentile: once a batch, before_commit
         quality = _quality(view)
         _lengths(quality, "answer", event.text)
-        if view.get(f"escalated:{event.originator_id}") is None:
-            quality["answered_well"] += 1
+        day = local_day(event.answered_at)
+        _length_on(view, day, "answer", event.text)
+        well = view.get(f"escalated:{event.originator_id}") is None
+        quality["answered_well"] += well
         view.put("quality", quality)
+        view.put(f"answered:{event.originator_id}", {"day": day, "well": well})
 
     def before_commit(self, view: View) -> None:
         """Work out the median and 90th-percentile response times if answers came in, and
@@ -286,6 +394,7 @@ class InteractionEffectivenessProjection(Projection):
         qa["escalated"] += 1
         view.put("qa", qa)
         view.put(f"escalated:{event.originator_id}", True)
+        view.put(f"escalated_on:{event.originator_id}", local_day(event.at))
 
     @staticmethod
     def _quality_figures(view: View) -> None:
@@ -325,7 +434,7 @@ class InteractionEffectivenessProjection(Projection):
     def session_registered(self, event: ReadingSession.Registered, view: View) -> None:
         """A reader registered for a session."""
         _participant(view, event.participant.subject_id, "reading")
-        _took_part(view, event.participant.subject_id, event.originator_id)
+        _took_part(view, event.participant.subject_id, event.originator_id, local_day(event.at))
         view.increment(f"session:{event.originator_id}", field="registered")
         reading = _reading(view)
         reading["registrations"] += 1
@@ -348,6 +457,7 @@ class InteractionEffectivenessProjection(Projection):
         _put_reading(view, reading)
         quality = _quality(view)
         _lengths(quality, "contribution", event.text)
+        _length_on(view, local_day(event.at), "contribution", event.text)
         view.put("quality", quality)
 
     @handles(ReadingSession.Closed)
@@ -387,7 +497,9 @@ class InteractionEffectivenessProjection(Projection):
     def contest_entry(self, event: Contest.EntryRecorded, view: View) -> None:
         """An entry, by one participant."""
         _participant(view, event.participant.subject_id, "contest")
-        _took_part(view, event.participant.subject_id, event.originator_id)
+        _took_part(
+            view, event.participant.subject_id, event.originator_id, local_day(event.entered_at)
+        )
         view.increment(f"contest:{event.originator_id}", field="entries")
         self._contests(view, "entries")
 
@@ -411,6 +523,7 @@ class InteractionEffectivenessProjection(Projection):
         quality = _quality(view)
         quality["contest_winners"] += len(event.winners)
         view.put("quality", quality)
+        _count_on(view, local_day(event.at), "contest_winners", len(event.winners))
 
     @handles(Contest.Cancelled)
     def contest_cancelled(self, event: Contest.Cancelled, view: View) -> None:
@@ -455,13 +568,16 @@ class InteractionEffectivenessProjection(Projection):
 
     @handles(ConductRecord.CommentFeatured)
     def featured(self, event: ConductRecord.CommentFeatured, view: View) -> None:
-        """A comment was featured."""
+        """A comment was featured (on the day it was recorded: the event has no day of its
+        own)."""
         self._moderation(view, "featured")
+        _count_on(view, local_day(event.timestamp), "featured")
 
     @handles(ConductRecord.Rewarded)
     def rewarded(self, event: ConductRecord.Rewarded, view: View) -> None:
-        """A commenter was rewarded."""
+        """A commenter was rewarded (on the day it was recorded)."""
         self._moderation(view, "rewarded")
+        _count_on(view, local_day(event.timestamp), "rewarded")
 
     @staticmethod
     def _moderation(view: View, kind: str) -> None:

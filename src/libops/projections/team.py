@@ -153,6 +153,26 @@ class TeamProjection(Projection):
         )
         view.put(_key(event), doc)
 
+    @handles(User.TrainingCorrected)
+    def training_corrected(self, event: User.TrainingCorrected, view: View) -> None:
+        """A training record corrected: the record as corrected replaces it."""
+        doc = self._member(view, event)
+        doc["trainings"] = [
+            {
+                "id": event.training_id,
+                "course": event.course,
+                "provider": event.provider,
+                "day": event.day,
+                "hours": str(event.hours),
+                "learned": event.learned,
+                "certificate": event.certificate,
+            }
+            if t["id"] == event.training_id
+            else t
+            for t in doc["trainings"]
+        ]
+        view.put(_key(event), doc)
+
     @handles(Post.Drafted, Post.Approved, Post.ChangesRequested, Post.Published)
     def post_action(self, event: Any, view: View) -> None:
         self._count(event, event.actor_id, view)

@@ -1649,20 +1649,19 @@ def _quality_blocks(report: Report, w: Words) -> list[Block]:
     i = report.interactions
     if not (i.answer_lengths or i.contribution_lengths or i.returning):
         return []
-    featured = dict(i.moderation)
     return [
         Heading(3, w("h3.quality")),
         Paragraph(
             w(
                 "p.quality",
                 well=count(i.answered_well),
-                questions=count(i.questions),
+                questions=count(i.quality_questions),
                 well_rate=percent(i.answered_well_rate),
                 returning=count(i.returning),
-                participants=count(i.participants),
+                participants=count(i.quality_participants),
                 returning_share=percent(i.returning_share),
-                featured=count(featured.get("featured", 0)),
-                rewarded=count(featured.get("rewarded", 0)),
+                featured=count(i.featured),
+                rewarded=count(i.rewarded),
                 winners=count(i.contest_winners),
             )
         ),
@@ -1686,6 +1685,19 @@ def _quality_blocks(report: Report, w: Words) -> list[Block]:
             [False, True, True],
         ),
         Paragraph(w("p.quality_method")),
+        *(
+            []
+            if i.quality_period is None
+            else [
+                Paragraph(
+                    w(
+                        "p.quality_period",
+                        start=i.quality_period.start.isoformat(),
+                        end=i.quality_period.end.isoformat(),
+                    )
+                )
+            ]
+        ),
     ]
 
 

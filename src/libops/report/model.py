@@ -239,7 +239,7 @@ def build_report(
     execution = with_duties(execution, engine.view("team"))  # the team (issue 17)
     engagement = _engagement(rows, chosen_period)
     cadence = _cadence(engine.view("cadence"), chosen_period, rows, campaigns)
-    interactions = _interactions(interactions_view, campaign)
+    interactions = _interactions(interactions_view, campaign, chosen_period)
     budgets = _budgets(budget_view, engagement_view, campaign, campaigns, rows)
     risks = _risks(risks_view, signals_view, campaign)
     problems = _problems(

@@ -13,7 +13,7 @@ from libops.domain.cadence import CadencePeriod
 from libops.domain.values import Period
 from libops.projections.cadence import OVER, UNDER, WITHIN, CadenceComplianceProjection
 from libops.projections.engagement import ZONE
-from libops.projections.interactions import LENGTH_BUCKETS
+from libops.projections.interactions import LENGTH_BUCKETS, quality_in
 from libops.projections.team import ACTION_KINDS, ANSWERED, DRAFTED, PUBLISHED, REVIEWED
 from libops.report.sections import (
     CadenceRow,
@@ -252,7 +252,9 @@ def _periods(per: CadencePeriod, period: Period) -> Iterable[date]:
         monday += timedelta(days=7)
 
 
-def _interactions(view: Mapping[str, Any], campaign: str | None) -> Interactions:
+def _interactions(
+    view: Mapping[str, Any], campaign: str | None, period: Period | None = None
+) -> Interactions:
     participants = view.get("participants") or {"total": 0, "by_kind": {}}
     qa = view.get("qa") or {}
     moderation = view.get("moderation") or {}
@@ -285,14 +287,45 @@ def _interactions(view: Mapping[str, Any], campaign: str | None) -> Interactions
         contributions=sum(d["contributions"] for d in sessions),
         moderation=tuple(sorted(moderation.items())),
         moderation_total=sum(moderation.values()),
-        **_quality(view.get("quality")),
+        **_quality(view, period),
     )
 
 
-def _quality(quality: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The quality of participation (issue 17, item 2) as Interactions fields."""
-    if quality is None:
-        return {}
+def _quality(view: Mapping[str, Any], period: Period | None) -> dict[str, Any]:
+    """The quality of participation (issue 17, item 2) as Interactions fields: of the
+    report's ``period`` only (the whole history when the report has none)."""
+    if period is not None:
+        quality: Mapping[str, Any] = quality_in(view, period)
+        counted = (
+            quality["questions"],
+            quality["participants"],
+            quality["answer_length_counts"],
+            quality["contribution_length_counts"],
+            quality["contest_winners"],
+            quality["featured"],
+            quality["rewarded"],
+        )
+        if not any(counted):
+            return {}  # nothing in the period: the section leaves the quality out
+        rests_on = {
+            "quality_period": period,
+            "quality_questions": quality["questions"],
+            "quality_participants": quality["participants"],
+            "featured": quality["featured"],
+            "rewarded": quality["rewarded"],
+        }
+    else:
+        found = view.get("quality")
+        if found is None:
+            return {}
+        quality = found
+        moderation = view.get("moderation") or {}
+        rests_on = {
+            "quality_questions": int((view.get("qa") or {}).get("received", 0)),
+            "quality_participants": int((view.get("participants") or {}).get("total", 0)),
+            "featured": int(moderation.get("featured", 0)),
+            "rewarded": int(moderation.get("rewarded", 0)),
+        }
 
     def dec(name: str) -> Decimal | None:
         return None if quality[name] is None else Decimal(quality[name])
@@ -309,4 +342,5 @@ def _quality(quality: Mapping[str, Any] | None) -> dict[str, Any]:
         "returning": int(quality["returning"]),
         "returning_share": dec("returning_share"),
         "contest_winners": int(quality["contest_winners"]),
+        **rests_on,
     }

@@ -257,6 +257,14 @@ class Interactions:
     returning: int = 0
     returning_share: Decimal | None = None
     contest_winners: int = 0
+    # What the quality figures rest on, in the report's period (issue 17): questions received,
+    # participants who took part, comments featured and readers rewarded. The quality figures
+    # count only the period's events; the counts above cover the whole history.
+    quality_period: Period | None = None
+    quality_questions: int = 0
+    quality_participants: int = 0
+    featured: int = 0
+    rewarded: int = 0
 
 
 @attrs.frozen

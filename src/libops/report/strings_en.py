@@ -671,6 +671,11 @@ STRINGS: Final[dict[str, str]] = {
     "col.followers_before": "Total before",
     "col.followers_after": "Total at end",
     "col.follower_growth": "Growth rate",
+    # --- issue 17, quality of participation bound to the report's period (part s17) ---
+    "p.quality_period": "The quality figures count only what happened from {start} to {end}: "
+    "the questions are those answered or escalated in the period, the participants those "
+    "who took part in it, and the answers, contributions, winners, featured comments and "
+    "rewards those of the period. The counts above cover the whole history.",
 }
 """Every heading, label and sentence of the report in English, by key."""
 

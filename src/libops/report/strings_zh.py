@@ -592,6 +592,10 @@ STRINGS: Final[dict[str, str]] = {
     "col.followers_before": "期初累计关注",
     "col.followers_after": "期末累计关注",
     "col.follower_growth": "粉丝增长率",
+    # --- issue 17, quality of participation bound to the report's period (part s17) ---
+    "p.quality_period": "参与质量指标只统计 {start} 至 {end} 期间发生的情况：提问指期间内"
+    "答复或被督办的提问，参与者指期间内参与互动的读者，答复、分享、中奖、精选评论和奖励"
+    "均为期间内的。上文的数量统计涵盖全部历史记录。",
 }
 """Every heading, label and sentence of the report in Chinese, by key."""
 

@@ -929,17 +929,12 @@ class WebApp:
         request = self.budget_requests.get(page.form.get("request_id", ""))
         decision = page.form.get("decision")
         page.form["budget_id"] = request.budget_id  # the request's budget, whatever was posted
-        needs = (
-            "budget.approve_adjustment"
-            if request.kind == "adjustment"
-            else ("budget.authorize_override")
-        )
         if decision == "withdraw":
             if request.requested_by != page.person.id:
-                authorize(page.person, needs)
+                _authorize_decision(page.person, request.kind)
             self.budget_requests.remove(request.id)
             return self.budget(page, message=_t(page, "budget.withdrawn"))
-        authorize(page.person, needs)
+        _authorize_decision(page.person, request.kind)
         if decision == "decline":
             self.budget_requests.remove(request.id)
             return self.budget(page, message=_t(page, "budget.declined"))
@@ -1037,10 +1032,10 @@ class WebApp:
     def identify_risk(self, page: Page) -> Response:
         form = page.form
         category = form.get("category", "")
-        authorize(
-            page.person,
-            "risk.identify_content" if category == RiskCategory.CONTENT.value else "risk.identify",
-        )
+        if category == RiskCategory.CONTENT.value:
+            authorize(page.person, "risk.identify_content")
+        else:
+            authorize(page.person, "risk.identify")
         try:
             self.ops.risks.identify(
                 page.person,
@@ -1204,6 +1199,15 @@ class WebApp:
 
 def _t(page: Page, key: str, **names: Any) -> str:
     return LANGUAGES[page.lang][key].format(**names)
+
+
+def _authorize_decision(person: Actor, kind: str) -> None:
+    """Refuse ``person`` a decision on a budget request of ``kind`` they may not take (an
+    adjustment needs ``budget.approve_adjustment``, an overspend ``budget.authorize_override``)."""
+    if kind == "adjustment":
+        authorize(person, "budget.approve_adjustment")
+    else:
+        authorize(person, "budget.authorize_override")
 
 
 def _may(actor: Actor, command: str) -> bool:

@@ -237,3 +237,27 @@ def test_usage_errors_exit_2(store: str) -> None:
     assert "--note" in missing.output
     no_reason = _cli("publish", "retract", "x", "--by", "a", "--store", store)
     assert no_reason.exit_code == 2
+
+
+def test_take_downs_newest_first_and_tick_points_to_the_command(
+    store: str, tmp_path: Path, planner: Actor, reviewer: Actor, admin: Actor
+) -> None:
+    """Two posts retracted one after the other: the later one's task is listed first; each
+    run of `libops tick` warns about both, naming the command that confirms them."""
+    gateways = ["--gateway", f"weibo=sandbox://{tmp_path}/state.json"]
+    people = (planner, reviewer, admin)
+    first = _published(store, gateways, people, "Book Day", "weibo")
+    second = _published(store, gateways, people, "Story time", "weibo")
+    for post in (first, second):
+        retracted = _cli(
+            "publish", "retract", str(post), "--reason", "wrong", "--by", "a", "--store", store
+        )
+        assert retracted.exit_code == 0, retracted.output
+    rows = _take_downs(store)
+    assert [row["title"] for row in rows] == ["Story time", "Book Day"]
+    assert str(rows[0]["requested_at"]) >= str(rows[1]["requested_at"])
+    ticked = _cli("tick", "--store", store, "--step", "takedowns", "--json")
+    assert ticked.exit_code == 0, ticked.output
+    [step] = [s for s in json.loads(ticked.stdout)["steps"] if s["step"] == "takedowns"]
+    assert len(step["warnings"]) == 2
+    assert f"libops publish confirm-take-down {first} weibo" in " ".join(step["warnings"])

@@ -322,6 +322,7 @@ def publish_take_downs(store: StoreOption = DEFAULT_STORE, as_json: JsonOption =
                     "error": row["error"],
                 }
             )
+    rows.reverse()  # newest first; a stable sort keeps those requested at once newest first
     rows.sort(key=lambda r: r["requested_at"] or "", reverse=True)
     if as_json:
         print(json.dumps({"take_downs": rows}, ensure_ascii=False))

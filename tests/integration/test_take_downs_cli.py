@@ -111,7 +111,9 @@ def test_retract_list_and_confirm_a_take_down(
         "--gateway",
         f"mastodon={mastodon.base_url}",
     ]
-    post = _published(store, gateways, (planner, reviewer, admin), "Holiday hours", "weibo", "mastodon")
+    post = _published(
+        store, gateways, (planner, reviewer, admin), "Holiday hours", "weibo", "mastodon"
+    )
     assert len(mastodon.statuses()) == 1
     assert _take_downs(store) == []
     empty = _cli("publish", "take-downs", "--store", store)

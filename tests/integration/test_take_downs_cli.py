@@ -16,8 +16,7 @@ from typer.testing import CliRunner, Result
 
 from libops import Actor, LibOps, cli
 from libops.adapters.clock import ManualClock, SystemClock
-from libops.adapters.credentials import CREDENTIALS_ENV, FileCredentialStore, credentials_path
-from libops.adapters.storage import parse_store_url
+from libops.adapters.credentials import CREDENTIALS_ENV, FileCredentialStore
 from libops.domain.post import PostStatus
 from libops.domain.values import Platform, PostVariant
 from libops.testing.fakes import FakeMastodon
@@ -97,14 +96,17 @@ def _take_downs(store: str) -> list[dict[str, object]]:
 def test_retract_list_and_confirm_a_take_down(
     store: str,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     mastodon: FakeMastodon,
     planner: Actor,
     reviewer: Actor,
     admin: Actor,
 ) -> None:
-    FileCredentialStore(credentials_path(parse_store_url(store))).set(
-        "mastodon", "access_token", TOKEN
-    )
+    # The token in a credentials file of this test's own (for a PostgreSQL store the file
+    # would otherwise be the working directory's libops.credentials.json).
+    credentials = tmp_path / "credentials.json"
+    monkeypatch.setenv(CREDENTIALS_ENV, str(credentials))
+    FileCredentialStore(credentials).set("mastodon", "access_token", TOKEN)
     gateways = [
         "--gateway",
         f"weibo=sandbox://{tmp_path}/state.json",

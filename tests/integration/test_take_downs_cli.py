@@ -265,3 +265,34 @@ def test_take_downs_newest_first_and_tick_points_to_the_command(
     [step] = [s for s in json.loads(ticked.stdout)["steps"] if s["step"] == "takedowns"]
     assert len(step["warnings"]) == 2
     assert f"libops publish confirm-take-down {first} weibo" in " ".join(step["warnings"])
+
+
+def test_a_take_down_the_platform_refuses_is_listed_with_its_failure(
+    store: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mastodon: FakeMastodon,
+    planner: Actor,
+    reviewer: Actor,
+    admin: Actor,
+) -> None:
+    """Mastodon refusing the take-down for good (the token revoked) leaves a task for staff,
+    listed with the platform's failure; the post stays on Mastodon until someone acts."""
+    credentials = tmp_path / "credentials.json"
+    monkeypatch.setenv(CREDENTIALS_ENV, str(credentials))
+    FileCredentialStore(credentials).set("mastodon", "access_token", TOKEN)
+    gateways = ["--gateway", f"mastodon={mastodon.base_url}"]
+    post = _published(store, gateways, (planner, reviewer, admin), "Quiet hours", "mastodon")
+    mastodon.revoke_tokens()
+    retracted = _cli(
+        "publish", "retract", str(post), "--reason", "wrong", "--by", "a", "--store", store,
+        *gateways,
+    )  # fmt: skip
+    assert retracted.exit_code == 0, retracted.output
+    [task] = _take_downs(store)
+    assert (task["platform"], task["by_hand"]) == ("mastodon", True)
+    assert task["error"]
+    assert len(mastodon.statuses()) == 1  # still live
+    text = _cli("publish", "take-downs", "--store", store)
+    assert f"last failure: {task['error']}" in text.stdout
+    assert TOKEN not in retracted.output + text.output

@@ -239,8 +239,9 @@ def _take_downs(ops: TickHost, actor: Actor) -> tuple[dict[str, int], list[str],
         elif outcome.state is TakeDownState.BY_HAND:
             warnings.append(
                 f"{where} was retracted but is still live ({outcome.error}): take it down "
-                "by hand, then confirm it (post.confirm_take_down: ops.posts.confirm_take_down, "
-                "or POST /v1/commands/post.confirm_take_down)"
+                f"by hand, then confirm it: libops publish confirm-take-down "
+                f"{outcome.post_id} {outcome.platform.value} --note TEXT --by PERSON (the "
+                "command post.confirm_take_down; `libops publish take-downs` lists them all)"
             )
     return counts, errors, warnings, None
 

@@ -1,4 +1,5 @@
-"""``libops publish due|handoff|record`` and ``libops metrics collect``."""
+"""``libops publish due|handoff|record|retract|take-downs|confirm-take-down`` and ``libops
+metrics collect``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
+from uuid import UUID
 
 import typer
 from rich.text import Text
@@ -17,11 +19,15 @@ from libops.bootstrap import LibOps
 from libops.cli.common import StoreOption, reporting_errors, stderr, stdout
 from libops.domain.errors import InvalidValueError
 from libops.domain.ports import PlatformGateway
+from libops.domain.post import Post, TakeDown
 from libops.domain.values import Actor, Role
 from libops.tick import SCHEDULER_ACTOR, gateway_specs, open_gateway
 
 publish_app = typer.Typer(
-    help="Publish what is due, or hand a post to staff to publish by hand and record it.",
+    help=(
+        "Publish what is due, or hand a post to staff to publish by hand and record it; "
+        "retract a post and confirm the take-downs left to staff."
+    ),
     no_args_is_help=True,
 )
 metrics_app = typer.Typer(help="Collect the metrics of published posts.", no_args_is_help=True)
@@ -232,6 +238,154 @@ def _when(text: str | None) -> datetime | None:
     if at.tzinfo is None:
         raise InvalidValueError(f"--at needs a UTC offset (2026-03-01T10:00+08:00), not {text!r}")
     return at.astimezone(UTC)
+
+
+@publish_app.command("retract")
+def publish_retract(
+    post: Annotated[str, typer.Argument(help="The post's id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (recorded).")],
+    by: ByOption,
+    store: StoreOption = DEFAULT_STORE,
+    gateway: GatewayOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Withdraw a post (post.retract): its booked slots are freed and it comes down from
+    every platform it is live on, through the gateways given that can take posts down
+    (Mastodon, Bluesky); elsewhere staff get a take-down task (`libops publish take-downs`),
+    confirmed with `libops publish confirm-take-down`."""
+    gateways = gateways_from(gateway, store)
+    with reporting_errors(store), opened(store, gateways) as ops:
+        ops.posts.retract(_admin(by), post, reason)
+        retracted = ops.posts.get(post)
+        rows = [_take_down_row(retracted, t) for t in _take_downs_of(retracted)]
+        status = retracted.status.value
+    if as_json:
+        print(json.dumps({"post_id": str(retracted.id), "status": status, "take_downs": rows}))
+        return
+    out = stdout()
+    out.print(Text(f"post {retracted.id} is {status}", style="bold"))
+    for row in rows:
+        out.print(f"  {row['platform']}: {_take_down_state(row)}")
+
+
+def _take_downs_of(post: Post) -> list[TakeDown]:
+    found = (post.take_down(platform) for platform in post.platforms)
+    return [t for t in found if t is not None]
+
+
+def _take_down_row(post: Post, take_down: TakeDown) -> dict[str, Any]:
+    """A take-down as the take-down commands print it (JSON-ready)."""
+    receipt = post.receipt(take_down.platform)
+    return {
+        "post_id": str(post.id),
+        "platform": take_down.platform.value,
+        "external_id": take_down.external_id,
+        "url": None if receipt is None else receipt.url,
+        "by_hand": take_down.by_hand,
+        "reason": take_down.reason,
+        "error": take_down.error,
+        "done_at": None if take_down.done_at is None else take_down.done_at.isoformat(),
+        "confirmed_by": take_down.confirmed_by,
+    }
+
+
+def _take_down_state(row: dict[str, Any]) -> str:
+    if row["done_at"] is not None:
+        how = f"confirmed by {row['confirmed_by']}" if row["confirmed_by"] else "taken down"
+        return f"{how} at {row['done_at']}"
+    if row["by_hand"]:
+        return f"still live: take it down by hand ({row['reason']})"
+    return f"still live: libops tick retries it ({row['error']})"
+
+
+@publish_app.command("take-downs")
+def publish_take_downs(store: StoreOption = DEFAULT_STORE, as_json: JsonOption = False) -> None:
+    """List the open take-downs, newest first: retracted posts still live on a platform,
+    with why they are left to staff (by hand) or the last failure through the gateway.
+    Staff take the post down on the platform, then run `libops publish confirm-take-down`."""
+    with reporting_errors(store), opened(store) as ops:
+        rows = []
+        for post_id, take_down in ops.posts.open_take_downs():
+            post = ops.posts.get(post_id)
+            row = _take_down_row(post, take_down)
+            requested = _requested_at(ops, post_id, take_down)
+            rows.append(
+                {
+                    "post_id": row["post_id"],
+                    "title": post.title,
+                    "platform": row["platform"],
+                    "external_id": row["external_id"],
+                    "url": row["url"],
+                    "requested_at": None if requested is None else requested.isoformat(),
+                    "by_hand": row["by_hand"],
+                    "reason": row["reason"],
+                    "error": row["error"],
+                }
+            )
+    rows.reverse()  # newest first; a stable sort keeps those requested at once newest first
+    rows.sort(key=lambda r: r["requested_at"] or "", reverse=True)
+    if as_json:
+        print(json.dumps({"take_downs": rows}, ensure_ascii=False))
+        return
+    out = stdout()
+    if not rows:
+        out.print("no open take-downs: every retracted post is down everywhere")
+        return
+    out.print(Text(f"{len(rows)} open take-down(s), newest first", style="bold"))
+    for row in rows:
+        out.print(
+            f"  {row['post_id']} {row['title']!r} on {row['platform']} "
+            f"(id {row['external_id']}{', ' + row['url'] if row['url'] else ''}), "
+            f"requested {row['requested_at'] or 'at an unknown time'}"
+        )
+        if row["by_hand"]:
+            out.print(f"    by hand: {row['reason']}")
+        if row["error"]:
+            out.print(f"    last failure: {row['error']}")
+    out.print(
+        "take each down on its platform, then: libops publish confirm-take-down POST_ID "
+        "PLATFORM --note TEXT [--url URL] --by PERSON"
+    )
+
+
+def _requested_at(ops: LibOps, post_id: UUID, take_down: TakeDown) -> datetime | None:
+    """When the take-down still open on the platform was requested (its event's time)."""
+    at = None
+    for event in ops.app.repository.event_store.get(post_id):
+        if isinstance(event, Post.TakeDownRequested) and event.platform is take_down.platform:
+            at = event.timestamp
+    return at
+
+
+@publish_app.command("confirm-take-down")
+def publish_confirm_take_down(
+    post: Annotated[str, typer.Argument(help="The retracted post's id.")],
+    platform: Annotated[str, typer.Argument(help="The platform it was taken down on.")],
+    note: Annotated[str, typer.Option("--note", help="What was done (recorded).")],
+    by: ByOption,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="The address (http/s) of the evidence, if there is one."),
+    ] = None,
+    store: StoreOption = DEFAULT_STORE,
+    as_json: JsonOption = False,
+) -> None:
+    """Confirm that staff took a retracted post down on PLATFORM by hand
+    (post.confirm_take_down); once no take-down is open, the post reads retracted. Refused,
+    recording nothing, where no take-down is open there."""
+    with reporting_errors(store), opened(store) as ops:
+        ops.posts.confirm_take_down(_admin(by), post, platform, note=note, url=url)
+        confirmed = ops.posts.get(post)
+        done = confirmed.take_down(platform)  # the take-down just confirmed
+        row = _take_down_row(confirmed, done) if done else {"post_id": post, "platform": platform}
+        status = confirmed.status.value
+    if as_json:
+        print(json.dumps({**row, "status": status}, ensure_ascii=False))
+    else:
+        stdout().print(
+            f"confirmed: post {row['post_id']} taken down on {row['platform']}; "
+            f"the post is {status}"
+        )
 
 
 @metrics_app.command("collect")

@@ -388,6 +388,9 @@ _FORMATS: Final = (
 )
 
 
+_ISO_TIME: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?")
+
+
 def parse_time(
     path: Path, row: int, column: str, text: str, zone: ZoneInfo, fmt: str | None = None
 ) -> tuple[datetime, bool] | None:
@@ -395,6 +398,13 @@ def parse_time(
     if text in NO_DATA:
         return None
     cleaned = text.strip()
+    if fmt is None and _ISO_TIME.fullmatch(cleaned):
+        # The common ISO forms (YYYY-MM-DD, with HH:MM or HH:MM:SS) read as the first
+        # formats read them, without trying each in turn.
+        try:
+            return datetime.fromisoformat(cleaned).replace(tzinfo=zone), len(cleaned) == 10
+        except ValueError:
+            pass  # not a real day (2025-02-30): the formats below refuse it
     formats = ((fmt, "%H" not in fmt),) if fmt else _FORMATS
     for pattern, date_only in formats:
         try:

@@ -298,6 +298,8 @@ class _Refusal:
     row: int
     error: type[LibopsError]
     reason: str
+    cause: LibopsError | None = None
+    """The error the row raised, if it raised one (it keeps its details: a limit's)."""
 
 
 _Planned = tuple[int, str, str | None, str, Counts, dict[str, Any], tuple[str, ...]]
@@ -334,10 +336,16 @@ class _Planner:
         self.checked = 0
         self._times: dict[datetime, tuple[datetime, str]] = {}
 
-    def _refuse(self, row: int, error: type[LibopsError], reason: str) -> None:
+    def _refuse(
+        self,
+        row: int,
+        error: type[LibopsError],
+        reason: str,
+        cause: LibopsError | None = None,
+    ) -> None:
         self.refused += 1
         if len(self.refusals) < REFUSALS_SHOWN:
-            self.refusals.append(_Refusal(row, error, reason))
+            self.refusals.append(_Refusal(row, error, reason, cause))
 
     def _time(self, at: datetime) -> tuple[datetime, str]:
         """``at`` as a snapshot stores it (UTC), with its ISO text; remembered."""
@@ -403,7 +411,7 @@ class _Planner:
                 try:
                     counts, extra = snapshot_of(row, observed)
                 except LibopsError as error:
-                    self._refuse(row.row, type(error), str(error))
+                    self._refuse(row.row, type(error), str(error), error)
                     continue
             else:
                 extra = {}
@@ -466,11 +474,19 @@ class _Planner:
         """The error refusing the file (its first refused rows), or None."""
         if not self.refusals:
             return None
-        first = self.refusals[0].error
+        first = self.refusals[0]
         shown = "; ".join(f"{file}, row {r.row}: {r.reason}" for r in self.refusals)
         more = self.refused - len(self.refusals)
         tail = f" (and {more} more refused rows)" if more else ""
-        return first(f"{self.refused} rows refused, nothing recorded: {shown}{tail}")
+        message = f"{self.refused} rows refused, nothing recorded: {shown}{tail}"
+        if first.cause is None:
+            return first.error(message)
+        # The first row's own error, with the file's message: an error class whose
+        # constructor takes more than a message (a limit's field and limit) keeps them.
+        refused = first.error.__new__(first.error)
+        refused.__dict__.update(first.cause.__dict__)
+        Exception.__init__(refused, message)
+        return refused
 
 
 class _Batch:

@@ -73,13 +73,16 @@ class TestStreamedValues:
         export = stream_csv_export(tmp_path / "daily.csv", mapping=tmp_path / "map.toml")
         first, second = list(export.values())
         at = {name: index for index, name in enumerate(COMMON_COUNTS)}
-        assert first.common[at["reads"]] == 1523 and first.common[at["likes"]] == 7
+        assert first.common[at["reads"]] == 1523
+        assert first.common[at["likes"]] == 7
         assert first.common[at["views"]] == 0  # no column: a snapshot's default
-        assert first.counts["reads"] == 1523 and "views" in first.counts
+        assert first.counts["reads"] == 1523
+        assert "views" in first.counts
         assert str(first.extra["completion"]) == "0.1986"
         assert second.common[at["reads"]] == 0  # "-": no data, a snapshot's default
         assert second.common[at["followers_gained"]] is None  # empty: no data
-        assert "followers_gained" not in second.counts and second.extra == {}
+        assert "followers_gained" not in second.counts
+        assert second.extra == {}
         assert second.observed_at == datetime(2026, 3, 4, tzinfo=ZONE)
         # The same identity object for the same post's cells (the planner relies on it).
         assert first.identity is second.identity
@@ -126,7 +129,7 @@ def _rows(posts: int, days: int, *, shared: bool) -> list[_Row]:
     """Daily rows of ``posts`` posts; identities and times shared as the streamer shares
     them, or a fresh (equal) object each row."""
     identities = [RowIdentity(None, f"{URL}/{p}", None, None, False) for p in range(posts)]
-    rows = []
+    rows: list[_Row] = []
     for day in range(days):
         at = datetime(2026, 3, 2, tzinfo=ZONE) + timedelta(days=day)
         for post in range(posts):
@@ -147,7 +150,8 @@ class TestPlanner:
     def test_shared_and_fresh_objects_plan_alike(self) -> None:
         shared = list(_planner(3).plan(_rows(3, 6, shared=True)))
         fresh = list(_planner(3).plan(_rows(3, 6, shared=False)))
-        assert shared == fresh and len(shared) == 18
+        assert shared == fresh
+        assert len(shared) == 18
         assert [p[-1] for p in shared if p[-1]] == [("reads",)]  # the one correction
         assert shared[0][3] == "2026-03-01T16:00:00+00:00"  # the day, in UTC
 

@@ -359,13 +359,17 @@ class _Planner:
 
     def _snapshot(self, row: StreamedRow, observed: datetime) -> tuple[Counts, dict[str, Any]]:
         counts = row.common
-        if max(counts[:_GAINED]) > COUNT_MAX or (counts[_GAINED] or 0) > COUNT_MAX:
-            for name, value in zip(COMMON_COUNTS, counts, strict=True):
-                if value is not None and value > COUNT_MAX:
-                    require_count(name, value)  # raises the limit's error
+        given = {
+            name: value
+            for name, value in zip(COMMON_COUNTS, counts, strict=True)
+            if value is not None
+        }
+        for name, value in given.items():
+            if value > COUNT_MAX:
+                require_count(name, value)  # raises the limit's error
         if not row.extra:
             return counts, {}
-        snapshot = MetricSnapshot(self.platform, observed, **row.counts, extra=row.extra)
+        snapshot = MetricSnapshot(self.platform, observed, **given, extra=row.extra)
         return counts, dict(snapshot.extra)
 
     def plan(self, rows: Iterable[StreamedRow]) -> Iterator[_Planned]:
@@ -405,7 +409,7 @@ class _Planner:
             gained = counts[_GAINED]
             if (
                 row.extra
-                or max(counts[:_GAINED]) > COUNT_MAX  # type: ignore[type-var]
+                or max(counts[:_GAINED]) > COUNT_MAX  # type: ignore[type-var,operator]
                 or (gained is not None and gained > COUNT_MAX)
             ):
                 try:

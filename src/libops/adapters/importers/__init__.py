@@ -918,7 +918,7 @@ class CsvExport:
                 read = parse.values if lean else parse
                 strip = str.strip
                 # The rows up to ``after`` are read (to count them) but not parsed.
-                for number, raw in enumerate(reader, start=number + 1):
+                for number, raw in enumerate(reader, start=self.header_row + 1):
                     if number > after:
                         row = read(number, list(map(strip, raw)))
                         if row is None:

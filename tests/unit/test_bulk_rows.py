@@ -75,6 +75,7 @@ class TestStreamedValues:
         at = {name: index for index, name in enumerate(COMMON_COUNTS)}
         assert first.common[at["reads"]] == 1523
         assert first.common[at["likes"]] == 7
+        assert first.common == (1523, 0, 7, 0, 0, 0, 3)  # reads, views, likes, ..., gained
         assert first.common[at["views"]] == 0  # no column: a snapshot's default
         assert first.counts["reads"] == 1523
         assert "views" in first.counts
@@ -86,6 +87,20 @@ class TestStreamedValues:
         assert second.observed_at == datetime(2026, 3, 4, tzinfo=ZONE)
         # The same identity object for the same post's cells (the planner relies on it).
         assert first.identity is second.identity
+
+    def test_one_count_column(self, tmp_path: Path) -> None:
+        one = MAPPING.split("[counts]")[0] + '[counts]\nlikes = "点赞数"\n'
+        (tmp_path / "map.toml").write_text(one, encoding="utf-8")
+        rows = [
+            f"书展,{URL},2026-03-02 10:00,2026-03-03,9,12,,\n",
+            f"书展,{URL},2026-03-02 10:00,2026-03-04,9,1.3万,,\n",
+        ]
+        (tmp_path / "daily.csv").write_text(HEADER + "".join(rows), encoding="utf-8")
+        export = stream_csv_export(tmp_path / "daily.csv", mapping=tmp_path / "map.toml")
+        values = iter(export.values())
+        assert next(values).common == (0, 0, 12, 0, 0, 0, None)
+        with pytest.raises(ImportFileError, match=r"row 3, column 点赞数: '1\.3万' is not a whole"):
+            next(values)
 
     def test_rows_after_a_resume_point(self, tmp_path: Path) -> None:
         (tmp_path / "map.toml").write_text(MAPPING, encoding="utf-8")

@@ -593,6 +593,16 @@ def _rows(
     return rows
 
 
+def _one_cell(position: int) -> Callable[[list[str]], tuple[str, ...]]:
+    """The cell at ``position`` as a 1-tuple (``itemgetter`` of one position gives the cell
+    itself)."""
+
+    def cell(cells: list[str]) -> tuple[str, ...]:
+        return (cells[position],)
+
+    return cell
+
+
 _TIME_CACHE: Final = 4096
 """How many distinct time cells a :class:`RowParser` remembers (a file repeats its days)."""
 
@@ -649,6 +659,23 @@ class RowParser:
         self._common_columns = tuple(
             (COMMON_COUNTS.index(count), name, position)
             for count, (name, position) in counts.items()
+        )
+        # The common case, precompiled: every count cell plain digits. The cells are taken
+        # in one call, read with int, and laid out in COMMON_COUNTS order by one more, from
+        # the values followed by the two defaults (0, then None).
+        positions = [position for _slot, _name, position in self._common_columns]
+        at_value = {slot: index for index, (slot, _n, _p) in enumerate(self._common_columns)}
+        zero, none = len(positions), len(positions) + 1
+        self._count_cells: Callable[[list[str]], tuple[str, ...]] = (
+            operator.itemgetter(*positions) if len(positions) > 1 else _one_cell(positions[0])
+        )
+        self._lay_out: Callable[[tuple[int | None, ...]], tuple[int | None, ...]] = (
+            operator.itemgetter(
+                *(
+                    at_value.get(slot, none if default is None else zero)
+                    for slot, default in enumerate(_NO_COUNTS)
+                )
+            )
         )
         self._identity_cells = operator.itemgetter(*self._at.values())
 
@@ -736,15 +763,21 @@ class RowParser:
             observed = seen
         # The counts in COMMON_COUNTS order, as a snapshot holds them (no data: 0, and None
         # for followers gained): one list per row, no dict.
-        common = list(_NO_COUNTS)
-        for slot, name, position in self._common_columns:
-            text = cells[position]
-            if text.isdigit() and text.isascii():
-                common[slot] = int(text)
-            else:
-                value = parse_count(path, number, name, text)
-                if value is not None:
-                    common[slot] = value
+        texts = self._count_cells(cells)
+        joined = "".join(texts)
+        if all(texts) and joined.isdigit() and joined.isascii():
+            common = self._lay_out((*map(int, texts), 0, None))
+        else:
+            laid = list(_NO_COUNTS)
+            for slot, name, position in self._common_columns:
+                text = cells[position]
+                if text.isdigit() and text.isascii():
+                    laid[slot] = int(text)
+                else:
+                    value = parse_count(path, number, name, text)
+                    if value is not None:
+                        laid[slot] = value
+            common = tuple(laid)
         extra: dict[str, Any] = {}
         if self.extra:
             readers = self._READERS
@@ -754,7 +787,7 @@ class RowParser:
                     extra[metric] = value
         # tuple.__new__ makes the named tuple without its Python-level __new__ (one call
         # less per row).
-        return tuple.__new__(RowValues, (number, identity, tuple(common), extra, observed))
+        return tuple.__new__(RowValues, (number, identity, common, extra, observed))
 
     def __call__(self, number: int, cells: list[str]) -> ExportRow | None:
         """The row numbered ``number`` in the file, checked."""

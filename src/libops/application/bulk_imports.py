@@ -93,6 +93,8 @@ class StreamedRow(Protocol):
     @property
     def identity(self) -> RowIdentity: ...
     @property
+    def common(self) -> tuple[int | None, ...]: ...
+    @property
     def counts(self) -> dict[str, int | None]: ...
     @property
     def extra(self) -> dict[str, Any]: ...
@@ -296,6 +298,8 @@ class _Refusal:
     row: int
     error: type[LibopsError]
     reason: str
+    cause: LibopsError | None = None
+    """The error the row raised, if it raised one (it keeps its details: a limit's)."""
 
 
 _Planned = tuple[int, str, str | None, str, Counts, dict[str, Any], tuple[str, ...]]
@@ -332,10 +336,16 @@ class _Planner:
         self.checked = 0
         self._times: dict[datetime, tuple[datetime, str]] = {}
 
-    def _refuse(self, row: int, error: type[LibopsError], reason: str) -> None:
+    def _refuse(
+        self,
+        row: int,
+        error: type[LibopsError],
+        reason: str,
+        cause: LibopsError | None = None,
+    ) -> None:
         self.refused += 1
         if len(self.refusals) < REFUSALS_SHOWN:
-            self.refusals.append(_Refusal(row, error, reason))
+            self.refusals.append(_Refusal(row, error, reason, cause))
 
     def _time(self, at: datetime) -> tuple[datetime, str]:
         """``at`` as a snapshot stores it (UTC), with its ISO text; remembered."""
@@ -348,17 +358,19 @@ class _Planner:
         return known
 
     def _snapshot(self, row: StreamedRow, observed: datetime) -> tuple[Counts, dict[str, Any]]:
-        counts = list(_NO_COUNTS)
-        for name, value in row.counts.items():
-            if value is not None:
-                if value > COUNT_MAX:
-                    require_count(name, value)  # raises the limit's error
-                counts[_COUNT_AT[name]] = value
+        counts = row.common
+        given = {
+            name: value
+            for name, value in zip(COMMON_COUNTS, counts, strict=True)
+            if value is not None
+        }
+        for name, value in given.items():
+            if value > COUNT_MAX:
+                require_count(name, value)  # raises the limit's error
         if not row.extra:
-            return tuple(counts), {}
-        given = {name: value for name, value in row.counts.items() if value is not None}
+            return counts, {}
         snapshot = MetricSnapshot(self.platform, observed, **given, extra=row.extra)
-        return tuple(counts), dict(snapshot.extra)
+        return counts, dict(snapshot.extra)
 
     def plan(self, rows: Iterable[StreamedRow]) -> Iterator[_Planned]:
         """The rows to record (new or lower counts), in file order; the others are counted
@@ -366,19 +378,47 @@ class _Planner:
         now, limit, latest_of = self.now, self.limit, self.latest
         match, time_of, snapshot_of = self.index.match, self._time, self._snapshot
         sub = operator.sub
+        # A file of daily snapshots repeats each post's identity and each day's time: the
+        # streamer hands the same objects again, so they are remembered by object (kept in
+        # the entry, so an id is never another object's) before matching or converting.
+        matched: dict[int, tuple[RowIdentity, list[_Post]]] = {}
+        times: dict[int, tuple[datetime, datetime, str]] = {}
         for row in rows:
             self.checked += 1
-            candidates = match(row.identity)
+            identity = row.identity
+            seen = matched.get(id(identity))
+            if seen is None or seen[0] is not identity:
+                if len(matched) >= _MATCH_CACHE:
+                    matched.clear()
+                seen = matched[id(identity)] = (identity, match(identity))
+            candidates = seen[1]
             if len(candidates) != 1:
                 self._unmatched(row.row, candidates)
                 continue
             post = candidates[0]
-            observed, iso = time_of(now if row.observed_at is None else row.observed_at)
-            try:
-                counts, extra = snapshot_of(row, observed)
-            except LibopsError as error:
-                self._refuse(row.row, type(error), str(error))
-                continue
+            at = row.observed_at
+            if at is None:
+                at = now
+            known = times.get(id(at))
+            if known is None or known[0] is not at:
+                if len(times) >= _MATCH_CACHE:
+                    times.clear()
+                known = times[id(at)] = (at, *time_of(at))
+            observed, iso = known[1], known[2]
+            counts = row.common
+            gained = counts[_GAINED]
+            if (
+                row.extra
+                or max(counts[:_GAINED]) > COUNT_MAX  # type: ignore[type-var,operator]
+                or (gained is not None and gained > COUNT_MAX)
+            ):
+                try:
+                    counts, extra = snapshot_of(row, observed)
+                except LibopsError as error:
+                    self._refuse(row.row, type(error), str(error), error)
+                    continue
+            else:
+                extra = {}
             if observed > limit:
                 self._refuse(
                     row.row,
@@ -438,11 +478,19 @@ class _Planner:
         """The error refusing the file (its first refused rows), or None."""
         if not self.refusals:
             return None
-        first = self.refusals[0].error
+        first = self.refusals[0]
         shown = "; ".join(f"{file}, row {r.row}: {r.reason}" for r in self.refusals)
         more = self.refused - len(self.refusals)
         tail = f" (and {more} more refused rows)" if more else ""
-        return first(f"{self.refused} rows refused, nothing recorded: {shown}{tail}")
+        message = f"{self.refused} rows refused, nothing recorded: {shown}{tail}"
+        if first.cause is None:
+            return first.error(message)
+        # The first row's own error, with the file's message: an error class whose
+        # constructor takes more than a message (a limit's field and limit) keeps them.
+        refused = first.error.__new__(first.error)
+        refused.__dict__.update(first.cause.__dict__)
+        Exception.__init__(refused, message)
+        return refused
 
 
 class _Batch:
@@ -485,28 +533,47 @@ class _Batch:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def command(self, import_id: UUID) -> RecordImportBatch:
+    def columns(self) -> _Columns:
+        """The batch's columns, as :class:`RecordImportBatch` takes them after its import's
+        id."""
         # A count column holding only its default (0; None for followers gained) is left
         # out: a snapshot without that count is the same snapshot.
-        columns = {
+        counts = {
             name: column
             for name, column, default in zip(
                 COMMON_COUNTS, zip(*self.counts, strict=True), _NO_COUNTS, strict=True
             )
             if column.count(default) != len(column)
         }
-        return RecordImportBatch(
-            import_id,
+        return (
             tuple(self.rows),
             tuple(self.posts),
             tuple(self.campaign_ids),
             tuple(self.post_index),
             tuple(self.times),
             tuple(self.time_index),
-            columns,
+            counts,
             {name: tuple(column) for name, column in self.extra.items()},
             tuple(self.lowered) if any(self.lowered) else (),  # empty: no correction
         )
+
+    def command(self, import_id: UUID) -> RecordImportBatch:
+        return RecordImportBatch(import_id, *self.columns())
+
+
+_Columns = tuple[
+    tuple[int, ...],
+    tuple[str, ...],
+    tuple[str | None, ...],
+    tuple[int, ...],
+    tuple[str, ...],
+    tuple[int, ...],
+    dict[str, tuple[int | None, ...]],
+    dict[str, tuple[int | str | None, ...]],
+    tuple[str, ...],
+]
+"""A batch's columns (:meth:`_Batch.columns`): what the check spills to disk, one pickle
+per batch."""
 
 
 @attrs.frozen
@@ -517,19 +584,25 @@ class _Spilled:
 
 
 def _spill(planned: Iterable[_Planned], spill: IO[bytes], batch_rows: int) -> _Spilled:
-    """Write the planned rows to ``spill`` in pickled chunks of ``batch_rows`` (one batch
-    each), so the check holds no more than one batch in memory."""
-    rows = corrected = batches = 0
-    chunk: list[_Planned] = []
+    """Gather the planned rows into batches of ``batch_rows`` and write each batch's columns
+    to ``spill`` (a pickle each: a few flat tuples, quick to write and read back), so the
+    check holds no more than one batch in memory."""
+    rows = corrected = batches = filled = 0
+    batch = _Batch()
+    add = batch.add
+    dump, protocol = pickle.dump, pickle.HIGHEST_PROTOCOL
     for row in planned:
-        chunk.append(row)
-        corrected += bool(row[-1])
-        if len(chunk) == batch_rows:
-            pickle.dump(chunk, spill, protocol=pickle.HIGHEST_PROTOCOL)
-            rows, batches, chunk = rows + len(chunk), batches + 1, []
-    if chunk:
-        pickle.dump(chunk, spill, protocol=pickle.HIGHEST_PROTOCOL)
-        rows, batches = rows + len(chunk), batches + 1
+        add(row)
+        if row[-1]:
+            corrected += 1
+        filled += 1
+        if filled == batch_rows:
+            dump(batch.columns(), spill, protocol=protocol)
+            rows, batches, filled, batch = rows + filled, batches + 1, 0, _Batch()
+            add = batch.add
+    if filled:
+        dump(batch.columns(), spill, protocol=protocol)
+        rows, batches = rows + len(batch), batches + 1
     return _Spilled(rows, corrected, batches)
 
 
@@ -599,10 +672,8 @@ class BulkImporter:
                 )
             spill.seek(0)
             for _ in range(planned.batches):
-                batch = _Batch()
-                for row in pickle.load(spill):
-                    batch.add(row)
-                self.bus.execute(actor, batch.command(import_id))
+                columns: _Columns = pickle.load(spill)
+                self.bus.execute(actor, RecordImportBatch(import_id, *columns))
         self.bus.execute(actor, FinishBulkImport(import_id, check.unchanged))
         return BulkImportReport(
             file,

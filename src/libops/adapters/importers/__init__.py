@@ -388,6 +388,9 @@ _FORMATS: Final = (
 )
 
 
+_ISO_TIME: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?")
+
+
 def parse_time(
     path: Path, row: int, column: str, text: str, zone: ZoneInfo, fmt: str | None = None
 ) -> tuple[datetime, bool] | None:
@@ -395,6 +398,13 @@ def parse_time(
     if text in NO_DATA:
         return None
     cleaned = text.strip()
+    if fmt is None and _ISO_TIME.fullmatch(cleaned):
+        # The common ISO forms (YYYY-MM-DD, with HH:MM or HH:MM:SS) read as the first
+        # formats read them, without trying each in turn.
+        try:
+            return datetime.fromisoformat(cleaned).replace(tzinfo=zone), len(cleaned) == 10
+        except ValueError:
+            pass  # not a real day (2025-02-30): the formats below refuse it
     formats = ((fmt, "%H" not in fmt),) if fmt else _FORMATS
     for pattern, date_only in formats:
         try:
@@ -583,6 +593,16 @@ def _rows(
     return rows
 
 
+def _one_cell(position: int) -> Callable[[list[str]], tuple[str, ...]]:
+    """The cell at ``position`` as a 1-tuple (``itemgetter`` of one position gives the cell
+    itself)."""
+
+    def cell(cells: list[str]) -> tuple[str, ...]:
+        return (cells[position],)
+
+    return cell
+
+
 _TIME_CACHE: Final = 4096
 """How many distinct time cells a :class:`RowParser` remembers (a file repeats its days)."""
 
@@ -636,6 +656,27 @@ class RowParser:
         self._identities: dict[tuple[str, ...], RowIdentity] = {}
         self._observed: dict[str, datetime] = {}
         self._count_columns = tuple(counts.items())
+        self._common_columns = tuple(
+            (COMMON_COUNTS.index(count), name, position)
+            for count, (name, position) in counts.items()
+        )
+        # The common case, precompiled: every count cell plain digits. The cells are taken
+        # in one call, read with int, and laid out in COMMON_COUNTS order by one more, from
+        # the values followed by the two defaults (0, then None).
+        positions = [position for _slot, _name, position in self._common_columns]
+        at_value = {slot: index for index, (slot, _n, _p) in enumerate(self._common_columns)}
+        zero, none = len(positions), len(positions) + 1
+        self._count_cells: Callable[[list[str]], tuple[str, ...]] = (
+            operator.itemgetter(*positions) if len(positions) > 1 else _one_cell(positions[0])
+        )
+        self._lay_out: Callable[[tuple[int | None, ...]], tuple[int | None, ...]] = (
+            operator.itemgetter(
+                *(
+                    at_value.get(slot, none if default is None else zero)
+                    for slot, default in enumerate(_NO_COUNTS)
+                )
+            )
+        )
         self._identity_cells = operator.itemgetter(*self._at.values())
 
     _READERS: Final[dict[str, Callable[[Path, int, str, str], Any]]] = {
@@ -694,7 +735,7 @@ class RowParser:
     def values(self, number: int, cells: list[str]) -> RowValues | None:
         """The row's checked values (None for a blank row, which ends the table)."""
         path, width = self.path, self.width
-        if not any(cells[:width]):
+        if not (cells and cells[0]) and not any(cells[:width]):
             return None
         if len(cells) < width:
             raise ImportFileError(
@@ -720,13 +761,23 @@ class RowParser:
                     self._observed.clear()
                 seen = self._observed[text] = moment[0]
             observed = seen
-        counts: dict[str, int | None] = {}
-        for count, (name, position) in self._count_columns:
-            text = cells[position]
-            if text.isdigit() and text.isascii():
-                counts[count] = int(text)
-            else:
-                counts[count] = parse_count(path, number, name, text)
+        # The counts in COMMON_COUNTS order, as a snapshot holds them (no data: 0, and None
+        # for followers gained): one list per row, no dict.
+        texts = self._count_cells(cells)
+        joined = "".join(texts)
+        if all(texts) and joined.isdigit() and joined.isascii():
+            common = self._lay_out((*map(int, texts), 0, None))
+        else:
+            laid = list(_NO_COUNTS)
+            for slot, name, position in self._common_columns:
+                text = cells[position]
+                if text.isdigit() and text.isascii():
+                    laid[slot] = int(text)
+                else:
+                    value = parse_count(path, number, name, text)
+                    if value is not None:
+                        laid[slot] = value
+            common = tuple(laid)
         extra: dict[str, Any] = {}
         if self.extra:
             readers = self._READERS
@@ -734,7 +785,9 @@ class RowParser:
                 value = readers[kind](path, number, name, cells[position])
                 if value is not None:
                     extra[metric] = value
-        return RowValues(number, identity, counts, extra, observed)
+        # tuple.__new__ makes the named tuple without its Python-level __new__ (one call
+        # less per row).
+        return tuple.__new__(RowValues, (number, identity, common, extra, observed))
 
     def __call__(self, number: int, cells: list[str]) -> ExportRow | None:
         """The row numbered ``number`` in the file, checked."""
@@ -742,6 +795,14 @@ class RowParser:
         if values is None:
             return None
         identity = values.identity
+        path = self.path
+        counts: dict[str, int | None] = {}
+        for count, (name, position) in self._count_columns:
+            text = cells[position]
+            if text.isdigit() and text.isascii():
+                counts[count] = int(text)
+            else:
+                counts[count] = parse_count(path, number, name, text)
         return ExportRow(
             file=self.path.name,
             row=number,
@@ -751,7 +812,7 @@ class RowParser:
             external_id=identity.external_id,
             published_at=identity.published_at,
             date_only=identity.date_only,
-            counts=values.counts,
+            counts=counts,
             extra=values.extra,
             format=self.layout.format,
             observed_at=values.observed_at,
@@ -769,14 +830,34 @@ class RowIdentity(NamedTuple):
     date_only: bool
 
 
+_NO_COUNTS: Final[tuple[int | None, ...]] = tuple(
+    None if name == "followers_gained" else 0 for name in COMMON_COUNTS
+)
+"""A snapshot's counts when a row gives none: 0, and None for followers gained."""
+
+
 class RowValues(NamedTuple):
-    """One row's checked values, as the bulk path reads them (no :class:`ExportRow` made)."""
+    """One row's checked values, as the bulk path reads them (no :class:`ExportRow` made).
+
+    ``common`` holds the row's counts in :data:`~libops.domain.values.COMMON_COUNTS` order
+    as a snapshot holds them (a count the row has no data for, or no column for: 0, and None
+    for followers gained); :attr:`counts` gives them by name.
+    """
 
     row: int
     identity: RowIdentity
-    counts: dict[str, int | None]
+    common: tuple[int | None, ...]
     extra: dict[str, Any]
     observed_at: datetime | None
+
+    @property
+    def counts(self) -> dict[str, int | None]:
+        """The row's counts by name (those it has a value for)."""
+        return {
+            name: value
+            for name, value in zip(COMMON_COUNTS, self.common, strict=True)
+            if value is not None
+        }
 
 
 _IDENTITY_CACHE: Final = 100_000
@@ -858,24 +939,24 @@ class CsvExport:
         with _open(path) as handle:
             text = io.TextIOWrapper(handle, encoding=self.encoding, newline="")
             reader = csv.reader(text)
-            parse: RowParser | None = None
             number = 0
             try:
                 for number, raw in enumerate(reader, start=1):
-                    if parse is None:
-                        if number == self.header_row:
-                            header = [c.strip() for c in raw]
-                            parse = RowParser(
-                                path, self.layout, number, header, self.zone, self.time_format
-                            )
-                        continue
-                    if number <= after:
-                        continue
-                    cells = list(map(str.strip, raw))
-                    row = parse.values(number, cells) if lean else parse(number, cells)
-                    if row is None:
-                        return  # a blank row ends the table
-                    yield row
+                    if number == self.header_row:
+                        header = [c.strip() for c in raw]
+                        break
+                else:
+                    return
+                parse = RowParser(path, self.layout, number, header, self.zone, self.time_format)
+                read = parse.values if lean else parse
+                strip = str.strip
+                # The rows up to ``after`` are read (to count them) but not parsed.
+                for number, raw in enumerate(reader, start=self.header_row + 1):
+                    if number > after:
+                        row = read(number, list(map(strip, raw)))
+                        if row is None:
+                            return  # a blank row ends the table
+                        yield row
             except csv.Error as error:
                 raise ImportFileError(
                     f"{path.name}, row {reader.line_num}: not readable CSV ({error})"

@@ -20,11 +20,12 @@ from libops import LibOps
 from libops.adapters.clock import ManualClock
 from libops.adapters.importers import read_export, stream_csv_export
 from libops.adapters.sandbox import SandboxPlatform
-from libops.application.bulk_imports import RecordImportBatch
+from libops.application.bulk_imports import RecordImportBatch, StartBulkImport
 from libops.cli import app
 from libops.domain.bulk import MetricImport
 from libops.domain.errors import (
     AmbiguousImportMatchError,
+    BulkImportError,
     FutureMetricsError,
     ImportFileError,
     StaleMetricsError,
@@ -396,6 +397,58 @@ class TestRefusals:
         message = self._refused(ready, admin, path, mapping, ImportFileError)
         assert message.startswith("cut.csv, row 9, column ")
         assert "the row ends early" in message
+
+
+class TestBatchesAsData:
+    """``import.bulk.batch`` can come as data (over HTTP, from an embedder), not only from
+    ``run_bulk``: its posts are checked against the store, and a bad one records nothing."""
+
+    def _batch(self, import_id: UUID, post: str, campaign: str | None) -> RecordImportBatch:
+        return RecordImportBatch(
+            import_id,
+            rows=(2,),
+            posts=(post,),
+            campaign_ids=(campaign,),
+            post_index=(0,),
+            times=("2026-04-02T00:00:00+00:00",),
+            time_index=(0,),
+            counts={"reads": (500,)},
+            extra={},
+            lowered=(),
+        )
+
+    def test_posts_are_checked(
+        self, ops: LibOps, later: ManualClock, admin: Actor, tmp_path: Path, mapping: Path
+    ) -> None:
+        labels = known_posts(ops, admin, tmp_path, mapping, 1)
+        [post_id] = labels
+        started = ops.execute(admin, StartBulkImport("x.csv", "ab" * 32, "weibo", 1))
+        draft = ops.posts.draft(
+            actors.PLANNER,
+            title="Draft",
+            body="Not out yet",
+            content_type="knowledge",
+            format="image_text",
+            variants=[PostVariant(Platform.WEIBO, "Not out yet")],
+        )
+        for bad, says in (
+            (("00000000-0000-4000-8000-000000000042", None), "which is not a post"),
+            (("not an id", None), "which is not a post"),
+            ((str(draft), None), "which is not published on weibo"),
+            ((str(post_id), "00000000-0000-4000-8000-00000000c0de"), "not its own (None)"),
+        ):
+            batch = self._batch(started, *bad)
+            found = refused(ops, BulkImportError, lambda: ops.execute(admin, batch))  # noqa: B023
+            assert says in str(found)
+        wechat = ops.execute(admin, StartBulkImport("y.csv", "cd" * 32, "wechat", 1))
+        found = refused(
+            ops,
+            BulkImportError,
+            lambda: ops.execute(admin, self._batch(wechat, str(post_id), None)),
+        )
+        assert "not published on wechat" in str(found)
+        ops.execute(admin, self._batch(started, str(post_id), None))
+        assert len(batch_events(ops)) == 1
 
 
 class TestResuming:

@@ -41,11 +41,12 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import PersistenceError
 
-from libops.application.commands import Command, CommandBus, command
+from libops.application.commands import Command, CommandBus, Context, command, handles
 from libops.application.drafts import get_post
 from libops.domain.bulk import BATCH_ROWS, MetricImport
 from libops.domain.errors import (
     AmbiguousImportMatchError,
+    BulkImportError,
     FutureMetricsError,
     ImportFileError,
     LibopsError,
@@ -132,11 +133,12 @@ class StartBulkImport(Command[UUID]):
     options: str = ""
 
 
-@command("import.bulk.batch", requires=("import.apply",), calls=MetricImport.record_batch)
+@command("import.bulk.batch", requires=("import.apply",))
 @attrs.frozen
 class RecordImportBatch(Command[None]):
     """Record one batch of a bulk import's snapshots, in columns (see
-    ``MetricImport.BatchRecorded``)."""
+    ``MetricImport.BatchRecorded``). Each of ``posts`` must be a post published on the
+    import's platform, with its own campaign in ``campaign_ids``."""
 
     import_id: UUID
     rows: tuple[int, ...]
@@ -148,6 +150,47 @@ class RecordImportBatch(Command[None]):
     counts: dict[str, tuple[int | None, ...]]
     extra: dict[str, tuple[int | str | None, ...]]
     lowered: tuple[str, ...]
+
+
+@handles(RecordImportBatch)
+def record_import_batch(ctx: Context, actor: Actor, command: RecordImportBatch) -> None:
+    """The batch's posts checked against the store (the command may come as data, over
+    HTTP, not only from :meth:`ImportService.run_bulk`), then recorded on the import."""
+    authorize_import(actor)
+    metric_import = ctx.load(MetricImport, command.import_id)
+    platform = metric_import.platform
+    if len(command.posts) != len(command.campaign_ids):
+        raise BulkImportError("a batch gives each of its posts one campaign id (or null)")
+    campaigns = dict(zip(command.posts, command.campaign_ids, strict=True))
+    for post_id, campaign_id in campaigns.items():
+        try:
+            post = ctx.load(Post, post_id)
+        except (UnknownIdError, ValueError) as unknown:
+            raise BulkImportError(f"a batch names {post_id!r}, which is not a post") from unknown
+        if (
+            platform not in post.platforms
+            or post.platform_status(platform) is not PlatformStatus.PUBLISHED
+        ):
+            raise BulkImportError(
+                f"a batch names post {post_id}, which is not published on {platform.value}"
+            )
+        own = None if post.campaign_id is None else str(post.campaign_id)
+        if campaign_id != own:
+            raise BulkImportError(
+                f"a batch gives post {post_id} the campaign {campaign_id}, not its own ({own})"
+            )
+    metric_import.record_batch(
+        actor,
+        rows=command.rows,
+        posts=command.posts,
+        campaign_ids=command.campaign_ids,
+        post_index=command.post_index,
+        times=command.times,
+        time_index=command.time_index,
+        counts=command.counts,
+        extra=command.extra,
+        lowered=command.lowered,
+    )
 
 
 @command("import.bulk.finish", requires=("import.apply",), calls=MetricImport.finish)

@@ -303,11 +303,115 @@ class TestPublishing:
         missing = browser(site, "chen.jie").get(f"/publishing/by-hand/{uuid4()}/mastodon")
         assert missing.status_code == 404
 
+    def test_retracting_leaves_a_take_down_task_that_staff_confirm(self, stored: LibOps) -> None:
+        site = stored
+        post = approved_post(site, "Gone <b>soon</b>", {"mastodon": "Toot", "weibo": "W"})
+        site.publishing.publish(OPERATOR, post, "weibo")
+        site.publishing.record_manual_publication(
+            OPERATOR, post, "mastodon", url="https://mastodon.social/@lib/9", external_id="9"
+        )
+        admin = browser(site, "chen.jie")
+        listed = admin.get("/publishing").text
+        assert 'action="/publishing/retract"' in section(listed, "published-list")
+        assert "No retracted post is left live." in listed
+        retracted = admin.submit(
+            "/publishing/retract", {"post_id": str(post), "reason": "Wrong date"}, "/publishing"
+        )
+        assert retracted.status_code == 200
+        assert "Retracted. Platforms where it is still to be taken down: 2." in retracted.text
+        assert site.posts.get(post).status.value == "retracting"
+        tasks = section(retracted.text, "take-down-list")
+        assert "Gone &lt;b&gt;soon&lt;/b&gt;" in tasks
+        assert "Mastodon <span" in tasks and "Weibo <span" in tasks  # (no take-down gateway)
+        assert 'action="/publishing/take-down"' in tasks
+        before = events(site)
+        refused = admin.submit(
+            "/publishing/take-down",
+            {"post_id": str(post), "platform": "mastodon", "note": "Deleted", "url": "ftp://x"},
+            "/publishing",
+        )
+        assert refused.status_code == 422
+        assert "http or https" in refused.text
+        assert events(site) == before
+        done = admin.submit(
+            "/publishing/take-down",
+            {
+                "post_id": str(post),
+                "platform": "mastodon",
+                "note": "Deleted by hand",
+                "url": "https://mastodon.social/@lib/9/deleted",
+            },
+            "/publishing",
+        )
+        assert done.status_code == 200
+        assert "Recorded as taken down on Mastodon." in done.text
+        assert "Mastodon <span" not in section(done.text, "take-down-list")
+        assert site.posts.get(post).status.value == "retracting"
+        admin.submit(
+            "/publishing/take-down",
+            {"post_id": str(post), "platform": "weibo", "note": "Deleted on Weibo"},
+            "/publishing",
+        )
+        assert "No retracted post is left live." in admin.get("/publishing").text
+        assert site.posts.get(post).status.value == "retracted"
+        assert site.posts.open_take_downs() == []
+
+    @pytest.mark.parametrize(
+        ("path", "form", "says"),
+        [
+            ("/publishing/retract", {"reason": ""}, "reason"),
+            ("/publishing/take-down", {"platform": "mastodon", "note": "x"}, "take-down"),
+            ("/publishing/take-down", {"platform": "", "note": "x"}, "Name the platform"),
+        ],
+    )
+    def test_bad_retractions_and_confirmations_record_nothing(
+        self, site: LibOps, path: str, form: dict[str, str], says: str
+    ) -> None:
+        post = approved_post(site, "Live", {"weibo": "W"})
+        site.publishing.publish(OPERATOR, post, "weibo")
+        admin = browser(site, "chen.jie")
+        before = events(site)
+        refused = admin.submit(path, {"post_id": str(post), **form}, "/publishing")
+        assert refused.status_code == 422
+        assert says in refused.text
+        assert events(site) == before
+
+    def test_only_those_allowed_retract_or_confirm(self, site: LibOps) -> None:
+        post = approved_post(site, "Live", {"mastodon": "Toot"})
+        site.publishing.record_manual_publication(
+            OPERATOR, post, "mastodon", url="https://mastodon.social/@lib/9", external_id="9"
+        )
+        for login in ("zhao.lei", "li.na"):
+            page = browser(site, login).get("/publishing").text
+            assert 'action="/publishing/retract"' not in page
+        before = events(site)
+        planner = browser(site, "li.na")
+        refused = planner.submit(
+            "/publishing/retract", {"post_id": str(post), "reason": "No"}, "/publishing"
+        )
+        assert refused.status_code == 403
+        assert events(site) == before
+        site.posts.retract(OPERATOR, post, "Wrong")
+        auditor = browser(site, "zhao.lei")
+        page = auditor.get("/publishing").text
+        assert "Live" in section(page, "take-down-list")
+        assert 'action="/publishing/take-down"' not in page
+        before = events(site)
+        refused = auditor.submit(
+            "/publishing/take-down",
+            {"post_id": str(post), "platform": "mastodon", "note": "x"},
+            "/publishing",
+        )
+        assert refused.status_code == 403
+        assert events(site) == before
+
     def test_in_chinese(self, site: LibOps) -> None:
         post = approved_post(site, "手动", {"mastodon": "嘟文"})
         admin = browser(site, "chen.jie")
         admin.submit("/language", {"lang": "zh"}, "/")
-        assert "待手动发布" in admin.get("/publishing").text
+        listed = admin.get("/publishing").text
+        assert "待手动发布" in listed
+        assert "没有仍在显示的已撤回帖子。" in listed
         handoff = admin.get(f"/publishing/by-hand/{post}/mastodon").text
         assert "复制文字" in handoff
         assert "登记为已发布" in handoff

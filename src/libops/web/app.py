@@ -625,6 +625,9 @@ class WebApp:
             error=error,
             may_publish=_may(page.person, "post.publish"),
             may_schedule=_may(page.person, "post.schedule"),
+            may_retract=_may(page.person, "post.retract"),
+            may_confirm=_may(page.person, "post.confirm_take_down"),
+            take_downs=publishing.take_downs(self.ops),
             platform_names=self._platform_names(page),
             zone=self.ops.posts.cadence.zone,
         )
@@ -676,6 +679,38 @@ class WebApp:
         if warnings:
             message += " " + "; ".join(str(w) for w in warnings)
         return self.publishing(page, message=message)
+
+    def retract(self, page: Page) -> Response:
+        """Retract a published post (``post.retract``): it comes down where a gateway can take
+        it down, and leaves a take-down task for staff elsewhere."""
+        authorize(page.person, "post.retract")
+        post_id = _uuid(page.form.get("post_id", ""))
+        reason = page.form.get("reason", "")
+        try:
+            self.ops.posts.retract(page.person, post_id, reason)
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        left = sum(1 for task in publishing.take_downs(self.ops) if task.post_id == str(post_id))
+        return self.publishing(page, message=_t(page, "publishing.retracted", n=left))
+
+    def confirm_take_down(self, page: Page) -> Response:
+        """Confirm that staff took a retracted post down by hand (``post.confirm_take_down``),
+        with a note and, if there is one, the address of the evidence."""
+        authorize(page.person, "post.confirm_take_down")
+        post_id, platform = self._target(page)
+        url = page.form.get("url", "").strip() or None
+        try:
+            self.ops.posts.confirm_take_down(
+                page.person, post_id, platform, note=page.form.get("note", ""), url=url
+            )
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        name = self._platform_names(page).get(platform, platform)
+        return self.publishing(page, message=_t(page, "publishing.taken_down", platform=name))
 
     def by_hand(self, page: Page) -> Response:
         authorize(page.person, "post.publish")
@@ -1181,6 +1216,10 @@ class WebApp:
             Route("/publishing", self.page(self.publishing)),
             Route("/publishing/publish", self.page(self.publish_now), methods=["POST"]),
             Route("/publishing/schedule", self.page(self.schedule), methods=["POST"]),
+            Route("/publishing/retract", self.page(self.retract), methods=["POST"]),
+            Route(
+                "/publishing/take-down", self.page(self.confirm_take_down), methods=["POST"]
+            ),
             Route(
                 "/publishing/by-hand/{post_id}/{platform}", self.page(self.by_hand), methods=both
             ),

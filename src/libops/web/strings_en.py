@@ -204,6 +204,22 @@ STRINGS: Final[dict[str, str]] = {
     "publishing.published_now": "Published on {platform}: {url}",
     "publishing.scheduled_done": "Scheduled for {at}.",
     "publishing.recorded": "Recorded as published on {platform}.",
+    # Take-downs and retracting (issue 16, part web2).
+    "publishing.take_downs": "To take down",
+    "publishing.take_downs_intro": "Retracted posts that may still be live on a platform. "
+    "Where no gateway can take a post down, take it down there yourself, then confirm it here.",
+    "publishing.none_take_downs": "No retracted post is left live.",
+    "publishing.take_down_why": "Why it is still live",
+    "publishing.take_down_by_hand": "To take down by hand:",
+    "publishing.take_down_gateway": "The gateway has not taken it down yet (retried by the "
+    "next tick):",
+    "publishing.take_down_note": "What you did",
+    "publishing.take_down_url": "Address of the evidence (optional)",
+    "publishing.take_down_confirm": "Confirm taken down",
+    "publishing.taken_down": "Recorded as taken down on {platform}.",
+    "publishing.retract": "Retract the post",
+    "publishing.retract_reason": "Reason",
+    "publishing.retracted": "Retracted. Platforms where it is still to be taken down: {n}.",
     "by_hand.title": "Publish by hand: {title} on {platform}",
     "by_hand.intro": "{platform} has no gateway in libops: publish this approved text there "
     "yourself, exactly as it is, then record the published post's address.",

@@ -203,6 +203,21 @@ STRINGS: Final[dict[str, str]] = {
     "publishing.published_now": "已在{platform}发布：{url}",
     "publishing.scheduled_done": "已排期到 {at}。",
     "publishing.recorded": "已登记为在{platform}发布。",
+    # Take-downs and retracting (issue 16, part web2).
+    "publishing.take_downs": "待撤下",
+    "publishing.take_downs_intro": "已撤回但可能仍在平台上显示的帖子。"
+    "没有接口能撤下的，请到该平台手动删除，再在这里确认。",
+    "publishing.none_take_downs": "没有仍在显示的已撤回帖子。",
+    "publishing.take_down_why": "仍在显示的原因",
+    "publishing.take_down_by_hand": "需手动撤下：",
+    "publishing.take_down_gateway": "接口尚未撤下（下次定时任务会重试）：",
+    "publishing.take_down_note": "处理说明",
+    "publishing.take_down_url": "证据地址（可选）",
+    "publishing.take_down_confirm": "确认已撤下",
+    "publishing.taken_down": "已登记为在{platform}撤下。",
+    "publishing.retract": "撤回帖子",
+    "publishing.retract_reason": "原因",
+    "publishing.retracted": "已撤回。仍需撤下的平台数：{n}。",
     "by_hand.title": "手动发布：{title}（{platform}）",
     "by_hand.intro": "libops 没有{platform}的接口：请把这段审核通过的文字原样发布到该平台，"
     "再登记发布后的地址。",

@@ -3,7 +3,9 @@ process: what each shows, who may use it, and that a bad input is refused record
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -322,7 +324,8 @@ class TestPublishing:
         assert site.posts.get(post).status.value == "retracting"
         tasks = section(retracted.text, "take-down-list")
         assert "Gone &lt;b&gt;soon&lt;/b&gt;" in tasks
-        assert "Mastodon <span" in tasks and "Weibo <span" in tasks  # (no take-down gateway)
+        assert "Mastodon <span" in tasks  # (neither has a gateway that can take posts down)
+        assert "Weibo <span" in tasks
         assert 'action="/publishing/take-down"' in tasks
         before = events(site)
         refused = admin.submit(
@@ -1018,6 +1021,8 @@ GET_PAGES = (
     "/budget",
     "/risks",
     "/activity",
+    "/report",
+    "/report/download?quarter=2026-Q2&format=html",
     "/public/contests",
 )
 REFUSED_PAGES = ("/review", "/posts/new", "/admin/users", "/publishing/by-hand/{by_hand}/mastodon")
@@ -1100,6 +1105,11 @@ class TestAuditor:
                 },
             ),
             (f"/review/{made['scheduled']}", {"decision": "approve"}),
+            ("/publishing/retract", {"post_id": made["failed"], "reason": "r"}),
+            (
+                "/publishing/take-down",
+                {"post_id": made["failed"], "platform": "weibo", "note": "n"},
+            ),
         ]
         for path, form in posts:
             refused = auditor.submit(path, form, "/activity")
@@ -1165,3 +1175,76 @@ def test_a_budget_owner_cannot_authorise_their_own_overspend(site: LibOps) -> No
     assert "The request is withdrawn." in withdrawn.text
     assert "Nothing waits for approval." in withdrawn.text
     assert events(site) == before
+
+
+class TestReport:
+    def test_an_auditor_downloads_the_report_in_each_format_and_language(
+        self, stored: LibOps
+    ) -> None:
+        site = stored
+        post = approved_post(site, "Spring <reading>", {"weibo": "Read with us"})
+        site.publishing.publish(OPERATOR, post, "weibo")
+        auditor = browser(site, "zhao.lei")
+        form = auditor.get("/report")
+        assert form.status_code == 200
+        assert 'href="/report"' in form.text
+        assert '<label for="report-quarter">' in form.text
+        before = events(site)
+        page = auditor.get("/report/download?quarter=2026-Q2&lang=en&format=html")
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        disposition = page.headers["content-disposition"]
+        assert disposition == 'attachment; filename="libops-report-2026-04-01-2026-06-30-en.html"'
+        assert "<!DOCTYPE html>" in page.text
+        assert "2026-04-01" in page.text
+        assert "Content-Security-Policy" in page.headers
+        chinese = auditor.get("/report/download?from=2026-04-01&to=2026-04-30&lang=zh")
+        assert chinese.status_code == 200
+        assert '<html lang="zh-CN">' in chinese.text
+        packed = auditor.get("/report/download?quarter=2026Q2&lang=en&format=md")
+        assert packed.headers["content-type"] == "application/zip"
+        with zipfile.ZipFile(io.BytesIO(packed.content)) as archive:
+            names = archive.namelist()
+            stem = "libops-report-2026-04-01-2026-06-30-en"
+            markdown = archive.read(f"{stem}/report.md").decode("utf-8")
+        linked = set(re.findall(r"\]\((charts/[\w-]+\.png)\)", markdown))
+        assert linked
+        assert {f"{stem}/{name}" for name in linked} <= set(names)
+        word = auditor.get("/report/download?lang=en&format=docx")
+        assert word.status_code == 200
+        assert word.content[:2] == b"PK"
+        assert 'filename="libops-report-en.docx"' in word.headers["content-disposition"]
+        assert events(site) == before
+
+    @pytest.mark.parametrize(
+        ("query", "says"),
+        [
+            ("quarter=2026-Q5", "a quarter is written like 2026-Q2"),
+            ("from=2026-04-01", "give both the first and the last day"),
+            ("from=2026-04-30&to=2026-04-01", "before it starts"),
+            ("from=April&to=2026-04-01", "YYYY-MM-DD"),
+            ("quarter=2026-Q2&from=2026-04-01&to=2026-04-02", "not both"),
+            ("lang=fr", "lang is one of en, zh"),
+            ("format=pdf", "format is one of html, md, docx"),
+        ],
+    )
+    def test_a_bad_choice_is_refused_and_records_nothing(
+        self, site: LibOps, query: str, says: str
+    ) -> None:
+        auditor = browser(site, "zhao.lei")
+        before = events(site)
+        refused = auditor.get(f"/report/download?{query}")
+        assert refused.status_code == 422
+        assert says in section(refused.text, "form-error")
+        assert 'id="report-form"' in refused.text
+        assert events(site) == before
+
+    def test_signed_out_goes_to_sign_in_and_the_form_in_chinese(self, site: LibOps) -> None:
+        page = browser(site).get("/report/download?format=html")
+        assert page.status_code == 303
+        assert page.headers["location"] == "/sign-in?next=/report/download"
+        admin = browser(site, "chen.jie")
+        admin.submit("/language", {"lang": "zh"}, "/")
+        form = admin.get("/report").text
+        assert "下载报告" in form
+        assert '<option value="zh" selected>' in form

@@ -14,6 +14,7 @@ import contextlib
 import hmac
 import logging
 import secrets
+import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ from starlette.routing import BaseRoute, Route
 import libops.web.budget as budget_forms
 import libops.web.calendar as calendar
 import libops.web.publishing as publishing
+import libops.web.report as report_forms
 from libops.application.authentication import Authentication
 from libops.application.queries import QUESTION_STATES
 from libops.bootstrap import LibOps
@@ -40,6 +42,7 @@ from libops.domain.budget import BudgetCategory, Override
 from libops.domain.errors import (
     AuthenticationError,
     CrossSiteRequestError,
+    InvalidValueError,
     LibopsError,
     LoginThrottledError,
     MalformedRequestError,
@@ -172,6 +175,7 @@ class WebApp:
         self.authentication = Authentication(ops)
         self.budget_requests = budget_forms.Requests(self._views, ops.app.clock.now)
         self.preferences = Preferences(self._views, frozenset(LANGUAGES))
+        self._report_lock = threading.Lock()  # building a report catches the views up
         self.templates = Environment(
             loader=PackageLoader("libops.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -241,6 +245,7 @@ class WebApp:
             nav.append(("/budget", t("nav.budget")))
             nav.append(("/risks", t("nav.risks")))
             nav.append(("/activity", t("nav.activity")))
+            nav.append(("/report", t("nav.report")))
             if _may(actor, "post.draft"):
                 nav.append(("/posts/new", t("nav.new_post")))
             if _may(actor, "user.add"):
@@ -1151,6 +1156,49 @@ class WebApp:
             zone=self.ops.posts.cadence.zone,
         )
 
+    # --- the report -----------------------------------------------------------------------
+
+    def report(self, page: Page) -> Response:
+        """The report's form: a period (a quarter, or a first and last day), a language and a
+        format. Reading the report needs no role beyond being signed in (as ``/v1/report``):
+        it reads only, and the role table has no command for it."""
+        return self.render(page, "report.html", form=page.request.query_params, error=None)
+
+    def download_report(self, page: Page) -> Response:
+        from libops.report import (
+            MissingCjkFontError,
+            build_report,
+            render_charts,
+            render_docx,
+            render_html,
+            render_markdown,
+        )
+
+        form = page.request.query_params
+        try:
+            chosen = report_forms.choice(form)
+            with self._report_lock:
+                built = build_report(self.ops, period=chosen.period, lang=chosen.lang)
+            if chosen.format == "html":
+                data = render_html(built).encode("utf-8")
+            else:
+                charts = render_charts(built)
+                if chosen.format == "md":
+                    markdown = render_markdown(built)
+                    data = report_forms.markdown_zip(markdown, charts, chosen.stem)
+                else:
+                    data = render_docx(built, charts=charts)
+        except (MissingCjkFontError, InvalidValueError, MalformedRequestError) as refused:
+            error = _t(page, "error.refused", detail=str(refused))
+            return self.render(page, "report.html", 422, form=form, error=error)
+        media, extension = report_forms.FORMATS[chosen.format]
+        name = f"{chosen.stem}.{extension}"
+        return Response(
+            data,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
     def users(self, page: Page) -> Response:
         authorize(page.person, "user.add")
         people = [self.ops.users.get(login) for login in self.ops.users.logins()]
@@ -1217,9 +1265,7 @@ class WebApp:
             Route("/publishing/publish", self.page(self.publish_now), methods=["POST"]),
             Route("/publishing/schedule", self.page(self.schedule), methods=["POST"]),
             Route("/publishing/retract", self.page(self.retract), methods=["POST"]),
-            Route(
-                "/publishing/take-down", self.page(self.confirm_take_down), methods=["POST"]
-            ),
+            Route("/publishing/take-down", self.page(self.confirm_take_down), methods=["POST"]),
             Route(
                 "/publishing/by-hand/{post_id}/{platform}", self.page(self.by_hand), methods=both
             ),
@@ -1234,6 +1280,8 @@ class WebApp:
             Route("/risks/identify", self.page(self.identify_risk), methods=["POST"]),
             Route("/risks/reassess", self.page(self.reassess_risk), methods=["POST"]),
             Route("/activity", self.page(self.activity)),
+            Route("/report", self.page(self.report)),
+            Route("/report/download", self.page(self.download_report)),
             Route("/admin/users", self.page(self.users)),
             Route("/public/contests", self.page(self.verify, signed_in=False)),
             Route("/public/contests/{contest_id}", self.page(self.verify, signed_in=False)),

@@ -378,4 +378,23 @@ STRINGS: Final[dict[str, str]] = {
     "activity.what": "What",
     "activity.summary": "Details",
     "activity.none": "Nothing is recorded yet.",
+    # The report to download (issue 16, part web2).
+    "nav.report": "Report",
+    "report.title": "The evaluation report",
+    "report.intro": "Download the evaluation report built from the store's views now. "
+    "Nothing is recorded. A PDF is written by `libops report --format pdf`.",
+    "report.period": "Period",
+    "report.period_note": "A quarter, or a first and a last day (Asia/Shanghai); "
+    "neither for everything recorded.",
+    "report.quarter": "Quarter (e.g. 2026-Q2)",
+    "report.from": "First day",
+    "report.to": "Last day",
+    "report.lang": "Language of the report",
+    "report.lang_en": "In English",
+    "report.lang_zh": "In Chinese (中文)",
+    "report.format": "Format",
+    "report.format_html": "HTML (one page, charts inside)",
+    "report.format_md": "Markdown with its charts (ZIP)",
+    "report.format_docx": "Word (.docx)",
+    "report.download": "Download the report",
 }

@@ -370,4 +370,22 @@ STRINGS: Final[dict[str, str]] = {
     "activity.what": "操作",
     "activity.summary": "详情",
     "activity.none": "还没有任何记录。",
+    # The report to download (issue 16, part web2).
+    "nav.report": "报告",
+    "report.title": "评估报告",
+    "report.intro": "下载根据当前数据生成的评估报告，不会记录任何内容。"
+    "PDF 请用 `libops report --format pdf` 生成。",
+    "report.period": "期间",
+    "report.period_note": "选择一个季度，或起止日期（北京时间）；都不填则包括全部记录。",
+    "report.quarter": "季度（如 2026-Q2）",
+    "report.from": "开始日期",
+    "report.to": "结束日期",
+    "report.lang": "报告语言",
+    "report.lang_en": "英文",
+    "report.lang_zh": "中文",
+    "report.format": "格式",
+    "report.format_html": "HTML（单页，含图表）",
+    "report.format_md": "Markdown 及图表（ZIP）",
+    "report.format_docx": "Word（.docx）",
+    "report.download": "下载报告",
 }

@@ -57,6 +57,7 @@ PAGES = (
     ("/risks", "chen.jie"),
     ("/activity", "zhao.lei"),
     ("/report", "zhao.lei"),
+    ("/imports", "chen.jie"),
 )
 DOWNLOADS = (("/report/download?quarter=2026-Q2&lang=en&format=html", "zhao.lei"),)
 """Files built on request (the whole report, its charts drawn): timed ``--download-runs``

@@ -9,15 +9,26 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from uuid import uuid4
 
+import httpx
 import pytest
 
-from libops import LibOps
+from libops import LibOps, Role
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
 from libops.domain.errors import PublishFailedError
-from tests.web.support import OPERATOR, PLANNER, Browser, add_team, approved_post, open_budget
+from tests.web.support import (
+    ADMIN,
+    OPERATOR,
+    PASSWORD,
+    PLANNER,
+    Browser,
+    add_team,
+    approved_post,
+    open_budget,
+)
 
 
 def events(ops: LibOps) -> int:
@@ -1025,7 +1036,13 @@ GET_PAGES = (
     "/report/download?quarter=2026-Q2&format=html",
     "/public/contests",
 )
-REFUSED_PAGES = ("/review", "/posts/new", "/admin/users", "/publishing/by-hand/{by_hand}/mastodon")
+REFUSED_PAGES = (
+    "/review",
+    "/posts/new",
+    "/admin/users",
+    "/publishing/by-hand/{by_hand}/mastodon",
+    "/imports",
+)
 
 
 class TestAuditor:
@@ -1106,6 +1123,7 @@ class TestAuditor:
             ),
             (f"/review/{made['scheduled']}", {"decision": "approve"}),
             ("/publishing/retract", {"post_id": made["failed"], "reason": "r"}),
+            ("/imports/run", {"upload": "x"}),
             (
                 "/publishing/take-down",
                 {"post_id": made["failed"], "platform": "weibo", "note": "n"},
@@ -1248,3 +1266,103 @@ class TestReport:
         form = admin.get("/report").text
         assert "下载报告" in form
         assert '<option value="zh" selected>' in form
+
+
+EXPORT = Path(__file__).parents[1] / "fixtures" / "exports" / "facebook_posts_export.csv"
+
+
+def upload(who: Browser, name: str, data: bytes, **fields: str) -> httpx.Response:
+    """Post ``data`` as the file ``name`` to the import preview, with the page's CSRF token."""
+    form = {"csrf": who.csrf("/imports"), **fields}
+    return who.request(
+        "POST",
+        "/imports/preview",
+        data=form,
+        files={"file": (name, data, "text/csv")},
+        headers={"Origin": who.origin},
+    )
+
+
+class TestImports:
+    def test_a_dry_run_preview_then_the_import_confirmed(self, stored: LibOps) -> None:
+        site = stored
+        admin = browser(site, "chen.jie")
+        form = admin.get("/imports")
+        assert form.status_code == 200
+        assert 'enctype="multipart/form-data"' in form.text
+        assert '<label for="import-file">' in form.text
+        before = events(site)
+        preview = upload(admin, "facebook_posts_export.csv", EXPORT.read_bytes())
+        assert preview.status_code == 200
+        assert "Dry run of facebook_posts_export.csv" in preview.text
+        assert "New: 5." in section(preview.text, "import-counts")
+        assert section(preview.text, "import-rows").count('class="import-new"') == 5
+        assert events(site) == before
+        key = re.search(r'name="upload" value="([^"]+)"', preview.text)
+        assert key is not None
+        assert "/tmp" not in preview.text  # (no path is sent to the browser)
+        done = admin.submit("/imports/run", {"upload": key[1]}, "/imports")
+        assert done.status_code == 200
+        assert "Imported facebook_posts_export.csv: 5 rows recorded." in done.text
+        assert events(site) > before
+        assert site.posts.list(platform="facebook").items
+        # The upload is used: confirming it again is refused and records nothing.
+        after = events(site)
+        again = admin.submit("/imports/run", {"upload": key[1]}, "/imports")
+        assert again.status_code == 422
+        assert "expired or was imported already" in again.text
+        assert events(site) == after
+
+    @pytest.mark.parametrize(
+        ("name", "data", "fields", "says"),
+        [
+            ("notes.txt", b"hello", {}, "an export is a .csv, .xls, .xlsx file"),
+            ("export.csv", b"just,some\n1,2\n", {}, "export.csv"),
+            ("export.csv", b"a,b\n", {"platform": "myspace"}, "platform is one of"),
+        ],
+    )
+    def test_a_bad_upload_is_refused_and_records_nothing(
+        self, site: LibOps, name: str, data: bytes, fields: dict[str, str], says: str
+    ) -> None:
+        admin = browser(site, "chen.jie")
+        before = events(site)
+        refused = upload(admin, name, data, **fields)
+        assert refused.status_code == 422
+        assert says in refused.text
+        assert events(site) == before
+        assert not list(site.web_app.state.web.uploads._waiting)  # type: ignore[attr-defined]
+
+    def test_another_persons_or_a_made_up_upload_is_refused(self, site: LibOps) -> None:
+        admin = browser(site, "chen.jie")
+        preview = upload(admin, "facebook_posts_export.csv", EXPORT.read_bytes())
+        key = re.search(r'name="upload" value="([^"]+)"', preview.text)
+        assert key is not None
+        site.users.add(ADMIN, login="he.yu", name="He Yu", roles=[Role.OPERATIONS_ADMIN])
+        site.users.set_password(ADMIN, login="he.yu", password=PASSWORD)
+        before = events(site)
+        other = browser(site, "he.yu")
+        for given in (key[1], "../../etc/passwd", ""):
+            refused = other.submit("/imports/run", {"upload": given}, "/imports")
+            assert refused.status_code == 422, given
+            assert "upload the file again" in refused.text
+        assert events(site) == before
+
+    def test_only_those_who_may_import_and_in_chinese(self, site: LibOps) -> None:
+        for login in ("zhao.lei", "li.na"):
+            who = browser(site, login)
+            assert who.get("/imports").status_code == 403
+            assert 'href="/imports"' not in who.get("/").text
+        before = events(site)
+        planner = browser(site, "li.na")
+        refused = planner.request(
+            "POST",
+            "/imports/preview",
+            data={"csrf": planner.csrf("/")},
+            files={"file": ("x.csv", EXPORT.read_bytes(), "text/csv")},
+            headers={"Origin": planner.origin},
+        )
+        assert refused.status_code == 403
+        assert events(site) == before
+        admin = browser(site, "chen.jie")
+        admin.submit("/language", {"lang": "zh"}, "/")
+        assert "上传导出文件" in admin.get("/imports").text

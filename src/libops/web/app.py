@@ -33,6 +33,7 @@ from starlette.routing import BaseRoute, Route
 
 import libops.web.budget as budget_forms
 import libops.web.calendar as calendar
+import libops.web.imports as import_forms
 import libops.web.publishing as publishing
 import libops.web.report as report_forms
 from libops.application.authentication import Authentication
@@ -153,6 +154,8 @@ class Page:
     lang: str
     session: Session | None = None
     actor: Actor | None = None
+    upload: tuple[str, bytes] | None = None
+    """A multipart form's file (its name and contents), on the pages that take one."""
 
     @property
     def person(self) -> Actor:
@@ -176,6 +179,7 @@ class WebApp:
         self.budget_requests = budget_forms.Requests(self._views, ops.app.clock.now)
         self.preferences = Preferences(self._views, frozenset(LANGUAGES))
         self._report_lock = threading.Lock()  # building a report catches the views up
+        self.uploads = import_forms.Uploads(ops.app.clock.now)
         self.templates = Environment(
             loader=PackageLoader("libops.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -188,7 +192,8 @@ class WebApp:
         }
 
     def close(self) -> None:
-        """Release the view-store connection."""
+        """Release the view-store connection and delete the uploads still waiting."""
+        self.uploads.close()
         self._views.close()
 
     # --- cookies and languages ----------------------------------------------------------
@@ -246,6 +251,8 @@ class WebApp:
             nav.append(("/risks", t("nav.risks")))
             nav.append(("/activity", t("nav.activity")))
             nav.append(("/report", t("nav.report")))
+            if _may(actor, "import.apply"):
+                nav.append(("/imports", t("nav.imports")))
             if _may(actor, "post.draft"):
                 nav.append(("/posts/new", t("nav.new_post")))
             if _may(actor, "user.add"):
@@ -268,20 +275,25 @@ class WebApp:
     # --- the wrapper every page goes through --------------------------------------------
 
     def page(
-        self, handler: Handler, *, signed_in: bool = True
+        self, handler: Handler, *, signed_in: bool = True, upload: bool = False
     ) -> Callable[[Request], Awaitable[Response]]:
         """``handler`` as an endpoint: its form read, its origin and CSRF token checked on
-        POST, its session found, its errors as pages, the security headers added."""
+        POST, its session found, its errors as pages, the security headers added.
+
+        ``upload``: the form is multipart with one file (``file``), up to
+        :data:`~libops.web.imports.MAX_UPLOAD` bytes."""
+        limit = import_forms.MAX_UPLOAD if upload else MAX_FORM
 
         async def endpoint(request: Request) -> Response:
             body = b""
             if request.method == "POST":
                 async for chunk in request.stream():
                     body += chunk
-                    if len(body) > MAX_FORM:
-                        too_large = f"the form is larger than {MAX_FORM} bytes"
+                    if len(body) > limit:
+                        too_large = f"the form is larger than {limit} bytes"
                         return self._secured(HTMLResponse(too_large, status_code=413))
-            response = await run_in_threadpool(self._run, handler, request, body, signed_in)
+            parsed = await _multipart(request, body) if upload and body else None
+            response = await run_in_threadpool(self._run, handler, request, body, signed_in, parsed)
             return self._secured(response)
 
         return endpoint
@@ -291,12 +303,24 @@ class WebApp:
         response.headers.update(SECURITY_HEADERS)
         return response
 
-    def _run(self, handler: Handler, request: Request, body: bytes, signed_in: bool) -> Response:
+    def _run(
+        self,
+        handler: Handler,
+        request: Request,
+        body: bytes,
+        signed_in: bool,
+        parsed: _Multipart | None = None,
+    ) -> Response:
         page = Page(request, {}, self.language(request))
         try:
             if request.method == "POST":
                 same_origin(request.headers)
-                page.form = _form(body)
+                if parsed is None:
+                    page.form = _form(body)
+                elif parsed.error is not None:
+                    raise MalformedRequestError(None, parsed.error)
+                else:
+                    page.form, page.upload = dict(parsed.fields), parsed.file
             if signed_in:
                 page.session = self.sessions.find(
                     request.cookies.get(self.cookie_name(SESSION_COOKIE))
@@ -1199,6 +1223,74 @@ class WebApp:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
+    # --- importing a platform export ---------------------------------------------------------
+
+    def imports(
+        self,
+        page: Page,
+        *,
+        preview: Any = None,
+        upload: import_forms.Upload | None = None,
+        done: Any = None,
+        error: str | None = None,
+    ) -> Response:
+        """Upload a platform's export for a dry run (``import.apply``: operations admins,
+        technical support), then confirm it."""
+        authorize(page.person, "import.apply")
+        return self.render(
+            page,
+            "imports.html",
+            422 if error else 200,
+            preview=preview,
+            upload=upload,
+            done=done,
+            error=error,
+            shown=import_forms.SHOWN,
+            limit_mb=import_forms.MAX_UPLOAD // (1024 * 1024),
+            platforms=[(p.id, self._platform_names(page).get(p.id, p.id)) for p in REGISTRY],
+        )
+
+    def preview_import(self, page: Page) -> Response:
+        authorize(page.person, "import.apply")
+        if page.upload is None:
+            return self.imports(page, error=_t(page, "imports.no_file"))
+        name, data = page.upload
+        platform = page.form.get("platform", "").strip() or None
+        if platform is not None:
+            platform = calendar.check_platform(platform)
+        matched_only = page.form.get("matched_only") == "yes"
+        try:
+            kept = self.uploads.keep(
+                page.person.id, name, data, platform=platform, matched_only=matched_only
+            )
+        except MalformedRequestError as refused:
+            return self.imports(page, error=str(refused))
+        try:
+            preview = self.ops.imports.preview(
+                kept.path, platform=platform, matched_only=matched_only
+            )
+        except (PermissionDeniedError, UnknownIdError):
+            self.uploads.drop(kept.key)
+            raise
+        except LibopsError as refused:
+            self.uploads.drop(kept.key)
+            return self.imports(page, error=str(refused))
+        return self.imports(page, preview=preview, upload=kept)
+
+    def run_import(self, page: Page) -> Response:
+        authorize(page.person, "import.apply")
+        kept = self.uploads.find(page.form.get("upload", ""), page.person.id)
+        try:
+            done = self.ops.imports.run(
+                page.person, kept.path, platform=kept.platform, matched_only=kept.matched_only
+            )
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.imports(page, error=str(refused))
+        self.uploads.drop(kept.key)
+        return self.imports(page, done=done)
+
     def users(self, page: Page) -> Response:
         authorize(page.person, "user.add")
         people = [self.ops.users.get(login) for login in self.ops.users.logins()]
@@ -1281,12 +1373,47 @@ class WebApp:
             Route("/risks/reassess", self.page(self.reassess_risk), methods=["POST"]),
             Route("/activity", self.page(self.activity)),
             Route("/report", self.page(self.report)),
+            Route("/imports", self.page(self.imports)),
+            Route(
+                "/imports/preview",
+                self.page(self.preview_import, upload=True),
+                methods=["POST"],
+            ),
+            Route("/imports/run", self.page(self.run_import), methods=["POST"]),
             Route("/report/download", self.page(self.download_report)),
             Route("/admin/users", self.page(self.users)),
             Route("/public/contests", self.page(self.verify, signed_in=False)),
             Route("/public/contests/{contest_id}", self.page(self.verify, signed_in=False)),
             Route("/static/{name}", self.static),
         ]
+
+
+@attrs.frozen
+class _Multipart:
+    fields: Mapping[str, str] = {}
+    file: tuple[str, bytes] | None = None
+    error: str | None = None
+
+
+async def _multipart(request: Request, body: bytes) -> _Multipart:
+    """A multipart form's text fields and its one file (``file``), read from ``body``."""
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(request.scope, receive).form(max_files=1, max_fields=20)
+    except Exception as error:  # (Starlette's own refusals: not multipart, too many parts)
+        return _Multipart(error=f"the form cannot be read: {getattr(error, 'detail', error)}")
+    try:
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        given = form.get("file")
+        found = None
+        if given is not None and not isinstance(given, str) and given.filename:
+            found = (given.filename, await given.read())
+        return _Multipart(fields, found)
+    finally:
+        await form.close()
 
 
 def _t(page: Page, key: str, **names: Any) -> str:

@@ -397,4 +397,37 @@ STRINGS: Final[dict[str, str]] = {
     "report.format_md": "Markdown with its charts (ZIP)",
     "report.format_docx": "Word (.docx)",
     "report.download": "Download the report",
+    # Importing a platform export (issue 16, part web2).
+    "nav.imports": "Import",
+    "imports.title": "Import a platform export",
+    "imports.upload": "Upload an export",
+    "imports.intro": "A platform's analytics export (.csv, .xls or .xlsx, up to {mb} MB): "
+    "first a dry run shows what would be recorded, then you confirm it. Rows match posts by "
+    "address or id, else by title and publishing time; rows matching none are recorded as "
+    "posts published outside libops.",
+    "imports.file": "Export file",
+    "imports.platform_choice": "Platform (to read only its layout)",
+    "imports.any_platform": "Recognise it from the file",
+    "imports.matched_only": "Skip rows that match no post",
+    "imports.preview_button": "Preview (records nothing)",
+    "imports.no_file": "Choose the export file to upload.",
+    "imports.preview": "Dry run of {file}: nothing recorded yet",
+    "imports.counts": "Matched: {matched}. New: {new}. Refused: {refused}. Skipped: {skipped}. "
+    "Account days: {account}.",
+    "imports.has_refused": "A refused row refuses the whole file: correct the rows above "
+    "and upload it again.",
+    "imports.confirm": "Import it ({changes} rows to record)",
+    "imports.recorded": "Imported {file}: {changes} rows recorded.",
+    "imports.more": "… and {n} more rows.",
+    "imports.row": "Row",
+    "imports.platform": "Platform",
+    "imports.post_title": "Title",
+    "imports.action": "What it does",
+    "imports.metrics": "Counts",
+    "imports.reason": "Post or reason",
+    "imports.action_matched": "matched",
+    "imports.action_new": "new post",
+    "imports.action_refused": "refused",
+    "imports.action_skipped": "skipped",
+    "imports.action_account": "account day",
 }

@@ -1037,6 +1037,7 @@ GET_PAGES = (
     "/public/contests",
 )
 REFUSED_PAGES = (
+    "/admin/sign-off",
     "/review",
     "/posts/new",
     "/admin/users",
@@ -1366,3 +1367,139 @@ class TestImports:
         admin = browser(site, "chen.jie")
         admin.submit("/language", {"lang": "zh"}, "/")
         assert "上传导出文件" in admin.get("/imports").text
+
+    def test_a_file_over_the_limit_is_refused_unread(self, site: LibOps) -> None:
+        from libops.web.imports import MAX_UPLOAD
+
+        admin = browser(site, "chen.jie")
+        before = events(site)
+        refused = upload(admin, "big.csv", b"x" * (MAX_UPLOAD + 1))
+        assert refused.status_code == 413
+        assert events(site) == before
+
+
+def in_review(ops: LibOps, title: str) -> str:
+    """A post drafted by Li Na and submitted for review (its id)."""
+    from libops.domain.values import PostVariant
+
+    post_id = ops.posts.draft(
+        PLANNER,
+        title=title,
+        body=f"{title}: the library's post.",
+        content_type="news",
+        format="image_text",
+        variants=[PostVariant("weibo", "Read with us")],
+    )
+    ops.posts.submit_for_review(PLANNER, post_id)
+    return str(post_id)
+
+
+def make_link(admin: Browser, post_id: str, login: str = "director") -> str:
+    made = admin.submit("/admin/sign-off", {"post_id": post_id, "login": login})
+    assert made.status_code == 200, made.text
+    found = re.search(r'id="signoff-link" readonly value="([^"]+)"', made.text)
+    assert found is not None
+    return found[1].removeprefix("https://libops.test")
+
+
+class TestSignOff:
+    @pytest.fixture
+    def director(self, site: LibOps) -> LibOps:
+        site.users.add(ADMIN, login="director", name="Director Wu", roles=[Role.REVIEWER])
+        return site
+
+    def test_a_director_approves_by_link_once(self, stored: LibOps) -> None:
+        site = stored
+        site.users.add(ADMIN, login="director", name="Director Wu", roles=[Role.REVIEWER])
+        post = in_review(site, "Spring <fair>")
+        admin = browser(site, "chen.jie")
+        link = make_link(admin, post)
+        assert link.startswith("/sign-off/")
+        assert link.removeprefix("/sign-off/") not in admin.get("/admin/sign-off").text
+        visitor = browser(site)  # no sign-in
+        page = visitor.get(link)
+        assert page.status_code == 200
+        assert "You are signing off as Director Wu." in page.text
+        assert "Spring &lt;fair&gt;" in page.text
+        before = events(site)
+        unchecked = visitor.post(link, {"decision": "approve"})
+        assert unchecked.status_code == 422
+        assert events(site) == before
+        approved = visitor.post(
+            link,
+            {"decision": "approve", "accuracy": "on", "copyright": "on", "privacy": "on"},
+        )
+        assert approved.status_code == 200
+        assert site.posts.get(post).status.value == "approved"
+        review = site.posts.get(post).reviews[-1]
+        assert review.reviewer_id == "director"
+        again = visitor.get(link)
+        assert again.status_code == 410
+        assert "has been used already" in again.text
+        after = events(site)
+        assert visitor.post(link, {"decision": "send_back", "comments": "x"}).status_code == 410
+        assert events(site) == after
+
+    def test_a_tampered_or_expired_link_is_refused(
+        self, director: LibOps, april: ManualClock
+    ) -> None:
+        site = director
+        post = in_review(site, "Fair")
+        link = make_link(browser(site, "chen.jie"), post)
+        visitor = browser(site)
+        tampered = link[:-1] + ("A" if link[-1] != "A" else "B")
+        for bad in (tampered, "/sign-off/short", "/sign-off/" + "x" * 43):
+            refused = visitor.get(bad)
+            assert refused.status_code == 410, bad
+            assert "this sign-off link is not valid" in refused.text
+        april.advance(timedelta(days=3, seconds=1))
+        expired = visitor.get(link)
+        assert expired.status_code == 410
+        assert "has expired" in expired.text
+        before = events(site)
+        assert visitor.post(link, {"decision": "approve"}).status_code == 410
+        assert events(site) == before
+
+    @pytest.mark.parametrize(
+        ("login", "says"),
+        [("li.na", "not an enabled user with the reviewer role"), ("nobody", "not an enabled")],
+    )
+    def test_a_bad_approver_is_refused(self, director: LibOps, login: str, says: str) -> None:
+        post = in_review(director, "Fair")
+        admin = browser(director, "chen.jie")
+        refused = admin.submit("/admin/sign-off", {"post_id": post, "login": login})
+        assert refused.status_code == 422
+        assert says in section(refused.text, "form-error")
+        assert 'id="signoff-link"' not in refused.text
+
+    def test_only_admins_make_links_and_in_chinese(self, director: LibOps) -> None:
+        post = in_review(director, "Fair")
+        for login in ("zhao.lei", "wang.fang"):
+            who = browser(director, login)
+            assert who.get("/admin/sign-off").status_code == 403
+            refused = who.submit("/admin/sign-off", {"post_id": post, "login": "director"}, "/")
+            assert refused.status_code == 403
+        assert not list(director.web_app.state.web._views.rows("web.signoffs"))  # type: ignore[attr-defined]
+        admin = browser(director, "chen.jie")
+        admin.submit("/language", {"lang": "zh"}, "/")
+        assert "生成链接" in admin.get("/admin/sign-off").text
+
+
+def test_sign_off_secrets_stay_out_of_the_access_log() -> None:
+    import logging
+
+    from libops.web.signoff import RedactSecrets
+
+    secret = "A" * 43
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:1", "GET", f"/sign-off/{secret}", "1.1", 200),
+        None,
+    )
+    assert RedactSecrets().filter(record)
+    assert secret not in record.getMessage()
+    assert "/sign-off/[secret]" in record.getMessage()

@@ -23,6 +23,7 @@ from libops.cli.common import StoreOption, reporting_errors, stdout
 from libops.domain.errors import InvalidValueError
 from libops.http import create_app
 from libops.web import mount_web
+from libops.web.signoff import keep_secrets_out_of_logs
 
 STORE_ENV: Final = "LIBOPS_SERVE_STORE"
 """The environment variable by which ``libops serve`` tells its workers the store's URL."""
@@ -42,6 +43,7 @@ def app_from_environment() -> Starlette:
     web = os.environ.get(WEB_ENV, "secure")
     if web != "off":
         mount_web(app, ops, secure_cookies=web != "plain-http")  # pages at /, beside /v1
+        keep_secrets_out_of_logs()  # sign-off links carry a secret in their path
     return app
 
 

@@ -36,6 +36,7 @@ import libops.web.calendar as calendar
 import libops.web.imports as import_forms
 import libops.web.publishing as publishing
 import libops.web.report as report_forms
+import libops.web.signoff as signoff
 from libops.application.authentication import Authentication
 from libops.application.queries import QUESTION_STATES
 from libops.bootstrap import LibOps
@@ -66,6 +67,7 @@ from libops.domain.values import (
     PlatformLimits,
     PostVariant,
     ReviewChecklist,
+    Role,
 )
 from libops.projections.activity import PAGE_SIZE as ACTIVITY_PAGE_SIZE
 from libops.projections.activity import expand, summarised
@@ -180,6 +182,7 @@ class WebApp:
         self.preferences = Preferences(self._views, frozenset(LANGUAGES))
         self._report_lock = threading.Lock()  # building a report catches the views up
         self.uploads = import_forms.Uploads(ops.app.clock.now)
+        self.signoffs = signoff.SignOffs(self._views, ops.app.clock.now)
         self.templates = Environment(
             loader=PackageLoader("libops.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -257,6 +260,7 @@ class WebApp:
                 nav.append(("/posts/new", t("nav.new_post")))
             if _may(actor, "user.add"):
                 nav.append(("/admin/users", t("nav.users")))
+                nav.append(("/admin/sign-off", t("nav.signoff")))
         nav.append(("/public/contests", t("nav.verify")))
         html = self.templates.get_template(template).render(
             t=t,
@@ -347,7 +351,8 @@ class WebApp:
             return self.error_page(page, 422, _t(page, "error.refused", detail=str(error)))
         except Exception:
             incident = uuid.uuid4().hex[:12]
-            log.exception("%s %s failed (incident %s)", request.method, request.url.path, incident)
+            path = signoff.redact(request.url.path)  # (a sign-off link's secret stays out)
+            log.exception("%s %s failed (incident %s)", request.method, path, incident)
             return self.error_page(page, 500, _t(page, "error.internal", incident=incident))
 
     def _actor(self, session: Session) -> Actor:
@@ -1291,6 +1296,96 @@ class WebApp:
         self.uploads.drop(kept.key)
         return self.imports(page, done=done)
 
+    # --- sign-off by link ----------------------------------------------------------------
+
+    def make_signoff(self, page: Page) -> Response:
+        """An operations admin makes a sign-off link for a post in review and an approver
+        (a user with the reviewer role): shown once."""
+        authorize(page.person, "user.add")
+        in_review = self.ops.posts.list(status="in_review", limit=POSTS_PAGE)
+        posts = [(item["id"], self._title(item)) for item in in_review.items]
+        approvers = []
+        for login in self.ops.users.logins():
+            user = self.ops.users.get(login)
+            if Role.REVIEWER in user.roles and not user.disabled:
+                approvers.append(user)
+        made = error = None
+        if page.request.method == "POST":
+            post_id = str(_uuid(page.form.get("post_id", "")))
+            login = page.form.get("login", "")
+            post = self.ops.posts.get(post_id)
+            if post.status is not PostStatus.IN_REVIEW:
+                error = _t(page, "signoff.not_in_review")
+            elif login not in {user.login for user in approvers}:
+                error = _t(page, "signoff.not_approver", login=login)
+            elif login in post.authors:
+                error = _t(page, "signoff.author", login=login)
+            else:
+                secret, link = self.signoffs.make(post_id, login, page.person.id)
+                made = (str(page.request.base_url) + "sign-off/" + secret, link, post.title)
+        return self.render(
+            page,
+            "signoff_admin.html",
+            422 if error else 200,
+            posts=posts,
+            approvers=approvers,
+            made=made,
+            error=error,
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    def use_signoff(self, page: Page) -> Response:
+        """The approver's page (no sign-in): the post, approve or send back, once."""
+        secret = page.request.path_params["secret"]
+        try:
+            link = self.signoffs.find(secret)
+        except MalformedRequestError as refused:
+            return self.error_page(page, 410, str(refused))
+        approver = self.ops.users.get(link.login)
+        post = self.ops.posts.get(link.post_id)
+        error = None
+        if page.request.method == "POST":
+            decision = page.form.get("decision")
+            if decision not in ("approve", "send_back"):
+                raise MalformedRequestError(
+                    "decision", f"decision is approve or send_back, not {decision!r}"
+                )
+            checklist = ReviewChecklist(
+                accuracy=page.form.get("accuracy") == "on",
+                copyright=page.form.get("copyright") == "on",
+                privacy=page.form.get("privacy") == "on",
+            )
+            try:
+                claimed = self.signoffs.claim(secret)
+            except MalformedRequestError as refused:
+                return self.error_page(page, 410, str(refused))
+            try:
+                self.ops.posts.review(
+                    approver.actor(),
+                    link.post_id,
+                    checklist,
+                    approve=decision == "approve",
+                    comments=page.form.get("comments", ""),
+                )
+            except LibopsError as refused:
+                self.signoffs.give_back(claimed)
+                error = str(refused)
+            else:
+                done = "review.done_approved" if decision == "approve" else "review.done_sent_back"
+                return self.render(page, "signoff_done.html", message=_t(page, done))
+        return self.render(
+            page,
+            "signoff.html",
+            422 if error else 200,
+            post=post,
+            approver=approver,
+            link=link,
+            error=error,
+            form=page.form,
+            platform_names=self._platform_names(page),
+            zone=self.ops.posts.cadence.zone,
+        )
+
     def users(self, page: Page) -> Response:
         authorize(page.person, "user.add")
         people = [self.ops.users.get(login) for login in self.ops.users.logins()]
@@ -1382,6 +1477,12 @@ class WebApp:
             Route("/imports/run", self.page(self.run_import), methods=["POST"]),
             Route("/report/download", self.page(self.download_report)),
             Route("/admin/users", self.page(self.users)),
+            Route("/admin/sign-off", self.page(self.make_signoff), methods=both),
+            Route(
+                "/sign-off/{secret}",
+                self.page(self.use_signoff, signed_in=False),
+                methods=both,
+            ),
             Route("/public/contests", self.page(self.verify, signed_in=False)),
             Route("/public/contests/{contest_id}", self.page(self.verify, signed_in=False)),
             Route("/static/{name}", self.static),

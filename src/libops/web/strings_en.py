@@ -430,4 +430,25 @@ STRINGS: Final[dict[str, str]] = {
     "imports.action_refused": "refused",
     "imports.action_skipped": "skipped",
     "imports.action_account": "account day",
+    # Sign-off by link (issue 16, part web2).
+    "nav.signoff": "Sign-off links",
+    "signoff.admin_title": "Sign-off by link",
+    "signoff.intro": "A link for an approver outside the team (a user with the reviewer role "
+    "who does not sign in) to approve or send back one post in review. It works once, for 3 "
+    "days, and is shown only here, once: send it to them yourself.",
+    "signoff.post": "Post in review",
+    "signoff.approver": "Approver",
+    "signoff.make": "Make the link",
+    "signoff.no_posts": "No post is in review.",
+    "signoff.no_approvers": "No enabled user holds the reviewer role: add the approver as a "
+    "user with that role first.",
+    "signoff.made": "Link for {title}, for {login}",
+    "signoff.made_note": "Copy it now: it is not shown again. It can be used once, until {at}.",
+    "signoff.link": "The sign-off link",
+    "signoff.not_in_review": "This post is not in review.",
+    "signoff.not_approver": "{login} is not an enabled user with the reviewer role.",
+    "signoff.author": "{login} wrote or revised this post and cannot sign it off.",
+    "signoff.title": "Sign off: {title}",
+    "signoff.as": "You are signing off as {name}. This link works once, until {at}.",
+    "signoff.done_title": "Signed off",
 }

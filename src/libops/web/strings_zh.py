@@ -419,4 +419,24 @@ STRINGS: Final[dict[str, str]] = {
     "imports.action_refused": "被拒",
     "imports.action_skipped": "跳过",
     "imports.action_account": "账号日数据",
+    # Sign-off by link (issue 16, part web2).
+    "nav.signoff": "签批链接",
+    "signoff.admin_title": "链接签批",
+    "signoff.intro": "为团队外的审批人（有审核员角色但不登录的用户）生成一个链接，"
+    "用于批准或退回一篇待审核的帖子。链接只能用一次，有效期 3 天，且只在这里显示一次："
+    "请自行发给对方。",
+    "signoff.post": "待审核的帖子",
+    "signoff.approver": "审批人",
+    "signoff.make": "生成链接",
+    "signoff.no_posts": "没有待审核的帖子。",
+    "signoff.no_approvers": "没有启用的审核员用户：请先把审批人添加为有该角色的用户。",
+    "signoff.made": "{title} 的链接，审批人 {login}",
+    "signoff.made_note": "请现在复制：之后不再显示。可使用一次，有效至 {at}。",
+    "signoff.link": "签批链接",
+    "signoff.not_in_review": "这篇帖子不在审核中。",
+    "signoff.not_approver": "{login} 不是启用的审核员用户。",
+    "signoff.author": "{login} 撰写或修改过这篇帖子，不能签批。",
+    "signoff.title": "签批：{title}",
+    "signoff.as": "您正以 {name} 的身份签批。此链接只能用一次，有效至 {at}。",
+    "signoff.done_title": "已签批",
 }

@@ -59,6 +59,7 @@ PAGES = (
     ("/report", "zhao.lei"),
     ("/imports", "chen.jie"),
     ("/admin/sign-off", "chen.jie"),
+    ("/admin/tokens", "chen.jie"),
 )
 DOWNLOADS = (("/report/download?quarter=2026-Q2&lang=en&format=html", "zhao.lei"),)
 """Files built on request (the whole report, its charts drawn): timed ``--download-runs``

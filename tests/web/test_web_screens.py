@@ -1038,6 +1038,7 @@ GET_PAGES = (
 )
 REFUSED_PAGES = (
     "/admin/sign-off",
+    "/admin/tokens",
     "/review",
     "/posts/new",
     "/admin/users",
@@ -1125,6 +1126,7 @@ class TestAuditor:
             (f"/review/{made['scheduled']}", {"decision": "approve"}),
             ("/publishing/retract", {"post_id": made["failed"], "reason": "r"}),
             ("/imports/run", {"upload": "x"}),
+            ("/admin/tokens/issue", {"login": "zhao.lei", "expires_days": "5"}),
             (
                 "/publishing/take-down",
                 {"post_id": made["failed"], "platform": "weibo", "note": "n"},
@@ -1503,3 +1505,73 @@ def test_sign_off_secrets_stay_out_of_the_access_log() -> None:
     assert RedactSecrets().filter(record)
     assert secret not in record.getMessage()
     assert "/sign-off/[secret]" in record.getMessage()
+
+
+class TestTokens:
+    def test_an_admin_issues_a_token_shown_once_and_revokes_it(self, stored: LibOps) -> None:
+        site = stored
+        admin = browser(site, "chen.jie")
+        page = admin.get("/admin/tokens")
+        assert page.status_code == 200
+        assert '<label for="token-days">' in page.text
+        issued = admin.submit(
+            "/admin/tokens/issue",
+            {
+                "login": "zhao.lei",
+                "role_auditor": "on",
+                "expires_days": "30",
+                "label": "Audit <script>",
+            },
+            "/admin/tokens",
+        )
+        assert issued.status_code == 200
+        found = re.search(r'id="token-text" readonly value="([^"]+)"', issued.text)
+        assert found is not None
+        secret = found[1]
+        assert "Audit &lt;script&gt;" in section(issued.text, "token-list")
+        (token,) = site.users.get("zhao.lei").tokens.values()
+        assert token.roles == frozenset({Role.AUDITOR})
+        assert secret not in admin.get("/admin/tokens").text  # shown once
+        revoked = admin.submit(
+            "/admin/tokens/revoke",
+            {"login": "zhao.lei", "token_id": token.token_id},
+            "/admin/tokens",
+        )
+        assert revoked.status_code == 200
+        assert f"Token {token.token_id} of zhao.lei revoked." in revoked.text
+        assert site.users.get("zhao.lei").tokens[token.token_id].revoked
+
+    @pytest.mark.parametrize(
+        ("path", "form", "says"),
+        [
+            ("/admin/tokens/issue", {"login": "zhao.lei", "expires_days": "lots"}, "not a number"),
+            ("/admin/tokens/issue", {"login": "zhao.lei", "expires_days": "400"}, "366"),
+            (
+                "/admin/tokens/issue",
+                {"login": "zhao.lei", "expires_days": "5", "role_operations_admin": "on"},
+                "operations",
+            ),
+            ("/admin/tokens/revoke", {"login": "zhao.lei", "token_id": "nope"}, "nope"),
+        ],
+    )
+    def test_a_bad_form_is_refused_and_records_nothing(
+        self, site: LibOps, path: str, form: dict[str, str], says: str
+    ) -> None:
+        admin = browser(site, "chen.jie")
+        before = events(site)
+        refused = admin.submit(path, form, "/admin/tokens")
+        assert refused.status_code in (404, 422), refused.text
+        assert says in refused.text
+        assert events(site) == before
+
+    def test_only_admins(self, site: LibOps) -> None:
+        for login in ("zhao.lei", "wang.fang"):
+            who = browser(site, login)
+            assert who.get("/admin/tokens").status_code == 403
+            before = events(site)
+            refused = who.submit("/admin/tokens/issue", {"login": login, "expires_days": "5"}, "/")
+            assert refused.status_code == 403
+            assert events(site) == before
+        admin = browser(site, "chen.jie")
+        admin.submit("/language", {"lang": "zh"}, "/")
+        assert "签发令牌" in admin.get("/admin/tokens").text

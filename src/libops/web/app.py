@@ -261,6 +261,7 @@ class WebApp:
             if _may(actor, "user.add"):
                 nav.append(("/admin/users", t("nav.users")))
                 nav.append(("/admin/sign-off", t("nav.signoff")))
+                nav.append(("/admin/tokens", t("nav.tokens")))
         nav.append(("/public/contests", t("nav.verify")))
         html = self.templates.get_template(template).render(
             t=t,
@@ -1386,6 +1387,63 @@ class WebApp:
             zone=self.ops.posts.cadence.zone,
         )
 
+    # --- API tokens ---------------------------------------------------------------------
+
+    def tokens(
+        self,
+        page: Page,
+        *,
+        issued: Any = None,
+        message: str | None = None,
+        error: str | None = None,
+    ) -> Response:
+        """Operations admins list, issue (shown once) and revoke the users' API tokens."""
+        authorize(page.person, "user.add")
+        people = [self.ops.users.get(login) for login in self.ops.users.logins()]
+        return self.render(
+            page,
+            "tokens.html",
+            422 if error else 200,
+            people=people,
+            issued=issued,
+            message=message,
+            error=error,
+            roles=sorted(Role, key=lambda role: role.value),
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    def issue_token(self, page: Page) -> Response:
+        authorize(page.person, "user.add")
+        login = page.form.get("login", "")
+        chosen = [role.value for role in Role if page.form.get(f"role_{role.value}") == "on"]
+        days_text = page.form.get("expires_days", "").strip()
+        if not (days_text.isascii() and days_text.isdigit() and len(days_text) <= 4):
+            return self.tokens(page, error=_t(page, "tokens.bad_days", days=days_text[:20]))
+        try:
+            issued = self.ops.users.issue_token(
+                page.person,
+                login=login,
+                roles=chosen or None,
+                expires_days=int(days_text),
+                label=page.form.get("label", ""),
+            )
+        except PermissionDeniedError:
+            raise
+        except LibopsError as refused:
+            return self.tokens(page, error=str(refused))
+        return self.tokens(page, issued=(login, issued))
+
+    def revoke_token(self, page: Page) -> Response:
+        authorize(page.person, "user.add")
+        login, token_id = page.form.get("login", ""), page.form.get("token_id", "")
+        try:
+            self.ops.users.revoke_token(page.person, login=login, token_id=token_id)
+        except PermissionDeniedError:
+            raise
+        except LibopsError as refused:
+            return self.tokens(page, error=str(refused))
+        return self.tokens(page, message=_t(page, "tokens.revoked", token=token_id, login=login))
+
     def users(self, page: Page) -> Response:
         authorize(page.person, "user.add")
         people = [self.ops.users.get(login) for login in self.ops.users.logins()]
@@ -1478,6 +1536,9 @@ class WebApp:
             Route("/report/download", self.page(self.download_report)),
             Route("/admin/users", self.page(self.users)),
             Route("/admin/sign-off", self.page(self.make_signoff), methods=both),
+            Route("/admin/tokens", self.page(self.tokens)),
+            Route("/admin/tokens/issue", self.page(self.issue_token), methods=["POST"]),
+            Route("/admin/tokens/revoke", self.page(self.revoke_token), methods=["POST"]),
             Route(
                 "/sign-off/{secret}",
                 self.page(self.use_signoff, signed_in=False),

@@ -451,4 +451,22 @@ STRINGS: Final[dict[str, str]] = {
     "signoff.title": "Sign off: {title}",
     "signoff.as": "You are signing off as {name}. This link works once, until {at}.",
     "signoff.done_title": "Signed off",
+    # API tokens for admins (issue 16, part web2).
+    "nav.tokens": "API tokens",
+    "tokens.title": "API tokens",
+    "tokens.token": "Token",
+    "tokens.expires": "Expires",
+    "tokens.label": "What it is for",
+    "tokens.is_revoked": "revoked",
+    "tokens.revoke": "Revoke",
+    "tokens.issue_title": "Issue a token",
+    "tokens.roles": "Roles of the token (none ticked: all the user's)",
+    "tokens.days": "Days until it expires (1 to 366)",
+    "tokens.issue": "Issue the token",
+    "tokens.issued": "Token {token} issued for {login}",
+    "tokens.issued_note": "Copy it now: only its hash is kept, it is not shown again. "
+    "It expires {at}.",
+    "tokens.secret": "The token",
+    "tokens.bad_days": "{days!r} is not a number of days (1 to 366).",
+    "tokens.revoked": "Token {token} of {login} revoked.",
 }

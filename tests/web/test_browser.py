@@ -537,3 +537,62 @@ def test_an_auditor_reads_everything_and_changes_nothing(
     with LibOps.open(store) as ops:
         after = ops.app.recorder.max_notification_id()
     assert after == before
+
+
+# --- issue 16, the remaining screens (web2) ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sandboxed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``libops serve --gateway weibo=sandbox://`` on a store with the test team."""
+    folder = tmp_path_factory.mktemp("web-sandbox")
+    store = f"sqlite:///{folder}/libops.db"
+    with LibOps.open(store, migrate=True) as ops:
+        add_team(ops)
+    with running_server(
+        store,
+        options=["--plain-http-cookies", "--gateway", "weibo=sandbox://"],
+        log=folder / "serve.log",
+    ) as server:
+        yield server
+
+
+def test_drafted_approved_and_published_on_the_sandbox(browser: Any, sandboxed: Server) -> None:
+    planner, reviewer, admin = (Person(browser, sandboxed.base) for _ in range(3))
+    try:
+        planner.sign_in("li.na")
+        _draft(planner, "Sandbox journey", "The library's news.", "#读书日# 欢迎参加")
+        reviewer.sign_in("wang.fang")
+        review = reviewer.page
+        review.get_by_role("link", name="Review queue").click()
+        review.get_by_role("row", name="Sandbox journey").get_by_role("link").click()
+        for label in (
+            "The facts are accurate",
+            "Copyright is cleared",
+            "No personal data is exposed",
+        ):
+            review.get_by_label(label).check()
+        review.get_by_role("button", name="Approve").click()
+        assert review.inner_text("#done-message") == "Approved."
+        admin.sign_in("chen.jie")
+        page = admin.page
+        page.get_by_role("link", name="Publishing").click()
+        assert_labelled(page)
+        page.get_by_role("row", name="Sandbox journey").get_by_role(
+            "button", name="Publish now"
+        ).click()
+        page.wait_for_selector("#form-message")
+        assert page.inner_text("#form-message").startswith("Published on Weibo: https://")
+        assert "Sandbox journey" in page.inner_text("#published-list")
+        page.get_by_role("link", name="Dashboard").click()
+        assert page.get_by_role("row", name="Weibo").locator("td").first.inner_text() == "1"
+        admin.shot("sandbox-published-dashboard")
+        # The report of it, downloaded by the admin.
+        page.get_by_role("link", name="Report").click()
+        assert_labelled(page)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download the report").click()
+        assert download.value.suggested_filename == "libops-report-en.html"
+    finally:
+        for person in (planner, reviewer, admin):
+            person.close()

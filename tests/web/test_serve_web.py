@@ -25,13 +25,13 @@ def store(tmp_path: Path) -> str:
     return url
 
 
-def sign_in(client: httpx.Client, base: str) -> httpx.Response:
+def sign_in(client: httpx.Client, base: str, login: str = "li.na") -> httpx.Response:
     form = client.get("/sign-in")
     token = re.search(r'name="signin_token" value="([^"]+)"', form.text)
     assert token is not None
     return client.post(
         "/sign-in",
-        data={"login": "li.na", "password": PASSWORD, "signin_token": token[1]},
+        data={"login": login, "password": PASSWORD, "signin_token": token[1]},
         headers={"Origin": base},
     )
 
@@ -92,3 +92,42 @@ def test_plain_http_cookies_are_refused_with_allow_remote(store: str) -> None:
     )
     assert result.exit_code != 0
     assert "--plain-http-cookies" in result.output
+
+
+def test_with_a_sandbox_gateway_an_admin_publishes_from_the_web_app(
+    store: str, tmp_path: Path
+) -> None:
+    from tests.web.support import approved_post
+
+    with LibOps.open(store) as ops:
+        post = approved_post(ops, "Served", {"weibo": "Out now"})
+    with (
+        running_server(
+            store,
+            options=["--plain-http-cookies", "--gateway", "weibo=sandbox://"],
+            log=tmp_path / "serve.log",
+        ) as server,
+        httpx.Client(base_url=server.base) as client,
+    ):
+        assert sign_in(client, server.base, "chen.jie").status_code == 303
+        listed = client.get("/publishing").text
+        assert "Publish now" in listed
+        csrf = re.search(r'name="csrf" value="([^"]+)"', listed)
+        assert csrf is not None
+        done = client.post(
+            "/publishing/publish",
+            data={"csrf": csrf[1], "post_id": str(post), "platform": "weibo"},
+            headers={"Origin": server.base},
+        )
+        assert done.status_code == 200, server.output()
+        assert "Published on Weibo" in done.text
+    with LibOps.open(store) as ops:
+        assert ops.posts.get(post).receipt("weibo") is not None
+
+
+def test_a_wrong_gateway_is_a_usage_error(store: str) -> None:
+    result = CliRunner().invoke(
+        cli_app, ["serve", "--store", store, "--gateway", "weibo=ftp://example.org"]
+    )
+    assert result.exit_code == 2
+    assert "ftp://example.org" in result.output

@@ -3,19 +3,32 @@ process: what each shows, who may use it, and that a bad input is refused record
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from uuid import uuid4
 
+import httpx
 import pytest
 
-from libops import LibOps
+from libops import LibOps, Role
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
 from libops.domain.errors import PublishFailedError
-from tests.web.support import OPERATOR, PLANNER, Browser, add_team, approved_post, open_budget
+from tests.web.support import (
+    ADMIN,
+    OPERATOR,
+    PASSWORD,
+    PLANNER,
+    Browser,
+    add_team,
+    approved_post,
+    open_budget,
+)
 
 
 def events(ops: LibOps) -> int:
@@ -303,11 +316,116 @@ class TestPublishing:
         missing = browser(site, "chen.jie").get(f"/publishing/by-hand/{uuid4()}/mastodon")
         assert missing.status_code == 404
 
+    def test_retracting_leaves_a_take_down_task_that_staff_confirm(self, stored: LibOps) -> None:
+        site = stored
+        post = approved_post(site, "Gone <b>soon</b>", {"mastodon": "Toot", "weibo": "W"})
+        site.publishing.publish(OPERATOR, post, "weibo")
+        site.publishing.record_manual_publication(
+            OPERATOR, post, "mastodon", url="https://mastodon.social/@lib/9", external_id="9"
+        )
+        admin = browser(site, "chen.jie")
+        listed = admin.get("/publishing").text
+        assert 'action="/publishing/retract"' in section(listed, "published-list")
+        assert "No retracted post is left live." in listed
+        retracted = admin.submit(
+            "/publishing/retract", {"post_id": str(post), "reason": "Wrong date"}, "/publishing"
+        )
+        assert retracted.status_code == 200
+        assert "Retracted. Platforms where it is still to be taken down: 2." in retracted.text
+        assert site.posts.get(post).status.value == "retracting"
+        tasks = section(retracted.text, "take-down-list")
+        assert "Gone &lt;b&gt;soon&lt;/b&gt;" in tasks
+        assert "Mastodon <span" in tasks  # (neither has a gateway that can take posts down)
+        assert "Weibo <span" in tasks
+        assert 'action="/publishing/take-down"' in tasks
+        before = events(site)
+        refused = admin.submit(
+            "/publishing/take-down",
+            {"post_id": str(post), "platform": "mastodon", "note": "Deleted", "url": "ftp://x"},
+            "/publishing",
+        )
+        assert refused.status_code == 422
+        assert "http or https" in refused.text
+        assert events(site) == before
+        done = admin.submit(
+            "/publishing/take-down",
+            {
+                "post_id": str(post),
+                "platform": "mastodon",
+                "note": "Deleted by hand",
+                "url": "https://mastodon.social/@lib/9/deleted",
+            },
+            "/publishing",
+        )
+        assert done.status_code == 200
+        assert "Recorded as taken down on Mastodon." in done.text
+        assert "Mastodon <span" not in section(done.text, "take-down-list")
+        assert site.posts.get(post).status.value == "retracting"
+        admin.submit(
+            "/publishing/take-down",
+            {"post_id": str(post), "platform": "weibo", "note": "Deleted on Weibo"},
+            "/publishing",
+        )
+        assert "No retracted post is left live." in admin.get("/publishing").text
+        assert site.posts.get(post).status.value == "retracted"
+        assert site.posts.open_take_downs() == []
+
+    @pytest.mark.parametrize(
+        ("path", "form", "says"),
+        [
+            ("/publishing/retract", {"reason": ""}, "reason"),
+            ("/publishing/take-down", {"platform": "mastodon", "note": "x"}, "take-down"),
+            ("/publishing/take-down", {"platform": "", "note": "x"}, "Name the platform"),
+        ],
+    )
+    def test_bad_retractions_and_confirmations_record_nothing(
+        self, site: LibOps, path: str, form: dict[str, str], says: str
+    ) -> None:
+        post = approved_post(site, "Live", {"weibo": "W"})
+        site.publishing.publish(OPERATOR, post, "weibo")
+        admin = browser(site, "chen.jie")
+        before = events(site)
+        refused = admin.submit(path, {"post_id": str(post), **form}, "/publishing")
+        assert refused.status_code == 422
+        assert says in refused.text
+        assert events(site) == before
+
+    def test_only_those_allowed_retract_or_confirm(self, site: LibOps) -> None:
+        post = approved_post(site, "Live", {"mastodon": "Toot"})
+        site.publishing.record_manual_publication(
+            OPERATOR, post, "mastodon", url="https://mastodon.social/@lib/9", external_id="9"
+        )
+        for login in ("zhao.lei", "li.na"):
+            page = browser(site, login).get("/publishing").text
+            assert 'action="/publishing/retract"' not in page
+        before = events(site)
+        planner = browser(site, "li.na")
+        refused = planner.submit(
+            "/publishing/retract", {"post_id": str(post), "reason": "No"}, "/publishing"
+        )
+        assert refused.status_code == 403
+        assert events(site) == before
+        site.posts.retract(OPERATOR, post, "Wrong")
+        auditor = browser(site, "zhao.lei")
+        page = auditor.get("/publishing").text
+        assert "Live" in section(page, "take-down-list")
+        assert 'action="/publishing/take-down"' not in page
+        before = events(site)
+        refused = auditor.submit(
+            "/publishing/take-down",
+            {"post_id": str(post), "platform": "mastodon", "note": "x"},
+            "/publishing",
+        )
+        assert refused.status_code == 403
+        assert events(site) == before
+
     def test_in_chinese(self, site: LibOps) -> None:
         post = approved_post(site, "手动", {"mastodon": "嘟文"})
         admin = browser(site, "chen.jie")
         admin.submit("/language", {"lang": "zh"}, "/")
-        assert "待手动发布" in admin.get("/publishing").text
+        listed = admin.get("/publishing").text
+        assert "待手动发布" in listed
+        assert "没有仍在显示的已撤回帖子。" in listed
         handoff = admin.get(f"/publishing/by-hand/{post}/mastodon").text
         assert "复制文字" in handoff
         assert "登记为已发布" in handoff
@@ -914,9 +1032,19 @@ GET_PAGES = (
     "/budget",
     "/risks",
     "/activity",
+    "/report",
+    "/report/download?quarter=2026-Q2&format=html",
     "/public/contests",
 )
-REFUSED_PAGES = ("/review", "/posts/new", "/admin/users", "/publishing/by-hand/{by_hand}/mastodon")
+REFUSED_PAGES = (
+    "/admin/sign-off",
+    "/admin/tokens",
+    "/review",
+    "/posts/new",
+    "/admin/users",
+    "/publishing/by-hand/{by_hand}/mastodon",
+    "/imports",
+)
 
 
 class TestAuditor:
@@ -996,6 +1124,13 @@ class TestAuditor:
                 },
             ),
             (f"/review/{made['scheduled']}", {"decision": "approve"}),
+            ("/publishing/retract", {"post_id": made["failed"], "reason": "r"}),
+            ("/imports/run", {"upload": "x"}),
+            ("/admin/tokens/issue", {"login": "zhao.lei", "expires_days": "5"}),
+            (
+                "/publishing/take-down",
+                {"post_id": made["failed"], "platform": "weibo", "note": "n"},
+            ),
         ]
         for path, form in posts:
             refused = auditor.submit(path, form, "/activity")
@@ -1061,3 +1196,382 @@ def test_a_budget_owner_cannot_authorise_their_own_overspend(site: LibOps) -> No
     assert "The request is withdrawn." in withdrawn.text
     assert "Nothing waits for approval." in withdrawn.text
     assert events(site) == before
+
+
+class TestReport:
+    def test_an_auditor_downloads_the_report_in_each_format_and_language(
+        self, stored: LibOps
+    ) -> None:
+        site = stored
+        post = approved_post(site, "Spring <reading>", {"weibo": "Read with us"})
+        site.publishing.publish(OPERATOR, post, "weibo")
+        auditor = browser(site, "zhao.lei")
+        form = auditor.get("/report")
+        assert form.status_code == 200
+        assert 'href="/report"' in form.text
+        assert '<label for="report-quarter">' in form.text
+        before = events(site)
+        page = auditor.get("/report/download?quarter=2026-Q2&lang=en&format=html")
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        disposition = page.headers["content-disposition"]
+        assert disposition == 'attachment; filename="libops-report-2026-04-01-2026-06-30-en.html"'
+        assert "<!DOCTYPE html>" in page.text
+        assert "2026-04-01" in page.text
+        assert "Content-Security-Policy" in page.headers
+        chinese = auditor.get("/report/download?from=2026-04-01&to=2026-04-30&lang=zh")
+        assert chinese.status_code == 200
+        assert '<html lang="zh-CN">' in chinese.text
+        packed = auditor.get("/report/download?quarter=2026Q2&lang=en&format=md")
+        assert packed.headers["content-type"] == "application/zip"
+        with zipfile.ZipFile(io.BytesIO(packed.content)) as archive:
+            names = archive.namelist()
+            stem = "libops-report-2026-04-01-2026-06-30-en"
+            markdown = archive.read(f"{stem}/report.md").decode("utf-8")
+        linked = set(re.findall(r"\]\((charts/[\w-]+\.png)\)", markdown))
+        assert linked
+        assert {f"{stem}/{name}" for name in linked} <= set(names)
+        word = auditor.get("/report/download?lang=en&format=docx")
+        assert word.status_code == 200
+        assert word.content[:2] == b"PK"
+        assert 'filename="libops-report-en.docx"' in word.headers["content-disposition"]
+        assert events(site) == before
+
+    @pytest.mark.parametrize(
+        ("query", "says"),
+        [
+            ("quarter=2026-Q5", "a quarter is written like 2026-Q2"),
+            ("from=2026-04-01", "give both the first and the last day"),
+            ("from=2026-04-30&to=2026-04-01", "before it starts"),
+            ("from=April&to=2026-04-01", "YYYY-MM-DD"),
+            ("quarter=2026-Q2&from=2026-04-01&to=2026-04-02", "not both"),
+            ("lang=fr", "lang is one of en, zh"),
+            ("format=pdf", "format is one of html, md, docx"),
+        ],
+    )
+    def test_a_bad_choice_is_refused_and_records_nothing(
+        self, site: LibOps, query: str, says: str
+    ) -> None:
+        auditor = browser(site, "zhao.lei")
+        before = events(site)
+        refused = auditor.get(f"/report/download?{query}")
+        assert refused.status_code == 422
+        assert says in section(refused.text, "form-error")
+        assert 'id="report-form"' in refused.text
+        assert events(site) == before
+
+    def test_signed_out_goes_to_sign_in_and_the_form_in_chinese(self, site: LibOps) -> None:
+        page = browser(site).get("/report/download?format=html")
+        assert page.status_code == 303
+        assert page.headers["location"] == "/sign-in?next=/report/download"
+        admin = browser(site, "chen.jie")
+        admin.submit("/language", {"lang": "zh"}, "/")
+        form = admin.get("/report").text
+        assert "下载报告" in form
+        assert '<option value="zh" selected>' in form
+
+
+EXPORT = Path(__file__).parents[1] / "fixtures" / "exports" / "facebook_posts_export.csv"
+
+
+def upload(who: Browser, name: str, data: bytes, **fields: str) -> httpx.Response:
+    """Post ``data`` as the file ``name`` to the import preview, with the page's CSRF token."""
+    form = {"csrf": who.csrf("/imports"), **fields}
+    return who.request(
+        "POST",
+        "/imports/preview",
+        data=form,
+        files={"file": (name, data, "text/csv")},
+        headers={"Origin": who.origin},
+    )
+
+
+class TestImports:
+    def test_a_dry_run_preview_then_the_import_confirmed(self, stored: LibOps) -> None:
+        site = stored
+        admin = browser(site, "chen.jie")
+        form = admin.get("/imports")
+        assert form.status_code == 200
+        assert 'enctype="multipart/form-data"' in form.text
+        assert '<label for="import-file">' in form.text
+        before = events(site)
+        preview = upload(admin, "facebook_posts_export.csv", EXPORT.read_bytes())
+        assert preview.status_code == 200
+        assert "Dry run of facebook_posts_export.csv" in preview.text
+        assert "New: 5." in section(preview.text, "import-counts")
+        assert section(preview.text, "import-rows").count('class="import-new"') == 5
+        assert events(site) == before
+        key = re.search(r'name="upload" value="([^"]+)"', preview.text)
+        assert key is not None
+        assert "/tmp" not in preview.text  # (no path is sent to the browser)
+        done = admin.submit("/imports/run", {"upload": key[1]}, "/imports")
+        assert done.status_code == 200
+        assert "Imported facebook_posts_export.csv: 5 rows recorded." in done.text
+        assert events(site) > before
+        assert site.posts.list(platform="facebook").items
+        # The upload is used: confirming it again is refused and records nothing.
+        after = events(site)
+        again = admin.submit("/imports/run", {"upload": key[1]}, "/imports")
+        assert again.status_code == 422
+        assert "expired or was imported already" in again.text
+        assert events(site) == after
+
+    @pytest.mark.parametrize(
+        ("name", "data", "fields", "says"),
+        [
+            ("notes.txt", b"hello", {}, "an export is a .csv, .xls, .xlsx file"),
+            ("export.csv", b"just,some\n1,2\n", {}, "export.csv"),
+            ("export.csv", b"a,b\n", {"platform": "myspace"}, "platform is one of"),
+        ],
+    )
+    def test_a_bad_upload_is_refused_and_records_nothing(
+        self, site: LibOps, name: str, data: bytes, fields: dict[str, str], says: str
+    ) -> None:
+        admin = browser(site, "chen.jie")
+        before = events(site)
+        refused = upload(admin, name, data, **fields)
+        assert refused.status_code == 422
+        assert says in refused.text
+        assert events(site) == before
+        assert not list(site.web_app.state.web.uploads._waiting)  # type: ignore[attr-defined]
+
+    def test_another_persons_or_a_made_up_upload_is_refused(self, site: LibOps) -> None:
+        admin = browser(site, "chen.jie")
+        preview = upload(admin, "facebook_posts_export.csv", EXPORT.read_bytes())
+        key = re.search(r'name="upload" value="([^"]+)"', preview.text)
+        assert key is not None
+        site.users.add(ADMIN, login="he.yu", name="He Yu", roles=[Role.OPERATIONS_ADMIN])
+        site.users.set_password(ADMIN, login="he.yu", password=PASSWORD)
+        before = events(site)
+        other = browser(site, "he.yu")
+        for given in (key[1], "../../etc/passwd", ""):
+            refused = other.submit("/imports/run", {"upload": given}, "/imports")
+            assert refused.status_code == 422, given
+            assert "upload the file again" in refused.text
+        assert events(site) == before
+
+    def test_only_those_who_may_import_and_in_chinese(self, site: LibOps) -> None:
+        for login in ("zhao.lei", "li.na"):
+            who = browser(site, login)
+            assert who.get("/imports").status_code == 403
+            assert 'href="/imports"' not in who.get("/").text
+        before = events(site)
+        planner = browser(site, "li.na")
+        refused = planner.request(
+            "POST",
+            "/imports/preview",
+            data={"csrf": planner.csrf("/")},
+            files={"file": ("x.csv", EXPORT.read_bytes(), "text/csv")},
+            headers={"Origin": planner.origin},
+        )
+        assert refused.status_code == 403
+        assert events(site) == before
+        admin = browser(site, "chen.jie")
+        admin.submit("/language", {"lang": "zh"}, "/")
+        assert "上传导出文件" in admin.get("/imports").text
+
+    def test_a_file_over_the_limit_is_refused_unread(self, site: LibOps) -> None:
+        from libops.web.imports import MAX_UPLOAD
+
+        admin = browser(site, "chen.jie")
+        before = events(site)
+        refused = upload(admin, "big.csv", b"x" * (MAX_UPLOAD + 1))
+        assert refused.status_code == 413
+        assert events(site) == before
+
+
+def in_review(ops: LibOps, title: str) -> str:
+    """A post drafted by Li Na and submitted for review (its id)."""
+    from libops.domain.values import PostVariant
+
+    post_id = ops.posts.draft(
+        PLANNER,
+        title=title,
+        body=f"{title}: the library's post.",
+        content_type="news",
+        format="image_text",
+        variants=[PostVariant("weibo", "Read with us")],
+    )
+    ops.posts.submit_for_review(PLANNER, post_id)
+    return str(post_id)
+
+
+def make_link(admin: Browser, post_id: str, login: str = "director") -> str:
+    made = admin.submit("/admin/sign-off", {"post_id": post_id, "login": login})
+    assert made.status_code == 200, made.text
+    found = re.search(r'id="signoff-link" readonly value="([^"]+)"', made.text)
+    assert found is not None
+    return found[1].removeprefix("https://libops.test")
+
+
+class TestSignOff:
+    @pytest.fixture
+    def director(self, site: LibOps) -> LibOps:
+        site.users.add(ADMIN, login="director", name="Director Wu", roles=[Role.REVIEWER])
+        return site
+
+    def test_a_director_approves_by_link_once(self, stored: LibOps) -> None:
+        site = stored
+        site.users.add(ADMIN, login="director", name="Director Wu", roles=[Role.REVIEWER])
+        post = in_review(site, "Spring <fair>")
+        admin = browser(site, "chen.jie")
+        link = make_link(admin, post)
+        assert link.startswith("/sign-off/")
+        assert link.removeprefix("/sign-off/") not in admin.get("/admin/sign-off").text
+        visitor = browser(site)  # no sign-in
+        page = visitor.get(link)
+        assert page.status_code == 200
+        assert "You are signing off as Director Wu." in page.text
+        assert "Spring &lt;fair&gt;" in page.text
+        before = events(site)
+        unchecked = visitor.post(link, {"decision": "approve"})
+        assert unchecked.status_code == 422
+        assert events(site) == before
+        approved = visitor.post(
+            link,
+            {"decision": "approve", "accuracy": "on", "copyright": "on", "privacy": "on"},
+        )
+        assert approved.status_code == 200
+        assert site.posts.get(post).status.value == "approved"
+        review = site.posts.get(post).reviews[-1]
+        assert review.reviewer_id == "director"
+        again = visitor.get(link)
+        assert again.status_code == 410
+        assert "has been used already" in again.text
+        after = events(site)
+        assert visitor.post(link, {"decision": "send_back", "comments": "x"}).status_code == 410
+        assert events(site) == after
+
+    def test_a_tampered_or_expired_link_is_refused(
+        self, director: LibOps, april: ManualClock
+    ) -> None:
+        site = director
+        post = in_review(site, "Fair")
+        link = make_link(browser(site, "chen.jie"), post)
+        visitor = browser(site)
+        tampered = link[:-1] + ("A" if link[-1] != "A" else "B")
+        for bad in (tampered, "/sign-off/short", "/sign-off/" + "x" * 43):
+            refused = visitor.get(bad)
+            assert refused.status_code == 410, bad
+            assert "this sign-off link is not valid" in refused.text
+        april.advance(timedelta(days=3, seconds=1))
+        expired = visitor.get(link)
+        assert expired.status_code == 410
+        assert "has expired" in expired.text
+        before = events(site)
+        assert visitor.post(link, {"decision": "approve"}).status_code == 410
+        assert events(site) == before
+
+    @pytest.mark.parametrize(
+        ("login", "says"),
+        [("li.na", "not an enabled user with the reviewer role"), ("nobody", "not an enabled")],
+    )
+    def test_a_bad_approver_is_refused(self, director: LibOps, login: str, says: str) -> None:
+        post = in_review(director, "Fair")
+        admin = browser(director, "chen.jie")
+        refused = admin.submit("/admin/sign-off", {"post_id": post, "login": login})
+        assert refused.status_code == 422
+        assert says in section(refused.text, "form-error")
+        assert 'id="signoff-link"' not in refused.text
+
+    def test_only_admins_make_links_and_in_chinese(self, director: LibOps) -> None:
+        post = in_review(director, "Fair")
+        for login in ("zhao.lei", "wang.fang"):
+            who = browser(director, login)
+            assert who.get("/admin/sign-off").status_code == 403
+            refused = who.submit("/admin/sign-off", {"post_id": post, "login": "director"}, "/")
+            assert refused.status_code == 403
+        assert not list(director.web_app.state.web._views.rows("web.signoffs"))  # type: ignore[attr-defined]
+        admin = browser(director, "chen.jie")
+        admin.submit("/language", {"lang": "zh"}, "/")
+        assert "生成链接" in admin.get("/admin/sign-off").text
+
+
+def test_sign_off_secrets_stay_out_of_the_access_log() -> None:
+    import logging
+
+    from libops.web.signoff import RedactSecrets
+
+    secret = "A" * 43
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:1", "GET", f"/sign-off/{secret}", "1.1", 200),
+        None,
+    )
+    assert RedactSecrets().filter(record)
+    assert secret not in record.getMessage()
+    assert "/sign-off/[secret]" in record.getMessage()
+
+
+class TestTokens:
+    def test_an_admin_issues_a_token_shown_once_and_revokes_it(self, stored: LibOps) -> None:
+        site = stored
+        admin = browser(site, "chen.jie")
+        page = admin.get("/admin/tokens")
+        assert page.status_code == 200
+        assert '<label for="token-days">' in page.text
+        issued = admin.submit(
+            "/admin/tokens/issue",
+            {
+                "login": "zhao.lei",
+                "role_auditor": "on",
+                "expires_days": "30",
+                "label": "Audit <script>",
+            },
+            "/admin/tokens",
+        )
+        assert issued.status_code == 200
+        found = re.search(r'id="token-text" readonly value="([^"]+)"', issued.text)
+        assert found is not None
+        secret = found[1]
+        assert "Audit &lt;script&gt;" in section(issued.text, "token-list")
+        (token,) = site.users.get("zhao.lei").tokens.values()
+        assert token.roles == frozenset({Role.AUDITOR})
+        assert secret not in admin.get("/admin/tokens").text  # shown once
+        revoked = admin.submit(
+            "/admin/tokens/revoke",
+            {"login": "zhao.lei", "token_id": token.token_id},
+            "/admin/tokens",
+        )
+        assert revoked.status_code == 200
+        assert f"Token {token.token_id} of zhao.lei revoked." in revoked.text
+        assert site.users.get("zhao.lei").tokens[token.token_id].revoked
+
+    @pytest.mark.parametrize(
+        ("path", "form", "says"),
+        [
+            ("/admin/tokens/issue", {"login": "zhao.lei", "expires_days": "lots"}, "not a number"),
+            ("/admin/tokens/issue", {"login": "zhao.lei", "expires_days": "400"}, "366"),
+            (
+                "/admin/tokens/issue",
+                {"login": "zhao.lei", "expires_days": "5", "role_operations_admin": "on"},
+                "operations",
+            ),
+            ("/admin/tokens/revoke", {"login": "zhao.lei", "token_id": "nope"}, "nope"),
+        ],
+    )
+    def test_a_bad_form_is_refused_and_records_nothing(
+        self, site: LibOps, path: str, form: dict[str, str], says: str
+    ) -> None:
+        admin = browser(site, "chen.jie")
+        before = events(site)
+        refused = admin.submit(path, form, "/admin/tokens")
+        assert refused.status_code in (404, 422), refused.text
+        assert says in refused.text
+        assert events(site) == before
+
+    def test_only_admins(self, site: LibOps) -> None:
+        for login in ("zhao.lei", "wang.fang"):
+            who = browser(site, login)
+            assert who.get("/admin/tokens").status_code == 403
+            before = events(site)
+            refused = who.submit("/admin/tokens/issue", {"login": login, "expires_days": "5"}, "/")
+            assert refused.status_code == 403
+            assert events(site) == before
+        admin = browser(site, "chen.jie")
+        admin.submit("/language", {"lang": "zh"}, "/")
+        assert "签发令牌" in admin.get("/admin/tokens").text

@@ -20,9 +20,11 @@ from libops.adapters.storage import DEFAULT_STORE
 from libops.application.authentication import TokenAuthenticator
 from libops.bootstrap import LibOps
 from libops.cli.common import StoreOption, reporting_errors, stdout
+from libops.cli.publish_command import GatewayOption, gateways_from
 from libops.domain.errors import InvalidValueError
 from libops.http import create_app
 from libops.web import mount_web
+from libops.web.signoff import keep_secrets_out_of_logs
 
 STORE_ENV: Final = "LIBOPS_SERVE_STORE"
 """The environment variable by which ``libops serve`` tells its workers the store's URL."""
@@ -31,17 +33,23 @@ WEB_ENV: Final = "LIBOPS_SERVE_WEB"
 """How ``libops serve`` tells its workers about the web app: ``secure`` (its cookies only
 over HTTPS, the default), ``plain-http`` (cookies over plain HTTP on loopback) or ``off``."""
 
+GATEWAYS_ENV: Final = "LIBOPS_SERVE_GATEWAYS"
+"""How ``libops serve`` tells its workers the platforms' gateways (``--gateway`` specs,
+``PLATFORM=URL``, separated by spaces): each worker opens its own."""
+
 
 def app_from_environment() -> Starlette:
     """The API on the store named by ``LIBOPS_SERVE_STORE`` (one per worker process)."""
     url = os.environ.get(STORE_ENV)
     if not url:
         raise RuntimeError(f"{STORE_ENV} names no store")
-    ops = LibOps.open(url)
+    specs = os.environ.get(GATEWAYS_ENV, "").split()
+    ops = LibOps.open(url, gateways=gateways_from(specs, url) if specs else ())
     app = create_app(ops, authenticate=TokenAuthenticator(ops))
     web = os.environ.get(WEB_ENV, "secure")
     if web != "off":
         mount_web(app, ops, secure_cookies=web != "plain-http")  # pages at /, beside /v1
+        keep_secrets_out_of_logs()  # sign-off links carry a secret in their path
     return app
 
 
@@ -89,9 +97,17 @@ def serve(
             "a browser on this machine, never with --allow-remote.",
         ),
     ] = False,
+    gateway: GatewayOption = None,
 ) -> None:
     """Serve the HTTP API (docs/http.md) and the web app (docs/web.md); API clients sign in
     with API tokens (``libops users tokens issue``), people with their password."""
+    from libops.tick import gateway_specs
+
+    specs = gateway_specs(gateway or [])
+    for checked in gateways_from(specs, store):  # a wrong one is a usage error here, not in
+        close = getattr(checked, "close", None)  # every worker
+        if callable(close):
+            close()
     with reporting_errors(store):
         if not is_loopback(host) and not allow_remote:
             raise InvalidValueError(
@@ -108,6 +124,7 @@ def serve(
                 "this machine only, never with --allow-remote (a TLS proxy serves HTTPS)"
             )
         LibOps.open(store).close()  # fail now, not in every worker, if the store is wrong
+    os.environ[GATEWAYS_ENV] = " ".join(specs)
     os.environ[STORE_ENV] = store
     os.environ[WEB_ENV] = "off" if not web else "plain-http" if plain_http_cookies else "secure"
     stdout().print(

@@ -14,6 +14,7 @@ import contextlib
 import hmac
 import logging
 import secrets
+import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
@@ -32,7 +33,10 @@ from starlette.routing import BaseRoute, Route
 
 import libops.web.budget as budget_forms
 import libops.web.calendar as calendar
+import libops.web.imports as import_forms
 import libops.web.publishing as publishing
+import libops.web.report as report_forms
+import libops.web.signoff as signoff
 from libops.application.authentication import Authentication
 from libops.application.queries import QUESTION_STATES
 from libops.bootstrap import LibOps
@@ -40,6 +44,7 @@ from libops.domain.budget import BudgetCategory, Override
 from libops.domain.errors import (
     AuthenticationError,
     CrossSiteRequestError,
+    InvalidValueError,
     LibopsError,
     LoginThrottledError,
     MalformedRequestError,
@@ -62,6 +67,7 @@ from libops.domain.values import (
     PlatformLimits,
     PostVariant,
     ReviewChecklist,
+    Role,
 )
 from libops.projections.activity import PAGE_SIZE as ACTIVITY_PAGE_SIZE
 from libops.projections.activity import expand, summarised
@@ -150,6 +156,8 @@ class Page:
     lang: str
     session: Session | None = None
     actor: Actor | None = None
+    upload: tuple[str, bytes] | None = None
+    """A multipart form's file (its name and contents), on the pages that take one."""
 
     @property
     def person(self) -> Actor:
@@ -172,6 +180,9 @@ class WebApp:
         self.authentication = Authentication(ops)
         self.budget_requests = budget_forms.Requests(self._views, ops.app.clock.now)
         self.preferences = Preferences(self._views, frozenset(LANGUAGES))
+        self._report_lock = threading.Lock()  # building a report catches the views up
+        self.uploads = import_forms.Uploads(ops.app.clock.now)
+        self.signoffs = signoff.SignOffs(self._views, ops.app.clock.now)
         self.templates = Environment(
             loader=PackageLoader("libops.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -184,7 +195,8 @@ class WebApp:
         }
 
     def close(self) -> None:
-        """Release the view-store connection."""
+        """Release the view-store connection and delete the uploads still waiting."""
+        self.uploads.close()
         self._views.close()
 
     # --- cookies and languages ----------------------------------------------------------
@@ -241,10 +253,15 @@ class WebApp:
             nav.append(("/budget", t("nav.budget")))
             nav.append(("/risks", t("nav.risks")))
             nav.append(("/activity", t("nav.activity")))
+            nav.append(("/report", t("nav.report")))
+            if _may(actor, "import.apply"):
+                nav.append(("/imports", t("nav.imports")))
             if _may(actor, "post.draft"):
                 nav.append(("/posts/new", t("nav.new_post")))
             if _may(actor, "user.add"):
                 nav.append(("/admin/users", t("nav.users")))
+                nav.append(("/admin/sign-off", t("nav.signoff")))
+                nav.append(("/admin/tokens", t("nav.tokens")))
         nav.append(("/public/contests", t("nav.verify")))
         html = self.templates.get_template(template).render(
             t=t,
@@ -263,20 +280,25 @@ class WebApp:
     # --- the wrapper every page goes through --------------------------------------------
 
     def page(
-        self, handler: Handler, *, signed_in: bool = True
+        self, handler: Handler, *, signed_in: bool = True, upload: bool = False
     ) -> Callable[[Request], Awaitable[Response]]:
         """``handler`` as an endpoint: its form read, its origin and CSRF token checked on
-        POST, its session found, its errors as pages, the security headers added."""
+        POST, its session found, its errors as pages, the security headers added.
+
+        ``upload``: the form is multipart with one file (``file``), up to
+        :data:`~libops.web.imports.MAX_UPLOAD` bytes."""
+        limit = import_forms.MAX_UPLOAD if upload else MAX_FORM
 
         async def endpoint(request: Request) -> Response:
             body = b""
             if request.method == "POST":
                 async for chunk in request.stream():
                     body += chunk
-                    if len(body) > MAX_FORM:
-                        too_large = f"the form is larger than {MAX_FORM} bytes"
+                    if len(body) > limit:
+                        too_large = f"the form is larger than {limit} bytes"
                         return self._secured(HTMLResponse(too_large, status_code=413))
-            response = await run_in_threadpool(self._run, handler, request, body, signed_in)
+            parsed = await _multipart(request, body) if upload and body else None
+            response = await run_in_threadpool(self._run, handler, request, body, signed_in, parsed)
             return self._secured(response)
 
         return endpoint
@@ -286,12 +308,24 @@ class WebApp:
         response.headers.update(SECURITY_HEADERS)
         return response
 
-    def _run(self, handler: Handler, request: Request, body: bytes, signed_in: bool) -> Response:
+    def _run(
+        self,
+        handler: Handler,
+        request: Request,
+        body: bytes,
+        signed_in: bool,
+        parsed: _Multipart | None = None,
+    ) -> Response:
         page = Page(request, {}, self.language(request))
         try:
             if request.method == "POST":
                 same_origin(request.headers)
-                page.form = _form(body)
+                if parsed is None:
+                    page.form = _form(body)
+                elif parsed.error is not None:
+                    raise MalformedRequestError(None, parsed.error)
+                else:
+                    page.form, page.upload = dict(parsed.fields), parsed.file
             if signed_in:
                 page.session = self.sessions.find(
                     request.cookies.get(self.cookie_name(SESSION_COOKIE))
@@ -318,7 +352,8 @@ class WebApp:
             return self.error_page(page, 422, _t(page, "error.refused", detail=str(error)))
         except Exception:
             incident = uuid.uuid4().hex[:12]
-            log.exception("%s %s failed (incident %s)", request.method, request.url.path, incident)
+            path = signoff.redact(request.url.path)  # (a sign-off link's secret stays out)
+            log.exception("%s %s failed (incident %s)", request.method, path, incident)
             return self.error_page(page, 500, _t(page, "error.internal", incident=incident))
 
     def _actor(self, session: Session) -> Actor:
@@ -625,6 +660,9 @@ class WebApp:
             error=error,
             may_publish=_may(page.person, "post.publish"),
             may_schedule=_may(page.person, "post.schedule"),
+            may_retract=_may(page.person, "post.retract"),
+            may_confirm=_may(page.person, "post.confirm_take_down"),
+            take_downs=publishing.take_downs(self.ops),
             platform_names=self._platform_names(page),
             zone=self.ops.posts.cadence.zone,
         )
@@ -676,6 +714,38 @@ class WebApp:
         if warnings:
             message += " " + "; ".join(str(w) for w in warnings)
         return self.publishing(page, message=message)
+
+    def retract(self, page: Page) -> Response:
+        """Retract a published post (``post.retract``): it comes down where a gateway can take
+        it down, and leaves a take-down task for staff elsewhere."""
+        authorize(page.person, "post.retract")
+        post_id = _uuid(page.form.get("post_id", ""))
+        reason = page.form.get("reason", "")
+        try:
+            self.ops.posts.retract(page.person, post_id, reason)
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        left = sum(1 for task in publishing.take_downs(self.ops) if task.post_id == str(post_id))
+        return self.publishing(page, message=_t(page, "publishing.retracted", n=left))
+
+    def confirm_take_down(self, page: Page) -> Response:
+        """Confirm that staff took a retracted post down by hand (``post.confirm_take_down``),
+        with a note and, if there is one, the address of the evidence."""
+        authorize(page.person, "post.confirm_take_down")
+        post_id, platform = self._target(page)
+        url = page.form.get("url", "").strip() or None
+        try:
+            self.ops.posts.confirm_take_down(
+                page.person, post_id, platform, note=page.form.get("note", ""), url=url
+            )
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        name = self._platform_names(page).get(platform, platform)
+        return self.publishing(page, message=_t(page, "publishing.taken_down", platform=name))
 
     def by_hand(self, page: Page) -> Response:
         authorize(page.person, "post.publish")
@@ -1111,6 +1181,264 @@ class WebApp:
             zone=self.ops.posts.cadence.zone,
         )
 
+    # --- the report -----------------------------------------------------------------------
+
+    def report(self, page: Page) -> Response:
+        """The report's form: a period (a quarter, or a first and last day), a language and a
+        format. Reading the report needs no role beyond being signed in (as ``/v1/report``):
+        it reads only, and the role table has no command for it."""
+        return self.render(page, "report.html", form=page.request.query_params, error=None)
+
+    def download_report(self, page: Page) -> Response:
+        from libops.report import (
+            MissingCjkFontError,
+            build_report,
+            render_charts,
+            render_docx,
+            render_html,
+            render_markdown,
+        )
+
+        form = page.request.query_params
+        try:
+            chosen = report_forms.choice(form)
+            with self._report_lock:
+                built = build_report(self.ops, period=chosen.period, lang=chosen.lang)
+            if chosen.format == "html":
+                data = render_html(built).encode("utf-8")
+            else:
+                charts = render_charts(built)
+                if chosen.format == "md":
+                    markdown = render_markdown(built)
+                    data = report_forms.markdown_zip(markdown, charts, chosen.stem)
+                else:
+                    data = render_docx(built, charts=charts)
+        except (MissingCjkFontError, InvalidValueError, MalformedRequestError) as refused:
+            error = _t(page, "error.refused", detail=str(refused))
+            return self.render(page, "report.html", 422, form=form, error=error)
+        media, extension = report_forms.FORMATS[chosen.format]
+        name = f"{chosen.stem}.{extension}"
+        return Response(
+            data,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    # --- importing a platform export ---------------------------------------------------------
+
+    def imports(
+        self,
+        page: Page,
+        *,
+        preview: Any = None,
+        upload: import_forms.Upload | None = None,
+        done: Any = None,
+        error: str | None = None,
+    ) -> Response:
+        """Upload a platform's export for a dry run (``import.apply``: operations admins,
+        technical support), then confirm it."""
+        authorize(page.person, "import.apply")
+        return self.render(
+            page,
+            "imports.html",
+            422 if error else 200,
+            preview=preview,
+            upload=upload,
+            done=done,
+            error=error,
+            shown=import_forms.SHOWN,
+            limit_mb=import_forms.MAX_UPLOAD // (1024 * 1024),
+            platforms=[(p.id, self._platform_names(page).get(p.id, p.id)) for p in REGISTRY],
+        )
+
+    def preview_import(self, page: Page) -> Response:
+        authorize(page.person, "import.apply")
+        if page.upload is None:
+            return self.imports(page, error=_t(page, "imports.no_file"))
+        name, data = page.upload
+        platform = page.form.get("platform", "").strip() or None
+        if platform is not None:
+            platform = calendar.check_platform(platform)
+        matched_only = page.form.get("matched_only") == "yes"
+        try:
+            kept = self.uploads.keep(
+                page.person.id, name, data, platform=platform, matched_only=matched_only
+            )
+        except MalformedRequestError as refused:
+            return self.imports(page, error=str(refused))
+        try:
+            preview = self.ops.imports.preview(
+                kept.path, platform=platform, matched_only=matched_only
+            )
+        except (PermissionDeniedError, UnknownIdError):
+            self.uploads.drop(kept.key)
+            raise
+        except LibopsError as refused:
+            self.uploads.drop(kept.key)
+            return self.imports(page, error=str(refused))
+        return self.imports(page, preview=preview, upload=kept)
+
+    def run_import(self, page: Page) -> Response:
+        authorize(page.person, "import.apply")
+        kept = self.uploads.find(page.form.get("upload", ""), page.person.id)
+        try:
+            done = self.ops.imports.run(
+                page.person, kept.path, platform=kept.platform, matched_only=kept.matched_only
+            )
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.imports(page, error=str(refused))
+        self.uploads.drop(kept.key)
+        return self.imports(page, done=done)
+
+    # --- sign-off by link ----------------------------------------------------------------
+
+    def make_signoff(self, page: Page) -> Response:
+        """An operations admin makes a sign-off link for a post in review and an approver
+        (a user with the reviewer role): shown once."""
+        authorize(page.person, "user.add")
+        in_review = self.ops.posts.list(status="in_review", limit=POSTS_PAGE)
+        posts = [(item["id"], self._title(item)) for item in in_review.items]
+        approvers = []
+        for login in self.ops.users.logins():
+            user = self.ops.users.get(login)
+            if Role.REVIEWER in user.roles and not user.disabled:
+                approvers.append(user)
+        made = error = None
+        if page.request.method == "POST":
+            post_id = str(_uuid(page.form.get("post_id", "")))
+            login = page.form.get("login", "")
+            post = self.ops.posts.get(post_id)
+            if post.status is not PostStatus.IN_REVIEW:
+                error = _t(page, "signoff.not_in_review")
+            elif login not in {user.login for user in approvers}:
+                error = _t(page, "signoff.not_approver", login=login)
+            elif login in post.authors:
+                error = _t(page, "signoff.author", login=login)
+            else:
+                secret, link = self.signoffs.make(post_id, login, page.person.id)
+                made = (str(page.request.base_url) + "sign-off/" + secret, link, post.title)
+        return self.render(
+            page,
+            "signoff_admin.html",
+            422 if error else 200,
+            posts=posts,
+            approvers=approvers,
+            made=made,
+            error=error,
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    def use_signoff(self, page: Page) -> Response:
+        """The approver's page (no sign-in): the post, approve or send back, once."""
+        secret = page.request.path_params["secret"]
+        try:
+            link = self.signoffs.find(secret)
+        except MalformedRequestError as refused:
+            return self.error_page(page, 410, str(refused))
+        approver = self.ops.users.get(link.login)
+        post = self.ops.posts.get(link.post_id)
+        error = None
+        if page.request.method == "POST":
+            decision = page.form.get("decision")
+            if decision not in ("approve", "send_back"):
+                raise MalformedRequestError(
+                    "decision", f"decision is approve or send_back, not {decision!r}"
+                )
+            checklist = ReviewChecklist(
+                accuracy=page.form.get("accuracy") == "on",
+                copyright=page.form.get("copyright") == "on",
+                privacy=page.form.get("privacy") == "on",
+            )
+            try:
+                claimed = self.signoffs.claim(secret)
+            except MalformedRequestError as refused:
+                return self.error_page(page, 410, str(refused))
+            try:
+                self.ops.posts.review(
+                    approver.actor(),
+                    link.post_id,
+                    checklist,
+                    approve=decision == "approve",
+                    comments=page.form.get("comments", ""),
+                )
+            except LibopsError as refused:
+                self.signoffs.give_back(claimed)
+                error = str(refused)
+            else:
+                done = "review.done_approved" if decision == "approve" else "review.done_sent_back"
+                return self.render(page, "signoff_done.html", message=_t(page, done))
+        return self.render(
+            page,
+            "signoff.html",
+            422 if error else 200,
+            post=post,
+            approver=approver,
+            link=link,
+            error=error,
+            form=page.form,
+            platform_names=self._platform_names(page),
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    # --- API tokens ---------------------------------------------------------------------
+
+    def tokens(
+        self,
+        page: Page,
+        *,
+        issued: Any = None,
+        message: str | None = None,
+        error: str | None = None,
+    ) -> Response:
+        """Operations admins list, issue (shown once) and revoke the users' API tokens."""
+        authorize(page.person, "user.add")
+        people = [self.ops.users.get(login) for login in self.ops.users.logins()]
+        return self.render(
+            page,
+            "tokens.html",
+            422 if error else 200,
+            people=people,
+            issued=issued,
+            message=message,
+            error=error,
+            roles=sorted(Role, key=lambda role: role.value),
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    def issue_token(self, page: Page) -> Response:
+        authorize(page.person, "user.add")
+        login = page.form.get("login", "")
+        chosen = [role.value for role in Role if page.form.get(f"role_{role.value}") == "on"]
+        days_text = page.form.get("expires_days", "").strip()
+        if not (days_text.isascii() and days_text.isdigit() and len(days_text) <= 4):
+            return self.tokens(page, error=_t(page, "tokens.bad_days", days=days_text[:20]))
+        try:
+            issued = self.ops.users.issue_token(
+                page.person,
+                login=login,
+                roles=chosen or None,
+                expires_days=int(days_text),
+                label=page.form.get("label", ""),
+            )
+        except PermissionDeniedError:
+            raise
+        except LibopsError as refused:
+            return self.tokens(page, error=str(refused))
+        return self.tokens(page, issued=(login, issued))
+
+    def revoke_token(self, page: Page) -> Response:
+        authorize(page.person, "user.add")
+        login, token_id = page.form.get("login", ""), page.form.get("token_id", "")
+        try:
+            self.ops.users.revoke_token(page.person, login=login, token_id=token_id)
+        except PermissionDeniedError:
+            raise
+        except LibopsError as refused:
+            return self.tokens(page, error=str(refused))
+        return self.tokens(page, message=_t(page, "tokens.revoked", token=token_id, login=login))
+
     def users(self, page: Page) -> Response:
         authorize(page.person, "user.add")
         people = [self.ops.users.get(login) for login in self.ops.users.logins()]
@@ -1176,6 +1504,8 @@ class WebApp:
             Route("/publishing", self.page(self.publishing)),
             Route("/publishing/publish", self.page(self.publish_now), methods=["POST"]),
             Route("/publishing/schedule", self.page(self.schedule), methods=["POST"]),
+            Route("/publishing/retract", self.page(self.retract), methods=["POST"]),
+            Route("/publishing/take-down", self.page(self.confirm_take_down), methods=["POST"]),
             Route(
                 "/publishing/by-hand/{post_id}/{platform}", self.page(self.by_hand), methods=both
             ),
@@ -1190,11 +1520,57 @@ class WebApp:
             Route("/risks/identify", self.page(self.identify_risk), methods=["POST"]),
             Route("/risks/reassess", self.page(self.reassess_risk), methods=["POST"]),
             Route("/activity", self.page(self.activity)),
+            Route("/report", self.page(self.report)),
+            Route("/imports", self.page(self.imports)),
+            Route(
+                "/imports/preview",
+                self.page(self.preview_import, upload=True),
+                methods=["POST"],
+            ),
+            Route("/imports/run", self.page(self.run_import), methods=["POST"]),
+            Route("/report/download", self.page(self.download_report)),
             Route("/admin/users", self.page(self.users)),
+            Route("/admin/sign-off", self.page(self.make_signoff), methods=both),
+            Route("/admin/tokens", self.page(self.tokens)),
+            Route("/admin/tokens/issue", self.page(self.issue_token), methods=["POST"]),
+            Route("/admin/tokens/revoke", self.page(self.revoke_token), methods=["POST"]),
+            Route(
+                "/sign-off/{secret}",
+                self.page(self.use_signoff, signed_in=False),
+                methods=both,
+            ),
             Route("/public/contests", self.page(self.verify, signed_in=False)),
             Route("/public/contests/{contest_id}", self.page(self.verify, signed_in=False)),
             Route("/static/{name}", self.static),
         ]
+
+
+@attrs.frozen
+class _Multipart:
+    fields: Mapping[str, str] = {}
+    file: tuple[str, bytes] | None = None
+    error: str | None = None
+
+
+async def _multipart(request: Request, body: bytes) -> _Multipart:
+    """A multipart form's text fields and its one file (``file``), read from ``body``."""
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(request.scope, receive).form(max_files=1, max_fields=20)
+    except Exception as error:  # (Starlette's own refusals: not multipart, too many parts)
+        return _Multipart(error=f"the form cannot be read: {getattr(error, 'detail', error)}")
+    try:
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        given = form.get("file")
+        found = None
+        if given is not None and not isinstance(given, str) and given.filename:
+            found = (given.filename, await given.read())
+        return _Multipart(fields, found)
+    finally:
+        await form.close()
 
 
 def _t(page: Page, key: str, **names: Any) -> str:

@@ -144,3 +144,41 @@ def status(ops: LibOps, title_of: Callable[[Mapping[str, Any]], str]) -> Status:
         by_hand=titled(found["by_hand"]),
         published=titled(found["published"], latest=True),
     )
+
+
+@attrs.frozen
+class TakeDownTask:
+    """One platform a retracted post may still be live on (an open take-down)."""
+
+    post_id: str
+    title: str
+    platform: str
+    external_id: str
+    by_hand: bool
+    reason: str
+    error: str | None = None
+    retryable: bool = True
+
+
+def take_downs(ops: LibOps) -> tuple[TakeDownTask, ...]:
+    """Every open take-down, in the order they were requested (``ops.posts.open_take_downs``):
+    those left to staff (no gateway could take the post down, or the platform refused for
+    good) and those libops's gateway failed to take down so far (``libops tick`` retries)."""
+    titles: dict[UUID, str] = {}
+    tasks = []
+    for post_id, take_down in ops.posts.open_take_downs():
+        if post_id not in titles:
+            titles[post_id] = ops.posts.get(post_id).title
+        tasks.append(
+            TakeDownTask(
+                post_id=str(post_id),
+                title=titles[post_id],
+                platform=take_down.platform.value,
+                external_id=take_down.external_id,
+                by_hand=take_down.by_hand,
+                reason=take_down.reason,
+                error=take_down.error,
+                retryable=take_down.retryable,
+            )
+        )
+    return tuple(tasks)

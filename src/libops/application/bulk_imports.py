@@ -31,6 +31,8 @@ from __future__ import annotations
 import operator
 import pickle
 import tempfile
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -41,6 +43,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import PersistenceError
 
+from libops.application.app import LibOpsApplication
 from libops.application.commands import Command, CommandBus, Context, command, handles
 from libops.application.drafts import get_post
 from libops.domain.bulk import BATCH_ROWS, MetricImport
@@ -152,6 +155,24 @@ class RecordImportBatch(Command[None]):
     lowered: tuple[str, ...]
 
 
+_PUBLISHED: Final[
+    weakref.WeakKeyDictionary[LibOpsApplication, set[tuple[str, str, str | None]]]
+] = weakref.WeakKeyDictionary()
+_PUBLISHED_LOCK: Final = threading.Lock()
+
+
+def published_posts(app: LibOpsApplication) -> set[tuple[str, str, str | None]]:
+    """The (post id, platform, campaign id) of the posts of ``app``'s store known, in this
+    process, to be published on that platform in that campaign. Once true these facts stay
+    true (a post's campaign is fixed when it is drafted, and a publication is never undone:
+    a retracted post keeps its counts), so a batch's posts are loaded only once."""
+    with _PUBLISHED_LOCK:
+        known = _PUBLISHED.get(app)
+        if known is None:
+            known = _PUBLISHED[app] = set()
+        return known
+
+
 @handles(RecordImportBatch)
 def record_import_batch(ctx: Context, actor: Actor, command: RecordImportBatch) -> None:
     """The batch's posts checked against the store (the command may come as data, over
@@ -161,8 +182,10 @@ def record_import_batch(ctx: Context, actor: Actor, command: RecordImportBatch) 
     platform = metric_import.platform
     if len(command.posts) != len(command.campaign_ids):
         raise BulkImportError("a batch gives each of its posts one campaign id (or null)")
-    campaigns = dict(zip(command.posts, command.campaign_ids, strict=True))
-    for post_id, campaign_id in campaigns.items():
+    known = published_posts(ctx.app)
+    for post_id, campaign_id in dict(zip(command.posts, command.campaign_ids, strict=True)).items():
+        if (post_id, platform.value, campaign_id) in known:
+            continue
         try:
             post = ctx.load(Post, post_id)
         except (UnknownIdError, ValueError) as unknown:
@@ -179,6 +202,7 @@ def record_import_batch(ctx: Context, actor: Actor, command: RecordImportBatch) 
             raise BulkImportError(
                 f"a batch gives post {post_id} the campaign {campaign_id}, not its own ({own})"
             )
+        known.add((post_id, platform.value, campaign_id))
     metric_import.record_batch(
         actor,
         rows=command.rows,
@@ -756,6 +780,7 @@ class BulkImporter:
         """The platform's published posts, and the latest snapshot each recorded itself."""
         app, deps = self.bus.app, self.bus.deps
         ids = dict.fromkeys(n.originator_id for n in self._notifications(Post.Published.TOPIC))
+        known = published_posts(app)
         posts = []
         latest: dict[str, _Latest] = {}
         for post_id in ids:
@@ -766,6 +791,7 @@ class BulkImporter:
             if receipt is None or post.platform_status(platform) is not PlatformStatus.PUBLISHED:
                 continue
             campaign = None if post.campaign_id is None else str(post.campaign_id)
+            known.add((str(post.id), platform.value, campaign))
             posts.append(
                 _Post(
                     post.id,

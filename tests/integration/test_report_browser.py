@@ -31,7 +31,7 @@ from libops.report.pdf import screenshot as first_page_shot
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 REQUIRE_BROWSER_VAR = "LIBOPS_REQUIRE_BROWSER"
 WIDTH = 1200
-HEIGHT = 16000  # tall enough for the whole report of a small history
+HEIGHT = 24000  # tall enough for the whole report of a small history
 PAGE = (1200, 1600)
 """The window of the first-page screenshot, in CSS pixels."""
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -131,10 +131,11 @@ class TestReportInChromium:
             re.sub(r"<img [^>]*>", "", page.read_text(encoding="utf-8")), encoding="utf-8"
         )
         without = chart_pixels(colour_counts(screenshot(browser, bare, tmp_path / "bare.png")))
-        # Headings and table rules use the first colour a little (more with every section);
-        # the charts add thousands of pixels of each colour on top of that.
+        # Headings and table rules use the first colour a little (more with every section:
+        # about a third of the charts' share in a small demo's report of 2026-12); the charts
+        # add thousands of pixels of each colour on top of that.
         assert all(
-            c - w > 1_500 and c > 3 * w for c, w in zip(with_charts, without, strict=True)
+            c - w > 1_500 and c > 2 * w for c, w in zip(with_charts, without, strict=True)
         ), (
             with_charts,
             without,

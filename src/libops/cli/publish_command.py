@@ -37,11 +37,11 @@ GatewayOption = Annotated[
     typer.Option(
         "--gateway",
         help=(
-            "A platform's gateway, PLATFORM=URL (repeat for several): sandbox:// or "
-            "sandbox:///path/state.json for any platform; https://host for a platform with "
-            "an HTTP adapter (mastodon, bluesky), its credentials set with `libops "
-            "credentials set` (http:// only for a server on this machine). Default: "
-            "$LIBOPS_GATEWAYS."
+            "A platform's gateway, PLATFORM=URL (repeat for several): sandbox:// for any "
+            "platform (sandbox:///FILE keeps its state in FILE); https://host for a platform "
+            "with an HTTP adapter (wechat, weibo, douyin, mastodon, bluesky), its credentials "
+            "set with `libops credentials set` (http:// only for a server on this machine). "
+            "Default: $LIBOPS_GATEWAYS."
         ),
     ),
 ]

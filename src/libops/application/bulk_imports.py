@@ -41,7 +41,6 @@ from typing import IO, Any, Final, Protocol
 from uuid import UUID
 
 import attrs
-from eventsourcing.persistence import PersistenceError
 
 from libops.application.app import LibOpsApplication
 from libops.application.commands import Command, CommandBus, Context, command, handles
@@ -68,7 +67,6 @@ from libops.domain.values import (
     require_count,
 )
 
-_PAGE: Final = 500
 _MATCH_CACHE: Final = 100_000
 REFUSALS_SHOWN: Final = 10
 """How many refused rows a refusal's message lists (it says how many there are)."""
@@ -762,24 +760,10 @@ class BulkImporter:
         except UnknownIdError:
             return None
 
-    def _notifications(self, topic: str) -> Iterator[Any]:
-        app = self.bus.app
-        position = 0
-        while True:
-            try:
-                batch = app.recorder.select_notifications(position + 1, _PAGE, topics=(topic,))
-            except PersistenceError as error:
-                raise app.store_failure(error) from error
-            yield from batch
-            if batch:
-                position = batch[-1].id
-            if len(batch) < _PAGE:
-                return
-
     def _posts(self, platform: Platform) -> tuple[_Index, dict[str, _Latest]]:
         """The platform's published posts, and the latest snapshot each recorded itself."""
         app, deps = self.bus.app, self.bus.deps
-        ids = dict.fromkeys(n.originator_id for n in self._notifications(Post.Published.TOPIC))
+        ids = dict.fromkeys(n.originator_id for n in app.notifications(Post.Published.TOPIC))
         known = published_posts(app)
         posts = []
         latest: dict[str, _Latest] = {}
@@ -812,7 +796,7 @@ class BulkImporter:
         """``latest`` with the later snapshots recorded by bulk imports (read from their
         batch events, in the order they were recorded: each batch's last row of each post)."""
         mapper = self.bus.app.mapper
-        for notification in self._notifications(MetricImport.BatchRecorded.TOPIC):
+        for notification in self.bus.app.notifications(MetricImport.BatchRecorded.TOPIC):
             batch = mapper.to_domain_event(notification)
             assert isinstance(batch, MetricImport.BatchRecorded)
             if batch.platform != platform.value:

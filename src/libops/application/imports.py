@@ -35,7 +35,6 @@ from typing import Any, Final
 from uuid import UUID
 
 import attrs
-from eventsourcing.persistence import PersistenceError
 
 from libops.application.bulk_imports import (
     BulkImporter,
@@ -75,8 +74,6 @@ ACCOUNT: Final = "account"
 
 Reader = Callable[..., ExportContents]
 """Reads an export file into rows: ``reader(path, platform=, mapping=, timezone=)``."""
-
-_PAGE: Final = 500
 
 SYSTEM_READER: Final = Actor("libops.imports", [Role.OPERATIONS_ADMIN])
 """Makes an empty account's figures to answer a query (nothing is saved)."""
@@ -429,21 +426,7 @@ class ImportService(Executes):
     def _published(self, platforms: Iterable[Platform]) -> dict[Platform, list[_Known]]:
         wanted = set(platforms)
         found: dict[Platform, list[_Known]] = {p: [] for p in wanted}
-        ids: dict[UUID, None] = {}
-        position = 0
-        while True:
-            try:
-                batch = self._app.recorder.select_notifications(
-                    position + 1, _PAGE, topics=(Post.Published.TOPIC,)
-                )
-            except PersistenceError as error:
-                raise self._app.store_failure(error) from error
-            for notification in batch:
-                ids[notification.originator_id] = None  # type: ignore[index]
-            if batch:
-                position = batch[-1].id
-            if len(batch) < _PAGE:
-                break
+        ids = dict.fromkeys(n.originator_id for n in self._app.notifications(Post.Published.TOPIC))
         for post_id in ids:
             post = get_post(self._app, self._deps, post_id)
             for platform in wanted & set(post.platforms):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Annotated, Any, Final
@@ -18,6 +18,7 @@ from typer.exceptions import Abort, Exit, TyperException
 
 from libops.adapters.storage import STORE_ENV_VAR, scrub_password
 from libops.domain.errors import InvalidValueError, LibopsError, StoreUrlError
+from libops.domain.values import Actor, Role
 
 EXIT_STORE_ERROR: Final = 1
 """Exit code when the store cannot be used (unreachable, refused, not migrated, ...)."""
@@ -48,6 +49,19 @@ StoreOption = Annotated[
         show_envvar=True,
     ),
 ]
+
+
+def operator(by: str) -> Actor:
+    """The person ``--by`` names, acting as an operations admin (the command line's actor)."""
+    return Actor(by, [Role.OPERATIONS_ADMIN])
+
+
+def close_gateways(gateways: Iterable[object]) -> None:
+    """Close each gateway that has connections to close (the HTTP ones)."""
+    for gateway in gateways:
+        close = getattr(gateway, "close", None)
+        if callable(close):
+            close()
 
 
 def stdout() -> Console:

@@ -19,8 +19,7 @@ from rich.text import Text
 from libops.adapters.storage import DEFAULT_STORE
 from libops.application.imports import BulkImportReport, ImportReport
 from libops.bootstrap import LibOps
-from libops.cli.common import StoreOption, reporting_errors, stdout
-from libops.domain.values import Actor, Role
+from libops.cli.common import StoreOption, operator, reporting_errors, stdout
 
 _SHOWN = 200
 """Rows listed in the table (the totals count them all)."""
@@ -77,7 +76,7 @@ def import_export(
             "timezone": timezone,
         }
         if bulk:
-            who = Actor(by, [Role.OPERATIONS_ADMIN])
+            who = operator(by)
             done = (
                 ops.imports.preview_bulk(file, **options)  # type: ignore[arg-type]
                 if dry_run
@@ -86,7 +85,7 @@ def import_export(
         elif dry_run:
             report = ops.imports.preview(file, **options)  # type: ignore[arg-type]
         else:
-            actor = Actor(by, [Role.OPERATIONS_ADMIN])
+            actor = operator(by)
             report = ops.imports.run(actor, file, **options)  # type: ignore[arg-type]
     if bulk:
         _print_bulk(done, as_json)

@@ -11,9 +11,8 @@ from rich.table import Table
 from libops.adapters.storage import DEFAULT_STORE
 from libops.application.privacy import SubjectRecord
 from libops.bootstrap import LibOps
-from libops.cli.common import StoreOption, reporting_errors, stdout
+from libops.cli.common import StoreOption, operator, reporting_errors, stdout
 from libops.domain.errors import InvalidValueError
-from libops.domain.values import Actor, Role
 
 privacy_app = typer.Typer(
     help="Readers' personal data: subject access, pending erasures.",
@@ -67,7 +66,7 @@ def privacy_access(
     and their erasure, with their personal data opened; the listing is recorded as a
     reading of their data, by --by, for --reason.
     """
-    actor = Actor(by, [Role.OPERATIONS_ADMIN])
+    actor = operator(by)
     with reporting_errors(store):
         if (subject is None) == (platform is None or handle is None):
             raise InvalidValueError("give a subject id, or --platform and --handle (not both)")

@@ -16,11 +16,17 @@ from rich.text import Text
 from libops.adapters.clock import SystemClock
 from libops.adapters.storage import DEFAULT_STORE, parse_store_url
 from libops.bootstrap import LibOps
-from libops.cli.common import StoreOption, reporting_errors, stderr, stdout
+from libops.cli.common import (
+    StoreOption,
+    close_gateways,
+    operator,
+    reporting_errors,
+    stderr,
+    stdout,
+)
 from libops.domain.errors import InvalidValueError
 from libops.domain.ports import PlatformGateway
 from libops.domain.post import Post, TakeDown
-from libops.domain.values import Actor, Role
 from libops.tick import SCHEDULER_ACTOR, gateway_specs, open_gateway
 
 publish_app = typer.Typer(
@@ -59,10 +65,6 @@ ByOrSchedulerOption = Annotated[
 ]
 
 
-def _admin(by: str) -> Actor:
-    return Actor(by, [Role.OPERATIONS_ADMIN])
-
-
 def gateways_from(specs: Sequence[str] | None, store: str | None = None) -> list[PlatformGateway]:
     """The gateways ``--gateway`` (else $LIBOPS_GATEWAYS) names, checked before the store
     opens: a wrong one, or one whose credentials are not stored, is a usage error (exit code
@@ -95,10 +97,7 @@ def opened(store: str, gateways: Sequence[PlatformGateway] = ()) -> Iterator[Lib
         with LibOps.open(store, clock=SystemClock(), gateways=gateways) as ops:
             yield ops
     finally:
-        for gateway in gateways:
-            close = getattr(gateway, "close", None)
-            if callable(close):
-                close()
+        close_gateways(gateways)
 
 
 @publish_app.command("due")
@@ -113,7 +112,7 @@ def publish_due(
     are listed: publish those by hand (`libops publish handoff`)."""
     from libops.tick import unpublishable_due
 
-    actor = _admin(by) if by else SCHEDULER_ACTOR
+    actor = operator(by) if by else SCHEDULER_ACTOR
     gateways = gateways_from(gateway, store)
     with reporting_errors(store), opened(store, gateways) as ops:
         by_hand = unpublishable_due(ops)
@@ -179,7 +178,7 @@ def publish_handoff(
     """Print an approved post's text for PLATFORM, its media and the steps, to publish it by
     hand (the text alone goes to standard output, ready to copy; the rest to standard error)."""
     with reporting_errors(store), opened(store) as ops:
-        handoff = ops.publishing.handoff(_admin(by), post, platform)
+        handoff = ops.publishing.handoff(operator(by), post, platform)
     if as_json:
         print(json.dumps(handoff.to_json(), ensure_ascii=False, indent=2))
         return
@@ -213,7 +212,12 @@ def publish_record(
     published_at = _when(at)
     with reporting_errors(store), opened(store) as ops:
         receipt = ops.publishing.record_manual_publication(
-            _admin(by), post, platform, url=url, external_id=external_id, published_at=published_at
+            operator(by),
+            post,
+            platform,
+            url=url,
+            external_id=external_id,
+            published_at=published_at,
         )
     row = {
         "post_id": post,
@@ -255,7 +259,7 @@ def publish_retract(
     confirmed with `libops publish confirm-take-down`."""
     gateways = gateways_from(gateway, store)
     with reporting_errors(store), opened(store, gateways) as ops:
-        ops.posts.retract(_admin(by), post, reason)
+        ops.posts.retract(operator(by), post, reason)
         retracted = ops.posts.get(post)
         rows = [_take_down_row(retracted, t) for t in _take_downs_of(retracted)]
         status = retracted.status.value
@@ -374,7 +378,7 @@ def publish_confirm_take_down(
     (post.confirm_take_down); once no take-down is open, the post reads retracted. Refused,
     recording nothing, where no take-down is open there."""
     with reporting_errors(store), opened(store) as ops:
-        ops.posts.confirm_take_down(_admin(by), post, platform, note=note, url=url)
+        ops.posts.confirm_take_down(operator(by), post, platform, note=note, url=url)
         confirmed = ops.posts.get(post)
         done = confirmed.take_down(platform)  # the take-down just confirmed
         row = _take_down_row(confirmed, done) if done else {"post_id": post, "platform": platform}
@@ -398,7 +402,7 @@ def metrics_collect(
     """Read the current counts of every published variant on a platform with a gateway and
     record them (identical counts record nothing). Variants published by hand get their
     figures from imports."""
-    actor = _admin(by) if by else SCHEDULER_ACTOR
+    actor = operator(by) if by else SCHEDULER_ACTOR
     gateways = gateways_from(gateway, store)
     with (
         reporting_errors(store),

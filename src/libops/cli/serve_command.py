@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from libops.adapters.storage import DEFAULT_STORE
 from libops.application.authentication import TokenAuthenticator
 from libops.bootstrap import LibOps
-from libops.cli.common import StoreOption, reporting_errors, stdout
+from libops.cli.common import StoreOption, close_gateways, reporting_errors, stdout
 from libops.cli.publish_command import GatewayOption, gateways_from
 from libops.domain.errors import InvalidValueError
 from libops.http import create_app
@@ -104,10 +104,8 @@ def serve(
     from libops.tick import gateway_specs
 
     specs = gateway_specs(gateway or [])
-    for checked in gateways_from(specs, store):  # a wrong one is a usage error here, not in
-        close = getattr(checked, "close", None)  # every worker
-        if callable(close):
-            close()
+    # A wrong one is a usage error here, not in every worker.
+    close_gateways(gateways_from(specs, store))
     with reporting_errors(store):
         if not is_loopback(host) and not allow_remote:
             raise InvalidValueError(

@@ -18,10 +18,10 @@ from rich.table import Table
 from libops.adapters.storage import DEFAULT_STORE
 from libops.application.standing import ranking_rows_from_csv
 from libops.bootstrap import LibOps
-from libops.cli.common import StoreOption, reporting_errors, stdout
+from libops.cli.common import StoreOption, operator, reporting_errors, stdout
 from libops.domain.errors import InvalidValueError
 from libops.domain.standing import OVERALL, ServiceCount, Standing
-from libops.domain.values import Actor, Period, Role
+from libops.domain.values import Period
 
 standing_app = typer.Typer(
     help="The account's standing: peer rankings, honours, typical cases, service uses.",
@@ -43,10 +43,6 @@ KeyOption = Annotated[
 PeriodOption = Annotated[
     str, typer.Option("--period", help="The period, FIRST:LAST (YYYY-MM-DD:YYYY-MM-DD).")
 ]
-
-
-def _actor(by: str) -> Actor:
-    return Actor(by, [Role.OPERATIONS_ADMIN])
 
 
 def _day(text: str, what: str) -> date:
@@ -102,7 +98,7 @@ def import_ranking(
         chosen = parse_period(period)
         with LibOps.open(store) as ops:
             ranking_id = ops.standing.record_ranking(
-                _actor(by),
+                operator(by),
                 source=source,
                 period=chosen,
                 index=index,
@@ -135,7 +131,7 @@ def honour_add(
         day = _day(awarded_on, "--date")
         with LibOps.open(store) as ops:
             honour_id = ops.standing.record_honour(
-                _actor(by),
+                operator(by),
                 title=title,
                 awarded_by=awarded_by,
                 awarded_on=day,
@@ -155,7 +151,7 @@ def honour_withdraw(
 ) -> None:
     """Withdraw an honour (recorded in error, or revoked)."""
     with reporting_errors(store), LibOps.open(store) as ops:
-        ops.standing.withdraw_honour(_actor(by), honour_id, reason, idempotency_key=key)
+        ops.standing.withdraw_honour(operator(by), honour_id, reason, idempotency_key=key)
     stdout().print(f"honour {honour_id} withdrawn")
 
 
@@ -175,7 +171,7 @@ def case_mark(
     kind = "campaign" if campaign else "post"
     with reporting_errors(store), LibOps.open(store) as ops:
         ops.standing.mark_typical_case(
-            _actor(by), subject_id, theme=theme, why=why, subject_kind=kind, idempotency_key=key
+            operator(by), subject_id, theme=theme, why=why, subject_kind=kind, idempotency_key=key
         )
     stdout().print(f"{kind} {subject_id} marked as a typical case")
 
@@ -190,7 +186,7 @@ def case_unmark(
 ) -> None:
     """Unmark a typical case."""
     with reporting_errors(store), LibOps.open(store) as ops:
-        ops.standing.unmark_typical_case(_actor(by), subject_id, reason, idempotency_key=key)
+        ops.standing.unmark_typical_case(operator(by), subject_id, reason, idempotency_key=key)
     stdout().print(f"{subject_id} is no longer a typical case")
 
 
@@ -218,7 +214,7 @@ def services(
         chosen, counts = parse_period(period), _counts(count)
         with LibOps.open(store) as ops:
             replaced = ops.standing.record_service_uses(
-                _actor(by), period=chosen, kind=kind, counts=counts, idempotency_key=key
+                operator(by), period=chosen, kind=kind, counts=counts, idempotency_key=key
             )
     total = sum(c.count for c in counts)
     stdout().print(

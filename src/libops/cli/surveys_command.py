@@ -25,12 +25,11 @@ from rich.text import Text
 
 from libops.adapters.storage import DEFAULT_STORE
 from libops.bootstrap import LibOps
-from libops.cli.common import EXIT_USAGE, StoreOption, reporting_errors, stderr, stdout
+from libops.cli.common import EXIT_USAGE, StoreOption, operator, reporting_errors, stderr, stdout
 from libops.cli.standing_command import parse_period
 from libops.domain.errors import InvalidValueError
 from libops.domain.interaction.survey import QuestionKind, Survey, SurveyQuestion
 from libops.domain.personal import Consent, PersonalInfo
-from libops.domain.values import Actor, Role
 from libops.projections.engine import ProjectionEngine
 from libops.projections.surveys import SurveysProjection
 
@@ -56,10 +55,6 @@ QUESTIONS_FILE_MAX: Final = 1_000_000
 """The largest questions file read, in bytes."""
 
 NUMBERED: Final = frozenset({QuestionKind.RATING, QuestionKind.RECOMMENDATION})
-
-
-def _actor(by: str) -> Actor:
-    return Actor(by, [Role.OPERATIONS_ADMIN])
 
 
 def _read_questions(file: str) -> list[dict[str, Any]]:
@@ -176,7 +171,7 @@ def surveys_create(
         asked = tuple(SurveyQuestion(**question) for question in given)
         with LibOps.open(store) as ops:
             survey_id = ops.surveys.create(
-                _actor(by),
+                operator(by),
                 title=title,
                 target=target,
                 questions=asked,
@@ -197,7 +192,7 @@ def surveys_open(
 ) -> None:
     """Start taking responses to a survey."""
     with reporting_errors(store), LibOps.open(store) as ops:
-        ops.surveys.open(_actor(by), survey_id, idempotency_key=key)
+        ops.surveys.open(operator(by), survey_id, idempotency_key=key)
         title = ops.surveys.get(survey_id).title
     stdout().print(f"survey {survey_id} ({title}) is open")
 
@@ -211,7 +206,7 @@ def surveys_close(
 ) -> None:
     """Stop taking responses to a survey."""
     with reporting_errors(store), LibOps.open(store) as ops:
-        ops.surveys.close(_actor(by), survey_id, idempotency_key=key)
+        ops.surveys.close(operator(by), survey_id, idempotency_key=key)
         survey = ops.surveys.get(survey_id)
     stdout().print(f"survey {survey_id} ({survey.title}) is closed: {survey.responses} responses")
 
@@ -264,7 +259,7 @@ def surveys_respond(
                 raise typer.Exit(EXIT_USAGE) from None
             given = None if consent is None else Consent(consent, ops.clock.now())
             recorded = ops.surveys.record_response(
-                _actor(by),
+                operator(by),
                 survey_id,
                 answers=answers,
                 respondent=respondent,

@@ -17,10 +17,10 @@ from rich.table import Table
 
 from libops.adapters.storage import DEFAULT_STORE
 from libops.bootstrap import LibOps
-from libops.cli.common import StoreOption, reporting_errors, stdout
+from libops.cli.common import StoreOption, operator, reporting_errors, stdout
 from libops.domain.errors import InvalidValueError, PasswordPolicyError
 from libops.domain.users import User, normalise_login
-from libops.domain.values import Actor, Role
+from libops.domain.values import Role
 from libops.projections.engine import ProjectionEngine
 from libops.projections.team import Member, TeamProjection, roster
 
@@ -41,10 +41,6 @@ RoleOption = Annotated[
     list[str],
     typer.Option("--role", help="A role (repeat for several): " + ", ".join(r.value for r in Role)),
 ]
-
-
-def _operator(by: str) -> Actor:
-    return Actor(by, [Role.OPERATIONS_ADMIN])
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -94,7 +90,7 @@ def users_add(
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
     """Add a user with roles (and a scope); asks for their password unless --no-password."""
-    actor = _operator(by)
+    actor = operator(by)
     with reporting_errors(store):
         password = None if no_password else _read_password(password_stdin)
         with LibOps.open(store) as ops:
@@ -124,7 +120,7 @@ def users_password(
     with reporting_errors(store):
         password = _read_password(password_stdin)
         with LibOps.open(store) as ops:
-            ops.users.set_password(_operator(by), login=login, password=password)
+            ops.users.set_password(operator(by), login=login, password=password)
     stdout().print(f"password set for {normalise_login(login)}")
 
 
@@ -168,7 +164,7 @@ def users_roles(
 ) -> None:
     """Replace a user's roles."""
     with reporting_errors(store), LibOps.open(store) as ops:
-        ops.users.change_roles(_operator(by), login=login, roles=role)
+        ops.users.change_roles(operator(by), login=login, roles=role)
     stdout().print(f"{normalise_login(login)}: {', '.join(sorted(role))}")
 
 
@@ -187,7 +183,7 @@ def users_scopes(
     """Replace the campaigns and platforms a user's roles reach (none given: everything)."""
     with reporting_errors(store), LibOps.open(store) as ops:
         ops.users.change_scopes(
-            _operator(by), login=login, platforms=platform or None, campaigns=campaign or None
+            operator(by), login=login, platforms=platform or None, campaigns=campaign or None
         )
     stdout().print(f"scope of {normalise_login(login)} changed")
 
@@ -201,7 +197,7 @@ def users_disable(
 ) -> None:
     """Stop a user signing in (by password or token)."""
     with reporting_errors(store), LibOps.open(store) as ops:
-        ops.users.disable(_operator(by), login=login, reason=reason)
+        ops.users.disable(operator(by), login=login, reason=reason)
     stdout().print(f"disabled {normalise_login(login)}")
 
 
@@ -213,7 +209,7 @@ def users_enable(
 ) -> None:
     """Let a disabled user sign in again."""
     with reporting_errors(store), LibOps.open(store) as ops:
-        ops.users.enable(_operator(by), login=login)
+        ops.users.enable(operator(by), login=login)
     stdout().print(f"enabled {normalise_login(login)}")
 
 
@@ -234,7 +230,7 @@ def tokens_issue(
     """Issue an API token and print it (this once: only its hash is kept)."""
     with reporting_errors(store), LibOps.open(store) as ops:
         issued = ops.users.issue_token(
-            _operator(by), login=login, roles=role or None, expires_days=expires_days, label=label
+            operator(by), login=login, roles=role or None, expires_days=expires_days, label=label
         )
     print(issued.token)
     typer.echo(
@@ -287,7 +283,7 @@ def tokens_revoke(
 ) -> None:
     """Revoke one of a user's API tokens."""
     with reporting_errors(store), LibOps.open(store) as ops:
-        ops.users.revoke_token(_operator(by), login=login, token_id=token_id)
+        ops.users.revoke_token(operator(by), login=login, token_id=token_id)
     stdout().print(f"revoked token {token_id}")
 
 
@@ -313,7 +309,7 @@ def users_duties(
 ) -> None:
     """Replace a member's duties."""
     with reporting_errors(store), LibOps.open(store) as ops:
-        ops.users.set_duties(_operator(by), login=login, duties=duties or [])
+        ops.users.set_duties(operator(by), login=login, duties=duties or [])
     stdout().print(f"{normalise_login(login)}: {'; '.join(duties or []) or 'no duties'}")
 
 
@@ -328,7 +324,7 @@ def users_join(
     with reporting_errors(store):
         day = _day(on, "--on")
         with LibOps.open(store) as ops:
-            ops.users.join(_operator(by), login=login, on=day)
+            ops.users.join(operator(by), login=login, on=day)
     stdout().print(f"{normalise_login(login)} joined on {day.isoformat()}")
 
 
@@ -344,7 +340,7 @@ def users_leave(
     with reporting_errors(store):
         day = _day(on, "--on")
         with LibOps.open(store) as ops:
-            ops.users.leave(_operator(by), login=login, on=day, reason=reason)
+            ops.users.leave(operator(by), login=login, on=day, reason=reason)
     stdout().print(f"{normalise_login(login)} left on {day.isoformat()} (disabled)")
 
 
@@ -367,7 +363,7 @@ def training_add(
         day = _day(on, "--date")
         with LibOps.open(store) as ops:
             training_id = ops.users.record_training(
-                _operator(by),
+                operator(by),
                 login=login,
                 course=course,
                 on=day,

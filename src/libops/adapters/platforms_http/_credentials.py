@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from libops.adapters.credentials import lookup
 from libops.domain.errors import MissingCredentialError, ReadOnlyCredentialStoreError
 from libops.domain.ports import CredentialInfo, CredentialStore, Secret
 
@@ -56,11 +57,7 @@ class CredentialChain:
 
     def get(self, account: str, name: str) -> Secret | None:
         """The first value any store holds."""
-        for store in self._stores:
-            found = store.get(account, name)
-            if found is not None:
-                return found
-        return None
+        return lookup(self._stores, account, name)
 
     def set(self, account: str, name: str, value: Secret | str) -> CredentialInfo:
         """Refused: set a credential in one store (``libops credentials set``)."""

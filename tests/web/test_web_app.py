@@ -13,7 +13,7 @@ import pytest
 from libops import LibOps
 from libops.adapters.clock import ManualClock
 from libops.web import CSP, create_web_app
-from libops.web.app import SESSION_COOKIE
+from libops.web.base import SESSION_COOKIE
 from libops.web.sessions import ABSOLUTE, IDLE, SESSIONS, Sessions
 from tests.web.support import PASSWORD, Browser, add_team, drawn_contest
 

@@ -11,24 +11,14 @@ session's CSRF token (:mod:`libops.web.sessions`).
 from __future__ import annotations
 
 import contextlib
-import hmac
-import logging
-import secrets
-import threading
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
-from importlib import resources
-from typing import Any, Final
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any
 from uuid import UUID
 
-import attrs
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 import libops.web.budget as budget_forms
@@ -36,31 +26,24 @@ import libops.web.calendar as calendar
 import libops.web.imports as import_forms
 import libops.web.publishing as publishing
 import libops.web.report as report_forms
-import libops.web.signoff as signoff
-from libops.application.authentication import Authentication
 from libops.application.queries import QUESTION_STATES
 from libops.bootstrap import LibOps
 from libops.domain.budget import BudgetCategory, Override
 from libops.domain.errors import (
-    AuthenticationError,
-    CrossSiteRequestError,
     InvalidValueError,
     LibopsError,
-    LoginThrottledError,
     MalformedRequestError,
     OverspendError,
     PermissionDeniedError,
     SelfApprovalError,
     UnknownIdError,
-    WebSessionError,
 )
-from libops.domain.permissions import authorize, roles_for
+from libops.domain.permissions import authorize
 from libops.domain.platforms import REGISTRY
 from libops.domain.post import PostStatus
 from libops.domain.risk import MAX_RATING as RATINGS
 from libops.domain.risk import RiskCategory, RiskLevel, level_for
 from libops.domain.values import (
-    Actor,
     ContentType,
     Format,
     Money,
@@ -72,387 +55,28 @@ from libops.domain.values import (
 from libops.projections.activity import PAGE_SIZE as ACTIVITY_PAGE_SIZE
 from libops.projections.activity import expand, summarised
 from libops.projections.activity import page_key as activity_page_key
-from libops.web.preferences import Preferences
-from libops.web.sessions import Session, Sessions
-from libops.web.strings_en import STRINGS as ENGLISH
-from libops.web.strings_zh import STRINGS as CHINESE
-
-log = logging.getLogger("libops.web")
-
-LANGUAGES: Final[Mapping[str, Mapping[str, str]]] = {
-    "en": ENGLISH,
-    "zh": CHINESE,
-}
-"""Each language's texts, by key."""
-
-SESSION_COOKIE: Final = "libops_session"
-SIGNIN_COOKIE: Final = "libops_signin"
-LANG_COOKIE: Final = "libops_lang"
-SECURE_PREFIX: Final = "__Host-"
-"""Cookies sent only over HTTPS carry this prefix: the browser then also refuses them a
-``Domain`` and any ``Path`` but ``/`` (no other host or path can set them)."""
-
-MAX_LISTED: Final = 100
-"""How many rows a list page (readers' questions) shows at once (then a link to the next)."""
-
-ACTIVITY_PAGE: Final = 50
-"""How many entries of the activity log a page shows (the latest first)."""
-
-POSTS_PAGE: Final = 30
-"""How many posts the posts page lists (the latest first): each sealed title is opened."""
-
-MAX_FORM: Final = 256 * 1024
-"""The largest form body read, in bytes."""
-
-CSP: Final = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+from libops.web.base import (
+    ACTIVITY_PAGE,
+    CSP,
+    MAX_LISTED,
+    POSTS_PAGE,
+    SECURITY_HEADERS,
+    STATIC,
+    Page,
+    WebBase,
+    authorize_decision,
+    duration_text,
+    logins_of,
+    may,
+    parse_id,
+    parse_rating,
+    same_origin,
+    tr,
 )
-SECURITY_HEADERS: Final[Mapping[str, str]] = {
-    "Content-Security-Policy": CSP,
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
-"""The headers every answer of the web app carries."""
-
-STATIC: Final[Mapping[str, str]] = {"web.js": "text/javascript", "web.css": "text/css"}
 
 
-def _form(body: bytes) -> dict[str, str]:
-    try:
-        text = body.decode("utf-8")
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, max_num_fields=200)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise MalformedRequestError(None, f"the form cannot be read: {error}") from None
-    return dict(pairs)
-
-
-def same_origin(headers: Mapping[str, str]) -> None:
-    """Raise :class:`CrossSiteRequestError` unless the request's ``Origin`` (or, without one,
-    its ``Referer``) names the host it was sent to (``Host``)."""
-    host = headers.get("host", "")
-    origin = headers.get("origin")
-    if origin is not None and origin != "null":
-        where = origin
-    elif origin == "null":
-        raise CrossSiteRequestError("the form was posted from an opaque origin")
-    else:
-        where = headers.get("referer", "")
-        if not where:
-            raise CrossSiteRequestError("the form was posted without an Origin or a Referer")
-    if not host or urlsplit(where).netloc.lower() != host.lower():
-        raise CrossSiteRequestError(f"the form was posted from another site ({where})")
-
-
-@attrs.define
-class Page:
-    """One request as a page handler sees it."""
-
-    request: Request
-    form: dict[str, str]
-    lang: str
-    session: Session | None = None
-    actor: Actor | None = None
-    upload: tuple[str, bytes] | None = None
-    """A multipart form's file (its name and contents), on the pages that take one."""
-
-    @property
-    def person(self) -> Actor:
-        """The signed-in person (pages that need one are only called with one)."""
-        assert self.actor is not None
-        return self.actor
-
-
-Handler = Callable[[Page], Response]
-
-
-class WebApp:
+class WebApp(WebBase):
     """The web app's pages over one opened store."""
-
-    def __init__(self, ops: LibOps, *, secure_cookies: bool = True) -> None:
-        self.ops = ops
-        self.secure_cookies = secure_cookies
-        self._views = ops.open_view_store()
-        self.sessions = Sessions(self._views, ops.app.clock.now)
-        self.authentication = Authentication(ops)
-        self.budget_requests = budget_forms.Requests(self._views, ops.app.clock.now)
-        self.preferences = Preferences(self._views, frozenset(LANGUAGES))
-        self._report_lock = threading.Lock()  # building a report catches the views up
-        self.uploads = import_forms.Uploads(ops.app.clock.now)
-        self.signoffs = signoff.SignOffs(self._views, ops.app.clock.now)
-        self.templates = Environment(
-            loader=PackageLoader("libops.web", "templates"),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self._static = {
-            name: resources.files("libops.web").joinpath("static", name).read_bytes()
-            for name in STATIC
-        }
-
-    def close(self) -> None:
-        """Release the view-store connection and delete the uploads still waiting."""
-        self.uploads.close()
-        self._views.close()
-
-    # --- cookies and languages ----------------------------------------------------------
-
-    def cookie_name(self, name: str) -> str:
-        return SECURE_PREFIX + name if self.secure_cookies else name
-
-    def _set_cookie(self, response: Response, name: str, value: str, *, max_age: int) -> None:
-        response.set_cookie(
-            self.cookie_name(name),
-            value,
-            max_age=max_age,
-            path="/",
-            secure=self.secure_cookies,
-            httponly=True,
-            samesite="lax",
-        )
-
-    def _drop_cookie(self, response: Response, name: str) -> None:
-        response.delete_cookie(
-            self.cookie_name(name),
-            path="/",
-            secure=self.secure_cookies,
-            httponly=True,
-            samesite="lax",
-        )
-
-    @staticmethod
-    def language(request: Request) -> str:
-        chosen = request.cookies.get(LANG_COOKIE, "")
-        if chosen in LANGUAGES:
-            return chosen
-        accepted = request.headers.get("accept-language", "").lower()
-        return "zh" if accepted.startswith("zh") else "en"
-
-    # --- rendering ----------------------------------------------------------------------
-
-    def render(self, page: Page, template: str, status: int = 200, **values: Any) -> Response:
-        texts = LANGUAGES[page.lang]
-
-        def t(key: str, **names: Any) -> str:
-            return texts[key].format(**names)
-
-        actor = page.actor
-        nav: list[tuple[str, str]] = []
-        if actor is not None:
-            nav.append(("/", t("nav.dashboard")))
-            if _may(actor, "post.review"):
-                nav.append(("/review", t("nav.review")))
-            nav.append(("/posts", t("nav.posts")))
-            nav.append(("/calendar", t("nav.calendar")))
-            nav.append(("/publishing", t("nav.publishing")))
-            nav.append(("/questions", t("nav.questions")))
-            nav.append(("/budget", t("nav.budget")))
-            nav.append(("/risks", t("nav.risks")))
-            nav.append(("/activity", t("nav.activity")))
-            nav.append(("/report", t("nav.report")))
-            if _may(actor, "import.apply"):
-                nav.append(("/imports", t("nav.imports")))
-            if _may(actor, "post.draft"):
-                nav.append(("/posts/new", t("nav.new_post")))
-            if _may(actor, "user.add"):
-                nav.append(("/admin/users", t("nav.users")))
-                nav.append(("/admin/sign-off", t("nav.signoff")))
-                nav.append(("/admin/tokens", t("nav.tokens")))
-        nav.append(("/public/contests", t("nav.verify")))
-        html = self.templates.get_template(template).render(
-            t=t,
-            lang=page.lang,
-            actor=actor,
-            csrf=None if page.session is None else page.session.csrf,
-            nav=nav,
-            path=page.request.url.path,
-            **values,
-        )
-        return HTMLResponse(html, status_code=status)
-
-    def error_page(self, page: Page, status: int, message: str) -> Response:
-        return self.render(page, "error.html", status, message=message)
-
-    # --- the wrapper every page goes through --------------------------------------------
-
-    def page(
-        self, handler: Handler, *, signed_in: bool = True, upload: bool = False
-    ) -> Callable[[Request], Awaitable[Response]]:
-        """``handler`` as an endpoint: its form read, its origin and CSRF token checked on
-        POST, its session found, its errors as pages, the security headers added.
-
-        ``upload``: the form is multipart with one file (``file``), up to
-        :data:`~libops.web.imports.MAX_UPLOAD` bytes."""
-        limit = import_forms.MAX_UPLOAD if upload else MAX_FORM
-
-        async def endpoint(request: Request) -> Response:
-            body = b""
-            if request.method == "POST":
-                async for chunk in request.stream():
-                    body += chunk
-                    if len(body) > limit:
-                        too_large = f"the form is larger than {limit} bytes"
-                        return self._secured(HTMLResponse(too_large, status_code=413))
-            parsed = await _multipart(request, body) if upload and body else None
-            response = await run_in_threadpool(self._run, handler, request, body, signed_in, parsed)
-            return self._secured(response)
-
-        return endpoint
-
-    @staticmethod
-    def _secured(response: Response) -> Response:
-        response.headers.update(SECURITY_HEADERS)
-        return response
-
-    def _run(
-        self,
-        handler: Handler,
-        request: Request,
-        body: bytes,
-        signed_in: bool,
-        parsed: _Multipart | None = None,
-    ) -> Response:
-        page = Page(request, {}, self.language(request))
-        try:
-            if request.method == "POST":
-                same_origin(request.headers)
-                if parsed is None:
-                    page.form = _form(body)
-                elif parsed.error is not None:
-                    raise MalformedRequestError(None, parsed.error)
-                else:
-                    page.form, page.upload = dict(parsed.fields), parsed.file
-            if signed_in:
-                page.session = self.sessions.find(
-                    request.cookies.get(self.cookie_name(SESSION_COOKIE))
-                )
-                page.actor = self._actor(page.session)
-                if request.method == "POST":
-                    page.session.check_csrf(page.form.get("csrf"))
-            return handler(page)
-        except WebSessionError:
-            if request.method == "GET":
-                return RedirectResponse("/sign-in?next=" + request.url.path, status_code=303)
-            return self.error_page(page, 401, LANGUAGES[page.lang]["signin.title"])
-        except CrossSiteRequestError as error:
-            return self.error_page(page, 403, _t(page, "error.csrf", detail=str(error)))
-        except PermissionDeniedError as error:
-            roles = ", ".join(
-                _t(page, f"role.{role.value}")
-                for role in sorted(error.allowed, key=lambda role: role.value)
-            )
-            return self.error_page(page, 403, _t(page, "error.forbidden", roles=roles))
-        except UnknownIdError:
-            return self.error_page(page, 404, _t(page, "error.not_found"))
-        except LibopsError as error:
-            return self.error_page(page, 422, _t(page, "error.refused", detail=str(error)))
-        except Exception:
-            incident = uuid.uuid4().hex[:12]
-            path = signoff.redact(request.url.path)  # (a sign-off link's secret stays out)
-            log.exception("%s %s failed (incident %s)", request.method, path, incident)
-            return self.error_page(page, 500, _t(page, "error.internal", incident=incident))
-
-    def _actor(self, session: Session) -> Actor:
-        user = self.ops.users.find(session.login)
-        if user is None or user.disabled or not user.roles:
-            self._views.discard("web.sessions", [session.key])
-            raise WebSessionError("the session's user is disabled or holds no role")
-        return user.actor()
-
-    # --- signing in and out -------------------------------------------------------------
-
-    def sign_in_form(self, page: Page, *, status: int = 200, error: str | None = None) -> Response:
-        token = secrets.token_urlsafe(32)
-        response = self.render(
-            page,
-            "sign_in.html",
-            status,
-            signin_token=token,
-            error=error,
-            next=_local(page.request.query_params.get("next") or page.form.get("next")),
-        )
-        self._set_cookie(response, SIGNIN_COOKIE, token, max_age=3600)
-        return response
-
-    def sign_in(self, page: Page) -> Response:
-        if page.request.method == "GET":
-            return self.sign_in_form(page)
-        cookie = page.request.cookies.get(self.cookie_name(SIGNIN_COOKIE), "")
-        given = page.form.get("signin_token", "")
-        if not cookie or not given or not hmac.compare_digest(cookie, given):
-            raise CrossSiteRequestError("the sign-in form is not the one this browser was given")
-        client = None if page.request.client is None else page.request.client.host
-        try:
-            actor = self.authentication.password(
-                page.form.get("login", ""), page.form.get("password", ""), client=client
-            )
-        except LoginThrottledError as error:
-            message = _t(page, "signin.throttled", seconds=error.retry_after)
-            return self.sign_in_form(page, status=429, error=message)
-        except AuthenticationError as error:
-            key = "signin.disabled" if "disabled" in str(error) else "signin.failed"
-            return self.sign_in_form(page, status=401, error=_t(page, key))
-        previous = page.request.cookies.get(self.cookie_name(SESSION_COOKIE))
-        session_id, _ = self.sessions.start(actor.id, replacing=previous)
-        self.sessions.end_expired()  # a team's sessions: a short scan, once per sign-in
-        response = RedirectResponse(_local(page.form.get("next")), status_code=303)
-        self._set_cookie(
-            response,
-            SESSION_COOKIE,
-            session_id,
-            max_age=int(self.sessions.absolute.total_seconds()),
-        )
-        self._drop_cookie(response, SIGNIN_COOKIE)
-        preferred = self.preferences.language(actor.id)
-        if preferred is not None:
-            self._set_language(response, preferred)
-        return response
-
-    def sign_out(self, page: Page) -> Response:
-        session_id = page.request.cookies.get(self.cookie_name(SESSION_COOKIE))
-        if session_id:
-            self.sessions.end(session_id)
-        response = RedirectResponse("/sign-in", status_code=303)
-        self._drop_cookie(response, SESSION_COOKIE)
-        return response
-
-    def choose_language(self, page: Page) -> Response:
-        lang = page.form.get("lang", "")
-        if lang not in LANGUAGES:
-            raise MalformedRequestError("lang", f"lang is one of en, zh, not {lang!r}")
-        response = RedirectResponse(_local(page.form.get("next")), status_code=303)
-        self._set_language(response, lang)
-        return response
-
-    def _set_language(self, response: Response, lang: str) -> None:
-        response.set_cookie(
-            LANG_COOKIE,
-            lang,
-            max_age=365 * 24 * 3600,
-            path="/",
-            secure=self.secure_cookies,
-            httponly=True,
-            samesite="lax",
-        )
-
-    def public_language(self, page: Page) -> Response:
-        """The language switch, for visitors too: the origin is checked, and the session's
-        CSRF token when signed in."""
-        session_id = page.request.cookies.get(self.cookie_name(SESSION_COOKIE))
-        login = None
-        if session_id:
-            with contextlib.suppress(WebSessionError):
-                session = self.sessions.find(session_id)
-                session.check_csrf(page.form.get("csrf"))
-                login = session.login
-        response = self.choose_language(page)
-        if login is not None:  # remembered for the person's next sign-in, on any browser
-            self.preferences.choose(login, page.form["lang"])
-        return response
 
     # --- screens ------------------------------------------------------------------------
 
@@ -492,7 +116,7 @@ class WebApp:
 
     def review(self, page: Page) -> Response:
         authorize(page.person, "post.review")
-        post_id = _uuid(page.request.path_params["post_id"])
+        post_id = parse_id(page.request.path_params["post_id"])
         post = self.ops.posts.get(post_id)
         error = None
         if page.request.method == "POST":
@@ -520,7 +144,7 @@ class WebApp:
                 error = str(refused)
             else:
                 done = "review.done_approved" if decision == "approve" else "review.done_sent_back"
-                return self.render(page, "done.html", message=_t(page, done), post_id=post_id)
+                return self.render(page, "done.html", message=tr(page, done), post_id=post_id)
         return self.render(
             page,
             "review.html",
@@ -556,7 +180,7 @@ class WebApp:
             authorize(page.person, "post.draft")
         else:
             authorize(page.person, "post.revise")
-        post = None if post_id is None else self.ops.posts.get(_uuid(post_id))
+        post = None if post_id is None else self.ops.posts.get(parse_id(post_id))
         platforms = self._editable_platforms()
         error = None
         if page.request.method == "POST":
@@ -569,7 +193,7 @@ class WebApp:
             submit = form.get("action") == "submit"
             try:
                 if not variants:
-                    raise MalformedRequestError("variants", _t(page, "post.no_variant"))
+                    raise MalformedRequestError("variants", tr(page, "post.no_variant"))
                 if post is None:
                     new_id = self.ops.posts.draft(
                         page.person,
@@ -596,7 +220,7 @@ class WebApp:
                 error = str(refused)
             else:
                 done = "post.submitted" if submit else "post.saved"
-                return self.render(page, "done.html", message=_t(page, done), post_id=new_id)
+                return self.render(page, "done.html", message=tr(page, done), post_id=new_id)
         values = dict(page.form)
         if post is not None and page.request.method == "GET":
             values = {
@@ -658,20 +282,20 @@ class WebApp:
             shown=shown,
             message=message,
             error=error,
-            may_publish=_may(page.person, "post.publish"),
-            may_schedule=_may(page.person, "post.schedule"),
-            may_retract=_may(page.person, "post.retract"),
-            may_confirm=_may(page.person, "post.confirm_take_down"),
+            may_publish=may(page.person, "post.publish"),
+            may_schedule=may(page.person, "post.schedule"),
+            may_retract=may(page.person, "post.retract"),
+            may_confirm=may(page.person, "post.confirm_take_down"),
             take_downs=publishing.take_downs(self.ops),
             platform_names=self._platform_names(page),
             zone=self.ops.posts.cadence.zone,
         )
 
     def _target(self, page: Page) -> tuple[UUID, str]:
-        post_id = _uuid(page.form.get("post_id", ""))
+        post_id = parse_id(page.form.get("post_id", ""))
         platform = calendar.check_platform(page.form.get("platform"))
         if platform is None:
-            raise MalformedRequestError("platform", _t(page, "publishing.no_platform"))
+            raise MalformedRequestError("platform", tr(page, "publishing.no_platform"))
         return post_id, platform
 
     def publish_now(self, page: Page) -> Response:
@@ -686,7 +310,7 @@ class WebApp:
         name = self._platform_names(page).get(platform, platform)
         return self.publishing(
             page,
-            message=_t(
+            message=tr(
                 page,
                 "publishing.published_now",
                 platform=name,
@@ -703,14 +327,14 @@ class WebApp:
             if at.tzinfo is None:  # a datetime-local field: the library's own time
                 at = at.replace(tzinfo=self.ops.posts.cadence.zone)
         except ValueError:
-            return self.publishing(page, error=_t(page, "publishing.bad_time", at=text))
+            return self.publishing(page, error=tr(page, "publishing.bad_time", at=text))
         try:
             warnings = self.ops.posts.schedule(page.person, post_id, platform, at)
         except (PermissionDeniedError, UnknownIdError):
             raise
         except LibopsError as refused:
             return self.publishing(page, error=str(refused))
-        message = _t(page, "publishing.scheduled_done", at=at.strftime("%Y-%m-%d %H:%M"))
+        message = tr(page, "publishing.scheduled_done", at=at.strftime("%Y-%m-%d %H:%M"))
         if warnings:
             message += " " + "; ".join(str(w) for w in warnings)
         return self.publishing(page, message=message)
@@ -719,7 +343,7 @@ class WebApp:
         """Retract a published post (``post.retract``): it comes down where a gateway can take
         it down, and leaves a take-down task for staff elsewhere."""
         authorize(page.person, "post.retract")
-        post_id = _uuid(page.form.get("post_id", ""))
+        post_id = parse_id(page.form.get("post_id", ""))
         reason = page.form.get("reason", "")
         try:
             self.ops.posts.retract(page.person, post_id, reason)
@@ -728,7 +352,7 @@ class WebApp:
         except LibopsError as refused:
             return self.publishing(page, error=str(refused))
         left = sum(1 for task in publishing.take_downs(self.ops) if task.post_id == str(post_id))
-        return self.publishing(page, message=_t(page, "publishing.retracted", n=left))
+        return self.publishing(page, message=tr(page, "publishing.retracted", n=left))
 
     def confirm_take_down(self, page: Page) -> Response:
         """Confirm that staff took a retracted post down by hand (``post.confirm_take_down``),
@@ -745,11 +369,11 @@ class WebApp:
         except LibopsError as refused:
             return self.publishing(page, error=str(refused))
         name = self._platform_names(page).get(platform, platform)
-        return self.publishing(page, message=_t(page, "publishing.taken_down", platform=name))
+        return self.publishing(page, message=tr(page, "publishing.taken_down", platform=name))
 
     def by_hand(self, page: Page) -> Response:
         authorize(page.person, "post.publish")
-        post_id = _uuid(page.request.path_params["post_id"])
+        post_id = parse_id(page.request.path_params["post_id"])
         platform = calendar.check_platform(page.request.path_params["platform"]) or ""
         handoff = self.ops.publishing.handoff(page.person, post_id, platform)
         error = None
@@ -769,7 +393,7 @@ class WebApp:
                 error = str(refused)
             else:
                 name = self._platform_names(page).get(platform, platform)
-                return self.publishing(page, message=_t(page, "publishing.recorded", platform=name))
+                return self.publishing(page, message=tr(page, "publishing.recorded", platform=name))
         return self.render(
             page,
             "by_hand.html",
@@ -799,7 +423,9 @@ class WebApp:
             answered = row.get("answered_at")
             end = now if answered is None else datetime.fromisoformat(answered)
             waited = max(end - asked, timedelta(0))
-            rows.append((row, asked, _duration(page, waited), answered is None and waited > after))
+            rows.append(
+                (row, asked, duration_text(page, waited), answered is None and waited > after)
+            )
         return self.render(
             page,
             "questions.html",
@@ -810,9 +436,9 @@ class WebApp:
             only=platform,
             publishing=[p.id for p in REGISTRY if p.publishes],
             next_cursor=listed.next_cursor,
-            escalate_after=_duration(page, after),
-            may_escalate=_may(page.person, "question.escalate"),
-            may_answer=_may(page.person, "question.answer"),
+            escalate_after=duration_text(page, after),
+            may_escalate=may(page.person, "question.escalate"),
+            may_answer=may(page.person, "question.answer"),
             platform_names=self._platform_names(page),
             zone=self.ops.posts.cadence.zone,
             message=message,
@@ -822,10 +448,10 @@ class WebApp:
     def escalate_questions(self, page: Page) -> Response:
         authorize(page.person, "question.escalate")
         escalated = self.ops.questions.escalate_overdue(page.person)
-        return self.questions(page, message=_t(page, "questions.escalated", n=len(escalated)))
+        return self.questions(page, message=tr(page, "questions.escalated", n=len(escalated)))
 
     def question(self, page: Page) -> Response:
-        question_id = _uuid(page.request.path_params["question_id"], "question")
+        question_id = parse_id(page.request.path_params["question_id"], "question")
         question = self.ops.questions.get(question_id)
         text = None
         error = None
@@ -837,10 +463,10 @@ class WebApp:
                     opened = self.ops.questions.text(
                         page.person, question_id, reason=page.form.get("reason", "")
                     )
-                    text = opened if isinstance(opened, str) else _t(page, "question.erased")
+                    text = opened if isinstance(opened, str) else tr(page, "question.erased")
                 elif action == "answer":
                     self.ops.questions.answer(page.person, question_id, page.form.get("answer", ""))
-                    message = _t(page, "question.answered_done")
+                    message = tr(page, "question.answered_done")
                     question = self.ops.questions.get(question_id)
                 else:
                     raise MalformedRequestError(
@@ -860,9 +486,9 @@ class WebApp:
             error=error,
             message=message,
             form=page.form,
-            waited=_duration(page, question.waited(now)),
-            may_read=_may(page.person, "privacy.read"),
-            may_answer=_may(page.person, "question.answer"),
+            waited=duration_text(page, question.waited(now)),
+            may_read=may(page.person, "privacy.read"),
+            may_answer=may(page.person, "question.answer"),
             platform_names=self._platform_names(page),
             zone=self.ops.posts.cadence.zone,
         )
@@ -905,13 +531,13 @@ class WebApp:
             overrides=overrides,
             waiting=waiting,
             categories=[c.value for c in BudgetCategory],
-            may_spend=_may(person, "budget.record_expense"),
-            may_adjust=_may(person, "budget.adjust"),
-            may_approve_adjustment=_may(person, "budget.approve_adjustment"),
-            may_authorize_override=_may(person, "budget.authorize_override"),
+            may_spend=may(person, "budget.record_expense"),
+            may_adjust=may(person, "budget.adjust"),
+            may_approve_adjustment=may(person, "budget.approve_adjustment"),
+            may_authorize_override=may(person, "budget.authorize_override"),
             people={
                 login: self._person_name(login)
-                for login in _logins(adjustments, overrides, waiting)
+                for login in logins_of(adjustments, overrides, waiting)
             },
             message=message,
             error=error,
@@ -966,13 +592,13 @@ class WebApp:
                     category=category,
                 )
                 return self.budget(
-                    page, message=_t(page, "budget.override_requested", detail=str(over))
+                    page, message=tr(page, "budget.override_requested", detail=str(over))
                 )
         except (PermissionDeniedError, UnknownIdError):
             raise
         except LibopsError as refused:
             return self.budget(page, error=str(refused))
-        return self.budget(page, message=_t(page, "budget.expense_recorded"))
+        return self.budget(page, message=tr(page, "budget.expense_recorded"))
 
     def request_adjustment(self, page: Page) -> Response:
         authorize(page.person, "budget.adjust")
@@ -980,7 +606,7 @@ class WebApp:
         form = page.form
         try:
             if chosen["status"] != "open":
-                raise MalformedRequestError("budget_id", _t(page, "budget.closed"))
+                raise MalformedRequestError("budget_id", tr(page, "budget.closed"))
             allocation = budget_forms.amount(form.get("allocation", ""))
             Money(allocation, chosen["currency"])  # the currency's minor unit
             self.budget_requests.add(
@@ -993,7 +619,7 @@ class WebApp:
             )
         except LibopsError as refused:
             return self.budget(page, error=str(refused))
-        return self.budget(page, message=_t(page, "budget.adjustment_requested"))
+        return self.budget(page, message=tr(page, "budget.adjustment_requested"))
 
     def decide(self, page: Page) -> Response:
         request = self.budget_requests.get(page.form.get("request_id", ""))
@@ -1001,13 +627,13 @@ class WebApp:
         page.form["budget_id"] = request.budget_id  # the request's budget, whatever was posted
         if decision == "withdraw":
             if request.requested_by != page.person.id:
-                _authorize_decision(page.person, request.kind)
+                authorize_decision(page.person, request.kind)
             self.budget_requests.remove(request.id)
-            return self.budget(page, message=_t(page, "budget.withdrawn"))
-        _authorize_decision(page.person, request.kind)
+            return self.budget(page, message=tr(page, "budget.withdrawn"))
+        authorize_decision(page.person, request.kind)
         if decision == "decline":
             self.budget_requests.remove(request.id)
-            return self.budget(page, message=_t(page, "budget.declined"))
+            return self.budget(page, message=tr(page, "budget.declined"))
         if decision != "approve":
             raise MalformedRequestError(
                 "decision", f"decision is approve, decline or withdraw, not {decision!r}"
@@ -1020,7 +646,7 @@ class WebApp:
             requester = self.ops.users.find(request.requested_by)
             if requester is None or requester.disabled:
                 raise SelfApprovalError(
-                    _t(page, "budget.requester_gone", login=request.requested_by)
+                    tr(page, "budget.requester_gone", login=request.requested_by)
                 )
             currency = self._open_budget(page)["currency"]
             money = Money(request.amount, currency)
@@ -1048,7 +674,7 @@ class WebApp:
         except LibopsError as refused:
             return self.budget(page, error=str(refused))
         self.budget_requests.remove(request.id)
-        return self.budget(page, message=_t(page, "budget.approved"))
+        return self.budget(page, message=tr(page, "budget.approved"))
 
     # --- risks --------------------------------------------------------------------------
 
@@ -1090,9 +716,9 @@ class WebApp:
             ratings=list(range(1, RATINGS + 1)),
             categories=[c.value for c in RiskCategory],
             logins=self.ops.users.logins(),
-            may_identify=_may(person, "risk.identify") or _may(person, "risk.identify_content"),
-            content_only=not _may(person, "risk.identify"),
-            may_reassess=_may(person, "risk.reassess"),
+            may_identify=may(person, "risk.identify") or may(person, "risk.identify_content"),
+            content_only=not may(person, "risk.identify"),
+            may_reassess=may(person, "risk.reassess"),
             levels=[level.value for level in RiskLevel],
             message=message,
             error=error,
@@ -1111,8 +737,8 @@ class WebApp:
                 page.person,
                 title=form.get("title", ""),
                 category=category,
-                likelihood=_rating(form.get("likelihood", ""), "likelihood"),
-                impact=_rating(form.get("impact", ""), "impact"),
+                likelihood=parse_rating(form.get("likelihood", ""), "likelihood"),
+                impact=parse_rating(form.get("impact", ""), "impact"),
                 owner=form.get("owner", ""),
                 description=form.get("description", ""),
             )
@@ -1120,25 +746,25 @@ class WebApp:
             raise
         except LibopsError as refused:
             return self.risks(page, error=str(refused))
-        return self.risks(page, message=_t(page, "risks.identified"))
+        return self.risks(page, message=tr(page, "risks.identified"))
 
     def reassess_risk(self, page: Page) -> Response:
         authorize(page.person, "risk.reassess")
         form = page.form
-        risk_id = _uuid(form.get("risk_id", ""), "risk")
+        risk_id = parse_id(form.get("risk_id", ""), "risk")
         try:
             self.ops.risks.reassess(
                 page.person,
                 risk_id,
-                likelihood=_rating(form.get("likelihood", ""), "likelihood"),
-                impact=_rating(form.get("impact", ""), "impact"),
+                likelihood=parse_rating(form.get("likelihood", ""), "likelihood"),
+                impact=parse_rating(form.get("impact", ""), "impact"),
                 reason=form.get("reason", ""),
             )
         except (PermissionDeniedError, UnknownIdError):
             raise
         except LibopsError as refused:
             return self.risks(page, error=str(refused))
-        return self.risks(page, message=_t(page, "risks.reassessed"))
+        return self.risks(page, message=tr(page, "risks.reassessed"))
 
     # --- activity log -------------------------------------------------------------------
 
@@ -1214,7 +840,7 @@ class WebApp:
                 else:
                     data = render_docx(built, charts=charts)
         except (MissingCjkFontError, InvalidValueError, MalformedRequestError) as refused:
-            error = _t(page, "error.refused", detail=str(refused))
+            error = tr(page, "error.refused", detail=str(refused))
             return self.render(page, "report.html", 422, form=form, error=error)
         media, extension = report_forms.FORMATS[chosen.format]
         name = f"{chosen.stem}.{extension}"
@@ -1254,7 +880,7 @@ class WebApp:
     def preview_import(self, page: Page) -> Response:
         authorize(page.person, "import.apply")
         if page.upload is None:
-            return self.imports(page, error=_t(page, "imports.no_file"))
+            return self.imports(page, error=tr(page, "imports.no_file"))
         name, data = page.upload
         platform = page.form.get("platform", "").strip() or None
         if platform is not None:
@@ -1307,15 +933,15 @@ class WebApp:
                 approvers.append(user)
         made = error = None
         if page.request.method == "POST":
-            post_id = str(_uuid(page.form.get("post_id", "")))
+            post_id = str(parse_id(page.form.get("post_id", "")))
             login = page.form.get("login", "")
             post = self.ops.posts.get(post_id)
             if post.status is not PostStatus.IN_REVIEW:
-                error = _t(page, "signoff.not_in_review")
+                error = tr(page, "signoff.not_in_review")
             elif login not in {user.login for user in approvers}:
-                error = _t(page, "signoff.not_approver", login=login)
+                error = tr(page, "signoff.not_approver", login=login)
             elif login in post.authors:
-                error = _t(page, "signoff.author", login=login)
+                error = tr(page, "signoff.author", login=login)
             else:
                 secret, link = self.signoffs.make(post_id, login, page.person.id)
                 made = (str(page.request.base_url) + "sign-off/" + secret, link, post.title)
@@ -1368,7 +994,7 @@ class WebApp:
                 error = str(refused)
             else:
                 done = "review.done_approved" if decision == "approve" else "review.done_sent_back"
-                return self.render(page, "signoff_done.html", message=_t(page, done))
+                return self.render(page, "signoff_done.html", message=tr(page, done))
         return self.render(
             page,
             "signoff.html",
@@ -1413,7 +1039,7 @@ class WebApp:
         chosen = [role.value for role in Role if page.form.get(f"role_{role.value}") == "on"]
         days_text = page.form.get("expires_days", "").strip()
         if not (days_text.isascii() and days_text.isdigit() and len(days_text) <= 4):
-            return self.tokens(page, error=_t(page, "tokens.bad_days", days=days_text[:20]))
+            return self.tokens(page, error=tr(page, "tokens.bad_days", days=days_text[:20]))
         try:
             issued = self.ops.users.issue_token(
                 page.person,
@@ -1437,7 +1063,7 @@ class WebApp:
             raise
         except LibopsError as refused:
             return self.tokens(page, error=str(refused))
-        return self.tokens(page, message=_t(page, "tokens.revoked", token=token_id, login=login))
+        return self.tokens(page, message=tr(page, "tokens.revoked", token=token_id, login=login))
 
     def users(self, page: Page) -> Response:
         authorize(page.person, "user.add")
@@ -1455,13 +1081,13 @@ class WebApp:
             try:
                 contest_id = UUID(contest_text.strip())
             except ValueError:
-                error = _t(page, "verify.bad_id", id=contest_text)
+                error = tr(page, "verify.bad_id", id=contest_text)
                 status = 422
             else:
                 try:
                     result = self.ops.contests.verify(contest_id)
                 except UnknownIdError:
-                    error = _t(page, "verify.unknown", id=contest_text)
+                    error = tr(page, "verify.unknown", id=contest_text)
                     status = 404
         return self.render(
             page,
@@ -1474,7 +1100,7 @@ class WebApp:
 
     def missing(self, page: Page) -> Response:
         """The answer to a path the web app does not have (when it is served alone)."""
-        return self.error_page(page, 404, _t(page, "error.not_found"))
+        return self.error_page(page, 404, tr(page, "error.not_found"))
 
     async def static(self, request: Request) -> Response:
         name = request.path_params["name"]
@@ -1543,98 +1169,6 @@ class WebApp:
             Route("/public/contests/{contest_id}", self.page(self.verify, signed_in=False)),
             Route("/static/{name}", self.static),
         ]
-
-
-@attrs.frozen
-class _Multipart:
-    fields: Mapping[str, str] = {}
-    file: tuple[str, bytes] | None = None
-    error: str | None = None
-
-
-async def _multipart(request: Request, body: bytes) -> _Multipart:
-    """A multipart form's text fields and its one file (``file``), read from ``body``."""
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    try:
-        form = await Request(request.scope, receive).form(max_files=1, max_fields=20)
-    except Exception as error:  # (Starlette's own refusals: not multipart, too many parts)
-        return _Multipart(error=f"the form cannot be read: {getattr(error, 'detail', error)}")
-    try:
-        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-        given = form.get("file")
-        found = None
-        if given is not None and not isinstance(given, str) and given.filename:
-            found = (given.filename, await given.read())
-        return _Multipart(fields, found)
-    finally:
-        await form.close()
-
-
-def _t(page: Page, key: str, **names: Any) -> str:
-    return LANGUAGES[page.lang][key].format(**names)
-
-
-def _authorize_decision(person: Actor, kind: str) -> None:
-    """Refuse ``person`` a decision on a budget request of ``kind`` they may not take (an
-    adjustment needs ``budget.approve_adjustment``, an overspend ``budget.authorize_override``)."""
-    if kind == "adjustment":
-        authorize(person, "budget.approve_adjustment")
-    else:
-        authorize(person, "budget.authorize_override")
-
-
-def _may(actor: Actor, command: str) -> bool:
-    return bool(actor.roles & roles_for([command]))
-
-
-def _uuid(text: str, kind: str = "post") -> UUID:
-    try:
-        return UUID(text)
-    except ValueError:
-        raise UnknownIdError(kind, text) from None
-
-
-def _rating(text: str, field: str) -> int:
-    """``text`` as a rating from 1 to 5 (the form's choice)."""
-    if len(text) == 1 and text.isascii() and text.isdigit() and 1 <= int(text) <= RATINGS:
-        return int(text)
-    raise MalformedRequestError(
-        field, f"{field} is a whole number from 1 to {RATINGS}, not {text!r}"
-    )
-
-
-def _logins(*groups: Any) -> set[str]:
-    """Everyone named as requester, recorder or approver in ``groups``."""
-    found: set[str] = set()
-    for group in groups:
-        for item in group:
-            for name in ("requested_by", "approved_by", "recorded_by"):
-                value = getattr(item, name, None)
-                if value:
-                    found.add(value)
-    return found
-
-
-def _duration(page: Page, span: timedelta) -> str:
-    """``span`` in days, hours and minutes, in the page's language."""
-    minutes = int(span.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return _t(page, "duration.days", d=days, h=hours)
-    if hours:
-        return _t(page, "duration.hours", h=hours, m=minutes)
-    return _t(page, "duration.minutes", m=minutes)
-
-
-def _local(target: str | None) -> str:
-    """``target`` if it is a path on this site (never another site's address), else ``/``."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
 
 
 def web_routes(ops: LibOps, *, secure_cookies: bool = True) -> tuple[list[BaseRoute], WebApp]:

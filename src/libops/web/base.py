@@ -1,0 +1,519 @@
+"""The web app's frame: the request wrapper every page goes through (form, origin, CSRF,
+session, errors as pages, security headers), rendering, cookies, signing in and out, and the
+small parsers the screens share. Each screen is a class of its own module built on
+:class:`WebBase`; :class:`libops.web.app.WebApp` puts them together (docs/web.md)."""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import logging
+import secrets
+import threading
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+from importlib import resources
+from typing import Any, Final
+from urllib.parse import parse_qsl, urlsplit
+from uuid import UUID
+
+import attrs
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+import libops.web.budget as budget_forms
+import libops.web.imports as import_forms
+import libops.web.signoff as signoff
+from libops.application.authentication import Authentication
+from libops.bootstrap import LibOps
+from libops.domain.errors import (
+    AuthenticationError,
+    CrossSiteRequestError,
+    LibopsError,
+    LoginThrottledError,
+    MalformedRequestError,
+    PermissionDeniedError,
+    UnknownIdError,
+    WebSessionError,
+)
+from libops.domain.permissions import authorize, roles_for
+from libops.domain.risk import MAX_RATING as RATINGS
+from libops.domain.values import (
+    Actor,
+)
+from libops.web.preferences import Preferences
+from libops.web.sessions import Session, Sessions
+from libops.web.strings_en import STRINGS as ENGLISH
+from libops.web.strings_zh import STRINGS as CHINESE
+
+log = logging.getLogger("libops.web")
+
+LANGUAGES: Final[Mapping[str, Mapping[str, str]]] = {
+    "en": ENGLISH,
+    "zh": CHINESE,
+}
+"""Each language's texts, by key."""
+
+SESSION_COOKIE: Final = "libops_session"
+SIGNIN_COOKIE: Final = "libops_signin"
+LANG_COOKIE: Final = "libops_lang"
+SECURE_PREFIX: Final = "__Host-"
+"""Cookies sent only over HTTPS carry this prefix: the browser then also refuses them a
+``Domain`` and any ``Path`` but ``/`` (no other host or path can set them)."""
+
+MAX_LISTED: Final = 100
+"""How many rows a list page (readers' questions) shows at once (then a link to the next)."""
+
+ACTIVITY_PAGE: Final = 50
+"""How many entries of the activity log a page shows (the latest first)."""
+
+POSTS_PAGE: Final = 30
+"""How many posts the posts page lists (the latest first): each sealed title is opened."""
+
+MAX_FORM: Final = 256 * 1024
+"""The largest form body read, in bytes."""
+
+CSP: Final = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS: Final[Mapping[str, str]] = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+"""The headers every answer of the web app carries."""
+
+STATIC: Final[Mapping[str, str]] = {"web.js": "text/javascript", "web.css": "text/css"}
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    try:
+        text = body.decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, max_num_fields=200)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise MalformedRequestError(None, f"the form cannot be read: {error}") from None
+    return dict(pairs)
+
+
+def same_origin(headers: Mapping[str, str]) -> None:
+    """Raise :class:`CrossSiteRequestError` unless the request's ``Origin`` (or, without one,
+    its ``Referer``) names the host it was sent to (``Host``)."""
+    host = headers.get("host", "")
+    origin = headers.get("origin")
+    if origin is not None and origin != "null":
+        where = origin
+    elif origin == "null":
+        raise CrossSiteRequestError("the form was posted from an opaque origin")
+    else:
+        where = headers.get("referer", "")
+        if not where:
+            raise CrossSiteRequestError("the form was posted without an Origin or a Referer")
+    if not host or urlsplit(where).netloc.lower() != host.lower():
+        raise CrossSiteRequestError(f"the form was posted from another site ({where})")
+
+
+@attrs.define
+class Page:
+    """One request as a page handler sees it."""
+
+    request: Request
+    form: dict[str, str]
+    lang: str
+    session: Session | None = None
+    actor: Actor | None = None
+    upload: tuple[str, bytes] | None = None
+    """A multipart form's file (its name and contents), on the pages that take one."""
+
+    @property
+    def person(self) -> Actor:
+        """The signed-in person (pages that need one are only called with one)."""
+        assert self.actor is not None
+        return self.actor
+
+
+Handler = Callable[[Page], Response]
+
+
+class WebBase:
+    """The web app's frame over one opened store; the screens build on it."""
+
+    def __init__(self, ops: LibOps, *, secure_cookies: bool = True) -> None:
+        self.ops = ops
+        self.secure_cookies = secure_cookies
+        self._views = ops.open_view_store()
+        self.sessions = Sessions(self._views, ops.app.clock.now)
+        self.authentication = Authentication(ops)
+        self.budget_requests = budget_forms.Requests(self._views, ops.app.clock.now)
+        self.preferences = Preferences(self._views, frozenset(LANGUAGES))
+        self._report_lock = threading.Lock()  # building a report catches the views up
+        self.uploads = import_forms.Uploads(ops.app.clock.now)
+        self.signoffs = signoff.SignOffs(self._views, ops.app.clock.now)
+        self.templates = Environment(
+            loader=PackageLoader("libops.web", "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._static = {
+            name: resources.files("libops.web").joinpath("static", name).read_bytes()
+            for name in STATIC
+        }
+
+    def close(self) -> None:
+        """Release the view-store connection and delete the uploads still waiting."""
+        self.uploads.close()
+        self._views.close()
+
+    # --- cookies and languages ----------------------------------------------------------
+
+    def cookie_name(self, name: str) -> str:
+        return SECURE_PREFIX + name if self.secure_cookies else name
+
+    def _set_cookie(self, response: Response, name: str, value: str, *, max_age: int) -> None:
+        response.set_cookie(
+            self.cookie_name(name),
+            value,
+            max_age=max_age,
+            path="/",
+            secure=self.secure_cookies,
+            httponly=True,
+            samesite="lax",
+        )
+
+    def _drop_cookie(self, response: Response, name: str) -> None:
+        response.delete_cookie(
+            self.cookie_name(name),
+            path="/",
+            secure=self.secure_cookies,
+            httponly=True,
+            samesite="lax",
+        )
+
+    @staticmethod
+    def language(request: Request) -> str:
+        chosen = request.cookies.get(LANG_COOKIE, "")
+        if chosen in LANGUAGES:
+            return chosen
+        accepted = request.headers.get("accept-language", "").lower()
+        return "zh" if accepted.startswith("zh") else "en"
+
+    # --- rendering ----------------------------------------------------------------------
+
+    def render(self, page: Page, template: str, status: int = 200, **values: Any) -> Response:
+        texts = LANGUAGES[page.lang]
+
+        def t(key: str, **names: Any) -> str:
+            return texts[key].format(**names)
+
+        actor = page.actor
+        nav: list[tuple[str, str]] = []
+        if actor is not None:
+            nav.append(("/", t("nav.dashboard")))
+            if may(actor, "post.review"):
+                nav.append(("/review", t("nav.review")))
+            nav.append(("/posts", t("nav.posts")))
+            nav.append(("/calendar", t("nav.calendar")))
+            nav.append(("/publishing", t("nav.publishing")))
+            nav.append(("/questions", t("nav.questions")))
+            nav.append(("/budget", t("nav.budget")))
+            nav.append(("/risks", t("nav.risks")))
+            nav.append(("/activity", t("nav.activity")))
+            nav.append(("/report", t("nav.report")))
+            if may(actor, "import.apply"):
+                nav.append(("/imports", t("nav.imports")))
+            if may(actor, "post.draft"):
+                nav.append(("/posts/new", t("nav.new_post")))
+            if may(actor, "user.add"):
+                nav.append(("/admin/users", t("nav.users")))
+                nav.append(("/admin/sign-off", t("nav.signoff")))
+                nav.append(("/admin/tokens", t("nav.tokens")))
+        nav.append(("/public/contests", t("nav.verify")))
+        html = self.templates.get_template(template).render(
+            t=t,
+            lang=page.lang,
+            actor=actor,
+            csrf=None if page.session is None else page.session.csrf,
+            nav=nav,
+            path=page.request.url.path,
+            **values,
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def error_page(self, page: Page, status: int, message: str) -> Response:
+        return self.render(page, "error.html", status, message=message)
+
+    # --- the wrapper every page goes through --------------------------------------------
+
+    def page(
+        self, handler: Handler, *, signed_in: bool = True, upload: bool = False
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """``handler`` as an endpoint: its form read, its origin and CSRF token checked on
+        POST, its session found, its errors as pages, the security headers added.
+
+        ``upload``: the form is multipart with one file (``file``), up to
+        :data:`~libops.web.imports.MAX_UPLOAD` bytes."""
+        limit = import_forms.MAX_UPLOAD if upload else MAX_FORM
+
+        async def endpoint(request: Request) -> Response:
+            body = b""
+            if request.method == "POST":
+                async for chunk in request.stream():
+                    body += chunk
+                    if len(body) > limit:
+                        too_large = f"the form is larger than {limit} bytes"
+                        return self._secured(HTMLResponse(too_large, status_code=413))
+            parsed = await read_multipart(request, body) if upload and body else None
+            response = await run_in_threadpool(self._run, handler, request, body, signed_in, parsed)
+            return self._secured(response)
+
+        return endpoint
+
+    @staticmethod
+    def _secured(response: Response) -> Response:
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    def _run(
+        self,
+        handler: Handler,
+        request: Request,
+        body: bytes,
+        signed_in: bool,
+        parsed: Multipart | None = None,
+    ) -> Response:
+        page = Page(request, {}, self.language(request))
+        try:
+            if request.method == "POST":
+                same_origin(request.headers)
+                if parsed is None:
+                    page.form = parse_form(body)
+                elif parsed.error is not None:
+                    raise MalformedRequestError(None, parsed.error)
+                else:
+                    page.form, page.upload = dict(parsed.fields), parsed.file
+            if signed_in:
+                page.session = self.sessions.find(
+                    request.cookies.get(self.cookie_name(SESSION_COOKIE))
+                )
+                page.actor = self._actor(page.session)
+                if request.method == "POST":
+                    page.session.check_csrf(page.form.get("csrf"))
+            return handler(page)
+        except WebSessionError:
+            if request.method == "GET":
+                return RedirectResponse("/sign-in?next=" + request.url.path, status_code=303)
+            return self.error_page(page, 401, LANGUAGES[page.lang]["signin.title"])
+        except CrossSiteRequestError as error:
+            return self.error_page(page, 403, tr(page, "error.csrf", detail=str(error)))
+        except PermissionDeniedError as error:
+            roles = ", ".join(
+                tr(page, f"role.{role.value}")
+                for role in sorted(error.allowed, key=lambda role: role.value)
+            )
+            return self.error_page(page, 403, tr(page, "error.forbidden", roles=roles))
+        except UnknownIdError:
+            return self.error_page(page, 404, tr(page, "error.not_found"))
+        except LibopsError as error:
+            return self.error_page(page, 422, tr(page, "error.refused", detail=str(error)))
+        except Exception:
+            incident = uuid.uuid4().hex[:12]
+            path = signoff.redact(request.url.path)  # (a sign-off link's secret stays out)
+            log.exception("%s %s failed (incident %s)", request.method, path, incident)
+            return self.error_page(page, 500, tr(page, "error.internal", incident=incident))
+
+    def _actor(self, session: Session) -> Actor:
+        user = self.ops.users.find(session.login)
+        if user is None or user.disabled or not user.roles:
+            self._views.discard("web.sessions", [session.key])
+            raise WebSessionError("the session's user is disabled or holds no role")
+        return user.actor()
+
+    # --- signing in and out -------------------------------------------------------------
+
+    def sign_in_form(self, page: Page, *, status: int = 200, error: str | None = None) -> Response:
+        token = secrets.token_urlsafe(32)
+        response = self.render(
+            page,
+            "sign_in.html",
+            status,
+            signin_token=token,
+            error=error,
+            next=local_path(page.request.query_params.get("next") or page.form.get("next")),
+        )
+        self._set_cookie(response, SIGNIN_COOKIE, token, max_age=3600)
+        return response
+
+    def sign_in(self, page: Page) -> Response:
+        if page.request.method == "GET":
+            return self.sign_in_form(page)
+        cookie = page.request.cookies.get(self.cookie_name(SIGNIN_COOKIE), "")
+        given = page.form.get("signin_token", "")
+        if not cookie or not given or not hmac.compare_digest(cookie, given):
+            raise CrossSiteRequestError("the sign-in form is not the one this browser was given")
+        client = None if page.request.client is None else page.request.client.host
+        try:
+            actor = self.authentication.password(
+                page.form.get("login", ""), page.form.get("password", ""), client=client
+            )
+        except LoginThrottledError as error:
+            message = tr(page, "signin.throttled", seconds=error.retry_after)
+            return self.sign_in_form(page, status=429, error=message)
+        except AuthenticationError as error:
+            key = "signin.disabled" if "disabled" in str(error) else "signin.failed"
+            return self.sign_in_form(page, status=401, error=tr(page, key))
+        previous = page.request.cookies.get(self.cookie_name(SESSION_COOKIE))
+        session_id, _ = self.sessions.start(actor.id, replacing=previous)
+        self.sessions.end_expired()  # a team's sessions: a short scan, once per sign-in
+        response = RedirectResponse(local_path(page.form.get("next")), status_code=303)
+        self._set_cookie(
+            response,
+            SESSION_COOKIE,
+            session_id,
+            max_age=int(self.sessions.absolute.total_seconds()),
+        )
+        self._drop_cookie(response, SIGNIN_COOKIE)
+        preferred = self.preferences.language(actor.id)
+        if preferred is not None:
+            self._set_language(response, preferred)
+        return response
+
+    def sign_out(self, page: Page) -> Response:
+        session_id = page.request.cookies.get(self.cookie_name(SESSION_COOKIE))
+        if session_id:
+            self.sessions.end(session_id)
+        response = RedirectResponse("/sign-in", status_code=303)
+        self._drop_cookie(response, SESSION_COOKIE)
+        return response
+
+    def choose_language(self, page: Page) -> Response:
+        lang = page.form.get("lang", "")
+        if lang not in LANGUAGES:
+            raise MalformedRequestError("lang", f"lang is one of en, zh, not {lang!r}")
+        response = RedirectResponse(local_path(page.form.get("next")), status_code=303)
+        self._set_language(response, lang)
+        return response
+
+    def _set_language(self, response: Response, lang: str) -> None:
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            path="/",
+            secure=self.secure_cookies,
+            httponly=True,
+            samesite="lax",
+        )
+
+    def public_language(self, page: Page) -> Response:
+        """The language switch, for visitors too: the origin is checked, and the session's
+        CSRF token when signed in."""
+        session_id = page.request.cookies.get(self.cookie_name(SESSION_COOKIE))
+        login = None
+        if session_id:
+            with contextlib.suppress(WebSessionError):
+                session = self.sessions.find(session_id)
+                session.check_csrf(page.form.get("csrf"))
+                login = session.login
+        response = self.choose_language(page)
+        if login is not None:  # remembered for the person's next sign-in, on any browser
+            self.preferences.choose(login, page.form["lang"])
+        return response
+
+
+@attrs.frozen
+class Multipart:
+    fields: Mapping[str, str] = {}
+    file: tuple[str, bytes] | None = None
+    error: str | None = None
+
+
+async def read_multipart(request: Request, body: bytes) -> Multipart:
+    """A multipart form's text fields and its one file (``file``), read from ``body``."""
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(request.scope, receive).form(max_files=1, max_fields=20)
+    except Exception as error:  # (Starlette's own refusals: not multipart, too many parts)
+        return Multipart(error=f"the form cannot be read: {getattr(error, 'detail', error)}")
+    try:
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        given = form.get("file")
+        found = None
+        if given is not None and not isinstance(given, str) and given.filename:
+            found = (given.filename, await given.read())
+        return Multipart(fields, found)
+    finally:
+        await form.close()
+
+
+def tr(page: Page, key: str, **names: Any) -> str:
+    return LANGUAGES[page.lang][key].format(**names)
+
+
+def authorize_decision(person: Actor, kind: str) -> None:
+    """Refuse ``person`` a decision on a budget request of ``kind`` they may not take (an
+    adjustment needs ``budget.approve_adjustment``, an overspend ``budget.authorize_override``)."""
+    if kind == "adjustment":
+        authorize(person, "budget.approve_adjustment")
+    else:
+        authorize(person, "budget.authorize_override")
+
+
+def may(actor: Actor, command: str) -> bool:
+    return bool(actor.roles & roles_for([command]))
+
+
+def parse_id(text: str, kind: str = "post") -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise UnknownIdError(kind, text) from None
+
+
+def parse_rating(text: str, field: str) -> int:
+    """``text`` as a rating from 1 to 5 (the form's choice)."""
+    if len(text) == 1 and text.isascii() and text.isdigit() and 1 <= int(text) <= RATINGS:
+        return int(text)
+    raise MalformedRequestError(
+        field, f"{field} is a whole number from 1 to {RATINGS}, not {text!r}"
+    )
+
+
+def logins_of(*groups: Any) -> set[str]:
+    """Everyone named as requester, recorder or approver in ``groups``."""
+    found: set[str] = set()
+    for group in groups:
+        for item in group:
+            for name in ("requested_by", "approved_by", "recorded_by"):
+                value = getattr(item, name, None)
+                if value:
+                    found.add(value)
+    return found
+
+
+def duration_text(page: Page, span: timedelta) -> str:
+    """``span`` in days, hours and minutes, in the page's language."""
+    minutes = int(span.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return tr(page, "duration.days", d=days, h=hours)
+    if hours:
+        return tr(page, "duration.hours", h=hours, m=minutes)
+    return tr(page, "duration.minutes", m=minutes)
+
+
+def local_path(target: str | None) -> str:
+    """``target`` if it is a path on this site (never another site's address), else ``/``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target

@@ -45,7 +45,7 @@ import attrs
 from libops.application.app import LibOpsApplication
 from libops.application.commands import Command, CommandBus, Context, command, handles
 from libops.application.drafts import get_post
-from libops.domain.bulk import BATCH_ROWS, MetricImport
+from libops.domain.bulk import BATCH_ROWS, MetricImport, batch_posts
 from libops.domain.errors import (
     AmbiguousImportMatchError,
     BulkImportError,
@@ -173,15 +173,29 @@ def published_posts(app: LibOpsApplication) -> set[tuple[str, str, str | None]]:
 
 @handles(RecordImportBatch)
 def record_import_batch(ctx: Context, actor: Actor, command: RecordImportBatch) -> None:
-    """The batch's posts checked against the store (the command may come as data, over
-    HTTP, not only from :meth:`ImportService.run_bulk`), then recorded on the import."""
+    """The batch's values checked as ``Post.record_metrics`` checks a snapshot (against
+    libops's clock and its margin) and recorded on the import, then its posts checked
+    against the store (the command may come as data, over HTTP, not only from
+    :meth:`ImportService.run_bulk`): any refusal records nothing."""
     authorize_import(actor)
     metric_import = ctx.load(MetricImport, command.import_id)
     platform = metric_import.platform
-    if len(command.posts) != len(command.campaign_ids):
-        raise BulkImportError("a batch gives each of its posts one campaign id (or null)")
+    metric_import.record_batch(
+        actor,
+        rows=command.rows,
+        posts=command.posts,
+        campaign_ids=command.campaign_ids,
+        post_index=command.post_index,
+        times=command.times,
+        time_index=command.time_index,
+        counts=command.counts,
+        extra=command.extra,
+        lowered=command.lowered,
+        now=ctx.now(),
+        margin=ctx.deps.metrics_future_margin,
+    )
     known = published_posts(ctx.app)
-    for post_id, campaign_id in dict(zip(command.posts, command.campaign_ids, strict=True)).items():
+    for post_id, campaign_id in batch_posts(command.posts, command.campaign_ids):
         if (post_id, platform.value, campaign_id) in known:
             continue
         try:
@@ -201,18 +215,6 @@ def record_import_batch(ctx: Context, actor: Actor, command: RecordImportBatch) 
                 f"a batch gives post {post_id} the campaign {campaign_id}, not its own ({own})"
             )
         known.add((post_id, platform.value, campaign_id))
-    metric_import.record_batch(
-        actor,
-        rows=command.rows,
-        posts=command.posts,
-        campaign_ids=command.campaign_ids,
-        post_index=command.post_index,
-        times=command.times,
-        time_index=command.time_index,
-        counts=command.counts,
-        extra=command.extra,
-        lowered=command.lowered,
-    )
 
 
 @command("import.bulk.finish", requires=("import.apply",), calls=MetricImport.finish)

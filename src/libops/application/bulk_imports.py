@@ -28,6 +28,7 @@ comparing): it grows with the number of posts, not with the file.
 
 from __future__ import annotations
 
+import logging
 import operator
 import pickle
 import tempfile
@@ -41,6 +42,7 @@ from typing import IO, Any, Final, Protocol
 from uuid import UUID
 
 import attrs
+from eventsourcing.persistence import Notification, PersistenceError
 
 from libops.application.app import LibOpsApplication
 from libops.application.commands import Command, CommandBus, Context, command, handles
@@ -65,7 +67,10 @@ from libops.domain.values import (
     MetricSnapshot,
     Platform,
     require_count,
+    to_platform,
 )
+
+_log = logging.getLogger(__name__)
 
 _MATCH_CACHE: Final = 100_000
 REFUSALS_SHOWN: Final = 10
@@ -226,6 +231,110 @@ class FinishBulkImport(Command[None]):
     unchanged: int
 
 
+# --- one metric history --------------------------------------------------------------------
+
+
+class _BulkHistory:
+    """The latest snapshot bulk imports recorded for each post on each platform, read from
+    the ``MetricImport.BatchRecorded`` events: each call reads only the batches recorded
+    since the last one (the log is append-only, and written in order of its positions)."""
+
+    def __init__(self) -> None:
+        self.position = 0
+        self.latest: dict[tuple[UUID, str], MetricSnapshot] = {}
+        self.lock = threading.Lock()
+
+    def of_platform(self, app: LibOpsApplication, platform: str) -> dict[UUID, MetricSnapshot]:
+        """The latest bulk snapshot of each post on ``platform`` (a copy)."""
+        with self.lock:
+            self._catch_up(app)
+            return {post: found for (post, on), found in self.latest.items() if on == platform}
+
+    def get(self, app: LibOpsApplication, post: UUID, platform: str) -> MetricSnapshot | None:
+        """The latest bulk snapshot of ``post`` on ``platform``, if any."""
+        with self.lock:
+            self._catch_up(app)
+            return self.latest.get((post, platform))
+
+    def _catch_up(self, app: LibOpsApplication) -> None:
+        topics = (MetricImport.BatchRecorded.TOPIC,)
+        while True:
+            try:
+                page = app.recorder.select_notifications(self.position + 1, 500, topics=topics)
+            except PersistenceError as error:
+                raise app.store_failure(error) from error
+            for notification in page:
+                self._apply(app, notification)
+                self.position = notification.id
+            if len(page) < 500:
+                return
+
+    def _apply(self, app: LibOpsApplication, notification: Notification) -> None:
+        batch = app.mapper.to_domain_event(notification)
+        assert isinstance(batch, MetricImport.BatchRecorded)
+        try:
+            rows = list(batch.latest_snapshots())
+        except (LibopsError, ValueError) as error:
+            # A batch stored before batches were checked value by value (a bad one given as
+            # data): its snapshots cannot be read, so they do not count; said, not silent.
+            _log.warning(
+                "bulk batch at position %s of import %s is left out of the posts' latest "
+                "metrics: %s",
+                notification.id,
+                batch.originator_id,
+                error,
+            )
+            return
+        latest = self.latest
+        for post_id, _campaign, snapshot, _lowered in rows:
+            key = (post_id, batch.platform)
+            before = latest.get(key)
+            if before is None or snapshot.observed_at >= before.observed_at:
+                latest[key] = snapshot
+
+
+_HISTORIES: Final[weakref.WeakKeyDictionary[LibOpsApplication, _BulkHistory]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _history(app: LibOpsApplication) -> _BulkHistory:
+    with _PUBLISHED_LOCK:
+        history = _HISTORIES.get(app)
+        if history is None:
+            history = _HISTORIES[app] = _BulkHistory()
+        return history
+
+
+def bulk_snapshots(app: LibOpsApplication, platform: Platform | str) -> dict[UUID, MetricSnapshot]:
+    """The latest snapshot bulk imports recorded for each post on ``platform`` in ``app``'s
+    store, up to date (this process reads only the batches recorded since it last looked)."""
+    return _history(app).of_platform(app, to_platform(platform).value)
+
+
+def later_snapshot(
+    own: MetricSnapshot | None, bulk: MetricSnapshot | None
+) -> MetricSnapshot | None:
+    """The later of a post's own latest snapshot and a bulk import's (at the same time, the
+    bulk import's: it was checked against the post's own when it was recorded)."""
+    if bulk is None:
+        return own
+    if own is None or bulk.observed_at >= own.observed_at:
+        return bulk
+    return own
+
+
+def latest_snapshot(
+    app: LibOpsApplication, post: Post, platform: Platform | str
+) -> MetricSnapshot | None:
+    """The latest metric snapshot of ``post`` on ``platform``, whichever path recorded it:
+    the post's own (``Post.MetricsRecorded`` and ``MetricsCorrected``, voided ones left out)
+    or a bulk import's batch (``MetricImport.BatchRecorded``), the later observed. What both
+    import paths compare a new row with, and what the post reads show (docs/import.md)."""
+    own = post.latest_metrics(platform)
+    return later_snapshot(own, _history(app).get(app, post.id, to_platform(platform).value))
+
+
 # --- the report ----------------------------------------------------------------------------
 
 
@@ -358,6 +467,21 @@ class _Index:
             elif abs(candidate.published_at - row.published_at) <= self.tolerance:
                 found.append(candidate)
         return found
+
+
+def row_error(
+    error: type[LibopsError], message: str, cause: LibopsError | None = None
+) -> LibopsError:
+    """The error refusing a file: a refused row's own error class (``cause``, the error
+    the row raised, if it raised one) with the file's ``message`` naming the rows."""
+    if cause is None:
+        return error(message)
+    # An error class whose constructor takes more than a message (a limit's field and
+    # limit) keeps them.
+    refused = error.__new__(error)
+    refused.__dict__.update(cause.__dict__)
+    Exception.__init__(refused, message)
+    return refused
 
 
 @attrs.frozen
@@ -550,14 +674,7 @@ class _Planner:
         more = self.refused - len(self.refusals)
         tail = f" (and {more} more refused rows)" if more else ""
         message = f"{self.refused} rows refused, nothing recorded: {shown}{tail}"
-        if first.cause is None:
-            return first.error(message)
-        # The first row's own error, with the file's message: an error class whose
-        # constructor takes more than a message (a limit's field and limit) keeps them.
-        refused = first.error.__new__(first.error)
-        refused.__dict__.update(first.cause.__dict__)
-        Exception.__init__(refused, message)
-        return refused
+        return row_error(first.error, message, first.cause)
 
 
 class _Batch:
@@ -795,18 +912,12 @@ class BulkImporter:
         return _Index(posts, self.tolerance), latest
 
     def _bulk_latest(self, platform: Platform, latest: dict[str, _Latest]) -> dict[str, _Latest]:
-        """``latest`` with the later snapshots recorded by bulk imports (read from their
-        batch events, in the order they were recorded: each batch's last row of each post)."""
-        mapper = self.bus.app.mapper
-        for notification in self.bus.app.notifications(MetricImport.BatchRecorded.TOPIC):
-            batch = mapper.to_domain_event(notification)
-            assert isinstance(batch, MetricImport.BatchRecorded)
-            if batch.platform != platform.value:
-                continue
-            for post_id, _campaign, snapshot, _lowered in batch.latest_snapshots():
-                before = latest.get(str(post_id))
-                if before is None or snapshot.observed_at >= before[0]:
-                    latest[str(post_id)] = _latest(snapshot)
+        """``latest`` with the later snapshots recorded by bulk imports
+        (:func:`later_snapshot` decides, as :func:`latest_snapshot` does)."""
+        for post_id, snapshot in bulk_snapshots(self.bus.app, platform).items():
+            before = latest.get(str(post_id))
+            if before is None or snapshot.observed_at >= before[0]:
+                latest[str(post_id)] = _latest(snapshot)
         return latest
 
 
@@ -834,4 +945,8 @@ __all__ = [
     "RecordImportBatch",
     "StartBulkImport",
     "StreamedExport",
+    "bulk_snapshots",
+    "later_snapshot",
+    "latest_snapshot",
+    "row_error",
 ]

@@ -382,7 +382,9 @@ class BulkImportReport:
 
 
 @attrs.frozen
-class _Post:
+class PublishedPost:
+    """A post published on a platform, as matching sees it (:func:`published_post`)."""
+
     post_id: UUID
     key: str
     """The id as text, as a batch stores it."""
@@ -391,6 +393,24 @@ class _Post:
     url: str
     external_id: str
     published_at: datetime
+
+
+def published_post(post: Post, platform: Platform) -> PublishedPost | None:
+    """What matching knows of ``post`` on ``platform``, if it is published there."""
+    if platform not in post.platforms:
+        return None
+    receipt = post.receipt(platform)
+    if receipt is None or post.platform_status(platform) is not PlatformStatus.PUBLISHED:
+        return None
+    return PublishedPost(
+        post.id,
+        str(post.id),
+        None if post.campaign_id is None else str(post.campaign_id),
+        post.title,
+        receipt.url,
+        receipt.external_id,
+        receipt.published_at,
+    )
 
 
 _COUNT_AT: Final = {name: index for index, name in enumerate(COMMON_COUNTS)}
@@ -424,32 +444,34 @@ def _lowered(counts: Counts, was: Counts) -> tuple[str, ...]:
     )
 
 
-class _Index:
-    """The platform's published posts, indexed by URL, external id and title."""
+class PostIndex:
+    """The platform's published posts, indexed by URL, external id and title: how both
+    import paths match a row to a post (docs/import.md, Matching)."""
 
-    def __init__(self, posts: Iterable[_Post], time_tolerance: Any) -> None:
-        self.by_url: dict[str, list[_Post]] = {}
-        self.by_id: dict[str, list[_Post]] = {}
-        self.by_title: dict[str, list[_Post]] = {}
+    def __init__(self, posts: Iterable[PublishedPost], time_tolerance: Any) -> None:
+        self.by_url: dict[str, list[PublishedPost]] = {}
+        self.by_id: dict[str, list[PublishedPost]] = {}
+        self.by_title: dict[str, list[PublishedPost]] = {}
         for post in posts:
             if post.url:
                 self.by_url.setdefault(post.url, []).append(post)
             self.by_id.setdefault(post.external_id, []).append(post)
             self.by_title.setdefault(post.title.strip(), []).append(post)
         self.tolerance = time_tolerance
-        self._cache: dict[Any, list[_Post]] = {}
+        self._cache: dict[Any, list[PublishedPost]] = {}
 
-    def match(self, row: RowIdentity) -> list[_Post]:
-        """The posts ``row`` matches (the rules of the ordinary path, docs/import.md)."""
+    def match(self, row: RowIdentity) -> list[PublishedPost]:
+        """The posts ``row`` matches (:meth:`find`), remembered by row."""
         found = self._cache.get(row)
         if found is None:
-            found = self._match(row)
+            found = self.find(row)
             if len(self._cache) >= _MATCH_CACHE:
                 self._cache.clear()
             self._cache[row] = found
         return found
 
-    def _match(self, row: RowIdentity) -> list[_Post]:
+    def find(self, row: RowIdentity) -> list[PublishedPost]:
+        """The posts ``row`` matches, not remembered (a row that is not hashable)."""
         if row.url and row.url in self.by_url:
             return list(self.by_url[row.url])
         if row.external_id and row.external_id in self.by_id:
@@ -510,7 +532,7 @@ class _Planner:
     def __init__(
         self,
         platform: Platform,
-        index: _Index,
+        index: PostIndex,
         latest: dict[str, _Latest],
         now: datetime,
         margin: Any,
@@ -572,7 +594,7 @@ class _Planner:
         # A file of daily snapshots repeats each post's identity and each day's time: the
         # streamer hands the same objects again, so they are remembered by object (kept in
         # the entry, so an id is never another object's) before matching or converting.
-        matched: dict[int, tuple[RowIdentity, list[_Post]]] = {}
+        matched: dict[int, tuple[RowIdentity, list[PublishedPost]]] = {}
         times: dict[int, tuple[datetime, datetime, str]] = {}
         for row in rows:
             self.checked += 1
@@ -647,7 +669,7 @@ class _Planner:
             latest_of[post.key] = (observed, counts, extra, row.row)
             yield (row.row, post.key, post.campaign, iso, counts, extra, lowered)
 
-    def _unmatched(self, row: int, candidates: list[_Post]) -> None:
+    def _unmatched(self, row: int, candidates: list[PublishedPost]) -> None:
         if len(candidates) > 1:
             names = ", ".join(str(c.post_id) for c in candidates)
             self._refuse(
@@ -879,7 +901,7 @@ class BulkImporter:
         except UnknownIdError:
             return None
 
-    def _posts(self, platform: Platform) -> tuple[_Index, dict[str, _Latest]]:
+    def _posts(self, platform: Platform) -> tuple[PostIndex, dict[str, _Latest]]:
         """The platform's published posts, and the latest snapshot each recorded itself."""
         app, deps = self.bus.app, self.bus.deps
         ids = dict.fromkeys(n.originator_id for n in app.notifications(Post.Published.TOPIC))
@@ -888,28 +910,15 @@ class BulkImporter:
         latest: dict[str, _Latest] = {}
         for post_id in ids:
             post = get_post(app, deps, post_id)
-            if platform not in post.platforms:
+            published = published_post(post, platform)
+            if published is None:
                 continue
-            receipt = post.receipt(platform)
-            if receipt is None or post.platform_status(platform) is not PlatformStatus.PUBLISHED:
-                continue
-            campaign = None if post.campaign_id is None else str(post.campaign_id)
-            known.add((str(post.id), platform.value, campaign))
-            posts.append(
-                _Post(
-                    post.id,
-                    str(post.id),
-                    campaign,
-                    post.title,
-                    receipt.url,
-                    receipt.external_id,
-                    receipt.published_at,
-                )
-            )
+            known.add((published.key, platform.value, published.campaign))
+            posts.append(published)
             snapshot = post.latest_metrics(platform)
             if snapshot is not None:
                 latest[str(post.id)] = _latest(snapshot)
-        return _Index(posts, self.tolerance), latest
+        return PostIndex(posts, self.tolerance), latest
 
     def _bulk_latest(self, platform: Platform, latest: dict[str, _Latest]) -> dict[str, _Latest]:
         """``latest`` with the later snapshots recorded by bulk imports
@@ -942,11 +951,14 @@ __all__ = [
     "BulkImportReport",
     "BulkImporter",
     "FinishBulkImport",
+    "PostIndex",
+    "PublishedPost",
     "RecordImportBatch",
     "StartBulkImport",
     "StreamedExport",
     "bulk_snapshots",
     "later_snapshot",
     "latest_snapshot",
+    "published_post",
     "row_error",
 ]

@@ -39,9 +39,12 @@ import attrs
 from libops.application.bulk_imports import (
     BulkImporter,
     BulkImportReport,
+    PostIndex,
+    PublishedPost,
     Streamer,
     latest_snapshot,
     options_key,
+    published_post,
     row_error,
 )
 from libops.application.commands import (
@@ -65,7 +68,7 @@ from libops.domain.errors import (
 )
 from libops.domain.followers import AccountFollowers, FollowerDay, FollowerPeriod
 from libops.domain.imports import ExportContents, ExportRow, FollowerRow, authorize_import
-from libops.domain.post import PlatformStatus, Post
+from libops.domain.post import Post
 from libops.domain.values import Actor, MetricSnapshot, Platform, PublishReceipt, Role
 
 TIME_TOLERANCE: Final = timedelta(minutes=10)
@@ -151,15 +154,6 @@ class ImportReport:
                 for line in self.lines
             ],
         }
-
-
-@attrs.frozen
-class _Known:
-    post_id: UUID
-    title: str
-    url: str
-    external_id: str
-    published_at: datetime
 
 
 def snapshot_of(
@@ -435,25 +429,19 @@ class ImportService(Executes):
         zone = timezone or self._deps.cadence.timezone
         return self.reader(path, platform=platform, mapping=mapping, timezone=zone)
 
-    def _published(self, platforms: Iterable[Platform]) -> dict[Platform, list[_Known]]:
+    def _published(self, platforms: Iterable[Platform]) -> dict[Platform, PostIndex]:
+        """The posts published on each of ``platforms``, indexed for matching (the bulk
+        path's index: one set of matching rules)."""
         wanted = set(platforms)
-        found: dict[Platform, list[_Known]] = {p: [] for p in wanted}
+        found: dict[Platform, list[PublishedPost]] = {p: [] for p in wanted}
         ids = dict.fromkeys(n.originator_id for n in self._app.notifications(Post.Published.TOPIC))
         for post_id in ids:
             post = get_post(self._app, self._deps, post_id)
             for platform in wanted & set(post.platforms):
-                receipt = post.receipt(platform)
-                if (
-                    receipt is None
-                    or post.platform_status(platform) is not PlatformStatus.PUBLISHED
-                ):
-                    continue
-                found[platform].append(
-                    _Known(
-                        post.id, post.title, receipt.url, receipt.external_id, receipt.published_at
-                    )
-                )
-        return found
+                published = published_post(post, platform)
+                if published is not None:
+                    found[platform].append(published)
+        return {platform: PostIndex(posts, TIME_TOLERANCE) for platform, posts in found.items()}
 
     def _plan(
         self, file: str, contents: ExportContents, matched_only: bool
@@ -510,7 +498,7 @@ class ImportService(Executes):
                     FutureMetricsError,
                 )
                 continue
-            candidates = _match(row, known[row.platform])
+            candidates = known[row.platform].find(row)
             if len(candidates) > 1:
                 names = ", ".join(str(c.post_id) for c in candidates)
                 reason = f"matches {len(candidates)} posts ({names}): give its URL or id"
@@ -555,32 +543,6 @@ def _follower_outcome(account: AccountFollowers | None, figures: FollowerDay) ->
     if before is None:
         return "recorded"
     return "unchanged" if before == figures else "replaced"
-
-
-def _match(row: ExportRow, known: Sequence[_Known]) -> list[_Known]:
-    if row.url:
-        by_url = [k for k in known if k.url and k.url == row.url]
-        if by_url:
-            return by_url
-    if row.external_id:
-        by_id = [k for k in known if k.external_id == row.external_id]
-        if by_id:
-            return by_id
-    if row.title is None or row.published_at is None:
-        return []
-    found = []
-    for candidate in known:
-        if row.url and candidate.url and candidate.url != row.url:
-            continue  # another post of the same title, at its own URL
-        if candidate.title.strip() != row.title.strip():
-            continue
-        if row.date_only:
-            local = candidate.published_at.astimezone(row.published_at.tzinfo)
-            if local.date() == row.published_at.date():
-                found.append(candidate)
-        elif abs(candidate.published_at - row.published_at) <= TIME_TOLERANCE:
-            found.append(candidate)
-    return found
 
 
 __all__ = [

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from libops.adapters.importers import _FORMATS, RowIdentity, parse_time, stream_csv_export
-from libops.application.bulk_imports import _Batch, _Index, _Planner, _Post, _spill
+from libops.application.bulk_imports import PostIndex, PublishedPost, _Batch, _Planner, _spill
 from libops.domain.errors import ImportFileError, LimitExceededError
 from libops.domain.values import COMMON_COUNTS, COUNT_MAX, Platform
 
@@ -111,8 +111,8 @@ class TestStreamedValues:
         assert [v.row for v in export.values()] == [2, 3, 4, 5, 6, 7]
 
 
-def _post(number: int) -> _Post:
-    return _Post(
+def _post(number: int) -> PublishedPost:
+    return PublishedPost(
         post_id=UUID(int=number + 1),
         key=str(UUID(int=number + 1)),
         campaign=None,
@@ -157,7 +157,7 @@ def _rows(posts: int, days: int, *, shared: bool) -> list[_Row]:
 
 
 def _planner(posts: int, platform: Platform = Platform.WEIBO) -> _Planner:
-    index = _Index([_post(p) for p in range(posts)], timedelta(minutes=5))
+    index = PostIndex([_post(p) for p in range(posts)], timedelta(minutes=5))
     return _Planner(platform, index, {}, NOW, timedelta(minutes=10), False)
 
 

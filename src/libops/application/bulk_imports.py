@@ -28,6 +28,7 @@ comparing): it grows with the number of posts, not with the file.
 
 from __future__ import annotations
 
+import logging
 import operator
 import pickle
 import tempfile
@@ -41,11 +42,12 @@ from typing import IO, Any, Final, Protocol
 from uuid import UUID
 
 import attrs
+from eventsourcing.persistence import Notification, PersistenceError
 
 from libops.application.app import LibOpsApplication
 from libops.application.commands import Command, CommandBus, Context, command, handles
 from libops.application.drafts import get_post
-from libops.domain.bulk import BATCH_ROWS, MetricImport
+from libops.domain.bulk import BATCH_ROWS, MetricImport, batch_posts
 from libops.domain.errors import (
     AmbiguousImportMatchError,
     BulkImportError,
@@ -65,7 +67,10 @@ from libops.domain.values import (
     MetricSnapshot,
     Platform,
     require_count,
+    to_platform,
 )
+
+_log = logging.getLogger(__name__)
 
 _MATCH_CACHE: Final = 100_000
 REFUSALS_SHOWN: Final = 10
@@ -173,15 +178,29 @@ def published_posts(app: LibOpsApplication) -> set[tuple[str, str, str | None]]:
 
 @handles(RecordImportBatch)
 def record_import_batch(ctx: Context, actor: Actor, command: RecordImportBatch) -> None:
-    """The batch's posts checked against the store (the command may come as data, over
-    HTTP, not only from :meth:`ImportService.run_bulk`), then recorded on the import."""
+    """The batch's values checked as ``Post.record_metrics`` checks a snapshot (against
+    libops's clock and its margin) and recorded on the import, then its posts checked
+    against the store (the command may come as data, over HTTP, not only from
+    :meth:`ImportService.run_bulk`): any refusal records nothing."""
     authorize_import(actor)
     metric_import = ctx.load(MetricImport, command.import_id)
     platform = metric_import.platform
-    if len(command.posts) != len(command.campaign_ids):
-        raise BulkImportError("a batch gives each of its posts one campaign id (or null)")
+    metric_import.record_batch(
+        actor,
+        rows=command.rows,
+        posts=command.posts,
+        campaign_ids=command.campaign_ids,
+        post_index=command.post_index,
+        times=command.times,
+        time_index=command.time_index,
+        counts=command.counts,
+        extra=command.extra,
+        lowered=command.lowered,
+        now=ctx.now(),
+        margin=ctx.deps.metrics_future_margin,
+    )
     known = published_posts(ctx.app)
-    for post_id, campaign_id in dict(zip(command.posts, command.campaign_ids, strict=True)).items():
+    for post_id, campaign_id in batch_posts(command.posts, command.campaign_ids):
         if (post_id, platform.value, campaign_id) in known:
             continue
         try:
@@ -201,18 +220,6 @@ def record_import_batch(ctx: Context, actor: Actor, command: RecordImportBatch) 
                 f"a batch gives post {post_id} the campaign {campaign_id}, not its own ({own})"
             )
         known.add((post_id, platform.value, campaign_id))
-    metric_import.record_batch(
-        actor,
-        rows=command.rows,
-        posts=command.posts,
-        campaign_ids=command.campaign_ids,
-        post_index=command.post_index,
-        times=command.times,
-        time_index=command.time_index,
-        counts=command.counts,
-        extra=command.extra,
-        lowered=command.lowered,
-    )
 
 
 @command("import.bulk.finish", requires=("import.apply",), calls=MetricImport.finish)
@@ -222,6 +229,110 @@ class FinishBulkImport(Command[None]):
 
     import_id: UUID
     unchanged: int
+
+
+# --- one metric history --------------------------------------------------------------------
+
+
+class _BulkHistory:
+    """The latest snapshot bulk imports recorded for each post on each platform, read from
+    the ``MetricImport.BatchRecorded`` events: each call reads only the batches recorded
+    since the last one (the log is append-only, and written in order of its positions)."""
+
+    def __init__(self) -> None:
+        self.position = 0
+        self.latest: dict[tuple[UUID, str], MetricSnapshot] = {}
+        self.lock = threading.Lock()
+
+    def of_platform(self, app: LibOpsApplication, platform: str) -> dict[UUID, MetricSnapshot]:
+        """The latest bulk snapshot of each post on ``platform`` (a copy)."""
+        with self.lock:
+            self._catch_up(app)
+            return {post: found for (post, on), found in self.latest.items() if on == platform}
+
+    def get(self, app: LibOpsApplication, post: UUID, platform: str) -> MetricSnapshot | None:
+        """The latest bulk snapshot of ``post`` on ``platform``, if any."""
+        with self.lock:
+            self._catch_up(app)
+            return self.latest.get((post, platform))
+
+    def _catch_up(self, app: LibOpsApplication) -> None:
+        topics = (MetricImport.BatchRecorded.TOPIC,)
+        while True:
+            try:
+                page = app.recorder.select_notifications(self.position + 1, 500, topics=topics)
+            except PersistenceError as error:
+                raise app.store_failure(error) from error
+            for notification in page:
+                self._apply(app, notification)
+                self.position = notification.id
+            if len(page) < 500:
+                return
+
+    def _apply(self, app: LibOpsApplication, notification: Notification) -> None:
+        batch = app.mapper.to_domain_event(notification)
+        assert isinstance(batch, MetricImport.BatchRecorded)
+        try:
+            rows = list(batch.latest_snapshots())
+        except (LibopsError, ValueError) as error:
+            # A batch stored before batches were checked value by value (a bad one given as
+            # data): its snapshots cannot be read, so they do not count; said, not silent.
+            _log.warning(
+                "bulk batch at position %s of import %s is left out of the posts' latest "
+                "metrics: %s",
+                notification.id,
+                batch.originator_id,
+                error,
+            )
+            return
+        latest = self.latest
+        for post_id, _campaign, snapshot, _lowered in rows:
+            key = (post_id, batch.platform)
+            before = latest.get(key)
+            if before is None or snapshot.observed_at >= before.observed_at:
+                latest[key] = snapshot
+
+
+_HISTORIES: Final[weakref.WeakKeyDictionary[LibOpsApplication, _BulkHistory]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _history(app: LibOpsApplication) -> _BulkHistory:
+    with _PUBLISHED_LOCK:
+        history = _HISTORIES.get(app)
+        if history is None:
+            history = _HISTORIES[app] = _BulkHistory()
+        return history
+
+
+def bulk_snapshots(app: LibOpsApplication, platform: Platform | str) -> dict[UUID, MetricSnapshot]:
+    """The latest snapshot bulk imports recorded for each post on ``platform`` in ``app``'s
+    store, up to date (this process reads only the batches recorded since it last looked)."""
+    return _history(app).of_platform(app, to_platform(platform).value)
+
+
+def later_snapshot(
+    own: MetricSnapshot | None, bulk: MetricSnapshot | None
+) -> MetricSnapshot | None:
+    """The later of a post's own latest snapshot and a bulk import's (at the same time, the
+    bulk import's: it was checked against the post's own when it was recorded)."""
+    if bulk is None:
+        return own
+    if own is None or bulk.observed_at >= own.observed_at:
+        return bulk
+    return own
+
+
+def latest_snapshot(
+    app: LibOpsApplication, post: Post, platform: Platform | str
+) -> MetricSnapshot | None:
+    """The latest metric snapshot of ``post`` on ``platform``, whichever path recorded it:
+    the post's own (``Post.MetricsRecorded`` and ``MetricsCorrected``, voided ones left out)
+    or a bulk import's batch (``MetricImport.BatchRecorded``), the later observed. What both
+    import paths compare a new row with, and what the post reads show (docs/import.md)."""
+    own = post.latest_metrics(platform)
+    return later_snapshot(own, _history(app).get(app, post.id, to_platform(platform).value))
 
 
 # --- the report ----------------------------------------------------------------------------
@@ -271,7 +382,9 @@ class BulkImportReport:
 
 
 @attrs.frozen
-class _Post:
+class PublishedPost:
+    """A post published on a platform, as matching sees it (:func:`published_post`)."""
+
     post_id: UUID
     key: str
     """The id as text, as a batch stores it."""
@@ -280,6 +393,24 @@ class _Post:
     url: str
     external_id: str
     published_at: datetime
+
+
+def published_post(post: Post, platform: Platform) -> PublishedPost | None:
+    """What matching knows of ``post`` on ``platform``, if it is published there."""
+    if platform not in post.platforms:
+        return None
+    receipt = post.receipt(platform)
+    if receipt is None or post.platform_status(platform) is not PlatformStatus.PUBLISHED:
+        return None
+    return PublishedPost(
+        post.id,
+        str(post.id),
+        None if post.campaign_id is None else str(post.campaign_id),
+        post.title,
+        receipt.url,
+        receipt.external_id,
+        receipt.published_at,
+    )
 
 
 _COUNT_AT: Final = {name: index for index, name in enumerate(COMMON_COUNTS)}
@@ -313,32 +444,34 @@ def _lowered(counts: Counts, was: Counts) -> tuple[str, ...]:
     )
 
 
-class _Index:
-    """The platform's published posts, indexed by URL, external id and title."""
+class PostIndex:
+    """The platform's published posts, indexed by URL, external id and title: how both
+    import paths match a row to a post (docs/import.md, Matching)."""
 
-    def __init__(self, posts: Iterable[_Post], time_tolerance: Any) -> None:
-        self.by_url: dict[str, list[_Post]] = {}
-        self.by_id: dict[str, list[_Post]] = {}
-        self.by_title: dict[str, list[_Post]] = {}
+    def __init__(self, posts: Iterable[PublishedPost], time_tolerance: Any) -> None:
+        self.by_url: dict[str, list[PublishedPost]] = {}
+        self.by_id: dict[str, list[PublishedPost]] = {}
+        self.by_title: dict[str, list[PublishedPost]] = {}
         for post in posts:
             if post.url:
                 self.by_url.setdefault(post.url, []).append(post)
             self.by_id.setdefault(post.external_id, []).append(post)
             self.by_title.setdefault(post.title.strip(), []).append(post)
         self.tolerance = time_tolerance
-        self._cache: dict[Any, list[_Post]] = {}
+        self._cache: dict[Any, list[PublishedPost]] = {}
 
-    def match(self, row: RowIdentity) -> list[_Post]:
-        """The posts ``row`` matches (the rules of the ordinary path, docs/import.md)."""
+    def match(self, row: RowIdentity) -> list[PublishedPost]:
+        """The posts ``row`` matches (:meth:`find`), remembered by row."""
         found = self._cache.get(row)
         if found is None:
-            found = self._match(row)
+            found = self.find(row)
             if len(self._cache) >= _MATCH_CACHE:
                 self._cache.clear()
             self._cache[row] = found
         return found
 
-    def _match(self, row: RowIdentity) -> list[_Post]:
+    def find(self, row: RowIdentity) -> list[PublishedPost]:
+        """The posts ``row`` matches, not remembered (a row that is not hashable)."""
         if row.url and row.url in self.by_url:
             return list(self.by_url[row.url])
         if row.external_id and row.external_id in self.by_id:
@@ -356,6 +489,21 @@ class _Index:
             elif abs(candidate.published_at - row.published_at) <= self.tolerance:
                 found.append(candidate)
         return found
+
+
+def row_error(
+    error: type[LibopsError], message: str, cause: LibopsError | None = None
+) -> LibopsError:
+    """The error refusing a file: a refused row's own error class (``cause``, the error
+    the row raised, if it raised one) with the file's ``message`` naming the rows."""
+    if cause is None:
+        return error(message)
+    # An error class whose constructor takes more than a message (a limit's field and
+    # limit) keeps them.
+    refused = error.__new__(error)
+    refused.__dict__.update(cause.__dict__)
+    Exception.__init__(refused, message)
+    return refused
 
 
 @attrs.frozen
@@ -384,7 +532,7 @@ class _Planner:
     def __init__(
         self,
         platform: Platform,
-        index: _Index,
+        index: PostIndex,
         latest: dict[str, _Latest],
         now: datetime,
         margin: Any,
@@ -446,7 +594,7 @@ class _Planner:
         # A file of daily snapshots repeats each post's identity and each day's time: the
         # streamer hands the same objects again, so they are remembered by object (kept in
         # the entry, so an id is never another object's) before matching or converting.
-        matched: dict[int, tuple[RowIdentity, list[_Post]]] = {}
+        matched: dict[int, tuple[RowIdentity, list[PublishedPost]]] = {}
         times: dict[int, tuple[datetime, datetime, str]] = {}
         for row in rows:
             self.checked += 1
@@ -521,7 +669,7 @@ class _Planner:
             latest_of[post.key] = (observed, counts, extra, row.row)
             yield (row.row, post.key, post.campaign, iso, counts, extra, lowered)
 
-    def _unmatched(self, row: int, candidates: list[_Post]) -> None:
+    def _unmatched(self, row: int, candidates: list[PublishedPost]) -> None:
         if len(candidates) > 1:
             names = ", ".join(str(c.post_id) for c in candidates)
             self._refuse(
@@ -548,14 +696,7 @@ class _Planner:
         more = self.refused - len(self.refusals)
         tail = f" (and {more} more refused rows)" if more else ""
         message = f"{self.refused} rows refused, nothing recorded: {shown}{tail}"
-        if first.cause is None:
-            return first.error(message)
-        # The first row's own error, with the file's message: an error class whose
-        # constructor takes more than a message (a limit's field and limit) keeps them.
-        refused = first.error.__new__(first.error)
-        refused.__dict__.update(first.cause.__dict__)
-        Exception.__init__(refused, message)
-        return refused
+        return row_error(first.error, message, first.cause)
 
 
 class _Batch:
@@ -760,7 +901,7 @@ class BulkImporter:
         except UnknownIdError:
             return None
 
-    def _posts(self, platform: Platform) -> tuple[_Index, dict[str, _Latest]]:
+    def _posts(self, platform: Platform) -> tuple[PostIndex, dict[str, _Latest]]:
         """The platform's published posts, and the latest snapshot each recorded itself."""
         app, deps = self.bus.app, self.bus.deps
         ids = dict.fromkeys(n.originator_id for n in app.notifications(Post.Published.TOPIC))
@@ -769,42 +910,23 @@ class BulkImporter:
         latest: dict[str, _Latest] = {}
         for post_id in ids:
             post = get_post(app, deps, post_id)
-            if platform not in post.platforms:
+            published = published_post(post, platform)
+            if published is None:
                 continue
-            receipt = post.receipt(platform)
-            if receipt is None or post.platform_status(platform) is not PlatformStatus.PUBLISHED:
-                continue
-            campaign = None if post.campaign_id is None else str(post.campaign_id)
-            known.add((str(post.id), platform.value, campaign))
-            posts.append(
-                _Post(
-                    post.id,
-                    str(post.id),
-                    campaign,
-                    post.title,
-                    receipt.url,
-                    receipt.external_id,
-                    receipt.published_at,
-                )
-            )
+            known.add((published.key, platform.value, published.campaign))
+            posts.append(published)
             snapshot = post.latest_metrics(platform)
             if snapshot is not None:
                 latest[str(post.id)] = _latest(snapshot)
-        return _Index(posts, self.tolerance), latest
+        return PostIndex(posts, self.tolerance), latest
 
     def _bulk_latest(self, platform: Platform, latest: dict[str, _Latest]) -> dict[str, _Latest]:
-        """``latest`` with the later snapshots recorded by bulk imports (read from their
-        batch events, in the order they were recorded: each batch's last row of each post)."""
-        mapper = self.bus.app.mapper
-        for notification in self.bus.app.notifications(MetricImport.BatchRecorded.TOPIC):
-            batch = mapper.to_domain_event(notification)
-            assert isinstance(batch, MetricImport.BatchRecorded)
-            if batch.platform != platform.value:
-                continue
-            for post_id, _campaign, snapshot, _lowered in batch.latest_snapshots():
-                before = latest.get(str(post_id))
-                if before is None or snapshot.observed_at >= before[0]:
-                    latest[str(post_id)] = _latest(snapshot)
+        """``latest`` with the later snapshots recorded by bulk imports
+        (:func:`later_snapshot` decides, as :func:`latest_snapshot` does)."""
+        for post_id, snapshot in bulk_snapshots(self.bus.app, platform).items():
+            before = latest.get(str(post_id))
+            if before is None or snapshot.observed_at >= before[0]:
+                latest[str(post_id)] = _latest(snapshot)
         return latest
 
 
@@ -829,7 +951,14 @@ __all__ = [
     "BulkImportReport",
     "BulkImporter",
     "FinishBulkImport",
+    "PostIndex",
+    "PublishedPost",
     "RecordImportBatch",
     "StartBulkImport",
     "StreamedExport",
+    "bulk_snapshots",
+    "later_snapshot",
+    "latest_snapshot",
+    "published_post",
+    "row_error",
 ]

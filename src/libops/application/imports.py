@@ -39,8 +39,13 @@ import attrs
 from libops.application.bulk_imports import (
     BulkImporter,
     BulkImportReport,
+    PostIndex,
+    PublishedPost,
     Streamer,
+    latest_snapshot,
     options_key,
+    published_post,
+    row_error,
 )
 from libops.application.commands import (
     Command,
@@ -54,13 +59,16 @@ from libops.application.drafts import draft_seals, get_post
 from libops.domain.bulk import BATCH_ROWS
 from libops.domain.errors import (
     AmbiguousImportMatchError,
+    FutureMetricsError,
     ImportFileError,
     LibopsError,
+    StaleMetricsError,
     UnknownIdError,
+    UnmatchedImportRowError,
 )
 from libops.domain.followers import AccountFollowers, FollowerDay, FollowerPeriod
 from libops.domain.imports import ExportContents, ExportRow, FollowerRow, authorize_import
-from libops.domain.post import PlatformStatus, Post
+from libops.domain.post import Post
 from libops.domain.values import Actor, MetricSnapshot, Platform, PublishReceipt, Role
 
 TIME_TOLERANCE: Final = timedelta(minutes=10)
@@ -148,15 +156,6 @@ class ImportReport:
         }
 
 
-@attrs.frozen
-class _Known:
-    post_id: UUID
-    title: str
-    url: str
-    external_id: str
-    published_at: datetime
-
-
 def snapshot_of(
     row: ExportRow, now: datetime, latest: MetricSnapshot | None = None
 ) -> MetricSnapshot:
@@ -230,8 +229,9 @@ def apply_import(ctx: Context, actor: Actor, command: ApplyImport) -> tuple[tupl
             ctx.add(post)
         else:
             post = ctx.load(Post, post_id)
-        snapshot = snapshot_of(row, now, post.latest_metrics(row.platform))
-        outcome = post.record_metrics(actor, snapshot, now=now, margin=margin)
+        latest = latest_snapshot(ctx.app, post, row.platform)
+        snapshot = snapshot_of(row, now, latest)
+        outcome = post.record_metrics(actor, snapshot, now=now, margin=margin, latest=latest)
         outcomes.append((outcome.value, post.id))
     if command.followers and command.followers_platform is not None:
         platform = command.followers_platform
@@ -332,16 +332,22 @@ class ImportService(Executes):
     ) -> ImportReport:
         """Import ``path``: record what :meth:`preview` shows, in one atomic write.
 
-        A refused row (an ambiguous match, counts the post refuses) refuses the whole file:
-        :class:`~libops.domain.errors.AmbiguousImportMatchError` or the row's own error,
-        naming the row; nothing is recorded.
+        A refused row refuses the whole file with the first refused row's own error
+        (:class:`~libops.domain.errors.AmbiguousImportMatchError` for an ambiguous match,
+        ``LimitExceededError`` for a count over the limit, ``FutureMetricsError``,
+        ``StaleMetricsError`` for a row older than the post's latest counts,
+        ``ImportFileError`` for a repeated row, ``UnmatchedImportRowError`` for a new post
+        without a publish time), its message naming every refused row; nothing is recorded.
         """
         contents = self._read(path, platform, mapping, timezone)
-        report, planned = self._plan(Path(path).name, contents, matched_only)
+        report, planned, errors = self._plan(Path(path).name, contents, matched_only)
         refused = [line for line in report.lines if line.action == REFUSED]
         if refused:
-            raise AmbiguousImportMatchError(
-                "; ".join(f"{report.file}, row {line.row}: {line.reason}" for line in refused)
+            error, cause = errors[refused[0].row]
+            raise row_error(
+                error,
+                "; ".join(f"{report.file}, row {line.row}: {line.reason}" for line in refused),
+                cause,
             )
         todo = [(row, post_id) for row, post_id, line in planned if line.metrics != "unchanged"]
         day_lines = [line for line in report.lines if line.action == ACCOUNT]
@@ -423,34 +429,47 @@ class ImportService(Executes):
         zone = timezone or self._deps.cadence.timezone
         return self.reader(path, platform=platform, mapping=mapping, timezone=zone)
 
-    def _published(self, platforms: Iterable[Platform]) -> dict[Platform, list[_Known]]:
+    def _published(self, platforms: Iterable[Platform]) -> dict[Platform, PostIndex]:
+        """The posts published on each of ``platforms``, indexed for matching (the bulk
+        path's index: one set of matching rules)."""
         wanted = set(platforms)
-        found: dict[Platform, list[_Known]] = {p: [] for p in wanted}
+        found: dict[Platform, list[PublishedPost]] = {p: [] for p in wanted}
         ids = dict.fromkeys(n.originator_id for n in self._app.notifications(Post.Published.TOPIC))
         for post_id in ids:
             post = get_post(self._app, self._deps, post_id)
             for platform in wanted & set(post.platforms):
-                receipt = post.receipt(platform)
-                if (
-                    receipt is None
-                    or post.platform_status(platform) is not PlatformStatus.PUBLISHED
-                ):
-                    continue
-                found[platform].append(
-                    _Known(
-                        post.id, post.title, receipt.url, receipt.external_id, receipt.published_at
-                    )
-                )
-        return found
+                published = published_post(post, platform)
+                if published is not None:
+                    found[platform].append(published)
+        return {platform: PostIndex(posts, TIME_TOLERANCE) for platform, posts in found.items()}
 
     def _plan(
         self, file: str, contents: ExportContents, matched_only: bool
-    ) -> tuple[ImportReport, list[tuple[ExportRow, UUID | None, ImportLine]]]:
+    ) -> tuple[
+        ImportReport,
+        list[tuple[ExportRow, UUID | None, ImportLine]],
+        dict[int, tuple[type[LibopsError], LibopsError | None]],
+    ]:
+        """What each row does; with each refused row's error (its class and, if the row
+        raised it, the error itself), by row number."""
         rows = contents.rows
         known = self._published({row.platform for row in rows})
         now = self._app.clock.now()
+        limit = now + self._deps.metrics_future_margin
         planned: list[tuple[ExportRow, UUID | None, ImportLine]] = []
+        errors: dict[int, tuple[type[LibopsError], LibopsError | None]] = {}
         seen: dict[tuple[Any, ...], int] = {}
+
+        def refuse(
+            row: ExportRow,
+            line: ImportLine,
+            reason: str,
+            error: type[LibopsError],
+            cause: LibopsError | None = None,
+        ) -> None:
+            planned.append((row, None, attrs.evolve(line, action=REFUSED, reason=reason)))
+            errors[row.row] = (error, cause)
+
         for row in rows:
             line = ImportLine(row.row, row.platform.value, row.title, REFUSED)
             identity = (
@@ -462,28 +481,43 @@ class ImportService(Executes):
                 row.observed_at,
             )
             if identity in seen:
-                line = attrs.evolve(line, reason=f"the same post as row {seen[identity]}")
-                planned.append((row, None, line))
+                refuse(row, line, f"the same post as row {seen[identity]}", ImportFileError)
                 continue
             seen[identity] = row.row
             try:
                 snapshot = snapshot_of(row, now)
             except LibopsError as error:
-                planned.append((row, None, attrs.evolve(line, reason=str(error))))
+                refuse(row, line, str(error), type(error), error)
                 continue
-            candidates = _match(row, known[row.platform])
+            if snapshot.observed_at > limit:
+                refuse(
+                    row,
+                    line,
+                    f"observed at {snapshot.observed_at.isoformat()}, after the clock "
+                    f"({now.isoformat()}): check the date",
+                    FutureMetricsError,
+                )
+                continue
+            candidates = known[row.platform].find(row)
             if len(candidates) > 1:
                 names = ", ".join(str(c.post_id) for c in candidates)
                 reason = f"matches {len(candidates)} posts ({names}): give its URL or id"
-                planned.append((row, None, attrs.evolve(line, reason=reason)))
+                refuse(row, line, reason, AmbiguousImportMatchError)
                 continue
             if candidates:
                 post = get_post(self._app, self._deps, candidates[0].post_id)
-                latest = post.latest_metrics(row.platform)
+                latest = latest_snapshot(self._app, post, row.platform)
                 snapshot = snapshot_of(row, now, latest)
                 metrics = "recorded"
                 if latest is not None and snapshot.same_counts(latest):
                     metrics = "unchanged"
+                elif latest is not None and snapshot.observed_at < latest.observed_at:
+                    reason = (
+                        f"observed at {snapshot.observed_at.isoformat()}, before the post's "
+                        f"latest counts ({latest.observed_at.isoformat()})"
+                    )
+                    refuse(row, line, reason, StaleMetricsError)
+                    continue
                 elif latest is not None and snapshot.lowered(latest):
                     metrics = "corrected"
                 line = attrs.evolve(line, action=MATCHED, post_id=post.id, metrics=metrics)
@@ -492,7 +526,7 @@ class ImportService(Executes):
                 planned.append((row, None, attrs.evolve(line, action=SKIPPED)))
             elif row.published_at is None:
                 reason = "matches no post, and has no publish time to record it as a new one"
-                planned.append((row, None, attrs.evolve(line, reason=reason)))
+                refuse(row, line, reason, UnmatchedImportRowError)
             else:
                 planned.append((row, None, attrs.evolve(line, action=NEW, metrics="recorded")))
         report = ImportReport(
@@ -501,7 +535,7 @@ class ImportService(Executes):
             recorded=False,
         )
         kept = [(r, p, line) for r, p, line in planned if line.action in (NEW, MATCHED)]
-        return report, kept
+        return report, kept, errors
 
 
 def _follower_outcome(account: AccountFollowers | None, figures: FollowerDay) -> str:
@@ -509,32 +543,6 @@ def _follower_outcome(account: AccountFollowers | None, figures: FollowerDay) ->
     if before is None:
         return "recorded"
     return "unchanged" if before == figures else "replaced"
-
-
-def _match(row: ExportRow, known: Sequence[_Known]) -> list[_Known]:
-    if row.url:
-        by_url = [k for k in known if k.url and k.url == row.url]
-        if by_url:
-            return by_url
-    if row.external_id:
-        by_id = [k for k in known if k.external_id == row.external_id]
-        if by_id:
-            return by_id
-    if row.title is None or row.published_at is None:
-        return []
-    found = []
-    for candidate in known:
-        if row.url and candidate.url and candidate.url != row.url:
-            continue  # another post of the same title, at its own URL
-        if candidate.title.strip() != row.title.strip():
-            continue
-        if row.date_only:
-            local = candidate.published_at.astimezone(row.published_at.tzinfo)
-            if local.date() == row.published_at.date():
-                found.append(candidate)
-        elif abs(candidate.published_at - row.published_at) <= TIME_TOLERANCE:
-            found.append(candidate)
-    return found
 
 
 __all__ = [

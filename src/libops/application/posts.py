@@ -13,6 +13,7 @@ from uuid import UUID
 import attrs
 
 from libops.application.app import LibOpsApplication
+from libops.application.bulk_imports import latest_snapshot
 from libops.application.commands import (
     Command,
     Context,
@@ -526,7 +527,11 @@ class RecordMetrics(Command[MetricOutcome]):
 def record_metrics(ctx: Context, actor: Actor, command: RecordMetrics) -> MetricOutcome:
     post = ctx.load(Post, command.post_id)
     margin = ctx.deps.metrics_future_margin
-    return post.record_metrics(actor, command.snapshot, now=ctx.now(), margin=margin)
+    snapshot = command.snapshot
+    latest = None  # a bulk import's later snapshot counts too (docs/import.md)
+    if isinstance(snapshot, MetricSnapshot) and snapshot.platform in post.platforms:
+        latest = latest_snapshot(ctx.app, post, snapshot.platform)
+    return post.record_metrics(actor, snapshot, now=ctx.now(), margin=margin, latest=latest)
 
 
 class PostService(Executes):
@@ -582,6 +587,14 @@ class PostService(Executes):
                 title = self.get(similar_id).title
                 found.append(SimilarPost(similar_id, title, int(finding.excerpt)))
         return found
+
+    def latest_metrics(
+        self, post_id: UUID | str, platform: Platform | str
+    ) -> MetricSnapshot | None:
+        """The post's latest metric snapshot on ``platform``, whichever import path recorded
+        it (its own snapshots or a bulk import's: ``Post.latest_metrics`` knows only its
+        own), None if it has none."""
+        return latest_snapshot(self._app, self.get(post_id), platform)
 
     def get(self, post_id: UUID | str) -> Post:
         """The post's current state (a fresh copy; changing it changes nothing stored).

@@ -27,8 +27,8 @@ type name.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
-from decimal import Decimal
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 from typing import Any, Final
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -36,10 +36,27 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from libops.domain import events
-from libops.domain.errors import BulkImportError, InvalidValueError
+from libops.domain.errors import (
+    BulkBatchValueError,
+    BulkImportError,
+    DuplicateBatchPostError,
+    FutureMetricsError,
+    InvalidValueError,
+    LibopsError,
+    UnknownLoweredCountError,
+)
 from libops.domain.permissions import authorize
-from libops.domain.post import Post
-from libops.domain.values import COMMON_COUNTS, Actor, MetricSnapshot, Platform, to_platform
+from libops.domain.post import DEFAULT_FUTURE_MARGIN, Post, future_margin
+from libops.domain.values import (
+    COMMON_COUNTS,
+    COUNT_MAX,
+    Actor,
+    MetricSnapshot,
+    Platform,
+    require_count,
+    to_platform,
+    utc_moment,
+)
 
 BULK_NAMESPACE: Final = uuid5(NAMESPACE_URL, "https://libops.invalid/metric-import")
 
@@ -237,8 +254,14 @@ class MetricImport(Aggregate):
         counts: Mapping[str, Sequence[int | None]],
         extra: Mapping[str, Sequence[int | str | None]],
         lowered: Sequence[str],
+        now: datetime | None = None,
+        margin: timedelta = DEFAULT_FUTURE_MARGIN,
     ) -> None:
-        """Record one batch of snapshots (rows after those already recorded, in order)."""
+        """Record one batch of snapshots (rows after those already recorded, in order).
+
+        Every row must be a snapshot ``Post.record_metrics`` would take (see
+        :func:`check_batch_values`; ``now`` and ``margin`` as there), so that what the
+        projections decode from the batch never fails."""
         authorize(actor, "import.apply")
         if self.finished:
             raise BulkImportError(f"the bulk import of {self.file} is finished")
@@ -252,6 +275,13 @@ class MetricImport(Aggregate):
             or len(lowered) not in (0, size)
         ):
             raise BulkImportError("every column of a batch has one entry per row")
+        for name, column in (
+            ("rows", rows),
+            ("post_index", post_index),
+            ("time_index", time_index),
+        ):
+            if any(type(value) is not int for value in column):
+                raise BulkBatchValueError(f"{name} holds whole numbers only", name)
         if min(post_index) < 0 or max(post_index) >= len(posts):
             raise BulkImportError("a row's post index is outside the batch's posts")
         if min(time_index) < 0 or max(time_index) >= len(times):
@@ -263,6 +293,20 @@ class MetricImport(Aggregate):
             raise BulkImportError(
                 f"a batch's rows follow those recorded (after row {self.next_row - 1}), in order"
             )
+        check_batch_values(
+            self.platform,
+            rows=rows,
+            posts=posts,
+            campaign_ids=campaign_ids,
+            post_index=post_index,
+            times=times,
+            time_index=time_index,
+            counts=counts,
+            extra=extra,
+            lowered=lowered,
+            now=now,
+            margin=margin,
+        )
         self._record_batch(
             actor_id=actor.id,
             platform=self.platform.value,
@@ -316,4 +360,153 @@ class MetricImport(Aggregate):
         self.finished = True
 
 
-__all__ = ["BATCH_ROWS", "BulkImportError", "MetricImport"]
+def batch_posts(
+    posts: Sequence[object], campaign_ids: Sequence[object]
+) -> list[tuple[str, str | None]]:
+    """A batch's posts with their campaigns, each post once: ids and campaign ids as text
+    (a campaign may be None)."""
+    if len(posts) != len(campaign_ids):
+        raise BulkImportError("a batch gives each of its posts one campaign id (or null)")
+    seen: dict[object, int] = {}
+    for at, (post, campaign) in enumerate(zip(posts, campaign_ids, strict=True)):
+        if not isinstance(post, str):
+            raise BulkBatchValueError(f"posts[{at}] is a post id as text, not {post!r}", "posts")
+        if campaign is not None and not isinstance(campaign, str):
+            raise BulkBatchValueError(
+                f"campaign_ids[{at}] is a campaign id as text or null, not {campaign!r}",
+                "campaign_ids",
+            )
+        if post in seen:
+            raise DuplicateBatchPostError(
+                f"a batch names post {post} twice (posts[{seen[post]}] and posts[{at}]): "
+                "list each post once, its rows point at it",
+                "posts",
+            )
+        seen[post] = at
+    return list(zip(posts, campaign_ids, strict=True))  # type: ignore[arg-type]
+
+
+def _whole(column: Sequence[object], optional: bool) -> bool:
+    """Whether every entry of ``column`` is a count (None too, if ``optional``): the quick
+    test of a whole column; a column failing it is searched for its first bad entry."""
+    values = [v for v in column if v is not None] if optional else column
+    return (
+        all(type(value) is int for value in values)
+        and (not values or (min(values) >= 0 and max(values) <= COUNT_MAX))  # type: ignore[type-var,operator]
+    )
+
+
+def check_batch_values(
+    platform: Platform | str,
+    *,
+    rows: Sequence[int],
+    posts: Sequence[str],
+    campaign_ids: Sequence[str | None],
+    post_index: Sequence[int],
+    times: Sequence[str],
+    time_index: Sequence[int],
+    counts: Mapping[str, Sequence[int | None]],
+    extra: Mapping[str, Sequence[int | str | None]],
+    lowered: Sequence[str],
+    now: datetime | None = None,
+    margin: timedelta = DEFAULT_FUTURE_MARGIN,
+) -> None:
+    """Check that every row of a batch of the right shape is a snapshot
+    ``Post.record_metrics`` takes, in one pass over the columns, by the rules
+    :class:`~libops.domain.values.MetricSnapshot` applies: each count whole, from 0 to
+    :data:`~libops.domain.values.COUNT_MAX` (followers gained may be None), each time an
+    ISO 8601 moment with its offset, in the years libops accepts and (with ``now``) not more
+    than ``margin`` after it; own metrics (a row that has any is built as a
+    ``MetricSnapshot``) those the platform reports, decimals as decimal text; each post
+    listed once; ``lowered`` naming counts only. A bad value raises
+    :class:`~libops.domain.errors.BulkBatchValueError` (a subclass for a post named twice
+    or a lowered name that is not a count; ``FutureMetricsError`` for a future time)
+    naming the row (its number in the file) and the field."""
+    platform = to_platform(platform)
+    batch_posts(posts, campaign_ids)
+    limit = None
+    if now is not None:
+        now = utc_moment("now", now)
+        margin = future_margin(margin)
+        limit = now + margin
+    moments = []
+    for at, text in enumerate(times):
+        try:
+            if not isinstance(text, str):
+                raise InvalidValueError(f"not {text!r}")
+            moment = utc_moment("observed_at", datetime.fromisoformat(text))
+        except (ValueError, LibopsError) as error:
+            raise BulkBatchValueError(
+                f"times[{at}] is {text!r}, not an ISO 8601 moment with its offset ({error})",
+                "times",
+            ) from None
+        if limit is not None and moment > limit:
+            raise FutureMetricsError(
+                f"times[{at}] ({text}) is more than {margin} ahead of the clock "
+                f"({now.isoformat() if now else ''}): check the date"
+            )
+        moments.append(moment)
+    for name, column in counts.items():
+        optional = name == "followers_gained"
+        if _whole(column, optional):
+            continue
+        for at, count in enumerate(column):
+            if count is None and optional:
+                continue
+            try:
+                require_count(name, count)
+            except LibopsError as error:
+                raise BulkBatchValueError(f"row {rows[at]}: {error}", name) from None
+    if extra:
+        own = list(extra.items())
+        for at in range(len(rows)):
+            values: dict[str, int | Decimal] = {}
+            for metric, own_column in own:
+                given = own_column[at]
+                value: Any
+                if isinstance(given, str):
+                    try:
+                        value = Decimal(given)
+                    except InvalidOperation:
+                        raise BulkBatchValueError(
+                            f"row {rows[at]}: {metric} is {given!r}, not a decimal number",
+                            f"extra.{metric}",
+                        ) from None
+                else:
+                    value = given
+                if value is not None:
+                    values[metric] = value
+            if values:
+                try:
+                    MetricSnapshot(platform, moments[time_index[at]], extra=values)
+                except LibopsError as error:
+                    raise BulkBatchValueError(f"row {rows[at]}: {error}", "extra") from None
+    for at, names in enumerate(lowered):
+        if not isinstance(names, str):
+            raise UnknownLoweredCountError(
+                f"row {rows[at]}: lowered is the lowered counts' names as text, not {names!r}",
+                "lowered",
+            )
+        if not names:
+            continue
+        named = names.split(",")
+        unknown = [name for name in named if name not in COMMON_COUNTS]
+        if unknown or len(set(named)) != len(named):
+            raise UnknownLoweredCountError(
+                f"row {rows[at]}: lowered names {names!r}: "
+                + (
+                    f"{', '.join(unknown)} is not a count ({', '.join(COMMON_COUNTS)})"
+                    if unknown
+                    else "a count twice"
+                ),
+                "lowered",
+            )
+
+
+__all__ = [
+    "BATCH_ROWS",
+    "BulkImportError",
+    "MetricImport",
+    "batch_posts",
+    "check_batch_values",
+]

@@ -1135,3 +1135,28 @@ class BulkImportError(RuleViolationError):
 class UnmatchedImportRowError(RuleViolationError):
     """A bulk import's row matches no post: the bulk path records snapshots of posts libops
     knows (import the posts' totals without ``--bulk`` first, or skip such rows)."""
+
+
+# --- bulk imports: the review's mends (issue 11) ------------------------------------------
+
+
+class BulkBatchValueError(BulkImportError, InvalidValueError):
+    """A bulk import's batch holds a value a metric snapshot cannot hold: a count that is
+    negative, not a whole number or over the limit, a time that is not an ISO 8601 moment
+    with its offset, an own metric the platform does not report. The message names the row
+    (its number in the file) and ``field`` the column; nothing is recorded."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class DuplicateBatchPostError(BulkBatchValueError):
+    """A bulk import's batch names the same post twice in its ``posts`` (each post is
+    listed once, with its campaign, and rows point at it)."""
+
+
+class UnknownLoweredCountError(BulkBatchValueError):
+    """A bulk import's batch says a row lowered something that is not one of the common
+    counts (reads, views, likes, comments, shares, favourites, followers gained), or names
+    a count twice."""

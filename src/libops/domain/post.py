@@ -1627,13 +1627,16 @@ class Post(Aggregate):
         *,
         now: datetime | None = None,
         margin: timedelta = DEFAULT_FUTURE_MARGIN,
+        latest: MetricSnapshot | None = None,
     ) -> MetricOutcome:
         """Record cumulative counts for a published variant.
 
         The same counts again record nothing (UNCHANGED); lower counts are recorded as a
         correction (CORRECTED), never silently; a snapshot older than the latest valid one is
         refused, and so is one observed more than ``margin`` after ``now`` (libops's clock;
-        the application always gives it).
+        the application always gives it). ``latest``: the platform's latest snapshot
+        recorded elsewhere (a bulk import's), compared with when it is later than the post's
+        own (the application gives it: ``libops.application.bulk_imports.latest_snapshot``).
         """
         authorize(actor, "post.record_metrics")
         if not isinstance(snapshot, MetricSnapshot):
@@ -1654,7 +1657,15 @@ class Post(Aggregate):
                     f"{snapshot.observed_at.isoformat()} are more than {margin} ahead of the "
                     f"clock ({now.isoformat()}): check the date"
                 )
-        latest = self._metrics.get(platform)
+        own = self._metrics.get(platform)
+        if latest is not None and (
+            not isinstance(latest, MetricSnapshot) or latest.platform != platform
+        ):
+            raise InvalidValueError(
+                f"the latest metrics given are a MetricSnapshot on {platform.value}, not {latest!r}"
+            )
+        if latest is None or (own is not None and own.observed_at > latest.observed_at):
+            latest = own
         if latest is not None:
             if snapshot.same_counts(latest):
                 return MetricOutcome.UNCHANGED

@@ -30,6 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from libops.application.bulk_imports import latest_snapshot
 from libops.application.catalogue import all_commands, build, command_spec, describe
 from libops.application.commands import Context
 from libops.application.feed import DEFAULT_FEED_LIMIT, MAX_FEED_LIMIT
@@ -47,7 +48,8 @@ from libops.domain.errors import (
     UnsupportedMediaTypeError,
     VersionMismatchError,
 )
-from libops.domain.values import Actor
+from libops.domain.post import Post
+from libops.domain.values import Actor, MetricSnapshot, Platform
 from libops.http.openapi import openapi_document
 from libops.http.problems import INTERNAL_ERROR, PROBLEM_JSON, description, problem
 from libops.http.public import aggregate_state
@@ -411,7 +413,12 @@ class _Api:
                     "kind of aggregate (known: " + ", ".join(AGGREGATES) + ")", kind
                 )
             aggregate = self.ops.app.load(known[0], request.path_params["id"])
-            return aggregate_state(aggregate, kind), aggregate.version
+            app = self.ops.app
+
+            def latest(post: Post, platform: Platform) -> MetricSnapshot | None:
+                return latest_snapshot(app, post, platform)
+
+            return aggregate_state(aggregate, kind, latest), aggregate.version
 
         state, version = await self.in_thread(read)
         return JSONText(state, headers={"ETag": f'"{version}"'})

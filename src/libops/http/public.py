@@ -8,6 +8,7 @@ appears: a field carrying it shows only its subject's pseudonymous id.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Final
 
 from eventsourcing.domain import Aggregate
@@ -19,10 +20,16 @@ from libops.domain.interaction.qa import Question
 from libops.domain.interaction.reading import ReadingSession
 from libops.domain.post import Post
 from libops.domain.risk import Risk
+from libops.domain.values import MetricSnapshot, Platform
+
+LatestMetrics = Callable[[Post, Platform], MetricSnapshot | None]
+"""A post's latest metric snapshot on a platform, whichever path recorded it."""
 
 
-def _post(post: Post) -> dict[str, Any]:
-    # Its texts are sealed (readable through ops.posts.get, not here).
+def _post(post: Post, latest: LatestMetrics | None = None) -> dict[str, Any]:
+    # Its texts are sealed (readable through ops.posts.get, not here). ``latest``: the
+    # latest snapshot whichever import path recorded it (a bulk import's too).
+    read = post.latest_metrics if latest is None else partial(latest, post)
     return {
         "platforms": {
             platform.value: {
@@ -30,7 +37,7 @@ def _post(post: Post) -> dict[str, Any]:
                 "scheduled_at": post.scheduled_at(platform),
                 "receipt": post.receipt(platform),
                 "last_failure": post.last_failure(platform),
-                "latest_metrics": post.latest_metrics(platform),
+                "latest_metrics": read(platform),
             }
             for platform in post.platforms
         },
@@ -94,16 +101,21 @@ _DETAILS: Final[dict[type[Aggregate], Callable[[Any], dict[str, Any]]]] = {
 properties compute from its private state."""
 
 
-def aggregate_state(aggregate: Aggregate, kind: str) -> dict[str, Any]:
+def aggregate_state(
+    aggregate: Aggregate, kind: str, latest_metrics: LatestMetrics | None = None
+) -> dict[str, Any]:
     """An aggregate's public form: its kind, id, version, times and public attributes, and
-    what its properties compute (a budget's positions, a post's state on each platform)."""
+    what its properties compute (a budget's positions, a post's state on each platform;
+    with ``latest_metrics``, a post's latest snapshots are what it answers)."""
     found: dict[str, Any] = {
         name: value
         for name, value in vars(aggregate).items()
         if not name.startswith("_") and not callable(value)
     }
     details = _DETAILS.get(type(aggregate))
-    if details is not None:
+    if isinstance(aggregate, Post):
+        found.update(_post(aggregate, latest_metrics))
+    elif details is not None:
         found.update(details(aggregate))
     state = {name: plain(value) for name, value in sorted(found.items())}
     return {

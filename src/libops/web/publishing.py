@@ -1,5 +1,5 @@
-"""The publishing status screen's data (``/publishing``): each approved post's variants that are
-ready to schedule or publish, due, scheduled, failed (with the last failure and how many
+"""The publishing status screen (``/publishing``, :class:`PublishingScreen`) and its data:
+each approved post's variants that are ready to schedule or publish, due, scheduled, failed (with the last failure and how many
 attempts failed), waiting to be published by hand (no gateway for their platform), or
 published.
 
@@ -16,9 +16,20 @@ from typing import Any, Final
 from uuid import UUID
 
 import attrs
+from starlette.responses import Response
 
+import libops.web.calendar as calendar
 from libops.bootstrap import LibOps
+from libops.domain.errors import (
+    LibopsError,
+    MalformedRequestError,
+    PermissionDeniedError,
+    UnknownIdError,
+)
+from libops.domain.permissions import authorize
+from libops.domain.platforms import REGISTRY
 from libops.domain.post import Post
+from libops.web.base import Page, WebBase, may, parse_id, tr
 
 LISTING_PAGE: Final = 200
 PUBLISHED_SHOWN: Final = 30
@@ -75,7 +86,7 @@ def failed_attempts(ops: LibOps, post_id: str, platform: str) -> int:
     return count
 
 
-def status(ops: LibOps, title_of: Callable[[Mapping[str, Any]], str]) -> Status:
+def publishing_status(ops: LibOps, title_of: Callable[[Mapping[str, Any]], str]) -> Status:
     """Every approved post's variants, sorted into the screen's sections."""
     now = ops.app.clock.now()
     gateways = {p.value for p in ops.publishing.platforms}
@@ -182,3 +193,155 @@ def take_downs(ops: LibOps) -> tuple[TakeDownTask, ...]:
             )
         )
     return tuple(tasks)
+
+
+def platform_names(lang: str) -> dict[str, str]:
+    """Each platform's name in ``lang``, by id."""
+    return {profile.id: profile.name(lang) for profile in REGISTRY}
+
+
+class PublishingScreen(WebBase):
+    """The publishing status screen (``/publishing``) and its forms: publish now, schedule,
+    retract, confirm a take-down, and the hand-publishing page."""
+
+    def post_title(self, item: Mapping[str, Any]) -> str:
+        """A listed post's title (the lists give it opened; else the post is read)."""
+        title = item.get("title") or {}
+        if isinstance(title, str):
+            return title
+        if isinstance(title, Mapping) and "text" in title:
+            return str(title["text"])
+        return self.ops.posts.get(item["id"]).title
+
+    def publishing(
+        self, page: Page, *, message: str | None = None, error: str | None = None, status: int = 200
+    ) -> Response:
+        shown = publishing_status(self.ops, self.post_title)
+        return self.render(
+            page,
+            "publishing.html",
+            422 if error else status,
+            shown=shown,
+            message=message,
+            error=error,
+            may_publish=may(page.person, "post.publish"),
+            may_schedule=may(page.person, "post.schedule"),
+            may_retract=may(page.person, "post.retract"),
+            may_confirm=may(page.person, "post.confirm_take_down"),
+            take_downs=take_downs(self.ops),
+            platform_names=platform_names(page.lang),
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    def _publish_target(self, page: Page) -> tuple[UUID, str]:
+        post_id = parse_id(page.form.get("post_id", ""))
+        platform = calendar.check_platform(page.form.get("platform"))
+        if platform is None:
+            raise MalformedRequestError("platform", tr(page, "publishing.no_platform"))
+        return post_id, platform
+
+    def publish_now(self, page: Page) -> Response:
+        authorize(page.person, "post.publish")
+        post_id, platform = self._publish_target(page)
+        try:
+            receipt = self.ops.publishing.publish(page.person, post_id, platform)
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        name = platform_names(page.lang).get(platform, platform)
+        return self.publishing(
+            page,
+            message=tr(
+                page,
+                "publishing.published_now",
+                platform=name,
+                url=receipt.url or receipt.external_id,
+            ),
+        )
+
+    def schedule(self, page: Page) -> Response:
+        authorize(page.person, "post.schedule")
+        post_id, platform = self._publish_target(page)
+        text = page.form.get("at", "").strip()
+        try:
+            at = datetime.fromisoformat(text)
+            if at.tzinfo is None:  # a datetime-local field: the library's own time
+                at = at.replace(tzinfo=self.ops.posts.cadence.zone)
+        except ValueError:
+            return self.publishing(page, error=tr(page, "publishing.bad_time", at=text))
+        try:
+            warnings = self.ops.posts.schedule(page.person, post_id, platform, at)
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        message = tr(page, "publishing.scheduled_done", at=at.strftime("%Y-%m-%d %H:%M"))
+        if warnings:
+            message += " " + "; ".join(str(w) for w in warnings)
+        return self.publishing(page, message=message)
+
+    def retract(self, page: Page) -> Response:
+        """Retract a published post (``post.retract``): it comes down where a gateway can take
+        it down, and leaves a take-down task for staff elsewhere."""
+        authorize(page.person, "post.retract")
+        post_id = parse_id(page.form.get("post_id", ""))
+        reason = page.form.get("reason", "")
+        try:
+            self.ops.posts.retract(page.person, post_id, reason)
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        left = sum(1 for task in take_downs(self.ops) if task.post_id == str(post_id))
+        return self.publishing(page, message=tr(page, "publishing.retracted", n=left))
+
+    def confirm_take_down(self, page: Page) -> Response:
+        """Confirm that staff took a retracted post down by hand (``post.confirm_take_down``),
+        with a note and, if there is one, the address of the evidence."""
+        authorize(page.person, "post.confirm_take_down")
+        post_id, platform = self._publish_target(page)
+        url = page.form.get("url", "").strip() or None
+        try:
+            self.ops.posts.confirm_take_down(
+                page.person, post_id, platform, note=page.form.get("note", ""), url=url
+            )
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        name = platform_names(page.lang).get(platform, platform)
+        return self.publishing(page, message=tr(page, "publishing.taken_down", platform=name))
+
+    def by_hand(self, page: Page) -> Response:
+        authorize(page.person, "post.publish")
+        post_id = parse_id(page.request.path_params["post_id"])
+        platform = calendar.check_platform(page.request.path_params["platform"]) or ""
+        handoff = self.ops.publishing.handoff(page.person, post_id, platform)
+        error = None
+        if page.request.method == "POST":
+            external = page.form.get("external_id", "").strip()
+            try:
+                self.ops.publishing.record_manual_publication(
+                    page.person,
+                    post_id,
+                    platform,
+                    url=page.form.get("url", ""),
+                    external_id=external or None,
+                )
+            except PermissionDeniedError:
+                raise
+            except LibopsError as refused:
+                error = str(refused)
+            else:
+                name = platform_names(page.lang).get(platform, platform)
+                return self.publishing(page, message=tr(page, "publishing.recorded", platform=name))
+        return self.render(
+            page,
+            "by_hand.html",
+            422 if error else 200,
+            handoff=handoff,
+            error=error,
+            form=page.form,
+            platform_name=platform_names(page.lang).get(platform, platform),
+        )

@@ -997,6 +997,7 @@ class WebApp(PublishingScreen, WebBase):
             Route("/publishing/schedule", self.page(self.schedule), methods=["POST"]),
             Route("/publishing/retract", self.page(self.retract), methods=["POST"]),
             Route("/publishing/take-down", self.page(self.confirm_take_down), methods=["POST"]),
+            Route("/publishing/metrics", self.page(self.collect_metrics), methods=["POST"]),
             Route(
                 "/publishing/by-hand/{post_id}/{platform}", self.page(self.by_hand), methods=both
             ),

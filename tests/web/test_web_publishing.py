@@ -78,10 +78,10 @@ def _fail(ops: LibOps, weibo: SandboxPlatform, post: Any, times: int) -> None:
             ops.publishing.publish(OPERATOR, post, "weibo")
 
 
-def _posts_read(monkeypatch: pytest.MonkeyPatch, ops: LibOps) -> list[object]:
+def _posts_read(monkeypatch: pytest.MonkeyPatch, ops: LibOps) -> list[tuple[str, Any]]:
     """Record every post the application reads (``ops.posts.get``) and every aggregate whose
     events are read from the log (``recorder.select_events``): (what, id) pairs."""
-    read: list[object] = []
+    read: list[tuple[str, Any]] = []
     get, select = ops.posts.get, ops.app.recorder.select_events
 
     def counted_get(post_id: Any, *args: Any, **kwargs: Any) -> Any:
@@ -111,7 +111,7 @@ class TestFailures:
         assert failure.at == april.now()
         assert stored.posts.get(post).last_failure("mastodon") is None
         # Replayed from the events alone (no snapshot, no cache): the same count.
-        replayed = stored.app.repository.get(post)
+        replayed: Post = stored.app.repository.get(post)
         assert isinstance(replayed, Post)
         assert replayed.last_failure("weibo") == failure
 
@@ -144,10 +144,14 @@ class TestFailures:
         _fail(stored, weibo, post, 2)
         # A row the listing wrote before it kept failures: only the status.
         old_entry = {"status": "failed", "scheduled_at": None, "published_at": None, "url": None}
-        row = {"id": str(post), "title": "Old row", "platforms": {"weibo": old_entry}}
+        row: dict[str, Any] = {
+            "id": str(post),
+            "title": "Old row",
+            "platforms": {"weibo": old_entry},
+        }
         listed = stored.posts.list(status="approved", limit=10)
         monkeypatch.setattr(
-            stored.posts, "list", lambda **_: attrs.evolve(listed, items=[row], next_cursor=None)
+            stored.posts, "list", lambda **_: attrs.evolve(listed, items=(row,), next_cursor=None)
         )
         shown = publishing_status(stored, lambda item: str(item["title"]))
         (variant,) = shown.failed

@@ -1,17 +1,24 @@
-"""What the web app's tests share: a team with passwords, and a browser-like client (cookies
-kept, forms posted with their CSRF token and the site's own Origin)."""
+"""What the web app's tests share: a team with passwords, a browser-like client (cookies
+kept, forms posted with their CSRF token and the site's own Origin), and the served app in this
+process on a clock the test moves (:func:`clocked_server`)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+import attrs
 import httpx
 from starlette.applications import Starlette
 
 from libops import Actor, LibOps, Role
+from libops.adapters.clock import ManualClock
+from libops.domain.ports import PlatformGateway
 
 BASE = "https://libops.test"
 """The address the in-process client speaks to (HTTPS: the cookies are Secure)."""
@@ -170,3 +177,53 @@ def open_budget(ops: LibOps, promotion: str = "5000") -> str:
     )
     ops.budgets.allocate(BUDGET_OWNER, budget, "promotion", Money(promotion, "CNY"))
     return str(budget)
+
+
+@attrs.frozen
+class ClockedSite:
+    """The API and the web app served in this process on a clock the test moves."""
+
+    base: str
+    """The server's address (``http://127.0.0.1:PORT``)."""
+    store: str
+    clock: ManualClock
+    ops: LibOps
+    """The server's own :class:`LibOps` (its clock is :attr:`clock`)."""
+
+
+@contextmanager
+def clocked_server(
+    store: str, clock: ManualClock, gateways: Sequence[PlatformGateway] = ()
+) -> Iterator[ClockedSite]:
+    """What ``libops serve --plain-http-cookies`` serves (the API at ``/v1``, the web app at
+    ``/``) on ``store`` opened with ``clock`` and ``gateways``, on uvicorn in a thread of this
+    process, on a free loopback port. Everything the server does (sessions, schedules, due
+    posts, the sandbox's readers) follows ``clock``: a test advances it to make a scheduled
+    post due instead of waiting. ``libops serve`` runs the same app in a process of its own
+    (:func:`libops.testing.serving.running_server`), always on the system clock."""
+    import uvicorn
+
+    from libops.application.authentication import TokenAuthenticator
+    from libops.http import create_app
+    from libops.testing.serving import free_port
+    from libops.web import mount_web
+
+    with LibOps.open(store, clock=clock, gateways=gateways) as ops:
+        app = create_app(ops, authenticate=TokenAuthenticator(ops))
+        mount_web(app, ops, secure_cookies=False)
+        port = free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, name="clocked-server", daemon=True)
+        thread.start()
+        try:
+            for _ in range(600):  # up to 30 s
+                if server.started or not thread.is_alive():
+                    break
+                time.sleep(0.05)
+            if not server.started:
+                raise RuntimeError("the in-process server did not start")
+            yield ClockedSite(f"http://127.0.0.1:{port}", store, clock, ops)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)

@@ -174,6 +174,9 @@ class PublishFailure:
     error: str
     retryable: bool
     at: datetime
+    attempts: int = 1
+    """How many attempts on that platform failed so far (this one included): worked out
+    from the post's ``PublishFailed`` events as they are applied (no event carries it)."""
 
 
 @attrs.frozen
@@ -1386,7 +1389,9 @@ class Post(Aggregate):
         at: datetime,
     ) -> None:
         self._platform_status[platform] = PlatformStatus.FAILED
-        self._failures[platform] = PublishFailure(error, retryable, at)
+        before = self._failures.get(platform)
+        attempts = 1 if before is None else before.attempts + 1
+        self._failures[platform] = PublishFailure(error, retryable, at, attempts)
 
     # --- retraction ----------------------------------------------------------------------
 

@@ -235,6 +235,7 @@ class PostListing(Listing):
                         "scheduled_at": None,
                         "published_at": None,
                         "url": None,
+                        "attempts": 0,
                     }
                     for v in event.variants
                 },
@@ -265,7 +266,13 @@ class PostListing(Listing):
             row["platforms"] = {
                 v.platform.value: kept.get(
                     v.platform.value,
-                    {"status": "pending", "scheduled_at": None, "published_at": None, "url": None},
+                    {
+                        "status": "pending",
+                        "scheduled_at": None,
+                        "published_at": None,
+                        "url": None,
+                        "attempts": 0,
+                    },
                 )
                 for v in event.variants
             }
@@ -343,7 +350,13 @@ class PostListing(Listing):
             return
         entry = row["platforms"].setdefault(
             platform,
-            {"status": "pending", "scheduled_at": None, "published_at": None, "url": None},
+            {
+                "status": "pending",
+                "scheduled_at": None,
+                "published_at": None,
+                "url": None,
+                "attempts": 0,
+            },
         )
         entry.update(fields)
         published = [p["published_at"] for p in row["platforms"].values() if p["published_at"]]
@@ -374,7 +387,23 @@ class PostListing(Listing):
 
     @handles(Post.PublishFailed)
     def failed(self, event: Post.PublishFailed, view: View) -> None:
-        self._platform(view, event, event.platform.value, status="failed")
+        # The failure and the attempts so far, so the publishing screen reads no post. A row
+        # written before entries counted attempts has no "attempts": its count is unknown
+        # (None) until the listing is rebuilt, and the screen asks the post instead.
+        platform = event.platform.value
+        row = self.row(view, uuid_text(event.originator_id))
+        entry = {} if row is None else row["platforms"].get(platform, {"attempts": 0})
+        before = entry.get("attempts")
+        self._platform(
+            view,
+            event,
+            platform,
+            status="failed",
+            error=event.error,
+            retryable=event.retryable,
+            failed_at=event.at.isoformat(),
+            attempts=None if before is None else before + 1,
+        )
 
 
 # --- campaigns ------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from starlette.routing import BaseRoute, Route
 import libops.web.budget as budget_forms
 import libops.web.calendar as calendar
 import libops.web.imports as import_forms
-import libops.web.publishing as publishing
 import libops.web.report as report_forms
 from libops.application.queries import QUESTION_STATES
 from libops.bootstrap import LibOps
@@ -73,9 +72,10 @@ from libops.web.base import (
     same_origin,
     tr,
 )
+from libops.web.publishing import PublishingScreen
 
 
-class WebApp(WebBase):
+class WebApp(PublishingScreen, WebBase):
     """The web app's pages over one opened store."""
 
     # --- screens ------------------------------------------------------------------------
@@ -267,141 +267,6 @@ class WebApp(WebBase):
             publishing=[p.id for p in REGISTRY if p.publishes],
             today=today,
             zone=self.ops.posts.cadence.zone,
-        )
-
-    # --- publishing ---------------------------------------------------------------------
-
-    def publishing(
-        self, page: Page, *, message: str | None = None, error: str | None = None, status: int = 200
-    ) -> Response:
-        shown = publishing.status(self.ops, self._title)
-        return self.render(
-            page,
-            "publishing.html",
-            422 if error else status,
-            shown=shown,
-            message=message,
-            error=error,
-            may_publish=may(page.person, "post.publish"),
-            may_schedule=may(page.person, "post.schedule"),
-            may_retract=may(page.person, "post.retract"),
-            may_confirm=may(page.person, "post.confirm_take_down"),
-            take_downs=publishing.take_downs(self.ops),
-            platform_names=self._platform_names(page),
-            zone=self.ops.posts.cadence.zone,
-        )
-
-    def _target(self, page: Page) -> tuple[UUID, str]:
-        post_id = parse_id(page.form.get("post_id", ""))
-        platform = calendar.check_platform(page.form.get("platform"))
-        if platform is None:
-            raise MalformedRequestError("platform", tr(page, "publishing.no_platform"))
-        return post_id, platform
-
-    def publish_now(self, page: Page) -> Response:
-        authorize(page.person, "post.publish")
-        post_id, platform = self._target(page)
-        try:
-            receipt = self.ops.publishing.publish(page.person, post_id, platform)
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.publishing(page, error=str(refused))
-        name = self._platform_names(page).get(platform, platform)
-        return self.publishing(
-            page,
-            message=tr(
-                page,
-                "publishing.published_now",
-                platform=name,
-                url=receipt.url or receipt.external_id,
-            ),
-        )
-
-    def schedule(self, page: Page) -> Response:
-        authorize(page.person, "post.schedule")
-        post_id, platform = self._target(page)
-        text = page.form.get("at", "").strip()
-        try:
-            at = datetime.fromisoformat(text)
-            if at.tzinfo is None:  # a datetime-local field: the library's own time
-                at = at.replace(tzinfo=self.ops.posts.cadence.zone)
-        except ValueError:
-            return self.publishing(page, error=tr(page, "publishing.bad_time", at=text))
-        try:
-            warnings = self.ops.posts.schedule(page.person, post_id, platform, at)
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.publishing(page, error=str(refused))
-        message = tr(page, "publishing.scheduled_done", at=at.strftime("%Y-%m-%d %H:%M"))
-        if warnings:
-            message += " " + "; ".join(str(w) for w in warnings)
-        return self.publishing(page, message=message)
-
-    def retract(self, page: Page) -> Response:
-        """Retract a published post (``post.retract``): it comes down where a gateway can take
-        it down, and leaves a take-down task for staff elsewhere."""
-        authorize(page.person, "post.retract")
-        post_id = parse_id(page.form.get("post_id", ""))
-        reason = page.form.get("reason", "")
-        try:
-            self.ops.posts.retract(page.person, post_id, reason)
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.publishing(page, error=str(refused))
-        left = sum(1 for task in publishing.take_downs(self.ops) if task.post_id == str(post_id))
-        return self.publishing(page, message=tr(page, "publishing.retracted", n=left))
-
-    def confirm_take_down(self, page: Page) -> Response:
-        """Confirm that staff took a retracted post down by hand (``post.confirm_take_down``),
-        with a note and, if there is one, the address of the evidence."""
-        authorize(page.person, "post.confirm_take_down")
-        post_id, platform = self._target(page)
-        url = page.form.get("url", "").strip() or None
-        try:
-            self.ops.posts.confirm_take_down(
-                page.person, post_id, platform, note=page.form.get("note", ""), url=url
-            )
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.publishing(page, error=str(refused))
-        name = self._platform_names(page).get(platform, platform)
-        return self.publishing(page, message=tr(page, "publishing.taken_down", platform=name))
-
-    def by_hand(self, page: Page) -> Response:
-        authorize(page.person, "post.publish")
-        post_id = parse_id(page.request.path_params["post_id"])
-        platform = calendar.check_platform(page.request.path_params["platform"]) or ""
-        handoff = self.ops.publishing.handoff(page.person, post_id, platform)
-        error = None
-        if page.request.method == "POST":
-            external = page.form.get("external_id", "").strip()
-            try:
-                self.ops.publishing.record_manual_publication(
-                    page.person,
-                    post_id,
-                    platform,
-                    url=page.form.get("url", ""),
-                    external_id=external or None,
-                )
-            except PermissionDeniedError:
-                raise
-            except LibopsError as refused:
-                error = str(refused)
-            else:
-                name = self._platform_names(page).get(platform, platform)
-                return self.publishing(page, message=tr(page, "publishing.recorded", platform=name))
-        return self.render(
-            page,
-            "by_hand.html",
-            422 if error else 200,
-            handoff=handoff,
-            error=error,
-            form=page.form,
-            platform_name=self._platform_names(page).get(platform, platform),
         )
 
     # --- readers' questions ---------------------------------------------------------------
@@ -1132,6 +997,7 @@ class WebApp(WebBase):
             Route("/publishing/schedule", self.page(self.schedule), methods=["POST"]),
             Route("/publishing/retract", self.page(self.retract), methods=["POST"]),
             Route("/publishing/take-down", self.page(self.confirm_take_down), methods=["POST"]),
+            Route("/publishing/metrics", self.page(self.collect_metrics), methods=["POST"]),
             Route(
                 "/publishing/by-hand/{post_id}/{platform}", self.page(self.by_hand), methods=both
             ),

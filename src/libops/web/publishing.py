@@ -1,11 +1,14 @@
-"""The publishing status screen's data (``/publishing``): each approved post's variants that are
-ready to schedule or publish, due, scheduled, failed (with the last failure and how many
-attempts failed), waiting to be published by hand (no gateway for their platform), or
-published.
+"""The publishing status screen (``/publishing``, :class:`PublishingScreen`) and its data:
+each approved post's variants that are ready to schedule or publish, due, scheduled, failed
+(with the last failure and how many attempts failed), waiting to be published by hand (no
+gateway for their platform), or published.
 
-The rows come from the posts listing (``ops.posts.list(status="approved")``); a failed
-variant's last failure is the post's (``Post.last_failure``) and its attempts are the post's
-``Post.PublishFailed`` events for that platform, read from the store's log.
+The rows come from the posts listing (``ops.posts.list(status="approved")``), which keeps a
+failed variant's last failure and how many attempts failed (``error``, ``retryable``,
+``failed_at``, ``attempts``): the screen reads no post for them. A listing row written before
+the listing counted attempts (``attempts`` absent or None, until
+``ops.queries.rebuild("listings.posts")``) falls back to the post's own count
+(``Post.last_failure(platform).attempts``).
 """
 
 from __future__ import annotations
@@ -16,15 +19,24 @@ from typing import Any, Final
 from uuid import UUID
 
 import attrs
+from starlette.responses import Response
 
+import libops.web.calendar as calendar
 from libops.bootstrap import LibOps
-from libops.domain.post import Post
+from libops.domain.errors import (
+    LibopsError,
+    MalformedRequestError,
+    PermissionDeniedError,
+    UnknownIdError,
+)
+from libops.domain.permissions import authorize
+from libops.domain.platforms import REGISTRY
+from libops.domain.post import MetricOutcome
+from libops.web.base import Page, WebBase, may, parse_id, tr
 
 LISTING_PAGE: Final = 200
 PUBLISHED_SHOWN: Final = 30
 """How many published variants the screen lists (the latest first)."""
-
-_FAILED_TOPIC: Final = Post.PublishFailed.TOPIC
 
 
 @attrs.frozen
@@ -64,18 +76,35 @@ def _rows(ops: LibOps) -> list[Mapping[str, Any]]:
             return rows
 
 
-def failed_attempts(ops: LibOps, post_id: str, platform: str) -> int:
-    """How many times publishing ``post_id`` on ``platform`` failed (its recorded failures)."""
-    count = 0
-    for stored in ops.app.recorder.select_events(UUID(post_id)):
-        if stored.topic == _FAILED_TOPIC:
-            event = ops.app.mapper.to_domain_event(stored)
-            if isinstance(event, Post.PublishFailed) and event.platform.value == platform:
-                count += 1
-    return count
+def _failure(ops: LibOps, post_id: str, platform: str, entry: Mapping[str, Any]) -> Variant:
+    """A failed variant's last failure and attempts, from its listing entry (or, for an entry
+    written before the listing counted attempts, from the post)."""
+    attempts = entry.get("attempts")
+    if isinstance(attempts, int) and attempts > 0 and entry.get("failed_at"):
+        return Variant(
+            post_id=post_id,
+            title="",
+            platform=platform,
+            state="failed",
+            at=datetime.fromisoformat(entry["failed_at"]),
+            error=entry.get("error"),
+            retryable=bool(entry.get("retryable")),
+            attempts=attempts,
+        )
+    failure = ops.posts.get(post_id).last_failure(platform)
+    return Variant(
+        post_id=post_id,
+        title="",
+        platform=platform,
+        state="failed",
+        at=None if failure is None else failure.at,
+        error=None if failure is None else failure.error,
+        retryable=failure is not None and failure.retryable,
+        attempts=0 if failure is None else failure.attempts,
+    )
 
 
-def status(ops: LibOps, title_of: Callable[[Mapping[str, Any]], str]) -> Status:
+def publishing_status(ops: LibOps, title_of: Callable[[Mapping[str, Any]], str]) -> Status:
     """Every approved post's variants, sorted into the screen's sections."""
     now = ops.app.clock.now()
     gateways = {p.value for p in ops.publishing.platforms}
@@ -95,19 +124,8 @@ def status(ops: LibOps, title_of: Callable[[Mapping[str, Any]], str]) -> Status:
                     Variant(**base, state="published", at=at, url=entry.get("url"))
                 )
             elif state == "failed":
-                post = ops.posts.get(row["id"])
-                failure = post.last_failure(platform)
-                found["failed"].append(
-                    Variant(
-                        **base,
-                        state="failed",
-                        at=None if failure is None else failure.at,
-                        error=None if failure is None else failure.error,
-                        retryable=failure is not None and failure.retryable,
-                        attempts=failed_attempts(ops, row["id"], platform),
-                        gateway=has_gateway,
-                    )
-                )
+                failure = _failure(ops, row["id"], platform, entry)
+                found["failed"].append(attrs.evolve(failure, gateway=has_gateway))
             elif state == "scheduled" and has_gateway:
                 at = datetime.fromisoformat(entry["scheduled_at"])
                 section = "due" if at <= now else "scheduled"
@@ -182,3 +200,192 @@ def take_downs(ops: LibOps) -> tuple[TakeDownTask, ...]:
             )
         )
     return tuple(tasks)
+
+
+def platform_names(lang: str) -> dict[str, str]:
+    """Each platform's name in ``lang``, by id."""
+    return {profile.id: profile.name(lang) for profile in REGISTRY}
+
+
+class PublishingScreen(WebBase):
+    """The publishing status screen (``/publishing``) and its forms: publish now, schedule,
+    retract, confirm a take-down, collect metrics now, and the hand-publishing page."""
+
+    def post_title(self, item: Mapping[str, Any]) -> str:
+        """A listed post's title (the lists give it opened; else the post is read)."""
+        title = item.get("title") or {}
+        if isinstance(title, str):
+            return title
+        if isinstance(title, Mapping) and "text" in title:
+            return str(title["text"])
+        return self.ops.posts.get(item["id"]).title
+
+    def publishing(
+        self, page: Page, *, message: str | None = None, error: str | None = None, status: int = 200
+    ) -> Response:
+        shown = publishing_status(self.ops, self.post_title)
+        return self.render(
+            page,
+            "publishing.html",
+            422 if error else status,
+            shown=shown,
+            message=message,
+            error=error,
+            may_publish=may(page.person, "post.publish"),
+            may_schedule=may(page.person, "post.schedule"),
+            may_retract=may(page.person, "post.retract"),
+            may_confirm=may(page.person, "post.confirm_take_down"),
+            may_collect=may(page.person, "post.record_metrics"),
+            metrics_gateways=bool(self.ops.publishing.platforms),
+            take_downs=take_downs(self.ops),
+            platform_names=platform_names(page.lang),
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    def _publish_target(self, page: Page) -> tuple[UUID, str]:
+        post_id = parse_id(page.form.get("post_id", ""))
+        platform = calendar.check_platform(page.form.get("platform"))
+        if platform is None:
+            raise MalformedRequestError("platform", tr(page, "publishing.no_platform"))
+        return post_id, platform
+
+    def publish_now(self, page: Page) -> Response:
+        authorize(page.person, "post.publish")
+        post_id, platform = self._publish_target(page)
+        try:
+            receipt = self.ops.publishing.publish(page.person, post_id, platform)
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        name = platform_names(page.lang).get(platform, platform)
+        return self.publishing(
+            page,
+            message=tr(
+                page,
+                "publishing.published_now",
+                platform=name,
+                url=receipt.url or receipt.external_id,
+            ),
+        )
+
+    def schedule(self, page: Page) -> Response:
+        authorize(page.person, "post.schedule")
+        post_id, platform = self._publish_target(page)
+        text = page.form.get("at", "").strip()
+        try:
+            at = datetime.fromisoformat(text)
+            if at.tzinfo is None:  # a datetime-local field: the library's own time
+                at = at.replace(tzinfo=self.ops.posts.cadence.zone)
+        except ValueError:
+            return self.publishing(page, error=tr(page, "publishing.bad_time", at=text))
+        try:
+            warnings = self.ops.posts.schedule(page.person, post_id, platform, at)
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        message = tr(page, "publishing.scheduled_done", at=at.strftime("%Y-%m-%d %H:%M"))
+        if warnings:
+            message += " " + "; ".join(str(w) for w in warnings)
+        return self.publishing(page, message=message)
+
+    def retract(self, page: Page) -> Response:
+        """Retract a published post (``post.retract``): it comes down where a gateway can take
+        it down, and leaves a take-down task for staff elsewhere."""
+        authorize(page.person, "post.retract")
+        post_id = parse_id(page.form.get("post_id", ""))
+        reason = page.form.get("reason", "")
+        try:
+            self.ops.posts.retract(page.person, post_id, reason)
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        left = sum(1 for task in take_downs(self.ops) if task.post_id == str(post_id))
+        return self.publishing(page, message=tr(page, "publishing.retracted", n=left))
+
+    def confirm_take_down(self, page: Page) -> Response:
+        """Confirm that staff took a retracted post down by hand (``post.confirm_take_down``),
+        with a note and, if there is one, the address of the evidence."""
+        authorize(page.person, "post.confirm_take_down")
+        post_id, platform = self._publish_target(page)
+        url = page.form.get("url", "").strip() or None
+        try:
+            self.ops.posts.confirm_take_down(
+                page.person, post_id, platform, note=page.form.get("note", ""), url=url
+            )
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return self.publishing(page, error=str(refused))
+        name = platform_names(page.lang).get(platform, platform)
+        return self.publishing(page, message=tr(page, "publishing.taken_down", platform=name))
+
+    def collect_metrics(self, page: Page) -> Response:
+        """Read the current counts of every published variant on a platform with a gateway and
+        record them (``post.record_metrics``: what ``libops metrics collect`` and the tick's
+        metrics step do), then catch the projections up so the dashboard shows them. Refused,
+        recording nothing, when no platform gateway is configured (figures then come from
+        the platforms' exports)."""
+        authorize(page.person, "post.record_metrics")
+        if not self.ops.publishing.platforms:
+            return self.publishing(page, error=tr(page, "publishing.no_metrics_gateway"))
+        outcomes = self.ops.publishing.collect_metrics(page.person, with_gateway_only=True)
+        if not outcomes:
+            return self.publishing(page, message=tr(page, "publishing.nothing_to_collect"))
+        self.ops.projections.run()
+        counts = {outcome.value: 0 for outcome in MetricOutcome}
+        failures = []
+        names = platform_names(page.lang)
+        for outcome in outcomes:
+            if outcome.outcome is None:
+                platform = outcome.platform.value
+                failures.append(
+                    tr(
+                        page,
+                        "publishing.collect_failed",
+                        post=self.ops.posts.get(outcome.post_id).title,
+                        platform=names.get(platform, platform),
+                        error=outcome.error,
+                    )
+                )
+            else:
+                counts[outcome.outcome.value] += 1
+        message = tr(page, "publishing.collected", n=len(outcomes), failed=len(failures), **counts)
+        if failures:
+            message += " " + " ".join(failures)
+        return self.publishing(page, message=message)
+
+    def by_hand(self, page: Page) -> Response:
+        authorize(page.person, "post.publish")
+        post_id = parse_id(page.request.path_params["post_id"])
+        platform = calendar.check_platform(page.request.path_params["platform"]) or ""
+        handoff = self.ops.publishing.handoff(page.person, post_id, platform)
+        error = None
+        if page.request.method == "POST":
+            external = page.form.get("external_id", "").strip()
+            try:
+                self.ops.publishing.record_manual_publication(
+                    page.person,
+                    post_id,
+                    platform,
+                    url=page.form.get("url", ""),
+                    external_id=external or None,
+                )
+            except PermissionDeniedError:
+                raise
+            except LibopsError as refused:
+                error = str(refused)
+            else:
+                name = platform_names(page.lang).get(platform, platform)
+                return self.publishing(page, message=tr(page, "publishing.recorded", platform=name))
+        return self.render(
+            page,
+            "by_hand.html",
+            422 if error else 200,
+            handoff=handoff,
+            error=error,
+            form=page.form,
+            platform_name=platform_names(page.lang).get(platform, platform),
+        )

@@ -469,4 +469,17 @@ STRINGS: Final[dict[str, str]] = {
     "tokens.secret": "The token",
     "tokens.bad_days": "{days!r} is not a number of days (1 to 366).",
     "tokens.revoked": "Token {token} of {login} revoked.",
+    # Collecting metrics from the publishing screen (issue 16, part webpub).
+    "publishing.metrics": "Metrics",
+    "publishing.metrics_intro": "Read the current counts of every published variant on a "
+    "platform with a gateway and record them, as libops metrics collect does. Identical counts "
+    "record nothing; the dashboard shows them at once.",
+    "publishing.collect": "Collect metrics now",
+    "publishing.no_metrics_gateway": "No platform gateway is configured, so no platform can be "
+    "asked for its metrics: import the platforms' analytics exports instead.",
+    "publishing.nothing_to_collect": "No published variant is on a platform with a gateway: "
+    "nothing to read (variants published by hand get their figures from imports).",
+    "publishing.collected": "Metrics read for {n} published variants: {recorded} recorded, "
+    "{corrected} corrected, {unchanged} unchanged, {failed} failed.",
+    "publishing.collect_failed": "{post} on {platform}: {error}.",
 }

@@ -456,4 +456,16 @@ STRINGS: Final[dict[str, str]] = {
     "tokens.secret": "令牌",
     "tokens.bad_days": "{days!r} 不是天数（1 到 366）。",
     "tokens.revoked": "已撤销 {login} 的令牌 {token}。",
+    # Collecting metrics from the publishing screen (issue 16, part webpub).
+    "publishing.metrics": "数据",
+    "publishing.metrics_intro": "读取有接口的平台上每个已发布版本的当前数据并记录下来，"
+    "与 libops metrics collect 相同。数据未变则不记录；仪表盘随即显示。",
+    "publishing.collect": "立即采集数据",
+    "publishing.no_metrics_gateway": "没有配置任何平台接口，无法向平台读取数据："
+    "请改为导入各平台的数据导出文件。",
+    "publishing.nothing_to_collect": "没有已发布版本位于有接口的平台上：无可读取"
+    "（手动发布的版本通过导入获取数据）。",
+    "publishing.collected": "已读取 {n} 个已发布版本的数据：新记录 {recorded} 个，"
+    "更正 {corrected} 个，未变 {unchanged} 个，失败 {failed} 个。",
+    "publishing.collect_failed": "《{post}》在{platform}：{error}。",
 }

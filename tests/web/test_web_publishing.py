@@ -1,0 +1,300 @@
+"""The publishing screen (``/publishing``) in this process: failures and their attempts read
+from the posts listing (no post loaded, no log read), and collecting metrics from the page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+import pytest
+
+from libops import LibOps, Role
+from libops.adapters.clock import ManualClock
+from libops.adapters.sandbox import SandboxPlatform
+from libops.domain.errors import PublishFailedError
+from libops.domain.post import Post
+from libops.web.publishing import publishing_status
+from tests.web.support import ADMIN, OPERATOR, PASSWORD, Browser, add_team, approved_post
+
+
+def events(ops: LibOps) -> int:
+    return ops.app.recorder.max_notification_id() or 0
+
+
+def section(text: str, element_id: str) -> str:
+    """The element of ``text`` with the id ``element_id`` (to its closing tag)."""
+    found = re.search(rf'<(\w+)[^>]* id="{element_id}"[^>]*>(.*?)</\1>', text, re.S)
+    assert found is not None, element_id
+    return found[2]
+
+
+@pytest.fixture
+def april(clock: ManualClock) -> ManualClock:
+    clock.set(datetime(2026, 4, 20, 1, 0, tzinfo=UTC))
+    return clock
+
+
+@pytest.fixture
+def weibo(april: ManualClock) -> SandboxPlatform:
+    return SandboxPlatform("weibo", seed=1, clock=april)
+
+
+def _opened(url: str, clock: ManualClock, gateways: list[SandboxPlatform]) -> Iterator[LibOps]:
+    from libops.web import create_web_app
+
+    with LibOps.open(url, clock=clock, migrate=True, gateways=gateways) as opened:
+        add_team(opened)
+        app = create_web_app(opened)
+        opened.web_app = app  # type: ignore[attr-defined]
+        yield opened
+        app.state.web.close()
+
+
+@pytest.fixture
+def stored(store_url: str, april: ManualClock, weibo: SandboxPlatform) -> Iterator[LibOps]:
+    """libops on a fresh store of each kind, a Weibo sandbox, the team, the web app."""
+    yield from _opened(store_url, april, [weibo])
+
+
+@pytest.fixture
+def no_gateway(store_url: str, april: ManualClock) -> Iterator[LibOps]:
+    """The same without any platform gateway."""
+    yield from _opened(store_url, april, [])
+
+
+def browser(ops: LibOps, login: str) -> Browser:
+    opened = Browser(ops.web_app)  # type: ignore[attr-defined]
+    opened.sign_in(login)
+    return opened
+
+
+def _fail(ops: LibOps, weibo: SandboxPlatform, post: Any, times: int) -> None:
+    weibo.fail_next(times)
+    for _ in range(times):
+        with pytest.raises(PublishFailedError):
+            ops.publishing.publish(OPERATOR, post, "weibo")
+
+
+def _posts_read(monkeypatch: pytest.MonkeyPatch, ops: LibOps) -> list[tuple[str, Any]]:
+    """Record every post the application reads (``ops.posts.get``) and every aggregate whose
+    events are read from the log (``recorder.select_events``): (what, id) pairs."""
+    read: list[tuple[str, Any]] = []
+    get, select = ops.posts.get, ops.app.recorder.select_events
+
+    def counted_get(post_id: Any, *args: Any, **kwargs: Any) -> Any:
+        read.append(("post", post_id))
+        return get(post_id, *args, **kwargs)
+
+    def counted_select(originator_id: Any, *args: Any, **kwargs: Any) -> Any:
+        read.append(("log", originator_id))
+        return select(originator_id, *args, **kwargs)
+
+    monkeypatch.setattr(ops.posts, "get", counted_get)
+    monkeypatch.setattr(ops.app.recorder, "select_events", counted_select)
+    return read
+
+
+class TestFailures:
+    def test_the_post_counts_its_failed_attempts(
+        self, stored: LibOps, weibo: SandboxPlatform, april: ManualClock
+    ) -> None:
+        post = approved_post(stored, "Failing", {"weibo": "Out soon", "mastodon": "Toot"})
+        _fail(stored, weibo, post, 2)
+        april.advance(timedelta(minutes=5))
+        _fail(stored, weibo, post, 1)
+        failure = stored.posts.get(post).last_failure("weibo")
+        assert failure is not None
+        assert failure.attempts == 3
+        assert failure.at == april.now()
+        assert stored.posts.get(post).last_failure("mastodon") is None
+        # Replayed from the events alone (no snapshot, no cache): the same count.
+        replayed: Post = stored.app.repository.get(post)
+        assert isinstance(replayed, Post)
+        assert replayed.last_failure("weibo") == failure
+
+    def test_the_screen_reads_failures_from_the_listing_without_loading_posts(
+        self, stored: LibOps, weibo: SandboxPlatform, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        first = approved_post(stored, "Failing <i>", {"weibo": "Out soon"})
+        second = approved_post(stored, "Failing too", {"weibo": "Out later"})
+        _fail(stored, weibo, first, 3)
+        _fail(stored, weibo, second, 1)
+        admin = browser(stored, "chen.jie")
+        read = _posts_read(monkeypatch, stored)
+        page = admin.get("/publishing")
+        assert page.status_code == 200
+        # Titles, failures and attempts all come from the listing: neither post is read
+        # (the signed-in user is, as on every page).
+        assert [r for r in read if str(r[1]) in (str(first), str(second))] == []
+        failures = section(page.text, "failures")
+        found = re.findall(
+            r'<th scope="row">([^<]*)</th>.*?<td class="number">(\d+)</td>', failures, re.S
+        )
+        counts = dict(found)
+        assert counts == {"Failing &lt;i&gt;": "3", "Failing too": "1"}
+        assert "the platform is unavailable (sandbox failure) (can be retried)" in failures
+
+    def test_a_listing_row_from_before_attempts_were_counted_asks_the_post(
+        self, stored: LibOps, weibo: SandboxPlatform, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        post = approved_post(stored, "Old row", {"weibo": "Out soon"})
+        _fail(stored, weibo, post, 2)
+        # A row the listing wrote before it kept failures: only the status.
+        old_entry = {"status": "failed", "scheduled_at": None, "published_at": None, "url": None}
+        row: dict[str, Any] = {
+            "id": str(post),
+            "title": "Old row",
+            "platforms": {"weibo": old_entry},
+        }
+        listed = stored.posts.list(status="approved", limit=10)
+        monkeypatch.setattr(
+            stored.posts, "list", lambda **_: attrs.evolve(listed, items=(row,), next_cursor=None)
+        )
+        shown = publishing_status(stored, lambda item: str(item["title"]))
+        (variant,) = shown.failed
+        assert (variant.attempts, variant.retryable, variant.gateway) == (2, True, True)
+        assert variant.error == "the platform is unavailable (sandbox failure)"
+
+    def test_the_rebuilt_listing_counts_the_same(
+        self, stored: LibOps, weibo: SandboxPlatform
+    ) -> None:
+        post = approved_post(stored, "Rebuilt", {"weibo": "Out soon"})
+        _fail(stored, weibo, post, 2)
+        before = _entry(stored, post)
+        assert (before["attempts"], before["retryable"]) == (2, True)
+        stored.queries.rebuild("listings.posts")
+        assert _entry(stored, post) == before
+        weibo_receipt = stored.publishing.publish(OPERATOR, post, "weibo")
+        assert _entry(stored, post)["status"] == "published"
+        assert weibo_receipt.url == _entry(stored, post)["url"]
+
+
+def _entry(ops: LibOps, post: Any) -> dict[str, Any]:
+    ops.projections.run()
+    (row,) = [r for r in ops.posts.list(limit=50).items if r["id"] == str(post)]
+    entry: dict[str, Any] = row["platforms"]["weibo"]
+    return entry
+
+
+class TestCollectingMetrics:
+    def _published(self, ops: LibOps, title: str) -> Any:
+        post = approved_post(ops, title, {"weibo": f"{title} #读书日#"})
+        ops.publishing.publish(OPERATOR, post, "weibo")
+        return post
+
+    def test_an_admin_collects_and_the_dashboard_shows_the_counts(
+        self, stored: LibOps, april: ManualClock
+    ) -> None:
+        post = self._published(stored, "Measured")
+        april.advance(timedelta(days=1))  # the sandbox's readers react over time
+        admin = browser(stored, "chen.jie")
+        page = admin.get("/publishing")
+        assert "Collect metrics now" in section(page.text, "collect-metrics")
+        before = events(stored)
+        done = admin.submit("/publishing/metrics", {}, "/publishing")
+        assert done.status_code == 200
+        assert (
+            "Metrics read for 1 published variants: 1 recorded, 0 corrected, 0 unchanged, "
+            "0 failed." in done.text
+        )
+        snapshot = stored.posts.get(post).latest_metrics("weibo")
+        assert snapshot is not None
+        assert snapshot.views or snapshot.reads
+        assert events(stored) == before + 1
+        # Asked again with the counts unchanged: nothing more is recorded.
+        again = admin.submit("/publishing/metrics", {}, "/publishing")
+        assert "0 recorded, 0 corrected, 1 unchanged" in again.text
+        assert events(stored) == before + 1
+        recorded = [
+            n
+            for n in stored.app.notifications(Post.MetricsRecorded.TOPIC)
+            if str(n.originator_id) == str(post)
+        ]
+        assert len(recorded) == 1
+        # The views caught up: the dashboard's Weibo row shows the recorded reach.
+        doc = stored.projections.view("engagement")["platform:weibo"]
+        assert doc["reach"] > 0
+        dashboard = admin.get("/").text
+        weibo_row = re.search(r'<th scope="row">Weibo</th>(.*?)</tr>', dashboard, re.S)
+        assert weibo_row is not None
+        cells = re.findall(r'<td class="number">([^<]*)</td>', weibo_row[1])
+        assert cells[:3] == [str(doc["posts"]), str(doc["reach"]), str(doc["engagements"])]
+        assert cells[1] != "0"
+
+    def test_technical_support_may_collect(self, stored: LibOps, april: ManualClock) -> None:
+        stored.users.add(ADMIN, login="ma.tao", name="Ma Tao", roles=[Role.TECHNICAL_SUPPORT])
+        stored.users.set_password(ADMIN, login="ma.tao", password=PASSWORD)
+        self._published(stored, "Read by tech")
+        april.advance(timedelta(days=1))
+        tech = browser(stored, "ma.tao")
+        done = tech.submit("/publishing/metrics", {}, "/publishing")
+        assert done.status_code == 200
+        assert "1 recorded" in section(done.text, "form-message")
+
+    def test_the_roles_that_may_not_record_metrics_are_refused(
+        self, stored: LibOps, april: ManualClock
+    ) -> None:
+        self._published(stored, "Not theirs")
+        april.advance(timedelta(days=1))
+        for login in ("li.na", "wang.fang", "zhao.lei", "sun.li"):
+            person = browser(stored, login)
+            assert 'id="collect-metrics"' not in person.get("/publishing").text
+            before = events(stored)
+            refused = person.submit("/publishing/metrics", {}, "/publishing")
+            assert refused.status_code == 403, login
+            assert "operations admin" in refused.text
+            assert events(stored) == before, login
+
+    def test_refused_without_a_gateway_recording_nothing(
+        self, no_gateway: LibOps, april: ManualClock
+    ) -> None:
+        ops = no_gateway
+        post = approved_post(ops, "By hand only", {"mastodon": "Toot"})
+        ops.publishing.record_manual_publication(
+            OPERATOR, post, "mastodon", url="https://mastodon.social/@city/1"
+        )
+        april.advance(timedelta(days=1))
+        admin = browser(ops, "chen.jie")
+        page = admin.get("/publishing")
+        assert 'id="collect-metrics"' not in page.text
+        assert "No platform gateway is configured" in page.text
+        before = events(ops)
+        refused = admin.submit("/publishing/metrics", {}, "/publishing")
+        assert refused.status_code == 422
+        assert "No platform gateway is configured" in section(refused.text, "form-error")
+        assert events(ops) == before
+
+    def test_nothing_published_on_a_gateway_platform_records_nothing(self, stored: LibOps) -> None:
+        admin = browser(stored, "chen.jie")
+        before = events(stored)
+        done = admin.submit("/publishing/metrics", {}, "/publishing")
+        assert done.status_code == 200
+        assert "nothing to read" in section(done.text, "form-message")
+        assert events(stored) == before
+
+    def test_a_platform_failure_is_shown_and_the_others_recorded(
+        self, stored: LibOps, weibo: SandboxPlatform, april: ManualClock
+    ) -> None:
+        self._published(stored, "Read fine")
+        self._published(stored, "Read <b>badly</b>")
+        april.advance(timedelta(days=1))
+        weibo.fail_next(1, "the statistics are not ready", on="metrics")
+        admin = browser(stored, "chen.jie")
+        done = admin.submit("/publishing/metrics", {}, "/publishing")
+        message = section(done.text, "form-message")
+        assert "1 recorded, 0 corrected, 0 unchanged, 1 failed." in message
+        assert "on Weibo: the statistics are not ready" in message
+        assert "<b>" not in message  # the title is escaped
+
+    def test_in_chinese(self, stored: LibOps, april: ManualClock) -> None:
+        self._published(stored, "中文")
+        april.advance(timedelta(days=1))
+        admin = browser(stored, "chen.jie")
+        admin.post("/language", {"lang": "zh", "csrf": admin.csrf("/publishing")})
+        page = admin.get("/publishing")
+        assert "立即采集数据" in page.text
+        done = admin.submit("/publishing/metrics", {}, "/publishing")
+        assert "已读取 1 个已发布版本的数据：新记录 1 个" in section(done.text, "form-message")

@@ -155,6 +155,20 @@ class TestPagesRender:
         assert ("Draw the winners" if lang == "en" else "抽取中奖者") in page.text
         assert f'href="/public/contests/{contest}"' in page.text
 
+    def test_the_chinese_pages_show_no_english_of_their_own(
+        self, site: LibOps, april: ManualClock
+    ) -> None:
+        """No English text of the catalogue shows on the Chinese contests pages."""
+        from libops.web import strings_en
+
+        contest = closed(site, april)
+        web = browser(site, "chen.jie", "zh")
+        for path in ("/contests", "/contests/new", f"/contests/{contest}"):
+            text = web.get(path).text
+            for key, english in strings_en.STRINGS.items():
+                if key != "app" and "{" not in english and len(english) > 3:
+                    assert f">{english}<" not in text, (path, key)
+
     def test_the_list_is_newest_first_and_reached_from_the_nav(self, site: LibOps) -> None:
         """Every role sees the Contests link; the latest contest comes first."""
         first = announced(site, "First contest")

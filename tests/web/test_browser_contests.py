@@ -49,7 +49,8 @@ def contest_site(
         thread.start()
         deadline = time.monotonic() + 30
         while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+            assert thread.is_alive(), "the server stopped while starting"
+            assert time.monotonic() < deadline, "the server did not start in 30 seconds"
             time.sleep(0.05)
         try:
             yield f"http://127.0.0.1:{port}", ops, clock

@@ -279,12 +279,15 @@ class TestActions:
         planner, admin = browser(site, "li.na"), browser(site, "chen.jie")
         path = f"/contests/{contest}"
         before = events(site)
-        restated = planner.submit(path, {**RULES_FORM, "action": "rules", "entries_per_person": "3"})
+        restated = planner.submit(
+            path, {**RULES_FORM, "action": "rules", "entries_per_person": "3"}
+        )
         assert restated.status_code == 200
         assert "Rules stated." in restated.text
         assert topics(site, before) == ["libops:Contest.RulesStated"]
         rules = site.contests.get(contest).rules
-        assert rules is not None and rules.entries_per_person == 3
+        assert rules is not None
+        assert rules.entries_per_person == 3
         cancelled = admin.submit(path, {"action": "cancel", "reason": "the prizes did not come"})
         assert "The contest is cancelled." in cancelled.text
         assert "the prizes did not come" in cancelled.text
@@ -318,7 +321,8 @@ class TestWhoMayAct:
         web = browser(site, login)
         assert web.get("/contests/new").status_code == 403
         before = events(site)
-        refused = web.submit("/contests/new", {**RULES_FORM, "title": "x", "kind": "prize_quiz"}, "/")
+        form = {**RULES_FORM, "title": "x", "kind": "prize_quiz"}
+        refused = web.submit("/contests/new", form, "/")
         assert refused.status_code == 403
         assert events(site) == before
         assert 'href="/contests/new"' not in web.get("/contests").text
@@ -353,7 +357,7 @@ class TestBadInput:
         [
             ({"title": ""}, "title"),
             ({"title": "   "}, "title"),
-            ({"opens_at": "20 April"}, "Entries open at: &#39;20 April&#39; is not a date and time."),
+            ({"opens_at": "20 April"}, "Entries open at: &#39;20 April&#39; is not a date"),
             ({"closes_at": "2026-02-30T10:00"}, "is not a date and time"),
             ({"closes_at": "2026-04-19T10:00"}, "must close after it opens"),
             ({"platform_weibo": ""}, "at least one platform"),

@@ -188,6 +188,19 @@ class TestPagesRender:
         subject = site.contests.get(contest).entries[0].subject_id
         assert subject in text
 
+    def test_a_long_contest_lists_its_latest_entries(
+        self, site: LibOps, april: ManualClock
+    ) -> None:
+        """The table shows the latest 100 entries; the summary counts them all."""
+        contest = with_entries(site, april, 102)
+        text = browser(site, "zhao.lei").get(f"/contests/{contest}").text
+        assert "Entries recorded: 102; taking part in the draw: 102" in text
+        assert "The latest 100 entries, the latest first" in text
+        assert text.count('<tr><th scope="row">weibo:') == 100
+        assert "weibo:0102" in text
+        assert "weibo:0002<" not in text
+        assert text.index("weibo:0102") < text.index("weibo:0101")
+
 
 class TestActions:
     def test_announcing_records_the_contest_with_its_rules(self, stored: LibOps) -> None:

@@ -576,4 +576,5 @@ STRINGS: Final[dict[str, str]] = {
     "contest.done_entry": "Entry {entry} recorded.",
     "contest.no_handle": "Give the reader's handle on the platform.",
     "contest.purpose_default": "taking part in the contest {title}",
+    "contest.latest_entries": "The latest {n} entries, the latest first",
 }

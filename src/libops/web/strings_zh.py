@@ -558,4 +558,5 @@ STRINGS: Final[dict[str, str]] = {
     "contest.done_entry": "已记录参与 {entry}。",
     "contest.no_handle": "请填写读者在该平台的账号。",
     "contest.purpose_default": "参加活动“{title}”",
+    "contest.latest_entries": "最近的 {n} 条参与记录（最新的在前）",
 }

@@ -17,7 +17,7 @@ from libops.adapters.clock import ManualClock
 from libops.domain.interaction import ContestRules, Prize
 from libops.domain.interaction.contest import ContestStatus
 from libops.domain.personal import Consent, PersonalInfo
-from tests.web.support import ADMIN, PLANNER, Browser, add_team
+from tests.web.support import ADMIN, PLANNER, Browser, add_team, approved_post
 
 
 def events(ops: LibOps) -> int:
@@ -224,6 +224,18 @@ class TestActions:
         again = web.submit("/contests/new", form, "/contests")
         assert again.headers["location"] == posted.headers["location"]
         assert events(stored) == after_first
+
+    def test_a_contest_is_announced_on_a_post(self, site: LibOps) -> None:
+        """The post announcing the contest is chosen by its title and recorded by its id."""
+        post = approved_post(site, "Quiz <b>night</b>", {"weibo": "Join the quiz"})
+        web = browser(site, "li.na")
+        form_page = web.get("/contests/new").text
+        assert f'<option value="{post}">Quiz &lt;b&gt;night&lt;/b&gt;</option>' in form_page
+        form = {**RULES_FORM, "title": "Quiz", "kind": "prize_quiz", "post_id": str(post)}
+        posted = web.submit("/contests/new", form)
+        assert posted.status_code == 303
+        contest_id = posted.headers["location"].split("/")[2].split("?")[0]
+        assert site.contests.get(contest_id).post_id == post
 
     def test_a_contest_is_run_from_its_page(self, stored: LibOps, april: ManualClock) -> None:
         """Open, record entries, disqualify one, close and draw: each records its event."""

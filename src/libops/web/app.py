@@ -14,7 +14,6 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -72,10 +71,11 @@ from libops.web.base import (
     same_origin,
     tr,
 )
+from libops.web.contests import ContestsScreen
 from libops.web.publishing import PublishingScreen
 
 
-class WebApp(PublishingScreen, WebBase):
+class WebApp(ContestsScreen, PublishingScreen, WebBase):
     """The web app's pages over one opened store."""
 
     # --- screens ------------------------------------------------------------------------
@@ -935,34 +935,6 @@ class WebApp(PublishingScreen, WebBase):
         people = [self.ops.users.get(login) for login in self.ops.users.logins()]
         return self.render(page, "users.html", people=people)
 
-    def verify(self, page: Page) -> Response:
-        contest_text = page.request.path_params.get("contest_id") or page.request.query_params.get(
-            "id", ""
-        )
-        result = None
-        error = None
-        status = 200
-        if contest_text:
-            try:
-                contest_id = UUID(contest_text.strip())
-            except ValueError:
-                error = tr(page, "verify.bad_id", id=contest_text)
-                status = 422
-            else:
-                try:
-                    result = self.ops.contests.verify(contest_id)
-                except UnknownIdError:
-                    error = tr(page, "verify.unknown", id=contest_text)
-                    status = 404
-        return self.render(
-            page,
-            "verify.html",
-            status,
-            contest=contest_text,
-            result=result,
-            error=error,
-        )
-
     def missing(self, page: Page) -> Response:
         """The answer to a path the web app does not have (when it is served alone)."""
         return self.error_page(page, 404, tr(page, "error.not_found"))
@@ -1031,6 +1003,9 @@ class WebApp(PublishingScreen, WebBase):
                 self.page(self.use_signoff, signed_in=False),
                 methods=both,
             ),
+            Route("/contests", self.page(self.contests)),
+            Route("/contests/new", self.page(self.new_contest), methods=both),
+            Route("/contests/{contest_id}", self.page(self.contest), methods=both),
             Route("/public/contests", self.page(self.verify, signed_in=False)),
             Route("/public/contests/{contest_id}", self.page(self.verify, signed_in=False)),
             Route("/static/{name}", self.static),

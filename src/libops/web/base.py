@@ -222,6 +222,7 @@ class WebBase:
             nav.append(("/calendar", t("nav.calendar")))
             nav.append(("/publishing", t("nav.publishing")))
             nav.append(("/questions", t("nav.questions")))
+            nav.append(("/contests", t("nav.contests")))
             nav.append(("/budget", t("nav.budget")))
             nav.append(("/risks", t("nav.risks")))
             nav.append(("/activity", t("nav.activity")))

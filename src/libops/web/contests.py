@@ -1,0 +1,355 @@
+"""The contests screen: staff list, announce and run contests (rules, opening, entries,
+disqualifications, closing, the draw, cancelling), and anyone checks a draw on the public
+verification page (docs/web.md, "Contests").
+
+Every action goes through the contest commands with the signed-in person as the actor, so
+the role table decides who may do what; readers appear only by their pseudonymous subject
+ids (their sealed personal data is never opened here). The forms that would do harm if
+sent twice (announcing, recording an entry, the draw) carry an idempotency key: a double
+submit returns the first result and records nothing more.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+from typing import Any, Final
+from uuid import UUID
+
+from starlette.responses import RedirectResponse, Response
+
+from libops.domain.errors import (
+    LibopsError,
+    MalformedRequestError,
+    PermissionDeniedError,
+    UnknownIdError,
+)
+from libops.domain.interaction.contest import (
+    Contest,
+    ContestKind,
+    ContestRules,
+    ContestStatus,
+    EntryMethod,
+    Prize,
+)
+from libops.domain.permissions import authorize
+from libops.domain.personal import Consent, PersonalInfo
+from libops.domain.platforms import REGISTRY
+from libops.web.base import MAX_LISTED, POSTS_PAGE, Page, WebBase, may, parse_id, tr
+
+PRIZE_ROWS: Final = 3
+"""How many prizes the rules form offers (empty rows are left out)."""
+
+ACTIONS: Final = ("rules", "open", "entry", "disqualify", "close", "draw", "cancel")
+"""What the contest page's forms do (the ``action`` field)."""
+
+
+def form_key(purpose: str) -> str:
+    """A fresh idempotency key for one rendering of a form (a double submit repeats it)."""
+    return f"web:{purpose}:{secrets.token_urlsafe(18)}"
+
+
+def parse_moment(page: Page, field: str, zone: tzinfo) -> datetime:
+    """The form's ``field`` (a ``datetime-local`` value) as a moment in the library's zone."""
+    text = page.form.get(field, "").strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise MalformedRequestError(
+            field, tr(page, "contests.bad_time", field=tr(page, f"contests.{field}"), at=text)
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+def parse_count(page: Page, field: str, label: str) -> int:
+    """The form's ``field`` as a whole number of at least 1 (the domain checks the top)."""
+    text = page.form.get(field, "").strip()
+    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 6) or int(text) < 1:
+        raise MalformedRequestError(field, tr(page, "contests.bad_number", field=label, n=text))
+    return int(text)
+
+
+def parse_rules(page: Page, zone: tzinfo) -> ContestRules:
+    """The rules stated in the form (the domain's own checks give the remaining errors)."""
+    form = page.form
+    prizes = []
+    for n in range(1, PRIZE_ROWS + 1):
+        description = form.get(f"prize_{n}", "").strip()
+        if description:
+            label = tr(page, "contests.prize_quantity", n=n)
+            prizes.append(Prize(description, parse_count(page, f"quantity_{n}", label)))
+    platforms = [p.id for p in REGISTRY if form.get(f"platform_{p.id}") == "on"]
+    return ContestRules(
+        eligibility=form.get("eligibility", ""),
+        opens_at=parse_moment(page, "opens_at", zone),
+        closes_at=parse_moment(page, "closes_at", zone),
+        entry_method=form.get("entry_method", ""),
+        prizes=prizes,
+        platforms=platforms,
+        entries_per_person=parse_count(
+            page, "entries_per_person", tr(page, "contests.entries_per_person")
+        ),
+        correct_answer_required=form.get("correct_answer_required") == "on",
+    )
+
+
+def rules_form(rules: ContestRules | None, zone: tzinfo) -> dict[str, str]:
+    """The rules form's fields filled in from ``rules`` (for restating them)."""
+    if rules is None:
+        return {"entries_per_person": "1", "quantity_1": "1"}
+    values = {
+        "eligibility": rules.eligibility,
+        "opens_at": rules.opens_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": rules.closes_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+        "entry_method": rules.entry_method.value,
+        "entries_per_person": str(rules.entries_per_person),
+        "correct_answer_required": "on" if rules.correct_answer_required else "",
+    }
+    for n, prize in enumerate(rules.prizes[:PRIZE_ROWS], 1):
+        values[f"prize_{n}"] = prize.description
+        values[f"quantity_{n}"] = str(prize.quantity)
+    for platform in rules.platforms:
+        values[f"platform_{platform.value}"] = "on"
+    return values
+
+
+class ContestsScreen(WebBase):
+    """The staff's contests pages, and the public page that verifies a draw."""
+
+    def _contest_choices(self, page: Page) -> dict[str, Any]:
+        """What the rules form offers: kinds, entry methods, platforms (named)."""
+        return {
+            "kinds": [k.value for k in ContestKind],
+            "methods": [m.value for m in EntryMethod],
+            "platforms": [(p.id, p.name(page.lang)) for p in REGISTRY],
+            "prize_rows": range(1, PRIZE_ROWS + 1),
+            "zone": self.ops.posts.cadence.zone,
+        }
+
+    # --- the list ------------------------------------------------------------------------
+
+    def contests(self, page: Page) -> Response:
+        """Every contest, the latest announced first (up to :data:`MAX_LISTED`)."""
+        ids = dict.fromkeys(
+            n.originator_id for n in self.ops.app.notifications(Contest.Announced.TOPIC)
+        )
+        latest = list(ids)[-MAX_LISTED:][::-1]
+        shown = [self.ops.contests.get(contest_id) for contest_id in latest]
+        return self.render(
+            page,
+            "contests.html",
+            contests=shown,
+            more=len(ids) > MAX_LISTED,
+            may_announce=may(page.person, "contest.announce"),
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    # --- announcing ----------------------------------------------------------------------
+
+    def new_contest(self, page: Page) -> Response:
+        """Announce a contest with its rules (``contest.announce``)."""
+        authorize(page.person, "contest.announce")
+        zone = self.ops.posts.cadence.zone
+        error = None
+        if page.request.method == "POST":
+            form = page.form
+            try:
+                rules = parse_rules(page, zone)
+                contest_id = self.ops.contests.announce(
+                    page.person,
+                    kind=form.get("kind", ""),
+                    title=form.get("title", ""),
+                    rules=rules,
+                    campaign_id=form.get("campaign_id") or None,
+                    post_id=form.get("post_id") or None,
+                    idempotency_key=form.get("key") or None,
+                )
+            except PermissionDeniedError:
+                raise
+            except LibopsError as refused:
+                error = str(refused)
+            else:
+                return RedirectResponse(f"/contests/{contest_id}?done=announced", status_code=303)
+        values = dict(page.form) if page.form else rules_form(None, zone)
+        campaigns = self.ops.campaigns.page(limit=MAX_LISTED).items
+        posts = self.ops.posts.list(limit=POSTS_PAGE).items
+        return self.render(
+            page,
+            "contest_new.html",
+            422 if error else 200,
+            error=error,
+            values=values,
+            key=page.form.get("key") or form_key("contest.announce"),
+            campaigns=[(str(c["id"]), str(c["name"])) for c in campaigns],
+            posts=[(str(p["id"]), self._post_title(p)) for p in posts],
+            **self._contest_choices(page),
+        )
+
+    def _post_title(self, row: Mapping[str, Any]) -> str:
+        title = row.get("title") or {}
+        if isinstance(title, str):  # the lists give it opened (sealed titles too)
+            return title
+        if isinstance(title, Mapping) and "text" in title:
+            return str(title["text"])
+        return self.ops.posts.get(row["id"]).title
+
+    # --- one contest ---------------------------------------------------------------------
+
+    def contest(self, page: Page) -> Response:
+        """One contest: its rules, state, entries (pseudonymous) and the actions allowed."""
+        contest_id = parse_id(page.request.path_params["contest_id"], "contest")
+        contest = self.ops.contests.get(contest_id)
+        message = error = None
+        done = page.request.query_params.get("done")
+        if done == "announced":
+            message = tr(page, "contest.done_announced")
+        if page.request.method == "POST":
+            action = page.form.get("action", "")
+            try:
+                message = self._act(page, contest_id, action)
+            except (PermissionDeniedError, UnknownIdError):
+                raise
+            except LibopsError as refused:
+                error = str(refused)
+            contest = self.ops.contests.get(contest_id)
+        return self._contest_page(page, contest, message=message, error=error)
+
+    def _act(self, page: Page, contest_id: UUID, action: str) -> str:
+        """Carry out the form's ``action`` on the contest; the message saying it was done."""
+        person, form, service = page.person, page.form, self.ops.contests
+        zone = self.ops.posts.cadence.zone
+        if action == "rules":
+            authorize(person, "contest.state_rules")
+            service.state_rules(person, contest_id, parse_rules(page, zone))
+            return tr(page, "contest.done_rules")
+        if action == "open":
+            authorize(person, "contest.open")
+            service.open(person, contest_id)
+            return tr(page, "contest.done_open")
+        if action == "entry":
+            authorize(person, "contest.record_entry")
+            return self._record_entry(page, contest_id)
+        if action == "disqualify":
+            authorize(person, "contest.disqualify")
+            entry_id = form.get("entry_id", "")
+            service.disqualify(person, contest_id, entry_id, form.get("reason", ""))
+            return tr(page, "contest.done_disqualified", entry=entry_id)
+        if action == "close":
+            authorize(person, "contest.close")
+            commitment = service.close(person, contest_id)
+            return tr(page, "contest.done_closed", commitment=commitment)
+        if action == "draw":
+            authorize(person, "contest.draw")
+            winners = service.draw(person, contest_id, idempotency_key=form.get("key") or None)
+            return tr(page, "contest.done_drawn", n=len(winners))
+        if action == "cancel":
+            authorize(person, "contest.cancel")
+            service.cancel(person, contest_id, form.get("reason", ""))
+            return tr(page, "contest.done_cancelled")
+        raise MalformedRequestError(
+            "action", f"action is one of {', '.join(ACTIONS)}, not {action[:40]!r}"
+        )
+
+    def _record_entry(self, page: Page, contest_id: UUID) -> str:
+        form = page.form
+        zone = self.ops.posts.cadence.zone
+        handle = form.get("handle", "").strip()
+        if not handle:
+            raise MalformedRequestError("handle", tr(page, "contest.no_handle"))
+        answer = form.get("answer_correct", "")
+        if answer not in ("", "yes", "no"):
+            raise MalformedRequestError(
+                "answer_correct", f"answer_correct is yes, no or empty, not {answer[:20]!r}"
+            )
+        entered_at = parse_moment(page, "entered_at", zone) if form.get("entered_at") else None
+        entry_id = self.ops.contests.enter(
+            page.person,
+            contest_id,
+            participant=PersonalInfo(handle=handle),
+            consent=Consent(form.get("purpose", ""), self.ops.app.clock.now()),
+            platform=form.get("platform", ""),
+            method=form.get("method", ""),
+            entry_id=form.get("entry_id", "").strip() or None,
+            entered_at=entered_at,
+            answer_correct=None if not answer else answer == "yes",
+            idempotency_key=form.get("key") or None,
+        )
+        return tr(page, "contest.done_entry", entry=entry_id)
+
+    def _contest_page(
+        self, page: Page, contest: Contest, *, message: str | None, error: str | None
+    ) -> Response:
+        zone = self.ops.posts.cadence.zone
+        person = page.person
+        status = contest.status
+        entries = contest.entries
+        restating = status is ContestStatus.ANNOUNCED
+        posted = page.request.method == "POST"
+        values = (
+            dict(page.form)
+            if posted and page.form.get("action") == "rules" and error
+            else rules_form(contest.rules, zone)
+        )
+        entry_values = (
+            dict(page.form) if posted and page.form.get("action") == "entry" and error else {}
+        )
+        return self.render(
+            page,
+            "contest.html",
+            422 if error else 200,
+            contest=contest,
+            state=status.value,
+            entries=entries[-MAX_LISTED:][::-1],
+            entry_count=len(entries),
+            eligible=sum(1 for e in entries if e.eligible),
+            awards=contest.awards(),
+            message=message,
+            error=error,
+            values=values,
+            entry_values=entry_values,
+            purpose=tr(page, "contest.purpose_default", title=contest.title),
+            draw_key=form_key("contest.draw"),
+            entry_key=form_key("contest.record_entry"),
+            may_rules=restating and may(person, "contest.state_rules"),
+            may_open=restating and contest.rules is not None and may(person, "contest.open"),
+            may_enter=status is ContestStatus.OPEN and may(person, "contest.record_entry"),
+            may_disqualify=status is ContestStatus.OPEN and may(person, "contest.disqualify"),
+            may_close=status is ContestStatus.OPEN and may(person, "contest.close"),
+            may_draw=status is ContestStatus.CLOSED and may(person, "contest.draw"),
+            may_cancel=status in (ContestStatus.ANNOUNCED, ContestStatus.OPEN)
+            and may(person, "contest.cancel"),
+            platform_names={p.id: p.name(page.lang) for p in REGISTRY},
+            **self._contest_choices(page),
+        )
+
+    # --- the public verification page ----------------------------------------------------
+
+    def verify(self, page: Page) -> Response:
+        """Anyone (no sign-in) redoes a contest's draw from its recorded events."""
+        contest_text = page.request.path_params.get("contest_id") or page.request.query_params.get(
+            "id", ""
+        )
+        result = None
+        error = None
+        status = 200
+        if contest_text:
+            try:
+                contest_id = UUID(contest_text.strip())
+            except ValueError:
+                error = tr(page, "verify.bad_id", id=contest_text)
+                status = 422
+            else:
+                try:
+                    result = self.ops.contests.verify(contest_id)
+                except UnknownIdError:
+                    error = tr(page, "verify.unknown", id=contest_text)
+                    status = 404
+        return self.render(
+            page,
+            "verify.html",
+            status,
+            contest=contest_text,
+            result=result,
+            error=error,
+        )

@@ -35,14 +35,13 @@ from libops.adapters.credentials import Secret, Token, TokenCache
 from libops.adapters.platforms_http._http import HttpExchange, HttpRetry, Sleep, default_sleep
 from libops.adapters.platforms_http.weibo import fingerprint
 from libops.domain.errors import (
-    CredentialError,
     InvalidValueError,
     PlatformAdapterConfigError,
     PlatformCredentialsError,
     PlatformError,
     PlatformRejectedError,
     PublishingNotAllowedError,
-    TokenRefreshError,
+    ReadOnlyCredentialStoreError,
     UnknownPlatformPostError,
 )
 from libops.domain.followers import FollowerDay
@@ -86,6 +85,10 @@ between two renewals of the access token."""
 _PENDING: Final = "pending:"
 _SCANNED: Final = 20
 _SLACK: Final = timedelta(minutes=10)
+LISTING_GRACE: Final = timedelta(hours=1)
+"""How long after its creation an item Douyin does not list yet still counts as made (a
+fresh item can be missing from ``video_data`` for a while); later, an item it does not list
+was taken down."""
 
 
 def _code(response: httpx.Response) -> int | None:
@@ -226,7 +229,7 @@ class DouyinGateway:
         self._ledger: MutableMapping[str, str] = {} if ledger is None else ledger
         self._tokens = TokenCache(self._fresh_token, clock=self._clock)
         self._refused: Secret | None = None
-        self._failure: PlatformError | None = None
+        self._unkept: dict[str, str] = {}  # entries a read-only store refused: this process's
         self._lock = threading.Lock()
 
     @classmethod
@@ -324,8 +327,12 @@ class DouyinGateway:
         item_id = str(created.json()["data"].get("item_id") or "")
         if not item_id:
             raise PlatformError("douyin answered a create without an item_id")
-        self._ledger[key] = item_id  # made: from here on the key names this item
-        return self._receipt(self._item(item_id))
+        # The receipt comes from the answer: a fresh item may not be listed yet, and an error
+        # here, after the video went out, would have the publish repeated.
+        answer = created.json()["data"]
+        made = _moment(answer.get("create_time") or int(self._clock.now().timestamp()), "time")
+        self._ledger[key] = f"{item_id}|{made.isoformat()}"  # from here on the key names it
+        return self._receipt({**answer, "item_id": item_id, "create_time": made.timestamp()})
 
     def find_published(self, idempotency_key: str) -> PublishReceipt | None:
         """The item created with the key, if it is still there (a create whose answer was
@@ -339,12 +346,16 @@ class DouyinGateway:
             if found is None:
                 return None
             receipt = self._receipt(found)
-            self._ledger[key] = receipt.external_id
+            self._ledger[key] = f"{receipt.external_id}|{receipt.published_at.isoformat()}"
             return receipt
+        item_id, made = _made(entry)
         try:
-            return self._receipt(self._item(entry))
+            return self._receipt(self._item(item_id))
         except UnknownPlatformPostError:
-            return None
+            if made is None or self._clock.now() - made >= LISTING_GRACE:
+                return None  # taken down
+            # Not listed yet: made all the same, never to be posted again.
+            return self._receipt({"item_id": item_id, "create_time": made.timestamp()})
 
     def metrics(self, external_id: str) -> MetricSnapshot:
         """Plays, likes, comments and shares (shares plus forwards) from the item data, and
@@ -408,19 +419,36 @@ class DouyinGateway:
 
     def _fresh_token(self, account: str) -> Token:
         """The stored access token while it is good, else a renewed one (stored too)."""
-        stored = self._credentials.get(account, "access_token")
+        stored = self._read(account, "access_token")
         until = self._stored_time(account, EXPIRES_ENTRY)
         good = until is None or self._clock.now() + timedelta(seconds=60) < until
-        if stored is not None and stored != self._refused and good:
+        with self._lock:
+            refused = self._refused
+        if stored is not None and stored != refused and good:
             return Token(stored, until)
+        return self._renew_token(account)
+
+    def _read(self, account: str, name: str) -> Secret | None:
+        """The entry as this process last renewed it, else as the store holds it."""
+        with self._lock:
+            unkept = self._unkept.get(name)
+        return Secret(unkept) if unkept is not None else self._credentials.get(account, name)
+
+    def _keep(self, account: str, name: str, value: str) -> bool:
+        """Write a renewed entry to the credential store; if the store only reads (the
+        environment), keep it for this process and say False."""
         try:
-            return self._renew_token(account)
-        except PlatformError as error:
-            self._failure = error
-            raise
+            self._credentials.set(account, name, value)
+        except ReadOnlyCredentialStoreError:
+            with self._lock:
+                self._unkept[name] = value
+            return False
+        with self._lock:
+            self._unkept.pop(name, None)
+        return True
 
     def _stored_time(self, account: str, name: str) -> datetime | None:
-        stored = self._credentials.get(account, name)
+        stored = self._read(account, name)
         if stored is None:
             return None
         try:
@@ -431,16 +459,17 @@ class DouyinGateway:
     def _refresh_token(self, account: str) -> Secret:
         """The stored refresh token, renewed first when it runs out within
         :data:`RENEW_WITHIN` (if Douyin will not renew it, it is used as it is)."""
-        refresh = self._credentials.get(account, "refresh_token")
+        refresh = self._read(account, "refresh_token")
         if refresh is None:
             raise PlatformCredentialsError(
                 "douyin", f"no refresh token is stored for {account!r}; authorise libops again"
             )
-        until = self._stored_time(account, REFRESH_EXPIRES_ENTRY)
+        # Its expiry is stored only beside a refresh token the store kept (_renew_token): a
+        # store that could not keep a renewed one never has it, and the old one stays good.
+        stored = self._credentials.get(account, REFRESH_EXPIRES_ENTRY)
+        until = self._stored_time(account, REFRESH_EXPIRES_ENTRY) if stored else None
         if until is None or until - self._clock.now() >= RENEW_WITHIN:
             return refresh
-        if not self._store(account, REFRESH_EXPIRES_ENTRY, until.isoformat()):
-            return refresh  # a store that cannot keep the renewed one: the old one stays good
         response = self._http.send(
             "POST",
             "/oauth/renew_refresh_token/",
@@ -451,21 +480,11 @@ class DouyinGateway:
         data = response.json().get("data") if response.status_code == 200 else None
         if not isinstance(data, dict) or data.get("error_code") or not data.get("refresh_token"):
             return refresh  # not granted renew_refresh_token, or renewed 5 times already
-        renewed = Secret(str(data["refresh_token"]))
-        self._credentials.set(account, "refresh_token", renewed)
+        renewed = str(data["refresh_token"])
         lifetime = _seconds(data.get("expires_in"))
-        if lifetime is not None:
-            self._store(account, REFRESH_EXPIRES_ENTRY, (self._clock.now() + lifetime).isoformat())
-        return renewed
-
-    def _store(self, account: str, name: str, value: str) -> bool:
-        """Keep ``value`` in the credential store; False if the store only reads (the
-        environment): a renewed access token then lives in this process only."""
-        try:
-            self._credentials.set(account, name, value)
-        except CredentialError:
-            return False
-        return True
+        if self._keep(account, "refresh_token", renewed) and lifetime is not None:
+            self._keep(account, REFRESH_EXPIRES_ENTRY, (self._clock.now() + lifetime).isoformat())
+        return Secret(renewed)
 
     def _renew_token(self, account: str) -> Token:
         refresh = self._refresh_token(account)
@@ -494,27 +513,23 @@ class DouyinGateway:
         lifetime = _seconds(data.get("expires_in"))
         until = None if lifetime is None else self._clock.now() + lifetime
         token = str(data["access_token"])
-        if self._store(account, "access_token", token) and until is not None:
-            self._store(account, EXPIRES_ENTRY, until.isoformat())
-        if data.get("refresh_token") and data["refresh_token"] != refresh.reveal():
-            self._store(account, "refresh_token", str(data["refresh_token"]))
+        self._keep(account, "access_token", token)
+        if until is not None:
+            self._keep(account, EXPIRES_ENTRY, until.isoformat())
+        # Douyin may hand out a new refresh token (the old one then dies): kept at once, and
+        # its expiry only beside a refresh token the store kept.
+        kept = self._keep(account, "refresh_token", str(data.get("refresh_token") or refresh))
         refresh_life = _seconds(data.get("refresh_expires_in"))
-        if refresh_life is not None:
+        if kept and refresh_life is not None:
             refresh_until = self._clock.now() + refresh_life
-            if self._store(account, REFRESH_EXPIRES_ENTRY, refresh_until.isoformat()):
-                self._refresh_token(account)  # renewed now if it would run out before the next
-        self._refused = None
+            self._keep(account, REFRESH_EXPIRES_ENTRY, refresh_until.isoformat())
+            self._refresh_token(account)  # renewed now if it would run out before the next
+        with self._lock:
+            self._refused = None
         return Token(token, until)
 
     def _headers(self) -> dict[str, str]:
-        try:
-            token = self._tokens.get(self._account)
-        except TokenRefreshError:
-            failure, self._failure = self._failure, None
-            if failure is not None:
-                raise failure from None
-            raise
-        return {"access-token": token.reveal()}
+        return {"access-token": self._tokens.get(self._account).reveal()}
 
     def _renew(self, response: httpx.Response) -> bool:
         """After an expired-token answer: drop the token so the next call renews it."""
@@ -610,7 +625,9 @@ class DouyinGateway:
             after = datetime.fromisoformat(sent) - _SLACK
         except ValueError:
             return None
-        claimed = {v for k, v in self._ledger.items() if k != key and not v.startswith(_PENDING)}
+        claimed = {
+            _made(v)[0] for k, v in self._ledger.items() if k != key and not v.startswith(_PENDING)
+        }
         response = self._call(
             "GET", "/api/douyin/v1/video/video_list/", params={"cursor": 0, "count": _SCANNED}
         )
@@ -633,6 +650,16 @@ class DouyinGateway:
             url=url,
             published_at=_moment(item.get("create_time"), "item time"),
         )
+
+
+def _made(entry: str) -> tuple[str, datetime | None]:
+    """A ledger entry of a made item: its id, and when it was made (entries written before
+    the time was kept have none)."""
+    item_id, _, when = entry.partition("|")
+    try:
+        return item_id, datetime.fromisoformat(when) if when else None
+    except ValueError:
+        return item_id, None
 
 
 def _key(idempotency_key: str) -> str:

@@ -50,6 +50,7 @@ from libops.adapters.platforms_http._http import (
     default_sleep,
 )
 from libops.domain.errors import (
+    CredentialError,
     InvalidValueError,
     PlatformAdapterConfigError,
     PlatformApiAccessError,
@@ -58,7 +59,6 @@ from libops.domain.errors import (
     PlatformPublicationFailedError,
     PlatformRateLimitedError,
     PlatformRejectedError,
-    TokenRefreshError,
     UnknownCredentialError,
     UnknownPlatformPostError,
 )
@@ -268,7 +268,6 @@ class WeChatGateway:
         self._ledger: MutableMapping[str, str] = {} if ledger is None else ledger
         self._articles: dict[str, tuple[str, datetime]] = {}  # article id -> url, published
         self._refused: Secret | None = None
-        self._refusal: PlatformError | None = None
         self._tokens = TokenCache(self._fetch_token, clock=self._clock)
         self._lock = threading.Lock()
 
@@ -832,7 +831,8 @@ class WeChatGateway:
                 words = str(data.get("errmsg") or "")
                 if code in EXPIRED_TOKEN and token is not None and not renewed:
                     renewed = True
-                    self._refused = token
+                    with self._lock:
+                        self._refused = token
                     self._tokens.invalidate(self._account, token)
                     attempt -= 1
                     continue
@@ -867,10 +867,7 @@ class WeChatGateway:
     def _token(self) -> Secret:
         try:
             return self._tokens.get(self._account)
-        except TokenRefreshError as failed:
-            refusal, self._refusal = self._refusal, None
-            if refusal is not None:
-                raise refusal from None
+        except CredentialError as failed:  # the secret is not stored, or its reader failed
             raise PlatformCredentialsError(
                 "wechat",
                 f"no access token could be fetched ({failed}); check the account's appid and "
@@ -879,16 +876,15 @@ class WeChatGateway:
 
     def _fetch_token(self, _account: str) -> Token:
         """A token from ``/cgi-bin/stable_token``; forced anew when WeChat refused the one
-        the normal mode gives (it returns the same token while it is valid)."""
-        self._refusal = None
-        try:
-            token = self._stable_token(force=False)
-            if self._refused is not None and token.value == self._refused:
-                token = self._stable_token(force=True)
-        except PlatformError as error:
-            self._refusal = error
-            raise
-        self._refused = None
+        the normal mode gives (it returns the same token while it is valid). WeChat's
+        refusal reaches the caller as it is (the token cache lets it through)."""
+        with self._lock:
+            refused = self._refused
+        token = self._stable_token(force=False)
+        if refused is not None and token.value == refused:
+            token = self._stable_token(force=True)
+        with self._lock:
+            self._refused = None
         return token
 
     def _stable_token(self, *, force: bool) -> Token:

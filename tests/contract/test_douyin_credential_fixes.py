@@ -26,11 +26,18 @@ from libops.adapters.credentials import (
     TokenCache,
     env_variable,
 )
-from libops.adapters.platforms_http import CredentialChain, DouyinGateway, WeChatGateway
+from libops.adapters.platforms_http import (
+    HTTP_GATEWAYS,
+    CredentialChain,
+    DouyinGateway,
+    WeChatGateway,
+)
 from libops.adapters.platforms_http.douyin import EXPIRES_ENTRY, REFRESH_EXPIRES_ENTRY
 from libops.cli.publish_command import gateways_from
 from libops.domain.errors import (
     CredentialError,
+    MissingCredentialError,
+    PlatformAdapterConfigError,
     PlatformCredentialsError,
     PlatformError,
     ReadOnlyCredentialStoreError,
@@ -267,3 +274,17 @@ class TestRefreshErrorsPassThrough:
         assert secret not in repr(raised.value)
         assert secret not in repr(gateway)
         assert not hasattr(gateway, "_refusal")
+
+
+# --- every adapter's from_credentials refuses a missing entry alike ----------------------------
+
+
+@pytest.mark.parametrize("platform", sorted(HTTP_GATEWAYS))
+def test_a_missing_credential_is_the_same_error_for_every_adapter(platform: str) -> None:
+    """Each factory the command line uses refuses an empty store before any request with
+    MissingCredentialError (a gateway configuration error too), naming the entry and the
+    command that stores it."""
+    with pytest.raises(MissingCredentialError, match=f"libops credentials set {platform} ") as e:
+        HTTP_GATEWAYS[platform]("https://api.example.org", MemoryCredentialStore(), SystemClock())
+    assert isinstance(e.value, PlatformAdapterConfigError)
+    assert e.value.account == platform

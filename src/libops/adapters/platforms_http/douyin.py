@@ -32,6 +32,7 @@ import httpx
 
 from libops.adapters.clock import SystemClock
 from libops.adapters.credentials import Secret, Token, TokenCache
+from libops.adapters.platforms_http._credentials import required
 from libops.adapters.platforms_http._http import HttpExchange, HttpRetry, Sleep, default_sleep
 from libops.adapters.platforms_http.weibo import fingerprint
 from libops.domain.errors import (
@@ -409,13 +410,7 @@ class DouyinGateway:
     # --- tokens ----------------------------------------------------------------------------
 
     def _entry(self, name: str) -> str:
-        found = self._credentials.get(self._account, name)
-        if found is None:
-            raise PlatformAdapterConfigError(
-                f"the credential store has no {name!r} for {self._account!r}: store it with "
-                f"`libops credentials set {self._account} {name}`"
-            )
-        return found.reveal()
+        return required(self._credentials, "douyin", self._account, name).reveal()
 
     def _fresh_token(self, account: str) -> Token:
         """The stored access token while it is good, else a renewed one (stored too)."""

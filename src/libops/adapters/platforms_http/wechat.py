@@ -41,7 +41,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from libops.adapters.clock import SystemClock
-from libops.adapters.credentials import Token, TokenCache, lookup
+from libops.adapters.credentials import Token, TokenCache
+from libops.adapters.platforms_http._credentials import CredentialChain, reader, required
 from libops.adapters.platforms_http._http import (
     HttpExchange,
     HttpRetry,
@@ -59,7 +60,6 @@ from libops.domain.errors import (
     PlatformPublicationFailedError,
     PlatformRateLimitedError,
     PlatformRejectedError,
-    UnknownCredentialError,
     UnknownPlatformPostError,
 )
 from libops.domain.ports import Clock, Comment, CredentialStore, Secret
@@ -285,22 +285,10 @@ class WeChatGateway:
         and ``app_secret`` of ``account`` (``wechat`` by default, or ``wechat/<name>`` for
         one of several accounts); the first of several stores that holds one wins. The
         secret is read again whenever a token is fetched, so a rotation takes effect."""
-        stores: list[CredentialStore] = (
-            list(credentials) if isinstance(credentials, Sequence) else [credentials]
-        )
-        appid = lookup(stores, account, APPID)
-        if appid is None:
-            raise UnknownCredentialError(account, APPID)
-
-        def secret() -> str:
-            found = lookup(stores, account, APP_SECRET)
-            if found is None:
-                raise UnknownCredentialError(account, APP_SECRET)
-            return found.reveal()
-
-        if lookup(stores, account, APP_SECRET) is None:
-            raise UnknownCredentialError(account, APP_SECRET)
-        return cls(base_url, appid.reveal(), secret, clock=clock, **options)
+        store = CredentialChain(credentials) if isinstance(credentials, Sequence) else credentials
+        appid = required(store, "wechat", account, APPID).reveal()
+        secret = reader(store, "wechat", account, APP_SECRET)
+        return cls(base_url, appid, secret, clock=clock, **options)
 
     def __repr__(self) -> str:
         return f"WeChatGateway({self._http.base_url!r}, {self._appid!r})"

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from libops.adapters.clock import SystemClock
+from libops.adapters.platforms_http._credentials import required
 from libops.adapters.platforms_http._http import (
     HttpExchange,
     HttpRetry,
@@ -220,17 +221,7 @@ class WeiboGateway:
         ``access_token`` (read again on every call, so a rotated token is used at once),
         ``safe_domains`` (comma-separated) and ``rip``; ``safe_domains=`` and ``rip=`` in
         ``options`` win over the entries. Other ``options`` go to the constructor."""
-
-        def entry(name: str) -> str:
-            found = credentials.get(account, name)
-            if found is None:
-                raise PlatformAdapterConfigError(
-                    f"the credential store has no {name!r} for {account!r}: store it with "
-                    f"`libops credentials set {account} {name}`"
-                )
-            return found.reveal()
-
-        entry("access_token")  # present now, or refused now rather than at the first post
+        required(credentials, "weibo", account, "access_token")  # refused now, not at a post
 
         def token() -> str:
             found = credentials.get(account, "access_token")
@@ -240,10 +231,9 @@ class WeiboGateway:
                 )
             return found.reveal()
 
-        if "safe_domains" not in options:
-            options["safe_domains"] = entry("safe_domains")
-        if "rip" not in options:
-            options["rip"] = entry("rip")
+        for name in ("safe_domains", "rip"):
+            if name not in options:
+                options[name] = required(credentials, "weibo", account, name).reveal()
         return cls(base_url, token, clock=clock, **options)
 
     def __repr__(self) -> str:

@@ -34,6 +34,7 @@ from libops.adapters.clock import SystemClock
 from libops.adapters.credentials import Secret, Token, TokenCache
 from libops.adapters.platforms_http._credentials import required
 from libops.adapters.platforms_http._http import HttpExchange, HttpRetry, Sleep, default_sleep
+from libops.adapters.platforms_http._ledger import Pending, PublishLedger, match
 from libops.adapters.platforms_http.weibo import fingerprint
 from libops.domain.errors import (
     InvalidValueError,
@@ -83,7 +84,6 @@ RENEW_WITHIN: Final = timedelta(days=16)
 renewed (``renew_refresh_token``, at most 5 times) before it is used, so it never runs out
 between two renewals of the access token."""
 
-_PENDING: Final = "pending:"
 _SCANNED: Final = 20
 _SLACK: Final = timedelta(minutes=10)
 LISTING_GRACE: Final = timedelta(hours=1)
@@ -227,7 +227,7 @@ class DouyinGateway:
         by_hand = None if publishing else profile_of("douyin").limits
         self._limits: PlatformLimits = limits or by_hand or DOUYIN_API_LIMITS
         self._clock = clock or SystemClock()
-        self._ledger: MutableMapping[str, str] = {} if ledger is None else ledger
+        self._ledger = PublishLedger(ledger, keep_times=True)
         self._tokens = TokenCache(self._fresh_token, clock=self._clock)
         self._refused: Secret | None = None
         self._unkept: dict[str, str] = {}  # entries a read-only store refused: this process's
@@ -308,13 +308,10 @@ class DouyinGateway:
         video_id = str((uploaded.json()["data"].get("video") or {}).get("video_id") or "")
         if not video_id:
             raise PlatformError("douyin answered an upload without a video_id")
-        entry = self._ledger.get(key)
-        if entry is None:
-            entry = f"{_PENDING}{self._clock.now().isoformat()}|{fingerprint(variant.text)}"
-            self._ledger[key] = entry
+        pending = self._ledger.pending(key, fingerprint(variant.text), self._clock.now())
 
         def look_up() -> httpx.Response | None:
-            found = self._find_by_text(key, entry)
+            found = self._find_by_text(key, pending)
             return None if found is None else httpx.Response(200, json={"data": found})
 
         created = self._call(
@@ -323,7 +320,7 @@ class DouyinGateway:
             json={"video_id": video_id, "text": variant.text},
             publishing=True,
             before_retry=look_up,
-            lost=lambda: self._find_by_text(key, entry),
+            lost=lambda: self._find_by_text(key, pending),
         )
         item_id = str(created.json()["data"].get("item_id") or "")
         if not item_id:
@@ -332,30 +329,28 @@ class DouyinGateway:
         # here, after the video went out, would have the publish repeated.
         answer = created.json()["data"]
         made = _moment(answer.get("create_time") or int(self._clock.now().timestamp()), "time")
-        self._ledger[key] = f"{item_id}|{made.isoformat()}"  # from here on the key names it
+        self._ledger.made(key, item_id, made)  # from here on the key names it
         return self._receipt({**answer, "item_id": item_id, "create_time": made.timestamp()})
 
     def find_published(self, idempotency_key: str) -> PublishReceipt | None:
         """The item created with the key, if it is still there (a create whose answer was
         lost is looked for in the account's video list by its text)."""
         key = _key(idempotency_key)
-        entry = self._ledger.get(key)
-        if entry is None:
-            return None
-        if entry.startswith(_PENDING):
-            found = self._find_by_text(key, entry)
-            if found is None:
-                return None
-            receipt = self._receipt(found)
-            self._ledger[key] = f"{receipt.external_id}|{receipt.published_at.isoformat()}"
-            return receipt
-        item_id, made = _made(entry)
+
+        def search(pending: Pending) -> PublishReceipt | None:
+            found = self._find_by_text(key, pending)
+            return None if found is None else self._receipt(found)
+
+        return self._ledger.find_published(key, search=search, fetch=self._made_item)
+
+    def _made_item(self, item_id: str, made: datetime | None) -> PublishReceipt:
+        """The receipt of an item a key made; one Douyin does not list yet counts as made
+        for :data:`LISTING_GRACE` after its creation (later it was taken down)."""
         try:
             return self._receipt(self._item(item_id))
         except UnknownPlatformPostError:
             if made is None or self._clock.now() - made >= LISTING_GRACE:
-                return None  # taken down
-            # Not listed yet: made all the same, never to be posted again.
+                raise
             return self._receipt({"item_id": item_id, "create_time": made.timestamp()})
 
     def metrics(self, external_id: str) -> MetricSnapshot:
@@ -614,25 +609,23 @@ class DouyinGateway:
             ) from None
         return seconds if seconds >= 0 else None
 
-    def _find_by_text(self, key: str, entry: str) -> dict[str, Any] | None:
-        sent, _, fp = entry.removeprefix(_PENDING).partition("|")
-        try:
-            after = datetime.fromisoformat(sent) - _SLACK
-        except ValueError:
+    def _find_by_text(self, key: str, pending: Pending) -> dict[str, Any] | None:
+        """The item a pending create made, found in the video list by text and time."""
+        if pending.sent_at is None:
             return None
-        claimed = {
-            _made(v)[0] for k, v in self._ledger.items() if k != key and not v.startswith(_PENDING)
-        }
+        claimed = self._ledger.claimed(key)
         response = self._call(
             "GET", "/api/douyin/v1/video/video_list/", params={"cursor": 0, "count": _SCANNED}
         )
-        for item in response.json()["data"].get("list") or []:
-            item_id = str(item.get("item_id"))
-            if item_id in claimed or fingerprint(str(item.get("title") or "")) != fp:
-                continue
-            if _moment(item.get("create_time"), "item time") >= after:
-                return dict(item)
-        return None
+        return match(
+            pending,
+            claimed,
+            response.json()["data"].get("list") or [],
+            id_of=lambda item: str(item.get("item_id")),
+            fingerprint_of=lambda item: fingerprint(str(item.get("title") or "")),
+            time_of=lambda item: _moment(item.get("create_time"), "item time"),
+            slack=_SLACK,
+        )
 
     def _receipt(self, item: Mapping[str, Any]) -> PublishReceipt:
         item_id = str(item.get("item_id") or "")
@@ -645,16 +638,6 @@ class DouyinGateway:
             url=url,
             published_at=_moment(item.get("create_time"), "item time"),
         )
-
-
-def _made(entry: str) -> tuple[str, datetime | None]:
-    """A ledger entry of a made item: its id, and when it was made (entries written before
-    the time was kept have none)."""
-    item_id, _, when = entry.partition("|")
-    try:
-        return item_id, datetime.fromisoformat(when) if when else None
-    except ValueError:
-        return item_id, None
 
 
 def _key(idempotency_key: str) -> str:

@@ -28,6 +28,7 @@ from libops.adapters.platforms_http._http import (
     default_sleep,
     error_text,
 )
+from libops.adapters.platforms_http._ledger import PublishLedger
 from libops.domain.errors import (
     InvalidValueError,
     PlatformCredentialsError,
@@ -48,8 +49,6 @@ MASTODON_LIMITS = PlatformLimits(max_text_length=500, max_media=0)
 """A stock server's 500 characters; no attachments (this adapter uploads no media)."""
 
 _TAG = re.compile(r"<[^>]+>")
-_PENDING = "pending:"
-"""A ledger entry for a publish sent but not answered: the text's fingerprint follows."""
 _SCANNED = 40
 """How many of the account's latest statuses a look-up by text reads (Mastodon's most)."""
 
@@ -123,7 +122,7 @@ class MastodonGateway:
         self._limits = limits
         self._visibility = visibility
         self._clock = clock or SystemClock()
-        self._ledger: MutableMapping[str, str] = {} if ledger is None else ledger
+        self._ledger = PublishLedger(ledger)
 
     ACCESS_TOKEN = "access_token"
     """The credential entry of the account's access token (``from_credentials``)."""
@@ -176,8 +175,7 @@ class MastodonGateway:
         earlier = self.find_published(key)
         if earlier is not None:
             return earlier
-        if key not in self._ledger:
-            self._ledger[key] = f"{_PENDING}{_fingerprint(variant.text)}"
+        self._ledger.pending(key, _fingerprint(variant.text), self._clock.now())
         response = self._call(
             "POST",
             "/api/v1/statuses",
@@ -185,7 +183,7 @@ class MastodonGateway:
             extra={"Idempotency-Key": key},
         )
         receipt = self._receipt(response.json())
-        self._ledger[key] = receipt.external_id
+        self._ledger.made(key, receipt.external_id)
         return receipt
 
     def find_published(self, idempotency_key: str) -> PublishReceipt | None:
@@ -194,20 +192,11 @@ class MastodonGateway:
         A publish whose answer never came is looked for among the account's latest
         statuses (the same text), since Mastodon forgets the key after an hour.
         """
-        key = _key(idempotency_key)
-        entry = self._ledger.get(key)
-        if entry is None:
-            return None
-        if entry.startswith(_PENDING):
-            found = self._find_by_text(entry.removeprefix(_PENDING))
-            if found is None:
-                return None
-            self._ledger[key] = found.external_id
-            return found
-        try:
-            return self._receipt(self._status(entry))
-        except UnknownPlatformPostError:
-            return None
+        return self._ledger.find_published(
+            _key(idempotency_key),
+            search=lambda pending: self._find_by_text(pending.fingerprint),
+            fetch=lambda status_id, _at: self._receipt(self._status(status_id)),
+        )
 
     def metrics(self, external_id: str) -> MetricSnapshot:
         """The status's favourites, replies and boosts now (Mastodon reports no reach)."""

@@ -34,6 +34,7 @@ from libops.adapters.platforms_http._http import (
     TokenProvider,
     default_sleep,
 )
+from libops.adapters.platforms_http._ledger import Pending, PublishLedger, match
 from libops.domain.errors import (
     InvalidValueError,
     PlatformAdapterConfigError,
@@ -64,7 +65,6 @@ NO_SUCH_STATUS: Final = 20101
 """Weibo's "target weibo does not exist"."""
 REPEAT_CONTENT: Final = 20019
 
-_PENDING: Final = "pending:"
 _SCANNED: Final = 100
 """How many of the account's latest statuses a look-up by text reads (one timeline page)."""
 _SLACK: Final = timedelta(minutes=10)
@@ -205,7 +205,7 @@ class WeiboGateway:
         self._web_url = web_url.rstrip("/")
         self._limits = limits
         self._clock = clock or SystemClock()
-        self._ledger: MutableMapping[str, str] = {} if ledger is None else ledger
+        self._ledger = PublishLedger(ledger)
 
     @classmethod
     def from_credentials(
@@ -263,15 +263,10 @@ class WeiboGateway:
         earlier = self.find_published(key)
         if earlier is not None:
             return earlier
-        fp = fingerprint(text)
-        sent_at = self._clock.now()
-        entry = self._ledger.get(key)
-        if entry is None:
-            entry = f"{_PENDING}{sent_at.isoformat()}|{fp}"
-            self._ledger[key] = entry
+        pending = self._ledger.pending(key, fingerprint(text), self._clock.now())
 
         def look_up() -> httpx.Response | None:
-            found = self._find_by_text(key, entry)
+            found = self._find_by_text(key, pending)
             return None if found is None else httpx.Response(200, json=found)
 
         response = self._http.send(
@@ -285,32 +280,26 @@ class WeiboGateway:
         )
         if _code(response) == REPEAT_CONTENT:
             # Weibo refuses a repeat of the latest text: the first send may have gone out.
-            found = self._find_by_text(key, entry)
+            found = self._find_by_text(key, pending)
             if found is not None:
                 response = httpx.Response(200, json=found)
         status = self._checked(response).json()
         receipt = self._receipt(status)
-        self._ledger[key] = receipt.external_id
+        self._ledger.made(key, receipt.external_id)
         return receipt
 
     def find_published(self, idempotency_key: str) -> PublishReceipt | None:
         """The status published with the key, if it is still up; a publish whose answer was
         lost is looked for among the account's latest statuses by its text."""
         key = _key(idempotency_key)
-        entry = self._ledger.get(key)
-        if entry is None:
-            return None
-        if entry.startswith(_PENDING):
-            found = self._find_by_text(key, entry)
-            if found is None:
-                return None
-            receipt = self._receipt(found)
-            self._ledger[key] = receipt.external_id
-            return receipt
-        try:
-            return self._receipt(self._status(entry))
-        except UnknownPlatformPostError:
-            return None
+
+        def search(pending: Pending) -> PublishReceipt | None:
+            found = self._find_by_text(key, pending)
+            return None if found is None else self._receipt(found)
+
+        return self._ledger.find_published(
+            key, search=search, fetch=lambda status_id, _at: self._receipt(self._status(status_id))
+        )
 
     def metrics(self, external_id: str) -> MetricSnapshot:
         """Reposts, comments and attitudes (likes) now, from ``statuses/count.json``."""
@@ -439,22 +428,21 @@ class WeiboGateway:
         body: dict[str, Any] = response.json()
         return body
 
-    def _find_by_text(self, key: str, entry: str) -> dict[str, Any] | None:
+    def _find_by_text(self, key: str, pending: Pending) -> dict[str, Any] | None:
         """The status a pending publish made, found in the timeline by text and time."""
-        sent, _, fp = entry.removeprefix(_PENDING).partition("|")
-        try:
-            after = datetime.fromisoformat(sent) - _SLACK
-        except ValueError:
+        if pending.sent_at is None:
             return None
-        claimed = {v for k, v in self._ledger.items() if k != key and not v.startswith(_PENDING)}
+        claimed = self._ledger.claimed(key)
         response = self._call("GET", "/2/statuses/user_timeline.json", params={"count": _SCANNED})
-        for status in response.json().get("statuses") or []:
-            status_id = str(status.get("idstr") or status.get("id"))
-            if status_id in claimed or fingerprint(str(status.get("text") or "")) != fp:
-                continue
-            if _moment(status.get("created_at"), "status time") >= after:
-                return dict(status)
-        return None
+        return match(
+            pending,
+            claimed,
+            response.json().get("statuses") or [],
+            id_of=lambda status: str(status.get("idstr") or status.get("id")),
+            fingerprint_of=lambda status: fingerprint(str(status.get("text") or "")),
+            time_of=lambda status: _moment(status.get("created_at"), "status time"),
+            slack=_SLACK,
+        )
 
     def _receipt(self, status: Mapping[str, Any]) -> PublishReceipt:
         try:

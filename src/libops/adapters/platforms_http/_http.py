@@ -145,12 +145,12 @@ class HttpExchange:
         *,
         headers: Callable[[], Mapping[str, str]],
         json: Any = None,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | Callable[[], Mapping[str, Any] | None] | None = None,
         renew: Callable[[httpx.Response], bool] | None = None,
         before_retry: Callable[[], httpx.Response | None] | None = None,
         data: Mapping[str, str] | None = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
-        classify: Callable[[httpx.Response], int | None] | None = None,
+        classify: Callable[[httpx.Response], int | PlatformError | None] | None = None,
     ) -> httpx.Response:
         """One logical call: the answer unless retryable (then retried); 4xx answers return.
 
@@ -160,7 +160,9 @@ class HttpExchange:
         ``data`` is a form body, ``files`` a multipart upload (field → name, bytes, type).
         ``classify(response)`` names the HTTP status an answer stands for when the platform
         says it in the body (Weibo's ``error_code`` in a 403, Douyin's in a 200), or None to
-        go by the real status.
+        go by the real status; or it gives the error the answer stands for, tried again if
+        it is retryable (WeChat's "busy" in a 200), else raised. ``params`` may be a function
+        called for each attempt (a token in the query, WeChat's, renewed between attempts).
         """
         renewed = False
         attempt = 0
@@ -177,7 +179,7 @@ class HttpExchange:
                     path,
                     headers=dict(headers()),
                     json=json,
-                    params=params,
+                    params=params() if callable(params) else params,
                     data=data,
                     files=files,
                 )
@@ -191,26 +193,30 @@ class HttpExchange:
                     f"({type(error).__name__}); the request may have gone through"
                 )
             else:
-                status = response.status_code
-                if classify is not None:
-                    status = classify(response) or status
-                if status < 300:
-                    return response
-                if 400 <= status < 500 and status != 429:
-                    if renew is not None and not renewed and renew(response):
-                        renewed = True
-                        attempt -= 1
-                        continue
-                    return response
-                if status == 429:
-                    retry_after = retry_after_of(response)
-                    failure = PlatformRateLimitedError(self.platform, retry_after)
+                said = None if classify is None else classify(response)
+                if isinstance(said, PlatformError):
+                    if not said.retryable:
+                        raise said
+                    failure = said  # the platform's own retryable failure
                 else:
-                    failure = PlatformError(
-                        f"{self.platform} failed {method} {path} ({status}): "
-                        f"{error_text(response)}",
-                        retryable=True,
-                    )
+                    status = said or response.status_code
+                    if status < 300:
+                        return response
+                    if 400 <= status < 500 and status != 429:
+                        if renew is not None and not renewed and renew(response):
+                            renewed = True
+                            attempt -= 1
+                            continue
+                        return response
+                    if status == 429:
+                        retry_after = retry_after_of(response)
+                        failure = PlatformRateLimitedError(self.platform, retry_after)
+                    else:
+                        failure = PlatformError(
+                            f"{self.platform} failed {method} {path} ({status}): "
+                            f"{error_text(response)}",
+                            retryable=True,
+                        )
             wait = self.retry.delay(attempt, retry_after, self._rng)
             if wait is None:
                 raise failure

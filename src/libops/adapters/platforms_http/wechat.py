@@ -251,9 +251,10 @@ class WeChatGateway:
             "wechat",
             base_url,
             timeout=timeout,
-            retry=HttpRetry(attempts=1),  # one request per call; the loop below retries
+            retry=self._retry,
             sleep=sleep,
             transport=transport,
+            seed=seed,
         )
         self._appid = appid
         self._secret = secret
@@ -780,62 +781,66 @@ class WeChatGateway:
         authorised: bool = True,
     ) -> dict[str, Any]:
         """One API call: its JSON body when ``errcode`` is 0 (or in ``allow``), retrying -1,
-        45009/45011, 5xx, 429 and timeouts with jittered backoff, renewing the token once."""
-        renewed = False
-        attempt = 0
-        while True:
-            attempt += 1
-            if attempt > 1 and before_retry is not None:
-                found = before_retry()
-                if found is not None:
-                    return found
-            failure: PlatformError
-            retry_after: float | None = None
+        45009/45011, 5xx, 429 and timeouts with jittered backoff, renewing the token once
+        (the exchange's retry loop; WeChat's codes come in HTTP 200 answers)."""
+        sent: list[Secret | None] = []  # the token of each attempt, the last one last
+        retried: list[dict[str, Any] | None] = []  # what each look-up before a repeat found
+
+        def params() -> dict[str, str] | None:
             token = self._token() if authorised else None
-            params = {"access_token": token.reveal()} if token is not None else None
-            try:
-                response = self._http.send(
-                    "POST",
-                    path,
-                    headers=lambda: {"Content-Type": "application/json; charset=utf-8"},
-                    json=dict(body),
-                    params=params,
-                )
-            except PlatformRateLimitedError as limited:  # an HTTP 429, with its Retry-After
-                failure, retry_after = limited, limited.retry_after
-            except PlatformError as error:
-                if not error.retryable:
-                    raise
-                failure = error
-            else:
-                data = self._json(response, path)
-                code = data.get("errcode", 0)
-                if not isinstance(code, int):
-                    raise PlatformError(f"wechat sent a bad errcode {code!r}", retryable=True)
-                if code == 0 or code in allow:
-                    if attempt > 1:
-                        data["_retried"] = True
-                    return data
-                words = str(data.get("errmsg") or "")
-                if code in EXPIRED_TOKEN and token is not None and not renewed:
-                    renewed = True
-                    with self._lock:
-                        self._refused = token
-                    self._tokens.invalidate(self._account, token)
-                    attempt -= 1
-                    continue
-                if code in _BUSY:
-                    failure = PlatformError(
-                        f"wechat is busy (-1 {words}) answering {path}", retryable=True
-                    )
-                elif code in _QUOTA:
-                    failure = PlatformRateLimitedError("wechat", _quota_wait(code, self._clock))
-                else:
-                    raise self._refusal_for(code, words, path, publishing, statistics)
-            wait = self._retry.delay(attempt, retry_after, self._rng)
-            if wait is None:
-                raise failure
-            self._sleep(wait)
+            sent.append(token)
+            return None if token is None else {"access_token": token.reveal()}
+
+        def classify(response: httpx.Response) -> int | PlatformError | None:
+            if response.status_code >= 300:
+                return None  # the HTTP status says it
+            code = self._json(response, path).get("errcode", 0)
+            if not isinstance(code, int):
+                raise PlatformError(f"wechat sent a bad errcode {code!r}", retryable=True)
+            if code == 0 or code in allow:
+                return None
+            if code in EXPIRED_TOKEN:
+                return 401
+            if code in _BUSY:
+                words = str(response.json().get("errmsg") or "")
+                return PlatformError(f"wechat is busy (-1 {words}) answering {path}")
+            if code in _QUOTA:
+                return PlatformRateLimitedError("wechat", _quota_wait(code, self._clock))
+            return 400
+
+        def renew(response: httpx.Response) -> bool:
+            token = sent[-1]
+            if token is None or response.status_code >= 300:
+                return False  # a real HTTP 4xx is refused as it is
+            with self._lock:
+                self._refused = token
+            self._tokens.invalidate(self._account, token)
+            return True
+
+        def look_up() -> httpx.Response | None:
+            retried.append(None if before_retry is None else before_retry())
+            return None if retried[-1] is None else httpx.Response(200)
+
+        response = self._http.send(
+            "POST",
+            path,
+            headers=lambda: {"Content-Type": "application/json; charset=utf-8"},
+            json=dict(body),
+            params=params,
+            renew=renew,
+            before_retry=look_up,
+            classify=classify,
+        )
+        if retried and retried[-1] is not None:
+            return retried[-1]  # a repeat's look-up found it done
+        data = self._json(response, path)
+        code = data.get("errcode", 0)
+        if code == 0 or code in allow:
+            if retried:
+                data["_retried"] = True
+            return data
+        words = str(data.get("errmsg") or "")
+        raise self._refusal_for(code, words, path, publishing, statistics)
 
     @property
     def _account(self) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from libops.adapters.clock import ManualClock, SystemClock
@@ -40,6 +41,7 @@ from libops.domain.errors import (
     PlatformAdapterConfigError,
     PlatformCredentialsError,
     PlatformError,
+    PlatformRejectedError,
     ReadOnlyCredentialStoreError,
     TokenRefreshError,
 )
@@ -288,3 +290,30 @@ def test_a_missing_credential_is_the_same_error_for_every_adapter(platform: str)
         HTTP_GATEWAYS[platform]("https://api.example.org", MemoryCredentialStore(), SystemClock())
     assert isinstance(e.value, PlatformAdapterConfigError)
     assert e.value.account == platform
+
+
+def test_wechat_renews_only_on_its_token_codes_not_on_an_http_401() -> None:
+    """WeChat's 40001 in an HTTP 200 renews the token once; a real HTTP 401 (a proxy, say)
+    is refused as it is, without fetching a new token (as before WeChat's calls went
+    through the exchange's retry loop)."""
+    fetched: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/cgi-bin/stable_token":
+            fetched.append(request.url.path)
+            return httpx.Response(200, json={"access_token": "tok", "expires_in": 7200})
+        return httpx.Response(401, json={"message": "unauthorised"})
+
+    gateway = WeChatGateway(
+        "https://api.weixin.example",
+        "wx00aa11bb22cc33dd",
+        lambda: "a-secret",
+        transport=httpx.MockTransport(answer),
+        sleep=_sleep,
+    )
+    try:
+        with pytest.raises(PlatformRejectedError, match="401"):
+            gateway.metrics("2247483650_1")
+    finally:
+        gateway.close()
+    assert fetched == ["/cgi-bin/stable_token"]

@@ -11,18 +11,20 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import attrs
 import httpx
 
 from libops.domain.errors import (
+    InvalidValueError,
     PlatformAdapterConfigError,
     PlatformError,
     PlatformRateLimitedError,
     PlatformTimeoutError,
 )
+from libops.domain.values import Platform, PlatformLimits, PostVariant
 
 Sleep = Callable[[float], object]
 """Waits that many seconds (``time.sleep``; tests pass a recorder)."""
@@ -226,3 +228,56 @@ class HttpExchange:
 def default_sleep(seconds: float) -> None:
     """``time.sleep``."""
     time.sleep(seconds)
+
+
+def checked_key(value: str) -> str:
+    """The key a publish was given, if it is non-empty text."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValueError("an idempotency key must be non-empty text")
+    return value
+
+
+def check_platform(platform: Platform, variant: PostVariant, *, verb: str = "posted") -> None:
+    """Refuse (for good) a variant written for another platform."""
+    if variant.platform is not platform:
+        raise PlatformError(
+            f"a {variant.platform.value} variant cannot be {verb} on {platform.value}",
+            retryable=False,
+        )
+
+
+def check_variant(
+    platform: Platform, limits: PlatformLimits, variant: PostVariant, *, verb: str = "posted"
+) -> None:
+    """Refuse (for good, before any request) a variant for another platform or over
+    ``limits``, naming every limit it breaks."""
+    check_platform(platform, variant, verb=verb)
+    problems = limits.violations(variant)
+    if problems:
+        raise PlatformError(f"{platform.value}: {'; '.join(problems)}", retryable=False)
+
+
+class HttpGateway:
+    """What every HTTP gateway shares: its platform (:attr:`PLATFORM`), its limits, its
+    exchange (closed by :meth:`close`) and a repr naming its server (never a secret)."""
+
+    PLATFORM: ClassVar[Platform]
+    _http: HttpExchange
+    _limits: PlatformLimits
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._http.base_url!r})"
+
+    @property
+    def platform(self) -> Platform:
+        """The platform this gateway publishes to."""
+        return self.PLATFORM
+
+    @property
+    def limits(self) -> PlatformLimits:
+        """What one post may hold through this gateway."""
+        return self._limits
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._http.close()

@@ -33,7 +33,16 @@ import httpx
 from libops.adapters.clock import SystemClock
 from libops.adapters.credentials import Secret, Token, TokenCache
 from libops.adapters.platforms_http._credentials import required
-from libops.adapters.platforms_http._http import HttpExchange, HttpRetry, Sleep, default_sleep
+from libops.adapters.platforms_http._http import (
+    HttpExchange,
+    HttpGateway,
+    HttpRetry,
+    Sleep,
+    check_platform,
+    check_variant,
+    checked_key,
+    default_sleep,
+)
 from libops.adapters.platforms_http._ledger import Pending, PublishLedger, match
 from libops.adapters.platforms_http.weibo import fingerprint
 from libops.domain.errors import (
@@ -166,7 +175,7 @@ MediaLoader = Callable[[str], bytes]
 """Gives the bytes of a media item a post variant names (its video file)."""
 
 
-class DouyinGateway:
+class DouyinGateway(HttpGateway):
     """Reads (and, for approved organisations, publishes to) one Douyin account.
 
     ``credentials`` holds, under ``account``, the entries :data:`CREDENTIAL_ENTRIES`
@@ -176,8 +185,12 @@ class DouyinGateway:
     holds ``video.create.bind`` for this account; ``media`` then gives each video's bytes.
     ``watch_time`` reads the item's base data for its average watch time (scope
     ``data.external.item``). ``ledger`` maps idempotency keys to item ids (a dict by
-    default; pass a persistent mapping to keep it across processes).
+    default; pass a persistent mapping to keep it across processes). Its :attr:`limits` are
+    the API's when publishing (:data:`DOUYIN_API_LIMITS`), else what staff may post in the
+    app (the Douyin profile's limits).
     """
+
+    PLATFORM = Platform.DOUYIN
 
     supports_idempotency_key = False
 
@@ -252,39 +265,19 @@ class DouyinGateway:
     def __repr__(self) -> str:
         return f"DouyinGateway({self._http.base_url!r}, {self._account!r})"
 
-    @property
-    def platform(self) -> Platform:
-        """Douyin."""
-        return Platform.DOUYIN
-
-    @property
-    def limits(self) -> PlatformLimits:
-        """What one item may hold: through the API when publishing (:data:`DOUYIN_API_LIMITS`),
-        else what staff may post in the app (the Douyin profile's limits)."""
-        return self._limits
-
-    def close(self) -> None:
-        """Close the HTTP connections."""
-        self._http.close()
-
     # --- the port ------------------------------------------------------------------------------
 
     def publish(self, variant: PostVariant, idempotency_key: str) -> PublishReceipt:
         """Upload the variant's video and create the item, unless one was made with the key."""
-        key = _key(idempotency_key)
-        if variant.platform is not Platform.DOUYIN:
-            raise PlatformError(
-                f"a {variant.platform.value} variant cannot be posted on douyin", retryable=False
-            )
+        key = checked_key(idempotency_key)
+        check_platform(self.PLATFORM, variant)
         if not self._publishing or self._media is None:
             raise PublishingNotAllowedError(
                 "douyin",
                 "publishing on a user's behalf needs the video.create.bind capability, which "
                 "Douyin grants only to approved organisations",
             )
-        problems = self._limits.violations(variant)
-        if problems:
-            raise PlatformError(f"douyin: {'; '.join(problems)}", retryable=False)
+        check_variant(self.PLATFORM, self._limits, variant)
         earlier = self.find_published(key)
         if earlier is not None:
             return earlier
@@ -335,7 +328,7 @@ class DouyinGateway:
     def find_published(self, idempotency_key: str) -> PublishReceipt | None:
         """The item created with the key, if it is still there (a create whose answer was
         lost is looked for in the account's video list by its text)."""
-        key = _key(idempotency_key)
+        key = checked_key(idempotency_key)
 
         def search(pending: Pending) -> PublishReceipt | None:
             found = self._find_by_text(key, pending)
@@ -638,9 +631,3 @@ class DouyinGateway:
             url=url,
             published_at=_moment(item.get("create_time"), "item time"),
         )
-
-
-def _key(idempotency_key: str) -> str:
-    if not isinstance(idempotency_key, str) or not idempotency_key.strip():
-        raise InvalidValueError("an idempotency key must be non-empty text")
-    return idempotency_key

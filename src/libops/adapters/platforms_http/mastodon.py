@@ -22,9 +22,12 @@ from libops.adapters.clock import SystemClock
 from libops.adapters.platforms_http._credentials import reader
 from libops.adapters.platforms_http._http import (
     HttpExchange,
+    HttpGateway,
     HttpRetry,
     Sleep,
     TokenProvider,
+    check_variant,
+    checked_key,
     default_sleep,
     error_text,
 )
@@ -75,7 +78,7 @@ def _moment(value: Any, what: str) -> datetime:
     return moment
 
 
-class MastodonGateway:
+class MastodonGateway(HttpGateway):
     """Publishes to and reads from one Mastodon account through the server's REST API.
 
     ``base_url`` is the server (``https://mastodon.social``); ``token`` returns the
@@ -89,6 +92,8 @@ class MastodonGateway:
     it across processes and restarts). A publish sent whose answer never came is noted
     there too, and looked for among the account's 40 latest statuses by its text.
     """
+
+    PLATFORM = Platform.MASTODON
 
     supports_idempotency_key = True
 
@@ -143,35 +148,12 @@ class MastodonGateway:
         token = reader(credentials, "mastodon", account, cls.ACCESS_TOKEN)
         return cls(base_url, token, clock=clock)
 
-    def __repr__(self) -> str:
-        return f"MastodonGateway({self._http.base_url!r})"
-
-    @property
-    def platform(self) -> Platform:
-        """Mastodon."""
-        return Platform.MASTODON
-
-    @property
-    def limits(self) -> PlatformLimits:
-        """What one status may hold through this adapter."""
-        return self._limits
-
-    def close(self) -> None:
-        """Close the HTTP connections."""
-        self._http.close()
-
     # --- the port ------------------------------------------------------------------------------
 
     def publish(self, variant: PostVariant, idempotency_key: str) -> PublishReceipt:
         """Post ``variant`` as a status; a repeat with the same key returns the same status."""
-        key = _key(idempotency_key)
-        if variant.platform is not Platform.MASTODON:
-            raise PlatformError(
-                f"a {variant.platform.value} variant cannot be posted on mastodon", retryable=False
-            )
-        problems = self._limits.violations(variant)
-        if problems:
-            raise PlatformError(f"mastodon: {'; '.join(problems)}", retryable=False)
+        key = checked_key(idempotency_key)
+        check_variant(self.PLATFORM, self._limits, variant)
         earlier = self.find_published(key)
         if earlier is not None:
             return earlier
@@ -193,7 +175,7 @@ class MastodonGateway:
         statuses (the same text), since Mastodon forgets the key after an hour.
         """
         return self._ledger.find_published(
-            _key(idempotency_key),
+            checked_key(idempotency_key),
             search=lambda pending: self._find_by_text(pending.fingerprint),
             fetch=lambda status_id, _at: self._receipt(self._status(status_id)),
         )
@@ -293,12 +275,6 @@ class MastodonGateway:
             raise PlatformError(
                 f"mastodon sent a status without {error}", retryable=False
             ) from error
-
-
-def _key(idempotency_key: str) -> str:
-    if not isinstance(idempotency_key, str) or not idempotency_key.strip():
-        raise InvalidValueError("an idempotency key must be non-empty text")
-    return idempotency_key
 
 
 def _segment(external_id: str) -> str:

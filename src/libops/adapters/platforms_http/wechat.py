@@ -45,9 +45,12 @@ from libops.adapters.credentials import Token, TokenCache
 from libops.adapters.platforms_http._credentials import CredentialChain, reader, required
 from libops.adapters.platforms_http._http import (
     HttpExchange,
+    HttpGateway,
     HttpRetry,
     Sleep,
     TokenProvider,
+    check_variant,
+    checked_key,
     default_sleep,
 )
 from libops.domain.errors import (
@@ -164,12 +167,6 @@ def msgid_of(url: str) -> tuple[str, int] | None:
     return mid, int(idx)
 
 
-def _key(idempotency_key: str) -> str:
-    if not isinstance(idempotency_key, str) or not idempotency_key.strip():
-        raise InvalidValueError("an idempotency key must be non-empty text")
-    return idempotency_key
-
-
 def _article_id(external_id: str) -> str:
     if not isinstance(external_id, str) or not external_id.strip():
         raise InvalidValueError("a WeChat article id must be non-empty text")
@@ -196,7 +193,7 @@ def _ratio(value: Any) -> Decimal | None:
     return number / 100 if number > 1 else number
 
 
-class WeChatGateway:
+class WeChatGateway(HttpGateway):
     """Publishes to and reads from one WeChat Official Account through its HTTP API.
 
     ``base_url`` is ``https://api.weixin.qq.com``; ``appid`` the account's AppID and
@@ -212,6 +209,8 @@ class WeChatGateway:
     among the latest 100 publications. ``publish_wait`` bounds how long ``publish`` polls a
     publication that is still being published before it gives up, retryably.
     """
+
+    PLATFORM = Platform.WECHAT
 
     supports_idempotency_key = False
 
@@ -294,35 +293,14 @@ class WeChatGateway:
     def __repr__(self) -> str:
         return f"WeChatGateway({self._http.base_url!r}, {self._appid!r})"
 
-    @property
-    def platform(self) -> Platform:
-        """WeChat Official Accounts."""
-        return Platform.WECHAT
-
-    @property
-    def limits(self) -> PlatformLimits:
-        """What one article may hold through this adapter."""
-        return self._limits
-
-    def close(self) -> None:
-        """Close the HTTP connections."""
-        self._http.close()
-
     # --- the port ------------------------------------------------------------------------------
 
     def publish(self, variant: PostVariant, idempotency_key: str) -> PublishReceipt:
         """Draft, submit and poll the article until it is out; after an earlier attempt
         with the same key (in the ledger) the article it made, if any, is returned instead.
         Ask :meth:`find_published` first when the ledger is not shared (libops does)."""
-        key = _key(idempotency_key)
-        if variant.platform is not Platform.WECHAT:
-            raise PlatformError(
-                f"a {variant.platform.value} variant cannot be published on wechat",
-                retryable=False,
-            )
-        problems = self._limits.violations(variant)
-        if problems:
-            raise PlatformError(f"wechat: {'; '.join(problems)}", retryable=False)
+        key = checked_key(idempotency_key)
+        check_variant(self.PLATFORM, self._limits, variant, verb="published")
         mark = fingerprint(key)
         title, content = article_html(variant, mark)
         if len(content) >= CONTENT_MAX:
@@ -354,7 +332,7 @@ class WeChatGateway:
         """The article published with the key, if it is out: from the ledger (checked with
         ``freepublish/getarticle``), its publish job, or its fingerprint among the latest
         publications."""
-        key = _key(idempotency_key)
+        key = checked_key(idempotency_key)
         entry = self._entry(key)
         if "article_id" in entry:
             if self._article_gone(entry["article_id"]):

@@ -29,9 +29,12 @@ from libops.adapters.clock import SystemClock
 from libops.adapters.platforms_http._credentials import required
 from libops.adapters.platforms_http._http import (
     HttpExchange,
+    HttpGateway,
     HttpRetry,
     Sleep,
     TokenProvider,
+    check_platform,
+    checked_key,
     default_sleep,
 )
 from libops.adapters.platforms_http._ledger import Pending, PublishLedger, match
@@ -152,7 +155,7 @@ def _rip(rip: str) -> str:
         ) from None
 
 
-class WeiboGateway:
+class WeiboGateway(HttpGateway):
     """Publishes to and reads from one Weibo account through ``api.weibo.com``.
 
     ``token`` returns the account's OAuth access token each time it is needed (sent in the
@@ -170,6 +173,8 @@ class WeiboGateway:
     ``ledger`` maps idempotency keys to status ids (a dict by default; pass a persistent
     mapping, such as a ``shelve``, to keep it across processes and restarts).
     """
+
+    PLATFORM = Platform.WEIBO
 
     supports_idempotency_key = False
 
@@ -236,29 +241,12 @@ class WeiboGateway:
                 options[name] = required(credentials, "weibo", account, name).reveal()
         return cls(base_url, token, clock=clock, **options)
 
-    def __repr__(self) -> str:
-        return f"WeiboGateway({self._http.base_url!r})"
-
-    @property
-    def platform(self) -> Platform:
-        """Weibo."""
-        return Platform.WEIBO
-
-    @property
-    def limits(self) -> PlatformLimits:
-        """What one status may hold through the share API."""
-        return self._limits
-
-    def close(self) -> None:
-        """Close the HTTP connections."""
-        self._http.close()
-
     # --- the port ------------------------------------------------------------------------------
 
     def publish(self, variant: PostVariant, idempotency_key: str) -> PublishReceipt:
         """Share ``variant`` (it must link to a safe domain); a status made earlier with the
         same key, or found in the timeline after a lost answer, is returned instead."""
-        key = _key(idempotency_key)
+        key = checked_key(idempotency_key)
         text = self._check(variant)
         earlier = self.find_published(key)
         if earlier is not None:
@@ -291,7 +279,7 @@ class WeiboGateway:
     def find_published(self, idempotency_key: str) -> PublishReceipt | None:
         """The status published with the key, if it is still up; a publish whose answer was
         lost is looked for among the account's latest statuses by its text."""
-        key = _key(idempotency_key)
+        key = checked_key(idempotency_key)
 
         def search(pending: Pending) -> PublishReceipt | None:
             found = self._find_by_text(key, pending)
@@ -353,10 +341,7 @@ class WeiboGateway:
     def _check(self, variant: PostVariant) -> str:
         """The status to share: the variant's text, with its link after it unless the text
         holds the link already; refused if the share API would refuse it."""
-        if variant.platform is not Platform.WEIBO:
-            raise PlatformError(
-                f"a {variant.platform.value} variant cannot be posted on weibo", retryable=False
-            )
+        check_platform(self.PLATFORM, variant)
         text = variant.text
         if variant.link and variant.link not in text:
             text = f"{text} {variant.link}"
@@ -466,12 +451,6 @@ def _count(value: Any) -> int:
         raise PlatformError(
             f"weibo sent a count that is not a number: {value!r}", retryable=False
         ) from None
-
-
-def _key(idempotency_key: str) -> str:
-    if not isinstance(idempotency_key, str) or not idempotency_key.strip():
-        raise InvalidValueError("an idempotency key must be non-empty text")
-    return idempotency_key
 
 
 def _status_id(external_id: str) -> str:

@@ -125,6 +125,36 @@ class TestCommandLineChainKeepsRenewedTokens:
         finally:
             second.close()  # type: ignore[attr-defined]  # an HTTP gateway
 
+    def test_tokens_the_environment_holds_stay_in_the_process(
+        self, fake: FakeDouyin, tmp_path: Path
+    ) -> None:
+        """Every entry in the environment: the renewed tokens cannot be kept (the variables
+        would hide them), so they and their expiries live in the process, and the file
+        gets no expiry beside a token it does not hold."""
+        environ = {
+            env_variable("douyin", name): value
+            for name, value in (
+                ("client_key", CLIENT_KEY),
+                ("open_id", OPEN_ID),
+                ("access_token", ACCESS),
+                ("refresh_token", REFRESH),
+            )
+        }
+        file = FileCredentialStore(tmp_path / "libops.credentials.json")
+        chain = CredentialChain([EnvCredentialStore(environ), file])
+        gateway = DouyinGateway.from_credentials(
+            fake.base_url, chain, clock=fake.clock, sleep=_sleep, watch_time=False
+        )
+        try:
+            item = fake.publish_in_app("讲座预告")
+            fake.expire_tokens()
+            gateway.metrics(item)
+            gateway.metrics(item)
+            assert fake.refreshes == 1
+        finally:
+            gateway.close()
+        assert file.list() == []
+
     def test_the_chain_writes_to_the_first_store_that_can(self, tmp_path: Path) -> None:
         env = EnvCredentialStore({env_variable("weibo", "app_key"): "from-env"})
         file = FileCredentialStore(tmp_path / "c.json")

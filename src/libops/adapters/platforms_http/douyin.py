@@ -430,6 +430,20 @@ class DouyinGateway(HttpGateway):
             self._unkept.pop(name, None)
         return True
 
+    def _keep_with_expiry(
+        self, account: str, name: str, value: str, expiry: str, until: datetime | None
+    ) -> bool:
+        """Keep a renewed token and, where it went (the store, else this process), when it
+        expires: a store never holds an expiry beside a token it did not keep."""
+        kept = self._keep(account, name, value)
+        if until is not None:
+            if kept:
+                self._keep(account, expiry, until.isoformat())
+            else:
+                with self._lock:
+                    self._unkept[expiry] = until.isoformat()
+        return kept
+
     def _stored_time(self, account: str, name: str) -> datetime | None:
         stored = self._read(account, name)
         if stored is None:
@@ -465,8 +479,8 @@ class DouyinGateway(HttpGateway):
             return refresh  # not granted renew_refresh_token, or renewed 5 times already
         renewed = str(data["refresh_token"])
         lifetime = _seconds(data.get("expires_in"))
-        if self._keep(account, "refresh_token", renewed) and lifetime is not None:
-            self._keep(account, REFRESH_EXPIRES_ENTRY, (self._clock.now() + lifetime).isoformat())
+        until = None if lifetime is None else self._clock.now() + lifetime
+        self._keep_with_expiry(account, "refresh_token", renewed, REFRESH_EXPIRES_ENTRY, until)
         return Secret(renewed)
 
     def _renew_token(self, account: str) -> Token:
@@ -496,16 +510,18 @@ class DouyinGateway(HttpGateway):
         lifetime = _seconds(data.get("expires_in"))
         until = None if lifetime is None else self._clock.now() + lifetime
         token = str(data["access_token"])
-        self._keep(account, "access_token", token)
-        if until is not None:
-            self._keep(account, EXPIRES_ENTRY, until.isoformat())
+        self._keep_with_expiry(account, "access_token", token, EXPIRES_ENTRY, until)
         # Douyin may hand out a new refresh token (the old one then dies): kept at once, and
         # its expiry only beside a refresh token the store kept.
-        kept = self._keep(account, "refresh_token", str(data.get("refresh_token") or refresh))
         refresh_life = _seconds(data.get("refresh_expires_in"))
-        if kept and refresh_life is not None:
-            refresh_until = self._clock.now() + refresh_life
-            self._keep(account, REFRESH_EXPIRES_ENTRY, refresh_until.isoformat())
+        refresh_until = None if refresh_life is None else self._clock.now() + refresh_life
+        new_refresh = str(data.get("refresh_token") or refresh)
+        if (
+            self._keep_with_expiry(
+                account, "refresh_token", new_refresh, REFRESH_EXPIRES_ENTRY, refresh_until
+            )
+            and refresh_until is not None
+        ):
             self._refresh_token(account)  # renewed now if it would run out before the next
         with self._lock:
             self._refused = None

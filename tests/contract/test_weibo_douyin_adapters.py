@@ -688,7 +688,8 @@ class TestDouyinPublishing:
         """Create and every look-up lost: retryable; the next publish finds the item."""
         gateway = douyin.gateway()
         gateway.metrics(gateway.publish(video("热身"), "warm:douyin").external_id)
-        douyin.fake.lose_response_next(1 + QUICK.attempts, path="video_")
+        douyin.fake.lose_response_next(path="create_video")
+        douyin.fake.lose_response_next(QUICK.attempts, path="video_list")
         with pytest.raises(PlatformTimeoutError):
             gateway.publish(video(), "dy-4:douyin")
         assert len(douyin.fake.items()) == 2

@@ -254,8 +254,9 @@ class TestFromCredentials:
         assert gateway.find_published("k1") == receipt
         gateway.close()
 
-    def test_the_chain_reads_in_order_and_only_reads(self) -> None:
-        """The first store holding a value wins; setting and removing are refused."""
+    def test_the_chain_reads_in_order_and_writes_to_the_first_writable(self) -> None:
+        """The first store holding a value wins; a set goes to the first store that can be
+        written (a renewed token kept); removing is refused."""
         first, second = MemoryCredentialStore(), MemoryCredentialStore()
         second.set("mastodon", "access_token", "from-the-file")
         chain = CredentialChain([first, second])
@@ -267,7 +268,9 @@ class TestFromCredentials:
         assert token is not None
         assert token.reveal() == "from-the-environment"
         assert [(i.account, i.name) for i in chain.list()] == [("mastodon", "access_token")]
-        with pytest.raises(ReadOnlyCredentialStoreError):
-            chain.set("mastodon", "access_token", "x")
+        assert chain.set("mastodon", "access_token", "x").source == "memory"
+        kept = first.get("mastodon", "access_token")
+        assert kept is not None
+        assert kept.reveal() == "x"
         with pytest.raises(ReadOnlyCredentialStoreError):
             chain.remove("mastodon", "access_token")

@@ -39,8 +39,10 @@ from libops.adapters.storage import (
     write_private_file,
 )
 from libops.domain.errors import (
+    CredentialError,
     CredentialFileError,
     CredentialNameError,
+    PlatformError,
     ReadOnlyCredentialStoreError,
     TokenRefreshError,
 )
@@ -494,8 +496,11 @@ class TokenCache:
     when the account has no token yet or its token expires within ``margin``. An HTTP adapter
     that got a 401 calls :meth:`invalidate` with the token it used and then :meth:`get` again:
     the token is refreshed once, however many requests saw the same 401 at once. A refresh
-    that fails raises :class:`TokenRefreshError` (its message names the account, never a
-    token).
+    that fails with a :class:`~libops.domain.errors.PlatformError` or a
+    :class:`~libops.domain.errors.CredentialError` raises it as it is (the platform's own
+    class, which an adapter words without a secret); any other failure raises
+    :class:`TokenRefreshError` (its message names the account and the error's kind, never
+    its text, which might quote a token).
     """
 
     def __init__(
@@ -556,7 +561,10 @@ class TokenCache:
         self.refreshes += 1
         try:
             token = self._refresh(account)
+        except (PlatformError, CredentialError):
+            raise  # the platform's or the store's own error: its message holds no secret
         except Exception as error:
+            # Any other error's text may quote a secret: only its kind is named.
             raise TokenRefreshError(
                 f"the token of {account!r} could not be refreshed ({type(error).__name__})"
             ) from None

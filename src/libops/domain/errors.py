@@ -1015,9 +1015,10 @@ class UnknownCredentialError(CredentialError, LookupError):
         self.name = name
 
 
-class MissingCredentialError(UnknownCredentialError, InvalidValueError):
+class MissingCredentialError(UnknownCredentialError, PlatformAdapterConfigError):
     """A platform gateway needs a credential no store holds: the message names the entry to
-    set (account and name, never a value) and the command that sets it."""
+    set (account and name, never a value) and the command that sets it. Every HTTP
+    adapter's ``from_credentials`` raises it (a gateway set up without what it needs)."""
 
     def __init__(self, platform: str, account: str, name: str) -> None:
         super().__init__(account, name)

@@ -11,18 +11,20 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import attrs
 import httpx
 
 from libops.domain.errors import (
+    InvalidValueError,
     PlatformAdapterConfigError,
     PlatformError,
     PlatformRateLimitedError,
     PlatformTimeoutError,
 )
+from libops.domain.values import Platform, PlatformLimits, PostVariant
 
 Sleep = Callable[[float], object]
 """Waits that many seconds (``time.sleep``; tests pass a recorder)."""
@@ -145,12 +147,12 @@ class HttpExchange:
         *,
         headers: Callable[[], Mapping[str, str]],
         json: Any = None,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | Callable[[], Mapping[str, Any] | None] | None = None,
         renew: Callable[[httpx.Response], bool] | None = None,
         before_retry: Callable[[], httpx.Response | None] | None = None,
         data: Mapping[str, str] | None = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
-        classify: Callable[[httpx.Response], int | None] | None = None,
+        classify: Callable[[httpx.Response], int | PlatformError | None] | None = None,
     ) -> httpx.Response:
         """One logical call: the answer unless retryable (then retried); 4xx answers return.
 
@@ -160,7 +162,9 @@ class HttpExchange:
         ``data`` is a form body, ``files`` a multipart upload (field → name, bytes, type).
         ``classify(response)`` names the HTTP status an answer stands for when the platform
         says it in the body (Weibo's ``error_code`` in a 403, Douyin's in a 200), or None to
-        go by the real status.
+        go by the real status; or it gives the error the answer stands for, tried again if
+        it is retryable (WeChat's "busy" in a 200), else raised. ``params`` may be a function
+        called for each attempt (a token in the query, WeChat's, renewed between attempts).
         """
         renewed = False
         attempt = 0
@@ -177,7 +181,7 @@ class HttpExchange:
                     path,
                     headers=dict(headers()),
                     json=json,
-                    params=params,
+                    params=params() if callable(params) else params,
                     data=data,
                     files=files,
                 )
@@ -191,26 +195,30 @@ class HttpExchange:
                     f"({type(error).__name__}); the request may have gone through"
                 )
             else:
-                status = response.status_code
-                if classify is not None:
-                    status = classify(response) or status
-                if status < 300:
-                    return response
-                if 400 <= status < 500 and status != 429:
-                    if renew is not None and not renewed and renew(response):
-                        renewed = True
-                        attempt -= 1
-                        continue
-                    return response
-                if status == 429:
-                    retry_after = retry_after_of(response)
-                    failure = PlatformRateLimitedError(self.platform, retry_after)
+                said = None if classify is None else classify(response)
+                if isinstance(said, PlatformError):
+                    if not said.retryable:
+                        raise said
+                    failure = said  # the platform's own retryable failure
                 else:
-                    failure = PlatformError(
-                        f"{self.platform} failed {method} {path} ({status}): "
-                        f"{error_text(response)}",
-                        retryable=True,
-                    )
+                    status = said or response.status_code
+                    if status < 300:
+                        return response
+                    if 400 <= status < 500 and status != 429:
+                        if renew is not None and not renewed and renew(response):
+                            renewed = True
+                            attempt -= 1
+                            continue
+                        return response
+                    if status == 429:
+                        retry_after = retry_after_of(response)
+                        failure = PlatformRateLimitedError(self.platform, retry_after)
+                    else:
+                        failure = PlatformError(
+                            f"{self.platform} failed {method} {path} ({status}): "
+                            f"{error_text(response)}",
+                            retryable=True,
+                        )
             wait = self.retry.delay(attempt, retry_after, self._rng)
             if wait is None:
                 raise failure
@@ -220,3 +228,56 @@ class HttpExchange:
 def default_sleep(seconds: float) -> None:
     """``time.sleep``."""
     time.sleep(seconds)
+
+
+def checked_key(value: str) -> str:
+    """The key a publish was given, if it is non-empty text."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValueError("an idempotency key must be non-empty text")
+    return value
+
+
+def check_platform(platform: Platform, variant: PostVariant, *, verb: str = "posted") -> None:
+    """Refuse (for good) a variant written for another platform."""
+    if variant.platform is not platform:
+        raise PlatformError(
+            f"a {variant.platform.value} variant cannot be {verb} on {platform.value}",
+            retryable=False,
+        )
+
+
+def check_variant(
+    platform: Platform, limits: PlatformLimits, variant: PostVariant, *, verb: str = "posted"
+) -> None:
+    """Refuse (for good, before any request) a variant for another platform or over
+    ``limits``, naming every limit it breaks."""
+    check_platform(platform, variant, verb=verb)
+    problems = limits.violations(variant)
+    if problems:
+        raise PlatformError(f"{platform.value}: {'; '.join(problems)}", retryable=False)
+
+
+class HttpGateway:
+    """What every HTTP gateway shares: its platform (:attr:`PLATFORM`), its limits, its
+    exchange (closed by :meth:`close`) and a repr naming its server (never a secret)."""
+
+    PLATFORM: ClassVar[Platform]
+    _http: HttpExchange
+    _limits: PlatformLimits
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._http.base_url!r})"
+
+    @property
+    def platform(self) -> Platform:
+        """The platform this gateway publishes to."""
+        return self.PLATFORM
+
+    @property
+    def limits(self) -> PlatformLimits:
+        """What one post may hold through this gateway."""
+        return self._limits
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._http.close()

@@ -23,9 +23,12 @@ from libops.adapters.clock import SystemClock
 from libops.adapters.platforms_http._credentials import reader, required
 from libops.adapters.platforms_http._http import (
     HttpExchange,
+    HttpGateway,
     HttpRetry,
     Sleep,
     TokenProvider,
+    check_variant,
+    checked_key,
     default_sleep,
     error_text,
 )
@@ -86,7 +89,7 @@ def _name(response: httpx.Response) -> str:
     return str(body.get("error", "")) if isinstance(body, dict) else ""
 
 
-class BlueskyGateway:
+class BlueskyGateway(HttpGateway):
     """Publishes to and reads from one Bluesky account through its PDS's XRPC API.
 
     ``base_url`` is the PDS (``https://bsky.social``), ``identifier`` the account's handle
@@ -95,6 +98,8 @@ class BlueskyGateway:
     session is made with the app password when the refresh token is dead too; a refused app
     password raises :class:`~libops.domain.errors.PlatformCredentialsError`.
     """
+
+    PLATFORM = Platform.BLUESKY
 
     supports_idempotency_key = False
 
@@ -158,32 +163,12 @@ class BlueskyGateway:
     def __repr__(self) -> str:
         return f"BlueskyGateway({self._http.base_url!r}, {self._identifier!r})"
 
-    @property
-    def platform(self) -> Platform:
-        """Bluesky."""
-        return Platform.BLUESKY
-
-    @property
-    def limits(self) -> PlatformLimits:
-        """What one post may hold through this adapter."""
-        return self._limits
-
-    def close(self) -> None:
-        """Close the HTTP connections."""
-        self._http.close()
-
     # --- the port ------------------------------------------------------------------------------
 
     def publish(self, variant: PostVariant, idempotency_key: str) -> PublishReceipt:
         """Create the post under the key's rkey, or return the post already there."""
-        rkey = rkey_for(_key(idempotency_key))
-        if variant.platform is not Platform.BLUESKY:
-            raise PlatformError(
-                f"a {variant.platform.value} variant cannot be posted on bluesky", retryable=False
-            )
-        problems = self._limits.violations(variant)
-        if problems:
-            raise PlatformError(f"bluesky: {'; '.join(problems)}", retryable=False)
+        rkey = rkey_for(checked_key(idempotency_key))
+        check_variant(self.PLATFORM, self._limits, variant)
         session = self._ensure_session()
         created = self._clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
         record = {"$type": POST, "text": variant.text, "createdAt": created}
@@ -204,7 +189,7 @@ class BlueskyGateway:
 
     def find_published(self, idempotency_key: str) -> PublishReceipt | None:
         """The post made with the key, looked up by its rkey (the PDS keeps it for good)."""
-        rkey = rkey_for(_key(idempotency_key))
+        rkey = rkey_for(checked_key(idempotency_key))
         response = self._get_record(rkey)
         if response.status_code != 200:
             return None
@@ -387,9 +372,3 @@ class BlueskyGateway:
             url=f"{self._web_url}/profile/{session.handle}/post/{rkey}",
             published_at=_moment(value.get("createdAt"), "post time"),
         )
-
-
-def _key(idempotency_key: str) -> str:
-    if not isinstance(idempotency_key, str) or not idempotency_key.strip():
-        raise InvalidValueError("an idempotency key must be non-empty text")
-    return idempotency_key

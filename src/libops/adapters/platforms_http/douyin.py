@@ -32,17 +32,27 @@ import httpx
 
 from libops.adapters.clock import SystemClock
 from libops.adapters.credentials import Secret, Token, TokenCache
-from libops.adapters.platforms_http._http import HttpExchange, HttpRetry, Sleep, default_sleep
+from libops.adapters.platforms_http._credentials import required
+from libops.adapters.platforms_http._http import (
+    HttpExchange,
+    HttpGateway,
+    HttpRetry,
+    Sleep,
+    check_platform,
+    check_variant,
+    checked_key,
+    default_sleep,
+)
+from libops.adapters.platforms_http._ledger import Pending, PublishLedger, match
 from libops.adapters.platforms_http.weibo import fingerprint
 from libops.domain.errors import (
-    CredentialError,
     InvalidValueError,
     PlatformAdapterConfigError,
     PlatformCredentialsError,
     PlatformError,
     PlatformRejectedError,
     PublishingNotAllowedError,
-    TokenRefreshError,
+    ReadOnlyCredentialStoreError,
     UnknownPlatformPostError,
 )
 from libops.domain.followers import FollowerDay
@@ -83,9 +93,12 @@ RENEW_WITHIN: Final = timedelta(days=16)
 renewed (``renew_refresh_token``, at most 5 times) before it is used, so it never runs out
 between two renewals of the access token."""
 
-_PENDING: Final = "pending:"
 _SCANNED: Final = 20
 _SLACK: Final = timedelta(minutes=10)
+LISTING_GRACE: Final = timedelta(hours=1)
+"""How long after its creation an item Douyin does not list yet still counts as made (a
+fresh item can be missing from ``video_data`` for a while); later, an item it does not list
+was taken down."""
 
 
 def _code(response: httpx.Response) -> int | None:
@@ -162,7 +175,7 @@ MediaLoader = Callable[[str], bytes]
 """Gives the bytes of a media item a post variant names (its video file)."""
 
 
-class DouyinGateway:
+class DouyinGateway(HttpGateway):
     """Reads (and, for approved organisations, publishes to) one Douyin account.
 
     ``credentials`` holds, under ``account``, the entries :data:`CREDENTIAL_ENTRIES`
@@ -172,8 +185,12 @@ class DouyinGateway:
     holds ``video.create.bind`` for this account; ``media`` then gives each video's bytes.
     ``watch_time`` reads the item's base data for its average watch time (scope
     ``data.external.item``). ``ledger`` maps idempotency keys to item ids (a dict by
-    default; pass a persistent mapping to keep it across processes).
+    default; pass a persistent mapping to keep it across processes). Its :attr:`limits` are
+    the API's when publishing (:data:`DOUYIN_API_LIMITS`), else what staff may post in the
+    app (the Douyin profile's limits).
     """
+
+    PLATFORM = Platform.DOUYIN
 
     supports_idempotency_key = False
 
@@ -223,10 +240,10 @@ class DouyinGateway:
         by_hand = None if publishing else profile_of("douyin").limits
         self._limits: PlatformLimits = limits or by_hand or DOUYIN_API_LIMITS
         self._clock = clock or SystemClock()
-        self._ledger: MutableMapping[str, str] = {} if ledger is None else ledger
+        self._ledger = PublishLedger(ledger, keep_times=True)
         self._tokens = TokenCache(self._fresh_token, clock=self._clock)
         self._refused: Secret | None = None
-        self._failure: PlatformError | None = None
+        self._unkept: dict[str, str] = {}  # entries a read-only store refused: this process's
         self._lock = threading.Lock()
 
     @classmethod
@@ -248,39 +265,19 @@ class DouyinGateway:
     def __repr__(self) -> str:
         return f"DouyinGateway({self._http.base_url!r}, {self._account!r})"
 
-    @property
-    def platform(self) -> Platform:
-        """Douyin."""
-        return Platform.DOUYIN
-
-    @property
-    def limits(self) -> PlatformLimits:
-        """What one item may hold: through the API when publishing (:data:`DOUYIN_API_LIMITS`),
-        else what staff may post in the app (the Douyin profile's limits)."""
-        return self._limits
-
-    def close(self) -> None:
-        """Close the HTTP connections."""
-        self._http.close()
-
     # --- the port ------------------------------------------------------------------------------
 
     def publish(self, variant: PostVariant, idempotency_key: str) -> PublishReceipt:
         """Upload the variant's video and create the item, unless one was made with the key."""
-        key = _key(idempotency_key)
-        if variant.platform is not Platform.DOUYIN:
-            raise PlatformError(
-                f"a {variant.platform.value} variant cannot be posted on douyin", retryable=False
-            )
+        key = checked_key(idempotency_key)
+        check_platform(self.PLATFORM, variant)
         if not self._publishing or self._media is None:
             raise PublishingNotAllowedError(
                 "douyin",
                 "publishing on a user's behalf needs the video.create.bind capability, which "
                 "Douyin grants only to approved organisations",
             )
-        problems = self._limits.violations(variant)
-        if problems:
-            raise PlatformError(f"douyin: {'; '.join(problems)}", retryable=False)
+        check_variant(self.PLATFORM, self._limits, variant)
         earlier = self.find_published(key)
         if earlier is not None:
             return earlier
@@ -304,13 +301,10 @@ class DouyinGateway:
         video_id = str((uploaded.json()["data"].get("video") or {}).get("video_id") or "")
         if not video_id:
             raise PlatformError("douyin answered an upload without a video_id")
-        entry = self._ledger.get(key)
-        if entry is None:
-            entry = f"{_PENDING}{self._clock.now().isoformat()}|{fingerprint(variant.text)}"
-            self._ledger[key] = entry
+        pending = self._ledger.pending(key, fingerprint(variant.text), self._clock.now())
 
         def look_up() -> httpx.Response | None:
-            found = self._find_by_text(key, entry)
+            found = self._find_by_text(key, pending)
             return None if found is None else httpx.Response(200, json={"data": found})
 
         created = self._call(
@@ -319,32 +313,38 @@ class DouyinGateway:
             json={"video_id": video_id, "text": variant.text},
             publishing=True,
             before_retry=look_up,
-            lost=lambda: self._find_by_text(key, entry),
+            lost=lambda: self._find_by_text(key, pending),
         )
         item_id = str(created.json()["data"].get("item_id") or "")
         if not item_id:
             raise PlatformError("douyin answered a create without an item_id")
-        self._ledger[key] = item_id  # made: from here on the key names this item
-        return self._receipt(self._item(item_id))
+        # The receipt comes from the answer: a fresh item may not be listed yet, and an error
+        # here, after the video went out, would have the publish repeated.
+        answer = created.json()["data"]
+        made = _moment(answer.get("create_time") or int(self._clock.now().timestamp()), "time")
+        self._ledger.made(key, item_id, made)  # from here on the key names it
+        return self._receipt({**answer, "item_id": item_id, "create_time": made.timestamp()})
 
     def find_published(self, idempotency_key: str) -> PublishReceipt | None:
         """The item created with the key, if it is still there (a create whose answer was
         lost is looked for in the account's video list by its text)."""
-        key = _key(idempotency_key)
-        entry = self._ledger.get(key)
-        if entry is None:
-            return None
-        if entry.startswith(_PENDING):
-            found = self._find_by_text(key, entry)
-            if found is None:
-                return None
-            receipt = self._receipt(found)
-            self._ledger[key] = receipt.external_id
-            return receipt
+        key = checked_key(idempotency_key)
+
+        def search(pending: Pending) -> PublishReceipt | None:
+            found = self._find_by_text(key, pending)
+            return None if found is None else self._receipt(found)
+
+        return self._ledger.find_published(key, search=search, fetch=self._made_item)
+
+    def _made_item(self, item_id: str, made: datetime | None) -> PublishReceipt:
+        """The receipt of an item a key made; one Douyin does not list yet counts as made
+        for :data:`LISTING_GRACE` after its creation (later it was taken down)."""
         try:
-            return self._receipt(self._item(entry))
+            return self._receipt(self._item(item_id))
         except UnknownPlatformPostError:
-            return None
+            if made is None or self._clock.now() - made >= LISTING_GRACE:
+                raise
+            return self._receipt({"item_id": item_id, "create_time": made.timestamp()})
 
     def metrics(self, external_id: str) -> MetricSnapshot:
         """Plays, likes, comments and shares (shares plus forwards) from the item data, and
@@ -398,29 +398,54 @@ class DouyinGateway:
     # --- tokens ----------------------------------------------------------------------------
 
     def _entry(self, name: str) -> str:
-        found = self._credentials.get(self._account, name)
-        if found is None:
-            raise PlatformAdapterConfigError(
-                f"the credential store has no {name!r} for {self._account!r}: store it with "
-                f"`libops credentials set {self._account} {name}`"
-            )
-        return found.reveal()
+        return required(self._credentials, "douyin", self._account, name).reveal()
 
     def _fresh_token(self, account: str) -> Token:
         """The stored access token while it is good, else a renewed one (stored too)."""
-        stored = self._credentials.get(account, "access_token")
+        stored = self._read(account, "access_token")
         until = self._stored_time(account, EXPIRES_ENTRY)
         good = until is None or self._clock.now() + timedelta(seconds=60) < until
-        if stored is not None and stored != self._refused and good:
+        with self._lock:
+            refused = self._refused
+        if stored is not None and stored != refused and good:
             return Token(stored, until)
+        return self._renew_token(account)
+
+    def _read(self, account: str, name: str) -> Secret | None:
+        """The entry as this process last renewed it, else as the store holds it."""
+        with self._lock:
+            unkept = self._unkept.get(name)
+        return Secret(unkept) if unkept is not None else self._credentials.get(account, name)
+
+    def _keep(self, account: str, name: str, value: str) -> bool:
+        """Write a renewed entry to the credential store; if the store only reads (the
+        environment), keep it for this process and say False."""
         try:
-            return self._renew_token(account)
-        except PlatformError as error:
-            self._failure = error
-            raise
+            self._credentials.set(account, name, value)
+        except ReadOnlyCredentialStoreError:
+            with self._lock:
+                self._unkept[name] = value
+            return False
+        with self._lock:
+            self._unkept.pop(name, None)
+        return True
+
+    def _keep_with_expiry(
+        self, account: str, name: str, value: str, expiry: str, until: datetime | None
+    ) -> bool:
+        """Keep a renewed token and, where it went (the store, else this process), when it
+        expires: a store never holds an expiry beside a token it did not keep."""
+        kept = self._keep(account, name, value)
+        if until is not None:
+            if kept:
+                self._keep(account, expiry, until.isoformat())
+            else:
+                with self._lock:
+                    self._unkept[expiry] = until.isoformat()
+        return kept
 
     def _stored_time(self, account: str, name: str) -> datetime | None:
-        stored = self._credentials.get(account, name)
+        stored = self._read(account, name)
         if stored is None:
             return None
         try:
@@ -431,16 +456,17 @@ class DouyinGateway:
     def _refresh_token(self, account: str) -> Secret:
         """The stored refresh token, renewed first when it runs out within
         :data:`RENEW_WITHIN` (if Douyin will not renew it, it is used as it is)."""
-        refresh = self._credentials.get(account, "refresh_token")
+        refresh = self._read(account, "refresh_token")
         if refresh is None:
             raise PlatformCredentialsError(
                 "douyin", f"no refresh token is stored for {account!r}; authorise libops again"
             )
-        until = self._stored_time(account, REFRESH_EXPIRES_ENTRY)
+        # Its expiry is stored only beside a refresh token the store kept (_renew_token): a
+        # store that could not keep a renewed one never has it, and the old one stays good.
+        stored = self._credentials.get(account, REFRESH_EXPIRES_ENTRY)
+        until = self._stored_time(account, REFRESH_EXPIRES_ENTRY) if stored else None
         if until is None or until - self._clock.now() >= RENEW_WITHIN:
             return refresh
-        if not self._store(account, REFRESH_EXPIRES_ENTRY, until.isoformat()):
-            return refresh  # a store that cannot keep the renewed one: the old one stays good
         response = self._http.send(
             "POST",
             "/oauth/renew_refresh_token/",
@@ -451,21 +477,11 @@ class DouyinGateway:
         data = response.json().get("data") if response.status_code == 200 else None
         if not isinstance(data, dict) or data.get("error_code") or not data.get("refresh_token"):
             return refresh  # not granted renew_refresh_token, or renewed 5 times already
-        renewed = Secret(str(data["refresh_token"]))
-        self._credentials.set(account, "refresh_token", renewed)
+        renewed = str(data["refresh_token"])
         lifetime = _seconds(data.get("expires_in"))
-        if lifetime is not None:
-            self._store(account, REFRESH_EXPIRES_ENTRY, (self._clock.now() + lifetime).isoformat())
-        return renewed
-
-    def _store(self, account: str, name: str, value: str) -> bool:
-        """Keep ``value`` in the credential store; False if the store only reads (the
-        environment): a renewed access token then lives in this process only."""
-        try:
-            self._credentials.set(account, name, value)
-        except CredentialError:
-            return False
-        return True
+        until = None if lifetime is None else self._clock.now() + lifetime
+        self._keep_with_expiry(account, "refresh_token", renewed, REFRESH_EXPIRES_ENTRY, until)
+        return Secret(renewed)
 
     def _renew_token(self, account: str) -> Token:
         refresh = self._refresh_token(account)
@@ -494,27 +510,25 @@ class DouyinGateway:
         lifetime = _seconds(data.get("expires_in"))
         until = None if lifetime is None else self._clock.now() + lifetime
         token = str(data["access_token"])
-        if self._store(account, "access_token", token) and until is not None:
-            self._store(account, EXPIRES_ENTRY, until.isoformat())
-        if data.get("refresh_token") and data["refresh_token"] != refresh.reveal():
-            self._store(account, "refresh_token", str(data["refresh_token"]))
+        self._keep_with_expiry(account, "access_token", token, EXPIRES_ENTRY, until)
+        # Douyin may hand out a new refresh token (the old one then dies): kept at once, and
+        # its expiry only beside a refresh token the store kept.
         refresh_life = _seconds(data.get("refresh_expires_in"))
-        if refresh_life is not None:
-            refresh_until = self._clock.now() + refresh_life
-            if self._store(account, REFRESH_EXPIRES_ENTRY, refresh_until.isoformat()):
-                self._refresh_token(account)  # renewed now if it would run out before the next
-        self._refused = None
+        refresh_until = None if refresh_life is None else self._clock.now() + refresh_life
+        new_refresh = str(data.get("refresh_token") or refresh)
+        if (
+            self._keep_with_expiry(
+                account, "refresh_token", new_refresh, REFRESH_EXPIRES_ENTRY, refresh_until
+            )
+            and refresh_until is not None
+        ):
+            self._refresh_token(account)  # renewed now if it would run out before the next
+        with self._lock:
+            self._refused = None
         return Token(token, until)
 
     def _headers(self) -> dict[str, str]:
-        try:
-            token = self._tokens.get(self._account)
-        except TokenRefreshError:
-            failure, self._failure = self._failure, None
-            if failure is not None:
-                raise failure from None
-            raise
-        return {"access-token": token.reveal()}
+        return {"access-token": self._tokens.get(self._account).reveal()}
 
     def _renew(self, response: httpx.Response) -> bool:
         """After an expired-token answer: drop the token so the next call renews it."""
@@ -604,23 +618,23 @@ class DouyinGateway:
             ) from None
         return seconds if seconds >= 0 else None
 
-    def _find_by_text(self, key: str, entry: str) -> dict[str, Any] | None:
-        sent, _, fp = entry.removeprefix(_PENDING).partition("|")
-        try:
-            after = datetime.fromisoformat(sent) - _SLACK
-        except ValueError:
+    def _find_by_text(self, key: str, pending: Pending) -> dict[str, Any] | None:
+        """The item a pending create made, found in the video list by text and time."""
+        if pending.sent_at is None:
             return None
-        claimed = {v for k, v in self._ledger.items() if k != key and not v.startswith(_PENDING)}
+        claimed = self._ledger.claimed(key)
         response = self._call(
             "GET", "/api/douyin/v1/video/video_list/", params={"cursor": 0, "count": _SCANNED}
         )
-        for item in response.json()["data"].get("list") or []:
-            item_id = str(item.get("item_id"))
-            if item_id in claimed or fingerprint(str(item.get("title") or "")) != fp:
-                continue
-            if _moment(item.get("create_time"), "item time") >= after:
-                return dict(item)
-        return None
+        return match(
+            pending,
+            claimed,
+            response.json()["data"].get("list") or [],
+            id_of=lambda item: str(item.get("item_id")),
+            fingerprint_of=lambda item: fingerprint(str(item.get("title") or "")),
+            time_of=lambda item: _moment(item.get("create_time"), "item time"),
+            slack=_SLACK,
+        )
 
     def _receipt(self, item: Mapping[str, Any]) -> PublishReceipt:
         item_id = str(item.get("item_id") or "")
@@ -633,9 +647,3 @@ class DouyinGateway:
             url=url,
             published_at=_moment(item.get("create_time"), "item time"),
         )
-
-
-def _key(idempotency_key: str) -> str:
-    if not isinstance(idempotency_key, str) or not idempotency_key.strip():
-        raise InvalidValueError("an idempotency key must be non-empty text")
-    return idempotency_key

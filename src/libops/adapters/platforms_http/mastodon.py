@@ -22,12 +22,16 @@ from libops.adapters.clock import SystemClock
 from libops.adapters.platforms_http._credentials import reader
 from libops.adapters.platforms_http._http import (
     HttpExchange,
+    HttpGateway,
     HttpRetry,
     Sleep,
     TokenProvider,
+    check_variant,
+    checked_key,
     default_sleep,
     error_text,
 )
+from libops.adapters.platforms_http._ledger import PublishLedger
 from libops.domain.errors import (
     InvalidValueError,
     PlatformCredentialsError,
@@ -48,8 +52,6 @@ MASTODON_LIMITS = PlatformLimits(max_text_length=500, max_media=0)
 """A stock server's 500 characters; no attachments (this adapter uploads no media)."""
 
 _TAG = re.compile(r"<[^>]+>")
-_PENDING = "pending:"
-"""A ledger entry for a publish sent but not answered: the text's fingerprint follows."""
 _SCANNED = 40
 """How many of the account's latest statuses a look-up by text reads (Mastodon's most)."""
 
@@ -76,7 +78,7 @@ def _moment(value: Any, what: str) -> datetime:
     return moment
 
 
-class MastodonGateway:
+class MastodonGateway(HttpGateway):
     """Publishes to and reads from one Mastodon account through the server's REST API.
 
     ``base_url`` is the server (``https://mastodon.social``); ``token`` returns the
@@ -90,6 +92,8 @@ class MastodonGateway:
     it across processes and restarts). A publish sent whose answer never came is noted
     there too, and looked for among the account's 40 latest statuses by its text.
     """
+
+    PLATFORM = Platform.MASTODON
 
     supports_idempotency_key = True
 
@@ -123,7 +127,7 @@ class MastodonGateway:
         self._limits = limits
         self._visibility = visibility
         self._clock = clock or SystemClock()
-        self._ledger: MutableMapping[str, str] = {} if ledger is None else ledger
+        self._ledger = PublishLedger(ledger)
 
     ACCESS_TOKEN = "access_token"
     """The credential entry of the account's access token (``from_credentials``)."""
@@ -144,40 +148,16 @@ class MastodonGateway:
         token = reader(credentials, "mastodon", account, cls.ACCESS_TOKEN)
         return cls(base_url, token, clock=clock)
 
-    def __repr__(self) -> str:
-        return f"MastodonGateway({self._http.base_url!r})"
-
-    @property
-    def platform(self) -> Platform:
-        """Mastodon."""
-        return Platform.MASTODON
-
-    @property
-    def limits(self) -> PlatformLimits:
-        """What one status may hold through this adapter."""
-        return self._limits
-
-    def close(self) -> None:
-        """Close the HTTP connections."""
-        self._http.close()
-
     # --- the port ------------------------------------------------------------------------------
 
     def publish(self, variant: PostVariant, idempotency_key: str) -> PublishReceipt:
         """Post ``variant`` as a status; a repeat with the same key returns the same status."""
-        key = _key(idempotency_key)
-        if variant.platform is not Platform.MASTODON:
-            raise PlatformError(
-                f"a {variant.platform.value} variant cannot be posted on mastodon", retryable=False
-            )
-        problems = self._limits.violations(variant)
-        if problems:
-            raise PlatformError(f"mastodon: {'; '.join(problems)}", retryable=False)
+        key = checked_key(idempotency_key)
+        check_variant(self.PLATFORM, self._limits, variant)
         earlier = self.find_published(key)
         if earlier is not None:
             return earlier
-        if key not in self._ledger:
-            self._ledger[key] = f"{_PENDING}{_fingerprint(variant.text)}"
+        self._ledger.pending(key, _fingerprint(variant.text), self._clock.now())
         response = self._call(
             "POST",
             "/api/v1/statuses",
@@ -185,7 +165,7 @@ class MastodonGateway:
             extra={"Idempotency-Key": key},
         )
         receipt = self._receipt(response.json())
-        self._ledger[key] = receipt.external_id
+        self._ledger.made(key, receipt.external_id)
         return receipt
 
     def find_published(self, idempotency_key: str) -> PublishReceipt | None:
@@ -194,20 +174,11 @@ class MastodonGateway:
         A publish whose answer never came is looked for among the account's latest
         statuses (the same text), since Mastodon forgets the key after an hour.
         """
-        key = _key(idempotency_key)
-        entry = self._ledger.get(key)
-        if entry is None:
-            return None
-        if entry.startswith(_PENDING):
-            found = self._find_by_text(entry.removeprefix(_PENDING))
-            if found is None:
-                return None
-            self._ledger[key] = found.external_id
-            return found
-        try:
-            return self._receipt(self._status(entry))
-        except UnknownPlatformPostError:
-            return None
+        return self._ledger.find_published(
+            checked_key(idempotency_key),
+            search=lambda pending: self._find_by_text(pending.fingerprint),
+            fetch=lambda status_id, _at: self._receipt(self._status(status_id)),
+        )
 
     def metrics(self, external_id: str) -> MetricSnapshot:
         """The status's favourites, replies and boosts now (Mastodon reports no reach)."""
@@ -304,12 +275,6 @@ class MastodonGateway:
             raise PlatformError(
                 f"mastodon sent a status without {error}", retryable=False
             ) from error
-
-
-def _key(idempotency_key: str) -> str:
-    if not isinstance(idempotency_key, str) or not idempotency_key.strip():
-        raise InvalidValueError("an idempotency key must be non-empty text")
-    return idempotency_key
 
 
 def _segment(external_id: str) -> str:

@@ -41,15 +41,20 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from libops.adapters.clock import SystemClock
-from libops.adapters.credentials import Token, TokenCache, lookup
+from libops.adapters.credentials import Token, TokenCache
+from libops.adapters.platforms_http._credentials import CredentialChain, reader, required
 from libops.adapters.platforms_http._http import (
     HttpExchange,
+    HttpGateway,
     HttpRetry,
     Sleep,
     TokenProvider,
+    check_variant,
+    checked_key,
     default_sleep,
 )
 from libops.domain.errors import (
+    CredentialError,
     InvalidValueError,
     PlatformAdapterConfigError,
     PlatformApiAccessError,
@@ -58,8 +63,6 @@ from libops.domain.errors import (
     PlatformPublicationFailedError,
     PlatformRateLimitedError,
     PlatformRejectedError,
-    TokenRefreshError,
-    UnknownCredentialError,
     UnknownPlatformPostError,
 )
 from libops.domain.ports import Clock, Comment, CredentialStore, Secret
@@ -164,12 +167,6 @@ def msgid_of(url: str) -> tuple[str, int] | None:
     return mid, int(idx)
 
 
-def _key(idempotency_key: str) -> str:
-    if not isinstance(idempotency_key, str) or not idempotency_key.strip():
-        raise InvalidValueError("an idempotency key must be non-empty text")
-    return idempotency_key
-
-
 def _article_id(external_id: str) -> str:
     if not isinstance(external_id, str) or not external_id.strip():
         raise InvalidValueError("a WeChat article id must be non-empty text")
@@ -196,7 +193,7 @@ def _ratio(value: Any) -> Decimal | None:
     return number / 100 if number > 1 else number
 
 
-class WeChatGateway:
+class WeChatGateway(HttpGateway):
     """Publishes to and reads from one WeChat Official Account through its HTTP API.
 
     ``base_url`` is ``https://api.weixin.qq.com``; ``appid`` the account's AppID and
@@ -212,6 +209,8 @@ class WeChatGateway:
     among the latest 100 publications. ``publish_wait`` bounds how long ``publish`` polls a
     publication that is still being published before it gives up, retryably.
     """
+
+    PLATFORM = Platform.WECHAT
 
     supports_idempotency_key = False
 
@@ -251,9 +250,10 @@ class WeChatGateway:
             "wechat",
             base_url,
             timeout=timeout,
-            retry=HttpRetry(attempts=1),  # one request per call; the loop below retries
+            retry=self._retry,
             sleep=sleep,
             transport=transport,
+            seed=seed,
         )
         self._appid = appid
         self._secret = secret
@@ -268,7 +268,6 @@ class WeChatGateway:
         self._ledger: MutableMapping[str, str] = {} if ledger is None else ledger
         self._articles: dict[str, tuple[str, datetime]] = {}  # article id -> url, published
         self._refused: Secret | None = None
-        self._refusal: PlatformError | None = None
         self._tokens = TokenCache(self._fetch_token, clock=self._clock)
         self._lock = threading.Lock()
 
@@ -286,39 +285,13 @@ class WeChatGateway:
         and ``app_secret`` of ``account`` (``wechat`` by default, or ``wechat/<name>`` for
         one of several accounts); the first of several stores that holds one wins. The
         secret is read again whenever a token is fetched, so a rotation takes effect."""
-        stores: list[CredentialStore] = (
-            list(credentials) if isinstance(credentials, Sequence) else [credentials]
-        )
-        appid = lookup(stores, account, APPID)
-        if appid is None:
-            raise UnknownCredentialError(account, APPID)
-
-        def secret() -> str:
-            found = lookup(stores, account, APP_SECRET)
-            if found is None:
-                raise UnknownCredentialError(account, APP_SECRET)
-            return found.reveal()
-
-        if lookup(stores, account, APP_SECRET) is None:
-            raise UnknownCredentialError(account, APP_SECRET)
-        return cls(base_url, appid.reveal(), secret, clock=clock, **options)
+        store = CredentialChain(credentials) if isinstance(credentials, Sequence) else credentials
+        appid = required(store, "wechat", account, APPID).reveal()
+        secret = reader(store, "wechat", account, APP_SECRET)
+        return cls(base_url, appid, secret, clock=clock, **options)
 
     def __repr__(self) -> str:
         return f"WeChatGateway({self._http.base_url!r}, {self._appid!r})"
-
-    @property
-    def platform(self) -> Platform:
-        """WeChat Official Accounts."""
-        return Platform.WECHAT
-
-    @property
-    def limits(self) -> PlatformLimits:
-        """What one article may hold through this adapter."""
-        return self._limits
-
-    def close(self) -> None:
-        """Close the HTTP connections."""
-        self._http.close()
 
     # --- the port ------------------------------------------------------------------------------
 
@@ -326,15 +299,8 @@ class WeChatGateway:
         """Draft, submit and poll the article until it is out; after an earlier attempt
         with the same key (in the ledger) the article it made, if any, is returned instead.
         Ask :meth:`find_published` first when the ledger is not shared (libops does)."""
-        key = _key(idempotency_key)
-        if variant.platform is not Platform.WECHAT:
-            raise PlatformError(
-                f"a {variant.platform.value} variant cannot be published on wechat",
-                retryable=False,
-            )
-        problems = self._limits.violations(variant)
-        if problems:
-            raise PlatformError(f"wechat: {'; '.join(problems)}", retryable=False)
+        key = checked_key(idempotency_key)
+        check_variant(self.PLATFORM, self._limits, variant, verb="published")
         mark = fingerprint(key)
         title, content = article_html(variant, mark)
         if len(content) >= CONTENT_MAX:
@@ -366,7 +332,7 @@ class WeChatGateway:
         """The article published with the key, if it is out: from the ledger (checked with
         ``freepublish/getarticle``), its publish job, or its fingerprint among the latest
         publications."""
-        key = _key(idempotency_key)
+        key = checked_key(idempotency_key)
         entry = self._entry(key)
         if "article_id" in entry:
             if self._article_gone(entry["article_id"]):
@@ -793,61 +759,66 @@ class WeChatGateway:
         authorised: bool = True,
     ) -> dict[str, Any]:
         """One API call: its JSON body when ``errcode`` is 0 (or in ``allow``), retrying -1,
-        45009/45011, 5xx, 429 and timeouts with jittered backoff, renewing the token once."""
-        renewed = False
-        attempt = 0
-        while True:
-            attempt += 1
-            if attempt > 1 and before_retry is not None:
-                found = before_retry()
-                if found is not None:
-                    return found
-            failure: PlatformError
-            retry_after: float | None = None
+        45009/45011, 5xx, 429 and timeouts with jittered backoff, renewing the token once
+        (the exchange's retry loop; WeChat's codes come in HTTP 200 answers)."""
+        sent: list[Secret | None] = []  # the token of each attempt, the last one last
+        retried: list[dict[str, Any] | None] = []  # what each look-up before a repeat found
+
+        def params() -> dict[str, str] | None:
             token = self._token() if authorised else None
-            params = {"access_token": token.reveal()} if token is not None else None
-            try:
-                response = self._http.send(
-                    "POST",
-                    path,
-                    headers=lambda: {"Content-Type": "application/json; charset=utf-8"},
-                    json=dict(body),
-                    params=params,
-                )
-            except PlatformRateLimitedError as limited:  # an HTTP 429, with its Retry-After
-                failure, retry_after = limited, limited.retry_after
-            except PlatformError as error:
-                if not error.retryable:
-                    raise
-                failure = error
-            else:
-                data = self._json(response, path)
-                code = data.get("errcode", 0)
-                if not isinstance(code, int):
-                    raise PlatformError(f"wechat sent a bad errcode {code!r}", retryable=True)
-                if code == 0 or code in allow:
-                    if attempt > 1:
-                        data["_retried"] = True
-                    return data
-                words = str(data.get("errmsg") or "")
-                if code in EXPIRED_TOKEN and token is not None and not renewed:
-                    renewed = True
-                    self._refused = token
-                    self._tokens.invalidate(self._account, token)
-                    attempt -= 1
-                    continue
-                if code in _BUSY:
-                    failure = PlatformError(
-                        f"wechat is busy (-1 {words}) answering {path}", retryable=True
-                    )
-                elif code in _QUOTA:
-                    failure = PlatformRateLimitedError("wechat", _quota_wait(code, self._clock))
-                else:
-                    raise self._refusal_for(code, words, path, publishing, statistics)
-            wait = self._retry.delay(attempt, retry_after, self._rng)
-            if wait is None:
-                raise failure
-            self._sleep(wait)
+            sent.append(token)
+            return None if token is None else {"access_token": token.reveal()}
+
+        def classify(response: httpx.Response) -> int | PlatformError | None:
+            if response.status_code >= 300:
+                return None  # the HTTP status says it
+            code = self._json(response, path).get("errcode", 0)
+            if not isinstance(code, int):
+                raise PlatformError(f"wechat sent a bad errcode {code!r}", retryable=True)
+            if code == 0 or code in allow:
+                return None
+            if code in EXPIRED_TOKEN:
+                return 401
+            if code in _BUSY:
+                words = str(response.json().get("errmsg") or "")
+                return PlatformError(f"wechat is busy (-1 {words}) answering {path}")
+            if code in _QUOTA:
+                return PlatformRateLimitedError("wechat", _quota_wait(code, self._clock))
+            return 400
+
+        def renew(response: httpx.Response) -> bool:
+            token = sent[-1]
+            if token is None or response.status_code >= 300:
+                return False  # a real HTTP 4xx is refused as it is
+            with self._lock:
+                self._refused = token
+            self._tokens.invalidate(self._account, token)
+            return True
+
+        def look_up() -> httpx.Response | None:
+            retried.append(None if before_retry is None else before_retry())
+            return None if retried[-1] is None else httpx.Response(200)
+
+        response = self._http.send(
+            "POST",
+            path,
+            headers=lambda: {"Content-Type": "application/json; charset=utf-8"},
+            json=dict(body),
+            params=params,
+            renew=renew,
+            before_retry=look_up,
+            classify=classify,
+        )
+        if retried and retried[-1] is not None:
+            return retried[-1]  # a repeat's look-up found it done
+        data = self._json(response, path)
+        code = data.get("errcode", 0)
+        if code == 0 or code in allow:
+            if retried:
+                data["_retried"] = True
+            return data
+        words = str(data.get("errmsg") or "")
+        raise self._refusal_for(code, words, path, publishing, statistics)
 
     @property
     def _account(self) -> str:
@@ -867,10 +838,7 @@ class WeChatGateway:
     def _token(self) -> Secret:
         try:
             return self._tokens.get(self._account)
-        except TokenRefreshError as failed:
-            refusal, self._refusal = self._refusal, None
-            if refusal is not None:
-                raise refusal from None
+        except CredentialError as failed:  # the secret is not stored, or its reader failed
             raise PlatformCredentialsError(
                 "wechat",
                 f"no access token could be fetched ({failed}); check the account's appid and "
@@ -879,16 +847,15 @@ class WeChatGateway:
 
     def _fetch_token(self, _account: str) -> Token:
         """A token from ``/cgi-bin/stable_token``; forced anew when WeChat refused the one
-        the normal mode gives (it returns the same token while it is valid)."""
-        self._refusal = None
-        try:
-            token = self._stable_token(force=False)
-            if self._refused is not None and token.value == self._refused:
-                token = self._stable_token(force=True)
-        except PlatformError as error:
-            self._refusal = error
-            raise
-        self._refused = None
+        the normal mode gives (it returns the same token while it is valid). WeChat's
+        refusal reaches the caller as it is (the token cache lets it through)."""
+        with self._lock:
+            refused = self._refused
+        token = self._stable_token(force=False)
+        if refused is not None and token.value == refused:
+            token = self._stable_token(force=True)
+        with self._lock:
+            self._refused = None
         return token
 
     def _stable_token(self, *, force: bool) -> Token:

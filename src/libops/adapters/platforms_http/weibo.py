@@ -26,13 +26,18 @@ from urllib.parse import urlsplit
 import httpx
 
 from libops.adapters.clock import SystemClock
+from libops.adapters.platforms_http._credentials import required
 from libops.adapters.platforms_http._http import (
     HttpExchange,
+    HttpGateway,
     HttpRetry,
     Sleep,
     TokenProvider,
+    check_platform,
+    checked_key,
     default_sleep,
 )
+from libops.adapters.platforms_http._ledger import Pending, PublishLedger, match
 from libops.domain.errors import (
     InvalidValueError,
     PlatformAdapterConfigError,
@@ -63,7 +68,6 @@ NO_SUCH_STATUS: Final = 20101
 """Weibo's "target weibo does not exist"."""
 REPEAT_CONTENT: Final = 20019
 
-_PENDING: Final = "pending:"
 _SCANNED: Final = 100
 """How many of the account's latest statuses a look-up by text reads (one timeline page)."""
 _SLACK: Final = timedelta(minutes=10)
@@ -151,7 +155,7 @@ def _rip(rip: str) -> str:
         ) from None
 
 
-class WeiboGateway:
+class WeiboGateway(HttpGateway):
     """Publishes to and reads from one Weibo account through ``api.weibo.com``.
 
     ``token`` returns the account's OAuth access token each time it is needed (sent in the
@@ -169,6 +173,8 @@ class WeiboGateway:
     ``ledger`` maps idempotency keys to status ids (a dict by default; pass a persistent
     mapping, such as a ``shelve``, to keep it across processes and restarts).
     """
+
+    PLATFORM = Platform.WEIBO
 
     supports_idempotency_key = False
 
@@ -204,7 +210,7 @@ class WeiboGateway:
         self._web_url = web_url.rstrip("/")
         self._limits = limits
         self._clock = clock or SystemClock()
-        self._ledger: MutableMapping[str, str] = {} if ledger is None else ledger
+        self._ledger = PublishLedger(ledger)
 
     @classmethod
     def from_credentials(
@@ -220,17 +226,7 @@ class WeiboGateway:
         ``access_token`` (read again on every call, so a rotated token is used at once),
         ``safe_domains`` (comma-separated) and ``rip``; ``safe_domains=`` and ``rip=`` in
         ``options`` win over the entries. Other ``options`` go to the constructor."""
-
-        def entry(name: str) -> str:
-            found = credentials.get(account, name)
-            if found is None:
-                raise PlatformAdapterConfigError(
-                    f"the credential store has no {name!r} for {account!r}: store it with "
-                    f"`libops credentials set {account} {name}`"
-                )
-            return found.reveal()
-
-        entry("access_token")  # present now, or refused now rather than at the first post
+        required(credentials, "weibo", account, "access_token")  # refused now, not at a post
 
         def token() -> str:
             found = credentials.get(account, "access_token")
@@ -240,48 +236,25 @@ class WeiboGateway:
                 )
             return found.reveal()
 
-        if "safe_domains" not in options:
-            options["safe_domains"] = entry("safe_domains")
-        if "rip" not in options:
-            options["rip"] = entry("rip")
+        for name in ("safe_domains", "rip"):
+            if name not in options:
+                options[name] = required(credentials, "weibo", account, name).reveal()
         return cls(base_url, token, clock=clock, **options)
-
-    def __repr__(self) -> str:
-        return f"WeiboGateway({self._http.base_url!r})"
-
-    @property
-    def platform(self) -> Platform:
-        """Weibo."""
-        return Platform.WEIBO
-
-    @property
-    def limits(self) -> PlatformLimits:
-        """What one status may hold through the share API."""
-        return self._limits
-
-    def close(self) -> None:
-        """Close the HTTP connections."""
-        self._http.close()
 
     # --- the port ------------------------------------------------------------------------------
 
     def publish(self, variant: PostVariant, idempotency_key: str) -> PublishReceipt:
         """Share ``variant`` (it must link to a safe domain); a status made earlier with the
         same key, or found in the timeline after a lost answer, is returned instead."""
-        key = _key(idempotency_key)
+        key = checked_key(idempotency_key)
         text = self._check(variant)
         earlier = self.find_published(key)
         if earlier is not None:
             return earlier
-        fp = fingerprint(text)
-        sent_at = self._clock.now()
-        entry = self._ledger.get(key)
-        if entry is None:
-            entry = f"{_PENDING}{sent_at.isoformat()}|{fp}"
-            self._ledger[key] = entry
+        pending = self._ledger.pending(key, fingerprint(text), self._clock.now())
 
         def look_up() -> httpx.Response | None:
-            found = self._find_by_text(key, entry)
+            found = self._find_by_text(key, pending)
             return None if found is None else httpx.Response(200, json=found)
 
         response = self._http.send(
@@ -295,32 +268,26 @@ class WeiboGateway:
         )
         if _code(response) == REPEAT_CONTENT:
             # Weibo refuses a repeat of the latest text: the first send may have gone out.
-            found = self._find_by_text(key, entry)
+            found = self._find_by_text(key, pending)
             if found is not None:
                 response = httpx.Response(200, json=found)
         status = self._checked(response).json()
         receipt = self._receipt(status)
-        self._ledger[key] = receipt.external_id
+        self._ledger.made(key, receipt.external_id)
         return receipt
 
     def find_published(self, idempotency_key: str) -> PublishReceipt | None:
         """The status published with the key, if it is still up; a publish whose answer was
         lost is looked for among the account's latest statuses by its text."""
-        key = _key(idempotency_key)
-        entry = self._ledger.get(key)
-        if entry is None:
-            return None
-        if entry.startswith(_PENDING):
-            found = self._find_by_text(key, entry)
-            if found is None:
-                return None
-            receipt = self._receipt(found)
-            self._ledger[key] = receipt.external_id
-            return receipt
-        try:
-            return self._receipt(self._status(entry))
-        except UnknownPlatformPostError:
-            return None
+        key = checked_key(idempotency_key)
+
+        def search(pending: Pending) -> PublishReceipt | None:
+            found = self._find_by_text(key, pending)
+            return None if found is None else self._receipt(found)
+
+        return self._ledger.find_published(
+            key, search=search, fetch=lambda status_id, _at: self._receipt(self._status(status_id))
+        )
 
     def metrics(self, external_id: str) -> MetricSnapshot:
         """Reposts, comments and attitudes (likes) now, from ``statuses/count.json``."""
@@ -374,10 +341,7 @@ class WeiboGateway:
     def _check(self, variant: PostVariant) -> str:
         """The status to share: the variant's text, with its link after it unless the text
         holds the link already; refused if the share API would refuse it."""
-        if variant.platform is not Platform.WEIBO:
-            raise PlatformError(
-                f"a {variant.platform.value} variant cannot be posted on weibo", retryable=False
-            )
+        check_platform(self.PLATFORM, variant)
         text = variant.text
         if variant.link and variant.link not in text:
             text = f"{text} {variant.link}"
@@ -449,22 +413,21 @@ class WeiboGateway:
         body: dict[str, Any] = response.json()
         return body
 
-    def _find_by_text(self, key: str, entry: str) -> dict[str, Any] | None:
+    def _find_by_text(self, key: str, pending: Pending) -> dict[str, Any] | None:
         """The status a pending publish made, found in the timeline by text and time."""
-        sent, _, fp = entry.removeprefix(_PENDING).partition("|")
-        try:
-            after = datetime.fromisoformat(sent) - _SLACK
-        except ValueError:
+        if pending.sent_at is None:
             return None
-        claimed = {v for k, v in self._ledger.items() if k != key and not v.startswith(_PENDING)}
+        claimed = self._ledger.claimed(key)
         response = self._call("GET", "/2/statuses/user_timeline.json", params={"count": _SCANNED})
-        for status in response.json().get("statuses") or []:
-            status_id = str(status.get("idstr") or status.get("id"))
-            if status_id in claimed or fingerprint(str(status.get("text") or "")) != fp:
-                continue
-            if _moment(status.get("created_at"), "status time") >= after:
-                return dict(status)
-        return None
+        return match(
+            pending,
+            claimed,
+            response.json().get("statuses") or [],
+            id_of=lambda status: str(status.get("idstr") or status.get("id")),
+            fingerprint_of=lambda status: fingerprint(str(status.get("text") or "")),
+            time_of=lambda status: _moment(status.get("created_at"), "status time"),
+            slack=_SLACK,
+        )
 
     def _receipt(self, status: Mapping[str, Any]) -> PublishReceipt:
         try:
@@ -488,12 +451,6 @@ def _count(value: Any) -> int:
         raise PlatformError(
             f"weibo sent a count that is not a number: {value!r}", retryable=False
         ) from None
-
-
-def _key(idempotency_key: str) -> str:
-    if not isinstance(idempotency_key, str) or not idempotency_key.strip():
-        raise InvalidValueError("an idempotency key must be non-empty text")
-    return idempotency_key
 
 
 def _status_id(external_id: str) -> str:

@@ -44,7 +44,10 @@ class FakeDouyin(FakeServer):
     ``capabilities`` are what the app was granted (by default the data scopes, not
     ``video.create.bind``); ``authorised_at`` is when the user authorised it (data.external
     answers are empty until the next day). :meth:`expire_tokens` ends the access tokens,
-    :meth:`expire_refresh` the refresh token too.
+    :meth:`expire_refresh` the refresh token too. ``rotate_refresh=True``: each refresh of
+    the access token also hands out a new refresh token (same expiry) and ends the old one,
+    as Douyin may. ``listing_delay``: a new item shows in ``video_list`` and ``video_data``
+    only that long after it was created (Douyin lists a fresh item late, at times).
     """
 
     def __init__(
@@ -58,6 +61,8 @@ class FakeDouyin(FakeServer):
         capabilities: frozenset[str] = frozenset((ITEM_DATA, USER_DATA)),
         authorised_at: datetime | None = None,
         followers: int = 8_000,
+        rotate_refresh: bool = False,
+        listing_delay: timedelta = timedelta(0),
     ) -> None:
         super().__init__(clock)
         self.client_key = client_key
@@ -65,6 +70,8 @@ class FakeDouyin(FakeServer):
         self.capabilities = set(capabilities)
         self.authorised_at = authorised_at or clock.now() - timedelta(days=2)
         self.followers = followers
+        self.rotate_refresh = rotate_refresh
+        self.listing_delay = listing_delay
         now = clock.now()
         self._access: dict[str, datetime] = {access_token: now + ACCESS_LIFETIME}
         self._refresh: dict[str, datetime] = {refresh_token: now + REFRESH_LIFETIME}
@@ -179,10 +186,15 @@ class FakeDouyin(FakeServer):
             f"act.{hashlib.sha256(f'{self.client_key}{self._serial}'.encode()).hexdigest()[:40]}"
         )
         self._access[token] = self.now() + ACCESS_LIFETIME
+        refresh = str(body["refresh_token"])
+        if self.rotate_refresh:
+            del self._refresh[refresh]
+            refresh = f"rft.{hashlib.sha256(f'rotate{self._serial}'.encode()).hexdigest()[:40]}"
+            self._refresh[refresh] = expires
         data = {
             "access_token": token,
             "expires_in": int(ACCESS_LIFETIME.total_seconds()),
-            "refresh_token": body["refresh_token"],
+            "refresh_token": refresh,
             "refresh_expires_in": int((expires - self.now()).total_seconds()),
             "open_id": self.open_id,
             "scope": ",".join(sorted(self.capabilities)),
@@ -258,6 +270,11 @@ class FakeDouyin(FakeServer):
         }
         return item_id
 
+    def _listed(self, item_id: str) -> bool:
+        """Whether the item shows in the list and the item data yet (``listing_delay``)."""
+        created = datetime.fromtimestamp(self._items[item_id]["create_time"], self.now().tzinfo)
+        return self.now() - created >= self.listing_delay
+
     def _view(self, item_id: str) -> Json:
         item, now = self._items[item_id], self.now()
         created = datetime.fromtimestamp(item["create_time"], now.tzinfo)
@@ -284,7 +301,7 @@ class FakeDouyin(FakeServer):
             cursor = max(0, int(request.query.get("cursor", ["0"])[0]))
         except ValueError:
             return self._error(28001007, "参数不合法: cursor/count")
-        newest = [self._view(i) for i in reversed(self._items)]
+        newest = [self._view(i) for i in reversed(self._items) if self._listed(i)]
         page = newest[cursor : cursor + count]
         return self._ok(
             {"list": page, "cursor": cursor + len(page), "has_more": cursor + count < len(newest)}
@@ -294,7 +311,7 @@ class FakeDouyin(FakeServer):
         ids = request.body.get("item_ids")
         if not isinstance(ids, list) or not ids or len(ids) > 20:
             return self._error(28001007, "参数不合法: item_ids")
-        known = [str(i) for i in ids if str(i) in self._items]
+        known = [str(i) for i in ids if str(i) in self._items and self._listed(str(i))]
         if not known:
             return self._error(28001007, "参数不合法: item_ids 不存在")
         return self._ok({"list": [self._view(i) for i in known]})

@@ -23,7 +23,6 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Final
-from urllib.parse import urlsplit
 from uuid import UUID
 
 import attrs
@@ -61,7 +60,7 @@ from libops.domain.errors import (
 from libops.domain.permissions import authorize
 from libops.domain.platforms import profile_of, registered_ids
 from libops.domain.ports import PlatformGateway
-from libops.domain.post import MetricOutcome, PlatformStatus, Post
+from libops.domain.post import MetricOutcome, PlatformStatus, Post, web_address
 from libops.domain.values import (
     Actor,
     MetricSnapshot,
@@ -238,10 +237,10 @@ def _manual_url(value: object) -> str:
             "a post published by hand is recorded with its address on the platform "
             f"(an http or https URL), not {value!r}"
         )
-    url = value.strip()
-    parts = urlsplit(url) if len(url) <= 2000 and url.isprintable() and " " not in url else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        shown = url if len(url) <= 200 else url[:200] + "..."
+    url = web_address(value)
+    if url is None:
+        text = value.strip()
+        shown = text if len(text) <= 200 else text[:200] + "..."
         raise ManualPublicationUrlError(
             f"{shown!r} is not the address of a published post: it must be an http or https "
             "URL with a host (copy it from the browser's address bar)"

@@ -215,13 +215,30 @@ TAKE_DOWN_NOTE_MAX: Final = 2000
 """The longest note confirming a take-down by hand, in characters."""
 
 
+WEB_ADDRESS_MAX: Final = 2_000
+"""The longest web address a post's record holds (a publication's, a take-down's)."""
+
+
+def web_address(value: object) -> str | None:
+    """``value`` without surrounding spaces if it is an http or https URL with a host, on
+    one line, of at most :data:`WEB_ADDRESS_MAX` characters; else None (each caller refuses
+    it with an error of its own)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > WEB_ADDRESS_MAX or not text.isprintable() or " " in text:
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # an unbalanced [ in the host, say
+        return None
+    return text if parts.scheme in ("http", "https") and parts.hostname else None
+
+
 def _take_down_url(value: object) -> str | None:
     """An http(s) address of the evidence of a take-down, or None."""
     if value is None:
         return None
-    text = value.strip() if isinstance(value, str) else ""
-    parts = urlsplit(text) if text and len(text) <= 2000 and text.isprintable() else None
-    if parts is None or " " in text or parts.scheme not in ("http", "https") or not parts.hostname:
+    text = web_address(value)
+    if text is None:
         shown = repr(value)[:200]
         raise TakeDownUrlError(
             f"a take-down is confirmed with an http or https address (or none), not {shown}"

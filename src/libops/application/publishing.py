@@ -45,6 +45,7 @@ from libops.application.posts import (
     posts_with_open_take_downs,
     take_down_gateway,
 )
+from libops.application.queries import Queries, queries_of
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.claim import PublishClaim
 from libops.domain.errors import (
@@ -422,6 +423,9 @@ class PublishingService(Executes):
     void_metrics = command_method(VoidMetrics)
     record_manual_publication = command_method(RecordManualPublication)
 
+    queries: Queries | None = None
+    """The store's lists, where open take-downs are found (set by :class:`~libops.LibOps`)."""
+
     def handoff(self, actor: Actor, post_id: UUID | str, platform: Platform | str) -> Handoff:
         """The approved variant of a post for staff to publish by hand on ``platform``.
 
@@ -608,8 +612,7 @@ class PublishingService(Executes):
         """
         authorize(actor, "post.take_down")
         outcomes: list[TakeDownOutcome] = []
-        for post_id in posts_with_open_take_downs(self._app):
-            post = self._load(post_id)
+        for post in posts_with_open_take_downs(queries_of(self.queries), self._load):
             for take_down in post.open_take_downs():
                 outcomes.append(self._take_down_one(actor, post, take_down.platform))
         return outcomes

@@ -199,6 +199,8 @@ class TakeDown:
     """Who confirmed taking it down by hand (None: taken down through the gateway)."""
     note: str | None = None
     url: str | None = None
+    requested_at: datetime | None = None
+    """When it was requested (the time of its ``TakeDownRequested`` event)."""
 
     @property
     def open(self) -> bool:
@@ -1494,8 +1496,11 @@ class Post(Aggregate):
         external_id: str,
         by_hand: bool,
         reason: str,
+        timestamp: datetime | None = None,  # the event's own time (eventsourcing passes it)
     ) -> None:
-        self._take_downs[platform] = TakeDown(platform, external_id, by_hand, reason)
+        self._take_downs[platform] = TakeDown(
+            platform, external_id, by_hand, reason, requested_at=timestamp
+        )
         self.status = PostStatus.RETRACTING
 
     def _open_take_down(self, platform: Platform | str, action: str) -> TakeDown:

@@ -196,7 +196,7 @@ class LibOps:
         self.users = UserService(self.bus)
         # Lists from the indexed listings (docs/queries.md): ops.posts.list(...) and others.
         self.queries = Queries(self, deps)
-        self.posts.queries = self.campaigns.queries = self.queries
+        self.posts.queries = self.campaigns.queries = self.publishing.queries = self.queries
         self.questions.queries = self.budgets.queries = self.queries
         # Content briefs, from need to draft (docs/briefs.md).
         self.briefs = BriefService(self.bus)

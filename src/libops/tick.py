@@ -429,7 +429,7 @@ def _http_gateway(
     host = parts.hostname
     if not host:
         raise InvalidValueError(f"the gateway URL in {spec!r} names no host")
-    if parts.scheme == "http" and not _loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         raise InvalidValueError(
             f"http:// is only for a server on this machine (127.0.0.1, ::1, localhost), not "
             f"{host!r} in {spec!r}: use https://{parts.netloc}{parts.path}"
@@ -446,7 +446,10 @@ def _http_gateway(
     return factory(base_url, credentials, clock)
 
 
-def _loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: ``localhost`` (any case), or a loopback address
+    (127.0.0.0/8, ``::1``, with or without the brackets of a URL)."""
+    host = host.strip("[]")
     if host.lower() in LOOPBACK_HOSTS:
         return True
     try:

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import tracemalloc
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from libops.domain.errors import (
 )
 from libops.domain.post import Post
 from libops.domain.values import Actor, Period, Platform, PostVariant, ReviewChecklist
+from libops.projections import Projection, ProjectionEngine, View, handles
+from libops.projections import views as views_module
 from libops.report import build_report, render_markdown
 from tests import actors
 from tests.helpers import count_events, refused
@@ -211,6 +214,88 @@ class TestSameViewsEitherPath:
         singles = list(batch.snapshot_events())
         assert all(type(e) is Post.MetricsRecorded for e in singles)
         assert singles[3].snapshot.reads == 111
+
+
+class SnapshotLog(Projection):
+    """Every snapshot event it is given, bulk batches' rows as their events."""
+
+    name = "test-snapshot-log"
+    expands = (MetricImport.BatchRecorded,)
+
+    @handles(Post.MetricsRecorded, Post.MetricsCorrected)
+    def snapshot(self, event: Post.MetricsRecorded | Post.MetricsCorrected, view: View) -> None:
+        entries = view.get("log", [])
+        kind = "corrected" if isinstance(event, Post.MetricsCorrected) else "recorded"
+        entries.append([kind, str(event.originator_id), event.snapshot.reads])
+        view.put("log", entries)
+
+
+class OtherSnapshotLog(SnapshotLog):
+    name = "test-other-snapshot-log"
+
+
+class SinglesOnly(Projection):
+    """Handles snapshot events without expanding batches: it never reads a batch."""
+
+    name = "test-singles-only"
+
+    @handles(Post.MetricsRecorded, Post.MetricsCorrected)
+    def snapshot(self, event: Any, view: View) -> None:
+        view.increment("seen")
+
+
+class TestExpandedBatches:
+    """A projection that expands bulk batches is given each row as the snapshot event it
+    stands for; the engine expands each batch once, for every such projection."""
+
+    def test_rows_as_events_once_per_batch(
+        self,
+        store_url: str,
+        later: ManualClock,
+        admin: Actor,
+        tmp_path: Path,
+        mapping: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        daily = _csv(tmp_path / "daily.csv", daily_rows(4, 6))
+        with LibOps.open("memory://", clock=later, migrate=True) as ordinary:
+            labels = known_posts(ordinary, admin, tmp_path, mapping, 4)
+            ordinary.imports.run(admin, daily, mapping=mapping)
+            with ProjectionEngine(ordinary, [SnapshotLog()]) as engine:
+                engine.run()
+                expected = [
+                    [kind, labels[UUID(post)], reads]
+                    for kind, post, reads in engine.get(SnapshotLog.name, "log")
+                ]
+        assert [kind for kind, _, _ in expected].count("corrected") == 1
+        topic = MetricImport.BatchRecorded.TOPIC
+        stands_for, expand = views_module.EXPANDED[topic]
+        expanded: list[Any] = []
+
+        def counting(batch: Any) -> Iterable[tuple[str, Any]]:
+            expanded.append(batch)
+            return expand(batch)
+
+        monkeypatch.setitem(views_module.EXPANDED, topic, (stands_for, counting))
+        with LibOps.open(store_url, clock=later, migrate=True) as bulk:
+            labels = known_posts(bulk, admin, tmp_path, mapping, 4)
+            report = bulk.imports.run_bulk(admin, daily, mapping=mapping, batch_rows=7)
+            projections = [SnapshotLog(), OtherSnapshotLog(), SinglesOnly()]
+            with ProjectionEngine(bulk, projections) as engine:
+                reports = engine.run()
+                logs = [
+                    [[kind, labels[UUID(post)], n] for kind, post, n in engine.get(name, "log")]
+                    for name in (SnapshotLog.name, OtherSnapshotLog.name)
+                ]
+                singles = engine.get(SinglesOnly.name, "seen")
+        # The same snapshots as the ordinary path (which records them in another order).
+        assert sorted(logs[0]) == sorted(expected)
+        assert logs[1] == logs[0]
+        assert len(expected) == 4 + report.recorded + report.corrected
+        assert len(expanded) == report.batches == 4
+        assert singles == 4  # the totals only: the batches are not its to read
+        assert reports[SnapshotLog.name].applied == 4 + report.batches
+        assert reports[SinglesOnly.name].applied == 4
 
 
 class TestReimports:

@@ -72,7 +72,16 @@ def test_handoff_then_record(
 
 @pytest.mark.parametrize(
     "url",
-    ["", "weibo.com/123", "ftp://weibo.com/x", "https://", "javascript:alert(1)", "http://a b/c"],
+    [
+        "",
+        "weibo.com/123",
+        "ftp://weibo.com/x",
+        "https://",
+        "javascript:alert(1)",
+        "http://a b/c",
+        "http://[::1/x",  # an unbalanced bracket: urlsplit itself refuses it
+        "https://weibo.com/" + "x" * 2_000,
+    ],
 )
 def test_bad_url_records_nothing(
     hand: LibOps, planner: Actor, reviewer: Actor, admin: Actor, url: str

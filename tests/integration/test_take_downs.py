@@ -320,6 +320,50 @@ class TestRetractingALivePost:
         assert world.ops.publishing.collect_metrics(tech, post_id) == []
 
 
+class TestOpenTakeDowns:
+    def test_only_open_ones_in_the_order_requested_each_post_loaded_once(
+        self,
+        world: World,
+        planner: Actor,
+        reviewer: Actor,
+        admin: Actor,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """Three posts retracted one after another, by hand on Weibo: the one confirmed
+        since is not read at all; the others come in the order their take-downs were
+        requested, each post loaded once, with when it was requested."""
+        ops, clock = world.ops, world.rig.clock
+        posts = [world.published(planner, reviewer, admin, Platform.WEIBO) for _ in range(3)]
+        requested = {}
+        for post_id in (posts[2], posts[0], posts[1]):
+            clock.advance(timedelta(minutes=5))
+            ops.posts.retract(admin, post_id, "withdrawn")
+            requested[post_id] = clock.now()
+        ops.posts.confirm_take_down(admin, posts[0], "weibo", note="deleted by hand")
+        loaded: list[UUID] = []
+        load = ops.app.load
+
+        def counting(cls: Any, aggregate_id: Any) -> Any:
+            loaded.append(UUID(str(aggregate_id)))
+            return load(cls, aggregate_id)
+
+        monkeypatch.setattr(ops.app, "load", counting)
+        found = ops.posts.open_take_downs()
+        assert [post_id for post_id, _ in found] == [posts[2], posts[1]]
+        assert [t.requested_at for _, t in found] == [requested[posts[2]], requested[posts[1]]]
+        assert sorted(loaded) == sorted([posts[2], posts[1]])  # never the confirmed one
+        loaded.clear()
+        outcomes = ops.publishing.take_down_pending(admin)
+        assert [(o.post_id, o.state.value) for o in outcomes] == [
+            (posts[2], "by hand"),
+            (posts[1], "by hand"),
+        ]
+        assert sorted(loaded) == sorted([posts[2], posts[1]])
+        retracting = ops.posts.retracting()
+        assert [post.id for post in retracting] == [posts[2], posts[1]]
+        assert all(post.title == "Book Day" for post in retracting)  # opened
+
+
 class TestSnapshots:
     def test_a_snapshot_of_a_retracting_post_reads_back_exactly(
         self, world: World, planner: Actor, reviewer: Actor, admin: Actor

@@ -35,7 +35,7 @@ from libops.domain.errors import (
 )
 from libops.domain.values import Platform, PostVariant
 from libops.testing.fakes import FakeBluesky, FakeMastodon
-from libops.tick import GATEWAYS_ENV, open_gateway
+from libops.tick import GATEWAYS_ENV, is_loopback, open_gateway
 from tests.integration.test_publishing import CHECKED
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -219,6 +219,14 @@ class TestCommandLineGatewayErrors:
             gateway = open_gateway(f"mastodon={url}", SystemClock(), store)
             assert isinstance(gateway, MastodonGateway)
             gateway.close()
+
+    def test_one_loopback_check(self) -> None:
+        """The check tick's gateways and ``libops serve --host`` share: this machine's names
+        and addresses (bracketed or not, any case), nothing else."""
+        for host in ("localhost", "LocalHost", "127.0.0.1", "127.9.9.9", "::1", "[::1]"):
+            assert is_loopback(host), host
+        for host in ("example.com", "10.0.0.1", "0.0.0.0", "::", "[::2]", "localhost.example", ""):
+            assert not is_loopback(host), host
 
 
 class TestFromCredentials:

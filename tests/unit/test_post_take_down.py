@@ -21,6 +21,7 @@ from libops.domain.errors import (
     PlatformNotTargetedError,
     TakeDownUrlError,
 )
+from libops.domain.post import web_address
 from tests.helpers import refused
 from tests.unit.test_post import NOW, approved, receipt
 
@@ -210,7 +211,7 @@ class TestRefused:
             return lambda: post.confirm_take_down(who, "weibo", note, url, now=NOW)
 
         refused(post, InvalidValueError, confirm(note=""))
-        for url in ("weibo.com/x", "mailto:a@b.cn", "https://", "http://a b", 42, ""):
+        for url in ("weibo.com/x", "mailto:a@b.cn", "https://", "http://a b", 42, "", "http://[x"):
             refused(post, TakeDownUrlError, confirm(url=url))
         refused(post, PermissionDeniedError, confirm(who=planner))
         refused(post, PermissionDeniedError, confirm(who=auditor))
@@ -224,3 +225,30 @@ class TestRefused:
         refused(post, PermissionDeniedError, lambda: post.record_taken_down(planner, "weibo", NOW))
         refused(post, PlatformNotTargetedError, lambda: post.check_can_take_down(tech, "douyin"))
         assert post.check_can_take_down(tech, "weibo").platform is Platform.WEIBO
+
+
+class TestWebAddress:
+    """The one check of a web address a post's record holds (take-downs, publications by
+    hand)."""
+
+    def test_accepts_http_and_https_with_a_host(self) -> None:
+        """An http(s) URL with a host comes back without its surrounding spaces."""
+        assert web_address(" https://weibo.com/1/x?a=b \n") == "https://weibo.com/1/x?a=b"
+        assert web_address("http://127.0.0.1:8080/p") == "http://127.0.0.1:8080/p"
+
+    def test_refuses_anything_else(self) -> None:
+        """No host, another scheme, spaces, control characters, too long, not text: None."""
+        for value in (
+            None,
+            42,
+            "",
+            "   ",
+            "weibo.com/x",
+            "ftp://weibo.com/x",
+            "https://",
+            "http://a b",
+            "http://a\tb",
+            "http://[::1/x",
+            "https://weibo.com/" + "x" * 2_000,
+        ):
+            assert web_address(value) is None, value

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from libops import LibOps
+from libops.domain.bulk import MetricImport
 from libops.domain.campaign import Campaign
 from libops.domain.errors import InvalidValueError
+from libops.domain.post import Post
+from libops.domain.values import MetricSnapshot, Platform
 from libops.projections import Projection, ProjectionEngine, View, handles
 from libops.projections import views as views_module
 from libops.projections.views import check_projection, event_topic
@@ -93,6 +97,79 @@ class TestProjectionClass:
             check_projection(Idle())
         with pytest.raises(InvalidValueError, match="not a libops Projection"):
             check_projection(object())  # type: ignore[arg-type]  # the mistake under test
+
+
+class SnapshotRows(Projection):
+    """Counts the snapshot events it is given, bulk batches' rows among them."""
+
+    name = "snapshot-rows"
+    expands = (MetricImport.BatchRecorded,)
+
+    @handles(Post.MetricsRecorded)
+    def recorded(self, event: Any, view: View) -> None:
+        view.increment("recorded")
+
+
+class TestExpandedEvents:
+    def test_an_expanded_event_is_read_and_given_as_its_rows(self) -> None:
+        """A projection that expands bulk batches reads them, and apply gives each row of one
+        to the handler of the event the row stands for."""
+        assert SnapshotRows.topics() == (
+            "libops:MetricImport.BatchRecorded",
+            "libops:Post.MetricsRecorded",
+        )
+        assert SnapshotRows.expanded_topics() == {"libops:MetricImport.BatchRecorded"}
+        recorded = Post.MetricsRecorded(
+            originator_id=uuid.uuid4(),
+            originator_version=0,
+            timestamp=datetime(2026, 3, 1, tzinfo=UTC),
+            actor_id="a",  # type: ignore[call-arg]  # eventsourcing's event constructor
+            campaign_id=None,
+            snapshot=MetricSnapshot(Platform.WEIBO, datetime(2026, 3, 1, tzinfo=UTC), reads=1),
+        )
+        corrected = Post.MetricsCorrected(
+            originator_id=uuid.uuid4(),
+            originator_version=0,
+            timestamp=datetime(2026, 3, 1, tzinfo=UTC),
+            actor_id="a",  # type: ignore[call-arg]  # eventsourcing's event constructor
+            campaign_id=None,
+            snapshot=MetricSnapshot(Platform.WEIBO, datetime(2026, 3, 1, tzinfo=UTC), reads=0),
+            lowered=("reads",),
+        )
+
+        class Batch:
+            def snapshot_events(self) -> list[Any]:
+                return [recorded, corrected, recorded]
+
+        view = view_over({})
+        SnapshotRows().apply("libops:MetricImport.BatchRecorded", Batch(), view)  # type: ignore[arg-type]  # stands in for a batch
+        assert view.changes() == {"recorded": "2"}  # the correction has no handler here
+
+    def test_bad_expansions_are_refused(self) -> None:
+        """Expanding an event that stands for no others, handling the expanded event itself,
+        or handling none of the events it stands for is refused, naming the projection."""
+
+        class NotABatch(Launches):
+            name = "not-a-batch"
+            expands = (Campaign.Launched,)
+
+        class BothWays(SnapshotRows):
+            name = "both-ways"
+
+            @handles(MetricImport.BatchRecorded)
+            def batch(self, event: Any, view: View) -> None:
+                view.increment("batches")
+
+        class NothingToGive(Launches):
+            name = "nothing-to-give"
+            expands = (MetricImport.BatchRecorded,)
+
+        check_projection(SnapshotRows())
+        with pytest.raises(InvalidValueError, match=r"'not-a-batch' expands .*stands for no"):
+            check_projection(NotABatch())
+        for projection in (BothWays(), NothingToGive()):
+            with pytest.raises(InvalidValueError, match="must handle one of the events"):
+                check_projection(projection)
 
 
 class TestEngineArguments:

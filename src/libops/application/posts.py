@@ -6,8 +6,8 @@ Every text a post is drafted or revised with is sealed under its revision's own 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from uuid import UUID
 
 import attrs
@@ -31,7 +31,7 @@ from libops.application.drafts import (
     load_post,
 )
 from libops.application.media import post_licence_findings, require_licensed
-from libops.application.queries import DEFAULT_LIMIT, Page, Queries, queries_of
+from libops.application.queries import DEFAULT_LIMIT, MAX_LIMIT, Page, Queries, queries_of
 from libops.application.review_items import defined_items
 from libops.application.sameness import (
     RecentPostTexts,
@@ -500,14 +500,29 @@ def confirm_take_down(ctx: Context, actor: Actor, command: ConfirmTakeDown) -> N
     post.confirm_take_down(actor, command.platform, command.note, command.url, now=ctx.now())
 
 
-def posts_with_open_take_downs(app: LibOpsApplication) -> list[UUID]:
-    """Every post that had a take-down requested, in the order first requested (the caller
-    keeps those with one still open)."""
-    seen: dict[UUID, None] = {}
-    for notification in app.notifications(Post.TakeDownRequested.TOPIC):
-        originator = notification.originator_id
-        seen[originator if isinstance(originator, UUID) else UUID(originator)] = None
-    return list(seen)
+def posts_with_open_take_downs(queries: Queries, load: Callable[[UUID], Post]) -> list[Post]:
+    """The posts with a take-down still open, each loaded once with ``load``, in the order
+    their take-downs were requested (at one time: by post id).
+
+    They are the posts listing's ``retracting`` rows (a post is retracting while any of its
+    take-downs is open): one range of the listing's index, caught up with the log first,
+    so only open take-downs are read, never every take-down requested so far.
+    """
+    ids: list[UUID] = []
+    cursor = None
+    while True:
+        page = queries.posts(status=PostStatus.RETRACTING, limit=MAX_LIMIT, cursor=cursor)
+        ids += [UUID(row["id"]) for row in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    posts = [post for post in map(load, ids) if post.open_take_downs()]
+    return sorted(posts, key=lambda post: (_first_requested(post), str(post.id)))
+
+
+def _first_requested(post: Post) -> datetime:
+    times = [t.requested_at for t in post.open_take_downs() if t.requested_at is not None]
+    return min(times, default=datetime.min.replace(tzinfo=UTC))
 
 
 @command("post.record_metrics")
@@ -553,11 +568,16 @@ class PostService(Executes):
     def open_take_downs(self) -> list[tuple[UUID, TakeDown]]:
         """Every take-down not done yet, as ``(post_id, take_down)``, in the order they were
         requested: the posts still live on a platform although they were retracted."""
-        found = []
-        for post_id in posts_with_open_take_downs(self._app):
-            post = self._app.load(Post, post_id)
-            found += [(post.id, take_down) for take_down in post.open_take_downs()]
-        return found
+        posts = posts_with_open_take_downs(queries_of(self.queries), self._load)
+        return [(post.id, take_down) for post in posts for take_down in post.open_take_downs()]
+
+    def retracting(self) -> list[Post]:
+        """The posts with a take-down not done yet (``post.open_take_downs()``), opened as
+        :meth:`get` opens them, in the order their take-downs were requested."""
+        return posts_with_open_take_downs(queries_of(self.queries), self.get)
+
+    def _load(self, post_id: UUID) -> Post:
+        return self._app.load(Post, post_id)
 
     @property
     def cadence(self) -> CadencePolicy:

@@ -23,7 +23,6 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Final
-from urllib.parse import urlsplit
 from uuid import UUID
 
 import attrs
@@ -46,6 +45,7 @@ from libops.application.posts import (
     posts_with_open_take_downs,
     take_down_gateway,
 )
+from libops.application.queries import Queries, queries_of
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.claim import PublishClaim
 from libops.domain.errors import (
@@ -61,7 +61,7 @@ from libops.domain.errors import (
 from libops.domain.permissions import authorize
 from libops.domain.platforms import profile_of, registered_ids
 from libops.domain.ports import PlatformGateway
-from libops.domain.post import MetricOutcome, PlatformStatus, Post
+from libops.domain.post import MetricOutcome, PlatformStatus, Post, web_address
 from libops.domain.values import (
     Actor,
     MetricSnapshot,
@@ -238,10 +238,10 @@ def _manual_url(value: object) -> str:
             "a post published by hand is recorded with its address on the platform "
             f"(an http or https URL), not {value!r}"
         )
-    url = value.strip()
-    parts = urlsplit(url) if len(url) <= 2000 and url.isprintable() and " " not in url else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        shown = url if len(url) <= 200 else url[:200] + "..."
+    url = web_address(value)
+    if url is None:
+        text = value.strip()
+        shown = text if len(text) <= 200 else text[:200] + "..."
         raise ManualPublicationUrlError(
             f"{shown!r} is not the address of a published post: it must be an http or https "
             "URL with a host (copy it from the browser's address bar)"
@@ -422,6 +422,9 @@ class PublishingService(Executes):
     publish = command_method(PublishPost)
     void_metrics = command_method(VoidMetrics)
     record_manual_publication = command_method(RecordManualPublication)
+
+    queries: Queries | None = None
+    """The store's lists, where open take-downs are found (set by :class:`~libops.LibOps`)."""
 
     def handoff(self, actor: Actor, post_id: UUID | str, platform: Platform | str) -> Handoff:
         """The approved variant of a post for staff to publish by hand on ``platform``.
@@ -609,8 +612,7 @@ class PublishingService(Executes):
         """
         authorize(actor, "post.take_down")
         outcomes: list[TakeDownOutcome] = []
-        for post_id in posts_with_open_take_downs(self._app):
-            post = self._load(post_id)
+        for post in posts_with_open_take_downs(queries_of(self.queries), self._load):
             for take_down in post.open_take_downs():
                 outcomes.append(self._take_down_one(actor, post, take_down.platform))
         return outcomes

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from uuid import UUID
 
 import typer
 from rich.text import Text
@@ -309,23 +308,23 @@ def publish_take_downs(store: StoreOption = DEFAULT_STORE, as_json: JsonOption =
     Staff take the post down on the platform, then run `libops publish confirm-take-down`."""
     with reporting_errors(store), opened(store) as ops:
         rows = []
-        for post_id, take_down in ops.posts.open_take_downs():
-            post = ops.posts.get(post_id)
-            row = _take_down_row(post, take_down)
-            requested = _requested_at(ops, post_id, take_down)
-            rows.append(
-                {
-                    "post_id": row["post_id"],
-                    "title": post.title,
-                    "platform": row["platform"],
-                    "external_id": row["external_id"],
-                    "url": row["url"],
-                    "requested_at": None if requested is None else requested.isoformat(),
-                    "by_hand": row["by_hand"],
-                    "reason": row["reason"],
-                    "error": row["error"],
-                }
-            )
+        for post in ops.posts.retracting():
+            for take_down in post.open_take_downs():
+                row = _take_down_row(post, take_down)
+                requested = take_down.requested_at
+                rows.append(
+                    {
+                        "post_id": row["post_id"],
+                        "title": post.title,
+                        "platform": row["platform"],
+                        "external_id": row["external_id"],
+                        "url": row["url"],
+                        "requested_at": None if requested is None else requested.isoformat(),
+                        "by_hand": row["by_hand"],
+                        "reason": row["reason"],
+                        "error": row["error"],
+                    }
+                )
     rows.reverse()  # newest first; a stable sort keeps those requested at once newest first
     rows.sort(key=lambda r: r["requested_at"] or "", reverse=True)
     if as_json:
@@ -350,15 +349,6 @@ def publish_take_downs(store: StoreOption = DEFAULT_STORE, as_json: JsonOption =
         "take each down on its platform, then: libops publish confirm-take-down POST_ID "
         "PLATFORM --note TEXT [--url URL] --by PERSON"
     )
-
-
-def _requested_at(ops: LibOps, post_id: UUID, take_down: TakeDown) -> datetime | None:
-    """When the take-down still open on the platform was requested (its event's time)."""
-    at = None
-    for event in ops.app.repository.event_store.get(post_id):
-        if isinstance(event, Post.TakeDownRequested) and event.platform is take_down.platform:
-            at = event.timestamp
-    return at
 
 
 @publish_app.command("confirm-take-down")

@@ -8,7 +8,6 @@ must not cross a network in clear, so it belongs behind a reverse proxy that ter
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from typing import Annotated, Final
 
@@ -23,6 +22,7 @@ from libops.cli.common import StoreOption, close_gateways, reporting_errors, std
 from libops.cli.publish_command import GatewayOption, gateways_from
 from libops.domain.errors import InvalidValueError
 from libops.http import create_app
+from libops.tick import is_loopback
 from libops.web import mount_web
 from libops.web.signoff import keep_secrets_out_of_logs
 
@@ -51,16 +51,6 @@ def app_from_environment() -> Starlette:
         mount_web(app, ops, secure_cookies=web != "plain-http")  # pages at /, beside /v1
         keep_secrets_out_of_logs()  # sign-off links carry a secret in their path
     return app
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is a loopback address (or ``localhost``)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def serve(

@@ -12,7 +12,7 @@ Events carry plain values (the day as ISO text, whole numbers), so no new stored
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Final
@@ -85,6 +85,26 @@ class FollowerPeriod:
     """The total before the first day (its total minus its change), if known."""
     end_total: int | None
     """The total on the last recorded day, if known."""
+
+    @classmethod
+    def of(
+        cls, platform: Platform, first: date, last: date, days: Sequence[FollowerDay]
+    ) -> FollowerPeriod:
+        """The figures of ``days``: the recorded days from ``first`` to ``last``, in order."""
+        start_total = None
+        if days and days[0].total is not None and days[0].change is not None:
+            start_total = days[0].total - days[0].change
+        return cls(
+            platform=platform,
+            first=first,
+            last=last,
+            days=len(days),
+            gained=sum(d.gained or 0 for d in days),
+            lost=sum(d.lost or 0 for d in days),
+            net=sum(d.change or 0 for d in days),
+            start_total=start_total,
+            end_total=next((d.total for d in reversed(days) if d.total is not None), None),
+        )
 
     @property
     def growth_rate(self) -> Decimal | None:
@@ -199,18 +219,4 @@ class AccountFollowers(Aggregate):
                 f"a period ends on or after its first day: {first.isoformat()} to "
                 f"{last.isoformat()}"
             )
-        days = self.days(first, last)
-        start_total = None
-        if days and days[0].total is not None and days[0].change is not None:
-            start_total = days[0].total - days[0].change
-        return FollowerPeriod(
-            platform=self.platform,
-            first=first,
-            last=last,
-            days=len(days),
-            gained=sum(d.gained or 0 for d in days),
-            lost=sum(d.lost or 0 for d in days),
-            net=sum(d.change or 0 for d in days),
-            start_total=start_total,
-            end_total=next((d.total for d in reversed(days) if d.total is not None), None),
-        )
+        return FollowerPeriod.of(self.platform, first, last, self.days(first, last))

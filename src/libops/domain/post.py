@@ -202,6 +202,8 @@ class TakeDown:
     """Who confirmed taking it down by hand (None: taken down through the gateway)."""
     note: str | None = None
     url: str | None = None
+    requested_at: datetime | None = None
+    """When it was requested (the time of its ``TakeDownRequested`` event)."""
 
     @property
     def open(self) -> bool:
@@ -218,13 +220,30 @@ TAKE_DOWN_NOTE_MAX: Final = 2000
 """The longest note confirming a take-down by hand, in characters."""
 
 
+WEB_ADDRESS_MAX: Final = 2_000
+"""The longest web address a post's record holds (a publication's, a take-down's)."""
+
+
+def web_address(value: object) -> str | None:
+    """``value`` without surrounding spaces if it is an http or https URL with a host, on
+    one line, of at most :data:`WEB_ADDRESS_MAX` characters; else None (each caller refuses
+    it with an error of its own)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > WEB_ADDRESS_MAX or not text.isprintable() or " " in text:
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # an unbalanced [ in the host, say
+        return None
+    return text if parts.scheme in ("http", "https") and parts.hostname else None
+
+
 def _take_down_url(value: object) -> str | None:
     """An http(s) address of the evidence of a take-down, or None."""
     if value is None:
         return None
-    text = value.strip() if isinstance(value, str) else ""
-    parts = urlsplit(text) if text and len(text) <= 2000 and text.isprintable() else None
-    if parts is None or " " in text or parts.scheme not in ("http", "https") or not parts.hostname:
+    text = web_address(value)
+    if text is None:
         shown = repr(value)[:200]
         raise TakeDownUrlError(
             f"a take-down is confirmed with an http or https address (or none), not {shown}"
@@ -1482,8 +1501,11 @@ class Post(Aggregate):
         external_id: str,
         by_hand: bool,
         reason: str,
+        timestamp: datetime | None = None,  # the event's own time (eventsourcing passes it)
     ) -> None:
-        self._take_downs[platform] = TakeDown(platform, external_id, by_hand, reason)
+        self._take_downs[platform] = TakeDown(
+            platform, external_id, by_hand, reason, requested_at=timestamp
+        )
         self.status = PostStatus.RETRACTING
 
     def _open_take_down(self, platform: Platform | str, action: str) -> TakeDown:

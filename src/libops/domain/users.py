@@ -466,12 +466,7 @@ class User(Aggregate):
         amount = training_hours(hours)
         learned = storable_text("what a training taught", learned, max_length=LEARNED_MAX)
         certificate = optional_line("a certificate reference", certificate)
-        for known in self.trainings.values():
-            if known.course.casefold() == course.casefold() and known.day == day:
-                raise DuplicateTrainingError(
-                    f"{self.login}'s training {course!r} on {day.isoformat()} is recorded "
-                    f"already (as {known.training_id})"
-                )
+        self._no_other_training(course, day)
         training_id = f"t{len(self.trainings) + 1}"
         self._record_training(
             actor_id=actor.id,
@@ -484,6 +479,20 @@ class User(Aggregate):
             certificate=certificate.strip(),
         )
         return training_id
+
+    def _no_other_training(self, course: str, day: date, *, but: str = "") -> None:
+        """Refuse a second record of one course (in any case) on one day; ``but``: the
+        record being corrected."""
+        for known in self.trainings.values():
+            if (
+                known.training_id != but
+                and known.course.casefold() == course.casefold()
+                and known.day == day
+            ):
+                raise DuplicateTrainingError(
+                    f"{self.login}'s training {course!r} on {day.isoformat()} is recorded "
+                    f"already (as {known.training_id})"
+                )
 
     @event(TrainingRecorded)
     def _record_training(
@@ -543,16 +552,7 @@ class User(Aggregate):
             raise InvalidValueError(
                 f"the correction changes nothing in {self.login}'s training {training_id}"
             )
-        for other in self.trainings.values():
-            if (
-                other.training_id != training_id
-                and other.course.casefold() == corrected.course.casefold()
-                and other.day == corrected.day
-            ):
-                raise DuplicateTrainingError(
-                    f"{self.login}'s training {corrected.course!r} on "
-                    f"{corrected.day.isoformat()} is recorded already (as {other.training_id})"
-                )
+        self._no_other_training(corrected.course, corrected.day, but=training_id)
         self._correct_training(
             actor_id=actor.id,
             training_id=training_id,

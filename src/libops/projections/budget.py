@@ -121,29 +121,13 @@ class BudgetPositionsProjection(Projection):
     @handles(Budget.Released)
     def released(self, event: Budget.Released, view: View) -> None:
         """Released money goes back to the commitment's line."""
-        held = view.get(f"commitment:{event.originator_id}:{event.reference}")
-        self._change(
-            view,
-            event.originator_id,
-            held["category"],
-            held["campaign_id"],
-            "committed",
-            -event.amount.amount,
-        )
+        self._uncommit(view, event.originator_id, event.reference, event.amount.amount)
 
     @handles(Budget.ExpenseRecorded)
     def expense(self, event: Budget.ExpenseRecorded, view: View) -> None:
         """An invoice is spent on its line; what it settles no longer counts as committed."""
         if event.settles is not None and event.settled.amount:
-            held = view.get(f"commitment:{event.originator_id}:{event.settles}")
-            self._change(
-                view,
-                event.originator_id,
-                held["category"],
-                held["campaign_id"],
-                "committed",
-                -event.settled.amount,
-            )
+            self._uncommit(view, event.originator_id, event.settles, event.settled.amount)
         self._change(
             view,
             event.originator_id,
@@ -165,6 +149,11 @@ class BudgetPositionsProjection(Projection):
                 "allocated",
                 _EXACT.subtract(change.after.amount, change.before.amount),
             )
+
+    def _uncommit(self, view: View, budget_id: UUID, reference: str, amount: Decimal) -> None:
+        """Take ``amount`` off what the commitment ``reference`` holds on its line."""
+        held = view.get(f"commitment:{budget_id}:{reference}")
+        self._change(view, budget_id, held["category"], held["campaign_id"], "committed", -amount)
 
     @staticmethod
     def _change(

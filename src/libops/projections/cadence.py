@@ -62,20 +62,10 @@ class CadenceComplianceProjection(Projection):
         platform = receipt.platform.value
         for per in CadencePeriod:
             first, last = policy.period_of(per, receipt.published_at)
-            if per is CadencePeriod.DAY:
-                key = f"day:{platform}:{first.isoformat()}"
-            else:
-                year, week, _ = first.isocalendar()
-                key = f"week:{platform}:{year}-W{week:02d}"
+            key = _period_key(per, platform, first)
             doc: dict[str, Any] | None = view.get(key)
             if doc is None:
-                doc = {
-                    "platform": platform,
-                    "per": per.value,
-                    "period_start": first.isoformat(),
-                    "period_end": last.isoformat(),
-                    "posts": 0,
-                }
+                doc = _new_period(platform, per, first, last, posts=0)
                 view.put(key, doc)
             doc["posts"] += 1
 
@@ -150,14 +140,7 @@ class CadenceComplianceProjection(Projection):
                 key, first, last = _plan_key(per, platform, due)
                 doc: dict[str, Any] | None = view.get(key)
                 if doc is None:
-                    doc = {
-                        "platform": platform,
-                        "per": per.value,
-                        "period_start": first.isoformat(),
-                        "period_end": last.isoformat(),
-                        "briefs": 0,
-                        "brief_ids": [],
-                    }
+                    doc = _new_period(platform, per, first, last, briefs=0, brief_ids=[])
                 ids = [b for b in doc["brief_ids"] if b != brief_id]
                 if step > 0:
                     ids.append(brief_id)
@@ -211,7 +194,30 @@ def _plan_key(per: CadencePeriod, platform: str, day: date) -> tuple[str, date, 
     """The plan document's key for ``day`` on ``platform``, and its period's first and last
     day (the ISO week runs Monday to Sunday)."""
     if per is CadencePeriod.DAY:
-        return f"plan:day:{platform}:{day.isoformat()}", day, day
-    monday = day - timedelta(days=day.weekday())
-    year, week, _ = monday.isocalendar()
-    return f"plan:week:{platform}:{year}-W{week:02d}", monday, monday + timedelta(days=6)
+        first = last = day
+    else:
+        first = day - timedelta(days=day.weekday())
+        last = first + timedelta(days=6)
+    return "plan:" + _period_key(per, platform, first), first, last
+
+
+def _period_key(per: CadencePeriod, platform: str, first: date) -> str:
+    """``day:<platform>:<YYYY-MM-DD>``, or ``week:<platform>:<YYYY>-W<ww>`` (the ISO week
+    starting on ``first``)."""
+    if per is CadencePeriod.DAY:
+        return f"day:{platform}:{first.isoformat()}"
+    year, week, _ = first.isocalendar()
+    return f"week:{platform}:{year}-W{week:02d}"
+
+
+def _new_period(
+    platform: str, per: CadencePeriod, first: date, last: date, **counts: Any
+) -> dict[str, Any]:
+    """A period's document before anything counts in it."""
+    return {
+        "platform": platform,
+        "per": per.value,
+        "period_start": first.isoformat(),
+        "period_end": last.isoformat(),
+        **counts,
+    }

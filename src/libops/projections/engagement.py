@@ -123,6 +123,7 @@ class EngagementProjection(Projection):
     """
 
     name = "engagement"
+    expands = (MetricImport.BatchRecorded,)  # a bulk import's rows, as snapshot events
     apply_cost = 0.9  # measured: see Projection.apply_cost
 
     @handles(Post.Drafted)
@@ -223,12 +224,6 @@ class EngagementProjection(Projection):
         doc["snapshots"] += 1
         if type(event) is Post.MetricsCorrected:
             doc["corrections"] += 1
-
-    @handles(MetricImport.BatchRecorded)
-    def metric_batch(self, event: MetricImport.BatchRecorded, view: View) -> None:
-        """A bulk import's batch: each row as the snapshot event it stands for."""
-        for single in event.snapshot_events():
-            self.metrics(single, view)
 
     @handles(Post.MetricsVoided)
     def voided(self, event: Post.MetricsVoided, view: View) -> None:

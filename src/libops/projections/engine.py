@@ -32,7 +32,14 @@ from libops.projections.ports import (
     ViewStore,
 )
 from libops.projections.reports import RunReport, merge_reports
-from libops.projections.views import Projection, View, check_projection, documents
+from libops.projections.views import (
+    EXPANDED,
+    Expansion,
+    Projection,
+    View,
+    check_projection,
+    documents,
+)
 
 DEFAULT_BATCH_SIZE: Final = 1_000
 
@@ -43,6 +50,9 @@ _TOPIC_OF: Final = operator.attrgetter("topic")
 
 STOP_CHECK: Final = 0.1
 """How often (seconds) a waiting follower checks whether it has been told to stop."""
+
+_Handler = tuple[str, Callable[[Any, View], None], View]
+"""A projection's name, its handler of one topic, and its view."""
 
 # --- the engine -------------------------------------------------------------------------
 
@@ -97,6 +107,7 @@ class ProjectionEngine:
             views = source.open_view_store()
         self._views: ViewStore = views
         self._projections = {type(p).name: p for p in chosen}
+        self._read_topics = {name: frozenset(p.topics()) for name, p in self._projections.items()}
         self._batch_size = batch_size
 
     @property
@@ -351,12 +362,27 @@ class ProjectionEngine:
         self, group: list[str], views: dict[str, View], notifications: Sequence[Notification]
     ) -> dict[str, int]:
         """Decode each notification once and give it to every projection in ``group``
-        that handles it; then let each finish the batch. Returns events applied by name."""
-        table: dict[str, list[tuple[str, Callable[[Any, View], None], View]]] = {}
+        that handles it; then let each finish the batch. Returns events applied by name.
+
+        An event that stands for others (a bulk import's batch, :data:`EXPANDED`) is
+        expanded once, and each event it stands for given to every projection that reads
+        it expanded and handles that event."""
+        table: dict[str, list[_Handler]] = {}
+        expansions: dict[str, tuple[Expansion, dict[str, list[_Handler]]]] = {}
         for name in group:
             projection = self._projections[name]
+            expanded = projection.expanded_topics()
             for topic in projection.topics():
-                table.setdefault(topic, []).append((name, projection.handler(topic), views[name]))
+                handlers = table.setdefault(topic, [])
+                if topic not in expanded:
+                    handlers.append((name, projection.handler(topic), views[name]))
+                    continue
+                stands_for, expand = EXPANDED[topic]
+                receivers = expansions.setdefault(topic, (expand, {}))[1]
+                for single in stands_for & set(projection.topics()):
+                    receivers.setdefault(single, []).append(
+                        (name, projection.handler(single), views[name])
+                    )
         to_domain_event = self._log.to_domain_event
         name = ""
         notification: Notification | None = None
@@ -366,6 +392,11 @@ class ProjectionEngine:
                 # name is read by the error note below, should a handler raise
                 for name, handler, view in table[notification.topic]:  # noqa: B007
                     handler(event, view)
+                if notification.topic in expansions:
+                    expand, receivers = expansions[notification.topic]
+                    for topic, single in expand(event):
+                        for name, handler, view in receivers.get(topic, ()):  # noqa: B007
+                            handler(single, view)
             notification = None
             for name in group:
                 self._projections[name].before_commit(views[name])
@@ -384,8 +415,9 @@ class ProjectionEngine:
             raise
         applied = dict.fromkeys(group, 0)
         for topic, count in Counter(map(_TOPIC_OF, notifications)).items():
-            for name, _, _ in table[topic]:
-                applied[name] += count
+            for name in group:
+                if topic in self._read_topics[name]:
+                    applied[name] += count
         return applied
 
     @contextmanager

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from libops.domain.followers import AccountFollowers
+from libops.domain.followers import AccountFollowers, FollowerDay, FollowerPeriod
+from libops.domain.values import to_platform
 from libops.projections.views import Projection, View, handles
 
 
@@ -56,31 +56,33 @@ def follower_period(
 ) -> dict[str, Any]:
     """The period's figures of ``platform``'s account from the ``followers`` view's documents:
     ``{"days", "gained", "lost", "net", "start_total", "end_total", "growth_rate"}``
-    (``growth_rate`` as decimal text, or None when the total before the period is unknown)."""
+    (``growth_rate`` as decimal text, or None when the total before the period is unknown),
+    summed as :meth:`AccountFollowers.period` sums them."""
+    prefix = f"day:{platform}:"
     days = sorted(
-        (doc for key, doc in documents if key.startswith(f"day:{platform}:")),
-        key=lambda doc: str(doc["day"]),
+        (
+            FollowerDay(
+                date.fromisoformat(str(doc["day"])),
+                doc["gained"],
+                doc["lost"],
+                doc["net"],
+                doc["total"],
+            )
+            for key, doc in documents
+            if key.startswith(prefix)
+        ),
+        key=lambda day: day.day,
     )
-    days = [d for d in days if first <= date.fromisoformat(str(d["day"])) <= last]
-
-    def change(doc: Mapping[str, Any]) -> int | None:
-        if doc["net"] is not None:
-            return int(doc["net"])
-        if doc["gained"] is not None and doc["lost"] is not None:
-            return int(doc["gained"]) - int(doc["lost"])
-        return None
-
-    start_total = None
-    if days and days[0]["total"] is not None and change(days[0]) is not None:
-        start_total = int(days[0]["total"]) - (change(days[0]) or 0)
-    net = sum(change(d) or 0 for d in days)
-    totals = [int(d["total"]) for d in days if d["total"] is not None]
+    figures = FollowerPeriod.of(
+        to_platform(platform), first, last, [d for d in days if first <= d.day <= last]
+    )
+    rate = figures.growth_rate
     return {
-        "days": len(days),
-        "gained": sum(int(d["gained"] or 0) for d in days),
-        "lost": sum(int(d["lost"] or 0) for d in days),
-        "net": net,
-        "start_total": start_total,
-        "end_total": totals[-1] if totals else None,
-        "growth_rate": None if not start_total else str(Decimal(net) / Decimal(start_total)),
+        "days": figures.days,
+        "gained": figures.gained,
+        "lost": figures.lost,
+        "net": figures.net,
+        "start_total": figures.start_total,
+        "end_total": figures.end_total,
+        "growth_rate": None if rate is None else str(rate),
     }

@@ -239,6 +239,7 @@ class RiskSignalsProjection(Projection):
     """
 
     name = NAME
+    expands = (MetricImport.BatchRecorded,)  # a bulk import's rows, as snapshot events
     apply_cost = 0.42  # measured: see Projection.apply_cost
 
     SPIKE_MINIMUM: ClassVar[int] = 5
@@ -730,12 +731,6 @@ class RiskSignalsProjection(Projection):
                 f"{self.ANOMALY_QUIET_DAYS} days after its last one, observed at "
                 f"{waited['last']} (the platform's snapshots are observed up to {observed}).",
             )
-
-    @handles(MetricImport.BatchRecorded)
-    def metric_batch(self, event: MetricImport.BatchRecorded, view: View) -> None:
-        """A bulk import's batch: each row as the snapshot event it stands for."""
-        for single in event.snapshot_events():
-            self.metrics(single, view)
 
     @handles(Post.MetricsVoided)
     def metrics_voided(self, event: Post.MetricsVoided, view: View) -> None:

@@ -140,17 +140,7 @@ class TeamProjection(Projection):
     @handles(User.TrainingRecorded)
     def training(self, event: User.TrainingRecorded, view: View) -> None:
         doc = self._member(view, event)
-        doc["trainings"].append(
-            {
-                "id": event.training_id,
-                "course": event.course,
-                "provider": event.provider,
-                "day": event.day,
-                "hours": str(event.hours),
-                "learned": event.learned,
-                "certificate": event.certificate,
-            }
-        )
+        doc["trainings"].append(_training(event))
         view.put(_key(event), doc)
 
     @handles(User.TrainingCorrected)
@@ -158,18 +148,7 @@ class TeamProjection(Projection):
         """A training record corrected: the record as corrected replaces it."""
         doc = self._member(view, event)
         doc["trainings"] = [
-            {
-                "id": event.training_id,
-                "course": event.course,
-                "provider": event.provider,
-                "day": event.day,
-                "hours": str(event.hours),
-                "learned": event.learned,
-                "certificate": event.certificate,
-            }
-            if t["id"] == event.training_id
-            else t
-            for t in doc["trainings"]
+            _training(event) if t["id"] == event.training_id else t for t in doc["trainings"]
         ]
         view.put(_key(event), doc)
 
@@ -190,6 +169,19 @@ class TeamProjection(Projection):
         counts = doc.setdefault(_day(event.timestamp), {})
         counts[kind] = counts.get(kind, 0) + 1
         view.put(key, doc)
+
+
+def _training(event: User.TrainingRecorded | User.TrainingCorrected) -> dict[str, Any]:
+    """A training record as the member's document holds it."""
+    return {
+        "id": event.training_id,
+        "course": event.course,
+        "provider": event.provider,
+        "day": event.day,
+        "hours": str(event.hours),
+        "learned": event.learned,
+        "certificate": event.certificate,
+    }
 
 
 def _key(event: Any) -> str:

@@ -212,6 +212,7 @@ class TopicHeatProjection(Projection):
     """Each topic's posts, engagement and reach by day, and its cooling notices."""
 
     name = NAME
+    expands = (MetricImport.BatchRecorded,)  # a bulk import's rows, as snapshot events
     apply_cost = 0.5
 
     SHARE: ClassVar[Fraction] = DEFAULT_SHARE
@@ -291,12 +292,6 @@ class TopicHeatProjection(Projection):
         self._advance(view, event.timestamp)
         snapshot: MetricSnapshot = event.snapshot
         self._grow(view, event, snapshot, _engagement(snapshot), _day(snapshot.observed_at))
-
-    @handles(MetricImport.BatchRecorded)
-    def metric_batch(self, event: MetricImport.BatchRecorded, view: View) -> None:
-        """A bulk import's batch: each row as the snapshot event it stands for."""
-        for single in event.snapshot_events():
-            self.metrics(single, view)
 
     @handles(Post.MetricsVoided)
     def voided(self, event: Post.MetricsVoided, view: View) -> None:

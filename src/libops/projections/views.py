@@ -8,7 +8,7 @@ no I/O: the engine reads the events, hands them to the projection's handlers wit
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, ClassVar, Final, TypeVar
 from uuid import UUID
@@ -16,7 +16,9 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
 
+from libops.domain.bulk import MetricImport
 from libops.domain.errors import InvalidValueError
+from libops.domain.post import Post
 
 F = TypeVar("F", bound=Callable[..., None])
 
@@ -49,6 +51,28 @@ def handles(*event_classes: type[Any]) -> Callable[[F], F]:
     return mark
 
 
+def _batch_rows(batch: MetricImport.BatchRecorded) -> Iterator[tuple[str, Any]]:
+    for single in batch.snapshot_events():
+        yield single.TOPIC, single
+
+
+Expansion = Callable[[Any], Iterable[tuple[str, Any]]]
+"""Turns an event that stands for many into those events, each with its topic."""
+
+EXPANDED: Final[Mapping[str, tuple[frozenset[str], Expansion]]] = {
+    MetricImport.BatchRecorded.TOPIC: (
+        frozenset({Post.MetricsRecorded.TOPIC, Post.MetricsCorrected.TOPIC}),
+        _batch_rows,
+    ),
+}
+"""The events that stand for many others, by topic: the topics they stand for, and how to
+expand one. A bulk import's ``MetricImport.BatchRecorded`` stands for the
+``Post.MetricsRecorded`` (or ``Post.MetricsCorrected``) event of each of its rows. A
+projection that names the batch class in :attr:`Projection.expands` reads the batches and
+is given each row as its event, so its view is the same whichever path recorded the
+snapshots; the engine expands a batch once for all such projections."""
+
+
 class Projection:
     """Subclass it: give it a ``name`` and ``@handles(...)`` methods that change the view.
 
@@ -65,7 +89,12 @@ class Projection:
     between worker processes (``engine.run(workers=N)``); the standard projections set what
     was measured for them."""
 
+    expands: ClassVar[tuple[type[Any], ...]] = ()
+    """Events that stand for many others (:data:`EXPANDED`) to read as those others: each is
+    given to the handlers of the events it stands for, never to a handler of its own."""
+
     _handlers: ClassVar[Mapping[str, str]] = {}
+    _expanded: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -74,18 +103,35 @@ class Projection:
             for topic in getattr(value, _HANDLES, ()):
                 handlers[topic] = attribute
         cls._handlers = handlers
+        cls._expanded = frozenset(event_topic(event_class) for event_class in cls.expands)
 
     @classmethod
     def topics(cls) -> tuple[str, ...]:
-        """The topics of the events this projection handles, in a stable order."""
-        return tuple(sorted(cls._handlers))
+        """The topics of the events this projection reads, in a stable order: those it
+        handles, and those it :attr:`expands`."""
+        return tuple(sorted({*cls._handlers, *cls._expanded}))
+
+    @classmethod
+    def expanded_topics(cls) -> frozenset[str]:
+        """The topics of the events this projection :attr:`expands`."""
+        return cls._expanded
 
     def apply(self, topic: str, event: DomainEventProtocol[Any], view: View) -> None:
         """Give ``event`` (stored under ``topic``) to its handler."""
-        getattr(self, self._handlers[topic])(event, view)
+        self.handler(topic)(event, view)
 
     def handler(self, topic: str) -> Callable[[Any, View], None]:
-        """The bound method that handles events stored under ``topic``."""
+        """The function that handles events stored under ``topic``: the bound method, or for
+        an expanded topic one that gives each event it stands for to its handler."""
+        if topic in self._expanded:
+            expand = EXPANDED[topic][1]
+
+            def expanded(event: Any, view: View) -> None:
+                for single_topic, single in expand(event):
+                    if single_topic in self._handlers:
+                        getattr(self, self._handlers[single_topic])(single, view)
+
+            return expanded
         method: Callable[[Any, View], None] = getattr(self, self._handlers[topic])
         return method
 
@@ -111,6 +157,18 @@ def check_projection(projection: Projection) -> None:
         raise InvalidValueError(
             f"projection {name!r} handles no events: mark a method with @handles(Event)"
         )
+    handled = set(type(projection)._handlers)
+    for topic in sorted(projection.expanded_topics()):
+        if topic not in EXPANDED:
+            raise InvalidValueError(
+                f"projection {name!r} expands {topic}, which stands for no other events "
+                f"(these do: {', '.join(sorted(EXPANDED))})"
+            )
+        if topic in handled or handled.isdisjoint(EXPANDED[topic][0]):
+            raise InvalidValueError(
+                f"projection {name!r} expands {topic}: it must handle one of the events that "
+                f"stands for ({', '.join(sorted(EXPANDED[topic][0]))}) and not {topic} itself"
+            )
 
 
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False)

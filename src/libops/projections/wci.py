@@ -144,6 +144,7 @@ class WciProjection(Projection):
     """
 
     name = "wci"
+    expands = (MetricImport.BatchRecorded,)  # a bulk import's rows, as snapshot events
     apply_cost = 0.35  # measured: see Projection.apply_cost
 
     WOW_COUNT: ClassVar[str | None] = None
@@ -180,12 +181,6 @@ class WciProjection(Projection):
         _mark_wow(doc, snapshot)
         doc["likes"] = snapshot.likes
         doc["shares"] = snapshot.shares
-
-    @handles(MetricImport.BatchRecorded)
-    def metric_batch(self, event: MetricImport.BatchRecorded, view: View) -> None:
-        """A bulk import's batch: each row as the snapshot event it stands for."""
-        for single in event.snapshot_events():
-            self.metrics(single, view)
 
     @handles(Post.MetricsVoided)
     def voided(self, event: Post.MetricsVoided, view: View) -> None:

@@ -350,10 +350,7 @@ class TestUnknownIds:
     ) -> None:
         person = browser(site, who)
         before = events(site)
-        if method == "GET":
-            answer = person.get(path)
-        else:
-            answer = person.submit(path, form, "/")
+        answer = person.get(path) if method == "GET" else person.submit(path, form, "/")
         assert answer.status_code == 404, answer.text
         assert "There is no such page." in answer.text
         assert events(site) == before

@@ -628,11 +628,11 @@ class WebApp(WebBase):
         if decision == "withdraw":
             if request.requested_by != page.person.id:
                 authorize_decision(page.person, request.kind)
-            self.budget_requests.remove(request.id)
+            self.budget_requests.claim(request.id)
             return self.budget(page, message=tr(page, "budget.withdrawn"))
         authorize_decision(page.person, request.kind)
         if decision == "decline":
-            self.budget_requests.remove(request.id)
+            self.budget_requests.claim(request.id)
             return self.budget(page, message=tr(page, "budget.declined"))
         if decision != "approve":
             raise MalformedRequestError(
@@ -650,6 +650,14 @@ class WebApp(WebBase):
                 )
             currency = self._open_budget(page)["currency"]
             money = Money(request.amount, currency)
+        except PermissionDeniedError:
+            raise
+        except LibopsError as refused:
+            return self.budget(page, error=str(refused))
+        # Decided once: the first to claim it decides; a second decision finds nothing.
+        claimed = self.budget_requests.claim(request.id)
+        key = f"web.budget_request:{request.id}"
+        try:
             if request.kind == "adjustment":
                 self.ops.budgets.change_allocation(
                     requester.actor(),
@@ -658,6 +666,7 @@ class WebApp(WebBase):
                     allocation=money,
                     reason=request.reason,
                     approver=page.person,
+                    idempotency_key=key,
                 )
             else:
                 self.ops.budgets.record_expense(
@@ -668,12 +677,16 @@ class WebApp(WebBase):
                     amount=money,
                     category=request.category,
                     override=Override(page.person, request.reason),
+                    idempotency_key=key,
                 )
-        except PermissionDeniedError:
-            raise
         except LibopsError as refused:
+            self.budget_requests.give_back(claimed)
+            if isinstance(refused, PermissionDeniedError):
+                raise
             return self.budget(page, error=str(refused))
-        self.budget_requests.remove(request.id)
+        except BaseException:
+            self.budget_requests.give_back(claimed)
+            raise
         return self.budget(page, message=tr(page, "budget.approved"))
 
     # --- risks --------------------------------------------------------------------------

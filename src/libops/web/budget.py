@@ -8,6 +8,12 @@ owner decides: a document of the view store under :data:`REQUESTS` (like the ses
 event, nothing of the budget changes). Approving runs the command as the requester with the
 approver named, through ``CommandBus.execute`` like every page; only then is anything recorded.
 A request withdrawn or declined is deleted.
+
+A request is decided once: whoever decides it first claims it, a compare-and-set on the view's
+position that takes the document away (:meth:`Requests.claim`), so a double-click or two
+owners at once, even in two server processes, cannot both approve it; an approval the budget
+refuses gives the claim back. The approval's command also carries the idempotency key
+``web.budget_request:<id>``, so even a repeat that got past the claim records nothing twice.
 """
 
 from __future__ import annotations
@@ -118,10 +124,12 @@ class Requests:
         self._views = views
         self._now = now
 
+    def _commit(self, expected: int, changes: dict[str, str | None]) -> bool:
+        return self._views.commit([ViewChanges(REQUESTS, expected, expected + 1, changes)])
+
     def _write(self, changes: dict[str, str | None]) -> None:
-        # Not a projection: its position stays 0, so the compare-and-set always holds.
-        if not self._views.commit([ViewChanges(REQUESTS, 0, 0, changes)]):
-            raise RuntimeError("the budget requests' position moved: something else writes there")
+        while not self._commit(self._views.position(REQUESTS), changes):
+            pass  # a request was added or claimed meanwhile: write at the new position
 
     def add(self, **fields: Any) -> Request:
         request = Request(id=secrets.token_hex(8), requested_at=self._now(), **fields)
@@ -138,5 +146,15 @@ class Requests:
             raise UnknownIdError("budget request", request_id)
         return Request.from_json(json.loads(text))
 
-    def remove(self, request_id: str) -> None:
-        self._views.discard(REQUESTS, [request_id])
+    def claim(self, request_id: str) -> Request:
+        """Take the request ``request_id`` away to decide it: once (a second claim, even at
+        the same time elsewhere, finds nothing: :class:`UnknownIdError`)."""
+        while True:
+            position = self._views.position(REQUESTS)
+            request = self.get(request_id)
+            if self._commit(position, {request.id: None}):
+                return request
+
+    def give_back(self, request: Request) -> None:
+        """Put a claimed request back (its approval was refused: nothing was recorded)."""
+        self._write({request.id: json.dumps(request.as_json())})

@@ -30,6 +30,7 @@ from libops.application.queries import QUESTION_STATES
 from libops.bootstrap import LibOps
 from libops.domain.budget import BudgetCategory, Override
 from libops.domain.errors import (
+    InactiveUserError,
     InvalidValueError,
     LibopsError,
     MalformedRequestError,
@@ -643,11 +644,12 @@ class WebApp(WebBase):
                 raise SelfApprovalError(
                     f"{page.person.id} cannot approve their own request; another budget owner must"
                 )
-            requester = self.ops.users.find(request.requested_by)
-            if requester is None or requester.disabled:
+            try:
+                requester = self.active_actor(request.requested_by)
+            except InactiveUserError:
                 raise SelfApprovalError(
                     tr(page, "budget.requester_gone", login=request.requested_by)
-                )
+                ) from None
             currency = self._open_budget(page)["currency"]
             money = Money(request.amount, currency)
         except PermissionDeniedError:
@@ -660,7 +662,7 @@ class WebApp(WebBase):
         try:
             if request.kind == "adjustment":
                 self.ops.budgets.change_allocation(
-                    requester.actor(),
+                    requester,
                     request.budget_id,
                     category=request.category,
                     allocation=money,
@@ -670,7 +672,7 @@ class WebApp(WebBase):
                 )
             else:
                 self.ops.budgets.record_expense(
-                    requester.actor(),
+                    requester,
                     request.budget_id,
                     vendor=request.vendor or "",
                     invoice_reference=request.invoice_reference or "",
@@ -976,7 +978,7 @@ class WebApp(WebBase):
             link = self.signoffs.find(secret)
         except MalformedRequestError as refused:
             return self.error_page(page, 410, str(refused))
-        approver = self.ops.users.get(link.login)
+        approver = self.active_actor(link.login)  # (disabled since: refused, nothing shown)
         post = self.ops.posts.get(link.post_id)
         error = None
         if page.request.method == "POST":
@@ -996,7 +998,7 @@ class WebApp(WebBase):
                 return self.error_page(page, 410, str(refused))
             try:
                 self.ops.posts.review(
-                    approver.actor(),
+                    approver,
                     link.post_id,
                     checklist,
                     approve=decision == "approve",

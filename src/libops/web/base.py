@@ -32,6 +32,7 @@ from libops.bootstrap import LibOps
 from libops.domain.errors import (
     AuthenticationError,
     CrossSiteRequestError,
+    InactiveUserError,
     LibopsError,
     LoginThrottledError,
     MalformedRequestError,
@@ -310,6 +311,8 @@ class WebBase:
             if request.method == "GET":
                 return RedirectResponse("/sign-in?next=" + request.url.path, status_code=303)
             return self.error_page(page, 401, LANGUAGES[page.lang]["signin.title"])
+        except InactiveUserError as error:
+            return self.error_page(page, 403, tr(page, "error.inactive", login=error.login))
         except CrossSiteRequestError as error:
             return self.error_page(page, 403, tr(page, "error.csrf", detail=str(error)))
         except PermissionDeniedError as error:
@@ -329,10 +332,19 @@ class WebBase:
             return self.error_page(page, 500, tr(page, "error.internal", incident=incident))
 
     def _actor(self, session: Session) -> Actor:
-        user = self.ops.users.find(session.login)
-        if user is None or user.disabled or not user.roles:
+        try:
+            return self.active_actor(session.login)
+        except InactiveUserError:
             self._views.discard("web.sessions", [session.key])
-            raise WebSessionError("the session's user is disabled or holds no role")
+            raise WebSessionError("the session's user is disabled or holds no role") from None
+
+    def active_actor(self, login: str) -> Actor:
+        """The person ``login`` as an actor, if they may still act: the one check of a
+        session, a sign-off link and a waiting budget request (:class:`InactiveUserError` when
+        the user is unknown, disabled or holds no role)."""
+        user = self.ops.users.find(login)
+        if user is None or user.disabled or not user.roles:
+            raise InactiveUserError(login)
         return user.actor()
 
     # --- signing in and out -------------------------------------------------------------

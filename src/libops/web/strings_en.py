@@ -469,4 +469,7 @@ STRINGS: Final[dict[str, str]] = {
     "tokens.secret": "The token",
     "tokens.bad_days": "{days!r} is not a number of days (1 to 366).",
     "tokens.revoked": "Token {token} of {login} revoked.",
+    # issue 16, the web app's review bugs (webfix)
+    "error.inactive": "{login} may no longer act in libops (disabled, or without a role): "
+    "nothing is done in their name.",
 }

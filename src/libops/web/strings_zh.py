@@ -456,4 +456,6 @@ STRINGS: Final[dict[str, str]] = {
     "tokens.secret": "令牌",
     "tokens.bad_days": "{days!r} 不是天数（1 到 366）。",
     "tokens.revoked": "已撤销 {login} 的令牌 {token}。",
+    # issue 16, the web app's review bugs (webfix)
+    "error.inactive": "{login} 已被停用或没有任何角色，不能再以其名义操作：未记录任何内容。",
 }

@@ -259,22 +259,43 @@ class WebBase:
         POST, its session found, its errors as pages, the security headers added.
 
         ``upload``: the form is multipart with one file (``file``), up to
-        :data:`~libops.web.imports.MAX_UPLOAD` bytes."""
+        :data:`~libops.web.imports.MAX_UPLOAD` bytes; its origin and session are checked
+        before its body is read, so a visitor's or another site's upload is never parsed
+        (its CSRF token, a field of the form, is checked once the form is read)."""
         limit = import_forms.MAX_UPLOAD if upload else MAX_FORM
 
         async def endpoint(request: Request) -> Response:
-            body = b""
+            if upload and request.method == "POST":
+                refused = await run_in_threadpool(self._admit, request, signed_in)
+                if refused is not None:
+                    return self._secured(refused)
+            chunks = bytearray()
             if request.method == "POST":
                 async for chunk in request.stream():
-                    body += chunk
-                    if len(body) > limit:
+                    chunks += chunk
+                    if len(chunks) > limit:
                         too_large = f"the form is larger than {limit} bytes"
                         return self._secured(HTMLResponse(too_large, status_code=413))
+            body = bytes(chunks)
             parsed = await read_multipart(request, body) if upload and body else None
             response = await run_in_threadpool(self._run, handler, request, body, signed_in, parsed)
             return self._secured(response)
 
         return endpoint
+
+    def _admit(self, request: Request, signed_in: bool) -> Response | None:
+        """None if a POST of ``request`` comes from this site and, if ``signed_in``, with a
+        live session; else the page refusing it."""
+        page = Page(request, {}, self.language(request))
+        try:
+            same_origin(request.headers)
+            if signed_in:
+                self._actor(
+                    self.sessions.find(request.cookies.get(self.cookie_name(SESSION_COOKIE)))
+                )
+        except LibopsError as error:
+            return self._refused(page, error)
+        return None
 
     @staticmethod
     def _secured(response: Response) -> Response:
@@ -307,29 +328,34 @@ class WebBase:
                 if request.method == "POST":
                     page.session.check_csrf(page.form.get("csrf"))
             return handler(page)
-        except WebSessionError:
+        except Exception as error:
+            return self._refused(page, error)
+
+    def _refused(self, page: Page, error: Exception) -> Response:
+        """The page answering ``error``, raised while serving ``page``."""
+        request = page.request
+        if isinstance(error, WebSessionError):
             if request.method == "GET":
                 return RedirectResponse("/sign-in?next=" + request.url.path, status_code=303)
             return self.error_page(page, 401, LANGUAGES[page.lang]["signin.title"])
-        except InactiveUserError as error:
+        if isinstance(error, InactiveUserError):
             return self.error_page(page, 403, tr(page, "error.inactive", login=error.login))
-        except CrossSiteRequestError as error:
+        if isinstance(error, CrossSiteRequestError):
             return self.error_page(page, 403, tr(page, "error.csrf", detail=str(error)))
-        except PermissionDeniedError as error:
+        if isinstance(error, PermissionDeniedError):
             roles = ", ".join(
                 tr(page, f"role.{role.value}")
                 for role in sorted(error.allowed, key=lambda role: role.value)
             )
             return self.error_page(page, 403, tr(page, "error.forbidden", roles=roles))
-        except UnknownIdError:
+        if isinstance(error, UnknownIdError):
             return self.error_page(page, 404, tr(page, "error.not_found"))
-        except LibopsError as error:
+        if isinstance(error, LibopsError):
             return self.error_page(page, 422, tr(page, "error.refused", detail=str(error)))
-        except Exception:
-            incident = uuid.uuid4().hex[:12]
-            path = signoff.redact(request.url.path)  # (a sign-off link's secret stays out)
-            log.exception("%s %s failed (incident %s)", request.method, path, incident)
-            return self.error_page(page, 500, tr(page, "error.internal", incident=incident))
+        incident = uuid.uuid4().hex[:12]
+        path = signoff.redact(request.url.path)  # (a sign-off link's secret stays out)
+        log.error("%s %s failed (incident %s)", request.method, path, incident, exc_info=error)
+        return self.error_page(page, 500, tr(page, "error.internal", incident=incident))
 
     def _actor(self, session: Session) -> Actor:
         try:

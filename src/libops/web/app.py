@@ -28,7 +28,7 @@ import libops.web.publishing as publishing
 import libops.web.report as report_forms
 from libops.application.queries import QUESTION_STATES
 from libops.bootstrap import LibOps
-from libops.domain.budget import BudgetCategory, Override
+from libops.domain.budget import Budget, BudgetCategory, Override
 from libops.domain.errors import (
     InactiveUserError,
     InvalidValueError,
@@ -550,15 +550,9 @@ class WebApp(WebBase):
         user = self.ops.users.find(login)
         return login if user is None or not user.name else f"{user.name} ({login})"
 
-    def _open_budget(self, page: Page) -> Mapping[str, Any]:
-        budget_id = page.form.get("budget_id", "")
-        found = next(
-            (b for b in self.ops.budgets.list(limit=MAX_LISTED).items if b["id"] == budget_id),
-            None,
-        )
-        if found is None:
-            raise UnknownIdError("budget", budget_id)
-        return found
+    def _open_budget(self, page: Page) -> Budget:
+        """The budget the form names (read directly: :class:`UnknownIdError` if none)."""
+        return self.ops.budgets.get(page.form.get("budget_id", ""))
 
     def record_expense(self, page: Page) -> Response:
         authorize(page.person, "budget.record_expense")
@@ -572,10 +566,10 @@ class WebApp(WebBase):
             try:
                 self.ops.budgets.record_expense(
                     page.person,
-                    chosen["id"],
+                    chosen.id,
                     vendor=vendor,
                     invoice_reference=invoice,
-                    amount=Money(spent, chosen["currency"]),
+                    amount=Money(spent, chosen.currency),
                     category=category,
                 )
             except OverspendError as over:
@@ -584,7 +578,7 @@ class WebApp(WebBase):
                 reason = budget_forms.line(form.get("reason", ""), "reason")
                 self.budget_requests.add(
                     kind="expense",
-                    budget_id=chosen["id"],
+                    budget_id=str(chosen.id),
                     requested_by=page.person.id,
                     reason=reason,
                     vendor=vendor,
@@ -606,13 +600,13 @@ class WebApp(WebBase):
         chosen = self._open_budget(page)
         form = page.form
         try:
-            if chosen["status"] != "open":
+            if chosen.is_closed:
                 raise MalformedRequestError("budget_id", tr(page, "budget.closed"))
             allocation = budget_forms.amount(form.get("allocation", ""))
-            Money(allocation, chosen["currency"])  # the currency's minor unit
+            Money(allocation, chosen.currency)  # the currency's minor unit
             self.budget_requests.add(
                 kind="adjustment",
-                budget_id=chosen["id"],
+                budget_id=str(chosen.id),
                 requested_by=page.person.id,
                 category=budget_forms.category(form.get("category", "")),
                 amount=allocation,
@@ -650,7 +644,7 @@ class WebApp(WebBase):
                 raise SelfApprovalError(
                     tr(page, "budget.requester_gone", login=request.requested_by)
                 ) from None
-            currency = self._open_budget(page)["currency"]
+            currency = self._open_budget(page).currency
             money = Money(request.amount, currency)
         except PermissionDeniedError:
             raise

@@ -32,10 +32,8 @@ from libops.domain.budget import Budget, BudgetCategory, Override
 from libops.domain.errors import (
     InactiveUserError,
     InvalidValueError,
-    LibopsError,
     MalformedRequestError,
     OverspendError,
-    PermissionDeniedError,
     SelfApprovalError,
     UnknownIdError,
 )
@@ -45,6 +43,7 @@ from libops.domain.post import PostStatus
 from libops.domain.risk import MAX_RATING as RATINGS
 from libops.domain.risk import RiskCategory, RiskLevel, level_for
 from libops.domain.values import (
+    Actor,
     ContentType,
     Format,
     Money,
@@ -64,6 +63,7 @@ from libops.web.base import (
     SECURITY_HEADERS,
     STATIC,
     Page,
+    Refused,
     WebBase,
     authorize_decision,
     duration_text,
@@ -131,18 +131,17 @@ class WebApp(WebBase):
                 copyright=page.form.get("copyright") == "on",
                 privacy=page.form.get("privacy") == "on",
             )
-            try:
-                self.ops.posts.review(
+            reviewed = self.attempt(
+                lambda: self.ops.posts.review(
                     page.person,
                     post_id,
                     checklist,
                     approve=decision == "approve",
                     comments=page.form.get("comments", ""),
                 )
-            except (PermissionDeniedError, UnknownIdError):
-                raise
-            except LibopsError as refused:
-                error = str(refused)
+            )
+            if isinstance(reviewed, Refused):
+                error = reviewed.message
             else:
                 done = "review.done_approved" if decision == "approve" else "review.done_sent_back"
                 return self.render(page, "done.html", message=tr(page, done), post_id=post_id)
@@ -192,11 +191,12 @@ class WebApp(WebBase):
                 if form.get(f"variant_{platform}", "").strip()
             ]
             submit = form.get("action") == "submit"
-            try:
+
+            def save() -> UUID:
                 if not variants:
                     raise MalformedRequestError("variants", tr(page, "post.no_variant"))
                 if post is None:
-                    new_id = self.ops.posts.draft(
+                    new_id: UUID = self.ops.posts.draft(
                         page.person,
                         title=form.get("title", ""),
                         body=form.get("body", ""),
@@ -215,13 +215,14 @@ class WebApp(WebBase):
                     )
                 if submit:
                     self.ops.posts.submit_for_review(page.person, new_id)
-            except PermissionDeniedError:
-                raise
-            except LibopsError as refused:
-                error = str(refused)
+                return new_id
+
+            saved = self.attempt(save)
+            if isinstance(saved, Refused):
+                error = saved.message
             else:
                 done = "post.submitted" if submit else "post.saved"
-                return self.render(page, "done.html", message=tr(page, done), post_id=new_id)
+                return self.render(page, "done.html", message=tr(page, done), post_id=saved)
         values = dict(page.form)
         if post is not None and page.request.method == "GET":
             values = {
@@ -302,12 +303,9 @@ class WebApp(WebBase):
     def publish_now(self, page: Page) -> Response:
         authorize(page.person, "post.publish")
         post_id, platform = self._target(page)
-        try:
-            receipt = self.ops.publishing.publish(page.person, post_id, platform)
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.publishing(page, error=str(refused))
+        receipt = self.attempt(lambda: self.ops.publishing.publish(page.person, post_id, platform))
+        if isinstance(receipt, Refused):
+            return self.publishing(page, error=receipt.message)
         name = self._platform_names(page).get(platform, platform)
         return self.publishing(
             page,
@@ -329,12 +327,9 @@ class WebApp(WebBase):
                 at = at.replace(tzinfo=self.ops.posts.cadence.zone)
         except ValueError:
             return self.publishing(page, error=tr(page, "publishing.bad_time", at=text))
-        try:
-            warnings = self.ops.posts.schedule(page.person, post_id, platform, at)
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.publishing(page, error=str(refused))
+        warnings = self.attempt(lambda: self.ops.posts.schedule(page.person, post_id, platform, at))
+        if isinstance(warnings, Refused):
+            return self.publishing(page, error=warnings.message)
         message = tr(page, "publishing.scheduled_done", at=at.strftime("%Y-%m-%d %H:%M"))
         if warnings:
             message += " " + "; ".join(str(w) for w in warnings)
@@ -346,12 +341,9 @@ class WebApp(WebBase):
         authorize(page.person, "post.retract")
         post_id = parse_id(page.form.get("post_id", ""))
         reason = page.form.get("reason", "")
-        try:
-            self.ops.posts.retract(page.person, post_id, reason)
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.publishing(page, error=str(refused))
+        retracted = self.attempt(lambda: self.ops.posts.retract(page.person, post_id, reason))
+        if isinstance(retracted, Refused):
+            return self.publishing(page, error=retracted.message)
         left = sum(1 for task in publishing.take_downs(self.ops) if task.post_id == str(post_id))
         return self.publishing(page, message=tr(page, "publishing.retracted", n=left))
 
@@ -361,14 +353,13 @@ class WebApp(WebBase):
         authorize(page.person, "post.confirm_take_down")
         post_id, platform = self._target(page)
         url = page.form.get("url", "").strip() or None
-        try:
-            self.ops.posts.confirm_take_down(
+        confirmed = self.attempt(
+            lambda: self.ops.posts.confirm_take_down(
                 page.person, post_id, platform, note=page.form.get("note", ""), url=url
             )
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.publishing(page, error=str(refused))
+        )
+        if isinstance(confirmed, Refused):
+            return self.publishing(page, error=confirmed.message)
         name = self._platform_names(page).get(platform, platform)
         return self.publishing(page, message=tr(page, "publishing.taken_down", platform=name))
 
@@ -380,18 +371,17 @@ class WebApp(WebBase):
         error = None
         if page.request.method == "POST":
             external = page.form.get("external_id", "").strip()
-            try:
-                self.ops.publishing.record_manual_publication(
+            recorded = self.attempt(
+                lambda: self.ops.publishing.record_manual_publication(
                     page.person,
                     post_id,
                     platform,
                     url=page.form.get("url", ""),
                     external_id=external or None,
                 )
-            except PermissionDeniedError:
-                raise
-            except LibopsError as refused:
-                error = str(refused)
+            )
+            if isinstance(recorded, Refused):
+                error = recorded.message
             else:
                 name = self._platform_names(page).get(platform, platform)
                 return self.publishing(page, message=tr(page, "publishing.recorded", platform=name))
@@ -459,24 +449,29 @@ class WebApp(WebBase):
         message = None
         if page.request.method == "POST":
             action = page.form.get("action")
-            try:
-                if action == "read":
-                    opened = self.ops.questions.text(
+            if action == "read":
+                opened = self.attempt(
+                    lambda: self.ops.questions.text(
                         page.person, question_id, reason=page.form.get("reason", "")
                     )
+                )
+                if isinstance(opened, Refused):
+                    error = opened.message
+                else:
                     text = opened if isinstance(opened, str) else tr(page, "question.erased")
-                elif action == "answer":
-                    self.ops.questions.answer(page.person, question_id, page.form.get("answer", ""))
+            elif action == "answer":
+                answered = self.attempt(
+                    lambda: self.ops.questions.answer(
+                        page.person, question_id, page.form.get("answer", "")
+                    )
+                )
+                if isinstance(answered, Refused):
+                    error = answered.message
+                else:
                     message = tr(page, "question.answered_done")
                     question = self.ops.questions.get(question_id)
-                else:
-                    raise MalformedRequestError(
-                        "action", f"action is read or answer, not {action!r}"
-                    )
-            except PermissionDeniedError:
-                raise
-            except LibopsError as refused:
-                error = str(refused)
+            else:
+                error = f"action is read or answer, not {action!r}"
         now = self.ops.app.clock.now()
         return self.render(
             page,
@@ -558,7 +553,8 @@ class WebApp(WebBase):
         authorize(page.person, "budget.record_expense")
         chosen = self._open_budget(page)
         form = page.form
-        try:
+
+        def record() -> str:
             vendor = budget_forms.line(form.get("vendor", ""), "vendor")
             invoice = budget_forms.line(form.get("invoice_reference", ""), "invoice reference")
             spent = budget_forms.amount(form.get("amount", ""))
@@ -586,20 +582,20 @@ class WebApp(WebBase):
                     amount=spent,
                     category=category,
                 )
-                return self.budget(
-                    page, message=tr(page, "budget.override_requested", detail=str(over))
-                )
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.budget(page, error=str(refused))
-        return self.budget(page, message=tr(page, "budget.expense_recorded"))
+                return tr(page, "budget.override_requested", detail=str(over))
+            return tr(page, "budget.expense_recorded")
+
+        done = self.attempt(record)
+        if isinstance(done, Refused):
+            return self.budget(page, error=done.message)
+        return self.budget(page, message=done)
 
     def request_adjustment(self, page: Page) -> Response:
         authorize(page.person, "budget.adjust")
         chosen = self._open_budget(page)
         form = page.form
-        try:
+
+        def ask() -> None:
             if chosen.is_closed:
                 raise MalformedRequestError("budget_id", tr(page, "budget.closed"))
             allocation = budget_forms.amount(form.get("allocation", ""))
@@ -612,8 +608,10 @@ class WebApp(WebBase):
                 amount=allocation,
                 reason=budget_forms.line(form.get("reason", ""), "reason"),
             )
-        except LibopsError as refused:
-            return self.budget(page, error=str(refused))
+
+        asked = self.attempt(ask)
+        if isinstance(asked, Refused):
+            return self.budget(page, error=asked.message)
         return self.budget(page, message=tr(page, "budget.adjustment_requested"))
 
     def decide(self, page: Page) -> Response:
@@ -633,7 +631,8 @@ class WebApp(WebBase):
             raise MalformedRequestError(
                 "decision", f"decision is approve, decline or withdraw, not {decision!r}"
             )
-        try:
+
+        def parties() -> tuple[Actor, Money]:
             if request.requested_by == page.person.id:
                 raise SelfApprovalError(
                     f"{page.person.id} cannot approve their own request; another budget owner must"
@@ -644,16 +643,17 @@ class WebApp(WebBase):
                 raise SelfApprovalError(
                     tr(page, "budget.requester_gone", login=request.requested_by)
                 ) from None
-            currency = self._open_budget(page).currency
-            money = Money(request.amount, currency)
-        except PermissionDeniedError:
-            raise
-        except LibopsError as refused:
-            return self.budget(page, error=str(refused))
+            return requester, Money(request.amount, self._open_budget(page).currency)
+
+        checked = self.attempt(parties)
+        if isinstance(checked, Refused):
+            return self.budget(page, error=checked.message)
+        requester, money = checked
         # Decided once: the first to claim it decides; a second decision finds nothing.
         claimed = self.budget_requests.claim(request.id)
         key = f"web.budget_request:{request.id}"
-        try:
+
+        def approve() -> None:
             if request.kind == "adjustment":
                 self.ops.budgets.change_allocation(
                     requester,
@@ -675,14 +675,15 @@ class WebApp(WebBase):
                     override=Override(page.person, request.reason),
                     idempotency_key=key,
                 )
-        except LibopsError as refused:
-            self.budget_requests.give_back(claimed)
-            if isinstance(refused, PermissionDeniedError):
-                raise
-            return self.budget(page, error=str(refused))
+
+        try:
+            approved = self.attempt(approve)
         except BaseException:
             self.budget_requests.give_back(claimed)
             raise
+        if isinstance(approved, Refused):
+            self.budget_requests.give_back(claimed)
+            return self.budget(page, error=approved.message)
         return self.budget(page, message=tr(page, "budget.approved"))
 
     # --- risks --------------------------------------------------------------------------
@@ -741,8 +742,8 @@ class WebApp(WebBase):
             authorize(page.person, "risk.identify_content")
         else:
             authorize(page.person, "risk.identify")
-        try:
-            self.ops.risks.identify(
+        identified = self.attempt(
+            lambda: self.ops.risks.identify(
                 page.person,
                 title=form.get("title", ""),
                 category=category,
@@ -751,28 +752,26 @@ class WebApp(WebBase):
                 owner=form.get("owner", ""),
                 description=form.get("description", ""),
             )
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.risks(page, error=str(refused))
+        )
+        if isinstance(identified, Refused):
+            return self.risks(page, error=identified.message)
         return self.risks(page, message=tr(page, "risks.identified"))
 
     def reassess_risk(self, page: Page) -> Response:
         authorize(page.person, "risk.reassess")
         form = page.form
         risk_id = parse_id(form.get("risk_id", ""), "risk")
-        try:
-            self.ops.risks.reassess(
+        reassessed = self.attempt(
+            lambda: self.ops.risks.reassess(
                 page.person,
                 risk_id,
                 likelihood=parse_rating(form.get("likelihood", ""), "likelihood"),
                 impact=parse_rating(form.get("impact", ""), "impact"),
                 reason=form.get("reason", ""),
             )
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.risks(page, error=str(refused))
+        )
+        if isinstance(reassessed, Refused):
+            return self.risks(page, error=reassessed.message)
         return self.risks(page, message=tr(page, "risks.reassessed"))
 
     # --- activity log -------------------------------------------------------------------
@@ -902,28 +901,29 @@ class WebApp(WebBase):
         except MalformedRequestError as refused:
             return self.imports(page, error=str(refused))
         try:
-            preview = self.ops.imports.preview(
-                kept.path, platform=platform, matched_only=matched_only
+            preview = self.attempt(
+                lambda: self.ops.imports.preview(
+                    kept.path, platform=platform, matched_only=matched_only
+                )
             )
-        except (PermissionDeniedError, UnknownIdError):
+        except BaseException:
             self.uploads.drop(kept.key)
             raise
-        except LibopsError as refused:
+        if isinstance(preview, Refused):
             self.uploads.drop(kept.key)
-            return self.imports(page, error=str(refused))
+            return self.imports(page, error=preview.message)
         return self.imports(page, preview=preview, upload=kept)
 
     def run_import(self, page: Page) -> Response:
         authorize(page.person, "import.apply")
         kept = self.uploads.find(page.form.get("upload", ""), page.person.id)
-        try:
-            done = self.ops.imports.run(
+        done = self.attempt(
+            lambda: self.ops.imports.run(
                 page.person, kept.path, platform=kept.platform, matched_only=kept.matched_only
             )
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.imports(page, error=str(refused))
+        )
+        if isinstance(done, Refused):
+            return self.imports(page, error=done.message)
         self.uploads.drop(kept.key)
         return self.imports(page, done=done)
 
@@ -991,16 +991,21 @@ class WebApp(WebBase):
             except MalformedRequestError as refused:
                 return self.error_page(page, 410, str(refused))
             try:
-                self.ops.posts.review(
-                    approver,
-                    link.post_id,
-                    checklist,
-                    approve=decision == "approve",
-                    comments=page.form.get("comments", ""),
+                reviewed = self.attempt(
+                    lambda: self.ops.posts.review(
+                        approver,
+                        link.post_id,
+                        checklist,
+                        approve=decision == "approve",
+                        comments=page.form.get("comments", ""),
+                    )
                 )
-            except LibopsError as refused:
+            except BaseException:
                 self.signoffs.give_back(claimed)
-                error = str(refused)
+                raise
+            if isinstance(reviewed, Refused):
+                self.signoffs.give_back(claimed)
+                error = reviewed.message
             else:
                 done = "review.done_approved" if decision == "approve" else "review.done_sent_back"
                 return self.render(page, "signoff_done.html", message=tr(page, done))
@@ -1049,29 +1054,27 @@ class WebApp(WebBase):
         days_text = page.form.get("expires_days", "").strip()
         if not (days_text.isascii() and days_text.isdigit() and len(days_text) <= 4):
             return self.tokens(page, error=tr(page, "tokens.bad_days", days=days_text[:20]))
-        try:
-            issued = self.ops.users.issue_token(
+        issued = self.attempt(
+            lambda: self.ops.users.issue_token(
                 page.person,
                 login=login,
                 roles=chosen or None,
                 expires_days=int(days_text),
                 label=page.form.get("label", ""),
             )
-        except PermissionDeniedError:
-            raise
-        except LibopsError as refused:
-            return self.tokens(page, error=str(refused))
+        )
+        if isinstance(issued, Refused):
+            return self.tokens(page, error=issued.message)
         return self.tokens(page, issued=(login, issued))
 
     def revoke_token(self, page: Page) -> Response:
         authorize(page.person, "user.add")
         login, token_id = page.form.get("login", ""), page.form.get("token_id", "")
-        try:
-            self.ops.users.revoke_token(page.person, login=login, token_id=token_id)
-        except PermissionDeniedError:
-            raise
-        except LibopsError as refused:
-            return self.tokens(page, error=str(refused))
+        revoked = self.attempt(
+            lambda: self.ops.users.revoke_token(page.person, login=login, token_id=token_id)
+        )
+        if isinstance(revoked, Refused):
+            return self.tokens(page, error=revoked.message)
         return self.tokens(page, message=tr(page, "tokens.revoked", token=token_id, login=login))
 
     def users(self, page: Page) -> Response:

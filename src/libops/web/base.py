@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from importlib import resources
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 from uuid import UUID
 
@@ -141,6 +141,15 @@ class Page:
 
 Handler = Callable[[Page], Response]
 
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Refused:
+    """What a form asked for and the record refused: the reason, for the form's page."""
+
+    message: str
+
 
 class WebBase:
     """The web app's frame over one opened store; the screens build on it."""
@@ -166,6 +175,19 @@ class WebBase:
             name: resources.files("libops.web").joinpath("static", name).read_bytes()
             for name in STATIC
         }
+
+    @staticmethod
+    def attempt(action: Callable[[], T]) -> T | Refused:
+        """``action()``, or its refusal as :class:`Refused` for the form's page to show. A
+        refusal of the person (:class:`PermissionDeniedError`: 403) or an unknown id
+        (:class:`UnknownIdError`: 404) goes on to the wrapper's error pages, as on every
+        form."""
+        try:
+            return action()
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return Refused(str(refused))
 
     def close(self) -> None:
         """Release the view-store connection and delete the uploads still waiting."""

@@ -374,5 +374,5 @@ class TestCalendarUsesTheDomainCheck:
 
         monkeypatch.setattr(CadencePolicy, "assess", counted)
         text = browser(site, "li.na").get("/calendar?week=2026-W17&platform=weibo").text
-        assert "Weibo on 2026-04-22: 3 published or scheduled, over the maximum of 2" in text
+        assert "Weibo on 2026-04-22: 3 published or scheduled, above the maximum of 2" in text
         assert asked  # every period was judged by the domain's policy

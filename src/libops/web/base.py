@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import logging
+import re
 import secrets
 import threading
 import uuid
@@ -24,9 +25,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-import libops.web.budget as budget_forms
-import libops.web.imports as import_forms
-import libops.web.signoff as signoff
 from libops.application.authentication import Authentication
 from libops.bootstrap import LibOps
 from libops.domain.errors import (
@@ -40,7 +38,8 @@ from libops.domain.errors import (
     UnknownIdError,
     WebSessionError,
 )
-from libops.domain.permissions import authorize, roles_for
+from libops.domain.permissions import roles_for
+from libops.domain.platforms import REGISTRY
 from libops.domain.risk import MAX_RATING as RATINGS
 from libops.domain.values import (
     Actor,
@@ -76,6 +75,17 @@ POSTS_PAGE: Final = 30
 
 MAX_FORM: Final = 256 * 1024
 """The largest form body read, in bytes."""
+
+MAX_UPLOAD: Final = 10 * 1024 * 1024
+"""The largest upload accepted, in bytes (larger ones: ``libops import`` or ``--bulk``)."""
+
+_SIGNOFF_SECRET: Final = re.compile(r"(/sign-off/)[A-Za-z0-9_-]+")
+
+
+def redact(path: str) -> str:
+    """``path`` with any sign-off secret in it replaced (for logs)."""
+    return _SIGNOFF_SECRET.sub(r"\1[secret]", path)
+
 
 CSP: Final = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -160,11 +170,8 @@ class WebBase:
         self._views = ops.open_view_store()
         self.sessions = Sessions(self._views, ops.app.clock.now)
         self.authentication = Authentication(ops)
-        self.budget_requests = budget_forms.Requests(self._views, ops.app.clock.now)
         self.preferences = Preferences(self._views, frozenset(LANGUAGES))
         self._report_lock = threading.Lock()  # building a report catches the views up
-        self.uploads = import_forms.Uploads(ops.app.clock.now)
-        self.signoffs = signoff.SignOffs(self._views, ops.app.clock.now)
         self.templates = Environment(
             loader=PackageLoader("libops.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -190,8 +197,7 @@ class WebBase:
             return Refused(str(refused))
 
     def close(self) -> None:
-        """Release the view-store connection and delete the uploads still waiting."""
-        self.uploads.close()
+        """Release the view-store connection (a screen with more to release adds it)."""
         self._views.close()
 
     # --- cookies and languages ----------------------------------------------------------
@@ -272,6 +278,32 @@ class WebBase:
     def error_page(self, page: Page, status: int, message: str) -> Response:
         return self.render(page, "error.html", status, message=message)
 
+    # --- what the screens share ---------------------------------------------------------
+
+    def _title(self, item: Mapping[str, Any]) -> str:
+        title = item.get("title") or {}
+        if isinstance(title, str):  # the lists give it opened (sealed titles too)
+            return title
+        if isinstance(title, Mapping) and "text" in title:
+            return str(title["text"])
+        return self.ops.posts.get(item["id"]).title
+
+    def _platform_names(self, page: Page) -> dict[str, str]:
+        return {profile.id: profile.name(page.lang) for profile in REGISTRY}
+
+    def missing(self, page: Page) -> Response:
+        """The answer to a path the web app does not have (when it is served alone)."""
+        return self.error_page(page, 404, tr(page, "error.not_found"))
+
+    async def static(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in STATIC:
+            return self._secured(Response("not found", status_code=404, media_type="text/plain"))
+        response = Response(self._static[name], media_type=STATIC[name])
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
+
     # --- the wrapper every page goes through --------------------------------------------
 
     def page(
@@ -281,10 +313,10 @@ class WebBase:
         POST, its session found, its errors as pages, the security headers added.
 
         ``upload``: the form is multipart with one file (``file``), up to
-        :data:`~libops.web.imports.MAX_UPLOAD` bytes; its origin and session are checked
+        :data:`MAX_UPLOAD` bytes; its origin and session are checked
         before its body is read, so a visitor's or another site's upload is never parsed
         (its CSRF token, a field of the form, is checked once the form is read)."""
-        limit = import_forms.MAX_UPLOAD if upload else MAX_FORM
+        limit = MAX_UPLOAD if upload else MAX_FORM
 
         async def endpoint(request: Request) -> Response:
             if upload and request.method == "POST":
@@ -375,7 +407,7 @@ class WebBase:
         if isinstance(error, LibopsError):
             return self.error_page(page, 422, tr(page, "error.refused", detail=str(error)))
         incident = uuid.uuid4().hex[:12]
-        path = signoff.redact(request.url.path)  # (a sign-off link's secret stays out)
+        path = redact(request.url.path)  # (a sign-off link's secret stays out)
         log.error("%s %s failed (incident %s)", request.method, path, incident, exc_info=error)
         return self.error_page(page, 500, tr(page, "error.internal", incident=incident))
 
@@ -519,15 +551,6 @@ def tr(page: Page, key: str, **names: Any) -> str:
     return LANGUAGES[page.lang][key].format(**names)
 
 
-def authorize_decision(person: Actor, kind: str) -> None:
-    """Refuse ``person`` a decision on a budget request of ``kind`` they may not take (an
-    adjustment needs ``budget.approve_adjustment``, an overspend ``budget.authorize_override``)."""
-    if kind == "adjustment":
-        authorize(person, "budget.approve_adjustment")
-    else:
-        authorize(person, "budget.authorize_override")
-
-
 def may(actor: Actor, command: str) -> bool:
     return bool(actor.roles & roles_for([command]))
 
@@ -546,18 +569,6 @@ def parse_rating(text: str, field: str) -> int:
     raise MalformedRequestError(
         field, f"{field} is a whole number from 1 to {RATINGS}, not {text!r}"
     )
-
-
-def logins_of(*groups: Any) -> set[str]:
-    """Everyone named as requester, recorder or approver in ``groups``."""
-    found: set[str] = set()
-    for group in groups:
-        for item in group:
-            for name in ("requested_by", "approved_by", "recorded_by"):
-                value = getattr(item, name, None)
-                if value:
-                    found.add(value)
-    return found
 
 
 def duration_text(page: Page, span: timedelta) -> str:

@@ -17,11 +17,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
 import attrs
+from starlette.responses import Response
 
 from libops.bootstrap import LibOps
 from libops.domain.cadence import CadenceBreach, CadencePeriod, CadencePolicy
 from libops.domain.errors import QueryParameterError
 from libops.domain.platforms import REGISTRY
+from libops.web.base import Page, WebBase
 from libops.web.key_dates import KEY_DATES
 
 _WEEK: Final = re.compile(r"(\d{4})-W(\d{2})")
@@ -256,3 +258,34 @@ def check_platform(value: str | None) -> str | None:
             "platform", f"platform is one of {', '.join(publishing)}, not {value!r}"
         )
     return value
+
+
+class CalendarScreen(WebBase):
+    """The content calendar's page (``/calendar``), by week or month, one platform or all."""
+
+    def calendar(self, page: Page) -> Response:
+        query = page.request.query_params
+        today = self.ops.posts.cadence.local_day(self.ops.app.clock.now())
+        span = parse_span(query.get("week"), query.get("month"), today)
+        only = check_platform(query.get("platform"))
+        titles: dict[str, str] = {}
+
+        def title_of(row: Mapping[str, Any] | str) -> str:
+            key = row if isinstance(row, str) else str(row["id"])
+            if key not in titles:
+                titles[key] = (
+                    self.ops.posts.get(key).title if isinstance(row, str) else self._title(row)
+                )
+            return titles[key]
+
+        shown = build(self.ops, span, page.lang, title_of, only)
+        return self.render(
+            page,
+            "calendar.html",
+            cal=shown,
+            only=only,
+            platform_names=self._platform_names(page),
+            publishing=[p.id for p in REGISTRY if p.publishes],
+            today=today,
+            zone=self.ops.posts.cadence.zone,
+        )

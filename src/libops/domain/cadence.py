@@ -279,6 +279,41 @@ class CadencePolicy:
             return rule.maximum, None
         return rule.maximum + best.raise_max_by, best.name
 
+    def assess(
+        self, rule: CadenceRule, first: date, last: date, count: int
+    ) -> tuple[CadenceWarning, ...]:
+        """The warnings for ``count`` posts in ``rule``'s period from ``first`` to ``last``:
+        over its maximum (raised by a surge there), under its minimum, or none. The one
+        judgement :meth:`check` makes for a schedule and the content calendar for its days."""
+        warnings: list[CadenceWarning] = []
+        maximum, surge = self.maximum_for(rule, first, last)
+        if maximum is not None and count > maximum:
+            warnings.append(
+                CadenceWarning(
+                    rule.platform,
+                    rule.per,
+                    CadenceBreach.OVER_MAX,
+                    first,
+                    last,
+                    count,
+                    maximum,
+                    surge,
+                )
+            )
+        if rule.minimum is not None and count < rule.minimum:
+            warnings.append(
+                CadenceWarning(
+                    rule.platform,
+                    rule.per,
+                    CadenceBreach.UNDER_MIN,
+                    first,
+                    last,
+                    count,
+                    rule.minimum,
+                )
+            )
+        return tuple(warnings)
+
     def check(
         self, platform: Platform | str, at: datetime, others: Iterable[datetime]
     ) -> tuple[CadenceWarning, ...]:
@@ -297,32 +332,7 @@ class CadencePolicy:
         for rule in self.rules_for(platform):
             first, last = self.period_of(rule.per, at)
             count = 1 + sum(1 for day in other_days if first <= day <= last)
-            maximum, surge = self.maximum_for(rule, first, last)
-            if maximum is not None and count > maximum:
-                warnings.append(
-                    CadenceWarning(
-                        platform,
-                        rule.per,
-                        CadenceBreach.OVER_MAX,
-                        first,
-                        last,
-                        count,
-                        maximum,
-                        surge,
-                    )
-                )
-            if rule.minimum is not None and count < rule.minimum:
-                warnings.append(
-                    CadenceWarning(
-                        platform,
-                        rule.per,
-                        CadenceBreach.UNDER_MIN,
-                        first,
-                        last,
-                        count,
-                        rule.minimum,
-                    )
-                )
+            warnings += self.assess(rule, first, last, count)
         over = tuple(w for w in warnings if w.breach is CadenceBreach.OVER_MAX)
         if self.enforce and over:
             raise CadenceError("; ".join(str(w) for w in over), over)

@@ -978,6 +978,19 @@ class WebSessionError(AuthenticationError):
         super().__init__(message, challenge='Cookie realm="libops"')
 
 
+class InactiveUserError(AuthenticationError):
+    """A person named by a session, a sign-off link or a waiting request may no longer act:
+    their user is unknown, disabled or holds no role, so nothing is done in their name."""
+
+    def __init__(self, login: str) -> None:
+        super().__init__(
+            f"{login} may no longer act (disabled or without a role): nothing is done in "
+            "their name",
+            challenge='Cookie realm="libops"',
+        )
+        self.login = login
+
+
 class CrossSiteRequestError(PermissionDeniedError):
     """A form was posted without the session's CSRF token, with a wrong one, or from another
     origin than the web app's own (its ``Origin`` or ``Referer`` names another site)."""

@@ -8,13 +8,14 @@ from __future__ import annotations
 import contextlib
 import hmac
 import logging
+import re
 import secrets
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from importlib import resources
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 from uuid import UUID
 
@@ -24,14 +25,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-import libops.web.budget as budget_forms
-import libops.web.imports as import_forms
-import libops.web.signoff as signoff
 from libops.application.authentication import Authentication
 from libops.bootstrap import LibOps
 from libops.domain.errors import (
     AuthenticationError,
     CrossSiteRequestError,
+    InactiveUserError,
     LibopsError,
     LoginThrottledError,
     MalformedRequestError,
@@ -39,7 +38,8 @@ from libops.domain.errors import (
     UnknownIdError,
     WebSessionError,
 )
-from libops.domain.permissions import authorize, roles_for
+from libops.domain.permissions import roles_for
+from libops.domain.platforms import REGISTRY
 from libops.domain.risk import MAX_RATING as RATINGS
 from libops.domain.values import (
     Actor,
@@ -75,6 +75,17 @@ POSTS_PAGE: Final = 30
 
 MAX_FORM: Final = 256 * 1024
 """The largest form body read, in bytes."""
+
+MAX_UPLOAD: Final = 10 * 1024 * 1024
+"""The largest upload accepted, in bytes (larger ones: ``libops import`` or ``--bulk``)."""
+
+_SIGNOFF_SECRET: Final = re.compile(r"(/sign-off/)[A-Za-z0-9_-]+")
+
+
+def redact(path: str) -> str:
+    """``path`` with any sign-off secret in it replaced (for logs)."""
+    return _SIGNOFF_SECRET.sub(r"\1[secret]", path)
+
 
 CSP: Final = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -140,6 +151,15 @@ class Page:
 
 Handler = Callable[[Page], Response]
 
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Refused:
+    """What a form asked for and the record refused: the reason, for the form's page."""
+
+    message: str
+
 
 class WebBase:
     """The web app's frame over one opened store; the screens build on it."""
@@ -150,11 +170,8 @@ class WebBase:
         self._views = ops.open_view_store()
         self.sessions = Sessions(self._views, ops.app.clock.now)
         self.authentication = Authentication(ops)
-        self.budget_requests = budget_forms.Requests(self._views, ops.app.clock.now)
         self.preferences = Preferences(self._views, frozenset(LANGUAGES))
         self._report_lock = threading.Lock()  # building a report catches the views up
-        self.uploads = import_forms.Uploads(ops.app.clock.now)
-        self.signoffs = signoff.SignOffs(self._views, ops.app.clock.now)
         self.templates = Environment(
             loader=PackageLoader("libops.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -166,9 +183,21 @@ class WebBase:
             for name in STATIC
         }
 
+    @staticmethod
+    def attempt(action: Callable[[], T]) -> T | Refused:
+        """``action()``, or its refusal as :class:`Refused` for the form's page to show. A
+        refusal of the person (:class:`PermissionDeniedError`: 403) or an unknown id
+        (:class:`UnknownIdError`: 404) goes on to the wrapper's error pages, as on every
+        form."""
+        try:
+            return action()
+        except (PermissionDeniedError, UnknownIdError):
+            raise
+        except LibopsError as refused:
+            return Refused(str(refused))
+
     def close(self) -> None:
-        """Release the view-store connection and delete the uploads still waiting."""
-        self.uploads.close()
+        """Release the view-store connection (a screen with more to release adds it)."""
         self._views.close()
 
     # --- cookies and languages ----------------------------------------------------------
@@ -250,6 +279,32 @@ class WebBase:
     def error_page(self, page: Page, status: int, message: str) -> Response:
         return self.render(page, "error.html", status, message=message)
 
+    # --- what the screens share ---------------------------------------------------------
+
+    def _title(self, item: Mapping[str, Any]) -> str:
+        title = item.get("title") or {}
+        if isinstance(title, str):  # the lists give it opened (sealed titles too)
+            return title
+        if isinstance(title, Mapping) and "text" in title:
+            return str(title["text"])
+        return self.ops.posts.get(item["id"]).title
+
+    def _platform_names(self, page: Page) -> dict[str, str]:
+        return {profile.id: profile.name(page.lang) for profile in REGISTRY}
+
+    def missing(self, page: Page) -> Response:
+        """The answer to a path the web app does not have (when it is served alone)."""
+        return self.error_page(page, 404, tr(page, "error.not_found"))
+
+    async def static(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in STATIC:
+            return self._secured(Response("not found", status_code=404, media_type="text/plain"))
+        response = Response(self._static[name], media_type=STATIC[name])
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
+
     # --- the wrapper every page goes through --------------------------------------------
 
     def page(
@@ -259,22 +314,43 @@ class WebBase:
         POST, its session found, its errors as pages, the security headers added.
 
         ``upload``: the form is multipart with one file (``file``), up to
-        :data:`~libops.web.imports.MAX_UPLOAD` bytes."""
-        limit = import_forms.MAX_UPLOAD if upload else MAX_FORM
+        :data:`MAX_UPLOAD` bytes; its origin and session are checked
+        before its body is read, so a visitor's or another site's upload is never parsed
+        (its CSRF token, a field of the form, is checked once the form is read)."""
+        limit = MAX_UPLOAD if upload else MAX_FORM
 
         async def endpoint(request: Request) -> Response:
-            body = b""
+            if upload and request.method == "POST":
+                refused = await run_in_threadpool(self._admit, request, signed_in)
+                if refused is not None:
+                    return self._secured(refused)
+            chunks = bytearray()
             if request.method == "POST":
                 async for chunk in request.stream():
-                    body += chunk
-                    if len(body) > limit:
+                    chunks += chunk
+                    if len(chunks) > limit:
                         too_large = f"the form is larger than {limit} bytes"
                         return self._secured(HTMLResponse(too_large, status_code=413))
+            body = bytes(chunks)
             parsed = await read_multipart(request, body) if upload and body else None
             response = await run_in_threadpool(self._run, handler, request, body, signed_in, parsed)
             return self._secured(response)
 
         return endpoint
+
+    def _admit(self, request: Request, signed_in: bool) -> Response | None:
+        """None if a POST of ``request`` comes from this site and, if ``signed_in``, with a
+        live session; else the page refusing it."""
+        page = Page(request, {}, self.language(request))
+        try:
+            same_origin(request.headers)
+            if signed_in:
+                self._actor(
+                    self.sessions.find(request.cookies.get(self.cookie_name(SESSION_COOKIE)))
+                )
+        except LibopsError as error:
+            return self._refused(page, error)
+        return None
 
     @staticmethod
     def _secured(response: Response) -> Response:
@@ -307,33 +383,49 @@ class WebBase:
                 if request.method == "POST":
                     page.session.check_csrf(page.form.get("csrf"))
             return handler(page)
-        except WebSessionError:
+        except Exception as error:
+            return self._refused(page, error)
+
+    def _refused(self, page: Page, error: Exception) -> Response:
+        """The page answering ``error``, raised while serving ``page``."""
+        request = page.request
+        if isinstance(error, WebSessionError):
             if request.method == "GET":
                 return RedirectResponse("/sign-in?next=" + request.url.path, status_code=303)
             return self.error_page(page, 401, LANGUAGES[page.lang]["signin.title"])
-        except CrossSiteRequestError as error:
+        if isinstance(error, InactiveUserError):
+            return self.error_page(page, 403, tr(page, "error.inactive", login=error.login))
+        if isinstance(error, CrossSiteRequestError):
             return self.error_page(page, 403, tr(page, "error.csrf", detail=str(error)))
-        except PermissionDeniedError as error:
+        if isinstance(error, PermissionDeniedError):
             roles = ", ".join(
                 tr(page, f"role.{role.value}")
                 for role in sorted(error.allowed, key=lambda role: role.value)
             )
             return self.error_page(page, 403, tr(page, "error.forbidden", roles=roles))
-        except UnknownIdError:
+        if isinstance(error, UnknownIdError):
             return self.error_page(page, 404, tr(page, "error.not_found"))
-        except LibopsError as error:
+        if isinstance(error, LibopsError):
             return self.error_page(page, 422, tr(page, "error.refused", detail=str(error)))
-        except Exception:
-            incident = uuid.uuid4().hex[:12]
-            path = signoff.redact(request.url.path)  # (a sign-off link's secret stays out)
-            log.exception("%s %s failed (incident %s)", request.method, path, incident)
-            return self.error_page(page, 500, tr(page, "error.internal", incident=incident))
+        incident = uuid.uuid4().hex[:12]
+        path = redact(request.url.path)  # (a sign-off link's secret stays out)
+        log.error("%s %s failed (incident %s)", request.method, path, incident, exc_info=error)
+        return self.error_page(page, 500, tr(page, "error.internal", incident=incident))
 
     def _actor(self, session: Session) -> Actor:
-        user = self.ops.users.find(session.login)
-        if user is None or user.disabled or not user.roles:
+        try:
+            return self.active_actor(session.login)
+        except InactiveUserError:
             self._views.discard("web.sessions", [session.key])
-            raise WebSessionError("the session's user is disabled or holds no role")
+            raise WebSessionError("the session's user is disabled or holds no role") from None
+
+    def active_actor(self, login: str) -> Actor:
+        """The person ``login`` as an actor, if they may still act: the one check of a
+        session, a sign-off link and a waiting budget request (:class:`InactiveUserError` when
+        the user is unknown, disabled or holds no role)."""
+        user = self.ops.users.find(login)
+        if user is None or user.disabled or not user.roles:
+            raise InactiveUserError(login)
         return user.actor()
 
     # --- signing in and out -------------------------------------------------------------
@@ -460,15 +552,6 @@ def tr(page: Page, key: str, **names: Any) -> str:
     return LANGUAGES[page.lang][key].format(**names)
 
 
-def authorize_decision(person: Actor, kind: str) -> None:
-    """Refuse ``person`` a decision on a budget request of ``kind`` they may not take (an
-    adjustment needs ``budget.approve_adjustment``, an overspend ``budget.authorize_override``)."""
-    if kind == "adjustment":
-        authorize(person, "budget.approve_adjustment")
-    else:
-        authorize(person, "budget.authorize_override")
-
-
 def may(actor: Actor, command: str) -> bool:
     return bool(actor.roles & roles_for([command]))
 
@@ -487,18 +570,6 @@ def parse_rating(text: str, field: str) -> int:
     raise MalformedRequestError(
         field, f"{field} is a whole number from 1 to {RATINGS}, not {text!r}"
     )
-
-
-def logins_of(*groups: Any) -> set[str]:
-    """Everyone named as requester, recorder or approver in ``groups``."""
-    found: set[str] = set()
-    for group in groups:
-        for item in group:
-            for name in ("requested_by", "approved_by", "recorded_by"):
-                value = getattr(item, name, None)
-                if value:
-                    found.add(value)
-    return found
 
 
 def duration_text(page: Page, span: timedelta) -> str:

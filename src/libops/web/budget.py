@@ -8,6 +8,12 @@ owner decides: a document of the view store under :data:`REQUESTS` (like the ses
 event, nothing of the budget changes). Approving runs the command as the requester with the
 approver named, through ``CommandBus.execute`` like every page; only then is anything recorded.
 A request withdrawn or declined is deleted.
+
+A request is decided once: whoever decides it first claims it, a compare-and-set on the view's
+position that takes the document away (:meth:`Requests.claim`), so a double-click or two
+owners at once, even in two server processes, cannot both approve it; an approval the budget
+refuses gives the claim back. The approval's command also carries the idempotency key
+``web.budget_request:<id>``, so even a repeat that got past the claim records nothing twice.
 """
 
 from __future__ import annotations
@@ -20,10 +26,28 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 import attrs
+from starlette.responses import Response
 
-from libops.domain.budget import BudgetCategory
-from libops.domain.errors import MalformedRequestError, UnknownIdError
+from libops.bootstrap import LibOps
+from libops.domain.budget import Budget, BudgetCategory, Override
+from libops.domain.errors import (
+    InactiveUserError,
+    MalformedRequestError,
+    OverspendError,
+    SelfApprovalError,
+    UnknownIdError,
+)
+from libops.domain.permissions import authorize
+from libops.domain.values import Actor, Money
 from libops.projections.ports import ViewChanges, ViewStore
+from libops.web.base import (
+    MAX_LISTED,
+    Page,
+    Refused,
+    WebBase,
+    may,
+    tr,
+)
 
 REQUESTS: Final = "web.budget_requests"
 """The view-store name the waiting requests are kept under (not a projection)."""
@@ -111,6 +135,27 @@ def line(text: str, field: str) -> str:
     return cleaned
 
 
+def authorize_decision(person: Actor, kind: str) -> None:
+    """Refuse ``person`` a decision on a budget request of ``kind`` they may not take (an
+    adjustment needs ``budget.approve_adjustment``, an overspend ``budget.authorize_override``)."""
+    if kind == "adjustment":
+        authorize(person, "budget.approve_adjustment")
+    else:
+        authorize(person, "budget.authorize_override")
+
+
+def logins_of(*groups: Any) -> set[str]:
+    """Everyone named as requester, recorder or approver in ``groups``."""
+    found: set[str] = set()
+    for group in groups:
+        for item in group:
+            for name in ("requested_by", "approved_by", "recorded_by"):
+                value = getattr(item, name, None)
+                if value:
+                    found.add(value)
+    return found
+
+
 class Requests:
     """The waiting requests, kept in the store's view tables."""
 
@@ -118,10 +163,12 @@ class Requests:
         self._views = views
         self._now = now
 
+    def _commit(self, expected: int, changes: dict[str, str | None]) -> bool:
+        return self._views.commit([ViewChanges(REQUESTS, expected, expected + 1, changes)])
+
     def _write(self, changes: dict[str, str | None]) -> None:
-        # Not a projection: its position stays 0, so the compare-and-set always holds.
-        if not self._views.commit([ViewChanges(REQUESTS, 0, 0, changes)]):
-            raise RuntimeError("the budget requests' position moved: something else writes there")
+        while not self._commit(self._views.position(REQUESTS), changes):
+            pass  # a request was added or claimed meanwhile: write at the new position
 
     def add(self, **fields: Any) -> Request:
         request = Request(id=secrets.token_hex(8), requested_at=self._now(), **fields)
@@ -138,5 +185,219 @@ class Requests:
             raise UnknownIdError("budget request", request_id)
         return Request.from_json(json.loads(text))
 
-    def remove(self, request_id: str) -> None:
-        self._views.discard(REQUESTS, [request_id])
+    def claim(self, request_id: str) -> Request:
+        """Take the request ``request_id`` away to decide it: once (a second claim, even at
+        the same time elsewhere, finds nothing: :class:`UnknownIdError`)."""
+        while True:
+            position = self._views.position(REQUESTS)
+            request = self.get(request_id)
+            if self._commit(position, {request.id: None}):
+                return request
+
+    def give_back(self, request: Request) -> None:
+        """Put a claimed request back (its approval was refused: nothing was recorded)."""
+        self._write({request.id: json.dumps(request.as_json())})
+
+
+class BudgetScreen(WebBase):
+    """The budget screen (``/budget``): positions, expenses, adjustments and the requests waiting
+    for a budget owner, decided once."""
+
+    def __init__(self, ops: LibOps, *, secure_cookies: bool = True) -> None:
+        super().__init__(ops, secure_cookies=secure_cookies)
+        self.budget_requests = Requests(self._views, ops.app.clock.now)
+
+    def budget(
+        self, page: Page, *, message: str | None = None, error: str | None = None
+    ) -> Response:
+        budgets = list(self.ops.budgets.list(limit=MAX_LISTED).items)
+        chosen_id = page.request.query_params.get("id") or page.form.get("budget_id")
+        chosen = None
+        if chosen_id:
+            chosen = next((b for b in budgets if b["id"] == chosen_id), None)
+            if chosen is None:
+                raise UnknownIdError("budget", chosen_id)
+        elif budgets:
+            chosen = budgets[0]
+        adjustments: tuple[Any, ...] = ()
+        overrides: tuple[Any, ...] = ()
+        campaigns: dict[str, str] = {}
+        if chosen is not None:
+            adjustments = self.ops.budgets.adjustments(chosen["id"])
+            overrides = self.ops.budgets.overrides(chosen["id"])
+            for each in chosen["lines"]:
+                if each["campaign_id"] and each["campaign_id"] not in campaigns:
+                    campaigns[each["campaign_id"]] = self.ops.campaigns.get(
+                        each["campaign_id"]
+                    ).name
+        waiting = [r for r in self.budget_requests.all() if chosen and r.budget_id == chosen["id"]]
+        person = page.person
+        return self.render(
+            page,
+            "budget.html",
+            422 if error else 200,
+            budgets=budgets,
+            chosen=chosen,
+            campaigns=campaigns,
+            adjustments=adjustments,
+            overrides=overrides,
+            waiting=waiting,
+            categories=[c.value for c in BudgetCategory],
+            may_spend=may(person, "budget.record_expense"),
+            may_adjust=may(person, "budget.adjust"),
+            may_approve_adjustment=may(person, "budget.approve_adjustment"),
+            may_authorize_override=may(person, "budget.authorize_override"),
+            people={
+                login: self._person_name(login)
+                for login in logins_of(adjustments, overrides, waiting)
+            },
+            message=message,
+            error=error,
+            form=page.form,
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    def _person_name(self, login: str) -> str:
+        user = self.ops.users.find(login)
+        return login if user is None or not user.name else f"{user.name} ({login})"
+
+    def _open_budget(self, page: Page) -> Budget:
+        """The budget the form names (read directly: :class:`UnknownIdError` if none)."""
+        return self.ops.budgets.get(page.form.get("budget_id", ""))
+
+    def record_expense(self, page: Page) -> Response:
+        authorize(page.person, "budget.record_expense")
+        chosen = self._open_budget(page)
+        form = page.form
+
+        def record() -> str:
+            vendor = line(form.get("vendor", ""), "vendor")
+            invoice = line(form.get("invoice_reference", ""), "invoice reference")
+            spent = amount(form.get("amount", ""))
+            chosen_category = category(form.get("category", ""))
+            try:
+                self.ops.budgets.record_expense(
+                    page.person,
+                    chosen.id,
+                    vendor=vendor,
+                    invoice_reference=invoice,
+                    amount=Money(spent, chosen.currency),
+                    category=chosen_category,
+                )
+            except OverspendError as over:
+                if form.get("request_override") != "on":
+                    raise
+                reason = line(form.get("reason", ""), "reason")
+                self.budget_requests.add(
+                    kind="expense",
+                    budget_id=str(chosen.id),
+                    requested_by=page.person.id,
+                    reason=reason,
+                    vendor=vendor,
+                    invoice_reference=invoice,
+                    amount=spent,
+                    category=chosen_category,
+                )
+                return tr(page, "budget.override_requested", detail=str(over))
+            return tr(page, "budget.expense_recorded")
+
+        done = self.attempt(record)
+        if isinstance(done, Refused):
+            return self.budget(page, error=done.message)
+        return self.budget(page, message=done)
+
+    def request_adjustment(self, page: Page) -> Response:
+        authorize(page.person, "budget.adjust")
+        chosen = self._open_budget(page)
+        form = page.form
+
+        def ask() -> None:
+            if chosen.is_closed:
+                raise MalformedRequestError("budget_id", tr(page, "budget.closed"))
+            allocation = amount(form.get("allocation", ""))
+            Money(allocation, chosen.currency)  # the currency's minor unit
+            self.budget_requests.add(
+                kind="adjustment",
+                budget_id=str(chosen.id),
+                requested_by=page.person.id,
+                category=category(form.get("category", "")),
+                amount=allocation,
+                reason=line(form.get("reason", ""), "reason"),
+            )
+
+        asked = self.attempt(ask)
+        if isinstance(asked, Refused):
+            return self.budget(page, error=asked.message)
+        return self.budget(page, message=tr(page, "budget.adjustment_requested"))
+
+    def decide(self, page: Page) -> Response:
+        request = self.budget_requests.get(page.form.get("request_id", ""))
+        decision = page.form.get("decision")
+        page.form["budget_id"] = request.budget_id  # the request's budget, whatever was posted
+        if decision == "withdraw":
+            if request.requested_by != page.person.id:
+                authorize_decision(page.person, request.kind)
+            self.budget_requests.claim(request.id)
+            return self.budget(page, message=tr(page, "budget.withdrawn"))
+        authorize_decision(page.person, request.kind)
+        if decision == "decline":
+            self.budget_requests.claim(request.id)
+            return self.budget(page, message=tr(page, "budget.declined"))
+        if decision != "approve":
+            raise MalformedRequestError(
+                "decision", f"decision is approve, decline or withdraw, not {decision!r}"
+            )
+
+        def parties() -> tuple[Actor, Money]:
+            if request.requested_by == page.person.id:
+                raise SelfApprovalError(
+                    f"{page.person.id} cannot approve their own request; another budget owner must"
+                )
+            try:
+                requester = self.active_actor(request.requested_by)
+            except InactiveUserError:
+                raise SelfApprovalError(
+                    tr(page, "budget.requester_gone", login=request.requested_by)
+                ) from None
+            return requester, Money(request.amount, self._open_budget(page).currency)
+
+        checked = self.attempt(parties)
+        if isinstance(checked, Refused):
+            return self.budget(page, error=checked.message)
+        requester, money = checked
+        # Decided once: the first to claim it decides; a second decision finds nothing.
+        claimed = self.budget_requests.claim(request.id)
+        key = f"web.budget_request:{request.id}"
+
+        def approve() -> None:
+            if request.kind == "adjustment":
+                self.ops.budgets.change_allocation(
+                    requester,
+                    request.budget_id,
+                    category=request.category,
+                    allocation=money,
+                    reason=request.reason,
+                    approver=page.person,
+                    idempotency_key=key,
+                )
+            else:
+                self.ops.budgets.record_expense(
+                    requester,
+                    request.budget_id,
+                    vendor=request.vendor or "",
+                    invoice_reference=request.invoice_reference or "",
+                    amount=money,
+                    category=request.category,
+                    override=Override(page.person, request.reason),
+                    idempotency_key=key,
+                )
+
+        try:
+            approved = self.attempt(approve)
+        except BaseException:
+            self.budget_requests.give_back(claimed)
+            raise
+        if isinstance(approved, Refused):
+            self.budget_requests.give_back(claimed)
+            return self.budget(page, error=approved.message)
+        return self.budget(page, message=tr(page, "budget.approved"))

@@ -4,8 +4,9 @@ platform, with the posts scheduled and published, the cadence warnings and the k
 Days are the cadence policy's days (its timezone, Asia/Shanghai unless configured), weeks are
 ISO weeks (Monday to Sunday). Published posts come from the posts listing
 (``ops.posts.list``), scheduled ones from each platform's calendar (``ops.posts.calendar``);
-the warnings compare each period's count (published and scheduled together) with the policy's
-rules (``ops.posts.cadence``), its maximum raised by a surge window as when scheduling.
+the warnings are the policy's own judgement of each period's count, published and scheduled
+together (``CadencePolicy.assess``, what scheduling checks too), its maximum raised by a surge
+window.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
 import attrs
+from starlette.responses import Response
 
 from libops.bootstrap import LibOps
-from libops.domain.cadence import CadencePeriod, CadencePolicy
+from libops.domain.cadence import CadenceBreach, CadencePeriod, CadencePolicy
 from libops.domain.errors import QueryParameterError
 from libops.domain.platforms import REGISTRY
+from libops.web.base import Page, WebBase
 from libops.web.key_dates import KEY_DATES
 
 _WEEK: Final = re.compile(r"(\d{4})-W(\d{2})")
@@ -209,21 +212,20 @@ def build(
                 ]
             for first, last in periods:
                 count = sum(1 for day in counted[platform] if first <= day <= last)
-                maximum, surge = policy.maximum_for(rule, first, last)
-                found = None
-                if maximum is not None and count > maximum:
+                for judged in policy.assess(rule, first, last, count):  # the domain's rule
                     found = Warning(
-                        platform, rule.per.value, first, last, count, maximum, "over", surge
+                        platform,
+                        rule.per.value,
+                        first,
+                        last,
+                        count,
+                        judged.limit,
+                        "over" if judged.breach is CadenceBreach.OVER_MAX else "under",
+                        judged.surge,
                     )
-                elif rule.minimum is not None and count < rule.minimum:
-                    found = Warning(
-                        platform, rule.per.value, first, last, count, rule.minimum, "under"
-                    )
-                if found is None:
-                    continue
-                warnings.append(found)
-                if rule.per is CadencePeriod.DAY:
-                    day_warnings[(first, platform)] = found
+                    warnings.append(found)
+                    if rule.per is CadencePeriod.DAY:
+                        day_warnings[(first, platform)] = found
     shown = [
         p
         for p in wanted
@@ -256,3 +258,34 @@ def check_platform(value: str | None) -> str | None:
             "platform", f"platform is one of {', '.join(publishing)}, not {value!r}"
         )
     return value
+
+
+class CalendarScreen(WebBase):
+    """The content calendar's page (``/calendar``), by week or month, one platform or all."""
+
+    def calendar(self, page: Page) -> Response:
+        query = page.request.query_params
+        today = self.ops.posts.cadence.local_day(self.ops.app.clock.now())
+        span = parse_span(query.get("week"), query.get("month"), today)
+        only = check_platform(query.get("platform"))
+        titles: dict[str, str] = {}
+
+        def title_of(row: Mapping[str, Any] | str) -> str:
+            key = row if isinstance(row, str) else str(row["id"])
+            if key not in titles:
+                titles[key] = (
+                    self.ops.posts.get(key).title if isinstance(row, str) else self._title(row)
+                )
+            return titles[key]
+
+        shown = build(self.ops, span, page.lang, title_of, only)
+        return self.render(
+            page,
+            "calendar.html",
+            cal=shown,
+            only=only,
+            platform_names=self._platform_names(page),
+            publishing=[p.id for p in REGISTRY if p.publishes],
+            today=today,
+            zone=self.ops.posts.cadence.zone,
+        )

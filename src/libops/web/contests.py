@@ -12,7 +12,6 @@ submit returns the first result and records nothing more.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any, Final
 from uuid import UUID
@@ -36,7 +35,7 @@ from libops.domain.interaction.contest import (
 from libops.domain.permissions import authorize
 from libops.domain.personal import Consent, PersonalInfo
 from libops.domain.platforms import REGISTRY
-from libops.web.base import MAX_LISTED, POSTS_PAGE, Page, WebBase, may, parse_id, tr
+from libops.web.base import MAX_LISTED, POSTS_PAGE, Page, Refused, WebBase, may, parse_id, tr
 
 PRIZE_ROWS: Final = 3
 """How many prizes the rules form offers (empty rows are left out)."""
@@ -182,17 +181,9 @@ class ContestsScreen(WebBase):
             values=values,
             key=page.form.get("key") or form_key("contest.announce"),
             campaigns=[(str(c["id"]), str(c["name"])) for c in campaigns],
-            posts=[(str(p["id"]), self._post_title(p)) for p in posts],
+            posts=[(str(p["id"]), self._title(p)) for p in posts],
             **self._contest_choices(page),
         )
-
-    def _post_title(self, row: Mapping[str, Any]) -> str:
-        title = row.get("title") or {}
-        if isinstance(title, str):  # the lists give it opened (sealed titles too)
-            return title
-        if isinstance(title, Mapping) and "text" in title:
-            return str(title["text"])
-        return self.ops.posts.get(row["id"]).title
 
     # --- one contest ---------------------------------------------------------------------
 
@@ -206,12 +197,11 @@ class ContestsScreen(WebBase):
             message = tr(page, "contest.done_announced")
         if page.request.method == "POST":
             action = page.form.get("action", "")
-            try:
-                message = self._act(page, contest_id, action)
-            except (PermissionDeniedError, UnknownIdError):
-                raise
-            except LibopsError as refused:
-                error = str(refused)
+            done_now = self.attempt(lambda: self._act(page, contest_id, action))
+            if isinstance(done_now, Refused):
+                error = done_now.message
+            else:
+                message = done_now
             contest = self.ops.contests.get(contest_id)
         return self._contest_page(page, contest, message=message, error=error)
 
@@ -319,7 +309,7 @@ class ContestsScreen(WebBase):
             may_draw=status is ContestStatus.CLOSED and may(person, "contest.draw"),
             may_cancel=status in (ContestStatus.ANNOUNCED, ContestStatus.OPEN)
             and may(person, "contest.cancel"),
-            platform_names={p.id: p.name(page.lang) for p in REGISTRY},
+            platform_names=self._platform_names(page),
             **self._contest_choices(page),
         )
 

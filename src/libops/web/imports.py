@@ -17,14 +17,18 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Final
+from typing import Any, Final
 
 import attrs
+from starlette.responses import Response
 
+import libops.web.calendar as calendar
+from libops.bootstrap import LibOps
 from libops.domain.errors import MalformedRequestError
-
-MAX_UPLOAD: Final = 10 * 1024 * 1024
-"""The largest upload accepted, in bytes (larger ones: ``libops import`` or ``--bulk``)."""
+from libops.domain.permissions import authorize
+from libops.domain.platforms import REGISTRY
+from libops.web.base import MAX_UPLOAD as MAX_UPLOAD  # (re-exported)
+from libops.web.base import Page, Refused, WebBase, tr
 
 KEPT: Final = timedelta(minutes=30)
 """How long an uploaded file waits for its import to be confirmed."""
@@ -117,3 +121,84 @@ class Uploads:
 
 SHOWN: Final = 200
 """Rows listed in the preview (the totals count them all)."""
+
+
+class ImportsScreen(WebBase):
+    """The import screen (``/imports``): a platform export uploaded, previewed, then run
+    (``import.apply``)."""
+
+    def __init__(self, ops: LibOps, *, secure_cookies: bool = True) -> None:
+        super().__init__(ops, secure_cookies=secure_cookies)
+        self.uploads = Uploads(ops.app.clock.now)
+
+    def close(self) -> None:
+        """Delete the uploads still waiting, then release the rest."""
+        self.uploads.close()
+        super().close()
+
+    def imports(
+        self,
+        page: Page,
+        *,
+        preview: Any = None,
+        upload: Upload | None = None,
+        done: Any = None,
+        error: str | None = None,
+    ) -> Response:
+        """Upload a platform's export for a dry run (``import.apply``: operations admins,
+        technical support), then confirm it."""
+        authorize(page.person, "import.apply")
+        return self.render(
+            page,
+            "imports.html",
+            422 if error else 200,
+            preview=preview,
+            upload=upload,
+            done=done,
+            error=error,
+            shown=SHOWN,
+            limit_mb=MAX_UPLOAD // (1024 * 1024),
+            platforms=[(p.id, self._platform_names(page).get(p.id, p.id)) for p in REGISTRY],
+        )
+
+    def preview_import(self, page: Page) -> Response:
+        authorize(page.person, "import.apply")
+        if page.upload is None:
+            return self.imports(page, error=tr(page, "imports.no_file"))
+        name, data = page.upload
+        platform = page.form.get("platform", "").strip() or None
+        if platform is not None:
+            platform = calendar.check_platform(platform)
+        matched_only = page.form.get("matched_only") == "yes"
+        try:
+            kept = self.uploads.keep(
+                page.person.id, name, data, platform=platform, matched_only=matched_only
+            )
+        except MalformedRequestError as refused:
+            return self.imports(page, error=str(refused))
+        try:
+            preview = self.attempt(
+                lambda: self.ops.imports.preview(
+                    kept.path, platform=platform, matched_only=matched_only
+                )
+            )
+        except BaseException:
+            self.uploads.drop(kept.key)
+            raise
+        if isinstance(preview, Refused):
+            self.uploads.drop(kept.key)
+            return self.imports(page, error=preview.message)
+        return self.imports(page, preview=preview, upload=kept)
+
+    def run_import(self, page: Page) -> Response:
+        authorize(page.person, "import.apply")
+        kept = self.uploads.find(page.form.get("upload", ""), page.person.id)
+        done = self.attempt(
+            lambda: self.ops.imports.run(
+                page.person, kept.path, platform=kept.platform, matched_only=kept.matched_only
+            )
+        )
+        if isinstance(done, Refused):
+            return self.imports(page, error=done.message)
+        self.uploads.drop(kept.key)
+        return self.imports(page, done=done)

@@ -24,15 +24,11 @@ from starlette.responses import Response
 import libops.web.calendar as calendar
 from libops.bootstrap import LibOps
 from libops.domain.errors import (
-    LibopsError,
     MalformedRequestError,
-    PermissionDeniedError,
-    UnknownIdError,
 )
 from libops.domain.permissions import authorize
-from libops.domain.platforms import REGISTRY
 from libops.domain.post import MetricOutcome
-from libops.web.base import Page, WebBase, may, parse_id, tr
+from libops.web.base import Page, Refused, WebBase, may, parse_id, tr
 
 LISTING_PAGE: Final = 200
 PUBLISHED_SHOWN: Final = 30
@@ -202,28 +198,14 @@ def take_downs(ops: LibOps) -> tuple[TakeDownTask, ...]:
     return tuple(tasks)
 
 
-def platform_names(lang: str) -> dict[str, str]:
-    """Each platform's name in ``lang``, by id."""
-    return {profile.id: profile.name(lang) for profile in REGISTRY}
-
-
 class PublishingScreen(WebBase):
     """The publishing status screen (``/publishing``) and its forms: publish now, schedule,
     retract, confirm a take-down, collect metrics now, and the hand-publishing page."""
 
-    def post_title(self, item: Mapping[str, Any]) -> str:
-        """A listed post's title (the lists give it opened; else the post is read)."""
-        title = item.get("title") or {}
-        if isinstance(title, str):
-            return title
-        if isinstance(title, Mapping) and "text" in title:
-            return str(title["text"])
-        return self.ops.posts.get(item["id"]).title
-
     def publishing(
         self, page: Page, *, message: str | None = None, error: str | None = None, status: int = 200
     ) -> Response:
-        shown = publishing_status(self.ops, self.post_title)
+        shown = publishing_status(self.ops, self._title)
         return self.render(
             page,
             "publishing.html",
@@ -238,7 +220,7 @@ class PublishingScreen(WebBase):
             may_collect=may(page.person, "post.record_metrics"),
             metrics_gateways=bool(self.ops.publishing.platforms),
             take_downs=take_downs(self.ops),
-            platform_names=platform_names(page.lang),
+            platform_names=self._platform_names(page),
             zone=self.ops.posts.cadence.zone,
         )
 
@@ -252,13 +234,10 @@ class PublishingScreen(WebBase):
     def publish_now(self, page: Page) -> Response:
         authorize(page.person, "post.publish")
         post_id, platform = self._publish_target(page)
-        try:
-            receipt = self.ops.publishing.publish(page.person, post_id, platform)
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.publishing(page, error=str(refused))
-        name = platform_names(page.lang).get(platform, platform)
+        receipt = self.attempt(lambda: self.ops.publishing.publish(page.person, post_id, platform))
+        if isinstance(receipt, Refused):
+            return self.publishing(page, error=receipt.message)
+        name = self._platform_names(page).get(platform, platform)
         return self.publishing(
             page,
             message=tr(
@@ -279,12 +258,9 @@ class PublishingScreen(WebBase):
                 at = at.replace(tzinfo=self.ops.posts.cadence.zone)
         except ValueError:
             return self.publishing(page, error=tr(page, "publishing.bad_time", at=text))
-        try:
-            warnings = self.ops.posts.schedule(page.person, post_id, platform, at)
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.publishing(page, error=str(refused))
+        warnings = self.attempt(lambda: self.ops.posts.schedule(page.person, post_id, platform, at))
+        if isinstance(warnings, Refused):
+            return self.publishing(page, error=warnings.message)
         message = tr(page, "publishing.scheduled_done", at=at.strftime("%Y-%m-%d %H:%M"))
         if warnings:
             message += " " + "; ".join(str(w) for w in warnings)
@@ -296,12 +272,9 @@ class PublishingScreen(WebBase):
         authorize(page.person, "post.retract")
         post_id = parse_id(page.form.get("post_id", ""))
         reason = page.form.get("reason", "")
-        try:
-            self.ops.posts.retract(page.person, post_id, reason)
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.publishing(page, error=str(refused))
+        retracted = self.attempt(lambda: self.ops.posts.retract(page.person, post_id, reason))
+        if isinstance(retracted, Refused):
+            return self.publishing(page, error=retracted.message)
         left = sum(1 for task in take_downs(self.ops) if task.post_id == str(post_id))
         return self.publishing(page, message=tr(page, "publishing.retracted", n=left))
 
@@ -311,15 +284,14 @@ class PublishingScreen(WebBase):
         authorize(page.person, "post.confirm_take_down")
         post_id, platform = self._publish_target(page)
         url = page.form.get("url", "").strip() or None
-        try:
-            self.ops.posts.confirm_take_down(
+        confirmed = self.attempt(
+            lambda: self.ops.posts.confirm_take_down(
                 page.person, post_id, platform, note=page.form.get("note", ""), url=url
             )
-        except (PermissionDeniedError, UnknownIdError):
-            raise
-        except LibopsError as refused:
-            return self.publishing(page, error=str(refused))
-        name = platform_names(page.lang).get(platform, platform)
+        )
+        if isinstance(confirmed, Refused):
+            return self.publishing(page, error=confirmed.message)
+        name = self._platform_names(page).get(platform, platform)
         return self.publishing(page, message=tr(page, "publishing.taken_down", platform=name))
 
     def collect_metrics(self, page: Page) -> Response:
@@ -337,7 +309,7 @@ class PublishingScreen(WebBase):
         self.ops.projections.run()
         counts = {outcome.value: 0 for outcome in MetricOutcome}
         failures = []
-        names = platform_names(page.lang)
+        names = self._platform_names(page)
         for outcome in outcomes:
             if outcome.outcome is None:
                 platform = outcome.platform.value
@@ -365,20 +337,19 @@ class PublishingScreen(WebBase):
         error = None
         if page.request.method == "POST":
             external = page.form.get("external_id", "").strip()
-            try:
-                self.ops.publishing.record_manual_publication(
+            recorded = self.attempt(
+                lambda: self.ops.publishing.record_manual_publication(
                     page.person,
                     post_id,
                     platform,
                     url=page.form.get("url", ""),
                     external_id=external or None,
                 )
-            except PermissionDeniedError:
-                raise
-            except LibopsError as refused:
-                error = str(refused)
+            )
+            if isinstance(recorded, Refused):
+                error = recorded.message
             else:
-                name = platform_names(page.lang).get(platform, platform)
+                name = self._platform_names(page).get(platform, platform)
                 return self.publishing(page, message=tr(page, "publishing.recorded", platform=name))
         return self.render(
             page,
@@ -387,5 +358,5 @@ class PublishingScreen(WebBase):
             handoff=handoff,
             error=error,
             form=page.form,
-            platform_name=platform_names(page.lang).get(platform, platform),
+            platform_name=self._platform_names(page).get(platform, platform),
         )

@@ -17,9 +17,11 @@ from datetime import date
 from typing import Final
 
 import attrs
+from starlette.responses import Response
 
-from libops.domain.errors import MalformedRequestError, PeriodError
+from libops.domain.errors import InvalidValueError, MalformedRequestError, PeriodError
 from libops.domain.values import Period
+from libops.web.base import Page, WebBase, tr
 
 FORMATS: Final[Mapping[str, tuple[str, str]]] = {
     "html": ("text/html; charset=utf-8", "html"),
@@ -100,3 +102,48 @@ def markdown_zip(markdown: str, charts: Mapping[str, bytes], stem: str) -> bytes
         for name, png in sorted(charts.items()):
             archive.writestr(f"{stem}/charts/{name}.png", png)
     return buffer.getvalue()
+
+
+class ReportScreen(WebBase):
+    """The report's form (``/report``) and its download (``/report/download``)."""
+
+    def report(self, page: Page) -> Response:
+        """The report's form: a period (a quarter, or a first and last day), a language and a
+        format. Reading the report needs no role beyond being signed in (as ``/v1/report``):
+        it reads only, and the role table has no command for it."""
+        return self.render(page, "report.html", form=page.request.query_params, error=None)
+
+    def download_report(self, page: Page) -> Response:
+        from libops.report import (
+            MissingCjkFontError,
+            build_report,
+            render_charts,
+            render_docx,
+            render_html,
+            render_markdown,
+        )
+
+        form = page.request.query_params
+        try:
+            chosen = choice(form)
+            with self._report_lock:
+                built = build_report(self.ops, period=chosen.period, lang=chosen.lang)
+            if chosen.format == "html":
+                data = render_html(built).encode("utf-8")
+            else:
+                charts = render_charts(built)
+                if chosen.format == "md":
+                    markdown = render_markdown(built)
+                    data = markdown_zip(markdown, charts, chosen.stem)
+                else:
+                    data = render_docx(built, charts=charts)
+        except (MissingCjkFontError, InvalidValueError, MalformedRequestError) as refused:
+            error = tr(page, "error.refused", detail=str(refused))
+            return self.render(page, "report.html", 422, form=form, error=error)
+        media, extension = FORMATS[chosen.format]
+        name = f"{chosen.stem}.{extension}"
+        return Response(
+            data,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )

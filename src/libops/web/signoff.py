@@ -23,21 +23,22 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 import attrs
+from starlette.responses import Response
 
+from libops.bootstrap import LibOps
 from libops.domain.errors import MalformedRequestError
+from libops.domain.permissions import authorize
+from libops.domain.post import PostStatus
+from libops.domain.values import ReviewChecklist, Role
 from libops.projections.ports import ViewChanges, ViewStore
+from libops.web.base import POSTS_PAGE, Page, Refused, WebBase, parse_id, tr
+from libops.web.base import redact as redact  # (re-exported)
 
 SIGNOFFS: Final = "web.signoffs"
 LIFETIME: Final = timedelta(days=3)
 """How long a sign-off link may be used."""
 
 _SECRET: Final = re.compile(r"[A-Za-z0-9_-]{43}")
-_REDACT: Final = re.compile(r"(/sign-off/)[A-Za-z0-9_-]+")
-
-
-def redact(path: str) -> str:
-    """``path`` with any sign-off secret in it replaced (for logs)."""
-    return _REDACT.sub(r"\1[secret]", path)
 
 
 def _key(secret: str) -> str:
@@ -146,3 +147,105 @@ def keep_secrets_out_of_logs() -> None:
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactSecrets) for f in access.filters):
         access.addFilter(RedactSecrets())
+
+
+class SignOffScreen(WebBase):
+    """The sign-off screens: an admin makes a link (``/admin/sign-off``), the approver uses it
+    (``/sign-off/<secret>``, no sign-in)."""
+
+    def __init__(self, ops: LibOps, *, secure_cookies: bool = True) -> None:
+        super().__init__(ops, secure_cookies=secure_cookies)
+        self.signoffs = SignOffs(self._views, ops.app.clock.now)
+
+    def make_signoff(self, page: Page) -> Response:
+        """An operations admin makes a sign-off link for a post in review and an approver
+        (a user with the reviewer role): shown once."""
+        authorize(page.person, "user.add")
+        in_review = self.ops.posts.list(status="in_review", limit=POSTS_PAGE)
+        posts = [(item["id"], self._title(item)) for item in in_review.items]
+        approvers = []
+        for login in self.ops.users.logins():
+            user = self.ops.users.get(login)
+            if Role.REVIEWER in user.roles and not user.disabled:
+                approvers.append(user)
+        made = error = None
+        if page.request.method == "POST":
+            post_id = str(parse_id(page.form.get("post_id", "")))
+            login = page.form.get("login", "")
+            post = self.ops.posts.get(post_id)
+            if post.status is not PostStatus.IN_REVIEW:
+                error = tr(page, "signoff.not_in_review")
+            elif login not in {user.login for user in approvers}:
+                error = tr(page, "signoff.not_approver", login=login)
+            elif login in post.authors:
+                error = tr(page, "signoff.author", login=login)
+            else:
+                secret, link = self.signoffs.make(post_id, login, page.person.id)
+                made = (str(page.request.base_url) + "sign-off/" + secret, link, post.title)
+        return self.render(
+            page,
+            "signoff_admin.html",
+            422 if error else 200,
+            posts=posts,
+            approvers=approvers,
+            made=made,
+            error=error,
+            zone=self.ops.posts.cadence.zone,
+        )
+
+    def use_signoff(self, page: Page) -> Response:
+        """The approver's page (no sign-in): the post, approve or send back, once."""
+        secret = page.request.path_params["secret"]
+        try:
+            link = self.signoffs.find(secret)
+        except MalformedRequestError as refused:
+            return self.error_page(page, 410, str(refused))
+        approver = self.active_actor(link.login)  # (disabled since: refused, nothing shown)
+        post = self.ops.posts.get(link.post_id)
+        error = None
+        if page.request.method == "POST":
+            decision = page.form.get("decision")
+            if decision not in ("approve", "send_back"):
+                raise MalformedRequestError(
+                    "decision", f"decision is approve or send_back, not {decision!r}"
+                )
+            checklist = ReviewChecklist(
+                accuracy=page.form.get("accuracy") == "on",
+                copyright=page.form.get("copyright") == "on",
+                privacy=page.form.get("privacy") == "on",
+            )
+            try:
+                claimed = self.signoffs.claim(secret)
+            except MalformedRequestError as refused:
+                return self.error_page(page, 410, str(refused))
+            try:
+                reviewed = self.attempt(
+                    lambda: self.ops.posts.review(
+                        approver,
+                        link.post_id,
+                        checklist,
+                        approve=decision == "approve",
+                        comments=page.form.get("comments", ""),
+                    )
+                )
+            except BaseException:
+                self.signoffs.give_back(claimed)
+                raise
+            if isinstance(reviewed, Refused):
+                self.signoffs.give_back(claimed)
+                error = reviewed.message
+            else:
+                done = "review.done_approved" if decision == "approve" else "review.done_sent_back"
+                return self.render(page, "signoff_done.html", message=tr(page, done))
+        return self.render(
+            page,
+            "signoff.html",
+            422 if error else 200,
+            post=post,
+            approver=approver,
+            link=link,
+            error=error,
+            form=page.form,
+            platform_names=self._platform_names(page),
+            zone=self.ops.posts.cadence.zone,
+        )

@@ -590,4 +590,7 @@ STRINGS: Final[dict[str, str]] = {
     "contest.no_handle": "Give the reader's handle on the platform.",
     "contest.purpose_default": "taking part in the contest {title}",
     "contest.latest_entries": "The latest {n} entries, the latest first",
+    # issue 16, the web app's review bugs (webfix)
+    "error.inactive": "{login} may no longer act in libops (disabled, or without a role): "
+    "nothing is done in their name.",
 }

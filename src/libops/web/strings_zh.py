@@ -571,4 +571,6 @@ STRINGS: Final[dict[str, str]] = {
     "contest.no_handle": "请填写读者在该平台的账号。",
     "contest.purpose_default": "参加活动“{title}”",
     "contest.latest_entries": "最近的 {n} 条参与记录（最新的在前）",
+    # issue 16, the web app's review bugs (webfix)
+    "error.inactive": "{login} 已被停用或没有任何角色，不能再以其名义操作：未记录任何内容。",
 }

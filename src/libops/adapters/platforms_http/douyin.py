@@ -515,7 +515,9 @@ class DouyinGateway(HttpGateway):
         # its expiry only beside a refresh token the store kept.
         refresh_life = _seconds(data.get("refresh_expires_in"))
         refresh_until = None if refresh_life is None else self._clock.now() + refresh_life
-        new_refresh = str(data.get("refresh_token") or refresh)
+        # An answer without one leaves the refresh token as it was: its value, never the
+        # Secret's placeholder text, is what stays in the store.
+        new_refresh = str(data.get("refresh_token") or "") or refresh.reveal()
         if (
             self._keep_with_expiry(
                 account, "refresh_token", new_refresh, REFRESH_EXPIRES_ENTRY, refresh_until

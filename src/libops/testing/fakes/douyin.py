@@ -48,6 +48,8 @@ class FakeDouyin(FakeServer):
     the access token also hands out a new refresh token (same expiry) and ends the old one,
     as Douyin may. ``listing_delay``: a new item shows in ``video_list`` and ``video_data``
     only that long after it was created (Douyin lists a fresh item late, at times).
+    ``omit_refresh_token=True``: a refresh answer carries no ``refresh_token`` (nor its
+    expiry): the refresh token stays as it was, as Douyin's answer may leave it out.
     """
 
     def __init__(
@@ -63,6 +65,7 @@ class FakeDouyin(FakeServer):
         followers: int = 8_000,
         rotate_refresh: bool = False,
         listing_delay: timedelta = timedelta(0),
+        omit_refresh_token: bool = False,
     ) -> None:
         super().__init__(clock)
         self.client_key = client_key
@@ -72,6 +75,7 @@ class FakeDouyin(FakeServer):
         self.followers = followers
         self.rotate_refresh = rotate_refresh
         self.listing_delay = listing_delay
+        self.omit_refresh_token = omit_refresh_token
         now = clock.now()
         self._access: dict[str, datetime] = {access_token: now + ACCESS_LIFETIME}
         self._refresh: dict[str, datetime] = {refresh_token: now + REFRESH_LIFETIME}
@@ -201,6 +205,8 @@ class FakeDouyin(FakeServer):
             "error_code": 0,
             "description": "",
         }
+        if self.omit_refresh_token and not self.rotate_refresh:
+            del data["refresh_token"], data["refresh_expires_in"]
         return Answer(200, {"data": data, "message": "success"})
 
     def _renew_refresh(self, request: Request) -> Answer:

@@ -790,6 +790,8 @@ class WeChatGateway(HttpGateway):
             token = sent[-1]
             if token is None or response.status_code >= 300:
                 return False  # a real HTTP 4xx is refused as it is
+            if self._json(response, path).get("errcode") not in EXPIRED_TOKEN:
+                return False  # a permanent refusal (48001, ...): no forced token, no repeat
             with self._lock:
                 self._refused = token
             self._tokens.invalidate(self._account, token)

@@ -95,10 +95,6 @@ between two renewals of the access token."""
 
 _SCANNED: Final = 20
 _SLACK: Final = timedelta(minutes=10)
-LISTING_GRACE: Final = timedelta(hours=1)
-"""How long after its creation an item Douyin does not list yet still counts as made (a
-fresh item can be missing from ``video_data`` for a while); later, an item it does not list
-was taken down."""
 
 
 def _code(response: httpx.Response) -> int | None:
@@ -337,13 +333,19 @@ class DouyinGateway(HttpGateway):
         return self._ledger.find_published(key, search=search, fetch=self._made_item)
 
     def _made_item(self, item_id: str, made: datetime | None) -> PublishReceipt:
-        """The receipt of an item a key made; one Douyin does not list yet counts as made
-        for :data:`LISTING_GRACE` after its creation (later it was taken down)."""
+        """The receipt of an item a key made, even while Douyin does not list it: Douyin
+        lists a fresh item late, for an unknown while, and says the same (28001007) of an
+        item not listed yet and of one deleted, so an item a key made counts as made for
+        good and the key never posts again (a deleted one is confirmed by staff)."""
         try:
             return self._receipt(self._item(item_id))
         except UnknownPlatformPostError:
-            if made is None or self._clock.now() - made >= LISTING_GRACE:
-                raise
+            if made is None:  # an entry from before the ledger kept times
+                raise PlatformError(
+                    f"douyin does not list the item {item_id} this publish made already; it "
+                    "is not posted again: check the account in the Douyin app",
+                    retryable=False,
+                ) from None
             return self._receipt({"item_id": item_id, "create_time": made.timestamp()})
 
     def metrics(self, external_id: str) -> MetricSnapshot:

@@ -81,6 +81,8 @@ TOKEN_DEAD: Final = frozenset((28001008, 28001003, 2190008, 2190002))
 NOT_ALLOWED: Final = frozenset((28001012, 28001014, 28001018, 28001019, 2190004, 2100007))
 """The user did not grant the scope, the app lacks or was banned from the capability."""
 NO_SUCH_ITEM: Final = 28001007
+REFRESH_DEAD: Final = 10010
+"""The refresh token expired or was replaced (a rotation): only another one helps."""
 
 CREDENTIAL_ENTRIES: Final = ("client_key", "open_id", "access_token", "refresh_token")
 """What :meth:`DouyinGateway.from_credentials` needs in the credential store."""
@@ -485,9 +487,8 @@ class DouyinGateway(HttpGateway):
         self._keep_with_expiry(account, "refresh_token", renewed, REFRESH_EXPIRES_ENTRY, until)
         return Secret(renewed)
 
-    def _renew_token(self, account: str) -> Token:
-        refresh = self._refresh_token(account)
-        response = self._http.send(
+    def _send_refresh(self, refresh: Secret) -> httpx.Response:
+        return self._http.send(
             "POST",
             "/oauth/refresh_token/",
             headers=dict,
@@ -498,6 +499,18 @@ class DouyinGateway(HttpGateway):
             },
             classify=_classify,
         )
+
+    def _renew_token(self, account: str) -> Token:
+        refresh = self._refresh_token(account)
+        response = self._send_refresh(refresh)
+        if _code(response) == REFRESH_DEAD:
+            # Another process may have renewed it meanwhile (a rotating refresh token: the
+            # one read here died when that process's refresh handed out a new one): once,
+            # with the refresh token the store holds now, if it is another.
+            stored = self._credentials.get(account, "refresh_token")
+            if stored is not None and stored != refresh:
+                refresh = stored
+                response = self._send_refresh(refresh)
         data = response.json().get("data") if response.status_code == 200 else None
         if not isinstance(data, dict) or data.get("error_code") or not data.get("access_token"):
             if _code(response) is not None:

@@ -13,7 +13,6 @@ against the platform's fake over loopback:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -192,7 +191,7 @@ class _Racing:
         return self._store.remove(account, name)
 
     def list(self, account: str | None = None) -> list[CredentialInfo]:
-        return self._store.list(account)
+        return list(self._store.list(account))
 
 
 class TestConcurrentRotation:

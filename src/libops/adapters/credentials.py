@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Self
 
 import attrs
 
@@ -42,6 +42,7 @@ from libops.domain.errors import (
     CredentialError,
     CredentialFileError,
     CredentialNameError,
+    CredentialTableMissingError,
     PlatformError,
     ReadOnlyCredentialStoreError,
     TokenRefreshError,
@@ -374,6 +375,15 @@ def migrate_postgres_credentials(config: StoreConfig) -> None:
         )
 
 
+def _table_exists(config: StoreConfig) -> bool:
+    with postgres_connection(config) as conn:
+        row = conn.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+            (config.schema, CREDENTIALS_TABLE),
+        ).fetchone()
+    return row is not None
+
+
 class PostgresCredentialStore:
     """Credentials in the table ``libops_credentials`` of the store's PostgreSQL schema.
 
@@ -386,9 +396,39 @@ class PostgresCredentialStore:
 
     def __init__(self, config: StoreConfig, keys: KeyStore, *, clock: Clock | None = None) -> None:
         self.config = config
-        self._keys = keys
+        self._keys: KeyStore | None = keys
+        self._key: bytes | None = None
         self._clock = clock
         self._sealer = AesGcmSealer()
+
+    @classmethod
+    def for_gateways(cls, config: StoreConfig, *, clock: Clock | None = None) -> Self:
+        """The store's table for gateways that keep renewed tokens (the command line's
+        chain): refused (:class:`CredentialTableMissingError`) if the store was not
+        migrated. The sealing key is read once, through a key store closed at once, so
+        nothing stays open beside the gateways."""
+        if not _table_exists(config):
+            raise CredentialTableMissingError(
+                f"the store {config.redacted_url} has no credentials table "
+                f"({config.schema}.{CREDENTIALS_TABLE}), so renewed tokens could not be kept "
+                "in it: run `libops db migrate` on the store first"
+            )
+        from libops.adapters.keystore import open_key_store
+
+        keys = open_key_store(config)
+        try:
+            key = keys.get_or_create(KEY_SUBJECT)
+        finally:
+            keys.close()
+        made = cls(config, keys, clock=clock)
+        made._keys, made._key = None, key
+        return made
+
+    def _sealing_key(self) -> bytes:
+        if self._key is not None:
+            return self._key
+        assert self._keys is not None  # one of the two is always set
+        return self._keys.get_or_create(KEY_SUBJECT)
 
     def __repr__(self) -> str:
         return f"PostgresCredentialStore({self.config.redacted_url!r})"
@@ -412,7 +452,7 @@ class PostgresCredentialStore:
             ).fetchone()
         if row is None:
             return None
-        key = self._keys.get_or_create(KEY_SUBJECT)
+        key = self._sealing_key()
         opened = self._sealer.open(key, bytes(row[0]), bytes(row[1]), _bound(account, name))
         if opened is None:
             raise CredentialFileError(
@@ -425,7 +465,7 @@ class PostgresCredentialStore:
         account, name = _part("account", account), _part("name", name)
         secret = _value(value)
         at = _now(self._clock)
-        key = self._keys.get_or_create(KEY_SUBJECT)
+        key = self._sealing_key()
         nonce, sealed = self._sealer.seal(
             key, secret.reveal().encode("utf-8"), _bound(account, name)
         )

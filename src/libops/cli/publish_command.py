@@ -24,7 +24,7 @@ from libops.cli.common import (
     stdout,
 )
 from libops.domain.errors import InvalidValueError
-from libops.domain.ports import PlatformGateway
+from libops.domain.ports import CredentialStore, PlatformGateway
 from libops.domain.post import Post, TakeDown
 from libops.tick import SCHEDULER_ACTOR, gateway_specs, open_gateway
 
@@ -68,8 +68,9 @@ def gateways_from(specs: Sequence[str] | None, store: str | None = None) -> list
     """The gateways ``--gateway`` (else $LIBOPS_GATEWAYS) names, checked before the store
     opens: a wrong one, or one whose credentials are not stored, is a usage error (exit code
     2), not a store error. HTTP gateways read their credentials from the environment
-    (``LIBOPS_CRED_<ACCOUNT>_<NAME>``), then from the credentials file ``libops credentials
-    set`` writes for ``store`` (docs/adapters.md)."""
+    (``LIBOPS_CRED_<ACCOUNT>_<NAME>``), then, on a PostgreSQL store, from the store's
+    credentials table (where renewed tokens are written), then from the credentials file
+    ``libops credentials set`` writes for ``store`` (docs/adapters.md)."""
     clock = SystemClock()
     given = gateway_specs(specs or [])
     if not given:
@@ -77,15 +78,19 @@ def gateways_from(specs: Sequence[str] | None, store: str | None = None) -> list
     from libops.adapters.credentials import (
         EnvCredentialStore,
         FileCredentialStore,
+        PostgresCredentialStore,
         credentials_path,
     )
     from libops.adapters.platforms_http import CredentialChain
 
     config = None if store is None else parse_store_url(store)
-    credentials = CredentialChain(
-        [EnvCredentialStore(), FileCredentialStore(credentials_path(config))]
-    )
-    return [open_gateway(spec, clock, credentials) for spec in given]
+    stores: list[CredentialStore] = [EnvCredentialStore()]
+    if config is not None and config.scheme == "postgresql":
+        # The store's own table, before the file: renewed tokens are written there, not to
+        # a file in the job's working directory (refused if the store was not migrated).
+        stores.append(PostgresCredentialStore.for_gateways(config, clock=clock))
+    stores.append(FileCredentialStore(credentials_path(config)))
+    return [open_gateway(spec, clock, CredentialChain(stores)) for spec in given]
 
 
 @contextmanager

@@ -1053,6 +1053,11 @@ class CredentialFileError(CredentialError):
     """The credentials file cannot be read or written, is malformed, or others may read it."""
 
 
+class CredentialTableMissingError(CredentialError):
+    """A PostgreSQL store has no credentials table yet (``libops db migrate`` makes it), so
+    renewed tokens would have nowhere to go but a file in the job's working directory."""
+
+
 class TokenRefreshError(CredentialError):
     """A platform token could not be refreshed (the refresh callback failed or gave nothing)."""
 

@@ -21,7 +21,7 @@ import pytest
 from libops.adapters.clock import ManualClock, SystemClock
 from libops.adapters.credentials import FileCredentialStore, MemoryCredentialStore
 from libops.adapters.platforms_http import DouyinGateway
-from libops.domain.errors import PlatformApiAccessError, PlatformCredentialsError
+from libops.domain.errors import PlatformApiAccessError, PlatformCredentialsError, PlatformError
 from libops.domain.ports import CredentialInfo, CredentialStore, Secret
 from libops.domain.values import Platform, PostVariant
 from libops.testing.fakes import FakeDouyin
@@ -162,6 +162,30 @@ class TestDouyinNeverRepostsAnUnlistedItem:
             second.close()
             fake.stop()
         assert [i["item_id"] for i in fake.items()] == [receipt.external_id]
+
+    def test_an_old_entry_without_a_time_is_refused_not_posted_again(self) -> None:
+        """A ledger entry from before the ledger kept times names an item Douyin does not
+        list: the publish is refused for good (staff look in the app), never made again."""
+        clock = ManualClock(SystemClock().now())
+        fake = _douyin(clock)
+        gateway = DouyinGateway.from_credentials(
+            fake.base_url,
+            _stored(MemoryCredentialStore(clock)),
+            clock=clock,
+            publishing=True,
+            media=lambda name: VIDEO,
+            sleep=_sleep,
+            ledger={"old-1:douyin": "@9VwGoneItem000"},
+        )
+        variant = PostVariant(Platform.DOUYIN, "旧的发布", media=("old.mp4",))
+        try:
+            with pytest.raises(PlatformError, match="not posted again") as raised:
+                gateway.publish(variant, "old-1:douyin")
+            assert raised.value.retryable is False
+        finally:
+            gateway.close()
+            fake.stop()
+        assert fake.items() == []
 
 
 # --- 4. two processes renewing a rotating refresh token at once ----------------------------------

@@ -6,10 +6,13 @@ the signals projection still reads the same events with the same handlers.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import pytest
 
 from libops.adapters import importers
+from libops.adapters.importers import read_export, stream_csv_export
+from libops.domain.errors import ImportFileError
 from libops.projections import signals
 from libops.projections.signals import RiskSignalsProjection
 from libops.projections.signals_outbox import SignalOutbox
@@ -144,3 +147,23 @@ def test_each_split_module_is_under_600_lines(module: str) -> None:
     assert source is not None
     with open(source, encoding="utf-8") as file:
         assert sum(1 for _ in file) <= 600
+
+
+@pytest.mark.parametrize("reader", [read_export, stream_csv_export])
+def test_both_readers_refuse_a_mapping_of_another_platform_alike(
+    tmp_path: Path, reader: object
+) -> None:
+    """The check the two readers share (``load_mapping_for``): ``--platform`` must be the
+    platform the mapping maps."""
+    mapping = tmp_path / "weibo.toml"
+    mapping.write_text(
+        'platform = "weibo"\ntitle = "标题"\npublished_at = "发布时间"\n'
+        '[counts]\nreads = "阅读数"\n',
+        encoding="utf-8",
+    )
+    export = tmp_path / "weibo.csv"
+    export.write_text("标题,发布时间,阅读数\n书展,2026-03-02,5\n", encoding="utf-8")
+    assert callable(reader)
+    with pytest.raises(ImportFileError, match=r"weibo\.toml: maps weibo, not wechat"):
+        reader(export, platform="wechat", mapping=mapping)
+    assert reader(export, platform="weibo", mapping=mapping) is not None

@@ -14,7 +14,7 @@ from libops.adapters.importers.layouts import (
     Layout,
     Table,
     _header_index,
-    load_mapping,
+    load_mapping_for,
 )
 from libops.adapters.importers.rows import RowParser
 from libops.adapters.importers.tables import read_tables
@@ -48,12 +48,7 @@ def read_export(
     zone = ZoneInfo(timezone)
     tables = read_tables(path)
     if mapping is not None:
-        layout, time_format = load_mapping(mapping)
-        if platform is not None and to_platform(platform) is not layout.platform:
-            given = to_platform(platform).value
-            raise ImportFileError(
-                f"{Path(mapping).name}: maps {layout.platform.value}, not {given}"
-            )
+        layout, time_format = load_mapping_for(mapping, platform)
         found = []
         for table in tables:
             index = _header_index(table, layout.required())

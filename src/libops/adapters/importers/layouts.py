@@ -230,3 +230,15 @@ def load_mapping(path: str | Path) -> tuple[Layout, str | None]:
     except ValueError as error:
         raise ImportFileError(f"{path.name}: {error}") from None
     return layout, data.get("time_format")
+
+
+def load_mapping_for(
+    mapping: str | Path, platform: Platform | str | None
+) -> tuple[Layout, str | None]:
+    """:func:`load_mapping`, refused if ``platform`` is given and is not the one the mapping
+    maps (the readers' ``--platform`` with ``--mapping``)."""
+    layout, time_format = load_mapping(mapping)
+    if platform is not None and to_platform(platform) is not layout.platform:
+        given = to_platform(platform).value
+        raise ImportFileError(f"{Path(mapping).name}: maps {layout.platform.value}, not {given}")
+    return layout, time_format

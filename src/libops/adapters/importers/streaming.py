@@ -15,7 +15,13 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from libops.adapters.importers.exports import _missing, _unknown
-from libops.adapters.importers.layouts import ACCOUNT_GROWTH, LAYOUTS, Layout, Table, load_mapping
+from libops.adapters.importers.layouts import (
+    ACCOUNT_GROWTH,
+    LAYOUTS,
+    Layout,
+    Table,
+    load_mapping_for,
+)
 from libops.adapters.importers.rows import RowParser, RowValues
 from libops.adapters.importers.tables import _bad_offset
 from libops.domain.errors import ImportFileError
@@ -160,12 +166,7 @@ def stream_csv_export(
         )
     time_format = None
     if mapping is not None:
-        layout, time_format = load_mapping(mapping)
-        if platform is not None and to_platform(platform) is not layout.platform:
-            given = to_platform(platform).value
-            raise ImportFileError(
-                f"{Path(mapping).name}: maps {layout.platform.value}, not {given}"
-            )
+        layout, time_format = load_mapping_for(mapping, platform)
         layouts: tuple[Layout, ...] = (layout,)
     else:
         wanted = None if platform is None else to_platform(platform)

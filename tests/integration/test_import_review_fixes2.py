@@ -5,18 +5,27 @@ batches given as data keep the rules ``record_metrics`` applies."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import attrs
 import pytest
 
 from libops import LibOps
 from libops.adapters.clock import ManualClock
-from libops.application.bulk_imports import StartBulkImport
+from libops.application.bulk_imports import RecordImportBatch, StartBulkImport
 from libops.domain.bulk import MetricImport
-from libops.domain.errors import StaleMetricsError
+from libops.domain.errors import (
+    BatchTimeOrderError,
+    BulkBatchValueError,
+    DuplicateBatchPostError,
+    LoweredMismatchError,
+    StaleBatchRowError,
+    StaleMetricsError,
+)
 from libops.domain.values import Actor, MetricSnapshot
 from tests.helpers import count_events, refused
 from tests.integration.test_bulk_imports import (
@@ -225,3 +234,126 @@ class TestStaleAgainstBulk:
         )
         assert "bulk import" in str(found)
         assert "daily.csv" in str(found)
+
+
+# --- 5. batches given as data keep the rules of record_metrics -----------------------------
+
+
+@pytest.fixture
+def started(
+    ops: LibOps, later: ManualClock, admin: Actor, tmp_path: Path, mapping: Path
+) -> tuple[LibOps, str, UUID]:
+    """A known post (reads 90 on 1 March, its own) and a started bulk import: (ops, the
+    post's id, the import's id)."""
+    [post_id] = known_posts(ops, admin, tmp_path, mapping, 1)
+    import_id = ops.execute(admin, StartBulkImport("x.csv", "ab" * 32, "weibo", 2))
+    return ops, str(post_id), import_id
+
+
+def _batch(import_id: UUID, post: str, **changes: Any) -> RecordImportBatch:
+    columns: dict[str, Any] = {
+        "rows": (2, 3),
+        "posts": (post,),
+        "campaign_ids": (None,),
+        "post_index": (0, 0),
+        "times": ("2026-04-02T00:00:00+00:00", "2026-04-03T00:00:00+00:00"),
+        "time_index": (0, 1),
+        "counts": {"reads": (500, 600)},
+        "extra": {},
+        "lowered": (),
+    }
+    columns.update(changes)
+    return RecordImportBatch(import_id, **columns)
+
+
+BAD_ORDER: dict[str, tuple[Callable[[str], dict[str, Any]], type[Exception], str]] = {
+    "rows out of time order": (
+        lambda p: {"time_index": (1, 0)},
+        BatchTimeOrderError,
+        "row 3: post",
+    ),
+    "the same post and time twice": (
+        lambda p: {"time_index": (0, 0)},
+        BatchTimeOrderError,
+        "the same time as row 2",
+    ),
+    "a row older than the post's latest": (
+        lambda p: {"times": ("2026-02-01T00:00:00+00:00", "2026-04-03T00:00:00+00:00")},
+        StaleBatchRowError,
+        "row 2: post",
+    ),
+    "lower counts with an empty lowered": (
+        lambda p: {"counts": {"reads": (500, 400)}},
+        LoweredMismatchError,
+        "row 3: post",
+    ),
+    "lower than the recorded latest, not said": (
+        lambda p: {"counts": {"reads": (50, 60)}},
+        LoweredMismatchError,
+        "row 2: post",
+    ),
+    "lowered naming a count that did not go down": (
+        lambda p: {"lowered": ("", "reads")},
+        LoweredMismatchError,
+        "row 3",
+    ),
+    "the same post as id and ID": (
+        lambda p: {
+            "posts": (p, p.upper()),
+            "campaign_ids": (None, None),
+            "post_index": (0, 1),
+            "time_index": (0, 0),
+        },
+        DuplicateBatchPostError,
+        "twice",
+    ),
+}
+
+
+class TestBatchRules:
+    @pytest.mark.parametrize(
+        ("change", "error", "names"), list(BAD_ORDER.values()), ids=list(BAD_ORDER)
+    )
+    def test_refused_naming_the_row(
+        self,
+        started: tuple[LibOps, str, UUID],
+        admin: Actor,
+        change: Callable[[str], dict[str, Any]],
+        error: type[Exception],
+        names: str,
+    ) -> None:
+        ops, post, import_id = started
+        command = _batch(import_id, post, **change(post))
+        found = refused(ops, error, lambda: ops.execute(admin, command))
+        assert names in str(found)
+        assert isinstance(found, BulkBatchValueError)
+
+    def test_a_said_correction_is_recorded(
+        self, started: tuple[LibOps, str, UUID], admin: Actor
+    ) -> None:
+        ops, post, import_id = started
+        ops.execute(
+            admin, _batch(import_id, post, counts={"reads": (50, 60)}, lowered=("reads", ""))
+        )
+        latest = ops.posts.latest_metrics(UUID(post), "weibo")
+        assert latest is not None
+        assert latest.reads == 60
+
+    def test_checked_against_an_earlier_bulk_import(
+        self, started: tuple[LibOps, str, UUID], admin: Actor
+    ) -> None:
+        ops, post, import_id = started
+        ops.execute(admin, _batch(import_id, post))  # reads 600 on 3 April, in bulk
+        other = ops.execute(admin, StartBulkImport("y.csv", "cd" * 32, "weibo", 1))
+        stale = _batch(
+            other,
+            post,
+            rows=(2,),
+            post_index=(0,),
+            times=("2026-04-02T12:00:00+00:00",),
+            time_index=(0,),
+            counts={"reads": (700,)},
+        )
+        refused(ops, StaleBatchRowError, lambda: ops.execute(admin, stale))
+        lower = attrs.evolve(stale, times=("2026-04-04T00:00:00+00:00",), counts={"reads": (10,)})
+        refused(ops, LoweredMismatchError, lambda: ops.execute(admin, lower))

@@ -47,7 +47,7 @@ from eventsourcing.persistence import Notification, PersistenceError
 from libops.application.app import LibOpsApplication
 from libops.application.commands import Command, CommandBus, Context, command, handles
 from libops.application.drafts import get_post
-from libops.domain.bulk import BATCH_ROWS, MetricImport, batch_posts
+from libops.domain.bulk import BATCH_ROWS, MetricImport, batch_posts, check_batch_order
 from libops.domain.errors import (
     AmbiguousImportMatchError,
     BulkImportError,
@@ -220,6 +220,16 @@ def record_import_batch(ctx: Context, actor: Actor, command: RecordImportBatch) 
                 f"a batch gives post {post_id} the campaign {campaign_id}, not its own ({own})"
             )
         known.add((post_id, platform.value, campaign_id))
+    check_batch_order(
+        rows=command.rows,
+        posts=command.posts,
+        post_index=command.post_index,
+        times=command.times,
+        time_index=command.time_index,
+        counts=command.counts,
+        lowered=command.lowered,
+        latest=batch_latest(ctx.app, platform),
+    )
 
 
 @command("import.bulk.finish", requires=("import.apply",), calls=MetricImport.finish)
@@ -259,8 +269,10 @@ class _BulkHistory:
             self._catch_up(app)
             return self.latest.get((post, platform))
 
+    TOPICS: tuple[str, ...] = (MetricImport.BatchRecorded.TOPIC,)
+
     def _catch_up(self, app: LibOpsApplication) -> None:
-        topics = (MetricImport.BatchRecorded.TOPIC,)
+        topics = self.TOPICS
         try:
             stop = app.recorder.max_notification_id() or 0
             while self.position < stop:
@@ -306,14 +318,43 @@ class _BulkHistory:
 
 @attrs.frozen
 class _BulkLatest:
-    """A post's latest bulk snapshot, when its batch was recorded, and its import's id."""
+    """A post's latest bulk snapshot, when its batch was recorded, and its import's id (in
+    :class:`_OwnHistory`: a post's own latest snapshot, when it was recorded, None if not
+    known, and the post's id)."""
 
     snapshot: MetricSnapshot
-    recorded_at: datetime
+    recorded_at: datetime | None
     import_id: UUID
 
 
+class _OwnHistory(_BulkHistory):
+    """The latest snapshot each post recorded itself on each platform (voided ones left
+    out), read as :class:`_BulkHistory` reads the batches: what a batch given as data is
+    checked against (:func:`record_import_batch`) without loading each of its posts."""
+
+    TOPICS = (Post.MetricsRecorded.TOPIC, Post.MetricsCorrected.TOPIC, Post.MetricsVoided.TOPIC)
+
+    def _apply(self, app: LibOpsApplication, notification: Notification) -> None:
+        event = app.mapper.to_domain_event(notification)
+        if isinstance(event, Post.MetricsVoided):
+            key = (event.originator_id, event.voided.platform.value)
+            if event.latest is None:
+                self.latest.pop(key, None)
+            else:
+                self.latest[key] = _BulkLatest(event.latest, None, event.originator_id)
+            return
+        assert isinstance(event, Post.MetricsRecorded | Post.MetricsCorrected)
+        snapshot = event.snapshot
+        key = (event.originator_id, snapshot.platform.value)
+        self.latest[key] = _BulkLatest(snapshot, event.timestamp, event.originator_id)
+
+
 _HISTORIES: Final[weakref.WeakKeyDictionary[LibOpsApplication, _BulkHistory]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+_OWN_HISTORIES: Final[weakref.WeakKeyDictionary[LibOpsApplication, _OwnHistory]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -324,6 +365,35 @@ def _history(app: LibOpsApplication) -> _BulkHistory:
         if history is None:
             history = _HISTORIES[app] = _BulkHistory()
         return history
+
+
+def _own_history(app: LibOpsApplication) -> _OwnHistory:
+    with _PUBLISHED_LOCK:
+        history = _OWN_HISTORIES.get(app)
+        if history is None:
+            history = _OWN_HISTORIES[app] = _OwnHistory()
+        return history
+
+
+def batch_latest(app: LibOpsApplication, platform: Platform | str) -> dict[str, MetricSnapshot]:
+    """The latest snapshot of each post on ``platform`` (by id as text), its own or a bulk
+    import's, as :func:`latest_snapshot` gives it, without loading the posts: what a batch
+    is checked against (:func:`~libops.domain.bulk.check_batch_order`)."""
+    name = to_platform(platform).value
+    own = _own_history(app).of_platform(app, name)
+    bulk = _history(app).of_platform(app, name)
+    latest: dict[str, MetricSnapshot] = {}
+    for post in own.keys() | bulk.keys():
+        mine, theirs = own.get(post), bulk.get(post)
+        found = later_snapshot(
+            None if mine is None else mine.snapshot,
+            None if theirs is None else theirs.snapshot,
+            own_at=None if mine is None else mine.recorded_at,
+            bulk_at=None if theirs is None else theirs.recorded_at,
+        )
+        if found is not None:
+            latest[str(post)] = found
+    return latest
 
 
 def bulk_snapshots(app: LibOpsApplication, platform: Platform | str) -> dict[UUID, MetricSnapshot]:

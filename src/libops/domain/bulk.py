@@ -37,12 +37,15 @@ from eventsourcing.domain import Aggregate, event
 
 from libops.domain import events
 from libops.domain.errors import (
+    BatchTimeOrderError,
     BulkBatchValueError,
     BulkImportError,
     DuplicateBatchPostError,
     FutureMetricsError,
     InvalidValueError,
     LibopsError,
+    LoweredMismatchError,
+    StaleBatchRowError,
     UnknownLoweredCountError,
 )
 from libops.domain.permissions import authorize
@@ -376,14 +379,100 @@ def batch_posts(
                 f"campaign_ids[{at}] is a campaign id as text or null, not {campaign!r}",
                 "campaign_ids",
             )
-        if post in seen:
+        key = _post_key(post)
+        if key in seen:
             raise DuplicateBatchPostError(
-                f"a batch names post {post} twice (posts[{seen[post]}] and posts[{at}]): "
+                f"a batch names post {post} twice (posts[{seen[key]}] and posts[{at}]): "
                 "list each post once, its rows point at it",
                 "posts",
             )
-        seen[post] = at
+        seen[key] = at
     return list(zip(posts, campaign_ids, strict=True))  # type: ignore[arg-type]
+
+
+def _post_key(post: str) -> str:
+    """A post id as text, the one way (``ID`` and ``id.upper()`` are the same post); text
+    that is no id is kept as it is (the handler says it is not a post)."""
+    try:
+        return str(UUID(post))
+    except ValueError:
+        return post
+
+
+def check_batch_order(
+    *,
+    rows: Sequence[int],
+    posts: Sequence[str],
+    post_index: Sequence[int],
+    times: Sequence[str],
+    time_index: Sequence[int],
+    counts: Mapping[str, Sequence[int | None]],
+    lowered: Sequence[str],
+    latest: Mapping[str, MetricSnapshot],
+) -> None:
+    """Check a batch (its values checked by :func:`check_batch_values`) against each
+    post's history, as ``Post.record_metrics`` checks one snapshot: walking each post's
+    rows from its latest recorded snapshot (``latest``, by post id as ``str(UUID)``: the
+    post's own or a bulk import's, the application gives it), the times rise (a row older
+    than the recorded latest raises :class:`~libops.domain.errors.StaleBatchRowError`, one
+    not after the post's previous row in the batch
+    :class:`~libops.domain.errors.BatchTimeOrderError`), and each row's ``lowered`` names
+    exactly the counts it lowers against the snapshot before it
+    (:class:`~libops.domain.errors.LoweredMismatchError`). Each error names the row."""
+    moments = [datetime.fromisoformat(text) for text in times]
+    columns = [counts.get(name) for name in COMMON_COUNTS]
+    keys = [_post_key(post) for post in posts]
+    previous: dict[int, tuple[datetime, tuple[int | None, ...], int | None]] = {}
+    for at, row in enumerate(rows):
+        post = post_index[at]
+        moment = moments[time_index[at]]
+        now = tuple(
+            (None if name == "followers_gained" else 0) if column is None else column[at]
+            for name, column in zip(COMMON_COUNTS, columns, strict=True)
+        )
+        before = previous.get(post)
+        if before is None and keys[post] in latest:
+            snapshot = latest[keys[post]]
+            before = (
+                snapshot.observed_at,
+                tuple(getattr(snapshot, name) for name in COMMON_COUNTS),
+                None,
+            )
+        implied: set[str] = set()
+        if before is not None:
+            was_at, was, was_row = before
+            if was_row is not None and moment <= was_at:
+                raise BatchTimeOrderError(
+                    f"row {row}: post {posts[post]} observed at {moment.isoformat()}, "
+                    + (
+                        f"the same time as row {was_row}"
+                        if moment == was_at
+                        else f"before row {was_row} ({was_at.isoformat()})"
+                    )
+                    + ": a post's rows rise in time",
+                    "times",
+                )
+            if was_row is None and moment < was_at:
+                raise StaleBatchRowError(
+                    f"row {row}: post {posts[post]} observed at {moment.isoformat()}, before "
+                    f"its latest snapshot ({was_at.isoformat()})",
+                    "times",
+                )
+            implied = {
+                name
+                for name, count, was_count in zip(COMMON_COUNTS, now, was, strict=True)
+                if count is not None and was_count is not None and count < was_count
+            }
+        given = lowered[at] if lowered else ""
+        named = set(given.split(",")) if given else set()
+        if named != implied:
+            said = ", ".join(sorted(implied)) or "nothing"
+            raise LoweredMismatchError(
+                f"row {row}: post {posts[post]}'s counts lower {said} against its previous "
+                f"snapshot, but lowered is {given!r}: a lower count is a correction, named",
+                "lowered",
+            )
+        previous[post] = (moment, now, row)
 
 
 def _whole(column: Sequence[object], optional: bool) -> bool:
@@ -508,5 +597,6 @@ __all__ = [
     "BulkImportError",
     "MetricImport",
     "batch_posts",
+    "check_batch_order",
     "check_batch_values",
 ]

@@ -49,10 +49,12 @@ from libops.domain.errors import (
     UnknownLoweredCountError,
 )
 from libops.domain.permissions import authorize
+from libops.domain.platforms import MetricKind, profile_of
 from libops.domain.post import DEFAULT_FUTURE_MARGIN, Post, future_margin
 from libops.domain.values import (
     COMMON_COUNTS,
     COUNT_MAX,
+    ITEMS_MAX,
     Actor,
     MetricSnapshot,
     Platform,
@@ -547,29 +549,10 @@ def check_batch_values(
             except LibopsError as error:
                 raise BulkBatchValueError(f"row {rows[at]}: {error}", name) from None
     if extra:
-        own = list(extra.items())
-        for at in range(len(rows)):
-            values: dict[str, int | Decimal] = {}
-            for metric, own_column in own:
-                given = own_column[at]
-                value: Any
-                if isinstance(given, str):
-                    try:
-                        value = Decimal(given)
-                    except InvalidOperation:
-                        raise BulkBatchValueError(
-                            f"row {rows[at]}: {metric} is {given!r}, not a decimal number",
-                            f"extra.{metric}",
-                        ) from None
-                else:
-                    value = given
-                if value is not None:
-                    values[metric] = value
-            if values:
-                try:
-                    MetricSnapshot(platform, moments[time_index[at]], extra=values)
-                except LibopsError as error:
-                    raise BulkBatchValueError(f"row {rows[at]}: {error}", "extra") from None
+        if len(extra) > ITEMS_MAX:  # a row could hold too many: each row as a snapshot
+            _check_extra_rows(platform, rows, moments, time_index, extra)
+        else:
+            _check_extra_columns(platform, rows, extra)
     for at, names in enumerate(lowered):
         if not isinstance(names, str):
             raise UnknownLoweredCountError(
@@ -590,6 +573,70 @@ def check_batch_values(
                 ),
                 "lowered",
             )
+
+
+def _decimal(row: int, metric: str, given: object) -> object:
+    """An own metric's cell as the snapshot takes it (decimal text as a Decimal)."""
+    if not isinstance(given, str):
+        return given
+    try:
+        return Decimal(given)
+    except InvalidOperation:
+        raise BulkBatchValueError(
+            f"row {row}: {metric} is {given!r}, not a decimal number", f"extra.{metric}"
+        ) from None
+
+
+def _check_extra_columns(
+    platform: Platform, rows: Sequence[int], extra: Mapping[str, Sequence[int | str | None]]
+) -> None:
+    """Each own-metric column checked as ``MetricSnapshot`` checks its cells: the metric
+    looked up once by name (one the platform reports), then each value by its kind (what
+    :meth:`~libops.domain.platforms.OwnMetric.check` accepts), a whole count column at
+    once; no snapshot built per row."""
+    profile = profile_of(platform)
+    for metric_id, column in extra.items():
+        first = next((at for at, value in enumerate(column) if value is not None), None)
+        if first is None:
+            continue  # no row carries it
+        try:
+            metric = profile.metric(metric_id)
+        except LibopsError as error:
+            raise BulkBatchValueError(f"row {rows[first]}: {error}", "extra") from None
+        if metric.kind is MetricKind.COUNT and _whole(column, optional=True):
+            continue
+        check = metric.check
+        for at, given in enumerate(column):
+            if given is None:
+                continue
+            value = _decimal(rows[at], metric_id, given)
+            try:
+                check(profile.id, value)
+            except LibopsError as error:
+                raise BulkBatchValueError(f"row {rows[at]}: {error}", "extra") from None
+
+
+def _check_extra_rows(
+    platform: Platform,
+    rows: Sequence[int],
+    moments: Sequence[datetime],
+    time_index: Sequence[int],
+    extra: Mapping[str, Sequence[int | str | None]],
+) -> None:
+    """Each row's own metrics checked by building its ``MetricSnapshot`` (the rare batch
+    with more own-metric columns than a snapshot holds items)."""
+    own = list(extra.items())
+    for at in range(len(rows)):
+        values: dict[str, Any] = {}
+        for metric, own_column in own:
+            given = own_column[at]
+            if given is not None:
+                values[metric] = _decimal(rows[at], metric, given)
+        if values:
+            try:
+                MetricSnapshot(platform, moments[time_index[at]], extra=values)
+            except LibopsError as error:
+                raise BulkBatchValueError(f"row {rows[at]}: {error}", "extra") from None
 
 
 __all__ = [

@@ -26,10 +26,11 @@ type name.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from itertools import pairwise
+from itertools import pairwise, repeat
 from typing import Any, Final
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -422,16 +423,23 @@ def check_batch_order(
     exactly the counts it lowers against the snapshot before it
     (:class:`~libops.domain.errors.LoweredMismatchError`). Each error names the row."""
     moments = [datetime.fromisoformat(text) for text in times]
-    columns = [counts.get(name) for name in COMMON_COUNTS]
+    size = len(rows)
+    # Each row's counts in COMMON_COUNTS order, laid out by C calls (a column left out is
+    # its default for every row: 0, None for followers gained).
+    row_counts = zip(
+        *(
+            counts.get(name) or repeat(None if name == "followers_gained" else 0, size)
+            for name in COMMON_COUNTS
+        ),
+        strict=False,
+    )
     keys = [_post_key(post) for post in posts]
     previous: dict[int, tuple[datetime, tuple[int | None, ...], int | None]] = {}
-    for at, row in enumerate(rows):
+    sub = operator.sub
+    for at, now in enumerate(row_counts):
+        row = rows[at]
         post = post_index[at]
         moment = moments[time_index[at]]
-        now = tuple(
-            (None if name == "followers_gained" else 0) if column is None else column[at]
-            for name, column in zip(COMMON_COUNTS, columns, strict=True)
-        )
         before = previous.get(post)
         if before is None and keys[post] in latest:
             snapshot = latest[keys[post]]
@@ -440,41 +448,65 @@ def check_batch_order(
                 tuple(getattr(snapshot, name) for name in COMMON_COUNTS),
                 None,
             )
-        implied: set[str] = set()
+        given = lowered[at] if lowered else ""
         if before is not None:
             was_at, was, was_row = before
-            if was_row is not None and moment <= was_at:
-                raise BatchTimeOrderError(
-                    f"row {row}: post {posts[post]} observed at {moment.isoformat()}, "
-                    + (
-                        f"the same time as row {was_row}"
-                        if moment == was_at
-                        else f"before row {was_row} ({was_at.isoformat()})"
-                    )
-                    + ": a post's rows rise in time",
-                    "times",
-                )
-            if was_row is None and moment < was_at:
-                raise StaleBatchRowError(
-                    f"row {row}: post {posts[post]} observed at {moment.isoformat()}, before "
-                    f"its latest snapshot ({was_at.isoformat()})",
-                    "times",
-                )
-            implied = {
-                name
-                for name, count, was_count in zip(COMMON_COUNTS, now, was, strict=True)
-                if count is not None and was_count is not None and count < was_count
-            }
-        given = lowered[at] if lowered else ""
-        named = set(given.split(",")) if given else set()
-        if named != implied:
-            said = ", ".join(sorted(implied)) or "nothing"
-            raise LoweredMismatchError(
-                f"row {row}: post {posts[post]}'s counts lower {said} against its previous "
-                f"snapshot, but lowered is {given!r}: a lower count is a correction, named",
-                "lowered",
-            )
+            if moment <= was_at and (was_row is not None or moment < was_at):
+                _out_of_order(row, posts[post], moment, was_at, was_row)
+            gained, was_gained = now[_GAINED], was[_GAINED]
+            # The six common counts are whole numbers; followers gained may be None.
+            if (
+                given
+                or min(map(sub, now[:_GAINED], was[:_GAINED])) < 0
+                or (gained is not None and was_gained is not None and gained < was_gained)
+            ):
+                _lowered_as_said(row, posts[post], given, now, was)
+        elif given:
+            _lowered_as_said(row, posts[post], given, now, now)
         previous[post] = (moment, now, row)
+
+
+_GAINED: Final = COMMON_COUNTS.index("followers_gained")
+
+
+def _out_of_order(
+    row: int, post: str, moment: datetime, was_at: datetime, was_row: int | None
+) -> None:
+    if was_row is None:
+        raise StaleBatchRowError(
+            f"row {row}: post {post} observed at {moment.isoformat()}, before its latest "
+            f"snapshot ({was_at.isoformat()})",
+            "times",
+        )
+    raise BatchTimeOrderError(
+        f"row {row}: post {post} observed at {moment.isoformat()}, "
+        + (
+            f"the same time as row {was_row}"
+            if moment == was_at
+            else f"before row {was_row} ({was_at.isoformat()})"
+        )
+        + ": a post's rows rise in time",
+        "times",
+    )
+
+
+def _lowered_as_said(
+    row: int, post: str, given: str, now: tuple[int | None, ...], was: tuple[int | None, ...]
+) -> None:
+    """Raises unless ``given`` names exactly the counts ``now`` lowers against ``was``."""
+    implied = {
+        name
+        for name, count, was_count in zip(COMMON_COUNTS, now, was, strict=True)
+        if count is not None and was_count is not None and count < was_count
+    }
+    named = set(given.split(",")) if given else set()
+    if named != implied:
+        said = ", ".join(sorted(implied)) or "nothing"
+        raise LoweredMismatchError(
+            f"row {row}: post {post}'s counts lower {said} against its previous snapshot, "
+            f"but lowered is {given!r}: a lower count is a correction, named",
+            "lowered",
+        )
 
 
 def _whole(column: Sequence[object], optional: bool) -> bool:

@@ -27,7 +27,9 @@ from libops.domain.errors import (
     StaleMetricsError,
 )
 from libops.domain.values import Actor, MetricSnapshot
+from tests import actors
 from tests.helpers import count_events, refused
+from tests.http.support import client_for, problem_of
 from tests.integration.test_bulk_imports import (
     MAPPING,
     METRIC_VIEWS,
@@ -357,3 +359,25 @@ class TestBatchRules:
         refused(ops, StaleBatchRowError, lambda: ops.execute(admin, stale))
         lower = attrs.evolve(stale, times=("2026-04-04T00:00:00+00:00",), counts={"reads": (10,)})
         refused(ops, LoweredMismatchError, lambda: ops.execute(admin, lower))
+
+    def test_over_http_a_problem_naming_the_row(self, started: tuple[LibOps, str, UUID]) -> None:
+        ops, post, import_id = started
+        before = count_events(ops)
+        body = {
+            "import_id": str(import_id),
+            "rows": [2, 3],
+            "posts": [post],
+            "campaign_ids": [None],
+            "post_index": [0, 0],
+            "times": ["2026-02-01T00:00:00+00:00", "2026-04-03T00:00:00+00:00"],
+            "time_index": [0, 1],
+            "counts": {"reads": [500, 600]},
+            "extra": {},
+            "lowered": [],
+        }
+        response = client_for(ops).command("import.bulk.batch", body, as_=actors.ADMIN)
+        assert response.status_code == 422, response.text
+        found = problem_of(response)
+        assert found["error"] == "StaleBatchRowError"
+        assert "row 2" in found["detail"]
+        assert count_events(ops) == before

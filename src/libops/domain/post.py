@@ -1674,7 +1674,8 @@ class Post(Aggregate):
         refused, and so is one observed more than ``margin`` after ``now`` (libops's clock;
         the application always gives it). ``latest``: the platform's latest snapshot
         recorded elsewhere (a bulk import's), compared with when it is later than the post's
-        own (the application gives it: ``libops.application.bulk_imports.latest_snapshot``).
+        own, or observed at the same time (the application gives it, having decided which of
+        the two was recorded later: ``libops.application.bulk_imports.latest_snapshot``).
         """
         authorize(actor, "post.record_metrics")
         if not isinstance(snapshot, MetricSnapshot):

@@ -47,7 +47,7 @@ from eventsourcing.persistence import Notification, PersistenceError
 from libops.application.app import LibOpsApplication
 from libops.application.commands import Command, CommandBus, Context, command, handles
 from libops.application.drafts import get_post
-from libops.domain.bulk import BATCH_ROWS, MetricImport, batch_posts
+from libops.domain.bulk import BATCH_ROWS, MetricImport, batch_posts, check_batch_order
 from libops.domain.errors import (
     AmbiguousImportMatchError,
     BulkImportError,
@@ -220,6 +220,16 @@ def record_import_batch(ctx: Context, actor: Actor, command: RecordImportBatch) 
                 f"a batch gives post {post_id} the campaign {campaign_id}, not its own ({own})"
             )
         known.add((post_id, platform.value, campaign_id))
+    check_batch_order(
+        rows=command.rows,
+        posts=command.posts,
+        post_index=command.post_index,
+        times=command.times,
+        time_index=command.time_index,
+        counts=command.counts,
+        lowered=command.lowered,
+        latest=batch_latest(ctx.app, platform),
+    )
 
 
 @command("import.bulk.finish", requires=("import.apply",), calls=MetricImport.finish)
@@ -236,64 +246,115 @@ class FinishBulkImport(Command[None]):
 
 class _BulkHistory:
     """The latest snapshot bulk imports recorded for each post on each platform, read from
-    the ``MetricImport.BatchRecorded`` events: each call reads only the batches recorded
-    since the last one (the log is append-only, and written in order of its positions)."""
+    the ``MetricImport.BatchRecorded`` events: each call reads only the events recorded
+    since the last one (the log is append-only, and written in order of its positions), up
+    to the log's end when it looked, so a call with no new events reads nothing. Each
+    snapshot is kept with its batch's time and its import's id (which of two snapshots at
+    the same time is the later recorded; which import to name)."""
 
     def __init__(self) -> None:
         self.position = 0
-        self.latest: dict[tuple[UUID, str], MetricSnapshot] = {}
+        self.latest: dict[tuple[UUID, str], _BulkLatest] = {}
         self.lock = threading.Lock()
 
-    def of_platform(self, app: LibOpsApplication, platform: str) -> dict[UUID, MetricSnapshot]:
+    def of_platform(self, app: LibOpsApplication, platform: str) -> dict[UUID, _BulkLatest]:
         """The latest bulk snapshot of each post on ``platform`` (a copy)."""
         with self.lock:
             self._catch_up(app)
             return {post: found for (post, on), found in self.latest.items() if on == platform}
 
-    def get(self, app: LibOpsApplication, post: UUID, platform: str) -> MetricSnapshot | None:
+    def get(self, app: LibOpsApplication, post: UUID, platform: str) -> _BulkLatest | None:
         """The latest bulk snapshot of ``post`` on ``platform``, if any."""
         with self.lock:
             self._catch_up(app)
             return self.latest.get((post, platform))
 
+    TOPICS: tuple[str, ...] = (MetricImport.BatchRecorded.TOPIC,)
+
     def _catch_up(self, app: LibOpsApplication) -> None:
-        topics = (MetricImport.BatchRecorded.TOPIC,)
-        while True:
-            try:
-                page = app.recorder.select_notifications(self.position + 1, 500, topics=topics)
-            except PersistenceError as error:
-                raise app.store_failure(error) from error
-            for notification in page:
-                self._apply(app, notification)
-                self.position = notification.id
-            if len(page) < 500:
-                return
+        topics = self.TOPICS
+        try:
+            stop = app.recorder.max_notification_id() or 0
+            while self.position < stop:
+                page = app.recorder.select_notifications(
+                    self.position + 1, 500, stop=stop, topics=topics
+                )
+                for notification in page:
+                    self._apply(app, notification)
+                    self.position = notification.id
+                if len(page) < 500:
+                    break
+        except PersistenceError as error:
+            raise app.store_failure(error) from error
+        # Nothing more up to ``stop``: the next call starts after it (no topic index, so a
+        # start at the last batch would scan every later event again on every call).
+        self.position = max(self.position, stop)
 
     def _apply(self, app: LibOpsApplication, notification: Notification) -> None:
-        batch = app.mapper.to_domain_event(notification)
-        assert isinstance(batch, MetricImport.BatchRecorded)
         try:
+            batch = app.mapper.to_domain_event(notification)
+            assert isinstance(batch, MetricImport.BatchRecorded)
             rows = list(batch.latest_snapshots())
-        except (LibopsError, ValueError) as error:
+        except Exception as error:
             # A batch stored before batches were checked value by value (a bad one given as
             # data): its snapshots cannot be read, so they do not count; said, not silent.
             _log.warning(
                 "bulk batch at position %s of import %s is left out of the posts' latest "
-                "metrics: %s",
+                "metrics: %s: %s",
                 notification.id,
-                batch.originator_id,
+                notification.originator_id,
+                type(error).__name__,
                 error,
             )
             return
         latest = self.latest
+        found = _BulkLatest
         for post_id, _campaign, snapshot, _lowered in rows:
             key = (post_id, batch.platform)
             before = latest.get(key)
-            if before is None or snapshot.observed_at >= before.observed_at:
-                latest[key] = snapshot
+            if before is None or snapshot.observed_at >= before.snapshot.observed_at:
+                latest[key] = found(snapshot, batch.timestamp, batch.originator_id)
+
+
+@attrs.frozen
+class _BulkLatest:
+    """A post's latest bulk snapshot, when its batch was recorded, and its import's id (in
+    :class:`_OwnHistory`: a post's own latest snapshot, when it was recorded, None if not
+    known, and the post's id)."""
+
+    snapshot: MetricSnapshot
+    recorded_at: datetime | None
+    import_id: UUID
+
+
+class _OwnHistory(_BulkHistory):
+    """The latest snapshot each post recorded itself on each platform (voided ones left
+    out), read as :class:`_BulkHistory` reads the batches: what a batch given as data is
+    checked against (:func:`record_import_batch`) without loading each of its posts."""
+
+    TOPICS = (Post.MetricsRecorded.TOPIC, Post.MetricsCorrected.TOPIC, Post.MetricsVoided.TOPIC)
+
+    def _apply(self, app: LibOpsApplication, notification: Notification) -> None:
+        event = app.mapper.to_domain_event(notification)
+        if isinstance(event, Post.MetricsVoided):
+            key = (event.originator_id, event.voided.platform.value)
+            if event.latest is None:
+                self.latest.pop(key, None)
+            else:
+                self.latest[key] = _BulkLatest(event.latest, None, event.originator_id)
+            return
+        assert isinstance(event, Post.MetricsRecorded | Post.MetricsCorrected)
+        snapshot = event.snapshot
+        key = (event.originator_id, snapshot.platform.value)
+        self.latest[key] = _BulkLatest(snapshot, event.timestamp, event.originator_id)
 
 
 _HISTORIES: Final[weakref.WeakKeyDictionary[LibOpsApplication, _BulkHistory]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+_OWN_HISTORIES: Final[weakref.WeakKeyDictionary[LibOpsApplication, _OwnHistory]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -306,22 +367,90 @@ def _history(app: LibOpsApplication) -> _BulkHistory:
         return history
 
 
+def _own_history(app: LibOpsApplication) -> _OwnHistory:
+    with _PUBLISHED_LOCK:
+        history = _OWN_HISTORIES.get(app)
+        if history is None:
+            history = _OWN_HISTORIES[app] = _OwnHistory()
+        return history
+
+
+def batch_latest(app: LibOpsApplication, platform: Platform | str) -> dict[str, MetricSnapshot]:
+    """The latest snapshot of each post on ``platform`` (by id as text), its own or a bulk
+    import's, as :func:`latest_snapshot` gives it, without loading the posts: what a batch
+    is checked against (:func:`~libops.domain.bulk.check_batch_order`)."""
+    name = to_platform(platform).value
+    own = _own_history(app).of_platform(app, name)
+    bulk = _history(app).of_platform(app, name)
+    latest: dict[str, MetricSnapshot] = {}
+    for post in own.keys() | bulk.keys():
+        mine, theirs = own.get(post), bulk.get(post)
+        found = later_snapshot(
+            None if mine is None else mine.snapshot,
+            None if theirs is None else theirs.snapshot,
+            own_at=None if mine is None else mine.recorded_at,
+            bulk_at=None if theirs is None else theirs.recorded_at,
+        )
+        if found is not None:
+            latest[str(post)] = found
+    return latest
+
+
 def bulk_snapshots(app: LibOpsApplication, platform: Platform | str) -> dict[UUID, MetricSnapshot]:
     """The latest snapshot bulk imports recorded for each post on ``platform`` in ``app``'s
     store, up to date (this process reads only the batches recorded since it last looked)."""
-    return _history(app).of_platform(app, to_platform(platform).value)
+    found = _history(app).of_platform(app, to_platform(platform).value)
+    return {post: latest.snapshot for post, latest in found.items()}
 
 
 def later_snapshot(
-    own: MetricSnapshot | None, bulk: MetricSnapshot | None
+    own: MetricSnapshot | None,
+    bulk: MetricSnapshot | None,
+    *,
+    own_at: datetime | None = None,
+    bulk_at: datetime | None = None,
 ) -> MetricSnapshot | None:
-    """The later of a post's own latest snapshot and a bulk import's (at the same time, the
-    bulk import's: it was checked against the post's own when it was recorded)."""
+    """The later of a post's own latest snapshot and a bulk import's. At the same
+    observation time, the later recorded (``own_at``, ``bulk_at``: when each was recorded,
+    by libops's clock): a correction of a bulk snapshot's counts at its own time is the
+    latest. Recorded at the same moment too (a clock that stands still, as in a test), the
+    post's own: an ordinary import after a bulk one compares its rows with the bulk's.
+    Without those times, the bulk import's (it was checked against the post's own when it
+    was recorded)."""
     if bulk is None:
         return own
-    if own is None or bulk.observed_at >= own.observed_at:
+    if own is None:
         return bulk
-    return own
+    if own.observed_at != bulk.observed_at:
+        return bulk if bulk.observed_at > own.observed_at else own
+    if own_at is not None and bulk_at is not None and own_at >= bulk_at:
+        return own
+    return bulk
+
+
+class BulkSnapshots:
+    """The latest bulk snapshots of a platform's posts, read once (an import's rows, one
+    file: :func:`latest_snapshot` would read the log's new batches for each row)."""
+
+    def __init__(self, app: LibOpsApplication, platform: Platform | str) -> None:
+        self.platform = to_platform(platform)
+        self._found = _history(app).of_platform(app, self.platform.value)
+
+    def latest(self, post: Post) -> MetricSnapshot | None:
+        """``post``'s latest snapshot on the platform, as :func:`latest_snapshot` gives it."""
+        return _later(post, self.platform, self._found.get(post.id))
+
+
+def _later(post: Post, platform: Platform, bulk: _BulkLatest | None) -> MetricSnapshot | None:
+    own = post.latest_metrics(platform)
+    if bulk is None:
+        return own
+    return later_snapshot(
+        own,
+        bulk.snapshot,
+        own_at=post.latest_metrics_recorded_at(platform),
+        bulk_at=bulk.recorded_at,
+    )
 
 
 def latest_snapshot(
@@ -329,10 +458,36 @@ def latest_snapshot(
 ) -> MetricSnapshot | None:
     """The latest metric snapshot of ``post`` on ``platform``, whichever path recorded it:
     the post's own (``Post.MetricsRecorded`` and ``MetricsCorrected``, voided ones left out)
-    or a bulk import's batch (``MetricImport.BatchRecorded``), the later observed. What both
-    import paths compare a new row with, and what the post reads show (docs/import.md)."""
-    own = post.latest_metrics(platform)
-    return later_snapshot(own, _history(app).get(app, post.id, to_platform(platform).value))
+    or a bulk import's batch (``MetricImport.BatchRecorded``), the later observed (at the
+    same time, the later recorded). What both import paths compare a new row with, and what
+    the post reads show (docs/import.md)."""
+    platform = to_platform(platform)
+    return _later(post, platform, _history(app).get(app, post.id, platform.value))
+
+
+def stale_from_bulk(
+    app: LibOpsApplication, post: Post, snapshot: MetricSnapshot, error: StaleMetricsError
+) -> StaleMetricsError:
+    """``error`` (``snapshot`` is older than ``post``'s latest), saying what to do when that
+    latest came from a bulk import: a bulk snapshot is not the post's own, so it cannot be
+    voided; the right counts observed at its time are recorded as a correction, which is
+    then the latest (docs/import.md, Corrections)."""
+    platform = snapshot.platform
+    bulk = _history(app).get(app, post.id, platform.value)
+    if bulk is None or _later(post, platform, bulk) is not bulk.snapshot:
+        return error
+    try:
+        file = repr(app.load(MetricImport, bulk.import_id).file)
+    except (UnknownIdError, PersistenceError):
+        file = "a file"
+    at = bulk.snapshot.observed_at.isoformat()
+    return StaleMetricsError(
+        f"metrics for post {post.id} on {platform.value} observed at "
+        f"{snapshot.observed_at.isoformat()} are older than the latest ({at}), recorded by "
+        f"the bulk import of {file} (import {bulk.import_id}); a bulk snapshot cannot be "
+        f"voided: if its counts are wrong, import or record the right counts observed at "
+        f"{at} (a correction, which becomes the latest)"
+    )
 
 
 # --- the report ----------------------------------------------------------------------------
@@ -847,8 +1002,7 @@ class BulkImporter:
             return BulkImportReport(
                 file, digest, import_id, platform.value, 0, 0, 0, 0, 0, 0, after, actor is not None
             )
-        index, recorded = self._posts(platform)
-        latest = self._bulk_latest(platform, recorded)
+        index, latest = self._posts(platform)
         now = app.clock.now()
         margin = self.bus.deps.metrics_future_margin
         check = _Planner(platform, index, latest, now, margin, matched_only)
@@ -902,8 +1056,10 @@ class BulkImporter:
             return None
 
     def _posts(self, platform: Platform) -> tuple[PostIndex, dict[str, _Latest]]:
-        """The platform's published posts, and the latest snapshot each recorded itself."""
+        """The platform's published posts, and the latest snapshot of each, its own or a
+        bulk import's (:func:`latest_snapshot`)."""
         app, deps = self.bus.app, self.bus.deps
+        bulk = BulkSnapshots(app, platform)
         ids = dict.fromkeys(n.originator_id for n in app.notifications(Post.Published.TOPIC))
         known = published_posts(app)
         posts = []
@@ -915,19 +1071,10 @@ class BulkImporter:
                 continue
             known.add((published.key, platform.value, published.campaign))
             posts.append(published)
-            snapshot = post.latest_metrics(platform)
+            snapshot = bulk.latest(post)
             if snapshot is not None:
                 latest[str(post.id)] = _latest(snapshot)
         return PostIndex(posts, self.tolerance), latest
-
-    def _bulk_latest(self, platform: Platform, latest: dict[str, _Latest]) -> dict[str, _Latest]:
-        """``latest`` with the later snapshots recorded by bulk imports
-        (:func:`later_snapshot` decides, as :func:`latest_snapshot` does)."""
-        for post_id, snapshot in bulk_snapshots(self.bus.app, platform).items():
-            before = latest.get(str(post_id))
-            if before is None or snapshot.observed_at >= before[0]:
-                latest[str(post_id)] = _latest(snapshot)
-        return latest
 
 
 def options_key(
@@ -950,6 +1097,7 @@ __all__ = [
     "REFUSALS_SHOWN",
     "BulkImportReport",
     "BulkImporter",
+    "BulkSnapshots",
     "FinishBulkImport",
     "PostIndex",
     "PublishedPost",
@@ -961,4 +1109,5 @@ __all__ = [
     "latest_snapshot",
     "published_post",
     "row_error",
+    "stale_from_bulk",
 ]

@@ -39,13 +39,14 @@ import attrs
 from libops.application.bulk_imports import (
     BulkImporter,
     BulkImportReport,
+    BulkSnapshots,
     PostIndex,
     PublishedPost,
     Streamer,
-    latest_snapshot,
     options_key,
     published_post,
     row_error,
+    stale_from_bulk,
 )
 from libops.application.commands import (
     Command,
@@ -215,6 +216,7 @@ def apply_import(ctx: Context, actor: Actor, command: ApplyImport) -> tuple[tupl
     margin = ctx.deps.metrics_future_margin
     seals = draft_seals(ctx.deps)
     outcomes = []
+    bulk: dict[Platform, BulkSnapshots] = {}  # read once per file, not once per row
     for row, post_id in zip(command.rows, command.post_ids, strict=True):
         if post_id is None:
             post = Post.record_external(
@@ -229,9 +231,15 @@ def apply_import(ctx: Context, actor: Actor, command: ApplyImport) -> tuple[tupl
             ctx.add(post)
         else:
             post = ctx.load(Post, post_id)
-        latest = latest_snapshot(ctx.app, post, row.platform)
+        snapshots = bulk.get(row.platform)
+        if snapshots is None:
+            snapshots = bulk[row.platform] = BulkSnapshots(ctx.app, row.platform)
+        latest = snapshots.latest(post)
         snapshot = snapshot_of(row, now, latest)
-        outcome = post.record_metrics(actor, snapshot, now=now, margin=margin, latest=latest)
+        try:
+            outcome = post.record_metrics(actor, snapshot, now=now, margin=margin, latest=latest)
+        except StaleMetricsError as stale:
+            raise stale_from_bulk(ctx.app, post, snapshot, stale) from None
         outcomes.append((outcome.value, post.id))
     if command.followers and command.followers_platform is not None:
         platform = command.followers_platform
@@ -454,6 +462,7 @@ class ImportService(Executes):
         raised it, the error itself), by row number."""
         rows = contents.rows
         known = self._published({row.platform for row in rows})
+        bulk = {platform: BulkSnapshots(self._app, platform) for platform in known}
         now = self._app.clock.now()
         limit = now + self._deps.metrics_future_margin
         planned: list[tuple[ExportRow, UUID | None, ImportLine]] = []
@@ -506,7 +515,7 @@ class ImportService(Executes):
                 continue
             if candidates:
                 post = get_post(self._app, self._deps, candidates[0].post_id)
-                latest = latest_snapshot(self._app, post, row.platform)
+                latest = bulk[row.platform].latest(post)
                 snapshot = snapshot_of(row, now, latest)
                 metrics = "recorded"
                 if latest is not None and snapshot.same_counts(latest):

@@ -13,7 +13,7 @@ from uuid import UUID
 import attrs
 
 from libops.application.app import LibOpsApplication
-from libops.application.bulk_imports import latest_snapshot
+from libops.application.bulk_imports import latest_snapshot, stale_from_bulk
 from libops.application.commands import (
     Command,
     Context,
@@ -49,6 +49,7 @@ from libops.domain.errors import (
     PlatformError,
     PlatformTimeoutError,
     PublishClaimedError,
+    StaleMetricsError,
     TakeDownFailedError,
     TakeDownUnsupportedError,
     UnknownIdError,
@@ -546,7 +547,10 @@ def record_metrics(ctx: Context, actor: Actor, command: RecordMetrics) -> Metric
     latest = None  # a bulk import's later snapshot counts too (docs/import.md)
     if isinstance(snapshot, MetricSnapshot) and snapshot.platform in post.platforms:
         latest = latest_snapshot(ctx.app, post, snapshot.platform)
-    return post.record_metrics(actor, snapshot, now=ctx.now(), margin=margin, latest=latest)
+    try:
+        return post.record_metrics(actor, snapshot, now=ctx.now(), margin=margin, latest=latest)
+    except StaleMetricsError as stale:  # a bulk import's latest: say what to do
+        raise stale_from_bulk(ctx.app, post, snapshot, stale) from None
 
 
 class PostService(Executes):

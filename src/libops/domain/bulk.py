@@ -26,10 +26,11 @@ type name.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from itertools import pairwise
+from itertools import pairwise, repeat
 from typing import Any, Final
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -37,19 +38,24 @@ from eventsourcing.domain import Aggregate, event
 
 from libops.domain import events
 from libops.domain.errors import (
+    BatchTimeOrderError,
     BulkBatchValueError,
     BulkImportError,
     DuplicateBatchPostError,
     FutureMetricsError,
     InvalidValueError,
     LibopsError,
+    LoweredMismatchError,
+    StaleBatchRowError,
     UnknownLoweredCountError,
 )
 from libops.domain.permissions import authorize
+from libops.domain.platforms import MetricKind, profile_of
 from libops.domain.post import DEFAULT_FUTURE_MARGIN, Post, future_margin
 from libops.domain.values import (
     COMMON_COUNTS,
     COUNT_MAX,
+    ITEMS_MAX,
     Actor,
     MetricSnapshot,
     Platform,
@@ -376,14 +382,131 @@ def batch_posts(
                 f"campaign_ids[{at}] is a campaign id as text or null, not {campaign!r}",
                 "campaign_ids",
             )
-        if post in seen:
+        key = _post_key(post)
+        if key in seen:
             raise DuplicateBatchPostError(
-                f"a batch names post {post} twice (posts[{seen[post]}] and posts[{at}]): "
+                f"a batch names post {post} twice (posts[{seen[key]}] and posts[{at}]): "
                 "list each post once, its rows point at it",
                 "posts",
             )
-        seen[post] = at
+        seen[key] = at
     return list(zip(posts, campaign_ids, strict=True))  # type: ignore[arg-type]
+
+
+def _post_key(post: str) -> str:
+    """A post id as text, the one way (``ID`` and ``id.upper()`` are the same post); text
+    that is no id is kept as it is (the handler says it is not a post)."""
+    try:
+        return str(UUID(post))
+    except ValueError:
+        return post
+
+
+def check_batch_order(
+    *,
+    rows: Sequence[int],
+    posts: Sequence[str],
+    post_index: Sequence[int],
+    times: Sequence[str],
+    time_index: Sequence[int],
+    counts: Mapping[str, Sequence[int | None]],
+    lowered: Sequence[str],
+    latest: Mapping[str, MetricSnapshot],
+) -> None:
+    """Check a batch (its values checked by :func:`check_batch_values`) against each
+    post's history, as ``Post.record_metrics`` checks one snapshot: walking each post's
+    rows from its latest recorded snapshot (``latest``, by post id as ``str(UUID)``: the
+    post's own or a bulk import's, the application gives it), the times rise (a row older
+    than the recorded latest raises :class:`~libops.domain.errors.StaleBatchRowError`, one
+    not after the post's previous row in the batch
+    :class:`~libops.domain.errors.BatchTimeOrderError`), and each row's ``lowered`` names
+    exactly the counts it lowers against the snapshot before it
+    (:class:`~libops.domain.errors.LoweredMismatchError`). Each error names the row."""
+    moments = [datetime.fromisoformat(text) for text in times]
+    size = len(rows)
+    # Each row's counts in COMMON_COUNTS order, laid out by C calls (a column left out is
+    # its default for every row: 0, None for followers gained).
+    row_counts = zip(
+        *(
+            counts.get(name) or repeat(None if name == "followers_gained" else 0, size)
+            for name in COMMON_COUNTS
+        ),
+        strict=False,
+    )
+    keys = [_post_key(post) for post in posts]
+    previous: dict[int, tuple[datetime, tuple[int | None, ...], int | None]] = {}
+    sub = operator.sub
+    for at, now in enumerate(row_counts):
+        row = rows[at]
+        post = post_index[at]
+        moment = moments[time_index[at]]
+        before = previous.get(post)
+        if before is None and keys[post] in latest:
+            snapshot = latest[keys[post]]
+            before = (
+                snapshot.observed_at,
+                tuple(getattr(snapshot, name) for name in COMMON_COUNTS),
+                None,
+            )
+        given = lowered[at] if lowered else ""
+        if before is not None:
+            was_at, was, was_row = before
+            if moment <= was_at and (was_row is not None or moment < was_at):
+                _out_of_order(row, posts[post], moment, was_at, was_row)
+            gained, was_gained = now[_GAINED], was[_GAINED]
+            # The six common counts are whole numbers; followers gained may be None.
+            if (
+                given
+                or min(map(sub, now[:_GAINED], was[:_GAINED])) < 0
+                or (gained is not None and was_gained is not None and gained < was_gained)
+            ):
+                _lowered_as_said(row, posts[post], given, now, was)
+        elif given:
+            _lowered_as_said(row, posts[post], given, now, now)
+        previous[post] = (moment, now, row)
+
+
+_GAINED: Final = COMMON_COUNTS.index("followers_gained")
+
+
+def _out_of_order(
+    row: int, post: str, moment: datetime, was_at: datetime, was_row: int | None
+) -> None:
+    if was_row is None:
+        raise StaleBatchRowError(
+            f"row {row}: post {post} observed at {moment.isoformat()}, before its latest "
+            f"snapshot ({was_at.isoformat()})",
+            "times",
+        )
+    raise BatchTimeOrderError(
+        f"row {row}: post {post} observed at {moment.isoformat()}, "
+        + (
+            f"the same time as row {was_row}"
+            if moment == was_at
+            else f"before row {was_row} ({was_at.isoformat()})"
+        )
+        + ": a post's rows rise in time",
+        "times",
+    )
+
+
+def _lowered_as_said(
+    row: int, post: str, given: str, now: tuple[int | None, ...], was: tuple[int | None, ...]
+) -> None:
+    """Raises unless ``given`` names exactly the counts ``now`` lowers against ``was``."""
+    implied = {
+        name
+        for name, count, was_count in zip(COMMON_COUNTS, now, was, strict=True)
+        if count is not None and was_count is not None and count < was_count
+    }
+    named = set(given.split(",")) if given else set()
+    if named != implied:
+        said = ", ".join(sorted(implied)) or "nothing"
+        raise LoweredMismatchError(
+            f"row {row}: post {post}'s counts lower {said} against its previous snapshot, "
+            f"but lowered is {given!r}: a lower count is a correction, named",
+            "lowered",
+        )
 
 
 def _whole(column: Sequence[object], optional: bool) -> bool:
@@ -458,29 +581,10 @@ def check_batch_values(
             except LibopsError as error:
                 raise BulkBatchValueError(f"row {rows[at]}: {error}", name) from None
     if extra:
-        own = list(extra.items())
-        for at in range(len(rows)):
-            values: dict[str, int | Decimal] = {}
-            for metric, own_column in own:
-                given = own_column[at]
-                value: Any
-                if isinstance(given, str):
-                    try:
-                        value = Decimal(given)
-                    except InvalidOperation:
-                        raise BulkBatchValueError(
-                            f"row {rows[at]}: {metric} is {given!r}, not a decimal number",
-                            f"extra.{metric}",
-                        ) from None
-                else:
-                    value = given
-                if value is not None:
-                    values[metric] = value
-            if values:
-                try:
-                    MetricSnapshot(platform, moments[time_index[at]], extra=values)
-                except LibopsError as error:
-                    raise BulkBatchValueError(f"row {rows[at]}: {error}", "extra") from None
+        if len(extra) > ITEMS_MAX:  # a row could hold too many: each row as a snapshot
+            _check_extra_rows(platform, rows, moments, time_index, extra)
+        else:
+            _check_extra_columns(platform, rows, extra)
     for at, names in enumerate(lowered):
         if not isinstance(names, str):
             raise UnknownLoweredCountError(
@@ -503,10 +607,75 @@ def check_batch_values(
             )
 
 
+def _decimal(row: int, metric: str, given: object) -> object:
+    """An own metric's cell as the snapshot takes it (decimal text as a Decimal)."""
+    if not isinstance(given, str):
+        return given
+    try:
+        return Decimal(given)
+    except InvalidOperation:
+        raise BulkBatchValueError(
+            f"row {row}: {metric} is {given!r}, not a decimal number", f"extra.{metric}"
+        ) from None
+
+
+def _check_extra_columns(
+    platform: Platform, rows: Sequence[int], extra: Mapping[str, Sequence[int | str | None]]
+) -> None:
+    """Each own-metric column checked as ``MetricSnapshot`` checks its cells: the metric
+    looked up once by name (one the platform reports), then each value by its kind (what
+    :meth:`~libops.domain.platforms.OwnMetric.check` accepts), a whole count column at
+    once; no snapshot built per row."""
+    profile = profile_of(platform)
+    for metric_id, column in extra.items():
+        first = next((at for at, value in enumerate(column) if value is not None), None)
+        if first is None:
+            continue  # no row carries it
+        try:
+            metric = profile.metric(metric_id)
+        except LibopsError as error:
+            raise BulkBatchValueError(f"row {rows[first]}: {error}", "extra") from None
+        if metric.kind is MetricKind.COUNT and _whole(column, optional=True):
+            continue
+        check = metric.check
+        for at, given in enumerate(column):
+            if given is None:
+                continue
+            value = _decimal(rows[at], metric_id, given)
+            try:
+                check(profile.id, value)
+            except LibopsError as error:
+                raise BulkBatchValueError(f"row {rows[at]}: {error}", "extra") from None
+
+
+def _check_extra_rows(
+    platform: Platform,
+    rows: Sequence[int],
+    moments: Sequence[datetime],
+    time_index: Sequence[int],
+    extra: Mapping[str, Sequence[int | str | None]],
+) -> None:
+    """Each row's own metrics checked by building its ``MetricSnapshot`` (the rare batch
+    with more own-metric columns than a snapshot holds items)."""
+    own = list(extra.items())
+    for at in range(len(rows)):
+        values: dict[str, Any] = {}
+        for metric, own_column in own:
+            given = own_column[at]
+            if given is not None:
+                values[metric] = _decimal(rows[at], metric, given)
+        if values:
+            try:
+                MetricSnapshot(platform, moments[time_index[at]], extra=values)
+            except LibopsError as error:
+                raise BulkBatchValueError(f"row {rows[at]}: {error}", "extra") from None
+
+
 __all__ = [
     "BATCH_ROWS",
     "BulkImportError",
     "MetricImport",
     "batch_posts",
+    "check_batch_order",
     "check_batch_values",
 ]

@@ -1179,3 +1179,22 @@ class UnknownLoweredCountError(BulkBatchValueError):
     """A bulk import's batch says a row lowered something that is not one of the common
     counts (reads, views, likes, comments, shares, favourites, followers gained), or names
     a count twice."""
+
+
+# --- bulk imports: the second review's mends (issue 11, bulkfix2) -------------------------
+
+
+class BatchTimeOrderError(BulkBatchValueError):
+    """A bulk import's batch gives one post's rows out of time order, or the same post and
+    observation time twice: each post's snapshots rise in time, row after row."""
+
+
+class StaleBatchRowError(BulkBatchValueError, StaleMetricsError):
+    """A bulk import's batch holds a row observed before its post's latest snapshot (its
+    own, or an earlier bulk import's), as ``Post.record_metrics`` refuses one."""
+
+
+class LoweredMismatchError(BulkBatchValueError):
+    """A bulk import's batch says a row lowered other counts than those its counts lower
+    (against the post's previous snapshot): a lower count is a correction, said, never
+    stored silently."""

@@ -742,6 +742,9 @@ class Post(Aggregate):
         # and how many valid ones each platform has had in all.
         self._metric_history: dict[Platform, tuple[MetricSnapshot, ...]] = {}
         self._valid_metrics: dict[Platform, int] = {}
+        # When the latest of those snapshots were recorded (their events' times), oldest
+        # first, aligned with the history's end.
+        self._metric_times: dict[Platform, tuple[datetime, ...]] = {}
 
     # --- queries -----------------------------------------------------------------------
 
@@ -920,6 +923,14 @@ class Post(Aggregate):
     def latest_metrics(self, platform: Platform | str) -> MetricSnapshot | None:
         """The last valid cumulative counts recorded for ``platform`` (voided ones skipped)."""
         return self._metrics.get(self._targeted(platform))
+
+    def latest_metrics_recorded_at(self, platform: Platform | str) -> datetime | None:
+        """When the latest valid snapshot of ``platform`` was recorded (its event's time;
+        None: none, or recorded before libops kept it). Of two snapshots observed at the
+        same time, the later recorded is the latest (a correction of a bulk import's)."""
+        platform = self._targeted(platform)
+        times = self._times(platform)
+        return times[-1] if times and platform in self._metrics else None
 
     def recent_metrics(self, platform: Platform | str) -> tuple[MetricSnapshot, ...]:
         """The latest valid snapshots of ``platform``, oldest first: the ones that can be
@@ -1663,7 +1674,8 @@ class Post(Aggregate):
         refused, and so is one observed more than ``margin`` after ``now`` (libops's clock;
         the application always gives it). ``latest``: the platform's latest snapshot
         recorded elsewhere (a bulk import's), compared with when it is later than the post's
-        own (the application gives it: ``libops.application.bulk_imports.latest_snapshot``).
+        own, or observed at the same time (the application gives it, having decided which of
+        the two was recorded later: ``libops.application.bulk_imports.latest_snapshot``).
         """
         authorize(actor, "post.record_metrics")
         if not isinstance(snapshot, MetricSnapshot):
@@ -1716,9 +1728,13 @@ class Post(Aggregate):
 
     @event(MetricsRecorded)
     def _record_metrics(
-        self, actor_id: str, campaign_id: UUID | None, snapshot: MetricSnapshot
+        self,
+        actor_id: str,
+        campaign_id: UUID | None,
+        snapshot: MetricSnapshot,
+        timestamp: datetime | None = None,
     ) -> None:
-        self._add_metrics(snapshot)
+        self._add_metrics(snapshot, timestamp)
 
     @event(MetricsCorrected)
     def _correct_metrics(
@@ -1727,8 +1743,9 @@ class Post(Aggregate):
         campaign_id: UUID | None,
         snapshot: MetricSnapshot,
         lowered: tuple[str, ...],
+        timestamp: datetime | None = None,
     ) -> None:
-        self._add_metrics(snapshot)
+        self._add_metrics(snapshot, timestamp)
 
     def void_metrics(
         self, actor: Actor, platform: Platform | str, observed_at: datetime, reason: str
@@ -1784,22 +1801,40 @@ class Post(Aggregate):
     ) -> None:
         platform = voided.platform
         history = self._recent(platform)
+        times = self._times(platform)
         for index in range(len(history) - 1, -1, -1):
             if history[index] == voided:
+                timed = index - (len(history) - len(times))  # times are the latest ones'
                 history = history[:index] + history[index + 1 :]
+                if timed >= 0:
+                    times = times[:timed] + times[timed + 1 :]
                 break
         self._metric_history[platform] = history
+        self._set_times(platform, times)
         self._valid_metrics[platform] = max(self._valid(platform) - 1, 0)
         if latest is None:
             self._metrics.pop(platform, None)
         else:
             self._metrics[platform] = latest
 
-    def _add_metrics(self, snapshot: MetricSnapshot) -> None:
+    def _add_metrics(self, snapshot: MetricSnapshot, recorded_at: datetime | None) -> None:
         platform = snapshot.platform
+        # The times of the latest snapshots, aligned with the end of the history (a post
+        # recorded before they were kept knows only those of its later snapshots).
+        times = self._times(platform)
+        times = (*times, recorded_at)[-VOIDABLE_SNAPSHOTS:] if recorded_at is not None else ()
         self._metrics[platform] = snapshot
         self._metric_history[platform] = (*self._recent(platform), snapshot)[-VOIDABLE_SNAPSHOTS:]
+        self._set_times(platform, times)
         self._valid_metrics[platform] = self._valid(platform) + 1
+
+    def _times(self, platform: Platform) -> tuple[datetime, ...]:
+        # A post restored from a state snapshot taken before the times were kept has none.
+        known: dict[Platform, tuple[datetime, ...]] = self.__dict__.get("_metric_times", {})
+        return tuple(known.get(platform, ()))
+
+    def _set_times(self, platform: Platform, times: tuple[datetime, ...]) -> None:
+        self.__dict__.setdefault("_metric_times", {})[platform] = times
 
     def _recent(self, platform: Platform) -> tuple[MetricSnapshot, ...]:
         return self._metric_history.get(platform, ())

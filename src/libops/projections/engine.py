@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import operator
 import threading
 import time
@@ -47,6 +48,7 @@ DEFAULT_POLL_INTERVAL: Final = 1.0
 """How often (seconds) :meth:`ProjectionEngine.follow` looks at the log when nothing wakes it."""
 
 _TOPIC_OF: Final = operator.attrgetter("topic")
+_log = logging.getLogger(__name__)
 
 STOP_CHECK: Final = 0.1
 """How often (seconds) a waiting follower checks whether it has been told to stop."""
@@ -394,7 +396,20 @@ class ProjectionEngine:
                     handler(event, view)
                 if notification.topic in expansions:
                     expand, receivers = expansions[notification.topic]
-                    for topic, single in expand(event):
+                    try:
+                        singles = list(expand(event))
+                    except Exception as unreadable:
+                        # A batch stored before batches were checked value by value: its
+                        # rows cannot be read, so they are left out, said, not fatal.
+                        _log.warning(
+                            "notification %s (%s) is left out of the projections: %s: %s",
+                            notification.id,
+                            notification.topic,
+                            type(unreadable).__name__,
+                            unreadable,
+                        )
+                        singles = []
+                    for topic, single in singles:
                         for name, handler, view in receivers.get(topic, ()):  # noqa: B007
                             handler(single, view)
             notification = None

@@ -72,6 +72,7 @@ from libops.domain.errors import (
     UnknownIdError,
     VariantLimitError,
 )
+from libops.domain.events import stamped_by
 from libops.domain.permissions import PERMISSIONS
 from libops.domain.review import PERSONAL_DATA, scan_texts
 from tests import actors
@@ -677,7 +678,8 @@ class PostMachine(RuleBasedStateMachine):
         outcomes = {p: self._next_take_down() for p in through} if error is None else {}
 
         def in_memory() -> None:
-            shadow.retract(actor, reason, through_gateway=through)
+            with stamped_by(self.clock):  # a take-down remembers its event's time
+                shadow.retract(actor, reason, through_gateway=through)
             for platform, failure in outcomes.items():
                 if failure is None:
                     shadow.record_taken_down(actor, platform, now)

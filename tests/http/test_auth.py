@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import subprocess
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,16 +19,17 @@ from libops.adapters.clock import ManualClock
 from libops.application.authentication import (
     MAX_FAILURES,
     Authentication,
+    SQLiteUserVersions,
     Throttle,
     Verified,
     VerifiedTokens,
     parse_token,
 )
-from libops.domain.errors import AuthenticationError, LoginThrottledError
+from libops.domain.errors import AuthenticationError, LoginThrottledError, StorageError
 from libops.domain.users import User
 from libops.domain.values import Period, Role
 from libops.http import TokenAuthenticator, create_app
-from libops.testing.serving import running_server, user_with_token
+from libops.testing.serving import LIBOPS, cli_environment, running_server, user_with_token
 from tests import actors
 from tests.conftest import make_store_url
 from tests.http.support import Client, last_event, problem_of
@@ -290,6 +293,100 @@ def test_a_revocation_by_another_process_is_seen_at_once(
         admin.users.revoke_token(actors.ADMIN, login="li.na", token_id=parse_token(token)[1])
         with pytest.raises(AuthenticationError, match="revoked"):
             authenticate(_header(token))
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_libops_serve_refuses_a_token_revoked_by_another_process_at_once(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """``libops serve`` with two worker processes: a token its workers verified and remember
+    is refused (401, "revoked") on every request after ``libops users tokens revoke``, a
+    third process, has revoked it: no request is let through in the meantime."""
+    store = make_store_url(kind, tmp_path, request)
+    token = user_with_token(store, "li.na", name="Li Na", roles=["content_planner"])
+    with (
+        running_server(store, workers=2, log=tmp_path / "serve.log") as server,
+        httpx.Client(base_url=server.base, headers=_bearer(token), timeout=30) as client,
+    ):
+        for _ in range(8):  # new connections: both workers verify and remember it
+            with httpx.Client(base_url=server.base, headers=_bearer(token)) as one:
+                assert one.get("/v1/commands", timeout=30).status_code == 200
+            assert client.get("/v1/commands").status_code == 200
+        token_id = parse_token(token)[1]
+        subprocess.run(
+            [*LIBOPS, "users", "tokens", "revoke", "li.na", token_id, "--store", store],
+            check=True,
+            env=cli_environment(),
+            capture_output=True,
+        )
+        for _ in range(8):
+            with httpx.Client(base_url=server.base, headers=_bearer(token)) as one:
+                refused = one.get("/v1/commands", timeout=30)
+                assert refused.status_code == 401, refused.text
+                assert "revoked" in problem_of(refused)["detail"]
+            refused = client.get("/v1/commands")
+            assert refused.status_code == 401, refused.text
+            planned = client.post("/v1/commands/campaign.plan", json=PLAN)
+            assert planned.status_code == 401, planned.text
+    with LibOps.open(store) as ops:
+        assert not ops.campaigns.list()
+
+
+def test_the_token_check_reads_a_sqlite_file_beside_the_store_pool(
+    tmp_path: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a SQLite file a remembered token is checked on the check's own connections, not
+    through the store's connection pool (where it would wait behind commits); it still sees
+    a revocation at once, a failing read is a StorageError, and after ``close`` a check still
+    reads (on a connection of its own, closed afterwards)."""
+    url = f"sqlite:///{tmp_path / 'libops.db'}"
+    with LibOps.open(url, clock=clock, migrate=True) as ops:
+        token = _token(ops, "li.na", ["content_planner"])
+        authenticate = TokenAuthenticator(ops)
+        versions = authenticate.auth._versions
+        assert isinstance(versions, SQLiteUserVersions)
+        assert authenticate(_header(token)).id == "li.na"  # verified: the user is loaded
+
+        pool = ops.app.recorder.datastore.pool  # type: ignore[attr-defined]
+        taken: list[object] = []
+        original = pool.get_connection
+
+        def counted(*args: object, **kwargs: object) -> object:
+            taken.append(kwargs)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(pool, "get_connection", counted)
+        for _ in range(3):
+            assert authenticate(_header(token)).id == "li.na"
+        assert taken == []  # remembered, and checked without the pool
+        monkeypatch.undo()
+
+        ops.users.revoke_token(actors.ADMIN, login="li.na", token_id=parse_token(token)[1])
+        with pytest.raises(AuthenticationError, match="revoked"):
+            authenticate(_header(token))
+
+        other = _token(ops, "chen.jie", ["reviewer"])
+        assert authenticate(_header(other)).id == "chen.jie"
+        versions.close()
+        assert authenticate(_header(other)).id == "chen.jie"  # a connection for this check
+
+        empty = tmp_path / "empty.db"
+        monkeypatch.setattr(
+            SQLiteUserVersions, "_connect", lambda self: sqlite3.connect(empty, uri=False)
+        )
+        with pytest.raises(StorageError, match="events table missing"):
+            authenticate(_header(other))
+
+
+@pytest.mark.parametrize("kind", ["memory", "postgresql"])
+def test_other_stores_check_tokens_through_their_recorder(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The separate SQLite connections are for SQLite files only (an in-memory SQLite store
+    lives in its pool's connection; PostgreSQL has no single writer to wait behind)."""
+    with LibOps.open(make_store_url(kind, tmp_path, request), migrate=True) as ops:
+        assert SQLiteUserVersions.of(ops) is None
+        assert TokenAuthenticator(ops).auth._versions is None
 
 
 def test_the_remembered_tokens_are_bounded() -> None:

@@ -18,7 +18,9 @@ that version (one indexed read of at most one row: no replay, no copy of the agg
 change that can refuse a token (revoked, user disabled, roles changed) is an event of the
 user, so it takes effect on the next request in every process, exactly; expiry is checked
 against the clock on every request. The secret is compared with the remembered hash, so a
-forged secret with a known token id is refused as before.
+forged secret with a known token id is refused as before. On a SQLite file that read is made
+on connections of the check's own (:class:`SQLiteUserVersions`), not through the store's
+pool, where it would queue behind the commits in progress.
 
 **Throttling** is per process, in memory (thread-safe): after :data:`MAX_FAILURES` failed
 sign-ins for one login (a token's user) or from one client address within
@@ -32,15 +34,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import queue
 import secrets
+import sqlite3
 import threading
+import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Final, NamedTuple, Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import OperationalError, PersistenceError
+from eventsourcing.sqlite import SQLITE3_DEFAULT_LOCK_TIMEOUT, SQLiteDatastore
 
 from libops.application.app import LibOpsApplication
 from libops.domain.errors import (
@@ -259,6 +265,86 @@ class VerifiedTokens:
         return len(self._found)
 
 
+class SQLiteUserVersions:
+    """Whether a user has events after a version, read from a SQLite file beside its pool.
+
+    The store's connection pool hands connections out in the order asked for, and a command
+    waiting for the one writer's connection holds that queue while the commit in progress
+    waits for the disk: a token check read through the pool waited behind the commits of
+    other requests (a few milliseconds on a disk that takes as long to sync). A SQLite file
+    in WAL mode is read beside its writer, so these connections, kept for the check alone
+    (one per thread that checks at once, reused), read at once. Each statement is a read
+    transaction of its own, so it sees every event committed before it by any process: a
+    revocation counts on the next request, exactly as through the pool.
+    """
+
+    def __init__(self, datastore: SQLiteDatastore, table: str) -> None:
+        self._db_name = datastore.pool.db_name
+        self._timeout = datastore.pool.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT
+        self._statement = (
+            f"SELECT 1 FROM {table} WHERE originator_id=? AND originator_version>? LIMIT 1"
+        )
+        self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._closed = False
+        self._close = weakref.finalize(self, _close_all, self._idle)
+
+    @classmethod
+    def of(cls, ops: Opened) -> SQLiteUserVersions | None:
+        """The reader for ``ops``'s store if it is a SQLite file, else None."""
+        recorder = ops.app.recorder
+        datastore = getattr(recorder, "datastore", None)
+        table = getattr(recorder, "events_table_name", None)
+        if (
+            isinstance(datastore, SQLiteDatastore)
+            and isinstance(table, str)
+            and not datastore.pool.is_sqlite_memory_mode
+        ):
+            return cls(datastore, table)
+        return None
+
+    def _connect(self) -> sqlite3.Connection:
+        # As the store's pool connects (the same name, a URI or a path), but only to read.
+        connection = sqlite3.connect(
+            self._db_name,
+            uri=True,
+            timeout=self._timeout,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        connection.execute("PRAGMA query_only = ON")
+        return connection
+
+    def changed_since(self, user: UUID, version: int) -> bool:
+        """Whether the user has an event after ``version`` (one indexed read)."""
+        try:
+            connection = self._idle.get_nowait()
+        except queue.Empty:
+            connection = self._connect()
+        try:
+            found = connection.execute(self._statement, (user.hex, version)).fetchone()
+        except BaseException:
+            connection.close()
+            raise
+        self._idle.put(connection)
+        if self._closed:  # closed meanwhile: this one too
+            _close_all(self._idle)
+        return found is not None
+
+    def close(self) -> None:
+        """Close the connections (one in use closes when its check ends); a later check
+        opens a connection for itself, closed when it ends."""
+        self._closed = True
+        self._close()
+
+
+def _close_all(idle: queue.SimpleQueue[sqlite3.Connection]) -> None:
+    while True:
+        try:
+            idle.get_nowait().close()
+        except queue.Empty:
+            return
+
+
 class Authentication:
     """Signs people in on one store: by API token or by password, throttled."""
 
@@ -271,10 +357,16 @@ class Authentication:
         self.ops = ops
         self.throttle = throttle or Throttle(ops.app.clock.now)
         self.verified = VerifiedTokens() if verified is None else verified
+        self._versions = SQLiteUserVersions.of(ops)
 
     def _unchanged_since(self, user: UUID, version: int) -> bool:
         """Whether the user has no event after ``version`` in the store (one indexed read)."""
         try:
+            if self._versions is not None:
+                try:
+                    return not self._versions.changed_since(user, version)
+                except sqlite3.Error as error:
+                    raise OperationalError(error) from error
             return not self.ops.app.recorder.select_events(user, gt=version, limit=1)
         except PersistenceError as error:
             raise self.ops.app.store_failure(error) from error

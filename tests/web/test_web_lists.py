@@ -25,6 +25,7 @@ from libops.web.publishing import PUBLISHED_SHOWN, publishing_status
 from libops.web.strings_en import STRINGS
 from tests.web.support import ADMIN, OPERATOR, PLANNER, Browser, add_team, approved_post
 
+
 @pytest.fixture
 def april(clock: ManualClock) -> ManualClock:
     clock.set(datetime(2026, 4, 20, 1, 0, tzinfo=UTC))
@@ -119,7 +120,10 @@ def table_rows(text: str) -> list[list[str]]:
     assert body is not None, "no contests table"
     rows = re.findall(r"<tr>(.*?)</tr>", body[1], re.S)
     return [
-        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)]
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)
+        ]
         for r in rows
     ]
 
@@ -191,7 +195,9 @@ class TestContestsList:
         assert f'href="/contests/{ids[0]}"' not in text
         assert STRINGS["contests.more"] in text
 
-    def test_the_query_pages_and_filters_by_status(self, stored: LibOps, april: ManualClock) -> None:
+    def test_the_query_pages_and_filters_by_status(
+        self, stored: LibOps, april: ManualClock
+    ) -> None:
         ids = contests_in_every_state(stored, april)
         first = stored.queries.contests(limit=4)
         rest = stored.queries.contests(limit=4, cursor=first.next_cursor)
@@ -206,3 +212,83 @@ class TestContestsList:
         assert stored.queries.rebuild("listings.contests") > 0
         again = stored.queries.contests(limit=10).items
         assert [r["id"] for r in again] == [str(i) for i in reversed(ids)]
+
+
+# --- publishing -----------------------------------------------------------------------------
+
+
+def old_rows(ops: LibOps) -> list[Mapping[str, Any]]:
+    """What the screen read before: every approved post, published or not."""
+    rows: list[Mapping[str, Any]] = []
+    cursor = None
+    while True:
+        page = ops.posts.list(status="approved", limit=200, cursor=cursor)
+        rows.extend(page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            return rows
+
+
+def busy_publishing(ops: LibOps, weibo: SandboxPlatform, clock: ManualClock, published: int) -> int:
+    """``published`` posts published on Weibo (one each hour), and beside them posts with
+    work left: published on Weibo but waiting for Mastodon by hand, ready, failed and
+    scheduled. Returns how many posts have work left."""
+    for n in range(published):
+        post = approved_post(ops, f"Published {n:03d}", {"weibo": f"Weibo post {n}"})
+        ops.publishing.publish(OPERATOR, post, "weibo")
+        clock.advance(timedelta(hours=1))
+    for n in range(3):
+        both = {"weibo": f"Both {n}", "mastodon": f"Both on Mastodon {n}"}
+        post = approved_post(ops, f"Half published {n}", both)
+        ops.publishing.publish(OPERATOR, post, "weibo")
+        clock.advance(timedelta(minutes=30))
+    approved_post(ops, "Ready", {"weibo": "Ready to go"})
+    failing = approved_post(ops, "Failing", {"weibo": "This one fails"})
+    weibo.fail_next(1)
+    with pytest.raises(PublishFailedError):
+        ops.publishing.publish(OPERATOR, failing, "weibo")
+    booked = approved_post(ops, "Booked", {"weibo": "Later today"})
+    ops.posts.schedule(OPERATOR, booked, "weibo", clock.now() + timedelta(hours=3))
+    return 6
+
+
+def title(row: Mapping[str, Any]) -> str:
+    return str(row["title"])
+
+
+class TestPublishingScreen:
+    def test_the_screen_shows_the_same_reading_a_bounded_number_of_rows(
+        self,
+        stored: LibOps,
+        weibo: SandboxPlatform,
+        april: ManualClock,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        published = PUBLISHED_SHOWN + 8
+        with_work = busy_publishing(stored, weibo, april, published)
+        new = publishing_status(stored, title)
+        read = publishing._rows(stored)
+        monkeypatch.setattr(publishing, "_rows", old_rows)
+        before = publishing_status(stored, title)
+        assert new == before
+        assert len(new.published) == PUBLISHED_SHOWN
+        assert {v.title for v in new.failed} == {"Failing"}
+        assert {v.title for v in new.by_hand} == {f"Half published {n}" for n in range(3)}
+        # Every post with work left, and only the latest published ones beside them (the
+        # three half-published posts, published last, are both: read once).
+        assert len(read) == with_work + PUBLISHED_SHOWN - 3
+        assert len(old_rows(stored)) == with_work + published
+        assert not any(r["title"] in ("Published 000", "Published 007") for r in read)
+
+    def test_the_page_renders_the_latest_published(
+        self, stored: LibOps, weibo: SandboxPlatform, april: ManualClock
+    ) -> None:
+        busy_publishing(stored, weibo, april, PUBLISHED_SHOWN + 2)
+        text = browser(stored, "chen.jie").get("/publishing").text
+        assert f"Published {PUBLISHED_SHOWN + 1:03d}" in text
+        assert "Published 001<" not in text
+        assert "Half published 2" in text
+
+    def test_the_query_checks_its_filter(self, stored: LibOps) -> None:
+        with pytest.raises(QueryParameterError, match="work"):
+            stored.queries.publishing(work="yes")  # type: ignore[arg-type]

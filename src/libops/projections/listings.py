@@ -197,7 +197,7 @@ class PostListing(Listing):
     """
 
     name = POSTS
-    filters = ("s", "p", "c")
+    filters: ClassVar[tuple[str, ...]] = ("s", "p", "c")
 
     def index_values(self, row: Mapping[str, Any]) -> dict[str, list[str]]:
         campaign = row["campaign_id"]

@@ -113,11 +113,6 @@ def rules_form(rules: ContestRules | None, zone: tzinfo) -> dict[str, str]:
     return values
 
 
-def _moment(text: str | None) -> datetime | None:
-    """A listing's ISO 8601 time as a datetime (None stays None)."""
-    return None if text is None else datetime.fromisoformat(text)
-
-
 class ContestsScreen(WebBase):
     """The staff's contests pages, and the public page that verifies a draw."""
 
@@ -140,9 +135,11 @@ class ContestsScreen(WebBase):
         listed = self.ops.queries.contests(limit=MAX_LISTED)
         shown = [
             {
-                **row,
-                "opens_at": _moment(row["opens_at"]),
-                "closes_at": _moment(row["closes_at"]),
+                **row,  # the window as datetimes (None until rules are stated)
+                **{
+                    field: None if row[field] is None else datetime.fromisoformat(row[field])
+                    for field in ("opens_at", "closes_at")
+                },
             }
             for row in listed.items
         ]

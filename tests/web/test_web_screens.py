@@ -1333,7 +1333,7 @@ class TestImports:
         assert refused.status_code == 422
         assert says in refused.text
         assert events(site) == before
-        assert not list(site.web_app.state.web.uploads._waiting)  # type: ignore[attr-defined]
+        assert not site.web_app.state.web.uploads.waiting()  # type: ignore[attr-defined]
 
     def test_another_persons_or_a_made_up_upload_is_refused(self, site: LibOps) -> None:
         admin = browser(site, "chen.jie")

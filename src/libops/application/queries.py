@@ -34,6 +34,7 @@ from libops.domain.budget import BudgetStatus
 from libops.domain.campaign import CampaignStatus
 from libops.domain.drafts import REDACTED_TEXT, draft_associated_data
 from libops.domain.errors import DraftTamperedError, InvalidCursorError, QueryParameterError
+from libops.domain.interaction.contest import ContestStatus
 from libops.domain.permissions import authorize
 from libops.domain.post import PostStatus
 from libops.domain.values import Actor, Platform
@@ -42,16 +43,20 @@ from libops.projections.listings import (
     ANSWERED_PREFIX,
     BUDGETS,
     CAMPAIGNS,
+    CONTESTS,
     POSTS,
     PUBLISHED_PREFIX,
+    PUBLISHING,
     QUESTIONS,
     ROW,
     WAITING_PREFIX,
     BudgetListing,
     CampaignListing,
+    ContestListing,
     Listing,
     ListingStore,
     PostListing,
+    PublishingListing,
     QuestionListing,
     line_bounds,
     stamp,
@@ -226,6 +231,8 @@ class Queries:
             CAMPAIGNS: CampaignListing(),
             QUESTIONS: QuestionListing(),
             BUDGETS: BudgetListing(),
+            PUBLISHING: PublishingListing(),
+            CONTESTS: ContestListing(),
         }
 
     def _open(self) -> ListingStore:
@@ -426,6 +433,44 @@ class Queries:
             BUDGETS, tag, chosen, low, high, size, cursor, descending=chosen.startswith("-")
         )
 
+    # --- the publishing screen and contests (issue 16) ----------------------------------------
+
+    def publishing(
+        self,
+        *,
+        work: bool,
+        limit: int | str = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> Page:
+        """Approved posts for the publishing screen: with ``work``, those with a variant not
+        published yet (every one, in pages); without, every approved post, the one published
+        most recently (any variant) first. Rows are the posts listing's."""
+        if not isinstance(work, bool):
+            raise QueryParameterError("work", f"work is True or False, not {work!r}")
+        size = check_limit(limit)
+        tag = tag_of({"s": "approved", "w": "1" if work else None})
+        low, high = tag_bounds(tag)
+        return self._page(
+            PUBLISHING, tag, "-latest_published", low, high, size, cursor, descending=True
+        )
+
+    def contests(
+        self,
+        *,
+        status: ContestStatus | str | None = None,
+        limit: int | str = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> Page:
+        """Contests, by status if given, the latest announced first: ``{"id", "title",
+        "kind", "status", "announced_at", "opens_at", "closes_at", "planned_winners",
+        "entries", "winners"}`` (times in ISO 8601; the window and planned winners None until
+        rules are stated)."""
+        filters = {"s": _optional_choice("status", status, tuple(s.value for s in ContestStatus))}
+        size = check_limit(limit)
+        tag = tag_of(filters)
+        low, high = tag_bounds(tag)
+        return self._page(CONTESTS, tag, "-announced", low, high, size, cursor, descending=True)
+
     # --- reading a page ---------------------------------------------------------------------
 
     def _page(
@@ -482,7 +527,7 @@ class Queries:
         return Page(items, next_cursor, position)
 
     def _shown(self, name: str, row: dict[str, Any]) -> dict[str, Any]:
-        if name == POSTS:
+        if name in (POSTS, PUBLISHING):
             row["title"] = self._title(row["id"], row["title"])
         elif name == BUDGETS:
             row["lines"] = self._lines(row["id"])

@@ -32,6 +32,7 @@ from typing import Any, ClassVar, Final, Protocol, runtime_checkable
 
 from libops.domain.budget import Budget
 from libops.domain.campaign import Campaign
+from libops.domain.interaction.contest import Contest
 from libops.domain.interaction.qa import Question
 from libops.domain.post import Post
 from libops.projections.budget import BudgetPositionsProjection
@@ -196,7 +197,7 @@ class PostListing(Listing):
     """
 
     name = POSTS
-    filters = ("s", "p", "c")
+    filters: ClassVar[tuple[str, ...]] = ("s", "p", "c")
 
     def index_values(self, row: Mapping[str, Any]) -> dict[str, list[str]]:
         campaign = row["campaign_id"]
@@ -612,11 +613,138 @@ class BudgetListing(Listing):
         self.change(view, budget_id, row)
 
 
+# --- publishing (issue 16: pages whose cost grows with the store) ---------------------------
+
+PUBLISHING: Final = "listings.publishing"
+WORK: Final = "w"
+"""The filter of posts with a variant not published yet (value ``"1"``)."""
+
+
+class PublishingListing(PostListing):
+    """The posts listing's rows, found the way the publishing screen reads them.
+
+    The same ``row:`` documents as :class:`PostListing` (the same handlers), indexed by
+    status (``s``) and by whether some variant is still to publish (``w=1``), and ordered by
+    the *latest* publish time of any variant (then the time drafted, for posts not published
+    anywhere). The screen reads every approved post with work left (``s=approved/w=1``) and
+    only the first :data:`~libops.web.publishing.PUBLISHED_SHOWN` approved posts, latest
+    published first: each holds a variant published at its sort time, so the latest ``n``
+    published variants are all among the latest ``n`` posts in this order.
+    """
+
+    name = PUBLISHING
+    filters = ("s", WORK)
+
+    def index_values(self, row: Mapping[str, Any]) -> dict[str, list[str]]:
+        work = any(p["status"] != "published" for p in row["platforms"].values())
+        return {"s": [row["status"]], WORK: ["1"] if work else []}
+
+    def sort_key(self, row: Mapping[str, Any]) -> str:
+        published = [p["published_at"] for p in row["platforms"].values() if p["published_at"]]
+        if published:
+            latest = max(datetime.fromisoformat(at) for at in published)
+            return PUBLISHED_PREFIX + stamp(latest)
+        return UNPUBLISHED_PREFIX + stamp(datetime.fromisoformat(row["drafted_at"]))
+
+
+# --- contests (issue 16) --------------------------------------------------------------------
+
+CONTESTS: Final = "listings.contests"
+ANNOUNCED: Final = "announced"
+"""The contests listing's document holding how many contests were announced."""
+
+
+class ContestListing(Listing):
+    """Contests by status, latest announced first: what the contests page lists.
+
+    ``row:<contest id>``: ``{"id", "number", "title", "kind", "status", "announced_at",
+    "opens_at", "closes_at", "planned_winners", "entries", "winners"}``. ``number`` counts
+    the announcements in log order (the ``announced`` document holds the last one given):
+    the list's order is the order contests were recorded, even when a clock stamps two
+    announcements with the same time. The window and the planned
+    number of winners are None until rules are stated, ``entries`` counts every recorded
+    entry (disqualified ones too), ``winners`` are the drawn entry ids in draw order. Readers
+    appear only by entry id: no personal data is kept here.
+    """
+
+    name = CONTESTS
+    filters = ("s",)
+
+    def index_values(self, row: Mapping[str, Any]) -> dict[str, list[str]]:
+        return {"s": [row["status"]]}
+
+    def sort_key(self, row: Mapping[str, Any]) -> str:
+        return f"{row['number']:012d}"
+
+    @staticmethod
+    def _rules(row: dict[str, Any], rules: Any) -> None:
+        row["opens_at"] = None if rules is None else rules.opens_at.isoformat()
+        row["closes_at"] = None if rules is None else rules.closes_at.isoformat()
+        row["planned_winners"] = None if rules is None else rules.winners
+
+    @handles(Contest.Announced)
+    def announced(self, event: Contest.Announced, view: View) -> None:
+        contest_id = uuid_text(event.originator_id)
+        number = int(view.get(ANNOUNCED) or 0) + 1
+        view.put(ANNOUNCED, number)
+        row: dict[str, Any] = {
+            "id": contest_id,
+            "number": number,
+            "title": event.title,
+            "kind": event.kind.value,
+            "status": "announced",
+            "announced_at": event.timestamp.isoformat(),
+            "entries": 0,
+            "winners": [],
+        }
+        self._rules(row, event.rules)
+        self.change(view, contest_id, row)
+
+    def _changed(self, event: Any, view: View, **fields: Any) -> dict[str, Any] | None:
+        row = self.row(view, uuid_text(event.originator_id))
+        if row is not None:
+            row.update(fields)
+        return row
+
+    @handles(Contest.RulesStated)
+    def rules_stated(self, event: Contest.RulesStated, view: View) -> None:
+        row = self._changed(event, view)
+        if row is not None:
+            self._rules(row, event.rules)
+            self.change(view, row["id"], row)
+
+    @handles(Contest.EntryRecorded)
+    def entry(self, event: Contest.EntryRecorded, view: View) -> None:
+        row = self._changed(event, view)
+        if row is not None:
+            row["entries"] += 1
+            self.change(view, row["id"], row)
+
+    @handles(Contest.Opened, Contest.Closed, Contest.Cancelled)
+    def status(self, event: Any, view: View) -> None:
+        status = {
+            Contest.Opened: "open",
+            Contest.Closed: "closed",
+            Contest.Cancelled: "cancelled",
+        }[type(event)]
+        row = self._changed(event, view, status=status)
+        if row is not None:
+            self.change(view, row["id"], row)
+
+    @handles(Contest.Drawn)
+    def drawn(self, event: Contest.Drawn, view: View) -> None:
+        row = self._changed(event, view, status="drawn", winners=list(event.winners))
+        if row is not None:
+            self.change(view, row["id"], row)
+
+
 LISTINGS: Final[tuple[type[Listing], ...]] = (
     PostListing,
     CampaignListing,
     QuestionListing,
     BudgetListing,
+    PublishingListing,
+    ContestListing,
 )
 """The listings libops keeps (``ops.queries`` runs them)."""
 
@@ -629,14 +757,18 @@ def listing_projections() -> Iterable[Listing]:
 __all__ = [
     "BUDGETS",
     "CAMPAIGNS",
+    "CONTESTS",
     "LISTINGS",
     "POSTS",
+    "PUBLISHING",
     "QUESTIONS",
     "BudgetListing",
     "CampaignListing",
+    "ContestListing",
     "Listing",
     "ListingStore",
     "PostListing",
+    "PublishingListing",
     "QuestionListing",
     "day_stamp",
     "index_key",

@@ -129,17 +129,25 @@ class ContestsScreen(WebBase):
     # --- the list ------------------------------------------------------------------------
 
     def contests(self, page: Page) -> Response:
-        """Every contest, the latest announced first (up to :data:`MAX_LISTED`)."""
-        ids = dict.fromkeys(
-            n.originator_id for n in self.ops.app.notifications(Contest.Announced.TOPIC)
-        )
-        latest = list(ids)[-MAX_LISTED:][::-1]
-        shown = [self.ops.contests.get(contest_id) for contest_id in latest]
+        """Every contest, the latest announced first (up to :data:`MAX_LISTED`), read from
+        the contests listing (``ops.queries.contests``, caught up first): no contest is
+        loaded, so the page costs the same however many contests and entries there are."""
+        listed = self.ops.queries.contests(limit=MAX_LISTED)
+        shown = [
+            {
+                **row,  # the window as datetimes (None until rules are stated)
+                **{
+                    field: None if row[field] is None else datetime.fromisoformat(row[field])
+                    for field in ("opens_at", "closes_at")
+                },
+            }
+            for row in listed.items
+        ]
         return self.render(
             page,
             "contests.html",
             contests=shown,
-            more=len(ids) > MAX_LISTED,
+            more=listed.next_cursor is not None,
             may_announce=may(page.person, "contest.announce"),
             zone=self.ops.posts.cadence.zone,
         )

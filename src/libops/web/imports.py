@@ -1,20 +1,30 @@
 """The import screen's uploads (``/imports``): a platform export uploaded for a dry-run
-preview is kept in a temporary file on the server, under a random id bound to the person who
-uploaded it, until they confirm the import, or it expires (:data:`KEPT`), or the web app
-closes. The browser only ever sends that id back, never a path.
+preview is kept in the store's view tables (``web.uploads``, like the sessions and the
+sign-off links: not an event) under a random id bound to the person who uploaded it, until
+they confirm the import, or it expires (:data:`KEPT`). The browser only ever sends that id
+back, never a path.
 
-The files live in one temporary directory of this process: behind several server
-processes, the confirmation must reach the process that holds the file (otherwise the
-person is asked to upload it again).
+The record holds the file itself (at most :data:`MAX_UPLOAD`, 10 MiB, kept as base64 text)
+with its uploader, name and expiry, so every server process of the store (``libops serve
+--workers 4``, or several machines on one PostgreSQL) can confirm it: no folder needs to be
+shared. The store keeps only the id's SHA-256. Confirming claims the upload by a
+compare-and-set on the view's position, so it is used once even when two processes are
+asked at the same time; its record is deleted by the claim (given back if the import is
+refused, so the person may fix the form and confirm again). While a preview or an import
+reads the file, it sits in a private temporary folder of that process, deleted right after.
+Expired uploads are deleted when the next one is kept.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+import re
 import secrets
-import shutil
 import tempfile
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Final
@@ -27,6 +37,8 @@ from libops.bootstrap import LibOps
 from libops.domain.errors import MalformedRequestError
 from libops.domain.permissions import authorize
 from libops.domain.platforms import REGISTRY
+from libops.projections.listings import ListingStore
+from libops.projections.ports import ViewChanges, ViewStore
 from libops.web.base import MAX_UPLOAD as MAX_UPLOAD  # (re-exported)
 from libops.web.base import Page, Refused, WebBase, tr
 
@@ -44,7 +56,6 @@ class Upload:
     key: str
     login: str
     name: str
-    path: Path
     platform: str | None
     matched_only: bool
     expires: datetime
@@ -63,60 +74,166 @@ def file_name(given: str) -> str:
     return name
 
 
-class Uploads:
-    """The uploads waiting in this process, each in its own temporary file."""
+UPLOADS: Final = "web.uploads"
+"""The view holding the uploads: ``u:<sha256 of the id>`` (uploader, name, options, expiry)
+and ``f:<sha256 of the id>`` (the file, base64)."""
+_ID: Final = re.compile(r"[A-Za-z0-9_-]{32}")
+_PURGED: Final = 1_000
+"""The most expired uploads deleted at once."""
 
-    def __init__(self, now: Callable[[], datetime]) -> None:
+
+def _hashed(key: str) -> str:
+    return hashlib.sha256(key.encode("ascii")).hexdigest()
+
+
+@contextmanager
+def spooled(upload: Upload, data: bytes) -> Iterator[Path]:
+    """``data`` in a private temporary file named as the upload (the importers read a
+    file; its name's ending picks the reader), deleted on leaving."""
+    with tempfile.TemporaryDirectory(prefix="libops-web-import-") as folder:
+        path = Path(folder) / upload.name
+        path.write_bytes(data)
+        yield path
+
+
+class Uploads:
+    """The uploads waiting in one store's view tables (every server process sees them)."""
+
+    def __init__(self, views: ViewStore, now: Callable[[], datetime]) -> None:
+        self._views = views
         self._now = now
-        self._folder = Path(tempfile.mkdtemp(prefix="libops-web-imports-"))
-        self._waiting: dict[str, Upload] = {}
-        self._lock = threading.Lock()
+
+    def _commit(self, expected: int, changes: dict[str, str | None]) -> bool:
+        return self._views.commit([ViewChanges(UPLOADS, expected, expected + 1, changes)])
+
+    def _write(self, changes: dict[str, str | None]) -> None:
+        while not self._commit(self._views.position(UPLOADS), changes):
+            pass  # another upload was kept or claimed meanwhile: again at the new position
+
+    @staticmethod
+    def _record(upload: Upload) -> str:
+        return json.dumps(
+            {
+                "login": upload.login,
+                "name": upload.name,
+                "platform": upload.platform,
+                "matched_only": upload.matched_only,
+                "expires": upload.expires.isoformat(),
+            }
+        )
 
     def keep(
         self, login: str, name: str, data: bytes, *, platform: str | None, matched_only: bool
     ) -> Upload:
         """Keep ``data`` (the file called ``name``) for ``login`` under a new random id."""
         name = file_name(name)
+        if len(data) > MAX_UPLOAD:
+            raise MalformedRequestError(
+                "file", f"an export is at most {MAX_UPLOAD // (1024 * 1024)} MB"
+            )
+        self.purge()
         key = secrets.token_urlsafe(24)
-        folder = self._folder / key
-        folder.mkdir()
-        path = folder / name
-        path.write_bytes(data)
-        upload = Upload(key, login, name, path, platform, matched_only, self._now() + KEPT)
-        with self._lock:
-            self._purge()
-            self._waiting[key] = upload
+        upload = Upload(key, login, name, platform, matched_only, self._now() + KEPT)
+        hashed = _hashed(key)
+        self._write(
+            {
+                f"u:{hashed}": self._record(upload),
+                f"f:{hashed}": json.dumps(base64.b64encode(data).decode("ascii")),
+            }
+        )
         return upload
+
+    def _refused(self) -> MalformedRequestError:
+        return MalformedRequestError(
+            "upload", "this upload has expired or was imported already: upload the file again"
+        )
+
+    def _load(self, key: str, login: str) -> tuple[int, Upload]:
+        position = self._views.position(UPLOADS)
+        if not isinstance(key, str) or not _ID.fullmatch(key):
+            raise self._refused()
+        text = self._views.load(UPLOADS, f"u:{_hashed(key)}")
+        if text is None:
+            raise self._refused()
+        found: dict[str, Any] = json.loads(text)
+        upload = Upload(
+            key,
+            found["login"],
+            found["name"],
+            found["platform"],
+            bool(found["matched_only"]),
+            datetime.fromisoformat(found["expires"]),
+        )
+        if upload.login != login or upload.expires <= self._now():
+            raise self._refused()
+        return position, upload
 
     def find(self, key: str, login: str) -> Upload:
         """The upload ``key`` of ``login``, or :class:`MalformedRequestError` when there is
         none (expired, imported already, another person's, or never made)."""
-        with self._lock:
-            self._purge()
-            upload = self._waiting.get(key)
-        if upload is None or upload.login != login:
-            raise MalformedRequestError(
-                "upload", "this upload has expired or was imported already: upload the file again"
-            )
-        return upload
+        return self._load(key, login)[1]
+
+    def claim(self, key: str, login: str) -> tuple[Upload, bytes]:
+        """Take the upload ``key`` of ``login`` and its file out of the store, once: a
+        second claim, even at the same time in another process, is refused
+        (:class:`MalformedRequestError`, as :meth:`find`)."""
+        while True:
+            position, upload = self._load(key, login)
+            hashed = _hashed(key)
+            text = self._views.load(UPLOADS, f"f:{hashed}")
+            if text is None:
+                raise self._refused()
+            if self._commit(position, {f"u:{hashed}": None, f"f:{hashed}": None}):
+                return upload, base64.b64decode(json.loads(text))
+
+    def give_back(self, upload: Upload, data: bytes) -> None:
+        """Keep a claimed upload again under its id (its import was refused)."""
+        hashed = _hashed(upload.key)
+        self._write(
+            {
+                f"u:{hashed}": self._record(upload),
+                f"f:{hashed}": json.dumps(base64.b64encode(data).decode("ascii")),
+            }
+        )
 
     def drop(self, key: str) -> None:
         """Forget the upload ``key`` and delete its file."""
-        with self._lock:
-            upload = self._waiting.pop(key, None)
-        if upload is not None:
-            shutil.rmtree(upload.path.parent, ignore_errors=True)
+        hashed = _hashed(key)
+        self._write({f"u:{hashed}": None, f"f:{hashed}": None})
 
-    def _purge(self) -> None:
+    def waiting(self) -> list[str]:
+        """The SHA-256 of each waiting upload's id (expired ones included until purged)."""
+        views = self._views
+        assert isinstance(views, ListingStore)
+        keys = views.scan(UPLOADS, "u:", "u;", descending=False, limit=MAX_LIMIT_SCAN)
+        return [k[2:] for k in keys]
+
+    def purge(self) -> int:
+        """Delete the uploads that expired (up to :data:`_PURGED`); how many."""
+        views = self._views
+        if not isinstance(views, ListingStore):
+            return 0
+        keys = views.scan(UPLOADS, "u:", "u;", descending=False, limit=MAX_LIMIT_SCAN)
         now = self._now()
-        for key in [k for k, u in self._waiting.items() if u.expires <= now]:
-            shutil.rmtree(self._waiting.pop(key).path.parent, ignore_errors=True)
+        expired = [
+            key[2:]
+            for key, text in views.load_many(UPLOADS, keys).items()
+            if datetime.fromisoformat(json.loads(text)["expires"]) <= now
+        ][:_PURGED]
+        if expired:
+            changes: dict[str, str | None] = {}
+            for hashed in expired:
+                changes[f"u:{hashed}"] = None
+                changes[f"f:{hashed}"] = None
+            self._write(changes)
+        return len(expired)
 
     def close(self) -> None:
-        """Delete every file still waiting."""
-        with self._lock:
-            self._waiting.clear()
-        shutil.rmtree(self._folder, ignore_errors=True)
+        """Nothing to release: the uploads stay in the store for the other processes."""
+
+
+MAX_LIMIT_SCAN: Final = 100_000
+"""The most waiting uploads looked at (far more than a team makes in 30 minutes)."""
 
 
 SHOWN: Final = 200
@@ -129,7 +246,7 @@ class ImportsScreen(WebBase):
 
     def __init__(self, ops: LibOps, *, secure_cookies: bool = True) -> None:
         super().__init__(ops, secure_cookies=secure_cookies)
-        self.uploads = Uploads(ops.app.clock.now)
+        self.uploads = Uploads(self._views, ops.app.clock.now)
 
     def close(self) -> None:
         """Delete the uploads still waiting, then release the rest."""
@@ -177,11 +294,12 @@ class ImportsScreen(WebBase):
         except MalformedRequestError as refused:
             return self.imports(page, error=str(refused))
         try:
-            preview = self.attempt(
-                lambda: self.ops.imports.preview(
-                    kept.path, platform=platform, matched_only=matched_only
+            with spooled(kept, data) as path:
+                preview = self.attempt(
+                    lambda: self.ops.imports.preview(
+                        path, platform=platform, matched_only=matched_only
+                    )
                 )
-            )
         except BaseException:
             self.uploads.drop(kept.key)
             raise
@@ -192,13 +310,18 @@ class ImportsScreen(WebBase):
 
     def run_import(self, page: Page) -> Response:
         authorize(page.person, "import.apply")
-        kept = self.uploads.find(page.form.get("upload", ""), page.person.id)
-        done = self.attempt(
-            lambda: self.ops.imports.run(
-                page.person, kept.path, platform=kept.platform, matched_only=kept.matched_only
-            )
-        )
+        kept, data = self.uploads.claim(page.form.get("upload", ""), page.person.id)
+        try:
+            with spooled(kept, data) as path:
+                done = self.attempt(
+                    lambda: self.ops.imports.run(
+                        page.person, path, platform=kept.platform, matched_only=kept.matched_only
+                    )
+                )
+        except BaseException:
+            self.uploads.give_back(kept, data)
+            raise
         if isinstance(done, Refused):
+            self.uploads.give_back(kept, data)
             return self.imports(page, error=done.message)
-        self.uploads.drop(kept.key)
         return self.imports(page, done=done)

@@ -3,11 +3,12 @@ each approved post's variants that are ready to schedule or publish, due, schedu
 (with the last failure and how many attempts failed), waiting to be published by hand (no
 gateway for their platform), or published.
 
-The rows come from the posts listing (``ops.posts.list(status="approved")``), which keeps a
+The rows come from the publishing listing (``ops.queries.publishing``: the posts listing's
+rows, indexed by whether a variant is still to publish), which keeps a
 failed variant's last failure and how many attempts failed (``error``, ``retryable``,
 ``failed_at``, ``attempts``): the screen reads no post for them. A listing row written before
 the listing counted attempts (``attempts`` absent or None, until
-``ops.queries.rebuild("listings.posts")``) falls back to the post's own count
+``ops.queries.rebuild("listings.publishing")``) falls back to the post's own count
 (``Post.last_failure(platform).attempts``).
 """
 
@@ -62,14 +63,21 @@ class Status:
 
 
 def _rows(ops: LibOps) -> list[Mapping[str, Any]]:
-    rows: list[Mapping[str, Any]] = []
+    """The approved posts the screen needs (``ops.queries.publishing``): every one with a
+    variant not published yet, and the :data:`PUBLISHED_SHOWN` published most recently
+    (which hold the latest published variants), each once. Posts published everywhere
+    long ago are not read, so the page does not grow with the history of publishing."""
+    rows: dict[str, Mapping[str, Any]] = {}
     cursor = None
     while True:
-        page = ops.posts.list(status="approved", limit=LISTING_PAGE, cursor=cursor)
-        rows.extend(page.items)
+        page = ops.queries.publishing(work=True, limit=LISTING_PAGE, cursor=cursor)
+        rows.update((row["id"], row) for row in page.items)
         cursor = page.next_cursor
         if cursor is None:
-            return rows
+            break
+    for row in ops.queries.publishing(work=False, limit=PUBLISHED_SHOWN).items:
+        rows.setdefault(row["id"], row)
+    return list(rows.values())
 
 
 def _failure(ops: LibOps, post_id: str, platform: str, entry: Mapping[str, Any]) -> Variant:

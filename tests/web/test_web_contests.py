@@ -122,6 +122,13 @@ def closed(ops: LibOps, clock: ManualClock) -> UUID:
     return contest
 
 
+def consent_of(text: str) -> str:
+    """The moment the entry form on the page was drawn (its hidden ``consent_at``)."""
+    found = re.search(r'name="consent_at" value="([^"]+)"', text)
+    assert found is not None, "no consent time on the page"
+    return found[1]
+
+
 def key_of(text: str) -> str:
     found = re.search(r'name="key" value="([^"]+)"', text)
     assert found is not None, "no idempotency key on the page"
@@ -253,10 +260,11 @@ class TestActions:
         assert "The contest is open." in act({"action": "open"}, "libops:Contest.Opened")
         april.set(datetime(2026, 4, 20, 2, 30, tzinfo=UTC))  # 10:30 in Shanghai
         for n in (1, 2, 3):
-            key = key_of(admin.get(path).text)
+            form_page = admin.get(path).text
             entry = {
                 "action": "entry",
-                "key": key,
+                "key": key_of(form_page),
+                "consent_at": consent_of(form_page),
                 "handle": f"@reader_{n}",
                 "platform": "weibo",
                 "method": "repost",
@@ -265,9 +273,13 @@ class TestActions:
             }
             text = act(entry, "libops:Contest.EntryRecorded")
             assert f"Entry weibo:{n:04d} recorded." in text
-        # The entry form sent twice records one entry.
+        # The entry form sent twice (a little later: a double click, a reload) records one
+        # entry and answers as the first did (the consent's moment is the form's own).
         before = events(stored)
-        assert admin.submit(path, entry).status_code == 200
+        april.set(datetime(2026, 4, 20, 2, 31, tzinfo=UTC))
+        again = admin.submit(path, entry)
+        assert again.status_code == 200, again.text
+        assert "Entry weibo:0003 recorded." in again.text
         assert events(stored) == before
         text = act(
             {"action": "disqualify", "entry_id": "weibo:0002", "reason": "a second account"},
@@ -431,6 +443,12 @@ class TestBadInput:
             ({"action": "entry", "handle": "@x", "entry_id": "weibo:0001"}, "already recorded"),
             ({"action": "entry", "handle": "@reader_1"}, "already made 1 of the 1"),
             ({"action": "entry", "handle": "@x", "purpose": ""}, "purpose"),
+            ({"action": "entry", "handle": "@x", "consent_at": ""}, "cannot be read"),
+            ({"action": "entry", "handle": "@x", "consent_at": "2026-04-20T12:00"}, "be read"),
+            (
+                {"action": "entry", "handle": "@x", "consent_at": "2026-04-20T04:01:00+00:00"},
+                "lies in the future",
+            ),
             ({"action": "disqualify", "entry_id": "weibo:0001", "reason": ""}, "reason"),
             ({"action": "disqualify", "entry_id": "nobody", "reason": "x"}, "no entry"),
             ({"action": "draw"}, "cannot draw"),
@@ -443,7 +461,12 @@ class TestBadInput:
     ) -> None:
         """On an open contest, a refused action says why and records nothing."""
         contest = with_entries(site, april)
-        form: dict[str, Any] = {"platform": "weibo", "method": "repost", "purpose": "the draw"}
+        form: dict[str, Any] = {
+            "platform": "weibo",
+            "method": "repost",
+            "purpose": "the draw",
+            "consent_at": april.now().isoformat(),
+        }
         form.update(data)
         web = browser(site, "chen.jie")
         before = events(site)

@@ -253,11 +253,12 @@ class ContestsScreen(WebBase):
                 "answer_correct", f"answer_correct is yes, no or empty, not {answer[:20]!r}"
             )
         entered_at = parse_moment(page, "entered_at", zone) if form.get("entered_at") else None
+        consent_at = self._consent_at(page)
         entry_id = self.ops.contests.enter(
             page.person,
             contest_id,
             participant=PersonalInfo(handle=handle),
-            consent=Consent(form.get("purpose", ""), self.ops.app.clock.now()),
+            consent=Consent(form.get("purpose", ""), consent_at),
             platform=form.get("platform", ""),
             method=form.get("method", ""),
             entry_id=form.get("entry_id", "").strip() or None,
@@ -266,6 +267,24 @@ class ContestsScreen(WebBase):
             idempotency_key=form.get("key") or None,
         )
         return tr(page, "contest.done_entry", entry=entry_id)
+
+    def _consent_at(self, page: Page) -> datetime:
+        """When the reader's consent was taken: the moment the entry form was drawn (its
+        hidden ``consent_at`` field), so the same form sent again is the same command under
+        its idempotency key. A moment that cannot be read, has no zone or lies in the future
+        is refused."""
+        text = page.form.get("consent_at", "").strip()
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            raise MalformedRequestError("consent_at", tr(page, "contest.bad_consent_at", at=text))
+        if moment > self.ops.app.clock.now():
+            raise MalformedRequestError(
+                "consent_at", tr(page, "contest.future_consent_at", at=text)
+            )
+        return moment
 
     def _contest_page(
         self, page: Page, contest: Contest, *, message: str | None, error: str | None
@@ -301,6 +320,7 @@ class ContestsScreen(WebBase):
             purpose=tr(page, "contest.purpose_default", title=contest.title),
             draw_key=form_key("contest.draw"),
             entry_key=form_key("contest.record_entry"),
+            consent_at=self.ops.app.clock.now().isoformat(),
             may_rules=restating and may(person, "contest.state_rules"),
             may_open=restating and contest.rules is not None and may(person, "contest.open"),
             may_enter=status is ContestStatus.OPEN and may(person, "contest.record_entry"),

@@ -593,4 +593,9 @@ STRINGS: Final[dict[str, str]] = {
     # issue 16, the web app's review bugs (webfix)
     "error.inactive": "{login} may no longer act in libops (disabled, or without a role): "
     "nothing is done in their name.",
+    # issue 16, the review's small fixes to the web screens (webfix2)
+    "contest.bad_consent_at": "The entry form's consent time {at!r} cannot be read: reload "
+    "the contest's page and record the entry again.",
+    "contest.future_consent_at": "The entry form's consent time {at} lies in the future: "
+    "reload the contest's page and record the entry again.",
 }

@@ -573,4 +573,7 @@ STRINGS: Final[dict[str, str]] = {
     "contest.latest_entries": "最近的 {n} 条参与记录（最新的在前）",
     # issue 16, the web app's review bugs (webfix)
     "error.inactive": "{login} 已被停用或没有任何角色，不能再以其名义操作：未记录任何内容。",
+    # issue 16, the review's small fixes to the web screens (webfix2)
+    "contest.bad_consent_at": "参赛表单的同意时间 {at!r} 无法读取：请刷新比赛页面后重新登记。",
+    "contest.future_consent_at": "参赛表单的同意时间 {at} 在将来：请刷新比赛页面后重新登记。",
 }

@@ -253,6 +253,11 @@ class TestActions:
         def act(data: dict[str, str], topic: str) -> str:
             before = events(stored)
             page = admin.submit(path, data)
+            if data["action"] in ("open", "disqualify", "close"):
+                # Answered with a redirect, so reloading the page does not post again.
+                assert page.status_code == 303, page.text
+                assert page.headers["location"].startswith(f"{path}?done={data['action']}")
+                page = admin.get(page.headers["location"])
             assert page.status_code == 200, page.text
             assert topics(stored, before) == [topic]
             return page.text
@@ -286,6 +291,11 @@ class TestActions:
             "libops:Contest.EntryDisqualified",
         )
         assert "disqualified: a second account" in text
+        assert "Entry weibo:0002 disqualified." in text
+        # A message named in the address alone is not shown: the entry must be disqualified.
+        assert "Entry weibo:0001 disqualified." not in admin.get(
+            f"{path}?done=disqualify&entry=weibo:0001"
+        ).text
         april.set(datetime(2026, 4, 27, 3, 0, tzinfo=UTC))
         admin.sign_in("chen.jie")  # (a week later: the session has expired)
         assert "Entries closed" in act({"action": "close"}, "libops:Contest.Closed")
@@ -319,13 +329,18 @@ class TestActions:
         restated = planner.submit(
             path, {**RULES_FORM, "action": "rules", "entries_per_person": "3"}
         )
-        assert restated.status_code == 200
-        assert "Rules stated." in restated.text
+        assert restated.status_code == 303
+        assert restated.headers["location"] == f"{path}?done=rules"
         assert topics(site, before) == ["libops:Contest.RulesStated"]
+        assert "Rules stated." in planner.get(restated.headers["location"]).text
+        assert "Rules stated." not in planner.get(path).text
         rules = site.contests.get(contest).rules
         assert rules is not None
         assert rules.entries_per_person == 3
         cancelled = admin.submit(path, {"action": "cancel", "reason": "the prizes did not come"})
+        assert cancelled.status_code == 303
+        assert cancelled.headers["location"] == f"{path}?done=cancel"
+        cancelled = admin.get(cancelled.headers["location"])
         assert "The contest is cancelled." in cancelled.text
         assert "the prizes did not come" in cancelled.text
         assert site.contests.get(contest).status is ContestStatus.CANCELLED

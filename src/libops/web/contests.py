@@ -14,6 +14,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, tzinfo
 from typing import Any, Final
+from urllib.parse import urlencode
 from uuid import UUID
 
 from starlette.responses import RedirectResponse, Response
@@ -42,6 +43,11 @@ PRIZE_ROWS: Final = 3
 
 ACTIONS: Final = ("rules", "open", "entry", "disqualify", "close", "draw", "cancel")
 """What the contest page's forms do (the ``action`` field)."""
+
+REDIRECTED: Final = frozenset({"rules", "open", "disqualify", "close", "cancel"})
+"""The actions answered by a redirect to the contest's page (``?done=<action>``), so that
+reloading it posts nothing again (an entry and the draw carry an idempotency key instead and
+answer with the page, saying what the first post did)."""
 
 
 def form_key(purpose: str) -> str:
@@ -191,19 +197,46 @@ class ContestsScreen(WebBase):
         """One contest: its rules, state, entries (pseudonymous) and the actions allowed."""
         contest_id = parse_id(page.request.path_params["contest_id"], "contest")
         contest = self.ops.contests.get(contest_id)
-        message = error = None
-        done = page.request.query_params.get("done")
-        if done == "announced":
-            message = tr(page, "contest.done_announced")
+        error = None
+        message = self._done_message(page, contest)
         if page.request.method == "POST":
             action = page.form.get("action", "")
             done_now = self.attempt(lambda: self._act(page, contest_id, action))
             if isinstance(done_now, Refused):
                 error = done_now.message
+            elif action in REDIRECTED:
+                # Answered with a redirect: reloading the page shows it, posting nothing again.
+                target = f"/contests/{contest_id}?{urlencode({'done': action})}"
+                if action == "disqualify":
+                    target += "&" + urlencode({"entry": page.form.get("entry_id", "")})
+                return RedirectResponse(target, status_code=303)
             else:
                 message = done_now
             contest = self.ops.contests.get(contest_id)
         return self._contest_page(page, contest, message=message, error=error)
+
+    @staticmethod
+    def _done_message(page: Page, contest: Contest) -> str | None:
+        """The message for the action named by the address's ``done`` (after the redirect
+        that answers it), if the contest shows that action done: an address alone shows no
+        message the record does not bear out."""
+        done = page.request.query_params.get("done")
+        status = contest.status
+        if done == "announced":
+            return tr(page, "contest.done_announced")
+        if done == "rules" and contest.rules is not None:
+            return tr(page, "contest.done_rules")
+        if done == "open" and status is not ContestStatus.ANNOUNCED:
+            return tr(page, "contest.done_open")
+        if done == "close" and contest.seed_commitment:
+            return tr(page, "contest.done_closed", commitment=contest.seed_commitment)
+        if done == "cancel" and status is ContestStatus.CANCELLED:
+            return tr(page, "contest.done_cancelled")
+        if done == "disqualify":
+            entry_id = page.request.query_params.get("entry", "")
+            if any(e.entry_id == entry_id and not e.eligible for e in contest.entries):
+                return tr(page, "contest.done_disqualified", entry=entry_id)
+        return None
 
     def _act(self, page: Page, contest_id: UUID, action: str) -> str:
         """Carry out the form's ``action`` on the contest; the message saying it was done."""

@@ -278,15 +278,16 @@ class TestCollectingMetrics:
     def test_a_platform_failure_is_shown_and_the_others_recorded(
         self, stored: LibOps, weibo: SandboxPlatform, april: ManualClock
     ) -> None:
-        self._published(stored, "Read fine")
+        # Published first, the post whose title holds markup is read first: the failure is its.
         self._published(stored, "Read <b>badly</b>")
+        self._published(stored, "Read fine")
         april.advance(timedelta(days=1))
         weibo.fail_next(1, "the statistics are not ready", on="metrics")
         admin = browser(stored, "chen.jie")
         done = admin.submit("/publishing/metrics", {}, "/publishing")
         message = section(done.text, "form-message")
         assert "1 recorded, 0 corrected, 0 unchanged, 1 failed." in message
-        assert "on Weibo: the statistics are not ready" in message
+        assert "Read &lt;b&gt;badly&lt;/b&gt; on Weibo: the statistics are not ready" in message
         assert "<b>" not in message  # the title is escaped
 
     def test_in_chinese(self, stored: LibOps, april: ManualClock) -> None:

@@ -598,4 +598,6 @@ STRINGS: Final[dict[str, str]] = {
     "the contest's page and record the entry again.",
     "contest.future_consent_at": "The entry form's consent time {at} lies in the future: "
     "reload the contest's page and record the entry again.",
+    "publishing.metrics_running": "{by} is already collecting metrics (since {at}): "
+    "the platforms are not asked twice at once. Reload this page in a moment to see the counts.",
 }

@@ -576,4 +576,6 @@ STRINGS: Final[dict[str, str]] = {
     # issue 16, the review's small fixes to the web screens (webfix2)
     "contest.bad_consent_at": "参赛表单的同意时间 {at!r} 无法读取：请刷新比赛页面后重新登记。",
     "contest.future_consent_at": "参赛表单的同意时间 {at} 在将来：请刷新比赛页面后重新登记。",
+    "publishing.metrics_running": "{by} 正在采集数据（自 {at} 起）：不会同时向平台重复请求。"
+    "请稍后刷新本页查看数据。",
 }

@@ -440,6 +440,28 @@ class TestBadInput:
         assert message in form_error(page.text)
         assert events(site) == before
 
+    @pytest.mark.parametrize(
+        ("field", "kind", "chosen"),
+        [
+            ("campaign_id", "campaign", "00000000-0000-4000-8000-000000000000"),
+            ("post_id", "post", "00000000-0000-4000-8000-000000000000"),
+            ("post_id", "post", "not-an-id"),
+        ],
+    )
+    def test_an_unknown_campaign_or_post_chosen_is_a_form_error(
+        self, site: LibOps, field: str, kind: str, chosen: str
+    ) -> None:
+        """A campaign or post the form names that does not exist (gone since the form was
+        drawn, or a forged choice) is the form's error, kept on the form: not a missing page."""
+        web = browser(site, "li.na")
+        before = events(site)
+        form = {**RULES_FORM, "title": "Quiz", "kind": "prize_quiz", field: chosen}
+        page = web.submit("/contests/new", form)
+        assert page.status_code == 422
+        assert f"no {kind} with id {chosen}" in form_error(page.text)
+        assert 'value="Quiz"' in page.text  # the form is kept
+        assert events(site) == before
+
     def test_drawing_twice_is_refused(self, site: LibOps, april: ManualClock) -> None:
         """A second draw (a new form, so a new key) is refused; the first stands."""
         contest = closed(site, april)

@@ -20,9 +20,7 @@ from uuid import UUID
 from starlette.responses import RedirectResponse, Response
 
 from libops.domain.errors import (
-    LibopsError,
     MalformedRequestError,
-    PermissionDeniedError,
     UnknownIdError,
 )
 from libops.domain.interaction.contest import (
@@ -158,24 +156,10 @@ class ContestsScreen(WebBase):
         zone = self.ops.posts.cadence.zone
         error = None
         if page.request.method == "POST":
-            form = page.form
-            try:
-                rules = parse_rules(page, zone)
-                contest_id = self.ops.contests.announce(
-                    page.person,
-                    kind=form.get("kind", ""),
-                    title=form.get("title", ""),
-                    rules=rules,
-                    campaign_id=form.get("campaign_id") or None,
-                    post_id=form.get("post_id") or None,
-                    idempotency_key=form.get("key") or None,
-                )
-            except PermissionDeniedError:
-                raise
-            except LibopsError as refused:
-                error = str(refused)
-            else:
-                return RedirectResponse(f"/contests/{contest_id}?done=announced", status_code=303)
+            announced = self.attempt(lambda: self._announce(page, zone))
+            if not isinstance(announced, Refused):
+                return RedirectResponse(f"/contests/{announced}?done=announced", status_code=303)
+            error = announced.message
         values = dict(page.form) if page.form else rules_form(None, zone)
         campaigns = self.ops.campaigns.page(limit=MAX_LISTED).items
         posts = self.ops.posts.list(limit=POSTS_PAGE).items
@@ -190,6 +174,25 @@ class ContestsScreen(WebBase):
             posts=[(str(p["id"]), self._title(p)) for p in posts],
             **self._contest_choices(page),
         )
+
+    def _announce(self, page: Page, zone: tzinfo) -> UUID:
+        """Announce the contest the form states (its id). A campaign or post chosen in the
+        form that does not exist is the form's error (422, the form kept), not a missing page:
+        it is what the form sent, not the page asked for."""
+        form = page.form
+        rules = parse_rules(page, zone)
+        try:
+            return self.ops.contests.announce(
+                page.person,
+                kind=form.get("kind", ""),
+                title=form.get("title", ""),
+                rules=rules,
+                campaign_id=form.get("campaign_id") or None,
+                post_id=form.get("post_id") or None,
+                idempotency_key=form.get("key") or None,
+            )
+        except UnknownIdError as unknown:
+            raise MalformedRequestError(f"{unknown.kind}_id", str(unknown)) from unknown
 
     # --- one contest ---------------------------------------------------------------------
 

@@ -382,3 +382,30 @@ class TestCollectingMetrics:
         assert "立即采集数据" in page.text
         done = collect(admin)
         assert "已读取 1 个已发布版本的数据：新记录 1 个" in section(done.text, "form-message")
+
+
+class TestScheduling:
+    @pytest.mark.parametrize(
+        ("at", "lang", "says"),
+        [
+            ("tomorrow", "en", "Publish at: &#39;tomorrow&#39; is not a date and time"),
+            ("2026-04-31T10:00", "en", "Publish at: &#39;2026-04-31T10:00&#39; is not a date"),
+            ("", "en", "Publish at: &#39;&#39; is not a date and time"),
+            ("tomorrow", "zh", "发布时间：&#39;tomorrow&#39; 不是有效的日期时间"),
+        ],
+    )
+    def test_a_time_that_cannot_be_read_is_refused(
+        self, stored: LibOps, at: str, lang: str, says: str
+    ) -> None:
+        """The schedule form's time is read as the contest forms' are (one parser): a value
+        that is not a date and time is the form's error, naming the field, recording nothing."""
+        post = approved_post(stored, "Ready", {"weibo": "Ready text"})
+        admin = browser(stored, "chen.jie")
+        if lang == "zh":
+            admin.post("/language", {"lang": "zh", "csrf": admin.csrf("/publishing")})
+        before = events(stored)
+        form = {"post_id": str(post), "platform": "weibo", "at": at}
+        refused = admin.submit("/publishing/schedule", form, "/publishing")
+        assert refused.status_code == 422
+        assert says in section(refused.text, "form-error")
+        assert events(stored) == before

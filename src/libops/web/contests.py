@@ -34,7 +34,17 @@ from libops.domain.interaction.contest import (
 from libops.domain.permissions import authorize
 from libops.domain.personal import Consent, PersonalInfo
 from libops.domain.platforms import REGISTRY
-from libops.web.base import MAX_LISTED, POSTS_PAGE, Page, Refused, WebBase, may, parse_id, tr
+from libops.web.base import (
+    MAX_LISTED,
+    POSTS_PAGE,
+    Page,
+    Refused,
+    WebBase,
+    may,
+    parse_id,
+    parse_moment,
+    tr,
+)
 
 PRIZE_ROWS: Final = 3
 """How many prizes the rules form offers (empty rows are left out)."""
@@ -51,18 +61,6 @@ answer with the page, saying what the first post did)."""
 def form_key(purpose: str) -> str:
     """A fresh idempotency key for one rendering of a form (a double submit repeats it)."""
     return f"web:{purpose}:{secrets.token_urlsafe(18)}"
-
-
-def parse_moment(page: Page, field: str, zone: tzinfo) -> datetime:
-    """The form's ``field`` (a ``datetime-local`` value) as a moment in the library's zone."""
-    text = page.form.get(field, "").strip()
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise MalformedRequestError(
-            field, tr(page, "contests.bad_time", field=tr(page, f"contests.{field}"), at=text)
-        ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
 def parse_count(page: Page, field: str, label: str) -> int:
@@ -85,8 +83,8 @@ def parse_rules(page: Page, zone: tzinfo) -> ContestRules:
     platforms = [p.id for p in REGISTRY if form.get(f"platform_{p.id}") == "on"]
     return ContestRules(
         eligibility=form.get("eligibility", ""),
-        opens_at=parse_moment(page, "opens_at", zone),
-        closes_at=parse_moment(page, "closes_at", zone),
+        opens_at=parse_moment(page, "opens_at", zone, tr(page, "contests.opens_at")),
+        closes_at=parse_moment(page, "closes_at", zone, tr(page, "contests.closes_at")),
         entry_method=form.get("entry_method", ""),
         prizes=prizes,
         platforms=platforms,
@@ -288,7 +286,10 @@ class ContestsScreen(WebBase):
             raise MalformedRequestError(
                 "answer_correct", f"answer_correct is yes, no or empty, not {answer[:20]!r}"
             )
-        entered_at = parse_moment(page, "entered_at", zone) if form.get("entered_at") else None
+        entered_at = None
+        if form.get("entered_at"):
+            label = tr(page, "contests.entered_at")
+            entered_at = parse_moment(page, "entered_at", zone, label)
         consent_at = self._consent_at(page)
         entry_id = self.ops.contests.enter(
             page.person,

@@ -32,7 +32,7 @@ from libops.domain.errors import (
 from libops.domain.permissions import authorize
 from libops.domain.post import MetricOutcome
 from libops.projections.ports import ViewChanges, ViewStore
-from libops.web.base import Page, Refused, WebBase, may, parse_id, tr
+from libops.web.base import Page, Refused, WebBase, may, parse_id, parse_moment, tr
 
 LISTING_PAGE: Final = 200
 PUBLISHED_SHOWN: Final = 30
@@ -336,13 +336,12 @@ class PublishingScreen(WebBase):
     def schedule(self, page: Page) -> Response:
         authorize(page.person, "post.schedule")
         post_id, platform = self._publish_target(page)
-        text = page.form.get("at", "").strip()
-        try:
-            at = datetime.fromisoformat(text)
-            if at.tzinfo is None:  # a datetime-local field: the library's own time
-                at = at.replace(tzinfo=self.ops.posts.cadence.zone)
-        except ValueError:
-            return self.publishing(page, error=tr(page, "publishing.bad_time", at=text))
+        zone = self.ops.posts.cadence.zone
+        at = self.attempt(
+            lambda: parse_moment(page, "at", zone, tr(page, "publishing.schedule_at"))
+        )
+        if isinstance(at, Refused):
+            return self.publishing(page, error=at.message)
         warnings = self.attempt(lambda: self.ops.posts.schedule(page.person, post_id, platform, at))
         if isinstance(warnings, Refused):
             return self.publishing(page, error=warnings.message)

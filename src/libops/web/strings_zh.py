@@ -199,7 +199,6 @@ STRINGS: Final[dict[str, str]] = {
     "publishing.schedule": "排期",
     "publishing.hand_publish": "手动发布",
     "publishing.no_platform": "请指明要发布的平台。",
-    "publishing.bad_time": "{at!r} 不是日期和时间（YYYY-MM-DDTHH:MM）。",
     "publishing.published_now": "已在{platform}发布：{url}",
     "publishing.scheduled_done": "已排期到 {at}。",
     "publishing.recorded": "已登记为在{platform}发布。",
@@ -503,7 +502,6 @@ STRINGS: Final[dict[str, str]] = {
     "contests.post": "发布本活动的帖子（可选）",
     "contests.none_chosen": "无",
     "contests.announce_submit": "发布活动",
-    "contests.bad_time": "{field}：{at!r} 不是有效的日期时间。",
     "contests.bad_number": "{field}：{n!r} 不是不小于 1 的整数。",
     "contest.kind_prize_quiz": "有奖问答",
     "contest.kind_knowledge_contest": "知识竞赛",
@@ -578,4 +576,5 @@ STRINGS: Final[dict[str, str]] = {
     "contest.future_consent_at": "参赛表单的同意时间 {at} 在将来：请刷新比赛页面后重新登记。",
     "publishing.metrics_running": "{by} 正在采集数据（自 {at} 起）：不会同时向平台重复请求。"
     "请稍后刷新本页查看数据。",
+    "form.bad_time": "{field}：{at!r} 不是有效的日期时间（YYYY-MM-DDTHH:MM）。",
 }

@@ -5,13 +5,12 @@ follows the link to the public page, and a visitor with no session verifies the 
 A contest's window is real time in the domain (entries before it opens or after it closes
 are refused, and it closes only once its window is over), so this journey serves the web app
 in this process on a store whose clock the test moves (:class:`ManualClock`), with uvicorn
-on loopback, instead of ``libops serve`` (which reads the system clock).
+on loopback (``tests.web.support.clocked_server``), instead of ``libops serve`` (which reads
+the system clock).
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -20,49 +19,29 @@ import pytest
 
 from libops import LibOps
 from libops.adapters.clock import ManualClock
-from libops.testing.serving import free_port
-from tests.web.support import add_team
+from tests.web.support import ClockedSite, add_team, clocked_server
 from tests.web.test_browser import Person, assert_labelled, browser
 
 __all__ = ["browser"]  # (the module's Chromium fixture, shared with the other journeys)
 
 
 @pytest.fixture(scope="module")
-def contest_site(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[str, LibOps, ManualClock]]:
+def contest_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClockedSite]:
     """The web app on a SQLite store with the test team, its clock on 20 April 2026 at
-    09:00 in Shanghai, served on loopback: (its address, the store, the clock)."""
-    import uvicorn
-
-    from libops.web import create_web_app
-
+    09:00 in Shanghai, served on loopback (:func:`tests.web.support.clocked_server`)."""
     folder = tmp_path_factory.mktemp("web-contests")
+    store = f"sqlite:///{folder}/libops.db"
     clock = ManualClock(datetime(2026, 4, 20, 1, 0, tzinfo=UTC))
-    with LibOps.open(f"sqlite:///{folder}/libops.db", clock=clock, migrate=True) as ops:
+    with LibOps.open(store, clock=clock, migrate=True) as ops:
         add_team(ops)
-        app = create_web_app(ops, secure_cookies=False)
-        port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert thread.is_alive(), "the server stopped while starting"
-            assert time.monotonic() < deadline, "the server did not start in 30 seconds"
-            time.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{port}", ops, clock
-        finally:
-            server.should_exit = True
-            thread.join(timeout=30)
+    with clocked_server(store, clock) as site:
+        yield site
 
 
 def test_a_contest_is_announced_run_drawn_and_verified_by_a_visitor(
-    browser: Any, contest_site: tuple[str, LibOps, ManualClock]
+    browser: Any, contest_site: ClockedSite
 ) -> None:
-    base, ops, clock = contest_site
+    base, ops, clock = contest_site.base, contest_site.ops, contest_site.clock
     planner, admin, visitor = (Person(browser, base) for _ in range(3))
     try:
         # A planner announces a repost draw with its rules.

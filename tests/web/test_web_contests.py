@@ -122,6 +122,20 @@ def closed(ops: LibOps, clock: ManualClock) -> UUID:
     return contest
 
 
+def form_error(text: str) -> str:
+    """The refusal the page shows in its form's error element."""
+    found = re.search(r'<p class="error" role="alert" id="form-error">(.*?)</p>', text, re.S)
+    assert found is not None, "no form error on the page"
+    return found[1]
+
+
+def consent_of(text: str) -> str:
+    """The moment the entry form on the page was drawn (its hidden ``consent_at``)."""
+    found = re.search(r'name="consent_at" value="([^"]+)"', text)
+    assert found is not None, "no consent time on the page"
+    return found[1]
+
+
 def key_of(text: str) -> str:
     found = re.search(r'name="key" value="([^"]+)"', text)
     assert found is not None, "no idempotency key on the page"
@@ -246,6 +260,11 @@ class TestActions:
         def act(data: dict[str, str], topic: str) -> str:
             before = events(stored)
             page = admin.submit(path, data)
+            if data["action"] in ("open", "disqualify", "close"):
+                # Answered with a redirect, so reloading the page does not post again.
+                assert page.status_code == 303, page.text
+                assert page.headers["location"].startswith(f"{path}?done={data['action']}")
+                page = admin.get(page.headers["location"])
             assert page.status_code == 200, page.text
             assert topics(stored, before) == [topic]
             return page.text
@@ -253,10 +272,11 @@ class TestActions:
         assert "The contest is open." in act({"action": "open"}, "libops:Contest.Opened")
         april.set(datetime(2026, 4, 20, 2, 30, tzinfo=UTC))  # 10:30 in Shanghai
         for n in (1, 2, 3):
-            key = key_of(admin.get(path).text)
+            form_page = admin.get(path).text
             entry = {
                 "action": "entry",
-                "key": key,
+                "key": key_of(form_page),
+                "consent_at": consent_of(form_page),
                 "handle": f"@reader_{n}",
                 "platform": "weibo",
                 "method": "repost",
@@ -265,15 +285,25 @@ class TestActions:
             }
             text = act(entry, "libops:Contest.EntryRecorded")
             assert f"Entry weibo:{n:04d} recorded." in text
-        # The entry form sent twice records one entry.
+        # The entry form sent twice (a little later: a double click, a reload) records one
+        # entry and answers as the first did (the consent's moment is the form's own).
         before = events(stored)
-        assert admin.submit(path, entry).status_code == 200
+        april.set(datetime(2026, 4, 20, 2, 31, tzinfo=UTC))
+        again = admin.submit(path, entry)
+        assert again.status_code == 200, again.text
+        assert "Entry weibo:0003 recorded." in again.text
         assert events(stored) == before
         text = act(
             {"action": "disqualify", "entry_id": "weibo:0002", "reason": "a second account"},
             "libops:Contest.EntryDisqualified",
         )
         assert "disqualified: a second account" in text
+        assert "Entry weibo:0002 disqualified." in text
+        # A message named in the address alone is not shown: the entry must be disqualified.
+        assert (
+            "Entry weibo:0001 disqualified."
+            not in admin.get(f"{path}?done=disqualify&entry=weibo:0001").text
+        )
         april.set(datetime(2026, 4, 27, 3, 0, tzinfo=UTC))
         admin.sign_in("chen.jie")  # (a week later: the session has expired)
         assert "Entries closed" in act({"action": "close"}, "libops:Contest.Closed")
@@ -307,13 +337,18 @@ class TestActions:
         restated = planner.submit(
             path, {**RULES_FORM, "action": "rules", "entries_per_person": "3"}
         )
-        assert restated.status_code == 200
-        assert "Rules stated." in restated.text
+        assert restated.status_code == 303
+        assert restated.headers["location"] == f"{path}?done=rules"
         assert topics(site, before) == ["libops:Contest.RulesStated"]
+        assert "Rules stated." in planner.get(restated.headers["location"]).text
+        assert "Rules stated." not in planner.get(path).text
         rules = site.contests.get(contest).rules
         assert rules is not None
         assert rules.entries_per_person == 3
         cancelled = admin.submit(path, {"action": "cancel", "reason": "the prizes did not come"})
+        assert cancelled.status_code == 303
+        assert cancelled.headers["location"] == f"{path}?done=cancel"
+        cancelled = admin.get(cancelled.headers["location"])
         assert "The contest is cancelled." in cancelled.text
         assert "the prizes did not come" in cancelled.text
         assert site.contests.get(contest).status is ContestStatus.CANCELLED
@@ -380,8 +415,8 @@ class TestBadInput:
     @pytest.mark.parametrize(
         ("change", "message"),
         [
-            ({"title": ""}, "title"),
-            ({"title": "   "}, "title"),
+            ({"title": ""}, "title must not be empty"),
+            ({"title": "   "}, "title must not be empty"),
             ({"opens_at": "20 April"}, "Entries open at: &#39;20 April&#39; is not a date"),
             ({"closes_at": "2026-02-30T10:00"}, "is not a date and time"),
             ({"closes_at": "2026-04-19T10:00"}, "must close after it opens"),
@@ -389,8 +424,8 @@ class TestBadInput:
             ({"prize_1": ""}, "at least one prize"),
             ({"quantity_1": "0"}, "Winners of prize 1: &#39;0&#39; is not a whole number"),
             ({"entries_per_person": "many"}, "is not a whole number"),
-            ({"kind": "lottery"}, "lottery"),
-            ({"eligibility": ""}, "eligibility"),
+            ({"kind": "lottery"}, "&#39;lottery&#39; is not a ContestKind"),
+            ({"eligibility": ""}, "eligibility must not be empty"),
         ],
     )
     def test_a_bad_announcement_is_refused(
@@ -402,8 +437,29 @@ class TestBadInput:
         form = {**RULES_FORM, "title": "Quiz", "kind": "prize_quiz", **change}
         page = web.submit("/contests/new", form)
         assert page.status_code == 422
-        assert message in page.text
-        assert 'id="form-error"' in page.text
+        assert message in form_error(page.text)
+        assert events(site) == before
+
+    @pytest.mark.parametrize(
+        ("field", "kind", "chosen"),
+        [
+            ("campaign_id", "campaign", "00000000-0000-4000-8000-000000000000"),
+            ("post_id", "post", "00000000-0000-4000-8000-000000000000"),
+            ("post_id", "post", "not-an-id"),
+        ],
+    )
+    def test_an_unknown_campaign_or_post_chosen_is_a_form_error(
+        self, site: LibOps, field: str, kind: str, chosen: str
+    ) -> None:
+        """A campaign or post the form names that does not exist (gone since the form was
+        drawn, or a forged choice) is the form's error, kept on the form: not a missing page."""
+        web = browser(site, "li.na")
+        before = events(site)
+        form = {**RULES_FORM, "title": "Quiz", "kind": "prize_quiz", field: chosen}
+        page = web.submit("/contests/new", form)
+        assert page.status_code == 422
+        assert f"no {kind} with id {chosen}" in form_error(page.text)
+        assert 'value="Quiz"' in page.text  # the form is kept
         assert events(site) == before
 
     def test_drawing_twice_is_refused(self, site: LibOps, april: ManualClock) -> None:
@@ -430,11 +486,20 @@ class TestBadInput:
             ({"action": "entry", "handle": "@x", "entered_at": "yesterday"}, "not a date"),
             ({"action": "entry", "handle": "@x", "entry_id": "weibo:0001"}, "already recorded"),
             ({"action": "entry", "handle": "@reader_1"}, "already made 1 of the 1"),
-            ({"action": "entry", "handle": "@x", "purpose": ""}, "purpose"),
-            ({"action": "disqualify", "entry_id": "weibo:0001", "reason": ""}, "reason"),
+            ({"action": "entry", "handle": "@x", "purpose": ""}, "purpose must not be empty"),
+            ({"action": "entry", "handle": "@x", "consent_at": ""}, "cannot be read"),
+            ({"action": "entry", "handle": "@x", "consent_at": "2026-04-20T12:00"}, "be read"),
+            (
+                {"action": "entry", "handle": "@x", "consent_at": "2026-04-20T04:01:00+00:00"},
+                "lies in the future",
+            ),
+            ({"action": "disqualify", "entry_id": "weibo:0001", "reason": ""}, "reason must not"),
             ({"action": "disqualify", "entry_id": "nobody", "reason": "x"}, "no entry"),
             ({"action": "draw"}, "cannot draw"),
-            ({"action": "rules", **RULES_FORM}, "rules"),
+            (
+                {"action": "rules", **RULES_FORM},
+                "cannot change the rules of a contest that is open",
+            ),
             ({"action": "launch"}, "action is one of"),
         ],
     )
@@ -443,13 +508,18 @@ class TestBadInput:
     ) -> None:
         """On an open contest, a refused action says why and records nothing."""
         contest = with_entries(site, april)
-        form: dict[str, Any] = {"platform": "weibo", "method": "repost", "purpose": "the draw"}
+        form: dict[str, Any] = {
+            "platform": "weibo",
+            "method": "repost",
+            "purpose": "the draw",
+            "consent_at": april.now().isoformat(),
+        }
         form.update(data)
         web = browser(site, "chen.jie")
         before = events(site)
         page = web.submit(f"/contests/{contest}", form)
         assert page.status_code == 422, page.text
-        assert message in page.text
+        assert message in form_error(page.text)
         assert events(site) == before
 
 

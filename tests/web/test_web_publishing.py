@@ -4,6 +4,7 @@ from the posts listing (no post loaded, no log read), and collecting metrics fro
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -69,6 +70,17 @@ def browser(ops: LibOps, login: str) -> Browser:
     opened = Browser(ops.web_app)  # type: ignore[attr-defined]
     opened.sign_in(login)
     return opened
+
+
+def collect(web: Browser) -> Any:
+    """Collect metrics now from the publishing page: the POST is answered with a redirect to
+    the page saying what was collected (a reload posts nothing again); that page."""
+    posted = web.submit("/publishing/metrics", {}, "/publishing")
+    assert posted.status_code == 303, posted.text
+    assert posted.headers["location"].startswith("/publishing?done=metrics&run=")
+    shown = web.get(posted.headers["location"])
+    assert shown.status_code == 200
+    return shown
 
 
 def _fail(ops: LibOps, weibo: SandboxPlatform, post: Any, times: int) -> None:
@@ -194,8 +206,7 @@ class TestCollectingMetrics:
         page = admin.get("/publishing")
         assert "Collect metrics now" in section(page.text, "collect-metrics")
         before = events(stored)
-        done = admin.submit("/publishing/metrics", {}, "/publishing")
-        assert done.status_code == 200
+        done = collect(admin)
         assert (
             "Metrics read for 1 published variants: 1 recorded, 0 corrected, 0 unchanged, "
             "0 failed." in done.text
@@ -205,7 +216,7 @@ class TestCollectingMetrics:
         assert snapshot.views or snapshot.reads
         assert events(stored) == before + 1
         # Asked again with the counts unchanged: nothing more is recorded.
-        again = admin.submit("/publishing/metrics", {}, "/publishing")
+        again = collect(admin)
         assert "0 recorded, 0 corrected, 1 unchanged" in again.text
         assert events(stored) == before + 1
         recorded = [
@@ -230,8 +241,7 @@ class TestCollectingMetrics:
         self._published(stored, "Read by tech")
         april.advance(timedelta(days=1))
         tech = browser(stored, "ma.tao")
-        done = tech.submit("/publishing/metrics", {}, "/publishing")
-        assert done.status_code == 200
+        done = collect(tech)
         assert "1 recorded" in section(done.text, "form-message")
 
     def test_the_roles_that_may_not_record_metrics_are_refused(
@@ -270,24 +280,98 @@ class TestCollectingMetrics:
     def test_nothing_published_on_a_gateway_platform_records_nothing(self, stored: LibOps) -> None:
         admin = browser(stored, "chen.jie")
         before = events(stored)
-        done = admin.submit("/publishing/metrics", {}, "/publishing")
-        assert done.status_code == 200
+        done = collect(admin)
         assert "nothing to read" in section(done.text, "form-message")
         assert events(stored) == before
 
     def test_a_platform_failure_is_shown_and_the_others_recorded(
         self, stored: LibOps, weibo: SandboxPlatform, april: ManualClock
     ) -> None:
-        self._published(stored, "Read fine")
+        # Published first, the post whose title holds markup is read first: the failure is its.
         self._published(stored, "Read <b>badly</b>")
+        self._published(stored, "Read fine")
         april.advance(timedelta(days=1))
         weibo.fail_next(1, "the statistics are not ready", on="metrics")
         admin = browser(stored, "chen.jie")
-        done = admin.submit("/publishing/metrics", {}, "/publishing")
+        done = collect(admin)
         message = section(done.text, "form-message")
         assert "1 recorded, 0 corrected, 0 unchanged, 1 failed." in message
-        assert "on Weibo: the statistics are not ready" in message
+        assert "Read &lt;b&gt;badly&lt;/b&gt; on Weibo: the statistics are not ready" in message
         assert "<b>" not in message  # the title is escaped
+
+    def test_two_at_once_run_one_sweep(
+        self, stored: LibOps, april: ManualClock, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A double click or a second tab while a collection runs is refused (nothing asked
+        of the platforms twice); once the first is done, collecting again is allowed."""
+        self._published(stored, "Read once")
+        april.advance(timedelta(days=1))
+        sweeping, finish = threading.Event(), threading.Event()
+        sweeps = []
+        real = stored.publishing.collect_metrics
+
+        def slow(*args: Any, **kwargs: Any) -> Any:
+            sweeps.append(args)
+            sweeping.set()
+            assert finish.wait(30)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(stored.publishing, "collect_metrics", slow)
+        first_tab, second_tab = browser(stored, "chen.jie"), browser(stored, "chen.jie")
+        csrf = first_tab.csrf("/publishing")
+        answers: list[Any] = []
+        thread = threading.Thread(
+            target=lambda: answers.append(first_tab.post("/publishing/metrics", {"csrf": csrf}))
+        )
+        thread.start()
+        try:
+            assert sweeping.wait(30)
+            before = events(stored)
+            refused = second_tab.submit("/publishing/metrics", {}, "/publishing")
+            assert refused.status_code == 409, refused.text
+            assert "already collecting metrics" in section(refused.text, "form-error")
+            assert "Chen Jie" in section(refused.text, "form-error")
+            assert events(stored) == before
+        finally:
+            finish.set()
+            thread.join(30)
+        (first,) = answers
+        assert first.status_code == 303
+        assert len(sweeps) == 1
+        assert "1 recorded" in section(
+            first_tab.get(first.headers["location"]).text, "form-message"
+        )
+        # Done: the next collection runs (and finds the counts unchanged).
+        assert "1 unchanged" in section(collect(second_tab).text, "form-message")
+        assert len(sweeps) == 2
+
+    def test_a_run_left_claimed_expires(self, stored: LibOps, april: ManualClock) -> None:
+        """A collection whose server died mid-run holds the claim only until it expires."""
+        from libops.web.publishing import METRICS_RUN_EXPIRY, MetricsRuns
+
+        self._published(stored, "Read later")
+        april.advance(timedelta(days=1))
+        web_app = stored.web_app  # type: ignore[attr-defined]
+        runs = MetricsRuns(web_app.state.web._views, april.now)
+        assert runs.claim("sun.li") is not None  # never finished
+        admin = browser(stored, "chen.jie")
+        before = events(stored)
+        refused = admin.submit("/publishing/metrics", {}, "/publishing")
+        assert refused.status_code == 409
+        assert events(stored) == before
+        april.advance(METRICS_RUN_EXPIRY + timedelta(seconds=1))
+        admin.sign_in("chen.jie")
+        assert "1 recorded" in section(collect(admin).text, "form-message")
+
+    def test_a_message_is_shown_only_for_its_run(self, stored: LibOps, april: ManualClock) -> None:
+        """The address names a finished run; any other names nothing (no message shown)."""
+        self._published(stored, "Read")
+        april.advance(timedelta(days=1))
+        admin = browser(stored, "chen.jie")
+        assert "1 recorded" in collect(admin).text
+        page = admin.get("/publishing?done=metrics&run=0123456789abcdef")
+        assert page.status_code == 200
+        assert 'id="form-message"' not in page.text
 
     def test_in_chinese(self, stored: LibOps, april: ManualClock) -> None:
         self._published(stored, "中文")
@@ -296,5 +380,32 @@ class TestCollectingMetrics:
         admin.post("/language", {"lang": "zh", "csrf": admin.csrf("/publishing")})
         page = admin.get("/publishing")
         assert "立即采集数据" in page.text
-        done = admin.submit("/publishing/metrics", {}, "/publishing")
+        done = collect(admin)
         assert "已读取 1 个已发布版本的数据：新记录 1 个" in section(done.text, "form-message")
+
+
+class TestScheduling:
+    @pytest.mark.parametrize(
+        ("at", "lang", "says"),
+        [
+            ("tomorrow", "en", "Publish at: &#39;tomorrow&#39; is not a date and time"),
+            ("2026-04-31T10:00", "en", "Publish at: &#39;2026-04-31T10:00&#39; is not a date"),
+            ("", "en", "Publish at: &#39;&#39; is not a date and time"),
+            ("tomorrow", "zh", "发布时间：&#39;tomorrow&#39; 不是有效的日期时间"),
+        ],
+    )
+    def test_a_time_that_cannot_be_read_is_refused(
+        self, stored: LibOps, at: str, lang: str, says: str
+    ) -> None:
+        """The schedule form's time is read as the contest forms' are (one parser): a value
+        that is not a date and time is the form's error, naming the field, recording nothing."""
+        post = approved_post(stored, "Ready", {"weibo": "Ready text"})
+        admin = browser(stored, "chen.jie")
+        if lang == "zh":
+            admin.post("/language", {"lang": "zh", "csrf": admin.csrf("/publishing")})
+        before = events(stored)
+        form = {"post_id": str(post), "platform": "weibo", "at": at}
+        refused = admin.submit("/publishing/schedule", form, "/publishing")
+        assert refused.status_code == 422
+        assert says in section(refused.text, "form-error")
+        assert events(stored) == before

@@ -13,7 +13,7 @@ import secrets
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 from importlib import resources
 from typing import Any, Final, TypeVar
 from urllib.parse import parse_qsl, urlsplit
@@ -570,6 +570,20 @@ def parse_rating(text: str, field: str) -> int:
     raise MalformedRequestError(
         field, f"{field} is a whole number from 1 to {RATINGS}, not {text!r}"
     )
+
+
+def parse_moment(page: Page, field: str, zone: tzinfo, label: str) -> datetime:
+    """The form's ``field`` (a ``datetime-local`` value, ``YYYY-MM-DDTHH:MM``) as a moment: in
+    the library's ``zone`` when it names none. A value that is not a date and time is refused
+    (:class:`MalformedRequestError` naming the field by its ``label``)."""
+    text = page.form.get(field, "").strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise MalformedRequestError(
+            field, tr(page, "form.bad_time", field=label, at=text)
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
 def duration_text(page: Page, span: timedelta) -> str:

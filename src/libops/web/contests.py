@@ -14,14 +14,13 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, tzinfo
 from typing import Any, Final
+from urllib.parse import urlencode
 from uuid import UUID
 
 from starlette.responses import RedirectResponse, Response
 
 from libops.domain.errors import (
-    LibopsError,
     MalformedRequestError,
-    PermissionDeniedError,
     UnknownIdError,
 )
 from libops.domain.interaction.contest import (
@@ -35,7 +34,17 @@ from libops.domain.interaction.contest import (
 from libops.domain.permissions import authorize
 from libops.domain.personal import Consent, PersonalInfo
 from libops.domain.platforms import REGISTRY
-from libops.web.base import MAX_LISTED, POSTS_PAGE, Page, Refused, WebBase, may, parse_id, tr
+from libops.web.base import (
+    MAX_LISTED,
+    POSTS_PAGE,
+    Page,
+    Refused,
+    WebBase,
+    may,
+    parse_id,
+    parse_moment,
+    tr,
+)
 
 PRIZE_ROWS: Final = 3
 """How many prizes the rules form offers (empty rows are left out)."""
@@ -43,22 +52,15 @@ PRIZE_ROWS: Final = 3
 ACTIONS: Final = ("rules", "open", "entry", "disqualify", "close", "draw", "cancel")
 """What the contest page's forms do (the ``action`` field)."""
 
+REDIRECTED: Final = frozenset({"rules", "open", "disqualify", "close", "cancel"})
+"""The actions answered by a redirect to the contest's page (``?done=<action>``), so that
+reloading it posts nothing again (an entry and the draw carry an idempotency key instead and
+answer with the page, saying what the first post did)."""
+
 
 def form_key(purpose: str) -> str:
     """A fresh idempotency key for one rendering of a form (a double submit repeats it)."""
     return f"web:{purpose}:{secrets.token_urlsafe(18)}"
-
-
-def parse_moment(page: Page, field: str, zone: tzinfo) -> datetime:
-    """The form's ``field`` (a ``datetime-local`` value) as a moment in the library's zone."""
-    text = page.form.get(field, "").strip()
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise MalformedRequestError(
-            field, tr(page, "contests.bad_time", field=tr(page, f"contests.{field}"), at=text)
-        ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
 def parse_count(page: Page, field: str, label: str) -> int:
@@ -81,8 +83,8 @@ def parse_rules(page: Page, zone: tzinfo) -> ContestRules:
     platforms = [p.id for p in REGISTRY if form.get(f"platform_{p.id}") == "on"]
     return ContestRules(
         eligibility=form.get("eligibility", ""),
-        opens_at=parse_moment(page, "opens_at", zone),
-        closes_at=parse_moment(page, "closes_at", zone),
+        opens_at=parse_moment(page, "opens_at", zone, tr(page, "contests.opens_at")),
+        closes_at=parse_moment(page, "closes_at", zone, tr(page, "contests.closes_at")),
         entry_method=form.get("entry_method", ""),
         prizes=prizes,
         platforms=platforms,
@@ -160,24 +162,10 @@ class ContestsScreen(WebBase):
         zone = self.ops.posts.cadence.zone
         error = None
         if page.request.method == "POST":
-            form = page.form
-            try:
-                rules = parse_rules(page, zone)
-                contest_id = self.ops.contests.announce(
-                    page.person,
-                    kind=form.get("kind", ""),
-                    title=form.get("title", ""),
-                    rules=rules,
-                    campaign_id=form.get("campaign_id") or None,
-                    post_id=form.get("post_id") or None,
-                    idempotency_key=form.get("key") or None,
-                )
-            except PermissionDeniedError:
-                raise
-            except LibopsError as refused:
-                error = str(refused)
-            else:
-                return RedirectResponse(f"/contests/{contest_id}?done=announced", status_code=303)
+            announced = self.attempt(lambda: self._announce(page, zone))
+            if not isinstance(announced, Refused):
+                return RedirectResponse(f"/contests/{announced}?done=announced", status_code=303)
+            error = announced.message
         values = dict(page.form) if page.form else rules_form(None, zone)
         campaigns = self.ops.campaigns.page(limit=MAX_LISTED).items
         posts = self.ops.posts.list(limit=POSTS_PAGE).items
@@ -193,25 +181,71 @@ class ContestsScreen(WebBase):
             **self._contest_choices(page),
         )
 
+    def _announce(self, page: Page, zone: tzinfo) -> UUID:
+        """Announce the contest the form states (its id). A campaign or post chosen in the
+        form that does not exist is the form's error (422, the form kept), not a missing page:
+        it is what the form sent, not the page asked for."""
+        form = page.form
+        rules = parse_rules(page, zone)
+        try:
+            return self.ops.contests.announce(
+                page.person,
+                kind=form.get("kind", ""),
+                title=form.get("title", ""),
+                rules=rules,
+                campaign_id=form.get("campaign_id") or None,
+                post_id=form.get("post_id") or None,
+                idempotency_key=form.get("key") or None,
+            )
+        except UnknownIdError as unknown:
+            raise MalformedRequestError(f"{unknown.kind}_id", str(unknown)) from unknown
+
     # --- one contest ---------------------------------------------------------------------
 
     def contest(self, page: Page) -> Response:
         """One contest: its rules, state, entries (pseudonymous) and the actions allowed."""
         contest_id = parse_id(page.request.path_params["contest_id"], "contest")
         contest = self.ops.contests.get(contest_id)
-        message = error = None
-        done = page.request.query_params.get("done")
-        if done == "announced":
-            message = tr(page, "contest.done_announced")
+        error = None
+        message = self._done_message(page, contest)
         if page.request.method == "POST":
             action = page.form.get("action", "")
             done_now = self.attempt(lambda: self._act(page, contest_id, action))
             if isinstance(done_now, Refused):
                 error = done_now.message
+            elif action in REDIRECTED:
+                # Answered with a redirect: reloading the page shows it, posting nothing again.
+                target = f"/contests/{contest_id}?{urlencode({'done': action})}"
+                if action == "disqualify":
+                    target += "&" + urlencode({"entry": page.form.get("entry_id", "")})
+                return RedirectResponse(target, status_code=303)
             else:
                 message = done_now
             contest = self.ops.contests.get(contest_id)
         return self._contest_page(page, contest, message=message, error=error)
+
+    @staticmethod
+    def _done_message(page: Page, contest: Contest) -> str | None:
+        """The message for the action named by the address's ``done`` (after the redirect
+        that answers it), if the contest shows that action done: an address alone shows no
+        message the record does not bear out."""
+        done = page.request.query_params.get("done")
+        status = contest.status
+        if done == "announced":
+            return tr(page, "contest.done_announced")
+        if done == "rules" and contest.rules is not None:
+            return tr(page, "contest.done_rules")
+        if done == "open" and status is not ContestStatus.ANNOUNCED:
+            return tr(page, "contest.done_open")
+        if done == "close" and contest.seed_commitment:
+            return tr(page, "contest.done_closed", commitment=contest.seed_commitment)
+        if done == "cancel" and status is ContestStatus.CANCELLED:
+            return tr(page, "contest.done_cancelled")
+        if done == "disqualify":
+            entry_id = page.request.query_params.get("entry", "")
+            if any(e.entry_id == entry_id and not e.eligible for e in contest.entries):
+                return tr(page, "contest.done_disqualified", entry=entry_id)
+        return None
 
     def _act(self, page: Page, contest_id: UUID, action: str) -> str:
         """Carry out the form's ``action`` on the contest; the message saying it was done."""
@@ -260,12 +294,16 @@ class ContestsScreen(WebBase):
             raise MalformedRequestError(
                 "answer_correct", f"answer_correct is yes, no or empty, not {answer[:20]!r}"
             )
-        entered_at = parse_moment(page, "entered_at", zone) if form.get("entered_at") else None
+        entered_at = None
+        if form.get("entered_at"):
+            label = tr(page, "contests.entered_at")
+            entered_at = parse_moment(page, "entered_at", zone, label)
+        consent_at = self._consent_at(page)
         entry_id = self.ops.contests.enter(
             page.person,
             contest_id,
             participant=PersonalInfo(handle=handle),
-            consent=Consent(form.get("purpose", ""), self.ops.app.clock.now()),
+            consent=Consent(form.get("purpose", ""), consent_at),
             platform=form.get("platform", ""),
             method=form.get("method", ""),
             entry_id=form.get("entry_id", "").strip() or None,
@@ -274,6 +312,24 @@ class ContestsScreen(WebBase):
             idempotency_key=form.get("key") or None,
         )
         return tr(page, "contest.done_entry", entry=entry_id)
+
+    def _consent_at(self, page: Page) -> datetime:
+        """When the reader's consent was taken: the moment the entry form was drawn (its
+        hidden ``consent_at`` field), so the same form sent again is the same command under
+        its idempotency key. A moment that cannot be read, has no zone or lies in the future
+        is refused."""
+        text = page.form.get("consent_at", "").strip()
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            raise MalformedRequestError("consent_at", tr(page, "contest.bad_consent_at", at=text))
+        if moment > self.ops.app.clock.now():
+            raise MalformedRequestError(
+                "consent_at", tr(page, "contest.future_consent_at", at=text)
+            )
+        return moment
 
     def _contest_page(
         self, page: Page, contest: Contest, *, message: str | None, error: str | None
@@ -309,6 +365,7 @@ class ContestsScreen(WebBase):
             purpose=tr(page, "contest.purpose_default", title=contest.title),
             draw_key=form_key("contest.draw"),
             entry_key=form_key("contest.record_entry"),
+            consent_at=self.ops.app.clock.now().isoformat(),
             may_rules=restating and may(person, "contest.state_rules"),
             may_open=restating and contest.rules is not None and may(person, "contest.open"),
             may_enter=status is ContestStatus.OPEN and may(person, "contest.record_entry"),

@@ -14,13 +14,16 @@ the listing counted attempts (``attempts`` absent or None, until
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
+from urllib.parse import urlencode
 from uuid import UUID
 
 import attrs
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 import libops.web.calendar as calendar
 from libops.bootstrap import LibOps
@@ -29,7 +32,8 @@ from libops.domain.errors import (
 )
 from libops.domain.permissions import authorize
 from libops.domain.post import MetricOutcome
-from libops.web.base import Page, Refused, WebBase, may, parse_id, tr
+from libops.projections.ports import ViewChanges, ViewStore
+from libops.web.base import Page, Refused, WebBase, may, parse_id, parse_moment, tr
 
 LISTING_PAGE: Final = 200
 PUBLISHED_SHOWN: Final = 30
@@ -206,18 +210,99 @@ def take_downs(ops: LibOps) -> tuple[TakeDownTask, ...]:
     return tuple(tasks)
 
 
+METRICS_RUN: Final = "web.metrics_run"
+"""The view-store documents of "Collect metrics now": the run going on or the last one."""
+
+METRICS_RUN_EXPIRY: Final = timedelta(minutes=15)
+"""How long a run holds its claim: a run whose server died is taken over after this."""
+
+
+class MetricsRuns:
+    """One collection of metrics at a time, whichever tab, worker or server asks: a run
+    claims the document ``run`` of :data:`METRICS_RUN` by compare-and-set on the view's
+    position (as :class:`libops.web.budget.Requests` claims a request), holds it until it is
+    finished or :data:`METRICS_RUN_EXPIRY` has passed, and leaves its result there for the
+    page it redirects to."""
+
+    KEY: Final = "run"
+
+    def __init__(self, views: ViewStore, now: Callable[[], datetime]) -> None:
+        self._views = views
+        self._now = now
+
+    def current(self) -> dict[str, Any] | None:
+        """The run going on or the last one (``id``, ``by``, ``started_at``, ``until``,
+        ``finished``, ``result``), or None."""
+        text = self._views.load(METRICS_RUN, self.KEY)
+        return None if text is None else dict(json.loads(text))
+
+    def claim(self, by: str) -> str | None:
+        """A new run's id, claimed for ``by``; None while another run is going (unfinished
+        and not expired)."""
+        while True:
+            position = self._views.position(METRICS_RUN)
+            run = self.current()
+            now = self._now()
+            if (
+                run is not None
+                and not run["finished"]
+                and datetime.fromisoformat(run["until"]) > now
+            ):
+                return None
+            run_id = secrets.token_hex(8)
+            claimed = {
+                "id": run_id,
+                "by": by,
+                "started_at": now.isoformat(),
+                "until": (now + METRICS_RUN_EXPIRY).isoformat(),
+                "finished": False,
+                "result": None,
+            }
+            if self._commit(position, claimed):
+                return run_id
+
+    def finish(self, run_id: str, result: dict[str, Any] | None) -> None:
+        """Release the claim of ``run_id``, keeping its ``result`` (None: it failed); a run
+        taken over after it expired leaves the newer run's claim alone."""
+        while True:
+            position = self._views.position(METRICS_RUN)
+            run = self.current()
+            if run is None or run["id"] != run_id:
+                return
+            if self._commit(position, {**run, "finished": True, "result": result}):
+                return
+
+    def result(self, run_id: str) -> dict[str, Any] | None:
+        """The result of the finished run ``run_id``, if it is the last run."""
+        run = self.current()
+        if run is None or run["id"] != run_id or not run["finished"]:
+            return None
+        result = run["result"]
+        return None if result is None else dict(result)
+
+    def _commit(self, expected: int, run: dict[str, Any]) -> bool:
+        changes: dict[str, str | None] = {self.KEY: json.dumps(run)}
+        return self._views.commit([ViewChanges(METRICS_RUN, expected, expected + 1, changes)])
+
+
 class PublishingScreen(WebBase):
     """The publishing status screen (``/publishing``) and its forms: publish now, schedule,
     retract, confirm a take-down, collect metrics now, and the hand-publishing page."""
 
+    def __init__(self, ops: LibOps, *, secure_cookies: bool = True) -> None:
+        super().__init__(ops, secure_cookies=secure_cookies)
+        self.metrics_runs = MetricsRuns(self._views, ops.app.clock.now)
+
     def publishing(
         self, page: Page, *, message: str | None = None, error: str | None = None, status: int = 200
     ) -> Response:
+        if message is None and page.request.query_params.get("done") == "metrics":
+            message = self._collected_message(page, page.request.query_params.get("run", ""))
         shown = publishing_status(self.ops, self._title)
         return self.render(
             page,
             "publishing.html",
-            422 if error else status,
+            (422 if status == 200 else status) if error else status,
             shown=shown,
             message=message,
             error=error,
@@ -259,13 +344,12 @@ class PublishingScreen(WebBase):
     def schedule(self, page: Page) -> Response:
         authorize(page.person, "post.schedule")
         post_id, platform = self._publish_target(page)
-        text = page.form.get("at", "").strip()
-        try:
-            at = datetime.fromisoformat(text)
-            if at.tzinfo is None:  # a datetime-local field: the library's own time
-                at = at.replace(tzinfo=self.ops.posts.cadence.zone)
-        except ValueError:
-            return self.publishing(page, error=tr(page, "publishing.bad_time", at=text))
+        zone = self.ops.posts.cadence.zone
+        at = self.attempt(
+            lambda: parse_moment(page, "at", zone, tr(page, "publishing.schedule_at"))
+        )
+        if isinstance(at, Refused):
+            return self.publishing(page, error=at.message)
         warnings = self.attempt(lambda: self.ops.posts.schedule(page.person, post_id, platform, at))
         if isinstance(warnings, Refused):
             return self.publishing(page, error=warnings.message)
@@ -307,35 +391,80 @@ class PublishingScreen(WebBase):
         record them (``post.record_metrics``: what ``libops metrics collect`` and the tick's
         metrics step do), then catch the projections up so the dashboard shows them. Refused,
         recording nothing, when no platform gateway is configured (figures then come from
-        the platforms' exports)."""
+        the platforms' exports), and while another collection runs (409: a double click, a
+        second tab). Done, it answers with a redirect to ``/publishing?done=metrics&run=<id>``
+        (the page says what was collected), so reloading the page collects nothing again."""
         authorize(page.person, "post.record_metrics")
         if not self.ops.publishing.platforms:
             return self.publishing(page, error=tr(page, "publishing.no_metrics_gateway"))
+        run_id = self.metrics_runs.claim(page.person.id)
+        if run_id is None:
+            return self._collecting_already(page)
+        result = None
+        try:
+            result = self._collect(page)
+        finally:
+            self.metrics_runs.finish(run_id, result)
+        return RedirectResponse(
+            f"/publishing?{urlencode({'done': 'metrics', 'run': run_id})}", status_code=303
+        )
+
+    def _collecting_already(self, page: Page) -> Response:
+        run = self.metrics_runs.current() or {}
+        by = str(run.get("by", ""))
+        user = self.ops.users.find(by)
+        started = datetime.fromisoformat(run["started_at"]) if run else self.ops.app.clock.now()
+        zone = self.ops.posts.cadence.zone
+        error = tr(
+            page,
+            "publishing.metrics_running",
+            by=user.name if user is not None and user.name else by,
+            at=started.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+        )
+        return self.publishing(page, error=error, status=409)
+
+    def _collect(self, page: Page) -> dict[str, Any]:
+        """One collection, and what it did (kept with the run for the page that shows it)."""
         outcomes = self.ops.publishing.collect_metrics(page.person, with_gateway_only=True)
-        if not outcomes:
-            return self.publishing(page, message=tr(page, "publishing.nothing_to_collect"))
-        self.ops.projections.run()
         counts = {outcome.value: 0 for outcome in MetricOutcome}
         failures = []
-        names = self._platform_names(page)
+        if outcomes:
+            self.ops.projections.run()
         for outcome in outcomes:
             if outcome.outcome is None:
-                platform = outcome.platform.value
-                failures.append(
-                    tr(
-                        page,
-                        "publishing.collect_failed",
-                        post=self.ops.posts.get(outcome.post_id).title,
-                        platform=names.get(platform, platform),
-                        error=outcome.error,
-                    )
-                )
+                failures.append([str(outcome.post_id), outcome.platform.value, outcome.error])
             else:
                 counts[outcome.outcome.value] += 1
-        message = tr(page, "publishing.collected", n=len(outcomes), failed=len(failures), **counts)
+        return {"n": len(outcomes), "counts": counts, "failures": failures}
+
+    def _collected_message(self, page: Page, run_id: str) -> str | None:
+        """What the finished run ``run_id`` collected, said in the page's language."""
+        result = self.metrics_runs.result(run_id) if run_id.isalnum() else None
+        if result is None:
+            return None
+        if not result["n"]:
+            return tr(page, "publishing.nothing_to_collect")
+        names = self._platform_names(page)
+        failures = [
+            tr(
+                page,
+                "publishing.collect_failed",
+                post=self.ops.posts.get(UUID(post_id)).title,
+                platform=names.get(platform, platform),
+                error=error,
+            )
+            for post_id, platform, error in result["failures"]
+        ]
+        message = tr(
+            page,
+            "publishing.collected",
+            n=result["n"],
+            failed=len(failures),
+            **result["counts"],
+        )
         if failures:
             message += " " + " ".join(failures)
-        return self.publishing(page, message=message)
+        return message
 
     def by_hand(self, page: Page) -> Response:
         authorize(page.person, "post.publish")

@@ -200,7 +200,6 @@ STRINGS: Final[dict[str, str]] = {
     "publishing.schedule": "Schedule",
     "publishing.hand_publish": "Publish by hand",
     "publishing.no_platform": "Name the platform to publish on.",
-    "publishing.bad_time": "{at!r} is not a date and time (YYYY-MM-DDTHH:MM).",
     "publishing.published_now": "Published on {platform}: {url}",
     "publishing.scheduled_done": "Scheduled for {at}.",
     "publishing.recorded": "Recorded as published on {platform}.",
@@ -518,7 +517,6 @@ STRINGS: Final[dict[str, str]] = {
     "contests.post": "Post announcing it (optional)",
     "contests.none_chosen": "none",
     "contests.announce_submit": "Announce the contest",
-    "contests.bad_time": "{field}: {at!r} is not a date and time.",
     "contests.bad_number": "{field}: {n!r} is not a whole number of at least 1.",
     "contest.kind_prize_quiz": "prize quiz",
     "contest.kind_knowledge_contest": "knowledge contest",
@@ -593,4 +591,12 @@ STRINGS: Final[dict[str, str]] = {
     # issue 16, the web app's review bugs (webfix)
     "error.inactive": "{login} may no longer act in libops (disabled, or without a role): "
     "nothing is done in their name.",
+    # issue 16, the review's small fixes to the web screens (webfix2)
+    "contest.bad_consent_at": "The entry form's consent time {at!r} cannot be read: reload "
+    "the contest's page and record the entry again.",
+    "contest.future_consent_at": "The entry form's consent time {at} lies in the future: "
+    "reload the contest's page and record the entry again.",
+    "publishing.metrics_running": "{by} is already collecting metrics (since {at}): "
+    "the platforms are not asked twice at once. Reload this page in a moment to see the counts.",
+    "form.bad_time": "{field}: {at!r} is not a date and time (YYYY-MM-DDTHH:MM).",
 }

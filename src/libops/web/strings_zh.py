@@ -199,7 +199,6 @@ STRINGS: Final[dict[str, str]] = {
     "publishing.schedule": "排期",
     "publishing.hand_publish": "手动发布",
     "publishing.no_platform": "请指明要发布的平台。",
-    "publishing.bad_time": "{at!r} 不是日期和时间（YYYY-MM-DDTHH:MM）。",
     "publishing.published_now": "已在{platform}发布：{url}",
     "publishing.scheduled_done": "已排期到 {at}。",
     "publishing.recorded": "已登记为在{platform}发布。",
@@ -503,7 +502,6 @@ STRINGS: Final[dict[str, str]] = {
     "contests.post": "发布本活动的帖子（可选）",
     "contests.none_chosen": "无",
     "contests.announce_submit": "发布活动",
-    "contests.bad_time": "{field}：{at!r} 不是有效的日期时间。",
     "contests.bad_number": "{field}：{n!r} 不是不小于 1 的整数。",
     "contest.kind_prize_quiz": "有奖问答",
     "contest.kind_knowledge_contest": "知识竞赛",
@@ -573,4 +571,10 @@ STRINGS: Final[dict[str, str]] = {
     "contest.latest_entries": "最近的 {n} 条参与记录（最新的在前）",
     # issue 16, the web app's review bugs (webfix)
     "error.inactive": "{login} 已被停用或没有任何角色，不能再以其名义操作：未记录任何内容。",
+    # issue 16, the review's small fixes to the web screens (webfix2)
+    "contest.bad_consent_at": "参赛表单的同意时间 {at!r} 无法读取：请刷新比赛页面后重新登记。",
+    "contest.future_consent_at": "参赛表单的同意时间 {at} 在将来：请刷新比赛页面后重新登记。",
+    "publishing.metrics_running": "{by} 正在采集数据（自 {at} 起）：不会同时向平台重复请求。"
+    "请稍后刷新本页查看数据。",
+    "form.bad_time": "{field}：{at!r} 不是有效的日期时间（YYYY-MM-DDTHH:MM）。",
 }

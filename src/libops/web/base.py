@@ -196,6 +196,10 @@ class WebBase:
         except LibopsError as refused:
             return Refused(str(refused))
 
+    def end_expired(self) -> None:
+        """Delete what expired in the view store (sessions; a screen with more adds it)."""
+        self.sessions.end_expired()
+
     def close(self) -> None:
         """Release the view-store connection (a screen with more to release adds it)."""
         self._views.close()
@@ -463,7 +467,7 @@ class WebBase:
             return self.sign_in_form(page, status=401, error=tr(page, key))
         previous = page.request.cookies.get(self.cookie_name(SESSION_COOKIE))
         session_id, _ = self.sessions.start(actor.id, replacing=previous)
-        self.sessions.end_expired()  # a team's sessions: a short scan, once per sign-in
+        self.end_expired()  # a team's sessions (and uploads): a short scan, once per sign-in
         response = RedirectResponse(local_path(page.form.get("next")), status_code=303)
         self._set_cookie(
             response,

@@ -9,10 +9,12 @@ with its uploader, name and expiry, so every server process of the store (``libo
 --workers 4``, or several machines on one PostgreSQL) can confirm it: no folder needs to be
 shared. The store keeps only the id's SHA-256. Confirming claims the upload by a
 compare-and-set on the view's position, so it is used once even when two processes are
-asked at the same time; its record is deleted by the claim (given back if the import is
-refused, so the person may fix the form and confirm again). While a preview or an import
+asked at the same time; its record is deleted by the claim (given back only when the import
+fails unexpectedly, so the same form may be sent again). While a preview or an import
 reads the file, it sits in a private temporary folder of that process, deleted right after.
-Expired uploads are deleted when the next one is kept.
+Expired uploads are deleted when the next one is kept, when the import screen is opened
+and at each sign-in; an upload no form can confirm (a preview with refused rows, a refused
+import) is deleted at once.
 """
 
 from __future__ import annotations
@@ -187,7 +189,7 @@ class Uploads:
                 return upload, base64.b64decode(json.loads(text))
 
     def give_back(self, upload: Upload, data: bytes) -> None:
-        """Keep a claimed upload again under its id (its import was refused)."""
+        """Keep a claimed upload again under its id (its import failed unexpectedly)."""
         hashed = _hashed(upload.key)
         self._write(
             {
@@ -248,6 +250,11 @@ class ImportsScreen(WebBase):
         super().__init__(ops, secure_cookies=secure_cookies)
         self.uploads = Uploads(self._views, ops.app.clock.now)
 
+    def end_expired(self) -> None:
+        """At each sign-in, also delete the uploads that expired."""
+        super().end_expired()
+        self.uploads.purge()
+
     def close(self) -> None:
         """Delete the uploads still waiting, then release the rest."""
         self.uploads.close()
@@ -265,6 +272,8 @@ class ImportsScreen(WebBase):
         """Upload a platform's export for a dry run (``import.apply``: operations admins,
         technical support), then confirm it."""
         authorize(page.person, "import.apply")
+        if page.request.method == "GET":
+            self.uploads.purge()  # the uploads walked away from: gone once expired
         return self.render(
             page,
             "imports.html",
@@ -306,6 +315,10 @@ class ImportsScreen(WebBase):
         if isinstance(preview, Refused):
             self.uploads.drop(kept.key)
             return self.imports(page, error=preview.message)
+        if preview.count("refused"):
+            # No "Import it" form is offered for a file with refused rows: nothing to keep.
+            self.uploads.drop(kept.key)
+            return self.imports(page, preview=preview)
         return self.imports(page, preview=preview, upload=kept)
 
     def run_import(self, page: Page) -> Response:
@@ -322,6 +335,7 @@ class ImportsScreen(WebBase):
             self.uploads.give_back(kept, data)
             raise
         if isinstance(done, Refused):
-            self.uploads.give_back(kept, data)
+            # The page says why and offers the upload form: the file is uploaded (and
+            # previewed) again, so the claimed upload is not kept.
             return self.imports(page, error=done.message)
         return self.imports(page, done=done)

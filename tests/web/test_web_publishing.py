@@ -302,8 +302,10 @@ class TestCollectingMetrics:
     def test_two_at_once_run_one_sweep(
         self, stored: LibOps, april: ManualClock, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """A double click or a second tab while a collection runs is refused (nothing asked
-        of the platforms twice); once the first is done, collecting again is allowed."""
+        """A double click or a second tab while a collection runs starts nothing (nothing
+        asked of the platforms twice): it is redirected to the running run's page, which says
+        it is still running and, once it is finished, shows its counts (reloading it posts
+        nothing). Once the first is done, collecting again is allowed."""
         self._published(stored, "Read once")
         april.advance(timedelta(days=1))
         sweeping, finish = threading.Event(), threading.Event()
@@ -328,19 +330,21 @@ class TestCollectingMetrics:
             assert sweeping.wait(30)
             before = events(stored)
             refused = second_tab.submit("/publishing/metrics", {}, "/publishing")
-            assert refused.status_code == 409, refused.text
-            assert "already collecting metrics" in section(refused.text, "form-error")
-            assert "Chen Jie" in section(refused.text, "form-error")
+            assert refused.status_code == 303, refused.text
+            running = refused.headers["location"]
+            assert running.startswith("/publishing?done=metrics&run=")
+            shown = section(second_tab.get(running).text, "form-message")
+            assert "Chen Jie is still collecting metrics (since 2026-04-21 09:00)" in shown
+            assert "Reload" not in shown
             assert events(stored) == before
         finally:
             finish.set()
             thread.join(30)
         (first,) = answers
         assert first.status_code == 303
+        assert first.headers["location"] == running  # the same run
         assert len(sweeps) == 1
-        assert "1 recorded" in section(
-            first_tab.get(first.headers["location"]).text, "form-message"
-        )
+        assert "1 recorded" in section(second_tab.get(running).text, "form-message")
         # Done: the next collection runs (and finds the counts unchanged).
         assert "1 unchanged" in section(collect(second_tab).text, "form-message")
         assert len(sweeps) == 2
@@ -357,7 +361,8 @@ class TestCollectingMetrics:
         admin = browser(stored, "chen.jie")
         before = events(stored)
         refused = admin.submit("/publishing/metrics", {}, "/publishing")
-        assert refused.status_code == 409
+        assert refused.status_code == 303
+        assert "Sun Li is still collecting" in admin.get(refused.headers["location"]).text
         assert events(stored) == before
         april.advance(METRICS_RUN_EXPIRY + timedelta(seconds=1))
         admin.sign_in("chen.jie")

@@ -233,9 +233,9 @@ class ContestsScreen(WebBase):
         status = contest.status
         if done == "announced":
             return tr(page, "contest.done_announced")
-        if done == "rules" and contest.rules is not None:
+        if done == "rules" and status is ContestStatus.ANNOUNCED and contest.rules is not None:
             return tr(page, "contest.done_rules")
-        if done == "open" and status is not ContestStatus.ANNOUNCED:
+        if done == "open" and status is ContestStatus.OPEN:
             return tr(page, "contest.done_open")
         if done == "close" and contest.seed_commitment:
             return tr(page, "contest.done_closed", commitment=contest.seed_commitment)

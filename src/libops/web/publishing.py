@@ -272,14 +272,6 @@ class MetricsRuns:
             if self._commit(position, {**run, "finished": True, "result": result}):
                 return
 
-    def result(self, run_id: str) -> dict[str, Any] | None:
-        """The result of the finished run ``run_id``, if it is the last run."""
-        run = self.current()
-        if run is None or run["id"] != run_id or not run["finished"]:
-            return None
-        result = run["result"]
-        return None if result is None else dict(result)
-
     def _commit(self, expected: int, run: dict[str, Any]) -> bool:
         changes: dict[str, str | None] = {self.KEY: json.dumps(run)}
         return self._views.commit([ViewChanges(METRICS_RUN, expected, expected + 1, changes)])
@@ -391,37 +383,41 @@ class PublishingScreen(WebBase):
         record them (``post.record_metrics``: what ``libops metrics collect`` and the tick's
         metrics step do), then catch the projections up so the dashboard shows them. Refused,
         recording nothing, when no platform gateway is configured (figures then come from
-        the platforms' exports), and while another collection runs (409: a double click, a
-        second tab). Done, it answers with a redirect to ``/publishing?done=metrics&run=<id>``
-        (the page says what was collected), so reloading the page collects nothing again."""
+        the platforms' exports). Done, it answers with a redirect to
+        ``/publishing?done=metrics&run=<id>`` (the page says what was collected), so
+        reloading the page collects nothing again. Asked while another collection runs (a
+        double click, a second tab), it starts nothing and redirects to that run's page,
+        which says it is still running and, once it is finished, what it collected."""
         authorize(page.person, "post.record_metrics")
         if not self.ops.publishing.platforms:
             return self.publishing(page, error=tr(page, "publishing.no_metrics_gateway"))
         run_id = self.metrics_runs.claim(page.person.id)
         if run_id is None:
-            return self._collecting_already(page)
-        result = None
-        try:
-            result = self._collect(page)
-        finally:
-            self.metrics_runs.finish(run_id, result)
+            running = self.metrics_runs.current()
+            if running is None:  # finished and replaced meanwhile: nothing to point at
+                return RedirectResponse("/publishing", status_code=303)
+            run_id = str(running["id"])
+        else:
+            result = None
+            try:
+                result = self._collect(page)
+            finally:
+                self.metrics_runs.finish(run_id, result)
         return RedirectResponse(
             f"/publishing?{urlencode({'done': 'metrics', 'run': run_id})}", status_code=303
         )
 
-    def _collecting_already(self, page: Page) -> Response:
-        run = self.metrics_runs.current() or {}
-        by = str(run.get("by", ""))
+    def _still_running(self, page: Page, run: dict[str, Any]) -> str:
+        """Who is collecting metrics in the unfinished ``run``, and since when."""
+        by = str(run["by"])
         user = self.ops.users.find(by)
-        started = datetime.fromisoformat(run["started_at"]) if run else self.ops.app.clock.now()
-        zone = self.ops.posts.cadence.zone
-        error = tr(
+        started = datetime.fromisoformat(run["started_at"])
+        return tr(
             page,
-            "publishing.metrics_running",
+            "publishing.metrics_still_running",
             by=user.name if user is not None and user.name else by,
-            at=started.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            at=started.astimezone(self.ops.posts.cadence.zone).strftime("%Y-%m-%d %H:%M"),
         )
-        return self.publishing(page, error=error, status=409)
 
     def _collect(self, page: Page) -> dict[str, Any]:
         """One collection, and what it did (kept with the run for the page that shows it)."""
@@ -438,10 +434,16 @@ class PublishingScreen(WebBase):
         return {"n": len(outcomes), "counts": counts, "failures": failures}
 
     def _collected_message(self, page: Page, run_id: str) -> str | None:
-        """What the finished run ``run_id`` collected, said in the page's language."""
-        result = self.metrics_runs.result(run_id) if run_id.isalnum() else None
-        if result is None:
+        """What the finished run ``run_id`` collected, said in the page's language; that it
+        is still running if it is not finished (nothing when it is not the last run)."""
+        run = self.metrics_runs.current() if run_id.isalnum() else None
+        if run is None or run["id"] != run_id:
             return None
+        if not run["finished"]:
+            return self._still_running(page, run)
+        if run["result"] is None:
+            return None
+        result: dict[str, Any] = dict(run["result"])
         if not result["n"]:
             return tr(page, "publishing.nothing_to_collect")
         names = self._platform_names(page)

@@ -596,7 +596,8 @@ STRINGS: Final[dict[str, str]] = {
     "the contest's page and record the entry again.",
     "contest.future_consent_at": "The entry form's consent time {at} lies in the future: "
     "reload the contest's page and record the entry again.",
-    "publishing.metrics_running": "{by} is already collecting metrics (since {at}): "
-    "the platforms are not asked twice at once. Reload this page in a moment to see the counts.",
     "form.bad_time": "{field}: {at!r} is not a date and time (YYYY-MM-DDTHH:MM).",
+    # issue 16, the last review of the web app (webfix3)
+    "publishing.metrics_still_running": "{by} is still collecting metrics (since {at}): the "
+    "platforms are not asked twice at once. This page shows the counts once it is finished.",
 }

@@ -574,7 +574,8 @@ STRINGS: Final[dict[str, str]] = {
     # issue 16, the review's small fixes to the web screens (webfix2)
     "contest.bad_consent_at": "参赛表单的同意时间 {at!r} 无法读取：请刷新比赛页面后重新登记。",
     "contest.future_consent_at": "参赛表单的同意时间 {at} 在将来：请刷新比赛页面后重新登记。",
-    "publishing.metrics_running": "{by} 正在采集数据（自 {at} 起）：不会同时向平台重复请求。"
-    "请稍后刷新本页查看数据。",
     "form.bad_time": "{field}：{at!r} 不是有效的日期时间（YYYY-MM-DDTHH:MM）。",
+    # issue 16, the last review of the web app (webfix3)
+    "publishing.metrics_still_running": "{by} 仍在采集数据（自 {at} 起）：不会同时向平台重复请求。"
+    "采集完成后，本页会显示数据。",
 }

@@ -136,6 +136,19 @@ def consent_of(text: str) -> str:
     return found[1]
 
 
+def seal_of(text: str) -> str:
+    """The seal of the entry form's consent time (its hidden ``consent_seal``)."""
+    found = re.search(r'name="consent_seal" value="([^"]+)"', text)
+    assert found is not None, "no consent seal on the page"
+    return found[1]
+
+
+def entry_key_of(text: str) -> str:
+    found = re.search(r'name="key" value="(web:contest\.record_entry:[^"]+)"', text)
+    assert found is not None, "no entry form on the page"
+    return found[1]
+
+
 def key_of(text: str) -> str:
     found = re.search(r'name="key" value="([^"]+)"', text)
     assert found is not None, "no idempotency key on the page"
@@ -277,6 +290,7 @@ class TestActions:
                 "action": "entry",
                 "key": key_of(form_page),
                 "consent_at": consent_of(form_page),
+                "consent_seal": seal_of(form_page),
                 "handle": f"@reader_{n}",
                 "platform": "weibo",
                 "method": "repost",
@@ -491,7 +505,7 @@ class TestBadInput:
             ({"action": "entry", "handle": "@x", "consent_at": "2026-04-20T12:00"}, "be read"),
             (
                 {"action": "entry", "handle": "@x", "consent_at": "2026-04-20T04:01:00+00:00"},
-                "lies in the future",
+                "not the one this page drew",
             ),
             ({"action": "disqualify", "entry_id": "weibo:0001", "reason": ""}, "reason must not"),
             ({"action": "disqualify", "entry_id": "nobody", "reason": "x"}, "no entry"),
@@ -508,14 +522,17 @@ class TestBadInput:
     ) -> None:
         """On an open contest, a refused action says why and records nothing."""
         contest = with_entries(site, april)
+        web = browser(site, "chen.jie")
+        drawn = web.get(f"/contests/{contest}").text
         form: dict[str, Any] = {
             "platform": "weibo",
             "method": "repost",
             "purpose": "the draw",
-            "consent_at": april.now().isoformat(),
+            "key": entry_key_of(drawn),
+            "consent_at": consent_of(drawn),
+            "consent_seal": seal_of(drawn),
         }
         form.update(data)
-        web = browser(site, "chen.jie")
         before = events(site)
         page = web.submit(f"/contests/{contest}", form)
         assert page.status_code == 422, page.text

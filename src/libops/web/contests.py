@@ -11,8 +11,11 @@ submit returns the first result and records nothing more.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import secrets
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, Final
 from urllib.parse import urlencode
 from uuid import UUID
@@ -34,6 +37,7 @@ from libops.domain.interaction.contest import (
 from libops.domain.permissions import authorize
 from libops.domain.personal import Consent, PersonalInfo
 from libops.domain.platforms import REGISTRY
+from libops.projections.ports import ViewChanges
 from libops.web.base import (
     MAX_LISTED,
     POSTS_PAGE,
@@ -45,6 +49,14 @@ from libops.web.base import (
     parse_moment,
     tr,
 )
+
+CONSENT_SKEW: Final = timedelta(minutes=2)
+"""How far ahead of this server's clock an entry form's consent time may lie: the form may
+have been drawn by another server whose clock runs a little ahead."""
+
+SEALS: Final = "web.seals"
+"""The view holding the store's secret for sealing the entry form's consent time (document
+``consent``): made once, on first use, shared by every server process of the store."""
 
 PRIZE_ROWS: Final = 3
 """How many prizes the rules form offers (empty rows are left out)."""
@@ -298,7 +310,7 @@ class ContestsScreen(WebBase):
         if form.get("entered_at"):
             label = tr(page, "contests.entered_at")
             entered_at = parse_moment(page, "entered_at", zone, label)
-        consent_at = self._consent_at(page)
+        consent_at = self._consent_at(page, contest_id)
         entry_id = self.ops.contests.enter(
             page.person,
             contest_id,
@@ -313,23 +325,58 @@ class ContestsScreen(WebBase):
         )
         return tr(page, "contest.done_entry", entry=entry_id)
 
-    def _consent_at(self, page: Page) -> datetime:
+    def _consent_at(self, page: Page, contest_id: UUID) -> datetime:
         """When the reader's consent was taken: the moment the entry form was drawn (its
         hidden ``consent_at`` field), so the same form sent again is the same command under
-        its idempotency key. A moment that cannot be read, has no zone or lies in the future
-        is refused."""
-        text = page.form.get("consent_at", "").strip()
+        its idempotency key. The form carries a seal of that moment (``consent_seal``: an
+        HMAC of the contest, the form's key and the moment, under the store's secret), so it
+        cannot be edited. A moment that cannot be read, has no zone, is not the form's own,
+        lies before the contest opened or more than :data:`CONSENT_SKEW` ahead is refused."""
+        form = page.form
+        text = form.get("consent_at", "").strip()
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
             moment = None
         if moment is None or moment.tzinfo is None:
             raise MalformedRequestError("consent_at", tr(page, "contest.bad_consent_at", at=text))
-        if moment > self.ops.app.clock.now():
+        sealed = self.consent_seal(contest_id, form.get("key", ""), text)
+        if not hmac.compare_digest(form.get("consent_seal", "").encode("utf-8"), sealed.encode()):
+            raise MalformedRequestError("consent_at", tr(page, "contest.unsealed_consent_at"))
+        if moment > self.ops.app.clock.now() + CONSENT_SKEW:
             raise MalformedRequestError(
                 "consent_at", tr(page, "contest.future_consent_at", at=text)
             )
+        opened_at = self.ops.contests.get(contest_id).opened_at
+        if opened_at is not None and moment < opened_at:
+            zone = self.ops.posts.cadence.zone
+            raise MalformedRequestError(
+                "consent_at",
+                tr(
+                    page,
+                    "contest.early_consent_at",
+                    at=text,
+                    opened=opened_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                ),
+            )
         return moment
+
+    def consent_seal(self, contest_id: UUID, key: str, consent_at: str) -> str:
+        """The seal the entry form of ``contest_id`` carries for its key and consent time."""
+        message = f"{contest_id}\n{key}\n{consent_at}".encode()
+        return hmac.new(self._seal_secret(), message, hashlib.sha256).hexdigest()
+
+    def _seal_secret(self) -> bytes:
+        """The store's sealing secret, made on first use (by compare-and-set, so two server
+        processes starting together agree on one)."""
+        views = self._views
+        while True:
+            position = views.position(SEALS)
+            text = views.load(SEALS, "consent")
+            if text is not None:
+                return bytes.fromhex(str(json.loads(text)))
+            made = json.dumps(secrets.token_hex(32))
+            views.commit([ViewChanges(SEALS, position, position + 1, {"consent": made})])
 
     def _contest_page(
         self, page: Page, contest: Contest, *, message: str | None, error: str | None
@@ -348,6 +395,8 @@ class ContestsScreen(WebBase):
         entry_values = (
             dict(page.form) if posted and page.form.get("action") == "entry" and error else {}
         )
+        entry_key = form_key("contest.record_entry")
+        consent_at = self.ops.app.clock.now().isoformat()
         return self.render(
             page,
             "contest.html",
@@ -364,8 +413,9 @@ class ContestsScreen(WebBase):
             entry_values=entry_values,
             purpose=tr(page, "contest.purpose_default", title=contest.title),
             draw_key=form_key("contest.draw"),
-            entry_key=form_key("contest.record_entry"),
-            consent_at=self.ops.app.clock.now().isoformat(),
+            entry_key=entry_key,
+            consent_at=consent_at,
+            consent_seal=self.consent_seal(contest.id, entry_key, consent_at),
             may_rules=restating and may(person, "contest.state_rules"),
             may_open=restating and contest.rules is not None and may(person, "contest.open"),
             may_enter=status is ContestStatus.OPEN and may(person, "contest.record_entry"),

@@ -600,4 +600,9 @@ STRINGS: Final[dict[str, str]] = {
     # issue 16, the last review of the web app (webfix3)
     "publishing.metrics_still_running": "{by} is still collecting metrics (since {at}): the "
     "platforms are not asked twice at once. This page shows the counts once it is finished.",
+    "contest.unsealed_consent_at": "The entry form's consent time is not the one this page drew "
+    "(it was edited, or the form is another's): reload the contest's page and record the entry "
+    "again.",
+    "contest.early_consent_at": "The entry form's consent time {at} is before the contest opened "
+    "({opened}): reload the contest's page and record the entry again.",
 }

@@ -578,4 +578,8 @@ STRINGS: Final[dict[str, str]] = {
     # issue 16, the last review of the web app (webfix3)
     "publishing.metrics_still_running": "{by} 仍在采集数据（自 {at} 起）：不会同时向平台重复请求。"
     "采集完成后，本页会显示数据。",
+    "contest.unsealed_consent_at": "参赛表单的同意时间不是本页生成的（已被修改，或来自别的表单）："
+    "请刷新比赛页面后重新登记。",
+    "contest.early_consent_at": "参赛表单的同意时间 {at} 早于比赛开始时间（{opened}）："
+    "请刷新比赛页面后重新登记。",
 }

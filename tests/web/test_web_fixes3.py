@@ -198,9 +198,10 @@ class TestDoneMessages:
         contest = announced(site)
         page = browser(site, "chen.jie").get(f"/contests/{contest}?done=rules")
         assert "Rules stated." in page.text
-        assert "The contest is open." not in browser(site, "chen.jie").get(
-            f"/contests/{contest}?done=open"
-        ).text
+        assert (
+            "The contest is open."
+            not in browser(site, "chen.jie").get(f"/contests/{contest}?done=open").text
+        )
 
 
 def hidden(text: str, name: str) -> str:

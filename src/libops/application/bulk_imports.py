@@ -341,7 +341,11 @@ class _OwnHistory(_BulkHistory):
             if event.latest is None:
                 self.latest.pop(key, None)
             else:
-                self.latest[key] = _BulkLatest(event.latest, None, event.originator_id)
+                # The latest own snapshot left in place (an older one voided) keeps the time
+                # it was recorded: a same-time tie with a bulk snapshot goes as before.
+                held = self.latest.get(key)
+                at = held.recorded_at if held is not None and held.snapshot == event.latest else None
+                self.latest[key] = _BulkLatest(event.latest, at, event.originator_id)
             return
         assert isinstance(event, Post.MetricsRecorded | Post.MetricsCorrected)
         snapshot = event.snapshot

@@ -14,7 +14,12 @@ import pytest
 from libops import LibOps
 from libops.adapters.clock import ManualClock
 from libops.application import bulk_imports
-from libops.application.bulk_imports import batch_latest, latest_snapshot
+from libops.application.bulk_imports import (
+    RecordImportBatch,
+    StartBulkImport,
+    batch_latest,
+    latest_snapshot,
+)
 from libops.domain.values import Actor
 from tests.integration.test_bulk_imports import _csv, _day, _url, daily_rows, known_posts
 from tests.integration.test_import_review_fixes2 import (
@@ -51,11 +56,24 @@ class TestBatchLatestOfItsPosts:
             return original(*args, **kwargs)
 
         monkeypatch.setattr(bulk_imports, "later_snapshot", counting)
-        two = [post for post, label in labels.items() if label in ("P3", "P7")]
-        rows = [[f"文章 {p}", _url(p), "2026-03-01 10:00", _day(8), 500, 9, 9] for p in (3, 7)]
-        report = ops.imports.run_bulk(admin, _csv(tmp_path / "next.csv", rows), mapping=mapping)
-        assert report.recorded == 2
-        assert len(merged) <= 2, len(merged)
+        two = [str(post) for post, label in labels.items() if label in ("P3", "P7")]
+        import_id = ops.execute(admin, StartBulkImport("next.csv", "cd" * 32, "weibo", 2))
+        batch = RecordImportBatch(
+            import_id,
+            rows=(2, 3),
+            posts=tuple(two),
+            campaign_ids=(None, None),
+            post_index=(0, 1),
+            times=("2026-04-02T00:00:00+00:00",),
+            time_index=(0, 0),
+            counts={"reads": (500, 500), "likes": (9, 9), "shares": (9, 9)},
+            extra={},
+            lowered=(),
+        )
+        ops.execute(admin, batch)
+        # Both posts have their own snapshot and a bulk one: two merges, not one per post
+        # on the platform (40).
+        assert len(merged) == 2, len(merged)
         for post_id in two:
             latest = ops.posts.latest_metrics(post_id, "weibo")
             assert latest is not None
@@ -121,4 +139,5 @@ class TestVoidKeepsTheTie:
         assert shown is not None
         assert shown.reads == 140
         assert batch_latest(ops.app, "weibo")[str(post_id)].reads == 140
+        assert batch_latest(ops.app, "weibo", [str(post_id)])[str(post_id)].reads == 140
         assert LATER  # the clock stands still: own and bulk recorded at the same moment

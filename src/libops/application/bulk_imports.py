@@ -228,7 +228,7 @@ def record_import_batch(ctx: Context, actor: Actor, command: RecordImportBatch) 
         time_index=command.time_index,
         counts=command.counts,
         lowered=command.lowered,
-        latest=batch_latest(ctx.app, platform),
+        latest=batch_latest(ctx.app, platform, command.posts),
     )
 
 
@@ -268,6 +268,22 @@ class _BulkHistory:
         with self.lock:
             self._catch_up(app)
             return self.latest.get((post, platform))
+
+    def of_posts(
+        self, app: LibOpsApplication, posts: Iterable[UUID], platform: str
+    ) -> dict[UUID, _BulkLatest]:
+        """The latest snapshot of each of ``posts`` on ``platform`` that has one: one
+        catch-up, then one look-up per post (work growing with ``posts``, not with the
+        platform's posts)."""
+        with self.lock:
+            self._catch_up(app)
+            latest = self.latest
+            found: dict[UUID, _BulkLatest] = {}
+            for post in posts:
+                entry = latest.get((post, platform))
+                if entry is not None:
+                    found[post] = entry
+            return found
 
     TOPICS: tuple[str, ...] = (MetricImport.BatchRecorded.TOPIC,)
 
@@ -379,21 +395,39 @@ def _own_history(app: LibOpsApplication) -> _OwnHistory:
         return history
 
 
-def batch_latest(app: LibOpsApplication, platform: Platform | str) -> dict[str, MetricSnapshot]:
+def batch_latest(
+    app: LibOpsApplication, platform: Platform | str, posts: Iterable[str] | None = None
+) -> dict[str, MetricSnapshot]:
     """The latest snapshot of each post on ``platform`` (by id as text), its own or a bulk
     import's, as :func:`latest_snapshot` gives it, without loading the posts: what a batch
-    is checked against (:func:`~libops.domain.bulk.check_batch_order`)."""
+    is checked against (:func:`~libops.domain.bulk.check_batch_order`). Given ``posts`` (ids
+    as text: a batch's), only theirs, looked up one by one: a batch's work then grows with
+    its own posts, not with every post on the platform."""
     name = to_platform(platform).value
-    own = _own_history(app).of_platform(app, name)
-    bulk = _history(app).of_platform(app, name)
+    if posts is None:
+        own = _own_history(app).of_platform(app, name)
+        bulk = _history(app).of_platform(app, name)
+        keys: Iterable[UUID] = own.keys() | bulk.keys()
+    else:
+        wanted = []
+        for text in posts:
+            try:
+                wanted.append(UUID(text))
+            except ValueError:
+                continue  # not a post's id: it has no snapshot
+        own = _own_history(app).of_posts(app, wanted, name)
+        bulk = _history(app).of_posts(app, wanted, name)
+        keys = [post for post in wanted if post in own or post in bulk]
     latest: dict[str, MetricSnapshot] = {}
-    for post in own.keys() | bulk.keys():
+    for post in keys:
         mine, theirs = own.get(post), bulk.get(post)
+        if mine is None or theirs is None:
+            only = mine or theirs
+            if only is not None:
+                latest[str(post)] = only.snapshot
+            continue
         found = later_snapshot(
-            None if mine is None else mine.snapshot,
-            None if theirs is None else theirs.snapshot,
-            own_at=None if mine is None else mine.recorded_at,
-            bulk_at=None if theirs is None else theirs.recorded_at,
+            mine.snapshot, theirs.snapshot, own_at=mine.recorded_at, bulk_at=theirs.recorded_at
         )
         if found is not None:
             latest[str(post)] = found

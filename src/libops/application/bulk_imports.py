@@ -36,7 +36,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any, Final, Protocol
 from uuid import UUID
@@ -311,7 +311,7 @@ class _BulkHistory:
             batch = app.mapper.to_domain_event(notification)
             assert isinstance(batch, MetricImport.BatchRecorded)
             rows = list(batch.latest_snapshots())
-        except Exception as error:
+        except (ValueError, TypeError, AttributeError, InvalidOperation) as error:
             # A batch stored before batches were checked value by value (a bad one given as
             # data): its snapshots cannot be read, so they do not count; said, not silent.
             _log.warning(

@@ -4,14 +4,21 @@ void keeps the time of a latest snapshot it leaves in place."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
+from typer.testing import CliRunner, Result
 
-from libops import LibOps
+from libops import LibOps, cli
+from libops.adapters.clock import SystemClock
+from libops.bootstrap import migrate_store
+from libops.cli.publish_command import gateways_from
+from libops.domain.errors import PlatformCredentialsError
+from libops.testing.fakes import FakeDouyin
+from libops.testing.fakes.douyin import ITEM_DATA, PUBLISH, USER_DATA
 from libops.adapters.clock import ManualClock
 from libops.application import bulk_imports
 from libops.application.bulk_imports import (
@@ -141,3 +148,79 @@ class TestVoidKeepsTheTie:
         assert batch_latest(ops.app, "weibo")[str(post_id)].reads == 140
         assert batch_latest(ops.app, "weibo", [str(post_id)])[str(post_id)].reads == 140
         assert LATER  # the clock stands still: own and bulk recorded at the same moment
+
+
+# --- 3. on PostgreSQL, tokens set the way libops says are the ones read ---------------------
+
+
+def _cli(*args: str, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(cli.app, list(args), input=stdin)
+
+
+def _set(store: str, name: str, value: str) -> None:
+    done = _cli("credentials", "set", "douyin", name, "--store", store, "--stdin", stdin=value)
+    assert done.exit_code == 0, done.output
+
+
+class TestPostgresCredentialsDefault:
+    def test_new_tokens_set_by_the_cli_default_beat_the_dead_renewed_ones(
+        self, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("LIBOPS_CREDENTIALS", str(tmp_path / "libops.credentials.json"))
+        migrate_store(postgres_url)
+        fake = FakeDouyin(
+            SystemClock(),
+            client_key="awclikey",
+            open_id="_000cliOpenId",
+            access_token="act.first",
+            refresh_token="rft.first",
+            capabilities=frozenset((PUBLISH, ITEM_DATA, USER_DATA)),
+        ).start()
+        spec = [f"douyin={fake.base_url}"]
+        try:
+            for name, value in (
+                ("client_key", "awclikey"),
+                ("open_id", "_000cliOpenId"),
+                ("access_token", "act.first"),
+                ("refresh_token", "rft.first"),
+            ):
+                _set(postgres_url, name, value)
+            item = fake.publish_in_app("古籍修复展")
+            [gateway] = gateways_from(spec, postgres_url)
+            try:
+                fake.expire_tokens()
+                gateway.metrics(item)  # renewed: the new access token goes to the table
+                assert fake.refreshes == 1
+                fake.expire_refresh()  # 30 days later: only a new authorisation helps
+                with pytest.raises(PlatformCredentialsError, match="--store") as said:
+                    gateway.metrics(item)
+                assert "credentials set douyin access_token" in str(said.value)
+            finally:
+                gateway.close()
+            # Staff authorise libops again and set the new tokens as the message says.
+            now = datetime.now(UTC)
+            fake._access["act.second"] = now + timedelta(hours=1)  # noqa: SLF001  # a new grant
+            fake._refresh["rft.second"] = now + timedelta(days=30)  # noqa: SLF001
+            _set(postgres_url, "access_token", "act.second")
+            _set(postgres_url, "refresh_token", "rft.second")
+            [gateway] = gateways_from(spec, postgres_url)
+            try:
+                assert gateway.metrics(item) is not None  # collected with the new tokens
+            finally:
+                gateway.close()
+            listed = _cli("credentials", "list", "douyin", "--store", postgres_url, "--json")
+            assert {row["source"] for row in json_rows(listed)} >= {"postgresql"}, listed.output
+            removed = _cli(
+                "credentials", "remove", "douyin", "access_token", "--store", postgres_url
+            )
+            assert removed.exit_code == 0, removed.output
+            assert not (tmp_path / "libops.credentials.json").exists()
+        finally:
+            fake.stop()
+
+
+def json_rows(result: Result) -> list[dict[str, Any]]:
+    import json
+
+    rows: list[dict[str, Any]] = json.loads(result.stdout)["credentials"]
+    return rows

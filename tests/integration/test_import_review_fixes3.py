@@ -235,6 +235,24 @@ class TestProfileChangedBatch:
         engagement = ops.projections.view("engagement")
         assert any(entry.get("reads") == 500 for entry in engagement.values())
 
+    def test_a_batch_whose_columns_do_not_line_up_is_left_out_not_fatal(
+        self,
+        ops: LibOps,
+        later: ManualClock,
+        admin: Actor,
+        tmp_path: Path,
+        mapping: Path,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        [post_id] = known_posts(ops, admin, tmp_path, mapping, 1)
+        _store_bad_batch(ops, admin, post_id, post_index=(3,))  # no fourth post
+        with caplog.at_level("WARNING"):
+            latest = ops.posts.latest_metrics(post_id, "weibo")
+            ops.projections.run()
+        assert latest is not None
+        assert latest.reads == 90
+        assert "IndexError" in caplog.text
+
 
 # --- 5. a void keeps the time of the latest snapshot it leaves in place ---------------------
 

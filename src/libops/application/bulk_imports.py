@@ -316,7 +316,7 @@ class _BulkHistory:
             batch = app.mapper.to_domain_event(notification)
             assert isinstance(batch, MetricImport.BatchRecorded)
             rows = list(batch.latest_snapshots())
-        except (ValueError, TypeError, AttributeError, InvalidOperation) as error:
+        except (ValueError, TypeError, AttributeError, LookupError, InvalidOperation) as error:
             # A batch stored before batches were checked value by value (a bad one given as
             # data): its snapshots cannot be read, so they do not count; said, not silent.
             _log.warning(

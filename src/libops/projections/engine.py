@@ -399,7 +399,13 @@ class ProjectionEngine:
                     expand, receivers = expansions[notification.topic]
                     try:
                         singles = list(expand(event))
-                    except (ValueError, TypeError, AttributeError, InvalidOperation) as unreadable:
+                    except (
+                        ValueError,
+                        TypeError,
+                        AttributeError,
+                        LookupError,
+                        InvalidOperation,
+                    ) as unreadable:
                         # A batch stored before batches were checked value by value: its
                         # rows cannot be read (malformed stored columns; rows are rebuilt
                         # with limits unchecked), so they are left out, said, not fatal.

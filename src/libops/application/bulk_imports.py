@@ -36,7 +36,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any, Final, Protocol
 from uuid import UUID
@@ -200,8 +200,11 @@ def record_import_batch(ctx: Context, actor: Actor, command: RecordImportBatch) 
         margin=ctx.deps.metrics_future_margin,
     )
     known = published_posts(ctx.app)
+    history = _own_history(ctx.app)
+    mark = history.mark(ctx.app)
+    loaded: list[Post] = []
     for post_id, campaign_id in batch_posts(command.posts, command.campaign_ids):
-        if (post_id, platform.value, campaign_id) in known:
+        if (post_id, platform.value, campaign_id) in known and history.is_seeded(UUID(post_id)):
             continue
         try:
             post = ctx.load(Post, post_id)
@@ -219,7 +222,9 @@ def record_import_batch(ctx: Context, actor: Actor, command: RecordImportBatch) 
             raise BulkImportError(
                 f"a batch gives post {post_id} the campaign {campaign_id}, not its own ({own})"
             )
+        loaded.append(post)
         known.add((post_id, platform.value, campaign_id))
+    history.seed(ctx.app, loaded, mark)
     check_batch_order(
         rows=command.rows,
         posts=command.posts,
@@ -228,7 +233,7 @@ def record_import_batch(ctx: Context, actor: Actor, command: RecordImportBatch) 
         time_index=command.time_index,
         counts=command.counts,
         lowered=command.lowered,
-        latest=batch_latest(ctx.app, platform),
+        latest=batch_latest(ctx.app, platform, command.posts),
     )
 
 
@@ -269,6 +274,22 @@ class _BulkHistory:
             self._catch_up(app)
             return self.latest.get((post, platform))
 
+    def of_posts(
+        self, app: LibOpsApplication, posts: Iterable[UUID], platform: str
+    ) -> dict[UUID, _BulkLatest]:
+        """The latest snapshot of each of ``posts`` on ``platform`` that has one: one
+        catch-up, then one look-up per post (work growing with ``posts``, not with the
+        platform's posts)."""
+        with self.lock:
+            self._catch_up(app)
+            latest = self.latest
+            found: dict[UUID, _BulkLatest] = {}
+            for post in posts:
+                entry = latest.get((post, platform))
+                if entry is not None:
+                    found[post] = entry
+            return found
+
     TOPICS: tuple[str, ...] = (MetricImport.BatchRecorded.TOPIC,)
 
     def _catch_up(self, app: LibOpsApplication) -> None:
@@ -295,7 +316,7 @@ class _BulkHistory:
             batch = app.mapper.to_domain_event(notification)
             assert isinstance(batch, MetricImport.BatchRecorded)
             rows = list(batch.latest_snapshots())
-        except Exception as error:
+        except (ValueError, TypeError, AttributeError, LookupError, InvalidOperation) as error:
             # A batch stored before batches were checked value by value (a bad one given as
             # data): its snapshots cannot be read, so they do not count; said, not silent.
             _log.warning(
@@ -329,19 +350,98 @@ class _BulkLatest:
 
 class _OwnHistory(_BulkHistory):
     """The latest snapshot each post recorded itself on each platform (voided ones left
-    out), read as :class:`_BulkHistory` reads the batches: what a batch given as data is
-    checked against (:func:`record_import_batch`) without loading each of its posts."""
+    out): what a batch given as data is checked against (:func:`record_import_batch`)
+    without loading each of its posts again. It starts at the log's end when first used
+    (never decoding the store's past metric events): a post's entries are seeded from the
+    post itself the first time it is seen (:meth:`seed`, by the batch handler and the bulk
+    importer, which load it anyway), and only its later events (above the seeded version)
+    are applied, read as :class:`_BulkHistory` reads the batches."""
 
     TOPICS = (Post.MetricsRecorded.TOPIC, Post.MetricsCorrected.TOPIC, Post.MetricsVoided.TOPIC)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = False
+        self.seeded: dict[UUID, int] = {}
+
+    def mark(self, app: LibOpsApplication) -> int:
+        """The log's end now: give it to :meth:`seed` with posts loaded after this call."""
+        try:
+            return app.recorder.max_notification_id() or 0
+        except PersistenceError as error:
+            raise app.store_failure(error) from error
+
+    def is_seeded(self, post: UUID) -> bool:
+        with self.lock:
+            return post in self.seeded
+
+    def seed(self, app: LibOpsApplication, posts: Iterable[Post], mark: int) -> None:
+        """Take the latest own snapshots of ``posts`` (loaded after :meth:`mark` gave
+        ``mark``) unless already seeded. Events recorded between ``mark`` and the history's
+        position that the catch-up passed before the seed are read again for these posts
+        (a few: those recorded while the posts were loaded)."""
+        with self.lock:
+            self._catch_up(app)
+            fresh: set[UUID] = set()
+            for post in posts:
+                if post.id in self.seeded:
+                    continue
+                self.seeded[post.id] = post.version
+                fresh.add(post.id)
+                for platform in post.platforms:
+                    snapshot = post.latest_metrics(platform)
+                    key = (post.id, platform.value)
+                    if snapshot is None:
+                        self.latest.pop(key, None)
+                    else:
+                        at = post.latest_metrics_recorded_at(platform)
+                        self.latest[key] = _BulkLatest(snapshot, at, post.id)
+            if fresh and mark < self.position:
+                self._read(app, mark, self.position, fresh)
+
+    def _catch_up(self, app: LibOpsApplication) -> None:
+        if not self.started:
+            # The past is in the posts themselves (seeded when first seen): start at the end.
+            self.position = self.mark(app)
+            self.started = True
+        super()._catch_up(app)
+
+    def _read(self, app: LibOpsApplication, after: int, stop: int, only: set[UUID]) -> None:
+        position = after
+        try:
+            while position < stop:
+                page = app.recorder.select_notifications(
+                    position + 1, 500, stop=stop, topics=self.TOPICS
+                )
+                for notification in page:
+                    if notification.originator_id in only:
+                        self._apply(app, notification)
+                    position = notification.id
+                if len(page) < 500:
+                    break
+        except PersistenceError as error:
+            raise app.store_failure(error) from error
+
     def _apply(self, app: LibOpsApplication, notification: Notification) -> None:
+        post = notification.originator_id
+        if not isinstance(post, UUID):
+            post = UUID(post)
+        seeded = self.seeded.get(post)
+        if seeded is None or notification.originator_version <= seeded:
+            return  # a post not seen yet (seeded from itself when it is), or in its seed
+        self.seeded[post] = notification.originator_version
         event = app.mapper.to_domain_event(notification)
         if isinstance(event, Post.MetricsVoided):
             key = (event.originator_id, event.voided.platform.value)
             if event.latest is None:
                 self.latest.pop(key, None)
             else:
-                self.latest[key] = _BulkLatest(event.latest, None, event.originator_id)
+                # The latest own snapshot left in place (an older one voided) keeps the time
+                # it was recorded: a same-time tie with a bulk snapshot goes as before.
+                held = self.latest.get(key)
+                kept = held is not None and held.snapshot == event.latest
+                at = held.recorded_at if kept and held is not None else None
+                self.latest[key] = _BulkLatest(event.latest, at, event.originator_id)
             return
         assert isinstance(event, Post.MetricsRecorded | Post.MetricsCorrected)
         snapshot = event.snapshot
@@ -375,21 +475,34 @@ def _own_history(app: LibOpsApplication) -> _OwnHistory:
         return history
 
 
-def batch_latest(app: LibOpsApplication, platform: Platform | str) -> dict[str, MetricSnapshot]:
-    """The latest snapshot of each post on ``platform`` (by id as text), its own or a bulk
-    import's, as :func:`latest_snapshot` gives it, without loading the posts: what a batch
-    is checked against (:func:`~libops.domain.bulk.check_batch_order`)."""
+def batch_latest(
+    app: LibOpsApplication, platform: Platform | str, posts: Iterable[str]
+) -> dict[str, MetricSnapshot]:
+    """The latest snapshot of each of ``posts`` (ids as text: a batch's, each seeded in the
+    own history, :meth:`_OwnHistory.seed`) on ``platform``, its own or a bulk import's, as
+    :func:`latest_snapshot` gives it, without loading the posts: what a batch is checked
+    against (:func:`~libops.domain.bulk.check_batch_order`). The posts are looked up one by
+    one: a batch's work grows with its own posts, not with every post on the platform."""
     name = to_platform(platform).value
-    own = _own_history(app).of_platform(app, name)
-    bulk = _history(app).of_platform(app, name)
+    wanted = []
+    for text in posts:
+        try:
+            wanted.append(UUID(text))
+        except ValueError:
+            continue  # not a post's id: it has no snapshot
+    own = _own_history(app).of_posts(app, wanted, name)
+    bulk = _history(app).of_posts(app, wanted, name)
+    keys = [post for post in wanted if post in own or post in bulk]
     latest: dict[str, MetricSnapshot] = {}
-    for post in own.keys() | bulk.keys():
+    for post in keys:
         mine, theirs = own.get(post), bulk.get(post)
+        if mine is None or theirs is None:
+            only = mine or theirs
+            if only is not None:
+                latest[str(post)] = only.snapshot
+            continue
         found = later_snapshot(
-            None if mine is None else mine.snapshot,
-            None if theirs is None else theirs.snapshot,
-            own_at=None if mine is None else mine.recorded_at,
-            bulk_at=None if theirs is None else theirs.recorded_at,
+            mine.snapshot, theirs.snapshot, own_at=mine.recorded_at, bulk_at=theirs.recorded_at
         )
         if found is not None:
             latest[str(post)] = found
@@ -1060,20 +1173,26 @@ class BulkImporter:
         bulk import's (:func:`latest_snapshot`)."""
         app, deps = self.bus.app, self.bus.deps
         bulk = BulkSnapshots(app, platform)
+        own = _own_history(app)
+        mark = own.mark(app)
         ids = dict.fromkeys(n.originator_id for n in app.notifications(Post.Published.TOPIC))
         known = published_posts(app)
         posts = []
         latest: dict[str, _Latest] = {}
+        loaded: list[Post] = []
         for post_id in ids:
             post = get_post(app, deps, post_id)
             published = published_post(post, platform)
             if published is None:
                 continue
+            loaded.append(post)
             known.add((published.key, platform.value, published.campaign))
             posts.append(published)
             snapshot = bulk.latest(post)
             if snapshot is not None:
                 latest[str(post.id)] = _latest(snapshot)
+        # Seeded now, so the batches' checks need not load these posts again.
+        own.seed(app, loaded, mark)
         return PostIndex(posts, self.tolerance), latest
 
 

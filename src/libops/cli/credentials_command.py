@@ -32,20 +32,27 @@ AccountArgument = Annotated[
 ]
 NameArgument = Annotated[str, typer.Argument(help="The credential's name: access_token, ...")]
 InOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--in",
         help=(
             "Where: file (a 0600 file beside the store, or $LIBOPS_CREDENTIALS) or database "
-            "(the PostgreSQL store's table, sealed with its key store)."
+            "(the PostgreSQL store's table, sealed with its key store). Default: database on "
+            "a PostgreSQL store (the table the gateways read first, where renewed tokens are "
+            "written), else file."
         ),
+        show_default=False,
     ),
 ]
 
 
 @contextmanager
-def _store(store: str, where: str) -> Iterator[CredentialStore]:
+def _store(store: str, where: str | None) -> Iterator[CredentialStore]:
     config = parse_store_url(store)
+    if where is None:
+        # Where the gateways look first (cli/publish_command.py gateways_from): a token set
+        # in the file of a PostgreSQL store would lose to a dead one in its table.
+        where = "database" if config.scheme == "postgresql" else "file"
     chosen: Literal["file", "database"]
     if where == "file":
         chosen = "file"
@@ -82,7 +89,7 @@ def credentials_set(
     account: AccountArgument,
     name: NameArgument,
     store: StoreOption = DEFAULT_STORE,
-    where: InOption = "file",
+    where: InOption = None,
     from_stdin: Annotated[
         bool, typer.Option("--stdin", help="Read the value from standard input (one line).")
     ] = False,
@@ -107,7 +114,7 @@ def credentials_set(
 def credentials_list(
     account: Annotated[str | None, typer.Argument(help="Only this account.")] = None,
     store: StoreOption = DEFAULT_STORE,
-    where: InOption = "file",
+    where: InOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (never values).")] = False,
 ) -> None:
     """List the credentials kept (and those in LIBOPS_CRED_* variables): names and when
@@ -129,7 +136,7 @@ def credentials_remove(
     account: AccountArgument,
     name: NameArgument,
     store: StoreOption = DEFAULT_STORE,
-    where: InOption = "file",
+    where: InOption = None,
 ) -> None:
     """Forget a credential."""
     with reporting_errors(store), _store(store, where) as credentials:

@@ -60,6 +60,8 @@ from libops.domain.values import (
     MetricSnapshot,
     Platform,
     require_count,
+    resume_limits,
+    suspend_limits,
     to_platform,
     utc_moment,
 )
@@ -150,9 +152,16 @@ class MetricImport(Aggregate):
                 counts: dict[str, Any] = {
                     name: column[index] for name, column in zip(names, columns, strict=True)
                 }
-                snapshot = MetricSnapshot(
-                    platform, times[self.time_index[index]], **counts, extra=extra or None
-                )
+                # Rebuilt as it was recorded, as stored events are (a limit or a profile
+                # changed since, say an own metric dropped, does not make it unreadable);
+                # not across the ``yield``: the caller's own values stay checked.
+                token = suspend_limits()
+                try:
+                    snapshot = MetricSnapshot(
+                        platform, times[self.time_index[index]], **counts, extra=extra or None
+                    )
+                finally:
+                    resume_limits(token)
                 lowered = self.lowered[index] if self.lowered else ""
                 yield (
                     posts[post],

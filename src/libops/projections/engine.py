@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
+from decimal import InvalidOperation
 from typing import Any, Final
 
 from libops.domain.errors import InvalidValueError, StorageError
@@ -398,9 +399,16 @@ class ProjectionEngine:
                     expand, receivers = expansions[notification.topic]
                     try:
                         singles = list(expand(event))
-                    except Exception as unreadable:
+                    except (
+                        ValueError,
+                        TypeError,
+                        AttributeError,
+                        LookupError,
+                        InvalidOperation,
+                    ) as unreadable:
                         # A batch stored before batches were checked value by value: its
-                        # rows cannot be read, so they are left out, said, not fatal.
+                        # rows cannot be read (malformed stored columns; rows are rebuilt
+                        # with limits unchecked), so they are left out, said, not fatal.
                         _log.warning(
                             "notification %s (%s) is left out of the projections: %s: %s",
                             notification.id,

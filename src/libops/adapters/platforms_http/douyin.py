@@ -519,7 +519,8 @@ class DouyinGateway(HttpGateway):
                     f"Douyin would not renew the access token ({_words(response)}); the refresh "
                     "token lasts 30 days: a staff member must authorise libops again in Douyin "
                     f"and store the new tokens (`libops credentials set {account} "
-                    "access_token` and `... refresh_token`)",
+                    "access_token --store STORE` and `... refresh_token`, with the job's store: "
+                    "on a PostgreSQL store they go to its credentials table, read first)",
                 )
             raise PlatformError(f"douyin: renewing the access token failed ({_words(response)})")
         lifetime = _seconds(data.get("expires_in"))

@@ -30,7 +30,9 @@ from libops import LibOps
 from libops.adapters.clock import ManualClock
 from libops.domain.personal import Consent, PersonalInfo
 from tests.web.support import PLANNER, ClockedSite, add_team, clocked_server
-from tests.web.test_browser import Person, _missing, assert_labelled, chromium_or_skip
+from tests.web.test_browser import Person, assert_labelled, browser
+
+__all__ = ["browser"]  # (the Chromium fixture of tests/web/test_browser.py, shared by the journeys)
 
 WECHAT_EXPORT = (
     Path(libops.__file__).parent / "demo" / "exports" / "wechat_article_total_2026H1.xls"
@@ -59,25 +61,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClockedSite]:
         yield site
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    executable = chromium_or_skip()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("needs the playwright package: `pip install -e .[dev]`")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
-def people(chromium: Any, served: ClockedSite) -> Iterator[Any]:
+def people(browser: Any, served: ClockedSite) -> Iterator[Any]:
     opened: list[Person] = []
 
     def person() -> Person:
-        opened.append(Person(chromium, served.base))
+        opened.append(Person(browser, served.base))
         return opened[-1]
 
     yield person

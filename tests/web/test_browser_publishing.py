@@ -27,7 +27,9 @@ from libops import LibOps, Role
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
 from tests.web.support import ADMIN, PASSWORD, ClockedSite, add_team, clocked_server
-from tests.web.test_browser import Person, _missing, assert_labelled, chromium_or_skip
+from tests.web.test_browser import Person, assert_labelled, browser
+
+__all__ = ["browser"]  # (the Chromium fixture of tests/web/test_browser.py, shared by the journeys)
 
 CHECKLIST = ("The facts are accurate", "Copyright is cleared", "No personal data is exposed")
 
@@ -48,25 +50,12 @@ def clocked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClockedSite]:
         yield site
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    executable = chromium_or_skip()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("needs the playwright package: `pip install -e .[dev]`")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
-def people(chromium: Any, clocked: ClockedSite) -> Iterator[Any]:
+def people(browser: Any, clocked: ClockedSite) -> Iterator[Any]:
     opened: list[Person] = []
 
     def person() -> Person:
-        opened.append(Person(chromium, clocked.base))
+        opened.append(Person(browser, clocked.base))
         return opened[-1]
 
     yield person

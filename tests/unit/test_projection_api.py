@@ -262,6 +262,31 @@ class TestView:
         assert "k99" in view._texts
         assert "k1" not in view._texts
 
+    def test_the_large_documents_of_the_latest_batch_are_kept(self) -> None:
+        """A document over an eighth of the bound that every batch uses (a topic's days) is
+        not read and decoded again each batch, even when it alone is over the bound; small
+        ones are forgotten as before, and a large one no longer used is forgotten too."""
+        stored = {"big": json.dumps("x" * 2_000), "other": json.dumps("y" * 2_000)}
+        stored.update({f"k{n}": json.dumps("x" * 20) for n in range(100)})
+        reads: list[str] = []
+
+        def load(key: str) -> str | None:
+            reads.append(key)
+            return stored.get(key)
+
+        view = View("test", load, cache_size=1_000)
+        for n in range(100):
+            view.get("big")
+            view.get(f"k{n}")
+            view.committed(view.changes())
+        assert reads.count("big") == 1
+        assert 0 < len(view._texts) <= 1_000 // 120 + 1
+        for _ in range(3):
+            view.get("other")
+            view.committed(view.changes())
+        assert "big" not in view._texts  # not used by the latest batch: forgotten
+        assert reads.count("other") == 1
+
     def test_documents_read_count_towards_the_bound(self) -> None:
         """Documents only read (never changed) are forgotten like changed ones, so a run
         that reads many stored documents stays within the bound."""

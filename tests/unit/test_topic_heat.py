@@ -9,12 +9,22 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from libops import LibOps, Period, Platform
 from libops.adapters.clock import ManualClock
 from libops.domain.values import MetricSnapshot
 from libops.projections import ProjectionEngine
-from libops.projections.topics import TopicHeatProjection, heats, notices, topic_heat
+from libops.projections.topics import (
+    TopicHeatProjection,
+    _complete_peak,
+    day_changed,
+    heats,
+    known_peak,
+    notices,
+    topic_heat,
+)
 from tests.actors import ADMIN, PLANNER
 from tests.unit.test_engagement_projection import open_with_sandboxes, publish_post
 
@@ -178,3 +188,60 @@ def test_a_voided_snapshot_is_taken_back_on_its_day(pub: LibOps, clock: ManualCl
     figures = view(pub)["topic:诗歌"]["days"]
     assert figures["2026-03-02"]["engagement"] == 100
     assert figures["2026-03-03"]["engagement"] == 0
+
+
+class TestTheKeptPeak:
+    """The topic documents keep their peak as days complete and change
+    (:func:`known_peak`, :func:`day_changed`), so that judging a topic every day does not go
+    through all its history: whatever happens, the kept peak is the one worked out afresh."""
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        steps=st.lists(
+            st.one_of(
+                st.tuples(st.just("advance"), st.integers(0, 40)),
+                st.tuples(st.just("change"), st.integers(-30, 40), st.integers(-50, 80)),
+                st.tuples(st.just("forget"), st.just(0)),
+            ),
+            max_size=40,
+        )
+    )
+    def test_the_kept_peak_is_the_peak_of_the_complete_days(
+        self, steps: list[tuple[Any, ...]]
+    ) -> None:
+        doc: dict[str, Any] = {"days": {}}
+        today = D
+        for step in steps:
+            if step[0] == "advance":
+                today += timedelta(days=step[1])
+            elif step[0] == "change":
+                day = (today + timedelta(days=step[1])).isoformat()
+                figures = doc["days"].setdefault(day, {"posts": 0, "engagement": 0, "reach": 0})
+                figures["engagement"] += step[2]
+                day_changed(doc, day)
+            else:
+                doc.pop("peak", None)  # an older document, from before the field
+            expected = _complete_peak(doc["days"], today.isoformat())
+            assert known_peak(doc, today) == expected
+            assert doc["peak"]["before"] == today.isoformat()
+            # and the heat judged from it is the heat worked out from all the days
+            heat = topic_heat("t", doc["days"], today, today)
+            assert (heat.peak_day, heat.peak) == (
+                None if expected[0] is None else date.fromisoformat(expected[0]),
+                expected[1],
+            )
+
+    def test_a_long_gap_is_folded_in_from_the_days_kept(self) -> None:
+        doc: dict[str, Any] = {"days": days(5, 300, 7)}
+        assert known_peak(doc, D + timedelta(days=1)) == (D.isoformat(), 5, True)
+        # ten years later: the days between are not walked one by one, the peak is found
+        later = D + timedelta(days=3650)
+        assert known_peak(doc, later) == ((D + timedelta(days=1)).isoformat(), 300, True)
+
+    def test_the_peak_day_falling_is_worked_out_again(self) -> None:
+        doc: dict[str, Any] = {"days": days(100, 200, 150)}
+        today = D + timedelta(days=3)
+        assert known_peak(doc, today)[:2] == ((D + timedelta(days=1)).isoformat(), 200)
+        doc["days"][(D + timedelta(days=1)).isoformat()]["engagement"] = 20  # a void
+        day_changed(doc, (D + timedelta(days=1)).isoformat())
+        assert known_peak(doc, today)[:2] == ((D + timedelta(days=2)).isoformat(), 150)

@@ -34,7 +34,11 @@ cooling writes a new notice.
 Documents:
 
 - ``topic:<topic>``: ``{"topic", "campaigns" (ids), "days": {day: {"posts",
-  "engagement", "reach"}}, "first_posted", "last_posted"}``;
+  "engagement", "reach"}}, "first_posted", "last_posted", "peak"}``, where ``"peak"``
+  (added 2026-12-07; missing from older documents, then worked out from ``days``) keeps the
+  peak of the complete days as they complete: ``{"day", "engagement", "any", "before"}``,
+  the earliest day before ``before`` with the most engagement, and whether any day before it
+  has figures (see :func:`known_peak`);
 - ``today``: ``{"day"}``, the latest Shanghai day seen;
 - ``notice:<topic>:<n>``: the ``n``-th cooling notice of a topic: ``{"topic", "n",
   "noticed_on", "peak_day", "peak", "latest_day", "latest", "share" (latest / peak, as
@@ -125,43 +129,172 @@ def topic_heat(
 ) -> TopicHeat:
     """The heat of ``topic`` from its ``days`` (ISO day: posts, engagement, reach) as of
     ``today`` (whose figures are not complete and do not count); see the module docstring."""
-    complete = {date.fromisoformat(d): figures for d, figures in days.items()}
-    complete = {d: f for d, f in complete.items() if d < today}
-    peak_day: date | None = None
-    peak = 0
-    for day in sorted(complete):
-        engagement = int(complete[day].get("engagement", 0))
-        if engagement > peak:
-            peak_day, peak = day, engagement
-    latest_day = today - timedelta(days=1) if complete else None
-    latest = 0 if latest_day is None else int(complete.get(latest_day, {}).get("engagement", 0))
+    peak_day, peak, any_complete = _complete_peak(days, today.isoformat())
+    posts = engagement = reach = 0
+    for figures in days.values():
+        posts += int(figures.get("posts", 0))
+        engagement += int(figures.get("engagement", 0))
+        reach += int(figures.get("reach", 0))
+    decline = _decline(
+        days,
+        today,
+        last_posted,
+        peak_day,
+        peak,
+        any_complete,
+        share=share,
+        days_below=days_below,
+        live_days=live_days,
+    )
+    return TopicHeat(
+        topic=topic,
+        posts=posts,
+        engagement=engagement,
+        reach=reach,
+        peak_day=decline.peak_day,
+        peak=peak,
+        latest_day=decline.latest_day,
+        latest=decline.latest,
+        share=decline.share,
+        days_below=decline.days_below,
+        last_posted=last_posted,
+        live=decline.live,
+        cooling=decline.cooling,
+    )
+
+
+@attrs.frozen
+class _Decline:
+    """What :func:`_decline` works out (the fields of :class:`TopicHeat` but the totals)."""
+
+    peak_day: date | None
+    latest_day: date | None
+    latest: int
+    share: Fraction | None
+    days_below: int
+    live: bool
+    cooling: bool
+
+
+def _decline(
+    days: Mapping[str, Mapping[str, int]],
+    today: date,
+    last_posted: date | None,
+    peak_day: str | None,
+    peak: int,
+    any_complete: bool,
+    *,
+    share: Fraction,
+    days_below: int,
+    live_days: int,
+) -> _Decline:
+    """How far a topic fell from its peak over the complete days (``peak_day``, ``peak``,
+    and whether it has any complete day, known): the latest complete day, its share of the
+    peak, the cold days in a row up to it, live and cooling."""
+    latest_day = today - timedelta(days=1) if any_complete else None
+    latest = 0 if latest_day is None else _engagement_on(days, latest_day)
     below = 0
-    if peak_day is not None and latest_day is not None:
+    top = None if peak_day is None else date.fromisoformat(peak_day)
+    if top is not None and latest_day is not None:
         # engagement < share x peak, in whole numbers
         numerator, denominator = share.numerator, share.denominator
         cold = numerator * peak
         day = latest_day
-        while (
-            day > peak_day and int(complete.get(day, {}).get("engagement", 0)) * denominator < cold
-        ):
+        while day > top and _engagement_on(days, day) * denominator < cold:
             below += 1
             day -= timedelta(days=1)
     live = last_posted is not None and (today - last_posted).days <= live_days
-    return TopicHeat(
-        topic=topic,
-        posts=sum(int(f.get("posts", 0)) for f in days.values()),
-        engagement=sum(int(f.get("engagement", 0)) for f in days.values()),
-        reach=sum(int(f.get("reach", 0)) for f in days.values()),
-        peak_day=peak_day,
-        peak=peak,
+    return _Decline(
+        peak_day=top,
         latest_day=latest_day,
         latest=latest,
         share=None if peak == 0 else Fraction(latest, peak),
         days_below=below,
-        last_posted=last_posted,
         live=live,
         cooling=live and peak > 0 and below >= days_below,
     )
+
+
+def _engagement_on(days: Mapping[str, Mapping[str, int]], day: date) -> int:
+    figures = days.get(day.isoformat())
+    return 0 if figures is None else int(figures.get("engagement", 0))
+
+
+def _higher(engagement: int, day: str, peak: int, peak_day: str | None) -> bool:
+    """Whether ``day``'s ``engagement`` is the peak rather than ``peak_day``'s ``peak``: more,
+    or as much (above 0) and earlier."""
+    return engagement > peak or (
+        engagement == peak and engagement > 0 and (peak_day is None or day < peak_day)
+    )
+
+
+def _complete_peak(
+    days: Mapping[str, Mapping[str, int]], before: str, since: str = ""
+) -> tuple[str | None, int, bool]:
+    """The peak of ``days`` from ``since`` up to (not including) ``before`` (ISO days, which
+    sort as the days do): the earliest day with the most engagement (None when none has
+    any), that engagement, and whether there is any such day at all."""
+    peak_day: str | None = None
+    peak = 0
+    any_day = False
+    for day, figures in days.items():
+        if since <= day < before:
+            any_day = True
+            engagement = int(figures.get("engagement", 0))
+            if _higher(engagement, day, peak, peak_day):
+                peak_day, peak = day, engagement
+    return peak_day, peak, any_day
+
+
+def known_peak(doc: dict[str, Any], today: date) -> tuple[str | None, int, bool]:
+    """The peak of a topic document's complete days (the days before ``today``) as
+    :func:`topic_heat` finds it, kept in the document's ``"peak"`` field as days complete
+    and change, so that judging a topic every day does not go through all of its history.
+
+    ``"peak"`` is ``{"day", "engagement", "any", "before"}``: the peak of the days before
+    ``before``, and whether there are any; a document without it (or with a ``before``
+    after ``today``) has it worked out from all its days.
+    """
+    before = today.isoformat()
+    days: Mapping[str, Mapping[str, int]] = doc["days"]
+    kept = doc.get("peak")
+    if kept is None or kept["before"] > before:
+        peak_day, peak, any_day = _complete_peak(days, before)
+    elif kept["before"] == before:
+        return kept["day"], kept["engagement"], kept["any"]
+    else:
+        # The days from the last ``before`` to today's have completed since: fold them in.
+        peak_day, peak, any_day = kept["day"], kept["engagement"], kept["any"]
+        start = date.fromisoformat(kept["before"])
+        if (today - start).days <= len(days):
+            new_days = (start + timedelta(days=n) for n in range((today - start).days))
+            found = ((d, days.get(d.isoformat())) for d in new_days)
+            completed = [(d.isoformat(), f) for d, f in found if f is not None]
+        else:
+            completed = [(d, f) for d, f in days.items() if kept["before"] <= d < before]
+        for day, figures in completed:
+            any_day = True
+            engagement = int(figures.get("engagement", 0))
+            if _higher(engagement, day, peak, peak_day):
+                peak_day, peak = day, engagement
+    doc["peak"] = {"day": peak_day, "engagement": peak, "any": any_day, "before": before}
+    return peak_day, peak, any_day
+
+
+def day_changed(doc: dict[str, Any], day: str) -> None:
+    """Keep a topic document's ``"peak"`` (see :func:`known_peak`) right after ``day``'s
+    figures changed: a complete day that rose may be the new peak; the peak's own day that
+    fell makes the peak unknown until it is worked out again."""
+    kept = doc.get("peak")
+    if kept is None or day >= kept["before"]:
+        return  # not complete yet as far as the peak knows: folded in when it completes
+    engagement = int(doc["days"][day].get("engagement", 0))
+    if day == kept["day"] and engagement < kept["engagement"]:
+        del doc["peak"]
+    elif _higher(engagement, day, kept["engagement"], kept["day"]):
+        doc["peak"] = {**kept, "day": day, "engagement": engagement, "any": True}
+    elif not kept["any"]:
+        doc["peak"] = {**kept, "any": True}
 
 
 def heats(
@@ -280,6 +413,7 @@ class TopicHeatProjection(Projection):
             if first:
                 figures = doc["days"].setdefault(day, {"posts": 0, "engagement": 0, "reach": 0})
                 figures["posts"] += 1
+                day_changed(doc, day)
             doc["first_posted"] = min(filter(None, [doc["first_posted"], day]))
             doc["last_posted"] = max(filter(None, [doc["last_posted"], day]))
             view.put(f"topic:{topic}", doc)
@@ -326,6 +460,7 @@ class TopicHeatProjection(Projection):
             )
             figures["engagement"] += engagement
             figures["reach"] += reach
+            day_changed(doc, day.isoformat())
             view.put(f"topic:{topic}", doc)
             self._index(view, topic)
             seen = view.get("today")
@@ -371,11 +506,15 @@ class TopicHeatProjection(Projection):
             last_posted is None or (today - last_posted).days > self.LIVE_DAYS
         ):
             return  # not live and no notice lasting: nothing to judge
-        heat = topic_heat(
-            topic,
+        peak_day, peak, any_complete = known_peak(doc, today)
+        view.put(f"topic:{topic}", doc)  # its "peak" may have moved on
+        heat = _decline(
             doc["days"],
             today,
             last_posted,
+            peak_day,
+            peak,
+            any_complete,
             share=self.SHARE,
             days_below=self.DAYS_BELOW,
             live_days=self.LIVE_DAYS,
@@ -393,7 +532,7 @@ class TopicHeatProjection(Projection):
                     "n": n,
                     "noticed_on": today.isoformat(),
                     "peak_day": heat.peak_day.isoformat(),
-                    "peak": heat.peak,
+                    "peak": peak,
                     "latest_day": heat.latest_day.isoformat(),
                     "latest": heat.latest,
                     "share": _fraction_text(heat.share),

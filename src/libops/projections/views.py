@@ -237,6 +237,12 @@ characters (plus 100 a document): about 250 KB of text and a few MB of decoded d
 
 _ENTRY_COST: Final = 100
 
+_LARGE_SHARE: Final = 8
+"""A document whose text is over ``cache_size // 8`` characters is *large*: the large
+documents the latest batch used are kept when the view forgets documents to keep within
+``cache_size`` (so the view may hold more than ``cache_size``: the large documents of one
+batch, which that batch held in memory anyway)."""
+
 _PLAIN: Final = (dict, list, str, int, float)
 
 
@@ -278,7 +284,9 @@ class View:
 
     Views are made by the engine. Between batches of one run a view remembers the most
     recently used documents (decoded and as stored text) up to ``cache_size`` characters of
-    text, so memory follows the batch and the cache, not the number of events. Because a
+    text, so memory follows the batch and the cache, not the number of events; the large
+    documents (over an eighth of ``cache_size``) the latest batch used are kept beyond it,
+    as reading and decoding them again each batch would cost most. Because a
     remembered document is handed out again as the same object, a document must never share
     an object with another document (put a copy); two keys holding the same object are
     refused at commit.
@@ -440,18 +448,24 @@ class View:
             cached += _ENTRY_COST + (len(text) if text else 0)
             forget_object(key, None)
             objects[key] = document  # it now equals its stored text
-        self._live.clear()
         if cached > self._cache_size:
-            # Forget the least recently used, down to half the allowance.
+            # Forget the least recently used, down to half the allowance; but keep the large
+            # documents this batch used (a topic's days, a person's actions), the costliest
+            # to read and decode again and the likeliest to be wanted by the next batch.
             forgotten = []
+            large = self._cache_size // _LARGE_SHARE
+            live = self._live
             for key, text in texts.items():
                 if cached <= self._cache_size // 2:
                     break
+                if text is not None and len(text) > large and key in live:
+                    continue
                 cached -= _ENTRY_COST + len(text or "")
                 forgotten.append(key)
             for key in forgotten:
                 del texts[key]
                 objects.pop(key, None)
+        self._live.clear()
         self._cached = cached
 
     def abandon(self) -> None:

@@ -38,6 +38,7 @@ from libops.domain.errors import (
     UnknownCommitmentError,
 )
 from libops.domain.permissions import authorize
+from libops.domain.validation import require_instance
 from libops.domain.values import (
     Actor,
     Money,
@@ -102,8 +103,7 @@ def _reason(value: str) -> str:
 
 
 def _is_actor(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Actor):
-        raise NotAnActorError(f"{attribute.name} must be an Actor, not {type(value).__name__}")
+    require_instance(Actor, value, f"{attribute.name} must be an Actor", NotAnActorError)
 
 
 def _plus(a: Decimal, b: Decimal) -> Decimal:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from libops.domain.errors import CadenceError, InvalidValueError, PeriodError
+from libops.domain.validation import calendar_day
 from libops.domain.values import Platform, require_line, to_enum, to_platform, tuple_of
 
 DEFAULT_TIMEZONE: Final = "Asia/Shanghai"
@@ -57,8 +58,7 @@ def _positive(instance: object, attribute: attrs.Attribute[Any], value: object) 
 
 
 def _day(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise PeriodError(f"{attribute.name} must be a date, not {type(value).__name__}")
+    calendar_day(value, f"{attribute.name} must be a date", PeriodError)
 
 
 def _surge_name(value: str) -> str:

@@ -24,6 +24,7 @@ from eventsourcing.domain import Aggregate, event
 from libops.domain import events
 from libops.domain.errors import InvalidValueError
 from libops.domain.permissions import authorize
+from libops.domain.validation import require_instance
 from libops.domain.values import Actor, require_text
 
 ERASED_TEXT: Final = "[erased]"
@@ -195,8 +196,7 @@ def _ciphertext_validator(instance: object, attribute: attrs.Attribute[Any], val
 
 
 def _consent_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Consent):
-        raise InvalidValueError(f"consent must be a Consent, not {type(value).__name__}")
+    require_instance(Consent, value, "consent must be a Consent")
 
 
 SEALED_FORMAT_V1: Final = 1

@@ -44,6 +44,7 @@ from libops.domain.errors import (
     UnknownIdError,
 )
 from libops.domain.permissions import authorize
+from libops.domain.validation import calendar_day
 from libops.domain.values import (
     Actor,
     Platform,
@@ -677,9 +678,7 @@ def _duties(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _past_day(what: str, value: object, today: date) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise InvalidValueError(f"{what} is a date, not {type(value).__name__}")
-    require_day(what, value)
+    value = require_day(what, calendar_day(value, f"{what} is a date"))
     if value > today:
         raise TeamDayError(
             f"{what} ({value.isoformat()}) is in the future (today is {today.isoformat()})"

@@ -34,6 +34,7 @@ from libops.domain.limits import (
 
 __all__ = [
     "at_most",
+    "calendar_day",
     "check_length",
     "count_validator",
     "enum_converter",
@@ -41,6 +42,7 @@ __all__ = [
     "optional_uuid",
     "require_count",
     "require_day",
+    "require_instance",
     "require_line",
     "require_text",
     "require_uuid",
@@ -153,6 +155,26 @@ def require_count(field_name: str, value: object) -> int:
 
 
 D = TypeVar("D", bound=date)
+
+
+def require_instance(
+    kind: type[T], value: object, what: str, error: type[InvalidValueError] = InvalidValueError
+) -> T:
+    """``value`` if it is a ``kind``; else ``error`` saying ``what`` it must be and what it
+    was (``what`` is the start of the message: "a post id is a UUID")."""
+    if not isinstance(value, kind):
+        raise error(f"{what}, not {type(value).__name__}")
+    return value
+
+
+def calendar_day(
+    value: object, what: str, error: type[InvalidValueError] = InvalidValueError
+) -> date:
+    """``value`` if it is a calendar day (a date, not a datetime); else ``error`` saying
+    ``what`` it must be and what it was (``what`` starts the message: "due_on is a date")."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise error(f"{what}, not {type(value).__name__}")
+    return value
 
 
 def require_day(field_name: str, value: D) -> D:

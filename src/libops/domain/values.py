@@ -46,6 +46,7 @@ from libops.domain.platform_directory import use_platform_directory as use_platf
 from libops.domain.validation import *  # noqa: F403
 from libops.domain.validation import (
     at_most,
+    calendar_day,
     check_length,
     count_validator,
     optional_line,
@@ -359,9 +360,7 @@ class Period:
 
     def __attrs_post_init__(self) -> None:
         for name in ("start", "end"):
-            value = getattr(self, name)
-            if not isinstance(value, date) or isinstance(value, datetime):
-                raise PeriodError(f"period {name} must be a date, not {type(value).__name__}")
+            value = calendar_day(getattr(self, name), f"period {name} must be a date", PeriodError)
             require_day(f"the period's {name}", value)
         if self.end < self.start:
             raise PeriodError(f"period ends ({self.end}) before it starts ({self.start})")

@@ -20,6 +20,7 @@ from libops.domain.errors import AlreadyModeratedError, InvalidValueError
 from libops.domain.interaction.common import reason_text, whole_number
 from libops.domain.permissions import authorize
 from libops.domain.personal import require_subject_id
+from libops.domain.validation import require_instance
 from libops.domain.values import (
     Actor,
     Platform,
@@ -101,9 +102,7 @@ class ConductStep:
 
 
 def _comment(value: object) -> CommentRef:
-    if not isinstance(value, CommentRef):
-        raise InvalidValueError(f"a comment is a CommentRef, not {type(value).__name__}")
-    return value
+    return require_instance(CommentRef, value, "a comment is a CommentRef")
 
 
 class ConductRecord(Aggregate):

@@ -37,7 +37,7 @@ from libops.domain.errors import (
     InvalidValueError,
 )
 from libops.domain.permissions import authorize
-from libops.domain.validation import calendar_day
+from libops.domain.validation import calendar_day, require_instance
 from libops.domain.values import (
     LINE_MAX,
     Actor,
@@ -348,8 +348,7 @@ class ContentBrief(Aggregate):
         """Link the post the brief became (the application checks that it exists)."""
         authorize(actor, "brief.mark_drafted")
         self._require("mark drafted", *OPEN_STATUSES)
-        if not isinstance(post_id, UUID):
-            raise InvalidValueError(f"post_id must be a UUID, not {type(post_id).__name__}")
+        post_id = require_instance(UUID, post_id, "post_id must be a UUID")
         self._mark_drafted(actor_id=actor.id, post_id=post_id)
 
     @event(Drafted)

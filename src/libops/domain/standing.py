@@ -224,8 +224,7 @@ def ranking_platform(value: object) -> str:
     """``overall`` or a platform's name."""
     if isinstance(value, Platform):
         return value.value
-    if not isinstance(value, str):
-        raise InvalidValueError(f"a ranking's platform is text, not {type(value).__name__}")
+    value = require_instance(str, value, "a ranking's platform is text")
     text = value.strip().lower()
     if text != OVERALL and text not in {p.value for p in Platform}:
         choices = ", ".join([OVERALL, *(p.value for p in Platform)])

@@ -44,7 +44,7 @@ from libops.domain.errors import (
     UnknownIdError,
 )
 from libops.domain.permissions import authorize
-from libops.domain.validation import calendar_day
+from libops.domain.validation import calendar_day, require_instance
 from libops.domain.values import (
     Actor,
     Platform,
@@ -83,8 +83,7 @@ LEARNED_MAX: Final = 2_000
 
 def normalise_login(login: object) -> str:
     """A login as libops keeps it: trimmed, lower case; letters, digits and ``. _ @ -``."""
-    if not isinstance(login, str):
-        raise InvalidValueError(f"a login is text, not {type(login).__name__}")
+    login = require_instance(str, login, "a login is text")
     text = login.strip().lower()
     if not text or len(text) > LOGIN_MAX or not _LOGIN.match(text):
         raise InvalidValueError(
@@ -654,8 +653,7 @@ class User(Aggregate):
 
 
 def _scope_fields(scope: Scope) -> dict[str, Any]:
-    if not isinstance(scope, Scope):
-        raise InvalidValueError(f"a scope is a Scope, not {type(scope).__name__}")
+    scope = require_instance(Scope, scope, "a scope is a Scope")
     return {
         "platforms": None
         if scope.platforms is None

@@ -4,14 +4,14 @@ that the values and aggregates built on them still refuse the same inputs the sa
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from uuid import UUID, uuid4
 
 import pytest
 
 from libops.domain import validation, values
 from libops.domain.errors import InvalidValueError, NotAnActorError, PeriodError
-from libops.domain.validation import calendar_day, require_instance
+from libops.domain.validation import aware_moment, calendar_day, require_instance
 from libops.domain.values import Period
 
 
@@ -45,6 +45,20 @@ class TestCalendarDay:
     def test_raises_the_error_class_given(self) -> None:
         with pytest.raises(PeriodError):
             calendar_day(datetime(2026, 3, 1, tzinfo=UTC), "start must be a date", PeriodError)
+
+
+class TestAwareMoment:
+    def test_keeps_an_aware_moment_in_its_own_zone(self) -> None:
+        moment = datetime(2026, 3, 1, 9, tzinfo=timezone(timedelta(hours=8)))
+        assert aware_moment("at", moment) is moment
+
+    def test_refuses_a_naive_datetime(self) -> None:
+        with pytest.raises(InvalidValueError, match=r"^at must be timezone-aware$"):
+            aware_moment("at", datetime(2026, 3, 1, 9))
+
+    def test_refuses_what_is_not_a_datetime(self) -> None:
+        with pytest.raises(InvalidValueError, match=r"^at must be a datetime, not date$"):
+            aware_moment("at", date(2026, 3, 1))
 
 
 class TestValuesBuiltOnThem:

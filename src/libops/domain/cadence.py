@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from libops.domain.errors import CadenceError, InvalidValueError, PeriodError
-from libops.domain.validation import calendar_day, require_instance
+from libops.domain.validation import aware_moment, calendar_day
 from libops.domain.values import Platform, require_line, to_enum, to_platform, tuple_of
 
 DEFAULT_TIMEZONE: Final = "Asia/Shanghai"
@@ -204,10 +204,7 @@ def _timezone_name(value: str) -> str:
 
 
 def _aware(at: object) -> datetime:
-    at = require_instance(datetime, at, "a scheduled time must be a datetime")
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise InvalidValueError("a scheduled time must be timezone-aware")
-    return at
+    return aware_moment("a scheduled time", at)
 
 
 @attrs.frozen

@@ -24,7 +24,7 @@ from eventsourcing.domain import Aggregate, event
 from libops.domain import events
 from libops.domain.errors import InvalidValueError
 from libops.domain.permissions import authorize
-from libops.domain.validation import require_instance
+from libops.domain.validation import aware_moment, require_instance
 from libops.domain.values import Actor, require_text
 
 ERASED_TEXT: Final = "[erased]"
@@ -139,9 +139,7 @@ ERASED: Final = ErasedPersonalInfo()
 
 def aware_utc(what: str, value: object) -> datetime:
     """``value`` in UTC if it is a timezone-aware datetime, else raise."""
-    value = require_instance(datetime, value, f"{what} must be a datetime")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidValueError(f"{what} must be timezone-aware")
+    value = aware_moment(what, value)
     try:
         return value.astimezone(UTC)
     except OverflowError:

@@ -34,6 +34,7 @@ from libops.domain.limits import (
 
 __all__ = [
     "at_most",
+    "aware_moment",
     "calendar_day",
     "check_length",
     "count_validator",
@@ -233,9 +234,9 @@ def tuple_of(kind: type[T], what: str, values: Iterable[object]) -> tuple[T, ...
     return tuple(checked)
 
 
-def _aware(field_name: str, value: object) -> datetime:
-    if not isinstance(value, datetime):
-        raise InvalidValueError(f"{field_name} must be a datetime, not {type(value).__name__}")
+def aware_moment(field_name: str, value: object) -> datetime:
+    """``value`` if it is a timezone-aware datetime (in its own zone), else InvalidValueError."""
+    value = require_instance(datetime, value, f"{field_name} must be a datetime")
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidValueError(f"{field_name} must be timezone-aware")
     return value
@@ -245,7 +246,7 @@ def utc_moment(field_name: str, value: object) -> datetime:
     """``value`` converted to UTC if it is a timezone-aware datetime, else InvalidValueError."""
     # Stored times are UTC: a moment in a repeated local hour (fold=1) would otherwise not
     # equal itself once reloaded with a fixed offset.
-    aware = _aware(field_name, value)
+    aware = aware_moment(field_name, value)
     try:
         moment = aware.astimezone(UTC)
     except OverflowError:

@@ -256,12 +256,15 @@ def _errors() -> str:
 
 
 def _error_classes(module: ModuleType) -> list[tuple[str, type[Exception]]]:
+    # A package lists its errors, in order, in ``__all__``; they live in its modules.
+    names = getattr(module, "__all__", None) or list(vars(module))
     return [
         (name, value)
-        for name, value in vars(module).items()
-        if inspect.isclass(value)
+        for name in names
+        if inspect.isclass(value := getattr(module, name))
         and issubclass(value, Exception)
-        and value.__module__ == module.__name__
+        and value.__module__.split(".")[: module.__name__.count(".") + 1]
+        == module.__name__.split(".")
     ]
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Final
 from uuid import UUID
 
@@ -37,6 +37,7 @@ from libops.domain.errors import (
     InvalidValueError,
 )
 from libops.domain.permissions import authorize
+from libops.domain.validation import calendar_day, require_instance
 from libops.domain.values import (
     LINE_MAX,
     Actor,
@@ -145,9 +146,7 @@ def _platforms(values: Iterable[Platform | str]) -> tuple[Platform, ...]:
 
 def due_day(field: str, value: object) -> date:
     """``value`` if it is a calendar day (a date, not a datetime) libops accepts."""
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidValueError(f"{field} is a date, not {type(value).__name__}")
-    return require_day(field, value)
+    return require_day(field, calendar_day(value, f"{field} is a date"))
 
 
 def _assignee(value: object) -> str:
@@ -349,8 +348,7 @@ class ContentBrief(Aggregate):
         """Link the post the brief became (the application checks that it exists)."""
         authorize(actor, "brief.mark_drafted")
         self._require("mark drafted", *OPEN_STATUSES)
-        if not isinstance(post_id, UUID):
-            raise InvalidValueError(f"post_id must be a UUID, not {type(post_id).__name__}")
+        post_id = require_instance(UUID, post_id, "post_id must be a UUID")
         self._mark_drafted(actor_id=actor.id, post_id=post_id)
 
     @event(Drafted)

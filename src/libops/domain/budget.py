@@ -38,6 +38,7 @@ from libops.domain.errors import (
     UnknownCommitmentError,
 )
 from libops.domain.permissions import authorize
+from libops.domain.validation import require_instance
 from libops.domain.values import (
     Actor,
     Money,
@@ -102,8 +103,7 @@ def _reason(value: str) -> str:
 
 
 def _is_actor(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Actor):
-        raise NotAnActorError(f"{attribute.name} must be an Actor, not {type(value).__name__}")
+    require_instance(Actor, value, f"{attribute.name} must be an Actor", NotAnActorError)
 
 
 def _plus(a: Decimal, b: Decimal) -> Decimal:
@@ -343,8 +343,7 @@ class Budget(Aggregate):
         """Open a budget for a fiscal period, kept in one ISO 4217 currency."""
         authorize(actor, "budget.open")
         name = require_line("name", name, max_length=_NAME_LENGTH)
-        if not isinstance(period, Period):
-            raise InvalidValueError(f"period must be a Period, not {type(period).__name__}")
+        period = require_instance(Period, period, "period must be a Period")
         return cls(actor_id=actor.id, name=name, period=period, currency=currency_code(currency))
 
     @event(Opened)
@@ -492,8 +491,7 @@ class Budget(Aggregate):
     def _check_override(override: object) -> Override | None:
         if override is None:
             return None
-        if not isinstance(override, Override):
-            raise InvalidValueError(f"override must be an Override, not {type(override).__name__}")
+        override = require_instance(Override, override, "override must be an Override")
         authorize(override.approver, "budget.authorize_override")
         return override
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from libops.domain.errors import CadenceError, InvalidValueError, PeriodError
+from libops.domain.validation import aware_moment, calendar_day
 from libops.domain.values import Platform, require_line, to_enum, to_platform, tuple_of
 
 DEFAULT_TIMEZONE: Final = "Asia/Shanghai"
@@ -57,8 +58,7 @@ def _positive(instance: object, attribute: attrs.Attribute[Any], value: object) 
 
 
 def _day(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise PeriodError(f"{attribute.name} must be a date, not {type(value).__name__}")
+    calendar_day(value, f"{attribute.name} must be a date", PeriodError)
 
 
 def _surge_name(value: str) -> str:
@@ -204,11 +204,7 @@ def _timezone_name(value: str) -> str:
 
 
 def _aware(at: object) -> datetime:
-    if not isinstance(at, datetime):
-        raise InvalidValueError(f"a scheduled time must be a datetime, not {type(at).__name__}")
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise InvalidValueError("a scheduled time must be timezone-aware")
-    return at
+    return aware_moment("a scheduled time", at)
 
 
 @attrs.frozen

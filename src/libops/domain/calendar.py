@@ -17,7 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from libops.domain import events
-from libops.domain.errors import InvalidValueError
+from libops.domain.validation import require_instance
 from libops.domain.values import Actor, Platform, to_platform, utc_moment
 
 CALENDAR_NAMESPACE = uuid5(NAMESPACE_URL, "https://libops.invalid/platform-calendar")
@@ -30,9 +30,7 @@ _aware_utc = utc_moment
 
 
 def _post_id(value: object) -> UUID:
-    if not isinstance(value, UUID):
-        raise InvalidValueError(f"a post id must be a UUID, not {type(value).__name__}")
-    return value
+    return require_instance(UUID, value, "a post id must be a UUID")
 
 
 class PlatformCalendar(Aggregate):

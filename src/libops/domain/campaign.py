@@ -18,6 +18,7 @@ from libops.domain.errors import (
     LaunchRequirementsError,
 )
 from libops.domain.permissions import authorize
+from libops.domain.validation import require_instance
 from libops.domain.values import (
     HASHTAGS_MAX,
     Actor,
@@ -175,8 +176,7 @@ class Campaign(Aggregate):
     ) -> Campaign:
         """Plan a new campaign; it starts in the planned state."""
         authorize(actor, "campaign.plan")
-        if not isinstance(period, Period):
-            raise InvalidValueError(f"period must be a Period, not {type(period).__name__}")
+        period = require_instance(Period, period, "period must be a Period")
         storable_text("description", description)
         return cls(
             actor_id=actor.id,
@@ -295,8 +295,7 @@ class Campaign(Aggregate):
         """Engage an influencer with agreed deliverables and fee."""
         authorize(actor, "campaign.add_kol_partner")
         self._require_open("add a KOL partner to")
-        if not isinstance(partner, KolPartner):
-            raise InvalidValueError(f"partner must be a KolPartner, not {type(partner).__name__}")
+        partner = require_instance(KolPartner, partner, "partner must be a KolPartner")
         if any(
             p.handle == partner.handle and p.platform == partner.platform for p in self.kol_partners
         ):
@@ -318,8 +317,7 @@ class Campaign(Aggregate):
         """
         authorize(actor, "campaign.link_budget_line")
         self._require_open("link a budget line to")
-        if not isinstance(budget_id, UUID):
-            raise InvalidValueError(f"budget_id must be a UUID, not {type(budget_id).__name__}")
+        budget_id = require_instance(UUID, budget_id, "budget_id must be a UUID")
         line = BudgetLine(budget_id, to_budget_category(category))
         if line in self.budget_lines:
             return

@@ -23,6 +23,7 @@ from eventsourcing.domain import Aggregate, event
 
 from libops.domain import events
 from libops.domain.errors import InvalidValueError, PublishClaimedError
+from libops.domain.validation import require_instance
 from libops.domain.values import Actor, Platform, require_text, to_platform, utc_moment
 
 CLAIM_NAMESPACE = uuid5(NAMESPACE_URL, "https://libops.invalid/publish-claim")
@@ -93,8 +94,7 @@ class PublishClaim(Aggregate):
         lease: timedelta,
     ) -> PublishClaim:
         """The first claim on ``post_id``'s slot on ``platform``, held until ``now + lease``."""
-        if not isinstance(post_id, UUID):
-            raise InvalidValueError(f"a post id must be a UUID, not {type(post_id).__name__}")
+        post_id = require_instance(UUID, post_id, "a post id must be a UUID")
         return cls(
             actor_id=actor.id,
             post_id=post_id,

@@ -1,4 +1,5 @@
-"""ISO 4217 currency codes and their minor units (the number of decimal places).
+"""ISO 4217 currency codes and their minor units (the number of decimal places), and the
+checks an amount of money and its currency go through.
 
 Only currencies with a defined minor unit are listed: precious metals, testing codes and
 the like (XAU, XTS, XXX...) are not money a library spends.
@@ -6,8 +7,11 @@ the like (XAU, XTS, XXX...) are not money a library spends.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Final
+
+from libops.domain.errors import CurrencyError, MoneyError
 
 _ZERO = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
 _THREE = "BHD IQD JOD KWD LYD OMR TND"
@@ -35,3 +39,35 @@ MINOR_UNITS: Final = MappingProxyType(_table())
 """Decimal places of each ISO 4217 currency, keyed by its three-letter code."""
 
 DEFAULT_CURRENCY: Final = "CNY"
+
+
+def currency_code(value: object) -> str:
+    """Return ``value`` as a known ISO 4217 code, or raise :class:`CurrencyError`."""
+    if not isinstance(value, str) or value not in MINOR_UNITS:
+        raise CurrencyError(f"{value!r} is not an ISO 4217 currency code with a minor unit")
+    return value
+
+
+def exact_decimal(value: Decimal | int | str) -> Decimal:
+    """``value`` as an exact, finite, non-negative Decimal, else :class:`MoneyError`."""
+    # A float (or a bool) is not exact money; callers that pass one anyway are refused here.
+    if isinstance(value, bool | float):
+        raise MoneyError(
+            f"money must be given as a Decimal, int or string, never a float ({value!r})"
+        )
+    if isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            raise MoneyError(f"{value!r} is not a number") from None
+    elif isinstance(value, Decimal):
+        amount = value
+    else:
+        raise MoneyError(f"money cannot be made from a {type(value).__name__}")
+    if not amount.is_finite():
+        raise MoneyError(f"money must be finite, not {amount}")
+    if amount < 0:
+        raise MoneyError(f"money must not be negative ({amount})")
+    return amount

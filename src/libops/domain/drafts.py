@@ -24,6 +24,7 @@ from uuid import UUID
 import attrs
 
 from libops.domain.errors import InvalidValueError
+from libops.domain.validation import require_instance
 
 SEALED_TEXT: Final = "[sealed]"
 """What a stored event holds where a text was sealed (its clear form is in ``sealed``)."""
@@ -56,9 +57,7 @@ def draft_associated_data(post_id: UUID, revision: int, field: str) -> bytes:
 
 
 def _post_id(value: object) -> UUID:
-    if not isinstance(value, UUID):
-        raise InvalidValueError(f"a post id is a UUID, not {type(value).__name__}")
-    return value
+    return require_instance(UUID, value, "a post id is a UUID")
 
 
 def _revision(value: object) -> int:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Final
 from uuid import UUID
 
@@ -35,6 +35,7 @@ from eventsourcing.domain import Aggregate, event
 from libops.domain import events
 from libops.domain.errors import InvalidValueError, LicenceTermsError, MediaWithdrawnError
 from libops.domain.permissions import authorize
+from libops.domain.validation import calendar_day, require_instance
 from libops.domain.values import (
     LINE_MAX,
     Actor,
@@ -124,9 +125,7 @@ def _expiry(value: object) -> date | None:
             value = date.fromisoformat(value)
         except ValueError as error:
             raise InvalidValueError(f"a licence's expiry is a day, not {value!r}") from error
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidValueError(f"a licence's expiry is a date, not {type(value).__name__}")
-    return require_day("a licence's expiry", value)
+    return require_day("a licence's expiry", calendar_day(value, "a licence's expiry is a date"))
 
 
 def _platforms(values: Iterable[Platform | str]) -> tuple[Platform, ...]:
@@ -193,9 +192,7 @@ class Licence:
 
 
 def _licence(value: object) -> Licence:
-    if not isinstance(value, Licence):
-        raise InvalidValueError(f"a media licence is a Licence, not {type(value).__name__}")
-    return value
+    return require_instance(Licence, value, "a media licence is a Licence")
 
 
 class MediaAsset(Aggregate):

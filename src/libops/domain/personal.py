@@ -24,6 +24,7 @@ from eventsourcing.domain import Aggregate, event
 from libops.domain import events
 from libops.domain.errors import InvalidValueError
 from libops.domain.permissions import authorize
+from libops.domain.validation import aware_moment, require_instance
 from libops.domain.values import Actor, require_text
 
 ERASED_TEXT: Final = "[erased]"
@@ -55,8 +56,7 @@ def require_subject_id(value: object) -> str:
     addresses out; :meth:`~libops.application.privacy.PersonalDataService.subject_id_for`
     gives one that carries nothing personal at all.
     """
-    if not isinstance(value, str):
-        raise InvalidValueError(f"a subject id must be text, not {type(value).__name__}")
+    value = require_instance(str, value, "a subject id must be text")
     if _SUBJECT_ID.fullmatch(value) is None:
         raise InvalidValueError(
             "a subject id is 1 to 128 ASCII letters, digits and . _ : - "
@@ -139,10 +139,7 @@ ERASED: Final = ErasedPersonalInfo()
 
 def aware_utc(what: str, value: object) -> datetime:
     """``value`` in UTC if it is a timezone-aware datetime, else raise."""
-    if not isinstance(value, datetime):
-        raise InvalidValueError(f"{what} must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidValueError(f"{what} must be timezone-aware")
+    value = aware_moment(what, value)
     try:
         return value.astimezone(UTC)
     except OverflowError:
@@ -195,8 +192,7 @@ def _ciphertext_validator(instance: object, attribute: attrs.Attribute[Any], val
 
 
 def _consent_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Consent):
-        raise InvalidValueError(f"consent must be a Consent, not {type(value).__name__}")
+    require_instance(Consent, value, "consent must be a Consent")
 
 
 SEALED_FORMAT_V1: Final = 1
@@ -302,8 +298,7 @@ def associated_data(
     associated data of :data:`SEALED_FORMAT`, which binds those too; without them, that of
     :data:`SEALED_FORMAT_V1`, as libops sealed before.
     """
-    if not isinstance(aggregate_id, UUID):
-        raise InvalidValueError(f"aggregate_id must be a UUID, not {type(aggregate_id).__name__}")
+    aggregate_id = require_instance(UUID, aggregate_id, "aggregate_id must be a UUID")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise InvalidValueError(f"version must be a whole number from 1, not {version!r}")
     if not isinstance(topic, str) or not topic.strip():

@@ -44,6 +44,7 @@ from libops.domain.errors import (
     UnknownMitigationActionError,
 )
 from libops.domain.permissions import authorize
+from libops.domain.validation import calendar_day
 from libops.domain.values import (
     Actor,
     optional_uuid,
@@ -184,9 +185,7 @@ def to_person_id(field_name: str, value: object) -> str:
 
 
 def _day(field_name: str, value: object) -> date:
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidValueError(f"{field_name} must be a date, not {type(value).__name__}")
-    return require_day(field_name, value)
+    return require_day(field_name, calendar_day(value, f"{field_name} must be a date"))
 
 
 _moment = utc_moment

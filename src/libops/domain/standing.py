@@ -43,6 +43,7 @@ from libops.domain.errors import (
     UnknownHonourError,
 )
 from libops.domain.permissions import authorize
+from libops.domain.validation import require_instance
 from libops.domain.values import (
     COUNT_MAX,
     ITEMS_MAX,
@@ -223,8 +224,7 @@ def ranking_platform(value: object) -> str:
     """``overall`` or a platform's name."""
     if isinstance(value, Platform):
         return value.value
-    if not isinstance(value, str):
-        raise InvalidValueError(f"a ranking's platform is text, not {type(value).__name__}")
+    value = require_instance(str, value, "a ranking's platform is text")
     text = value.strip().lower()
     if text != OVERALL and text not in {p.value for p in Platform}:
         choices = ", ".join([OVERALL, *(p.value for p in Platform)])
@@ -253,15 +253,12 @@ def _rows(values: Iterable[object]) -> tuple[RankingRow, ...]:
 
 
 def _period(value: object) -> Period:
-    if not isinstance(value, Period):
-        raise InvalidValueError(f"a period is a Period, not {type(value).__name__}")
-    return value
+    return require_instance(Period, value, "a period is a Period")
 
 
 def _day(field: str, value: object) -> date:
-    if not isinstance(value, date):
-        raise InvalidValueError(f"{field} is a date, not {type(value).__name__}")
-    return require_day(field, value)
+    # A datetime is taken here (its day is checked): a date is what is asked for.
+    return require_day(field, require_instance(date, value, f"{field} is a date"))
 
 
 class Standing(Aggregate):

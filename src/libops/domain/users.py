@@ -44,6 +44,7 @@ from libops.domain.errors import (
     UnknownIdError,
 )
 from libops.domain.permissions import authorize
+from libops.domain.validation import calendar_day, require_instance
 from libops.domain.values import (
     Actor,
     Platform,
@@ -82,8 +83,7 @@ LEARNED_MAX: Final = 2_000
 
 def normalise_login(login: object) -> str:
     """A login as libops keeps it: trimmed, lower case; letters, digits and ``. _ @ -``."""
-    if not isinstance(login, str):
-        raise InvalidValueError(f"a login is text, not {type(login).__name__}")
+    login = require_instance(str, login, "a login is text")
     text = login.strip().lower()
     if not text or len(text) > LOGIN_MAX or not _LOGIN.match(text):
         raise InvalidValueError(
@@ -653,8 +653,7 @@ class User(Aggregate):
 
 
 def _scope_fields(scope: Scope) -> dict[str, Any]:
-    if not isinstance(scope, Scope):
-        raise InvalidValueError(f"a scope is a Scope, not {type(scope).__name__}")
+    scope = require_instance(Scope, scope, "a scope is a Scope")
     return {
         "platforms": None
         if scope.platforms is None
@@ -677,9 +676,7 @@ def _duties(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _past_day(what: str, value: object, today: date) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise InvalidValueError(f"{what} is a date, not {type(value).__name__}")
-    require_day(what, value)
+    value = require_day(what, calendar_day(value, f"{what} is a date"))
     if value > today:
         raise TeamDayError(
             f"{what} ({value.isoformat()}) is in the future (today is {today.isoformat()})"

@@ -1,24 +1,26 @@
-"""Value objects of the libops domain: immutable, validated on construction, no I/O."""
+"""Value objects of the libops domain: immutable, validated on construction, no I/O.
+
+The limits on a command (:mod:`libops.domain.limits`) and the checks values go through
+(:mod:`libops.domain.validation`) live in their own modules; their names are importable from
+here too, as they always were.
+"""
 
 from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar, Token
-from datetime import UTC, date, datetime
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, Protocol, TypeVar
+from typing import Any, Final
 from uuid import UUID
 
 import attrs
 
-from libops.domain.currencies import DEFAULT_CURRENCY, MINOR_UNITS
+from libops.domain.currencies import DEFAULT_CURRENCY, MINOR_UNITS, exact_decimal
+from libops.domain.currencies import currency_code as currency_code
 from libops.domain.errors import (
-    ControlCharacterError,
     CurrencyError,
-    DateRangeError,
     InvalidValueError,
     LimitExceededError,
     MoneyError,
@@ -26,75 +28,37 @@ from libops.domain.errors import (
     PeriodError,
 )
 
-# --- limits ----------------------------------------------------------------------------
-# What one command may carry, field by field (docs/limits.md is the table of them, checked
-# against these by the tests). They bound what each aggregate holds in memory and in the
-# aggregate cache; they apply to commands, never to stored events read back.
-
-NAME_MAX: Final = 200
-"""Characters in a name, title, handle, id or reference: one line of printable text."""
-
-LINE_MAX: Final = 2_000
-"""Characters in a one-line text that can run long: a media reference, a link, an external id."""
-
-TEXT_MAX: Final = 20_000
-"""Characters in a multi-line text libops keeps but does not publish (a description, review
-comments, notes): as long as a WeChat article, and far more than any of them needs."""
-
-POST_TEXT_MAX: Final = 64_000
-"""Characters in a post's body or a platform variant's text: above the longest post any
-supported platform takes (Facebook's 63,206), which each variant must also fit."""
-
-HASHTAG_MAX: Final = 100
-"""Characters in one hashtag (one word, without its ``#``)."""
-
-HASHTAGS_MAX: Final = 30
-"""Hashtags on one campaign: Instagram's limit per post, the most any platform allows."""
-
-ITEMS_MAX: Final = 100
-"""Items in any other list a command carries (objectives, media, deliverables, ...)."""
-
-COUNT_MAX: Final = 10**12
-"""The largest count (reads, audience size, objective target): a thousand billion."""
-
-EARLIEST_DAY: Final = date(1900, 1, 1)
-"""The earliest day a command may name (a period, a schedule, an observation)."""
-
-LATEST_DAY: Final = date(2999, 12, 31)
-"""The latest day a command may name; far enough from year 9999 for any date arithmetic."""
-
-_checking_limits: ContextVar[bool] = ContextVar("libops_checking_limits", default=True)
-
-
-def suspend_limits() -> Token[bool]:
-    """Stop checking limits until :func:`resume_limits` is given the token this returns (the
-    cheap form of :func:`limits_unchecked`, for decoding stored values one by one)."""
-    return _checking_limits.set(False)
-
-
-def resume_limits(token: Token[bool]) -> None:
-    """Check limits again as before the :func:`suspend_limits` that gave ``token``."""
-    _checking_limits.reset(token)
-
-
-@contextmanager
-def limits_unchecked() -> Iterator[None]:
-    """Within it, values are rebuilt as they were stored: the limits above are not checked.
-
-    Stored events are read back inside it, so that an event recorded before a limit was
-    introduced (or tightened) still loads; commands are always checked.
-    """
-    token = _checking_limits.set(False)
-    try:
-        yield
-    finally:
-        _checking_limits.reset(token)
-
-
-def checking_limits() -> bool:
-    """Whether limits are checked here (everywhere but while stored values are read back)."""
-    return _checking_limits.get()
-
+# The limits and the checks have modules of their own: every name they export is importable
+# from here too, as it always was.
+from libops.domain.limits import *  # noqa: F403
+from libops.domain.limits import (
+    COUNT_MAX,
+    HASHTAG_MAX,
+    ITEMS_MAX,
+    LINE_MAX,
+    NAME_MAX,
+    POST_TEXT_MAX,
+    checking_limits,
+)
+from libops.domain.platform_directory import PlatformDirectory as PlatformDirectory
+from libops.domain.platform_directory import PlatformType, platform_directory
+from libops.domain.platform_directory import use_platform_directory as use_platform_directory
+from libops.domain.validation import *  # noqa: F403
+from libops.domain.validation import (
+    at_most,
+    calendar_day,
+    check_length,
+    count_validator,
+    optional_line,
+    require_day,
+    require_line,
+    require_text,
+    storable_text,
+    text_list,
+    text_validator,
+    to_enum,
+    utc_moment,
+)
 
 # --- enumerations ----------------------------------------------------------------------
 
@@ -113,53 +77,7 @@ class Role(enum.Enum):
     escalates overdue questions, and nothing else (issue 11, item 8)."""
 
 
-class PlatformDirectory(Protocol):
-    """What :class:`Platform` asks of the platform registry
-    (:class:`libops.domain.platforms.PlatformRegistry`, which installs itself here)."""
-
-    def ids(self) -> tuple[str, ...]: ...
-
-    def __contains__(self, platform_id: object) -> bool: ...
-
-    def publishes(self, platform_id: str) -> bool: ...
-
-    def check_own_metrics(
-        self, platform_id: str, values: Mapping[str, object]
-    ) -> dict[str, int | Decimal]: ...
-
-
-_DIRECTORY: list[PlatformDirectory] = []
-
-
-def use_platform_directory(directory: PlatformDirectory) -> None:
-    """Make ``directory`` the registry :class:`Platform` consults (done once, by
-    :mod:`libops.domain.platforms`, which the :mod:`libops.domain` package imports)."""
-    _DIRECTORY[:] = [directory]
-
-
-def _directory() -> PlatformDirectory:
-    if not _DIRECTORY:  # pragma: no cover - libops.domain imports the registry first
-        raise RuntimeError("libops.domain.platforms is not loaded")
-    return _DIRECTORY[0]
-
-
-class _PlatformType(enum.EnumMeta):
-    """Iterates (and counts, and tests membership of) every *registered* platform, in the
-    order of registration: the shipped ones first (see :mod:`libops.domain.platforms`)."""
-
-    def __iter__(cls: type[Platform]) -> Iterator[Platform]:  # type: ignore[misc, override]
-        return iter([cls(platform_id) for platform_id in _directory().ids()])
-
-    def __len__(cls) -> int:
-        return len(_directory().ids())
-
-    def __contains__(cls, value: object) -> bool:
-        if isinstance(value, enum.Enum):
-            return isinstance(value, cls) and value.value in _directory()
-        return value in _directory()
-
-
-class Platform(enum.Enum, metaclass=_PlatformType):
+class Platform(enum.Enum, metaclass=PlatformType):
     """A platform or channel the library works on, by its registered id.
 
     The platforms libops ships are members (``Platform.WEIBO``); a platform registered at run
@@ -190,7 +108,7 @@ class Platform(enum.Enum, metaclass=_PlatformType):
     @classmethod
     def _missing_(cls, value: object) -> Platform | None:
         # A registered platform that is not a shipped member: one interned value per id.
-        if not isinstance(value, str) or value not in _directory():
+        if not isinstance(value, str) or value not in platform_directory():
             return None
         member = _REGISTERED_MEMBERS.get(value)
         if member is None:
@@ -203,7 +121,7 @@ class Platform(enum.Enum, metaclass=_PlatformType):
     @property
     def publishes(self) -> bool:
         """Whether posts are published here (False on the library's own channels)."""
-        return _directory().publishes(self.value)
+        return platform_directory().publishes(self.value)
 
 
 _REGISTERED_MEMBERS: Final[dict[str, Platform]] = {}
@@ -240,167 +158,6 @@ class Metric(enum.Enum):
     PARTICIPANTS = "participants"
 
 
-# --- helpers ---------------------------------------------------------------------------
-
-T = TypeVar("T")
-
-
-# Any C0 or C1 control character, DEL, or a surrogate (which a Python string holds only
-# when it is lone: a valid pair is one character): none is text a person meant to write.
-_NOT_IN_A_LINE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-# The same, less the line breaks and tabs that multi-line text naturally holds.
-_NOT_IN_TEXT: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-def _check_characters(field_name: str, value: str, *, one_line: bool) -> None:
-    if not checking_limits():
-        return
-    bad = (_NOT_IN_A_LINE if one_line else _NOT_IN_TEXT).search(value)
-    if bad is None:
-        return
-    char = bad.group()
-    if "\ud800" <= char <= "\udfff":
-        raise ControlCharacterError(
-            field_name,
-            f"{field_name} holds characters that are not valid Unicode "
-            f"(a lone surrogate, U+{ord(char):04X}, at position {bad.start()})",
-        )
-    allowed = "one line of printable text" if one_line else "printable text, tabs and line breaks"
-    raise ControlCharacterError(
-        field_name,
-        f"{field_name} holds the control character U+{ord(char):04X} at position "
-        f"{bad.start()}; it must be {allowed}",
-    )
-
-
-def _check_length(field_name: str, text: str, max_length: int) -> None:
-    if checking_limits() and len(text) > max_length:
-        raise LimitExceededError(
-            field_name, max_length, f"{field_name} is {len(text)} characters; at most {max_length}"
-        )
-
-
-def storable_text(field_name: str, value: object, *, max_length: int = TEXT_MAX) -> str:
-    """``value`` if it is text libops keeps: multi-line, at most ``max_length`` characters, no
-    control characters but tabs and line breaks, no lone surrogates (it may be empty)."""
-    if not isinstance(value, str):
-        raise InvalidValueError(f"{field_name} must be text, not {type(value).__name__}")
-    _check_characters(field_name, value, one_line=False)
-    _check_length(field_name, value.strip(), max_length)
-    return value
-
-
-def require_text(field_name: str, value: object, *, max_length: int | None = None) -> str:
-    """``value`` stripped, if it is non-empty multi-line text of at most ``max_length``
-    characters (:data:`TEXT_MAX` by default): a body, description, comment, note, reason."""
-    stripped = storable_text(field_name, value, max_length=max_length or TEXT_MAX).strip()
-    if not stripped:
-        raise InvalidValueError(f"{field_name} must not be empty")
-    return stripped
-
-
-def optional_line(field_name: str, value: object, *, max_length: int = NAME_MAX) -> str:
-    """``value`` stripped, if it is one line of printable text of at most ``max_length``
-    characters (it may be empty): an actor's display name, say."""
-    if not isinstance(value, str):
-        raise InvalidValueError(f"{field_name} must be text, not {type(value).__name__}")
-    stripped = value.strip()  # a line break or tab at either end is dropped, not refused
-    _check_characters(field_name, stripped, one_line=True)
-    _check_length(field_name, stripped, max_length)
-    return stripped
-
-
-def require_line(field_name: str, value: object, *, max_length: int = NAME_MAX) -> str:
-    """``value`` stripped, if it is one non-empty line of printable text of at most
-    ``max_length`` characters: a name, title, handle, id or reference."""
-    stripped = optional_line(field_name, value, max_length=max_length)
-    if not stripped:
-        raise InvalidValueError(f"{field_name} must not be empty")
-    return stripped
-
-
-def at_most(field_name: str, values: Iterable[T], limit: int = ITEMS_MAX) -> tuple[T, ...]:
-    """``values`` as a tuple, if there are at most ``limit`` of them."""
-    items: list[T] = []
-    for value in values:
-        items.append(value)
-        if len(items) > limit and checking_limits():
-            raise LimitExceededError(
-                field_name, limit, f"{field_name} holds more than {limit} items; at most {limit}"
-            )
-    return tuple(items)
-
-
-def require_count(field_name: str, value: object) -> int:
-    """``value`` if it is a whole number from 0 to :data:`COUNT_MAX`."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidValueError(f"{field_name} must be a whole number, not {type(value).__name__}")
-    if value < 0:
-        raise InvalidValueError(f"{field_name} must not be negative")
-    if value > COUNT_MAX and checking_limits():
-        raise LimitExceededError(field_name, COUNT_MAX, f"{field_name} is above {COUNT_MAX:,}")
-    return value
-
-
-D = TypeVar("D", bound=date)
-
-
-def require_day(field_name: str, value: D) -> D:
-    """``value`` (a date, or the day of a datetime) if it lies in the years libops accepts."""
-    day = value.date() if isinstance(value, datetime) else value
-    if checking_limits() and not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise DateRangeError(
-            f"{field_name} ({value.isoformat()}) is outside the days libops accepts, "
-            f"{EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}"
-        )
-    return value
-
-
-def _text_validator(max_length: int | None = None, *, one_line: bool = False) -> Any:
-    def validate(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if one_line:
-            require_line(attribute.name, value, max_length=max_length or NAME_MAX)
-        else:
-            require_text(attribute.name, value, max_length=max_length)
-
-    return validate
-
-
-E = TypeVar("E", bound=enum.Enum)
-
-
-def to_enum(enum_type: type[E], value: object) -> E:
-    """Return ``value`` as a member of ``enum_type`` (given the member or its value)."""
-    if isinstance(value, enum_type):
-        return value
-    try:
-        return enum_type(value)
-    except ValueError:
-        choices = ", ".join(str(m.value) for m in enum_type)
-        raise InvalidValueError(
-            f"{value!r} is not a {enum_type.__name__}; expected one of: {choices}"
-        ) from None
-
-
-def enum_converter(enum_type: type[E]) -> Callable[[object], E]:
-    """A converter that turns a member or its value into a member of ``enum_type``."""
-
-    def convert(value: object) -> E:
-        return to_enum(enum_type, value)
-
-    return convert
-
-
-def tuple_of(kind: type[T], what: str, values: Iterable[object]) -> tuple[T, ...]:
-    """``values`` as a tuple, each of them a ``kind`` (``what`` names them in the error)."""
-    checked: list[T] = []
-    for value in at_most(what, values):
-        if not isinstance(value, kind):
-            raise InvalidValueError(f"{what} must be {kind.__name__} values, not {value!r}")
-        checked.append(value)
-    return tuple(checked)
-
-
 def to_platform(value: Platform | str) -> Platform:
     """Convert a platform name or member to a :class:`Platform`."""
     return to_enum(Platform, value)
@@ -416,44 +173,7 @@ def to_metric(value: Metric | str) -> Metric:
     return to_enum(Metric, value)
 
 
-def _aware(field_name: str, value: object) -> datetime:
-    if not isinstance(value, datetime):
-        raise InvalidValueError(f"{field_name} must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidValueError(f"{field_name} must be timezone-aware")
-    return value
-
-
-def utc_moment(field_name: str, value: object) -> datetime:
-    """``value`` converted to UTC if it is a timezone-aware datetime, else InvalidValueError."""
-    # Stored times are UTC: a moment in a repeated local hour (fold=1) would otherwise not
-    # equal itself once reloaded with a fixed offset.
-    aware = _aware(field_name, value)
-    try:
-        moment = aware.astimezone(UTC)
-    except OverflowError:
-        raise DateRangeError(f"{field_name} is out of range ({value!r})") from None
-    return require_day(field_name, moment)
-
-
 _utc = utc_moment
-
-
-def require_uuid(what: str, value: object) -> UUID:
-    """``value`` as a UUID (given as a UUID or its text), else InvalidValueError."""
-    if isinstance(value, UUID):
-        return value
-    if isinstance(value, str):
-        try:
-            return UUID(value)
-        except ValueError:
-            pass
-    raise InvalidValueError(f"{value!r} is not a {what}")
-
-
-def optional_uuid(what: str, value: object) -> UUID | None:
-    """``value`` as a UUID (given as a UUID or its text), None as None, else InvalidValueError."""
-    return None if value is None else require_uuid(what, value)
 
 
 def _observed_at_utc(value: datetime) -> datetime:
@@ -464,61 +184,15 @@ def _published_at_utc(value: datetime) -> datetime:
     return _utc("published_at", value)
 
 
-def _count_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None and attribute.default is None:
-        return
-    require_count(attribute.name, value)
-
-
-def _text_list(what: str, value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        raise InvalidValueError(f"{what} is a list of texts, not a single text")
-    try:
-        return at_most(what, value)
-    except TypeError:
-        raise InvalidValueError(f"{what} is a list of texts, not {value!r}") from None
-
-
 def _deliverables(value: Iterable[str]) -> tuple[str, ...]:
-    return _text_list("deliverables", value)
+    return text_list("deliverables", value)
 
 
 def _variant_media(value: Iterable[str]) -> tuple[str, ...]:
-    return _text_list("media", value)
+    return text_list("media", value)
 
 
 # --- money -----------------------------------------------------------------------------
-
-
-def currency_code(value: object) -> str:
-    """Return ``value`` as a known ISO 4217 code, or raise :class:`CurrencyError`."""
-    if not isinstance(value, str) or value not in MINOR_UNITS:
-        raise CurrencyError(f"{value!r} is not an ISO 4217 currency code with a minor unit")
-    return value
-
-
-def _exact_decimal(value: Decimal | int | str) -> Decimal:
-    # A float (or a bool) is not exact money; callers that pass one anyway are refused here.
-    if isinstance(value, bool | float):
-        raise MoneyError(
-            f"money must be given as a Decimal, int or string, never a float ({value!r})"
-        )
-    if isinstance(value, int):
-        amount = Decimal(value)
-    elif isinstance(value, str):
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
-            raise MoneyError(f"{value!r} is not a number") from None
-    elif isinstance(value, Decimal):
-        amount = value
-    else:
-        raise MoneyError(f"money cannot be made from a {type(value).__name__}")
-    if not amount.is_finite():
-        raise MoneyError(f"money must be finite, not {amount}")
-    if amount < 0:
-        raise MoneyError(f"money must not be negative ({amount})")
-    return amount
 
 
 def _currency_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -529,7 +203,7 @@ def _currency_validator(instance: object, attribute: attrs.Attribute[Any], value
 class Money:
     """An exact, non-negative amount in one currency, quantised to its minor unit."""
 
-    amount: Decimal = attrs.field(converter=_exact_decimal)
+    amount: Decimal = attrs.field(converter=exact_decimal)
     currency: str = attrs.field(default=DEFAULT_CURRENCY, validator=_currency_validator)
 
     def __attrs_post_init__(self) -> None:
@@ -664,7 +338,7 @@ class Actor:
     ``scope`` limits the roles to some platforms or campaigns (None: unrestricted).
     """
 
-    id: str = attrs.field(validator=_text_validator(NAME_MAX, one_line=True))
+    id: str = attrs.field(validator=text_validator(NAME_MAX, one_line=True))
     roles: frozenset[Role] = attrs.field(converter=_roles)
     name: str = attrs.field(default="", converter=_display_name)
     scope: Scope | None = attrs.field(default=None, kw_only=True, converter=_scope)
@@ -686,9 +360,7 @@ class Period:
 
     def __attrs_post_init__(self) -> None:
         for name in ("start", "end"):
-            value = getattr(self, name)
-            if not isinstance(value, date) or isinstance(value, datetime):
-                raise PeriodError(f"period {name} must be a date, not {type(value).__name__}")
+            value = calendar_day(getattr(self, name), f"period {name} must be a date", PeriodError)
             require_day(f"the period's {name}", value)
         if self.end < self.start:
             raise PeriodError(f"period ends ({self.end}) before it starts ({self.start})")
@@ -734,7 +406,7 @@ class KolPartner:
     # Stripped, so that " @reader" and "@reader" are one partner, not two.
     handle: str = attrs.field(converter=_kol_handle)
     platform: Platform = attrs.field(converter=to_platform)
-    audience_size: int = attrs.field(validator=_count_validator)
+    audience_size: int = attrs.field(validator=count_validator)
     deliverables: tuple[str, ...] = attrs.field(converter=_deliverables)
     fee: Money
 
@@ -751,7 +423,7 @@ _HASHTAG = re.compile(r"^[^\s#]+$")
 def hashtag(value: object) -> str:
     """Return a hashtag without its leading ``#``, or raise :class:`InvalidValueError`."""
     text = require_line("hashtag", value).lstrip("#").strip("#")
-    _check_length("hashtag", text, HASHTAG_MAX)
+    check_length("hashtag", text, HASHTAG_MAX)
     if not _HASHTAG.match(text):
         raise InvalidValueError(f"{value!r} is not a hashtag (one word, no spaces)")
     return text
@@ -765,7 +437,7 @@ class PostVariant:
     """The text and media of a post as adapted to one platform."""
 
     platform: Platform = attrs.field(converter=to_platform)
-    text: str = attrs.field(validator=_text_validator(POST_TEXT_MAX))
+    text: str = attrs.field(validator=text_validator(POST_TEXT_MAX))
     media: tuple[str, ...] = attrs.field(default=(), converter=_variant_media)
     link: str | None = None
 
@@ -865,7 +537,7 @@ def _own_metric_values(value: Any, snapshot: Any) -> OwnMetricValues:
         return NO_OWN_METRICS
     if not checking_limits():
         return value if isinstance(value, OwnMetricValues) else OwnMetricValues(dict(value))
-    checked = _directory().check_own_metrics(snapshot.platform.value, at_most_items(value))
+    checked = platform_directory().check_own_metrics(snapshot.platform.value, at_most_items(value))
     return OwnMetricValues(checked)
 
 
@@ -889,13 +561,13 @@ class MetricSnapshot:
 
     platform: Platform = attrs.field(converter=to_platform)
     observed_at: datetime = attrs.field(converter=_observed_at_utc)
-    reads: int = attrs.field(default=0, validator=_count_validator)
-    views: int = attrs.field(default=0, validator=_count_validator)
-    likes: int = attrs.field(default=0, validator=_count_validator)
-    comments: int = attrs.field(default=0, validator=_count_validator)
-    shares: int = attrs.field(default=0, validator=_count_validator)
-    favourites: int = attrs.field(default=0, validator=_count_validator)
-    followers_gained: int | None = attrs.field(default=None, validator=_count_validator)
+    reads: int = attrs.field(default=0, validator=count_validator)
+    views: int = attrs.field(default=0, validator=count_validator)
+    likes: int = attrs.field(default=0, validator=count_validator)
+    comments: int = attrs.field(default=0, validator=count_validator)
+    shares: int = attrs.field(default=0, validator=count_validator)
+    favourites: int = attrs.field(default=0, validator=count_validator)
+    followers_gained: int | None = attrs.field(default=None, validator=count_validator)
     # mypy's attrs plugin does not know attrs.Converter: ``extra`` is then taken as Any.
     extra: OwnMetricValues = attrs.field(
         default=NO_OWN_METRICS,
@@ -980,6 +652,6 @@ class PublishReceipt:
     """What a platform answered when a post variant went out."""
 
     platform: Platform = attrs.field(converter=to_platform)
-    external_id: str = attrs.field(validator=_text_validator(LINE_MAX, one_line=True))
+    external_id: str = attrs.field(validator=text_validator(LINE_MAX, one_line=True))
     url: str
     published_at: datetime = attrs.field(converter=_published_at_utc)

@@ -52,6 +52,7 @@ from libops.domain.interaction.draw_scheme import (
 )
 from libops.domain.permissions import authorize
 from libops.domain.personal import SealedPersonalData, require_subject_id
+from libops.domain.validation import require_instance
 from libops.domain.values import Actor, Platform, require_line, require_text, to_enum, tuple_of
 
 MAX_WINNERS: Final = 10_000
@@ -410,8 +411,7 @@ class Contest(Aggregate):
             if self.status is ContestStatus.CANCELLED:
                 self._require_status("state the rules of", ContestStatus.ANNOUNCED)
             raise RulesFrozenError("contest", "change the rules of", self.status.value)
-        if not isinstance(rules, ContestRules):
-            raise InvalidValueError(f"rules must be ContestRules, not {type(rules).__name__}")
+        rules = require_instance(ContestRules, rules, "rules must be ContestRules")
         if rules == self.rules:
             return
         self._state_rules(actor_id=actor.id, rules=rules)

@@ -20,6 +20,7 @@ from libops.domain.errors import AlreadyModeratedError, InvalidValueError
 from libops.domain.interaction.common import reason_text, whole_number
 from libops.domain.permissions import authorize
 from libops.domain.personal import require_subject_id
+from libops.domain.validation import require_instance
 from libops.domain.values import (
     Actor,
     Platform,
@@ -101,9 +102,7 @@ class ConductStep:
 
 
 def _comment(value: object) -> CommentRef:
-    if not isinstance(value, CommentRef):
-        raise InvalidValueError(f"a comment is a CommentRef, not {type(value).__name__}")
-    return value
+    return require_instance(CommentRef, value, "a comment is a CommentRef")
 
 
 class ConductRecord(Aggregate):
@@ -235,6 +234,12 @@ class ConductRecord(Aggregate):
         """Every reward, in order."""
         return tuple(s for s in self.steps if s.action is ModerationAction.REWARD)
 
+    def _new_step(self, action: ModerationAction, comment: object) -> CommentRef:
+        """``comment`` if it is a comment not yet given the step ``action``, else raise."""
+        checked = _comment(comment)
+        self._require_new(action, checked)
+        return checked
+
     def _require_new(self, action: ModerationAction, comment: CommentRef) -> None:
         if any(s.action is action and s.comment == comment for s in self.steps):
             raise AlreadyModeratedError(
@@ -250,8 +255,7 @@ class ConductRecord(Aggregate):
     def hide(self, actor: Actor, comment: CommentRef, reason: str) -> None:
         """Hide one of the participant's comments, saying why."""
         authorize(actor, "conduct.hide_comment")
-        comment = _comment(comment)
-        self._require_new(ModerationAction.HIDE, comment)
+        comment = self._new_step(ModerationAction.HIDE, comment)
         self._hide(actor_id=actor.id, comment=comment, reason=reason_text(reason))
 
     @event(CommentHidden)
@@ -314,8 +318,7 @@ class ConductRecord(Aggregate):
     ) -> None:
         """Sanction the participant for a comment, saying why and how."""
         authorize(actor, "conduct.sanction")
-        comment = _comment(comment)
-        self._require_new(ModerationAction.SANCTION, comment)
+        comment = self._new_step(ModerationAction.SANCTION, comment)
         self._sanction(
             actor_id=actor.id,
             comment=comment,
@@ -332,8 +335,7 @@ class ConductRecord(Aggregate):
     def feature(self, actor: Actor, comment: CommentRef, reason: str) -> None:
         """Feature one of the participant's comments as a good contribution."""
         authorize(actor, "conduct.feature_comment")
-        comment = _comment(comment)
-        self._require_new(ModerationAction.FEATURE, comment)
+        comment = self._new_step(ModerationAction.FEATURE, comment)
         self._feature(actor_id=actor.id, comment=comment, reason=reason_text(reason))
 
     @event(CommentFeatured)
@@ -343,8 +345,7 @@ class ConductRecord(Aggregate):
     def reward(self, actor: Actor, comment: CommentRef, reason: str, reward: str) -> None:
         """Reward the participant for a comment: what they get, and why."""
         authorize(actor, "conduct.reward")
-        comment = _comment(comment)
-        self._require_new(ModerationAction.REWARD, comment)
+        comment = self._new_step(ModerationAction.REWARD, comment)
         self._reward(
             actor_id=actor.id,
             comment=comment,

@@ -26,6 +26,7 @@ from libops.domain.errors import (
 from libops.domain.interaction.common import optional_id, public_text, sealed, utc
 from libops.domain.permissions import authorize
 from libops.domain.personal import SealedPersonalData
+from libops.domain.validation import require_instance
 from libops.domain.values import Actor, Platform, to_enum
 
 TEXT_SEALED: Final = ""
@@ -128,8 +129,7 @@ class Question(Aggregate):
 
         With ``text_sealed``, ``text`` was sealed inside ``asker`` and is not stored in clear.
         """
-        if not isinstance(question_id, UUID):
-            raise InvalidValueError(f"a question id is a UUID, not {type(question_id).__name__}")
+        question_id = require_instance(UUID, question_id, "a question id is a UUID")
         asker = sealed("asker", asker)
         cls.check_receive(
             actor, platform=platform, text=text, asked_at=asked_at, now=now, post_id=post_id

@@ -30,11 +30,9 @@ from typing import Any, Final, Self
 
 import httpx
 
-from libops.adapters.clock import SystemClock
 from libops.adapters.credentials import Secret, Token, TokenCache
 from libops.adapters.platforms_http._credentials import required
 from libops.adapters.platforms_http._http import (
-    HttpExchange,
     HttpGateway,
     HttpRetry,
     Sleep,
@@ -216,11 +214,15 @@ class DouyinGateway(HttpGateway):
             raise PlatformAdapterConfigError(
                 "publishing=True needs media=, a function giving a video's bytes by its name"
             )
-        self._http = HttpExchange(
-            "douyin",
+        # An adapter's limits win over the profile's when variants are drafted: one that
+        # does not publish must not hold staff, who publish by hand, to the API's rules.
+        by_hand = None if publishing else profile_of("douyin").limits
+        self._connect(
             base_url,
+            limits=limits or by_hand or DOUYIN_API_LIMITS,
+            clock=clock,
             timeout=timeout,
-            retry=retry or HttpRetry(),
+            retry=retry,
             sleep=sleep,
             transport=transport,
         )
@@ -233,11 +235,6 @@ class DouyinGateway(HttpGateway):
         self._media = media
         self._watch_time = watch_time
         self._web_url = web_url.rstrip("/")
-        # An adapter's limits win over the profile's when variants are drafted: one that
-        # does not publish must not hold staff, who publish by hand, to the API's rules.
-        by_hand = None if publishing else profile_of("douyin").limits
-        self._limits: PlatformLimits = limits or by_hand or DOUYIN_API_LIMITS
-        self._clock = clock or SystemClock()
         self._ledger = PublishLedger(ledger, keep_times=True)
         self._tokens = TokenCache(self._fresh_token, clock=self._clock)
         self._refused: Secret | None = None

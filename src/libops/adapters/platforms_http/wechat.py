@@ -40,11 +40,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from libops.adapters.clock import SystemClock
 from libops.adapters.credentials import Token, TokenCache
 from libops.adapters.platforms_http._credentials import CredentialChain, reader, required
 from libops.adapters.platforms_http._http import (
-    HttpExchange,
     HttpGateway,
     HttpRetry,
     Sleep,
@@ -246,9 +244,10 @@ class WeChatGateway(HttpGateway):
         self._retry = retry or HttpRetry()
         if not isinstance(self._retry, HttpRetry):
             raise PlatformAdapterConfigError(f"retry must be an HttpRetry, not {retry!r}")
-        self._http = HttpExchange(
-            "wechat",
+        self._connect(
             base_url,
+            limits=limits,
+            clock=clock,
             timeout=timeout,
             retry=self._retry,
             sleep=sleep,
@@ -260,8 +259,6 @@ class WeChatGateway(HttpGateway):
         self._covers = dict(covers or {})
         self._author = author
         self._open_comments = bool(open_comments)
-        self._limits = limits
-        self._clock = clock or SystemClock()
         self._publish_wait = publish_wait
         self._sleep = sleep
         self._rng = random.Random(seed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -78,22 +78,30 @@ class WeChatPublishing(WeChatCalls):
         """The newest draft in the draft box (``draft/batchget``, 100 at most) whose content
         carries ``mark`` and is ``content``."""
         needle = f'data-libops="{mark}"'
+        for item, first in self._listed("/cgi-bin/draft/batchget", with_content=True):
+            body = str(first.get("content") or "")
+            if needle in body and body == content and isinstance(item.get("media_id"), str):
+                return {"media_id": item["media_id"]}
+        return None
+
+    def _listed(
+        self, path: str, *, with_content: bool
+    ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """The newest entries of a ``batchget`` list (the draft box, the publications), 20 a
+        page and 100 at most, each with its first news item; a page is asked for only when
+        the one before it was read through."""
         offset = 0
         while offset < SCANNED:
             data = self._call(
-                "/cgi-bin/draft/batchget", {"offset": offset, "count": PAGE, "no_content": 0}
+                path, {"offset": offset, "count": PAGE, "no_content": 0 if with_content else 1}
             )
             items = [i for i in data.get("item") or [] if isinstance(i, dict)]
             for item in items:
                 news = list((item.get("content") or {}).get("news_item") or [])
-                first = news[0] if news and isinstance(news[0], dict) else {}
-                body = str(first.get("content") or "")
-                if needle in body and body == content and isinstance(item.get("media_id"), str):
-                    return {"media_id": item["media_id"]}
+                yield item, news[0] if news and isinstance(news[0], dict) else {}
             offset += len(items)
             if not items or offset >= count_of(data.get("total_count")):
                 break
-        return None
 
     def _add_draft(
         self,
@@ -261,33 +269,21 @@ class WeChatPublishing(WeChatCalls):
         """The latest publications (``freepublish/batchget``, 20 a page, 100 at most): the
         one carrying ``mark`` in its content, or with ``article_id``."""
         needle = f'data-libops="{mark}"'
-        offset = 0
-        while offset < SCANNED:
-            data = self._call(
-                "/cgi-bin/freepublish/batchget",
-                {"offset": offset, "count": PAGE, "no_content": 0 if mark else 1},
+        for item, first in self._listed("/cgi-bin/freepublish/batchget", with_content=bool(mark)):
+            if first.get("is_deleted"):
+                continue
+            hit = (mark and needle in str(first.get("content") or "")) or (
+                article_id and str(item.get("article_id")) == article_id
             )
-            items = [i for i in data.get("item") or [] if isinstance(i, dict)]
-            for item in items:
-                news = list((item.get("content") or {}).get("news_item") or [])
-                first = news[0] if news and isinstance(news[0], dict) else {}
-                if first.get("is_deleted"):
-                    continue
-                hit = (mark and needle in str(first.get("content") or "")) or (
-                    article_id and str(item.get("article_id")) == article_id
-                )
-                if hit and isinstance(first.get("url"), str):
-                    at = datetime.fromtimestamp(count_of(item.get("update_time")), UTC)
-                    found = {
-                        "article_id": str(item["article_id"]),
-                        "url": first["url"],
-                        "published_at": at.isoformat(),
-                    }
-                    self._articles[found["article_id"]] = (found["url"], at)
-                    return found
-            offset += len(items)
-            if not items or offset >= count_of(data.get("total_count")):
-                break
+            if hit and isinstance(first.get("url"), str):
+                at = datetime.fromtimestamp(count_of(item.get("update_time")), UTC)
+                found = {
+                    "article_id": str(item["article_id"]),
+                    "url": first["url"],
+                    "published_at": at.isoformat(),
+                }
+                self._articles[found["article_id"]] = (found["url"], at)
+                return found
         return None
 
     def _receipt(self, entry: Mapping[str, Any]) -> PublishReceipt:

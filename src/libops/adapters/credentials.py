@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 import attrs
 
+from libops.adapters.private_files import exclusive_lock
 from libops.adapters.sealing import AesGcmSealer
 from libops.adapters.storage import (
     StoreConfig,
@@ -275,22 +276,13 @@ class FileCredentialStore:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        with self._lock:
-            try:
-                fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-            except OSError as error:
-                raise CredentialFileError(
-                    f"cannot lock the credentials file {str(self.path)!r}: {error.strerror}"
-                ) from None
-            try:
-                if os.name != "nt":
-                    import fcntl
+        def refused(error: OSError) -> CredentialFileError:
+            return CredentialFileError(
+                f"cannot lock the credentials file {str(self.path)!r}: {error.strerror}"
+            )
 
-                    fcntl.flock(fd, fcntl.LOCK_EX)
-                yield
-            finally:
-                os.close(fd)
+        with self._lock, exclusive_lock(self.path.with_name(self.path.name + ".lock"), refused):
+            yield
 
 
 # --- environment variables ---------------------------------------------

@@ -6,7 +6,8 @@ them."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
@@ -65,3 +66,22 @@ def write_private_file(path: Path, text: str) -> None:
     finally:
         os.close(fd)
     os.replace(temporary, path)
+
+
+@contextmanager
+def exclusive_lock(path: Path, refused: Callable[[OSError], LibopsError]) -> Iterator[None]:
+    """Hold an exclusive lock on the owner-only file ``path`` (made if missing) for the
+    ``with`` block, so one process at a time reads and writes what it guards; a lock file
+    that cannot be made raises ``refused(error)``, which names what was to be locked."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_MODE)
+    except OSError as error:
+        raise refused(error) from None
+    try:
+        if os.name != "nt":
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

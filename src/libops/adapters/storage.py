@@ -20,6 +20,7 @@ from __future__ import annotations
 from libops.adapters.private_files import (
     PRIVATE_MODE,
     create_private_file,
+    exclusive_lock,
     require_private_file,
     write_private_file,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "count_events",
     "create_private_file",
     "events_table",
+    "exclusive_lock",
     "migration_lock",
     "parse_store_url",
     "postgres_connection",

@@ -233,7 +233,35 @@ class MemoryViewStore:
 # --- SQLite -----------------------------------------------------------------------------
 
 
-class SQLiteViewStore:
+class _SqlReads:
+    """The reads both SQL view stores make the same way: one statement each, in the store's
+    dialect (:attr:`_reads`: ``position``, ``load``, ``rows``), run on its connection under
+    its lock."""
+
+    _conn: Any
+    _lock: threading.Lock
+    _reads: Mapping[str, Any]
+
+    def position(self, name: str) -> int:
+        """The position of the projection ``name`` (0 when it has none)."""
+        with self._lock:
+            row = self._conn.execute(self._reads["position"], (name,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def load(self, name: str, key: str) -> str | None:
+        """The JSON text of one document of ``name``'s view, or None."""
+        with self._lock:
+            row = self._conn.execute(self._reads["load"], (name, key)).fetchone()
+        return None if row is None else str(row[0])
+
+    def rows(self, name: str) -> list[tuple[str, str]]:
+        """Every document of ``name``'s view as ``(key, JSON text)``, sorted by key."""
+        with self._lock:
+            rows = self._conn.execute(self._reads["rows"], (name,)).fetchall()
+        return [(str(key), str(value)) for key, value in rows]
+
+
+class SQLiteViewStore(_SqlReads):
     """Views in the store's own SQLite file; a batch commits in one ``BEGIN IMMEDIATE``.
 
     The store is in WAL mode (eventsourcing sets it). This connection commits with
@@ -245,6 +273,13 @@ class SQLiteViewStore:
     a long catch-up stops (and syncs the file) for that less often, and keeps a page cache of
     :data:`PAGE_CACHE_KIB` KiB.
     """
+
+    _conn: sqlite3.Connection
+    _reads: Mapping[str, Any] = {
+        "position": f"SELECT position FROM {TRACKING_TABLE} WHERE projection = ?",
+        "load": f"SELECT value FROM {DOCUMENTS_TABLE} WHERE projection = ? AND key = ?",
+        "rows": f"SELECT key, value FROM {DOCUMENTS_TABLE} WHERE projection = ? ORDER BY key",
+    }
 
     def __init__(self, config: StoreConfig) -> None:
         self._conn = sqlite3.connect(
@@ -258,32 +293,6 @@ class SQLiteViewStore:
             self._conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
         self._conn.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
         self._lock = threading.Lock()
-
-    def position(self, name: str) -> int:
-        """The position of the projection ``name`` (0 when it has none)."""
-        with self._lock:
-            row = self._conn.execute(
-                f"SELECT position FROM {TRACKING_TABLE} WHERE projection = ?", (name,)
-            ).fetchone()
-        return 0 if row is None else int(row[0])
-
-    def load(self, name: str, key: str) -> str | None:
-        """The JSON text of one document of ``name``'s view, or None."""
-        with self._lock:
-            row = self._conn.execute(
-                f"SELECT value FROM {DOCUMENTS_TABLE} WHERE projection = ? AND key = ?",
-                (name, key),
-            ).fetchone()
-        return None if row is None else str(row[0])
-
-    def rows(self, name: str) -> list[tuple[str, str]]:
-        """Every document of ``name``'s view as ``(key, JSON text)``, sorted by key."""
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT key, value FROM {DOCUMENTS_TABLE} WHERE projection = ? ORDER BY key",
-                (name,),
-            ).fetchall()
-        return [(str(key), str(value)) for key, value in rows]
 
     def scan(
         self, name: str, after: str, before: str, *, descending: bool, limit: int
@@ -378,7 +387,7 @@ class SQLiteViewStore:
 # --- PostgreSQL -------------------------------------------------------------------------
 
 
-class PostgresViewStore:
+class PostgresViewStore(_SqlReads):
     """Views in the store's PostgreSQL schema; a batch commits in one transaction."""
 
     def __init__(self, config: StoreConfig) -> None:
@@ -390,39 +399,20 @@ class PostgresViewStore:
         schema = sql.Identifier(config.schema)
         self._documents = sql.SQL("{}.{}").format(schema, sql.Identifier(DOCUMENTS_TABLE))
         self._tracking = sql.SQL("{}.{}").format(schema, sql.Identifier(TRACKING_TABLE))
+        self._reads = {
+            "position": self._sql("SELECT position FROM {tracking} WHERE projection = %s"),
+            "load": self._sql(
+                "SELECT value::text FROM {documents} WHERE projection = %s AND key = %s"
+            ),
+            "rows": self._sql(
+                "SELECT key, value::text FROM {documents} WHERE projection = %s ORDER BY key"
+            ),
+        }
 
     def _sql(self, text: str) -> Any:
         from psycopg import sql
 
         return sql.SQL(text).format(documents=self._documents, tracking=self._tracking)
-
-    def position(self, name: str) -> int:
-        """The position of the projection ``name`` (0 when it has none)."""
-        with self._lock:
-            row = self._conn.execute(
-                self._sql("SELECT position FROM {tracking} WHERE projection = %s"), (name,)
-            ).fetchone()
-        return 0 if row is None else int(row[0])
-
-    def load(self, name: str, key: str) -> str | None:
-        """The JSON text of one document of ``name``'s view, or None."""
-        with self._lock:
-            row = self._conn.execute(
-                self._sql("SELECT value::text FROM {documents} WHERE projection = %s AND key = %s"),
-                (name, key),
-            ).fetchone()
-        return None if row is None else str(row[0])
-
-    def rows(self, name: str) -> list[tuple[str, str]]:
-        """Every document of ``name``'s view as ``(key, JSON text)``, sorted by key."""
-        with self._lock:
-            rows = self._conn.execute(
-                self._sql(
-                    "SELECT key, value::text FROM {documents} WHERE projection = %s ORDER BY key"
-                ),
-                (name,),
-            ).fetchall()
-        return [(str(row[0]), str(row[1])) for row in rows]
 
     def scan(
         self, name: str, after: str, before: str, *, descending: bool, limit: int

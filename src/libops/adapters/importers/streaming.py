@@ -122,14 +122,17 @@ class CsvExport:
                             return  # a blank row ends the table
                         yield row
             except csv.Error as error:
-                raise ImportFileError(
-                    f"{path.name}, row {reader.line_num}: not readable CSV ({error})"
-                ) from None
+                raise _not_csv(path, reader.line_num, error) from None
             except UnicodeDecodeError:
                 raise ImportFileError(
                     f"{path.name}, row {number + 1}: the file is not {self.encoding} text "
                     "there (check the export's encoding)"
                 ) from None
+
+
+def _not_csv(path: Path, line: int, error: csv.Error) -> ImportFileError:
+    """The refusal of an export the csv module cannot read at ``line``."""
+    return ImportFileError(f"{path.name}, row {line}: not readable CSV ({error})")
 
 
 def _open(path: Path) -> io.BufferedReader:
@@ -192,9 +195,7 @@ def stream_csv_export(
                 if number >= HEADER_SEARCH:
                     break
         except csv.Error as error:
-            raise ImportFileError(
-                f"{path.name}, row {reader.line_num}: not readable CSV ({error})"
-            ) from None
+            raise _not_csv(path, reader.line_num, error) from None
         except UnicodeDecodeError:
             raise ImportFileError(
                 f"{path.name}, row {len(top) + 1}: the file is not {encoding} text there"

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import attrs
 import httpx
 
+from libops.adapters.clock import SystemClock
 from libops.domain.errors import (
     InvalidValueError,
     PlatformAdapterConfigError,
@@ -24,6 +25,7 @@ from libops.domain.errors import (
     PlatformRateLimitedError,
     PlatformTimeoutError,
 )
+from libops.domain.ports import Clock
 from libops.domain.values import Platform, PlatformLimits, PostVariant
 
 Sleep = Callable[[float], object]
@@ -264,6 +266,34 @@ class HttpGateway:
     PLATFORM: ClassVar[Platform]
     _http: HttpExchange
     _limits: PlatformLimits
+    _clock: Clock
+
+    def _connect(
+        self,
+        base_url: str,
+        *,
+        limits: PlatformLimits,
+        clock: Clock | None,
+        timeout: float,
+        retry: HttpRetry | None,
+        sleep: Sleep,
+        transport: httpx.BaseTransport | None,
+        seed: int | None = None,
+    ) -> None:
+        """Set up what every gateway's constructor sets up: the exchange with ``base_url``
+        (named after :attr:`PLATFORM`; ``retry`` None is the default :class:`HttpRetry`),
+        the limits, and the clock (the system's when None)."""
+        self._http = HttpExchange(
+            self.PLATFORM.value,
+            base_url,
+            timeout=timeout,
+            retry=retry or HttpRetry(),
+            sleep=sleep,
+            transport=transport,
+            seed=seed,
+        )
+        self._limits = limits
+        self._clock = clock or SystemClock()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._http.base_url!r})"

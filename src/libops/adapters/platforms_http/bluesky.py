@@ -19,10 +19,8 @@ from typing import Any
 import attrs
 import httpx
 
-from libops.adapters.clock import SystemClock
 from libops.adapters.platforms_http._credentials import reader, required
 from libops.adapters.platforms_http._http import (
-    HttpExchange,
     HttpGateway,
     HttpRetry,
     Sleep,
@@ -121,19 +119,18 @@ class BlueskyGateway(HttpGateway):
             raise InvalidValueError("identifier must be the account's handle or DID")
         if not callable(password):
             raise InvalidValueError("password must be a callable that returns the app password")
-        self._http = HttpExchange(
-            "bluesky",
+        self._connect(
             base_url,
+            limits=limits,
+            clock=clock,
             timeout=timeout,
-            retry=retry or HttpRetry(),
+            retry=retry,
             sleep=sleep,
             transport=transport,
         )
         self._identifier = identifier
         self._password = password
         self._web_url = web_url.rstrip("/")
-        self._limits = limits
-        self._clock = clock or SystemClock()
         self._session: _Session | None = None
         self._session_lock = threading.Lock()
 

@@ -18,24 +18,41 @@ app lacks the capability) a publish raises
 the video is uploaded and the item created; Douyin has no idempotency keys and a video may
 be used once, so a create whose answer was lost is found again in the account's video list
 by its text, never posted twice.
+
+This module holds the gateway (the port's calls, metrics and fans data); the OAuth tokens are
+:mod:`._douyin_tokens`', what Douyin's API says and takes :mod:`._douyin_api`'s.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, Self
+from typing import Any, Self
 
 import httpx
 
-from libops.adapters.clock import SystemClock
-from libops.adapters.credentials import Secret, Token, TokenCache
-from libops.adapters.platforms_http._credentials import required
+from libops.adapters.credentials import Secret, TokenCache
+from libops.adapters.platforms_http._douyin_api import (
+    CREDENTIAL_ENTRIES,
+    DOUYIN_API_LIMITS,
+    EXPIRES_ENTRY,
+    NO_SUCH_ITEM,
+    NOT_ALLOWED,
+    REFRESH_EXPIRES_ENTRY,
+    RENEW_WITHIN,
+    SCANNED,
+    SLACK,
+    TOKEN_DEAD,
+    classify,
+    code_of,
+    count_of,
+    moment_of,
+    words_of,
+)
+from libops.adapters.platforms_http._douyin_tokens import DouyinTokens
 from libops.adapters.platforms_http._http import (
-    HttpExchange,
-    HttpGateway,
     HttpRetry,
     Sleep,
     check_platform,
@@ -52,7 +69,6 @@ from libops.domain.errors import (
     PlatformError,
     PlatformRejectedError,
     PublishingNotAllowedError,
-    ReadOnlyCredentialStoreError,
     UnknownPlatformPostError,
 )
 from libops.domain.followers import FollowerDay
@@ -66,114 +82,11 @@ from libops.domain.values import (
     PublishReceipt,
 )
 
-DOUYIN_API_LIMITS: Final = PlatformLimits(
-    max_text_length=1000, max_media=1, allows_links=False, requires_media=True
-)
-"""One video per item (create_video takes one ``video_id``), a description of up to 1,000
-characters, no links."""
-
-RETRY: Final = frozenset((28001005, 28001006, 2100004))
-"""Busy, network error (and the legacy busy): try again."""
-BACK_OFF: Final = frozenset((28001052, 28003017, 28003018, 2190001))
-"""Risk control, quota exhausted, too frequent (and the legacy quota): a rate limit."""
-TOKEN_DEAD: Final = frozenset((28001008, 28001003, 2190008, 2190002))
-"""Access token expired or invalid: refresh it."""
-NOT_ALLOWED: Final = frozenset((28001012, 28001014, 28001018, 28001019, 2190004, 2100007))
-"""The user did not grant the scope, the app lacks or was banned from the capability."""
-NO_SUCH_ITEM: Final = 28001007
-REFRESH_DEAD: Final = 10010
-"""The refresh token expired or was replaced (a rotation): only another one helps."""
-
-CREDENTIAL_ENTRIES: Final = ("client_key", "open_id", "access_token", "refresh_token")
-"""What :meth:`DouyinGateway.from_credentials` needs in the credential store."""
-EXPIRES_ENTRY: Final = "access_token_expires_at"
-"""The entry the adapter writes beside a renewed access token: when it expires (ISO 8601)."""
-REFRESH_EXPIRES_ENTRY: Final = "refresh_token_expires_at"
-"""The entry the adapter writes beside the refresh token: when it expires (ISO 8601)."""
-RENEW_WITHIN: Final = timedelta(days=16)
-"""A refresh token with less left than this (an access token's 15 days and a day) is
-renewed (``renew_refresh_token``, at most 5 times) before it is used, so it never runs out
-between two renewals of the access token."""
-
-_SCANNED: Final = 20
-_SLACK: Final = timedelta(minutes=10)
-
-
-def _code(response: httpx.Response) -> int | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    if not isinstance(body, dict):
-        return None
-    for part in ("data", "extra"):
-        inner = body.get(part)
-        if isinstance(inner, dict) and inner.get("error_code"):
-            try:
-                return int(inner["error_code"])
-            except (TypeError, ValueError):
-                return -1
-    return None
-
-
-def _words(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.reason_phrase
-    inner = body.get("data") if isinstance(body, dict) else None
-    extra = body.get("extra") if isinstance(body, dict) else None
-    for part in (inner, extra):
-        if isinstance(part, dict) and part.get("error_code"):
-            words = str(part.get("description") or part.get("sub_description") or "")[:300]
-            return f"{part['error_code']} {words}".strip()
-    return response.reason_phrase
-
-
-def _classify(response: httpx.Response) -> int | None:
-    """Douyin answers HTTP 200 with an ``error_code``: the status that code stands for."""
-    code = _code(response)
-    if code is None:
-        return None
-    if code in RETRY:
-        return 503
-    if code in BACK_OFF:
-        return 429
-    if code in TOKEN_DEAD:
-        return 401
-    return 400
-
-
-def _moment(value: Any, what: str) -> datetime:
-    try:
-        return datetime.fromtimestamp(int(value), UTC)
-    except (TypeError, ValueError, OverflowError) as error:
-        raise PlatformError(f"douyin sent a bad {what}: {value!r}", retryable=False) from error
-
-
-def _seconds(value: Any) -> timedelta | None:
-    """A lifetime Douyin sent in seconds (``expires_in``), if it sent a positive one."""
-    try:
-        seconds = int(value)
-    except (TypeError, ValueError):
-        return None
-    return timedelta(seconds=seconds) if seconds > 0 else None
-
-
-def _count(value: Any) -> int:
-    try:
-        return max(0, int(value or 0))
-    except (TypeError, ValueError):
-        raise PlatformError(
-            f"douyin sent a count that is not a number: {value!r}", retryable=False
-        ) from None
-
-
 MediaLoader = Callable[[str], bytes]
 """Gives the bytes of a media item a post variant names (its video file)."""
 
 
-class DouyinGateway(HttpGateway):
+class DouyinGateway(DouyinTokens):
     """Reads (and, for approved organisations, publishes to) one Douyin account.
 
     ``credentials`` holds, under ``account``, the entries :data:`CREDENTIAL_ENTRIES`
@@ -216,11 +129,15 @@ class DouyinGateway(HttpGateway):
             raise PlatformAdapterConfigError(
                 "publishing=True needs media=, a function giving a video's bytes by its name"
             )
-        self._http = HttpExchange(
-            "douyin",
+        # An adapter's limits win over the profile's when variants are drafted: one that
+        # does not publish must not hold staff, who publish by hand, to the API's rules.
+        by_hand = None if publishing else profile_of("douyin").limits
+        self._connect(
             base_url,
+            limits=limits or by_hand or DOUYIN_API_LIMITS,
+            clock=clock,
             timeout=timeout,
-            retry=retry or HttpRetry(),
+            retry=retry,
             sleep=sleep,
             transport=transport,
         )
@@ -233,11 +150,6 @@ class DouyinGateway(HttpGateway):
         self._media = media
         self._watch_time = watch_time
         self._web_url = web_url.rstrip("/")
-        # An adapter's limits win over the profile's when variants are drafted: one that
-        # does not publish must not hold staff, who publish by hand, to the API's rules.
-        by_hand = None if publishing else profile_of("douyin").limits
-        self._limits: PlatformLimits = limits or by_hand or DOUYIN_API_LIMITS
-        self._clock = clock or SystemClock()
         self._ledger = PublishLedger(ledger, keep_times=True)
         self._tokens = TokenCache(self._fresh_token, clock=self._clock)
         self._refused: Secret | None = None
@@ -319,7 +231,7 @@ class DouyinGateway(HttpGateway):
         # The receipt comes from the answer: a fresh item may not be listed yet, and an error
         # here, after the video went out, would have the publish repeated.
         answer = created.json()["data"]
-        made = _moment(answer.get("create_time") or int(self._clock.now().timestamp()), "time")
+        made = moment_of(answer.get("create_time") or int(self._clock.now().timestamp()), "time")
         self._ledger.made(key, item_id, made)  # from here on the key names it
         return self._receipt({**answer, "item_id": item_id, "create_time": made.timestamp()})
 
@@ -363,10 +275,10 @@ class DouyinGateway(HttpGateway):
         return MetricSnapshot(
             platform=Platform.DOUYIN,
             observed_at=self._clock.now(),
-            views=_count(stats.get("play_count")),
-            likes=_count(stats.get("digg_count")),
-            comments=_count(stats.get("comment_count")),
-            shares=_count(stats.get("share_count")) + _count(stats.get("forward_count")),
+            views=count_of(stats.get("play_count")),
+            likes=count_of(stats.get("digg_count")),
+            comments=count_of(stats.get("comment_count")),
+            shares=count_of(stats.get("share_count")) + count_of(stats.get("forward_count")),
             extra=extra,
         )
 
@@ -394,169 +306,10 @@ class DouyinGateway(HttpGateway):
                 ) from error
             found.append(
                 FollowerDay(
-                    day, gained=_count(row.get("new_fans")), total=_count(row.get("total_fans"))
+                    day, gained=count_of(row.get("new_fans")), total=count_of(row.get("total_fans"))
                 )
             )
         return sorted(found, key=lambda d: d.day)
-
-    # --- tokens ----------------------------------------------------------------------------
-
-    def _entry(self, name: str) -> str:
-        return required(self._credentials, "douyin", self._account, name).reveal()
-
-    def _fresh_token(self, account: str) -> Token:
-        """The stored access token while it is good, else a renewed one (stored too)."""
-        stored = self._read(account, "access_token")
-        until = self._stored_time(account, EXPIRES_ENTRY)
-        good = until is None or self._clock.now() + timedelta(seconds=60) < until
-        with self._lock:
-            refused = self._refused
-        if stored is not None and stored != refused and good:
-            return Token(stored, until)
-        return self._renew_token(account)
-
-    def _read(self, account: str, name: str) -> Secret | None:
-        """The entry as this process last renewed it, else as the store holds it."""
-        with self._lock:
-            unkept = self._unkept.get(name)
-        return Secret(unkept) if unkept is not None else self._credentials.get(account, name)
-
-    def _keep(self, account: str, name: str, value: str) -> bool:
-        """Write a renewed entry to the credential store; if the store only reads (the
-        environment), keep it for this process and say False."""
-        try:
-            self._credentials.set(account, name, value)
-        except ReadOnlyCredentialStoreError:
-            with self._lock:
-                self._unkept[name] = value
-            return False
-        with self._lock:
-            self._unkept.pop(name, None)
-        return True
-
-    def _keep_with_expiry(
-        self, account: str, name: str, value: str, expiry: str, until: datetime | None
-    ) -> bool:
-        """Keep a renewed token and, where it went (the store, else this process), when it
-        expires: a store never holds an expiry beside a token it did not keep."""
-        kept = self._keep(account, name, value)
-        if until is not None:
-            if kept:
-                self._keep(account, expiry, until.isoformat())
-            else:
-                with self._lock:
-                    self._unkept[expiry] = until.isoformat()
-        return kept
-
-    def _stored_time(self, account: str, name: str) -> datetime | None:
-        stored = self._read(account, name)
-        if stored is None:
-            return None
-        try:
-            return datetime.fromisoformat(stored.reveal())
-        except ValueError:
-            return None
-
-    def _refresh_token(self, account: str) -> Secret:
-        """The stored refresh token, renewed first when it runs out within
-        :data:`RENEW_WITHIN` (if Douyin will not renew it, it is used as it is)."""
-        refresh = self._read(account, "refresh_token")
-        if refresh is None:
-            raise PlatformCredentialsError(
-                "douyin", f"no refresh token is stored for {account!r}; authorise libops again"
-            )
-        # Its expiry is stored only beside a refresh token the store kept (_renew_token): a
-        # store that could not keep a renewed one never has it, and the old one stays good.
-        stored = self._credentials.get(account, REFRESH_EXPIRES_ENTRY)
-        until = self._stored_time(account, REFRESH_EXPIRES_ENTRY) if stored else None
-        if until is None or until - self._clock.now() >= RENEW_WITHIN:
-            return refresh
-        response = self._http.send(
-            "POST",
-            "/oauth/renew_refresh_token/",
-            headers=dict,
-            data={"client_key": self._client_key, "refresh_token": refresh.reveal()},
-            classify=_classify,
-        )
-        data = response.json().get("data") if response.status_code == 200 else None
-        if not isinstance(data, dict) or data.get("error_code") or not data.get("refresh_token"):
-            return refresh  # not granted renew_refresh_token, or renewed 5 times already
-        renewed = str(data["refresh_token"])
-        lifetime = _seconds(data.get("expires_in"))
-        until = None if lifetime is None else self._clock.now() + lifetime
-        self._keep_with_expiry(account, "refresh_token", renewed, REFRESH_EXPIRES_ENTRY, until)
-        return Secret(renewed)
-
-    def _send_refresh(self, refresh: Secret) -> httpx.Response:
-        return self._http.send(
-            "POST",
-            "/oauth/refresh_token/",
-            headers=dict,
-            data={
-                "client_key": self._client_key,
-                "grant_type": "refresh_token",
-                "refresh_token": refresh.reveal(),
-            },
-            classify=_classify,
-        )
-
-    def _renew_token(self, account: str) -> Token:
-        refresh = self._refresh_token(account)
-        response = self._send_refresh(refresh)
-        if _code(response) == REFRESH_DEAD:
-            # Another process may have renewed it meanwhile (a rotating refresh token: the
-            # one read here died when that process's refresh handed out a new one): once,
-            # with the refresh token the store holds now, if it is another.
-            stored = self._credentials.get(account, "refresh_token")
-            if stored is not None and stored != refresh:
-                refresh = stored
-                response = self._send_refresh(refresh)
-        data = response.json().get("data") if response.status_code == 200 else None
-        if not isinstance(data, dict) or data.get("error_code") or not data.get("access_token"):
-            if _code(response) is not None:
-                raise PlatformCredentialsError(
-                    "douyin",
-                    f"Douyin would not renew the access token ({_words(response)}); the refresh "
-                    "token lasts 30 days: a staff member must authorise libops again in Douyin "
-                    f"and store the new tokens (`libops credentials set {account} "
-                    "access_token --store STORE` and `... refresh_token`, with the job's store: "
-                    "on a PostgreSQL store they go to its credentials table, read first)",
-                )
-            raise PlatformError(f"douyin: renewing the access token failed ({_words(response)})")
-        lifetime = _seconds(data.get("expires_in"))
-        until = None if lifetime is None else self._clock.now() + lifetime
-        token = str(data["access_token"])
-        self._keep_with_expiry(account, "access_token", token, EXPIRES_ENTRY, until)
-        # Douyin may hand out a new refresh token (the old one then dies): kept at once, and
-        # its expiry only beside a refresh token the store kept.
-        refresh_life = _seconds(data.get("refresh_expires_in"))
-        refresh_until = None if refresh_life is None else self._clock.now() + refresh_life
-        # An answer without one leaves the refresh token as it was: its value, never the
-        # Secret's placeholder text, is what stays in the store.
-        new_refresh = str(data.get("refresh_token") or "") or refresh.reveal()
-        if (
-            self._keep_with_expiry(
-                account, "refresh_token", new_refresh, REFRESH_EXPIRES_ENTRY, refresh_until
-            )
-            and refresh_until is not None
-        ):
-            self._refresh_token(account)  # renewed now if it would run out before the next
-        with self._lock:
-            self._refused = None
-        return Token(token, until)
-
-    def _headers(self) -> dict[str, str]:
-        return {"access-token": self._tokens.get(self._account).reveal()}
-
-    def _renew(self, response: httpx.Response) -> bool:
-        """After an expired-token answer: drop the token so the next call renews it."""
-        if _code(response) not in TOKEN_DEAD:
-            return False
-        used = Secret(str(response.request.headers.get("access-token", "")))
-        with self._lock:
-            self._refused = used
-        self._tokens.invalidate(self._account, used)
-        return True
 
     # --- inside ----------------------------------------------------------------------------
 
@@ -582,9 +335,9 @@ class DouyinGateway(HttpGateway):
             files=files,
             renew=self._renew,
             before_retry=before_retry,
-            classify=_classify,
+            classify=classify,
         )
-        code = _code(response)
+        code = code_of(response)
         if response.status_code < 400 and code is None:
             return response
         if lost is not None and code == NO_SUCH_ITEM:
@@ -594,14 +347,14 @@ class DouyinGateway(HttpGateway):
         if code in TOKEN_DEAD or response.status_code == 401:
             raise PlatformCredentialsError(
                 "douyin",
-                f"Douyin refused the renewed access token too ({_words(response)}); "
+                f"Douyin refused the renewed access token too ({words_of(response)}); "
                 "authorise libops again and store the new tokens",
             )
         if publishing and code in NOT_ALLOWED:
-            raise PublishingNotAllowedError("douyin", f"Douyin answered {_words(response)}")
+            raise PublishingNotAllowedError("douyin", f"Douyin answered {words_of(response)}")
         if about is not None and code == NO_SUCH_ITEM:
             raise UnknownPlatformPostError("douyin", about)
-        raise PlatformRejectedError("douyin", response.status_code, _words(response))
+        raise PlatformRejectedError("douyin", response.status_code, words_of(response))
 
     def _item(self, item_id: str) -> dict[str, Any]:
         if not isinstance(item_id, str) or not item_id.strip():
@@ -642,7 +395,7 @@ class DouyinGateway(HttpGateway):
             return None
         claimed = self._ledger.claimed(key)
         response = self._call(
-            "GET", "/api/douyin/v1/video/video_list/", params={"cursor": 0, "count": _SCANNED}
+            "GET", "/api/douyin/v1/video/video_list/", params={"cursor": 0, "count": SCANNED}
         )
         return match(
             pending,
@@ -650,8 +403,8 @@ class DouyinGateway(HttpGateway):
             response.json()["data"].get("list") or [],
             id_of=lambda item: str(item.get("item_id")),
             fingerprint_of=lambda item: fingerprint(str(item.get("title") or "")),
-            time_of=lambda item: _moment(item.get("create_time"), "item time"),
-            slack=_SLACK,
+            time_of=lambda item: moment_of(item.get("create_time"), "item time"),
+            slack=SLACK,
         )
 
     def _receipt(self, item: Mapping[str, Any]) -> PublishReceipt:
@@ -663,5 +416,16 @@ class DouyinGateway(HttpGateway):
             platform=Platform.DOUYIN,
             external_id=item_id,
             url=url,
-            published_at=_moment(item.get("create_time"), "item time"),
+            published_at=moment_of(item.get("create_time"), "item time"),
         )
+
+
+__all__ = [
+    "CREDENTIAL_ENTRIES",
+    "DOUYIN_API_LIMITS",
+    "EXPIRES_ENTRY",
+    "REFRESH_EXPIRES_ENTRY",
+    "RENEW_WITHIN",
+    "DouyinGateway",
+    "MediaLoader",
+]

@@ -18,10 +18,8 @@ from urllib.parse import quote
 
 import httpx
 
-from libops.adapters.clock import SystemClock
 from libops.adapters.platforms_http._credentials import reader
 from libops.adapters.platforms_http._http import (
-    HttpExchange,
     HttpGateway,
     HttpRetry,
     Sleep,
@@ -115,18 +113,17 @@ class MastodonGateway(HttpGateway):
             raise InvalidValueError("token must be a callable that returns the access token")
         if visibility not in ("public", "unlisted", "private", "direct"):
             raise InvalidValueError(f"unknown Mastodon visibility {visibility!r}")
-        self._http = HttpExchange(
-            "mastodon",
+        self._connect(
             base_url,
+            limits=limits,
+            clock=clock,
             timeout=timeout,
-            retry=retry or HttpRetry(),
+            retry=retry,
             sleep=sleep,
             transport=transport,
         )
         self._token = token
-        self._limits = limits
         self._visibility = visibility
-        self._clock = clock or SystemClock()
         self._ledger = PublishLedger(ledger)
 
     ACCESS_TOKEN = "access_token"

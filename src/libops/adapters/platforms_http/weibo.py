@@ -25,10 +25,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from libops.adapters.clock import SystemClock
 from libops.adapters.platforms_http._credentials import required
 from libops.adapters.platforms_http._http import (
-    HttpExchange,
     HttpGateway,
     HttpRetry,
     Sleep,
@@ -198,18 +196,17 @@ class WeiboGateway(HttpGateway):
             raise InvalidValueError("token must be a callable that returns the access token")
         self._domains = _domains(safe_domains)
         self._rip = _rip(rip)
-        self._http = HttpExchange(
-            "weibo",
+        self._connect(
             base_url,
+            limits=limits,
+            clock=clock,
             timeout=timeout,
-            retry=retry or HttpRetry(),
+            retry=retry,
             sleep=sleep,
             transport=transport,
         )
         self._token = token
         self._web_url = web_url.rstrip("/")
-        self._limits = limits
-        self._clock = clock or SystemClock()
         self._ledger = PublishLedger(ledger)
 
     @classmethod

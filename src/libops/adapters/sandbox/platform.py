@@ -20,6 +20,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from libops.adapters.platforms import limits_for
+from libops.adapters.private_files import exclusive_lock
 from libops.adapters.sandbox.ids import make_id
 from libops.adapters.sandbox.readers import Reactions, ReceptionFunction, decide_reactions
 from libops.domain.errors import (
@@ -222,17 +223,13 @@ class SandboxPlatform:
             yield
             return
         path = self._state_file
-        try:
-            fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as error:
-            raise InvalidValueError(
-                f"the sandbox state file {str(path)!r} cannot be used: {error.strerror}"
-            ) from None
-        try:
-            if os.name != "nt":
-                import fcntl
 
-                fcntl.flock(fd, fcntl.LOCK_EX)
+        def refused(error: OSError) -> InvalidValueError:
+            return InvalidValueError(
+                f"the sandbox state file {str(path)!r} cannot be used: {error.strerror}"
+            )
+
+        with exclusive_lock(path.with_name(path.name + ".lock"), refused):
             document = self._read_state(path)
             self._load_posts(document.get("platforms", {}).get(self._platform.value, []))
             before = len(self._posts)
@@ -242,8 +239,6 @@ class SandboxPlatform:
                     _post_data(post) for post in self._posts.values()
                 ]
                 _write_state(path, document)
-        finally:
-            os.close(fd)
 
     @staticmethod
     def _read_state(path: Path) -> dict[str, Any]:

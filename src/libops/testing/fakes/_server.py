@@ -247,6 +247,12 @@ class FakeServer(abc.ABC):
             handler.close_connection = True
 
 
+def iso_millis(moment: datetime) -> str:
+    """``moment`` as the ActivityPub and AT Protocol servers write times: ISO 8601 with
+    milliseconds and ``Z`` for UTC."""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def deterministic(seed: str) -> Callable[[int], int]:
     """A stable pseudo-random number source for ``seed``: ``n -> 0..2**32-1``."""
 

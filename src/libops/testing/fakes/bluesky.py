@@ -25,7 +25,7 @@ import re
 from datetime import datetime, timedelta
 
 from libops.domain.ports import Clock
-from libops.testing.fakes._server import Answer, Audience, FakeServer, Json, Request
+from libops.testing.fakes._server import Answer, Audience, FakeServer, Json, Request, iso_millis
 
 ACCESS_LIFETIME = timedelta(minutes=120)
 REFRESH_LIFETIME = timedelta(days=90)
@@ -40,10 +40,6 @@ _READER_LINES = (
     "Great recommendation, thank you.",
     "Read it in one sitting.",
 )
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _error(status: int, name: str, message: str) -> Answer:
@@ -248,7 +244,7 @@ class FakeBluesky(FakeServer):
         if spent is not None:
             return spent
         cid = "bafyrei" + hashlib.sha256(f"{rkey}{text}".encode()).hexdigest()[:52]
-        self._records[rkey] = {"cid": cid, "value": record, "indexedAt": _iso(self.now())}
+        self._records[rkey] = {"cid": cid, "value": record, "indexedAt": iso_millis(self.now())}
         return Answer(200, {"uri": self._uri(rkey), "cid": cid, "validationStatus": "valid"})
 
     def _get_record(self, request: Request) -> Answer:
@@ -326,9 +322,9 @@ class FakeBluesky(FakeServer):
                             "text": _READER_LINES[
                                 (len(rkey) + n + ord(rkey[-1])) % len(_READER_LINES)
                             ],
-                            "createdAt": _iso(at),
+                            "createdAt": iso_millis(at),
                         },
-                        "indexedAt": _iso(at),
+                        "indexedAt": iso_millis(at),
                     },
                 }
             )

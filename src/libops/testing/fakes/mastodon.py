@@ -19,7 +19,7 @@ import html
 from datetime import datetime, timedelta
 
 from libops.domain.ports import Clock
-from libops.testing.fakes._server import Answer, Audience, FakeServer, Json, Request
+from libops.testing.fakes._server import Answer, Audience, FakeServer, Json, Request, iso_millis
 
 IDEMPOTENCY_WINDOW = timedelta(hours=1)
 RATE_LIMIT = 300
@@ -32,10 +32,6 @@ _READER_LINES = (
     "My book club read this last year.",
     "Will there be a signing event?",
 )
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class FakeMastodon(FakeServer):
@@ -91,7 +87,7 @@ class FakeMastodon(FakeServer):
         return {
             "X-RateLimit-Limit": str(RATE_LIMIT),
             "X-RateLimit-Remaining": str(max(0, RATE_LIMIT - used)),
-            "X-RateLimit-Reset": _iso(start + RATE_WINDOW),
+            "X-RateLimit-Reset": iso_millis(start + RATE_WINDOW),
         }
 
     def rate_limited(self, request: Request, retry_after: float) -> Answer:
@@ -99,7 +95,7 @@ class FakeMastodon(FakeServer):
         return Answer(
             429,
             {"error": "Too many requests"},
-            {"Retry-After": f"{retry_after:g}", "X-RateLimit-Reset": _iso(reset)},
+            {"Retry-After": f"{retry_after:g}", "X-RateLimit-Reset": iso_millis(reset)},
         )
 
     def route(self, request: Request) -> Answer:
@@ -177,7 +173,7 @@ class FakeMastodon(FakeServer):
         status_id = str(self._next_id)
         self._statuses[status_id] = {
             "id": status_id,
-            "created_at": _iso(now),
+            "created_at": iso_millis(now),
             "content": f"<p>{html.escape(text)}</p>",
             "visibility": request.body.get("visibility", "public"),
         }
@@ -212,7 +208,7 @@ class FakeMastodon(FakeServer):
                 {
                     "id": f"{status_id}{n:03d}",
                     "in_reply_to_id": status_id,
-                    "created_at": _iso(at),
+                    "created_at": iso_millis(at),
                     "content": f"<p>@{self.username} {html.escape(line)}</p>",
                     "account": {"acct": f"reader{n}@books.example", "username": f"reader{n}"},
                 }

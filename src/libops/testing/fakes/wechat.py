@@ -279,7 +279,9 @@ class FakeWeChat(FakeServer):
         }
         return Answer(200, {"media_id": media_id})
 
-    def _draft_batchget(self, body: Json) -> Answer:
+    def _paging(self, body: Json) -> tuple[int, int] | Answer:
+        """A ``batchget``'s ``offset`` and ``count`` (1 to 20), or WeChat's 40035 refusal;
+        the publish jobs are brought up to date first, as a list read now shows them."""
         offset, count = body.get("offset", 0), body.get("count")
         if not isinstance(offset, int) or offset < 0:
             return _error(40035, "invalid args: offset")
@@ -287,13 +289,17 @@ class FakeWeChat(FakeServer):
             return _error(40035, "invalid args: count must be 1 to 20")
         for job in self._jobs.values():
             self._resolve(job)
+        return offset, count
+
+    def _draft_batchget(self, body: Json) -> Answer:
+        paging = self._paging(body)
+        if isinstance(paging, Answer):
+            return paging
+        offset, count = paging
         newest = sorted(self._drafts.items(), key=lambda d: d[1]["update_time"], reverse=True)
         items = []
         for media_id, draft in newest[offset : offset + count]:
-            news = [dict(a) for a in draft["articles"]]
-            if body.get("no_content") == 1:
-                for item in news:
-                    item.pop("content", None)
+            news = _news(draft["articles"], body)
             items.append(
                 {
                     "media_id": media_id,
@@ -388,13 +394,10 @@ class FakeWeChat(FakeServer):
         return _ok(**answer)
 
     def _batchget(self, body: Json) -> Answer:
-        offset, count = body.get("offset", 0), body.get("count")
-        if not isinstance(offset, int) or offset < 0:
-            return _error(40035, "invalid args: offset")
-        if not isinstance(count, int) or not 1 <= count <= 20:
-            return _error(40035, "invalid args: count must be 1 to 20")
-        for job in self._jobs.values():
-            self._resolve(job)
+        paging = self._paging(body)
+        if isinstance(paging, Answer):
+            return paging
+        offset, count = paging
         live = sorted(
             (a for a in self._articles.values() if not a["deleted"]),
             key=lambda a: a["published_at"],
@@ -404,10 +407,7 @@ class FakeWeChat(FakeServer):
         items = []
         for article in page:
             stamp = int(article["published_at"].timestamp())
-            news = [dict(n) for n in article["news_item"]]
-            if body.get("no_content") == 1:
-                for item in news:
-                    item.pop("content", None)
+            news = _news(article["news_item"], body)
             items.append(
                 {
                     "article_id": article["article_id"],
@@ -530,3 +530,12 @@ class FakeWeChat(FakeServer):
                 }
             )
         return days
+
+
+def _news(items: Any, body: Json) -> list[Json]:
+    """Copies of a list's news items, without their content when ``no_content`` is 1."""
+    news = [dict(item) for item in items]
+    if body.get("no_content") == 1:
+        for item in news:
+            item.pop("content", None)
+    return news

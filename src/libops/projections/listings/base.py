@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, Final, Protocol, runtime_checkable
 
 from libops.projections.ports import ViewStore
-from libops.projections.views import Projection, View
+from libops.projections.views import Projection, View, uuid_text
 
 ROW: Final = "row:"
 INDEX: Final = "ix:"
@@ -135,6 +135,20 @@ class Listing(Projection):
         """A copy of the stored row ``row_id`` (changing it changes nothing until ``change``)."""
         found = view.get(ROW + row_id)
         return None if found is None else _copy(found)
+
+    def event_row(self, view: View, event: Any, **fields: Any) -> dict[str, Any] | None:
+        """A copy of the row of ``event``'s aggregate with ``fields`` set (None: no row)."""
+        row = self.row(view, uuid_text(event.originator_id))
+        if row is not None:
+            row.update(fields)
+        return row
+
+    def update_row(self, view: View, event: Any, **fields: Any) -> None:
+        """Set ``fields`` in the row of ``event``'s aggregate, if it has one, and move its
+        entries."""
+        row = self.event_row(view, event, **fields)
+        if row is not None:
+            self.change(view, row["id"], row)
 
 
 def _copy(value: Any) -> Any:

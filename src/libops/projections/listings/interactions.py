@@ -68,21 +68,17 @@ class QuestionListing(Listing):
 
     @handles(Question.Answered)
     def answered(self, event: Question.Answered, view: View) -> None:
-        row = self.row(view, uuid_text(event.originator_id))
-        if row is not None:
-            row.update(
-                state="answered",
-                answered_at=event.answered_at.isoformat(),
-                response_seconds=event.response_seconds,
-            )
-            self.change(view, row["id"], row)
+        self.update_row(
+            view,
+            event,
+            state="answered",
+            answered_at=event.answered_at.isoformat(),
+            response_seconds=event.response_seconds,
+        )
 
     @handles(Question.Escalated)
     def escalated(self, event: Question.Escalated, view: View) -> None:
-        row = self.row(view, uuid_text(event.originator_id))
-        if row is not None:
-            row.update(escalated=True, escalated_at=event.at.isoformat())
-            self.change(view, row["id"], row)
+        self.update_row(view, event, escalated=True, escalated_at=event.at.isoformat())
 
 
 # --- contests (issue 16) --------------------------------------------------------------------
@@ -138,22 +134,16 @@ class ContestListing(Listing):
         self._rules(row, event.rules)
         self.change(view, contest_id, row)
 
-    def _changed(self, event: Any, view: View, **fields: Any) -> dict[str, Any] | None:
-        row = self.row(view, uuid_text(event.originator_id))
-        if row is not None:
-            row.update(fields)
-        return row
-
     @handles(Contest.RulesStated)
     def rules_stated(self, event: Contest.RulesStated, view: View) -> None:
-        row = self._changed(event, view)
+        row = self.event_row(view, event)
         if row is not None:
             self._rules(row, event.rules)
             self.change(view, row["id"], row)
 
     @handles(Contest.EntryRecorded)
     def entry(self, event: Contest.EntryRecorded, view: View) -> None:
-        row = self._changed(event, view)
+        row = self.event_row(view, event)
         if row is not None:
             row["entries"] += 1
             self.change(view, row["id"], row)
@@ -165,12 +155,8 @@ class ContestListing(Listing):
             Contest.Closed: "closed",
             Contest.Cancelled: "cancelled",
         }[type(event)]
-        row = self._changed(event, view, status=status)
-        if row is not None:
-            self.change(view, row["id"], row)
+        self.update_row(view, event, status=status)
 
     @handles(Contest.Drawn)
     def drawn(self, event: Contest.Drawn, view: View) -> None:
-        row = self._changed(event, view, status="drawn", winners=list(event.winners))
-        if row is not None:
-            self.change(view, row["id"], row)
+        self.update_row(view, event, status="drawn", winners=list(event.winners))

@@ -53,7 +53,7 @@ class CampaignListing(Listing):
 
     @handles(Campaign.Amended)
     def amended(self, event: Campaign.Amended, view: View) -> None:
-        row = self.row(view, uuid_text(event.originator_id))
+        row = self.event_row(view, event)
         if row is None:
             return
         if event.name is not None:
@@ -65,27 +65,21 @@ class CampaignListing(Listing):
             row["platforms"] = [p.value for p in event.platforms]
         self.change(view, row["id"], row)
 
-    def _state(self, event: Any, view: View, state: str) -> None:
-        row = self.row(view, uuid_text(event.originator_id))
-        if row is not None:
-            row["state"] = state
-            self.change(view, row["id"], row)
-
     @handles(Campaign.Launched, Campaign.Resumed)
     def active(self, event: Campaign.Launched | Campaign.Resumed, view: View) -> None:
-        self._state(event, view, "active")
+        self.update_row(view, event, state="active")
 
     @handles(Campaign.Paused)
     def paused(self, event: Campaign.Paused, view: View) -> None:
-        self._state(event, view, "paused")
+        self.update_row(view, event, state="paused")
 
     @handles(Campaign.Completed)
     def completed(self, event: Campaign.Completed, view: View) -> None:
-        self._state(event, view, "completed")
+        self.update_row(view, event, state="completed")
 
     @handles(Campaign.Cancelled)
     def cancelled(self, event: Campaign.Cancelled, view: View) -> None:
-        self._state(event, view, "cancelled")
+        self.update_row(view, event, state="cancelled")
 
 
 # --- budgets and their lines -----------------------------------------------------------------

@@ -23,6 +23,17 @@ UNPUBLISHED_PREFIX: Final = "d"
 in ``-published_at`` order they come after every published post."""
 
 
+def _pending() -> dict[str, Any]:
+    """A platform's entry in a post's row before anything was scheduled or published there."""
+    return {
+        "status": "pending",
+        "scheduled_at": None,
+        "published_at": None,
+        "url": None,
+        "attempts": 0,
+    }
+
+
 class PostListing(Listing):
     """Posts by status, platform and campaign, in order of publish time.
 
@@ -71,29 +82,13 @@ class PostListing(Listing):
                 "submitted_at": None,
                 "published_at": None,
                 "retracted": False,
-                "platforms": {
-                    v.platform.value: {
-                        "status": "pending",
-                        "scheduled_at": None,
-                        "published_at": None,
-                        "url": None,
-                        "attempts": 0,
-                    }
-                    for v in event.variants
-                },
+                "platforms": {v.platform.value: _pending() for v in event.variants},
             },
         )
 
-    def _update(self, view: View, event: Post.Event, **fields: Any) -> dict[str, Any] | None:
-        post_id = uuid_text(event.originator_id)
-        row = self.row(view, post_id)
-        if row is not None:
-            row.update(fields)
-        return row
-
     @handles(Post.Revised)
     def revised(self, event: Post.Revised, view: View) -> None:
-        row = self._update(view, event)
+        row = self.event_row(view, event)
         if row is None:
             return
         if event.actor_id not in row["authors"]:
@@ -108,13 +103,7 @@ class PostListing(Listing):
             row["platforms"] = {
                 v.platform.value: kept.get(
                     v.platform.value,
-                    {
-                        "status": "pending",
-                        "scheduled_at": None,
-                        "published_at": None,
-                        "url": None,
-                        "attempts": 0,
-                    },
+                    _pending(),
                 )
                 for v in event.variants
             }
@@ -122,7 +111,7 @@ class PostListing(Listing):
 
     @handles(Post.Redacted)
     def redacted(self, event: Post.Redacted, view: View) -> None:
-        row = self._update(view, event)
+        row = self.event_row(view, event)
         if row is None:
             return
         kept = (event.kept or {}).get("title")
@@ -132,29 +121,19 @@ class PostListing(Listing):
 
     @handles(Post.SubmittedForReview)
     def submitted(self, event: Post.SubmittedForReview, view: View) -> None:
-        row = self._update(
-            view, event, status="in_review", submitted_at=event.timestamp.isoformat()
-        )
-        if row is not None:
-            self.change(view, row["id"], row)
+        self.update_row(view, event, status="in_review", submitted_at=event.timestamp.isoformat())
 
     @handles(Post.Approved)
     def approved(self, event: Post.Approved, view: View) -> None:
-        row = self._update(view, event, status="approved")
-        if row is not None:
-            self.change(view, row["id"], row)
+        self.update_row(view, event, status="approved")
 
     @handles(Post.ChangesRequested)
     def changes_requested(self, event: Post.ChangesRequested, view: View) -> None:
-        row = self._update(view, event, status="changes_requested")
-        if row is not None:
-            self.change(view, row["id"], row)
+        self.update_row(view, event, status="changes_requested")
 
     @handles(Post.Retracted)
     def retracted(self, event: Post.Retracted, view: View) -> None:
-        row = self._update(view, event, status="retracted", retracted=True)
-        if row is not None:
-            self.change(view, row["id"], row)
+        self.update_row(view, event, status="retracted", retracted=True)
 
     @handles(Post.TakeDownRequested)
     def take_down_requested(self, event: Post.TakeDownRequested, view: View) -> None:
@@ -174,7 +153,7 @@ class PostListing(Listing):
         )
 
     def _take_down(self, view: View, event: Post.Event, platform: str, **fields: Any) -> None:
-        row = self._update(view, event)
+        row = self.event_row(view, event)
         if row is None:
             return
         entry = row["platforms"].get(platform)
@@ -187,18 +166,12 @@ class PostListing(Listing):
         self.change(view, row["id"], row)
 
     def _platform(self, view: View, event: Post.Event, platform: str, **fields: Any) -> None:
-        row = self._update(view, event)
+        row = self.event_row(view, event)
         if row is None:
             return
         entry = row["platforms"].setdefault(
             platform,
-            {
-                "status": "pending",
-                "scheduled_at": None,
-                "published_at": None,
-                "url": None,
-                "attempts": 0,
-            },
+            _pending(),
         )
         entry.update(fields)
         published = [p["published_at"] for p in row["platforms"].values() if p["published_at"]]

@@ -18,6 +18,15 @@ from libops.projections.views import View, event_topic, handles, uuid_text
 
 CAMPAIGNS: Final = "listings.campaigns"
 
+_CAMPAIGN_STATE: Final[dict[type[Any], str]] = {
+    Campaign.Launched: "active",
+    Campaign.Resumed: "active",
+    Campaign.Paused: "paused",
+    Campaign.Completed: "completed",
+    Campaign.Cancelled: "cancelled",
+}
+"""A campaign's state in the listing after each event that changes it."""
+
 
 class CampaignListing(Listing):
     """Campaigns by state, in order of their first day.
@@ -65,21 +74,9 @@ class CampaignListing(Listing):
             row["platforms"] = [p.value for p in event.platforms]
         self.change(view, row["id"], row)
 
-    @handles(Campaign.Launched, Campaign.Resumed)
-    def active(self, event: Campaign.Launched | Campaign.Resumed, view: View) -> None:
-        self.update_row(view, event, state="active")
-
-    @handles(Campaign.Paused)
-    def paused(self, event: Campaign.Paused, view: View) -> None:
-        self.update_row(view, event, state="paused")
-
-    @handles(Campaign.Completed)
-    def completed(self, event: Campaign.Completed, view: View) -> None:
-        self.update_row(view, event, state="completed")
-
-    @handles(Campaign.Cancelled)
-    def cancelled(self, event: Campaign.Cancelled, view: View) -> None:
-        self.update_row(view, event, state="cancelled")
+    @handles(*_CAMPAIGN_STATE)
+    def state(self, event: Any, view: View) -> None:
+        self.update_row(view, event, state=_CAMPAIGN_STATE[type(event)])
 
 
 # --- budgets and their lines -----------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -241,13 +242,13 @@ class TestCampaignScorecard:
             platforms=["weibo"],
             objectives=[Objective("views", 3)],
         )
-        steps = [
+        steps: list[tuple[Callable[[], object], str]] = [
             (lambda: memory_ops.campaigns.launch(admin, campaign), "live"),
             (lambda: memory_ops.campaigns.pause(admin, campaign, reason="a holiday"), "paused"),
             (lambda: memory_ops.campaigns.resume(admin, campaign), "live"),
             (lambda: memory_ops.campaigns.cancel(admin, campaign, reason="no budget"), "cancelled"),
         ]
-        seen = []
+        seen: list[str] = []
         with ProjectionEngine(memory_ops, [CampaignScorecardProjection()]) as engine:
             for step, _ in steps:
                 step()

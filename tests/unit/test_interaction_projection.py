@@ -192,6 +192,23 @@ class TestInteractionEffectiveness:
         for secret in ("读者", "reader_", "13812340", "Li Hua", "surprised"):
             assert secret not in text
 
+    def test_a_cancelled_session(self, memory_ops: LibOps, planner: Actor, admin: Actor) -> None:
+        """A session called off reads "cancelled"; its schedule still counts."""
+        session = memory_ops.sessions.schedule(
+            planner,
+            title="Poetry evening",
+            starts_at=START + DAY,
+            ends_at=START + DAY + timedelta(hours=1),
+            capacity=10,
+            platform="wechat",
+        )
+        memory_ops.sessions.cancel(admin, session, reason="the room flooded")
+        with ProjectionEngine(memory_ops, [InteractionEffectivenessProjection()]) as engine:
+            engine.run()
+            view = engine.view("interactions")
+        assert view[f"session:{session}"]["status"] == "cancelled"
+        assert view["reading"]["sessions"] == 1
+
     def test_batches_of_one_give_the_same_views(
         self, memory_ops: LibOps, clock: ManualClock, planner: Actor, admin: Actor
     ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -228,6 +229,32 @@ class TestCampaignScorecard:
         assert card["status"] == "planned"
         assert card["objectives"][0]["actual"] == 0
         assert card["objectives"][0]["attainment"] == "0.0000"
+
+    def test_status_follows_the_campaign(
+        self, memory_ops: LibOps, planner: Actor, admin: Actor
+    ) -> None:
+        """Launch, pause, resume and cancellation each set the card's status."""
+        campaign = memory_ops.campaigns.plan(
+            planner,
+            name="Steps",
+            kind="topic",
+            period=MARCH,
+            platforms=["weibo"],
+            objectives=[Objective("views", 3)],
+        )
+        steps: list[tuple[Callable[[], object], str]] = [
+            (lambda: memory_ops.campaigns.launch(admin, campaign), "live"),
+            (lambda: memory_ops.campaigns.pause(admin, campaign, reason="a holiday"), "paused"),
+            (lambda: memory_ops.campaigns.resume(admin, campaign), "live"),
+            (lambda: memory_ops.campaigns.cancel(admin, campaign, reason="no budget"), "cancelled"),
+        ]
+        seen: list[str] = []
+        with ProjectionEngine(memory_ops, [CampaignScorecardProjection()]) as engine:
+            for step, _ in steps:
+                step()
+                engine.run()
+                seen.append(engine.get("scorecard", f"campaign:{campaign}")["status"])
+        assert seen == [status for _, status in steps]
 
     def test_attainment_rounds_half_even(self) -> None:
         """1 of 3 is 0.3333; 1 of 8 is 0.1250; ties round to even: 0.00005 down, 0.00015 up."""

@@ -170,14 +170,13 @@ def _qa(view: View) -> dict[str, Any]:
     }
 
 
-def _reading(view: View) -> dict[str, Any]:
-    return view.get("reading") or {
+def _count_reading(view: View, field: str) -> None:
+    """One more of ``field`` in the reading sessions' totals, and their attendance rate."""
+    reading = view.get("reading") or {
         **_zero(("sessions", "registrations", "attendance", "contributions")),
         "attendance_rate": None,
     }
-
-
-def _put_reading(view: View, reading: dict[str, Any]) -> None:
+    reading[field] += 1
     reading["attendance_rate"] = ratio(reading["attendance"], reading["registrations"])
     view.put("reading", reading)
 
@@ -426,9 +425,7 @@ class InteractionEffectivenessProjection(Projection):
                 "status": "scheduled",
             },
         )
-        reading = _reading(view)
-        reading["sessions"] += 1
-        _put_reading(view, reading)
+        _count_reading(view, "sessions")
 
     @handles(ReadingSession.Registered)
     def session_registered(self, event: ReadingSession.Registered, view: View) -> None:
@@ -436,39 +433,29 @@ class InteractionEffectivenessProjection(Projection):
         _participant(view, event.participant.subject_id, "reading")
         _took_part(view, event.participant.subject_id, event.originator_id, local_day(event.at))
         view.increment(f"session:{event.originator_id}", field="registered")
-        reading = _reading(view)
-        reading["registrations"] += 1
-        _put_reading(view, reading)
+        _count_reading(view, "registrations")
 
     @handles(ReadingSession.AttendanceRecorded)
     def session_attended(self, event: ReadingSession.AttendanceRecorded, view: View) -> None:
         """A registered reader came."""
         view.increment(f"session:{event.originator_id}", field="attended")
-        reading = _reading(view)
-        reading["attendance"] += 1
-        _put_reading(view, reading)
+        _count_reading(view, "attendance")
 
     @handles(ReadingSession.ContributionRecorded)
     def session_contribution(self, event: ReadingSession.ContributionRecorded, view: View) -> None:
         """A reader contributed to a session (its text is not kept here)."""
         view.increment(f"session:{event.originator_id}", field="contributions")
-        reading = _reading(view)
-        reading["contributions"] += 1
-        _put_reading(view, reading)
+        _count_reading(view, "contributions")
         quality = _quality(view)
         _lengths(quality, "contribution", event.text)
         _length_on(view, local_day(event.at), "contribution", event.text)
         view.put("quality", quality)
 
-    @handles(ReadingSession.Closed)
-    def session_closed(self, event: ReadingSession.Closed, view: View) -> None:
-        """The session is over."""
-        view.update(f"session:{event.originator_id}", status="closed")
-
-    @handles(ReadingSession.Cancelled)
-    def session_cancelled(self, event: ReadingSession.Cancelled, view: View) -> None:
-        """The session was called off."""
-        view.update(f"session:{event.originator_id}", status="cancelled")
+    @handles(ReadingSession.Closed, ReadingSession.Cancelled)
+    def session_ended(self, event: Any, view: View) -> None:
+        """The session is over, or was called off."""
+        status = "closed" if isinstance(event, ReadingSession.Closed) else "cancelled"
+        view.update(f"session:{event.originator_id}", status=status)
 
     # --- contests ------------------------------------------------------------------------
 

@@ -162,6 +162,16 @@ def _campaign(campaign_id: UUID | None) -> str | None:
     return None if campaign_id is None else uuid_text(campaign_id)
 
 
+_CAMPAIGN_STATUS: Final[dict[type[Any], str]] = {
+    Campaign.Launched: "live",
+    Campaign.Resumed: "live",
+    Campaign.Paused: "paused",
+    Campaign.Completed: "completed",
+    Campaign.Cancelled: "cancelled",
+}
+"""The campaign's status after each event that changes it."""
+
+
 class CampaignScorecardProjection(Projection):
     """Each campaign's objectives with their targets, actual values and attainment."""
 
@@ -193,25 +203,10 @@ class CampaignScorecardProjection(Projection):
             _score(document)
         view.put(f"campaign:{event.originator_id}", document)
 
-    @handles(Campaign.Launched, Campaign.Resumed)
-    def live(self, event: Campaign.Launched, view: View) -> None:
-        """The campaign is running."""
-        view.update(f"campaign:{event.originator_id}", status="live")
-
-    @handles(Campaign.Paused)
-    def paused(self, event: Campaign.Paused, view: View) -> None:
-        """The campaign is paused."""
-        view.update(f"campaign:{event.originator_id}", status="paused")
-
-    @handles(Campaign.Completed)
-    def completed(self, event: Campaign.Completed, view: View) -> None:
-        """The campaign is over."""
-        view.update(f"campaign:{event.originator_id}", status="completed")
-
-    @handles(Campaign.Cancelled)
-    def cancelled(self, event: Campaign.Cancelled, view: View) -> None:
-        """The campaign was called off (its actuals stay)."""
-        view.update(f"campaign:{event.originator_id}", status="cancelled")
+    @handles(*_CAMPAIGN_STATUS)
+    def status(self, event: Any, view: View) -> None:
+        """The campaign is running, paused, over or called off (its actuals stay)."""
+        view.update(f"campaign:{event.originator_id}", status=_CAMPAIGN_STATUS[type(event)])
 
     @handles(Post.Published)
     def published(self, event: Post.Published, view: View) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from libops.report.blocks_base import Block, BulletList, Chart, Heading, Paragraph, _counts, _table
-from libops.report.sections import Report
+from libops.report.sections import Finding, Report
 from libops.report.words import NONE, Words, count, money, percent
 
 
@@ -141,15 +141,22 @@ def _risks(report: Report, w: Words) -> list[Block]:
     return out
 
 
+def _findings(
+    w: Words, heading: str, anchor: str, findings: Sequence[Finding], none: str
+) -> list[Block]:
+    """A section of findings: its heading, then each finding as a bullet, or the sentence
+    ``none`` when there is none."""
+    out: list[Block] = [Heading(2, w(heading), anchor)]
+    if findings:
+        out.append(BulletList(tuple(w.finding(f) for f in findings)))
+    else:
+        out.append(Paragraph(w(none)))
+    return out
+
+
 def _problems(report: Report, w: Words) -> list[Block]:
     """The problems section."""
-    out: list[Block] = []
-    out.append(Heading(2, w("h.problems"), "problems"))
-    if report.problems:
-        out.append(BulletList(tuple(w.finding(f) for f in report.problems)))
-    else:
-        out.append(Paragraph(w("p.no_problems")))
-    return out
+    return _findings(w, "h.problems", "problems", report.problems, "p.no_problems")
 
 
 def _judgement(report: Report, w: Words) -> list[Block]:
@@ -188,13 +195,9 @@ def _judgement(report: Report, w: Words) -> list[Block]:
 
 def _recommendations(report: Report, w: Words) -> list[Block]:
     """The recommendations section."""
-    out: list[Block] = []
-    out.append(Heading(2, w("h.recommendations"), "recommendations"))
-    if report.recommendations:
-        out.append(BulletList(tuple(w.finding(f) for f in report.recommendations)))
-    else:
-        out.append(Paragraph(w("p.no_recommendations")))
-    return out
+    return _findings(
+        w, "h.recommendations", "recommendations", report.recommendations, "p.no_recommendations"
+    )
 
 
 def _budget_use(report: Report, w: Words) -> list[Block]:

@@ -18,6 +18,7 @@ from libops.report.sections import (
     ObjectiveResult,
     Risks,
 )
+from libops.report.sections_money import SERIOUS_LEVELS as SERIOUS_LEVELS
 
 MIN_POSTS_FOR_BEST: Final = 5
 """A group (a content type and posting hour, or a content type) must have at least this many
@@ -29,8 +30,6 @@ MIN_GROUPS_TO_COMPARE: Final = 2
 
 RISKS_NAMED: Final = 3
 """How many open high or critical risks the advice names (highest score first)."""
-
-SERIOUS_LEVELS: Final = ("high", "critical")
 
 
 def _problems(
@@ -324,7 +323,7 @@ def _least_cost_effective(budgets: Budgets) -> list[Finding]:
 def _review_risks(risks: Risks) -> list[Finding]:
     """The open high or critical risks, counted and the first few named (highest score
     first; automatic risks of one cause share a title, named once)."""
-    serious = [r for r in risks.risks if r.status == "open" and r.level in SERIOUS_LEVELS]
+    serious = risks.serious
     if not serious:
         return []
     titles: list[str] = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 import attrs
 
@@ -67,6 +67,10 @@ class Budgets:
     costs: tuple[CostRow, ...]
 
 
+SERIOUS_LEVELS: Final = ("high", "critical")
+"""The risk levels the summary and the advice call serious."""
+
+
 @attrs.frozen
 class RiskRow:
     """A risk in scope, as the risk register holds it."""
@@ -105,6 +109,11 @@ class Risks:
     open_incidents: tuple[IncidentRow, ...]
     signals: tuple[tuple[str, int], ...]
     """Risk signals fired, by signal (from the risk-signals view's scopes)."""
+
+    @property
+    def serious(self) -> tuple[RiskRow, ...]:
+        """The open risks of a serious level (:data:`SERIOUS_LEVELS`), in the table's order."""
+        return tuple(r for r in self.risks if r.status == "open" and r.level in SERIOUS_LEVELS)
 
 
 @attrs.frozen

@@ -45,6 +45,7 @@ from libops.report.sections import (
     ObjectiveResult,
     Risks,
 )
+from libops.report.sections_money import SERIOUS_LEVELS as SERIOUS_LEVELS
 
 MISSED_BADLY: Final = Decimal("0.6")
 """An objective whose attainment is below this was missed badly: its target needs a look."""
@@ -52,7 +53,6 @@ MISSED_BADLY: Final = Decimal("0.6")
 EXCEEDED_FAR: Final = Decimal("1.5")
 """An objective met more than this many times over had a target set too low."""
 
-SERIOUS_LEVELS: Final = ("high", "critical")
 """The risk levels the executive summary names."""
 
 CHANGE_FIGURES: Final = ("posts", "reach", "engagements", "followers_gained")
@@ -144,7 +144,7 @@ def _change(comparisons: Comparisons, engagement: Engagement) -> Finding:
 
 
 def _problem(risks: Risks, budget_use: BudgetUse) -> Finding | None:
-    serious = [r for r in risks.risks if r.status == "open" and r.level in SERIOUS_LEVELS]
+    serious = risks.serious
     if serious:
         worst = min(serious, key=lambda r: (-r.score, r.title))
         return Finding.of(

@@ -32,7 +32,7 @@ from libops.domain.post import PostStatus
 from libops.domain.values import ReviewChecklist, Role
 from libops.projections.ports import ViewChanges, ViewStore
 from libops.web.base import POSTS_PAGE, Page, Refused, WebBase, parse_id, tr
-from libops.web.base import redact as redact  # (re-exported)
+from libops.web.http_edge import redact
 
 SIGNOFFS: Final = "web.signoffs"
 LIFETIME: Final = timedelta(days=3)

@@ -16,7 +16,6 @@ import pytest
 from libops import LibOps
 from libops.adapters.clock import ManualClock
 from libops.application.bulk_imports import RecordImportBatch, StartBulkImport
-from libops.domain.bulk import MetricImport
 from libops.domain.errors import (
     AmbiguousImportMatchError,
     BulkBatchValueError,
@@ -32,8 +31,8 @@ from libops.domain.values import Actor, MetricSnapshot
 from tests import actors
 from tests.helpers import count_events, refused
 from tests.http.support import client_for, problem_of
+from tests.integration.bulk_review import later, mapping, store_bad_batch
 from tests.integration.test_bulk_imports import (
-    MAPPING,
     METRIC_VIEWS,
     _csv,
     _day,
@@ -43,22 +42,10 @@ from tests.integration.test_bulk_imports import (
     known_posts,
 )
 
-LATER: Any = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)
 E = TypeVar("E", bound=Exception)
+__all__ = ["later", "mapping"]  # fixtures of the reviews' shared rig
+
 OTHER_CAMPAIGN = "00000000-0000-4000-8000-00000000c0de"
-
-
-@pytest.fixture
-def mapping(tmp_path: Path) -> Path:
-    path = tmp_path / "weibo.toml"
-    path.write_text(MAPPING, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def later(clock: ManualClock) -> ManualClock:
-    clock.set(LATER)
-    return clock
 
 
 # --- 1. bulk batches given as data ---------------------------------------------------------
@@ -433,24 +420,8 @@ class TestHistoryAcrossProcesses:
     ) -> None:
         labels = known_posts(ops, admin, tmp_path, mapping, 1)
         [post_id] = labels
-        import_id = ops.execute(admin, StartBulkImport("old.csv", "ef" * 32, "weibo", 1))
-        # A batch stored before batches were checked (its counts negative), by the event
-        # method itself, as the old handler let through.
-        metric_import = ops.app.load(MetricImport, import_id)
-        metric_import._record_batch(
-            actor_id=admin.id,
-            platform="weibo",
-            rows=(2,),
-            posts=(str(post_id),),
-            campaign_ids=(None,),
-            post_index=(0,),
-            times=("2026-04-02T00:00:00+00:00",),
-            time_index=(0,),
-            counts={"reads": (-5,)},
-            extra={},
-            lowered=(),
-        )
-        ops.app.save(metric_import)
+        # A batch stored before batches were checked (its counts negative).
+        store_bad_batch(ops, admin, post_id, counts={"reads": (-5,)})
         with caplog.at_level("WARNING", logger="libops.application.bulk_imports"):
             latest = ops.posts.latest_metrics(post_id, "weibo")
         assert latest is not None

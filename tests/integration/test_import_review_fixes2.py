@@ -30,8 +30,8 @@ from libops.domain.values import Actor, MetricSnapshot
 from tests import actors
 from tests.helpers import count_events, refused
 from tests.http.support import client_for, problem_of
+from tests.integration.bulk_review import later, mapping, store_bad_batch
 from tests.integration.test_bulk_imports import (
-    MAPPING,
     METRIC_VIEWS,
     _csv,
     _day,
@@ -40,20 +40,7 @@ from tests.integration.test_bulk_imports import (
     known_posts,
 )
 
-LATER: Any = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def mapping(tmp_path: Path) -> Path:
-    path = tmp_path / "weibo.toml"
-    path.write_text(MAPPING, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def later(clock: ManualClock) -> ManualClock:
-    clock.set(LATER)
-    return clock
+__all__ = ["later", "mapping"]  # fixtures of the reviews' shared rig
 
 
 @pytest.fixture
@@ -152,28 +139,6 @@ class TestSameTimeCorrection:
 # --- 3. an unreadable old batch ------------------------------------------------------------
 
 
-def _store_bad_batch(ops: LibOps, admin: Actor, post_id: UUID, **columns: Any) -> None:
-    """A batch stored as the old, unchecked handler let through (by the event method)."""
-    import_id = ops.execute(admin, StartBulkImport("old.csv", "ef" * 32, "weibo", 1))
-    metric_import = ops.app.load(MetricImport, import_id)
-    batch: dict[str, Any] = {
-        "actor_id": admin.id,
-        "platform": "weibo",
-        "rows": (2,),
-        "posts": (str(post_id),),
-        "campaign_ids": (None,),
-        "post_index": (0,),
-        "times": ("2026-04-02T00:00:00+00:00",),
-        "time_index": (0,),
-        "counts": {"reads": (500,)},
-        "extra": {},
-        "lowered": (),
-    }
-    batch.update(columns)
-    metric_import._record_batch(**batch)
-    ops.app.save(metric_import)
-
-
 BAD_STORED = {
     "text in an own metric": {"extra": {"completion_rate": ("abc",)}},
     "a number as a time": {"times": (20260402,)},
@@ -198,7 +163,7 @@ class TestUnreadableBatch:
         caplog: pytest.LogCaptureFixture,
     ) -> None:
         ops, post_id = known
-        _store_bad_batch(ops, admin, post_id, **columns)
+        store_bad_batch(ops, admin, post_id, **columns)
         with caplog.at_level("WARNING"):
             first = ops.posts.latest_metrics(post_id, "weibo")
             again = ops.posts.latest_metrics(post_id, "weibo")

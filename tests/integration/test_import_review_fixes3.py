@@ -31,14 +31,9 @@ from libops.domain.post import Post
 from libops.domain.values import Actor, MetricSnapshot
 from libops.testing.fakes import FakeDouyin
 from libops.testing.fakes.douyin import ITEM_DATA, PUBLISH, USER_DATA
+from tests.integration.bulk_review import LATER, later, mapping, store_bad_batch
 from tests.integration.test_bulk_imports import _csv, _day, _url, daily_rows, known_posts
-from tests.integration.test_import_review_fixes2 import (
-    LATER,
-    _store_bad_batch,
-    bulked,
-    later,
-    mapping,
-)
+from tests.integration.test_import_review_fixes2 import bulked
 
 __all__ = ["bulked", "later", "mapping"]  # fixtures shared with the second review's tests
 
@@ -224,7 +219,7 @@ class TestProfileChangedBatch:
     ) -> None:
         [post_id] = known_posts(ops, admin, tmp_path, mapping, 1)
         # Stored when the profile still declared it (as a dropped or renamed metric leaves it).
-        _store_bad_batch(ops, admin, post_id, extra={"retired_metric": (7,)})
+        store_bad_batch(ops, admin, post_id, extra={"retired_metric": (7,)})
         with caplog.at_level("WARNING"):
             latest = ops.posts.latest_metrics(post_id, "weibo")
             ops.projections.run()
@@ -245,7 +240,7 @@ class TestProfileChangedBatch:
         caplog: pytest.LogCaptureFixture,
     ) -> None:
         [post_id] = known_posts(ops, admin, tmp_path, mapping, 1)
-        _store_bad_batch(ops, admin, post_id, post_index=(3,))  # no fourth post
+        store_bad_batch(ops, admin, post_id, post_index=(3,))  # no fourth post
         with caplog.at_level("WARNING"):
             latest = ops.posts.latest_metrics(post_id, "weibo")
             ops.projections.run()

@@ -44,6 +44,32 @@ def add_team(ops: LibOps) -> None:
         ops.users.set_password(ADMIN, login=login, password=PASSWORD)
 
 
+def events(ops: LibOps) -> int:
+    """How many events the store holds (its last notification id)."""
+    return ops.app.recorder.max_notification_id() or 0
+
+
+def web_store(
+    url: str, clock: ManualClock, gateways: Sequence[PlatformGateway] = ()
+) -> Iterator[LibOps]:
+    """libops on the store at ``url`` opened with ``clock`` and ``gateways``, with the test
+    team and the web app over it (``ops.web_app``, for :func:`browser`); the app is closed
+    after. Used by the fixtures as ``yield from web_store(...)``."""
+    from libops.web import create_web_app
+
+    with LibOps.open(url, clock=clock, migrate=True, gateways=list(gateways)) as opened:
+        add_team(opened)
+        app = create_web_app(opened)
+        opened.web_app = app  # type: ignore[attr-defined]
+        yield opened
+        app.state.web.close()
+
+
+def web_of(ops: LibOps) -> Any:
+    """The :class:`~libops.web.app.WebApp` behind the web app of :func:`web_store`."""
+    return ops.web_app.state.web  # type: ignore[attr-defined]
+
+
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _SIGNIN = re.compile(r'name="signin_token" value="([^"]+)"')
 
@@ -96,6 +122,17 @@ class Browser:
         return self.post(
             "/sign-in", {"login": login, "password": password, "signin_token": token[1]}
         )
+
+
+def browser(ops: LibOps, login: str | None = None, lang: str = "en") -> Browser:
+    """A browser on the web app of :func:`web_store`, signed in as ``login`` (if any) and
+    reading in ``lang``."""
+    opened = Browser(ops.web_app)  # type: ignore[attr-defined]
+    if login is not None:
+        opened.sign_in(login)
+    if lang != "en":
+        opened.submit("/language", {"lang": lang, "next": "/"}, "/")
+    return opened
 
 
 def drawn_contest(ops: LibOps, clock: Any) -> str:

@@ -17,11 +17,14 @@ from libops.adapters.clock import ManualClock
 from libops.domain.interaction import ContestRules, Prize
 from libops.domain.interaction.contest import ContestStatus
 from libops.domain.personal import Consent, PersonalInfo
-from tests.web.support import ADMIN, PLANNER, Browser, add_team, approved_post
-
-
-def events(ops: LibOps) -> int:
-    return ops.app.recorder.max_notification_id() or 0
+from tests.web.support import (
+    ADMIN,
+    PLANNER,
+    approved_post,
+    browser,
+    events,
+    web_store,
+)
 
 
 def topics(ops: LibOps, after: int) -> list[str]:
@@ -32,42 +35,15 @@ def topics(ops: LibOps, after: int) -> list[str]:
 
 
 @pytest.fixture
-def april(clock: ManualClock) -> ManualClock:
-    """The clock on Monday 20 April 2026, 09:00 in Shanghai."""
-    clock.set(datetime(2026, 4, 20, 1, 0, tzinfo=UTC))
-    return clock
-
-
-def _opened(url: str, clock: ManualClock) -> Iterator[LibOps]:
-    from libops.web import create_web_app
-
-    with LibOps.open(url, clock=clock, migrate=True) as opened:
-        add_team(opened)
-        app = create_web_app(opened)
-        opened.web_app = app  # type: ignore[attr-defined]
-        yield opened
-        app.state.web.close()
-
-
-@pytest.fixture
 def stored(store_url: str, april: ManualClock) -> Iterator[LibOps]:
     """libops on a fresh store of each kind (memory, SQLite, PostgreSQL), with the team."""
-    yield from _opened(store_url, april)
+    yield from web_store(store_url, april)
 
 
 @pytest.fixture
 def site(april: ManualClock) -> Iterator[LibOps]:
     """The same on a memory store only."""
-    yield from _opened("memory://", april)
-
-
-def browser(ops: LibOps, login: str | None = None, lang: str = "en") -> Browser:
-    opened = Browser(ops.web_app)  # type: ignore[attr-defined]
-    if login is not None:
-        opened.sign_in(login)
-    if lang != "en":
-        opened.submit("/language", {"lang": lang, "next": "/"}, "/")
-    return opened
+    yield from web_store("memory://", april)
 
 
 RULES_FORM = {

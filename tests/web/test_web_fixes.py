@@ -17,52 +17,29 @@ from libops import LibOps, Role
 from libops.adapters.clock import ManualClock
 from libops.adapters.sandbox import SandboxPlatform
 from libops.web.budget import Request
-from tests.web.support import ADMIN, OPERATOR, Browser, add_team, approved_post, open_budget
-
-
-def events(ops: LibOps) -> int:
-    return ops.app.recorder.max_notification_id() or 0
-
-
-@pytest.fixture
-def april(clock: ManualClock) -> ManualClock:
-    clock.set(datetime(2026, 4, 20, 1, 0, tzinfo=UTC))
-    return clock
-
-
-def _opened(url: str, clock: ManualClock) -> Iterator[LibOps]:
-    from libops.web import create_web_app
-
-    weibo = SandboxPlatform("weibo", seed=1, clock=clock)
-    with LibOps.open(url, clock=clock, migrate=True, gateways=[weibo]) as opened:
-        add_team(opened)
-        app = create_web_app(opened)
-        opened.web_app = app  # type: ignore[attr-defined]
-        yield opened
-        app.state.web.close()
+from tests.web.support import (
+    ADMIN,
+    OPERATOR,
+    Browser,
+    approved_post,
+    browser,
+    events,
+    open_budget,
+    web_of,
+    web_store,
+)
 
 
 @pytest.fixture
-def stored(store_url: str, april: ManualClock) -> Iterator[LibOps]:
+def stored(store_url: str, april: ManualClock, weibo: SandboxPlatform) -> Iterator[LibOps]:
     """libops on a fresh store of each kind, with the team and the web app."""
-    yield from _opened(store_url, april)
+    yield from web_store(store_url, april, [weibo])
 
 
 @pytest.fixture
-def site(april: ManualClock) -> Iterator[LibOps]:
+def site(april: ManualClock, weibo: SandboxPlatform) -> Iterator[LibOps]:
     """The same on a memory store only."""
-    yield from _opened("memory://", april)
-
-
-def browser(ops: LibOps, login: str | None = None) -> Browser:
-    opened = Browser(ops.web_app)  # type: ignore[attr-defined]
-    if login is not None:
-        opened.sign_in(login)
-    return opened
-
-
-def web_of(ops: LibOps) -> Any:
-    return ops.web_app.state.web  # type: ignore[attr-defined]
+    yield from web_store("memory://", april, [weibo])
 
 
 def overspend_request(ops: LibOps) -> tuple[str, str]:

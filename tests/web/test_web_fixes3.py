@@ -23,53 +23,21 @@ from libops.adapters.clock import ManualClock
 from libops.domain.errors import MalformedRequestError
 from libops.domain.interaction.contest import ContestRules, Prize
 from libops.web.imports import KEPT, UPLOADS
-from tests.web.support import ADMIN, PLANNER, Browser, add_team
+from tests.web.support import ADMIN, PLANNER, Browser, browser, events, web_of, web_store
 
 EXPORT = Path(__file__).parents[1] / "fixtures" / "exports" / "facebook_posts_export.csv"
-
-
-def events(ops: LibOps) -> int:
-    return ops.app.recorder.max_notification_id() or 0
-
-
-@pytest.fixture
-def april(clock: ManualClock) -> ManualClock:
-    clock.set(datetime(2026, 4, 20, 1, 0, tzinfo=UTC))
-    return clock
-
-
-def _opened(url: str, clock: ManualClock) -> Iterator[LibOps]:
-    from libops.web import create_web_app
-
-    with LibOps.open(url, clock=clock, migrate=True) as opened:
-        add_team(opened)
-        app = create_web_app(opened)
-        opened.web_app = app  # type: ignore[attr-defined]
-        yield opened
-        app.state.web.close()
 
 
 @pytest.fixture
 def stored(store_url: str, april: ManualClock) -> Iterator[LibOps]:
     """libops on a fresh store of each kind (memory, SQLite, PostgreSQL), with the team."""
-    yield from _opened(store_url, april)
+    yield from web_store(store_url, april)
 
 
 @pytest.fixture
 def site(april: ManualClock) -> Iterator[LibOps]:
     """The same on a memory store only."""
-    yield from _opened("memory://", april)
-
-
-def browser(ops: LibOps, login: str | None = None) -> Browser:
-    opened = Browser(ops.web_app)  # type: ignore[attr-defined]
-    if login is not None:
-        opened.sign_in(login)
-    return opened
-
-
-def web_of(ops: LibOps) -> Any:
-    return ops.web_app.state.web  # type: ignore[attr-defined]
+    yield from web_store("memory://", april)
 
 
 def stored_uploads(ops: LibOps) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -23,37 +23,20 @@ from libops.domain.interaction import ContestRules, Prize
 from libops.domain.personal import Consent, PersonalInfo
 from libops.web.publishing import PUBLISHED_SHOWN, publishing_status
 from libops.web.strings_en import STRINGS
-from tests.web.support import ADMIN, OPERATOR, PLANNER, Browser, add_team, approved_post
-
-
-@pytest.fixture
-def april(clock: ManualClock) -> ManualClock:
-    clock.set(datetime(2026, 4, 20, 1, 0, tzinfo=UTC))
-    return clock
-
-
-@pytest.fixture
-def weibo(april: ManualClock) -> SandboxPlatform:
-    return SandboxPlatform("weibo", seed=1, clock=april)
+from tests.web.support import (
+    ADMIN,
+    OPERATOR,
+    PLANNER,
+    approved_post,
+    browser,
+    web_store,
+)
 
 
 @pytest.fixture
 def stored(store_url: str, april: ManualClock, weibo: SandboxPlatform) -> Iterator[LibOps]:
     """libops on a fresh store of each kind, a Weibo sandbox, the team and the web app."""
-    from libops.web import create_web_app
-
-    with LibOps.open(store_url, clock=april, migrate=True, gateways=[weibo]) as opened:
-        add_team(opened)
-        app = create_web_app(opened)
-        opened.web_app = app  # type: ignore[attr-defined]
-        yield opened
-        app.state.web.close()
-
-
-def browser(ops: LibOps, login: str) -> Browser:
-    opened = Browser(ops.web_app)  # type: ignore[attr-defined]
-    opened.sign_in(login)
-    return opened
+    yield from web_store(store_url, april, [weibo])
 
 
 # --- contests -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import attrs
@@ -18,11 +18,16 @@ from libops.adapters.sandbox import SandboxPlatform
 from libops.domain.errors import PublishFailedError
 from libops.domain.post import Post
 from libops.web.publishing import publishing_status
-from tests.web.support import ADMIN, OPERATOR, PASSWORD, Browser, add_team, approved_post
-
-
-def events(ops: LibOps) -> int:
-    return ops.app.recorder.max_notification_id() or 0
+from tests.web.support import (
+    ADMIN,
+    OPERATOR,
+    PASSWORD,
+    Browser,
+    approved_post,
+    browser,
+    events,
+    web_store,
+)
 
 
 def section(text: str, element_id: str) -> str:
@@ -33,43 +38,15 @@ def section(text: str, element_id: str) -> str:
 
 
 @pytest.fixture
-def april(clock: ManualClock) -> ManualClock:
-    clock.set(datetime(2026, 4, 20, 1, 0, tzinfo=UTC))
-    return clock
-
-
-@pytest.fixture
-def weibo(april: ManualClock) -> SandboxPlatform:
-    return SandboxPlatform("weibo", seed=1, clock=april)
-
-
-def _opened(url: str, clock: ManualClock, gateways: list[SandboxPlatform]) -> Iterator[LibOps]:
-    from libops.web import create_web_app
-
-    with LibOps.open(url, clock=clock, migrate=True, gateways=gateways) as opened:
-        add_team(opened)
-        app = create_web_app(opened)
-        opened.web_app = app  # type: ignore[attr-defined]
-        yield opened
-        app.state.web.close()
-
-
-@pytest.fixture
 def stored(store_url: str, april: ManualClock, weibo: SandboxPlatform) -> Iterator[LibOps]:
     """libops on a fresh store of each kind, a Weibo sandbox, the team, the web app."""
-    yield from _opened(store_url, april, [weibo])
+    yield from web_store(store_url, april, [weibo])
 
 
 @pytest.fixture
 def no_gateway(store_url: str, april: ManualClock) -> Iterator[LibOps]:
     """The same without any platform gateway."""
-    yield from _opened(store_url, april, [])
-
-
-def browser(ops: LibOps, login: str) -> Browser:
-    opened = Browser(ops.web_app)  # type: ignore[attr-defined]
-    opened.sign_in(login)
-    return opened
+    yield from web_store(store_url, april, [])
 
 
 def collect(web: Browser) -> Any:

@@ -25,49 +25,24 @@ from tests.web.support import (
     PASSWORD,
     PLANNER,
     Browser,
-    add_team,
     approved_post,
+    browser,
+    events,
     open_budget,
+    web_store,
 )
-
-
-def events(ops: LibOps) -> int:
-    return ops.app.recorder.max_notification_id() or 0
-
-
-@pytest.fixture
-def april(clock: ManualClock) -> ManualClock:
-    """The clock on Monday 20 April 2026, 09:00 in Shanghai (week 2026-W17)."""
-    clock.set(datetime(2026, 4, 20, 1, 0, tzinfo=UTC))
-    return clock
-
-
-@pytest.fixture
-def weibo(april: ManualClock) -> SandboxPlatform:
-    return SandboxPlatform("weibo", seed=1, clock=april)
-
-
-def _opened(url: str, clock: ManualClock, weibo: SandboxPlatform) -> Iterator[LibOps]:
-    from libops.web import create_web_app
-
-    with LibOps.open(url, clock=clock, migrate=True, gateways=[weibo]) as opened:
-        add_team(opened)
-        app = create_web_app(opened)
-        opened.web_app = app  # type: ignore[attr-defined]
-        yield opened
-        app.state.web.close()
 
 
 @pytest.fixture
 def stored(store_url: str, april: ManualClock, weibo: SandboxPlatform) -> Iterator[LibOps]:
     """libops on a fresh store of each kind, a Weibo sandbox (no other gateway), the team."""
-    yield from _opened(store_url, april, weibo)
+    yield from web_store(store_url, april, [weibo])
 
 
 @pytest.fixture
 def site(april: ManualClock, weibo: SandboxPlatform) -> Iterator[LibOps]:
     """The same on a memory store only."""
-    yield from _opened("memory://", april, weibo)
+    yield from web_store("memory://", april, [weibo])
 
 
 def section(text: str, element_id: str) -> str:
@@ -75,13 +50,6 @@ def section(text: str, element_id: str) -> str:
     found = re.search(rf'<(\w+)[^>]* id="{element_id}"[^>]*>(.*?)</\1>', text, re.S)
     assert found is not None, element_id
     return found[2]
-
-
-def browser(ops: LibOps, login: str | None = None) -> Browser:
-    opened = Browser(ops.web_app)  # type: ignore[attr-defined]
-    if login is not None:
-        opened.sign_in(login)
-    return opened
 
 
 class TestCalendar:

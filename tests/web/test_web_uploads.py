@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -16,19 +16,9 @@ from libops import LibOps, Role
 from libops.adapters.clock import ManualClock
 from libops.web import create_web_app
 from libops.web.imports import KEPT, UPLOADS
-from tests.web.support import ADMIN, PASSWORD, Browser, add_team
+from tests.web.support import ADMIN, PASSWORD, Browser, add_team, events
 
 EXPORT = Path(__file__).parents[1] / "fixtures" / "exports" / "facebook_posts_export.csv"
-
-
-def events(ops: LibOps) -> int:
-    return ops.app.recorder.max_notification_id() or 0
-
-
-@pytest.fixture
-def april(clock: ManualClock) -> ManualClock:
-    clock.set(datetime(2026, 4, 20, 1, 0, tzinfo=UTC))
-    return clock
 
 
 @pytest.fixture

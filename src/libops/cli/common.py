@@ -50,6 +50,12 @@ StoreOption = Annotated[
     ),
 ]
 
+KeyOption = Annotated[
+    str | None,
+    typer.Option("--key", help="An idempotency key: repeated with it, nothing new is recorded."),
+]
+"""A command's ``--key``: the idempotency key of what it records."""
+
 
 def operator(by: str) -> Actor:
     """The person ``--by`` names, acting as an operations admin (the command line's actor)."""

@@ -18,7 +18,7 @@ from rich.table import Table
 from libops.adapters.storage import DEFAULT_STORE
 from libops.application.standing import ranking_rows_from_csv
 from libops.bootstrap import LibOps
-from libops.cli.common import StoreOption, operator, reporting_errors, stdout
+from libops.cli.common import KeyOption, StoreOption, operator, reporting_errors, stdout
 from libops.domain.errors import InvalidValueError
 from libops.domain.standing import OVERALL, ServiceCount, Standing
 from libops.domain.values import Period
@@ -35,10 +35,6 @@ standing_app.add_typer(case_app, name="case")
 ByOption = Annotated[
     str,
     typer.Option("--by", help="Who records it (an operations admin's id, recorded)."),
-]
-KeyOption = Annotated[
-    str | None,
-    typer.Option("--key", help="An idempotency key: repeated with it, nothing new is recorded."),
 ]
 PeriodOption = Annotated[
     str, typer.Option("--period", help="The period, FIRST:LAST (YYYY-MM-DD:YYYY-MM-DD).")

@@ -25,7 +25,15 @@ from rich.text import Text
 
 from libops.adapters.storage import DEFAULT_STORE
 from libops.bootstrap import LibOps
-from libops.cli.common import EXIT_USAGE, StoreOption, operator, reporting_errors, stderr, stdout
+from libops.cli.common import (
+    EXIT_USAGE,
+    KeyOption,
+    StoreOption,
+    operator,
+    reporting_errors,
+    stderr,
+    stdout,
+)
 from libops.cli.standing_command import parse_period
 from libops.domain.errors import InvalidValueError
 from libops.domain.interaction.survey import QuestionKind, Survey, SurveyQuestion
@@ -41,10 +49,6 @@ surveys_app = typer.Typer(
 ByOption = Annotated[
     str,
     typer.Option("--by", help="Who acts (an operations admin's id, recorded)."),
-]
-KeyOption = Annotated[
-    str | None,
-    typer.Option("--key", help="An idempotency key: repeated with it, nothing new is recorded."),
 ]
 SurveyArgument = Annotated[str, typer.Argument(help="The survey's id.")]
 

@@ -37,6 +37,7 @@ ByOption = Annotated[
     str,
     typer.Option("--by", help="Who makes the change (recorded as an operations admin)."),
 ]
+LoginArgument = Annotated[str, typer.Argument(help="The user's login.")]
 RoleOption = Annotated[
     list[str],
     typer.Option("--role", help="A role (repeat for several): " + ", ".join(r.value for r in Role)),
@@ -109,7 +110,7 @@ def users_add(
 
 @users_app.command("password")
 def users_password(
-    login: Annotated[str, typer.Argument(help="The user's login.")],
+    login: LoginArgument,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
@@ -157,7 +158,7 @@ def users_list(
 
 @users_app.command("roles")
 def users_roles(
-    login: Annotated[str, typer.Argument(help="The user's login.")],
+    login: LoginArgument,
     role: RoleOption,
     by: ByOption = "operations-admin",
     store: StoreOption = DEFAULT_STORE,
@@ -170,7 +171,7 @@ def users_roles(
 
 @users_app.command("scopes")
 def users_scopes(
-    login: Annotated[str, typer.Argument(help="The user's login.")],
+    login: LoginArgument,
     campaign: Annotated[
         list[str] | None, typer.Option("--campaign", help="A campaign they reach (repeat).")
     ] = None,
@@ -190,7 +191,7 @@ def users_scopes(
 
 @users_app.command("disable")
 def users_disable(
-    login: Annotated[str, typer.Argument(help="The user's login.")],
+    login: LoginArgument,
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded).")] = "",
     by: ByOption = "operations-admin",
     store: StoreOption = DEFAULT_STORE,
@@ -203,7 +204,7 @@ def users_disable(
 
 @users_app.command("enable")
 def users_enable(
-    login: Annotated[str, typer.Argument(help="The user's login.")],
+    login: LoginArgument,
     by: ByOption = "operations-admin",
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
@@ -215,7 +216,7 @@ def users_enable(
 
 @tokens_app.command("issue")
 def tokens_issue(
-    login: Annotated[str, typer.Argument(help="The user's login.")],
+    login: LoginArgument,
     role: Annotated[
         list[str] | None,
         typer.Option("--role", help="A role of the token (repeat; default: all the user's)."),
@@ -242,7 +243,7 @@ def tokens_issue(
 
 @tokens_app.command("list")
 def tokens_list(
-    login: Annotated[str, typer.Argument(help="The user's login.")],
+    login: LoginArgument,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
@@ -276,7 +277,7 @@ def tokens_list(
 
 @tokens_app.command("revoke")
 def tokens_revoke(
-    login: Annotated[str, typer.Argument(help="The user's login.")],
+    login: LoginArgument,
     token_id: Annotated[str, typer.Argument(help="The token's id (from tokens list).")],
     by: ByOption = "operations-admin",
     store: StoreOption = DEFAULT_STORE,

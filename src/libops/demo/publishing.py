@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -93,19 +94,30 @@ class PostActions(MediaActions):
         )
         self.post_ids[post.n] = post_id
         self._declare_origin(post, post_id, author)
-        found = ops.posts.submit_for_review(author, post_id, idempotency_key=f"{key}:submit")
-        if any(f.kind in LICENCE_FINDINGS for f in found):  # the stock visual's licence ran
-            # out: the reviewer sends it back, the planner swaps in the library's own photo
+
+        def send_back(
+            checklist: ReviewChecklist, comments: str, steps: tuple[str, str], **changes: Any
+        ) -> None:
+            """The reviewer sends the draft back with ``comments``; its author revises it
+            (``changes``); ``steps`` name the two commands' idempotency keys."""
             ops.posts.review(
                 reviewer,
                 post_id,
-                ReviewChecklist(True, False, True, self.say("licence_expired")),
+                checklist,
                 approve=False,
-                comments="素材授权已过期，请更换",
-                idempotency_key=f"{key}:review-licence",
+                comments=comments,
+                idempotency_key=f"{key}:{steps[0]}",
             )
-            ops.posts.revise(
-                author, post_id, media=self.own_media(), idempotency_key=f"{key}:swap-media"
+            ops.posts.revise(author, post_id, idempotency_key=f"{key}:{steps[1]}", **changes)
+
+        found = ops.posts.submit_for_review(author, post_id, idempotency_key=f"{key}:submit")
+        if any(f.kind in LICENCE_FINDINGS for f in found):  # the stock visual's licence ran
+            # out: the reviewer sends it back, the planner swaps in the library's own photo
+            send_back(
+                ReviewChecklist(True, False, True, self.say("licence_expired")),
+                "素材授权已过期，请更换",
+                ("review-licence", "swap-media"),
+                media=self.own_media(),
             )
             found = ops.posts.submit_for_review(
                 author, post_id, idempotency_key=f"{key}:submit-swapped"
@@ -113,16 +125,12 @@ class PostActions(MediaActions):
         if has_personal_data(found):  # a similar post informs the reviewer; it is no reason
             # to send the draft back
             tally.changes_requested += 1
-            ops.posts.review(
-                reviewer,
-                post_id,
+            send_back(
                 ReviewChecklist(True, True, False, self.say("phone_found")),
-                approve=False,
-                comments="请删除个人电话号码",
-                idempotency_key=f"{key}:review1",
-            )
-            ops.posts.revise(
-                author, post_id, body=body, variants=fixed, idempotency_key=f"{key}:revise"
+                "请删除个人电话号码",
+                ("review1", "revise"),
+                body=body,
+                variants=fixed,
             )
             ops.posts.submit_for_review(author, post_id, idempotency_key=f"{key}:submit2")
         ops.posts.review(

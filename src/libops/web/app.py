@@ -26,16 +26,12 @@ from starlette.routing import BaseRoute, Route
 from libops.bootstrap import LibOps
 from libops.web.activity import ActivityScreen
 from libops.web.admin import AdminScreen
-from libops.web.base import (
-    CSP,
-    SECURITY_HEADERS,
-    WebBase,
-    same_origin,
-)
+from libops.web.base import WebBase
 from libops.web.budget import BudgetScreen
 from libops.web.calendar import CalendarScreen
 from libops.web.contests import ContestsScreen
 from libops.web.dashboard import DashboardScreen
+from libops.web.http_edge import CSP, SECURITY_HEADERS, same_origin
 from libops.web.imports import ImportsScreen
 from libops.web.posts import PostsScreen
 from libops.web.publishing import PublishingScreen

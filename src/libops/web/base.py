@@ -1,14 +1,14 @@
 """The web app's frame: the request wrapper every page goes through (form, origin, CSRF,
 session, errors as pages, security headers), rendering, cookies, signing in and out, and the
-small parsers the screens share. Each screen is a class of its own module built on
-:class:`WebBase`; :class:`libops.web.app.WebApp` puts them together (docs/web.md)."""
+small parsers the screens share (reading bodies, the same-origin check and the security headers
+themselves are in :mod:`libops.web.http_edge`). Each screen is a class of its own module built
+on :class:`WebBase`; :class:`libops.web.app.WebApp` puts them together (docs/web.md)."""
 
 from __future__ import annotations
 
 import contextlib
 import hmac
 import logging
-import re
 import secrets
 import threading
 import uuid
@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from importlib import resources
 from typing import Any, Final, TypeVar
-from urllib.parse import parse_qsl, urlsplit
 from uuid import UUID
 
 import attrs
@@ -43,6 +42,15 @@ from libops.domain.platforms import REGISTRY
 from libops.domain.risk import MAX_RATING as RATINGS
 from libops.domain.values import (
     Actor,
+)
+from libops.web.http_edge import (
+    SECURITY_HEADERS,
+    Multipart,
+    local_path,
+    parse_form,
+    read_multipart,
+    redact,
+    same_origin,
 )
 from libops.web.preferences import Preferences
 from libops.web.sessions import Session, Sessions
@@ -79,55 +87,7 @@ MAX_FORM: Final = 256 * 1024
 MAX_UPLOAD: Final = 10 * 1024 * 1024
 """The largest upload accepted, in bytes (larger ones: ``libops import`` or ``--bulk``)."""
 
-_SIGNOFF_SECRET: Final = re.compile(r"(/sign-off/)[A-Za-z0-9_-]+")
-
-
-def redact(path: str) -> str:
-    """``path`` with any sign-off secret in it replaced (for logs)."""
-    return _SIGNOFF_SECRET.sub(r"\1[secret]", path)
-
-
-CSP: Final = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-SECURITY_HEADERS: Final[Mapping[str, str]] = {
-    "Content-Security-Policy": CSP,
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
-"""The headers every answer of the web app carries."""
-
 STATIC: Final[Mapping[str, str]] = {"web.js": "text/javascript", "web.css": "text/css"}
-
-
-def parse_form(body: bytes) -> dict[str, str]:
-    try:
-        text = body.decode("utf-8")
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, max_num_fields=200)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise MalformedRequestError(None, f"the form cannot be read: {error}") from None
-    return dict(pairs)
-
-
-def same_origin(headers: Mapping[str, str]) -> None:
-    """Raise :class:`CrossSiteRequestError` unless the request's ``Origin`` (or, without one,
-    its ``Referer``) names the host it was sent to (``Host``)."""
-    host = headers.get("host", "")
-    origin = headers.get("origin")
-    if origin is not None and origin != "null":
-        where = origin
-    elif origin == "null":
-        raise CrossSiteRequestError("the form was posted from an opaque origin")
-    else:
-        where = headers.get("referer", "")
-        if not where:
-            raise CrossSiteRequestError("the form was posted without an Origin or a Referer")
-    if not host or urlsplit(where).netloc.lower() != host.lower():
-        raise CrossSiteRequestError(f"the form was posted from another site ({where})")
 
 
 @attrs.define
@@ -524,34 +484,6 @@ class WebBase:
         return response
 
 
-@attrs.frozen
-class Multipart:
-    fields: Mapping[str, str] = {}
-    file: tuple[str, bytes] | None = None
-    error: str | None = None
-
-
-async def read_multipart(request: Request, body: bytes) -> Multipart:
-    """A multipart form's text fields and its one file (``file``), read from ``body``."""
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    try:
-        form = await Request(request.scope, receive).form(max_files=1, max_fields=20)
-    except Exception as error:  # (Starlette's own refusals: not multipart, too many parts)
-        return Multipart(error=f"the form cannot be read: {getattr(error, 'detail', error)}")
-    try:
-        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-        given = form.get("file")
-        found = None
-        if given is not None and not isinstance(given, str) and given.filename:
-            found = (given.filename, await given.read())
-        return Multipart(fields, found)
-    finally:
-        await form.close()
-
-
 def tr(page: Page, key: str, **names: Any) -> str:
     return LANGUAGES[page.lang][key].format(**names)
 
@@ -600,10 +532,3 @@ def duration_text(page: Page, span: timedelta) -> str:
     if hours:
         return tr(page, "duration.hours", h=hours, m=minutes)
     return tr(page, "duration.minutes", m=minutes)
-
-
-def local_path(target: str | None) -> str:
-    """``target`` if it is a path on this site (never another site's address), else ``/``."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target

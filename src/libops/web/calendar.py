@@ -175,29 +175,35 @@ def build(
     wanted = publishing if only is None else [only]
     counted: dict[str, list[date]] = {p: [] for p in wanted}
     cells: dict[tuple[date, str], list[Entry]] = {}
+
+    def place(
+        platform: str,
+        at: datetime,
+        post: Mapping[str, Any] | str,
+        kind: str,
+        url: str | None = None,
+    ) -> None:
+        """Count a post (its view row, or its id) going out ``at`` on its local day (in the
+        whole weeks around the span) and, inside the span, show it in its day's cell."""
+        if not wide_start <= at < wide_end:
+            return
+        day = policy.local_day(at)
+        counted[platform].append(day)
+        if start <= at < end:
+            post_id = post if isinstance(post, str) else post["id"]
+            cells.setdefault((day, platform), []).append(
+                Entry(post_id, title_of(post), at, kind, url)
+            )
+
     for row in _published(ops, wide_start, wide_end):
         for platform, entry in row["platforms"].items():
             if platform not in counted or not entry.get("published_at"):
                 continue
             at = datetime.fromisoformat(entry["published_at"])
-            if not wide_start <= at < wide_end:
-                continue
-            day = policy.local_day(at)
-            counted[platform].append(day)
-            if start <= at < end:
-                cells.setdefault((day, platform), []).append(
-                    Entry(row["id"], title_of(row), at, "published", entry.get("url"))
-                )
+            place(platform, at, row, "published", entry.get("url"))
     for platform in wanted:
         for post_id, at in ops.posts.calendar(platform):
-            if not wide_start <= at < wide_end:
-                continue
-            day = policy.local_day(at)
-            counted[platform].append(day)
-            if start <= at < end:
-                cells.setdefault((day, platform), []).append(
-                    Entry(str(post_id), title_of(str(post_id)), at, "scheduled")
-                )
+            place(platform, at, str(post_id), "scheduled")
     warnings: list[Warning] = []
     day_warnings: dict[tuple[date, str], Warning] = {}
     for platform in wanted:

@@ -3,12 +3,43 @@ the checklist, approve or send back), for reviewers (docs/web.md)."""
 
 from __future__ import annotations
 
+import attrs
 from starlette.responses import Response
 
 from libops.domain.errors import MalformedRequestError
 from libops.domain.permissions import authorize
 from libops.domain.values import ReviewChecklist
 from libops.web.base import Page, Refused, WebBase, parse_id, tr
+
+
+@attrs.frozen
+class ReviewForm:
+    """A review's form as posted (the reviewer's page or a sign-off link's): the decision,
+    the checklist and the comments."""
+
+    approve: bool
+    checklist: ReviewChecklist
+    comments: str
+
+    @classmethod
+    def read(cls, page: Page) -> ReviewForm:
+        """The page's form, refused (:class:`MalformedRequestError`) unless its decision is
+        ``approve`` or ``send_back``."""
+        decision = page.form.get("decision")
+        if decision not in ("approve", "send_back"):
+            raise MalformedRequestError(
+                "decision", f"decision is approve or send_back, not {decision!r}"
+            )
+        checklist = ReviewChecklist(
+            accuracy=page.form.get("accuracy") == "on",
+            copyright=page.form.get("copyright") == "on",
+            privacy=page.form.get("privacy") == "on",
+        )
+        return cls(decision == "approve", checklist, page.form.get("comments", ""))
+
+    def done(self, page: Page) -> str:
+        """What the page says once the review is recorded."""
+        return tr(page, "review.done_approved" if self.approve else "review.done_sent_back")
 
 
 class ReviewScreen(WebBase):
@@ -26,30 +57,20 @@ class ReviewScreen(WebBase):
         post = self.ops.posts.get(post_id)
         error = None
         if page.request.method == "POST":
-            decision = page.form.get("decision")
-            if decision not in ("approve", "send_back"):
-                raise MalformedRequestError(
-                    "decision", f"decision is approve or send_back, not {decision!r}"
-                )
-            checklist = ReviewChecklist(
-                accuracy=page.form.get("accuracy") == "on",
-                copyright=page.form.get("copyright") == "on",
-                privacy=page.form.get("privacy") == "on",
-            )
+            form = ReviewForm.read(page)
             reviewed = self.attempt(
                 lambda: self.ops.posts.review(
                     page.person,
                     post_id,
-                    checklist,
-                    approve=decision == "approve",
-                    comments=page.form.get("comments", ""),
+                    form.checklist,
+                    approve=form.approve,
+                    comments=form.comments,
                 )
             )
             if isinstance(reviewed, Refused):
                 error = reviewed.message
             else:
-                done = "review.done_approved" if decision == "approve" else "review.done_sent_back"
-                return self.render(page, "done.html", message=tr(page, done), post_id=post_id)
+                return self.render(page, "done.html", message=form.done(page), post_id=post_id)
         return self.render(
             page,
             "review.html",

@@ -29,10 +29,11 @@ from libops.bootstrap import LibOps
 from libops.domain.errors import MalformedRequestError
 from libops.domain.permissions import authorize
 from libops.domain.post import PostStatus
-from libops.domain.values import ReviewChecklist, Role
+from libops.domain.values import Role
 from libops.projections.ports import ViewChanges, ViewStore
 from libops.web.base import POSTS_PAGE, Page, Refused, WebBase, parse_id, tr
-from libops.web.base import redact as redact  # (re-exported)
+from libops.web.http_edge import redact
+from libops.web.review import ReviewForm
 
 SIGNOFFS: Final = "web.signoffs"
 LIFETIME: Final = timedelta(days=3)
@@ -204,16 +205,7 @@ class SignOffScreen(WebBase):
         post = self.ops.posts.get(link.post_id)
         error = None
         if page.request.method == "POST":
-            decision = page.form.get("decision")
-            if decision not in ("approve", "send_back"):
-                raise MalformedRequestError(
-                    "decision", f"decision is approve or send_back, not {decision!r}"
-                )
-            checklist = ReviewChecklist(
-                accuracy=page.form.get("accuracy") == "on",
-                copyright=page.form.get("copyright") == "on",
-                privacy=page.form.get("privacy") == "on",
-            )
+            form = ReviewForm.read(page)
             try:
                 claimed = self.signoffs.claim(secret)
             except MalformedRequestError as refused:
@@ -223,9 +215,9 @@ class SignOffScreen(WebBase):
                     lambda: self.ops.posts.review(
                         approver,
                         link.post_id,
-                        checklist,
-                        approve=decision == "approve",
-                        comments=page.form.get("comments", ""),
+                        form.checklist,
+                        approve=form.approve,
+                        comments=form.comments,
                     )
                 )
             except BaseException:
@@ -235,8 +227,7 @@ class SignOffScreen(WebBase):
                 self.signoffs.give_back(claimed)
                 error = reviewed.message
             else:
-                done = "review.done_approved" if decision == "approve" else "review.done_sent_back"
-                return self.render(page, "signoff_done.html", message=tr(page, done))
+                return self.render(page, "signoff_done.html", message=form.done(page))
         return self.render(
             page,
             "signoff.html",

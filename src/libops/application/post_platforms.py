@@ -1,0 +1,82 @@
+"""What the commands on a post's platforms share.
+
+Publishing (:mod:`libops.application.publishing_commands`), scheduling
+(:mod:`libops.application.posts`) and taking down (:mod:`libops.application.post_take_downs`)
+all deal with a platform's calendar, respect the claim a scheduled run holds on publishing a
+post, and record a platform call that failed in a command of its own: those steps live here,
+once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Final
+from uuid import UUID
+
+from libops.application.app import LibOpsApplication
+from libops.application.commands import Command, Context
+from libops.domain.calendar import PlatformCalendar
+from libops.domain.claim import PublishClaim
+from libops.domain.errors import LibopsError, PublishClaimedError, UnknownIdError
+from libops.domain.post import Post
+from libops.domain.values import Actor, Platform, PublishReceipt, to_platform
+
+MAX_ERROR_TEXT: Final = 4000
+"""How much of a platform's error a post records."""
+
+
+def find_calendar(app: LibOpsApplication, platform: Platform | str) -> PlatformCalendar | None:
+    """The calendar of ``platform``, or None if nothing was ever scheduled there."""
+    platform = to_platform(platform)
+    try:
+        return app.load(PlatformCalendar, PlatformCalendar.id_for(platform), "platform calendar")
+    except UnknownIdError:
+        return None
+
+
+def platform_calendar(ctx: Context, platform: Platform) -> PlatformCalendar | None:
+    """The calendar of ``platform`` in the command's save, or None if it has none yet."""
+    return ctx.find(PlatformCalendar, PlatformCalendar.id_for(platform))
+
+
+def withdraw_slots(ctx: Context, actor: Actor, post: Post, platforms: Iterable[Platform]) -> None:
+    """Free the slots ``post`` has booked on ``platforms``' calendars."""
+    for platform in platforms:
+        calendar = platform_calendar(ctx, platform)
+        if calendar is not None and calendar.slot(post.id) is not None:
+            calendar.withdraw(actor, post.id)
+
+
+def record_published(ctx: Context, actor: Actor, post: Post, receipt: PublishReceipt) -> None:
+    """Record ``receipt`` on ``post`` and release its slot on the platform's calendar (a
+    scheduled variant that went out leaves its slot), in the command's one save."""
+    post.record_published(actor, receipt)
+    calendar = platform_calendar(ctx, receipt.platform)
+    if calendar is not None:
+        calendar.release(post.id, published_at=receipt.published_at, actor=actor)
+
+
+def check_unclaimed(ctx: Context, post_id: UUID, platform: Platform, now: datetime) -> None:
+    """:class:`PublishClaimedError` while a run holds the claim, at ``now``, on publishing
+    ``post_id``'s variant on ``platform`` (it may be going out right now)."""
+    claim = ctx.find(PublishClaim, PublishClaim.id_for(post_id, platform))
+    if claim is not None and claim.held(now):
+        raise PublishClaimedError(post_id, platform.value, claim.holder_id, claim.expires_at)
+
+
+def error_text(error: BaseException) -> str:
+    """A platform error as a post records it: its message (else its class), cut short."""
+    return (str(error).strip() or type(error).__name__)[:MAX_ERROR_TEXT]
+
+
+def record_failure(
+    ctx: Context, actor: Actor, failure: LibopsError, record: Command[None]
+) -> LibopsError:
+    """``failure``, once ``record`` (the command recording the failed platform call on the
+    post, in a save of its own) ran; a note on ``failure`` says so if it could not."""
+    try:
+        ctx.execute(actor, record)
+    except LibopsError as not_recorded:
+        failure.add_note(f"the failure could not be recorded: {not_recorded}")
+    return failure

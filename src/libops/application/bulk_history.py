@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import InvalidOperation
-from typing import Final
+from typing import Final, TypeVar
 from uuid import UUID
 
 import attrs
@@ -250,20 +250,28 @@ _OWN_HISTORIES: Final[weakref.WeakKeyDictionary[LibOpsApplication, _OwnHistory]]
 )
 
 
-def _history(app: LibOpsApplication) -> _BulkHistory:
+_H = TypeVar("_H", bound=_BulkHistory)
+
+
+def _of_app(
+    histories: weakref.WeakKeyDictionary[LibOpsApplication, _H],
+    app: LibOpsApplication,
+    make: Callable[[], _H],
+) -> _H:
+    """``app``'s history in ``histories``, made on first use (one per store, per process)."""
     with _HISTORIES_LOCK:
-        history = _HISTORIES.get(app)
+        history = histories.get(app)
         if history is None:
-            history = _HISTORIES[app] = _BulkHistory()
+            history = histories[app] = make()
         return history
+
+
+def _history(app: LibOpsApplication) -> _BulkHistory:
+    return _of_app(_HISTORIES, app, _BulkHistory)
 
 
 def _own_history(app: LibOpsApplication) -> _OwnHistory:
-    with _HISTORIES_LOCK:
-        history = _OWN_HISTORIES.get(app)
-        if history is None:
-            history = _OWN_HISTORIES[app] = _OwnHistory()
-        return history
+    return _of_app(_OWN_HISTORIES, app, _OwnHistory)
 
 
 def batch_latest(

@@ -295,7 +295,8 @@ class BulkImporter:
             refusal = check.refusal(file)
             if refusal is not None:
                 raise refusal
-            if actor is None or (planned.rows == 0 and earlier is None):  # nothing to record
+
+            def report(batches: int, *, done: bool = True) -> BulkImportReport:
                 return BulkImportReport(
                     file,
                     digest,
@@ -306,10 +307,13 @@ class BulkImporter:
                     planned.corrected,
                     check.unchanged,
                     check.skipped,
-                    0,
+                    batches,
                     after,
-                    done=actor is not None,
+                    done=done,
                 )
+
+            if actor is None or (planned.rows == 0 and earlier is None):  # nothing to record
+                return report(0, done=actor is not None)
             if earlier is None:
                 self.bus.execute(
                     actor, StartBulkImport(file, digest, platform.value, check.checked, options)
@@ -319,19 +323,7 @@ class BulkImporter:
                 columns: _Columns = pickle.load(spill)
                 self.bus.execute(actor, RecordImportBatch(import_id, *columns))
         self.bus.execute(actor, FinishBulkImport(import_id, check.unchanged))
-        return BulkImportReport(
-            file,
-            digest,
-            import_id,
-            platform.value,
-            check.checked,
-            planned.rows - planned.corrected,
-            planned.corrected,
-            check.unchanged,
-            check.skipped,
-            planned.batches,
-            after,
-        )
+        return report(planned.batches)
 
     def _earlier(self, import_id: UUID) -> MetricImport | None:
         try:

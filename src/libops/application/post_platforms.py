@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Final
 from uuid import UUID
 
+import attrs
+
 from libops.application.app import LibOpsApplication
 from libops.application.commands import Command, Context
 from libops.domain.calendar import PlatformCalendar
@@ -63,6 +65,19 @@ def check_unclaimed(ctx: Context, post_id: UUID, platform: Platform, now: dateti
     claim = ctx.find(PublishClaim, PublishClaim.id_for(post_id, platform))
     if claim is not None and claim.held(now):
         raise PublishClaimedError(post_id, platform.value, claim.holder_id, claim.expires_at)
+
+
+@attrs.frozen(kw_only=True)
+class FailedCall(Command[None]):
+    """What a command recording a failed platform call on a post's variant carries (the
+    platform's ``error`` and whether a retry may help); each such command names its own
+    call (:class:`~libops.application.publishing.RecordPublishFailure`,
+    :class:`~libops.application.posts.RecordTakeDownFailure`)."""
+
+    post_id: UUID | str = attrs.field(kw_only=False)
+    platform: Platform | str = attrs.field(kw_only=False)
+    error: str
+    retryable: bool
 
 
 def error_text(error: BaseException) -> str:

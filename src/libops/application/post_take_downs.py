@@ -23,6 +23,7 @@ from libops.application.commands import (
 )
 from libops.application.dependencies import Dependencies
 from libops.application.post_platforms import (
+    FailedCall,
     check_unclaimed,
     error_text,
     record_failure,
@@ -176,13 +177,8 @@ def take_down_post(ctx: Context, actor: Actor, command: TakeDownPost) -> datetim
 
 @command("post.record_take_down_failure", requires=("post.take_down",))
 @attrs.frozen(kw_only=True)
-class RecordTakeDownFailure(Command[None]):
+class RecordTakeDownFailure(FailedCall):
     """Record that a platform failed or refused to take a retracted post down, and why."""
-
-    post_id: UUID | str = attrs.field(kw_only=False)
-    platform: Platform | str = attrs.field(kw_only=False)
-    error: str
-    retryable: bool
 
 
 @handles(RecordTakeDownFailure)

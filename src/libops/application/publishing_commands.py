@@ -27,6 +27,7 @@ from libops.application.commands import (
 )
 from libops.application.drafts import load_post
 from libops.application.post_platforms import (
+    FailedCall,
     check_unclaimed,
     error_text,
     record_failure,
@@ -96,13 +97,8 @@ def publish_post(ctx: Context, actor: Actor, command: PublishPost) -> PublishRec
 
 @command("post.record_publish_failure", requires=("post.publish",))
 @attrs.frozen(kw_only=True)
-class RecordPublishFailure(Command[None]):
+class RecordPublishFailure(FailedCall):
     """Record that a platform refused or failed to publish a post's variant, and why."""
-
-    post_id: UUID | str = attrs.field(kw_only=False)
-    platform: Platform | str = attrs.field(kw_only=False)
-    error: str
-    retryable: bool
 
 
 @handles(RecordPublishFailure)

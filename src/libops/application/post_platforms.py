@@ -20,7 +20,14 @@ from libops.application.app import LibOpsApplication
 from libops.application.commands import Command, Context
 from libops.domain.calendar import PlatformCalendar
 from libops.domain.claim import PublishClaim
-from libops.domain.errors import LibopsError, PublishClaimedError, UnknownIdError
+from libops.domain.errors import (
+    LibopsError,
+    PlatformError,
+    PublishClaimedError,
+    PublishFailedError,
+    TakeDownFailedError,
+    UnknownIdError,
+)
 from libops.domain.post import Post
 from libops.domain.values import Actor, Platform, PublishReceipt, to_platform
 
@@ -86,12 +93,22 @@ def error_text(error: BaseException) -> str:
 
 
 def record_failure(
-    ctx: Context, actor: Actor, failure: LibopsError, record: Command[None]
-) -> LibopsError:
-    """``failure``, once ``record`` (the command recording the failed platform call on the
-    post, in a save of its own) ran; a note on ``failure`` says so if it could not."""
+    ctx: Context,
+    actor: Actor,
+    error: PlatformError,
+    post_id: UUID,
+    platform: Platform,
+    *,
+    failure: type[PublishFailedError | TakeDownFailedError],
+    record: type[FailedCall],
+) -> PlatformError:
+    """The ``failure`` to raise for a platform call on ``post_id``'s variant on ``platform``
+    that raised ``error``, once ``record`` (the command recording it on the post, in a save
+    of its own) ran; a note on the failure says so if it could not."""
+    text = error_text(error)
+    refused = failure(post_id, platform.value, text, retryable=error.retryable)
     try:
-        ctx.execute(actor, record)
+        ctx.execute(actor, record(post_id, platform, error=text, retryable=error.retryable))
     except LibopsError as not_recorded:
-        failure.add_note(f"the failure could not be recorded: {not_recorded}")
-    return failure
+        refused.add_note(f"the failure could not be recorded: {not_recorded}")
+    return refused

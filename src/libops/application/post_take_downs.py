@@ -163,12 +163,14 @@ def take_down_post(ctx: Context, actor: Actor, command: TakeDownPost) -> datetim
     try:
         _take_down_on(ctx, post, platform)
     except PlatformError as error:
-        text = error_text(error)
         raise record_failure(
             ctx,
             actor,
-            TakeDownFailedError(post.id, platform.value, text, retryable=error.retryable),
-            RecordTakeDownFailure(post.id, platform, error=text, retryable=error.retryable),
+            error,
+            post.id,
+            platform,
+            failure=TakeDownFailedError,
+            record=RecordTakeDownFailure,
         ) from error
     at = ctx.now()
     post.record_taken_down(actor, platform, at)

@@ -29,7 +29,6 @@ from libops.application.drafts import load_post
 from libops.application.post_platforms import (
     FailedCall,
     check_unclaimed,
-    error_text,
     record_failure,
     record_published,
 )
@@ -84,12 +83,14 @@ def publish_post(ctx: Context, actor: Actor, command: PublishPost) -> PublishRec
         # Run again if a concurrent writer saved first: the key makes that harmless.
         receipt = _send(gateway, variant, post.publish_key(platform))
     except PlatformError as error:
-        text = error_text(error)
         raise record_failure(
             ctx,
             actor,
-            PublishFailedError(post.id, platform.value, text, retryable=error.retryable),
-            RecordPublishFailure(post.id, platform, error=text, retryable=error.retryable),
+            error,
+            post.id,
+            platform,
+            failure=PublishFailedError,
+            record=RecordPublishFailure,
         ) from error
     record_published(ctx, actor, post, receipt)
     return receipt

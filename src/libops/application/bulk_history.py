@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import InvalidOperation
 from typing import Final, TypeVar
@@ -83,19 +83,27 @@ class _BulkHistory:
 
     TOPICS: tuple[str, ...] = (MetricImport.BatchRecorded.TOPIC,)
 
+    def _notifications(
+        self, app: LibOpsApplication, after: int, stop: int
+    ) -> Iterator[Notification]:
+        """The log's notifications of :attr:`TOPICS` after position ``after`` up to
+        ``stop``, read a page at a time."""
+        position = after
+        while position < stop:
+            page = app.recorder.select_notifications(
+                position + 1, 500, stop=stop, topics=self.TOPICS
+            )
+            yield from page
+            if len(page) < 500:
+                break
+            position = page[-1].id
+
     def _catch_up(self, app: LibOpsApplication) -> None:
-        topics = self.TOPICS
         try:
             stop = app.recorder.max_notification_id() or 0
-            while self.position < stop:
-                page = app.recorder.select_notifications(
-                    self.position + 1, 500, stop=stop, topics=topics
-                )
-                for notification in page:
-                    self._apply(app, notification)
-                    self.position = notification.id
-                if len(page) < 500:
-                    break
+            for notification in self._notifications(app, self.position, stop):
+                self._apply(app, notification)
+                self.position = notification.id
         except PersistenceError as error:
             raise app.store_failure(error) from error
         # Nothing more up to ``stop``: the next call starts after it (no topic index, so a
@@ -198,18 +206,10 @@ class _OwnHistory(_BulkHistory):
         super()._catch_up(app)
 
     def _read(self, app: LibOpsApplication, after: int, stop: int, only: set[UUID]) -> None:
-        position = after
         try:
-            while position < stop:
-                page = app.recorder.select_notifications(
-                    position + 1, 500, stop=stop, topics=self.TOPICS
-                )
-                for notification in page:
-                    if notification.originator_id in only:
-                        self._apply(app, notification)
-                    position = notification.id
-                if len(page) < 500:
-                    break
+            for notification in self._notifications(app, after, stop):
+                if notification.originator_id in only:
+                    self._apply(app, notification)
         except PersistenceError as error:
             raise app.store_failure(error) from error
 

@@ -9,7 +9,7 @@ once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Final
 from uuid import UUID
@@ -85,6 +85,22 @@ class FailedCall(Command[None]):
     platform: Platform | str = attrs.field(kw_only=False)
     error: str
     retryable: bool
+
+
+def failure_recorder(
+    record: Callable[[Post, Actor, Platform, str, bool, datetime], None],
+) -> Callable[[Context, Actor, FailedCall], None]:
+    """The handler of a :class:`FailedCall` command: it loads the post and calls ``record``
+    (``Post.record_publish_failure``, ``Post.record_take_down_failure``) with the actor, the
+    platform, the error, whether a retry may help and the time now."""
+
+    def handler(ctx: Context, actor: Actor, command: FailedCall) -> None:
+        post = ctx.load(Post, command.post_id)
+        record(
+            post, actor, to_platform(command.platform), command.error, command.retryable, ctx.now()
+        )
+
+    return handler
 
 
 def error_text(error: BaseException) -> str:

@@ -26,6 +26,7 @@ from libops.application.post_platforms import (
     FailedCall,
     check_unclaimed,
     error_text,
+    failure_recorder,
     record_failure,
     withdraw_slots,
 )
@@ -183,12 +184,9 @@ class RecordTakeDownFailure(FailedCall):
     """Record that a platform failed or refused to take a retracted post down, and why."""
 
 
-@handles(RecordTakeDownFailure)
-def record_take_down_failure(ctx: Context, actor: Actor, command: RecordTakeDownFailure) -> None:
-    post = ctx.load(Post, command.post_id)
-    post.record_take_down_failure(
-        actor, to_platform(command.platform), command.error, command.retryable, ctx.now()
-    )
+record_take_down_failure = handles(RecordTakeDownFailure)(
+    failure_recorder(Post.record_take_down_failure)
+)
 
 
 @command("post.confirm_take_down")

@@ -29,6 +29,7 @@ from libops.application.drafts import load_post
 from libops.application.post_platforms import (
     FailedCall,
     check_unclaimed,
+    failure_recorder,
     record_failure,
     record_published,
 )
@@ -102,12 +103,9 @@ class RecordPublishFailure(FailedCall):
     """Record that a platform refused or failed to publish a post's variant, and why."""
 
 
-@handles(RecordPublishFailure)
-def record_publish_failure(ctx: Context, actor: Actor, command: RecordPublishFailure) -> None:
-    post = ctx.load(Post, command.post_id)
-    post.record_publish_failure(
-        actor, to_platform(command.platform), command.error, command.retryable, ctx.now()
-    )
+record_publish_failure = handles(RecordPublishFailure)(
+    failure_recorder(Post.record_publish_failure)
+)
 
 
 # --- publishing by hand (issue 11, item 3) ------------------------------------------------

@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 
 from libops import LibOps, cli
 from libops.adapters.clock import ManualClock, SystemClock
-from libops.application import bulk_imports
+from libops.application import bulk_history
 from libops.application.bulk_imports import (
     RecordImportBatch,
     StartBulkImport,
@@ -54,13 +54,13 @@ class TestBatchLatestOfItsPosts:
         labels = known_posts(ops, admin, tmp_path, mapping, 40)
         ops.imports.run_bulk(admin, _csv(tmp_path / "d.csv", daily_rows(40, 2)), mapping=mapping)
         merged: list[Any] = []
-        original = bulk_imports.later_snapshot
+        original = bulk_history.later_snapshot
 
         def counting(*args: Any, **kwargs: Any) -> Any:
             merged.append(args)
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(bulk_imports, "later_snapshot", counting)
+        monkeypatch.setattr(bulk_history, "later_snapshot", counting)
         two = [str(post) for post, label in labels.items() if label in ("P3", "P7")]
         import_id = ops.execute(admin, StartBulkImport("next.csv", "cd" * 32, "weibo", 2))
         batch = RecordImportBatch(
@@ -126,7 +126,7 @@ def _history_of_own_metrics(ops: LibOps, admin: Actor, posts: list[UUID]) -> Non
 
 def _forget(ops: LibOps) -> None:
     """What a new process knows: nothing (the per-process histories dropped)."""
-    bulk_imports._OWN_HISTORIES.pop(ops.app, None)
+    bulk_history._OWN_HISTORIES.pop(ops.app, None)
     published_posts(ops.app).clear()
 
 

@@ -13,21 +13,21 @@ clock (:mod:`libops.domain.events`).
 Services expose each command as a typed method (``ops.campaigns.plan(actor, name=...)``)
 through :func:`command_method`, which takes its parameters from the command class: a
 command's fields are written once, in its class.
+
+What a command is (:class:`Command`, its converters) lives in
+:mod:`~libops.application.command_model`, its plain-data form (:func:`structure`,
+:func:`unstructure`) in :mod:`~libops.application.command_data`; both are importable from
+here.
 """
 
 from __future__ import annotations
 
-import enum
 import sys
-import types
-import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import (
     Any,
-    ClassVar,
     Concatenate,
-    Final,
     Generic,
     ParamSpec,
     TypeVar,
@@ -37,16 +37,21 @@ from typing import (
 from uuid import UUID
 
 import attrs
-import cattrs
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import PersistenceError
 
 from libops.application.app import KINDS, LibOpsApplication, digest, to_id
+from libops.application.command_data import structure, unstructure
+from libops.application.command_model import (
+    IDEMPOTENCY_KEY_MAX,
+    Command,
+    items,
+    optional_items,
+)
 from libops.application.dependencies import Dependencies
 from libops.application.scopes import check_scope
 from libops.domain.errors import (
     CommandArgumentsError,
-    InvalidCommandError,
     InvalidValueError,
     NotAnActorError,
     UnknownCommandError,
@@ -54,80 +59,12 @@ from libops.domain.errors import (
 )
 from libops.domain.events import stamped_by
 from libops.domain.permissions import authorize_all, roles_for
-from libops.domain.schema import converter
-from libops.domain.values import Actor, Role, require_line
+from libops.domain.values import Actor, Role
 
 R = TypeVar("R")
-R_co = TypeVar("R_co", covariant=True)
 A = TypeVar("A", bound=Aggregate)
 C = TypeVar("C", bound="Command[Any]")
 P = ParamSpec("P")
-
-IDEMPOTENCY_KEY_MAX: Final = 200
-"""The longest idempotency key accepted, in characters."""
-
-
-def _check_key(_instance: object, _attribute: attrs.Attribute[str | None], value: object) -> None:
-    if value is None:
-        return
-    require_line("an idempotency key", value, max_length=IDEMPOTENCY_KEY_MAX)
-
-
-@attrs.frozen
-class Command(Generic[R_co]):
-    """A request to change the record, as data; its handler says what it returns.
-
-    Subclasses are named and registered by :func:`command`, which sets ``NAME``
-    (``"campaign.plan"``) and ``REQUIRES`` (the role-table entries the actor needs;
-    ``(NAME,)`` when empty).
-    """
-
-    NAME: ClassVar[str]
-    REQUIRES: ClassVar[tuple[str, ...]] = ()
-    KEYED: ClassVar[bool] = True
-    """False for a command whose result must never be stored (personal data it opens): it
-    takes no idempotency key, since the first result of a keyed command is stored."""
-
-    idempotency_key: str | None = attrs.field(default=None, kw_only=True, validator=_check_key)
-
-    def permissions(self) -> tuple[str, ...]:
-        """The role-table entries the acting person needs for this command."""
-        return type(self).REQUIRES or (type(self).NAME,)
-
-    def fingerprint_data(self, deps: Dependencies) -> dict[str, Any]:
-        """What the idempotency fingerprint is made of: the fields, less the key.
-
-        Commands that carry personal data put the participant's subject id in its place,
-        so that no digest of personal data outlives an erasure. Values are taken as they
-        are (a bad one is refused by the handler, not here).
-        """
-        return self.arguments()
-
-    def arguments(self, *leave_out: str) -> dict[str, Any]:
-        """The command's fields by name (without the idempotency key and ``leave_out``)."""
-        return {
-            field.name: getattr(self, field.name)
-            for field in attrs.fields(type(self))
-            if field.name != "idempotency_key" and field.name not in leave_out
-        }
-
-
-# --- field converters: what the typed methods accept, made into plain values -------------
-
-
-def items(values: Iterable[Any]) -> tuple[Any, ...]:
-    """A list given to a command, as a tuple (a lone string is refused, not split up)."""
-    if isinstance(values, str | bytes):
-        raise InvalidValueError(f"expected a list of values, not the text {values!r}")
-    try:
-        return tuple(values)
-    except TypeError:
-        raise InvalidValueError(f"expected a list of values, not {values!r}") from None
-
-
-def optional_items(values: Iterable[Any] | None) -> tuple[Any, ...] | None:
-    """Like :func:`items`, but None (leave unchanged) stays None."""
-    return None if values is None else items(values)
 
 
 # --- what a handler works with ------------------------------------------------------------
@@ -384,105 +321,6 @@ def registry() -> Mapping[str, CommandSpec]:
     return dict(_REGISTRY)
 
 
-# --- commands as plain data ----------------------------------------------------------------
-
-
-def _format_error(error: BaseException, type_: Any) -> str:
-    if isinstance(error, InvalidValueError | UnknownIdError):
-        return str(error)
-    return cattrs.v.format_exception(error, type_)
-
-
-def structure(command_type: type[C], data: Any) -> C:
-    """Build a ``command_type`` from plain JSON-like data.
-
-    Unknown fields, missing ones and values of the wrong kind are refused with an
-    :class:`InvalidCommandError` naming the field.
-    """
-    name = command_type.NAME
-    if not isinstance(data, Mapping):
-        raise InvalidCommandError(name, None, f"expected an object, not {type(data).__name__}")
-    try:
-        return _json.structure(dict(data), command_type)
-    except cattrs.BaseValidationError as error:
-        first = cattrs.transform_error(error, path="$", format_exception=_format_error)[0]
-        message, _, where = first.rpartition(" @ ")
-        field = where.removeprefix("$").lstrip(".") or None
-        raise InvalidCommandError(name, field, message or first) from None
-    except (InvalidValueError, UnknownIdError, TypeError, ValueError) as error:
-        raise InvalidCommandError(name, None, str(error)) from None
-
-
-def unstructure(command: Command[Any]) -> dict[str, Any]:
-    """The command's plain JSON-like form (what :func:`structure` reads back)."""
-    plain = _json.unstructure(command, unstructure_as=type(command))
-    assert isinstance(plain, dict)
-    return plain
-
-
-def _make_json_converter() -> cattrs.Converter:
-    conv = converter.copy(detailed_validation=True, forbid_extra_keys=True)
-
-    def is_union(type_: Any) -> bool:
-        return typing.get_origin(type_) in (typing.Union, types.UnionType)
-
-    def is_id_union(type_: Any) -> bool:
-        if not is_union(type_):
-            return False
-        members = set(type_.__args__)
-        return bool(members) and members <= {UUID, str, type(None)} and UUID in members
-
-    def structure_id(value: Any, type_: Any) -> Any:
-        if value is None and type(None) in type_.__args__:
-            return None
-        if isinstance(value, UUID):
-            return value
-        if not isinstance(value, str):
-            raise InvalidValueError(f"an id is text, not {type(value).__name__}")
-        try:
-            return UUID(value)
-        except ValueError:
-            return value  # refused when loaded, naming the kind of thing it should name
-
-    conv.register_structure_hook_func(is_id_union, structure_id)
-
-    def is_value_or_text(type_: Any) -> bool:
-        if not is_union(type_):
-            return False
-        members = [m for m in type_.__args__ if m is not type(None)]
-        return len(members) == 2 and str in members and UUID not in members
-
-    def structure_value_or_text(value: Any, type_: Any) -> Any:
-        if value is None and type(None) in type_.__args__:
-            return None
-        other = next(m for m in type_.__args__ if m is not str and m is not type(None))
-        if isinstance(value, str) and not issubclass(other, enum.Enum):
-            return value  # a person's id where an Actor may stand, say
-        return conv.structure(value, other)
-
-    conv.register_structure_hook_func(is_value_or_text, structure_value_or_text)
-
-    # JSON's own types are taken as they are: no "3" for 3, no 1 for "1", no "no" for True.
-    def exactly(kind: type[Any], *also: type[Any]) -> Callable[[Any, Any], Any]:
-        def structure_exactly(value: Any, _type: Any) -> Any:
-            if isinstance(value, bool) and kind is not bool:
-                raise InvalidValueError(f"expected {kind.__name__}, not a true/false value")
-            if not isinstance(value, (kind, *also)):
-                raise InvalidValueError(f"expected {kind.__name__}, not {type(value).__name__}")
-            return value
-
-        return structure_exactly
-
-    conv.register_structure_hook(str, exactly(str))
-    conv.register_structure_hook(int, exactly(int))
-    conv.register_structure_hook(bool, exactly(bool))
-    conv.register_structure_hook(float, exactly(float, int))
-    return conv
-
-
-_json: Final = _make_json_converter()
-
-
 def fingerprint(actor: Actor, command: Command[Any], deps: Dependencies) -> str:
     """A SHA-256 digest of the command's name, who gave it and its structured form.
 
@@ -623,3 +461,27 @@ class CommandMethod(Generic[P, R]):
 def command_method(command_type: Callable[P, Command[R]]) -> CommandMethod[P, R]:
     """A typed service method for ``command_type``: ``(actor, *fields) -> result``."""
     return CommandMethod(command_type)
+
+
+__all__ = [
+    "IDEMPOTENCY_KEY_MAX",
+    "RESULT_TYPES",
+    "Command",
+    "CommandBus",
+    "CommandMethod",
+    "CommandSpec",
+    "Context",
+    "Executes",
+    "Handler",
+    "command",
+    "command_method",
+    "fingerprint",
+    "handles",
+    "items",
+    "optional_items",
+    "registered",
+    "registry",
+    "stored_result",
+    "structure",
+    "unstructure",
+]

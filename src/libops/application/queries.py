@@ -355,12 +355,7 @@ class Queries:
         """Campaigns, by state if given, ordered by their first day."""
         filters = {"s": _optional_choice("state", state, tuple(s.value for s in CampaignStatus))}
         chosen = _choice("order", order, CAMPAIGN_ORDERS)
-        size = check_limit(limit)
-        tag = tag_of(filters)
-        low, high = tag_bounds(tag)
-        return self._page(
-            CAMPAIGNS, tag, chosen, low, high, size, cursor, descending=chosen.startswith("-")
-        )
+        return self._tagged_page(CAMPAIGNS, filters, chosen, limit, cursor)
 
     # --- readers' questions -----------------------------------------------------------------
 
@@ -426,12 +421,7 @@ class Queries:
         <libops.application.budgets.BudgetService.list>`)."""
         filters = {"s": _optional_choice("status", status, tuple(s.value for s in BudgetStatus))}
         chosen = _choice("order", order, BUDGET_ORDERS)
-        size = check_limit(limit)
-        tag = tag_of(filters)
-        low, high = tag_bounds(tag)
-        return self._page(
-            BUDGETS, tag, chosen, low, high, size, cursor, descending=chosen.startswith("-")
-        )
+        return self._tagged_page(BUDGETS, filters, chosen, limit, cursor)
 
     # --- the publishing screen and contests (issue 16) ----------------------------------------
 
@@ -447,12 +437,8 @@ class Queries:
         most recently (any variant) first. Rows are the posts listing's."""
         if not isinstance(work, bool):
             raise QueryParameterError("work", f"work is True or False, not {work!r}")
-        size = check_limit(limit)
-        tag = tag_of({"s": "approved", "w": "1" if work else None})
-        low, high = tag_bounds(tag)
-        return self._page(
-            PUBLISHING, tag, "-latest_published", low, high, size, cursor, descending=True
-        )
+        filters = {"s": "approved", "w": "1" if work else None}
+        return self._tagged_page(PUBLISHING, filters, "-latest_published", limit, cursor)
 
     def contests(
         self,
@@ -466,12 +452,26 @@ class Queries:
         "entries", "winners"}`` (times in ISO 8601; the window and planned winners None until
         rules are stated)."""
         filters = {"s": _optional_choice("status", status, tuple(s.value for s in ContestStatus))}
+        return self._tagged_page(CONTESTS, filters, "-announced", limit, cursor)
+
+    # --- reading a page ---------------------------------------------------------------------
+
+    def _tagged_page(
+        self,
+        name: str,
+        filters: dict[str, str | None],
+        order: str,
+        limit: int | str,
+        cursor: str | None,
+    ) -> Page:
+        """A page of the listing ``name``: the rows under ``filters``' tag (no range within
+        it), by ``order`` (descending when it starts with ``-``), ``limit`` checked."""
         size = check_limit(limit)
         tag = tag_of(filters)
         low, high = tag_bounds(tag)
-        return self._page(CONTESTS, tag, "-announced", low, high, size, cursor, descending=True)
-
-    # --- reading a page ---------------------------------------------------------------------
+        return self._page(
+            name, tag, order, low, high, size, cursor, descending=order.startswith("-")
+        )
 
     def _page(
         self,

@@ -70,15 +70,7 @@ class RecordRanking(Command[str]):
 
 @handles(RecordRanking)
 def record_ranking(ctx: Context, actor: Actor, command: RecordRanking) -> str:
-    return _standing(ctx, actor).record_ranking(
-        actor,
-        source=command.source,
-        period=command.period,
-        index=command.index,
-        rows=command.rows,
-        us=command.us,
-        platform=command.platform,
-    )
+    return _standing(ctx, actor).record_ranking(actor, **command.arguments())
 
 
 @command("standing.record_honour")
@@ -94,13 +86,7 @@ class RecordHonour(Command[str]):
 
 @handles(RecordHonour)
 def record_honour(ctx: Context, actor: Actor, command: RecordHonour) -> str:
-    return _standing(ctx, actor).record_honour(
-        actor,
-        title=command.title,
-        awarded_by=command.awarded_by,
-        awarded_on=command.awarded_on,
-        note=command.note,
-    )
+    return _standing(ctx, actor).record_honour(actor, **command.arguments())
 
 
 @command("standing.withdraw_honour")
@@ -188,9 +174,7 @@ class RecordServiceUses(Command[bool]):
 
 @handles(RecordServiceUses)
 def record_service_uses(ctx: Context, actor: Actor, command: RecordServiceUses) -> bool:
-    return _standing(ctx, actor).record_service_uses(
-        actor, period=command.period, kind=command.kind, counts=command.counts
-    )
+    return _standing(ctx, actor).record_service_uses(actor, **command.arguments())
 
 
 # --- ranking tables as the ranking sites export them (CSV) ---------------------------------

@@ -222,7 +222,7 @@ def test_a_report_being_made_holds_up_no_command(
         waited.append(released.wait(timeout=10))
         raise RuntimeError("no report in this test")
 
-    monkeypatch.setattr("libops.http.app.build_report", slow_report)
+    monkeypatch.setattr("libops.http.endpoints.build_report", slow_report)
     app = create_app(memory_ops, authenticate=authenticate, threads=1)
 
     async def both() -> tuple[httpx.Response, httpx.Response]:

@@ -10,7 +10,7 @@ projections' documents, the activity log and the report. Every error is an RFC 9
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Final
 
 from starlette.applications import Starlette
@@ -56,21 +56,32 @@ class ApiApp(Starlette):
     straight to their endpoints, the very ones Starlette's router calls, without passing
     through Starlette's error and exception middleware and its router: the endpoints answer
     every error themselves (as problems), so those layers do nothing for them but take the
-    server's time. Everything else, and every request once middleware has been added to the
-    app (``add_middleware``, which should see all requests), goes the ordinary way.
+    server's time; a command is answered in ASGI messages, without Starlette's request and
+    response objects either. Everything else, and every request once middleware has been
+    added to the app (``add_middleware``, which should see all requests), goes the ordinary
+    way.
     """
 
     fast_endpoints: tuple[Endpoint, Endpoint] | None = None
     """The wrapped command and document endpoints; None: every request goes the usual way."""
 
+    direct_command: Callable[[Scope, Receive, Send, str], Awaitable[None]] | None = None
+    """The command route in ASGI messages (:meth:`Api.run_command_directly`: the same
+    answers as the command endpoint, without request and response objects); None: the
+    command endpoint of :attr:`fast_endpoints` answers."""
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = None
-        if scope["type"] == "http" and self.fast_endpoints is not None:
+        fast = self.fast_endpoints
+        if scope["type"] == "http" and fast is not None:
             found = self._fast_route(scope)
-        if found is None:
+        if found is None or fast is None:
             await super().__call__(scope, receive, send)
             return
         endpoint, params = found
+        if self.direct_command is not None and endpoint is fast[0]:
+            await self.direct_command(scope, receive, send, params["name"])
+            return
         # What Starlette's router would have put in the scope for these routes.
         scope["app"] = self
         scope.setdefault("router", self.router)
@@ -166,6 +177,7 @@ def create_app(
     )
     # The same wrapped endpoints the two routes call (problems, logging), taken directly.
     app.fast_endpoints = (run_command.endpoint, read_document.endpoint)
+    app.direct_command = api.run_command_directly
     app.state.libops = api
     return app
 

@@ -60,7 +60,7 @@ class JSONText(JSONResponse):
     """JSON with text as it is (Chinese stays Chinese), compact."""
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return json_bytes(content)
 
 
 def problem_response(error: LibopsError) -> Response:
@@ -70,13 +70,7 @@ def problem_response(error: LibopsError) -> Response:
 
 
 def plain_problem(status: int, title: str, detail: str, error: str) -> Response:
-    body = {
-        "type": "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "error": error,
-    }
+    body = plain_problem_body(status, title, detail, error)
     return JSONText(body, status_code=status, media_type=PROBLEM_JSON)
 
 
@@ -91,16 +85,38 @@ def answering_problems(endpoint: Endpoint) -> Endpoint:
             log.info("%s %s refused: %s", request.method, request.url.path, type(error).__name__)
             return problem_response(error)
         except Exception:
-            incident = uuid.uuid4().hex[:12]
-            log.exception("%s %s failed (incident %s)", request.method, request.url.path, incident)
-            return plain_problem(
-                500,
-                "Internal Server Error",
-                f"an unexpected error; it was logged on the server as incident {incident}",
-                INTERNAL_ERROR,
-            )
+            return plain_problem(*unexpected(request.method, request.url.path))
 
     return answer
+
+
+def unexpected(method: str, path: str) -> tuple[int, str, str, str]:
+    """Log the exception being handled as an incident; the problem answering it (status,
+    title, detail, error), which tells nothing of it but the incident's number."""
+    incident = uuid.uuid4().hex[:12]
+    log.exception("%s %s failed (incident %s)", method, path, incident)
+    return (
+        500,
+        "Internal Server Error",
+        f"an unexpected error; it was logged on the server as incident {incident}",
+        INTERNAL_ERROR,
+    )
+
+
+def json_bytes(content: Any) -> bytes:
+    """``content`` as :class:`JSONText` writes it: compact UTF-8, text as it is."""
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def plain_problem_body(status: int, title: str, detail: str, error: str) -> dict[str, Any]:
+    """The body of a problem that is not a libops error's (:func:`plain_problem`)."""
+    return {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "error": error,
+    }
 
 
 def refuse_constant(name: str) -> Any:

@@ -15,12 +15,14 @@ import json
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 from urllib.parse import urlencode
 
 import attrs
-from starlette.requests import Request
+from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from libops.application.bulk_imports import latest_snapshot
 from libops.application.catalogue import all_commands, build, command_spec, describe
@@ -47,18 +49,36 @@ from libops.http.common import (
     choice_of,
     client_of,
     expected_version,
+    json_bytes,
     limit_of,
+    log,
     no_repeats,
+    plain_problem_body,
     refuse_constant,
+    unexpected,
 )
 from libops.http.openapi import openapi_document
-from libops.http.problems import description
+from libops.http.problems import PROBLEM_JSON, description, problem
 from libops.http.public import aggregate_state
 from libops.http.targets import AGGREGATES, target_of
 from libops.projections.activity import PAGE_SIZE, expand, page_key, summarised
 from libops.report import build_report, render_html, render_markdown
 
 _T = TypeVar("_T")
+
+_PROBLEM: Final = PROBLEM_JSON.encode("ascii")
+
+
+_FIELD_NAMES: dict[type[Any], frozenset[str]] = {}
+
+
+def _field_names(command_type: type[Any]) -> frozenset[str]:
+    """The names a command's JSON form may give (its fields, by alias where one has one)."""
+    found = _FIELD_NAMES.get(command_type)
+    if found is None:
+        found = frozenset(field.alias or field.name for field in attrs.fields(command_type))
+        _FIELD_NAMES[command_type] = found
+    return found
 
 
 def _settle(answer: asyncio.Future[_T], result: _T) -> None:
@@ -228,6 +248,59 @@ class Api:
         )
         return JSONText({"result": plain(result)}, headers=headers)
 
+    async def run_command_directly(
+        self, scope: Scope, receive: Receive, send: Send, name: str
+    ) -> None:
+        """``POST /v1/commands/{name}`` as :meth:`run_command` answers it (the same answers,
+        errors and log lines), spoken in ASGI messages: no request and response objects,
+        the body taken from ``receive`` and the answer given to ``send`` as two messages."""
+        headers = Headers(scope=scope)
+        client = scope.get("client")
+        extra: Mapping[str, str] = {}
+        try:
+            raw = await self._received_body(headers, receive)
+            result, extra = await self.in_thread(
+                self._run_command, headers, None if client is None else client[0], name, raw
+            )
+            status, body, media = 200, json_bytes({"result": plain(result)}), b"application/json"
+        except LibopsError as error:
+            log.info("POST %s refused: %s", scope["path"], type(error).__name__)
+            status, content, extra = problem(error)
+            body, media = json_bytes(content), _PROBLEM
+        except Exception:
+            failed = unexpected("POST", scope["path"])
+            status, body, media = failed[0], json_bytes(plain_problem_body(*failed)), _PROBLEM
+            extra = {}
+        answer_headers = [
+            (b"content-length", b"%d" % len(body)),
+            (b"content-type", media),
+            *((key.lower().encode("latin-1"), val.encode("latin-1")) for key, val in extra.items()),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": answer_headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _received_body(self, headers: Headers, receive: Receive) -> bytes | LibopsError:
+        """:meth:`body`, from ASGI messages (a client gone: Starlette's ClientDisconnect)."""
+        length = headers.get("content-length")
+        if length is not None:
+            if not length.isascii() or not length.isdigit():
+                return MalformedRequestError("Content-Length", f"not a length: {length!r}")
+            if int(length) > self.max_body:
+                return self._too_large()
+        size = 0
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return self._too_large()
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
     def _run_command(
         self,
         request_headers: Mapping[str, str],
@@ -254,7 +327,7 @@ class Api:
                 "If-Match",
                 f"{name} acts on no existing aggregate of its own: it takes no If-Match",
             )
-        known = {field.alias or field.name for field in attrs.fields(spec.type)}
+        known = _field_names(spec.type)
         unknown = sorted(set(data) - known)
         if unknown:  # named here: the structuring error lists them without a field
             raise InvalidCommandError(

@@ -4,8 +4,9 @@ Starlette's router does, and the worker threads the app is given."""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import httpx
@@ -222,7 +223,7 @@ def test_a_report_being_made_holds_up_no_command(
         waited.append(released.wait(timeout=10))
         raise RuntimeError("no report in this test")
 
-    monkeypatch.setattr("libops.http.app.build_report", slow_report)
+    monkeypatch.setattr("libops.http.endpoints.build_report", slow_report)
     app = create_app(memory_ops, authenticate=authenticate, threads=1)
 
     async def both() -> tuple[httpx.Response, httpx.Response]:
@@ -240,3 +241,82 @@ def test_a_report_being_made_holds_up_no_command(
     assert command.status_code == 200, command.text
     assert report.status_code == 500
     assert waited == [True]  # released by the command's end, not by the timeout
+
+
+def _asgi_post(
+    app: ApiApp, path: str, chunks: list[bytes], headers: dict[str, str], *, ends: bool = True
+) -> Any:
+    """POST ``chunks`` as separate ASGI body messages (the last one saying more is to come
+    unless ``ends``; then the client is gone); the messages the app sent back."""
+    messages = [
+        {"type": "http.request", "body": chunk, "more_body": n < len(chunks) - 1 or not ends}
+        for n, chunk in enumerate(chunks)
+    ]
+    sent: list[dict[str, Any]] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def test_a_command_is_answered_in_asgi_messages(
+    memory_ops: LibOps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No request or response object is made for a command; its body may come in pieces."""
+
+    def no_objects(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a request or response object was made")
+
+    monkeypatch.setattr("libops.http.app.Request", no_objects)
+    monkeypatch.setattr("libops.http.endpoints.JSONText", no_objects)
+    app = create_app(memory_ops, authenticate=authenticate, max_body=2000)
+    body = json.dumps(PLAN).encode()
+    headers = {**auth(actors.PLANNER), "Content-Type": "application/json"}
+    pieces = [body[:10], body[10:20], body[20:]]
+    start, answer = _asgi_post(app, "/v1/commands/campaign.plan", pieces, headers)
+    assert start["status"] == 200
+    assert dict(start["headers"])[b"content-length"] == b"%d" % len(answer["body"])
+    campaign_id = json.loads(answer["body"])["result"]
+    assert memory_ops.campaigns.get(campaign_id).name == PLAN["name"]
+    # Too large in pieces (no Content-Length): refused as the endpoint refuses it.
+    start, answer = _asgi_post(
+        app, "/v1/commands/campaign.plan", [b"{" + b" " * 1500, b" " * 1500 + b"}"], headers
+    )
+    assert start["status"] == 413
+    assert dict(start["headers"])[b"content-type"] == b"application/problem+json"
+    assert json.loads(answer["body"])["error"] == "RequestTooLargeError"
+
+
+def test_a_client_gone_before_its_body_is_answered_as_before(memory_ops: LibOps) -> None:
+    """A client gone while its body is read: the same 500 problem as through the router, and
+    nothing recorded."""
+    answers = []
+    for direct in (True, False):
+        app = create_app(memory_ops, authenticate=authenticate)
+        if not direct:
+            app.fast_endpoints = None
+        headers = {**auth(actors.PLANNER), "Content-Type": "application/json"}
+        sent = _asgi_post(app, "/v1/commands/campaign.plan", [b'{"name": '], headers, ends=False)
+        start = sent[0]
+        answers.append((start["status"], json.loads(sent[1]["body"])["error"]))
+    assert answers[0] == answers[1] == (500, "InternalError")
+    assert memory_ops.campaigns.list() == ()

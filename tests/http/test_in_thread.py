@@ -1,4 +1,4 @@
-"""The app's hop to its worker threads (``_Api.in_thread``): the answer, the error as raised,
+"""The app's hop to its worker threads (``Api.in_thread``): the answer, the error as raised,
 and a call cancelled before a worker took it is never made."""
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import pytest
 from libops import LibOps
 from libops.domain.errors import UnknownIdError
 from libops.http import create_app
-from libops.http.app import _Api
+from libops.http.endpoints import Api
 from tests import actors
 
 
-def _api(ops: LibOps, threads: int) -> _Api:
+def _api(ops: LibOps, threads: int) -> Api:
     api = create_app(ops, authenticate=lambda headers: actors.PLANNER, threads=threads).state.libops
-    assert isinstance(api, _Api)
+    assert isinstance(api, Api)
     return api
 
 

@@ -12,15 +12,18 @@ import uvicorn
 
 from libops import LibOps
 from libops.http import create_app
+from libops.http.server import OneWriteHttpToolsProtocol
 from tests import actors
 from tests.http.support import BODIES, NO_IDS, auth, authenticate, last_event
 
 
 @pytest.fixture
 def base_url(ops: LibOps) -> Iterator[str]:
-    """The URL of the app on a fresh store of each kind, served on a free local port."""
+    """The URL of the app on a fresh store of each kind, served on a free local port (with
+    the protocol ``libops serve`` uses)."""
     config = uvicorn.Config(
         create_app(ops, authenticate=authenticate),
+        http=OneWriteHttpToolsProtocol,
         host="127.0.0.1",
         port=0,
         log_level="warning",

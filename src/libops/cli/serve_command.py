@@ -53,6 +53,18 @@ def app_from_environment() -> Starlette:
     return app
 
 
+def _http_protocol() -> str:
+    """uvicorn's ``http=``: httptools writing an answer at once (:mod:`libops.http.server`),
+    or uvicorn's own choice where httptools is not installed."""
+    try:
+        import httptools  # noqa: F401
+    except ImportError:  # pragma: no cover - a dependency of libops (uvicorn[standard])
+        return "auto"
+    from libops.http.server import PROTOCOL
+
+    return PROTOCOL
+
+
 def serve(
     store: StoreOption = DEFAULT_STORE,
     host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
@@ -127,8 +139,8 @@ def serve(
         workers=workers,
         log_level="info",
         access_log=access_log,
-        # httptools and uvloop when installed (uvicorn[standard], a dependency of libops):
-        # the HTTP parsing and the event loop in C rather than in Python.
-        http="auto",
+        # httptools and uvloop (uvicorn[standard], a dependency of libops): the HTTP parsing
+        # and the event loop in C rather than in Python; an answer in one socket write.
+        http=_http_protocol(),
         loop="auto",
     )

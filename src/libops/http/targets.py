@@ -46,8 +46,19 @@ class Target:
     field: str
 
 
+_TARGETS: dict[type[Any], Target | None] = {}
+
+
 def target_of(command_type: type[Command[Any]]) -> Target | None:
     """The aggregate ``command_type`` acts on, or None (see the module's docstring)."""
+    try:  # asked on every command over HTTP: found once per command class
+        return _TARGETS[command_type]
+    except KeyError:
+        found = _TARGETS[command_type] = _target_of(command_type)
+        return found
+
+
+def _target_of(command_type: type[Command[Any]]) -> Target | None:
     prefix = command_type.NAME.split(".", 1)[0]
     known = AGGREGATES.get(prefix)
     if known is None:

@@ -121,6 +121,42 @@ def test_nothing_is_written_to_a_closing_transport() -> None:
     assert _turns(step).writes == []
 
 
+class RefusesWrites(Recorded):
+    """A transport whose write fails (uvloop's, written to after ``write_eof``)."""
+
+    def write(self, data: Any) -> None:
+        raise RuntimeError("Cannot call write() after write_eof()")
+
+
+def test_closing_closes_even_when_the_last_write_fails() -> None:
+    refusing = RefusesWrites()
+
+    async def run() -> None:
+        transport = OneWritePerTurn(refusing, asyncio.get_running_loop())
+        transport.write(b"last words")
+        with pytest.raises(RuntimeError):
+            transport.close()
+
+    asyncio.run(run())
+    assert refusing.closed  # the socket is not left open
+
+
+def test_a_memoryview_counts_its_bytes() -> None:
+    """A large answer given as a memoryview of wider items is written at once too."""
+    wide = memoryview(bytes(GATHER_AT_MOST)).cast("I")  # a quarter as many items as bytes
+    seen: list[int] = []
+
+    def step(transport: OneWritePerTurn) -> None:
+        transport.write(wide)
+        inner = transport._transport
+        assert isinstance(inner, Recorded)
+        seen.append(len(inner.writes))
+
+    recorded = _turns(step)
+    assert seen == [1]  # written within the turn, as its size in bytes asks
+    assert recorded.writes == [bytes(GATHER_AT_MOST)]
+
+
 def test_libops_serve_uses_it() -> None:
     assert _http_protocol() == PROTOCOL
     assert uvicorn.importer.import_from_string(PROTOCOL) is OneWriteHttpToolsProtocol

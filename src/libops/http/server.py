@@ -43,8 +43,9 @@ class OneWritePerTurn(asyncio.Transport):
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
             return
-        self._gathered.append(bytes(data))
-        self._size += len(data)
+        chunk = bytes(data)  # a memoryview's len() counts items, not bytes
+        self._gathered.append(chunk)
+        self._size += len(chunk)
         if self._size >= GATHER_AT_MOST:
             self.flush()
         elif not self._scheduled:
@@ -73,15 +74,20 @@ class OneWritePerTurn(asyncio.Transport):
         return self._transport.get_write_buffer_size() + self._size
 
     def write_eof(self) -> None:
-        self.flush()
-        self._transport.write_eof()
+        try:
+            self.flush()
+        finally:
+            self._transport.write_eof()
 
     def can_write_eof(self) -> bool:
         return self._transport.can_write_eof()
 
     def close(self) -> None:
-        self.flush()
-        self._transport.close()
+        try:
+            self.flush()
+        finally:
+            # a write that fails (a transport already half-closed) must not keep the socket
+            self._transport.close()
 
     def abort(self) -> None:
         self._gathered.clear()

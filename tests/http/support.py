@@ -7,11 +7,14 @@ import asyncio
 import base64
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
 import httpx
+import uvicorn
 from starlette.applications import Starlette
 
 from libops import Actor, LibOps
@@ -586,3 +589,26 @@ def names(items: Iterable[Any]) -> list[str]:
 def last_event(ops: LibOps) -> int:
     """The notification id of the last event recorded (0: none yet)."""
     return ops.app.recorder.max_notification_id() or 0
+
+
+def serve_on_loopback(app: Any, protocol: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn and the HTTP ``protocol`` class on a free loopback port, in
+    a thread; yield its base URL, then stop the server (a generator for fixtures)."""
+    config = uvicorn.Config(
+        app, http=protocol, host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive(), "the server stopped while starting"
+        assert time.monotonic() < deadline, "the server did not start in 30 s"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        assert not thread.is_alive()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +21,7 @@ from libops.http.server import (
     OneWritePerTurn,
 )
 from tests import actors
-from tests.http.support import BODIES, NO_IDS, auth, authenticate
+from tests.http.support import BODIES, NO_IDS, auth, authenticate, serve_on_loopback
 
 
 class Recorded(asyncio.Transport):
@@ -192,29 +190,7 @@ def _served(ops: LibOps, protocol: type[HttpToolsProtocol], writes: list[bytes])
 
             super().connection_made(_WriteSpy(transport, write))
 
-    config = uvicorn.Config(
-        create_app(ops, authenticate=authenticate),
-        http=Spied,
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "the server stopped while starting"
-        assert time.monotonic() < deadline, "the server did not start in 30 s"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        assert not thread.is_alive()
+    return serve_on_loopback(create_app(ops, authenticate=authenticate), Spied)
 
 
 @pytest.mark.parametrize(

@@ -2,48 +2,25 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from libops import LibOps
 from libops.http import create_app
 from libops.http.server import OneWriteHttpToolsProtocol
 from tests import actors
-from tests.http.support import BODIES, NO_IDS, auth, authenticate, last_event
+from tests.http.support import BODIES, NO_IDS, auth, authenticate, last_event, serve_on_loopback
 
 
 @pytest.fixture
 def base_url(ops: LibOps) -> Iterator[str]:
     """The URL of the app on a fresh store of each kind, served on a free local port (with
     the protocol ``libops serve`` uses)."""
-    config = uvicorn.Config(
-        create_app(ops, authenticate=authenticate),
-        http=OneWriteHttpToolsProtocol,
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        lifespan="on",
+    yield from serve_on_loopback(
+        create_app(ops, authenticate=authenticate), OneWriteHttpToolsProtocol
     )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "the server stopped while starting"
-        assert time.monotonic() < deadline, "the server did not start in 30 s"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        assert not thread.is_alive()
 
 
 def test_a_command_and_a_read_over_a_socket(ops: LibOps, base_url: str) -> None:

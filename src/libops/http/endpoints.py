@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, TypeVar
 from urllib.parse import urlencode
@@ -156,7 +156,14 @@ class Api:
 
     async def body(self, request: Request) -> bytes | LibopsError:
         """The request's body, or the error it is refused with (raised after authentication)."""
-        length = request.headers.get("content-length")
+        return await self._read_body(request.headers, request.stream())
+
+    async def _read_body(
+        self, headers: Mapping[str, str], stream: AsyncIterator[bytes]
+    ) -> bytes | LibopsError:
+        """The body from its ``Content-Length`` and the ``stream`` of its chunks, or the error
+        it is refused with: a malformed length, or over :attr:`max_body` (said or read)."""
+        length = headers.get("content-length")
         if length is not None:
             if not length.isascii() or not length.isdigit():
                 return MalformedRequestError("Content-Length", f"not a length: {length!r}")
@@ -164,12 +171,12 @@ class Api:
                 return self._too_large()
         size = 0
         chunks: list[bytes] = []
-        async for chunk in request.stream():
+        async for chunk in stream:
             size += len(chunk)
             if size > self.max_body:
                 return self._too_large()
             chunks.append(chunk)
-        return b"".join(chunks)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def json_object(self, headers: Mapping[str, str], raw: bytes | LibopsError) -> dict[str, Any]:
         """The body read by :meth:`body` as a JSON object, or the libops error refusing it."""
@@ -281,25 +288,17 @@ class Api:
 
     async def _received_body(self, headers: Headers, receive: Receive) -> bytes | LibopsError:
         """:meth:`body`, from ASGI messages (a client gone: Starlette's ClientDisconnect)."""
-        length = headers.get("content-length")
-        if length is not None:
-            if not length.isascii() or not length.isdigit():
-                return MalformedRequestError("Content-Length", f"not a length: {length!r}")
-            if int(length) > self.max_body:
-                return self._too_large()
-        size = 0
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise ClientDisconnect()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                return self._too_large()
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise ClientDisconnect()
+                yield message.get("body", b"")
+                if not message.get("more_body", False):
+                    return
+
+        return await self._read_body(headers, chunks())
 
     def _run_command(
         self,

@@ -287,6 +287,24 @@ class TestView:
         assert "big" not in view._texts  # not used by the latest batch: forgotten
         assert reads.count("other") == 1
 
+    def test_the_large_documents_kept_are_bounded_too(self) -> None:
+        """However many large documents one batch uses, a view keeps at most 16 times its
+        bound of them; the small ones are forgotten down to half the bound as before; and a
+        bound under 8 keeps nothing large (0 remembers nothing)."""
+        stored = {f"t{n}": json.dumps("x" * 400) for n in range(200)}
+        stored.update({f"k{n}": json.dumps("y" * 20) for n in range(50)})
+        view = View("test", stored.get, cache_size=1_000)
+        for key in stored:
+            view.get(key)
+        view.committed(view.changes())
+        large = sum(len(text or "") + 100 for key, text in view._texts.items() if key[0] == "t")
+        assert 0 < large <= 16 * 1_000
+        assert view._cached <= 16 * 1_000 + 1_000
+        nothing = View("test", {"a": '"x"'}.get, cache_size=0)
+        nothing.get("a")
+        nothing.committed(nothing.changes())
+        assert nothing._texts == {}
+
     def test_documents_read_count_towards_the_bound(self) -> None:
         """Documents only read (never changed) are forgotten like changed ones, so a run
         that reads many stored documents stays within the bound."""

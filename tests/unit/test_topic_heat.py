@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from libops import LibOps, Period, Platform
 from libops.adapters.clock import ManualClock
+from libops.domain.errors import InvalidValueError
 from libops.domain.values import MetricSnapshot
 from libops.projections import ProjectionEngine
 from libops.projections.topics import (
@@ -245,3 +246,20 @@ class TestTheKeptPeak:
         doc["days"][(D + timedelta(days=1)).isoformat()]["engagement"] = 20  # a void
         day_changed(doc, (D + timedelta(days=1)).isoformat())
         assert known_peak(doc, today)[:2] == ((D + timedelta(days=2)).isoformat(), 150)
+
+    def test_a_peak_left_stale_by_an_older_libops_is_worked_out_again(self) -> None:
+        """An older libops writing the view keeps the field as it found it: a void it applied
+        to the peak's day shows as a peak day that no longer has that engagement."""
+        doc: dict[str, Any] = {"days": days(100, 50)}
+        today = D + timedelta(days=2)
+        assert known_peak(doc, today)[:2] == (D.isoformat(), 100)
+        doc["days"][D.isoformat()]["engagement"] = 20  # without day_changed, as old code did
+        assert known_peak(doc, today)[:2] == ((D + timedelta(days=1)).isoformat(), 50)
+
+
+def test_days_must_be_keyed_by_their_iso_date() -> None:
+    """Days are compared as text, so a key in another form (20260301, a week date) would be
+    misplaced: it is refused, naming it."""
+    for key in ("20260301", "2026-W09-7", "2026-3-1"):
+        with pytest.raises(InvalidValueError, match=key):
+            topic_heat("t", {key: {"engagement": 50}}, D + timedelta(days=3), D)

@@ -65,6 +65,7 @@ import attrs
 from libops.domain.bulk import MetricImport
 from libops.domain.cadence import DEFAULT_TIMEZONE
 from libops.domain.campaign import Campaign
+from libops.domain.errors import InvalidValueError
 from libops.domain.post import Post
 from libops.domain.values import MetricSnapshot
 from libops.projections.engagement import ENGAGEMENT_COUNTS, reach_name
@@ -128,7 +129,17 @@ def topic_heat(
     live_days: int = DEFAULT_LIVE_DAYS,
 ) -> TopicHeat:
     """The heat of ``topic`` from its ``days`` (ISO day: posts, engagement, reach) as of
-    ``today`` (whose figures are not complete and do not count); see the module docstring."""
+    ``today`` (whose figures are not complete and do not count); see the module docstring.
+
+    The days are keyed by ``date.isoformat()`` text (``"2026-03-01"``), as the view writes
+    them (they are compared as text, which orders them as the days); another key is refused
+    with :class:`InvalidValueError`.
+    """
+    for day in days:
+        if not _is_iso_day(day):
+            raise InvalidValueError(
+                f"topic {topic!r}: a day is keyed by its ISO date (2026-03-01), not {day!r}"
+            )
     peak_day, peak, any_complete = _complete_peak(days, today.isoformat())
     posts = engagement = reach = 0
     for figures in days.values():
@@ -215,6 +226,13 @@ def _decline(
     )
 
 
+def _is_iso_day(text: object) -> bool:
+    try:
+        return isinstance(text, str) and date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
+
+
 def _engagement_on(days: Mapping[str, Mapping[str, int]], day: date) -> int:
     figures = days.get(day.isoformat())
     return 0 if figures is None else int(figures.get("engagement", 0))
@@ -253,11 +271,17 @@ def known_peak(doc: dict[str, Any], today: date) -> tuple[str | None, int, bool]
 
     ``"peak"`` is ``{"day", "engagement", "any", "before"}``: the peak of the days before
     ``before``, and whether there are any; a document without it (or with a ``before``
-    after ``today``) has it worked out from all its days.
+    after ``today``, or whose peak day no longer has that engagement) has it worked out from
+    all its days. An older libops that wrote this view does not keep the field: after
+    running one on a store, rebuild the ``topics`` view (``libops project rebuild topics``).
     """
     before = today.isoformat()
     days: Mapping[str, Mapping[str, int]] = doc["days"]
     kept = doc.get("peak")
+    if kept is not None and kept["day"] is not None:
+        figures = days.get(kept["day"])
+        if figures is None or int(figures.get("engagement", 0)) != kept["engagement"]:
+            kept = None  # left stale by code that did not keep it (an older libops): redo it
     if kept is None or kept["before"] > before:
         peak_day, peak, any_day = _complete_peak(days, before)
     elif kept["before"] == before:

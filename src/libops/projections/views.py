@@ -240,8 +240,13 @@ _ENTRY_COST: Final = 100
 _LARGE_SHARE: Final = 8
 """A document whose text is over ``cache_size // 8`` characters is *large*: the large
 documents the latest batch used are kept when the view forgets documents to keep within
-``cache_size`` (so the view may hold more than ``cache_size``: the large documents of one
-batch, which that batch held in memory anyway)."""
+``cache_size``, up to :data:`_LARGE_KEPT` times ``cache_size`` of them (so a view holds at
+most ``cache_size`` of other documents and that much more of large ones; with a
+``cache_size`` under 8 nothing is large)."""
+
+_LARGE_KEPT: Final = 16
+"""How many times ``cache_size`` of large documents a view may keep beyond it (4 MB of text
+with the default bound: a few topics' days or people's actions over years)."""
 
 _PLAIN: Final = (dict, list, str, int, float)
 
@@ -286,7 +291,8 @@ class View:
     recently used documents (decoded and as stored text) up to ``cache_size`` characters of
     text, so memory follows the batch and the cache, not the number of events; the large
     documents (over an eighth of ``cache_size``) the latest batch used are kept beyond it,
-    as reading and decoding them again each batch would cost most. Because a
+    up to 16 times ``cache_size`` of them, as reading and decoding them again each batch
+    would cost most. Because a
     remembered document is handed out again as the same object, a document must never share
     an object with another document (put a copy); two keys holding the same object are
     refused at commit.
@@ -454,12 +460,18 @@ class View:
             # to read and decode again and the likeliest to be wanted by the next batch.
             forgotten = []
             large = self._cache_size // _LARGE_SHARE
+            # Large documents kept beyond the bound: at most _LARGE_KEPT times it, in all.
+            allowance = _LARGE_KEPT * self._cache_size if large > 0 else 0
+            kept = 0
             live = self._live
             for key, text in texts.items():
-                if cached <= self._cache_size // 2:
+                if cached - kept <= self._cache_size // 2:
                     break
                 if text is not None and len(text) > large and key in live:
-                    continue
+                    cost = _ENTRY_COST + len(text)
+                    if kept + cost <= allowance:
+                        kept += cost
+                        continue
                 cached -= _ENTRY_COST + len(text or "")
                 forgotten.append(key)
             for key in forgotten:

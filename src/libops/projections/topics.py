@@ -246,22 +246,29 @@ def _higher(engagement: int, day: str, peak: int, peak_day: str | None) -> bool:
     )
 
 
-def _complete_peak(
-    days: Mapping[str, Mapping[str, int]], before: str, since: str = ""
+def _fold_peak(
+    days: Iterable[tuple[str, Mapping[str, int]]],
+    peak_day: str | None = None,
+    peak: int = 0,
+    any_day: bool = False,
 ) -> tuple[str | None, int, bool]:
-    """The peak of ``days`` from ``since`` up to (not including) ``before`` (ISO days, which
-    sort as the days do): the earliest day with the most engagement (None when none has
-    any), that engagement, and whether there is any such day at all."""
-    peak_day: str | None = None
-    peak = 0
-    any_day = False
-    for day, figures in days.items():
-        if since <= day < before:
-            any_day = True
-            engagement = int(figures.get("engagement", 0))
-            if _higher(engagement, day, peak, peak_day):
-                peak_day, peak = day, engagement
+    """The peak found so far (``peak_day``, ``peak``, whether there was any day) with
+    ``days`` (ISO day, figures) taken in: the earliest day with the most engagement (None
+    when none has any), that engagement, and whether there is any day at all."""
+    for day, figures in days:
+        any_day = True
+        engagement = int(figures.get("engagement", 0))
+        if _higher(engagement, day, peak, peak_day):
+            peak_day, peak = day, engagement
     return peak_day, peak, any_day
+
+
+def _complete_peak(
+    days: Mapping[str, Mapping[str, int]], before: str
+) -> tuple[str | None, int, bool]:
+    """The peak of ``days`` before ``before`` (ISO days, which sort as the days do), as
+    :func:`_fold_peak` gives it."""
+    return _fold_peak((day, figures) for day, figures in days.items() if day < before)
 
 
 def known_peak(doc: dict[str, Any], today: date) -> tuple[str | None, int, bool]:
@@ -287,20 +294,18 @@ def known_peak(doc: dict[str, Any], today: date) -> tuple[str | None, int, bool]
     elif kept["before"] == before:
         return kept["day"], kept["engagement"], kept["any"]
     else:
-        # The days from the last ``before`` to today's have completed since: fold them in.
-        peak_day, peak, any_day = kept["day"], kept["engagement"], kept["any"]
+        # The days from the last ``before`` to today's have completed since: fold them in,
+        # looked up day by day, or picked out of all the days when there are fewer of them.
         start = date.fromisoformat(kept["before"])
         if (today - start).days <= len(days):
             new_days = (start + timedelta(days=n) for n in range((today - start).days))
-            found = ((d, days.get(d.isoformat())) for d in new_days)
-            completed = [(d.isoformat(), f) for d, f in found if f is not None]
+            found = ((d.isoformat(), days.get(d.isoformat())) for d in new_days)
+            completed = [(d, f) for d, f in found if f is not None]
         else:
             completed = [(d, f) for d, f in days.items() if kept["before"] <= d < before]
-        for day, figures in completed:
-            any_day = True
-            engagement = int(figures.get("engagement", 0))
-            if _higher(engagement, day, peak, peak_day):
-                peak_day, peak = day, engagement
+        peak_day, peak, any_day = _fold_peak(
+            completed, kept["day"], kept["engagement"], kept["any"]
+        )
     doc["peak"] = {"day": peak_day, "engagement": peak, "any": any_day, "before": before}
     return peak_day, peak, any_day
 

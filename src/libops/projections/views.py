@@ -292,10 +292,9 @@ class View:
     text, so memory follows the batch and the cache, not the number of events; the large
     documents (over an eighth of ``cache_size``) the latest batch used are kept beyond it,
     up to 16 times ``cache_size`` of them, as reading and decoding them again each batch
-    would cost most. Because a
-    remembered document is handed out again as the same object, a document must never share
-    an object with another document (put a copy); two keys holding the same object are
-    refused at commit.
+    would cost most. Because a remembered document is handed out again as the same object,
+    a document must never share an object with another document (put a copy); two keys
+    holding the same object are refused at commit.
     """
 
     def __init__(

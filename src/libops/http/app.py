@@ -37,13 +37,15 @@ from libops.http.queries import query_routes
 
 _Api = Api  # its name before the endpoints had a module of their own
 
-WORKER_THREADS: Final = 4
+WORKER_THREADS: Final = 2
 """The threads that carry out commands and reads for one app on SQLite or in memory.
 
 Few: the GIL runs one thread's Python at a time and the store takes one write at a time, so
 more threads than this only wait, and each wait costs the server context switches (32
 threads took 45 switches and about 2.2 ms of the server's CPU per command, 4 threads 18 and
-1.5 ms; docs/http.md, Speed). While one thread waits for its commit, the others work."""
+1.5 ms). Two: while one waits for its commit, the other works; against four, the server spent
+1.36 to 1.47 ms of CPU per command instead of 1.62 to 1.73 ms and answered 753 to 819
+commands a second instead of 646 to 690 (docs/http.md, Speed: fifth pass)."""
 
 POSTGRES_WORKER_THREADS: Final = 32
 """The threads of an app on PostgreSQL, whose server works on several commands at once."""

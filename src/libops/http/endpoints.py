@@ -47,6 +47,7 @@ from libops.http.common import (
     Authenticator,
     JSONText,
     choice_of,
+    client_gone,
     client_of,
     expected_version,
     json_bytes,
@@ -270,6 +271,9 @@ class Api:
                 self._run_command, headers, None if client is None else client[0], name, raw
             )
             status, body, media = 200, json_bytes({"result": plain(result)}), b"application/json"
+        except ClientDisconnect:
+            client_gone("POST", scope["path"])
+            return
         except LibopsError as error:
             log.info("POST %s refused: %s", scope["path"], type(error).__name__)
             status, content, extra = problem(error)

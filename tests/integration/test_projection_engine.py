@@ -193,6 +193,29 @@ class TestCustomProjectionOnStores:
             assert many.view("test-campaign-counts") == single
         assert counts(single) == bulk_expected(7, 9)
 
+    def test_a_batch_is_read_in_pages_and_committed_once(
+        self, ops: LibOps, planner: Actor, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A batch of more events than a read page is read a page at a time (never more
+        than a page, nor past the batch) and committed as one batch."""
+        monkeypatch.setattr("libops.projections.engine.READ_PAGE", 3)
+        bulk_history(ops, planner, 5, 10)  # 55 events
+        with ProjectionEngine(ops, [CampaignCounts()], batch_size=7) as engine:
+            asked: list[int] = []
+            read = engine._read
+
+            def counted(position: int, topics: tuple[str, ...], stop: int, limit: int) -> Any:
+                asked.append(limit)
+                return read(position, topics, stop, limit)
+
+            monkeypatch.setattr(engine, "_read", counted)
+            report = engine.run()["test-campaign-counts"]
+            assert counts(engine.view("test-campaign-counts")) == bulk_expected(5, 10)
+        assert (report.applied, report.batches) == (55, 8)  # 7 batches of 7, then 6
+        # Each batch of 7: pages of 3, 3 and 1; the last (6 events) 3, 3, then 1 that finds
+        # nothing more (the end of the log).
+        assert asked == [3, 3, 1] * 7 + [3, 3, 1]
+
     def test_resume_after_stopping_midway(self, ops: LibOps, planner: Actor) -> None:
         """Stopping after a few batches and running again equals one uninterrupted run."""
         bulk_history(ops, planner, 5, 10)

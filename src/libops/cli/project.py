@@ -37,7 +37,10 @@ project_app = typer.Typer(
 BatchSizeOption = Annotated[
     int,
     typer.Option(
-        "--batch-size", min=1, max=100_000, help="Notifications read and committed at a time."
+        "--batch-size",
+        min=1,
+        max=100_000,
+        help="Notifications applied and committed as one batch (read 1,000 at a time).",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]

@@ -15,7 +15,7 @@ from libops import Actor, LibOps
 from libops.adapters.clock import ManualClock
 from libops.adapters.viewstores import MemoryViewStore, PostgresViewStore, SQLiteViewStore
 from libops.domain.campaign import Campaign
-from libops.domain.errors import InvalidValueError, MigrationRequiredError
+from libops.domain.errors import InvalidValueError, MigrationRequiredError, StorageError
 from libops.domain.values import Objective, Period
 from libops.projections import Projection, ProjectionEngine, View, handles
 
@@ -215,6 +215,35 @@ class TestCustomProjectionOnStores:
         # Each batch of 7: pages of 3, 3 and 1; the last (6 events) 3, 3, then 1 that finds
         # nothing more (the end of the log).
         assert asked == [3, 3, 1] * 7 + [3, 3, 1]
+
+    def test_a_read_failing_mid_batch_commits_nothing_of_it(
+        self, ops: LibOps, planner: Actor, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The log failing on a batch's second page: the run stops with the store's error,
+        the pages applied before it are not committed, and a later run applies every event
+        once."""
+        monkeypatch.setattr("libops.projections.engine.READ_PAGE", 3)
+        bulk_history(ops, planner, 5, 10)  # 55 events
+        with ProjectionEngine(ops, [CampaignCounts()], batch_size=7) as engine:
+            read = engine._read
+            pages = [0]
+
+            def failing(position: int, topics: tuple[str, ...], stop: int, limit: int) -> Any:
+                pages[0] += 1
+                if pages[0] == 5:  # the second page of the second batch
+                    raise StorageError("the log is gone for a moment")
+                return read(position, topics, stop, limit)
+
+            monkeypatch.setattr(engine, "_read", failing)
+            with pytest.raises(StorageError, match="gone for a moment"):
+                engine.run()
+            assert engine.position("test-campaign-counts") > 0  # the first batch, committed
+            first = counts(engine.view("test-campaign-counts"))
+            monkeypatch.setattr(engine, "_read", read)
+            report = engine.run()["test-campaign-counts"]
+            assert report.applied == 55 - 7
+            assert counts(engine.view("test-campaign-counts")) == bulk_expected(5, 10)
+        assert first != bulk_expected(5, 10)
 
     def test_resume_after_stopping_midway(self, ops: LibOps, planner: Actor) -> None:
         """Stopping after a few batches and running again equals one uninterrupted run."""

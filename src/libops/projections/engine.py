@@ -380,7 +380,12 @@ class ProjectionEngine:
         position, taken = low, 0
         while True:
             wanted = min(READ_PAGE, self._batch_size - taken)
-            page = self._read(position, topics, ceiling, wanted)
+            try:
+                page = self._read(position, topics, ceiling, wanted)
+            except StorageError:
+                for view in views.values():  # the pages applied so far are not committed
+                    view.abandon()
+                raise
             for name, count in self._apply(group, views, page).items():
                 applied[name] += count
             taken += len(page)

@@ -244,6 +244,44 @@ def test_a_report_being_made_holds_up_no_command(
     assert waited == [True]  # released by the command's end, not by the timeout
 
 
+def test_listings_of_views_hold_up_no_command(memory_ops: LibOps) -> None:
+    """Listing a view (which reads all its rows) takes threads of its own: with every
+    worker thread's worth of listings waiting, a command is still carried out."""
+    app = create_app(memory_ops, authenticate=authenticate, threads=2)
+    api = app.state.libops
+    released = threading.Event()
+    entered: list[str] = []
+    waited: list[bool] = []
+    rows = api._views.rows
+
+    def slow_rows(name: str) -> Any:
+        entered.append(name)
+        waited.append(released.wait(timeout=5))
+        return rows(name)
+
+    api._views.rows = slow_rows
+
+    async def all_at_once() -> tuple[httpx.Response, list[httpx.Response]]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://libops.test") as c:
+            listings = [
+                asyncio.create_task(c.get("/v1/views/activity", headers=auth(actors.PLANNER)))
+                for _ in range(2)
+            ]
+            while len(entered) < 2:  # both listings are in their threads, waiting
+                await asyncio.sleep(0.01)
+            command = await c.post(
+                "/v1/commands/campaign.plan", json=PLAN, headers=auth(actors.PLANNER)
+            )
+            released.set()
+            return command, [await listing for listing in listings]
+
+    command, listings = asyncio.run(all_at_once())
+    assert command.status_code == 200, command.text
+    assert [listing.status_code for listing in listings] == [200, 200]
+    assert waited == [True, True]  # released after the command, not by the timeout
+
+
 def _asgi_post(
     app: ApiApp, path: str, chunks: list[bytes], headers: dict[str, str], *, ends: bool = True
 ) -> Any:
@@ -310,21 +348,30 @@ def test_a_command_is_answered_in_asgi_messages(
 def test_a_client_gone_before_its_body_is_read_is_no_incident(
     memory_ops: LibOps, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A client gone while its body is read: nothing is carried out or recorded, nothing is
-    sent (nobody is there), and the server logs it as information, not as an incident, the
-    same on the direct route and through the router."""
-    for direct in (True, False):
+    """A client gone while its body is read: nothing is carried out or recorded, the server
+    logs it as information, not as an incident, and answers an ordinary 400 problem (which
+    the server drops: nobody is there), the same on the direct route, through the router,
+    and through a middleware (which must see an answer)."""
+
+    class PassThrough(BaseHTTPMiddleware):
+        async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Any:
+            return await call_next(request)
+
+    for way in ("direct", "router", "middleware"):
         app = create_app(memory_ops, authenticate=authenticate)
-        if not direct:
+        if way == "router":
             app.fast_endpoints = None
+        elif way == "middleware":
+            app.add_middleware(PassThrough)
         headers = {**auth(actors.PLANNER), "Content-Type": "application/json"}
         caplog.clear()
-        with caplog.at_level(logging.INFO, logger="libops.http"):
+        with caplog.at_level(logging.INFO):
             sent = _asgi_post(
                 app, "/v1/commands/campaign.plan", [b'{"name": '], headers, ends=False
             )
-        assert sent == [], direct
+        assert sent[0]["status"] == 400, way
+        assert json.loads(sent[1]["body"])["error"] == "MalformedRequestError", way
         gone = [r for r in caplog.records if "the client left" in r.getMessage()]
-        assert [r.levelno for r in gone] == [logging.INFO], direct
-        assert not [r for r in caplog.records if r.levelno >= logging.WARNING], direct
+        assert [r.levelno for r in gone] == [logging.INFO], way
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING], way
     assert memory_ops.campaigns.list() == ()

@@ -216,6 +216,47 @@ class TestCustomProjectionOnStores:
         # nothing more (the end of the log).
         assert asked == [3, 3, 1] * 7 + [3, 3, 1]
 
+    def test_a_batch_ends_early_once_it_touched_enough_documents(
+        self, ops: LibOps, planner: Actor, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The documents a batch touches are held until it commits: past TOUCHED_AT_MOST of
+        them, the batch ends after its page, and the next one goes on from there."""
+        monkeypatch.setattr("libops.projections.engine.READ_PAGE", 3)
+        bulk_history(ops, planner, 5, 10)  # 55 events
+        with ProjectionEngine(ops, [CampaignCounts()], batch_size=100) as engine:
+            whole = engine.run()["test-campaign-counts"]
+            expected = engine.view("test-campaign-counts")
+        monkeypatch.setattr("libops.projections.engine.TOUCHED_AT_MOST", 4)
+        with ProjectionEngine(ops, [CampaignCounts()], batch_size=100) as engine:
+            early = engine.rebuild("test-campaign-counts")
+            assert engine.view("test-campaign-counts") == expected
+        assert (whole.applied, whole.batches) == (55, 1)
+        assert early.applied == 55
+        assert early.batches > 1  # ended early, again and again
+
+    def test_an_event_that_cannot_be_decoded_is_named(
+        self, ops: LibOps, planner: Actor, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An event failing to decode stops the run with a note naming the notification
+        and the projections it was read for; nothing of the batch is committed."""
+        bulk_history(ops, planner, 2, 2)
+        with ProjectionEngine(ops, [CampaignCounts()], batch_size=100) as engine:
+            decode = engine.log.to_domain_event
+            seen = [0]
+
+            def failing(notification: Any) -> Any:
+                seen[0] += 1
+                if seen[0] == 3:
+                    raise ValueError("not an event")
+                return decode(notification)
+
+            monkeypatch.setattr(engine.log, "to_domain_event", failing)
+            with pytest.raises(ValueError, match="not an event") as raised:
+                engine.run()
+            assert engine.position("test-campaign-counts") == 0
+        note = "".join(raised.value.__notes__)
+        assert "decoding for test-campaign-counts failed on notification" in note
+
     def test_a_read_failing_mid_batch_commits_nothing_of_it(
         self, ops: LibOps, planner: Actor, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -18,7 +18,6 @@ from typing import Any, Final, Protocol
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import Receive, Scope, Send
 
 from libops.domain.errors import LibopsError, MalformedRequestError
 from libops.domain.values import Actor
@@ -75,34 +74,27 @@ def plain_problem(status: int, title: str, detail: str, error: str) -> Response:
     return JSONText(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-class NothingSent(Response):
-    """The answer to a client that left before its request was read: nothing is sent (there
-    is nobody to send it to), and the server's ASGI host sees a request whose client is gone."""
-
-    def __init__(self) -> None:
-        super().__init__(status_code=499)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        return None
-
-
-def client_gone(method: str, path: str) -> None:
-    """Log a client that left before its request's body was read: not the server's fault,
-    so not an incident (nothing was carried out: a command needs its whole body)."""
+def client_gone(method: str, path: str) -> MalformedRequestError:
+    """Log a client that left before its request's body was read: not the server's fault, so
+    not an incident, and nothing was carried out (a command needs its whole body). Returns
+    the error answering it: an ordinary 400 problem, which reaches nobody (the server drops
+    what is sent to a client gone) but which a middleware sees as any other answer."""
     log.info("%s %s: the client left before its request was read; nothing done", method, path)
+    return MalformedRequestError(
+        "body", "the client closed the connection before its request's body arrived"
+    )
 
 
 def answering_problems(endpoint: Endpoint) -> Endpoint:
     """Answer a libops error as its problem, and anything else as a 500 without details; a
-    client gone before its request was read is answered with nothing (:class:`NothingSent`)."""
+    client gone before its request was read is no incident (:func:`client_gone`)."""
 
     @functools.wraps(endpoint)
     async def answer(request: Request) -> Response:
         try:
             return await endpoint(request)
         except ClientDisconnect:
-            client_gone(request.method, request.url.path)
-            return NothingSent()
+            return problem_response(client_gone(request.method, request.url.path))
         except LibopsError as error:
             log.info("%s %s refused: %s", request.method, request.url.path, type(error).__name__)
             return problem_response(error)

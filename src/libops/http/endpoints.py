@@ -111,14 +111,22 @@ class Api:
         # Reports take seconds and are made one at a time: a thread of their own, so that
         # requests for reports never hold the few threads commands and reads wait for.
         self._report_thread = ThreadPoolExecutor(1, thread_name_prefix="libops-http-report")
+        # Listing a view reads all its rows: on threads of their own too, so that a few
+        # listings of large views at once never hold every thread commands wait for.
+        self._listing_threads = ThreadPoolExecutor(threads, thread_name_prefix="libops-http-list")
 
     def close(self) -> None:
         self._threads.shutdown(wait=False)
         self._report_thread.shutdown(wait=False)
+        self._listing_threads.shutdown(wait=False)
         self._views.close()
 
     async def in_thread(self, function: Callable[..., _T], *args: Any) -> _T:
-        """``function(*args)`` in one of the app's worker threads (it may wait for the store).
+        """``function(*args)`` in one of the app's worker threads (it may wait for the store)."""
+        return await self._in(self._threads, function, *args)
+
+    async def _in(self, threads: ThreadPoolExecutor, function: Callable[..., _T], *args: Any) -> _T:
+        """``function(*args)`` in one of ``threads`` (it may wait for the store).
 
         A plain executor rather than Starlette's ``run_in_threadpool`` (anyio's), and the
         worker settles the awaited future itself (one callback on the event loop) instead of
@@ -137,7 +145,7 @@ class Api:
             else:
                 loop.call_soon_threadsafe(_settle, answer, result)
 
-        taken = self._threads.submit(work)
+        taken = threads.submit(work)
         answer.add_done_callback(lambda done: done.cancelled() and taken.cancel())
         return await answer
 
@@ -272,8 +280,8 @@ class Api:
             )
             status, body, media = 200, json_bytes({"result": plain(result)}), b"application/json"
         except ClientDisconnect:
-            client_gone("POST", scope["path"])
-            return
+            status, content, extra = problem(client_gone("POST", scope["path"]))
+            body, media = json_bytes(content), _PROBLEM
         except LibopsError as error:
             log.info("POST %s refused: %s", scope["path"], type(error).__name__)
             status, content, extra = problem(error)
@@ -424,7 +432,7 @@ class Api:
         limit = limit_of(request)
         prefix = request.query_params.get("prefix", "")
         after = request.query_params.get("after", "")
-        rows = await self.in_thread(self._views.rows, name)
+        rows = await self._in(self._listing_threads, self._views.rows, name)
         chosen = [(key, text) for key, text in rows if key.startswith(prefix) and key > after][
             : limit + 1
         ]

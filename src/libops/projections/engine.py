@@ -56,6 +56,13 @@ READ_PAGE: Final = 1_000
 """How many notifications are read from the log at a time: a batch is read in pages of this
 many, so that a large batch does not hold all its notifications at once."""
 
+TOUCHED_AT_MOST: Final = 25_000
+"""A batch ends early, after the page that takes it there, once its projections' views have
+touched this many documents between them: the documents a batch touches are held until it is
+committed, so this bounds its memory where events touch many documents each (a bulk import's
+batch stands for up to 5,000 snapshots). A catch-up of the benchmark's history touches about
+6,000 a batch of 10,000 events."""
+
 DEFAULT_POLL_INTERVAL: Final = 1.0
 """How often (seconds) :meth:`ProjectionEngine.follow` looks at the log when nothing wakes it."""
 
@@ -67,6 +74,9 @@ STOP_CHECK: Final = 0.1
 
 _Handler = tuple[str, Callable[[Any, View], None], View]
 """A projection's name, its handler of one topic, and its view."""
+
+_Handlers = tuple[dict[str, list[_Handler]], dict[str, tuple[Expansion, dict[str, list[_Handler]]]]]
+"""A group's handlers by topic, and the expansions of the events that stand for others."""
 
 # --- the engine -------------------------------------------------------------------------
 
@@ -136,7 +146,7 @@ class ProjectionEngine:
 
     @property
     def batch_size(self) -> int:
-        """How many notifications the engine reads at a time."""
+        """How many notifications a batch applies (at most) before it is committed."""
         return self._batch_size
 
     @property
@@ -376,24 +386,31 @@ class ProjectionEngine:
         projection finish the batch. The position the batch ends at and the events applied
         by name (on an error, every view is abandoned and it is raised)."""
         topics = self._topics(group)
+        handlers = self._handlers(group, views)
         applied = dict.fromkeys(group, 0)
         position, taken = low, 0
         while True:
             wanted = min(READ_PAGE, self._batch_size - taken)
             try:
                 page = self._read(position, topics, ceiling, wanted)
-            except StorageError:
+            except StorageError as error:
                 for view in views.values():  # the pages applied so far are not committed
                     view.abandon()
+                error.add_note(
+                    f"the projections {', '.join(group)} stopped at position {low}: the "
+                    f"{taken} events of this batch applied so far are not committed"
+                )
                 raise
-            for name, count in self._apply(group, views, page).items():
+            for name, count in self._apply(group, views, page, handlers).items():
                 applied[name] += count
             taken += len(page)
             if len(page) < wanted:
                 position = ceiling  # every event of the group up to the ceiling is applied
                 break
             position = page[-1].id  # a full page: more may follow
-            if taken >= self._batch_size:
+            if taken >= self._batch_size or (
+                sum(views[name].touched_count() for name in group) >= TOUCHED_AT_MOST
+            ):
                 break
         try:
             for name in group:
@@ -408,15 +425,9 @@ class ProjectionEngine:
             raise
         return position, applied
 
-    def _apply(
-        self, group: list[str], views: dict[str, View], notifications: Sequence[Notification]
-    ) -> dict[str, int]:
-        """Decode each notification once and give it to every projection in ``group``
-        that handles it. Returns events applied by name.
-
-        An event that stands for others (a bulk import's batch, :data:`EXPANDED`) is
-        expanded once, and each event it stands for given to every projection that reads
-        it expanded and handles that event."""
+    def _handlers(self, group: list[str], views: dict[str, View]) -> _Handlers:
+        """The handlers of ``group`` by topic, and the expansions of the events that stand
+        for others (:data:`EXPANDED`) with the handlers of the events they stand for."""
         table: dict[str, list[_Handler]] = {}
         expansions: dict[str, tuple[Expansion, dict[str, list[_Handler]]]] = {}
         for name in group:
@@ -433,11 +444,28 @@ class ProjectionEngine:
                     receivers.setdefault(single, []).append(
                         (name, projection.handler(single), views[name])
                     )
+        return table, expansions
+
+    def _apply(
+        self,
+        group: list[str],
+        views: dict[str, View],
+        notifications: Sequence[Notification],
+        handlers: _Handlers,
+    ) -> dict[str, int]:
+        """Decode each notification once and give it to every projection in ``group``
+        that handles it (``handlers``: :meth:`_handlers`). Returns events applied by name.
+
+        An event that stands for others (a bulk import's batch, :data:`EXPANDED`) is
+        expanded once, and each event it stands for given to every projection that reads
+        it expanded and handles that event."""
+        table, expansions = handlers
         to_domain_event = self._log.to_domain_event
         name = ""
         notification: Notification
         try:
             for notification in notifications:
+                name = ""  # none yet: decoding
                 event = to_domain_event(notification)
                 # name is read by the error note below, should a handler raise
                 for name, handler, view in table[notification.topic]:  # noqa: B007
@@ -472,9 +500,8 @@ class ProjectionEngine:
                 view.abandon()
             # Nothing of this batch is written; say where the projection stopped.
             where = f"on notification {notification.id} ({notification.topic})"
-            error.add_note(
-                f"projection {name!r} failed {where}; its view and position are unchanged"
-            )
+            who = f"projection {name!r}" if name else f"decoding for {', '.join(group)}"
+            error.add_note(f"{who} failed {where}; the views and positions are unchanged")
             raise
         applied = dict.fromkeys(group, 0)
         for topic, count in Counter(map(_TOPIC_OF, notifications)).items():

@@ -401,6 +401,10 @@ class View:
         """The keys this batch has read or changed so far, in the order first touched."""
         return list(self._live)
 
+    def touched_count(self) -> int:
+        """How many documents this batch has read or changed so far (held until it ends)."""
+        return len(self._live)
+
     def changes(self) -> dict[str, str | None]:
         """The documents this batch changed, as JSON text by key (``None``: deleted).
 

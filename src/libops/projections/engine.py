@@ -389,38 +389,34 @@ class ProjectionEngine:
         handlers = self._handlers(group, views)
         applied = dict.fromkeys(group, 0)
         position, taken = low, 0
-        while True:
-            wanted = min(READ_PAGE, self._batch_size - taken)
-            try:
-                page = self._read(position, topics, ceiling, wanted)
-            except StorageError as error:
-                for view in views.values():  # the pages applied so far are not committed
-                    view.abandon()
-                error.add_note(
-                    f"the projections {', '.join(group)} stopped at position {low}: the "
-                    f"{taken} events of this batch applied so far are not committed"
-                )
-                raise
-            for name, count in self._apply(group, views, page, handlers).items():
-                applied[name] += count
-            taken += len(page)
-            if len(page) < wanted:
-                position = ceiling  # every event of the group up to the ceiling is applied
-                break
-            position = page[-1].id  # a full page: more may follow
-            if taken >= self._batch_size or (
-                sum(views[name].touched_count() for name in group) >= TOUCHED_AT_MOST
-            ):
-                break
         try:
+            while True:
+                wanted = min(READ_PAGE, self._batch_size - taken)
+                page = self._read(position, topics, ceiling, wanted)
+                for name, count in self._apply(group, page, handlers).items():
+                    applied[name] += count
+                taken += len(page)
+                if len(page) < wanted:
+                    position = ceiling  # every event of the group up to the ceiling is applied
+                    break
+                position = page[-1].id  # a full page: more may follow
+                if taken >= self._batch_size or (
+                    sum(views[name].touched_count() for name in group) >= TOUCHED_AT_MOST
+                ):
+                    break
             for name in group:
-                self._projections[name].before_commit(views[name])
+                try:
+                    self._projections[name].before_commit(views[name])
+                except Exception as error:
+                    error.add_note(f"projection {name!r} failed at the end of a batch")
+                    raise
         except Exception as error:
+            # Nothing of this batch is written: forget what it changed, say where it stopped.
             for view in views.values():
                 view.abandon()
             error.add_note(
-                f"projection {name!r} failed at the end of a batch; its view and position "
-                "are unchanged"
+                f"the batch after position {low} ({', '.join(group)}; {taken} events applied "
+                "so far) is not committed: the views and positions are unchanged"
             )
             raise
         return position, applied
@@ -447,11 +443,7 @@ class ProjectionEngine:
         return table, expansions
 
     def _apply(
-        self,
-        group: list[str],
-        views: dict[str, View],
-        notifications: Sequence[Notification],
-        handlers: _Handlers,
+        self, group: list[str], notifications: Sequence[Notification], handlers: _Handlers
     ) -> dict[str, int]:
         """Decode each notification once and give it to every projection in ``group``
         that handles it (``handlers``: :meth:`_handlers`). Returns events applied by name.
@@ -496,12 +488,9 @@ class ProjectionEngine:
                         for name, handler, view in receivers.get(topic, ()):  # noqa: B007
                             handler(single, view)
         except Exception as error:
-            for view in views.values():
-                view.abandon()
-            # Nothing of this batch is written; say where the projection stopped.
             where = f"on notification {notification.id} ({notification.topic})"
             who = f"projection {name!r}" if name else f"decoding for {', '.join(group)}"
-            error.add_note(f"{who} failed {where}; the views and positions are unchanged")
+            error.add_note(f"{who} failed {where}")
             raise
         applied = dict.fromkeys(group, 0)
         for topic, count in Counter(map(_TOPIC_OF, notifications)).items():

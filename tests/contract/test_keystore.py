@@ -7,9 +7,11 @@ byte by byte: an erased key must be in neither.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import stat
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +31,7 @@ from libops.adapters.keystore import (
     migrate_sqlite_key_store,
     open_key_store,
 )
+from libops.adapters.keystore import postgres as postgres_key_store
 from libops.adapters.storage import parse_store_url
 from libops.bootstrap import migrate_store
 from libops.domain.errors import InvalidValueError, MigrationRequiredError
@@ -252,6 +255,51 @@ class TestSQLiteKeyFile:
             store.close()
 
 
+def _relfilenode(table: str) -> int:
+    """The number of the table's current data file."""
+    with _pg_connect(postgres_url_or_skip()) as conn:
+        row = conn.execute(
+            "SELECT relfilenode FROM pg_class WHERE oid = %s::regclass", (table,)
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _data_file(table: str) -> bytes | None:
+    """The bytes of the table's data file, or None where this process cannot read it.
+
+    Only a local test server's files can be read, and only by a role that may read the
+    server's settings and write a checkpoint (the table may still sit in shared buffers).
+    """
+    with _pg_connect(postgres_url_or_skip()) as conn:
+        try:
+            setting = conn.execute("SHOW data_directory").fetchone()
+            row = conn.execute("SELECT pg_relation_filepath(%s::regclass)", (table,)).fetchone()
+            conn.execute("CHECKPOINT")
+        except Exception:  # the role may not read settings or checkpoint: no file check
+            return None
+    assert setting is not None
+    assert row is not None
+    data_file = Path(setting[0]) / row[0]
+    return data_file.read_bytes() if os.access(data_file, os.R_OK) else None
+
+
+def test_a_vacuum_that_kept_dead_rows_is_noticed() -> None:
+    """VACUUM VERBOSE's detail saying dead rows had to stay is counted; other notices are not."""
+
+    class Notice:
+        def __init__(self, detail: str | None) -> None:
+            self.message_detail = detail
+
+    kept: list[int] = []
+    handler = postgres_key_store._kept_rows_counter(kept)
+    handler(Notice(None))
+    handler(Notice("CPU: user: 0.00 s, system: 0.00 s, elapsed: 0.00 s."))
+    handler(Notice("0 dead row versions cannot be removed yet.\nCPU: user: 0.00 s"))
+    handler(Notice("2 dead row versions cannot be removed yet.\nCPU: user: 0.00 s"))
+    assert kept == [0, 2]
+
+
 # --- the PostgreSQL tables --------------------------------------------------------------
 
 
@@ -305,37 +353,60 @@ class TestPostgresKeyTables:
         """
         config = parse_store_url(pg_schemas())
         table = f"{config.schema}.{KEYS_TABLE}"
-        where = (
-            "SELECT relfilenode, pg_relation_filepath(%s::regclass) "
-            "FROM pg_class WHERE oid = %s::regclass"
-        )
         store = PostgresKeyStore(config)
         try:
             erased, kept = store.get_or_create("reader-1"), store.get_or_create("reader-2")
-            with _pg_connect(postgres_url_or_skip()) as conn:
-                before = conn.execute(where, (table, table)).fetchone()
+            before = _relfilenode(table)
             store.erase("reader-1")
-            with _pg_connect(postgres_url_or_skip()) as conn:
-                after = conn.execute(where, (table, table)).fetchone()
-                try:
-                    data_directory = conn.execute("SHOW data_directory").fetchone()
-                    # The rewritten table may still sit in shared buffers: write it out.
-                    conn.execute("CHECKPOINT")
-                except Exception:  # the role may not read settings or checkpoint: no file check
-                    data_directory = None
+            after = _relfilenode(table)
         finally:
             store.close()
-        assert before is not None
-        assert after is not None
-        assert after[0] != before[0], "the keys table was not rewritten"
-        if data_directory is None:
-            return
-        data_file = Path(data_directory[0]) / after[1]
-        if not os.access(data_file, os.R_OK):
-            return
-        contents = data_file.read_bytes()
-        assert kept in contents
-        assert erased not in contents
+        assert after != before, "the keys table was not rewritten"
+        contents = _data_file(table)
+        if contents is not None:
+            assert kept in contents
+            assert erased not in contents
+
+    def test_an_older_transaction_keeps_the_row_until_the_next_rewrite(
+        self, pg_schemas: Callable[[], str], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A transaction begun before an erasure may still read the erased key's row, so
+        PostgreSQL keeps it, and so does a rewrite. The erasure waits for such a transaction
+        (up to ``rewrite_wait``), then warns naming its session; once it has ended, the next
+        erasure's rewrite takes the row out of the data file.
+        """
+        config = parse_store_url(pg_schemas())
+        table = f"{config.schema}.{KEYS_TABLE}"
+        store = PostgresKeyStore(config, rewrite_wait=0.3)
+        try:
+            first, second = store.get_or_create("reader-1"), store.get_or_create("reader-2")
+            with _pg_connect(postgres_url_or_skip()) as older:
+                older.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                older.execute(f"SELECT count(*) FROM {config.schema}.{ERASED_TABLE}").fetchone()
+                with caplog.at_level(logging.WARNING, logger=postgres_key_store.__name__):
+                    started = time.monotonic()
+                    assert store.erase("reader-1")
+                    waited = time.monotonic() - started
+                older.execute("ROLLBACK")
+                session = older.info.backend_pid
+            assert store.get("reader-1") is None
+            assert waited >= 0.3
+            [warning] = [r for r in caplog.records if "old row is still" in r.getMessage()]
+            assert str(session) in warning.getMessage()
+            contents = _data_file(table)
+            if contents is not None:
+                assert first in contents
+            caplog.clear()
+            store.rewrite_wait = 30.0  # only this test's transaction is known to be long
+            with caplog.at_level(logging.WARNING, logger=postgres_key_store.__name__):
+                store.erase("reader-2")
+        finally:
+            store.close()
+        assert not caplog.records
+        contents = _data_file(table)
+        if contents is not None:
+            assert first not in contents
+            assert second not in contents
 
     def test_migrate_store_makes_the_key_tables(self, postgres_url: str) -> None:
         """libops.migrate creates the key store with the event store, under the same lock."""

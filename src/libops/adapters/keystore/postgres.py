@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
+import time
 from typing import TYPE_CHECKING, Any, Final
 
 from libops.adapters.keystore.schema import (
@@ -24,6 +27,21 @@ _ADVISORY_CLASS: Final = 0x11B0  # a fixed class id: per-subject locks of the ke
 
 PG_LOCK_TIMEOUT_MS: Final = 10_000
 """Milliseconds a PostgreSQL key store waits for a lock before giving up with an error."""
+
+REWRITE_WAIT_SECONDS: Final = 5.0
+"""Seconds an erasure waits for older transactions to end before rewriting the keys table."""
+
+_log = logging.getLogger(__name__)
+
+# Sessions of this database whose snapshot is older than the erasure: PostgreSQL keeps the
+# deleted row for them, and so does a rewrite. Only sessions this role may see are listed.
+_OLDER_SNAPSHOTS: Final = (
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
+    "AND age(backend_xmin) >= age(%s::xid)"
+)
+# VACUUM VERBOSE's count of dead rows it had to keep (servers whose messages are in English).
+_KEPT_ROWS: Final = re.compile(r"(\d+) dead row versions? cannot be removed yet")
 
 
 def _pg_connect(config: StoreConfig) -> psycopg.Connection[Any]:
@@ -97,11 +115,15 @@ class PostgresKeyStore:
     Creating and erasing take a per-subject advisory lock, so a key is never made for a
     subject while it is being erased. After an erasure the keys table is rewritten
     (``VACUUM FULL``) so the deleted row's bytes leave its data file; the server's write-ahead
-    log and backups keep them until they are recycled (see docs/privacy.md).
+    log and backups keep them until they are recycled (see docs/privacy.md). A transaction
+    begun before the erasure still sees the row, so a rewrite would copy it: the erasure waits
+    up to ``rewrite_wait`` seconds for such transactions to end, and logs a warning if the row
+    had to stay (the next erasure's rewrite removes it).
     """
 
-    def __init__(self, config: StoreConfig) -> None:
+    def __init__(self, config: StoreConfig, *, rewrite_wait: float = REWRITE_WAIT_SECONDS) -> None:
         self.config = config
+        self.rewrite_wait = rewrite_wait
         self._tables = _pg_tables(config.schema)
         self._lock = threading.Lock()
         self._secret: bytes | None = None
@@ -186,7 +208,6 @@ class PostgresKeyStore:
 
     def erase(self, subject_id: str) -> bool:
         """Delete the subject's key and remember the subject as erased."""
-        import psycopg
 
         subject_id = require_subject_id(subject_id)
 
@@ -194,9 +215,12 @@ class PostgresKeyStore:
             with conn.transaction():
                 _lock_subject(conn, subject_id)
                 deleted = conn.execute(
-                    self._sql("DELETE FROM {} WHERE subject_id = %s", KEYS_TABLE),
+                    self._sql(
+                        "DELETE FROM {} WHERE subject_id = %s RETURNING pg_current_xact_id()::xid",
+                        KEYS_TABLE,
+                    ),
                     (subject_id,),
-                ).rowcount
+                ).fetchone()
                 added = conn.execute(
                     self._sql(
                         "INSERT INTO {} (subject_id) VALUES (%s) ON CONFLICT DO NOTHING",
@@ -204,20 +228,61 @@ class PostgresKeyStore:
                     ),
                     (subject_id,),
                 ).rowcount
-            if deleted:
-                # Rewrite the table so the deleted row's bytes leave its data file. The key is
-                # already gone for every reader, so a refusal (say the role does not own the
-                # table, or a long transaction holds it) must not undo or fail the erasure:
-                # the dead row is then reclaimed by autovacuum instead.
-                try:
-                    conn.execute(self._sql("VACUUM FULL {}", KEYS_TABLE))
-                except psycopg.Error:
-                    if conn.broken:
-                        raise
+            if deleted is not None:
+                self._rewrite(conn, str(deleted[0]))
             return added == 1
 
         result: bool = self._run(work)
         return result
+
+    def _rewrite(self, conn: psycopg.Connection[Any], deleted_by: str) -> None:
+        """Rewrite the keys table so the row deleted by transaction ``deleted_by`` leaves it.
+
+        The key is already gone for every reader, so a refusal (say the role does not own the
+        table, or a long transaction holds it) must not undo or fail the erasure: the dead row
+        is then reclaimed by autovacuum instead.
+        """
+        import psycopg
+
+        try:
+            older = self._rewrite_when_alone(conn, deleted_by)
+        except psycopg.Error as error:
+            if conn.broken:
+                raise
+            _log.warning(
+                "the keys table was not rewritten after an erasure (%s); the erased key's "
+                "deleted row waits for autovacuum to reuse its space",
+                self.config.scrub(str(error)).strip(),
+            )
+            return
+        if older is not None:
+            _log.warning(
+                "the erased key's old row is still in the key store's data file: a "
+                "transaction begun before the erasure may still read it (sessions %s); it "
+                "leaves the file at the next erasure's rewrite of the keys table",
+                ", ".join(map(str, older)) or "this role cannot see",
+            )
+
+    def _rewrite_when_alone(
+        self, conn: psycopg.Connection[Any], deleted_by: str
+    ) -> list[int] | None:
+        """Rewrite once no older snapshot needs the row: None, or the sessions that still did."""
+        deadline = time.monotonic() + self.rewrite_wait
+        while True:
+            older = [int(row[0]) for row in conn.execute(_OLDER_SNAPSHOTS, (deleted_by,))]
+            last = time.monotonic() >= deadline
+            if not older or last:
+                kept: list[int] = []
+                conn.add_notice_handler(handler := _kept_rows_counter(kept))
+                try:
+                    conn.execute(self._sql("VACUUM (FULL, VERBOSE) {}", KEYS_TABLE))
+                finally:
+                    conn.remove_notice_handler(handler)
+                if not older and not any(kept):
+                    return None
+                if last:
+                    return older
+            time.sleep(0.05)
 
     def is_erased(self, subject_id: str) -> bool:
         """Whether the subject was erased."""
@@ -244,3 +309,14 @@ class PostgresKeyStore:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+
+def _kept_rows_counter(kept: list[int]) -> Any:
+    """A notice handler adding to ``kept`` the dead rows a VACUUM said it had to keep."""
+
+    def handler(diagnostic: Any) -> None:
+        found = _KEPT_ROWS.search(diagnostic.message_detail or "")
+        if found:
+            kept.append(int(found.group(1)))
+
+    return handler

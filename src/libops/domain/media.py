@@ -24,6 +24,7 @@ approval (see docs/media.md). Pure: no I/O.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Final
@@ -324,6 +325,7 @@ def asset_reference(asset_id: UUID) -> str:
     return f"{ASSET_PREFIX}{asset_id}"
 
 
+@functools.lru_cache(maxsize=4_096)  # the same assets are used by post after post
 def referenced_asset(reference: str) -> UUID | str | None:
     """The asset id a media reference names; the reference itself if it starts with
     ``asset:`` but names no valid id; None if it is not an asset reference at all."""

@@ -31,7 +31,7 @@ from uuid import UUID
 
 from libops.domain.budget import Budget, BudgetCategory
 from libops.domain.currencies import MINOR_UNITS
-from libops.projections.views import Projection, View, handles
+from libops.projections.views import Projection, View, handles, uuid_text
 
 _EXACT: Final = Context(prec=200)
 _FIELDS: Final = ("allocated", "committed", "spent")
@@ -78,14 +78,14 @@ class BudgetPositionsProjection(Projection):
     def opened(self, event: Budget.Opened, view: View) -> None:
         """A new budget starts with every amount at zero."""
         view.put(
-            f"budget:{event.originator_id}",
+            f"budget:{uuid_text(event.originator_id)}",
             {"name": event.name, "status": "open", **_zero(event.currency)},
         )
 
     @handles(Budget.Closed)
     def closed(self, event: Budget.Closed, view: View) -> None:
         """A closed budget keeps its amounts."""
-        view.update(f"budget:{event.originator_id}", status="closed")
+        view.update(f"budget:{uuid_text(event.originator_id)}", status="closed")
 
     @handles(Budget.Allocated)
     def allocated(self, event: Budget.Allocated, view: View) -> None:
@@ -103,7 +103,7 @@ class BudgetPositionsProjection(Projection):
     def committed(self, event: Budget.Committed, view: View) -> None:
         """A commitment holds money on its line until invoiced or released."""
         view.put(
-            f"commitment:{event.originator_id}:{event.reference}",
+            f"commitment:{uuid_text(event.originator_id)}:{event.reference}",
             {
                 "category": event.category.value,
                 "campaign_id": None if event.campaign_id is None else str(event.campaign_id),

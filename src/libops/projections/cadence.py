@@ -9,13 +9,15 @@ to 4 a week, one more allowed on World Book Day).
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from libops.domain.brief import ContentBrief
 from libops.domain.cadence import CadencePeriod, CadencePolicy
 from libops.domain.post import Post
 from libops.domain.values import Platform
-from libops.projections.views import Projection, View, handles
+from libops.projections.views import Projection, View, handles, uuid_text
+
+_PERIODS: Final = tuple(CadencePeriod)  # iterating an Enum is slow; a post counts in each
 
 UNDER = "under"
 WITHIN = "within"
@@ -60,7 +62,7 @@ class CadenceComplianceProjection(Projection):
         receipt = event.receipt
         policy = self.POLICY
         platform = receipt.platform.value
-        for per in CadencePeriod:
+        for per in _PERIODS:
             first, last = policy.period_of(per, receipt.published_at)
             key = _period_key(per, platform, first)
             doc: dict[str, Any] | None = view.get(key)
@@ -107,28 +109,28 @@ class CadenceComplianceProjection(Projection):
     def brief_proposed(self, event: ContentBrief.Proposed, view: View) -> None:
         """Remember a brief's platforms; it counts once it is planned."""
         view.put(
-            f"brief:{event.originator_id}",
+            f"brief:{uuid_text(event.originator_id)}",
             {"platforms": [Platform(p).value for p in event.platforms], "due": None},
         )
 
     @handles(ContentBrief.Planned, ContentBrief.Replanned)
     def brief_planned(self, event: ContentBrief.Planned, view: View) -> None:
         """The brief counts in the day and week of its (new) due day on each platform."""
-        brief = view.get(f"brief:{event.originator_id}")
+        brief = view.get(f"brief:{uuid_text(event.originator_id)}")
         if brief is None:
             return
-        self._count_brief(view, str(event.originator_id), brief, -1)
+        self._count_brief(view, uuid_text(event.originator_id), brief, -1)
         brief["due"] = event.due_on
-        self._count_brief(view, str(event.originator_id), brief, +1)
+        self._count_brief(view, uuid_text(event.originator_id), brief, +1)
 
     @handles(ContentBrief.Drafted, ContentBrief.Dropped)
     def brief_ended(self, event: ContentBrief.Drafted, view: View) -> None:
         """A drafted or dropped brief no longer counts as planned."""
-        key = f"brief:{event.originator_id}"
+        key = f"brief:{uuid_text(event.originator_id)}"
         brief = view.get(key)
         if brief is None:
             return
-        self._count_brief(view, str(event.originator_id), brief, -1)
+        self._count_brief(view, uuid_text(event.originator_id), brief, -1)
         view.delete(key)
 
     def _count_brief(self, view: View, brief_id: str, brief: dict[str, Any], step: int) -> None:
@@ -136,7 +138,7 @@ class CadenceComplianceProjection(Projection):
             return
         due = date.fromisoformat(brief["due"])
         for platform in brief["platforms"]:
-            for per in CadencePeriod:
+            for per in _PERIODS:
                 key, first, last = _plan_key(per, platform, due)
                 doc: dict[str, Any] | None = view.get(key)
                 if doc is None:

@@ -20,7 +20,16 @@ from libops.domain.errors import InvalidValueError
 from libops.domain.platforms import profile_of
 from libops.domain.post import Post
 from libops.domain.values import MetricSnapshot, Platform
-from libops.projections.views import Projection, View, handles, uuid_text
+from libops.projections.views import (
+    Projection,
+    View,
+    handles,
+    local_date,
+    uuid_text,
+)
+from libops.projections.views import (
+    local_day as local_day,  # public here since the engagement view began
+)
 
 ZONE: Final = ZoneInfo(DEFAULT_TIMEZONE)
 
@@ -74,14 +83,9 @@ def rate(numerator: int, denominator: int) -> str | None:
     return str((Decimal(numerator) / Decimal(denominator)).quantize(_RATE_PLACES, ROUND_HALF_UP))
 
 
-def local_day(at: datetime) -> str:
-    """The calendar day (ISO text) of ``at`` in Asia/Shanghai."""
-    return at.astimezone(ZONE).date().isoformat()
-
-
 def local_week(at: datetime) -> str:
     """The ISO week (``2026-W10``) of ``at`` in Asia/Shanghai."""
-    year, week, _ = at.astimezone(ZONE).date().isocalendar()
+    year, week, _ = local_date(at).isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -129,7 +133,7 @@ class EngagementProjection(Projection):
     @handles(Post.Drafted)
     def drafted(self, event: Post.Drafted, view: View) -> None:
         view.put(
-            f"meta:{event.originator_id}",
+            f"meta:{uuid_text(event.originator_id)}",
             {
                 "campaign_id": _campaign(event.campaign_id),
                 "content_type": event.content_type.value,
@@ -140,13 +144,13 @@ class EngagementProjection(Projection):
 
     @handles(Post.Revised)
     def revised(self, event: Post.Revised, view: View) -> None:
-        meta = view.get(f"meta:{event.originator_id}")
+        meta = view.get(f"meta:{uuid_text(event.originator_id)}")
         campaign = _campaign(event.campaign_id)
         if meta is None or meta["campaign_id"] == campaign:
             return
         # Move every published variant to the new campaign (its roll-ups follow at commit).
         for platform in meta["platforms"]:
-            doc = view.get(f"post:{event.originator_id}:{platform}")
+            doc = view.get(f"post:{uuid_text(event.originator_id)}:{platform}")
             _remember(doc)
             doc["campaign_id"] = campaign
         meta["campaign_id"] = campaign
@@ -155,7 +159,7 @@ class EngagementProjection(Projection):
     def recorded_externally(self, event: Post.RecordedExternally, view: View) -> None:
         # Published outside libops, found in an analytics export: the report's default
         # period is the span of what libops published (imported history is compared with it).
-        meta = view.get(f"meta:{event.originator_id}")
+        meta = view.get(f"meta:{uuid_text(event.originator_id)}")
         if meta is not None:
             meta["external"] = True
 

@@ -43,14 +43,15 @@ from libops.projections.views import (
     documents,
 )
 
-DEFAULT_BATCH_SIZE: Final = 10_000
-"""How many notifications a batch applies before its documents and positions are committed.
+DEFAULT_BATCH_SIZE: Final = 50_000
+"""How many notifications a batch applies at most before its documents and positions are
+committed (fewer when the log has fewer, or once :data:`TOUCHED_AT_MOST` is reached).
 
 Every document a batch touched is encoded and compared, and written if it changed, once per
 batch: a document that holds a whole history (a topic's days, a person's actions) is written
 again by every batch that adds to it, so with small batches a long catch-up writes such
-documents over and over (at 1,000,000 events, 1,000 a batch took 2.5 times as long as 10,000;
-docs/projections.md, Speed and memory)."""
+documents over and over (at 1,000,000 events, 1,000 a batch took 2.5 times as long as 10,000,
+and 10,000 about 1.15 times as long as 50,000; docs/projections.md, Speed and memory)."""
 
 READ_PAGE: Final = 1_000
 """How many notifications are read from the log at a time: a batch is read in pages of this
@@ -61,7 +62,7 @@ TOUCHED_AT_MOST: Final = 25_000
 touched this many documents between them: the documents a batch touches are held until it is
 committed, so this bounds its memory where events touch many documents each (a bulk import's
 batch stands for up to 5,000 snapshots). A catch-up of the benchmark's history touches about
-6,000 a batch of 10,000 events."""
+12,000 a batch of 50,000 events."""
 
 DEFAULT_POLL_INTERVAL: Final = 1.0
 """How often (seconds) :meth:`ProjectionEngine.follow` looks at the log when nothing wakes it."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from libops.domain.followers import AccountFollowers, FollowerDay, FollowerPeriod
 from libops.domain.values import to_platform
-from libops.projections.views import Projection, View, handles
+from libops.projections.views import Projection, View, handles, uuid_text
 
 
 class FollowersProjection(Projection):
@@ -29,11 +29,11 @@ class FollowersProjection(Projection):
 
     @handles(AccountFollowers.Opened)
     def opened(self, event: AccountFollowers.Opened, view: View) -> None:
-        view.put(f"account:{event.originator_id}", {"platform": event.platform.value})
+        view.put(f"account:{uuid_text(event.originator_id)}", {"platform": event.platform.value})
 
     @handles(AccountFollowers.DayRecorded)
     def day(self, event: AccountFollowers.DayRecorded, view: View) -> None:
-        account = view.get(f"account:{event.originator_id}")
+        account = view.get(f"account:{uuid_text(event.originator_id)}")
         if account is None:
             return
         platform = account["platform"]

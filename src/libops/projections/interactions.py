@@ -67,8 +67,7 @@ from libops.domain.interaction.moderation import ConductRecord
 from libops.domain.interaction.qa import Question
 from libops.domain.interaction.reading import ReadingSession
 from libops.domain.values import Period
-from libops.projections.engagement import local_day
-from libops.projections.views import Projection, View, handles
+from libops.projections.views import Projection, View, handles, local_day, uuid_text
 
 KINDS: Final = ("qa", "reading", "contest", "moderation")
 """The kinds of interaction participants are counted in."""
@@ -264,7 +263,7 @@ def _took_part(view: View, subject_id: str, interaction_id: object, day: str) ->
     key = f"participant:{subject_id}"
     seen = view.get(key)
     seen["interactions"] = seen.get("interactions", 0) + 1
-    seen["days"] = [*seen.get("days", []), day]
+    seen.setdefault("days", []).append(day)  # a regular's list is long: not copied
     view.put(key, seen)
     if seen["interactions"] == 2:
         quality = _quality(view)
@@ -364,10 +363,10 @@ class InteractionEffectivenessProjection(Projection):
         _lengths(quality, "answer", event.text)
         day = local_day(event.answered_at)
         _length_on(view, day, "answer", event.text)
-        well = view.get(f"escalated:{event.originator_id}") is None
+        well = view.get(f"escalated:{uuid_text(event.originator_id)}") is None
         quality["answered_well"] += well
         view.put("quality", quality)
-        view.put(f"answered:{event.originator_id}", {"day": day, "well": well})
+        view.put(f"answered:{uuid_text(event.originator_id)}", {"day": day, "well": well})
 
     def before_commit(self, view: View) -> None:
         """Work out the median and 90th-percentile response times if answers came in, and
@@ -392,8 +391,8 @@ class InteractionEffectivenessProjection(Projection):
         qa = _qa(view)
         qa["escalated"] += 1
         view.put("qa", qa)
-        view.put(f"escalated:{event.originator_id}", True)
-        view.put(f"escalated_on:{event.originator_id}", local_day(event.at))
+        view.put(f"escalated:{uuid_text(event.originator_id)}", True)
+        view.put(f"escalated_on:{uuid_text(event.originator_id)}", local_day(event.at))
 
     @staticmethod
     def _quality_figures(view: View) -> None:
@@ -414,7 +413,7 @@ class InteractionEffectivenessProjection(Projection):
     def session_scheduled(self, event: ReadingSession.Scheduled, view: View) -> None:
         """A new reading session."""
         view.put(
-            f"session:{event.originator_id}",
+            f"session:{uuid_text(event.originator_id)}",
             {
                 "title": event.title,
                 "campaign_id": None if event.campaign_id is None else str(event.campaign_id),
@@ -432,19 +431,19 @@ class InteractionEffectivenessProjection(Projection):
         """A reader registered for a session."""
         _participant(view, event.participant.subject_id, "reading")
         _took_part(view, event.participant.subject_id, event.originator_id, local_day(event.at))
-        view.increment(f"session:{event.originator_id}", field="registered")
+        view.increment(f"session:{uuid_text(event.originator_id)}", field="registered")
         _count_reading(view, "registrations")
 
     @handles(ReadingSession.AttendanceRecorded)
     def session_attended(self, event: ReadingSession.AttendanceRecorded, view: View) -> None:
         """A registered reader came."""
-        view.increment(f"session:{event.originator_id}", field="attended")
+        view.increment(f"session:{uuid_text(event.originator_id)}", field="attended")
         _count_reading(view, "attendance")
 
     @handles(ReadingSession.ContributionRecorded)
     def session_contribution(self, event: ReadingSession.ContributionRecorded, view: View) -> None:
         """A reader contributed to a session (its text is not kept here)."""
-        view.increment(f"session:{event.originator_id}", field="contributions")
+        view.increment(f"session:{uuid_text(event.originator_id)}", field="contributions")
         _count_reading(view, "contributions")
         quality = _quality(view)
         _lengths(quality, "contribution", event.text)
@@ -455,7 +454,7 @@ class InteractionEffectivenessProjection(Projection):
     def session_ended(self, event: Any, view: View) -> None:
         """The session is over, or was called off."""
         status = "closed" if isinstance(event, ReadingSession.Closed) else "cancelled"
-        view.update(f"session:{event.originator_id}", status=status)
+        view.update(f"session:{uuid_text(event.originator_id)}", status=status)
 
     # --- contests ------------------------------------------------------------------------
 
@@ -463,7 +462,7 @@ class InteractionEffectivenessProjection(Projection):
     def contest_announced(self, event: Contest.Announced, view: View) -> None:
         """A new contest."""
         view.put(
-            f"contest:{event.originator_id}",
+            f"contest:{uuid_text(event.originator_id)}",
             {
                 "title": event.title,
                 "kind": event.kind.value,
@@ -478,7 +477,7 @@ class InteractionEffectivenessProjection(Projection):
     @handles(Contest.Opened)
     def contest_opened(self, event: Contest.Opened, view: View) -> None:
         """The contest takes entries."""
-        view.update(f"contest:{event.originator_id}", status="open")
+        view.update(f"contest:{uuid_text(event.originator_id)}", status="open")
 
     @handles(Contest.EntryRecorded)
     def contest_entry(self, event: Contest.EntryRecorded, view: View) -> None:
@@ -487,25 +486,25 @@ class InteractionEffectivenessProjection(Projection):
         _took_part(
             view, event.participant.subject_id, event.originator_id, local_day(event.entered_at)
         )
-        view.increment(f"contest:{event.originator_id}", field="entries")
+        view.increment(f"contest:{uuid_text(event.originator_id)}", field="entries")
         self._contests(view, "entries")
 
     @handles(Contest.EntryDisqualified)
     def contest_disqualified(self, event: Contest.EntryDisqualified, view: View) -> None:
         """An entry was taken out of the draw."""
-        view.increment(f"contest:{event.originator_id}", field="disqualified")
+        view.increment(f"contest:{uuid_text(event.originator_id)}", field="disqualified")
         self._contests(view, "disqualified")
 
     @handles(Contest.Closed)
     def contest_closed(self, event: Contest.Closed, view: View) -> None:
         """The contest closed with its eligible entries counted."""
-        view.update(f"contest:{event.originator_id}", status="closed")
+        view.update(f"contest:{uuid_text(event.originator_id)}", status="closed")
         self._contests(view, "eligible", event.eligible_count)
 
     @handles(Contest.Drawn)
     def contest_drawn(self, event: Contest.Drawn, view: View) -> None:
         """The winners were drawn."""
-        view.update(f"contest:{event.originator_id}", status="drawn")
+        view.update(f"contest:{uuid_text(event.originator_id)}", status="drawn")
         self._contests(view, "drawn")
         quality = _quality(view)
         quality["contest_winners"] += len(event.winners)
@@ -515,7 +514,7 @@ class InteractionEffectivenessProjection(Projection):
     @handles(Contest.Cancelled)
     def contest_cancelled(self, event: Contest.Cancelled, view: View) -> None:
         """The contest was called off."""
-        view.update(f"contest:{event.originator_id}", status="cancelled")
+        view.update(f"contest:{uuid_text(event.originator_id)}", status="cancelled")
         self._contests(view, "cancelled")
 
     @staticmethod

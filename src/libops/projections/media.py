@@ -21,34 +21,31 @@ whose licence ends within some days of a day.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Final
-from zoneinfo import ZoneInfo
+from uuid import UUID
 
-from libops.domain.cadence import DEFAULT_TIMEZONE
 from libops.domain.media import LICENCE_FINDINGS, MediaAsset, asset_uses
 from libops.domain.post import Post
 from libops.domain.values import Platform, PostVariant
-from libops.projections.views import Projection, View, handles
+from libops.projections.views import Projection, View, handles, local_day, uuid_text
 
 NAME: Final = "media"
 """The name of the media projection."""
 
-ZONE: Final = ZoneInfo(DEFAULT_TIMEZONE)
 
 EXPIRING_DAYS: Final = 30
 """How many days ahead a licence's end counts as soon, unless told otherwise."""
 
 
-def _day(at: datetime) -> str:
-    return at.astimezone(ZONE).date().isoformat()
+_day = local_day
 
 
 def _uses(doc: Mapping[str, Any]) -> dict[str, set[str]]:
     """Asset id (text) -> platforms (values) the post document uses it on."""
     variants = [(Platform(p), refs) for p, refs in doc["variants"].items()]
     return {
-        str(asset): {p.value for p in platforms}
+        (uuid_text(asset) if isinstance(asset, UUID) else asset): {p.value for p in platforms}
         for asset, platforms in asset_uses(doc["media"], variants).items()
     }
 
@@ -66,7 +63,7 @@ class MediaProjection(Projection):
 
     @handles(MediaAsset.Registered)
     def registered(self, event: MediaAsset.Registered, view: View) -> None:
-        key = f"asset:{event.originator_id}"
+        key = f"asset:{uuid_text(event.originator_id)}"
         doc: dict[str, Any] = view.get(key) or {
             "posts": [],
             "publishes": 0,
@@ -79,7 +76,7 @@ class MediaProjection(Projection):
 
     @handles(MediaAsset.LicenceUpdated)
     def licence_updated(self, event: MediaAsset.LicenceUpdated, view: View) -> None:
-        key = f"asset:{event.originator_id}"
+        key = f"asset:{uuid_text(event.originator_id)}"
         doc = view.get(key)
         if doc is not None:
             self._licence(doc, event.licence)
@@ -87,7 +84,7 @@ class MediaProjection(Projection):
 
     @handles(MediaAsset.Withdrawn)
     def withdrawn(self, event: MediaAsset.Withdrawn, view: View) -> None:
-        key = f"asset:{event.originator_id}"
+        key = f"asset:{uuid_text(event.originator_id)}"
         doc = view.get(key)
         if doc is not None:
             doc["status"] = "withdrawn"
@@ -132,7 +129,7 @@ class MediaProjection(Projection):
 
     @handles(Post.Published)
     def published(self, event: Post.Published, view: View) -> None:
-        doc = view.get(f"post:{event.originator_id}")
+        doc = view.get(f"post:{uuid_text(event.originator_id)}")
         if doc is None:
             return
         platform = event.receipt.platform.value

@@ -17,29 +17,25 @@ it names). :func:`reuse_figures` and :func:`sameness_figures` sum the documents 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 import attrs
 
 from libops.domain.budget import Budget
-from libops.domain.cadence import DEFAULT_TIMEZONE
 from libops.domain.post import ORIGINAL, REPOSTED, Post
 from libops.domain.values import FindingKind, Period
-from libops.projections.views import Projection, View, handles
+from libops.projections.views import Projection, View, handles, local_day, uuid_text
 
 NAME: Final = "reuse"
 """The name of the reuse projection."""
 
-ZONE: Final = ZoneInfo(DEFAULT_TIMEZONE)
 _PLACES: Final = Decimal("0.0001")
 _MONEY: Final = Decimal("0.01")
 
 
-def _day(at: datetime) -> str:
-    return at.astimezone(ZONE).date().isoformat()
+_day = local_day
 
 
 def _new(campaign_id: object) -> dict[str, Any]:
@@ -68,14 +64,14 @@ class ReuseProjection(Projection):
 
     @handles(Post.Drafted)
     def drafted(self, event: Post.Drafted, view: View) -> None:
-        view.put(f"post:{event.originator_id}", _new(event.campaign_id))
+        view.put(f"post:{uuid_text(event.originator_id)}", _new(event.campaign_id))
 
     @handles(Post.OriginDeclared)
     def origin_declared(self, event: Post.OriginDeclared, view: View) -> None:
         doc = self._post(view, event.originator_id, event.campaign_id)
         doc["origin"] = event.origin
         doc["derived_from"] = None if event.derived_from is None else str(event.derived_from)
-        view.put(f"post:{event.originator_id}", doc)
+        view.put(f"post:{uuid_text(event.originator_id)}", doc)
 
     @handles(Post.SubmittedForReview)
     def submitted(self, event: Post.SubmittedForReview, view: View) -> None:
@@ -86,7 +82,7 @@ class ReuseProjection(Projection):
             for f in tuple(event.findings)
             if f.kind is FindingKind.SIMILAR_POST
         ]
-        view.put(f"post:{event.originator_id}", doc)
+        view.put(f"post:{uuid_text(event.originator_id)}", doc)
 
     @handles(Post.Published)
     def published(self, event: Post.Published, view: View) -> None:
@@ -94,13 +90,13 @@ class ReuseProjection(Projection):
         day = _day(event.receipt.published_at)
         if doc["published_day"] is None or day < doc["published_day"]:
             doc["published_day"] = day
-        view.put(f"post:{event.originator_id}", doc)
+        view.put(f"post:{uuid_text(event.originator_id)}", doc)
 
     @handles(Post.Retracted)
     def retracted(self, event: Post.Retracted, view: View) -> None:
         doc = self._post(view, event.originator_id, event.campaign_id)
         doc["retracted"] = True
-        view.put(f"post:{event.originator_id}", doc)
+        view.put(f"post:{uuid_text(event.originator_id)}", doc)
 
     @handles(Budget.ExpenseRecorded)
     def expense(self, event: Budget.ExpenseRecorded, view: View) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from libops.domain.risk import Risk, RiskLevel, level_for
-from libops.projections.views import Projection, View, handles
+from libops.projections.views import Projection, View, handles, uuid_text
 
 REGISTER: Final = "register"
 """The key of the summary document."""
@@ -83,12 +83,12 @@ class RiskRegisterProjection(Projection):
             "escalation_threshold": event.escalation_threshold,
             "open_incidents": [],
         }
-        self._replace(view, str(event.originator_id), None, risk)
+        self._replace(view, uuid_text(event.originator_id), None, risk)
 
     @handles(Risk.Reassessed)
     def reassessed(self, event: Risk.Reassessed, view: View) -> None:
         """A new rating moves the risk in the heat map; below its threshold it de-escalates."""
-        before = view.get(f"risk:{event.originator_id}")
+        before = view.get(f"risk:{uuid_text(event.originator_id)}")
         after = dict(before)
         score = event.likelihood * event.impact
         after.update(
@@ -100,24 +100,24 @@ class RiskRegisterProjection(Projection):
         )
         if score < event.escalation_threshold:
             after["escalated"] = False
-        self._replace(view, str(event.originator_id), before, after)
+        self._replace(view, uuid_text(event.originator_id), before, after)
 
     @handles(Risk.Escalated)
     def escalated(self, event: Risk.Escalated, view: View) -> None:
         """The risk is escalated."""
-        before = view.get(f"risk:{event.originator_id}")
+        before = view.get(f"risk:{uuid_text(event.originator_id)}")
         after = {**before, "escalated": True, "escalations": before["escalations"] + 1}
-        self._replace(view, str(event.originator_id), before, after)
+        self._replace(view, uuid_text(event.originator_id), before, after)
 
     @handles(Risk.OwnerAssigned)
     def owner_assigned(self, event: Risk.OwnerAssigned, view: View) -> None:
         """The risk has a new owner."""
-        view.update(f"risk:{event.originator_id}", owner_id=event.owner_id)
+        view.update(f"risk:{uuid_text(event.originator_id)}", owner_id=event.owner_id)
 
     @handles(Risk.IncidentReported)
     def incident_reported(self, event: Risk.IncidentReported, view: View) -> None:
         """The risk happened: an open incident."""
-        risk_id = str(event.originator_id)
+        risk_id = uuid_text(event.originator_id)
         view.put(
             f"incident:{risk_id}:{event.number}",
             {
@@ -135,7 +135,7 @@ class RiskRegisterProjection(Projection):
     @handles(Risk.IncidentResolved)
     def incident_resolved(self, event: Risk.IncidentResolved, view: View) -> None:
         """A resolved incident leaves the open ones."""
-        risk_id = str(event.originator_id)
+        risk_id = uuid_text(event.originator_id)
         view.delete(f"incident:{risk_id}:{event.number}")
         before = view.get(f"risk:{risk_id}")
         after = {
@@ -147,8 +147,8 @@ class RiskRegisterProjection(Projection):
     @handles(Risk.Closed)
     def closed(self, event: Risk.Closed, view: View) -> None:
         """A closed risk leaves the register's summary."""
-        before = view.get(f"risk:{event.originator_id}")
-        self._replace(view, str(event.originator_id), before, {**before, "status": "closed"})
+        before = view.get(f"risk:{uuid_text(event.originator_id)}")
+        self._replace(view, uuid_text(event.originator_id), before, {**before, "status": "closed"})
 
     @staticmethod
     def _replace(

@@ -182,7 +182,7 @@ class CampaignScorecardProjection(Projection):
     @handles(Campaign.Planned)
     def planned(self, event: Campaign.Planned, view: View) -> None:
         """A planned campaign's objectives, with the actuals its posts already have."""
-        document = _campaign_document(view, str(event.originator_id))
+        document = _campaign_document(view, uuid_text(event.originator_id))
         document.update(
             name=event.name,
             kind=event.kind.value,
@@ -190,23 +190,25 @@ class CampaignScorecardProjection(Projection):
             objectives=_objectives(event.objectives),
         )
         _score(document)
-        view.put(f"campaign:{event.originator_id}", document)
+        view.put(f"campaign:{uuid_text(event.originator_id)}", document)
 
     @handles(Campaign.Amended)
     def amended(self, event: Campaign.Amended, view: View) -> None:
         """A new name or new objectives replace the old ones."""
-        document = _campaign_document(view, str(event.originator_id))
+        document = _campaign_document(view, uuid_text(event.originator_id))
         if event.name is not None:
             document["name"] = event.name
         if event.objectives is not None:
             document["objectives"] = _objectives(event.objectives)
             _score(document)
-        view.put(f"campaign:{event.originator_id}", document)
+        view.put(f"campaign:{uuid_text(event.originator_id)}", document)
 
     @handles(*_CAMPAIGN_STATUS)
     def status(self, event: Any, view: View) -> None:
         """The campaign is running, paused, over or called off (its actuals stay)."""
-        view.update(f"campaign:{event.originator_id}", status=_CAMPAIGN_STATUS[type(event)])
+        view.update(
+            f"campaign:{uuid_text(event.originator_id)}", status=_CAMPAIGN_STATUS[type(event)]
+        )
 
     @handles(Post.Published)
     def published(self, event: Post.Published, view: View) -> None:

@@ -4,14 +4,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from libops.domain.brief import ContentBrief
 from libops.domain.post import Post
 from libops.projections.signals_outbox import SignalOutbox
 from libops.projections.signals_rules import BRIEF_OVERDUE, BRIEFS_DUE, _local_day, _optional_uuid
-from libops.projections.views import View, handles
+from libops.projections.views import View, handles, uuid_text
 
 
 class BriefSignals(SignalOutbox):
@@ -27,7 +27,7 @@ class BriefSignals(SignalOutbox):
     def brief_proposed(self, event: ContentBrief.Proposed, view: View) -> None:
         """Remember the brief's title and campaign, for the signal's words."""
         view.put(
-            f"brief:{event.originator_id}",
+            f"brief:{uuid_text(event.originator_id)}",
             {
                 "title": event.title,
                 "campaign_id": None if event.campaign_id is None else str(event.campaign_id),
@@ -43,7 +43,7 @@ class BriefSignals(SignalOutbox):
     def brief_planned(self, event: ContentBrief.Planned, view: View) -> None:
         """A brief on the calendar is watched until its due day passes; one replanned to a
         day not yet past is no longer overdue."""
-        brief_id = str(event.originator_id)
+        brief_id = uuid_text(event.originator_id)
         key = f"brief:{brief_id}"
         brief = view.get(key) or {"title": brief_id, "campaign_id": None, "overdue": False}
         today = _local_day(event.timestamp)
@@ -69,7 +69,7 @@ class BriefSignals(SignalOutbox):
     @handles(ContentBrief.ProductionStarted)
     def brief_started(self, event: ContentBrief.ProductionStarted, view: View) -> None:
         """Work began: the brief stays watched."""
-        key = f"brief:{event.originator_id}"
+        key = f"brief:{uuid_text(event.originator_id)}"
         brief = view.get(key)
         if brief is not None:
             view.put(key, {**brief, "status": "in production"})
@@ -78,7 +78,7 @@ class BriefSignals(SignalOutbox):
     @handles(ContentBrief.Drafted, ContentBrief.Dropped)
     def brief_ended(self, event: ContentBrief.Drafted, view: View) -> None:
         """A drafted or dropped brief is no longer watched; if it was overdue, that clears."""
-        brief_id = str(event.originator_id)
+        brief_id = uuid_text(event.originator_id)
         due = view.get(BRIEFS_DUE) or {}
         if brief_id in due:
             view.put(BRIEFS_DUE, {b: d for b, d in due.items() if b != brief_id})
@@ -106,11 +106,9 @@ class BriefSignals(SignalOutbox):
         if not due:
             return
         today = _local_day(event.timestamp)
-        late = sorted(
-            (day, brief_id)
-            for brief_id, day in due.items()
-            if (today - date.fromisoformat(day)).days > self.BRIEF_GRACE_DAYS
-        )
+        # More than the grace days before today: an ISO day before the cut-off, as text.
+        cutoff = (today - timedelta(days=self.BRIEF_GRACE_DAYS)).isoformat()
+        late = sorted((day, brief_id) for brief_id, day in due.items() if day < cutoff)
         if not late:
             return
         fired = {brief_id for _day, brief_id in late}

@@ -11,7 +11,7 @@ from uuid import UUID
 from libops.domain.budget import Budget
 from libops.projections.signals_briefs import BriefSignals
 from libops.projections.signals_rules import _EXACT, OVERSPEND, _money
-from libops.projections.views import View, handles
+from libops.projections.views import View, handles, uuid_text
 
 
 class BudgetSignals(BriefSignals):
@@ -22,7 +22,7 @@ class BudgetSignals(BriefSignals):
     @handles(Budget.Opened)
     def budget_opened(self, event: Budget.Opened, view: View) -> None:
         """Remember the budget's name for the signal's title."""
-        view.put(f"budget:{event.originator_id}", {"name": event.name})
+        view.put(f"budget:{uuid_text(event.originator_id)}", {"name": event.name})
 
     @handles(Budget.Allocated)
     def allocated(self, event: Budget.Allocated, view: View) -> None:
@@ -50,7 +50,7 @@ class BudgetSignals(BriefSignals):
             view, event, event.category.value, event.campaign_id, committed=event.amount.amount
         )
         view.put(
-            f"commitment:{event.originator_id}:{event.reference}",
+            f"commitment:{uuid_text(event.originator_id)}:{event.reference}",
             {"line": line, "outstanding": _money(event.amount.amount)},
         )
 
@@ -67,7 +67,7 @@ class BudgetSignals(BriefSignals):
         self._line(view, event, event.category.value, event.campaign_id, spent=event.amount.amount)
 
     def _settle(self, view: View, event: Any, reference: str, amount: Decimal) -> None:
-        key = f"commitment:{event.originator_id}:{reference}"
+        key = f"commitment:{uuid_text(event.originator_id)}:{reference}"
         held = view.get(key)
         if held is None:
             return
@@ -90,7 +90,7 @@ class BudgetSignals(BriefSignals):
         **deltas: Decimal,
     ) -> str:
         """Apply ``deltas`` to a line; fire if it just went past its allocation."""
-        budget_id = str(event.originator_id)
+        budget_id = uuid_text(event.originator_id)
         campaign = "general" if campaign_id is None else str(campaign_id)
         key = f"line:{budget_id}:{category}:{campaign}"
         line = view.get(key) or {

@@ -28,7 +28,7 @@ from libops.projections.signals_rules import (
     signal_id_in,
     signal_parts,
 )
-from libops.projections.views import Projection, View, handles
+from libops.projections.views import Projection, View, handles, uuid_text
 
 
 class SignalOutbox(Projection):
@@ -242,7 +242,7 @@ class SignalOutbox(Projection):
         signal, scope, _n = parts
         if event.source != signal_source(signal):
             return
-        risk_id = str(event.originator_id)
+        risk_id = uuid_text(event.originator_id)
         scope_key = f"scope:{signal}:{scope}"
         state = view.get(scope_key)
         identified = isinstance(event, Risk.Identified)
@@ -259,12 +259,12 @@ class SignalOutbox(Projection):
     @handles(Risk.Closed)
     def risk_closed(self, event: Risk.Closed, view: View) -> None:
         """A closed risk no longer takes a signal's firings: the next one opens a new risk."""
-        risk_key = f"risk:{event.originator_id}"
+        risk_key = f"risk:{uuid_text(event.originator_id)}"
         opened = view.get(risk_key)
         if opened is None:
             return
         view.delete(risk_key)
         scope_key = f"scope:{opened['signal']}:{opened['scope']}"
         state = view.get(scope_key)
-        if state is not None and state["risk_id"] == str(event.originator_id):
+        if state is not None and state["risk_id"] == uuid_text(event.originator_id):
             view.put(scope_key, {**state, "opened_by": None, "risk_id": None})

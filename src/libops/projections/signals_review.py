@@ -18,7 +18,7 @@ from libops.projections.signals_rules import (
     _local_day,
     _one_place,
 )
-from libops.projections.views import View, handles
+from libops.projections.views import View, handles, uuid_text
 
 
 class ReviewSignals(BudgetSignals):
@@ -34,7 +34,7 @@ class ReviewSignals(BudgetSignals):
         (:meth:`_watch_sameness`)."""
         self._watch_sameness(event, view)
         personal = [f for f in tuple(event.findings) if f.kind in PERSONAL_DATA]
-        post = str(event.originator_id)
+        post = uuid_text(event.originator_id)
         flagged = view.get(DRAFTS) or []
         if not personal:
             if post in flagged:
@@ -72,7 +72,7 @@ class ReviewSignals(BudgetSignals):
             view,
             event,
             PERSONAL_DATA_IN_DRAFT,
-            str(event.originator_id),
+            uuid_text(event.originator_id),
             f"Post {event.originator_id} was revised, submitted again with no personal data "
             f"found by the automatic review, and approved by {event.actor_id} on "
             f"{_local_day(event.timestamp).isoformat()}.",
@@ -83,15 +83,15 @@ class ReviewSignals(BudgetSignals):
         """A retracted post ends its personal-data episode and clears its risk (an approved
         one had none)."""
         flagged = view.get(DRAFTS)
-        if flagged and str(event.originator_id) in flagged:
-            flagged.remove(str(event.originator_id))
+        if flagged and uuid_text(event.originator_id) in flagged:
+            flagged.remove(uuid_text(event.originator_id))
             view.put(DRAFTS, flagged)
         self._clear(
             view,
             event,
             PERSONAL_DATA_IN_DRAFT,
-            str(event.originator_id),
-            f"Post {event.originator_id} was retracted by {event.actor_id} on "
+            uuid_text(event.originator_id),
+            f"Post {uuid_text(event.originator_id)} was retracted by {event.actor_id} on "
             f"{_local_day(event.timestamp).isoformat()}: it will not be published.",
         )
 
@@ -109,7 +109,7 @@ class ReviewSignals(BudgetSignals):
         if state["month"] != month:
             state = {"month": month, "posts": {}, "firing": state["firing"]}
         similar = sum(1 for f in tuple(event.findings) if f.kind is FindingKind.SIMILAR_POST)
-        state["posts"][str(event.originator_id)] = 1 if similar else 0
+        state["posts"][uuid_text(event.originator_id)] = 1 if similar else 0
         posts = len(state["posts"])
         near = sum(state["posts"].values())
         if posts >= self.SAMENESS_MIN_POSTS:

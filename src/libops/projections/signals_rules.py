@@ -5,7 +5,6 @@ of its dispatch.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Final
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from libops.domain.cadence import DEFAULT_TIMEZONE
 from libops.domain.risk import STANDARD_SIGNALS
+from libops.projections.views import local_date
 
 NAME: Final = "risk_signals"
 """The name of the standard risk-signals projection."""
@@ -111,8 +111,7 @@ def _optional_uuid(text: str | None) -> UUID | None:
     return None if text is None else UUID(text)
 
 
-def _local_day(moment: datetime) -> date:
-    return moment.astimezone(ZONE).date()
+_local_day = local_date
 
 
 def _money(value: Decimal) -> str:

@@ -171,8 +171,7 @@ class SurveysProjection(Projection):
                 question["distribution"][text] = question["distribution"].get(text, 0) + 1
         for question_id in event.texts:
             questions[question_id]["answered"] += 1
-        _rated(survey)
-        view.put(key, survey)
+        view.put(key, survey)  # rated again at the end of the batch
         view.increment("surveys", field="responses")
 
     # --- the denominators: who took part in the activity a survey is about -------------------
@@ -193,8 +192,16 @@ class SurveysProjection(Projection):
             key = f"survey:{survey_id}"
             survey = view.get(key)
             survey["denominator"] = activity["attended"]
-            _rated(survey)
-            view.put(key, survey)
+            view.put(key, survey)  # rated again at the end of the batch
+
+    def before_commit(self, view: View) -> None:
+        """Work the rate, CSAT and NPS of every survey the batch touched out again, once
+        (not after each of its responses)."""
+        for key in view.touched():
+            if key.startswith("survey:"):
+                survey = view.get(key)
+                if survey is not None:
+                    _rated(survey)
 
 
 def _empty_distribution(kind: QuestionKind, options: tuple[str, ...]) -> dict[str, int]:

@@ -23,24 +23,21 @@ period.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 import attrs
 
-from libops.domain.cadence import DEFAULT_TIMEZONE
 from libops.domain.interaction.qa import Question
 from libops.domain.post import Post
 from libops.domain.users import User
 from libops.domain.values import Period
-from libops.projections.views import Projection, View, event_topic, handles
+from libops.projections.views import Projection, View, event_topic, handles, local_day, uuid_text
 
 NAME: Final = "team"
 """The name of the team projection."""
 
-ZONE: Final = ZoneInfo(DEFAULT_TIMEZONE)
 
 DRAFTED: Final = "drafted"
 REVIEWED: Final = "reviewed"
@@ -61,8 +58,7 @@ KINDS: Final = (DRAFTED, REVIEWED, PUBLISHED, ANSWERED)
 """The kinds of action, in the order the roster and the report show them."""
 
 
-def _day(at: datetime) -> str:
-    return at.astimezone(ZONE).date().isoformat()
+_day = local_day
 
 
 def _roles(roles: Any) -> list[str]:
@@ -78,7 +74,7 @@ class TeamProjection(Projection):
     def _member(self, view: View, event: Any) -> dict[str, Any]:
         doc: dict[str, Any] | None = view.get(_key(event))
         if doc is None:  # only when an Added event is missing: keep what follows anyway
-            doc = _new_member(str(event.originator_id), "", [], None)
+            doc = _new_member(uuid_text(event.originator_id), "", [], None)
         return doc
 
     def _change(
@@ -185,7 +181,7 @@ def _training(event: User.TrainingRecorded | User.TrainingCorrected) -> dict[str
 
 
 def _key(event: Any) -> str:
-    return f"member:{event.originator_id}"
+    return f"member:{uuid_text(event.originator_id)}"
 
 
 def _new_member(login: str, name: str, roles: list[str], added: str | None) -> dict[str, Any]:

@@ -53,36 +53,33 @@ Documents:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, ClassVar, Final
-from zoneinfo import ZoneInfo
 
 import attrs
 
 from libops.domain.bulk import MetricImport
-from libops.domain.cadence import DEFAULT_TIMEZONE
 from libops.domain.campaign import Campaign
 from libops.domain.errors import InvalidValueError
 from libops.domain.post import Post
 from libops.domain.values import MetricSnapshot
 from libops.projections.engagement import ENGAGEMENT_COUNTS, reach_name
-from libops.projections.views import Projection, View, handles
+from libops.projections.views import Projection, View, handles, local_date, uuid_text
 
 NAME: Final = "topics"
 """The name of the topic-heat projection."""
 
-ZONE: Final = ZoneInfo(DEFAULT_TIMEZONE)
 
 DEFAULT_SHARE: Final = Fraction(2, 5)
 DEFAULT_DAYS_BELOW: Final = 3
 DEFAULT_LIVE_DAYS: Final = 14
 
 
-def _day(moment: datetime) -> date:
-    return moment.astimezone(ZONE).date()
+_day = local_date
 
 
 def _fraction_text(value: Fraction) -> str:
@@ -392,7 +389,7 @@ class TopicHeatProjection(Projection):
         self._advance(view, event.timestamp)
         if event.hashtags is None:
             return
-        view.put(f"campaign:{event.originator_id}", {"topics": list(event.hashtags)})
+        view.put(f"campaign:{uuid_text(event.originator_id)}", {"topics": list(event.hashtags)})
 
     @handles(Post.Drafted)
     def drafted(self, event: Post.Drafted, view: View) -> None:
@@ -401,7 +398,7 @@ class TopicHeatProjection(Projection):
         if event.campaign_id is None:
             return
         view.put(
-            f"post:{event.originator_id}",
+            f"post:{uuid_text(event.originator_id)}",
             {"campaign_id": str(event.campaign_id), "published": None, "last": {}},
         )
 
@@ -427,7 +424,7 @@ class TopicHeatProjection(Projection):
     def published(self, event: Post.Published, view: View) -> None:
         """The post counts on each of its topics on the day it was first published."""
         self._advance(view, event.timestamp)
-        key = f"post:{event.originator_id}"
+        key = f"post:{uuid_text(event.originator_id)}"
         post = view.get(key)
         if post is None:
             return
@@ -437,8 +434,10 @@ class TopicHeatProjection(Projection):
             view.put(key, {**post, "published": day})
         for topic in self._topics_of(view, post):
             doc = self._topic(view, topic)
-            if post["campaign_id"] not in doc["campaigns"]:
-                doc["campaigns"] = sorted([*doc["campaigns"], post["campaign_id"]])
+            campaigns = doc["campaigns"]  # sorted: a topic's campaigns may be many
+            at = bisect_left(campaigns, post["campaign_id"])
+            if at == len(campaigns) or campaigns[at] != post["campaign_id"]:
+                campaigns.insert(at, post["campaign_id"])
             if first:
                 figures = doc["days"].setdefault(day, {"posts": 0, "engagement": 0, "reach": 0})
                 figures["posts"] += 1
@@ -472,7 +471,7 @@ class TopicHeatProjection(Projection):
         now: tuple[int, int],
         day: date,
     ) -> None:
-        key = f"post:{event.originator_id}"
+        key = f"post:{uuid_text(event.originator_id)}"
         post = view.get(key)
         if post is None:
             return

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date, datetime
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, ClassVar, Final, TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
 
 from libops.domain.bulk import MetricImport
+from libops.domain.cadence import DEFAULT_TIMEZONE
 from libops.domain.errors import InvalidValueError
 from libops.domain.post import Post
 
@@ -198,7 +201,7 @@ _fast_encoder = _make_fast_encoder()
 
 
 _UUID_TEXTS: dict[UUID, str] = {}
-_UUID_TEXTS_KEPT: Final = 4_096
+_UUID_TEXTS_KEPT: Final = 16_384
 
 
 def uuid_text(value: UUID) -> str:
@@ -211,6 +214,35 @@ def uuid_text(value: UUID) -> str:
             _UUID_TEXTS.clear()
         text = _UUID_TEXTS[value] = str(value)
     return text
+
+
+LOCAL_ZONE: Final = ZoneInfo(DEFAULT_TIMEZONE)
+"""The library's time zone, whose calendar days the standard projections count in."""
+
+_LOCAL_DAYS: dict[datetime, tuple[date, str]] = {}
+_LOCAL_DAYS_KEPT: Final = 4_096
+
+
+def _local(moment: datetime) -> tuple[date, str]:
+    # Several projections ask for the day of the same moment (an event's time, a post's
+    # publication): it is worked out once. The last few thousand are kept.
+    found = _LOCAL_DAYS.get(moment)
+    if found is None:
+        if len(_LOCAL_DAYS) >= _LOCAL_DAYS_KEPT:
+            _LOCAL_DAYS.clear()
+        day = moment.astimezone(LOCAL_ZONE).date()
+        found = _LOCAL_DAYS[moment] = (day, day.isoformat())
+    return found
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day of ``moment`` in the library's time zone (Asia/Shanghai)."""
+    return _local(moment)[0]
+
+
+def local_day(moment: datetime) -> str:
+    """The calendar day (ISO text) of ``moment`` in the library's time zone (Asia/Shanghai)."""
+    return _local(moment)[1]
 
 
 def encode(value: Any) -> str:

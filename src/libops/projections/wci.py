@@ -50,8 +50,8 @@ from typing import Any, ClassVar, Final
 from libops.domain.bulk import MetricImport
 from libops.domain.post import Post
 from libops.domain.values import MetricSnapshot, Platform
-from libops.projections.engagement import local_day, local_week
-from libops.projections.views import Projection, View, handles, uuid_text
+from libops.projections.engagement import local_week
+from libops.projections.views import Projection, View, handles, local_day, uuid_text
 
 _TERM_WEIGHTS: Final = (Decimal("0.6"), Decimal("0.2"), Decimal("0.1"), Decimal("0.1"))
 _READS_W: Final = Decimal("0.70")
@@ -166,7 +166,7 @@ class WciProjection(Projection):
             "likes": 0,
             "shares": 0,
         }
-        view.put(f"post:{event.originator_id}", doc)
+        view.put(f"post:{uuid_text(event.originator_id)}", doc)
 
     @handles(Post.MetricsRecorded, Post.MetricsCorrected)
     def metrics(self, event: Post.MetricsRecorded | Post.MetricsCorrected, view: View) -> None:

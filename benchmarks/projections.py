@@ -11,7 +11,7 @@ each of the two files:
   (``libops.projections.standard.standard_projections()``) from position 0 on the same file,
   in one process: reading the events the projections handle (filtered by topic in the
   database, a page of 1,000 at a time), decoding each once, applying them and committing
-  views and positions batch by batch (``--batch-size``: the engine's default, 10,000 events
+  views and positions batch by batch (``--batch-size``: the engine's default, 50,000 events
   a batch);
 * **libops, N workers** (``--workers``, default 2; 1 skips it): the same catch-up with
   ``engine.run(workers=N)``, the projections split into N groups caught up side by side, one
@@ -31,6 +31,11 @@ copied again and again, every aggregate id in them (the events' originator ids, 
 same ids where other events refer to them) replaced by a fresh one per copy, so each copy
 is an independent, correctly encoded history of its own.
 
+The speed of a shared machine drifts by a tenth or more within minutes (the same baseline
+took 13 s and 16 s a few minutes apart), so ``--rounds R`` measures each size R times, the
+baseline and the catch-up one after the other each round, and reports the round with the
+median slowdown (every round's slowdown is listed beside it, and in ``rounds``).
+
 Each measurement also takes the CPU time (user + system) it used, of every process it ran:
 on a shared machine, other work slows elapsed time far more than it changes CPU time, so
 ``cpu_slowdown`` (libops's CPU seconds / the baseline's) is the steadier comparison; with
@@ -45,6 +50,7 @@ keys repeat the figures of the larger size.
     python benchmarks/projections.py            # 100,000 and 1,000,000 events
     python benchmarks/projections.py --quick    # 3,000 and 30,000 events, well under a minute
     python benchmarks/projections.py --workers 1   # one process only
+    python benchmarks/projections.py --workers 1 --rounds 3   # the median of three rounds
 """
 
 from __future__ import annotations
@@ -287,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--template-posts", type=int, default=24, help="posts per demo copy")
     parser.add_argument("--template-days", type=int, default=21, help="days per demo copy")
     parser.add_argument("--dir", type=Path, default=None, help="where to build (default: temp)")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="R: measure each size R times, report the median"
+    )
     parser.add_argument("--measure", choices=["baseline", "libops"], help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -298,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--events must be at least 20")
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     sizes = [n // 10, n]
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -325,11 +336,16 @@ def main(argv: list[str] | None = None) -> int:
         results: dict[str, dict[str, Any]] = {}
         names: list[str] = []
         for size, db in zip(sizes, [small, large], strict=True):
-            baseline = measure_in_subprocess("baseline", db, args.batch_size)
-            copy = _fresh_views(db)
-            os.sync()  # the copy written back to disk first, not during the measurement
-            libops = measure_in_subprocess("libops", copy, args.batch_size)
-            _remove(copy)
+            pairs = []
+            for _round in range(args.rounds):
+                baseline = measure_in_subprocess("baseline", db, args.batch_size)
+                copy = _fresh_views(db)
+                os.sync()  # the copy written back to disk first, not during the measurement
+                libops = measure_in_subprocess("libops", copy, args.batch_size)
+                _remove(copy)
+                pairs.append((baseline["per_s"] / libops["per_s"], baseline, libops))
+            slowdowns = [round(pair[0], 3) for pair in pairs]
+            _median, baseline, libops = sorted(pairs, key=lambda pair: pair[0])[len(pairs) // 2]
             names = sorted(libops["applied"])
             row = results[str(size)] = {
                 "events": size,
@@ -346,12 +362,19 @@ def main(argv: list[str] | None = None) -> int:
                 "libops_cpu_seconds": round(libops["cpu_seconds"], 2),
                 "baseline_cpu_seconds": round(baseline["cpu_seconds"], 2),
                 "applied": libops["applied"],
+                "rounds": slowdowns,
             }
             print(
                 f"{size:>10,} events: baseline {row['baseline_per_s']:>10,.0f} events/s "
                 f"(peak RSS {row['baseline_peak_rss_mb']:.0f} MB), libops "
                 f"{row['libops_per_s']:>10,.0f} events/s (peak RSS {row['peak_rss_mb']:.0f} MB), "
                 f"slowdown {row['slowdown']:.2f}x (CPU time {row['cpu_slowdown']:.2f}x)"
+                + (
+                    f"; the median of {len(slowdowns)} rounds: "
+                    + ", ".join(f"{s:.2f}x" for s in slowdowns)
+                    if len(slowdowns) > 1
+                    else ""
+                )
             )
             if args.workers > 1:
                 copy = _fresh_views(db)

@@ -27,7 +27,7 @@ import enum
 import functools
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from uuid import UUID
 
 import attrs
@@ -325,6 +325,9 @@ def asset_reference(asset_id: UUID) -> str:
     return f"{ASSET_PREFIX}{asset_id}"
 
 
+P = TypeVar("P")  # how a caller of asset_uses names platforms
+
+
 @functools.lru_cache(maxsize=4_096)  # the same assets are used by post after post
 def referenced_asset(reference: str) -> UUID | str | None:
     """The asset id a media reference names; the reference itself if it starts with
@@ -338,14 +341,15 @@ def referenced_asset(reference: str) -> UUID | str | None:
 
 
 def asset_uses(
-    media: Iterable[str], variants: Iterable[tuple[Platform, Iterable[str]]]
-) -> dict[UUID | str, set[Platform]]:
+    media: Iterable[str], variants: Iterable[tuple[P, Iterable[str]]]
+) -> dict[UUID | str, set[P]]:
     """Which assets a post uses on which platforms: the post's own ``media`` on each of its
     variants' platforms, a variant's media on its platform. Malformed ``asset:`` references
-    are kept as text (they are unknown assets)."""
+    are kept as text (they are unknown assets). The platforms are given as :class:`Platform`
+    members, or in any other form (a projection's stored values), and returned as given."""
     variants = [(platform, tuple(refs)) for platform, refs in variants]
     platforms = {platform for platform, _ in variants}
-    uses: dict[UUID | str, set[Platform]] = {}
+    uses: dict[UUID | str, set[P]] = {}
     for reference in media:
         asset = referenced_asset(reference)
         if asset is not None:

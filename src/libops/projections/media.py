@@ -27,7 +27,7 @@ from uuid import UUID
 
 from libops.domain.media import LICENCE_FINDINGS, MediaAsset, asset_uses
 from libops.domain.post import Post
-from libops.domain.values import Platform, PostVariant
+from libops.domain.values import PostVariant
 from libops.projections.views import Projection, View, handles, local_day, uuid_text
 
 NAME: Final = "media"
@@ -43,10 +43,9 @@ _day = local_day
 
 def _uses(doc: Mapping[str, Any]) -> dict[str, set[str]]:
     """Asset id (text) -> platforms (values) the post document uses it on."""
-    variants = [(Platform(p), refs) for p, refs in doc["variants"].items()]
     return {
-        (uuid_text(asset) if isinstance(asset, UUID) else asset): {p.value for p in platforms}
-        for asset, platforms in asset_uses(doc["media"], variants).items()
+        (uuid_text(asset) if isinstance(asset, UUID) else asset): platforms
+        for asset, platforms in asset_uses(doc["media"], doc["variants"].items()).items()
     }
 
 

@@ -92,11 +92,9 @@ class PlatformSignals(ReviewSignals):
         if not spikes:
             return
         today = _local_day(event.timestamp)
-        quiet = [
-            (platform, last)
-            for platform, last in spikes.items()
-            if (today - date.fromisoformat(last)).days > self.SPIKE_QUIET_DAYS
-        ]
+        # More than the quiet days before today: an ISO day before the cut-off, as text.
+        cutoff = (today - timedelta(days=self.SPIKE_QUIET_DAYS)).isoformat()
+        quiet = [(platform, last) for platform, last in spikes.items() if last < cutoff]
         if not quiet:
             return
         view.put(SPIKES, {p: d for p, d in spikes.items() if (p, d) not in quiet})
@@ -242,6 +240,8 @@ class PlatformSignals(ReviewSignals):
         the library stops measuring it, so a quiet period is what shows the burst is over).
         """
         watch = self._watched(state)
+        if not watch and not outlying:
+            return  # no wait to follow or start (nearly every snapshot)
         platform = snapshot.platform.value
         observed = snapshot.observed_at.isoformat()
         day = _local_day(snapshot.observed_at)

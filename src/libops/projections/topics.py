@@ -53,6 +53,7 @@ Documents:
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
@@ -68,7 +69,7 @@ from libops.domain.errors import InvalidValueError
 from libops.domain.post import Post
 from libops.domain.values import MetricSnapshot
 from libops.projections.engagement import ENGAGEMENT_COUNTS, reach_name
-from libops.projections.views import Projection, View, handles, local_date, uuid_text
+from libops.projections.views import Projection, View, handles, local_day, uuid_text
 
 NAME: Final = "topics"
 """The name of the topic-heat projection."""
@@ -77,9 +78,6 @@ NAME: Final = "topics"
 DEFAULT_SHARE: Final = Fraction(2, 5)
 DEFAULT_DAYS_BELOW: Final = 3
 DEFAULT_LIVE_DAYS: Final = 14
-
-
-_day = local_date
 
 
 def _fraction_text(value: Fraction) -> str:
@@ -195,10 +193,12 @@ def _decline(
     share: Fraction,
     days_below: int,
     live_days: int,
+    count_to: int | None = None,
 ) -> _Decline:
     """How far a topic fell from its peak over the complete days (``peak_day``, ``peak``,
     and whether it has any complete day, known): the latest complete day, its share of the
-    peak, the cold days in a row up to it, live and cooling."""
+    peak, the cold days in a row up to it (at most ``count_to`` of them, if given: enough to
+    tell whether it is cooling), live and cooling."""
     latest_day = today - timedelta(days=1) if any_complete else None
     latest = 0 if latest_day is None else _engagement_on(days, latest_day)
     below = 0
@@ -208,7 +208,8 @@ def _decline(
         numerator, denominator = share.numerator, share.denominator
         cold = numerator * peak
         day = latest_day
-        while day > top and _engagement_on(days, day) * denominator < cold:
+        most = -1 if count_to is None else count_to
+        while below != most and day > top and _engagement_on(days, day) * denominator < cold:
             below += 1
             day -= timedelta(days=1)
     live = last_posted is not None and (today - last_posted).days <= live_days
@@ -428,7 +429,7 @@ class TopicHeatProjection(Projection):
         post = view.get(key)
         if post is None:
             return
-        day = _day(event.receipt.published_at).isoformat()
+        day = local_day(event.receipt.published_at)
         first = post["published"] is None
         if first:
             view.put(key, {**post, "published": day})
@@ -453,7 +454,7 @@ class TopicHeatProjection(Projection):
         one."""
         self._advance(view, event.timestamp)
         snapshot: MetricSnapshot = event.snapshot
-        self._grow(view, event, snapshot, _engagement(snapshot), _day(snapshot.observed_at))
+        self._grow(view, event, snapshot, _engagement(snapshot), local_day(snapshot.observed_at))
 
     @handles(Post.MetricsVoided)
     def voided(self, event: Post.MetricsVoided, view: View) -> None:
@@ -461,7 +462,7 @@ class TopicHeatProjection(Projection):
         the voided snapshot's day."""
         self._advance(view, event.timestamp)
         voided: MetricSnapshot = event.voided
-        self._grow(view, event, voided, _engagement(event.latest), _day(voided.observed_at))
+        self._grow(view, event, voided, _engagement(event.latest), local_day(voided.observed_at))
 
     def _grow(
         self,
@@ -469,8 +470,9 @@ class TopicHeatProjection(Projection):
         event: Any,
         snapshot: MetricSnapshot,
         now: tuple[int, int],
-        day: date,
+        day: str,
     ) -> None:
+        """Add the growth up to ``now`` (engagement, reach) on ``day`` (ISO text)."""
         key = f"post:{uuid_text(event.originator_id)}"
         post = view.get(key)
         if post is None:
@@ -483,16 +485,14 @@ class TopicHeatProjection(Projection):
             return
         for topic in self._topics_of(view, post):
             doc = self._topic(view, topic)
-            figures = doc["days"].setdefault(
-                day.isoformat(), {"posts": 0, "engagement": 0, "reach": 0}
-            )
+            figures = doc["days"].setdefault(day, {"posts": 0, "engagement": 0, "reach": 0})
             figures["engagement"] += engagement
             figures["reach"] += reach
-            day_changed(doc, day.isoformat())
+            day_changed(doc, day)
             view.put(f"topic:{topic}", doc)
             self._index(view, topic)
             seen = view.get("today")
-            if seen is not None and day.isoformat() < seen["day"]:
+            if seen is not None and day < seen["day"]:
                 # A complete day changed (a late or voided snapshot): judge it again. Today's
                 # figures count once the day is over, when every topic is judged.
                 self._judge(view, topic)
@@ -502,7 +502,7 @@ class TopicHeatProjection(Projection):
     def _advance(self, view: View, moment: datetime) -> None:
         """Move the view's day on to ``moment``'s; a new day completes the day before, so
         every topic is judged again."""
-        day = _day(moment).isoformat()
+        day = local_day(moment)
         seen = view.get("today")
         if seen is not None and seen["day"] >= day:
             return
@@ -536,7 +536,8 @@ class TopicHeatProjection(Projection):
             return  # not live and no notice lasting: nothing to judge
         peak_day, peak, any_complete = known_peak(doc, today)
         view.put(f"topic:{topic}", doc)  # its "peak" may have moved on
-        heat = _decline(
+        judged = functools.partial(
+            _decline,
             doc["days"],
             today,
             last_posted,
@@ -547,7 +548,10 @@ class TopicHeatProjection(Projection):
             days_below=self.DAYS_BELOW,
             live_days=self.LIVE_DAYS,
         )
+        # Enough cold days to tell whether it is cooling; all of them only for a new notice.
+        heat = judged(count_to=self.DAYS_BELOW)
         if heat.cooling and not state["open"]:
+            heat = judged()
             n = state["notices"] + 1
             view.put(state_key, {"notices": n, "open": True})
             assert heat.peak_day is not None

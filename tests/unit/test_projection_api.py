@@ -7,8 +7,11 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from libops import LibOps
 from libops.domain.bulk import MetricImport
@@ -422,6 +425,36 @@ class TestView:
         with pytest.raises(InvalidValueError):
             view.get("")
         assert view.changes() == {}
+
+
+class TestLocalDays:
+    """local_date and local_day: the day of a moment in Asia/Shanghai, worked out once."""
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        moment=st.datetimes(
+            min_value=datetime(1900, 1, 1),
+            max_value=datetime(2200, 1, 1),
+            timezones=st.sampled_from([UTC, ZoneInfo("Asia/Shanghai"), ZoneInfo("Europe/London")]),
+        )
+    )
+    def test_the_day_in_shanghai(self, moment: datetime) -> None:
+        """The same day as astimezone gives, asked once or again, in any zone's terms."""
+        expected = moment.astimezone(ZoneInfo("Asia/Shanghai")).date()
+        for _ in range(2):
+            assert views_module.local_date(moment) == expected
+            assert views_module.local_day(moment) == expected.isoformat()
+        assert views_module.local_date(moment.astimezone(UTC)) == expected
+
+    def test_forgets_everything_when_full(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """At most _LOCAL_DAYS_KEPT moments are kept: the next one starts afresh."""
+        monkeypatch.setattr(views_module, "_LOCAL_DAYS_KEPT", 2)
+        monkeypatch.setattr(views_module, "_LOCAL_DAYS", {})
+        # 16:00 UTC is midnight in Shanghai: the day changes at it.
+        moments = [datetime(2026, 3, 1, hour, tzinfo=UTC) for hour in (15, 16, 17)]
+        days = [views_module.local_day(m) for m in moments]
+        assert days == ["2026-03-01", "2026-03-02", "2026-03-02"]
+        assert list(views_module._LOCAL_DAYS) == [moments[2]]
 
 
 class TestUuidText:

@@ -3,6 +3,7 @@ figures and cooling notices, from real commands."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
@@ -20,6 +21,7 @@ from libops.projections import ProjectionEngine
 from libops.projections.topics import (
     TopicHeatProjection,
     _complete_peak,
+    _decline,
     day_changed,
     heats,
     known_peak,
@@ -263,3 +265,44 @@ def test_days_must_be_keyed_by_their_iso_date() -> None:
     for key in ("20260301", "2026-W09-7", "2026-3-1"):
         with pytest.raises(InvalidValueError, match=key):
             topic_heat("t", {key: {"engagement": 50}}, D + timedelta(days=3), D)
+
+
+class TestCountingColdDaysOnlyAsFarAsNeeded:
+    """The view judges a topic counting its cold days only up to the number that makes it
+    cool; only a new notice counts them all. Both must agree on everything else."""
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        engagements=st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=30),
+        today_offset=st.integers(min_value=0, max_value=35),
+        posted_offset=st.integers(min_value=0, max_value=30),
+        count_to=st.integers(min_value=1, max_value=5),
+    )
+    def test_a_bounded_count_decides_the_same(
+        self, engagements: list[int], today_offset: int, posted_offset: int, count_to: int
+    ) -> None:
+        history = days(*engagements)
+        today = D + timedelta(days=today_offset)
+        last_posted = D + timedelta(days=posted_offset)
+        peak_day, peak, any_complete = known_peak({"days": history}, today)
+        judged = functools.partial(
+            _decline,
+            history,
+            today,
+            last_posted,
+            peak_day,
+            peak,
+            any_complete,
+            share=Fraction(2, 5),
+            days_below=count_to,
+            live_days=14,
+        )
+        full, bounded = judged(), judged(count_to=count_to)
+        assert bounded.cooling == full.cooling
+        assert bounded.days_below == min(full.days_below, count_to)
+        assert (bounded.peak_day, bounded.latest_day, bounded.latest, bounded.share) == (
+            full.peak_day,
+            full.latest_day,
+            full.latest,
+            full.share,
+        )

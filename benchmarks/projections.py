@@ -294,7 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--template-days", type=int, default=21, help="days per demo copy")
     parser.add_argument("--dir", type=Path, default=None, help="where to build (default: temp)")
     parser.add_argument(
-        "--rounds", type=int, default=1, help="R: measure each size R times, report the median"
+        "--rounds",
+        type=int,
+        default=1,
+        help="R: measure each size R times, report the median (odd R)",
     )
     parser.add_argument("--measure", choices=["baseline", "libops"], help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)

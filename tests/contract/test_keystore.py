@@ -353,7 +353,8 @@ class TestPostgresKeyTables:
         """
         config = parse_store_url(pg_schemas())
         table = f"{config.schema}.{KEYS_TABLE}"
-        store = PostgresKeyStore(config)
+        # Other tests' transactions share the database: wait them out, however long.
+        store = PostgresKeyStore(config, rewrite_wait=120.0)
         try:
             erased, kept = store.get_or_create("reader-1"), store.get_or_create("reader-2")
             before = _relfilenode(table)
@@ -367,8 +368,9 @@ class TestPostgresKeyTables:
             assert kept in contents
             assert erased not in contents
 
+    @pytest.mark.parametrize("holds", ["a snapshot", "a write"])
     def test_an_older_transaction_keeps_the_row_until_the_next_rewrite(
-        self, pg_schemas: Callable[[], str], caplog: pytest.LogCaptureFixture
+        self, pg_schemas: Callable[[], str], caplog: pytest.LogCaptureFixture, holds: str
     ) -> None:
         """A transaction begun before an erasure may still read the erased key's row, so
         PostgreSQL keeps it, and so does a rewrite. The erasure waits for such a transaction
@@ -381,8 +383,13 @@ class TestPostgresKeyTables:
         try:
             first, second = store.get_or_create("reader-1"), store.get_or_create("reader-2")
             with _pg_connect(postgres_url_or_skip()) as older:
-                older.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-                older.execute(f"SELECT count(*) FROM {config.schema}.{ERASED_TABLE}").fetchone()
+                if holds == "a snapshot":  # a snapshot kept for the whole transaction
+                    older.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                    older.execute(f"SELECT count(*) FROM {config.schema}.{ERASED_TABLE}")
+                else:  # no snapshot kept between statements, but a transaction id
+                    older.execute("BEGIN")
+                    older.execute("CREATE TEMPORARY TABLE scratch (n int)")
+                    older.execute("INSERT INTO scratch VALUES (1)")
                 with caplog.at_level(logging.WARNING, logger=postgres_key_store.__name__):
                     started = time.monotonic()
                     assert store.erase("reader-1")
@@ -397,7 +404,7 @@ class TestPostgresKeyTables:
             if contents is not None:
                 assert first in contents
             caplog.clear()
-            store.rewrite_wait = 30.0  # only this test's transaction is known to be long
+            store.rewrite_wait = 120.0  # others' transactions share the database: wait them out
             with caplog.at_level(logging.WARNING, logger=postgres_key_store.__name__):
                 store.erase("reader-2")
         finally:

@@ -444,7 +444,20 @@ class TestLocalDays:
         for _ in range(2):
             assert views_module.local_date(moment) == expected
             assert views_module.local_day(moment) == expected.isoformat()
-        assert views_module.local_date(moment.astimezone(UTC)) == expected
+
+    def test_the_second_of_a_repeated_hour(self) -> None:
+        """02:30 on 7 April 2024 in Sydney came twice (fold 0 and 1), an hour apart, and the
+        two compare equal: each still gets its own day in Shanghai, in either order."""
+        sydney = ZoneInfo("Australia/Sydney")
+        first = datetime(2024, 4, 7, 2, 30, tzinfo=sydney)
+        second = first.replace(fold=1)
+        assert first == second
+        for moments in ([first, second], [second, first]):
+            for moment in moments:
+                expected = moment.astimezone(ZoneInfo("Asia/Shanghai")).date()
+                assert views_module.local_date(moment) == expected
+        assert views_module.local_day(first) == "2024-04-06"
+        assert views_module.local_day(second) == "2024-04-07"
 
     def test_forgets_everything_when_full(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """At most _LOCAL_DAYS_KEPT moments are kept: the next one starts afresh."""

@@ -4,13 +4,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, ClassVar
 
 from libops.domain.brief import ContentBrief
 from libops.domain.post import Post
 from libops.projections.signals_outbox import SignalOutbox
-from libops.projections.signals_rules import BRIEF_OVERDUE, BRIEFS_DUE, _local_day, _optional_uuid
+from libops.projections.signals_rules import (
+    BRIEF_OVERDUE,
+    BRIEFS_DUE,
+    _iso_days_before,
+    _local_day,
+    _optional_uuid,
+)
 from libops.projections.views import View, handles, uuid_text
 
 
@@ -107,7 +113,7 @@ class BriefSignals(SignalOutbox):
             return
         today = _local_day(event.timestamp)
         # More than the grace days before today: an ISO day before the cut-off, as text.
-        cutoff = (today - timedelta(days=self.BRIEF_GRACE_DAYS)).isoformat()
+        cutoff = _iso_days_before(today, self.BRIEF_GRACE_DAYS)
         late = sorted((day, brief_id) for brief_id, day in due.items() if day < cutoff)
         if not late:
             return

@@ -22,6 +22,7 @@ from libops.projections.signals_rules import (
     PUBLISH_FAILURES,
     SPIKES,
     _far_out,
+    _iso_days_before,
     _local_day,
     _one_place,
 )
@@ -93,7 +94,7 @@ class PlatformSignals(ReviewSignals):
             return
         today = _local_day(event.timestamp)
         # More than the quiet days before today: an ISO day before the cut-off, as text.
-        cutoff = (today - timedelta(days=self.SPIKE_QUIET_DAYS)).isoformat()
+        cutoff = _iso_days_before(today, self.SPIKE_QUIET_DAYS)
         quiet = [(platform, last) for platform, last in spikes.items() if last < cutoff]
         if not quiet:
             return

@@ -5,6 +5,7 @@ of its dispatch.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Final
@@ -112,6 +113,15 @@ def _optional_uuid(text: str | None) -> UUID | None:
 
 
 _local_day = local_date
+
+
+def _iso_days_before(day: date, days: int) -> str:
+    """The ISO text of the day ``days`` before ``day``: an ISO day before it (compared as
+    text) is more than ``days`` days before ``day``. Before the first day there is: ``""``."""
+    try:
+        return (day - timedelta(days=days)).isoformat()
+    except OverflowError:
+        return ""
 
 
 def _money(value: Decimal) -> str:

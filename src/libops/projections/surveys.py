@@ -200,7 +200,7 @@ class SurveysProjection(Projection):
         for key in view.touched():
             if key.startswith("survey:"):
                 survey = view.get(key)
-                if survey is not None:
+                if survey is not None and "questions" in survey:  # not opened before created
                     _rated(survey)
 
 

@@ -226,6 +226,9 @@ _LOCAL_DAYS_KEPT: Final = 4_096
 def _local(moment: datetime) -> tuple[date, str]:
     # Several projections ask for the day of the same moment (an event's time, a post's
     # publication): it is worked out once. The last few thousand are kept.
+    if moment.fold:  # the second of a repeated hour equals the first: never remembered
+        day = moment.astimezone(LOCAL_ZONE).date()
+        return day, day.isoformat()
     found = _LOCAL_DAYS.get(moment)
     if found is None:
         if len(_LOCAL_DAYS) >= _LOCAL_DAYS_KEPT:

@@ -33,12 +33,15 @@ REWRITE_WAIT_SECONDS: Final = 5.0
 
 _log = logging.getLogger(__name__)
 
-# Sessions of this database whose snapshot is older than the erasure: PostgreSQL keeps the
-# deleted row for them, and so does a rewrite. Only sessions this role may see are listed.
+# Sessions of this database whose snapshot or transaction is older than the erasure's:
+# PostgreSQL keeps the deleted row for them, and so does a rewrite. Autovacuum's own
+# snapshots hold nothing back. What pg_stat_activity does not list (a prepared transaction,
+# a replication slot, a standby's feedback) is found by VACUUM VERBOSE's report instead.
 _OLDER_SNAPSHOTS: Final = (
     "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-    "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
-    "AND age(backend_xmin) >= age(%s::xid)"
+    "AND pid <> pg_backend_pid() AND backend_type <> 'autovacuum worker' AND ("
+    "(backend_xmin IS NOT NULL AND age(backend_xmin) >= age(%(xid)s::xid)) OR "
+    "(backend_xid IS NOT NULL AND age(backend_xid) >= age(%(xid)s::xid)))"
 )
 # VACUUM VERBOSE's count of dead rows it had to keep (servers whose messages are in English).
 _KEPT_ROWS: Final = re.compile(r"(\d+) dead row versions? cannot be removed yet")
@@ -117,8 +120,9 @@ class PostgresKeyStore:
     (``VACUUM FULL``) so the deleted row's bytes leave its data file; the server's write-ahead
     log and backups keep them until they are recycled (see docs/privacy.md). A transaction
     begun before the erasure still sees the row, so a rewrite would copy it: the erasure waits
-    up to ``rewrite_wait`` seconds for such transactions to end, and logs a warning if the row
-    had to stay (the next erasure's rewrite removes it).
+    up to ``rewrite_wait`` seconds for such transactions to end (and makes no rewrite that
+    would copy the row), and logs a warning if the row had to stay (the next erasure's rewrite
+    removes it).
     """
 
     def __init__(self, config: StoreConfig, *, rewrite_wait: float = REWRITE_WAIT_SECONDS) -> None:
@@ -216,7 +220,9 @@ class PostgresKeyStore:
                 _lock_subject(conn, subject_id)
                 deleted = conn.execute(
                     self._sql(
-                        "DELETE FROM {} WHERE subject_id = %s RETURNING pg_current_xact_id()::xid",
+                        # txid_current(): the xid with its epoch, which works on every version.
+                        "DELETE FROM {} WHERE subject_id = %s "
+                        "RETURNING mod(txid_current(), 4294967296)",
                         KEYS_TABLE,
                     ),
                     (subject_id,),
@@ -238,9 +244,10 @@ class PostgresKeyStore:
     def _rewrite(self, conn: psycopg.Connection[Any], deleted_by: str) -> None:
         """Rewrite the keys table so the row deleted by transaction ``deleted_by`` leaves it.
 
-        The key is already gone for every reader, so a refusal (say the role does not own the
-        table, or a long transaction holds it) must not undo or fail the erasure: the dead row
-        is then reclaimed by autovacuum instead.
+        The key is already gone for every reader and the erasure is committed, so nothing
+        here may fail it: a refusal (say the role does not own the table, or a long
+        transaction holds it) or a lost connection is logged, and the dead row is then
+        reclaimed by autovacuum or the next erasure's rewrite.
         """
         import psycopg
 
@@ -248,41 +255,61 @@ class PostgresKeyStore:
             older = self._rewrite_when_alone(conn, deleted_by)
         except psycopg.Error as error:
             if conn.broken:
-                raise
+                conn.close()  # a new connection is made next time
             _log.warning(
                 "the keys table was not rewritten after an erasure (%s); the erased key's "
-                "deleted row waits for autovacuum to reuse its space",
+                "deleted row waits for autovacuum or the next erasure's rewrite",
                 self.config.scrub(str(error)).strip(),
             )
             return
         if older is not None:
             _log.warning(
                 "the erased key's old row is still in the key store's data file: a "
-                "transaction begun before the erasure may still read it (sessions %s); it "
-                "leaves the file at the next erasure's rewrite of the keys table",
-                ", ".join(map(str, older)) or "this role cannot see",
+                "transaction begun before the erasure may still read it (%s); it leaves the "
+                "file at the next erasure's rewrite of the keys table",
+                f"sessions {', '.join(map(str, older))}"
+                if older
+                else "none listed in pg_stat_activity: a prepared transaction, a replication "
+                "slot or a standby's feedback",
             )
 
     def _rewrite_when_alone(
         self, conn: psycopg.Connection[Any], deleted_by: str
     ) -> list[int] | None:
-        """Rewrite once no older snapshot needs the row: None, or the sessions that still did."""
+        """Rewrite the table once no session listed holds the row (waiting up to
+        :attr:`rewrite_wait`): None once the row is gone, else the sessions still holding it.
+
+        A rewrite while a listed session holds the row would copy it, so none is made; a
+        rewrite whose report says the row had to stay for something unlisted is made once
+        more at the deadline, not over and over (each rewrite locks the table and writes it
+        all to the write-ahead log).
+        """
         deadline = time.monotonic() + self.rewrite_wait
+        rewritten = False
         while True:
-            older = [int(row[0]) for row in conn.execute(_OLDER_SNAPSHOTS, (deleted_by,))]
+            older = [int(row[0]) for row in conn.execute(_OLDER_SNAPSHOTS, {"xid": deleted_by})]
             last = time.monotonic() >= deadline
-            if not older or last:
-                kept: list[int] = []
-                conn.add_notice_handler(handler := _kept_rows_counter(kept))
-                try:
-                    conn.execute(self._sql("VACUUM (FULL, VERBOSE) {}", KEYS_TABLE))
-                finally:
-                    conn.remove_notice_handler(handler)
-                if not older and not any(kept):
+            if not older and (not rewritten or last):
+                kept = self._vacuum_full(conn)
+                if not kept:
                     return None
+                rewritten = True
                 if last:
-                    return older
+                    return []
+            elif last:
+                return older
             time.sleep(0.05)
+
+    def _vacuum_full(self, conn: psycopg.Connection[Any]) -> bool:
+        """Rewrite the keys table; whether its report says dead rows had to stay (False
+        where the server's messages are not in English and it cannot be told)."""
+        kept: list[int] = []
+        conn.add_notice_handler(handler := _kept_rows_counter(kept))
+        try:
+            conn.execute(self._sql("VACUUM (FULL, VERBOSE) {}", KEYS_TABLE))
+        finally:
+            conn.remove_notice_handler(handler)
+        return any(kept)
 
     def is_erased(self, subject_id: str) -> bool:
         """Whether the subject was erased."""

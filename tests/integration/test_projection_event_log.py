@@ -4,6 +4,7 @@ log itself)."""
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -97,6 +98,27 @@ class TestEventLogReads:
                     id(notification.originator_id)
                 )
             assert all(len(objects) == 1 for objects in by_aggregate.values())
+
+    def test_a_sqlite_page_makes_its_notifications_as_asked(
+        self, tmp_path: object, planner: Actor, admin: Actor
+    ) -> None:
+        """A SQLite page holds SQLite's plain rows, which the garbage collector stops
+        tracking, and makes each notification when it is asked for: by index (from the end
+        too), by slice or in turn, the same ones every way."""
+        with LibOps.open(f"sqlite:///{tmp_path}/libops.db", migrate=True) as ops:
+            history(ops, planner, admin)
+            read = ops.event_log().select_notifications(0, 1_000)
+            listed = list(read)
+            assert len(listed) == len(read) > 3
+            assert [read[index] for index in range(len(read))] == listed
+            assert read[-1] == listed[-1]
+            assert read[1:3] == listed[1:3]
+            with pytest.raises(IndexError):
+                read[len(read)]
+            gc.collect()
+            held = [row for part in gc.get_referents(read) if type(part) is list for row in part]
+            assert len(held) == len(read)
+            assert not any(gc.is_tracked(row) for row in held)
 
 
 def _golden_events() -> list[StoredEvent]:

@@ -231,6 +231,17 @@ class TestView:
         assert reads == ["same"]
         assert view.changes() == {"fresh": '{"a": 1}'}
 
+    def test_keys_keep_the_documents_order(self) -> None:
+        """A document is written with its keys in its own order; one stored with its keys
+        sorted (as views were written before) and left alone is not written again, and a
+        key it gains is written after the others."""
+        view = view_over({"old": {"a": 1, "b": {"c": 2, "d": 3}}})
+        view.put("new", {"z": 1, "a": {"y": 2, "b": 3}})
+        assert view.get("old") == {"a": 1, "b": {"c": 2, "d": 3}}
+        assert view.changes() == {"new": '{"z": 1, "a": {"y": 2, "b": 3}}'}
+        view.get("old")["b"]["aa"] = 4
+        assert view.changes()["old"] == '{"a": 1, "b": {"c": 2, "d": 3, "aa": 4}}'
+
     def test_committed_and_abandoned_batches(self) -> None:
         """After a commit the stored text is remembered (no second read); an abandoned batch
         forgets everything, its changes included."""

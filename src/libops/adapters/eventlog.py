@@ -13,11 +13,11 @@ from __future__ import annotations
 import enum
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, overload
 from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder, find_id_convertor
@@ -147,6 +147,58 @@ def _object_hook(names: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
     return decode_object
 
 
+class _Page(Sequence[StoredNotification]):
+    """A page of a SQLite log's notifications, made from its rows as they are asked for.
+
+    The rows SQLite returns are plain tuples of text and numbers, which the garbage
+    collector stops tracking at its first pass; a notification made for each at once would
+    be tracked while the whole page is applied, and promoted to the oldest generation with
+    the documents, whose full collections (each over every object of the process) would then
+    come about twice as often. Made one at a time, each is gone once its event is applied.
+    Aggregate ids are made once for each aggregate (``ids``: text -> UUID, shared by the
+    pages of one log; None: the log keeps ids as text).
+    """
+
+    __slots__ = ("_ids", "_rows")
+
+    def __init__(self, rows: list[tuple[Any, ...]], ids: dict[str, UUID] | None) -> None:
+        self._rows = rows
+        self._ids = ids
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> StoredNotification: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[StoredNotification]: ...
+
+    def __getitem__(self, index: int | slice) -> StoredNotification | list[StoredNotification]:
+        if isinstance(index, slice):
+            return [self._made(row) for row in self._rows[index]]
+        return self._made(self._rows[index])
+
+    def __iter__(self) -> Iterator[StoredNotification]:
+        made = self._made
+        for row in self._rows:
+            yield made(row)
+
+    def _made(self, row: tuple[Any, ...]) -> StoredNotification:
+        # tuple.__new__ makes the same StoredNotification without the Python-level __new__
+        # that NamedTuple gives it (a frame per notification).
+        ids = self._ids
+        if ids is None:
+            return tuple.__new__(StoredNotification, row)
+        notification_id, stored_id, version, topic, state = row
+        originator_id = ids.get(stored_id)
+        if originator_id is None:
+            originator_id = ids[stored_id] = UUID(stored_id)
+        return tuple.__new__(
+            StoredNotification, (notification_id, originator_id, version, topic, state)
+        )
+
+
 class RecorderEventLog:
     """The notification log of one application's recorder, decoded with its mapper.
 
@@ -210,23 +262,12 @@ class RecorderEventLog:
             rows.row_factory = None  # plain tuples, not sqlite3.Row
             rows.execute(statement, parameters)
             found = rows.fetchall()
-        # tuple.__new__ makes the same StoredNotification without the Python-level __new__
-        # that NamedTuple gives it (a frame per notification).
-        make = tuple.__new__
         if not self._uuid_ids:
-            return [make(StoredNotification, row) for row in found]
+            return _Page(found, None)
         ids = self._ids
         if len(ids) > _IDS_KEPT:
             ids.clear()
-        notifications = []
-        for notification_id, stored_id, version, topic, state in found:
-            originator_id = ids.get(stored_id)
-            if originator_id is None:
-                originator_id = ids[stored_id] = UUID(stored_id)
-            notifications.append(
-                make(StoredNotification, (notification_id, originator_id, version, topic, state))
-            )
-        return notifications
+        return _Page(found, ids)
 
     def to_domain_event(self, notification: Any) -> Any:
         """The domain event a notification stores."""

@@ -330,15 +330,17 @@ class ActivityLogProjection(Projection):
         if page is None:
             page = []
             view.put(key, page)
+        # A tuple (stored as a JSON list, read back as one): the garbage collector stops
+        # tracking a tuple of plain values, and a page's entries live for the whole batch.
         page.append(
-            [  # ENTRY_FIELDS, in order
+            (  # ENTRY_FIELDS, in order
                 sequence,
                 actor_id,
                 topic,
                 uuid_text(event.originator_id),
                 event.originator_version,
                 event.timestamp.isoformat(),
-            ]
+            )
         )
         actor_key = f"actor:{actor_id}"
         counts = view.get(actor_key)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import operator
 import threading
 import time
 from collections import Counter
@@ -67,7 +66,6 @@ batch stands for up to 5,000 snapshots). A catch-up of the benchmark's history t
 DEFAULT_POLL_INTERVAL: Final = 1.0
 """How often (seconds) :meth:`ProjectionEngine.follow` looks at the log when nothing wakes it."""
 
-_TOPIC_OF: Final = operator.attrgetter("topic")
 _log = logging.getLogger(__name__)
 
 STOP_CHECK: Final = 0.1
@@ -456,15 +454,21 @@ class ProjectionEngine:
         to_domain_event = self._log.to_domain_event
         name = ""
         notification: Notification
+        # The topics applied, counted at the end: a page may make its notifications as they
+        # are asked for, so it is gone through once.
+        topics: list[str] = []
+        seen = topics.append
         try:
             for notification in notifications:
                 name = ""  # none yet: decoding
+                topic = notification.topic
+                seen(topic)
                 event = to_domain_event(notification)
                 # name is read by the error note below, should a handler raise
-                for name, handler, view in table[notification.topic]:  # noqa: B007
+                for name, handler, view in table[topic]:  # noqa: B007
                     handler(event, view)
-                if notification.topic in expansions:
-                    expand, receivers = expansions[notification.topic]
+                if topic in expansions:
+                    expand, receivers = expansions[topic]
                     try:
                         singles = list(expand(event))
                     except (
@@ -485,8 +489,8 @@ class ProjectionEngine:
                             unreadable,
                         )
                         singles = []
-                    for topic, single in singles:
-                        for name, handler, view in receivers.get(topic, ()):  # noqa: B007
+                    for single_topic, single in singles:
+                        for name, handler, view in receivers.get(single_topic, ()):  # noqa: B007
                             handler(single, view)
         except Exception as error:
             where = f"on notification {notification.id} ({notification.topic})"
@@ -494,7 +498,7 @@ class ProjectionEngine:
             error.add_note(f"{who} failed {where}")
             raise
         applied = dict.fromkeys(group, 0)
-        for topic, count in Counter(map(_TOPIC_OF, notifications)).items():
+        for topic, count in Counter(topics).items():
             for name in group:
                 if topic in self._read_topics[name]:
                     applied[name] += count
@@ -517,9 +521,12 @@ class ProjectionEngine:
 
     def _read(
         self, position: int, topics: tuple[str, ...], stop: int, limit: int
-    ) -> list[Notification]:
+    ) -> Sequence[Notification]:
         with self._reading_the_log():
-            return list(self._log.select_notifications(position, limit, stop=stop, topics=topics))
+            found = self._log.select_notifications(position, limit, stop=stop, topics=topics)
+            # A log may hand out its notifications as they are asked for (the SQLite log
+            # does, from rows already read); anything that is not a sequence is read now.
+            return found if isinstance(found, Sequence) else list(found)
 
     def close(self) -> None:
         """Release the view store the engine opened (the store it runs on stays open)."""

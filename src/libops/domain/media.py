@@ -325,7 +325,7 @@ def asset_reference(asset_id: UUID) -> str:
     return f"{ASSET_PREFIX}{asset_id}"
 
 
-P = TypeVar("P")  # how a caller of asset_uses names platforms
+_P = TypeVar("_P")  # how a caller of asset_uses names platforms
 
 
 @functools.lru_cache(maxsize=4_096)  # the same assets are used by post after post
@@ -341,15 +341,15 @@ def referenced_asset(reference: str) -> UUID | str | None:
 
 
 def asset_uses(
-    media: Iterable[str], variants: Iterable[tuple[P, Iterable[str]]]
-) -> dict[UUID | str, set[P]]:
+    media: Iterable[str], variants: Iterable[tuple[_P, Iterable[str]]]
+) -> dict[UUID | str, set[_P]]:
     """Which assets a post uses on which platforms: the post's own ``media`` on each of its
     variants' platforms, a variant's media on its platform. Malformed ``asset:`` references
     are kept as text (they are unknown assets). The platforms are given as :class:`Platform`
     members, or in any other form (a projection's stored values), and returned as given."""
     variants = [(platform, tuple(refs)) for platform, refs in variants]
     platforms = {platform for platform, _ in variants}
-    uses: dict[UUID | str, set[P]] = {}
+    uses: dict[UUID | str, set[_P]] = {}
     for reference in media:
         asset = referenced_asset(reference)
         if asset is not None:

@@ -12,15 +12,14 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from libops.domain.bulk import MetricImport
-from libops.domain.cadence import DEFAULT_TIMEZONE
 from libops.domain.errors import InvalidValueError
 from libops.domain.platforms import profile_of
 from libops.domain.post import Post
 from libops.domain.values import MetricSnapshot, Platform
 from libops.projections.views import (
+    LOCAL_ZONE,
     Projection,
     View,
     handles,
@@ -31,7 +30,7 @@ from libops.projections.views import (
     local_day as local_day,  # public here since the engagement view began
 )
 
-ZONE: Final = ZoneInfo(DEFAULT_TIMEZONE)
+ZONE: Final = LOCAL_ZONE
 
 COUNTS: Final = ("reads", "views", "likes", "comments", "shares", "favourites", "followers_gained")
 """The counts a snapshot carries (``followers_gained`` counts as 0 when not reported)."""

@@ -38,9 +38,6 @@ EXPIRING_DAYS: Final = 30
 """How many days ahead a licence's end counts as soon, unless told otherwise."""
 
 
-_day = local_day
-
-
 def _uses(doc: Mapping[str, Any]) -> dict[str, set[str]]:
     """Asset id (text) -> platforms (values) the post document uses it on."""
     return {
@@ -137,12 +134,12 @@ class MediaProjection(Projection):
             if asset_doc is None or platform not in platforms:
                 continue
             asset_doc["publishes"] += 1
-            asset_doc["published_days"].append(_day(event.receipt.published_at))
+            asset_doc["published_days"].append(local_day(event.receipt.published_at))
             view.put(f"asset:{asset}", asset_doc)
 
     @handles(Post.SubmittedForReview)
     def submitted(self, event: Post.SubmittedForReview, view: View) -> None:
-        day = _day(event.timestamp)
+        day = local_day(event.timestamp)
         for finding in tuple(event.findings):
             if finding.kind not in LICENCE_FINDINGS:
                 continue
@@ -156,7 +153,7 @@ class MediaProjection(Projection):
         answers = getattr(event, "answers", None)
         if not answers:
             return
-        key = f"answers:{_day(event.timestamp)}"
+        key = f"answers:{local_day(event.timestamp)}"
         doc: dict[str, Any] = view.get(key) or {}
         for item, answer in answers.items():
             counts = doc.setdefault(item, {})

@@ -35,9 +35,6 @@ _PLACES: Final = Decimal("0.0001")
 _MONEY: Final = Decimal("0.01")
 
 
-_day = local_day
-
-
 def _new(campaign_id: object) -> dict[str, Any]:
     return {
         "campaign_id": None if campaign_id is None else str(campaign_id),
@@ -76,7 +73,7 @@ class ReuseProjection(Projection):
     @handles(Post.SubmittedForReview)
     def submitted(self, event: Post.SubmittedForReview, view: View) -> None:
         doc = self._post(view, event.originator_id, event.campaign_id)
-        doc["submitted_day"] = _day(event.timestamp)
+        doc["submitted_day"] = local_day(event.timestamp)
         doc["similar"] = [
             [f.where.removeprefix("post:"), int(f.excerpt)]
             for f in tuple(event.findings)
@@ -87,7 +84,7 @@ class ReuseProjection(Projection):
     @handles(Post.Published)
     def published(self, event: Post.Published, view: View) -> None:
         doc = self._post(view, event.originator_id, event.campaign_id)
-        day = _day(event.receipt.published_at)
+        day = local_day(event.receipt.published_at)
         if doc["published_day"] is None or day < doc["published_day"]:
             doc["published_day"] = day
         view.put(f"post:{uuid_text(event.originator_id)}", doc)

@@ -14,10 +14,9 @@ from libops.projections.signals_rules import (
     BRIEF_OVERDUE,
     BRIEFS_DUE,
     _iso_days_before,
-    _local_day,
     _optional_uuid,
 )
-from libops.projections.views import View, handles, uuid_text
+from libops.projections.views import View, handles, local_date, uuid_text
 
 
 class BriefSignals(SignalOutbox):
@@ -52,7 +51,7 @@ class BriefSignals(SignalOutbox):
         brief_id = uuid_text(event.originator_id)
         key = f"brief:{brief_id}"
         brief = view.get(key) or {"title": brief_id, "campaign_id": None, "overdue": False}
-        today = _local_day(event.timestamp)
+        today = local_date(event.timestamp)
         brief.update(due=event.due_on, assignee=event.assignee)
         if isinstance(event, ContentBrief.Planned):
             brief["status"] = "planned"
@@ -90,7 +89,7 @@ class BriefSignals(SignalOutbox):
             view.put(BRIEFS_DUE, {b: d for b, d in due.items() if b != brief_id})
         brief = view.get(f"brief:{brief_id}") or {"title": brief_id}
         view.delete(f"brief:{brief_id}")
-        today = _local_day(event.timestamp).isoformat()
+        today = local_date(event.timestamp).isoformat()
         if isinstance(event, ContentBrief.Drafted):
             what = f"was drafted as post {event.post_id} on {today}"
         else:
@@ -111,7 +110,7 @@ class BriefSignals(SignalOutbox):
         due: dict[str, str] | None = view.get(BRIEFS_DUE)
         if not due:
             return
-        today = _local_day(event.timestamp)
+        today = local_date(event.timestamp)
         # More than the grace days before today: an ISO day before the cut-off, as text.
         cutoff = _iso_days_before(today, self.BRIEF_GRACE_DAYS)
         late = sorted((day, brief_id) for brief_id, day in due.items() if day < cutoff)

@@ -23,10 +23,9 @@ from libops.projections.signals_rules import (
     SPIKES,
     _far_out,
     _iso_days_before,
-    _local_day,
     _one_place,
 )
-from libops.projections.views import View, handles, uuid_text
+from libops.projections.views import View, handles, local_date, uuid_text
 
 
 class PlatformSignals(ReviewSignals):
@@ -42,7 +41,7 @@ class PlatformSignals(ReviewSignals):
     def moderated(self, event: ConductRecord.CommentHidden, view: View) -> None:
         """A hidden comment or a sanction counts on its platform's Shanghai day."""
         platform = event.comment.platform.value
-        day = _local_day(event.timestamp)
+        day = local_date(event.timestamp)
         self._quiet_spikes(view, event)
         key = f"comments:{platform}"
         state = view.get(key) or {"days": {}, "last_spike_day": None}
@@ -92,7 +91,7 @@ class PlatformSignals(ReviewSignals):
         spikes: dict[str, str] | None = view.get(SPIKES)
         if not spikes:
             return
-        today = _local_day(event.timestamp)
+        today = local_date(event.timestamp)
         # More than the quiet days before today: an ISO day before the cut-off, as text.
         cutoff = _iso_days_before(today, self.SPIKE_QUIET_DAYS)
         quiet = [(platform, last) for platform, last in spikes.items() if last < cutoff]
@@ -245,7 +244,7 @@ class PlatformSignals(ReviewSignals):
             return  # no wait to follow or start (nearly every snapshot)
         platform = snapshot.platform.value
         observed = snapshot.observed_at.isoformat()
-        day = _local_day(snapshot.observed_at)
+        day = local_date(snapshot.observed_at)
         entry = watch.pop(post, None)
         if outlying:
             entry = entry or {"in_range": [], "outliers": [], "last": None}
@@ -274,7 +273,7 @@ class PlatformSignals(ReviewSignals):
             if waited["last"] is None:
                 waited["last"] = observed  # waiting from before clearings: from now on
                 continue
-            last = _local_day(datetime.fromisoformat(waited["last"]))
+            last = local_date(datetime.fromisoformat(waited["last"]))
             if (day - last).days <= self.ANOMALY_QUIET_DAYS:
                 break
             del watch[waiting]

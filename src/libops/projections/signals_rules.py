@@ -10,11 +10,9 @@ from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Final
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from libops.domain.cadence import DEFAULT_TIMEZONE
 from libops.domain.risk import STANDARD_SIGNALS
-from libops.projections.views import local_date
+from libops.projections.views import LOCAL_ZONE
 
 NAME: Final = "risk_signals"
 """The name of the standard risk-signals projection."""
@@ -58,7 +56,7 @@ CLEARED_SUFFIX: Final = ":cleared"
 """A clearing's signal id is ``<signal>:<scope>:<n>`` followed by this (``n``: the firings of
 the scope so far), so it never equals a firing's id."""
 
-ZONE: Final = ZoneInfo(DEFAULT_TIMEZONE)
+ZONE: Final = LOCAL_ZONE
 _EXACT: Final = Context(prec=200)
 _SHOWN: Final = Context(prec=28)
 _WINDOW: Final = 7
@@ -110,9 +108,6 @@ def signal_key(signal_id: str) -> str:
 
 def _optional_uuid(text: str | None) -> UUID | None:
     return None if text is None else UUID(text)
-
-
-_local_day = local_date
 
 
 def _iso_days_before(day: date, days: int) -> str:

@@ -58,9 +58,6 @@ KINDS: Final = (DRAFTED, REVIEWED, PUBLISHED, ANSWERED)
 """The kinds of action, in the order the roster and the report show them."""
 
 
-_day = local_day
-
-
 def _roles(roles: Any) -> list[str]:
     return sorted(r.value for r in roles)
 
@@ -81,12 +78,12 @@ class TeamProjection(Projection):
         self, view: View, event: Any, change: str, detail: str, day: str | None = None
     ) -> dict[str, Any]:
         doc = self._member(view, event)
-        doc["history"].append([day or _day(event.timestamp), change, detail])
+        doc["history"].append([day or local_day(event.timestamp), change, detail])
         return doc
 
     @handles(User.Added)
     def added(self, event: User.Added, view: View) -> None:
-        day = _day(event.timestamp)
+        day = local_day(event.timestamp)
         doc = _new_member(event.login, event.name, _roles(event.roles), day)
         doc["history"].append([day, "added", ", ".join(doc["roles"])])
         view.put(_key(event), doc)
@@ -162,7 +159,7 @@ class TeamProjection(Projection):
         kind = ACTION_KINDS[event_topic(type(event))]
         key = f"actions:{actor_id}"
         doc: dict[str, Any] = view.get(key) or {}
-        counts = doc.setdefault(_day(event.timestamp), {})
+        counts = doc.setdefault(local_day(event.timestamp), {})
         counts[kind] = counts.get(kind, 0) + 1
         view.put(key, doc)
 

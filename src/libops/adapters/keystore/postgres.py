@@ -212,7 +212,6 @@ class PostgresKeyStore:
 
     def erase(self, subject_id: str) -> bool:
         """Delete the subject's key and remember the subject as erased."""
-
         subject_id = require_subject_id(subject_id)
 
         def work(conn: psycopg.Connection[Any]) -> bool:

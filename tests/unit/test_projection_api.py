@@ -420,6 +420,22 @@ class TestView:
         with pytest.raises(InvalidValueError, match="projection 'test', document 'doc'"):
             view.changes()
 
+    def test_a_document_containing_itself_is_refused(self) -> None:
+        """A document that contains itself (or is nested too deeply to encode) is refused
+        when the batch commits, naming the projection and key, like any non-JSON value."""
+        view = view_over({"doc": {"a": []}})
+        inner = view.get("doc")["a"]
+        inner.append(inner)
+        with pytest.raises(InvalidValueError, match=r"projection 'test', document 'doc'.*itself"):
+            view.changes()
+        view.abandon()
+        deep: list[Any] = []
+        for _ in range(100_000):
+            deep = [deep]
+        view.put("deep", deep)
+        with pytest.raises(InvalidValueError, match=r"document 'deep'.*nested too deeply"):
+            view.changes()
+
     def test_wrong_shapes_are_refused(self) -> None:
         """Incrementing a non-number, updating a non-dict or an empty key is refused."""
         view = view_over({"text": "a", "list": [1], "doc": {"f": "x"}})

@@ -480,7 +480,7 @@ class TopicHeatProjection(Projection):
         platform = snapshot.platform.value
         last = post["last"].get(platform, [0, 0])
         engagement, reach = now[0] - last[0], now[1] - last[1]
-        view.put(key, {**post, "last": {**post["last"], platform: [now[0], now[1]]}})
+        post["last"][platform] = [now[0], now[1]]  # the view's own document: saved as changed
         if engagement == 0 and reach == 0:
             return
         for topic in self._topics_of(view, post):

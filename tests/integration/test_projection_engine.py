@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 import tracemalloc
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -256,6 +257,56 @@ class TestCustomProjectionOnStores:
             assert engine.position("test-campaign-counts") == 0
         note = "".join(raised.value.__notes__)
         assert "decoding for test-campaign-counts failed on notification" in note
+
+    @pytest.mark.parametrize("fails_at", [0, 2])
+    def test_a_page_failing_as_it_is_gone_through_is_named(
+        self, ops: LibOps, planner: Actor, monkeypatch: pytest.MonkeyPatch, fails_at: int
+    ) -> None:
+        """A log's page may make its notifications as they are asked for: one failing to be
+        made stops the run with a note saying the log could not be read, after which
+        notification (none for the first), not blaming the one before; nothing of the
+        batch is committed."""
+        bulk_history(ops, planner, 2, 2)
+        with ProjectionEngine(ops, [CampaignCounts()], batch_size=100) as engine:
+            select = engine.log.select_notifications
+            made: list[Any] = []
+
+            def failing_page(*args: Any, **kwargs: Any) -> Iterator[Any]:
+                for index, notification in enumerate(select(*args, **kwargs)):
+                    if index == fails_at:
+                        raise ValueError("a row that cannot be read")
+                    made.append(notification)
+                    yield notification
+
+            class Page(Sequence[Any]):
+                def __init__(self, *args: Any, **kwargs: Any) -> None:
+                    self._args, self._kwargs = args, kwargs
+                    self._rows = list(select(*args, **kwargs))
+
+                def __len__(self) -> int:
+                    return len(self._rows)
+
+                def __getitem__(self, index: Any) -> Any:
+                    return self._rows[index]
+
+                def __iter__(self) -> Iterator[Any]:
+                    return failing_page(*self._args, **self._kwargs)
+
+            monkeypatch.setattr(engine.log, "select_notifications", Page)
+            with pytest.raises(ValueError, match="a row that cannot be read") as raised:
+                engine.run()
+            assert engine.position("test-campaign-counts") == 0
+        note = "\n".join(raised.value.__notes__)
+        assert len(made) == fails_at
+        if fails_at == 0:
+            assert "reading the log for test-campaign-counts failed\n" in note
+        else:
+            assert (
+                f"reading the log for test-campaign-counts failed after notification "
+                f"{made[-1].id}\n" in note
+            )
+        assert "decoding" not in note
+        assert "failed on notification" not in note
 
     def test_a_read_failing_mid_batch_commits_nothing_of_it(
         self, ops: LibOps, planner: Actor, monkeypatch: pytest.MonkeyPatch

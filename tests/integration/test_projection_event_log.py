@@ -5,6 +5,7 @@ log itself)."""
 from __future__ import annotations
 
 import gc
+import sqlite3
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -16,7 +17,10 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from libops import Actor, LibOps
 from libops.adapters import eventlog
 from libops.adapters.eventlog import EventDecoder, StoredNotification
+from libops.domain.errors import StorageError
 from libops.domain.values import Objective, Period
+from libops.projections import ProjectionEngine
+from libops.projections.standard import standard_projections
 from tests.golden.regenerate import golden_files, load, stored_events
 
 PERIOD = Period(date(2026, 4, 1), date(2026, 4, 30))
@@ -98,6 +102,26 @@ class TestEventLogReads:
                     id(notification.originator_id)
                 )
             assert all(len(objects) == 1 for objects in by_aggregate.values())
+
+    def test_a_malformed_aggregate_id_is_a_failure_to_read_the_log(
+        self, tmp_path: object, planner: Actor, admin: Actor
+    ) -> None:
+        """A stored aggregate id that is not a UUID fails the read itself (the engine says
+        it cannot read the log), not the applying of the page later."""
+        with LibOps.open(f"sqlite:///{tmp_path}/libops.db", migrate=True) as ops:
+            history(ops, planner, admin)
+            with sqlite3.connect(f"{tmp_path}/libops.db") as connection:
+                connection.execute(
+                    "UPDATE stored_events SET originator_id = 'not-a-uuid' WHERE rowid = 3"
+                )
+            log = ops.event_log()
+            with pytest.raises(ValueError, match="badly formed"):
+                log.select_notifications(0, 1_000)
+            with (
+                ProjectionEngine(ops, standard_projections()) as engine,
+                pytest.raises(StorageError, match="cannot read the event log"),
+            ):
+                engine.run()
 
     def test_a_sqlite_page_makes_its_notifications_as_asked(
         self, tmp_path: object, planner: Actor, admin: Actor

@@ -156,7 +156,8 @@ class _Page(Sequence[StoredNotification]):
     the documents, whose full collections (each over every object of the process) would then
     come about twice as often. Made one at a time, each is gone once its event is applied.
     Aggregate ids are made once for each aggregate (``ids``: text -> UUID, shared by the
-    pages of one log; None: the log keeps ids as text).
+    pages of one log and filled as a page is read; None: the log keeps ids as text). It is
+    a sequence, not a list: compare ``list(page)``.
     """
 
     __slots__ = ("_ids", "_rows")
@@ -178,6 +179,9 @@ class _Page(Sequence[StoredNotification]):
         if isinstance(index, slice):
             return [self._made(row) for row in self._rows[index]]
         return self._made(self._rows[index])
+
+    def __repr__(self) -> str:
+        return f"<page of {len(self._rows)} notifications>"
 
     def __iter__(self) -> Iterator[StoredNotification]:
         made = self._made
@@ -267,6 +271,11 @@ class RecorderEventLog:
         ids = self._ids
         if len(ids) > _IDS_KEPT:
             ids.clear()
+        # Each aggregate id is made now (once for each aggregate), so a malformed one is a
+        # failure to read the log, here, not later while the page is applied.
+        for row in found:
+            if row[1] not in ids:
+                ids[row[1]] = UUID(row[1])
         return _Page(found, ids)
 
     def to_domain_event(self, notification: Any) -> Any:

@@ -68,6 +68,9 @@ DEFAULT_POLL_INTERVAL: Final = 1.0
 
 _log = logging.getLogger(__name__)
 
+_BETWEEN_EVENTS: Final = "(between events)"
+"""What :meth:`ProjectionEngine._apply` is doing while the next notification is made."""
+
 STOP_CHECK: Final = 0.1
 """How often (seconds) a waiting follower checks whether it has been told to stop."""
 
@@ -452,10 +455,12 @@ class ProjectionEngine:
         it expanded and handles that event."""
         table, expansions = handlers
         to_domain_event = self._log.to_domain_event
-        name = ""
-        notification: Notification
-        # The topics applied, counted at the end: a page may make its notifications as they
-        # are asked for, so it is gone through once.
+        # Where an error comes from, for its note: name is "" while a notification is being
+        # decoded, a projection's name while its handler runs, and _BETWEEN_EVENTS while the
+        # next notification is being made (a page may make them as they are asked for).
+        name = _BETWEEN_EVENTS
+        notification: Notification | None = None
+        # The topics applied, counted at the end: gone through once, for the same reason.
         topics: list[str] = []
         seen = topics.append
         try:
@@ -492,7 +497,13 @@ class ProjectionEngine:
                     for single_topic, single in singles:
                         for name, handler, view in receivers.get(single_topic, ()):  # noqa: B007
                             handler(single, view)
+                name = _BETWEEN_EVENTS
         except Exception as error:
+            if name is _BETWEEN_EVENTS:
+                after = "" if notification is None else f" after notification {notification.id}"
+                error.add_note(f"reading the log for {', '.join(group)} failed{after}")
+                raise
+            assert notification is not None  # one is being decoded or applied
             where = f"on notification {notification.id} ({notification.topic})"
             who = f"projection {name!r}" if name else f"decoding for {', '.join(group)}"
             error.add_note(f"{who} failed {where}")

@@ -332,7 +332,8 @@ class View:
     same object; store a copy, never the same object, under a second key. Documents must be
     plain JSON; a value that is not is refused when the batch commits (or at ``put``, for a
     top-level value), with the projection and key named. Keys are written in the document's
-    own order; a tuple inside a document is written as a list (and read back as one).
+    own order; a tuple inside a document is written as a list (read from the store it is a
+    list, but within one run the view may hand the same tuple back).
 
     Views are made by the engine. Between batches of one run a view remembers the most
     recently used documents (decoded and as stored text) up to ``cache_size`` characters of

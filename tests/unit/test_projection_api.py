@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +23,7 @@ from libops.domain.post import Post
 from libops.domain.values import MetricSnapshot, Platform
 from libops.projections import Projection, ProjectionEngine, View, handles
 from libops.projections import views as views_module
-from libops.projections.views import check_projection, event_topic
+from libops.projections.views import check_projection, encode, event_topic
 
 
 class Launches(Projection):
@@ -423,12 +425,13 @@ class TestView:
             view.changes()
 
     def test_a_document_containing_itself_is_refused(self) -> None:
-        """A document that contains itself (or is nested too deeply to encode) is refused
-        when the batch commits, naming the projection and key, like any non-JSON value."""
+        """A document that contains itself, or one nested too deeply to encode, is refused
+        when the batch commits, naming the projection and key, like any non-JSON value; the
+        next document encodes as usual."""
         view = view_over({"doc": {"a": []}})
         inner = view.get("doc")["a"]
         inner.append(inner)
-        with pytest.raises(InvalidValueError, match=r"projection 'test', document 'doc'.*itself"):
+        with pytest.raises(InvalidValueError, match=r"projection 'test', document 'doc'.*ircular"):
             view.changes()
         view.abandon()
         deep: list[Any] = []
@@ -437,6 +440,27 @@ class TestView:
         view.put("deep", deep)
         with pytest.raises(InvalidValueError, match=r"document 'deep'.*nested too deeply"):
             view.changes()
+        view.abandon()
+        view.put("fine", [[1], {"a": [2]}])
+        assert view.changes() == {"fine": '[[1], {"a": [2]}]'}
+
+    def test_a_document_containing_itself_never_recurses(self) -> None:
+        """A document that contains itself is found by the encoder's record of the
+        containers it is in, not by running into the recursion limit (which, raised, would
+        overflow the C stack on Python 3.11 rather than raise)."""
+        looped: list[Any] = []
+        looped.append(looped)
+        depth, frame = 0, sys._getframe()
+        caller: FrameType | None = frame
+        while caller is not None:  # the depth this test runs at
+            depth, caller = depth + 1, caller.f_back
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(depth + 40)  # a few levels of encoding to spare, no more
+        try:
+            with pytest.raises(InvalidValueError, match="ircular"):
+                encode({"a": [{"b": looped}]})
+        finally:
+            sys.setrecursionlimit(limit)
 
     def test_wrong_shapes_are_refused(self) -> None:
         """Incrementing a non-number, updating a non-dict or an empty key is refused."""

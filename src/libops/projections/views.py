@@ -177,9 +177,7 @@ def check_projection(projection: Projection) -> None:
 # Keys are written in the document's own order, not sorted: a document read back has the
 # order of its text, so one left unchanged encodes to the same text, and sorting every
 # document's keys again at every commit cost a fifth of encoding them.
-_ENCODER: Final = json.JSONEncoder(
-    ensure_ascii=False, sort_keys=False, allow_nan=False, check_circular=False
-)
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, sort_keys=False, allow_nan=False)
 
 
 def _make_fast_encoder() -> Callable[[Any, int], Any] | None:
@@ -187,13 +185,13 @@ def _make_fast_encoder() -> Callable[[Any, int], Any] | None:
     the same text), built once: a document's text in half the time. None without the C
     accelerator (``encode`` then uses ``_ENCODER``).
 
-    It keeps no record of the containers it is inside (``check_circular`` off: a tenth of
-    the time): a document that contains itself is refused when the encoding recurses too
-    deeply, as one nested too deeply is."""
+    It keeps its record of the containers it is inside (``check_circular``): without it, a
+    document that contains itself would recurse until the recursion limit, and on Python
+    3.11 a process that raised the limit overflows the C stack first and crashes."""
     if c_make_encoder is None:  # pragma: no cover - CPython has it
         return None
     made: Callable[[Any, int], Any] = c_make_encoder(
-        None,  # no record of the containers it is in (check_circular off)
+        {},  # circular references are refused, as with check_circular
         _ENCODER.default,
         encode_basestring,
         None,
@@ -206,7 +204,7 @@ def _make_fast_encoder() -> Callable[[Any, int], Any] | None:
     return made
 
 
-_fast_encoder: Final = _make_fast_encoder()
+_fast_encoder = _make_fast_encoder()
 
 
 _UUID_TEXTS: dict[UUID, str] = {}
@@ -260,18 +258,20 @@ def local_day(moment: datetime) -> str:
 
 def encode(value: Any) -> str:
     """A document as JSON text, or :class:`InvalidValueError` if it is not plain JSON."""
+    global _fast_encoder
     try:
         if _fast_encoder is None:  # pragma: no cover - CPython has it
             return _ENCODER.encode(value)
         return "".join(_fast_encoder(value, 0))
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, RecursionError) as error:
+        # A failure may leave the encoder's record of the containers it is inside behind.
+        _fast_encoder = _make_fast_encoder()
+        if isinstance(error, RecursionError):
+            raise InvalidValueError(
+                "a view document must be plain JSON: this one is nested too deeply to encode"
+            ) from None
         raise InvalidValueError(
             f"a view document must be plain JSON (dict, list, str, int, float, bool, None): {error}"
-        ) from None
-    except RecursionError:
-        raise InvalidValueError(
-            "a view document must be plain JSON: this one contains itself or is nested too "
-            "deeply to encode"
         ) from None
 
 

@@ -16,7 +16,7 @@ from libops.projections.signals_rules import (
     _iso_days_before,
     _optional_uuid,
 )
-from libops.projections.views import View, handles, local_date, uuid_text
+from libops.projections.views import View, handles, local_date, local_day, uuid_text
 
 
 class BriefSignals(SignalOutbox):
@@ -89,7 +89,7 @@ class BriefSignals(SignalOutbox):
             view.put(BRIEFS_DUE, {b: d for b, d in due.items() if b != brief_id})
         brief = view.get(f"brief:{brief_id}") or {"title": brief_id}
         view.delete(f"brief:{brief_id}")
-        today = local_date(event.timestamp).isoformat()
+        today = local_day(event.timestamp)
         if isinstance(event, ContentBrief.Drafted):
             what = f"was drafted as post {event.post_id} on {today}"
         else:

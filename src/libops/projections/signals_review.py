@@ -17,7 +17,7 @@ from libops.projections.signals_rules import (
     SAMENESS,
     _one_place,
 )
-from libops.projections.views import View, handles, local_date, uuid_text
+from libops.projections.views import View, handles, local_day, uuid_text
 
 
 class ReviewSignals(BudgetSignals):
@@ -74,7 +74,7 @@ class ReviewSignals(BudgetSignals):
             uuid_text(event.originator_id),
             f"Post {event.originator_id} was revised, submitted again with no personal data "
             f"found by the automatic review, and approved by {event.actor_id} on "
-            f"{local_date(event.timestamp).isoformat()}.",
+            f"{local_day(event.timestamp)}.",
         )
 
     @handles(Post.Retracted)
@@ -91,7 +91,7 @@ class ReviewSignals(BudgetSignals):
             PERSONAL_DATA_IN_DRAFT,
             uuid_text(event.originator_id),
             f"Post {uuid_text(event.originator_id)} was retracted by {event.actor_id} on "
-            f"{local_date(event.timestamp).isoformat()}: it will not be published.",
+            f"{local_day(event.timestamp)}: it will not be published.",
         )
 
     # --- homogeneous content (the sameness check) ---------------------------------------
@@ -103,7 +103,7 @@ class ReviewSignals(BudgetSignals):
         :attr:`SAMENESS_SHARE` (a quarter) once there are :attr:`SAMENESS_MIN_POSTS` (4).
         Fires once per episode; clears when, with at least that many posts in the month
         (a new month starts counting afresh), the share is below it again."""
-        month = local_date(event.timestamp).isoformat()[:7]
+        month = local_day(event.timestamp)[:7]
         state = view.get(SAMENESS) or {"month": month, "posts": {}, "firing": False}
         if state["month"] != month:
             state = {"month": month, "posts": {}, "firing": state["firing"]}

@@ -233,13 +233,12 @@ _LOCAL_DAYS_KEPT: Final = 4_096
 def _local(moment: datetime) -> tuple[date, str]:
     # Several projections ask for the day of the same moment (an event's time, a post's
     # publication): it is worked out once. The last few thousand are kept.
-    if moment.fold:  # the second of a repeated hour equals the first: never remembered
-        day = moment.astimezone(LOCAL_ZONE).date()
-        return day, day.isoformat()
-    if len(_LOCAL_DAYS) >= _LOCAL_DAYS_KEPT:
-        _LOCAL_DAYS.clear()
     day = moment.astimezone(LOCAL_ZONE).date()
-    found = _LOCAL_DAYS[moment] = (day, day.isoformat())
+    found = (day, day.isoformat())
+    if not moment.fold:  # the second of a repeated hour equals the first: never remembered
+        if len(_LOCAL_DAYS) >= _LOCAL_DAYS_KEPT:
+            _LOCAL_DAYS.clear()
+        _LOCAL_DAYS[moment] = found
     return found
 
 

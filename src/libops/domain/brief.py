@@ -51,7 +51,7 @@ from libops.domain.values import (
     require_line,
     require_text,
     to_enum,
-    to_platform,
+    to_platforms,
 )
 
 NEED_MAX: Final = 4_000
@@ -136,12 +136,6 @@ def _references(values: Iterable[BriefReference | str]) -> tuple[BriefReference,
             )
         checked.append(value)
     return tuple(checked)
-
-
-def _platforms(values: Iterable[Platform | str]) -> tuple[Platform, ...]:
-    if isinstance(values, str | Platform):
-        values = [values]
-    return tuple(dict.fromkeys(to_platform(v) for v in at_most("platforms", values)))
 
 
 def due_day(field: str, value: object) -> date:
@@ -232,7 +226,7 @@ class ContentBrief(Aggregate):
             title=require_line("title", title),
             need=require_text("need", need, max_length=NEED_MAX),
             references=tuple(r.stored() for r in _references(references)),
-            platforms=_platforms(platforms),
+            platforms=to_platforms(platforms, "platforms"),
             content_type=to_enum(ContentType, content_type),
             format=to_enum(Format, format),
             campaign_id=optional_uuid("campaign id", campaign_id),

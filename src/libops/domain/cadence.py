@@ -18,7 +18,14 @@ import attrs
 
 from libops.domain.errors import CadenceError, InvalidValueError, PeriodError
 from libops.domain.validation import aware_moment, calendar_day
-from libops.domain.values import Platform, require_line, to_enum, to_platform, tuple_of
+from libops.domain.values import (
+    Platform,
+    require_line,
+    to_enum,
+    to_platform,
+    to_platforms,
+    tuple_of,
+)
 
 DEFAULT_TIMEZONE: Final = "Asia/Shanghai"
 
@@ -66,9 +73,7 @@ def _surge_name(value: str) -> str:
 
 
 def _platform_set(values: Iterable[Platform | str]) -> frozenset[Platform]:
-    if isinstance(values, str | Platform):
-        values = [values]
-    return frozenset(to_platform(v) for v in values)
+    return frozenset(to_platforms(values))
 
 
 @attrs.frozen

@@ -32,6 +32,7 @@ from libops.domain.values import (
     require_line,
     require_text,
     storable_text,
+    to_platforms,
     tuple_of,
 )
 
@@ -57,16 +58,6 @@ class CampaignStatus(enum.Enum):
 
 
 _ENDED = frozenset({CampaignStatus.COMPLETED, CampaignStatus.CANCELLED})
-
-
-def _platforms(values: Iterable[Platform | str]) -> tuple[Platform, ...]:
-    if isinstance(values, str | Platform):
-        values = [values]
-    convert = enum_converter(Platform)
-    seen: dict[Platform, None] = {}
-    for value in values:
-        seen[convert(value)] = None
-    return tuple(seen)
 
 
 def _objectives(values: Iterable[Objective]) -> tuple[Objective, ...]:
@@ -183,7 +174,7 @@ class Campaign(Aggregate):
             name=require_line("name", name),
             kind=enum_converter(CampaignKind)(kind),
             period=period,
-            platforms=_platforms(platforms),
+            platforms=to_platforms(platforms),
             objectives=_objectives(objectives),
             hashtags=_hashtags(hashtags),
             description=description.strip(),
@@ -253,7 +244,7 @@ class Campaign(Aggregate):
         changes: dict[str, Any] = {
             "name": None if name is None else require_line("name", name),
             "period": period,
-            "platforms": None if platforms is None else _platforms(platforms),
+            "platforms": None if platforms is None else to_platforms(platforms),
             "objectives": None if objectives is None else _objectives(objectives),
             "hashtags": None if hashtags is None else _hashtags(hashtags),
             "description": None if description is None else description.strip(),

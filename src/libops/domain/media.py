@@ -43,13 +43,12 @@ from libops.domain.values import (
     Finding,
     FindingKind,
     Platform,
-    at_most,
     optional_line,
     require_day,
     require_line,
     require_text,
     to_enum,
-    to_platform,
+    to_platforms,
 )
 
 ASSET_PREFIX: Final = "asset:"
@@ -130,9 +129,7 @@ def _expiry(value: object) -> date | None:
 
 
 def _platforms(values: Iterable[Platform | str]) -> tuple[Platform, ...]:
-    if isinstance(values, str | Platform):
-        values = [values]
-    return tuple(dict.fromkeys(to_platform(v) for v in at_most("licence platforms", values)))
+    return to_platforms(values, "licence platforms")
 
 
 @attrs.frozen(kw_only=True)

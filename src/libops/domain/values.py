@@ -168,6 +168,19 @@ def to_optional_platform(value: Platform | str | None) -> Platform | None:
     return None if value is None else to_enum(Platform, value)
 
 
+def to_platforms(
+    values: Iterable[Platform | str], limit_name: str | None = None
+) -> tuple[Platform, ...]:
+    """One platform or many (members or names) as platforms, each once, in the order first
+    given; with ``limit_name``, at most :data:`ITEMS_MAX` of them (``limit_name`` names them
+    in the error)."""
+    if isinstance(values, str | Platform):
+        values = [values]
+    if limit_name is not None:
+        values = at_most(limit_name, values)
+    return tuple(dict.fromkeys(to_platform(v) for v in values))
+
+
 def to_metric(value: Metric | str) -> Metric:
     """Convert a metric name or member to a :class:`Metric`."""
     return to_enum(Metric, value)
@@ -285,9 +298,7 @@ def _display_name(value: str) -> str:
 def _scope_platforms(value: Iterable[Platform | str] | None) -> frozenset[Platform] | None:
     if value is None:
         return None
-    if isinstance(value, str | Platform):
-        value = [value]
-    return frozenset(to_enum(Platform, p) for p in at_most("platforms", value))
+    return frozenset(to_platforms(value, "platforms"))
 
 
 def _scope_campaigns(value: Iterable[UUID | str] | None) -> frozenset[UUID] | None:

@@ -53,7 +53,15 @@ from libops.domain.interaction.draw_scheme import (
 from libops.domain.permissions import authorize
 from libops.domain.personal import SealedPersonalData, require_subject_id
 from libops.domain.validation import require_instance
-from libops.domain.values import Actor, Platform, require_line, require_text, to_enum, tuple_of
+from libops.domain.values import (
+    Actor,
+    Platform,
+    require_line,
+    require_text,
+    to_enum,
+    to_platforms,
+    tuple_of,
+)
 
 MAX_WINNERS: Final = 10_000
 MAX_ENTRIES_PER_PERSON: Final = 1_000
@@ -136,9 +144,7 @@ def _prizes(values: Iterable[Prize]) -> tuple[Prize, ...]:
 
 
 def _platforms(values: Iterable[Platform | str]) -> tuple[Platform, ...]:
-    if isinstance(values, str | Platform):
-        values = [values]
-    platforms = tuple(dict.fromkeys(to_enum(Platform, v) for v in values))
+    platforms = to_platforms(values)
     if not platforms:
         raise InvalidValueError("a contest takes entries from at least one platform")
     return platforms

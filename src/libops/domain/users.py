@@ -460,23 +460,23 @@ class User(Aggregate):
         authorize(actor, "user.record_training")
         self._self_or_admin(actor, "user.record_training")
         self._not_left("have training recorded")
-        course = require_line("a training's course", course)
-        provider = optional_line("a training's provider", provider)
-        day = _past_day("the training day", day, today)
+        course = _course(course)
+        provider = _provider(provider)
+        day = _training_day(day, today)
         amount = training_hours(hours)
-        learned = storable_text("what a training taught", learned, max_length=LEARNED_MAX)
-        certificate = optional_line("a certificate reference", certificate)
+        learned = _learned(learned)
+        certificate = _certificate(certificate)
         self._no_other_training(course, day)
         training_id = f"t{len(self.trainings) + 1}"
         self._record_training(
             actor_id=actor.id,
             training_id=training_id,
-            course=course.strip(),
-            provider=provider.strip(),
+            course=course,
+            provider=provider,
             day=day.isoformat(),
             hours=amount,
-            learned=learned.strip(),
-            certificate=certificate.strip(),
+            learned=learned,
+            certificate=certificate,
         )
         return training_id
 
@@ -535,18 +535,12 @@ class User(Aggregate):
         reason = require_text("the reason", reason, max_length=LEARNED_MAX)
         corrected = Training(
             known.training_id,
-            known.course if course is None else require_line("a training's course", course),
-            known.provider
-            if provider is None
-            else optional_line("a training's provider", provider),
-            known.day if day is None else _past_day("the training day", day, today),
+            known.course if course is None else _course(course),
+            known.provider if provider is None else _provider(provider),
+            known.day if day is None else _training_day(day, today),
             known.hours if hours is None else training_hours(hours),
-            known.learned
-            if learned is None
-            else storable_text("what a training taught", learned, max_length=LEARNED_MAX).strip(),
-            known.certificate
-            if certificate is None
-            else optional_line("a certificate reference", certificate),
+            known.learned if learned is None else _learned(learned),
+            known.certificate if certificate is None else _certificate(certificate),
         )
         if corrected == known:
             raise InvalidValueError(
@@ -682,6 +676,29 @@ def _past_day(what: str, value: object, today: date) -> date:
             f"{what} ({value.isoformat()}) is in the future (today is {today.isoformat()})"
         )
     return value
+
+
+# The fields of a training record, checked alike when it is recorded and when corrected.
+
+
+def _course(value: object) -> str:
+    return require_line("a training's course", value)
+
+
+def _provider(value: object) -> str:
+    return optional_line("a training's provider", value)
+
+
+def _training_day(value: object, today: date) -> date:
+    return _past_day("the training day", value, today)
+
+
+def _learned(value: object) -> str:
+    return storable_text("what a training taught", value, max_length=LEARNED_MAX).strip()
+
+
+def _certificate(value: object) -> str:
+    return optional_line("a certificate reference", value)
 
 
 def training_hours(value: object) -> Decimal:

@@ -524,6 +524,13 @@ class Budget(Aggregate):
                     f"the budget's total {name} would be too large to hold exactly"
                 ) from None
 
+    def _adjustment_asked(self, actor: Actor, approver: object, reason: str) -> tuple[Actor, str]:
+        """The approver and reason of an adjustment ``actor`` asks for, checked alike for
+        every kind of adjustment (after the permission and the budget being open)."""
+        authorize(actor, "budget.adjust")
+        self._require_open("adjust")
+        return self._approval(actor, approver), _reason(reason)
+
     def _approval(self, actor: Actor, approver: object) -> Actor:
         if not isinstance(approver, Actor):
             raise NotAnActorError(
@@ -849,10 +856,7 @@ class Budget(Aggregate):
         approver: Actor,
     ) -> Adjustment:
         """Move allocated money from one line to another (an adjustment, approved)."""
-        authorize(actor, "budget.adjust")
-        self._require_open("adjust")
-        approver = self._approval(actor, approver)
-        reason = _reason(reason)
+        approver, reason = self._adjustment_asked(actor, approver, reason)
         money = self._money("amount", amount)
         source = (to_budget_category(from_category), campaign_id_of(from_campaign_id))
         target = (to_budget_category(to_category), campaign_id_of(to_campaign_id))
@@ -881,10 +885,7 @@ class Budget(Aggregate):
         approver: Actor,
     ) -> Adjustment:
         """Set a line's allocation to a new amount (an adjustment, approved)."""
-        authorize(actor, "budget.adjust")
-        self._require_open("adjust")
-        approver = self._approval(actor, approver)
-        reason = _reason(reason)
+        approver, reason = self._adjustment_asked(actor, approver, reason)
         money = self._money("allocation", allocation, positive=False)
         key = (to_budget_category(category), campaign_id_of(campaign_id))
         line = self._lines.get(key, _Line())

@@ -279,6 +279,15 @@ def _campaign_id(value: object) -> UUID | None:
 _aware = utc_moment
 
 
+def _failure(error: object, retryable: object, at: object) -> tuple[str, bool, datetime]:
+    """A failed attempt's error, whether a retry may pass, and its time (in UTC): checked
+    alike for publishing and for taking down."""
+    text = require_text("error", error, max_length=4000)
+    if not isinstance(retryable, bool):
+        raise InvalidValueError("retryable must be true or false")
+    return text, retryable, _aware("the failure time", at)
+
+
 def _checked_variants(
     values: Iterable[PostVariant], limits: Mapping[Platform, PlatformLimits]
 ) -> tuple[PostVariant, ...]:
@@ -1395,10 +1404,7 @@ class Post(Aggregate):
         """Record that publishing a variant failed; it may be published again later."""
         self.check_can_publish(actor, platform)
         platform = to_platform(platform)
-        error = require_text("error", error, max_length=4000)
-        if not isinstance(retryable, bool):
-            raise InvalidValueError("retryable must be true or false")
-        at = _aware("the failure time", at)
+        error, retryable, at = _failure(error, retryable, at)
         self._record_publish_failure(
             actor_id=actor.id,
             campaign_id=self.campaign_id,
@@ -1578,10 +1584,7 @@ class Post(Aggregate):
         not pass on a retry leaves the take-down to staff."""
         authorize(actor, "post.take_down")
         found = self._open_take_down(platform, "record a take-down failure")
-        error = require_text("error", error, max_length=4000)
-        if not isinstance(retryable, bool):
-            raise InvalidValueError("retryable must be true or false")
-        at = _aware("the failure time", at)
+        error, retryable, at = _failure(error, retryable, at)
         self._record_take_down_failure(
             actor_id=actor.id,
             campaign_id=self.campaign_id,

@@ -24,7 +24,7 @@ from eventsourcing.domain import Aggregate, event
 from libops.domain import events
 from libops.domain.errors import InvalidValueError
 from libops.domain.permissions import authorize
-from libops.domain.validation import aware_moment, require_instance
+from libops.domain.validation import aware_moment, bool_validator, require_instance
 from libops.domain.values import Actor, require_text
 
 ERASED_TEXT: Final = "[erased]"
@@ -150,11 +150,6 @@ def _given_at(value: datetime) -> datetime:
     return aware_utc("given_at", value)
 
 
-def _strict_bool(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, bool):
-        raise InvalidValueError(f"{attribute.name} must be True or False, not {value!r}")
-
-
 def _purpose(value: str) -> str:
     return require_text("purpose", value, max_length=PURPOSE_MAX)
 
@@ -168,7 +163,7 @@ class Consent:
 
     purpose: str = attrs.field(converter=_purpose)
     given_at: datetime = attrs.field(converter=_given_at)
-    third_parties: bool = attrs.field(default=False, validator=_strict_bool)
+    third_parties: bool = attrs.field(default=False, validator=bool_validator)
     """Whether the data may be passed on. libops never does: sealing refuses True."""
 
 

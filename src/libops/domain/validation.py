@@ -35,6 +35,7 @@ from libops.domain.limits import (
 __all__ = [
     "at_most",
     "aware_moment",
+    "bool_validator",
     "calendar_day",
     "check_length",
     "count_validator",
@@ -275,6 +276,12 @@ def count_validator(instance: object, attribute: attrs.Attribute[Any], value: ob
     if value is None and attribute.default is None:
         return
     require_count(attribute.name, value)
+
+
+def bool_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: the field is True or False (not 0, 1 or text)."""
+    if not isinstance(value, bool):
+        raise InvalidValueError(f"{attribute.name} must be True or False, not {value!r}")
 
 
 def text_list(what: str, value: Iterable[str]) -> tuple[str, ...]:

@@ -52,7 +52,7 @@ from libops.domain.interaction.draw_scheme import (
 )
 from libops.domain.permissions import authorize
 from libops.domain.personal import SealedPersonalData, require_subject_id
-from libops.domain.validation import require_instance
+from libops.domain.validation import bool_validator, require_instance
 from libops.domain.values import (
     Actor,
     Platform,
@@ -150,11 +150,6 @@ def _platforms(values: Iterable[Platform | str]) -> tuple[Platform, ...]:
     return platforms
 
 
-def _strict_bool(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, bool):
-        raise InvalidValueError(f"{attribute.name} must be True or False, not {value!r}")
-
-
 @attrs.frozen
 class ContestRules:
     """The rules a contest states before it opens: fairness means saying them up front.
@@ -173,7 +168,7 @@ class ContestRules:
     prizes: tuple[Prize, ...] = attrs.field(converter=_prizes)
     platforms: tuple[Platform, ...] = attrs.field(converter=_platforms)
     entries_per_person: int = attrs.field(default=1, validator=_entries_per_person)
-    correct_answer_required: bool = attrs.field(default=False, validator=_strict_bool)
+    correct_answer_required: bool = attrs.field(default=False, validator=bool_validator)
 
     def __attrs_post_init__(self) -> None:
         if self.closes_at <= self.opens_at:

@@ -32,6 +32,10 @@ OUTCOMES = ("published", "failed")
 """How a claim can be settled."""
 
 
+def _token(value: object) -> str:
+    return require_text("claim token", value, max_length=100)
+
+
 def _lease(value: object) -> timedelta:
     if not isinstance(value, timedelta) or value <= timedelta(0) or value > timedelta(days=1):
         raise InvalidValueError(f"a claim lasts more than 0 and at most a day, not {value!r}")
@@ -99,7 +103,7 @@ class PublishClaim(Aggregate):
             actor_id=actor.id,
             post_id=post_id,
             platform=to_platform(platform),
-            token=require_text("claim token", token, max_length=100),
+            token=_token(token),
             expires_at=utc_moment("now", now) + _lease(lease),
         )
 
@@ -141,7 +145,7 @@ class PublishClaim(Aggregate):
             )
         self._reclaim(
             actor_id=actor.id,
-            token=require_text("claim token", token, max_length=100),
+            token=_token(token),
             expires_at=now + _lease(lease),
             lapsed_token=None if self.settled else self.token,
         )

@@ -247,6 +247,16 @@ class ReadingSession(Aggregate):
         if self.status is not SessionStatus.SCHEDULED:
             raise InvalidTransitionError("reading session", action, self.status.value)
 
+    def _started_by(self, now: datetime, advice: str = "") -> datetime:
+        """``now`` in UTC, if the session has started by then (else ``advice`` follows the
+        start time in the error)."""
+        now = utc("now", now)
+        if now < self.starts_at:
+            raise SessionNotStartedError(
+                f"session {self.id} starts at {self.starts_at.isoformat()}{advice}"
+            )
+        return now
+
     # --- registration --------------------------------------------------------------------
 
     def check_registration(self, actor: Actor, *, subject_id: str, now: datetime) -> None:
@@ -285,11 +295,7 @@ class ReadingSession(Aggregate):
         authorize(actor, "reading_session.record_attendance")
         self._require_scheduled("record attendance at")
         registration = self.registration(subject_id)
-        now = utc("now", now)
-        if now < self.starts_at:
-            raise SessionNotStartedError(
-                f"session {self.id} starts at {self.starts_at.isoformat()}"
-            )
+        now = self._started_by(now)
         if registration.attended:
             raise InvalidTransitionError(
                 "registration", "record attendance for", "already marked present"
@@ -328,12 +334,7 @@ class ReadingSession(Aggregate):
         """Close a session that has started."""
         authorize(actor, "reading_session.close")
         self._require_scheduled("close")
-        now = utc("now", now)
-        if now < self.starts_at:
-            raise SessionNotStartedError(
-                f"session {self.id} starts at {self.starts_at.isoformat()}; "
-                "cancel it instead of closing it"
-            )
+        now = self._started_by(now, "; cancel it instead of closing it")
         self._close(actor_id=actor.id, at=now)
 
     @event(Closed)

@@ -37,7 +37,7 @@ from libops.domain.errors import (
     InvalidValueError,
 )
 from libops.domain.permissions import authorize
-from libops.domain.validation import calendar_day, require_instance
+from libops.domain.validation import calendar_day, reason_text, require_instance
 from libops.domain.values import (
     LINE_MAX,
     Actor,
@@ -354,7 +354,7 @@ class ContentBrief(Aggregate):
         """Give a brief up, saying why."""
         authorize(actor, "brief.drop")
         self._require("drop", BriefStatus.IDEA, *OPEN_STATUSES)
-        self._drop(actor_id=actor.id, reason=require_text("reason", reason, max_length=2000))
+        self._drop(actor_id=actor.id, reason=reason_text(reason))
 
     @event(Dropped)
     def _drop(self, actor_id: str, reason: str) -> None:

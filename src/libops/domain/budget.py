@@ -38,7 +38,7 @@ from libops.domain.errors import (
     UnknownCommitmentError,
 )
 from libops.domain.permissions import authorize
-from libops.domain.validation import require_instance
+from libops.domain.validation import reason_text, require_instance
 from libops.domain.values import (
     Actor,
     Money,
@@ -46,7 +46,6 @@ from libops.domain.values import (
     currency_code,
     optional_uuid,
     require_line,
-    require_text,
     to_enum,
 )
 
@@ -76,7 +75,6 @@ _EXACT = Context(prec=200)
 
 _REFERENCE_LENGTH = 300
 _NAME_LENGTH = 200
-_REASON_LENGTH = 2000
 
 
 def to_budget_category(value: BudgetCategory | str) -> BudgetCategory:
@@ -99,7 +97,7 @@ def campaign_id_of(value: object) -> UUID | None:
 
 
 def _reason(value: str) -> str:
-    return require_text("reason", value, max_length=_REASON_LENGTH)
+    return reason_text(value)
 
 
 def _is_actor(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -529,7 +527,7 @@ class Budget(Aggregate):
         every kind of adjustment (after the permission and the budget being open)."""
         authorize(actor, "budget.adjust")
         self._require_open("adjust")
-        return self._approval(actor, approver), _reason(reason)
+        return self._approval(actor, approver), reason_text(reason)
 
     def _approval(self, actor: Actor, approver: object) -> Actor:
         if not isinstance(approver, Actor):
@@ -681,7 +679,7 @@ class Budget(Aggregate):
         authorize(actor, "budget.release")
         self._require_open("release money in")
         reference = require_line("reference", reference, max_length=_REFERENCE_LENGTH)
-        reason = _reason(reason)
+        reason = reason_text(reason)
         money = None if amount is None else self._money("amount", amount)
         commitment = self.commitment(reference)
         outstanding = commitment.outstanding

@@ -18,7 +18,7 @@ from libops.domain.errors import (
     LaunchRequirementsError,
 )
 from libops.domain.permissions import authorize
-from libops.domain.validation import require_instance
+from libops.domain.validation import reason_text, require_instance
 from libops.domain.values import (
     HASHTAGS_MAX,
     Actor,
@@ -30,7 +30,6 @@ from libops.domain.values import (
     enum_converter,
     hashtag,
     require_line,
-    require_text,
     storable_text,
     to_platforms,
     tuple_of,
@@ -336,7 +335,7 @@ class Campaign(Aggregate):
         """Put a live campaign on hold, saying why."""
         authorize(actor, "campaign.pause")
         self._require_status("pause", CampaignStatus.ACTIVE)
-        self._pause(actor_id=actor.id, reason=require_text("reason", reason, max_length=2000))
+        self._pause(actor_id=actor.id, reason=reason_text(reason))
 
     @event(Paused)
     def _pause(self, actor_id: str, reason: str) -> None:
@@ -366,7 +365,7 @@ class Campaign(Aggregate):
         """Call off a campaign that has not ended, saying why."""
         authorize(actor, "campaign.cancel")
         self._require_open("cancel")
-        self._cancel(actor_id=actor.id, reason=require_text("reason", reason, max_length=2000))
+        self._cancel(actor_id=actor.id, reason=reason_text(reason))
 
     @event(Cancelled)
     def _cancel(self, actor_id: str, reason: str) -> None:

@@ -20,6 +20,7 @@ __all__ = [
     "LINE_MAX",
     "NAME_MAX",
     "POST_TEXT_MAX",
+    "REASON_MAX",
     "TEXT_MAX",
     "checking_limits",
     "limits_unchecked",
@@ -40,6 +41,10 @@ LINE_MAX: Final = 2_000
 TEXT_MAX: Final = 20_000
 """Characters in a multi-line text libops keeps but does not publish (a description, review
 comments, notes): as long as a WeChat article, and far more than any of them needs."""
+
+REASON_MAX: Final = 2_000
+"""Characters in a reason given for a step (a pause, a cancellation, a retraction, a budget
+adjustment, a risk's closing, a moderation step): multi-line text."""
 
 POST_TEXT_MAX: Final = 64_000
 """Characters in a post's body or a platform variant's text: above the longest post any

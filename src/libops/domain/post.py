@@ -59,6 +59,7 @@ from libops.domain.review import (
     scan_text,
     unconfirmed_items,
 )
+from libops.domain.validation import reason_text
 from libops.domain.values import (
     LINE_MAX,
     POST_TEXT_MAX,
@@ -1254,7 +1255,7 @@ class Post(Aggregate):
         """
         authorize(actor, "post.redact")
         revision = revision_number(revision)
-        reason = require_text("reason", reason, max_length=2000)
+        reason = reason_text(reason)
         if revision not in self._revision_fields:
             known = ", ".join(str(r) for r in sorted(self._revision_fields))
             raise UnknownRevisionError(
@@ -1471,7 +1472,7 @@ class Post(Aggregate):
         authorize(actor, "post.retract")
         if self.withdrawn:
             raise InvalidTransitionError("post", "retract", self.status.value)
-        reason = require_text("reason", reason, max_length=2000)
+        reason = reason_text(reason)
         if isinstance(through_gateway, (str, Platform)):
             through_gateway = (through_gateway,)
         through = {self._targeted(p) for p in through_gateway}

@@ -44,7 +44,7 @@ from libops.domain.errors import (
     UnknownMitigationActionError,
 )
 from libops.domain.permissions import authorize
-from libops.domain.validation import calendar_day
+from libops.domain.validation import calendar_day, reason_text
 from libops.domain.values import (
     Actor,
     optional_uuid,
@@ -614,7 +614,7 @@ class Risk(Aggregate):
             actor_id=actor.id,
             likelihood=to_rating("likelihood", likelihood),
             impact=to_rating("impact", impact),
-            reason=require_text("reason", reason, max_length=2000),
+            reason=reason_text(reason),
             source=to_source(source),
             escalation_threshold=to_threshold(threshold),
         )
@@ -881,7 +881,7 @@ class Risk(Aggregate):
         """Close the risk, saying why; refused while an incident is open."""
         authorize(actor, "risk.close")
         self._require_open("close")
-        reason = require_text("reason", reason, max_length=2000)
+        reason = reason_text(reason)
         open_incidents = self.open_incidents
         if open_incidents:
             numbers = ", ".join(str(i.number) for i in open_incidents)

@@ -28,6 +28,7 @@ from libops.domain.limits import (
     ITEMS_MAX,
     LATEST_DAY,
     NAME_MAX,
+    REASON_MAX,
     TEXT_MAX,
     checking_limits,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "enum_converter",
     "optional_line",
     "optional_uuid",
+    "reason_text",
     "require_count",
     "require_day",
     "require_instance",
@@ -111,6 +113,12 @@ def require_text(field_name: str, value: object, *, max_length: int | None = Non
     if not stripped:
         raise InvalidValueError(f"{field_name} must not be empty")
     return stripped
+
+
+def reason_text(value: object) -> str:
+    """A non-blank reason of at most :data:`~libops.domain.limits.REASON_MAX` characters,
+    stripped."""
+    return require_text("reason", value, max_length=REASON_MAX)
 
 
 def optional_line(field_name: str, value: object, *, max_length: int = NAME_MAX) -> str:

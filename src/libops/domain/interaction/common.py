@@ -14,9 +14,6 @@ from libops.domain.values import optional_uuid, require_text, utc_moment
 TEXT_MAX: Final = 4000
 """The longest question, answer or contribution, once stripped."""
 
-REASON_MAX: Final = 2000
-"""The longest reason (for a disqualification, a cancellation, a moderation step)."""
-
 
 utc = utc_moment
 
@@ -33,11 +30,6 @@ def whole_number(what: str, value: object, *, minimum: int, maximum: int) -> int
     if not minimum <= value <= maximum:
         raise InvalidValueError(f"{what} must be from {minimum} to {maximum}, not {value}")
     return value
-
-
-def reason_text(value: object) -> str:
-    """A non-blank reason, stripped."""
-    return require_text("reason", value, max_length=REASON_MAX)
 
 
 def public_text(what: str, value: object) -> str:

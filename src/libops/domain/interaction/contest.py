@@ -38,7 +38,6 @@ from libops.domain.errors import (
 from libops.domain.interaction.common import (
     optional_id,
     public_id,
-    reason_text,
     sealed,
     utc,
     whole_number,
@@ -52,7 +51,7 @@ from libops.domain.interaction.draw_scheme import (
 )
 from libops.domain.permissions import authorize
 from libops.domain.personal import SealedPersonalData, require_subject_id
-from libops.domain.validation import bool_validator, require_instance
+from libops.domain.validation import bool_validator, reason_text, require_instance
 from libops.domain.values import (
     Actor,
     Platform,

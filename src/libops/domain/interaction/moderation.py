@@ -17,10 +17,10 @@ from eventsourcing.domain import Aggregate, event
 
 from libops.domain import events
 from libops.domain.errors import AlreadyModeratedError, InvalidValueError
-from libops.domain.interaction.common import reason_text, whole_number
+from libops.domain.interaction.common import whole_number
 from libops.domain.permissions import authorize
 from libops.domain.personal import require_subject_id
-from libops.domain.validation import require_instance
+from libops.domain.validation import reason_text, require_instance
 from libops.domain.values import (
     Actor,
     Platform,

@@ -31,13 +31,13 @@ from libops.domain.errors import (
 from libops.domain.interaction.common import (
     optional_id,
     public_text,
-    reason_text,
     sealed,
     utc,
     whole_number,
 )
 from libops.domain.permissions import authorize
 from libops.domain.personal import SealedPersonalData, require_subject_id
+from libops.domain.validation import reason_text
 from libops.domain.values import Actor, Platform, require_line, storable_text, to_enum
 
 MAX_CAPACITY: Final = 100_000

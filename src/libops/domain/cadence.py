@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from libops.domain.errors import CadenceError, InvalidValueError, PeriodError
-from libops.domain.validation import aware_moment, calendar_day
+from libops.domain.validation import aware_moment, calendar_day, positive_validator
 from libops.domain.values import (
     Platform,
     require_line,
@@ -57,11 +57,6 @@ def _optional_count(instance: object, attribute: attrs.Attribute[Any], value: ob
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidValueError(f"{attribute.name} must be a whole number of posts, not {value!r}")
-
-
-def _positive(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidValueError(f"{attribute.name} must be a positive whole number, not {value!r}")
 
 
 def _day(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -108,7 +103,7 @@ class SurgeWindow:
     name: str = attrs.field(converter=_surge_name)
     start: date = attrs.field(validator=_day)
     end: date = attrs.field(validator=_day)
-    raise_max_by: int = attrs.field(validator=_positive)
+    raise_max_by: int = attrs.field(validator=positive_validator)
     platforms: frozenset[Platform] = attrs.field(default=frozenset(), converter=_platform_set)
     annual: bool = False
 

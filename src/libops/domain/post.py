@@ -280,6 +280,12 @@ def _campaign_id(value: object) -> UUID | None:
 _aware = utc_moment
 
 
+def _receipt(value: object) -> PublishReceipt:
+    if not isinstance(value, PublishReceipt):
+        raise InvalidValueError(f"a receipt must be a PublishReceipt, not {value!r}")
+    return value
+
+
 def _failure(error: object, retryable: object, at: object) -> tuple[str, bool, datetime]:
     """A failed attempt's error, whether a retry may pass, and its time (in UTC): checked
     alike for publishing and for taking down."""
@@ -636,8 +642,7 @@ class Post(Aggregate):
         analytics export: drafted with its one platform's variant, marked as recorded
         externally (no review in libops) and published with ``receipt``, in one go."""
         authorize(actor, "post.record_external")
-        if not isinstance(receipt, PublishReceipt):
-            raise InvalidValueError(f"a receipt must be a PublishReceipt, not {receipt!r}")
+        receipt = _receipt(receipt)
         # Its media stayed on the platform: libops does not ask for them.
         limits = attrs.evolve(limits, requires_media=False)
         text = require_line("title", title)
@@ -1382,8 +1387,7 @@ class Post(Aggregate):
 
     def record_published(self, actor: Actor, receipt: PublishReceipt) -> None:
         """Record that a variant went out, with the platform's receipt."""
-        if not isinstance(receipt, PublishReceipt):
-            raise InvalidValueError(f"a receipt must be a PublishReceipt, not {receipt!r}")
+        receipt = _receipt(receipt)
         self.check_can_publish(actor, receipt.platform)
         self._record_published(actor_id=actor.id, campaign_id=self.campaign_id, receipt=receipt)
 

@@ -44,7 +44,7 @@ from libops.domain.errors import (
     UnknownMitigationActionError,
 )
 from libops.domain.permissions import authorize
-from libops.domain.validation import calendar_day, reason_text
+from libops.domain.validation import calendar_day, positive_validator, reason_text
 from libops.domain.values import (
     Actor,
     optional_uuid,
@@ -199,11 +199,6 @@ def _text(field_name: str, value: object, max_length: int) -> str:
     return storable_text(field_name, value, max_length=max_length).strip()
 
 
-def _number_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidValueError(f"{attribute.name} must be a positive whole number, not {value!r}")
-
-
 def _day_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     _day(attribute.name, value)
 
@@ -231,7 +226,7 @@ def _review_notes(value: str) -> str:
 class MitigationAction:
     """Something to do, by a named owner and a due date, to make a risk less likely or smaller."""
 
-    number: int = attrs.field(validator=_number_validator)
+    number: int = attrs.field(validator=positive_validator)
     description: str = attrs.field(converter=_action_description)
     due_on: date = attrs.field(validator=_day_validator)
     owner_id: str = attrs.field(converter=_owner_converter)

@@ -43,6 +43,7 @@ __all__ = [
     "enum_converter",
     "optional_line",
     "optional_uuid",
+    "positive_validator",
     "reason_text",
     "require_count",
     "require_day",
@@ -290,6 +291,12 @@ def bool_validator(instance: object, attribute: attrs.Attribute[Any], value: obj
     """An attrs validator: the field is True or False (not 0, 1 or text)."""
     if not isinstance(value, bool):
         raise InvalidValueError(f"{attribute.name} must be True or False, not {value!r}")
+
+
+def positive_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: the field is a whole number from 1 (never a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidValueError(f"{attribute.name} must be a positive whole number, not {value!r}")
 
 
 def text_list(what: str, value: Iterable[str]) -> tuple[str, ...]:

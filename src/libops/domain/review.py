@@ -20,12 +20,12 @@ from eventsourcing.domain import Aggregate, event
 from libops.domain import events
 from libops.domain.errors import ChecklistIncompleteError, InvalidValueError, ReviewItemError
 from libops.domain.permissions import authorize
+from libops.domain.validation import reason_text
 from libops.domain.values import (
     Actor,
     Finding,
     FindingKind,
     require_line,
-    require_text,
     to_enum,
 )
 
@@ -200,9 +200,6 @@ REVIEW_ITEMS_ID: Final = uuid5(NAMESPACE_URL, "https://libops.invalid/review-ite
 
 _ITEM_KEY: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
-REASON_MAX: Final = 2_000
-"""The longest reason for retiring a checklist item."""
-
 
 class ItemAnswer(enum.Enum):
     """A reviewer's answer to a checklist item a library defined."""
@@ -313,7 +310,7 @@ class ReviewItems(Aggregate):
             raise ReviewItemError(
                 f"{key!r} is not a checklist item the library added (defined: {defined})"
             )
-        reason = require_text("the reason", reason, max_length=REASON_MAX)
+        reason = reason_text(reason, "the reason")
         self._retire(actor_id=actor.id, key=key, reason=reason)
 
     @event(ItemRetired)

@@ -43,7 +43,7 @@ from libops.domain.errors import (
     UnknownHonourError,
 )
 from libops.domain.permissions import authorize
-from libops.domain.validation import require_instance
+from libops.domain.validation import reason_text, require_instance
 from libops.domain.values import (
     COUNT_MAX,
     ITEMS_MAX,
@@ -78,9 +78,6 @@ RANKING_ROWS_MAX: Final = 10_000
 
 NOTE_MAX: Final = 4_000
 """The longest note on an honour, or explanation of why a case is typical."""
-
-REASON_MAX: Final = 2_000
-"""The longest reason for withdrawing an honour or unmarking a case."""
 
 SOURCE_MAX: Final = 500
 """The longest name of a ranking's source."""
@@ -462,7 +459,7 @@ class Standing(Aggregate):
         """Withdraw an honour (recorded in error, or revoked), saying why."""
         authorize(actor, "standing.withdraw_honour")
         honour_id = require_line("an honour's id", honour_id)
-        reason = require_text("the reason", reason, max_length=REASON_MAX)
+        reason = reason_text(reason, "the reason")
         known = self.honours.get(honour_id)
         if known is None:
             raise UnknownHonourError("honour", honour_id)
@@ -514,7 +511,7 @@ class Standing(Aggregate):
     def unmark_typical_case(self, actor: Actor, subject_id: UUID, reason: str) -> None:
         """Unmark a typical case, saying why."""
         authorize(actor, "standing.unmark_typical_case")
-        reason = require_text("the reason", reason, max_length=REASON_MAX)
+        reason = reason_text(reason, "the reason")
         if subject_id not in self.cases:
             raise TypicalCaseError(f"{subject_id} is not marked as a typical case")
         self._unmark(actor_id=actor.id, subject_id=subject_id, reason=reason)

@@ -116,10 +116,10 @@ def require_text(field_name: str, value: object, *, max_length: int | None = Non
     return stripped
 
 
-def reason_text(value: object) -> str:
+def reason_text(value: object, what: str = "reason") -> str:
     """A non-blank reason of at most :data:`~libops.domain.limits.REASON_MAX` characters,
-    stripped."""
-    return require_text("reason", value, max_length=REASON_MAX)
+    stripped (``what`` names it in an error)."""
+    return require_text(what, value, max_length=REASON_MAX)
 
 
 def optional_line(field_name: str, value: object, *, max_length: int = NAME_MAX) -> str:

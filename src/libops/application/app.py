@@ -330,6 +330,11 @@ class LibOpsApplication(Application[UUID]):
                 return
             start = batch[-1].id + 1
 
+    def originators(self, topic: str) -> list[UUID | str]:
+        """The ids of the aggregates with an event of ``topic`` in the log, each once, in
+        the order of their first such event (the events are not decoded)."""
+        return list(dict.fromkeys(n.originator_id for n in self.notifications(topic)))
+
     # --- running commands --------------------------------------------------------------
 
     def execute(

@@ -133,9 +133,7 @@ class BriefService(Executes):
         title, then id. An unknown ``status`` is an InvalidValueError, raised before
         anything is read."""
         wanted = None if status is None else to_enum(BriefStatus, status)
-        ids = dict.fromkeys(
-            n.originator_id for n in self._app.notifications(ContentBrief.Proposed.TOPIC)
-        )
+        ids = self._app.originators(ContentBrief.Proposed.TOPIC)
         briefs = [self._app.load(ContentBrief, brief_id) for brief_id in ids]
         return tuple(
             sorted(

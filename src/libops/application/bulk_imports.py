@@ -338,7 +338,7 @@ class BulkImporter:
         bulk = BulkSnapshots(app, platform)
         own = _own_history(app)
         mark = own.mark(app)
-        ids = dict.fromkeys(n.originator_id for n in app.notifications(Post.Published.TOPIC))
+        ids = app.originators(Post.Published.TOPIC)
         known = published_posts(app)
         posts = []
         latest: dict[str, _Latest] = {}

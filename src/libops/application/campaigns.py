@@ -181,10 +181,7 @@ class CampaignService(Executes):
         unknown ``status`` is an :class:`InvalidValueError`, raised before anything is read.
         """
         wanted = None if status is None else to_enum(CampaignStatus, status)
-        ids = dict.fromkeys(
-            notification.originator_id
-            for notification in self._app.notifications(Campaign.Planned.TOPIC)
-        )
+        ids = self._app.originators(Campaign.Planned.TOPIC)
         campaigns = [self._app.load(Campaign, campaign_id) for campaign_id in ids]
         return tuple(
             sorted(

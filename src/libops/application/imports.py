@@ -442,7 +442,7 @@ class ImportService(Executes):
         path's index: one set of matching rules)."""
         wanted = set(platforms)
         found: dict[Platform, list[PublishedPost]] = {p: [] for p in wanted}
-        ids = dict.fromkeys(n.originator_id for n in self._app.notifications(Post.Published.TOPIC))
+        ids = self._app.originators(Post.Published.TOPIC)
         for post_id in ids:
             post = get_post(self._app, self._deps, post_id)
             for platform in wanted & set(post.platforms):

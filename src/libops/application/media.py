@@ -127,9 +127,7 @@ class MediaService(Executes):
         """Every asset (or those in ``status``), by title then id. An unknown ``status`` is
         an InvalidValueError, raised before anything is read."""
         wanted = None if status is None else to_enum(MediaStatus, status)
-        ids = dict.fromkeys(
-            n.originator_id for n in self._app.notifications(MediaAsset.Registered.TOPIC)
-        )
+        ids = self._app.originators(MediaAsset.Registered.TOPIC)
         assets = [self._app.load(MediaAsset, asset_id) for asset_id in ids]
         return tuple(
             sorted(

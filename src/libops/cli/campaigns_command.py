@@ -3,7 +3,6 @@ takes."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
@@ -11,7 +10,7 @@ from rich.text import Text
 
 from libops.adapters.storage import DEFAULT_STORE
 from libops.bootstrap import LibOps
-from libops.cli.common import StoreOption, reporting_errors, stdout
+from libops.cli.common import StoreOption, print_json, reporting_errors, stdout
 from libops.domain.campaign import Campaign, CampaignStatus
 
 
@@ -56,7 +55,7 @@ def campaigns(
         found = ops.campaigns.list(status)
     rows = [campaign_row(campaign) for campaign in found]
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print_json(rows)
         return
     out = stdout()
     if not rows:

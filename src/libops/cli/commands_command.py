@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from libops.application.catalogue import all_commands, describe
-from libops.cli.common import EXIT_USAGE, _report, stdout
+from libops.cli.common import EXIT_USAGE, _report, print_json, stdout
 from libops.domain.errors import UnknownCommandError
 
 
@@ -35,7 +35,7 @@ def commands(
         _report(f"{error}; `libops commands` lists them")
         raise typer.Exit(EXIT_USAGE) from None
     if as_json:
-        print(json.dumps([attrs.asdict(info) for info in infos], ensure_ascii=False, indent=2))
+        print_json([attrs.asdict(info) for info in infos])
         return
     out = stdout()
     if name is None:

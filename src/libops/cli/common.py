@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from typing import Annotated, Any, Final
 
 import typer
@@ -57,6 +59,15 @@ KeyOption = Annotated[
 """A command's ``--key``: the idempotency key of what it records."""
 
 
+def parse_day(text: str, what: str) -> date:
+    """``text`` (``YYYY-MM-DD``) as a day; an :class:`InvalidValueError` naming ``what``
+    (the option, say ``--date``) if it is not one."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidValueError(f"{what} is a day, YYYY-MM-DD, not {text!r}") from None
+
+
 def operator(by: str) -> Actor:
     """The person ``--by`` names, acting as an operations admin (the command line's actor)."""
     return Actor(by, [Role.OPERATIONS_ADMIN])
@@ -73,6 +84,12 @@ def close_gateways(gateways: Iterable[object]) -> None:
 def stdout() -> Console:
     """A console on standard output (looked up at call time, so tests can capture it)."""
     return Console(soft_wrap=True)
+
+
+def print_json(value: object) -> None:
+    """Print ``value`` as indented JSON on standard output (``--json``), non-ASCII text as
+    it is."""
+    print(json.dumps(value, ensure_ascii=False, indent=2))
 
 
 def stderr() -> Console:

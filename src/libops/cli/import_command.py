@@ -7,7 +7,6 @@ refused.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +18,7 @@ from rich.text import Text
 from libops.adapters.storage import DEFAULT_STORE
 from libops.application.imports import BulkImportReport, ImportReport
 from libops.bootstrap import LibOps
-from libops.cli.common import StoreOption, operator, reporting_errors, stdout
+from libops.cli.common import StoreOption, operator, print_json, reporting_errors, stdout
 
 _SHOWN = 200
 """Rows listed in the table (the totals count them all)."""
@@ -91,14 +90,14 @@ def import_export(
         _print_bulk(done, as_json)
         return
     if as_json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        print_json(report.as_dict())
         return
     _print(report)
 
 
 def _print_bulk(report: BulkImportReport, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        print_json(report.as_dict())
         return
     verb = "recorded" if report.done else "would record (dry run, nothing recorded)"
     resumed = f", resumed after row {report.resumed_after}" if report.resumed_after else ""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from libops.adapters.platforms import load_entry_point_platforms
-from libops.cli.common import stdout
+from libops.cli.common import print_json, stdout
 from libops.domain.platforms import REGISTRY, PlatformProfile
 
 
@@ -35,7 +34,7 @@ def platforms(
     load_entry_point_platforms()
     profiles = list(REGISTRY)
     if as_json:
-        print(json.dumps([p.to_data() for p in profiles], ensure_ascii=False, indent=2))
+        print_json([p.to_data() for p in profiles])
         return
     table = Table("id", "名称", "name", "publishes", "limits", "rate over", "own metrics", box=None)
     for profile in profiles:

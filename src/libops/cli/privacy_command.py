@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
@@ -11,7 +10,7 @@ from rich.table import Table
 from libops.adapters.storage import DEFAULT_STORE
 from libops.application.privacy import SubjectRecord
 from libops.bootstrap import LibOps
-from libops.cli.common import StoreOption, operator, reporting_errors, stdout
+from libops.cli.common import StoreOption, operator, print_json, reporting_errors, stdout
 from libops.domain.errors import InvalidValueError
 
 privacy_app = typer.Typer(
@@ -79,7 +78,7 @@ def privacy_access(
             records = ops.privacy.subject_access(actor, subject_id, reason)
     if as_json:
         document = {"subject_id": subject_id, "records": [_record_json(r) for r in records]}
-        print(json.dumps(document, ensure_ascii=False, indent=2))
+        print_json(document)
         return
     out = stdout()
     out.print(f"subject {subject_id}: {len(records)} records")

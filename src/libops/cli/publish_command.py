@@ -19,6 +19,7 @@ from libops.cli.common import (
     StoreOption,
     close_gateways,
     operator,
+    print_json,
     reporting_errors,
     stderr,
     stdout,
@@ -184,7 +185,7 @@ def publish_handoff(
     with reporting_errors(store), opened(store) as ops:
         handoff = ops.publishing.handoff(operator(by), post, platform)
     if as_json:
-        print(json.dumps(handoff.to_json(), ensure_ascii=False, indent=2))
+        print_json(handoff.to_json())
         return
     err = stderr()
     err.print(Text(f"{handoff.title} — {handoff.platform_name}", style="bold"))

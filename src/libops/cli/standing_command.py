@@ -7,8 +7,6 @@ the same command again with it records nothing new).
 
 from __future__ import annotations
 
-import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +16,15 @@ from rich.table import Table
 from libops.adapters.storage import DEFAULT_STORE
 from libops.application.standing import ranking_rows_from_csv
 from libops.bootstrap import LibOps
-from libops.cli.common import KeyOption, StoreOption, operator, reporting_errors, stdout
+from libops.cli.common import (
+    KeyOption,
+    StoreOption,
+    operator,
+    parse_day,
+    print_json,
+    reporting_errors,
+    stdout,
+)
 from libops.domain.errors import InvalidValueError
 from libops.domain.standing import OVERALL, ServiceCount, Standing
 from libops.domain.values import Period
@@ -41,19 +47,12 @@ PeriodOption = Annotated[
 ]
 
 
-def _day(text: str, what: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidValueError(f"{what} is a day, YYYY-MM-DD, not {text!r}") from None
-
-
 def parse_period(text: str) -> Period:
     """``2026-04-01:2026-04-30`` as a :class:`Period`."""
     first, sep, last = text.partition(":")
     if not sep:
         raise InvalidValueError(f"--period is FIRST:LAST (2026-04-01:2026-04-30), not {text!r}")
-    return Period(_day(first, "--period's first day"), _day(last, "--period's last day"))
+    return Period(parse_day(first, "--period's first day"), parse_day(last, "--period's last day"))
 
 
 def _counts(given: list[str]) -> list[ServiceCount]:
@@ -124,7 +123,7 @@ def honour_add(
 ) -> None:
     """Record an honour; prints its id."""
     with reporting_errors(store):
-        day = _day(awarded_on, "--date")
+        day = parse_day(awarded_on, "--date")
         with LibOps.open(store) as ops:
             honour_id = ops.standing.record_honour(
                 operator(by),
@@ -282,7 +281,7 @@ def standing_list(
     with reporting_errors(store), LibOps.open(store) as ops:
         document = standing_json(ops.standing.get())
     if as_json:
-        print(json.dumps(document, ensure_ascii=False, indent=2))
+        print_json(document)
         return
     out = stdout()
     table = Table("period", "source", "index", "platform", "rank", "value", "leader", box=None)

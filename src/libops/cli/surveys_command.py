@@ -30,6 +30,7 @@ from libops.cli.common import (
     KeyOption,
     StoreOption,
     operator,
+    print_json,
     reporting_errors,
     stderr,
     stdout,
@@ -319,7 +320,7 @@ def surveys_results(
     documents = [{"id": i, **view[f"survey:{i}"]} for i in ids if f"survey:{i}" in view]
     if as_json:
         shown = documents[0] if survey_id is not None else documents
-        print(json.dumps(shown, ensure_ascii=False, indent=2))
+        print_json(shown)
         return
     out = stdout()
     if survey_id is None:

@@ -7,9 +7,7 @@ is also how the first user is added to a store that has none.
 
 from __future__ import annotations
 
-import json
 import sys
-from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -17,8 +15,8 @@ from rich.table import Table
 
 from libops.adapters.storage import DEFAULT_STORE
 from libops.bootstrap import LibOps
-from libops.cli.common import StoreOption, operator, reporting_errors, stdout
-from libops.domain.errors import InvalidValueError, PasswordPolicyError
+from libops.cli.common import StoreOption, operator, parse_day, print_json, reporting_errors, stdout
+from libops.domain.errors import PasswordPolicyError
 from libops.domain.users import User, normalise_login
 from libops.domain.values import Role
 from libops.projections.engine import ProjectionEngine
@@ -38,6 +36,7 @@ ByOption = Annotated[
     typer.Option("--by", help="Who makes the change (recorded as an operations admin)."),
 ]
 LoginArgument = Annotated[str, typer.Argument(help="The user's login.")]
+MemberArgument = Annotated[str, typer.Argument(help="The member's login.")]
 RoleOption = Annotated[
     list[str],
     typer.Option("--role", help="A role (repeat for several): " + ", ".join(r.value for r in Role)),
@@ -135,7 +134,7 @@ def users_list(
         users = [ops.users.get(login) for login in ops.users.logins()]
     rows = [_user_json(u) for u in users]
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print_json(rows)
         return
     table = Table("login", "name", "roles", "scope", "state", box=None, pad_edge=False)
     for row in rows:
@@ -261,7 +260,7 @@ def tokens_list(
         for t in user.tokens.values()
     ]
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print_json(rows)
         return
     table = Table("token", "roles", "expires", "label", "state", box=None, pad_edge=False)
     for row in rows:
@@ -291,16 +290,9 @@ def tokens_revoke(
 # --- the team (issue 17, item 7): duties, joining, leaving, training, the roster -------------
 
 
-def _day(text: str, what: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidValueError(f"{what} is a day, YYYY-MM-DD, not {text!r}") from None
-
-
 @users_app.command("duties")
 def users_duties(
-    login: Annotated[str, typer.Argument(help="The member's login.")],
+    login: MemberArgument,
     duties: Annotated[
         list[str] | None,
         typer.Argument(help='Their duties, each one argument ("WeChat editor"); none clears.'),
@@ -316,14 +308,14 @@ def users_duties(
 
 @users_app.command("join")
 def users_join(
-    login: Annotated[str, typer.Argument(help="The member's login.")],
+    login: MemberArgument,
     on: Annotated[str, typer.Option("--on", help="The day they joined (YYYY-MM-DD).")],
     by: ByOption = "operations-admin",
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
     """Record the day a member joined the team (a member who left rejoins this way)."""
     with reporting_errors(store):
-        day = _day(on, "--on")
+        day = parse_day(on, "--on")
         with LibOps.open(store) as ops:
             ops.users.join(operator(by), login=login, on=day)
     stdout().print(f"{normalise_login(login)} joined on {day.isoformat()}")
@@ -331,7 +323,7 @@ def users_join(
 
 @users_app.command("leave")
 def users_leave(
-    login: Annotated[str, typer.Argument(help="The member's login.")],
+    login: MemberArgument,
     on: Annotated[str, typer.Option("--on", help="The day they left (YYYY-MM-DD).")],
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded).")] = "",
     by: ByOption = "operations-admin",
@@ -339,7 +331,7 @@ def users_leave(
 ) -> None:
     """Record that a member left the team: they can no longer sign in or act."""
     with reporting_errors(store):
-        day = _day(on, "--on")
+        day = parse_day(on, "--on")
         with LibOps.open(store) as ops:
             ops.users.leave(operator(by), login=login, on=day, reason=reason)
     stdout().print(f"{normalise_login(login)} left on {day.isoformat()} (disabled)")
@@ -347,7 +339,7 @@ def users_leave(
 
 @training_app.command("add")
 def training_add(
-    login: Annotated[str, typer.Argument(help="The member's login.")],
+    login: MemberArgument,
     course: Annotated[str, typer.Option("--course", help="The course's name.")],
     on: Annotated[str, typer.Option("--date", help="The day of the training (YYYY-MM-DD).")],
     hours: Annotated[str, typer.Option("--hours", help="Hours spent (above 0, at most 500).")],
@@ -361,7 +353,7 @@ def training_add(
 ) -> None:
     """Record a training a member took."""
     with reporting_errors(store):
-        day = _day(on, "--date")
+        day = parse_day(on, "--date")
         with LibOps.open(store) as ops:
             training_id = ops.users.record_training(
                 operator(by),
@@ -418,7 +410,7 @@ def users_roster(
         engine.run()
         members = roster(engine.view(TeamProjection.name))
     if as_json:
-        print(json.dumps([_member_json(m) for m in members], ensure_ascii=False, indent=2))
+        print_json([_member_json(m) for m in members])
         return
     table = Table(
         "login", "name", "roles", "duties", "joined", "left", "training", box=None, pad_edge=False

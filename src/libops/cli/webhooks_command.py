@@ -8,7 +8,6 @@ never from the command line, and never printed.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
@@ -34,7 +33,7 @@ from libops.application.notifications import (
     RetryPolicy,
 )
 from libops.bootstrap import LibOps
-from libops.cli.common import StoreOption, reporting_errors, stderr, stdout
+from libops.cli.common import StoreOption, print_json, reporting_errors, stderr, stdout
 from libops.domain.errors import WebhookConfigError
 from libops.projections.notifications import KINDS, trial_notification
 
@@ -159,7 +158,7 @@ def webhooks_list(
         for e in endpoints
     ]
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print_json(rows)
         return
     table = Table("name", "format", "url", "kinds", "language", "since", "signed")
     for row, endpoint in zip(rows, endpoints, strict=True):
@@ -304,7 +303,7 @@ def webhooks_status(
         for w in waiting
     ]
     if as_json:
-        print(json.dumps({"outbox": outbox, "deliveries": rows}, ensure_ascii=False, indent=2))
+        print_json({"outbox": outbox, "deliveries": rows})
         return
     failed = sum(w.state == "failed" for w in waiting)
     stdout().print(

@@ -149,15 +149,7 @@ def record_import_batch(ctx: Context, actor: Actor, command: RecordImportBatch) 
     platform = metric_import.platform
     metric_import.record_batch(
         actor,
-        rows=command.rows,
-        posts=command.posts,
-        campaign_ids=command.campaign_ids,
-        post_index=command.post_index,
-        times=command.times,
-        time_index=command.time_index,
-        counts=command.counts,
-        extra=command.extra,
-        lowered=command.lowered,
+        **command.arguments("import_id"),
         now=ctx.now(),
         margin=ctx.deps.metrics_future_margin,
     )

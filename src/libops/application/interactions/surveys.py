@@ -52,15 +52,7 @@ class CreateSurvey(Command[UUID]):
 
 @handles(CreateSurvey)
 def create_survey(ctx: Context, actor: Actor, command: CreateSurvey) -> UUID:
-    survey = Survey.create(
-        actor,
-        title=command.title,
-        target=command.target,
-        questions=command.questions,
-        target_id=command.target_id,
-        period=command.period,
-        anonymous=command.anonymous,
-    )
+    survey = Survey.create(actor, **command.arguments())
     if survey.target_id is not None:
         if survey.target is SurveyTarget.CAMPAIGN:
             ctx.load(Campaign, survey.target_id)

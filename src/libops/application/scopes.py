@@ -18,6 +18,7 @@ least one platform, all of them in scope.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar, Final, Protocol, TypeVar
 from uuid import UUID
 
@@ -33,6 +34,7 @@ from libops.domain.risk import Risk
 from libops.domain.values import Actor, Platform, to_enum
 
 A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
 
 
 class Loads(Protocol):
@@ -104,30 +106,45 @@ def check_scope(ctx: Loads, actor: Actor, command: Named) -> None:
     if not platforms:
         for campaign_id in campaigns:
             platforms |= set(ctx.load(Campaign, campaign_id).platforms)
-    if scope.campaigns is not None:
-        if not campaigns:
-            raise OutOfScopeError(
-                actor.id,
-                command.NAME,
-                "their roles reach some campaigns only, and this command is about none",
-            )
-        outside = campaigns - scope.campaigns
-        if outside:
-            raise OutOfScopeError(
-                actor.id,
-                command.NAME,
-                f"the campaign {sorted(outside)[0]} is outside their scope",
-            )
-    if scope.platforms is not None:
-        if not platforms:
-            raise OutOfScopeError(
-                actor.id,
-                command.NAME,
-                "their roles reach some platforms' accounts only, and this command is about none",
-            )
-        beyond = platforms - scope.platforms
-        if beyond:
-            names = ", ".join(sorted(p.value for p in beyond))
-            raise OutOfScopeError(
-                actor.id, command.NAME, f"the platforms {names} are outside their scope"
-            )
+    _within(
+        actor,
+        command,
+        scope.campaigns,
+        campaigns,
+        "campaigns",
+        lambda outside: f"the campaign {sorted(outside)[0]} is outside their scope",
+    )
+    _within(
+        actor,
+        command,
+        scope.platforms,
+        platforms,
+        "platforms' accounts",
+        lambda beyond: (
+            f"the platforms {', '.join(sorted(p.value for p in beyond))} are outside their scope"
+        ),
+    )
+
+
+def _within(
+    actor: Actor,
+    command: Named,
+    reach: frozenset[T] | None,
+    about: set[T],
+    kind: str,
+    outside: Callable[[set[T]], str],
+) -> None:
+    """Refuse a command about none of ``kind`` (campaigns, platforms' accounts), or about
+    some beyond ``reach`` (``outside`` says which), when the actor's roles reach only some
+    (None: they reach them all)."""
+    if reach is None:
+        return
+    if not about:
+        raise OutOfScopeError(
+            actor.id,
+            command.NAME,
+            f"their roles reach some {kind} only, and this command is about none",
+        )
+    beyond = about - reach
+    if beyond:
+        raise OutOfScopeError(actor.id, command.NAME, outside(beyond))

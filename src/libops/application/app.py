@@ -304,6 +304,13 @@ class LibOpsApplication(Application[UUID]):
             raise UnknownIdError(kind, aggregate_id)
         return aggregate
 
+    def find(self, aggregate_type: type[A], aggregate_id: UUID | str, kind: str = "") -> A | None:
+        """Like :meth:`load`, but None when there is no such aggregate."""
+        try:
+            return self.load(aggregate_type, aggregate_id, kind)
+        except UnknownIdError:
+            return None
+
     def store_failure(self, error: PersistenceError) -> StorageError:
         """The libops error for a failure of the store: :class:`StoreBusyError` when a lock
         was not granted (nothing was written), else what the wiring's ``storage_error``

@@ -53,7 +53,6 @@ from libops.domain.errors import (
     AuthenticationError,
     LoginThrottledError,
     PasswordPolicyError,
-    UnknownIdError,
 )
 from libops.domain.users import User, normalise_login
 from libops.domain.values import Actor
@@ -372,10 +371,7 @@ class Authentication:
             raise self.ops.app.store_failure(error) from error
 
     def _user(self, user: UUID) -> User | None:
-        try:
-            return self.ops.app.load(User, user)
-        except UnknownIdError:
-            return None
+        return self.ops.app.find(User, user)
 
     def token(self, text: str, *, client: str | None = None) -> Actor:
         """The actor a token's text proves, or :class:`AuthenticationError`."""

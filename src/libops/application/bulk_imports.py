@@ -318,10 +318,7 @@ class BulkImporter:
         return report(planned.batches)
 
     def _earlier(self, import_id: UUID) -> MetricImport | None:
-        try:
-            return self.bus.app.load(MetricImport, import_id)
-        except UnknownIdError:
-            return None
+        return self.bus.app.find(MetricImport, import_id)
 
     def _posts(self, platform: Platform) -> tuple[PostIndex, dict[str, _Latest]]:
         """The platform's published posts, and the latest snapshot of each, its own or a

@@ -64,7 +64,6 @@ from libops.domain.errors import (
     ImportFileError,
     LibopsError,
     StaleMetricsError,
-    UnknownIdError,
     UnmatchedImportRowError,
 )
 from libops.domain.followers import AccountFollowers, FollowerDay, FollowerPeriod
@@ -405,10 +404,7 @@ class ImportService(Executes):
         return account.period(first, last)
 
     def _followers(self, platform: Platform | str) -> AccountFollowers | None:
-        try:
-            return self._app.load(AccountFollowers, AccountFollowers.id_for(platform))
-        except UnknownIdError:
-            return None
+        return self._app.find(AccountFollowers, AccountFollowers.id_for(platform))
 
     # --- reading and matching -------------------------------------------------------------
 

@@ -72,10 +72,9 @@ def post_licence_findings(
     for asset_id in uses:
         if not isinstance(asset_id, UUID):
             continue
-        try:
-            assets[asset_id] = app.load(MediaAsset, asset_id)
-        except UnknownIdError:
-            continue
+        asset = app.find(MediaAsset, asset_id)
+        if asset is not None:
+            assets[asset_id] = asset
     return licence_findings(uses, assets, day)
 
 

@@ -26,7 +26,6 @@ from libops.domain.errors import (
     PublishClaimedError,
     PublishFailedError,
     TakeDownFailedError,
-    UnknownIdError,
 )
 from libops.domain.post import Post
 from libops.domain.values import Actor, Platform, PublishReceipt, to_platform
@@ -38,10 +37,7 @@ MAX_ERROR_TEXT: Final = 4000
 def find_calendar(app: LibOpsApplication, platform: Platform | str) -> PlatformCalendar | None:
     """The calendar of ``platform``, or None if nothing was ever scheduled there."""
     platform = to_platform(platform)
-    try:
-        return app.load(PlatformCalendar, PlatformCalendar.id_for(platform), "platform calendar")
-    except UnknownIdError:
-        return None
+    return app.find(PlatformCalendar, PlatformCalendar.id_for(platform), "platform calendar")
 
 
 def platform_calendar(ctx: Context, platform: Platform) -> PlatformCalendar | None:

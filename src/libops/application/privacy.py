@@ -425,18 +425,13 @@ class PersonalDataService(Executes):
 
         ``.erased`` says whether it is complete, ``.pending`` whether it was left half-way.
         """
-        try:
-            return self._app.load(
-                DataSubject, DataSubject.id_for(require_subject_id(subject_id)), "data subject"
-            )
-        except UnknownIdError:
-            return None
+        subject = DataSubject.id_for(require_subject_id(subject_id))
+        return self._app.find(DataSubject, subject, "data subject")
 
     def pending_erasures(self) -> list[str]:
         """The subjects whose erasure was requested and not completed yet, oldest first."""
-        try:
-            ledger = self._app.load(ErasureLedger, ErasureLedger.ID, "erasure ledger")
-        except UnknownIdError:
+        ledger = self._app.find(ErasureLedger, ErasureLedger.ID, "erasure ledger")
+        if ledger is None:
             return []  # no erasure was ever requested in two steps
         return list(ledger.pending)
 

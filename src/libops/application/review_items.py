@@ -14,7 +14,7 @@ from libops.application.commands import (
     command_method,
     handles,
 )
-from libops.domain.errors import ReviewItemError, UnknownIdError
+from libops.domain.errors import ReviewItemError
 from libops.domain.review import REVIEW_ITEMS_ID, ReviewItem, ReviewItems
 from libops.domain.values import Actor
 
@@ -32,9 +32,8 @@ class DefineReviewItem(Command[bool]):
 
 @handles(DefineReviewItem)
 def define_review_item(ctx: Context, actor: Actor, command: DefineReviewItem) -> bool:
-    try:
-        items = ctx.load(ReviewItems, REVIEW_ITEMS_ID)
-    except UnknownIdError:
+    items = ctx.find(ReviewItems, REVIEW_ITEMS_ID)
+    if items is None:
         items = ctx.add(ReviewItems.start(actor))
     return items.define(actor, command.key, command.label_en, command.label_zh)
 
@@ -52,21 +51,18 @@ class RetireReviewItem(Command[None]):
 
 @handles(RetireReviewItem)
 def retire_review_item(ctx: Context, actor: Actor, command: RetireReviewItem) -> None:
-    try:
-        items = ctx.load(ReviewItems, REVIEW_ITEMS_ID)
-    except UnknownIdError:
+    items = ctx.find(ReviewItems, REVIEW_ITEMS_ID)
+    if items is None:
         raise ReviewItemError(
             f"{command.key!r} is not a checklist item the library added (none is defined)"
-        ) from None
+        )
     items.retire(actor, command.key, command.reason)
 
 
 def defined_items(app: LibOpsApplication) -> tuple[ReviewItem, ...]:
     """The items the library added, in the order they were first defined."""
-    try:
-        return tuple(app.load(ReviewItems, REVIEW_ITEMS_ID).items.values())
-    except UnknownIdError:
-        return ()
+    items = app.find(ReviewItems, REVIEW_ITEMS_ID)
+    return () if items is None else tuple(items.items.values())
 
 
 class ReviewItemService(Executes):

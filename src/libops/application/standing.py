@@ -31,7 +31,6 @@ from libops.domain.errors import (
     RankingFileError,
     RankingTableError,
     TypicalCaseError,
-    UnknownIdError,
 )
 from libops.domain.post import PlatformStatus
 from libops.domain.standing import (
@@ -288,10 +287,7 @@ class StandingService(Executes):
 
     def get(self) -> Standing | None:
         """The store's standing as it is now (a fresh copy), or None if nothing is recorded."""
-        try:
-            return self._app.load(Standing, STANDING_ID)
-        except UnknownIdError:
-            return None
+        return self._app.find(Standing, STANDING_ID)
 
 
 __all__ = [

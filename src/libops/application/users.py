@@ -346,10 +346,7 @@ class UserService(Executes):
 
     def find(self, login: str) -> User | None:
         """The user with ``login``, or None."""
-        try:
-            return self.get(login)
-        except UnknownIdError:
-            return None
+        return self._app.find(User, user_id(login), kind="user")
 
     def logins(self) -> list[str]:
         """Every user's login, sorted (read from the log's ``User.Added`` events)."""

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import attrs
 
 from libops.application.commands import Command, Context, Executes, command, command_method, handles
-from libops.domain.errors import InvalidValueError, UnknownIdError
+from libops.domain.errors import InvalidValueError
 from libops.domain.interaction.moderation import (
     CommentRef,
     ConductRecord,
@@ -118,7 +118,4 @@ class ModerationService(Executes):
 
     def record(self, subject_id: str) -> ConductRecord | None:
         """The participant's conduct record, or None if they were never moderated."""
-        try:
-            return self._app.load(ConductRecord, ConductRecord.id_for(subject_id))
-        except UnknownIdError:
-            return None
+        return self._app.find(ConductRecord, ConductRecord.id_for(subject_id))

@@ -122,21 +122,31 @@ def _background(report: Report, w: Words) -> list[Block]:
 
 def _goals(report: Report, w: Words) -> list[Block]:
     """The goals section."""
-    out: list[Block] = []
-    out.append(Heading(2, w("h.goals"), "goals"))
-    if report.goals:
-        out.append(
-            _table(
-                w.columns("campaign", "metric", "platform", "target"),
-                [
-                    (g.campaign, w.label(g.metric), w.label(g.platform), number(g.target))
-                    for g in report.goals
-                ],
-                [False, False, False, True],
-            )
-        )
-    else:
+    return _objectives(report, w, "h.goals", "goals", results=False)
+
+
+def _objectives(
+    report: Report, w: Words, heading: str, anchor: str, *, results: bool
+) -> list[Block]:
+    """A section with a row per objective: its campaign, metric, platform and target, and
+    with ``results`` its actual figure, attainment and whether it was met; or the sentence
+    that there is none."""
+    out: list[Block] = [Heading(2, w(heading), anchor)]
+    if not report.goals:
         out.append(Paragraph(w("p.no_goals")))
+        return out
+    columns = ["campaign", "metric", "platform", "target"]
+    numeric = [False, False, False, True]
+    if results:
+        columns += ["actual", "attainment", "met"]
+        numeric += [True, True, False]
+    rows = []
+    for g in report.goals:
+        row = [g.campaign, w.label(g.metric), w.label(g.platform), number(g.target)]
+        if results:
+            row += [count(g.actual), percent(g.attainment), w.yes_no(g.met)]
+        rows.append(row)
+    out.append(_table(w.columns(*columns), rows, numeric))
     return out
 
 
@@ -188,32 +198,7 @@ def _execution(report: Report, w: Words) -> list[Block]:
 
 def _results(report: Report, w: Words) -> list[Block]:
     """The results section."""
-    out: list[Block] = []
-    out.append(Heading(2, w("h.results"), "results"))
-    if report.goals:
-        out.append(
-            _table(
-                w.columns(
-                    "campaign", "metric", "platform", "target", "actual", "attainment", "met"
-                ),
-                [
-                    (
-                        g.campaign,
-                        w.label(g.metric),
-                        w.label(g.platform),
-                        number(g.target),
-                        count(g.actual),
-                        percent(g.attainment),
-                        w.yes_no(g.met),
-                    )
-                    for g in report.goals
-                ],
-                [False, False, False, True, True, True, False],
-            )
-        )
-    else:
-        out.append(Paragraph(w("p.no_goals")))
-    return out
+    return _objectives(report, w, "h.results", "results", results=True)
 
 
 # --- issue 14: the executive summary, target advice and the appendix (data source) ---------

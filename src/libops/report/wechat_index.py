@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, TypedDict
 
 from libops.domain.values import Period
 from libops.projections.wci import COUNTS, WciProjection, summarise_period
@@ -32,6 +32,25 @@ def _index(articles: Sequence[tuple[str, Mapping[str, Any]]], days: int) -> Deci
     period: dict[str, Any] = {"articles": dict(articles), "days": days}
     summarise_period(period)
     return Decimal(period["wci"])
+
+
+class _Totals(TypedDict):
+    """How many articles, and their reads, likes and shares summed (as the sections name them)."""
+
+    articles: int
+    reads: int
+    likes: int
+    shares: int
+
+
+def _totals(articles: Sequence[tuple[str, Mapping[str, Any]]]) -> _Totals:
+    """The totals of ``articles`` ((post id, WCI view document)), for the period or a week."""
+    return _Totals(
+        articles=len(articles),
+        reads=sum(int(doc["reads"]) for _, doc in articles),
+        likes=sum(int(doc["likes"]) for _, doc in articles),
+        shares=sum(int(doc["shares"]) for _, doc in articles),
+    )
 
 
 def _wechat_index(
@@ -56,10 +75,7 @@ def _wechat_index(
     return WechatIndex(
         version=VERSION,
         days=days,
-        articles=len(articles),
-        reads=sum(int(doc["reads"]) for _, doc in articles),
-        likes=sum(int(doc["likes"]) for _, doc in articles),
-        shares=sum(int(doc["shares"]) for _, doc in articles),
+        **_totals(articles),
         period_wci=_index(articles, days) if articles else None,
         weeks=tuple(_week(week, found, period) for week, found in sorted(weeks.items())),
         inputs_used=("reads", "likes", "shares") if wow_count is None else COUNTS,
@@ -76,10 +92,7 @@ def _week(week: str, found: Sequence[tuple[str, Mapping[str, Any]]], period: Per
         week=week,
         start=start,
         end=end,
-        articles=len(found),
-        reads=sum(int(doc["reads"]) for _, doc in found),
-        likes=sum(int(doc["likes"]) for _, doc in found),
-        shares=sum(int(doc["shares"]) for _, doc in found),
+        **_totals(found),
         wci=_index(found, (end - start).days + 1),
     )
 

@@ -205,9 +205,7 @@ def write_report(
             _write_whole(path, data)
             written[name] = path
     except OSError as error:
-        raise ReportDirectoryError(
-            f"cannot write the report into {str(target)!r}: {error.strerror or error}"
-        ) from None
+        raise _unwritable(target, error.strerror or error) from None
     return ReportFiles(
         written.get("md"),
         written.get("html"),
@@ -231,6 +229,11 @@ def _write_whole(path: Path, data: bytes) -> None:
         raise
 
 
+def _unwritable(target: Path, reason: str | OSError) -> ReportDirectoryError:
+    """The error for a report directory that cannot be created or written, and why."""
+    return ReportDirectoryError(f"cannot write the report into {str(target)!r}: {reason}")
+
+
 def _check_directory(target: Path) -> None:
     """Refuse a directory that cannot be written, before anything is built or written."""
     existing = target
@@ -239,13 +242,9 @@ def _check_directory(target: Path) -> None:
             break
         existing = existing.parent
     if existing.exists() and not existing.is_dir():
-        raise ReportDirectoryError(
-            f"cannot write the report into {str(target)!r}: {str(existing)!r} is not a directory"
-        )
+        raise _unwritable(target, f"{str(existing)!r} is not a directory")
     try:
         with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as error:
-        raise ReportDirectoryError(
-            f"cannot write the report into {str(target)!r}: {error.strerror or error}"
-        ) from None
+        raise _unwritable(target, error.strerror or error) from None

@@ -12,6 +12,7 @@ from libops.report.sections import (
     Budgets,
     CadenceRow,
     Engagement,
+    Figure,
     Finding,
     Interactions,
     Judgement,
@@ -193,17 +194,7 @@ def _recommendations(
             )
     for goal in goals:
         if goal.met is False:
-            found.append(
-                Finding.of(
-                    "objective_missed",
-                    campaign=goal.campaign,
-                    metric=goal.metric,
-                    platform=goal.platform,
-                    actual=goal.actual,
-                    target=goal.target,
-                    attainment=goal.attainment,
-                )
-            )
+            found.append(Finding.of("objective_missed", **objective_figures(goal)))
     found.extend(_least_cost_effective(budgets))
     if interactions.questions and (interactions.escalated or interactions.answer_rate != 1):
         found.append(
@@ -235,6 +226,19 @@ def _recommendations(
         )
     found.extend(_review_risks(risks))
     return tuple(found)
+
+
+def objective_figures(goal: ObjectiveResult) -> dict[str, Figure]:
+    """What a finding about an objective says of it, in this order: its campaign, metric,
+    platform, actual figure, target and attainment."""
+    return {
+        "campaign": goal.campaign,
+        "metric": goal.metric,
+        "platform": goal.platform,
+        "actual": goal.actual,
+        "target": goal.target,
+        "attainment": goal.attainment,
+    }
 
 
 def _best_slot(rows: Sequence[analysis.Observation]) -> list[Finding]:

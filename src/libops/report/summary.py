@@ -36,6 +36,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Final
 
 from libops.domain.values import Period
+from libops.report.findings import objective_figures
 from libops.report.sections import (
     BudgetUse,
     Comparisons,
@@ -204,12 +205,7 @@ def _target_advice(goals: Sequence[ObjectiveResult]) -> tuple[Finding, ...]:
         advice.append(
             Finding.of(
                 kind,
-                campaign=g.campaign,
-                metric=g.metric,
-                platform=g.platform,
-                actual=g.actual,
-                target=g.target,
-                attainment=g.attainment,
+                **objective_figures(g),
                 times=g.attainment.quantize(Decimal("0.1"), ROUND_HALF_EVEN),
             )
         )

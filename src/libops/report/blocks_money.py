@@ -175,9 +175,7 @@ def _judgement(report: Report, w: Words) -> list[Block]:
         )
     )
     out.append(Paragraph(w(f"p.verdict.{j.verdict}")))
-    spent = (
-        "; ".join(f"{money(amount)} {w.label(currency)}" for currency, amount in j.spent) or NONE
-    )
+    spent = "; ".join(w.amount(amount, currency) for currency, amount in j.spent) or NONE
     out.append(
         Paragraph(
             w(

@@ -21,7 +21,7 @@ from libops.report.blocks_base import (
 )
 from libops.report.sections import Finding, Report
 from libops.report.summary import EXCEEDED_FAR, MISSED_BADLY, quarters_between
-from libops.report.words import NONE, Words, count, money, number, percent
+from libops.report.words import NONE, Words, count, number, percent
 
 
 def _title(report: Report, w: Words) -> Heading:
@@ -107,7 +107,7 @@ def _background(report: Report, w: Words) -> list[Block]:
                         ", ".join(w.label(p) for p in c.platforms),
                         "; ".join(
                             f"{k.handle} ({w.label(k.platform)}, {count(k.audience_size)}, "
-                            f"{money(k.fee)} {w.label(k.currency)})"
+                            f"{w.amount(k.fee, k.currency)})"
                             for k in c.kol_partners
                         )
                         or NONE,

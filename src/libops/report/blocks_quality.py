@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from libops.report.blocks_base import Block, BulletList, Heading, Paragraph, _counts, _date, _table
 from libops.report.sections import Report
-from libops.report.words import NONE, Words, count, minutes, money, number, percent, points
+from libops.report.words import NONE, Words, count, minutes, number, percent, points
 
 
 def _interactions(report: Report, w: Words) -> list[Block]:
@@ -112,9 +112,9 @@ def _reuse(report: Report, w: Words) -> list[Block]:
                 [
                     (
                         w("reuse.reused" if row.reused else "reuse.new"),
-                        f"{money(row.total)} {w.label(row.currency)}",
+                        w.amount(row.total, row.currency),
                         count(row.posts),
-                        f"{money(row.per_post)} {w.label(row.currency)}",
+                        w.amount(row.per_post, row.currency),
                     )
                     for row in reuse.costs
                 ],

@@ -236,6 +236,10 @@ class Words:
         """A table's column headings in this language (``"platform"`` is ``col.platform``)."""
         return [self(f"col.{key}") for key in keys]
 
+    def amount(self, value: Decimal | None, currency: str) -> str:
+        """An amount of money followed by its currency's name (``1,200.00 CNY``)."""
+        return f"{money(value)} {self.label(currency)}"
+
     def yes_no(self, value: bool | None) -> str:
         """Yes or no in this language (the sign for none when unknown)."""
         return NONE if value is None else self("yes" if value else "no")

@@ -1,5 +1,5 @@
-"""ISO 4217 currency codes and their minor units (the number of decimal places), and the
-checks an amount of money and its currency go through.
+"""ISO 4217 currency codes and their minor units (the number of decimal places), the
+checks an amount of money and its currency go through, and :class:`Money` itself.
 
 Only currencies with a defined minor unit are listed: precious metals, testing codes and
 the like (XAU, XTS, XXX...) are not money a library spends.
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
+
+import attrs
 
 from libops.domain.errors import CurrencyError, MoneyError
 
@@ -71,3 +73,73 @@ def exact_decimal(value: Decimal | int | str) -> Decimal:
     if amount < 0:
         raise MoneyError(f"money must not be negative ({amount})")
     return amount
+
+
+# --- money -----------------------------------------------------------------------------
+
+
+def _currency_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    currency_code(value)
+
+
+@attrs.frozen(order=False)
+class Money:
+    """An exact, non-negative amount in one currency, quantised to its minor unit."""
+
+    amount: Decimal = attrs.field(converter=exact_decimal)
+    currency: str = attrs.field(default=DEFAULT_CURRENCY, validator=_currency_validator)
+
+    def __attrs_post_init__(self) -> None:
+        exponent = Decimal(1).scaleb(-MINOR_UNITS[self.currency])
+        try:
+            quantised = self.amount.quantize(exponent)
+        except InvalidOperation:
+            # More digits than the decimal context holds exactly (28 by default).
+            raise MoneyError(
+                f"{self.amount} {self.currency} is too large to hold exactly"
+            ) from None
+        if quantised != self.amount:
+            raise MoneyError(
+                f"{self.amount} has more decimal places than {self.currency} allows "
+                f"({MINOR_UNITS[self.currency]})"
+            )
+        # copy_abs: a negative zero ("-0") is stored and shown as plain zero.
+        object.__setattr__(self, "amount", quantised.copy_abs())
+
+    @classmethod
+    def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
+        """No money, in ``currency``."""
+        return cls(Decimal(0), currency)
+
+    def _same_currency(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise MoneyError(f"cannot combine money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise CurrencyError(f"cannot combine {self.currency} with {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same_currency(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._same_currency(other)
+        return self.amount <= other.amount
+
+    def __gt__(self, other: Money) -> bool:
+        self._same_currency(other)
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        self._same_currency(other)
+        return self.amount >= other.amount
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"

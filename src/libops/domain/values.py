@@ -17,10 +17,9 @@ from uuid import UUID
 
 import attrs
 
-from libops.domain.currencies import DEFAULT_CURRENCY, MINOR_UNITS, exact_decimal
+from libops.domain.currencies import Money as Money
 from libops.domain.currencies import currency_code as currency_code
 from libops.domain.errors import (
-    CurrencyError,
     InvalidValueError,
     LimitExceededError,
     MoneyError,
@@ -203,76 +202,6 @@ def _deliverables(value: Iterable[str]) -> tuple[str, ...]:
 
 def _variant_media(value: Iterable[str]) -> tuple[str, ...]:
     return text_list("media", value)
-
-
-# --- money -----------------------------------------------------------------------------
-
-
-def _currency_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    currency_code(value)
-
-
-@attrs.frozen(order=False)
-class Money:
-    """An exact, non-negative amount in one currency, quantised to its minor unit."""
-
-    amount: Decimal = attrs.field(converter=exact_decimal)
-    currency: str = attrs.field(default=DEFAULT_CURRENCY, validator=_currency_validator)
-
-    def __attrs_post_init__(self) -> None:
-        exponent = Decimal(1).scaleb(-MINOR_UNITS[self.currency])
-        try:
-            quantised = self.amount.quantize(exponent)
-        except InvalidOperation:
-            # More digits than the decimal context holds exactly (28 by default).
-            raise MoneyError(
-                f"{self.amount} {self.currency} is too large to hold exactly"
-            ) from None
-        if quantised != self.amount:
-            raise MoneyError(
-                f"{self.amount} has more decimal places than {self.currency} allows "
-                f"({MINOR_UNITS[self.currency]})"
-            )
-        # copy_abs: a negative zero ("-0") is stored and shown as plain zero.
-        object.__setattr__(self, "amount", quantised.copy_abs())
-
-    @classmethod
-    def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
-        """No money, in ``currency``."""
-        return cls(Decimal(0), currency)
-
-    def _same_currency(self, other: Money) -> None:
-        if not isinstance(other, Money):
-            raise MoneyError(f"cannot combine money with {type(other).__name__}")
-        if other.currency != self.currency:
-            raise CurrencyError(f"cannot combine {self.currency} with {other.currency}")
-
-    def __add__(self, other: Money) -> Money:
-        self._same_currency(other)
-        return Money(self.amount + other.amount, self.currency)
-
-    def __sub__(self, other: Money) -> Money:
-        self._same_currency(other)
-        return Money(self.amount - other.amount, self.currency)
-
-    def __lt__(self, other: Money) -> bool:
-        self._same_currency(other)
-        return self.amount < other.amount
-
-    def __le__(self, other: Money) -> bool:
-        self._same_currency(other)
-        return self.amount <= other.amount
-
-    def __gt__(self, other: Money) -> bool:
-        self._same_currency(other)
-        return self.amount > other.amount
-
-    def __ge__(self, other: Money) -> bool:
-        self._same_currency(other)
-        return self.amount >= other.amount
-
-    def __str__(self) -> str:
-        return f"{self.amount} {self.currency}"
 
 
 # --- people ----------------------------------------------------------------------------

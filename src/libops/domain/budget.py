@@ -97,6 +97,8 @@ def campaign_id_of(value: object) -> UUID | None:
 
 
 def _reason(value: str) -> str:
+    # The converter of Override.reason: reason_text itself takes ``object``, which would type
+    # the constructor's ``reason`` as ``object``; this keeps it ``str``.
     return reason_text(value)
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -25,7 +26,7 @@ from libops.domain.errors import (
     PlatformRateLimitedError,
     PlatformTimeoutError,
 )
-from libops.domain.ports import Clock
+from libops.domain.ports import Clock, Comment
 from libops.domain.values import Platform, PlatformLimits, PostVariant
 
 Sleep = Callable[[float], object]
@@ -257,6 +258,33 @@ def check_variant(
     problems = limits.violations(variant)
     if problems:
         raise PlatformError(f"{platform.value}: {'; '.join(problems)}", retryable=False)
+
+
+def sent_moment(platform: Platform, value: Any, what: str) -> datetime:
+    """A time ``platform`` sent as ISO 8601 text with an offset (``what`` names it in the
+    error, which is final: the platform would send the same again)."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError as error:
+        raise PlatformError(
+            f"{platform.value} sent a bad {what}: {value!r}", retryable=False
+        ) from error
+    if moment.utcoffset() is None:
+        raise PlatformError(
+            f"{platform.value} sent a {what} without a timezone: {value!r}", retryable=False
+        )
+    return moment
+
+
+def check_since(since: datetime | None) -> None:
+    """Refuse a ``since`` (the start of a comments call) without a timezone."""
+    if since is not None and since.utcoffset() is None:
+        raise InvalidValueError("since must be timezone-aware")
+
+
+def oldest_first(found: Iterable[Comment]) -> list[Comment]:
+    """Comments in the port's order: oldest first, then by id."""
+    return sorted(found, key=lambda c: (c.posted_at, c.external_id))
 
 
 class HttpGateway:

@@ -25,10 +25,13 @@ from libops.adapters.platforms_http._http import (
     HttpRetry,
     Sleep,
     TokenProvider,
+    check_since,
     check_variant,
     checked_key,
     default_sleep,
     error_text,
+    oldest_first,
+    sent_moment,
 )
 from libops.domain.errors import (
     InvalidValueError,
@@ -67,16 +70,6 @@ class _Session:
     handle: str
     access: str
     refresh: str
-
-
-def _moment(value: Any, what: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError as error:
-        raise PlatformError(f"bluesky sent a bad {what}: {value!r}", retryable=False) from error
-    if moment.utcoffset() is None:
-        raise PlatformError(f"bluesky sent a {what} without a timezone: {value!r}", retryable=False)
-    return moment
 
 
 def _name(response: httpx.Response) -> str:
@@ -212,8 +205,7 @@ class BlueskyGateway(HttpGateway):
 
     def comments(self, external_id: str, since: datetime | None = None) -> Sequence[Comment]:
         """Every reply in the post's thread, oldest first, after ``since`` if given."""
-        if since is not None and since.utcoffset() is None:
-            raise InvalidValueError("since must be timezone-aware")
+        check_since(since)
         uri = self._uri(external_id)
         response = self._call(
             "GET", "/xrpc/app.bsky.feed.getPostThread", params={"uri": uri}, missing=external_id
@@ -227,7 +219,8 @@ class BlueskyGateway(HttpGateway):
                 continue  # a blocked or deleted reply
             pending.extend(node.get("replies") or [])
             record = post.get("record") or {}
-            posted_at = _moment(record.get("createdAt") or post.get("indexedAt"), "reply time")
+            posted = record.get("createdAt") or post.get("indexedAt")
+            posted_at = sent_moment(self.PLATFORM, posted, "reply time")
             if since is not None and posted_at <= since:
                 continue
             found.append(
@@ -238,7 +231,7 @@ class BlueskyGateway(HttpGateway):
                     posted_at=posted_at,
                 )
             )
-        return sorted(found, key=lambda c: (c.posted_at, c.external_id))
+        return oldest_first(found)
 
     def take_down(self, external_id: str) -> None:
         """Delete the post's record (``com.atproto.repo.deleteRecord``); gone counts as done."""
@@ -367,5 +360,5 @@ class BlueskyGateway(HttpGateway):
             platform=Platform.BLUESKY,
             external_id=uri,
             url=f"{self._web_url}/profile/{session.handle}/post/{rkey}",
-            published_at=_moment(value.get("createdAt"), "post time"),
+            published_at=sent_moment(self.PLATFORM, value.get("createdAt"), "post time"),
         )

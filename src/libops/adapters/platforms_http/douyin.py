@@ -56,6 +56,7 @@ from libops.adapters.platforms_http._http import (
     HttpRetry,
     Sleep,
     check_platform,
+    check_since,
     check_variant,
     checked_key,
     default_sleep,
@@ -285,8 +286,7 @@ class DouyinGateway(DouyinTokens):
     def comments(self, external_id: str, since: datetime | None = None) -> Sequence[Comment]:
         """None: Douyin's open API gives a third-party app no comment text for a user's
         videos. The item is checked to exist (an unknown one raises)."""
-        if since is not None and since.utcoffset() is None:
-            raise InvalidValueError("since must be timezone-aware")
+        check_since(since)
         self._item(external_id)
         return []
 

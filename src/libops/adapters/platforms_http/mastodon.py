@@ -24,10 +24,13 @@ from libops.adapters.platforms_http._http import (
     HttpRetry,
     Sleep,
     TokenProvider,
+    check_since,
     check_variant,
     checked_key,
     default_sleep,
     error_text,
+    oldest_first,
+    sent_moment,
 )
 from libops.adapters.platforms_http._ledger import PublishLedger
 from libops.domain.errors import (
@@ -62,18 +65,6 @@ def _fingerprint(text: str) -> str:
 def _plain(content: str) -> str:
     """A status's HTML ``content`` as plain text."""
     return html.unescape(_TAG.sub(" ", content.replace("<br>", "\n"))).strip()
-
-
-def _moment(value: Any, what: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError as error:
-        raise PlatformError(f"mastodon sent a bad {what}: {value!r}", retryable=False) from error
-    if moment.utcoffset() is None:
-        raise PlatformError(
-            f"mastodon sent a {what} without a timezone: {value!r}", retryable=False
-        )
-    return moment
 
 
 class MastodonGateway(HttpGateway):
@@ -190,14 +181,13 @@ class MastodonGateway(HttpGateway):
 
     def comments(self, external_id: str, since: datetime | None = None) -> Sequence[Comment]:
         """Replies in the status's thread, oldest first, posted after ``since`` if given."""
-        if since is not None and since.utcoffset() is None:
-            raise InvalidValueError("since must be timezone-aware")
+        check_since(since)
         response = self._call(
             "GET", f"/api/v1/statuses/{_segment(external_id)}/context", about=external_id
         )
         found = []
         for reply in response.json().get("descendants", []):
-            posted_at = _moment(reply.get("created_at"), "reply time")
+            posted_at = sent_moment(self.PLATFORM, reply.get("created_at"), "reply time")
             if since is not None and posted_at <= since:
                 continue
             account = reply.get("account") or {}
@@ -209,7 +199,7 @@ class MastodonGateway(HttpGateway):
                     posted_at=posted_at,
                 )
             )
-        return sorted(found, key=lambda c: (c.posted_at, c.external_id))
+        return oldest_first(found)
 
     def take_down(self, external_id: str) -> None:
         """Delete the status (``DELETE /api/v1/statuses/:id``); gone already counts as done."""
@@ -266,7 +256,7 @@ class MastodonGateway(HttpGateway):
                 platform=Platform.MASTODON,
                 external_id=str(status["id"]),
                 url=str(status.get("url") or status["uri"]),
-                published_at=_moment(status["created_at"], "status time"),
+                published_at=sent_moment(self.PLATFORM, status["created_at"], "status time"),
             )
         except (KeyError, TypeError) as error:
             raise PlatformError(

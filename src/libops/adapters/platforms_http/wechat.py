@@ -45,9 +45,11 @@ from libops.adapters.platforms_http._http import (
     HttpRetry,
     Sleep,
     TokenProvider,
+    check_since,
     check_variant,
     checked_key,
     default_sleep,
+    oldest_first,
 )
 from libops.adapters.platforms_http._wechat_api import (
     APP_SECRET,
@@ -67,7 +69,6 @@ from libops.adapters.platforms_http._wechat_api import (
 )
 from libops.adapters.platforms_http._wechat_publishing import WeChatPublishing
 from libops.domain.errors import (
-    InvalidValueError,
     PlatformAdapterConfigError,
     PlatformError,
     UnknownPlatformPostError,
@@ -276,8 +277,7 @@ class WeChatGateway(WeChatPublishing):
     def comments(self, external_id: str, since: datetime | None = None) -> Sequence[Comment]:
         """The article's comments (``/cgi-bin/comment/list``), oldest first, after ``since``
         if given; the author is the commenter's openid (WeChat gives no name)."""
-        if since is not None and since.utcoffset() is None:
-            raise InvalidValueError("since must be timezone-aware")
+        check_since(since)
         article_id = checked_article_id(external_id)
         url, _published = self._article(article_id)
         ids = msgid_of(url)
@@ -312,7 +312,7 @@ class WeChatGateway(WeChatPublishing):
             begin += len(page)
             if not page or begin >= count_of(data.get("total")):
                 break
-        return sorted(found, key=lambda c: (c.posted_at, c.external_id))
+        return oldest_first(found)
 
     def take_down(self, external_id: str) -> None:
         """Delete the publication (``freepublish/delete``, irreversible); an article gone

@@ -32,8 +32,11 @@ from libops.adapters.platforms_http._http import (
     Sleep,
     TokenProvider,
     check_platform,
+    check_since,
     checked_key,
     default_sleep,
+    oldest_first,
+    sent_moment,
 )
 from libops.adapters.platforms_http._ledger import Pending, PublishLedger, match
 from libops.domain.errors import (
@@ -119,18 +122,12 @@ def _classify(response: httpx.Response) -> int | None:
 
 
 def _moment(value: Any, what: str) -> datetime:
+    """A time Weibo sent, in its own format (:data:`_CREATED`) or as ISO 8601 text."""
     try:
         return datetime.strptime(str(value), _CREATED)
     except ValueError:
-        try:
-            moment = datetime.fromisoformat(str(value))
-        except ValueError as error:
-            raise PlatformError(f"weibo sent a bad {what}: {value!r}", retryable=False) from error
-        if moment.utcoffset() is None:
-            raise PlatformError(
-                f"weibo sent a {what} without a timezone: {value!r}", retryable=False
-            ) from None
-        return moment
+        pass
+    return sent_moment(Platform.WEIBO, value, what)
 
 
 def _domains(safe_domains: Sequence[str] | str) -> tuple[str, ...]:
@@ -308,8 +305,7 @@ class WeiboGateway(HttpGateway):
 
     def comments(self, external_id: str, since: datetime | None = None) -> Sequence[Comment]:
         """Comments on the status (``comments/show.json``), oldest first, after ``since``."""
-        if since is not None and since.utcoffset() is None:
-            raise InvalidValueError("since must be timezone-aware")
+        check_since(since)
         status_id = _status_id(external_id)
         response = self._call(
             "GET",
@@ -331,7 +327,7 @@ class WeiboGateway(HttpGateway):
                     posted_at=posted_at,
                 )
             )
-        return sorted(found, key=lambda c: (c.posted_at, c.external_id))
+        return oldest_first(found)
 
     # --- inside ----------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
@@ -39,7 +39,6 @@ from libops.domain.errors import (
 )
 from libops.domain.permissions import authorize
 from libops.domain.values import Actor, Money
-from libops.projections.ports import ViewChanges, ViewStore
 from libops.web.base import (
     MAX_LISTED,
     Page,
@@ -48,6 +47,7 @@ from libops.web.base import (
     may,
     tr,
 )
+from libops.web.view_tables import ViewTable
 
 REQUESTS: Final = "web.budget_requests"
 """The view-store name the waiting requests are kept under (not a projection)."""
@@ -156,19 +156,10 @@ def logins_of(*groups: Any) -> set[str]:
     return found
 
 
-class Requests:
+class Requests(ViewTable):
     """The waiting requests, kept in the store's view tables."""
 
-    def __init__(self, views: ViewStore, now: Callable[[], datetime]) -> None:
-        self._views = views
-        self._now = now
-
-    def _commit(self, expected: int, changes: dict[str, str | None]) -> bool:
-        return self._views.commit([ViewChanges(REQUESTS, expected, expected + 1, changes)])
-
-    def _write(self, changes: dict[str, str | None]) -> None:
-        while not self._commit(self._views.position(REQUESTS), changes):
-            pass  # a request was added or claimed meanwhile: write at the new position
+    TABLE = REQUESTS
 
     def add(self, **fields: Any) -> Request:
         request = Request(id=secrets.token_hex(8), requested_at=self._now(), **fields)

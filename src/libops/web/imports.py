@@ -25,7 +25,7 @@ import json
 import re
 import secrets
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -40,9 +40,9 @@ from libops.domain.errors import MalformedRequestError
 from libops.domain.permissions import authorize
 from libops.domain.platforms import REGISTRY
 from libops.projections.listings import ListingStore
-from libops.projections.ports import ViewChanges, ViewStore
 from libops.web.base import MAX_UPLOAD as MAX_UPLOAD  # (re-exported)
 from libops.web.base import Page, Refused, WebBase, tr
+from libops.web.view_tables import ViewTable
 
 KEPT: Final = timedelta(minutes=30)
 """How long an uploaded file waits for its import to be confirmed."""
@@ -98,19 +98,10 @@ def spooled(upload: Upload, data: bytes) -> Iterator[Path]:
         yield path
 
 
-class Uploads:
+class Uploads(ViewTable):
     """The uploads waiting in one store's view tables (every server process sees them)."""
 
-    def __init__(self, views: ViewStore, now: Callable[[], datetime]) -> None:
-        self._views = views
-        self._now = now
-
-    def _commit(self, expected: int, changes: dict[str, str | None]) -> bool:
-        return self._views.commit([ViewChanges(UPLOADS, expected, expected + 1, changes)])
-
-    def _write(self, changes: dict[str, str | None]) -> None:
-        while not self._commit(self._views.position(UPLOADS), changes):
-            pass  # another upload was kept or claimed meanwhile: again at the new position
+    TABLE = UPLOADS
 
     @staticmethod
     def _record(upload: Upload) -> str:

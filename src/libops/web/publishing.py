@@ -32,8 +32,8 @@ from libops.domain.errors import (
 )
 from libops.domain.permissions import authorize
 from libops.domain.post import MetricOutcome
-from libops.projections.ports import ViewChanges, ViewStore
 from libops.web.base import Page, Refused, WebBase, may, parse_id, parse_moment, tr
+from libops.web.view_tables import ViewTable
 
 LISTING_PAGE: Final = 200
 PUBLISHED_SHOWN: Final = 30
@@ -217,18 +217,15 @@ METRICS_RUN_EXPIRY: Final = timedelta(minutes=15)
 """How long a run holds its claim: a run whose server died is taken over after this."""
 
 
-class MetricsRuns:
+class MetricsRuns(ViewTable):
     """One collection of metrics at a time, whichever tab, worker or server asks: a run
     claims the document ``run`` of :data:`METRICS_RUN` by compare-and-set on the view's
     position (as :class:`libops.web.budget.Requests` claims a request), holds it until it is
     finished or :data:`METRICS_RUN_EXPIRY` has passed, and leaves its result there for the
     page it redirects to."""
 
+    TABLE = METRICS_RUN
     KEY: Final = "run"
-
-    def __init__(self, views: ViewStore, now: Callable[[], datetime]) -> None:
-        self._views = views
-        self._now = now
 
     def current(self) -> dict[str, Any] | None:
         """The run going on or the last one (``id``, ``by``, ``started_at``, ``until``,
@@ -258,7 +255,7 @@ class MetricsRuns:
                 "finished": False,
                 "result": None,
             }
-            if self._commit(position, claimed):
+            if self._commit_run(position, claimed):
                 return run_id
 
     def finish(self, run_id: str, result: dict[str, Any] | None) -> None:
@@ -269,12 +266,11 @@ class MetricsRuns:
             run = self.current()
             if run is None or run["id"] != run_id:
                 return
-            if self._commit(position, {**run, "finished": True, "result": result}):
+            if self._commit_run(position, {**run, "finished": True, "result": result}):
                 return
 
-    def _commit(self, expected: int, run: dict[str, Any]) -> bool:
-        changes: dict[str, str | None] = {self.KEY: json.dumps(run)}
-        return self._views.commit([ViewChanges(METRICS_RUN, expected, expected + 1, changes)])
+    def _commit_run(self, expected: int, run: dict[str, Any]) -> bool:
+        return self._commit(expected, {self.KEY: json.dumps(run)})
 
 
 class PublishingScreen(WebBase):

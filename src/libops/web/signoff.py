@@ -18,7 +18,6 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -30,10 +29,10 @@ from libops.domain.errors import MalformedRequestError
 from libops.domain.permissions import authorize
 from libops.domain.post import PostStatus
 from libops.domain.values import Role
-from libops.projections.ports import ViewChanges, ViewStore
 from libops.web.base import POSTS_PAGE, Page, Refused, WebBase, parse_id, tr
 from libops.web.http_edge import redact
 from libops.web.review import ReviewForm
+from libops.web.view_tables import ViewTable
 
 SIGNOFFS: Final = "web.signoffs"
 LIFETIME: Final = timedelta(days=3)
@@ -56,15 +55,10 @@ class Link:
     used: bool = False
 
 
-class SignOffs:
+class SignOffs(ViewTable):
     """The sign-off links of one store."""
 
-    def __init__(self, views: ViewStore, now: Callable[[], datetime]) -> None:
-        self._views = views
-        self._now = now
-
-    def _commit(self, expected: int, changes: dict[str, str | None]) -> bool:
-        return self._views.commit([ViewChanges(SIGNOFFS, expected, expected + 1, changes)])
+    TABLE = SIGNOFFS
 
     @staticmethod
     def _document(link: Link) -> str:
@@ -82,8 +76,7 @@ class SignOffs:
         """A new link's secret (shown once) and the link."""
         secret = secrets.token_urlsafe(32)
         link = Link(_key(secret), post_id, login, made_by, self._now() + LIFETIME)
-        while not self._commit(self._views.position(SIGNOFFS), {link.key: self._document(link)}):
-            pass  # another link was made or used meanwhile: try again at the new position
+        self._write({link.key: self._document(link)})
         return secret, link
 
     def find(self, secret: str) -> Link:
@@ -129,8 +122,7 @@ class SignOffs:
 
     def give_back(self, link: Link) -> None:
         """Make a claimed link usable again (the decision was refused, nothing recorded)."""
-        while not self._commit(self._views.position(SIGNOFFS), {link.key: self._document(link)}):
-            pass
+        self._write({link.key: self._document(link)})
 
 
 class RedactSecrets(logging.Filter):

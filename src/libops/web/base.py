@@ -89,6 +89,27 @@ MAX_UPLOAD: Final = 10 * 1024 * 1024
 
 STATIC: Final[Mapping[str, str]] = {"web.js": "text/javascript", "web.css": "text/css"}
 
+_NAV: Final[tuple[tuple[str, str, str | None], ...]] = (
+    ("/", "nav.dashboard", None),
+    ("/review", "nav.review", "post.review"),
+    ("/posts", "nav.posts", None),
+    ("/calendar", "nav.calendar", None),
+    ("/publishing", "nav.publishing", None),
+    ("/questions", "nav.questions", None),
+    ("/contests", "nav.contests", None),
+    ("/budget", "nav.budget", None),
+    ("/risks", "nav.risks", None),
+    ("/activity", "nav.activity", None),
+    ("/report", "nav.report", None),
+    ("/imports", "nav.imports", "import.apply"),
+    ("/posts/new", "nav.new_post", "post.draft"),
+    ("/admin/users", "nav.users", "user.add"),
+    ("/admin/sign-off", "nav.signoff", "user.add"),
+    ("/admin/tokens", "nav.tokens", "user.add"),
+)
+"""The navigation of a signed-in person, in order: each link's path, the key of its text and
+the command the person must be allowed (None: everyone signed in)."""
+
 
 @attrs.define
 class Page:
@@ -206,28 +227,11 @@ class WebBase:
             return texts[key].format(**names)
 
         actor = page.actor
-        nav: list[tuple[str, str]] = []
-        if actor is not None:
-            nav.append(("/", t("nav.dashboard")))
-            if may(actor, "post.review"):
-                nav.append(("/review", t("nav.review")))
-            nav.append(("/posts", t("nav.posts")))
-            nav.append(("/calendar", t("nav.calendar")))
-            nav.append(("/publishing", t("nav.publishing")))
-            nav.append(("/questions", t("nav.questions")))
-            nav.append(("/contests", t("nav.contests")))
-            nav.append(("/budget", t("nav.budget")))
-            nav.append(("/risks", t("nav.risks")))
-            nav.append(("/activity", t("nav.activity")))
-            nav.append(("/report", t("nav.report")))
-            if may(actor, "import.apply"):
-                nav.append(("/imports", t("nav.imports")))
-            if may(actor, "post.draft"):
-                nav.append(("/posts/new", t("nav.new_post")))
-            if may(actor, "user.add"):
-                nav.append(("/admin/users", t("nav.users")))
-                nav.append(("/admin/sign-off", t("nav.signoff")))
-                nav.append(("/admin/tokens", t("nav.tokens")))
+        nav = [
+            (path, t(key))
+            for path, key, command in _NAV
+            if actor is not None and (command is None or may(actor, command))
+        ]
         nav.append(("/public/contests", t("nav.verify")))
         html = self.templates.get_template(template).render(
             t=t,

@@ -154,11 +154,10 @@ class WeChatPublishing(WeChatCalls):
         if data.get("errcode") == INVALID_MEDIA:
             if sent_before or data.get("_retried"):
                 return self._await_lost(key, entry, mark)
-            self._save(key, {})
-            raise PlatformError(
+            raise self._start_over(
+                key,
                 f"wechat: the draft {entry['media_id']!r} is no longer in the draft box "
                 "(40007); publishing again makes a new draft",
-                retryable=True,
             )
         publish_id = data.get("publish_id")
         if publish_id is None:
@@ -192,17 +191,12 @@ class WeChatPublishing(WeChatCalls):
         """Poll ``freepublish/get`` with growing waits until the publication succeeded or
         failed, for at most ``publish_wait``."""
         for wait in self._poll_waits():
-            data = self._call(
-                "/cgi-bin/freepublish/get",
-                {"publish_id": entry["publish_id"]},
-                allow=frozenset((INVALID_MEDIA,)),
-            )
+            data = self._job(entry["publish_id"])
             if data.get("errcode") == INVALID_MEDIA:
-                self._save(key, {})
-                raise PlatformError(
+                raise self._start_over(
+                    key,
                     f"wechat does not know the publish job {entry['publish_id']!r} any more; "
                     "publishing again starts over",
-                    retryable=True,
                 )
             status = data.get("publish_status")
             if status == 0:
@@ -231,6 +225,21 @@ class WeChatPublishing(WeChatCalls):
             "polls the same publish job again on the next attempt",
             retryable=True,
         )
+
+    def _job(self, publish_id: str) -> dict[str, Any]:
+        """What ``freepublish/get`` says of the publish job ``publish_id`` (a job WeChat
+        does not know answers :data:`INVALID_MEDIA`)."""
+        return self._call(
+            "/cgi-bin/freepublish/get",
+            {"publish_id": publish_id},
+            allow=frozenset((INVALID_MEDIA,)),
+        )
+
+    def _start_over(self, key: str, why: str) -> PlatformError:
+        """Forget how far the publish with ``key`` got (what it made is gone), so that it
+        starts over when tried again; the retryable error saying ``why``."""
+        self._save(key, {})
+        return PlatformError(why, retryable=True)
 
     def _poll_waits(self) -> list[float | None]:
         """Waits between polls: 1, 2, 4 ... seconds (jittered, at most ``max_delay``),

@@ -56,7 +56,6 @@ from libops.adapters.platforms_http._wechat_api import (
     APPID,
     BEIJING,
     CONTENT_MAX,
-    INVALID_MEDIA,
     SCANNED,
     UNKNOWN_ARTICLE,
     WECHAT_LIMITS,
@@ -228,11 +227,7 @@ class WeChatGateway(WeChatPublishing):
                 return None
             return self._receipt(entry)
         if "publish_id" in entry:
-            data = self._call(
-                "/cgi-bin/freepublish/get",
-                {"publish_id": entry["publish_id"]},
-                allow=frozenset((INVALID_MEDIA,)),
-            )
+            data = self._job(entry["publish_id"])
             if data.get("publish_status") == 0:
                 return self._receipt(self._succeeded(key, entry, data))
         found = self._scan(fingerprint(key))

@@ -20,7 +20,6 @@ import) is deleted at once.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import re
 import secrets
@@ -42,7 +41,7 @@ from libops.domain.platforms import REGISTRY
 from libops.projections.listings import ListingStore
 from libops.web.base import MAX_UPLOAD as MAX_UPLOAD  # (re-exported)
 from libops.web.base import Page, Refused, WebBase, tr
-from libops.web.view_tables import ViewTable
+from libops.web.view_tables import ViewTable, hashed_secret
 
 KEPT: Final = timedelta(minutes=30)
 """How long an uploaded file waits for its import to be confirmed."""
@@ -84,10 +83,6 @@ _PURGED: Final = 1_000
 """The most expired uploads deleted at once."""
 
 
-def _hashed(key: str) -> str:
-    return hashlib.sha256(key.encode("ascii")).hexdigest()
-
-
 @contextmanager
 def spooled(upload: Upload, data: bytes) -> Iterator[Path]:
     """``data`` in a private temporary file named as the upload (the importers read a
@@ -127,7 +122,7 @@ class Uploads(ViewTable):
         self.purge()
         key = secrets.token_urlsafe(24)
         upload = Upload(key, login, name, platform, matched_only, self._now() + KEPT)
-        hashed = _hashed(key)
+        hashed = hashed_secret(key)
         self._write(
             {
                 f"u:{hashed}": self._record(upload),
@@ -145,7 +140,7 @@ class Uploads(ViewTable):
         position = self._views.position(UPLOADS)
         if not isinstance(key, str) or not _ID.fullmatch(key):
             raise self._refused()
-        text = self._views.load(UPLOADS, f"u:{_hashed(key)}")
+        text = self._views.load(UPLOADS, f"u:{hashed_secret(key)}")
         if text is None:
             raise self._refused()
         found: dict[str, Any] = json.loads(text)
@@ -172,7 +167,7 @@ class Uploads(ViewTable):
         (:class:`MalformedRequestError`, as :meth:`find`)."""
         while True:
             position, upload = self._load(key, login)
-            hashed = _hashed(key)
+            hashed = hashed_secret(key)
             text = self._views.load(UPLOADS, f"f:{hashed}")
             if text is None:
                 raise self._refused()
@@ -181,7 +176,7 @@ class Uploads(ViewTable):
 
     def give_back(self, upload: Upload, data: bytes) -> None:
         """Keep a claimed upload again under its id (its import failed unexpectedly)."""
-        hashed = _hashed(upload.key)
+        hashed = hashed_secret(upload.key)
         self._write(
             {
                 f"u:{hashed}": self._record(upload),
@@ -191,7 +186,7 @@ class Uploads(ViewTable):
 
     def drop(self, key: str) -> None:
         """Forget the upload ``key`` and delete its file."""
-        hashed = _hashed(key)
+        hashed = hashed_secret(key)
         self._write({f"u:{hashed}": None, f"f:{hashed}": None})
 
     def waiting(self) -> list[str]:

@@ -12,7 +12,6 @@ known before sign-in is never reused: no session fixation).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import secrets
@@ -24,6 +23,7 @@ import attrs
 
 from libops.domain.errors import CrossSiteRequestError, WebSessionError
 from libops.projections.ports import ViewChanges, ViewStore
+from libops.web.view_tables import hashed_secret
 
 SESSIONS: Final = "web.sessions"
 """The view-store name the sessions' documents are kept under (not a projection)."""
@@ -38,11 +38,6 @@ TOUCH_EVERY: Final = timedelta(minutes=1)
 """A session's last use is written at most this often (not on every request)."""
 
 ID_BYTES: Final = 32
-
-
-def session_key(session_id: str) -> str:
-    """The key a session is kept under: the SHA-256 of its id (hex)."""
-    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
 
 
 @attrs.frozen
@@ -91,7 +86,9 @@ class Sessions:
             self.end(replacing)
         session_id = secrets.token_urlsafe(ID_BYTES)
         now = self._now()
-        session = Session(session_key(session_id), login, secrets.token_urlsafe(ID_BYTES), now, now)
+        session = Session(
+            hashed_secret(session_id), login, secrets.token_urlsafe(ID_BYTES), now, now
+        )
         self._write({session.key: json.dumps(self._document(session))})
         return session_id, session
 
@@ -109,7 +106,7 @@ class Sessions:
         :class:`WebSessionError`; an expired one is removed."""
         if not session_id:
             raise WebSessionError("not signed in")
-        key = session_key(session_id)
+        key = hashed_secret(session_id)
         text = self._views.load(SESSIONS, key)
         if text is None:
             raise WebSessionError("the session is unknown or was signed out")
@@ -132,7 +129,7 @@ class Sessions:
 
     def end(self, session_id: str) -> None:
         """Forget the session ``session_id`` (nothing happens if there is none)."""
-        self._views.discard(SESSIONS, [session_key(session_id)])
+        self._views.discard(SESSIONS, [hashed_secret(session_id)])
 
     def end_expired(self) -> int:
         """Remove every expired session; how many were removed."""

@@ -13,7 +13,6 @@ ordinary review (``post.review``), recorded as the approver's.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -32,17 +31,13 @@ from libops.domain.values import Role
 from libops.web.base import POSTS_PAGE, Page, Refused, WebBase, parse_id, tr
 from libops.web.http_edge import redact
 from libops.web.review import ReviewForm
-from libops.web.view_tables import ViewTable
+from libops.web.view_tables import ViewTable, hashed_secret
 
 SIGNOFFS: Final = "web.signoffs"
 LIFETIME: Final = timedelta(days=3)
 """How long a sign-off link may be used."""
 
 _SECRET: Final = re.compile(r"[A-Za-z0-9_-]{43}")
-
-
-def _key(secret: str) -> str:
-    return hashlib.sha256(secret.encode("ascii")).hexdigest()
 
 
 @attrs.frozen
@@ -75,7 +70,7 @@ class SignOffs(ViewTable):
     def make(self, post_id: str, login: str, made_by: str) -> tuple[str, Link]:
         """A new link's secret (shown once) and the link."""
         secret = secrets.token_urlsafe(32)
-        link = Link(_key(secret), post_id, login, made_by, self._now() + LIFETIME)
+        link = Link(hashed_secret(secret), post_id, login, made_by, self._now() + LIFETIME)
         self._write({link.key: self._document(link)})
         return secret, link
 
@@ -88,12 +83,12 @@ class SignOffs(ViewTable):
         position = self._views.position(SIGNOFFS)
         if not _SECRET.fullmatch(secret):
             return position, None
-        text = self._views.load(SIGNOFFS, _key(secret))
+        text = self._views.load(SIGNOFFS, hashed_secret(secret))
         if text is None:
             return position, None
         data: dict[str, Any] = json.loads(text)
         return position, Link(
-            _key(secret),
+            hashed_secret(secret),
             data["post_id"],
             data["login"],
             data["made_by"],

@@ -10,6 +10,7 @@ from typing import Any, Final
 
 import httpx
 
+from libops.adapters.platforms_http._http import json_object
 from libops.domain.errors import (
     PlatformError,
 )
@@ -52,11 +53,8 @@ SLACK: Final = timedelta(minutes=10)
 
 def code_of(response: httpx.Response) -> int | None:
     """The ``error_code`` an answer carries in its ``data`` or ``extra``, if any."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    if not isinstance(body, dict):
+    body = json_object(response)
+    if body is None:
         return None
     for part in ("data", "extra"):
         inner = body.get(part)
@@ -70,13 +68,8 @@ def code_of(response: httpx.Response) -> int | None:
 
 def words_of(response: httpx.Response) -> str:
     """Douyin's own words for a failed answer: its error code and description."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.reason_phrase
-    inner = body.get("data") if isinstance(body, dict) else None
-    extra = body.get("extra") if isinstance(body, dict) else None
-    for part in (inner, extra):
+    body = json_object(response) or {}
+    for part in (body.get("data"), body.get("extra")):
         if isinstance(part, dict) and part.get("error_code"):
             words = str(part.get("description") or part.get("sub_description") or "")[:300]
             return f"{part['error_code']} {words}".strip()

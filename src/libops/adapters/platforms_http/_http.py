@@ -93,6 +93,15 @@ def retry_after_of(response: httpx.Response) -> float | None:
         return None
 
 
+def json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """An answer's body if it is a JSON object; None if it is not JSON, or not an object."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
 def error_text(response: httpx.Response) -> str:
     """The platform's own words for a failed answer (its ``message`` or ``error``)."""
     try:

@@ -17,6 +17,7 @@ from libops.adapters.credentials import Token, TokenCache
 from libops.adapters.platforms_http._http import (
     HttpGateway,
     TokenProvider,
+    json_object,
 )
 from libops.adapters.platforms_http._wechat_api import (
     BUSY,
@@ -127,11 +128,8 @@ class WeChatCalls(HttpGateway):
     def _json(self, response: httpx.Response, path: str) -> dict[str, Any]:
         if response.status_code >= 400:
             raise PlatformRejectedError("wechat", response.status_code, response.reason_phrase)
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
+        data = json_object(response)
+        if data is None:
             raise PlatformError(f"wechat answered {path} with no JSON object", retryable=True)
         return data
 

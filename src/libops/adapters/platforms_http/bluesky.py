@@ -30,6 +30,7 @@ from libops.adapters.platforms_http._http import (
     checked_key,
     default_sleep,
     error_text,
+    json_object,
     oldest_first,
     sent_moment,
 )
@@ -73,11 +74,8 @@ class _Session:
 
 
 def _name(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    return str(body.get("error", "")) if isinstance(body, dict) else ""
+    body = json_object(response)
+    return "" if body is None else str(body.get("error", ""))
 
 
 class BlueskyGateway(HttpGateway):

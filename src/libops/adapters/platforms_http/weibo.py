@@ -35,6 +35,7 @@ from libops.adapters.platforms_http._http import (
     check_since,
     checked_key,
     default_sleep,
+    json_object,
     oldest_first,
     sent_moment,
 )
@@ -87,11 +88,8 @@ def fingerprint(text: str) -> str:
 
 
 def _code(response: httpx.Response) -> int | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    if not isinstance(body, dict) or "error_code" not in body:
+    body = json_object(response)
+    if body is None or "error_code" not in body:
         return None
     try:
         return int(body["error_code"])
@@ -100,11 +98,8 @@ def _code(response: httpx.Response) -> int | None:
 
 
 def _words(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.reason_phrase
-    if isinstance(body, dict) and "error_code" in body:
+    body = json_object(response)
+    if body is not None and "error_code" in body:
         return f"{body.get('error_code')} {str(body.get('error') or '')[:300]}".strip()
     return response.reason_phrase
 

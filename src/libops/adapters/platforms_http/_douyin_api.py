@@ -10,11 +10,12 @@ from typing import Any, Final
 
 import httpx
 
-from libops.adapters.platforms_http._http import json_object
+from libops.adapters.platforms_http._http import json_object, sent_count
 from libops.domain.errors import (
     PlatformError,
 )
 from libops.domain.values import (
+    Platform,
     PlatformLimits,
 )
 
@@ -109,9 +110,4 @@ def seconds_of(value: Any) -> timedelta | None:
 
 def count_of(value: Any) -> int:
     """A count Douyin sent (none is 0, a negative one 0)."""
-    try:
-        return max(0, int(value or 0))
-    except (TypeError, ValueError):
-        raise PlatformError(
-            f"douyin sent a count that is not a number: {value!r}", retryable=False
-        ) from None
+    return sent_count(Platform.DOUYIN, value)

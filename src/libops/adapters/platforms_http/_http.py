@@ -285,6 +285,17 @@ def sent_moment(platform: Platform, value: Any, what: str) -> datetime:
     return moment
 
 
+def sent_count(platform: Platform, value: Any) -> int:
+    """A count ``platform`` sent: a number, or a number as text (none, and a negative one,
+    count 0); anything else is refused for good."""
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        raise PlatformError(
+            f"{platform.value} sent a count that is not a number: {value!r}", retryable=False
+        ) from None
+
+
 def check_since(since: datetime | None) -> None:
     """Refuse a ``since`` (the start of a comments call) without a timezone."""
     if since is not None and since.utcoffset() is None:

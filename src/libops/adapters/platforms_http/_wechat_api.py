@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
+from libops.adapters.platforms_http._http import sent_count
 from libops.domain.errors import (
     InvalidValueError,
     PlatformApiAccessError,
@@ -23,6 +24,7 @@ from libops.domain.errors import (
 )
 from libops.domain.ports import Clock
 from libops.domain.values import (
+    Platform,
     PlatformLimits,
     PostVariant,
 )
@@ -127,13 +129,8 @@ def checked_article_id(external_id: str) -> str:
 
 
 def count_of(value: Any) -> int:
-    try:
-        number = int(value or 0)
-    except (TypeError, ValueError):
-        raise PlatformError(
-            f"wechat sent a count that is not a number: {value!r}", retryable=False
-        ) from None
-    return max(0, number)
+    """A count WeChat sent (none is 0, a negative one 0)."""
+    return sent_count(Platform.WECHAT, value)
 
 
 def ratio_of(value: Any) -> Decimal | None:

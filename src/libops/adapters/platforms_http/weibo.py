@@ -37,6 +37,7 @@ from libops.adapters.platforms_http._http import (
     default_sleep,
     json_object,
     oldest_first,
+    sent_count,
     sent_moment,
 )
 from libops.adapters.platforms_http._ledger import Pending, PublishLedger, match
@@ -293,9 +294,9 @@ class WeiboGateway(HttpGateway):
         return MetricSnapshot(
             platform=Platform.WEIBO,
             observed_at=self._clock.now(),
-            likes=_count(row.get("attitudes")),
-            comments=_count(row.get("comments")),
-            shares=_count(row.get("reposts")),
+            likes=sent_count(self.PLATFORM, row.get("attitudes")),
+            comments=sent_count(self.PLATFORM, row.get("comments")),
+            shares=sent_count(self.PLATFORM, row.get("reposts")),
         )
 
     def comments(self, external_id: str, since: datetime | None = None) -> Sequence[Comment]:
@@ -429,16 +430,6 @@ class WeiboGateway(HttpGateway):
             )
         except (KeyError, TypeError) as error:
             raise PlatformError(f"weibo sent a status without {error}", retryable=False) from error
-
-
-def _count(value: Any) -> int:
-    """A count Weibo sent (a number, or a number as text)."""
-    try:
-        return max(0, int(value or 0))
-    except (TypeError, ValueError):
-        raise PlatformError(
-            f"weibo sent a count that is not a number: {value!r}", retryable=False
-        ) from None
 
 
 def _status_id(external_id: str) -> str:

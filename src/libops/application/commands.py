@@ -103,7 +103,8 @@ class Context:
         return aggregate
 
     def find(self, aggregate_type: type[A], aggregate_id: UUID) -> A | None:
-        """Like :meth:`load`, but None when there is no such aggregate."""
+        """Like :meth:`load`, but None wherever :meth:`load` would raise
+        :class:`UnknownIdError` (no such aggregate, or one of another type)."""
         try:
             return self.load(aggregate_type, aggregate_id)
         except UnknownIdError:

@@ -39,6 +39,9 @@ TOUCH_EVERY: Final = timedelta(minutes=1)
 
 ID_BYTES: Final = 32
 
+session_key: Final = hashed_secret
+"""The key a session is kept under: the SHA-256 of its id (hex)."""
+
 
 @attrs.frozen
 class Session:

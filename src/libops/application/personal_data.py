@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 from uuid import UUID
 
@@ -106,6 +106,16 @@ def check_field(sealed: SealedPersonalData, name: str, event: DomainEventProtoco
             f"sealed personal data in field {name} of version {event.originator_version} of "
             f"{event.originator_id} was sealed for field {sealed.field}: it was moved"
         )
+
+
+def sealed_values(event: object) -> Iterator[tuple[str, SealedPersonalData]]:
+    """Every sealed value ``event`` carries, in field order, with its key: the field's name,
+    or ``field[index]`` for one inside a tuple."""
+    for name, value in vars(event).items():
+        items = enumerate(value) if isinstance(value, tuple | list) else [(None, value)]
+        for index, item in items:
+            if isinstance(item, SealedPersonalData):
+                yield (name if index is None else f"{name}[{index}]"), item
 
 
 class PersonalData:
@@ -287,18 +297,14 @@ class PersonalData:
         """
         topic = get_topic(type(event))
         opened: dict[str, Opened] = {}
-        for name, value in vars(event).items():
-            items = list(enumerate(value)) if isinstance(value, tuple | list) else [(None, value)]
-            for index, item in items:
-                if isinstance(item, SealedPersonalData):
-                    key = name if index is None else f"{name}[{index}]"
-                    check_field(item, key, event)
-                    opened[key] = self.open(
-                        item,
-                        aggregate_id=event.originator_id,
-                        version=event.originator_version,
-                        topic=topic,
-                    )
+        for key, item in sealed_values(event):
+            check_field(item, key, event)
+            opened[key] = self.open(
+                item,
+                aggregate_id=event.originator_id,
+                version=event.originator_version,
+                topic=topic,
+            )
         return opened
 
     # --- subjects ------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from libops.application.commands import (
     command_method,
     handles,
 )
-from libops.application.personal_data import Opened, check_field
+from libops.application.personal_data import Opened, check_field, sealed_values
 from libops.domain.access import DataAccess
 from libops.domain.errors import InvalidValueError, UnknownIdError
 from libops.domain.interaction.contest import Contest
@@ -164,22 +164,18 @@ def reveal_event(ctx: Context, actor: Actor, command: RevealEvent) -> dict[str, 
     (event,) = found
     topic = get_topic(type(event))
     opened: dict[str, Opened] = {}
-    for name, value in vars(event).items():
-        items = list(enumerate(value)) if isinstance(value, tuple | list) else [(None, value)]
-        for index, item in items:
-            if isinstance(item, SealedPersonalData):
-                key = name if index is None else f"{name}[{index}]"
-                check_field(item, key, event)
-                opened[key] = read_sealed(
-                    ctx,
-                    actor,
-                    item,
-                    aggregate_id=aggregate_id,
-                    version=command.version,
-                    topic=topic,
-                    reason=command.reason,
-                    what=key,
-                )
+    for key, item in sealed_values(event):
+        check_field(item, key, event)
+        opened[key] = read_sealed(
+            ctx,
+            actor,
+            item,
+            aggregate_id=aggregate_id,
+            version=command.version,
+            topic=topic,
+            reason=command.reason,
+            what=key,
+        )
     return opened
 
 
@@ -270,13 +266,7 @@ class SubjectRecord:
 
 def _concerns(event: Any, subject_id: str) -> list[tuple[str, SealedPersonalData]]:
     """The sealed values of ``event`` that are the subject's, with their field names."""
-    sealed: list[tuple[str, SealedPersonalData]] = []
-    for name, value in vars(event).items():
-        items = list(enumerate(value)) if isinstance(value, tuple | list) else [(None, value)]
-        for index, item in items:
-            if isinstance(item, SealedPersonalData) and item.subject_id == subject_id:
-                sealed.append((name if index is None else f"{name}[{index}]", item))
-    return sealed
+    return [(key, item) for key, item in sealed_values(event) if item.subject_id == subject_id]
 
 
 def _is_about(event: Any, subject_id: str, conduct_id: UUID, sealed: list[Any]) -> bool:

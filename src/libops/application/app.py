@@ -10,8 +10,11 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from uuid import UUID
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
 
 import attrs
 from eventsourcing.application import (
@@ -344,6 +347,18 @@ class LibOpsApplication(Application[UUID]):
         """The ids of the aggregates with an event of ``topic`` in the log, each once, in
         the order of their first such event (the events are not decoded)."""
         return list(dict.fromkeys(n.originator_id for n in self.notifications(topic)))
+
+    def listing(
+        self,
+        aggregate_type: type[A],
+        topic: str,
+        wanted: Callable[[A], bool],
+        key: Callable[[A], SupportsRichComparison],
+    ) -> tuple[A, ...]:
+        """The ``aggregate_type`` aggregates with an event of ``topic`` (the one that creates
+        them) for which ``wanted`` holds, as they are now (fresh copies), sorted by ``key``."""
+        found = (self.load(aggregate_type, i) for i in self.originators(topic))
+        return tuple(sorted((a for a in found if wanted(a)), key=key))
 
     # --- running commands --------------------------------------------------------------
 

@@ -133,13 +133,11 @@ class BriefService(Executes):
         title, then id. An unknown ``status`` is an InvalidValueError, raised before
         anything is read."""
         wanted = None if status is None else to_enum(BriefStatus, status)
-        ids = self._app.originators(ContentBrief.Proposed.TOPIC)
-        briefs = [self._app.load(ContentBrief, brief_id) for brief_id in ids]
-        return tuple(
-            sorted(
-                (b for b in briefs if wanted is None or b.status is wanted),
-                key=lambda b: (b.due_on is None, b.due_on or date.min, b.title, str(b.id)),
-            )
+        return self._app.listing(
+            ContentBrief,
+            ContentBrief.Proposed.TOPIC,
+            lambda b: wanted is None or b.status is wanted,
+            key=lambda b: (b.due_on is None, b.due_on or date.min, b.title, str(b.id)),
         )
 
     def overdue(self, today: date | None = None) -> tuple[ContentBrief, ...]:

@@ -181,13 +181,11 @@ class CampaignService(Executes):
         unknown ``status`` is an :class:`InvalidValueError`, raised before anything is read.
         """
         wanted = None if status is None else to_enum(CampaignStatus, status)
-        ids = self._app.originators(Campaign.Planned.TOPIC)
-        campaigns = [self._app.load(Campaign, campaign_id) for campaign_id in ids]
-        return tuple(
-            sorted(
-                (c for c in campaigns if wanted is None or c.status is wanted),
-                key=lambda c: (c.period.start, c.name, str(c.id)),
-            )
+        return self._app.listing(
+            Campaign,
+            Campaign.Planned.TOPIC,
+            lambda c: wanted is None or c.status is wanted,
+            key=lambda c: (c.period.start, c.name, str(c.id)),
         )
 
 

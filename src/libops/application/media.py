@@ -126,13 +126,11 @@ class MediaService(Executes):
         """Every asset (or those in ``status``), by title then id. An unknown ``status`` is
         an InvalidValueError, raised before anything is read."""
         wanted = None if status is None else to_enum(MediaStatus, status)
-        ids = self._app.originators(MediaAsset.Registered.TOPIC)
-        assets = [self._app.load(MediaAsset, asset_id) for asset_id in ids]
-        return tuple(
-            sorted(
-                (a for a in assets if wanted is None or a.status is wanted),
-                key=lambda a: (a.title, str(a.id)),
-            )
+        return self._app.listing(
+            MediaAsset,
+            MediaAsset.Registered.TOPIC,
+            lambda a: wanted is None or a.status is wanted,
+            key=lambda a: (a.title, str(a.id)),
         )
 
     def usage(self, asset_id: UUID | str) -> MediaUsage:

@@ -11,9 +11,8 @@
 In both cases the ledger must be cleared: if it kept the old draft (or job), the next
 publish would re-submit the dead draft (or poll the dead job) and fail again, for ever.
 
-The fake has no control that deletes a draft or forgets a job, so :func:`delete_draft` and
-:func:`forget_job` change its state directly (under its lock), just before the request that
-meets the change reaches it; the fake then answers 40007 by its own rules. A :class:`Spy`
+The fake's ``delete_draft`` and ``forget_job`` change its state just before the request
+that meets the change reaches it; the fake then answers 40007 by its own rules. A :class:`Spy`
 transport forwards every request to the fake (loopback only) and keeps each request's and
 answer's JSON, so the tests can see which ``media_id`` and ``publish_id`` were sent.
 """
@@ -28,8 +27,7 @@ from typing import Any
 import httpx
 import pytest
 
-from libops.domain.errors import PlatformError
-from libops.testing.fakes import FakeWeChat
+from libops.domain.errors import InvalidValueError, PlatformError
 from tests.contract.test_wechat_adapter import SUBMIT, Rig, article
 
 DRAFT_ADD = "/cgi-bin/draft/add"
@@ -74,18 +72,6 @@ class Spy(httpx.BaseTransport):
         return [answer.get(field) for p, _body, answer in self.exchanges if p == path]
 
 
-def delete_draft(fake: FakeWeChat, media_id: str) -> None:
-    """The draft ``media_id`` leaves the draft box (deleted in the back office)."""
-    with fake._lock:
-        del fake._drafts[media_id]
-
-
-def forget_job(fake: FakeWeChat, publish_id: str) -> None:
-    """WeChat no longer knows the publish job ``publish_id``."""
-    with fake._lock:
-        del fake._jobs[publish_id]
-
-
 @pytest.fixture
 def rig() -> Iterator[Rig]:
     made = Rig()
@@ -101,7 +87,7 @@ def test_a_draft_gone_at_its_first_submit_makes_a_new_draft_next_time(rig: Rig) 
     spy = Spy()
     ledger: dict[str, str] = {}
     gateway = rig.gateway(transport=spy, ledger=ledger)
-    spy.before(SUBMIT, lambda body: delete_draft(rig.fake, str(body["media_id"])))
+    spy.before(SUBMIT, lambda body: rig.fake.delete_draft(str(body["media_id"])))
 
     with pytest.raises(PlatformError) as raised:
         gateway.publish(article(), key)
@@ -139,7 +125,7 @@ def test_a_publish_job_wechat_forgot_starts_over_next_time(rig: Rig) -> None:
     spy = Spy()
     ledger: dict[str, str] = {}
     gateway = rig.gateway(transport=spy, ledger=ledger)
-    spy.before(GET, lambda body: forget_job(rig.fake, str(body["publish_id"])))
+    spy.before(GET, lambda body: rig.fake.forget_job(str(body["publish_id"])))
 
     with pytest.raises(PlatformError) as raised:
         gateway.publish(article(), key)
@@ -171,3 +157,10 @@ def test_a_publish_job_wechat_forgot_starts_over_next_time(rig: Rig) -> None:
     assert set(polled[1:]) == {new_job}
     assert [a["article_id"] for a in rig.fake.live_articles()] == [receipt.external_id]
     assert gateway.find_published(key) == receipt
+
+
+def test_the_fake_refuses_to_delete_a_draft_or_forget_a_job_it_does_not_have(rig: Rig) -> None:
+    with pytest.raises(InvalidValueError, match="there is no draft 'nope' in the draft box"):
+        rig.fake.delete_draft("nope")
+    with pytest.raises(InvalidValueError, match="there is no publish job 'nope'"):
+        rig.fake.forget_job("nope")

@@ -150,6 +150,22 @@ class FakeWeChat(FakeServer):
         with self._lock:
             self._busy.extend([path] * count)
 
+    def delete_draft(self, media_id: str) -> None:
+        """The draft ``media_id`` leaves the draft box, as when someone deletes it in the
+        back office (its next submit gets 40007)."""
+        with self._lock:
+            if media_id not in self._drafts:
+                raise InvalidValueError(f"there is no draft {media_id!r} in the draft box")
+            del self._drafts[media_id]
+
+    def forget_job(self, publish_id: str) -> None:
+        """WeChat no longer knows the publish job ``publish_id`` (``freepublish/get`` about
+        it gets 40007)."""
+        with self._lock:
+            if publish_id not in self._jobs:
+                raise InvalidValueError(f"there is no publish job {publish_id!r}")
+            del self._jobs[publish_id]
+
     def articles(self) -> list[Json]:
         """Every publication that went out (deleted ones too), oldest first."""
         with self._lock:

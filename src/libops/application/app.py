@@ -307,13 +307,13 @@ class LibOpsApplication(Application[UUID]):
             raise UnknownIdError(kind, aggregate_id)
         return aggregate
 
-    def find(self, aggregate_type: type[A], aggregate_id: UUID | str, kind: str = "") -> A | None:
+    def find(self, aggregate_type: type[A], aggregate_id: UUID | str) -> A | None:
         """Like :meth:`load`, but None wherever :meth:`load` would raise
         :class:`UnknownIdError`: no such aggregate, one of another type, or an id that is not
         one at all (``"not-a-uuid"``). Check untrusted ids first where a malformed one must be
         refused rather than treated as absent."""
         try:
-            return self.load(aggregate_type, aggregate_id, kind)
+            return self.load(aggregate_type, aggregate_id)
         except UnknownIdError:
             return None
 

@@ -37,7 +37,7 @@ MAX_ERROR_TEXT: Final = 4000
 def find_calendar(app: LibOpsApplication, platform: Platform | str) -> PlatformCalendar | None:
     """The calendar of ``platform``, or None if nothing was ever scheduled there."""
     platform = to_platform(platform)
-    return app.find(PlatformCalendar, PlatformCalendar.id_for(platform), "platform calendar")
+    return app.find(PlatformCalendar, PlatformCalendar.id_for(platform))
 
 
 def platform_calendar(ctx: Context, platform: Platform) -> PlatformCalendar | None:

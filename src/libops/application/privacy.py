@@ -415,12 +415,11 @@ class PersonalDataService(Executes):
 
         ``.erased`` says whether it is complete, ``.pending`` whether it was left half-way.
         """
-        subject = DataSubject.id_for(require_subject_id(subject_id))
-        return self._app.find(DataSubject, subject, "data subject")
+        return self._app.find(DataSubject, DataSubject.id_for(require_subject_id(subject_id)))
 
     def pending_erasures(self) -> list[str]:
         """The subjects whose erasure was requested and not completed yet, oldest first."""
-        ledger = self._app.find(ErasureLedger, ErasureLedger.ID, "erasure ledger")
+        ledger = self._app.find(ErasureLedger, ErasureLedger.ID)
         if ledger is None:
             return []  # no erasure was ever requested in two steps
         return list(ledger.pending)

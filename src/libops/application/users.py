@@ -346,7 +346,7 @@ class UserService(Executes):
 
     def find(self, login: str) -> User | None:
         """The user with ``login``, or None."""
-        return self._app.find(User, user_id(login), kind="user")
+        return self._app.find(User, user_id(login))
 
     def logins(self) -> list[str]:
         """Every user's login, sorted (read from the log's ``User.Added`` events)."""
